@@ -1,0 +1,66 @@
+import { SCHEMA_VERSION } from './envelope.ts'
+import { PAYLOADS, type PayloadOf } from './messages/index.ts'
+import { parseTopic, type Leaf } from './topics.ts'
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024
+
+export const REJECTION_REASONS = [
+  'bad-topic',
+  'unknown-leaf',
+  'too-large',
+  'bad-json',
+  'unsupported-version',
+  'schema',
+  'host-mismatch',
+] as const
+export type RejectionReason = (typeof REJECTION_REASONS)[number]
+
+export type DecodedMessage = {
+  [L in Leaf]: { kind: 'message'; tenantId: string; hostId: string; leaf: L; payload: PayloadOf<L> }
+}[Leaf]
+
+export type Decoded =
+  | DecodedMessage
+  /** An empty payload on a retained leaf clears it (MQTT semantics): the host's record was removed. */
+  | { kind: 'cleared'; tenantId: string; hostId: string; leaf: Leaf }
+  | { kind: 'rejected'; reason: RejectionReason; detail: string; topic: string }
+
+export interface DecodeOptions {
+  maxPayloadBytes?: number
+}
+
+/** Decodes a raw MQTT message into a typed message, a clear, or a typed rejection. Never throws on input. */
+export function decodeMessage(topic: string, payload: Uint8Array, options: DecodeOptions = {}): Decoded {
+  const reject = (reason: RejectionReason, detail: string): Decoded => ({ kind: 'rejected', reason, detail, topic: topic.slice(0, 256) })
+  const parsed = parseTopic(topic)
+  if (!parsed.ok) return reject(parsed.reason, parsed.detail)
+  const { tenantId, hostId, leaf } = parsed.address
+  const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  if (payload.byteLength > max) return reject('too-large', `payload is ${payload.byteLength} bytes, limit ${max}`)
+  if (payload.byteLength === 0) return { kind: 'cleared', tenantId, hostId, leaf }
+
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload))
+  } catch (err) {
+    return reject('bad-json', err instanceof Error ? err.message.slice(0, 200) : 'not JSON')
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('bad-json', 'payload is not a JSON object')
+  const version = (json as { v?: unknown }).v
+  if (version !== SCHEMA_VERSION) return reject('unsupported-version', `v=${JSON.stringify(version) ?? 'missing'}; this endpoint speaks v=${SCHEMA_VERSION}`)
+
+  const result = PAYLOADS[leaf].safeParse(json)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const path = issue?.path.length ? issue.path.join('.') : '(root)'
+    return reject('schema', `${path}: ${issue?.message ?? 'invalid'}`)
+  }
+  if (result.data.hostId !== hostId) return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
+  return { kind: 'message', tenantId, hostId, leaf, payload: result.data } as DecodedMessage
+}
+
+/** Serialises a payload for the wire (validated first: publishing an invalid message is a programming error). */
+export function encodePayload<L extends Leaf>(leaf: L, payload: PayloadOf<L>): Buffer {
+  const checked: unknown = PAYLOADS[leaf].parse(payload)
+  return Buffer.from(JSON.stringify(checked))
+}

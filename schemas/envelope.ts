@@ -1,0 +1,21 @@
+import { z } from 'zod'
+import { HostId } from './ids.ts'
+
+/** The only schema version this code speaks. A message with another `v` is rejected as unsupported. */
+export const SCHEMA_VERSION = 1
+
+export const BootId = z.uuid()
+
+/** Fields every payload carries. */
+export const envelope = {
+  v: z.literal(SCHEMA_VERSION),
+  ts: z.iso.datetime({ offset: true }).describe('RFC 3339 time the message was produced'),
+  hostId: HostId,
+}
+
+/** Agent messages also carry the boot they come from and a sequence number, monotonic per boot. */
+export const agentEnvelope = {
+  ...envelope,
+  bootId: BootId.describe('Random id chosen at each agent start'),
+  seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Monotonic per bootId; receivers drop stale and duplicate messages'),
+}

@@ -1,0 +1,6 @@
+export * from './ids.ts'
+export * from './topics.ts'
+export * from './enums.ts'
+export * from './envelope.ts'
+export * from './messages/index.ts'
+export * from './decode.ts'

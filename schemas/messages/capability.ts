@@ -1,0 +1,30 @@
+import { z } from 'zod'
+import { agentEnvelope } from '../envelope.ts'
+import { AmtSku, ObservedControlMode, RasRemoteStatus } from '../enums.ts'
+
+export const Ras = z.strictObject({
+  networkStatus: z.string().max(64),
+  remoteStatus: RasRemoteStatus,
+  remoteTrigger: z.string().max(64),
+  mpsHostname: z.string().max(255),
+})
+export type Ras = z.infer<typeof Ras>
+
+/** Classified `rpc amtinfo` output. Retained. */
+export const Capability = z.strictObject({
+  ...agentEnvelope,
+  capable: z.boolean().describe('true when the SKU has the AMT Pro (0x08) or ISM (0x10) bit and an ME device is present'),
+  sku: AmtSku,
+  reason: z.string().max(512).optional().describe('why the node is not capable'),
+  skuRaw: z.int().min(0).nullable().describe('numeric SKU from amtinfo'),
+  features: z.string().max(128),
+  amtVersion: z.string().max(32),
+  buildNumber: z.string().max(32),
+  controlMode: ObservedControlMode,
+  dnsSuffix: z.string().max(255),
+  ras: Ras.nullable(),
+  meiDevice: z.string().max(64).nullable().describe('the ME interface device found, e.g. /dev/mei0'),
+  lms: z.enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed']),
+  rpc: z.strictObject({ line: z.enum(['v2', 'v3']), version: z.string().max(32) }).nullable(),
+})
+export type Capability = z.infer<typeof Capability>

@@ -1,0 +1,28 @@
+import { z } from 'zod'
+import { agentEnvelope } from '../envelope.ts'
+
+export const EventKind = z.enum([
+  'rpc.started',
+  'rpc.finished',
+  'rpc.failed',
+  'retry.scheduled',
+  'recovery.started',
+  'lms.enabled',
+  'lms.failed',
+  'desired.accepted',
+  'desired.ignored',
+  'desired.rejected',
+  'secret.requested',
+  'secret.failed',
+])
+export type EventKind = z.infer<typeof EventKind>
+
+/** Progress and audit trail; not retained. */
+export const Event = z.strictObject({
+  ...agentEnvelope,
+  kind: EventKind,
+  message: z.string().max(1024),
+  generation: z.int().min(0).optional(),
+  detail: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
+})
+export type Event = z.infer<typeof Event>

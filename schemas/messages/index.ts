@@ -1,0 +1,28 @@
+import type { z } from 'zod'
+import type { Leaf } from '../topics.ts'
+import { Capability } from './capability.ts'
+import { Desired } from './desired.ts'
+import { Event } from './events.ts'
+import { Presence } from './presence.ts'
+import { SecretRequest, SecretResponse } from './secret.ts'
+import { State } from './state.ts'
+import { HostStatus } from './status.ts'
+
+export { Capability, Desired, Event, HostStatus, Presence, SecretRequest, SecretResponse, State }
+export { Ras } from './capability.ts'
+export { RpcError } from './error.ts'
+export { EventKind } from './events.ts'
+
+/** The payload schema of every leaf. */
+export const PAYLOADS = {
+  presence: Presence,
+  capability: Capability,
+  state: State,
+  events: Event,
+  desired: Desired,
+  'secret/req': SecretRequest,
+  'secret/res': SecretResponse,
+  status: HostStatus,
+} as const satisfies Record<Leaf, z.ZodType>
+
+export type PayloadOf<L extends Leaf> = z.infer<(typeof PAYLOADS)[L]>

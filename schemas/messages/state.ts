@@ -1,0 +1,16 @@
+import { z } from 'zod'
+import { agentEnvelope } from '../envelope.ts'
+import { AgentPhase, ObservedControlMode, RasRemoteStatus } from '../enums.ts'
+import { RpcError } from './error.ts'
+
+/** The agent's phase and what it last observed. Retained. */
+export const State = z.strictObject({
+  ...agentEnvelope,
+  phase: AgentPhase,
+  observedGeneration: z.int().min(0).describe('generation of the last desired the agent acted on (0: none yet)'),
+  controlMode: ObservedControlMode,
+  remoteStatus: RasRemoteStatus.nullable(),
+  error: RpcError.optional(),
+  reason: z.string().max(1024).optional().describe('human text, e.g. why NOT_SUPPORTED or what failed'),
+})
+export type State = z.infer<typeof State>
