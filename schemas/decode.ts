@@ -1,8 +1,11 @@
 import { SCHEMA_VERSION } from './envelope.ts'
 import { PAYLOADS, type PayloadOf } from './messages/index.ts'
-import { parseTopic, type Leaf } from './topics.ts'
+import { LEAF_RULES, parseTopic, type Leaf } from './topics.ts'
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024
+
+/** Rejection details end up in logs: keep them short, and never echo payload bytes (a payload may hold a secret). */
+const MAX_DETAIL_CHARS = 300
 
 export const REJECTION_REASONS = [
   'bad-topic',
@@ -21,7 +24,10 @@ export type DecodedMessage = {
 
 export type Decoded =
   | DecodedMessage
-  /** An empty payload on a retained leaf clears it (MQTT semantics): the host's record was removed. */
+  /**
+   * An empty payload on a retained leaf clears it (MQTT semantics): the host's record was removed.
+   * An empty payload on a non-retained leaf means nothing and is rejected as `bad-json`.
+   */
   | { kind: 'cleared'; tenantId: string; hostId: string; leaf: Leaf }
   | { kind: 'rejected'; reason: RejectionReason; detail: string; topic: string }
 
@@ -31,23 +37,38 @@ export interface DecodeOptions {
 
 /** Decodes a raw MQTT message into a typed message, a clear, or a typed rejection. Never throws on input. */
 export function decodeMessage(topic: string, payload: Uint8Array, options: DecodeOptions = {}): Decoded {
-  const reject = (reason: RejectionReason, detail: string): Decoded => ({ kind: 'rejected', reason, detail, topic: topic.slice(0, 256) })
+  const reject = (reason: RejectionReason, detail: string): Decoded => ({
+    kind: 'rejected',
+    reason,
+    detail: detail.slice(0, MAX_DETAIL_CHARS),
+    topic: topic.slice(0, 256),
+  })
   const parsed = parseTopic(topic)
   if (!parsed.ok) return reject(parsed.reason, parsed.detail)
   const { tenantId, hostId, leaf } = parsed.address
   const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   if (payload.byteLength > max) return reject('too-large', `payload is ${payload.byteLength} bytes, limit ${max}`)
-  if (payload.byteLength === 0) return { kind: 'cleared', tenantId, hostId, leaf }
+  if (payload.byteLength === 0) {
+    return LEAF_RULES[leaf].retained ? { kind: 'cleared', tenantId, hostId, leaf } : reject('bad-json', `empty payload on non-retained leaf ${leaf}`)
+  }
 
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload)
+  } catch {
+    return reject('bad-json', 'payload is not valid UTF-8')
+  }
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload))
+    json = JSON.parse(text)
   } catch (err) {
-    return reject('bad-json', err instanceof Error ? err.message.slice(0, 200) : 'not JSON')
+    // The engine's message quotes the input: pass on only the position (the payload may be a mangled secret/res).
+    const position = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined
+    return reject('bad-json', position === undefined ? 'payload is not valid JSON' : `payload is not valid JSON (at character ${position})`)
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('bad-json', 'payload is not a JSON object')
   const version = (json as { v?: unknown }).v
-  if (version !== SCHEMA_VERSION) return reject('unsupported-version', `v=${JSON.stringify(version) ?? 'missing'}; this endpoint speaks v=${SCHEMA_VERSION}`)
+  if (version !== SCHEMA_VERSION) return reject('unsupported-version', `${describeVersion(version)}; this endpoint speaks v=${SCHEMA_VERSION}`)
 
   const result = PAYLOADS[leaf].safeParse(json)
   if (!result.success) {
@@ -57,6 +78,11 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
   }
   if (result.data.hostId !== hostId) return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
   return { kind: 'message', tenantId, hostId, leaf, payload: result.data } as DecodedMessage
+}
+
+function describeVersion(version: unknown): string {
+  if (version === undefined) return 'v is missing'
+  return typeof version === 'number' ? `v=${version}` : `v is a ${version === null ? 'null' : typeof version}, not a number`
 }
 
 /** Serialises a payload for the wire (validated first: publishing an invalid message is a programming error). */

@@ -59,7 +59,8 @@ export type FilterSegment = { kind: 'exact'; value: string } | { kind: 'single' 
 
 /**
  * Parses a subscription filter of the v1 tree into its tenant, host and leaf parts, so ACLs can reason about
- * scope without string tricks. Returns null for filters outside amt/v1/ or malformed ones.
+ * scope without string tricks. Returns null for filters outside amt/v1/ or malformed ones; a filter wider than
+ * the tree (`#`, `+/#`) covers all of it. Note that `$SYS/...` never matches (its first level is not `amt`).
  */
 export interface ParsedFilter {
   tenant: FilterSegment
@@ -71,9 +72,11 @@ export interface ParsedFilter {
 export function parseTopicFilter(filter: string): ParsedFilter | null {
   const parts = filter.split('/')
   if (parts.some((p, i) => (p.includes('#') && (p !== '#' || i !== parts.length - 1)) || (p.includes('+') && p !== '+'))) return null
-  const root = parts.slice(0, 2)
-  if (!matchSegment(root[0], 'amt') || !matchSegment(root[1], 'v1')) return null
-  if (parts[0] === '#' || parts[1] === '#') return { tenant: { kind: 'multi' }, host: { kind: 'multi' }, leaves: [...LEAVES] }
+  // `#` alone (or `amt/#`, `+/#`) covers the whole v1 tree: every tenant, host and leaf.
+  if (parts[0] === '#' || parts[1] === '#') {
+    return matchSegment(parts[0], 'amt') ? { tenant: { kind: 'multi' }, host: { kind: 'multi' }, leaves: [...LEAVES] } : null
+  }
+  if (!matchSegment(parts[0], 'amt') || !matchSegment(parts[1], 'v1')) return null
   const tenant = segment(parts[2])
   if (tenant === null) return null
   if (tenant.kind === 'multi') return { tenant, host: { kind: 'multi' }, leaves: [...LEAVES] }

@@ -20,11 +20,14 @@ export const Capability = z.strictObject({
   features: z.string().max(128),
   amtVersion: z.string().max(32),
   buildNumber: z.string().max(32),
-  controlMode: ObservedControlMode,
+  controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
   dnsSuffix: z.string().max(255),
-  ras: Ras.nullable(),
+  ras: Ras.nullable().describe('remote access (CIRA) status from amtinfo; null when unavailable'),
   meiDevice: z.string().max(64).nullable().describe('the ME interface device found, e.g. /dev/mei0'),
-  lms: z.enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed']),
-  rpc: z.strictObject({ line: z.enum(['v2', 'v3']), version: z.string().max(32) }).nullable(),
-})
+  lms: z.enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed']).describe('status of the Local Manageability Service'),
+  rpc: z
+    .strictObject({ line: z.enum(['v2', 'v3']), version: z.string().max(32) })
+    .nullable()
+    .describe('the rpc CLI found on the node (null when missing)'),
+}).describe('Classified `rpc amtinfo` output of a node. Retained.')
 export type Capability = z.infer<typeof Capability>

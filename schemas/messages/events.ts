@@ -22,7 +22,10 @@ export const Event = z.strictObject({
   ...agentEnvelope,
   kind: EventKind,
   message: z.string().max(1024),
-  generation: z.int().min(0).optional(),
-  detail: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
-})
+  generation: z.int().min(0).optional().describe('generation of the desired state this event belongs to'),
+  detail: z
+    .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .optional()
+    .describe('flat key/value facts (e.g. exit code, attempt, duration); never secrets'),
+}).describe('Progress and audit trail of an agent. Not retained.')
 export type Event = z.infer<typeof Event>
