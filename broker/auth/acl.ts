@@ -1,0 +1,108 @@
+import { LEAF_RULES, LEAVES, TOPIC_ROOT, parseTopic, parseTopicFilter, type FilterSegment, type Leaf, type TopicAddress } from '../../schemas/topics.ts'
+import type { Principal } from './principal.ts'
+
+/**
+ * Deny-by-default access rules, decided only with the schemas' topic parsers. Pure functions: the aedes
+ * hooks (authorize.ts) turn decisions into MQTT behaviour, logs and counters.
+ *
+ *   role        publishes                                  reads (subscribe + forward)
+ *   device      agent leaves of its own tenant/host        desired, secret/res of its own tenant/host
+ *   manager     every leaf of every tenant/host            every leaf of every tenant/host
+ *   integrator  nothing                                    status, capability, presence, events of its
+ *                                                          tenant (tenant-scoped) or of all tenants (global)
+ * Nothing outside amt/v1/ is allowed to anyone; `$` topics ($SYS) never.
+ */
+export type DenyReason =
+  | 'reserved-topic'
+  | 'outside-tree'
+  | 'bad-topic'
+  | 'unknown-leaf'
+  | 'too-many-levels'
+  | 'leaf-not-allowed'
+  | 'out-of-scope'
+  | 'no-readable-leaf'
+  /** The connection has no authenticated principal (or was already closed by the broker). */
+  | 'no-session'
+
+export type Decision = { allowed: true } | { allowed: false; reason: DenyReason }
+
+const ALLOW: Decision = { allowed: true }
+const deny = (reason: DenyReason): Decision => ({ allowed: false, reason })
+
+const AGENT_LEAVES: readonly Leaf[] = LEAVES.filter((leaf) => LEAF_RULES[leaf].from === 'agent')
+const DEVICE_READS: readonly Leaf[] = ['desired', 'secret/res']
+const INTEGRATOR_READS: readonly Leaf[] = ['status', 'capability', 'presence', 'events']
+
+export function writableLeaves(principal: Principal): readonly Leaf[] {
+  if (principal.role === 'manager') return LEAVES
+  return principal.role === 'device' ? AGENT_LEAVES : []
+}
+
+export function readableLeaves(principal: Principal): readonly Leaf[] {
+  if (principal.role === 'manager') return LEAVES
+  return principal.role === 'device' ? DEVICE_READS : INTEGRATOR_READS
+}
+
+/** The tenant a principal is confined to; undefined = every tenant. */
+function scopeTenant(principal: Principal): string | undefined {
+  return principal.role === 'manager' ? undefined : principal.tenantId
+}
+
+/** The host a principal is confined to; undefined = every host of its tenant scope. */
+function scopeHost(principal: Principal): string | undefined {
+  return principal.role === 'device' ? principal.hostId : undefined
+}
+
+function addressInScope(principal: Principal, { tenantId, hostId }: TopicAddress): boolean {
+  const tenant = scopeTenant(principal)
+  const host = scopeHost(principal)
+  return (tenant === undefined || tenant === tenantId) && (host === undefined || host === hostId)
+}
+
+/** A filter segment lies within a scope value when the scope is open or the segment is exactly that value. */
+function segmentInScope(segment: FilterSegment, scope: string | undefined): boolean {
+  return scope === undefined || (segment.kind === 'exact' && segment.value === scope)
+}
+
+export function topicLevels(topic: string): number {
+  return topic.split('/').length
+}
+
+/** Parses a concrete topic and applies the checks common to publishing and reading. */
+function concreteAddress(topic: string, maxTopicLevels: number): { address: TopicAddress } | { denied: Decision } {
+  if (topic.startsWith('$')) return { denied: deny('reserved-topic') }
+  if (topicLevels(topic) > maxTopicLevels) return { denied: deny('too-many-levels') }
+  const parsed = parseTopic(topic)
+  if (!parsed.ok) return { denied: deny(topic.startsWith(`${TOPIC_ROOT}/`) ? parsed.reason : 'outside-tree') }
+  return { address: parsed.address }
+}
+
+export function mayPublish(principal: Principal, topic: string, maxTopicLevels: number): Decision {
+  const parsed = concreteAddress(topic, maxTopicLevels)
+  if ('denied' in parsed) return parsed.denied
+  if (!writableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')
+  return addressInScope(principal, parsed.address) ? ALLOW : deny('out-of-scope')
+}
+
+/** Whether a message on a concrete topic may be delivered to the principal (authorizeForward). */
+export function mayRead(principal: Principal, topic: string, maxTopicLevels: number): Decision {
+  const parsed = concreteAddress(topic, maxTopicLevels)
+  if ('denied' in parsed) return parsed.denied
+  if (!readableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')
+  return addressInScope(principal, parsed.address) ? ALLOW : deny('out-of-scope')
+}
+
+/**
+ * A filter is granted when it lies within the principal's scope (its tenant and host segments are no wider
+ * than the principal's) and can match at least one leaf the principal may read. Forwarding still checks each
+ * message, so a granted wide filter (`amt/v1/#` for an integrator) never delivers an unreadable leaf.
+ */
+export function maySubscribe(principal: Principal, filter: string, maxTopicLevels: number): Decision {
+  if (filter.startsWith('$')) return deny('reserved-topic')
+  if (topicLevels(filter) > maxTopicLevels) return deny('too-many-levels')
+  const parsed = filter.startsWith(`${TOPIC_ROOT}/`) ? parseTopicFilter(filter) : null
+  if (parsed === null) return deny(filter.startsWith(`${TOPIC_ROOT}/`) ? 'bad-topic' : 'outside-tree')
+  if (!segmentInScope(parsed.tenant, scopeTenant(principal)) || !segmentInScope(parsed.host, scopeHost(principal))) return deny('out-of-scope')
+  const readable = readableLeaves(principal)
+  return parsed.leaves.some((leaf) => readable.includes(leaf)) ? ALLOW : deny('no-readable-leaf')
+}

@@ -1,0 +1,88 @@
+import type { AedesOptions, Client } from 'aedes'
+import type { Logger } from '../../lib/log.ts'
+import { clientIdOf, peerCertificateOf, remoteAddressOf } from '../connection-info.ts'
+import type { ConnectionRegistry } from '../connection-registry.ts'
+import {
+  BrokerRejection,
+  CONNACK_BAD_USERNAME_OR_PASSWORD,
+  CONNACK_IDENTIFIER_REJECTED,
+  CONNACK_NOT_AUTHORIZED,
+  CONNACK_SERVER_UNAVAILABLE,
+} from '../rejection.ts'
+import type { StatsCounters } from '../stats.ts'
+import type { CredentialStore } from './credentials.ts'
+import type { Principal } from './principal.ts'
+
+export interface AuthenticateDeps {
+  credentials: CredentialStore
+  registry: ConnectionRegistry
+  stats: StatsCounters
+  log: Logger
+}
+
+type Authentication = { ok: true; principal: Principal; method: 'certificate' | 'password' } | { ok: false; rejection: BrokerRejection }
+
+const refuse = (reason: string, returnCode = CONNACK_NOT_AUTHORIZED): Authentication => ({ ok: false, rejection: new BrokerRejection(reason, returnCode) })
+
+/**
+ * A client certificate, when presented, decides alone: it must chain to the configured CA and map to a device
+ * (certificate-identity.ts); username/password are then ignored. Without a certificate, username + password
+ * are checked against the credential store (scrypt, constant time, unknown users cost the same).
+ */
+export async function authenticateConnection(
+  credentials: CredentialStore,
+  client: Client,
+  username: string | undefined,
+  password: Buffer | undefined,
+): Promise<Authentication> {
+  const peer = peerCertificateOf(client)
+  if (peer.kind === 'untrusted') return refuse('certificate-untrusted')
+  if (peer.kind === 'trusted') {
+    const principal = credentials.principalForCertificate(peer.certificate)
+    return principal === null ? refuse('certificate-unmapped') : { ok: true, principal, method: 'certificate' }
+  }
+  if (username === undefined || username.length === 0 || password === undefined) return refuse('missing-credentials')
+  const principal = await credentials.verifyPassword(username, password)
+  return principal === null ? refuse('bad-credentials', CONNACK_BAD_USERNAME_OR_PASSWORD) : { ok: true, principal, method: 'password' }
+}
+
+/** A client id already held by a live connection of another principal is rejected instead of taken over. */
+function checkClientId(registry: ConnectionRegistry, client: Client, authenticated: Authentication): Authentication {
+  if (!authenticated.ok || !registry.clientIdHeldByOther(client.id, authenticated.principal)) return authenticated
+  return refuse('client-id-in-use', CONNACK_IDENTIFIER_REJECTED)
+}
+
+/** The aedes `authenticate` hook: decide, then log and count every refusal (never a password). */
+export function createAuthenticate({ credentials, registry, stats, log: parentLog }: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
+  const log = parentLog.child({ module: 'broker/authenticate' })
+  const refused = (client: Client, username: string | undefined, rejection: BrokerRejection): void => {
+    stats.count('connectionsRefused', rejection.reason)
+    log.warn(
+      { reason: rejection.reason, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), username: username?.slice(0, 128) },
+      'connection refused',
+    )
+  }
+
+  return (client, username, password, done) => {
+    // Parsed from a connection the broker already closed (and counted), e.g. by the packet-size guard.
+    if (client.conn.destroyed) return done(new BrokerRejection('connection-closed'), false)
+    authenticateConnection(credentials, client, username, password).then(
+      (result) => {
+        const checked = checkClientId(registry, client, result)
+        if (!checked.ok) {
+          refused(client, username, checked.rejection)
+          return done(checked.rejection, false)
+        }
+        registry.bind(client, checked.principal)
+        log.debug({ clientId: clientIdOf(client), principal: checked.principal.id, role: checked.principal.role, method: checked.method }, 'client authenticated')
+        done(null, true)
+      },
+      (err: unknown) => {
+        log.error({ err, clientId: clientIdOf(client) }, 'credential store failed')
+        const rejection = new BrokerRejection('credential-store-error', CONNACK_SERVER_UNAVAILABLE)
+        stats.count('connectionsRefused', rejection.reason)
+        done(rejection, false)
+      },
+    )
+  }
+}

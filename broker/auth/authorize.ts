@@ -1,0 +1,69 @@
+import type { AedesOptions, Client } from 'aedes'
+import type { Logger } from '../../lib/log.ts'
+import { clientIdOf, remoteAddressOf } from '../connection-info.ts'
+import type { ConnectionRegistry } from '../connection-registry.ts'
+import { BrokerRejection } from '../rejection.ts'
+import type { StatsCounters } from '../stats.ts'
+import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
+
+export interface AuthorizeDeps {
+  registry: ConnectionRegistry
+  stats: StatsCounters
+  log: Logger
+  maxTopicLevels: number
+}
+
+export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
+
+const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
+/** For packets still parsed from a connection the broker already closed (and counted), e.g. by the size guard. */
+const CONNECTION_CLOSED = new BrokerRejection('connection-closed')
+
+/**
+ * Turns ACL decisions (acl.ts) into aedes behaviour:
+ * - PUBLISH denied: the connection is closed (MQTT-3.3.5-2 allows closing or acknowledging; closing makes
+ *   the fault visible). The broker never rewrites topics, QoS or the retain flag: the ACL only judges topics.
+ * - SUBSCRIBE denied: that filter gets return code 0x80 in SUBACK; the connection stays.
+ * - Forward (second line, also retained messages on subscribe): a message the principal may not read is
+ *   dropped silently.
+ * Packets still parsed from a connection the broker closed itself (packet-size guard) are refused silently.
+ * Its last will is not such a packet: aedes publishes it after marking the client closed, and it is judged
+ * like any publish of that principal.
+ */
+export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopicLevels }: AuthorizeDeps): AuthorizeHooks {
+  const log = parentLog.child({ module: 'broker/authorize' })
+  const principalOf = (client: Client | null) => registry.principalOf(client)
+  const fromClosedConnection = (client: Client | null) => client !== null && !client.closed && registry.closedByBroker(client.conn)
+  const context = (client: Client | null) => (client === null ? {} : { clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client) })
+
+  const authorizePublish: AuthorizeHooks['authorizePublish'] = (client, packet, done) => {
+    if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
+    const principal = principalOf(client)
+    const decision = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
+    if (decision.allowed) return done(null)
+    stats.count('publishDenied', decision.reason)
+    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'publish denied')
+    done(new BrokerRejection(decision.reason))
+  }
+
+  const authorizeSubscribe: AuthorizeHooks['authorizeSubscribe'] = (client, subscription, done) => {
+    if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
+    const principal = principalOf(client)
+    const decision = principal === undefined ? NO_SESSION : maySubscribe(principal, subscription.topic, maxTopicLevels)
+    if (decision.allowed) return done(null, subscription)
+    stats.count('subscribeDenied', decision.reason)
+    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, filter: subscription.topic.slice(0, 256) }, 'subscribe denied')
+    done(null, null)
+  }
+
+  const authorizeForward: AuthorizeHooks['authorizeForward'] = (client, packet) => {
+    const principal = principalOf(client)
+    const decision = principal === undefined ? NO_SESSION : mayRead(principal, packet.topic, maxTopicLevels)
+    if (decision.allowed) return packet
+    stats.count('forwardDropped', decision.reason)
+    log.debug({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'forward dropped')
+    return null
+  }
+
+  return { authorizePublish, authorizeSubscribe, authorizeForward }
+}

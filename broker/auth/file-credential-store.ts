@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises'
+import type { PeerCertificate } from 'node:tls'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { HostId, TenantId } from '../../schemas/ids.ts'
+import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from './credentials.ts'
+import { decodeHash, isPasswordHash, DEFAULT_SCRYPT_PARAMS } from './password-hash.ts'
+import type { Principal } from './principal.ts'
+
+/**
+ * Credentials file (YAML), validated with zod; every problem is reported:
+ *   principals:
+ *     - { username: manager, role: manager, passwordHash: "scrypt$..." }
+ *     - { username: host-1, role: device, tenantId: demo, hostId: host-1, passwordHash: "scrypt$..." }
+ *     - { username: reader, role: integrator, tenantId: demo, passwordHash: "scrypt$..." }   # no tenantId = global
+ * Hashes come from `amt-broker hash-password`; plain passwords are not accepted in the file.
+ */
+const Username = z.string().min(1).max(128)
+const PasswordHash = z.string().refine(isPasswordHash, { message: 'passwordHash must be an scrypt hash printed by `amt-broker hash-password`' })
+
+const FileEntry = z.discriminatedUnion('role', [
+  z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('device'), tenantId: TenantId, hostId: HostId }),
+  z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('manager') }),
+  z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('integrator'), tenantId: TenantId.optional() }),
+])
+
+export const CredentialFile = z
+  .strictObject({ principals: z.array(FileEntry) })
+  .superRefine(({ principals }, ctx) => {
+    const seen = new Set<string>()
+    principals.forEach(({ username }, index) => {
+      if (seen.has(username)) ctx.addIssue({ code: 'custom', path: ['principals', index, 'username'], message: `duplicate username ${JSON.stringify(username)}` })
+      seen.add(username)
+    })
+  })
+
+export type CredentialFileLoad = { ok: true; entries: CredentialEntry[] } | { ok: false; problems: string[] }
+
+export async function readCredentialFile(file: string): Promise<CredentialFileLoad> {
+  let value: unknown
+  try {
+    value = parseYaml(await readFile(file, 'utf8'))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return { ok: false, problems: [`cannot load credentials ${file}: ${code ?? (err as Error).message}`] }
+  }
+  const parsed = CredentialFile.safeParse(value ?? { principals: [] })
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`) }
+  }
+  return { ok: true, entries: parsed.data.principals }
+}
+
+/** A CredentialStore read from a YAML file; `reload()` swaps in a new, fully validated set or keeps the old one. */
+export class FileCredentialStore implements CredentialStore {
+  readonly file: string
+  #current: MemoryCredentialStore
+
+  private constructor(file: string, current: MemoryCredentialStore) {
+    this.file = file
+    this.#current = current
+  }
+
+  static async load(file: string): Promise<{ ok: true; store: FileCredentialStore } | { ok: false; problems: string[] }> {
+    const built = await buildStore(file)
+    return built.ok ? { ok: true, store: new FileCredentialStore(file, built.store) } : built
+  }
+
+  /** Re-reads the file; on problems the previous credentials stay in force. */
+  async reload(): Promise<{ ok: true; count: number } | { ok: false; problems: string[] }> {
+    const built = await buildStore(this.file)
+    if (!built.ok) return built
+    this.#current = built.store
+    return { ok: true, count: built.store.size }
+  }
+
+  verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
+    return this.#current.verifyPassword(username, password)
+  }
+
+  principalForCertificate(cert: PeerCertificate): Principal | null {
+    return this.#current.principalForCertificate(cert)
+  }
+}
+
+async function buildStore(file: string): Promise<{ ok: true; store: MemoryCredentialStore } | { ok: false; problems: string[] }> {
+  const loaded = await readCredentialFile(file)
+  if (!loaded.ok) return loaded
+  // Unknown users are checked against a decoy hash as costly as the file's own hashes.
+  const first = loaded.entries[0]?.passwordHash
+  const scryptParams = (first === undefined ? null : decodeHash(first)?.params) ?? DEFAULT_SCRYPT_PARAMS
+  const store = new MemoryCredentialStore({ scryptParams })
+  for (const entry of loaded.entries) await store.add(entry)
+  return { ok: true, store }
+}

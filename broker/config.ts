@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+/**
+ * The broker's configuration: parsed once at start from a YAML file with zod, frozen, passed down.
+ * Relative file paths (certificates, credentials) are resolved against the config file's directory.
+ */
+const Host = z.string().min(1)
+const Port = z.number().int().min(0).max(65535)
+
+const TcpListener = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(1883) })
+
+const TlsListener = z.strictObject({
+  host: Host.default('127.0.0.1'),
+  port: Port.default(8883),
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** CA bundle that signs client certificates (mTLS). Without it, no client certificate is trusted. */
+  caFile: z.string().min(1).optional(),
+  /** Ask clients for a certificate (mTLS). Clients without one may still log in with a password. */
+  requestClientCert: z.boolean().default(false),
+})
+
+const WsListener = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080), path: z.string().startsWith('/').default('/mqtt') })
+
+const ConnectRateLimit = z.strictObject({
+  /** Connection attempts allowed per source address within one window. */
+  max: z.number().int().min(1).default(30),
+  windowMs: z.number().int().min(1).default(10_000),
+})
+
+const Limits = z.strictObject({
+  /** Whole MQTT packet (fixed header included); a bigger packet closes the connection. */
+  maxPacketBytes: z.number().int().min(64).max(256 * 1024 * 1024).default(64 * 1024),
+  /** `/`-separated levels in a topic or filter; the v1 tree needs 6. aedes itself caps at 100. */
+  maxTopicLevels: z.number().int().min(1).max(100).default(16),
+  /** A subscriber whose socket does not drain within this time is disconnected. */
+  drainTimeoutMs: z.number().int().min(0).default(30_000),
+  maxConnections: z.number().int().min(1).default(10_000),
+  connectRateLimit: ConnectRateLimit.prefault({}),
+  /** Time allowed between TCP accept and the CONNECT packet. */
+  connectTimeoutMs: z.number().int().min(1).default(10_000),
+})
+
+export const BrokerConfig = z.strictObject({
+  listeners: z
+    .strictObject({ tcp: TcpListener.optional(), tls: TlsListener.optional(), ws: WsListener.optional() })
+    .refine((l) => l.tcp !== undefined || l.tls !== undefined || l.ws !== undefined, { message: 'at least one listener (tcp, tls, ws) is required' }),
+  limits: Limits.prefault({}),
+  /** YAML file of principals (see broker/README.md). */
+  credentialsFile: z.string().min(1).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+export type BrokerConfig = z.infer<typeof BrokerConfig>
+export type BrokerConfigInput = z.input<typeof BrokerConfig>
+export type TlsListenerConfig = z.infer<typeof TlsListener>
+export type LimitsConfig = z.infer<typeof Limits>
+
+export type ConfigLoad = { ok: true; config: Readonly<BrokerConfig> } | { ok: false; problems: string[] }
+
+/** Parses an already-read value; every problem is reported, one line each, with its path. */
+export function parseBrokerConfig(value: unknown, baseDir = process.cwd()): ConfigLoad {
+  const parsed = BrokerConfig.safeParse(value)
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(formatIssue) }
+  return { ok: true, config: Object.freeze(resolvePaths(parsed.data, baseDir)) }
+}
+
+/** Reads and parses a YAML config file. Never throws: unreadable or malformed files are problems too. */
+export async function loadBrokerConfig(file: string): Promise<ConfigLoad> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    return { ok: false, problems: [`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`] }
+  }
+  let value: unknown
+  try {
+    value = parseYaml(text)
+  } catch (err) {
+    return { ok: false, problems: [`${file} is not valid YAML: ${(err as Error).message}`] }
+  }
+  return parseBrokerConfig(value ?? {}, path.dirname(path.resolve(file)))
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)'
+  return `${where}: ${issue.message}`
+}
+
+function resolvePaths(config: BrokerConfig, baseDir: string): BrokerConfig {
+  const resolve = (file: string): string => path.resolve(baseDir, file)
+  const tls = config.listeners.tls
+  return {
+    ...config,
+    listeners: {
+      ...config.listeners,
+      tls: tls && { ...tls, certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), caFile: tls.caFile && resolve(tls.caFile) },
+    },
+    credentialsFile: config.credentialsFile && resolve(config.credentialsFile),
+  }
+}

@@ -1,0 +1,128 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { Aedes } from 'aedes'
+import type { Logger } from '../lib/log.ts'
+import { createAuthenticate } from './auth/authenticate.ts'
+import { createAuthorizeHooks } from './auth/authorize.ts'
+import type { CredentialStore } from './auth/credentials.ts'
+import type { BrokerConfig } from './config.ts'
+import { clientIdOf, remoteAddressOf } from './connection-info.ts'
+import { watchConnectionErrors } from './connection-errors.ts'
+import { ConnectionRegistry } from './connection-registry.ts'
+import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
+import { guardPacketSize } from './limits/packet-size-guard.ts'
+import { createPreConnect } from './limits/pre-connect.ts'
+import type { Listener } from './listeners/listener.ts'
+import { startTcpListener } from './listeners/tcp.ts'
+import { startTlsListener } from './listeners/tls.ts'
+import { startWsListener } from './listeners/ws.ts'
+import { BrokerRejection } from './rejection.ts'
+import { StatsCounters, type BrokerStats } from './stats.ts'
+
+/**
+ * Where sessions, retained messages and routing live. In memory by default (aedes' own). The seam for a
+ * clustered broker: a factory returning aedes-persistence-redis + mqemitter-redis instances.
+ */
+export interface BrokerBackends {
+  persistence?: unknown
+  mq?: unknown
+  close?: () => Promise<void>
+}
+
+export interface BrokerDeps {
+  log: Logger
+  credentials: CredentialStore
+  backends?: () => Promise<BrokerBackends>
+}
+
+export interface RunningBroker {
+  aedes: Aedes
+  tcpPort?: number
+  tlsPort?: number
+  wsPort?: number
+  /** A copy of the rejection counters. */
+  stats(): BrokerStats
+  /** Stops accepting, disconnects every client, closes aedes and the listeners. Idempotent. */
+  close(): Promise<void>
+}
+
+/** aedes' own topic-level guard stays at its maximum; the configured limit is enforced (logged, counted) by the hooks. */
+const AEDES_MAX_TOPIC_LEVELS = 100
+
+export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerDeps): Promise<RunningBroker> {
+  const log = deps.log.child({ module: 'broker' })
+  const { limits } = config
+  const stats = new StatsCounters()
+  const registry = new ConnectionRegistry()
+  const backends = (await deps.backends?.()) ?? {}
+  const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
+  let connectedClients = (): number => 0
+
+  const aedes = await Aedes.createBroker({
+    ...(backends.persistence === undefined ? {} : { persistence: backends.persistence }),
+    ...(backends.mq === undefined ? {} : { mq: backends.mq }),
+    drainTimeout: limits.drainTimeoutMs,
+    connectTimeout: limits.connectTimeoutMs,
+    maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
+    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => connectedClients(), stats, log }),
+    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log }),
+    ...createAuthorizeHooks({ registry, stats, log, maxTopicLevels: limits.maxTopicLevels }),
+  })
+  connectedClients = () => aedes.connectedClients
+  aedes.on('clientReady', (client) => registry.ready(client))
+  aedes.on('clientDisconnect', (client) => registry.disconnected(client))
+  watchConnectionErrors(aedes, { log, stats, registry })
+
+  /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
+  const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
+    socket.setNoDelay(true)
+    const client = aedes.handle(stream, request)
+    guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
+      stats.count('connectionsClosed', violation)
+      log.warn({ reason: violation, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), limit: limits.maxPacketBytes }, 'connection closed')
+      registry.markClosedByBroker(stream)
+      stream.destroy(new BrokerRejection(violation))
+    })
+  }
+
+  const listeners: Listener[] = []
+  const closeAll = async (): Promise<void> => {
+    for (const listener of listeners) listener.stopAccepting()
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    await Promise.all(listeners.map((listener) => listener.close()))
+    await backends.close?.()
+  }
+
+  try {
+    const { tcp, tls, ws } = config.listeners
+    if (tcp) listeners.push(await startTcpListener({ ...tcp, accept: (socket) => accept(socket, socket) }))
+    if (tls) {
+      const onHandshakeError = (err: Error, socket: Socket): void => {
+        stats.count('connectionsRefused', 'tls-handshake')
+        log.warn({ reason: 'tls-handshake', remoteAddress: socket.remoteAddress, detail: err.message.slice(0, 200) }, 'connection refused')
+      }
+      listeners.push(await startTlsListener({ config: tls, accept: (socket) => accept(socket, socket), onHandshakeError }))
+    }
+    if (ws) {
+      const maxPayload = limits.maxPacketBytes * 4
+      listeners.push(await startWsListener({ ...ws, maxPayload, accept: (stream, request) => accept(stream, request.socket, request) }))
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+
+  const portOf = (kind: Listener['kind']): number | undefined => listeners.find((listener) => listener.kind === kind)?.port
+  for (const listener of listeners) log.info({ listener: listener.kind, port: listener.port }, 'listening')
+
+  let closing: Promise<void> | undefined
+  return {
+    aedes,
+    tcpPort: portOf('tcp'),
+    tlsPort: portOf('tls'),
+    wsPort: portOf('ws'),
+    stats: () => stats.snapshot(),
+    close: () => (closing ??= closeAll()),
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import test, { type ExecutionContext } from 'ava'
+import { execa } from 'execa'
+import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
+import { parseBrokerConfig } from '../../broker/config.ts'
+import { connectClient, within } from './support/mqtt-clients.ts'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CLI = path.join(ROOT, 'bin/amt-broker.js')
+
+/** Runs the real CLI (through its bin launcher) from the repository root. */
+const amtBroker = (args: string[], options: { input?: string } = {}) =>
+  execa(process.execPath, [CLI, ...args], { cwd: ROOT, reject: false, timeout: 30_000, ...options })
+
+async function tempDir(t: ExecutionContext): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-broker-config-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+test('a config with several problems reports every one of them', (t) => {
+  const result = parseBrokerConfig({
+    listeners: { tcp: { port: -1 }, tls: { port: 8883 } },
+    limits: { maxPacketBytes: 'big', maxTopicLevels: 500 },
+    logLevel: 'loud',
+    extra: true,
+  })
+  if (result.ok) return t.fail('accepted a bad config')
+  const paths = result.problems.map((problem) => problem.split(':')[0])
+  t.deepEqual(new Set(paths), new Set(['listeners.tcp.port', 'listeners.tls.certFile', 'listeners.tls.keyFile', 'limits.maxPacketBytes', 'limits.maxTopicLevels', 'logLevel', '(root)']))
+})
+
+test('defaults fill a minimal config; relative paths resolve against the config file', (t) => {
+  const result = parseBrokerConfig({ listeners: { tcp: {} }, credentialsFile: 'creds.yaml' }, '/etc/amt')
+  if (!result.ok) return t.fail(result.problems.join('\n'))
+  t.like(result.config, { listeners: { tcp: { host: '127.0.0.1', port: 1883 } }, limits: { maxPacketBytes: 65536 }, credentialsFile: '/etc/amt/creds.yaml' })
+  t.false(parseBrokerConfig({ listeners: {} }).ok, 'at least one listener')
+})
+
+test('serve with a bad config prints every problem and exits 1', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'bad.yaml')
+  await writeFile(file, 'listeners:\n  tcp: { port: 70000 }\nlimits:\n  drainTimeoutMs: -5\nlogLevel: loud\n')
+  const result = await amtBroker(['serve', '--config', file])
+  t.is(result.exitCode, 1)
+  for (const problem of ['listeners.tcp.port', 'limits.drainTimeoutMs', 'logLevel']) t.true(result.stderr.includes(problem), problem)
+  const missing = await amtBroker(['serve', '--config', path.join(dir, 'absent.yaml')])
+  t.is(missing.exitCode, 1)
+  t.regex(missing.stderr, /cannot read .*absent\.yaml: ENOENT/)
+})
+
+test('serve with a bad credentials file prints every problem and exits 1', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'creds.yaml'), [
+    'principals:',
+    '  - { username: a, role: manager, passwordHash: "plain-text" }',
+    '  - { username: b, role: device, tenantId: t1, passwordHash: "plain-text" }',
+    '  - { username: a, role: integrator, password: "nope" }',
+  ].join('\n'))
+  await writeFile(path.join(dir, 'broker.yaml'), 'listeners:\n  tcp: { port: 0 }\ncredentialsFile: creds.yaml\n')
+  const result = await amtBroker(['serve', '--config', path.join(dir, 'broker.yaml')])
+  t.is(result.exitCode, 1)
+  for (const problem of ['principals.0.passwordHash', 'principals.1.hostId', 'principals.2']) t.true(result.stderr.includes(problem), `${problem} in ${result.stderr}`)
+  t.false(result.stderr.includes('nope'), 'a password in the file is not echoed')
+})
+
+test('serve starts from a valid config, accepts a principal from the credentials file, and exits 0 on SIGTERM', async (t) => {
+  const dir = await tempDir(t)
+  const hash = await hashPassword('manager-secret', { logN: 10, r: 8, p: 1 })
+  await writeFile(path.join(dir, 'creds.yaml'), `principals:\n  - { username: manager, role: manager, passwordHash: "${hash}" }\n`)
+  await writeFile(path.join(dir, 'broker.yaml'), 'listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\ncredentialsFile: creds.yaml\n')
+  const child = execa(process.execPath, [CLI, 'serve', '--config', path.join(dir, 'broker.yaml')], { cwd: ROOT, reject: false })
+  t.teardown(() => child.kill('SIGKILL'))
+  const port = await within(new Promise<number>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /"listener":"tcp","port":(\d+)/.exec(chunk.toString('utf8'))
+      if (match?.[1] !== undefined) resolve(Number(match[1]))
+    })
+  }), 'the broker to log its port', 30_000)
+  const client = await connectClient(t, `mqtt://127.0.0.1:${port}`, { username: 'manager', password: 'manager-secret' })
+  t.true(client.connected)
+  child.kill('SIGTERM')
+  const result = await child
+  t.is(result.exitCode, 0, result.stderr)
+  t.false(result.stdout.includes('manager-secret'))
+})
+
+test('serve exits non-zero with a clear message when a port is taken', async (t) => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
+  const address = blocker.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'broker.yaml'), `listeners:\n  tcp: { host: 127.0.0.1, port: ${port} }\nlogLevel: silent\n`)
+  const result = await amtBroker(['serve', '--config', path.join(dir, 'broker.yaml')])
+  t.is(result.exitCode, 2)
+  t.regex(result.stderr, /cannot start: .*EADDRINUSE/)
+})
+
+test('hash-password reads the password from stdin and prints a verifiable scrypt hash', async (t) => {
+  const result = await amtBroker(['hash-password'], { input: 'correct horse\n' })
+  t.is(result.exitCode, 0, result.stderr)
+  const hash = decodeHash(result.stdout.trim())
+  if (hash === null) return t.fail(`not a hash: ${result.stdout}`)
+  t.true(await verifyPasswordHash(hash, 'correct horse'))
+  t.false(await verifyPasswordHash(hash, 'correct horse\n'))
+  const empty = await amtBroker(['hash-password'], { input: '' })
+  t.is(empty.exitCode, 1)
+  t.regex(empty.stderr, /empty password/)
+})

@@ -1,0 +1,78 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { PeerCertificate } from 'node:tls'
+import test from 'ava'
+import { deviceIdentityFromCertificate } from '../../broker/auth/certificate-identity.ts'
+import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
+import { FileCredentialStore } from '../../broker/auth/file-credential-store.ts'
+import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
+
+const CHEAP = { logN: 10, r: 8, p: 1 }
+
+test('password hashes carry their parameters and a fresh salt, and verify only the right password', async (t) => {
+  const [first, second] = await Promise.all([hashPassword('s3cret', CHEAP), hashPassword('s3cret', CHEAP)])
+  t.regex(first, /^scrypt\$10\$8\$1\$/)
+  t.not(first, second)
+  const hash = decodeHash(first)
+  if (hash === null) return t.fail('own hash does not decode')
+  t.true(await verifyPasswordHash(hash, 's3cret'))
+  t.true(await verifyPasswordHash(hash, Buffer.from('s3cret')))
+  t.false(await verifyPasswordHash(hash, 's3cret '))
+  for (const junk of ['', 'plain', 'scrypt$99$8$1$AAAA$AAAA', 'bcrypt$10$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5']) t.is(decodeHash(junk), null, junk)
+})
+
+test('the memory store returns the principal for the right password, null for a wrong one or an unknown user', async (t) => {
+  const store = new MemoryCredentialStore({ scryptParams: CHEAP })
+  await store.add({ username: 'host-1', password: 'pw', role: 'device', tenantId: 't1', hostId: 'h1' })
+  await store.add({ username: 'reader', passwordHash: await hashPassword('pw2', CHEAP), role: 'integrator' })
+  t.deepEqual(await store.verifyPassword('host-1', 'pw'), { id: 'host-1', role: 'device', tenantId: 't1', hostId: 'h1' })
+  t.deepEqual(await store.verifyPassword('reader', Buffer.from('pw2')), { id: 'reader', role: 'integrator' })
+  t.is(await store.verifyPassword('host-1', 'PW'), null)
+  t.is(await store.verifyPassword('nobody', 'pw'), null)
+  t.true(store.remove('host-1'))
+  t.is(await store.verifyPassword('host-1', 'pw'), null)
+})
+
+test('the memory store rejects entries that do not make a valid principal', async (t) => {
+  const store = new MemoryCredentialStore({ scryptParams: CHEAP })
+  await t.throwsAsync(store.add({ username: 'x', password: 'pw', role: 'device', tenantId: 't1', hostId: 'a/b' }))
+  await t.throwsAsync(store.add({ username: 'x', passwordHash: 'plain', role: 'manager' }))
+  await t.throwsAsync(store.add({ username: 'x', role: 'manager' }))
+  t.is(store.size, 0)
+})
+
+test('the file store loads, reloads, and keeps the previous credentials when the new file is invalid', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-creds-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'creds.yaml')
+  const entry = async (username: string, password: string) => `  - { username: ${username}, role: manager, passwordHash: "${await hashPassword(password, CHEAP)}" }`
+  await writeFile(file, `principals:\n${await entry('alice', 'a')}\n`)
+  const loaded = await FileCredentialStore.load(file)
+  if (!loaded.ok) return t.fail(loaded.problems.join('\n'))
+  const store = loaded.store
+  t.like(await store.verifyPassword('alice', 'a'), { id: 'alice', role: 'manager' })
+
+  await writeFile(file, `principals:\n${await entry('bob', 'b')}\n`)
+  t.deepEqual(await store.reload(), { ok: true, count: 1 })
+  t.is(await store.verifyPassword('alice', 'a'), null)
+  t.like(await store.verifyPassword('bob', 'b'), { id: 'bob' })
+
+  await writeFile(file, `principals:\n${await entry('bob', 'b')}\n${await entry('bob', 'c')}\n`)
+  const refused = await store.reload()
+  t.false(refused.ok)
+  t.like(await store.verifyPassword('bob', 'b'), { id: 'bob' }, 'previous credentials stay in force')
+})
+
+const cert = (subjectaltname?: string): PeerCertificate => ({ subjectaltname }) as PeerCertificate
+
+test('a device certificate is identified by exactly one urn:amt:{tenant}:{host} SAN URI', (t) => {
+  t.deepEqual(deviceIdentityFromCertificate(cert('URI:urn:amt:t1:h1')), { tenantId: 't1', hostId: 'h1' })
+  t.deepEqual(deviceIdentityFromCertificate(cert('DNS:h1.example, URI:urn:amt:acme:0A1B2C3D-0000-4000-8000-000000000001')), {
+    tenantId: 'acme',
+    hostId: '0A1B2C3D-0000-4000-8000-000000000001',
+  })
+  for (const san of [undefined, 'DNS:h1', 'URI:urn:amt:t1', 'URI:urn:amt:t1:h1:x', 'URI:urn:amt:t1:h+1', 'URI:urn:amt:t1:h1, URI:urn:amt:t1:h2', 'URI:https://urn:amt:t1:h1']) {
+    t.is(deviceIdentityFromCertificate(cert(san)), null, String(san))
+  }
+})

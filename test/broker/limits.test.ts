@@ -1,0 +1,101 @@
+import { connect, type Socket } from 'node:net'
+import test, { type ExecutionContext } from 'ava'
+import { buildTopic } from '../../schemas/topics.ts'
+import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import { Inbox, connectClient, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
+
+const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
+
+/** A device publisher and a manager observer subscribed to the whole tree. */
+async function publisherAndObserver(t: ExecutionContext, broker: TestBroker) {
+  const observer = await connectClient(t, broker.url, await broker.addManager())
+  t.deepEqual(await subscribeCodes(observer, ['amt/v1/#']), [1])
+  const device = await broker.addDevice('t1', 'h1')
+  return { observer, device, publisher: await connectClient(t, broker.url, device) }
+}
+
+/** A raw TCP socket that writes `bytes` and resolves when the broker closes it. */
+async function rawBytesClosed(t: ExecutionContext, port: number, bytes: Uint8Array): Promise<void> {
+  const socket: Socket = connect(port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  socket.on('error', () => undefined)
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  socket.write(bytes)
+  await within(closed, 'the broker to close the raw socket')
+}
+
+test('an oversized packet closes that connection; others keep being served', async (t) => {
+  const broker = await startTestBroker(t, { limits: { maxPacketBytes: 1024 } })
+  const { observer, device } = await publisherAndObserver(t, broker)
+  const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
+  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } })
+  const inbox = new Inbox(observer)
+  t.is(await publishOutcome(publisher, observer, state, 'x'.repeat(900)), 'delivered', 'under the limit')
+  t.is(await publishOutcome(publisher, observer, state, 'x'.repeat(2000)), 'connection closed')
+  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === 'offline'), 'the last will of the closed connection')
+  const again = await connectClient(t, broker.url, device)
+  t.is(await publishOutcome(again, observer, state, 'after'), 'delivered')
+  t.deepEqual(broker.broker.stats().connectionsClosed, { 'packet-too-large': 1 })
+})
+
+test('a length header announcing a huge packet closes the socket before any body is buffered', async (t) => {
+  const broker = await startTestBroker(t)
+  await rawBytesClosed(t, broker.port, Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0x7f]))
+  await rawBytesClosed(t, broker.port, Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))
+  t.deepEqual(broker.broker.stats().connectionsClosed, { 'packet-too-large': 1, 'malformed-length': 1 })
+})
+
+test('garbage bytes close that socket; other clients are unaffected', async (t) => {
+  const broker = await startTestBroker(t)
+  const { observer, publisher } = await publisherAndObserver(t, broker)
+  await rawBytesClosed(t, broker.port, Uint8Array.from([0x00, 0x00, 0xde, 0xad, 0xbe, 0xef]))
+  await rawBytesClosed(t, broker.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+  t.is(await publishOutcome(publisher, observer, state, 'still served'), 'delivered')
+  t.deepEqual(broker.broker.stats().connectionsClosed, { 'protocol-error': 2 })
+})
+
+test('too many topic levels: publish closes the connection, subscribe gets 0x80', async (t) => {
+  const broker = await startTestBroker(t, { limits: { maxTopicLevels: 8 } })
+  const manager = await broker.addManager()
+  const observer = await connectClient(t, broker.url, manager)
+  t.deepEqual(await subscribeCodes(observer, ['amt/v1/#', 'amt/v1/a/b/c/d/e/f/#']), [1, 128])
+  const deep = `amt/v1/${Array.from({ length: 8 }, (_, i) => `l${i}`).join('/')}`
+  t.is(await publishOutcome(await connectClient(t, broker.url, manager), observer, deep, 'deep'), 'connection closed')
+  // Past aedes' own hard cap (100) the router would throw; the broker closes the connection instead.
+  const abyss = Array.from({ length: 150 }, () => 'x').join('/')
+  t.is(await publishOutcome(await connectClient(t, broker.url, manager), observer, abyss, 'abyss'), 'connection closed')
+  t.is(await publishOutcome(await connectClient(t, broker.url, manager), observer, state, 'normal'), 'delivered')
+  const { publishDenied, subscribeDenied, connectionsClosed } = broker.broker.stats()
+  t.deepEqual({ publishDenied, subscribeDenied, connectionsClosed }, {
+    publishDenied: { 'too-many-levels': 1 },
+    subscribeDenied: { 'too-many-levels': 1 },
+    connectionsClosed: { 'too-many-levels': 1 },
+  })
+})
+
+test('connection rate limit per source address', async (t) => {
+  const broker = await startTestBroker(t, { limits: { connectRateLimit: { max: 3, windowMs: 3_600_000 } } })
+  const manager = await broker.addManager()
+  for (let i = 0; i < 3; i++) await connectClient(t, broker.url, manager)
+  t.is(await refusedConnect(broker.url, manager), 'connection closed', 'closed without CONNACK')
+  t.deepEqual(broker.broker.stats().connectionsRefused, { 'rate-limited': 1 })
+})
+
+test('maximum connections', async (t) => {
+  const broker = await startTestBroker(t, { limits: { maxConnections: 2 } })
+  const manager = await broker.addManager()
+  const first = await connectClient(t, broker.url, manager)
+  await connectClient(t, broker.url, manager)
+  t.is(await refusedConnect(broker.url, manager), 'connection closed')
+  const disconnected = new Promise<void>((resolve) => broker.broker.aedes.once('clientDisconnect', () => resolve()))
+  await first.endAsync()
+  await within(disconnected, 'the broker to see the disconnect')
+  await t.notThrowsAsync(connectClient(t, broker.url, manager), 'a freed slot can be used again')
+  t.deepEqual(broker.broker.stats().connectionsRefused, { 'max-connections': 1 })
+})
+
+test('a socket that never sends CONNECT is closed after the connect timeout', async (t) => {
+  const broker = await startTestBroker(t, { limits: { connectTimeoutMs: 200 } })
+  await rawBytesClosed(t, broker.port, new Uint8Array())
+  t.deepEqual(broker.broker.stats().connectionsClosed, { 'connect-timeout': 1 })
+})
