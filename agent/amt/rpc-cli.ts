@@ -1,0 +1,167 @@
+import { execa } from 'execa'
+import type { Logger } from '../../lib/log.ts'
+import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
+import { probeMeDevice } from './classify.ts'
+import { activateInvocation, amtinfoInvocation, childEnvironment, deactivateInvocation, redactArgv, versionInvocation, type RpcInvocation } from './rpc-argv.ts'
+import { exitFailure, meUnavailable, rpcBadOutput, rpcNotFound, rpcStopped, rpcTerminated, rpcTimeout, rpsError, sanitize } from './rpc-failure.ts'
+import { scanRpcLog } from './rpc-log.ts'
+import { HECI_UNAVAILABLE, parseAmtinfo, parseVersion } from './rpc-output.ts'
+import { createSerialQueue } from './serial-queue.ts'
+
+export interface RpcCliOptions {
+  /** Path of the rpc binary, e.g. /usr/bin/rpc. */
+  rpcPath: string
+  /** Timeout of `amtinfo` and `version` (default 60 000 ms). */
+  amtinfoTimeoutMs?: number
+  /** Timeout of `activate` and `deactivate` (default 300 000 ms). */
+  operationTimeoutMs?: number
+  /** Delay between SIGTERM and SIGKILL when a call times out or the adapter stops (default 5 000 ms). */
+  killGraceMs?: number
+  /** Skip RPS certificate verification unless a request says otherwise (default false). */
+  skipCertCheck?: boolean
+  /** Where to probe for /dev/mei0..3 (default '/dev'). */
+  devDir?: string
+  /** Base environment of rpc (default process.env); variables rpc reads as flag defaults are removed. */
+  env?: NodeJS.ProcessEnv
+  log: Logger
+}
+
+/** The rpc CLI adapter. `stop()` kills a running rpc (SIGTERM, then SIGKILL) and fails queued calls with RpcStopped. */
+export interface RpcCliAmt extends Amt {
+  stop(): Promise<void>
+}
+
+interface RpcRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+const MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+
+/**
+ * Runs Intel's rpc through execa: one process at a time, every call bounded by a timeout after which the child
+ * gets SIGTERM and, after `killGraceMs`, SIGKILL. The rpc line (v2/v3) is detected once with `version --json`.
+ */
+export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
+  const { rpcPath, amtinfoTimeoutMs = 60_000, operationTimeoutMs = 300_000, killGraceMs = 5_000, skipCertCheck = false } = options
+  const log = options.log.child({ module: 'amt-rpc' })
+  const baseEnv = childEnvironment(options.env ?? process.env)
+  const queue = createSerialQueue()
+  const stopper = new AbortController()
+  let detected: Promise<RpcVersion> | undefined
+
+  async function spawnRpc(invocation: RpcInvocation): Promise<RpcRun> {
+    const { command, secrets } = invocation
+    if (stopper.signal.aborted) throw rpcStopped(command)
+    const timeoutMs = invocation.timeout === 'query' ? amtinfoTimeoutMs : operationTimeoutMs
+    log.info({ command, argv: redactArgv(invocation.argv, secrets), timeoutMs }, 'rpc started')
+    const child = execa(rpcPath, invocation.argv, {
+      env: { ...baseEnv, ...invocation.env },
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: timeoutMs,
+      killSignal: 'SIGTERM',
+      forceKillAfterDelay: killGraceMs,
+      cancelSignal: stopper.signal,
+      maxBuffer: MAX_OUTPUT_BYTES,
+    })
+    const result = await child
+    const fields = { command, durationMs: Math.round(result.durationMs), pid: child.pid }
+    if (result.timedOut) {
+      log.warn({ ...fields, timeoutMs, forced: result.isForcefullyTerminated }, 'rpc timed out and was killed')
+      throw rpcTimeout(command, timeoutMs)
+    }
+    if (result.isCanceled) throw rpcStopped(command)
+    if (result.isMaxBuffer) throw rpcBadOutput(command, `more than ${MAX_OUTPUT_BYTES} bytes of output`)
+    if (result.exitCode === undefined) {
+      if (result.signal) throw rpcTerminated(command, result.signal)
+      const error = rpcNotFound(rpcPath, result.code ?? 'spawn failed')
+      log.error({ ...fields, err: error }, 'rpc could not be started')
+      throw error
+    }
+    log.info({ ...fields, exitCode: result.exitCode }, 'rpc finished')
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
+  }
+
+  /** A failure from a non-zero exit: rpc's error lines, else its last line of text. */
+  function failureOf(invocation: RpcInvocation, run: RpcRun) {
+    const scan = scanRpcLog(run.stderr)
+    const fallbackText = scan.lastText ?? run.stdout.trim().split('\n').at(-1)
+    return exitFailure({ command: invocation.command, exitCode: run.exitCode, errorMessages: scan.errors, fallbackText, secrets: invocation.secrets })
+  }
+
+  function run<T>(invocation: RpcInvocation, interpret: (run: RpcRun) => T): Promise<T> {
+    return queue.run(async () => interpret(await spawnRpc(invocation)))
+  }
+
+  function version(): Promise<RpcVersion> {
+    if (detected) return detected
+    const invocation = versionInvocation()
+    const attempt = run(invocation, (result) => {
+      if (result.exitCode !== 0) throw failureOf(invocation, result)
+      const found = parseVersion(result.stdout)
+      log.info({ line: found.line, version: found.version }, 'rpc line detected')
+      return found
+    })
+    detected = attempt
+    // A failed detection is not cached: the next call tries again.
+    void attempt.catch(() => {
+      if (detected === attempt) detected = undefined
+    })
+    return attempt
+  }
+
+  function isHeciUnavailable(stdout: string): boolean {
+    try {
+      return parseAmtinfo('v3', stdout) === HECI_UNAVAILABLE
+    } catch {
+      return false
+    }
+  }
+
+  async function info(): Promise<AmtInfo> {
+    const { line } = await version()
+    const invocation = amtinfoInvocation(line)
+    return run(invocation, (result) => {
+      if (result.exitCode !== 0) {
+        if (line === 'v3' && isHeciUnavailable(result.stdout)) throw meUnavailable('amtinfo', result.exitCode)
+        throw failureOf(invocation, result)
+      }
+      const { errors } = scanRpcLog(result.stderr)
+      if (errors.length > 0) log.warn({ command: 'amtinfo', errors: errors.map((text) => sanitize(text, [])) }, 'rpc amtinfo could not read every field')
+      const parsed = parseAmtinfo(line, result.stdout)
+      if (parsed === HECI_UNAVAILABLE) throw meUnavailable('amtinfo', result.exitCode)
+      return parsed
+    })
+  }
+
+  /** activate/deactivate: success only when rpc exits 0 AND logged no error (v2 exits 0 on RPS errors). */
+  async function operate(invocation: RpcInvocation): Promise<void> {
+    await run(invocation, (result) => {
+      if (result.exitCode !== 0) throw failureOf(invocation, result)
+      const scan = scanRpcLog(result.stderr)
+      log.debug({ command: invocation.command, messages: scan.lines.map((line) => sanitize(line.msg, invocation.secrets)) }, 'rpc output')
+      if (scan.firstError !== undefined) throw rpsError(invocation.command, scan.firstError, invocation.secrets)
+    })
+  }
+
+  return {
+    version,
+    info,
+    probeDevice: () => probeMeDevice(options.devDir ?? '/dev'),
+    async activate(request: ActivateRequest) {
+      const { line } = await version()
+      await operate(activateInvocation(line, request, skipCertCheck))
+    },
+    async deactivate(request: DeactivateRequest) {
+      const { line } = await version()
+      await operate(deactivateInvocation(line, request, skipCertCheck))
+    },
+    async stop() {
+      stopper.abort(new Error('amt adapter stopped'))
+      await queue.run(() => Promise.resolve())
+    },
+  }
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod'
+import { RasRemoteStatus, type ObservedControlMode } from '../../schemas/index.ts'
+import type { AmtInfo, RpcVersion } from './port.ts'
+import { rpcBadOutput } from './rpc-failure.ts'
+
+/** What rpc prints, parsed with zod (../shared/reference/rpc-go.md). Unknown keys are ignored. */
+const SkuValue = z.union([z.string(), z.number()])
+
+export const RasOutput = z.object({
+  networkStatus: z.string().optional(),
+  remoteStatus: z.string().optional(),
+  remoteTrigger: z.string().optional(),
+  mpsHostname: z.string().optional(),
+  mpsPort: z.union([z.number(), z.string()]).optional(),
+})
+
+/** v2 `amtinfo -json`: a field that fails to read keeps its key with an empty value, so the core keys are required. */
+export const AmtinfoV2Output = z.object({
+  amt: z.string(),
+  buildNumber: z.string(),
+  sku: SkuValue,
+  features: z.string(),
+  uuid: z.string(),
+  controlMode: z.string(),
+  operationalState: z.string().optional(),
+  dnsSuffix: z.string().optional(),
+  dnsSuffixOS: z.string().optional(),
+  hostnameOS: z.string().optional(),
+  ras: RasOutput.optional(),
+})
+export type AmtinfoV2Output = z.infer<typeof AmtinfoV2Output>
+
+/** v3 `amtinfo --json`: empty fields are omitted; `heciAvailable` false means no ME data at all. */
+export const AmtinfoV3Output = z.object({
+  amt: z.string().optional(),
+  buildNumber: z.string().optional(),
+  sku: SkuValue.optional(),
+  features: z.string().optional(),
+  uuid: z.string().optional(),
+  controlMode: z.string().optional(),
+  provisioningState: z.string().optional(),
+  operationalState: z.string().optional(),
+  dnsSuffix: z.string().optional(),
+  dnsSuffixOS: z.string().optional(),
+  hostnameOS: z.string().optional(),
+  ras: RasOutput.optional(),
+  heciAvailable: z.boolean().optional(),
+})
+export type AmtinfoV3Output = z.infer<typeof AmtinfoV3Output>
+
+/** `version -json` / `version --json`. */
+export const VersionOutput = z.object({ app: z.string(), version: z.string(), protocol: z.string() })
+export type VersionOutput = z.infer<typeof VersionOutput>
+
+/** One logrus JSON line on stderr (`-json` / `--json`). */
+export const RpcLogLineOutput = z.object({ level: z.string(), msg: z.string(), time: z.string().optional() })
+
+const CONTROL_MODES: Readonly<Record<string, ObservedControlMode>> = {
+  'pre-provisioning state': 'PRE_PROVISIONING', // v2
+  'not activated': 'PRE_PROVISIONING', // v3
+  'activated in client control mode': 'CCM',
+  'client control mode': 'CCM',
+  'activated in admin control mode': 'ACM',
+  'admin control mode': 'ACM',
+}
+const PROVISIONING_STATES = ['pre-provisioning', 'in provisioning', 'post-provisioning'] as const
+
+/** Maps both lines' control-mode strings; anything else (incl. "unknown state", "") is UNKNOWN. */
+export function controlModeOf(text: string | undefined): ObservedControlMode {
+  return CONTROL_MODES[(text ?? '').trim().toLowerCase()] ?? 'UNKNOWN'
+}
+
+const clamp = (text: string | undefined, max: number): string => (text ?? '').trim().slice(0, max)
+
+function skuNumber(sku: string | number | undefined): number | null {
+  if (typeof sku === 'number') return Number.isInteger(sku) && sku >= 0 ? sku : null
+  const text = (sku ?? '').trim()
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return null
+  return Number(text)
+}
+
+function provisioningStateOf(raw: string | undefined, controlMode: ObservedControlMode): AmtInfo['provisioningState'] {
+  const given = PROVISIONING_STATES.find((state) => state === raw?.trim().toLowerCase())
+  if (given) return given
+  if (raw !== undefined && raw.trim() !== '') return 'unknown'
+  if (controlMode === 'PRE_PROVISIONING') return 'pre-provisioning'
+  return controlMode === 'UNKNOWN' ? 'unknown' : 'post-provisioning'
+}
+
+function rasOf(ras: z.infer<typeof RasOutput> | undefined): AmtInfo['ras'] {
+  if (!ras) return null
+  const status = RasRemoteStatus.safeParse(ras.remoteStatus?.trim().toLowerCase())
+  return {
+    networkStatus: clamp(ras.networkStatus, 64),
+    remoteStatus: status.success ? status.data : 'unknown',
+    remoteTrigger: clamp(ras.remoteTrigger, 64),
+    mpsHostname: clamp(ras.mpsHostname, 255),
+  }
+}
+
+/** Normalises a parsed v2 or v3 amtinfo document into AmtInfo, bounded to the capability schema's lengths. */
+export function normaliseAmtInfo(doc: AmtinfoV2Output | AmtinfoV3Output): AmtInfo {
+  const controlMode = controlModeOf(doc.controlMode)
+  return {
+    amtVersion: clamp(doc.amt, 32),
+    buildNumber: clamp(doc.buildNumber, 32),
+    sku: skuNumber(doc.sku),
+    features: clamp(doc.features, 128),
+    uuid: clamp(doc.uuid, 64),
+    controlMode,
+    provisioningState: provisioningStateOf('provisioningState' in doc ? doc.provisioningState : undefined, controlMode),
+    operationalState: clamp(doc.operationalState, 32),
+    dnsSuffix: clamp(doc.dnsSuffix, 255),
+    ras: rasOf(doc.ras),
+  }
+}
+
+/** Parses stdout as one JSON document (tolerating text around it); throws RpcBadOutput. */
+export function parseJsonDocument(command: string, stdout: string): unknown {
+  const text = stdout.trim()
+  if (text === '') throw rpcBadOutput(command, 'empty stdout')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    const start = text.indexOf('{')
+    const end = text.lastIndexOf('}')
+    if (start >= 0 && end > start) {
+      try {
+        return JSON.parse(text.slice(start, end + 1)) as unknown
+      } catch {
+        // fall through
+      }
+    }
+    throw rpcBadOutput(command, `stdout is not JSON (${text.length} characters)`)
+  }
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ')
+}
+
+/** Marker returned when v3 reports that the ME interface is not available (no ME data in the document). */
+export const HECI_UNAVAILABLE = 'heci-unavailable'
+
+/** Decodes an amtinfo document of the given line. Throws RpcBadOutput when it is not amtinfo's shape. */
+export function decodeAmtinfo(line: RpcVersion['line'], document: unknown): AmtInfo | typeof HECI_UNAVAILABLE {
+  if (line === 'v2') {
+    const parsed = AmtinfoV2Output.safeParse(document)
+    if (!parsed.success) throw rpcBadOutput('amtinfo', issuesOf(parsed.error))
+    return normaliseAmtInfo(parsed.data)
+  }
+  const parsed = AmtinfoV3Output.safeParse(document)
+  if (!parsed.success) throw rpcBadOutput('amtinfo', issuesOf(parsed.error))
+  if (parsed.data.heciAvailable === false) return HECI_UNAVAILABLE
+  if (parsed.data.amt === undefined && parsed.data.sku === undefined && parsed.data.controlMode === undefined) {
+    throw rpcBadOutput('amtinfo', 'no AMT fields (amt, sku, controlMode) in the document')
+  }
+  return normaliseAmtInfo(parsed.data)
+}
+
+/** stdout of amtinfo → AmtInfo (or the v3 "no ME" marker). Throws RpcBadOutput. */
+export function parseAmtinfo(line: RpcVersion['line'], stdout: string): AmtInfo | typeof HECI_UNAVAILABLE {
+  return decodeAmtinfo(line, parseJsonDocument('amtinfo', stdout))
+}
+
+/**
+ * The rpc line from a version string: v3 when the major version is >= 3. Unparsable versions (rpc-go's
+ * "Development Build") are taken as v2, the line deployed today.
+ */
+export function lineOfVersion(version: string): RpcVersion['line'] {
+  const major = /^v?(\d+)\./i.exec(version.trim())?.[1]
+  return major !== undefined && Number(major) >= 3 ? 'v3' : 'v2'
+}
+
+export function decodeVersion(document: unknown): RpcVersion {
+  const parsed = VersionOutput.safeParse(document)
+  if (!parsed.success) throw rpcBadOutput('version', issuesOf(parsed.error))
+  const version = parsed.data.version.trim().replace(/^v/i, '').slice(0, 32)
+  return { line: lineOfVersion(parsed.data.version), version }
+}
+
+/** stdout of `version --json` → RpcVersion. Throws RpcBadOutput. */
+export function parseVersion(stdout: string): RpcVersion {
+  return decodeVersion(parseJsonDocument('version', stdout))
+}

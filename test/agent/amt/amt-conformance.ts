@@ -1,0 +1,215 @@
+import type { ExecutionContext, TestFn } from 'ava'
+import { AmtError, type Amt } from '../../../agent/amt/port.ts'
+import { classifyCapability } from '../../../agent/amt/classify.ts'
+import type { DeviceModel, DeviceModelInit } from '../../../agent/amt/device-model.ts'
+
+/**
+ * One behaviour table for every Amt implementation: the rpc CLI adapter over the emulator executable
+ * (rpc-cli.test.ts) and the in-process simulated adapter (simulated.test.ts) must pass the same cases.
+ */
+export interface HarnessOptions {
+  amtinfoTimeoutMs?: number
+  operationTimeoutMs?: number
+  killGraceMs?: number
+}
+
+export interface AmtHarness {
+  amt: Amt
+  /** The device state now (device file or in-memory model). */
+  model: () => Promise<DeviceModel>
+}
+
+export type CreateHarness = (t: ExecutionContext, device: DeviceModelInit, options?: HarnessOptions) => Promise<AmtHarness>
+
+interface ConformanceCase {
+  title: string
+  device: DeviceModelInit
+  options?: HarnessOptions
+  run(t: ExecutionContext, harness: AmtHarness): Promise<void>
+}
+
+const RPS = 'wss://rps.example.com/activate'
+const PASSWORD = 'Sup3r-Secret!pw'
+
+async function rejection(t: ExecutionContext, promise: Promise<unknown>): Promise<AmtError> {
+  const error = await t.throwsAsync(promise)
+  if (!(error instanceof AmtError)) throw new Error(`expected an AmtError, got ${String(error)}`)
+  t.false(error.message.includes(PASSWORD), 'no secret in error messages')
+  return error
+}
+
+function expectFailure(t: ExecutionContext, error: AmtError, expected: Partial<Pick<AmtError, 'code' | 'codeName' | 'errorClass'>>): void {
+  t.like({ code: error.code, codeName: error.codeName, errorClass: error.errorClass }, expected)
+}
+
+export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+  {
+    title: 'v2 amtinfo: the reference values, normalised',
+    device: {},
+    async run(t, { amt }) {
+      t.deepEqual(await amt.version(), { line: 'v2', version: '2.52.6' })
+      t.deepEqual(await amt.info(), {
+        amtVersion: '18.0.5', buildNumber: '1913', sku: 16392, features: 'AMT Pro Corporate', uuid: '4c4c4544-005a-3510-8047-b4c04f564433',
+        controlMode: 'PRE_PROVISIONING', provisioningState: 'pre-provisioning', operationalState: 'enabled', dnsSuffix: '',
+        ras: { networkStatus: 'outside enterprise', remoteStatus: 'not connected', remoteTrigger: 'user initiated', mpsHostname: '' },
+      })
+      t.regex((await amt.probeDevice()) ?? '', /\/mei0$/)
+    },
+  },
+  {
+    title: 'v3 amtinfo: ACM, connected, v3 strings normalised',
+    device: { rpcLine: 'v3', controlMode: 'acm', dnsSuffix: 'vpro.example.com', ras: { remoteStatus: 'connected', remoteTrigger: 'periodic', mpsHostname: 'mps.example.com' } },
+    async run(t, { amt }) {
+      t.is((await amt.version()).line, 'v3')
+      const info = await amt.info()
+      t.like(info, { controlMode: 'ACM', provisioningState: 'post-provisioning', dnsSuffix: 'vpro.example.com', ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' } })
+    },
+  },
+  {
+    title: 'v2 activate: resolves, amtinfo then shows CCM connected, the password is the one passed',
+    device: {},
+    async run(t, { amt, model }) {
+      await amt.activate({ rpsUrl: RPS, profile: 'ccm-profile', password: PASSWORD, skipCertCheck: true })
+      t.like(await amt.info(), { controlMode: 'CCM', provisioningState: 'post-provisioning', ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' } })
+      t.is((await model()).password, PASSWORD)
+    },
+  },
+  {
+    title: 'v3 activate: --profile selects ACM',
+    device: { rpcLine: 'v3' },
+    async run(t, { amt }) {
+      await amt.activate({ rpsUrl: RPS, profile: 'acm-profile', password: PASSWORD })
+      t.like(await amt.info(), { controlMode: 'ACM', ras: { remoteStatus: 'connected' } })
+    },
+  },
+  {
+    title: 'v2 RPS error: exit 0 with an error log line rejects (RpsError), nothing changes',
+    device: { faults: { v2RpsError: 'Device activation failed: profile mismatch' } },
+    async run(t, { amt, model }) {
+      const error = await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'ccm-profile', password: PASSWORD }))
+      expectFailure(t, error, { code: 0, codeName: 'RpsError', errorClass: 'permanent' })
+      t.regex(error.message, /profile mismatch/)
+      t.is((await model()).controlMode, 'pre-provisioning')
+    },
+  },
+  {
+    title: 'v3 RPS error: exits 10, permanent',
+    device: { rpcLine: 'v3', faults: { v2RpsError: true } },
+    async run(t, { amt }) {
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 10, codeName: 'GenericFailure', errorClass: 'permanent' })
+    },
+  },
+  {
+    title: 'LMS missing: 139 LMSConnectionFailed, permanent',
+    device: { faults: { lmsMissing: true } },
+    async run(t, { amt }) {
+      const error = await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p', password: PASSWORD }))
+      expectFailure(t, error, { code: 139, codeName: 'LMSConnectionFailed', errorClass: 'permanent' })
+      t.regex(error.message, /install LMS/)
+    },
+  },
+  {
+    title: 'activation failure code: 102 ActivationFailed, permanent',
+    device: { faults: { activationFails: 102 } },
+    async run(t, { amt }) {
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 102, codeName: 'ActivationFailed', errorClass: 'permanent' })
+    },
+  },
+  {
+    title: 'no ME on v2: even version exits 2, HECIDriverNotDetected, classified not capable',
+    device: { faults: { noMe: true } },
+    async run(t, { amt }) {
+      const error = await rejection(t, amt.info())
+      expectFailure(t, error, { code: 2, codeName: 'HECIDriverNotDetected', errorClass: 'permanent' })
+      t.like(classifyCapability({ meDevice: '/dev/mei0', error }), { capable: false, sku: 'UNSPECIFIED' })
+    },
+  },
+  {
+    title: 'no ME on v3: amtinfo reports heciAvailable=false → HECIDriverNotDetected',
+    device: { rpcLine: 'v3', faults: { noMe: true } },
+    async run(t, { amt }) {
+      expectFailure(t, await rejection(t, amt.info()), { codeName: 'HECIDriverNotDetected', errorClass: 'permanent' })
+    },
+  },
+  {
+    title: 'not capable SKU: amtinfo works, classified not capable, activate exits 111',
+    device: { faults: { notCapable: true } },
+    async run(t, { amt }) {
+      const info = await amt.info()
+      t.is(info.sku, 16384)
+      t.like(classifyCapability({ meDevice: '/dev/mei0', info }), { capable: false })
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 111, codeName: 'UnableToActivate' })
+    },
+  },
+  {
+    title: 'transient exit 10 "interrupted system call" on the 2nd call only',
+    device: { faults: { transientOnCall: 2 } },
+    async run(t, { amt }) {
+      await amt.info()
+      const error = await rejection(t, amt.info())
+      expectFailure(t, error, { code: 10, codeName: 'GenericFailure', errorClass: 'transient' })
+      t.regex(error.message, /interrupted system call/)
+      t.is((await amt.info()).controlMode, 'PRE_PROVISIONING')
+    },
+  },
+  {
+    title: 'garbage on stdout: RpcBadOutput, permanent',
+    device: { faults: { garbageStdout: true } },
+    async run(t, { amt }) {
+      expectFailure(t, await rejection(t, amt.info()), { code: null, codeName: 'RpcBadOutput', errorClass: 'permanent' })
+    },
+  },
+  {
+    title: 'hanging amtinfo: RpcTimeout at the timeout, transient',
+    device: { faults: { hang: ['amtinfo'] } },
+    options: { amtinfoTimeoutMs: 2_500, killGraceMs: 500 },
+    async run(t, { amt }) {
+      await amt.version()
+      const started = Date.now()
+      expectFailure(t, await rejection(t, amt.info()), { code: null, codeName: 'RpcTimeout', errorClass: 'transient' })
+      const elapsed = Date.now() - started
+      t.true(elapsed >= 2_400 && elapsed < 2_500 + 500 + 2_000, `rejected after ${elapsed} ms`)
+    },
+  },
+  {
+    title: 'stuck connecting: the next 2 amtinfo after activation show connecting, then connected',
+    device: { faults: { stuckConnecting: 2 } },
+    async run(t, { amt }) {
+      await amt.activate({ rpsUrl: RPS, profile: 'p', password: PASSWORD })
+      const statuses: (string | undefined)[] = []
+      for (let index = 0; index < 3; index += 1) statuses.push((await amt.info()).ras?.remoteStatus)
+      t.deepEqual(statuses, ['connecting', 'connecting', 'connected'])
+    },
+  },
+  {
+    title: 'remote deactivation: wrong password 23 (no secret in the message), right password deactivates',
+    device: { controlMode: 'ccm', password: PASSWORD, ras: { remoteStatus: 'connected' } },
+    async run(t, { amt }) {
+      const wrong = await rejection(t, amt.deactivate({ rpsUrl: RPS, password: `${PASSWORD}-wrong` }))
+      expectFailure(t, wrong, { code: 23, codeName: 'MissingOrIncorrectPassword', errorClass: 'permanent' })
+      t.false(wrong.message.includes(`${PASSWORD}-wrong`))
+      await amt.deactivate({ rpsUrl: RPS, password: PASSWORD })
+      t.like(await amt.info(), { controlMode: 'PRE_PROVISIONING', ras: { remoteStatus: 'not connected' } })
+    },
+  },
+  {
+    title: 'local deactivation of CCM needs no password; a second one exits 109',
+    device: { rpcLine: 'v3', controlMode: 'ccm', password: PASSWORD },
+    async run(t, { amt, model }) {
+      await amt.deactivate({})
+      t.is((await model()).controlMode, 'pre-provisioning')
+      expectFailure(t, await rejection(t, amt.deactivate({})), { code: 109, codeName: 'UnableToDeactivate', errorClass: 'permanent' })
+    },
+  },
+]
+
+/** Registers every conformance case for one adapter. `serial`: run one at a time (real processes). */
+export function runConformance(test: TestFn, adapter: string, create: CreateHarness, { serial = false } = {}): void {
+  const register = serial ? test.serial : test
+  for (const testCase of CONFORMANCE_CASES) {
+    register(`${adapter}: ${testCase.title}`, async (t) => {
+      const harness = await create(t, testCase.device, testCase.options)
+      await testCase.run(t, harness)
+    })
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test from 'ava'
+import { classifyCapability, classifySku, probeMeDevice } from '../../../agent/amt/classify.ts'
+import { AmtError, type AmtInfo } from '../../../agent/amt/port.ts'
+
+const SKUS: [number | null, boolean, string][] = [
+  [16392, true, 'AMT'], // 0x4008 AMT Pro Corporate (the reference's real node)
+  [0x08, true, 'AMT'],
+  [0x4010, true, 'ISM'], // Intel Standard Manageability Corporate
+  [0x10, true, 'ISM'],
+  [0x18, true, 'AMT'], // both bits: AMT Pro wins
+  [0x4000, false, 'UNSPECIFIED'], // Corporate only
+  [0x2000, false, 'UNSPECIFIED'], // AT-p only
+  [0, false, 'UNSPECIFIED'],
+  [null, false, 'UNSPECIFIED'],
+]
+
+for (const [sku, capable, klass] of SKUS) {
+  test(`SKU ${sku === null ? 'missing' : `0x${sku.toString(16)}`} → ${capable ? klass : 'not capable'}`, (t) => {
+    const result = classifySku(sku)
+    t.like(result, { capable, sku: klass })
+    t.is(result.reason === undefined, capable, 'a reason exactly when not capable')
+  })
+}
+
+const info = (sku: number | null, features: string): AmtInfo => ({
+  amtVersion: '', buildNumber: '', sku, features, uuid: '', controlMode: 'UNKNOWN', provisioningState: 'unknown', operationalState: '', dnsSuffix: '', ras: null,
+})
+
+test('capability never comes from the features text', (t) => {
+  t.like(classifyCapability({ meDevice: '/dev/mei0', info: info(null, 'Invalid AMT version format') }), { capable: false })
+  t.like(classifyCapability({ meDevice: '/dev/mei0', info: info(0x4010, 'AMT Pro Corporate') }), { capable: true, sku: 'ISM' })
+})
+
+test('no ME device, or an rpc failure saying so, is not capable; other failures are undecidable', (t) => {
+  const noDevice = classifyCapability({ meDevice: null, info: info(16392, '') })
+  t.like(noDevice, { capable: false, sku: 'UNSPECIFIED' })
+  t.regex(noDevice?.reason ?? '', /no Intel ME interface device/)
+  const failure = (code: number, codeName: string, errorClass: 'transient' | 'permanent' = 'permanent') => new AmtError({ code, codeName, errorClass, message: 'x' })
+  t.like(classifyCapability({ meDevice: '/dev/mei0', error: failure(2, 'HECIDriverNotDetected') }), { capable: false })
+  t.like(classifyCapability({ meDevice: '/dev/mei0', error: failure(3, 'AmtNotDetected') }), { capable: false })
+  t.is(classifyCapability({ meDevice: '/dev/mei0', error: failure(10, 'GenericFailure', 'transient') }), null)
+})
+
+test('probeMeDevice finds the ME interface at any index 0..3 under an injectable /dev', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dev-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  t.is(await probeMeDevice(dir), null)
+  await writeFile(join(dir, 'mei2'), '')
+  t.is(await probeMeDevice(dir), join(dir, 'mei2'))
+  await writeFile(join(dir, 'mei1'), '')
+  t.is(await probeMeDevice(dir), join(dir, 'mei1'))
+})

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test, { type ExecutionContext } from 'ava'
+import { execa } from 'execa'
+import type { DeviceModelInit } from '../../../agent/amt/device-model.ts'
+import { RPC_EMULATOR } from './emulator-harness.ts'
+
+/** The emulator itself, run directly: the rpc quirks the adapter relies on (or must avoid). */
+async function emulator(t: ExecutionContext, device: DeviceModelInit | Record<string, unknown>) {
+  const dir = await mkdtemp(join(tmpdir(), 'rpc-emulator-direct-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const devicePath = join(dir, 'device.json')
+  const logPath = join(dir, 'calls.jsonl')
+  await writeFile(devicePath, JSON.stringify(device)) // a partial device file: the emulator fills in the defaults
+  const run = (argv: string[], env: Record<string, string> = {}) =>
+    execa(RPC_EMULATOR, argv, { reject: false, env: { RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: logPath, ...env } })
+  return { run, calls: () => readFile(logPath, 'utf8') }
+}
+
+test('v2 `amtinfo -json -n` selects nothing, exactly like real v2 (sections are chosen by counting args)', async (t) => {
+  const { run } = await emulator(t, {})
+  const result = await run(['amtinfo', '-json', '-n'])
+  t.is(result.exitCode, 0)
+  t.is(result.stdout, '{}')
+})
+
+test('v2 accepts double-dash flags; JSON on stdout is 2-space indented', async (t) => {
+  const { run } = await emulator(t, {})
+  const result = await run(['amtinfo', '--json'])
+  t.regex(result.stdout, /^\{\n {2}"amt": "18\.0\.5",\n/)
+})
+
+test('v3 (Kong) rejects the single-dash `-json` with exit 10', async (t) => {
+  const { run } = await emulator(t, { rpcLine: 'v3' })
+  const result = await run(['amtinfo', '-json'])
+  t.is(result.exitCode, 10)
+  t.regex(result.stderr, /unknown flag -o/)
+})
+
+test('without -json, logs are logrus text; errors print `Error <code>: <message>`', async (t) => {
+  const { run } = await emulator(t, { faults: { lmsMissing: true } })
+  const result = await run(['activate', '-u', 'wss://rps.example.com/activate'], { PROFILE: 'p' })
+  t.is(result.exitCode, 139)
+  t.regex(result.stderr, /^time="[^"]+" level=error msg="Error 139: LMSConnectionFailed - Details: Failed to connect to LMS\. Please install LMS for activation\."$/m)
+})
+
+test('the calls log records argv and the names, never the values, of secret env vars', async (t) => {
+  const { run, calls } = await emulator(t, {})
+  const result = await run(['activate', '-u', 'wss://rps.example.com/activate', '-json'], { PROFILE: 'ccm', AMT_PASSWORD: 'Very-Secret-1' })
+  t.is(result.exitCode, 0)
+  t.regex(result.stderr, /"msg":"Status: Client control mode\."/)
+  const text = await calls()
+  t.regex(text, /"env":\["AMT_PASSWORD","PROFILE"\]/)
+  t.false(text.includes('Very-Secret-1'))
+})
+
+test('an invalid device file is refused with the problem, exit 1', async (t) => {
+  const { run } = await emulator(t, { faults: { hangs: ['amtinfo'] } })
+  const result = await run(['amtinfo', '-json'])
+  t.is(result.exitCode, 1)
+  t.regex(result.stderr, /faults: Unrecognized key.*hangs/)
+})
