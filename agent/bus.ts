@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { backoffDelay } from '../lib/backoff.ts'
+import type { Logger } from '../lib/log.ts'
+import { buildTopic, decodeMessage, encodePayload, LEAF_RULES, type Leaf } from '../schemas/index.ts'
+import type { AgentConfig } from './config.ts'
+import type { AgentIdentity } from './identity.ts'
+import type { AgentMessage, InboundListener } from './messages.ts'
+import { createOutbox } from './outbox.ts'
+import { createSequencer, type Sequencer } from './sequencer.ts'
+
+/** The agent's view of the broker: one connection, typed messages in and out. */
+export interface Bus {
+  readonly bootId: string
+  /** Starts connecting in the background (never throws, never blocks on the broker). */
+  start(): void
+  /** Publishes presence offline, disconnects cleanly (the last will is not fired), stops reconnecting. */
+  stop(): Promise<void>
+  /** Sends now when connected, otherwise keeps it in the bounded outbox. Retained leaves are republished on reconnect. */
+  publish(message: AgentMessage): void
+  onInbound(listener: InboundListener): void
+  connection(): BusConnection
+}
+
+export interface BusConnection {
+  connected: boolean
+  /** Failed connection attempts since the last successful one. */
+  failedAttempts: number
+  lastError: string | null
+}
+
+export interface MqttBusOptions {
+  config: AgentConfig
+  identity: AgentIdentity
+  log: Logger
+  agentVersion: string
+  bootId?: string
+  now?: () => number
+  random?: () => number
+}
+
+const GOODBYE_TIMEOUT_MS = 2_000
+
+/**
+ * mqtt.js with our own reconnect loop (reconnectPeriod 0 + exponential backoff with jitter), so a fleet that
+ * lost its broker does not come back in lock step every second.
+ *
+ * Clean session: the agent re-subscribes after every connect and `desired` is retained, so the broker re-delivers
+ * the latest desired on subscribe; secret responses only matter to a request in flight, which times out and is
+ * asked again. A persistent session would only make the broker queue messages for offline nodes across a fleet.
+ *
+ * Sequence numbers: at each connect the birth takes seq n and the last will n+1 (the will is fixed at connect
+ * time), so a will that fires orders after that connection's birth; everything else continues at n+2.
+ */
+export function createMqttBus({ config, identity, log: parentLog, agentVersion, bootId = randomUUID(), now, random }: MqttBusOptions): Bus {
+  const log = parentLog.child({ module: 'bus' })
+  const sequencer = createSequencer({ hostId: identity.hostId, bootId, now })
+  const outbox = createOutbox(config.broker.offlineQueueLimit)
+  const listeners: InboundListener[] = []
+  const topic = (leaf: Leaf) => buildTopic({ ...identity, leaf })
+  const status: BusConnection = { connected: false, failedAttempts: 0, lastError: null }
+  let client: MqttClient | null = null
+  let ready = false
+  let stopping = false
+  let reconnectTimer: NodeJS.Timeout | null = null
+  let birthSeq = 0
+
+  const presence = (online: boolean, seq: number) =>
+    encodePayload('presence', { ...sequencer.envelope(seq), online, agentVersion })
+
+  /** Reserves the birth's seq and the will's right after it, and returns the will for the CONNECT packet. */
+  const reserveBirthAndWill = (): NonNullable<IClientOptions['will']> => {
+    birthSeq = sequencer.reserve()
+    return { topic: topic('presence'), payload: presence(false, sequencer.reserve()), qos: 1, retain: true }
+  }
+
+  const send = (message: AgentMessage): void => {
+    if (!client) return
+    const { leaf } = message
+    let payload: Buffer
+    try {
+      payload = encodeAgentMessage(message, sequencer)
+    } catch (err) {
+      log.error({ err, leaf }, 'message does not match its schema; not sent (a bug)')
+      return
+    }
+    const rule = LEAF_RULES[leaf]
+    client.publish(topic(leaf), payload, { qos: rule.qos, retain: rule.retained }, (err) => {
+      if (err) log.warn({ err, leaf }, 'publish failed')
+    })
+  }
+
+  const onConnect = async (): Promise<void> => {
+    if (!client) return
+    status.connected = true
+    status.failedAttempts = 0
+    status.lastError = null
+    log.info({ birthSeq }, 'connected')
+    client.publish(topic('presence'), presence(true, birthSeq), { qos: 1, retain: true })
+    const grants = await client.subscribeAsync({ [topic('desired')]: { qos: 1 }, [topic('secret/res')]: { qos: 1 } })
+    const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
+    if (refused.length > 0) log.error({ refused }, 'broker refused subscriptions: check the device ACL')
+    if (!client.connected) return
+    ready = true
+    for (const message of [...outbox.retained(), ...outbox.drain()]) send(message)
+  }
+
+  const scheduleReconnect = (): void => {
+    if (stopping || reconnectTimer || !client) return
+    const delay = backoffDelay(status.failedAttempts, { baseMs: config.broker.reconnectMinMs, maxMs: config.broker.reconnectMaxMs, random })
+    status.failedAttempts += 1
+    log.info({ delayMs: delay, attempt: status.failedAttempts }, 'reconnect scheduled')
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null
+      if (stopping || !client) return
+      client.options.will = reserveBirthAndWill()
+      client.reconnect()
+    }, delay)
+  }
+
+  const onMessage = (topicName: string, payload: Buffer): void => {
+    const decoded = decodeMessage(topicName, payload)
+    for (const listener of listeners) listener(decoded)
+  }
+
+  return {
+    bootId,
+    start() {
+      if (client) return
+      client = mqtt.connect(config.broker.url, { ...connectOptions(config, identity), will: reserveBirthAndWill() })
+      client.on('connect', () => {
+        onConnect().catch((err: unknown) => {
+          log.warn({ err }, 'connect handshake failed; reconnecting')
+          client?.end(true)
+        })
+      })
+      client.on('close', () => {
+        if (status.connected) log.warn('connection lost')
+        status.connected = false
+        ready = false
+        scheduleReconnect()
+      })
+      client.on('error', (err) => {
+        status.lastError = err.message
+        log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error')
+      })
+      client.on('message', onMessage)
+    },
+    async stop() {
+      stopping = true
+      if (reconnectTimer) clearTimeout(reconnectTimer)
+      reconnectTimer = null
+      const current = client
+      if (!current) return
+      if (ready) {
+        const goodbye = current.publishAsync(topic('presence'), presence(false, sequencer.reserve()), { qos: 1, retain: true })
+        await withTimeout(goodbye, GOODBYE_TIMEOUT_MS).catch((err: unknown) => log.warn({ err }, 'offline presence not confirmed'))
+      }
+      ready = false
+      await withTimeout(current.endAsync(!status.connected), GOODBYE_TIMEOUT_MS).catch(() => current.end(true))
+      status.connected = false
+      log.info('disconnected')
+    },
+    publish(message) {
+      if (stopping) return
+      const dropped = ready && !LEAF_RULES[message.leaf].retained ? undefined : outbox.put(message)
+      if (dropped) log.warn({ leaf: dropped.leaf }, 'offline queue full: dropped the oldest message')
+      if (ready) send(message)
+    },
+    onInbound(listener) {
+      listeners.push(listener)
+    },
+    connection: () => ({ ...status }),
+  }
+}
+
+function encodeAgentMessage(message: AgentMessage, sequencer: Sequencer): Buffer {
+  const envelope = sequencer.envelope(sequencer.reserve())
+  switch (message.leaf) {
+    case 'capability':
+      return encodePayload('capability', { ...envelope, ...message.body })
+    case 'state':
+      return encodePayload('state', { ...envelope, ...message.body })
+    case 'events':
+      return encodePayload('events', { ...envelope, ...message.body })
+    case 'secret/req':
+      return encodePayload('secret/req', { ...envelope, ...message.body })
+  }
+}
+
+/** mqtt.js options from the config: our own reconnect loop, stable client id, TLS material read once. */
+export function connectOptions(config: AgentConfig, identity: AgentIdentity): IClientOptions {
+  const { broker } = config
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file))
+  return {
+    clientId: `amt-agent-${identity.hostId}`,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    resubscribe: false,
+    keepalive: broker.keepaliveSeconds,
+    connectTimeout: broker.connectTimeoutMs,
+    username: broker.username ?? identity.hostId,
+    password: config.secrets.brokerPassword?.reveal(),
+    ca: read(broker.caFile),
+    cert: read(broker.clientCertFile),
+    key: read(broker.clientKeyFile),
+    queueQoSZero: false,
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (err: unknown) => {
+        clearTimeout(timer)
+        reject(err instanceof Error ? err : new Error(String(err)))
+      },
+    )
+  })
+}

@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { createLogger } from '../lib/log.ts'
+import { createRealAdapters } from './adapters.ts'
+import { loadAgentConfig } from './config.ts'
+import { runAgent, EXIT } from './main.ts'
+import { collectStatus, formatStatus } from './status.ts'
+import { AGENT_VERSION } from './version.ts'
+
+/** The `amt-agent` command line: run, status, version. This module is the entry point: it acts on import. */
+const program = new Command('amt-agent')
+  .description('Activates Intel AMT on this node as the fleet manager asks, over MQTT')
+  .version(AGENT_VERSION, '-V, --version')
+  .showHelpAfterError()
+
+program
+  .command('run')
+  .description('run the agent until SIGTERM')
+  .requiredOption('-c, --config <file>', 'YAML configuration file')
+  .action(async ({ config }: { config: string }) => {
+    process.exit(await runAgent(config))
+  })
+
+program
+  .command('status')
+  .description('show what the agent sees: rpc, capability, phase, LMS, broker connection (runs rpc amtinfo)')
+  .requiredOption('-c, --config <file>', 'YAML configuration file')
+  .option('--json', 'print JSON')
+  .option('--timeout <ms>', 'broker connect timeout', parseMs, 3000)
+  .action(async ({ config: file, json, timeout }: { config: string; json?: boolean; timeout: number }) => {
+    const loaded = loadAgentConfig(file)
+    if (!loaded.ok) {
+      process.stderr.write(`amt-agent: invalid configuration ${file}:\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`)
+      process.exit(EXIT.BAD_CONFIG)
+    }
+    const log = createLogger({ name: 'amt-agent', level: 'silent' })
+    const { amt, services } = createRealAdapters(loaded.config, log)
+    const report = await collectStatus({ config: loaded.config, amt, services, log, timeoutMs: timeout })
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report).join('\n')}\n`)
+    process.exit(report.healthy ? EXIT.OK : EXIT.FATAL)
+  })
+
+program
+  .command('version')
+  .description('print the agent version')
+  .option('--json', 'print JSON')
+  .action(({ json }: { json?: boolean }) => {
+    process.stdout.write(json ? `${JSON.stringify({ app: 'amt-agent', version: AGENT_VERSION })}\n` : `${AGENT_VERSION}\n`)
+  })
+
+function parseMs(value: string): number {
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new InvalidArgumentError('expected milliseconds between 1 and 600000')
+  return ms
+}
+
+await program.parseAsync(process.argv)

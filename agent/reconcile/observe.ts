@@ -1,0 +1,59 @@
+import { classifyCapability } from '../amt/classify.ts'
+import { AmtError, type AmtInfo, type CapabilityClass } from '../amt/port.ts'
+import type { RpcError } from '../../schemas/index.ts'
+import type { ReconcileContext } from './context.ts'
+import { toRpcError } from './failure.ts'
+
+/** What the observe step saw. */
+export interface Observation {
+  meDevice: string | null
+  /** Null when the node has no usable ME. */
+  info: AmtInfo | null
+  capability: CapabilityClass
+  /** The rpc failure that showed the node is not capable (e.g. 2 HECIDriverNotDetected), if any. */
+  noMeError: RpcError | null
+}
+
+export type ObserveResult = { ok: true; observation: Observation } | { ok: false; error: unknown }
+
+/**
+ * The observe step: which rpc is installed (once), which ME device is present, a fresh amtinfo, and the
+ * capability classified from them. An rpc failure that says nothing about capability (timeout, transient,
+ * garbage output) is returned as an error: the pass reports it and looks again later.
+ */
+export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
+  ctx.signal.throwIfAborted()
+  await learnRpcVersion(ctx)
+  const meDevice = await ctx.amt.probeDevice()
+  if (meDevice === null) {
+    const capability = classifyCapability({ meDevice, error: noDeviceError() }) ?? notCapable('no Intel ME interface device')
+    return { ok: true, observation: { meDevice, info: null, capability, noMeError: null } }
+  }
+  ctx.signal.throwIfAborted()
+  try {
+    const info = await ctx.amt.info()
+    return { ok: true, observation: { meDevice, info, capability: classifyCapability({ meDevice, info }) ?? notCapable('unclassified'), noMeError: null } }
+  } catch (err) {
+    if (!(err instanceof AmtError)) throw err
+    const capability = classifyCapability({ meDevice, error: err })
+    if (capability === null) return { ok: false, error: err }
+    return { ok: true, observation: { meDevice, info: null, capability, noMeError: toRpcError(err) } }
+  }
+}
+
+/** `rpc version` once per process; v2 fails it without an ME device, so a failure is simply tried next pass. */
+async function learnRpcVersion(ctx: ReconcileContext): Promise<void> {
+  if (ctx.memory.rpcVersion !== null) return
+  try {
+    ctx.memory.rpcVersion = await ctx.amt.version()
+    ctx.log.info({ rpc: ctx.memory.rpcVersion }, 'rpc detected')
+  } catch (err) {
+    if (!(err instanceof AmtError)) throw err
+    ctx.log.warn({ err: toRpcError(err) }, 'rpc version unknown')
+  }
+}
+
+const notCapable = (reason: string): CapabilityClass => ({ capable: false, sku: 'UNSPECIFIED', reason })
+
+const noDeviceError = () =>
+  new AmtError({ code: null, codeName: 'HECIDriverNotDetected', errorClass: 'permanent', message: 'no ME interface device found' })

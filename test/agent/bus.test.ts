@@ -1,0 +1,130 @@
+import { createServer } from 'node:net'
+import test, { type ExecutionContext } from 'ava'
+import type { Client } from 'aedes'
+import { createLogger, silentLogger } from '../../lib/log.ts'
+import { createMqttBus, type Bus } from '../../agent/bus.ts'
+import { ENV_BROKER_PASSWORD, parseAgentConfig, type AgentConfig } from '../../agent/config.ts'
+import type { StateBody } from '../../agent/messages.ts'
+import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import { connectTestManager } from '../helpers/agent-manager.ts'
+
+const TENANT = 'acme'
+const state: StateBody = { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: 'not connected' }
+
+function busConfig(url: string, credential?: { username: string; password: string }, broker: Record<string, unknown> = {}): AgentConfig {
+  const parsed = parseAgentConfig(
+    { tenantId: TENANT, hostId: 'node-1', broker: { url, username: credential?.username, reconnectMinMs: 20, reconnectMaxMs: 200, ...broker } },
+    { env: credential ? { [ENV_BROKER_PASSWORD]: credential.password } : {} },
+  )
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '))
+  return parsed.config
+}
+
+async function startBus(t: ExecutionContext, broker: TestBroker, hostId: string): Promise<Bus> {
+  const credential = await broker.addDevice(TENANT, hostId)
+  const config = busConfig(broker.url, credential)
+  const bus = createMqttBus({ config, identity: { tenantId: TENANT, hostId }, log: silentLogger(), agentVersion: '0.0.0-test' })
+  t.teardown(() => bus.stop())
+  return bus
+}
+
+/** Resolves with aedes' view of the agent's connection once it is ready. */
+function nextClient(broker: TestBroker, clientId: string): Promise<Client> {
+  return new Promise((resolve) => {
+    const onReady = (client: Client) => {
+      if (client.id !== clientId) return
+      broker.broker.aedes.off('clientReady', onReady)
+      resolve(client)
+    }
+    broker.broker.aedes.on('clientReady', onReady)
+  })
+}
+
+test('birth takes seq n, the last will n+1, other messages continue at n+2; the will orders after its birth', async (t) => {
+  const broker = await startTestBroker(t)
+  const hostId = 'node-seq'
+  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const bus = await startBus(t, broker, hostId)
+  const firstConnection = nextClient(broker, `amt-agent-${hostId}`)
+  bus.publish({ leaf: 'state', body: state }) // before connecting: kept and sent after the birth
+  bus.start()
+
+  const birth = await manager.waitFor('presence', (p) => p.online)
+  t.is(birth.seq, 0)
+  t.is(birth.bootId, bus.bootId)
+  t.like(await manager.waitFor('state'), { seq: 2, bootId: bus.bootId, phase: 'UNPROVISIONED' })
+
+  const reconnected = nextClient(broker, `amt-agent-${hostId}`)
+  ;(await firstConnection).close() // the broker drops the connection: the will fires
+  const will = await manager.waitFor('presence', (p) => !p.online)
+  t.is(will.seq, 1)
+  t.is(will.bootId, bus.bootId)
+
+  await reconnected
+  const rebirth = await manager.waitFor('presence', (p) => p.online && p.seq > 1)
+  t.is(rebirth.seq, 3, 'a new birth (3) with a new will reserved (4)')
+  t.like(await manager.waitFor('state', (s) => s.seq > 2), { seq: 5, phase: 'UNPROVISIONED' }, 'state republished after reconnect')
+})
+
+test('on connect the agent subscribes to desired and secret/res before it republishes state', async (t) => {
+  const broker = await startTestBroker(t)
+  const hostId = 'node-order'
+  const clientId = `amt-agent-${hostId}`
+  const seen: string[] = []
+  broker.broker.aedes.on('subscribe', (subscriptions, client) => {
+    if (client.id === clientId) seen.push(`subscribe ${subscriptions.map((s) => s.topic.split('/').slice(4).join('/')).join(',')}`)
+  })
+  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const bus = await startBus(t, broker, hostId)
+  bus.publish({ leaf: 'state', body: state })
+  bus.start()
+  manager.client.on('message', (topic) => {
+    if (topic.endsWith('/state')) seen.push('state received')
+  })
+  await manager.waitFor('state')
+  t.deepEqual(seen, ['subscribe desired,secret/res', 'state received'])
+})
+
+test('a clean stop publishes presence offline and the will never fires', async (t) => {
+  const broker = await startTestBroker(t)
+  const hostId = 'node-bye'
+  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const bus = await startBus(t, broker, hostId)
+  bus.start()
+  await manager.waitFor('presence', (p) => p.online)
+  await bus.stop()
+  const goodbye = await manager.waitFor('presence', (p) => !p.online)
+  t.is(goodbye.seq, 2, 'the goodbye continues the sequence after birth (0) and the reserved will (1)')
+  t.false(bus.connection().connected)
+})
+
+test('reconnects use exponential backoff with jitter from reconnectMinMs to reconnectMaxMs, not a fixed period', async (t) => {
+  const port = await closedPort()
+  const delays: number[] = []
+  let fourScheduled = (): void => undefined
+  const fourAttempts = new Promise<void>((resolve) => (fourScheduled = resolve))
+  const destination = {
+    write(line: string) {
+      const entry = JSON.parse(line) as { msg?: string; delayMs?: number }
+      if (entry.msg === 'reconnect scheduled' && entry.delayMs !== undefined && delays.push(entry.delayMs) === 4) fourScheduled()
+    },
+  }
+  const log = createLogger({ name: 'bus-test', level: 'info', destination })
+  const config = busConfig(`mqtt://127.0.0.1:${port}`, undefined, { reconnectMinMs: 20, reconnectMaxMs: 80 })
+  const bus = createMqttBus({ config, identity: { tenantId: TENANT, hostId: 'node-backoff' }, log, agentVersion: '0', random: () => 1 })
+  t.teardown(() => bus.stop())
+  bus.start()
+  await fourAttempts
+  t.deepEqual(delays.slice(0, 4), [20, 40, 80, 80])
+  t.true(bus.connection().failedAttempts >= 4)
+})
+
+/** A port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
