@@ -1,0 +1,166 @@
+import type { AmtState, StatusIndication } from '../../schemas/enums.ts'
+import type { CreateHostInput, Deletion, Host, HostKey, HostPatch } from './host.ts'
+
+/**
+ * The Inventory port: the manager's source of truth for tenants, hosts, device credentials and audit events.
+ * Domain code sees only these types; SQL lives in the adapters (manager/inventory/sqlite/, later PostgreSQL).
+ * Every adapter passes test/conformance/inventory.ts. Failures are InventoryErrors (./errors.ts).
+ *
+ * Times: `createdAt`, `updatedAt`, `lastSeen`, `activationRequestedAt` and audit `ts` are ISO-8601 UTC strings
+ * (`Date#toISOString()`, millisecond precision). `statusTimestamp` / `powerStatusTimestamp` are unix SECONDS,
+ * as EMF's amt_status_timestamp.
+ */
+
+export * from './host.ts'
+
+export type PasswordPolicy = 'static' | 'random'
+
+export interface Tenant {
+  tenantId: string
+  name: string
+  passwordPolicy: PasswordPolicy
+  createdAt: string
+}
+
+export interface CreateTenantInput {
+  tenantId: string
+  /** Defaults to the tenantId. */
+  name?: string
+  /** Defaults to 'random' (a per-host password in the secret store). */
+  passwordPolicy?: PasswordPolicy
+}
+
+export type TenantPatch = Partial<Pick<Tenant, 'name' | 'passwordPolicy'>>
+
+export interface WriteOptions {
+  /** Fail with VersionConflictError unless the stored host has this version. */
+  expectedVersion?: number
+}
+
+export interface HostUpdate extends WriteOptions {
+  key: HostKey
+  patch: HostPatch
+}
+
+/** Equality filters, combined with AND. */
+export interface HostFilter {
+  tenantId?: string
+  desiredState?: AmtState
+  currentState?: AmtState
+  statusIndicator?: StatusIndication
+  deletion?: Deletion
+}
+
+export interface HostPageRequest extends HostFilter {
+  /** 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+  limit?: number
+  /** `nextCursor` of the previous page. */
+  cursor?: string
+}
+
+export const DEFAULT_PAGE_SIZE = 100
+export const MAX_PAGE_SIZE = 10_000
+
+/** Hosts ordered by (tenantId, hostId); `nextCursor` is null on the last page. */
+export interface HostPage {
+  hosts: Host[]
+  nextCursor: string | null
+}
+
+/** Which hosts a bulk desired write touches: explicit keys (all must exist) or every host matching a filter. */
+export type HostSelector = { keys: readonly HostKey[] } | { filter: HostFilter }
+
+export interface StateCount {
+  desiredState: AmtState
+  currentState: AmtState
+  statusIndicator: StatusIndication
+  count: number
+}
+
+/** A device's MQTT credential for the embedded broker; one per host, usernames unique across tenants. */
+export interface DeviceCredential extends HostKey {
+  username: string
+  /** An encoded password hash (e.g. scrypt), never the password. */
+  passwordHash: string
+  createdAt: string
+}
+
+export type PutCredentialInput = Omit<DeviceCredential, 'createdAt'>
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** An audit event; kept when its host (or tenant) is deleted. */
+export interface AuditEvent {
+  /** Increasing; the order of appends. */
+  id: number
+  tenantId: string
+  /** null for tenant-wide events. */
+  hostId: string | null
+  ts: string
+  /** e.g. 'desired.set', 'state', 'host.deleted', 'password.read'. */
+  kind: string
+  /** Who caused it: 'agent', 'manager', 'api:<token name>' ... */
+  actor: string
+  detail: JsonValue
+}
+
+export interface AppendAuditInput {
+  tenantId: string
+  hostId?: string | null
+  /** Defaults to now. */
+  ts?: string
+  kind: string
+  actor: string
+  /** Defaults to null. */
+  detail?: JsonValue
+}
+
+export interface AuditQuery {
+  /** Only this host's events; omit for all events of the tenant. */
+  hostId?: string
+  /** 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+  limit?: number
+  /** Only events with an id lower than this (the last id of the previous page). */
+  before?: number
+}
+
+export interface Inventory {
+  createTenant(input: CreateTenantInput): Promise<Tenant>
+  getTenant(tenantId: string): Promise<Tenant>
+  /** Ordered by tenantId. */
+  listTenants(): Promise<Tenant[]>
+  updateTenant(tenantId: string, patch: TenantPatch): Promise<Tenant>
+  /** TENANT_NOT_EMPTY while it has hosts. Its audit events stay. */
+  deleteTenant(tenantId: string): Promise<void>
+
+  /** NotFound when the tenant does not exist. */
+  createHost(input: CreateHostInput): Promise<Host>
+  /** All or nothing, in one transaction. */
+  createHosts(inputs: readonly CreateHostInput[]): Promise<Host[]>
+  getHost(key: HostKey): Promise<Host>
+  /** Like getHost, but null instead of NotFound. */
+  findHost(key: HostKey): Promise<Host | null>
+  listHosts(request?: HostPageRequest): Promise<HostPage>
+  /** Applies the patch (HostPatch rules), version + 1; returns the stored host. */
+  updateHost(key: HostKey, patch: HostPatch, options?: WriteOptions): Promise<Host>
+  /** Applies every update in order in ONE transaction; any failure rolls back all (error.details.index). */
+  updateHosts(updates: readonly HostUpdate[]): Promise<Host[]>
+  /** A desired write (the patch must contain desiredState, controlMode or dnsSuffix) to many hosts, atomically. */
+  setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]>
+  /** Removes the host and its credential; its audit events stay. */
+  deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
+  /** Host counts grouped by (desiredState, currentState, statusIndicator), for metrics. */
+  countHosts(filter?: { tenantId?: string }): Promise<StateCount[]>
+
+  /** Creates or replaces the host's credential; AlreadyExists when another host has the username. */
+  putCredential(input: PutCredentialInput): Promise<DeviceCredential>
+  getCredentialByUsername(username: string): Promise<DeviceCredential | null>
+  deleteCredential(key: HostKey): Promise<void>
+
+  /** Appends in one transaction, in order; returns the stored events. */
+  appendAudit(events: readonly AppendAuditInput[]): Promise<AuditEvent[]>
+  /** Newest first. */
+  listAudit(tenantId: string, query?: AuditQuery): Promise<AuditEvent[]>
+
+  close(): Promise<void>
+}

@@ -1,0 +1,150 @@
+import { decodeCursor, encodeCursor, pageSize } from '../cursor.ts'
+import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
+import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
+import type { CreateHostInput, Host, HostKey, HostPage, HostPageRequest, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
+import type { HostQuery } from './host-query.ts'
+import type { HostWriter } from './host-writer.ts'
+import { hostFromRow, hostToRow, type HostRow } from './rows.ts'
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './sqlite-error.ts'
+import type { Statements } from './statements.ts'
+
+/**
+ * Host operations, synchronous; the caller (SqliteInventory) wraps writes in an IMMEDIATE transaction, so every
+ * read-check-write below is atomic against other connections too.
+ */
+export class HostStore {
+  readonly #s: Statements
+  readonly #query: HostQuery
+  readonly #writer: HostWriter
+  readonly #now: () => Date
+
+  constructor(statements: Statements, query: HostQuery, writer: HostWriter, now: () => Date) {
+    this.#s = statements
+    this.#query = query
+    this.#writer = writer
+    this.#now = now
+  }
+
+  insert(input: CreateHostInput, now = this.#now()): Host {
+    const host = newHost(input, now)
+    try {
+      this.#s.hostInsert.run(hostToRow(host))
+    } catch (err) {
+      const key = { tenantId: input.tenantId, hostId: input.hostId }
+      if (isUniqueViolation(err)) throw new AlreadyExistsError('host', key)
+      if (isForeignKeyViolation(err)) throw new NotFoundError('tenant', { tenantId: input.tenantId })
+      if (isCheckViolation(err)) throw invalidInput('host values rejected by the database', { ...key, cause: err })
+      throw err
+    }
+    return host
+  }
+
+  insertMany(inputs: readonly CreateHostInput[]): Host[] {
+    const now = this.#now()
+    return inputs.map((input, index) => atIndex(index, () => this.insert(input, now)))
+  }
+
+  find(key: HostKey): Host | null {
+    const row = this.#row(key)
+    return row === undefined ? null : hostFromRow(row)
+  }
+
+  get(key: HostKey): Host {
+    return hostFromRow(this.#existing(key))
+  }
+
+  update({ key, patch, expectedVersion }: HostUpdate, now = this.#now()): Host {
+    return this.#write(this.#checked(key, expectedVersion), patch, now)
+  }
+
+  updateMany(updates: readonly HostUpdate[]): Host[] {
+    const now = this.#now()
+    return updates.map((update, index) => atIndex(index, () => this.update(update, now)))
+  }
+
+  setDesiredMany(selector: HostSelector, patch: HostPatch): Host[] {
+    assertPatch(patch)
+    if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
+    const now = this.#now()
+    if ('filter' in selector) return this.#query.select(selector.filter, null, -1).map((row) => this.#write(row, patch, now))
+    const seen = new Set<string>()
+    const hosts: Host[] = []
+    selector.keys.forEach((key, index) => {
+      const id = `${key.tenantId}/${key.hostId}`
+      if (seen.has(id)) return
+      seen.add(id)
+      hosts.push(atIndex(index, () => this.#write(this.#existing(key), patch, now)))
+    })
+    return hosts
+  }
+
+  delete(key: HostKey, expectedVersion?: number): void {
+    this.#checked(key, expectedVersion)
+    this.#s.hostDelete.run(key.tenantId, key.hostId)
+  }
+
+  list(request: HostPageRequest = {}): HostPage {
+    const { limit, cursor, ...filter } = request
+    const size = pageSize(limit)
+    const after = cursor === undefined ? null : decodeCursor(cursor)
+    const rows = this.#query.select(filter, after, size + 1)
+    const hosts = rows.slice(0, size).map(hostFromRow)
+    const last = hosts.at(-1)
+    return { hosts, nextCursor: rows.length > size && last !== undefined ? encodeCursor(last) : null }
+  }
+
+  count(tenantId?: string): StateCount[] {
+    const rows = tenantId === undefined ? this.#s.hostCountAll.all() : this.#s.hostCountTenant.all(tenantId)
+    return rows.map((row) => ({
+      desiredState: row.desired_state as StateCount['desiredState'],
+      currentState: row.current_state as StateCount['currentState'],
+      statusIndicator: row.status_indicator as StateCount['statusIndicator'],
+      count: row.count,
+    }))
+  }
+
+  #row(key: HostKey): HostRow | undefined {
+    assertKey(key)
+    return this.#s.hostGet.get(key.tenantId, key.hostId)
+  }
+
+  #existing(key: HostKey): HostRow {
+    const row = this.#row(key)
+    if (row === undefined) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
+    return row
+  }
+
+  #checked(key: HostKey, expectedVersion: number | undefined): HostRow {
+    const row = this.#existing(key)
+    if (expectedVersion !== undefined && row.version !== expectedVersion) {
+      throw new VersionConflictError({ tenantId: key.tenantId, hostId: key.hostId, expectedVersion, actualVersion: row.version })
+    }
+    return row
+  }
+
+  #write(row: HostRow, patch: HostPatch, now: Date): Host {
+    const host = hostFromRow(row)
+    const next = applyHostPatch(host, patch, now)
+    let changes: number
+    try {
+      changes = this.#writer.run(row, hostToRow(next))
+    } catch (err) {
+      if (isCheckViolation(err)) throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
+      throw err
+    }
+    // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
+    if (changes !== 1) throw new VersionConflictError({ ...keyOf(host), expectedVersion: host.version, actualVersion: -1 })
+    return next
+  }
+}
+
+const keyOf = ({ tenantId, hostId }: HostKey): HostKey => ({ tenantId, hostId })
+
+/** Runs one item of a batch; an InventoryError is annotated with the item's position. */
+function atIndex<T>(index: number, run: () => T): T {
+  try {
+    return run()
+  } catch (err) {
+    throw err instanceof InventoryError ? err.at(index) : err
+  }
+}

@@ -1,0 +1,133 @@
+import type Database from 'better-sqlite3'
+import { InventoryError } from '../errors.ts'
+
+/**
+ * Schema migrations: an ordered list of numbered steps. `PRAGMA user_version` holds the last applied number.
+ * Rules: never edit a step once released (add a new one); numbers are 1, 2, 3 ... without gaps; each step runs
+ * in its own transaction together with the user_version bump, so a failing step leaves the previous version.
+ * Enum values fixed by EMF are CHECKed; AgentPhase is not (it may grow without a table rebuild).
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+const AMT_STATE = `('UNSPECIFIED','PROVISIONED','UNPROVISIONED','DISCONNECTED')`
+const INDICATOR = `('UNSPECIFIED','ERROR','IN_PROGRESS','IDLE')`
+const POWER = `('UNSPECIFIED','ON','OFF','SLEEP','HIBERNATE','RESET','POWER_CYCLE','RESET_REPEAT')`
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tenants, hosts, device credentials, audit events',
+    sql: `
+      CREATE TABLE tenants (
+        tenant_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        password_policy TEXT NOT NULL DEFAULT 'random' CHECK (password_policy IN ('static','random')),
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE hosts (
+        tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE RESTRICT,
+        host_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        desired_state TEXT NOT NULL CHECK (desired_state IN ${AMT_STATE}),
+        current_state TEXT NOT NULL CHECK (current_state IN ${AMT_STATE}),
+        sku TEXT NOT NULL CHECK (sku IN ('UNSPECIFIED','AMT','ISM')),
+        status TEXT NOT NULL DEFAULT 'Unknown',
+        status_indicator TEXT NOT NULL CHECK (status_indicator IN ${INDICATOR}),
+        status_timestamp INTEGER NOT NULL,
+        control_mode TEXT NOT NULL DEFAULT 'CCM' CHECK (control_mode IN ('UNSPECIFIED','ACM','CCM')),
+        dns_suffix TEXT NOT NULL DEFAULT '',
+        desired_generation INTEGER NOT NULL DEFAULT 0,
+        observed_generation INTEGER NOT NULL DEFAULT 0,
+        phase TEXT,
+        capability TEXT CHECK (capability IS NULL OR json_valid(capability)),
+        online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),
+        boot_id TEXT,
+        last_seen TEXT,
+        last_seq TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(last_seq)),
+        agent_kind TEXT NOT NULL DEFAULT 'mqtt' CHECK (agent_kind IN ('mqtt','grpc')),
+        activation_requested_at TEXT,
+        deletion TEXT NOT NULL DEFAULT 'none' CHECK (deletion IN ('none','pending')),
+        desired_power_state TEXT NOT NULL CHECK (desired_power_state IN ${POWER}),
+        current_power_state TEXT NOT NULL CHECK (current_power_state IN ${POWER}),
+        power_status TEXT NOT NULL DEFAULT 'Unknown',
+        power_status_indicator TEXT NOT NULL CHECK (power_status_indicator IN ${INDICATOR}),
+        power_status_timestamp INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, host_id)
+      ) STRICT;
+      -- List filters: equality on the state column (and tenant), ordered by (tenant_id, host_id).
+      CREATE INDEX hosts_by_desired_state ON hosts (desired_state, tenant_id, host_id);
+      CREATE INDEX hosts_by_current_state ON hosts (current_state, tenant_id, host_id);
+      CREATE INDEX hosts_by_status_indicator ON hosts (status_indicator, tenant_id, host_id);
+      CREATE INDEX hosts_pending_deletion ON hosts (tenant_id, host_id) WHERE deletion = 'pending';
+
+      CREATE TABLE device_credentials (
+        tenant_id TEXT NOT NULL,
+        host_id TEXT NOT NULL,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, host_id),
+        FOREIGN KEY (tenant_id, host_id) REFERENCES hosts (tenant_id, host_id) ON DELETE CASCADE
+      ) STRICT;
+
+      -- No foreign keys: audit events outlive their host and tenant.
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        host_id TEXT,
+        ts TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(detail))
+      ) STRICT;
+      CREATE INDEX audit_by_tenant ON audit_events (tenant_id, id);
+      CREATE INDEX audit_by_host ON audit_events (tenant_id, host_id, id);
+    `,
+  },
+]
+
+export function schemaVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }))
+}
+
+/**
+ * Applies the steps newer than the database's user_version. A database newer than the code (a downgrade) is
+ * refused with INVENTORY_SCHEMA_TOO_NEW before anything is written.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = migrations.at(-1)?.version ?? 0
+  migrations.forEach((step, index) => {
+    if (step.version !== index + 1) throw new Error(`migration #${index} has version ${step.version}, expected ${index + 1}`)
+  })
+  const apply = db.transaction((step: Migration) => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    if (schemaVersion(db) >= step.version) return
+    db.exec(step.sql)
+    db.pragma(`user_version = ${step.version}`)
+  })
+  const current = schemaVersion(db)
+  if (current > latest) {
+    throw new InventoryError(
+      'INVENTORY_SCHEMA_TOO_NEW',
+      `the inventory database has schema version ${current}, newer than this software knows (${latest}); use a newer release`,
+    )
+  }
+  for (const step of migrations) {
+    if (step.version <= current) continue
+    try {
+      apply.immediate(step)
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new InventoryError('INVENTORY_MIGRATION_FAILED', `inventory migration ${step.version} (${step.name}) failed: ${reason}`, { cause: err })
+    }
+  }
+  return schemaVersion(db)
+}

@@ -1,0 +1,199 @@
+import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../../schemas/enums.ts'
+import type { Capability } from '../../../schemas/messages/capability.ts'
+import type {
+  AgentKind,
+  AuditEvent,
+  Deletion,
+  DeviceCredential,
+  Host,
+  JsonValue,
+  LastSeq,
+  PasswordPolicy,
+  PowerState,
+  Tenant,
+} from '../port.ts'
+
+/** Row <-> domain mapping, the only place that knows column names and encodings (JSON text, 0/1 booleans). */
+
+export interface TenantRow {
+  tenant_id: string
+  name: string
+  password_policy: string
+  created_at: string
+}
+
+export interface HostRow {
+  tenant_id: string
+  host_id: string
+  name: string
+  desired_state: string
+  current_state: string
+  sku: string
+  status: string
+  status_indicator: string
+  status_timestamp: number
+  control_mode: string
+  dns_suffix: string
+  desired_generation: number
+  observed_generation: number
+  phase: string | null
+  capability: string | null
+  online: number
+  boot_id: string | null
+  last_seen: string | null
+  last_seq: string
+  agent_kind: string
+  activation_requested_at: string | null
+  deletion: string
+  desired_power_state: string
+  current_power_state: string
+  power_status: string
+  power_status_indicator: string
+  power_status_timestamp: number
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface CredentialRow {
+  tenant_id: string
+  host_id: string
+  username: string
+  password_hash: string
+  created_at: string
+}
+
+export interface AuditRow {
+  id: number
+  tenant_id: string
+  host_id: string | null
+  ts: string
+  kind: string
+  actor: string
+  detail: string
+}
+
+/** Column list in table order, for INSERT and UPDATE statements. */
+export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
+  'tenant_id', 'host_id', 'name', 'desired_state', 'current_state', 'sku', 'status', 'status_indicator',
+  'status_timestamp', 'control_mode', 'dns_suffix', 'desired_generation', 'observed_generation', 'phase',
+  'capability', 'online', 'boot_id', 'last_seen', 'last_seq', 'agent_kind', 'activation_requested_at', 'deletion',
+  'desired_power_state', 'current_power_state', 'power_status', 'power_status_indicator', 'power_status_timestamp',
+  'version', 'created_at', 'updated_at',
+]
+
+// The database CHECKs the enum columns, so reading them back as their domain types is sound.
+export function hostFromRow(row: HostRow): Host {
+  return {
+    tenantId: row.tenant_id,
+    hostId: row.host_id,
+    name: row.name,
+    desiredState: row.desired_state as AmtState,
+    currentState: row.current_state as AmtState,
+    sku: row.sku as AmtSku,
+    status: row.status,
+    statusIndicator: row.status_indicator as StatusIndication,
+    statusTimestamp: row.status_timestamp,
+    controlMode: row.control_mode as AmtControlMode,
+    dnsSuffix: row.dns_suffix,
+    desiredGeneration: row.desired_generation,
+    observedGeneration: row.observed_generation,
+    phase: row.phase as AgentPhase | null,
+    capability: row.capability === null ? null : (JSON.parse(row.capability) as Capability),
+    online: row.online === 1,
+    bootId: row.boot_id,
+    lastSeen: row.last_seen,
+    lastSeq: JSON.parse(row.last_seq) as LastSeq,
+    agentKind: row.agent_kind as AgentKind,
+    activationRequestedAt: row.activation_requested_at,
+    deletion: row.deletion as Deletion,
+    desiredPowerState: row.desired_power_state as PowerState,
+    currentPowerState: row.current_power_state as PowerState,
+    powerStatus: row.power_status,
+    powerStatusIndicator: row.power_status_indicator as StatusIndication,
+    powerStatusTimestamp: row.power_status_timestamp,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export function hostToRow(host: Host): HostRow {
+  return {
+    tenant_id: host.tenantId,
+    host_id: host.hostId,
+    name: host.name,
+    desired_state: host.desiredState,
+    current_state: host.currentState,
+    sku: host.sku,
+    status: host.status,
+    status_indicator: host.statusIndicator,
+    status_timestamp: host.statusTimestamp,
+    control_mode: host.controlMode,
+    dns_suffix: host.dnsSuffix,
+    desired_generation: host.desiredGeneration,
+    observed_generation: host.observedGeneration,
+    phase: host.phase,
+    capability: host.capability === null ? null : JSON.stringify(host.capability),
+    online: host.online ? 1 : 0,
+    boot_id: host.bootId,
+    last_seen: host.lastSeen,
+    last_seq: JSON.stringify(host.lastSeq),
+    agent_kind: host.agentKind,
+    activation_requested_at: host.activationRequestedAt,
+    deletion: host.deletion,
+    desired_power_state: host.desiredPowerState,
+    current_power_state: host.currentPowerState,
+    power_status: host.powerStatus,
+    power_status_indicator: host.powerStatusIndicator,
+    power_status_timestamp: host.powerStatusTimestamp,
+    version: host.version,
+    created_at: host.createdAt,
+    updated_at: host.updatedAt,
+  }
+}
+
+export function tenantFromRow(row: TenantRow): Tenant {
+  return { tenantId: row.tenant_id, name: row.name, passwordPolicy: row.password_policy as PasswordPolicy, createdAt: row.created_at }
+}
+
+export function tenantToRow(tenant: Tenant): TenantRow {
+  return { tenant_id: tenant.tenantId, name: tenant.name, password_policy: tenant.passwordPolicy, created_at: tenant.createdAt }
+}
+
+export function credentialFromRow(row: CredentialRow): DeviceCredential {
+  return { tenantId: row.tenant_id, hostId: row.host_id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at }
+}
+
+export function credentialToRow(credential: DeviceCredential): CredentialRow {
+  return {
+    tenant_id: credential.tenantId,
+    host_id: credential.hostId,
+    username: credential.username,
+    password_hash: credential.passwordHash,
+    created_at: credential.createdAt,
+  }
+}
+
+export function auditFromRow(row: AuditRow): AuditEvent {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    hostId: row.host_id,
+    ts: row.ts,
+    kind: row.kind,
+    actor: row.actor,
+    detail: JSON.parse(row.detail) as JsonValue,
+  }
+}
+
+export function auditToRow(event: Omit<AuditEvent, 'id'>): Omit<AuditRow, 'id'> {
+  return {
+    tenant_id: event.tenantId,
+    host_id: event.hostId,
+    ts: event.ts,
+    kind: event.kind,
+    actor: event.actor,
+    detail: JSON.stringify(event.detail),
+  }
+}

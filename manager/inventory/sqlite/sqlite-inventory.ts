@@ -1,0 +1,252 @@
+import type Database from 'better-sqlite3'
+import { AlreadyExistsError, InventoryError, NotFoundError, invalidInput } from '../errors.ts'
+import { assertId, assertKey, isoOf } from '../host-patch.ts'
+import { pageSize } from '../cursor.ts'
+import type {
+  AppendAuditInput,
+  AuditEvent,
+  AuditQuery,
+  CreateHostInput,
+  CreateTenantInput,
+  DeviceCredential,
+  Host,
+  HostKey,
+  HostPage,
+  HostPageRequest,
+  HostPatch,
+  HostSelector,
+  HostUpdate,
+  Inventory,
+  PutCredentialInput,
+  StateCount,
+  Tenant,
+  TenantPatch,
+  WriteOptions,
+} from '../port.ts'
+import { HostQuery } from './host-query.ts'
+import { HostStore } from './host-store.ts'
+import { HostWriter } from './host-writer.ts'
+import { auditFromRow, auditToRow, credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from './rows.ts'
+import { asInventoryError, isUniqueViolation } from './sqlite-error.ts'
+import { prepareStatements, type Statements } from './statements.ts'
+
+const POLICIES = new Set(['static', 'random'])
+
+/**
+ * The Inventory on one better-sqlite3 connection. Calls run synchronously inside the returned promise; every
+ * write runs in one IMMEDIATE transaction (the write lock is taken up front, so concurrent writers on the same
+ * file wait up to the busy timeout instead of failing half way).
+ */
+export class SqliteInventory implements Inventory {
+  readonly #db: Database.Database
+  readonly #s: Statements
+  readonly #hosts: HostStore
+  readonly #now: () => Date
+  readonly #transaction: Database.Transaction<(run: () => unknown) => unknown>
+
+  constructor(db: Database.Database, now: () => Date = () => new Date()) {
+    this.#db = db
+    this.#now = now
+    this.#s = prepareStatements(db)
+    this.#hosts = new HostStore(this.#s, new HostQuery(db), new HostWriter(db), now)
+    this.#transaction = db.transaction((run: () => unknown) => run())
+  }
+
+  createTenant(input: CreateTenantInput): Promise<Tenant> {
+    return this.#write(() => {
+      assertId('tenantId', input.tenantId)
+      const tenant: Tenant = {
+        tenantId: input.tenantId,
+        name: input.name ?? input.tenantId,
+        passwordPolicy: input.passwordPolicy ?? 'random',
+        createdAt: this.#now().toISOString(),
+      }
+      assertTenant(tenant)
+      try {
+        this.#s.tenantInsert.run(tenantToRow(tenant))
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AlreadyExistsError('tenant', { tenantId: tenant.tenantId })
+        throw err
+      }
+      return tenant
+    })
+  }
+
+  getTenant(tenantId: string): Promise<Tenant> {
+    return this.#read(() => this.#tenant(tenantId))
+  }
+
+  listTenants(): Promise<Tenant[]> {
+    return this.#read(() => this.#s.tenantList.all().map(tenantFromRow))
+  }
+
+  updateTenant(tenantId: string, patch: TenantPatch): Promise<Tenant> {
+    return this.#write(() => {
+      const tenant = { ...this.#tenant(tenantId), ...definedOf(patch) }
+      assertTenant(tenant)
+      this.#s.tenantUpdate.run(tenantToRow(tenant))
+      return tenant
+    })
+  }
+
+  deleteTenant(tenantId: string): Promise<void> {
+    return this.#write(() => {
+      this.#tenant(tenantId)
+      if (this.#s.tenantHasHosts.get(tenantId) !== undefined) {
+        throw new InventoryError('INVENTORY_TENANT_NOT_EMPTY', `tenant ${JSON.stringify(tenantId)} still has hosts`, { entity: 'tenant', tenantId })
+      }
+      this.#s.tenantDelete.run(tenantId)
+    })
+  }
+
+  createHost(input: CreateHostInput): Promise<Host> {
+    return this.#write(() => this.#hosts.insert(input))
+  }
+
+  createHosts(inputs: readonly CreateHostInput[]): Promise<Host[]> {
+    return this.#write(() => this.#hosts.insertMany(inputs))
+  }
+
+  getHost(key: HostKey): Promise<Host> {
+    return this.#read(() => this.#hosts.get(key))
+  }
+
+  findHost(key: HostKey): Promise<Host | null> {
+    return this.#read(() => this.#hosts.find(key))
+  }
+
+  listHosts(request?: HostPageRequest): Promise<HostPage> {
+    return this.#read(() => this.#hosts.list(request))
+  }
+
+  updateHost(key: HostKey, patch: HostPatch, options: WriteOptions = {}): Promise<Host> {
+    return this.#write(() => this.#hosts.update({ key, patch, expectedVersion: options.expectedVersion }))
+  }
+
+  updateHosts(updates: readonly HostUpdate[]): Promise<Host[]> {
+    return this.#write(() => this.#hosts.updateMany(updates))
+  }
+
+  setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]> {
+    return this.#write(() => this.#hosts.setDesiredMany(selector, patch))
+  }
+
+  deleteHost(key: HostKey, options: WriteOptions = {}): Promise<void> {
+    return this.#write(() => this.#hosts.delete(key, options.expectedVersion))
+  }
+
+  countHosts(filter: { tenantId?: string } = {}): Promise<StateCount[]> {
+    return this.#read(() => this.#hosts.count(filter.tenantId))
+  }
+
+  putCredential(input: PutCredentialInput): Promise<DeviceCredential> {
+    return this.#write(() => {
+      if (typeof input.username !== 'string' || input.username.length === 0 || input.username.length > 256) {
+        throw invalidInput('username must be 1-256 characters')
+      }
+      if (typeof input.passwordHash !== 'string' || input.passwordHash.length === 0) throw invalidInput('passwordHash must not be empty')
+      const { tenantId, hostId, username, passwordHash } = input
+      const credential: DeviceCredential = { tenantId, hostId, username, passwordHash, createdAt: this.#now().toISOString() }
+      this.#hosts.get(credential)
+      try {
+        this.#s.credentialUpsert.run(credentialToRow(credential))
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AlreadyExistsError('credential', { username: input.username })
+        throw err
+      }
+      return credential
+    })
+  }
+
+  getCredentialByUsername(username: string): Promise<DeviceCredential | null> {
+    return this.#read(() => {
+      const row = this.#s.credentialByUsername.get(username)
+      return row === undefined ? null : credentialFromRow(row)
+    })
+  }
+
+  deleteCredential(key: HostKey): Promise<void> {
+    return this.#write(() => {
+      assertKey(key)
+      const { changes } = this.#s.credentialDelete.run(key.tenantId, key.hostId)
+      if (changes === 0) throw new NotFoundError('credential', { tenantId: key.tenantId, hostId: key.hostId })
+    })
+  }
+
+  appendAudit(events: readonly AppendAuditInput[]): Promise<AuditEvent[]> {
+    return this.#write(() => {
+      const now = this.#now().toISOString()
+      return events.map((input, index) => {
+        try {
+          const event = auditEventOf(input, now)
+          return { id: Number(this.#s.auditInsert.run(auditToRow(event)).lastInsertRowid), ...event }
+        } catch (err) {
+          throw err instanceof InventoryError ? err.at(index) : err
+        }
+      })
+    })
+  }
+
+  listAudit(tenantId: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    return this.#read(() => {
+      const before = query.before ?? Number.MAX_SAFE_INTEGER
+      if (!Number.isSafeInteger(before)) throw invalidInput('before must be an audit event id')
+      const params = { tenant_id: tenantId, host_id: query.hostId ?? null, before, limit: pageSize(query.limit) }
+      return (query.hostId === undefined ? this.#s.auditListTenant : this.#s.auditListHost).all(params).map(auditFromRow)
+    })
+  }
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    if (!this.#db.open) return Promise.resolve()
+    return this.#read(() => {
+      try {
+        this.#db.pragma('optimize')
+      } finally {
+        this.#db.close()
+      }
+    })
+  }
+
+  #tenant(tenantId: string): Tenant {
+    assertId('tenantId', tenantId)
+    const row = this.#s.tenantGet.get(tenantId)
+    if (row === undefined) throw new NotFoundError('tenant', { tenantId })
+    return tenantFromRow(row)
+  }
+
+  /** Runs a read now; a throw becomes a rejection. */
+  #read<T>(run: () => T): Promise<T> {
+    try {
+      if (!this.#db.open) throw new InventoryError('INVENTORY_CLOSED', 'the inventory is closed')
+      return Promise.resolve(run())
+    } catch (err) {
+      return Promise.reject(asInventoryError(err))
+    }
+  }
+
+  /** Runs a write now, in one IMMEDIATE transaction (rolled back when it throws). */
+  #write<T>(run: () => T): Promise<T> {
+    return this.#read(() => this.#transaction.immediate(run) as T)
+  }
+}
+
+const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
+
+function auditEventOf(input: AppendAuditInput, now: string): Omit<AuditEvent, 'id'> {
+  if (!isText(input.kind, 64) || !isText(input.actor, 128)) throw invalidInput('an audit event needs a kind (<= 64) and an actor (<= 128)')
+  assertId('tenantId', input.tenantId)
+  if (input.hostId !== undefined && input.hostId !== null) assertId('hostId', input.hostId)
+  if (input.ts !== undefined && Number.isNaN(Date.parse(input.ts))) throw invalidInput('audit ts must be an ISO-8601 time')
+  const ts = input.ts === undefined ? now : isoOf(input.ts)
+  return { tenantId: input.tenantId, hostId: input.hostId ?? null, ts, kind: input.kind, actor: input.actor, detail: input.detail ?? null }
+}
+
+function assertTenant(tenant: Tenant): void {
+  if (typeof tenant.name !== 'string' || tenant.name.length > 128) throw invalidInput('tenant name must be at most 128 characters')
+  if (!POLICIES.has(tenant.passwordPolicy)) throw invalidInput("passwordPolicy must be 'static' or 'random'")
+}
+
+function definedOf<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>
+}

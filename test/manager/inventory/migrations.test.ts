@@ -1,0 +1,57 @@
+import test from 'ava'
+import Database from 'better-sqlite3'
+import { InventoryError } from '../../../manager/inventory/errors.ts'
+import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../manager/inventory/sqlite/migrations.ts'
+
+const one: Migration = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }
+const two: Migration = { version: 2, name: 'b', sql: 'CREATE TABLE b (y INTEGER) STRICT; INSERT INTO a VALUES (1);' }
+const broken: Migration = { version: 2, name: 'broken', sql: 'CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);' }
+
+function memoryDb(t: { teardown(fn: () => void): void }): Database.Database {
+  const db = new Database(':memory:')
+  t.teardown(() => db.close())
+  return db
+}
+
+const tables = (db: Database.Database) =>
+  db.prepare<unknown[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((row) => row.name)
+
+test('migrate applies only the steps newer than user_version, once', (t) => {
+  const db = memoryDb(t)
+  t.is(migrate(db, [one]), 1)
+  t.is(migrate(db, [one, two]), 2)
+  t.is(migrate(db, [one, two]), 2)
+  t.deepEqual(tables(db), ['a', 'b'])
+  t.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 1 }], 'step 2 ran exactly once')
+})
+
+test('a failing step is rolled back whole and leaves the previous version', (t) => {
+  const db = memoryDb(t)
+  migrate(db, [one])
+  const err = t.throws(() => migrate(db, [one, broken]), { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_MIGRATION_FAILED')
+  t.regex(err?.message ?? '', /migration 2 \(broken\) failed: no such table: nowhere/)
+  t.is(schemaVersion(db), 1)
+  t.deepEqual(tables(db), ['a'])
+})
+
+test('a database newer than the known steps is refused before any change', (t) => {
+  const db = memoryDb(t)
+  migrate(db, [one, two])
+  const err = t.throws(() => migrate(db, [one]), { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_SCHEMA_TOO_NEW')
+  t.is(schemaVersion(db), 2)
+})
+
+test('migration numbers must be 1..n without gaps', (t) => {
+  const db = memoryDb(t)
+  t.throws(() => migrate(db, [one, { ...two, version: 3 }]), { message: /expected 2/ })
+  t.is(schemaVersion(db), 0)
+})
+
+test('the shipped migrations are numbered 1..n and build the expected tables', (t) => {
+  t.deepEqual(MIGRATIONS.map((step) => step.version), MIGRATIONS.map((_, i) => i + 1))
+  const db = memoryDb(t)
+  migrate(db)
+  t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'hosts', 'sqlite_sequence', 'tenants'])
+})
