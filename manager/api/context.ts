@@ -1,0 +1,20 @@
+import type { ScryptParams } from '../../broker/auth/password-hash.ts'
+import type { Logger } from '../../lib/log.ts'
+import type { ManagerCore } from '../domain/manager-core.ts'
+import type { Inventory } from '../inventory/port.ts'
+import type { TokenStore } from './tokens/token-store.ts'
+
+/** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
+export type ApiDomain = Pick<ManagerCore, 'setDesired' | 'requestDeletion' | 'refreshHost'>
+
+/** What every router gets. */
+export interface ApiContext {
+  inventory: Inventory
+  domain: ApiDomain
+  tokens: TokenStore
+  log: Logger
+  /** Cost of the device password hashes (default: the broker's scrypt default). */
+  credentialHashParams?: ScryptParams
+  /** The MQTT URL agents connect to, returned with a new device credential (when known). */
+  deviceBrokerUrl?: string
+}

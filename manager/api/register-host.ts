@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '../../lib/log.ts'
+import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import type { AmtControlMode } from '../../schemas/enums.ts'
+import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+
+/**
+ * Registering a host: the Inventory record plus the device's MQTT credential for the embedded broker.
+ * (A thin adapter in the API: the domain core has no registration function yet.)
+ * The password is 192 random bits, returned once; only its scrypt hash is stored.
+ * The username is `<hostId>@<tenantId>`: `@` cannot occur in ids, so it is unique across tenants by construction.
+ */
+export interface RegisterHostInput extends HostKey {
+  name?: string
+  controlMode?: AmtControlMode
+  dnsSuffix?: string
+}
+
+export interface DeviceCredentialOnce {
+  username: string
+  password: string
+}
+
+export interface RegisterHostDeps {
+  inventory: Inventory
+  /** Re-reads the host into the core (publishes its `status` view). */
+  refreshHost?: (key: HostKey) => Promise<unknown>
+  hashParams?: ScryptParams
+  log: Pick<Logger, 'info' | 'error'>
+}
+
+export const deviceUsername = ({ tenantId, hostId }: HostKey): string => `${hostId}@${tenantId}`
+
+export async function registerHost(deps: RegisterHostDeps, input: RegisterHostInput, actor: string): Promise<{ host: Host; credential: DeviceCredentialOnce }> {
+  const { inventory, log } = deps
+  const key = { tenantId: input.tenantId, hostId: input.hostId }
+  const username = deviceUsername(key)
+  const password = randomBytes(24).toString('base64url')
+  const passwordHash = await hashPassword(password, deps.hashParams ?? DEFAULT_SCRYPT_PARAMS)
+  const host = await inventory.createHost(input)
+  try {
+    await inventory.putCredential({ ...key, username, passwordHash })
+  } catch (err) {
+    await inventory.deleteHost(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without credential could not be removed'))
+    throw err
+  }
+  try {
+    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor, detail: { username } }])
+    await deps.refreshHost?.(key)
+  } catch (err) {
+    log.error({ err, ...key }, 'host registered; audit or status publication failed')
+  }
+  log.info({ ...key, username, actor }, 'host registered')
+  return { host, credential: { username, password } }
+}

@@ -1,0 +1,137 @@
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { AmtControlMode } from '../../../schemas/enums.ts'
+import { HostId, TenantId } from '../../../schemas/ids.ts'
+import { actorOf, assertTenantVisible, hasRole, principalOf } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
+import { filterOf, HostListQuery, HostParams, TenantParams } from '../params.ts'
+import { registerHost } from '../register-host.ts'
+import { isGlobal } from '../tokens/api-token.ts'
+import { HostView, hostView } from '../views.ts'
+
+const RegisterBody = z.strictObject({
+  hostId: HostId,
+  name: z.string().min(1).max(128).optional().describe('default: the hostId'),
+  controlMode: AmtControlMode.exclude(['UNSPECIFIED']).optional().describe('AMT control mode to activate in; default CCM'),
+  dnsSuffix: z.string().max(255).optional().describe('DNS suffix for ACM'),
+})
+
+export const Registered = z.object({
+  host: HostView,
+  mqtt: z
+    .object({
+      username: z.string().describe('`<hostId>@<tenantId>`'),
+      password: z.string().describe('shown ONLY in this answer; the manager keeps its hash'),
+      url: z.string().optional().describe('the broker agents connect to, when configured'),
+    })
+    .describe("the device's MQTT credential for the embedded broker"),
+})
+
+export const HostPage = z.object({ hosts: z.array(HostView), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page') })
+const AllHostsQuery = HostListQuery.extend({ tenantId: TenantId.optional().describe('only this tenant') })
+const DeleteQuery = z.object({ force: z.stringbool().optional().describe('admin only: delete at once, without waiting for AMT deactivation') })
+export const Deleted = z.object({ outcome: z.enum(['deleted', 'pending']).describe('deleted: gone; pending: removed once the agent reports AMT deactivated') })
+
+const TAGS = ['hosts']
+
+/** Hosts: register, list, get, delete. */
+export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
+  const { inventory, domain } = ctx
+  return (app, _options, done) => {
+    app.post('/tenants/:tenantId/hosts', {
+      config: { access: 'write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'registerHost',
+        summary: "register a host and create its device MQTT credential (the password is returned once)",
+        params: TenantParams,
+        body: RegisterBody,
+        response: {
+          201: jsonResponse(Registered, 'registered; the MQTT password is in this answer only'),
+          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_EXISTS'),
+        },
+      },
+    }, async (request, reply) => {
+      const { tenantId } = request.params
+      const deps = { inventory, log: request.log, refreshHost: (key: { tenantId: string; hostId: string }) => domain.refreshHost(key), ...hashParams(ctx) }
+      const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
+      const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
+      return reply.code(201).header('cache-control', 'no-store').send({ host: hostView(host), mqtt })
+    })
+
+    app.get('/tenants/:tenantId/hosts', {
+      config: { access: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listTenantHosts',
+        summary: "a page of the tenant's hosts, ordered by hostId",
+        params: TenantParams,
+        querystring: HostListQuery,
+        response: { 200: jsonResponse(HostPage, 'a page of hosts'), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND') },
+      },
+    }, async (request) => {
+      const { tenantId } = request.params
+      await inventory.getTenant(tenantId)
+      const { limit, cursor } = request.query
+      const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
+      return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+    })
+
+    app.get('/hosts', {
+      config: { access: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'listHosts',
+        summary: 'a page of the hosts of every tenant the token can see, ordered by (tenantId, hostId)',
+        querystring: AllHostsQuery,
+        response: { 200: jsonResponse(HostPage, 'a page of hosts'), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND') },
+      },
+    }, async (request) => {
+      const principal = principalOf(request)
+      const { limit, cursor } = request.query
+      if (request.query.tenantId !== undefined) assertTenantVisible(principal, request.query.tenantId)
+      const tenantId = isGlobal(principal) ? request.query.tenantId : principal.tenant
+      const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
+      return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+    })
+
+    app.get('/tenants/:tenantId/hosts/:hostId', {
+      config: { access: 'read' },
+      schema: {
+        tags: TAGS,
+        operationId: 'getHost',
+        params: HostParams,
+        response: {
+          200: jsonResponse(HostView, 'the host'),
+          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND'),
+        },
+      },
+    }, async (request) => hostView(await inventory.getHost(request.params)))
+
+    app.delete('/tenants/:tenantId/hosts/:hostId', {
+      config: { access: 'write' },
+      schema: {
+        tags: TAGS,
+        operationId: 'deleteHost',
+        summary: 'delete a host: at once when AMT is known off, else after the agent deactivated AMT (202)',
+        params: HostParams,
+        querystring: DeleteQuery,
+        response: {
+          200: jsonResponse(Deleted, 'deleted'),
+          202: jsonResponse(Deleted, 'deletion pending: deactivation requested'),
+          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND'),
+        },
+      },
+    }, async (request, reply) => {
+      const force = request.query.force === true
+      if (force && !hasRole(principalOf(request), 'admin')) throw new ApiError('FORBIDDEN', 'only an admin may force a deletion')
+      const { tenantId, hostId } = request.params
+      const outcome = await domain.requestDeletion({ tenantId, hostId }, actorOf(request), { force })
+      return reply.code(outcome === 'deleted' ? 200 : 202).send({ outcome })
+    })
+    done()
+  }
+}
+
+const hashParams = ({ credentialHashParams }: ApiContext) => (credentialHashParams === undefined ? {} : { hashParams: credentialHashParams })

@@ -1,0 +1,78 @@
+import swagger from '@fastify/swagger'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
+import type { Registry } from 'prom-client'
+import { REDACT_PATHS, type Logger } from '../../lib/log.ts'
+import { createAuthHook } from './auth.ts'
+import type { ApiContext } from './context.ts'
+import { ApiError } from './errors.ts'
+import { handleError } from './error-handler.ts'
+import { httpMetricsHook } from './http-metrics.ts'
+import { pruneComponents, swaggerOptions } from './openapi.ts'
+import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
+import { healthRoutes } from './routes/health.ts'
+import { hostAmtRoutes } from './routes/host-amt.ts'
+import { hostEventRoutes } from './routes/host-events.ts'
+import { hostRoutes } from './routes/hosts.ts'
+import { tenantRoutes } from './routes/tenants.ts'
+import { tokenRoutes } from './routes/tokens.ts'
+import { API_PREFIX } from './server-paths.ts'
+
+export type { ApiContext, ApiDomain } from './context.ts'
+export { API_PREFIX } from './server-paths.ts'
+
+export interface ApiServerDeps extends ApiContext {
+  /** The manager's Prometheus registry (manager/metrics.ts); HTTP request metrics are added to it. */
+  metrics: Registry
+  /** /readyz; default: Inventory answers. main() passes Inventory + MQTT bus checks. */
+  readiness?: Readiness
+  /** Largest accepted request body in bytes; default 1 MiB. */
+  bodyLimit?: number
+}
+
+/** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
+const API_REDACT_PATHS = [...REDACT_PATHS, 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization']
+
+/**
+ * The northbound HTTP API: a fastify instance with every route registered, not listening (the caller calls
+ * `listen`, or `inject` in tests, and `close`). Routers are thin: they validate with zod, check access (auth.ts),
+ * call Inventory reads or the domain core, and map results to views. Every failure is a catalogue error.
+ */
+export function createApiServer(deps: ApiServerDeps) {
+  const log: Logger = deps.log.child({ module: 'api' }, { redact: { paths: API_REDACT_PATHS, censor: '[redacted]' } })
+  const context: ApiContext = { ...deps, log }
+  const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorateRequest('principal', null)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((request, reply) => handleError(new ApiError('ROUTE_NOT_FOUND'), request, reply))
+  app.addHook('onResponse', httpMetricsHook(deps.metrics))
+
+  void app.register(swagger, swaggerOptions())
+  const readiness = deps.readiness ?? combineChecks(inventoryCheck(deps.inventory))
+  void app.register(healthRoutes({ readiness, metrics: deps.metrics }))
+  void app.register(openApiRoute())
+  void app.register(
+    async (api) => {
+      api.addHook('onRequest', createAuthHook(deps.tokens))
+      for (const routes of [tenantRoutes, hostRoutes, hostAmtRoutes, hostEventRoutes, tokenRoutes]) await api.register(routes(context))
+    },
+    { prefix: API_PREFIX },
+  )
+  return app
+}
+
+export type ApiServer = ReturnType<typeof createApiServer>
+
+/** The OpenAPI document of a ready server (components pruned to the used ones). */
+export function openApiDocumentOf(app: Pick<FastifyInstance, 'swagger'>): object {
+  return pruneComponents(app.swagger())
+}
+
+function openApiRoute(): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
+    app.get('/openapi.json', { schema: { hide: true } }, () => openApiDocumentOf(app))
+    done()
+  }
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod'
+import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
+import { HostId, TenantId } from '../../schemas/ids.ts'
+import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
+
+/**
+ * What the API answers about hosts, tenants and audit events. The host view uses the field names of the
+ * `status` topic's HostStatus (schemas/messages/status.ts), so integrators read the same names on both.
+ * `.meta({ id })` makes them named OpenAPI components.
+ */
+
+const isoTime = z.iso.datetime()
+
+export const HostView = z
+  .object({
+    tenantId: TenantId,
+    hostId: HostId,
+    name: z.string(),
+    desiredState: AmtState.describe('the AMT state asked for (desired_amt_state)'),
+    currentState: AmtState.describe('the AMT state the agent reported (current_amt_state)'),
+    sku: AmtSku,
+    status: z.string().describe('human status text (amt_status), e.g. "AMT Activation Done"'),
+    statusIndicator: StatusIndication,
+    statusTimestamp: z.int().min(0).describe('unix seconds of the last status write'),
+    controlMode: AmtControlMode,
+    dnsSuffix: z.string(),
+    desiredGeneration: z.int().min(0).describe('incremented by every desired write'),
+    observedGeneration: z.int().min(0).describe('the desired generation the agent last reported on'),
+    phase: AgentPhase.nullable().describe("the agent's last reported phase; null before its first state report"),
+    online: z.boolean(),
+    lastSeen: isoTime.nullable(),
+    agentKind: z.enum(['mqtt', 'grpc']),
+    activationRequestedAt: isoTime.nullable().describe('when activation was last requested (null when none is pending)'),
+    deletion: z.enum(['none', 'pending']).describe('pending: deleted once the agent reports AMT deactivated'),
+    capability: z.record(z.string(), z.unknown()).nullable().describe("the agent's last capability report (see the AsyncAPI document)"),
+    version: z.int().min(1),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Host', description: 'A host with its AMT fields' })
+export type HostView = z.infer<typeof HostView>
+
+export function hostView(host: Host): HostView {
+  return {
+    tenantId: host.tenantId,
+    hostId: host.hostId,
+    name: host.name,
+    desiredState: host.desiredState,
+    currentState: host.currentState,
+    sku: host.sku,
+    status: host.status,
+    statusIndicator: host.statusIndicator,
+    statusTimestamp: host.statusTimestamp,
+    controlMode: host.controlMode,
+    dnsSuffix: host.dnsSuffix,
+    desiredGeneration: host.desiredGeneration,
+    observedGeneration: host.observedGeneration,
+    phase: host.phase,
+    online: host.online,
+    lastSeen: host.lastSeen,
+    agentKind: host.agentKind,
+    activationRequestedAt: host.activationRequestedAt,
+    deletion: host.deletion,
+    capability: host.capability,
+    version: host.version,
+    createdAt: host.createdAt,
+    updatedAt: host.updatedAt,
+  }
+}
+
+export const TenantView = z
+  .object({
+    tenantId: TenantId,
+    name: z.string(),
+    passwordPolicy: z.enum(['static', 'random']).describe('static: one AMT password per tenant; random: one per host'),
+    createdAt: isoTime,
+  })
+  .meta({ id: 'Tenant', description: 'A tenant' })
+export type TenantView = z.infer<typeof TenantView>
+
+export const tenantView = ({ tenantId, name, passwordPolicy, createdAt }: Tenant): TenantView => ({ tenantId, name, passwordPolicy, createdAt })
+
+export const AuditEventView = z
+  .object({
+    id: z.int().min(1).describe('increasing; pass the last one as `before` for the next page'),
+    tenantId: TenantId,
+    hostId: HostId.nullable(),
+    ts: isoTime,
+    kind: z.string().describe("e.g. 'desired.set', 'state', 'host.deleted'"),
+    actor: z.string().describe("'agent', 'manager', or 'api:<token name>'"),
+    detail: z.unknown().describe('kind-specific JSON'),
+  })
+  .meta({ id: 'AuditEvent', description: 'An audit event' })
+export type AuditEventView = z.infer<typeof AuditEventView>
+
+export const auditEventView = ({ id, tenantId, hostId, ts, kind, actor, detail }: AuditEvent): AuditEventView => ({ id, tenantId, hostId, ts, kind, actor, detail })

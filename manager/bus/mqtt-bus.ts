@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import type { Logger } from '../../lib/log.ts'
+import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
+import type { Outbound, PublishOptions } from './outbound.ts'
+import { Outbox, type OutboxEntry } from './outbox.ts'
+
+export interface ManagerBusOptions {
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
+  url: string
+  username?: string
+  password?: string
+  /** Default: amt-manager-<random>. */
+  clientId?: string
+  /** Delay between reconnect attempts, default 1000 ms. */
+  reconnectPeriodMs?: number
+  connectTimeoutMs?: number
+  keepaliveSeconds?: number
+  /** Publications handed to mqtt.js unacknowledged at most, default 500 (the rest wait in the Outbox). */
+  publishWindow?: number
+  /** TLS material (mqtts/wss). */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean }
+  log: Logger
+}
+
+export interface ManagerBusHandlers {
+  /** Every message of the subscriptions; `retained` when replayed from the broker's retained store. */
+  onMessage: (topic: string, payload: Buffer, retained: boolean) => void
+  /** After every (re)connect, once the subscriptions are in place. */
+  onReady: () => void
+}
+
+/** The manager's MQTT connection as the `manager` principal. */
+export interface ManagerBus extends Outbound {
+  start(handlers: ManagerBusHandlers): void
+  readonly connected: boolean
+  /** Stops reconnecting and disconnects (unless `force`, publications handed to mqtt.js are finished first). */
+  close(force?: boolean): Promise<void>
+}
+
+/** The manager subscribes to every agent leaf of every tenant, QoS 1 (schemas' allHostsFilter). */
+export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) => allHostsFilter(leaf))
+
+/**
+ * mqtt.js with clean sessions and its own fixed-period reconnect. After every CONNACK: subscribe (again; clean
+ * session), then `onReady`, where the core republishes desired + status from Inventory. Retained presence,
+ * capability and state of every host are replayed by the broker on subscribe; the ingest drops those it has
+ * seen (duplicate). Events and secret requests sent while the manager is away are not queued for it: the
+ * agent asks again (secret requests time out) and events are an audit trail only.
+ *
+ * Publications go through the Outbox (outbox.ts): at most `publishWindow` unacknowledged at a time, the rest
+ * waiting and merged per retained topic; while disconnected they wait there too. What still waits at close is
+ * dropped: Inventory is the truth and the next start republishes it.
+ */
+export function createManagerBus(options: ManagerBusOptions): ManagerBus {
+  const log = options.log.child({ module: 'bus' })
+  let client: MqttClient | null = null
+  let closing = false
+  const outbox = new Outbox()
+  const window = options.publishWindow ?? 500
+  let inFlight = 0
+  /** Counts connections: acknowledgements of an earlier connection no longer count against the window. */
+  let epoch = 0
+
+  /** Hands waiting publications to mqtt.js while connected and within the window. */
+  const pump = (): void => {
+    while (client?.connected && !closing && inFlight < window) {
+      const entry = outbox.shift()
+      if (entry === undefined) return
+      send(client, entry)
+    }
+  }
+
+  const send = (current: MqttClient, { topic, payload, options: publishOptions }: OutboxEntry): void => {
+    const sentIn = epoch
+    inFlight++
+    current.publish(topic, payload, publishOptions, (err) => {
+      if (err) log.warn({ err: { message: err.message }, topic }, 'publish failed')
+      if (sentIn !== epoch) return
+      inFlight--
+      pump()
+    })
+  }
+
+  const connectOptions: IClientOptions = {
+    clientId: options.clientId ?? `amt-manager-${randomBytes(6).toString('hex')}`,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    keepalive: options.keepaliveSeconds ?? 30,
+    resubscribe: false,
+    queueQoSZero: false,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.tls ?? {}),
+  }
+
+  const subscribe = async (current: MqttClient, handlers: ManagerBusHandlers): Promise<void> => {
+    const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
+    const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
+    if (refused.length > 0) log.error({ refused }, 'broker refused subscriptions: is this the manager principal?')
+    if (!current.connected || closing) return
+    log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length - refused.length }, 'subscribed')
+    handlers.onReady()
+    pump()
+  }
+
+  return {
+    get connected() {
+      return client?.connected ?? false
+    },
+    start(handlers) {
+      if (client) return
+      const current = mqtt.connect(options.url, connectOptions)
+      client = current
+      current.on('connect', () => {
+        epoch++
+        inFlight = 0
+        log.info({ url: redactUrl(options.url), clientId: connectOptions.clientId }, 'connected')
+        subscribe(current, handlers).catch((err: unknown) => log.warn({ err }, 'subscribe failed; waiting for the next connect'))
+      })
+      current.on('message', (topic, payload, packet) => handlers.onMessage(topic, payload, packet.retain))
+      current.on('close', () => {
+        if (!closing) log.warn('connection closed; reconnecting')
+      })
+      current.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'))
+    },
+    publish(topic: string, payload: Buffer, publishOptions: PublishOptions) {
+      if (closing) {
+        log.warn({ topic }, 'publish dropped: the bus is closing')
+        return
+      }
+      outbox.push({ topic, payload, options: publishOptions })
+      pump()
+    },
+    async close(force = false) {
+      if (!force) pump()
+      closing = true
+      const current = client
+      client = null
+      if (current) await current.endAsync(force)
+      log.info('disconnected')
+    },
+  }
+}
+
+/** The URL without credentials, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.toString()
+  } catch {
+    return '(unparsable url)'
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { ErrorBody } from '../api/errors.ts'
+import { BulkResult } from '../api/routes/host-amt.ts'
+import { EventPage } from '../api/routes/host-events.ts'
+import { Deleted, HostPage, Registered } from '../api/routes/hosts.ts'
+import { API_PREFIX } from '../api/server-paths.ts'
+import { HostView, TenantView } from '../api/views.ts'
+import { CliError } from './io.ts'
+
+/**
+ * A small typed client of the manager API (fetch). Answers are parsed with the server's own zod schemas; a
+ * failure answer becomes a CliError `<CODE>: <message>`. The token goes only into the Authorization header.
+ */
+export interface ClientOptions {
+  baseUrl: string
+  token: string | undefined
+  fetch: typeof fetch
+}
+
+export type HostQuery = { tenantId?: string; desiredState?: string; currentState?: string; statusIndicator?: string; limit?: number; cursor?: string }
+export type DesiredInput = { desiredAmtState: 'PROVISIONED' | 'UNPROVISIONED'; amtControlMode?: 'ACM' | 'CCM'; amtDnsSuffix?: string }
+
+export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
+  const root = `${baseUrl.replace(/\/+$/, '')}${API_PREFIX}`
+
+  async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+    if (token === undefined || token === '') throw new CliError('no API token: set AMT_MANAGER_TOKEN or pass --token', 2)
+    let response: Response
+    try {
+      response = await fetch(`${root}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    } catch (err) {
+      throw new CliError(`cannot reach the manager at ${baseUrl}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    const text = await response.text()
+    const json = parseJson(text)
+    if (!response.ok) {
+      const failure = ErrorBody.safeParse(json)
+      throw new CliError(failure.success ? `${failure.data.code}: ${failure.data.message}` : `HTTP ${response.status}`)
+    }
+    const parsed = schema.safeParse(json)
+    if (!parsed.success) throw new CliError(`unexpected answer from ${method} ${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    return parsed.data
+  }
+
+  const seg = encodeURIComponent
+  return {
+    listHosts(query: HostQuery) {
+      const { tenantId, ...rest } = query
+      const search = queryString(rest)
+      return call(HostPage, 'GET', tenantId === undefined ? `/hosts${search}` : `/tenants/${seg(tenantId)}/hosts${search}`)
+    },
+    getHost: (tenantId: string, hostId: string) => call(HostView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}`),
+    hostEvents: (tenantId: string, hostId: string, limit: number) => call(EventPage, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/events?limit=${limit}`),
+    registerHost: (tenantId: string, body: { hostId: string; name?: string; controlMode?: 'ACM' | 'CCM'; dnsSuffix?: string }) =>
+      call(Registered, 'POST', `/tenants/${seg(tenantId)}/hosts`, body),
+    deleteHost: (tenantId: string, hostId: string, force: boolean) => call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),
+    setDesiredBulk: (tenantId: string, body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> })) =>
+      call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
+    listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
+    createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) => call(TenantView, 'POST', '/tenants', body),
+  }
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value))
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}

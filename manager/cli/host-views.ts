@@ -1,0 +1,51 @@
+import type { AuditEventView, HostView } from '../api/views.ts'
+import { formatFields, formatTable, type Column } from './table.ts'
+
+/** How hosts and their events look in the terminal. */
+
+const HOST_COLUMNS: Column<HostView>[] = [
+  { header: 'TENANT', value: (host) => host.tenantId },
+  { header: 'HOST', value: (host) => host.hostId },
+  { header: 'SKU', value: (host) => host.sku },
+  { header: 'DESIRED', value: (host) => host.desiredState },
+  { header: 'CURRENT', value: (host) => host.currentState },
+  { header: 'INDICATOR', value: (host) => host.statusIndicator },
+  { header: 'GEN', value: (host) => `${host.observedGeneration}/${host.desiredGeneration}` },
+  { header: 'ONLINE', value: (host) => (host.online ? 'yes' : 'no') },
+  { header: 'STATUS', value: (host) => host.status, maxWidth: 60 },
+]
+
+export const hostTable = (hosts: readonly HostView[]): string => formatTable(HOST_COLUMNS, hosts)
+
+export function hostDetails(host: HostView): string {
+  const capability = host.capability
+  return formatFields([
+    ['tenant', host.tenantId],
+    ['host', host.hostId],
+    ['name', host.name],
+    ['sku', host.sku],
+    ['desired state', host.desiredState],
+    ['current state', host.currentState],
+    ['status', host.status],
+    ['indicator', host.statusIndicator],
+    ['status time', new Date(host.statusTimestamp * 1000).toISOString()],
+    ['control mode', host.controlMode],
+    ['dns suffix', host.dnsSuffix || '-'],
+    ['generation', `observed ${host.observedGeneration} of desired ${host.desiredGeneration}`],
+    ['agent phase', host.phase ?? '-'],
+    ['online', host.online ? 'yes' : 'no'],
+    ['last seen', host.lastSeen ?? 'never'],
+    ['agent', host.agentKind],
+    ['amt version', typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-'],
+    ['deletion', host.deletion],
+  ])
+}
+
+const EVENT_COLUMNS: Column<AuditEventView>[] = [
+  { header: 'TIME', value: (event) => event.ts },
+  { header: 'KIND', value: (event) => event.kind },
+  { header: 'ACTOR', value: (event) => event.actor },
+  { header: 'DETAIL', value: (event) => (event.detail === null || event.detail === undefined ? '' : JSON.stringify(event.detail)), maxWidth: 80 },
+]
+
+export const eventTable = (events: readonly AuditEventView[]): string => formatTable(EVENT_COLUMNS, events)

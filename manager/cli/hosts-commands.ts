@@ -1,0 +1,141 @@
+import { Command, Option } from 'commander'
+import { AmtState, StatusIndication } from '../../schemas/enums.ts'
+import { API_MAX_PAGE_SIZE } from '../api/params.ts'
+import type { HostView } from '../api/views.ts'
+import type { ApiClient, HostQuery } from './api-client.ts'
+import { clientFor, withConnectionOptions } from './connection.ts'
+import { eventTable, hostDetails, hostTable } from './host-views.ts'
+import { CliError, printJson, runCommand, type CliIo } from './io.ts'
+import { formatTable } from './table.ts'
+
+interface ListOptions {
+  tenant?: string
+  state?: string
+  desired?: string
+  indicator?: string
+  limit?: string
+  json?: boolean
+}
+
+/** `hosts list|show|register|activate|deactivate|delete`, talking to the API. */
+export function hostsCommand(io: CliIo): Command {
+  const hosts = withConnectionOptions(new Command('hosts').description('hosts and their AMT state'))
+
+  hosts
+    .command('list')
+    .description('list hosts (every page; --limit for one page)')
+    .option('--tenant <tenantId>', 'only this tenant')
+    .addOption(new Option('--state <state>', 'only this current AMT state').choices(AmtState.options))
+    .addOption(new Option('--desired <state>', 'only this desired AMT state').choices(AmtState.options))
+    .addOption(new Option('--indicator <indicator>', 'only this status indicator').choices(StatusIndication.options))
+    .option('--limit <n>', `one page of at most n hosts (1-${API_MAX_PAGE_SIZE})`)
+    .option('--json', 'print JSON')
+    .action((options: ListOptions, command: Command) =>
+      runCommand(io, async () => {
+        const found = await listHosts(clientFor(command, io), options)
+        if (options.json) printJson(io, found)
+        else io.out(found.hosts.length === 0 ? 'no hosts\n' : hostTable(found.hosts))
+      }),
+    )
+
+  hosts
+    .command('show <tenantId> <hostId>')
+    .description("show one host's AMT fields and its latest audit events")
+    .option('--events <n>', 'how many recent events to show', '10')
+    .option('--json', 'print JSON')
+    .action((tenantId: string, hostId: string, options: { events: string; json?: boolean }, command: Command) =>
+      runCommand(io, async () => {
+        const client = clientFor(command, io)
+        const host = await client.getHost(tenantId, hostId)
+        const { events } = await client.hostEvents(tenantId, hostId, positiveInt(options.events, '--events'))
+        if (options.json) return printJson(io, { host, events })
+        io.out(hostDetails(host))
+        if (events.length > 0) io.out(`\n${eventTable(events)}`)
+      }),
+    )
+
+  hosts
+    .command('register <tenantId> <hostId>')
+    .description('register a host; prints its MQTT credential ONCE')
+    .option('--name <name>', 'display name')
+    .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
+    .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
+    .option('--json', 'print JSON')
+    .action((tenantId: string, hostId: string, options: { name?: string; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean }, command: Command) =>
+      runCommand(io, async () => {
+        const { json, ...fields } = options
+        const registered = await clientFor(command, io).registerHost(tenantId, { hostId, ...fields })
+        if (json) return printJson(io, registered)
+        const { username, password, url } = registered.mqtt
+        io.out(`registered ${tenantId}/${hostId}\nmqtt username: ${username}\nmqtt password: ${password}\n${url ? `mqtt url:      ${url}\n` : ''}`)
+        io.err('the password is shown only now: put it into the agent configuration\n')
+      }),
+    )
+
+  for (const [name, state] of [['activate', 'PROVISIONED'], ['deactivate', 'UNPROVISIONED']] as const) {
+    hosts
+      .command(`${name} <tenantId> [hostIds...]`)
+      .description(`${name} AMT on the named hosts, or on every host of the tenant with --all`)
+      .option('--all', 'every host of the tenant')
+      .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
+      .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
+      .option('--json', 'print JSON')
+      .action((tenantId: string, hostIds: string[], options: { all?: boolean; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean }, command: Command) =>
+        runCommand(io, async () => {
+          if ((hostIds.length === 0) === !options.all) throw new CliError('name hosts or pass --all (not both)', 2)
+          const selection = options.all ? { filter: {} } : { hostIds }
+          const desired = {
+            desiredAmtState: state,
+            ...(options.controlMode ? { amtControlMode: options.controlMode } : {}),
+            ...(options.dnsSuffix !== undefined ? { amtDnsSuffix: options.dnsSuffix } : {}),
+          }
+          const result = await clientFor(command, io).setDesiredBulk(tenantId, { ...desired, ...selection })
+          if (options.json) return printJson(io, result)
+          io.out(`desired ${state} set on ${result.count} host(s) of ${tenantId}\n`)
+          const columns = [
+            { header: 'HOST', value: (row: (typeof result.hosts)[number]) => row.hostId },
+            { header: 'GENERATION', value: (row: (typeof result.hosts)[number]) => String(row.desiredGeneration) },
+          ]
+          if (result.count > 0) io.out(formatTable(columns, result.hosts))
+        }),
+      )
+  }
+
+  hosts
+    .command('delete <tenantId> <hostId>')
+    .description('delete a host (after AMT deactivation unless --force)')
+    .option('--force', 'admin: delete at once, even if AMT may stay activated')
+    .action((tenantId: string, hostId: string, options: { force?: boolean }, command: Command) =>
+      runCommand(io, async () => {
+        const { outcome } = await clientFor(command, io).deleteHost(tenantId, hostId, options.force === true)
+        io.out(outcome === 'deleted' ? `deleted ${tenantId}/${hostId}\n` : `deactivation requested: ${tenantId}/${hostId} is removed once its agent reports AMT off\n`)
+      }),
+    )
+
+  return hosts
+}
+
+/** Every page (or one page of --limit). */
+async function listHosts(client: ApiClient, options: ListOptions): Promise<{ hosts: HostView[]; nextCursor: string | null }> {
+  const query: HostQuery = {
+    ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
+    ...(options.state === undefined ? {} : { currentState: options.state }),
+    ...(options.desired === undefined ? {} : { desiredState: options.desired }),
+    ...(options.indicator === undefined ? {} : { statusIndicator: options.indicator }),
+  }
+  if (options.limit !== undefined) return client.listHosts({ ...query, limit: positiveInt(options.limit, '--limit') })
+  const hosts: HostView[] = []
+  let cursor: string | undefined
+  do {
+    const page = await client.listHosts({ ...query, limit: API_MAX_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) })
+    hosts.push(...page.hosts)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor !== undefined)
+  return { hosts, nextCursor: null }
+}
+
+function positiveInt(text: string, flag: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value < 1) throw new CliError(`${flag} must be a positive integer`, 2)
+  return value
+}

@@ -1,0 +1,42 @@
+/** Where CLI commands write and what they read from the environment (tests pass their own). */
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  env: Readonly<Record<string, string | undefined>>
+  fetch: typeof fetch
+  setExitCode(code: number): void
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  fetch: (input, init) => fetch(input, init),
+  setExitCode: (code) => {
+    process.exitCode = code
+  },
+}
+
+/** A failure to report in one line (no stack): exit code 1, or 2 for a usage error. */
+export class CliError extends Error {
+  override readonly name = 'CliError'
+  readonly exitCode: number
+
+  constructor(message: string, exitCode = 1) {
+    super(message)
+    this.exitCode = exitCode
+  }
+}
+
+/** Runs a command body; any failure becomes one stderr line and a non-zero exit code. */
+export async function runCommand(io: CliIo, body: () => Promise<void>): Promise<void> {
+  try {
+    await body()
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    io.err(`error: ${message}\n`)
+    io.setExitCode(err instanceof CliError ? err.exitCode : 1)
+  }
+}
+
+export const printJson = (io: CliIo, value: unknown): void => io.out(`${JSON.stringify(value, null, 2)}\n`)

@@ -1,0 +1,56 @@
+import type { Logger } from '../../lib/log.ts'
+import { Desired } from '../../schemas/messages/desired.ts'
+import { publishLeaf, type Outbound } from '../bus/outbound.ts'
+import { hostId } from '../domain/host-book.ts'
+import type { Host, HostKey } from '../inventory/port.ts'
+import type { ManagerMetrics } from '../metrics.ts'
+import { desiredOf, type DesiredOptions } from './desired-payload.ts'
+
+/**
+ * Publishes `desired` (retained, QoS 1). Generations never go backwards on the wire: a sweep that read a host
+ * before a concurrent desired write must not republish the older generation after the newer one. The check
+ * and the (synchronous, ordered) publish happen in the same tick, so whichever runs first is sent first.
+ */
+export class DesiredPublisher {
+  readonly #outbound: Outbound
+  readonly #options: DesiredOptions
+  readonly #now: () => Date
+  readonly #metrics: ManagerMetrics | undefined
+  readonly #log: Logger | undefined
+  /** Per host: the last generation sent, and which incarnation of the host (a re-created host starts over). */
+  readonly #sent = new Map<string, { createdAt: string; generation: number }>()
+
+  /** Throws a TypeError for an rpsUrl the desired schema refuses (a configuration error: fail at start). */
+  constructor(outbound: Outbound, options: DesiredOptions & { now?: () => Date; metrics?: ManagerMetrics; log?: Logger } = {}) {
+    if (options.rpsUrl !== undefined && !Desired.shape.rpsUrl.safeParse(options.rpsUrl).success) {
+      throw new TypeError('rps.url must be a ws:// or wss:// URL (at most 512 characters)')
+    }
+    this.#outbound = outbound
+    this.#log = options.log
+    this.#options = options.rpsUrl === undefined ? {} : { rpsUrl: options.rpsUrl }
+    this.#now = options.now ?? (() => new Date())
+    this.#metrics = options.metrics
+  }
+
+  /** Returns whether it published (false: nothing desired yet, or a newer generation went out already). */
+  publish(host: Host): boolean {
+    const id = hostId(host)
+    const sent = this.#sent.get(id)
+    if (sent !== undefined && sent.createdAt === host.createdAt && host.desiredGeneration < sent.generation) return false
+    const desired = desiredOf(host, this.#options, this.#now())
+    if (desired === null) return false
+    try {
+      publishLeaf(this.#outbound, host, 'desired', desired)
+    } catch (err) {
+      this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'desired not published: it does not match the Desired schema')
+      return false
+    }
+    this.#sent.set(id, { createdAt: host.createdAt, generation: host.desiredGeneration })
+    this.#metrics?.published.inc({ leaf: 'desired' })
+    return true
+  }
+
+  forget(key: HostKey): void {
+    this.#sent.delete(hostId(key))
+  }
+}

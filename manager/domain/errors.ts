@@ -1,0 +1,17 @@
+/**
+ * Stable codes of domain failures (the API maps them to HTTP answers):
+ * - DESIRED_INVALID: the desired request is malformed (state, control mode, DNS suffix)
+ * - DESIRED_HOST_DELETING: activation was asked for a host that is being deleted
+ * - PREPARATION_FAILED: the provisioning preparer (RPS profiles, passwords) failed; nothing was written
+ */
+export type DomainErrorCode = 'DESIRED_INVALID' | 'DESIRED_HOST_DELETING' | 'PREPARATION_FAILED'
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError'
+  readonly code: DomainErrorCode
+
+  constructor(code: DomainErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}

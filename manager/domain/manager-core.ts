@@ -1,0 +1,161 @@
+import type { Logger } from '../../lib/log.ts'
+import type { Outbound } from '../bus/outbound.ts'
+import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from '../desired/deadlines.ts'
+import { completeDeletion, requestDeletion, type DeletionOutcome } from '../desired/deletion.ts'
+import { DesiredPublisher } from '../desired/desired-publisher.ts'
+import { expireActivation } from '../desired/expire-activation.ts'
+import { republishAll, type SweepResult } from '../desired/republish.ts'
+import { setDesired, type DesiredRequest } from '../desired/set-desired.ts'
+import { createDispatcher, type Dispatch } from '../handlers/dispatch.ts'
+import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
+import type { ManagerMetrics } from '../metrics.ts'
+import { StatusPublisher } from '../status/status-publisher.ts'
+import { afterHostWrite, type CoreContext } from './context.ts'
+import type { CapabilityFacts, EventFacts, PresenceFacts, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
+import { HostBook, keyOf } from './host-book.ts'
+import { Ingest, type Committed } from './ingest.ts'
+import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from './ports.ts'
+import { createSecretResponder } from './secret-responder.ts'
+
+export interface ManagerCoreOptions {
+  /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
+  rpsUrl?: string
+  /** Default 15 min. */
+  activationDeadlineMs?: number
+  /** Default 30 s. */
+  deadlineCheckIntervalMs?: number
+  /** Reports per Inventory transaction, default 1000. */
+  maxBatch?: number
+  /** Hosts kept in the write-through cache, default 100 000. */
+  maxCachedHosts?: number
+  /** Republish `status` for a moved lastSeen only after this long, default 60 s. */
+  lastSeenResolutionMs?: number
+  /** Hosts per Inventory page in the reconnect sweep, default 1000. */
+  sweepPageSize?: number
+}
+
+export interface ManagerCoreDeps {
+  inventory: Inventory
+  outbound: Outbound
+  log: Logger
+  metrics: ManagerMetrics
+  /** Default: refuses every request ("no secret store configured"); issue 5 plugs Vault in. */
+  secrets?: AmtPasswordSource
+  /** Default: nothing to prepare; issue 5 ensures RPS profiles and passwords. */
+  preparer?: ProvisioningPreparer
+  now?: () => Date
+  options?: ManagerCoreOptions
+}
+
+/**
+ * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call the record*
+ * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost.
+ */
+export interface ManagerCore {
+  recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource): Promise<RecordResult>
+  recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource): Promise<RecordResult>
+  recordState(key: HostKey, facts: StateFacts, source: ReportSource): Promise<RecordResult>
+  recordEvent(key: HostKey, facts: EventFacts, source: ReportSource): Promise<RecordResult>
+  recordSecretRequest(key: HostKey, facts: SecretRequestFacts, source: ReportSource): Promise<RecordResult>
+  record(key: HostKey, report: Report, source: ReportSource): Promise<RecordResult>
+  /** Writes desired for the selected hosts (generation + 1 each), then publishes it. Returns the stored hosts. */
+  setDesired(selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]>
+  requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
+  /** The host as this process knows it (write-through cache over Inventory). */
+  getHost(key: HostKey): Promise<Host | null>
+  /** Drops the cached host and reads it again: call after writing host fields directly through Inventory. */
+  refreshHost(key: HostKey): Promise<Host | null>
+  /** Raw MQTT message in (the bus calls it for every message). */
+  dispatch: Dispatch
+  /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
+  republishAll(): Promise<SweepResult>
+  /** Expires overdue activations now (the timer does it every deadlineCheckIntervalMs). */
+  checkDeadlines(): Promise<number>
+  /** Starts the deadline timer. */
+  start(): void
+  /** Stops the timer and waits for queued work. */
+  stop(): Promise<void>
+  /** Resolves when every report and write submitted so far is done (tests, shutdown). */
+  idle(): Promise<void>
+}
+
+/** Builds the core; nothing starts (call start(), or attachCore). Throws a TypeError for invalid options. */
+export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
+  const options = deps.options ?? {}
+  const now = deps.now ?? (() => new Date())
+  const log = deps.log.child({ module: 'manager-core' })
+  const { metrics, outbound } = deps
+  const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
+  const deadlineMs = options.activationDeadlineMs ?? DEFAULT_ACTIVATION_DEADLINE_MS
+  const ctx: CoreContext = {
+    book,
+    log,
+    metrics,
+    now,
+    outbound,
+    preparer: deps.preparer ?? noPreparation,
+    desired: new DesiredPublisher(outbound, { ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}), now, metrics, log }),
+    status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
+    deadlines: new DeadlineWatch({
+      deadlineMs,
+      checkIntervalMs: options.deadlineCheckIntervalMs ?? DEFAULT_DEADLINE_CHECK_INTERVAL_MS,
+      now,
+      log,
+      expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
+    }),
+  }
+  const answerSecret = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
+
+  const afterCommit = (committed: readonly Committed[]): void => {
+    for (const { host, effects } of committed) {
+      afterHostWrite(ctx, host)
+      for (const effect of effects) {
+        const key = keyOf(host)
+        if (effect.kind === 'activation-done') {
+          metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
+        } else if (effect.kind === 'answer-secret') {
+          answerSecret(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+        } else {
+          completeDeletion(ctx, key).catch((err: unknown) => log.error({ err, ...key }, 'deletion could not be completed'))
+        }
+      }
+    }
+  }
+  const ingest = new Ingest({ book, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
+  const record = (key: HostKey, report: Report, source: ReportSource): Promise<RecordResult> => ingest.submit(keyOf(key), report, source)
+  let sweeps = 0
+
+  return {
+    record,
+    recordPresence: (key, facts, source) => record(key, { kind: 'presence', facts }, source),
+    recordCapability: (key, facts, source) => record(key, { kind: 'capability', facts }, source),
+    recordState: (key, facts, source) => record(key, { kind: 'state', facts }, source),
+    recordEvent: (key, facts, source) => record(key, { kind: 'events', facts }, source),
+    recordSecretRequest: (key, facts, source) => record(key, { kind: 'secret/req', facts }, source),
+    setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
+    requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
+    getHost: (key) => book.get(key),
+    refreshHost: async (key) => {
+      book.forget(key)
+      const host = await book.get(key)
+      if (host) afterHostWrite(ctx, host)
+      return host
+    },
+    dispatch: createDispatcher({ record, log, metrics }),
+    republishAll: () => {
+      const sweep = ++sweeps
+      return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })
+    },
+    checkDeadlines: () => ctx.deadlines.check(),
+    start: () => ctx.deadlines.start(),
+    stop: async () => {
+      await ctx.deadlines.stop()
+      await ingest.idle()
+      await book.idle()
+    },
+    idle: async () => {
+      await ingest.idle()
+      await book.idle()
+    },
+  }
+}

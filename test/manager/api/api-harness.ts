@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { ExecutionContext } from 'ava'
+import type { DestinationStream } from 'pino'
+import { createLogger, silentLogger } from '../../../lib/log.ts'
+import type { Readiness } from '../../../manager/api/readiness.ts'
+import { createApiServer, type ApiServer } from '../../../manager/api/server.ts'
+import { issueToken } from '../../../manager/api/tokens/api-token.ts'
+import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
+import type { Role } from '../../../manager/api/tokens/token-store.ts'
+import { createManagerCore, type ManagerCore } from '../../../manager/domain/manager-core.ts'
+import type { Inventory } from '../../../manager/inventory/port.ts'
+import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
+import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics.ts'
+import { RecordingOutbound } from '../../helpers/manager-core.ts'
+
+/** Cheap scrypt for device passwords in tests. */
+export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
+
+export interface ApiHarness {
+  app: ApiServer
+  /** http://127.0.0.1:<port> */
+  url: string
+  dir: string
+  inventory: Inventory
+  core: ManagerCore
+  outbound: RecordingOutbound
+  metrics: ManagerMetrics
+  tokens: FileTokenStore
+  /** Issues a token (stored in the harness's token file) and returns its text. */
+  token(role: Role, tenant: string, name?: string): Promise<string>
+  request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer>
+}
+
+export interface Answer {
+  status: number
+  headers: Headers
+  text: string
+  /** The parsed JSON body (undefined when not JSON). */
+  json: Record<string, unknown> & { code?: string }
+}
+
+export interface HarnessOptions {
+  readiness?: Readiness
+  /** Receives the API's log lines (JSON); default silent. */
+  logDestination?: DestinationStream
+}
+
+/**
+ * The real API on 127.0.0.1:0 over a SQLite Inventory in a temp dir, the real manager core with a recording
+ * outbound (what the domain publishes), and a token file. Everything is released in t.teardown.
+ */
+export async function startApi(t: ExecutionContext, options: HarnessOptions = {}): Promise<ApiHarness> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-api-'))
+  const inventory = await openSqliteInventory({ dataDir: dir })
+  const outbound = new RecordingOutbound()
+  const log = options.logDestination ? createLogger({ name: 'test', level: 'debug', destination: options.logDestination }) : silentLogger()
+  const metrics = createManagerMetrics(inventory)
+  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics })
+  const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const app = createApiServer({
+    inventory,
+    domain: core,
+    tokens,
+    log,
+    metrics: metrics.registry,
+    credentialHashParams: TEST_SCRYPT,
+    deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
+    ...(options.readiness ? { readiness: options.readiness } : {}),
+  })
+  t.teardown(async () => {
+    await app.close()
+    await core.stop()
+    await inventory.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  let serial = 0
+  return {
+    app,
+    url,
+    dir,
+    inventory,
+    core,
+    outbound,
+    metrics,
+    tokens,
+    token: async (role, tenant, name) => (await issueToken(tokens, { role, tenant, name: name ?? `${role}-${tenant === '*' ? 'global' : tenant}-${++serial}` })).token,
+    request: async (method, urlPath, { token, body, headers = {} } = {}) => {
+      const response = await fetch(`${url}${urlPath}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      })
+      const text = await response.text()
+      let json: Answer['json'] = {}
+      try {
+        json = JSON.parse(text) as Answer['json']
+      } catch {
+        json = {}
+      }
+      return { status: response.status, headers: response.headers, text, json }
+    },
+  }
+}
+
+/** Creates tenants and hosts directly in Inventory. */
+export async function seed(inventory: Inventory, tenants: Record<string, string[]>): Promise<void> {
+  for (const [tenantId, hostIds] of Object.entries(tenants)) {
+    await inventory.createTenant({ tenantId })
+    if (hostIds.length > 0) await inventory.createHosts(hostIds.map((hostId) => ({ tenantId, hostId })))
+  }
+}

@@ -1,0 +1,116 @@
+import path from 'node:path'
+import test from 'ava'
+import { Command } from 'commander'
+import { execa } from 'execa'
+import { registerClientCommands } from '../../../manager/cli/client-commands.ts'
+import type { CliIo } from '../../../manager/cli/io.ts'
+import { seed, startApi, type ApiHarness } from './api-harness.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '../../..')
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the client commands in process (a fresh program each time), as `amtctl <args>`. */
+async function cli(api: ApiHarness, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const run = { code: 0, stdout: '', stderr: '' }
+  const io: CliIo = {
+    out: (text) => (run.stdout += text),
+    err: (text) => (run.stderr += text),
+    env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKENS_FILE: api.tokens.file, ...env },
+    fetch: (input, init) => fetch(input, init),
+    setExitCode: (code) => (run.code = code),
+  }
+  const program = registerClientCommands(new Command('amtctl'), io)
+  program.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+  await program.parseAsync(args, { from: 'user' })
+  return run
+}
+
+async function fleet(t: Parameters<typeof startApi>[0]) {
+  const api = await startApi(t)
+  await seed(api.inventory, { acme: ['node-1', 'node-2'], beta: ['node-9'] })
+  await api.inventory.updateHost({ tenantId: 'acme', hostId: 'node-2' }, { status: 'AMT Activation Failed: ...', statusIndicator: 'ERROR', currentState: 'UNPROVISIONED' })
+  return { api, token: await api.token('operator', '*', 'cli') }
+}
+
+test('hosts list prints a table, and valid JSON with --json', async (t) => {
+  const { api, token } = await fleet(t)
+  const table = await cli(api, ['hosts', 'list'], { AMT_MANAGER_TOKEN: token })
+  t.is(table.code, 0, table.stderr)
+  const lines = table.stdout.trimEnd().split('\n')
+  t.regex(lines[0] ?? '', /^TENANT\s+HOST\s+SKU\s+DESIRED\s+CURRENT\s+INDICATOR\s+GEN\s+ONLINE\s+STATUS$/)
+  t.is(lines.length, 4)
+  t.regex(lines[2] ?? '', /^acme\s+node-2\s+UNSPECIFIED\s+UNSPECIFIED\s+UNPROVISIONED\s+ERROR\s+0\/0\s+no\s+AMT Activation Failed/)
+  const columnOfHost = (lines[0] ?? '').indexOf('HOST')
+  t.true(lines.every((line) => line.charAt(columnOfHost - 1) === ' '), 'columns aligned')
+
+  const json = await cli(api, ['hosts', 'list', '--tenant', 'acme', '--indicator', 'ERROR', '--json', '--token', token])
+  const parsed = JSON.parse(json.stdout) as { hosts: Array<{ hostId: string }>; nextCursor: null }
+  t.deepEqual(parsed.hosts.map((host) => host.hostId), ['node-2'])
+  t.is(parsed.nextCursor, null)
+})
+
+test('hosts activate --all sets desired on every host of the tenant; show prints fields and events', async (t) => {
+  const { api, token } = await fleet(t)
+  const activate = await cli(api, ['hosts', 'activate', 'acme', '--all'], { AMT_MANAGER_TOKEN: token })
+  t.is(activate.code, 0, activate.stderr)
+  t.regex(activate.stdout, /desired PROVISIONED set on 2 host\(s\) of acme/)
+  t.is(api.outbound.last({ tenantId: 'acme', hostId: 'node-1' }, 'desired')?.generation, 1)
+  t.is((await api.inventory.getHost({ tenantId: 'beta', hostId: 'node-9' })).desiredGeneration, 0)
+
+  const deactivate = await cli(api, ['hosts', 'deactivate', 'acme', 'node-1', '--json'], { AMT_MANAGER_TOKEN: token })
+  t.like(JSON.parse(deactivate.stdout), { count: 1, hosts: [{ hostId: 'node-1', desiredState: 'UNPROVISIONED', desiredGeneration: 2 }] })
+
+  const show = await cli(api, ['hosts', 'show', 'acme', 'node-1'], { AMT_MANAGER_TOKEN: token })
+  t.regex(show.stdout, /^desired state: +UNPROVISIONED$/m)
+  t.regex(show.stdout, /^generation: +observed 0 of desired 2$/m)
+  t.regex(show.stdout, /desired\.set\s+api:cli/)
+  const showJson = JSON.parse((await cli(api, ['hosts', 'show', 'acme', 'node-1', '--json'], { AMT_MANAGER_TOKEN: token })).stdout) as { host: { hostId: string }; events: unknown[] }
+  t.is(showJson.host.hostId, 'node-1')
+  t.is(showJson.events.length, 2)
+
+  const usage = await cli(api, ['hosts', 'activate', 'acme'], { AMT_MANAGER_TOKEN: token })
+  t.is(usage.code, 2)
+  t.regex(usage.stderr, /name hosts or pass --all/)
+})
+
+test('tokens create writes the shared token file and the printed token works against the running API', async (t) => {
+  const { api } = await fleet(t)
+  const created = await cli(api, ['tokens', 'create', '--role', 'viewer', '--tenant', 'beta', '--name', 'beta-view'])
+  t.is(created.code, 0, created.stderr)
+  const token = created.stdout.trim()
+  t.regex(token, /^amt_[0-9a-f]{16}_/)
+  t.regex(created.stderr, /shown only now/)
+  const listed = await cli(api, ['hosts', 'list', '--json'], { AMT_MANAGER_TOKEN: token })
+  t.deepEqual((JSON.parse(listed.stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId), ['node-9'])
+  const denied = await cli(api, ['hosts', 'activate', 'beta', 'node-9'], { AMT_MANAGER_TOKEN: token })
+  t.is(denied.code, 1)
+  t.regex(denied.stderr, /^error: FORBIDDEN: /)
+  const tokens = await cli(api, ['tokens', 'list'])
+  t.regex(tokens.stdout, /beta-view\s+viewer\s+beta/)
+  t.false(tokens.stdout.includes('sha256'))
+})
+
+test('API failures print the catalogue code and exit 1; a missing token is a usage error', async (t) => {
+  const { api, token } = await fleet(t)
+  const missing = await cli(api, ['hosts', 'show', 'acme', 'ghost'], { AMT_MANAGER_TOKEN: token })
+  t.deepEqual([missing.code, missing.stderr], [1, 'error: HOST_NOT_FOUND: host not found\n'])
+  const bad = await cli(api, ['hosts', 'list'], { AMT_MANAGER_TOKEN: 'amt_0000000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' })
+  t.regex(bad.stderr, /^error: UNAUTHENTICATED: /)
+  const none = await cli(api, ['hosts', 'list'])
+  t.is(none.code, 2)
+  t.regex(none.stderr, /AMT_MANAGER_TOKEN/)
+})
+
+test('the amtctl entry runs as a process', async (t) => {
+  const { api, token } = await fleet(t)
+  const { stdout } = await execa('node', ['--import', 'tsx', 'manager/cli/main.ts', 'hosts', 'list', '--json', '--tenant', 'acme'], {
+    cwd: ROOT,
+    env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token },
+  })
+  t.deepEqual((JSON.parse(stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId), ['node-1', 'node-2'])
+})
