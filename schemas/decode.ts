@@ -77,6 +77,9 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
     return reject('schema', `${path}: ${issue?.message ?? 'invalid'}`)
   }
   if (result.data.hostId !== hostId) return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
+  if ('tenantId' in result.data && result.data.tenantId !== tenantId) {
+    return reject('host-mismatch', `payload tenantId ${result.data.tenantId} differs from topic tenant ${tenantId}`)
+  }
   return { kind: 'message', tenantId, hostId, leaf, payload: result.data } as DecodedMessage
 }
 

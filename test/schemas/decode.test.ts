@@ -1,7 +1,7 @@
 import test from 'ava'
 import { decodeMessage, DEFAULT_MAX_PAYLOAD_BYTES, encodePayload, REJECTION_REASONS, type Decoded } from '../../schemas/decode.ts'
 import { PAYLOADS, type PayloadOf } from '../../schemas/messages/index.ts'
-import { LEAF_RULES, LEAVES, type Leaf } from '../../schemas/topics.ts'
+import { buildTopic, LEAF_RULES, LEAVES, type Leaf } from '../../schemas/topics.ts'
 import { example, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLES, exampleTopic, validPayloads } from './examples.ts'
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
@@ -140,6 +140,13 @@ test('host-mismatch: the payload hostId must equal the topic host', (t) => {
     t.is(rejected.reason, 'host-mismatch', leaf)
     t.true(rejected.detail.includes(EXAMPLE_HOST_ID) && rejected.detail.includes('other-host'))
   }
+})
+
+test('host-mismatch: a status payload must name the topic tenant', (t) => {
+  const topic = buildTopic({ tenantId: 'other-tenant', hostId: EXAMPLE_HOST_ID, leaf: 'status' })
+  const rejected = rejection(decodeMessage(topic, json(EXAMPLES.status)))
+  t.is(rejected.reason, 'host-mismatch')
+  t.true(rejected.detail.includes(EXAMPLE_TENANT_ID) && rejected.detail.includes('other-tenant'))
 })
 
 test('an empty payload clears a retained leaf and is rejected on the others', (t) => {
