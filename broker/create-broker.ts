@@ -65,14 +65,14 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => connectedClients(), stats, log }),
-    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log }),
-    ...createAuthorizeHooks({ registry, stats, log, maxTopicLevels: limits.maxTopicLevels }),
+    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => connectedClients(), stats, log: deps.log }),
+    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log }),
+    ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels }),
   })
   connectedClients = () => aedes.connectedClients
   aedes.on('clientReady', (client) => registry.ready(client))
   aedes.on('clientDisconnect', (client) => registry.disconnected(client))
-  watchConnectionErrors(aedes, { log, stats, registry })
+  watchConnectionErrors(aedes, { log: deps.log, stats, registry })
 
   /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {

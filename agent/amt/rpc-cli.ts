@@ -68,7 +68,7 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
       maxBuffer: MAX_OUTPUT_BYTES,
     })
     const result = await child
-    const fields = { command, durationMs: Math.round(result.durationMs), pid: child.pid }
+    const fields = { command, durationMs: Math.round(result.durationMs), childPid: child.pid }
     if (result.timedOut) {
       log.warn({ ...fields, timeoutMs, forced: result.isForcefullyTerminated }, 'rpc timed out and was killed')
       throw rpcTimeout(command, timeoutMs)
