@@ -1,0 +1,137 @@
+/**
+ * Broker benchmark: QoS 1 round-trip latency and QoS 1 throughput (1 publisher → 1 subscriber, 64-byte
+ * payloads) against our broker, bare aedes (with and without Nagle) and Debian's mosquitto (as shipped, and
+ * with set_tcp_nodelay). Every broker runs in its own process; the load generator (load.ts, mqtt.js) is the
+ * same for all. All brokers are started first, then measured in interleaved rounds (rotating order) so that
+ * noise on a shared machine spreads over all of them. Run: npm run bench:broker   (results: docs/benchmarks.md)
+ */
+import { randomBytes } from 'node:crypto'
+import { loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { pino } from 'pino'
+import { createLogger } from '../../lib/log.ts'
+import { buildTopic } from '../../schemas/topics.ts'
+import { BENCH_MANAGER } from './bench-principal.ts'
+import { connectClients, measureRoundTrip, measureThroughput, type Clients } from './load.ts'
+import { describeMachine, processCpuMs } from './machine.ts'
+import { startMosquitto, type RunningProcessBroker } from './mosquitto.ts'
+import { startNodeBroker } from './node-broker.ts'
+import { ratios, summarize, table, type TargetResults } from './report.ts'
+
+const ROUNDS = 5
+const ROUND_TRIP = { warmup: 200, warmupCapMs: 1_000, samples: 400, capMs: 2_000 }
+const THROUGHPUT = { warmupMessages: 2_000, messages: 30_000, window: 100, capMs: 10_000 }
+/** The whole run is aborted (exit 1) past this: it must never hang CI or a terminal. */
+const OVERALL_DEADLINE_MS = 115_000
+const TOPICS = {
+  pair: buildTopic({ tenantId: 'bench', hostId: 'bench-host', leaf: 'events' }),
+  self: buildTopic({ tenantId: 'bench', hostId: 'bench-host', leaf: 'state' }),
+}
+
+const log = createLogger({ name: 'bench', level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) })
+
+interface Target {
+  name: string
+  /** Our broker needs a principal; the others run anonymous. */
+  start(password: string): Promise<RunningProcessBroker>
+  authenticated: boolean
+}
+
+const TARGETS: readonly Target[] = [
+  { name: 'ours (createBroker, noDelay)', start: (password) => startNodeBroker('ours', password), authenticated: true },
+  { name: 'aedes bare, noDelay', start: (password) => startNodeBroker('aedes', password), authenticated: false },
+  { name: 'aedes bare, Nagle (defaults)', start: (password) => startNodeBroker('aedes-nagle', password), authenticated: false },
+  { name: 'mosquitto (Debian defaults)', start: () => startMosquitto({ tcpNoDelay: false }), authenticated: false },
+  { name: 'mosquitto set_tcp_nodelay', start: () => startMosquitto({ tcpNoDelay: true }), authenticated: false },
+]
+
+interface Running {
+  broker: RunningProcessBroker
+  clients: Clients
+  results: TargetResults
+}
+
+async function startTarget(target: Target): Promise<Running> {
+  const password = randomBytes(18).toString('base64url')
+  const broker = await target.start(password)
+  try {
+    const credentials = target.authenticated ? { username: BENCH_MANAGER, password } : {}
+    const clients = await connectClients({ port: broker.port, ...credentials }, TOPICS.pair)
+    await clients.publisher.subscribeAsync(TOPICS.self, { qos: 1 })
+    // Warm-up (JIT, buffers, TCP windows); not measured.
+    await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, { ...ROUND_TRIP, samples: 0 })
+    await measureThroughput(clients, TOPICS.pair, { messages: THROUGHPUT.warmupMessages, window: THROUGHPUT.window, capMs: THROUGHPUT.capMs })
+    const results: TargetResults = { name: target.name, roundTrips: [], selfRoundTrips: [], throughputs: [], brokerCpuMs: 0, clientCpuMs: 0 }
+    return { broker, clients, results }
+  } catch (err) {
+    await broker.stop()
+    throw err
+  }
+}
+
+async function measureRound({ broker, clients, results }: Running): Promise<void> {
+  const noWarmup = { ...ROUND_TRIP, warmup: 0 }
+  results.roundTrips.push(await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, noWarmup))
+  results.selfRoundTrips.push(await measureRoundTrip({ publisher: clients.publisher, receiver: clients.publisher }, TOPICS.self, noWarmup))
+  const cpuBefore = await processCpuMs(broker.pid)
+  const clientBefore = process.cpuUsage()
+  results.throughputs.push(await measureThroughput(clients, TOPICS.pair, THROUGHPUT))
+  const clientCpu = process.cpuUsage(clientBefore)
+  const cpuAfter = await processCpuMs(broker.pid)
+  results.clientCpuMs += (clientCpu.user + clientCpu.system) / 1000
+  results.brokerCpuMs =
+    cpuBefore === undefined || cpuAfter === undefined || results.brokerCpuMs === undefined ? undefined : results.brokerCpuMs + cpuAfter - cpuBefore
+}
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const out = (text: string): boolean => process.stdout.write(`${text}\n`)
+  const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ')
+  out(await describeMachine())
+  out(`load average (1/5/15 min) before: ${load()} — other work on the machine skews every figure`)
+  out(
+    `workload: MQTT 3.1.1, QoS 1, 64-byte payloads; ${ROUNDS} interleaved rounds per broker, each: ` +
+      `${ROUND_TRIP.samples} sequential round trips publisher → subscriber (${TOPICS.pair}), ${ROUND_TRIP.samples} on one ` +
+      `connection subscribed to its own topic (${TOPICS.self}) (each series capped at ${ROUND_TRIP.capMs / 1000} s), ` +
+      `${THROUGHPUT.messages} messages with ≤ ${THROUGHPUT.window} unacknowledged; after a warm-up of ` +
+      `${ROUND_TRIP.warmup} round trips + ${THROUGHPUT.warmupMessages} messages`,
+  )
+  const running: Running[] = []
+  try {
+    for (const target of TARGETS) running.push(await startTarget(target))
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < running.length; i++) {
+        const current = running[(i + round) % running.length]
+        if (current === undefined) continue
+        log.info({ round, target: current.results.name }, 'measuring')
+        await measureRound(current)
+      }
+    }
+  } finally {
+    for (const { clients, broker } of [...running].reverse()) {
+      await clients.close()
+      await broker.stop()
+    }
+  }
+  const summaries = running.map(({ results }) => summarize(results))
+  out('')
+  out(table(summaries))
+  out('')
+  const [ours, ...others] = summaries
+  if (ours) for (const other of others.filter((s) => s.name !== 'aedes bare, Nagle (defaults)')) out(ratios(ours, other))
+  out(`(total ${((performance.now() - started) / 1000).toFixed(1)} s, load average after: ${load()})`)
+}
+
+const deadline = setTimeout(() => {
+  log.fatal({ deadlineMs: OVERALL_DEADLINE_MS }, 'benchmark exceeded its deadline')
+  process.exit(1)
+}, OVERALL_DEADLINE_MS)
+deadline.unref()
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log.fatal({ err }, 'benchmark failed')
+    process.exit(1)
+  },
+)
