@@ -136,7 +136,7 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
         })
       })
       client.on('close', () => {
-        if (status.connected) log.warn('connection lost')
+        if (status.connected && !stopping) log.warn('connection lost')
         status.connected = false
         ready = false
         scheduleReconnect()

@@ -3,10 +3,11 @@ import { createLogger } from '../lib/log.ts'
 import { createRealAdapters } from './adapters.ts'
 import { loadAgentConfig } from './config.ts'
 import { runAgent, EXIT } from './main.ts'
+import { registerSimulateCommand } from './simulate/cli-command.ts'
 import { collectStatus, formatStatus } from './status.ts'
 import { AGENT_VERSION } from './version.ts'
 
-/** The `amt-agent` command line: run, status, version. This module is the entry point: it acts on import. */
+/** The `amt-agent` command line: run, status, simulate, version. This module is the entry point: it acts on import. */
 const program = new Command('amt-agent')
   .description('Activates Intel AMT on this node as the fleet manager asks, over MQTT')
   .version(AGENT_VERSION, '-V, --version')
@@ -38,6 +39,8 @@ program
     process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report).join('\n')}\n`)
     process.exit(report.healthy ? EXIT.OK : EXIT.FATAL)
   })
+
+registerSimulateCommand(program)
 
 program
   .command('version')

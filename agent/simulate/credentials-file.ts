@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { HostId, TenantId } from '../../schemas/index.ts'
+import { describeProblems, DeviceFaultsJson, HostKind } from './fleet-options.ts'
+
+/**
+ * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
+ *   hosts:
+ *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
+ * A bare list is accepted too. kind and faults are optional (default: drawn from the mix). Passwords are plain
+ * (the simulator must present them); never log the entries.
+ */
+export const HostCredentials = z.strictObject({
+  tenantId: TenantId,
+  hostId: HostId,
+  username: z.string().min(1).max(256),
+  password: z.string().min(1).max(1024),
+  kind: HostKind.optional(),
+  faults: DeviceFaultsJson.optional(),
+})
+export type HostCredentials = z.infer<typeof HostCredentials>
+
+export const CredentialsDocument = z.preprocess(
+  (document) => (Array.isArray(document) ? { hosts: document } : document),
+  z.strictObject({ hosts: z.array(HostCredentials).min(1) }).superRefine(({ hosts }, ctx) => {
+    const seen = new Set<string>()
+    hosts.forEach(({ tenantId, hostId }, index) => {
+      const key = `${tenantId}/${hostId}`
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['hosts', index, 'hostId'], message: `duplicate host ${key}` })
+      seen.add(key)
+    })
+  }),
+)
+
+export type CredentialsLoad = { ok: true; hosts: HostCredentials[] } | { ok: false; problems: string[] }
+
+/** Reads and validates a credentials file; every problem is reported, nothing throws. */
+export async function readCredentialsFile(file: string): Promise<CredentialsLoad> {
+  let document: unknown
+  try {
+    document = parseYaml(await readFile(file, 'utf8'))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return { ok: false, problems: [`${file}: ${code ?? 'not valid YAML/JSON'}`] }
+  }
+  const parsed = CredentialsDocument.safeParse(document)
+  if (!parsed.success) return { ok: false, problems: describeProblems(parsed.error).map((problem) => `${file}: ${problem}`) }
+  return { ok: true, hosts: parsed.data.hosts }
+}

@@ -1,0 +1,24 @@
+import { createDeviceModel, type DeviceModel } from '../amt/device-model.ts'
+import type { LmsState } from '../services/port.ts'
+import type { HostPlan } from './plan.ts'
+
+/** SKUs as rpc reports them: AMT Pro Corporate (0x4008) and ISM Corporate (0x4010). */
+export const SKU = { amt: 0x4008, ism: 0x4010 } as const
+
+/** The simulated firmware of a planned host, and whether LMS is installed on it. */
+export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } {
+  const { kind, faults } = plan
+  const model = createDeviceModel({
+    sku: kind === 'ism' ? SKU.ism : SKU.amt,
+    uuid: uuidOf(plan.index),
+    hostnameOS: plan.hostId.toLowerCase(),
+    ...(kind === 'no-me' ? { meDevice: null } : {}),
+    faults: { ...faults, ...(kind === 'not-capable' ? { notCapable: true } : {}) },
+  })
+  return { model, lms: faults.lmsMissing ? 'not-installed' : 'inactive' }
+}
+
+/** A stable, valid UUID per host index. */
+function uuidOf(index: number): string {
+  return `5a5a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+}
