@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto'
+import type { PeerCertificate } from 'node:tls'
+import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from '../broker/auth/credentials.ts'
+import { readCredentialFile } from '../broker/auth/file-credential-store.ts'
+import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, verifyPasswordHash, type DecodedHash, type ScryptParams } from '../broker/auth/password-hash.ts'
+import { principalOf, type Principal } from '../broker/auth/principal.ts'
+import type { Inventory } from './inventory/port.ts'
+
+/**
+ * Who may connect to the embedded broker:
+ * - devices: the credentials in Inventory (`putCredential`, made when a host is registered; username
+ *   `<hostId>@<tenantId>`), so a registered host can connect at once and a deleted one no more;
+ * - the manager itself: one principal with a random password that exists only in this process's memory;
+ * - integrators (read-only): from an optional broker credentials file (broker/README.md format, role integrator).
+ * Device certificates (mTLS) map as in the standalone broker (urn:amt:{tenantId}:{hostId}).
+ */
+export const MANAGER_USERNAME = 'amt-manager'
+
+/** The manager's own password is 192 random bits: a cheap hash is enough (it never leaves the process). */
+const IN_PROCESS_SCRYPT: ScryptParams = { logN: 10, r: 8, p: 1 }
+
+export interface BrokerCredentialsOptions {
+  inventory: Pick<Inventory, 'getCredentialByUsername'>
+  manager: { username: string; password: string }
+  /** Read-only principals (role integrator). */
+  integrators?: readonly CredentialEntry[]
+}
+
+/** Builds the embedded broker's credential store. Throws a TypeError for an invalid integrator entry. */
+export async function createBrokerCredentials(options: BrokerCredentialsOptions): Promise<CredentialStore> {
+  const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT })
+  await local.add({ username: options.manager.username, passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT), role: 'manager' })
+  const localNames = new Set([options.manager.username])
+  for (const entry of options.integrators ?? []) {
+    const problem = integratorProblem(entry, options.manager.username)
+    if (problem) throw new TypeError(problem)
+    await local.add(entry)
+    localNames.add(entry.username)
+  }
+  return new InventoryCredentialStore(options.inventory, local, localNames)
+}
+
+class InventoryCredentialStore implements CredentialStore {
+  readonly #inventory: BrokerCredentialsOptions['inventory']
+  readonly #local: MemoryCredentialStore
+  readonly #localNames: ReadonlySet<string>
+  #decoy: Promise<DecodedHash> | undefined
+
+  constructor(inventory: BrokerCredentialsOptions['inventory'], local: MemoryCredentialStore, localNames: ReadonlySet<string>) {
+    this.#inventory = inventory
+    this.#local = local
+    this.#localNames = localNames
+  }
+
+  async verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
+    if (this.#localNames.has(username)) return this.#local.verifyPassword(username, password)
+    const stored = await this.#inventory.getCredentialByUsername(username)
+    const hash = stored === null ? null : decodeHash(stored.passwordHash)
+    // An unknown user (or an unreadable hash) costs the same scrypt work as a known one.
+    const matches = await verifyPasswordHash(hash ?? (await this.#decoyHash()), password)
+    if (stored === null || hash === null || !matches) return null
+    return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
+  }
+
+  principalForCertificate(cert: PeerCertificate): Principal | null {
+    return this.#local.principalForCertificate(cert)
+  }
+
+  #decoyHash(): Promise<DecodedHash> {
+    this.#decoy ??= hashPassword(randomBytes(32), DEFAULT_SCRYPT_PARAMS).then((encoded) => {
+      const decoded = decodeHash(encoded)
+      if (decoded === null) throw new Error('hashPassword produced an undecodable hash')
+      return decoded
+    })
+    return this.#decoy
+  }
+}
+
+function integratorProblem(entry: CredentialEntry, managerUsername: string): string | null {
+  if (entry.role !== 'integrator') return `${entry.username}: only integrator principals may be configured (devices come from Inventory)`
+  if (entry.username === managerUsername) return `${entry.username}: reserved for the manager`
+  if (entry.username.includes('@')) return `${entry.username}: "@" is reserved for device usernames (<hostId>@<tenantId>)`
+  return null
+}
+
+export type IntegratorsLoad = { ok: true; entries: CredentialEntry[] } | { ok: false; problems: string[] }
+
+/** Reads an integrators file (broker credentials format); every problem is reported, nothing throws. */
+export async function loadIntegratorsFile(file: string, managerUsername = MANAGER_USERNAME): Promise<IntegratorsLoad> {
+  const loaded = await readCredentialFile(file)
+  if (!loaded.ok) return loaded
+  const problems = loaded.entries.flatMap((entry, index) => {
+    const problem = integratorProblem(entry, managerUsername)
+    return problem === null ? [] : [`principals.${index}: ${problem}`]
+  })
+  return problems.length > 0 ? { ok: false, problems } : loaded
+}

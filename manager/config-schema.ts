@@ -1,0 +1,104 @@
+import { z } from 'zod'
+import { BrokerConfig } from '../broker/config.ts'
+
+/**
+ * The manager's YAML configuration (docs/operations.md). Strict at every level: an unknown key is a typo and is
+ * reported. Secrets are never values in this file: the external broker password comes from
+ * `broker.external.passwordFile` or AMT_MANAGER_BROKER_PASSWORD (config.ts).
+ */
+
+const Port = z.int().min(0).max(65535)
+const Host = z.string().min(1).max(255)
+const FilePath = z.string().min(1).max(4096)
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+const MqttUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+
+const Api = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080) })
+
+/** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */
+const brokerListeners = BrokerConfig.shape.listeners.shape
+const WsListener = brokerListeners.ws.unwrap().extend({ port: Port.default(9001) })
+
+const Embedded = z.strictObject({
+  tcp: brokerListeners.tcp.unwrap().prefault({}).describe('required: the manager itself connects over it (loopback)'),
+  ws: WsListener.optional(),
+  tls: brokerListeners.tls,
+  limits: BrokerConfig.shape.limits,
+  /** Broker credentials file (broker/README.md format) with `integrator` principals only. */
+  integratorsFile: FilePath.optional(),
+  /** The URL told to devices with a new credential; default mqtt://<tcp.host>:<tcp.port> (unless a wildcard host). */
+  deviceUrl: MqttUrl.optional(),
+})
+
+const External = z
+  .strictObject({
+    url: MqttUrl,
+    username: z.string().min(1).max(256).default('amt-manager'),
+    passwordFile: FilePath.optional(),
+    caFile: FilePath.optional(),
+    certFile: FilePath.optional(),
+    keyFile: FilePath.optional(),
+    /** The URL told to devices with a new credential; default: `url`. */
+    deviceUrl: MqttUrl.optional(),
+  })
+  .refine((b) => (b.certFile === undefined) === (b.keyFile === undefined), { message: 'certFile and keyFile go together', path: ['certFile'] })
+
+const Broker = z
+  .strictObject({ embedded: Embedded.optional(), external: External.optional() })
+  .refine((b) => b.embedded === undefined || b.external === undefined, { message: 'choose one: embedded or external' })
+  .transform((b): EmbeddedBrokerConfig | ExternalBrokerConfig =>
+    b.external !== undefined ? { mode: 'external', ...b.external } : { mode: 'embedded', ...(b.embedded ?? Embedded.parse({})) },
+  )
+
+const Rps = z.strictObject({
+  url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('RPS activation endpoint sent in every desired; absent: profiles are not managed'),
+})
+
+const Deadlines = z.strictObject({
+  activationMs: z.int().min(1000).max(7 * 86_400_000).default(900_000),
+  checkIntervalMs: z.int().min(100).max(3_600_000).default(30_000),
+})
+
+const Startup = z.strictObject({
+  /** How long start-up waits for its dependencies (Inventory lock, external broker) before giving up. */
+  timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
+})
+
+export const ManagerConfigFile = z
+  .strictObject({
+    dataDir: FilePath.default('./data'),
+    api: Api.prefault({}),
+    broker: Broker.prefault({ embedded: {} }),
+    rps: Rps.prefault({}),
+    deadlines: Deadlines.prefault({}),
+    /** Default <dataDir>/api-tokens.json. */
+    tokensFile: FilePath.optional(),
+    startup: Startup.prefault({}),
+    log: z.strictObject({ level: LogLevel.default('info') }).prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Two listeners on one port fail at start with EADDRINUSE; say which keys collide instead (0 = any free port).
+    const ports: Array<[string, number]> = [['api.port', config.api.port]]
+    const { broker } = config
+    if (broker.mode === 'embedded') {
+      ports.push(['broker.embedded.tcp.port', broker.tcp.port])
+      if (broker.ws) ports.push(['broker.embedded.ws.port', broker.ws.port])
+      if (broker.tls) ports.push(['broker.embedded.tls.port', broker.tls.port])
+    }
+    ports.forEach(([key, port], index) => {
+      const earlier = ports.slice(0, index).find(([, other]) => port !== 0 && other === port)
+      if (earlier) ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${port} is taken by ${earlier[0]}` })
+    })
+  })
+
+export type ManagerConfigFile = z.infer<typeof ManagerConfigFile>
+export type ManagerConfigInput = z.input<typeof ManagerConfigFile>
+
+type EmbeddedFields = z.infer<typeof Embedded>
+type ExternalFields = z.infer<typeof External>
+export type EmbeddedBrokerConfig = { mode: 'embedded' } & EmbeddedFields
+export type ExternalBrokerConfig = { mode: 'external' } & ExternalFields

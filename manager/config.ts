@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { inspect } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import type { z } from 'zod'
+import { DEFAULT_TOKENS_FILE_NAME } from './api/tokens/file-token-store.ts'
+import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
+
+export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
+
+/** Environment variables that override secrets (never put secrets in the YAML file itself). */
+export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
+
+/** A secret in memory: prints as `[redacted]` in logs, JSON, templates and util.inspect; `reveal()` is the way out. */
+export class Secret {
+  readonly #value: string
+  constructor(value: string) {
+    this.#value = value
+  }
+  reveal(): string {
+    return this.#value
+  }
+  toString(): string {
+    return '[redacted]'
+  }
+  toJSON(): string {
+    return '[redacted]'
+  }
+  [inspect.custom](): string {
+    return '[redacted]'
+  }
+}
+
+/** The parsed configuration: paths absolute, tokensFile defaulted, secrets resolved, deeply frozen. */
+export type ManagerConfig = Readonly<
+  Omit<ManagerConfigFile, 'tokensFile' | 'broker'> & {
+    broker: Readonly<EmbeddedBrokerConfig> | Readonly<ExternalBrokerConfig>
+    tokensFile: string
+    secrets: Readonly<{ brokerPassword: Secret | null }>
+  }
+>
+
+export type ConfigResult = { ok: true; config: ManagerConfig } | { ok: false; problems: string[] }
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv
+  /** Directory relative paths are resolved against; default: the config file's directory (or the cwd). */
+  baseDir?: string
+  /** Reads a referenced file (passwordFile, certificates); tests pass their own. */
+  readFile?: (file: string) => string
+}
+
+const readUtf8 = (file: string): string => readFileSync(file, 'utf8')
+
+/** Reads and validates the YAML file. Relative paths in it are resolved against its directory. Never throws. */
+export function loadManagerConfig(file: string, sources: ConfigSources = {}): ConfigResult {
+  let text: string
+  try {
+    text = (sources.readFile ?? readUtf8)(file)
+  } catch (err) {
+    return { ok: false, problems: [`${file}: cannot read (${errorCode(err)})`] }
+  }
+  let document: unknown
+  try {
+    document = parseYaml(text, { prettyErrors: true })
+  } catch (err) {
+    return { ok: false, problems: [`${file}: not valid YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'parse error'}`] }
+  }
+  return parseManagerConfig(document ?? {}, { baseDir: path.dirname(path.resolve(file)), ...sources })
+}
+
+/** Validates an already parsed document, resolves paths and secrets, checks referenced files, freezes. */
+export function parseManagerConfig(document: unknown, { env = process.env, baseDir = process.cwd(), readFile = readUtf8 }: ConfigSources = {}): ConfigResult {
+  const parsed = ManagerConfigFile.safeParse(document)
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error.issues) }
+  const resolve = (file: string): string => path.resolve(baseDir, file)
+  const dataDir = resolve(parsed.data.dataDir)
+  const broker = resolveBrokerPaths(parsed.data.broker, resolve)
+  const problems: string[] = []
+  let brokerPassword: Secret | null = null
+  if (broker.mode === 'external') {
+    brokerPassword = resolveSecret(env[ENV_BROKER_PASSWORD], broker.passwordFile, 'broker.external.passwordFile', readFile, problems)
+    if (brokerPassword === null && broker.certFile === undefined && problems.length === 0) {
+      problems.push(`broker.external.passwordFile: required (or set ${ENV_BROKER_PASSWORD}) unless certFile and keyFile are given`)
+    }
+    checkReadable([['broker.external.caFile', broker.caFile], ['broker.external.certFile', broker.certFile], ['broker.external.keyFile', broker.keyFile]], readFile, problems)
+  } else {
+    const tls = broker.tls
+    checkReadable([['broker.embedded.tls.certFile', tls?.certFile], ['broker.embedded.tls.keyFile', tls?.keyFile], ['broker.embedded.tls.caFile', tls?.caFile]], readFile, problems)
+    checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
+  }
+  if (problems.length > 0) return { ok: false, problems }
+  const tokensFile = parsed.data.tokensFile === undefined ? path.join(dataDir, DEFAULT_TOKENS_FILE_NAME) : resolve(parsed.data.tokensFile)
+  return { ok: true, config: deepFreeze({ ...parsed.data, dataDir, broker, tokensFile, secrets: { brokerPassword } }) }
+}
+
+function resolveBrokerPaths(broker: EmbeddedBrokerConfig | ExternalBrokerConfig, resolve: (file: string) => string): EmbeddedBrokerConfig | ExternalBrokerConfig {
+  const optional = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolve(file))
+  if (broker.mode === 'external') {
+    return { ...broker, passwordFile: optional(broker.passwordFile), caFile: optional(broker.caFile), certFile: optional(broker.certFile), keyFile: optional(broker.keyFile) }
+  }
+  const tls = broker.tls && { ...broker.tls, certFile: resolve(broker.tls.certFile), keyFile: resolve(broker.tls.keyFile), caFile: optional(broker.tls.caFile) }
+  return { ...broker, tls, integratorsFile: optional(broker.integratorsFile) }
+}
+
+/** One line per problem, with its key path. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
+    if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`
+    return `${where}: ${issue.message}`
+  })
+}
+
+function resolveSecret(fromEnv: string | undefined, file: string | undefined, key: string, readFile: (file: string) => string, problems: string[]): Secret | null {
+  if (fromEnv !== undefined && fromEnv !== '') return new Secret(fromEnv)
+  if (file === undefined) return null
+  try {
+    const value = readFile(file).trim()
+    if (value === '') problems.push(`${key}: ${file} is empty`)
+    return new Secret(value)
+  } catch (err) {
+    problems.push(`${key}: cannot read ${file} (${errorCode(err)})`)
+    return null
+  }
+}
+
+function checkReadable(files: ReadonlyArray<readonly [string, string | undefined]>, readFile: (file: string) => string, problems: string[]): void {
+  for (const [key, file] of files) {
+    if (file === undefined) continue
+    try {
+      readFile(file)
+    } catch (err) {
+      problems.push(`${key}: cannot read ${file} (${errorCode(err)})`)
+    }
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code
+  return 'unreadable'
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !(value instanceof Secret) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** What may be logged about the configuration: no secrets, no credentials in URLs. */
+export function configSummary(config: ManagerConfig): Record<string, unknown> {
+  const { broker } = config
+  return {
+    dataDir: config.dataDir,
+    api: config.api,
+    broker:
+      broker.mode === 'embedded'
+        ? { mode: 'embedded', tcp: broker.tcp, ws: broker.ws && { host: broker.ws.host, port: broker.ws.port }, tls: broker.tls && { host: broker.tls.host, port: broker.tls.port }, integratorsFile: broker.integratorsFile }
+        : { mode: 'external', url: withoutCredentials(broker.url), username: broker.username },
+    rpsConfigured: config.rps.url !== undefined,
+    deadlines: config.deadlines,
+    tokensFile: config.tokensFile,
+  }
+}
+
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.toString()
+  } catch {
+    return '(unparsable url)'
+  }
+}

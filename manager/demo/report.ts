@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_API_URL } from '../api/server-paths.ts'
+import { formatTable, type Column } from '../cli/table.ts'
+import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
+import { countStages, type HostProgress } from './progress.ts'
+
+const COLUMNS: Column<HostProgress>[] = [
+  { header: 'HOST', value: ({ host }) => host.hostId },
+  { header: 'DEVICE', value: ({ demo }) => demo.label },
+  { header: 'SKU', value: ({ host }) => host.sku },
+  { header: 'CURRENT', value: ({ host }) => host.currentState },
+  { header: 'INDICATOR', value: ({ host }) => host.statusIndicator },
+  { header: 'GEN', value: ({ host }) => `${host.observedGeneration}/${host.desiredGeneration}` },
+  { header: 'STATUS', value: ({ host }) => host.status, maxWidth: 90 },
+]
+
+/** The final table, then one summary line (and which hosts did not end as expected). */
+export function finalReport(progress: readonly HostProgress[], elapsedMs: number, settled: boolean): { text: string; asExpected: boolean } {
+  const counts = countStages(progress)
+  const unexpected = progress.filter(({ stage, demo }) => stage !== demo.expected)
+  const outcome = (['PROVISIONED', 'NOT_SUPPORTED', 'FAILED'] as const).map((stage) => `${counts[stage]} ${stage}`).join(' · ')
+  const head = settled
+    ? `all ${progress.length} hosts settled in ${(elapsedMs / 1000).toFixed(1)} s: ${outcome}`
+    : `not every host settled within ${(elapsedMs / 1000).toFixed(0)} s: ${outcome} · ${counts.waiting + counts.activating} unsettled`
+  const tail =
+    unexpected.length === 0
+      ? 'every host ended as its device predicts (capable → PROVISIONED, not capable → NOT_SUPPORTED, faulty → FAILED)'
+      : `NOT as expected: ${unexpected.map(({ demo, stage }) => `${demo.hostId} is ${stage}, expected ${demo.expected}`).join('; ')}`
+  return { text: `\n${formatTable(COLUMNS, progress)}\n${head}\n${tail}\n`, asExpected: settled && unexpected.length === 0 }
+}
+
+export interface TryItInput {
+  apiUrl: string
+  mqttHost: string
+  mqttPort: number
+  dataDir: string
+  adminTokenFile: string
+  tokensFile: string
+  integratorUsername: string
+  integratorPasswordFile: string
+  faulty: DemoHost | undefined
+}
+
+/** How to query the running demo: curl, the CLI, mosquitto_sub, and one real agent process. */
+export function tryIt(input: TryItInput): string {
+  const shown = (file: string): string => {
+    const relative = path.relative(process.cwd(), file)
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file
+  }
+  const cli = `node ${shown(fileURLToPath(new URL('../../bin/amt-manager.js', import.meta.url)))}`
+  const token = existsSync(input.adminTokenFile)
+    ? `export AMT_MANAGER_TOKEN="$(cat ${shown(input.adminTokenFile)})"`
+    : `export AMT_MANAGER_TOKEN="$(${cli} tokens create --role admin --global --file ${shown(input.tokensFile)})"`
+  const lines = [
+    'The manager keeps serving the API and the broker (Ctrl-C stops it). In another terminal:',
+    '',
+    `  ${token}`,
+    ...(input.apiUrl === DEFAULT_API_URL ? [] : [`  export AMT_MANAGER_URL=${input.apiUrl}`]),
+    `  curl -s -H "Authorization: Bearer $AMT_MANAGER_TOKEN" '${input.apiUrl}/api/v1/tenants/${DEMO_TENANT}/hosts?limit=2'`,
+    `  ${cli} hosts list --tenant ${DEMO_TENANT}`,
+    ...(input.faulty ? [`  ${cli} hosts show ${DEMO_TENANT} ${input.faulty.hostId}`] : []),
+    `  mosquitto_sub -h ${input.mqttHost} -p ${input.mqttPort} -u ${input.integratorUsername} -P "$(cat ${shown(input.integratorPasswordFile)})" -t 'amt/v1/${DEMO_TENANT}/+/status' -v`,
+    '',
+    `  npm run demo:agent     # one real agent process (rpc emulator as its AMT) for host ${REAL_AGENT_HOST.hostId}, then:`,
+    `  ${cli} hosts activate ${DEMO_TENANT} ${REAL_AGENT_HOST.hostId}`,
+    '',
+    `Manager log: ${shown(path.join(input.dataDir, 'manager.log'))}`,
+  ]
+  return `${lines.join('\n')}\n`
+}

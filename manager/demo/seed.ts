@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import type { HostCredentials } from '../../agent/simulate/credentials-file.ts'
+import { hashPassword } from '../../broker/auth/password-hash.ts'
+import type { Logger } from '../../lib/log.ts'
+import { deviceUsername, registerHost } from '../api/register-host.ts'
+import type { ManagerCore } from '../domain/manager-core.ts'
+import type { HostKey, Inventory } from '../inventory/port.ts'
+import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
+
+const ACTOR = 'demo'
+
+export interface SeedResult {
+  /** Credentials of the simulated hosts, in plan order (new hosts: registered; existing: rotated). */
+  hosts: HostCredentials[]
+  registered: number
+  rotated: number
+}
+
+/**
+ * Puts the demo into Inventory: tenant `demo` (reused when it exists), each simulated host (registered as the API
+ * does, or — on a re-run — kept with a NEW device password: credentials rotate every run), and the host slot for
+ * one real agent process. Never logs a password.
+ */
+export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; log: Logger }, plan: readonly DemoHost[]): Promise<SeedResult> {
+  const { inventory, core } = deps
+  const log = deps.log.child({ module: 'demo' })
+  if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== DEMO_TENANT)) {
+    await inventory.createTenant({ tenantId: DEMO_TENANT, name: 'Demo fleet (simulated)' })
+  }
+  const refreshHost = (key: HostKey) => core.refreshHost(key)
+  let registered = 0
+  const hosts = await Promise.all(
+    plan.map(async (demo): Promise<HostCredentials> => {
+      const key = { tenantId: DEMO_TENANT, hostId: demo.hostId }
+      const existing = await inventory.findHost(key)
+      let credential: { username: string; password: string }
+      if (existing === null) {
+        credential = (await registerHost({ inventory, log, refreshHost }, key, ACTOR)).credential
+        registered++
+      } else {
+        credential = await rotateCredential(inventory, key)
+      }
+      return { ...key, ...credential, kind: demo.kind, faults: demo.faults }
+    }),
+  )
+  await ensureRealAgentHost(inventory, core)
+  log.info({ tenantId: DEMO_TENANT, hosts: hosts.length, registered, rotated: hosts.length - registered }, 'demo hosts ready')
+  return { hosts, registered, rotated: hosts.length - registered }
+}
+
+/** A new random device password for an existing host (its old one stops working at the next CONNECT). */
+async function rotateCredential(inventory: Inventory, key: HostKey): Promise<{ username: string; password: string }> {
+  const username = deviceUsername(key)
+  const password = randomBytes(24).toString('base64url')
+  await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(password) })
+  await inventory.appendAudit([{ ...key, kind: 'credential.rotated', actor: ACTOR, detail: { username } }])
+  return { username, password }
+}
+
+/** The host for `npm run demo:agent`, with the public demo credential of deploy/broker/README.md. */
+async function ensureRealAgentHost(inventory: Inventory, core: ManagerCore): Promise<void> {
+  const key = { tenantId: DEMO_TENANT, hostId: REAL_AGENT_HOST.hostId }
+  if ((await inventory.findHost(key)) === null) {
+    await inventory.createHost({ ...key, name: 'real agent (npm run demo:agent)' })
+    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor: ACTOR, detail: { username: REAL_AGENT_HOST.username } }])
+  }
+  await inventory.putCredential({ ...key, username: REAL_AGENT_HOST.username, passwordHash: await hashPassword(REAL_AGENT_HOST.password) })
+  await core.refreshHost(key)
+}

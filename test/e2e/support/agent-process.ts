@@ -1,0 +1,39 @@
+import { rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ExecutionContext } from 'ava'
+import { stringify } from 'yaml'
+import { ENV_BROKER_PASSWORD } from '../../../agent/config.ts'
+import { createEmulatedDevice, type DeviceInit, type EmulatedDevice } from '../../helpers/agent-device.ts'
+import { testAgentConfig } from '../../helpers/agent-harness.ts'
+import type { Credential } from './manager-process.ts'
+import { BIN, spawnNode, type Child } from './processes.ts'
+
+export interface AgentProcess extends Child {
+  device: EmulatedDevice
+  /** Rewrites the emulator's device file (atomically), e.g. to slow its rpc calls down. Call only while no rpc runs. */
+  changeDevice(change: (device: Record<string, unknown>) => Record<string, unknown>): Promise<void>
+}
+
+/**
+ * `amt-agent run --config <file>` as a child process: the real agent with the real rpc CLI adapter, whose `rpc` is
+ * the emulator over its own device file. LMS is not managed (no systemd here); the password is in the environment.
+ */
+export async function startAgentProcess(
+  t: ExecutionContext,
+  options: { brokerUrl: string; tenantId: string; hostId: string; credential: Credential; device?: DeviceInit },
+): Promise<AgentProcess> {
+  const device = await createEmulatedDevice(t, options.device)
+  const config = testAgentConfig({ url: options.brokerUrl, hostId: options.hostId, device, overrides: { lms: { manage: false } } })
+  const configFile = path.join(device.dir, 'agent.yaml')
+  await writeFile(configFile, stringify({ ...config, tenantId: options.tenantId, broker: { ...config.broker, username: options.credential.username }, log: { level: 'info' } }))
+  const child = spawnNode(t, BIN.agent, ['run', '--config', configFile], { [ENV_BROKER_PASSWORD]: options.credential.password })
+  return {
+    ...child,
+    device,
+    async changeDevice(change) {
+      const temporary = `${device.deviceFile}.tmp`
+      await writeFile(temporary, JSON.stringify(change(await device.read()), null, 2))
+      await rename(temporary, device.deviceFile)
+    },
+  }
+}

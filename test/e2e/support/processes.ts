@@ -1,0 +1,84 @@
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ExecutionContext } from 'ava'
+import { execa, type ResultPromise } from 'execa'
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const BIN = {
+  manager: path.join(ROOT, 'bin/amt-manager.js'),
+  agent: path.join(ROOT, 'bin/amt-agent.js'),
+  broker: path.join(ROOT, 'bin/amt-broker.js'),
+}
+
+/** How long an e2e step may take on a loaded 2-core machine (every agent rpc call starts tsx: ~0.35 s). */
+export const STEP_MS = 30_000
+
+/** A child process whose output is collected (for "never printed" checks) and which is SIGKILLed in t.teardown. */
+export interface Child {
+  process: ResultPromise
+  /** stdout + stderr so far. */
+  output(): string
+  /** Resolves with the exit code (null after a signal) once the process ended. */
+  exited: Promise<{ exitCode: number | null; signal: string | null }>
+  kill(signal: NodeJS.Signals): void
+}
+
+export function spawnNode(t: ExecutionContext, script: string, args: readonly string[], env: Record<string, string> = {}): Child {
+  const child = execa(process.execPath, [script, ...args], { env: { ...env, LOG_LEVEL: 'info' }, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
+  const chunks: string[] = []
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
+  const exited = child.then((result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null }))
+  t.teardown(async () => {
+    child.kill('SIGKILL')
+    await exited
+  })
+  return { process: child, output: () => chunks.join(''), exited, kill: (signal) => child.kill(signal) }
+}
+
+/** A port nobody listens on right now (the child binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  server.close()
+  await once(server, 'close')
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/**
+ * Polls `probe` until it returns a truthy value (waiting on an observable effect, not on time); a throw counts as
+ * "not yet". Fails after `timeoutMs` with the last value or error seen, or at once when `dead` (the process
+ * under test) exits.
+ */
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, options: { timeoutMs?: number; intervalMs?: number; dead?: Child } = {}): Promise<T> {
+  const { timeoutMs = STEP_MS, intervalMs = 100, dead } = options
+  const deadline = Date.now() + timeoutMs
+  let exited = false
+  void dead?.exited.then(() => (exited = true))
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value) return value
+      last = value
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err)
+    }
+    if (exited) throw new Error(`the process exited while waiting for ${what}:\n${dead?.output().slice(-3000) ?? ''}`)
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
