@@ -134,7 +134,7 @@ export function reportedSku(model: DeviceModel): number | null {
 
 /** The control mode a profile activates into. */
 export function profileMode(model: DeviceModel, profile: string): 'ccm' | 'acm' | undefined {
-  if (Object.keys(model.profiles).length === 0) return /acm/i.test(profile) ? 'acm' : 'ccm'
+  if (Object.keys(model.profiles).length === 0) return /(^|[_-])acm($|[_-])/i.test(profile) ? 'acm' : 'ccm'
   return model.profiles[profile]
 }
 

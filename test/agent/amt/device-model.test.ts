@@ -72,3 +72,10 @@ test('features are decoded from version and SKU like rpc does', (t) => {
   t.is(decodeFeatures('', ''), 'Invalid AMT version format')
   t.is(decodeFeatures('18.0.5', ''), 'Invalid SKU')
 })
+
+test('without a profile table, ACM only when "acm" is a separate part of the profile name', (t) => {
+  const model = createDeviceModel()
+  for (const [profile, mode] of [['acme_ccm', 'ccm'], ['acme_acm', 'acm'], ['acm-profile', 'acm'], ['acm', 'acm'], ['pharmacm_ccm', 'ccm']] as const) {
+    t.is(applyOperation(model, { ...activate, profile }).model.controlMode, mode, profile)
+  }
+})
