@@ -68,11 +68,11 @@ test.serial('hang: the rpc process is killed at the timeout and is really gone',
   const error = await t.throwsAsync(h.amt.activate({ rpsUrl: RPS, profile: 'p' }), { instanceOf: AmtError })
   t.is(error?.codeName, 'RpcTimeout')
   const killed = h.logs().find((line) => line.msg === 'rpc timed out and was killed')
-  t.is(typeof killed?.pid, 'number')
-  t.false(processExists(killed?.pid as number))
+  t.is(typeof killed?.childPid, 'number')
+  t.false(processExists(killed?.childPid as number))
   const calls = await h.calls()
-  t.true(calls.some((call) => call.event === 'start' && call.pid === killed?.pid && call.argv[0] === 'activate'), 'the emulator did start')
-  t.false(calls.some((call) => call.event === 'end' && call.pid === killed?.pid), 'and never finished')
+  t.true(calls.some((call) => call.event === 'start' && call.pid === killed?.childPid && call.argv[0] === 'activate'), 'the emulator did start')
+  t.false(calls.some((call) => call.event === 'end' && call.pid === killed?.childPid), 'and never finished')
 })
 
 test.serial('hang ignoring SIGTERM: SIGKILL after the grace period ends it', async (t) => {
@@ -81,7 +81,7 @@ test.serial('hang ignoring SIGTERM: SIGKILL after the grace period ends it', asy
   await t.throwsAsync(h.amt.info(), { instanceOf: AmtError, message: /did not finish within 2500 ms/ })
   const killed = h.logs().find((line) => line.msg === 'rpc timed out and was killed')
   t.like(killed, { forced: true })
-  t.false(processExists(killed?.pid as number))
+  t.false(processExists(killed?.childPid as number))
 })
 
 test.serial('stop(): a running rpc is killed and the call fails with RpcStopped', async (t) => {
