@@ -1,7 +1,9 @@
 import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
+import type { DmtApi } from '../dmt/dmt-api.ts'
 import type { ManagerCore } from '../domain/manager-core.ts'
 import type { Inventory } from '../inventory/port.ts'
+import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { TokenStore } from './tokens/token-store.ts'
 
 /** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
@@ -17,4 +19,8 @@ export interface ApiContext {
   credentialHashParams?: ScryptParams
   /** The MQTT URL agents connect to, returned with a new device credential (when known). */
   deviceBrokerUrl?: string
+  /** Host AMT passwords (manager/secrets); absent: the password route answers SECRET_STORE_NOT_CONFIGURED. */
+  passwords?: Pick<AmtPasswords, 'readHostPassword'>
+  /** RPS/MPS (power actions, ACM domain); absent when not configured: those routes answer DMT_NOT_CONFIGURED. */
+  dmt?: DmtApi
 }

@@ -23,7 +23,8 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
       tags: [
         { name: 'tenants', description: 'tenants (created by global admins)' },
         { name: 'hosts', description: 'hosts: register, list, get, delete, audit events' },
-        { name: 'amt', description: 'desired AMT state, single and bulk' },
+        { name: 'amt', description: "desired AMT state, single and bulk; the tenant's ACM domain and RPS objects" },
+        { name: 'power', description: 'power actions and power state through MPS (hosts with AMT PROVISIONED)' },
         { name: 'tokens', description: 'API tokens (admins)' },
         { name: 'operations', description: 'probes and metrics (unauthenticated)' },
       ],

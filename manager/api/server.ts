@@ -13,7 +13,10 @@ import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
 import { hostEventRoutes } from './routes/host-events.ts'
+import { hostPasswordRoutes } from './routes/host-password.ts'
+import { hostPowerRoutes } from './routes/host-power.ts'
 import { hostRoutes } from './routes/hosts.ts'
+import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { API_PREFIX } from './server-paths.ts'
@@ -56,7 +59,7 @@ export function createApiServer(deps: ApiServerDeps) {
   void app.register(
     async (api) => {
       api.addHook('onRequest', createAuthHook(deps.tokens))
-      for (const routes of [tenantRoutes, hostRoutes, hostAmtRoutes, hostEventRoutes, tokenRoutes]) await api.register(routes(context))
+      for (const routes of [tenantRoutes, hostRoutes, hostAmtRoutes, hostPasswordRoutes, hostEventRoutes, tokenRoutes, hostPowerRoutes, tenantDmtRoutes]) await api.register(routes(context))
     },
     { prefix: API_PREFIX },
   )

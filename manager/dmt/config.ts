@@ -1,0 +1,57 @@
+import { z } from 'zod'
+
+/**
+ * The manager's `dmt` config section: RPS and MPS of the Device Management Toolkit. Absent (the embedded demo):
+ * profiles are not managed and power actions answer DMT_NOT_CONFIGURED. main() parses it with the rest of the
+ * config and passes it to createDmt (create-dmt.ts). `token` and `ciraPassword` are secrets: never log them.
+ */
+
+const Retry = z
+  .strictObject({
+    attempts: z.int().min(1).max(10).default(3).describe('tries per request (network failures, timeouts, 5xx)'),
+    baseMs: z.int().min(1).max(60_000).default(200).describe('first backoff delay'),
+    maxMs: z.int().min(1).max(300_000).default(2000).describe('largest backoff delay'),
+  })
+  .prefault({})
+
+const Service = {
+  token: z.string().min(1).optional().describe('bearer token for the REST API (API gateway JWT); secret'),
+  timeoutMs: z.int().min(100).max(120_000).default(5000).describe('per request attempt'),
+  retry: Retry,
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ }).max(512)
+
+export const RpsConfig = z.strictObject({
+  url: httpUrl.describe('RPS REST base, e.g. http://rps:8081'),
+  activationUrl: z.url({ protocol: /^wss?$/ }).max(512).describe('RPS activation endpoint the agents use (sent in every desired), e.g. wss://rps.example/activate'),
+  ...Service,
+})
+
+export const MpsConfig = z.strictObject({
+  url: httpUrl.describe('MPS REST base, e.g. http://mps:3000'),
+  publicAddress: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+$/, { message: 'publicAddress must be a DNS name or an IPv4 address' })
+    .describe('the address AMT devices open their CIRA connection to (FQDN or IPv4); also the certificate common name'),
+  port: z.int().min(1024).max(49151).default(4433).describe('MPS CIRA port'),
+  username: z
+    .string()
+    .regex(/^[A-Za-z0-9]{5,16}$/, { message: 'username must be 5-16 letters or digits (AMT rule)' })
+    .default('admin')
+    .describe('CIRA username AMT presents to MPS'),
+  ciraPassword: z.string().min(8).max(63).optional().describe('MPS password in the CIRA config; absent: RPS generates one per device; secret'),
+  ...Service,
+})
+
+export const DmtConfig = z.strictObject({
+  rps: RpsConfig,
+  mps: MpsConfig,
+  /** Parallel RPS/MPS requests while preparing many hosts (bulk activation). */
+  concurrency: z.int().min(1).max(64).default(8),
+})
+
+export type DmtConfig = z.infer<typeof DmtConfig>
+export type DmtConfigInput = z.input<typeof DmtConfig>

@@ -1,0 +1,73 @@
+import type { Logger } from '../../lib/log.ts'
+import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import type { Dmt } from './create-dmt.ts'
+import { readPowerState, requestPowerAction, type PowerAction, type PowerActionResult, type PowerDeps, type PowerReading } from './power.ts'
+import type { PreparationStatus } from './preparer.ts'
+import { ciraConfigNameOf, domainNameOf, MODES, tenantProfileNameOf } from './rps-objects.ts'
+import type { DomainRecord } from './rps-types.ts'
+import { removeTenantDomain, setTenantDomain, type DomainRequest } from './tenant-domain.ts'
+
+/** What the tenant's RPS holds right now, plus the last preparation outcome. */
+export interface ProvisioningView {
+  ciraConfig: string | null
+  profiles: string[]
+  domain: { name: string; domainSuffix: string } | null
+  lastPreparation: PreparationStatus | null
+}
+
+/** The RPS/MPS functions the HTTP API calls (absent from the API context when RPS/MPS are not configured). */
+export interface DmtApi {
+  requestPowerAction(key: HostKey, action: PowerAction, actor: string): Promise<PowerActionResult>
+  readPowerState(key: HostKey): Promise<PowerReading>
+  setTenantDomain(tenantId: string, request: DomainRequest, actor: string): Promise<{ record: DomainRecord; created: boolean }>
+  removeTenantDomain(tenantId: string, actor: string): Promise<boolean>
+  provisioningOf(tenantId: string): Promise<ProvisioningView>
+}
+
+export interface DmtApiDeps {
+  dmt: Pick<Dmt, 'rps' | 'mps' | 'preparer'>
+  inventory: Pick<Inventory, 'updateHost' | 'appendAudit'>
+  /** The manager core (getHost / refreshHost). */
+  core: { getHost(key: HostKey): Promise<Host | null>; refreshHost(key: HostKey): Promise<Host | null> }
+  log: Logger
+}
+
+export function createDmtApi({ dmt, inventory, core, log }: DmtApiDeps): DmtApi {
+  const power: PowerDeps = { inventory, core, mps: dmt.mps, log: log.child({ module: 'dmt-power' }) }
+  const audit = async (tenantId: string, kind: string, actor: string, detail: { [key: string]: string }) => {
+    try {
+      await inventory.appendAudit([{ tenantId, kind, actor, detail }])
+    } catch (err) {
+      log.error({ err, tenantId }, 'audit append failed')
+    }
+  }
+  return {
+    requestPowerAction: (key, action, actor) => requestPowerAction(power, key, action, actor),
+    readPowerState: (key) => readPowerState(power, key),
+    async setTenantDomain(tenantId, request, actor) {
+      const result = await setTenantDomain(dmt.rps, tenantId, request)
+      await audit(tenantId, 'amt.domain.set', actor, { domainSuffix: request.domainSuffix })
+      return result
+    },
+    async removeTenantDomain(tenantId, actor) {
+      const removed = await removeTenantDomain(dmt.rps, tenantId)
+      if (removed) await audit(tenantId, 'amt.domain.removed', actor, {})
+      return removed
+    },
+    async provisioningOf(tenantId) {
+      const cira = await dmt.rps.getCiraConfig(ciraConfigNameOf(tenantId))
+      const profiles: string[] = []
+      for (const mode of MODES) {
+        const profile = await dmt.rps.getProfile(tenantProfileNameOf(tenantId, mode))
+        if (profile) profiles.push(profile.profileName)
+      }
+      const domain = await dmt.rps.getDomain(domainNameOf(tenantId))
+      return {
+        ciraConfig: cira?.configName ?? null,
+        profiles,
+        domain: domain ? { name: domain.profileName, domainSuffix: domain.domainSuffix } : null,
+        lastPreparation: dmt.preparer.statusOf(tenantId),
+      }
+    },
+  }
+}

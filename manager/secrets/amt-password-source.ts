@@ -1,0 +1,175 @@
+import { silentLogger, type Logger } from '../../lib/log.ts'
+import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../domain/ports.ts'
+import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import { SecretStoreError, isSecretStoreError } from './errors.ts'
+import { amtPasswordProblems, DEFAULT_PASSWORD_LENGTH, generateAmtPassword } from './passwords.ts'
+import type { AmtSecret, SecretStore } from './port.ts'
+import { reveal, type SecretInput } from './vault-auth.ts'
+
+/** A static-policy password from config. */
+export interface StaticPasswordConfig {
+  amtPassword: SecretInput
+  mebxPassword?: SecretInput
+}
+
+export interface AmtPasswordSourceDeps {
+  store: SecretStore
+  inventory: Pick<Inventory, 'getTenant'>
+  /** Default: silent (pass the manager's logger). */
+  log?: Logger
+  /** Static-policy passwords by tenant id; `*` for every static tenant without its own. Absent: generated once. */
+  staticPasswords?: Readonly<Record<string, StaticPasswordConfig>>
+  /** Length of generated passwords, 8-32, default 16. */
+  passwordLength?: number
+  /** Hosts prepared at once, default 8. */
+  concurrency?: number
+}
+
+/** A host's AMT password as the API shows it: its own (random policy) or its tenant's (static policy). */
+export interface HostPassword {
+  origin: 'host' | 'tenant'
+  password: string
+  mebxPassword: string | null
+}
+
+export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer {
+  /** The password the host has (or will get); null when none is stored. Throws SecretStoreError. */
+  readHostPassword(key: HostKey): Promise<HostPassword | null>
+  /** The tenant's static password, stored first when missing (config or generated). For RPS profiles. */
+  ensureTenantPassword(tenantId: string): Promise<AmtSecret>
+}
+
+const NONE_STORED = 'no AMT password is stored for this host'
+
+/**
+ * The manager's password logic over a SecretStore (docs/secrets.md):
+ * - lookup: the host's own secret, else its tenant's; secret/req (MQTT), the gRPC bridge and the API use it.
+ * - prepare (before desired PROVISIONED is written): `random` tenants get a CSPRNG password per host, stored
+ *   create-only (a repeated request keeps it; a concurrent replica's write wins once); `static` tenants get their
+ *   tenant password stored once (config, else generated), and a host not yet provisioned whose own (older,
+ *   random) secret differs is given the tenant's, so the lookup answers what activation will set.
+ *   A host already PROVISIONED keeps what it has. Any store failure aborts the preparation: nothing is written.
+ */
+export function createAmtPasswordSource({ store, inventory, log: parentLog = silentLogger(), staticPasswords = {}, passwordLength = DEFAULT_PASSWORD_LENGTH, concurrency = 8 }: AmtPasswordSourceDeps): AmtPasswords {
+  const log = parentLog.child({ module: 'passwords' })
+  checkStaticPasswords(staticPasswords)
+  generateAmtPassword(passwordLength) // validates the length once, at start
+  const newSecret = (): AmtSecret => ({ password: generateAmtPassword(passwordLength), mebxPassword: generateAmtPassword(passwordLength) })
+  const warnedMismatch = new Set<string>()
+
+  async function lookup(key: HostKey): Promise<HostPassword | null> {
+    const own = await store.getAmtPassword(key)
+    if (own) return { origin: 'host', password: own.password, mebxPassword: own.mebxPassword ?? null }
+    const shared = await store.getTenantPassword(key.tenantId)
+    return shared ? { origin: 'tenant', password: shared.password, mebxPassword: shared.mebxPassword ?? null } : null
+  }
+
+  async function ensureTenantPassword(tenantId: string): Promise<AmtSecret> {
+    const configured = configuredFor(tenantId)
+    const stored = await store.getTenantPassword(tenantId)
+    if (stored) {
+      if (configured && configured.password !== stored.password && !warnedMismatch.has(tenantId)) {
+        warnedMismatch.add(tenantId)
+        log.warn({ tenantId }, 'the configured static AMT password differs from the stored one; the stored one is kept (hosts were activated with it)')
+      }
+      return stored
+    }
+    const candidate = configured ?? newSecret()
+    if (await store.putTenantPassword(tenantId, candidate, { onlyIfAbsent: true })) {
+      log.info({ tenantId, source: configured ? 'config' : 'generated' }, 'static AMT password stored for the tenant')
+      return candidate
+    }
+    const winner = await store.getTenantPassword(tenantId)
+    if (!winner) throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'write', reason: 'the tenant password vanished while it was created', tenantId })
+    return winner
+  }
+
+  function configuredFor(tenantId: string): AmtSecret | undefined {
+    const entry = staticPasswords[tenantId] ?? staticPasswords['*']
+    if (!entry) return undefined
+    return { password: reveal(entry.amtPassword), ...(entry.mebxPassword === undefined ? {} : { mebxPassword: reveal(entry.mebxPassword) }) }
+  }
+
+  /** Random policy: the host's own password exists before activation is requested. */
+  async function prepareRandom(host: Host): Promise<boolean> {
+    if (await store.getAmtPassword(host)) return false
+    if (host.currentState === 'PROVISIONED' && (await store.getTenantPassword(host.tenantId))) return false
+    return store.putAmtPassword(host, newSecret(), { onlyIfAbsent: true })
+  }
+
+  /** Static policy: a not yet provisioned host with an older own secret gets the tenant's. */
+  async function prepareStatic(host: Host, tenantSecret: AmtSecret): Promise<boolean> {
+    if (host.currentState === 'PROVISIONED') return false
+    const own = await store.getAmtPassword(host)
+    if (!own || own.password === tenantSecret.password) return false
+    await store.putAmtPassword(host, tenantSecret)
+    return true
+  }
+
+  async function prepare(hosts: readonly Host[]): Promise<void> {
+    for (const [tenantId, group] of groupByTenant(hosts)) {
+      const { passwordPolicy } = await inventory.getTenant(tenantId)
+      let written = 0
+      if (passwordPolicy === 'static') {
+        const tenantSecret = await ensureTenantPassword(tenantId)
+        await forEachLimited(group, concurrency, async (host) => {
+          if (await prepareStatic(host, tenantSecret)) written++
+        })
+      } else {
+        await forEachLimited(group, concurrency, async (host) => {
+          if (await prepareRandom(host)) written++
+        })
+      }
+      log.info({ tenantId, policy: passwordPolicy, hosts: group.length, written }, 'AMT passwords prepared')
+    }
+  }
+
+  async function getAmtPassword(key: HostKey, request: { purpose: string; generation: number }): Promise<PasswordAnswer> {
+    try {
+      const found = await lookup(key)
+      return found ? { ok: true, password: found.password } : { ok: false, error: NONE_STORED }
+    } catch (err) {
+      if (!isSecretStoreError(err)) throw err
+      log.warn({ ...key, purpose: request.purpose, generation: request.generation, code: err.code, reason: err.details.reason }, 'AMT password lookup failed')
+      return { ok: false, error: err.message }
+    }
+  }
+
+  return { getAmtPassword, prepare, readHostPassword: lookup, ensureTenantPassword }
+}
+
+function checkStaticPasswords(configured: Readonly<Record<string, StaticPasswordConfig>>): void {
+  const problems = Object.entries(configured).flatMap(([tenant, entry]) => [
+    ...amtPasswordProblems(reveal(entry.amtPassword)).map((problem) => `staticPasswords.${tenant}.amtPassword ${problem}`),
+    ...(entry.mebxPassword === undefined ? [] : amtPasswordProblems(reveal(entry.mebxPassword)).map((problem) => `staticPasswords.${tenant}.mebxPassword ${problem}`)),
+  ])
+  if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
+}
+
+function groupByTenant(hosts: readonly Host[]): Map<string, Host[]> {
+  const groups = new Map<string, Host[]>()
+  for (const host of hosts) {
+    const group = groups.get(host.tenantId)
+    if (group) group.push(host)
+    else groups.set(host.tenantId, [host])
+  }
+  return groups
+}
+
+/** Runs `run` over the items, at most `limit` at a time; the first failure is rethrown once all have settled. */
+async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const failures: unknown[] = []
+  const worker = async (): Promise<void> => {
+    while (failures.length === 0 && next < items.length) {
+      const item = items[next++] as T
+      try {
+        await run(item)
+      } catch (err) {
+        failures.push(err)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  if (failures.length > 0) throw failures[0]
+}

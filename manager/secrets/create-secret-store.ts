@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs'
+import type { BackoffOptions } from '../../lib/backoff.ts'
+import type { Logger } from '../../lib/log.ts'
+import { SecretStoreError } from './errors.ts'
+import { createLocalFileSecretStore } from './local-file.ts'
+import type { SecretStore } from './port.ts'
+import { reveal, type VaultAuthConfig } from './vault-auth.ts'
+import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS } from './vault.ts'
+import type { Schedule } from './vault-session.ts'
+
+export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
+
+/** What main() passes (parsed from the manager's config; secrets as strings or `Secret` holders). */
+export type SecretStoreConfig =
+  | { kind: 'local'; dir: string }
+  | {
+      kind: 'vault'
+      address: string
+      /** Default 'secret'. */
+      mount?: string
+      /** Default 'amt'. */
+      pathPrefix?: string
+      auth: VaultAuthConfig
+      /** Default 5000. */
+      timeoutMs?: number
+      /** Default 3. */
+      retries?: number
+      /** Default { baseMs: 200, maxMs: 5000 }. */
+      backoff?: BackoffOptions
+      namespace?: string
+      /** PEM file of the CA that signed Vault's certificate (https). */
+      caFile?: string
+    }
+
+export interface SecretStoreDeps {
+  log: Logger
+  schedule?: Schedule
+}
+
+/**
+ * Builds the configured SecretStore. Nothing is contacted here: Vault is logged in to on first use, so a Vault
+ * that is down at start delays only the operations that need it. Throws SECRET_STORE_CONFIG_INVALID (listing
+ * every problem, never a secret value) for a bad config.
+ */
+export function createSecretStore(config: SecretStoreConfig, { log, schedule }: SecretStoreDeps): SecretStore {
+  const problems = problemsOf(config)
+  if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
+  if (config.kind === 'local') {
+    log.child({ module: 'secrets' }).info({ kind: 'local' }, 'secret store: local files (single machine only)')
+    return createLocalFileSecretStore({ dir: config.dir })
+  }
+  const { address, mount = VAULT_DEFAULTS.mount, pathPrefix = VAULT_DEFAULTS.pathPrefix } = config
+  log.child({ module: 'secrets' }).info({ kind: 'vault', address: safeUrl(address), mount, pathPrefix, auth: config.auth.method }, 'secret store: Vault KV v2')
+  return createVaultSecretStore({
+    address,
+    mount,
+    pathPrefix,
+    auth: config.auth,
+    log,
+    ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    ...(config.retries === undefined ? {} : { retries: config.retries }),
+    ...(config.backoff === undefined ? {} : { backoff: config.backoff }),
+    ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+    ...(config.caFile === undefined ? {} : { ca: readFileSync(config.caFile, 'utf8') }),
+    ...(schedule ? { schedule } : {}),
+  })
+}
+
+function problemsOf(config: SecretStoreConfig): string[] {
+  if (config.kind === 'local') return typeof config.dir === 'string' && config.dir.length > 0 ? [] : ['local: dir is required']
+  if (config.kind !== 'vault') return ['kind must be local or vault']
+  const problems: string[] = []
+  if (!isHttpUrl(config.address)) problems.push('vault: address must be an http(s) URL')
+  if (config.mount !== undefined && !checkVaultPath(config.mount, false)) problems.push('vault: mount must be a path of [A-Za-z0-9_.-] segments')
+  if (config.pathPrefix !== undefined && !checkVaultPath(config.pathPrefix, true)) problems.push('vault: pathPrefix must be empty or a path of [A-Za-z0-9_.-] segments')
+  if (config.timeoutMs !== undefined && !(Number.isInteger(config.timeoutMs) && config.timeoutMs > 0)) problems.push('vault: timeoutMs must be a positive integer')
+  if (config.retries !== undefined && !(Number.isInteger(config.retries) && config.retries >= 0)) problems.push('vault: retries must be an integer >= 0')
+  problems.push(...authProblems(config.auth))
+  return problems
+}
+
+function authProblems(auth: VaultAuthConfig | undefined): string[] {
+  switch (auth?.method) {
+    case 'token':
+      return present(auth.token) ? [] : ['vault: auth.token is required']
+    case 'approle':
+      return typeof auth.roleId === 'string' && auth.roleId.length > 0 ? [] : ['vault: auth.roleId is required']
+    case 'kubernetes':
+      return [
+        ...(typeof auth.role === 'string' && auth.role.length > 0 ? [] : ['vault: auth.role is required']),
+        ...(typeof auth.jwtFile === 'string' && auth.jwtFile.length > 0 ? [] : ['vault: auth.jwtFile is required']),
+      ]
+    default:
+      return ['vault: auth.method must be token, approle or kubernetes']
+  }
+}
+
+const present = (secret: Parameters<typeof reveal>[0] | undefined): boolean => secret !== undefined && reveal(secret).length > 0
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+/** The address without credentials or query, for the log. */
+function safeUrl(address: string): string {
+  const url = new URL(address)
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
+}

@@ -1,0 +1,53 @@
+import type { HostKey } from '../inventory/port.ts'
+
+/**
+ * The SecretStore port: where AMT and MEBx passwords live. Adapters: Vault KV v2 through node-vault (vault.ts)
+ * and the single-machine local file store (local-file.ts); both pass test/conformance/secret-store.ts.
+ *
+ * Layout (Vault; the local store mirrors it as files):
+ *   <mount>/data/<prefix>/<tenantId>/tenant          the tenant's password (static policy)
+ *   <mount>/data/<prefix>/<tenantId>/hosts/<hostId>  the host's password (random policy)
+ * with the keys `password` and, when set, `mebxPassword`.
+ *
+ * Failures are SecretStoreErrors (errors.ts) whose messages never contain a secret, a token or a path outside
+ * the layout above. A missing secret is `null`, never an error.
+ */
+
+export type { HostKey }
+
+/** An AMT password (8-32 characters) and, optionally, the MEBx password set with it (ACM). */
+export interface AmtSecret {
+  password: string
+  mebxPassword?: string
+}
+
+export interface PutOptions {
+  /** Write only when nothing is stored yet (Vault: check-and-set version 0). Default false: replace. */
+  onlyIfAbsent?: boolean
+}
+
+/** The store's health as a readiness check reports it; `detail` is a short reason, never a secret. */
+export interface SecretStoreHealth {
+  ok: boolean
+  kind: 'vault' | 'local'
+  detail?: string
+}
+
+export interface SecretStore {
+  readonly kind: 'vault' | 'local'
+  /** The host's own secret, or null. */
+  getAmtPassword(key: HostKey): Promise<AmtSecret | null>
+  /** Stores the host's secret. Resolves true when written, false when `onlyIfAbsent` found one stored. */
+  putAmtPassword(key: HostKey, secret: AmtSecret, options?: PutOptions): Promise<boolean>
+  /** Removes every version of the host's secret (idempotent). */
+  deleteHostSecrets(key: HostKey): Promise<void>
+  /** The tenant's secret (static policy), or null. */
+  getTenantPassword(tenantId: string): Promise<AmtSecret | null>
+  putTenantPassword(tenantId: string, secret: AmtSecret, options?: PutOptions): Promise<boolean>
+  /** Removes every version of the tenant's own secret (idempotent). Host secrets are removed with their hosts. */
+  deleteTenantSecrets(tenantId: string): Promise<void>
+  /** Reachable, authenticated, unsealed (Vault) / directory usable (local). Never throws. */
+  health(): Promise<SecretStoreHealth>
+  /** Stops timers (token renewal); later calls fail with SECRET_STORE_CLOSED. */
+  close(): Promise<void>
+}

@@ -1,0 +1,98 @@
+import test, { type ExecutionContext } from 'ava'
+import { DmtError } from '../../manager/dmt/errors.ts'
+import type { RpsPort } from '../../manager/dmt/ports.ts'
+import { ciraConfigFor, profileFor } from '../../manager/dmt/rps-objects.ts'
+import type { DomainInput } from '../../manager/dmt/rps-types.ts'
+
+/** A fresh, empty RPS behind the port; the factory releases it in t.teardown. */
+export type RpsFactory = (t: ExecutionContext) => Promise<RpsPort>
+
+export const CONFORMANCE_PASSWORD = 'Conf0rm@nce-Pw'
+const CERT = 'MIIBszCCAVmgAwIBAgIUQ29uZm9ybWFuY2U'
+const cira = (tenantId: string) => ciraConfigFor(tenantId, { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, CERT)
+const domain = (name: string, suffix: string): DomainInput => ({
+  profileName: name,
+  domainSuffix: suffix,
+  provisioningCert: 'cGZ4LWJ5dGVz',
+  provisioningCertStorageFormat: 'string',
+  provisioningCertPassword: 'Pfx-Secret-1',
+})
+
+/**
+ * The RpsPort contract (manager/dmt/ports.ts), run against every implementation (the REST client over the fake
+ * RPS; a real RPS when one is reachable): get/list/create/delete of CIRA configs, profiles and domains with RPS's
+ * 201/404/204 semantics, rejections as RPS_REJECTED without the values sent.
+ */
+export function rpsConformance(label: string, create: RpsFactory): void {
+  test(`${label}: CIRA configs: get null, create 201, get, list, delete 204 then 404`, async (t) => {
+    const rps = await create(t)
+    t.is(await rps.getCiraConfig('acme'), null)
+    const created = await rps.createCiraConfig(cira('acme'))
+    t.like(created, { configName: 'acme', mpsServerAddress: 'mps.example.com', mpsPort: 4433, serverAddressFormat: 201, authMethod: 2, mpsRootCertificate: CERT })
+    t.like(await rps.getCiraConfig('acme'), { configName: 'acme', commonName: 'mps.example.com', username: 'admin', proxyDetails: '' })
+    t.deepEqual((await rps.listCiraConfigs()).map(({ configName }) => configName), ['acme'])
+    t.true(await rps.deleteCiraConfig('acme'))
+    t.false(await rps.deleteCiraConfig('acme'))
+    t.is(await rps.getCiraConfig('acme'), null)
+  })
+
+  test(`${label}: profiles: created with passwords, read back without them`, async (t) => {
+    const rps = await create(t)
+    await rps.createCiraConfig(cira('acme'))
+    const created = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    t.like(created, { profileName: 'acme_ccm', activation: 'ccmactivate', ciraConfigName: 'acme', userConsent: 'All' })
+    const read = await rps.getProfile('acme_ccm')
+    t.like(read, { profileName: 'acme_ccm', activation: 'ccmactivate', dhcpEnabled: true, kvmEnabled: true, solEnabled: true, tlsSigningAuthority: 'SelfSigned' })
+    t.false(JSON.stringify(read).includes(CONFORMANCE_PASSWORD), 'RPS never returns a password')
+    await rps.createProfile(profileFor('acme_acm', 'ACM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    t.like(await rps.getProfile('acme_acm'), { activation: 'acmactivate', userConsent: 'None' })
+    t.deepEqual((await rps.listProfiles()).map(({ profileName }) => profileName).sort(), ['acme_acm', 'acme_ccm'])
+    t.true(await rps.deleteProfile('acme_ccm'))
+    t.false(await rps.deleteProfile('acme_ccm'))
+    t.is(await rps.getProfile('acme_ccm'), null)
+  })
+
+  test(`${label}: lists are complete beyond one page`, async (t) => {
+    const rps = await create(t)
+    await rps.createCiraConfig(cira('acme'))
+    const names = Array.from({ length: 105 }, (_, i) => `p${String(i).padStart(3, '0')}`)
+    for (const name of names) await rps.createProfile(profileFor(name, 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    t.deepEqual((await rps.listProfiles()).map(({ profileName }) => profileName).sort(), names)
+  })
+
+  test(`${label}: duplicates, dangling references and invalid objects are RPS_REJECTED, never echoing a password`, async (t) => {
+    const rps = await create(t)
+    await rps.createCiraConfig(cira('acme'))
+    const duplicate = await t.throwsAsync(rps.createCiraConfig(cira('acme')), { instanceOf: DmtError })
+    t.is(duplicate.code, 'RPS_REJECTED')
+    t.is(duplicate.status, 400)
+    const dangling = await t.throwsAsync(rps.createProfile(profileFor('x_ccm', 'CCM', 'missing', { password: CONFORMANCE_PASSWORD })), { instanceOf: DmtError })
+    t.is(dangling.code, 'RPS_REJECTED')
+    const weak = 'weakpassword'
+    const invalid = await t.throwsAsync(rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: weak })), { instanceOf: DmtError })
+    t.is(invalid.code, 'RPS_REJECTED')
+    t.regex(invalid.message, /amtPassword/)
+    t.false(invalid.message.includes(weak), 'the rejected value is not in the message')
+    await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    const inUse = await t.throwsAsync(rps.deleteCiraConfig('acme'), { instanceOf: DmtError })
+    t.is(inUse.code, 'RPS_REJECTED', 'a CIRA config in use by a profile cannot be deleted')
+    t.not(await rps.getCiraConfig('acme'), null)
+  })
+
+  test(`${label}: domains: create, replace, read back without certificate secrets, delete`, async (t) => {
+    const rps = await create(t)
+    t.is(await rps.getDomain('acme'), null)
+    t.like(await rps.createDomain(domain('acme', 'acme.example.com')), { profileName: 'acme', domainSuffix: 'acme.example.com' })
+    t.like(await rps.updateDomain(domain('acme', 'corp.example.com')), { profileName: 'acme', domainSuffix: 'corp.example.com' })
+    const read = await rps.getDomain('acme')
+    t.like(read, { profileName: 'acme', domainSuffix: 'corp.example.com' })
+    t.false(JSON.stringify(read).includes('Pfx-Secret-1'))
+    t.deepEqual((await rps.listDomains()).map(({ profileName }) => profileName), ['acme'])
+    const clash = await t.throwsAsync(rps.createDomain(domain('other', 'corp.example.com')), { instanceOf: DmtError })
+    t.is(clash.code, 'RPS_REJECTED', 'a DNS suffix belongs to one domain')
+    const missing = await t.throwsAsync(rps.updateDomain(domain('nobody', 'nobody.example.com')), { instanceOf: DmtError })
+    t.is(missing.status, 404)
+    t.true(await rps.deleteDomain('acme'))
+    t.false(await rps.deleteDomain('acme'))
+  })
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import type { ExecutionContext } from 'ava'
+import { createLogger, silentLogger, type Logger } from '../../../lib/log.ts'
+import { createVaultSecretStore, type VaultStoreOptions } from '../../../manager/secrets/vault.ts'
+import type { Schedule } from '../../../manager/secrets/vault-session.ts'
+import type { ManagerCore } from '../../../manager/domain/manager-core.ts'
+import type { HostKey } from '../../../manager/inventory/port.ts'
+import { buildTopic, type PayloadOf } from '../../../schemas/index.ts'
+import { FakeVault, type FakeVaultOptions } from '../../fakes/vault/fake-vault.ts'
+import { AgentMessages, type RecordingOutbound } from '../../helpers/manager-core.ts'
+
+/** A temp directory removed in t.teardown. */
+export async function tempDir(t: ExecutionContext, prefix = 'amt-secrets-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export async function startFakeVault(t: ExecutionContext, options: FakeVaultOptions = {}): Promise<FakeVault> {
+  const vault = await FakeVault.start(options)
+  t.teardown(() => vault.close())
+  return vault
+}
+
+/** Fast retries for tests (no real waiting to speak of). */
+export const TEST_BACKOFF = { baseMs: 1, maxMs: 2 }
+
+/** The real node-vault adapter against a fake Vault (token auth by default), closed in t.teardown. */
+export function vaultStore(t: ExecutionContext, vault: FakeVault, options: Partial<VaultStoreOptions> = {}) {
+  const store = createVaultSecretStore({
+    address: vault.url,
+    auth: { method: 'token', token: vault.issueToken() },
+    timeoutMs: 2000,
+    retries: 2,
+    backoff: TEST_BACKOFF,
+    log: silentLogger(),
+    ...options,
+  })
+  t.teardown(() => store.close())
+  return store
+}
+
+/** A Schedule that runs nothing by itself: tests look at what was scheduled and fire it. */
+export class ManualSchedule {
+  readonly pending: Array<{ run: () => void; ms: number; cancelled: boolean }> = []
+  readonly schedule: Schedule = (run, ms) => {
+    const entry = { run, ms, cancelled: false }
+    this.pending.push(entry)
+    return { cancel: () => void (entry.cancelled = true) }
+  }
+
+  /** The live (not cancelled, not yet fired) entries. */
+  live() {
+    return this.pending.filter((entry) => !entry.cancelled)
+  }
+
+  /** Fires the latest live entry (and forgets it). */
+  fire(): void {
+    const entry = this.live().at(-1)
+    if (!entry) throw new Error('nothing scheduled')
+    entry.cancelled = true
+    entry.run()
+  }
+}
+
+/** A debug-level logger whose every line is kept (JSON text). */
+export function capturedLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString())
+      done()
+    },
+  })
+  return { log: createLogger({ name: 'test', level: 'debug', destination }), lines }
+}
+
+/**
+ * Sends a secret/req as the host's agent and resolves with the manager's secret/res. The answer is published
+ * once the secret store answered (after the core is idle), so this waits for that publication itself.
+ */
+export async function askAsAgent(
+  { core, outbound }: { core: ManagerCore; outbound: RecordingOutbound },
+  key: HostKey,
+  purpose: 'activate' | 'deactivate' = 'activate',
+): Promise<PayloadOf<'secret/res'> | undefined> {
+  const topic = buildTopic({ ...key, leaf: 'secret/res' })
+  const answered = new Promise<PayloadOf<'secret/res'> | undefined>((resolve) => {
+    const publish = outbound.publish.bind(outbound)
+    outbound.publish = (name, payload, options) => {
+      publish(name, payload, options)
+      if (name !== topic) return
+      outbound.publish = publish
+      resolve(outbound.last(key, 'secret/res'))
+    }
+  })
+  const request = new AgentMessages(key).encode('secret/req', { correlationId: randomUUID(), purpose, generation: 1 })
+  const result = await core.dispatch(request.topic, request.payload, false)
+  if (result.outcome !== 'accepted') return undefined
+  return answered
+}
