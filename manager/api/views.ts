@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
+import { correlatedFields } from '../status/host-status.ts'
 
 /**
  * What the API answers about hosts, tenants and audit events. The host view uses the field names of the
@@ -42,23 +43,8 @@ export type HostView = z.infer<typeof HostView>
 
 export function hostView(host: Host): HostView {
   return {
-    tenantId: host.tenantId,
-    hostId: host.hostId,
-    name: host.name,
-    desiredState: host.desiredState,
-    currentState: host.currentState,
-    sku: host.sku,
-    status: host.status,
-    statusIndicator: host.statusIndicator,
-    statusTimestamp: host.statusTimestamp,
-    controlMode: host.controlMode,
-    dnsSuffix: host.dnsSuffix,
-    desiredGeneration: host.desiredGeneration,
-    observedGeneration: host.observedGeneration,
+    ...correlatedFields(host),
     phase: host.phase,
-    online: host.online,
-    lastSeen: host.lastSeen,
-    agentKind: host.agentKind,
     activationRequestedAt: host.activationRequestedAt,
     deletion: host.deletion,
     capability: host.capability,

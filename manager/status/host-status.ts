@@ -2,11 +2,9 @@ import { SCHEMA_VERSION } from '../../schemas/envelope.ts'
 import type { HostStatus } from '../../schemas/messages/status.ts'
 import type { Host } from '../inventory/port.ts'
 
-/** The correlated view of a host as published on its `status` leaf (HostStatus schema). */
-export function hostStatusOf(host: Host, now: Date): HostStatus {
+/** The correlated fields of a host shared by the `status` topic and the API's host view (same names on both). */
+export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> {
   return {
-    v: SCHEMA_VERSION,
-    ts: now.toISOString(),
     hostId: host.hostId,
     tenantId: host.tenantId,
     name: host.name,
@@ -24,4 +22,9 @@ export function hostStatusOf(host: Host, now: Date): HostStatus {
     lastSeen: host.lastSeen,
     agentKind: host.agentKind,
   }
+}
+
+/** The correlated view of a host as published on its `status` leaf (HostStatus schema). */
+export function hostStatusOf(host: Host, now: Date): HostStatus {
+  return { v: SCHEMA_VERSION, ts: now.toISOString(), ...correlatedFields(host) }
 }
