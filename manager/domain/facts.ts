@@ -75,7 +75,17 @@ export type FactsOf<K extends ReportKind> = {
 /** One report about one host. */
 export type Report = { [K in ReportKind]: { kind: K; facts: FactsOf<K> } }[ReportKind]
 
-export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid'
+export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition'
+
+/**
+ * Options of one report. `precondition` runs against the host as stored (and as projected after earlier reports
+ * of the same batch), inside the host write queue, right before the report is handled: a returned text refuses
+ * the report (rejected 'precondition' with that text as detail) and nothing is written. A transport's guard and
+ * the write are thus one step (the gRPC bridge's FAILED_PRECONDITION rules), even under concurrent reports.
+ */
+export interface RecordOptions {
+  precondition?: (host: Host) => string | null
+}
 
 /** What became of a report: accepted (stored; `changed` when a stored field moved) or rejected with a reason. */
 export type RecordResult = { outcome: 'accepted'; host: Host; changed: boolean } | { outcome: 'rejected'; reason: RejectReason; detail?: string }

@@ -5,7 +5,7 @@ import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/po
 import { runHandler, type Effect } from '../handlers/index.ts'
 import { checkSequence } from '../handlers/sequence.ts'
 import type { ManagerMetrics } from '../metrics.ts'
-import type { RecordResult, Report, ReportSource } from './facts.ts'
+import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
 import { hostId, type BookUpdate, type HostBook } from './host-book.ts'
 
 export const DEFAULT_MAX_BATCH = 1000
@@ -31,6 +31,7 @@ interface Pending {
   key: HostKey
   report: Report
   source: ReportSource
+  precondition: RecordOptions['precondition']
   settle: (result: RecordResult) => void
   fail: (err: Error) => void
 }
@@ -67,9 +68,9 @@ export class Ingest {
     this.#maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH
   }
 
-  submit(key: HostKey, report: Report, source: ReportSource): Promise<RecordResult> {
+  submit(key: HostKey, report: Report, source: ReportSource, options: RecordOptions = {}): Promise<RecordResult> {
     return new Promise((settle, fail) => {
-      this.#buffer.push({ key, report, source, settle, fail })
+      this.#buffer.push({ key, report, source, precondition: options.precondition, settle, fail })
       this.#schedule()
     })
   }
@@ -152,6 +153,8 @@ export class Ingest {
   #handle(entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
     const { report, source } = item
     const host = entry.projected
+    const refused = item.precondition?.(host) ?? null
+    if (refused !== null) return { outcome: 'rejected', reason: 'precondition', detail: refused }
     const online = report.kind === 'presence' ? report.facts.online : undefined
     const sequence = checkSequence(host, report.kind, source, online)
     if (!sequence.ok) return { outcome: 'rejected', reason: sequence.reason, detail: sequence.detail }

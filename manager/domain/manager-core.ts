@@ -11,7 +11,7 @@ import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.t
 import type { ManagerMetrics } from '../metrics.ts'
 import { StatusPublisher } from '../status/status-publisher.ts'
 import { afterHostWrite, type CoreContext } from './context.ts'
-import type { CapabilityFacts, EventFacts, PresenceFacts, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
+import type { CapabilityFacts, EventFacts, PresenceFacts, RecordOptions, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
 import { HostBook, keyOf } from './host-book.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from './ports.ts'
@@ -52,12 +52,12 @@ export interface ManagerCoreDeps {
  * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost.
  */
 export interface ManagerCore {
-  recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource): Promise<RecordResult>
-  recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource): Promise<RecordResult>
-  recordState(key: HostKey, facts: StateFacts, source: ReportSource): Promise<RecordResult>
-  recordEvent(key: HostKey, facts: EventFacts, source: ReportSource): Promise<RecordResult>
-  recordSecretRequest(key: HostKey, facts: SecretRequestFacts, source: ReportSource): Promise<RecordResult>
-  record(key: HostKey, report: Report, source: ReportSource): Promise<RecordResult>
+  recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordState(key: HostKey, facts: StateFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordEvent(key: HostKey, facts: EventFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordSecretRequest(key: HostKey, facts: SecretRequestFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  record(key: HostKey, report: Report, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
   /** Writes desired for the selected hosts (generation + 1 each), then publishes it. Returns the stored hosts. */
   setDesired(selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]>
   requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
@@ -122,16 +122,17 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     }
   }
   const ingest = new Ingest({ book, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
-  const record = (key: HostKey, report: Report, source: ReportSource): Promise<RecordResult> => ingest.submit(keyOf(key), report, source)
+  const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> =>
+    ingest.submit(keyOf(key), report, source, recordOptions)
   let sweeps = 0
 
   return {
     record,
-    recordPresence: (key, facts, source) => record(key, { kind: 'presence', facts }, source),
-    recordCapability: (key, facts, source) => record(key, { kind: 'capability', facts }, source),
-    recordState: (key, facts, source) => record(key, { kind: 'state', facts }, source),
-    recordEvent: (key, facts, source) => record(key, { kind: 'events', facts }, source),
-    recordSecretRequest: (key, facts, source) => record(key, { kind: 'secret/req', facts }, source),
+    recordPresence: (key, facts, source, recordOptions) => record(key, { kind: 'presence', facts }, source, recordOptions),
+    recordCapability: (key, facts, source, recordOptions) => record(key, { kind: 'capability', facts }, source, recordOptions),
+    recordState: (key, facts, source, recordOptions) => record(key, { kind: 'state', facts }, source, recordOptions),
+    recordEvent: (key, facts, source, recordOptions) => record(key, { kind: 'events', facts }, source, recordOptions),
+    recordSecretRequest: (key, facts, source, recordOptions) => record(key, { kind: 'secret/req', facts }, source, recordOptions),
     setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
     getHost: (key) => book.get(key),

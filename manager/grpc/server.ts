@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises'
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js'
+import { ReflectionService } from '@grpc/reflection'
+import { HealthImplementation } from 'grpc-health-check'
+import type { Registry } from 'prom-client'
+import type { Logger } from '../../lib/log.ts'
+import type { AmtPasswordSource } from '../domain/ports.ts'
+import { createJwtVerifier, type JwtAuthOptions, type TokenVerifier } from './auth.ts'
+import { unaryCall, type CallDeps } from './call.ts'
+import { deviceManagementService, loadDmManagerDefinition, SERVICE_NAME } from './definition.ts'
+import { reportActivationResults } from './handlers/report-activation-results.ts'
+import { reportAmtStatus } from './handlers/report-amt-status.ts'
+import { retrieveActivationDetails } from './handlers/retrieve-activation-details.ts'
+import type { BridgeContext } from './handlers/context.ts'
+import { createGrpcMetrics } from './metrics.ts'
+import { ActivationRequest, ActivationResultRequest, AmtStatusRequest } from './requests.ts'
+import { withSafeDecoding } from './safe-service.ts'
+
+export const DEFAULT_GRPC_PORT = 50058
+/** The three requests are a few hundred bytes; anything much larger is refused by grpc-js (RESOURCE_EXHAUSTED). */
+export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000
+
+export interface GrpcBridgeOptions {
+  /** Default 0.0.0.0. */
+  host?: string
+  /** Default 50058 (EMF's dm-manager port); 0 picks a free one. */
+  port?: number
+  /** PEM files; absent: plaintext (behind a TLS-terminating gateway). */
+  tls?: { certFile: string; keyFile: string }
+  /** JWT verification: a key source (+ issuer/audience), or a ready verifier. */
+  auth: JwtAuthOptions | { verifier: TokenVerifier }
+  /** Largest accepted request, default 64 KiB. */
+  maxReceiveMessageBytes?: number
+  /** Graceful stop waits this long for running calls, then cuts them; default 5 s. */
+  shutdownTimeoutMs?: number
+}
+
+export interface GrpcBridgeDeps {
+  /** The manager core (getHost, recordCapability, recordState are used). */
+  core: BridgeContext['core']
+  /** The same password source the core answers MQTT secret/req with. */
+  secrets: AmtPasswordSource
+  log: Logger
+  /** The manager's Prometheus registry; `amt_manager_grpc_requests_total` is added to it. */
+  metrics?: Registry
+}
+
+export interface GrpcBridge {
+  /** Loads keys, binds, serves DeviceManagement + reflection + health (SERVING). Resolves with the bound port. */
+  start(): Promise<{ port: number }>
+  /** Health NOT_SERVING, then a graceful shutdown bounded by shutdownTimeoutMs. Idempotent; start() may follow. */
+  stop(): Promise<void>
+  /** The bound port once started, else null. */
+  readonly port: number | null
+}
+
+/**
+ * The EMF southbound gRPC API (device_management.DeviceManagement) over the manager core, for Go agents that
+ * cannot change. Nothing happens until start().
+ */
+export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOptions): GrpcBridge {
+  const log = deps.log.child({ module: 'grpc' })
+  const metrics = createGrpcMetrics(deps.metrics)
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' })
+  let server: Server | null = null
+  let port: number | null = null
+  let stopping: Promise<void> | null = null
+
+  const start = async (): Promise<{ port: number }> => {
+    if (server !== null) throw new Error('the gRPC bridge is already started')
+    const verifier = 'verifier' in options.auth ? options.auth.verifier : await createJwtVerifier(options.auth)
+    const credentials = await credentialsOf(options.tls)
+    const definition = loadDmManagerDefinition()
+    const running = new Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES })
+    running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, log }, { verifier, log, metrics }))
+    new ReflectionService(definition).addToServer(running)
+    health.addToServer(running)
+    const host = options.host ?? '0.0.0.0'
+    const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_GRPC_PORT}`
+    try {
+      port = await new Promise<number>((resolve, reject) => running.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound))))
+    } catch (err) {
+      running.forceShutdown()
+      throw err
+    }
+    server = running
+    health.setStatus('', 'SERVING')
+    health.setStatus(SERVICE_NAME, 'SERVING')
+    log.info({ host, port, tls: options.tls !== undefined }, 'gRPC bridge listening')
+    return { port }
+  }
+
+  const stop = (): Promise<void> => {
+    const running = server
+    if (running === null) return stopping ?? Promise.resolve()
+    server = null
+    stopping = (async () => {
+      health.setStatus('', 'NOT_SERVING')
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING')
+      await shutdown(running, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS)
+      port = null
+      log.info('gRPC bridge stopped')
+    })()
+    return stopping
+  }
+
+  return {
+    start,
+    stop,
+    get port() {
+      return port
+    },
+  }
+}
+
+function implementation(ctx: BridgeContext, deps: CallDeps): UntypedServiceImplementation {
+  return {
+    ReportAMTStatus: unaryCall('ReportAMTStatus', AmtStatusRequest, deps, (caller, request) => reportAmtStatus(ctx, caller, request)),
+    RetrieveActivationDetails: unaryCall('RetrieveActivationDetails', ActivationRequest, deps, (caller, request) =>
+      retrieveActivationDetails(ctx, caller, request),
+    ),
+    ReportActivationResults: unaryCall('ReportActivationResults', ActivationResultRequest, deps, (caller, request) =>
+      reportActivationResults(ctx, caller, request),
+    ),
+  }
+}
+
+async function credentialsOf(tls: GrpcBridgeOptions['tls']): Promise<ServerCredentials> {
+  if (tls === undefined) return ServerCredentials.createInsecure()
+  const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)])
+  return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false)
+}
+
+async function shutdown(server: Server, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown()
+      resolve()
+    }, timeoutMs)
+    server.tryShutdown(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
