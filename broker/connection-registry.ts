@@ -9,6 +9,7 @@ export class ConnectionRegistry {
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #byClientId = new Map<string, Client>()
   readonly #closedByBroker = new WeakSet<object>()
+  readonly #revoked = new WeakSet<Client>()
 
   bind(client: Client, principal: Principal): void {
     this.#principals.set(client, principal)
@@ -32,6 +33,23 @@ export class ConnectionRegistry {
 
   closedByBroker(connection: object): boolean {
     return this.#closedByBroker.has(connection)
+  }
+
+  /** Live connections whose principal matches. */
+  connectionsOf(match: (principal: Principal) => boolean): Client[] {
+    return [...this.#byClientId.values()].filter((client) => {
+      const principal = this.#principals.get(client)
+      return !client.closed && principal !== undefined && match(principal)
+    })
+  }
+
+  /** The broker is closing this connection because its principal was removed: it may publish nothing more, not even its last will. */
+  revoke(client: Client): void {
+    this.#revoked.add(client)
+  }
+
+  revoked(client: Client): boolean {
+    return this.#revoked.has(client)
   }
 
   /** aedes 'clientReady'. */

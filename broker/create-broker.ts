@@ -18,6 +18,7 @@ import { startTcpListener } from './listeners/tcp.ts'
 import { startTlsListener } from './listeners/tls.ts'
 import { startWsListener } from './listeners/ws.ts'
 import { BrokerRejection } from './rejection.ts'
+import { indexRetainedTopics } from './retained-index.ts'
 import { StatsCounters, type BrokerStats } from './stats.ts'
 
 /**
@@ -43,6 +44,11 @@ export interface RunningBroker {
   wsPort?: number
   /** A copy of the rejection counters. */
   stats(): BrokerStats
+  /**
+   * Closes every live connection of this device (its host was deleted and its credential with it); their last
+   * wills are dropped, so nothing re-creates the retained topics the manager clears. Resolves with the count.
+   */
+  disconnectDevice(key: { tenantId: string; hostId: string }): Promise<number>
   /** Stops accepting, disconnects every client, closes aedes and the listeners. Idempotent. */
   close(): Promise<void>
 }
@@ -70,6 +76,10 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels }),
   })
   connectedClients = () => aedes.connectedClients
+  // The in-memory store scans every retained message per SUBSCRIBE (O(fleet²) to connect a fleet): index exact topics.
+  if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {
+    log.warn('retained messages not indexed: unknown persistence shape (connects cost a scan of the retained store)')
+  }
   aedes.on('clientReady', (client) => registry.ready(client))
   aedes.on('clientDisconnect', (client) => registry.disconnected(client))
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
@@ -116,6 +126,14 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const portOf = (kind: Listener['kind']): number | undefined => listeners.find((listener) => listener.kind === kind)?.port
   for (const listener of listeners) log.info({ listener: listener.kind, port: listener.port }, 'listening')
 
+  const disconnectDevice = async ({ tenantId, hostId }: { tenantId: string; hostId: string }): Promise<number> => {
+    const clients = registry.connectionsOf((principal) => principal.role === 'device' && principal.tenantId === tenantId && principal.hostId === hostId)
+    for (const client of clients) registry.revoke(client)
+    await Promise.all(clients.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))))
+    for (const client of clients) log.info({ clientId: clientIdOf(client), tenantId, hostId }, 'device disconnected: its host was deleted')
+    return clients.length
+  }
+
   let closing: Promise<void> | undefined
   return {
     aedes,
@@ -123,6 +141,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     tlsPort: portOf('tls'),
     wsPort: portOf('ws'),
     stats: () => stats.snapshot(),
+    disconnectDevice,
     close: () => (closing ??= closeAll()),
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { PeerCertificate } from 'node:tls'
 import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from '../broker/auth/credentials.ts'
 import { readCredentialFile } from '../broker/auth/file-credential-store.ts'
-import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, verifyPasswordHash, type DecodedHash, type ScryptParams } from '../broker/auth/password-hash.ts'
+import { decodeHash, hashPassword, verifyPasswordHash, type DecodedHash, type ScryptParams } from '../broker/auth/password-hash.ts'
 import { principalOf, type Principal } from '../broker/auth/principal.ts'
 import type { Inventory } from './inventory/port.ts'
 
@@ -18,6 +18,16 @@ export const MANAGER_USERNAME = 'amt-manager'
 
 /** The manager's own password is 192 random bits: a cheap hash is enough (it never leaves the process). */
 const IN_PROCESS_SCRYPT: ScryptParams = { logN: 10, r: 8, p: 1 }
+
+/**
+ * Cost of device password hashes (registration, rotation, and the decoy check of unknown usernames). Device
+ * passwords are 192 random bits made by the manager, never chosen by a person: key stretching adds nothing
+ * against guessing them (as for API tokens, api-token.ts), while the broker pays the hash on EVERY connect. At
+ * scrypt's OWASP default (2^15, ~40 ms of CPU here) 10 000 devices reconnecting after a restart cost ~6 min of
+ * CPU; at 2^10 (the lowest the hash format accepts) ~1 ms each (docs/benchmarks.md, connection storm).
+ * Hashes stored with other parameters keep working: each hash carries its own.
+ */
+export const DEVICE_SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ logN: 10, r: 8, p: 1 })
 
 export interface BrokerCredentialsOptions {
   inventory: Pick<Inventory, 'getCredentialByUsername'>
@@ -56,7 +66,7 @@ class InventoryCredentialStore implements CredentialStore {
     if (this.#localNames.has(username)) return this.#local.verifyPassword(username, password)
     const stored = await this.#inventory.getCredentialByUsername(username)
     const hash = stored === null ? null : decodeHash(stored.passwordHash)
-    // An unknown user (or an unreadable hash) costs the same scrypt work as a known one.
+    // An unknown user (or an unreadable hash) costs the same scrypt work as a (newly registered) known one.
     const matches = await verifyPasswordHash(hash ?? (await this.#decoyHash()), password)
     if (stored === null || hash === null || !matches) return null
     return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
@@ -67,7 +77,7 @@ class InventoryCredentialStore implements CredentialStore {
   }
 
   #decoyHash(): Promise<DecodedHash> {
-    this.#decoy ??= hashPassword(randomBytes(32), DEFAULT_SCRYPT_PARAMS).then((encoded) => {
+    this.#decoy ??= hashPassword(randomBytes(32), DEVICE_SCRYPT_PARAMS).then((encoded) => {
       const decoded = decodeHash(encoded)
       if (decoded === null) throw new Error('hashPassword produced an undecodable hash')
       return decoded

@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { BrokerConfig } from '../broker/config.ts'
+import { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './config-sections.ts'
 
 /**
  * The manager's YAML configuration (docs/operations.md). Strict at every level: an unknown key is a typo and is
- * reported. Secrets are never values in this file: the external broker password comes from
- * `broker.external.passwordFile` or AMT_MANAGER_BROKER_PASSWORD (config.ts).
+ * reported. Secrets are never values in this file: each comes from a file (`...File`) or the environment
+ * (config.ts, config-resolve.ts). The integration sections (secrets, passwords, dmt, grpc): config-sections.ts.
  */
 
 const Port = z.int().min(0).max(65535)
@@ -54,8 +55,9 @@ const Broker = z
     b.external !== undefined ? { mode: 'external', ...b.external } : { mode: 'embedded', ...(b.embedded ?? Embedded.parse({})) },
   )
 
+/** Legacy (before `dmt`): only the activation URL sent in every desired, RPS not managed. With `dmt`, use dmt.rps.activationUrl. */
 const Rps = z.strictObject({
-  url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('RPS activation endpoint sent in every desired; absent: profiles are not managed'),
+  url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('RPS activation endpoint sent in every desired when `dmt` is absent'),
 })
 
 const Deadlines = z.strictObject({
@@ -74,6 +76,10 @@ export const ManagerConfigFile = z
     api: Api.prefault({}),
     broker: Broker.prefault({ embedded: {} }),
     rps: Rps.prefault({}),
+    secrets: SecretsSection,
+    passwords: PasswordsSection,
+    dmt: DmtSection.optional(),
+    grpc: GrpcSection.optional(),
     deadlines: Deadlines.prefault({}),
     /** Default <dataDir>/api-tokens.json. */
     tokensFile: FilePath.optional(),
@@ -81,8 +87,12 @@ export const ManagerConfigFile = z
     log: z.strictObject({ level: LogLevel.default('info') }).prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.dmt !== undefined && config.rps.url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rps', 'url'], message: 'remove it: with dmt, the activation URL is dmt.rps.activationUrl' })
+    }
     // Two listeners on one port fail at start with EADDRINUSE; say which keys collide instead (0 = any free port).
     const ports: Array<[string, number]> = [['api.port', config.api.port]]
+    if (config.grpc) ports.push(['grpc.port', config.grpc.port])
     const { broker } = config
     if (broker.mode === 'embedded') {
       ports.push(['broker.embedded.tcp.port', broker.tcp.port])

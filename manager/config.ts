@@ -1,42 +1,35 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { inspect } from 'node:util'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { DEFAULT_TOKENS_FILE_NAME } from './api/tokens/file-token-store.ts'
+import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type DmtSettings, type GrpcSettings, type PasswordsSettings, type SecretsSettings } from './config-resolve.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
+import { checkReadable, errorCode, readSecret, Secret, type ReadFile } from './config-secret.ts'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
+export { Secret } from './config-secret.ts'
+export { ENV_MPS_CIRA_PASSWORD, ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './config-resolve.ts'
+export type { DmtSettings, GrpcSettings, PasswordsSettings, SecretsSettings } from './config-resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
 
-/** A secret in memory: prints as `[redacted]` in logs, JSON, templates and util.inspect; `reveal()` is the way out. */
-export class Secret {
-  readonly #value: string
-  constructor(value: string) {
-    this.#value = value
-  }
-  reveal(): string {
-    return this.#value
-  }
-  toString(): string {
-    return '[redacted]'
-  }
-  toJSON(): string {
-    return '[redacted]'
-  }
-  [inspect.custom](): string {
-    return '[redacted]'
-  }
-}
-
-/** The parsed configuration: paths absolute, tokensFile defaulted, secrets resolved, deeply frozen. */
+/**
+ * The parsed configuration: paths absolute, defaults applied, secrets resolved into `Secret`s (files or the
+ * environment), deeply frozen. `secrets` is the secret store, `credentials` the manager's own login secrets.
+ */
 export type ManagerConfig = Readonly<
-  Omit<ManagerConfigFile, 'tokensFile' | 'broker'> & {
+  Omit<ManagerConfigFile, 'tokensFile' | 'broker' | 'secrets' | 'passwords' | 'dmt' | 'grpc'> & {
     broker: Readonly<EmbeddedBrokerConfig> | Readonly<ExternalBrokerConfig>
     tokensFile: string
-    secrets: Readonly<{ brokerPassword: Secret | null }>
+    secrets: Readonly<SecretsSettings>
+    passwords: Readonly<PasswordsSettings>
+    /** RPS/MPS; null when not configured (profiles are not managed). */
+    dmt: Readonly<DmtSettings> | null
+    /** The gRPC bridge; null when not configured. */
+    grpc: Readonly<GrpcSettings> | null
+    credentials: Readonly<{ brokerPassword: Secret | null }>
   }
 >
 
@@ -47,7 +40,7 @@ export interface ConfigSources {
   /** Directory relative paths are resolved against; default: the config file's directory (or the cwd). */
   baseDir?: string
   /** Reads a referenced file (passwordFile, certificates); tests pass their own. */
-  readFile?: (file: string) => string
+  readFile?: ReadFile
 }
 
 const readUtf8 = (file: string): string => readFileSync(file, 'utf8')
@@ -79,7 +72,7 @@ export function parseManagerConfig(document: unknown, { env = process.env, baseD
   const problems: string[] = []
   let brokerPassword: Secret | null = null
   if (broker.mode === 'external') {
-    brokerPassword = resolveSecret(env[ENV_BROKER_PASSWORD], broker.passwordFile, 'broker.external.passwordFile', readFile, problems)
+    brokerPassword = readSecret(env[ENV_BROKER_PASSWORD], broker.passwordFile, 'broker.external.passwordFile', readFile, problems)
     if (brokerPassword === null && broker.certFile === undefined && problems.length === 0) {
       problems.push(`broker.external.passwordFile: required (or set ${ENV_BROKER_PASSWORD}) unless certFile and keyFile are given`)
     }
@@ -89,9 +82,14 @@ export function parseManagerConfig(document: unknown, { env = process.env, baseD
     checkReadable([['broker.embedded.tls.certFile', tls?.certFile], ['broker.embedded.tls.keyFile', tls?.keyFile], ['broker.embedded.tls.caFile', tls?.caFile]], readFile, problems)
     checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
   }
+  const ctx = { env, resolve, readFile, dataDir, problems }
+  const secrets = resolveSecretsSection(parsed.data.secrets, ctx)
+  const passwords = resolvePasswords(parsed.data.passwords, ctx, { rpsManaged: parsed.data.dmt !== undefined })
+  const dmt = resolveDmt(parsed.data.dmt, ctx)
+  const grpc = resolveGrpc(parsed.data.grpc, ctx)
   if (problems.length > 0) return { ok: false, problems }
   const tokensFile = parsed.data.tokensFile === undefined ? path.join(dataDir, DEFAULT_TOKENS_FILE_NAME) : resolve(parsed.data.tokensFile)
-  return { ok: true, config: deepFreeze({ ...parsed.data, dataDir, broker, tokensFile, secrets: { brokerPassword } }) }
+  return { ok: true, config: deepFreeze({ ...parsed.data, dataDir, broker, tokensFile, secrets, passwords, dmt, grpc, credentials: { brokerPassword } }) }
 }
 
 function resolveBrokerPaths(broker: EmbeddedBrokerConfig | ExternalBrokerConfig, resolve: (file: string) => string): EmbeddedBrokerConfig | ExternalBrokerConfig {
@@ -112,35 +110,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   })
 }
 
-function resolveSecret(fromEnv: string | undefined, file: string | undefined, key: string, readFile: (file: string) => string, problems: string[]): Secret | null {
-  if (fromEnv !== undefined && fromEnv !== '') return new Secret(fromEnv)
-  if (file === undefined) return null
-  try {
-    const value = readFile(file).trim()
-    if (value === '') problems.push(`${key}: ${file} is empty`)
-    return new Secret(value)
-  } catch (err) {
-    problems.push(`${key}: cannot read ${file} (${errorCode(err)})`)
-    return null
-  }
-}
-
-function checkReadable(files: ReadonlyArray<readonly [string, string | undefined]>, readFile: (file: string) => string, problems: string[]): void {
-  for (const [key, file] of files) {
-    if (file === undefined) continue
-    try {
-      readFile(file)
-    } catch (err) {
-      problems.push(`${key}: cannot read ${file} (${errorCode(err)})`)
-    }
-  }
-}
-
-function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code
-  return 'unreadable'
-}
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !(value instanceof Secret) && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child)
@@ -159,7 +128,11 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
       broker.mode === 'embedded'
         ? { mode: 'embedded', tcp: broker.tcp, ws: broker.ws && { host: broker.ws.host, port: broker.ws.port }, tls: broker.tls && { host: broker.tls.host, port: broker.tls.port }, integratorsFile: broker.integratorsFile }
         : { mode: 'external', url: withoutCredentials(broker.url), username: broker.username },
-    rpsConfigured: config.rps.url !== undefined,
+    secrets: config.secrets.kind === 'local' ? { kind: 'local', dir: config.secrets.dir } : { kind: 'vault', address: withoutCredentials(config.secrets.address), mount: config.secrets.mount, pathPrefix: config.secrets.pathPrefix, auth: config.secrets.auth.method },
+    staticPasswords: Object.keys(config.passwords.static),
+    dmt: config.dmt === null ? null : { rps: withoutCredentials(config.dmt.rps.url), mps: withoutCredentials(config.dmt.mps.url), mpsPublicAddress: config.dmt.mps.publicAddress },
+    rpsActivationUrl: config.dmt?.rps.activationUrl ?? config.rps.url ?? null,
+    grpc: config.grpc === null ? null : { host: config.grpc.host, port: config.grpc.port, tls: config.grpc.tls !== undefined },
     deadlines: config.deadlines,
     tokensFile: config.tokensFile,
   }

@@ -4,6 +4,7 @@ import { templateConfig } from './agent-config.ts'
 import { z } from 'zod'
 import { HostCredentials } from './credentials-file.ts'
 import { describeProblems, FleetSpec, type FleetSpecInput } from './fleet-options.ts'
+import type { Decoded } from '../../schemas/index.ts'
 import { latencySource } from './latency.ts'
 import { planFleet, type HostPlan } from './plan.ts'
 import { seededRandom } from './prng.ts'
@@ -29,6 +30,11 @@ export interface FleetOptions extends FleetSpecInput {
    * tenantId/hostId, at this logger's level: pass e.g. `log.child({ module: 'simulate' }, { level: 'warn' })`.
    */
   log?: Logger
+  /**
+   * Sees every message an agent receives, before the agent handles it (e.g. to time `desired` delivery in a
+   * benchmark). Runs on the hot path of every agent: keep it cheap; a throw is logged, never reaches the agent.
+   */
+  onInbound?: (host: PlannedHost, message: Decoded) => void
 }
 
 export interface Fleet {
@@ -63,7 +69,7 @@ const CREDENTIAL_CONCURRENCY = 16
  * config template, one seeded PRNG. Throws FleetConfigError (every problem) on invalid options.
  */
 export function createFleet(options: FleetOptions): Fleet {
-  const { hosts: givenInput, credentials, log: givenLog, ...specInput } = options
+  const { hosts: givenInput, credentials, log: givenLog, onInbound, ...specInput } = options
   const parsed = FleetSpec.safeParse(specInput)
   const parsedHosts = givenInput === undefined ? undefined : z.array(HostCredentials).safeParse(givenInput)
   if (!parsed.success || parsedHosts?.success === false) {
@@ -107,6 +113,7 @@ export function createFleet(options: FleetOptions): Fleet {
     random,
     latencyMs: latencySource(spec.latency, random),
     startedAt: () => startedAt,
+    ...(onInbound ? { onInbound } : {}),
     changed(host) {
       const view = host.view()
       for (const listener of listeners) {

@@ -3,6 +3,7 @@ import { createAgent, type Agent } from '../agent.ts'
 import { createSimulatedAmt, type SimulatedAmt } from '../amt/simulated.ts'
 import { createMqttBus, type Bus } from '../bus.ts'
 import type { AgentConfig } from '../config.ts'
+import type { Decoded } from '../../schemas/index.ts'
 import type { AgentMessage } from '../messages.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { hostConfig } from './agent-config.ts'
@@ -43,6 +44,8 @@ export interface HostShared {
   startedAt: () => number
   /** Told when the host's phase, capability or settledness changed. */
   changed: (host: SimulatedHost) => void
+  /** Sees every inbound message before the agent does (FleetOptions.onInbound). */
+  onInbound?: (host: HostPlan, message: Decoded) => void
 }
 
 export interface SimulatedHost {
@@ -131,6 +134,17 @@ export function createSimulatedHost(plan: HostPlan, credential: { username: stri
     const bus = observeBus(inner, (message) => {
       if (message.leaf === 'state' || message.leaf === 'capability') queueMicrotask(refresh)
     })
+    const { onInbound } = shared
+    if (onInbound) {
+      // Registered before the agent's own listener, so it sees each message first.
+      inner.onInbound((message) => {
+        try {
+          onInbound(plan, message)
+        } catch (err) {
+          log.error({ err }, 'fleet inbound listener failed')
+        }
+      })
+    }
     const services = createSimulatedServices(device.lms)
     const agent = createAgent({ config, log, amt, services, identity, bus, random: shared.random })
     agent.start()

@@ -18,6 +18,8 @@ export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'a
 const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
 /** For packets still parsed from a connection the broker already closed (and counted), e.g. by the size guard. */
 const CONNECTION_CLOSED = new BrokerRejection('connection-closed')
+/** For a connection closed because its principal was removed (disconnectDevice): not even its last will goes out. */
+const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
 
 /**
  * Turns ACL decisions (acl.ts) into aedes behaviour:
@@ -28,7 +30,8 @@ const CONNECTION_CLOSED = new BrokerRejection('connection-closed')
  *   dropped silently.
  * Packets still parsed from a connection the broker closed itself (packet-size guard) are refused silently.
  * Its last will is not such a packet: aedes publishes it after marking the client closed, and it is judged
- * like any publish of that principal.
+ * like any publish of that principal — except for a connection closed because its principal was removed
+ * (`disconnectDevice`): it publishes nothing more, its last will included.
  */
 export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopicLevels }: AuthorizeDeps): AuthorizeHooks {
   const log = parentLog.child({ module: 'broker/authorize' })
@@ -38,6 +41,7 @@ export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopic
 
   const authorizePublish: AuthorizeHooks['authorizePublish'] = (client, packet, done) => {
     if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
+    if (client !== null && registry.revoked(client)) return done(PRINCIPAL_REVOKED)
     const principal = principalOf(client)
     const decision = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
     if (decision.allowed) return done(null)

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../lib/log.ts'
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 
 /**
  * Registering a host: the Inventory record plus the device's MQTT credential for the embedded broker.
  * (A thin adapter in the API: the domain core has no registration function yet.)
- * The password is 192 random bits, returned once; only its scrypt hash is stored.
+ * The password is 192 random bits, returned once; only its scrypt hash is stored (DEVICE_SCRYPT_PARAMS: cheap, as
+ * a random secret of that size needs no key stretching).
  * The username is `<hostId>@<tenantId>`: `@` cannot occur in ids, so it is unique across tenants by construction.
  */
 export interface RegisterHostInput extends HostKey {
@@ -36,7 +38,7 @@ export async function registerHost(deps: RegisterHostDeps, input: RegisterHostIn
   const key = { tenantId: input.tenantId, hostId: input.hostId }
   const username = deviceUsername(key)
   const password = randomBytes(24).toString('base64url')
-  const passwordHash = await hashPassword(password, deps.hashParams ?? DEFAULT_SCRYPT_PARAMS)
+  const passwordHash = await hashPassword(password, deps.hashParams ?? DEVICE_SCRYPT_PARAMS)
   const host = await inventory.createHost(input)
   try {
     await inventory.putCredential({ ...key, username, passwordHash })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
@@ -115,6 +116,9 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       const current = mqtt.connect(options.url, connectOptions)
       client = current
       current.on('connect', () => {
+        // Nagle off (mqtt.js leaves it on): this connection both publishes and acknowledges, so a desired written
+        // right after a PUBACK would wait for the broker's delayed ACK, ~40 ms (docs/benchmarks.md, desired latency).
+        if (current.stream instanceof Socket) current.stream.setNoDelay(true)
         epoch++
         inFlight = 0
         log.info({ url: redactUrl(options.url), clientId: connectOptions.clientId }, 'connected')

@@ -3,6 +3,7 @@ import type { HostCredentials } from '../../agent/simulate/credentials-file.ts'
 import { hashPassword } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
 import { deviceUsername, registerHost } from '../api/register-host.ts'
+import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
 import type { ManagerCore } from '../domain/manager-core.ts'
 import type { HostKey, Inventory } from '../inventory/port.ts'
 import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
@@ -52,7 +53,7 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
 async function rotateCredential(inventory: Inventory, key: HostKey): Promise<{ username: string; password: string }> {
   const username = deviceUsername(key)
   const password = randomBytes(24).toString('base64url')
-  await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(password) })
+  await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(password, DEVICE_SCRYPT_PARAMS) })
   await inventory.appendAudit([{ ...key, kind: 'credential.rotated', actor: ACTOR, detail: { username } }])
   return { username, password }
 }

@@ -8,7 +8,11 @@ export interface DesiredOptions {
   rpsUrl?: string
 }
 
-/** The RPS profile EMF creates per tenant and control mode: `<tenant>_ccm` / `<tenant>_acm`. */
+/**
+ * The RPS profile EMF creates per tenant and control mode: `<tenant>_ccm` / `<tenant>_acm`. Which profile a host
+ * really activates with (it depends on whether RPS is managed and on the tenant's password policy) is decided by
+ * `ActivationProfiles` (activation-profile.ts), for MQTT and gRPC alike.
+ */
 export function profileNameOf(tenantId: string, controlMode: AmtControlMode): string {
   return `${tenantId}_${activationMode(controlMode) === 'ACM' ? 'acm' : 'ccm'}`
 }
@@ -18,19 +22,22 @@ export function activationMode(controlMode: AmtControlMode): 'ACM' | 'CCM' {
   return controlMode === 'ACM' ? 'ACM' : 'CCM'
 }
 
-/** The host's `desired` payload; null while no desired state was ever set. Never carries a password. */
-export function desiredOf(host: Host, options: DesiredOptions, now: Date): Desired | null {
-  if (host.desiredState !== 'PROVISIONED' && host.desiredState !== 'UNPROVISIONED') return null
-  if (host.desiredGeneration < 1) return null
-  const controlMode = activationMode(host.controlMode)
+/** True once a desired state was set (there is a `desired` to publish). */
+export function hasDesired(host: Pick<Host, 'desiredState' | 'desiredGeneration'>): boolean {
+  return (host.desiredState === 'PROVISIONED' || host.desiredState === 'UNPROVISIONED') && host.desiredGeneration >= 1
+}
+
+/** The host's `desired` payload with the given profile; null while no desired state was ever set. Never carries a password. */
+export function desiredOf(host: Host, options: DesiredOptions & { profileName: string }, now: Date): Desired | null {
+  if (!hasDesired(host) || (host.desiredState !== 'PROVISIONED' && host.desiredState !== 'UNPROVISIONED')) return null
   return {
     v: SCHEMA_VERSION,
     ts: now.toISOString(),
     hostId: host.hostId,
     generation: host.desiredGeneration,
     state: host.desiredState,
-    controlMode,
-    profileName: profileNameOf(host.tenantId, controlMode),
+    controlMode: activationMode(host.controlMode),
+    profileName: options.profileName,
     ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}),
     ...(host.dnsSuffix !== '' ? { dnsSuffix: host.dnsSuffix } : {}),
   }

@@ -15,8 +15,9 @@ export interface DesiredRequest {
 const DNS_SUFFIX_MAX = 255
 
 /**
- * setDesired as named steps: validate → select hosts → guard deletions → prepare provisioning (issue 5's seam,
- * outside the write queue; throwing aborts with nothing written) → in the write queue: re-check → write
+ * setDesired as named steps: validate → select hosts → guard deletions → prepare provisioning (passwords, RPS
+ * profiles, MPS devices; outside the write queue; throwing aborts with nothing written) → load the profile names
+ * → in the write queue: re-check → write
  * Inventory (desired generation + 1 per host, one transaction; activationRequestedAt = now for PROVISIONED) →
  * audit → publish desired (retained, QoS 1) and status.
  *
@@ -31,6 +32,8 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
   guardDeletions(selected, request)
   // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest.
   if (request.state === 'PROVISIONED') await prepare(ctx, selected)
+  // The profile names `desired` carries depend on the tenants' password policies (activation-profile.ts).
+  await ctx.desired.load(selected)
   return ctx.book.serial(async () => {
     guardDeletions(await reread(ctx, selected), request)
     const stored = await ctx.book.setDesiredMany({ keys: selected.map(keyOf) }, patchOf(request, ctx.now()))

@@ -2,6 +2,7 @@ import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../bus/outbound.ts'
 import type { DeadlineWatch } from '../desired/deadlines.ts'
 import type { DesiredPublisher } from '../desired/desired-publisher.ts'
+import type { HostRemoval } from '../desired/host-removal.ts'
 import type { AppendAuditInput, Host } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics.ts'
 import type { StatusPublisher } from '../status/status-publisher.ts'
@@ -19,6 +20,8 @@ export interface CoreContext {
   status: StatusPublisher
   deadlines: DeadlineWatch
   preparer: ProvisioningPreparer
+  /** What else holds host records when a deletion completes (secrets, RPS/MPS, the broker connection). */
+  removal: HostRemoval
 }
 
 /** After every stored host change: publish its view (when visible) and follow its activation deadline. */

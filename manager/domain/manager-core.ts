@@ -1,9 +1,11 @@
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../bus/outbound.ts'
+import type { ActivationProfiles } from '../desired/activation-profile.ts'
 import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from '../desired/deadlines.ts'
 import { completeDeletion, requestDeletion, type DeletionOutcome } from '../desired/deletion.ts'
 import { DesiredPublisher } from '../desired/desired-publisher.ts'
 import { expireActivation } from '../desired/expire-activation.ts'
+import { INVENTORY_ONLY, type HostRemoval } from '../desired/host-removal.ts'
 import { republishAll, type SweepResult } from '../desired/republish.ts'
 import { setDesired, type DesiredRequest } from '../desired/set-desired.ts'
 import { createDispatcher, type Dispatch } from '../handlers/dispatch.ts'
@@ -43,6 +45,10 @@ export interface ManagerCoreDeps {
   secrets?: AmtPasswordSource
   /** Default: nothing to prepare; issue 5 ensures RPS profiles and passwords. */
   preparer?: ProvisioningPreparer
+  /** Which RPS profile `desired` names; default: the tenant's `<tenant>_ccm|_acm` (RPS not managed). */
+  profiles?: ActivationProfiles
+  /** Host records outside Inventory removed with a deleted host; default: none. */
+  removal?: HostRemoval
   now?: () => Date
   options?: ManagerCoreOptions
 }
@@ -94,7 +100,8 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     now,
     outbound,
     preparer: deps.preparer ?? noPreparation,
-    desired: new DesiredPublisher(outbound, { ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}), now, metrics, log }),
+    removal: deps.removal ?? INVENTORY_ONLY,
+    desired: new DesiredPublisher(outbound, { ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}), ...(deps.profiles ? { profiles: deps.profiles } : {}), now, metrics, log }),
     status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
     deadlines: new DeadlineWatch({
       deadlineMs,

@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection'
 import { HealthImplementation } from 'grpc-health-check'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../../lib/log.ts'
+import { TENANT_PROFILES, type ActivationProfiles } from '../desired/activation-profile.ts'
 import type { AmtPasswordSource } from '../domain/ports.ts'
 import { createJwtVerifier, type JwtAuthOptions, type TokenVerifier } from './auth.ts'
 import { unaryCall, type CallDeps } from './call.ts'
@@ -41,6 +42,8 @@ export interface GrpcBridgeDeps {
   core: BridgeContext['core']
   /** The same password source the core answers MQTT secret/req with. */
   secrets: AmtPasswordSource
+  /** The profile names `desired` carries too (one decision for both transports); default: `<tenant>_ccm|_acm`. */
+  profiles?: Pick<ActivationProfiles, 'resolve'>
   log: Logger
   /** The manager's Prometheus registry; `amt_manager_grpc_requests_total` is added to it. */
   metrics?: Registry
@@ -73,7 +76,7 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
     const credentials = await credentialsOf(options.tls)
     const definition = loadDmManagerDefinition()
     const running = new Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES })
-    running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, log }, { verifier, log, metrics }))
+    running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, profiles: deps.profiles ?? TENANT_PROFILES, log }, { verifier, log, metrics }))
     new ReflectionService(definition).addToServer(running)
     health.addToServer(running)
     const host = options.host ?? '0.0.0.0'

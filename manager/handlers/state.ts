@@ -1,8 +1,8 @@
 import type { StateFacts } from '../domain/facts.ts'
 import type { Host, HostPatch } from '../inventory/port.ts'
-import { currentStateOf, statusOfCurrentReport } from '../status/state-mapping.ts'
+import { currentStateOf, failureDetail, statusOfCurrentReport } from '../status/state-mapping.ts'
 import type { StatusText } from '../status/status-texts.ts'
-import { notSupported } from '../status/status-texts.ts'
+import { deactivationPending, notSupported } from '../status/status-texts.ts'
 import { change, NO_CHANGE, statusPatch, type Effect, type Handler } from './change.ts'
 
 /**
@@ -43,6 +43,8 @@ export const handleState: Handler<'state'> = (host, facts) => {
 }
 
 function statusOf(facts: StateFacts, host: Host, current: boolean): StatusText | null {
+  // A host pending deletion whose deactivation failed stays pending: the status says so (an admin may force it).
+  if (current && host.deletion === 'pending' && facts.phase === 'FAILED') return deactivationPending(`deactivation failed: ${failureDetail(facts)}`, 'ERROR')
   if (current) return statusOfCurrentReport(facts, host.desiredState)
   return facts.phase === 'NOT_SUPPORTED' ? notSupported(facts.reason ?? facts.error?.message) : null
 }

@@ -5,9 +5,10 @@ import { randomInt } from 'node:crypto'
  * upper-case letter, one lower-case letter, one digit and one special (non-alphanumeric) character; `"`, `,`
  * and `:` are not allowed (they break digest authentication and WS-Man). The MEBx password follows the same rules.
  *
- * The generator uses a conservative subset of the specials: `!#$%*+-.=?@^_` — none needs quoting in XML (no
- * `&`, `<`, `>`, quotes), in environment variables or URLs' user info, and all are on the US keyboard layout
- * the MEBx console uses, so an admin can type a generated MEBx password at the node.
+ * The generator uses a conservative subset of the specials: `!#$%*@^` — each is one RPS's profile validator
+ * requires (`(?=.*[!@#$%^&*])`: a password whose only specials are e.g. `+-.=?_` is refused by RPS), none needs
+ * quoting in XML (no `&`, `<`, `>`, quotes), and all are on the US keyboard layout the MEBx console uses, so an
+ * admin can type a generated MEBx password at the node.
  */
 export const AMT_PASSWORD_MIN = 8
 export const AMT_PASSWORD_MAX = 32
@@ -17,7 +18,7 @@ export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 export const LOWER = 'abcdefghijklmnopqrstuvwxyz'
 export const DIGITS = '0123456789'
 /** The specials the generator uses. */
-export const GENERATED_SPECIALS = '!#$%*+-.=?@^_'
+export const GENERATED_SPECIALS = '!#$%*@^'
 export const GENERATOR_ALPHABET = UPPER + LOWER + DIGITS + GENERATED_SPECIALS
 
 /** Characters AMT forbids in a password. */

@@ -15,6 +15,10 @@ import type { StatusIndication } from '../../schemas/enums.ts'
  *   AMT not activated                               IDLE          state UNPROVISIONED, activation never asked for
  *   AMT error: <name>: <message>                    ERROR         state FAILED, no desired state set
  *   AMT not supported: <reason>                     ERROR         capability not capable, or state NOT_SUPPORTED
+ *   AMT deactivation pending: <why>                 IN_PROGRESS   deletion requested: waiting for the agent (or offline)
+ *   AMT deactivation pending: deactivation failed: <name>: <message>   ERROR   state FAILED while deletion is pending
+ *   Host deletion pending: <reason>                 ERROR         AMT is off but the host's secrets / RPS / MPS
+ *                                                                 records could not be removed (DELETE again retries)
  *   Unknown                                         UNSPECIFIED   the Inventory default (nothing reported yet)
  */
 export interface StatusText {
@@ -32,6 +36,8 @@ export const ACTIVATION_FAILED_PREFIX = 'AMT Activation Failed'
 export const DEACTIVATION_FAILED_PREFIX = 'AMT deactivation failed'
 export const ERROR_PREFIX = 'AMT error'
 export const NOT_SUPPORTED_PREFIX = 'AMT not supported'
+export const DEACTIVATION_PENDING_PREFIX = 'AMT deactivation pending'
+export const DELETION_PENDING_PREFIX = 'Host deletion pending'
 
 const withDetail = (prefix: string, detail: string | undefined): string => (detail ? `${prefix}: ${detail}` : prefix)
 
@@ -39,6 +45,11 @@ export const activationFailed = (detail?: string): StatusText => ({ status: with
 export const deactivationFailed = (detail?: string): StatusText => ({ status: withDetail(DEACTIVATION_FAILED_PREFIX, detail), statusIndicator: 'ERROR' })
 export const amtError = (detail?: string): StatusText => ({ status: withDetail(ERROR_PREFIX, detail), statusIndicator: 'ERROR' })
 export const notSupported = (reason?: string): StatusText => ({ status: withDetail(NOT_SUPPORTED_PREFIX, reason), statusIndicator: 'ERROR' })
+export const deactivationPending = (detail: string, statusIndicator: StatusIndication = 'IN_PROGRESS'): StatusText => ({
+  status: withDetail(DEACTIVATION_PENDING_PREFIX, detail),
+  statusIndicator,
+})
+export const deletionPending = (reason: string): StatusText => ({ status: withDetail(DELETION_PENDING_PREFIX, reason), statusIndicator: 'ERROR' })
 
 export function activationDeadlinePassed(deadlineMs: number): StatusText {
   return activationFailed(`no result from the agent within ${formatDuration(deadlineMs)}`)

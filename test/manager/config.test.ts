@@ -26,7 +26,7 @@ test('an empty file means: ./data, API on 127.0.0.1:8080, embedded broker on 127
     tokensFile: '/etc/amt/data/api-tokens.json',
     startup: { timeoutMs: 60_000 },
     log: { level: 'info' },
-    secrets: { brokerPassword: null },
+    credentials: { brokerPassword: null },
   })
   t.is(config.broker.mode === 'embedded' && config.broker.ws, undefined, 'no WebSocket listener unless asked')
 })
@@ -59,10 +59,10 @@ test('one broker: embedded or external, not both; listeners must not share a por
 test('external broker: the password comes from the environment or passwordFile, never printed', (t) => {
   const fromFile = ok(parse({ broker: { external: { url: 'mqtts://b:8883', passwordFile: 'mqtt-password', caFile: 'ca.crt' } } }))
   t.like(fromFile.broker, { mode: 'external', url: 'mqtts://b:8883', username: 'amt-manager', passwordFile: '/etc/amt/mqtt-password', caFile: '/etc/amt/ca.crt' })
-  t.is(fromFile.secrets.brokerPassword?.reveal(), 'from-file')
+  t.is(fromFile.credentials.brokerPassword?.reveal(), 'from-file')
   const fromEnv = ok(parse({ broker: { external: { url: 'mqtt://b', passwordFile: 'mqtt-password' } } }, { [ENV_BROKER_PASSWORD]: 'from-env' }))
-  t.is(fromEnv.secrets.brokerPassword?.reveal(), 'from-env')
-  for (const shown of [JSON.stringify(fromEnv), inspect(fromEnv, { depth: 10 }), `${String(fromEnv.secrets.brokerPassword)}`]) t.false(shown.includes('from-env'))
+  t.is(fromEnv.credentials.brokerPassword?.reveal(), 'from-env')
+  for (const shown of [JSON.stringify(fromEnv), inspect(fromEnv, { depth: 10 }), `${String(fromEnv.credentials.brokerPassword)}`]) t.false(shown.includes('from-env'))
 
   const problems = (document: unknown) => {
     const result = parse(document)

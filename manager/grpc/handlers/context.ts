@@ -1,5 +1,6 @@
 import type { Logger } from '../../../lib/log.ts'
 import type { RecordResult, ReportSource } from '../../domain/facts.ts'
+import type { ActivationProfiles } from '../../desired/activation-profile.ts'
 import type { ManagerCore } from '../../domain/manager-core.ts'
 import type { AmtPasswordSource } from '../../domain/ports.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
@@ -9,6 +10,8 @@ import { failedPrecondition, internal, notFound } from '../errors.ts'
 export interface BridgeContext {
   core: Pick<ManagerCore, 'getHost' | 'recordCapability' | 'recordState'>
   secrets: AmtPasswordSource
+  /** Which RPS profile the host activates with: the same decision as `desired.profileName` (MQTT). */
+  profiles: Pick<ActivationProfiles, 'resolve'>
   log: Logger
 }
 

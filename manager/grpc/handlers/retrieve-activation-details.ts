@@ -1,4 +1,3 @@
-import { profileNameOf } from '../../desired/desired-payload.ts'
 import type { PasswordAnswer } from '../../domain/ports.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import type { Caller } from '../auth.ts'
@@ -10,7 +9,9 @@ import { hostOf, type BridgeContext } from './context.ts'
  * RetrieveActivationDetails (writes nothing) → the host's desired state as an operation for the agent:
  *
  *   desired         current                    answer
- *   PROVISIONED     UNPROVISIONED/UNSPECIFIED  ACTIVATE, profile <tenant>_acm (control mode ACM) else <tenant>_ccm,
+ *   PROVISIONED     UNPROVISIONED/UNSPECIFIED  ACTIVATE, profile from ActivationProfiles (as `desired`: <tenant>_acm
+ *                                              for control mode ACM else <tenant>_ccm; RPS managed + random policy:
+ *                                              the host's own <hostId>@<tenant>_ccm|_acm),
  *                                              action_password = the host's AMT password
  *   UNPROVISIONED   PROVISIONED                DEACTIVATE with the password (old agents log and ignore it)
  *   anything else                              FAILED_PRECONDITION (nothing to do)
@@ -31,7 +32,8 @@ export async function retrieveActivationDetails(ctx: BridgeContext, caller: Call
   if (operation === null) throw failedPrecondition(`nothing to do: desired ${host.desiredState}, current ${host.currentState}`)
   const password = await passwordOf(ctx, host, operation)
   ctx.log.debug({ tenantId: key.tenantId, hostId: key.hostId, operation, generation: host.desiredGeneration }, 'activation details sent')
-  return { host_id: request.host_id, operation, profile_name: profileNameOf(host.tenantId, host.controlMode), action_password: password }
+  const profileName = await ctx.profiles.resolve(host)
+  return { host_id: request.host_id, operation, profile_name: profileName, action_password: password }
 }
 
 async function passwordOf(ctx: BridgeContext, host: Host, operation: OperationType): Promise<string> {

@@ -1,6 +1,6 @@
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { listenOn, listenRestartable } from '../restartable-port.ts'
 
 /**
  * A real HTTP server on 127.0.0.1 with a route table and fault switches, shared by the RPS and MPS fakes:
@@ -88,11 +88,11 @@ export class FaultServer {
     return this.since(mark).filter((request) => request.method !== 'GET')
   }
 
+  /** Listens (again): first on a port outside the ephemeral range (restartable-port.ts), later on the same one. */
   async up(): Promise<void> {
     if (this.#listening) return
-    this.#server.listen(this.#port, '127.0.0.1')
-    await once(this.#server, 'listening')
-    this.#port = (this.#server.address() as AddressInfo).port
+    if (this.#port === 0) this.#port = await listenRestartable(this.#server)
+    else await listenOn(this.#server, this.#port)
     this.#listening = true
   }
 

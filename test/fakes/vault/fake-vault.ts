@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { listenOn, listenRestartable } from '../restartable-port.ts'
 import { FakeKv, type KvAnswer } from './vault-kv.ts'
 import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vault-tokens.ts'
 
@@ -103,15 +104,10 @@ export class FakeVault {
     await this.#stopListening()
   }
 
+  /** Port 0: a port outside the ephemeral range, so `down` and back always gets the same one (restartable-port.ts). */
   async #listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject)
-      this.#server.listen(port, '127.0.0.1', () => {
-        this.#server.off('error', reject)
-        resolve()
-      })
-    })
-    this.#port = (this.#server.address() as AddressInfo).port
+    if (port === 0) this.#port = await listenRestartable(this.#server)
+    else await listenOn(this.#server, port)
   }
 
   async #stopListening(): Promise<void> {

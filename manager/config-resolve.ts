@@ -1,0 +1,145 @@
+import path from 'node:path'
+import type { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './config-sections.ts'
+import { checkReadable, readSecret, Secret, type ReadFile } from './config-secret.ts'
+import { MpsConfig } from './dmt/config.ts'
+import { amtPasswordProblems } from './secrets/passwords.ts'
+
+/** Environment variables for the integration secrets (each wins over its `...File`). */
+export const ENV_VAULT_TOKEN = 'AMT_MANAGER_VAULT_TOKEN'
+export const ENV_VAULT_SECRET_ID = 'AMT_MANAGER_VAULT_SECRET_ID'
+export const ENV_RPS_TOKEN = 'AMT_MANAGER_RPS_TOKEN'
+export const ENV_MPS_TOKEN = 'AMT_MANAGER_MPS_TOKEN'
+export const ENV_MPS_CIRA_PASSWORD = 'AMT_MANAGER_MPS_CIRA_PASSWORD'
+
+/** Where the local secret store lives when `secrets.dir` is not given. */
+export const DEFAULT_SECRETS_DIR_NAME = 'secrets'
+
+type VaultSection = Extract<SecretsSection, { kind: 'vault' }>
+type VaultAuth =
+  | { method: 'token'; token: Secret }
+  | { method: 'approle'; roleId: string; secretId?: Secret; mountPoint?: string }
+  | { method: 'kubernetes'; role: string; jwtFile: string; mountPoint?: string }
+
+/** The secret store settings as createSecretStore takes them (paths absolute, secrets resolved). */
+export type SecretsSettings = { kind: 'local'; dir: string } | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
+
+export interface PasswordsSettings {
+  length: number
+  /** By tenant id or `*`, as createAmtPasswordSource takes them. */
+  static: Record<string, { amtPassword: Secret; mebxPassword?: Secret }>
+}
+
+export type DmtSettings = Omit<DmtSection, 'rps' | 'mps'> & {
+  rps: Omit<DmtSection['rps'], 'tokenFile'> & { token?: Secret }
+  mps: Omit<DmtSection['mps'], 'tokenFile' | 'ciraPasswordFile'> & { token?: Secret; ciraPassword?: Secret }
+}
+
+export type GrpcSettings = GrpcSection
+
+export interface ResolveContext {
+  env: NodeJS.ProcessEnv
+  /** Makes a configured path absolute (against the config file's directory). */
+  resolve: (file: string) => string
+  readFile: ReadFile
+  dataDir: string
+  problems: string[]
+}
+
+const optional = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value })
+
+export function resolveSecretsSection(section: SecretsSection, ctx: ResolveContext): SecretsSettings {
+  if (section.kind === 'local') return { kind: 'local', dir: section.dir === undefined ? path.join(ctx.dataDir, DEFAULT_SECRETS_DIR_NAME) : ctx.resolve(section.dir) }
+  const caFile = section.caFile === undefined ? undefined : ctx.resolve(section.caFile)
+  checkReadable([['secrets.caFile', caFile]], ctx.readFile, ctx.problems)
+  const { auth, ...rest } = section
+  const base = { ...rest, ...optional('caFile', caFile) }
+  switch (auth.method) {
+    case 'token': {
+      const token = readSecret(ctx.env[ENV_VAULT_TOKEN], optionalPath(auth.tokenFile, ctx), 'secrets.auth.tokenFile', ctx.readFile, ctx.problems)
+      if (token === null) ctx.problems.push(`secrets.auth.tokenFile: required (or set ${ENV_VAULT_TOKEN})`)
+      // Without a token the configuration is refused; the empty stand-in only keeps the type.
+      return { ...base, auth: { method: 'token', token: token ?? new Secret('') } }
+    }
+    case 'approle': {
+      const secretId = readSecret(ctx.env[ENV_VAULT_SECRET_ID], optionalPath(auth.secretIdFile, ctx), 'secrets.auth.secretIdFile', ctx.readFile, ctx.problems)
+      return { ...base, auth: { method: 'approle', roleId: auth.roleId, ...optional('secretId', secretId), ...optional('mountPoint', auth.mountPoint) } }
+    }
+    case 'kubernetes': {
+      const jwtFile = ctx.resolve(auth.jwtFile)
+      checkReadable([['secrets.auth.jwtFile', jwtFile]], ctx.readFile, ctx.problems)
+      return { ...base, auth: { method: 'kubernetes', role: auth.role, jwtFile, ...optional('mountPoint', auth.mountPoint) } }
+    }
+  }
+}
+
+/**
+ * Static passwords from their files or environment variables, checked against AMT's rules, and against RPS's
+ * profile validator when RPS is managed (it is stricter; the value is never echoed).
+ */
+export function resolvePasswords(section: PasswordsSection, ctx: ResolveContext, { rpsManaged }: { rpsManaged: boolean }): PasswordsSettings {
+  const resolved: PasswordsSettings['static'] = {}
+  for (const [tenant, entry] of Object.entries(section.static)) {
+    const key = `passwords.static.${tenant}`
+    const read = (file: string | undefined, envName: string | undefined, name: 'amtPassword' | 'mebxPassword'): Secret | null => {
+      const where = envName === undefined ? `${key}.${name}File` : `${key}.${name}Env`
+      if (envName !== undefined && (ctx.env[envName] ?? '') === '') {
+        ctx.problems.push(`${where}: ${envName} is not set`)
+        return null
+      }
+      const secret = readSecret(envName === undefined ? undefined : ctx.env[envName], optionalPath(file, ctx), where, ctx.readFile, ctx.problems)
+      const problems = secret === null ? [] : [...amtPasswordProblems(secret.reveal()), ...(rpsManaged ? rpsPasswordProblems(secret.reveal()) : [])]
+      for (const problem of problems) ctx.problems.push(`${where}: the password ${problem}`)
+      return secret
+    }
+    const amtPassword = read(entry.amtPasswordFile, entry.amtPasswordEnv, 'amtPassword')
+    const mebxPassword = read(entry.mebxPasswordFile, entry.mebxPasswordEnv, 'mebxPassword')
+    if (amtPassword !== null) resolved[tenant] = { amtPassword, ...optional('mebxPassword', mebxPassword) }
+  }
+  return { length: section.length, static: resolved }
+}
+
+export function resolveDmt(section: DmtSection | undefined, ctx: ResolveContext): DmtSettings | null {
+  if (section === undefined) return null
+  const { tokenFile: rpsTokenFile, ...rps } = section.rps
+  const { tokenFile: mpsTokenFile, ciraPasswordFile, ...mps } = section.mps
+  const rpsToken = readSecret(ctx.env[ENV_RPS_TOKEN], optionalPath(rpsTokenFile, ctx), 'dmt.rps.tokenFile', ctx.readFile, ctx.problems)
+  const mpsToken = readSecret(ctx.env[ENV_MPS_TOKEN], optionalPath(mpsTokenFile, ctx), 'dmt.mps.tokenFile', ctx.readFile, ctx.problems)
+  const ciraPassword = readSecret(ctx.env[ENV_MPS_CIRA_PASSWORD], optionalPath(ciraPasswordFile, ctx), 'dmt.mps.ciraPasswordFile', ctx.readFile, ctx.problems)
+  if (ciraPassword !== null && !MpsConfig.shape.ciraPassword.safeParse(ciraPassword.reveal()).success) {
+    ctx.problems.push('dmt.mps.ciraPasswordFile: the CIRA password must have 8-63 characters')
+  }
+  return {
+    ...section,
+    rps: { ...rps, ...optional('token', rpsToken) },
+    mps: { ...mps, ...optional('token', mpsToken), ...optional('ciraPassword', ciraPassword) },
+  }
+}
+
+export function resolveGrpc(section: GrpcSection | undefined, ctx: ResolveContext): GrpcSettings | null {
+  if (section === undefined) return null
+  const tls = section.tls && { certFile: ctx.resolve(section.tls.certFile), keyFile: ctx.resolve(section.tls.keyFile) }
+  const auth = { ...section.auth, ...optional('publicKeyFile', optionalPath(section.auth.publicKeyFile, ctx)), ...optional('jwksFile', optionalPath(section.auth.jwksFile, ctx)) }
+  checkReadable(
+    [
+      ['grpc.tls.certFile', tls?.certFile],
+      ['grpc.tls.keyFile', tls?.keyFile],
+      ['grpc.auth.publicKeyFile', auth.publicKeyFile],
+      ['grpc.auth.jwksFile', auth.jwksFile],
+    ],
+    ctx.readFile,
+    ctx.problems,
+  )
+  return { ...section, ...optional('tls', tls), auth }
+}
+
+function optionalPath(file: string | undefined, ctx: ResolveContext): string | undefined {
+  return file === undefined ? undefined : ctx.resolve(file)
+}
+
+/** RPS's profile password validator, beyond AMT's rules (RPS's amtProfileValidator). */
+export function rpsPasswordProblems(password: string): string[] {
+  const problems: string[] = []
+  if (!/[!@#$%^&*]/.test(password)) problems.push('needs one of ! @ # $ % ^ & * (RPS refuses profiles without)')
+  if (!/^[a-zA-Z0-9$@!%*#?&-_~^]*$/.test(password)) problems.push('has a character RPS refuses (allowed: letters, digits, $ @ ! % * # ? & ~ ^ and & to _ in ASCII)')
+  return problems
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { CredentialEntry } from '../../broker/auth/credentials.ts'
+import { parseBrokerConfig } from '../../broker/config.ts'
+import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
+import type { Logger } from '../../lib/log.ts'
+import { createBrokerCredentials, loadIntegratorsFile, MANAGER_USERNAME } from '../broker-credentials.ts'
+import type { ManagerBusOptions } from '../bus/mqtt-bus.ts'
+import { withoutCredentials, type EmbeddedBrokerConfig, type ManagerConfig } from '../config.ts'
+import type { Inventory } from '../inventory/port.ts'
+import { EXIT, StartupError } from './startup-error.ts'
+
+/** How the manager reaches its broker, and what it tells devices. */
+export interface BrokerLink {
+  broker: RunningBroker | null
+  bus: Omit<ManagerBusOptions, 'log'>
+  deviceBrokerUrl: string | undefined
+}
+
+/** The embedded broker: the broker's own code with credentials from Inventory + the manager's in-memory principal. */
+export async function startEmbeddedBroker(
+  settings: EmbeddedBrokerConfig,
+  inventory: Inventory,
+  options: { log: Logger; integrators?: readonly CredentialEntry[] },
+): Promise<BrokerLink> {
+  const integrators: CredentialEntry[] = [...(options.integrators ?? [])]
+  if (settings.integratorsFile !== undefined) {
+    const loaded = await loadIntegratorsFile(settings.integratorsFile)
+    if (!loaded.ok) throw new StartupError(`invalid integrators file ${settings.integratorsFile}`, loaded.problems, EXIT.BAD_CONFIG)
+    integrators.push(...loaded.entries)
+  }
+  const password = randomBytes(24).toString('base64url')
+  const credentials = await createBrokerCredentials({ inventory, manager: { username: MANAGER_USERNAME, password }, integrators })
+  const parsed = parseBrokerConfig({ listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls }, limits: settings.limits, logLevel: 'info' })
+  if (!parsed.ok) throw new StartupError('invalid embedded broker settings', parsed.problems, EXIT.BAD_CONFIG)
+  const broker = await createBroker(parsed.config, { log: options.log, credentials })
+  try {
+    const port = broker.tcpPort ?? settings.tcp.port
+    const wildcard = settings.tcp.host === '0.0.0.0' || settings.tcp.host === '::'
+    const loopback = settings.tcp.host === '::' ? '::1' : wildcard ? '127.0.0.1' : settings.tcp.host
+    const deviceBrokerUrl = settings.deviceUrl ?? (wildcard ? undefined : `mqtt://${urlHost(settings.tcp.host)}:${port}`)
+    return { broker, deviceBrokerUrl, bus: { url: `mqtt://${urlHost(loopback)}:${port}`, username: MANAGER_USERNAME, password, clientId: `amt-manager-${randomBytes(4).toString('hex')}` } }
+  } catch (err) {
+    await broker.close()
+    throw err
+  }
+}
+
+/** An existing broker: the manager's own credentials from the config (password, client certificate). */
+export async function externalBroker(config: ManagerConfig): Promise<BrokerLink> {
+  const { broker } = config
+  if (broker.mode !== 'external') throw new Error('not an external broker configuration')
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file))
+  const [ca, cert, key] = await Promise.all([read(broker.caFile), read(broker.certFile), read(broker.keyFile)])
+  const tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }
+  const password = config.credentials.brokerPassword?.reveal()
+  return {
+    broker: null,
+    deviceBrokerUrl: broker.deviceUrl ?? withoutCredentials(broker.url),
+    bus: { url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}) },
+  }
+}
+
+export const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host)

@@ -1,0 +1,54 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import test from 'ava'
+import { parseManagerConfig } from '../../manager/config.ts'
+import { DMT_NOT_CONFIGURED_MESSAGE } from '../../manager/dmt/preparer.ts'
+import { startManager } from '../../manager/main.ts'
+import { capturedLogger } from './secrets/support.ts'
+
+test('the single-machine default: local secret store under <dataDir>/secrets, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } } }, { env: {} })
+  if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
+  const { log, lines } = capturedLogger()
+  const running = await startManager(parsed.config, { log })
+  t.teardown(() => running.close())
+  t.is(running.dmt, null)
+  t.is(running.grpc, null)
+  t.is(running.secretStore.kind, 'local')
+  t.is(lines.filter((line) => line.includes(DMT_NOT_CONFIGURED_MESSAGE)).length, 1, 'said once at start')
+
+  const key = { tenantId: 'acme', hostId: 'h-1' }
+  await running.inventory.createTenant({ tenantId: key.tenantId })
+  await running.inventory.createHost(key)
+  await running.core.setDesired({ keys: [key] }, { state: 'PROVISIONED' }, 'test')
+  const password = await running.passwords.readHostPassword(key)
+  t.is(password?.origin, 'host', 'a random-policy password was stored before desired was published')
+  t.is((await stat(path.join(dataDir, 'secrets', 'acme', 'hosts', 'h-1.json'))).mode & 0o777, 0o600)
+
+  await running.close()
+  const order = lines.map((line) => JSON.parse(line) as { msg: string }).map((line) => line.msg)
+  t.true(order.indexOf('stopped') > order.indexOf('stopping'))
+  t.false(lines.some((line) => password !== null && line.includes(password.password)), 'the password is never logged')
+})
+
+test('with a grpc section the bridge is started after the API (key from the configured file) and stopped first', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const publicKeyFile = path.join(dataDir, 'jwt.pem')
+  await writeFile(publicKeyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }))
+  const document = { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, grpc: { host: '127.0.0.1', port: 0, auth: { publicKeyFile } } }
+  const parsed = parseManagerConfig(document, { env: {} })
+  if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
+  const { log, lines } = capturedLogger()
+  const running = await startManager(parsed.config, { log })
+  t.teardown(() => running.close())
+  t.true((running.grpc?.port ?? 0) > 0)
+  await running.close()
+  t.is(running.grpc?.port, null, 'stopped with the manager')
+  const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg)
+  t.true(messages.indexOf('gRPC bridge stopped') < messages.indexOf('stopped'))
+})
