@@ -1,0 +1,229 @@
+/**
+ * The manager of the fleet benchmarks as a child process (`node bin/amt-manager.js serve --config <temp>`, embedded
+ * broker, SQLite Inventory in a temp dir), its Inventory seeded beforehand, and the HTTP calls the benchmarks make.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { closeSync, openSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stringify } from 'yaml'
+import type { HostCredentials } from '../../agent/simulate/index.ts'
+import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { deviceUsername } from '../../manager/api/register-host.ts'
+import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
+import { pollUntil } from './fleet-env.ts'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const MANAGER_BIN = path.join(ROOT, 'bin/amt-manager.js')
+const SEED_BATCH = 1000
+
+/** Every manager process spawned here dies with this process, whatever way it ends (hard time limit included). */
+const spawned = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of spawned) child.kill('SIGKILL')
+})
+
+export interface ManagerSetup {
+  hosts: number
+  tenantId: string
+  /** Cost of the seeded device password hashes (the broker verifies one per CONNECT). */
+  hashParams: ScryptParams
+  logLevel: string
+  /** Extra node options for the manager process (e.g. --cpu-prof). */
+  nodeOptions?: readonly string[]
+}
+
+export interface PreparedManager {
+  dir: string
+  dataDir: string
+  configFile: string
+  logFile: string
+  nodeOptions: readonly string[]
+  apiUrl: string
+  brokerUrl: string
+  /** Every host with its device credential, in hostId order. 4 of 5 are AMT, 1 of 5 ISM: all capable. */
+  devices: HostCredentials[]
+}
+
+/**
+ * A temp dir with a manager config (ports fixed now, so a restart reuses them) and an Inventory holding the
+ * tenant and `hosts` hosts with their device credentials — written straight into SQLite, as N registrations
+ * through the API would (one shared random password, hashed once: each CONNECT still pays one verification).
+ */
+export async function prepareManager(setup: ManagerSetup): Promise<PreparedManager> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-fleet-bench-'))
+  const dataDir = path.join(dir, 'data')
+  const [apiPort, mqttPort] = [await freePort(), await freePort()]
+  const password = randomBytes(24).toString('base64url')
+  const width = String(setup.hosts).length
+  const devices: HostCredentials[] = Array.from({ length: setup.hosts }, (_, index) => {
+    const hostId = `node-${String(index + 1).padStart(width, '0')}`
+    const key = { tenantId: setup.tenantId, hostId }
+    return { ...key, username: deviceUsername(key), password, kind: index % 5 === 4 ? 'ism' : 'amt' }
+  })
+
+  const inventory = await openSqliteInventory({ dataDir })
+  try {
+    await inventory.createTenant({ tenantId: setup.tenantId })
+    const passwordHash = await hashPassword(password, setup.hashParams)
+    for (let i = 0; i < devices.length; i += SEED_BATCH) {
+      const batch = devices.slice(i, i + SEED_BATCH)
+      await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
+      for (const { tenantId, hostId, username } of batch) await inventory.putCredential({ tenantId, hostId, username, passwordHash })
+    }
+  } finally {
+    await inventory.close()
+  }
+
+  const configFile = path.join(dir, 'manager.yaml')
+  const limits = {
+    // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
+    connectRateLimit: { max: 1_000_000, windowMs: 1000 },
+    // The default (10 000) counts the manager's own connection too.
+    maxConnections: setup.hosts + 100,
+  }
+  await writeFile(configFile, stringify({ dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort }, limits } }, log: { level: setup.logLevel } }))
+  return { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log'), nodeOptions: setup.nodeOptions ?? [], apiUrl: `http://127.0.0.1:${apiPort}`, brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, devices }
+}
+
+export async function removeManagerDir(prepared: PreparedManager): Promise<void> {
+  await rm(prepared.dir, { recursive: true, force: true })
+}
+
+export interface ManagerProcess {
+  pid: number
+  /** When spawn was called (ms since the epoch). */
+  spawnedAt: number
+  /** When /readyz first answered 200. */
+  readyAt: number
+  api<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }>
+  metrics(): Promise<MetricSample[]>
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the time the exit took. */
+  stop(graceMs?: number): Promise<number>
+  readonly exited: boolean
+}
+
+/** Spawns the manager (output appended to the log file) and waits until /readyz answers 200. */
+export async function startManager(prepared: PreparedManager, timeoutMs = 120_000): Promise<ManagerProcess> {
+  const spawnedAt = Date.now()
+  const out = openSync(prepared.logFile, 'a')
+  let child: ChildProcess
+  try {
+    child = spawn(process.execPath, [...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile], { stdio: ['ignore', out, out] })
+  } finally {
+    closeSync(out)
+  }
+  spawned.add(child)
+  let exited = false
+  const exit = once(child, 'exit').then(() => {
+    spawned.delete(child)
+    exited = true
+  })
+  const pid = child.pid
+  if (pid === undefined) throw new Error('the manager did not start')
+  const { at: readyAt } = await pollUntil(
+    async () => {
+      if (exited) throw new Error(`the manager exited; see ${prepared.logFile}`)
+      const ready = await fetch(`${prepared.apiUrl}/readyz`).then((response) => response.status === 200, () => false)
+      return ready ? true : undefined
+    },
+    'the manager to be ready',
+    timeoutMs,
+    50,
+  )
+  const token = (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
+  return {
+    pid,
+    spawnedAt,
+    readyAt,
+    get exited() {
+      return exited
+    },
+    api: (method, urlPath, body) => callApi(prepared.apiUrl, token, method, urlPath, body),
+    metrics: async () => parseMetrics(await (await fetch(`${prepared.apiUrl}/metrics`)).text()),
+    async stop(graceMs = 30_000) {
+      const began = Date.now()
+      if (exited) return 0
+      child.kill('SIGTERM')
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+      await exit
+      clearTimeout(killer)
+      return Date.now() - began
+    },
+  }
+}
+
+async function callApi<T>(apiUrl: string, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${apiUrl}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await response.text()
+  return { status: response.status, json: (text === '' ? {} : JSON.parse(text)) as T }
+}
+
+/** The host fields the benchmarks check. */
+export interface HostRow {
+  hostId: string
+  currentState: string
+  phase: string | null
+  desiredGeneration: number
+  observedGeneration: number
+  lastSeen: string | null
+}
+
+/** Every host of the tenant through the API, in pages of 1000. */
+export async function listHosts(manager: Pick<ManagerProcess, 'api'>, tenantId: string): Promise<HostRow[]> {
+  const hosts: HostRow[] = []
+  let cursor: string | null = null
+  do {
+    const query: string = `limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+    const page = await manager.api<{ hosts: HostRow[]; nextCursor: string | null }>('GET', `/api/v1/tenants/${tenantId}/hosts?${query}`)
+    if (page.status !== 200) throw new Error(`list hosts: HTTP ${page.status}`)
+    hosts.push(...page.json.hosts)
+    cursor = page.json.nextCursor
+  } while (cursor !== null)
+  return hosts
+}
+
+export interface MetricSample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+
+/** Prometheus text exposition → samples (enough for counters and gauges). */
+export function parseMetrics(text: string): MetricSample[] {
+  const samples: MetricSample[] = []
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line)
+    if (!match) continue
+    const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1] ?? '', label[2] ?? '']))
+    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) })
+  }
+  return samples
+}
+
+/** Sum of the samples of `name` whose labels include `labels`. */
+export function metricSum(samples: readonly MetricSample[], name: string, labels: Record<string, string> = {}): number {
+  return samples
+    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .reduce((sum, sample) => sum + sample.value, 0)
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  server.close()
+  await once(server, 'close')
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}

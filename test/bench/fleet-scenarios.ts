@@ -1,0 +1,107 @@
+/** The activation wave and the desired → agent latency of the fleet benchmark (fleet-cycle.ts runs them). */
+import type { HostCredentials } from '../../agent/simulate/index.ts'
+import { delay, memoryOf, percentileOf, pollUntil } from './fleet-env.ts'
+import { listHosts, metricSum, type ManagerProcess, type MetricSample } from './fleet-manager.ts'
+import type { SimFleet } from './fleet-sim.ts'
+
+export interface WaveFigures {
+  /** The bulk call's answer time (Inventory write of every host). */
+  apiMs: number
+  /** Bulk call → every agent received its desired. */
+  deliveredMs: number
+  /** Bulk call → every agent PROVISIONED (agent side). */
+  agentsDoneMs: number
+  /** Bulk call → every host PROVISIONED in Inventory (/metrics, polled every 100 ms). */
+  inventoryDoneMs: number
+  perSecond: number
+  /** Hosts not PROVISIONED on generation 1 in Inventory at the end. */
+  lost: number
+  peakMiB: number | undefined
+  /** MQTT messages the manager received (by leaf) and published (by leaf) per host during the wave. */
+  perHost: { received: Record<string, number>; published: Record<string, number> }
+}
+
+export interface LatencyFigures {
+  samples: number
+  p50: number
+  p99: number
+  max: number
+  /** API call → agent receive (HTTP, Inventory write, publication, delivery). */
+  apiP50: number
+  apiP99: number
+}
+
+/** Bulk PROVISIONED for every host; done when the Inventory counts every host PROVISIONED. */
+export async function activationWave(manager: ManagerProcess, sim: SimFleet, hosts: number, tenantId: string): Promise<WaveFigures> {
+  const before = await manager.metrics()
+  const began = Date.now()
+  sim.tracker.mark(began)
+  let agentsDoneAt: number | undefined
+  sim.fleet.settled().then(
+    () => (agentsDoneAt = Date.now()),
+    () => undefined,
+  )
+  const answer = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
+  const apiMs = Date.now() - began
+  if (answer.status !== 200 || answer.json.count !== hosts) throw new Error(`bulk: HTTP ${answer.status}, ${JSON.stringify(answer.json).slice(0, 300)}`)
+  let deliveredAt: number | undefined
+  const { at: doneAt } = await pollUntil(
+    async () => {
+      if (deliveredAt === undefined && sim.tracker.deliveredSince().size >= hosts) deliveredAt = Date.now()
+      const provisioned = metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' })
+      return provisioned >= hosts ? provisioned : undefined
+    },
+    'every host PROVISIONED in Inventory',
+    300_000,
+    100,
+  )
+  const peakMiB = (await memoryOf(manager.pid))?.peakMiB
+  const stored = await listHosts(manager, tenantId)
+  const lost = hosts - stored.filter((host) => host.currentState === 'PROVISIONED' && host.desiredGeneration === 1 && host.observedGeneration === 1).length
+  await pollUntil(() => agentsDoneAt, 'every agent settled', 60_000)
+  const inventoryDoneMs = doneAt - began
+  const after = await manager.metrics()
+  return {
+    perHost: { received: perHostByLeaf(before, after, 'amt_manager_messages_total', hosts), published: perHostByLeaf(before, after, 'amt_manager_published_total', hosts) },
+    apiMs,
+    deliveredMs: (deliveredAt ?? doneAt) - began,
+    agentsDoneMs: (agentsDoneAt ?? doneAt) - began,
+    inventoryDoneMs,
+    perSecond: hosts / (inventoryDoneMs / 1000),
+    lost,
+    peakMiB,
+  }
+}
+
+function perHostByLeaf(before: readonly MetricSample[], after: readonly MetricSample[], name: string, hosts: number): Record<string, number> {
+  const leaves = new Set(after.filter((sample) => sample.name === name).map((sample) => sample.labels.leaf ?? ''))
+  return Object.fromEntries([...leaves].map((leaf) => [leaf, Math.round(((metricSum(after, name, { leaf }) - metricSum(before, name, { leaf })) / hosts) * 100) / 100]))
+}
+
+/**
+ * One host at a time (spread over the fleet): PATCH desired PROVISIONED, wait until its agent has the new
+ * generation. Latency = receive time at the agent − the desired's `ts` (written by the manager when publishing).
+ */
+export async function desiredLatency(manager: ManagerProcess, sim: SimFleet, devices: readonly HostCredentials[], samples: number): Promise<LatencyFigures> {
+  const publishToReceive: number[] = []
+  const apiToReceive: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const device = devices[Math.floor((i * devices.length) / samples) % devices.length]
+    if (device === undefined) break
+    const called = Date.now()
+    const answer = await manager.api<{ desiredGeneration: number }>('PATCH', `/api/v1/tenants/${device.tenantId}/hosts/${device.hostId}/amt`, { desiredAmtState: 'PROVISIONED' })
+    if (answer.status !== 200) throw new Error(`PATCH: HTTP ${answer.status}`)
+    const delivery = await sim.tracker.waitFor(device.hostId, answer.json.desiredGeneration, 30_000)
+    publishToReceive.push(delivery.receivedAt - delivery.publishedAt)
+    apiToReceive.push(delivery.receivedAt - called)
+    await delay(5) // separate requests, not a burst: each sample sees an idle pipeline
+  }
+  return {
+    samples: publishToReceive.length,
+    p50: percentileOf(publishToReceive, 50),
+    p99: percentileOf(publishToReceive, 99),
+    max: Math.max(...publishToReceive),
+    apiP50: percentileOf(apiToReceive, 50),
+    apiP99: percentileOf(apiToReceive, 99),
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The connection storm of the fleet benchmark: SIGTERM the manager (its embedded broker and retained store go with
+ * it), start it again on the same ports and data; every agent reconnects (its own backoff), republishes, and gets
+ * its desired again from the manager's sweep.
+ */
+import { pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import { listHosts, metricSum, startManager, type HostRow, type ManagerProcess, type PreparedManager } from './fleet-manager.ts'
+import type { SimFleet } from './fleet-sim.ts'
+
+export interface StormFigures {
+  /** SIGTERM → the old manager exited. */
+  stopMs: number
+  /** Restart (spawn) → /readyz 200 (Inventory open, broker listening, first sweep done). */
+  readyMs: number
+  /** Restart → every agent received the desired generation Inventory holds. */
+  desiredMs: number
+  /** Restart → every host has a report newer than the restart in Inventory. */
+  republishedMs: number
+  /** Hosts that did not get their desired again, or whose report did not reach Inventory, within the time limit. */
+  lost: number
+  memory: MemoryReading | undefined
+}
+
+/** Without a wave before (--only storm): every host gets a desired first, so that there is one to re-deliver. */
+async function activateAll(manager: ManagerProcess, tenantId: string, hosts: number): Promise<void> {
+  const answer = await manager.api('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
+  if (answer.status !== 200) throw new Error(`bulk: HTTP ${answer.status}`)
+  await pollUntil(async () => (metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' }) >= hosts ? true : undefined), 'every host PROVISIONED before the storm', 300_000, 200)
+}
+
+const reportedSince = (rows: readonly HostRow[], since: number): number => rows.filter((host) => host.lastSeen !== null && Date.parse(host.lastSeen) >= since).length
+
+export async function connectionStorm(
+  previous: ManagerProcess,
+  sim: SimFleet,
+  prepared: PreparedManager,
+  hosts: number,
+  onRestarted: (manager: ManagerProcess) => void,
+): Promise<{ manager: ManagerProcess; figures: StormFigures }> {
+  const tenantId = prepared.devices[0]?.tenantId ?? ''
+  if ((await listHosts(previous, tenantId)).some((host) => host.desiredGeneration === 0)) await activateAll(previous, tenantId, hosts)
+  const expected = new Map((await listHosts(previous, tenantId)).map((host) => [host.hostId, host.desiredGeneration]))
+  const stopMs = await previous.stop()
+  const restartAt = Date.now()
+  sim.tracker.mark(restartAt)
+  const manager = await startManager(prepared)
+  onRestarted(manager)
+  const redelivered = (): number => [...sim.tracker.deliveredSince().values()].filter((delivery) => delivery.generation === expected.get(delivery.hostId)).length
+
+  // Cheap probes every 100 ms: deliveries seen by the agents, and the manager's count of state messages (new process: from 0).
+  let desiredAt: number | undefined
+  let statesAt: number | undefined
+  await pollUntil(
+    async () => {
+      if (desiredAt === undefined && redelivered() >= hosts) desiredAt = Date.now()
+      if (statesAt === undefined && metricSum(await manager.metrics(), 'amt_manager_messages_total', { leaf: 'state' }) >= hosts) statesAt = Date.now()
+      return desiredAt !== undefined && statesAt !== undefined ? true : undefined
+    },
+    'every desired re-delivered and as many states as devices',
+    600_000,
+    100,
+  ).catch(() => undefined)
+
+  // The counter may count a device twice: Inventory says whether every host reported since the restart.
+  let attempts = 0
+  const verified = await pollUntil(
+    async () => {
+      attempts++
+      const rows = await listHosts(manager, tenantId)
+      return reportedSince(rows, restartAt) >= hosts ? rows : undefined
+    },
+    'a report newer than the restart from every host in Inventory',
+    120_000,
+    1000,
+  ).catch(() => undefined)
+  const rows = verified?.value ?? (await listHosts(manager, tenantId))
+  const republishedAt = verified === undefined ? Date.now() : attempts === 1 ? (statesAt ?? verified.at) : verified.at
+  const lost = hosts - Math.min(reportedSince(rows, restartAt), redelivered())
+  const memory = await sampleMemory(manager.pid)
+  return {
+    manager,
+    figures: { stopMs, readyMs: manager.readyAt - restartAt, desiredMs: (desiredAt ?? Date.now()) - restartAt, republishedMs: republishedAt - restartAt, lost, memory },
+  }
+}

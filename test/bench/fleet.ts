@@ -1,0 +1,87 @@
+/**
+ * Fleet benchmark (prints figures; not a test). The manager with its embedded broker runs as ONE child process
+ * (`node bin/amt-manager.js serve --config <temp>`, SQLite in a temp dir); the simulated fleet (createFleet: real
+ * agent code, simulated AMT with zero-latency rpc) runs in THIS process; all on loopback. Per fleet size and run:
+ * ramp the fleet up, then
+ *   memory  — the manager's RSS with every device connected and idle;
+ *   wave    — POST …/amt/bulk PROVISIONED for every host → every host PROVISIONED in Inventory;
+ *   latency — PATCH one host at a time; the desired's `ts` (manager, at publication) → receipt at the agent;
+ *   storm   — SIGTERM + restart of the manager (= the broker) → every desired re-delivered, every device republished.
+ *
+ *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
+ *                               [--hash-logn 10] [--log-level info] [--time-limit 2400]
+ */
+import { parseArgs } from 'node:util'
+import { DEVICE_SCRYPT_PARAMS } from '../../manager/broker-credentials.ts'
+import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } from './fleet-env.ts'
+import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000' },
+    runs: { type: 'string', default: '1' },
+    only: { type: 'string', default: SCENARIOS.join(',') },
+    ramp: { type: 'string', default: '400' },
+    samples: { type: 'string', default: '300' },
+    'idle-seconds': { type: 'string', default: '30' },
+    'hash-logn': { type: 'string', default: String(DEVICE_SCRYPT_PARAMS.logN) },
+    'log-level': { type: 'string', default: 'info' },
+    'time-limit': { type: 'string', default: '2400' },
+    /** Extra node options for the manager process, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+    'manager-node-options': { type: 'string', default: '' },
+  },
+})
+const sizes = args.sizes.split(',').map(Number)
+const runs = Number(args.runs)
+const scenarios = new Set(args.only.split(',').filter((name): name is Scenario => (SCENARIOS as readonly string[]).includes(name)))
+const startedAt = Date.now()
+
+await printHeader('fleet benchmark: manager + embedded broker in one process, simulated fleet in another, loopback')
+console.log(
+  `setup: scenarios ${[...scenarios].join(', ')}; ${runs} run(s) per size; ramp ${args.ramp} agents/s; device hashes scrypt 2^${args['hash-logn']}; ` +
+    `manager log level ${args['log-level']} (to a file); 4/5 AMT + 1/5 ISM hosts, zero-latency rpc`,
+)
+const disarm = hardTimeLimit(Number(args['time-limit']) * 1000, () => stopAll(live.running ?? {}))
+
+const results = new Map<number, CycleResult[]>()
+for (const hosts of sizes) {
+  for (let run = 1; run <= runs; run++) {
+    console.log(`\n${hosts} devices, run ${run}/${runs} (load average ${loadAverage()})`)
+    const result = await runCycle({
+      hosts,
+      tenantId: 'bench',
+      hashParams: { ...DEVICE_SCRYPT_PARAMS, logN: Number(args['hash-logn']) },
+      logLevel: args['log-level'],
+      nodeOptions: args['manager-node-options'].split(' ').filter((option) => option !== ''),
+      rampPerSecond: Number(args.ramp),
+      scenarios,
+      latencySamples: Number(args.samples),
+      idleMs: Number(args['idle-seconds']) * 1000,
+      log: (line) => console.log(line),
+    })
+    results.set(hosts, [...(results.get(hosts) ?? []), result])
+  }
+}
+disarm()
+
+/** Median over the runs of one figure (undefined when no run measured it). */
+const med = (list: readonly CycleResult[], pick: (result: CycleResult) => number | undefined): number | undefined => {
+  const values = list.map(pick).filter((value): value is number => value !== undefined)
+  return values.length === 0 ? undefined : median(values)
+}
+const s = (ms: number | undefined): string => fixed(ms === undefined ? undefined : ms / 1000, 2)
+
+console.log(`\n## Figures (median of ${runs} run(s) per size)\n`)
+console.log('| devices | connect s | RSS idle MiB | wave: API ms | desired at all s | all PROVISIONED s | activations/s | lost | latency p50/p99/max ms | API→agent p50/p99 ms | storm: ready s | desired s | republished s | lost | RSS after MiB |')
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|')
+for (const [hosts, list] of results) {
+  const latency = (pick: (l: NonNullable<CycleResult['latency']>) => number) => fixed(med(list, (r) => (r.latency ? pick(r.latency) : undefined)), 0)
+  console.log(
+    `| ${hosts} | ${s(med(list, (r) => r.connectMs))} | ${fixed(med(list, (r) => r.idleMemory?.rssMiB), 0)} | ${fixed(med(list, (r) => r.wave?.apiMs), 0)} | ` +
+      `${s(med(list, (r) => r.wave?.deliveredMs))} | ${s(med(list, (r) => r.wave?.inventoryDoneMs))} | ${fixed(med(list, (r) => r.wave?.perSecond), 0)} | ${fixed(med(list, (r) => r.wave?.lost), 0)} | ` +
+      `${latency((l) => l.p50)}/${latency((l) => l.p99)}/${latency((l) => l.max)} | ${latency((l) => l.apiP50)}/${latency((l) => l.apiP99)} | ` +
+      `${s(med(list, (r) => r.storm?.readyMs))} | ${s(med(list, (r) => r.storm?.desiredMs))} | ${s(med(list, (r) => r.storm?.republishedMs))} | ${fixed(med(list, (r) => r.storm?.lost), 0)} | ` +
+      `${fixed(med(list, (r) => r.storm?.memory?.rssMiB), 0)} |`,
+  )
+}
+printFooter(startedAt)
