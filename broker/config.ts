@@ -38,7 +38,8 @@ const Limits = z.strictObject({
   maxTopicLevels: z.number().int().min(1).max(100).default(16),
   /** A subscriber whose socket does not drain within this time is disconnected. */
   drainTimeoutMs: z.number().int().min(0).default(30_000),
-  maxConnections: z.number().int().min(1).default(10_000),
+  /** Open connections, handshakes included: room for a 10,000-node fleet, its managers and reconnect overlap. */
+  maxConnections: z.number().int().min(1).default(20_000),
   connectRateLimit: ConnectRateLimit.prefault({}),
   /** Time allowed between TCP accept and the CONNECT packet. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),

@@ -63,7 +63,13 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const registry = new ConnectionRegistry()
   const backends = (await deps.backends?.()) ?? {}
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
-  let connectedClients = (): number => 0
+  /**
+   * Transport connections open now, counted per socket rather than with aedes' `connectedClients`: that counter
+   * is keyed by client id (a closing client unregisters whichever client holds its id), so overlapping takeovers
+   * of one id can skew it, and a skew upwards would make `maxConnections` refuse devices for good. A socket's
+   * 'close' fires exactly once. Connections still in their handshake count too (conservative).
+   */
+  let openConnections = 0
 
   const aedes = await Aedes.createBroker({
     ...(backends.persistence === undefined ? {} : { persistence: backends.persistence }),
@@ -71,11 +77,10 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => connectedClients(), stats, log: deps.log }),
+    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => openConnections - 1, stats, log: deps.log }),
     authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log }),
     ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels }),
   })
-  connectedClients = () => aedes.connectedClients
   // The in-memory store scans every retained message per SUBSCRIBE (O(fleet²) to connect a fleet): index exact topics.
   if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {
     log.warn('retained messages not indexed: unknown persistence shape (connects cost a scan of the retained store)')
@@ -87,6 +92,8 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
+    openConnections++
+    socket.once('close', () => openConnections--)
     const client = aedes.handle(stream, request)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)

@@ -105,7 +105,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
       const figures = storm.figures
       result.storm = figures
       log(
-        `  storm: old manager stopped in ${seconds(figures.stopMs)} s; after the restart: ready ${seconds(figures.readyMs)} s, every desired re-delivered ${seconds(figures.desiredMs)} s, ` +
+        `  storm: old manager stopped in ${seconds(figures.stopMs)} s; after the restart: ready ${seconds(figures.readyMs)} s, desired re-delivered to 50 % ${seconds(figures.desiredHalfMs)} s, ` +
+          `90 % ${seconds(figures.desiredNinetyMs)} s, all ${seconds(figures.desiredMs)} s, ` +
           `every device republished ${seconds(figures.republishedMs)} s; lost ${figures.lost}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
       )
     }

@@ -1,8 +1,10 @@
 import { connect, type Socket } from 'node:net'
 import test, { type ExecutionContext } from 'ava'
+import mqtt, { type MqttClient } from 'mqtt'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
-import { Inbox, connectClient, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
+import { eventually } from '../helpers/manager-mqtt.ts'
+import { Inbox, connectClient, type Credential, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
 
 const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
 
@@ -92,6 +94,29 @@ test('maximum connections', async (t) => {
   await within(disconnected, 'the broker to see the disconnect')
   await t.notThrowsAsync(connectClient(t, broker.url, manager), 'a freed slot can be used again')
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'max-connections': 1 })
+})
+
+test('client id takeovers do not use up connection slots (reconnect storm)', async (t) => {
+  const broker = await startTestBroker(t, { limits: { maxConnections: 3 } })
+  const device = await broker.addDevice('t1', 'h1')
+  const attempt = (credential: Credential, clientId?: string) =>
+    mqtt.connectAsync(broker.url, { ...credential, ...(clientId === undefined ? {} : { clientId }), protocolVersion: 4, reconnectPeriod: 0 }, false).catch(() => undefined)
+  const closeAll = (clients: ReadonlyArray<MqttClient | undefined>) => Promise.all(clients.filter((client) => client !== undefined).map((client) => client.endAsync(true)))
+  // One device reconnecting while its previous connections are still open or closing, many times over.
+  for (let round = 0; round < 3; round++) {
+    const takeovers = await Promise.all(Array.from({ length: 30 }, () => attempt(device)))
+    await closeAll(takeovers)
+  }
+  // Once the closes have been processed, all three slots are free again (retried: the closes land asynchronously).
+  const manager = await broker.addManager()
+  const slots = await eventually(async () => {
+    const clients = await Promise.all([1, 2, 3].map((slot) => attempt(manager, `slot-${slot}`)))
+    if (clients.every((client) => client !== undefined)) return clients
+    await closeAll(clients)
+    return undefined
+  }, 'three free connection slots', 5000)
+  t.is(slots.length, 3)
+  await closeAll(slots)
 })
 
 test('a socket that never sends CONNECT is closed after the connect timeout', async (t) => {
