@@ -63,6 +63,11 @@ const Rps = z.strictObject({
 const Deadlines = z.strictObject({
   activationMs: z.int().min(1000).max(7 * 86_400_000).default(900_000),
   checkIntervalMs: z.int().min(100).max(3_600_000).default(30_000),
+  /** A deletion whose Vault/RPS/MPS cleanup failed is retried after firstMs, doubling (with jitter) up to maxMs. */
+  deletionRetry: z
+    .strictObject({ firstMs: z.int().min(100).max(3_600_000).default(10_000), maxMs: z.int().min(100).max(86_400_000).default(300_000) })
+    .refine((retry) => retry.maxMs >= retry.firstMs, { message: 'maxMs must not be smaller than firstMs' })
+    .prefault({}),
 })
 
 const Startup = z.strictObject({

@@ -105,7 +105,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker),
-      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs },
+      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs } },
     })
     closers.push({ name: 'core', close: () => core.stop() })
     const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, root, { afterSweep: resolve }))

@@ -3,12 +3,12 @@ import { appendAudit, afterHostWrite, type CoreContext } from '../domain/context
 import { keyOf } from '../domain/host-book.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { Host, HostKey, HostPatch } from '../inventory/port.ts'
-import { deactivationPending, deletionPending } from '../status/status-texts.ts'
+import { deactivationPending, deletionPending, formatDuration } from '../status/status-texts.ts'
 
 export type DeletionOutcome = 'deleted' | 'pending'
 
 /** Why a host record is removed: AMT known off at the request, reported off by the agent, or forced by an admin. */
-type RemovalReason = 'amt-off' | 'deactivated' | 'forced'
+export type RemovalReason = 'amt-off' | 'deactivated' | 'forced'
 
 /**
  * Deleting a host without leaving AMT provisioned behind (ARCHITECTURE: no race), as named steps:
@@ -21,8 +21,8 @@ type RemovalReason = 'amt-off' | 'deactivated' | 'forced'
  *   write queue (secrets, RPS per-host profiles, MPS device: HostRemoval) → in the queue: delete the Inventory
  *   record (and the device credential) → close the device's broker connection → clear its retained topics →
  *   audit 'host.deleted' (audit events stay).
- * A failure to remove the records elsewhere keeps the host pending with "Host deletion pending: <reason>"; a
- * repeated DELETE, or the next (re)connect sweep, retries. A forced deletion removes the host anyway, keeps its
+ * A failure to remove the records elsewhere keeps the host pending with "Host deletion pending: <reason>" and
+ * retries with backoff (CleanupRetry); a repeated DELETE retries at once, and so does the start-up sweep. A forced deletion removes the host anyway, keeps its
  * AMT password (AMT may still be provisioned with it) and audits what was left behind.
  */
 export async function requestDeletion(ctx: CoreContext, key: HostKey, actor: string, { force = false }: { force?: boolean } = {}): Promise<DeletionOutcome> {
@@ -80,7 +80,7 @@ async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): 
 }
 
 /** Records elsewhere first (outside the write queue: they are network calls), then the Inventory record. */
-async function removeHost(ctx: CoreContext, key: HostKey, actor: string, reason: RemovalReason): Promise<DeletionOutcome> {
+export async function removeHost(ctx: CoreContext, key: HostKey, actor: string, reason: RemovalReason): Promise<DeletionOutcome> {
   if (!ctx.removal.external) {
     return ctx.book.serial(async () => {
       const host = await ctx.book.get(key)
@@ -99,10 +99,12 @@ async function removeHost(ctx: CoreContext, key: HostKey, actor: string, reason:
   }
   return ctx.book.serial(async () => {
     const host = await ctx.book.get(key)
-    if (host === null) return 'deleted'
-    if (host.deletion !== 'pending') return 'pending' // never removes a host that is not being deleted
+    if (host === null || host.deletion !== 'pending') {
+      ctx.cleanupRetry.succeeded(key) // gone, or not being deleted any more (never removes such a host)
+      return host === null ? 'deleted' : 'pending'
+    }
     if (failure !== undefined && reason !== 'forced') {
-      await keepPending(ctx, host, failure)
+      await keepPending(ctx, host, failure, reason)
       return 'pending'
     }
     await deleteRecord(ctx, host, actor, reason, { changes, ...(failure === undefined ? {} : { leftBehind: failure }) })
@@ -117,16 +119,18 @@ async function markPending(ctx: CoreContext, host: Host): Promise<void> {
   if (stored) afterHostWrite(ctx, stored)
 }
 
-async function keepPending(ctx: CoreContext, host: Host, failure: string): Promise<void> {
-  const text = deletionPending(`its records could not all be removed (${failure}); DELETE again to retry`)
+async function keepPending(ctx: CoreContext, host: Host, failure: string, reason: RemovalReason): Promise<void> {
+  const delayMs = ctx.cleanupRetry.failed(keyOf(host), reason) ?? 0
+  const text = deletionPending(`its records could not all be removed (${failure}); retrying in ${formatDuration(Math.ceil(delayMs / 1000) * 1000)}, or DELETE again`)
   const [stored] = await ctx.book.commit([{ host, patch: { status: text.status, statusIndicator: text.statusIndicator } }])
   if (stored) afterHostWrite(ctx, stored)
   await appendAudit(ctx, [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deletion-failed', actor: 'manager', detail: { reason: failure } }])
-  ctx.log.warn({ ...keyOf(host), reason: failure }, 'deletion stays pending: the host records elsewhere could not be removed')
+  ctx.log.warn({ ...keyOf(host), reason: failure, retryInMs: delayMs }, 'deletion stays pending: the host records elsewhere could not be removed')
 }
 
 async function deleteRecord(ctx: CoreContext, host: Host, actor: string, reason: RemovalReason, outcome: { changes: string[]; leftBehind?: string }): Promise<void> {
   await ctx.book.delete(host)
+  ctx.cleanupRetry.succeeded(host)
   // The credential is gone with the record: the device cannot come back. Close its live connection (and drop
   // its last will) BEFORE clearing, so nothing re-creates a retained topic after the clear.
   await ctx.removal.disconnect(keyOf(host))

@@ -1,6 +1,8 @@
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../bus/outbound.ts'
+import type { CleanupRetry } from '../desired/cleanup-retry.ts'
 import type { DeadlineWatch } from '../desired/deadlines.ts'
+import type { RemovalReason } from '../desired/deletion.ts'
 import type { DesiredPublisher } from '../desired/desired-publisher.ts'
 import type { HostRemoval } from '../desired/host-removal.ts'
 import type { AppendAuditInput, Host } from '../inventory/port.ts'
@@ -22,6 +24,8 @@ export interface CoreContext {
   preparer: ProvisioningPreparer
   /** What else holds host records when a deletion completes (secrets, RPS/MPS, the broker connection). */
   removal: HostRemoval
+  /** Pending deletions whose records elsewhere could not be removed, retried with backoff. */
+  cleanupRetry: CleanupRetry<RemovalReason>
 }
 
 /** After every stored host change: publish its view (when visible) and follow its activation deadline. */

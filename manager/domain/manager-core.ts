@@ -1,8 +1,10 @@
+import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../bus/outbound.ts'
 import type { ActivationProfiles } from '../desired/activation-profile.ts'
 import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from '../desired/deadlines.ts'
-import { completeDeletion, requestDeletion, type DeletionOutcome } from '../desired/deletion.ts'
+import { CleanupRetry, DEFAULT_CLEANUP_RETRY } from '../desired/cleanup-retry.ts'
+import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from '../desired/deletion.ts'
 import { DesiredPublisher } from '../desired/desired-publisher.ts'
 import { expireActivation } from '../desired/expire-activation.ts'
 import { INVENTORY_ONLY, type HostRemoval } from '../desired/host-removal.ts'
@@ -26,6 +28,8 @@ export interface ManagerCoreOptions {
   activationDeadlineMs?: number
   /** Default 30 s. */
   deadlineCheckIntervalMs?: number
+  /** Backoff of the retry of a failed deletion cleanup, default 10 s doubling up to 5 min. */
+  cleanupRetry?: BackoffOptions
   /** Reports per Inventory transaction, default 1000. */
   maxBatch?: number
   /** Hosts kept in the write-through cache, default 100 000. */
@@ -110,6 +114,11 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       log,
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
     }),
+    cleanupRetry: new CleanupRetry({
+      backoff: options.cleanupRetry ?? DEFAULT_CLEANUP_RETRY,
+      log,
+      retry: (key, reason) => removeHost(ctx, key, 'manager', reason),
+    }),
   }
   const answerSecret = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
 
@@ -157,6 +166,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     checkDeadlines: () => ctx.deadlines.check(),
     start: () => ctx.deadlines.start(),
     stop: async () => {
+      ctx.cleanupRetry.stop()
       await ctx.deadlines.stop()
       await ingest.idle()
       await book.idle()

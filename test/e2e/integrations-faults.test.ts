@@ -67,3 +67,41 @@ test('Vault, RPS, MPS down at activation → a clear API error and nothing writt
   t.false(fakes.mps.devices.has(key.hostId))
   t.false(manager.output().includes(prepared), 'the AMT password is never printed')
 })
+
+test('RPS down, then MPS down while deleting → "Host deletion pending" with the reason; retried by itself after recovery until every record is gone', async (t) => {
+  const dir = await tempDir(t, 'amt-e2e-deletion-faults-')
+  const fakes = await startFakes(t)
+  const [apiPort, mqttPort] = [await freePort(), await freePort()]
+  const config = { ...integrationsConfig(fakes, { apiPort, mqttPort }), deadlines: { deletionRetry: { firstMs: 300, maxMs: 600 } } }
+  const manager = await startManagerProcess(t, { configFile: await writeManagerConfig(dir, config), dataDir: path.join(dir, 'data'), apiPort, env: vaultEnv(fakes) })
+
+  /** A random-policy host activated through its own RPS profile, registered with MPS. */
+  const provisionedHost = async () => {
+    const key = { tenantId: TENANT, hostId: randomUUID() }
+    const agent = await startAgentProcess(t, { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, ...key, credential: await registerHost(manager, TENANT, key.hostId) })
+    await hostWhere(manager, TENANT, key.hostId, (host) => host.phase === 'UNPROVISIONED', 'the agent to report its node')
+    t.is((await manager.api('PATCH', `/api/v1/tenants/${TENANT}/hosts/${key.hostId}/amt`, { desiredAmtState: 'PROVISIONED' })).status, 200)
+    await hostWhere(manager, TENANT, key.hostId, (host) => host.currentState === 'PROVISIONED', 'the activation')
+    t.true(fakes.rps.profileNames().includes(`${key.hostId}@${TENANT}_ccm`) && fakes.mps.devices.has(key.hostId))
+    return { key, agent, password: String(fakes.vault.kv.latest(hostSecretPath(TENANT, key.hostId))?.password) }
+  }
+  /** DELETE while `service` is down: pending with its name and the retry in the status; after `up`, gone without another DELETE. */
+  const deleteDuring = async (service: 'RPS' | 'MPS', down: () => Promise<void>, up: () => Promise<void>) => {
+    const { key, agent, password } = await provisionedHost()
+    await down()
+    t.like(await manager.api('DELETE', `/api/v1/tenants/${TENANT}/hosts/${key.hostId}`), { status: 202, json: { outcome: 'pending' } })
+    const pending = await hostWhere(manager, TENANT, key.hostId, (host) => String(host.status).startsWith('Host deletion pending'), `the failed ${service} cleanup to show`)
+    t.like(pending, { deletion: 'pending', statusIndicator: 'ERROR', currentState: 'UNPROVISIONED' })
+    t.regex(String(pending.status), new RegExp(`${service} unavailable.*retrying in`))
+    t.like(await agent.device.read(), { controlMode: 'pre-provisioning' }, 'the node was deactivated before the cleanup was tried')
+    await up()
+    await until(async () => (await manager.api('GET', `/api/v1/tenants/${TENANT}/hosts/${key.hostId}`)).status === 404, 'the retry to finish the deletion', { dead: manager })
+    t.false(fakes.rps.profileNames().includes(`${key.hostId}@${TENANT}_ccm`), 'its RPS profile is gone')
+    t.false(fakes.mps.devices.has(key.hostId), 'its MPS device is gone')
+    t.is(fakes.vault.kv.latest(hostSecretPath(TENANT, key.hostId)), undefined, 'its secret is gone')
+    t.false(manager.output().includes(password), 'the AMT password is never printed')
+  }
+
+  await deleteDuring('RPS', () => fakes.rps.server.down(), () => fakes.rps.server.up())
+  await deleteDuring('MPS', () => fakes.mps.server.down(), () => fakes.mps.server.up())
+})

@@ -22,7 +22,7 @@ test('an empty file means: ./data, API on 127.0.0.1:8080, embedded broker on 127
     api: { host: '127.0.0.1', port: 8080 },
     broker: { mode: 'embedded', tcp: { host: '127.0.0.1', port: 1883 } },
     rps: {},
-    deadlines: { activationMs: 900_000, checkIntervalMs: 30_000 },
+    deadlines: { activationMs: 900_000, checkIntervalMs: 30_000, deletionRetry: { firstMs: 10_000, maxMs: 300_000 } },
     tokensFile: '/etc/amt/data/api-tokens.json',
     startup: { timeoutMs: 60_000 },
     log: { level: 'info' },
@@ -41,10 +41,10 @@ test('relative paths are resolved against the config file directory; the result 
 })
 
 test('every problem is reported with its key path, unknown keys included', (t) => {
-  const result = parse({ dataDir: '', api: { port: -1, hots: 'x' }, rps: { url: 'https://rps' }, deadlines: { checkIntervalMs: 1 }, log: { level: 'loud' }, extra: true })
+  const result = parse({ dataDir: '', api: { port: -1, hots: 'x' }, rps: { url: 'https://rps' }, deadlines: { checkIntervalMs: 1, deletionRetry: { firstMs: 5000, maxMs: 1000 } }, log: { level: 'loud' }, extra: true })
   t.false(result.ok)
   const problems = result.ok ? [] : result.problems
-  for (const key of ['dataDir:', 'api.port:', 'api: unknown key(s) hots', 'rps.url:', 'deadlines.checkIntervalMs:', 'log.level:', '(root): unknown key(s) extra']) {
+  for (const key of ['dataDir:', 'api.port:', 'api: unknown key(s) hots', 'rps.url:', 'deadlines.checkIntervalMs:', 'deadlines.deletionRetry:', 'log.level:', '(root): unknown key(s) extra']) {
     t.true(problems.some((problem) => problem.startsWith(key)), `${key} in ${problems.join(' | ')}`)
   }
 })

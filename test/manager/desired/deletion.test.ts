@@ -30,12 +30,12 @@ class FakeRemoval implements HostRemoval {
   }
 }
 
-async function start(t: ExecutionContext) {
+async function start(t: ExecutionContext, cleanupRetry = { baseMs: 60_000, maxMs: 60_000 }) {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
   t.teardown(() => inventory.close())
   const outbound = new RecordingOutbound()
   const removal = new FakeRemoval(outbound)
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics: createManagerMetrics(inventory), removal })
+  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics: createManagerMetrics(inventory), removal, options: { cleanupRetry } })
   t.teardown(() => core.stop())
   return { inventory, outbound, removal, core }
 }
@@ -93,6 +93,27 @@ test('records elsewhere that cannot be removed keep the host pending with the re
   removal.failure = null
   t.is(await core.requestDeletion(host, 'api:alice'), 'deleted', 'AMT is known off: the repeat removes it at once')
   t.is(await inventory.findHost(host), null)
+})
+
+test('a failed cleanup is retried by itself with backoff until the records elsewhere are gone', async (t) => {
+  const { core, inventory, removal } = await start(t, { baseMs: 40, maxMs: 80 })
+  const host = await seedHost(inventory, 'h-1', PROVISIONED)
+  await core.requestDeletion(host, 'api:alice')
+  removal.failure = 'RPS/MPS: RPS unavailable: DELETE /api/v1/admin/profiles/h-1@plant_ccm: HTTP 503'
+  await core.recordState(host, { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' }, GRPC)
+  const removals = () => removal.calls.filter((call) => call.call === 'remove').length
+  await eventually(() => Promise.resolve(removals() >= 3), 'two retries of the failed cleanup')
+  const pending = await inventory.findHost(host)
+  t.like(pending, { deletion: 'pending', statusIndicator: 'ERROR' })
+  t.regex(pending?.status ?? '', /RPS unavailable.*retrying in \d+ (ms|s)/)
+  removal.failure = null
+  await eventually(async () => (await inventory.findHost(host)) === null, 'the retry to finish the deletion once RPS is back')
+  const audit = await inventory.listAudit(TENANT, { hostId: 'h-1' })
+  t.like(audit[0], { kind: 'host.deleted', actor: 'manager', detail: { reason: 'deactivated' } })
+  t.true(audit.filter((event) => event.kind === 'host.deletion-failed').length >= 2, 'every failed attempt is audited')
+  const attempts = removals()
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.is(removals(), attempts, 'no retry after the deletion finished')
 })
 
 test('a host never activated is removed at once; a forced deletion keeps the AMT password and removes the host even when MPS fails', async (t) => {
