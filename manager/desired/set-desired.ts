@@ -14,12 +14,18 @@ export interface DesiredRequest {
 
 const DNS_SUFFIX_MAX = 255
 
+/** Hosts prepared, written and published together: the first desired goes out while later ones are prepared. */
+export const DESIRED_CHUNK = 500
+
 /**
- * setDesired as named steps: validate → select hosts → guard deletions → prepare provisioning (passwords, RPS
- * profiles, MPS devices; outside the write queue; throwing aborts with nothing written) → load the profile names
- * → in the write queue: re-check → write
- * Inventory (desired generation + 1 per host, one transaction; activationRequestedAt = now for PROVISIONED) →
- * audit → publish desired (retained, QoS 1) and status.
+ * setDesired as named steps: validate → select hosts → guard deletions → load the profile names, then per chunk
+ * of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue)
+ * → in the write queue: re-check → write Inventory (desired generation + 1 per host, one transaction;
+ * activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
+ * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired).
+ * A preparation failure stops at that chunk: nothing of it or later chunks is written; the error says how many
+ * hosts got their desired before it (a repeat of the request converges; a repeat is only a new generation).
  *
  * The status text is NOT changed here: it stays what the agent last reported until the agent reports on the
  * new generation ("AMT Activation In Progress" comes from its ACTIVATING), so the status never claims progress
@@ -30,13 +36,24 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
   const selected = await selectHosts(ctx, selector)
   if (selected.length === 0) return []
   guardDeletions(selected, request)
-  // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest.
-  if (request.state === 'PROVISIONED') await prepare(ctx, selected)
   // The profile names `desired` carries depend on the tenants' password policies (activation-profile.ts).
   await ctx.desired.load(selected)
+  const stored: Host[] = []
+  for (let start = 0; start < selected.length; start += DESIRED_CHUNK) {
+    const chunk = selected.slice(start, start + DESIRED_CHUNK)
+    // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest.
+    if (request.state === 'PROVISIONED') await prepare(ctx, chunk, { done: stored.length, total: selected.length })
+    stored.push(...(await writeChunk(ctx, chunk, request, actor)))
+  }
+  ctx.log.info({ state: request.state, hosts: stored.length, actor }, 'desired state set')
+  return stored
+}
+
+/** In the write queue: re-check, one Inventory transaction, audit, then publish every desired and status. */
+function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRequest, actor: string): Promise<Host[]> {
   return ctx.book.serial(async () => {
-    guardDeletions(await reread(ctx, selected), request)
-    const stored = await ctx.book.setDesiredMany({ keys: selected.map(keyOf) }, patchOf(request, ctx.now()))
+    guardDeletions(await reread(ctx, chunk), request)
+    const stored = await ctx.book.setDesiredMany({ keys: chunk.map(keyOf) }, patchOf(request, ctx.now()))
     await appendAudit(
       ctx,
       stored.map((host) => ({
@@ -51,7 +68,6 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
       ctx.desired.publish(host)
       afterHostWrite(ctx, host)
     }
-    ctx.log.info({ state: request.state, hosts: stored.length, actor }, 'desired state set')
     return stored
   })
 }
@@ -117,11 +133,12 @@ function guardDeletions(hosts: readonly Host[], request: DesiredRequest): void {
   }
 }
 
-async function prepare(ctx: CoreContext, hosts: readonly Host[]): Promise<void> {
+async function prepare(ctx: CoreContext, hosts: readonly Host[], progress: { done: number; total: number }): Promise<void> {
   try {
     await ctx.preparer.prepare(hosts)
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
-    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}`, { cause: err })
+    const partly = progress.done === 0 ? '' : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
+    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, { cause: err })
   }
 }

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { DESIRED_CHUNK } from '../../../manager/desired/set-desired.ts'
 import { DomainError } from '../../../manager/domain/errors.ts'
 import type { Host } from '../../../manager/inventory/port.ts'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
@@ -87,6 +88,30 @@ test('setDesired PROVISIONED asks the provisioning preparer first; its failure w
   t.regex(err?.message ?? '', /RPS unreachable/)
   t.deepEqual(await inventory.getHost(host), before)
   t.is(outbound.published.length, 0)
+})
+
+test('a bulk request is prepared, written and published in chunks; a failure stops at its chunk and says how far it got', async (t) => {
+  const prepared: number[] = []
+  const publishedBefore: number[] = []
+  const preparer = {
+    prepare: (hosts: readonly Host[]) => {
+      prepared.push(hosts.length)
+      publishedBefore.push(outbound.published.filter((p) => p.topic.endsWith('/desired')).length)
+      return prepared.length === 3 ? Promise.reject(new Error('MPS unavailable')) : Promise.resolve()
+    },
+  }
+  const { core, inventory, outbound } = await startTestCore(t, { preparer })
+  await inventory.createTenant({ tenantId: TENANT })
+  const total = DESIRED_CHUNK * 2 + 10
+  await inventory.createHosts(Array.from({ length: total }, (_, i) => ({ tenantId: TENANT, hostId: `h-${String(i).padStart(4, '0')}` })))
+  const err = await t.throwsAsync(core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'api:ops'), { instanceOf: DomainError })
+  t.is(err?.code, 'PREPARATION_FAILED')
+  t.regex(err?.message ?? '', new RegExp(`MPS unavailable; desired was set for ${DESIRED_CHUNK * 2} of ${total} hosts`))
+  t.deepEqual(prepared, [DESIRED_CHUNK, DESIRED_CHUNK, 10])
+  t.deepEqual(publishedBefore, [0, DESIRED_CHUNK, DESIRED_CHUNK * 2], 'each chunk is published before the next is prepared')
+  const { hosts } = await inventory.listHosts({ tenantId: TENANT, limit: 2000 })
+  t.is(hosts.filter((host) => host.desiredGeneration === 1).length, DESIRED_CHUNK * 2)
+  t.true(hosts.slice(DESIRED_CHUNK * 2).every((host) => host.desiredGeneration === 0), 'nothing of the failed chunk is written')
 })
 
 test('setDesired rejects bad requests and unknown hosts without writing anything', async (t) => {
