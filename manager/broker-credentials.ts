@@ -10,7 +10,8 @@ import type { Inventory } from './inventory/port.ts'
  * Who may connect to the embedded broker:
  * - devices: the credentials in Inventory (`putCredential`, made when a host is registered; username
  *   `<hostId>@<tenantId>`), so a registered host can connect at once and a deleted one no more;
- * - the manager itself: one principal with a random password that exists only in this process's memory;
+ * - the manager itself, only when it connects over MQTT (the manager process attaches to it in process and needs
+ *   none): one principal with a random password that exists only in this process's memory;
  * - integrators (read-only): from an optional broker credentials file (broker/README.md format, role integrator).
  * Device certificates (mTLS) map as in the standalone broker (urn:amt:{tenantId}:{hostId}).
  */
@@ -31,7 +32,8 @@ export const DEVICE_SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ logN
 
 export interface BrokerCredentialsOptions {
   inventory: Pick<Inventory, 'getCredentialByUsername'>
-  manager: { username: string; password: string }
+  /** Absent: no MQTT principal for the manager (its name stays reserved). */
+  manager?: { username: string; password: string }
   /** Read-only principals (role integrator). */
   integrators?: readonly CredentialEntry[]
 }
@@ -39,10 +41,13 @@ export interface BrokerCredentialsOptions {
 /** Builds the embedded broker's credential store. Throws a TypeError for an invalid integrator entry. */
 export async function createBrokerCredentials(options: BrokerCredentialsOptions): Promise<CredentialStore> {
   const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT })
-  await local.add({ username: options.manager.username, passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT), role: 'manager' })
-  const localNames = new Set([options.manager.username])
+  const localNames = new Set<string>()
+  if (options.manager) {
+    await local.add({ username: options.manager.username, passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT), role: 'manager' })
+    localNames.add(options.manager.username)
+  }
   for (const entry of options.integrators ?? []) {
-    const problem = integratorProblem(entry, options.manager.username)
+    const problem = integratorProblem(entry, options.manager?.username ?? MANAGER_USERNAME)
     if (problem) throw new TypeError(problem)
     await local.add(entry)
     localNames.add(entry.username)

@@ -10,7 +10,7 @@ import { issueToken } from './api/tokens/api-token.ts'
 import { FileTokenStore } from './api/tokens/file-token-store.ts'
 import { GLOBAL_SCOPE, type TokenStore } from './api/tokens/token-store.ts'
 import { attachCore } from './bus/attach.ts'
-import { createManagerBus, type ManagerBus } from './bus/mqtt-bus.ts'
+import type { ManagerBus } from './bus/mqtt-bus.ts'
 import { configSummary, loadManagerConfig, withoutCredentials, type ManagerConfig } from './config.ts'
 import { createDmtApi } from './dmt/dmt-api.ts'
 import type { Dmt } from './dmt/create-dmt.ts'
@@ -93,7 +93,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config)
     const { broker } = link
     if (broker) closers.push({ name: 'broker', close: () => broker.close() })
-    const bus = createManagerBus({ ...link.bus, log: root })
+    const bus = link.createBus(root)
     closers.push({ name: 'bus', close: () => bus.close() })
 
     const core = createManagerCore({
@@ -109,7 +109,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     })
     closers.push({ name: 'core', close: () => core.stop() })
     const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, root, { afterSweep: resolve }))
-    await waitFor(`the broker at ${withoutCredentials(link.bus.url)}`, firstSweep, config.startup.timeoutMs, log)
+    await waitFor(`the broker at ${withoutCredentials(link.brokerUrl)}`, firstSweep, config.startup.timeoutMs, log)
 
     const api = createApiServer({
       inventory,
@@ -128,7 +128,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
     const grpc = config.grpc === null ? null : await startGrpcBridge(config.grpc, { core, secrets: passwords, profiles, log: root, metrics: metrics.registry })
     if (grpc) closers.push({ name: 'grpc', close: () => grpc.stop() })
-    log.info({ api: apiUrl, mqtt: link.deviceBrokerUrl ?? withoutCredentials(link.bus.url), grpcPort: grpc?.port ?? null }, 'manager ready')
+    log.info({ api: apiUrl, mqtt: link.deviceBrokerUrl ?? withoutCredentials(link.brokerUrl), grpcPort: grpc?.port ?? null }, 'manager ready')
 
     let closing: Promise<void> | undefined
     const close = (): Promise<void> =>
@@ -137,7 +137,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         await closeAll()
         log.info('stopped')
       })())
-    const urls = { apiUrl, brokerUrl: link.bus.url, deviceBrokerUrl: link.deviceBrokerUrl }
+    const urls = { apiUrl, brokerUrl: link.brokerUrl, deviceBrokerUrl: link.deviceBrokerUrl }
     return { config, inventory, secretStore, passwords, dmt, core, bus, broker, api, grpc, ...urls, adminTokenFile, close }
   } catch (err) {
     await closeAll()

@@ -4,7 +4,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
 import type { Outbound, PublishOptions } from './outbound.ts'
-import { Outbox, type OutboxEntry } from './outbox.ts'
+import { PublishPump } from './publish-pump.ts'
 
 export interface ManagerBusOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
@@ -57,31 +57,12 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   const log = options.log.child({ module: 'bus' })
   let client: MqttClient | null = null
   let closing = false
-  const outbox = new Outbox()
-  const window = options.publishWindow ?? 500
-  let inFlight = 0
-  /** Counts connections: acknowledgements of an earlier connection no longer count against the window. */
-  let epoch = 0
-
-  /** Hands waiting publications to mqtt.js while connected and within the window. */
-  const pump = (): void => {
-    while (client?.connected && !closing && inFlight < window) {
-      const entry = outbox.shift()
-      if (entry === undefined) return
-      send(client, entry)
-    }
-  }
-
-  const send = (current: MqttClient, { topic, payload, options: publishOptions }: OutboxEntry): void => {
-    const sentIn = epoch
-    inFlight++
-    current.publish(topic, payload, publishOptions, (err) => {
-      if (err) log.warn({ err: { message: err.message }, topic }, 'publish failed')
-      if (sentIn !== epoch) return
-      inFlight--
-      pump()
-    })
-  }
+  const pump = new PublishPump({
+    window: options.publishWindow ?? 500,
+    open: () => client?.connected === true && !closing,
+    send: ({ topic, payload, options: publishOptions }, done) => client?.publish(topic, payload, publishOptions, (err) => done(err)),
+    onError: (err, topic) => log.warn({ err: { message: err.message }, topic }, 'publish failed'),
+  })
 
   const connectOptions: IClientOptions = {
     clientId: options.clientId ?? `amt-manager-${randomBytes(6).toString('hex')}`,
@@ -104,7 +85,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
     if (!current.connected || closing) return
     log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length - refused.length }, 'subscribed')
     handlers.onReady()
-    pump()
+    pump.pump()
   }
 
   return {
@@ -119,8 +100,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         // Nagle off (mqtt.js leaves it on): this connection both publishes and acknowledges, so a desired written
         // right after a PUBACK would wait for the broker's delayed ACK, ~40 ms (docs/benchmarks.md, desired latency).
         if (current.stream instanceof Socket) current.stream.setNoDelay(true)
-        epoch++
-        inFlight = 0
+        pump.reset()
         log.info({ url: redactUrl(options.url), clientId: connectOptions.clientId }, 'connected')
         subscribe(current, handlers).catch((err: unknown) => log.warn({ err }, 'subscribe failed; waiting for the next connect'))
       })
@@ -135,11 +115,10 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         log.warn({ topic }, 'publish dropped: the bus is closing')
         return
       }
-      outbox.push({ topic, payload, options: publishOptions })
-      pump()
+      pump.push(topic, payload, publishOptions)
     },
     async close(force = false) {
-      if (!force) pump()
+      if (!force) pump.pump()
       closing = true
       const current = client
       client = null

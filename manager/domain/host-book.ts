@@ -92,7 +92,7 @@ export class HostBook {
   async commit(updates: readonly BookUpdate[]): Promise<Host[]> {
     if (updates.length === 0) return []
     const stored = await this.#inventory.updateHosts(
-      updates.map(({ host, patch }) => ({ key: keyOf(host), patch, expectedVersion: host.version })),
+      updates.map(({ host, patch }) => ({ key: keyOf(host), patch, expectedVersion: host.version, current: host })),
     )
     for (const host of stored) this.remember(host)
     return stored

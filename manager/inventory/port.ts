@@ -40,6 +40,8 @@ export interface WriteOptions {
 export interface HostUpdate extends WriteOptions {
   key: HostKey
   patch: HostPatch
+  /** The host as the caller read it (its version is `expectedVersion`): a store may skip reading it again. */
+  current?: Host
 }
 
 /** Equality filters, combined with AND. */

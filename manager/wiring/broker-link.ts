@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
 import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
 import type { Logger } from '../../lib/log.ts'
-import { createBrokerCredentials, loadIntegratorsFile, MANAGER_USERNAME } from '../broker-credentials.ts'
-import type { ManagerBusOptions } from '../bus/mqtt-bus.ts'
+import { createBrokerCredentials, loadIntegratorsFile } from '../broker-credentials.ts'
+import { createEmbeddedBus } from '../bus/embedded-bus.ts'
+import { createManagerBus, type ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials, type EmbeddedBrokerConfig, type ManagerConfig } from '../config.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { EXIT, StartupError } from './startup-error.ts'
@@ -13,11 +13,14 @@ import { EXIT, StartupError } from './startup-error.ts'
 /** How the manager reaches its broker, and what it tells devices. */
 export interface BrokerLink {
   broker: RunningBroker | null
-  bus: Omit<ManagerBusOptions, 'log'>
+  /** The manager's bus: in process for the embedded broker, an MQTT connection to an external one. */
+  createBus(log: Logger): ManagerBus
+  /** The broker's URL as this process reaches it (loopback for the embedded one; may carry credentials). */
+  brokerUrl: string
   deviceBrokerUrl: string | undefined
 }
 
-/** The embedded broker: the broker's own code with credentials from Inventory + the manager's in-memory principal. */
+/** The embedded broker: the broker's own code with credentials from Inventory; the manager attaches in process. */
 export async function startEmbeddedBroker(
   settings: EmbeddedBrokerConfig,
   inventory: Inventory,
@@ -29,8 +32,7 @@ export async function startEmbeddedBroker(
     if (!loaded.ok) throw new StartupError(`invalid integrators file ${settings.integratorsFile}`, loaded.problems, EXIT.BAD_CONFIG)
     integrators.push(...loaded.entries)
   }
-  const password = randomBytes(24).toString('base64url')
-  const credentials = await createBrokerCredentials({ inventory, manager: { username: MANAGER_USERNAME, password }, integrators })
+  const credentials = await createBrokerCredentials({ inventory, integrators })
   const parsed = parseBrokerConfig({ listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls }, limits: settings.limits, logLevel: 'info' })
   if (!parsed.ok) throw new StartupError('invalid embedded broker settings', parsed.problems, EXIT.BAD_CONFIG)
   const broker = await createBroker(parsed.config, { log: options.log, credentials })
@@ -39,7 +41,7 @@ export async function startEmbeddedBroker(
     const wildcard = settings.tcp.host === '0.0.0.0' || settings.tcp.host === '::'
     const loopback = settings.tcp.host === '::' ? '::1' : wildcard ? '127.0.0.1' : settings.tcp.host
     const deviceBrokerUrl = settings.deviceUrl ?? (wildcard ? undefined : `mqtt://${urlHost(settings.tcp.host)}:${port}`)
-    return { broker, deviceBrokerUrl, bus: { url: `mqtt://${urlHost(loopback)}:${port}`, username: MANAGER_USERNAME, password, clientId: `amt-manager-${randomBytes(4).toString('hex')}` } }
+    return { broker, deviceBrokerUrl, brokerUrl: `mqtt://${urlHost(loopback)}:${port}`, createBus: (log) => createEmbeddedBus(broker.aedes, { log }) }
   } catch (err) {
     await broker.close()
     throw err
@@ -57,7 +59,8 @@ export async function externalBroker(config: ManagerConfig): Promise<BrokerLink>
   return {
     broker: null,
     deviceBrokerUrl: broker.deviceUrl ?? withoutCredentials(broker.url),
-    bus: { url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}) },
+    brokerUrl: broker.url,
+    createBus: (log) => createManagerBus({ url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}), log }),
   }
 }
 

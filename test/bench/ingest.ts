@@ -7,7 +7,7 @@
  * Then: a bulk setDesired over every host (Inventory write + desired publication).
  *
  *   npx tsx test/bench/ingest.ts [--hosts 2000] [--messages 100000] [--publishers 8] [--window 200]
- *                                [--mode worst,steady] [--runs 3] [--memory] [--steady] [--time-limit 600]
+ *                                [--mode worst,steady] [--runs 3] [--memory] [--steady] [--time-limit 600] [--bus embedded|mqtt]
  *
  * worst: every report flips the phase (ACTIVATING / PROVISIONED), so every message changes the host and its
  * published status. steady: the same phase every time (stored, but the view does not change). --steady = --mode steady.
@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { silentLogger } from '../../lib/log.ts'
 import { attachCore } from '../../manager/bus/attach.ts'
+import { createEmbeddedBus } from '../../manager/bus/embedded-bus.ts'
 import { createManagerBus } from '../../manager/bus/mqtt-bus.ts'
 import { createManagerCore } from '../../manager/domain/manager-core.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     memory: { type: 'boolean', default: false },
     steady: { type: 'boolean', default: false },
     'time-limit': { type: 'string', default: '600' },
+    bus: { type: 'string', default: 'embedded' },
   },
 })
 const HOSTS = Number(args.hosts)
@@ -50,7 +52,8 @@ const startedAt = Date.now()
 await printHeader('ingest benchmark: state messages correlated and persisted by the manager vs the raw broker QoS 1 rate')
 console.log(
   `setup: ${HOSTS} hosts, ${MESSAGES_PER_HOST * HOSTS} messages per run (${MESSAGES_PER_HOST} per host, round-robin over hosts), ${args.publishers} publisher connections ` +
-    `with ≤ ${args.window} unacknowledged each (child process); ${RUNS} rounds per mode; Inventory: ${args.memory ? 'SQLite in memory' : 'SQLite file (WAL)'}`,
+    `with ≤ ${args.window} unacknowledged each (child process); ${RUNS} rounds per mode; Inventory: ${args.memory ? 'SQLite in memory' : 'SQLite file (WAL)'}; ` +
+    `manager bus: ${args.bus === 'mqtt' ? 'MQTT connection over loopback' : 'in process (embedded broker)'}`,
 )
 
 const dataDir = args.memory ? IN_MEMORY : await mkdtemp(path.join(tmpdir(), 'amt-ingest-bench-'))
@@ -68,7 +71,8 @@ await inventory.createTenant({ tenantId: TENANT })
 const hostIds = Array.from({ length: HOSTS }, (_, i) => `host-${String(i).padStart(6, '0')}`)
 await inventory.createHosts(hostIds.map((hostId) => ({ tenantId: TENANT, hostId })))
 const metrics = createManagerMetrics(inventory)
-const bus = createManagerBus({ url: managed.url, username: 'bench-manager', password: managed.password, log })
+// As `amt-manager serve` with its embedded broker: in process (embedded-bus.ts); --bus mqtt: over a loopback MQTT connection.
+const bus = args.bus === 'mqtt' ? createManagerBus({ url: managed.url, username: 'bench-manager', password: managed.password, log }) : createEmbeddedBus(managed.broker.aedes, { log })
 const core = createManagerCore({ inventory, outbound: bus, log, metrics })
 await new Promise<void>((resolve) => attachCore(bus, core, log, { afterSweep: resolve }))
 

@@ -50,6 +50,28 @@ export function batchConformance({ label, open }: SuiteContext): void {
     })
   }
 
+  test(`${label}: updateHosts with the caller's copy of the host: written from it, and refused once the stored host moved on`, async (t) => {
+    const inventory = await open(t)
+    await seed(inventory, ['a'], 2)
+    const read = await inventory.getHost(a(0))
+    const [first] = await inventory.updateHosts([{ key: a(0), patch: { phase: 'ACTIVATING' }, expectedVersion: read.version, current: read }])
+    t.like(first, { phase: 'ACTIVATING', version: read.version + 1 })
+    t.like(await inventory.getHost(a(0)), { phase: 'ACTIVATING', version: read.version + 1 })
+    // The same (now stale) copy again: the version guard refuses it, and nothing of the batch is written.
+    const err = await rejectsWith(t, inventory.updateHosts([
+      { key: a(1), patch: { name: 'never' } },
+      { key: a(0), patch: { phase: 'PROVISIONED' }, expectedVersion: read.version, current: read },
+    ]), 'INVENTORY_VERSION_CONFLICT')
+    t.is(err.details.index, 1)
+    t.like(await inventory.getHost(a(0)), { phase: 'ACTIVATING' })
+    t.not((await inventory.getHost(a(1))).name, 'never')
+    // A copy that does not match its key or version is not trusted: the stored row decides.
+    const stored = await inventory.getHost(a(1))
+    const [other] = await inventory.updateHosts([{ key: a(1), patch: { online: true }, expectedVersion: stored.version, current: { ...read, version: stored.version } }])
+    t.like(other, { hostId: hostName(1), online: true, version: stored.version + 1 })
+    await rejectsWith(t, inventory.updateHosts([{ key: a(0), patch: { online: true }, expectedVersion: 99, current: { ...read, version: 99 } }]), 'INVENTORY_VERSION_CONFLICT')
+  })
+
   test(`${label}: setDesiredMany by keys bumps each host's generation once and returns them`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 3)

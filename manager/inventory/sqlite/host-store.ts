@@ -53,8 +53,21 @@ export class HostStore {
     return hostFromRow(this.#existing(key))
   }
 
-  update({ key, patch, expectedVersion }: HostUpdate, now = this.#now()): Host {
-    return this.#write(this.#checked(key, expectedVersion), patch, now)
+  /**
+   * With `current` (the host as the caller read it, at `expectedVersion`), the row is not read again: the
+   * UPDATE itself is guarded by the version, and only when it writes nothing is the row read, for the error.
+   * Saves one SELECT per report on the ingest path (~10 % of its CPU, docs/benchmarks.md).
+   */
+  update({ key, patch, expectedVersion, current }: HostUpdate, now = this.#now()): Host {
+    if (current !== undefined && current.version === expectedVersion && current.tenantId === key.tenantId && current.hostId === key.hostId) {
+      const next = this.#write(hostToRow(current), current, patch, now)
+      if (next !== null) return next
+    }
+    const row = this.#checked(key, expectedVersion)
+    const next = this.#write(row, hostFromRow(row), patch, now)
+    // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
+    if (next === null) throw new VersionConflictError({ ...keyOf(key), expectedVersion: row.version, actualVersion: -1 })
+    return next
   }
 
   updateMany(updates: readonly HostUpdate[]): Host[] {
@@ -66,14 +79,14 @@ export class HostStore {
     assertPatch(patch)
     if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
     const now = this.#now()
-    if ('filter' in selector) return this.#query.select(selector.filter, null, -1).map((row) => this.#write(row, patch, now))
+    if ('filter' in selector) return this.#query.select(selector.filter, null, -1).map((row) => this.#writeRead(row, patch, now))
     const seen = new Set<string>()
     const hosts: Host[] = []
     selector.keys.forEach((key, index) => {
       const id = `${key.tenantId}/${key.hostId}`
       if (seen.has(id)) return
       seen.add(id)
-      hosts.push(atIndex(index, () => this.#write(this.#existing(key), patch, now)))
+      hosts.push(atIndex(index, () => this.#writeRead(this.#existing(key), patch, now)))
     })
     return hosts
   }
@@ -122,8 +135,8 @@ export class HostStore {
     return row
   }
 
-  #write(row: HostRow, patch: HostPatch, now: Date): Host {
-    const host = hostFromRow(row)
+  /** Writes `host` (stored as `row`) patched; null when the stored version is no longer the host's. */
+  #write(row: HostRow, host: Host, patch: HostPatch, now: Date): Host | null {
     const next = applyHostPatch(host, patch, now)
     let changes: number
     try {
@@ -132,8 +145,13 @@ export class HostStore {
       if (isCheckViolation(err)) throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
       throw err
     }
-    // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
-    if (changes !== 1) throw new VersionConflictError({ ...keyOf(host), expectedVersion: host.version, actualVersion: -1 })
+    return changes === 1 ? next : null
+  }
+
+  /** A row read in this transaction: its version cannot have moved. */
+  #writeRead(row: HostRow, patch: HostPatch, now: Date): Host {
+    const next = this.#write(row, hostFromRow(row), patch, now)
+    if (next === null) throw new VersionConflictError({ tenantId: row.tenant_id, hostId: row.host_id, expectedVersion: row.version, actualVersion: -1 })
     return next
   }
 }

@@ -1,0 +1,76 @@
+import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes'
+import type { Logger } from '../../lib/log.ts'
+import { MANAGER_SUBSCRIPTIONS, type ManagerBus } from './mqtt-bus.ts'
+import { PublishPump } from './publish-pump.ts'
+
+export interface EmbeddedBusOptions {
+  log: Logger
+  /** Publications handed to the broker and not yet routed, at most; default 500 (the rest wait in the Outbox). */
+  publishWindow?: number
+}
+
+/**
+ * The manager's bus when the broker runs in the same process: the manager subscribes to and publishes through
+ * aedes itself, not through a loopback MQTT connection. The same routing, retained store and per-device ACLs
+ * apply to every device; what goes away is the manager's own socket: encoding, a syscall, parsing and a PUBACK
+ * for every message in each direction (about a third of the manager's CPU under ingest load, docs/benchmarks.md).
+ * The broker starts and stops with the manager, so there is no reconnect: `onReady` runs once, at start, and
+ * nothing is ever replayed from the retained store (`retained` is always false).
+ */
+export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): ManagerBus {
+  const log = options.log.child({ module: 'bus' })
+  let started = false
+  let closing = false
+  const pump = new PublishPump({
+    window: options.publishWindow ?? 500,
+    open: () => started && !closing,
+    send: ({ topic, payload, options: publishOptions }, done) => {
+      const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: publishOptions.qos, retain: publishOptions.retain, dup: false }
+      aedes.publish(packet, (err) => done(err ?? null))
+    },
+    onError: (err, topic) => log.warn({ err: { message: err.message }, topic }, 'publish failed'),
+  })
+  let deliver: ((packet: AedesPublishPacket, callback: () => void) => void) | null = null
+
+  const subscribe = (filter: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (deliver) aedes.subscribe(filter, deliver, resolve)
+    })
+
+  return {
+    get connected() {
+      return started && !closing
+    },
+    start(handlers) {
+      if (started || closing) return
+      deliver = (packet, callback) => {
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+        handlers.onMessage(packet.topic, payload, false)
+        callback()
+      }
+      Promise.all(MANAGER_SUBSCRIPTIONS.map(subscribe))
+        .then(() => {
+          started = true
+          log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length }, 'subscribed to the embedded broker')
+          handlers.onReady()
+          pump.pump()
+        })
+        .catch((err: unknown) => log.error({ err }, 'subscribing to the embedded broker failed'))
+    },
+    publish(topic, payload, publishOptions) {
+      if (closing) {
+        log.warn({ topic }, 'publish dropped: the bus is closing')
+        return
+      }
+      pump.push(topic, payload, publishOptions)
+    },
+    async close(force = false) {
+      if (!force) pump.pump()
+      closing = true
+      const handler = deliver
+      deliver = null
+      if (handler) await Promise.all(MANAGER_SUBSCRIPTIONS.map((filter) => new Promise<void>((resolve) => aedes.unsubscribe(filter, handler, () => resolve()))))
+      log.info('detached from the embedded broker')
+    },
+  }
+}
