@@ -11,8 +11,8 @@ export const ENV_RPS_TOKEN = 'AMT_MANAGER_RPS_TOKEN'
 export const ENV_MPS_TOKEN = 'AMT_MANAGER_MPS_TOKEN'
 export const ENV_MPS_CIRA_PASSWORD = 'AMT_MANAGER_MPS_CIRA_PASSWORD'
 
-/** Where the local secret store lives when `secrets.dir` is not given. */
-export const DEFAULT_SECRETS_DIR_NAME = 'secrets'
+/** The local secret store's database file (in dataDir) when `secrets.file` is not given. */
+export const DEFAULT_SECRETS_FILE_NAME = 'secrets.db'
 
 type VaultSection = Extract<SecretsSection, { kind: 'vault' }>
 type VaultAuth =
@@ -21,7 +21,7 @@ type VaultAuth =
   | { method: 'kubernetes'; role: string; jwtFile: string; mountPoint?: string }
 
 /** The secret store settings as createSecretStore takes them (paths absolute, secrets resolved). */
-export type SecretsSettings = { kind: 'local'; dir: string } | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
+export type SecretsSettings = { kind: 'local'; file: string } | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
 
 export interface PasswordsSettings {
   length: number
@@ -48,7 +48,7 @@ export interface ResolveContext {
 const optional = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value })
 
 export function resolveSecretsSection(section: SecretsSection, ctx: ResolveContext): SecretsSettings {
-  if (section.kind === 'local') return { kind: 'local', dir: section.dir === undefined ? path.join(ctx.dataDir, DEFAULT_SECRETS_DIR_NAME) : ctx.resolve(section.dir) }
+  if (section.kind === 'local') return { kind: 'local', file: section.file === undefined ? path.join(ctx.dataDir, DEFAULT_SECRETS_FILE_NAME) : ctx.resolve(section.file) }
   const caFile = section.caFile === undefined ? undefined : ctx.resolve(section.caFile)
   checkReadable([['secrets.caFile', caFile]], ctx.readFile, ctx.problems)
   const { auth, ...rest } = section

@@ -18,7 +18,7 @@ const VaultPath = (allowEmpty: boolean) =>
 
 const LocalStore = z.strictObject({
   kind: z.literal('local'),
-  dir: FilePath.optional().describe('default <dataDir>/secrets; single machine only'),
+  file: FilePath.optional().describe('SQLite database file; default <dataDir>/secrets.db; single machine only'),
 })
 
 const VaultAuth = z.discriminatedUnion('method', [

@@ -128,7 +128,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
       broker.mode === 'embedded'
         ? { mode: 'embedded', tcp: broker.tcp, ws: broker.ws && { host: broker.ws.host, port: broker.ws.port }, tls: broker.tls && { host: broker.tls.host, port: broker.tls.port }, integratorsFile: broker.integratorsFile }
         : { mode: 'external', url: withoutCredentials(broker.url), username: broker.username },
-    secrets: config.secrets.kind === 'local' ? { kind: 'local', dir: config.secrets.dir } : { kind: 'vault', address: withoutCredentials(config.secrets.address), mount: config.secrets.mount, pathPrefix: config.secrets.pathPrefix, auth: config.secrets.auth.method },
+    secrets: config.secrets.kind === 'local' ? { kind: 'local', file: config.secrets.file } : { kind: 'vault', address: withoutCredentials(config.secrets.address), mount: config.secrets.mount, pathPrefix: config.secrets.pathPrefix, auth: config.secrets.auth.method },
     staticPasswords: Object.keys(config.passwords.static),
     dmt: config.dmt === null ? null : { rps: withoutCredentials(config.dmt.rps.url), mps: withoutCredentials(config.dmt.mps.url), mpsPublicAddress: config.dmt.mps.publicAddress },
     rpsActivationUrl: config.dmt?.rps.activationUrl ?? config.rps.url ?? null,

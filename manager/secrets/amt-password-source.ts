@@ -21,7 +21,7 @@ export interface AmtPasswordSourceDeps {
   staticPasswords?: Readonly<Record<string, StaticPasswordConfig>>
   /** Length of generated passwords, 8-32, default 16. */
   passwordLength?: number
-  /** Hosts prepared at once, default 8. */
+  /** Hosts prepared at once, default 64 (the local store commits the writes of one turn together; Vault gets parallel requests). */
   concurrency?: number
 }
 
@@ -50,7 +50,7 @@ const NONE_STORED = 'no AMT password is stored for this host'
  *   random) secret differs is given the tenant's, so the lookup answers what activation will set.
  *   A host already PROVISIONED keeps what it has. Any store failure aborts the preparation: nothing is written.
  */
-export function createAmtPasswordSource({ store, inventory, log: parentLog = silentLogger(), staticPasswords = {}, passwordLength = DEFAULT_PASSWORD_LENGTH, concurrency = 8 }: AmtPasswordSourceDeps): AmtPasswords {
+export function createAmtPasswordSource({ store, inventory, log: parentLog = silentLogger(), staticPasswords = {}, passwordLength = DEFAULT_PASSWORD_LENGTH, concurrency = 64 }: AmtPasswordSourceDeps): AmtPasswords {
   const log = parentLog.child({ module: 'passwords' })
   checkStaticPasswords(staticPasswords)
   generateAmtPassword(passwordLength) // validates the length once, at start

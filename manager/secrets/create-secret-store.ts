@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import { SecretStoreError } from './errors.ts'
-import { createLocalFileSecretStore } from './local-file.ts'
+import { createLocalSecretStore } from './local-sqlite.ts'
 import type { SecretStore } from './port.ts'
 import { reveal, type VaultAuthConfig } from './vault-auth.ts'
 import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS } from './vault.ts'
@@ -12,7 +12,7 @@ export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
 
 /** What main() passes (parsed from the manager's config; secrets as strings or `Secret` holders). */
 export type SecretStoreConfig =
-  | { kind: 'local'; dir: string }
+  | { kind: 'local'; file: string }
   | {
       kind: 'vault'
       address: string
@@ -38,16 +38,18 @@ export interface SecretStoreDeps {
 }
 
 /**
- * Builds the configured SecretStore. Nothing is contacted here: Vault is logged in to on first use, so a Vault
- * that is down at start delays only the operations that need it. Throws SECRET_STORE_CONFIG_INVALID (listing
- * every problem, never a secret value) for a bad config.
+ * Builds the configured SecretStore. Vault is not contacted here: it is logged in to on first use, so a Vault
+ * that is down at start delays only the operations that need it. The local store opens its database file now
+ * (SECRET_STORE_UNAVAILABLE when it cannot). Throws SECRET_STORE_CONFIG_INVALID (listing every problem, never a
+ * secret value) for a bad config, or a local database of a newer release.
  */
 export function createSecretStore(config: SecretStoreConfig, { log, schedule }: SecretStoreDeps): SecretStore {
   const problems = problemsOf(config)
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
   if (config.kind === 'local') {
-    log.child({ module: 'secrets' }).info({ kind: 'local' }, 'secret store: local files (single machine only)')
-    return createLocalFileSecretStore({ dir: config.dir })
+    const store = createLocalSecretStore({ file: config.file })
+    log.child({ module: 'secrets' }).info({ kind: 'local', file: config.file }, 'secret store: local SQLite file (single machine only)')
+    return store
   }
   const { address, mount = VAULT_DEFAULTS.mount, pathPrefix = VAULT_DEFAULTS.pathPrefix } = config
   log.child({ module: 'secrets' }).info({ kind: 'vault', address: safeUrl(address), mount, pathPrefix, auth: config.auth.method }, 'secret store: Vault KV v2')
@@ -67,7 +69,7 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
 }
 
 function problemsOf(config: SecretStoreConfig): string[] {
-  if (config.kind === 'local') return typeof config.dir === 'string' && config.dir.length > 0 ? [] : ['local: dir is required']
+  if (config.kind === 'local') return typeof config.file === 'string' && config.file.length > 0 ? [] : ['local: file is required']
   if (config.kind !== 'vault') return ['kind must be local or vault']
   const problems: string[] = []
   if (!isHttpUrl(config.address)) problems.push('vault: address must be an http(s) URL')

@@ -2,9 +2,9 @@ import type { HostKey } from '../inventory/port.ts'
 
 /**
  * The SecretStore port: where AMT and MEBx passwords live. Adapters: Vault KV v2 through node-vault (vault.ts)
- * and the single-machine local file store (local-file.ts); both pass test/conformance/secret-store.ts.
+ * and the single-machine local SQLite store (local-sqlite.ts); both pass test/conformance/secret-store.ts.
  *
- * Layout (Vault; the local store mirrors it as files):
+ * Layout (Vault; the local store keys its rows the same way, tenant and tenant + host):
  *   <mount>/data/<prefix>/<tenantId>/tenant          the tenant's password (static policy)
  *   <mount>/data/<prefix>/<tenantId>/hosts/<hostId>  the host's password (random policy)
  * with the keys `password` and, when set, `mebxPassword`.
@@ -46,7 +46,7 @@ export interface SecretStore {
   putTenantPassword(tenantId: string, secret: AmtSecret, options?: PutOptions): Promise<boolean>
   /** Removes every version of the tenant's own secret (idempotent). Host secrets are removed with their hosts. */
   deleteTenantSecrets(tenantId: string): Promise<void>
-  /** Reachable, authenticated, unsealed (Vault) / directory usable (local). Never throws. */
+  /** Reachable, authenticated, unsealed (Vault) / database usable (local). Never throws. */
   health(): Promise<SecretStoreHealth>
   /** Stops timers (token renewal); later calls fail with SECRET_STORE_CLOSED. */
   close(): Promise<void>

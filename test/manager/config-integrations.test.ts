@@ -38,13 +38,18 @@ const DMT = {
   mps: { url: 'http://mps:3000', publicAddress: 'mps.example.com', ciraPasswordFile: 'cira' },
 }
 
-test('defaults: the local secret store under <dataDir>/secrets, generated passwords of 16, no RPS/MPS, no gRPC bridge', (t) => {
+test('defaults: the local secret store in <dataDir>/secrets.db, generated passwords of 16, no RPS/MPS, no gRPC bridge', (t) => {
   const config = ok(parse({ dataDir: 'state' }))
-  t.deepEqual(config.secrets, { kind: 'local', dir: '/etc/amt/state/secrets' })
+  t.deepEqual(config.secrets, { kind: 'local', file: '/etc/amt/state/secrets.db' })
   t.deepEqual(config.passwords, { length: 16, static: {} })
   t.is(config.dmt, null)
   t.is(config.grpc, null)
-  t.like(configSummary(config), { secrets: { kind: 'local' }, dmt: null, grpc: null, rpsActivationUrl: null })
+  t.like(configSummary(config), { secrets: { kind: 'local', file: '/etc/amt/state/secrets.db' }, dmt: null, grpc: null, rpsActivationUrl: null })
+})
+
+test('local secret store: `file` relative to the config file; the old `dir` is refused', (t) => {
+  t.deepEqual(ok(parse({ secrets: { kind: 'local', file: 'keep/secrets.db' } })).secrets, { kind: 'local', file: '/etc/amt/keep/secrets.db' })
+  t.true(problems({ secrets: { kind: 'local', dir: 'secrets' } }).some((problem) => problem.includes('dir')))
 })
 
 test('Vault: the token from the environment or a file, AppRole secret id, Kubernetes JWT file; never printed', (t) => {

@@ -8,7 +8,7 @@ import { DMT_NOT_CONFIGURED_MESSAGE } from '../../manager/dmt/preparer.ts'
 import { startManager } from '../../manager/main.ts'
 import { capturedLogger } from './secrets/support.ts'
 
-test('the single-machine default: local secret store under <dataDir>/secrets, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {
+test('the single-machine default: local secret store in <dataDir>/secrets.db, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } } }, { env: {} })
@@ -27,7 +27,7 @@ test('the single-machine default: local secret store under <dataDir>/secrets, "R
   await running.core.setDesired({ keys: [key] }, { state: 'PROVISIONED' }, 'test')
   const password = await running.passwords.readHostPassword(key)
   t.is(password?.origin, 'host', 'a random-policy password was stored before desired was published')
-  t.is((await stat(path.join(dataDir, 'secrets', 'acme', 'hosts', 'h-1.json'))).mode & 0o777, 0o600)
+  t.is((await stat(path.join(dataDir, 'secrets.db'))).mode & 0o777, 0o600)
 
   await running.close()
   const order = lines.map((line) => JSON.parse(line) as { msg: string }).map((line) => line.msg)

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import test from 'ava'
 import { createSecretStore } from '../../../manager/secrets/create-secret-store.ts'
@@ -6,12 +7,16 @@ import { capturedLogger, startFakeVault, tempDir } from './support.ts'
 
 const KEY = { tenantId: 'acme', hostId: 'h-1' }
 
-test('kind local: a local file store in the given directory', async (t) => {
-  const { log } = capturedLogger()
-  const store = createSecretStore({ kind: 'local', dir: path.join(await tempDir(t), 'secrets') }, { log })
+test('kind local: a local SQLite store in the given file, opened at once', async (t) => {
+  const { log, lines } = capturedLogger()
+  const file = path.join(await tempDir(t), 'state', 'secrets.db')
+  const store = createSecretStore({ kind: 'local', file }, { log })
   t.teardown(() => store.close())
   t.is(store.kind, 'local')
+  t.true(existsSync(file))
   t.true(await store.putAmtPassword(KEY, { password: 'Aa1!aaaaaaaa' }))
+  t.true(lines.some((line) => line.includes('secret store: local SQLite file')))
+  t.false(lines.some((line) => line.includes('Aa1!aaaaaaaa')))
 })
 
 test('kind vault: mount, prefix and auth from the config; the start log names no secret', async (t) => {
@@ -42,5 +47,5 @@ test('an invalid config lists every problem, never a value', (t) => {
   t.false(err?.message.includes('hunter2') ?? true)
   t.like(t.throws(() => createSecretStore({ kind: 'vault', address: 'http://v', auth: { method: 'kubernetes', role: '', jwtFile: '' } }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
   t.like(t.throws(() => createSecretStore({ kind: 'vault', address: 'http://v', auth: { method: 'token', token: '' } }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
-  t.like(t.throws(() => createSecretStore({ kind: 'local', dir: '' }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
+  t.like(t.throws(() => createSecretStore({ kind: 'local', file: '' }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
 })

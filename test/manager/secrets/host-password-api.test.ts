@@ -1,17 +1,9 @@
-import path from 'node:path'
 import test from 'ava'
-import { createLocalFileSecretStore } from '../../../manager/secrets/local-file.ts'
 import { seedHost } from '../../helpers/manager-core.ts'
 import { startPasswordApi } from './api-support.ts'
-import { askAsAgent, startFakeVault, tempDir, vaultStore } from './support.ts'
+import { askAsAgent, localStore, startFakeVault, vaultStore } from './support.ts'
 
 const URL_H1 = '/api/v1/tenants/acme/hosts/h-1/amt-password'
-
-async function localStore(t: Parameters<typeof tempDir>[0]) {
-  const store = createLocalFileSecretStore({ dir: path.join(await tempDir(t), 'secrets') })
-  t.teardown(() => store.close())
-  return store
-}
 
 test('admins of the tenant read the password an activation prepared; viewers, operators and other tenants cannot', async (t) => {
   const api = await startPasswordApi(t, await localStore(t))

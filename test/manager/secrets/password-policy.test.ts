@@ -1,22 +1,14 @@
-import path from 'node:path'
 import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { DomainError } from '../../../manager/domain/errors.ts'
 import { createAmtPasswordSource, type AmtPasswordSourceDeps } from '../../../manager/secrets/amt-password-source.ts'
 import { SecretStoreError } from '../../../manager/secrets/errors.ts'
-import { createLocalFileSecretStore } from '../../../manager/secrets/local-file.ts'
 import { isValidAmtPassword } from '../../../manager/secrets/passwords.ts'
 import type { SecretStore } from '../../../manager/secrets/port.ts'
 import { seedHost, startTestCore, type TestCore } from '../../helpers/manager-core.ts'
-import { askAsAgent, startFakeVault, tempDir, vaultStore } from './support.ts'
+import { askAsAgent, localStore, startFakeVault, vaultStore } from './support.ts'
 
 const STATIC = { amtPassword: 'Tenant!Passw0rd', mebxPassword: 'Mebx!Passw0rd1' }
-
-async function localStore(t: ExecutionContext): Promise<SecretStore> {
-  const store = createLocalFileSecretStore({ dir: path.join(await tempDir(t), 'secrets') })
-  t.teardown(() => store.close())
-  return store
-}
 
 /** The real manager core on SQLite with the password source as its secret source and preparer. */
 async function startCore(t: ExecutionContext, store: SecretStore, options: Partial<AmtPasswordSourceDeps> = {}) {
@@ -152,9 +144,10 @@ test('no password stored: secret/req is refused with a clear reason', async (t) 
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), { ok: false, error: 'no AMT password is stored for this host' })
 })
 
-test('an invalid configured static password stops the start with every problem, never the value', (t) => {
+test('an invalid configured static password stops the start with every problem, never the value', async (t) => {
+  const store = await localStore(t)
   const err = t.throws(
-    () => createAmtPasswordSource({ store: createLocalFileSecretStore({ dir: '/nonexistent' }), inventory: { getTenant: () => Promise.reject(new Error('unused')) }, log: silentLogger(), staticPasswords: { acme: { amtPassword: 'weakpass' } } }),
+    () => createAmtPasswordSource({ store, inventory: { getTenant: () => Promise.reject(new Error('unused')) }, log: silentLogger(), staticPasswords: { acme: { amtPassword: 'weakpass' } } }),
     { instanceOf: SecretStoreError },
   )
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')

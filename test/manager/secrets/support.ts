@@ -5,6 +5,7 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { ExecutionContext } from 'ava'
 import { createLogger, silentLogger, type Logger } from '../../../lib/log.ts'
+import { createLocalSecretStore, type LocalSecretStoreOptions } from '../../../manager/secrets/local-sqlite.ts'
 import { createVaultSecretStore, type VaultStoreOptions } from '../../../manager/secrets/vault.ts'
 import type { Schedule } from '../../../manager/secrets/vault-session.ts'
 import type { ManagerCore } from '../../../manager/domain/manager-core.ts'
@@ -18,6 +19,14 @@ export async function tempDir(t: ExecutionContext, prefix = 'amt-secrets-'): Pro
   const dir = await mkdtemp(path.join(tmpdir(), prefix))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** A local SQLite store in a fresh temp directory (`file` there), closed in t.teardown. */
+export async function localStore(t: ExecutionContext, options: Partial<LocalSecretStoreOptions> = {}) {
+  const file = path.join(await tempDir(t), 'secrets.db')
+  const store = createLocalSecretStore({ file, ...options })
+  t.teardown(() => store.close())
+  return Object.assign(store, { file })
 }
 
 export async function startFakeVault(t: ExecutionContext, options: FakeVaultOptions = {}): Promise<FakeVault> {

@@ -1,0 +1,151 @@
+import path from 'node:path'
+import type Database from 'better-sqlite3'
+import { SecretStoreError, type SecretStoreErrorDetails } from './errors.ts'
+import { createGroupCommit } from './group-commit.ts'
+import { openSecretDatabase, storageReason } from './local-sqlite-db.ts'
+import type { AmtSecret, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
+import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
+
+export interface LocalSecretStoreOptions {
+  /** The database file (e.g. <dataDir>/secrets.db); created 0600 (its directory 0700) when missing. */
+  file: string
+  /** How long a write waits for another connection's lock before failing with SQLITE_BUSY; default 5000 ms. */
+  busyTimeoutMs?: number
+  /** Test seam: called with the number of writes of each committed transaction (group commit). */
+  onCommit?: (writes: number) => void
+}
+
+/**
+ * The embedded default SecretStore: one SQLite file (local-sqlite-db.ts: WAL, synchronous=FULL, mode 0600) with
+ * a row per secret, keyed like the Vault layout: host_secrets (tenant_id, host_id) holds a host's password
+ * (random policy), tenant_secrets (tenant_id) the tenant's (static policy). Writes are group-committed
+ * (group-commit.ts): an activation wave storing thousands of passwords pays one fsync per event-loop turn, not
+ * one per host, and each write resolves once it is durable. Reads are synchronous queries. SINGLE MACHINE ONLY:
+ * nothing is shared between manager replicas and nothing is encrypted beyond file permissions; use Vault for
+ * anything else. Opening is immediate and throws (see openSecretDatabase), so a bad file stops the start.
+ */
+export function createLocalSecretStore({ file, busyTimeoutMs = 5000, onCommit }: LocalSecretStoreOptions): SecretStore {
+  const db = openSecretDatabase(path.resolve(file), busyTimeoutMs)
+  const commits = createGroupCommit(db, onCommit)
+  const hosts = secretTable(db, 'host_secrets', ['tenant_id', 'host_id'])
+  const tenants = secretTable(db, 'tenant_secrets', ['tenant_id'])
+  const probe = db.prepare('SELECT 1 FROM tenant_secrets LIMIT 1')
+  let closed = false
+
+  function read(table: SecretTable, keys: string[], where: SecretStoreErrorDetails): AmtSecret | null {
+    assertOpen()
+    let row: { record: string } | undefined
+    try {
+      row = table.get.get(...keys)
+    } catch (err) {
+      throw unavailable('read', err, where)
+    }
+    if (row === undefined) return null
+    let data: unknown
+    try {
+      data = JSON.parse(row.record)
+    } catch {
+      throw new SecretStoreError('SECRET_STORE_CORRUPT', { operation: 'read', reason: 'the record is not JSON', ...where })
+    }
+    return secretOf(data, where)
+  }
+
+  /** Replaces (true); with onlyIfAbsent inserts only when no row exists (true) or leaves the stored one (false). */
+  function write(table: SecretTable, keys: string[], secret: AmtSecret, options: PutOptions, where: SecretStoreErrorDetails): Promise<boolean> {
+    assertOpen()
+    const values = [...keys, JSON.stringify(recordOf(secret))]
+    const onlyIfAbsent = options.onlyIfAbsent === true
+    return committed('write', where, () => {
+      if (onlyIfAbsent) return table.create.run(...values).changes === 1
+      table.upsert.run(...values)
+      return true
+    })
+  }
+
+  async function remove(table: SecretTable, keys: string[], where: SecretStoreErrorDetails): Promise<void> {
+    assertOpen()
+    await committed('delete', where, () => table.remove.run(...keys))
+  }
+
+  /** Runs `change` in the next group commit; a failed commit rejects every caller of its batch alike. */
+  async function committed<T>(operation: string, where: SecretStoreErrorDetails, change: () => T): Promise<T> {
+    try {
+      return await commits.submit(change)
+    } catch (err) {
+      throw unavailable(operation, err, where)
+    }
+  }
+
+  function assertOpen(): void {
+    if (closed) throw new SecretStoreError('SECRET_STORE_CLOSED')
+  }
+
+  return {
+    kind: 'local',
+    getAmtPassword: (key) => promised(() => read(hosts, hostKeys(key), idsOf(key))),
+    putAmtPassword: async (key, secret, options = {}) => write(hosts, hostKeys(key), secret, options, idsOf(key)),
+    deleteHostSecrets: async (key) => remove(hosts, hostKeys(key), idsOf(key)),
+    getTenantPassword: (tenantId) => promised(() => read(tenants, tenantKeys(tenantId), { tenantId })),
+    putTenantPassword: async (tenantId, secret, options = {}) => write(tenants, tenantKeys(tenantId), secret, options, { tenantId }),
+    deleteTenantSecrets: async (tenantId) => remove(tenants, tenantKeys(tenantId), { tenantId }),
+    health: () =>
+      promised((): SecretStoreHealth => {
+        if (closed) return { ok: false, kind: 'local', detail: 'closed' }
+        try {
+          probe.get()
+          return { ok: true, kind: 'local' }
+        } catch (err) {
+          return { ok: false, kind: 'local', detail: `database not usable (${storageReason(err)})` }
+        }
+      }),
+    /** Commits the writes still queued (their callers resolve), then closes the database. */
+    close: () => {
+      if (!closed) {
+        closed = true
+        commits.flush()
+        db.close()
+      }
+      return Promise.resolve()
+    },
+  }
+}
+
+interface SecretTable {
+  get: Database.Statement<string[], { record: string }>
+  upsert: Database.Statement<string[]>
+  create: Database.Statement<string[]>
+  remove: Database.Statement<string[]>
+}
+
+/** The four statements of a secret table keyed by `keyColumns` (bound in that order), with the record last. */
+function secretTable(db: Database.Database, table: string, keyColumns: string[]): SecretTable {
+  const match = keyColumns.map((column) => `${column} = ?`).join(' AND ')
+  const insert = `INSERT INTO ${table} (${keyColumns.join(', ')}, record) VALUES (${keyColumns.map(() => '?').join(', ')}, ?)`
+  return {
+    get: db.prepare<string[], { record: string }>(`SELECT record FROM ${table} WHERE ${match}`),
+    upsert: db.prepare<string[]>(`${insert} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET record = excluded.record`),
+    create: db.prepare<string[]>(`${insert} ON CONFLICT DO NOTHING`),
+    remove: db.prepare<string[]>(`DELETE FROM ${table} WHERE ${match}`),
+  }
+}
+
+/** The key's ids in column order, checked with the id rule first (secret-paths.ts: SECRET_STORE_INVALID_KEY). */
+function hostKeys(key: HostKey): string[] {
+  hostSecretPath(key)
+  return [key.tenantId, key.hostId]
+}
+
+function tenantKeys(tenantId: string): string[] {
+  tenantSecretPath(tenantId)
+  return [tenantId]
+}
+
+/** A synchronous query as the port's promise: its result resolves it, a throw rejects it. */
+const promised = <T>(run: () => T): Promise<T> => new Promise((resolve) => resolve(run()))
+
+const idsOf = ({ tenantId, hostId }: HostKey): SecretStoreErrorDetails => ({ tenantId, hostId })
+
+/** A storage failure: only the SQLite / errno code is kept (never the path, the driver's message or a secret). */
+function unavailable(operation: string, err: unknown, where: SecretStoreErrorDetails): SecretStoreError {
+  return new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation, reason: storageReason(err), ...where })
+}
