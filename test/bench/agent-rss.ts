@@ -1,13 +1,15 @@
 /**
- * Agent memory benchmark (prints figures; not a test): the RSS of ONE real agent process (`node bin/amt-agent.js
- * run`, as installed: the tsx launcher, the rpc CLI adapter) with the rpc emulator as its AMT hardware, idle —
- * once after it reported (UNPROVISIONED), once after an activation (PROVISIONED). The broker (ours) runs in this
- * process; every run uses a fresh agent process and emulated node.
+ * Agent memory benchmark (prints figures; not a test): the RSS of ONE real agent process (`amt-agent run`, as
+ * installed on a node: the bundle from `npm run build:agent`, started by its own `#!/usr/bin/env -S node
+ * --lite-mode` line; the rpc CLI adapter) with the rpc emulator as its AMT hardware, idle — once after it
+ * reported (UNPROVISIONED), once after an activation (PROVISIONED). The broker (ours) runs in this process;
+ * every run uses a fresh agent process and emulated node.
  *
- *   npx tsx test/bench/agent-rss.ts [--runs 3] [--idle-seconds 20] [--time-limit 300] [--agent-entry bin/amt-agent.js]
+ *   npm run build:agent && npx tsx test/bench/agent-rss.ts [--runs 3] [--idle-seconds 20] [--time-limit 300]
+ *                                                          [--agent-entry dist/amt-agent.mjs]
  *
- * --agent-entry: another entry to run with `run --config <file>`, e.g. an esbuild bundle of agent/cli.ts, to see
- * what running without the tsx launcher would cost (docs/benchmarks.md).
+ * --agent-entry bin/amt-agent.js: the development launcher (tsx, sources as they are), run with `node`;
+ * --agent-node-options: node options for an entry run with `node` (an .mjs/.js entry other than the bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -31,7 +33,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     'idle-seconds': { type: 'string', default: '20' },
     'time-limit': { type: 'string', default: '300' },
-    'agent-entry': { type: 'string', default: 'bin/amt-agent.js' },
+    'agent-entry': { type: 'string', default: 'dist/amt-agent.mjs' },
     /** Extra node options for the agent process, space-separated (e.g. "--max-semi-space-size=1"). */
     'agent-node-options': { type: 'string', default: '' },
   },
@@ -43,7 +45,8 @@ const nodeOptions = args['agent-node-options'].split(' ').filter((option) => opt
 const startedAt = Date.now()
 
 await printHeader('agent memory: one real agent process (amt-agent run + rpc emulator), idle')
-console.log(`setup: node ${[...nodeOptions, args['agent-entry']].join(' ')} run; ${args.runs} runs, each a fresh process; idle ${IDLE_MS / 1000} s before sampling RSS (5 samples, 1 s apart, median)`)
+const shown = args['agent-entry'].endsWith('dist/amt-agent.mjs') ? `${args['agent-entry']} (#!/usr/bin/env -S node --lite-mode)` : `node ${[...nodeOptions, args['agent-entry']].join(' ')}`
+console.log(`setup: ${shown} run; ${args.runs} runs, each a fresh process; idle ${IDLE_MS / 1000} s before sampling RSS (5 samples, 1 s apart, median)`)
 
 const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, logLevel: 'silent' })
 if (!parsed.ok) throw new Error(parsed.problems.join('; '))
@@ -103,7 +106,10 @@ async function oneRun(run: number): Promise<{ reported: MemoryReading | undefine
   try {
     await watcher.subscribeAsync(buildTopic({ ...KEY, leaf: 'state' }), { qos: 1 })
     const reported = statePhase(watcher, 'UNPROVISIONED')
-    const child = spawn(process.execPath, [...nodeOptions, path.resolve(ROOT, args['agent-entry']), 'run', '--config', node.configFile], { stdio: 'ignore' })
+    const entry = path.resolve(ROOT, args['agent-entry'])
+    // The bundle runs as installed (its first line picks the node flags); anything else through `node`.
+    const [command, argv] = entry.endsWith('dist/amt-agent.mjs') ? [entry, []] : [process.execPath, [...nodeOptions, entry]]
+    const child = spawn(command, [...argv, 'run', '--config', node.configFile], { stdio: 'ignore' })
     agent = child
     const pid = child.pid ?? 0
     await reported

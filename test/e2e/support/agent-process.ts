@@ -20,13 +20,14 @@ export interface AgentProcess extends Child {
  */
 export async function startAgentProcess(
   t: ExecutionContext,
-  options: { brokerUrl: string; tenantId: string; hostId: string; credential: Credential; device?: DeviceInit },
+  /** entry: the agent's entry file (default the development launcher bin/amt-agent.js; e.g. the built bundle). */
+  options: { brokerUrl: string; tenantId: string; hostId: string; credential: Credential; device?: DeviceInit; entry?: string },
 ): Promise<AgentProcess> {
   const device = await createEmulatedDevice(t, options.device)
   const config = testAgentConfig({ url: options.brokerUrl, hostId: options.hostId, device, overrides: { lms: { manage: false } } })
   const configFile = path.join(device.dir, 'agent.yaml')
   await writeFile(configFile, stringify({ ...config, tenantId: options.tenantId, broker: { ...config.broker, username: options.credential.username }, log: { level: 'info' } }))
-  const child = spawnNode(t, BIN.agent, ['run', '--config', configFile], { [ENV_BROKER_PASSWORD]: options.credential.password })
+  const child = spawnNode(t, options.entry ?? BIN.agent, ['run', '--config', configFile], { [ENV_BROKER_PASSWORD]: options.credential.password })
   return {
     ...child,
     device,

@@ -1,0 +1,29 @@
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import test from 'ava'
+import { execa } from 'execa'
+import { startAgentProcess } from './support/agent-process.ts'
+import { activate, getHost, registerHost, startManagerProcess, writeManagerConfig } from './support/manager-process.ts'
+import { freePort, tempDir, until } from './support/processes.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+test('the agent as shipped to nodes (npm run build:agent: one executable file) starts, reports and activates', async (t) => {
+  const dir = await tempDir(t, 'amt-e2e-bundle-')
+  const bundle = path.join(dir, 'amt-agent.mjs')
+  await execa('npx', ['tsx', 'scripts/build-agent.ts', bundle], { cwd: ROOT })
+  t.is((await stat(bundle)).mode & 0o111, 0o111, 'executable')
+  const version = await execa(bundle, ['version'])
+  t.regex(version.stdout, /^\d+\.\d+\.\d+/)
+
+  const [apiPort, mqttPort] = [await freePort(), await freePort()]
+  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })
+  const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
+  const key = { tenantId: 'bundle', hostId: 'node-b1' }
+  const device = await registerHost(manager, key.tenantId, key.hostId)
+  const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...key, credential: device, entry: bundle })
+  await activate(manager, key.tenantId, key.hostId)
+  await until(async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED', 'PROVISIONED through the bundled agent', { dead: agent })
+  t.like(await agent.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
+  t.false(agent.output().includes(device.password), 'no password printed')
+})
