@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { AgentConfigFile } from './config-schema.ts'
-import { SecretValue } from './secret-value.ts'
+import { SecretValue } from '../lib/secret-value.ts'
 
 export { AgentConfigFile, type AgentConfigInput } from './config-schema.ts'
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../lib/log.ts'
 import type { SecretResponse } from '../schemas/index.ts'
 import type { AgentMessage } from './messages.ts'
-import { SecretValue } from './secret-value.ts'
+import { SecretValue } from '../lib/secret-value.ts'
 
 export type SecretPurpose = 'deactivate' | 'activate'
 

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './config-sections.ts'
-import { checkReadable, readSecret, Secret, type ReadFile } from './config-secret.ts'
+import { SecretValue } from '../lib/secret-value.ts'
+import { checkReadable, readSecret, type ReadFile } from './config-secret.ts'
 import { MpsConfig } from './dmt/config.ts'
 import { amtPasswordProblems } from './secrets/passwords.ts'
 
@@ -16,8 +17,8 @@ export const DEFAULT_SECRETS_FILE_NAME = 'secrets.db'
 
 type VaultSection = Extract<SecretsSection, { kind: 'vault' }>
 type VaultAuth =
-  | { method: 'token'; token: Secret }
-  | { method: 'approle'; roleId: string; secretId?: Secret; mountPoint?: string }
+  | { method: 'token'; token: SecretValue }
+  | { method: 'approle'; roleId: string; secretId?: SecretValue; mountPoint?: string }
   | { method: 'kubernetes'; role: string; jwtFile: string; mountPoint?: string }
 
 /** The secret store settings as createSecretStore takes them (paths absolute, secrets resolved). */
@@ -26,12 +27,12 @@ export type SecretsSettings = { kind: 'local'; file: string } | (Omit<VaultSecti
 export interface PasswordsSettings {
   length: number
   /** By tenant id or `*`, as createAmtPasswordSource takes them. */
-  static: Record<string, { amtPassword: Secret; mebxPassword?: Secret }>
+  static: Record<string, { amtPassword: SecretValue; mebxPassword?: SecretValue }>
 }
 
 export type DmtSettings = Omit<DmtSection, 'rps' | 'mps'> & {
-  rps: Omit<DmtSection['rps'], 'tokenFile'> & { token?: Secret }
-  mps: Omit<DmtSection['mps'], 'tokenFile' | 'ciraPasswordFile'> & { token?: Secret; ciraPassword?: Secret }
+  rps: Omit<DmtSection['rps'], 'tokenFile'> & { token?: SecretValue }
+  mps: Omit<DmtSection['mps'], 'tokenFile' | 'ciraPasswordFile'> & { token?: SecretValue; ciraPassword?: SecretValue }
 }
 
 export type GrpcSettings = GrpcSection
@@ -58,7 +59,7 @@ export function resolveSecretsSection(section: SecretsSection, ctx: ResolveConte
       const token = readSecret(ctx.env[ENV_VAULT_TOKEN], optionalPath(auth.tokenFile, ctx), 'secrets.auth.tokenFile', ctx.readFile, ctx.problems)
       if (token === null) ctx.problems.push(`secrets.auth.tokenFile: required (or set ${ENV_VAULT_TOKEN})`)
       // Without a token the configuration is refused; the empty stand-in only keeps the type.
-      return { ...base, auth: { method: 'token', token: token ?? new Secret('') } }
+      return { ...base, auth: { method: 'token', token: token ?? new SecretValue('') } }
     }
     case 'approle': {
       const secretId = readSecret(ctx.env[ENV_VAULT_SECRET_ID], optionalPath(auth.secretIdFile, ctx), 'secrets.auth.secretIdFile', ctx.readFile, ctx.problems)
@@ -80,7 +81,7 @@ export function resolvePasswords(section: PasswordsSection, ctx: ResolveContext,
   const resolved: PasswordsSettings['static'] = {}
   for (const [tenant, entry] of Object.entries(section.static)) {
     const key = `passwords.static.${tenant}`
-    const read = (file: string | undefined, envName: string | undefined, name: 'amtPassword' | 'mebxPassword'): Secret | null => {
+    const read = (file: string | undefined, envName: string | undefined, name: 'amtPassword' | 'mebxPassword'): SecretValue | null => {
       const where = envName === undefined ? `${key}.${name}File` : `${key}.${name}Env`
       if (envName !== undefined && (ctx.env[envName] ?? '') === '') {
         ctx.problems.push(`${where}: ${envName} is not set`)

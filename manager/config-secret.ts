@@ -1,24 +1,4 @@
-import { inspect } from 'node:util'
-
-/** A secret in memory: prints as `[redacted]` in logs, JSON, templates and util.inspect; `reveal()` is the way out. */
-export class Secret {
-  readonly #value: string
-  constructor(value: string) {
-    this.#value = value
-  }
-  reveal(): string {
-    return this.#value
-  }
-  toString(): string {
-    return '[redacted]'
-  }
-  toJSON(): string {
-    return '[redacted]'
-  }
-  [inspect.custom](): string {
-    return '[redacted]'
-  }
-}
+import { SecretValue } from '../lib/secret-value.ts'
 
 export type ReadFile = (file: string) => string
 
@@ -26,13 +6,13 @@ export type ReadFile = (file: string) => string
  * A secret from the environment (wins when set and not empty) or from a file (trimmed); null when neither is
  * given. An unreadable or empty file is a problem under `key` (the file's path, never its content).
  */
-export function readSecret(fromEnv: string | undefined, file: string | undefined, key: string, readFile: ReadFile, problems: string[]): Secret | null {
-  if (fromEnv !== undefined && fromEnv !== '') return new Secret(fromEnv)
+export function readSecret(fromEnv: string | undefined, file: string | undefined, key: string, readFile: ReadFile, problems: string[]): SecretValue | null {
+  if (fromEnv !== undefined && fromEnv !== '') return new SecretValue(fromEnv)
   if (file === undefined) return null
   try {
     const value = readFile(file).trim()
     if (value === '') problems.push(`${key}: ${file} is empty`)
-    return new Secret(value)
+    return new SecretValue(value)
   } catch (err) {
     problems.push(`${key}: cannot read ${file} (${errorCode(err)})`)
     return null

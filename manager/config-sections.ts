@@ -7,7 +7,7 @@ import { checkVaultPath } from './secrets/vault.ts'
  * The integration sections of the manager's YAML (docs/operations.md): `secrets` (where AMT passwords live),
  * `passwords` (static passwords per tenant, generated length), `dmt` (RPS and MPS) and `grpc` (the southbound
  * bridge for EMF's Go agents). Secrets are never values here: each comes from a file (`...File`) or from an
- * environment variable (config-resolve.ts), and is held as a `Secret` that prints `[redacted]`.
+ * environment variable (config-resolve.ts), and is held as a `SecretValue` (lib/secret-value.ts) that prints `[redacted]`.
  */
 
 const FilePath = z.string().min(1).max(4096)

@@ -5,10 +5,10 @@ import type { z } from 'zod'
 import { DEFAULT_TOKENS_FILE_NAME } from './api/tokens/file-token-store.ts'
 import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type DmtSettings, type GrpcSettings, type PasswordsSettings, type SecretsSettings } from './config-resolve.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
-import { checkReadable, errorCode, readSecret, Secret, type ReadFile } from './config-secret.ts'
+import { SecretValue } from '../lib/secret-value.ts'
+import { checkReadable, errorCode, readSecret, type ReadFile } from './config-secret.ts'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
-export { Secret } from './config-secret.ts'
 export { ENV_MPS_CIRA_PASSWORD, ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './config-resolve.ts'
 export type { DmtSettings, GrpcSettings, PasswordsSettings, SecretsSettings } from './config-resolve.ts'
 
@@ -16,7 +16,7 @@ export type { DmtSettings, GrpcSettings, PasswordsSettings, SecretsSettings } fr
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
 
 /**
- * The parsed configuration: paths absolute, defaults applied, secrets resolved into `Secret`s (files or the
+ * The parsed configuration: paths absolute, defaults applied, secrets resolved into `SecretValue`s (files or the
  * environment), deeply frozen. `secrets` is the secret store, `credentials` the manager's own login secrets.
  */
 export type ManagerConfig = Readonly<
@@ -29,7 +29,7 @@ export type ManagerConfig = Readonly<
     dmt: Readonly<DmtSettings> | null
     /** The gRPC bridge; null when not configured. */
     grpc: Readonly<GrpcSettings> | null
-    credentials: Readonly<{ brokerPassword: Secret | null }>
+    credentials: Readonly<{ brokerPassword: SecretValue | null }>
   }
 >
 
@@ -70,7 +70,7 @@ export function parseManagerConfig(document: unknown, { env = process.env, baseD
   const dataDir = resolve(parsed.data.dataDir)
   const broker = resolveBrokerPaths(parsed.data.broker, resolve)
   const problems: string[] = []
-  let brokerPassword: Secret | null = null
+  let brokerPassword: SecretValue | null = null
   if (broker.mode === 'external') {
     brokerPassword = readSecret(env[ENV_BROKER_PASSWORD], broker.passwordFile, 'broker.external.passwordFile', readFile, problems)
     if (brokerPassword === null && broker.certFile === undefined && problems.length === 0) {
@@ -111,7 +111,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !(value instanceof Secret) && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null && !(value instanceof SecretValue) && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child)
     Object.freeze(value)
   }

@@ -1,6 +1,6 @@
 import type { ObservedControlMode } from '../../schemas/index.ts'
 import type { AmtInfo } from '../amt/port.ts'
-import type { SecretValue } from '../secret-value.ts'
+import type { SecretValue } from '../../lib/secret-value.ts'
 import { confirmActivated, confirmDeactivated } from './confirm.ts'
 import type { ReconcileContext } from './context.ts'
 import type { Target } from './decide.ts'

@@ -1,5 +1,5 @@
 import { parseAgentConfig, type AgentConfig, type ConfigResult } from '../config.ts'
-import { SecretValue } from '../secret-value.ts'
+import { SecretValue } from '../../lib/secret-value.ts'
 import type { AgentTuning } from './fleet-options.ts'
 
 /** A placeholder identity for the template (every host overrides it). */

@@ -10,7 +10,7 @@ import type { Schedule } from './vault-session.ts'
 
 export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
 
-/** What main() passes (parsed from the manager's config; secrets as strings or `Secret` holders). */
+/** What main() passes (parsed from the manager's config; secrets as strings or `SecretValue` holders). */
 export type SecretStoreConfig =
   | { kind: 'local'; file: string }
   | {

@@ -3,7 +3,7 @@ import type NodeVault from 'node-vault'
 import { SecretStoreError } from './errors.ts'
 import { classifyVaultError, toSecretStoreError } from './vault-errors.ts'
 
-/** A secret given in config: plain text or a holder that never prints it (manager/config.ts's Secret). */
+/** A secret given in config: plain text or a holder that never prints it (lib/secret-value.ts). */
 export type SecretInput = string | { reveal(): string }
 
 export const reveal = (secret: SecretInput): string => (typeof secret === 'string' ? secret : secret.reveal())
