@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './config-sections.ts'
 import { SecretValue } from '../lib/secret-value.ts'
-import { checkReadable, readSecret, type ReadFile } from './config-secret.ts'
+import { checkReadable, readSecret, type ReadFile } from '../lib/config-file.ts'
 import { MpsConfig } from './dmt/config.ts'
 import { amtPasswordProblems } from './secrets/passwords.ts'
 

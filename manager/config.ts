@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { parse as parseYaml } from 'yaml'
-import type { z } from 'zod'
 import { DEFAULT_TOKENS_FILE_NAME } from './api/tokens/file-token-store.ts'
 import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type DmtSettings, type GrpcSettings, type PasswordsSettings, type SecretsSettings } from './config-resolve.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
-import { SecretValue } from '../lib/secret-value.ts'
-import { checkReadable, errorCode, readSecret, type ReadFile } from './config-secret.ts'
+import type { SecretValue } from '../lib/secret-value.ts'
+import { checkReadable, deepFreeze, describeIssues, readSecret, readUtf8, readYamlFile, type ReadFile } from '../lib/config-file.ts'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
 export { ENV_MPS_CIRA_PASSWORD, ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './config-resolve.ts'
@@ -43,23 +40,10 @@ export interface ConfigSources {
   readFile?: ReadFile
 }
 
-const readUtf8 = (file: string): string => readFileSync(file, 'utf8')
-
 /** Reads and validates the YAML file. Relative paths in it are resolved against its directory. Never throws. */
 export function loadManagerConfig(file: string, sources: ConfigSources = {}): ConfigResult {
-  let text: string
-  try {
-    text = (sources.readFile ?? readUtf8)(file)
-  } catch (err) {
-    return { ok: false, problems: [`${file}: cannot read (${errorCode(err)})`] }
-  }
-  let document: unknown
-  try {
-    document = parseYaml(text, { prettyErrors: true })
-  } catch (err) {
-    return { ok: false, problems: [`${file}: not valid YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'parse error'}`] }
-  }
-  return parseManagerConfig(document ?? {}, { baseDir: path.dirname(path.resolve(file)), ...sources })
+  const read = readYamlFile(file, sources.readFile)
+  return read.ok ? parseManagerConfig(read.document, { baseDir: path.dirname(path.resolve(file)), ...sources }) : read
 }
 
 /** Validates an already parsed document, resolves paths and secrets, checks referenced files, freezes. */
@@ -101,24 +85,6 @@ function resolveBrokerPaths(broker: EmbeddedBrokerConfig | ExternalBrokerConfig,
   return { ...broker, tls, integratorsFile: optional(broker.integratorsFile) }
 }
 
-/** One line per problem, with its key path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
-    if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`
-    return `${where}: ${issue.message}`
-  })
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !(value instanceof SecretValue) && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child)
-    Object.freeze(value)
-  }
-  return value
-}
-
-/** What may be logged about the configuration: no secrets, no credentials in URLs. */
 export function configSummary(config: ManagerConfig): Record<string, unknown> {
   const { broker } = config
   return {

@@ -9,6 +9,7 @@ import { createApiServer, type ApiServer } from './api/server.ts'
 import { issueToken } from './api/tokens/api-token.ts'
 import { FileTokenStore } from './api/tokens/file-token-store.ts'
 import { GLOBAL_SCOPE, type TokenStore } from './api/tokens/token-store.ts'
+import { collectDefaultMetrics } from 'prom-client'
 import { attachCore } from './bus/attach.ts'
 import type { ManagerBus } from './bus/mqtt-bus.ts'
 import { configSummary, loadManagerConfig, withoutCredentials, type ManagerConfig } from './config.ts'
@@ -86,6 +87,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const adminTokenFile = path.join(config.dataDir, ADMIN_TOKEN_FILE_NAME)
     await ensureAdminToken(tokens, adminTokenFile, log)
     const metrics = createManagerMetrics(inventory)
+    // The process itself (RSS, heap, GC, event-loop lag, handles): what an operator watches next to the fleet.
+    collectDefaultMetrics({ register: metrics.registry })
     const integrations = createIntegrations(config, { inventory, log: root })
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations

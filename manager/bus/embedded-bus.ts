@@ -20,15 +20,14 @@ export interface EmbeddedBusOptions {
 export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): ManagerBus {
   const log = options.log.child({ module: 'bus' })
   let started = false
-  let closing = false
   const pump = new PublishPump({
     window: options.publishWindow ?? 500,
-    open: () => started && !closing,
+    open: () => started,
+    log,
     send: ({ topic, payload, options: publishOptions }, done) => {
       const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: publishOptions.qos, retain: publishOptions.retain, dup: false }
       aedes.publish(packet, (err) => done(err ?? null))
     },
-    onError: (err, topic) => log.warn({ err: { message: err.message }, topic }, 'publish failed'),
   })
   let deliver: ((packet: AedesPublishPacket, callback: () => void) => void) | null = null
 
@@ -39,10 +38,10 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
 
   return {
     get connected() {
-      return started && !closing
+      return started && !pump.closed
     },
     start(handlers) {
-      if (started || closing) return
+      if (started || pump.closed) return
       deliver = (packet, callback) => {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
         handlers.onMessage(packet.topic, payload, false)
@@ -57,16 +56,9 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
         })
         .catch((err: unknown) => log.error({ err }, 'subscribing to the embedded broker failed'))
     },
-    publish(topic, payload, publishOptions) {
-      if (closing) {
-        log.warn({ topic }, 'publish dropped: the bus is closing')
-        return
-      }
-      pump.push(topic, payload, publishOptions)
-    },
+    publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
     async close(force = false) {
-      if (!force) pump.pump()
-      closing = true
+      pump.close(force)
       const handler = deliver
       deliver = null
       if (handler) await Promise.all(MANAGER_SUBSCRIPTIONS.map((filter) => new Promise<void>((resolve) => aedes.unsubscribe(filter, handler, () => resolve()))))

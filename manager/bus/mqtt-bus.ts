@@ -3,7 +3,7 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
-import type { Outbound, PublishOptions } from './outbound.ts'
+import type { Outbound } from './outbound.ts'
 import { PublishPump } from './publish-pump.ts'
 
 export interface ManagerBusOptions {
@@ -56,12 +56,11 @@ export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) 
 export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   const log = options.log.child({ module: 'bus' })
   let client: MqttClient | null = null
-  let closing = false
   const pump = new PublishPump({
     window: options.publishWindow ?? 500,
-    open: () => client?.connected === true && !closing,
+    open: () => client?.connected === true,
     send: ({ topic, payload, options: publishOptions }, done) => client?.publish(topic, payload, publishOptions, (err) => done(err)),
-    onError: (err, topic) => log.warn({ err: { message: err.message }, topic }, 'publish failed'),
+    log,
   })
 
   const connectOptions: IClientOptions = {
@@ -82,7 +81,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
     const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
     const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
     if (refused.length > 0) log.error({ refused }, 'broker refused subscriptions: is this the manager principal?')
-    if (!current.connected || closing) return
+    if (!current.connected || pump.closed) return
     log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length - refused.length }, 'subscribed')
     handlers.onReady()
     pump.pump()
@@ -106,20 +105,13 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       })
       current.on('message', (topic, payload, packet) => handlers.onMessage(topic, payload, packet.retain))
       current.on('close', () => {
-        if (!closing) log.warn('connection closed; reconnecting')
+        if (!pump.closed) log.warn('connection closed; reconnecting')
       })
       current.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'))
     },
-    publish(topic: string, payload: Buffer, publishOptions: PublishOptions) {
-      if (closing) {
-        log.warn({ topic }, 'publish dropped: the bus is closing')
-        return
-      }
-      pump.push(topic, payload, publishOptions)
-    },
+    publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
     async close(force = false) {
-      if (!force) pump.pump()
-      closing = true
+      pump.close(force)
       const current = client
       client = null
       if (current) await current.endAsync(force)

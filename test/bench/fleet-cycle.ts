@@ -3,7 +3,7 @@
  * simulated fleet up (this process), then memory, activation wave, desired latency, connection storm, as asked.
  */
 import { delay, pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import { listHosts, prepareManager, removeManagerDir, startManager, type ManagerProcess, type ManagerSetup, type PreparedManager } from './fleet-manager.ts'
+import { listHosts, metricSum, prepareManager, removeManagerDir, startManager, type ManagerProcess, type ManagerSetup, type PreparedManager } from './fleet-manager.ts'
 import { activationWave, desiredLatency, type LatencyFigures, type WaveFigures } from './fleet-scenarios.ts'
 import { createSimFleet, type SimFleet } from './fleet-sim.ts'
 import { connectionStorm, type StormFigures } from './fleet-storm.ts'
@@ -76,9 +76,11 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     if (options.scenarios.has('memory')) {
       await delay(options.idleMs)
       result.idleMemory = await sampleMemory(manager.pid)
+      const heap = await heapOf(manager)
       log(
         `  memory: manager RSS ${baseMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} hosts and no device connected; ` +
-          `${result.idleMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} connected, idle for ${options.idleMs / 1000} s (peak so far ${result.idleMemory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
+          `${result.idleMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} connected, idle for ${options.idleMs / 1000} s (peak so far ${result.idleMemory?.peakMiB.toFixed(0) ?? '-'} MiB); ` +
+          `V8 heap used ${heap.usedMiB.toFixed(0)} of ${heap.totalMiB.toFixed(0)} MiB, external ${heap.externalMiB.toFixed(0)} MiB`,
       )
     }
     if (options.scenarios.has('wave')) {
@@ -125,4 +127,11 @@ export async function stopAll(running: Partial<Running>): Promise<void> {
   await running.manager?.stop()
   if (running.prepared) await removeManagerDir(running.prepared)
   live.running = undefined
+}
+
+/** The manager's V8 heap from its /metrics (prom-client's process metrics): what of the RSS is JavaScript. */
+async function heapOf(manager: ManagerProcess): Promise<{ usedMiB: number; totalMiB: number; externalMiB: number }> {
+  const samples = await manager.metrics()
+  const mib = (name: string) => metricSum(samples, name) / 1024 / 1024
+  return { usedMiB: mib('nodejs_heap_size_used_bytes'), totalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes') }
 }
