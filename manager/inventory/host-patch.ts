@@ -150,16 +150,19 @@ export function newHost(input: CreateHostInput, now: Date): Host {
 export function applyHostPatch(host: Host, patch: HostPatch, now: Date): Host {
   assertPatch(patch)
   const next: Host = { ...host }
-  for (const [field, value] of Object.entries(patch) as [string, unknown][]) {
-    if (value !== undefined) Object.assign(next, { [field]: value })
+  const fields = next as unknown as Record<string, unknown>
+  for (const field in patch) {
+    const value = (patch as Record<string, unknown>)[field]
+    if (value !== undefined) fields[field] = value
   }
   const seconds = unixSeconds(now)
   if (patch.status !== undefined || patch.statusIndicator !== undefined) next.statusTimestamp = patch.statusTimestamp ?? seconds
   if (patch.powerStatus !== undefined || patch.powerStatusIndicator !== undefined) {
     next.powerStatusTimestamp = patch.powerStatusTimestamp ?? seconds
   }
-  next.status = truncateUtf8(next.status)
-  next.powerStatus = truncateUtf8(next.powerStatus)
+  // Stored texts are already within the limit: only a patched one needs the check.
+  if (patch.status !== undefined) next.status = truncateUtf8(next.status)
+  if (patch.powerStatus !== undefined) next.powerStatus = truncateUtf8(next.powerStatus)
   if (isDesiredWrite(patch)) next.desiredGeneration = host.desiredGeneration + 1
   if (patch.lastSeen) next.lastSeen = isoOf(patch.lastSeen)
   if (patch.activationRequestedAt) next.activationRequestedAt = isoOf(patch.activationRequestedAt)
