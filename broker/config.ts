@@ -31,6 +31,12 @@ const ConnectRateLimit = z.strictObject({
   windowMs: z.number().int().min(1).default(10_000),
 })
 
+const DevicePublishRateLimit = z.strictObject({
+  /** PUBLISH packets a device connection may send within one window; more closes the connection. */
+  max: z.number().int().min(1).default(600),
+  windowMs: z.number().int().min(1).default(10_000),
+})
+
 const Limits = z.strictObject({
   /** Whole MQTT packet (fixed header included); a bigger packet closes the connection. */
   maxPacketBytes: z.number().int().min(64).max(256 * 1024 * 1024).default(64 * 1024),
@@ -41,6 +47,7 @@ const Limits = z.strictObject({
   /** Open connections, handshakes included: room for a 10,000-node fleet, its managers and reconnect overlap. */
   maxConnections: z.number().int().min(1).default(20_000),
   connectRateLimit: ConnectRateLimit.prefault({}),
+  devicePublishRateLimit: DevicePublishRateLimit.prefault({}),
   /** Time allowed between TCP accept and the CONNECT packet. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),
 })

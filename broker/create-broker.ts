@@ -5,6 +5,7 @@ import { Aedes } from 'aedes'
 import type { Logger } from '../lib/log.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
+import { PublishRateLimiter } from './limits/publish-rate-limiter.ts'
 import type { CredentialStore } from './auth/credentials.ts'
 import type { BrokerConfig } from './config.ts'
 import { clientIdOf, remoteAddressOf } from './connection-info.ts'
@@ -79,7 +80,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
     preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => openConnections - 1, stats, log: deps.log }),
     authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log }),
-    ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels }),
+    ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels, devicePublishes: new PublishRateLimiter(limits.devicePublishRateLimit) }),
   })
   // The in-memory store scans every retained message per SUBSCRIBE (O(fleet²) to connect a fleet): index exact topics.
   if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {

@@ -23,6 +23,8 @@ export type DenyReason =
   | 'no-readable-leaf'
   /** The connection has no authenticated principal (or was already closed by the broker). */
   | 'no-session'
+  /** Not an ACL decision: a device connection over its publish rate limit (authorize.ts). */
+  | 'rate-limited'
 
 export type Decision = { allowed: true } | { allowed: false; reason: DenyReason }
 

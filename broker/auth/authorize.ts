@@ -4,6 +4,7 @@ import { clientIdOf, remoteAddressOf } from '../connection-info.ts'
 import type { ConnectionRegistry } from '../connection-registry.ts'
 import { BrokerRejection } from '../rejection.ts'
 import type { StatsCounters } from '../stats.ts'
+import type { PublishRateLimiter } from '../limits/publish-rate-limiter.ts'
 import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
 
 export interface AuthorizeDeps {
@@ -11,11 +12,14 @@ export interface AuthorizeDeps {
   stats: StatsCounters
   log: Logger
   maxTopicLevels: number
+  /** Publishes of a device connection; absent: unlimited. */
+  devicePublishes?: PublishRateLimiter
 }
 
 export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
 
 const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
+const RATE_LIMITED: Decision = { allowed: false, reason: 'rate-limited' }
 /** For packets still parsed from a connection the broker already closed (and counted), e.g. by the size guard. */
 const CONNECTION_CLOSED = new BrokerRejection('connection-closed')
 /** For a connection closed because its principal was removed (disconnectDevice): not even its last will goes out. */
@@ -25,6 +29,8 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * Turns ACL decisions (acl.ts) into aedes behaviour:
  * - PUBLISH denied: the connection is closed (MQTT-3.3.5-2 allows closing or acknowledging; closing makes
  *   the fault visible). The broker never rewrites topics, QoS or the retain flag: the ACL only judges topics.
+ *   A device connection over its publish rate limit is closed the same way (reason `rate-limited`); its last
+ *   will is not counted against it.
  * - SUBSCRIBE denied: that filter gets return code 0x80 in SUBACK; the connection stays.
  * - Forward (second line, also retained messages on subscribe): a message the principal may not read is
  *   dropped silently.
@@ -33,7 +39,7 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * like any publish of that principal — except for a connection closed because its principal was removed
  * (`disconnectDevice`): it publishes nothing more, its last will included.
  */
-export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopicLevels }: AuthorizeDeps): AuthorizeHooks {
+export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopicLevels, devicePublishes }: AuthorizeDeps): AuthorizeHooks {
   const log = parentLog.child({ module: 'broker/authorize' })
   const principalOf = (client: Client | null) => registry.principalOf(client)
   const fromClosedConnection = (client: Client | null) => client !== null && !client.closed && registry.closedByBroker(client.conn)
@@ -43,7 +49,9 @@ export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopic
     if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
     if (client !== null && registry.revoked(client)) return done(PRINCIPAL_REVOKED)
     const principal = principalOf(client)
-    const decision = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
+    const acl = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
+    const overRate = acl.allowed && principal?.role === 'device' && client !== null && !client.closed && devicePublishes?.tryAcquire(client) === false
+    const decision: Decision = overRate ? RATE_LIMITED : acl
     if (decision.allowed) return done(null)
     stats.count('publishDenied', decision.reason)
     log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'publish denied')

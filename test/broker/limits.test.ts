@@ -119,6 +119,24 @@ test('client id takeovers do not use up connection slots (reconnect storm)', asy
   await closeAll(slots)
 })
 
+test('a device connection over its publish rate limit is closed; its last will still goes out; managers are not limited', async (t) => {
+  const broker = await startTestBroker(t, { limits: { devicePublishRateLimit: { max: 3, windowMs: 60_000 } } })
+  const { observer, device } = await publisherAndObserver(t, broker)
+  const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
+  const inbox = new Inbox(observer)
+  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } })
+  for (let i = 1; i <= 3; i++) t.is(await publishOutcome(publisher, observer, state, `s${i}`), 'delivered', `publish ${i} of 3`)
+  t.is(await publishOutcome(publisher, observer, state, 's4'), 'connection closed')
+  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === 'offline'), 'the last will of the limited connection')
+  t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 1 })
+  const again = await connectClient(t, broker.url, device)
+  t.is(await publishOutcome(again, observer, state, 'fresh window'), 'delivered', 'a new connection has its own window')
+  const manager = await connectClient(t, broker.url, await broker.addManager())
+  const desired = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'desired' })
+  for (let i = 1; i <= 5; i++) await manager.publishAsync(desired, `d${i}`, { qos: 1 })
+  t.true(manager.connected, 'the manager principal has no publish limit')
+})
+
 test('a socket that never sends CONNECT is closed after the connect timeout', async (t) => {
   const broker = await startTestBroker(t, { limits: { connectTimeoutMs: 200 } })
   await rawBytesClosed(t, broker.port, new Uint8Array())
