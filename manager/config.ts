@@ -3,6 +3,7 @@ import { DEFAULT_TOKENS_FILE_NAME } from './api/tokens/file-token-store.ts'
 import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type DmtSettings, type GrpcSettings, type PasswordsSettings, type SecretsSettings } from './config-resolve.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
 import type { SecretValue } from '../lib/secret-value.ts'
+import { withoutCredentials } from '../lib/url.ts'
 import { checkReadable, deepFreeze, describeIssues, readSecret, readUtf8, readYamlFile, type ReadFile } from '../lib/config-file.ts'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './config-schema.ts'
@@ -101,16 +102,5 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
     grpc: config.grpc === null ? null : { host: config.grpc.host, port: config.grpc.port, tls: config.grpc.tls !== undefined },
     deadlines: config.deadlines,
     tokensFile: config.tokensFile,
-  }
-}
-
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.toString()
-  } catch {
-    return '(unparsable url)'
   }
 }

@@ -1,3 +1,5 @@
+import { countInWindow, type FixedWindow } from './fixed-window.ts'
+
 /**
  * Fixed-window connection rate limit per source address: at most `max` attempts per `windowMs`.
  * Memory stays bounded: expired windows are swept when the table grows past `sweepAbove` entries.
@@ -9,13 +11,8 @@ export interface ConnectRateLimiterOptions {
   sweepAbove?: number
 }
 
-interface Window {
-  startedAt: number
-  attempts: number
-}
-
 export class ConnectRateLimiter {
-  readonly #windows = new Map<string, Window>()
+  readonly #windows = new Map<string, FixedWindow>()
   readonly #max: number
   readonly #windowMs: number
   readonly #now: () => number
@@ -32,13 +29,7 @@ export class ConnectRateLimiter {
   tryAcquire(address: string): boolean {
     const now = this.#now()
     if (this.#windows.size > this.#sweepAbove) this.#sweep(now)
-    const window = this.#windows.get(address)
-    if (window === undefined || now - window.startedAt >= this.#windowMs) {
-      this.#windows.set(address, { startedAt: now, attempts: 1 })
-      return true
-    }
-    window.attempts += 1
-    return window.attempts <= this.#max
+    return countInWindow(this.#windows, address, now, this.#max, this.#windowMs)
   }
 
   #sweep(now: number): void {

@@ -1,3 +1,5 @@
+import { countInWindow, type FixedWindow } from './fixed-window.ts'
+
 /**
  * Fixed-window publish rate limit per connection: at most `max` PUBLISH packets per `windowMs`. Keyed by the
  * connection object in a WeakMap, so a closed connection's window goes with it. An agent sends a handful of
@@ -10,13 +12,8 @@ export interface PublishRateLimiterOptions {
   now?: () => number
 }
 
-interface Window {
-  startedAt: number
-  publishes: number
-}
-
 export class PublishRateLimiter {
-  readonly #windows = new WeakMap<object, Window>()
+  readonly #windows = new WeakMap<object, FixedWindow>()
   readonly #max: number
   readonly #windowMs: number
   readonly #now: () => number
@@ -29,13 +26,6 @@ export class PublishRateLimiter {
 
   /** Records a publish of `connection`; false when it is over its limit in the current window. */
   tryAcquire(connection: object): boolean {
-    const now = this.#now()
-    const window = this.#windows.get(connection)
-    if (window === undefined || now - window.startedAt >= this.#windowMs) {
-      this.#windows.set(connection, { startedAt: now, publishes: 1 })
-      return true
-    }
-    window.publishes += 1
-    return window.publishes <= this.#max
+    return countInWindow(this.#windows, connection, this.#now(), this.#max, this.#windowMs)
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
+import { withoutCredentials } from '../../lib/url.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
 import type { Outbound } from './outbound.ts'
 import { PublishPump } from './publish-pump.ts'
@@ -100,7 +101,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         // right after a PUBACK would wait for the broker's delayed ACK, ~40 ms (docs/benchmarks.md, desired latency).
         if (current.stream instanceof Socket) current.stream.setNoDelay(true)
         pump.reset()
-        log.info({ url: redactUrl(options.url), clientId: connectOptions.clientId }, 'connected')
+        log.info({ url: withoutCredentials(options.url), clientId: connectOptions.clientId }, 'connected')
         subscribe(current, handlers).catch((err: unknown) => log.warn({ err }, 'subscribe failed; waiting for the next connect'))
       })
       current.on('message', (topic, payload, packet) => handlers.onMessage(topic, payload, packet.retain))
@@ -117,17 +118,5 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       if (current) await current.endAsync(force)
       log.info('disconnected')
     },
-  }
-}
-
-/** The URL without credentials, for logs. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.toString()
-  } catch {
-    return '(unparsable url)'
   }
 }

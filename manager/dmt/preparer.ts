@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/log.ts'
+import { groupByTenant } from '../domain/group-by-tenant.ts'
 import { noPreparation, type ProvisioningPreparer } from '../domain/ports.ts'
 import type { Host, Tenant } from '../inventory/port.ts'
 import type { DeviceRegistration } from './device-registration.ts'
@@ -80,14 +81,4 @@ export const DMT_NOT_CONFIGURED_MESSAGE = 'RPS/MPS not configured: profiles are 
 export function dmtNotConfigured(log: Logger): ProvisioningPreparer {
   log.info({ module: 'dmt' }, DMT_NOT_CONFIGURED_MESSAGE)
   return noPreparation
-}
-
-function groupByTenant(hosts: readonly Host[]): Map<string, Host[]> {
-  const groups = new Map<string, Host[]>()
-  for (const host of hosts) {
-    const group = groups.get(host.tenantId)
-    if (group) group.push(host)
-    else groups.set(host.tenantId, [host])
-  }
-  return groups
 }

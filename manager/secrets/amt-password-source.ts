@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '../../lib/log.ts'
+import { groupByTenant } from '../domain/group-by-tenant.ts'
 import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../domain/ports.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import { SecretStoreError, isSecretStoreError } from './errors.ts'
@@ -144,16 +145,6 @@ function checkStaticPasswords(configured: Readonly<Record<string, StaticPassword
     ...(entry.mebxPassword === undefined ? [] : amtPasswordProblems(reveal(entry.mebxPassword)).map((problem) => `staticPasswords.${tenant}.mebxPassword ${problem}`)),
   ])
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
-}
-
-function groupByTenant(hosts: readonly Host[]): Map<string, Host[]> {
-  const groups = new Map<string, Host[]>()
-  for (const host of hosts) {
-    const group = groups.get(host.tenantId)
-    if (group) group.push(host)
-    else groups.set(host.tenantId, [host])
-  }
-  return groups
 }
 
 /** Runs `run` over the items, at most `limit` at a time; the first failure is rethrown once all have settled. */

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +16,7 @@ import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash
 import { deviceUsername } from '../../manager/api/register-host.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { pollUntil } from './fleet-env.ts'
+import { freePort } from '../e2e/support/processes.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const MANAGER_BIN = path.join(ROOT, 'bin/amt-manager.js')
@@ -215,15 +215,4 @@ export function metricSum(samples: readonly MetricSample[], name: string, labels
   return samples
     .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
     .reduce((sum, sample) => sum + sample.value, 0)
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
