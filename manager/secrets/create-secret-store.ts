@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
-import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
+import { withoutCredentials } from '../../lib/url.ts'
 import { SecretStoreError } from './errors.ts'
 import { createLocalSecretStore } from './local-sqlite.ts'
 import type { SecretStore } from './port.ts'
 import { reveal, type VaultAuthConfig } from './vault-auth.ts'
-import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS } from './vault.ts'
+import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS, type VaultStoreOptions } from './vault.ts'
 import type { Schedule } from './vault-session.ts'
 
 export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
@@ -13,24 +13,8 @@ export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
 /** What main() passes (parsed from the manager's config; secrets as strings or `SecretValue` holders). */
 export type SecretStoreConfig =
   | { kind: 'local'; file: string }
-  | {
-      kind: 'vault'
-      address: string
-      /** Default 'secret'. */
-      mount?: string
-      /** Default 'amt'. */
-      pathPrefix?: string
-      auth: VaultAuthConfig
-      /** Default 5000. */
-      timeoutMs?: number
-      /** Default 3. */
-      retries?: number
-      /** Default { baseMs: 200, maxMs: 5000 }. */
-      backoff?: BackoffOptions
-      namespace?: string
-      /** PEM file of the CA that signed Vault's certificate (https). */
-      caFile?: string
-    }
+  /** Vault's options as the store takes them, with the CA as a PEM file path (read here) instead of its text. */
+  | ({ kind: 'vault'; caFile?: string } & Omit<VaultStoreOptions, 'ca' | 'log' | 'schedule'>)
 
 export interface SecretStoreDeps {
   log: Logger
@@ -52,7 +36,7 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
     return store
   }
   const { address, mount = VAULT_DEFAULTS.mount, pathPrefix = VAULT_DEFAULTS.pathPrefix } = config
-  log.child({ module: 'secrets' }).info({ kind: 'vault', address: safeUrl(address), mount, pathPrefix, auth: config.auth.method }, 'secret store: Vault KV v2')
+  log.child({ module: 'secrets' }).info({ kind: 'vault', address: withoutCredentials(address), mount, pathPrefix, auth: config.auth.method }, 'secret store: Vault KV v2')
   return createVaultSecretStore({
     address,
     mount,
@@ -110,7 +94,3 @@ function isHttpUrl(value: unknown): boolean {
 }
 
 /** The address without credentials or query, for the log. */
-function safeUrl(address: string): string {
-  const url = new URL(address)
-  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
-}

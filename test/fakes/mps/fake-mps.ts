@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { MpsDevice } from '../../../manager/dmt/ports.ts'
 import { FaultServer, fieldsOf, notFound, validationFailed, type FakeAnswer, type Route } from '../rps/fault-server.ts'
 
 /**
@@ -9,15 +10,8 @@ import { FaultServer, fieldsOf, notFound, validationFailed, type FakeAnswer, typ
  * Fault switches come from FaultServer (`server.down()`, `server.slowMs`, `server.failNext()`).
  */
 
-export interface FakeDevice {
-  guid: string
-  hostname: string
-  friendlyName: string
-  tags: string[]
-  mpsusername: string
-  tenantId: string
-  dnsSuffix: string
-  connectionStatus: boolean
+/** A device as the fake stores it: what MPS answers for it (the manager's view, manager/dmt/ports.ts), plus its power state. */
+export interface FakeDevice extends MpsDevice {
   /** MPS power-state code. */
   powerstate: number
 }
