@@ -4,7 +4,7 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
-import { buildTopic, decodeMessage, encodePayload, LEAF_RULES, type Leaf } from '../schemas/index.ts'
+import { agentClientId, buildTopic, decodeMessage, deviceUsername, encodePayload, LEAF_RULES, type Leaf } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
 import type { AgentIdentity } from './identity.ts'
 import type { AgentMessage, InboundListener } from './messages.ts'
@@ -193,19 +193,22 @@ function encodeAgentMessage(message: AgentMessage, sequencer: Sequencer): Buffer
   }
 }
 
-/** mqtt.js options from the config: our own reconnect loop, stable client id, TLS material read once. */
+/**
+ * mqtt.js options from the config: our own reconnect loop, a client id bound to (tenant, host), the username the
+ * manager issues (`<hostId>@<tenantId>`) unless the config names another, TLS material read once.
+ */
 export function connectOptions(config: AgentConfig, identity: AgentIdentity): IClientOptions {
   const { broker } = config
   const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file))
   return {
-    clientId: `amt-agent-${identity.hostId}`,
+    clientId: agentClientId(identity),
     clean: true,
     protocolVersion: 4,
     reconnectPeriod: 0,
     resubscribe: false,
     keepalive: broker.keepaliveSeconds,
     connectTimeout: broker.connectTimeoutMs,
-    username: broker.username ?? identity.hostId,
+    username: broker.username ?? deviceUsername(identity),
     password: config.secrets.brokerPassword?.reveal(),
     ca: read(broker.caFile),
     cert: read(broker.clientCertFile),

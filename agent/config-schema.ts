@@ -18,7 +18,7 @@ const BrokerUrl = z
 const Broker = z
   .strictObject({
     url: BrokerUrl,
-    username: z.string().min(1).max(256).optional().describe('default: the hostId'),
+    username: z.string().min(1).max(256).optional().describe('default: <hostId>@<tenantId>, the username of the credential the manager issues'),
     passwordFile: path.optional(),
     clientCertFile: path.optional(),
     clientKeyFile: path.optional(),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import mqtt from 'mqtt'
+import { agentClientId } from '../schemas/principals.ts'
 import type { Logger } from '../lib/log.ts'
 import { classifyCapability } from './amt/classify.ts'
 import { AmtError, type Amt, type CapabilityClass } from './amt/port.ts'
@@ -64,7 +65,7 @@ async function probeBroker(config: AgentConfig, identity: AgentIdentity, timeout
   const url = config.broker.url
   const options = {
     ...connectOptions(config, identity),
-    clientId: `amt-agent-${identity.hostId}-status-${randomBytes(4).toString('hex')}`,
+    clientId: agentClientId(identity, `status-${randomBytes(4).toString('hex')}`),
     connectTimeout: timeoutMs,
   }
   try {

@@ -18,7 +18,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('-n, --count <n>', 'number of hosts (with --password-pattern)', integer)
     .option('--tenants <n|a,b>', 'tenant count (tenant-1..n) or tenant ids', parseTenants)
     .option('--host-pattern <pattern>', 'hostId pattern: {n} (1-based, padded), {index}, {tenantId}', 'sim-{n}')
-    .option('--username-pattern <pattern>', 'broker username pattern: {hostId}, {tenantId}, {n}, {index}', '{hostId}')
+    .option('--username-pattern <pattern>', 'broker username pattern: {hostId}, {tenantId}, {n}, {index}', '{hostId}@{tenantId}')
     .option('--password-pattern <pattern>', 'broker password pattern (demo credential stores only: it shows in ps)')
     .option('--mix <weights>', 'kind weights: amt=70,ism=20,not-capable=10,no-me=0', parseMix)
     .option('--assign <who:what>', 'explicit host, repeatable: 0:activation=102, sim-07:no-me, 3:lms, 4:stuck, 5:transient', parseAssignment)

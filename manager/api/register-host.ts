@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/log.ts'
 import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
 import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
+import { deviceUsername } from '../../schemas/principals.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 
 /**
@@ -31,7 +32,6 @@ export interface RegisterHostDeps {
   log: Pick<Logger, 'info' | 'error'>
 }
 
-export const deviceUsername = ({ tenantId, hostId }: HostKey): string => `${hostId}@${tenantId}`
 
 export async function registerHost(deps: RegisterHostDeps, input: RegisterHostInput, actor: string): Promise<{ host: Host; credential: DeviceCredentialOnce }> {
   const { inventory, log } = deps

@@ -7,6 +7,7 @@ import { ENV_BROKER_PASSWORD, parseAgentConfig, type AgentConfig } from '../../a
 import type { StateBody } from '../../agent/messages.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { connectTestManager } from '../helpers/agent-manager.ts'
+import { agentClientId } from '../../schemas/principals.ts'
 
 const TENANT = 'acme'
 const state: StateBody = { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: 'not connected' }
@@ -20,10 +21,10 @@ function busConfig(url: string, credential?: { username: string; password: strin
   return parsed.config
 }
 
-async function startBus(t: ExecutionContext, broker: TestBroker, hostId: string): Promise<Bus> {
-  const credential = await broker.addDevice(TENANT, hostId)
+async function startBus(t: ExecutionContext, broker: TestBroker, hostId: string, tenantId = TENANT): Promise<Bus> {
+  const credential = await broker.addDevice(tenantId, hostId)
   const config = busConfig(broker.url, credential)
-  const bus = createMqttBus({ config, identity: { tenantId: TENANT, hostId }, log: silentLogger(), agentVersion: '0.0.0-test' })
+  const bus = createMqttBus({ config, identity: { tenantId, hostId }, log: silentLogger(), agentVersion: '0.0.0-test' })
   t.teardown(() => bus.stop())
   return bus
 }
@@ -45,7 +46,7 @@ test('birth takes seq n, the last will n+1, other messages continue at n+2; the 
   const hostId = 'node-seq'
   const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
   const bus = await startBus(t, broker, hostId)
-  const firstConnection = nextClient(broker, `amt-agent-${hostId}`)
+  const firstConnection = nextClient(broker, agentClientId({ tenantId: TENANT, hostId }))
   bus.publish({ leaf: 'state', body: state }) // before connecting: kept and sent after the birth
   bus.start()
 
@@ -54,7 +55,7 @@ test('birth takes seq n, the last will n+1, other messages continue at n+2; the 
   t.is(birth.bootId, bus.bootId)
   t.like(await manager.waitFor('state'), { seq: 2, bootId: bus.bootId, phase: 'UNPROVISIONED' })
 
-  const reconnected = nextClient(broker, `amt-agent-${hostId}`)
+  const reconnected = nextClient(broker, agentClientId({ tenantId: TENANT, hostId }))
   ;(await firstConnection).close() // the broker drops the connection: the will fires
   const will = await manager.waitFor('presence', (p) => !p.online)
   t.is(will.seq, 1)
@@ -69,7 +70,7 @@ test('birth takes seq n, the last will n+1, other messages continue at n+2; the 
 test('on connect the agent subscribes to desired and secret/res before it republishes state', async (t) => {
   const broker = await startTestBroker(t)
   const hostId = 'node-order'
-  const clientId = `amt-agent-${hostId}`
+  const clientId = agentClientId({ tenantId: TENANT, hostId })
   const seen: string[] = []
   broker.broker.aedes.on('subscribe', (subscriptions, client) => {
     if (client.id === clientId) seen.push(`subscribe ${subscriptions.map((s) => s.topic.split('/').slice(4).join('/')).join(',')}`)
@@ -83,6 +84,30 @@ test('on connect the agent subscribes to desired and secret/res before it republ
   })
   await manager.waitFor('state')
   t.deepEqual(seen, ['subscribe desired,secret/res', 'state received'])
+})
+
+test('the same hostId in two tenants: both agents stay connected side by side, no take-over', async (t) => {
+  const broker = await startTestBroker(t)
+  const hostId = 'shared-node'
+  const sessions = new Map<string, number>()
+  broker.broker.aedes.on('clientReady', (client) => sessions.set(client.id, (sessions.get(client.id) ?? 0) + 1))
+  const managerA = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const managerB = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: 'other', hostId })
+  const busA = await startBus(t, broker, hostId)
+  const busB = await startBus(t, broker, hostId, 'other')
+  busA.start()
+  await managerA.waitFor('presence', (p) => p.online)
+  busB.start()
+  await managerB.waitFor('presence', (p) => p.online)
+  busA.publish({ leaf: 'state', body: state })
+  busB.publish({ leaf: 'state', body: state })
+  await Promise.all([managerA.waitFor('state'), managerB.waitFor('state')])
+  t.true(busA.connection().connected && busB.connection().connected)
+  t.deepEqual(
+    Object.fromEntries([...sessions].filter(([id]) => id.startsWith('amt-agent'))),
+    { [agentClientId({ tenantId: TENANT, hostId })]: 1, [agentClientId({ tenantId: 'other', hostId })]: 1 },
+    'one session each, never re-established',
+  )
 })
 
 test('a clean stop publishes presence offline and the will never fires', async (t) => {

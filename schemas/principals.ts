@@ -1,0 +1,22 @@
+import type { TopicAddress } from './topics.ts'
+
+/** A host's identity on the bus: tenant and host together (the same hostId may exist in two tenants). */
+export type HostIdentity = Pick<TopicAddress, 'tenantId' | 'hostId'>
+
+/**
+ * The broker username of a device: `<hostId>@<tenantId>`. `@` cannot occur in ids, so it is unique across tenants.
+ * The manager issues the credential under this name and the agent uses it unless its config says otherwise.
+ */
+export function deviceUsername({ tenantId, hostId }: HostIdentity): string {
+  return `${hostId}@${tenantId}`
+}
+
+/**
+ * The MQTT client id of a host's agent: `amt-agent:<tenantId>:<hostId>` (`:` cannot occur in ids). Binding it to
+ * the (tenant, host) pair keeps two agents with the same hostId in different tenants from taking over each other's
+ * session. `purpose` names a second, short-lived connection of the same host (e.g. `amt-agent status`).
+ */
+export function agentClientId({ tenantId, hostId }: HostIdentity, purpose?: string): string {
+  const base = `amt-agent:${tenantId}:${hostId}`
+  return purpose === undefined ? base : `${base}:${purpose}`
+}
