@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
+import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
 import { createLogger } from '../lib/log.ts'
 import { createRealAdapters } from './adapters.ts'
 import { loadAgentConfig } from './config.ts'
@@ -12,6 +13,10 @@ const program = new Command('amt-agent')
   .description('Activates Intel AMT on this node as the fleet manager asks, over MQTT')
   .version(AGENT_VERSION, '-V, --version')
   .showHelpAfterError()
+  // `amt-agent status | head -1`: a reader that went away ends a command quietly (not `run`: it logs through pino)
+  .hook('preAction', (_program, command) => {
+    if (command.name() !== 'run') endQuietlyOnClosedPipe()
+  })
 
 program
   .command('run')

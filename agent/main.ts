@@ -1,19 +1,19 @@
 import { createLogger, type Logger } from '../lib/log.ts'
+import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
 import { createAgent } from './agent.ts'
 import { createRealAdapters } from './adapters.ts'
 import { loadAgentConfig, type AgentConfig } from './config.ts'
 import { resolveIdentity } from './identity.ts'
 
-/** Exit codes of `amt-agent run`. */
-export const EXIT = { OK: 0, BAD_CONFIG: 1, FATAL: 2 } as const
-
-/** Signals that stop the agent cleanly. */
-const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
+/** Exit codes of `amt-agent run` (the services' shared codes). */
+export const EXIT = SERVICE_EXIT
 
 /**
- * `amt-agent run`: builds the object graph in order (config → log → identity → rpc adapter → services → agent),
- * runs until SIGTERM/SIGINT, then stops intake, kills a running rpc, says goodbye (presence offline) and
- * returns 0. A bad config returns 1 after printing every problem; a fatal error returns 2 (systemd restarts it).
+ * `amt-agent run`: builds the object graph in order (config → log → identity → rpc adapter → services → agent) and
+ * runs it under the services' lifecycle (lib/service-lifecycle.ts): SIGTERM/SIGINT stop intake, kill a running
+ * rpc, say goodbye (presence offline) → 0; a second signal exits at once (2); SIGHUP is logged and ignored (logs go
+ * to stdout, the configuration is read at start). A bad config returns 1 after printing every problem; a fatal
+ * error returns 2 (systemd restarts it).
  */
 export async function runAgent(configFile: string, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
   const loaded = loadAgentConfig(configFile)
@@ -24,36 +24,26 @@ export async function runAgent(configFile: string, stderr: (line: string) => voi
   }
   const { config } = loaded
   const log = createLogger({ name: 'amt-agent', level: config.log.level })
-  try {
-    return await runUntilSignal(config, log)
-  } catch (err) {
-    log.fatal({ err }, 'agent failed')
-    return EXIT.FATAL
-  }
+  return runService({
+    log,
+    start: () => Promise.resolve(startAgent(config, log)),
+    startFailed: (err) => {
+      log.fatal({ err }, 'agent failed')
+      return EXIT.FATAL
+    },
+  })
 }
 
-async function runUntilSignal(config: AgentConfig, log: Logger): Promise<number> {
+function startAgent(config: AgentConfig, log: Logger): RunningService {
   const identity = resolveIdentity(config)
   const { amt, services } = createRealAdapters(config, log)
   const agent = createAgent({ config, log, identity, amt, services })
-
-  const fatal = new Promise<Error>((resolve) => {
-    process.on('uncaughtException', resolve)
-    process.on('unhandledRejection', (reason) => resolve(reason instanceof Error ? reason : new Error(String(reason))))
-  })
-  // `on`, not `once`: execa's signal-exit re-raises a signal when it sees no other listener left, and a `once`
-  // listener is gone by the time it looks. A second SIGTERM during the shutdown is simply ignored.
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    for (const name of STOP_SIGNALS) process.on(name, () => resolve(name))
-  })
-
   agent.start()
-  const ended = await Promise.race([signal.then((name) => ({ kind: 'signal' as const, name })), fatal.then((err) => ({ kind: 'fatal' as const, err }))])
-  if (ended.kind === 'fatal') log.fatal({ err: ended.err }, 'fatal error: stopping')
-  else log.info({ signal: ended.name }, 'stopping')
-
-  const stopping = agent.stop()
-  await amt.stop() // kills a running rpc (SIGTERM, then SIGKILL after killGraceMs) so the pass ends now
-  await stopping
-  return ended.kind === 'fatal' ? EXIT.FATAL : EXIT.OK
+  return {
+    async stop() {
+      const stopping = agent.stop()
+      await amt.stop() // kills a running rpc (SIGTERM, then SIGKILL after killGraceMs) so the pass ends now
+      await stopping
+    },
+  }
 }

@@ -1,10 +1,12 @@
 import { Command } from 'commander'
+import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
 import { hashPassword } from './auth/password-hash.ts'
 import { serve } from './serve.ts'
 
 /**
  * amt-broker CLI.
- *   amt-broker serve --config <file>     run the broker (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start failed)
+ *   amt-broker serve --config <file>     run the broker (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start failed;
+ *                                        SIGHUP reloads the credentials file)
  *   amt-broker hash-password < secret    print the scrypt hash of the password read from stdin
  * Passwords are never accepted as arguments (they would show in `ps` and shell history).
  */
@@ -19,14 +21,20 @@ export function passwordFromInput(input: string): string {
   return input.replace(/\r?\n$/, '')
 }
 
-const program = new Command('amt-broker').description('MQTT broker for AMT activation fleets').showHelpAfterError()
+const program = new Command('amt-broker')
+  .description('MQTT broker for AMT activation fleets')
+  .showHelpAfterError()
+  // `amt-broker hash-password < f | head -c 10`: a reader that went away ends a command quietly (not `serve`)
+  .hook('preAction', (_program, command) => {
+    if (command.name() !== 'serve') endQuietlyOnClosedPipe()
+  })
 
 program
   .command('serve')
   .description('run the broker')
   .requiredOption('-c, --config <file>', 'YAML configuration file')
   .action(async ({ config }: { config: string }) => {
-    process.exitCode = await serve(config, { printProblem: (line) => process.stderr.write(`${line}\n`) })
+    process.exit(await serve(config, { printProblem: (line) => process.stderr.write(`${line}\n`) }))
   })
 
 program

@@ -1,44 +1,65 @@
 import { createLogger, type Logger } from '../lib/log.ts'
+import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
 import { MemoryCredentialStore, type CredentialStore } from './auth/credentials.ts'
 import { FileCredentialStore } from './auth/file-credential-store.ts'
 import { loadBrokerConfig, type BrokerConfig } from './config.ts'
-import { createBroker, type RunningBroker } from './create-broker.ts'
+import { createBroker } from './create-broker.ts'
 
 export interface ServeIo {
   /** Where configuration problems are printed (one line each). */
   printProblem: (line: string) => void
 }
 
-/** Exit codes of `amt-broker serve`. */
-export const EXIT_OK = 0
-export const EXIT_BAD_CONFIG = 1
-export const EXIT_START_FAILED = 2
+/** Exit codes of `amt-broker serve` (the services' shared codes). */
+export const EXIT_OK = SERVICE_EXIT.OK
+export const EXIT_BAD_CONFIG = SERVICE_EXIT.BAD_CONFIG
+export const EXIT_START_FAILED = SERVICE_EXIT.FATAL
 
-type Started = { ok: true; broker: RunningBroker; log: Logger; credentials: CredentialStore } | { ok: false; exitCode: number }
+/** An invalid credentials file: its problems are already printed; exit 1 like any configuration problem. */
+class CredentialsFileProblem extends Error {
+  override readonly name = 'CredentialsFileProblem'
+}
 
-/** Loads config and credentials, starts the broker. Every problem is printed; nothing throws. */
-export async function startFromConfigFile(configFile: string, io: ServeIo): Promise<Started> {
+/**
+ * `amt-broker serve`: loads the config (every problem printed → 1), then runs under the services' lifecycle
+ * (lib/service-lifecycle.ts): credentials (an invalid file → 1) and listeners (a failure → 2); SIGTERM/SIGINT close
+ * the listeners and aedes → 0, a second signal exits at once (2), a fatal error → 2. SIGHUP re-reads the
+ * credentials file (an invalid one is refused and the previous credentials stay); without one it is ignored.
+ */
+export async function serve(configFile: string, io: ServeIo): Promise<number> {
   const loaded = await loadBrokerConfig(configFile)
   if (!loaded.ok) {
     io.printProblem(`amt-broker: invalid config ${configFile}:`)
     for (const problem of loaded.problems) io.printProblem(`  ${problem}`)
-    return { ok: false, exitCode: EXIT_BAD_CONFIG }
+    return EXIT_BAD_CONFIG
   }
-  const config = loaded.config
+  const { config } = loaded
   const log = createLogger({ name: 'amt-broker', level: config.logLevel })
+  return runService({
+    log,
+    start: () => startBroker(config, log, io),
+    startFailed: (err) => {
+      if (err instanceof CredentialsFileProblem) return EXIT_BAD_CONFIG
+      io.printProblem(`amt-broker: cannot start: ${err instanceof Error ? err.message : String(err)}`)
+      log.fatal({ err }, 'start-up failed')
+      return EXIT_START_FAILED
+    },
+  })
+}
+
+async function startBroker(config: BrokerConfig, log: Logger, io: ServeIo): Promise<RunningService> {
   const credentials = await loadCredentials(config, log, io)
-  if (credentials === null) return { ok: false, exitCode: EXIT_BAD_CONFIG }
-  try {
-    const broker = await createBroker(config, { log, credentials })
-    return { ok: true, broker, log, credentials }
-  } catch (err) {
-    io.printProblem(`amt-broker: cannot start: ${(err as Error).message}`)
-    log.fatal({ err }, 'start-up failed')
-    return { ok: false, exitCode: EXIT_START_FAILED }
+  const broker = await createBroker(config, { log, credentials })
+  return {
+    async stop() {
+      await broker.close()
+      log.info('stopped')
+    },
+    ...(credentials instanceof FileCredentialStore ? { reload: () => reloadCredentials(credentials, log) } : {}),
   }
 }
 
-async function loadCredentials(config: BrokerConfig, log: Logger, io: ServeIo): Promise<CredentialStore | null> {
+async function loadCredentials(config: BrokerConfig, log: Logger, io: ServeIo): Promise<CredentialStore> {
   if (config.credentialsFile === undefined) {
     log.warn('no credentialsFile configured: every password login is refused')
     return new MemoryCredentialStore()
@@ -47,28 +68,11 @@ async function loadCredentials(config: BrokerConfig, log: Logger, io: ServeIo): 
   if (loaded.ok) return loaded.store
   io.printProblem(`amt-broker: invalid credentials file ${config.credentialsFile}:`)
   for (const problem of loaded.problems) io.printProblem(`  ${problem}`)
-  return null
+  throw new CredentialsFileProblem(`invalid credentials file ${config.credentialsFile}`)
 }
 
-/** Runs until SIGTERM/SIGINT (close listeners, close aedes, exit 0). SIGHUP reloads the credentials file. */
-export async function serve(configFile: string, io: ServeIo): Promise<number> {
-  const started = await startFromConfigFile(configFile, io)
-  if (!started.ok) return started.exitCode
-  const { broker, log, credentials } = started
-  if (credentials instanceof FileCredentialStore) {
-    process.on('SIGHUP', () => {
-      credentials.reload().then(
-        (result) => (result.ok ? log.info({ principals: result.count }, 'credentials reloaded') : log.error({ problems: result.problems }, 'credentials reload refused; previous credentials stay')),
-        (err: unknown) => log.error({ err }, 'credentials reload failed'),
-      )
-    })
-  }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve)
-    process.once('SIGINT', resolve)
-  })
-  log.info({ signal }, 'shutting down')
-  await broker.close()
-  log.info('stopped')
-  return EXIT_OK
+async function reloadCredentials(credentials: FileCredentialStore, log: Logger): Promise<void> {
+  const result = await credentials.reload()
+  if (result.ok) log.info({ principals: result.count }, 'credentials reloaded')
+  else log.error({ problems: result.problems }, 'credentials reload refused; previous credentials stay')
 }

@@ -37,3 +37,23 @@ export function createLogger({ level = process.env.LOG_LEVEL ?? 'info', name, de
 export function silentLogger(): Logger {
   return pino({ level: 'silent' })
 }
+
+interface ReopenableFile {
+  file: unknown
+  reopen(): void
+}
+
+const isReopenableFile = (stream: unknown): stream is ReopenableFile =>
+  typeof stream === 'object' && stream !== null && 'reopen' in stream && typeof stream.reopen === 'function' &&
+  'file' in stream && typeof stream.file === 'string'
+
+/**
+ * Reopens the log file of `log` in place (after logrotate moved it: SIGHUP). Returns false, doing nothing, when the
+ * logger writes to a file descriptor (stdout, stderr) rather than to a named file.
+ */
+export function reopenLogFile(log: Logger): boolean {
+  const stream: unknown = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym]
+  if (!isReopenableFile(stream)) return false
+  stream.reopen()
+  return true
+}

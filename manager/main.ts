@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { CredentialEntry } from '../broker/auth/credentials.ts'
 import type { RunningBroker } from '../broker/create-broker.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
+import { runService } from '../lib/service-lifecycle.ts'
 import { combineChecks, inventoryCheck } from './api/readiness.ts'
 import { createApiServer, type ApiServer } from './api/server.ts'
 import { issueToken } from './api/tokens/api-token.ts'
@@ -26,7 +27,7 @@ import type { SecretStore } from './secrets/port.ts'
 import { externalBroker, startEmbeddedBroker, urlHost } from './wiring/broker-link.ts'
 import { startGrpcBridge } from './wiring/grpc.ts'
 import { createIntegrations } from './wiring/integrations.ts'
-import { shutDown, startOrReport, stopRequested, waitFor } from './wiring/process.ts'
+import { reportStartFailure, waitFor } from './wiring/process.ts'
 import { EXIT } from './wiring/startup-error.ts'
 
 export { EXIT, StartupError } from './wiring/startup-error.ts'
@@ -165,8 +166,10 @@ export async function ensureAdminToken(tokens: TokenStore, file: string, log: Lo
 }
 
 /**
- * `amt-manager serve --config <file>`: every config problem printed → 1; a start-up failure → a clear line → 2;
- * otherwise runs until SIGTERM/SIGINT, then stops intake and closes in reverse order → 0.
+ * `amt-manager serve --config <file>`: every config problem printed → 1; a start-up failure → a clear line → 2
+ * (1 for a StartupError about configuration); otherwise runs under the services' lifecycle
+ * (lib/service-lifecycle.ts): SIGTERM/SIGINT stop intake and close in reverse order → 0, a second signal exits at
+ * once (2), a fatal error → 2; SIGHUP is logged and ignored (logs go to stdout; configuration is read at start).
  */
 export async function runManager(configFile: string, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
   const loaded = loadManagerConfig(configFile)
@@ -176,8 +179,12 @@ export async function runManager(configFile: string, stderr: (line: string) => v
     return EXIT.BAD_CONFIG
   }
   const log = createLogger({ name: 'amt-manager', level: loaded.config.log.level })
-  const stop = stopRequested()
-  const started = await startOrReport(() => startManager(loaded.config, { log }), log, stderr)
-  if (!started.ok) return started.exitCode
-  return shutDown(await stop, started.value, log)
+  return runService({
+    log: log.child({ module: 'main' }),
+    start: async () => {
+      const running = await startManager(loaded.config, { log })
+      return { stop: () => running.close() }
+    },
+    startFailed: (err) => reportStartFailure(err, log, stderr),
+  })
 }

@@ -1,3 +1,5 @@
+import { endQuietlyOnClosedPipe } from '../../lib/closed-pipe.ts'
+
 /** Where CLI commands write and what they read from the environment (tests pass their own). */
 export interface CliIo {
   out(text: string): void
@@ -7,9 +9,16 @@ export interface CliIo {
   setExitCode(code: number): void
 }
 
+/** The process's streams; a reader that went away (`| head -1`) ends the command quietly (lib/closed-pipe.ts). */
 export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => {
+    endQuietlyOnClosedPipe()
+    process.stdout.write(text)
+  },
+  err: (text) => {
+    endQuietlyOnClosedPipe()
+    process.stderr.write(text)
+  },
   env: process.env,
   fetch: (input, init) => fetch(input, init),
   setExitCode: (code) => {

@@ -1,28 +1,38 @@
 import type { Logger } from '../../lib/log.ts'
 import { EXIT, StartupError } from './startup-error.ts'
 
-// The process around a running manager: start-up failures → exit codes, signals → an orderly shutdown.
+// The process around a running manager: start-up failures → exit codes; signals → an orderly shutdown. `serve` runs
+// under the services' lifecycle (lib/service-lifecycle.ts); stopRequested/shutDown are the demo's (a foreground
+// program that also ends by itself).
+
+/** Prints a start-up failure (with its problems), logs it, and names its exit code (StartupError's, else 2). */
+export function reportStartFailure(err: unknown, log: Logger, stderr: (line: string) => void): number {
+  const message = err instanceof Error ? err.message : String(err)
+  stderr(`amt-manager: cannot start: ${message}`)
+  const problems = err instanceof StartupError ? err.problems : []
+  for (const problem of problems) stderr(`  ${problem}`)
+  log.child({ module: 'main' }).fatal({ err, problems }, 'start-up failed')
+  return err instanceof StartupError ? err.exitCode : EXIT.FATAL
+}
 
 /** Runs `start`; a failure is printed (with its problems) and logged, and becomes an exit code. */
 export async function startOrReport<T>(start: () => Promise<T>, log: Logger, stderr: (line: string) => void): Promise<{ ok: true; value: T } | { ok: false; exitCode: number; err: unknown }> {
   try {
     return { ok: true, value: await start() }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
-    stderr(`amt-manager: cannot start: ${message}`)
-    const problems = err instanceof StartupError ? err.problems : []
-    for (const problem of problems) stderr(`  ${problem}`)
-    log.child({ module: 'main' }).fatal({ err, problems }, 'start-up failed')
-    return { ok: false, exitCode: err instanceof StartupError ? err.exitCode : EXIT.FATAL, err }
+    return { ok: false, exitCode: reportStartFailure(err, log, stderr), err }
   }
 }
 
 export type StopReason = { signal: NodeJS.Signals } | { err: unknown }
 
-/** Resolves at the first SIGTERM/SIGINT or fatal error (uncaught exception, unhandled rejection); listens from now on. */
+/**
+ * For the demo, a foreground program: resolves at the first SIGTERM/SIGINT/SIGHUP (a closed terminal stops the demo
+ * in order rather than killing it) or fatal error (uncaught exception, unhandled rejection); listens from now on.
+ */
 export function stopRequested(): Promise<StopReason> {
   return new Promise((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => resolve({ signal }))
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => resolve({ signal }))
     process.on('uncaughtException', (err) => resolve({ err }))
     process.on('unhandledRejection', (err) => resolve({ err }))
   })
