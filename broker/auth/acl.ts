@@ -1,4 +1,5 @@
 import { LEAF_RULES, LEAVES, TOPIC_ROOT, parseTopic, parseTopicFilter, type FilterSegment, type Leaf, type TopicAddress } from '../../schemas/topics.ts'
+import { isProbeSubtree, parseProbeTopic } from '../../schemas/probe.ts'
 import type { Principal } from './principal.ts'
 
 /**
@@ -11,6 +12,8 @@ import type { Principal } from './principal.ts'
  *   integrator  nothing                                    status, capability, presence, events of its
  *                                                          tenant (tenant-scoped) or of all tenants (global)
  * Nothing outside amt/v1/ is allowed to anyone; `$` topics ($SYS) never.
+ * The manager's delivery probe `amt/v1/_probe/{instance}/{leaf}` (schemas/probe.ts) may be published and read by
+ * the manager only; it matches the manager's `amt/v1/+/+/<leaf>` filters, and no one else may read it through them.
  */
 export type DenyReason =
   | 'reserved-topic'
@@ -21,6 +24,8 @@ export type DenyReason =
   | 'leaf-not-allowed'
   | 'out-of-scope'
   | 'no-readable-leaf'
+  /** The manager's delivery probe topic (amt/v1/_probe/...), published or read by another role, or malformed. */
+  | 'manager-only'
   /** The connection has no authenticated principal (or was already closed by the broker). */
   | 'no-session'
   /** Not an ACL decision: a device connection over its publish rate limit (authorize.ts). */
@@ -70,6 +75,11 @@ export function topicLevels(topic: string): number {
   return topic.split('/').length
 }
 
+/** The probe subtree: the manager may publish and read a well-formed probe topic; anything else there is denied. */
+function probeDecision(principal: Principal, topic: string): Decision {
+  return principal.role === 'manager' && parseProbeTopic(topic) !== null ? ALLOW : deny('manager-only')
+}
+
 /** Parses a concrete topic and applies the checks common to publishing and reading. */
 function concreteAddress(topic: string, maxTopicLevels: number): { address: TopicAddress } | { denied: Decision } {
   if (topic.startsWith('$')) return { denied: deny('reserved-topic') }
@@ -80,6 +90,7 @@ function concreteAddress(topic: string, maxTopicLevels: number): { address: Topi
 }
 
 export function mayPublish(principal: Principal, topic: string, maxTopicLevels: number): Decision {
+  if (isProbeSubtree(topic) && topicLevels(topic) <= maxTopicLevels) return probeDecision(principal, topic)
   const parsed = concreteAddress(topic, maxTopicLevels)
   if ('denied' in parsed) return parsed.denied
   if (!writableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')
@@ -88,6 +99,7 @@ export function mayPublish(principal: Principal, topic: string, maxTopicLevels: 
 
 /** Whether a message on a concrete topic may be delivered to the principal (authorizeForward). */
 export function mayRead(principal: Principal, topic: string, maxTopicLevels: number): Decision {
+  if (isProbeSubtree(topic) && topicLevels(topic) <= maxTopicLevels) return probeDecision(principal, topic)
   const parsed = concreteAddress(topic, maxTopicLevels)
   if ('denied' in parsed) return parsed.denied
   if (!readableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')

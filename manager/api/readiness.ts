@@ -22,6 +22,17 @@ export function inventoryCheck(inventory: Pick<Inventory, 'listTenants'>): () =>
   }
 }
 
+/**
+ * The bus delivers: connected, subscriptions granted, and the latest delivery probe came back (a broker may grant
+ * a subscription its ACL denies and then deliver nothing; docs/operations.md, "Health and metrics").
+ */
+export function busCheck(bus: { health(): { ok: true } | { ok: false; detail: string } }): () => ReadinessCheck {
+  return () => {
+    const health = bus.health()
+    return health.ok ? { name: 'bus', ok: true } : { name: 'bus', ok: false, detail: health.detail }
+  }
+}
+
 /** Runs every check (concurrently); a check that throws counts as not ok. */
 export function combineChecks(...checks: Array<() => Promise<ReadinessCheck> | ReadinessCheck>): Readiness {
   return () =>

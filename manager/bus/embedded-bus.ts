@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes'
 import type { Logger } from '../../lib/log.ts'
+import { DeliveryProbe } from './delivery-probe.ts'
 import { MANAGER_SUBSCRIPTIONS, type ManagerBus } from './mqtt-bus.ts'
 import { PublishPump } from './publish-pump.ts'
 
@@ -7,6 +8,8 @@ export interface EmbeddedBusOptions {
   log: Logger
   /** Publications handed to the broker and not yet routed, at most; default 500 (the rest wait in the Outbox). */
   publishWindow?: number
+  /** The delivery probe through aedes' own routing (delivery-probe.ts). */
+  probe?: { intervalMs?: number; timeoutMs?: number }
 }
 
 /**
@@ -30,6 +33,11 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     },
   })
   let deliver: ((packet: AedesPublishPacket, callback: () => void) => void) | null = null
+  const probe = new DeliveryProbe({
+    ...options.probe,
+    log,
+    send: (topic, payload) => aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => undefined),
+  })
 
   const subscribe = (filter: string): Promise<void> =>
     new Promise((resolve) => {
@@ -44,20 +52,23 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       if (started || pump.closed) return
       deliver = (packet, callback) => {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-        handlers.onMessage(packet.topic, payload, false)
+        if (!probe.intercept(packet.topic, payload)) handlers.onMessage(packet.topic, payload, false)
         callback()
       }
       Promise.all(MANAGER_SUBSCRIPTIONS.map(subscribe))
         .then(() => {
           started = true
           log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length }, 'subscribed to the embedded broker')
+          probe.connected([])
           handlers.onReady()
           pump.pump()
         })
         .catch((err: unknown) => log.error({ err }, 'subscribing to the embedded broker failed'))
     },
+    health: () => (started && !pump.closed ? probe.health() : { ok: false, detail: 'not attached to the embedded broker' }),
     publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
     async close(force = false) {
+      probe.stop()
       pump.close(force)
       const handler = deliver
       deliver = null

@@ -4,6 +4,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
+import { DeliveryProbe, type BusHealth } from './delivery-probe.ts'
 import type { Outbound } from './outbound.ts'
 import { PublishPump } from './publish-pump.ts'
 
@@ -14,6 +15,8 @@ export interface ManagerBusOptions {
   password?: string
   /** Default: amt-manager-<random>. */
   clientId?: string
+  /** Default true. False: a persistent session (fixed clientId): the broker queues QoS 1 messages while away. */
+  clean?: boolean
   /** Delay between reconnect attempts, default 1000 ms. */
   reconnectPeriodMs?: number
   connectTimeoutMs?: number
@@ -22,6 +25,8 @@ export interface ManagerBusOptions {
   publishWindow?: number
   /** TLS material (mqtts/wss). */
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean }
+  /** The delivery probe (delivery-probe.ts): a round every intervalMs (default 30 s), lost after timeoutMs (10 s). */
+  probe?: { intervalMs?: number; timeoutMs?: number }
   log: Logger
 }
 
@@ -36,6 +41,8 @@ export interface ManagerBusHandlers {
 export interface ManagerBus extends Outbound {
   start(handlers: ManagerBusHandlers): void
   readonly connected: boolean
+  /** Connected, subscriptions granted, and the latest delivery probe came back (else why not, and what to fix). */
+  health(): BusHealth
   /** Stops reconnecting and disconnects (unless `force`, publications handed to mqtt.js are finished first). */
   close(force?: boolean): Promise<void>
 }
@@ -64,9 +71,21 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
     log,
   })
 
+  const clientId = options.clientId ?? `amt-manager-${randomBytes(6).toString('hex')}`
+  const probe = new DeliveryProbe({
+    instanceId: clientId,
+    ...options.probe,
+    log,
+    send: (topic, payload) => {
+      if (client?.connected !== true) return
+      client.publish(topic, payload, { qos: 1, retain: false }, (err) => {
+        if (err) log.debug({ err: { message: err.message } }, 'delivery probe not sent')
+      })
+    },
+  })
   const connectOptions: IClientOptions = {
-    clientId: options.clientId ?? `amt-manager-${randomBytes(6).toString('hex')}`,
-    clean: true,
+    clientId,
+    clean: options.clean ?? true,
     protocolVersion: 4,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
@@ -81,8 +100,10 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   const subscribe = async (current: MqttClient, handlers: ManagerBusHandlers): Promise<void> => {
     const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
     const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
-    if (refused.length > 0) log.error({ refused }, 'broker refused subscriptions: is this the manager principal?')
     if (!current.connected || pump.closed) return
+    // Refusals (0x80) are logged once and make the bus unhealthy; a granted but filtered subscription shows up
+    // only as probes that never come back.
+    probe.connected(refused)
     log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length - refused.length }, 'subscribed')
     handlers.onReady()
     pump.pump()
@@ -104,14 +125,19 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         log.info({ url: withoutCredentials(options.url), clientId: connectOptions.clientId }, 'connected')
         subscribe(current, handlers).catch((err: unknown) => log.warn({ err }, 'subscribe failed; waiting for the next connect'))
       })
-      current.on('message', (topic, payload, packet) => handlers.onMessage(topic, payload, packet.retain))
+      current.on('message', (topic, payload, packet) => {
+        if (!probe.intercept(topic, payload)) handlers.onMessage(topic, payload, packet.retain)
+      })
       current.on('close', () => {
+        probe.stop()
         if (!pump.closed) log.warn('connection closed; reconnecting')
       })
       current.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'))
     },
+    health: () => (client?.connected === true ? probe.health() : { ok: false, detail: 'not connected to the broker' }),
     publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
     async close(force = false) {
+      probe.stop()
       pump.close(force)
       const current = client
       client = null
