@@ -95,7 +95,9 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
 
-    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config)
+    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config, { log: root, registry: metrics.registry })
+    const { accounts } = link
+    if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
     const { broker } = link
     if (broker) closers.push({ name: 'broker', close: () => broker.close() })
     const bus = link.createBus(root)
@@ -109,7 +111,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       secrets: passwords,
       preparer: integrations.preparer,
       profiles,
-      removal: integrations.removal(broker),
+      removal: integrations.removal(broker, accounts),
       options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs } },
     })
     closers.push({ name: 'core', close: () => core.stop() })
@@ -126,6 +128,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness: combineChecks(inventoryCheck(inventory), () => ({ name: 'mqtt', ok: bus.connected, ...(bus.connected ? {} : { detail: 'not connected to the broker' }) })),
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
+      ...(accounts ? { brokerAccounts: accounts } : {}),
     })
     closers.push({ name: 'api', close: () => api.close() })
     await api.listen({ host: config.api.host, port: config.api.port })

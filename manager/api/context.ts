@@ -4,6 +4,7 @@ import type { DmtApi } from '../dmt/dmt-api.ts'
 import type { ManagerCore } from '../domain/manager-core.ts'
 import type { Inventory } from '../inventory/port.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
+import type { BrokerAccountWriter } from './register-host.ts'
 import type { TokenStore } from './tokens/token-store.ts'
 
 /** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
@@ -21,6 +22,8 @@ export interface ApiContext {
   deviceBrokerUrl?: string
   /** Host AMT passwords (manager/secrets); absent: the password route answers SECRET_STORE_NOT_CONFIGURED. */
   passwords?: Pick<AmtPasswords, 'readHostPassword'>
+  /** Device accounts on an external broker (Mosquitto dynamic security); absent: nothing to push at registration. */
+  brokerAccounts?: BrokerAccountWriter
   /** RPS/MPS (power actions, ACM domain); absent when not configured: those routes answer DMT_NOT_CONFIGURED. */
   dmt?: DmtApi
 }

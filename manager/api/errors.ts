@@ -36,6 +36,7 @@ export const API_ERRORS = {
   SECRET_STORE_NOT_CONFIGURED: { status: 501, message: 'no secret store is configured' },
   STORAGE_UNAVAILABLE: { status: 503, message: 'the inventory is unavailable' },
   SECRET_STORE_UNAVAILABLE: { status: 503, message: 'the secret store is unavailable' },
+  BROKER_UNAVAILABLE: { status: 503, message: "the device's account could not be put on the external broker" },
   NOT_READY: { status: 503, message: 'the manager is not ready' },
 } as const satisfies Record<string, { status: number; message: string }>
 

@@ -5,6 +5,7 @@ import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import { ApiError } from './errors.ts'
 
 /**
  * Registering a host: the Inventory record plus the device's MQTT credential for the embedded broker.
@@ -24,8 +25,15 @@ export interface DeviceCredentialOnce {
   password: string
 }
 
+/** Puts the device's account on an external broker (manager/dynsec): the plaintext password exists only now. */
+export interface BrokerAccountWriter {
+  putDevice(key: HostKey, password: string): Promise<void>
+}
+
 export interface RegisterHostDeps {
   inventory: Inventory
+  /** External broker accounts; a failure undoes the registration (BROKER_UNAVAILABLE: the caller repeats it). */
+  brokerAccounts?: BrokerAccountWriter
   /** Re-reads the host into the core (publishes its `status` view). */
   refreshHost?: (key: HostKey) => Promise<unknown>
   hashParams?: ScryptParams
@@ -45,6 +53,15 @@ export async function registerHost(deps: RegisterHostDeps, input: RegisterHostIn
   } catch (err) {
     await inventory.deleteHost(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without credential could not be removed'))
     throw err
+  }
+  if (deps.brokerAccounts) {
+    try {
+      await deps.brokerAccounts.putDevice(key, password)
+    } catch (err) {
+      await inventory.deleteCredential(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'credential could not be removed'))
+      await inventory.deleteHost(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without broker account could not be removed'))
+      throw new ApiError('BROKER_UNAVAILABLE', undefined, { reason: err instanceof Error ? err.message : String(err) }, { cause: err })
+    }
   }
   try {
     await inventory.appendAudit([{ ...key, kind: 'host.registered', actor, detail: { username } }])

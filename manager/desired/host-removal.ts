@@ -4,7 +4,8 @@ import type { HostKey } from '../inventory/port.ts'
 /**
  * What else holds records of a host, besides Inventory, when its deletion completes (deletion.ts):
  * - `removeRecords`, BEFORE the Inventory record goes: its AMT password in the secret store (Vault), its per-host
- *   RPS profiles and its MPS device. Idempotent (a repeat after a partial failure finishes the job). A failure
+ *   RPS profiles, its MPS device and, on an external Mosquitto with dynamic security, its broker account (which
+ *   also disconnects the device). Idempotent (a repeat after a partial failure finishes the job). A failure
  *   keeps the host "pending deletion" with the reason in its status, so nothing is left behind unseen.
  * - `disconnect`, AFTER the record (and with it the device's broker credential) is gone: the device's live
  *   connection to the embedded broker is closed and its last will dropped, so nothing re-creates the retained
@@ -31,12 +32,14 @@ export interface HostRemovalDeps {
   secrets?: { deleteHostSecrets(key: HostKey): Promise<void> }
   /** RPS/MPS (per-host profiles, MPS device); absent when not configured. */
   dmt?: { removeHost(key: HostKey): Promise<void> }
-  /** The embedded broker; absent with an external broker (remove the device's credential there). */
+  /** The device accounts of an external broker (Mosquitto dynamic security); absent: none kept by the manager. */
+  brokerAccounts?: { removeDevice(key: HostKey): Promise<void> }
+  /** The embedded broker; absent with an external broker. */
   broker?: { disconnectDevice(key: HostKey): Promise<number> }
   log: Logger
 }
 
-export function createHostRemoval({ secrets, dmt, broker, log: parentLog }: HostRemovalDeps): HostRemoval {
+export function createHostRemoval({ secrets, dmt, brokerAccounts, broker, log: parentLog }: HostRemovalDeps): HostRemoval {
   const log = parentLog.child({ module: 'host-removal' })
   const steps: Array<{ name: string; run: (key: HostKey, keepSecrets: boolean) => Promise<string | null> }> = []
   if (secrets) {
@@ -55,6 +58,15 @@ export function createHostRemoval({ secrets, dmt, broker, log: parentLog }: Host
       run: async (key) => {
         await dmt.removeHost(key)
         return 'removed RPS profiles and MPS device'
+      },
+    })
+  }
+  if (brokerAccounts) {
+    steps.push({
+      name: 'broker account',
+      run: async (key) => {
+        await brokerAccounts.removeDevice(key)
+        return 'removed broker account'
       },
     })
   }

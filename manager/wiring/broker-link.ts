@@ -10,6 +10,9 @@ import { withoutCredentials } from '../../lib/url.ts'
 import type { EmbeddedBrokerConfig, ManagerConfig } from '../config.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { EXIT, StartupError } from './startup-error.ts'
+import type { Registry } from 'prom-client'
+import { createDynsecAccounts, type BrokerAccounts } from '../dynsec/broker-accounts.ts'
+import { DynsecControl, type DynsecControlOptions } from '../dynsec/dynsec-control.ts'
 
 /** How the manager reaches its broker, and what it tells devices. */
 export interface BrokerLink {
@@ -19,6 +22,8 @@ export interface BrokerLink {
   /** The broker's URL as this process reaches it (loopback for the embedded one; may carry credentials). */
   brokerUrl: string
   deviceBrokerUrl: string | undefined
+  /** Device accounts kept on the external broker (Mosquitto dynamic security); absent otherwise. Close it last. */
+  accounts?: BrokerAccounts
 }
 
 /** The embedded broker: the broker's own code with credentials from Inventory; the manager attaches in process. */
@@ -49,19 +54,51 @@ export async function startEmbeddedBroker(
   }
 }
 
-/** An existing broker: the manager's own credentials from the config (password, client certificate). */
-export async function externalBroker(config: ManagerConfig): Promise<BrokerLink> {
+/**
+ * An existing broker: the manager's own credentials from the config (password, client certificate), its fixed client
+ * id and (by default) a persistent session. With `mosquittoDynamicSecurity`, first the manager's role on the broker
+ * is made sure of (before the bus publishes anything), waiting for the broker up to startup.timeoutMs.
+ */
+export async function externalBroker(config: ManagerConfig, deps: { log: Logger; registry?: Registry }): Promise<BrokerLink> {
   const { broker } = config
   if (broker.mode !== 'external') throw new Error('not an external broker configuration')
   const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file))
   const [ca, cert, key] = await Promise.all([read(broker.caFile), read(broker.certFile), read(broker.keyFile)])
   const tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }
   const password = config.credentials.brokerPassword?.reveal()
+  const login = { url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}) }
+  const session = { clientId: broker.clientId, clean: !broker.persistentSession }
+  const accounts = broker.mosquittoDynamicSecurity ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps) : undefined
   return {
     broker: null,
     deviceBrokerUrl: broker.deviceUrl ?? withoutCredentials(broker.url),
     brokerUrl: broker.url,
-    createBus: (log) => createManagerBus({ url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}), log }),
+    createBus: (log) => createManagerBus({ ...login, ...session, log }),
+    ...(accounts ? { accounts } : {}),
+  }
+}
+
+async function dynsecAccounts(
+  login: Omit<DynsecControlOptions, 'clientId' | 'log'>,
+  clientId: string,
+  timeoutMs: number,
+  deps: { log: Logger; registry?: Registry },
+): Promise<BrokerAccounts> {
+  const log = deps.log.child({ module: 'broker-accounts' })
+  const accounts = createDynsecAccounts(new DynsecControl({ ...login, clientId: `${clientId}:dynsec`, log }), deps)
+  const started = Date.now()
+  for (;;) {
+    try {
+      await accounts.ensureManagerRole(login.username)
+      return accounts
+    } catch (err) {
+      if (Date.now() - started < timeoutMs) {
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        continue
+      }
+      await accounts.close()
+      throw new StartupError(`the manager's role could not be put on the broker within ${timeoutMs} ms (startup.timeoutMs): ${err instanceof Error ? err.message : String(err)}`)
+    }
   }
 }
 

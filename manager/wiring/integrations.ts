@@ -8,6 +8,7 @@ import { createDmt, type Dmt } from '../dmt/create-dmt.ts'
 import { composePreparers, dmtNotConfigured } from '../dmt/preparer.ts'
 import type { ProvisioningPreparer } from '../domain/ports.ts'
 import type { Inventory } from '../inventory/port.ts'
+import type { BrokerAccounts } from '../dynsec/broker-accounts.ts'
 import { createAmtPasswordSource, type AmtPasswords } from '../secrets/amt-password-source.ts'
 import { createSecretStore } from '../secrets/create-secret-store.ts'
 import { isSecretStoreError } from '../secrets/errors.ts'
@@ -28,7 +29,7 @@ export interface Integrations {
   /** The RPS activation URL put into every desired: dmt.rps.activationUrl, else the legacy rps.url. */
   rpsUrl: string | undefined
   /** What a completed deletion removes besides the Inventory record. */
-  removal(broker: RunningBroker | null): HostRemoval
+  removal(broker: RunningBroker | null, brokerAccounts?: BrokerAccounts): HostRemoval
   close(): Promise<void>
 }
 
@@ -57,7 +58,8 @@ export function createIntegrations(config: ManagerConfig, { inventory, log }: { 
     preparer: composePreparers(passwords, dmt === null ? dmtNotConfigured(log) : dmt.preparer),
     profiles: dmt === null ? TENANT_PROFILES : managedProfiles({ getTenant, log: log.child({ module: 'profiles' }) }),
     rpsUrl: config.dmt?.rps.activationUrl ?? config.rps.url,
-    removal: (broker) => createHostRemoval({ secrets: secretStore, ...(dmt === null ? {} : { dmt }), ...(broker === null ? {} : { broker }), log }),
+    removal: (broker, brokerAccounts) =>
+      createHostRemoval({ secrets: secretStore, ...(dmt === null ? {} : { dmt }), ...(broker === null ? {} : { broker }), ...(brokerAccounts ? { brokerAccounts } : {}), log }),
     close: () => secretStore.close(),
   }
 }

@@ -49,12 +49,13 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         body: RegisterBody,
         response: {
           201: jsonResponse(Registered, 'registered; the MQTT password is in this answer only'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_EXISTS'),
+          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_EXISTS', 'BROKER_UNAVAILABLE'),
         },
       },
     }, async (request, reply) => {
       const { tenantId } = request.params
-      const deps = { inventory, log: request.log, refreshHost: (key: { tenantId: string; hostId: string }) => domain.refreshHost(key), ...hashParams(ctx) }
+      const accounts = ctx.brokerAccounts === undefined ? {} : { brokerAccounts: ctx.brokerAccounts }
+      const deps = { inventory, log: request.log, refreshHost: (key: { tenantId: string; hostId: string }) => domain.refreshHost(key), ...hashParams(ctx), ...accounts }
       const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
       const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
       return reply.code(201).header('cache-control', 'no-store').send({ host: hostView(host), mqtt })
