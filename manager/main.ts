@@ -5,7 +5,7 @@ import type { CredentialEntry } from '../broker/auth/credentials.ts'
 import type { RunningBroker } from '../broker/create-broker.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { runService } from '../lib/service-lifecycle.ts'
-import { combineChecks, inventoryCheck } from './api/readiness.ts'
+import { busCheck, combineChecks, inventoryCheck } from './api/readiness.ts'
 import { createApiServer, type ApiServer } from './api/server.ts'
 import { issueToken } from './api/tokens/api-token.ts'
 import { FileTokenStore } from './api/tokens/file-token-store.ts'
@@ -126,7 +126,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       metrics: metrics.registry,
       passwords,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
-      readiness: combineChecks(inventoryCheck(inventory), () => ({ name: 'mqtt', ok: bus.connected, ...(bus.connected ? {} : { detail: 'not connected to the broker' }) })),
+      readiness: combineChecks(inventoryCheck(inventory), busCheck(bus)),
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
       ...(accounts ? { brokerAccounts: accounts } : {}),
     })
