@@ -8,6 +8,7 @@ import { createDeviceModel, type DeviceModel, type DeviceModelInit } from '../..
 import { parseDeviceModel } from '../../../agent/amt/device-model-schema.ts'
 import { createRpcCliAmt, type RpcCliAmt } from '../../../agent/amt/rpc-cli.ts'
 import type { CallRecord } from '../../fixtures/rpc-emulator/calls-log.ts'
+import { EMULATOR_READY_TIMEOUT_MS } from '../../fixtures/rpc-emulator/timing.ts'
 import type { HarnessOptions } from './amt-conformance.ts'
 
 /** The rpc emulator executable. */
@@ -69,6 +70,8 @@ export async function createEmulatorHarness(t: ExecutionContext, device: DeviceM
   }
 }
 
+export type StartRecord = Extract<CallRecord, { event: 'start' }>
+
 /** The argv of every started call, in order. */
 export function startedArgv(calls: readonly CallRecord[]): string[][] {
   return calls.flatMap((call) => (call.event === 'start' ? [call.argv] : []))
@@ -82,6 +85,15 @@ export function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * The emulator's `start` record of the first call of `command`: written once the emulator is up (after its cold start),
+ * so from then on a hanging call really hangs.
+ */
+export function waitForStart(h: Pick<EmulatorHarness, 'calls'>, command: string): Promise<StartRecord> {
+  const isStart = (call: CallRecord): call is StartRecord => call.event === 'start' && call.argv[0] === command
+  return waitFor(async () => (await h.calls()).find(isStart), EMULATOR_READY_TIMEOUT_MS)
 }
 
 /** Resolves with the first truthy value of `probe`, checked every 50 ms; rejects after `timeoutMs`. */

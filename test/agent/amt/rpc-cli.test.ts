@@ -4,10 +4,15 @@ import { AmtError } from '../../../agent/amt/port.ts'
 import { createRpcCliAmt } from '../../../agent/amt/rpc-cli.ts'
 import { silentLogger } from '../../../lib/log.ts'
 import { runConformance } from './amt-conformance.ts'
-import { createEmulatorHarness, processExists, startedArgv, waitFor } from './emulator-harness.ts'
+import { HANG_TEST_TIMEOUT_MS, HANG_TIMEOUT_MS } from '../../fixtures/rpc-emulator/timing.ts'
+import { createEmulatorHarness, processExists, startedArgv, waitForStart } from './emulator-harness.ts'
 
-// Real processes (the emulator starts through tsx): one test at a time keeps timings honest on small machines.
-runConformance(test, 'rpc-cli', async (t, device, options) => createEmulatorHarness(t, device, options), { serial: true })
+// Real processes (the emulator starts through tsx): one test at a time keeps timings honest on small machines. A
+// hanging rpc gets a timeout far above the emulator's cold start (see timing.ts); those tests only wait, alongside.
+runConformance(test, 'rpc-cli', async (t, device, options) => createEmulatorHarness(t, device, options), {
+  serial: true,
+  hangTimeoutMs: HANG_TIMEOUT_MS,
+})
 
 const RPS = 'wss://rps.example.com/activate'
 const PASSWORD = 'Sup3r-Secret!pw'
@@ -63,32 +68,42 @@ test.serial('v2 deactivation argv: remote -u with the password in env, local -lo
   t.like(calls.filter((call) => call.event === 'start')[2], { env: [] })
 })
 
-test.serial('hang: the rpc process is killed at the timeout and is really gone', async (t) => {
-  const h = await createEmulatorHarness(t, { faults: { hang: ['activate'] } }, { operationTimeoutMs: 2_500, killGraceMs: 500 })
-  const error = await t.throwsAsync(h.amt.activate({ rpsUrl: RPS, profile: 'p' }), { instanceOf: AmtError })
+test('hang: the rpc process is killed at the timeout, after it was up and hanging, and is really gone', async (t) => {
+  t.timeout(HANG_TEST_TIMEOUT_MS)
+  const options = { operationTimeoutMs: HANG_TIMEOUT_MS, killGraceMs: 500 }
+  const h = await createEmulatorHarness(t, { faults: { hang: ['activate'] } }, options)
+  await h.amt.version()
+  const called = performance.now()
+  const failure = t.throwsAsync(h.amt.activate({ rpsUrl: RPS, profile: 'p' }), { instanceOf: AmtError })
+  const started = await waitForStart(h, 'activate')
+  const error = await failure
   t.is(error?.codeName, 'RpcTimeout')
+  t.true(performance.now() - called >= HANG_TIMEOUT_MS - 20, 'not killed before the timeout')
   const killed = h.logs().find((line) => line.msg === 'rpc timed out and was killed')
-  t.is(typeof killed?.childPid, 'number')
-  t.false(processExists(killed?.childPid as number))
-  const calls = await h.calls()
-  t.true(calls.some((call) => call.event === 'start' && call.pid === killed?.childPid && call.argv[0] === 'activate'), 'the emulator did start')
-  t.false(calls.some((call) => call.event === 'end' && call.pid === killed?.childPid), 'and never finished')
+  t.is(killed?.childPid, started.pid, 'the process killed is the emulator that was up and hanging')
+  t.false(processExists(started.pid))
+  t.false((await h.calls()).some((call) => call.event === 'end' && call.pid === started.pid), 'it never finished')
 })
 
-test.serial('hang ignoring SIGTERM: SIGKILL after the grace period ends it', async (t) => {
-  const h = await createEmulatorHarness(t, { faults: { hang: ['amtinfo'], hangIgnoresSigterm: true } }, { amtinfoTimeoutMs: 2_500, killGraceMs: 300 })
+test('hang ignoring SIGTERM: SIGKILL after the grace period ends it', async (t) => {
+  t.timeout(HANG_TEST_TIMEOUT_MS)
+  const options = { amtinfoTimeoutMs: HANG_TIMEOUT_MS, killGraceMs: 300 }
+  const h = await createEmulatorHarness(t, { faults: { hang: ['amtinfo'], hangIgnoresSigterm: true } }, options)
   await h.amt.version()
-  await t.throwsAsync(h.amt.info(), { instanceOf: AmtError, message: /did not finish within 2500 ms/ })
+  const message = new RegExp(`did not finish within ${HANG_TIMEOUT_MS} ms`)
+  const failure = t.throwsAsync(h.amt.info(), { instanceOf: AmtError, message })
+  const started = await waitForStart(h, 'amtinfo')
+  await failure
   const killed = h.logs().find((line) => line.msg === 'rpc timed out and was killed')
-  t.like(killed, { forced: true })
-  t.false(processExists(killed?.childPid as number))
+  t.like(killed, { forced: true, childPid: started.pid })
+  t.false(processExists(started.pid))
 })
 
 test.serial('stop(): a running rpc is killed and the call fails with RpcStopped', async (t) => {
   const h = await createEmulatorHarness(t, { faults: { hang: ['activate'] } }, { killGraceMs: 300 })
   await h.amt.version()
   const pending = h.amt.activate({ rpsUrl: RPS, profile: 'p' })
-  const started = await waitFor(async () => (await h.calls()).find((call) => call.event === 'start' && call.argv[0] === 'activate'), 10_000)
+  const started = await waitForStart(h, 'activate')
   await h.amt.stop()
   await t.throwsAsync(pending, { instanceOf: AmtError, message: /stopped/ })
   t.false(processExists(started.pid))

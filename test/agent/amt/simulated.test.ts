@@ -11,7 +11,7 @@ runConformance(test, 'simulated', (t, device, options = {}) => {
   })
   t.teardown(() => amt.stop())
   return Promise.resolve({ amt, model: () => Promise.resolve(amt.model()) })
-})
+}, { hangTimeoutMs: 2_500 }) // in process: no child process, no cold start to outwait
 
 test('one call at a time: a queued call enters the device only after the previous one finished', async (t) => {
   const entered: number[] = []

@@ -1,6 +1,8 @@
 import test from 'ava'
 import type { DeviceInit } from '../../helpers/agent-device.ts'
 import { desiredProvisioned, desiredUnprovisioned, startAgentHarness } from '../../helpers/agent-harness.ts'
+import { HANG_TEST_TIMEOUT_MS, HANG_TIMEOUT_MS } from '../../fixtures/rpc-emulator/timing.ts'
+import { processExists } from '../amt/emulator-harness.ts'
 
 type Case = { title: string; device: DeviceInit; desired: ReturnType<typeof desiredProvisioned | typeof desiredUnprovisioned>; code: number; name: string }
 
@@ -41,18 +43,21 @@ test('transient exit 10 (interrupted system call) is retried with backoff, then 
 })
 
 test('a hanging rpc is killed at the operation timeout and reported', async (t) => {
+  // The timeout is far above the emulator's cold start (timing.ts): the rpc killed is one that was up and hanging.
+  t.timeout(HANG_TEST_TIMEOUT_MS)
   const { manager, device } = await startAgentHarness(t, {
     device: { faults: { hang: ['activate'] } },
-    overrides: { rpc: { operationTimeoutMs: 2500 }, reconcile: { maxAttempts: 1 } },
+    overrides: { rpc: { operationTimeoutMs: HANG_TIMEOUT_MS }, reconcile: { maxAttempts: 1 } },
   })
   await manager.publishDesired(desiredProvisioned(1))
-  const failed = await manager.waitFor('state', (s) => s.phase === 'FAILED')
+  const failed = await manager.waitFor('state', (s) => s.phase === 'FAILED', HANG_TEST_TIMEOUT_MS - 5_000)
   t.like(failed, { observedGeneration: 1, error: { code: null, name: 'RpcTimeout', class: 'transient' } })
-  t.regex(failed.error?.message ?? '', /2500 ms and was killed/)
+  t.regex(failed.error?.message ?? '', new RegExp(`${HANG_TIMEOUT_MS} ms and was killed`))
   const calls = (await device.calls()).map((line) => JSON.parse(line) as { event: string; argv?: string[]; pid: number })
   const activate = calls.find((c) => c.event === 'start' && c.argv?.[0] === 'activate')
-  t.truthy(activate)
+  t.truthy(activate, 'the emulator was up and hanging before the timeout')
   t.false(calls.some((c) => c.event === 'end' && c.pid === activate?.pid), 'the hanging rpc never finished by itself')
+  t.false(processExists(activate?.pid ?? 0), 'and is gone')
 })
 
 test('garbage on stdout → FAILED with RpcBadOutput, the agent keeps running', async (t) => {
