@@ -25,11 +25,31 @@ const TlsListener = z.strictObject({
 
 const WsListener = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080), path: z.string().startsWith('/').default('/mqtt') })
 
-const ConnectRateLimit = z.strictObject({
-  /** Connection attempts allowed per source address within one window. */
-  max: z.number().int().min(1).default(30),
-  windowMs: z.number().int().min(1).default(10_000),
+/**
+ * A token bucket per source address (broker/limits/connect-rate-limiter.ts). A whole site behind one NAT address
+ * may reconnect at once: `burst` admits 1,000 at once, `perSecond` refills a full burst in 50 s (1,200 a minute,
+ * so a 1,000-node site can reconnect every minute), and caps what one hostile address sustains at 20 CONNECTs
+ * (and scrypt checks) a second.
+ */
+const ConnectRateLimitKeys = z.strictObject({
+  /** Attempts one address may make at once (bucket capacity). */
+  burst: z.int().min(1).max(1_000_000_000).default(1000),
+  /** Attempts per second one address may sustain (refill rate); fractions allowed, e.g. 0.5. */
+  perSecond: z.number().gt(0, { message: 'must be > 0 (attempts per second)' }).max(1_000_000_000).default(20),
 })
+
+/** Keys of the former fixed-window limit: reported with what replaced them rather than as unknown keys. */
+const FORMER_CONNECT_RATE_KEYS: readonly string[] = ['max', 'windowMs']
+const FORMER_KEY_MESSAGE = 'replaced by burst and perSecond (a token bucket per address, see broker/README.md)'
+
+const ConnectRateLimit = z.preprocess((value, ctx) => {
+  if (typeof value !== 'object' || value === null) return value
+  const entries = Object.entries(value)
+  for (const [key] of entries) {
+    if (FORMER_CONNECT_RATE_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], input: value, message: FORMER_KEY_MESSAGE })
+  }
+  return Object.fromEntries(entries.filter(([key]) => !FORMER_CONNECT_RATE_KEYS.includes(key)))
+}, ConnectRateLimitKeys)
 
 const DevicePublishRateLimit = z.strictObject({
   /** PUBLISH packets a device connection may send within one window; more closes the connection. */

@@ -83,7 +83,7 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
   const configFile = path.join(dir, 'manager.yaml')
   const limits = {
     // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
-    connectRateLimit: { max: 1_000_000, windowMs: 1000 },
+    connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     // The default (10 000) counts the manager's own connection too.
     maxConnections: setup.hosts + 100,
   }

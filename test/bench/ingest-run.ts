@@ -23,7 +23,7 @@ export interface BenchBroker {
 
 /** Our broker on an ephemeral loopback port with two manager principals: `bench-manager` (subscriber) and `bench-fleet` (publishers). */
 export async function startBenchBroker(): Promise<BenchBroker> {
-  const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, limits: { connectRateLimit: { max: 1_000_000, windowMs: 1000 } }, logLevel: 'silent' })
+  const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 } }, logLevel: 'silent' })
   if (!parsed.ok) throw new Error(parsed.problems.join('; '))
   const credentials = new MemoryCredentialStore({ scryptParams: { logN: 10, r: 8, p: 1 } })
   const password = randomBytes(12).toString('base64url')

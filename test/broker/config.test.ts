@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from 'ava'
 import { execa } from 'execa'
 import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
+import { parseManagerConfig } from '../../manager/config.ts'
 import { connectClient, within } from './support/mqtt-clients.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -112,4 +113,39 @@ test('hash-password reads the password from stdin and prints a verifiable scrypt
   const empty = await amtBroker(['hash-password'], { input: '' })
   t.is(empty.exitCode, 1)
   t.regex(empty.stderr, /empty password/)
+})
+
+test('connect rate limit: a token bucket per address, defaults sized for a site behind one NAT address', (t) => {
+  const defaults = parseBrokerConfig({ listeners: { tcp: {} } })
+  if (!defaults.ok) return t.fail(defaults.problems.join('\n'))
+  t.deepEqual(defaults.config.limits.connectRateLimit, { burst: 1000, perSecond: 20 })
+  const fractional = parseBrokerConfig({ listeners: { tcp: {} }, limits: { connectRateLimit: { burst: 5, perSecond: 0.5 } } })
+  t.like(fractional, { ok: true, config: { limits: { connectRateLimit: { burst: 5, perSecond: 0.5 } } } })
+})
+
+test('connect rate limit: the former keys and bad values are reported with their paths and what to use', (t) => {
+  const former = parseBrokerConfig({ listeners: { tcp: {} }, limits: { connectRateLimit: { max: 30, windowMs: 10_000 } } })
+  if (former.ok) return t.fail('accepted the former keys')
+  t.deepEqual(former.problems, [
+    'limits.connectRateLimit.max: replaced by burst and perSecond (a token bucket per address, see broker/README.md)',
+    'limits.connectRateLimit.windowMs: replaced by burst and perSecond (a token bucket per address, see broker/README.md)',
+  ])
+  const bad = parseBrokerConfig({ listeners: { tcp: {} }, limits: { connectRateLimit: { burst: 0.5, perSecond: 0, per: 1 } } })
+  if (bad.ok) return t.fail('accepted bad values')
+  t.deepEqual(bad.problems.map((problem) => problem.split(': ')[0]).sort(), [
+    'limits.connectRateLimit',
+    'limits.connectRateLimit.burst',
+    'limits.connectRateLimit.perSecond',
+  ])
+  t.true(bad.problems.includes('limits.connectRateLimit.perSecond: must be > 0 (attempts per second)'))
+})
+
+test('connect rate limit: the manager passes it to its embedded broker with the same keys and checks', (t) => {
+  const withLimit = (connectRateLimit: object) => ({ dataDir: '/tmp/unused', broker: { embedded: { limits: { connectRateLimit } } } })
+  const loaded = parseManagerConfig(withLimit({ burst: 2000, perSecond: 40 }), { env: {} })
+  if (!loaded.ok) return t.fail(loaded.problems.join('\n'))
+  t.like(loaded.config.broker, { mode: 'embedded', limits: { connectRateLimit: { burst: 2000, perSecond: 40 } } })
+  const former = parseManagerConfig(withLimit({ max: 30 }), { env: {} })
+  if (former.ok) return t.fail('accepted the former keys')
+  t.true(former.problems.some((problem) => problem.startsWith('broker.embedded.limits.connectRateLimit.max: replaced by burst')))
 })

@@ -1,9 +1,11 @@
 import { connect, type Socket } from 'node:net'
 import test, { type ExecutionContext } from 'ava'
 import mqtt, { type MqttClient } from 'mqtt'
+import { createLogger } from '../../lib/log.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { eventually } from '../helpers/manager-mqtt.ts'
+import { connectPacket, rawConnect } from './support/raw-connect.ts'
 import { Inbox, connectClient, type Credential, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
 
 const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
@@ -76,11 +78,50 @@ test('too many topic levels: publish closes the connection, subscribe gets 0x80'
 })
 
 test('connection rate limit per source address', async (t) => {
-  const broker = await startTestBroker(t, { limits: { connectRateLimit: { max: 3, windowMs: 3_600_000 } } })
+  const broker = await startTestBroker(t, { limits: { connectRateLimit: { burst: 3, perSecond: 0.001 } } })
   const manager = await broker.addManager()
   for (let i = 0; i < 3; i++) await connectClient(t, broker.url, manager)
   t.is(await refusedConnect(broker.url, manager), 'connection closed', 'closed without CONNACK')
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'rate-limited': 1 })
+})
+
+test('connection rate limit: one warning per address and window, every refusal counted', async (t) => {
+  type Line = { msg: string; reason?: string; remoteAddress?: string }
+  const lines: Line[] = []
+  const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) } })
+  const broker = await startTestBroker(t, { log, limits: { connectRateLimit: { burst: 2, perSecond: 0.001 } } })
+  const manager = await broker.addManager()
+  const packet = (i: number) => connectPacket(`limited-${i}`, manager.username, manager.password)
+  for (let i = 0; i < 2; i++) t.is(await rawConnect(broker.port, packet(i)), 0, `attempt ${i} within the burst`)
+  for (let i = 2; i < 42; i++) t.is(await rawConnect(broker.port, packet(i)), 'closed', `attempt ${i} refused`)
+  t.deepEqual(broker.broker.stats().connectionsRefused, { 'rate-limited': 40 })
+  const refusals = lines.filter((line) => line.reason === 'rate-limited')
+  t.is(refusals.length, 1, refusals.map((line) => line.msg).join('\n'))
+  t.like(refusals[0], { remoteAddress: '127.0.0.1' })
+})
+
+test('the default connect rate limit admits 1,000 CONNECTs from one address (a site behind NAT), still limits', async (t) => {
+  const broker = await startTestBroker(t, { limits: { connectRateLimit: {} } })
+  const manager = await broker.addManager()
+  const began = Date.now()
+  // Bare sockets, 100 at a time. Every 10th logs in (CONNACK 0); the others send no credentials, which costs no
+  // scrypt, and are refused only by authentication (CONNACK 5): the connect limit closes without a CONNACK.
+  const answers: Array<number | 'closed'> = []
+  for (let batch = 0; batch < 10; batch++) {
+    const packets = Array.from({ length: 100 }, (_, i) =>
+      i % 10 === 0 ? connectPacket(`site-${batch}-${i}`, manager.username, manager.password) : connectPacket(`site-${batch}-${i}`, '', ''),
+    )
+    answers.push(...(await Promise.all(packets.map((packet) => rawConnect(broker.port, packet)))))
+  }
+  t.is(answers.filter((answer) => answer === 0).length, 100, 'the attempts with credentials are connected')
+  t.is(answers.filter((answer) => answer === 5).length, 900, 'the others got past the connect limit to authentication')
+  t.deepEqual(broker.broker.stats().connectionsRefused, { 'missing-credentials': 900 })
+  // The burst is spent: one address now gets no more than the refill (20 a second) of the time that has passed.
+  const flood = await Promise.all(Array.from({ length: 300 }, (_, i) => rawConnect(broker.port, connectPacket(`flood-${i}`, '', ''))))
+  const admitted = flood.filter((answer) => answer !== 'closed').length
+  const seconds = (Date.now() - began) / 1000
+  t.true(admitted <= Math.ceil(20 * seconds) + 1, `${admitted} of 300 admitted in ${seconds} s`)
+  t.is(broker.broker.stats().connectionsRefused['rate-limited'], 300 - admitted)
 })
 
 test('maximum connections', async (t) => {

@@ -32,7 +32,7 @@ test('external broker killed and restarted (retained store lost): the manager re
     { ...devices.b, role: 'device', ...B },
   ])
   const brokerConfig = path.join(dir, 'broker.yaml')
-  const limits = { connectRateLimit: { max: 10_000, windowMs: 1000 } }
+  const limits = { connectRateLimit: { burst: 10_000, perSecond: 10_000 } }
   await writeFile(brokerConfig, stringify({ listeners: { tcp: { host: '127.0.0.1', port: mqttPort } }, limits, credentialsFile: 'principals.yaml', logLevel: 'warn' }))
   await writeFile(path.join(dir, 'manager-password'), `${manager.password}\n`, { mode: 0o600 })
   const configFile = await writeManagerConfig(dir, {

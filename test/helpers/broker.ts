@@ -39,7 +39,7 @@ const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
 export async function startTestBroker(t: ExecutionContext, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const parsed = parseBrokerConfig({
     listeners: options.listeners ?? { tcp: { host: '127.0.0.1', port: 0 } },
-    limits: { connectRateLimit: { max: 1_000_000, windowMs: 1000 }, ...options.limits },
+    limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options.limits },
     logLevel: 'silent',
   })
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)

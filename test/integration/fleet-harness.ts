@@ -38,7 +38,7 @@ export async function startFleetManager(t: ExecutionContext): Promise<FleetManag
       dataDir,
       api: { port: 0 },
       // Loopback: every agent comes from 127.0.0.1, so the per-address connect rate limit must allow the fleet.
-      broker: { embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { max: 100_000, windowMs: 1000 } } } },
+      broker: { embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } } },
     },
     { env: {} },
   )

@@ -37,7 +37,7 @@ const hosts = Array.from({ length: count }, (_, i) => ({ tenantId: 'probe', host
 const principals = [{ username: 'manager', role: 'manager', passwordHash: await hashPassword('manager-password', cheap) }]
 for (const host of hosts) principals.push({ username: host.username, role: 'device', tenantId: 'probe', hostId: host.hostId, passwordHash: await hashPassword(host.password, cheap) } as never)
 await writeFile(join(dir, 'credentials.yaml'), stringify({ principals }))
-const limits = { maxConnections: count + 100, connectRateLimit: { max: 1_000_000, windowMs: 1000 } }
+const limits = { maxConnections: count + 100, connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 } }
 await writeFile(join(dir, 'broker.yaml'), stringify({ listeners: { tcp: { host: '127.0.0.1', port } }, limits, credentialsFile: 'credentials.yaml', logLevel: 'warn' }))
 const broker = execa('node', ['--import', 'tsx', join(root, 'broker/cli.ts'), 'serve', '--config', join(dir, 'broker.yaml')], { stdio: 'inherit', reject: false })
 
