@@ -40,7 +40,8 @@ export class DeliveryProbe {
   #refused: readonly string[] = []
   #interval: NodeJS.Timeout | null = null
   #round = 0
-  #reportedLost = ''
+  /** An error was logged for lost probes and not yet followed by "deliver again": one error per episode. */
+  #lostReported = false
   #reportedRefused = ''
 
   constructor(options: DeliveryProbeOptions) {
@@ -89,11 +90,10 @@ export class DeliveryProbe {
     const previous = this.#deliveredIndex.get(address.leaf) ?? -1
     if (round.index < previous) return true
     this.#deliveredIndex.set(address.leaf, round.index)
-    const wasLost = this.#verdicts.get(address.leaf) === 'lost'
     this.#verdicts.set(address.leaf, 'delivered')
-    if (wasLost && this.#lostLeaves().length === 0) {
+    if (this.#lostReported && [...this.#verdicts.values()].every((verdict) => verdict === 'delivered')) {
       this.#options.log.info({ probe: topic }, 'subscriptions deliver again (delivery probe back)')
-      this.#reportedLost = ''
+      this.#lostReported = false
     }
     return true
   }
@@ -131,9 +131,8 @@ export class DeliveryProbe {
       if ((this.#deliveredIndex.get(leaf) ?? -1) < index) this.#verdicts.set(leaf, 'lost')
     }
     const lost = this.#lostLeaves()
-    const key = lost.join(' ')
-    if (lost.length === 0 || key === this.#reportedLost) return
-    this.#reportedLost = key
+    if (lost.length === 0 || this.#lostReported) return
+    this.#lostReported = true
     const filters = lost.map((leaf) => allHostsFilter(leaf))
     const probe = probeTopicPrefix(this.instanceId)
     this.#options.log.error(

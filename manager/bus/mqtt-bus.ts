@@ -51,6 +51,21 @@ export interface ManagerBus extends Outbound {
 export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) => allHostsFilter(leaf))
 
 /**
+ * Subscribes to MANAGER_SUBSCRIPTIONS and returns the filters the broker refused (SUBACK 0x80). mqtt.js rejects a
+ * SUBACK carrying any failure code, with the packet: its return codes follow the filters' order.
+ */
+async function refusedFilters(current: MqttClient): Promise<string[]> {
+  try {
+    const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
+    return grants.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: unknown } }).packet?.granted
+    if (!Array.isArray(granted) || granted.length !== MANAGER_SUBSCRIPTIONS.length) throw err
+    return MANAGER_SUBSCRIPTIONS.filter((_filter, index) => typeof granted[index] === 'number' && granted[index] >= 0x80)
+  }
+}
+
+/**
  * mqtt.js with clean sessions and its own fixed-period reconnect. After every CONNACK: subscribe (again; clean
  * session), then `onReady`, where the core republishes desired + status from Inventory. Retained presence,
  * capability and state of every host are replayed by the broker on subscribe; the ingest drops those it has
@@ -60,6 +75,9 @@ export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) 
  * Publications go through the Outbox (outbox.ts): at most `publishWindow` unacknowledged at a time, the rest
  * waiting and merged per retained topic; while disconnected they wait there too. What still waits at close is
  * dropped: Inventory is the truth and the next start republishes it.
+ *
+ * A granted subscription is not proof of delivery (Mosquitto grants what its acl_file then filters): the
+ * delivery probe (delivery-probe.ts) checks it after every connect and every 30 s; `health()` says what it found.
  */
 export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   const log = options.log.child({ module: 'bus' })
@@ -98,8 +116,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   }
 
   const subscribe = async (current: MqttClient, handlers: ManagerBusHandlers): Promise<void> => {
-    const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
-    const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
+    const refused = await refusedFilters(current)
     if (!current.connected || pump.closed) return
     // Refusals (0x80) are logged once and make the bus unhealthy; a granted but filtered subscription shows up
     // only as probes that never come back.
