@@ -56,7 +56,13 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
   const bus = givenBus ?? createMqttBus({ config, identity, log: rootLog, agentVersion: AGENT_VERSION, now, random })
   const publish = bus.publish.bind(bus)
   const reporter = createReporter(publish)
-  const secrets = createSecretRequester({ publish, timeoutMs: config.reconcile.secretTimeoutMs, log: rootLog })
+  const secrets = createSecretRequester({
+    send: (message) => bus.publish(message, { offline: 'drop' }),
+    timeoutMs: config.reconcile.secretTimeoutMs,
+    resendMs: config.reconcile.secretResendMs,
+    log: rootLog,
+    random,
+  })
   const memory = createMemory()
   const abort = new AbortController()
   const ctx: ReconcileContext = {
@@ -109,6 +115,7 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
     else log.warn({ leaf: decoded.leaf }, 'message on a leaf the agent does not handle')
   }
   bus.onInbound(onInbound)
+  bus.onReady(() => secrets.resendPending())
 
   return {
     start() {

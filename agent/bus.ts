@@ -18,9 +18,14 @@ export interface Bus {
   start(): void
   /** Publishes presence offline, disconnects cleanly (the last will is not fired), stops reconnecting. */
   stop(): Promise<void>
-  /** Sends now when connected, otherwise keeps it in the bounded outbox. Retained leaves are republished on reconnect. */
-  publish(message: AgentMessage): void
+  /**
+   * Sends now when connected, otherwise keeps it in the bounded outbox (retained leaves are republished on
+   * reconnect), unless `offline: 'drop'`: then its owner re-sends it from `onReady` (secret requests).
+   */
+  publish(message: AgentMessage, options?: { offline?: 'queue' | 'drop' }): void
   onInbound(listener: InboundListener): void
+  /** Called after every (re)connect, once subscribed and the outbox is flushed. */
+  onReady(listener: () => void): void
   connection(): BusConnection
 }
 
@@ -59,6 +64,7 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
   const sequencer = createSequencer({ hostId: identity.hostId, bootId, now })
   const outbox = createOutbox(config.broker.offlineQueueLimit)
   const listeners: InboundListener[] = []
+  const readyListeners: Array<() => void> = []
   const topic = (leaf: Leaf) => buildTopic({ ...identity, leaf })
   const status: BusConnection = { connected: false, failedAttempts: 0, lastError: null }
   let client: MqttClient | null = null
@@ -105,6 +111,7 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
     if (!client.connected) return
     ready = true
     for (const message of [...outbox.retained(), ...outbox.drain()]) send(message)
+    for (const listener of readyListeners) listener()
   }
 
   const scheduleReconnect = (): void => {
@@ -166,14 +173,17 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
       status.connected = false
       log.info('disconnected')
     },
-    publish(message) {
-      if (stopping) return
+    publish(message, options) {
+      if (stopping || (!ready && options?.offline === 'drop')) return
       const dropped = ready && !LEAF_RULES[message.leaf].retained ? undefined : outbox.put(message)
       if (dropped) log.warn({ leaf: dropped.leaf }, 'offline queue full: dropped the oldest message')
       if (ready) send(message)
     },
     onInbound(listener) {
       listeners.push(listener)
+    },
+    onReady(listener) {
+      readyListeners.push(listener)
     },
     connection: () => ({ ...status }),
   }

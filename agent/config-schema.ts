@@ -59,6 +59,7 @@ const Reconcile = z
     stuckConnectingMs: ms(10, 86_400_000).default(180_000),
     maxRecoveries: z.int().min(0).max(100).default(2),
     secretTimeoutMs: ms(10, 3_600_000).default(30_000),
+    secretResendMs: ms(10, 600_000).default(2_000),
   })
   .refine((r) => r.retryBaseMs <= r.retryMaxMs, { message: 'must not exceed retryMaxMs', path: ['retryBaseMs'] })
 

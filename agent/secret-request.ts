@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
+import { SecretValue } from '../lib/secret-value.ts'
 import type { SecretResponse } from '../schemas/index.ts'
 import type { AgentMessage } from './messages.ts'
-import { SecretValue } from '../lib/secret-value.ts'
 
 export type SecretPurpose = 'deactivate' | 'activate'
 
@@ -18,49 +19,78 @@ export class SecretUnavailableError extends Error {
 }
 
 export interface SecretRequester {
-  /** Asks the manager on secret/req and waits for the matching secret/res. The value is never stored here. */
+  /**
+   * Asks the manager on secret/req and waits for the matching secret/res. The request is re-sent (same correlation
+   * id) after every reconnect and with backoff until answered, refused, aborted or `timeoutMs` is over. The value is
+   * never stored here.
+   */
   request(input: { purpose: SecretPurpose; generation: number; signal?: AbortSignal }): Promise<SecretValue>
   /** Feeds a decoded secret/res (from the bus). Responses nobody waits for are dropped. */
   handle(response: SecretResponse): void
+  /** Re-sends every pending request now: the bus calls it after every (re)connect, once subscribed to secret/res. */
+  resendPending(): void
 }
 
-interface Waiter {
+export interface SecretRequesterOptions {
+  /** Sends when connected; a request that cannot be sent now is not queued (resendPending sends it on reconnect). */
+  send: (message: AgentMessage) => void
+  timeoutMs: number
+  /** First re-send after this long without an answer, doubling up to 8 times as long. */
+  resendMs: number
+  log: Logger
+  random?: () => number
+}
+
+interface Pending {
+  message: Extract<AgentMessage, { leaf: 'secret/req' }>
   resolve(value: SecretValue): void
   reject(err: Error): void
 }
 
-export function createSecretRequester({
-  publish,
-  timeoutMs,
-  log: parentLog,
-}: {
-  publish: (message: AgentMessage) => void
-  timeoutMs: number
-  log: Logger
-}): SecretRequester {
+/**
+ * Request/response over MQTT that survives reconnects on any broker: a request published while the manager was not
+ * subscribed (it reconnected later, clean session) would otherwise go to nobody. The manager answers every copy
+ * the same way; copies after the first answer are dropped here.
+ */
+export function createSecretRequester({ send, timeoutMs, resendMs, log: parentLog, random }: SecretRequesterOptions): SecretRequester {
   const log = parentLog.child({ module: 'secret-request' })
-  const waiting = new Map<string, Waiter>()
+  const pending = new Map<string, Pending>()
 
   return {
     request({ purpose, generation, signal }) {
       const correlationId = randomUUID()
+      const message = { leaf: 'secret/req', body: { correlationId, purpose, generation } } as const
       return new Promise<SecretValue>((resolve, reject) => {
+        let sent = 1
+        let resendTimer: NodeJS.Timeout | undefined
         const done = () => {
           clearTimeout(timer)
+          clearTimeout(resendTimer)
           signal?.removeEventListener('abort', onAbort)
-          waiting.delete(correlationId)
+          pending.delete(correlationId)
         }
         const timer = setTimeout(() => {
           done()
-          reject(new SecretUnavailableError('timeout', `no answer on secret/res within ${timeoutMs} ms (${purpose}, generation ${generation})`))
+          const text = `no answer on secret/res within ${timeoutMs} ms after ${sent} requests (${purpose}, generation ${generation})`
+          reject(new SecretUnavailableError('timeout', text))
         }, timeoutMs)
+        const scheduleResend = () => {
+          const delay = backoffDelay(sent - 1, { baseMs: resendMs, maxMs: resendMs * 8, random })
+          resendTimer = setTimeout(() => {
+            sent += 1
+            log.info({ correlationId, purpose, generation, sent }, 'password request re-sent: no answer yet')
+            send(message)
+            scheduleResend()
+          }, delay)
+        }
         const onAbort = () => {
           done()
           reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
         }
         if (signal?.aborted) return onAbort()
         signal?.addEventListener('abort', onAbort, { once: true })
-        waiting.set(correlationId, {
+        pending.set(correlationId, {
+          message,
           resolve: (value) => {
             done()
             resolve(value)
@@ -71,17 +101,24 @@ export function createSecretRequester({
           },
         })
         log.info({ correlationId, purpose, generation }, 'password requested')
-        publish({ leaf: 'secret/req', body: { correlationId, purpose, generation } })
+        send(message)
+        scheduleResend()
       })
     },
     handle(response) {
-      const waiter = waiting.get(response.correlationId)
+      const waiter = pending.get(response.correlationId)
       if (!waiter) {
         log.debug({ correlationId: response.correlationId }, 'secret response for no pending request dropped')
         return
       }
       if (response.ok) waiter.resolve(new SecretValue(response.password))
       else waiter.reject(new SecretUnavailableError('refused', `the manager refused the password: ${response.error}`))
+    },
+    resendPending() {
+      for (const [correlationId, { message }] of pending) {
+        log.info({ correlationId, generation: message.body.generation }, 'password request re-sent after reconnect')
+        send(message)
+      }
     },
   }
 }

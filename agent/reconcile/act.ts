@@ -4,7 +4,8 @@ import type { SecretValue } from '../../lib/secret-value.ts'
 import { confirmActivated, confirmDeactivated } from './confirm.ts'
 import type { ReconcileContext } from './context.ts'
 import type { Target } from './decide.ts'
-import { toRpcError } from './failure.ts'
+import { NotPossibleError, toRpcError } from './failure.ts'
+import { assertLatest, SupersededError } from './memory.ts'
 import { reportPhase } from './report.ts'
 
 /**
@@ -23,7 +24,7 @@ export async function activate(ctx: ReconcileContext, target: Target, observed: 
       skipCertCheck: config.rpc.skipCertCheck,
       ...(config.rps.tenant !== undefined ? { tenant: config.rps.tenant } : {}),
       ...(config.secrets.rpsToken ? { token: config.secrets.rpsToken.reveal() } : {}),
-      ...(ctx.memory.desired?.dnsSuffix !== undefined ? { dnsSuffix: ctx.memory.desired.dnsSuffix } : {}),
+      ...(target.dnsSuffix !== undefined ? { dnsSuffix: target.dnsSuffix } : {}),
     }),
   )
   const confirmed = await confirmActivated(ctx)
@@ -31,24 +32,41 @@ export async function activate(ctx: ReconcileContext, target: Target, observed: 
   return confirmed
 }
 
+/**
+ * Deactivation goes through RPS (which keeps its and MPS's records in sync) with the AMT password from the manager.
+ * Never silently without RPS: only when the operator forces it (desired.localDeactivation) does the agent fall back
+ * to `rpc deactivate -local` (CCM without a password, ACM with it) when RPS or the password is unavailable, and
+ * says so in an event. Otherwise a missing RPS URL, password or RPS failure is a failed attempt (retried, then FAILED).
+ */
 export async function deactivate(ctx: ReconcileContext, target: Target, observed: AmtInfo): Promise<AmtInfo> {
   reportPhase(ctx, { phase: 'DEACTIVATING', generation: target.generation, info: observed })
+  const { rpsUrl, localDeactivation = false } = target
+  if (rpsUrl === undefined && !localDeactivation) {
+    throw new NotPossibleError('no RPS URL to deactivate through (desired rpsUrl or rps.url); a local deactivation needs an operator\'s force')
+  }
   const mode = observed.controlMode
-  const password = await obtainPassword(ctx, target.generation, mode)
-  const rpsUrl = ctx.memory.desired?.rpsUrl ?? ctx.config.rps.url
-  const secret = password ? { password: password.reveal() } : {}
+  const password = await obtainPassword(ctx, target, mode)
+  assertLatest(ctx.memory, target.generation) // the wait may have outlived the plan
   const skipCertCheck = ctx.config.rpc.skipCertCheck
-  let done = false
+  const secret = password ? { password: password.reveal() } : {}
+  let remoteError: unknown = null
   if (rpsUrl !== undefined && password) {
     try {
       await runRpc(ctx, 'deactivate', target.generation, () => ctx.amt.deactivate({ rpsUrl, skipCertCheck, ...secret }))
-      done = true
     } catch (err) {
-      if (mode !== 'CCM') throw err
-      ctx.log.warn({ err: toRpcError(err) }, 'remote deactivation failed; falling back to local deactivation (CCM)')
+      if (!localDeactivation || err instanceof SupersededError) throw err
+      remoteError = err
     }
   }
-  if (!done) await runRpc(ctx, 'deactivate-local', target.generation, () => ctx.amt.deactivate({ skipCertCheck, ...secret }))
+  if (remoteError !== null || rpsUrl === undefined || !password) {
+    const why = remoteError !== null ? `RPS deactivation failed (${toRpcError(remoteError).name})` : rpsUrl === undefined ? 'no RPS URL' : 'no AMT password'
+    ctx.reporter.event('deactivation.local', `${why}: deactivating locally as the operator forced; RPS/MPS records stay behind`, {
+      generation: target.generation,
+      detail: { controlMode: mode },
+    })
+    ctx.log.warn({ why, generation: target.generation }, 'forced local deactivation')
+    await runRpc(ctx, 'deactivate-local', target.generation, () => ctx.amt.deactivate({ skipCertCheck, ...secret }))
+  }
   ctx.memory.connectingSince = null
   return confirmDeactivated(ctx)
 }
@@ -66,25 +84,30 @@ export async function recover(ctx: ReconcileContext, target: Target, observed: A
 }
 
 /**
- * The AMT password for a deactivation, from the manager (secret/req → secret/res). A CCM device can still be
- * deactivated locally without it, so there an unavailable password is reported and the step carries on.
+ * The AMT password for a deactivation, from the manager (secret/req → secret/res; re-sent on every reconnect and
+ * with backoff until answered, refused, timed out, or the generation is superseded). Unavailable → the attempt
+ * fails, except for a forced local deactivation of a CCM device, which needs no password.
  */
-async function obtainPassword(ctx: ReconcileContext, generation: number, mode: ObservedControlMode): Promise<SecretValue | null> {
+async function obtainPassword(ctx: ReconcileContext, target: Target, mode: ObservedControlMode): Promise<SecretValue | null> {
+  const { generation } = target
+  assertLatest(ctx.memory, generation)
   ctx.reporter.event('secret.requested', 'AMT password requested for deactivation', { generation })
+  const signal = AbortSignal.any([ctx.signal, ctx.memory.generation.signal])
   try {
-    return await ctx.secrets.request({ purpose: 'deactivate', generation, signal: ctx.signal })
+    return await ctx.secrets.request({ purpose: 'deactivate', generation, signal })
   } catch (err) {
-    if (ctx.signal.aborted) throw err
+    if (ctx.signal.aborted || err instanceof SupersededError) throw err
     const error = toRpcError(err)
     ctx.reporter.event('secret.failed', error.message, { generation, detail: { name: error.name } })
-    if (mode === 'CCM') return null
+    if (target.localDeactivation === true && mode === 'CCM') return null
     throw err
   }
 }
 
-/** Runs one rpc operation with rpc.started / rpc.finished / rpc.failed events around it. */
+/** Runs one rpc operation (only for the latest desired generation) with rpc.started / rpc.finished / rpc.failed events around it. */
 async function runRpc(ctx: ReconcileContext, operation: string, generation: number, call: () => Promise<void>): Promise<void> {
   ctx.signal.throwIfAborted()
+  assertLatest(ctx.memory, generation) // the latest generation wins at the moment of acting
   ctx.reporter.event('rpc.started', `rpc ${operation} started`, { generation, detail: { operation } })
   ctx.log.info({ operation, generation }, 'rpc started')
   try {

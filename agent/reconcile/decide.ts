@@ -16,6 +16,9 @@ export interface Target {
   state: 'PROVISIONED' | 'UNPROVISIONED'
   rpsUrl?: string
   profile?: string
+  dnsSuffix?: string
+  /** The operator forces a local deactivation when RPS cannot do it (desired.localDeactivation). */
+  localDeactivation?: boolean
 }
 
 export interface DecideLimits {

@@ -10,12 +10,21 @@ export class NotConfirmedError extends Error {
   }
 }
 
+/** The desired state cannot be carried out as asked (e.g. no RPS to deactivate through, no force given). */
+export class NotPossibleError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NotPossibleError'
+  }
+}
+
 /** Any failure of a step as it goes on the wire in `state.error`: code, name, message, class. */
 export function toRpcError(err: unknown): RpcError {
   if (err instanceof AmtError) return bounded({ code: err.code, name: err.codeName, message: err.message, class: err.errorClass })
   if (err instanceof SecretUnavailableError) {
     return bounded({ code: null, name: 'SecretUnavailable', message: err.message, class: err.reason === 'timeout' ? 'transient' : 'permanent' })
   }
+  if (err instanceof NotPossibleError) return bounded({ code: null, name: 'NotPossible', message: err.message, class: 'permanent' })
   if (err instanceof NotConfirmedError) return bounded({ code: null, name: 'NotConfirmed', message: err.message, class: 'permanent' })
   const message = err instanceof Error ? err.message : String(err)
   return bounded({ code: null, name: 'InternalError', message, class: 'permanent' })

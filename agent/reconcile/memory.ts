@@ -19,6 +19,21 @@ export interface ReconcileMemory {
   /** Consecutive failed observations (amtinfo), independent of generations. */
   observeFailures: number
   rpcVersion: RpcVersion | null
+  /** Aborted (with a SupersededError) when a newer generation is accepted: ends waits planned for the old one. */
+  generation: AbortController
+}
+
+/** The plan of a generation was abandoned because a newer one arrived: the latest generation wins. */
+export class SupersededError extends Error {
+  readonly generation: number
+  readonly latest: number
+
+  constructor(generation: number, latest: number) {
+    super(`desired generation ${generation} superseded by generation ${latest}`)
+    this.name = 'SupersededError'
+    this.generation = generation
+    this.latest = latest
+  }
 }
 
 export function createMemory(): ReconcileMemory {
@@ -32,6 +47,7 @@ export function createMemory(): ReconcileMemory {
     connectingSince: null,
     observeFailures: 0,
     rpcVersion: null,
+    generation: new AbortController(),
   }
 }
 
@@ -40,12 +56,14 @@ export type Intake = { verdict: 'accepted' } | { verdict: 'stale' | 'duplicate';
 /**
  * Orders desired by generation: a newer one replaces the current one and resets the per-generation counters;
  * an older one is stale and the same one a duplicate (both ignored: a retained desired is re-delivered on every
- * reconnect).
+ * reconnect). Accepting a newer one aborts the waits of the previous one (memory.generation).
  */
 export function intakeDesired(memory: ReconcileMemory, desired: Desired): Intake {
   const current = memory.desired?.generation ?? 0
   if (desired.generation < current) return { verdict: 'stale', current }
   if (desired.generation === current) return { verdict: 'duplicate', current }
+  memory.generation.abort(new SupersededError(current, desired.generation))
+  memory.generation = new AbortController()
   memory.desired = desired
   memory.attempts = 0
   memory.recoveries = 0
@@ -53,4 +71,10 @@ export function intakeDesired(memory: ReconcileMemory, desired: Desired): Intake
   memory.failedGeneration = null
   memory.failedReason = null
   return { verdict: 'accepted' }
+}
+
+/** Throws SupersededError when `generation` is no longer the latest accepted one (checked before acting). */
+export function assertLatest(memory: ReconcileMemory, generation: number): void {
+  const latest = memory.desired?.generation ?? 0
+  if (latest !== generation) throw new SupersededError(generation, latest)
 }

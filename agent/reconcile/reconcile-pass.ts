@@ -6,6 +6,7 @@ import { decide, decideAfterFailure, type DecideInput, type Decision, type Targe
 import { ensureLms } from './ensure-lms.ts'
 import { toRpcError } from './failure.ts'
 import type { PassOutcome } from './loop.ts'
+import { SupersededError } from './memory.ts'
 import { observe, type Observation } from './observe.ts'
 import { reportCapability } from './report-capability.ts'
 import { reportPhase } from './report.ts'
@@ -87,8 +88,19 @@ async function operate(
     return since !== null ? { wakeAt: since + ctx.config.reconcile.stuckConnectingMs } : {}
   } catch (err) {
     if (ctx.signal.aborted) throw err
+    if (err instanceof SupersededError) return superseded(ctx, err, decision.action)
     return operationFailed(ctx, decision.action === 'deactivate' ? 'DEACTIVATING' : 'ACTIVATING', target, observed, err)
   }
+}
+
+/** A newer generation arrived while acting for an older one: its plan is dropped; the next pass acts on the latest. */
+function superseded(ctx: ReconcileContext, err: SupersededError, action: string): PassOutcome {
+  ctx.reporter.event('plan.superseded', `${action} for generation ${err.generation} abandoned: generation ${err.latest} arrived`, {
+    generation: err.generation,
+    detail: { action, latest: err.latest },
+  })
+  ctx.log.info({ action, generation: err.generation, latest: err.latest }, 'plan superseded')
+  return {} // accepting the newer generation already triggered the next pass
 }
 
 /** A failed attempt: transient → retry with backoff within reconcile.maxAttempts; otherwise FAILED. */
@@ -173,5 +185,7 @@ function currentTarget(ctx: ReconcileContext): Target | null {
     state: desired.state,
     ...(rpsUrl !== undefined ? { rpsUrl } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    ...(desired.dnsSuffix !== undefined ? { dnsSuffix: desired.dnsSuffix } : {}),
+    ...(desired.localDeactivation === true ? { localDeactivation: true } : {}),
   }
 }

@@ -160,11 +160,12 @@ function observeBus(inner: Bus, onPublish: (message: AgentMessage) => void): Bus
     bootId: inner.bootId,
     start: () => inner.start(),
     stop: () => inner.stop(),
-    publish(message) {
-      inner.publish(message)
+    publish(message, options) {
+      inner.publish(message, options)
       onPublish(message)
     },
     onInbound: (listener) => inner.onInbound(listener),
+    onReady: (listener) => inner.onReady(listener),
     connection: () => inner.connection(),
   }
 }

@@ -19,5 +19,12 @@ export const Desired = z.strictObject({
     .optional()
     .describe('RPS activation endpoint, e.g. wss://rps.example.com/activate'),
   dnsSuffix: z.string().max(255).optional().describe('DNS suffix for ACM activation'),
+  localDeactivation: z
+    .literal(true)
+    .optional()
+    .describe(
+      "an operator's force: when AMT cannot be deactivated through RPS (RPS or the password unavailable), deactivate " +
+        'locally (rpc deactivate -local), leaving RPS/MPS records behind. Absent: only through RPS, else FAILED',
+    ),
 }).describe('What the manager wants for a host. Retained, QoS 1. Never carries a password: unknown keys are rejected.')
 export type Desired = z.infer<typeof Desired>

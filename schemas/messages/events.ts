@@ -14,6 +14,8 @@ export const EventKind = z.enum([
   'desired.rejected',
   'secret.requested',
   'secret.failed',
+  'deactivation.local',
+  'plan.superseded',
 ])
 export type EventKind = z.infer<typeof EventKind>
 

@@ -23,6 +23,7 @@ test('a minimal config gets every default', (t) => {
     stuckConnectingMs: 180_000,
     maxRecoveries: 2,
     secretTimeoutMs: 30_000,
+    secretResendMs: 2_000,
   })
   t.deepEqual(config.lms, { manage: true, modprobe: ['modprobe', 'mei_me'], systemctl: 'systemctl' })
   t.is(config.log.level, 'info')

@@ -5,15 +5,24 @@ import { createSecretRequester, SecretUnavailableError } from '../../agent/secre
 
 const envelope = { v: 1 as const, ts: new Date().toISOString(), hostId: 'node-1' }
 
-function requester(timeoutMs = 5_000) {
+function requester(timeoutMs = 5_000, resendMs = 60_000) {
   const sent: AgentMessage[] = []
-  const secrets = createSecretRequester({ publish: (m) => sent.push(m), timeoutMs, log: silentLogger() })
+  const sends: Array<() => void> = []
+  const send = (message: AgentMessage) => {
+    sent.push(message)
+    for (const notify of sends.splice(0)) notify()
+  }
+  const secrets = createSecretRequester({ send, timeoutMs, resendMs, log: silentLogger(), random: () => 1 })
+  /** Resolves once `count` messages were sent in all. */
+  const sentCount = async (count: number): Promise<void> => {
+    while (sent.length < count) await new Promise<void>((resolve) => sends.push(resolve))
+  }
   const correlationOf = (index: number): string => {
     const message = sent[index]
     if (message?.leaf !== 'secret/req') throw new Error('no secret request sent')
     return message.body.correlationId
   }
-  return { secrets, sent, correlationOf }
+  return { secrets, sent, correlationOf, sentCount }
 }
 
 test('publishes secret/req and resolves with the matching secret/res password, which never prints', async (t) => {
@@ -49,4 +58,37 @@ test('an abort (agent stopping) ends the wait at once', async (t) => {
   const pending = secrets.request({ purpose: 'deactivate', generation: 1, signal: abort.signal })
   abort.abort(new Error('agent stopping'))
   await t.throwsAsync(pending, { message: 'agent stopping' })
+})
+
+test('an unanswered request is re-sent with the same correlation id, with backoff, until answered', async (t) => {
+  const { secrets, sent, correlationOf, sentCount } = requester(60_000, 5)
+  const pending = secrets.request({ purpose: 'deactivate', generation: 4 })
+  await sentCount(3)
+  t.is(new Set(sent.map((_, index) => correlationOf(index))).size, 1, 'one correlation id for every copy')
+  secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: true, password: 'Amt-Passw0rd!' })
+  t.is((await pending).reveal(), 'Amt-Passw0rd!')
+  const after = sent.length
+  secrets.resendPending()
+  t.is(sent.length, after, 'an answered request is no longer re-sent')
+})
+
+test('after a reconnect every pending request is sent again at once (the first copy may have reached nobody)', async (t) => {
+  const { secrets, sent, correlationOf } = requester()
+  const first = secrets.request({ purpose: 'deactivate', generation: 1 })
+  const second = secrets.request({ purpose: 'activate', generation: 1 })
+  t.is(sent.length, 2)
+  secrets.resendPending()
+  t.deepEqual(sent.slice(2).map((_, index) => correlationOf(index + 2)), [correlationOf(0), correlationOf(1)])
+  secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: true, password: 'Amt-Passw0rd!' })
+  secrets.handle({ ...envelope, correlationId: correlationOf(1), ok: false, error: 'refused' })
+  await first
+  await t.throwsAsync(second, { instanceOf: SecretUnavailableError })
+})
+
+test('the timeout says how often it asked', async (t) => {
+  const { secrets, sentCount } = requester(200, 5)
+  const pending = secrets.request({ purpose: 'deactivate', generation: 2 })
+  await sentCount(2)
+  const err = await t.throwsAsync(pending, { instanceOf: SecretUnavailableError })
+  t.regex(err?.message ?? '', /within 200 ms after \d+ requests \(deactivate, generation 2\)/)
 })

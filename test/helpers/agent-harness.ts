@@ -113,4 +113,5 @@ export async function startAgentHarness(t: ExecutionContext, options: AgentHarne
 export const desiredProvisioned = (generation: number, extra: { profileName?: string; rpsUrl?: string } = {}) =>
   ({ generation, state: 'PROVISIONED', controlMode: 'CCM', profileName: 'ccm-profile', ...extra }) as const
 
-export const desiredUnprovisioned = (generation: number) => ({ generation, state: 'UNPROVISIONED', controlMode: 'CCM' }) as const
+export const desiredUnprovisioned = (generation: number, extra: { rpsUrl?: string; localDeactivation?: true } = {}) =>
+  ({ generation, state: 'UNPROVISIONED', controlMode: 'CCM', ...extra }) as const

@@ -17,6 +17,8 @@ export interface TestManager {
   publishRaw(leaf: Leaf, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>
   /** Answers every secret/req with this password (or a refusal when null). */
   answerSecrets(password: string | null): void
+  /** Answers one request (already received) now. */
+  answerRequest(correlationId: string, password: string | null): void
 }
 
 export interface ManagerOptions {
@@ -26,7 +28,7 @@ export interface ManagerOptions {
   hostId: string
 }
 
-const DEFAULT_WAIT_MS = 15_000
+const DEFAULT_WAIT_MS = 45_000
 
 /** A manager principal watching one host (amt/v1/{tenant}/{host}/#); closed in t.teardown. */
 export async function connectTestManager(t: ExecutionContext, { url, credential, tenantId, hostId }: ManagerOptions): Promise<TestManager> {
@@ -46,12 +48,12 @@ export async function connectTestManager(t: ExecutionContext, { url, credential,
   })
   await client.subscribeAsync(`amt/v1/${tenantId}/${hostId}/#`, { qos: 1 })
 
-  const answer = (correlationId: string): void => {
+  const answer = (correlationId: string, password = secretPassword): void => {
     const base = { v: 1 as const, ts: new Date().toISOString(), hostId, correlationId }
     const payload =
-      secretPassword === null || secretPassword === undefined
+      password === null || password === undefined
         ? encodePayload('secret/res', { ...base, ok: false, error: 'no password stored' })
-        : encodePayload('secret/res', { ...base, ok: true, password: secretPassword })
+        : encodePayload('secret/res', { ...base, ok: true, password })
     client.publish(topic('secret/res'), payload, { qos: 1 })
   }
 
@@ -91,6 +93,9 @@ export async function connectTestManager(t: ExecutionContext, { url, credential,
     },
     answerSecrets(password) {
       secretPassword = password
+    },
+    answerRequest(correlationId, password) {
+      answer(correlationId, password)
     },
   }
 }
