@@ -5,7 +5,7 @@ import type { ExecutionContext } from 'ava'
 import type { DestinationStream } from 'pino'
 import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
-import { createApiServer, type ApiServer } from '../../../manager/api/server.ts'
+import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readiness?: Readiness
   /** Receives the API's log lines (JSON); default silent. */
   logDestination?: DestinationStream
+  /** Device accounts on an external broker (registration pushes to it). */
+  brokerAccounts?: ApiContext['brokerAccounts']
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     credentialHashParams: TEST_SCRYPT,
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
   })
   t.teardown(async () => {
     await app.close()
