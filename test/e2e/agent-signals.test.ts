@@ -4,7 +4,7 @@ import { connectTestManager } from '../helpers/agent-manager.ts'
 import { desiredProvisioned, TENANT } from '../helpers/agent-harness.ts'
 import { startTestBroker } from '../helpers/broker.ts'
 import { STEP_MS, until } from './support/processes.ts'
-import { printed, spawnAgent, within } from './support/signals.ts'
+import { printed, sendSignal, spawnAgent, within } from './support/signals.ts'
 
 test('`amt-agent run`: SIGHUP is logged and ignored; the agent still activates afterwards, and SIGTERM exits 0', async (t) => {
   const broker = await startTestBroker(t)
@@ -14,12 +14,12 @@ test('`amt-agent run`: SIGHUP is logged and ignored; the agent still activates a
   const agent = await spawnAgent(t, { brokerUrl: broker.url, hostId, credential })
   const online = await manager.waitFor('presence', (p) => p.online, STEP_MS)
 
-  agent.kill('SIGHUP')
+  sendSignal(agent, 'SIGHUP')
   await printed(agent, /"signal":"SIGHUP".*"msg":"SIGHUP ignored: nothing to reload/, 'the SIGHUP log line')
   await manager.publishDesired(desiredProvisioned(1))
   t.like(await manager.waitFor('state', (s) => s.phase === 'PROVISIONED', STEP_MS), { observedGeneration: 1 })
 
-  agent.kill('SIGTERM')
+  sendSignal(agent, 'SIGTERM')
   t.deepEqual(await within(agent.exited, 'the agent to exit'), { exitCode: 0, signal: null }, agent.output().slice(-2000))
   t.true((await manager.waitFor('presence', (p) => !p.online && p.bootId === online.bootId, STEP_MS)).seq > online.seq)
 })
@@ -49,9 +49,9 @@ test('`amt-agent run`: a second SIGTERM while the stop waits for a hung rpc exit
   }, 'the activate rpc to hang', { dead: agent })
   t.teardown(() => killQuietly(hung.pid))
 
-  agent.kill('SIGTERM')
-  await printed(agent, /"signal":"SIGTERM".*"msg":"signal received: stopping"/, 'the agent to start stopping')
-  agent.kill('SIGTERM')
+  sendSignal(agent, 'SIGTERM')
+  await printed(agent, /"signal":"SIGTERM"/, 'the agent to start stopping')
+  sendSignal(agent, 'SIGTERM')
   t.deepEqual(await within(agent.exited, 'the agent to exit after the second SIGTERM'), { exitCode: 2, signal: null })
   t.regex(agent.output(), /"msg":"second signal: exiting at once"/)
 })

@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
 import { newCredential, startManagerProcess, writeCredentialsFile, writeManagerConfig, type Credential } from './support/manager-process.ts'
 import { BIN, freePort, spawnNode, tempDir, type Child } from './support/processes.ts'
-import { printed, within } from './support/signals.ts'
+import { printed, sendSignal, within } from './support/signals.ts'
 
 test('`amt-manager serve`: SIGHUP is logged and ignored; the manager stays ready and answers, and SIGTERM exits 0', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-sighup-')
@@ -12,12 +12,12 @@ test('`amt-manager serve`: SIGHUP is logged and ignored; the manager stays ready
   const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
 
-  manager.kill('SIGHUP')
+  sendSignal(manager, 'SIGHUP')
   await printed(manager, /"module":"main".*"signal":"SIGHUP".*"msg":"SIGHUP ignored: nothing to reload/, 'the SIGHUP log line')
   t.is((await fetch(`${manager.apiUrl}/readyz`)).status, 200)
   t.is((await manager.api('POST', '/api/v1/tenants', { tenantId: 'after-hup' })).status, 201)
 
-  manager.kill('SIGTERM')
+  sendSignal(manager, 'SIGTERM')
   t.deepEqual(await within(manager.exited, 'the manager to exit'), { exitCode: 0, signal: null }, manager.output().slice(-2000))
 })
 
@@ -30,12 +30,12 @@ test('`amt-broker serve` with a credentials file: SIGHUP reloads it (a new princ
   await connectAndEnd(url, first)
 
   await writeCredentialsFile(credentialsFile, [{ ...first, role: 'manager' }, { ...second, role: 'manager' }])
-  broker.kill('SIGHUP')
+  sendSignal(broker, 'SIGHUP')
   await printed(broker, /"signal":"SIGHUP".*"msg":"SIGHUP: reloading"/, 'the SIGHUP log line')
   await printed(broker, /"principals":2.*"msg":"credentials reloaded"/, 'the credentials to be reloaded')
   await connectAndEnd(url, second)
 
-  broker.kill('SIGTERM')
+  sendSignal(broker, 'SIGTERM')
   t.deepEqual(await within(broker.exited, 'the broker to exit'), { exitCode: 0, signal: null }, broker.output().slice(-2000))
   t.false(broker.output().includes(second.password))
 })
@@ -43,12 +43,12 @@ test('`amt-broker serve` with a credentials file: SIGHUP reloads it (a new princ
 test('`amt-broker serve` without a credentials file: SIGHUP is logged and ignored, the broker still answers', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-broker-hup-')
   const { broker, url } = await startBroker(t, dir, '')
-  broker.kill('SIGHUP')
+  sendSignal(broker, 'SIGHUP')
   await printed(broker, /"signal":"SIGHUP".*"msg":"SIGHUP ignored: nothing to reload/, 'the SIGHUP log line')
   const refused = await t.throwsAsync(connectAndEnd(url, newCredential('nobody')))
   t.regex(refused.message, /[Nn]ot authorized|[Bb]ad username or password/, 'answered with a CONNACK, not a refused connection')
 
-  broker.kill('SIGTERM')
+  sendSignal(broker, 'SIGTERM')
   t.deepEqual(await within(broker.exited, 'the broker to exit'), { exitCode: 0, signal: null }, broker.output().slice(-2000))
 })
 

@@ -44,3 +44,13 @@ export async function spawnAgent(
   const child = spawnNode(t, BIN.agent, ['run', '--config', configFile], { [ENV_BROKER_PASSWORD]: options.credential.password })
   return { ...child, device }
 }
+
+/**
+ * Sends `signal` to the child directly: execa's own kill() would follow a SIGTERM with a SIGKILL after 5 s
+ * (forceKillAfterDelay), which a slow stop on a loaded machine can outlast.
+ */
+export function sendSignal(child: Child, signal: NodeJS.Signals): void {
+  const { pid } = child.process
+  if (pid === undefined) throw new Error('the child has no pid')
+  process.kill(pid, signal)
+}
