@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import mqtt from 'mqtt'
+import mqtt, { type MqttClient } from 'mqtt'
+import { decodeMessage } from '../schemas/decode.ts'
 import { agentClientId } from '../schemas/principals.ts'
+import { buildTopic } from '../schemas/topics.ts'
 import type { Logger } from '../lib/log.ts'
 import { classifyCapability } from './amt/classify.ts'
 import { AmtError, type Amt, type CapabilityClass } from './amt/port.ts'
@@ -20,18 +22,40 @@ export interface StatusReport {
   controlMode: string | null
   remoteStatus: string | null
   lms: string
-  broker: { url: string; reachable: boolean; error?: string }
+  broker: { url: string; reachable: boolean; error?: string; subscriptions?: SubscriptionReport }
   healthy: boolean
 }
+
+/**
+ * What can honestly be said about the agent's subscriptions (its own `desired` and `secret/res`, the only topics it
+ * may read). A refusal (SUBACK 0x80) is certain. Delivery is proven only by a retained `desired` arriving; none
+ * arriving cannot tell "none published yet" from "granted but denied at delivery" (Mosquitto's acl_file grants
+ * subscriptions it then filters), and the agent may publish nothing it could read back to probe with.
+ */
+export interface SubscriptionReport {
+  filters: string[]
+  refused: string[]
+  delivers: 'yes' | 'no' | 'unknown'
+  desired: { received: true; generation: number; state: string } | { received: false }
+  detail: string
+}
+
+const NO_DESIRED = 'no desired received (none published yet, or denied)'
 
 /**
  * Runs the agent's observation once (rpc version, ME probe, amtinfo, classification, LMS state) and a short
  * broker connect with its own client id, so it does not take over the running daemon's session. It runs rpc
  * itself: while the daemon runs an rpc operation the ME may answer busy.
  */
-export async function collectStatus(
-  { config, amt, services, log, timeoutMs }: { config: AgentConfig; amt: Amt; services: ServiceControl; log: Logger; timeoutMs: number },
-): Promise<StatusReport> {
+export async function collectStatus({ config, amt, services, log, timeoutMs, desiredWaitMs }: {
+  config: AgentConfig
+  amt: Amt
+  services: ServiceControl
+  log: Logger
+  timeoutMs: number
+  /** How long to wait for the retained desired after subscribing; default min(timeoutMs, 2 s). */
+  desiredWaitMs?: number
+}): Promise<StatusReport> {
   const identity = attempt(() => resolveIdentity(config))
   const rpc = await attemptAsync(() => amt.version())
   const meDevice = await amt.probeDevice()
@@ -48,9 +72,13 @@ export async function collectStatus(
     capability = classifyCapability({ meDevice, error: err }) ?? { error: err.message }
   }
   const lms = await services.lmsState().catch(() => 'unknown')
-  const broker = 'error' in identity ? { url: config.broker.url, reachable: false, error: 'no identity' } : await probeBroker(config, identity, timeoutMs, log)
+  const waitMs = desiredWaitMs ?? Math.min(timeoutMs, 2000)
+  const broker = 'error' in identity
+    ? { url: config.broker.url, reachable: false, error: 'no identity' }
+    : await probeBroker(config, identity, { timeoutMs, waitMs }, log)
   const phase = phaseOf(capability, controlMode)
-  const healthy = !('error' in identity) && !('error' in rpc) && !('error' in capability) && broker.reachable
+  const subscriptionsOk = broker.subscriptions?.delivers !== 'no'
+  const healthy = !('error' in identity) && !('error' in rpc) && !('error' in capability) && broker.reachable && subscriptionsOk
   return { identity, rpc, meDevice, capability, phase, controlMode, remoteStatus, lms, broker, healthy }
 }
 
@@ -61,21 +89,85 @@ function phaseOf(capability: CapabilityClass | { error: string }, controlMode: s
   return controlMode === 'PRE_PROVISIONING' ? 'UNPROVISIONED' : 'UNKNOWN'
 }
 
-async function probeBroker(config: AgentConfig, identity: AgentIdentity, timeoutMs: number, log: Logger): Promise<StatusReport['broker']> {
+async function probeBroker(
+  config: AgentConfig,
+  identity: AgentIdentity,
+  { timeoutMs, waitMs }: { timeoutMs: number; waitMs: number },
+  log: Logger,
+): Promise<StatusReport['broker']> {
   const url = config.broker.url
   const options = {
     ...connectOptions(config, identity),
     clientId: agentClientId(identity, `status-${randomBytes(4).toString('hex')}`),
     connectTimeout: timeoutMs,
   }
+  let client: MqttClient
   try {
-    const client = await mqtt.connectAsync(url, options, false)
-    await client.endAsync()
-    return { url, reachable: true }
+    client = await mqtt.connectAsync(url, options, false)
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
     log.debug({ err }, 'broker probe failed')
-    return { url, reachable: false, error: message }
+    return { url, reachable: false, error: messageOf(err) }
+  }
+  try {
+    return { url, reachable: true, subscriptions: await withTimeout(checkSubscriptions(client, identity, waitMs), timeoutMs + waitMs) }
+  } catch (err) {
+    log.debug({ err }, 'subscription check failed')
+    const detail = `subscribing failed: ${messageOf(err)}`
+    return { url, reachable: true, subscriptions: { filters: [], refused: [], delivers: 'no', desired: { received: false }, detail } }
+  } finally {
+    await client.endAsync(true)
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+/**
+ * Subscribes (QoS 1) to the agent's own desired and secret/res like the daemon, then waits up to `waitMs` for the
+ * retained desired. Resolves as soon as it arrived; a SUBACK refusal is reported at once.
+ */
+async function checkSubscriptions(client: MqttClient, identity: AgentIdentity, waitMs: number): Promise<SubscriptionReport> {
+  const desiredTopic = buildTopic({ ...identity, leaf: 'desired' })
+  const filters = [desiredTopic, buildTopic({ ...identity, leaf: 'secret/res' })]
+  let onDesired: (desired: { generation: number; state: string }) => void = () => undefined
+  const arrived = new Promise<{ generation: number; state: string }>((resolve) => (onDesired = resolve))
+  client.on('message', (topic, payload) => {
+    if (topic !== desiredTopic) return
+    const decoded = decodeMessage(topic, payload)
+    if (decoded.kind === 'message' && decoded.leaf === 'desired') onDesired(decoded.payload)
+  })
+  const refused = await subscribeRefusals(client, filters)
+  const report = (delivers: SubscriptionReport['delivers'], desired: SubscriptionReport['desired'], detail: string) =>
+    ({ filters, refused, delivers, desired, detail }) satisfies SubscriptionReport
+  if (refused.length > 0) {
+    const detail = `the broker refused ${refused.join(', ')} (SUBACK 0x80): is this the credential of this tenant/host?`
+    return report('no', { received: false }, detail)
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)))
+  const desired = await Promise.race([arrived, timeout])
+  clearTimeout(timer)
+  if (desired === null) {
+    return report('unknown', { received: false }, `granted; ${NO_DESIRED} within ${waitMs} ms: delivery cannot be confirmed`)
+  }
+  const received = { received: true as const, generation: desired.generation, state: desired.state }
+  return report('yes', received, `granted; desired received (generation ${desired.generation}, ${desired.state})`)
+}
+
+/** The filters refused in SUBACK (mqtt.js rejects a SUBACK with a failure code; its codes follow our order). */
+async function subscribeRefusals(client: MqttClient, filters: string[]): Promise<string[]> {
+  try {
+    const grants = await client.subscribeAsync(filters, { qos: 1 })
+    return grants.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: unknown } }).packet?.granted
+    if (!Array.isArray(granted)) throw err
+    return filters.filter((_filter, index) => typeof granted[index] === 'number' && granted[index] >= 0x80)
   }
 }
 
@@ -90,6 +182,7 @@ export function formatStatus(report: StatusReport): string[] {
     `phase:       ${report.phase}${report.controlMode ? ` (control mode ${report.controlMode}, remote ${report.remoteStatus ?? 'n/a'})` : ''}`,
     `LMS:         ${report.lms}`,
     `broker:      ${report.broker.url} ${report.broker.reachable ? 'reachable' : `unreachable: ${report.broker.error ?? ''}`}`,
+    ...(report.broker.subscriptions ? [`subscriptions: ${report.broker.subscriptions.detail}`] : []),
   ]
 }
 
