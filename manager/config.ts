@@ -94,7 +94,14 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
     broker:
       broker.mode === 'embedded'
         ? { mode: 'embedded', tcp: broker.tcp, ws: broker.ws && { host: broker.ws.host, port: broker.ws.port }, tls: broker.tls && { host: broker.tls.host, port: broker.tls.port }, integratorsFile: broker.integratorsFile }
-        : { mode: 'external', url: withoutCredentials(broker.url), username: broker.username },
+        : {
+            mode: 'external',
+            url: withoutCredentials(broker.url),
+            username: broker.username,
+            clientId: broker.clientId,
+            persistentSession: broker.persistentSession,
+            mosquittoDynamicSecurity: broker.mosquittoDynamicSecurity,
+          },
     secrets: config.secrets.kind === 'local' ? { kind: 'local', file: config.secrets.file } : { kind: 'vault', address: withoutCredentials(config.secrets.address), mount: config.secrets.mount, pathPrefix: config.secrets.pathPrefix, auth: config.secrets.auth.method },
     staticPasswords: Object.keys(config.passwords.static),
     dmt: config.dmt === null ? null : { rps: withoutCredentials(config.dmt.rps.url), mps: withoutCredentials(config.dmt.mps.url), mpsPublicAddress: config.dmt.mps.publicAddress },

@@ -25,6 +25,20 @@ test('removeRecords deletes the host secrets and its RPS/MPS records; every step
   t.false(createHostRemoval({ log: silentLogger() }).external)
 })
 
+test('with external broker accounts, removeRecords removes the device account too, and reports its failure', async (t) => {
+  let brokerDown = true
+  const removed: string[] = []
+  const removal = createHostRemoval({
+    brokerAccounts: { removeDevice: (key) => (brokerDown ? Promise.reject(new Error('broker account (dynamic security): no answer')) : Promise.resolve(void removed.push(key.hostId))) },
+    log: silentLogger(),
+  })
+  t.true(removal.external, 'a failure keeps the host pending and is retried')
+  await t.throwsAsync(removal.removeRecords(KEY, { keepSecrets: false }), { message: 'broker account: broker account (dynamic security): no answer' })
+  brokerDown = false
+  t.deepEqual(await removal.removeRecords(KEY, { keepSecrets: false }), ['removed broker account'])
+  t.deepEqual(removed, ['h-1'])
+})
+
 test('disconnect closes the device connections of that host only, and their last will is not published', async (t) => {
   const broker = await startTestBroker(t)
   const connect = async (credential: { username: string; password: string }, will?: mqtt.IClientOptions['will']) => {
