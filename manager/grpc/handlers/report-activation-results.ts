@@ -1,6 +1,12 @@
 import type { StateFacts } from '../../domain/facts.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
-import { ACTIVATION_DONE, ACTIVATION_FAILED_PREFIX, ACTIVATION_IN_PROGRESS } from '../../status/status-texts.ts'
+import {
+  ACTIVATION_DONE,
+  ACTIVATION_FAILED_PREFIX,
+  ACTIVATION_IN_PROGRESS,
+  DEACTIVATION_FAILED_PREFIX,
+  ERROR_PREFIX,
+} from '../../status/status-texts.ts'
 import type { Caller } from '../auth.ts'
 import { invalidArgument } from '../errors.ts'
 import type { ActivationResultRequest } from '../requests.ts'
@@ -15,11 +21,16 @@ import { GRPC_SOURCE, storedHost, type BridgeContext } from './context.ts'
  *   ACTIVATING          status already "AMT Activation In Progress"  "AMT Activation In Progress" IN_PROGRESS
  *   ACTIVATED           status "AMT Activation Done" and current     current PROVISIONED, "AMT Activation Done" IDLE
  *                       PROVISIONED
- *   ACTIVATION_FAILED   status "AMT Activation Failed..." and        "AMT Activation Failed: ActivationFailed:
- *                       current UNPROVISIONED                        <message>" ERROR
+ *   ACTIVATION_FAILED   already failed and current UNPROVISIONED     "AMT Activation Failed: ActivationFailed:
+ *                                                                    <message>" ERROR
  *   UNSPECIFIED / unknown number                                     INVALID_ARGUMENT
  *
  * `message` is kept: in the status text of a failure, in the state audit event (reason) otherwise.
+ *
+ * "Already failed": upstream writes one failure text, "AMT Activation Failed", whatever the desired state. The
+ * domain words the same report by desired state (activation failed / deactivation failed / AMT error, see
+ * status/state-mapping.ts), and a passed activation deadline writes "AMT Activation Failed: …" too; every one of
+ * these texts is "already failed".
  */
 export const FAILURE_NAME = 'ActivationFailed'
 
@@ -28,8 +39,14 @@ type Reported = Exclude<ActivationResultRequest['activation_status'], 'UNSPECIFI
 const GUARDS: Readonly<Record<Reported, (host: Host) => string | null>> = {
   ACTIVATING: (host) => (host.status === ACTIVATION_IN_PROGRESS.status ? 'activation is already in progress' : null),
   ACTIVATED: (host) => (host.status === ACTIVATION_DONE.status && host.currentState === 'PROVISIONED' ? 'activation is already done' : null),
-  ACTIVATION_FAILED: (host) =>
-    host.status.startsWith(ACTIVATION_FAILED_PREFIX) && host.currentState === 'UNPROVISIONED' ? 'activation has already failed' : null,
+  ACTIVATION_FAILED: (host) => (hasFailed(host) && host.currentState === 'UNPROVISIONED' ? 'activation has already failed' : null),
+}
+
+const FAILURE_PREFIXES = [ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX] as const
+
+/** The stored status is a failure text: one of the prefixes, alone or followed by ": <detail>". */
+export function hasFailed({ status }: Pick<Host, 'status'>): boolean {
+  return FAILURE_PREFIXES.some((prefix) => status === prefix || status.startsWith(`${prefix}: `))
 }
 
 export async function reportActivationResults(ctx: BridgeContext, caller: Caller, request: ActivationResultRequest): Promise<Record<string, never>> {
