@@ -9,8 +9,8 @@ import { resolveIdentity } from './identity.ts'
 export const EXIT = SERVICE_EXIT
 
 /**
- * `amt-agent run`: builds the object graph in order (config → log → identity → rpc adapter → services → agent) and
- * runs it under the services' lifecycle (lib/service-lifecycle.ts): SIGTERM/SIGINT stop intake, kill a running
+ * `amt-agent run`: builds the object graph in order (config → log → identity → rpc adapter → services → agent)
+ * and runs it under the services' lifecycle (lib/service-lifecycle.ts): SIGTERM/SIGINT stop intake, kill a running
  * rpc, say goodbye (presence offline) → 0; a second signal exits at once (2); SIGHUP is logged and ignored (logs go
  * to stdout, the configuration is read at start). A bad config returns 1 after printing every problem; a fatal
  * error returns 2 (systemd restarts it).

@@ -51,9 +51,9 @@ export async function runService(options: ServiceOptions): Promise<number> {
   const request = (next: StopRequest): void => {
     if (first === undefined) {
       first = next
+      const received = service ? 'signal received: stopping' : 'signal received during start-up: stopping once up'
       if (next.kind === 'fatal') log.fatal({ err: next.err }, 'fatal error: stopping')
-      else if (service === undefined) log.info({ signal: next.signal }, 'signal received during start-up: stopping once started')
-      else log.info({ signal: next.signal }, 'signal received: stopping')
+      else log.info({ signal: next.signal }, received)
       requested(next)
     } else if (next.kind === 'signal') {
       log.warn({ signal: next.signal }, 'second signal: exiting at once')
@@ -94,18 +94,23 @@ function startFailed(log: Logger, err: unknown): number {
  * run one after the other; a failed reload is logged and the service keeps running as it was. `running()` is the
  * service to reload, or undefined while starting or stopping.
  */
-export function onHangUp(log: Logger, events: Pick<ProcessEvents, 'on'>, running: () => RunningService | undefined): void {
+export function onHangUp(
+  log: Logger,
+  events: Pick<ProcessEvents, 'on'>,
+  running: () => RunningService | undefined,
+): void {
   let previous = Promise.resolve()
   const hangUp = async (): Promise<void> => {
     const logFileReopened = reopenLogFile(log)
     const service = running()
     const fields = { signal: 'SIGHUP', logFileReopened }
     if (service?.reload === undefined) {
-      const why = service === undefined ? 'not running (starting or stopping)' : 'nothing to reload (configuration changes need a restart)'
+      const why = service ? 'nothing to reload (configuration changes need a restart)' : 'not running (start or stop)'
       return log.info(fields, logFileReopened ? `SIGHUP: log file reopened; ${why}` : `SIGHUP ignored: ${why}`)
     }
     log.info(fields, 'SIGHUP: reloading')
-    await service.reload().catch((err: unknown) => log.error({ err }, 'SIGHUP: reload failed; the service runs on as it was'))
+    const failed = (err: unknown): void => log.error({ err }, 'SIGHUP: reload failed; the service runs on as it was')
+    await service.reload().catch(failed)
   }
   events.on('SIGHUP', () => {
     previous = previous.then(hangUp).catch((err: unknown) => log.error({ err }, 'SIGHUP handling failed'))

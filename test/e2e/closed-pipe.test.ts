@@ -23,7 +23,8 @@ test('`amt-manager hosts activate` into a closed pipe ends quietly with 0 (the d
   const api = await startApi(t)
   await seed(api.inventory, { acme: ['node-1', 'node-2'] })
   const token = await api.token('operator', '*', 'pipe')
-  const result = await withClosedStdout(t, BIN.manager, ['hosts', 'activate', 'acme', 'node-1', 'node-2', '--url', api.url, '--token', token])
+  const args = ['hosts', 'activate', 'acme', 'node-1', 'node-2', '--url', api.url, '--token', token]
+  const result = await withClosedStdout(t, BIN.manager, args)
   t.like(result, { exitCode: 0, signal: null })
   t.true(quiet(result.stderr), result.stderr)
   t.is((await api.inventory.getHost({ tenantId: 'acme', hostId: 'node-2' })).desiredState, 'PROVISIONED')

@@ -9,7 +9,12 @@ import { printed, sendSignal, within } from './support/signals.ts'
 test('`amt-manager serve`: SIGHUP is logged and ignored; the manager stays ready and answers, and SIGTERM exits 0', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-sighup-')
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: mqttPort } } },
+    log: { level: 'info' },
+  })
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
 
   sendSignal(manager, 'SIGHUP')
@@ -63,6 +68,7 @@ async function startBroker(t: ExecutionContext, dir: string, extraConfig: string
 }
 
 async function connectAndEnd(url: string, credential: Credential): Promise<void> {
-  const client = await within(mqtt.connectAsync(url, { ...credential, reconnectPeriod: 0, connectTimeout: 30_000 }), 'an MQTT CONNACK')
+  const connecting = mqtt.connectAsync(url, { ...credential, reconnectPeriod: 0, connectTimeout: 30_000 })
+  const client = await within(connecting, 'an MQTT CONNACK')
   await client.endAsync()
 }

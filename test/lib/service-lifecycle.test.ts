@@ -30,7 +30,8 @@ function capturedLog(): { log: Logger; messages: () => string[]; next: (msg: str
   const next = async (msg: string): Promise<void> => {
     while (!lines.some((line) => line.msg.startsWith(msg))) await once(events, 'line')
   }
-  return { log: createLogger({ name: 'test', level: 'debug', destination }), messages: () => lines.map((line) => line.msg), next }
+  const log = createLogger({ name: 'test', level: 'debug', destination })
+  return { log, messages: () => lines.map((line) => line.msg), next }
 }
 
 /** A service whose stop() waits until the test lets it finish. */
@@ -132,9 +133,9 @@ test('a signal during start-up stops right after it; a failed start returns star
   t.is(await exitCode, SERVICE_EXIT.OK)
   t.deepEqual(calls, ['stop'])
 
-  const failing = runService({ log, start: () => Promise.reject(new Error('port taken')), startFailed: () => 7, process: new FakeProcess() })
-  t.is(await failing, 7)
-  t.is(await runService({ log, start: () => Promise.reject(new Error('port taken')), process: new FakeProcess() }), SERVICE_EXIT.FATAL)
+  const start = () => Promise.reject(new Error('port taken'))
+  t.is(await runService({ log, start, startFailed: () => 7, process: new FakeProcess() }), 7)
+  t.is(await runService({ log, start, process: new FakeProcess() }), SERVICE_EXIT.FATAL)
 })
 
 test('SIGHUP reopens a log file (after logrotate moved it): new lines go to a new file at the old path', async (t) => {
