@@ -18,7 +18,12 @@ export interface ClientOptions {
 }
 
 export type HostQuery = { tenantId?: string; desiredState?: string; currentState?: string; statusIndicator?: string; limit?: number; cursor?: string }
-export type DesiredInput = { desiredAmtState: 'PROVISIONED' | 'UNPROVISIONED'; amtControlMode?: 'ACM' | 'CCM'; amtDnsSuffix?: string }
+export type DesiredInput = {
+  desiredAmtState: 'PROVISIONED' | 'UNPROVISIONED'
+  amtControlMode?: 'ACM' | 'CCM'
+  amtDnsSuffix?: string
+  localDeactivation?: boolean
+}
 
 export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
   const root = `${baseUrl.replace(/\/+$/, '')}${API_PREFIX}`

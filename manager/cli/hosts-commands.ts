@@ -17,6 +17,8 @@ interface ListOptions {
   json?: boolean
 }
 
+type DesiredOptions = { all?: boolean; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; local?: boolean; json?: boolean }
+
 /** `hosts list|show|register|activate|deactivate|delete`, talking to the API. */
 export function hostsCommand(io: CliIo): Command {
   const hosts = withConnectionOptions(new Command('hosts').description('hosts and their AMT state'))
@@ -73,14 +75,18 @@ export function hostsCommand(io: CliIo): Command {
     )
 
   for (const [name, state] of [['activate', 'PROVISIONED'], ['deactivate', 'UNPROVISIONED']] as const) {
-    hosts
+    const command = hosts
       .command(`${name} <tenantId> [hostIds...]`)
       .description(`${name} AMT on the named hosts, or on every host of the tenant with --all`)
       .option('--all', 'every host of the tenant')
       .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
       .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
       .option('--json', 'print JSON')
-      .action((tenantId: string, hostIds: string[], options: { all?: boolean; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean }, command: Command) =>
+    if (state === 'UNPROVISIONED') {
+      command.option('--local', 'admin: if RPS cannot deactivate, deactivate locally (RPS/MPS records stay behind)')
+    }
+    command.action(
+      (tenantId: string, hostIds: string[], options: DesiredOptions, command: Command) =>
         runCommand(io, async () => {
           if ((hostIds.length === 0) === !options.all) throw new CliError('name hosts or pass --all (not both)', 2)
           const selection = options.all ? { filter: {} } : { hostIds }
@@ -88,6 +94,7 @@ export function hostsCommand(io: CliIo): Command {
             desiredAmtState: state,
             ...(options.controlMode ? { amtControlMode: options.controlMode } : {}),
             ...(options.dnsSuffix !== undefined ? { amtDnsSuffix: options.dnsSuffix } : {}),
+            ...(options.local === true ? { localDeactivation: true } : {}),
           }
           const result = await clientFor(command, io).setDesiredBulk(tenantId, { ...desired, ...selection })
           if (options.json) return printJson(io, result)
@@ -98,7 +105,7 @@ export function hostsCommand(io: CliIo): Command {
           ]
           if (result.count > 0) io.out(formatTable(columns, result.hosts))
         }),
-      )
+    )
   }
 
   hosts

@@ -40,5 +40,6 @@ export function desiredOf(host: Host, options: DesiredOptions & { profileName: s
     profileName: options.profileName,
     ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}),
     ...(host.dnsSuffix !== '' ? { dnsSuffix: host.dnsSuffix } : {}),
+    ...(host.desiredState === 'UNPROVISIONED' && host.localDeactivation ? { localDeactivation: true as const } : {}),
   }
 }

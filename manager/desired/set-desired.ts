@@ -10,6 +10,8 @@ export interface DesiredRequest {
   state: 'PROVISIONED' | 'UNPROVISIONED'
   controlMode?: 'ACM' | 'CCM'
   dnsSuffix?: string
+  /** With UNPROVISIONED only: an operator's force to deactivate locally when RPS cannot (desired.localDeactivation). */
+  localDeactivation?: boolean
 }
 
 const DNS_SUFFIX_MAX = 255
@@ -61,7 +63,13 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
         hostId: host.hostId,
         kind: 'desired.set',
         actor,
-        detail: { state: host.desiredState, generation: host.desiredGeneration, controlMode: host.controlMode, dnsSuffix: host.dnsSuffix },
+        detail: {
+          state: host.desiredState,
+          generation: host.desiredGeneration,
+          controlMode: host.controlMode,
+          dnsSuffix: host.dnsSuffix,
+          ...(host.localDeactivation ? { localDeactivation: true } : {}),
+        },
       })),
     )
     for (const host of stored) {
@@ -72,17 +80,21 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
   })
 }
 
-function validate({ state, controlMode, dnsSuffix }: DesiredRequest): void {
+function validate({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRequest): void {
   if (state !== 'PROVISIONED' && state !== 'UNPROVISIONED') throw new DomainError('DESIRED_INVALID', 'state must be PROVISIONED or UNPROVISIONED')
+  if (localDeactivation === true && state !== 'UNPROVISIONED') {
+    throw new DomainError('DESIRED_INVALID', 'localDeactivation goes with UNPROVISIONED only')
+  }
   if (controlMode !== undefined && controlMode !== 'ACM' && controlMode !== 'CCM') throw new DomainError('DESIRED_INVALID', 'controlMode must be ACM or CCM')
   if (dnsSuffix !== undefined && (typeof dnsSuffix !== 'string' || dnsSuffix.length > DNS_SUFFIX_MAX)) {
     throw new DomainError('DESIRED_INVALID', `dnsSuffix must be at most ${DNS_SUFFIX_MAX} characters`)
   }
 }
 
-function patchOf({ state, controlMode, dnsSuffix }: DesiredRequest, now: Date): HostPatch {
+function patchOf({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRequest, now: Date): HostPatch {
   return {
     desiredState: state,
+    localDeactivation: localDeactivation === true,
     ...(controlMode !== undefined ? { controlMode } : {}),
     ...(dnsSuffix !== undefined ? { dnsSuffix } : {}),
     activationRequestedAt: state === 'PROVISIONED' ? now.toISOString() : null,

@@ -51,6 +51,11 @@ export interface Host extends HostKey {
   agentKind: AgentKind
   /** When activation was last requested (for the IN_PROGRESS deadline); null when not requested. */
   activationRequestedAt: string | null
+  /**
+   * An operator forced a local deactivation: desired UNPROVISIONED may then be done with `rpc deactivate -local`
+   * when RPS cannot do it (desired.localDeactivation). Set or cleared by every desired write.
+   */
+  localDeactivation: boolean
   deletion: Deletion
   desiredPowerState: PowerState
   currentPowerState: PowerState
@@ -102,6 +107,7 @@ export interface HostPatch {
   lastSeq?: LastSeq
   agentKind?: AgentKind
   activationRequestedAt?: string | null
+  localDeactivation?: boolean
   deletion?: Deletion
   desiredPowerState?: PowerState
   currentPowerState?: PowerState

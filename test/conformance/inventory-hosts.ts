@@ -31,6 +31,7 @@ export function hostConformance({ label, open }: SuiteContext): void {
       lastSeq: {},
       agentKind: 'mqtt',
       activationRequestedAt: null,
+      localDeactivation: false,
       deletion: 'none',
       desiredPowerState: 'UNSPECIFIED',
       currentPowerState: 'UNSPECIFIED',

@@ -3,9 +3,9 @@ import { z } from 'zod'
 import { HostId } from '../../../schemas/ids.ts'
 import type { DesiredRequest } from '../../desired/set-desired.ts'
 import type { HostSelector } from '../../inventory/port.ts'
-import { actorOf } from '../auth.ts'
+import { actorOf, hasRole, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
-import { errorResponses, jsonResponse } from '../errors.ts'
+import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
 import { filterOf, HostFilterFields, HostParams, TenantParams } from '../params.ts'
 import { HostView, hostView } from '../views.ts'
 
@@ -17,6 +17,13 @@ const desiredFields = {
   desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']).describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),
   amtControlMode: z.enum(['CCM', 'ACM']).optional().describe('control mode to activate in; unchanged when absent'),
   amtDnsSuffix: z.string().max(255).regex(/^[A-Za-z0-9.-]*$/, { message: 'amtDnsSuffix must be a DNS name' }).optional().describe('DNS suffix for ACM; unchanged when absent'),
+  localDeactivation: z
+    .boolean()
+    .optional()
+    .describe(
+      'admin only, with UNPROVISIONED: if RPS cannot deactivate (RPS or the password unavailable), the agent ' +
+        'deactivates locally (rpc deactivate -local), leaving RPS/MPS records behind. Default false: only through RPS',
+    ),
 }
 
 const DesiredBody = z.strictObject(desiredFields).describe('Every accepted request is a new desired generation, also when nothing changed (the agent retries).')
@@ -37,9 +44,13 @@ export const BulkResult = z.object({
 
 const TAGS = ['amt']
 
-function requestOf(body: z.infer<typeof DesiredBody>): DesiredRequest {
+function requestOf(body: z.infer<typeof DesiredBody>, principal: ReturnType<typeof principalOf>): DesiredRequest {
+  if (body.localDeactivation === true && !hasRole(principal, 'admin')) {
+    throw new ApiError('FORBIDDEN', 'only an admin may force a local deactivation')
+  }
   return {
     state: body.desiredAmtState,
+    ...(body.localDeactivation === true ? { localDeactivation: true } : {}),
     ...(body.amtControlMode === undefined ? {} : { controlMode: body.amtControlMode }),
     ...(body.amtDnsSuffix === undefined ? {} : { dnsSuffix: body.amtDnsSuffix }),
   }
@@ -62,7 +73,7 @@ export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginC
       },
     }, async (request) => {
       const { tenantId, hostId } = request.params
-      const [host] = await domain.setDesired({ keys: [{ tenantId, hostId }] }, requestOf(request.body), actorOf(request))
+      const [host] = await domain.setDesired({ keys: [{ tenantId, hostId }] }, requestOf(request.body, principalOf(request)), actorOf(request))
       return hostView(host ?? (await inventory.getHost({ tenantId, hostId })))
     })
 
@@ -87,7 +98,7 @@ export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginC
         hostIds === undefined
           ? { filter: { ...filterOf(filter ?? {}), tenantId, deletion: 'none' } }
           : { keys: hostIds.map((hostId) => ({ tenantId, hostId })) }
-      const hosts = await domain.setDesired(selector, requestOf(request.body), actorOf(request))
+      const hosts = await domain.setDesired(selector, requestOf(request.body, principalOf(request)), actorOf(request))
       return { count: hosts.length, hosts: hosts.map(({ hostId, desiredState, desiredGeneration }) => ({ hostId, desiredState, desiredGeneration })) }
     })
     done()

@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_host ON audit_events (tenant_id, host_id, id);
     `,
   },
+  {
+    version: 2,
+    name: "hosts: the operator's force of a local deactivation",
+    sql: `ALTER TABLE hosts ADD COLUMN local_deactivation INTEGER NOT NULL DEFAULT 0 CHECK (local_deactivation IN (0, 1));`,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

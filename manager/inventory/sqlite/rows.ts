@@ -53,6 +53,7 @@ export interface HostRow {
   version: number
   created_at: string
   updated_at: string
+  local_deactivation: number
 }
 
 export interface CredentialRow {
@@ -79,7 +80,7 @@ export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
   'status_timestamp', 'control_mode', 'dns_suffix', 'desired_generation', 'observed_generation', 'phase',
   'capability', 'online', 'boot_id', 'last_seen', 'last_seq', 'agent_kind', 'activation_requested_at', 'deletion',
   'desired_power_state', 'current_power_state', 'power_status', 'power_status_indicator', 'power_status_timestamp',
-  'version', 'created_at', 'updated_at',
+  'version', 'created_at', 'updated_at', 'local_deactivation',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -106,6 +107,7 @@ export function hostFromRow(row: HostRow): Host {
     lastSeq: JSON.parse(row.last_seq) as LastSeq,
     agentKind: row.agent_kind as AgentKind,
     activationRequestedAt: row.activation_requested_at,
+    localDeactivation: row.local_deactivation === 1,
     deletion: row.deletion as Deletion,
     desiredPowerState: row.desired_power_state as PowerState,
     currentPowerState: row.current_power_state as PowerState,
@@ -141,6 +143,7 @@ export function hostToRow(host: Host): HostRow {
     last_seq: JSON.stringify(host.lastSeq),
     agent_kind: host.agentKind,
     activation_requested_at: host.activationRequestedAt,
+    local_deactivation: host.localDeactivation ? 1 : 0,
     deletion: host.deletion,
     desired_power_state: host.desiredPowerState,
     current_power_state: host.currentPowerState,

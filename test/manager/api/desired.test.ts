@@ -102,3 +102,27 @@ test('delete: a never-activated host goes at once; an activated one waits for de
   const events = await api.request('GET', '/api/v1/tenants/acme/hosts/active/events', { token })
   t.like((events.json.events as unknown[])[0], { kind: 'host.deleted', detail: { reason: 'forced' } }, 'the audit outlives the host')
 })
+
+test("a forced local deactivation is an admin's choice, goes with UNPROVISIONED only, rides in desired, and the next desired clears it", async (t) => {
+  const api = await startApi(t)
+  await seed(api.inventory, { acme: ['h1'] })
+  const operator = await api.token('operator', 'acme')
+  const admin = await api.token('admin', 'acme')
+  const path = '/api/v1/tenants/acme/hosts/h1/amt'
+  const forced = { desiredAmtState: 'UNPROVISIONED', localDeactivation: true }
+
+  const refused = await api.request('PATCH', path, { token: operator, body: forced })
+  t.is(refused.status, 403)
+  t.like(refused.json, { code: 'FORBIDDEN' })
+  const wrongState = await api.request('PATCH', path, { token: admin, body: { ...forced, desiredAmtState: 'PROVISIONED' } })
+  t.is(wrongState.status, 400)
+  t.is((await api.inventory.getHost(A('h1'))).desiredGeneration, 0, 'nothing written by refused requests')
+
+  t.is((await api.request('PATCH', path, { token: admin, body: forced })).status, 200)
+  t.like(await api.inventory.getHost(A('h1')), { desiredState: 'UNPROVISIONED', localDeactivation: true })
+  t.like(api.outbound.last(A('h1'), 'desired'), { state: 'UNPROVISIONED', generation: 1, localDeactivation: true })
+
+  t.is((await api.request('PATCH', path, { token: operator, body: { desiredAmtState: 'UNPROVISIONED' } })).status, 200)
+  t.like(await api.inventory.getHost(A('h1')), { localDeactivation: false, desiredGeneration: 2 })
+  t.false('localDeactivation' in (api.outbound.last(A('h1'), 'desired') ?? {}), 'only RPS again')
+})

@@ -55,3 +55,19 @@ test('the shipped migrations are numbered 1..n and build the expected tables', (
   migrate(db)
   t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'hosts', 'sqlite_sequence', 'tenants'])
 })
+
+test('migration 2 keeps every host of a version-1 database and adds local_deactivation = 0 (only through RPS)', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 1))
+  const now = new Date().toISOString()
+  db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
+  db.prepare(
+    `INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
+       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at, updated_at)
+     VALUES ('acme', 'h1', 'h1', 'UNPROVISIONED', 'PROVISIONED', 'AMT', 'IDLE', 0, 'UNSPECIFIED', 'UNSPECIFIED',
+       'UNSPECIFIED', 0, 3, ?, ?)`,
+  ).run(now, now)
+  t.is(migrate(db), MIGRATIONS.length)
+  t.deepEqual(db.prepare('SELECT host_id, version, local_deactivation FROM hosts').all(), [{ host_id: 'h1', version: 3, local_deactivation: 0 }])
+  t.throws(() => db.prepare("UPDATE hosts SET local_deactivation = 2 WHERE host_id = 'h1'").run(), { any: true, code: 'SQLITE_CONSTRAINT_CHECK' })
+})
