@@ -2,5 +2,8 @@
 // Launcher: registers tsx so the TypeScript sources run as they are, then hands over to the agent CLI.
 import { register } from 'tsx/esm/api'
 
+// SIGHUP never kills the service, not even while tsx loads it; once loaded, its lifecycle handles (and logs)
+// SIGHUP: lib/service-lifecycle.ts.
+if (process.argv[2] === 'run') process.on('SIGHUP', () => undefined)
 register()
 await import('../agent/cli.ts')
