@@ -120,7 +120,7 @@ export function createFleet(options: FleetOptions): Fleet {
         try {
           listener(view)
         } catch (err) {
-          log.error({ err, hostId: view.hostId }, 'fleet change listener failed')
+          log.error({ err, tenantId: view.tenantId, hostId: view.hostId }, 'fleet change listener failed')
         }
       }
       if (view.settled) settledHosts.add(host)
