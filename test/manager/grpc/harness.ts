@@ -12,6 +12,7 @@ import type { HostKey, Inventory } from '../../../manager/inventory/port.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics.ts'
 import { RecordingOutbound } from '../../helpers/manager-core.ts'
+import { callDeadline } from './bounded.ts'
 
 /** Tenants are EMF project UUIDs. */
 export const TENANT_A = '5b9f6f2e-3c1a-4b7e-9d2f-0a1b2c3d4e5f'
@@ -100,13 +101,17 @@ export interface CallResult<T> {
   response: T | undefined
 }
 
-/** A grpc-js client of DeviceManagement built from the SAME .proto; every call carries the given metadata. */
+/**
+ * A grpc-js client of DeviceManagement built from the SAME .proto; every call carries the given metadata and the
+ * CALL_DEADLINE_MS deadline. Its subchannels are its own (not grpc-js's process-wide pool), so a test never
+ * inherits the connection state of an earlier test's client to a port the kernel has handed out again.
+ */
 export class DmClient {
   readonly client: Client
   readonly #service = deviceManagementService(loadDmManagerDefinition())
 
   constructor(address: string, credentials: ChannelCredentials = channelCredentials.createInsecure(), options: Record<string, string | number> = {}) {
-    this.client = new Client(address, credentials, options)
+    this.client = new Client(address, credentials, { 'grpc.use_local_subchannel_pool': 1, ...options })
   }
 
   call<T = Record<string, unknown>>(rpc: RpcName, request: object, headers: Record<string, string | string[]> = {}): Promise<CallResult<T>> {
@@ -122,7 +127,7 @@ export class DmClient {
     const metadata = new Metadata()
     for (const [name, values] of Object.entries(headers)) for (const value of [values].flat()) metadata.add(name, value)
     return new Promise((resolve) => {
-      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, { deadline: Date.now() + 5000 }, (err: ServiceError | null, response?: T) => {
+      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, { deadline: callDeadline() }, (err: ServiceError | null, response?: T) => {
         resolve(err ? { code: err.code, details: err.details, response: undefined } : { code: Status.OK, details: '', response })
       })
     })

@@ -18,6 +18,7 @@ import { buildTopic } from '../../../schemas/index.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { createTestPki } from '../../helpers/certs.ts'
 import { connectClient } from '../../helpers/manager-mqtt.ts'
+import { EVENT_WAIT_MS, within } from './bounded.ts'
 import { agentRole, DmClient, FakePasswords, HOST, newSigningKey, PASSWORD, signToken, TENANT_A } from './harness.ts'
 import { LegacyAgent } from './legacy-agent.ts'
 
@@ -47,7 +48,7 @@ async function startManagerWithBridge(t: ExecutionContext) {
     await bus.close(true)
     await core.stop()
   })
-  await new Promise<void>((resolve) => attachCore(bus, core, log, { afterSweep: resolve }))
+  await within(new Promise<void>((resolve) => attachCore(bus, core, log, { afterSweep: resolve })), 'the manager bus to connect and sweep')
 
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
   const api = createApiServer({ inventory, domain: core, tokens, log, metrics: metrics.registry })
@@ -86,6 +87,7 @@ test('legacy agent e2e: ENABLED/AMT → user activates via the API → ACTIVATE 
     method: 'PATCH',
     headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
     body: JSON.stringify({ desiredAmtState: 'PROVISIONED' }),
+    signal: AbortSignal.timeout(EVENT_WAIT_MS),
   })
   t.is(response.status, 200)
 

@@ -1,4 +1,5 @@
 import { status as Status } from '@grpc/grpc-js'
+import { EVENT_WAIT_MS } from './bounded.ts'
 import type { CallResult, DmClient } from './harness.ts'
 
 export interface ActivationDetails {
@@ -50,7 +51,7 @@ export class LegacyAgent {
   }
 
   /** Resolves with the first step (already taken or to come) that matches; rejects after timeoutMs. */
-  waitFor(predicate: (step: AgentStep) => boolean, what: string, timeoutMs = 10_000): Promise<AgentStep> {
+  waitFor(predicate: (step: AgentStep) => boolean, what: string, timeoutMs = EVENT_WAIT_MS): Promise<AgentStep> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = this.steps.find(predicate)

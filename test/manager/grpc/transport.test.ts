@@ -12,6 +12,7 @@ import { createGrpcBridge } from '../../../manager/grpc/server.ts'
 import { fileDescriptorName } from '../../../manager/grpc/descriptor-name.ts'
 import { seedHost } from '../../helpers/manager-core.ts'
 import { createTestPki } from '../../helpers/certs.ts'
+import { callDeadline, within } from './bounded.ts'
 import { HOST, startBridge, TENANT_A, type BridgeHarness } from './harness.ts'
 
 const KEY = { tenantId: TENANT_A, hostId: HOST }
@@ -20,9 +21,27 @@ const RETRIEVE = '/device_management.DeviceManagement/RetrieveActivationDetails'
 /** A unary call with the method definition of another service (health). */
 function unary<T>(client: Client, method: { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }, request: object) {
   return new Promise<{ code: Status; response?: T }>((resolve) => {
-    client.makeUnaryRequest(method.path, method.requestSerialize, (bytes) => method.responseDeserialize(bytes) as T, request, new Metadata(), { deadline: Date.now() + 5000 }, (err: ServiceError | null, response?: T) =>
+    client.makeUnaryRequest(method.path, method.requestSerialize, (bytes) => method.responseDeserialize(bytes) as T, request, new Metadata(), { deadline: callDeadline() }, (err: ServiceError | null, response?: T) =>
       resolve(err ? { code: err.code } : { code: Status.OK, ...(response !== undefined ? { response } : {}) }),
     )
+  })
+}
+
+/** The HTTP status and grpc-status of a raw HTTP/2 stream, once the stream is closed. */
+function answerOf(stream: http2.ClientHttp2Stream): Promise<{ status: number | undefined; grpcStatus: string | undefined }> {
+  return new Promise((resolve) => {
+    let status: number | undefined
+    let grpcStatus: string | undefined
+    stream.on('response', (response) => {
+      status = response[':status']
+      grpcStatus = response['grpc-status'] as string | undefined
+    })
+    stream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
+      grpcStatus = (trailers['grpc-status'] as string | undefined) ?? grpcStatus
+    })
+    stream.on('data', () => undefined)
+    stream.on('error', () => undefined)
+    stream.on('close', () => resolve({ status, grpcStatus }))
   })
 }
 
@@ -48,7 +67,7 @@ test('TLS: a client trusting the CA gets answers; a plaintext client cannot talk
   const plaintext = new Client(`127.0.0.1:${harness.port}`, credentials.createInsecure())
   t.teardown(() => plaintext.close())
   const refused = await new Promise<ServiceError | null>((resolve) =>
-    plaintext.makeUnaryRequest(RETRIEVE, (value: Buffer) => value, (bytes) => bytes, Buffer.alloc(0), new Metadata(), { deadline: Date.now() + 3000 }, (err) => resolve(err)),
+    plaintext.makeUnaryRequest(RETRIEVE, (value: Buffer) => value, (bytes) => bytes, Buffer.alloc(0), new Metadata(), { deadline: callDeadline() }, (err) => resolve(err)),
   )
   t.is(refused?.code, Status.UNAVAILABLE)
 })
@@ -63,13 +82,14 @@ test('reflection lists DeviceManagement and serves dm-manager.proto by file name
   const ask = (request: object) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const stream = harness.client.client.makeBidiStreamRequest(method.path, method.requestSerialize, (bytes) => method.responseDeserialize(bytes) as Record<string, unknown>, new Metadata(), {
-        deadline: Date.now() + 5000,
+        deadline: callDeadline(),
       })
       stream.on('data', (response: Record<string, unknown>) => {
         resolve(response)
         stream.end()
       })
       stream.on('error', reject)
+      stream.on('end', () => reject(new Error('reflection stream ended without an answer')))
       stream.write(request)
     })
   const listed = (await ask({ list_services: '' })) as { list_services_response: { service: Array<{ name: string }> } }
@@ -119,23 +139,14 @@ test('garbage at the HTTP/2 and TCP level: a broken gRPC frame, a non-gRPC reque
   const auth = await harness.auth()
 
   const session = http2.connect(`http://127.0.0.1:${harness.port}`)
-  t.teardown(() => session.close())
-  const exchange = (headers: http2.OutgoingHttpHeaders, body: Buffer) =>
-    new Promise<{ status: number | undefined; grpcStatus: string | undefined }>((resolve) => {
-      const stream = session.request({ ':method': 'POST', ':path': RETRIEVE, ...headers })
-      let status: number | undefined
-      let grpcStatus: string | undefined
-      stream.on('response', (response) => {
-        status = response[':status']
-        grpcStatus = response['grpc-status'] as string | undefined
-      })
-      stream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
-        grpcStatus = (trailers['grpc-status'] as string | undefined) ?? grpcStatus
-      })
-      stream.on('data', () => undefined)
-      stream.on('close', () => resolve({ status, grpcStatus }))
-      stream.end(body)
-    })
+  const sessionFailed = new Promise<never>((_resolve, reject) => session.on('error', reject))
+  sessionFailed.catch(() => undefined)
+  t.teardown(() => session.destroy())
+  const exchange = (headers: http2.OutgoingHttpHeaders, body: Buffer) => {
+    const stream = session.request({ ':method': 'POST', ':path': RETRIEVE, ...headers })
+    stream.end(body)
+    return within(Promise.race([sessionFailed, answerOf(stream)]), 'the server to close an HTTP/2 stream')
+  }
   // A gRPC frame announcing 1000 bytes and delivering 3, then end of stream.
   const frame = Buffer.from([0, 0, 0, 0x03, 0xe8, 1, 2, 3])
   const broken = await exchange({ 'content-type': 'application/grpc', te: 'trailers', ...auth }, frame)
@@ -148,17 +159,19 @@ test('garbage at the HTTP/2 and TCP level: a broken gRPC frame, a non-gRPC reque
   t.is(notGrpc.status, 415)
 
   const socket = net.connect(harness.port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
   socket.on('error', () => undefined)
   socket.resume()
   socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\x02garbage'))
-  await closed
+  await within(closed, 'the server to close a connection that is not HTTP/2')
   t.like((await harness.client.call('RetrieveActivationDetails', { host_id: HOST }, auth)).response, { operation: 'ACTIVATE' })
 })
 
 test('lifecycle: start reports a busy port as an error; stop is idempotent and frees the port', async (t) => {
   const first = await startBridge(t)
   const second = createGrpcBridge({ core: first.core, secrets: first.passwords, log: silentLogger() }, { host: '127.0.0.1', port: first.port, auth: { publicKeyPem: first.key.publicKeyPem } })
+  t.teardown(() => second.stop())
   await t.throwsAsync(second.start())
   t.is(second.port, null)
   await first.bridge.stop()
