@@ -95,7 +95,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
 
-    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config, { log: root, registry: metrics.registry })
+    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config, { log: root, registry: metrics.registry, inventory })
     const { accounts } = link
     if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
     const { broker } = link

@@ -1,3 +1,4 @@
+import { isValidId } from './ids.ts'
 import type { TopicAddress } from './topics.ts'
 
 /** A host's identity on the bus: tenant and host together (the same hostId may exist in two tenants). */
@@ -9,6 +10,14 @@ export type HostIdentity = Pick<TopicAddress, 'tenantId' | 'hostId'>
  */
 export function deviceUsername({ tenantId, hostId }: HostIdentity): string {
   return `${hostId}@${tenantId}`
+}
+
+/** The host a device username names (the inverse of deviceUsername); null for any other name. */
+export function parseDeviceUsername(username: string): HostIdentity | null {
+  const at = username.indexOf('@')
+  const hostId = username.slice(0, at)
+  const tenantId = username.slice(at + 1)
+  return at > 0 && isValidId(hostId) && isValidId(tenantId) ? { tenantId, hostId } : null
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client'
 import type { Logger } from '../../lib/log.ts'
-import type { HostIdentity } from '../../schemas/principals.ts'
+import { parseDeviceUsername, type HostIdentity } from '../../schemas/principals.ts'
 import { deviceAcls, deviceClient, MANAGER_ROLE, managerAcls } from './dynsec-acls.ts'
 import type { DynsecCommand, DynsecResponse } from './dynsec-control.ts'
 
@@ -14,6 +14,8 @@ import type { DynsecCommand, DynsecResponse } from './dynsec-control.ts'
 export interface BrokerAccounts {
   putDevice(key: HostIdentity, password: string): Promise<void>
   removeDevice(key: HostIdentity): Promise<void>
+  /** The hosts that have an account on the broker (its clients named `<hostId>@<tenantId>`). */
+  listDevices(): Promise<HostIdentity[]>
   close(): Promise<void>
 }
 
@@ -22,7 +24,7 @@ export interface DynsecRequester {
   close(): Promise<void>
 }
 
-type Operation = 'put-device' | 'remove-device' | 'manager-role'
+type Operation = 'put-device' | 'remove-device' | 'list-devices' | 'manager-role'
 
 /** Errors that mean "already as wanted" for the command they answer (Mosquitto 2.0 texts). */
 const TOLERATED: Readonly<Record<string, string>> = {
@@ -77,6 +79,14 @@ export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logg
         { command: 'deleteRole', rolename },
       ])
       log.info({ ...key, username }, 'device account removed from the broker')
+    },
+    async listDevices() {
+      const [listed] = await run('list-devices', {}, [{ command: 'listClients' }])
+      const clients = (listed?.data as { clients?: unknown[] } | undefined)?.clients ?? []
+      return clients.flatMap((username) => {
+        const key = typeof username === 'string' ? parseDeviceUsername(username) : null
+        return key === null ? [] : [key]
+      })
     },
     async ensureManagerRole(managerUsername) {
       const acls = managerAcls()

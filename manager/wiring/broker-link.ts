@@ -13,6 +13,7 @@ import { EXIT, StartupError } from './startup-error.ts'
 import type { Registry } from 'prom-client'
 import { createDynsecAccounts, type BrokerAccounts } from '../dynsec/broker-accounts.ts'
 import { DynsecControl, type DynsecControlOptions } from '../dynsec/dynsec-control.ts'
+import { sweepAccounts } from '../dynsec/account-sweep.ts'
 
 /** How the manager reaches its broker, and what it tells devices. */
 export interface BrokerLink {
@@ -54,12 +55,19 @@ export async function startEmbeddedBroker(
   }
 }
 
+export interface ExternalBrokerDeps {
+  log: Logger
+  registry?: Registry
+  /** With dynamic security: accounts of hosts no longer in Inventory are removed at start (in the background). */
+  inventory?: Pick<Inventory, 'listHosts'>
+}
+
 /**
  * An existing broker: the manager's own credentials from the config (password, client certificate), its fixed client
  * id and (by default) a persistent session. With `mosquittoDynamicSecurity`, first the manager's role on the broker
  * is made sure of (before the bus publishes anything), waiting for the broker up to startup.timeoutMs.
  */
-export async function externalBroker(config: ManagerConfig, deps: { log: Logger; registry?: Registry }): Promise<BrokerLink> {
+export async function externalBroker(config: ManagerConfig, deps: ExternalBrokerDeps): Promise<BrokerLink> {
   const { broker } = config
   if (broker.mode !== 'external') throw new Error('not an external broker configuration')
   const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file))
@@ -69,6 +77,10 @@ export async function externalBroker(config: ManagerConfig, deps: { log: Logger;
   const login = { url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}) }
   const session = { clientId: broker.clientId, clean: !broker.persistentSession }
   const accounts = broker.mosquittoDynamicSecurity ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps) : undefined
+  const { inventory } = deps
+  if (accounts && inventory) {
+    sweepAccounts({ accounts, inventory, log: deps.log }).catch((err: unknown) => deps.log.child({ module: 'broker-accounts' }).error({ err }, 'broker account sweep failed'))
+  }
   return {
     broker: null,
     deviceBrokerUrl: broker.deviceUrl ?? withoutCredentials(broker.url),
@@ -82,7 +94,7 @@ async function dynsecAccounts(
   login: Omit<DynsecControlOptions, 'clientId' | 'log'>,
   clientId: string,
   timeoutMs: number,
-  deps: { log: Logger; registry?: Registry },
+  deps: ExternalBrokerDeps,
 ): Promise<BrokerAccounts> {
   const log = deps.log.child({ module: 'broker-accounts' })
   const accounts = createDynsecAccounts(new DynsecControl({ ...login, clientId: `${clientId}:dynsec`, log }), deps)

@@ -57,6 +57,8 @@ export class FakeDynsec {
         return this.clients.delete(username) ? {} : { error: 'Client not found' }
       case 'getClient':
         return client ? { data: { client: { username, roles: client.roles } } } : { error: 'Client not found' }
+      case 'listClients':
+        return { data: { totalCount: this.clients.size, clients: [...this.clients.keys()] } }
       case 'addClientRole':
         if (!client) return { error: 'Client not found' }
         if (client.roles.some((role) => role.rolename === rolename)) return { error: 'Internal error' }
