@@ -78,7 +78,8 @@ export async function collectStatus({ config, amt, services, log, timeoutMs, des
     : await probeBroker(config, identity, { timeoutMs, waitMs }, log)
   const phase = phaseOf(capability, controlMode)
   const subscriptionsOk = broker.subscriptions?.delivers !== 'no'
-  const healthy = !('error' in identity) && !('error' in rpc) && !('error' in capability) && broker.reachable && subscriptionsOk
+  const observed = !('error' in identity) && !('error' in rpc) && !('error' in capability)
+  const healthy = observed && broker.reachable && subscriptionsOk
   return { identity, rpc, meDevice, capability, phase, controlMode, remoteStatus, lms, broker, healthy }
 }
 
@@ -109,11 +110,13 @@ async function probeBroker(
     return { url, reachable: false, error: messageOf(err) }
   }
   try {
-    return { url, reachable: true, subscriptions: await withTimeout(checkSubscriptions(client, identity, waitMs), timeoutMs + waitMs) }
+    const subscriptions = await withTimeout(checkSubscriptions(client, identity, waitMs), timeoutMs + waitMs)
+    return { url, reachable: true, subscriptions }
   } catch (err) {
     log.debug({ err }, 'subscription check failed')
     const detail = `subscribing failed: ${messageOf(err)}`
-    return { url, reachable: true, subscriptions: { filters: [], refused: [], delivers: 'no', desired: { received: false }, detail } }
+    const subscriptions = { filters: [], refused: [], delivers: 'no' as const, desired: { received: false as const }, detail }
+    return { url, reachable: true, subscriptions }
   } finally {
     await client.endAsync(true)
   }
@@ -121,7 +124,9 @@ async function probeBroker(
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
@@ -131,7 +136,11 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  * Subscribes (QoS 1) to the agent's own desired and secret/res like the daemon, then waits up to `waitMs` for the
  * retained desired. Resolves as soon as it arrived; a SUBACK refusal is reported at once.
  */
-async function checkSubscriptions(client: MqttClient, identity: AgentIdentity, waitMs: number): Promise<SubscriptionReport> {
+async function checkSubscriptions(
+  client: MqttClient,
+  identity: AgentIdentity,
+  waitMs: number,
+): Promise<SubscriptionReport> {
   const desiredTopic = buildTopic({ ...identity, leaf: 'desired' })
   const filters = [desiredTopic, buildTopic({ ...identity, leaf: 'secret/res' })]
   let onDesired: (desired: { generation: number; state: string }) => void = () => undefined
@@ -153,7 +162,8 @@ async function checkSubscriptions(client: MqttClient, identity: AgentIdentity, w
   const desired = await Promise.race([arrived, timeout])
   clearTimeout(timer)
   if (desired === null) {
-    return report('unknown', { received: false }, `granted; ${NO_DESIRED} within ${waitMs} ms: delivery cannot be confirmed`)
+    const detail = `granted; ${NO_DESIRED} within ${waitMs} ms: delivery cannot be confirmed`
+    return report('unknown', { received: false }, detail)
   }
   const received = { received: true as const, generation: desired.generation, state: desired.state }
   return report('yes', received, `granted; desired received (generation ${desired.generation}, ${desired.state})`)

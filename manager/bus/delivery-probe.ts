@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../lib/log.ts'
 import { isValidId } from '../../schemas/ids.ts'
-import { PROBE_LEAVES, buildProbeTopic, decodeProbe, encodeProbe, parseProbeTopic, probeTopicPrefix } from '../../schemas/probe.ts'
+import {
+  PROBE_LEAVES,
+  buildProbeTopic,
+  decodeProbe,
+  encodeProbe,
+  parseProbeTopic,
+  probeTopicPrefix,
+} from '../../schemas/probe.ts'
 import { allHostsFilter, type Leaf } from '../../schemas/topics.ts'
 
 /** Whether the bus delivers: `detail` says why not, and what to fix. */
@@ -62,7 +69,8 @@ export class DeliveryProbe {
     if (refused.length > 0 && key !== this.#reportedRefused) {
       this.#options.log.error(
         { refused },
-        'the broker refused subscriptions (SUBACK 0x80): this account must be allowed to subscribe to amt/v1/+/+/<leaf>',
+        'the broker refused subscriptions (SUBACK 0x80): this account must be allowed to subscribe to ' +
+          'amt/v1/+/+/<leaf>; until then the manager receives no device telemetry',
       )
     }
     this.#reportedRefused = key
@@ -105,7 +113,8 @@ export class DeliveryProbe {
     const lost = this.#lostLeaves()
     if (lost.length > 0) return { ok: false, detail: this.#lostDetail(lost) }
     const pending = [...this.#verdicts.values()].some((verdict) => verdict === 'pending')
-    if (pending) return { ok: false, detail: `waiting for the delivery probe on ${probeTopicPrefix(this.instanceId)}<leaf>` }
+    const waiting = `waiting for the delivery probe on ${probeTopicPrefix(this.instanceId)}<leaf>`
+    if (pending) return { ok: false, detail: waiting }
     return { ok: true }
   }
 

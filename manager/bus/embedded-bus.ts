@@ -36,7 +36,9 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
   const probe = new DeliveryProbe({
     ...options.probe,
     log,
-    send: (topic, payload) => aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => undefined),
+    send: (topic, payload) => {
+      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => undefined)
+    },
   })
 
   const subscribe = (filter: string): Promise<void> =>
@@ -65,7 +67,10 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
         })
         .catch((err: unknown) => log.error({ err }, 'subscribing to the embedded broker failed'))
     },
-    health: () => (started && !pump.closed ? probe.health() : { ok: false, detail: 'not attached to the embedded broker' }),
+    health: () => {
+      if (!started || pump.closed) return { ok: false, detail: 'not attached to the embedded broker' }
+      return probe.health()
+    },
     publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
     async close(force = false) {
       probe.stop()

@@ -56,12 +56,14 @@ export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) 
  */
 async function refusedFilters(current: MqttClient): Promise<string[]> {
   try {
-    const grants = await current.subscribeAsync(Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }])))
+    const subscriptions = Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }]))
+    const grants = await current.subscribeAsync(subscriptions)
     return grants.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
   } catch (err) {
     const granted = (err as { packet?: { granted?: unknown } }).packet?.granted
     if (!Array.isArray(granted) || granted.length !== MANAGER_SUBSCRIPTIONS.length) throw err
-    return MANAGER_SUBSCRIPTIONS.filter((_filter, index) => typeof granted[index] === 'number' && granted[index] >= 0x80)
+    const failed = (code: unknown): boolean => typeof code === 'number' && code >= 0x80
+    return MANAGER_SUBSCRIPTIONS.filter((_filter, index) => failed(granted[index]))
   }
 }
 

@@ -74,7 +74,7 @@ test('mosquitto: with read access the probe comes back → ready; probes never r
 
 test('mosquitto: read access granted later (ACL reloaded) → ready again, said once', async (t) => {
   const broker = await startMosquitto(t, { users: [manager, device], acl: WRITE_ONLY })
-  const { bus, lines } = await startBus(t, broker, { intervalMs: 500, timeoutMs: 2500 })
+  const { bus, lines } = await startBus(t, broker, { intervalMs: 500, timeoutMs: 3000 })
   await eventually(() => Promise.resolve(notReady(bus)), 'the bus to report not delivering', READY_WAIT_MS)
   await broker.reloadAcl(READ_WRITE)
   await eventually(() => Promise.resolve(bus.health().ok), 'the bus to be ready after the ACL fix', READY_WAIT_MS)
