@@ -82,3 +82,16 @@ test('mosquitto: read access granted later (ACL reloaded) → ready again, said 
   t.is(messages.filter((msg) => msg.startsWith('subscriptions deliver nothing')).length, 1)
   t.is(messages.filter((msg) => msg.startsWith('subscriptions deliver again')).length, 1)
 })
+
+test('mosquitto killed (SIGKILL) and started again on the same port: not connected, then probing again → ready', async (t) => {
+  const broker = await startMosquitto(t, { users: [manager, device], acl: READ_WRITE })
+  const { bus, errors } = await startBus(t, broker, { intervalMs: 30_000, timeoutMs: 10_000 })
+  await eventually(() => Promise.resolve(bus.health().ok), 'the bus to be ready', READY_WAIT_MS)
+  await broker.kill('SIGKILL')
+  const down = await eventually(() => Promise.resolve(!bus.health().ok && bus.health()), 'the bus to notice', READY_WAIT_MS)
+  t.deepEqual(down, { ok: false, detail: 'not connected to the broker' })
+  await broker.start()
+  // A fresh round after the reconnect, not the next 30 s tick.
+  await eventually(() => Promise.resolve(bus.health().ok), 'the bus to be ready after the restart', READY_WAIT_MS)
+  t.deepEqual(errors(), [])
+})
