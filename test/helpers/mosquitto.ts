@@ -21,7 +21,10 @@ export interface MosquittoOptions {
   allowAnonymous?: boolean
   /** `persistence true` with its db in the temp dir (retained messages and sessions survive a restart). */
   persistence?: boolean
-  /** More config lines, appended as they are (plugin lines, limits, `log_type all` ...). */
+  /**
+   * More config lines, appended as they are (plugin lines, limits, `log_type all` ...). Keep logging to stderr with
+   * at least `notice`: start-up waits for the "running" line (and reloadAcl for "Reloading config").
+   */
   extraConfig?: readonly string[]
   /** How long to wait for the process to accept TCP connections, default 30 s (≥ a cold start on a busy machine). */
   startTimeoutMs?: number
@@ -101,7 +104,8 @@ export async function startMosquitto(t: ExecutionContext, options: MosquittoOpti
         if (/address already in use/i.test(said)) return 'in-use'
         throw new Error(`mosquitto exited at start (${BINARY} -c ${configFile}):\n${said.slice(-3000)}`)
       }
-      if (await accepts(port)) return 'ok'
+      // "running" is logged once every listener is open: a foreign listener on the port cannot pass for ours.
+      if (/ running\b/.test(chunks.slice(mark).join('')) && (await accepts(port))) return 'ok'
       await pause(50)
     }
     if (child === current) await kill('SIGKILL')
