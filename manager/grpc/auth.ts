@@ -119,6 +119,7 @@ export async function authenticate(metadata: Metadata, verifier: TokenVerifier):
   const roles = RealmRoles.safeParse(claims)
   const roleNames = roles.success ? roles.data.realm_access.roles.filter((role): role is string => typeof role === 'string') : []
   const projects = metadata.get('activeprojectid').filter((value): value is string => typeof value === 'string')
+  if (projects.length > 1) throw new GrpcError('UNAUTHENTICATED', 'more than one activeprojectid metadata value')
   const verdict = tenantOf(roleNames, projects)
   if (!verdict.ok) throw new GrpcError(verdict.status, verdict.reason)
   return { tenantId: verdict.tenantId, subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : undefined }

@@ -14,6 +14,7 @@ import { reportAmtStatus } from './handlers/report-amt-status.ts'
 import { retrieveActivationDetails } from './handlers/retrieve-activation-details.ts'
 import type { BridgeContext } from './handlers/context.ts'
 import { createGrpcMetrics } from './metrics.ts'
+import { keepRepeatedIdentityMetadata } from './repeated-metadata.ts'
 import { ActivationRequest, ActivationResultRequest, AmtStatusRequest } from './requests.ts'
 import { withSafeDecoding } from './safe-service.ts'
 
@@ -81,13 +82,16 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
     health.addToServer(running)
     const host = options.host ?? '0.0.0.0'
     const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_GRPC_PORT}`
+    let bound: number
     try {
-      port = await new Promise<number>((resolve, reject) => running.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound))))
+      bound = await new Promise<number>((resolve, reject) => running.bindAsync(address, credentials, (err, at) => (err ? reject(err) : resolve(at))))
+      keepRepeatedIdentityMetadata(running)
     } catch (err) {
       running.forceShutdown()
       throw err
     }
     server = running
+    port = bound
     health.setStatus('', 'SERVING')
     health.setStatus(SERVICE_NAME, 'SERVING')
     log.info({ host, port, tls: options.tls !== undefined }, 'gRPC bridge listening')
