@@ -113,9 +113,19 @@ test('Mosquitto 2 with dynamic security: accounts kept by the manager; broker SI
   t.deepEqual(await deactivations(agentB), [], 'B never deactivated (superseded while the broker was down)')
   t.deepEqual(await deactivations(agentC), [], 'C never deactivated (superseded before it acted)')
 
+  // Broker up, B busy observing (slow rpc): deactivation asked and, before B acts, superseded by activation again.
+  // B acts only on the latest generation: no deactivation, no second activation.
+  await agentB.changeDevice((model) => ({ ...model, latencyMs: SLOW_MS }))
+  const mark1 = watch.messages.length
+  const superseded = await setDesired(manager, B, 'UNPROVISIONED')
+  await watch.waitFor(on(B, 'desired', (d) => d.generation === superseded), "B's superseded desired", { from: mark1 })
+  const bLatest2 = await setDesired(manager, B, 'PROVISIONED')
+  await hostWhere(manager, TENANT, B.hostId, settled('PROVISIONED', bLatest2), 'B at its latest generation again')
+  t.deepEqual(await deactivations(agentB), [], 'B never acted on the superseded deactivation')
+  t.like(await agentB.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
+
   // The manager stops (SIGSTOP) once B has its desired, so B's secret request is never answered by it; then it is
   // SIGKILLed and started again: its persistent session (or the agent's re-sent request) brings the request back.
-  await agentB.changeDevice((model) => ({ ...model, latencyMs: SLOW_MS }))
   const mark2 = watch.messages.length
   const bDeactivation = await setDesired(manager, B, 'UNPROVISIONED')
   await watch.waitFor(on(B, 'desired', (d) => d.generation === bDeactivation), "B's desired", { from: mark2 })
