@@ -2,19 +2,29 @@ import type { ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { createFleet, type Fleet, type FleetOptions, type HostPlan } from '../../../agent/simulate/index.ts'
 import type { TestBroker, TestCredential } from '../../helpers/broker.ts'
-import { connectFleetWatcher, type FleetWatcher, type Seen } from './fleet-watcher.ts'
+import { connectFleetWatcher, FLEET_STEP_MS, type FleetWatcher, type Seen } from './fleet-watcher.ts'
 
-/** Short bounds so retries, stuck-connecting recoveries and reconnects play out in well under a second each. */
+export { FLEET_STEP_MS }
+
+/** t.timeout of a fleet test: a few FLEET_STEP_MS waits (ava's default, 60 s, is for the whole file otherwise). */
+export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
+
+/**
+ * Short delays so retries, stuck-connecting recoveries and reconnects play out in well under a second each. Bounds
+ * that end in a failure when exceeded (a secret not answered in time fails the attempt; a CONNACK not received in
+ * time drops the connection) are generous instead: on a loaded machine a round trip through the in-process broker
+ * can take seconds, and a short bound would turn slowness into a FAILED host or a reconnect storm.
+ */
 export const TEST_TUNING = {
   reconcileIntervalMs: 600_000,
   retryBaseMs: 20,
   retryMaxMs: 100,
   stuckConnectingMs: 200,
-  secretTimeoutMs: 2_000,
+  secretTimeoutMs: 60_000,
   reconnectMinMs: 50,
   reconnectMaxMs: 400,
-  connectTimeoutMs: 2_000,
-  keepaliveSeconds: 10,
+  connectTimeoutMs: 30_000,
+  keepaliveSeconds: 60,
   offlineQueueLimit: 100,
 } as const
 

@@ -31,9 +31,19 @@ export interface FleetWatcher {
   /** Forgets what was seen (e.g. before a broker restart), so waits look only at what comes afterwards. */
   newEpoch(): void
   seen(host: HostKey): Seen
-  /** Resolves once `done` holds, checked after every message; rejects after `timeoutMs` saying how far it got. */
+  /**
+   * Resolves once `done` holds, checked after every message; rejects after `timeoutMs` (default FLEET_STEP_MS)
+   * saying how far it got.
+   */
   until(done: () => boolean, describe: () => string, timeoutMs?: number): Promise<void>
 }
+
+/**
+ * Bound of one wait on the fleet (e.g. 200 hosts converging). A fleet of real agents needs a few seconds on an idle
+ * machine and can need a minute on a loaded 2-core one (every agent, the broker and the watcher share one event
+ * loop): the bound only turns a hang into a failure that says how far the fleet got.
+ */
+export const FLEET_STEP_MS = 120_000
 
 const newer = (current: State | undefined, next: State): State =>
   current && current.bootId === next.bootId && current.seq > next.seq ? current : next
@@ -42,7 +52,15 @@ const key = ({ tenantId, hostId }: HostKey) => `${tenantId}/${hostId}`
 const LEAVES = ['state', 'presence', 'capability', 'events', 'secret/req'] as const
 
 export async function connectFleetWatcher(t: ExecutionContext, url: string, credential: { username: string; password: string }): Promise<FleetWatcher> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: `fleet-watcher-${randomUUID()}`, reconnectPeriod: 50, reconnectOnConnackError: true, connectTimeout: 2_000 })
+  // resubscribe off: after a reconnect the watcher subscribes itself, before it republishes desired (below).
+  const client = await mqtt.connectAsync(url, {
+    ...credential,
+    clientId: `fleet-watcher-${randomUUID()}`,
+    reconnectPeriod: 50,
+    reconnectOnConnackError: true,
+    connectTimeout: 10_000,
+    resubscribe: false,
+  })
   t.teardown(() => client.endAsync(true))
   let seen = new Map<string, Seen>()
   const desired: HostKey[] = []
@@ -81,11 +99,18 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
     }
     for (const wake of wakers) wake()
   })
-  // After a reconnect (a new broker lost every retained desired) republish them, as the manager does from Inventory.
+  const subscribe = () => client.subscribeAsync(Object.fromEntries(LEAVES.map((leaf) => [`amt/v1/+/+/${leaf}`, { qos: 1 as const }])))
+  // After a reconnect (a new broker lost every retained desired and every subscription): subscribe first, then
+  // republish desired, as the manager does from Inventory. In this order every event an agent publishes in answer to
+  // a republished desired finds the watcher subscribed (events are not retained: one published before the SUBACK
+  // would be lost to the watcher). mqtt.js' own resubscribe could go out after these publishes (it waits for the
+  // offline queue to drain), hence resubscribe: false.
   client.on('connect', () => {
-    publishDesired(desired).catch(() => undefined)
+    subscribe()
+      .then(() => publishDesired(desired))
+      .catch(() => undefined)
   })
-  await client.subscribeAsync(Object.fromEntries(LEAVES.map((leaf) => [`amt/v1/+/+/${leaf}`, { qos: 1 as const }])))
+  await subscribe()
 
   return {
     async desire(hosts) {
@@ -96,7 +121,7 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
       seen = new Map()
     },
     seen: (host) => entry(host),
-    until(done, describe, timeoutMs = 15_000) {
+    until(done, describe, timeoutMs = FLEET_STEP_MS) {
       return new Promise((resolve, reject) => {
         const finish = (err?: Error) => {
           clearTimeout(timer)
