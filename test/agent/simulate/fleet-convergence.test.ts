@@ -1,8 +1,9 @@
 import test from 'ava'
 import { startTestBroker } from '../../helpers/broker.ts'
-import { expectedPhase, missing, reachedFinal, startFleetHarness } from './fleet-harness.ts'
+import { expectedPhase, FLEET_TEST_MS, missing, reachedFinal, startFleetHarness } from './fleet-harness.ts'
 
 test('200 simulated hosts with a mix converge: capable → PROVISIONED, not capable → NOT_SUPPORTED, faulty → FAILED with its code, none lost', async (t) => {
+  t.timeout(FLEET_TEST_MS)
   const broker = await startTestBroker(t)
   const { fleet, watcher } = await startFleetHarness(t, broker, {
     count: 200,

@@ -11,8 +11,16 @@ import { connectFleetWatcher } from './fleet-watcher.ts'
 
 const AMT_AGENT = fileURLToPath(new URL('../../../bin/amt-agent.js', import.meta.url))
 const TUNING = 'retryBaseMs=20,retryMaxMs=100,stuckConnectingMs=200,reconnectMinMs=50,reconnectMaxMs=400'
+/**
+ * The CLI's own --timeout (seconds), the child's kill timeout and the test's: a cold tsx start plus a dozen agents
+ * take a few seconds idle, much longer on a loaded 2-core machine (and the tests of this file run concurrently).
+ */
+const SETTLE_TIMEOUT_S = 120
+const CHILD_TIMEOUT_MS = (SETTLE_TIMEOUT_S + 30) * 1000
+const TEST_TIMEOUT_MS = CHILD_TIMEOUT_MS + 30_000
 
 test('`amt-agent simulate --count --until-settled --json` runs the fleet to convergence and prints a valid summary', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS)
   const broker = await startTestBroker(t)
   const hosts = Array.from({ length: 12 }, (_, i) => ({ tenantId: 'acme', hostId: `sim-${String(i + 1).padStart(2, '0')}` }))
   // A demo credential store with pattern-based passwords, as --username-pattern/--password-pattern expect.
@@ -24,8 +32,8 @@ test('`amt-agent simulate --count --until-settled --json` runs the fleet to conv
     'node',
     [AMT_AGENT, 'simulate', '--broker', broker.url, '--count', '12', '--tenants', 'acme', '--username-pattern', '{hostId}@{tenantId}', '--password-pattern', '{hostId}-demo-pw',
       '--mix', 'amt=2,ism=1,not-capable=1', '--assign', '0:activation=102', '--fail-rate', 'transient=0.2', '--seed', '5', '--ramp', '0', '--tuning', TUNING,
-      '--until-settled', '--timeout', '40', '--json'],
-    { reject: false, timeout: 50_000 },
+      '--until-settled', '--timeout', String(SETTLE_TIMEOUT_S), '--json'],
+    { reject: false, timeout: CHILD_TIMEOUT_MS },
   )
   t.is(result.exitCode, 0, result.stderr)
   const summary = JSON.parse(result.stdout) as SimulationSummary
@@ -39,6 +47,7 @@ test('`amt-agent simulate --count --until-settled --json` runs the fleet to conv
 })
 
 test('`amt-agent simulate --credentials` runs the hosts of a file, printing progress lines and a readable summary', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS)
   const broker = await startTestBroker(t)
   const dir = await mkdtemp(join(tmpdir(), 'amt-simulate-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
@@ -54,7 +63,7 @@ test('`amt-agent simulate --credentials` runs the hosts of a file, printing prog
   const watcher = await connectFleetWatcher(t, broker.url, await broker.addManager())
   await watcher.desire(entries)
 
-  const result = await execa('node', [AMT_AGENT, 'simulate', '--broker', broker.url, '--credentials', file, '--tuning', TUNING, '--until-settled', '--timeout', '40'], { reject: false, timeout: 50_000 })
+  const result = await execa('node', [AMT_AGENT, 'simulate', '--broker', broker.url, '--credentials', file, '--tuning', TUNING, '--until-settled', '--timeout', String(SETTLE_TIMEOUT_S)], { reject: false, timeout: CHILD_TIMEOUT_MS })
   t.is(result.exitCode, 0, result.stderr)
   t.regex(result.stdout, /^\[\d+\.\ds\] 3 hosts · connected 3 · capable 2 · .*settled 3\/3$/m)
   t.regex(result.stdout, /3 hosts \(seed 1\): converged in [\d.]+ s; 3\/3 settled/)
@@ -64,12 +73,13 @@ test('`amt-agent simulate --credentials` runs the hosts of a file, printing prog
 })
 
 test('`amt-agent simulate` with bad options prints every problem and exits 1', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS)
   const dir = await mkdtemp(join(tmpdir(), 'amt-simulate-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'hosts.json')
   const host = { tenantId: 'acme', hostId: 'a/b', username: 'u', password: 'secret-pw' }
   await writeFile(file, JSON.stringify({ hosts: [host, { ...host, hostId: 'ok', kind: 'quantum' }] }))
-  const result = await execa('node', [AMT_AGENT, 'simulate', '--broker', 'mqtt://127.0.0.1:1', '--credentials', file], { reject: false })
+  const result = await execa('node', [AMT_AGENT, 'simulate', '--broker', 'mqtt://127.0.0.1:1', '--credentials', file], { reject: false, timeout: CHILD_TIMEOUT_MS })
   t.is(result.exitCode, 1)
   t.regex(result.stderr, /hosts\.0\.hostId: hostId must be/)
   t.regex(result.stderr, /hosts\.1\.kind:/)
