@@ -15,12 +15,28 @@ const NO_ME_CODE_NAMES = new Set(['HECIDriverNotDetected', 'AmtNotDetected'])
  * Capability from the numeric SKU only, never from the `features` text (its decoder can print "Invalid AMT
  * version format", which contains "AMT"). AMT Pro wins when both bits are set.
  */
-export function classifySku(sku: number | null): CapabilityClass {
-  if (sku === null) return { capable: false, sku: 'UNSPECIFIED', reason: 'amtinfo reported no numeric SKU' }
+export function classifySku(sku: number): CapabilityClass {
   if ((sku & SKU_BITS.AMT_PRO) !== 0) return { capable: true, sku: 'AMT' }
   if ((sku & SKU_BITS.ISM) !== 0) return { capable: true, sku: 'ISM' }
   const hex = `0x${sku.toString(16)}`
   return { capable: false, sku: 'UNSPECIFIED', reason: `SKU ${sku} (${hex}) has neither the AMT Pro (0x08) nor the ISM (0x10) bit` }
+}
+
+/** AMT is (being) provisioned: CCM/ACM, or a provisioning state past pre-provisioning (v3 prints it). */
+export function isProvisioned(info: Pick<AmtInfo, 'controlMode' | 'provisioningState'>): boolean {
+  if (info.controlMode === 'CCM' || info.controlMode === 'ACM') return true
+  return info.provisioningState === 'in provisioning' || info.provisioningState === 'post-provisioning'
+}
+
+/**
+ * Capability from amtinfo's decisive fields. A provisioned AMT is manageable whatever its SKU reads (never "not
+ * supported"); otherwise the SKU bits decide. Null when they cannot: the SKU is unreadable (absent, empty, not a
+ * number) and AMT is not provisioned.
+ */
+export function classifyInfo(info: AmtInfo): CapabilityClass | null {
+  const bySku = info.sku === null ? null : classifySku(info.sku)
+  if (isProvisioned(info)) return bySku?.capable ? bySku : { capable: true, sku: 'UNSPECIFIED' }
+  return bySku
 }
 
 /** True when an rpc failure means the node has no usable ME (so: not capable, not "retry later"). */
@@ -31,8 +47,9 @@ export function isNoMeError(error: AmtError): boolean {
 export type CapabilityInput = { meDevice: string | null; info: AmtInfo } | { meDevice: string | null; error: AmtError }
 
 /**
- * Classifies the node from the ME device probe and amtinfo (or its failure). Returns null when the failure says
- * nothing about capability (timeout, transient error, bad output): the caller retries later.
+ * Classifies the node from the ME device probe and amtinfo (or its failure). Returns null when the input says nothing
+ * about capability (timeout, transient error, bad output, an unreadable SKU on an unprovisioned AMT): the caller
+ * reports that and looks again later.
  */
 export function classifyCapability(input: CapabilityInput): CapabilityClass | null {
   if (input.meDevice === null) {
@@ -42,7 +59,7 @@ export function classifyCapability(input: CapabilityInput): CapabilityClass | nu
     if (!isNoMeError(input.error)) return null
     return { capable: false, sku: 'UNSPECIFIED', reason: `${input.error.codeName}: ${input.error.message}` }
   }
-  return classifySku(input.info.sku)
+  return classifyInfo(input.info)
 }
 
 /** The first ME interface device present under `devDir` (injectable for tests), e.g. '/dev/mei0', or null. */

@@ -1,5 +1,6 @@
 import type { AmtSku, ErrorClass, ObservedControlMode } from '../../schemas/index.ts'
 import type { Ras } from '../../schemas/index.ts'
+import type { AmtinfoField } from '../../schemas/messages/capability.ts'
 
 /** The rpc line in use: flags and output differ between v2 (Go flag) and v3 (Kong). */
 export interface RpcVersion {
@@ -21,6 +22,8 @@ export interface AmtInfo {
   operationalState: string
   dnsSuffix: string
   ras: Ras | null
+  /** Expected fields rpc could not read (absent, empty or malformed); absent when every one was read. */
+  missingFields?: readonly AmtinfoField[]
 }
 
 export interface ActivateRequest {

@@ -133,6 +133,8 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
       if (errors.length > 0) log.warn({ command: 'amtinfo', errors: errors.map((text) => sanitize(text, [])) }, 'rpc amtinfo could not read every field')
       const parsed = parseAmtinfo(line, result.stdout)
       if (parsed === HECI_UNAVAILABLE) throw meUnavailable('amtinfo', result.exitCode)
+      const { missingFields } = parsed
+      if (missingFields) log.warn({ command: 'amtinfo', missingFields }, 'rpc amtinfo left fields unread')
       return parsed
     })
   }

@@ -13,6 +13,7 @@ import { classifyFailure } from './exit-codes.ts'
  * | RpcTerminated | transient | rpc was killed by a signal nobody in the agent sent |
  * | RpcStopped    | transient | the adapter was stopped (agent shutting down) before or while the call ran |
  * | RpsError      | by text   | rpc v2 exited 0 but logged an error (RPS reported a failure); code 0 |
+ * | SkuUnreadable | transient | amtinfo had no readable SKU and AMT is not provisioned: capability is unknown |
  */
 export const MAX_MESSAGE_LENGTH = 512
 
@@ -91,6 +92,16 @@ export function rpcStopped(command: string): AmtError {
     codeName: 'RpcStopped',
     errorClass: 'transient',
     message: `rpc ${command} was not completed: the adapter was stopped`,
+  })
+}
+
+/** amtinfo printed no readable SKU (absent, empty, not a number) and AMT is not provisioned: capability is unknown. */
+export function skuUnreadable(): AmtError {
+  return new AmtError({
+    code: null,
+    codeName: 'SkuUnreadable',
+    errorClass: 'transient',
+    message: 'could not read the SKU from rpc amtinfo (absent, empty or not a number) and AMT is not provisioned',
   })
 }
 

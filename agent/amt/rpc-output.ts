@@ -1,52 +1,42 @@
 import { z } from 'zod'
 import { RasRemoteStatus, type ObservedControlMode } from '../../schemas/index.ts'
+import { AmtinfoField } from '../../schemas/messages/capability.ts'
 import type { AmtInfo, RpcVersion } from './port.ts'
 import { rpcBadOutput } from './rpc-failure.ts'
 
-/** What rpc prints, parsed with zod (../shared/reference/rpc-go.md). Unknown keys are ignored. */
+/**
+ * What rpc prints, parsed with zod (../shared/reference/rpc-go.md). Unknown keys are ignored. amtinfo is parsed
+ * field by field: a field that is absent, empty or of the wrong type is unread and reported (missingFields) instead
+ * of refusing the whole document; capability and state are decided from the decisive fields alone (classify.ts).
+ */
 const SkuValue = z.union([z.string(), z.number()])
+const optionalText = () => z.string().optional().catch(undefined)
 
 export const RasOutput = z.object({
-  networkStatus: z.string().optional(),
-  remoteStatus: z.string().optional(),
-  remoteTrigger: z.string().optional(),
-  mpsHostname: z.string().optional(),
-  mpsPort: z.union([z.number(), z.string()]).optional(),
+  networkStatus: optionalText(),
+  remoteStatus: optionalText(),
+  remoteTrigger: optionalText(),
+  mpsHostname: optionalText(),
 })
 
-/** v2 `amtinfo -json`: a field that fails to read keeps its key with an empty value, so the core keys are required. */
-export const AmtinfoV2Output = z.object({
-  amt: z.string(),
-  buildNumber: z.string(),
-  sku: SkuValue,
-  features: z.string(),
-  uuid: z.string(),
-  controlMode: z.string(),
-  operationalState: z.string().optional(),
-  dnsSuffix: z.string().optional(),
-  dnsSuffixOS: z.string().optional(),
-  hostnameOS: z.string().optional(),
-  ras: RasOutput.optional(),
+/**
+ * amtinfo of either line. v2 (`-json`) keeps a field that fails to read with an empty value; v3 (`--json`) omits empty
+ * fields and adds `provisioningState` and `heciAvailable` (false: no ME data at all).
+ */
+export const AmtinfoOutput = z.object({
+  amt: optionalText(),
+  buildNumber: optionalText(),
+  sku: SkuValue.optional().catch(undefined),
+  features: optionalText(),
+  uuid: optionalText(),
+  controlMode: optionalText(),
+  provisioningState: optionalText(),
+  operationalState: optionalText(),
+  dnsSuffix: optionalText(),
+  ras: RasOutput.optional().catch(undefined),
+  heciAvailable: z.boolean().optional().catch(undefined),
 })
-export type AmtinfoV2Output = z.infer<typeof AmtinfoV2Output>
-
-/** v3 `amtinfo --json`: empty fields are omitted; `heciAvailable` false means no ME data at all. */
-export const AmtinfoV3Output = z.object({
-  amt: z.string().optional(),
-  buildNumber: z.string().optional(),
-  sku: SkuValue.optional(),
-  features: z.string().optional(),
-  uuid: z.string().optional(),
-  controlMode: z.string().optional(),
-  provisioningState: z.string().optional(),
-  operationalState: z.string().optional(),
-  dnsSuffix: z.string().optional(),
-  dnsSuffixOS: z.string().optional(),
-  hostnameOS: z.string().optional(),
-  ras: RasOutput.optional(),
-  heciAvailable: z.boolean().optional(),
-})
-export type AmtinfoV3Output = z.infer<typeof AmtinfoV3Output>
+export type AmtinfoOutput = z.infer<typeof AmtinfoOutput>
 
 /** `version -json` / `version --json`. */
 export const VersionOutput = z.object({ app: z.string(), version: z.string(), protocol: z.string() })
@@ -98,21 +88,36 @@ function rasOf(ras: z.infer<typeof RasOutput> | undefined): AmtInfo['ras'] {
   }
 }
 
-/** Normalises a parsed v2 or v3 amtinfo document into AmtInfo, bounded to the capability schema's lengths. */
-export function normaliseAmtInfo(doc: AmtinfoV2Output | AmtinfoV3Output): AmtInfo {
+/** Which expected fields were not read: absent, empty, malformed (a SKU that is not a number), or unknown. */
+function missingFieldsOf(info: Omit<AmtInfo, 'missingFields'>): AmtinfoField[] {
+  const unread: Record<AmtinfoField, boolean> = {
+    amt: info.amtVersion === '',
+    buildNumber: info.buildNumber === '',
+    sku: info.sku === null,
+    uuid: info.uuid === '',
+    controlMode: info.controlMode === 'UNKNOWN',
+    ras: info.ras === null,
+  }
+  return AmtinfoField.options.filter((field) => unread[field])
+}
+
+/** Normalises a parsed amtinfo document into AmtInfo, bounded to the capability schema's lengths. */
+export function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
   const controlMode = controlModeOf(doc.controlMode)
-  return {
+  const info = {
     amtVersion: clamp(doc.amt, 32),
     buildNumber: clamp(doc.buildNumber, 32),
     sku: skuNumber(doc.sku),
     features: clamp(doc.features, 128),
     uuid: clamp(doc.uuid, 64),
     controlMode,
-    provisioningState: provisioningStateOf('provisioningState' in doc ? doc.provisioningState : undefined, controlMode),
+    provisioningState: provisioningStateOf(doc.provisioningState, controlMode),
     operationalState: clamp(doc.operationalState, 32),
     dnsSuffix: clamp(doc.dnsSuffix, 255),
     ras: rasOf(doc.ras),
   }
+  const missingFields = missingFieldsOf(info)
+  return missingFields.length > 0 ? { ...info, missingFields } : info
 }
 
 /** Parses stdout as one JSON document (tolerating text around it); throws RpcBadOutput. */
@@ -145,18 +150,20 @@ function issuesOf(error: z.ZodError): string {
 /** Marker returned when v3 reports that the ME interface is not available (no ME data in the document). */
 export const HECI_UNAVAILABLE = 'heci-unavailable'
 
-/** Decodes an amtinfo document of the given line. Throws RpcBadOutput when it is not amtinfo's shape. */
+/** The fields capability and state are decided from; a document with none of them is not amtinfo's. */
+const DECISIVE_KEYS = ['sku', 'controlMode', 'provisioningState'] as const
+
+/**
+ * Decodes an amtinfo document (v2 or v3: the same keys; only v3 says heciAvailable). Throws RpcBadOutput when it
+ * is not a JSON object or holds no decisive field at all (e.g. v2 `amtinfo -json -n`, which selects nothing); other
+ * fields may be missing.
+ */
 export function decodeAmtinfo(line: RpcVersion['line'], document: unknown): AmtInfo | typeof HECI_UNAVAILABLE {
-  if (line === 'v2') {
-    const parsed = AmtinfoV2Output.safeParse(document)
-    if (!parsed.success) throw rpcBadOutput('amtinfo', issuesOf(parsed.error))
-    return normaliseAmtInfo(parsed.data)
-  }
-  const parsed = AmtinfoV3Output.safeParse(document)
+  const parsed = AmtinfoOutput.safeParse(document)
   if (!parsed.success) throw rpcBadOutput('amtinfo', issuesOf(parsed.error))
-  if (parsed.data.heciAvailable === false) return HECI_UNAVAILABLE
-  if (parsed.data.amt === undefined && parsed.data.sku === undefined && parsed.data.controlMode === undefined) {
-    throw rpcBadOutput('amtinfo', 'no AMT fields (amt, sku, controlMode) in the document')
+  if (line === 'v3' && parsed.data.heciAvailable === false) return HECI_UNAVAILABLE
+  if (DECISIVE_KEYS.every((key) => parsed.data[key] === undefined)) {
+    throw rpcBadOutput('amtinfo', `none of the fields ${DECISIVE_KEYS.join(', ')} in the document`)
   }
   return normaliseAmtInfo(parsed.data)
 }

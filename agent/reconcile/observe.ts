@@ -1,5 +1,6 @@
 import { classifyCapability } from '../amt/classify.ts'
 import { AmtError, type AmtInfo, type CapabilityClass } from '../amt/port.ts'
+import { skuUnreadable } from '../amt/rpc-failure.ts'
 import type { RpcError } from '../../schemas/index.ts'
 import type { ReconcileContext } from './context.ts'
 import { toRpcError } from './failure.ts'
@@ -19,7 +20,7 @@ export type ObserveResult = { ok: true; observation: Observation } | { ok: false
 /**
  * The observe step: which rpc is installed (once), which ME device is present, a fresh amtinfo, and the
  * capability classified from them. An rpc failure that says nothing about capability (timeout, transient,
- * garbage output) is returned as an error: the pass reports it and looks again later.
+ * garbage output, no readable SKU) is returned as an error: the pass reports it and looks again later.
  */
 export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
   ctx.signal.throwIfAborted()
@@ -32,7 +33,10 @@ export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
   ctx.signal.throwIfAborted()
   try {
     const info = await ctx.amt.info()
-    return { ok: true, observation: { meDevice, info, capability: classifyCapability({ meDevice, info }) ?? notCapable('unclassified'), noMeError: null } }
+    const capability = classifyCapability({ meDevice, info })
+    // No readable SKU on an unprovisioned AMT: capability unknown, so a failed observation, never NOT_SUPPORTED.
+    if (capability === null) return { ok: false, error: skuUnreadable() }
+    return { ok: true, observation: { meDevice, info, capability, noMeError: null } }
   } catch (err) {
     if (!(err instanceof AmtError)) throw err
     const capability = classifyCapability({ meDevice, error: err })

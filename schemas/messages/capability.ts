@@ -10,10 +10,16 @@ export const Ras = z.strictObject({
 })
 export type Ras = z.infer<typeof Ras>
 
+/** amtinfo keys (as rpc prints them) that the agent expects from every readable AMT. */
+export const AmtinfoField = z.enum(['amt', 'buildNumber', 'sku', 'uuid', 'controlMode', 'ras'])
+export type AmtinfoField = z.infer<typeof AmtinfoField>
+
 /** Classified `rpc amtinfo` output. Retained. */
 export const Capability = z.strictObject({
   ...agentEnvelope,
-  capable: z.boolean().describe('true when the SKU has the AMT Pro (0x08) or ISM (0x10) bit and an ME device is present'),
+  capable: z
+    .boolean()
+    .describe('true when an ME device is present and the SKU has the AMT Pro (0x08) or ISM (0x10) bit, or AMT is activated'),
   sku: AmtSku,
   reason: z.string().max(512).optional().describe('why the node is not capable'),
   skuRaw: z.int().min(0).nullable().describe('numeric SKU from amtinfo'),
@@ -22,6 +28,11 @@ export const Capability = z.strictObject({
   buildNumber: z.string().max(32),
   controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
   dnsSuffix: z.string().max(255),
+  missingFields: z
+    .array(AmtinfoField)
+    .max(AmtinfoField.options.length)
+    .optional()
+    .describe('amtinfo fields rpc could not read (absent, empty or malformed); absent when every field was read'),
   ras: Ras.nullable().describe('remote access (CIRA) status from amtinfo; null when unavailable'),
   meiDevice: z.string().max(64).nullable().describe('the ME interface device found, e.g. /dev/mei0'),
   lms: z.enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed']).describe('status of the Local Manageability Service'),

@@ -24,7 +24,29 @@ const SAMPLES: [string, 'v2' | 'v3', Partial<AmtInfo>][] = [
   ['v2-amt16-ccm-connected.json', 'v2', { controlMode: 'CCM', provisioningState: 'post-provisioning', dnsSuffix: 'vpro.example.com', ras: { networkStatus: 'outside enterprise', remoteStatus: 'connected', remoteTrigger: 'periodic', mpsHostname: 'mps.example.com' } }],
   ['v2-ism-pre-provisioning.json', 'v2', { sku: 16400, features: 'Intel Standard Manageability Corporate', controlMode: 'PRE_PROVISIONING' }],
   ['v2-not-capable.json', 'v2', { sku: 16384, features: 'Corporate', operationalState: 'disabled' }],
-  ['v2-empty-fields.json', 'v2', { amtVersion: '', sku: null, features: 'Invalid AMT version format', controlMode: 'UNKNOWN', provisioningState: 'unknown', ras: { networkStatus: '', remoteStatus: 'unknown', remoteTrigger: '', mpsHostname: '' } }],
+  [
+    'v2-empty-fields.json',
+    'v2',
+    {
+      amtVersion: '', sku: null, features: 'Invalid AMT version format',
+      controlMode: 'UNKNOWN', provisioningState: 'unknown',
+      ras: { networkStatus: '', remoteStatus: 'unknown', remoteTrigger: '', mpsHostname: '' },
+      missingFields: ['amt', 'buildNumber', 'sku', 'uuid', 'controlMode'],
+    },
+  ],
+  // Observed in the field: keys left out altogether, or a SKU that is not a number.
+  [
+    'v2-no-build-uuid.json',
+    'v2',
+    { sku: 16392, controlMode: 'PRE_PROVISIONING', buildNumber: '', uuid: '', missingFields: ['buildNumber', 'uuid'] },
+  ],
+  ['v3-acm-no-sku.json', 'v3', { sku: null, features: '', controlMode: 'ACM', missingFields: ['sku'] }],
+  ['v2-sku-unparseable.json', 'v2', { sku: null, controlMode: 'PRE_PROVISIONING', missingFields: ['sku'] }],
+  [
+    'v3-provisioned-no-control-mode.json',
+    'v3',
+    { controlMode: 'UNKNOWN', provisioningState: 'post-provisioning', missingFields: ['sku', 'controlMode'] },
+  ],
   ['v3-acm-connecting.json', 'v3', { amtVersion: '19.0.2', controlMode: 'ACM', provisioningState: 'post-provisioning', ras: { networkStatus: 'outside enterprise', remoteStatus: 'connecting', remoteTrigger: 'provisioning', mpsHostname: 'mps.example.com' } }],
   ['v3-ism-ccm.json', 'v3', { sku: 16400, controlMode: 'CCM', dnsSuffix: '' }],
 ]
@@ -45,7 +67,8 @@ const BAD: [string, 'v2' | 'v3', string][] = [
   ['v2 `amtinfo -json -n`: nothing selected', 'v2', '{}\n'],
   ['a JSON array', 'v3', '[1, 2]'],
   ['v3 document without AMT fields', 'v3', '{"hostnameOS": "x", "heciAvailable": true}'],
-  ['wrong types', 'v2', '{"amt": 18, "buildNumber": "1", "sku": "1", "features": "", "uuid": "", "controlMode": ""}'],
+  ['v2 document without any decisive field', 'v2', '{"amt": "18.0.5", "buildNumber": "1913", "uuid": "u"}'],
+  ['every decisive field of the wrong type', 'v2', '{"amt": "18", "sku": true, "controlMode": 2, "provisioningState": []}'],
 ]
 
 for (const [title, line, stdout] of BAD) {
@@ -56,6 +79,18 @@ for (const [title, line, stdout] of BAD) {
     t.false(error?.message.includes('panic') ?? true, 'stdout content is not copied into the message')
   })
 }
+
+test('a field of the wrong type is unread and listed, the rest of the document is used', (t) => {
+  const info = parseAmtinfo('v2', '{"amt": 18, "buildNumber": "1", "sku": "16392", "uuid": "u", "controlMode": "", "ras": "up"}')
+  t.like(info, { amtVersion: '', buildNumber: '1', sku: 16392, controlMode: 'UNKNOWN', ras: null })
+  t.deepEqual(info !== HECI_UNAVAILABLE ? info.missingFields : undefined, ['amt', 'controlMode', 'ras'])
+})
+
+test('a complete document lists no missing fields', async (t) => {
+  for (const [file, line] of [['v2-amt18-pre-provisioning.json', 'v2'], ['v3-acm-connecting.json', 'v3']] as const) {
+    t.false('missingFields' in (parseAmtinfo(line, await fixture(file)) as AmtInfo), file)
+  }
+})
 
 test('text around the JSON document is tolerated', (t) => {
   const info = parseAmtinfo('v3', 'Warning: something\n{"amt": "16.1.25", "sku": "16392", "controlMode": "client control mode", "heciAvailable": true}\n')
