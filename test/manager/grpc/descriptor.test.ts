@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import test from 'ava'
 import { DESCRIPTOR_FILE_NAME, loadDmManagerDefinition, PROTO_FILE } from '../../../manager/grpc/definition.ts'
-import { fileDescriptorName } from '../../../manager/grpc/descriptor-name.ts'
+import { fileDescriptorName, typeReferences } from '../../../manager/grpc/descriptor-name.ts'
 
 /**
  * The wire contract, written by hand from reference/southbound-grpc.md (NOT derived from the .proto): the
@@ -27,18 +27,18 @@ const METHODS = [
   },
 ]
 
-/** [message, field, number, type ('string' or the enum's name)] */
+/** [message, field, number, type ('string' or the enum's fully qualified name, as protoc writes it)] */
 const FIELDS: Array<[string, string, number, string]> = [
   ['AMTStatusRequest', 'host_id', 1, 'string'],
-  ['AMTStatusRequest', 'status', 2, 'AMTStatus'],
+  ['AMTStatusRequest', 'status', 2, '.device_management.AMTStatus'],
   ['AMTStatusRequest', 'feature', 3, 'string'],
   ['ActivationRequest', 'host_id', 1, 'string'],
   ['ActivationDetailsResponse', 'host_id', 1, 'string'],
-  ['ActivationDetailsResponse', 'operation', 2, 'OperationType'],
+  ['ActivationDetailsResponse', 'operation', 2, '.device_management.OperationType'],
   ['ActivationDetailsResponse', 'profile_name', 3, 'string'],
   ['ActivationDetailsResponse', 'action_password', 4, 'string'],
   ['ActivationResultRequest', 'host_id', 1, 'string'],
-  ['ActivationResultRequest', 'activation_status', 2, 'ActivationStatus'],
+  ['ActivationResultRequest', 'activation_status', 2, '.device_management.ActivationStatus'],
   ['ActivationResultRequest', 'message', 3, 'string'],
 ]
 const EMPTY_MESSAGES = ['AMTStatusResponse', 'ActivationResultResponse']
@@ -96,7 +96,7 @@ test('every field: name, number, type (proto3 singular)', (t) => {
     const actual = descriptor.type.field.map((field) => ({
       field: field.name,
       number: field.number,
-      type: field.type === 'TYPE_STRING' ? 'string' : field.type === 'TYPE_ENUM' ? field.typeName.replace(/^\.?device_management\./, '') : field.type,
+      type: field.type === 'TYPE_STRING' ? 'string' : field.type === 'TYPE_ENUM' ? field.typeName : field.type,
     }))
     t.deepEqual(actual, expected, message)
     t.true(descriptor.type.field.every((field) => field.label === 'LABEL_OPTIONAL'), `${message}: no repeated fields`)
@@ -110,6 +110,19 @@ test('every enum value: name (not prefixed) and number, top level in the package
     t.is(descriptor.format, 'Protocol Buffer 3 EnumDescriptorProto')
     t.deepEqual(Object.fromEntries(descriptor.type.value.map((value) => [value.name, value.number])), values, name)
   }
+})
+
+test('the served descriptor bytes: every type reference fully qualified, exactly the table (fields and methods)', (t) => {
+  const [file] = (entry('AMTStatusRequest') as { fileDescriptorProtos: Buffer[] }).fileDescriptorProtos
+  if (file === undefined) throw new Error('no file descriptor')
+  const expected = [
+    ...FIELDS.filter(([, , , type]) => type !== 'string').map(([message, field, , type]): [string, string] => [`${message}.${field}`, type]),
+    ...METHODS.flatMap((method): Array<[string, string]> => [
+      [`${SERVICE}.${method.name} input`, `.${PACKAGE}.${method.request}`],
+      [`${SERVICE}.${method.name} output`, `.${PACKAGE}.${method.response}`],
+    ]),
+  ]
+  t.deepEqual(typeReferences(file), expected)
 })
 
 test(`the descriptor file is ${DESCRIPTOR_FILE_NAME}, proto3, without imports`, async (t) => {

@@ -9,7 +9,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check'
 import { silentLogger } from '../../../lib/log.ts'
 import { DESCRIPTOR_FILE_NAME, SERVICE_NAME } from '../../../manager/grpc/definition.ts'
 import { createGrpcBridge } from '../../../manager/grpc/server.ts'
-import { fileDescriptorName } from '../../../manager/grpc/descriptor-name.ts'
+import { fileDescriptorName, typeReferences } from '../../../manager/grpc/descriptor-name.ts'
 import { seedHost } from '../../helpers/manager-core.ts'
 import { createTestPki } from '../../helpers/certs.ts'
 import { callDeadline, within } from './bounded.ts'
@@ -98,6 +98,9 @@ test('reflection lists DeviceManagement and serves dm-manager.proto by file name
   t.deepEqual(file.file_descriptor_response.file_descriptor_proto.map(fileDescriptorName), [DESCRIPTOR_FILE_NAME])
   const bySymbol = (await ask({ file_containing_symbol: 'device_management.ActivationDetailsResponse' })) as { file_descriptor_response: { file_descriptor_proto: Buffer[] } }
   t.deepEqual(bySymbol.file_descriptor_response.file_descriptor_proto.map(fileDescriptorName), [DESCRIPTOR_FILE_NAME])
+  const references = new Map(bySymbol.file_descriptor_response.file_descriptor_proto.flatMap(typeReferences))
+  t.is(references.get('AMTStatusRequest.status'), '.device_management.AMTStatus', 'fully qualified, as protoc writes it')
+  t.is(references.get('ActivationResultRequest.activation_status'), '.device_management.ActivationStatus')
 })
 
 test('health: SERVING for the server and for device_management.DeviceManagement; unknown service NOT_FOUND', async (t) => {
