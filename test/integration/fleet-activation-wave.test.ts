@@ -1,10 +1,11 @@
 import test from 'ava'
-import { describeMisses, kindOf, registerFleet, startFleet, startFleetManager, TENANT, until, within } from './fleet-harness.ts'
+import { describeMisses, FLEET_TEST_MS, kindOf, registerFleet, startFleet, startFleetManager, TENANT, until, within } from './fleet-harness.ts'
 
 /** Small-N version of the activation wave benchmark (docs/benchmarks.md): correctness only, no timing. */
 const COUNT = 200
 
 test(`activation wave: ${COUNT} hosts, one bulk API call → every capable host PROVISIONED on generation 1, every other NOT_SUPPORTED; none lost`, async (t) => {
+  t.timeout(FLEET_TEST_MS)
   const manager = await startFleetManager(t)
   const hosts = await registerFleet(manager, COUNT)
   const { fleet, tracker } = startFleet(t, manager, hosts)

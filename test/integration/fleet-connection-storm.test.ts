@@ -1,6 +1,6 @@
 import test from 'ava'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
-import { describeMisses, kindOf, registerFleet, startFleet, startFleetManager, TENANT, until, within } from './fleet-harness.ts'
+import { describeMisses, FLEET_TEST_MS, kindOf, registerFleet, startFleet, startFleetManager, TENANT, until, within } from './fleet-harness.ts'
 
 /** Small-N version of the connection storm benchmark (docs/benchmarks.md): correctness only, no timing. */
 const COUNT = 200
@@ -8,6 +8,7 @@ const COUNT = 200
 const CHANGED_WHILE_DOWN = 20
 
 test(`connection storm: ${COUNT} agents reconnect after a restart of the manager and its embedded broker; every desired re-delivered from Inventory, every device republished; none lost`, async (t) => {
+  t.timeout(FLEET_TEST_MS)
   const manager = await startFleetManager(t)
   const hosts = await registerFleet(manager, COUNT)
   const { fleet, tracker } = startFleet(t, manager, hosts)

@@ -112,7 +112,9 @@ export function startFleet(t: ExecutionContext, manager: FleetManager, hosts: re
     brokerUrl: manager.running.brokerUrl,
     hosts,
     latency: { kind: 'zero' },
-    agent: { reconnectMinMs: 100, reconnectMaxMs: 1000, reconcileIntervalMs: 600_000 },
+    // A CONNACK can take seconds for 200 agents connecting at once on a loaded machine: a short bound would drop
+    // connections the broker is still authenticating and turn slowness into a reconnect storm.
+    agent: { reconnectMinMs: 100, reconnectMaxMs: 1000, reconcileIntervalMs: 600_000, connectTimeoutMs: 30_000 },
     logLevel: 'silent',
     onInbound: (_host, message) => tracker.onInbound(message),
   })
@@ -120,8 +122,16 @@ export function startFleet(t: ExecutionContext, manager: FleetManager, hosts: re
   return { fleet, tracker }
 }
 
+/**
+ * Bound of one wait on the fleet: 200 agents, the manager and its broker in one process need seconds on an idle
+ * machine and can need a minute on a loaded 2-core one. It only turns a hang into a failure saying how far it got.
+ */
+export const FLEET_STEP_MS = 120_000
+/** t.timeout of a fleet test (a few waits; ava's 60 s would otherwise bound the whole file). */
+export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
+
 /** Polls `probe` (an observable effect) until it returns true; fails with `what` and the last detail after `timeoutMs`. */
-export async function until(probe: () => Promise<true | string> | true | string, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(probe: () => Promise<true | string> | true | string, what: string, timeoutMs = FLEET_STEP_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (;;) {
@@ -134,7 +144,7 @@ export async function until(probe: () => Promise<true | string> | true | string,
 }
 
 /** A Promise with a deadline. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = FLEET_STEP_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)))
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
