@@ -124,15 +124,18 @@ test('Mosquitto 2 with dynamic security: accounts kept by the manager; broker SI
   t.deepEqual(await deactivations(agentB), [], 'B never acted on the superseded deactivation')
   t.like(await agentB.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
 
-  // The manager stops (SIGSTOP) once B has its desired, so B's secret request is never answered by it; then it is
-  // SIGKILLed and started again: its persistent session (or the agent's re-sent request) brings the request back.
+  // The manager stops (SIGSTOP) once B has its desired, so it never answers B's secret request; then the request is
+  // lost everywhere: the broker dies (no persistence: the manager's queued session goes with it), the stopped
+  // manager is SIGKILLed. Both come back; only the agent's re-sent request can finish the deactivation.
   const mark2 = watch.messages.length
   const bDeactivation = await setDesired(manager, B, 'UNPROVISIONED')
   await watch.waitFor(on(B, 'desired', (d) => d.generation === bDeactivation), "B's desired", { from: mark2 })
   manager.kill('SIGSTOP')
   await watch.waitFor(on(B, 'secret/req'), "B's secret request", { from: mark2 })
+  await mosquitto.kill('SIGKILL')
   manager.kill('SIGKILL')
   await manager.exited
+  await mosquitto.start()
   manager = await startManager()
   await hostWhere(manager, TENANT, B.hostId, settled('UNPROVISIONED', bDeactivation), 'B deactivated after the manager restart')
 
