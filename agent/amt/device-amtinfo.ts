@@ -1,4 +1,4 @@
-import type { DeviceControlMode, DeviceModel, DeviceRas } from './device-model.ts'
+import type { AmtinfoKey, DeviceControlMode, DeviceModel, DeviceRas } from './device-model.ts'
 import { amtMajor, reportedSku } from './device-model.ts'
 
 /** What one amtinfo call reads from the (modelled) firmware, before rpc formats it for its line. */
@@ -17,6 +17,8 @@ export interface AmtSnapshot {
   dnsSuffixOS: string
   hostnameOS: string
   ras: DeviceRas
+  /** Keys the document leaves out (faults.amtinfoOmits). */
+  omitted: readonly AmtinfoKey[]
 }
 
 export const V2_CONTROL_MODES: Readonly<Record<DeviceControlMode, string>> = {
@@ -68,8 +70,11 @@ export function snapshotOf(model: DeviceModel, ras: DeviceRas, heciAvailable: bo
     dnsSuffixOS: model.dnsSuffixOS,
     hostnameOS: model.hostnameOS,
     ras: { ...ras },
+    omitted: [...(model.faults.amtinfoOmits ?? [])],
   }
 }
+
+const without = (entries: [string, unknown][], omitted: readonly string[]) => entries.filter(([key]) => !omitted.includes(key))
 
 /** amtinfo sections of rpc v2 (`-ver`, `-bld`, ...); no flag besides -json selects all but certificates. */
 export type V2Section = 'ver' | 'bld' | 'sku' | 'uuid' | 'mode' | 'dns' | 'hostname' | 'ras' | 'lan' | 'operationalState' | 'cert'
@@ -102,7 +107,7 @@ export function amtinfoDocumentV2(s: AmtSnapshot, sections: ReadonlySet<V2Sectio
   if (sections.has('ras')) doc.ras = { ...s.ras }
   if (sections.has('lan')) Object.assign(doc, { wiredAdapter: WIRED, wirelessAdapter: WIRELESS })
   if (sections.has('cert')) doc.certificateHashes = CERT_HASHES
-  return Object.fromEntries(Object.entries(doc).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return Object.fromEntries(without(Object.entries(doc), s.omitted).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 const provisioningStateOf = (mode: DeviceControlMode) => (mode === 'pre-provisioning' ? 'pre-provisioning' : 'post-provisioning')
@@ -132,5 +137,5 @@ export function amtinfoDocumentV3(s: AmtSnapshot): Record<string, unknown> {
         ['hostnameOS', s.hostnameOS],
       ]
   entries.push(['heciAvailable', s.heciAvailable])
-  return Object.fromEntries(entries.filter(([, value]) => value !== ''))
+  return Object.fromEntries(without(entries, s.omitted).filter(([, value]) => value !== ''))
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { RasRemoteStatus } from '../../schemas/index.ts'
-import { createDeviceModel, type DeviceModel } from './device-model.ts'
+import { AMTINFO_KEYS, createDeviceModel, type DeviceModel } from './device-model.ts'
 
 /**
  * The JSON form of a DeviceModel (the rpc emulator's device file, fleet-simulator specs). Every field is optional
@@ -21,6 +21,7 @@ const Faults = z.strictObject({
   stuckConnecting: Count.optional(),
   stuckConnectingActivations: Count.optional(),
   garbageStdout: z.boolean().optional(),
+  amtinfoOmits: z.array(z.enum(AMTINFO_KEYS)).optional(),
   activationFails: z.int().min(1).max(255).optional(),
   wrongPassword: z.boolean().optional(),
 })

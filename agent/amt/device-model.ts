@@ -10,6 +10,21 @@ export type RpcLine = 'v2' | 'v3'
 export type DeviceCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
 export type DeviceControlMode = 'pre-provisioning' | 'ccm' | 'acm'
 
+/** Top-level keys of amtinfo's document that a device can leave out (faults.amtinfoOmits). */
+export const AMTINFO_KEYS = [
+  'amt',
+  'buildNumber',
+  'sku',
+  'features',
+  'uuid',
+  'controlMode',
+  'provisioningState',
+  'operationalState',
+  'dnsSuffix',
+  'ras',
+] as const
+export type AmtinfoKey = (typeof AMTINFO_KEYS)[number]
+
 export interface DeviceRas {
   networkStatus: string
   remoteStatus: RasRemoteStatus
@@ -38,6 +53,8 @@ export interface DeviceFaults {
   stuckConnectingActivations?: number
   /** amtinfo prints garbage instead of JSON (exit 0). */
   garbageStdout?: boolean
+  /** amtinfo leaves these keys out of its document (both lines), as some rpc builds and firmware do. */
+  amtinfoOmits?: AmtinfoKey[]
   /** activate exits with this code (e.g. 102 ActivationFailed); nothing changes. */
   activationFails?: number
   /** deactivate rejects any password: exit 23 MissingOrIncorrectPassword. */

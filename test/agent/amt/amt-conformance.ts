@@ -153,6 +153,34 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    title: 'v2 amtinfo without buildNumber and uuid: read, the missing fields listed, capable by its SKU',
+    device: { faults: { amtinfoOmits: ['buildNumber', 'uuid'] } },
+    async run(t, { amt }) {
+      const info = await amt.info()
+      t.like(info, { sku: 16392, controlMode: 'PRE_PROVISIONING', buildNumber: '', uuid: '' })
+      t.deepEqual(info.missingFields, ['buildNumber', 'uuid'])
+      t.like(classifyCapability({ meDevice: '/dev/mei0', info }), { capable: true, sku: 'AMT' })
+    },
+  },
+  {
+    title: 'v3 amtinfo of an ACM node without a SKU: sku listed as missing, still capable',
+    device: { rpcLine: 'v3', sku: null, controlMode: 'acm', ras: { remoteStatus: 'connected' } },
+    async run(t, { amt }) {
+      const info = await amt.info()
+      t.like(info, { sku: null, controlMode: 'ACM', missingFields: ['sku'] })
+      t.like(classifyCapability({ meDevice: '/dev/mei0', info }), { capable: true, sku: 'UNSPECIFIED' })
+    },
+  },
+  {
+    title: 'v2 amtinfo with an empty SKU before provisioning: capability undecidable, not "not capable"',
+    device: { sku: null },
+    async run(t, { amt }) {
+      const info = await amt.info()
+      t.like(info, { sku: null, controlMode: 'PRE_PROVISIONING', missingFields: ['sku'] })
+      t.is(classifyCapability({ meDevice: '/dev/mei0', info }), null)
+    },
+  },
+  {
     title: 'transient exit 10 "interrupted system call" on the 2nd call only',
     device: { faults: { transientOnCall: 2 } },
     async run(t, { amt }) {

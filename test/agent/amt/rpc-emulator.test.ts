@@ -55,6 +55,15 @@ test('the calls log records argv and the names, never the values, of secret env 
   t.false(text.includes('Very-Secret-1'))
 })
 
+test('faults.amtinfoOmits leaves keys out of amtinfo in both lines', async (t) => {
+  for (const rpcLine of ['v2', 'v3'] as const) {
+    const { run } = await emulator(t, { rpcLine, faults: { amtinfoOmits: ['buildNumber', 'uuid', 'sku'] } })
+    const document = JSON.parse((await run(['amtinfo', rpcLine === 'v2' ? '-json' : '--json'])).stdout) as Record<string, unknown>
+    t.like(document, { amt: '18.0.5', features: 'AMT Pro Corporate' }, rpcLine)
+    for (const key of ['buildNumber', 'uuid', 'sku']) t.false(key in document, `${rpcLine}: ${key} left out`)
+  }
+})
+
 test('an invalid device file is refused with the problem, exit 1', async (t) => {
   const { run } = await emulator(t, { faults: { hangs: ['amtinfo'] } })
   const result = await run(['amtinfo', '-json'])
