@@ -100,10 +100,11 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
 
   const onConnect = async (): Promise<void> => {
     if (!client) return
+    const attemptsBefore = status.failedAttempts
     status.connected = true
     status.failedAttempts = 0
     status.lastError = null
-    log.info({ birthSeq }, 'connected')
+    log.info({ birthSeq, failedAttempts: attemptsBefore }, 'connected')
     client.publish(topic('presence'), presence(true, birthSeq), { qos: 1, retain: true })
     const grants = await client.subscribeAsync({ [topic('desired')]: { qos: 1 }, [topic('secret/res')]: { qos: 1 } })
     const refused = grants.filter((grant) => grant.qos === 128).map((grant) => grant.topic)
@@ -118,7 +119,9 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
     if (stopping || reconnectTimer || !client) return
     const delay = backoffDelay(status.failedAttempts, { baseMs: config.broker.reconnectMinMs, maxMs: config.broker.reconnectMaxMs, random })
     status.failedAttempts += 1
-    log.info({ delayMs: delay, attempt: status.failedAttempts }, 'reconnect scheduled')
+    // One line per outage at info; every further attempt at debug (a site of 1,000 nodes must not flood its logs).
+    const level = status.failedAttempts === 1 ? 'info' : 'debug'
+    log[level]({ delayMs: delay, attempt: status.failedAttempts }, 'reconnect scheduled')
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null
       if (stopping || !client) return
@@ -153,8 +156,10 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
         scheduleReconnect()
       })
       client.on('error', (err) => {
+        const repeated = status.lastError !== null
         status.lastError = err.message
-        log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error')
+        // The first error of an outage is a warning; the same outage's further errors are debug (status keeps the last).
+        log[repeated ? 'debug' : 'warn']({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error')
       })
       client.on('message', onMessage)
     },

@@ -14,6 +14,7 @@ import { ConnectionRegistry } from './connection-registry.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
 import { createPreConnect } from './limits/pre-connect.ts'
+import { RefusalLog } from './limits/refusal-log.ts'
 import type { Listener } from './listeners/listener.ts'
 import { startTcpListener } from './listeners/tcp.ts'
 import { startTlsListener } from './listeners/tls.ts'
@@ -64,6 +65,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const registry = new ConnectionRegistry()
   const backends = (await deps.backends?.()) ?? {}
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
+  const refusalLog = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }) })
   /**
    * Transport connections open now, counted per socket rather than with aedes' `connectedClients`: that counter
    * is keyed by client id (a closing client unregisters whichever client holds its id), so overlapping takeovers
@@ -78,7 +80,14 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    preConnect: createPreConnect({ rateLimiter, maxConnections: limits.maxConnections, connectedClients: () => openConnections - 1, stats, log: deps.log }),
+    preConnect: createPreConnect({
+      rateLimiter,
+      maxConnections: limits.maxConnections,
+      connectedClients: () => openConnections - 1,
+      stats,
+      log: deps.log,
+      refusalLog,
+    }),
     authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log }),
     ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels, devicePublishes: new PublishRateLimiter(limits.devicePublishRateLimit) }),
   })
@@ -108,6 +117,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const closeAll = async (): Promise<void> => {
     for (const listener of listeners) listener.stopAccepting()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    refusalLog.flush(Infinity) // the last window's summaries: no later connection attempt will write them
     await Promise.all(listeners.map((listener) => listener.close()))
     await backends.close?.()
   }

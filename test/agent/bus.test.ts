@@ -128,13 +128,15 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
   const delays: number[] = []
   let fourScheduled = (): void => undefined
   const fourAttempts = new Promise<void>((resolve) => (fourScheduled = resolve))
+  const levels: Record<string, number[]> = {}
   const destination = {
     write(line: string) {
-      const entry = JSON.parse(line) as { msg?: string; delayMs?: number }
+      const entry = JSON.parse(line) as { msg?: string; delayMs?: number; level: number }
+      if (entry.msg !== undefined) (levels[entry.msg] ??= []).push(entry.level)
       if (entry.msg === 'reconnect scheduled' && entry.delayMs !== undefined && delays.push(entry.delayMs) === 4) fourScheduled()
     },
   }
-  const log = createLogger({ name: 'bus-test', level: 'info', destination })
+  const log = createLogger({ name: 'bus-test', level: 'debug', destination })
   const config = busConfig(`mqtt://127.0.0.1:${port}`, undefined, { reconnectMinMs: 20, reconnectMaxMs: 80 })
   const bus = createMqttBus({ config, identity: { tenantId: TENANT, hostId: 'node-backoff' }, log, agentVersion: '0', random: () => 1 })
   t.teardown(() => bus.stop())
@@ -142,6 +144,10 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
   await fourAttempts
   t.deepEqual(delays.slice(0, 4), [20, 40, 80, 80])
   t.true(bus.connection().failedAttempts >= 4)
+  const loud = (msg: string) => (levels[msg] ?? []).filter((level) => level >= 30).length
+  t.is(loud('reconnect scheduled'), 1, 'one line per outage at info, the other attempts at debug')
+  t.is(loud('broker connection error'), 1, 'the first error of an outage is a warning, the rest debug')
+  t.true(bus.connection().lastError !== null)
 })
 
 /** A port nobody listens on (bound, then released). */
