@@ -24,7 +24,7 @@ export function healthRoutes({ readiness, metrics }: HealthDeps): FastifyPluginC
       schema: {
         ...PUBLIC,
         operationId: 'ready',
-        summary: 'the manager can serve: Inventory reachable, MQTT bus connected',
+        summary: 'the manager can serve: Inventory reachable, MQTT bus connected and its subscriptions delivering',
         description: 'Unready answers are the NOT_READY error with `details.checks`.',
         response: {
           200: jsonResponse(z.object({ status: z.literal('ready'), checks: z.array(Check) }), 'ready'),
