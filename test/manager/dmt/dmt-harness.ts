@@ -11,8 +11,11 @@ import type { HostKey, Inventory, Tenant } from '../../../manager/inventory/port
 import { FakeMps } from '../../fakes/mps/fake-mps.ts'
 import { FakeRps } from '../../fakes/rps/fake-rps.ts'
 
-/** Retries without waiting long; a short timeout so "slow" faults fail fast. */
-export const FAST = { timeoutMs: 500, retry: { attempts: 3, baseMs: 1, maxMs: 4 } }
+/**
+ * Retries without waiting long. The per-request timeout is generous: it bounds loopback round trips to the fakes,
+ * which can take seconds on a loaded machine; a test of a slow fault passes its own short timeoutMs.
+ */
+export const FAST = { timeoutMs: 10_000, retry: { attempts: 3, baseMs: 1, maxMs: 4 } }
 
 export async function startFakeRps(t: ExecutionContext): Promise<FakeRps> {
   const fake = await FakeRps.start()
