@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client'
+import { z } from 'zod'
 import type { Logger } from '../../lib/log.ts'
 import { parseDeviceUsername, type HostIdentity } from '../../schemas/principals.ts'
 import { deviceAcls, deviceClient, MANAGER_ROLE, managerAcls } from './dynsec-acls.ts'
@@ -82,9 +83,10 @@ export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logg
     },
     async listDevices() {
       const [listed] = await run('list-devices', {}, [{ command: 'listClients' }])
-      const clients = (listed?.data as { clients?: unknown[] } | undefined)?.clients ?? []
-      return clients.flatMap((username) => {
-        const key = typeof username === 'string' ? parseDeviceUsername(username) : null
+      const parsed = ListedClients.safeParse(listed?.data)
+      if (!parsed.success) throw new Error('listClients: unreadable answer')
+      return parsed.data.clients.flatMap((username) => {
+        const key = parseDeviceUsername(username)
         return key === null ? [] : [key]
       })
     },
@@ -108,7 +110,11 @@ export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logg
   }
 }
 
+/** The parts of the plugin's answers read here (Mosquitto 2.0: getClient, listClients without `verbose`). */
+const ClientRoles = z.object({ client: z.object({ roles: z.array(z.object({ rolename: z.string() })).default([]) }) })
+const ListedClients = z.object({ clients: z.array(z.string()) })
+
 function hasRole(response: DynsecResponse | undefined, rolename: string): boolean {
-  const data = response?.data as { client?: { roles?: Array<{ rolename?: unknown }> } } | undefined
-  return data?.client?.roles?.some((role) => role.rolename === rolename) ?? false
+  const parsed = ClientRoles.safeParse(response?.data)
+  return parsed.success && parsed.data.client.roles.some((role) => role.rolename === rolename)
 }
