@@ -23,7 +23,7 @@ export function testAgentConfig(input: {
     tenantId: TENANT,
     hostId,
     broker: { url, keepaliveSeconds: 5, connectTimeoutMs: 2000, reconnectMinMs: 50, reconnectMaxMs: 400, ...overrides.broker },
-    rpc: { path: device.rpcPath, devDir: device.devDir, amtinfoTimeoutMs: 15_000, operationTimeoutMs: 15_000, killGraceMs: 200, ...overrides.rpc },
+    rpc: { path: device.rpcPath, devDir: device.devDir, amtinfoTimeoutMs: 30_000, operationTimeoutMs: 30_000, killGraceMs: 200, ...overrides.rpc },
     rps: { url: 'wss://rps.example.com/activate', ...overrides.rps },
     reconcile: {
       intervalMs: 600_000,

@@ -181,7 +181,7 @@ test('systemd adapter: a hanging systemctl is killed at the timeout', async (t) 
   const err = await t.throwsAsync(adapterFor(node, { commandTimeoutMs: 300 }).lmsState(), { instanceOf: ServiceControlError })
   t.is(err?.code, 'SERVICE_COMMAND_TIMEOUT')
   t.regex(err?.message ?? '', /did not finish within 300 ms/)
-  t.true(Date.now() - started < 5_000)
+  t.true(Date.now() - started < 30_000, 'killed at its timeout, not left hanging (bound generous for a loaded machine)')
 })
 
 test('systemd adapter: a missing systemctl executable gives a clear error', async (t) => {
