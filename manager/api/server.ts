@@ -9,6 +9,7 @@ import { ApiError } from './errors.ts'
 import { handleError } from './error-handler.ts'
 import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
+import { requestLogView } from './request-log.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
@@ -42,13 +43,18 @@ const API_REDACT_PATHS = [...REDACT_PATHS, 'req.headers.authorization', 'req.hea
  * call Inventory reads or the domain core, and map results to views. Every failure is a catalogue error.
  */
 export function createApiServer(deps: ApiServerDeps) {
-  const log: Logger = deps.log.child({ module: 'api' }, { redact: { paths: API_REDACT_PATHS, censor: '[redacted]' } })
+  const log: Logger = deps.log.child(
+    { module: 'api' },
+    { redact: { paths: API_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: requestLogView } },
+  )
   const context: ApiContext = { ...deps, log }
   const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorateRequest('principal', null)
   app.setErrorHandler(handleError)
+  // Only JSON bodies: without fastify's default text/plain parser a text body is 415, not a 400 from the schema.
+  app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((request, reply) => handleError(new ApiError('ROUTE_NOT_FOUND'), request, reply))
   app.addHook('onResponse', httpMetricsHook(deps.metrics))
 
