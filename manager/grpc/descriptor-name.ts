@@ -49,7 +49,8 @@ export function qualifyTypeNames(bytes: Buffer, packageName: string): Buffer {
   const nested = (): Buffer => {
     throw new Error('qualifyTypeNames: nested message types are not supported')
   }
-  const message = (value: Buffer) => rewrite(value, { [MESSAGE.field]: field, [MESSAGE.extension]: field, [MESSAGE.nestedType]: nested })
+  const message = (value: Buffer) =>
+    rewrite(value, { [MESSAGE.field]: field, [MESSAGE.extension]: field, [MESSAGE.nestedType]: nested })
   const method = (value: Buffer) => rewrite(value, { [METHOD.inputType]: qualify, [METHOD.outputType]: qualify })
   const service = (value: Buffer) => rewrite(value, { [SERVICE.method]: method })
   return rewrite(bytes, { [FILE.messageType]: message, [FILE.service]: service, [FILE.extension]: field })
@@ -61,7 +62,8 @@ export function qualifyTypeNames(bytes: Buffer, packageName: string): Buffer {
  */
 export function typeReferences(bytes: Buffer): Array<[string, string]> {
   const text = (field: WireField | undefined): string => field?.value?.toString('utf8') ?? ''
-  const byNumber = (fields: WireField[], number: number) => fields.filter((field) => field.number === number && field.value)
+  const byNumber = (fields: WireField[], number: number) =>
+    fields.filter((field) => field.number === number && field.value)
   const references: Array<[string, string]> = []
   for (const message of byNumber(fieldsOf(bytes), FILE.messageType)) {
     const parts = fieldsOf(message.value ?? Buffer.alloc(0))
@@ -95,7 +97,8 @@ function rewrite(bytes: Buffer, rewriters: Rewriters): Buffer {
   return Buffer.concat(
     fieldsOf(bytes).map((field) => {
       const rewriter = rewriters[field.number]
-      return rewriter !== undefined && field.value !== undefined ? lengthDelimited(field.number, rewriter(field.value)) : field.bytes
+      if (rewriter === undefined || field.value === undefined) return field.bytes
+      return lengthDelimited(field.number, rewriter(field.value))
     }),
   )
 }
@@ -114,7 +117,8 @@ function fieldsOf(bytes: Buffer): WireField[] {
     } else {
       offset = skipValue(bytes, afterKey, key % 8)
     }
-    fields.push({ number: Math.floor(key / 8), bytes: bytes.subarray(start, offset), ...(value !== undefined ? { value } : {}) })
+    const whole = bytes.subarray(start, offset)
+    fields.push({ number: Math.floor(key / 8), bytes: whole, ...(value !== undefined ? { value } : {}) })
   }
   return fields
 }

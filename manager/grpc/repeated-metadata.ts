@@ -12,8 +12,10 @@ import type { Server } from '@grpc/grpc-js'
  */
 export const IDENTITY_METADATA = ['authorization', 'activeprojectid'] as const
 
+type StreamListener = (stream: unknown, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void
+
 interface StreamEvents {
-  prependListener(event: 'stream', listener: (stream: unknown, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void): unknown
+  prependListener(event: 'stream', listener: StreamListener): unknown
 }
 
 /**
@@ -28,7 +30,9 @@ export function keepRepeatedIdentityMetadata(server: Server): void {
   }
   for (const http2Server of http2Servers.keys()) {
     if (!isStreamEmitter(http2Server)) throw new Error('grpc-js HTTP/2 server is not an event emitter')
-    http2Server.prependListener('stream', (_stream, headers, _flags, rawHeaders) => restoreRepeated(headers, rawHeaders))
+    http2Server.prependListener('stream', (_stream, headers, _flags, rawHeaders) => {
+      restoreRepeated(headers, rawHeaders)
+    })
   }
 }
 
@@ -51,4 +55,4 @@ function valuesOf(rawHeaders: readonly string[], name: string): string[] {
 }
 
 const isStreamEmitter = (value: unknown): value is StreamEvents =>
-  typeof value === 'object' && value !== null && typeof (value as { prependListener?: unknown }).prependListener === 'function'
+  typeof value === 'object' && value !== null && typeof Reflect.get(value, 'prependListener') === 'function'

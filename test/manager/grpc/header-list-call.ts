@@ -21,7 +21,12 @@ const HEADERS = 0x1
 const END_STREAM = 0x1
 const END_HEADERS = 0x4
 
-export async function callWithHeaderList(port: number, path: string, headers: Array<[string, string]>, message: Buffer): Promise<HeaderListAnswer> {
+export async function callWithHeaderList(
+  port: number,
+  path: string,
+  headers: Array<[string, string]>,
+  message: Buffer,
+): Promise<HeaderListAnswer> {
   const authority = `127.0.0.1:${port}`
   const fields: Array<[string, string]> = [
     [':method', 'POST'],
@@ -36,7 +41,8 @@ export async function callWithHeaderList(port: number, path: string, headers: Ar
   const session = http2.connect(`http://${authority}`, { createConnection: () => connection })
   try {
     const failed = new Promise<never>((_resolve, reject) => session.on('error', reject))
-    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' })
+    const placeholder = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }
+    const stream = session.request(placeholder)
     const length = Buffer.alloc(4)
     length.writeUInt32BE(message.length)
     stream.end(Buffer.concat([Buffer.from([0]), length, message]))
@@ -142,7 +148,7 @@ class HeadersRewritingConnection extends Duplex {
 
   #headersFrame(frame: Buffer): Buffer {
     const flags = frame[4] ?? 0
-    if ((flags & END_HEADERS) === 0) throw new Error('a HEADERS frame continued in CONTINUATION frames is not supported')
+    if ((flags & END_HEADERS) === 0) throw new Error('HEADERS continued in CONTINUATION frames: not supported')
     const header = Buffer.alloc(FRAME_HEADER_BYTES)
     header.writeUIntBE(this.#block.length, 0, 3)
     header[3] = HEADERS

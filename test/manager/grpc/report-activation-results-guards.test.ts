@@ -24,12 +24,13 @@ async function setup(t: ExecutionContext, patches: HostPatch[]) {
 }
 
 /** desired != current, current UNPROVISIONED: the failure is stored, then the same report is "already failed". */
+const ACTIVATION_ASKED: HostPatch[] = [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }]
 const FAILING: Array<[string, HostPatch[], RegExp]> = [
-  ['activation (desired PROVISIONED)', [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }], /^AMT Activation Failed: /],
+  ['activation (desired PROVISIONED)', ACTIVATION_ASKED, /^AMT Activation Failed: /],
   ['no desired state (desired UNSPECIFIED)', [{ currentState: 'UNPROVISIONED' }], /^AMT error: /],
 ]
 for (const [name, patches, text] of FAILING) {
-  test(`ACTIVATION_FAILED reported twice, ${name}, current UNPROVISIONED → OK, then FAILED_PRECONDITION`, async (t) => {
+  test(`ACTIVATION_FAILED twice, ${name}, current UNPROVISIONED → OK, then FAILED_PRECONDITION`, async (t) => {
     const { report, stored } = await setup(t, patches)
     t.is((await report('ACTIVATION_FAILED', 'rpc exit 105')).code, Status.OK)
     const failed = await stored()
@@ -49,7 +50,7 @@ const FAILURE_TEXTS = [
   'AMT error: ActivationFailed: x',
 ]
 for (const status of FAILURE_TEXTS) {
-  test(`ACTIVATION_FAILED while the status is "${status}" and current UNPROVISIONED → FAILED_PRECONDITION`, async (t) => {
+  test(`ACTIVATION_FAILED with status "${status}", current UNPROVISIONED → FAILED_PRECONDITION`, async (t) => {
     const { report, stored } = await setup(t, [
       { currentState: 'UNPROVISIONED', status, statusIndicator: 'ERROR' },
       { desiredState: 'PROVISIONED' },
@@ -68,7 +69,7 @@ test('ACTIVATION_FAILED already failed but current UNSPECIFIED (not UNPROVISIONE
   t.like(await stored(), { currentState: 'UNSPECIFIED', status: 'AMT Activation Failed: ActivationFailed: second' })
 })
 
-test('ACTIVATED while the status is "AMT Activation Done" but current UNPROVISIONED → OK, current PROVISIONED', async (t) => {
+test('ACTIVATED with status "AMT Activation Done" but current UNPROVISIONED → OK, current PROVISIONED', async (t) => {
   const { report, stored } = await setup(t, [
     { currentState: 'UNPROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE' },
     { desiredState: 'PROVISIONED' },
@@ -87,7 +88,7 @@ test('ACTIVATED while current PROVISIONED but the status is not "Done" (desired 
 })
 
 test('ACTIVATING and ACTIVATED each reported twice → OK, then FAILED_PRECONDITION', async (t) => {
-  const { report, stored } = await setup(t, [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }])
+  const { report, stored } = await setup(t, ACTIVATION_ASKED)
   t.is((await report('ACTIVATING')).code, Status.OK)
   t.is((await report('ACTIVATING')).code, Status.FAILED_PRECONDITION)
   t.is((await report('ACTIVATED')).code, Status.OK)
