@@ -1,4 +1,5 @@
 import { endQuietlyOnClosedPipe } from '../../lib/closed-pipe.ts'
+import { escapeForTerminal, terminalJson } from './terminal-text.ts'
 
 /** Where CLI commands write and what they read from the environment (tests pass their own). */
 export interface CliIo {
@@ -43,9 +44,10 @@ export async function runCommand(io: CliIo, body: () => Promise<void>): Promise<
     await body()
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    io.err(`error: ${message}\n`)
+    io.err(`error: ${escapeForTerminal(message)}\n`)
     io.setExitCode(err instanceof CliError ? err.exitCode : 1)
   }
 }
 
-export const printJson = (io: CliIo, value: unknown): void => io.out(`${JSON.stringify(value, null, 2)}\n`)
+/** Pretty JSON; DEL, C1 and separators in strings as `\u` escapes (terminal-text.ts). */
+export const printJson = (io: CliIo, value: unknown): void => io.out(`${terminalJson(value)}\n`)
