@@ -52,8 +52,9 @@ test('a broker restart mid-run: every host reconnects and republishes, desired i
   // desired.ignored (duplicate), when the new broker delivers the same desired twice — retained on the agent's
   // SUBSCRIBE and live from the watcher's republish racing it, both legitimate at QoS 1. Adding the two kinds' host
   // counts then overshoots the fleet size and an equality never holds. Only answers produced once the first broker
-  // was gone count: a desired.accepted produced before the restart can still arrive after it (mqtt.js republishes
-  // an unacknowledged QoS 1 publish on reconnect; the agent's outbox sends what it queued while offline).
+  // was gone count: one produced before the restart can still arrive after it (the agent's outbox sends what it
+  // queued while not ready). Events are QoS 0 and not retained: the watcher subscribes before it republishes
+  // desired, so none of these answers can precede its subscription (fleet-watcher.ts).
   const handledAfter = (host: HostPlan, kind: 'desired.accepted' | 'desired.ignored') =>
     watcher.seen(host).events.some((event) => event.kind === kind && Date.parse(event.ts) >= restartedAt)
   const handled = (host: HostPlan) => handledAfter(host, 'desired.accepted') || handledAfter(host, 'desired.ignored')
