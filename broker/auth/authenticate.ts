@@ -42,6 +42,8 @@ export async function authenticateConnection(
     return principal === null ? refuse('certificate-unmapped') : { ok: true, principal, method: 'certificate' }
   }
   if (username === undefined || username.length === 0 || password === undefined) return refuse('missing-credentials')
+  // scrypt's HMAC pads short keys with zero bytes: "pw" and "pw\0" would derive the same key. No password holds NUL.
+  if (password.includes(0)) return refuse('password-nul', CONNACK_BAD_USERNAME_OR_PASSWORD)
   const principal = await credentials.verifyPassword(username, password)
   return principal === null ? refuse('bad-credentials', CONNACK_BAD_USERNAME_OR_PASSWORD) : { ok: true, principal, method: 'password' }
 }

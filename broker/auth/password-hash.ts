@@ -46,8 +46,12 @@ export function isPasswordHash(encoded: string): boolean {
   return decodeHash(encoded) !== null
 }
 
-/** Recomputes the key with the stored salt and parameters and compares in constant time. */
+/**
+ * Recomputes the key with the stored salt and parameters and compares in constant time. A password with a NUL
+ * byte never matches: scrypt's HMAC pads keys shorter than 64 bytes with zeros, so "pw\0" would match "pw".
+ */
 export async function verifyPasswordHash(hash: DecodedHash, password: string | Buffer): Promise<boolean> {
+  if (typeof password === 'string' ? password.includes('\u0000') : password.includes(0)) return false
   const key = await derive(password, hash.salt, hash.params, hash.key.length)
   return timingSafeEqual(key, hash.key)
 }
