@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import type { Logger } from '../../lib/log.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { SecretStoreError } from './errors.ts'
+import { keyringOf, loadOrCreateKeyFile, parseKek, type Keyring } from './local-keys.ts'
 import { createLocalSecretStore } from './local-sqlite.ts'
 import type { SecretStore } from './port.ts'
-import { reveal, type VaultAuthConfig } from './vault-auth.ts'
+import { reveal, type SecretInput, type VaultAuthConfig } from './vault-auth.ts'
 import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS, type VaultStoreOptions } from './vault.ts'
 import type { Schedule } from './vault-session.ts'
 
@@ -12,7 +14,14 @@ export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
 
 /** What main() passes (parsed from the manager's config; secrets as strings or `SecretValue` holders). */
 export type SecretStoreConfig =
-  | { kind: 'local'; file: string }
+  | {
+      kind: 'local'
+      file: string
+      /** The current key-encryption key, `<id>:<base64 of 32 bytes>`; absent: a key file next to `file`. */
+      key?: SecretInput
+      /** Older KEKs (same form), only to open and re-seal records sealed under them (rotation). */
+      previousKeys?: readonly SecretInput[]
+    }
   /** Vault's options as the store takes them, with the CA as a PEM file path (read here) instead of its text. */
   | ({ kind: 'vault'; caFile?: string } & Omit<VaultStoreOptions, 'ca' | 'log' | 'schedule'>)
 
@@ -31,8 +40,10 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
   const problems = problemsOf(config)
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
   if (config.kind === 'local') {
-    const store = createLocalSecretStore({ file: config.file })
-    log.child({ module: 'secrets' }).info({ kind: 'local', file: config.file }, 'secret store: local SQLite file (single machine only)')
+    const keyring = localKeyring(config, log)
+    const store = createLocalSecretStore({ file: config.file, keyring, log })
+    const fields = { kind: 'local', file: config.file, kek: keyring.current.id }
+    log.child({ module: 'secrets' }).info(fields, 'secret store: local SQLite file (single machine only), encrypted')
     return store
   }
   const { address, mount = VAULT_DEFAULTS.mount, pathPrefix = VAULT_DEFAULTS.pathPrefix } = config
@@ -50,6 +61,25 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
     ...(config.caFile === undefined ? {} : { ca: readFileSync(config.caFile, 'utf8') }),
     ...(schedule ? { schedule } : {}),
   })
+}
+
+/** The default key file's name, next to the database (in dataDir by default), when no key is configured. */
+export const GENERATED_KEY_FILE_NAME = 'secrets.key'
+
+/** The configured KEKs, or the generated key file's (created 0600 when missing) with a warning. */
+function localKeyring(config: Extract<SecretStoreConfig, { kind: 'local' }>, log: Logger): Keyring {
+  const previous = (config.previousKeys ?? []).map((text, index) =>
+    parseKek(reveal(text), `previous key #${index + 1}`),
+  )
+  if (config.key !== undefined) return keyringOf(parseKek(reveal(config.key), 'the current key'), previous)
+  const file = path.join(path.dirname(config.file), GENERATED_KEY_FILE_NAME)
+  const { kek, created } = loadOrCreateKeyFile(file)
+  log.child({ module: 'secrets' }).warn(
+    { file, kek: kek.id, created },
+    'no secrets key configured: the local store is encrypted with a key file NEXT TO THE DATA; in production set ' +
+      'secrets.keyFile (or AMT_MANAGER_SECRETS_KEY) to a key kept apart from the data (docs/secrets.md)',
+  )
+  return keyringOf(kek, previous)
 }
 
 function problemsOf(config: SecretStoreConfig): string[] {

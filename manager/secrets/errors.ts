@@ -12,6 +12,7 @@ export const SECRET_STORE_ERRORS = {
   SECRET_STORE_INVALID_KEY: { retryable: false, message: 'a tenant or host id is not valid' },
   SECRET_STORE_CLOSED: { retryable: false, message: 'the secret store is closed' },
   SECRET_STORE_CONFIG_INVALID: { retryable: false, message: 'the secret store configuration is invalid' },
+  SECRET_STORE_KEK_REFUSED: { retryable: false, message: 'the key-encryption key does not open the stored secrets' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>
 
 export type SecretStoreErrorCode = keyof typeof SECRET_STORE_ERRORS

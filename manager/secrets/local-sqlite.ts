@@ -1,7 +1,11 @@
 import path from 'node:path'
 import type Database from 'better-sqlite3'
+import type { Logger } from '../../lib/log.ts'
+import { envelopeOf, open, seal } from './envelope.ts'
 import { SecretStoreError, type SecretStoreErrorDetails } from './errors.ts'
 import { createGroupCommit } from './group-commit.ts'
+import { isKekId, kekById, type Keyring } from './local-keys.ts'
+import { recordPath, resealAtStart, type ResealReport } from './local-reseal.ts'
 import { openSecretDatabase, storageReason } from './local-sqlite-db.ts'
 import type { AmtSecret, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
 import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
@@ -9,6 +13,10 @@ import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-p
 export interface LocalSecretStoreOptions {
   /** The database file (e.g. <dataDir>/secrets.db); created 0600 (its directory 0700) when missing. */
   file: string
+  /** The key-encryption keys (local-keys.ts): every record is sealed under `current` (envelope.ts). */
+  keyring: Keyring
+  /** Told how many clear-text records were encrypted and how many were re-sealed at start. */
+  log?: Logger
   /** How long a write waits for another connection's lock before failing with SQLITE_BUSY; default 5000 ms. */
   busyTimeoutMs?: number
   /** Test seam: called with the number of writes of each committed transaction (group commit). */
@@ -20,12 +28,25 @@ export interface LocalSecretStoreOptions {
  * a row per secret, keyed like the Vault layout: host_secrets (tenant_id, host_id) holds a host's password
  * (random policy), tenant_secrets (tenant_id) the tenant's (static policy). Writes are group-committed
  * (group-commit.ts): an activation wave storing thousands of passwords pays one fsync per event-loop turn, not
- * one per host, and each write resolves once it is durable. Reads are synchronous queries. SINGLE MACHINE ONLY:
- * nothing is shared between manager replicas and nothing is encrypted beyond file permissions; use Vault for
- * anything else. Opening is immediate and throws (see openSecretDatabase), so a bad file stops the start.
+ * one per host, and each write resolves once it is durable. Reads are synchronous queries. Every record is
+ * envelope-encrypted (envelope.ts) under the keyring's current KEK and bound to its row; at start clear-text rows
+ * of an older release are encrypted and rows of a previous KEK re-sealed (local-reseal.ts). SINGLE MACHINE ONLY:
+ * nothing is shared between manager replicas; use Vault for anything else. Opening is immediate and throws (see
+ * openSecretDatabase, resealAtStart), so a bad file or a wrong key stops the start.
  */
-export function createLocalSecretStore({ file, busyTimeoutMs = 5000, onCommit }: LocalSecretStoreOptions): SecretStore {
+export function createLocalSecretStore(options: LocalSecretStoreOptions): SecretStore {
+  const { file, keyring, busyTimeoutMs = 5000, onCommit, log } = options
   const db = openSecretDatabase(path.resolve(file), busyTimeoutMs)
+  try {
+    const report = resealAtStart(db, keyring)
+    // The WAL still holds the pages as they were (clear text, old sealed keys) until overwritten: truncate it.
+    if (report.migrated > 0 || report.rotated > 0) db.pragma('wal_checkpoint(TRUNCATE)')
+    if (log) logReport(report, keyring.current.id, log.child({ module: 'secrets' }))
+  } catch (err) {
+    db.close()
+    if (err instanceof SecretStoreError) throw err
+    throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'open', reason: storageReason(err) })
+  }
   const commits = createGroupCommit(db, onCommit)
   const hosts = secretTable(db, 'host_secrets', ['tenant_id', 'host_id'])
   const tenants = secretTable(db, 'tenant_secrets', ['tenant_id'])
@@ -41,19 +62,36 @@ export function createLocalSecretStore({ file, busyTimeoutMs = 5000, onCommit }:
       throw unavailable('read', err, where)
     }
     if (row === undefined) return null
+    const text = decrypt(row.record, keys, where)
     let data: unknown
     try {
-      data = JSON.parse(row.record)
+      data = JSON.parse(text)
     } catch {
       throw new SecretStoreError('SECRET_STORE_CORRUPT', { operation: 'read', reason: 'the record is not JSON', ...where })
     }
     return secretOf(data, where)
   }
 
+  /** The record's JSON; SECRET_STORE_CORRUPT when not an envelope, sealed under an unknown key or not authentic. */
+  function decrypt(record: string, keys: string[], where: SecretStoreErrorDetails): string {
+    const corrupt = (reason: string) =>
+      new SecretStoreError('SECRET_STORE_CORRUPT', { operation: 'read', reason, ...where })
+    const envelope = envelopeOf(record)
+    if (envelope === null) throw corrupt('the record is not an encrypted record')
+    const kek = kekById(keyring, envelope.kek)
+    const id = isKekId(envelope.kek) ? `'${envelope.kek}'` : 'a malformed id'
+    if (kek === undefined) throw corrupt(`the record is sealed under key ${id}, which is not configured`)
+    try {
+      return open(envelope, pathOf(keys), kek)
+    } catch {
+      throw corrupt('the record does not authenticate (tampered with, or moved from another row)')
+    }
+  }
+
   /** Replaces (true); with onlyIfAbsent inserts only when no row exists (true) or leaves the stored one (false). */
   function write(table: SecretTable, keys: string[], secret: AmtSecret, options: PutOptions, where: SecretStoreErrorDetails): Promise<boolean> {
     assertOpen()
-    const values = [...keys, JSON.stringify(recordOf(secret))]
+    const values = [...keys, JSON.stringify(seal(JSON.stringify(recordOf(secret)), pathOf(keys), keyring.current))]
     const onlyIfAbsent = options.onlyIfAbsent === true
     return committed('write', where, () => {
       if (onlyIfAbsent) return table.create.run(...values).changes === 1
@@ -143,7 +181,18 @@ function tenantKeys(tenantId: string): string[] {
 /** A synchronous query as the port's promise: its result resolves it, a throw rejects it. */
 const promised = <T>(run: () => T): Promise<T> => new Promise((resolve) => resolve(run()))
 
+/** The record path (additional authenticated data) of a row's key columns: [tenant] or [tenant, host]. */
+const pathOf = (keys: string[]): string => recordPath(keys[0] ?? '', keys[1] ?? null)
+
 const idsOf = ({ tenantId, hostId }: HostKey): SecretStoreErrorDetails => ({ tenantId, hostId })
+
+/** One line per thing the start-up pass did (counts and the key id only). */
+function logReport({ migrated, rotated, unreadable }: ResealReport, kek: string, log: Logger): void {
+  if (migrated > 0) log.info({ records: migrated, kek }, 'encrypted clear-text secrets of an older release')
+  if (rotated > 0) log.info({ records: rotated, kek }, 're-sealed secrets under the current key')
+  const damaged = 'stored secrets that do not authenticate (damaged or tampered with); their reads fail'
+  if (unreadable > 0) log.warn({ records: unreadable }, damaged)
+}
 
 /** A storage failure: only the SQLite / errno code is kept (never the path, the driver's message or a secret). */
 function unavailable(operation: string, err: unknown, where: SecretStoreErrorDetails): SecretStoreError {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { SecretStoreError } from '../../../manager/secrets/errors.ts'
 import { createLocalSecretStore } from '../../../manager/secrets/local-sqlite.ts'
 import { secretStoreConformance } from '../../conformance/secret-store.ts'
-import { localStore, tempDir } from './support.ts'
+import { localStore, tempDir, TEST_KEYRING } from './support.ts'
 
 secretStoreConformance('local SQLite store', (t) => localStore(t))
 
@@ -28,7 +28,7 @@ test('local store: the database and its -wal/-shm are 0600 and a created directo
   const umask = process.umask(0)
   let store
   try {
-    store = createLocalSecretStore({ file })
+    store = createLocalSecretStore({ file, keyring: TEST_KEYRING })
   } finally {
     process.umask(umask)
   }
@@ -38,13 +38,18 @@ test('local store: the database and its -wal/-shm are 0600 and a created directo
   for (const name of [file, `${file}-wal`, `${file}-shm`]) t.is(await modeOf(name), 0o600, name)
 })
 
-test('local store: one row per secret holding the record JSON; WAL journal; schema version 1', async (t) => {
+test('local store: one row per secret holding its envelope (key id, sealed data key, data); WAL; schema version 1', async (t) => {
   const store = await localStore(t)
   await store.putAmtPassword(KEY, A)
   await store.putTenantPassword('acme', B)
   const db = otherConnection(t, store.file)
-  t.deepEqual(db.prepare('SELECT tenant_id, host_id, record FROM host_secrets').all(), [{ tenant_id: 'acme', host_id: 'h-1', record: JSON.stringify(A) }])
-  t.deepEqual(db.prepare('SELECT tenant_id, record FROM tenant_secrets').all(), [{ tenant_id: 'acme', record: JSON.stringify(B) }])
+  const rows = db.prepare<[], { record: string }>('SELECT record FROM host_secrets UNION ALL SELECT record FROM tenant_secrets').all()
+  t.is(rows.length, 2)
+  for (const { record } of rows) {
+    const envelope = JSON.parse(record) as Record<string, unknown>
+    t.deepEqual(Object.keys(envelope).sort(), ['data', 'dek', 'kek', 'v'])
+    t.like(envelope, { v: 1, kek: 'test-kek' })
+  }
   t.is(db.pragma('journal_mode', { simple: true }), 'wal')
   t.is(db.pragma('user_version', { simple: true }), 1)
 })
@@ -89,7 +94,7 @@ test('local store: secrets survive a reopen; writes queued at close are committe
   const queued = first.putTenantPassword('acme', B)
   await first.close()
   t.true(await queued)
-  const again = createLocalSecretStore({ file: first.file })
+  const again = createLocalSecretStore({ file: first.file, keyring: TEST_KEYRING })
   t.teardown(() => again.close())
   t.deepEqual(await again.getAmtPassword(KEY), A)
   t.deepEqual(await again.getTenantPassword('acme'), B)
@@ -101,17 +106,17 @@ test('local store: a database of a newer release is refused (SECRET_STORE_CONFIG
   await store.close()
   const db = otherConnection(t, store.file)
   db.pragma('user_version = 2')
-  const err = t.throws(() => createLocalSecretStore({ file: store.file }), { instanceOf: SecretStoreError })
+  const err = t.throws(() => createLocalSecretStore({ file: store.file, keyring: TEST_KEYRING }), { instanceOf: SecretStoreError })
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')
   t.regex(err?.message ?? '', /schema version 2, newer than this release knows \(1\)/)
   t.is(db.pragma('user_version', { simple: true }), 2)
 })
 
-test('local store: a damaged record is SECRET_STORE_CORRUPT (its content is not echoed)', async (t) => {
+test('local store: a damaged or clear-text record written behind its back is SECRET_STORE_CORRUPT (not echoed)', async (t) => {
   const store = await localStore(t)
   const db = otherConnection(t, store.file)
   db.prepare('INSERT INTO host_secrets (tenant_id, host_id, record) VALUES (?, ?, ?)').run('acme', 'h-1', '{"password":"Aa1!aaa')
-  db.prepare('INSERT INTO tenant_secrets (tenant_id, record) VALUES (?, ?)').run('acme', '{"mebxPassword":"Mm1!mmmmmmmm"}')
+  db.prepare('INSERT INTO tenant_secrets (tenant_id, record) VALUES (?, ?)').run('acme', '{"password":"Mm1!mmmmmmmm"}')
   const broken = await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError })
   t.is(broken?.code, 'SECRET_STORE_CORRUPT')
   t.false(broken?.message.includes('Aa1') ?? true)
@@ -123,7 +128,7 @@ test('local store: a damaged record is SECRET_STORE_CORRUPT (its content is not 
 test('local store: a file that cannot be opened is SECRET_STORE_UNAVAILABLE naming the errno only', async (t) => {
   const blocker = path.join(await tempDir(t), 'not-a-dir')
   await writeFile(blocker, '')
-  const err = t.throws(() => createLocalSecretStore({ file: path.join(blocker, 'secrets.db') }), { instanceOf: SecretStoreError })
+  const err = t.throws(() => createLocalSecretStore({ file: path.join(blocker, 'secrets.db'), keyring: TEST_KEYRING }), { instanceOf: SecretStoreError })
   t.like(err, { code: 'SECRET_STORE_UNAVAILABLE', details: { operation: 'open' } })
   t.regex(err?.details.reason ?? '', /^E[A-Z]+$/)
   t.false(err?.message.includes(blocker) ?? true)

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { ExecutionContext } from 'ava'
 import { createLogger, silentLogger, type Logger } from '../../../lib/log.ts'
+import { keyringOf, type Kek, type Keyring } from '../../../manager/secrets/local-keys.ts'
 import { createLocalSecretStore, type LocalSecretStoreOptions } from '../../../manager/secrets/local-sqlite.ts'
 import { createVaultSecretStore, type VaultStoreOptions } from '../../../manager/secrets/vault.ts'
 import type { Schedule } from '../../../manager/secrets/vault-session.ts'
@@ -21,10 +22,19 @@ export async function tempDir(t: ExecutionContext, prefix = 'amt-secrets-'): Pro
   return dir
 }
 
+/** A random key-encryption key named `id`. */
+export const testKek = (id = 'k1'): Kek => ({ id, key: randomBytes(32) })
+
+/** Its text form, as a key file or AMT_MANAGER_SECRETS_KEY holds it. */
+export const kekText = (kek: Kek): string => `${kek.id}:${kek.key.toString('base64')}`
+
+/** One keyring for the tests that do not care which key. */
+export const TEST_KEYRING: Keyring = keyringOf(testKek('test-kek'))
+
 /** A local SQLite store in a fresh temp directory (`file` there), closed in t.teardown. */
 export async function localStore(t: ExecutionContext, options: Partial<LocalSecretStoreOptions> = {}) {
   const file = path.join(await tempDir(t), 'secrets.db')
-  const store = createLocalSecretStore({ file, ...options })
+  const store = createLocalSecretStore({ file, keyring: TEST_KEYRING, ...options })
   t.teardown(() => store.close())
   return Object.assign(store, { file })
 }
