@@ -11,6 +11,9 @@ export const ENV_VAULT_SECRET_ID = 'AMT_MANAGER_VAULT_SECRET_ID'
 export const ENV_RPS_TOKEN = 'AMT_MANAGER_RPS_TOKEN'
 export const ENV_MPS_TOKEN = 'AMT_MANAGER_MPS_TOKEN'
 export const ENV_MPS_CIRA_PASSWORD = 'AMT_MANAGER_MPS_CIRA_PASSWORD'
+/** The local store's current key-encryption key, and older ones (comma-separated) for rotation. */
+export const ENV_SECRETS_KEY = 'AMT_MANAGER_SECRETS_KEY'
+export const ENV_SECRETS_PREVIOUS_KEYS = 'AMT_MANAGER_SECRETS_PREVIOUS_KEYS'
 
 /** The local secret store's database file (in dataDir) when `secrets.file` is not given. */
 export const DEFAULT_SECRETS_FILE_NAME = 'secrets.db'
@@ -22,7 +25,9 @@ type VaultAuth =
   | { method: 'kubernetes'; role: string; jwtFile: string; mountPoint?: string }
 
 /** The secret store settings as createSecretStore takes them (paths absolute, secrets resolved). */
-export type SecretsSettings = { kind: 'local'; file: string } | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
+export type SecretsSettings =
+  | { kind: 'local'; file: string; key?: SecretValue; previousKeys?: SecretValue[] }
+  | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
 
 export interface PasswordsSettings {
   length: number
@@ -49,7 +54,7 @@ export interface ResolveContext {
 const optional = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value })
 
 export function resolveSecretsSection(section: SecretsSection, ctx: ResolveContext): SecretsSettings {
-  if (section.kind === 'local') return { kind: 'local', file: section.file === undefined ? path.join(ctx.dataDir, DEFAULT_SECRETS_FILE_NAME) : ctx.resolve(section.file) }
+  if (section.kind === 'local') return resolveLocalSecrets(section, ctx)
   const caFile = section.caFile === undefined ? undefined : ctx.resolve(section.caFile)
   checkReadable([['secrets.caFile', caFile]], ctx.readFile, ctx.problems)
   const { auth, ...rest } = section
@@ -71,6 +76,31 @@ export function resolveSecretsSection(section: SecretsSection, ctx: ResolveConte
       return { ...base, auth: { method: 'kubernetes', role: auth.role, jwtFile, ...optional('mountPoint', auth.mountPoint) } }
     }
   }
+}
+
+type LocalSection = Extract<SecretsSection, { kind: 'local' }>
+
+/**
+ * The local store: its file and its key-encryption keys, each from the environment (wins) or its file. No key:
+ * createSecretStore generates one next to the database and warns (docs/secrets.md).
+ */
+function resolveLocalSecrets(section: LocalSection, ctx: ResolveContext): SecretsSettings {
+  const file = section.file === undefined
+    ? path.join(ctx.dataDir, DEFAULT_SECRETS_FILE_NAME)
+    : ctx.resolve(section.file)
+  const keyFile = optionalPath(section.keyFile, ctx)
+  const key = readSecret(ctx.env[ENV_SECRETS_KEY], keyFile, 'secrets.keyFile', ctx.readFile, ctx.problems)
+  const fromEnv = (ctx.env[ENV_SECRETS_PREVIOUS_KEYS] ?? '')
+    .split(',')
+    .map((text) => text.trim())
+    .filter((text) => text !== '')
+  const previous = fromEnv.length > 0
+    ? fromEnv.map((text) => new SecretValue(text))
+    : section.previousKeyFiles.flatMap((keyFile, index) => {
+        const where = `secrets.previousKeyFiles.${index}`
+        return readSecret(undefined, ctx.resolve(keyFile), where, ctx.readFile, ctx.problems) ?? []
+      })
+  return { kind: 'local', file, ...optional('key', key), ...(previous.length > 0 ? { previousKeys: previous } : {}) }
 }
 
 /**

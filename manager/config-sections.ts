@@ -19,6 +19,8 @@ const VaultPath = (allowEmpty: boolean) =>
 const LocalStore = z.strictObject({
   kind: z.literal('local'),
   file: FilePath.optional().describe('SQLite database file; default <dataDir>/secrets.db; single machine only'),
+  keyFile: FilePath.optional().describe('current key-encryption key <id>:<base64>; or env AMT_MANAGER_SECRETS_KEY'),
+  previousKeyFiles: z.array(FilePath).max(8).default([]).describe('older keys, to re-seal records at start (rotation)'),
 })
 
 const VaultAuth = z.discriminatedUnion('method', [
