@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { CredentialEntry } from '../broker/auth/credentials.ts'
@@ -155,14 +155,18 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
 /**
  * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),
- * so the operator can use the API at once. Only the file's path is logged, never the token.
+ * so the operator can use the API at once. The file holds the token line only (the token store keeps its hash);
+ * it is written to a fresh temporary file (a stale one of a crash is removed first, so its mode cannot carry
+ * over), set 0600 whatever the umask, then renamed. Only the file's path is logged, never the token.
  */
 export async function ensureAdminToken(tokens: TokenStore, file: string, log: Logger): Promise<boolean> {
   if ((await tokens.list()).length > 0) return false
   const { token, info } = await issueToken(tokens, { role: 'admin', tenant: GLOBAL_SCOPE, name: 'bootstrap-admin' })
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, `${token}\n`, { mode: 0o600 })
+  await rm(temporary, { force: true })
+  await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'wx' })
+  await chmod(temporary, 0o600)
   await rename(temporary, file)
   log.info({ file, tokenId: info.id, tokenName: info.name }, 'no API token existed: created a global admin token; it is in the file (shown nowhere else)')
   return true
