@@ -135,3 +135,22 @@ test('a wrong or missing key for stored records stops the start naming the key i
   const { store } = open(t, file, keyringOf(k1))
   t.deepEqual(await store.getAmtPassword(H1), A)
 })
+
+test('a single tampered record does not stop the start: it is counted in a warning and only its reads fail', async (t) => {
+  const file = await newFile(t)
+  const k1 = testKek('k1')
+  const { store: first } = open(t, file, keyringOf(k1))
+  await first.putAmtPassword(H1, A)
+  await first.putAmtPassword(H2, B)
+  await first.close()
+  const db = connection(t, file)
+  const { record } = db.prepare('SELECT record FROM host_secrets WHERE host_id = ?').get('h-1') as { record: string }
+  db.prepare('UPDATE host_secrets SET record = ? WHERE host_id = ?').run(record, 'h-2')
+  const { store, lines } = open(t, file, keyringOf(testKek('k2'), [k1]))
+  const warned = lines.find((line) => line.includes('stored secrets that do not authenticate'))
+  t.truthy(warned)
+  t.regex(warned ?? '', /"level":40.*"records":1/)
+  t.deepEqual(await store.getAmtPassword(H1), A, 'the intact record was re-sealed and reads')
+  const err = await t.throwsAsync(store.getAmtPassword(H2), { instanceOf: SecretStoreError })
+  t.is(err?.code, 'SECRET_STORE_CORRUPT')
+})
