@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { SecretStoreError } from './errors.ts'
+import { storageReason } from './local-sqlite-db.ts'
 
 /** A key-encryption key (KEK) of the local store: 32 bytes for AES-256, named by an id stored with each record. */
 export interface Kek {
@@ -60,18 +61,26 @@ export function newKekText(): string {
  * data it protects. Mode 0600 is set on the open descriptor, whatever the umask.
  */
 export function loadOrCreateKeyFile(file: string): { kek: Kek; created: boolean } {
+  let text: string
   const created = !existsSync(file)
-  if (created) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-    const fd = openSync(file, 'wx', 0o600)
-    try {
-      fchmodSync(fd, 0o600)
-      writeSync(fd, `${newKekText()}\n`)
-    } finally {
-      closeSync(fd)
-    }
+  try {
+    if (created) writeKeyFile(file)
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'open key file', reason: storageReason(err) })
   }
-  return { kek: parseKek(readFileSync(file, 'utf8'), 'the generated key file'), created }
+  return { kek: parseKek(text, 'the generated key file'), created }
+}
+
+function writeKeyFile(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  const fd = openSync(file, 'wx', 0o600)
+  try {
+    fchmodSync(fd, 0o600)
+    writeSync(fd, `${newKekText()}\n`)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function invalidKey(reason: string): SecretStoreError {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import test from 'ava'
@@ -78,4 +78,15 @@ test('config: secrets.keyFile / previousKeyFiles or the environment give the key
   const missing = parse({ kind: 'local', keyFile: 'nope' })
   t.false(missing.ok)
   if (!missing.ok) t.true(missing.problems.some((problem) => problem.startsWith('secrets.keyFile: cannot read')))
+})
+
+test('a generated key file that cannot be written is SECRET_STORE_UNAVAILABLE naming the errno only', async (t) => {
+  const blocker = path.join(await tempDir(t), 'not-a-dir')
+  await writeFile(blocker, '')
+  const { log } = capturedLogger()
+  const opening = () => createSecretStore({ kind: 'local', file: path.join(blocker, 'secrets.db') }, { log })
+  const err = t.throws(opening, { instanceOf: SecretStoreError })
+  t.like(err, { code: 'SECRET_STORE_UNAVAILABLE', details: { operation: 'open key file' } })
+  t.regex(err?.details.reason ?? '', /^E[A-Z]+$/)
+  t.false(err?.message.includes(blocker) ?? true)
 })
