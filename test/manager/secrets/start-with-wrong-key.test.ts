@@ -8,7 +8,7 @@ import { createLocalSecretStore } from '../../../manager/secrets/local-sqlite.ts
 import { reportStartFailure } from '../../../manager/wiring/process.ts'
 import { capturedLogger, kekText, tempDir, testKek } from './support.ts'
 
-test('manager start with the wrong secrets key: a clear line naming the key id, exit 2, no key or password', async (t) => {
+test('manager start, wrong secrets key: one clear line naming the key id, exit 2, no key or password', async (t) => {
   const dataDir = await tempDir(t, 'amt-manager-kek-')
   const right = testKek('k1')
   const sealed = createLocalSecretStore({ file: path.join(dataDir, 'secrets.db'), keyring: keyringOf(right) })
