@@ -35,11 +35,11 @@ const service = (name: 'RPS' | 'MPS', baseUrl: string, overrides: Partial<HttpSe
 export const rpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) => new RpsClient(service('RPS', url, overrides))
 export const mpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) => new MpsClient(service('MPS', url, overrides))
 
-/** The `dmt` config section for the fakes (`timeoutMs` for both servers). */
-export function dmtConfigOf(rps: FakeRps, mps: FakeMps, { timeoutMs = FAST.timeoutMs }: { timeoutMs?: number } = {}): DmtConfig {
+/** The `dmt` config section for the fakes (`rpsTimeoutMs`: a short one for a slow-RPS test, RPS only). */
+export function dmtConfigOf(rps: FakeRps, mps: FakeMps, { rpsTimeoutMs = FAST.timeoutMs }: { rpsTimeoutMs?: number } = {}): DmtConfig {
   const input: DmtConfigInput = {
-    rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate', ...FAST, timeoutMs },
-    mps: { url: mps.url, publicAddress: 'mps.example.com', ...FAST, timeoutMs },
+    rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate', ...FAST, timeoutMs: rpsTimeoutMs },
+    mps: { url: mps.url, publicAddress: 'mps.example.com', ...FAST },
   }
   return DmtConfig.parse(input)
 }
@@ -72,10 +72,10 @@ export interface DmtRig {
 }
 
 /** Both fakes and a Dmt over them; `getTenant` reads the given Inventory. */
-export async function startDmt(t: ExecutionContext, inventory: Pick<Inventory, 'getTenant'>, options: { log?: Logger; timeoutMs?: number } = {}): Promise<DmtRig> {
+export async function startDmt(t: ExecutionContext, inventory: Pick<Inventory, 'getTenant'>, options: { log?: Logger; rpsTimeoutMs?: number } = {}): Promise<DmtRig> {
   const [rps, mps] = await Promise.all([startFakeRps(t), startFakeMps(t)])
   const passwords = new MemoryPasswords()
-  const dmt = createDmt(dmtConfigOf(rps, mps, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), { getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId), passwords, log: options.log ?? silentLogger() })
+  const dmt = createDmt(dmtConfigOf(rps, mps, options.rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs: options.rpsTimeoutMs }), { getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId), passwords, log: options.log ?? silentLogger() })
   return { rps, mps, passwords, dmt }
 }
 

@@ -43,9 +43,11 @@ test('RPS 5xx: retried within the request (converges); persistent 5xx refuses, a
 })
 
 test('slow RPS: each attempt times out and the activation is refused; fast again, it converges', async (t) => {
-  const s = await provisioningSetup(t, { timeoutMs: 100 })
+  // RPS only (MPS answers within the generous default): per attempt long enough for a loaded machine's round trip
+  // once RPS is fast again, short enough that three timed-out attempts cost three seconds.
+  const s = await provisioningSetup(t, { rpsTimeoutMs: 1_000 })
   s.rps.server.slowMs = 60_000
-  await refused(t, s, /RPS unavailable: .*no answer within 100 ms/)
+  await refused(t, s, /RPS unavailable: .*no answer within 1000 ms/)
   s.rps.server.slowMs = 0
   await s.activate()
   t.deepEqual(s.rps.profileNames(), ['acme_ccm'])
