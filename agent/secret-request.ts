@@ -7,11 +7,14 @@ import type { AgentMessage } from './messages.ts'
 
 export type SecretPurpose = 'deactivate' | 'activate'
 
-/** The manager did not hand out the password: it refused, or did not answer in time. */
+/**
+ * The manager did not hand out the password: it refused, could not for now (`unavailable`, e.g. its secret store
+ * is down: worth asking again), or did not answer in time.
+ */
 export class SecretUnavailableError extends Error {
-  readonly reason: 'timeout' | 'refused'
+  readonly reason: 'timeout' | 'refused' | 'unavailable'
 
-  constructor(reason: 'timeout' | 'refused', message: string) {
+  constructor(reason: 'timeout' | 'refused' | 'unavailable', message: string) {
     super(message)
     this.name = 'SecretUnavailableError'
     this.reason = reason
@@ -112,7 +115,9 @@ export function createSecretRequester({ send, timeoutMs, resendMs, log: parentLo
         return
       }
       if (response.ok) waiter.resolve(new SecretValue(response.password))
-      else waiter.reject(new SecretUnavailableError('refused', `the manager refused the password: ${response.error}`))
+      else if (response.retryable === true) {
+        waiter.reject(new SecretUnavailableError('unavailable', `the manager cannot give the password now: ${response.error}`))
+      } else waiter.reject(new SecretUnavailableError('refused', `the manager refused the password: ${response.error}`))
     },
     resendPending() {
       for (const [correlationId, { message }] of pending) {

@@ -22,7 +22,7 @@ export class NotPossibleError extends Error {
 export function toRpcError(err: unknown): RpcError {
   if (err instanceof AmtError) return bounded({ code: err.code, name: err.codeName, message: err.message, class: err.errorClass })
   if (err instanceof SecretUnavailableError) {
-    return bounded({ code: null, name: 'SecretUnavailable', message: err.message, class: err.reason === 'timeout' ? 'transient' : 'permanent' })
+    return bounded({ code: null, name: 'SecretUnavailable', message: err.message, class: err.reason === 'refused' ? 'permanent' : 'transient' })
   }
   if (err instanceof NotPossibleError) return bounded({ code: null, name: 'NotPossible', message: err.message, class: 'permanent' })
   if (err instanceof NotConfirmedError) return bounded({ code: null, name: 'NotConfirmed', message: err.message, class: 'permanent' })

@@ -6,7 +6,8 @@ import type { SecretRequestFacts } from './facts.ts'
  * replaces them with real adapters in main().
  */
 
-export type PasswordAnswer = { ok: true; password: string } | { ok: false; error: string }
+/** `retryable`: a passing failure (the store unavailable), as opposed to a refusal. */
+export type PasswordAnswer = { ok: true; password: string } | { ok: false; error: string; retryable?: true }
 
 /** Where the manager gets a host's AMT password when its agent asks (secret/req). */
 export interface AmtPasswordSource {

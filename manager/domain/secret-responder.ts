@@ -37,7 +37,7 @@ export function createSecretResponder({ secrets, outbound, log: parentLog, metri
       return await secrets.getAmtPassword(key, { purpose: request.purpose, generation: request.generation })
     } catch (err) {
       log.error({ ...key, errName: err instanceof Error ? err.name : typeof err }, 'secret store failed')
-      return { ok: false, error: 'the secret store is unavailable' }
+      return { ok: false, error: 'the secret store is unavailable', retryable: true }
     }
   }
 }

@@ -132,7 +132,7 @@ export function createAmtPasswordSource({ store, inventory, log: parentLog = sil
     } catch (err) {
       if (!isSecretStoreError(err)) throw err
       log.warn({ ...key, purpose: request.purpose, generation: request.generation, code: err.code, reason: err.details.reason }, 'AMT password lookup failed')
-      return { ok: false, error: err.message }
+      return { ok: false, error: err.message, ...(err.retryable ? { retryable: true as const } : {}) }
     }
   }
 

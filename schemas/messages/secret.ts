@@ -13,6 +13,15 @@ export type SecretRequest = z.infer<typeof SecretRequest>
 /** Manager's answer, delivered only to the requesting host's principal. Never retained. */
 export const SecretResponse = z.discriminatedUnion('ok', [
   z.strictObject({ ...envelope, correlationId: z.uuid(), ok: z.literal(true), password: z.string().min(8).max(32).describe('the AMT password') }),
-  z.strictObject({ ...envelope, correlationId: z.uuid(), ok: z.literal(false), error: z.string().max(512).describe('why no password is given') }),
+  z.strictObject({
+    ...envelope,
+    correlationId: z.uuid(),
+    ok: z.literal(false),
+    error: z.string().max(512).describe('why no password is given'),
+    retryable: z
+      .literal(true)
+      .optional()
+      .describe('a passing failure (e.g. the secret store unavailable): the agent asks again later; absent: a refusal'),
+  }),
 ]).describe("The manager's answer to a secret request, delivered only to the requesting host. Never retained.")
 export type SecretResponse = z.infer<typeof SecretResponse>

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { silentLogger } from '../../lib/log.ts'
 import type { AgentMessage } from '../../agent/messages.ts'
+import { toRpcError } from '../../agent/reconcile/failure.ts'
 import { createSecretRequester, SecretUnavailableError } from '../../agent/secret-request.ts'
 
 const envelope = { v: 1 as const, ts: new Date().toISOString(), hostId: 'node-1' }
@@ -91,4 +92,14 @@ test('the timeout says how often it asked', async (t) => {
   await sentCount(2)
   const err = await t.throwsAsync(pending, { instanceOf: SecretUnavailableError })
   t.regex(err?.message ?? '', /within 200 ms after \d+ requests \(deactivate, generation 2\)/)
+})
+
+test('a passing failure (retryable: the secret store is down) is "unavailable", not a refusal: the attempt is retried', async (t) => {
+  const { secrets, correlationOf } = requester()
+  const pending = secrets.request({ purpose: 'deactivate', generation: 3 })
+  secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: false, error: 'the secret store is unavailable', retryable: true })
+  const err = await t.throwsAsync(pending, { instanceOf: SecretUnavailableError })
+  t.is(err?.reason, 'unavailable')
+  t.like(toRpcError(err), { name: 'SecretUnavailable', class: 'transient' })
+  t.regex(err?.message ?? '', /cannot give the password now: the secret store is unavailable/)
 })

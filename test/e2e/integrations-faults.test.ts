@@ -53,16 +53,23 @@ test('Vault, RPS, MPS down at activation → a clear API error and nothing writt
   t.is(fakes.vault.kv.entries.get(hostSecretPath(TENANT, key.hostId))?.currentVersion, 1)
   t.is(fakes.rps.activationSecretsOf(`${key.hostId}@${TENANT}_ccm`)?.amtPassword, prepared)
 
-  // Vault down while deleting: the CCM device still deactivates locally, but its secret cannot be removed yet.
+  // Vault down while deleting: the agent cannot get the AMT password, and never deactivates without RPS on its
+  // own: the host stays pending with the reason (retried, then FAILED); once Vault is back, DELETE again finishes.
   await fakes.vault.setFault({ kind: 'down' })
   t.like(await manager.api('DELETE', hostPath), { status: 202, json: { outcome: 'pending' } })
-  const pending = await hostWhere(manager, TENANT, key.hostId, (host) => String(host.status).startsWith('Host deletion pending'), 'the failed cleanup to show')
-  t.like(pending, { deletion: 'pending', statusIndicator: 'ERROR', currentState: 'UNPROVISIONED' })
+  const failed = (host: Record<string, unknown>) => /deactivation failed/.test(String(host.status))
+  const pending = await hostWhere(manager, TENANT, key.hostId, failed, 'the failed deactivation to show')
+  t.like(pending, { deletion: 'pending', statusIndicator: 'ERROR', currentState: 'PROVISIONED' })
   t.regex(String(pending.status), /secret store/)
-  t.like(await agent.device.read(), { controlMode: 'pre-provisioning' })
+  t.like(await agent.device.read(), { controlMode: 'ccm' }, 'not deactivated without its password')
   await fakes.vault.setFault(null)
-  t.like(await manager.api('DELETE', hostPath), { status: 200, json: { outcome: 'deleted' } })
+  t.like(await manager.api('DELETE', hostPath), { status: 202, json: { outcome: 'pending' } })
   await until(async () => (await manager.api('GET', hostPath)).status === 404, 'the host to be gone', { dead: manager })
+  t.like(await agent.device.read(), { controlMode: 'pre-provisioning' })
+  const deactivations = (await agent.device.calls())
+    .map((line) => JSON.parse(line) as { event: string; argv?: string[] })
+    .filter((call) => call.event === 'start' && call.argv?.[0] === 'deactivate')
+  t.true(deactivations.length > 0 && deactivations.every((call) => call.argv?.includes('-u') === true), 'only through RPS')
   t.is(fakes.vault.kv.latest(hostSecretPath(TENANT, key.hostId)), undefined)
   t.false(fakes.mps.devices.has(key.hostId))
   t.false(manager.output().includes(prepared), 'the AMT password is never printed')

@@ -66,7 +66,7 @@ test('secret/req: a failing store and an unusable password are refused with a ge
   const first = agent.encode('secret/req', request())
   await core.dispatch(first.topic, first.payload, false)
   await core.idle()
-  t.like(outbound.last(host, 'secret/res'), { ok: false, error: 'the secret store is unavailable' })
+  t.like(outbound.last(host, 'secret/res'), { ok: false, error: 'the secret store is unavailable', retryable: true })
   answer = () => Promise.resolve({ ok: true, password: 'short' })
   const second = agent.encode('secret/req', request())
   await core.dispatch(second.topic, second.payload, false)

@@ -131,7 +131,7 @@ test('Vault down while preparing: PREPARATION_FAILED, nothing written or publish
   t.regex(err?.message ?? '', /secret store is unavailable: HTTP 503 sealed/)
   t.is((await core.inventory.getHost({ tenantId: 'acme', hostId: 'h-1' })).desiredGeneration, 0)
   t.is(core.outbound.published.length, 0)
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: false, error: 'the secret store is unavailable: HTTP 503 sealed' })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: false, error: 'the secret store is unavailable: HTTP 503 sealed', retryable: true })
   await vault.setFault(null)
   const [host] = await activate(core, 'acme', ['h-1'])
   t.is(host?.desiredGeneration, 1)
