@@ -8,7 +8,7 @@ import { Inbox, connectClient, subscribeCodes } from './support/mqtt-clients.ts'
  * Debian's mosquitto-clients as a foreign MQTT 3.1.1 client. Missing binaries fail the tests (CI installs
  * them), they are never skipped.
  */
-const MOSQUITTO_TIMEOUT_S = 10
+const MOSQUITTO_TIMEOUT_S = 30
 
 test.before(async () => {
   for (const binary of ['mosquitto_pub', 'mosquitto_sub']) {

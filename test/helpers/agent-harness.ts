@@ -22,7 +22,7 @@ export function testAgentConfig(input: {
   return {
     tenantId: TENANT,
     hostId,
-    broker: { url, keepaliveSeconds: 5, connectTimeoutMs: 2000, reconnectMinMs: 50, reconnectMaxMs: 400, ...overrides.broker },
+    broker: { url, keepaliveSeconds: 30, connectTimeoutMs: 30_000, reconnectMinMs: 50, reconnectMaxMs: 400, ...overrides.broker },
     rpc: { path: device.rpcPath, devDir: device.devDir, amtinfoTimeoutMs: 30_000, operationTimeoutMs: 30_000, killGraceMs: 200, ...overrides.rpc },
     rps: { url: 'wss://rps.example.com/activate', ...overrides.rps },
     reconcile: {
@@ -32,7 +32,7 @@ export function testAgentConfig(input: {
       retryMaxMs: 100,
       stuckConnectingMs: 400,
       maxRecoveries: 2,
-      secretTimeoutMs: 5_000,
+      secretTimeoutMs: 30_000,
       ...overrides.reconcile,
     },
     lms: { manage: true, ...overrides.lms },

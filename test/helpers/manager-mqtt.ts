@@ -11,7 +11,7 @@ import { buildTopic, decodeMessage, type Leaf, type PayloadOf } from '../../sche
 import type { TestBroker, TestCredential } from './broker.ts'
 import { AgentMessages } from './manager-core.ts'
 
-const WAIT_MS = 10_000
+const WAIT_MS = 45_000
 
 export interface RunningManager {
   core: ManagerCore
@@ -29,7 +29,7 @@ export function startManager(
   { url, credential, inventory, options }: { url: string; credential: TestCredential; inventory: Inventory; options?: ManagerCoreOptions },
 ): RunningManager {
   const log = silentLogger()
-  const bus = createManagerBus({ url, ...credential, reconnectPeriodMs: 50, connectTimeoutMs: 2000, log })
+  const bus = createManagerBus({ url, ...credential, reconnectPeriodMs: 50, connectTimeoutMs: 30_000, log })
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound: bus, log, metrics, ...(options ? { options } : {}) })
   let sweeps = 0

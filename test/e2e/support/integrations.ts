@@ -28,18 +28,18 @@ export async function startFakes(t: ExecutionContext): Promise<Fakes> {
   return { vault, vaultToken: vault.issueToken(), rps, mps }
 }
 
-/** A manager config using the fakes, with short timeouts and retries so an outage answers within a second. */
+/** A manager config using the fakes, with short retries; a service that is down refuses at once, a slow answer on a loaded machine still counts. */
 export function integrationsConfig(fakes: Fakes, options: { apiPort: number; mqttPort: number; integratorsFile?: string; passwords?: ManagerConfigInput['passwords'] }): ManagerConfigInput {
   const retry = { attempts: 2, baseMs: 20, maxMs: 100 }
   return {
     dataDir: 'data',
     api: { port: options.apiPort },
     broker: { embedded: { tcp: { port: options.mqttPort }, ...(options.integratorsFile ? { integratorsFile: options.integratorsFile } : {}) } },
-    secrets: { kind: 'vault', address: fakes.vault.url, timeoutMs: 1000, retries: 1, backoff: { baseMs: 20, maxMs: 100 }, auth: { method: 'token' } },
+    secrets: { kind: 'vault', address: fakes.vault.url, timeoutMs: 5000, retries: 1, backoff: { baseMs: 20, maxMs: 100 }, auth: { method: 'token' } },
     ...(options.passwords ? { passwords: options.passwords } : {}),
     dmt: {
-      rps: { url: fakes.rps.url, activationUrl: ACTIVATION_URL, timeoutMs: 1000, retry },
-      mps: { url: fakes.mps.url, publicAddress: 'mps.example.com', timeoutMs: 1000, retry },
+      rps: { url: fakes.rps.url, activationUrl: ACTIVATION_URL, timeoutMs: 5000, retry },
+      mps: { url: fakes.mps.url, publicAddress: 'mps.example.com', timeoutMs: 5000, retry },
     },
     log: { level: 'info' },
   }

@@ -42,7 +42,7 @@ async function startManagerWithBridge(t: ExecutionContext) {
   passwords.set(KEY, PASSWORD)
 
   const metrics = createManagerMetrics(inventory)
-  const bus = createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, connectTimeoutMs: 2000, log })
+  const bus = createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, connectTimeoutMs: 30_000, log })
   const core = createManagerCore({ inventory, outbound: bus, log, metrics, secrets: passwords })
   t.teardown(async () => {
     await bus.close(true)
