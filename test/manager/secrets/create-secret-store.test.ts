@@ -24,7 +24,7 @@ test('kind vault: mount, prefix and auth from the config; the start log names no
   const token = vault.issueToken()
   const { log, lines } = capturedLogger()
   const secret = { reveal: () => token }
-  const store = createSecretStore({ kind: 'vault', address: `${vault.url}/`, mount: 'kv', pathPrefix: 'edge', auth: { method: 'token', token: secret }, timeoutMs: 1000, retries: 0 }, { log })
+  const store = createSecretStore({ kind: 'vault', address: `${vault.url}/`, mount: 'kv', pathPrefix: 'edge', auth: { method: 'token', token: secret }, timeoutMs: 10_000, retries: 0 }, { log })
   t.teardown(() => store.close())
   await store.putTenantPassword('acme', { password: 'Aa1!aaaaaaaa' })
   t.deepEqual(vault.kv.latest('kv/edge/acme/tenant'), { password: 'Aa1!aaaaaaaa' })

@@ -32,7 +32,7 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
   const vault = await startFakeVault(t, { approle: { ...APPROLE, ttlSeconds: 60 } })
   const timers = new ManualSchedule()
   const store = createSecretStore(
-    { kind: 'vault', address: vault.url, auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId }, retries: 1, backoff: { baseMs: 1, maxMs: 2 }, timeoutMs: 2000 },
+    { kind: 'vault', address: vault.url, auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId }, retries: 1, backoff: { baseMs: 1, maxMs: 2 }, timeoutMs: 10_000 },
     { log, schedule: timers.schedule },
   )
   t.teardown(() => store.close())

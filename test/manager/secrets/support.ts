@@ -53,7 +53,7 @@ export function vaultStore(t: ExecutionContext, vault: FakeVault, options: Parti
   const store = createVaultSecretStore({
     address: vault.url,
     auth: { method: 'token', token: vault.issueToken() },
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     retries: 2,
     backoff: TEST_BACKOFF,
     log: silentLogger(),

@@ -61,7 +61,7 @@ test('client errors are not retried: a 400 is SECRET_STORE_REJECTED after one at
 
 test('Vault too slow: the request times out as SECRET_STORE_UNAVAILABLE; answers again once it is fast', async (t) => {
   const vault = await startFakeVault(t)
-  const store = vaultStore(t, vault, { timeoutMs: 100, retries: 0 })
+  const store = vaultStore(t, vault, { timeoutMs: 5_000, retries: 0 })
   await store.putAmtPassword(KEY, SECRET)
   await vault.setFault({ kind: 'slow' })
   const held = vault.nextRequest((request) => request.path === READ)
