@@ -44,7 +44,7 @@ test('`amt-agent run`: a second SIGTERM while the stop waits for a hung rpc exit
     const counted = starts.filter((call) => call.event === 'start' && !call.argv.includes('version'))
     const activate = counted.find((call) => call.argv.includes('activate'))
     const saved = ((await agent.device.read()).counters as { calls?: number } | undefined)?.calls ?? 0
-    // the emulator saves the device, then at once starts hanging (SIGTERM ignored from then on)
+    // the emulator ignores SIGTERM, saves the device, then hangs: once saved, a SIGTERM cannot end it
     return activate !== undefined && saved === counted.length && activate
   }, 'the activate rpc to hang', { dead: agent })
   t.teardown(() => killQuietly(hung.pid))
