@@ -68,8 +68,15 @@ const Limits = z.strictObject({
   maxConnections: z.number().int().min(1).default(20_000),
   connectRateLimit: ConnectRateLimit.prefault({}),
   devicePublishRateLimit: DevicePublishRateLimit.prefault({}),
-  /** Time allowed between TCP accept and the CONNECT packet. */
+  /** Time allowed between TCP accept and the CONNECT packet; also the TLS handshake and WebSocket upgrade deadline. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),
+  /** Sockets of one address not yet past CONNECT (TCP, TLS and WS together); one more is refused. */
+  maxUnauthenticatedPerAddress: z.int().min(1).max(1_000_000).default(500),
+  /**
+   * Sockets not yet past CONNECT, all addresses: one more evicts the oldest. Default: a quarter of the process's
+   * open-files limit (lib/connection-guard.ts), 2,048 where it is unknown.
+   */
+  maxUnauthenticated: z.int().min(1).max(10_000_000).optional(),
 })
 
 export const BrokerConfig = z.strictObject({

@@ -19,6 +19,7 @@ import type { Listener } from './listeners/listener.ts'
 import { startTcpListener } from './listeners/tcp.ts'
 import { startTlsListener } from './listeners/tls.ts'
 import { startWsListener } from './listeners/ws.ts'
+import { createListenerProtection } from './listeners/protection.ts'
 import { BrokerRejection } from './rejection.ts'
 import { indexRetainedTopics } from './retained-index.ts'
 import { StatsCounters, type BrokerStats } from './stats.ts'
@@ -66,6 +67,9 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const backends = (await deps.backends?.()) ?? {}
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
   const refusalLog = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }) })
+  const protection = createListenerProtection({ limits, stats, refusalLog, log })
+  /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
+  const guardedSockets = new WeakMap<Duplex, Socket>()
   /**
    * Transport connections open now, counted per socket rather than with aedes' `connectedClients`: that counter
    * is keyed by client id (a closing client unregisters whichever client holds its id), so overlapping takeovers
@@ -95,13 +99,18 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {
     log.warn('retained messages not indexed: unknown persistence shape (connects cost a scan of the retained store)')
   }
-  aedes.on('clientReady', (client) => registry.ready(client))
+  aedes.on('clientReady', (client) => {
+    registry.ready(client)
+    const socket = guardedSockets.get(client.conn)
+    if (socket !== undefined) protection.guard.trusted(socket) // past CONNECT: no longer counted as unauthenticated
+  })
   aedes.on('clientDisconnect', (client) => registry.disconnected(client))
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
 
   /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
+    guardedSockets.set(stream, socket)
     openConnections++
     socket.once('close', () => openConnections--)
     const client = aedes.handle(stream, request)
@@ -124,17 +133,17 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
 
   try {
     const { tcp, tls, ws } = config.listeners
-    if (tcp) listeners.push(await startTcpListener({ ...tcp, accept: (socket) => accept(socket, socket) }))
+    if (tcp) listeners.push(await startTcpListener({ ...tcp, protection, accept: (socket) => accept(socket, socket) }))
     if (tls) {
       const onHandshakeError = (err: Error, socket: Socket): void => {
         stats.count('connectionsRefused', 'tls-handshake')
         log.warn({ reason: 'tls-handshake', remoteAddress: socket.remoteAddress, detail: err.message.slice(0, 200) }, 'connection refused')
       }
-      listeners.push(await startTlsListener({ config: tls, accept: (socket) => accept(socket, socket), onHandshakeError }))
+      listeners.push(await startTlsListener({ config: tls, protection, accept: (tlsSocket, socket) => accept(tlsSocket, socket), onHandshakeError }))
     }
     if (ws) {
       const maxPayload = limits.maxPacketBytes * 4
-      listeners.push(await startWsListener({ ...ws, maxPayload, accept: (stream, request) => accept(stream, request.socket, request) }))
+      listeners.push(await startWsListener({ ...ws, maxPayload, protection, accept: (stream, request) => accept(stream, request.socket, request) }))
     }
   } catch (err) {
     await closeAll()

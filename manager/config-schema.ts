@@ -18,7 +18,26 @@ const MqttUrl = z
   .max(2048)
   .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
 
-const Api = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080) })
+/** Connection limits of the API listener (docs/operations.md, "Connection limits and hostile sockets"). */
+export const ApiConnectionLimits = z
+  .strictObject({
+    /** A socket with no traffic either way for this long is closed (one that never sends anything too). */
+    idleTimeoutMs: z.int().min(100).max(3_600_000).default(30_000),
+    /** The request line and headers must arrive within this time of the request's start. */
+    headersTimeoutMs: z.int().min(100).max(3_600_000).default(10_000),
+    /** The whole request (headers and body) must arrive within this time. */
+    requestTimeoutMs: z.int().min(100).max(3_600_000).default(30_000),
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: z.int().min(100).max(3_600_000).default(5_000),
+    /** Open sockets of one address; one more is refused. */
+    maxConnectionsPerAddress: z.int().min(1).max(1_000_000).default(256),
+    /** Sockets without a request in flight, all addresses; one more evicts the oldest. Default: 1/8 of the open-files limit. */
+    maxIdleConnections: z.int().min(1).max(10_000_000).optional(),
+  })
+  .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
+export type ApiConnectionLimits = z.infer<typeof ApiConnectionLimits>
+
+const Api = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080), limits: ApiConnectionLimits.prefault({}) })
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */
 const brokerListeners = BrokerConfig.shape.listeners.shape

@@ -26,6 +26,7 @@ import type { AmtPasswords } from './secrets/amt-password-source.ts'
 import type { SecretStore } from './secrets/port.ts'
 import { externalBroker, startEmbeddedBroker, urlHost } from './wiring/broker-link.ts'
 import { startGrpcBridge } from './wiring/grpc.ts'
+import { watchConnectionPressure } from './wiring/connection-pressure.ts'
 import { createIntegrations } from './wiring/integrations.ts'
 import { reportStartFailure, waitFor } from './wiring/process.ts'
 import { EXIT } from './wiring/startup-error.ts'
@@ -100,6 +101,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
     const { broker } = link
     if (broker) closers.push({ name: 'broker', close: () => broker.close() })
+    const stopPressure = watchConnectionPressure({ registry: metrics.registry, log: root, broker })
+    closers.push({ name: 'fd sampler', close: () => Promise.resolve(stopPressure()) })
     const bus = link.createBus(root)
     closers.push({ name: 'bus', close: () => bus.close() })
 
@@ -124,6 +127,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       tokens,
       log: root,
       metrics: metrics.registry,
+      connectionLimits: config.api.limits,
       passwords,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness: combineChecks(inventoryCheck(inventory), busCheck(bus)),

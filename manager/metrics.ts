@@ -74,3 +74,25 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
     published: new Counter({ name: 'amt_manager_published_total', help: 'Messages published by the manager, by leaf', labelNames: ['leaf'] as const, registers }),
   }
 }
+
+/** Connection-level counters of the manager's listeners (docs/operations.md, "Connection limits and hostile sockets"). */
+export interface ConnectionMetrics {
+  /** Sockets refused or evicted before a request or login, by listener (api, mqtt) and reason. */
+  refused: Counter<'listener' | 'reason'>
+  /** File-descriptor pressure: accept errors (EMFILE, ENFILE, ...) and high-water samples, by listener and code. */
+  fdPressure: Counter<'listener' | 'code'>
+}
+
+const CONNECTIONS_REFUSED = 'amt_manager_connections_refused_total'
+const FD_PRESSURE = 'amt_manager_fd_pressure_total'
+
+/** The connection counters on `registry`, created once (the API and main() both ask for them). */
+export function connectionMetrics(registry: Registry): ConnectionMetrics {
+  const refused =
+    (registry.getSingleMetric(CONNECTIONS_REFUSED) as Counter<'listener' | 'reason'> | undefined) ??
+    new Counter({ name: CONNECTIONS_REFUSED, help: 'Sockets refused or evicted before a request or login, by listener and reason', labelNames: ['listener', 'reason'] as const, registers: [registry] })
+  const fdPressure =
+    (registry.getSingleMetric(FD_PRESSURE) as Counter<'listener' | 'code'> | undefined) ??
+    new Counter({ name: FD_PRESSURE, help: 'File-descriptor pressure events (accept errors, open files near the limit), by listener and code', labelNames: ['listener', 'code'] as const, registers: [registry] })
+  return { refused, fdPressure }
+}

@@ -10,6 +10,8 @@ import { handleError } from './error-handler.ts'
 import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
+import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
+import type { ApiConnectionLimits } from '../config-schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
@@ -32,6 +34,8 @@ export interface ApiServerDeps extends ApiContext {
   readiness?: Readiness
   /** Largest accepted request body in bytes; default 1 MiB. */
   bodyLimit?: number
+  /** Timeouts and socket caps (config `api.limits`); default DEFAULT_API_LIMITS. */
+  connectionLimits?: ApiConnectionLimits
 }
 
 /** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
@@ -48,7 +52,9 @@ export function createApiServer(deps: ApiServerDeps) {
     { redact: { paths: API_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: requestLogView } },
   )
   const context: ApiContext = { ...deps, log }
-  const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
+  const limits = deps.connectionLimits ?? DEFAULT_API_LIMITS
+  const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, ...apiServerTimeouts(limits) })
+  guardApiSockets(app.server, limits, { log, metrics: deps.metrics })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorateRequest('principal', null)

@@ -22,6 +22,8 @@ export const DEFAULT_GRPC_PORT = 50058
 /** The three requests are a few hundred bytes; anything much larger is refused by grpc-js (RESOURCE_EXHAUSTED). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000
+/** Agents make one call every few minutes at most; an idle connection costs a descriptor. */
+export const MAX_CONNECTION_IDLE_MS = 5 * 60_000
 
 export interface GrpcBridgeOptions {
   /** Default 0.0.0.0. */
@@ -76,7 +78,11 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
     const verifier = 'verifier' in options.auth ? options.auth.verifier : await createJwtVerifier(options.auth)
     const credentials = await credentialsOf(options.tls)
     const definition = loadDmManagerDefinition()
-    const running = new Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES })
+    const running = new Server({
+      'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
+      // An HTTP/2 connection without a call for this long is closed (GOAWAY); grpc-js' default is never.
+      'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
+    })
     running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, profiles: deps.profiles ?? TENANT_PROFILES, log }, { verifier, log, metrics }))
     new ReflectionService(definition).addToServer(running)
     health.addToServer(running)

@@ -42,8 +42,8 @@ export interface ManagerProcess extends Child {
 }
 
 /** `amt-manager serve --config <file>` as a child process; resolves once /readyz answers 200. */
-export async function startManagerProcess(t: ExecutionContext, options: { configFile: string; dataDir: string; apiPort: number; env?: Record<string, string> }): Promise<ManagerProcess> {
-  const child = spawnNode(t, BIN.manager, ['serve', '--config', options.configFile], options.env)
+export async function startManagerProcess(t: ExecutionContext, options: { configFile: string; dataDir: string; apiPort: number; env?: Record<string, string>; fdLimit?: number }): Promise<ManagerProcess> {
+  const child = spawnNode(t, BIN.manager, ['serve', '--config', options.configFile], options.env, options.fdLimit === undefined ? {} : { fdLimit: options.fdLimit })
   const apiUrl = `http://127.0.0.1:${options.apiPort}`
   await until(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the manager to be ready', { dead: child })
   const token = (await readFile(path.join(options.dataDir, 'admin-token'), 'utf8')).trim()

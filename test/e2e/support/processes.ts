@@ -27,8 +27,15 @@ export interface Child {
   kill(signal: NodeJS.Signals): void
 }
 
-export function spawnNode(t: ExecutionContext, script: string, args: readonly string[], env: Record<string, string> = {}): Child {
-  const child = execa(process.execPath, [script, ...args], { env: { ...env, LOG_LEVEL: 'info' }, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
+export interface SpawnOptions {
+  /** The child's open-files limit (soft and hard), set with prlimit(1) before node starts. */
+  fdLimit?: number
+}
+
+export function spawnNode(t: ExecutionContext, script: string, args: readonly string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Child {
+  const command = options.fdLimit === undefined ? [process.execPath, script, ...args] : ['prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`, process.execPath, script, ...args]
+  const [file = process.execPath, ...rest] = command
+  const child = execa(file, rest, { env: { ...env, LOG_LEVEL: 'info' }, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
   const chunks: string[] = []
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))

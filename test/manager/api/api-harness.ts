@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino'
 import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
 import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
+import type { ApiConnectionLimits } from '../../../manager/config-schema.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   logDestination?: DestinationStream
   /** Device accounts on an external broker (registration pushes to it). */
   brokerAccounts?: ApiContext['brokerAccounts']
+  /** Timeouts and socket caps (config api.limits); default the production defaults. */
+  connectionLimits?: ApiConnectionLimits
 }
 
 /**
@@ -71,6 +74,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
+    ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
   })
   t.teardown(async () => {
     await app.close()
