@@ -51,9 +51,16 @@ const ConnectRateLimit = z.preprocess((value, ctx) => {
   return Object.fromEntries(entries.filter(([key]) => !FORMER_CONNECT_RATE_KEYS.includes(key)))
 }, ConnectRateLimitKeys)
 
+/** Per device (all its connections together, broker/limits/device-budget.ts); over it, the publishing connection is closed. */
 const DevicePublishRateLimit = z.strictObject({
-  /** PUBLISH packets a device connection may send within one window; more closes the connection. */
+  /** PUBLISH packets one device may send within one window (default 600 per 10 s: 60/s). */
   max: z.number().int().min(1).default(600),
+  windowMs: z.number().int().min(1).default(10_000),
+})
+
+const DeviceByteRateLimit = z.strictObject({
+  /** Topic + payload bytes one device may publish within one window (default 1 MiB per 10 s: ~100 KiB/s). */
+  max: z.number().int().min(1).default(1024 * 1024),
   windowMs: z.number().int().min(1).default(10_000),
 })
 
@@ -68,6 +75,9 @@ const Limits = z.strictObject({
   maxConnections: z.number().int().min(1).default(20_000),
   connectRateLimit: ConnectRateLimit.prefault({}),
   devicePublishRateLimit: DevicePublishRateLimit.prefault({}),
+  deviceByteRateLimit: DeviceByteRateLimit.prefault({}),
+  /** Live connections of one device at once: its agent, a status side connection, and room for two more. */
+  maxConnectionsPerDevice: z.int().min(1).max(1000).default(4),
   /** Time allowed between TCP accept and the CONNECT packet; also the TLS handshake and WebSocket upgrade deadline. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),
   /** Sockets of one address not yet past CONNECT (TCP, TLS and WS together); one more is refused. */

@@ -1,29 +1,74 @@
-import type { Client } from 'aedes'
+import type { AedesOptions, Client } from 'aedes'
+import { clientIdOwner } from './auth/client-id-policy.ts'
 import type { Principal } from './auth/principal.ts'
+
+type PreConnect = NonNullable<AedesOptions['preConnect']>
 
 /**
  * Which principal each authenticated connection is, and which connection holds each client id, so the hooks
  * can authorise by principal and a client cannot take over (and disconnect) another principal's client id.
+ * Also which client ids the broker assigned, and the live connections of each device (its connection cap).
  */
 export class ConnectionRegistry {
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #byClientId = new Map<string, Client>()
+  readonly #serverAssigned = new WeakSet<Client>()
+  /** Authenticated connections of each device (clientIdOwner), from `bind` until closed. */
+  readonly #byDevice = new Map<string, Set<Client>>()
   readonly #closedByBroker = new WeakSet<object>()
   readonly #revoked = new WeakSet<Client>()
 
+  /**
+   * Wraps the `preConnect` hook to note, before aedes replaces an empty client id (clean session) with a generated
+   * one, which clients sent none: their id is server-assigned (client-id-policy.ts).
+   */
+  noteClientIds(preConnect: PreConnect): PreConnect {
+    return (client, packet, done) => {
+      if (packet.clientId === '' && packet.clean) this.#serverAssigned.add(client)
+      preConnect(client, packet, done)
+    }
+  }
+
+  /** Whether aedes generated this connection's client id (the client sent none). */
+  serverAssigned(client: Client): boolean {
+    return this.#serverAssigned.has(client)
+  }
+
   bind(client: Client, principal: Principal): void {
     this.#principals.set(client, principal)
+    if (principal.role !== 'device') return
+    const owner = clientIdOwner(principal)
+    const connections = this.#byDevice.get(owner) ?? new Set<Client>()
+    connections.add(client)
+    this.#byDevice.set(owner, connections)
+  }
+
+  /**
+   * Live authenticated connections of this device, not counting those holding `clientId` (a connection with the
+   * same id takes them over and they close).
+   */
+  deviceConnections(principal: Principal, clientId: string): number {
+    const owner = clientIdOwner(principal)
+    const connections = this.#byDevice.get(owner)
+    if (connections === undefined) return 0
+    let live = 0
+    for (const client of connections) {
+      if (client.closed) connections.delete(client)
+      else if (client.id !== clientId) live += 1
+    }
+    if (connections.size === 0) this.#byDevice.delete(owner)
+    return live
   }
 
   principalOf(client: Client | null): Principal | undefined {
     return client === null ? undefined : this.#principals.get(client)
   }
 
-  /** True when another principal's live connection holds this client id. */
+  /** True when a live connection of another owner (client-id-policy.ts) holds this client id. */
   clientIdHeldByOther(clientId: string, principal: Principal): boolean {
     const holder = this.#byClientId.get(clientId)
-    if (holder === undefined || holder.closed) return false
-    return this.#principals.get(holder)?.id !== principal.id
+    const holderPrincipal = holder === undefined || holder.closed ? undefined : this.#principals.get(holder)
+    return holderPrincipal !== undefined && clientIdOwner(holderPrincipal) !== clientIdOwner(principal)
   }
 
   /** The broker closed this connection itself (already logged and counted); later errors on it are echoes. */
@@ -60,5 +105,7 @@ export class ConnectionRegistry {
   /** aedes 'clientDisconnect'. */
   disconnected(client: Client): void {
     if (this.#byClientId.get(client.id) === client) this.#byClientId.delete(client.id)
+    const principal = this.#principals.get(client)
+    if (principal?.role === 'device') this.deviceConnections(principal, client.id)
   }
 }

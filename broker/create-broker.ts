@@ -5,7 +5,8 @@ import { Aedes } from 'aedes'
 import type { Logger } from '../lib/log.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
-import { PublishRateLimiter } from './limits/publish-rate-limiter.ts'
+import { DeviceBudget } from './limits/device-budget.ts'
+import { limitDevicePublishes, PUBLISH_REFUSAL_MESSAGES } from './limits/device-publish-limit.ts'
 import type { CredentialStore } from './auth/credentials.ts'
 import type { BrokerConfig } from './config.ts'
 import { clientIdOf, remoteAddressOf } from './connection-info.ts'
@@ -67,6 +68,8 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const backends = (await deps.backends?.()) ?? {}
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
   const refusalLog = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }) })
+  const publishRefusals = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }), messages: PUBLISH_REFUSAL_MESSAGES })
+  const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
   const guardedSockets = new WeakMap<Duplex, Socket>()
@@ -78,22 +81,24 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
    */
   let openConnections = 0
 
+  const authorizeHooks = createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels })
   const aedes = await Aedes.createBroker({
     ...(backends.persistence === undefined ? {} : { persistence: backends.persistence }),
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    preConnect: createPreConnect({
+    preConnect: registry.noteClientIds(createPreConnect({
       rateLimiter,
       maxConnections: limits.maxConnections,
       connectedClients: () => openConnections - 1,
       stats,
       log: deps.log,
       refusalLog,
-    }),
-    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log }),
-    ...createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels, devicePublishes: new PublishRateLimiter(limits.devicePublishRateLimit) }),
+    })),
+    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log, maxConnectionsPerDevice: limits.maxConnectionsPerDevice }),
+    ...authorizeHooks,
+    authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, { registry, budget: deviceBudget, stats, refusals: publishRefusals }),
   })
   // The in-memory store scans every retained message per SUBSCRIBE (O(fleet²) to connect a fleet): index exact topics.
   if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {
@@ -127,6 +132,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     for (const listener of listeners) listener.stopAccepting()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     refusalLog.flush(Infinity) // the last window's summaries: no later connection attempt will write them
+    publishRefusals.flush(Infinity)
     await Promise.all(listeners.map((listener) => listener.close()))
     await backends.close?.()
   }

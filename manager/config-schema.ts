@@ -64,14 +64,18 @@ const External = z
     keyFile: FilePath.optional(),
     /** The URL told to devices with a new credential; default: `url`. */
     deviceUrl: MqttUrl.optional(),
-    /** The manager's MQTT client id (fixed: a persistent session is found again by it; one per manager replica). */
-    clientId: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, { message: 'printable ASCII without spaces' }).default('amt-manager'),
+    /**
+     * The manager's MQTT client id (fixed: a persistent session is found again by it; one per manager replica).
+     * Default: the username. amt-broker accepts only the username or `<username>:<suffix>` (broker/README.md).
+     */
+    clientId: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, { message: 'printable ASCII without spaces' }).optional(),
     /** Clean session off: what devices publish while the manager is away is queued by the broker for it. */
     persistentSession: z.boolean().default(true),
     /** Mosquitto 2 with its dynamic-security plugin: the manager keeps device accounts and roles there. */
     mosquittoDynamicSecurity: z.boolean().default(false),
   })
   .refine((b) => (b.certFile === undefined) === (b.keyFile === undefined), { message: 'certFile and keyFile go together', path: ['certFile'] })
+  .transform((b) => ({ ...b, clientId: b.clientId ?? b.username }))
 
 const Broker = z
   .strictObject({ embedded: Embedded.optional(), external: External.optional() })

@@ -26,6 +26,15 @@ export function parseDeviceUsername(username: string): HostIdentity | null {
  * session. `purpose` names a second, short-lived connection of the same host (e.g. `amt-agent status`).
  */
 export function agentClientId({ tenantId, hostId }: HostIdentity, purpose?: string): string {
-  const base = `amt-agent:${tenantId}:${hostId}`
+  const base = `${AGENT_CLIENT_ID_PREFIX}${tenantId}:${hostId}`
   return purpose === undefined ? base : `${base}:${purpose}`
+}
+
+/** What every agent client id starts with; reserved for devices (no other principal may use it). */
+export const AGENT_CLIENT_ID_PREFIX = 'amt-agent:'
+
+/** Whether `clientId` is this host's agent client id: exactly `agentClientId(identity)`, or it plus `:<purpose>`. */
+export function isAgentClientIdOf(identity: HostIdentity, clientId: string): boolean {
+  const base = agentClientId(identity)
+  return clientId === base || (clientId.startsWith(`${base}:`) && clientId.length > base.length + 1)
 }

@@ -10,6 +10,7 @@ import {
   CONNACK_SERVER_UNAVAILABLE,
 } from '../rejection.ts'
 import type { StatsCounters } from '../stats.ts'
+import { CLIENT_ID_NOT_ALLOWED, clientIdAllowed } from './client-id-policy.ts'
 import type { CredentialStore } from './credentials.ts'
 import type { Principal } from './principal.ts'
 
@@ -18,6 +19,8 @@ export interface AuthenticateDeps {
   registry: ConnectionRegistry
   stats: StatsCounters
   log: Logger
+  /** Live connections one device may hold at once (main + side connections); absent: unlimited. */
+  maxConnectionsPerDevice?: number
 }
 
 type Authentication = { ok: true; principal: Principal; method: 'certificate' | 'password' } | { ok: false; rejection: BrokerRejection }
@@ -48,14 +51,26 @@ export async function authenticateConnection(
   return principal === null ? refuse('bad-credentials', CONNACK_BAD_USERNAME_OR_PASSWORD) : { ok: true, principal, method: 'password' }
 }
 
-/** A client id already held by a live connection of another principal is rejected instead of taken over. */
-function checkClientId(registry: ConnectionRegistry, client: Client, authenticated: Authentication): Authentication {
-  if (!authenticated.ok || !registry.clientIdHeldByOther(client.id, authenticated.principal)) return authenticated
-  return refuse('client-id-in-use', CONNACK_IDENTIFIER_REJECTED)
+/**
+ * After the credentials, the session: the client id must be one the principal may use (client-id-policy.ts), no
+ * live connection of another owner may hold it (defence in depth: owners' ids do not overlap), and a device may
+ * not exceed its connection cap (a takeover of one of its own ids replaces a connection and is not counted).
+ */
+function checkSession(deps: AuthenticateDeps, client: Client, authenticated: Authentication): Authentication {
+  if (!authenticated.ok) return authenticated
+  const { principal } = authenticated
+  const { registry, maxConnectionsPerDevice } = deps
+  if (!clientIdAllowed(principal, { clientId: client.id, serverAssigned: registry.serverAssigned(client) })) {
+    return refuse(CLIENT_ID_NOT_ALLOWED, CONNACK_IDENTIFIER_REJECTED)
+  }
+  if (registry.clientIdHeldByOther(client.id, principal)) return refuse('client-id-in-use', CONNACK_IDENTIFIER_REJECTED)
+  const overCap = principal.role === 'device' && maxConnectionsPerDevice !== undefined && registry.deviceConnections(principal, client.id) >= maxConnectionsPerDevice
+  return overCap ? refuse('device-connections', CONNACK_SERVER_UNAVAILABLE) : authenticated
 }
 
 /** The aedes `authenticate` hook: decide, then log and count every refusal (never a password). */
-export function createAuthenticate({ credentials, registry, stats, log: parentLog }: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
+export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
+  const { credentials, registry, stats, log: parentLog } = deps
   const log = parentLog.child({ module: 'broker/authenticate' })
   const refused = (client: Client, username: string | undefined, rejection: BrokerRejection): void => {
     stats.count('connectionsRefused', rejection.reason)
@@ -70,7 +85,7 @@ export function createAuthenticate({ credentials, registry, stats, log: parentLo
     if (client.conn.destroyed) return done(new BrokerRejection('connection-closed'), false)
     authenticateConnection(credentials, client, username, password).then(
       (result) => {
-        const checked = checkClientId(registry, client, result)
+        const checked = checkSession(deps, client, result)
         if (!checked.ok) {
           refused(client, username, checked.rejection)
           return done(checked.rejection, false)

@@ -1,31 +1,10 @@
-import { countInWindow, type FixedWindow } from './fixed-window.ts'
-
 /**
- * Fixed-window publish rate limit per connection: at most `max` PUBLISH packets per `windowMs`. Keyed by the
- * connection object in a WeakMap, so a closed connection's window goes with it. An agent sends a handful of
- * messages per activation and three after each connect; a device far above that is broken or hostile, and every
- * message it sends costs the manager a correlation and an Inventory write.
+ * The shape of the optional per-connection publish limit that `createAuthorizeHooks` (auth/authorize.ts) accepts.
+ * The broker no longer passes one: devices are limited per device, across all their connections, by
+ * device-budget.ts and device-publish-limit.ts (a per-connection limit let 25 connections of one device send 25
+ * times the budget).
  */
-export interface PublishRateLimiterOptions {
-  max: number
-  windowMs: number
-  now?: () => number
-}
-
-export class PublishRateLimiter {
-  readonly #windows = new WeakMap<object, FixedWindow>()
-  readonly #max: number
-  readonly #windowMs: number
-  readonly #now: () => number
-
-  constructor({ max, windowMs, now = Date.now }: PublishRateLimiterOptions) {
-    this.#max = max
-    this.#windowMs = windowMs
-    this.#now = now
-  }
-
-  /** Records a publish of `connection`; false when it is over its limit in the current window. */
-  tryAcquire(connection: object): boolean {
-    return countInWindow(this.#windows, connection, this.#now(), this.#max, this.#windowMs)
-  }
+export interface PublishRateLimiter {
+  /** Records a publish of `connection`; false when it is over its limit. */
+  tryAcquire(connection: object): boolean
 }

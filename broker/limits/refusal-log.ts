@@ -14,6 +14,20 @@ export interface RefusalLogOptions {
   windowMs?: number
   maxAddresses?: number
   now?: () => number
+  /** What is refused, in the log lines; default: connections. */
+  messages?: RefusalLogMessages
+}
+
+export interface RefusalLogMessages {
+  first: string
+  summary: string
+  untracked: string
+}
+
+const CONNECTION_MESSAGES: RefusalLogMessages = {
+  first: 'connection refused; further refusals counted',
+  summary: 'connections refused from one address in a window',
+  untracked: 'connections refused from addresses beyond the tracked ones in a window',
 }
 
 export interface Refusal {
@@ -37,11 +51,13 @@ export class RefusalLog {
   readonly #windowMs: number
   readonly #maxAddresses: number
   readonly #now: () => number
+  readonly #messages: RefusalLogMessages
   /** Refusals of addresses beyond `maxAddresses`, counted together. */
   #untracked: { startedAt: number; refused: number } | undefined
 
-  constructor({ log, windowMs = REFUSAL_LOG_WINDOW_MS, maxAddresses = 10_000, now = Date.now }: RefusalLogOptions) {
+  constructor({ log, windowMs = REFUSAL_LOG_WINDOW_MS, maxAddresses = 10_000, now = Date.now, messages = CONNECTION_MESSAGES }: RefusalLogOptions) {
     this.#log = log
+    this.#messages = messages
     this.#windowMs = windowMs
     this.#maxAddresses = maxAddresses
     this.#now = now
@@ -58,7 +74,7 @@ export class RefusalLog {
     } else if (this.#tallies.size < this.#maxAddresses) {
       this.#tallies.set(key, { reason, remoteAddress, startedAt: now, refused: 1 })
       const fields = { reason, clientId, remoteAddress, countedForSeconds: this.#windowMs / 1000 }
-      this.#log.warn(fields, 'connection refused; further refusals counted')
+      this.#log.warn(fields, this.#messages.first)
     } else {
       this.#untracked ??= { startedAt: now, refused: 0 }
       this.#untracked.refused += 1
@@ -74,14 +90,14 @@ export class RefusalLog {
       if (tally.refused > 1) {
         const { reason, remoteAddress, refused, startedAt } = tally
         const fields = { reason, remoteAddress, refused, ...this.#window(startedAt) }
-        this.#log.warn(fields, 'connections refused from one address in a window')
+        this.#log.warn(fields, this.#messages.summary)
       }
     }
     if (this.#untracked !== undefined && now - this.#untracked.startedAt >= this.#windowMs) {
       const { refused, startedAt } = this.#untracked
       this.#untracked = undefined
       const fields = { refused, trackedAddresses: this.#maxAddresses, ...this.#window(startedAt) }
-      this.#log.warn(fields, 'connections refused from addresses beyond the tracked ones in a window')
+      this.#log.warn(fields, this.#messages.untracked)
     }
   }
 

@@ -13,7 +13,7 @@ export interface ManagerBusOptions {
   url: string
   username?: string
   password?: string
-  /** Default: amt-manager-<random>. */
+  /** Default: `<username>:<random>` (amt-broker accepts only ids within the username), `amt-manager-<random>` without one. */
   clientId?: string
   /** Default true. False: a persistent session (fixed clientId): the broker queues QoS 1 messages while away. */
   clean?: boolean
@@ -91,7 +91,8 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
     log,
   })
 
-  const clientId = options.clientId ?? `amt-manager-${randomBytes(6).toString('hex')}`
+  const random = randomBytes(6).toString('hex')
+  const clientId = options.clientId ?? (options.username === undefined ? `amt-manager-${random}` : `${options.username}:${random}`)
   const probe = new DeliveryProbe({
     instanceId: clientId,
     ...options.probe,

@@ -102,7 +102,7 @@ function statePhase(watcher: MqttClient, phase: string): Promise<void> {
 
 async function oneRun(run: number): Promise<{ reported: MemoryReading | undefined; activated: MemoryReading | undefined }> {
   const node = await emulatedNode()
-  const watcher = await mqtt.connectAsync(url, { username: 'bench-manager', password: managerPassword, reconnectPeriod: 0 })
+  const watcher = await mqtt.connectAsync(url, { username: 'bench-manager', password: managerPassword, clientId: 'bench-manager:watcher', reconnectPeriod: 0 })
   try {
     await watcher.subscribeAsync(buildTopic({ ...KEY, leaf: 'state' }), { qos: 1 })
     const reported = statePhase(watcher, 'UNPROVISIONED')

@@ -24,7 +24,7 @@ export interface PublisherJob {
 const job = await new Promise<PublisherJob>((resolve) => process.once('message', (message) => resolve(message as PublisherJob)))
 
 async function publishSlice(hostIds: string[]): Promise<number> {
-  const client = await mqtt.connectAsync(job.url, { username: job.username, password: job.password, clientId: `bench-pub-${randomUUID()}`, reconnectPeriod: 0 })
+  const client = await mqtt.connectAsync(job.url, { username: job.username, password: job.password, clientId: `${job.username}:bench-pub-${randomUUID()}`, reconnectPeriod: 0 })
   const boots = new Map(hostIds.map((hostId) => [hostId, randomUUID()]))
   let sent = 0
   let inFlight = 0

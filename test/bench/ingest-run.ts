@@ -56,7 +56,7 @@ export interface RawRun {
  * (QoS 1, acknowledging each message) that only counts. Timed from the fork until the subscriber has them all.
  */
 export async function rawRun(target: BenchBroker, job: Omit<PublisherJob, 'url' | 'username' | 'password'>): Promise<RawRun> {
-  const subscriber = await mqtt.connectAsync(target.url, { username: 'bench-manager', password: target.password, clientId: `bench-raw-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 })
+  const subscriber = await mqtt.connectAsync(target.url, { username: 'bench-manager', password: target.password, clientId: `bench-manager:bench-raw-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 })
   try {
     await subscriber.subscribeAsync(allHostsFilter('state'), { qos: 1 })
     const total = job.hostIds.length * job.messagesPerHost

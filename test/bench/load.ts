@@ -31,7 +31,9 @@ export interface Clients {
 
 const PAYLOAD_BYTES = 64
 
-async function connectClient(target: LoadTarget, clientId: string): Promise<MqttClient> {
+/** Within the username when there is one: amt-broker accepts only `<username>:<suffix>` ids (broker/README.md). */
+async function connectClient(target: LoadTarget, name: string): Promise<MqttClient> {
+  const clientId = target.username === undefined ? name : `${target.username}:${name}`
   const client = mqtt.connect({
     host: '127.0.0.1',
     port: target.port,

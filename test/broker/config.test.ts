@@ -140,6 +140,24 @@ test('connect rate limit: the former keys and bad values are reported with their
   t.true(bad.problems.includes('limits.connectRateLimit.perSecond: must be > 0 (attempts per second)'))
 })
 
+test('per-device budgets: defaults, checks, and the same keys in the manager\'s embedded broker settings', (t) => {
+  const defaults = parseBrokerConfig({ listeners: { tcp: {} } })
+  if (!defaults.ok) return t.fail(defaults.problems.join('\n'))
+  t.like(defaults.config.limits, {
+    devicePublishRateLimit: { max: 600, windowMs: 10_000 },
+    deviceByteRateLimit: { max: 1024 * 1024, windowMs: 10_000 },
+    maxConnectionsPerDevice: 4,
+  })
+  const bad = parseBrokerConfig({ listeners: { tcp: {} }, limits: { maxConnectionsPerDevice: 0, deviceByteRateLimit: { max: -1 } } })
+  if (bad.ok) return t.fail('accepted bad budgets')
+  t.true(bad.problems.some((problem) => problem.startsWith('limits.maxConnectionsPerDevice:')))
+  t.true(bad.problems.some((problem) => problem.startsWith('limits.deviceByteRateLimit.max:')))
+  const limits = { maxConnectionsPerDevice: 2, deviceByteRateLimit: { max: 4096, windowMs: 1000 } }
+  const manager = parseManagerConfig({ dataDir: '/tmp/unused', broker: { embedded: { limits } } }, { env: {} })
+  if (!manager.ok) return t.fail(manager.problems.join('\n'))
+  t.like(manager.config.broker, { mode: 'embedded', limits })
+})
+
 test('connect rate limit: the manager passes it to its embedded broker with the same keys and checks', (t) => {
   const withLimit = (connectRateLimit: object) => ({ dataDir: '/tmp/unused', broker: { embedded: { limits: { connectRateLimit } } } })
   const loaded = parseManagerConfig(withLimit({ burst: 2000, perSecond: 40 }), { env: {} })

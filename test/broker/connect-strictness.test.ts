@@ -1,11 +1,14 @@
 import test from 'ava'
 import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
 import { createLogger } from '../../lib/log.ts'
+import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker } from '../helpers/broker.ts'
 import { connectAnswer, flagsOf, handBuiltConnect, type ConnectFields } from './support/hand-built-connect.ts'
 
 const WILL_QOS_3 = 0x18
+/** The device of these tests; its CONNECTs use its agent's client ids (broker/auth/client-id-policy.ts). */
+const H1 = { tenantId: 't1', hostId: 'h1' }
 const WILL_RETAIN = 0x20
 
 test('CONNECT with will QoS 3 is a protocol error: closed without CONNACK, counted and logged', async (t) => {
@@ -15,9 +18,9 @@ test('CONNECT with will QoS 3 is a protocol error: closed without CONNACK, count
   const broker = await startTestBroker(t, { log })
   const device = await broker.addDevice('t1', 'h1')
   const will = { topic: buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' }), payload: 'offline' }
-  const fields = { clientId: 'will-qos-3', will, ...device }
+  const fields = { clientId: agentClientId(H1, 'will-qos-3'), will, ...device }
   t.is(await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, flags: flagsOf(fields) | WILL_QOS_3 })), 'closed')
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, clientId: 'will-qos-1', flags: flagsOf(fields) | 0x08 })), 0, 'QoS 1 is fine')
+  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, clientId: agentClientId(H1, 'will-qos-1'), flags: flagsOf(fields) | 0x08 })), 0, 'QoS 1 is fine')
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'will-qos-invalid': 1 })
   t.true(lines.some((line) => line.reason === 'will-qos-invalid'), 'the refusal is logged with its reason')
 })
@@ -25,7 +28,7 @@ test('CONNECT with will QoS 3 is a protocol error: closed without CONNACK, count
 test('CONNECT flags that contradict the fields close the connection without CONNACK', async (t) => {
   const broker = await startTestBroker(t)
   const device = await broker.addDevice('t1', 'h1')
-  const base: ConnectFields = { clientId: 'flags', ...device }
+  const base: ConnectFields = { clientId: agentClientId(H1, 'flags'), ...device }
   const cases: Array<[string, ConnectFields]> = [
     // [MQTT-3.1.2-22] password flag without username flag (the password is then the only field after the id)
     ['password without username', { clientId: 'pw-only', password: device.password, flags: 0x02 | 0x40 }],
@@ -58,13 +61,13 @@ test('a password followed by NUL bytes is refused (bad username or password), th
     ['one trailing NUL', withNul(Buffer.from([0]))],
     ['several trailing NULs', withNul(Buffer.alloc(8))],
   ] as const) {
-    t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: 'nul', username: device.username, password })), 4, name)
+    t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password })), 4, name)
   }
   const inside = Buffer.from(device.password)
   inside[3] = 0
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: 'nul', username: device.username, password: inside })), 4)
+  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password: inside })), 4)
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'password-nul': 3 })
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: 'nul', ...device })), 0)
+  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), ...device })), 0)
 })
 
 test('password hashes never match a password with a NUL byte (HMAC zero padding)', async (t) => {

@@ -2,6 +2,7 @@ import test from 'ava'
 import { execa } from 'execa'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker, type TestCredential } from '../helpers/broker.ts'
+import { testClientId } from '../helpers/client-ids.ts'
 import { Inbox, connectClient, subscribeCodes } from './support/mqtt-clients.ts'
 
 /**
@@ -19,8 +20,9 @@ test.before(async () => {
   }
 })
 
+/** With a client id the principal may use (mosquitto clients would pick `mosq-…`, which the broker refuses). */
 const connection = (broker: TestBroker, { username, password }: TestCredential): string[] =>
-  ['-h', '127.0.0.1', '-p', String(broker.port), '-V', 'mqttv311', '-u', username, '-P', password]
+  ['-h', '127.0.0.1', '-p', String(broker.port), '-V', 'mqttv311', '-i', testClientId(username, 'mosquitto'), '-u', username, '-P', password]
 
 function mosquittoPub(broker: TestBroker, credential: TestCredential, topic: string, message: string, extra: string[] = []) {
   return execa('mosquitto_pub', [...connection(broker, credential), '-t', topic, '-m', message, '-q', '1', ...extra], { reject: false, timeout: MOSQUITTO_TIMEOUT_S * 1000 })

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net'
 import test, { type ExecutionContext } from 'ava'
 import mqtt, { type MqttClient } from 'mqtt'
 import { createLogger } from '../../lib/log.ts'
+import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { eventually } from '../helpers/manager-mqtt.ts'
@@ -91,7 +92,7 @@ test('connection rate limit: one warning per address and window, every refusal c
   const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) } })
   const broker = await startTestBroker(t, { log, limits: { connectRateLimit: { burst: 2, perSecond: 0.001 } } })
   const manager = await broker.addManager()
-  const packet = (i: number) => connectPacket(`limited-${i}`, manager.username, manager.password)
+  const packet = (i: number) => connectPacket(`${manager.username}:limited-${i}`, manager.username, manager.password)
   for (let i = 0; i < 2; i++) t.is(await rawConnect(broker.port, packet(i)), 0, `attempt ${i} within the burst`)
   for (let i = 2; i < 42; i++) t.is(await rawConnect(broker.port, packet(i)), 'closed', `attempt ${i} refused`)
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'rate-limited': 40 })
@@ -109,7 +110,7 @@ test('the default connect rate limit admits 1,000 CONNECTs from one address (a s
   const answers: Array<number | 'closed'> = []
   for (let batch = 0; batch < 10; batch++) {
     const packets = Array.from({ length: 100 }, (_, i) =>
-      i % 10 === 0 ? connectPacket(`site-${batch}-${i}`, manager.username, manager.password) : connectPacket(`site-${batch}-${i}`, '', ''),
+      i % 10 === 0 ? connectPacket(`${manager.username}:site-${batch}-${i}`, manager.username, manager.password) : connectPacket(`site-${batch}-${i}`, '', ''),
     )
     answers.push(...(await Promise.all(packets.map((packet) => rawConnect(broker.port, packet)))))
   }
@@ -145,13 +146,13 @@ test('client id takeovers do not use up connection slots (reconnect storm)', asy
   const closeAll = (clients: ReadonlyArray<MqttClient | undefined>) => Promise.all(clients.filter((client) => client !== undefined).map((client) => client.endAsync(true)))
   // One device reconnecting while its previous connections are still open or closing, many times over.
   for (let round = 0; round < 3; round++) {
-    const takeovers = await Promise.all(Array.from({ length: 30 }, () => attempt(device)))
+    const takeovers = await Promise.all(Array.from({ length: 30 }, () => attempt(device, agentClientId({ tenantId: 't1', hostId: 'h1' }))))
     await closeAll(takeovers)
   }
   // Once the closes have been processed, all three slots are free again (retried: the closes land asynchronously).
   const manager = await broker.addManager()
   const slots = await eventually(async () => {
-    const clients = await Promise.all([1, 2, 3].map((slot) => attempt(manager, `slot-${slot}`)))
+    const clients = await Promise.all([1, 2, 3].map((slot) => attempt(manager, `${manager.username}:slot-${slot}`)))
     if (clients.every((client) => client !== undefined)) return clients
     await closeAll(clients)
     return undefined
@@ -171,7 +172,8 @@ test('a device connection over its publish rate limit is closed; its last will s
   await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === 'offline'), 'the last will of the limited connection')
   t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 1 })
   const again = await connectClient(t, broker.url, device)
-  t.is(await publishOutcome(again, observer, state, 'fresh window'), 'delivered', 'a new connection has its own window')
+  t.is(await publishOutcome(again, observer, state, 'same window'), 'connection closed', 'the budget is the device\'s, not the connection\'s')
+  t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 2 })
   const manager = await connectClient(t, broker.url, await broker.addManager())
   const desired = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'desired' })
   for (let i = 1; i <= 5; i++) await manager.publishAsync(desired, `d${i}`, { qos: 1 })

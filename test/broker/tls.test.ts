@@ -1,5 +1,6 @@
 import anyTest, { type ExecutionContext, type TestFn } from 'ava'
 import { deviceUri } from '../../broker/auth/certificate-identity.ts'
+import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { createTestPki, type KeyPair, type TestCa, type TestPki } from '../helpers/certs.ts'
@@ -50,6 +51,8 @@ async function tlsBroker(t: ExecutionContext<Pki>): Promise<{ broker: TestBroker
 }
 
 const clientTls = (ca: TestCa, identity?: KeyPair) => ({ ca: ca.cert, rejectUnauthorized: true, ...(identity && { cert: identity.cert, key: identity.key }) })
+/** The client id of the certificate's device (t1/h1): a certificate login is that device's agent. */
+const H1_AGENT = { clientId: agentClientId({ tenantId: 't1', hostId: 'h1' }) }
 
 test('TLS with username and password', async (t) => {
   const { broker, tlsUrl } = await tlsBroker(t)
@@ -64,7 +67,7 @@ test('mTLS: the certificate identifies a device, scoped to its own tenant and ho
   const observer = await connectClient(t, broker.url, await broker.addManager())
   await subscribeCodes(observer, ['amt/v1/#'])
 
-  const device = await connectClient(t, tlsUrl, {}, clientTls(t.context.ca, t.context.device))
+  const device = await connectClient(t, tlsUrl, {}, { ...clientTls(t.context.ca, t.context.device), ...H1_AGENT })
   const own = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
   t.is(await publishOutcome(device, observer, own, 'own state'), 'delivered')
   const desired = (hostId: string) => buildTopic({ tenantId: 't1', hostId, leaf: 'desired' })
@@ -76,7 +79,7 @@ test('mTLS: the certificate identifies a device, scoped to its own tenant and ho
 
 test('mTLS: a certificate wins over a username, even a manager one', async (t) => {
   const { broker, tlsUrl } = await tlsBroker(t)
-  const client = await connectClient(t, tlsUrl, await broker.addManager(), clientTls(t.context.ca, t.context.device))
+  const client = await connectClient(t, tlsUrl, await broker.addManager(), { ...clientTls(t.context.ca, t.context.device), ...H1_AGENT })
   t.deepEqual(await subscribeCodes(client, ['amt/v1/#']), [128])
 })
 

@@ -19,6 +19,7 @@ import {
 } from './support/integrations.ts'
 import { activate, newCredential, startManagerProcess, writeCredentialsFile, writeManagerConfig, type Credential, type ManagerProcess } from './support/manager-process.ts'
 import { freePort, tempDir, until } from './support/processes.ts'
+import { testClientId } from '../helpers/client-ids.ts'
 
 const STATIC_TENANT = 'plant-static'
 const RANDOM_TENANT = 'plant-random'
@@ -101,7 +102,7 @@ test('new tenants → RPS profiles once → activation with the static and the r
   t.deepEqual(fakes.mps.powerActions, [{ guid: staticHost.hostId, action: 10 }])
 
   // The password answer on secret/res reaches that host's principal only: another device cannot subscribe to it.
-  const neighbour = await mqtt.connectAsync(brokerUrl, { ...staticCredential, clientId: `neighbour-${randomUUID()}`, reconnectPeriod: 0 }, false)
+  const neighbour = await mqtt.connectAsync(brokerUrl, { ...staticCredential, clientId: testClientId(staticCredential.username, 'neighbour'), reconnectPeriod: 0 }, false)
   t.teardown(() => neighbour.endAsync(true))
   const refused = await t.throwsAsync(neighbour.subscribeAsync(buildTopic({ ...randomHost, leaf: 'secret/res' }), { qos: 1 }))
   t.deepEqual((refused as (Error & { packet?: { granted?: number[] } }) | undefined)?.packet?.granted, [128], 'SUBACK 0x80')

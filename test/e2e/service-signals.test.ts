@@ -5,6 +5,7 @@ import mqtt from 'mqtt'
 import { newCredential, startManagerProcess, writeCredentialsFile, writeManagerConfig, type Credential } from './support/manager-process.ts'
 import { BIN, freePort, spawnNode, tempDir, type Child } from './support/processes.ts'
 import { printed, sendSignal, within } from './support/signals.ts'
+import { testClientId } from '../helpers/client-ids.ts'
 
 test('`amt-manager serve`: SIGHUP is logged and ignored; the manager stays ready and answers, and SIGTERM exits 0', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-sighup-')
@@ -68,7 +69,7 @@ async function startBroker(t: ExecutionContext, dir: string, extraConfig: string
 }
 
 async function connectAndEnd(url: string, credential: Credential): Promise<void> {
-  const connecting = mqtt.connectAsync(url, { ...credential, reconnectPeriod: 0, connectTimeout: 30_000 })
+  const connecting = mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0, connectTimeout: 30_000 })
   const client = await within(connecting, 'an MQTT CONNACK')
   await client.endAsync()
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import mqtt, { type MqttClient } from 'mqtt'
 import { buildTopic, decodeMessage, encodePayload, type Leaf, type PayloadOf } from '../../schemas/index.ts'
+import { testClientId } from './client-ids.ts'
 
 /** Raw bytes too: tests of malformed input publish what the schemas would never encode. */
 export interface TestManager {
@@ -32,7 +32,7 @@ const DEFAULT_WAIT_MS = 45_000
 
 /** A manager principal watching one host (amt/v1/{tenant}/{host}/#); closed in t.teardown. */
 export async function connectTestManager(t: ExecutionContext, { url, credential, tenantId, hostId }: ManagerOptions): Promise<TestManager> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: `test-manager-${randomUUID()}`, reconnectPeriod: 0 }, false)
+  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username, 'test-manager'), reconnectPeriod: 0 }, false)
   t.teardown(() => client.endAsync(true))
   const messages: Array<{ leaf: Leaf; payload: unknown }> = []
   const waiters = new Set<() => void>()

@@ -5,11 +5,15 @@ import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
 import type { PrincipalScope } from '../../broker/auth/principal.ts'
 import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from '../../broker/config.ts'
 import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
+import { rememberTestDevice } from './client-ids.ts'
 
 export interface TestBrokerOptions {
   /** Extra listeners (tls, ws) or a different tcp one; tcp on 127.0.0.1:0 by default. */
   listeners?: BrokerConfigInput['listeners']
-  /** Limits; the connect rate limit is effectively off unless given (all tests connect from 127.0.0.1). */
+  /**
+   * Limits; the connect rate limit is effectively off unless given (all tests connect from 127.0.0.1), and so is
+   * the cap on connections per device (tests open one client per filter or scenario).
+   */
   limits?: BrokerConfigInput['limits']
   log?: Logger
 }
@@ -35,11 +39,14 @@ export interface TestBroker {
 /** Cheap scrypt for tests (the production default costs tens of ms per CONNECT). */
 const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
 
+/** Per process, not per broker: a username names one principal in every test broker (client-ids.ts). */
+let serial = 0
+
 /** Starts a broker on loopback with ephemeral ports and an in-memory credential store; closed in t.teardown. */
 export async function startTestBroker(t: ExecutionContext, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const parsed = parseBrokerConfig({
     listeners: options.listeners ?? { tcp: { host: '127.0.0.1', port: 0 } },
-    limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options.limits },
+    limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, maxConnectionsPerDevice: 1000, ...options.limits },
     logLevel: 'silent',
   })
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)
@@ -47,10 +54,10 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
   const broker = await createBroker(parsed.config, { log: options.log ?? silentLogger(), credentials })
   t.teardown(() => broker.close())
 
-  let serial = 0
   const add = async (prefix: string, scope: PrincipalScope): Promise<TestCredential> => {
     serial += 1
     const credential = { username: `${prefix}-${serial}`, password: randomBytes(12).toString('base64url') }
+    if (scope.role === 'device') rememberTestDevice(credential.username, scope)
     await credentials.add({ ...scope, ...credential })
     return credential
   }

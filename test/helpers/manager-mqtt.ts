@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import mqtt, { type MqttClient } from 'mqtt'
 import { silentLogger } from '../../lib/log.ts'
@@ -10,6 +9,7 @@ import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics
 import { buildTopic, decodeMessage, type Leaf, type PayloadOf } from '../../schemas/index.ts'
 import type { TestBroker, TestCredential } from './broker.ts'
 import { AgentMessages } from './manager-core.ts'
+import { testClientId } from './client-ids.ts'
 
 const WAIT_MS = 45_000
 
@@ -132,7 +132,7 @@ export class TestClient {
 }
 
 export async function connectClient(t: ExecutionContext, url: string, credential: TestCredential, subscriptions: string[]): Promise<TestClient> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: `test-${randomUUID()}`, reconnectPeriod: 0 }, false)
+  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0 }, false)
   t.teardown(() => client.endAsync(true))
   const wrapped = new TestClient(client)
   if (subscriptions.length > 0) await client.subscribeAsync(subscriptions, { qos: 1 })
@@ -159,7 +159,7 @@ export class FakeAgent extends TestClient {
 
 export async function connectFakeAgent(t: ExecutionContext, broker: TestBroker, key: HostKey, credential?: TestCredential): Promise<FakeAgent> {
   const device = credential ?? (await broker.addDevice(key.tenantId, key.hostId))
-  const client = await mqtt.connectAsync(broker.url, { ...device, clientId: `agent-${randomUUID()}`, reconnectPeriod: 0 }, false)
+  const client = await mqtt.connectAsync(broker.url, { ...device, clientId: testClientId(device.username, 'agent'), reconnectPeriod: 0 }, false)
   t.teardown(() => client.endAsync(true))
   const agent = new FakeAgent(client, key)
   await client.subscribeAsync([buildTopic({ ...key, leaf: 'desired' }), buildTopic({ ...key, leaf: 'secret/res' })], { qos: 1 })

@@ -56,6 +56,13 @@ test('one broker: embedded or external, not both; listeners must not share a por
   t.true(parse({ api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } } }).ok, 'port 0 (any free port) never clashes')
 })
 
+test('external broker: the client id defaults to the username (amt-broker accepts ids within it only)', (t) => {
+  const external = (fields: object) => ok(parse({ broker: { external: { url: 'mqtt://b', passwordFile: 'mqtt-password', ...fields } } })).broker
+  t.like(external({}), { username: 'amt-manager', clientId: 'amt-manager' })
+  t.like(external({ username: 'manager-eu' }), { clientId: 'manager-eu' })
+  t.like(external({ username: 'manager-eu', clientId: 'manager-eu:replica-2' }), { clientId: 'manager-eu:replica-2' })
+})
+
 test('external broker: the password comes from the environment or passwordFile, never printed', (t) => {
   const fromFile = ok(parse({ broker: { external: { url: 'mqtts://b:8883', passwordFile: 'mqtt-password', caFile: 'ca.crt' } } }))
   t.like(fromFile.broker, { mode: 'external', url: 'mqtts://b:8883', username: 'amt-manager', passwordFile: '/etc/amt/mqtt-password', caFile: '/etc/amt/ca.crt' })

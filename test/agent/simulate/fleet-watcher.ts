@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
 import { buildTopic, decodeMessage, encodePayload, type PayloadOf } from '../../../schemas/index.ts'
+import { testClientId } from '../../helpers/client-ids.ts'
 
 type State = PayloadOf<'state'>
 type Event = PayloadOf<'events'>
@@ -55,7 +55,7 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
   // resubscribe off: after a reconnect the watcher subscribes itself, before it republishes desired (below).
   const client = await mqtt.connectAsync(url, {
     ...credential,
-    clientId: `fleet-watcher-${randomUUID()}`,
+    clientId: testClientId(credential.username, 'fleet-watcher'),
     reconnectPeriod: 50,
     reconnectOnConnackError: true,
     connectTimeout: 10_000,

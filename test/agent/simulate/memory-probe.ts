@@ -44,7 +44,7 @@ const broker = execa('node', ['--import', 'tsx', join(root, 'broker/cli.ts'), 's
 const url = `mqtt://127.0.0.1:${port}`
 let manager: mqtt.MqttClient | undefined
 for (let attempt = 0; !manager; attempt += 1) {
-  manager = await mqtt.connectAsync(url, { username: 'manager', password: 'manager-password', reconnectPeriod: 0 }).catch(async () => {
+  manager = await mqtt.connectAsync(url, { username: 'manager', password: 'manager-password', clientId: 'manager:memory-probe', reconnectPeriod: 0 }).catch(async () => {
     if (attempt > 100) throw new Error('broker did not start')
     await new Promise((resolve) => setTimeout(resolve, 100))
     return undefined

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from 'ava'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { testClientId } from '../../helpers/client-ids.ts'
 
 /** Every wait in these tests is on an event, bounded by this. */
 export const EVENT_TIMEOUT_MS = 10_000
@@ -9,9 +10,15 @@ export interface Credential {
   password: string
 }
 
-/** Connects an mqtt.js client (MQTT 3.1.1, no reconnect) and ends it in t.teardown. Rejects on a refused CONNACK. */
+/** mqtt.js options: MQTT 3.1.1, no reconnect, a client id the principal may use (client-ids.ts) unless given. */
+function clientOptions(credential: Partial<Credential>, options: IClientOptions): IClientOptions {
+  const clientId = testClientId(credential.username)
+  return { ...credential, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: EVENT_TIMEOUT_MS, ...options }
+}
+
+/** Connects an mqtt.js client and ends it in t.teardown. Rejects on a refused CONNACK. */
 export async function connectClient(t: ExecutionContext, url: string, credential: Partial<Credential>, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, { ...credential, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: EVENT_TIMEOUT_MS, ...options })
+  const client = await mqtt.connectAsync(url, clientOptions(credential, options))
   // A broker-closed connection may surface as an error event; the tests observe 'close' instead.
   client.on('error', () => undefined)
   t.teardown(() => client.endAsync(true))
@@ -23,7 +30,7 @@ export async function connectClient(t: ExecutionContext, url: string, credential
  * the broker closed the socket without CONNACK, another error's message, or 0 if the connection was accepted.
  */
 export function refusedConnect(url: string, credential: Partial<Credential>, options: IClientOptions = {}): Promise<number | string> {
-  const client = mqtt.connect(url, { ...credential, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: EVENT_TIMEOUT_MS, ...options })
+  const client = mqtt.connect(url, clientOptions(credential, options))
   client.on('error', () => undefined)
   const outcome = new Promise<number | string>((resolve) => {
     client.once('connect', () => resolve(0))

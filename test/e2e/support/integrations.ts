@@ -8,6 +8,7 @@ import { FakeVault } from '../../fakes/vault/fake-vault.ts'
 import type { AgentProcess } from './agent-process.ts'
 import { callApi, getHost, type Answer, type Credential, type ManagerProcess } from './manager-process.ts'
 import { STEP_MS, until } from './processes.ts'
+import { testClientId } from '../../helpers/client-ids.ts'
 
 /** The activation endpoint the manager announces in `desired` (the emulator does not dial it). */
 export const ACTIVATION_URL = 'wss://rps.example.com/activate'
@@ -96,7 +97,7 @@ export async function applyRpsActivation(agent: AgentProcess, rps: FakeRps, prof
  * one); the marker's retained copy comes after any of theirs, so no waiting on time is needed.
  */
 export async function retainedAmong(t: ExecutionContext, url: string, credential: Credential, topics: readonly string[], marker: string): Promise<string[]> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: `probe-${randomUUID()}`, reconnectPeriod: 0 }, false)
+  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username, 'probe'), reconnectPeriod: 0 }, false)
   t.teardown(() => client.endAsync(true))
   const held: string[] = []
   const markerSeen = new Promise<void>((resolve) => {

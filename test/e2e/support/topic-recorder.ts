@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
 import type { Credential } from './manager-process.ts'
 import { until } from './processes.ts'
+import { testClientId } from '../../helpers/client-ids.ts'
 
 export interface Recorded {
   topic: string
@@ -20,7 +20,7 @@ export interface TopicRecorder {
 
 /** An observer of `filters` that outlives broker restarts (reconnects every 100 ms, resubscribes). Closed in t.teardown. */
 export async function recordTopics(t: ExecutionContext, url: string, credential: Credential, filters: readonly string[]): Promise<TopicRecorder> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: `e2e-recorder-${randomUUID()}`, reconnectPeriod: 100, resubscribe: true }, false)
+  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username, 'e2e-recorder'), reconnectPeriod: 100, resubscribe: true }, false)
   t.teardown(() => client.endAsync(true))
   const messages: Recorded[] = []
   client.on('message', (topic, payload, packet) => {

@@ -5,6 +5,7 @@ import { createHostRemoval } from '../../../manager/desired/host-removal.ts'
 import type { HostKey } from '../../../manager/inventory/port.ts'
 import { buildTopic } from '../../../schemas/index.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
+import { testClientId } from '../../helpers/client-ids.ts'
 
 const KEY: HostKey = { tenantId: 'acme', hostId: 'h-1' }
 
@@ -42,7 +43,7 @@ test('with external broker accounts, removeRecords removes the device account to
 test('disconnect closes the device connections of that host only, and their last will is not published', async (t) => {
   const broker = await startTestBroker(t)
   const connect = async (credential: { username: string; password: string }, will?: mqtt.IClientOptions['will']) => {
-    const client = await mqtt.connectAsync(broker.url, { ...credential, reconnectPeriod: 0, ...(will ? { will } : {}) })
+    const client = await mqtt.connectAsync(broker.url, { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0, ...(will ? { will } : {}) })
     client.on('error', () => undefined)
     t.teardown(() => client.endAsync(true))
     return client
