@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BrokerConfig } from '../broker/config.ts'
+import { AuditSection } from './config-audit.ts'
 import { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './config-sections.ts'
 
 /**
@@ -115,6 +116,8 @@ export const ManagerConfigFile = z
     dmt: DmtSection.optional(),
     grpc: GrpcSection.optional(),
     deadlines: Deadlines.prefault({}),
+    /** Audit retention and the per-host budgets of events and secret/req (config-audit.ts). */
+    audit: AuditSection,
     /** Default <dataDir>/api-tokens.json. */
     tokensFile: FilePath.optional(),
     startup: Startup.prefault({}),

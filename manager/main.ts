@@ -30,6 +30,7 @@ import { watchConnectionPressure } from './wiring/connection-pressure.ts'
 import { createIntegrations } from './wiring/integrations.ts'
 import { reportStartFailure, waitFor } from './wiring/process.ts'
 import { EXIT } from './wiring/startup-error.ts'
+import { auditOptions } from './config-audit.ts'
 
 export { EXIT, StartupError } from './wiring/startup-error.ts'
 export { shutDown, startOrReport, stopRequested, type StopReason } from './wiring/process.ts'
@@ -115,7 +116,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),
-      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs } },
+      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs }, ...auditOptions(config.audit) },
     })
     closers.push({ name: 'core', close: () => core.stop() })
     const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, root, { afterSweep: resolve }))

@@ -21,6 +21,12 @@ export interface ManagerMetrics {
   ingestErrors: Counter
   /** Publications by leaf (desired, status, secret/res). */
   published: Counter<'leaf'>
+  /** Reports over their host's rate budget (events, secret/req), dropped before the Inventory, by leaf. */
+  budgetDrops: Counter<'leaf'>
+  /** Audit events deleted by retention, by reason (age, count, security-age). */
+  auditPruned: Counter<'reason'>
+  /** secret/req refused because no operation of the host needs the password (SECRET_NOT_NEEDED). */
+  secretRefusals: Counter
   /** Hosts by (desired state, current state, indicator), read from Inventory at scrape time. */
   hosts: Gauge<'desired_state' | 'current_state' | 'status_indicator'>
 }
@@ -71,6 +77,23 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       registers,
     }),
     ingestErrors: new Counter({ name: 'amt_manager_ingest_errors_total', help: 'Ingest transactions that failed', registers }),
+    budgetDrops: new Counter({
+      name: 'amt_manager_report_budget_drops_total',
+      help: "Reports dropped over their host's rate budget, by leaf",
+      labelNames: ['leaf'] as const,
+      registers,
+    }),
+    auditPruned: new Counter({
+      name: 'amt_manager_audit_pruned_total',
+      help: 'Audit events deleted by retention, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    secretRefusals: new Counter({
+      name: 'amt_manager_secret_refusals_total',
+      help: 'Secret requests refused: no operation of the host needs its AMT password',
+      registers,
+    }),
     published: new Counter({ name: 'amt_manager_published_total', help: 'Messages published by the manager, by leaf', labelNames: ['leaf'] as const, registers }),
   }
 }

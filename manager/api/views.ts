@@ -66,6 +66,10 @@ export type TenantView = z.infer<typeof TenantView>
 
 export const tenantView = ({ tenantId, name, passwordPolicy, createdAt }: Tenant): TenantView => ({ tenantId, name, passwordPolicy, createdAt })
 
+export const AuditClassView = z
+  .enum(['security', 'activity'])
+  .describe('security: password reads and requests, credential, deletion, desired and power changes (kept apart, never evicted by device chatter); activity: agent events and state reports (pruned by retention)')
+
 export const AuditEventView = z
   .object({
     id: z.int().min(1).describe('increasing; pass the last one as `before` for the next page'),
@@ -75,8 +79,18 @@ export const AuditEventView = z
     kind: z.string().describe("e.g. 'desired.set', 'state', 'host.deleted'"),
     actor: z.string().describe("'agent', 'manager', or 'api:<token name>'"),
     detail: z.unknown().describe('kind-specific JSON'),
+    class: AuditClassView,
   })
   .meta({ id: 'AuditEvent', description: 'An audit event' })
 export type AuditEventView = z.infer<typeof AuditEventView>
 
-export const auditEventView = ({ id, tenantId, hostId, ts, kind, actor, detail }: AuditEvent): AuditEventView => ({ id, tenantId, hostId, ts, kind, actor, detail })
+export const auditEventView = ({ id, tenantId, hostId, ts, kind, actor, detail, class: auditClass }: AuditEvent): AuditEventView => ({
+  id,
+  tenantId,
+  hostId,
+  ts,
+  kind,
+  actor,
+  detail,
+  class: auditClass,
+})

@@ -75,7 +75,7 @@ export type FactsOf<K extends ReportKind> = {
 /** One report about one host. */
 export type Report = { [K in ReportKind]: { kind: K; facts: FactsOf<K> } }[ReportKind]
 
-export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition'
+export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition' | 'rate-limited'
 
 /**
  * Options of one report. `precondition` runs against the host as stored (and as projected after earlier reports

@@ -14,11 +14,13 @@ import { createDispatcher, type Dispatch } from '../handlers/dispatch.ts'
 import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics.ts'
 import { StatusPublisher } from '../status/status-publisher.ts'
+import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
 import { afterHostWrite, type CoreContext } from './context.ts'
 import type { CapabilityFacts, EventFacts, PresenceFacts, RecordOptions, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
 import { HostBook, keyOf } from './host-book.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from './ports.ts'
+import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
 
 export interface ManagerCoreOptions {
@@ -38,6 +40,10 @@ export interface ManagerCoreOptions {
   lastSeenResolutionMs?: number
   /** Hosts per Inventory page in the reconnect sweep, default 1000. */
   sweepPageSize?: number
+  /** Per-host rate budgets of events and secret/req (report-budgets.ts defaults). */
+  budgets?: ReportBudgetOptions
+  /** Audit retention (default DEFAULT_AUDIT_RETENTION), pruning from start() on. */
+  auditRetention?: AuditRetentionPolicy
 }
 
 export interface ManagerCoreDeps {
@@ -120,7 +126,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       retry: (key, reason) => removeHost(ctx, key, 'manager', reason),
     }),
   }
-  const answerSecret = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
+  const secretResponder = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
 
   const afterCommit = (committed: readonly Committed[]): void => {
     for (const { host, effects } of committed) {
@@ -130,7 +136,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
         if (effect.kind === 'activation-done') {
           metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
         } else if (effect.kind === 'answer-secret') {
-          answerSecret(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+          secretResponder.answer(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+        } else if (effect.kind === 'refuse-secret') {
+          secretResponder.refuse(key, effect.request, effect.reason)
         } else {
           completeDeletion(ctx, key).catch((err: unknown) => log.error({ err, ...key }, 'deletion could not be completed'))
         }
@@ -138,8 +146,12 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     }
   }
   const ingest = new Ingest({ book, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
-  const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> =>
-    ingest.submit(keyOf(key), report, source, recordOptions)
+  const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy: options.auditRetention ?? DEFAULT_AUDIT_RETENTION })
+  const admit = createReportBudgets(options.budgets ?? {}, { metrics, log })
+  const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> => {
+    if (!admit(key, report.kind)) return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
+    return ingest.submit(keyOf(key), report, source, recordOptions)
+  }
   let sweeps = 0
 
   return {
@@ -164,9 +176,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })
     },
     checkDeadlines: () => ctx.deadlines.check(),
-    start: () => ctx.deadlines.start(),
+    start: () => {
+      ctx.deadlines.start()
+      retention.start()
+    },
     stop: async () => {
       ctx.cleanupRetry.stop()
+      await retention.stop()
       await ctx.deadlines.stop()
       await ingest.idle()
       await book.idle()

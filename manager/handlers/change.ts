@@ -13,6 +13,8 @@ export type Effect =
   | { kind: 'activation-done'; requestedAt: string }
   /** The agent asks for the AMT password. */
   | { kind: 'answer-secret'; request: SecretRequestFacts }
+  /** The agent asks for the AMT password while no operation of its host needs it: refused with `reason`. */
+  | { kind: 'refuse-secret'; request: SecretRequestFacts; reason: string }
   /** A host pending deletion reported that AMT is off: it may now be removed. */
   | { kind: 'deletion-ready' }
 

@@ -1,11 +1,6 @@
-import type { JsonValue } from '../inventory/port.ts'
 import { change, type Handler } from './change.ts'
+import { eventDetail } from './event-detail.ts'
 
-/** events → one audit event each (appended in batches by the ingest); nothing on the host changes. */
-export const handleEvent: Handler<'events'> = (_host, facts, { source }) => {
-  const detail: { [key: string]: JsonValue } = { message: facts.message }
-  if (facts.generation !== undefined) detail.generation = facts.generation
-  if (facts.detail !== undefined) detail.detail = facts.detail
-  if (source.kind === 'mqtt') detail.agentTs = source.ts
-  return change({}, [{ kind: `agent.${facts.kind}`, detail }])
-}
+/** events → one audit event each (appended in batches by the ingest), its detail bounded; nothing on the host changes. */
+export const handleEvent: Handler<'events'> = (_host, facts, { source }) =>
+  change({}, [{ kind: `agent.${facts.kind}`, detail: eventDetail(facts, source.kind === 'mqtt' ? source.ts : undefined) }])

@@ -1,5 +1,14 @@
 import { change, type Handler } from './change.ts'
+import { SECRET_NOT_NEEDED, secretRefusal } from './secret-need.ts'
 
-/** secret/req → answered after the report is stored (ordering and host checks first); nothing on the host changes. */
-export const handleSecretRequest: Handler<'secret/req'> = (_host, facts) =>
-  change({}, [{ kind: 'password.requested', detail: { purpose: facts.purpose, generation: facts.generation } }], [{ kind: 'answer-secret', request: facts }])
+/**
+ * secret/req → answered after the report is stored (ordering and host checks first) when an operation of the
+ * host needs the password (secret-need.ts), else refused; both audited (security class). Nothing on the host changes.
+ */
+export const handleSecretRequest: Handler<'secret/req'> = (host, facts) => {
+  const asked = { purpose: facts.purpose, generation: facts.generation }
+  const refusal = secretRefusal(host, facts)
+  if (refusal === null) return change({}, [{ kind: 'password.requested', detail: asked }], [{ kind: 'answer-secret', request: facts }])
+  const reason = `${SECRET_NOT_NEEDED}: ${refusal}`
+  return change({}, [{ kind: 'password.refused', detail: { ...asked, reason } }], [{ kind: 'refuse-secret', request: facts, reason }])
+}

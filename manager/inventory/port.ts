@@ -91,6 +91,12 @@ export type PutCredentialInput = Omit<DeviceCredential, 'createdAt'>
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
+/**
+ * `security`: password reads and requests, credential, deletion, desired and power changes (audit-class.ts),
+ * never evicted by device chatter; `activity`: everything else (agent events, state reports), pruned by retention.
+ */
+export type AuditClass = 'security' | 'activity'
+
 /** An audit event; kept when its host (or tenant) is deleted. */
 export interface AuditEvent {
   /** Increasing; the order of appends. */
@@ -104,6 +110,8 @@ export interface AuditEvent {
   /** Who caused it: 'agent', 'manager', 'api:<token name>' ... */
   actor: string
   detail: JsonValue
+  /** Derived from the kind by the Inventory (audit-class.ts). */
+  class: AuditClass
 }
 
 export interface AppendAuditInput {
@@ -124,6 +132,22 @@ export interface AuditQuery {
   limit?: number
   /** Only events with an id lower than this (the last id of the previous page). */
   before?: number
+  /** Only events of this class. */
+  class?: AuditClass
+}
+
+/** Where a per-host count pruning pass goes on: the host to start from (inclusive). */
+export type AuditPruneCursor = { tenantId: string; hostId: string }
+
+export interface AuditCountPrune {
+  /** Activity events kept per host (the newest); older ones are deleted. */
+  maxPerHost: number
+  /** At most this many deleted by one call (one short write transaction). */
+  limit: number
+  /** At most this many hosts looked at by one call, default 100. */
+  hosts?: number
+  /** `next` of the previous call; absent: from the first host. */
+  from?: AuditPruneCursor
 }
 
 export interface Inventory {
@@ -163,6 +187,13 @@ export interface Inventory {
   appendAudit(events: readonly AppendAuditInput[]): Promise<AuditEvent[]>
   /** Newest first. */
   listAudit(tenantId: string, query?: AuditQuery): Promise<AuditEvent[]>
+  /** Deletes at most `limit` events of the class with `ts` before the time, oldest first; returns how many. */
+  pruneAuditOlderThan(auditClass: AuditClass, before: string, limit: number): Promise<number>
+  /**
+   * Deletes the activity events of hosts beyond the newest `maxPerHost` (tenant-wide events are left to the age
+   * limit), bounded per call; `next` is null when the pass reached the last host.
+   */
+  pruneAuditOverCount(request: AuditCountPrune): Promise<{ deleted: number; next: AuditPruneCursor | null }>
 
   close(): Promise<void>
 }

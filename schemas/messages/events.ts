@@ -19,6 +19,9 @@ export const EventKind = z.enum([
 ])
 export type EventKind = z.infer<typeof EventKind>
 
+/** The most facts an event carries (the agent sends at most 5). */
+export const MAX_EVENT_FACTS = 16
+
 /** Progress and audit trail; not retained. */
 export const Event = z.strictObject({
   ...agentEnvelope,
@@ -27,7 +30,8 @@ export const Event = z.strictObject({
   generation: z.int().min(0).optional().describe('generation of the desired state this event belongs to'),
   detail: z
     .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .refine((facts) => Object.keys(facts).length <= MAX_EVENT_FACTS, { message: `at most ${MAX_EVENT_FACTS} entries` })
     .optional()
-    .describe('flat key/value facts (e.g. exit code, attempt, duration); never secrets'),
+    .describe(`flat key/value facts (e.g. exit code, attempt, duration), at most ${MAX_EVENT_FACTS} entries; never secrets`),
 }).describe('Progress and audit trail of an agent. Not retained.')
 export type Event = z.infer<typeof Event>

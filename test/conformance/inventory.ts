@@ -1,3 +1,4 @@
+import { auditConformance } from './inventory-audit.ts'
 import { batchConformance } from './inventory-batch.ts'
 import { hostConformance } from './inventory-hosts.ts'
 import { listConformance } from './inventory-lists.ts'
@@ -18,4 +19,5 @@ export function inventoryConformance(label: string, create: InventoryFactory): v
   listConformance(context)
   batchConformance(context)
   recordConformance(context)
+  auditConformance(context)
 }

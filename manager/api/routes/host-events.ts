@@ -3,11 +3,12 @@ import { z } from 'zod'
 import type { ApiContext } from '../context.ts'
 import { errorResponses, jsonResponse } from '../errors.ts'
 import { HostParams, Limit } from '../params.ts'
-import { AuditEventView, auditEventView } from '../views.ts'
+import { AuditClassView, AuditEventView, auditEventView } from '../views.ts'
 
 const EventsQuery = z.object({
   limit: Limit,
   before: z.coerce.number().int().min(1).optional().describe('only events with a lower id: nextBefore of the previous page'),
+  class: AuditClassView.optional().describe('only events of this class (security events are kept apart from device chatter)'),
 })
 
 export const EventPage = z.object({
@@ -23,7 +24,7 @@ export function hostEventRoutes({ inventory }: ApiContext): FastifyPluginCallbac
       schema: {
         tags: ['hosts'],
         operationId: 'listHostEvents',
-        summary: 'audit events of a host (desired changes, state reports, deletion), newest first',
+        summary: 'audit events of a host (desired changes, state reports, deletion, password reads), newest first',
         params: HostParams,
         querystring: EventsQuery,
         response: {
@@ -33,9 +34,10 @@ export function hostEventRoutes({ inventory }: ApiContext): FastifyPluginCallbac
       },
     }, async (request) => {
       const { tenantId, hostId } = request.params
-      const { limit, before } = request.query
+      const { limit, before, class: auditClass } = request.query
       await inventory.getTenant(tenantId)
-      const events = await inventory.listAudit(tenantId, { hostId, limit, ...(before === undefined ? {} : { before }) })
+      const query = { hostId, limit, ...(before === undefined ? {} : { before }), ...(auditClass === undefined ? {} : { class: auditClass }) }
+      const events = await inventory.listAudit(tenantId, query)
       const last = events.at(-1)
       return { events: events.map(auditEventView), nextBefore: events.length === limit && last !== undefined ? last.id : null }
     })

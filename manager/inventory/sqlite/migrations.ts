@@ -97,6 +97,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "hosts: the operator's force of a local deactivation",
     sql: `ALTER TABLE hosts ADD COLUMN local_deactivation INTEGER NOT NULL DEFAULT 0 CHECK (local_deactivation IN (0, 1));`,
   },
+  {
+    version: 3,
+    name: 'audit events: security and activity classes, indexes for retention',
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN class TEXT NOT NULL DEFAULT 'activity' CHECK (class IN ('security','activity'));
+      -- The security kinds as of this step (later ones are classed when appended: inventory/audit-class.ts).
+      UPDATE audit_events SET class = 'security'
+        WHERE kind IN ('password.read','password.requested','password.refused','host.registered','host.deletion-requested',
+                       'host.deletion-failed','host.deleted','desired.set','power.action')
+           OR kind LIKE 'credential.%' OR kind LIKE 'token.%' OR kind LIKE 'role.%' OR kind LIKE 'tenant.%' OR kind LIKE 'amt.domain.%';
+      CREATE INDEX audit_by_class ON audit_events (tenant_id, class, id);
+      -- Retention: age (per class, oldest first) and count per host (activity only).
+      CREATE INDEX audit_by_class_ts ON audit_events (class, ts);
+      CREATE INDEX audit_activity_by_host ON audit_events (tenant_id, host_id, id) WHERE class = 'activity' AND host_id IS NOT NULL;
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

@@ -2,6 +2,7 @@ import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } f
 import type { Capability } from '../../../schemas/messages/capability.ts'
 import type {
   AgentKind,
+  AuditClass,
   AuditEvent,
   Deletion,
   DeviceCredential,
@@ -72,6 +73,7 @@ export interface AuditRow {
   kind: string
   actor: string
   detail: string
+  class: AuditClass
 }
 
 /** Column list in table order, for INSERT and UPDATE statements. */
@@ -187,6 +189,7 @@ export function auditFromRow(row: AuditRow): AuditEvent {
     kind: row.kind,
     actor: row.actor,
     detail: JSON.parse(row.detail) as JsonValue,
+    class: row.class,
   }
 }
 
@@ -198,5 +201,6 @@ export function auditToRow(event: Omit<AuditEvent, 'id'>): Omit<AuditRow, 'id'> 
     kind: event.kind,
     actor: event.actor,
     detail: JSON.stringify(event.detail),
+    class: event.class,
   }
 }

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3'
 import { AlreadyExistsError, InventoryError, NotFoundError, invalidInput } from '../errors.ts'
-import { assertId, assertKey, isoOf } from '../host-patch.ts'
-import { pageSize } from '../cursor.ts'
+import { assertId, assertKey } from '../host-patch.ts'
 import type {
   AppendAuditInput,
+  AuditClass,
+  AuditCountPrune,
   AuditEvent,
+  AuditPruneCursor,
   AuditQuery,
   CreateHostInput,
   CreateTenantInput,
@@ -23,10 +25,11 @@ import type {
   TenantPatch,
   WriteOptions,
 } from '../port.ts'
+import { AuditStore } from './audit-store.ts'
 import { HostQuery } from './host-query.ts'
 import { HostStore } from './host-store.ts'
 import { HostWriter } from './host-writer.ts'
-import { auditFromRow, auditToRow, credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from './rows.ts'
+import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from './rows.ts'
 import { asInventoryError, isUniqueViolation } from './sqlite-error.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
@@ -41,6 +44,7 @@ export class SqliteInventory implements Inventory {
   readonly #db: Database.Database
   readonly #s: Statements
   readonly #hosts: HostStore
+  readonly #audit: AuditStore
   readonly #now: () => Date
   readonly #transaction: Database.Transaction<(run: () => unknown) => unknown>
 
@@ -49,6 +53,7 @@ export class SqliteInventory implements Inventory {
     this.#now = now
     this.#s = prepareStatements(db)
     this.#hosts = new HostStore(this.#s, new HostQuery(db), new HostWriter(db), now)
+    this.#audit = new AuditStore(db)
     this.#transaction = db.transaction((run: () => unknown) => run())
   }
 
@@ -174,26 +179,19 @@ export class SqliteInventory implements Inventory {
   }
 
   appendAudit(events: readonly AppendAuditInput[]): Promise<AuditEvent[]> {
-    return this.#write(() => {
-      const now = this.#now().toISOString()
-      return events.map((input, index) => {
-        try {
-          const event = auditEventOf(input, now)
-          return { id: Number(this.#s.auditInsert.run(auditToRow(event)).lastInsertRowid), ...event }
-        } catch (err) {
-          throw err instanceof InventoryError ? err.at(index) : err
-        }
-      })
-    })
+    return this.#write(() => this.#audit.append(events, this.#now().toISOString()))
   }
 
   listAudit(tenantId: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
-    return this.#read(() => {
-      const before = query.before ?? Number.MAX_SAFE_INTEGER
-      if (!Number.isSafeInteger(before)) throw invalidInput('before must be an audit event id')
-      const params = { tenant_id: tenantId, host_id: query.hostId ?? null, before, limit: pageSize(query.limit) }
-      return (query.hostId === undefined ? this.#s.auditListTenant : this.#s.auditListHost).all(params).map(auditFromRow)
-    })
+    return this.#read(() => this.#audit.list(tenantId, query))
+  }
+
+  pruneAuditOlderThan(auditClass: AuditClass, before: string, limit: number): Promise<number> {
+    return this.#write(() => this.#audit.pruneOlderThan(auditClass, before, limit))
+  }
+
+  pruneAuditOverCount(request: AuditCountPrune): Promise<{ deleted: number; next: AuditPruneCursor | null }> {
+    return this.#write(() => this.#audit.pruneOverCount(request))
   }
 
   /** Idempotent. */
@@ -229,17 +227,6 @@ export class SqliteInventory implements Inventory {
   #write<T>(run: () => T): Promise<T> {
     return this.#read(() => this.#transaction.immediate(run) as T)
   }
-}
-
-const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
-
-function auditEventOf(input: AppendAuditInput, now: string): Omit<AuditEvent, 'id'> {
-  if (!isText(input.kind, 64) || !isText(input.actor, 128)) throw invalidInput('an audit event needs a kind (<= 64) and an actor (<= 128)')
-  assertId('tenantId', input.tenantId)
-  if (input.hostId !== undefined && input.hostId !== null) assertId('hostId', input.hostId)
-  if (input.ts !== undefined && Number.isNaN(Date.parse(input.ts))) throw invalidInput('audit ts must be an ISO-8601 time')
-  const ts = input.ts === undefined ? now : isoOf(input.ts)
-  return { tenantId: input.tenantId, hostId: input.hostId ?? null, ts, kind: input.kind, actor: input.actor, detail: input.detail ?? null }
 }
 
 function assertTenant(tenant: Tenant): void {

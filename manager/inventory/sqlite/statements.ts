@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
-import { HOST_COLUMNS, type AuditRow, type CredentialRow, type HostRow, type TenantRow } from './rows.ts'
+import { HOST_COLUMNS, type CredentialRow, type HostRow, type TenantRow } from './rows.ts'
 
-/** Every fixed statement, prepared once per connection. Dynamic host SELECTs and UPDATEs: host-query.ts, host-writer.ts. */
+/** Every fixed statement, prepared once per connection. Dynamic host SELECTs and UPDATEs: host-query.ts, host-writer.ts; audit: audit-store.ts. */
 export type Statements = ReturnType<typeof prepareStatements>
 
 interface CountRow {
@@ -39,11 +39,5 @@ export function prepareStatements(db: Database.Database) {
     ),
     credentialByUsername: db.prepare<unknown[], CredentialRow>('SELECT * FROM device_credentials WHERE username = ?'),
     credentialDelete: db.prepare('DELETE FROM device_credentials WHERE tenant_id = ? AND host_id = ?'),
-
-    auditInsert: db.prepare('INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, detail) VALUES (@tenant_id, @host_id, @ts, @kind, @actor, @detail)'),
-    auditListTenant: db.prepare<unknown[], AuditRow>('SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND id < @before ORDER BY id DESC LIMIT @limit'),
-    auditListHost: db.prepare<unknown[], AuditRow>(
-      'SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND host_id = @host_id AND id < @before ORDER BY id DESC LIMIT @limit',
-    ),
   }
 }

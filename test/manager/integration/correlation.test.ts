@@ -53,7 +53,8 @@ test('setDesired publishes a retained desired that the device receives, even whe
 })
 
 test('secret/req over the wire is answered on the device secret/res (no store: ok false)', async (t) => {
-  const { broker } = await setup(t)
+  const { broker, manager } = await setup(t)
+  await manager.core.setDesired({ keys: [KEY] }, { state: 'UNPROVISIONED' }, 'api:alice')
   const agent = await connectFakeAgent(t, broker, KEY)
   const correlationId = crypto.randomUUID()
   await agent.send('secret/req', { correlationId, purpose: 'deactivate', generation: 1 })

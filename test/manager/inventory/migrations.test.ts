@@ -71,3 +71,21 @@ test('migration 2 keeps every host of a version-1 database and adds local_deacti
   t.deepEqual(db.prepare('SELECT host_id, version, local_deactivation FROM hosts').all(), [{ host_id: 'h1', version: 3, local_deactivation: 0 }])
   t.throws(() => db.prepare("UPDATE hosts SET local_deactivation = 2 WHERE host_id = 'h1'").run(), { any: true, code: 'SQLITE_CONSTRAINT_CHECK' })
 })
+
+test('migration 3 classes the audit events stored before it; retention queries use its indexes', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 2))
+  const insert = db.prepare("INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor) VALUES ('a', 'h', '2025-01-01T00:00:00.000Z', ?, 'x')")
+  for (const kind of ['password.read', 'agent.rpc.started', 'credential.rotated', 'state', 'host.deleted', 'amt.domain.set']) insert.run(kind)
+  migrate(db)
+  const classes = db.prepare<unknown[], { kind: string; class: string }>('SELECT kind, class FROM audit_events ORDER BY id').all()
+  t.deepEqual(classes.map((row) => row.class), ['security', 'activity', 'security', 'activity', 'security', 'security'])
+  const plan = (sql: string) => db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all().map((row) => row.detail).join('; ')
+  t.regex(plan("SELECT id FROM audit_events WHERE class = 'activity' AND ts < 'x' ORDER BY class, ts LIMIT 5"), /USING (COVERING )?INDEX audit_by_class_ts/)
+  const activity = "class = 'activity' AND host_id IS NOT NULL"
+  // The statements of manager/inventory/sqlite/audit-store.ts name the index (the planner alone sorts every row).
+  t.regex(plan(`SELECT id FROM audit_events WHERE ${activity} AND tenant_id = 'a' AND host_id = 'h' ORDER BY id DESC LIMIT 1 OFFSET 9`), /audit_activity_by_host/)
+  const next = plan(`SELECT tenant_id, host_id FROM audit_events INDEXED BY audit_activity_by_host WHERE ${activity} AND (tenant_id, host_id) > ('a', 'h') ORDER BY tenant_id, host_id LIMIT 1`)
+  t.regex(next, /SEARCH audit_events USING (COVERING )?INDEX audit_activity_by_host \(/)
+  t.notRegex(next, /TEMP B-TREE/)
+})

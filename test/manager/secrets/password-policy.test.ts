@@ -22,6 +22,11 @@ async function activate(core: TestCore, tenantId: string, hostIds: string[]) {
   return core.core.setDesired({ keys: hostIds.map((hostId) => ({ tenantId, hostId })) }, { state: 'PROVISIONED' }, 'api:test')
 }
 
+/** The password is given to a device only while an operation needs it (a deactivation here). */
+async function deactivate(core: TestCore, tenantId: string, hostIds: string[]) {
+  return core.core.setDesired({ keys: hostIds.map((hostId) => ({ tenantId, hostId })) }, { state: 'UNPROVISIONED' }, 'api:test')
+}
+
 test('random policy: each host gets its own valid password, stored before desired is published', async (t) => {
   const store = await localStore(t)
   const published: number[] = []
@@ -95,6 +100,7 @@ test('policy change: a not yet provisioned host with an older random secret gets
   await core.inventory.updateTenant('acme', { passwordPolicy: 'static' })
   await activate(core, 'acme', ['fresh', 'active'])
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'fresh' }), { ok: true, password: STATIC.amtPassword })
+  await deactivate(core, 'acme', ['active'])
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'active' }, 'deactivate'), { ok: true, password: active?.password })
 })
 
@@ -105,6 +111,7 @@ test('random policy: a host provisioned under the tenant password is not given a
   await store.putTenantPassword('acme', { password: STATIC.amtPassword })
   await activate(core, 'acme', ['h-1'])
   t.is(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }), null)
+  await deactivate(core, 'acme', ['h-1'])
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), { ok: true, password: STATIC.amtPassword })
 })
 
@@ -131,16 +138,17 @@ test('Vault down while preparing: PREPARATION_FAILED, nothing written or publish
   t.regex(err?.message ?? '', /secret store is unavailable: HTTP 503 sealed/)
   t.is((await core.inventory.getHost({ tenantId: 'acme', hostId: 'h-1' })).desiredGeneration, 0)
   t.is(core.outbound.published.length, 0)
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: false, error: 'the secret store is unavailable: HTTP 503 sealed', retryable: true })
   await vault.setFault(null)
   const [host] = await activate(core, 'acme', ['h-1'])
   t.is(host?.desiredGeneration, 1)
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: true })
+  await vault.setFault({ kind: 'sealed' })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: false, error: 'the secret store is unavailable: HTTP 503 sealed', retryable: true })
 })
 
 test('no password stored: secret/req is refused with a clear reason', async (t) => {
   const core = await startCore(t, await localStore(t))
-  await seedHost(core.inventory, 'h-1')
+  await seedHost(core.inventory, 'h-1', [{ desiredState: 'UNPROVISIONED' }])
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), { ok: false, error: 'no AMT password is stored for this host' })
 })
 

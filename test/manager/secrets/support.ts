@@ -99,7 +99,7 @@ export function capturedLogger(): { log: Logger; lines: string[] } {
 }
 
 /**
- * Sends a secret/req as the host's agent and resolves with the manager's secret/res. The answer is published
+ * Sends a secret/req as the host's agent (for its desired generation) and resolves with the manager's secret/res. The answer is published
  * once the secret store answered (after the core is idle), so this waits for that publication itself.
  */
 export async function askAsAgent(
@@ -117,7 +117,9 @@ export async function askAsAgent(
       resolve(outbound.last(key, 'secret/res'))
     }
   })
-  const request = new AgentMessages(key).encode('secret/req', { correlationId: randomUUID(), purpose, generation: 1 })
+  // As the agent asks: for the host's desired generation (the manager answers only while an operation needs it).
+  const generation = Math.max(1, (await core.getHost(key))?.desiredGeneration ?? 1)
+  const request = new AgentMessages(key).encode('secret/req', { correlationId: randomUUID(), purpose, generation })
   const result = await core.dispatch(request.topic, request.payload, false)
   if (result.outcome !== 'accepted') return undefined
   return answered

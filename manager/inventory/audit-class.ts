@@ -1,0 +1,29 @@
+import type { AuditClass } from './port.ts'
+
+/**
+ * Security-relevant audit kinds (issue #12): kept apart from device chatter and never evicted by it (retention
+ * prunes `activity` by age and per-host count; `security` only by its own age limit, when one is set). A kind is
+ * security when listed here or when it starts with one of the prefixes. Device-controlled kinds (`agent.*`, `state`)
+ * never are: a device must not be able to grow the security class with its own messages (secret/req, the one device
+ * message audited as security, has its own rate budget).
+ */
+export const SECURITY_KINDS: readonly string[] = [
+  'password.read', // the AMT password read through the API
+  'password.requested', // a device's secret/req answered from the secret store
+  'password.refused', // a device's secret/req refused: no operation needed it
+  'host.registered', // a device credential issued
+  'host.deletion-requested',
+  'host.deletion-failed',
+  'host.deleted',
+  'desired.set', // a user's desired-state change
+  'power.action', // a user's power action through MPS
+]
+
+export const SECURITY_KIND_PREFIXES: readonly string[] = ['credential.', 'token.', 'role.', 'tenant.', 'amt.domain.']
+
+const exact = new Set(SECURITY_KINDS)
+
+export function auditClassOf(kind: string): AuditClass {
+  if (exact.has(kind) || SECURITY_KIND_PREFIXES.some((prefix) => kind.startsWith(prefix))) return 'security'
+  return 'activity'
+}
