@@ -12,19 +12,15 @@ export interface RequestLogView {
 export const UNMATCHED_PATH = '[no route]'
 
 /**
- * The request as logged: the path without the query string (a client may put `?token=` or `?password=` there), and
- * for a request that matched no route not even the path. Headers and bodies are never logged.
+ * The request as logged: the matched route's template (`/api/v1/tenants/:tenantId`), not the path: a client may put
+ * a token or password in a query string (`?token=`) or in a path segment (`/api/v1/tenants/<token>`, refused with
+ * 401 but logged before). A request that matched no route is `[no route]`. Headers and bodies are never logged.
  */
 export function requestLogView(request: FastifyRequest): RequestLogView {
   return {
     method: request.method,
-    url: request.is404 ? UNMATCHED_PATH : pathOnly(request.url),
+    url: request.is404 ? UNMATCHED_PATH : (request.routeOptions.url ?? UNMATCHED_PATH),
     remoteAddress: request.ip,
     remotePort: request.socket.remotePort,
   }
-}
-
-function pathOnly(url: string): string {
-  const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
 }
