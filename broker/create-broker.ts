@@ -8,6 +8,7 @@ import { createAuthorizeHooks } from './auth/authorize.ts'
 import { DeviceBudget } from './limits/device-budget.ts'
 import { limitDevicePublishes, PUBLISH_REFUSAL_MESSAGES } from './limits/device-publish-limit.ts'
 import type { CredentialStore } from './auth/credentials.ts'
+import { LoginGuard } from './auth/login-guard.ts'
 import type { BrokerConfig } from './config.ts'
 import { clientIdOf, remoteAddressOf } from './connection-info.ts'
 import { watchConnectionErrors } from './connection-errors.ts'
@@ -96,7 +97,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
       log: deps.log,
       refusalLog,
     })),
-    authenticate: createAuthenticate({ credentials: deps.credentials, registry, stats, log: deps.log, maxConnectionsPerDevice: limits.maxConnectionsPerDevice }),
+    authenticate: createAuthenticate({ credentials: new LoginGuard(deps.credentials, { log: deps.log }), registry, stats, log: deps.log, maxConnectionsPerDevice: limits.maxConnectionsPerDevice }),
     ...authorizeHooks,
     authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, { registry, budget: deviceBudget, stats, refusals: publishRefusals }),
   })

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import type { PeerCertificate } from 'node:tls'
 import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from '../broker/auth/credentials.ts'
+import { DecoyHashes, usernameKind } from '../broker/auth/decoy-hashes.ts'
 import { readCredentialFile } from '../broker/auth/file-credential-store.ts'
-import { decodeHash, hashPassword, verifyPasswordHash, type DecodedHash, type ScryptParams } from '../broker/auth/password-hash.ts'
+import { KdfLanes } from '../broker/auth/kdf-lanes.ts'
+import { decodeHash, hashPassword, type PasswordVerifier, type ScryptParams } from '../broker/auth/password-hash.ts'
 import { principalOf, type Principal } from '../broker/auth/principal.ts'
 import type { Inventory } from './inventory/port.ts'
 
@@ -36,11 +37,14 @@ export interface BrokerCredentialsOptions {
   manager?: { username: string; password: string }
   /** Read-only principals (role integrator). */
   integrators?: readonly CredentialEntry[]
+  /** How hashes are checked; default: one KdfLanes for every principal (broker/auth/kdf-lanes.ts). */
+  verify?: PasswordVerifier
 }
 
 /** Builds the embedded broker's credential store. Throws a TypeError for an invalid integrator entry. */
 export async function createBrokerCredentials(options: BrokerCredentialsOptions): Promise<CredentialStore> {
-  const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT })
+  const verify = options.verify ?? new KdfLanes().verify
+  const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT, verify })
   const localNames = new Set<string>()
   if (options.manager) {
     await local.add({ username: options.manager.username, passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT), role: 'manager' })
@@ -52,42 +56,40 @@ export async function createBrokerCredentials(options: BrokerCredentialsOptions)
     await local.add(entry)
     localNames.add(entry.username)
   }
-  return new InventoryCredentialStore(options.inventory, local, localNames)
+  return new InventoryCredentialStore({ inventory: options.inventory, local, localNames, verify })
+}
+
+interface InventoryCredentialStoreParts {
+  inventory: BrokerCredentialsOptions['inventory']
+  local: MemoryCredentialStore
+  localNames: ReadonlySet<string>
+  verify: PasswordVerifier
 }
 
 class InventoryCredentialStore implements CredentialStore {
-  readonly #inventory: BrokerCredentialsOptions['inventory']
-  readonly #local: MemoryCredentialStore
-  readonly #localNames: ReadonlySet<string>
-  #decoy: Promise<DecodedHash> | undefined
+  readonly #parts: InventoryCredentialStoreParts
+  /** Only device-shaped unknown names use it; other unknown names get the local store's decoy (integrator cost). */
+  readonly #deviceDecoys = new DecoyHashes({ device: DEVICE_SCRYPT_PARAMS, other: DEVICE_SCRYPT_PARAMS })
 
-  constructor(inventory: BrokerCredentialsOptions['inventory'], local: MemoryCredentialStore, localNames: ReadonlySet<string>) {
-    this.#inventory = inventory
-    this.#local = local
-    this.#localNames = localNames
+  constructor(parts: InventoryCredentialStoreParts) {
+    this.#parts = parts
   }
 
   async verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
-    if (this.#localNames.has(username)) return this.#local.verifyPassword(username, password)
-    const stored = await this.#inventory.getCredentialByUsername(username)
+    const { inventory, local, localNames, verify } = this.#parts
+    if (localNames.has(username)) return local.verifyPassword(username, password)
+    const stored = await inventory.getCredentialByUsername(username)
     const hash = stored === null ? null : decodeHash(stored.passwordHash)
-    // An unknown user (or an unreadable hash) costs the same scrypt work as a (newly registered) known one.
-    const matches = await verifyPasswordHash(hash ?? (await this.#decoyHash()), password)
+    // An unknown user (or an unreadable hash) costs the same scrypt work as a known one of the kind its name looks
+    // like: a device (`<hostId>@<tenantId>`, cheap hashes) or an integrator (the local store's decoy, its cost).
+    if (hash === null && usernameKind(username) === 'other') return local.verifyPassword(username, password).then(() => null)
+    const matches = await verify(hash ?? (await this.#deviceDecoys.forUsername(username)), password)
     if (stored === null || hash === null || !matches) return null
     return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
   }
 
   principalForCertificate(cert: PeerCertificate): Principal | null {
-    return this.#local.principalForCertificate(cert)
-  }
-
-  #decoyHash(): Promise<DecodedHash> {
-    this.#decoy ??= hashPassword(randomBytes(32), DEVICE_SCRYPT_PARAMS).then((encoded) => {
-      const decoded = decodeHash(encoded)
-      if (decoded === null) throw new Error('hashPassword produced an undecodable hash')
-      return decoded
-    })
-    return this.#decoy
+    return this.#parts.local.principalForCertificate(cert)
   }
 }
 

@@ -95,6 +95,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
         done(null, true)
       },
       (err: unknown) => {
+        // A refusal decided by the store (login-guard.ts: login-locked, login-busy) is no failure of it.
+        if (err instanceof BrokerRejection) {
+          refused(client, username, err)
+          return done(err, false)
+        }
         log.error({ err, clientId: clientIdOf(client) }, 'credential store failed')
         const rejection = new BrokerRejection('credential-store-error', CONNACK_SERVER_UNAVAILABLE)
         stats.count('connectionsRefused', rejection.reason)

@@ -5,7 +5,10 @@ import type { ConnectionRegistry } from '../connection-registry.ts'
 import { BrokerRejection } from '../rejection.ts'
 import type { StatsCounters } from '../stats.ts'
 import type { PublishRateLimiter } from '../limits/publish-rate-limiter.ts'
+import { RefusalLog } from '../limits/refusal-log.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../schemas/decode.ts'
 import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
+import { checkDevicePayload } from './device-payload-check.ts'
 
 export interface AuthorizeDeps {
   registry: ConnectionRegistry
@@ -14,12 +17,20 @@ export interface AuthorizeDeps {
   maxTopicLevels: number
   /** Publishes of a device connection; absent: unlimited. */
   devicePublishes?: PublishRateLimiter
+  /** Largest payload a device may retain (device-payload-check.ts); default: the contract's 64 KiB. */
+  maxRetainedPayloadBytes?: number
 }
 
 export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
 
 const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
 const RATE_LIMITED: Decision = { allowed: false, reason: 'rate-limited' }
+const INVALID_PAYLOAD = 'invalid-payload'
+const INVALID_PAYLOAD_MESSAGES = {
+  first: 'device payload against the contract on a retained leaf: connection closed; further ones counted',
+  summary: 'device payloads against the contract on retained leaves from one address in a window',
+  untracked: 'device payloads against the contract from addresses beyond the tracked ones in a window',
+}
 /** For packets still parsed from a connection the broker already closed (and counted), e.g. by the size guard. */
 const CONNECTION_CLOSED = new BrokerRejection('connection-closed')
 /** For a connection closed because its principal was removed (disconnectDevice): not even its last will goes out. */
@@ -31,6 +42,9 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  *   the fault visible). The broker never rewrites topics, QoS or the retain flag: the ACL only judges topics.
  *   A device connection over its publish rate limit is closed the same way (reason `rate-limited`); its last
  *   will is not counted against it.
+ * - A device's payload on a retained leaf that breaks the contract (device-payload-check.ts) closes the connection
+ *   too (reason `invalid-payload`): it is neither retained nor forwarded, and a faulty agent is visible (it
+ *   reconnects, within the connect rate limit). Logged once per address and window with a count (refusal-log.ts).
  * - SUBSCRIBE denied: that filter gets return code 0x80 in SUBACK; the connection stays.
  * - Forward (second line, also retained messages on subscribe): a message the principal may not read is
  *   dropped silently.
@@ -39,11 +53,14 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * like any publish of that principal — except for a connection closed because its principal was removed
  * (`disconnectDevice`): it publishes nothing more, its last will included.
  */
-export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopicLevels, devicePublishes }: AuthorizeDeps): AuthorizeHooks {
+export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
+  const { registry, stats, log: parentLog, maxTopicLevels, devicePublishes, maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
   const log = parentLog.child({ module: 'broker/authorize' })
+  const invalidPayloads = new RefusalLog({ log, messages: INVALID_PAYLOAD_MESSAGES })
   const principalOf = (client: Client | null) => registry.principalOf(client)
   const fromClosedConnection = (client: Client | null) => client !== null && !client.closed && registry.closedByBroker(client.conn)
-  const context = (client: Client | null) => (client === null ? {} : { clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client) })
+  const context = (client: Client | null): { clientId?: string | undefined; remoteAddress?: string | undefined } =>
+    client === null ? {} : { clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client) }
 
   const authorizePublish: AuthorizeHooks['authorizePublish'] = (client, packet, done) => {
     if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
@@ -52,6 +69,15 @@ export function createAuthorizeHooks({ registry, stats, log: parentLog, maxTopic
     const acl = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
     const overRate = acl.allowed && principal?.role === 'device' && client !== null && !client.closed && devicePublishes?.tryAcquire(client) === false
     const decision: Decision = overRate ? RATE_LIMITED : acl
+    if (decision.allowed && principal?.role === 'device') {
+      const payload = checkDevicePayload(packet.topic, packet.payload, maxRetainedPayloadBytes)
+      if (!payload.ok) {
+        stats.count('publishDenied', INVALID_PAYLOAD)
+        const { clientId, remoteAddress = 'unknown' } = context(client)
+        invalidPayloads.refused({ reason: `${INVALID_PAYLOAD}:${payload.reason}`, remoteAddress, clientId })
+        return done(new BrokerRejection(INVALID_PAYLOAD))
+      }
+    }
     if (decision.allowed) return done(null)
     stats.count('publishDenied', decision.reason)
     log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'publish denied')

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { PeerCertificate } from 'node:tls'
 import { deviceIdentityFromCertificate, deviceUri } from './certificate-identity.ts'
-import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, verifyPasswordHash, type DecodedHash, type ScryptParams } from './password-hash.ts'
+import { DecoyHashes } from './decoy-hashes.ts'
+import { KdfLanes } from './kdf-lanes.ts'
+import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, type DecodedHash, type PasswordVerifier, type ScryptParams } from './password-hash.ts'
 import { PrincipalScope, principalOf, type Principal } from './principal.ts'
 
 export type { Principal, Role } from './principal.ts'
@@ -13,7 +14,10 @@ export { hashPassword } from './password-hash.ts'
  * Inventory later.
  */
 export interface CredentialStore {
-  /** Null for an unknown user or a wrong password; both cost the same scrypt work. */
+  /**
+   * Null for an unknown user or a wrong password; both cost the same scrypt work (decoy-hashes.ts). May reject
+   * with KdfBusyError (kdf-lanes.ts) when too many expensive checks are in progress.
+   */
   verifyPassword(username: string, password: Buffer | string): Promise<Principal | null>
   /** Called only for certificates the TLS layer verified against the configured CA. */
   principalForCertificate(cert: PeerCertificate): Principal | null
@@ -27,17 +31,25 @@ interface StoredCredential {
 }
 
 export interface MemoryCredentialStoreOptions {
-  /** Cost of hashes made by `add({ password })` and of the decoy check for unknown users. */
+  /**
+   * Cost of hashes made by `add({ password })`, and of the decoy check of unknown usernames of a kind (device-shaped
+   * or not) while the store holds no hash of that kind; otherwise the decoy costs as much as the costliest one.
+   */
   scryptParams?: ScryptParams
+  /** How hashes are checked; default: a KdfLanes of its own (cheap and expensive lanes). */
+  verify?: PasswordVerifier
 }
 
 export class MemoryCredentialStore implements CredentialStore {
   readonly #entries = new Map<string, StoredCredential>()
   readonly #params: ScryptParams
-  #decoy: Promise<DecodedHash> | undefined
+  readonly #decoys: DecoyHashes
+  readonly #verify: PasswordVerifier
 
   constructor(options: MemoryCredentialStoreOptions = {}) {
     this.#params = options.scryptParams ?? DEFAULT_SCRYPT_PARAMS
+    this.#decoys = new DecoyHashes({ device: this.#params, other: this.#params })
+    this.#verify = options.verify ?? new KdfLanes().verify
   }
 
   /** Adds or replaces a principal. Throws on an invalid entry (a programming or file error, not input). */
@@ -50,6 +62,7 @@ export class MemoryCredentialStore implements CredentialStore {
     const hash = decodeHash(encoded)
     if (hash === null) throw new TypeError(`credential ${username}: passwordHash is not an scrypt hash from amt-broker hash-password`)
     this.#entries.set(username, { hash, principal: principalOf(username, parsedScope) })
+    this.#decoys.cover(username, hash.params)
   }
 
   remove(username: string): boolean {
@@ -62,8 +75,8 @@ export class MemoryCredentialStore implements CredentialStore {
 
   async verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
     const stored = this.#entries.get(username)
-    const hash = stored?.hash ?? (await this.#decoyHash())
-    const matches = await verifyPasswordHash(hash, password)
+    const hash = stored?.hash ?? (await this.#decoys.forUsername(username))
+    const matches = await this.#verify(hash, password)
     return stored !== undefined && matches ? { ...stored.principal } : null
   }
 
@@ -71,16 +84,4 @@ export class MemoryCredentialStore implements CredentialStore {
     const identity = deviceIdentityFromCertificate(cert)
     return identity && { id: deviceUri(identity), role: 'device', ...identity }
   }
-
-  /** A hash nobody knows the password of, with the store's cost, so unknown users cost the same work. */
-  #decoyHash(): Promise<DecodedHash> {
-    this.#decoy ??= hashPassword(randomBytes(32), this.#params).then(decodeOwnHash)
-    return this.#decoy
-  }
-}
-
-function decodeOwnHash(encoded: string): DecodedHash {
-  const hash = decodeHash(encoded)
-  if (hash === null) throw new Error('hashPassword produced an undecodable hash')
-  return hash
 }

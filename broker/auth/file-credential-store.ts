@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from './credentials.ts'
-import { decodeHash, isPasswordHash, DEFAULT_SCRYPT_PARAMS } from './password-hash.ts'
+import { KdfLanes } from './kdf-lanes.ts'
+import { isPasswordHash, type PasswordVerifier } from './password-hash.ts'
 import type { Principal } from './principal.ts'
 
 /**
@@ -51,24 +52,32 @@ export async function readCredentialFile(file: string): Promise<CredentialFileLo
   return { ok: true, entries: parsed.data.principals }
 }
 
+export interface FileCredentialStoreOptions {
+  /** How hashes are checked; default: one KdfLanes for the store's whole life (reloads included). */
+  verify?: PasswordVerifier
+}
+
 /** A CredentialStore read from a YAML file; `reload()` swaps in a new, fully validated set or keeps the old one. */
 export class FileCredentialStore implements CredentialStore {
   readonly file: string
+  readonly #verify: PasswordVerifier
   #current: MemoryCredentialStore
 
-  private constructor(file: string, current: MemoryCredentialStore) {
+  private constructor(file: string, current: MemoryCredentialStore, verify: PasswordVerifier) {
     this.file = file
     this.#current = current
+    this.#verify = verify
   }
 
-  static async load(file: string): Promise<{ ok: true; store: FileCredentialStore } | { ok: false; problems: string[] }> {
-    const built = await buildStore(file)
-    return built.ok ? { ok: true, store: new FileCredentialStore(file, built.store) } : built
+  static async load(file: string, options: FileCredentialStoreOptions = {}): Promise<{ ok: true; store: FileCredentialStore } | { ok: false; problems: string[] }> {
+    const verify = options.verify ?? new KdfLanes().verify
+    const built = await buildStore(file, verify)
+    return built.ok ? { ok: true, store: new FileCredentialStore(file, built.store, verify) } : built
   }
 
   /** Re-reads the file; on problems the previous credentials stay in force. */
   async reload(): Promise<{ ok: true; count: number } | { ok: false; problems: string[] }> {
-    const built = await buildStore(this.file)
+    const built = await buildStore(this.file, this.#verify)
     if (!built.ok) return built
     this.#current = built.store
     return { ok: true, count: built.store.size }
@@ -83,13 +92,11 @@ export class FileCredentialStore implements CredentialStore {
   }
 }
 
-async function buildStore(file: string): Promise<{ ok: true; store: MemoryCredentialStore } | { ok: false; problems: string[] }> {
+async function buildStore(file: string, verify: PasswordVerifier): Promise<{ ok: true; store: MemoryCredentialStore } | { ok: false; problems: string[] }> {
   const loaded = await readCredentialFile(file)
   if (!loaded.ok) return loaded
-  // Unknown users are checked against a decoy hash as costly as the file's own hashes.
-  const first = loaded.entries[0]?.passwordHash
-  const scryptParams = (first === undefined ? null : decodeHash(first)?.params) ?? DEFAULT_SCRYPT_PARAMS
-  const store = new MemoryCredentialStore({ scryptParams })
+  // Unknown users are checked against a decoy hash as costly as the file's hashes of names of their kind.
+  const store = new MemoryCredentialStore({ verify })
   for (const entry of loaded.entries) await store.add(entry)
   return { ok: true, store }
 }

@@ -42,6 +42,19 @@ export function decodeHash(encoded: string): DecodedHash | null {
   return decoded.salt.length >= 8 && decoded.key.length >= 16 ? decoded : null
 }
 
+/** The work a check of this hash costs, in scrypt block operations (N·r·p): to compare hashes' costs. */
+export function hashCost({ logN, r, p }: ScryptParams): number {
+  return 2 ** logN * r * p
+}
+
+/** The more expensive of two parameter sets (the first on a tie). */
+export function costlier(a: ScryptParams, b: ScryptParams): ScryptParams {
+  return hashCost(b) > hashCost(a) ? b : a
+}
+
+/** Checks a password against a hash: `verifyPasswordHash`, or a gate in front of it (kdf-lanes.ts). */
+export type PasswordVerifier = (hash: DecodedHash, password: string | Buffer) => Promise<boolean>
+
 export function isPasswordHash(encoded: string): boolean {
   return decodeHash(encoded) !== null
 }

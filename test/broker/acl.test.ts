@@ -6,6 +6,7 @@ import { ForwardDecisions } from './support/forward-decisions.ts'
 import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { testClientId } from '../helpers/client-ids.ts'
+import { contractPayload } from './support/contract-payloads.ts'
 import { Inbox, connectClient, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
 
 /** One credential per actor of the table (the device is t1/h1, the tenant integrator belongs to t1). */
@@ -35,7 +36,7 @@ test('publish: every actor × target × leaf, and topics nobody may publish to',
       let publisher = await connectClient(t, broker.url, credentials[actor])
       for (const row of rows.filter((r) => r.actor === actor)) {
         if (!publisher.connected) publisher = await connectClient(t, broker.url, credentials[actor])
-        actual[`${actor} → ${row.topic}`] = await publishOutcome(publisher, observer, row.topic, `${actor} ${row.topic}`)
+        actual[`${actor} → ${row.topic}`] = await publishOutcome(publisher, observer, row.topic, contractPayload(row.topic, `${actor} ${row.topic}`))
       }
     }),
   )
@@ -142,7 +143,7 @@ test('last wills are judged like publishes: own presence is delivered, another h
   const device = await broker.addDevice('t1', 'h1')
   const dropWith = async (name: string, willTopic: string): Promise<void> => {
     const clientId = agentClientId({ tenantId: 't1', hostId: 'h1' }, name)
-    const client = await connectClient(t, broker.url, device, { clientId, will: { topic: willTopic, payload: Buffer.from(name), qos: 1, retain: true } })
+    const client = await connectClient(t, broker.url, device, { clientId, will: { topic: willTopic, payload: Buffer.from(contractPayload(willTopic, name)), qos: 1, retain: true } })
     // The broker decides on the will before it announces the disconnect.
     const gone = new Promise<void>((resolve) => broker.broker.aedes.on('clientDisconnect', (c) => c.id === clientId && resolve()))
     client.stream.destroy()
@@ -150,7 +151,7 @@ test('last wills are judged like publishes: own presence is delivered, another h
   }
   await dropWith('forger', presence('h2'))
   await dropWith('honest', presence('h1'))
-  await inbox.until((messages) => messages.some((m) => m.payload === 'honest'), 'the honest will')
-  t.deepEqual(inbox.messages.map((m) => [m.topic, m.payload]), [[presence('h1'), 'honest']])
+  await inbox.until((messages) => messages.some((m) => m.payload === contractPayload(presence('h1'), 'honest')), 'the honest will')
+  t.deepEqual(inbox.messages.map((m) => [m.topic, m.payload]), [[presence('h1'), contractPayload(presence('h1'), 'honest')]])
   t.deepEqual(broker.broker.stats().publishDenied, { 'out-of-scope': 1 })
 })

@@ -6,7 +6,7 @@ import test from 'ava'
 import { deviceIdentityFromCertificate } from '../../broker/auth/certificate-identity.ts'
 import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
 import { FileCredentialStore } from '../../broker/auth/file-credential-store.ts'
-import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
+import { decodeHash, hashPassword, verifyPasswordHash, type DecodedHash } from '../../broker/auth/password-hash.ts'
 
 const CHEAP = { logN: 10, r: 8, p: 1 }
 
@@ -75,4 +75,23 @@ test('a device certificate is identified by exactly one urn:amt:{tenant}:{host} 
   for (const san of [undefined, 'DNS:h1', 'URI:urn:amt:t1', 'URI:urn:amt:t1:h1:x', 'URI:urn:amt:t1:h+1', 'URI:urn:amt:t1:h1, URI:urn:amt:t1:h2', 'URI:https://urn:amt:t1:h1']) {
     t.is(deviceIdentityFromCertificate(cert(san)), null, String(san))
   }
+})
+
+test('the file store checks an unknown username as costly as the file\'s principals of its kind (device-shaped or not)', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-creds-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'creds.yaml')
+  const device = `  - { username: h1@t1, role: device, tenantId: t1, hostId: h1, passwordHash: "${await hashPassword('d', CHEAP)}" }`
+  const reader = `  - { username: reader, role: integrator, passwordHash: "${await hashPassword('r', { ...CHEAP, logN: 12 })}" }`
+  // The device first: the decoy once took the first entry's cost for every unknown name.
+  await writeFile(file, `principals:\n${device}\n${reader}\n`)
+  const checks: number[] = []
+  const verify = (hash: DecodedHash, password: string | Buffer) => {
+    checks.push(hash.params.logN)
+    return verifyPasswordHash(hash, password)
+  }
+  const loaded = await FileCredentialStore.load(file, { verify })
+  if (!loaded.ok) return t.fail(loaded.problems.join('\n'))
+  for (const username of ['reader', 'nobody', 'h1@t1', 'h9@t1']) t.is(await loaded.store.verifyPassword(username, 'wrong'), null, username)
+  t.deepEqual(checks, [12, 12, 10, 10])
 })

@@ -3,6 +3,7 @@ import { execa } from 'execa'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker, type TestCredential } from '../helpers/broker.ts'
 import { testClientId } from '../helpers/client-ids.ts'
+import { contractPayload } from './support/contract-payloads.ts'
 import { Inbox, connectClient, subscribeCodes } from './support/mqtt-clients.ts'
 
 /**
@@ -42,15 +43,16 @@ test('a device publishes with mosquitto_pub; manager and integrator receive with
   const state = buildTopic({ tenantId: T, hostId: H, leaf: 'state' })
   const capability = buildTopic({ tenantId: T, hostId: H, leaf: 'capability' })
 
-  const published = await Promise.all([mosquittoPub(broker, device, state, '{"phase":"UNPROVISIONED"}', ['-r']), mosquittoPub(broker, device, capability, '{"sku":"AMT"}', ['-r'])])
+  const [statePayload, capabilityPayload] = [contractPayload(state, 'via mosquitto_pub'), contractPayload(capability, 'via mosquitto_pub')]
+  const published = await Promise.all([mosquittoPub(broker, device, state, statePayload, ['-r']), mosquittoPub(broker, device, capability, capabilityPayload, ['-r'])])
   t.deepEqual(published.map((p) => p.exitCode), [0, 0], published.map((p) => p.stderr).join('\n'))
 
   const [managerSub, integratorSub] = await Promise.all([
     mosquittoSubOne(broker, await broker.addManager(), `amt/v1/${T}/+/state`),
     mosquittoSubOne(broker, await broker.addIntegrator(T), `amt/v1/${T}/+/capability`),
   ])
-  t.is(managerSub.stdout, `${state} {"phase":"UNPROVISIONED"}`, managerSub.stderr)
-  t.is(integratorSub.stdout, `${capability} {"sku":"AMT"}`, integratorSub.stderr)
+  t.is(managerSub.stdout, `${state} ${statePayload}`, managerSub.stderr)
+  t.is(integratorSub.stdout, `${capability} ${capabilityPayload}`, integratorSub.stderr)
 })
 
 test('an integrator cannot read a device state, nor publish (QoS 1) through mosquitto clients', async (t) => {

@@ -7,6 +7,7 @@ import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { eventually } from '../helpers/manager-mqtt.ts'
 import { connectPacket, rawConnect } from './support/raw-connect.ts'
+import { contractPayload } from './support/contract-payloads.ts'
 import { Inbox, connectClient, type Credential, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
 
 const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
@@ -33,13 +34,13 @@ test('an oversized packet closes that connection; others keep being served', asy
   const broker = await startTestBroker(t, { limits: { maxPacketBytes: 1024 } })
   const { observer, device } = await publisherAndObserver(t, broker)
   const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
-  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } })
+  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true } })
   const inbox = new Inbox(observer)
-  t.is(await publishOutcome(publisher, observer, state, 'x'.repeat(900)), 'delivered', 'under the limit')
+  t.is(await publishOutcome(publisher, observer, state, contractPayload(state, 'x'.repeat(700))), 'delivered', 'under the limit')
   t.is(await publishOutcome(publisher, observer, state, 'x'.repeat(2000)), 'connection closed')
-  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === 'offline'), 'the last will of the closed connection')
+  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')), 'the last will of the closed connection')
   const again = await connectClient(t, broker.url, device)
-  t.is(await publishOutcome(again, observer, state, 'after'), 'delivered')
+  t.is(await publishOutcome(again, observer, state, contractPayload(state, 'after')), 'delivered')
   t.deepEqual(broker.broker.stats().connectionsClosed, { 'packet-too-large': 1 })
 })
 
@@ -55,7 +56,7 @@ test('garbage bytes close that socket; other clients are unaffected', async (t) 
   const { observer, publisher } = await publisherAndObserver(t, broker)
   await rawBytesClosed(t, broker.port, Uint8Array.from([0x00, 0x00, 0xde, 0xad, 0xbe, 0xef]))
   await rawBytesClosed(t, broker.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
-  t.is(await publishOutcome(publisher, observer, state, 'still served'), 'delivered')
+  t.is(await publishOutcome(publisher, observer, state, contractPayload(state, 'still served')), 'delivered')
   t.deepEqual(broker.broker.stats().connectionsClosed, { 'protocol-error': 2 })
 })
 
@@ -166,13 +167,13 @@ test('a device connection over its publish rate limit is closed; its last will s
   const { observer, device } = await publisherAndObserver(t, broker)
   const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
   const inbox = new Inbox(observer)
-  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from('offline'), qos: 1, retain: true } })
-  for (let i = 1; i <= 3; i++) t.is(await publishOutcome(publisher, observer, state, `s${i}`), 'delivered', `publish ${i} of 3`)
-  t.is(await publishOutcome(publisher, observer, state, 's4'), 'connection closed')
-  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === 'offline'), 'the last will of the limited connection')
+  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true } })
+  for (let i = 1; i <= 3; i++) t.is(await publishOutcome(publisher, observer, state, contractPayload(state, `s${i}`)), 'delivered', `publish ${i} of 3`)
+  t.is(await publishOutcome(publisher, observer, state, contractPayload(state, 's4')), 'connection closed')
+  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')), 'the last will of the limited connection')
   t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 1 })
   const again = await connectClient(t, broker.url, device)
-  t.is(await publishOutcome(again, observer, state, 'same window'), 'connection closed', 'the budget is the device\'s, not the connection\'s')
+  t.is(await publishOutcome(again, observer, state, contractPayload(state, 'same window')), 'connection closed', 'the budget is the device\'s, not the connection\'s')
   t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 2 })
   const manager = await connectClient(t, broker.url, await broker.addManager())
   const desired = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'desired' })

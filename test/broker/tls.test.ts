@@ -4,6 +4,7 @@ import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { createTestPki, type KeyPair, type TestCa, type TestPki } from '../helpers/certs.ts'
+import { contractPayload } from './support/contract-payloads.ts'
 import { connectClient, publishOutcome, refusedConnect, subscribeCodes } from './support/mqtt-clients.ts'
 
 /** Certificates are made once per file (openssl is the slow part) and shared by the tests. */
@@ -69,7 +70,7 @@ test('mTLS: the certificate identifies a device, scoped to its own tenant and ho
 
   const device = await connectClient(t, tlsUrl, {}, { ...clientTls(t.context.ca, t.context.device), ...H1_AGENT })
   const own = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
-  t.is(await publishOutcome(device, observer, own, 'own state'), 'delivered')
+  t.is(await publishOutcome(device, observer, own, contractPayload(own, 'own state')), 'delivered')
   const desired = (hostId: string) => buildTopic({ tenantId: 't1', hostId, leaf: 'desired' })
   t.deepEqual(await subscribeCodes(device, [desired('h1'), desired('h2')]), [1, 128])
   const other = buildTopic({ tenantId: 't1', hostId: 'h2', leaf: 'state' })

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { buildTopic } from '../../schemas/topics.ts'
 import { startTestBroker } from '../helpers/broker.ts'
+import { contractPayload } from './support/contract-payloads.ts'
 import { connectClient, publishOutcome, refusedConnect, subscribeCodes } from './support/mqtt-clients.ts'
 
 test('MQTT over WebSocket: same authentication, ACL and packet-size limit as TCP', async (t) => {
@@ -15,7 +16,7 @@ test('MQTT over WebSocket: same authentication, ACL and packet-size limit as TCP
 
   const client = await connectClient(t, wsUrl, device)
   const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
-  t.is(await publishOutcome(client, observer, state, 'over websocket'), 'delivered')
+  t.is(await publishOutcome(client, observer, state, contractPayload(state, 'over websocket')), 'delivered')
   t.deepEqual(await subscribeCodes(client, ['amt/v1/#']), [128])
   t.is(await publishOutcome(client, observer, state, 'x'.repeat(2000)), 'connection closed')
   t.is(await refusedConnect(wsUrl, { ...device, password: 'wrong' }), 4)

@@ -16,6 +16,8 @@ export interface TestBrokerOptions {
    */
   limits?: BrokerConfigInput['limits']
   log?: Logger
+  /** The credential store; default: an in-memory one with cheap hashes. */
+  credentials?: MemoryCredentialStore
 }
 
 export interface TestCredential {
@@ -50,7 +52,7 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
     logLevel: 'silent',
   })
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)
-  const credentials = new MemoryCredentialStore({ scryptParams: TEST_SCRYPT })
+  const credentials = options.credentials ?? new MemoryCredentialStore({ scryptParams: TEST_SCRYPT })
   const broker = await createBroker(parsed.config, { log: options.log ?? silentLogger(), credentials })
   t.teardown(() => broker.close())
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { stringify } from 'yaml'
-import { hashPassword } from '../../broker/auth/password-hash.ts'
+import { hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
 import { createBrokerCredentials, loadIntegratorsFile, MANAGER_USERNAME } from '../../manager/broker-credentials.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { tempDir } from '../e2e/support/processes.ts'
@@ -55,4 +55,24 @@ test('an integrators file may hold only integrators, none named like the manager
   )
   const loaded = await loadIntegratorsFile(file)
   t.deepEqual(loaded.ok ? [] : loaded.problems.map((problem) => problem.split(':')[0]), ['principals.0', 'principals.1', 'principals.2'])
+})
+
+test('an unknown username costs the check of an existing principal of its kind: device-shaped names a device, others an integrator', async (t) => {
+  const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
+  t.teardown(() => inventory.close())
+  await inventory.createTenant({ tenantId: 't1' })
+  await inventory.createHost({ tenantId: 't1', hostId: 'h1' })
+  await inventory.putCredential({ tenantId: 't1', hostId: 'h1', username: 'h1@t1', passwordHash: await hashPassword('device-secret', CHEAP) })
+  const checks: number[] = []
+  const store = await createBrokerCredentials({
+    inventory,
+    manager: { username: MANAGER_USERNAME, password: 'manager-secret' },
+    integrators: [{ username: 'reader', passwordHash: await hashPassword('reader-secret', { ...CHEAP, logN: 12 }), role: 'integrator', tenantId: 't1' }],
+    verify: (hash, password) => {
+      checks.push(hash.params.logN)
+      return verifyPasswordHash(hash, password)
+    },
+  })
+  for (const username of ['reader', 'nobody', 'h1@t1', 'h9@t1']) t.is(await store.verifyPassword(username, 'wrong'), null, username)
+  t.deepEqual(checks, [12, 12, 10, 10])
 })

@@ -4,6 +4,7 @@ import { silentLogger } from '../../../lib/log.ts'
 import { createHostRemoval } from '../../../manager/desired/host-removal.ts'
 import type { HostKey } from '../../../manager/inventory/port.ts'
 import { buildTopic } from '../../../schemas/index.ts'
+import { contractPayload } from '../../broker/support/contract-payloads.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { testClientId } from '../../helpers/client-ids.ts'
 
@@ -49,7 +50,7 @@ test('disconnect closes the device connections of that host only, and their last
     return client
   }
   const presence = buildTopic({ ...KEY, leaf: 'presence' })
-  const device = await connect(await broker.addDevice(KEY.tenantId, KEY.hostId), { topic: presence, payload: Buffer.from('{}'), qos: 1, retain: true })
+  const device = await connect(await broker.addDevice(KEY.tenantId, KEY.hostId), { topic: presence, payload: Buffer.from(contractPayload(presence, 'will')), qos: 1, retain: true })
   const neighbour = await connect(await broker.addDevice(KEY.tenantId, 'h-2'))
   const watcher = await connect(await broker.addManager())
   const seen: string[] = []

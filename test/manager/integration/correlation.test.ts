@@ -37,7 +37,8 @@ test('capability + state from an agent over the broker land in Inventory and on 
 test('rejections over the wire are counted and change nothing', async (t) => {
   const { broker, inventory, manager } = await setup(t)
   const agent = await connectFakeAgent(t, broker, KEY)
-  await agent.client.publishAsync(buildTopic({ ...KEY, leaf: 'state' }), Buffer.from('{"v":1,"oops"'), { qos: 1 })
+  // On `events`: the broker itself refuses malformed payloads on the retained leaves (broker/auth/device-payload-check.ts).
+  await agent.client.publishAsync(buildTopic({ ...KEY, leaf: 'events' }), Buffer.from('{"v":1,"oops"'), { qos: 1 })
   await agent.send('presence', { online: true, agentVersion: '0.1.0' })
   await eventually(async () => (await inventory.getHost(KEY)).online, 'presence stored')
   t.is(await metricValue(manager.metrics.rejections, { reason: 'bad-json' }), 1)
