@@ -74,13 +74,16 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
   const guardedSockets = new WeakMap<Duplex, Socket>()
+  const authenticated = new WeakSet<Socket>()
   /**
-   * Transport connections open now, counted per socket rather than with aedes' `connectedClients`: that counter
-   * is keyed by client id (a closing client unregisters whichever client holds its id), so overlapping takeovers
-   * of one id can skew it, and a skew upwards would make `maxConnections` refuse devices for good. A socket's
-   * 'close' fires exactly once. Connections still in their handshake count too (conservative).
+   * Authenticated connections open now (past CONNECT), counted per socket rather than with aedes'
+   * `connectedClients`: that counter is keyed by client id (a closing client unregisters whichever client holds its
+   * id), so overlapping takeovers of one id can skew it, and a skew upwards would make `maxConnections` refuse
+   * devices for good. A socket's 'close' fires exactly once. Sockets before CONNECT are not counted here: the
+   * listeners' guard bounds them (maxUnauthenticated); counting them would let idle sockets fill `maxConnections`
+   * and lock every device out.
    */
-  let openConnections = 0
+  let authenticatedConnections = 0
 
   const authorizeHooks = createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels })
   const aedes = await Aedes.createBroker({
@@ -92,7 +95,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     preConnect: registry.noteClientIds(createPreConnect({
       rateLimiter,
       maxConnections: limits.maxConnections,
-      connectedClients: () => openConnections - 1,
+      connectedClients: () => authenticatedConnections,
       stats,
       log: deps.log,
       refusalLog,
@@ -108,7 +111,11 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   aedes.on('clientReady', (client) => {
     registry.ready(client)
     const socket = guardedSockets.get(client.conn)
-    if (socket !== undefined) protection.guard.trusted(socket) // past CONNECT: no longer counted as unauthenticated
+    if (socket === undefined || authenticated.has(socket)) return
+    protection.guard.trusted(socket) // past CONNECT: no longer counted as unauthenticated
+    authenticated.add(socket)
+    authenticatedConnections++
+    socket.once('close', () => authenticatedConnections--)
   })
   aedes.on('clientDisconnect', (client) => registry.disconnected(client))
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
@@ -117,8 +124,6 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
     guardedSockets.set(stream, socket)
-    openConnections++
-    socket.once('close', () => openConnections--)
     const client = aedes.handle(stream, request)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)

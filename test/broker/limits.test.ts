@@ -139,6 +139,24 @@ test('maximum connections', async (t) => {
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'max-connections': 1 })
 })
 
+test('sockets that never sent CONNECT hold no connection slot (the unauthenticated pool bounds them)', async (t) => {
+  const broker = await startTestBroker(t, { limits: { maxConnections: 2 } })
+  const idle = await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const socket = connect({ host: '127.0.0.1', port: broker.port })
+      t.teardown(() => socket.destroy())
+      socket.on('error', () => undefined)
+      await within(new Promise((resolve) => socket.once('connect', resolve)), 'an idle socket to connect')
+      return socket
+    }),
+  )
+  const manager = await broker.addManager()
+  await connectClient(t, broker.url, manager)
+  await connectClient(t, broker.url, manager)
+  t.true(idle.every((socket) => !socket.destroyed), 'the idle sockets are still open')
+  t.is(await refusedConnect(broker.url, manager), 'connection closed', 'the third authenticated connection is over maxConnections')
+})
+
 test('client id takeovers do not use up connection slots (reconnect storm)', async (t) => {
   const broker = await startTestBroker(t, { limits: { maxConnections: 3 } })
   const device = await broker.addDevice('t1', 'h1')
