@@ -36,6 +36,8 @@ export interface ManagerSetup {
   logLevel: string
   /** Extra node options for the manager process (e.g. --cpu-prof). */
   nodeOptions?: readonly string[]
+  /** A command the manager runs under (e.g. `prlimit --nofile=4096:4096 --`). */
+  launcher?: readonly string[]
 }
 
 export interface PreparedManager {
@@ -44,6 +46,7 @@ export interface PreparedManager {
   configFile: string
   logFile: string
   nodeOptions: readonly string[]
+  launcher: readonly string[]
   apiUrl: string
   brokerUrl: string
   /** Every host with its device credential, in hostId order. 4 of 5 are AMT, 1 of 5 ISM: all capable. */
@@ -88,7 +91,7 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     maxConnections: setup.hosts + 100,
   }
   await writeFile(configFile, stringify({ dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort }, limits } }, log: { level: setup.logLevel } }))
-  return { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log'), nodeOptions: setup.nodeOptions ?? [], apiUrl: `http://127.0.0.1:${apiPort}`, brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, devices }
+  return { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log'), nodeOptions: setup.nodeOptions ?? [], launcher: setup.launcher ?? [], apiUrl: `http://127.0.0.1:${apiPort}`, brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, devices }
 }
 
 export async function removeManagerDir(prepared: PreparedManager): Promise<void> {
@@ -114,7 +117,8 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
   const out = openSync(prepared.logFile, 'a')
   let child: ChildProcess
   try {
-    child = spawn(process.execPath, [...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile], { stdio: ['ignore', out, out] })
+    const [command = process.execPath, ...prefix] = [...prepared.launcher, process.execPath]
+    child = spawn(command, [...prefix, ...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile], { stdio: ['ignore', out, out] })
   } finally {
     closeSync(out)
   }
