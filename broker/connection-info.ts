@@ -1,6 +1,7 @@
 import { Socket } from 'node:net'
 import { TLSSocket, type PeerCertificate } from 'node:tls'
 import type { Client } from 'aedes'
+import { loggableClientId } from './log-safe.ts'
 
 /** Source address of a client: the socket's for TCP/TLS, the HTTP request's socket for WebSocket. */
 export function remoteAddressOf(client: Client): string | undefined {
@@ -23,9 +24,9 @@ export function peerCertificateOf(client: Client): PeerCertificateState {
   return { kind: 'trusted', certificate }
 }
 
-/** A short, log-safe client id (ids come from the wire). */
+/** A short, log-safe client id (ids come from the wire; log-safe.ts says when it is shown as it is). */
 export function clientIdOf(client: Client): string | undefined {
   // aedes sets id once CONNECT is parsed; before that it is null at runtime despite its type.
   const id = client.id as string | null | undefined
-  return id === null || id === undefined ? undefined : id.slice(0, 128)
+  return id === null || id === undefined ? undefined : loggableClientId(client, id)
 }

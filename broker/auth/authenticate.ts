@@ -2,6 +2,7 @@ import type { AedesOptions, Client } from 'aedes'
 import type { Logger } from '../../lib/log.ts'
 import { clientIdOf, peerCertificateOf, remoteAddressOf } from '../connection-info.ts'
 import type { ConnectionRegistry } from '../connection-registry.ts'
+import { loggableUsername, markClientIdVetted } from '../log-safe.ts'
 import {
   BrokerRejection,
   CONNACK_BAD_USERNAME_OR_PASSWORD,
@@ -72,12 +73,11 @@ function checkSession(deps: AuthenticateDeps, client: Client, authenticated: Aut
 export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOptions['authenticate']> {
   const { credentials, registry, stats, log: parentLog } = deps
   const log = parentLog.child({ module: 'broker/authenticate' })
-  const refused = (client: Client, username: string | undefined, rejection: BrokerRejection): void => {
+  /** `principal`: the credentials were right (the session was refused), so the username is a known name, shown as it is. */
+  const refused = (client: Client, username: string | undefined, rejection: BrokerRejection, principal?: Principal): void => {
     stats.count('connectionsRefused', rejection.reason)
-    log.warn(
-      { reason: rejection.reason, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), username: username?.slice(0, 128) },
-      'connection refused',
-    )
+    const shownUsername = principal === undefined ? loggableUsername(username) : principal.id
+    log.warn({ reason: rejection.reason, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), username: shownUsername }, 'connection refused')
   }
 
   return (client, username, password, done) => {
@@ -87,10 +87,11 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
       (result) => {
         const checked = checkSession(deps, client, result)
         if (!checked.ok) {
-          refused(client, username, checked.rejection)
+          refused(client, username, checked.rejection, result.ok ? result.principal : undefined)
           return done(checked.rejection, false)
         }
         registry.bind(client, checked.principal)
+        markClientIdVetted(client)
         log.debug({ clientId: clientIdOf(client), principal: checked.principal.id, role: checked.principal.role, method: checked.method }, 'client authenticated')
         done(null, true)
       },

@@ -2,6 +2,7 @@ import type { AedesOptions, Client } from 'aedes'
 import type { Logger } from '../../lib/log.ts'
 import { clientIdOf, remoteAddressOf } from '../connection-info.ts'
 import type { ConnectionRegistry } from '../connection-registry.ts'
+import { loggableTopic } from '../log-safe.ts'
 import { BrokerRejection } from '../rejection.ts'
 import type { StatsCounters } from '../stats.ts'
 import type { PublishRateLimiter } from '../limits/publish-rate-limiter.ts'
@@ -80,7 +81,7 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     }
     if (decision.allowed) return done(null)
     stats.count('publishDenied', decision.reason)
-    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'publish denied')
+    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: loggableTopic(packet.topic, principal) }, 'publish denied')
     done(new BrokerRejection(decision.reason))
   }
 
@@ -90,7 +91,7 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     const decision = principal === undefined ? NO_SESSION : maySubscribe(principal, subscription.topic, maxTopicLevels)
     if (decision.allowed) return done(null, subscription)
     stats.count('subscribeDenied', decision.reason)
-    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, filter: subscription.topic.slice(0, 256) }, 'subscribe denied')
+    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, filter: loggableTopic(subscription.topic, principal) }, 'subscribe denied')
     done(null, null)
   }
 
@@ -99,7 +100,7 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     const decision = principal === undefined ? NO_SESSION : mayRead(principal, packet.topic, maxTopicLevels)
     if (decision.allowed) return packet
     stats.count('forwardDropped', decision.reason)
-    log.debug({ reason: decision.reason, ...context(client), principal: principal?.id, topic: packet.topic.slice(0, 256) }, 'forward dropped')
+    log.debug({ reason: decision.reason, ...context(client), principal: principal?.id, topic: loggableTopic(packet.topic, principal) }, 'forward dropped')
     return null
   }
 

@@ -1,5 +1,6 @@
 import type { PeerCertificate } from 'node:tls'
 import type { Logger } from '../../lib/log.ts'
+import { loggableUsername } from '../log-safe.ts'
 import { BrokerRejection, CONNACK_SERVER_UNAVAILABLE } from '../rejection.ts'
 import type { CredentialStore } from './credentials.ts'
 import { usernameKind } from './decoy-hashes.ts'
@@ -106,7 +107,7 @@ export class LoginGuard implements CredentialStore {
     if (failures.count >= maxFailures) {
       const backoffMs = Math.min(baseBackoffMs * 2 ** failures.lockouts, maxBackoffMs)
       Object.assign(failures, { count: 0, windowStartedAt: now, lockedUntil: now + backoffMs, lockouts: failures.lockouts + 1 })
-      const fields = { username: username.slice(0, 128), failures: maxFailures, lockedForMs: backoffMs, lockoutsInARow: failures.lockouts }
+      const fields = { username: loggableUsername(username), failures: maxFailures, lockedForMs: backoffMs, lockoutsInARow: failures.lockouts }
       this.#log.warn(fields, 'login failures for one username: further attempts refused without a check until the backoff ends')
     }
     this.#failures.set(username, failures)

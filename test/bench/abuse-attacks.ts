@@ -28,7 +28,7 @@ export interface IdleSockets {
   refused: number
   /** Sockets the server closed since they were opened. */
   closedByServer(): number
-  close(): Promise<void>
+  close(): void
 }
 
 /**
@@ -70,9 +70,12 @@ export async function openIdleSockets(target: Target & { wsPath?: string }, coun
     opened,
     refused,
     closedByServer: () => closedByServer,
-    async close() {
+    close() {
       closing = true
-      for (const socket of sockets) (socket instanceof WebSocket ? socket.terminate() : socket.destroy())
+      for (const socket of sockets) {
+        if (socket instanceof WebSocket) socket.terminate()
+        else socket.destroy()
+      }
     },
   }
 }

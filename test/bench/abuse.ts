@@ -112,7 +112,7 @@ try {
     const sockets: IdleSockets = await openIdleSockets(target, SOCKETS, { spread: 1000 })
     const during = await probe(manager, prepared, device, ATTACK_MS)
     const note = `opened ${sockets.opened}, refused ${sockets.refused}, closed by the manager within the phase ${sockets.closedByServer()}`
-    await sockets.close()
+    sockets.close()
     report(row(name, during, baseline, note))
     await delay(1000)
   }
