@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { Aedes } from 'aedes'
 import test, { type ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
 import { createRpcCliAmt } from '../../../agent/amt/rpc-cli.ts'
@@ -10,7 +13,6 @@ import { deviceUsername } from '../../../schemas/principals.ts'
 import { buildTopic } from '../../../schemas/topics.ts'
 import { createEmulatedDevice } from '../../helpers/agent-device.ts'
 import { TENANT, testAgentConfig } from '../../helpers/agent-harness.ts'
-import { startTestBroker } from '../../helpers/broker.ts'
 import { startMosquitto } from '../../helpers/mosquitto.ts'
 
 // `amt-agent status` says what it can honestly tell about its subscriptions (its own desired and secret/res):
@@ -35,11 +37,24 @@ async function status(t: ExecutionContext, url: string, credential: { username: 
 const desired = (generation: number) =>
   JSON.stringify({ v: 1, ts: new Date().toISOString(), hostId: HOST, generation, state: 'PROVISIONED', controlMode: 'CCM' })
 
+/**
+ * A bare aedes broker that accepts any login and refuses every subscription (SUBACK 0x80). Ours can no longer be
+ * made to: a device may only use its own host's client ids, and those may read their own topics.
+ */
+async function refusingBroker(t: ExecutionContext): Promise<string> {
+  const aedes = await Aedes.createBroker({ authorizeSubscribe: (_client, _subscription, done) => done(null, null) })
+  const server = createServer((socket) => aedes.handle(socket))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    server.close()
+  })
+  return `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
 test('status: subscriptions refused by the broker (SUBACK 0x80) → unhealthy, with the refused topics', async (t) => {
-  const broker = await startTestBroker(t)
-  // The credential of another host: it connects, but may not read this host's topics.
-  const credential = await broker.addDevice(TENANT, 'some-other-host')
-  const report = await status(t, broker.url, credential)
+  const report = await status(t, await refusingBroker(t), { username: deviceUsername(key), password: 'any' })
   t.like(report, { broker: { reachable: true, subscriptions: { delivers: 'no' } }, healthy: false })
   t.deepEqual(report.broker.subscriptions?.refused, [buildTopic({ ...key, leaf: 'desired' }), buildTopic({ ...key, leaf: 'secret/res' })])
   t.regex(formatStatus(report).join('\n'), /subscriptions: the broker refused amt\/v1\/acme\/node-status\/desired, .* \(SUBACK 0x80\)/)
