@@ -3,30 +3,19 @@ import path from 'node:path'
 import test from 'ava'
 import { connectClient } from '../helpers/manager-mqtt.ts'
 import { startAgentProcess } from './support/agent-process.ts'
-import { activate, getHost, newCredential, registerHost, startManagerProcess, writeCredentialsFile, writeManagerConfig } from './support/manager-process.ts'
-import { freePort, STEP_MS, tempDir, until } from './support/processes.ts'
+import { activate, getHost, registerHost, startManagerWithIntegrator } from './support/manager-process.ts'
+import { STEP_MS, until } from './support/processes.ts'
 
 const TENANT = 'e2e'
 const KEY = { tenantId: TENANT, hostId: 'node-1' }
 
 test('register → activate via the API → PROVISIONED in the API and on `status`; SIGTERM exits 0; no secret printed', async (t) => {
-  const dir = await tempDir(t, 'amt-e2e-activation-')
-  const dataDir = path.join(dir, 'data')
-  const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const integrator = newCredential('reader')
-  await writeCredentialsFile(path.join(dir, 'integrators.yaml'), [{ ...integrator, role: 'integrator', tenantId: TENANT }])
-  const configFile = await writeManagerConfig(dir, {
-    dataDir: 'data',
-    api: { port: apiPort },
-    broker: { embedded: { tcp: { port: mqttPort }, integratorsFile: 'integrators.yaml' } },
-    log: { level: 'info' },
-  })
-  const manager = await startManagerProcess(t, { configFile, dataDir, apiPort })
+  const { manager, dataDir, mqttUrl, integrator } = await startManagerWithIntegrator(t, TENANT, 'amt-e2e-activation-')
   t.is((await stat(path.join(dataDir, 'admin-token'))).mode & 0o777, 0o600, 'the first admin token is owner-only')
 
   const device = await registerHost(manager, TENANT, KEY.hostId)
-  t.is(device.url, `mqtt://127.0.0.1:${mqttPort}`, 'the API tells the device where the embedded broker is')
-  const watcher = await connectClient(t, `mqtt://127.0.0.1:${mqttPort}`, integrator, [`amt/v1/${TENANT}/+/status`])
+  t.is(device.url, mqttUrl, 'the API tells the device where the embedded broker is')
+  const watcher = await connectClient(t, mqttUrl, integrator, [`amt/v1/${TENANT}/+/status`])
   const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...KEY, credential: device })
 
   await activate(manager, TENANT, KEY.hostId)

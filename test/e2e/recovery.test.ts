@@ -1,28 +1,16 @@
-import path from 'node:path'
 import test from 'ava'
 import { connectClient } from '../helpers/manager-mqtt.ts'
 import { startAgentProcess } from './support/agent-process.ts'
-import { activate, getHost, newCredential, registerHost, startManagerProcess, writeCredentialsFile, writeManagerConfig } from './support/manager-process.ts'
-import { freePort, STEP_MS, tempDir, until } from './support/processes.ts'
+import { activate, getHost, registerHost, startManagerWithIntegrator } from './support/manager-process.ts'
+import { STEP_MS, until } from './support/processes.ts'
 
 const TENANT = 'e2e'
 const KEY = { tenantId: TENANT, hostId: 'node-1' }
 
 test("AMT stuck connecting: the agent's recovery gets its password from the manager (deactivate while desired PROVISIONED) and converges", async (t) => {
-  const dir = await tempDir(t, 'amt-e2e-recovery-')
-  const dataDir = path.join(dir, 'data')
-  const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const integrator = newCredential('reader')
-  await writeCredentialsFile(path.join(dir, 'integrators.yaml'), [{ ...integrator, role: 'integrator', tenantId: TENANT }])
-  const configFile = await writeManagerConfig(dir, {
-    dataDir: 'data',
-    api: { port: apiPort },
-    broker: { embedded: { tcp: { port: mqttPort }, integratorsFile: 'integrators.yaml' } },
-    log: { level: 'info' },
-  })
-  const manager = await startManagerProcess(t, { configFile, dataDir, apiPort })
+  const { manager, mqttUrl, integrator } = await startManagerWithIntegrator(t, TENANT, 'amt-e2e-recovery-')
   const device = await registerHost(manager, TENANT, KEY.hostId)
-  const watcher = await connectClient(t, `mqtt://127.0.0.1:${mqttPort}`, integrator, [`amt/v1/${TENANT}/+/events`])
+  const watcher = await connectClient(t, mqttUrl, integrator, [`amt/v1/${TENANT}/+/events`])
   const agent = await startAgentProcess(t, {
     brokerUrl: device.url ?? '',
     ...KEY,

@@ -47,3 +47,15 @@ export async function openSocket(t: ExecutionContext, port: number, localAddress
     },
   }
 }
+
+/**
+ * A slow client: writes `start`, then `chunk` every 300 ms (so no idle cut applies) until the server closes the
+ * socket; resolves then, rejects after SOCKET_EVENT_MS.
+ */
+export async function trickleUntilClosed(t: ExecutionContext, slow: HostileSocket, start: string, chunk: string): Promise<void> {
+  slow.socket.write(start)
+  const trickle = setInterval(() => slow.socket.write(chunk), 300)
+  t.teardown(() => clearInterval(trickle))
+  await slow.closed(SOCKET_EVENT_MS)
+  clearInterval(trickle)
+}

@@ -4,7 +4,7 @@ import WebSocket from 'ws'
 import { agentClientId } from '../../../schemas/principals.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { createTestPki } from '../../helpers/certs.ts'
-import { openSocket, SOCKET_EVENT_MS, type HostileSocket } from '../../helpers/hostile-sockets.ts'
+import { openSocket, SOCKET_EVENT_MS, trickleUntilClosed, type HostileSocket } from '../../helpers/hostile-sockets.ts'
 import { connectClient } from '../support/mqtt-clients.ts'
 import { connectPacket } from '../support/raw-connect.ts'
 
@@ -30,10 +30,7 @@ test('a WebSocket-listener socket that never sends the upgrade request is closed
 test('an upgrade request trickled slower than connectTimeoutMs is cut', async (t) => {
   const broker = await startTestBroker(t, { listeners: WS_AND_TCP, limits: { connectTimeoutMs: 1000 } })
   const slow = await openSocket(t, broker.broker.wsPort ?? 0)
-  slow.socket.write('GET /mqtt HTTP/1.1\r\nHost: x\r\n')
-  const trickle = setInterval(() => slow.socket.write('X-Slow: 1\r\n'), 300)
-  t.teardown(() => clearInterval(trickle))
-  await slow.closed(SOCKET_EVENT_MS)
+  await trickleUntilClosed(t, slow, 'GET /mqtt HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n')
   t.pass()
 })
 

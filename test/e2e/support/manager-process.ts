@@ -5,7 +5,7 @@ import type { ExecutionContext } from 'ava'
 import { stringify } from 'yaml'
 import { hashPassword } from '../../../broker/auth/password-hash.ts'
 import type { ManagerConfigInput } from '../../../manager/config.ts'
-import { BIN, spawnNode, until, type Child } from './processes.ts'
+import { BIN, freePort, spawnNode, tempDir, until, type Child } from './processes.ts'
 
 /** Cheap scrypt for the principals tests write into credential files. */
 export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
@@ -83,4 +83,29 @@ async function expectStatus(pending: Promise<Answer>, status: number): Promise<A
   const answer = await pending
   if (answer.status !== status) throw new Error(`expected HTTP ${status}, got ${answer.status}: ${JSON.stringify(answer.json)}`)
   return answer
+}
+
+export interface ManagerWithIntegrator {
+  manager: ManagerProcess
+  dataDir: string
+  mqttUrl: string
+  /** An integrator principal (read-only) of `tenantId`, from the manager's integrators file. */
+  integrator: Credential
+}
+
+/** A manager child (embedded broker on TCP, log level info) with one integrator of `tenantId`, in a temp dir. */
+export async function startManagerWithIntegrator(t: ExecutionContext, tenantId: string, prefix: string): Promise<ManagerWithIntegrator> {
+  const dir = await tempDir(t, prefix)
+  const dataDir = path.join(dir, 'data')
+  const [apiPort, mqttPort] = [await freePort(), await freePort()]
+  const integrator = newCredential('reader')
+  await writeCredentialsFile(path.join(dir, 'integrators.yaml'), [{ ...integrator, role: 'integrator', tenantId }])
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: mqttPort }, integratorsFile: 'integrators.yaml' } },
+    log: { level: 'info' },
+  })
+  const manager = await startManagerProcess(t, { configFile, dataDir, apiPort })
+  return { manager, dataDir, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, integrator }
 }

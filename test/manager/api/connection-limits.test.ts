@@ -2,7 +2,7 @@ import { request } from 'node:http'
 import test from 'ava'
 import { DEFAULT_API_LIMITS } from '../../../manager/api/socket-limits.ts'
 import type { ApiConnectionLimits } from '../../../manager/config-schema.ts'
-import { openSocket, SOCKET_EVENT_MS } from '../../helpers/hostile-sockets.ts'
+import { openSocket, SOCKET_EVENT_MS, trickleUntilClosed } from '../../helpers/hostile-sockets.ts'
 import { startApi, type ApiHarness } from './api-harness.ts'
 
 /** Short deadlines so a cut is seen quickly; bounds on waiting stay generous (SOCKET_EVENT_MS). */
@@ -26,11 +26,8 @@ test('an API socket that sends nothing is closed after idleTimeoutMs', async (t)
 test('API headers trickled slower than headersTimeoutMs are cut', async (t) => {
   const api = await startApi(t, { connectionLimits: { ...SHORT, idleTimeoutMs: 60_000 } })
   const slow = await openSocket(t, portOf(api))
-  slow.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n')
   // One header line every 300 ms keeps the socket active (no idle cut); the headers deadline must end it.
-  const trickle = setInterval(() => slow.socket.write('X-Slow: 1\r\n'), 300)
-  t.teardown(() => clearInterval(trickle))
-  await slow.closed(SOCKET_EVENT_MS)
+  await trickleUntilClosed(t, slow, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n')
   t.pass()
 })
 
@@ -38,10 +35,8 @@ test('an authenticated request body trickled slower than requestTimeoutMs is cut
   const api = await startApi(t, { connectionLimits: { ...SHORT, idleTimeoutMs: 60_000 } })
   const token = await api.token('admin', '*')
   const slow = await openSocket(t, portOf(api))
-  slow.socket.write(`POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`)
-  const trickle = setInterval(() => slow.socket.write(' '), 300)
-  t.teardown(() => clearInterval(trickle))
-  await slow.closed(SOCKET_EVENT_MS)
+  const headers = `POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`
+  await trickleUntilClosed(t, slow, headers, ' ')
   t.pass()
 })
 
