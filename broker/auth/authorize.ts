@@ -5,7 +5,6 @@ import type { ConnectionRegistry } from '../connection-registry.ts'
 import { loggableTopic } from '../log-safe.ts'
 import { BrokerRejection } from '../rejection.ts'
 import type { StatsCounters } from '../stats.ts'
-import type { PublishRateLimiter } from '../limits/publish-rate-limiter.ts'
 import { RefusalLog } from '../limits/refusal-log.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../schemas/decode.ts'
 import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
@@ -16,8 +15,6 @@ export interface AuthorizeDeps {
   stats: StatsCounters
   log: Logger
   maxTopicLevels: number
-  /** Publishes of a device connection; absent: unlimited. */
-  devicePublishes?: PublishRateLimiter
   /** Largest payload a device may retain (device-payload-check.ts); default: the contract's 64 KiB. */
   maxRetainedPayloadBytes?: number
 }
@@ -25,7 +22,6 @@ export interface AuthorizeDeps {
 export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
 
 const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
-const RATE_LIMITED: Decision = { allowed: false, reason: 'rate-limited' }
 const INVALID_PAYLOAD = 'invalid-payload'
 const INVALID_PAYLOAD_MESSAGES = {
   first: 'device payload against the contract on a retained leaf: connection closed; further ones counted',
@@ -55,7 +51,7 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * (`disconnectDevice`): it publishes nothing more, its last will included.
  */
 export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
-  const { registry, stats, log: parentLog, maxTopicLevels, devicePublishes, maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
+  const { registry, stats, log: parentLog, maxTopicLevels, maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
   const log = parentLog.child({ module: 'broker/authorize' })
   const invalidPayloads = new RefusalLog({ log, messages: INVALID_PAYLOAD_MESSAGES })
   const principalOf = (client: Client | null) => registry.principalOf(client)
@@ -67,9 +63,7 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
     if (client !== null && registry.revoked(client)) return done(PRINCIPAL_REVOKED)
     const principal = principalOf(client)
-    const acl = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
-    const overRate = acl.allowed && principal?.role === 'device' && client !== null && !client.closed && devicePublishes?.tryAcquire(client) === false
-    const decision: Decision = overRate ? RATE_LIMITED : acl
+    const decision = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
     if (decision.allowed && principal?.role === 'device') {
       const payload = checkDevicePayload(packet.topic, packet.payload, maxRetainedPayloadBytes)
       if (!payload.ok) {
