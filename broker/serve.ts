@@ -1,3 +1,4 @@
+import { pressureLog, sampleFdPressure } from '../lib/fd-pressure.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
 import { MemoryCredentialStore, type CredentialStore } from './auth/credentials.ts'
@@ -50,8 +51,11 @@ export async function serve(configFile: string, io: ServeIo): Promise<number> {
 async function startBroker(config: BrokerConfig, log: Logger, io: ServeIo): Promise<RunningService> {
   const credentials = await loadCredentials(config, log, io)
   const broker = await createBroker(config, { log, credentials })
+  // Open files near the limit are logged once per window (the standalone broker exports no metrics).
+  const stopSampling = sampleFdPressure({ report: pressureLog({ log: log.child({ module: 'broker/limits' }), count: () => undefined }) })
   return {
     async stop() {
+      stopSampling()
       await broker.close()
       log.info('stopped')
     },
