@@ -38,8 +38,12 @@ test('thousands of idle sockets from many addresses (1.8× the fd limit) leave /
   const [apiPort, tcpPort, wsPort] = [await freePort(), await freePort(), await freePort()]
   const configFile = await writeManagerConfig(dir, {
     dataDir: 'data',
-    api: { port: apiPort },
-    broker: { embedded: { tcp: { port: tcpPort }, ws: { port: wsPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } } },
+    // Idle cuts far beyond the test: on a loaded machine the flood may take longer than the default cuts, and only
+    // the pools may bound what stays open.
+    api: { port: apiPort, limits: { idleTimeoutMs: 600_000 } },
+    broker: {
+      embedded: { tcp: { port: tcpPort }, ws: { port: wsPort }, limits: { connectTimeoutMs: 600_000, connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
+    },
   })
   const manager = await startManagerProcess(t, { configFile, dataDir: `${dir}/data`, apiPort, fdLimit: FD_LIMIT })
   const pid = manager.process.pid ?? 0
