@@ -1,5 +1,5 @@
 import type { HostKey } from '../inventory/port.ts'
-import type { CiraConfigInput, CiraConfigRecord, DomainInput, DomainRecord, ProfileInput, ProfileRecord } from './rps-types.ts'
+import type { CiraConfigInput, CiraConfigRecord, DomainInput, DomainRecord, ProfileInput, ProfileRecord, RpsVersion } from './rps-types.ts'
 
 /**
  * The manager's view of the Device Management Toolkit servers. One real adapter each (rps-client.ts,
@@ -7,26 +7,32 @@ import type { CiraConfigInput, CiraConfigRecord, DomainInput, DomainRecord, Prof
  * conformance suite of their port (test/conformance/rps.ts, mps.ts). Failures are DmtErrors (errors.ts).
  *
  * Semantics: get → null when absent (404); delete → false when absent (404), true when deleted (204);
- * create → the stored record (201; an existing name is RPS_REJECTED).
+ * create → the stored record (201; an existing name is RPS_REJECTED, status 400 "Unique key violation");
+ * update → PATCH with the record's `version`: `{ updated }` (200), or `{ conflict }` with the current record when
+ * the version was stale (409); an absent record is RPS_REJECTED (404).
  */
 export interface RpsPort {
   getCiraConfig(name: string): Promise<CiraConfigRecord | null>
   listCiraConfigs(): Promise<CiraConfigRecord[]>
   createCiraConfig(config: CiraConfigInput): Promise<CiraConfigRecord>
+  updateCiraConfig(config: CiraConfigInput, version: RpsVersion | null | undefined): Promise<Replaced<CiraConfigRecord>>
   deleteCiraConfig(name: string): Promise<boolean>
 
   getProfile(name: string): Promise<ProfileRecord | null>
   listProfiles(): Promise<ProfileRecord[]>
   createProfile(profile: ProfileInput): Promise<ProfileRecord>
+  updateProfile(profile: ProfileInput, version: RpsVersion | null | undefined): Promise<Replaced<ProfileRecord>>
   deleteProfile(name: string): Promise<boolean>
 
   getDomain(name: string): Promise<DomainRecord | null>
   listDomains(): Promise<DomainRecord[]>
   createDomain(domain: DomainInput): Promise<DomainRecord>
-  /** Replaces an existing domain (PATCH); RPS_REJECTED (404) when absent. */
-  updateDomain(domain: DomainInput): Promise<DomainRecord>
+  updateDomain(domain: DomainInput, version: RpsVersion | null | undefined): Promise<Replaced<DomainRecord>>
   deleteDomain(name: string): Promise<boolean>
 }
+
+/** A replacement's outcome: the stored record, or (409: another writer came first) the current one. */
+export type Replaced<R> = { updated: R } | { conflict: R }
 
 /** A device as MPS knows it (the fields we send and read back). */
 export interface MpsDevice {

@@ -31,17 +31,32 @@ export interface DmtPreparerDeps {
  * written), per tenant of the hosts, as named steps: tenant RPS objects (CIRA config, tenant profiles) → per-host
  * profiles (random policy) → MPS device registration. A failure throws (setDesired answers PREPARATION_FAILED and
  * writes nothing) and is kept as the tenant's status; the user's retry converges once RPS/MPS are back.
+ * Single-flight per tenant: preparations of one tenant run one after the other in this process (a second one,
+ * e.g. a concurrent API call, waits and then finds everything in place: reads only). Across processes the steps
+ * themselves are race-free (ensure-object.ts).
  */
 export function createDmtPreparer(deps: DmtPreparerDeps): DmtPreparer {
   const log = deps.log.child({ module: 'dmt-preparer' })
   const now = deps.now ?? (() => new Date())
   const statuses = new Map<string, PreparationStatus>()
+  const running = new Map<string, Promise<unknown>>()
+
+  const oneAtATime = <T>(tenantId: string, task: () => Promise<T>): Promise<T> => {
+    const run = (running.get(tenantId) ?? Promise.resolve()).then(task, task)
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    running.set(tenantId, settled)
+    void settled.then(() => {
+      if (running.get(tenantId) === settled) running.delete(tenantId)
+    })
+    return run
+  }
 
   const prepareTenant = async (tenantId: string, hosts: readonly Host[]): Promise<string[]> => {
     const tenant = await deps.getTenant(tenantId)
-    const state = await deps.provisioning.ensureTenant(tenant)
-    const { hasDomain } = state
-    const changes = [...state.changes] // the state may be shared with a concurrent preparation
+    const { hasDomain, changes } = await deps.provisioning.ensureTenant(tenant)
     if (tenant.passwordPolicy === 'random') changes.push(...(await deps.provisioning.ensureHostProfiles(tenant, hosts, hasDomain)))
     changes.push(...(await deps.registration.ensureDevices(hosts)))
     return changes
@@ -52,7 +67,7 @@ export function createDmtPreparer(deps: DmtPreparerDeps): DmtPreparer {
     async prepare(hosts) {
       for (const [tenantId, tenantHosts] of groupByTenant(hosts)) {
         try {
-          const changes = await prepareTenant(tenantId, tenantHosts)
+          const changes = await oneAtATime(tenantId, () => prepareTenant(tenantId, tenantHosts))
           statuses.set(tenantId, { ok: true, message: 'ready', at: now().toISOString() })
           log.info({ tenantId, hosts: tenantHosts.length, changes }, changes.length > 0 ? 'provisioning prepared (RPS/MPS changed)' : 'provisioning prepared (nothing to change)')
         } catch (err) {

@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { unavailable } from './errors.ts'
 import type { HttpService } from './http-service.ts'
-import type { RpsPort } from './ports.ts'
-import { CiraConfigRecord, DomainRecord, ProfileRecord, type CiraConfigInput, type DomainInput, type ProfileInput } from './rps-types.ts'
+import type { Replaced, RpsPort } from './ports.ts'
+import { CiraConfigRecord, DomainRecord, ProfileRecord, type CiraConfigInput, type DomainInput, type ProfileInput, type RpsVersion } from './rps-types.ts'
 
 const ADMIN = '/api/v1/admin'
 /** RPS pages lists ($top default 25); we ask for this many per page. */
@@ -30,6 +30,10 @@ export class RpsClient implements RpsPort {
     return this.#create(`${ADMIN}/ciraconfigs`, config, CiraConfigRecord)
   }
 
+  updateCiraConfig(config: CiraConfigInput, version: RpsVersion | null | undefined) {
+    return this.#replace(`${ADMIN}/ciraconfigs`, config, version, CiraConfigRecord)
+  }
+
   deleteCiraConfig(name: string) {
     return this.#delete(`${ADMIN}/ciraconfigs/${seg(name)}`)
   }
@@ -44,6 +48,10 @@ export class RpsClient implements RpsPort {
 
   createProfile(profile: ProfileInput) {
     return this.#create(`${ADMIN}/profiles`, profile, ProfileRecord)
+  }
+
+  updateProfile(profile: ProfileInput, version: RpsVersion | null | undefined) {
+    return this.#replace(`${ADMIN}/profiles`, profile, version, ProfileRecord)
   }
 
   deleteProfile(name: string) {
@@ -62,9 +70,8 @@ export class RpsClient implements RpsPort {
     return this.#create(`${ADMIN}/domains`, domain, DomainRecord)
   }
 
-  async updateDomain(domain: DomainInput) {
-    const { body } = await this.#http.call('PATCH', `${ADMIN}/domains`, { body: domain, ok: [200] })
-    return parse(DomainRecord, body, `PATCH ${ADMIN}/domains`)
+  updateDomain(domain: DomainInput, version: RpsVersion | null | undefined) {
+    return this.#replace(`${ADMIN}/domains`, domain, version, DomainRecord)
   }
 
   deleteDomain(name: string) {
@@ -91,6 +98,14 @@ export class RpsClient implements RpsPort {
   async #create<S extends z.ZodType>(path: string, input: object, schema: S): Promise<z.infer<S>> {
     const { body } = await this.#http.call('POST', path, { body: input, ok: [201] })
     return parse(schema, body, `POST ${path}`)
+  }
+
+  /** PATCH with the record's version: 200 → updated; 409 → RPS's current record (its body). */
+  async #replace<S extends z.ZodType>(path: string, input: object, version: RpsVersion | null | undefined, schema: S): Promise<Replaced<z.infer<S>>> {
+    const body = version === null || version === undefined ? input : { ...input, version }
+    const answer = await this.#http.call('PATCH', path, { body, ok: [200, 409] })
+    const record = parse(schema, answer.body, `PATCH ${path}`)
+    return answer.status === 409 ? { conflict: record } : { updated: record }
   }
 
   async #delete(path: string): Promise<boolean> {

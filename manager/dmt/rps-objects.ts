@@ -103,17 +103,27 @@ export function ciraConfigMatches(record: CiraConfigRecord, wanted: CiraConfigIn
   )
 }
 
+/** The profile fields RPS keeps, normalised: absent = null = the default; no `tlsMode` keeps no TLS authority. */
+type ProfileFields = Pick<ProfileRecord, 'activation' | 'ciraConfigName' | 'dhcpEnabled' | 'ipSyncEnabled' | 'kvmEnabled' | 'solEnabled' | 'tlsMode' | 'tlsSigningAuthority' | 'userConsent' | 'generateRandomPassword' | 'generateRandomMEBxPassword'>
+
+function profileView(profile: ProfileFields): Record<string, unknown> {
+  const tlsMode = profile.tlsMode ?? null
+  return {
+    activation: profile.activation,
+    ciraConfigName: (profile.ciraConfigName ?? '').toLowerCase(),
+    dhcpEnabled: profile.dhcpEnabled ?? false,
+    ipSyncEnabled: profile.ipSyncEnabled ?? false,
+    kvmEnabled: profile.kvmEnabled ?? false,
+    solEnabled: profile.solEnabled ?? false,
+    tlsMode,
+    tlsSigningAuthority: tlsMode === null ? null : (profile.tlsSigningAuthority ?? null),
+    userConsent: profile.userConsent ?? null,
+    generateRandomPassword: profile.generateRandomPassword ?? false,
+    generateRandomMEBxPassword: profile.generateRandomMEBxPassword ?? false,
+  }
+}
+
 export function profileMatches(record: ProfileRecord, wanted: ProfileInput): boolean {
-  return (
-    record.activation === wanted.activation &&
-    (record.ciraConfigName ?? '').toLowerCase() === wanted.ciraConfigName.toLowerCase() &&
-    record.dhcpEnabled === wanted.dhcpEnabled &&
-    (record.ipSyncEnabled ?? false) === wanted.ipSyncEnabled &&
-    record.kvmEnabled === wanted.kvmEnabled &&
-    record.solEnabled === wanted.solEnabled &&
-    record.tlsSigningAuthority === wanted.tlsSigningAuthority &&
-    record.userConsent === wanted.userConsent &&
-    (record.generateRandomPassword ?? false) === wanted.generateRandomPassword &&
-    (record.generateRandomMEBxPassword ?? false) === wanted.generateRandomMEBxPassword
-  )
+  const stored = profileView(record)
+  return Object.entries(profileView(wanted)).every(([field, value]) => stored[field] === value)
 }

@@ -3,8 +3,16 @@ import { z } from 'zod'
 /**
  * RPS admin objects, with the JSON field names of RPS's REST API (../shared/reference/inventory-and-dmt.md).
  * Inputs carry secrets (passwords, the provisioning certificate); RPS never returns them, so records
- * (what a GET answers) do not have them. Records are parsed loosely: RPS adds fields (tenantId, version, tags...).
+ * (what a GET answers) do not have them. Records are parsed loosely: RPS adds fields (tenantId, tags...).
  */
+
+/**
+ * RPS's optimistic-concurrency token on every record (PostgreSQL's `xmin`: changes on every write). A replacement
+ * (PATCH) must send the record's current one; a missing or stale one is answered 409 with the current record.
+ */
+export const RpsVersion = z.union([z.string(), z.number()])
+export type RpsVersion = z.infer<typeof RpsVersion>
+const version = RpsVersion.nullish()
 
 /** 201 = FQDN, 3 = IPv4, 4 = IPv6. */
 export type ServerAddressFormat = 3 | 4 | 201
@@ -35,6 +43,7 @@ export const CiraConfigRecord = z.looseObject({
   username: z.string(),
   mpsRootCertificate: z.string().nullish(),
   proxyDetails: z.string().nullish(),
+  version,
 })
 export type CiraConfigRecord = z.infer<typeof CiraConfigRecord>
 
@@ -49,6 +58,7 @@ export interface ProfileInput {
   ipSyncEnabled: boolean
   kvmEnabled: boolean
   solEnabled: boolean
+  /** Sent as EMF does; without `tlsMode` (we send none: TLS off) RPS stores null instead. */
   tlsSigningAuthority: 'SelfSigned'
   userConsent: UserConsent
   generateRandomPassword: boolean
@@ -70,6 +80,9 @@ export const ProfileRecord = z.looseObject({
   userConsent: z.string().nullish(),
   generateRandomPassword: z.boolean().nullish(),
   generateRandomMEBxPassword: z.boolean().nullish(),
+  /** Absent or null: TLS off, and RPS then stores `tlsSigningAuthority` null whatever was sent. */
+  tlsMode: z.number().nullish(),
+  version,
 })
 export type ProfileRecord = z.infer<typeof ProfileRecord>
 
@@ -87,5 +100,6 @@ export const DomainRecord = z.looseObject({
   domainSuffix: z.string(),
   provisioningCertStorageFormat: z.string().nullish(),
   expirationDate: z.string().nullish(),
+  version,
 })
 export type DomainRecord = z.infer<typeof DomainRecord>

@@ -42,24 +42,17 @@ export interface TenantState {
  *   domain, `<tenant>_acm` (acmactivate, userConsent None), both with the tenant's password;
  * - random policy: per-host profiles `<host>@<tenant>_ccm|_acm` with each host's password (ensureHostProfiles);
  *   the tenant-level profiles are removed (a device activated with them would get a password nobody stored).
- * Concurrent ensures of one tenant share one run.
+ * Objects are never deleted to be changed: a different one is replaced in place with its RPS `version`
+ * (ensure-object.ts), so a concurrent writer (another replica) loses nothing. The preparer runs one preparation
+ * per tenant at a time within a process.
  */
 export class TenantProvisioning {
   readonly #deps: TenantProvisioningDeps
   readonly #log: Logger
-  readonly #inFlight = new Map<string, Promise<TenantState>>()
 
   constructor(deps: TenantProvisioningDeps) {
     this.#deps = deps
     this.#log = deps.log.child({ module: 'dmt-provisioning' })
-  }
-
-  ensureTenant(tenant: Tenant): Promise<TenantState> {
-    const running = this.#inFlight.get(tenant.tenantId)
-    if (running) return running
-    const run = this.#ensureTenant(tenant).finally(() => this.#inFlight.delete(tenant.tenantId))
-    this.#inFlight.set(tenant.tenantId, run)
-    return run
   }
 
   /** Random policy: the per-host profiles of these hosts (ACM only while the tenant has a domain). */
@@ -106,7 +99,8 @@ export class TenantProvisioning {
     return changes
   }
 
-  async #ensureTenant(tenant: Tenant): Promise<TenantState> {
+  /** The tenant's CIRA config and tenant-level profiles (static policy), created or replaced only where they differ. */
+  async ensureTenant(tenant: Tenant): Promise<TenantState> {
     const { rps, mps, passwords, cira } = this.#deps
     const { tenantId } = tenant
     assertRpsTenantId(tenantId)
@@ -114,10 +108,11 @@ export class TenantProvisioning {
     const ciraConfigName = ciraConfigNameOf(tenantId)
     const wantedCira = ciraConfigFor(tenantId, cira, await mps.getCiraCertificate())
     const ciraOutcome = await ensureObject({
+      what: `CIRA config ${ciraConfigName}`,
       get: () => rps.getCiraConfig(ciraConfigName),
       matches: (record) => ciraConfigMatches(record, wantedCira),
       create: () => rps.createCiraConfig(wantedCira),
-      remove: () => this.#removeCiraConfig(ciraConfigName),
+      replace: (current) => rps.updateCiraConfig(wantedCira, current.version),
     })
     note(changes, `CIRA config ${ciraConfigName}`, ciraOutcome)
     const hasDomain = (await rps.getDomain(domainNameOf(tenantId))) !== null
@@ -139,24 +134,17 @@ export class TenantProvisioning {
     const { rps } = this.#deps
     const shape = profileFor(name, mode, ciraConfigName, { password: '' })
     return ensureObject({
+      what: `profile ${name}`,
       get: () => rps.getProfile(name),
       matches: (record) => profileMatches(record, shape),
       create: async () => rps.createProfile(profileFor(name, mode, ciraConfigName, await password())),
-      remove: () => rps.deleteProfile(name),
+      replace: async (current) => rps.updateProfile(profileFor(name, mode, ciraConfigName, await password()), current.version),
     })
   }
 
   /** GET first, so that a repeated ensure sends no write at all. */
   async #removeIfPresent(profileName: string): Promise<boolean> {
     return (await this.#deps.rps.getProfile(profileName)) !== null && (await this.#deps.rps.deleteProfile(profileName))
-  }
-
-  /** A CIRA config cannot be deleted while profiles refer to it: those go first (the next ensure recreates them). */
-  async #removeCiraConfig(name: string): Promise<void> {
-    const { rps } = this.#deps
-    const dependents = (await rps.listProfiles()).filter(({ ciraConfigName }) => (ciraConfigName ?? '').toLowerCase() === name.toLowerCase())
-    for (const { profileName } of dependents) await rps.deleteProfile(profileName)
-    await rps.deleteCiraConfig(name)
   }
 }
 

@@ -42,7 +42,8 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     const created = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
     t.like(created, { profileName: 'acme_ccm', activation: 'ccmactivate', ciraConfigName: 'acme', userConsent: 'All' })
     const read = await rps.getProfile('acme_ccm')
-    t.like(read, { profileName: 'acme_ccm', activation: 'ccmactivate', dhcpEnabled: true, kvmEnabled: true, solEnabled: true, tlsSigningAuthority: 'SelfSigned' })
+    t.like(read, { profileName: 'acme_ccm', activation: 'ccmactivate', dhcpEnabled: true, kvmEnabled: true, solEnabled: true })
+    t.is(read?.tlsSigningAuthority, null, 'sent "SelfSigned" without tlsMode: RPS keeps no TLS authority')
     t.false(JSON.stringify(read).includes(CONFORMANCE_PASSWORD), 'RPS never returns a password')
     await rps.createProfile(profileFor('acme_acm', 'ACM', 'acme', { password: CONFORMANCE_PASSWORD }))
     t.like(await rps.getProfile('acme_acm'), { activation: 'acmactivate', userConsent: 'None' })
@@ -65,7 +66,8 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     await rps.createCiraConfig(cira('acme'))
     const duplicate = await t.throwsAsync(rps.createCiraConfig(cira('acme')), { instanceOf: DmtError })
     t.is(duplicate.code, 'RPS_REJECTED')
-    t.is(duplicate.status, 400)
+    t.is(duplicate.status, 400, 'RPS answers a duplicate name 400, not 409')
+    t.regex(duplicate.message, /Unique key violation/)
     const dangling = await t.throwsAsync(rps.createProfile(profileFor('x_ccm', 'CCM', 'missing', { password: CONFORMANCE_PASSWORD })), { instanceOf: DmtError })
     t.is(dangling.code, 'RPS_REJECTED')
     const weak = 'weakpassword'
@@ -82,17 +84,58 @@ export function rpsConformance(label: string, create: RpsFactory): void {
   test(`${label}: domains: create, replace, read back without certificate secrets, delete`, async (t) => {
     const rps = await create(t)
     t.is(await rps.getDomain('acme'), null)
-    t.like(await rps.createDomain(domain('acme', 'acme.example.com')), { profileName: 'acme', domainSuffix: 'acme.example.com' })
-    t.like(await rps.updateDomain(domain('acme', 'corp.example.com')), { profileName: 'acme', domainSuffix: 'corp.example.com' })
+    const created = await rps.createDomain(domain('acme', 'acme.example.com'))
+    t.like(created, { profileName: 'acme', domainSuffix: 'acme.example.com' })
+    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), { updated: { profileName: 'acme', domainSuffix: 'corp.example.com' } })
     const read = await rps.getDomain('acme')
     t.like(read, { profileName: 'acme', domainSuffix: 'corp.example.com' })
     t.false(JSON.stringify(read).includes('Pfx-Secret-1'))
     t.deepEqual((await rps.listDomains()).map(({ profileName }) => profileName), ['acme'])
     const clash = await t.throwsAsync(rps.createDomain(domain('other', 'corp.example.com')), { instanceOf: DmtError })
     t.is(clash.code, 'RPS_REJECTED', 'a DNS suffix belongs to one domain')
-    const missing = await t.throwsAsync(rps.updateDomain(domain('nobody', 'nobody.example.com')), { instanceOf: DmtError })
+    const missing = await t.throwsAsync(rps.updateDomain(domain('nobody', 'nobody.example.com'), '1'), { instanceOf: DmtError })
     t.is(missing.status, 404)
     t.true(await rps.deleteDomain('acme'))
     t.false(await rps.deleteDomain('acme'))
+  })
+}
+
+/** Versions (PostgreSQL xmin) and replacements with optimistic concurrency, as RPS v2.40 does them (issue #13). */
+export function rpsVersionConformance(label: string, create: RpsFactory): void {
+  test(`${label}: every record carries a version that changes on every write`, async (t) => {
+    const rps = await create(t)
+    const config = await rps.createCiraConfig(cira('acme'))
+    const profile = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    const created = await rps.createDomain(domain('acme', 'acme.example.com'))
+    for (const record of [config, profile, created]) t.not(record.version ?? null, null)
+    t.is((await rps.getCiraConfig('acme'))?.version, config.version)
+    t.is((await rps.getProfile('acme_ccm'))?.version, profile.version)
+    t.is((await rps.getDomain('acme'))?.version, created.version)
+    const replaced = await rps.updateDomain(domain('acme', 'corp.example.com'), created.version)
+    if (!('updated' in replaced)) return t.fail('the current version replaces')
+    t.not(replaced.updated.version, created.version)
+    t.is((await rps.getDomain('acme'))?.version, replaced.updated.version)
+  })
+
+  test(`${label}: a domain PATCH without the current version is 409 with the current record, changing nothing`, async (t) => {
+    const rps = await create(t)
+    const created = await rps.createDomain(domain('acme', 'acme.example.com'))
+    const current = { profileName: 'acme', domainSuffix: 'acme.example.com', version: created.version }
+    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), undefined), { conflict: current }, 'no version')
+    const { updated } = (await rps.updateDomain(domain('acme', 'new.example.com'), created.version)) as { updated: { version?: unknown } }
+    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), { conflict: { domainSuffix: 'new.example.com', version: updated.version } }, 'stale version')
+    t.like(await rps.getDomain('acme'), { domainSuffix: 'new.example.com' })
+  })
+
+  test(`${label}: profiles and CIRA configs are replaced in place with their version; a stale one is 409`, async (t) => {
+    const rps = await create(t)
+    const config = await rps.createCiraConfig(cira('acme'))
+    const profile = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    const changed = { ...profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }), kvmEnabled: false }
+    t.like(await rps.updateProfile(changed, profile.version), { updated: { kvmEnabled: false, tlsSigningAuthority: null } })
+    t.like(await rps.updateProfile(changed, profile.version), { conflict: { profileName: 'acme_ccm', kvmEnabled: false } })
+    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4434 }, config.version), { updated: { mpsPort: 4434 } })
+    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4435 }, config.version), { conflict: { mpsPort: 4434 } })
+    t.deepEqual((await rps.listProfiles()).map(({ profileName }) => profileName), ['acme_ccm'], 'nothing was deleted')
   })
 }

@@ -6,7 +6,8 @@ import { listenOn, listenRestartable } from '../restartable-port.ts'
  * A real HTTP server on 127.0.0.1 with a route table and fault switches, shared by the RPS and MPS fakes:
  * - `down()` / `up()`: stop listening (connections are refused) / listen again on the same port;
  * - `slowMs`: every answer waits this long (an aborted request's timer is cleared);
- * - `failNext(n, status)`: the next n requests answer `status` (5xx) with an error body.
+ * - `failNext(n, status)`: the next n requests answer `status` (5xx) with an error body;
+ * - `beforeRoute`: a hook run before a routed request is answered (to interleave another writer).
  * Every request is logged in `requests` (method, path with query, parsed body, answered status) for assertions.
  */
 
@@ -45,6 +46,8 @@ export class FaultServer {
   readonly requests: LoggedRequest[] = []
   /** Delay of every answer in ms (0: none). */
   slowMs = 0
+  /** Called with every routed request before it is answered (tests: another writer's change just before). */
+  beforeRoute: ((request: FakeRequest) => void) | undefined
   readonly #routes: readonly Route[]
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
@@ -167,7 +170,10 @@ export class FaultServer {
         if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(segment)
         return part.startsWith(':') || part === segment
       })
-      if (matches) return route.handle({ method, path: url.pathname, query: url.searchParams, params, body })
+      if (!matches) continue
+      const request = { method, path: url.pathname, query: url.searchParams, params, body }
+      this.beforeRoute?.(request)
+      return route.handle(request)
     }
     return { status: 404, text: `Cannot ${method} ${url.pathname}` }
   }

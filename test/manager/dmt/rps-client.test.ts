@@ -1,10 +1,11 @@
 import test from 'ava'
 import { DmtError } from '../../../manager/dmt/errors.ts'
 import { ciraConfigFor, profileFor } from '../../../manager/dmt/rps-objects.ts'
-import { rpsConformance } from '../../conformance/rps.ts'
+import { rpsConformance, rpsVersionConformance } from '../../conformance/rps.ts'
 import { rpsClientOf, startFakeRps } from './dmt-harness.ts'
 
 rpsConformance('RPS client over the fake RPS', async (t) => rpsClientOf((await startFakeRps(t)).url))
+rpsVersionConformance('RPS client over the fake RPS', async (t) => rpsClientOf((await startFakeRps(t)).url))
 
 const cira = ciraConfigFor('acme', { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, 'Q0VSVA')
 const SECRET = 'Secret-Pw-42!'

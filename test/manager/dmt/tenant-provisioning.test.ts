@@ -53,7 +53,7 @@ test('a deleted profile is recreated, a changed one replaced, a rotated MPS cert
   if (stored) stored.kvmEnabled = false
   mark = s.rps.server.requests.length
   await s.activate()
-  t.deepEqual(s.rps.server.writesSince(mark).map(({ method }) => method), ['DELETE', 'POST'])
+  t.deepEqual(s.rps.server.writesSince(mark).map(({ method }) => method), ['PATCH'], 'replaced in place, never deleted')
   t.like(s.rps.profiles.get('acme_ccm'), { kvmEnabled: true })
 
   s.mps.certificateBody = 'Um90YXRlZENlcnQ='
@@ -68,7 +68,11 @@ test('an ACM domain brings the <tenant>_acm profile (acmactivate, userConsent No
   t.true(created)
   t.like(s.rps.domains.get('acme'), { profileName: 'acme', domainSuffix: 'acme.example.com', provisioningCertStorageFormat: 'string' })
   t.false((await setTenantDomain(s.dmt.rps, 'acme', { ...DOMAIN, domainSuffix: 'corp.example.com' })).created, 'a second set replaces')
+  t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com' })
   await s.activate()
+  const mark = s.rps.server.requests.length
+  await s.activate()
+  t.deepEqual(s.rps.server.writesSince(mark), [], 'a repeat with the ACM profile writes nothing')
   t.like(s.rps.profiles.get('acme_acm'), { activation: 'acmactivate', userConsent: 'None', ciraConfigName: 'acme' })
   t.deepEqual(s.rps.activationSecretsOf('acme_acm'), { amtPassword: TENANT_PASSWORD, mebxPassword: TENANT_PASSWORD })
 
