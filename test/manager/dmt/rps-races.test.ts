@@ -32,10 +32,13 @@ test('two manager processes preparing one tenant at once converge: no error, no 
 })
 
 test('concurrent preparations of one tenant in one process run one at a time: the second only reads', async (t) => {
-  const s = await provisioningSetup(t)
+  const s = await provisioningSetup(t, { policy: 'random', hosts: 2 })
+  for (const [i, key] of s.keys.entries()) s.passwords.setHost(key, { password: `Host-${i}-Pw1!` })
   const mark = s.rps.server.requests.length
   await Promise.all([s.dmt.preparer.prepare(s.hosts), s.dmt.preparer.prepare(s.hosts), s.activate()])
-  t.deepEqual(writes(s, mark), ['POST /api/v1/admin/ciraconfigs 201', 'POST /api/v1/admin/profiles 201'], 'no refused duplicate: nothing ran twice at once')
+  const created = ['POST /api/v1/admin/ciraconfigs 201', 'POST /api/v1/admin/profiles 201', 'POST /api/v1/admin/profiles 201']
+  t.deepEqual(writes(s, mark), created, 'no refused duplicate: nothing ran twice at once')
+  t.is(s.mps.server.since(0, 'POST').length, 2, 'each device registered once')
 })
 
 test('a renewed provisioning certificate replaces the domain with its version; a 409 is retried with the fresh record', async (t) => {
