@@ -73,7 +73,8 @@ export class RecordStore {
   update(name: string, version: unknown, merge: (old: Stored) => Stored, what: string): FakeAnswer {
     const old = this.get(name)
     if (!old) return notFound(`${what} ${name} Not Found`)
-    if (version === undefined || version === null || String(version) !== old.version) return { status: 409, json: publicView(old) }
+    const sent = typeof version === 'string' || typeof version === 'number' ? String(version) : undefined
+    if (sent !== old.version) return { status: 409, json: publicView(old) }
     return { status: 200, json: publicView(this.insert(name, merge(old))) }
   }
 }
