@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isMpsAddress, MPS_ADDRESS_RULE } from '../../schemas/dns-names.ts'
 
 /**
  * The manager's `dmt` config section: RPS and MPS of the Device Management Toolkit. Absent (the embedded demo):
@@ -34,8 +35,8 @@ export const MpsConfig = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .regex(/^[A-Za-z0-9.-]+$/, { message: 'publicAddress must be a DNS name or an IPv4 address' })
-    .describe('the address AMT devices open their CIRA connection to (FQDN or IPv4); also the certificate common name'),
+    .refine(isMpsAddress, { message: `publicAddress must be ${MPS_ADDRESS_RULE}` })
+    .describe('the address AMT devices open their CIRA connection to (lower-case FQDN with a TLD, or IPv4); also the certificate common name'),
   port: z.int().min(1024).max(49151).default(4433).describe('MPS CIRA port'),
   username: z
     .string()

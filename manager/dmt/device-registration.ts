@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/log.ts'
 import type { Host, HostKey } from '../inventory/port.ts'
 import { mapLimit } from './ensure-object.ts'
 import { DmtError } from './errors.ts'
-import type { MpsPort } from './ports.ts'
+import { OTHER_TENANT, type MpsPort } from './ports.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -16,6 +16,12 @@ export function amtGuidOf({ tenantId, hostId }: HostKey): string {
   if (!UUID.test(hostId)) throw new DmtError('DMT_INVALID', `host ${tenantId}/${hostId}: the host id is not a UUID, so MPS cannot know the device (MPS identifies devices by their AMT GUID)`)
   return hostId.toLowerCase()
 }
+
+const otherTenant = ({ tenantId, hostId }: HostKey, guid: string): DmtError =>
+  new DmtError(
+    'DMT_INVALID',
+    `host ${tenantId}/${hostId}: MPS holds device ${guid} under another MPS tenant, so it cannot be registered for this one (remove it there, or check the host id)`,
+  )
 
 /** Our tags on an MPS device: which tenant and host it belongs to. */
 export const deviceTagsOf = ({ tenantId, hostId }: HostKey): string[] => [`tenant:${tenantId}`, `host:${hostId}`]
@@ -32,7 +38,8 @@ export interface DeviceRegistrationDeps {
 /**
  * MPS accepts a CIRA connection only from a device it knows (part of the two-way authentication between MPS and
  * AMT), so every host is registered before its activation is requested. GET first: a known device is left as it
- * is (RPS updates the record itself while it configures CIRA); an unknown one is created.
+ * is (RPS updates the record itself while it configures CIRA); an unknown one is created; one MPS holds under
+ * another MPS tenant (204) fails the preparation with DMT_INVALID.
  */
 export class DeviceRegistration {
   readonly #deps: DeviceRegistrationDeps
@@ -48,7 +55,9 @@ export class DeviceRegistration {
     // Every GUID is checked before anything is sent.
     const devices = hosts.map((host) => ({ host, guid: amtGuidOf(host) }))
     const changes = await mapLimit(devices, this.#deps.concurrency ?? 8, async ({ host, guid }) => {
-      if ((await this.#deps.mps.getDevice(guid)) !== null) return null
+      const known = await this.#deps.mps.getDevice(guid)
+      if (known === OTHER_TENANT) throw otherTenant(host, guid)
+      if (known !== null) return null
       await this.#deps.mps.registerDevice({
         guid,
         hostname: host.name,

@@ -1,6 +1,7 @@
 import { backoffDelay, sleep } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
-import { rejected, secretsIn, summariseErrorBody, unavailable, type DmtService } from './errors.ts'
+import { secretsIn, summariseErrorBody } from './error-body.ts'
+import { rejected, unavailable, type DmtService } from './errors.ts'
 
 export interface RetryPolicy {
   /** Tries per call, >= 1. */

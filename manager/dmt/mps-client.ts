@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { unavailable } from './errors.ts'
 import type { HttpService } from './http-service.ts'
-import type { MpsDevice, MpsDeviceInput, MpsPort, PowerActionAnswer } from './ports.ts'
+import { OTHER_TENANT, type MpsDevice, type MpsDeviceInput, type MpsPort, type PowerActionAnswer } from './ports.ts'
 
 const API = '/api/v1'
 
@@ -36,10 +36,12 @@ export class MpsClient implements MpsPort {
     return pem
   }
 
-  async getDevice(guid: string): Promise<MpsDevice | null> {
+  async getDevice(guid: string): Promise<MpsDevice | null | typeof OTHER_TENANT> {
     const path = `${API}/devices/${seg(guid)}`
-    const { status, body } = await this.#http.call('GET', path, { ok: [200, 404] })
-    return status === 404 ? null : deviceOf(parse(Device, body, `GET ${path}`))
+    const { status, body } = await this.#http.call('GET', path, { ok: [200, 204, 404] })
+    if (status === 404) return null
+    if (status === 204) return OTHER_TENANT
+    return deviceOf(parse(Device, body, `GET ${path}`))
   }
 
   async registerDevice(device: MpsDeviceInput): Promise<MpsDevice> {

@@ -50,6 +50,12 @@ export interface MpsDevice {
 
 export type MpsDeviceInput = Omit<MpsDevice, 'connectionStatus'>
 
+/**
+ * MPS stores every device under an MPS tenant and shows it only to callers of that tenant: for a device of another
+ * tenant `GET /api/v1/devices/{guid}` answers 204 with no body (MPS v2.34.1), neither the device nor 404.
+ */
+export const OTHER_TENANT = 'other-tenant'
+
 export interface PowerActionAnswer {
   /** AMT's return value: 0 = SUCCESS. */
   returnValue: number
@@ -64,7 +70,8 @@ export interface PowerActionAnswer {
 export interface MpsPort {
   /** MPS's root CA for CIRA, as RPS's CIRA config wants it: the PEM body without header, footer, newlines. */
   getCiraCertificate(): Promise<string>
-  getDevice(guid: string): Promise<MpsDevice | null>
+  /** null: MPS does not know the device (404); OTHER_TENANT: it is stored under another MPS tenant (204). */
+  getDevice(guid: string): Promise<MpsDevice | null | typeof OTHER_TENANT>
   /** Creates, or updates an existing device (MPS answers 201 / 200). */
   registerDevice(device: MpsDeviceInput): Promise<MpsDevice>
   deleteDevice(guid: string): Promise<boolean>

@@ -2,6 +2,7 @@ import { inspect } from 'node:util'
 import test from 'ava'
 import { configSummary, ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN, parseManagerConfig, type ManagerConfig } from '../../manager/config.ts'
 import { dmtConfigOf } from '../../manager/wiring/integrations.ts'
+import { MPS_ADDRESS_RULE } from '../../schemas/dns-names.ts'
 
 const STATIC_PASSWORD = 'Static-Pa55word!'
 const files: Record<string, string> = {
@@ -103,6 +104,14 @@ test('dmt: RPS/MPS with tokens and the CIRA password from files or the environme
   t.deepEqual(problems({ dmt: { ...DMT, mps: { ...DMT.mps, ciraPasswordFile: 'rps-token' } } }), ['dmt.mps.ciraPasswordFile: the CIRA password must have 8-63 characters'])
   const bad = problems({ dmt: { rps: { url: 'ws://rps', token: 'inline' }, mps: { url: 'http://mps', publicAddress: 'mps example' } } })
   for (const key of ['dmt.rps.url:', 'dmt.rps.activationUrl:', 'dmt.rps: unknown key(s) token', 'dmt.mps.publicAddress:']) t.true(bad.some((p) => p.startsWith(key)), `${key} in ${bad.join(' | ')}`)
+})
+
+test('dmt.mps.publicAddress: refused at start when RPS would refuse it in a CIRA config, with the rule', (t) => {
+  const withAddress = (publicAddress: string) => problems({ dmt: { ...DMT, mps: { ...DMT.mps, publicAddress } } })
+  for (const accepted of ['mps.example.com', '10.0.0.5']) t.deepEqual(withAddress(accepted), [], accepted)
+  for (const refused of ['MPS.example.com', 'mps', 'mps_1.example.com', '300.1.1.1', 'mps.example.com.']) {
+    t.deepEqual(withAddress(refused), [`dmt.mps.publicAddress: publicAddress must be ${MPS_ADDRESS_RULE}`], refused)
+  }
 })
 
 test('grpc: port 50058 by default, one key source, TLS files checked, its port must not clash', (t) => {

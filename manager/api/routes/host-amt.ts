@@ -1,5 +1,6 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { dnsSuffixOf } from '../../../schemas/dns-names.ts'
 import { HostId } from '../../../schemas/ids.ts'
 import type { DesiredRequest } from '../../desired/set-desired.ts'
 import type { HostSelector } from '../../inventory/port.ts'
@@ -16,7 +17,7 @@ export const MAX_BULK_HOSTS = 10_000
 const desiredFields = {
   desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']).describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),
   amtControlMode: z.enum(['CCM', 'ACM']).optional().describe('control mode to activate in; unchanged when absent'),
-  amtDnsSuffix: z.string().max(255).regex(/^[A-Za-z0-9.-]*$/, { message: 'amtDnsSuffix must be a DNS name' }).optional().describe('DNS suffix for ACM; unchanged when absent'),
+  amtDnsSuffix: dnsSuffixOf('amtDnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does; unchanged when absent'),
   localDeactivation: z
     .boolean()
     .optional()

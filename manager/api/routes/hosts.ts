@@ -1,5 +1,6 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { dnsSuffixOf } from '../../../schemas/dns-names.ts'
 import { AmtControlMode } from '../../../schemas/enums.ts'
 import { HostId, TenantId } from '../../../schemas/ids.ts'
 import { actorOf, assertTenantVisible, hasRole, principalOf } from '../auth.ts'
@@ -14,7 +15,7 @@ const RegisterBody = z.strictObject({
   hostId: HostId,
   name: z.string().min(1).max(128).optional().describe('default: the hostId'),
   controlMode: AmtControlMode.exclude(['UNSPECIFIED']).optional().describe('AMT control mode to activate in; default CCM'),
-  dnsSuffix: z.string().max(255).optional().describe('DNS suffix for ACM'),
+  dnsSuffix: dnsSuffixOf('dnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),
 })
 
 export const Registered = z.object({

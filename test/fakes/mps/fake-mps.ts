@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import type { MpsDevice } from '../../../manager/dmt/ports.ts'
-import { FaultServer, fieldsOf, notFound, validationFailed, type FakeAnswer, type Route } from '../rps/fault-server.ts'
+import { FaultServer, fieldsOf, validationFailed, type FakeAnswer, type Route } from '../rps/fault-server.ts'
+import { deviceErrors } from './validate-device.ts'
 
 /**
- * A stand-in for MPS's REST API (../shared/reference/inventory-and-dmt.md): the CIRA root certificate (PEM), the
- * device registry (POST creates 201 or updates 200), power state and actions, deactivation. Power and
- * deactivation need the device connected over CIRA (`connect(guid)`, possible only for a registered device, as
- * MPS's two-way authentication demands); otherwise 404 "Device not found/connected".
+ * A stand-in for MPS's REST API (../shared/reference/inventory-and-dmt.md), with what MPS v2.34.1 answers (issue #13):
+ * - `GET /ciracert`: the CIRA root certificate as PEM with CRLF line ends (MPS sends it as text/html; FaultServer
+ *   can only label text as text/plain);
+ * - devices: POST creates (201) or updates (200) after MPS's validation (validate-device.ts: 400
+ *   `{ errors: [{ type, value, msg, path, location }] }`); `GET /devices/{guid}` answers 404 with an empty body for an
+ *   unknown device and 204 with no body for a device stored under another MPS tenant; `GET /devices?$count=true`
+ *   answers `{ data, totalCount }`, without it an array. Callers are of tenant `callerTenant` ('' — no tenant claim);
+ * - power state and actions, deactivation: only for a device connected over CIRA (`connect(guid)`, possible only
+ *   for a registered device, as MPS's two-way authentication demands); otherwise 404
+ *   `{ error: "Device not found/connected. Please connect again using CIRA.", errorDescription: "guid : <guid>" }`.
  * Fault switches come from FaultServer (`server.down()`, `server.slowMs`, `server.failNext()`).
  */
 
@@ -29,8 +36,8 @@ const ACTIONS = new Map<number, number>([
   [14, 2],
 ])
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const NOT_CONNECTED = 'Device not found/connected. Please connect again using CIRA.'
+const notConnected = (guid = ''): FakeAnswer => ({ status: 404, json: { error: NOT_CONNECTED, errorDescription: `guid : ${guid}` } })
 
 export class FakeMps {
   readonly server: FaultServer
@@ -41,6 +48,8 @@ export class FakeMps {
   certificateBody = randomBytes(96).toString('base64')
   /** When set, AMT answers power actions with this instead of SUCCESS. */
   powerAnswer: { ReturnValue: number; ReturnValueStr: string } | null = null
+  /** The MPS tenant of every request (MPS takes it from the caller's token; '' when it carries none). */
+  callerTenant = ''
 
   private constructor(server: FaultServer) {
     this.server = server
@@ -59,7 +68,7 @@ export class FakeMps {
 
   get certificatePem(): string {
     const lines = this.certificateBody.match(/.{1,64}/g) ?? []
-    return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`
+    return `-----BEGIN CERTIFICATE-----\r\n${lines.join('\r\n')}\r\n-----END CERTIFICATE-----\r\n`
   }
 
   /** The device opens its CIRA connection: refused (false) unless MPS knows it. */
@@ -82,30 +91,45 @@ function routes(fake: () => FakeMps): Route[] {
     const device = fake().devices.get(guid.toLowerCase())
     return device?.connectionStatus ? device : null
   }
+  const stored = (guid = ''): FakeDevice | undefined => fake().devices.get(guid.toLowerCase())
+  const mine = (device: FakeDevice): boolean => device.tenantId === fake().callerTenant
   const view = ({ powerstate: _powerstate, ...device }: FakeDevice) => device
   return [
     { method: 'GET', pattern: `${api}/ciracert`, handle: () => ({ status: 200, text: fake().certificatePem }) },
-    { method: 'GET', pattern: `${api}/devices`, handle: () => ({ status: 200, json: [...fake().devices.values()].map(view) }) },
+    {
+      method: 'GET',
+      pattern: `${api}/devices`,
+      handle: ({ query }) => {
+        const data = [...fake().devices.values()].filter(mine).map(view)
+        return { status: 200, json: query.get('$count') === 'true' ? { data, totalCount: data.length } : data }
+      },
+    },
     {
       method: 'GET',
       pattern: `${api}/devices/:guid`,
       handle: ({ params }) => {
-        const device = fake().devices.get((params.guid ?? '').toLowerCase())
-        return device ? { status: 200, json: view(device) } : { status: 404, json: { error: 'NOT FOUND', message: `Device ID ${params.guid ?? ''} not found` } }
+        const device = stored(params.guid)
+        if (!device) return { status: 404 }
+        return mine(device) ? { status: 200, json: view(device) } : { status: 204 }
       },
     },
     { method: 'POST', pattern: `${api}/devices`, handle: ({ body }) => registerDevice(fake(), fieldsOf(body)) },
     {
       method: 'DELETE',
       pattern: `${api}/devices/:guid`,
-      handle: ({ params }) => (fake().devices.delete((params.guid ?? '').toLowerCase()) ? { status: 204 } : { status: 404, json: { error: 'NOT FOUND', message: `Device ID ${params.guid ?? ''} not found` } }),
+      handle: ({ params }) => {
+        const device = stored(params.guid)
+        if (!device || !mine(device)) return { status: 404, json: { error: 'NOT FOUND', message: `Device ID ${params.guid ?? ''} not found` } }
+        fake().devices.delete(device.guid)
+        return { status: 204 }
+      },
     },
     {
       method: 'GET',
       pattern: `${api}/amt/power/state/:guid`,
       handle: ({ params }) => {
         const device = connected(params.guid)
-        return device ? { status: 200, json: { powerstate: device.powerstate } } : notFound(NOT_CONNECTED)
+        return device ? { status: 200, json: { powerstate: device.powerstate } } : notConnected(params.guid)
       },
     },
     {
@@ -116,7 +140,7 @@ function routes(fake: () => FakeMps): Route[] {
         if (typeof action !== 'number' || !ACTIONS.has(action)) return validationFailed([{ path: 'action', msg: 'Power action is not supported', value: action }])
         if (typeof useSOL !== 'boolean') return validationFailed([{ path: 'useSOL', msg: 'useSOL must be a boolean', value: useSOL }])
         const device = connected(params.guid)
-        if (!device) return notFound(NOT_CONNECTED)
+        if (!device) return notConnected(params.guid)
         fake().powerActions.push({ guid: device.guid, action })
         const answer = fake().powerAnswer ?? { ReturnValue: 0, ReturnValueStr: 'SUCCESS' }
         if (answer.ReturnValue === 0) device.powerstate = ACTIONS.get(action) ?? device.powerstate
@@ -128,7 +152,7 @@ function routes(fake: () => FakeMps): Route[] {
       pattern: `${api}/amt/deactivate/:guid`,
       handle: ({ params }) => {
         const device = connected(params.guid)
-        if (!device) return notFound(NOT_CONNECTED)
+        if (!device) return notConnected(params.guid)
         device.connectionStatus = false
         return { status: 200, json: { status: 'SUCCESS' } }
       },
@@ -137,8 +161,9 @@ function routes(fake: () => FakeMps): Route[] {
 }
 
 function registerDevice(fake: FakeMps, fields: Record<string, unknown>): FakeAnswer {
-  const guid = fields.guid
-  if (typeof guid !== 'string' || !UUID.test(guid)) return validationFailed([{ path: 'guid', msg: 'GUID must be a UUID', value: guid }])
+  const errors = deviceErrors(fields)
+  if (errors.length > 0) return validationFailed(errors)
+  const guid = String(fields.guid)
   const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback)
   const existing = fake.devices.get(guid.toLowerCase())
   const device: FakeDevice = {

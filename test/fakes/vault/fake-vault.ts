@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { listenOn, listenRestartable } from '../restartable-port.ts'
+import { healthAnswer } from './vault-health.ts'
 import { FakeKv, type KvAnswer } from './vault-kv.ts'
 import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vault-tokens.ts'
 
@@ -11,6 +12,7 @@ import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vau
  *   DELETE /v1/<mount>/metadata/<path>            KV v2 delete of every version
  *   POST /v1/auth/approle/login, POST /v1/auth/kubernetes/login
  *   GET /v1/auth/token/lookup-self, POST /v1/auth/token/renew-self
+ *   GET|HEAD /v1/sys/health[?standbyok=true]      unauthenticated health, as RPS and MPS poll it (vault-health.ts)
  * Errors are `{"errors":[...]}`: 403 permission denied (no, unknown or expired token), 404 `{"errors":[]}` for a
  * missing secret, 400 for invalid requests, 503 "Vault is sealed". Fault switches: down (connection refused),
  * reset (connections closed at once), slow (requests held until released), status (5xx for N requests), sealed.
@@ -48,6 +50,7 @@ export class FakeVault {
   readonly #waiters: Array<{ match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = []
   #fault: Fault | null = null
   #port = 0
+  readonly #startedAt = Date.now()
 
   private constructor(options: FakeVaultOptions) {
     this.#options = options
@@ -119,7 +122,8 @@ export class FakeVault {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://vault').pathname
+    const url = new URL(req.url ?? '/', 'http://vault')
+    const path = url.pathname
     const token = headerOf(req, 'x-vault-token')
     const record: RecordedRequest = { method: req.method ?? 'GET', path, token }
     this.requests.push(record)
@@ -129,7 +133,9 @@ export class FakeVault {
     }
     const text = await readBody(req)
     if (this.#fault?.kind === 'slow') await new Promise<void>((resolve) => this.#held.push(resolve))
-    const answer = this.#faultAnswer() ?? this.#route(record, text)
+    const health = (record.method === 'GET' || record.method === 'HEAD') && path === '/v1/sys/health'
+    const sealed = this.#fault?.kind === 'sealed'
+    const answer = (health && sealed ? healthAnswer(url.searchParams, true, this.#startedAt) : undefined) ?? this.#faultAnswer() ?? (health ? healthAnswer(url.searchParams, false, this.#startedAt) : this.#route(record, text))
     const body = answer.body === undefined ? '' : JSON.stringify(answer.body)
     res.writeHead(answer.status, answer.body === undefined ? {} : { 'content-type': 'application/json', 'cache-control': 'no-store' })
     res.end(body)

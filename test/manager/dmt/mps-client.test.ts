@@ -6,7 +6,14 @@ import { mpsClientOf, startFakeMps } from './dmt-harness.ts'
 
 mpsConformance('MPS client over the fake MPS', async (t) => {
   const fake = await startFakeMps(t)
-  return { mps: mpsClientOf(fake.url), connect: (guid, powerstate) => fake.connect(guid, powerstate) }
+  return {
+    mps: mpsClientOf(fake.url),
+    connect: (guid, powerstate) => fake.connect(guid, powerstate),
+    storeUnderOtherTenant: (device, tenantId) => {
+      fake.devices.set(device.guid, { ...device, tenantId, connectionStatus: false, powerstate: 2 })
+      return Promise.resolve()
+    },
+  }
 })
 
 const GUID = '4c4c4544-005a-3510-8047-b4c04f564433'

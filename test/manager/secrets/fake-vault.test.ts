@@ -74,3 +74,15 @@ test('faults: sealed is 503 "Vault is sealed"; status faults count down; down dr
   await vault.setFault(null)
   t.is((await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token })).status, 200)
 })
+
+test('sys/health?standbyok=true answers without a token as RPS and MPS poll it: 200 active, 503 sealed', async (t) => {
+  const vault = await startFakeVault(t)
+  const healthy = await call(vault.url, 'GET', '/v1/sys/health?standbyok=true')
+  t.is(healthy.status, 200)
+  t.like(healthy.body, { initialized: true, sealed: false, standby: false })
+  t.is(typeof healthy.body?.version, 'string')
+  t.is((await fetch(`${vault.url}/v1/sys/health?standbyok=true`, { method: 'HEAD' })).status, 200)
+  await vault.setFault({ kind: 'sealed' })
+  t.like(await call(vault.url, 'GET', '/v1/sys/health?standbyok=true'), { status: 503, body: { initialized: true, sealed: true } })
+  t.is((await call(vault.url, 'GET', '/v1/sys/health?standbyok=true&sealedcode=200')).status, 200)
+})
