@@ -5,8 +5,7 @@ import { deviceErrors } from './validate-device.ts'
 
 /**
  * A stand-in for MPS's REST API (../shared/reference/inventory-and-dmt.md), with what MPS v2.34.1 answers (issue #13):
- * - `GET /ciracert`: the CIRA root certificate as PEM with CRLF line ends (MPS sends it as text/html; FaultServer
- *   can only label text as text/plain);
+ * - `GET /ciracert`: the CIRA root certificate as PEM with CRLF line ends, labelled text/html as MPS does;
  * - devices: POST creates (201) or updates (200) after MPS's validation (validate-device.ts: 400
  *   `{ errors: [{ type, value, msg, path, location }] }`); `GET /devices/{guid}` answers 404 with an empty body for an
  *   unknown device and 204 with no body for a device stored under another MPS tenant; `GET /devices?$count=true`
@@ -95,7 +94,7 @@ function routes(fake: () => FakeMps): Route[] {
   const mine = (device: FakeDevice): boolean => device.tenantId === fake().callerTenant
   const view = ({ powerstate: _powerstate, ...device }: FakeDevice) => device
   return [
-    { method: 'GET', pattern: `${api}/ciracert`, handle: () => ({ status: 200, text: fake().certificatePem }) },
+    { method: 'GET', pattern: `${api}/ciracert`, handle: () => ({ status: 200, text: fake().certificatePem, textType: 'text/html' }) },
     {
       method: 'GET',
       pattern: `${api}/devices`,

@@ -23,6 +23,8 @@ export interface FakeAnswer {
   status: number
   json?: unknown
   text?: string
+  /** Content type of a `text` answer; default text/plain. */
+  textType?: string
 }
 
 export interface Route {
@@ -122,7 +124,7 @@ export class FaultServer {
       const send = () => {
         if (res.destroyed) return
         const payload = answer.text ?? (answer.json === undefined ? '' : JSON.stringify(answer.json))
-        const type = answer.text !== undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
+        const type = answer.text !== undefined ? `${answer.textType ?? 'text/plain'}; charset=utf-8` : 'application/json; charset=utf-8'
         res.writeHead(answer.status, payload === '' ? {} : { 'content-type': type }).end(payload)
       }
       if (this.slowMs <= 0) return send()

@@ -8,14 +8,14 @@ const DEVICE = { guid: GUID, hostname: 'edge-1', friendlyName: 'edge-1', tags: [
 
 async function call(url: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${url}/api/v1${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) })
-  return { status: response.status, text: await response.text() }
+  return { status: response.status, text: await response.text(), type: response.headers.get('content-type') }
 }
 
 test('GET /devices/{guid}: unknown → 404 with an empty body; stored under another MPS tenant → 204 with no body', async (t) => {
   const fake = await startFakeMps(t)
-  t.deepEqual(await call(fake.url, 'GET', `/devices/${GUID}`), { status: 404, text: '' })
+  t.deepEqual(await call(fake.url, 'GET', `/devices/${GUID}`), { status: 404, text: '', type: null })
   fake.devices.set(GUID, { ...DEVICE, tenantId: 'other', connectionStatus: false, powerstate: 2 })
-  t.deepEqual(await call(fake.url, 'GET', `/devices/${GUID}`), { status: 204, text: '' })
+  t.deepEqual(await call(fake.url, 'GET', `/devices/${GUID}`), { status: 204, text: '', type: null })
   fake.callerTenant = 'other'
   t.is((await call(fake.url, 'GET', `/devices/${GUID}`)).status, 200)
 })
@@ -52,10 +52,11 @@ test('power and deactivation of a device not connected: 404 { error, errorDescri
   }
 })
 
-test('GET /ciracert: the PEM with CRLF line ends', async (t) => {
+test('GET /ciracert: the PEM with CRLF line ends, as text/html', async (t) => {
   const fake = await startFakeMps(t)
-  const { status, text } = await call(fake.url, 'GET', '/ciracert')
+  const { status, text, type } = await call(fake.url, 'GET', '/ciracert')
   t.is(status, 200)
+  t.is(type, 'text/html; charset=utf-8')
   t.true(text.startsWith('-----BEGIN CERTIFICATE-----\r\n'))
   t.true(text.endsWith('-----END CERTIFICATE-----\r\n'))
   t.false(/[^\r]\n/.test(text), 'every line ends with CRLF')
