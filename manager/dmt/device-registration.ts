@@ -73,7 +73,11 @@ export class DeviceRegistration {
     return changes.filter((change): change is string => change !== null)
   }
 
-  /** Removes the device from MPS (false when MPS did not know it, or the host id is no AMT GUID). */
+  /**
+   * Removes the device and MPS's copies of its passwords (false when MPS did not know it, or the host id is no AMT
+   * GUID). The manager's secret store holds the passwords; MPS's are stale secrets at rest once the host is gone. A
+   * device MPS holds under another MPS tenant is not ours: neither it nor its secrets are touched.
+   */
   async removeDevice(key: HostKey): Promise<boolean> {
     let guid: string
     try {
@@ -81,6 +85,12 @@ export class DeviceRegistration {
     } catch {
       return false
     }
-    return this.#deps.mps.deleteDevice(guid)
+    const known = await this.#deps.mps.getDevice(guid)
+    if (known === OTHER_TENANT) {
+      this.#log.warn({ tenantId: key.tenantId, hostId: key.hostId, guid }, 'MPS holds the device under another MPS tenant: left as it is')
+      return false
+    }
+    await this.#deps.mps.deleteDevice(guid)
+    return known !== null
   }
 }

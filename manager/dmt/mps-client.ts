@@ -50,9 +50,12 @@ export class MpsClient implements MpsPort {
     return deviceOf(parse(Device, body, `POST ${path}`))
   }
 
-  async deleteDevice(guid: string): Promise<boolean> {
-    const { status } = await this.#http.call('DELETE', `${API}/devices/${seg(guid)}`, { ok: [204, 404], read: 'none' })
-    return status === 204
+  async deleteDevice(guid: string): Promise<void> {
+    // Without the flag MPS keeps the AMT, MEBx and MPS passwords RPS wrote to Vault at activation (issue #13 fact 8).
+    const path = `${API}/devices/${seg(guid)}?isSecretToBeDeleted=true`
+    const { status } = await this.#http.call('DELETE', path, { ok: [204, 404], read: 'none' })
+    // With the flag MPS answers 204 even for a device it does not hold; 404 only when Vault refused the deletion.
+    if (status === 404) throw unavailable('MPS', `DELETE ${path}: MPS could not delete the device's secrets from Vault (404)`, { status })
   }
 
   async getPowerState(guid: string): Promise<number> {

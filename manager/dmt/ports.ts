@@ -74,7 +74,12 @@ export interface MpsPort {
   getDevice(guid: string): Promise<MpsDevice | null | typeof OTHER_TENANT>
   /** Creates, or updates an existing device (MPS answers 201 / 200). */
   registerDevice(device: MpsDeviceInput): Promise<MpsDevice>
-  deleteDevice(guid: string): Promise<boolean>
+  /**
+   * Removes the device and the secrets MPS keeps for it in Vault (`devices/<guid>`: the AMT, MEBx and MPS passwords
+   * RPS wrote at activation); done also when MPS did not hold the device. MPS deletes the GUID's secrets even when
+   * the device is stored under another MPS tenant (which keeps its device): check getDevice first.
+   */
+  deleteDevice(guid: string): Promise<void>
   /** The raw MPS power-state code (power.ts maps it). */
   getPowerState(guid: string): Promise<number>
   /** Never retried once sent (a reset must not run twice). */

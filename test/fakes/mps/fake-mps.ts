@@ -13,6 +13,10 @@ import { deviceErrors } from './validate-device.ts'
  * - power state and actions, deactivation: only for a device connected over CIRA (`connect(guid)`, possible only
  *   for a registered device, as MPS's two-way authentication demands); otherwise 404
  *   `{ error: "Device not found/connected. Please connect again using CIRA.", errorDescription: "guid : <guid>" }`.
+ * - `DELETE /devices/{guid}` removes only the device (204; 404 when the caller cannot see it): the secrets RPS wrote
+ *   to Vault at activation (`devices/<guid>`: `secrets`) stay unless `?isSecretToBeDeleted=true` is sent. With it,
+ *   MPS deletes the secrets of that GUID whether or not the caller's tenant holds the device (unknown or another
+ *   tenant's: 204, the device stays), and answers 404 when Vault refuses (`vaultFails`; the device is gone anyway).
  * Fault switches come from FaultServer (`server.down()`, `server.slowMs`, `server.failNext()`).
  */
 
@@ -20,6 +24,13 @@ import { deviceErrors } from './validate-device.ts'
 export interface FakeDevice extends MpsDevice {
   /** MPS power-state code. */
   powerstate: number
+}
+
+/** What RPS writes to Vault at `devices/<guid>` when it activates a device (MPS reads it to log in to AMT). */
+export interface DeviceSecrets {
+  AMT_PASSWORD: string
+  MEBX_PASSWORD?: string
+  MPS_PASSWORD?: string
 }
 
 /** Power actions MPS accepts (its validator), and the power state each leaves behind. */
@@ -47,6 +58,10 @@ export class FakeMps {
   certificateBody = randomBytes(96).toString('base64')
   /** When set, AMT answers power actions with this instead of SUCCESS. */
   powerAnswer: { ReturnValue: number; ReturnValueStr: string } | null = null
+  /** Vault's `devices/<guid>` secrets, by GUID (RPS writes them at activation: `storeSecrets`). */
+  readonly secrets = new Map<string, DeviceSecrets>()
+  /** When set, deleting secrets from Vault fails (MPS logs it and answers the delete 404). */
+  vaultFails = false
   /** The MPS tenant of every request (MPS takes it from the caller's token; '' when it carries none). */
   callerTenant = ''
 
@@ -77,6 +92,11 @@ export class FakeMps {
     device.connectionStatus = true
     device.powerstate = powerstate
     return true
+  }
+
+  /** RPS activated the device: its passwords are in Vault, where MPS reads them. */
+  storeSecrets(guid: string, secrets: DeviceSecrets): void {
+    this.secrets.set(guid.toLowerCase(), secrets)
   }
 
   close(): Promise<void> {
@@ -116,12 +136,7 @@ function routes(fake: () => FakeMps): Route[] {
     {
       method: 'DELETE',
       pattern: `${api}/devices/:guid`,
-      handle: ({ params }) => {
-        const device = stored(params.guid)
-        if (!device || !mine(device)) return { status: 404, json: { error: 'NOT FOUND', message: `Device ID ${params.guid ?? ''} not found` } }
-        fake().devices.delete(device.guid)
-        return { status: 204 }
-      },
+      handle: ({ params, query }) => deleteDevice(fake(), params.guid ?? '', query.get('isSecretToBeDeleted') === 'true'),
     },
     {
       method: 'GET',
@@ -179,4 +194,17 @@ function registerDevice(fake: FakeMps, fields: Record<string, unknown>): FakeAns
   fake.devices.set(device.guid, device)
   const { powerstate: _powerstate, ...view } = device
   return { status: existing ? 200 : 201, json: view }
+}
+
+/** MPS's deleteDevice: the device if the caller's tenant sees it; with the flag, Vault's secrets of the GUID in any case. */
+function deleteDevice(fake: FakeMps, guid: string, withSecrets: boolean): FakeAnswer {
+  const notFound: FakeAnswer = { status: 404, json: { error: 'NOT FOUND', message: `Device ID ${guid} not found` } }
+  const device = fake.devices.get(guid.toLowerCase())
+  const visible = device !== undefined && device.tenantId === fake.callerTenant
+  if (!visible && !withSecrets) return notFound
+  if (visible) fake.devices.delete(device.guid)
+  if (!withSecrets) return { status: 204 }
+  if (fake.vaultFails) return notFound
+  fake.secrets.delete(guid.toLowerCase())
+  return { status: 204 }
 }

@@ -61,3 +61,33 @@ test('GET /ciracert: the PEM with CRLF line ends, as text/html', async (t) => {
   t.true(text.endsWith('-----END CERTIFICATE-----\r\n'))
   t.false(/[^\r]\n/.test(text), 'every line ends with CRLF')
 })
+
+test('DELETE /devices/{guid} keeps the device\'s Vault secrets unless ?isSecretToBeDeleted=true (issue #13 fact 8)', async (t) => {
+  const fake = await startFakeMps(t)
+  const secrets = { AMT_PASSWORD: 'Amt-Pw-1!', MEBX_PASSWORD: 'Mebx-Pw-1!', MPS_PASSWORD: 'Mps-Pw-1!' }
+  await call(fake.url, 'POST', '/devices', DEVICE)
+  fake.storeSecrets(GUID, secrets)
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}`)).status, 204)
+  t.false(fake.devices.has(GUID))
+  t.deepEqual(fake.secrets.get(GUID), secrets, 'without the flag the secrets stay')
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}`)).status, 404)
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}?isSecretToBeDeleted=true`)).status, 204, 'unknown device: its secrets go, 204')
+  t.false(fake.secrets.has(GUID))
+  await call(fake.url, 'POST', '/devices', DEVICE)
+  fake.storeSecrets(GUID, secrets)
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}?isSecretToBeDeleted=true`)).status, 204)
+  t.deepEqual([fake.devices.has(GUID), fake.secrets.has(GUID)], [false, false])
+})
+
+test('DELETE with the flag: another MPS tenant\'s device stays but its secrets go; Vault refusing → 404', async (t) => {
+  const fake = await startFakeMps(t)
+  fake.devices.set(GUID, { ...DEVICE, tenantId: 'other', connectionStatus: false, powerstate: 2 })
+  fake.storeSecrets(GUID, { AMT_PASSWORD: 'Amt-Pw-1!' })
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}?isSecretToBeDeleted=true`)).status, 204)
+  t.deepEqual([fake.devices.has(GUID), fake.secrets.has(GUID)], [true, false])
+  fake.callerTenant = 'other'
+  fake.storeSecrets(GUID, { AMT_PASSWORD: 'Amt-Pw-1!' })
+  fake.vaultFails = true
+  t.is((await call(fake.url, 'DELETE', `/devices/${GUID}?isSecretToBeDeleted=true`)).status, 404)
+  t.deepEqual([fake.devices.has(GUID), fake.secrets.has(GUID)], [false, true], 'the device is gone, its secrets are not')
+})
