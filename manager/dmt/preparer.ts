@@ -30,7 +30,8 @@ export interface DmtPreparerDeps {
  * The RPS/MPS part of the domain's ProvisioningPreparer (called by setDesired before desired PROVISIONED is
  * written), per tenant of the hosts, as named steps: tenant RPS objects (CIRA config, tenant profiles) → per-host
  * profiles (random policy) → MPS device registration. A failure throws (setDesired answers PREPARATION_FAILED and
- * writes nothing) and is kept as the tenant's status; the user's retry converges once RPS/MPS are back.
+ * writes nothing) and is kept as the tenant's status; the user's retry converges once RPS/MPS are back. Nothing is
+ * rolled back: RPS objects created before a failure at MPS are what the retry wants, so it only reads them.
  * Single-flight per tenant: preparations of one tenant run one after the other in this process (a second one,
  * e.g. a concurrent API call, waits and then finds everything in place: reads only). Across processes the steps
  * themselves are race-free (ensure-object.ts).

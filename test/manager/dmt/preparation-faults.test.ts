@@ -62,6 +62,35 @@ test('MPS down: the CIRA certificate and the device registration cannot be done;
   t.is(s.mps.devices.size, 1)
 })
 
+for (const policy of ['static', 'random'] as const) {
+  test(`${policy} policy: MPS failing after RPS objects were created leaves them; the next attempt reuses them, writes nothing to RPS`, async (t) => {
+    const s = await provisioningSetup(t, { policy, hosts: 2 })
+    for (const [index, key] of s.keys.entries()) s.passwords.setHost(key, { password: `Host-Pw-${index}!` })
+    // MPS answers the CIRA certificate, then fails every attempt of both device registrations (3 attempts each).
+    s.mps.server.beforeRoute = ({ path }) => {
+      if (path.endsWith('/ciracert')) s.mps.server.failNext(2 * 3, 500)
+    }
+    await refused(t, s, /MPS unavailable: GET \/api\/v1\/devices\/.* answered 500/)
+    s.mps.server.beforeRoute = undefined
+    const profiles = policy === 'static' ? ['acme_ccm'] : s.keys.map(({ hostId }) => `${hostId}@acme_ccm`).sort()
+    t.deepEqual(s.rps.profileNames(), profiles, 'left in RPS: what the next attempt wants')
+    t.deepEqual([...s.rps.ciraConfigs.keys()], ['acme'])
+    t.is(s.mps.devices.size, 0)
+
+    const mark = s.rps.server.requests.length
+    const hosts = await s.activate()
+    t.deepEqual(hosts.map((host) => host.desiredState), ['PROVISIONED', 'PROVISIONED'])
+    t.deepEqual(s.rps.server.writesSince(mark), [], 'no create (no duplicate), no replace, no delete in RPS')
+    const absent = s.rps.server.since(mark).filter(({ status }) => status !== 200)
+    // Nothing refused: only reads of what the tenant has none of (its domain, ACM profiles, random: acme_ccm).
+    t.true(absent.every(({ method, status }) => method === 'GET' && status === 404))
+    t.false(absent.some(({ path }) => profiles.some((name) => path.endsWith(`/profiles/${name}`)) || path.endsWith('/ciraconfigs/acme')))
+    t.deepEqual(s.rps.profileNames(), profiles)
+    t.is(s.mps.devices.size, 2)
+    t.like(s.dmt.preparer.statusOf('acme'), { ok: true, message: 'ready' })
+  })
+}
+
 test('a missing password or a host id that is no AMT GUID refuses the activation with the reason', async (t) => {
   const s = await provisioningSetup(t, { policy: 'random' })
   await refused(t, s, /no AMT password is stored for host acme\/4c4c4544/)
