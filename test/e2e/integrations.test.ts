@@ -108,6 +108,7 @@ test('new tenants → RPS profiles once → activation with the static and the r
   t.deepEqual((refused as (Error & { packet?: { granted?: number[] } }) | undefined)?.packet?.granted, [128], 'SUBACK 0x80')
 
   // Deletion through the agent: it deactivates with the password the manager answers; then everything is cleaned.
+  fakes.mps.storeSecrets(randomHost.hostId, { AMT_PASSWORD: 'written-by-rps-at-activation' })
   const deleted = await manager.api('DELETE', `/api/v1/tenants/${RANDOM_TENANT}/hosts/${randomHost.hostId}`)
   t.like(deleted, { status: 202, json: { outcome: 'pending' } })
   await until404(manager, randomHost)
@@ -116,6 +117,7 @@ test('new tenants → RPS profiles once → activation with the static and the r
   t.deepEqual(deactivations.map((call) => [call.argv[1], call.exitCode]), [['-u', 0]], 'one remote deactivation, with the right password')
   t.is(fakes.vault.kv.latest(hostSecretPath(RANDOM_TENANT, randomHost.hostId)), undefined, 'the Vault secret is gone')
   t.false(fakes.mps.devices.has(randomHost.hostId), 'the MPS device is gone')
+  t.false(fakes.mps.secrets.has(randomHost.hostId), "MPS's Vault copy of its passwords is gone")
   t.deepEqual(fakes.rps.profileNames(), [staticProfile], 'the per-host RPS profile is gone')
   const leaves = ['status', 'capability', 'presence'] as const
   const marker = buildTopic({ ...staticHost, leaf: 'status' })
