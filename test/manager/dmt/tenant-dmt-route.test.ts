@@ -8,7 +8,7 @@ test('a tenant admin forwards the ACM domain to RPS; the answer and the audit ho
   const admin = await api.token('admin', 'acme')
   const answer = await api.request('PUT', '/api/v1/tenants/acme/amt/domain', { token: admin, body: domain })
   t.is(answer.status, 200)
-  t.deepEqual(answer.json, { name: 'acme', domainSuffix: 'acme.example.com', created: true })
+  t.like(answer.json, { name: 'acme', domainSuffix: 'acme.example.com', created: true })
   t.like(api.rps.domains.get('acme'), { ...domain, profileName: 'acme', provisioningCertStorageFormat: 'string' })
   const [event] = await api.inventory.listAudit('acme', { limit: 1 })
   t.like(event, { kind: 'amt.domain.set', hostId: null, detail: { domainSuffix: 'acme.example.com' } })
@@ -19,7 +19,7 @@ test('a tenant admin forwards the ACM domain to RPS; the answer and the audit ho
 
   const viewer = await api.token('viewer', 'acme')
   const view = await api.request('GET', '/api/v1/tenants/acme/amt/provisioning', { token: viewer })
-  t.deepEqual(view.json, { ciraConfig: null, profiles: [], domain: { name: 'acme', domainSuffix: 'corp.example.com' }, lastPreparation: null })
+  t.like(view.json, { ciraConfig: null, profiles: [], domain: { name: 'acme', domainSuffix: 'corp.example.com' }, lastPreparation: null })
 
   t.deepEqual((await api.request('DELETE', '/api/v1/tenants/acme/amt/domain', { token: admin })).json, { removed: true })
   t.deepEqual((await api.request('DELETE', '/api/v1/tenants/acme/amt/domain', { token: admin })).json, { removed: false })
