@@ -15,6 +15,8 @@ export const MIN_KEY_BITS = 2048
 /** A certificate expiring within this many days is accepted with a warning. */
 export const EXPIRY_WARNING_DAYS = 30
 const DAY_MS = 24 * 3600 * 1000
+const CANNOT_OPEN = 'the PFX cannot be opened: the password is wrong or it is not a PKCS#12 (.pfx) file'
+const NO_ROOT = 'the PFX holds no root certificate (self-signed CA): export it with the whole chain'
 
 export interface CertificateUpload {
   domainSuffix: string
@@ -49,17 +51,17 @@ interface Opened {
 
 export function inspectProvisioningCertificate(upload: CertificateUpload, now = new Date()): CertificateInspection {
   const opened = open(upload.provisioningCert, upload.provisioningCertPassword)
-  if (opened === null) return { problems: ['the PFX cannot be opened: the password is wrong or it is not a PKCS#12 (.pfx) file'], leaf: null }
+  if (opened === null) return { problems: [CANNOT_OPEN], leaf: null }
   const leaf = leafOf(opened.certs)
   if (leaf === undefined) return { problems: ['the PFX holds no certificate'], leaf: null }
   const problems = [
     ...suffixProblems(leaf, upload.domainSuffix),
     ...opened.certs.flatMap((cert) => dateProblems(cert, now)),
-    ...(opened.certs.some(selfSigned) ? [] : ['the PFX holds no root certificate (self-signed CA): export it with the whole chain']),
+    ...(opened.certs.some(selfSigned) ? [] : [NO_ROOT]),
     ...opened.certs.flatMap(keyProblems),
     ...privateKeyProblems(leaf, opened.keys),
     ...chainProblems(leaf, opened.certs),
-    ...(leaf.keyUsage?.includes(AMT_ACTIVATION_EKU) === true ? [] : [`the leaf certificate ${nameOf(leaf)} lacks the Intel AMT activation EKU (${AMT_ACTIVATION_EKU})`]),
+    ...ekuProblems(leaf),
   ]
   return { problems, leaf: { commonName: commonNameOf(leaf) ?? '', notAfter: new Date(leaf.validTo) } }
 }
@@ -75,13 +77,15 @@ export function assertProvisioningCertificate(upload: CertificateUpload, now = n
 export function expiryWarningOf(notAfter: Date, now = new Date()): string | null {
   const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS)
   if (days >= EXPIRY_WARNING_DAYS) return null
-  if (days < 0) return `the provisioning certificate expired on ${notAfter.toISOString()}: ACM activations fail until a renewed one is uploaded`
-  return `the provisioning certificate expires in ${days} days (${notAfter.toISOString()}): upload a renewed one`
+  const date = notAfter.toISOString()
+  if (days < 0) return `the provisioning certificate expired on ${date}: ACM activations fail until a renewed one is uploaded`
+  return `the provisioning certificate expires in ${days} days (${date}): upload a renewed one`
 }
 
 function open(base64: string, password: string): Opened | null {
   try {
-    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(base64.replace(/\s+/g, ''))), false, password)
+    const asn1 = forge.asn1.fromDer(forge.util.decode64(base64.replace(/\s+/g, '')))
+    const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password)
     const bagsOf = (type: string | undefined) => (type === undefined ? [] : (p12.getBags({ bagType: type })[type] ?? []))
     const der = (asn1: forge.asn1.Asn1) => Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary')
     // forge keeps non-RSA certificates and keys as ASN.1 only (cert/key null): Node reads every kind.
@@ -108,7 +112,8 @@ const issuerOf = (cert: X509Certificate, certs: X509Certificate[]): X509Certific
 
 /** The end of the chain: the certificate that issued none of the others (the first such in the PFX). */
 function leafOf(certs: X509Certificate[]): X509Certificate | undefined {
-  return certs.find((cert) => !selfSigned(cert) && !certs.some((other) => other !== cert && other.checkIssued(cert))) ?? certs[0]
+  const issuesAnother = (cert: X509Certificate) => certs.some((other) => other !== cert && other.checkIssued(cert))
+  return certs.find((cert) => !selfSigned(cert) && !issuesAnother(cert)) ?? certs[0]
 }
 
 const lastTwoLabels = (name: string): string => name.trim().toLowerCase().split('.').slice(-2).join('.')
@@ -117,7 +122,7 @@ function suffixProblems(leaf: X509Certificate, domainSuffix: string): string[] {
   const cn = commonNameOf(leaf)
   if (cn === undefined) return ['the leaf certificate has no CN (it must be host.<suffix> or *.<suffix>)']
   if (lastTwoLabels(cn) === lastTwoLabels(domainSuffix)) return []
-  return [`the leaf certificate's CN "${cn}" does not match the DNS suffix "${domainSuffix}" (their last two labels differ)`]
+  return [`the leaf certificate's CN "${cn}" does not match the DNS suffix "${domainSuffix}" (last two labels differ)`]
 }
 
 function dateProblems(cert: X509Certificate, now: Date): string[] {
@@ -129,14 +134,16 @@ function dateProblems(cert: X509Certificate, now: Date): string[] {
 
 function keyProblems(cert: X509Certificate): string[] {
   const { asymmetricKeyType, asymmetricKeyDetails } = cert.publicKey
-  if (asymmetricKeyType !== 'rsa') return [`the certificate ${nameOf(cert)} has a ${asymmetricKeyType ?? 'non-RSA'} key; AMT needs RSA keys`]
+  const name = nameOf(cert)
+  if (asymmetricKeyType !== 'rsa') return [`the certificate ${name} has a ${asymmetricKeyType ?? 'non-RSA'} key; AMT needs RSA keys`]
   const bits = asymmetricKeyDetails?.modulusLength ?? 0
-  return bits < MIN_KEY_BITS ? [`the certificate ${nameOf(cert)} has a ${bits}-bit key; AMT needs at least ${MIN_KEY_BITS} bits`] : []
+  return bits < MIN_KEY_BITS ? [`the certificate ${name} has a ${bits}-bit key; AMT needs at least ${MIN_KEY_BITS} bits`] : []
 }
 
 function privateKeyProblems(leaf: X509Certificate, keys: KeyObject[]): string[] {
   if (keys.length === 0) return ['the PFX holds no private key']
-  return keys.some((key) => leaf.checkPrivateKey(key)) ? [] : [`the private key in the PFX does not belong to the leaf certificate ${nameOf(leaf)}`]
+  if (keys.some((key) => leaf.checkPrivateKey(key))) return []
+  return [`the private key in the PFX does not belong to the leaf certificate ${nameOf(leaf)}`]
 }
 
 /** Leaf → issuer → … → a self-signed root, each signature verified with the issuer's key. */
@@ -145,9 +152,14 @@ function chainProblems(leaf: X509Certificate, certs: X509Certificate[]): string[
   for (let cert = leaf; !selfSigned(cert); ) {
     seen.add(cert)
     const issuer = issuerOf(cert, certs)
-    if (issuer === undefined || seen.has(issuer)) return [`the issuer of ${nameOf(cert)} is not in the PFX: the chain does not reach a root`]
+    if (issuer === undefined || seen.has(issuer)) return [`the issuer of ${nameOf(cert)} is not in the PFX: no chain to a root`]
     if (!cert.verify(issuer.publicKey)) return [`the signature of ${nameOf(cert)} does not verify with its issuer ${nameOf(issuer)}`]
     cert = issuer
   }
   return []
+}
+
+function ekuProblems(leaf: X509Certificate): string[] {
+  if (leaf.keyUsage?.includes(AMT_ACTIVATION_EKU) === true) return []
+  return [`the leaf certificate ${nameOf(leaf)} lacks the Intel AMT activation EKU (${AMT_ACTIVATION_EKU})`]
 }
