@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
+import { ProvisioningCertificateError } from '../dmt/provisioning-certificate.ts'
 import { DomainError } from '../domain/errors.ts'
 import { InventoryError, type InventoryErrorCode } from '../inventory/errors.ts'
 import { ApiError, type ApiErrorCode, type ErrorBody } from './errors.ts'
@@ -7,8 +8,8 @@ import { TokenNameTakenError } from './tokens/token-store.ts'
 
 /**
  * Turns every failure into a catalogue answer (errors.ts): API errors as they are; request validation, body
- * parsing, Inventory and domain errors mapped to their code; anything else is INTERNAL (logged with its stack,
- * answered with a generic message).
+ * parsing, Inventory and domain errors and refused provisioning certificates (VALIDATION_FAILED, `details.problems`)
+ * mapped to their code; anything else is INTERNAL (logged with its stack, answered with a generic message).
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
@@ -19,6 +20,7 @@ export function toApiError(err: unknown): ApiError {
   }
   if (err instanceof InventoryError) return fromInventory(err)
   if (err instanceof DomainError) return fromDomain(err)
+  if (err instanceof ProvisioningCertificateError) return new ApiError('VALIDATION_FAILED', err.message, { problems: err.problems })
   if (err instanceof TokenNameTakenError) return new ApiError('TOKEN_NAME_TAKEN')
   if (isResponseSerializationError(err)) return new ApiError('INTERNAL', undefined, undefined, { cause: err })
   const code = FASTIFY_CODES[(err as Partial<FastifyError>).code ?? '']

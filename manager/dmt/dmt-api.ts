@@ -4,14 +4,25 @@ import type { Dmt } from './create-dmt.ts'
 import { readPowerState, requestPowerAction, type PowerAction, type PowerActionResult, type PowerDeps, type PowerReading } from './power.ts'
 import type { PreparationStatus } from './preparer.ts'
 import { ciraConfigNameOf, domainNameOf, MODES, tenantProfileNameOf } from './rps-objects.ts'
+import { expiryWarningOf } from './provisioning-certificate.ts'
 import type { DomainRecord } from './rps-types.ts'
-import { removeTenantDomain, setTenantDomain, type DomainRequest } from './tenant-domain.ts'
+import { removeTenantDomain, setTenantDomain, type DomainRequest, type DomainSetResult } from './tenant-domain.ts'
+
+/** The tenant's ACM domain as the API shows it: the certificate's expiry (RPS's `expirationDate`) and a warning. */
+export interface DomainView {
+  name: string
+  domainSuffix: string
+  /** The provisioning certificate's notAfter (ISO), null when RPS has none. */
+  expiresAt: string | null
+  /** Set when the certificate expires within 30 days or has expired. */
+  expiryWarning: string | null
+}
 
 /** What the tenant's RPS holds right now, plus the last preparation outcome. */
 export interface ProvisioningView {
   ciraConfig: string | null
   profiles: string[]
-  domain: { name: string; domainSuffix: string } | null
+  domain: DomainView | null
   lastPreparation: PreparationStatus | null
 }
 
@@ -19,7 +30,7 @@ export interface ProvisioningView {
 export interface DmtApi {
   requestPowerAction(key: HostKey, action: PowerAction, actor: string): Promise<PowerActionResult>
   readPowerState(key: HostKey): Promise<PowerReading>
-  setTenantDomain(tenantId: string, request: DomainRequest, actor: string): Promise<{ record: DomainRecord; created: boolean }>
+  setTenantDomain(tenantId: string, request: DomainRequest, actor: string): Promise<DomainSetResult & { expiryWarning: string | null }>
   removeTenantDomain(tenantId: string, actor: string): Promise<boolean>
   provisioningOf(tenantId: string): Promise<ProvisioningView>
 }
@@ -46,8 +57,10 @@ export function createDmtApi({ dmt, inventory, core, log }: DmtApiDeps): DmtApi 
     readPowerState: (key) => readPowerState(power, key),
     async setTenantDomain(tenantId, request, actor) {
       const result = await setTenantDomain(dmt.rps, tenantId, request)
-      await audit(tenantId, 'amt.domain.set', actor, { domainSuffix: request.domainSuffix })
-      return result
+      await audit(tenantId, 'amt.domain.set', actor, { domainSuffix: request.domainSuffix, expiresAt: result.notAfter.toISOString() })
+      const expiryWarning = expiryWarningOf(result.notAfter)
+      if (expiryWarning !== null) log.warn({ tenantId, expiresAt: result.notAfter.toISOString() }, expiryWarning)
+      return { ...result, expiryWarning }
     },
     async removeTenantDomain(tenantId, actor) {
       const removed = await removeTenantDomain(dmt.rps, tenantId)
@@ -61,13 +74,26 @@ export function createDmtApi({ dmt, inventory, core, log }: DmtApiDeps): DmtApi 
         const profile = await dmt.rps.getProfile(tenantProfileNameOf(tenantId, mode))
         if (profile) profiles.push(profile.profileName)
       }
-      const domain = await dmt.rps.getDomain(domainNameOf(tenantId))
+      const record = await dmt.rps.getDomain(domainNameOf(tenantId))
+      const domain = record ? domainViewOf(record) : null
+      if (domain?.expiryWarning) log.warn({ tenantId, expiresAt: domain.expiresAt }, domain.expiryWarning)
       return {
         ciraConfig: cira?.configName ?? null,
         profiles,
-        domain: domain ? { name: domain.profileName, domainSuffix: domain.domainSuffix } : null,
+        domain,
         lastPreparation: dmt.preparer.statusOf(tenantId),
       }
     },
+  }
+}
+
+function domainViewOf(record: DomainRecord): DomainView {
+  const expiry = record.expirationDate ? new Date(record.expirationDate) : null
+  const known = expiry !== null && !Number.isNaN(expiry.getTime())
+  return {
+    name: record.profileName,
+    domainSuffix: record.domainSuffix,
+    expiresAt: known ? expiry.toISOString() : null,
+    expiryWarning: known ? expiryWarningOf(expiry) : null,
   }
 }

@@ -3,6 +3,7 @@ import { DmtError } from '../../manager/dmt/errors.ts'
 import type { RpsPort } from '../../manager/dmt/ports.ts'
 import { ciraConfigFor, profileFor } from '../../manager/dmt/rps-objects.ts'
 import type { DomainInput } from '../../manager/dmt/rps-types.ts'
+import { createPfxKit, type PfxVariant, type TestPfx } from '../helpers/pfx.ts'
 
 /** A fresh, empty RPS behind the port; the factory releases it in t.teardown. */
 export type RpsFactory = (t: ExecutionContext) => Promise<RpsPort>
@@ -10,13 +11,25 @@ export type RpsFactory = (t: ExecutionContext) => Promise<RpsPort>
 export const CONFORMANCE_PASSWORD = 'Conf0rm@nce-Pw'
 const CERT = 'MIIBszCCAVmgAwIBAgIUQ29uZm9ybWFuY2U'
 const cira = (tenantId: string) => ciraConfigFor(tenantId, { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, CERT)
-const domain = (name: string, suffix: string): DomainInput => ({
+/** A real provisioning certificate for `*.example.com` suffixes (RPS compares the CN's last two labels). */
+const examplePfx = async (t: ExecutionContext): Promise<TestPfx> => (await createPfxKit(t)).make('example.com')
+const domainOf = (pfx: TestPfx) => (name: string, suffix: string): DomainInput => ({
   profileName: name,
   domainSuffix: suffix,
-  provisioningCert: 'cGZ4LWJ5dGVz',
+  provisioningCert: pfx.provisioningCert,
   provisioningCertStorageFormat: 'string',
-  provisioningCertPassword: 'Pfx-Secret-1',
+  provisioningCertPassword: pfx.provisioningCertPassword,
 })
+
+/** RPS's reason for each refused provisioning certificate (issue #13 fact 3). */
+const REFUSALS: Array<[PfxVariant, RegExp]> = [
+  ['wrong-password', /Unable to decrypt provisioning certificate\. Please check that the password is correct/],
+  ['wrong-suffix', /FQDN not associated with provisioning certificate/],
+  ['expired', /Uploaded certificate has expired/],
+  ['missing-eku', /missing the Intel AMT Activation EKU OID \(2\.16\.840\.1\.113741\.1\.2\.3\)/],
+  ['short-key', /key size 1024 bits is below the minimum required 2048 bits/],
+  ['key-mismatch', /Private key in the PFX does not match the leaf certificate/],
+]
 
 /**
  * The RpsPort contract (manager/dmt/ports.ts), run against every implementation (the REST client over the fake
@@ -83,13 +96,15 @@ export function rpsConformance(label: string, create: RpsFactory): void {
 
   test(`${label}: domains: create, replace, read back without certificate secrets, delete`, async (t) => {
     const rps = await create(t)
+    const pfx = await examplePfx(t)
+    const domain = domainOf(pfx)
     t.is(await rps.getDomain('acme'), null)
     const created = await rps.createDomain(domain('acme', 'acme.example.com'))
     t.like(created, { profileName: 'acme', domainSuffix: 'acme.example.com' })
     t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), { updated: { profileName: 'acme', domainSuffix: 'corp.example.com' } })
     const read = await rps.getDomain('acme')
     t.like(read, { profileName: 'acme', domainSuffix: 'corp.example.com' })
-    t.false(JSON.stringify(read).includes('Pfx-Secret-1'))
+    t.false(JSON.stringify(read).includes(pfx.provisioningCertPassword) || JSON.stringify(read).includes(pfx.provisioningCert))
     t.deepEqual((await rps.listDomains()).map(({ profileName }) => profileName), ['acme'])
     const clash = await t.throwsAsync(rps.createDomain(domain('other', 'corp.example.com')), { instanceOf: DmtError })
     t.is(clash.code, 'RPS_REJECTED', 'a DNS suffix belongs to one domain')
@@ -98,12 +113,35 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     t.true(await rps.deleteDomain('acme'))
     t.false(await rps.deleteDomain('acme'))
   })
+
+  test(`${label}: domains: the provisioning certificate is opened and checked; each refusal is RPS_REJECTED with RPS's reason`, async (t) => {
+    const rps = await create(t)
+    const kit = await createPfxKit(t)
+    for (const [variant, reason] of REFUSALS) {
+      const pfx = await kit.make('example.com', variant)
+      const refused = await t.throwsAsync(rps.createDomain(domainOf(pfx)('acme', 'acme.example.com')), { instanceOf: DmtError }, variant)
+      t.is(refused.code, 'RPS_REJECTED', variant)
+      t.is(refused.status, 400, variant)
+      t.regex(refused.message, reason, variant)
+      t.false(refused.message.includes(pfx.provisioningCertPassword) || refused.message.includes(pfx.provisioningCert.slice(0, 40)), variant)
+    }
+    t.is(await rps.getDomain('acme'), null, 'nothing stored')
+    const valid = await kit.make('example.com')
+    const created = await rps.createDomain(domainOf(valid)('acme', 'acme.example.com'))
+    t.is(created.expirationDate, valid.notAfter.toISOString(), "RPS stores the leaf's notAfter")
+    const bad = await kit.make('example.com', 'expired')
+    const replace = await t.throwsAsync(rps.updateDomain(domainOf(bad)('acme', 'acme.example.com'), created.version), { instanceOf: DmtError })
+    t.regex(replace.message, /Uploaded certificate has expired/, 'a replacement is checked too')
+    const renewal = await kit.make('example.com', 'expiring-soon')
+    t.like(await rps.updateDomain(domainOf(renewal)('acme', 'acme.example.com'), created.version), { updated: { expirationDate: renewal.notAfter.toISOString() } })
+  })
 }
 
 /** Versions (PostgreSQL xmin) and replacements with optimistic concurrency, as RPS v2.40 does them (issue #13). */
 export function rpsVersionConformance(label: string, create: RpsFactory): void {
   test(`${label}: every record carries a version that changes on every write`, async (t) => {
     const rps = await create(t)
+    const domain = domainOf(await examplePfx(t))
     const config = await rps.createCiraConfig(cira('acme'))
     const profile = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
     const created = await rps.createDomain(domain('acme', 'acme.example.com'))
@@ -119,6 +157,7 @@ export function rpsVersionConformance(label: string, create: RpsFactory): void {
 
   test(`${label}: a domain PATCH without the current version is 409 with the current record, changing nothing`, async (t) => {
     const rps = await create(t)
+    const domain = domainOf(await examplePfx(t))
     const created = await rps.createDomain(domain('acme', 'acme.example.com'))
     const current = { profileName: 'acme', domainSuffix: 'acme.example.com', version: created.version }
     t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), undefined), { conflict: current }, 'no version')

@@ -19,12 +19,23 @@ const DomainBody = z.strictObject({
   provisioningCertPassword: z.string().min(1).max(64).describe('the .pfx password (forwarded to RPS, never stored by the manager, never answered)'),
 })
 
-const DomainAnswer = z.object({ name: z.string().describe('the RPS domain name (the tenant id)'), domainSuffix: z.string(), created: z.boolean() })
+const expiry = {
+  expiresAt: z.iso.datetime().nullable().describe("the provisioning certificate's notAfter (RPS's expirationDate); null when RPS has none"),
+  expiryWarning: z.string().nullable().describe('set when the certificate expires within 30 days (or has expired): upload a renewed one'),
+}
+
+const DomainAnswer = z.object({
+  name: z.string().describe('the RPS domain name (the tenant id)'),
+  domainSuffix: z.string(),
+  created: z.boolean(),
+  expiresAt: z.iso.datetime().describe("the leaf certificate's notAfter"),
+  expiryWarning: expiry.expiryWarning,
+})
 
 const ProvisioningAnswer = z.object({
   ciraConfig: z.string().nullable().describe('the CIRA config in RPS (`<tenant>`), null when missing'),
   profiles: z.array(z.string()).describe('tenant profiles present in RPS (`<tenant>_ccm`, `<tenant>_acm`; static policy)'),
-  domain: z.object({ name: z.string(), domainSuffix: z.string() }).nullable().describe('the ACM domain, null when none'),
+  domain: z.object({ name: z.string(), domainSuffix: z.string(), ...expiry }).nullable().describe('the ACM domain, null when none'),
   lastPreparation: z
     .object({ ok: z.boolean(), message: z.string(), at: z.iso.datetime() })
     .nullable()
@@ -41,7 +52,8 @@ export function tenantDmtRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       schema: {
         tags: TAGS,
         operationId: 'setTenantAmtDomain',
-        summary: "set the tenant's ACM domain (provisioning certificate) in RPS; the `<tenant>_acm` profile follows at the next activation",
+        summary:
+          "set the tenant's ACM domain (provisioning certificate) in RPS after RPS's certificate checks (400 VALIDATION_FAILED with `details.problems`); the `<tenant>_acm` profile follows at the next activation",
         params: TenantParams,
         body: DomainBody,
         response: {
@@ -52,9 +64,10 @@ export function tenantDmtRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
     }, async (request, reply) => {
       const { tenantId } = request.params
       await inventory.getTenant(tenantId)
-      const { record, created } = await viaDmt(ctx, (dmt) => dmt.setTenantDomain(tenantId, request.body, actorOf(request)))
-      request.log.info({ tenantId, domainSuffix: record.domainSuffix, created }, 'ACM domain forwarded to RPS')
-      return reply.header('cache-control', 'no-store').send({ name: record.profileName, domainSuffix: record.domainSuffix, created })
+      const { record, created, notAfter, expiryWarning } = await viaDmt(ctx, (dmt) => dmt.setTenantDomain(tenantId, request.body, actorOf(request)))
+      const expiresAt = notAfter.toISOString()
+      request.log.info({ tenantId, domainSuffix: record.domainSuffix, created, expiresAt }, 'ACM domain forwarded to RPS')
+      return reply.header('cache-control', 'no-store').send({ name: record.profileName, domainSuffix: record.domainSuffix, created, expiresAt, expiryWarning })
     })
 
     app.delete('/tenants/:tenantId/amt/domain', {

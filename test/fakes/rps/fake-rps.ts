@@ -1,6 +1,7 @@
 import { FaultServer, fieldsOf, notFound, page, validationFailed, type FakeAnswer, type FakeRequest, type Route } from './fault-server.ts'
 import { duplicate, keyOf, publicView, RecordStore, type Stored } from './records.ts'
-import { validateCiraConfig, validateDomain, validateProfile } from './validate.ts'
+import { checkProvisioningCert } from './provisioning-cert.ts'
+import { validateCiraConfig, validateDomain, validateProfile, type FieldError } from './validate.ts'
 
 /**
  * A stand-in for RPS's admin REST API (../shared/reference/inventory-and-dmt.md, issue #13): CIRA configs,
@@ -9,7 +10,9 @@ import { validateCiraConfig, validateDomain, validateProfile } from './validate.
  * `{ error, message }` for a duplicate — "Unique key violation" — or a missing CIRA config), get 200/404, delete
  * 204/404 (400 while profiles refer to a CIRA config), replace (PATCH domains, profiles, CIRA configs) 200, 404, or 409 with the
  * current record when the body's `version` is missing or stale. A profile written without `tlsMode` is stored with
- * `tlsSigningAuthority: null`, whatever was sent. Answers never contain passwords.
+ * `tlsSigningAuthority: null`, whatever was sent. A domain's provisioning certificate (POST and PATCH) is opened
+ * and checked as RPS does (provisioning-cert.ts): a failed check is a 400 with RPS's reason; the stored
+ * `expirationDate` is the leaf's notAfter. Answers never contain passwords.
  * Fault switches come from FaultServer (`server.down()`, `server.slowMs`, `server.failNext()`).
  */
 
@@ -131,11 +134,13 @@ function createDomain(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const fields = fieldsOf(body)
   const errors = validateDomain(fields)
   if (errors.length > 0) return validationFailed(errors)
+  const verdict = checkProvisioningCert(String(fields.provisioningCert), String(fields.provisioningCertPassword), String(fields.domainSuffix))
+  if (!verdict.ok) return validationFailed([certError(fields, verdict.reason)])
   const name = String(fields.profileName)
   const suffix = String(fields.domainSuffix).toLowerCase()
   const clash = fake.domains.values().some((domain) => keyOf(String(domain.profileName)) === keyOf(name) || String(domain.domainSuffix).toLowerCase() === suffix)
   if (clash) return duplicate(`Domain ${name} ID or Suffix already exists`)
-  const stored = fake.domains.insert(name, { ...fields, tenantId: '', expirationDate: '2036-01-01T00:00:00.000Z' })
+  const stored = fake.domains.insert(name, { ...fields, tenantId: '', expirationDate: verdict.expirationDate })
   return { status: 201, json: publicView(stored) }
 }
 
@@ -144,9 +149,14 @@ function updateDomain(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const fields = fieldsOf(body)
   const errors = validateDomain(fields)
   if (errors.length > 0) return validationFailed(errors)
+  const verdict = checkProvisioningCert(String(fields.provisioningCert), String(fields.provisioningCertPassword), String(fields.domainSuffix))
+  if (!verdict.ok) return validationFailed([certError(fields, verdict.reason)])
   const { version, ...sent } = fields
-  return fake.domains.update(String(fields.profileName), version, (old) => ({ ...old, ...sent }), 'Domain profile')
+  return fake.domains.update(String(fields.profileName), version, (old) => ({ ...old, ...sent, expirationDate: verdict.expirationDate }), 'Domain profile')
 }
+
+/** A failed certificate check: express-validator's error for the custom validator of `provisioningCert`. */
+const certError = (fields: Record<string, unknown>, reason: string): FieldError => ({ path: 'provisioningCert', msg: reason, value: fields.provisioningCert })
 
 function updateProfile(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const { version, ...sent } = fieldsOf(body)

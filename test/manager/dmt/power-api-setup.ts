@@ -1,5 +1,5 @@
 import type { ExecutionContext } from 'ava'
-import { silentLogger } from '../../../lib/log.ts'
+import { silentLogger, type Logger } from '../../../lib/log.ts'
 import { createApiServer } from '../../../manager/api/server.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { MemoryTokenStore, type Role } from '../../../manager/api/tokens/token-store.ts'
@@ -17,14 +17,13 @@ export interface PowerApi extends TestCore, DmtRig {
 
 /**
  * The real API on 127.0.0.1:0 over the real core (in-memory Inventory) with the RPS/MPS functions over the fakes
- * (`dmt: false`: a manager without RPS/MPS). Tenant `acme` with one host whose AMT is PROVISIONED and whose device
- * is registered with MPS and connected over CIRA (power state 8, off).
+ * (`dmt: false`: a manager without RPS/MPS; `log`: the API's and DMT functions' logger). Tenant `acme` with one
+ * host whose AMT is PROVISIONED and whose device is registered with MPS and connected over CIRA (power state 8, off).
  */
-export async function startPowerApi(t: ExecutionContext, { dmt = true }: { dmt?: boolean } = {}): Promise<PowerApi> {
+export async function startPowerApi(t: ExecutionContext, { dmt = true, log = silentLogger() }: { dmt?: boolean; log?: Logger } = {}): Promise<PowerApi> {
   const core = await startTestCore(t)
   const rig = await startDmt(t, core.inventory)
   const tokens = new MemoryTokenStore()
-  const log = silentLogger()
   const app = createApiServer({
     inventory: core.inventory,
     domain: core.core,

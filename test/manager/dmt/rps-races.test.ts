@@ -5,9 +5,9 @@ import { MAX_REPLACE_ATTEMPTS } from '../../../manager/dmt/ensure-object.ts'
 import { DmtError } from '../../../manager/dmt/errors.ts'
 import { setTenantDomain } from '../../../manager/dmt/tenant-domain.ts'
 import { dmtConfigOf } from './dmt-harness.ts'
+import { createPfxKit, domainRequestOf, validDomainRequest } from '../../helpers/pfx.ts'
 import { provisioningSetup, type ProvisioningSetup } from './provisioning-setup.ts'
 
-const DOMAIN = { domainSuffix: 'acme.example.com', provisioningCert: 'cGZ4LWJ5dGVz', provisioningCertPassword: 'Pfx-Secret-1' }
 const writes = (s: ProvisioningSetup, mark: number) => s.rps.server.writesSince(mark).map(({ method, path, status }) => `${method} ${path} ${status}`)
 
 /** A second manager process on the same RPS/MPS and inventory: its own clients, its own single-flight state. */
@@ -17,7 +17,7 @@ function secondManager(s: ProvisioningSetup) {
 
 test('two manager processes preparing one tenant at once converge: no error, no deletion, one set of objects', async (t) => {
   const s = await provisioningSetup(t, { hosts: 2 })
-  await setTenantDomain(s.dmt.rps, 'acme', DOMAIN)
+  await setTenantDomain(s.dmt.rps, 'acme', await validDomainRequest(t))
   const other = secondManager(s)
   const mark = s.rps.server.requests.length
   await Promise.all([s.activate(), other.preparer.prepare(s.hosts), other.preparer.prepare(s.hosts)])
@@ -43,7 +43,9 @@ test('concurrent preparations of one tenant in one process run one at a time: th
 
 test('a renewed provisioning certificate replaces the domain with its version; a 409 is retried with the fresh record', async (t) => {
   const s = await provisioningSetup(t)
-  await setTenantDomain(s.dmt.rps, 'acme', DOMAIN)
+  const kit = await createPfxKit(t)
+  await setTenantDomain(s.dmt.rps, 'acme', domainRequestOf(await kit.make('acme.example.com')))
+  const renewed = domainRequestOf(await kit.make('corp.example.com'))
   const before = s.rps.domains.get('acme')?.version
   let interleaved = false
   s.rps.server.beforeRoute = ({ method }) => {
@@ -52,13 +54,13 @@ test('a renewed provisioning certificate replaces the domain with its version; a
     s.rps.domains.touch('acme') // another writer commits between our GET and our PATCH
   }
   const mark = s.rps.server.requests.length
-  const { record, created } = await setTenantDomain(s.dmt.rps, 'acme', { ...DOMAIN, provisioningCert: 'cmVuZXdlZA', domainSuffix: 'corp.example.com' })
+  const { record, created } = await setTenantDomain(s.dmt.rps, 'acme', renewed)
   t.false(created)
   t.deepEqual(writes(s, mark), ['PATCH /api/v1/admin/domains 409', 'PATCH /api/v1/admin/domains 200'])
   const patches = s.rps.server.since(mark, 'PATCH').map(({ body }) => (body as { version?: unknown }).version)
   t.is(patches[0], before, 'the first PATCH sends the version read')
   t.not(patches[1], before, 'the retry sends the fresh record\'s version')
-  t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com', provisioningCert: 'cmVuZXdlZA' })
+  t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com', provisioningCert: renewed.provisioningCert })
   t.is(record.domainSuffix, 'corp.example.com')
 })
 

@@ -3,9 +3,9 @@ import { amtGuidOf } from '../../../manager/dmt/device-registration.ts'
 import { activationProfileNameOf } from '../../../manager/dmt/rps-objects.ts'
 import { removeTenantDomain, setTenantDomain } from '../../../manager/dmt/tenant-domain.ts'
 import { TENANT_PASSWORD } from './dmt-harness.ts'
+import { validDomainRequest } from '../../helpers/pfx.ts'
 import { provisioningSetup } from './provisioning-setup.ts'
 
-const DOMAIN = { domainSuffix: 'acme.example.com', provisioningCert: 'cGZ4LWJ5dGVz', provisioningCertPassword: 'Pfx-Secret-1' }
 
 test('static tenant: the first activation creates the CIRA config and the CCM profile and registers the device; a repeat writes nothing', async (t) => {
   const s = await provisioningSetup(t)
@@ -64,10 +64,11 @@ test('a deleted profile is recreated, a changed one replaced, a rotated MPS cert
 
 test('an ACM domain brings the <tenant>_acm profile (acmactivate, userConsent None); removing it removes both', async (t) => {
   const s = await provisioningSetup(t)
-  const { created } = await setTenantDomain(s.dmt.rps, 'acme', DOMAIN)
+  const domain = await validDomainRequest(t)
+  const { created } = await setTenantDomain(s.dmt.rps, 'acme', domain)
   t.true(created)
   t.like(s.rps.domains.get('acme'), { profileName: 'acme', domainSuffix: 'acme.example.com', provisioningCertStorageFormat: 'string' })
-  t.false((await setTenantDomain(s.dmt.rps, 'acme', { ...DOMAIN, domainSuffix: 'corp.example.com' })).created, 'a second set replaces')
+  t.false((await setTenantDomain(s.dmt.rps, 'acme', { ...domain, domainSuffix: 'corp.example.com' })).created, 'a second set replaces')
   t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com' })
   await s.activate()
   const mark = s.rps.server.requests.length
@@ -110,7 +111,7 @@ test('switching a tenant to the random policy removes its tenant-level profiles'
 
 test('removing a tenant removes its profiles (tenant and per-host), domain and CIRA config, not other tenants', async (t) => {
   const s = await provisioningSetup(t)
-  await setTenantDomain(s.dmt.rps, 'acme', DOMAIN)
+  await setTenantDomain(s.dmt.rps, 'acme', await validDomainRequest(t))
   await s.activate()
   await s.inventory.createTenant({ tenantId: 'beta', passwordPolicy: 'random' })
   const beta = { tenantId: 'beta', hostId: '4c4c4544-0000-4000-8000-0000000000b1' }
