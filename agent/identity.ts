@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { ID_RULE, isValidId } from '../schemas/index.ts'
+import { ID_RULE, isPlaceholderId, isValidId, placeholderIdReason } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
 
 /** Who this agent is on the bus: the topic prefix amt/v1/{tenantId}/{hostId}/. */
@@ -18,12 +18,16 @@ export class IdentityError extends Error {
 /**
  * hostId from the config, else the SMBIOS system UUID (product_uuid, readable by root only). The UUID is kept
  * as the firmware reports it apart from surrounding whitespace, so it matches what an operator reads on the node.
+ * A firmware placeholder UUID (schemas/placeholder-ids.ts), read or configured, is refused: many nodes share it.
  */
 export function resolveIdentity(
   config: Pick<AgentConfig, 'tenantId' | 'hostId' | 'identity'>,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): AgentIdentity {
-  if (config.hostId !== undefined) return Object.freeze({ tenantId: config.tenantId, hostId: config.hostId })
+  if (config.hostId !== undefined) {
+    if (isPlaceholderId(config.hostId)) throw new IdentityError(`hostId in the config: ${placeholderIdReason(config.hostId)}`)
+    return Object.freeze({ tenantId: config.tenantId, hostId: config.hostId })
+  }
   const path = config.identity.productUuidPath
   let raw: string
   try {
@@ -34,5 +38,6 @@ export function resolveIdentity(
   }
   const hostId = raw.trim()
   if (!isValidId(hostId)) throw new IdentityError(`${path} does not hold a usable hostId (must be ${ID_RULE}); set hostId in the config`)
+  if (isPlaceholderId(hostId)) throw new IdentityError(`${path}: ${placeholderIdReason(hostId)} in the config`)
   return Object.freeze({ tenantId: config.tenantId, hostId })
 }

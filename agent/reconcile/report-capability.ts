@@ -22,6 +22,7 @@ export function capabilityBody(
     buildNumber: info?.buildNumber ?? '',
     controlMode: info?.controlMode ?? 'UNKNOWN',
     dnsSuffix: info?.dnsSuffix ?? '',
+    ...(info !== null && info.uuid !== '' ? { amtUuid: info.uuid } : {}),
     ...(info?.missingFields ? { missingFields: [...info.missingFields] } : {}),
     ras: info?.ras ?? null,
     meiDevice: meDevice,

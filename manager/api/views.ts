@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
+import { amtIdentityOf } from '../domain/amt-identity.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../status/host-status.ts'
 
@@ -34,6 +35,13 @@ export const HostView = z
     activationRequestedAt: isoTime.nullable().describe('when activation was last requested (null when none is pending)'),
     deletion: z.enum(['none', 'pending']).describe('pending: deleted once the agent reports AMT deactivated'),
     capability: z.record(z.string(), z.unknown()).nullable().describe("the agent's last capability report (see the AsyncAPI document)"),
+    identity: z
+      .object({
+        amtUuid: z.string().describe('the AMT UUID the agent reported (capability.amtUuid)'),
+        matches: z.boolean().describe('false when it differs from the hostId (compared ignoring case)'),
+      })
+      .nullable()
+      .describe('the AMT UUID against the hostId; null until the agent reports an AMT UUID'),
     version: z.int().min(1),
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -48,6 +56,7 @@ export function hostView(host: Host): HostView {
     activationRequestedAt: host.activationRequestedAt,
     deletion: host.deletion,
     capability: host.capability,
+    identity: amtIdentityOf(host.hostId, host.capability),
     version: host.version,
     createdAt: host.createdAt,
     updatedAt: host.updatedAt,

@@ -37,8 +37,14 @@ export function hostDetails(host: HostView): string {
     ['last seen', host.lastSeen ?? 'never'],
     ['agent', host.agentKind],
     ['amt version', typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-'],
+    ['amt uuid', amtUuidText(host.identity)],
     ['deletion', host.deletion],
   ])
+}
+
+function amtUuidText(identity: HostView['identity']): string {
+  if (identity === null) return '-'
+  return identity.matches ? `${identity.amtUuid} (matches the host id)` : `${identity.amtUuid} (MISMATCH: differs from the host id)`
 }
 
 const EVENT_COLUMNS: Column<AuditEventView>[] = [

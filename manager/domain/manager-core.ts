@@ -139,6 +139,8 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
           secretResponder.answer(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'refuse-secret') {
           secretResponder.refuse(key, effect.request, effect.reason)
+        } else if (effect.kind === 'identity-mismatch') {
+          log.warn({ ...key, amtUuid: effect.amtUuid }, 'the AMT UUID reported by amtinfo differs from the host id')
         } else {
           completeDeletion(ctx, key).catch((err: unknown) => log.error({ err, ...key }, 'deletion could not be completed'))
         }

@@ -1,15 +1,18 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Capability } from '../../schemas/messages/capability.ts'
-import type { HostPatch } from '../inventory/port.ts'
+import { amtIdentityOf } from '../domain/amt-identity.ts'
+import type { Host, HostPatch } from '../inventory/port.ts'
 import { UNKNOWN_STATUS } from '../inventory/port.ts'
 import { isNotSupportedStatus, notSupported } from '../status/status-texts.ts'
-import { change, NO_CHANGE, statusPatch, type Handler } from './change.ts'
+import { change, NO_CHANGE, statusPatch, type Effect, type Handler } from './change.ts'
 
 /**
  * capability → sku (AMT / ISM; UNSPECIFIED when not capable) and the stored capability report.
  * Not capable → status "AMT not supported: <reason>" ERROR (a product requirement: surfaced as an error), and a
  * pending activation deadline is dropped (it can never be met). Capable again after "not supported" → the
  * status returns to "Unknown" until the agent's next state says more.
+ * A new AMT UUID (capability.amtUuid) that differs from the hostId → an identity-mismatch effect (a warning in the
+ * log), once per change of the reported UUID, not on every report.
  */
 export const handleCapability: Handler<'capability'> = (host, facts) => {
   const sku = facts.capable ? facts.sku : 'UNSPECIFIED'
@@ -25,7 +28,13 @@ export const handleCapability: Handler<'capability'> = (host, facts) => {
   if (Object.keys(patch).length === 0) return NO_CHANGE
   const capableChanged = patch.sku !== undefined || patch.status !== undefined
   const audit = capableChanged ? [{ kind: 'capability', detail: { capable: facts.capable, sku, reason: facts.reason ?? null } }] : []
-  return change(patch, audit)
+  return change(patch, audit, identityEffects(host, facts.report))
+}
+
+function identityEffects(host: Host, report: Capability | undefined): Effect[] {
+  const identity = amtIdentityOf(host.hostId, report ?? null)
+  if (identity === null || identity.matches || identity.amtUuid === host.capability?.amtUuid) return []
+  return [{ kind: 'identity-mismatch', amtUuid: identity.amtUuid }]
 }
 
 /** The same classified amtinfo, ignoring the envelope (ts, seq, bootId change with every message). */

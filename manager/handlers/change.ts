@@ -17,6 +17,8 @@ export type Effect =
   | { kind: 'refuse-secret'; request: SecretRequestFacts; reason: string }
   /** A host pending deletion reported that AMT is off: it may now be removed. */
   | { kind: 'deletion-ready' }
+  /** The reported AMT UUID changed and differs from the hostId (logged as a warning, once per change). */
+  | { kind: 'identity-mismatch'; amtUuid: string }
 
 /** A handler's verdict on one report: the host fields to write, audit events, effects. Pure data. */
 export interface Change {

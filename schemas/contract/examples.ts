@@ -27,6 +27,7 @@ export const EXAMPLES: { readonly [L in Leaf]: PayloadOf<L> } = {
     buildNumber: '1913',
     controlMode: 'PRE_PROVISIONING',
     dnsSuffix: 'corp.example.com',
+    amtUuid: '4c4c4544-005a-3510-8047-b4c04f564433',
     ras: { networkStatus: 'outside enterprise', remoteStatus: 'not connected', remoteTrigger: 'user initiated', mpsHostname: '' },
     meiDevice: '/dev/mei0',
     lms: 'active',

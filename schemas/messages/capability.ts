@@ -28,6 +28,12 @@ export const Capability = z.strictObject({
   buildNumber: z.string().max(32),
   controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
   dnsSuffix: z.string().max(255),
+  amtUuid: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("the AMT UUID amtinfo reports (`uuid`); absent when rpc could not read it. The manager compares it with the hostId"),
   missingFields: z
     .array(AmtinfoField)
     .max(AmtinfoField.options.length)

@@ -47,7 +47,7 @@ export const TENANT = 'acme'
 /** A core on a fresh in-memory SQLite Inventory (sharing the clock) with a recording outbound; released in t.teardown. */
 export async function startTestCore(
   t: ExecutionContext,
-  { options, now, secrets, preparer }: { options?: ManagerCoreOptions } & Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer'> = {},
+  { options, now, secrets, preparer, log }: { options?: ManagerCoreOptions } & Partial<Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'log'>> = {},
 ): Promise<TestCore> {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY, ...(now ? { now } : {}) })
   t.teardown(() => inventory.close())
@@ -56,7 +56,7 @@ export async function startTestCore(
   const core = createManagerCore({
     inventory,
     outbound,
-    log: silentLogger(),
+    log: log ?? silentLogger(),
     metrics,
     ...(options ? { options } : {}),
     ...(now ? { now } : {}),

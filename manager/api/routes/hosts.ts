@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { dnsSuffixOf } from '../../../schemas/dns-names.ts'
 import { AmtControlMode } from '../../../schemas/enums.ts'
 import { HostId, TenantId } from '../../../schemas/ids.ts'
+import { isPlaceholderId, placeholderIdReason } from '../../../schemas/placeholder-ids.ts'
 import { actorOf, assertTenantVisible, hasRole, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
@@ -11,8 +12,13 @@ import { registerHost } from '../register-host.ts'
 import { isGlobal } from '../tokens/api-token.ts'
 import { HostView, hostView } from '../views.ts'
 
+/** A hostId that is a firmware placeholder UUID (schemas/placeholder-ids.ts) is refused: many machines share it. */
+const RegistrableHostId = HostId.superRefine((hostId, refinement) => {
+  if (isPlaceholderId(hostId)) refinement.addIssue({ code: 'custom', message: placeholderIdReason(hostId) })
+})
+
 const RegisterBody = z.strictObject({
-  hostId: HostId,
+  hostId: RegistrableHostId,
   name: z.string().min(1).max(128).optional().describe('default: the hostId'),
   controlMode: AmtControlMode.exclude(['UNSPECIFIED']).optional().describe('AMT control mode to activate in; default CCM'),
   dnsSuffix: dnsSuffixOf('dnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),

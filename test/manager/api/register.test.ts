@@ -89,3 +89,19 @@ test('registering in a missing tenant answers 404 and creates nothing; a bad hos
   t.is(invalid.json.code, 'VALIDATION_FAILED')
   t.like((invalid.json.details as { issues: unknown[] }).issues[0], { in: 'body', path: '/hostId' })
 })
+
+test('a firmware placeholder UUID is refused as hostId with 400 and the reason, in any case; nothing is stored', async (t) => {
+  const api = await startApi(t)
+  await seed(api.inventory, { acme: [] })
+  const token = await api.token('operator', 'acme')
+  for (const hostId of ['00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', '03000200-0400-0500-0006-000700080009']) {
+    const refused = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId } })
+    t.is(refused.status, 400, hostId)
+    t.is(refused.json.code, 'VALIDATION_FAILED')
+    t.regex(String(refused.json.message), new RegExp(`/hostId ${hostId} is a firmware placeholder UUID shared by many machines`))
+    t.like((refused.json.details as { issues: unknown[] }).issues[0], { in: 'body', path: '/hostId' })
+    t.is(await api.inventory.findHost({ tenantId: 'acme', hostId }), null)
+  }
+  const real = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId: '4C4C4544-005A-3510-8047-B4C04F564433' } })
+  t.is(real.status, 201)
+})
