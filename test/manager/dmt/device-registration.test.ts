@@ -1,16 +1,23 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { DomainError } from '../../../manager/domain/errors.ts'
 import { amtGuidOf } from '../../../manager/dmt/device-registration.ts'
 import { DmtError } from '../../../manager/dmt/errors.ts'
 import { provisioningSetup } from './provisioning-setup.ts'
 
-test("a device MPS holds under another MPS tenant (204) refuses the activation with that reason and is left as it is", async (t) => {
+
+/** A one-host setup whose device MPS already holds under another MPS tenant. */
+async function withForeignDevice(t: ExecutionContext) {
   const s = await provisioningSetup(t)
   const [key] = s.keys
-  if (!key) return t.fail()
+  if (!key) throw new Error('no host')
   const guid = amtGuidOf(key)
   const foreign = { guid, hostname: 'theirs', friendlyName: 'theirs', tags: [], mpsusername: 'admin', tenantId: 'other', dnsSuffix: '', connectionStatus: false, powerstate: 2 }
   s.mps.devices.set(guid, foreign)
+  return { s, key, guid, foreign }
+}
+
+test("a device MPS holds under another MPS tenant (204) refuses the activation with that reason and is left as it is", async (t) => {
+  const { s, key, guid, foreign } = await withForeignDevice(t)
   const mark = s.mps.server.requests.length
   const error = await t.throwsAsync(s.activate(), { instanceOf: DomainError })
   t.is(error.code, 'PREPARATION_FAILED')
@@ -39,12 +46,7 @@ test('removing a host deletes its MPS device and the passwords MPS keeps for it 
 })
 
 test('removing a host whose device MPS holds under another MPS tenant touches neither that device nor its secrets', async (t) => {
-  const s = await provisioningSetup(t)
-  const [key] = s.keys
-  if (!key) return t.fail()
-  const guid = amtGuidOf(key)
-  const foreign = { guid, hostname: 'theirs', friendlyName: 'theirs', tags: [], mpsusername: 'admin', tenantId: 'other', dnsSuffix: '', connectionStatus: false, powerstate: 2 }
-  s.mps.devices.set(guid, foreign)
+  const { s, key, guid, foreign } = await withForeignDevice(t)
   s.mps.storeSecrets(guid, { AMT_PASSWORD: 'Their-Pw-1!' })
   const mark = s.mps.server.requests.length
   await s.dmt.removeHost(key)
