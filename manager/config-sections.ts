@@ -89,6 +89,7 @@ export const DmtSection = z.strictObject({
     ciraPasswordFile: FilePath.optional().describe('MPS password in the CIRA config; or env AMT_MANAGER_MPS_CIRA_PASSWORD; absent: RPS generates one per device'),
   }),
   concurrency: DmtConfig.shape.concurrency,
+  powerSweep: DmtConfig.shape.powerSweep,
 })
 
 const OneOrMany = z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1)])

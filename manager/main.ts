@@ -15,7 +15,8 @@ import { attachCore } from './bus/attach.ts'
 import type { ManagerBus } from './bus/mqtt-bus.ts'
 import { withoutCredentials } from '../lib/url.ts'
 import { configSummary, loadManagerConfig, type ManagerConfig } from './config.ts'
-import { createDmtApi } from './dmt/dmt-api.ts'
+import { createDmtApi, powerDepsOf } from './dmt/dmt-api.ts'
+import { createPowerSweep } from './dmt/power-sweep.ts'
 import type { Dmt } from './dmt/create-dmt.ts'
 import { createManagerCore, type ManagerCore } from './domain/manager-core.ts'
 import type { GrpcBridge } from './grpc/server.ts'
@@ -136,6 +137,12 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       ...(accounts ? { brokerAccounts: accounts } : {}),
     })
     closers.push({ name: 'api', close: () => api.close() })
+    if (dmt !== null && config.dmt !== null) {
+      const { intervalSeconds, concurrency } = config.dmt.powerSweep
+      const sweep = createPowerSweep({ power: powerDepsOf({ dmt, inventory, core, log: root }), inventory, options: { intervalMs: intervalSeconds * 1000, concurrency } })
+      sweep.start()
+      closers.push({ name: 'power sweep', close: () => sweep.stop() })
+    }
     await api.listen({ host: config.api.host, port: config.api.port })
     const apiUrl = `http://${urlHost(config.api.host)}:${(api.server.address() as AddressInfo).port}`
 

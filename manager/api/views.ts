@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import { amtIdentityOf } from '../domain/amt-identity.ts'
+import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES, powerViewOf } from '../domain/power-view.ts'
+import { POWER_STATES } from '../inventory/port.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../status/host-status.ts'
 
@@ -12,6 +14,23 @@ import { correlatedFields } from '../status/host-status.ts'
  */
 
 const isoTime = z.iso.datetime()
+
+/** The power fields of the host view (domain/power-view.ts); the power routes answer them too. */
+export const PowerFields = {
+  powerState: z
+    .enum(POWER_VIEW_STATES)
+    .describe("the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); unknown when never read; never an action"),
+  powerStateReadAt: isoTime.nullable().describe('when powerState was read from MPS (its age); null when never read'),
+  powerAction: z
+    .object({
+      requested: z.enum(POWER_STATES).describe('the power state the action asked for'),
+      outcome: z.enum(POWER_ACTION_OUTCOMES).describe('pending while MPS carries it out'),
+      message: z.string().describe('e.g. "Power action reset failed: <the reason>"'),
+      at: isoTime,
+    })
+    .nullable()
+    .describe('the last power action (not a state); null when none was requested'),
+}
 
 export const HostView = z
   .object({
@@ -42,6 +61,7 @@ export const HostView = z
       })
       .nullable()
       .describe('the AMT UUID against the hostId; null until the agent reports an AMT UUID'),
+    ...PowerFields,
     version: z.int().min(1),
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -57,6 +77,7 @@ export function hostView(host: Host): HostView {
     deletion: host.deletion,
     capability: host.capability,
     identity: amtIdentityOf(host.hostId, host.capability),
+    ...powerViewOf(host),
     version: host.version,
     createdAt: host.createdAt,
     updatedAt: host.updatedAt,

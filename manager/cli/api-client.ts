@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { ErrorBody } from '../api/errors.ts'
 import { BulkResult } from '../api/routes/host-amt.ts'
 import { EventPage } from '../api/routes/host-events.ts'
+import { PowerActionAnswer, PowerStateAnswer } from '../api/routes/host-power.ts'
 import { Deleted, HostPage, Registered } from '../api/routes/hosts.ts'
 import { API_PREFIX } from '../api/server-paths.ts'
 import { HostView, TenantView } from '../api/views.ts'
@@ -60,6 +61,9 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
     },
     getHost: (tenantId: string, hostId: string) => call(HostView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}`),
     hostEvents: (tenantId: string, hostId: string, limit: number) => call(EventPage, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/events?limit=${limit}`),
+    powerAction: (tenantId: string, hostId: string, action: string) =>
+      call(PowerActionAnswer, 'POST', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`, { action }),
+    powerState: (tenantId: string, hostId: string) => call(PowerStateAnswer, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`),
     registerHost: (tenantId: string, body: { hostId: string; name?: string; controlMode?: 'ACM' | 'CCM'; dnsSuffix?: string }) =>
       call(Registered, 'POST', `/tenants/${seg(tenantId)}/hosts`, body),
     deleteHost: (tenantId: string, hostId: string, force: boolean) => call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),

@@ -1,9 +1,10 @@
 import type { AuditEventView, HostView } from '../api/views.ts'
+import { powerCell, powerDetails } from './power-text.ts'
 import { formatFields, formatTable, type Column } from './table.ts'
 
 /** How hosts and their events look in the terminal. */
 
-const HOST_COLUMNS: Column<HostView>[] = [
+const hostColumns = (now: number): Column<HostView>[] => [
   { header: 'TENANT', value: (host) => host.tenantId },
   { header: 'HOST', value: (host) => host.hostId },
   { header: 'SKU', value: (host) => host.sku },
@@ -12,12 +13,14 @@ const HOST_COLUMNS: Column<HostView>[] = [
   { header: 'INDICATOR', value: (host) => host.statusIndicator },
   { header: 'GEN', value: (host) => `${host.observedGeneration}/${host.desiredGeneration}` },
   { header: 'ONLINE', value: (host) => (host.online ? 'yes' : 'no') },
+  { header: 'POWER', value: (host) => powerCell(host, now) },
   { header: 'STATUS', value: (host) => host.status, maxWidth: 60 },
 ]
 
-export const hostTable = (hosts: readonly HostView[]): string => formatTable(HOST_COLUMNS, hosts)
+/** `now`: for the age of each power state reading. */
+export const hostTable = (hosts: readonly HostView[], now = Date.now()): string => formatTable(hostColumns(now), hosts)
 
-export function hostDetails(host: HostView): string {
+export function hostDetails(host: HostView, now = Date.now()): string {
   const capability = host.capability
   return formatFields([
     ['tenant', host.tenantId],
@@ -38,6 +41,7 @@ export function hostDetails(host: HostView): string {
     ['agent', host.agentKind],
     ['amt version', typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-'],
     ['amt uuid', amtUuidText(host.identity)],
+    ...powerDetails(host, now),
     ['deletion', host.deletion],
   ])
 }

@@ -4,6 +4,7 @@ import { API_MAX_PAGE_SIZE } from '../api/params.ts'
 import type { HostView } from '../api/views.ts'
 import type { ApiClient, HostQuery } from './api-client.ts'
 import { clientFor, withConnectionOptions } from './connection.ts'
+import { addPowerCommand } from './host-power-command.ts'
 import { eventTable, hostDetails, hostTable } from './host-views.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
@@ -19,7 +20,7 @@ interface ListOptions {
 
 type DesiredOptions = { all?: boolean; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; local?: boolean; json?: boolean }
 
-/** `hosts list|show|register|activate|deactivate|delete`, talking to the API. */
+/** `hosts list|show|register|activate|deactivate|delete|power`, talking to the API. */
 export function hostsCommand(io: CliIo): Command {
   const hosts = withConnectionOptions(new Command('hosts').description('hosts and their AMT state'))
 
@@ -119,6 +120,7 @@ export function hostsCommand(io: CliIo): Command {
       }),
     )
 
+  addPowerCommand(hosts, io)
   return hosts
 }
 

@@ -47,11 +47,20 @@ export const MpsConfig = z.strictObject({
   ...Service,
 })
 
+/** The refresh of PROVISIONED hosts' power state from MPS (power-sweep.ts). */
+export const PowerSweepConfig = z
+  .strictObject({
+    intervalSeconds: z.int().min(0).max(86_400).default(300).describe('seconds between sweeps; 0 = no sweep (reads only after actions and GET .../power)'),
+    concurrency: z.int().min(1).max(32).default(4).describe('hosts read from MPS at once during a sweep'),
+  })
+  .prefault({})
+
 export const DmtConfig = z.strictObject({
   rps: RpsConfig,
   mps: MpsConfig,
   /** Parallel RPS/MPS requests while preparing many hosts (bulk activation). */
   concurrency: z.int().min(1).max(64).default(8),
+  powerSweep: PowerSweepConfig,
 })
 
 export type DmtConfig = z.infer<typeof DmtConfig>

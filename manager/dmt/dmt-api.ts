@@ -1,7 +1,9 @@
 import type { Logger } from '../../lib/log.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import type { Dmt } from './create-dmt.ts'
-import { readPowerState, requestPowerAction, type PowerAction, type PowerActionResult, type PowerDeps, type PowerReading } from './power.ts'
+import { requestPowerAction, type PowerAction, type PowerActionResult } from './power.ts'
+import type { PowerDeps } from './power-deps.ts'
+import { readPowerState, type PowerReading } from './power-state.ts'
 import type { PreparationStatus } from './preparer.ts'
 import { ciraConfigNameOf, domainNameOf, MODES, tenantProfileNameOf } from './rps-objects.ts'
 import { expiryWarningOf } from './provisioning-certificate.ts'
@@ -43,8 +45,18 @@ export interface DmtApiDeps {
   log: Logger
 }
 
-export function createDmtApi({ dmt, inventory, core, log }: DmtApiDeps): DmtApi {
-  const power: PowerDeps = { inventory, core, mps: dmt.mps, log: log.child({ module: 'dmt-power' }) }
+/** The power functions' dependencies (the API's and the power sweep's). */
+export const powerDepsOf = ({ dmt, inventory, core, log }: DmtApiDeps): PowerDeps => ({
+  inventory,
+  core,
+  mps: dmt.mps,
+  log: log.child({ module: 'dmt-power' }),
+  now: () => Date.now(),
+})
+
+export function createDmtApi(deps: DmtApiDeps): DmtApi {
+  const { dmt, inventory, log } = deps
+  const power = powerDepsOf(deps)
   const audit = async (tenantId: string, kind: string, actor: string, detail: { [key: string]: string }) => {
     try {
       await inventory.appendAudit([{ tenantId, kind, actor, detail }])

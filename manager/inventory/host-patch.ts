@@ -62,6 +62,7 @@ const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   powerStatus: anyText,
   powerStatusIndicator: oneOf(StatusIndication.options),
   powerStatusTimestamp: count,
+  powerStateReadAt: nullable(isoTime),
 }
 
 export function assertKey({ tenantId, hostId }: HostKey): void {
@@ -142,6 +143,7 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     powerStatus: UNKNOWN_STATUS,
     powerStatusIndicator: 'UNSPECIFIED',
     powerStatusTimestamp: seconds,
+    powerStateReadAt: null,
     version: 1,
     createdAt: iso,
     updatedAt: iso,

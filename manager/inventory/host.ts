@@ -63,6 +63,11 @@ export interface Host extends HostKey {
   powerStatusIndicator: StatusIndication
   /** Unix seconds of the last power status write. */
   powerStatusTimestamp: number
+  /**
+   * When `currentPowerState` was last read from MPS (ISO); null: never read (the state is then not known). Only a
+   * reading sets currentPowerState: a power action never does (it is not a state).
+   */
+  powerStateReadAt: string | null
   /** Optimistic concurrency: 1 on create, +1 on every write. */
   version: number
   createdAt: string
@@ -114,5 +119,6 @@ export interface HostPatch {
   powerStatus?: string
   powerStatusIndicator?: StatusIndication
   powerStatusTimestamp?: number
+  powerStateReadAt?: string | null
 }
 

@@ -37,6 +37,7 @@ export function hostConformance({ label, open }: SuiteContext): void {
       currentPowerState: 'UNSPECIFIED',
       powerStatus: 'Unknown',
       powerStatusIndicator: 'UNSPECIFIED',
+      powerStateReadAt: null,
       version: 1,
     })
     assertWrittenSince(t, statusTimestamp, from)

@@ -5,11 +5,13 @@ import { HostId, TenantId } from '../../../schemas/ids.ts'
 import type { DmtApi } from '../../dmt/dmt-api.ts'
 import { DmtError, type DmtErrorCode } from '../../dmt/errors.ts'
 import { POWER_ACTION_CODES, POWER_ACTIONS } from '../../dmt/power.ts'
+import { powerViewOf } from '../../domain/power-view.ts'
 import { POWER_STATES, type Host } from '../../inventory/port.ts'
 import { actorOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse, type ApiErrorCode } from '../errors.ts'
 import { HostParams } from '../params.ts'
+import { PowerFields } from '../views.ts'
 
 /** Power actions through MPS (the recovery path) and the power state read back from MPS. */
 
@@ -20,10 +22,11 @@ export const HostPowerView = z
     tenantId: TenantId,
     hostId: HostId,
     desiredPowerState: PowerState.describe('the power state last asked for (desired_power_state)'),
-    currentPowerState: PowerState.describe('the power state last known (current_power_state)'),
+    currentPowerState: PowerState.describe('the power state last read from MPS (current_power_state)'),
     powerStatus: z.string().describe('human power status text, e.g. "Power action reset done"'),
     powerStatusIndicator: StatusIndication,
     powerStatusTimestamp: z.int().min(0).describe('unix seconds of the last power status write'),
+    ...PowerFields,
   })
   .meta({ id: 'HostPower', description: "A host's power fields" })
 
@@ -35,13 +38,14 @@ const hostPowerView = (host: Host): z.infer<typeof HostPowerView> => ({
   powerStatus: host.powerStatus,
   powerStatusIndicator: host.powerStatusIndicator,
   powerStatusTimestamp: host.powerStatusTimestamp,
+  ...powerViewOf(host),
 })
 
 const PowerBody = z.strictObject({
   action: z.enum(POWER_ACTIONS).describe(`MPS action codes: ${POWER_ACTIONS.map((action) => `${action} ${POWER_ACTION_CODES[action]}`).join(', ')}`),
 })
 
-const PowerActionAnswer = z.object({
+export const PowerActionAnswer = z.object({
   action: z.enum(POWER_ACTIONS),
   mpsAction: z.int().describe('the MPS action code sent'),
   returnValue: z.int().describe("AMT's answer, 0 = SUCCESS"),
@@ -49,7 +53,7 @@ const PowerActionAnswer = z.object({
   power: HostPowerView,
 })
 
-const PowerStateAnswer = z.object({
+export const PowerStateAnswer = z.object({
   powerState: PowerState,
   mpsPowerState: z.int().describe("MPS's power-state code"),
   power: HostPowerView,
@@ -85,11 +89,11 @@ export function hostPowerRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       schema: {
         tags: TAGS,
         operationId: 'requestHostPowerAction',
-        summary: 'power action through MPS (on, off, reset, cycle, sleep, hibernate); the host must be PROVISIONED',
+        summary: `power action through MPS (${POWER_ACTIONS.join(', ')}); the host must be PROVISIONED; the state is read back after it`,
         params: HostParams,
         body: PowerBody,
         response: {
-          200: jsonResponse(PowerActionAnswer, "AMT carried the action out; the host's power fields as stored"),
+          200: jsonResponse(PowerActionAnswer, "AMT carried the action out; the host's power fields, with the state read from MPS after it"),
           ...errorResponses(
             'VALIDATION_FAILED',
             'BAD_REQUEST',
@@ -116,7 +120,7 @@ export function hostPowerRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       schema: {
         tags: TAGS,
         operationId: 'getHostPowerState',
-        summary: "read the host's power state from MPS (stored as currentPowerState); the host must be PROVISIONED",
+        summary: "read the host's power state from MPS (stored as currentPowerState with the time read); the host must be PROVISIONED",
         params: HostParams,
         response: {
           200: jsonResponse(PowerStateAnswer, 'the power state MPS reports'),

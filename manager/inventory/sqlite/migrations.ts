@@ -113,6 +113,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_activity_by_host ON audit_events (tenant_id, host_id, id) WHERE class = 'activity' AND host_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'hosts: when the power state was last read from MPS',
+    sql: `ALTER TABLE hosts ADD COLUMN power_state_read_at TEXT;`,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

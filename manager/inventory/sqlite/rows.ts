@@ -55,6 +55,7 @@ export interface HostRow {
   created_at: string
   updated_at: string
   local_deactivation: number
+  power_state_read_at: string | null
 }
 
 export interface CredentialRow {
@@ -82,7 +83,7 @@ export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
   'status_timestamp', 'control_mode', 'dns_suffix', 'desired_generation', 'observed_generation', 'phase',
   'capability', 'online', 'boot_id', 'last_seen', 'last_seq', 'agent_kind', 'activation_requested_at', 'deletion',
   'desired_power_state', 'current_power_state', 'power_status', 'power_status_indicator', 'power_status_timestamp',
-  'version', 'created_at', 'updated_at', 'local_deactivation',
+  'version', 'created_at', 'updated_at', 'local_deactivation', 'power_state_read_at',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -116,6 +117,7 @@ export function hostFromRow(row: HostRow): Host {
     powerStatus: row.power_status,
     powerStatusIndicator: row.power_status_indicator as StatusIndication,
     powerStatusTimestamp: row.power_status_timestamp,
+    powerStateReadAt: row.power_state_read_at,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -152,6 +154,7 @@ export function hostToRow(host: Host): HostRow {
     power_status: host.powerStatus,
     power_status_indicator: host.powerStatusIndicator,
     power_status_timestamp: host.powerStatusTimestamp,
+    power_state_read_at: host.powerStateReadAt,
     version: host.version,
     created_at: host.createdAt,
     updated_at: host.updatedAt,

@@ -1,34 +1,14 @@
 import path from 'node:path'
 import test from 'ava'
-import { Command } from 'commander'
 import { execa } from 'execa'
-import { registerClientCommands } from '../../../manager/cli/client-commands.ts'
-import type { CliIo } from '../../../manager/cli/io.ts'
+import { runCli, type CliRun } from '../cli/run-cli.ts'
 import { seed, startApi, type ApiHarness } from './api-harness.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the client commands in process (a fresh program each time), as `amtctl <args>`. */
-async function cli(api: ApiHarness, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const run = { code: 0, stdout: '', stderr: '' }
-  const io: CliIo = {
-    out: (text) => (run.stdout += text),
-    err: (text) => (run.stderr += text),
-    env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKENS_FILE: api.tokens.file, ...env },
-    fetch: (input, init) => fetch(input, init),
-    setExitCode: (code) => (run.code = code),
-  }
-  const program = registerClientCommands(new Command('amtctl'), io)
-  program.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
-  await program.parseAsync(args, { from: 'user' })
-  return run
-}
+/** `amtctl <args>` against the harness's API. */
+const cli = (api: ApiHarness, args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKENS_FILE: api.tokens.file, ...env }, args)
 
 async function fleet(t: Parameters<typeof startApi>[0]) {
   const api = await startApi(t)
@@ -42,9 +22,9 @@ test('hosts list prints a table, and valid JSON with --json', async (t) => {
   const table = await cli(api, ['hosts', 'list'], { AMT_MANAGER_TOKEN: token })
   t.is(table.code, 0, table.stderr)
   const lines = table.stdout.trimEnd().split('\n')
-  t.regex(lines[0] ?? '', /^TENANT\s+HOST\s+SKU\s+DESIRED\s+CURRENT\s+INDICATOR\s+GEN\s+ONLINE\s+STATUS$/)
+  t.regex(lines[0] ?? '', /^TENANT\s+HOST\s+SKU\s+DESIRED\s+CURRENT\s+INDICATOR\s+GEN\s+ONLINE\s+POWER\s+STATUS$/)
   t.is(lines.length, 4)
-  t.regex(lines[2] ?? '', /^acme\s+node-2\s+UNSPECIFIED\s+UNSPECIFIED\s+UNPROVISIONED\s+ERROR\s+0\/0\s+no\s+AMT Activation Failed/)
+  t.regex(lines[2] ?? '', /^acme\s+node-2\s+UNSPECIFIED\s+UNSPECIFIED\s+UNPROVISIONED\s+ERROR\s+0\/0\s+no\s+unknown\s+AMT Activation Failed/)
   const columnOfHost = (lines[0] ?? '').indexOf('HOST')
   t.true(lines.every((line) => line.charAt(columnOfHost - 1) === ' '), 'columns aligned')
 

@@ -1,10 +1,10 @@
 import test from 'ava'
-import { powerStateOf } from '../../../manager/dmt/power.ts'
+import { powerStateOf } from '../../../manager/dmt/power-state.ts'
 import { startPowerApi } from './power-api-setup.ts'
 
 const POWER = '/api/v1/tenants/acme/hosts'
 
-test('reset of a PROVISIONED host: MPS gets action 10, the power status is stored and audited', async (t) => {
+test('reset of a PROVISIONED host: MPS gets action 10, the power status is stored and audited; the state is read back, never the action', async (t) => {
   const api = await startPowerApi(t)
   const token = await api.token('operator', 'acme')
   const answer = await api.request('POST', `${POWER}/${api.key.hostId}/power`, { token, body: { action: 'reset' } })
@@ -14,11 +14,20 @@ test('reset of a PROVISIONED host: MPS gets action 10, the power status is store
     mpsAction: 10,
     returnValue: 0,
     returnValueStr: 'SUCCESS',
-    power: { desiredPowerState: 'RESET', currentPowerState: 'RESET', powerStatus: 'Power action reset done', powerStatusIndicator: 'IDLE' },
+    power: {
+      desiredPowerState: 'RESET',
+      currentPowerState: 'ON',
+      powerStatus: 'Power action reset done',
+      powerStatusIndicator: 'IDLE',
+      powerState: 'on',
+      powerAction: { requested: 'RESET', outcome: 'done', message: 'Power action reset done' },
+    },
   })
+  t.truthy((answer.json.power as { powerStateReadAt: string | null }).powerStateReadAt)
   t.deepEqual(api.mps.powerActions, [{ guid: api.guid, action: 10 }])
   const stored = await api.inventory.getHost(api.key)
-  t.like(stored, { desiredPowerState: 'RESET', powerStatus: 'Power action reset done', powerStatusIndicator: 'IDLE' })
+  t.like(stored, { desiredPowerState: 'RESET', currentPowerState: 'ON', powerStatus: 'Power action reset done', powerStatusIndicator: 'IDLE' })
+  t.deepEqual(api.mps.server.since(0, 'GET').map(({ path }) => path), [`/api/v1/amt/power/state/${api.guid}`])
   t.true(stored.powerStatusTimestamp > 0)
   const [event] = await api.inventory.listAudit('acme', { hostId: api.key.hostId, limit: 1 })
   t.like(event, { kind: 'power.action', actor: 'api:operator-1', detail: { action: 'reset', code: 10, result: 'done' } })
@@ -27,21 +36,24 @@ test('reset of a PROVISIONED host: MPS gets action 10, the power status is store
 test('every action maps to its MPS code', async (t) => {
   const api = await startPowerApi(t)
   const token = await api.token('admin', 'acme')
-  for (const action of ['on', 'off', 'cycle', 'sleep', 'hibernate']) {
+  for (const action of ['on', 'off', 'cycle', 'sleep', 'hibernate', 'soft-off', 'soft-reset']) {
     t.is((await api.request('POST', `${POWER}/${api.key.hostId}/power`, { token, body: { action } })).status, 200, action)
   }
-  t.deepEqual(api.mps.powerActions.map(({ action }) => action), [2, 8, 5, 4, 7])
+  t.deepEqual(api.mps.powerActions.map(({ action }) => action), [2, 8, 5, 4, 7, 12, 14])
   const invalid = await api.request('POST', `${POWER}/${api.key.hostId}/power`, { token, body: { action: 'explode' } })
   t.deepEqual([invalid.status, invalid.json.code], [400, 'VALIDATION_FAILED'])
 })
 
-test('GET power reads the state from MPS and stores it', async (t) => {
+test('GET power reads the state from MPS and stores it with the time it was read', async (t) => {
   const api = await startPowerApi(t)
   const token = await api.token('viewer', 'acme')
+  const before = new Date().toISOString()
   const answer = await api.request('GET', `${POWER}/${api.key.hostId}/power`, { token })
   t.is(answer.status, 200)
-  t.like(answer.json, { powerState: 'OFF', mpsPowerState: 8, power: { currentPowerState: 'OFF' } })
-  t.is((await api.inventory.getHost(api.key)).currentPowerState, 'OFF')
+  t.like(answer.json, { powerState: 'OFF', mpsPowerState: 8, power: { currentPowerState: 'OFF', powerState: 'off', powerAction: null } })
+  const stored = await api.inventory.getHost(api.key)
+  t.is(stored.currentPowerState, 'OFF')
+  t.true((stored.powerStateReadAt ?? '') >= before, 'powerStateReadAt is the time of this reading')
   t.deepEqual([2, 3, 4, 6, 7, 8, 9, 12, 13, 14, 99].map(powerStateOf), ['ON', 'SLEEP', 'SLEEP', 'OFF', 'HIBERNATE', 'OFF', 'POWER_CYCLE', 'OFF', 'OFF', 'RESET', 'UNSPECIFIED'])
 })
 

@@ -11,6 +11,8 @@ import { hostUuid, startDmt, type DmtRig } from './dmt-harness.ts'
 export interface PowerApi extends TestCore, DmtRig {
   key: HostKey
   guid: string
+  /** The API's base URL. */
+  url: string
   token(role: Role, tenant: string): Promise<string>
   request(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; json: Record<string, unknown> & { code?: string; message?: string } }>
 }
@@ -51,6 +53,7 @@ export async function startPowerApi(t: ExecutionContext, { dmt = true, log = sil
     ...rig,
     key,
     guid,
+    url,
     token: async (role, tenant) => (await issueToken(tokens, { role, tenant, name: `${role}-${++serial}` })).token,
     request: async (method, path, { token, body } = {}) => {
       const response = await fetch(`${url}${path}`, {

@@ -89,3 +89,17 @@ test('migration 3 classes the audit events stored before it; retention queries u
   t.regex(next, /SEARCH audit_events USING (COVERING )?INDEX audit_activity_by_host \(/)
   t.notRegex(next, /TEMP B-TREE/)
 })
+
+test('migration 4 keeps a host read by the old code (an action stored as its state) and marks its power state never read', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 3))
+  const now = new Date().toISOString()
+  db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
+  db.prepare(
+    `INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
+       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at, updated_at)
+     VALUES ('acme', 'h1', 'h1', 'PROVISIONED', 'PROVISIONED', 'AMT', 'IDLE', 0, 'RESET', 'RESET', 'IDLE', 0, 5, ?, ?)`,
+  ).run(now, now)
+  t.is(migrate(db), 4)
+  t.deepEqual(db.prepare('SELECT current_power_state, power_state_read_at FROM hosts').all(), [{ current_power_state: 'RESET', power_state_read_at: null }])
+})
