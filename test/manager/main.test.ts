@@ -2,10 +2,14 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Writable } from 'node:stream'
 import test from 'ava'
+import { createLogger } from '../../lib/log.ts'
 import { parseManagerConfig } from '../../manager/config.ts'
 import { DMT_NOT_CONFIGURED_MESSAGE } from '../../manager/dmt/preparer.ts'
 import { startManager } from '../../manager/main.ts'
+import { FakeMps } from '../fakes/mps/fake-mps.ts'
+import { FakeRps } from '../fakes/rps/fake-rps.ts'
 import { capturedLogger } from './secrets/support.ts'
 
 test('the single-machine default: local secret store in <dataDir>/secrets.db, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {
@@ -51,4 +55,50 @@ test('with a grpc section the bridge is started after the API (key from the conf
   t.is(running.grpc?.port, null, 'stopped with the manager')
   const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg)
   t.true(messages.indexOf('gRPC bridge stopped') < messages.indexOf('stopped'))
+})
+
+test('with a dmt section main() starts the power sweep: on its interval a connected PROVISIONED host is read from MPS', async (t) => {
+  const [rps, mps] = await Promise.all([FakeRps.start(), FakeMps.start()])
+  t.teardown(() => Promise.all([rps.close(), mps.close()]))
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const dmt = {
+    rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate' },
+    mps: { url: mps.url, publicAddress: 'mps.example.com' },
+    powerSweep: { intervalSeconds: 1, concurrency: 2 },
+  }
+  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt }, { env: {} })
+  if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
+  let swept = (): void => undefined
+  /** Resolves at the next "power sweep done" log line (one sweep ended). */
+  const nextSweep = () =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no power sweep within 10 s')), 10_000)
+      swept = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (chunk.toString().includes('"power sweep done"')) swept()
+      done()
+    },
+  })
+  const running = await startManager(parsed.config, { log: createLogger({ name: 'test', level: 'debug', destination }) })
+  t.teardown(() => running.close())
+  const key = { tenantId: 'acme', hostId: '4c4c4544-0000-4000-8000-0000000000aa' }
+  await running.inventory.createTenant({ tenantId: key.tenantId })
+  await running.inventory.createHost(key)
+  await running.inventory.updateHost(key, { currentState: 'PROVISIONED' })
+  await running.core.refreshHost(key)
+  await running.dmt?.mps.registerDevice({ guid: key.hostId, hostname: 'edge', friendlyName: 'edge', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
+  mps.connect(key.hostId, 7)
+  // A sweep running while the host was being set up may have missed it: the one after surely reads it.
+  await nextSweep()
+  await nextSweep()
+  const read = await running.inventory.getHost(key)
+  t.like(read, { currentPowerState: 'HIBERNATE' })
+  t.not(read.powerStateReadAt, null)
+  await running.close()
 })
