@@ -1,9 +1,7 @@
 import test from 'ava'
-import { Command } from 'commander'
-import { registerClientCommands } from '../../../manager/cli/client-commands.ts'
-import type { CliIo } from '../../../manager/cli/io.ts'
 import { capable } from '../../helpers/manager-core.ts'
 import { seed, startApi, type ApiHarness } from '../api/api-harness.ts'
+import { runCli, type CliRun } from './run-cli.ts'
 
 /** Raw control characters a terminal would act on: C0, DEL, C1, bidi overrides. */
 // eslint-disable-next-line no-control-regex -- the test looks for exactly these characters
@@ -12,27 +10,8 @@ const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028
 /** The bytes a hostile device puts into its texts: clear screen, carriage return, one-byte CSI, a faked line. */
 const HOSTILE = 'ok\u001b[2J\u001b]0;pwned\u0007\r\u009b31mfake\nline\u007f\u202e'
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
 /** `amtctl <args>` in process against the real API; stdout/stderr captured with their control characters. */
-async function cli(api: ApiHarness, token: string, args: string[]): Promise<Run> {
-  const run = { code: 0, stdout: '', stderr: '' }
-  const io: CliIo = {
-    out: (text) => (run.stdout += text),
-    err: (text) => (run.stderr += text),
-    env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token },
-    fetch: (input, init) => fetch(input, init),
-    setExitCode: (code) => (run.code = code),
-  }
-  const program = registerClientCommands(new Command('amtctl'), io)
-  program.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
-  await program.parseAsync(args, { from: 'user' })
-  return run
-}
+const cli = (api: ApiHarness, token: string, args: string[]): Promise<CliRun> => runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token }, args)
 
 async function hostileHost(t: Parameters<typeof startApi>[0]) {
   const api = await startApi(t)
