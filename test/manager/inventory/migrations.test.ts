@@ -16,6 +16,18 @@ function memoryDb(t: { teardown(fn: () => void): void }): Database.Database {
 const tables = (db: Database.Database) =>
   db.prepare<unknown[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((row) => row.name)
 
+
+/** Tenant `acme` and a PROVISIONED host `h1` written with the columns every schema version has. */
+function insertOldHost(db: Database.Database, host: { desiredState: string; power: [desired: string, current: string, indicator: string]; version: number }): void {
+  const now = new Date().toISOString()
+  db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
+  db.prepare(
+    `INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
+       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at, updated_at)
+     VALUES ('acme', 'h1', 'h1', ?, 'PROVISIONED', 'AMT', 'IDLE', 0, ?, ?, ?, 0, ?, ?, ?)`,
+  ).run(host.desiredState, ...host.power, host.version, now, now)
+}
+
 test('migrate applies only the steps newer than user_version, once', (t) => {
   const db = memoryDb(t)
   t.is(migrate(db, [one]), 1)
@@ -59,14 +71,7 @@ test('the shipped migrations are numbered 1..n and build the expected tables', (
 test('migration 2 keeps every host of a version-1 database and adds local_deactivation = 0 (only through RPS)', (t) => {
   const db = memoryDb(t)
   migrate(db, MIGRATIONS.slice(0, 1))
-  const now = new Date().toISOString()
-  db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
-  db.prepare(
-    `INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
-       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at, updated_at)
-     VALUES ('acme', 'h1', 'h1', 'UNPROVISIONED', 'PROVISIONED', 'AMT', 'IDLE', 0, 'UNSPECIFIED', 'UNSPECIFIED',
-       'UNSPECIFIED', 0, 3, ?, ?)`,
-  ).run(now, now)
+  insertOldHost(db, { desiredState: 'UNPROVISIONED', power: ['UNSPECIFIED', 'UNSPECIFIED', 'UNSPECIFIED'], version: 3 })
   t.is(migrate(db), MIGRATIONS.length)
   t.deepEqual(db.prepare('SELECT host_id, version, local_deactivation FROM hosts').all(), [{ host_id: 'h1', version: 3, local_deactivation: 0 }])
   t.throws(() => db.prepare("UPDATE hosts SET local_deactivation = 2 WHERE host_id = 'h1'").run(), { any: true, code: 'SQLITE_CONSTRAINT_CHECK' })
@@ -93,13 +98,7 @@ test('migration 3 classes the audit events stored before it; retention queries u
 test('migration 4 keeps a host read by the old code (an action stored as its state) and marks its power state never read', (t) => {
   const db = memoryDb(t)
   migrate(db, MIGRATIONS.slice(0, 3))
-  const now = new Date().toISOString()
-  db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
-  db.prepare(
-    `INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
-       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at, updated_at)
-     VALUES ('acme', 'h1', 'h1', 'PROVISIONED', 'PROVISIONED', 'AMT', 'IDLE', 0, 'RESET', 'RESET', 'IDLE', 0, 5, ?, ?)`,
-  ).run(now, now)
+  insertOldHost(db, { desiredState: 'PROVISIONED', power: ['RESET', 'RESET', 'IDLE'], version: 5 })
   t.is(migrate(db), 4)
   t.deepEqual(db.prepare('SELECT current_power_state, power_state_read_at FROM hosts').all(), [{ current_power_state: 'RESET', power_state_read_at: null }])
 })
