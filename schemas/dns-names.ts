@@ -8,7 +8,7 @@ import { z } from 'zod'
  *   characters. So no spaces, no underscores, no empty label (`a..b`, a leading or trailing dot).
  * - the MPS address RPS puts in a CIRA config: an IPv4 address (format 3) or a lower-case FQDN with a TLD of two or
  *   more letters (format 201).
- * The fakes model the servers' rules on their own (test/fakes/mps/validate-device.ts); the tests run both over the
+ * The fakes model the servers' rules on their own (manager/demo/simulated-dmt/mps/validate-device.ts); the tests run both over the
  * same cases (test/fixtures/dns-names.ts).
  */
 

@@ -8,8 +8,8 @@ import { createLogger } from '../../lib/log.ts'
 import { parseManagerConfig } from '../../manager/config.ts'
 import { DMT_NOT_CONFIGURED_MESSAGE } from '../../manager/dmt/preparer.ts'
 import { startManager } from '../../manager/main.ts'
-import { FakeMps } from '../fakes/mps/fake-mps.ts'
-import { FakeRps } from '../fakes/rps/fake-rps.ts'
+import { FakeMps } from '../../manager/demo/simulated-dmt/mps/fake-mps.ts'
+import { FakeRps } from '../../manager/demo/simulated-dmt/rps/fake-rps.ts'
 import { capturedLogger } from './secrets/support.ts'
 
 test('the single-machine default: local secret store in <dataDir>/secrets.db, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {

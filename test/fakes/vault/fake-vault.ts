@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { listenOn, listenRestartable } from '../restartable-port.ts'
+import { listenOn, listenRestartable } from '../../../manager/demo/simulated-dmt/restartable-port.ts'
 import { healthAnswer } from './vault-health.ts'
 import { FakeKv, type KvAnswer } from './vault-kv.ts'
 import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vault-tokens.ts'

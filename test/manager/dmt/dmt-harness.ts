@@ -8,8 +8,8 @@ import { MpsClient } from '../../../manager/dmt/mps-client.ts'
 import type { ProfilePasswords, ProfileSecret } from '../../../manager/dmt/ports.ts'
 import { RpsClient } from '../../../manager/dmt/rps-client.ts'
 import type { HostKey, Inventory, Tenant } from '../../../manager/inventory/port.ts'
-import { FakeMps } from '../../fakes/mps/fake-mps.ts'
-import { FakeRps } from '../../fakes/rps/fake-rps.ts'
+import { FakeMps } from '../../../manager/demo/simulated-dmt/mps/fake-mps.ts'
+import { FakeRps } from '../../../manager/demo/simulated-dmt/rps/fake-rps.ts'
 
 /**
  * Retries without waiting long. The per-request timeout is generous: it bounds loopback round trips to the fakes,

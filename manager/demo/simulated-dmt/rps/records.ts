@@ -1,4 +1,4 @@
-import { notFound, type FakeAnswer } from './fault-server.ts'
+import { notFound, type FakeAnswer } from '../fault-server.ts'
 
 /**
  * How RPS keeps its rows (PostgreSQL): names case-insensitive (citext), a `version` on every record — PostgreSQL's

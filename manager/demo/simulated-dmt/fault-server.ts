@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { listenOn, listenRestartable } from '../restartable-port.ts'
+import { listenOn, listenRestartable } from './restartable-port.ts'
 
 /**
  * A real HTTP server on 127.0.0.1 with a route table and fault switches, shared by the RPS and MPS fakes:

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { MpsDevice } from '../../../manager/dmt/ports.ts'
-import { FaultServer, fieldsOf, validationFailed, type FakeAnswer, type Route } from '../rps/fault-server.ts'
+import type { MpsDevice } from '../../../dmt/ports.ts'
+import { FaultServer, fieldsOf, validationFailed, type FakeAnswer, type Route } from '../fault-server.ts'
 import { deviceErrors } from './validate-device.ts'
 
 /**
@@ -92,6 +92,12 @@ export class FakeMps {
     device.connectionStatus = true
     device.powerstate = powerstate
     return true
+  }
+
+  /** The device's CIRA connection closed (deactivated, switched off from the network). */
+  disconnect(guid: string): void {
+    const device = this.devices.get(guid.toLowerCase())
+    if (device) device.connectionStatus = false
   }
 
   /** RPS activated the device: its passwords are in Vault, where MPS reads them. */

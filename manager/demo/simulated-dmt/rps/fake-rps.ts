@@ -1,4 +1,4 @@
-import { FaultServer, fieldsOf, notFound, page, validationFailed, type FakeAnswer, type FakeRequest, type Route } from './fault-server.ts'
+import { FaultServer, fieldsOf, notFound, page, validationFailed, type FakeAnswer, type FakeRequest, type Route } from '../fault-server.ts'
 import { duplicate, keyOf, publicView, RecordStore, type Stored } from './records.ts'
 import { checkProvisioningCert } from './provisioning-cert.ts'
 import { validateCiraConfig, validateDomain, validateProfile, type FieldError } from './validate.ts'
