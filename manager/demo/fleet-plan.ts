@@ -1,6 +1,12 @@
 import type { DeviceFaultsJson, HostKind } from '../../agent/simulate/fleet-options.ts'
 
-/** The demo's tenant and its simulated hosts: deterministic, so a re-run finds the same hosts in ./data. */
+import { randomUUID } from 'node:crypto'
+
+/**
+ * The demo's tenant and its simulated hosts. Each host has a name (sim-01 …, deterministic) and a random UUID as
+ * its host id (as a real SMBIOS UUID, so every DMT rule applies: MPS registers devices by GUID); a re-run finds the
+ * same hosts in ./data by name and keeps their ids.
+ */
 export const DEMO_TENANT = 'demo'
 export const DEFAULT_DEMO_HOSTS = 20
 export const MAX_DEMO_HOSTS = 1000
@@ -17,6 +23,9 @@ export const REAL_AGENT_HOST = { hostId: 'demo-host-1', username: 'demo-host-1',
 export type Outcome = 'PROVISIONED' | 'NOT_SUPPORTED' | 'FAILED'
 
 export interface DemoHost {
+  /** sim-01 …: the host's name in Inventory. */
+  name: string
+  /** A random UUID (kept across runs: `knownIds`). */
   hostId: string
   kind: HostKind
   faults: DeviceFaultsJson
@@ -36,18 +45,22 @@ function kindAt(position: number): HostKind {
 
 const LABELS: Record<HostKind, string> = { amt: 'AMT', ism: 'ISM', 'not-capable': 'no AMT/ISM SKU', 'no-me': 'no ME device' }
 
-/** `count` hosts sim-01..; the last one (with at least 2 hosts) is an AMT device whose activation fails. */
-export function demoHosts(count: number): DemoHost[] {
+/**
+ * `count` hosts sim-01..; the last one (with at least 2 hosts) is an AMT device whose activation fails. A host whose
+ * name is in `knownIds` keeps that id; the others get a new random UUID.
+ */
+export function demoHosts(count: number, knownIds: ReadonlyMap<string, string> = new Map()): DemoHost[] {
   const width = Math.max(2, String(count).length)
   return Array.from({ length: count }, (_, index) => {
     const position = index + 1
-    const hostId = `sim-${String(position).padStart(width, '0')}`
+    const name = `sim-${String(position).padStart(width, '0')}`
+    const hostId = knownIds.get(name) ?? randomUUID()
     if (count >= 2 && position === count) {
-      return { hostId, kind: 'amt', faults: { activationFails: FAULTY_ACTIVATION_EXIT }, label: 'AMT, activation fails', expected: 'FAILED' }
+      return { name, hostId, kind: 'amt', faults: { activationFails: FAULTY_ACTIVATION_EXIT }, label: 'AMT, activation fails', expected: 'FAILED' }
     }
     const kind = kindAt(position)
     const capable = kind === 'amt' || kind === 'ism'
-    return { hostId, kind, faults: {}, label: LABELS[kind], expected: capable ? 'PROVISIONED' : 'NOT_SUPPORTED' }
+    return { name, hostId, kind, faults: {}, label: LABELS[kind], expected: capable ? 'PROVISIONED' : 'NOT_SUPPORTED' }
   })
 }
 

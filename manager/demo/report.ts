@@ -7,6 +7,7 @@ import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
 import { countStages, type HostProgress } from './progress.ts'
 
 const COLUMNS: Column<HostProgress>[] = [
+  { header: 'NAME', value: ({ demo }) => demo.name },
   { header: 'HOST', value: ({ host }) => host.hostId },
   { header: 'DEVICE', value: ({ demo }) => demo.label },
   { header: 'SKU', value: ({ host }) => host.sku },
@@ -27,7 +28,7 @@ export function finalReport(progress: readonly HostProgress[], elapsedMs: number
   const tail =
     unexpected.length === 0
       ? 'every host ended as its device predicts (capable → PROVISIONED, not capable → NOT_SUPPORTED, faulty → FAILED)'
-      : `NOT as expected: ${unexpected.map(({ demo, stage }) => `${demo.hostId} is ${stage}, expected ${demo.expected}`).join('; ')}`
+      : `NOT as expected: ${unexpected.map(({ demo, stage }) => `${demo.name} (${demo.hostId}) is ${stage}, expected ${demo.expected}`).join('; ')}`
   return { text: `\n${formatTable(COLUMNS, progress)}\n${head}\n${tail}\n`, asExpected: settled && unexpected.length === 0 }
 }
 
@@ -41,6 +42,8 @@ export interface TryItInput {
   integratorUsername: string
   integratorPasswordFile: string
   faulty: DemoHost | undefined
+  /** A host that ended PROVISIONED: its CIRA connection to the simulated MPS takes power actions. */
+  provisioned: DemoHost | undefined
 }
 
 /** How to query the running demo: curl, the CLI, mosquitto_sub, and one real agent process. */
@@ -60,7 +63,13 @@ export function tryIt(input: TryItInput): string {
     ...(input.apiUrl === DEFAULT_API_URL ? [] : [`  export AMT_MANAGER_URL=${input.apiUrl}`]),
     `  curl -s -H "Authorization: Bearer $AMT_MANAGER_TOKEN" '${input.apiUrl}/api/v1/tenants/${DEMO_TENANT}/hosts?limit=2'`,
     `  ${cli} hosts list --tenant ${DEMO_TENANT}`,
-    ...(input.faulty ? [`  ${cli} hosts show ${DEMO_TENANT} ${input.faulty.hostId}`] : []),
+    ...(input.faulty ? [`  ${cli} hosts show ${DEMO_TENANT} ${input.faulty.hostId}     # ${input.faulty.name}, the failed one`] : []),
+    ...(input.provisioned
+      ? [
+          `  ${cli} hosts power ${DEMO_TENANT} ${input.provisioned.hostId} cycle     # ${input.provisioned.name}, through the simulated MPS`,
+          `  ${cli} hosts power ${DEMO_TENANT} ${input.provisioned.hostId} off      # then \`hosts list\`: POWER shows off`,
+        ]
+      : []),
     `  mosquitto_sub -h ${input.mqttHost} -p ${input.mqttPort} -u ${input.integratorUsername} -P "$(cat ${shown(input.integratorPasswordFile)})" -t 'amt/v1/${DEMO_TENANT}/+/status' -v`,
     '',
     `  npm run demo:agent     # one real agent process (rpc emulator as its AMT) for host ${REAL_AGENT_HOST.hostId}, then:`,

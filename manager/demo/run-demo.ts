@@ -9,7 +9,8 @@ import { EXIT, shutDown, startManager, startOrReport, stopRequested, type Runnin
 import { DEMO_TENANT, demoHosts, describeMix, type DemoHost } from './fleet-plan.ts'
 import { progressLine, readProgress, watchUntilSettled, type HostProgress } from './progress.ts'
 import { finalReport, tryIt } from './report.ts'
-import { seedDemo } from './seed.ts'
+import { knownDemoHostIds, seedDemo } from './seed.ts'
+import { startSimulatedDmt } from './simulated-dmt/simulated-dmt.ts'
 
 export interface DemoOptions {
   hosts: number
@@ -31,17 +32,22 @@ const INTEGRATOR_PASSWORD_FILE = 'demo-integrator-password'
 const RPC_LATENCY = { kind: 'uniform', minMs: 150, maxMs: 900 } as const
 
 /**
- * `amt-manager demo`: the manager (embedded broker, SQLite under dataDir, no external service), tenant `demo` with
- * simulated hosts running the real agent code in this process, activation for all of them, progress until every
- * host settled, a table — then it keeps serving (unless exitWhenSettled). Logs go to <dataDir>/manager.log.
+ * `amt-manager demo`: the manager (embedded broker, SQLite under dataDir, no external service), with RPS and MPS
+ * simulated in this process (simulated-dmt/), tenant `demo` with simulated hosts (UUID host ids) running the real
+ * agent code in this process, activation for all of them (RPS profiles and MPS registration prepared as for real
+ * servers; an activated device opens its CIRA connection to the simulated MPS, so power actions reach it), progress
+ * until every host settled, a table — then it keeps serving (unless exitWhenSettled). Logs go to
+ * <dataDir>/manager.log.
  */
 export async function runDemo(options: DemoOptions, out: (text: string) => void = (text) => process.stdout.write(text)): Promise<number> {
   const dataDir = path.resolve(options.dataDir)
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const stderr = (line: string) => process.stderr.write(`${line}\n`)
-  const loaded = parseManagerConfig({ dataDir, api: { port: options.apiPort }, broker: { embedded: { tcp: { port: options.mqttPort } } } }, { env: {} })
+  const simulated = await startSimulatedDmt()
+  const loaded = parseManagerConfig({ dataDir, api: { port: options.apiPort }, broker: { embedded: { tcp: { port: options.mqttPort } } }, dmt: simulated.config }, { env: {} })
   if (!loaded.ok) {
     for (const problem of loaded.problems) stderr(`amt-manager demo: ${problem}`)
+    await simulated.close()
     return EXIT.BAD_CONFIG
   }
   const logFile = path.join(dataDir, 'manager.log')
@@ -54,21 +60,25 @@ export async function runDemo(options: DemoOptions, out: (text: string) => void 
   const started = await startOrReport(() => startManager(loaded.config, { log, integrators: [{ ...integrator, role: 'integrator', tenantId: DEMO_TENANT }] }), log, stderr)
   if (!started.ok) {
     if ((started.err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') stderr('  another process listens on that port: stop it, or pass --api-port / --mqtt-port')
+    await simulated.close()
     return started.exitCode
   }
   const running = started.value
-  const plan = demoHosts(options.hosts)
   let fleet: Fleet | undefined
   const closeAll = async () => {
     await fleet?.stop()
     await running.close()
+    await simulated.close()
   }
   try {
+    const plan = demoHosts(options.hosts, await knownDemoHostIds(running.inventory))
     const mqtt = new URL(running.brokerUrl)
     out(`amt-manager demo: data in ${dataDir}\n  API  ${running.apiUrl}    MQTT  mqtt://${mqtt.hostname}:${mqtt.port}\n`)
+    out(`  RPS  ${simulated.rps.url}    MPS  ${simulated.mps.url}    (simulated in this process)\n`)
     const seeded = await seedDemo({ inventory: running.inventory, core: running.core, log }, plan)
     out(`  tenant ${DEMO_TENANT}: ${plan.length} simulated hosts (${describeMix(plan)}); ${seeded.registered} registered, ${seeded.rotated} kept with new credentials\n`)
     fleet = createFleet({ brokerUrl: running.brokerUrl, hosts: seeded.hosts, latency: RPC_LATENCY, seed: 1, log })
+    simulated.followFleet(fleet)
     await fleet.start()
     const requested = await requestActivation(running, plan)
     out(`  activation requested for ${requested.size} hosts; agents run the real reconciler against a simulated AMT\n\n`)
@@ -88,7 +98,7 @@ export async function runDemo(options: DemoOptions, out: (text: string) => void 
       await closeAll()
       return report.asExpected ? EXIT.OK : EXIT_NOT_AS_EXPECTED
     }
-    out(`\n${tryIt(tryItInput(running, integratorPasswordFile, plan))}`)
+    out(`\n${tryIt(tryItInput(running, integratorPasswordFile, result.progress))}`)
     return await shutDown(await stop, { close: closeAll }, log)
   } catch (err) {
     stderr(`amt-manager demo: failed: ${err instanceof Error ? err.message : String(err)}`)
@@ -118,7 +128,7 @@ function progressPrinter(out: (text: string) => void, began: number): (progress:
   }
 }
 
-function tryItInput(running: RunningManager, integratorPasswordFile: string, plan: readonly DemoHost[]) {
+function tryItInput(running: RunningManager, integratorPasswordFile: string, progress: readonly HostProgress[]) {
   const mqtt = new URL(running.brokerUrl)
   return {
     apiUrl: running.apiUrl,
@@ -129,7 +139,8 @@ function tryItInput(running: RunningManager, integratorPasswordFile: string, pla
     tokensFile: running.config.tokensFile,
     integratorUsername: INTEGRATOR_USERNAME,
     integratorPasswordFile,
-    faulty: plan.find((host) => host.expected === 'FAILED'),
+    faulty: progress.find(({ demo }) => demo.expected === 'FAILED')?.demo,
+    provisioned: progress.find(({ stage }) => stage === 'PROVISIONED')?.demo,
   }
 }
 

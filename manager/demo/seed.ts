@@ -6,7 +6,8 @@ import { registerHost } from '../api/register-host.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
 import type { ManagerCore } from '../domain/manager-core.ts'
-import type { HostKey, Inventory } from '../inventory/port.ts'
+import { MAX_PAGE_SIZE, type HostKey, type Inventory } from '../inventory/port.ts'
+import { UUID } from '../dmt/device-registration.ts'
 import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
 
 const ACTOR = 'demo'
@@ -37,7 +38,7 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
       const existing = await inventory.findHost(key)
       let credential: { username: string; password: string }
       if (existing === null) {
-        credential = (await registerHost({ inventory, log, refreshHost }, key, ACTOR)).credential
+        credential = (await registerHost({ inventory, log, refreshHost }, { ...key, name: demo.name }, ACTOR)).credential
         registered++
       } else {
         credential = await rotateCredential(inventory, key)
@@ -48,6 +49,21 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
   await ensureRealAgentHost(inventory, core)
   log.info({ tenantId: DEMO_TENANT, hosts: hosts.length, registered, rotated: hosts.length - registered }, 'demo hosts ready')
   return { hosts, registered, rotated: hosts.length - registered }
+}
+
+/**
+ * The ids of the demo's simulated hosts already in Inventory, by name (sim-01 …), for demoHosts(). Hosts of older
+ * demos (named ids such as `sim-01`, which MPS cannot register) are not reused: those names get new UUID hosts.
+ */
+export async function knownDemoHostIds(inventory: Inventory): Promise<Map<string, string>> {
+  const known = new Map<string, string>()
+  let cursor: string | undefined
+  do {
+    const page = await inventory.listHosts({ tenantId: DEMO_TENANT, limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) })
+    for (const host of page.hosts) if (host.name.startsWith('sim-') && UUID.test(host.hostId)) known.set(host.name, host.hostId)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor !== undefined)
+  return known
 }
 
 /** A new random device password for an existing host (its old one stops working at the next CONNECT). */

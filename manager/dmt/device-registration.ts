@@ -4,7 +4,7 @@ import { mapLimit } from './ensure-object.ts'
 import { DmtError } from './errors.ts'
 import { OTHER_TENANT, type MpsPort } from './ports.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The AMT GUID MPS knows a device by. AMT's GUID is the platform's SMBIOS system UUID, which is also our host id
