@@ -7,7 +7,8 @@ import { listenOn, listenRestartable } from './restartable-port.ts'
  * - `down()` / `up()`: stop listening (connections are refused) / listen again on the same port;
  * - `slowMs`: every answer waits this long (an aborted request's timer is cleared);
  * - `failNext(n, status)`: the next n requests answer `status` (5xx) with an error body;
- * - `beforeRoute`: a hook run before a routed request is answered (to interleave another writer).
+ * - `beforeRoute`: a hook run before a routed request is answered (to interleave another writer);
+ * - `holdBefore`: holds an arriving request until a promise settles (to make two writers race deterministically).
  * Every request is logged in `requests` (method, path with query, parsed body, answered status) for assertions.
  */
 
@@ -48,6 +49,11 @@ export class FaultServer {
   readonly requests: LoggedRequest[] = []
   /** Delay of every answer in ms (0: none). */
   slowMs = 0
+  /**
+   * Called with every request as it arrives; a promise returned holds the request (unrouted) until it settles
+   * (tests: a barrier that makes two processes read the same state before either writes).
+   */
+  holdBefore: ((request: { method: string; path: string }) => Promise<void> | undefined) | undefined
   /** Called with every routed request before it is answered (tests: another writer's change just before). */
   beforeRoute: ((request: FakeRequest) => void) | undefined
   readonly #routes: readonly Route[]
@@ -120,23 +126,29 @@ export class FaultServer {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const answer = this.#answer(req, Buffer.concat(chunks).toString('utf8'))
-      const send = () => {
-        if (res.destroyed) return
-        const payload = answer.text ?? (answer.json === undefined ? '' : JSON.stringify(answer.json))
-        const type = answer.text !== undefined ? `${answer.textType ?? 'text/plain'}; charset=utf-8` : 'application/json; charset=utf-8'
-        res.writeHead(answer.status, payload === '' ? {} : { 'content-type': type }).end(payload)
-      }
-      if (this.slowMs <= 0) return send()
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer)
-        send()
-      }, this.slowMs)
-      this.#timers.add(timer)
-      res.once('close', () => {
-        clearTimeout(timer)
-        this.#timers.delete(timer)
-      })
+      const hold = this.holdBefore?.({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname })
+      if (hold === undefined) this.#reply(req, res, Buffer.concat(chunks).toString('utf8'))
+      else void hold.then(() => this.#reply(req, res, Buffer.concat(chunks).toString('utf8')))
+    })
+  }
+
+  #reply(req: IncomingMessage, res: ServerResponse, text: string): void {
+    const answer = this.#answer(req, text)
+    const send = () => {
+      if (res.destroyed) return
+      const payload = answer.text ?? (answer.json === undefined ? '' : JSON.stringify(answer.json))
+      const type = answer.text !== undefined ? `${answer.textType ?? 'text/plain'}; charset=utf-8` : 'application/json; charset=utf-8'
+      res.writeHead(answer.status, payload === '' ? {} : { 'content-type': type }).end(payload)
+    }
+    if (this.slowMs <= 0) return send()
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      send()
+    }, this.slowMs)
+    this.#timers.add(timer)
+    res.once('close', () => {
+      clearTimeout(timer)
+      this.#timers.delete(timer)
     })
   }
 
