@@ -54,13 +54,15 @@ export function inspectProvisioningCertificate(upload: CertificateUpload, now = 
   if (opened === null) return { problems: [CANNOT_OPEN], leaf: null }
   const leaf = leafOf(opened.certs)
   if (leaf === undefined) return { problems: ['the PFX holds no certificate'], leaf: null }
+  const hasRoot = opened.certs.some(selfSigned)
   const problems = [
     ...suffixProblems(leaf, upload.domainSuffix),
     ...opened.certs.flatMap((cert) => dateProblems(cert, now)),
-    ...(opened.certs.some(selfSigned) ? [] : [NO_ROOT]),
+    ...(hasRoot ? [] : [NO_ROOT]),
     ...opened.certs.flatMap(keyProblems),
     ...privateKeyProblems(leaf, opened.keys),
-    ...chainProblems(leaf, opened.certs),
+    // Without a root there is no chain to check: NO_ROOT already says what to do.
+    ...(hasRoot ? chainProblems(leaf, opened.certs) : []),
     ...ekuProblems(leaf),
   ]
   return { problems, leaf: { commonName: commonNameOf(leaf) ?? '', notAfter: new Date(leaf.validTo) } }

@@ -29,6 +29,9 @@ const REFUSALS: Array<[PfxVariant, RegExp]> = [
   ['missing-eku', /missing the Intel AMT Activation EKU OID \(2\.16\.840\.1\.113741\.1\.2\.3\)/],
   ['short-key', /key size 1024 bits is below the minimum required 2048 bits/],
   ['key-mismatch', /Private key in the PFX does not match the leaf certificate/],
+  ['root-missing', /Provisioning certificate does not contain a root certificate/],
+  ['broken-signature', /Certificate chain signature verification failed/],
+  ['not-yet-valid', /Uploaded certificate is not yet valid: notBefore date \d{4}-\d\d-\d\dT[\d:.]+Z is in the future/],
 ]
 
 /**

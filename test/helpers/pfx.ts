@@ -29,6 +29,12 @@ export type PfxVariant =
   | 'short-key'
   /** The private key in the PFX belongs to another certificate. */
   | 'key-mismatch'
+  /** Leaf and key only: the root CA was left out of the PFX. */
+  | 'root-missing'
+  /** The leaf's signature has its last byte flipped: the chain's signature does not verify. */
+  | 'broken-signature'
+  /** notBefore tomorrow. */
+  | 'not-yet-valid'
 
 export interface TestPfx {
   domainSuffix: string
@@ -77,7 +83,7 @@ export async function createPfxKit(t: ExecutionContext): Promise<PfxKit> {
   const make = async (domainSuffix: string, variant: PfxVariant): Promise<TestPfx> => {
     const name = `leaf-${++count}`
     const now = Date.now()
-    const [notBefore, notAfter] = variant === 'expired' ? [now - 60 * DAY, now - DAY] : [now - DAY, now + (variant === 'expiring-soon' ? 10 : 365) * DAY]
+    const [notBefore, notAfter] = validityOf(variant, now)
     const cn = variant === 'wrong-suffix' ? 'host.other.test' : `host.${domainSuffix}`
     const eku = variant === 'missing-eku' ? 'serverAuth' : `serverAuth,${AMT_ACTIVATION_EKU}`
     await writeFile(path.join(dir, `${name}.ext`), `extendedKeyUsage=${eku}\nbasicConstraints=CA:FALSE\n`)
@@ -85,7 +91,8 @@ export async function createPfxKit(t: ExecutionContext): Promise<PfxKit> {
     // openssl ca (not x509 -req): OpenSSL 3.0 sets explicit start and end dates only here, which `expired` needs.
     await openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'root.crt', '-keyfile', 'root.key', '-in', `${name}.csr`, '-out', `${name}.crt`, '-notext',
       '-startdate', caDate(new Date(notBefore)), '-enddate', caDate(new Date(notAfter)), '-extfile', `${name}.ext`], dir)
-    const der = variant === 'key-mismatch' ? await mismatchedPfx(dir, name) : await exportPfx(dir, name)
+    if (variant === 'broken-signature') await breakSignature(dir, `${name}.crt`)
+    const der = variant === 'key-mismatch' ? await mismatchedPfx(dir, name) : await exportPfx(dir, name, variant !== 'root-missing')
     const password = variant === 'wrong-password' ? 'Not-The-Pfx-Password-9' : PFX_PASSWORD
     return { domainSuffix, provisioningCert: der.toString('base64'), provisioningCertPassword: password, notAfter: new Date(Math.floor(notAfter / 1000) * 1000) }
   }
@@ -99,9 +106,26 @@ export async function createPfxKit(t: ExecutionContext): Promise<PfxKit> {
   }
 }
 
-async function exportPfx(dir: string, name: string): Promise<Buffer> {
-  await openssl(['pkcs12', '-export', '-in', `${name}.crt`, '-inkey', `${name}.key`, '-certfile', 'root.crt', '-passout', `pass:${PFX_PASSWORD}`, '-out', `${name}.pfx`], dir)
+/** [notBefore, notAfter] in ms. */
+function validityOf(variant: PfxVariant, now: number): [number, number] {
+  if (variant === 'expired') return [now - 60 * DAY, now - DAY]
+  if (variant === 'not-yet-valid') return [now + DAY, now + 365 * DAY]
+  return [now - DAY, now + (variant === 'expiring-soon' ? 10 : 365) * DAY]
+}
+
+async function exportPfx(dir: string, name: string, withRoot: boolean): Promise<Buffer> {
+  const root = withRoot ? ['-certfile', 'root.crt'] : []
+  await openssl(['pkcs12', '-export', '-in', `${name}.crt`, '-inkey', `${name}.key`, ...root, '-passout', `pass:${PFX_PASSWORD}`, '-out', `${name}.pfx`], dir)
   return readFile(path.join(dir, `${name}.pfx`))
+}
+
+/** Flips the last byte of the certificate's DER (inside its signature), in place. */
+async function breakSignature(dir: string, file: string): Promise<void> {
+  await openssl(['x509', '-in', file, '-outform', 'DER', '-out', `${file}.der`], dir)
+  const der = await readFile(path.join(dir, `${file}.der`))
+  der[der.length - 1] = (der[der.length - 1] ?? 0) ^ 0xff
+  await writeFile(path.join(dir, `${file}.der`), der)
+  await openssl(['x509', '-inform', 'DER', '-in', `${file}.der`, '-out', file], dir)
 }
 
 /** openssl pkcs12 refuses a key that does not match the certificate, so this one is packed with node-forge. */

@@ -12,6 +12,9 @@ const PROBLEMS: Array<[PfxVariant, RegExp]> = [
   ['missing-eku', /^the leaf certificate "host\.acme\.example\.com" lacks the Intel AMT activation EKU \(2\.16\.840\.1\.113741\.1\.2\.3\)$/],
   ['short-key', /^the certificate "host\.acme\.example\.com" has a 1024-bit key; AMT needs at least 2048 bits$/],
   ['key-mismatch', /^the private key in the PFX does not belong to the leaf certificate "host\.acme\.example\.com"$/],
+  ['root-missing', /^the PFX holds no root certificate \(self-signed CA\): export it with the whole chain$/],
+  ['broken-signature', /^the signature of "host\.acme\.example\.com" does not verify with its issuer "Test Provisioning Root"$/],
+  ['not-yet-valid', /^the certificate "host\.acme\.example\.com" is not valid before \d{4}-\d\d-\d\dT/],
 ]
 
 test('a valid provisioning certificate passes every check; its leaf notAfter is known', async (t) => {
