@@ -10,7 +10,7 @@ export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } 
   const { kind, faults } = plan
   const model = createDeviceModel({
     sku: kind === 'ism' ? SKU.ism : SKU.amt,
-    uuid: uuidOf(plan.index),
+    uuid: uuidOf(plan),
     hostnameOS: plan.hostId.toLowerCase(),
     ...(kind === 'no-me' ? { meDevice: null } : {}),
     faults: { ...faults, ...(kind === 'not-capable' ? { notCapable: true } : {}) },
@@ -18,7 +18,13 @@ export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } 
   return { model, lms: faults.lmsMissing ? 'not-installed' : 'inactive' }
 }
 
-/** A stable, valid UUID per host index. */
-function uuidOf(index: number): string {
-  return `5a5a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The AMT UUID amtinfo reports: the host id when it is a UUID (a real host's id is its SMBIOS UUID, which AMT
+ * reports too: the manager then sees no identity mismatch), else a stable, valid UUID per host index.
+ */
+function uuidOf(plan: HostPlan): string {
+  if (UUID.test(plan.hostId)) return plan.hostId.toLowerCase()
+  return `5a5a0000-0000-4000-8000-${plan.index.toString(16).padStart(12, '0')}`
 }

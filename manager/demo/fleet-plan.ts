@@ -15,10 +15,11 @@ export const MAX_DEMO_HOSTS = 1000
 export const FAULTY_ACTIVATION_EXIT = 102
 
 /**
- * A host kept for ONE real agent process (`npm run demo:agent`, scripts/demo-agent.ts): it logs in with the
- * public demo credential of deploy/broker/README.md (username = hostId). Demo only: the password is public.
+ * A host kept for ONE real agent process (`npm run demo:agent`, scripts/demo-agent.ts, the rpc emulator as its AMT):
+ * its id is the UUID the emulated AMT reports, its MQTT username the default `<hostId>@demo`. Demo only: the
+ * password is public.
  */
-export const REAL_AGENT_HOST = { hostId: 'demo-host-1', username: 'demo-host-1', password: 'demo-host-1-demo' } as const
+export const REAL_AGENT_HOST = { hostId: '4c4c4544-005a-3510-8047-b4c04f564433', password: 'demo-agent-demo' } as const
 
 export type Outcome = 'PROVISIONED' | 'NOT_SUPPORTED' | 'FAILED'
 

@@ -75,13 +75,14 @@ async function rotateCredential(inventory: Inventory, key: HostKey): Promise<{ u
   return { username, password }
 }
 
-/** The host for `npm run demo:agent`, with the public demo credential of deploy/broker/README.md. */
+/** The host for `npm run demo:agent`, with its public demo password. */
 async function ensureRealAgentHost(inventory: Inventory, core: ManagerCore): Promise<void> {
   const key = { tenantId: DEMO_TENANT, hostId: REAL_AGENT_HOST.hostId }
+  const username = deviceUsername(key)
   if ((await inventory.findHost(key)) === null) {
     await inventory.createHost({ ...key, name: 'real agent (npm run demo:agent)' })
-    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor: ACTOR, detail: { username: REAL_AGENT_HOST.username } }])
+    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor: ACTOR, detail: { username } }])
   }
-  await inventory.putCredential({ ...key, username: REAL_AGENT_HOST.username, passwordHash: await hashPassword(REAL_AGENT_HOST.password) })
+  await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(REAL_AGENT_HOST.password) })
   await core.refreshHost(key)
 }

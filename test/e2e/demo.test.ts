@@ -73,4 +73,7 @@ test('the demo serves a simulated MPS: `hosts power … cycle` through the CLI r
 
   demo.kill('SIGINT')
   t.deepEqual(await demo.exited, { exitCode: 0, signal: null }, demo.output().slice(-2000))
+  const log = await readFile(path.join(dataDir, 'manager.log'), 'utf8')
+  t.false(log.includes('differs from the host id'), 'each simulated AMT reports its host id as its UUID')
+  t.false(log.includes('is not a UUID'), 'every demo host can be registered with MPS')
 })
