@@ -7,7 +7,7 @@ import { runManager } from './main.ts'
 /**
  * The `amt-manager` command line. This module is the entry point: it acts on import.
  *   serve --config <file>     the manager service (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start-up failure)
- *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated fleet), then serves on
+ *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated RPS/MPS and fleet), then serves on
  *   hosts | tenants | tokens  client commands (the API, or the local token file), as `amtctl`
  */
 const program = new Command('amt-manager').description('Fleet manager for Intel AMT activation over MQTT').showHelpAfterError()
@@ -22,7 +22,7 @@ program
 
 program
   .command('demo')
-  .description('start the manager with the embedded broker and a simulated fleet, activate it, show progress, keep serving')
+  .description('start the manager with the embedded broker, simulated RPS/MPS and a simulated fleet, activate it, show progress, keep serving')
   .option('--hosts <n>', `simulated hosts (1-${MAX_DEMO_HOSTS})`, integer(1, MAX_DEMO_HOSTS), DEFAULT_DEMO_HOSTS)
   .option('--data-dir <dir>', 'Inventory, tokens and log (reused by a re-run)', 'data')
   .option('--api-port <port>', 'HTTP API port (0: any free port)', integer(0, 65535), 8080)
