@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { execa } from 'execa'
 import { stringify } from 'yaml'
@@ -10,9 +9,10 @@ import { AGENT_VERSION } from '../../../agent/version.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { createEmulatedDevice } from '../../helpers/agent-device.ts'
 import { connectTestManager } from '../../helpers/agent-manager.ts'
+import { LAUNCHER } from '../../helpers/launchers.ts'
 import { desiredProvisioned, TENANT, testAgentConfig } from '../../helpers/agent-harness.ts'
 
-const AMT_AGENT = fileURLToPath(new URL('../../../bin/amt-agent.js', import.meta.url))
+const AMT_AGENT = LAUNCHER.agent
 
 test('`amt-agent run` as a child process activates the emulated node, and on SIGTERM says goodbye and exits 0', async (t) => {
   const broker = await startTestBroker(t)
