@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { execa } from 'execa'
@@ -25,9 +26,13 @@ test('a production install (a release copy with dist/, npm ci --omit=dev) runs e
     t.regex(stdout, VERSION_LINE, `${cli} --version`)
   }
 
-  const [apiPort, mqttPort] = [await freePort(), await freePort()]
+  const [apiPort, mqttPort, grpcPort] = [await freePort(), await freePort(), await freePort()]
   const dataDir = path.join(dir, 'data')
-  const config = { dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } } }
+  // the gRPC bridge too: it reads dm-manager.proto from dist/ at start
+  const publicKeyFile = path.join(dir, 'jwt-public.pem')
+  await writeFile(publicKeyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }))
+  const grpc = { host: '127.0.0.1', port: grpcPort, auth: { publicKeyFile } }
+  const config = { dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, grpc }
   const configFile = await writeManagerConfig(dir, config)
   const manager = spawnNode(t, launcher('amt-manager'), ['serve', '--config', configFile])
   const apiUrl = `http://127.0.0.1:${apiPort}`

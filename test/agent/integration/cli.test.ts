@@ -54,7 +54,9 @@ test('`amt-agent run` with a bad config prints every problem and exits 1', async
   for (const path of ['tenantId:', 'broker.url:', 'reconcile.maxAttempts:']) t.true(result.stderr.includes(path), result.stderr)
 })
 
-test('`amt-agent version` prints the package version', async (t) => {
+test('`amt-agent version` prints the package version, and the commit of a build that knows it', async (t) => {
   const result = await execa('node', [AMT_AGENT, 'version', '--json'])
-  t.deepEqual(JSON.parse(result.stdout), { app: 'amt-agent', version: AGENT_VERSION })
+  const { commit, ...rest } = JSON.parse(result.stdout) as Record<string, unknown>
+  t.deepEqual(rest, { app: 'amt-agent', version: AGENT_VERSION })
+  if (commit !== undefined) t.regex(typeof commit === 'string' ? commit : JSON.stringify(commit), /^[0-9a-f]{7,40}(-dirty)?$/)
 })
