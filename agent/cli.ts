@@ -6,12 +6,13 @@ import { loadAgentConfig } from './config.ts'
 import { runAgent, EXIT } from './main.ts'
 import { registerSimulateCommand } from './simulate/cli-command.ts'
 import { collectStatus, formatStatus } from './status.ts'
+import { BUILD_COMMIT, versionText } from '../lib/build-info.ts'
 import { AGENT_VERSION } from './version.ts'
 
 /** The `amt-agent` command line: run, status, simulate, version. This module is the entry point: it acts on import. */
 const program = new Command('amt-agent')
   .description('Activates Intel AMT on this node as the fleet manager asks, over MQTT')
-  .version(AGENT_VERSION, '-V, --version')
+  .version(versionText(), '-V, --version')
   .showHelpAfterError()
   // `amt-agent status | head -1`: a reader that went away ends a command quietly (not `run`: it logs through pino)
   .hook('preAction', (_program, command) => {
@@ -52,7 +53,8 @@ program
   .description('print the agent version')
   .option('--json', 'print JSON')
   .action(({ json }: { json?: boolean }) => {
-    process.stdout.write(json ? `${JSON.stringify({ app: 'amt-agent', version: AGENT_VERSION })}\n` : `${AGENT_VERSION}\n`)
+    const commit = BUILD_COMMIT === undefined ? {} : { commit: BUILD_COMMIT }
+    process.stdout.write(json ? `${JSON.stringify({ app: 'amt-agent', version: AGENT_VERSION, ...commit })}\n` : `${versionText()}\n`)
   })
 
 function parseMs(value: string): number {

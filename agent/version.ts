@@ -1,4 +1,4 @@
-import pkg from '../package.json' with { type: 'json' }
+import { VERSION } from '../lib/build-info.ts'
 
 /** The agent's version as reported in `presence` and by `amt-agent version`. */
-export const AGENT_VERSION: string = pkg.version
+export const AGENT_VERSION: string = VERSION

@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-// Launcher: registers tsx so the TypeScript sources run as they are, then hands over to the agent CLI.
-import { register } from 'tsx/esm/api'
+// Launcher of the agent CLI: runs dist/amt-agent.mjs (`npm run build`); development runs `npx tsx agent/cli.ts`.
+import { runDist } from './run-dist.js'
 
-// SIGHUP never kills the service, not even while tsx loads it; once loaded, its lifecycle handles (and logs)
-// SIGHUP: lib/service-lifecycle.ts.
-if (process.argv[2] === 'run') process.on('SIGHUP', () => undefined)
-register()
-await import('../agent/cli.ts')
+await runDist('amt-agent', 'run')

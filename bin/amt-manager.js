@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-// Launcher: registers tsx so the TypeScript sources run as they are, then hands over to the manager CLI.
-import { register } from 'tsx/esm/api'
+// Launcher of the manager CLI: runs dist/amt-manager.mjs (`npm run build`); development runs `npx tsx manager/cli.ts`.
+import { runDist } from './run-dist.js'
 
-// SIGHUP never kills the service, not even while tsx loads it; once loaded, its lifecycle handles (and logs)
-// SIGHUP: lib/service-lifecycle.ts.
-if (process.argv[2] === 'serve') process.on('SIGHUP', () => undefined)
-register()
-await import('../manager/cli.ts')
+await runDist('amt-manager', 'serve')

@@ -1,13 +1,13 @@
 import { Command } from 'commander'
 import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
-import { hashPassword } from './auth/password-hash.ts'
-import { serve } from './serve.ts'
+import { versionText } from '../lib/build-info.ts'
 
 /**
  * amt-broker CLI.
  *   amt-broker serve --config <file>     run the broker (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start failed;
  *                                        SIGHUP reloads the credentials file)
  *   amt-broker hash-password < secret    print the scrypt hash of the password read from stdin
+ *   amt-broker --version                 the package version (and the commit, for a build that knows it)
  * Passwords are never accepted as arguments (they would show in `ps` and shell history).
  */
 async function readStdin(): Promise<string> {
@@ -23,6 +23,7 @@ export function passwordFromInput(input: string): string {
 
 const program = new Command('amt-broker')
   .description('MQTT broker for AMT activation fleets')
+  .version(versionText(), '-V, --version')
   .showHelpAfterError()
   // `amt-broker hash-password < f | head -c 10`: a reader that went away ends a command quietly (not `serve`)
   .hook('preAction', (_program, command) => {
@@ -34,6 +35,7 @@ program
   .description('run the broker')
   .requiredOption('-c, --config <file>', 'YAML configuration file')
   .action(async ({ config }: { config: string }) => {
+    const { serve } = await import('./serve.ts')
     process.exit(await serve(config, { printProblem: (line) => process.stderr.write(`${line}\n`) }))
   })
 
@@ -48,6 +50,7 @@ program
       process.exitCode = 1
       return
     }
+    const { hashPassword } = await import('./auth/password-hash.ts')
     process.stdout.write(`${await hashPassword(password)}\n`)
   })
 

@@ -1,22 +1,28 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { versionText } from '../lib/build-info.ts'
 import { registerClientCommands } from './cli/client-commands.ts'
 import { DEFAULT_DEMO_HOSTS, MAX_DEMO_HOSTS } from './demo/fleet-plan.ts'
-import { runDemo } from './demo/run-demo.ts'
-import { runManager } from './main.ts'
 
 /**
  * The `amt-manager` command line. This module is the entry point: it acts on import.
  *   serve --config <file>     the manager service (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start-up failure)
  *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated RPS/MPS and fleet), then serves on
  *   hosts | tenants | tokens  client commands (the API, or the local token file), as `amtctl`
+ *   --version                 the package version (and the commit, for a build that knows it)
+ * The service and the demo are imported when their command runs: a client command loads neither fastify, aedes,
+ * grpc nor the database (its cold start: `npm run bench:cli`).
  */
-const program = new Command('amt-manager').description('Fleet manager for Intel AMT activation over MQTT').showHelpAfterError()
+const program = new Command('amt-manager')
+  .description('Fleet manager for Intel AMT activation over MQTT')
+  .version(versionText(), '-V, --version')
+  .showHelpAfterError()
 
 program
   .command('serve')
   .description('run the manager until SIGTERM/SIGINT')
   .requiredOption('-c, --config <file>', 'YAML configuration file (docs/operations.md)')
   .action(async ({ config }: { config: string }) => {
+    const { runManager } = await import('./main.ts')
     process.exit(await runManager(config))
   })
 
@@ -31,6 +37,7 @@ program
   .addOption(new Option('--settle-timeout <ms>', 'give up waiting for the hosts after this long').argParser(integer(1000, 3_600_000)).default(120_000))
   .action(async (options: { hosts: number; dataDir: string; apiPort: number; mqttPort: number; exitWhenSettled?: boolean; settleTimeout: number }) => {
     const { settleTimeout, exitWhenSettled, ...rest } = options
+    const { runDemo } = await import('./demo/run-demo.ts')
     process.exit(await runDemo({ ...rest, exitWhenSettled: exitWhenSettled === true, settleTimeoutMs: settleTimeout }))
   })
 

@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander'
-import { POWER_ACTION_CODES, POWER_ACTIONS } from '../dmt/power.ts'
+import { POWER_ACTION_CODES, POWER_ACTIONS } from '../dmt/power-actions.ts'
 import { clientFor } from './connection.ts'
 import { powerDetails } from './power-text.ts'
 import { printJson, runCommand, type CliIo } from './io.ts'

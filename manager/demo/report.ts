@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { DEFAULT_API_URL } from '../api/server-paths.ts'
 import { formatTable, type Column } from '../cli/table.ts'
 import { DEMO_TENANT, REAL_AGENT_HOST, type DemoHost } from './fleet-plan.ts'
@@ -52,7 +51,8 @@ export function tryIt(input: TryItInput): string {
     const relative = path.relative(process.cwd(), file)
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file
   }
-  const cli = `node ${shown(fileURLToPath(new URL('../../bin/amt-manager.js', import.meta.url)))}`
+  // the launcher this process was started with (bin/amt-manager.js, or where a package manager linked it)
+  const cli = `node ${shown(process.argv[1] ?? 'bin/amt-manager.js')}`
   const token = existsSync(input.adminTokenFile)
     ? `export AMT_MANAGER_TOKEN="$(cat ${shown(input.adminTokenFile)})"`
     : `export AMT_MANAGER_TOKEN="$(${cli} tokens create --role admin --global --file ${shown(input.tokensFile)})"`

@@ -2,29 +2,16 @@ import type { HostKey, Host, PowerState } from '../inventory/port.ts'
 import { amtGuidOf } from './device-registration.ts'
 import { DmtError } from './errors.ts'
 import { provisionedHost, writePower, type PowerDeps } from './power-deps.ts'
+import { POWER_ACTION_CODES, type PowerAction } from './power-actions.ts'
 import { storeReading } from './power-state.ts'
+
+export { POWER_ACTION_CODES, POWER_ACTIONS, type PowerAction } from './power-actions.ts'
 
 /**
  * Power actions through MPS: the recovery path for a node whose OS is stuck (reset or power-cycle it without
- * physical access). Allowed only while the host's AMT is PROVISIONED (MPS reaches it over CIRA). Codes from
- * ../shared/reference/inventory-and-dmt.md; `soft-off` 12 and `soft-reset` 14 are CIM's graceful variants (the OS
- * shuts down or restarts; MPS accepts them).
+ * physical access). Allowed only while the host's AMT is PROVISIONED (MPS reaches it over CIRA). The actions and
+ * their MPS codes: power-actions.ts.
  */
-
-export const POWER_ACTIONS = ['on', 'off', 'reset', 'cycle', 'sleep', 'hibernate', 'soft-off', 'soft-reset'] as const
-export type PowerAction = (typeof POWER_ACTIONS)[number]
-
-/** MPS power action codes. */
-export const POWER_ACTION_CODES: Readonly<Record<PowerAction, number>> = {
-  on: 2,
-  sleep: 4,
-  cycle: 5,
-  hibernate: 7,
-  off: 8,
-  reset: 10,
-  'soft-off': 12,
-  'soft-reset': 14,
-}
 
 /** The EMF PowerState each action asks for (desiredPowerState; never written as the current state). */
 export const POWER_ACTION_STATES: Readonly<Record<PowerAction, PowerState>> = {

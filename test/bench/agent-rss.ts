@@ -1,14 +1,15 @@
 /**
  * Agent memory benchmark (prints figures; not a test): the RSS of ONE real agent process (`amt-agent run`, as
- * installed on a node: the bundle from `npm run build:agent`, started by its own `#!/usr/bin/env -S node
+ * installed on a node: the bundle from `npm run build`, started by its own `#!/usr/bin/env -S node
  * --lite-mode` line; the rpc CLI adapter) with the rpc emulator as its AMT hardware, idle — once after it
  * reported (UNPROVISIONED), once after an activation (PROVISIONED). The broker (ours) runs in this process;
  * every run uses a fresh agent process and emulated node.
  *
- *   npm run build:agent && npx tsx test/bench/agent-rss.ts [--runs 3] [--idle-seconds 20] [--time-limit 300]
+ *   npm run build && npx tsx test/bench/agent-rss.ts [--runs 3] [--idle-seconds 20] [--time-limit 300]
  *                                                          [--agent-entry dist/amt-agent.mjs]
  *
- * --agent-entry bin/amt-agent.js: the development launcher (tsx, sources as they are), run with `node`;
+ * --agent-entry bin/amt-agent.js: the launcher (the same bundle, run with `node`, without lite mode);
+ * --agent-entry agent/cli.ts --agent-node-options '--import tsx': the sources as they are, through tsx;
  * --agent-node-options: node options for an entry run with `node` (an .mjs/.js entry other than the bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process'

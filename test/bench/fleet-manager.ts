@@ -9,7 +9,6 @@ import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
@@ -17,9 +16,9 @@ import { deviceUsername } from '../../schemas/principals.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { pollUntil } from './fleet-env.ts'
 import { freePort } from '../e2e/support/processes.ts'
+import { LAUNCHER } from '../helpers/launchers.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const MANAGER_BIN = path.join(ROOT, 'bin/amt-manager.js')
+const MANAGER_BIN = LAUNCHER.manager
 const SEED_BATCH = 1000
 
 /** Every manager process spawned here dies with this process, whatever way it ends (hard time limit included). */

@@ -2,16 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import test, { type ExecutionContext } from 'ava'
 import { execa } from 'execa'
 import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
 import { parseManagerConfig } from '../../manager/config.ts'
+import { LAUNCHER, ROOT } from '../helpers/launchers.ts'
 import { connectClient, within } from './support/mqtt-clients.ts'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = path.join(ROOT, 'bin/amt-broker.js')
+const CLI = LAUNCHER.broker
 
 /** Runs the real CLI (through its bin launcher) from the repository root. */
 const amtBroker = (args: string[], options: { input?: string } = {}) =>

@@ -2,18 +2,15 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { execa } from 'execa'
+import { AGENT_BUNDLE } from '../helpers/launchers.ts'
 import { startAgentProcess } from './support/agent-process.ts'
 import { activate, getHost, registerHost, startManagerProcess, writeManagerConfig } from './support/manager-process.ts'
 import { freePort, tempDir, until } from './support/processes.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
-
-test('the agent as shipped to nodes (npm run build:agent: one executable file) starts, reports and activates', async (t) => {
+test('the agent as shipped to nodes (dist/amt-agent.mjs from npm run build: one executable file) starts, reports and activates', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-bundle-')
-  const bundle = path.join(dir, 'amt-agent.mjs')
-  await execa('npx', ['tsx', 'scripts/build-agent.ts', bundle], { cwd: ROOT })
-  t.is((await stat(bundle)).mode & 0o111, 0o111, 'executable')
-  const version = await execa(bundle, ['version'])
+  t.is((await stat(AGENT_BUNDLE)).mode & 0o111, 0o111, 'executable')
+  const version = await execa(AGENT_BUNDLE, ['version'])
   t.regex(version.stdout, /^\d+\.\d+\.\d+/)
 
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
@@ -21,7 +18,7 @@ test('the agent as shipped to nodes (npm run build:agent: one executable file) s
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
   const key = { tenantId: 'bundle', hostId: 'node-b1' }
   const device = await registerHost(manager, key.tenantId, key.hostId)
-  const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...key, credential: device, entry: bundle })
+  const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...key, credential: device, entry: AGENT_BUNDLE })
   await activate(manager, key.tenantId, key.hostId)
   await until(async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED', 'PROVISIONED through the bundled agent', { dead: agent })
   t.like(await agent.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })

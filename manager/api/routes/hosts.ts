@@ -7,6 +7,7 @@ import { isPlaceholderId, placeholderIdReason } from '../../../schemas/placehold
 import { actorOf, assertTenantVisible, hasRole, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
+import { Deleted, HostPage, Registered } from '../host-answers.ts'
 import { filterOf, HostListQuery, HostParams, TenantParams } from '../params.ts'
 import { registerHost } from '../register-host.ts'
 import { isGlobal } from '../tokens/api-token.ts'
@@ -24,21 +25,8 @@ const RegisterBody = z.strictObject({
   dnsSuffix: dnsSuffixOf('dnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),
 })
 
-export const Registered = z.object({
-  host: HostView,
-  mqtt: z
-    .object({
-      username: z.string().describe('`<hostId>@<tenantId>`'),
-      password: z.string().describe('shown ONLY in this answer; the manager keeps its hash'),
-      url: z.string().optional().describe('the broker agents connect to, when configured'),
-    })
-    .describe("the device's MQTT credential for the embedded broker"),
-})
-
-export const HostPage = z.object({ hosts: z.array(HostView), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page') })
 const AllHostsQuery = HostListQuery.extend({ tenantId: TenantId.optional().describe('only this tenant') })
 const DeleteQuery = z.object({ force: z.stringbool().optional().describe('admin only: delete at once, without waiting for AMT deactivation') })
-export const Deleted = z.object({ outcome: z.enum(['deleted', 'pending']).describe('deleted: gone; pending: removed once the agent reports AMT deactivated') })
 
 const TAGS = ['hosts']
 

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { execa } from 'execa'
 import { stringify } from 'yaml'
@@ -10,9 +9,10 @@ import { AGENT_VERSION } from '../../../agent/version.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { createEmulatedDevice } from '../../helpers/agent-device.ts'
 import { connectTestManager } from '../../helpers/agent-manager.ts'
+import { LAUNCHER } from '../../helpers/launchers.ts'
 import { desiredProvisioned, TENANT, testAgentConfig } from '../../helpers/agent-harness.ts'
 
-const AMT_AGENT = fileURLToPath(new URL('../../../bin/amt-agent.js', import.meta.url))
+const AMT_AGENT = LAUNCHER.agent
 
 test('`amt-agent run` as a child process activates the emulated node, and on SIGTERM says goodbye and exits 0', async (t) => {
   const broker = await startTestBroker(t)
@@ -54,7 +54,9 @@ test('`amt-agent run` with a bad config prints every problem and exits 1', async
   for (const path of ['tenantId:', 'broker.url:', 'reconcile.maxAttempts:']) t.true(result.stderr.includes(path), result.stderr)
 })
 
-test('`amt-agent version` prints the package version', async (t) => {
+test('`amt-agent version` prints the package version, and the commit of a build that knows it', async (t) => {
   const result = await execa('node', [AMT_AGENT, 'version', '--json'])
-  t.deepEqual(JSON.parse(result.stdout), { app: 'amt-agent', version: AGENT_VERSION })
+  const { commit, ...rest } = JSON.parse(result.stdout) as Record<string, unknown>
+  t.deepEqual(rest, { app: 'amt-agent', version: AGENT_VERSION })
+  if (commit !== undefined) t.regex(typeof commit === 'string' ? commit : JSON.stringify(commit), /^[0-9a-f]{7,40}(-dirty)?$/)
 })

@@ -1,15 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { execa } from 'execa'
 import { stringify } from 'yaml'
 import type { SimulationSummary } from '../../../agent/simulate/summary.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
+import { LAUNCHER } from '../../helpers/launchers.ts'
 import { connectFleetWatcher } from './fleet-watcher.ts'
 
-const AMT_AGENT = fileURLToPath(new URL('../../../bin/amt-agent.js', import.meta.url))
+const AMT_AGENT = LAUNCHER.agent
 const TUNING = 'retryBaseMs=20,retryMaxMs=100,stuckConnectingMs=200,reconnectMinMs=50,reconnectMaxMs=400'
 /**
  * The CLI's own --timeout (seconds), the child's kill timeout and the test's: a cold tsx start plus a dozen agents

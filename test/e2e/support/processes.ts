@@ -3,16 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { ExecutionContext } from 'ava'
 import { execa, type ResultPromise } from 'execa'
+import { LAUNCHER, ROOT } from '../../helpers/launchers.ts'
 
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-export const BIN = {
-  manager: path.join(ROOT, 'bin/amt-manager.js'),
-  agent: path.join(ROOT, 'bin/amt-agent.js'),
-  broker: path.join(ROOT, 'bin/amt-broker.js'),
-}
+export { ROOT }
+/** The launchers (bin/ → dist/); importing them checks that dist/ is built from the current sources. */
+export const BIN = LAUNCHER
 
 /** How long an e2e step may take on a loaded 2-core machine (every agent rpc call starts tsx: ~0.35 s). */
 export const STEP_MS = 30_000
