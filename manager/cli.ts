@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { backupCommand } from './cli/backup-command.ts'
 import { registerClientCommands } from './cli/client-commands.ts'
+import { processIo } from './cli/io.ts'
 import { DEFAULT_DEMO_HOSTS, MAX_DEMO_HOSTS } from './demo/fleet-plan.ts'
 import { runDemo } from './demo/run-demo.ts'
 import { runManager } from './main.ts'
@@ -8,6 +10,7 @@ import { runManager } from './main.ts'
  * The `amt-manager` command line. This module is the entry point: it acts on import.
  *   serve --config <file>     the manager service (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start-up failure)
  *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated fleet), then serves on
+ *   backup --to <file>        online backup of the Inventory, the local secret store and the token file
  *   hosts | tenants | tokens  client commands (the API, or the local token file), as `amtctl`
  */
 const program = new Command('amt-manager').description('Fleet manager for Intel AMT activation over MQTT').showHelpAfterError()
@@ -34,6 +37,7 @@ program
     process.exit(await runDemo({ ...rest, exitWhenSettled: exitWhenSettled === true, settleTimeoutMs: settleTimeout }))
   })
 
+program.addCommand(backupCommand(processIo))
 registerClientCommands(program)
 
 function integer(min: number, max: number): (value: string) => number {
