@@ -1,12 +1,13 @@
-import { chmod, copyFile, open, rename, rm, stat } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import path from 'node:path'
 import Database from 'better-sqlite3'
 
 /**
  * Copies of the manager's files that are consistent while the manager runs. SQLite databases go through SQLite's
  * online backup API (better-sqlite3 `backup()`): the copy is one committed state, whatever the writer does
  * meanwhile. Every copy is written to `<to>.partial` (created 0600, never over an existing file), checked, made a
- * self-contained file (journal_mode DELETE: no -wal/-shm companions), then renamed to `to`. A failure leaves
- * nothing behind; an existing `to` is never overwritten.
+ * self-contained file (journal_mode DELETE: no -wal/-shm companions), then renamed to `to` (its directory is created
+ * 0700 when missing). A failure leaves nothing behind; an existing `to` is never overwritten.
  */
 
 export class BackupError extends Error {
@@ -65,6 +66,7 @@ async function writeThenRename(to: string, write: (partial: string) => Promise<s
   if (await exists(to)) throw new BackupError(`${to} exists: choose a new name (a backup never overwrites)`)
   const partial = `${to}.partial`
   try {
+    await mkdir(path.dirname(to), { recursive: true, mode: 0o700 })
     await (await open(partial, 'wx', 0o600)).close()
   } catch (err) {
     throw new BackupError(`cannot create ${partial}: ${reasonOf(err)}`)

@@ -46,13 +46,14 @@ test('a backup taken while the manager registers hosts is consistent and has eve
   const writer = (async () => {
     while (writing) await registerHost(manager, 'acme', hostIdOf(++registered))
   })()
-  const to = path.join(dir, 'backup.sqlite')
+  const to = path.join(dir, 'backups', 'backup.sqlite')
   const result = await runBackup(configFile, to)
   writing = false
   await writer
 
   t.is(result.exitCode, 0, result.stderr)
   t.true(registered > 5, 'the manager wrote while the backup ran')
+  t.is(await modeOf(path.dirname(to)), 0o700, 'the backup directory is created owner-only')
   t.regex(result.stdout, /^inventory: .*inventory\.sqlite -> .*backup\.sqlite \(\d+ bytes, \d+ hosts\)$/m)
   t.regex(result.stdout, /^secret store: .*secrets\.db -> .*backup\.sqlite\.secrets\.db/m)
   t.regex(result.stdout, /^API tokens: .*api-tokens\.json -> .*backup\.sqlite\.api-tokens\.json/m)
