@@ -10,6 +10,13 @@ import Database from 'better-sqlite3'
  * 0700 when missing). A failure leaves nothing behind; an existing `to` is never overwritten.
  */
 
+/**
+ * Pages per backup step: all in one. In steps of 100 (better-sqlite3's default), every write of the manager between
+ * two steps restarts the copy, so a busy manager could keep a large backup from ever finishing. One step reads one
+ * snapshot under a read transaction, which in WAL mode never blocks the manager's writes.
+ */
+const ALL_PAGES = 0x7fffffff
+
 export class BackupError extends Error {
   override readonly name = 'BackupError'
 }
@@ -29,7 +36,7 @@ export async function backupSqliteDatabase(
   const source = openSource(from)
   try {
     return await writeThenRename(to, async (partial) => {
-      await source.backup(partial)
+      await source.backup(partial, { progress: () => ALL_PAGES })
       const copy = new Database(partial, { fileMustExist: true })
       try {
         const check = String(copy.pragma('quick_check', { simple: true }))
