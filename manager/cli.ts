@@ -1,12 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { versionText } from '../lib/build-info.ts'
+import { backupCommand } from './cli/backup-command.ts'
 import { registerClientCommands } from './cli/client-commands.ts'
+import { processIo } from './cli/io.ts'
 import { DEFAULT_DEMO_HOSTS, MAX_DEMO_HOSTS } from './demo/fleet-plan.ts'
 
 /**
  * The `amt-manager` command line. This module is the entry point: it acts on import.
  *   serve --config <file>     the manager service (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start-up failure)
  *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated RPS/MPS and fleet), then serves on
+ *   backup --to <file>        online backup of the Inventory, the local secret store and the token file
  *   hosts | tenants | tokens  client commands (the API, or the local token file), as `amtctl`
  *   --version                 the package version (and the commit, for a build that knows it)
  * The service and the demo are imported when their command runs: a client command loads neither fastify, aedes,
@@ -41,6 +44,7 @@ program
     process.exit(await runDemo({ ...rest, exitWhenSettled: exitWhenSettled === true, settleTimeoutMs: settleTimeout }))
   })
 
+program.addCommand(backupCommand(processIo))
 registerClientCommands(program)
 
 function integer(min: number, max: number): (value: string) => number {
