@@ -44,12 +44,15 @@ export interface RegistrationSweepDeps {
 
 const FAILURES_SHOWN = 5
 
-export function createRegistrationSweep({ registration, inventory, options, log: parent, onSweep }: RegistrationSweepDeps): RegistrationSweep {
-  const log = parent.child({ module: 'dmt-registration-sweep' })
+const NOTHING_YET = { registered: 0, present: 0, otherTenant: 0, skipped: 0, failed: 0, deferred: 0 } as const
 
-  const fail = (result: RegistrationSweepResult, host: Host, reason: string): void => {
-    result.failed += 1
-    if (result.failures.length < FAILURES_SHOWN) result.failures.push({ tenantId: host.tenantId, hostId: host.hostId, reason })
+export function createRegistrationSweep(deps: RegistrationSweepDeps): RegistrationSweep {
+  const { registration, inventory, options, onSweep } = deps
+  const log = deps.log.child({ module: 'dmt-registration-sweep' })
+
+  /** Keeps the first few reasons for the round's log line. */
+  const note = ({ failures }: RegistrationSweepResult, { tenantId, hostId }: Host, reason: string): void => {
+    if (failures.length < FAILURES_SHOWN) failures.push({ tenantId, hostId, reason })
   }
 
   const visit = async (host: Host, result: RegistrationSweepResult): Promise<void> => {
@@ -69,11 +72,12 @@ export function createRegistrationSweep({ registration, inventory, options, log:
       const outcome = await registration.ensureDevice(host, guid)
       if (outcome === OTHER_TENANT) {
         result.otherTenant += 1
-        if (result.failures.length < FAILURES_SHOWN) result.failures.push({ ...keyOf(host), reason: otherTenant(host, guid).message })
+        note(result, host, otherTenant(host, guid).message)
       } else result[outcome] += 1
     } catch (err) {
       if (err instanceof DmtError && err.code === 'MPS_UNAVAILABLE') result.mpsUnavailable = true
-      fail(result, host, err instanceof Error ? err.message : String(err))
+      result.failed += 1
+      note(result, host, err instanceof Error ? err.message : String(err))
     }
   }
 
@@ -81,8 +85,9 @@ export function createRegistrationSweep({ registration, inventory, options, log:
     const { failures, ...counts } = result
     if (result.failed > 0 || result.otherTenant > 0) {
       log.warn({ ...counts, failures }, 'MPS registration sweep: some hosts are not registered with MPS (retried next round)')
-    } else if (result.registered > 0) log.info({ ...counts }, 'MPS registration sweep: registered devices MPS did not know')
-    else log.debug({ ...counts }, 'MPS registration sweep done')
+    } else if (result.registered > 0) {
+      log.info({ ...counts }, 'MPS registration sweep: registered devices MPS did not know')
+    } else log.debug({ ...counts }, 'MPS registration sweep done')
   }
 
   return createHostSweep({
@@ -91,11 +96,9 @@ export function createRegistrationSweep({ registration, inventory, options, log:
     options,
     log,
     immediate: true,
-    begin: () => ({ registered: 0, present: 0, otherTenant: 0, skipped: 0, failed: 0, deferred: 0, mpsUnavailable: false, failures: [] }),
+    begin: () => ({ ...NOTHING_YET, mpsUnavailable: false, failures: [] }),
     visit,
     end,
     ...(onSweep ? { onSweep } : {}),
   })
 }
-
-const keyOf = ({ tenantId, hostId }: Host) => ({ tenantId, hostId })

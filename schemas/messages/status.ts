@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { envelope } from '../envelope.ts'
-import { AmtControlMode, AmtSku, AmtState, PowerActionOutcome, PowerState, PowerViewState, StatusIndication } from '../enums.ts'
+import {
+  AmtControlMode,
+  AmtSku,
+  AmtState,
+  PowerActionOutcome,
+  PowerState,
+  PowerViewState,
+  StatusIndication,
+} from '../enums.ts'
 import { TenantId } from '../ids.ts'
 
 /** A host's last power action, apart from its power state (an action is never a state). */
@@ -18,14 +26,15 @@ export type PowerActionStatus = z.infer<typeof PowerActionStatus>
  */
 const power = {
   powerState: PowerViewState.optional().describe(
-    "the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); unknown when never read; never an action",
+    "the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); " +
+      'unknown when never read; never an action',
   ),
   powerStateReadAt: z.iso
     .datetime({ offset: true })
     .nullable()
     .optional()
-    .describe('when powerState was read from MPS; null when never read. A re-reading of the same state alone does not republish'),
-  powerAction: PowerActionStatus.nullable().optional().describe('the last power action (not a state); null when none was requested'),
+    .describe('when powerState was read from MPS; null when never read (a same-state re-reading does not republish)'),
+  powerAction: PowerActionStatus.nullable().optional().describe('the last power action (not a state); null when none'),
 }
 
 /** The manager's correlated view of a host, as stored in Inventory. Retained, for integrators. */
