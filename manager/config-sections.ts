@@ -90,6 +90,7 @@ export const DmtSection = z.strictObject({
   }),
   concurrency: DmtConfig.shape.concurrency,
   powerSweep: DmtConfig.shape.powerSweep,
+  registrationSweep: DmtConfig.shape.registrationSweep,
 })
 
 const OneOrMany = z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1)])

@@ -16,7 +16,9 @@ import type { ManagerBus } from './bus/mqtt-bus.ts'
 import { withoutCredentials } from '../lib/url.ts'
 import { configSummary, loadManagerConfig, type ManagerConfig } from './config.ts'
 import { createDmtApi, powerDepsOf } from './dmt/dmt-api.ts'
+import type { SweepOptions } from './dmt/host-sweep.ts'
 import { createPowerSweep } from './dmt/power-sweep.ts'
+import { createRegistrationSweep } from './dmt/registration-sweep.ts'
 import type { Dmt } from './dmt/create-dmt.ts'
 import { createManagerCore, type ManagerCore } from './domain/manager-core.ts'
 import type { GrpcBridge } from './grpc/server.ts'
@@ -74,8 +76,9 @@ export interface RunningManager {
  * Builds the object graph in dependency order: Inventory → tokens (first admin token) → secret store → passwords
  * → RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus
  * → core (passwords for secret/req, preparer, profile names, host removal) → attachCore (connects; the sweep
- * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → API listen → gRPC
- * bridge. A failure closes what was opened; close() goes in reverse order.
+ * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → RPS/MPS sweeps (power
+ * state; MPS registration, its first round at once) → API listen → gRPC bridge. A failure closes what was opened;
+ * close() goes in reverse order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
   const { log: root } = options
@@ -138,10 +141,15 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     })
     closers.push({ name: 'api', close: () => api.close() })
     if (dmt !== null && config.dmt !== null) {
-      const { intervalSeconds, concurrency } = config.dmt.powerSweep
-      const sweep = createPowerSweep({ power: powerDepsOf({ dmt, inventory, core, log: root }), inventory, options: { intervalMs: intervalSeconds * 1000, concurrency } })
-      sweep.start()
-      closers.push({ name: 'power sweep', close: () => sweep.stop() })
+      const { powerSweep, registrationSweep } = config.dmt
+      const sweeps = [
+        { name: 'power sweep', sweep: createPowerSweep({ power: powerDepsOf({ dmt, inventory, core, log: root }), inventory, options: sweepOptionsOf(powerSweep) }) },
+        { name: 'MPS registration sweep', sweep: createRegistrationSweep({ registration: dmt.registration, inventory, options: sweepOptionsOf(registrationSweep), log: root }) },
+      ]
+      for (const { name, sweep } of sweeps) {
+        sweep.start()
+        closers.push({ name, close: () => sweep.stop() })
+      }
     }
     await api.listen({ host: config.api.host, port: config.api.port })
     const apiUrl = `http://${urlHost(config.api.host)}:${(api.server.address() as AddressInfo).port}`
@@ -164,6 +172,11 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     throw err
   }
 }
+
+const sweepOptionsOf = ({ intervalSeconds, concurrency }: { intervalSeconds: number; concurrency: number }): SweepOptions => ({
+  intervalMs: intervalSeconds * 1000,
+  concurrency,
+})
 
 /**
  * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),

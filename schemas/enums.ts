@@ -35,3 +35,18 @@ export type RasRemoteStatus = z.infer<typeof RasRemoteStatus>
 /** Classes of rpc failure: transient ones are retried with backoff, permanent ones end in FAILED. */
 export const ErrorClass = z.enum(['transient', 'permanent'])
 export type ErrorClass = z.infer<typeof ErrorClass>
+
+/** EMF PowerState (reference/inventory-and-dmt.md): what a power action asks for, and the state read from MPS. */
+export const PowerState = z.enum(['UNSPECIFIED', 'ON', 'OFF', 'SLEEP', 'HIBERNATE', 'RESET', 'POWER_CYCLE', 'RESET_REPEAT'])
+export type PowerState = z.infer<typeof PowerState>
+
+/**
+ * A host's power state as users and integrators see it: the one last read from MPS (its transitional codes 9 and 14
+ * read as `power-cycle-pending` / `reset-pending`), `unknown` when never read. Never an action.
+ */
+export const PowerViewState = z.enum(['on', 'off', 'sleep', 'hibernate', 'reset-pending', 'power-cycle-pending', 'unknown'])
+export type PowerViewState = z.infer<typeof PowerViewState>
+
+/** The outcome of the last power action: `pending` while MPS carries it out. */
+export const PowerActionOutcome = z.enum(['pending', 'done', 'failed'])
+export type PowerActionOutcome = z.infer<typeof PowerActionOutcome>

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import { amtIdentityOf } from '../domain/amt-identity.ts'
-import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES, powerViewOf } from '../domain/power-view.ts'
+import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES } from '../domain/power-view.ts'
 import { POWER_STATES } from '../inventory/port.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../status/host-status.ts'
@@ -77,7 +77,6 @@ export function hostView(host: Host): HostView {
     deletion: host.deletion,
     capability: host.capability,
     identity: amtIdentityOf(host.hostId, host.capability),
-    ...powerViewOf(host),
     version: host.version,
     createdAt: host.createdAt,
     updatedAt: host.updatedAt,

@@ -47,13 +47,20 @@ export const MpsConfig = z.strictObject({
   ...Service,
 })
 
+/** A scheduled round over the PROVISIONED hosts (host-sweep.ts): how often, how many hosts at once. */
+const sweepConfig = (intervalSeconds: number, off: string, what: string) =>
+  z
+    .strictObject({
+      intervalSeconds: z.int().min(0).max(86_400).default(intervalSeconds).describe(`seconds between rounds; 0 = ${off}`),
+      concurrency: z.int().min(1).max(32).default(4).describe(`hosts ${what} at once during a round`),
+    })
+    .prefault({})
+
 /** The refresh of PROVISIONED hosts' power state from MPS (power-sweep.ts). */
-export const PowerSweepConfig = z
-  .strictObject({
-    intervalSeconds: z.int().min(0).max(86_400).default(300).describe('seconds between sweeps; 0 = no sweep (reads only after actions and GET .../power)'),
-    concurrency: z.int().min(1).max(32).default(4).describe('hosts read from MPS at once during a sweep'),
-  })
-  .prefault({})
+export const PowerSweepConfig = sweepConfig(300, 'no sweep (reads only after actions and GET .../power)', 'read from MPS')
+
+/** The registration with MPS of PROVISIONED hosts it does not know (registration-sweep.ts; also at start). */
+export const RegistrationSweepConfig = sweepConfig(600, 'no sweep, not even at start', 'checked with MPS')
 
 export const DmtConfig = z.strictObject({
   rps: RpsConfig,
@@ -61,6 +68,7 @@ export const DmtConfig = z.strictObject({
   /** Parallel RPS/MPS requests while preparing many hosts (bulk activation). */
   concurrency: z.int().min(1).max(64).default(8),
   powerSweep: PowerSweepConfig,
+  registrationSweep: RegistrationSweepConfig,
 })
 
 export type DmtConfig = z.infer<typeof DmtConfig>

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log.ts'
-import type { HostKey, Tenant } from '../inventory/port.ts'
+import type { Host, HostKey, Tenant } from '../inventory/port.ts'
 import type { DmtConfig } from './config.ts'
 import { DeviceRegistration } from './device-registration.ts'
 import { HttpService } from './http-service.ts'
@@ -12,6 +12,8 @@ import { TenantProvisioning } from './tenant-provisioning.ts'
 export interface DmtDeps {
   /** Inventory's getTenant (the tenant's password policy). */
   getTenant(tenantId: string): Promise<Tenant>
+  /** Inventory's findHost (the AMT UUID its capability carries: the MPS device's GUID). */
+  findHost(key: HostKey): Promise<Host | null>
   passwords: ProfilePasswords
   log: Logger
   now?: () => Date
@@ -26,7 +28,7 @@ export interface Dmt {
   registration: DeviceRegistration
   /** Plug into createManagerCore({ preparer }) (after the secrets preparer: composePreparers). */
   preparer: DmtPreparer
-  /** For the deletion flow, once the host is gone: its per-host profiles and its MPS device. */
+  /** For the deletion flow, before the Inventory record goes: its per-host profiles and its MPS device. */
   removeHost(key: HostKey): Promise<void>
   /** When a tenant is removed: all its RPS objects (profiles, ACM domain, CIRA config). */
   removeTenant(tenantId: string): Promise<void>
@@ -67,7 +69,8 @@ export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
     preparer,
     async removeHost(key) {
       const changes = await provisioning.removeHost(key)
-      if (await registration.removeDevice(key)) changes.push('removed MPS device')
+      const host = await deps.findHost(key)
+      if (await registration.removeDevice({ ...key, capability: host?.capability ?? null })) changes.push('removed MPS device')
       log.info({ ...key, changes }, 'host removed from RPS/MPS')
     },
     async removeTenant(tenantId) {

@@ -1,23 +1,41 @@
 import type { Logger } from '../../lib/log.ts'
+import { isPlaceholderId } from '../../schemas/placeholder-ids.ts'
+import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Host, HostKey } from '../inventory/port.ts'
 import { mapLimit } from './ensure-object.ts'
 import { DmtError } from './errors.ts'
-import { OTHER_TENANT, type MpsPort } from './ports.ts'
+import { OTHER_TENANT, type MpsDevice, type MpsPort } from './ports.ts'
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** What MPS knows a host's device by: its key and, once the agent reported it, the AMT UUID of its capability. */
+export type DeviceIdentity = HostKey & { capability?: Pick<Capability, 'amtUuid'> | null }
+
 /**
- * The AMT GUID MPS knows a device by. AMT's GUID is the platform's SMBIOS system UUID, which is also our host id
- * (the agent's identity; ARCHITECTURE.md), so the host id is used, lower case as MPS reports GUIDs. The agent's
- * capability report does not carry amtinfo's `uuid` yet; once it does, prefer it (it is the firmware's own view).
- * A host id that is not a UUID cannot be an AMT GUID: DMT_INVALID.
+ * The AMT GUID MPS knows a device by, lower case as MPS reports GUIDs. The device's CIRA connection comes in with
+ * AMT's own UUID, so the one amtinfo reports (`capability.amtUuid`) is used when the agent reported one (a UUID, not
+ * a firmware placeholder); else the host id, which is the SMBIOS system UUID AMT's GUID normally equals (the
+ * agent's identity; ARCHITECTURE.md). A mismatch between both is shown in the host view. Neither a UUID:
+ * DMT_INVALID.
  */
-export function amtGuidOf({ tenantId, hostId }: HostKey): string {
-  if (!UUID.test(hostId)) throw new DmtError('DMT_INVALID', `host ${tenantId}/${hostId}: the host id is not a UUID, so MPS cannot know the device (MPS identifies devices by their AMT GUID)`)
+export function amtGuidOf({ tenantId, hostId, capability }: DeviceIdentity): string {
+  const amtUuid = capability?.amtUuid
+  if (amtUuid !== undefined && UUID.test(amtUuid) && !isPlaceholderId(amtUuid)) return amtUuid.toLowerCase()
+  if (!UUID.test(hostId)) {
+    throw new DmtError(
+      'DMT_INVALID',
+      `host ${tenantId}/${hostId}: the host id is not a UUID and the agent reported no AMT UUID, ` +
+        'so MPS cannot know the device (MPS identifies devices by their AMT GUID)',
+    )
+  }
   return hostId.toLowerCase()
 }
 
-const otherTenant = ({ tenantId, hostId }: HostKey, guid: string): DmtError =>
+/** What registering one host found: MPS knew the device, registered it now, or holds it under another MPS tenant. */
+export type RegistrationOutcome = 'present' | 'registered' | typeof OTHER_TENANT
+
+/** Why a device MPS holds under another MPS tenant cannot be registered for this one. */
+export const otherTenant = ({ tenantId, hostId }: HostKey, guid: string): DmtError =>
   new DmtError(
     'DMT_INVALID',
     `host ${tenantId}/${hostId}: MPS holds device ${guid} under another MPS tenant, so it cannot be registered for this one (remove it there, or check the host id)`,
@@ -55,42 +73,60 @@ export class DeviceRegistration {
     // Every GUID is checked before anything is sent.
     const devices = hosts.map((host) => ({ host, guid: amtGuidOf(host) }))
     const changes = await mapLimit(devices, this.#deps.concurrency ?? 8, async ({ host, guid }) => {
-      const known = await this.#deps.mps.getDevice(guid)
-      if (known === OTHER_TENANT) throw otherTenant(host, guid)
-      if (known !== null) return null
-      await this.#deps.mps.registerDevice({
-        guid,
-        hostname: host.name,
-        friendlyName: host.name,
-        tags: deviceTagsOf(host),
-        mpsusername: this.#deps.mpsUsername,
-        tenantId: '',
-        dnsSuffix: host.dnsSuffix,
-      })
-      this.#log.info({ tenantId: host.tenantId, hostId: host.hostId, guid }, 'device registered with MPS')
-      return `registered device ${guid}`
+      const outcome = await this.ensureDevice(host, guid)
+      if (outcome === OTHER_TENANT) throw otherTenant(host, guid)
+      return outcome === 'registered' ? `registered device ${guid}` : null
     })
     return changes.filter((change): change is string => change !== null)
   }
 
+  /** One host: GET, and POST when MPS does not know the device (the recovery sweep counts the outcomes). */
+  async ensureDevice(host: Host, guid = amtGuidOf(host)): Promise<RegistrationOutcome> {
+    const known = await this.#deps.mps.getDevice(guid)
+    if (known === OTHER_TENANT) return OTHER_TENANT
+    if (known !== null) return 'present'
+    await this.#deps.mps.registerDevice({
+      guid,
+      hostname: host.name,
+      friendlyName: host.name,
+      tags: deviceTagsOf(host),
+      mpsusername: this.#deps.mpsUsername,
+      tenantId: '',
+      dnsSuffix: host.dnsSuffix,
+    })
+    this.#log.info({ tenantId: host.tenantId, hostId: host.hostId, guid }, 'device registered with MPS')
+    return 'registered'
+  }
+
   /**
-   * Removes the device and MPS's copies of its passwords (false when MPS did not know it, or the host id is no AMT
+   * Removes the device and MPS's copies of its passwords (false when MPS did not know it, or the host has no AMT
    * GUID). The manager's secret store holds the passwords; MPS's are stale secrets at rest once the host is gone. A
-   * device MPS holds under another MPS tenant is not ours: neither it nor its secrets are touched.
+   * device MPS holds under another MPS tenant is not ours: neither it nor its secrets are touched. When the GUID is
+   * the reported AMT UUID, a device registered under the host id before the agent reported it goes too, if it
+   * carries our tags (deviceTagsOf).
    */
-  async removeDevice(key: HostKey): Promise<boolean> {
+  async removeDevice(host: DeviceIdentity): Promise<boolean> {
     let guid: string
     try {
-      guid = amtGuidOf(key)
+      guid = amtGuidOf(host)
     } catch {
       return false
     }
     const known = await this.#deps.mps.getDevice(guid)
+    let removed = false
     if (known === OTHER_TENANT) {
-      this.#log.warn({ tenantId: key.tenantId, hostId: key.hostId, guid }, 'MPS holds the device under another MPS tenant: left as it is')
-      return false
+      this.#log.warn({ tenantId: host.tenantId, hostId: host.hostId, guid }, 'MPS holds the device under another MPS tenant: left as it is')
+    } else {
+      await this.#deps.mps.deleteDevice(guid)
+      removed = known !== null
     }
-    await this.#deps.mps.deleteDevice(guid)
-    return known !== null
+    const byHostId = host.hostId.toLowerCase()
+    if (byHostId === guid || !UUID.test(byHostId)) return removed
+    const earlier = await this.#deps.mps.getDevice(byHostId)
+    if (earlier === null || earlier === OTHER_TENANT || !ours(earlier, host)) return removed
+    await this.#deps.mps.deleteDevice(byHostId)
+    return true
   }
 }
+
+const ours = (device: MpsDevice, key: HostKey): boolean => deviceTagsOf(key).every((tag) => device.tags.includes(tag))

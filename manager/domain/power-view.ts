@@ -1,3 +1,4 @@
+import { PowerActionOutcome, PowerViewState } from '../../schemas/enums.ts'
 import type { Host, PowerState } from '../inventory/port.ts'
 
 /**
@@ -6,11 +7,11 @@ import type { Host, PowerState } from '../inventory/port.ts'
  * in manager/dmt); MPS's transitional codes (9, 14) read as `power-cycle-pending` / `reset-pending`.
  */
 
-export const POWER_VIEW_STATES = ['on', 'off', 'sleep', 'hibernate', 'reset-pending', 'power-cycle-pending', 'unknown'] as const
-export type PowerViewState = (typeof POWER_VIEW_STATES)[number]
+export const POWER_VIEW_STATES = PowerViewState.options
+export type { PowerViewState }
 
-export const POWER_ACTION_OUTCOMES = ['pending', 'done', 'failed'] as const
-export type PowerActionOutcome = (typeof POWER_ACTION_OUTCOMES)[number]
+export const POWER_ACTION_OUTCOMES = PowerActionOutcome.options
+export type { PowerActionOutcome }
 
 export interface PowerActionView {
   /** The power state the action asked for (desiredPowerState). */

@@ -1,12 +1,12 @@
-import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
+import { PowerState, type AgentPhase, type AmtControlMode, type AmtSku, type AmtState, type StatusIndication } from '../../schemas/enums.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Leaf } from '../../schemas/topics.ts'
 
 /** The host record of the Inventory and its write rules (applied by host-patch.ts in every adapter). */
 
-/** EMF PowerState (reference/inventory-and-dmt.md). */
-export const POWER_STATES = ['UNSPECIFIED', 'ON', 'OFF', 'SLEEP', 'HIBERNATE', 'RESET', 'POWER_CYCLE', 'RESET_REPEAT'] as const
-export type PowerState = (typeof POWER_STATES)[number]
+/** EMF PowerState (reference/inventory-and-dmt.md; schemas/enums.ts). */
+export const POWER_STATES = PowerState.options
+export type { PowerState }
 
 export type AgentKind = 'mqtt' | 'grpc'
 export type Deletion = 'none' | 'pending'

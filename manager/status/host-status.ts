@@ -1,9 +1,10 @@
 import { SCHEMA_VERSION } from '../../schemas/envelope.ts'
 import type { HostStatus } from '../../schemas/messages/status.ts'
+import { powerViewOf, type PowerView } from '../domain/power-view.ts'
 import type { Host } from '../inventory/port.ts'
 
 /** The correlated fields of a host shared by the `status` topic and the API's host view (same names on both). */
-export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> {
+export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> & PowerView {
   return {
     hostId: host.hostId,
     tenantId: host.tenantId,
@@ -21,6 +22,7 @@ export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> {
     online: host.online,
     lastSeen: host.lastSeen,
     agentKind: host.agentKind,
+    ...powerViewOf(host),
   }
 }
 

@@ -16,8 +16,9 @@ interface Published {
  * Publishes a host's correlated view on its `status` leaf (retained, QoS 1) only when something visible
  * changed since the last publication: every field but `ts`, and `lastSeen` only once it moved by
  * `lastSeenResolutionMs` (it moves with every message; republishing the view for each would double the
- * traffic of a busy fleet for nothing). `force` publishes anyway (after a (re)connect: the broker's retained
- * store may be empty).
+ * traffic of a busy fleet for nothing). `powerStateReadAt` alone never publishes: the power sweep re-reads every
+ * PROVISIONED host's state on a schedule, and the status follows changes of the state, not each reading. `force`
+ * publishes anyway (after a (re)connect: the broker's retained store may be empty).
  */
 export class StatusPublisher {
   readonly #outbound: Outbound
@@ -38,7 +39,7 @@ export class StatusPublisher {
   /** Returns whether it published. */
   publish(host: Host, { force = false }: { force?: boolean } = {}): boolean {
     const view = hostStatusOf(host, this.#now())
-    const { ts: _ts, lastSeen, ...visible } = view
+    const { ts: _ts, lastSeen, powerStateReadAt: _readAt, ...visible } = view
     const fingerprint = JSON.stringify(visible)
     const lastSeenMs = lastSeen === null ? 0 : Date.parse(lastSeen)
     const id = hostId(host)

@@ -50,7 +50,7 @@ export function createIntegrations(config: ManagerConfig, { inventory, log }: { 
     throw err
   }
   const getTenant = (tenantId: string) => inventory.getTenant(tenantId)
-  const dmt = config.dmt === null ? null : createDmt(dmtConfigOf(config.dmt), { getTenant, passwords: secretStore, log })
+  const dmt = config.dmt === null ? null : createDmt(dmtConfigOf(config.dmt), { getTenant, findHost: (key) => inventory.findHost(key), passwords: secretStore, log })
   return {
     secretStore,
     passwords,

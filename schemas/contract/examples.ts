@@ -62,5 +62,8 @@ export const EXAMPLES: { readonly [L in Leaf]: PayloadOf<L> } = {
     online: true,
     lastSeen: EXAMPLE_TS,
     agentKind: 'mqtt',
+    powerState: 'on',
+    powerStateReadAt: EXAMPLE_TS,
+    powerAction: { requested: 'RESET', outcome: 'done', message: 'Power action reset done', at: '2026-03-01T11:58:00.000Z' },
   },
 }

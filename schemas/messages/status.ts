@@ -1,7 +1,41 @@
 import { z } from 'zod'
 import { envelope } from '../envelope.ts'
-import { AmtControlMode, AmtSku, AmtState, StatusIndication } from '../enums.ts'
+import {
+  AmtControlMode,
+  AmtSku,
+  AmtState,
+  PowerActionOutcome,
+  PowerState,
+  PowerViewState,
+  StatusIndication,
+} from '../enums.ts'
 import { TenantId } from '../ids.ts'
+
+/** A host's last power action, apart from its power state (an action is never a state). */
+export const PowerActionStatus = z.strictObject({
+  requested: PowerState.describe('the power state the action asked for'),
+  outcome: PowerActionOutcome.describe('pending while MPS carries it out'),
+  message: z.string().max(1024).describe('e.g. "Power action reset failed: <the reason>"'),
+  at: z.iso.datetime({ offset: true }).describe('when the outcome was written'),
+})
+export type PowerActionStatus = z.infer<typeof PowerActionStatus>
+
+/**
+ * The power fields (with RPS/MPS configured: docs/dmt.md). Optional: absent in the status of a manager that predates
+ * them. A new reading of the same state does not republish the status on its own.
+ */
+const power = {
+  powerState: PowerViewState.optional().describe(
+    "the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); " +
+      'unknown when never read; never an action',
+  ),
+  powerStateReadAt: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .optional()
+    .describe('when powerState was read from MPS; null when never read (a same-state re-reading does not republish)'),
+  powerAction: PowerActionStatus.nullable().optional().describe('the last power action (not a state); null when none'),
+}
 
 /** The manager's correlated view of a host, as stored in Inventory. Retained, for integrators. */
 export const HostStatus = z.strictObject({
@@ -21,5 +55,6 @@ export const HostStatus = z.strictObject({
   online: z.boolean().describe("the host's last presence"),
   lastSeen: z.iso.datetime({ offset: true }).nullable().describe('time of the last message from the host'),
   agentKind: z.enum(['mqtt', 'grpc']).describe('how the host talks to the manager: this MQTT contract or the legacy gRPC API'),
+  ...power,
 }).describe("The manager's correlated view of a host, as stored in Inventory. Retained, for integrators.")
 export type HostStatus = z.infer<typeof HostStatus>

@@ -90,7 +90,7 @@ test('static passwords per tenant from a file or a named environment variable, c
 
 test('dmt: RPS/MPS with tokens and the CIRA password from files or the environment; createDmt gets them revealed', (t) => {
   const config = ok(parse({ dmt: DMT }, { [ENV_MPS_TOKEN]: 'mps-jwt' }))
-  t.like(config.dmt, { rps: { url: 'http://rps:8081', timeoutMs: 5000, retry: { attempts: 3 } }, mps: { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, concurrency: 8, powerSweep: { intervalSeconds: 300, concurrency: 4 } })
+  t.like(config.dmt, { rps: { url: 'http://rps:8081', timeoutMs: 5000, retry: { attempts: 3 } }, mps: { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, concurrency: 8, powerSweep: { intervalSeconds: 300, concurrency: 4 }, registrationSweep: { intervalSeconds: 600, concurrency: 4 } })
   t.false(printed(config).includes('jwt') || printed(config).includes('Cira-Pa55word'))
   t.like(configSummary(config), { dmt: { rps: 'http://rps:8081/', mps: 'http://mps:3000/', mpsPublicAddress: 'mps.example.com' }, rpsActivationUrl: 'wss://rps.example.com/activate' })
   if (config.dmt === null) return t.fail('dmt is configured')

@@ -7,6 +7,7 @@ import test from 'ava'
 import { createLogger } from '../../lib/log.ts'
 import { parseManagerConfig } from '../../manager/config.ts'
 import { DMT_NOT_CONFIGURED_MESSAGE } from '../../manager/dmt/preparer.ts'
+import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { startManager } from '../../manager/main.ts'
 import { FakeMps } from '../../manager/demo/simulated-dmt/mps/fake-mps.ts'
 import { FakeRps } from '../../manager/demo/simulated-dmt/rps/fake-rps.ts'
@@ -100,5 +101,40 @@ test('with a dmt section main() starts the power sweep: on its interval a connec
   const read = await running.inventory.getHost(key)
   t.like(read, { currentPowerState: 'HIBERNATE' })
   t.not(read.powerStateReadAt, null)
+  await running.close()
+})
+
+test('with a dmt section main() registers with MPS, at start, a PROVISIONED host activated before MPS was configured', async (t) => {
+  const [rps, mps] = await Promise.all([FakeRps.start(), FakeMps.start()])
+  t.teardown(() => Promise.all([rps.close(), mps.close()]))
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const key = { tenantId: 'acme', hostId: '4c4c4544-0000-4000-8000-0000000000bb' }
+  const before = await openSqliteInventory({ dataDir })
+  await before.createTenant({ tenantId: key.tenantId })
+  await before.createHost({ ...key, name: 'edge-bb' })
+  await before.updateHost(key, { currentState: 'PROVISIONED' })
+  await before.close()
+  const dmt = { rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate' }, mps: { url: mps.url, publicAddress: 'mps.example.com' } }
+  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt }, { env: {} })
+  if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
+  let registered = (): void => undefined
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no MPS registration sweep within 30 s')), 30_000)
+    registered = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+  })
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunk.toString().includes('"MPS registration sweep: registered devices MPS did not know"')) registered()
+      callback()
+    },
+  })
+  const running = await startManager(parsed.config, { log: createLogger({ name: 'test', level: 'info', destination }) })
+  t.teardown(() => running.close())
+  await done
+  t.like(mps.devices.get(key.hostId), { hostname: 'edge-bb', tags: ['tenant:acme', `host:${key.hostId}`] })
   await running.close()
 })

@@ -57,7 +57,17 @@ export const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
   'secret/res': [
     { v: 1, ts: EXAMPLE_TS, hostId: EXAMPLE_HOST_ID, correlationId: EXAMPLE_CORRELATION_ID, ok: false, error: 'no password stored for this host' },
   ],
-  status: [{ ...EXAMPLES.status, currentState: 'UNSPECIFIED', statusIndicator: 'ERROR', status: 'AMT not supported', lastSeen: null, agentKind: 'grpc' }],
+  status: [
+    { ...EXAMPLES.status, currentState: 'UNSPECIFIED', statusIndicator: 'ERROR', status: 'AMT not supported', lastSeen: null, agentKind: 'grpc' },
+    { ...EXAMPLES.status, powerState: 'unknown', powerStateReadAt: null, powerAction: null },
+    statusWithoutPower(),
+  ],
+}
+
+/** A status as a manager before the power fields published it (they are optional). */
+function statusWithoutPower(): PayloadOf<'status'> {
+  const { powerState: _state, powerStateReadAt: _readAt, powerAction: _action, ...older } = EXAMPLES.status
+  return older
 }
 
 /** Every valid payload of a leaf: the canonical example first, then the variants. */

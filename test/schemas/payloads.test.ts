@@ -117,6 +117,10 @@ const BAD: BadCase[] = [
   { leaf: 'status', name: 'lastSeen not a time', mutate: set('lastSeen', 'yesterday'), path: 'lastSeen', code: 'invalid_format' },
   { leaf: 'status', name: 'status text too long', mutate: set('status', long(1025)), path: 'status', code: 'too_big' },
   { leaf: 'status', name: 'bad agentKind', mutate: set('agentKind', 'http'), path: 'agentKind', code: 'invalid_value' },
+  { leaf: 'status', name: 'an action as powerState', mutate: set('powerState', 'reset'), path: 'powerState', code: 'invalid_value' },
+  { leaf: 'status', name: 'powerStateReadAt not a time', mutate: set('powerStateReadAt', 'now'), path: 'powerStateReadAt', code: 'invalid_format' },
+  { leaf: 'status', name: 'bad powerAction outcome', mutate: setIn('powerAction', 'outcome', 'ok'), path: 'powerAction.outcome', code: 'invalid_value' },
+  { leaf: 'status', name: 'unknown key in powerAction', mutate: setIn('powerAction', 'code', 10), path: 'powerAction', code: 'unrecognized_keys' },
 ]
 
 for (const bad of BAD) {

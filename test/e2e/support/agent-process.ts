@@ -17,13 +17,15 @@ export interface AgentProcess extends Child {
 /**
  * `amt-agent run --config <file>` as a child process: the real agent with the real rpc CLI adapter, whose `rpc` is
  * the emulator over its own device file. LMS is not managed (no systemd here); the password is in the environment.
+ * The emulated AMT reports the host id as its UUID (as a real node's SMBIOS and AMT UUID agree; MPS knows the device
+ * by it) unless `device.uuid` says otherwise.
  */
 export async function startAgentProcess(
   t: ExecutionContext,
   /** entry: the agent's entry file (default the development launcher bin/amt-agent.js; e.g. the built bundle). */
   options: { brokerUrl: string; tenantId: string; hostId: string; credential: Credential; device?: DeviceInit; entry?: string },
 ): Promise<AgentProcess> {
-  const device = await createEmulatedDevice(t, options.device)
+  const device = await createEmulatedDevice(t, { uuid: options.hostId, ...options.device })
   const config = testAgentConfig({ url: options.brokerUrl, hostId: options.hostId, device, overrides: { lms: { manage: false } } })
   const configFile = path.join(device.dir, 'agent.yaml')
   await writeFile(configFile, stringify({ ...config, tenantId: options.tenantId, broker: { ...config.broker, username: options.credential.username }, log: { level: 'info' } }))

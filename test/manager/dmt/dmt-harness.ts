@@ -71,11 +71,11 @@ export interface DmtRig {
   dmt: Dmt
 }
 
-/** Both fakes and a Dmt over them; `getTenant` reads the given Inventory. */
-export async function startDmt(t: ExecutionContext, inventory: Pick<Inventory, 'getTenant'>, options: { log?: Logger; rpsTimeoutMs?: number } = {}): Promise<DmtRig> {
+/** Both fakes and a Dmt over them; `getTenant` and `findHost` read the given Inventory. */
+export async function startDmt(t: ExecutionContext, inventory: Pick<Inventory, 'getTenant' | 'findHost'>, options: { log?: Logger; rpsTimeoutMs?: number } = {}): Promise<DmtRig> {
   const [rps, mps] = await Promise.all([startFakeRps(t), startFakeMps(t)])
   const passwords = new MemoryPasswords()
-  const dmt = createDmt(dmtConfigOf(rps, mps, options.rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs: options.rpsTimeoutMs }), { getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId), passwords, log: options.log ?? silentLogger() })
+  const dmt = createDmt(dmtConfigOf(rps, mps, options.rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs: options.rpsTimeoutMs }), { getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId), findHost: (key) => inventory.findHost(key), passwords, log: options.log ?? silentLogger() })
   return { rps, mps, passwords, dmt }
 }
 

@@ -12,7 +12,7 @@ const writes = (s: ProvisioningSetup, mark: number) => s.rps.server.writesSince(
 
 /** A second manager process on the same RPS/MPS and inventory: its own clients, its own single-flight state. */
 function secondManager(s: ProvisioningSetup) {
-  return createDmt(dmtConfigOf(s.rps, s.mps), { getTenant: (tenantId) => s.inventory.getTenant(tenantId), passwords: s.passwords, log: silentLogger() })
+  return createDmt(dmtConfigOf(s.rps, s.mps), { getTenant: (tenantId) => s.inventory.getTenant(tenantId), findHost: (key) => s.inventory.findHost(key), passwords: s.passwords, log: silentLogger() })
 }
 
 test('two manager processes preparing one tenant at once converge: no error, no deletion, one set of objects', async (t) => {
