@@ -123,8 +123,12 @@ test('the Grafana dashboard is JSON whose panels each query Prometheus', async (
   }
 })
 
-test('every metric the dashboard and the alerts use is one a running manager exports on /metrics', async (t) => {
+test('every metric the dashboard and the alerts query is exported by a running manager; docs list them', async (t) => {
   const exported = await exportedNames(t)
+  const operations = await readFile(fileURLToPath(new URL('../../docs/operations.md', import.meta.url)), 'utf8')
+  const documented = (name: string) => operations.includes(`\`${name}\``)
+  const ours = [...exported].filter((name) => name.startsWith('amt_') && !/_(bucket|sum|count)$/.test(name))
+  for (const name of ours) t.true(documented(name), `docs/operations.md lists ${name}`)
   t.true(exported.has('amt_manager_hosts') && exported.has('amt_broker_connections_refused_total'), 'the scrape worked')
   const queries = [
     ...(await dashboardPanels()).flatMap((panel) =>
