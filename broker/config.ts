@@ -89,6 +89,9 @@ const Limits = z.strictObject({
   maxUnauthenticated: z.int().min(1).max(10_000_000).optional(),
 })
 
+/** GET /metrics (Prometheus) and GET /healthz of the standalone broker; absent: no HTTP endpoint. */
+const MetricsEndpoint = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(9464) })
+
 export const BrokerConfig = z.strictObject({
   listeners: z
     .strictObject({ tcp: TcpListener.optional(), tls: TlsListener.optional(), ws: WsListener.optional() })
@@ -96,6 +99,7 @@ export const BrokerConfig = z.strictObject({
   limits: Limits.prefault({}),
   /** YAML file of principals (see broker/README.md). */
   credentialsFile: z.string().min(1).optional(),
+  metrics: MetricsEndpoint.optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 export type BrokerConfig = z.infer<typeof BrokerConfig>

@@ -49,6 +49,8 @@ export interface RunningBroker {
   wsPort?: number
   /** A copy of the rejection counters. */
   stats(): BrokerStats
+  /** MQTT connections open now, past CONNECT (broker/metrics.ts exports it). */
+  connections(): number
   /**
    * Closes every live connection of this device (its host was deleted and its credential with it); their last
    * wills are dropped, so nothing re-creates the retained topics the manager clears. Resolves with the count.
@@ -180,6 +182,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     tlsPort: portOf('tls'),
     wsPort: portOf('ws'),
     stats: () => stats.snapshot(),
+    connections: () => authenticatedConnections,
     disconnectDevice,
     close: () => (closing ??= closeAll()),
   }

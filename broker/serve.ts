@@ -1,10 +1,13 @@
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { pressureLog, sampleFdPressure } from '../lib/fd-pressure.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
 import { MemoryCredentialStore, type CredentialStore } from './auth/credentials.ts'
 import { FileCredentialStore } from './auth/file-credential-store.ts'
 import { loadBrokerConfig, type BrokerConfig } from './config.ts'
-import { createBroker } from './create-broker.ts'
+import { createBroker, type RunningBroker } from './create-broker.ts'
+import { registerBrokerMetrics } from './metrics.ts'
+import { startMetricsServer, type MetricsServer } from './metrics-server.ts'
 
 export interface ServeIo {
   /** Where configuration problems are printed (one line each). */
@@ -51,16 +54,41 @@ export async function serve(configFile: string, io: ServeIo): Promise<number> {
 async function startBroker(config: BrokerConfig, log: Logger, io: ServeIo): Promise<RunningService> {
   const credentials = await loadCredentials(config, log, io)
   const broker = await createBroker(config, { log, credentials })
-  // Open files near the limit are logged once per window (the standalone broker exports no metrics).
-  const stopSampling = sampleFdPressure({ report: pressureLog({ log: log.child({ module: 'broker/limits' }), count: () => undefined }) })
+  const registry = new Registry()
+  let metrics: MetricsServer | undefined
+  try {
+    metrics = config.metrics && (await startMetricsServer({ ...config.metrics, registry, log: log.child({ module: 'metrics' }) }))
+  } catch (err) {
+    await broker.close()
+    throw err
+  }
+  const stopSampling = watchBroker(broker, registry, log)
   return {
     async stop() {
       stopSampling()
+      await metrics?.close()
       await broker.close()
       log.info('stopped')
     },
     ...(credentials instanceof FileCredentialStore ? { reload: () => reloadCredentials(credentials, log) } : {}),
   }
+}
+
+/**
+ * The broker's counters and the process's own metrics on `registry` (served when `metrics` is configured); open
+ * files near the limit are logged once per window and counted. Returns stop().
+ */
+function watchBroker(broker: RunningBroker, registry: Registry, log: Logger): () => void {
+  registerBrokerMetrics(registry, broker)
+  collectDefaultMetrics({ register: registry })
+  const fdPressure = new Counter({
+    name: 'amt_broker_fd_pressure_total',
+    help: 'File-descriptor pressure events (accept errors, open files near the limit), by listener and code',
+    labelNames: ['listener', 'code'] as const,
+    registers: [registry],
+  })
+  const count = ({ listener, code }: { listener: string; code: string }) => fdPressure.inc({ listener, code })
+  return sampleFdPressure({ report: pressureLog({ log: log.child({ module: 'broker/limits' }), count }) })
 }
 
 async function loadCredentials(config: BrokerConfig, log: Logger, io: ServeIo): Promise<CredentialStore> {

@@ -1,6 +1,7 @@
 /**
- * In-process counters of every rejection, by reason. The manager exports them (Prometheus) later; tests read
- * them to see that a rejection was counted. Reasons are short stable kebab-case strings.
+ * In-process counters of every rejection, by reason. broker/metrics.ts exports them to Prometheus (the manager's
+ * `/metrics` when embedded, the `metrics` endpoint of `amt-broker`); tests read them to see that a rejection was
+ * counted. Reasons are short stable kebab-case strings.
  */
 export interface BrokerStats {
   /** CONNECT refused or connection dropped before a session existed (auth, rate limit, max connections). */

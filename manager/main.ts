@@ -5,7 +5,7 @@ import type { CredentialEntry } from '../broker/auth/credentials.ts'
 import type { RunningBroker } from '../broker/create-broker.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { runService } from '../lib/service-lifecycle.ts'
-import { busCheck, combineChecks, inventoryCheck } from './api/readiness.ts'
+import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from './api/readiness.ts'
 import { createApiServer, type ApiServer } from './api/server.ts'
 import { issueToken } from './api/tokens/api-token.ts'
 import { FileTokenStore } from './api/tokens/file-token-store.ts'
@@ -97,7 +97,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const metrics = createManagerMetrics(inventory)
     // The process itself (RSS, heap, GC, event-loop lag, handles): what an operator watches next to the fleet.
     collectDefaultMetrics({ register: metrics.registry })
-    const integrations = createIntegrations(config, { inventory, log: root })
+    const integrations = createIntegrations(config, { inventory, log: root, registry: metrics.registry })
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
 
@@ -126,6 +126,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, root, { afterSweep: resolve }))
     await waitFor(`the broker at ${withoutCredentials(link.brokerUrl)}`, firstSweep, config.startup.timeoutMs, log)
 
+    const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
+    readinessMetrics(metrics.registry, readiness)
     const api = createApiServer({
       inventory,
       domain: core,
@@ -135,7 +137,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       connectionLimits: config.api.limits,
       passwords,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
-      readiness: combineChecks(inventoryCheck(inventory), busCheck(bus)),
+      readiness,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
       ...(accounts ? { brokerAccounts: accounts } : {}),
     })

@@ -15,6 +15,11 @@ export interface ManagerMetrics {
   unchanged: Counter<'leaf'>
   /** Seconds from the activation request to the PROVISIONED report. */
   activationDuration: Histogram
+  /**
+   * Activation requests answered, by result: provisioned, failed, not_supported (its own series, never a failure),
+   * deadline_passed (no result from the agent within deadlines.activationMs). Counted once per request.
+   */
+  activations: Counter<'result'>
   /** Messages handled per Inventory transaction. */
   ingestBatchSize: Histogram
   /** Inventory transactions of the ingest that failed (messages of a failed batch are lost; retained ones return). */
@@ -27,13 +32,21 @@ export interface ManagerMetrics {
   auditPruned: Counter<'reason'>
   /** secret/req refused because no operation of the host needs the password (SECRET_NOT_NEEDED). */
   secretRefusals: Counter
-  /** Hosts by (desired state, current state, indicator), read from Inventory at scrape time. */
-  hosts: Gauge<'desired_state' | 'current_state' | 'status_indicator'>
+  /**
+   * Hosts by (desired state, current state, indicator, the agent's last reported phase or NONE), read from Inventory
+   * at scrape time. NOT_SUPPORTED hosts are shown ERROR to users; the phase label keeps them apart from failures.
+   */
+  hosts: Gauge<'desired_state' | 'current_state' | 'status_indicator' | 'phase'>
 }
 
 export interface MetricsSource {
   countHosts(): Promise<StateCount[]>
 }
+
+export const ACTIVATION_RESULTS = ['provisioned', 'failed', 'not_supported', 'deadline_passed'] as const
+
+/** The `phase` label of a host that has not reported a state yet. */
+export const NO_PHASE = 'NONE'
 
 export const ACTIVATION_BUCKETS_SECONDS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800]
 
@@ -42,20 +55,29 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
   const registers = [registry]
   const hosts = new Gauge({
     name: 'amt_manager_hosts',
-    help: 'Hosts by desired AMT state, current AMT state and status indicator',
-    labelNames: ['desired_state', 'current_state', 'status_indicator'] as const,
+    help: "Hosts by desired AMT state, current AMT state, status indicator and the agent's last reported phase",
+    labelNames: ['desired_state', 'current_state', 'status_indicator', 'phase'] as const,
     registers,
     async collect() {
       const counts = await source.countHosts()
       this.reset()
       for (const row of counts) {
-        this.set({ desired_state: row.desiredState, current_state: row.currentState, status_indicator: row.statusIndicator }, row.count)
+        const labels = { desired_state: row.desiredState, current_state: row.currentState, status_indicator: row.statusIndicator }
+        this.set({ ...labels, phase: row.phase ?? NO_PHASE }, row.count)
       }
     },
   })
+  const activations = new Counter({
+    name: 'amt_manager_activations_total',
+    help: 'Activation requests answered, by result (provisioned, failed, not_supported, deadline_passed)',
+    labelNames: ['result'] as const,
+    registers,
+  })
+  for (const result of ACTIVATION_RESULTS) activations.inc({ result }, 0)
   return {
     registry,
     hosts,
+    activations,
     messages: new Counter({ name: 'amt_manager_messages_total', help: 'MQTT messages received, by leaf', labelNames: ['leaf'] as const, registers }),
     rejections: new Counter({ name: 'amt_manager_rejections_total', help: 'Messages rejected, by reason', labelNames: ['reason'] as const, registers }),
     unchanged: new Counter({

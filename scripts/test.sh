@@ -4,11 +4,12 @@
 #   mosquitto, mosquitto-clients: a real Mosquitto 2 (external-broker e2e, interop, benchmark reference)
 #   openssl: test CAs and certificates for TLS / mTLS tests
 #   systemd: systemd-analyze verify for the unit files
+#   prometheus: promtool check rules / test rules for deploy/monitoring/alerts.yaml
 # Needs root (or sudo) only when a package is missing. The tests start every service they use themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mosquitto mosquitto-clients openssl systemd)
+packages=(mosquitto mosquitto-clients openssl systemd prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

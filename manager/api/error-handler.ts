@@ -30,10 +30,19 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('INTERNAL', undefined, undefined, { cause: err })
 }
 
+/**
+ * An answer the API gives by design: a client error (4xx) or a feature this manager has not configured (501). Logged
+ * at info with its code, without a stack trace; every other 5xx is a failure, logged at error with its stack.
+ */
+export function isExpectedAnswer(status: number): boolean {
+  return status < 500 || status === 501
+}
+
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const apiError = toApiError(err)
-  if (apiError.status >= 500) request.log.error({ err, code: apiError.code }, 'request failed')
-  else request.log.info({ code: apiError.code, status: apiError.status }, 'request refused')
+  const { code, status } = apiError
+  if (isExpectedAnswer(status)) request.log.info({ code, status }, 'request refused')
+  else request.log.error({ err, code }, 'request failed')
   if (apiError.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer realm="amt-manager"')
   return reply.code(apiError.status).type('application/json').send(errorBody(apiError, request.id))
 }

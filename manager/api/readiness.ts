@@ -1,3 +1,4 @@
+import { Gauge, type Registry } from 'prom-client'
 import type { Inventory } from '../inventory/port.ts'
 
 /** One dependency's readiness, as /readyz reports it. `detail` is a short reason, never a secret. */
@@ -45,4 +46,36 @@ export function combineChecks(...checks: Array<() => Promise<ReadinessCheck> | R
         }
       }),
     )
+}
+
+/**
+ * `amt_manager_ready` (1 when /readyz would answer 200, else 0) and `amt_manager_readiness_check{check}` (1 ok, 0 not),
+ * run at scrape time: an alert on a manager that is up but not ready needs no probe of its own.
+ */
+export function readinessMetrics(registry: Registry, readiness: Readiness): void {
+  // Both gauges are collected concurrently at a scrape: they share one run of the checks.
+  let running: Promise<ReadinessCheck[]> | null = null
+  const checks = (): Promise<ReadinessCheck[]> =>
+    (running ??= readiness().finally(() => {
+      running = null
+    }))
+  new Gauge({
+    name: 'amt_manager_ready',
+    help: 'Whether the manager is ready (/readyz: Inventory answers, the MQTT bus delivers)',
+    registers: [registry],
+    async collect() {
+      this.set((await checks()).every((check) => check.ok) ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'amt_manager_readiness_check',
+    help: 'Readiness by check (inventory, bus): 1 ok, 0 failing',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    async collect() {
+      const latest = await checks()
+      this.reset()
+      for (const check of latest) this.set({ check: check.name }, check.ok ? 1 : 0)
+    },
+  })
 }

@@ -21,6 +21,7 @@ export async function expireActivation(ctx: CoreContext, key: HostKey, requested
           { tenantId: host.tenantId, hostId: host.hostId, kind: 'activation.deadline', actor: 'manager', detail: { requestedAt, deadline: formatDuration(deadlineMs) } },
         ])
         afterHostWrite(ctx, stored)
+        ctx.metrics.activations.inc({ result: 'deadline_passed' })
         ctx.log.warn({ ...key, requestedAt, deadlineMs }, 'activation deadline passed')
         return
       } catch (err) {

@@ -17,6 +17,8 @@ export interface DmtDeps {
   passwords: ProfilePasswords
   log: Logger
   now?: () => Date
+  /** Told after every RPS/MPS call whether the server answered (manager/dependency-metrics.ts). */
+  reachability?: (service: 'rps' | 'mps', reachable: boolean) => void
 }
 
 /** Everything the manager does with RPS and MPS, built once by main() when `dmt` is configured. */
@@ -36,6 +38,8 @@ export interface Dmt {
 
 export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
   const log = deps.log.child({ module: 'dmt' })
+  const { reachability } = deps
+  const dependencyOf = { RPS: 'rps', MPS: 'mps' } as const
   const service = (name: 'RPS' | 'MPS', settings: DmtConfig['rps'] | DmtConfig['mps']) =>
     new HttpService({
       service: name,
@@ -44,6 +48,7 @@ export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
       retry: settings.retry,
       log,
       ...(settings.token === undefined ? {} : { token: settings.token }),
+      ...(reachability === undefined ? {} : { onReachability: (reachable: boolean) => reachability(dependencyOf[name], reachable) }),
     })
   const rps = new RpsClient(service('RPS', config.rps))
   const mps = new MpsClient(service('MPS', config.mps))

@@ -1,7 +1,7 @@
 import { backoffDelay, sleep } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import { secretsIn, summariseErrorBody } from './error-body.ts'
-import { rejected, unavailable, type DmtService } from './errors.ts'
+import { DmtError, rejected, unavailable, type DmtService } from './errors.ts'
 
 export interface RetryPolicy {
   /** Tries per call, >= 1. */
@@ -24,6 +24,8 @@ export interface HttpServiceOptions {
   log: Logger
   /** Backoff jitter source (tests). */
   random?: () => number
+  /** Told after every call whether the server answered (false: network error, timeout or 5xx after the retries). */
+  onReachability?: (reachable: boolean) => void
 }
 
 export interface CallOptions {
@@ -64,6 +66,18 @@ export class HttpService {
   }
 
   async call(method: string, path: string, options: CallOptions): Promise<Answer> {
+    const report = this.#options.onReachability
+    try {
+      const answer = await this.#call(method, path, options)
+      report?.(true)
+      return answer
+    } catch (err) {
+      report?.(!(err instanceof DmtError && err.code.endsWith('_UNAVAILABLE')))
+      throw err
+    }
+  }
+
+  async #call(method: string, path: string, options: CallOptions): Promise<Answer> {
     const { service, retry, log } = this.#options
     const what = `${method} ${path}`
     let failure: Failure | undefined

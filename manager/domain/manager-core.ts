@@ -133,8 +133,11 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       afterHostWrite(ctx, host)
       for (const effect of effects) {
         const key = keyOf(host)
-        if (effect.kind === 'activation-done') {
-          metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
+        if (effect.kind === 'activation-settled') {
+          metrics.activations.inc({ result: effect.result })
+          if (effect.result === 'provisioned') {
+            metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
+          }
         } else if (effect.kind === 'answer-secret') {
           secretResponder.answer(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'refuse-secret') {

@@ -17,18 +17,22 @@ import { change, NO_CHANGE, statusPatch, type Effect, type Handler } from './cha
 export const handleCapability: Handler<'capability'> = (host, facts) => {
   const sku = facts.capable ? facts.sku : 'UNSPECIFIED'
   const patch: HostPatch = {}
+  const effects: Effect[] = identityEffects(host, facts.report)
   if (host.sku !== sku) patch.sku = sku
   if (facts.report !== undefined && !sameContent(host.capability, facts.report)) patch.capability = facts.report
   if (!facts.capable) {
     Object.assign(patch, statusPatch(host, notSupported(facts.reason)))
-    if (host.activationRequestedAt !== null) patch.activationRequestedAt = null
+    if (host.activationRequestedAt !== null) {
+      patch.activationRequestedAt = null
+      effects.push({ kind: 'activation-settled', requestedAt: host.activationRequestedAt, result: 'not_supported' })
+    }
   } else if (isNotSupportedStatus(host.status)) {
     Object.assign(patch, statusPatch(host, { status: UNKNOWN_STATUS, statusIndicator: 'UNSPECIFIED' }))
   }
-  if (Object.keys(patch).length === 0) return NO_CHANGE
+  if (Object.keys(patch).length === 0 && effects.length === 0) return NO_CHANGE
   const capableChanged = patch.sku !== undefined || patch.status !== undefined
   const audit = capableChanged ? [{ kind: 'capability', detail: { capable: facts.capable, sku, reason: facts.reason ?? null } }] : []
-  return change(patch, audit, identityEffects(host, facts.report))
+  return change(patch, audit, effects)
 }
 
 function identityEffects(host: Host, report: Capability | undefined): Effect[] {

@@ -7,10 +7,13 @@ export interface AuditDraft {
   detail: JsonValue
 }
 
+/** How a pending activation request ended (the `result` label of amt_manager_activations_total). */
+export type ActivationResult = 'provisioned' | 'failed' | 'not_supported'
+
 /** What must happen after the change is stored (never before: a rolled-back change has no effects). */
 export type Effect =
-  /** An activation requested at `requestedAt` was reported PROVISIONED. */
-  | { kind: 'activation-done'; requestedAt: string }
+  /** An activation requested at `requestedAt` was answered: PROVISIONED, FAILED, or AMT not supported. */
+  | { kind: 'activation-settled'; requestedAt: string; result: ActivationResult }
   /** The agent asks for the AMT password. */
   | { kind: 'answer-secret'; request: SecretRequestFacts }
   /** The agent asks for the AMT password while no operation of its host needs it: refused with `reason`. */

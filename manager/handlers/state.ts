@@ -3,7 +3,7 @@ import type { Host, HostPatch } from '../inventory/port.ts'
 import { currentStateOf, failureDetail, statusOfCurrentReport } from '../status/state-mapping.ts'
 import type { StatusText } from '../status/status-texts.ts'
 import { deactivationPending, notSupported } from '../status/status-texts.ts'
-import { change, NO_CHANGE, statusPatch, type Effect, type Handler } from './change.ts'
+import { change, NO_CHANGE, statusPatch, type ActivationResult, type Effect, type Handler } from './change.ts'
 
 /**
  * state → phase, current state, observed generation, status text + indicator (status/state-mapping.ts),
@@ -29,11 +29,10 @@ export const handleState: Handler<'state'> = (host, facts) => {
   const status = statusOf(facts, host, current)
   if (status) Object.assign(patch, statusPatch(host, status))
   const effects: Effect[] = []
-  if (settlesActivation(facts, current) && host.activationRequestedAt !== null) {
+  const result = activationResultOf(facts, current)
+  if (result !== null && host.activationRequestedAt !== null) {
     patch.activationRequestedAt = null
-    if (facts.phase === 'PROVISIONED' && host.desiredState === 'PROVISIONED') {
-      effects.push({ kind: 'activation-done', requestedAt: host.activationRequestedAt })
-    }
+    effects.push({ kind: 'activation-settled', requestedAt: host.activationRequestedAt, result })
   }
   if (host.deletion === 'pending' && current && (facts.phase === 'UNPROVISIONED' || facts.phase === 'NOT_SUPPORTED')) {
     effects.push({ kind: 'deletion-ready' })
@@ -49,10 +48,14 @@ function statusOf(facts: StateFacts, host: Host, current: boolean): StatusText |
   return facts.phase === 'NOT_SUPPORTED' ? notSupported(facts.reason ?? facts.error?.message) : null
 }
 
-/** The activation request is answered (deadline off): done, failed, or impossible. */
-function settlesActivation(facts: StateFacts, current: boolean): boolean {
-  if (facts.phase === 'NOT_SUPPORTED') return true
-  return current && (facts.phase === 'PROVISIONED' || facts.phase === 'FAILED')
+/**
+ * How the report answers a pending activation request (deadline off): done, failed, or impossible; null when it
+ * does not answer it. NOT_SUPPORTED is its own result, never a failure: a node without AMT is not an incident.
+ */
+function activationResultOf(facts: StateFacts, current: boolean): ActivationResult | null {
+  if (facts.phase === 'NOT_SUPPORTED') return 'not_supported'
+  if (!current) return null
+  return facts.phase === 'PROVISIONED' ? 'provisioned' : facts.phase === 'FAILED' ? 'failed' : null
 }
 
 /** A state audit event when the phase or the status text moved (not for every repeated report). */

@@ -1,4 +1,4 @@
-import type { AmtState, StatusIndication } from '../../schemas/enums.ts'
+import type { AgentPhase, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import type { CreateHostInput, Deletion, Host, HostKey, HostPatch } from './host.ts'
 
 /**
@@ -76,6 +76,8 @@ export interface StateCount {
   desiredState: AmtState
   currentState: AmtState
   statusIndicator: StatusIndication
+  /** The agent's last reported phase; null before its first state report. */
+  phase: AgentPhase | null
   count: number
 }
 
@@ -175,7 +177,7 @@ export interface Inventory {
   setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]>
   /** Removes the host and its credential; its audit events stay. */
   deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
-  /** Host counts grouped by (desiredState, currentState, statusIndicator), for metrics. */
+  /** Host counts grouped by (desiredState, currentState, statusIndicator, phase), for metrics. */
   countHosts(filter?: { tenantId?: string }): Promise<StateCount[]>
 
   /** Creates or replaces the host's credential; AlreadyExists when another host has the username. */

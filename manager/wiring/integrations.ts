@@ -7,7 +7,9 @@ import type { DmtConfig } from '../dmt/config.ts'
 import { createDmt, type Dmt } from '../dmt/create-dmt.ts'
 import { composePreparers, dmtNotConfigured } from '../dmt/preparer.ts'
 import type { ProvisioningPreparer } from '../domain/ports.ts'
-import type { Inventory } from '../inventory/port.ts'
+import type { HostKey, Inventory } from '../inventory/port.ts'
+import type { Registry } from 'prom-client'
+import { dependencyMetrics } from '../dependency-metrics.ts'
 import type { BrokerAccounts } from '../dynsec/broker-accounts.ts'
 import { createAmtPasswordSource, type AmtPasswords } from '../secrets/amt-password-source.ts'
 import { createSecretStore } from '../secrets/create-secret-store.ts'
@@ -34,12 +36,15 @@ export interface Integrations {
 }
 
 /**
- * secret store → password source → RPS/MPS (or "not configured", said once) → preparer and profile names. Nothing
- * is contacted here: Vault logs in on first use, RPS/MPS are called when an activation is prepared. An invalid
- * store or static password is a configuration error (exit 1).
+ * secret store → password source → RPS/MPS (or "not configured", said once) → preparer and profile names; with a
+ * registry, amt_manager_dependency_* (manager/dependency-metrics.ts) watch Vault, RPS and MPS. Nothing is contacted
+ * here: Vault logs in on first use (or at a scrape of /metrics), RPS/MPS are called when an activation is prepared.
+ * An invalid store or static password is a configuration error (exit 1).
  */
-export function createIntegrations(config: ManagerConfig, { inventory, log }: { inventory: Inventory; log: Logger }): Integrations {
+export function createIntegrations(config: ManagerConfig, deps: { inventory: Inventory; log: Logger; registry?: Registry }): Integrations {
+  const { inventory, log } = deps
   const secretStore = configured(() => createSecretStore(config.secrets, { log }))
+  const reachability = deps.registry && dependencyMetrics(deps.registry, { secretStore })
   let passwords: AmtPasswords
   try {
     passwords = configured(() =>
@@ -50,7 +55,9 @@ export function createIntegrations(config: ManagerConfig, { inventory, log }: { 
     throw err
   }
   const getTenant = (tenantId: string) => inventory.getTenant(tenantId)
-  const dmt = config.dmt === null ? null : createDmt(dmtConfigOf(config.dmt), { getTenant, findHost: (key) => inventory.findHost(key), passwords: secretStore, log })
+  const findHost = (key: HostKey) => inventory.findHost(key)
+  const dmtDeps = { getTenant, findHost, passwords: secretStore, log, ...(reachability ? { reachability } : {}) }
+  const dmt = config.dmt === null ? null : createDmt(dmtConfigOf(config.dmt), dmtDeps)
   return {
     secretStore,
     passwords,

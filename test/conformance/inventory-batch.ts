@@ -115,7 +115,7 @@ export function batchConformance({ label, open }: SuiteContext): void {
     t.is(updated.length, 2000)
     t.true(updated.every((host) => host.desiredGeneration === 1 && host.desiredState === 'PROVISIONED'))
     t.deepEqual(await inventory.countHosts({ tenantId: 'a' }), [
-      { desiredState: 'PROVISIONED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', count: 2000 },
+      { desiredState: 'PROVISIONED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', phase: null, count: 2000 },
     ])
   })
 }

@@ -88,18 +88,22 @@ export function listConformance({ label, open }: SuiteContext): void {
     t.deepEqual((await inventory.listHosts({ limit: 10_000 })).hosts, [])
   })
 
-  test(`${label}: countHosts groups by desired, current and indicator, per tenant or all`, async (t) => {
+  test(`${label}: countHosts groups by desired, current, indicator and phase, per tenant or all`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 3)
-    await inventory.updateHost({ tenantId: 'a', hostId: hostName(0) }, { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE' })
-    await inventory.updateHost({ tenantId: 'b', hostId: hostName(0) }, { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE' })
+    const provisioned = { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE', phase: 'PROVISIONED' } as const
+    await inventory.updateHost({ tenantId: 'a', hostId: hostName(0) }, provisioned)
+    await inventory.updateHost({ tenantId: 'b', hostId: hostName(0) }, provisioned)
+    const notSupported = { currentState: 'UNPROVISIONED', statusIndicator: 'ERROR', phase: 'NOT_SUPPORTED' } as const
+    await inventory.updateHost({ tenantId: 'a', hostId: hostName(1) }, { desiredState: 'PROVISIONED', ...notSupported })
     const sorted = <T extends { count: number; currentState: string }>(rows: T[]) =>
       [...rows].sort((x, y) => x.currentState.localeCompare(y.currentState))
     t.deepEqual(sorted(await inventory.countHosts({ tenantId: 'a' })), [
-      { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE', count: 1 },
-      { desiredState: 'UNSPECIFIED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', count: 2 },
+      { ...provisioned, count: 1 },
+      { desiredState: 'PROVISIONED', ...notSupported, count: 1 },
+      { desiredState: 'UNSPECIFIED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', phase: null, count: 1 },
     ])
-    t.deepEqual(sorted(await inventory.countHosts()).map((row) => row.count), [2, 4])
+    t.deepEqual(sorted(await inventory.countHosts()).map((row) => row.count), [2, 1, 3])
     t.deepEqual(await inventory.countHosts({ tenantId: 'nobody' }), [])
   })
 }

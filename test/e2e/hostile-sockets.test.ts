@@ -64,7 +64,7 @@ test('thousands of idle sockets from many addresses (1.8× the fd limit) leave /
   t.true(hostile.some((socket) => socket.open()), 'the flood is still on')
 
   t.true((await metric(manager.apiUrl, 'amt_manager_connections_refused_total{listener="api",reason="waiting-evicted"}')) > 0)
-  t.true((await metric(manager.apiUrl, 'amt_manager_broker_connections_refused{reason="waiting-evicted"}')) > 0)
+  t.true((await metric(manager.apiUrl, 'amt_broker_connections_refused_total{reason="waiting-evicted"}')) > 0)
   t.regex(manager.output(), /"reason":"waiting-evicted".*"msg":"connection refused; further refusals counted"/)
   if (manager.output().includes('file-descriptor pressure')) {
     t.true((await metric(manager.apiUrl, 'amt_manager_fd_pressure_total')) > 0, 'fd pressure was logged, so it is counted')

@@ -112,6 +112,7 @@ export class HostStore {
       desiredState: row.desired_state as StateCount['desiredState'],
       currentState: row.current_state as StateCount['currentState'],
       statusIndicator: row.status_indicator as StateCount['statusIndicator'],
+      phase: row.phase as StateCount['phase'],
       count: row.count,
     }))
   }

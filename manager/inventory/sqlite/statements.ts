@@ -8,11 +8,12 @@ interface CountRow {
   desired_state: string
   current_state: string
   status_indicator: string
+  phase: string | null
   count: number
 }
 
 const hostValues = HOST_COLUMNS.map((column) => `@${column}`).join(', ')
-const countColumns = 'desired_state, current_state, status_indicator'
+const countColumns = 'desired_state, current_state, status_indicator, phase'
 
 export function prepareStatements(db: Database.Database) {
   return {

@@ -133,5 +133,5 @@ test('messages are counted by leaf', async (t) => {
   t.is(await metricValue(metrics.messages, { leaf: 'unknown' }), 1)
   const exposition = await metrics.registry.metrics()
   t.regex(exposition, /amt_manager_rejections_total\{reason="bad-topic"\} 1/)
-  t.regex(exposition, /amt_manager_hosts\{desired_state="UNSPECIFIED",current_state="UNPROVISIONED",status_indicator="IDLE"\} 1/)
+  t.regex(exposition, /amt_manager_hosts\{desired_state="UNSPECIFIED",current_state="UNPROVISIONED",status_indicator="IDLE",phase="UNPROVISIONED"\} 1/)
 })
