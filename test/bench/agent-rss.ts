@@ -9,6 +9,7 @@
  *                                                          [--agent-entry dist/amt-agent.mjs]
  *
  * --agent-entry bin/amt-agent.js: the development launcher (tsx, sources as they are), run with `node`;
+ * --agent-entry dist/amt-agent: the single executable (npm run build:agent-sea), run as it is;
  * --agent-node-options: node options for an entry run with `node` (an .mjs/.js entry other than the bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
