@@ -101,7 +101,7 @@ test('amt-agent .deb installs into a scratch root disabled and unconfigured, run
   t.false(await exists(path.join(root, 'var/lib/amt-agent')), 'purge deletes the state')
 })
 
-test('amt-agent-static .deb: the single executable, no nodejs dependency, replaces amt-agent, runs without node', async (t) => {
+test('amt-agent-static .deb: the single executable, no nodejs dependency, takes over from amt-agent, runs without node', async (t) => {
   t.timeout(BUILD_TIMEOUT_MS * 2)
   const dir = await tempDir(t, 'amt-deb-static-')
   await runScript('scripts/build-agent-sea.ts', [path.join(dir, 'amt-agent')])
@@ -113,9 +113,24 @@ test('amt-agent-static .deb: the single executable, no nodejs dependency, replac
   for (const field of ['Provides', 'Conflicts', 'Replaces']) t.is(await debField(deb, field), 'amt-agent', field)
   t.deepEqual(await debContents(deb), expectedContents('amt-agent-static'))
 
+  // A configured, enabled node switches from the bundle to the single executable.
   const root = await scratchRoot(t)
+  await dpkg(root, ['-i', await buildNodePackage(t)])
+  await writeFile(path.join(root, 'etc/amt-agent/config.yaml'), 'tenantId: acme\n', { mode: 0o640 })
+  await execa('systemctl', [`--root=${root}`, 'enable', 'amt-agent.service'])
   await dpkg(root, ['-i', deb])
+  // The package state (second letter of db:Status-Abbrev): amt-agent removed, its configuration left (c).
+  const { stdout: states } = await execa('dpkg-query', [`--root=${root}`, '-W', '-f', '${Package} ${db:Status-Abbrev}\n'])
+  const installed = states.split('\n').map((line) => line.trim().replace(/ .(.).*$/, ' $1')).sort()
+  t.deepEqual(installed, ['amt-agent c', 'amt-agent-static i'])
+  t.true(await exists(path.join(root, WANTS_LINK)), 'still enabled: the replaced package did not disable the unit')
+  t.true(await exists(path.join(root, 'lib/systemd/system/amt-agent.service')))
   const noNode = await tempDir(t, 'amt-empty-path-')
   const run = await execa(path.join(root, 'usr/bin/amt-agent'), ['version', '--json'], { env: { PATH: noNode }, extendEnv: false })
   t.deepEqual(JSON.parse(run.stdout), { app: 'amt-agent', version })
+
+  // Purging what is left of amt-agent must not take the configuration the static package now uses.
+  await dpkg(root, ['-P', 'amt-agent'])
+  t.true(await exists(path.join(root, 'etc/amt-agent/config.yaml')))
+  t.true(await exists(path.join(root, 'var/lib/amt-agent')))
 })
