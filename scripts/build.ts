@@ -12,24 +12,16 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { execa } from 'execa'
 import { VERSION } from '../lib/build-info.ts'
 import { AGENT_FILE, buildAgent } from './build/agent.ts'
 import { BUILD_INFO_FILE, type BuildInfo } from './build/build-info-file.ts'
+import { buildCommit } from './build/commit.ts'
 import { buildServices } from './build/services.ts'
 
 const { values: args } = parseArgs({ options: { 'out-dir': { type: 'string', default: 'dist' } } })
 const outdir = args['out-dir']
 
-async function gitCommit(): Promise<string | undefined> {
-  const head = await execa('git', ['rev-parse', '--short=12', 'HEAD'], { reject: false })
-  if (head.exitCode !== 0) return undefined
-  const status = await execa('git', ['status', '--porcelain', '--untracked-files=no'], { reject: false })
-  return status.exitCode === 0 && status.stdout.trim() !== '' ? `${head.stdout.trim()}-dirty` : head.stdout.trim()
-}
-
-const commit = process.env.AMT_BUILD_COMMIT || (await gitCommit())
-const define: Record<string, string> = commit === undefined ? {} : { AMT_BUILD_COMMIT: JSON.stringify(commit) }
+const { commit, define } = await buildCommit()
 
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })

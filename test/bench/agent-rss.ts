@@ -10,6 +10,7 @@
  *
  * --agent-entry bin/amt-agent.js: the launcher (the same bundle, run with `node`, without lite mode);
  * --agent-entry agent/cli.ts --agent-node-options '--import tsx': the sources as they are, through tsx;
+ * --agent-entry dist/amt-agent: the single executable (npm run build:agent-sea), run as it is;
  * --agent-node-options: node options for an entry run with `node` (an .mjs/.js entry other than the bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -46,7 +47,12 @@ const nodeOptions = args['agent-node-options'].split(' ').filter((option) => opt
 const startedAt = Date.now()
 
 await printHeader('agent memory: one real agent process (amt-agent run + rpc emulator), idle')
-const shown = args['agent-entry'].endsWith('dist/amt-agent.mjs') ? `${args['agent-entry']} (#!/usr/bin/env -S node --lite-mode)` : `node ${[...nodeOptions, args['agent-entry']].join(' ')}`
+/** The bundle (its own #! line) and the single executable (dist/amt-agent, no extension) run themselves. */
+function runsItself(entry: string): boolean {
+  return entry.endsWith('dist/amt-agent.mjs') || path.extname(entry) === ''
+}
+const shownBundle = args['agent-entry'].endsWith('.mjs') ? ' (#!/usr/bin/env -S node --lite-mode)' : ' (single executable)'
+const shown = runsItself(args['agent-entry']) ? `${args['agent-entry']}${shownBundle}` : `node ${[...nodeOptions, args['agent-entry']].join(' ')}`
 console.log(`setup: ${shown} run; ${args.runs} runs, each a fresh process; idle ${IDLE_MS / 1000} s before sampling RSS (5 samples, 1 s apart, median)`)
 
 const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, logLevel: 'silent' })
@@ -108,8 +114,8 @@ async function oneRun(run: number): Promise<{ reported: MemoryReading | undefine
     await watcher.subscribeAsync(buildTopic({ ...KEY, leaf: 'state' }), { qos: 1 })
     const reported = statePhase(watcher, 'UNPROVISIONED')
     const entry = path.resolve(ROOT, args['agent-entry'])
-    // The bundle runs as installed (its first line picks the node flags); anything else through `node`.
-    const [command, argv] = entry.endsWith('dist/amt-agent.mjs') ? [entry, []] : [process.execPath, [...nodeOptions, entry]]
+    // The bundle and the single executable run as installed (the bundle's first line picks the node flags).
+    const [command, argv] = runsItself(entry) ? [entry, []] : [process.execPath, [...nodeOptions, entry]]
     const child = spawn(command, [...argv, 'run', '--config', node.configFile], { stdio: 'ignore' })
     agent = child
     const pid = child.pid ?? 0

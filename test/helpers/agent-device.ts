@@ -26,8 +26,9 @@ export interface EmulatedDevice {
 }
 
 /**
- * A per-test emulated device. The wrapper script sets the emulator's environment itself, so nothing depends on the
- * environment the adapter passes on to rpc (which strips RPC_* variables) and tests running in parallel never share state.
+ * A per-test emulated device. The wrapper script sets the emulator's environment itself and starts it with this node
+ * by its path, so nothing depends on the environment the adapter passes on to rpc (which strips RPC_* variables, and
+ * has no node on its PATH under the single executable) and tests running in parallel never share state.
  */
 export async function createEmulatedDevice(t: ExecutionContext, init: DeviceInit = {}): Promise<EmulatedDevice> {
   const dir = await mkdtemp(join(tmpdir(), 'amt-agent-device-'))
@@ -42,7 +43,7 @@ export async function createEmulatedDevice(t: ExecutionContext, init: DeviceInit
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`
   await writeFile(
     rpcPath,
-    `#!/bin/sh\nRPC_EMULATOR_DEVICE=${quote(deviceFile)} RPC_EMULATOR_LOG=${quote(callsLog)} exec ${quote(RPC_EMULATOR)} "$@"\n`,
+    `#!/bin/sh\nRPC_EMULATOR_DEVICE=${quote(deviceFile)} RPC_EMULATOR_LOG=${quote(callsLog)} exec ${quote(process.execPath)} ${quote(RPC_EMULATOR)} "$@"\n`,
     { mode: 0o755 },
   )
   return {

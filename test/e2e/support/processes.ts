@@ -31,8 +31,16 @@ export interface SpawnOptions {
 
 export function spawnNode(t: ExecutionContext, script: string, args: readonly string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Child {
   const command = options.fdLimit === undefined ? [process.execPath, script, ...args] : ['prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`, process.execPath, script, ...args]
+  return spawnCommand(t, command, { ...env, LOG_LEVEL: 'info' })
+}
+
+/**
+ * Any command as a collected, killed-in-teardown child. `extendEnv: false`: `env` is the child's whole environment
+ * (e.g. a PATH without node, for the single executable).
+ */
+export function spawnCommand(t: ExecutionContext, command: readonly string[], env: Record<string, string>, options: { extendEnv?: boolean } = {}): Child {
   const [file = process.execPath, ...rest] = command
-  const child = execa(file, rest, { env: { ...env, LOG_LEVEL: 'info' }, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
+  const child = execa(file, rest, { env, extendEnv: options.extendEnv ?? true, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
   const chunks: string[] = []
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
