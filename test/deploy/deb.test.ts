@@ -4,6 +4,7 @@ import test, { type ExecutionContext } from 'ava'
 import { execa } from 'execa'
 import { tempDir } from '../e2e/support/processes.ts'
 import { AGENT_BUNDLE } from '../helpers/launchers.ts'
+import { VERSION_LINE } from '../helpers/version-line.ts'
 import { BUILD_TIMEOUT_MS, ROOT, debContents, debField, dpkg, runScript, scratchRoot } from '../helpers/deb-package.ts'
 
 const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -78,7 +79,7 @@ test('amt-agent .deb installs into a scratch root disabled and unconfigured, run
   t.false(await exists(path.join(root, WANTS_LINK)), 'not enabled by the package')
   const unit = await readFile(path.join(root, 'lib/systemd/system/amt-agent.service'), 'utf8')
   t.regex(unit, /^ConditionPathExists=\/etc\/amt-agent\/config\.yaml$/m, 'an enabled but unconfigured unit is skipped')
-  t.is((await execa(path.join(root, 'usr/bin/amt-agent'), ['--version'])).stdout, version)
+  t.regex((await execa(path.join(root, 'usr/bin/amt-agent'), ['--version'])).stdout, VERSION_LINE)
 
   // An upgrade (here: the same version again) puts modes right that someone changed.
   await chmod(path.join(root, 'etc/amt-agent'), 0o777)

@@ -2,6 +2,7 @@ import path from 'node:path'
 import test from 'ava'
 import { execa } from 'execa'
 import { ENV_BROKER_PASSWORD } from '../../agent/config.ts'
+import { VERSION_LINE } from '../helpers/version-line.ts'
 import { startAgentProcess } from './support/agent-process.ts'
 import { activate, getHost, registerHost, startManagerProcess, writeManagerConfig } from './support/manager-process.ts'
 import { freePort, ROOT, STEP_MS, tempDir, until } from './support/processes.ts'
@@ -17,7 +18,7 @@ test('the single executable (npm run build:agent-sea, Node.js embedded) runs wit
   // Only an empty directory on the PATH: neither node nor anything else can be found there.
   const env = { PATH: await tempDir(t, 'amt-e2e-empty-path-') }
   const version = await execa(executable, ['--version'], { env, extendEnv: false })
-  t.regex(version.stdout, /^\d+\.\d+\.\d+$/)
+  t.regex(version.stdout, VERSION_LINE)
 
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
   const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })

@@ -4,13 +4,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { execa } from 'execa'
-import { VERSION } from '../../lib/build-info.ts'
+import { VERSION_LINE } from '../helpers/version-line.ts'
 import { writeManagerConfig } from '../e2e/support/manager-process.ts'
 import { freePort, spawnNode, STEP_MS, tempDir, until } from '../e2e/support/processes.ts'
 import { copyRelease, installProduction, INSTALL_TIMEOUT_MS, localSqlitePrebuild } from './support/production-copy.ts'
 
 const CLIS = ['amt-manager', 'amt-broker', 'amt-agent'] as const
-const VERSION_LINE = new RegExp(`^${VERSION.replaceAll('.', '\\.')}( \\(commit [0-9a-f]{7,40}(-dirty)?\\))?$`)
 
 test('a production install (a release copy with dist/, npm ci --omit=dev) runs every CLI and serves', async (t) => {
   t.timeout(INSTALL_TIMEOUT_MS + 4 * STEP_MS)
