@@ -128,7 +128,7 @@ test('amt-agent-static .deb: the single executable, no nodejs dependency, takes 
   t.true(await exists(path.join(root, 'lib/systemd/system/amt-agent.service')))
   const noNode = await tempDir(t, 'amt-empty-path-')
   const run = await execa(path.join(root, 'usr/bin/amt-agent'), ['version', '--json'], { env: { PATH: noNode }, extendEnv: false })
-  t.deepEqual(JSON.parse(run.stdout), { app: 'amt-agent', version })
+  t.like(JSON.parse(run.stdout), { app: 'amt-agent', version })
 
   // Purging what is left of amt-agent must not take the configuration the static package now uses.
   await dpkg(root, ['-P', 'amt-agent'])
