@@ -1,3 +1,4 @@
+import { counted } from '../../helpers/counted.ts'
 import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { powerDepsOf } from '../../../manager/dmt/dmt-api.ts'
@@ -84,29 +85,10 @@ test('a sweep reads at most `concurrency` hosts at once, and counts MPS failures
 
 test('started, the sweep runs every interval and picks up a changed power state; stop ends it', async (t) => {
   const { inventory, rig, keyOf, power } = await fleet(t)
-  const results: SweepResult[] = []
-  let notify = (): void => undefined
-  const sweep = createPowerSweep({
-    power,
-    inventory,
-    options: { intervalMs: 1, concurrency: 2 },
-    onSweep: (result) => {
-      results.push(result)
-      notify()
-    },
-  })
+  const rounds = counted<SweepResult>('sweeps', WAIT_MS)
+  const sweep = createPowerSweep({ power, inventory, options: { intervalMs: 1, concurrency: 2 }, onSweep: rounds.push })
   t.teardown(() => sweep.stop())
-  const sweeps = (count: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${count} sweeps not seen within ${WAIT_MS} ms`)), WAIT_MS)
-      notify = () => {
-        if (results.length >= count) {
-          clearTimeout(timer)
-          resolve()
-        }
-      }
-      notify()
-    })
+  const { results, until: sweeps } = rounds
   sweep.start()
   await sweeps(1)
   t.like(await inventory.getHost(keyOf(1)), { currentPowerState: 'OFF' })

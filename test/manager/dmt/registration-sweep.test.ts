@@ -1,3 +1,4 @@
+import { counted } from '../../helpers/counted.ts'
 import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { createRegistrationSweep, type RegistrationSweepResult } from '../../../manager/dmt/registration-sweep.ts'
@@ -113,32 +114,17 @@ test('a host whose agent reported an AMT UUID is registered under it (the GUID i
 
 /** Starts a sweep with the interval; resolves `rounds(n)` once n rounds have ended. */
 function started(t: ExecutionContext, { inventory, rig }: Awaited<ReturnType<typeof fleet>>, intervalMs: number) {
-  const results: RegistrationSweepResult[] = []
-  let notify = (): void => undefined
+  const seen = counted<RegistrationSweepResult>('rounds', WAIT_MS)
   const sweep = createRegistrationSweep({
     registration: rig.dmt.registration,
     inventory,
     options: { intervalMs, concurrency: 2 },
     log: silentLogger(),
-    onSweep: (result) => {
-      results.push(result)
-      notify()
-    },
+    onSweep: seen.push,
   })
   t.teardown(() => sweep.stop())
-  const rounds = (count: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${count} rounds not seen within ${WAIT_MS} ms`)), WAIT_MS)
-      notify = () => {
-        if (results.length >= count) {
-          clearTimeout(timer)
-          resolve()
-        }
-      }
-      notify()
-    })
   sweep.start()
-  return { sweep, results, rounds }
+  return { sweep, results: seen.results, rounds: seen.until }
 }
 
 test('started, the first round runs at once, not an interval later', async (t) => {
