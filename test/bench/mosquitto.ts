@@ -1,9 +1,10 @@
 import { execa, type ResultPromise } from 'execa'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep } from '../../lib/backoff.ts'
+import { freePort } from '../helpers/free-port.ts'
 
 export interface MosquittoOptions {
   /** Sets `set_tcp_nodelay true` (Debian's default config leaves Nagle on). */
@@ -14,19 +15,6 @@ export interface RunningProcessBroker {
   port: number
   pid: number
   stop(): Promise<void>
-}
-
-/** A free loopback port (mosquitto cannot listen on port 0 and report it). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no tcp address')
-  return address.port
 }
 
 async function accepts(port: number): Promise<boolean> {

@@ -1,10 +1,11 @@
 import { execa, type ResultPromise } from 'execa'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
+import { freePort } from './free-port.ts'
 
 /**
  * A real Mosquitto process for tests (Debian's mosquitto 2, /usr/sbin/mosquitto): its own config and files in a
@@ -189,19 +190,6 @@ function configText(port: number, dir: string, options: MosquittoOptions): strin
 async function writePasswords(file: string, users: ReadonlyArray<{ username: string; password: string }>): Promise<void> {
   await writeFile(file, '', { mode: 0o600 })
   for (const { username, password } of users) await execa(PASSWD_BINARY, ['-b', file, username, password], { stdin: 'ignore' })
-}
-
-/** A port nobody listens on right now (mosquitto cannot listen on port 0 and report it). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no tcp address')
-  return address.port
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,6 +1,4 @@
-import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
@@ -52,17 +50,7 @@ export function spawnCommand(t: ExecutionContext, command: readonly string[], en
   return { process: child, output: () => chunks.join(''), exited, kill: (signal) => child.kill(signal) }
 }
 
-/** A port nobody listens on right now (the child binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
+export { freePort } from '../../helpers/free-port.ts'
 
 export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix))
