@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import test, { type ExecutionContext } from 'ava'
 import type { Client } from 'aedes'
 import { createLogger, silentLogger } from '../../lib/log.ts'
@@ -8,6 +7,7 @@ import type { StateBody } from '../../agent/messages.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { connectTestManager } from '../helpers/agent-manager.ts'
 import { agentClientId } from '../../schemas/principals.ts'
+import { freePort } from '../helpers/free-port.ts'
 
 const TENANT = 'acme'
 const state: StateBody = { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: 'not connected' }
@@ -124,7 +124,7 @@ test('a clean stop publishes presence offline and the will never fires', async (
 })
 
 test('reconnects use exponential backoff with jitter from reconnectMinMs to reconnectMaxMs, not a fixed period', async (t) => {
-  const port = await closedPort()
+  const port = await freePort()
   const delays: number[] = []
   let fourScheduled = (): void => undefined
   const fourAttempts = new Promise<void>((resolve) => (fourScheduled = resolve))
@@ -150,12 +150,3 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
   t.true(bus.connection().lastError !== null)
 })
 
-/** A port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
