@@ -75,6 +75,14 @@ test('tokens create writes the shared token file and the printed token works aga
   t.false(tokens.stdout.includes('sha256'))
 })
 
+test('the token is trimmed: a trailing newline (a file or Secret) works, only whitespace is no token (exit 2)', async (t) => {
+  const { api, token } = await fleet(t)
+  const listed = await cli(api, ['hosts', 'list', '--json'], { AMT_MANAGER_TOKEN: `${token}\n` })
+  t.is(listed.code, 0, listed.stderr)
+  const blank = await cli(api, ['hosts', 'list'], { AMT_MANAGER_TOKEN: ' \n' })
+  t.is(blank.code, 2, 'only whitespace is no token')
+})
+
 test('API failures print the catalogue code and exit 1; a missing token is a usage error', async (t) => {
   const { api, token } = await fleet(t)
   const missing = await cli(api, ['hosts', 'show', 'acme', 'ghost'], { AMT_MANAGER_TOKEN: token })
