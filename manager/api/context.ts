@@ -1,7 +1,7 @@
 import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { DmtApi } from '../dmt/dmt-api.ts'
-import type { ManagerCore } from '../domain/manager-core.ts'
+import type { ManagerCore } from '../core/manager-core.ts'
 import type { Inventory } from '../inventory/port.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { BrokerAccountWriter } from './register-host.ts'

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { ProvisioningCertificateError } from '../dmt/provisioning-certificate.ts'
-import { DomainError } from '../domain/errors.ts'
+import { DomainError } from '../core/errors.ts'
 import { InventoryError, type InventoryErrorCode } from '../inventory/errors.ts'
 import { ApiError, type ApiErrorCode, type ErrorBody } from './errors.ts'
 import { TokenNameTakenError } from './tokens/token-store.ts'

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../lib/log.ts'
 import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
-import { DEVICE_SCRYPT_PARAMS } from '../broker-credentials.ts'
+import { DEVICE_SCRYPT_PARAMS } from '../bus/broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'

@@ -11,7 +11,7 @@ import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
 import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
-import type { ApiConnectionLimits } from '../config-schema.ts'
+import type { ApiConnectionLimits } from '../config/schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
@@ -28,7 +28,7 @@ export type { ApiContext, ApiDomain } from './context.ts'
 export { API_PREFIX } from './server-paths.ts'
 
 export interface ApiServerDeps extends ApiContext {
-  /** The manager's Prometheus registry (manager/metrics.ts); HTTP request metrics are added to it. */
+  /** The manager's Prometheus registry (manager/metrics/metrics.ts); HTTP request metrics are added to it. */
   metrics: Registry
   /** /readyz; default: Inventory answers. main() passes Inventory + MQTT bus checks. */
   readiness?: Readiness

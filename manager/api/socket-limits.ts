@@ -4,8 +4,8 @@ import { ConnectionGuard, waitingPoolFor } from '../../lib/connection-guard.ts'
 import { openFilesLimit, pressureLog, watchAcceptErrors } from '../../lib/fd-pressure.ts'
 import type { Logger } from '../../lib/log.ts'
 import { RefusalLog } from '../../broker/limits/refusal-log.ts'
-import type { ApiConnectionLimits } from '../config-schema.ts'
-import { connectionMetrics } from '../metrics.ts'
+import type { ApiConnectionLimits } from '../config/schema.ts'
+import { connectionMetrics } from '../metrics/metrics.ts'
 
 /** Limits when none are configured (tests, createApiServer callers other than main()). */
 export const DEFAULT_API_LIMITS: ApiConnectionLimits = Object.freeze({

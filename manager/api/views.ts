@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
-import { amtIdentityOf } from '../domain/amt-identity.ts'
-import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES } from '../domain/power-view.ts'
+import { amtIdentityOf } from '../core/amt-identity.ts'
+import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES } from '../core/power-view.ts'
 import { POWER_STATES } from '../inventory/port.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
-import { correlatedFields } from '../status/host-status.ts'
+import { correlatedFields } from '../core/publish/host-status.ts'
 
 /**
  * What the API answers about hosts, tenants and audit events. The host view uses the field names of the

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type Database from 'better-sqlite3'
-import type { ManagerConfig } from '../config.ts'
+import type { ManagerConfig } from '../config/config.ts'
 import { DEFAULT_FILE_NAME } from '../inventory/sqlite/open.ts'
 import { backupPlainFile, backupSqliteDatabase, type SqliteCopy } from './sqlite-backup.ts'
 

@@ -1,22 +1,25 @@
 import type { Logger } from '../../lib/log.ts'
-import type { ManagerCore } from '../domain/manager-core.ts'
+import type { ManagerCore } from '../core/manager-core.ts'
+import type { ManagerMetrics } from '../metrics/metrics.ts'
+import { createDispatcher } from './dispatch.ts'
 import type { ManagerBus } from './mqtt-bus.ts'
 
 /**
- * Connects the core to the bus: every message goes to the dispatcher; after every (re)connect the sweep
+ * Connects the core to the bus: every message goes to the dispatcher (decode, count, `core.record`); after every (re)connect the sweep
  * republishes desired + status of every host from Inventory (then `afterSweep`). Starts the bus and the core's
  * deadline timer.
  */
-export function attachCore(bus: ManagerBus, core: ManagerCore, parentLog: Logger, hooks: { afterSweep?: () => void } = {}): void {
-  const log = parentLog.child({ module: 'bus' })
+export function attachCore(bus: ManagerBus, core: ManagerCore, deps: { log: Logger; metrics: ManagerMetrics; afterSweep?: () => void }): void {
+  const log = deps.log.child({ module: 'bus' })
+  const dispatch = createDispatcher({ record: core.record, log: deps.log, metrics: deps.metrics })
   bus.start({
     onMessage: (topic, payload, retained) => {
-      core.dispatch(topic, payload, retained).catch((err: unknown) => log.error({ err }, 'dispatch failed'))
+      dispatch(topic, payload, retained).catch((err: unknown) => log.error({ err }, 'dispatch failed'))
     },
     onReady: () => {
       core
         .republishAll()
-        .then(() => hooks.afterSweep?.())
+        .then(() => deps.afterSweep?.())
         .catch((err: unknown) => log.error({ err }, 'republish from Inventory failed'))
     },
   })

@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/log.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
 import { DeliveryProbe, type BusHealth } from './delivery-probe.ts'
-import type { Outbound } from './outbound.ts'
+import type { Outbound } from '../ports/outbound.ts'
 import { PublishPump } from './publish-pump.ts'
 
 export interface ManagerBusOptions {

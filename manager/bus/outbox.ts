@@ -1,4 +1,4 @@
-import type { PublishOptions } from './outbound.ts'
+import type { PublishOptions } from '../ports/outbound.ts'
 
 export interface OutboxEntry {
   topic: string

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log.ts'
-import type { PublishOptions } from './outbound.ts'
+import type { PublishOptions } from '../ports/outbound.ts'
 import { Outbox, type OutboxEntry } from './outbox.ts'
 
 /** Hands one publication to the transport; `done` once it is acknowledged (or failed). */

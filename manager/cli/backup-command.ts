@@ -17,7 +17,7 @@ export function backupCommand(io: CliIo): Command {
     .action((options: { to: string; config: string }) =>
       runCommand(io, async () => {
         // Loaded when the command runs: a client command's cold start stays free of the config and the database.
-        const [{ loadManagerConfig }, { planBackup }] = await Promise.all([import('../config.ts'), import('../backup/backup-plan.ts')])
+        const [{ loadManagerConfig }, { planBackup }] = await Promise.all([import('../config/config.ts'), import('../backup/backup-plan.ts')])
         const loaded = loadManagerConfig(options.config)
         if (!loaded.ok) throw new CliError(`invalid configuration ${options.config}: ${loaded.problems.join('; ')}`)
         for (const step of planBackup(loaded.config, options.to)) {

@@ -17,7 +17,7 @@ export interface DmtDeps {
   passwords: ProfilePasswords
   log: Logger
   now?: () => Date
-  /** Told after every RPS/MPS call whether the server answered (manager/dependency-metrics.ts). */
+  /** Told after every RPS/MPS call whether the server answered (manager/wiring/dependency-metrics.ts). */
   reachability?: (service: 'rps' | 'mps', reachable: boolean) => void
 }
 

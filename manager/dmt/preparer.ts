@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
-import { groupByTenant } from '../domain/group-by-tenant.ts'
-import { noPreparation, type ProvisioningPreparer } from '../domain/ports.ts'
+import { groupByTenant } from '../inventory/group-by-tenant.ts'
+import { noPreparation, type ProvisioningPreparer } from '../ports/provisioning.ts'
 import type { Host, Tenant } from '../inventory/port.ts'
 import type { DeviceRegistration } from './device-registration.ts'
 import type { TenantProvisioning } from './tenant-provisioning.ts'

@@ -1,5 +1,5 @@
 import type { AmtControlMode } from '../../schemas/enums.ts'
-import { activationMode, profileNameOf } from '../desired/desired-payload.ts'
+import { activationMode, profileNameOf } from './profile-names.ts'
 import type { HostKey, PasswordPolicy } from '../inventory/port.ts'
 import { DmtError } from './errors.ts'
 import type { ProfileSecret } from './ports.ts'

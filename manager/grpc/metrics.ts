@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client'
 
-/** gRPC bridge calls by RPC and status code, on the manager's registry (manager/metrics.ts) when given. */
+/** gRPC bridge calls by RPC and status code, on the manager's registry (manager/metrics/metrics.ts) when given. */
 export interface GrpcMetrics {
   requests: Counter<'rpc' | 'code'>
 }

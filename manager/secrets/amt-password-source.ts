@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '../../lib/log.ts'
-import { groupByTenant } from '../domain/group-by-tenant.ts'
-import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../domain/ports.ts'
+import { groupByTenant } from '../inventory/group-by-tenant.ts'
+import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../ports/provisioning.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import { SecretStoreError, isSecretStoreError } from './errors.ts'
 import { amtPasswordProblems, DEFAULT_PASSWORD_LENGTH, generateAmtPassword } from './passwords.ts'

@@ -3,7 +3,7 @@ import type { RunningBroker } from '../../broker/create-broker.ts'
 import { registerBrokerMetrics } from '../../broker/metrics.ts'
 import { pressureLog, sampleFdPressure } from '../../lib/fd-pressure.ts'
 import type { Logger } from '../../lib/log.ts'
-import { connectionMetrics } from '../metrics.ts'
+import { connectionMetrics } from '../metrics/metrics.ts'
 
 /**
  * Process-wide connection pressure (docs/operations.md, "Connection limits and hostile sockets"): open files

@@ -1,9 +1,9 @@
 import type { Registry } from 'prom-client'
 import type { Logger } from '../../lib/log.ts'
-import type { GrpcSettings } from '../config.ts'
-import type { ActivationProfiles } from '../desired/activation-profile.ts'
-import type { AmtPasswordSource } from '../domain/ports.ts'
-import type { ManagerCore } from '../domain/manager-core.ts'
+import type { GrpcSettings } from '../config/config.ts'
+import type { ActivationProfiles } from '../core/publish/activation-profile.ts'
+import type { AmtPasswordSource } from '../ports/provisioning.ts'
+import type { ManagerCore } from '../core/manager-core.ts'
 import { createGrpcBridge, type GrpcBridge } from '../grpc/server.ts'
 
 export interface GrpcWiring {

@@ -1,15 +1,15 @@
 import type { RunningBroker } from '../../broker/create-broker.ts'
 import type { Logger } from '../../lib/log.ts'
-import type { DmtSettings, ManagerConfig } from '../config.ts'
-import { managedProfiles, TENANT_PROFILES, type ActivationProfiles } from '../desired/activation-profile.ts'
-import { createHostRemoval, type HostRemoval } from '../desired/host-removal.ts'
+import type { DmtSettings, ManagerConfig } from '../config/config.ts'
+import { managedProfiles, TENANT_PROFILES, type ActivationProfiles } from '../core/publish/activation-profile.ts'
+import { createHostRemoval, type HostRemoval } from '../core/flows/host-removal.ts'
 import type { DmtConfig } from '../dmt/config.ts'
 import { createDmt, type Dmt } from '../dmt/create-dmt.ts'
 import { composePreparers, dmtNotConfigured } from '../dmt/preparer.ts'
-import type { ProvisioningPreparer } from '../domain/ports.ts'
+import type { ProvisioningPreparer } from '../ports/provisioning.ts'
 import type { HostKey, Inventory } from '../inventory/port.ts'
 import type { Registry } from 'prom-client'
-import { dependencyMetrics } from '../dependency-metrics.ts'
+import { dependencyMetrics } from './dependency-metrics.ts'
 import type { BrokerAccounts } from '../dynsec/broker-accounts.ts'
 import { createAmtPasswordSource, type AmtPasswords } from '../secrets/amt-password-source.ts'
 import { createSecretStore } from '../secrets/create-secret-store.ts'
@@ -37,7 +37,7 @@ export interface Integrations {
 
 /**
  * secret store → password source → RPS/MPS (or "not configured", said once) → preparer and profile names; with a
- * registry, amt_manager_dependency_* (manager/dependency-metrics.ts) watch Vault, RPS and MPS. Nothing is contacted
+ * registry, amt_manager_dependency_* (manager/wiring/dependency-metrics.ts) watch Vault, RPS and MPS. Nothing is contacted
  * here: Vault logs in on first use (or at a scrape of /metrics), RPS/MPS are called when an activation is prepared.
  * An invalid store or static password is a configuration error (exit 1).
  */

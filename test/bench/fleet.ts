@@ -12,7 +12,7 @@
  *                               [--hash-logn 10] [--log-level info] [--time-limit 2400]
  */
 import { parseArgs } from 'node:util'
-import { DEVICE_SCRYPT_PARAMS } from '../../manager/broker-credentials.ts'
+import { DEVICE_SCRYPT_PARAMS } from '../../manager/bus/broker-credentials.ts'
 import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } from './fleet-env.ts'
 import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
 

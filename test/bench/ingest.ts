@@ -21,9 +21,9 @@ import { silentLogger } from '../../lib/log.ts'
 import { attachCore } from '../../manager/bus/attach.ts'
 import { createEmbeddedBus } from '../../manager/bus/embedded-bus.ts'
 import { createManagerBus } from '../../manager/bus/mqtt-bus.ts'
-import { createManagerCore } from '../../manager/domain/manager-core.ts'
+import { createManagerCore } from '../../manager/core/manager-core.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
-import { createManagerMetrics } from '../../manager/metrics.ts'
+import { createManagerMetrics } from '../../manager/metrics/metrics.ts'
 import { fixed, hardTimeLimit, median, printFooter, printHeader } from './fleet-env.ts'
 import { rawRun, runPublishers, startBenchBroker, type RawRun } from './ingest-run.ts'
 
@@ -74,7 +74,7 @@ const metrics = createManagerMetrics(inventory)
 // As `amt-manager serve` with its embedded broker: in process (embedded-bus.ts); --bus mqtt: over a loopback MQTT connection.
 const bus = args.bus === 'mqtt' ? createManagerBus({ url: managed.url, username: 'bench-manager', password: managed.password, log }) : createEmbeddedBus(managed.broker.aedes, { log })
 const core = createManagerCore({ inventory, outbound: bus, log, metrics })
-await new Promise<void>((resolve) => attachCore(bus, core, log, { afterSweep: resolve }))
+await new Promise<void>((resolve) => attachCore(bus, core, { log, metrics, afterSweep: resolve }))
 
 const histogram = async (suffix: 'sum' | 'count'): Promise<number> =>
   (await metrics.ingestBatchSize.get()).values.find((v) => v.metricName === `amt_manager_ingest_batch_size_${suffix}`)?.value ?? 0

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava'
 import { execa } from 'execa'
 import { decodeHash, hashPassword, verifyPasswordHash } from '../../broker/auth/password-hash.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
-import { parseManagerConfig } from '../../manager/config.ts'
+import { parseManagerConfig } from '../../manager/config/config.ts'
 import { LAUNCHER, ROOT } from '../helpers/launchers.ts'
 import { connectClient, within } from './support/mqtt-clients.ts'
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
-import { parseManagerConfig, type ManagerConfigFile } from '../../manager/config.ts'
+import { parseManagerConfig, type ManagerConfigFile } from '../../manager/config/config.ts'
 import { configOf, managerOf, mountedFiles, portNumber, secretsOf, selects } from './kubernetes-pod.ts'
 import type { ConfigMap, Service } from './kubernetes-pod.ts'
 import { KUSTOMIZE_ROOT, leaves, named, render, renderWith, schemaProblems, type K8sObject } from './kubernetes-support.ts'

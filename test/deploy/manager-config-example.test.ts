@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { parse as parseYaml } from 'yaml'
-import { ManagerConfigFile, parseManagerConfig } from '../../manager/config.ts'
+import { ManagerConfigFile, parseManagerConfig } from '../../manager/config/config.ts'
 
 const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/manager/${name}`, import.meta.url))
 const EXAMPLES = ['config.example.yaml', 'config.production.example.yaml'] as const

@@ -6,8 +6,8 @@ import test, { type ExecutionContext } from 'ava'
 import { execa } from 'execa'
 import { parse as parseYaml } from 'yaml'
 import { silentLogger } from '../../lib/log.ts'
-import { parseManagerConfig } from '../../manager/config.ts'
-import { startManager } from '../../manager/main.ts'
+import { parseManagerConfig } from '../../manager/config/config.ts'
+import { startManager } from '../../manager/wiring/start-manager.ts'
 
 const MONITORING = fileURLToPath(new URL('../../deploy/monitoring/', import.meta.url))
 const ALERTS = path.join(MONITORING, 'alerts.yaml')

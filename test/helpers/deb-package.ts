@@ -33,7 +33,7 @@ export async function dpkg(root: string, args: readonly string[]) {
   return execa('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', ...args], { all: true, timeout: 60_000 })
 }
 
-/** `mode owner:group path` of every entry of `dpkg-deb --contents`, paths without the leading `./`. */
+/** `mode owner:group path` of every entry of `dpkg-deb --contents`, paths without the leading `.//`. */
 export async function debContents(deb: string): Promise<string[]> {
   const { stdout } = await execa('dpkg-deb', ['--contents', deb])
   return stdout

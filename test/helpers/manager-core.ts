@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import { silentLogger } from '../../lib/log.ts'
-import type { Outbound, PublishOptions } from '../../manager/bus/outbound.ts'
-import { createManagerCore, type ManagerCore, type ManagerCoreDeps, type ManagerCoreOptions } from '../../manager/domain/manager-core.ts'
+import type { Outbound, PublishOptions } from '../../manager/ports/outbound.ts'
+import { createManagerCore, type ManagerCore, type ManagerCoreDeps, type ManagerCoreOptions } from '../../manager/core/manager-core.ts'
+import { createDispatcher, type Dispatch } from '../../manager/bus/dispatch.ts'
 import type { Host, HostKey, HostPatch, Inventory } from '../../manager/inventory/port.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
-import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics.ts'
+import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics/metrics.ts'
 import { buildTopic, decodeMessage, encodePayload, type Leaf, type PayloadOf } from '../../schemas/index.ts'
 
 /** An Outbound that keeps what was published, decoded on demand. */
@@ -37,6 +38,8 @@ export class RecordingOutbound implements Outbound {
 
 export interface TestCore {
   core: ManagerCore
+  /** The MQTT dispatcher over this core, as attachCore builds it. */
+  dispatch: Dispatch
   inventory: Inventory
   outbound: RecordingOutbound
   metrics: ManagerMetrics
@@ -64,7 +67,8 @@ export async function startTestCore(
     ...(preparer ? { preparer } : {}),
   })
   t.teardown(() => core.stop())
-  return { core, inventory, outbound, metrics }
+  const dispatch = createDispatcher({ record: core.record, log: log ?? silentLogger(), metrics })
+  return { core, dispatch, inventory, outbound, metrics }
 }
 
 /** Creates the tenant (once) and a host, then applies the patches in order (each desired patch is a generation). */

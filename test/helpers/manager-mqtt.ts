@@ -3,9 +3,9 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { silentLogger } from '../../lib/log.ts'
 import { attachCore } from '../../manager/bus/attach.ts'
 import { createManagerBus, type ManagerBus } from '../../manager/bus/mqtt-bus.ts'
-import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../manager/domain/manager-core.ts'
+import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../manager/core/manager-core.ts'
 import type { HostKey, Inventory } from '../../manager/inventory/port.ts'
-import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics.ts'
+import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics/metrics.ts'
 import { buildTopic, decodeMessage, type Leaf, type PayloadOf } from '../../schemas/index.ts'
 import type { TestBroker, TestCredential } from './broker.ts'
 import { AgentMessages } from './manager-core.ts'
@@ -34,7 +34,9 @@ export function startManager(
   const core = createManagerCore({ inventory, outbound: bus, log, metrics, ...(options ? { options } : {}) })
   let sweeps = 0
   let waiting: Array<() => void> = []
-  attachCore(bus, core, log, {
+  attachCore(bus, core, {
+    log,
+    metrics,
     afterSweep: () => {
       sweeps++
       for (const wake of waiting) wake()

@@ -3,8 +3,6 @@ import path from 'node:path'
 import { z } from 'zod'
 import { StoredToken, TokenNameTakenError, type TokenStore } from './token-store.ts'
 
-export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
-
 const TokenFile = z.strictObject({ version: z.literal(1), tokens: z.array(StoredToken) })
 type TokenFile = z.infer<typeof TokenFile>
 

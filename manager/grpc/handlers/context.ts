@@ -1,8 +1,8 @@
 import type { Logger } from '../../../lib/log.ts'
-import type { RecordResult, ReportSource } from '../../domain/facts.ts'
-import type { ActivationProfiles } from '../../desired/activation-profile.ts'
-import type { ManagerCore } from '../../domain/manager-core.ts'
-import type { AmtPasswordSource } from '../../domain/ports.ts'
+import type { RecordResult, ReportSource } from '../../core/facts.ts'
+import type { ActivationProfiles } from '../../core/publish/activation-profile.ts'
+import type { ManagerCore } from '../../core/manager-core.ts'
+import type { AmtPasswordSource } from '../../ports/provisioning.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import { failedPrecondition, internal, notFound } from '../errors.ts'
 

@@ -1,4 +1,4 @@
-import type { StateFacts } from '../../domain/facts.ts'
+import type { StateFacts } from '../../core/facts.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import {
   ACTIVATION_DONE,
@@ -6,7 +6,7 @@ import {
   ACTIVATION_IN_PROGRESS,
   DEACTIVATION_FAILED_PREFIX,
   ERROR_PREFIX,
-} from '../../status/status-texts.ts'
+} from '../../core/publish/status-texts.ts'
 import type { Caller } from '../auth.ts'
 import { invalidArgument } from '../errors.ts'
 import type { ActivationResultRequest } from '../requests.ts'

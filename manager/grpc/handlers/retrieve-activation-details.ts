@@ -1,4 +1,4 @@
-import type { PasswordAnswer } from '../../domain/ports.ts'
+import type { PasswordAnswer } from '../../ports/provisioning.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import type { Caller } from '../auth.ts'
 import { failedPrecondition, internal } from '../errors.ts'

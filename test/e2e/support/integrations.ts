@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
-import { ENV_VAULT_TOKEN, type ManagerConfigInput } from '../../../manager/config.ts'
+import { ENV_VAULT_TOKEN, type ManagerConfigInput } from '../../../manager/config/config.ts'
 import { FakeMps } from '../../../manager/demo/simulated-dmt/mps/fake-mps.ts'
 import { FakeRps } from '../../../manager/demo/simulated-dmt/rps/fake-rps.ts'
 import { FakeVault } from '../../fakes/vault/fake-vault.ts'

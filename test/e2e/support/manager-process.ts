@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { stringify } from 'yaml'
 import { hashPassword } from '../../../broker/auth/password-hash.ts'
-import type { ManagerConfigInput } from '../../../manager/config.ts'
+import type { ManagerConfigInput } from '../../../manager/config/config.ts'
 import { BIN, freePort, spawnNode, tempDir, until, type Child } from './processes.ts'
 
 /** Cheap scrypt for the principals tests write into credential files. */

@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import test from 'ava'
 import { DEFAULT_API_LIMITS } from '../../../manager/api/socket-limits.ts'
-import type { ApiConnectionLimits } from '../../../manager/config-schema.ts'
+import type { ApiConnectionLimits } from '../../../manager/config/schema.ts'
 import { openSocket, SOCKET_EVENT_MS, trickleUntilClosed } from '../../helpers/hostile-sockets.ts'
 import { startApi, type ApiHarness } from './api-harness.ts'
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import test from 'ava'
 import { API_ERRORS, type ApiErrorCode } from '../../../manager/api/errors.ts'
 import { toApiError } from '../../../manager/api/error-handler.ts'
-import { DomainError } from '../../../manager/domain/errors.ts'
+import { DomainError } from '../../../manager/core/errors.ts'
 import { InventoryError, NotFoundError, VersionConflictError } from '../../../manager/inventory/errors.ts'
 import { startApi } from './api-harness.ts'
 

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
-import { DomainError } from '../../../manager/domain/errors.ts'
+import { DomainError } from '../../../manager/core/errors.ts'
 import { amtGuidOf } from '../../../manager/dmt/device-registration.ts'
 import { DmtError } from '../../../manager/dmt/errors.ts'
 import { provisioningSetup } from './provisioning-setup.ts'

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava'
-import { DomainError } from '../../../manager/domain/errors.ts'
-import { noPreparation } from '../../../manager/domain/ports.ts'
+import { DomainError } from '../../../manager/core/errors.ts'
+import { noPreparation } from '../../../manager/ports/provisioning.ts'
 import { composePreparers, DMT_NOT_CONFIGURED_MESSAGE, dmtNotConfigured } from '../../../manager/dmt/preparer.ts'
 import { capturingLogger, TENANT_PASSWORD } from './dmt-harness.ts'
 import { provisioningSetup, type ProvisioningSetup } from './provisioning-setup.ts'

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava'
 import type { Logger } from '../../../lib/log.ts'
-import { noPreparation, type ProvisioningPreparer } from '../../../manager/domain/ports.ts'
+import { noPreparation, type ProvisioningPreparer } from '../../../manager/ports/provisioning.ts'
 import type { Host, HostKey, PasswordPolicy } from '../../../manager/inventory/port.ts'
 import { startTestCore, type TestCore } from '../../helpers/manager-core.ts'
 import { hostUuid, startDmt, TENANT_PASSWORD, type DmtRig } from './dmt-harness.ts'

@@ -10,10 +10,10 @@ import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import { attachCore } from '../../../manager/bus/attach.ts'
 import { createManagerBus } from '../../../manager/bus/mqtt-bus.ts'
-import { createManagerCore } from '../../../manager/domain/manager-core.ts'
+import { createManagerCore } from '../../../manager/core/manager-core.ts'
 import { createGrpcBridge } from '../../../manager/grpc/server.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
-import { createManagerMetrics } from '../../../manager/metrics.ts'
+import { createManagerMetrics } from '../../../manager/metrics/metrics.ts'
 import { buildTopic } from '../../../schemas/index.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 import { createTestPki } from '../../helpers/certs.ts'
@@ -48,7 +48,7 @@ async function startManagerWithBridge(t: ExecutionContext) {
     await bus.close(true)
     await core.stop()
   })
-  await within(new Promise<void>((resolve) => attachCore(bus, core, log, { afterSweep: resolve })), 'the manager bus to connect and sweep')
+  await within(new Promise<void>((resolve) => attachCore(bus, core, { log, metrics, afterSweep: resolve })), 'the manager bus to connect and sweep')
 
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
   const api = createApiServer({ inventory, domain: core, tokens, log, metrics: metrics.registry })

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
-import { MAX_EVENT_DETAIL_CHARS } from '../../../manager/handlers/event-detail.ts'
+import { MAX_EVENT_DETAIL_CHARS } from '../../../manager/core/reducers/event-detail.ts'
 import { SCHEMA_VERSION } from '../../../schemas/envelope.ts'
 import { buildTopic } from '../../../schemas/index.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import test from 'ava'
 import { verifyToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
-import { ADMIN_TOKEN_FILE_NAME, ensureAdminToken } from '../../../manager/main.ts'
+import { ADMIN_TOKEN_FILE_NAME, ensureAdminToken } from '../../../manager/wiring/start-manager.ts'
 import { capturedLogger, tempDir } from './support.ts'
 
 test('bootstrap admin token file: the token line only, mode 0600 even over a stale 0644 temporary file', async (t) => {

@@ -5,9 +5,10 @@ import { createLogger } from '../../../lib/log.ts'
 import { createApiServer } from '../../../manager/api/server.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { MemoryTokenStore } from '../../../manager/api/tokens/token-store.ts'
-import { createManagerCore } from '../../../manager/domain/manager-core.ts'
+import { createDispatcher } from '../../../manager/bus/dispatch.ts'
+import { createManagerCore } from '../../../manager/core/manager-core.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
-import { createManagerMetrics } from '../../../manager/metrics.ts'
+import { createManagerMetrics } from '../../../manager/metrics/metrics.ts'
 import { createAmtPasswordSource } from '../../../manager/secrets/amt-password-source.ts'
 import { createSecretStore } from '../../../manager/secrets/create-secret-store.ts'
 import { RecordingOutbound, seedHost } from '../../helpers/manager-core.ts'
@@ -40,7 +41,9 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
   t.teardown(() => inventory.close())
   const passwords = createAmtPasswordSource({ store, inventory, log, staticPasswords: { beta: { amtPassword: STATIC_PASSWORD } } })
   const outbound = new RecordingOutbound()
-  const core = createManagerCore({ inventory, outbound, log, metrics: createManagerMetrics(inventory), secrets: passwords, preparer: passwords })
+  const metrics = createManagerMetrics(inventory)
+  const core = createManagerCore({ inventory, outbound, log, metrics, secrets: passwords, preparer: passwords })
+  const dispatch = createDispatcher({ record: core.record, log, metrics })
   t.teardown(() => core.stop())
   const tokens = new MemoryTokenStore()
   const app = createApiServer({ inventory, domain: core, tokens, log, metrics: createManagerMetrics(inventory).registry, passwords })
@@ -62,8 +65,8 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
   // activation preparation (random and static), secret requests, password reads
   t.is(await call('PATCH', '/api/v1/tenants/acme/hosts/h-1/amt', { desiredAmtState: 'PROVISIONED' }), 200)
   t.is(await call('PATCH', '/api/v1/tenants/beta/hosts/h-2/amt', { desiredAmtState: 'PROVISIONED' }), 200)
-  t.like(await askAsAgent({ core, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: true })
-  t.like(await askAsAgent({ core, outbound }, { tenantId: 'beta', hostId: 'h-2' }), { ok: true, password: STATIC_PASSWORD })
+  t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: true })
+  t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'beta', hostId: 'h-2' }), { ok: true, password: STATIC_PASSWORD })
   t.is(await call('GET', '/api/v1/tenants/acme/hosts/h-1/amt-password'), 200)
   t.is(await call('GET', '/api/v1/tenants/beta/hosts/h-2/amt-password'), 200)
 
@@ -78,7 +81,7 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
     await vault.setFault(fault)
     t.is(await call('GET', '/api/v1/tenants/acme/hosts/h-1/amt-password'), 503)
     t.is(await call('PATCH', '/api/v1/tenants/acme/hosts/h-1/amt', { desiredAmtState: 'PROVISIONED' }), 502)
-    t.like(await askAsAgent({ core, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: false })
+    t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: false })
     await passwords.prepare([await inventory.getHost({ tenantId: 'acme', hostId: 'h-1' })]).catch((err: Error) => errors.push(err.message, JSON.stringify(err)))
     errors.push((await store.health()).detail ?? '')
     await vault.setFault(null)

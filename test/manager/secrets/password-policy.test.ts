@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
-import { DomainError } from '../../../manager/domain/errors.ts'
+import { DomainError } from '../../../manager/core/errors.ts'
 import { createAmtPasswordSource, type AmtPasswordSourceDeps } from '../../../manager/secrets/amt-password-source.ts'
 import { SecretStoreError } from '../../../manager/secrets/errors.ts'
 import { isValidAmtPassword } from '../../../manager/secrets/passwords.ts'

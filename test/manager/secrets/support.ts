@@ -9,7 +9,8 @@ import { keyringOf, type Kek, type Keyring } from '../../../manager/secrets/loca
 import { createLocalSecretStore, type LocalSecretStoreOptions } from '../../../manager/secrets/local-sqlite.ts'
 import { createVaultSecretStore, type VaultStoreOptions } from '../../../manager/secrets/vault.ts'
 import type { Schedule } from '../../../manager/secrets/vault-session.ts'
-import type { ManagerCore } from '../../../manager/domain/manager-core.ts'
+import type { Dispatch } from '../../../manager/bus/dispatch.ts'
+import type { ManagerCore } from '../../../manager/core/manager-core.ts'
 import type { HostKey } from '../../../manager/inventory/port.ts'
 import { buildTopic, type PayloadOf } from '../../../schemas/index.ts'
 import { FakeVault, type FakeVaultOptions } from '../../fakes/vault/fake-vault.ts'
@@ -103,7 +104,7 @@ export function capturedLogger(): { log: Logger; lines: string[] } {
  * once the secret store answered (after the core is idle), so this waits for that publication itself.
  */
 export async function askAsAgent(
-  { core, outbound }: { core: ManagerCore; outbound: RecordingOutbound },
+  { core, dispatch, outbound }: { core: ManagerCore; dispatch: Dispatch; outbound: RecordingOutbound },
   key: HostKey,
   purpose: 'activate' | 'deactivate' = 'activate',
 ): Promise<PayloadOf<'secret/res'> | undefined> {
@@ -120,7 +121,7 @@ export async function askAsAgent(
   // As the agent asks: for the host's desired generation (the manager answers only while an operation needs it).
   const generation = Math.max(1, (await core.getHost(key))?.desiredGeneration ?? 1)
   const request = new AgentMessages(key).encode('secret/req', { correlationId: randomUUID(), purpose, generation })
-  const result = await core.dispatch(request.topic, request.payload, false)
+  const result = await dispatch(request.topic, request.payload, false)
   if (result.outcome !== 'accepted') return undefined
   return answered
 }

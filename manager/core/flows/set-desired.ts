@@ -1,0 +1,156 @@
+import { isValidId } from '../../../schemas/ids.ts'
+import { appendAudit, afterHostWrite, type CoreContext } from '../context.ts'
+import { DomainError } from '../errors.ts'
+import { keyOf } from '../host-book.ts'
+import { NotFoundError } from '../../inventory/errors.ts'
+import { MAX_PAGE_SIZE, type Host, type HostPatch, type HostSelector } from '../../inventory/port.ts'
+
+/** What a user asks for: the AMT state, and optionally the control mode and DNS suffix (ACM). */
+export interface DesiredRequest {
+  state: 'PROVISIONED' | 'UNPROVISIONED'
+  controlMode?: 'ACM' | 'CCM'
+  dnsSuffix?: string
+  /** With UNPROVISIONED only: an operator's force to deactivate locally when RPS cannot (desired.localDeactivation). */
+  localDeactivation?: boolean
+}
+
+const DNS_SUFFIX_MAX = 255
+
+/** Hosts prepared, written and published together: the first desired goes out while later ones are prepared. */
+export const DESIRED_CHUNK = 500
+
+/**
+ * setDesired as named steps: validate → select hosts → guard deletions → load the profile names, then per chunk
+ * of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue)
+ * → in the write queue: re-check → write Inventory (desired generation + 1 per host, one transaction;
+ * activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
+ * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired).
+ * A preparation failure stops at that chunk: nothing of it or later chunks is written; the error says how many
+ * hosts got their desired before it (a repeat of the request converges; a repeat is only a new generation).
+ *
+ * The status text is NOT changed here: it stays what the agent last reported until the agent reports on the
+ * new generation ("AMT Activation In Progress" comes from its ACTIVATING), so the status never claims progress
+ * nobody makes. The activation deadline starts now: no report within it → ERROR.
+ */
+export async function setDesired(ctx: CoreContext, selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]> {
+  validate(request)
+  const selected = await selectHosts(ctx, selector)
+  if (selected.length === 0) return []
+  guardDeletions(selected, request)
+  // The profile names `desired` carries depend on the tenants' password policies (activation-profile.ts).
+  await ctx.desired.load(selected)
+  const stored: Host[] = []
+  for (let start = 0; start < selected.length; start += DESIRED_CHUNK) {
+    const chunk = selected.slice(start, start + DESIRED_CHUNK)
+    // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest.
+    if (request.state === 'PROVISIONED') await prepare(ctx, chunk, { done: stored.length, total: selected.length })
+    stored.push(...(await writeChunk(ctx, chunk, request, actor)))
+  }
+  ctx.log.info({ state: request.state, hosts: stored.length, actor }, 'desired state set')
+  return stored
+}
+
+/** In the write queue: re-check, one Inventory transaction, audit, then publish every desired and status. */
+function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRequest, actor: string): Promise<Host[]> {
+  return ctx.book.serial(async () => {
+    guardDeletions(await reread(ctx, chunk), request)
+    const stored = await ctx.book.setDesiredMany({ keys: chunk.map(keyOf) }, patchOf(request, ctx.now()))
+    await appendAudit(
+      ctx,
+      stored.map((host) => ({
+        tenantId: host.tenantId,
+        hostId: host.hostId,
+        kind: 'desired.set',
+        actor,
+        detail: {
+          state: host.desiredState,
+          generation: host.desiredGeneration,
+          controlMode: host.controlMode,
+          dnsSuffix: host.dnsSuffix,
+          ...(host.localDeactivation ? { localDeactivation: true } : {}),
+        },
+      })),
+    )
+    for (const host of stored) {
+      ctx.desired.publish(host)
+      afterHostWrite(ctx, host)
+    }
+    return stored
+  })
+}
+
+function validate({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRequest): void {
+  if (state !== 'PROVISIONED' && state !== 'UNPROVISIONED') throw new DomainError('DESIRED_INVALID', 'state must be PROVISIONED or UNPROVISIONED')
+  if (localDeactivation === true && state !== 'UNPROVISIONED') {
+    throw new DomainError('DESIRED_INVALID', 'localDeactivation goes with UNPROVISIONED only')
+  }
+  if (controlMode !== undefined && controlMode !== 'ACM' && controlMode !== 'CCM') throw new DomainError('DESIRED_INVALID', 'controlMode must be ACM or CCM')
+  if (dnsSuffix !== undefined && (typeof dnsSuffix !== 'string' || dnsSuffix.length > DNS_SUFFIX_MAX)) {
+    throw new DomainError('DESIRED_INVALID', `dnsSuffix must be at most ${DNS_SUFFIX_MAX} characters`)
+  }
+}
+
+function patchOf({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRequest, now: Date): HostPatch {
+  return {
+    desiredState: state,
+    localDeactivation: localDeactivation === true,
+    ...(controlMode !== undefined ? { controlMode } : {}),
+    ...(dnsSuffix !== undefined ? { dnsSuffix } : {}),
+    activationRequestedAt: state === 'PROVISIONED' ? now.toISOString() : null,
+  }
+}
+
+/** The selected hosts as they are now (a deletion may have been requested while preparing). */
+async function reread(ctx: CoreContext, hosts: readonly Host[]): Promise<Host[]> {
+  const current: Host[] = []
+  for (const [index, host] of hosts.entries()) {
+    const now = await ctx.book.get(host)
+    if (now === null) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId }).at(index)
+    current.push(now)
+  }
+  return current
+}
+
+/** The hosts a selector names: explicit keys (every one must exist) or all matching a filter. */
+export async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Host[]> {
+  if ('keys' in selector) {
+    const hosts: Host[] = []
+    const seen = new Set<string>()
+    for (const [index, key] of selector.keys.entries()) {
+      if (!isValidId(key.tenantId) || !isValidId(key.hostId)) throw new DomainError('DESIRED_INVALID', `host key ${index} is not valid`)
+      const host = await ctx.book.get(key)
+      if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId }).at(index)
+      const id = `${host.tenantId}/${host.hostId}`
+      if (!seen.has(id)) hosts.push(host)
+      seen.add(id)
+    }
+    return hosts
+  }
+  const hosts: Host[] = []
+  let cursor: string | undefined
+  do {
+    const page = await ctx.book.inventory.listHosts({ ...selector.filter, limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) })
+    hosts.push(...page.hosts)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor)
+  return hosts
+}
+
+function guardDeletions(hosts: readonly Host[], request: DesiredRequest): void {
+  if (request.state !== 'PROVISIONED') return
+  const deleting = hosts.find((host) => host.deletion === 'pending')
+  if (deleting) {
+    throw new DomainError('DESIRED_HOST_DELETING', `host ${deleting.tenantId}/${deleting.hostId} is being deleted; it cannot be activated`)
+  }
+}
+
+async function prepare(ctx: CoreContext, hosts: readonly Host[], progress: { done: number; total: number }): Promise<void> {
+  try {
+    await ctx.preparer.prepare(hosts)
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    const partly = progress.done === 0 ? '' : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
+    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, { cause: err })
+  }
+}

@@ -1,0 +1,202 @@
+import type { Logger } from '../../lib/log.ts'
+import { VersionConflictError } from '../inventory/errors.ts'
+import { applyHostPatch } from '../inventory/host-patch.ts'
+import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
+import { runHandler, type Effect } from './reducers/index.ts'
+import { checkSequence } from './reducers/sequence.ts'
+import type { ManagerMetrics } from '../metrics/metrics.ts'
+import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
+import { hostId, type BookUpdate, type HostBook } from './host-book.ts'
+
+export const DEFAULT_MAX_BATCH = 1000
+const MAX_ATTEMPTS = 3
+
+/** A host written by an ingest batch, with the effects its reports asked for (in report order). */
+export interface Committed {
+  host: Host
+  effects: Effect[]
+}
+
+export interface IngestDeps {
+  book: HostBook
+  log: Logger
+  metrics: ManagerMetrics
+  now: () => Date
+  /** Runs after each stored batch (status publication, effects). Must not throw. */
+  afterCommit: (committed: readonly Committed[]) => void
+  maxBatch?: number
+}
+
+interface Pending {
+  key: HostKey
+  report: Report
+  source: ReportSource
+  precondition: RecordOptions['precondition']
+  settle: (result: RecordResult) => void
+  fail: (err: Error) => void
+}
+
+/** Per host within one batch: the host as read, as projected after each report, and the merged patch. */
+interface HostWork {
+  read: Host
+  projected: Host
+  patch: HostPatch
+  effects: Effect[]
+}
+
+type Verdict = { accepted: true; id: string; changed: boolean } | Extract<RecordResult, { outcome: 'rejected' }>
+
+/**
+ * The ingest pipeline: reports are buffered and handled in batches, one Inventory transaction per batch.
+ * A batch collects whatever arrived before the next turn of the event loop (at most `maxBatch`), so a quiet
+ * fleet sees no added latency and a busy one gets large transactions. Per host, reports are handled in
+ * arrival order against the host as projected after the previous one (so ordering checks and handlers see
+ * every earlier report of the same batch), and one merged patch per host is written with the version read
+ * (a conflict re-reads and re-runs the batch). Effects run only after the commit.
+ */
+export class Ingest {
+  readonly #deps: IngestDeps
+  readonly #log: Logger
+  readonly #maxBatch: number
+  #buffer: Pending[] = []
+  #scheduled = false
+  #running: Promise<void> | null = null
+
+  constructor(deps: IngestDeps) {
+    this.#deps = deps
+    this.#log = deps.log.child({ module: 'ingest' })
+    this.#maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH
+  }
+
+  submit(key: HostKey, report: Report, source: ReportSource, options: RecordOptions = {}): Promise<RecordResult> {
+    return new Promise((settle, fail) => {
+      this.#buffer.push({ key, report, source, precondition: options.precondition, settle, fail })
+      this.#schedule()
+    })
+  }
+
+  /** Resolves once every report submitted so far is handled. */
+  async idle(): Promise<void> {
+    while (this.#buffer.length > 0 || this.#running !== null || this.#scheduled) {
+      await (this.#running ?? new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running !== null) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      const batch = this.#buffer.splice(0, this.#maxBatch)
+      this.#running = this.#deps.book.serial(() => this.#flush(batch)).finally(() => {
+        this.#running = null
+        if (this.#buffer.length > 0) this.#schedule()
+      })
+    })
+  }
+
+  async #flush(batch: Pending[]): Promise<void> {
+    const { book, metrics } = this.#deps
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { verdicts, stored, audit } = await this.#apply(batch)
+        metrics.ingestBatchSize.observe(batch.length)
+        await this.#appendAudit(audit)
+        this.#deps.afterCommit(stored.committed)
+        batch.forEach((item, index) => this.#settle(item, verdicts[index], stored))
+        return
+      } catch (err) {
+        if (err instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
+          this.#log.debug({ attempt, err }, 'hosts changed behind the cache; re-reading')
+          for (const item of batch) book.forget(item.key)
+          continue
+        }
+        metrics.ingestErrors.inc()
+        this.#log.error({ err, reports: batch.length }, 'ingest batch failed; its reports are lost (retained ones return on reconnect)')
+        const error = err instanceof Error ? err : new Error(String(err))
+        for (const item of batch) item.fail(error)
+        return
+      }
+    }
+  }
+
+  /** Handles the batch against projected hosts and writes the merged patches in one transaction. */
+  async #apply(batch: readonly Pending[]) {
+    const now = this.#deps.now()
+    const hosts = await this.#deps.book.getMany(batch.map((item) => item.key))
+    const work = new Map<string, HostWork>()
+    const audit: AppendAuditInput[] = []
+    const verdicts = batch.map((item): Verdict => {
+      const id = hostId(item.key)
+      let entry = work.get(id)
+      if (entry === undefined) {
+        const host = hosts.get(id)
+        if (host === undefined) return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
+        entry = { read: host, projected: host, patch: {}, effects: [] }
+        work.set(id, entry)
+      }
+      return this.#handle(entry, item, now, audit)
+    })
+    const updates: BookUpdate[] = []
+    for (const entry of work.values()) {
+      if (Object.keys(entry.patch).length === 0) continue
+      // lastSeq: the projection holds the complete map for the (possibly new) boot.
+      const patch = entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
+      updates.push({ host: entry.read, patch })
+    }
+    const written = await this.#deps.book.commit(updates)
+    const byId = new Map(written.map((host) => [hostId(host), host]))
+    const committed = written.map((host) => ({ host, effects: work.get(hostId(host))?.effects ?? [] }))
+    return { verdicts, audit, stored: { byId, committed } }
+  }
+
+  #handle(entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
+    const { report, source } = item
+    const host = entry.projected
+    const refused = item.precondition?.(host) ?? null
+    if (refused !== null) return { outcome: 'rejected', reason: 'precondition', detail: refused }
+    const online = report.kind === 'presence' ? report.facts.online : undefined
+    const sequence = checkSequence(host, report.kind, source, online)
+    if (!sequence.ok) return { outcome: 'rejected', reason: sequence.reason, detail: sequence.detail }
+    const result = runHandler(host, report, { now, source })
+    const agentKind = source.kind === 'grpc' ? 'grpc' : 'mqtt'
+    const patch: HostPatch = { ...sequence.patch, lastSeen: now.toISOString(), ...(host.agentKind === agentKind ? {} : { agentKind }), ...result.patch }
+    try {
+      entry.projected = applyHostPatch(host, patch, now)
+    } catch (err) {
+      this.#log.error({ err, kind: report.kind, tenantId: host.tenantId, hostId: host.hostId }, 'handler produced an invalid patch')
+      return { outcome: 'rejected', reason: 'invalid', detail: 'the report could not be stored' }
+    }
+    Object.assign(entry.patch, patch)
+    entry.effects.push(...result.effects)
+    const actor = source.kind === 'mqtt' ? 'agent' : 'agent:grpc'
+    for (const draft of result.audit) {
+      audit.push({ tenantId: host.tenantId, hostId: host.hostId, ts: now.toISOString(), kind: draft.kind, actor, detail: draft.detail })
+    }
+    return { accepted: true, id: hostId(host), changed: Object.keys(result.patch).length > 0 || result.audit.length > 0 }
+  }
+
+  #settle(item: Pending, verdict: Verdict | undefined, stored: { byId: Map<string, Host> }): void {
+    const { metrics } = this.#deps
+    if (verdict === undefined) return item.fail(new Error('no verdict'))
+    if ('outcome' in verdict) {
+      metrics.rejections.inc({ reason: verdict.reason })
+      const level = verdict.reason === 'unknown-host' || verdict.reason === 'invalid' ? 'warn' : 'debug'
+      this.#log[level]({ reason: verdict.reason, detail: verdict.detail, kind: item.report.kind, ...item.key }, 'report rejected')
+      return item.settle(verdict)
+    }
+    const host = stored.byId.get(verdict.id)
+    if (host === undefined) return item.fail(new Error(`host ${verdict.id} was not written`))
+    if (!verdict.changed) metrics.unchanged.inc({ leaf: item.report.kind })
+    item.settle({ outcome: 'accepted', host, changed: verdict.changed })
+  }
+
+  async #appendAudit(audit: AppendAuditInput[]): Promise<void> {
+    if (audit.length === 0) return
+    try {
+      await this.#deps.book.inventory.appendAudit(audit)
+    } catch (err) {
+      this.#log.error({ err, events: audit.length }, 'audit append failed')
+    }
+  }
+}

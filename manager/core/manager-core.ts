@@ -1,0 +1,196 @@
+import type { BackoffOptions } from '../../lib/backoff.ts'
+import type { Logger } from '../../lib/log.ts'
+import type { Outbound } from '../ports/outbound.ts'
+import type { ActivationProfiles } from './publish/activation-profile.ts'
+import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from './flows/deadlines.ts'
+import { CleanupRetry, DEFAULT_CLEANUP_RETRY } from './flows/cleanup-retry.ts'
+import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from './flows/deletion.ts'
+import { DesiredPublisher } from './publish/desired-publisher.ts'
+import { expireActivation } from './flows/expire-activation.ts'
+import { INVENTORY_ONLY, type HostRemoval } from './flows/host-removal.ts'
+import { republishAll, type SweepResult } from './flows/republish.ts'
+import { setDesired, type DesiredRequest } from './flows/set-desired.ts'
+import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
+import type { ManagerMetrics } from '../metrics/metrics.ts'
+import { StatusPublisher } from './publish/status-publisher.ts'
+import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
+import { afterHostWrite, type CoreContext } from './context.ts'
+import type { CapabilityFacts, EventFacts, PresenceFacts, RecordOptions, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
+import { HostBook, keyOf } from './host-book.ts'
+import { Ingest, type Committed } from './ingest.ts'
+import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from '../ports/provisioning.ts'
+import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
+import { createSecretResponder } from './secret-responder.ts'
+
+export interface ManagerCoreOptions {
+  /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
+  rpsUrl?: string
+  /** Default 15 min. */
+  activationDeadlineMs?: number
+  /** Default 30 s. */
+  deadlineCheckIntervalMs?: number
+  /** Backoff of the retry of a failed deletion cleanup, default 10 s doubling up to 5 min. */
+  cleanupRetry?: BackoffOptions
+  /** Reports per Inventory transaction, default 1000. */
+  maxBatch?: number
+  /** Hosts kept in the write-through cache, default 100 000. */
+  maxCachedHosts?: number
+  /** Republish `status` for a moved lastSeen only after this long, default 60 s. */
+  lastSeenResolutionMs?: number
+  /** Hosts per Inventory page in the reconnect sweep, default 1000. */
+  sweepPageSize?: number
+  /** Per-host rate budgets of events and secret/req (report-budgets.ts defaults). */
+  budgets?: ReportBudgetOptions
+  /** Audit retention (default DEFAULT_AUDIT_RETENTION), pruning from start() on. */
+  auditRetention?: AuditRetentionPolicy
+}
+
+export interface ManagerCoreDeps {
+  inventory: Inventory
+  outbound: Outbound
+  log: Logger
+  metrics: ManagerMetrics
+  /** Default: refuses every request ("no secret store configured"); issue 5 plugs Vault in. */
+  secrets?: AmtPasswordSource
+  /** Default: nothing to prepare; issue 5 ensures RPS profiles and passwords. */
+  preparer?: ProvisioningPreparer
+  /** Which RPS profile `desired` names; default: the tenant's `<tenant>_ccm|_acm` (RPS not managed). */
+  profiles?: ActivationProfiles
+  /** Host records outside Inventory removed with a deleted host; default: none. */
+  removal?: HostRemoval
+  now?: () => Date
+  options?: ManagerCoreOptions
+}
+
+/**
+ * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call the record*
+ * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost.
+ */
+export interface ManagerCore {
+  recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordState(key: HostKey, facts: StateFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordEvent(key: HostKey, facts: EventFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  recordSecretRequest(key: HostKey, facts: SecretRequestFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  record: (key: HostKey, report: Report, source: ReportSource, options?: RecordOptions) => Promise<RecordResult>
+  /** Writes desired for the selected hosts (generation + 1 each), then publishes it. Returns the stored hosts. */
+  setDesired(selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]>
+  requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
+  /** The host as this process knows it (write-through cache over Inventory). */
+  getHost(key: HostKey): Promise<Host | null>
+  /** Drops the cached host and reads it again: call after writing host fields directly through Inventory. */
+  refreshHost(key: HostKey): Promise<Host | null>
+  /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
+  republishAll(): Promise<SweepResult>
+  /** Expires overdue activations now (the timer does it every deadlineCheckIntervalMs). */
+  checkDeadlines(): Promise<number>
+  /** Starts the deadline timer. */
+  start(): void
+  /** Stops the timer and waits for queued work. */
+  stop(): Promise<void>
+  /** Resolves when every report and write submitted so far is done (tests, shutdown). */
+  idle(): Promise<void>
+}
+
+/** Builds the core; nothing starts (call start(), or attachCore). Throws a TypeError for invalid options. */
+export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
+  const options = deps.options ?? {}
+  const now = deps.now ?? (() => new Date())
+  const log = deps.log.child({ module: 'manager-core' })
+  const { metrics, outbound } = deps
+  const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
+  const deadlineMs = options.activationDeadlineMs ?? DEFAULT_ACTIVATION_DEADLINE_MS
+  const ctx: CoreContext = {
+    book,
+    log,
+    metrics,
+    now,
+    outbound,
+    preparer: deps.preparer ?? noPreparation,
+    removal: deps.removal ?? INVENTORY_ONLY,
+    desired: new DesiredPublisher(outbound, { ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}), ...(deps.profiles ? { profiles: deps.profiles } : {}), now, metrics, log }),
+    status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
+    deadlines: new DeadlineWatch({
+      deadlineMs,
+      checkIntervalMs: options.deadlineCheckIntervalMs ?? DEFAULT_DEADLINE_CHECK_INTERVAL_MS,
+      now,
+      log,
+      expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
+    }),
+    cleanupRetry: new CleanupRetry({
+      backoff: options.cleanupRetry ?? DEFAULT_CLEANUP_RETRY,
+      log,
+      retry: (key, reason) => removeHost(ctx, key, 'manager', reason),
+    }),
+  }
+  const secretResponder = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
+
+  const afterCommit = (committed: readonly Committed[]): void => {
+    for (const { host, effects } of committed) {
+      afterHostWrite(ctx, host)
+      for (const effect of effects) {
+        const key = keyOf(host)
+        if (effect.kind === 'activation-settled') {
+          metrics.activations.inc({ result: effect.result })
+          if (effect.result === 'provisioned') {
+            metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
+          }
+        } else if (effect.kind === 'answer-secret') {
+          secretResponder.answer(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+        } else if (effect.kind === 'refuse-secret') {
+          secretResponder.refuse(key, effect.request, effect.reason)
+        } else if (effect.kind === 'identity-mismatch') {
+          log.warn({ ...key, amtUuid: effect.amtUuid }, 'the AMT UUID reported by amtinfo differs from the host id')
+        } else {
+          completeDeletion(ctx, key).catch((err: unknown) => log.error({ err, ...key }, 'deletion could not be completed'))
+        }
+      }
+    }
+  }
+  const ingest = new Ingest({ book, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
+  const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy: options.auditRetention ?? DEFAULT_AUDIT_RETENTION })
+  const admit = createReportBudgets(options.budgets ?? {}, { metrics, log })
+  const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> => {
+    if (!admit(key, report.kind)) return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
+    return ingest.submit(keyOf(key), report, source, recordOptions)
+  }
+  let sweeps = 0
+
+  return {
+    record,
+    recordPresence: (key, facts, source, recordOptions) => record(key, { kind: 'presence', facts }, source, recordOptions),
+    recordCapability: (key, facts, source, recordOptions) => record(key, { kind: 'capability', facts }, source, recordOptions),
+    recordState: (key, facts, source, recordOptions) => record(key, { kind: 'state', facts }, source, recordOptions),
+    recordEvent: (key, facts, source, recordOptions) => record(key, { kind: 'events', facts }, source, recordOptions),
+    recordSecretRequest: (key, facts, source, recordOptions) => record(key, { kind: 'secret/req', facts }, source, recordOptions),
+    setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
+    requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
+    getHost: (key) => book.get(key),
+    refreshHost: async (key) => {
+      book.forget(key)
+      const host = await book.get(key)
+      if (host) afterHostWrite(ctx, host)
+      return host
+    },
+    republishAll: () => {
+      const sweep = ++sweeps
+      return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })
+    },
+    checkDeadlines: () => ctx.deadlines.check(),
+    start: () => {
+      ctx.deadlines.start()
+      retention.start()
+    },
+    stop: async () => {
+      ctx.cleanupRetry.stop()
+      await retention.stop()
+      await ctx.deadlines.stop()
+      await ingest.idle()
+      await book.idle()
+    },
+    idle: async () => {
+      await ingest.idle()
+      await book.idle()
+    },
+  }
+}

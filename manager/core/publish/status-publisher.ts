@@ -1,0 +1,64 @@
+import { publishLeaf, type Outbound } from '../../ports/outbound.ts'
+import { hostId } from '../host-book.ts'
+import type { Logger } from '../../../lib/log.ts'
+import type { Host, HostKey } from '../../inventory/port.ts'
+import type { ManagerMetrics } from '../../metrics/metrics.ts'
+import { hostStatusOf } from './host-status.ts'
+
+export const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
+
+interface Published {
+  fingerprint: string
+  lastSeenMs: number
+}
+
+/**
+ * Publishes a host's correlated view on its `status` leaf (retained, QoS 1) only when something visible
+ * changed since the last publication: every field but `ts`, and `lastSeen` only once it moved by
+ * `lastSeenResolutionMs` (it moves with every message; republishing the view for each would double the
+ * traffic of a busy fleet for nothing). `powerStateReadAt` alone never publishes: the power sweep re-reads every
+ * PROVISIONED host's state on a schedule, and the status follows changes of the state, not each reading. `force`
+ * publishes anyway (after a (re)connect: the broker's retained store may be empty).
+ */
+export class StatusPublisher {
+  readonly #outbound: Outbound
+  readonly #now: () => Date
+  readonly #resolutionMs: number
+  readonly #metrics: ManagerMetrics | undefined
+  readonly #log: Logger | undefined
+  readonly #published = new Map<string, Published>()
+
+  constructor(outbound: Outbound, options: { now?: () => Date; lastSeenResolutionMs?: number; metrics?: ManagerMetrics; log?: Logger } = {}) {
+    this.#outbound = outbound
+    this.#now = options.now ?? (() => new Date())
+    this.#resolutionMs = options.lastSeenResolutionMs ?? DEFAULT_LAST_SEEN_RESOLUTION_MS
+    this.#metrics = options.metrics
+    this.#log = options.log
+  }
+
+  /** Returns whether it published. */
+  publish(host: Host, { force = false }: { force?: boolean } = {}): boolean {
+    const view = hostStatusOf(host, this.#now())
+    const { ts: _ts, lastSeen, powerStateReadAt: _readAt, ...visible } = view
+    const fingerprint = JSON.stringify(visible)
+    const lastSeenMs = lastSeen === null ? 0 : Date.parse(lastSeen)
+    const id = hostId(host)
+    const previous = this.#published.get(id)
+    const unchanged = previous !== undefined && previous.fingerprint === fingerprint && lastSeenMs - previous.lastSeenMs < this.#resolutionMs
+    if (unchanged && !force) return false
+    try {
+      publishLeaf(this.#outbound, host, 'status', view)
+    } catch (err) {
+      // A stored host that does not fit the contract is a bug; it must not stop the caller's other work.
+      this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'status not published: the view does not match the HostStatus schema')
+      return false
+    }
+    this.#published.set(id, { fingerprint, lastSeenMs })
+    this.#metrics?.published.inc({ leaf: 'status' })
+    return true
+  }
+
+  forget(key: HostKey): void {
+    this.#published.delete(hostId(key))
+  }
+}

@@ -1,0 +1,37 @@
+import type { Host, HostKey } from '../inventory/port.ts'
+import type { SecretRequest } from '../../schemas/messages/secret.ts'
+
+/**
+ * Seams for issue 5 (Vault, RPS, MPS). The defaults here keep the manager runnable without them; issue 5
+ * replaces them with real adapters in main().
+ */
+
+/** `retryable`: a passing failure (the store unavailable), as opposed to a refusal. */
+export type PasswordAnswer = { ok: true; password: string } | { ok: false; error: string; retryable?: true }
+
+/** Where the manager gets a host's AMT password when its agent asks (secret/req). */
+export interface AmtPasswordSource {
+  getAmtPassword(key: HostKey, request: Pick<SecretRequest, 'purpose' | 'generation'>): Promise<PasswordAnswer>
+}
+
+export const NO_SECRET_STORE_ERROR = 'no secret store configured'
+
+/** The placeholder until issue 5: every request is refused with a clear reason. */
+export const noSecretStore: AmtPasswordSource = {
+  getAmtPassword: () => Promise.resolve({ ok: false, error: NO_SECRET_STORE_ERROR }),
+}
+
+/**
+ * Called by setDesired BEFORE anything is written, with the hosts about to be asked for PROVISIONED (grouped
+ * per tenant by the caller as it likes): ensures the tenant's RPS CIRA config and CCM/ACM profiles exist and
+ * each host has an AMT password. Throwing aborts the request: nothing is written, nothing published.
+ * Must be idempotent (a repeated request prepares again).
+ */
+export interface ProvisioningPreparer {
+  prepare(hosts: readonly Host[]): Promise<void>
+}
+
+/** The default: nothing to prepare (no RPS / secret store configured; stated in the log at start). */
+export const noPreparation: ProvisioningPreparer = {
+  prepare: () => Promise.resolve(),
+}

@@ -1,0 +1,195 @@
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import type { CredentialEntry } from '../../broker/auth/credentials.ts'
+import type { RunningBroker } from '../../broker/create-broker.ts'
+import type { Logger } from '../../lib/log.ts'
+import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from '../api/readiness.ts'
+import { createApiServer, type ApiServer } from '../api/server.ts'
+import { issueToken } from '../api/tokens/api-token.ts'
+import { FileTokenStore } from '../api/tokens/file-token-store.ts'
+import { GLOBAL_SCOPE, type TokenStore } from '../api/tokens/token-store.ts'
+import { collectDefaultMetrics } from 'prom-client'
+import { attachCore } from '../bus/attach.ts'
+import type { ManagerBus } from '../bus/mqtt-bus.ts'
+import { withoutCredentials } from '../../lib/url.ts'
+import { configSummary, type ManagerConfig } from '../config/config.ts'
+import { createDmtApi, powerDepsOf } from '../dmt/dmt-api.ts'
+import type { SweepOptions } from '../dmt/host-sweep.ts'
+import { createPowerSweep } from '../dmt/power-sweep.ts'
+import { createRegistrationSweep } from '../dmt/registration-sweep.ts'
+import type { Dmt } from '../dmt/create-dmt.ts'
+import { createManagerCore, type ManagerCore } from '../core/manager-core.ts'
+import type { GrpcBridge } from '../grpc/server.ts'
+import type { Inventory } from '../inventory/port.ts'
+import { openSqliteInventory } from '../inventory/sqlite/open.ts'
+import { createManagerMetrics } from '../metrics/metrics.ts'
+import type { AmtPasswords } from '../secrets/amt-password-source.ts'
+import type { SecretStore } from '../secrets/port.ts'
+import { externalBroker, startEmbeddedBroker, urlHost } from './broker-link.ts'
+import { startGrpcBridge } from './grpc.ts'
+import { watchConnectionPressure } from './connection-pressure.ts'
+import { createIntegrations } from './integrations.ts'
+import { waitFor } from './process.ts'
+import { auditOptions } from '../config/audit.ts'
+
+export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
+
+export interface StartOptions {
+  /** The root logger (components take children with their own `module`). */
+  log: Logger
+  /** In-memory integrator principals for the embedded broker, on top of integratorsFile (the demo's). */
+  integrators?: readonly CredentialEntry[]
+}
+
+export interface RunningManager {
+  config: ManagerConfig
+  inventory: Inventory
+  secretStore: SecretStore
+  passwords: AmtPasswords
+  /** RPS/MPS; null when not configured. */
+  dmt: Dmt | null
+  core: ManagerCore
+  bus: ManagerBus
+  broker: RunningBroker | null
+  api: ApiServer
+  /** The gRPC bridge; null when not configured. */
+  grpc: GrpcBridge | null
+  /** http://host:port the API listens on (the actual port when 0 was configured). */
+  apiUrl: string
+  /** The broker as the manager reaches it (embedded: the loopback TCP listener). */
+  brokerUrl: string
+  /** The broker URL told to devices with a new credential, when known. */
+  deviceBrokerUrl: string | undefined
+  /** Where the first admin token was written (it may have been removed since). */
+  adminTokenFile: string
+  /** Stops intake (gRPC, API), finishes queued work, then closes bus, broker, secret store and Inventory, in that order. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Builds the object graph in dependency order: Inventory → tokens (first admin token) → secret store → passwords
+ * → RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus
+ * → core (passwords for secret/req, preparer, profile names, host removal) → attachCore (connects; the sweep
+ * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → RPS/MPS sweeps (power
+ * state; MPS registration, its first round at once) → API listen → gRPC bridge. A failure closes what was opened;
+ * close() goes in reverse order.
+ */
+export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
+  const { log: root } = options
+  const log = root.child({ module: 'main' })
+  const closers: Array<{ name: string; close: () => Promise<void> }> = []
+  const closeAll = async (): Promise<void> => {
+    for (const { name, close } of closers.reverse().splice(0)) await close().catch((err: unknown) => log.error({ err, component: name }, 'close failed'))
+  }
+  try {
+    log.info({ config: configSummary(config) }, 'starting')
+    const inventory = await openSqliteInventory({ dataDir: config.dataDir, log: root })
+    closers.push({ name: 'inventory', close: () => inventory.close() })
+    const tokens = new FileTokenStore(config.tokensFile)
+    const adminTokenFile = path.join(config.dataDir, ADMIN_TOKEN_FILE_NAME)
+    await ensureAdminToken(tokens, adminTokenFile, log)
+    const metrics = createManagerMetrics(inventory)
+    // The process itself (RSS, heap, GC, event-loop lag, handles): what an operator watches next to the fleet.
+    collectDefaultMetrics({ register: metrics.registry })
+    const integrations = createIntegrations(config, { inventory, log: root, registry: metrics.registry })
+    closers.push({ name: 'secrets', close: () => integrations.close() })
+    const { secretStore, passwords, dmt, profiles } = integrations
+
+    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config, { log: root, registry: metrics.registry, inventory })
+    const { accounts } = link
+    if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
+    const { broker } = link
+    if (broker) closers.push({ name: 'broker', close: () => broker.close() })
+    const stopPressure = watchConnectionPressure({ registry: metrics.registry, log: root, broker })
+    closers.push({ name: 'fd sampler', close: () => Promise.resolve(stopPressure()) })
+    const bus = link.createBus(root)
+    closers.push({ name: 'bus', close: () => bus.close() })
+
+    const core = createManagerCore({
+      inventory,
+      outbound: bus,
+      log: root,
+      metrics,
+      secrets: passwords,
+      preparer: integrations.preparer,
+      profiles,
+      removal: integrations.removal(broker, accounts),
+      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs }, ...auditOptions(config.audit) },
+    })
+    closers.push({ name: 'core', close: () => core.stop() })
+    const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, { log: root, metrics, afterSweep: resolve }))
+    await waitFor(`the broker at ${withoutCredentials(link.brokerUrl)}`, firstSweep, config.startup.timeoutMs, log)
+
+    const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
+    readinessMetrics(metrics.registry, readiness)
+    const api = createApiServer({
+      inventory,
+      domain: core,
+      tokens,
+      log: root,
+      metrics: metrics.registry,
+      connectionLimits: config.api.limits,
+      passwords,
+      ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
+      readiness,
+      ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
+      ...(accounts ? { brokerAccounts: accounts } : {}),
+    })
+    closers.push({ name: 'api', close: () => api.close() })
+    if (dmt !== null && config.dmt !== null) {
+      const { powerSweep, registrationSweep } = config.dmt
+      const sweeps = [
+        { name: 'power sweep', sweep: createPowerSweep({ power: powerDepsOf({ dmt, inventory, core, log: root }), inventory, options: sweepOptionsOf(powerSweep) }) },
+        { name: 'MPS registration sweep', sweep: createRegistrationSweep({ registration: dmt.registration, inventory, options: sweepOptionsOf(registrationSweep), log: root }) },
+      ]
+      for (const { name, sweep } of sweeps) {
+        sweep.start()
+        closers.push({ name, close: () => sweep.stop() })
+      }
+    }
+    await api.listen({ host: config.api.host, port: config.api.port })
+    const apiUrl = `http://${urlHost(config.api.host)}:${(api.server.address() as AddressInfo).port}`
+
+    const grpc = config.grpc === null ? null : await startGrpcBridge(config.grpc, { core, secrets: passwords, profiles, log: root, metrics: metrics.registry })
+    if (grpc) closers.push({ name: 'grpc', close: () => grpc.stop() })
+    log.info({ api: apiUrl, mqtt: link.deviceBrokerUrl ?? withoutCredentials(link.brokerUrl), grpcPort: grpc?.port ?? null }, 'manager ready')
+
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        log.info('stopping')
+        await closeAll()
+        log.info('stopped')
+      })())
+    const urls = { apiUrl, brokerUrl: link.brokerUrl, deviceBrokerUrl: link.deviceBrokerUrl }
+    return { config, inventory, secretStore, passwords, dmt, core, bus, broker, api, grpc, ...urls, adminTokenFile, close }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+}
+
+const sweepOptionsOf = ({ intervalSeconds, concurrency }: { intervalSeconds: number; concurrency: number }): SweepOptions => ({
+  intervalMs: intervalSeconds * 1000,
+  concurrency,
+})
+
+/**
+ * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),
+ * so the operator can use the API at once. The file holds the token line only (the token store keeps its hash);
+ * it is written to a fresh temporary file (a stale one of a crash is removed first, so its mode cannot carry
+ * over), set 0600 whatever the umask, then renamed. Only the file's path is logged, never the token.
+ */
+export async function ensureAdminToken(tokens: TokenStore, file: string, log: Logger): Promise<boolean> {
+  if ((await tokens.list()).length > 0) return false
+  const { token, info } = await issueToken(tokens, { role: 'admin', tenant: GLOBAL_SCOPE, name: 'bootstrap-admin' })
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+  const temporary = `${file}.${process.pid}.tmp`
+  await rm(temporary, { force: true })
+  await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'wx' })
+  await chmod(temporary, 0o600)
+  await rename(temporary, file)
+  log.info({ file, tokenId: info.id, tokenName: info.name }, 'no API token existed: created a global admin token; it is in the file (shown nowhere else)')
+  return true
+}
