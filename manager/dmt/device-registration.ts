@@ -15,7 +15,7 @@ export type DeviceIdentity = HostKey & { capability?: Pick<Capability, 'amtUuid'
  * The AMT GUID MPS knows a device by, lower case as MPS reports GUIDs. The device's CIRA connection comes in with
  * AMT's own UUID, so the one amtinfo reports (`capability.amtUuid`) is used when the agent reported one (a UUID, not
  * a firmware placeholder); else the host id, which is the SMBIOS system UUID AMT's GUID normally equals (the
- * agent's identity; ARCHITECTURE.md). A mismatch between both is shown in the host view. Neither a UUID:
+ * agent's identity; docs/dmt.md). A mismatch between both is shown in the host view. Neither a UUID:
  * DMT_INVALID.
  */
 export function amtGuidOf({ tenantId, hostId, capability }: DeviceIdentity): string {
