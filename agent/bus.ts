@@ -4,10 +4,11 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
-import { agentClientId, buildTopic, decodeMessage, deviceUsername, encodePayload, LEAF_RULES, type Leaf } from '../schemas/index.ts'
+import { agentClientId, buildTopic, decodeMessage, deviceUsername, encodePayload, LEAF_RULES } from '../schemas/index.ts'
+import type { Leaf, PayloadOf } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
 import type { AgentIdentity } from './identity.ts'
-import type { AgentMessage, InboundListener } from './messages.ts'
+import type { AgentMessage, InboundListener, MessageLeaf } from './messages.ts'
 import { createOutbox } from './outbox.ts'
 import { createSequencer, type Sequencer } from './sequencer.ts'
 
@@ -194,18 +195,13 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
   }
 }
 
-function encodeAgentMessage(message: AgentMessage, sequencer: Sequencer): Buffer {
-  const envelope = sequencer.envelope(sequencer.reserve())
-  switch (message.leaf) {
-    case 'capability':
-      return encodePayload('capability', { ...envelope, ...message.body })
-    case 'state':
-      return encodePayload('state', { ...envelope, ...message.body })
-    case 'events':
-      return encodePayload('events', { ...envelope, ...message.body })
-    case 'secret/req':
-      return encodePayload('secret/req', { ...envelope, ...message.body })
-  }
+/**
+ * The message with the next envelope of this boot. The spread cannot be typed per leaf, so it is cast; encodePayload
+ * validates it against the leaf's schema and throws on a mismatch (send logs it as a bug and drops the message).
+ */
+function encodeAgentMessage<L extends MessageLeaf>(message: AgentMessage<L>, sequencer: Sequencer): Buffer {
+  const payload = { ...sequencer.envelope(sequencer.reserve()), ...message.body }
+  return encodePayload(message.leaf, payload as PayloadOf<L>)
 }
 
 /**

@@ -1,19 +1,17 @@
-import type { Decoded, Leaf, PayloadOf } from '../schemas/index.ts'
+import type { AgentLeaf, BodyOf, Decoded } from '../schemas/index.ts'
 
-/** Leaves this agent publishes (presence is owned by the bus: birth, last will, goodbye). */
-export type AgentLeaf = Extract<Leaf, 'capability' | 'state' | 'events' | 'secret/req'>
+/** Leaves this agent's reconciler publishes (presence is owned by the bus: birth, last will, goodbye). */
+export type MessageLeaf = Exclude<AgentLeaf, 'presence'>
 
-type EnvelopeKey = 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'
+/**
+ * One outgoing message, typed per leaf (`AgentMessage<L>`: of the leaves L). The body is the payload without its
+ * envelope: the bus adds v, ts, hostId, bootId and seq when it sends.
+ */
+export type AgentMessage<L extends MessageLeaf = MessageLeaf> = { [P in L]: { leaf: P; body: BodyOf<P> } }[L]
 
-/** A payload without its envelope: the bus adds v, ts, hostId, bootId and seq when it sends. */
-export type AgentBody<L extends AgentLeaf | 'presence'> = Omit<PayloadOf<L>, EnvelopeKey>
-
-/** One outgoing message, typed per leaf. */
-export type AgentMessage = { [L in AgentLeaf]: { leaf: L; body: AgentBody<L> } }[AgentLeaf]
-
-export type StateBody = AgentBody<'state'>
-export type CapabilityBody = AgentBody<'capability'>
-export type EventBody = AgentBody<'events'>
+export type StateBody = BodyOf<'state'>
+export type CapabilityBody = BodyOf<'capability'>
+export type EventBody = BodyOf<'events'>
 
 /** What the bus hands to the agent: a decoded message for one of our subscriptions, a clear, or a rejection. */
 export type InboundListener = (decoded: Decoded) => void

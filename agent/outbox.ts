@@ -1,5 +1,5 @@
 import { LEAF_RULES } from '../schemas/index.ts'
-import type { AgentLeaf, AgentMessage } from './messages.ts'
+import type { AgentMessage, MessageLeaf } from './messages.ts'
 
 /**
  * What must reach the broker, bounded. Retained leaves (capability, state) keep only their latest body and are
@@ -17,7 +17,7 @@ export interface Outbox {
 }
 
 export function createOutbox(limit: number): Outbox {
-  const latest = new Map<AgentLeaf, AgentMessage>()
+  const latest = new Map<MessageLeaf, AgentMessage>()
   let queue: AgentMessage[] = []
 
   const dropOne = (): AgentMessage | undefined => {

@@ -18,9 +18,10 @@ export const REJECTION_REASONS = [
 ] as const
 export type RejectionReason = (typeof REJECTION_REASONS)[number]
 
-export type DecodedMessage = {
-  [L in Leaf]: { kind: 'message'; tenantId: string; hostId: string; leaf: L; payload: PayloadOf<L> }
-}[Leaf]
+/** A valid message of one of the leaves `L` (default: any), its payload typed by its leaf. */
+export type DecodedMessage<L extends Leaf = Leaf> = {
+  [P in L]: { kind: 'message'; tenantId: string; hostId: string; leaf: P; payload: PayloadOf<P> }
+}[L]
 
 export type Decoded =
   | DecodedMessage

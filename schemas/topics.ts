@@ -3,23 +3,46 @@ import { isValidId, ID_RULE } from './ids.ts'
 /** Root of the v1 topic tree: amt/v1/{tenantId}/{hostId}/{leaf} */
 export const TOPIC_ROOT = 'amt/v1'
 
-export const LEAVES = ['presence', 'capability', 'state', 'events', 'desired', 'secret/req', 'secret/res', 'status'] as const
-export type Leaf = (typeof LEAVES)[number]
+/** Who publishes a leaf, whether the broker retains it, and its QoS. */
+export interface LeafRule {
+  from: 'agent' | 'manager'
+  retained: boolean
+  qos: 0 | 1
+}
 
-/** Who publishes each leaf, whether it is retained, and its QoS: the single source for ACLs and docs. */
-export const LEAF_RULES: Readonly<Record<Leaf, { from: 'agent' | 'manager'; retained: boolean; qos: 0 | 1 }>> = {
+/**
+ * Every leaf of the tree with its rule: the single source of the leaf names (`Leaf`, `LEAVES`, `AgentLeaf`,
+ * `ManagerLeaf`), the ACLs, both clients and the docs. A new leaf is one entry here (in the docs' order) plus its
+ * payload schema (messages/index.ts PAYLOADS); the compiler then points at every table that needs the leaf.
+ */
+export const LEAF_RULES = {
   presence: { from: 'agent', retained: true, qos: 1 },
   capability: { from: 'agent', retained: true, qos: 1 },
   state: { from: 'agent', retained: true, qos: 1 },
   events: { from: 'agent', retained: false, qos: 0 },
-  'secret/req': { from: 'agent', retained: false, qos: 1 },
   desired: { from: 'manager', retained: true, qos: 1 },
+  'secret/req': { from: 'agent', retained: false, qos: 1 },
   'secret/res': { from: 'manager', retained: false, qos: 1 },
   status: { from: 'manager', retained: true, qos: 1 },
+} as const satisfies Record<string, LeafRule>
+
+export type Leaf = keyof typeof LEAF_RULES
+/** The leaves one side publishes. */
+type LeafFrom<P extends LeafRule['from']> = { [L in Leaf]: (typeof LEAF_RULES)[L]['from'] extends P ? L : never }[Leaf]
+/** The leaves agents publish: what the manager receives as reports. */
+export type AgentLeaf = LeafFrom<'agent'>
+/** The leaves the manager publishes. */
+export type ManagerLeaf = LeafFrom<'manager'>
+
+/** Every leaf, in LEAF_RULES order. */
+export const LEAVES = Object.keys(LEAF_RULES) as readonly Leaf[]
+
+export function isAgentLeaf(leaf: Leaf): leaf is AgentLeaf {
+  return LEAF_RULES[leaf].from === 'agent'
 }
 
-export const AGENT_LEAVES = LEAVES.filter((leaf) => LEAF_RULES[leaf].from === 'agent')
-export const MANAGER_LEAVES = LEAVES.filter((leaf) => LEAF_RULES[leaf].from === 'manager')
+export const AGENT_LEAVES: readonly AgentLeaf[] = LEAVES.filter(isAgentLeaf)
+export const MANAGER_LEAVES: readonly ManagerLeaf[] = LEAVES.filter((leaf): leaf is ManagerLeaf => !isAgentLeaf(leaf))
 
 export interface TopicAddress {
   tenantId: string
@@ -32,7 +55,7 @@ export type TopicParse =
   | { ok: false; reason: 'bad-topic' | 'unknown-leaf'; detail: string }
 
 export function isLeaf(value: string): value is Leaf {
-  return (LEAVES as readonly string[]).includes(value)
+  return Object.hasOwn(LEAF_RULES, value)
 }
 
 /** Builds a concrete topic. Throws on invalid ids: that is a programming error, not input. */

@@ -1,16 +1,17 @@
-import type { AgentPhase, AmtSku, ObservedControlMode, RasRemoteStatus } from '../../schemas/enums.ts'
+import type { BodyOf } from '../../schemas/messages/index.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
-import type { Event } from '../../schemas/messages/events.ts'
-import type { SecretRequest } from '../../schemas/messages/secret.ts'
+import type { RpcError } from '../../schemas/messages/error.ts'
+import type { AgentLeaf } from '../../schemas/topics.ts'
 import type { Host } from '../inventory/port.ts'
 
 /**
- * Transport-neutral facts about a host, as the MQTT dispatcher (handlers/dispatch.ts) and the gRPC bridge
- * report them. The correlation handlers see only these types, never a wire payload.
+ * Transport-neutral facts about a host, as the MQTT dispatcher (bus/mqtt-report.ts) and the gRPC bridge report
+ * them. The handlers (reducers/) see only these types, never a wire payload. The kinds and, where possible, the
+ * facts come from the schemas: a report kind is an agent leaf, its facts are the leaf's payload body.
  */
 
-/** The kinds of report an agent makes (the agent leaves of the MQTT contract). */
-export type ReportKind = 'presence' | 'capability' | 'state' | 'events' | 'secret/req'
+/** The kinds of report an agent makes: the agent leaves of the MQTT contract (schemas/topics.ts LEAF_RULES). */
+export type ReportKind = AgentLeaf
 
 /** Where a report comes from. MQTT reports carry the envelope used to drop stale and duplicate messages. */
 export type ReportSource =
@@ -25,55 +26,42 @@ export type ReportSource =
     }
   | { kind: 'grpc' }
 
-export interface PresenceFacts {
-  online: boolean
-  agentVersion?: string
-}
+/**
+ * capable: the node has AMT or ISM and an ME device; reason: why not (shown to the user). `report` is the full
+ * classified amtinfo when the transport has it (MQTT), stored as the host's capability; gRPC agents send none.
+ */
+export type CapabilityFacts = Pick<BodyOf<'capability'>, 'capable' | 'sku' | 'reason'> & { report?: Capability }
 
-export interface CapabilityFacts {
-  /** The node has AMT or ISM and an ME device. */
-  capable: boolean
-  sku: AmtSku
-  /** Why the node is not capable (shown to the user). */
-  reason?: string
-  /** The full classified amtinfo, when the transport has it (MQTT); stored as the host's capability. */
-  report?: Capability
-}
+/** An rpc failure as a state report carries it (gRPC agents know no error class). */
+export type StateError = Pick<RpcError, 'code' | 'name' | 'message'>
 
-export interface StateError {
-  code: number | null
-  name: string
-  message: string
-}
+type StateBody = BodyOf<'state'>
 
-export interface StateFacts {
-  phase: AgentPhase
-  /**
-   * The desired generation the report is about. Absent (gRPC agents know no generations): the host's current
-   * desired generation.
-   */
-  observedGeneration?: number
-  /** What the firmware reports; absent or UNKNOWN: the current state is derived from the phase alone. */
-  controlMode?: ObservedControlMode
-  remoteStatus?: RasRemoteStatus | null
-  error?: StateError
-  reason?: string
-}
+/**
+ * The state body, with what gRPC agents cannot say left optional: no observedGeneration → the host's current
+ * desired generation; no controlMode (or UNKNOWN) → the current state is derived from the phase alone.
+ */
+export type StateFacts = Pick<StateBody, 'phase' | 'reason'> &
+  Partial<Pick<StateBody, 'observedGeneration' | 'controlMode' | 'remoteStatus'>> & { error?: StateError }
 
-export type EventFacts = Pick<Event, 'kind' | 'message' | 'generation' | 'detail'>
+export type EventFacts = BodyOf<'events'>
 
-export type SecretRequestFacts = Pick<SecretRequest, 'correlationId' | 'purpose' | 'generation'>
+export type SecretRequestFacts = BodyOf<'secret/req'>
 
-export type FactsOf<K extends ReportKind> = {
-  presence: PresenceFacts
+/** Kinds whose facts are not exactly their payload body (the gRPC bridge reports them too). */
+interface OwnFacts {
   capability: CapabilityFacts
   state: StateFacts
-  events: EventFacts
-  'secret/req': SecretRequestFacts
-}[K]
+}
 
-/** One report about one host. */
-export type Report = { [K in ReportKind]: { kind: K; facts: FactsOf<K> } }[ReportKind]
+/** The facts of a kind of report: its own type (OwnFacts), else the leaf's payload body as the schema has it. */
+export type FactsOf<K extends ReportKind> = K extends keyof OwnFacts ? OwnFacts[K] : BodyOf<K>
+
+/**
+ * One report about one host, its facts typed by kind. `Report<K>` narrows to some kinds (handlers and the MQTT
+ * mapping take `Report<K>` with a type parameter so a table lookup by `report.kind` types its facts).
+ */
+export type Report<K extends ReportKind = ReportKind> = { [P in K]: { kind: P; facts: FactsOf<P> } }[K]
 
 export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition' | 'rate-limited'
 

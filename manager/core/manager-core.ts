@@ -15,7 +15,7 @@ import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
 import { afterHostWrite, type CoreContext } from './context.ts'
-import type { CapabilityFacts, EventFacts, PresenceFacts, RecordOptions, RecordResult, Report, ReportSource, SecretRequestFacts, StateFacts } from './facts.ts'
+import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
 import { HostBook, keyOf } from './host-book.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from '../ports/provisioning.ts'
@@ -63,15 +63,14 @@ export interface ManagerCoreDeps {
 }
 
 /**
- * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call the record*
- * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost.
+ * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call `record`; the
+ * HTTP API and CLI call setDesired / requestDeletion / getHost.
  */
 export interface ManagerCore {
-  recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
-  recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
-  recordState(key: HostKey, facts: StateFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
-  recordEvent(key: HostKey, facts: EventFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
-  recordSecretRequest(key: HostKey, facts: SecretRequestFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
+  /**
+   * Records one report about a host (`{ kind, facts }`, facts typed by kind: facts.ts) through the ingest; resolves
+   * once it is stored or rejected (README.md "API").
+   */
   record: (key: HostKey, report: Report, source: ReportSource, options?: RecordOptions) => Promise<RecordResult>
   /** Writes desired for the selected hosts (generation + 1 each), then publishes it. Returns the stored hosts. */
   setDesired(selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]>
@@ -158,11 +157,6 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
 
   return {
     record,
-    recordPresence: (key, facts, source, recordOptions) => record(key, { kind: 'presence', facts }, source, recordOptions),
-    recordCapability: (key, facts, source, recordOptions) => record(key, { kind: 'capability', facts }, source, recordOptions),
-    recordState: (key, facts, source, recordOptions) => record(key, { kind: 'state', facts }, source, recordOptions),
-    recordEvent: (key, facts, source, recordOptions) => record(key, { kind: 'events', facts }, source, recordOptions),
-    recordSecretRequest: (key, facts, source, recordOptions) => record(key, { kind: 'secret/req', facts }, source, recordOptions),
     setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
     getHost: (key) => book.get(key),

@@ -41,7 +41,7 @@ export interface GrpcBridgeOptions {
 }
 
 export interface GrpcBridgeDeps {
-  /** The manager core (getHost, recordCapability, recordState are used). */
+  /** The manager core (getHost and record are used). */
   core: BridgeContext['core']
   /** The same password source the core answers MQTT secret/req with. */
   secrets: AmtPasswordSource

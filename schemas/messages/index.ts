@@ -1,5 +1,6 @@
 import type { z } from 'zod'
-import type { Leaf } from '../topics.ts'
+import type { AgentEnvelopeKey } from '../envelope.ts'
+import type { AgentLeaf, Leaf } from '../topics.ts'
 import { Capability } from './capability.ts'
 import { Desired } from './desired.ts'
 import { Event } from './events.ts'
@@ -26,3 +27,6 @@ export const PAYLOADS = {
 } as const satisfies Record<Leaf, z.ZodType>
 
 export type PayloadOf<L extends Leaf> = z.infer<(typeof PAYLOADS)[L]>
+
+/** An agent payload without its envelope (v, ts, hostId, bootId, seq): what the agent says. */
+export type BodyOf<L extends AgentLeaf> = Omit<PayloadOf<L>, AgentEnvelopeKey>

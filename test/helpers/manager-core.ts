@@ -7,7 +7,8 @@ import { createDispatcher, type Dispatch } from '../../manager/bus/dispatch.ts'
 import type { Host, HostKey, HostPatch, Inventory } from '../../manager/inventory/port.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics/metrics.ts'
-import { buildTopic, decodeMessage, encodePayload, type Leaf, type PayloadOf } from '../../schemas/index.ts'
+import { buildTopic, decodeMessage, encodePayload } from '../../schemas/index.ts'
+import type { AgentLeaf, BodyOf, Leaf, PayloadOf } from '../../schemas/index.ts'
 
 /** An Outbound that keeps what was published, decoded on demand. */
 export class RecordingOutbound implements Outbound {
@@ -112,17 +113,13 @@ export class AgentMessages {
     return buildTopic({ ...this.key, leaf })
   }
 
-  encode<L extends 'presence' | 'capability' | 'state' | 'events' | 'secret/req'>(
-    leaf: L,
-    body: Omit<PayloadOf<L>, 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'>,
-    seq?: number,
-  ): { topic: string; payload: Buffer } {
+  encode<L extends AgentLeaf>(leaf: L, body: BodyOf<L>, seq?: number): { topic: string; payload: Buffer } {
     const payload = { ...this.envelope(seq), ...body } as PayloadOf<L>
     return { topic: this.topic(leaf), payload: encodePayload(leaf, payload) }
   }
 }
 
-export const capable = (sku: 'AMT' | 'ISM' = 'AMT'): Omit<PayloadOf<'capability'>, 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'> => ({
+export const capable = (sku: 'AMT' | 'ISM' = 'AMT'): BodyOf<'capability'> => ({
   capable: true,
   sku,
   skuRaw: sku === 'AMT' ? 8 : 16,
@@ -137,7 +134,7 @@ export const capable = (sku: 'AMT' | 'ISM' = 'AMT'): Omit<PayloadOf<'capability'
   rpc: { line: 'v2', version: '2.48.0' },
 })
 
-export const notCapable = (reason: string): Omit<PayloadOf<'capability'>, 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'> => ({
+export const notCapable = (reason: string): BodyOf<'capability'> => ({
   capable: false,
   sku: 'UNSPECIFIED',
   reason,

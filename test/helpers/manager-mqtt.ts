@@ -6,7 +6,7 @@ import { createManagerBus, type ManagerBus } from '../../manager/bus/mqtt-bus.ts
 import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../manager/core/manager-core.ts'
 import type { HostKey, Inventory } from '../../manager/inventory/port.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics/metrics.ts'
-import { buildTopic, decodeMessage, type Leaf, type PayloadOf } from '../../schemas/index.ts'
+import { buildTopic, decodeMessage, LEAF_RULES, type AgentLeaf, type BodyOf, type Leaf, type PayloadOf } from '../../schemas/index.ts'
 import type { TestBroker, TestCredential } from './broker.ts'
 import { AgentMessages } from './manager-core.ts'
 import { testClientId } from './client-ids.ts'
@@ -141,8 +141,6 @@ export async function connectClient(t: ExecutionContext, url: string, credential
   return wrapped
 }
 
-type AgentLeaf = 'presence' | 'capability' | 'state' | 'events' | 'secret/req'
-const RETAINED: ReadonlySet<Leaf> = new Set(['presence', 'capability', 'state'])
 
 /** A device principal playing the agent of one host: publishes agent leaves, reads its desired and secret/res. */
 export class FakeAgent extends TestClient {
@@ -153,9 +151,9 @@ export class FakeAgent extends TestClient {
     this.messages = new AgentMessages(key)
   }
 
-  async send<L extends AgentLeaf>(leaf: L, body: Omit<PayloadOf<L>, 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'>, { retain }: { retain?: boolean } = {}): Promise<void> {
+  async send<L extends AgentLeaf>(leaf: L, body: BodyOf<L>, { retain }: { retain?: boolean } = {}): Promise<void> {
     const { topic, payload } = this.messages.encode(leaf, body)
-    await this.client.publishAsync(topic, payload, { qos: 1, retain: retain ?? RETAINED.has(leaf) })
+    await this.client.publishAsync(topic, payload, { qos: 1, retain: retain ?? LEAF_RULES[leaf].retained })
   }
 }
 

@@ -8,7 +8,7 @@ import { failedPrecondition, internal, notFound } from '../errors.ts'
 
 /** What the RPC handlers use: the manager core (the SAME functions the MQTT handlers use) and the password source. */
 export interface BridgeContext {
-  core: Pick<ManagerCore, 'getHost' | 'recordCapability' | 'recordState'>
+  core: Pick<ManagerCore, 'getHost' | 'record'>
   secrets: AmtPasswordSource
   /** Which RPS profile the host activates with: the same decision as `desired.profileName` (MQTT). */
   profiles: Pick<ActivationProfiles, 'resolve'>

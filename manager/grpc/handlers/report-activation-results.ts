@@ -1,4 +1,4 @@
-import type { StateFacts } from '../../core/facts.ts'
+import type { Report, StateFacts } from '../../core/facts.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import {
   ACTIVATION_DONE,
@@ -13,7 +13,7 @@ import type { ActivationResultRequest } from '../requests.ts'
 import { GRPC_SOURCE, storedHost, type BridgeContext } from './context.ts'
 
 /**
- * ReportActivationResults → recordState (phase, current state, status text + indicator, statusTimestamp: the
+ * ReportActivationResults → a state report (phase, current state, status text + indicator, statusTimestamp: the
  * domain's state handler, as for MQTT agents). Only while desired != current; the reference's guards are
  * evaluated inside the write (RecordOptions.precondition):
  *
@@ -56,7 +56,8 @@ export async function reportActivationResults(ctx: BridgeContext, caller: Caller
   const guard = GUARDS[reported]
   const precondition = (host: Host): string | null =>
     host.desiredState === host.currentState ? `nothing to report: desired and current state are both ${host.currentState}` : guard(host)
-  const host = storedHost(await ctx.core.recordState(key, factsOf(reported, request.message), GRPC_SOURCE, { precondition }), key)
+  const report: Report<'state'> = { kind: 'state', facts: factsOf(reported, request.message) }
+  const host = storedHost(await ctx.core.record(key, report, GRPC_SOURCE, { precondition }), key)
   ctx.log.info({ ...key, reported, currentState: host.currentState, status: host.status }, 'gRPC agent reported activation progress')
   return {}
 }

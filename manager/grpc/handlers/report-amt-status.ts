@@ -1,3 +1,4 @@
+import type { Report } from '../../core/facts.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import { failedPrecondition, invalidArgument } from '../errors.ts'
 import type { AmtStatusRequest } from '../requests.ts'
@@ -5,7 +6,7 @@ import type { Caller } from '../auth.ts'
 import { GRPC_SOURCE, hostOf, storedHost, type BridgeContext } from './context.ts'
 
 /**
- * ReportAMTStatus → recordCapability (the host's SKU), with the reference's guards evaluated inside the write
+ * ReportAMTStatus → a capability report (the host's SKU), with the reference's guards evaluated inside the write
  * (RecordOptions.precondition), so concurrent reports cannot both pass:
  *
  *   status    stored sku    feature         result
@@ -36,13 +37,14 @@ async function enable(ctx: BridgeContext, key: HostKey, feature: string): Promis
     if (refused !== null) throw failedPrecondition(refused)
     throw invalidArgument(`feature must be "AMT" or "ISM" when status is ENABLED (got ${JSON.stringify(feature)})`)
   }
-  const result = await ctx.core.recordCapability(key, { capable: true, sku: feature }, GRPC_SOURCE, { precondition: alreadyEnabled })
-  const host = storedHost(result, key)
+  const report: Report<'capability'> = { kind: 'capability', facts: { capable: true, sku: feature } }
+  const host = storedHost(await ctx.core.record(key, report, GRPC_SOURCE, { precondition: alreadyEnabled }), key)
   ctx.log.info({ tenantId: key.tenantId, hostId: key.hostId, sku: host.sku }, 'gRPC agent reported AMT enabled')
 }
 
 async function disable(ctx: BridgeContext, key: HostKey): Promise<void> {
-  const facts = { capable: false, sku: 'UNSPECIFIED' as const, reason: DISABLED_REASON }
-  storedHost(await ctx.core.recordCapability(key, facts, GRPC_SOURCE, { precondition: alreadyDisabled }), key)
+  const facts = { capable: false, sku: 'UNSPECIFIED', reason: DISABLED_REASON } as const
+  const report: Report<'capability'> = { kind: 'capability', facts }
+  storedHost(await ctx.core.record(key, report, GRPC_SOURCE, { precondition: alreadyDisabled }), key)
   ctx.log.info({ tenantId: key.tenantId, hostId: key.hostId }, 'gRPC agent reported AMT disabled')
 }

@@ -61,7 +61,8 @@ test('a result before the deadline, a deactivation request or not-capable stop t
   const provisioned = new AgentMessages(done).encode('state', { phase: 'PROVISIONED', observedGeneration: 1, controlMode: 'CCM', remoteStatus: null })
   await dispatch(provisioned.topic, provisioned.payload, false)
   await core.setDesired({ keys: [cancelled] }, { state: 'UNPROVISIONED' }, 'api:alice')
-  await core.recordCapability(unsupported, { capable: false, sku: 'UNSPECIFIED', reason: 'no ME' }, { kind: 'grpc' })
+  const notCapable = { capable: false, sku: 'UNSPECIFIED', reason: 'no ME' } as const
+  await core.record(unsupported, { kind: 'capability', facts: notCapable }, { kind: 'grpc' })
   clock.advance(60 * MIN)
   t.is(await core.checkDeadlines(), 0)
   t.is((await inventory.getHost(done)).status, 'AMT Activation Done')

@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'ava'
 import test from 'ava'
 import { silentLogger } from '../../../../lib/log.ts'
 import { RETAINED_LEAVES } from '../../../../manager/ports/outbound.ts'
+import type { Report } from '../../../../manager/core/facts.ts'
 import type { HostRemoval } from '../../../../manager/core/flows/host-removal.ts'
 import { createManagerCore } from '../../../../manager/core/manager-core.ts'
 import type { HostKey, HostPatch } from '../../../../manager/inventory/port.ts'
@@ -12,6 +13,11 @@ import { eventually } from '../../../helpers/manager-mqtt.ts'
 import { RecordingOutbound, seedHost, TENANT } from '../../../helpers/manager-core.ts'
 
 const GRPC = { kind: 'grpc' } as const
+/** The agent's report that AMT is off at the generation of the deletion request. */
+const AMT_OFF: Report = {
+  kind: 'state',
+  facts: { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' },
+}
 const PROVISIONED: HostPatch[] = [{ desiredState: 'PROVISIONED' }, { currentState: 'PROVISIONED', phase: 'PROVISIONED', observedGeneration: 1, online: true }]
 
 /** A HostRemoval that records what it was asked, in order with the publications, and can be made to fail. */
@@ -52,7 +58,8 @@ test('deletion of a provisioned host waits for the agent: desired UNPROVISIONED 
   t.like(outbound.last(online, 'status'), { status: 'AMT deactivation pending: waiting for the agent to deactivate AMT' })
   t.deepEqual(removal.calls, [])
 
-  await core.recordState(online, { phase: 'FAILED', controlMode: 'CCM', error: { code: 23, name: 'AmtPasswordWrong', message: 'wrong password' } }, GRPC)
+  const error = { code: 23, name: 'AmtPasswordWrong', message: 'wrong password' }
+  await core.record(online, { kind: 'state', facts: { phase: 'FAILED', controlMode: 'CCM', error } }, GRPC)
   t.like(await inventory.getHost(online), { deletion: 'pending', statusIndicator: 'ERROR', status: 'AMT deactivation pending: deactivation failed: AmtPasswordWrong: wrong password' })
   t.deepEqual(removal.calls, [], 'a failed deactivation leaves the host pending (an admin may force it)')
 })
@@ -61,7 +68,7 @@ test('the agent reports UNPROVISIONED → records elsewhere removed, record dele
   const { core, inventory, outbound, removal } = await start(t)
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
   await core.requestDeletion(host, 'api:alice')
-  await core.recordState(host, { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' }, GRPC)
+  await core.record(host, AMT_OFF, GRPC)
   await eventually(async () => (await inventory.findHost(host)) === null, 'the host to be removed')
   await core.idle()
 
@@ -80,7 +87,7 @@ test('records elsewhere that cannot be removed keep the host pending with the re
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
   await core.requestDeletion(host, 'api:alice')
   removal.failure = 'RPS/MPS: MPS unavailable: DELETE /api/v1/devices/h-1: connection refused'
-  await core.recordState(host, { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' }, GRPC)
+  await core.record(host, AMT_OFF, GRPC)
   const pending = await eventually(async () => {
     const found = await inventory.findHost(host)
     return found?.status.startsWith('Host deletion pending') ? found : null
@@ -100,7 +107,7 @@ test('a failed cleanup is retried by itself with backoff until the records elsew
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
   await core.requestDeletion(host, 'api:alice')
   removal.failure = 'RPS/MPS: RPS unavailable: DELETE /api/v1/admin/profiles/h-1@plant_ccm: HTTP 503'
-  await core.recordState(host, { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' }, GRPC)
+  await core.record(host, AMT_OFF, GRPC)
   const removals = () => removal.calls.filter((call) => call.call === 'remove').length
   await eventually(() => Promise.resolve(removals() >= 3), 'two retries of the failed cleanup')
   const pending = await inventory.findHost(host)

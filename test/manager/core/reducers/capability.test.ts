@@ -74,8 +74,9 @@ test('capability: the same content again (new seq) is not stored again', async (
 test('capability from a gRPC agent (ReportAMTStatus ENABLED ISM) sets the sku only', async (t) => {
   const { core, inventory } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1')
-  await core.recordCapability(host, { capable: true, sku: 'ISM' }, { kind: 'grpc' })
+  await core.record(host, { kind: 'capability', facts: { capable: true, sku: 'ISM' } }, { kind: 'grpc' })
   t.like(await inventory.getHost(host), { sku: 'ISM', capability: null, agentKind: 'grpc', status: 'Unknown' })
-  await core.recordCapability(host, { capable: false, sku: 'UNSPECIFIED', reason: 'reported DISABLED by the agent' }, { kind: 'grpc' })
+  const disabled = { capable: false, sku: 'UNSPECIFIED', reason: 'reported DISABLED by the agent' } as const
+  await core.record(host, { kind: 'capability', facts: disabled }, { kind: 'grpc' })
   t.like(await inventory.getHost(host), { sku: 'UNSPECIFIED', status: 'AMT not supported: reported DISABLED by the agent', statusIndicator: 'ERROR' })
 })

@@ -239,7 +239,8 @@ test('state: reports of one host in one batch are applied in order', async (t) =
 test('state from a gRPC agent (no generation) is about the current request', async (t) => {
   const { core, inventory, outbound } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1', BEFORE['activating (gen 2)'])
-  const result = await core.recordState(host, { phase: 'FAILED', error: { code: null, name: 'ActivationFailed', message: 'rpc exited 1' } }, { kind: 'grpc' })
+  const error = { code: null, name: 'ActivationFailed', message: 'rpc exited 1' }
+  const result = await core.record(host, { kind: 'state', facts: { phase: 'FAILED', error } }, { kind: 'grpc' })
   t.is(result.outcome, 'accepted')
   const stored = await inventory.getHost(host)
   t.like(stored, { agentKind: 'grpc', observedGeneration: 2, status: 'AMT Activation Failed: ActivationFailed: rpc exited 1', statusIndicator: 'ERROR' })
