@@ -4,10 +4,10 @@ import path from 'node:path'
 import { pino } from 'pino'
 import { createFleet, type Fleet } from '../../agent/simulate/index.ts'
 import { createLogger } from '../../lib/log.ts'
+import { SERVICE_EXIT } from '../../lib/service-exit.ts'
 import { parseManagerConfig } from '../config/config.ts'
 import { shutDown, startOrReport, stopRequested } from '../wiring/process.ts'
 import { startManager, type RunningManager } from '../wiring/start-manager.ts'
-import { EXIT } from '../wiring/startup-error.ts'
 import { DEMO_TENANT, demoHosts, describeMix, type DemoHost } from './fleet-plan.ts'
 import { progressLine, readProgress, watchUntilSettled, type HostProgress } from './progress.ts'
 import { finalReport, tryIt } from './report.ts'
@@ -50,7 +50,7 @@ export async function runDemo(options: DemoOptions, out: (text: string) => void 
   if (!loaded.ok) {
     for (const problem of loaded.problems) stderr(`amt-manager demo: ${problem}`)
     await simulated.close()
-    return EXIT.BAD_CONFIG
+    return SERVICE_EXIT.BAD_CONFIG
   }
   const logFile = path.join(dataDir, 'manager.log')
   const log = createLogger({ name: 'amt-manager', level: 'info', destination: pino.destination({ dest: logFile, sync: true }) })
@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions, out: (text: string) => void 
     out(report.text)
     if (options.exitWhenSettled) {
       await closeAll()
-      return report.asExpected ? EXIT.OK : EXIT_NOT_AS_EXPECTED
+      return report.asExpected ? SERVICE_EXIT.OK : EXIT_NOT_AS_EXPECTED
     }
     out(`\n${tryIt(tryItInput(running, integratorPasswordFile, result.progress))}`)
     return await shutDown(await stop, { close: closeAll }, log)
@@ -106,7 +106,7 @@ export async function runDemo(options: DemoOptions, out: (text: string) => void 
     stderr(`amt-manager demo: failed: ${err instanceof Error ? err.message : String(err)}`)
     log.child({ module: 'demo' }).fatal({ err }, 'demo failed')
     await closeAll()
-    return EXIT.FATAL
+    return SERVICE_EXIT.FATAL
   }
 }
 

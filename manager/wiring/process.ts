@@ -1,26 +1,14 @@
 import type { Logger } from '../../lib/log.ts'
-import { EXIT, StartupError } from './startup-error.ts'
+import { reportStartFailure, SERVICE_EXIT, StartupError } from '../../lib/service-exit.ts'
 
-// The process around a running manager: start-up failures → exit codes; signals → an orderly shutdown. `serve` runs
-// under the services' lifecycle (lib/service-lifecycle.ts); stopRequested/shutDown are the demo's (a foreground
-// program that also ends by itself).
-
-/** Prints a start-up failure (with its problems), logs it, and names its exit code (StartupError's, else 2). */
-export function reportStartFailure(err: unknown, log: Logger, stderr: (line: string) => void): number {
-  const message = err instanceof Error ? err.message : String(err)
-  stderr(`amt-manager: cannot start: ${message}`)
-  const problems = err instanceof StartupError ? err.problems : []
-  for (const problem of problems) stderr(`  ${problem}`)
-  log.child({ module: 'main' }).fatal({ err, problems }, 'start-up failed')
-  return err instanceof StartupError ? err.exitCode : EXIT.FATAL
-}
+// The demo's process: a foreground program that also ends by itself (stopRequested/shutDown), and waitFor.
 
 /** Runs `start`; a failure is printed (with its problems) and logged, and becomes an exit code. */
 export async function startOrReport<T>(start: () => Promise<T>, log: Logger, stderr: (line: string) => void): Promise<{ ok: true; value: T } | { ok: false; exitCode: number; err: unknown }> {
   try {
     return { ok: true, value: await start() }
   } catch (err) {
-    return { ok: false, exitCode: reportStartFailure(err, log, stderr), err }
+    return { ok: false, exitCode: reportStartFailure('amt-manager', err, log.child({ module: 'main' }), stderr), err }
   }
 }
 
@@ -46,11 +34,11 @@ export async function shutDown(reason: StopReason, running: { close(): Promise<v
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       mainLog.warn({ signal }, 'second signal during shutdown: exiting at once')
-      process.exit(EXIT.FATAL)
+      process.exit(SERVICE_EXIT.FATAL)
     })
   }
   await running.close()
-  return 'signal' in reason ? EXIT.OK : EXIT.FATAL
+  return 'signal' in reason ? SERVICE_EXIT.OK : SERVICE_EXIT.FATAL
 }
 
 /** Waits for `ready`, logging with growing intervals (1, 2, 4 ... 15 s); a StartupError after `timeoutMs`. */
