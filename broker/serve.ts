@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { pressureLog, sampleFdPressure } from '../lib/fd-pressure.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { loadedFrom, type Loaded, type PrintLine } from '../lib/service-exit.ts'
-import { runService, type RunningService } from '../lib/service-lifecycle.ts'
+import { runService, type ProcessEvents, type RunningService } from '../lib/service-lifecycle.ts'
 import { MemoryCredentialStore } from './auth/credentials.ts'
 import { FileCredentialStore } from './auth/file-credential-store.ts'
 import { loadBrokerConfig, type BrokerConfig } from './config.ts'
@@ -13,6 +13,8 @@ import { startMetricsServer, type MetricsServer } from './metrics-server.ts'
 export interface ServeIo {
   /** Where configuration problems and a failed start are printed (one line each). */
   printProblem: PrintLine
+  /** The process the lifecycle listens on (tests pass a stand-in). */
+  process?: ProcessEvents
 }
 
 /** The broker's configuration and the credentials file it names, both read and checked before anything starts. */
@@ -36,6 +38,7 @@ export function serve(configFile: string, io: ServeIo): Promise<number> {
     logger: ({ config }) => createLogger({ name: 'amt-broker', level: config.logLevel }),
     start: (loaded, log) => startBroker(loaded, log),
     stderr: io.printProblem,
+    process: io.process,
   })
 }
 
