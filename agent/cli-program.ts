@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
 import { createLogger } from '../lib/log.ts'
+import { loadedFrom, printLoadFailure, printToStderr, SERVICE_EXIT } from '../lib/service-exit.ts'
 import { createRealAdapters } from './adapters.ts'
 import { loadAgentConfig } from './config.ts'
-import { runAgent, EXIT } from './main.ts'
+import { runAgent } from './main.ts'
 import { registerSimulateCommand } from './simulate/cli-command.ts'
 import { collectStatus, formatStatus } from './status.ts'
 import { BUILD_COMMIT, versionText } from '../lib/build-info.ts'
@@ -38,16 +39,16 @@ export function createAgentProgram(): Command {
     .option('--json', 'print JSON')
     .option('--timeout <ms>', 'broker connect timeout', parseMs, 3000)
     .action(async ({ config: file, json, timeout }: { config: string; json?: boolean; timeout: number }) => {
-      const loaded = loadAgentConfig(file)
+      const loaded = loadedFrom(file, loadAgentConfig(file))
       if (!loaded.ok) {
-        process.stderr.write(`amt-agent: invalid configuration ${file}:\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`)
-        process.exit(EXIT.BAD_CONFIG)
+        printLoadFailure('amt-agent', loaded, printToStderr)
+        process.exit(SERVICE_EXIT.BAD_CONFIG)
       }
       const log = createLogger({ name: 'amt-agent', level: 'silent' })
       const { amt, services } = createRealAdapters(loaded.config, log)
       const report = await collectStatus({ config: loaded.config, amt, services, log, timeoutMs: timeout })
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report).join('\n')}\n`)
-      process.exit(report.healthy ? EXIT.OK : EXIT.FATAL)
+      process.exit(report.healthy ? SERVICE_EXIT.OK : SERVICE_EXIT.FATAL)
     })
 
   registerSimulateCommand(program)

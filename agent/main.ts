@@ -1,12 +1,15 @@
 import { createLogger, type Logger } from '../lib/log.ts'
-import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
+import { loadedFrom, type Loaded, type PrintLine } from '../lib/service-exit.ts'
+import { runService, type RunningService } from '../lib/service-lifecycle.ts'
 import { createAgent } from './agent.ts'
 import { createRealAdapters } from './adapters.ts'
 import { loadAgentConfig, type AgentConfig } from './config.ts'
 import { IdentityError, resolveIdentity, type AgentIdentity } from './identity.ts'
 
-/** Exit codes of `amt-agent run` (the services' shared codes). */
-export const EXIT = SERVICE_EXIT
+interface LoadedAgent {
+  config: AgentConfig
+  identity: AgentIdentity
+}
 
 /**
  * `amt-agent run`: builds the object graph in order (config → log → identity → rpc adapter → services → agent)
@@ -16,31 +19,26 @@ export const EXIT = SERVICE_EXIT
  * host id that cannot be resolved or is a firmware placeholder: the operator must set hostId); a fatal
  * error returns 2 (systemd restarts it).
  */
-export async function runAgent(configFile: string, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
-  const loaded = loadAgentConfig(configFile)
-  if (!loaded.ok) {
-    stderr(`amt-agent: invalid configuration ${configFile}:`)
-    for (const problem of loaded.problems) stderr(`  ${problem}`)
-    return EXIT.BAD_CONFIG
-  }
-  const { config } = loaded
-  let identity: AgentIdentity
+export function runAgent(configFile: string, stderr?: PrintLine): Promise<number> {
+  return runService({
+    name: 'amt-agent',
+    load: () => loadAgent(configFile),
+    logger: ({ config }) => createLogger({ name: 'amt-agent', level: config.log.level }),
+    start: ({ config, identity }, log) => Promise.resolve(startAgent(config, identity, log)),
+    stderr,
+  })
+}
+
+/** The configuration, then the host identity it names (an unusable one is a configuration problem, said as is). */
+function loadAgent(configFile: string): Loaded<LoadedAgent> {
+  const loaded = loadedFrom(configFile, loadAgentConfig(configFile))
+  if (!loaded.ok) return loaded
   try {
-    identity = resolveIdentity(config)
+    return { ok: true, config: { config: loaded.config, identity: resolveIdentity(loaded.config) } }
   } catch (err) {
     if (!(err instanceof IdentityError)) throw err
-    stderr(`amt-agent: ${err.message}`)
-    return EXIT.BAD_CONFIG
+    return { ok: false, heading: err.message, problems: [] }
   }
-  const log = createLogger({ name: 'amt-agent', level: config.log.level })
-  return runService({
-    log,
-    start: () => Promise.resolve(startAgent(config, identity, log)),
-    startFailed: (err) => {
-      log.fatal({ err }, 'agent failed')
-      return EXIT.FATAL
-    },
-  })
 }
 
 function startAgent(config: AgentConfig, identity: AgentIdentity, log: Logger): RunningService {

@@ -1,5 +1,5 @@
 import { createAgentProgram } from './cli-program.ts'
-import { EXIT } from './main.ts'
+import { SERVICE_EXIT } from '../lib/service-exit.ts'
 
 /**
  * Entry point of the single executable `dist/amt-agent` (scripts/build-agent-sea.ts). Node 20 runs a single
@@ -10,5 +10,5 @@ createAgentProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     process.stderr.write(`amt-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    process.exit(EXIT.FATAL)
+    process.exit(SERVICE_EXIT.FATAL)
   })

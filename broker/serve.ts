@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { pressureLog, sampleFdPressure } from '../lib/fd-pressure.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
-import { runService, SERVICE_EXIT, type RunningService } from '../lib/service-lifecycle.ts'
-import { MemoryCredentialStore, type CredentialStore } from './auth/credentials.ts'
+import { loadedFrom, type Loaded, type PrintLine } from '../lib/service-exit.ts'
+import { runService, type ProcessEvents, type RunningService } from '../lib/service-lifecycle.ts'
+import { MemoryCredentialStore } from './auth/credentials.ts'
 import { FileCredentialStore } from './auth/file-credential-store.ts'
 import { loadBrokerConfig, type BrokerConfig } from './config.ts'
 import { createBroker, type RunningBroker } from './create-broker.ts'
@@ -10,50 +11,52 @@ import { registerBrokerMetrics } from './metrics.ts'
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts'
 
 export interface ServeIo {
-  /** Where configuration problems are printed (one line each). */
-  printProblem: (line: string) => void
+  /** Where configuration problems and a failed start are printed (one line each). */
+  printProblem: PrintLine
+  /** The process the lifecycle listens on (tests pass a stand-in). */
+  process?: ProcessEvents
 }
 
-/** Exit codes of `amt-broker serve` (the services' shared codes). */
-export const EXIT_OK = SERVICE_EXIT.OK
-export const EXIT_BAD_CONFIG = SERVICE_EXIT.BAD_CONFIG
-export const EXIT_START_FAILED = SERVICE_EXIT.FATAL
-
-/** An invalid credentials file: its problems are already printed; exit 1 like any configuration problem. */
-class CredentialsFileProblem extends Error {
-  override readonly name = 'CredentialsFileProblem'
+/** The broker's configuration and the credentials file it names, both read and checked before anything starts. */
+interface LoadedBroker {
+  config: BrokerConfig
+  /** undefined: no credentialsFile configured. */
+  credentials: FileCredentialStore | undefined
 }
 
 /**
- * `amt-broker serve`: loads the config (every problem printed → 1), then runs under the services' lifecycle
- * (lib/service-lifecycle.ts): credentials (an invalid file → 1) and listeners (a failure → 2); SIGTERM/SIGINT close
- * the listeners and aedes → 0, a second signal exits at once (2), a fatal error → 2. SIGHUP re-reads the
- * credentials file (an invalid one is refused and the previous credentials stay); without one it is ignored.
+ * `amt-broker serve` under the services' lifecycle (lib/service-lifecycle.ts): an invalid config or credentials
+ * file → every problem printed → 1; listeners that cannot start → `amt-broker: cannot start: …` → 2;
+ * SIGTERM/SIGINT close the listeners and aedes → 0, a second signal exits at once (2), a fatal error → 2. SIGHUP
+ * re-reads the credentials file (an invalid one is refused and the previous credentials stay); without one it is
+ * ignored.
  */
-export async function serve(configFile: string, io: ServeIo): Promise<number> {
-  const loaded = await loadBrokerConfig(configFile)
-  if (!loaded.ok) {
-    io.printProblem(`amt-broker: invalid config ${configFile}:`)
-    for (const problem of loaded.problems) io.printProblem(`  ${problem}`)
-    return EXIT_BAD_CONFIG
-  }
-  const { config } = loaded
-  const log = createLogger({ name: 'amt-broker', level: config.logLevel })
+export function serve(configFile: string, io: ServeIo): Promise<number> {
   return runService({
-    log,
-    start: () => startBroker(config, log, io),
-    startFailed: (err) => {
-      if (err instanceof CredentialsFileProblem) return EXIT_BAD_CONFIG
-      io.printProblem(`amt-broker: cannot start: ${err instanceof Error ? err.message : String(err)}`)
-      log.fatal({ err }, 'start-up failed')
-      return EXIT_START_FAILED
-    },
+    name: 'amt-broker',
+    load: () => loadBroker(configFile),
+    logger: ({ config }) => createLogger({ name: 'amt-broker', level: config.logLevel }),
+    start: (loaded, log) => startBroker(loaded, log),
+    stderr: io.printProblem,
+    process: io.process,
   })
 }
 
-async function startBroker(config: BrokerConfig, log: Logger, io: ServeIo): Promise<RunningService> {
-  const credentials = await loadCredentials(config, log, io)
-  const broker = await createBroker(config, { log, credentials })
+async function loadBroker(configFile: string): Promise<Loaded<LoadedBroker>> {
+  const loaded = loadedFrom(configFile, await loadBrokerConfig(configFile))
+  if (!loaded.ok) return loaded
+  const { credentialsFile } = loaded.config
+  if (credentialsFile === undefined) return { ok: true, config: { config: loaded.config, credentials: undefined } }
+  const credentials = await FileCredentialStore.load(credentialsFile)
+  if (!credentials.ok) {
+    return { ok: false, heading: `invalid credentials file ${credentialsFile}:`, problems: credentials.problems }
+  }
+  return { ok: true, config: { config: loaded.config, credentials: credentials.store } }
+}
+
+async function startBroker({ config, credentials }: LoadedBroker, log: Logger): Promise<RunningService> {
+  if (credentials === undefined) log.warn('no credentialsFile configured: every password login is refused')
+  const broker = await createBroker(config, { log, credentials: credentials ?? new MemoryCredentialStore() })
   const registry = new Registry()
   let metrics: MetricsServer | undefined
   try {
@@ -70,7 +73,7 @@ async function startBroker(config: BrokerConfig, log: Logger, io: ServeIo): Prom
       await broker.close()
       log.info('stopped')
     },
-    ...(credentials instanceof FileCredentialStore ? { reload: () => reloadCredentials(credentials, log) } : {}),
+    ...(credentials ? { reload: () => reloadCredentials(credentials, log) } : {}),
   }
 }
 
@@ -89,18 +92,6 @@ function watchBroker(broker: RunningBroker, registry: Registry, log: Logger): ()
   })
   const count = ({ listener, code }: { listener: string; code: string }) => fdPressure.inc({ listener, code })
   return sampleFdPressure({ report: pressureLog({ log: log.child({ module: 'broker/limits' }), count }) })
-}
-
-async function loadCredentials(config: BrokerConfig, log: Logger, io: ServeIo): Promise<CredentialStore> {
-  if (config.credentialsFile === undefined) {
-    log.warn('no credentialsFile configured: every password login is refused')
-    return new MemoryCredentialStore()
-  }
-  const loaded = await FileCredentialStore.load(config.credentialsFile)
-  if (loaded.ok) return loaded.store
-  io.printProblem(`amt-broker: invalid credentials file ${config.credentialsFile}:`)
-  for (const problem of loaded.problems) io.printProblem(`  ${problem}`)
-  throw new CredentialsFileProblem(`invalid credentials file ${config.credentialsFile}`)
 }
 
 async function reloadCredentials(credentials: FileCredentialStore, log: Logger): Promise<void> {

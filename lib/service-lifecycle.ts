@@ -1,7 +1,12 @@
 import { reopenLogFile, type Logger } from './log.ts'
-
-/** Exit codes shared by the three services (`amt-manager serve`, `amt-agent run`, `amt-broker serve`). */
-export const SERVICE_EXIT = { OK: 0, BAD_CONFIG: 1, FATAL: 2 } as const
+import {
+  printLoadFailure,
+  printToStderr,
+  reportStartFailure,
+  SERVICE_EXIT,
+  type Loaded,
+  type PrintLine,
+} from './service-exit.ts'
 
 /** A started service, as the lifecycle drives it. */
 export interface RunningService {
@@ -9,6 +14,11 @@ export interface RunningService {
   stop(): Promise<void>
   /** What SIGHUP reloads besides reopening a log file; without it SIGHUP is logged as ignored. */
   reload?(): Promise<void>
+  /**
+   * A program that ends by itself (the demo, once its plan finished) resolves this with its exit code: it is then
+   * stopped as after a signal and the process exits with that code. A rejection is a fatal error.
+   */
+  ended?: Promise<number>
 }
 
 /** The part of `process` the lifecycle listens on (tests pass an EventEmitter with an `exit`). */
@@ -17,31 +27,56 @@ export interface ProcessEvents {
   exit(code: number): void
 }
 
-export interface ServiceOptions {
-  /** The logger the lifecycle speaks through (the caller's `module: 'main'` child); SIGHUP reopens its file. */
-  log: Logger
-  start(): Promise<RunningService>
-  /** Reports a failed start and names its exit code; default: logged fatal `start-up failed`, exit 2. */
-  startFailed?(err: unknown): number
+export interface ServiceOptions<C> {
+  /** The command, first word of every line printed on stderr (`amt-manager`). */
+  name: string
+  /**
+   * Reads and validates the configuration (and whatever else must be right before anything starts): a failure is
+   * printed with every problem and exits 1. A throw is a bug and rejects runService.
+   */
+  load(): Loaded<C> | Promise<Loaded<C>>
+  /** The process's root logger, from the loaded configuration; the lifecycle speaks through its `main` child. */
+  logger(config: C): Logger
+  /** Starts the service; a rejection is a failed start (a StartupError names what to print and its exit code). */
+  start(config: C, log: Logger): Promise<RunningService>
+  /**
+   * SIGHUP: `reload` (a service: reopen the log file, reload what can be reloaded; never stops) or `stop` (a
+   * foreground program, whose closed terminal sends it: stops in order, as SIGTERM does). Default `reload`.
+   */
+  hangUp?: 'reload' | 'stop'
+  /** Where load and start failures are printed; default stderr. */
+  stderr?: PrintLine
   process?: ProcessEvents
 }
 
-type StopRequest = { kind: 'signal'; signal: string } | { kind: 'fatal'; err: unknown }
+type StopRequest =
+  | { kind: 'signal'; signal: string }
+  | { kind: 'fatal'; err: unknown }
+  | { kind: 'ended'; exitCode: number }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
 /**
- * The one process lifecycle of the services. Listens from the call on:
- * - SIGTERM / SIGINT: graceful `stop()` (once started; a signal during start-up stops right after it) → 0;
- *   a second one while stopping or starting exits at once with 2.
- * - uncaught exception / unhandled rejection: logged fatal, graceful `stop()`, → 2.
- * - SIGHUP: never kills (see `onHangUp`).
- * Listeners are added with `on`, never `once`, and stay: execa's signal-exit (used for rpc children) re-raises a
- * signal it sees no other listener for, which would kill the process.
+ * The one process lifecycle of the services and the demo:
+ * - `load()` fails → every problem printed → 1; `start()` fails → `<name>: cannot start: …` → its code (1 or 2).
+ * - SIGTERM / SIGINT (and SIGHUP with `hangUp: 'stop'`): graceful `stop()` (once started; a signal during start-up
+ *   stops right after it) → 0; a second one while stopping or starting exits at once with 2.
+ * - uncaught exception / unhandled rejection (or a rejected `ended`): logged fatal, graceful `stop()`, → 2.
+ * - the service ended by itself (`ended`): graceful `stop()` → the code it ended with.
+ * - SIGHUP by default never kills (see `onHangUp`).
+ * Listeners are added once the configuration is loaded, with `on`, never `once`, and stay: execa's signal-exit
+ * (used for rpc children) re-raises a signal it sees no other listener for, which would kill the process.
  * Resolves with the exit code; the caller exits with it.
  */
-export async function runService(options: ServiceOptions): Promise<number> {
-  const { log, process: events = process } = options
+export async function runService<C>(options: ServiceOptions<C>): Promise<number> {
+  const { name, process: events = process, stderr = printToStderr } = options
+  const loaded = await options.load()
+  if (!loaded.ok) {
+    printLoadFailure(name, loaded, stderr)
+    return SERVICE_EXIT.BAD_CONFIG
+  }
+  const root = options.logger(loaded.config)
+  const log = root.child({ module: 'main' })
   let service: RunningService | undefined
   let first: StopRequest | undefined
   let failedWhileStopping = false
@@ -51,28 +86,31 @@ export async function runService(options: ServiceOptions): Promise<number> {
   const request = (next: StopRequest): void => {
     if (first === undefined) {
       first = next
-      const received = service ? 'signal received: stopping' : 'signal received during start-up: stopping once up'
-      if (next.kind === 'fatal') log.fatal({ err: next.err }, 'fatal error: stopping')
-      else log.info({ signal: next.signal }, received)
+      logStopRequest(log, next, service !== undefined)
       requested(next)
     } else if (next.kind === 'signal') {
       log.warn({ signal: next.signal }, 'second signal: exiting at once')
       events.exit(SERVICE_EXIT.FATAL)
-    } else {
+    } else if (next.kind === 'fatal') {
       failedWhileStopping = true
       log.fatal({ err: next.err }, 'fatal error while stopping')
     }
   }
-  for (const signal of STOP_SIGNALS) events.on(signal, () => request({ kind: 'signal', signal }))
+  const stopSignals = options.hangUp === 'stop' ? [...STOP_SIGNALS, 'SIGHUP'] : STOP_SIGNALS
+  for (const signal of stopSignals) events.on(signal, () => request({ kind: 'signal', signal }))
   events.on('uncaughtException', (err) => request({ kind: 'fatal', err }))
   events.on('unhandledRejection', (err) => request({ kind: 'fatal', err }))
-  onHangUp(log, events, () => (first === undefined ? service : undefined))
+  if (options.hangUp !== 'stop') onHangUp(log, events, () => (first === undefined ? service : undefined))
 
   try {
-    service = await options.start()
+    service = await options.start(loaded.config, root)
   } catch (err) {
-    return options.startFailed ? options.startFailed(err) : startFailed(log, err)
+    return reportStartFailure(name, err, log, stderr)
   }
+  service.ended?.then(
+    (exitCode) => request({ kind: 'ended', exitCode }),
+    (err: unknown) => request({ kind: 'fatal', err }),
+  )
   const reason = await stopRequest
   try {
     await service.stop()
@@ -80,12 +118,15 @@ export async function runService(options: ServiceOptions): Promise<number> {
     log.error({ err }, 'stop failed')
     return SERVICE_EXIT.FATAL
   }
-  return reason.kind === 'signal' && !failedWhileStopping ? SERVICE_EXIT.OK : SERVICE_EXIT.FATAL
+  if (failedWhileStopping || reason.kind === 'fatal') return SERVICE_EXIT.FATAL
+  return reason.kind === 'ended' ? reason.exitCode : SERVICE_EXIT.OK
 }
 
-function startFailed(log: Logger, err: unknown): number {
-  log.fatal({ err }, 'start-up failed')
-  return SERVICE_EXIT.FATAL
+function logStopRequest(log: Logger, request: StopRequest, started: boolean): void {
+  if (request.kind === 'fatal') log.fatal({ err: request.err }, 'fatal error: stopping')
+  else if (request.kind === 'ended') log.info({ exitCode: request.exitCode }, 'ended: stopping')
+  else if (started) log.info({ signal: request.signal }, 'signal received: stopping')
+  else log.info({ signal: request.signal }, 'signal received during start-up: stopping once up')
 }
 
 /**
@@ -94,11 +135,7 @@ function startFailed(log: Logger, err: unknown): number {
  * run one after the other; a failed reload is logged and the service keeps running as it was. `running()` is the
  * service to reload, or undefined while starting or stopping.
  */
-export function onHangUp(
-  log: Logger,
-  events: Pick<ProcessEvents, 'on'>,
-  running: () => RunningService | undefined,
-): void {
+function onHangUp(log: Logger, events: Pick<ProcessEvents, 'on'>, running: () => RunningService | undefined): void {
   let previous = Promise.resolve()
   const hangUp = async (): Promise<void> => {
     const logFileReopened = reopenLogFile(log)

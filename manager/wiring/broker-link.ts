@@ -9,7 +9,7 @@ import { createManagerBus, type ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import type { EmbeddedBrokerConfig, ManagerConfig } from '../config/config.ts'
 import type { Inventory } from '../inventory/port.ts'
-import { EXIT, StartupError } from './startup-error.ts'
+import { SERVICE_EXIT, StartupError } from '../../lib/service-exit.ts'
 import type { Registry } from 'prom-client'
 import { createDynsecAccounts, type BrokerAccounts } from '../dynsec/broker-accounts.ts'
 import { DynsecControl, type DynsecControlOptions } from '../dynsec/dynsec-control.ts'
@@ -36,12 +36,17 @@ export async function startEmbeddedBroker(
   const integrators: CredentialEntry[] = [...(options.integrators ?? [])]
   if (settings.integratorsFile !== undefined) {
     const loaded = await loadIntegratorsFile(settings.integratorsFile)
-    if (!loaded.ok) throw new StartupError(`invalid integrators file ${settings.integratorsFile}`, loaded.problems, EXIT.BAD_CONFIG)
+    if (!loaded.ok) {
+      const what = `invalid integrators file ${settings.integratorsFile}`
+      throw new StartupError(what, loaded.problems, SERVICE_EXIT.BAD_CONFIG)
+    }
     integrators.push(...loaded.entries)
   }
   const credentials = await createBrokerCredentials({ inventory, integrators })
   const parsed = parseBrokerConfig({ listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls }, limits: settings.limits, logLevel: 'info' })
-  if (!parsed.ok) throw new StartupError('invalid embedded broker settings', parsed.problems, EXIT.BAD_CONFIG)
+  if (!parsed.ok) {
+    throw new StartupError('invalid embedded broker settings', parsed.problems, SERVICE_EXIT.BAD_CONFIG)
+  }
   const broker = await createBroker(parsed.config, { log: options.log, credentials })
   try {
     const port = broker.tcpPort ?? settings.tcp.port

@@ -15,7 +15,7 @@ import { createAmtPasswordSource, type AmtPasswords } from '../secrets/amt-passw
 import { createSecretStore } from '../secrets/create-secret-store.ts'
 import { isSecretStoreError } from '../secrets/errors.ts'
 import type { SecretStore } from '../secrets/port.ts'
-import { EXIT, StartupError } from './startup-error.ts'
+import { SERVICE_EXIT, StartupError } from '../../lib/service-exit.ts'
 
 /** Secrets, passwords and RPS/MPS as the core, the API and the gRPC bridge use them. */
 export interface Integrations {
@@ -88,7 +88,8 @@ function configured<T>(build: () => T): T {
     return build()
   } catch (err) {
     if (isSecretStoreError(err) && err.code === 'SECRET_STORE_CONFIG_INVALID') {
-      throw new StartupError('invalid secret store configuration', (err.details.reason ?? err.message).split('; '), EXIT.BAD_CONFIG)
+      const problems = (err.details.reason ?? err.message).split('; ')
+      throw new StartupError('invalid secret store configuration', problems, SERVICE_EXIT.BAD_CONFIG)
     }
     throw err
   }

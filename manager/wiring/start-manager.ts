@@ -30,7 +30,7 @@ import { externalBroker, startEmbeddedBroker, urlHost } from './broker-link.ts'
 import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
-import { waitFor } from './process.ts'
+import { waitFor } from './wait-for.ts'
 import { auditOptions } from '../config/audit.ts'
 
 export const ADMIN_TOKEN_FILE_NAME = 'admin-token'

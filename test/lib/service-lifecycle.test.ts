@@ -5,17 +5,9 @@ import path from 'node:path'
 import test from 'ava'
 import { pino } from 'pino'
 import { createLogger, type Logger } from '../../lib/log.ts'
-import { runService, SERVICE_EXIT, type RunningService } from '../../lib/service-lifecycle.ts'
-
-/** A stand-in for `process`: signals and fatal errors are emitted by the test; `exit` is recorded. */
-class FakeProcess extends EventEmitter {
-  readonly exits: number[] = []
-  readonly exited = new Promise<number>((resolve) => this.once('test:exit', resolve))
-  exit(code: number): void {
-    this.exits.push(code)
-    this.emit('test:exit', code)
-  }
-}
+import { SERVICE_EXIT, StartupError, type Loaded } from '../../lib/service-exit.ts'
+import { runService, type RunningService, type ServiceOptions } from '../../lib/service-lifecycle.ts'
+import { FakeProcess } from '../helpers/fake-process.ts'
 
 function capturedLog(): { log: Logger; messages: () => string[]; next: (msg: string) => Promise<void> } {
   const lines: Array<{ msg: string }> = []
@@ -32,6 +24,18 @@ function capturedLog(): { log: Logger; messages: () => string[]; next: (msg: str
   }
   const log = createLogger({ name: 'test', level: 'debug', destination })
   return { log, messages: () => lines.map((line) => line.msg), next }
+}
+
+/** runService as a service `test` with a loaded configuration and `log` as its root logger. */
+type TestServiceOptions = Partial<ServiceOptions<unknown>> & {
+  log: Logger
+  process: FakeProcess
+  start: () => Promise<RunningService>
+}
+
+function run(options: TestServiceOptions): Promise<number> {
+  const { log, start, ...rest } = options
+  return runService({ name: 'test', load: () => ({ ok: true, config: {} }), logger: () => log, start, ...rest })
 }
 
 /** A service whose stop() waits until the test lets it finish. */
@@ -53,7 +57,7 @@ test('SIGHUP without reload(): logged as ignored, the service keeps running; SIG
   const proc = new FakeProcess()
   const { log, messages, next } = capturedLog()
   const { running, calls, finishStop } = service()
-  const exitCode = runService({ log, start: () => Promise.resolve(running), process: proc })
+  const exitCode = run({ log, start: () => Promise.resolve(running), process: proc })
   await new Promise((resolve) => setImmediate(resolve))
   proc.emit('SIGHUP', 'SIGHUP')
   await next('SIGHUP ignored: nothing to reload')
@@ -76,7 +80,7 @@ test('SIGHUP with reload(): reloads one after the other; a failed reload is logg
       return reloads === 1 ? Promise.resolve() : Promise.reject(new Error('file vanished'))
     },
   })
-  const exitCode = runService({ log, start: () => Promise.resolve(running), process: proc })
+  const exitCode = run({ log, start: () => Promise.resolve(running), process: proc })
   await new Promise((resolve) => setImmediate(resolve))
   proc.emit('SIGHUP', 'SIGHUP')
   proc.emit('SIGHUP', 'SIGHUP')
@@ -93,7 +97,7 @@ test('a second SIGTERM during a slow stop exits at once with 2', async (t) => {
   const proc = new FakeProcess()
   const { log, next } = capturedLog()
   const { running, calls } = service()
-  void runService({ log, start: () => Promise.resolve(running), process: proc })
+  void run({ log, start: () => Promise.resolve(running), process: proc })
   await new Promise((resolve) => setImmediate(resolve))
   proc.emit('SIGTERM', 'SIGTERM')
   await next('signal received: stopping')
@@ -108,7 +112,7 @@ test('an uncaught exception or unhandled rejection is logged fatal, stops the se
     const proc = new FakeProcess()
     const { log, next } = capturedLog()
     const { running, calls, finishStop } = service()
-    const exitCode = runService({ log, start: () => Promise.resolve(running), process: proc })
+    const exitCode = run({ log, start: () => Promise.resolve(running), process: proc })
     await new Promise((resolve) => setImmediate(resolve))
     proc.emit(event, new Error('boom'))
     await next('fatal error: stopping')
@@ -118,12 +122,13 @@ test('an uncaught exception or unhandled rejection is logged fatal, stops the se
   }
 })
 
-test('a signal during start-up stops right after it; a failed start returns startFailed’s code', async (t) => {
+test('a signal during start-up stops right after it; a failed start → its StartupError’s code, else 2', async (t) => {
   const proc = new FakeProcess()
   const { log, next } = capturedLog()
   const { running, calls, finishStop } = service()
   let started: (value: RunningService) => void = () => undefined
-  const exitCode = runService({ log, start: () => new Promise((resolve) => (started = resolve)), process: proc })
+  const exitCode = run({ log, start: () => new Promise((resolve) => (started = resolve)), process: proc })
+  await new Promise((resolve) => setImmediate(resolve)) // the configuration loaded: starting
   proc.emit('SIGTERM', 'SIGTERM')
   await next('signal received during start-up')
   proc.emit('SIGHUP', 'SIGHUP')
@@ -134,8 +139,9 @@ test('a signal during start-up stops right after it; a failed start returns star
   t.deepEqual(calls, ['stop'])
 
   const start = () => Promise.reject(new Error('port taken'))
-  t.is(await runService({ log, start, startFailed: () => 7, process: new FakeProcess() }), 7)
-  t.is(await runService({ log, start, process: new FakeProcess() }), SERVICE_EXIT.FATAL)
+  const startFailed = () => Promise.reject(new StartupError('port taken', [], 7))
+  t.is(await run({ log, start: startFailed, process: new FakeProcess(), stderr: () => undefined }), 7)
+  t.is(await run({ log, start, process: new FakeProcess(), stderr: () => undefined }), SERVICE_EXIT.FATAL)
 })
 
 test('SIGHUP reopens a log file (after logrotate moved it): new lines go to a new file at the old path', async (t) => {
@@ -146,7 +152,7 @@ test('SIGHUP reopens a log file (after logrotate moved it): new lines go to a ne
   const log = createLogger({ name: 'test', level: 'info', destination })
   const proc = new FakeProcess()
   const { running, finishStop } = service()
-  const exitCode = runService({ log, start: () => Promise.resolve(running), process: proc })
+  const exitCode = run({ log, start: () => Promise.resolve(running), process: proc })
   log.info('before rotation')
   await rename(file, `${file}.1`)
   proc.emit('SIGHUP', 'SIGHUP')
@@ -159,4 +165,146 @@ test('SIGHUP reopens a log file (after logrotate moved it): new lines go to a ne
   proc.emit('SIGTERM', 'SIGTERM')
   finishStop()
   t.is(await exitCode, SERVICE_EXIT.OK)
+})
+
+/** The lines runService printed (its `stderr`). */
+function printedLines(): { lines: string[]; print: (line: string) => void } {
+  const lines: string[] = []
+  return { lines, print: (line) => lines.push(line) }
+}
+
+test('a load failure prints `<name>: <heading>` and every problem, starts and listens to nothing → 1', async (t) => {
+  const proc = new FakeProcess()
+  const { lines, print } = printedLines()
+  let started = false
+  const problems = ['broker.url: Invalid URL', 'reconcile.maxAttempts: Too small: expected number to be >0']
+  const exitCode = await runService({
+    name: 'amt-test',
+    load: (): Loaded<unknown> => ({ ok: false, heading: 'invalid configuration /etc/amt/test.yaml:', problems }),
+    logger: () => {
+      throw new Error('no logger without a configuration')
+    },
+    start: () => {
+      started = true
+      return Promise.resolve(service().running)
+    },
+    stderr: print,
+    process: proc,
+  })
+  t.is(exitCode, SERVICE_EXIT.BAD_CONFIG)
+  t.deepEqual(lines, [
+    'amt-test: invalid configuration /etc/amt/test.yaml:',
+    '  broker.url: Invalid URL',
+    '  reconcile.maxAttempts: Too small: expected number to be >0',
+  ])
+  t.false(started)
+  for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'uncaughtException']) {
+    t.is(proc.listenerCount(event), 0, `no ${event} listener without a configuration`)
+  }
+})
+
+test('a failed start prints `<name>: cannot start: <message>` + its problems, logged fatal, → its code', async (t) => {
+  const { log, next } = capturedLog()
+  const { lines, print } = printedLines()
+  const problems = ['integrators.0.password: Required']
+  const message = 'invalid integrators file /etc/amt/integrators.yaml'
+  const badFile = new StartupError(message, problems, SERVICE_EXIT.BAD_CONFIG)
+  const start = () => Promise.reject(badFile)
+  t.is(await run({ log, start, stderr: print, process: new FakeProcess() }), SERVICE_EXIT.BAD_CONFIG)
+  t.deepEqual(lines, [`test: cannot start: ${message}`, '  integrators.0.password: Required'])
+  await next('start-up failed')
+
+  lines.length = 0
+  const portTaken = () => Promise.reject(new Error('listen EADDRINUSE: address already in use 127.0.0.1:1883'))
+  t.is(await run({ log, start: portTaken, stderr: print, process: new FakeProcess() }), SERVICE_EXIT.FATAL)
+  t.deepEqual(lines, ['test: cannot start: listen EADDRINUSE: address already in use 127.0.0.1:1883'])
+})
+
+test('the lifecycle logs through the `main` child of the root logger the configuration built', async (t) => {
+  const records: Array<Record<string, unknown>> = []
+  const write = (line: string) => records.push(JSON.parse(line) as Record<string, unknown>)
+  const log = createLogger({ name: 'test', level: 'info', destination: { write } })
+  const proc = new FakeProcess()
+  const { running, finishStop } = service()
+  let rootGiven: Logger | undefined
+  const exitCode = runService({
+    name: 'test',
+    load: () => ({ ok: true, config: { level: 'info' } }),
+    logger: ({ level }) => {
+      t.is(level, 'info', 'built from the loaded configuration')
+      return log
+    },
+    start: (_config, root) => {
+      rootGiven = root
+      return Promise.resolve(running)
+    },
+    process: proc,
+  })
+  await new Promise((resolve) => setImmediate(resolve))
+  proc.emit('SIGTERM', 'SIGTERM')
+  finishStop()
+  t.is(await exitCode, SERVICE_EXIT.OK)
+  t.is(rootGiven, log, 'start gets the root logger')
+  t.like(records.find((record) => record.msg === 'signal received: stopping'), { module: 'main', signal: 'SIGTERM' })
+})
+
+test('a service that ends by itself (`ended`) is stopped in order and the process exits with its code', async (t) => {
+  const proc = new FakeProcess()
+  const { log, next } = capturedLog()
+  let end: (exitCode: number) => void = () => undefined
+  const { running, calls, finishStop } = service({ ended: new Promise((resolve) => (end = resolve)) })
+  const exitCode = run({ log, start: () => Promise.resolve(running), process: proc })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.deepEqual(calls, [], 'runs until it ends')
+  end(1)
+  await next('ended: stopping')
+  t.deepEqual(calls, ['stop'])
+  proc.emit('SIGINT', 'SIGINT')
+  t.is(await proc.exited, SERVICE_EXIT.FATAL, 'a signal while it stops is a second one: exits at once')
+  finishStop()
+  t.is(await exitCode, 1)
+})
+
+test('`ended` after a signal changes nothing (→ 0); a rejected `ended` is a fatal error (→ 2)', async (t) => {
+  const { log, next } = capturedLog()
+  const signalled = new FakeProcess()
+  let end: (exitCode: number) => void = () => undefined
+  const first = service({ ended: new Promise((resolve) => (end = resolve)) })
+  const exitCode = run({ log, start: () => Promise.resolve(first.running), process: signalled })
+  await new Promise((resolve) => setImmediate(resolve))
+  signalled.emit('SIGTERM', 'SIGTERM')
+  await next('signal received: stopping')
+  end(1)
+  first.finishStop()
+  t.is(await exitCode, SERVICE_EXIT.OK)
+  t.deepEqual(signalled.exits, [])
+
+  const failing = new FakeProcess()
+  let fail: (err: Error) => void = () => undefined
+  const second = service({ ended: new Promise((_resolve, reject) => (fail = reject)) })
+  const failed = run({ log, start: () => Promise.resolve(second.running), process: failing })
+  await new Promise((resolve) => setImmediate(resolve))
+  fail(new Error('the plan broke'))
+  await next('fatal error: stopping')
+  t.deepEqual(second.calls, ['stop'])
+  second.finishStop()
+  t.is(await failed, SERVICE_EXIT.FATAL)
+})
+
+test('hangUp `stop` (a foreground program): SIGHUP stops it in order → 0; a second SIGHUP exits at once', async (t) => {
+  const proc = new FakeProcess()
+  const { log, messages, next } = capturedLog()
+  const reloads: string[] = []
+  const { running, calls, finishStop } = service({ reload: () => Promise.resolve(void reloads.push('reload')) })
+  const exitCode = run({ log, start: () => Promise.resolve(running), process: proc, hangUp: 'stop' })
+  await new Promise((resolve) => setImmediate(resolve))
+  proc.emit('SIGHUP', 'SIGHUP')
+  await next('signal received: stopping')
+  t.deepEqual(calls, ['stop'])
+  proc.emit('SIGHUP', 'SIGHUP')
+  t.is(await proc.exited, SERVICE_EXIT.FATAL)
+  finishStop()
+  t.is(await exitCode, SERVICE_EXIT.OK)
+  t.deepEqual(reloads, [], 'SIGHUP reloads nothing')
+  t.false(messages().some((msg) => msg.startsWith('SIGHUP')), 'SIGHUP is a stop signal, not a reload')
 })

@@ -3,9 +3,9 @@ import path from 'node:path'
 import test from 'ava'
 import { parseManagerConfig } from '../../../manager/config/config.ts'
 import { startManager } from '../../../manager/wiring/start-manager.ts'
+import { reportStartFailure } from '../../../lib/service-exit.ts'
 import { keyringOf } from '../../../manager/secrets/local-keys.ts'
 import { createLocalSecretStore } from '../../../manager/secrets/local-sqlite.ts'
-import { reportStartFailure } from '../../../manager/wiring/process.ts'
 import { capturedLogger, kekText, tempDir, testKek } from './support.ts'
 
 test('manager start, wrong secrets key: one clear line naming the key id, exit 2, no key or password', async (t) => {
@@ -24,7 +24,7 @@ test('manager start, wrong secrets key: one clear line naming the key id, exit 2
   const { log, lines } = capturedLogger()
   const err = await t.throwsAsync(startManager(parsed.config, { log }))
   const printed: string[] = []
-  t.is(reportStartFailure(err, log, (line) => printed.push(line)), 2)
+  t.is(reportStartFailure('amt-manager', err, log, (line) => printed.push(line)), 2)
   t.regex(printed[0] ?? '', /^amt-manager: cannot start: the key-encryption key does not open the stored secrets: /)
   t.regex(printed[0] ?? '', /the configured key\(s\) 'k1' open none of the secrets sealed under that id/)
   for (const leak of [wrong.key.toString('base64'), right.key.toString('base64'), 'Zq8!NeverPrinted']) {
