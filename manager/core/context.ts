@@ -8,6 +8,7 @@ import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { StatusPublisher } from './publish/status-publisher.ts'
 import { keyOf, type HostBook } from './host-book.ts'
 import type { AfterWrite, HostWritePath } from './host-write-path.ts'
+import type { ActivationProfiles } from './publish/activation-profile.ts'
 import type { ProvisioningPreparer } from '../ports/provisioning.ts'
 
 /** The parts of the manager core shared by its flows (built once by createManagerCore). */
@@ -20,6 +21,8 @@ export interface CoreContext {
   now: () => Date
   outbound: Outbound
   desired: DesiredPublisher
+  /** The profile names `desired` carries (the tenants' password policies, held in memory). */
+  profiles: ActivationProfiles
   status: StatusPublisher
   deadlines: DeadlineWatch
   preparer: ProvisioningPreparer

@@ -28,6 +28,11 @@ export interface AfterWrite {
 export interface HostWritePathDeps {
   book: HostBook
   log: Logger
+  /**
+   * Before a desired write: reads the password policies of tenants this process has not seen, so the profile names
+   * are known when `desired` is published right after the commit (a failure fails the write before anything is stored).
+   */
+  readTenants: (tenantIds: Iterable<string>) => Promise<void>
   after: AfterWrite
 }
 
@@ -67,6 +72,7 @@ export class HostWritePath {
 
   /** A desired write (generation + 1 each) to these hosts in one transaction; their `desired` is published. */
   async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
+    await this.#deps.readTenants(keys.map((key) => key.tenantId))
     const stored = await this.#deps.book.setDesiredMany({ keys: keys.map(keyOf) }, patch)
     await this.#audit(options.audit, stored)
     this.#after(stored, true)

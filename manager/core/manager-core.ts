@@ -1,7 +1,7 @@
 import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../ports/outbound.ts'
-import type { ActivationProfiles } from './publish/activation-profile.ts'
+import { TENANT_PROFILES, type ActivationProfiles } from './publish/activation-profile.ts'
 import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from './flows/deadlines.ts'
 import { CleanupRetry, DEFAULT_CLEANUP_RETRY } from './flows/cleanup-retry.ts'
 import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from './flows/deletion.ts'
@@ -24,6 +24,7 @@ import { Ingest, type Committed } from './ingest.ts'
 import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from '../ports/provisioning.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
+import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
 
 export interface ManagerCoreOptions {
   /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
@@ -67,10 +68,10 @@ export interface ManagerCoreDeps {
 
 /**
  * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call the record*
- * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost; the layers below write hosts through
- * its HostWriter side (updateHost, refreshHost).
+ * functions; the HTTP API and CLI call setDesired / requestDeletion / getHost and write tenants through it (the
+ * profile names follow); the layers below write hosts through its HostWriter side (updateHost, refreshHost).
  */
-export interface ManagerCore extends HostWriter {
+export interface ManagerCore extends HostWriter, TenantWrites {
   recordPresence(key: HostKey, facts: PresenceFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
   recordCapability(key: HostKey, facts: CapabilityFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
   recordState(key: HostKey, facts: StateFacts, source: ReportSource, options?: RecordOptions): Promise<RecordResult>
@@ -102,12 +103,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const { metrics, outbound } = deps
   const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
   const deadlineMs = options.activationDeadlineMs ?? DEFAULT_ACTIVATION_DEADLINE_MS
+  const profiles = deps.profiles ?? TENANT_PROFILES
   const published = {
     outbound,
     removal: deps.removal ?? INVENTORY_ONLY,
     desired: new DesiredPublisher(outbound, {
       ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}),
-      ...(deps.profiles ? { profiles: deps.profiles } : {}),
+      profiles,
       now,
       metrics,
       log,
@@ -121,11 +123,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
     }),
   }
-  const writes = new HostWritePath({ book, log, after: afterWriteOf(published) })
+  const readTenants = (tenantIds: Iterable<string>) => profiles.readMissing(tenantIds)
+  const writes = new HostWritePath({ book, log, readTenants, after: afterWriteOf(published) })
   const ctx: CoreContext = {
     ...published,
     book,
     writes,
+    profiles,
     log,
     metrics,
     now,
@@ -184,6 +188,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       return stored
     },
     refreshHost: (key, writeOptions) => book.serial(() => writes.refresh(key, writeOptions)),
+    ...tenantWrites(deps.inventory, profiles),
     republishAll: () => {
       const sweep = ++sweeps
       return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })

@@ -28,7 +28,7 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
   const { inventory, core } = deps
   const log = deps.log.child({ module: 'demo' })
   if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== DEMO_TENANT)) {
-    await inventory.createTenant({ tenantId: DEMO_TENANT, name: 'Demo fleet (simulated)' })
+    await core.createTenant({ tenantId: DEMO_TENANT, name: 'Demo fleet (simulated)' })
   }
   let registered = 0
   const hosts = await Promise.all(

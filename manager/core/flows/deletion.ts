@@ -65,7 +65,6 @@ export function amtKnownOff(host: Host): boolean {
 
 /** Desired UNPROVISIONED (new generation), deletion pending, a status saying what it waits for; published. */
 async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): Promise<void> {
-  await ctx.desired.load([host])
   const waiting = host.online ? 'waiting for the agent to deactivate AMT' : 'the host is offline; it is deleted once its agent reports AMT deactivated'
   const pending = deactivationPending(waiting)
   const patch: HostPatch = { desiredState: 'UNPROVISIONED', deletion: 'pending', activationRequestedAt: null, status: pending.status, statusIndicator: pending.statusIndicator }

@@ -20,11 +20,11 @@ const DNS_SUFFIX_MAX = 255
 export const DESIRED_CHUNK = 500
 
 /**
- * setDesired as named steps: validate → select hosts → guard deletions → load the profile names, then per chunk
- * of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue)
- * → in the write queue: re-check → the write path (host-write-path.ts): write Inventory (desired generation + 1
- * per host, one transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained,
- * QoS 1) and status.
+ * setDesired as named steps: validate → select hosts → guard deletions, then per chunk of DESIRED_CHUNK hosts:
+ * prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue) → in the write queue:
+ * re-check → the write path (host-write-path.ts): write Inventory (desired generation + 1 per host, one
+ * transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
  * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired).
  * A preparation failure stops at that chunk: nothing of it or later chunks is written; the error says how many
@@ -39,8 +39,6 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
   const selected = await selectHosts(ctx, selector)
   if (selected.length === 0) return []
   guardDeletions(selected, request)
-  // The profile names `desired` carries depend on the tenants' password policies (activation-profile.ts).
-  await ctx.desired.load(selected)
   const stored: Host[] = []
   for (let start = 0; start < selected.length; start += DESIRED_CHUNK) {
     const chunk = selected.slice(start, start + DESIRED_CHUNK)
