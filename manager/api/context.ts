@@ -8,7 +8,7 @@ import type { BrokerAccountWriter } from './register-host.ts'
 import type { TokenStore } from './tokens/token-store.ts'
 
 /** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
-export type ApiDomain = Pick<ManagerCore, 'setDesired' | 'requestDeletion' | 'refreshHost'>
+export type ApiDomain = Pick<ManagerCore, 'setDesired' | 'requestDeletion' | 'refreshHost' | 'createTenant'>
 
 /** What every router gets. */
 export interface ApiContext {

@@ -10,7 +10,12 @@ import { MemoryTokenStore } from './tokens/token-store.ts'
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url))
 
 const notWhileGenerating = (): Promise<never> => Promise.reject(new Error('the API is not serving: only its document is generated'))
-const idleDomain: ApiDomain = { setDesired: notWhileGenerating, requestDeletion: notWhileGenerating, refreshHost: notWhileGenerating }
+const idleDomain: ApiDomain = {
+  setDesired: notWhileGenerating,
+  requestDeletion: notWhileGenerating,
+  refreshHost: notWhileGenerating,
+  createTenant: notWhileGenerating,
+}
 
 /** Builds the API (no listener, an empty in-memory Inventory) and returns its OpenAPI document. */
 export async function buildOpenApiDocument(): Promise<object> {

@@ -5,11 +5,14 @@ import { DEVICE_SCRYPT_PARAMS } from '../bus/broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import type { HostWriter } from '../ports/host-writer.ts'
 import { ApiError } from './errors.ts'
 
 /**
  * Registering a host: the Inventory record plus the device's MQTT credential for the embedded broker.
- * (A thin adapter in the API: the domain core has no registration function yet.)
+ * (A thin adapter in the API: the domain core has no registration function yet.) The record is created directly in
+ * Inventory — a creation, undone on a failure before the host is announced: there is no row yet to version, cache or
+ * publish — and then announced through the core's write path (`refreshHost`: audit 'host.registered', status).
  * The password is 192 random bits, returned once; only its scrypt hash is stored (DEVICE_SCRYPT_PARAMS: cheap, as
  * a random secret of that size needs no key stretching).
  * The username is `<hostId>@<tenantId>`: `@` cannot occur in ids, so it is unique across tenants by construction.
@@ -34,8 +37,8 @@ export interface RegisterHostDeps {
   inventory: Inventory
   /** External broker accounts; a failure undoes the registration (BROKER_UNAVAILABLE: the caller repeats it). */
   brokerAccounts?: BrokerAccountWriter
-  /** Re-reads the host into the core (publishes its `status` view). */
-  refreshHost?: (key: HostKey) => Promise<unknown>
+  /** The core's write path: the created host read into it, audited, its `status` published. */
+  hosts: Pick<HostWriter, 'refreshHost'>
   hashParams?: ScryptParams
   log: Pick<Logger, 'info' | 'error'>
 }
@@ -64,8 +67,7 @@ export async function registerHost(deps: RegisterHostDeps, input: RegisterHostIn
     }
   }
   try {
-    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor, detail: { username } }])
-    await deps.refreshHost?.(key)
+    await deps.hosts.refreshHost(key, { audit: [{ ...key, kind: 'host.registered', actor, detail: { username } }] })
   } catch (err) {
     log.error({ err, ...key }, 'host registered; audit or status publication failed')
   }

@@ -1,23 +1,28 @@
 import type { Logger } from '../../lib/log.ts'
-import type { Outbound } from '../ports/outbound.ts'
+import { clearRetained, type Outbound } from '../ports/outbound.ts'
 import type { CleanupRetry } from './flows/cleanup-retry.ts'
 import type { DeadlineWatch } from './flows/deadlines.ts'
 import type { DesiredPublisher } from './publish/desired-publisher.ts'
 import type { HostRemoval, RemovalReason } from './flows/host-removal.ts'
-import type { AppendAuditInput, Host } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { StatusPublisher } from './publish/status-publisher.ts'
-import type { HostBook } from './host-book.ts'
+import { keyOf, type HostBook } from './host-book.ts'
+import type { AfterWrite, HostWritePath } from './host-write-path.ts'
+import type { ActivationProfiles } from './publish/activation-profile.ts'
 import type { ProvisioningPreparer } from '../ports/provisioning.ts'
 
 /** The parts of the manager core shared by its flows (built once by createManagerCore). */
 export interface CoreContext {
   book: HostBook
+  /** The one write path to hosts (commit → audit → after-write): every flow writes through it. */
+  writes: HostWritePath
   log: Logger
   metrics: ManagerMetrics
   now: () => Date
   outbound: Outbound
   desired: DesiredPublisher
+  /** The profile names `desired` carries (the tenants' password policies, held in memory). */
+  profiles: ActivationProfiles
   status: StatusPublisher
   deadlines: DeadlineWatch
   preparer: ProvisioningPreparer
@@ -27,18 +32,28 @@ export interface CoreContext {
   cleanupRetry: CleanupRetry<RemovalReason>
 }
 
-/** After every stored host change: publish its view (when visible) and follow its activation deadline. */
-export function afterHostWrite(ctx: CoreContext, host: Host): void {
-  ctx.status.publish(host)
-  ctx.deadlines.track(host)
-}
+export type AfterWriteDeps = Pick<CoreContext, 'outbound' | 'desired' | 'status' | 'deadlines' | 'removal'>
 
-/** Appends audit events; a failure is logged, never fatal (the change itself is stored). */
-export async function appendAudit(ctx: CoreContext, events: readonly AppendAuditInput[]): Promise<void> {
-  if (events.length === 0) return
-  try {
-    await ctx.book.inventory.appendAudit(events)
-  } catch (err) {
-    ctx.log.error({ err, events: events.length }, 'audit append failed')
+/**
+ * The core's after-write hook (host-write-path.ts), in this order:
+ * - a stored host: its `desired` when the write set it, its `status` view (when visible), its activation deadline;
+ * - a deleted host: the device's broker connection closed (the credential went with the record, so it cannot come
+ *   back) and its last will dropped BEFORE its retained topics are cleared, so nothing re-creates one after the
+ *   clear; then the publishers and the deadline forget it.
+ */
+export function afterWriteOf({ outbound, desired, status, deadlines, removal }: AfterWriteDeps): AfterWrite {
+  return {
+    stored(host, change) {
+      if (change.desired) desired.publish(host)
+      status.publish(host)
+      deadlines.track(host)
+    },
+    async deleted(host) {
+      await removal.disconnect(keyOf(host))
+      clearRetained(outbound, host)
+      desired.forget(host)
+      status.forget(host)
+      deadlines.forget(host)
+    },
   }
 }

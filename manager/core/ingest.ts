@@ -6,7 +6,8 @@ import { runHandler, type Effect } from './reducers/index.ts'
 import { checkSequence } from './reducers/sequence.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
-import { hostId, type BookUpdate, type HostBook } from './host-book.ts'
+import { hostId, type BookUpdate } from './host-book.ts'
+import type { HostWritePath } from './host-write-path.ts'
 
 export const DEFAULT_MAX_BATCH = 1000
 const MAX_ATTEMPTS = 3
@@ -18,11 +19,12 @@ export interface Committed {
 }
 
 export interface IngestDeps {
-  book: HostBook
+  /** The write path: a batch is one commit → audit → after-write (status, deadlines) of the hosts it changed. */
+  writes: HostWritePath
   log: Logger
   metrics: ManagerMetrics
   now: () => Date
-  /** Runs after each stored batch (status publication, effects). Must not throw. */
+  /** Runs after each stored batch, after the write path's after-write hook: the reports' effects. Must not throw. */
   afterCommit: (committed: readonly Committed[]) => void
   maxBatch?: number
 }
@@ -52,7 +54,7 @@ type Verdict = { accepted: true; id: string; changed: boolean } | Extract<Record
  * fleet sees no added latency and a busy one gets large transactions. Per host, reports are handled in
  * arrival order against the host as projected after the previous one (so ordering checks and handlers see
  * every earlier report of the same batch), and one merged patch per host is written with the version read
- * (a conflict re-reads and re-runs the batch). Effects run only after the commit.
+ * (a conflict re-reads and re-runs the batch). Effects run only after the commit, its audit and its publications.
  */
 export class Ingest {
   readonly #deps: IngestDeps
@@ -88,7 +90,7 @@ export class Ingest {
     setImmediate(() => {
       this.#scheduled = false
       const batch = this.#buffer.splice(0, this.#maxBatch)
-      this.#running = this.#deps.book.serial(() => this.#flush(batch)).finally(() => {
+      this.#running = this.#deps.writes.book.serial(() => this.#flush(batch)).finally(() => {
         this.#running = null
         if (this.#buffer.length > 0) this.#schedule()
       })
@@ -96,19 +98,18 @@ export class Ingest {
   }
 
   async #flush(batch: Pending[]): Promise<void> {
-    const { book, metrics } = this.#deps
+    const { writes, metrics } = this.#deps
     for (let attempt = 1; ; attempt++) {
       try {
-        const { verdicts, stored, audit } = await this.#apply(batch)
+        const { verdicts, stored } = await this.#apply(batch)
         metrics.ingestBatchSize.observe(batch.length)
-        await this.#appendAudit(audit)
         this.#deps.afterCommit(stored.committed)
         batch.forEach((item, index) => this.#settle(item, verdicts[index], stored))
         return
       } catch (err) {
         if (err instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
           this.#log.debug({ attempt, err }, 'hosts changed behind the cache; re-reading')
-          for (const item of batch) book.forget(item.key)
+          for (const item of batch) writes.book.forget(item.key)
           continue
         }
         metrics.ingestErrors.inc()
@@ -120,10 +121,10 @@ export class Ingest {
     }
   }
 
-  /** Handles the batch against projected hosts and writes the merged patches in one transaction. */
+  /** Handles the batch against projected hosts and writes the merged patches (one transaction) with their audit. */
   async #apply(batch: readonly Pending[]) {
     const now = this.#deps.now()
-    const hosts = await this.#deps.book.getMany(batch.map((item) => item.key))
+    const hosts = await this.#deps.writes.book.getMany(batch.map((item) => item.key))
     const work = new Map<string, HostWork>()
     const audit: AppendAuditInput[] = []
     const verdicts = batch.map((item): Verdict => {
@@ -144,10 +145,10 @@ export class Ingest {
       const patch = entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
       updates.push({ host: entry.read, patch })
     }
-    const written = await this.#deps.book.commit(updates)
+    const written = await this.#deps.writes.commit(updates, { audit })
     const byId = new Map(written.map((host) => [hostId(host), host]))
     const committed = written.map((host) => ({ host, effects: work.get(hostId(host))?.effects ?? [] }))
-    return { verdicts, audit, stored: { byId, committed } }
+    return { verdicts, stored: { byId, committed } }
   }
 
   #handle(entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
@@ -189,14 +190,5 @@ export class Ingest {
     if (host === undefined) return item.fail(new Error(`host ${verdict.id} was not written`))
     if (!verdict.changed) metrics.unchanged.inc({ leaf: item.report.kind })
     item.settle({ outcome: 'accepted', host, changed: verdict.changed })
-  }
-
-  async #appendAudit(audit: AppendAuditInput[]): Promise<void> {
-    if (audit.length === 0) return
-    try {
-      await this.#deps.book.inventory.appendAudit(audit)
-    } catch (err) {
-      this.#log.error({ err, events: audit.length }, 'audit append failed')
-    }
   }
 }

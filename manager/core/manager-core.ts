@@ -1,7 +1,7 @@
 import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../ports/outbound.ts'
-import type { ActivationProfiles } from './publish/activation-profile.ts'
+import { TENANT_PROFILES, type ActivationProfiles } from './publish/activation-profile.ts'
 import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from './flows/deadlines.ts'
 import { CleanupRetry, DEFAULT_CLEANUP_RETRY } from './flows/cleanup-retry.ts'
 import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from './flows/deletion.ts'
@@ -11,16 +11,20 @@ import { INVENTORY_ONLY, type HostRemoval } from './flows/host-removal.ts'
 import { republishAll, type SweepResult } from './flows/republish.ts'
 import { setDesired, type DesiredRequest } from './flows/set-desired.ts'
 import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
+import { NotFoundError } from '../inventory/errors.ts'
+import type { HostWriter } from '../ports/host-writer.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
-import { afterHostWrite, type CoreContext } from './context.ts'
+import { afterWriteOf, type CoreContext } from './context.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
 import { HostBook, keyOf } from './host-book.ts'
+import { HostWritePath } from './host-write-path.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from '../ports/provisioning.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
+import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
 
 export interface ManagerCoreOptions {
   /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
@@ -64,9 +68,10 @@ export interface ManagerCoreDeps {
 
 /**
  * The manager's domain API. Transport-neutral: the MQTT dispatcher and the gRPC bridge both call `record`; the
- * HTTP API and CLI call setDesired / requestDeletion / getHost.
+ * HTTP API and CLI call setDesired / requestDeletion / getHost and write tenants through it (the profile names
+ * follow); the layers below write hosts through its HostWriter side (updateHost, refreshHost).
  */
-export interface ManagerCore {
+export interface ManagerCore extends HostWriter, TenantWrites {
   /**
    * Records one report about a host (`{ kind, facts }`, facts typed by kind: facts.ts) through the ingest; resolves
    * once it is stored or rejected (README.md "API").
@@ -77,8 +82,6 @@ export interface ManagerCore {
   requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
   /** The host as this process knows it (write-through cache over Inventory). */
   getHost(key: HostKey): Promise<Host | null>
-  /** Drops the cached host and reads it again: call after writing host fields directly through Inventory. */
-  refreshHost(key: HostKey): Promise<Host | null>
   /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
   republishAll(): Promise<SweepResult>
   /** Expires overdue activations now (the timer does it every deadlineCheckIntervalMs). */
@@ -99,15 +102,17 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const { metrics, outbound } = deps
   const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
   const deadlineMs = options.activationDeadlineMs ?? DEFAULT_ACTIVATION_DEADLINE_MS
-  const ctx: CoreContext = {
-    book,
-    log,
-    metrics,
-    now,
+  const profiles = deps.profiles ?? TENANT_PROFILES
+  const published = {
     outbound,
-    preparer: deps.preparer ?? noPreparation,
     removal: deps.removal ?? INVENTORY_ONLY,
-    desired: new DesiredPublisher(outbound, { ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}), ...(deps.profiles ? { profiles: deps.profiles } : {}), now, metrics, log }),
+    desired: new DesiredPublisher(outbound, {
+      ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}),
+      profiles,
+      now,
+      metrics,
+      log,
+    }),
     status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
     deadlines: new DeadlineWatch({
       deadlineMs,
@@ -116,6 +121,18 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       log,
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
     }),
+  }
+  const readTenants = (tenantIds: Iterable<string>) => profiles.readMissing(tenantIds)
+  const writes = new HostWritePath({ book, log, readTenants, after: afterWriteOf(published) })
+  const ctx: CoreContext = {
+    ...published,
+    book,
+    writes,
+    profiles,
+    log,
+    metrics,
+    now,
+    preparer: deps.preparer ?? noPreparation,
     cleanupRetry: new CleanupRetry({
       backoff: options.cleanupRetry ?? DEFAULT_CLEANUP_RETRY,
       log,
@@ -126,7 +143,6 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
 
   const afterCommit = (committed: readonly Committed[]): void => {
     for (const { host, effects } of committed) {
-      afterHostWrite(ctx, host)
       for (const effect of effects) {
         const key = keyOf(host)
         if (effect.kind === 'activation-settled') {
@@ -146,7 +162,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       }
     }
   }
-  const ingest = new Ingest({ book, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
+  const ingest = new Ingest({ writes, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
   const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy: options.auditRetention ?? DEFAULT_AUDIT_RETENTION })
   const admit = createReportBudgets(options.budgets ?? {}, { metrics, log })
   const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> => {
@@ -160,12 +176,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
     getHost: (key) => book.get(key),
-    refreshHost: async (key) => {
-      book.forget(key)
-      const host = await book.get(key)
-      if (host) afterHostWrite(ctx, host)
-      return host
+    updateHost: async (key, patch, writeOptions) => {
+      const stored = await book.serial(() => writes.update(key, () => patch, writeOptions))
+      if (stored === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
+      return stored
     },
+    refreshHost: (key, writeOptions) => book.serial(() => writes.refresh(key, writeOptions)),
+    ...tenantWrites(deps.inventory, profiles),
     republishAll: () => {
       const sweep = ++sweeps
       return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })

@@ -28,9 +28,8 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
   const { inventory, core } = deps
   const log = deps.log.child({ module: 'demo' })
   if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== DEMO_TENANT)) {
-    await inventory.createTenant({ tenantId: DEMO_TENANT, name: 'Demo fleet (simulated)' })
+    await core.createTenant({ tenantId: DEMO_TENANT, name: 'Demo fleet (simulated)' })
   }
-  const refreshHost = (key: HostKey) => core.refreshHost(key)
   let registered = 0
   const hosts = await Promise.all(
     plan.map(async (demo): Promise<HostCredentials> => {
@@ -38,7 +37,8 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
       const existing = await inventory.findHost(key)
       let credential: { username: string; password: string }
       if (existing === null) {
-        credential = (await registerHost({ inventory, log, refreshHost }, { ...key, name: demo.name }, ACTOR)).credential
+        const answer = await registerHost({ inventory, log, hosts: core }, { ...key, name: demo.name }, ACTOR)
+        credential = answer.credential
         registered++
       } else {
         credential = await rotateCredential(inventory, key)
@@ -75,14 +75,13 @@ async function rotateCredential(inventory: Inventory, key: HostKey): Promise<{ u
   return { username, password }
 }
 
-/** The host for `npm run demo:agent`, with its public demo password. */
+/** The host for `npm run demo:agent`, with its public demo password (announced through the core's write path). */
 async function ensureRealAgentHost(inventory: Inventory, core: ManagerCore): Promise<void> {
   const key = { tenantId: DEMO_TENANT, hostId: REAL_AGENT_HOST.hostId }
   const username = deviceUsername(key)
-  if ((await inventory.findHost(key)) === null) {
-    await inventory.createHost({ ...key, name: 'real agent (npm run demo:agent)' })
-    await inventory.appendAudit([{ ...key, kind: 'host.registered', actor: ACTOR, detail: { username } }])
-  }
+  const created = (await inventory.findHost(key)) === null
+  if (created) await inventory.createHost({ ...key, name: 'real agent (npm run demo:agent)' })
   await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(REAL_AGENT_HOST.password) })
-  await core.refreshHost(key)
+  const audit = created ? [{ ...key, kind: 'host.registered', actor: ACTOR, detail: { username } }] : []
+  await core.refreshHost(key, { audit })
 }

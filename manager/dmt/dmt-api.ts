@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
-import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import type { HostKey, Inventory } from '../inventory/port.ts'
+import type { HostWriter } from '../ports/host-writer.ts'
 import type { Dmt } from './create-dmt.ts'
 import { requestPowerAction, type PowerAction, type PowerActionResult } from './power.ts'
 import type { PowerDeps } from './power-deps.ts'
@@ -39,15 +40,15 @@ export interface DmtApi {
 
 export interface DmtApiDeps {
   dmt: Pick<Dmt, 'rps' | 'mps' | 'preparer'>
-  inventory: Pick<Inventory, 'updateHost' | 'appendAudit'>
-  /** The manager core (getHost / refreshHost). */
-  core: { getHost(key: HostKey): Promise<Host | null>; refreshHost(key: HostKey): Promise<Host | null> }
+  /** Tenant-wide audit events (ACM domain set / removed; no host row changes). */
+  inventory: Pick<Inventory, 'appendAudit'>
+  /** The manager core: host reads and the one host-write path (power fields). */
+  core: Pick<HostWriter, 'getHost' | 'updateHost'>
   log: Logger
 }
 
 /** The power functions' dependencies (the API's and the power sweep's). */
-export const powerDepsOf = ({ dmt, inventory, core, log }: DmtApiDeps): PowerDeps => ({
-  inventory,
+export const powerDepsOf = ({ dmt, core, log }: DmtApiDeps): PowerDeps => ({
   core,
   mps: dmt.mps,
   log: log.child({ module: 'dmt-power' }),

@@ -1,14 +1,14 @@
 import type { Logger } from '../../lib/log.ts'
 import { NotFoundError } from '../inventory/errors.ts'
-import type { Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
+import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
+import type { HostWriter } from '../ports/host-writer.ts'
 import { DmtError } from './errors.ts'
 import type { MpsPort } from './ports.ts'
 
 /** What the power functions (power.ts, power-state.ts, power-sweep.ts) work with. */
 export interface PowerDeps {
-  inventory: Pick<Inventory, 'updateHost' | 'appendAudit'>
-  /** The manager core's cached reads; refreshHost after each direct Inventory write (republishes status). */
-  core: { getHost(key: HostKey): Promise<Host | null>; refreshHost(key: HostKey): Promise<Host | null> }
+  /** The manager core's host reads and its one write path (commit → audit → status published). */
+  core: Pick<HostWriter, 'getHost' | 'updateHost'>
   mps: MpsPort
   log: Logger
   /** Milliseconds since the epoch (the time a power state is read). */
@@ -25,8 +25,12 @@ export async function provisionedHost(deps: PowerDeps, key: HostKey): Promise<Ho
   return host
 }
 
-export async function writePower(deps: PowerDeps, { tenantId, hostId }: HostKey, patch: HostPatch): Promise<Host> {
-  const key = { tenantId, hostId }
-  const written = await deps.inventory.updateHost(key, patch)
-  return (await deps.core.refreshHost(key)) ?? written
+/** Writes power fields of the host through the core's write path, with the write's audit events (if any). */
+export function writePower(
+  deps: PowerDeps,
+  { tenantId, hostId }: HostKey,
+  patch: HostPatch,
+  audit: readonly AppendAuditInput[] = [],
+): Promise<Host> {
+  return deps.core.updateHost({ tenantId, hostId }, patch, { audit })
 }

@@ -1,4 +1,4 @@
-import type { HostKey, Host, PowerState } from '../inventory/port.ts'
+import type { AppendAuditInput, HostKey, Host, PowerState } from '../inventory/port.ts'
 import { amtGuidOf } from './device-registration.ts'
 import { DmtError } from './errors.ts'
 import { provisionedHost, writePower, type PowerDeps } from './power-deps.ts'
@@ -53,13 +53,15 @@ export async function requestPowerAction(deps: PowerDeps, key: HostKey, action: 
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
-    await writePower(deps, key, { powerStatus: `Power action ${action} failed: ${reason}`, powerStatusIndicator: 'ERROR' })
-    await audit(deps, key, actor, { action, code, result: 'failed', reason })
+    const failed = { powerStatus: `Power action ${action} failed: ${reason}`, powerStatusIndicator: 'ERROR' as const }
+    await writePower(deps, key, failed, audit(key, actor, { action, code, result: 'failed', reason }))
     deps.log.warn({ ...key, action, code, reason }, 'power action failed')
     throw err
   }
-  const done = await writePower(deps, key, { powerStatus: `Power action ${action} done`, powerStatusIndicator: 'IDLE' })
-  await audit(deps, key, actor, { action, code, result: 'done', returnValue: answer.returnValue, returnValueStr: answer.returnValueStr })
+  const { returnValue, returnValueStr } = answer
+  const doneAudit = audit(key, actor, { action, code, result: 'done', returnValue, returnValueStr })
+  const doneStatus = { powerStatus: `Power action ${action} done`, powerStatusIndicator: 'IDLE' as const }
+  const done = await writePower(deps, key, doneStatus, doneAudit)
   deps.log.info({ ...key, action, code, actor }, 'power action done')
   return { host: await readAfterAction(deps, done), action, code, ...answer }
 }
@@ -73,10 +75,9 @@ async function readAfterAction(deps: PowerDeps, host: Host): Promise<Host> {
   }
 }
 
-async function audit(deps: PowerDeps, key: HostKey, actor: string, detail: { [field: string]: string | number }): Promise<void> {
-  try {
-    await deps.inventory.appendAudit([{ ...key, kind: 'power.action', actor, detail }])
-  } catch (err) {
-    deps.log.error({ err, ...key }, 'audit append failed')
-  }
+type PowerAuditDetail = { [field: string]: string | number }
+
+/** The action's audit event, appended by the write path with the write (a failed append is logged, not fatal). */
+function audit({ tenantId, hostId }: HostKey, actor: string, detail: PowerAuditDetail): AppendAuditInput[] {
+  return [{ tenantId, hostId, kind: 'power.action', actor, detail }]
 }

@@ -55,6 +55,8 @@ export function createIntegrations(config: ManagerConfig, deps: { inventory: Inv
     throw err
   }
   const getTenant = (tenantId: string) => inventory.getTenant(tenantId)
+  const listTenants = () => inventory.listTenants()
+  const profilesLog = log.child({ module: 'profiles' })
   const findHost = (key: HostKey) => inventory.findHost(key)
   const dmtDeps = { getTenant, findHost, passwords: secretStore, log, ...(reachability ? { reachability } : {}) }
   const dmt = config.dmt === null ? null : createDmt(dmtConfigOf(config.dmt), dmtDeps)
@@ -63,7 +65,7 @@ export function createIntegrations(config: ManagerConfig, deps: { inventory: Inv
     passwords,
     dmt,
     preparer: composePreparers(passwords, dmt === null ? dmtNotConfigured(log) : dmt.preparer),
-    profiles: dmt === null ? TENANT_PROFILES : managedProfiles({ getTenant, log: log.child({ module: 'profiles' }) }),
+    profiles: dmt === null ? TENANT_PROFILES : managedProfiles({ getTenant, listTenants, log: profilesLog }),
     rpsUrl: config.dmt?.rps.activationUrl ?? config.rps.url,
     removal: (broker, brokerAccounts) =>
       createHostRemoval({ secrets: secretStore, ...(dmt === null ? {} : { dmt }), ...(broker === null ? {} : { broker }), ...(brokerAccounts ? { brokerAccounts } : {}), log }),

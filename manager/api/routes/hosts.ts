@@ -50,7 +50,7 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
     }, async (request, reply) => {
       const { tenantId } = request.params
       const accounts = ctx.brokerAccounts === undefined ? {} : { brokerAccounts: ctx.brokerAccounts }
-      const deps = { inventory, log: request.log, refreshHost: (key: { tenantId: string; hostId: string }) => domain.refreshHost(key), ...hashParams(ctx), ...accounts }
+      const deps = { inventory, log: request.log, hosts: domain, ...hashParams(ctx), ...accounts }
       const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
       const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
       return reply.code(201).header('cache-control', 'no-store').send({ host: hostView(host), mqtt })

@@ -15,8 +15,11 @@ const CreateTenantBody = z.strictObject({
 
 const TAGS = ['tenants']
 
-/** Tenants: every token lists the tenants it can see; only a global admin creates them. */
-export function tenantRoutes({ inventory }: ApiContext): FastifyPluginCallbackZod {
+/**
+ * Tenants: every token lists the tenants it can see; only a global admin creates them, through the core (its
+ * tenant-write hook: the profile names `desired` carries follow the new tenant's password policy at once).
+ */
+export function tenantRoutes({ inventory, domain }: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
     app.get('/tenants', {
       config: { access: 'read' },
@@ -45,7 +48,7 @@ export function tenantRoutes({ inventory }: ApiContext): FastifyPluginCallbackZo
         },
       },
     }, async (request, reply) => {
-      const tenant = await inventory.createTenant(request.body)
+      const tenant = await domain.createTenant(request.body)
       request.log.info({ tenantId: tenant.tenantId, actor: principalOf(request).name }, 'tenant created')
       return reply.code(201).send(tenantView(tenant))
     })

@@ -1,5 +1,4 @@
-import { clearRetained } from '../../ports/outbound.ts'
-import { appendAudit, afterHostWrite, type CoreContext } from '../context.ts'
+import type { CoreContext } from '../context.ts'
 import { keyOf } from '../host-book.ts'
 import { NotFoundError } from '../../inventory/errors.ts'
 import type { RemovalReason } from './host-removal.ts'
@@ -12,6 +11,7 @@ export type DeletionOutcome = 'deleted' | 'pending'
 
 /**
  * Deleting a host without leaving AMT provisioned behind (ARCHITECTURE: no race), as named steps:
+ * Every host write below goes through the write path (host-write-path.ts: commit → audit → after-write).
  *   requestDeletion → AMT known off (or `force`) → removeHost now;
  *                   → otherwise desired UNPROVISIONED (generation + 1) + deletion 'pending' + status
  *                     "AMT deactivation pending: …", published; the agent deactivates (it asks for the password
@@ -19,8 +19,8 @@ export type DeletionOutcome = 'deleted' | 'pending'
  *                     'deletion-ready' effect → completeDeletion → removeHost.
  *   removeHost → mark pending (nothing can activate it meanwhile) → remove its records elsewhere OUTSIDE the
  *   write queue (secrets, RPS per-host profiles, MPS device: HostRemoval) → in the queue: delete the Inventory
- *   record (and the device credential) → close the device's broker connection → clear its retained topics →
- *   audit 'host.deleted' (audit events stay).
+ *   record (and the device credential) → audit 'host.deleted' (audit events stay) → close the device's broker
+ *   connection → clear its retained topics.
  * A failure to remove the records elsewhere keeps the host pending with "Host deletion pending: <reason>" and
  * retries with backoff (CleanupRetry); a repeated DELETE retries at once, and so does the start-up sweep. A forced deletion removes the host anyway, keeps its
  * AMT password (AMT may still be provisioned with it) and audits what was left behind.
@@ -65,17 +65,19 @@ export function amtKnownOff(host: Host): boolean {
 
 /** Desired UNPROVISIONED (new generation), deletion pending, a status saying what it waits for; published. */
 async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): Promise<void> {
-  await ctx.desired.load([host])
   const waiting = host.online ? 'waiting for the agent to deactivate AMT' : 'the host is offline; it is deleted once its agent reports AMT deactivated'
   const pending = deactivationPending(waiting)
   const patch: HostPatch = { desiredState: 'UNPROVISIONED', deletion: 'pending', activationRequestedAt: null, status: pending.status, statusIndicator: pending.statusIndicator }
-  const [stored] = await ctx.book.setDesiredMany({ keys: [keyOf(host)] }, patch)
+  const audit = (written: readonly Host[]) =>
+    written.map(({ tenantId, hostId, desiredGeneration: generation, online }) => ({
+      tenantId,
+      hostId,
+      kind: 'host.deletion-requested',
+      actor,
+      detail: { generation, online },
+    }))
+  const [stored] = await ctx.writes.setDesired([keyOf(host)], patch, { audit })
   if (stored === undefined) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId })
-  await appendAudit(ctx, [
-    { tenantId: stored.tenantId, hostId: stored.hostId, kind: 'host.deletion-requested', actor, detail: { generation: stored.desiredGeneration, online: stored.online } },
-  ])
-  ctx.desired.publish(stored)
-  afterHostWrite(ctx, stored)
   ctx.log.info({ ...keyOf(stored), generation: stored.desiredGeneration, actor, online: stored.online }, 'deletion pending until the agent reports AMT deactivated')
 }
 
@@ -115,31 +117,24 @@ export async function removeHost(ctx: CoreContext, key: HostKey, actor: string, 
 /** Deletion pending from now on: setDesired refuses to activate the host while its records are being removed. */
 async function markPending(ctx: CoreContext, host: Host): Promise<void> {
   if (host.deletion === 'pending') return
-  const [stored] = await ctx.book.commit([{ host, patch: { deletion: 'pending' } }])
-  if (stored) afterHostWrite(ctx, stored)
+  await ctx.writes.commit([{ host, patch: { deletion: 'pending' } }])
 }
 
 async function keepPending(ctx: CoreContext, host: Host, failure: string, reason: RemovalReason): Promise<void> {
   const delayMs = ctx.cleanupRetry.failed(keyOf(host), reason) ?? 0
   const text = deletionPending(`its records could not all be removed (${failure}); retrying in ${formatDuration(Math.ceil(delayMs / 1000) * 1000)}, or DELETE again`)
-  const [stored] = await ctx.book.commit([{ host, patch: { status: text.status, statusIndicator: text.statusIndicator } }])
-  if (stored) afterHostWrite(ctx, stored)
-  await appendAudit(ctx, [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deletion-failed', actor: 'manager', detail: { reason: failure } }])
+  const { tenantId, hostId } = host
+  const audit = [{ tenantId, hostId, kind: 'host.deletion-failed', actor: 'manager', detail: { reason: failure } }]
+  await ctx.writes.commit([{ host, patch: { status: text.status, statusIndicator: text.statusIndicator } }], { audit })
   ctx.log.warn({ ...keyOf(host), reason: failure, retryInMs: delayMs }, 'deletion stays pending: the host records elsewhere could not be removed')
 }
 
 async function deleteRecord(ctx: CoreContext, host: Host, actor: string, reason: RemovalReason, outcome: { changes: string[]; leftBehind?: string }): Promise<void> {
-  await ctx.book.delete(host)
-  ctx.cleanupRetry.succeeded(host)
-  // The credential is gone with the record: the device cannot come back. Close its live connection (and drop
-  // its last will) BEFORE clearing, so nothing re-creates a retained topic after the clear.
-  await ctx.removal.disconnect(keyOf(host))
-  clearRetained(ctx.outbound, host)
-  ctx.desired.forget(host)
-  ctx.status.forget(host)
-  ctx.deadlines.forget(host)
   const detail = { reason, changes: outcome.changes, ...(outcome.leftBehind === undefined ? {} : { leftBehind: outcome.leftBehind }) }
-  await appendAudit(ctx, [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deleted', actor, detail }])
+  // The after-write hook closes the device's connection, then clears its retained topics (context.ts).
+  const audit = [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deleted', actor, detail }]
+  await ctx.writes.delete(host, { audit })
+  ctx.cleanupRetry.succeeded(host)
   if (outcome.leftBehind === undefined) ctx.log.info({ ...keyOf(host), actor, reason, changes: outcome.changes }, 'host deleted')
   else ctx.log.warn({ ...keyOf(host), actor, reason, leftBehind: outcome.leftBehind }, 'host deleted (forced); some of its records elsewhere are left behind')
 }

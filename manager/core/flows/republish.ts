@@ -16,7 +16,9 @@ export interface SweepResult {
  * The (re)connect sweep: Inventory is the truth and the broker's retained store only a cache, so after every
  * (re)connect the manager republishes `desired` (retained) and `status` of EVERY host, page by page, yielding
  * to the event loop between pages so the ingest keeps flowing. It also feeds the host cache and the activation
- * deadlines (after a restart they are known only from Inventory).
+ * deadlines (after a restart they are known only from Inventory), and first reads every tenant's password policy
+ * (tenants are few): the profile names of this and later desired are then known from memory (activation-profile.ts),
+ * and a policy changed by another process is followed.
  *
  * A page may be older than a write made while the sweep runs: the cached host wins when it is newer, and the
  * desired publisher never sends an older generation after a newer one.
@@ -35,10 +37,10 @@ export async function republishAll(ctx: CoreContext, { pageSize = DEFAULT_SWEEP_
   let desired = 0
   let cursor: string | undefined
   const deletable: HostKey[] = []
+  await followTenants(ctx)
   do {
     if (superseded()) return { hosts, desired, completed: false }
     const page = await ctx.book.inventory.listHosts({ limit: pageSize, ...(cursor ? { cursor } : {}) })
-    await loadProfiles(ctx, page.hosts)
     for (const read of page.hosts) {
       const host = freshest(ctx, read)
       if (host.deletion === 'pending' && amtKnownOff(host)) deletable.push(keyOf(host))
@@ -55,12 +57,12 @@ export async function republishAll(ctx: CoreContext, { pageSize = DEFAULT_SWEEP_
   return { hosts, desired, completed: true }
 }
 
-/** The page's profile names (tenant policies); a failure is logged and those hosts' desired waits for the next sweep. */
-async function loadProfiles(ctx: CoreContext, hosts: readonly Host[]): Promise<void> {
+/** Every tenant's password policy read again; a failure is logged (a tenant not seen yet is then read on a miss). */
+async function followTenants(ctx: CoreContext): Promise<void> {
   try {
-    await ctx.desired.load(hosts)
+    await ctx.profiles.refresh()
   } catch (err) {
-    ctx.log.error({ err }, 'tenant password policies could not be read: desired of their hosts is republished by the next sweep')
+    ctx.log.error({ err }, 'tenant password policies could not be read: a tenant not seen yet is read per host')
   }
 }
 

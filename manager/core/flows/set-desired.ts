@@ -1,5 +1,5 @@
 import { isValidId } from '../../../schemas/ids.ts'
-import { appendAudit, afterHostWrite, type CoreContext } from '../context.ts'
+import type { CoreContext } from '../context.ts'
 import { DomainError } from '../errors.ts'
 import { keyOf } from '../host-book.ts'
 import { NotFoundError } from '../../inventory/errors.ts'
@@ -20,10 +20,11 @@ const DNS_SUFFIX_MAX = 255
 export const DESIRED_CHUNK = 500
 
 /**
- * setDesired as named steps: validate → select hosts → guard deletions → load the profile names, then per chunk
- * of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue)
- * → in the write queue: re-check → write Inventory (desired generation + 1 per host, one transaction;
- * activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * setDesired as named steps: validate → select hosts → guard deletions, then per chunk of DESIRED_CHUNK hosts:
+ * prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue) → in the write queue:
+ * re-check → the write path (host-write-path.ts): write Inventory (desired generation + 1 per host, one
+ * transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
  * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired).
  * A preparation failure stops at that chunk: nothing of it or later chunks is written; the error says how many
@@ -38,8 +39,6 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
   const selected = await selectHosts(ctx, selector)
   if (selected.length === 0) return []
   guardDeletions(selected, request)
-  // The profile names `desired` carries depend on the tenants' password policies (activation-profile.ts).
-  await ctx.desired.load(selected)
   const stored: Host[] = []
   for (let start = 0; start < selected.length; start += DESIRED_CHUNK) {
     const chunk = selected.slice(start, start + DESIRED_CHUNK)
@@ -51,13 +50,11 @@ export async function setDesired(ctx: CoreContext, selector: HostSelector, reque
   return stored
 }
 
-/** In the write queue: re-check, one Inventory transaction, audit, then publish every desired and status. */
+/** In the write queue: re-check, then the write path: one transaction, audit, every desired and status published. */
 function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRequest, actor: string): Promise<Host[]> {
   return ctx.book.serial(async () => {
     guardDeletions(await reread(ctx, chunk), request)
-    const stored = await ctx.book.setDesiredMany({ keys: chunk.map(keyOf) }, patchOf(request, ctx.now()))
-    await appendAudit(
-      ctx,
+    const audit = (stored: readonly Host[]) =>
       stored.map((host) => ({
         tenantId: host.tenantId,
         hostId: host.hostId,
@@ -70,13 +67,8 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
           dnsSuffix: host.dnsSuffix,
           ...(host.localDeactivation ? { localDeactivation: true } : {}),
         },
-      })),
-    )
-    for (const host of stored) {
-      ctx.desired.publish(host)
-      afterHostWrite(ctx, host)
-    }
-    return stored
+      }))
+    return ctx.writes.setDesired(chunk.map(keyOf), patchOf(request, ctx.now()), { audit })
   })
 }
 

@@ -1,8 +1,8 @@
-import type { Logger } from '../../../lib/log.ts'
 import type { AmtControlMode } from '../../../schemas/enums.ts'
 import { activationProfileNameOf } from '../../dmt/rps-objects.ts'
-import type { HostKey, PasswordPolicy, Tenant } from '../../inventory/port.ts'
+import type { HostKey } from '../../inventory/port.ts'
 import { profileNameOf } from '../../dmt/profile-names.ts'
+import { TenantPolicies, type TenantPoliciesDeps, type TenantPolicy } from './tenant-policies.ts'
 
 /** What naming needs of a host. */
 export type ProfileSubject = HostKey & { controlMode: AmtControlMode }
@@ -14,72 +14,56 @@ export type ProfileSubject = HostKey & { controlMode: AmtControlMode }
  *   RPS made those profiles).
  * - RPS managed: by the tenant's password policy, `activationProfileNameOf` (dmt/rps-objects.ts): static → the
  *   tenant's profiles, random → the host's own `<hostId>@<tenant>_ccm|_acm` carrying its password.
- * The policy is an Inventory read, while the desired publisher must stay synchronous (ordering of generations on
- * the wire), so flows `load` the tenants of the hosts they are about to publish and `nameOf` answers from memory.
- * A tenant's policy is fixed when it is created (the API has no way to change it), so it is remembered.
+ * The desired publisher must stay synchronous (ordering of generations on the wire), so `nameOf` answers from the
+ * tenants' policies held in memory (tenant-policies.ts): read at the core's start/reconnect sweep (`refresh`),
+ * followed when a tenant is written through this process (`tenantWritten`, the core's tenant-write hook) and read on
+ * a miss (`readMissing`: the write path does it before a desired write; the publisher for anything else). No flow
+ * loads anything first.
  */
 export interface ActivationProfiles {
-  /** True when RPS is managed (names depend on the tenant's policy). */
+  /** True when RPS is managed (names depend on the tenant's password policy). */
   readonly managed: boolean
-  /** Reads the password policy of these tenants (once each). Rejects when Inventory cannot answer. */
-  load(tenantIds: Iterable<string>): Promise<void>
-  /** The host's profile; null when its tenant was not loaded (call `load` first). */
+  /** The host's profile; null only while this process has not seen the host's tenant (never a guess). */
   nameOf(host: ProfileSubject): string | null
-  /** `load` + `nameOf`, for callers that are asynchronous anyway (the gRPC bridge). */
+  /** Reads the tenants this process has not seen yet; known ones cost nothing. Rejects when Inventory fails. */
+  readMissing(tenantIds: Iterable<string>): Promise<void>
+  /** Reads every tenant again (the start/reconnect sweep): a policy changed by another process is followed. */
+  refresh(): Promise<void>
+  /** The tenant-write hook: a tenant created or changed through this process; its policy counts at once. */
+  tenantWritten(tenant: TenantPolicy): void
+  /** `readMissing` + `nameOf`, for callers that are asynchronous anyway (the gRPC bridge). */
   resolve(host: ProfileSubject): Promise<string>
 }
 
-/** RPS not managed: the tenant's EMF profile names for every host; nothing to load. */
+/** RPS not managed: the tenant's EMF profile names for every host; no policy is ever read. */
 export const TENANT_PROFILES: ActivationProfiles = {
   managed: false,
-  load: () => Promise.resolve(),
   nameOf: (host) => profileNameOf(host.tenantId, host.controlMode),
+  readMissing: () => Promise.resolve(),
+  refresh: () => Promise.resolve(),
+  tenantWritten: () => undefined,
   resolve: (host) => Promise.resolve(profileNameOf(host.tenantId, host.controlMode)),
 }
 
-export interface ManagedProfilesDeps {
-  getTenant: (tenantId: string) => Promise<Pick<Tenant, 'passwordPolicy'>>
-  log?: Logger
-}
+export type ManagedProfilesDeps = TenantPoliciesDeps
 
-/** RPS managed: names by the tenant's password policy, read from Inventory once per tenant. */
-export function managedProfiles({ getTenant, log }: ManagedProfilesDeps): ActivationProfiles {
-  const policies = new Map<string, PasswordPolicy>()
-  const loading = new Map<string, Promise<void>>()
-
-  const loadOne = (tenantId: string): Promise<void> => {
-    if (policies.has(tenantId)) return Promise.resolve()
-    let pending = loading.get(tenantId)
-    if (pending === undefined) {
-      pending = getTenant(tenantId)
-        .then((tenant) => {
-          policies.set(tenantId, tenant.passwordPolicy)
-          log?.debug({ tenantId, policy: tenant.passwordPolicy }, 'tenant password policy loaded for profile names')
-        })
-        .finally(() => loading.delete(tenantId))
-      loading.set(tenantId, pending)
-    }
-    return pending
-  }
+/** RPS managed: names by the tenant's password policy (held in memory, tenant-policies.ts). */
+export function managedProfiles(deps: ManagedProfilesDeps): ActivationProfiles {
+  const policies = new TenantPolicies(deps)
 
   const nameOf = (host: ProfileSubject): string | null => {
-    const policy = policies.get(host.tenantId)
+    const policy = policies.policyOf(host.tenantId)
     return policy === undefined ? null : activationProfileNameOf(policy, host, host.controlMode)
-  }
-
-  /** Every tenant is tried; the first failure is rethrown once all settled (the others are known then). */
-  const load = async (tenantIds: Iterable<string>): Promise<void> => {
-    const results = await Promise.allSettled([...new Set(tenantIds)].map(loadOne))
-    const failed = results.find((result) => result.status === 'rejected')
-    if (failed) throw failed.reason
   }
 
   return {
     managed: true,
-    load,
     nameOf,
+    readMissing: (tenantIds) => policies.readMissing(tenantIds),
+    refresh: () => policies.refresh(),
+    tenantWritten: (tenant) => policies.written(tenant),
     async resolve(host) {
-      await loadOne(host.tenantId)
+      await policies.readMissing([host.tenantId])
       const name = nameOf(host)
       if (name === null) throw new Error(`the password policy of tenant ${host.tenantId} is not known`)
       return name

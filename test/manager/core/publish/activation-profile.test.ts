@@ -24,17 +24,18 @@ test('RPS managed: static tenant → tenant profile, random tenant → the host 
       const passwordPolicy = policies[tenantId]
       return passwordPolicy ? Promise.resolve({ passwordPolicy }) : Promise.reject(new Error(`no tenant ${tenantId}`))
     },
+    listTenants: () => Promise.reject(new Error('not listed in this test')),
   })
   t.is(profiles.nameOf(host('st', 'h-1')), null, 'not loaded yet: no name (never a guess)')
-  await profiles.load(['st', 'rnd', 'st'])
+  await profiles.readMissing(['st', 'rnd', 'st'])
   t.is(profiles.nameOf(host('st', 'h-1')), 'st_ccm')
   t.is(profiles.nameOf(host('st', 'h-1', 'ACM')), 'st_acm')
   t.is(profiles.nameOf(host('rnd', 'h-1')), 'h-1@rnd_ccm')
   t.is(profiles.nameOf(host('rnd', 'h-1', 'ACM')), 'h-1@rnd_acm')
   t.is(await profiles.resolve(host('rnd', 'h-2')), 'h-2@rnd_ccm')
   t.deepEqual(reads, ['st', 'rnd'])
-  await t.throwsAsync(profiles.load(['st', 'gone']), { message: 'no tenant gone' })
-  await profiles.load(['gone']).catch(() => undefined)
+  await t.throwsAsync(profiles.readMissing(['st', 'gone']), { message: 'no tenant gone' })
+  await profiles.readMissing(['gone']).catch(() => undefined)
   t.deepEqual(reads, ['st', 'rnd', 'gone', 'gone'], 'a failed read is not remembered')
 })
 
@@ -50,7 +51,10 @@ test('desired.profileName (MQTT) and the gRPC profile_name come from the same de
   ]
   const start = () => {
     const outbound = new RecordingOutbound()
-    const profiles = managedProfiles({ getTenant: (tenantId) => inventory.getTenant(tenantId) })
+    const profiles = managedProfiles({
+      getTenant: (tenantId) => inventory.getTenant(tenantId),
+      listTenants: () => inventory.listTenants(),
+    })
     const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics: createManagerMetrics(inventory), profiles })
     t.teardown(() => core.stop())
     return { core, outbound, profiles }
@@ -60,7 +64,7 @@ test('desired.profileName (MQTT) and the gRPC profile_name come from the same de
   const names = hosts.map((h) => first.outbound.last(h, 'desired')?.profileName ?? '')
   t.deepEqual(names, ['st_ccm', 'h-2@rnd_ccm', 'h-3@rnd_acm'])
 
-  const second = start() // a restart: nothing cached; the sweep loads the policies
+  const second = start() // a restart: nothing cached; the sweep reads the policies
   await second.core.republishAll()
   t.deepEqual(hosts.map((h) => second.outbound.last(h, 'desired')?.profileName ?? ''), names)
 
