@@ -1,4 +1,5 @@
-import { checkReadable, deepFreeze, describeIssues, readSecret, readUtf8, readYamlFile, type ReadFile } from '../lib/config-file.ts'
+import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../lib/config-file.ts'
+import { describeIssues } from '../schemas/issues.ts'
 import { AgentConfigFile } from './config-schema.ts'
 import type { SecretValue } from '../lib/secret-value.ts'
 
@@ -29,7 +30,7 @@ export function loadAgentConfig(file: string, sources: ConfigSources = {}): Conf
 /** Validates an already parsed document, resolves secrets from files and the environment, freezes the result. */
 export function parseAgentConfig(document: unknown, { env = process.env, readFile = readUtf8 }: ConfigSources = {}): ConfigResult {
   const parsed = AgentConfigFile.safeParse(document)
-  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error.issues) }
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const config = parsed.data
 
   const problems: string[] = []

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { describeIssues } from '../schemas/issues.ts'
 
 /**
  * The broker's configuration: parsed once at start from a YAML file with zod, frozen, passed down.
@@ -112,7 +113,7 @@ export type ConfigLoad = { ok: true; config: Readonly<BrokerConfig> } | { ok: fa
 /** Parses an already-read value; every problem is reported, one line each, with its path. */
 export function parseBrokerConfig(value: unknown, baseDir = process.cwd()): ConfigLoad {
   const parsed = BrokerConfig.safeParse(value)
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(formatIssue) }
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error) }
   return { ok: true, config: Object.freeze(resolvePaths(parsed.data, baseDir)) }
 }
 
@@ -131,11 +132,6 @@ export async function loadBrokerConfig(file: string): Promise<ConfigLoad> {
     return { ok: false, problems: [`${file} is not valid YAML: ${(err as Error).message}`] }
   }
   return parseBrokerConfig(value ?? {}, path.dirname(path.resolve(file)))
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)'
-  return `${where}: ${issue.message}`
 }
 
 function resolvePaths(config: BrokerConfig, baseDir: string): BrokerConfig {

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import type { z } from 'zod'
 import { SecretValue } from './secret-value.ts'
 
 /**
- * What the agent's and the manager's config loaders share: read a YAML file, turn zod issues into one line
- * per problem with its key path, read secrets from the environment or files, check referenced files, freeze
- * the result. Nothing here throws on bad input: problems are collected and reported together.
+ * What the agent's and the manager's config loaders share: read a YAML file, read secrets from the environment or
+ * files, check referenced files, freeze the result (zod issues become lines by schemas/issues.ts). Nothing here
+ * throws on bad input: problems are collected and reported together.
  */
 
 export type ReadFile = (file: string) => string
@@ -26,15 +25,6 @@ export function readYamlFile(file: string, readFile: ReadFile = readUtf8): { ok:
   } catch (err) {
     return { ok: false, problems: [`${file}: not valid YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'parse error'}`] }
   }
-}
-
-/** One line per problem, with its key path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
-    if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`
-    return `${where}: ${issue.message}`
-  })
 }
 
 /**

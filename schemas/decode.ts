@@ -1,4 +1,5 @@
 import { SCHEMA_VERSION } from './envelope.ts'
+import { describeIssuesInline } from './issues.ts'
 import { PAYLOADS, type PayloadOf } from './messages/index.ts'
 import { LEAF_RULES, parseTopic, type Leaf } from './topics.ts'
 
@@ -72,11 +73,7 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
   if (version !== SCHEMA_VERSION) return reject('unsupported-version', `${describeVersion(version)}; this endpoint speaks v=${SCHEMA_VERSION}`)
 
   const result = PAYLOADS[leaf].safeParse(json)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const path = issue?.path.length ? issue.path.join('.') : '(root)'
-    return reject('schema', `${path}: ${issue?.message ?? 'invalid'}`)
-  }
+  if (!result.success) return reject('schema', describeIssuesInline(result.error, { max: 1 }))
   if (result.data.hostId !== hostId) return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
   if ('tenantId' in result.data && result.data.tenantId !== tenantId) {
     return reject('host-mismatch', `payload tenantId ${result.data.tenantId} differs from topic tenant ${tenantId}`)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RasRemoteStatus } from '../../schemas/index.ts'
+import { describeIssuesInline } from '../../schemas/issues.ts'
 import { AMTINFO_KEYS, createDeviceModel, type DeviceModel } from './device-model.ts'
 
 /**
@@ -59,10 +60,7 @@ export const DeviceModelJson = z.strictObject({
 /** Parses a device file's JSON into a complete DeviceModel; throws an Error listing every problem. */
 export function parseDeviceModel(json: unknown): DeviceModel {
   const parsed = DeviceModelJson.safeParse(json)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    throw new Error(`invalid device model: ${problems.join('; ')}`)
-  }
+  if (!parsed.success) throw new Error(`invalid device model: ${describeIssuesInline(parsed.error)}`)
   const { ras, counters, ...rest } = parsed.data
   const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
   return createDeviceModel({ ...defined(rest), ...(ras ? { ras: defined(ras) } : {}), ...(counters ? { counters: defined(counters) } : {}) })

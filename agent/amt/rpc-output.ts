@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { RasRemoteStatus, type ObservedControlMode } from '../../schemas/index.ts'
 import { AmtinfoField } from '../../schemas/messages/capability.ts'
+import { describeIssuesInline } from '../../schemas/issues.ts'
 import type { AmtInfo, RpcVersion } from './port.ts'
 import { rpcBadOutput } from './rpc-failure.ts'
 
@@ -140,13 +141,6 @@ export function parseJsonDocument(command: string, stdout: string): unknown {
   }
 }
 
-function issuesOf(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ')
-}
-
 /** Marker returned when v3 reports that the ME interface is not available (no ME data in the document). */
 export const HECI_UNAVAILABLE = 'heci-unavailable'
 
@@ -160,7 +154,7 @@ const DECISIVE_KEYS = ['sku', 'controlMode', 'provisioningState'] as const
  */
 export function decodeAmtinfo(line: RpcVersion['line'], document: unknown): AmtInfo | typeof HECI_UNAVAILABLE {
   const parsed = AmtinfoOutput.safeParse(document)
-  if (!parsed.success) throw rpcBadOutput('amtinfo', issuesOf(parsed.error))
+  if (!parsed.success) throw rpcBadOutput('amtinfo', describeIssuesInline(parsed.error, { max: 3 }))
   if (line === 'v3' && parsed.data.heciAvailable === false) return HECI_UNAVAILABLE
   if (DECISIVE_KEYS.every((key) => parsed.data[key] === undefined)) {
     throw rpcBadOutput('amtinfo', `none of the fields ${DECISIVE_KEYS.join(', ')} in the document`)
@@ -184,7 +178,7 @@ export function lineOfVersion(version: string): RpcVersion['line'] {
 
 export function decodeVersion(document: unknown): RpcVersion {
   const parsed = VersionOutput.safeParse(document)
-  if (!parsed.success) throw rpcBadOutput('version', issuesOf(parsed.error))
+  if (!parsed.success) throw rpcBadOutput('version', describeIssuesInline(parsed.error, { max: 3 }))
   const version = parsed.data.version.trim().replace(/^v/i, '').slice(0, 32)
   return { line: lineOfVersion(parsed.data.version), version }
 }

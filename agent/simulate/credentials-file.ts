@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/index.ts'
-import { describeProblems, DeviceFaultsJson, HostKind } from './fleet-options.ts'
+import { DeviceFaultsJson, HostKind } from './fleet-options.ts'
+import { describeIssues } from '../../schemas/issues.ts'
 
 /**
  * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
@@ -45,6 +46,6 @@ export async function readCredentialsFile(file: string): Promise<CredentialsLoad
     return { ok: false, problems: [`${file}: ${code ?? 'not valid YAML/JSON'}`] }
   }
   const parsed = CredentialsDocument.safeParse(document)
-  if (!parsed.success) return { ok: false, problems: describeProblems(parsed.error).map((problem) => `${file}: ${problem}`) }
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error).map((problem) => `${file}: ${problem}`) }
   return { ok: true, hosts: parsed.data.hosts }
 }

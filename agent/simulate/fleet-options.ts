@@ -112,8 +112,3 @@ export const FleetSpec = z.strictObject({
 })
 export type FleetSpec = z.infer<typeof FleetSpec>
 export type FleetSpecInput = z.input<typeof FleetSpec>
-
-/** Every problem with its path, as the agent's config does. */
-export function describeProblems(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-}

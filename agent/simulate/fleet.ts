@@ -3,7 +3,8 @@ import { isValidId } from '../../schemas/index.ts'
 import { templateConfig } from './agent-config.ts'
 import { z } from 'zod'
 import { HostCredentials } from './credentials-file.ts'
-import { describeProblems, FleetSpec, type FleetSpecInput } from './fleet-options.ts'
+import { FleetSpec, type FleetSpecInput } from './fleet-options.ts'
+import { describeIssues } from '../../schemas/issues.ts'
 import type { Decoded } from '../../schemas/index.ts'
 import { latencySource } from './latency.ts'
 import { planFleet, type HostPlan } from './plan.ts'
@@ -73,8 +74,8 @@ export function createFleet(options: FleetOptions): Fleet {
   const parsed = FleetSpec.safeParse(specInput)
   const parsedHosts = givenInput === undefined ? undefined : z.array(HostCredentials).safeParse(givenInput)
   if (!parsed.success || parsedHosts?.success === false) {
-    const hostProblems = parsedHosts?.error ? describeProblems(parsedHosts.error).map((problem) => `hosts.${problem}`) : []
-    throw new FleetConfigError([...(parsed.error ? describeProblems(parsed.error) : []), ...hostProblems])
+    const hostProblems = parsedHosts?.error ? describeIssues(parsedHosts.error).map((problem) => `hosts.${problem}`) : []
+    throw new FleetConfigError([...(parsed.error ? describeIssues(parsed.error) : []), ...hostProblems])
   }
   const spec = parsed.data
   const given = parsedHosts?.data

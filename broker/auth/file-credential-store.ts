@@ -3,6 +3,7 @@ import type { PeerCertificate } from 'node:tls'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/ids.ts'
+import { describeIssues } from '../../schemas/issues.ts'
 import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } from './credentials.ts'
 import { KdfLanes } from './kdf-lanes.ts'
 import { isPasswordHash, type PasswordVerifier } from './password-hash.ts'
@@ -47,7 +48,7 @@ export async function readCredentialFile(file: string): Promise<CredentialFileLo
   }
   const parsed = CredentialFile.safeParse(value ?? { principals: [] })
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`) }
+    return { ok: false, problems: describeIssues(parsed.error) }
   }
   return { ok: true, entries: parsed.data.principals }
 }

@@ -7,6 +7,7 @@ import { Deleted, HostPage, Registered } from '../api/host-answers.ts'
 import { API_PREFIX } from '../api/server-paths.ts'
 import { HostView, TenantView } from '../api/views.ts'
 import { CliError } from './io.ts'
+import { describeIssuesInline } from '../../schemas/issues.ts'
 
 /**
  * A small typed client of the manager API (fetch). Answers are parsed with the server's own zod schemas; a
@@ -48,7 +49,7 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       throw new CliError(failure.success ? `${failure.data.code}: ${failure.data.message}` : `HTTP ${response.status}`)
     }
     const parsed = schema.safeParse(json)
-    if (!parsed.success) throw new CliError(`unexpected answer from ${method} ${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    if (!parsed.success) throw new CliError(`unexpected answer from ${method} ${path}: ${describeIssuesInline(parsed.error, { max: 1 })}`)
     return parsed.data
   }
 

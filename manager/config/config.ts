@@ -3,7 +3,8 @@ import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type 
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
-import { checkReadable, deepFreeze, describeIssues, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
+import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
+import { describeIssues } from '../../schemas/issues.ts'
 
 /** The API token store's file in the data directory unless `tokensFile` names one. */
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
@@ -52,7 +53,7 @@ export function loadManagerConfig(file: string, sources: ConfigSources = {}): Co
 /** Validates an already parsed document, resolves paths and secrets, checks referenced files, freezes. */
 export function parseManagerConfig(document: unknown, { env = process.env, baseDir = process.cwd(), readFile = readUtf8 }: ConfigSources = {}): ConfigResult {
   const parsed = ManagerConfigFile.safeParse(document)
-  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error.issues) }
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const resolve = (file: string): string => path.resolve(baseDir, file)
   const dataDir = resolve(parsed.data.dataDir)
   const broker = resolveBrokerPaths(parsed.data.broker, resolve)

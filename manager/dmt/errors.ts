@@ -1,3 +1,6 @@
+import type { z } from 'zod'
+import { describeIssuesInline } from '../../schemas/issues.ts'
+
 /**
  * Stable codes of Device Management Toolkit failures (the API maps them to catalogue answers):
  * - RPS_UNAVAILABLE / MPS_UNAVAILABLE: the server could not be reached, timed out or answered 5xx (after retries)
@@ -28,6 +31,13 @@ export const unavailable = (service: DmtService, message: string, options?: { ca
   new DmtError(`${service}_UNAVAILABLE`, `${service} unavailable: ${message}`, options)
 
 export const rejected = (service: DmtService, message: string, status: number): DmtError => new DmtError(`${service}_REJECTED`, `${service} rejected ${message}`, { status })
+
+/** An answer of another shape than expected is UNAVAILABLE (the server is not what we speak to), naming the first problem. */
+export function parseAnswer<S extends z.ZodType>(service: DmtService, schema: S, body: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(body)
+  if (!result.success) throw unavailable(service, `${what}: unexpected answer (${describeIssuesInline(result.error, { max: 1 })})`)
+  return result.data
+}
 
 /** True for an RPS answer "already exists" (a concurrent create, or another manager replica). */
 export const isRejected = (err: unknown, service: DmtService): err is DmtError => err instanceof DmtError && err.code === `${service}_REJECTED`

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { unavailable } from './errors.ts'
+import { parseAnswer, unavailable } from './errors.ts'
 import type { HttpService } from './http-service.ts'
 import { OTHER_TENANT, type MpsDevice, type MpsDeviceInput, type MpsPort, type PowerActionAnswer } from './ports.ts'
 
@@ -96,8 +96,4 @@ function deviceOf(raw: z.infer<typeof Device>): MpsDevice {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(body)
-  if (!result.success) throw unavailable('MPS', `${what}: unexpected answer (${result.error.issues[0]?.message ?? 'invalid'})`)
-  return result.data
-}
+const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => parseAnswer('MPS', schema, body, what)

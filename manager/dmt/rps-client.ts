@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { unavailable } from './errors.ts'
+import { parseAnswer } from './errors.ts'
 import type { HttpService } from './http-service.ts'
 import type { Replaced, RpsPort } from './ports.ts'
 import { CiraConfigRecord, DomainRecord, ProfileRecord, type CiraConfigInput, type DomainInput, type ProfileInput, type RpsVersion } from './rps-types.ts'
@@ -114,8 +114,4 @@ export class RpsClient implements RpsPort {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(body)
-  if (!result.success) throw unavailable('RPS', `${what}: unexpected answer (${result.error.issues[0]?.message ?? 'invalid'})`)
-  return result.data
-}
+const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => parseAnswer('RPS', schema, body, what)

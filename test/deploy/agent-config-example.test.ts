@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { AgentConfigFile, parseAgentConfig } from '../../agent/config.ts'
+import { describeIssues } from '../../schemas/issues.ts'
 
 const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/agent/${name}`, import.meta.url))
 const exampleText = await readFile(deployFile('config.example.yaml'), 'utf8')
@@ -17,7 +18,7 @@ function leafPaths(value: unknown, prefix = ''): string[] {
 
 test('config.example.yaml is valid for the agent schema', (t) => {
   const parsed = AgentConfigFile.safeParse(example)
-  t.true(parsed.success, parsed.success ? '' : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'))
+  t.true(parsed.success, parsed.success ? '' : describeIssues(parsed.error).join('\n'))
 })
 
 test('config.example.yaml loads as the agent would load it (secrets from files)', (t) => {

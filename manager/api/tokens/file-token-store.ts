@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
+import { describeIssuesInline } from '../../../schemas/issues.ts'
 import { StoredToken, TokenNameTakenError, type TokenStore } from './token-store.ts'
 
 const TokenFile = z.strictObject({ version: z.literal(1), tokens: z.array(StoredToken) })
@@ -84,8 +85,7 @@ export class FileTokenStore implements TokenStore {
     }
     const parsed = TokenFile.safeParse(json)
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-      throw new TokenFileError(`token file ${this.#file} is invalid: ${problems.join('; ')}`)
+      throw new TokenFileError(`token file ${this.#file} is invalid: ${describeIssuesInline(parsed.error)}`)
     }
     return parsed.data.tokens
   }
