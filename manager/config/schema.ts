@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
+import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
 import { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './sections.ts'
 
@@ -90,12 +91,17 @@ const Rps = z.strictObject({
   url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('RPS activation endpoint sent in every desired when `dmt` is absent'),
 })
 
+/** The core takes the section as it is (manager/core/flows/deadlines.ts owns the defaults). */
+const { deletionRetry: retryDefaults, ...deadlineDefaults } = DEFAULT_DEADLINES
 const Deadlines = z.strictObject({
-  activationMs: z.int().min(1000).max(7 * 86_400_000).default(900_000),
-  checkIntervalMs: z.int().min(100).max(3_600_000).default(30_000),
+  activationMs: z.int().min(1000).max(7 * 86_400_000).default(deadlineDefaults.activationMs),
+  checkIntervalMs: z.int().min(100).max(3_600_000).default(deadlineDefaults.checkIntervalMs),
   /** A deletion whose Vault/RPS/MPS cleanup failed is retried after firstMs, doubling (with jitter) up to maxMs. */
   deletionRetry: z
-    .strictObject({ firstMs: z.int().min(100).max(3_600_000).default(10_000), maxMs: z.int().min(100).max(86_400_000).default(300_000) })
+    .strictObject({
+      firstMs: z.int().min(100).max(3_600_000).default(retryDefaults.firstMs),
+      maxMs: z.int().min(100).max(86_400_000).default(retryDefaults.maxMs),
+    })
     .refine((retry) => retry.maxMs >= retry.firstMs, { message: 'maxMs must not be smaller than firstMs' })
     .prefault({}),
 })

@@ -1,9 +1,8 @@
-import type { BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../ports/outbound.ts'
 import { TENANT_PROFILES, type ActivationProfiles } from './publish/activation-profile.ts'
-import { DeadlineWatch, DEFAULT_ACTIVATION_DEADLINE_MS, DEFAULT_DEADLINE_CHECK_INTERVAL_MS } from './flows/deadlines.ts'
-import { CleanupRetry, DEFAULT_CLEANUP_RETRY } from './flows/cleanup-retry.ts'
+import { DeadlineWatch, DEFAULT_DEADLINES, type DeadlineOptions } from './flows/deadlines.ts'
+import { CleanupRetry } from './flows/cleanup-retry.ts'
 import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from './flows/deletion.ts'
 import { DesiredPublisher } from './publish/desired-publisher.ts'
 import { expireActivation } from './flows/expire-activation.ts'
@@ -26,15 +25,18 @@ import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.
 import { createSecretResponder } from './secret-responder.ts'
 import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
 
+/**
+ * The config sections the core uses pass through as the YAML names them (docs/operations.md): `deadlines` and
+ * `audit`; a key left out takes the default the config would have given it (DEFAULT_DEADLINES, ...). The other
+ * options are not configurable: tests and benchmarks set them.
+ */
 export interface ManagerCoreOptions {
   /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
   rpsUrl?: string
-  /** Default 15 min. */
-  activationDeadlineMs?: number
-  /** Default 30 s. */
-  deadlineCheckIntervalMs?: number
-  /** Backoff of the retry of a failed deletion cleanup, default 10 s doubling up to 5 min. */
-  cleanupRetry?: BackoffOptions
+  /** Config `deadlines`: activation deadline and its check, retry of a failed deletion cleanup. */
+  deadlines?: Partial<DeadlineOptions>
+  /** Config `audit`: retention (pruning from start() on) and the per-host budgets of events and secret/req. */
+  audit?: { retention?: AuditRetentionPolicy } & ReportBudgetOptions
   /** Reports per Inventory transaction, default 1000. */
   maxBatch?: number
   /** Hosts kept in the write-through cache, default 100 000. */
@@ -43,10 +45,6 @@ export interface ManagerCoreOptions {
   lastSeenResolutionMs?: number
   /** Hosts per Inventory page in the reconnect sweep, default 1000. */
   sweepPageSize?: number
-  /** Per-host rate budgets of events and secret/req (report-budgets.ts defaults). */
-  budgets?: ReportBudgetOptions
-  /** Audit retention (default DEFAULT_AUDIT_RETENTION), pruning from start() on. */
-  auditRetention?: AuditRetentionPolicy
 }
 
 export interface ManagerCoreDeps {
@@ -84,7 +82,7 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   getHost(key: HostKey): Promise<Host | null>
   /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
   republishAll(): Promise<SweepResult>
-  /** Expires overdue activations now (the timer does it every deadlineCheckIntervalMs). */
+  /** Expires overdue activations now (the timer does it every deadlines.checkIntervalMs). */
   checkDeadlines(): Promise<number>
   /** Starts the deadline timer. */
   start(): void
@@ -101,7 +99,8 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const log = deps.log.child({ module: 'manager-core' })
   const { metrics, outbound } = deps
   const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
-  const deadlineMs = options.activationDeadlineMs ?? DEFAULT_ACTIVATION_DEADLINE_MS
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines }
+  const { audit = {} } = options
   const profiles = deps.profiles ?? TENANT_PROFILES
   const published = {
     outbound,
@@ -115,11 +114,11 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     }),
     status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
     deadlines: new DeadlineWatch({
-      deadlineMs,
-      checkIntervalMs: options.deadlineCheckIntervalMs ?? DEFAULT_DEADLINE_CHECK_INTERVAL_MS,
+      activationMs: deadlines.activationMs,
+      checkIntervalMs: deadlines.checkIntervalMs,
       now,
       log,
-      expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlineMs),
+      expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlines.activationMs),
     }),
   }
   const readTenants = (tenantIds: Iterable<string>) => profiles.readMissing(tenantIds)
@@ -134,7 +133,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     now,
     preparer: deps.preparer ?? noPreparation,
     cleanupRetry: new CleanupRetry({
-      backoff: options.cleanupRetry ?? DEFAULT_CLEANUP_RETRY,
+      deletionRetry: deadlines.deletionRetry,
       log,
       retry: (key, reason) => removeHost(ctx, key, 'manager', reason),
     }),
@@ -163,8 +162,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     }
   }
   const ingest = new Ingest({ writes, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
-  const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy: options.auditRetention ?? DEFAULT_AUDIT_RETENTION })
-  const admit = createReportBudgets(options.budgets ?? {}, { metrics, log })
+  const policy = audit.retention ?? DEFAULT_AUDIT_RETENTION
+  const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy })
+  const admit = createReportBudgets(audit, { metrics, log })
   const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> => {
     if (!admit(key, report.kind)) return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
     return ingest.submit(keyOf(key), report, source, recordOptions)

@@ -31,7 +31,6 @@ import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
 import { waitFor } from './wait-for.ts'
-import { auditOptions } from '../config/audit.ts'
 
 export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
 
@@ -115,7 +114,11 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),
-      options: { ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }), activationDeadlineMs: config.deadlines.activationMs, deadlineCheckIntervalMs: config.deadlines.checkIntervalMs, cleanupRetry: { baseMs: config.deadlines.deletionRetry.firstMs, maxMs: config.deadlines.deletionRetry.maxMs }, ...auditOptions(config.audit) },
+      options: {
+        ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }),
+        deadlines: config.deadlines,
+        audit: config.audit,
+      },
     })
     closers.push({ name: 'core', close: () => core.stop() })
     const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, { log: root, metrics, afterSweep: resolve }))

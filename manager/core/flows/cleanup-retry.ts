@@ -1,12 +1,20 @@
-import { backoffDelay, type BackoffOptions } from '../../../lib/backoff.ts'
+import { backoffDelay } from '../../../lib/backoff.ts'
 import type { Logger } from '../../../lib/log.ts'
 import { hostId, keyOf } from '../host-book.ts'
 import type { HostKey } from '../../inventory/port.ts'
 
-export const DEFAULT_CLEANUP_RETRY: Readonly<BackoffOptions> = { baseMs: 10_000, maxMs: 300_000 }
+/** Config `deadlines.deletionRetry`: the first retry after firstMs, doubling (with jitter) up to maxMs. */
+export interface DeletionRetryOptions {
+  firstMs: number
+  maxMs: number
+}
+
+export const DEFAULT_DELETION_RETRY: Readonly<DeletionRetryOptions> = { firstMs: 10_000, maxMs: 300_000 }
 
 export interface CleanupRetryOptions<Reason> {
-  backoff: BackoffOptions
+  deletionRetry: DeletionRetryOptions
+  /** Source of the jitter in [0, 1) (tests pass a fixed one). */
+  random?: () => number
   log: Logger
   /** Tries the removal again; that calls `failed` again when it fails and `succeeded` when it is done. */
   retry: (key: HostKey, reason: Reason) => Promise<unknown>
@@ -39,7 +47,8 @@ export class CleanupRetry<Reason> {
     const id = hostId(key)
     const entry = this.#entries.get(id) ?? { key: keyOf(key), reason, attempt: 0, timer: null }
     if (entry.timer) clearTimeout(entry.timer)
-    const delayMs = backoffDelay(entry.attempt, this.#options.backoff)
+    const { deletionRetry: { firstMs, maxMs }, random } = this.#options
+    const delayMs = backoffDelay(entry.attempt, { baseMs: firstMs, maxMs, ...(random ? { random } : {}) })
     entry.attempt += 1
     entry.timer = setTimeout(() => this.#run(id, entry), delayMs)
     entry.timer.unref()

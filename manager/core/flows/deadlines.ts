@@ -1,13 +1,24 @@
 import type { Logger } from '../../../lib/log.ts'
 import { hostId, keyOf } from '../host-book.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
+import { DEFAULT_DELETION_RETRY, type DeletionRetryOptions } from './cleanup-retry.ts'
 
-export const DEFAULT_ACTIVATION_DEADLINE_MS = 15 * 60_000
-export const DEFAULT_DEADLINE_CHECK_INTERVAL_MS = 30_000
-
-export interface DeadlineWatchOptions {
-  deadlineMs: number
+/** Config `deadlines` (docs/operations.md), as the core takes it. */
+export interface DeadlineOptions {
+  /** A pending activation without a result for this long becomes an error. */
+  activationMs: number
+  /** How often overdue activations are looked for. */
   checkIntervalMs: number
+  deletionRetry: DeletionRetryOptions
+}
+
+export const DEFAULT_DEADLINES: Readonly<DeadlineOptions> = {
+  activationMs: 15 * 60_000,
+  checkIntervalMs: 30_000,
+  deletionRetry: DEFAULT_DELETION_RETRY,
+}
+
+export interface DeadlineWatchOptions extends Omit<DeadlineOptions, 'deletionRetry'> {
   now: () => Date
   log: Logger
   /** Turns the host's pending activation (requested at `requestedAt`) into an error, if it is still pending. */
@@ -36,8 +47,8 @@ export class DeadlineWatch {
     this.#options = options
   }
 
-  get deadlineMs(): number {
-    return this.#options.deadlineMs
+  get activationMs(): number {
+    return this.#options.activationMs
   }
 
   /** Follows a host as just written or read. */
@@ -49,7 +60,8 @@ export class DeadlineWatch {
       return
     }
     if (this.#pending.get(id)?.requestedAt === requestedAt) return
-    this.#pending.set(id, { key: keyOf(host), requestedAt, dueMs: Date.parse(requestedAt) + this.#options.deadlineMs })
+    const dueMs = Date.parse(requestedAt) + this.#options.activationMs
+    this.#pending.set(id, { key: keyOf(host), requestedAt, dueMs })
   }
 
   forget(key: HostKey): void {

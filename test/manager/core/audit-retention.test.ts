@@ -48,7 +48,8 @@ test('retention: activity events go by age and by count per host, in batches; se
 })
 
 test('retention: a password read survives a flood of events of its host', async (t) => {
-  const { core, dispatch, inventory } = await startTestCore(t, { options: { budgets: { events: { perSecond: 1, burst: 10_000 } } } })
+  const options = { audit: { events: { perMinute: 60, burst: 10_000 } } }
+  const { core, dispatch, inventory } = await startTestCore(t, { options })
   const host = await seedHost(inventory, 'h-1')
   await inventory.appendAudit([{ tenantId: TENANT, hostId: 'h-1', kind: 'password.read', actor: 'api:ops', detail: { origin: 'store' } }])
   const agent = new AgentMessages(host)

@@ -130,8 +130,8 @@ test('every flow writes a host in one order: commit → audit → publish (desir
 })
 
 test('deletion writes through the same path: ask, failed cleanup, record removed, disconnect, clears', async (t) => {
-  const cleanupRetry = { baseMs: 60_000, maxMs: 60_000 }
-  const { core, inventory, removal, steps } = await start(t, { options: { cleanupRetry } })
+  const deletionRetry = { firstMs: 60_000, maxMs: 60_000 }
+  const { core, inventory, removal, steps } = await start(t, { options: { deadlines: { deletionRetry } } })
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
   t.deepEqual(await steps(() => core.requestDeletion(host, 'api:alice')), [
     'commit',

@@ -18,7 +18,7 @@ async function setup(t: ExecutionContext) {
   t.teardown(() => inventory.close())
   await inventory.createTenant({ tenantId: TENANT })
   await inventory.createHosts([FLOODED, QUIET])
-  const options = { budgets: { events: { perSecond: 1e-6, burst: BURST } } }
+  const options = { audit: { events: { perMinute: 6e-5, burst: BURST } } }
   const manager = startManager(t, { url: broker.url, credential: await broker.addManager(), inventory, options })
   await managerReady(manager)
   return { broker, inventory, manager }

@@ -72,7 +72,7 @@ test('an activation without a result within the deadline shows ERROR on the stat
     url: broker.url,
     credential: await broker.addManager(),
     inventory,
-    options: { activationDeadlineMs: 300, deadlineCheckIntervalMs: 50 },
+    options: { deadlines: { activationMs: 300, checkIntervalMs: 50 } },
   })
   const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [buildTopic({ ...KEY, leaf: 'status' })])
   await managerReady(manager)

@@ -59,7 +59,8 @@ test('activation results: NOT_SUPPORTED is its own result and series, never coun
 
 test('activation results: a passed deadline counts as deadline_passed', async (t) => {
   let now = new Date()
-  const { core, inventory, metrics } = await startTestCore(t, { now: () => now, options: { activationDeadlineMs: 60_000 } })
+  const options = { deadlines: { activationMs: 60_000 } }
+  const { core, inventory, metrics } = await startTestCore(t, { now: () => now, options })
   const host = await seedHost(inventory, 'slow')
   await core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'test')
   now = new Date(now.getTime() + 61_000)

@@ -16,7 +16,8 @@ function retrier(outcome: (attempt: number) => 'fail' | 'done' | 'throw') {
   const calls: string[] = []
   const waiters = new Set<() => void>()
   const retry: CleanupRetry<string> = new CleanupRetry<string>({
-    backoff: { baseMs: 20, maxMs: 40, random: () => 0.5 },
+    deletionRetry: { firstMs: 20, maxMs: 40 },
+    random: () => 0.5,
     log: silentLogger(),
     retry: (key, reason) => {
       calls.push(reason)

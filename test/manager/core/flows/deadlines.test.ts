@@ -36,7 +36,8 @@ test('an activation without a result within the deadline becomes ERROR with a cl
 
 test('an activation stuck ACTIVATING past the deadline becomes ERROR too; a later result still wins', async (t) => {
   const clock = manualClock()
-  const { core, dispatch, inventory } = await startTestCore(t, { now: clock.now, options: { activationDeadlineMs: 5 * MIN } })
+  const options = { deadlines: { activationMs: 5 * MIN } }
+  const { core, dispatch, inventory } = await startTestCore(t, { now: clock.now, options })
   const host = await seedHost(inventory, 'h-1')
   const [asked] = await core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')
   const agent = new AgentMessages(host)

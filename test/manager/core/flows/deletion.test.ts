@@ -36,12 +36,14 @@ class FakeRemoval implements HostRemoval {
   }
 }
 
-async function start(t: ExecutionContext, cleanupRetry = { baseMs: 60_000, maxMs: 60_000 }) {
+async function start(t: ExecutionContext, deletionRetry = { firstMs: 60_000, maxMs: 60_000 }) {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
   t.teardown(() => inventory.close())
   const outbound = new RecordingOutbound()
   const removal = new FakeRemoval(outbound)
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics: createManagerMetrics(inventory), removal, options: { cleanupRetry } })
+  const metrics = createManagerMetrics(inventory)
+  const options = { deadlines: { deletionRetry } }
+  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, removal, options })
   t.teardown(() => core.stop())
   return { inventory, outbound, removal, core }
 }
@@ -103,7 +105,7 @@ test('records elsewhere that cannot be removed keep the host pending with the re
 })
 
 test('a failed cleanup is retried by itself with backoff until the records elsewhere are gone', async (t) => {
-  const { core, inventory, removal } = await start(t, { baseMs: 40, maxMs: 80 })
+  const { core, inventory, removal } = await start(t, { firstMs: 40, maxMs: 80 })
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
   await core.requestDeletion(host, 'api:alice')
   removal.failure = 'RPS/MPS: RPS unavailable: DELETE /api/v1/admin/profiles/h-1@plant_ccm: HTTP 503'
