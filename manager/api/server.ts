@@ -34,8 +34,8 @@ export interface ApiServerDeps extends ApiContext {
   readiness?: Readiness
   /** Largest accepted request body in bytes; default 1 MiB. */
   bodyLimit?: number
-  /** Timeouts and socket caps (config `api.limits`); default DEFAULT_API_LIMITS. */
-  connectionLimits?: ApiConnectionLimits
+  /** Config `api.limits`: timeouts and socket caps; default DEFAULT_API_LIMITS. */
+  limits?: ApiConnectionLimits
 }
 
 /** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
@@ -52,7 +52,7 @@ export function createApiServer(deps: ApiServerDeps) {
     { redact: { paths: API_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: requestLogView } },
   )
   const context: ApiContext = { ...deps, log }
-  const limits = deps.connectionLimits ?? DEFAULT_API_LIMITS
+  const limits = deps.limits ?? DEFAULT_API_LIMITS
   const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, ...apiServerTimeouts(limits) })
   guardApiSockets(app.server, limits, { log, metrics: deps.metrics })
   app.setValidatorCompiler(validatorCompiler)

@@ -4,17 +4,11 @@ import { ConnectionGuard, waitingPoolFor } from '../../lib/connection-guard.ts'
 import { openFilesLimit, pressureLog, watchAcceptErrors } from '../../lib/fd-pressure.ts'
 import type { Logger } from '../../lib/log.ts'
 import { RefusalLog } from '../../broker/limits/refusal-log.ts'
-import type { ApiConnectionLimits } from '../config/schema.ts'
+import { ApiConnectionLimits } from '../config/schema.ts'
 import { connectionMetrics } from '../metrics/metrics.ts'
 
-/** Limits when none are configured (tests, createApiServer callers other than main()). */
-export const DEFAULT_API_LIMITS: ApiConnectionLimits = Object.freeze({
-  idleTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnectionsPerAddress: 256,
-})
+/** Limits when none are given (tests, createApiServer callers other than main()): the config's defaults. */
+export const DEFAULT_API_LIMITS: ApiConnectionLimits = Object.freeze(ApiConnectionLimits.parse({}))
 
 /** Idle pool when `maxIdleConnections` is not configured: an eighth of the open-files limit. */
 const DEFAULT_IDLE_SHARE = 0.125

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import type { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './sections.ts'
+import type { GrpcSection } from './grpc.ts'
+import type { DmtSection, PasswordsSection, SecretsSection } from './sections.ts'
 import { SecretValue } from '../../lib/secret-value.ts'
 import { checkReadable, readSecret, type ReadFile } from '../../lib/config-file.ts'
 import { MpsConfig } from '../dmt/config.ts'

@@ -2,12 +2,13 @@ import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
-import { DmtSection, GrpcSection, PasswordsSection, SecretsSection } from './sections.ts'
+import { GrpcSection } from './grpc.ts'
+import { DmtSection, PasswordsSection, SecretsSection } from './sections.ts'
 
 /**
  * The manager's YAML configuration (docs/operations.md). Strict at every level: an unknown key is a typo and is
  * reported. Secrets are never values in this file: each comes from a file (`...File`) or the environment
- * (config.ts, resolve.ts). The integration sections (secrets, passwords, dmt, grpc): sections.ts.
+ * (config.ts, resolve.ts). The integration sections (secrets, passwords, dmt): sections.ts; grpc: grpc.ts.
  */
 
 const Port = z.int().min(0).max(65535)

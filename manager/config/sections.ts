@@ -1,17 +1,18 @@
 import { z } from 'zod'
 import { TenantId } from '../../schemas/ids.ts'
 import { MpsConfig, RpsConfig, DmtConfig } from '../dmt/config.ts'
-import { checkVaultPath } from '../secrets/vault.ts'
+import { DEFAULT_PASSWORD_LENGTH } from '../secrets/passwords.ts'
+import { checkVaultPath, VAULT_DEFAULTS } from '../secrets/vault.ts'
 
 /**
  * The integration sections of the manager's YAML (docs/operations.md): `secrets` (where AMT passwords live),
- * `passwords` (static passwords per tenant, generated length), `dmt` (RPS and MPS) and `grpc` (the southbound
- * bridge for EMF's Go agents). Secrets are never values here: each comes from a file (`...File`) or from an
- * environment variable (resolve.ts), and is held as a `SecretValue` (lib/secret-value.ts) that prints `[redacted]`.
+ * `passwords` (static passwords per tenant, generated length) and `dmt` (RPS and MPS; `grpc` is in grpc.ts).
+ * Secrets are never values here: each comes from a file (`...File`) or from an environment variable (resolve.ts),
+ * and is held as a `SecretValue` (lib/secret-value.ts) that prints `[redacted]`. The defaults are the components'
+ * (VAULT_DEFAULTS, DEFAULT_PASSWORD_LENGTH, dmt/config.ts).
  */
 
 const FilePath = z.string().min(1).max(4096)
-const Port = z.int().min(0).max(65535)
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'must be an environment variable name ([A-Z_][A-Z0-9_]*)' })
 const VaultPath = (allowEmpty: boolean) =>
   z.string().max(256).refine((value) => checkVaultPath(value, allowEmpty), { message: `must be ${allowEmpty ? 'empty or ' : ''}a path of [A-Za-z0-9_.-] segments` })
@@ -42,14 +43,17 @@ const VaultAuth = z.discriminatedUnion('method', [
 const VaultStore = z.strictObject({
   kind: z.literal('vault'),
   address: z.url({ protocol: /^https?$/ }).max(512),
-  mount: VaultPath(false).default('secret'),
-  pathPrefix: VaultPath(true).default('amt'),
+  mount: VaultPath(false).default(VAULT_DEFAULTS.mount),
+  pathPrefix: VaultPath(true).default(VAULT_DEFAULTS.pathPrefix),
   namespace: z.string().min(1).max(256).optional(),
   caFile: FilePath.optional().describe("PEM of the CA that signed Vault's certificate"),
-  timeoutMs: z.int().min(100).max(120_000).default(5000),
-  retries: z.int().min(0).max(10).default(3),
+  timeoutMs: z.int().min(100).max(120_000).default(VAULT_DEFAULTS.timeoutMs),
+  retries: z.int().min(0).max(10).default(VAULT_DEFAULTS.retries),
   backoff: z
-    .strictObject({ baseMs: z.int().min(1).max(60_000).default(200), maxMs: z.int().min(1).max(300_000).default(5000) })
+    .strictObject({
+      baseMs: z.int().min(1).max(60_000).default(VAULT_DEFAULTS.backoff.baseMs),
+      maxMs: z.int().min(1).max(300_000).default(VAULT_DEFAULTS.backoff.maxMs),
+    })
     .prefault({}),
   auth: VaultAuth,
 })
@@ -74,7 +78,7 @@ const StaticPassword = z
 
 export const PasswordsSection = z
   .strictObject({
-    length: z.int().min(8).max(32).default(16).describe('length of generated AMT/MEBx passwords'),
+    length: z.int().min(8).max(32).default(DEFAULT_PASSWORD_LENGTH).describe('length of generated AMT/MEBx passwords'),
     static: z
       .record(z.union([TenantId, z.literal('*')]), StaticPassword)
       .default({})
@@ -93,30 +97,6 @@ export const DmtSection = z.strictObject({
   registrationSweep: DmtConfig.shape.registrationSweep,
 })
 
-const OneOrMany = z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1)])
-
-export const GrpcSection = z.strictObject({
-  host: z.string().min(1).max(255).default('0.0.0.0'),
-  port: Port.default(50058),
-  tls: z.strictObject({ certFile: FilePath, keyFile: FilePath }).optional().describe('absent: plaintext behind a TLS-terminating gateway'),
-  auth: z
-    .strictObject({
-      publicKeyFile: FilePath.optional().describe('PEM: SPKI public key or certificate'),
-      jwksFile: FilePath.optional().describe('JSON Web Key Set (kid selects the key)'),
-      issuer: OneOrMany.optional(),
-      audience: OneOrMany.optional(),
-      algorithms: z.array(z.string().min(1).max(16)).min(1).optional(),
-      clockToleranceSec: z.int().min(0).max(600).default(30),
-    })
-    .refine((auth) => (auth.publicKeyFile === undefined) !== (auth.jwksFile === undefined), {
-      message: 'give exactly one of publicKeyFile and jwksFile',
-      path: ['publicKeyFile'],
-    }),
-  maxReceiveMessageBytes: z.int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
-  shutdownTimeoutMs: z.int().min(0).max(120_000).default(5000),
-})
-
 export type SecretsSection = z.infer<typeof SecretsSection>
 export type PasswordsSection = z.infer<typeof PasswordsSection>
 export type DmtSection = z.infer<typeof DmtSection>
-export type GrpcSection = z.infer<typeof GrpcSection>

@@ -47,6 +47,9 @@ export const MpsConfig = z.strictObject({
   ...Service,
 })
 
+/** Parallel RPS/MPS requests while preparing many hosts (TenantProvisioning, DeviceRegistration). */
+export const DEFAULT_DMT_CONCURRENCY = 8
+
 /** A scheduled round over the PROVISIONED hosts (host-sweep.ts): how often, how many hosts at once. */
 const sweepConfig = (intervalSeconds: number, off: string, what: string) =>
   z
@@ -66,7 +69,7 @@ export const DmtConfig = z.strictObject({
   rps: RpsConfig,
   mps: MpsConfig,
   /** Parallel RPS/MPS requests while preparing many hosts (bulk activation). */
-  concurrency: z.int().min(1).max(64).default(8),
+  concurrency: z.int().min(1).max(64).default(DEFAULT_DMT_CONCURRENCY),
   powerSweep: PowerSweepConfig,
   registrationSweep: RegistrationSweepConfig,
 })

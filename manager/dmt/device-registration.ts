@@ -2,6 +2,7 @@ import type { Logger } from '../../lib/log.ts'
 import { isPlaceholderId } from '../../schemas/placeholder-ids.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Host, HostKey } from '../inventory/port.ts'
+import { DEFAULT_DMT_CONCURRENCY } from './config.ts'
 import { mapLimit } from './ensure-object.ts'
 import { DmtError } from './errors.ts'
 import { OTHER_TENANT, type MpsDevice, type MpsPort } from './ports.ts'
@@ -49,7 +50,7 @@ export interface DeviceRegistrationDeps {
   /** The CIRA username the device presents (the CIRA config's `username`). */
   mpsUsername: string
   log: Logger
-  /** Parallel MPS requests; default 8. */
+  /** Parallel MPS requests; default DEFAULT_DMT_CONCURRENCY (config `dmt.concurrency`). */
   concurrency?: number
 }
 
@@ -72,7 +73,8 @@ export class DeviceRegistration {
   async ensureDevices(hosts: readonly Host[]): Promise<string[]> {
     // Every GUID is checked before anything is sent.
     const devices = hosts.map((host) => ({ host, guid: amtGuidOf(host) }))
-    const changes = await mapLimit(devices, this.#deps.concurrency ?? 8, async ({ host, guid }) => {
+    const concurrency = this.#deps.concurrency ?? DEFAULT_DMT_CONCURRENCY
+    const changes = await mapLimit(devices, concurrency, async ({ host, guid }) => {
       const outcome = await this.ensureDevice(host, guid)
       if (outcome === OTHER_TENANT) throw otherTenant(host, guid)
       return outcome === 'registered' ? `registered device ${guid}` : null

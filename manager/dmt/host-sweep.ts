@@ -4,13 +4,14 @@ import { mapLimit } from './ensure-object.ts'
 
 /**
  * A bounded, scheduled round over every PROVISIONED host (the power sweep and the MPS registration sweep): Inventory
- * is read in pages, `concurrency` hosts are visited at once. Rounds never overlap: the next starts `intervalMs`
- * after the previous ended; runOnce() while one runs waits for it first.
+ * is read in pages, `concurrency` hosts are visited at once. Rounds never overlap: the next starts
+ * `intervalSeconds` after the previous ended; runOnce() while one runs waits for it first.
  */
 
+/** Config `dmt.powerSweep` or `dmt.registrationSweep` (dmt/config.ts) as it is. */
 export interface SweepOptions {
   /** Between rounds; 0 = no scheduled rounds (start() does nothing). */
-  intervalMs: number
+  intervalSeconds: number
   /** Hosts visited at once. */
   concurrency: number
 }
@@ -18,7 +19,7 @@ export interface SweepOptions {
 export interface HostSweep<R> {
   /** One round now (also while started: it waits for a running one first). */
   runOnce(): Promise<R>
-  /** Rounds every intervalMs from now on (the first at once when `immediate`, else after intervalMs). */
+  /** Rounds every intervalSeconds from now on (the first at once when `immediate`, else after the interval). */
   start(): void
   /** No more rounds; resolves when the running one has ended. */
   stop(): Promise<void>
@@ -46,6 +47,7 @@ const PAGE = 500
 
 export function createHostSweep<R>(spec: HostSweepSpec<R>): HostSweep<R> {
   const { inventory, options, log } = spec
+  const intervalMs = options.intervalSeconds * 1000
   let running: Promise<R> | null = null
   let timer: NodeJS.Timeout | null = null
   let stopped = true
@@ -82,7 +84,7 @@ export function createHostSweep<R>(spec: HostSweepSpec<R>): HostSweep<R> {
           (result) => spec.onSweep?.(result),
           (err: unknown) => log.warn({ err }, `${spec.name} failed`),
         )
-        .finally(() => schedule(options.intervalMs))
+        .finally(() => schedule(intervalMs))
     }, delayMs)
     timer.unref()
   }
@@ -90,9 +92,9 @@ export function createHostSweep<R>(spec: HostSweepSpec<R>): HostSweep<R> {
   return {
     runOnce,
     start() {
-      if (!stopped || options.intervalMs <= 0) return
+      if (!stopped || intervalMs <= 0) return
       stopped = false
-      schedule(spec.immediate === true ? 0 : options.intervalMs)
+      schedule(spec.immediate === true ? 0 : intervalMs)
     },
     async stop() {
       stopped = true

@@ -6,10 +6,10 @@ import { storeReading } from './power-state.ts'
 import { OTHER_TENANT } from './ports.ts'
 
 /**
- * The power-state refresh: every `intervalMs`, the PROVISIONED hosts are read from MPS, `concurrency` at a time
- * (host-sweep.ts; the first round after intervalMs). Only a device MPS holds for us and reports connected over CIRA
- * is read (`GET /devices/{guid}` first): an unregistered or disconnected one keeps its last reading, whose age the
- * view shows. The agent's MQTT link does not matter (AMT answers while the OS hangs).
+ * The power-state refresh: every `intervalSeconds`, the PROVISIONED hosts are read from MPS, `concurrency` at a
+ * time (host-sweep.ts; the first round after one interval). Only a device MPS holds for us and reports connected
+ * over CIRA is read (`GET /devices/{guid}` first): an unregistered or disconnected one keeps its last reading, whose
+ * age the view shows. The agent's MQTT link does not matter (AMT answers while the OS hangs).
  */
 
 export type PowerSweepOptions = SweepOptions

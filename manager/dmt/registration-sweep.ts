@@ -10,7 +10,7 @@ import { OTHER_TENANT } from './ports.ts'
  * know — activated before MPS was configured, or whose registration failed or was lost (an MPS database restored
  * from an older backup) — are registered by this round, not by re-activating them. Per host the same step as a
  * preparation (DeviceRegistration.ensureDevice: GET, POST only when unknown), so a second round writes nothing.
- * The first round runs at start, then every `intervalMs` (host-sweep.ts). A host being deleted is left alone; one
+ * The first round runs at start, then every `intervalSeconds` (host-sweep.ts). A host being deleted is left alone; one
  * without an AMT GUID (no UUID) is skipped; a failure is counted with its reason and retried the next round. Once
  * MPS is unavailable the rest of the round is deferred (not asked) to the next one.
  */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
 import type { HostKey, Tenant } from '../inventory/port.ts'
+import { DEFAULT_DMT_CONCURRENCY } from './config.ts'
 import { ensureObject, mapLimit, type EnsureOutcome } from './ensure-object.ts'
 import { DmtError } from './errors.ts'
 import type { MpsPort, ProfilePasswords, ProfileSecret, RpsPort } from './ports.ts'
@@ -25,7 +26,7 @@ export interface TenantProvisioningDeps {
   passwords: ProfilePasswords
   cira: CiraSettings
   log: Logger
-  /** Parallel per-host requests; default 8. */
+  /** Parallel per-host requests; default DEFAULT_DMT_CONCURRENCY (config `dmt.concurrency`). */
   concurrency?: number
 }
 
@@ -59,7 +60,7 @@ export class TenantProvisioning {
   async ensureHostProfiles(tenant: Tenant, hosts: readonly HostKey[], hasDomain: boolean): Promise<string[]> {
     const { passwords } = this.#deps
     const ciraConfigName = ciraConfigNameOf(tenant.tenantId)
-    const perHost = await mapLimit(hosts, this.#deps.concurrency ?? 8, async (key) => {
+    const perHost = await mapLimit(hosts, this.#deps.concurrency ?? DEFAULT_DMT_CONCURRENCY, async (key) => {
       const changes: string[] = []
       for (const mode of MODES) {
         const name = hostProfileNameOf(key, mode)

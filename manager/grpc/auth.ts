@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import type { Metadata } from '@grpc/grpc-js'
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { z } from 'zod'
+import { GRPC_DEFAULTS } from '../config/grpc.ts'
 import { GrpcError } from './errors.ts'
 import { tenantOf } from './tenant.ts'
 
@@ -21,7 +22,7 @@ export interface JwtAuthOptions {
   audience?: string | string[]
   /** Accepted JWS algorithms; default: any the key supports (never `none`). */
   algorithms?: string[]
-  /** Default 30 s. */
+  /** Default GRPC_DEFAULTS.clockToleranceSec (config `grpc.auth.clockToleranceSec`). */
   clockToleranceSec?: number
   /** Verified tokens remembered until their `exp` (agents reuse a token for many calls); default 10 000, 0: off. */
   cacheSize?: number
@@ -48,7 +49,7 @@ const BEARER = /^bearer\s+(\S+)\s*$/i
 export async function createJwtVerifier(options: JwtAuthOptions): Promise<TokenVerifier> {
   const key = await keyOf(options)
   const verifyOptions = {
-    clockTolerance: options.clockToleranceSec ?? 30,
+    clockTolerance: options.clockToleranceSec ?? GRPC_DEFAULTS.clockToleranceSec,
     ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
     ...(options.audience !== undefined ? { audience: options.audience } : {}),
     ...(options.algorithms !== undefined ? { algorithms: options.algorithms } : {}),

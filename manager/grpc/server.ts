@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection'
 import { HealthImplementation } from 'grpc-health-check'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../../lib/log.ts'
+import { GRPC_DEFAULTS } from '../config/grpc.ts'
 import { TENANT_PROFILES, type ActivationProfiles } from '../core/publish/activation-profile.ts'
 import type { AmtPasswordSource } from '../ports/provisioning.ts'
 import { createJwtVerifier, type JwtAuthOptions, type TokenVerifier } from './auth.ts'
@@ -18,25 +19,21 @@ import { keepRepeatedIdentityMetadata } from './repeated-metadata.ts'
 import { ActivationRequest, ActivationResultRequest, AmtStatusRequest } from './requests.ts'
 import { withSafeDecoding } from './safe-service.ts'
 
-export const DEFAULT_GRPC_PORT = 50058
-/** The three requests are a few hundred bytes; anything much larger is refused by grpc-js (RESOURCE_EXHAUSTED). */
-export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024
-const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000
 /** Agents make one call every few minutes at most; an idle connection costs a descriptor. */
 export const MAX_CONNECTION_IDLE_MS = 5 * 60_000
 
+/** Config `grpc` (manager/config/grpc.ts), which holds the defaults (GRPC_DEFAULTS) of what is left out. */
 export interface GrpcBridgeOptions {
-  /** Default 0.0.0.0. */
   host?: string
-  /** Default 50058 (EMF's dm-manager port); 0 picks a free one. */
+  /** 0 picks a free one. */
   port?: number
   /** PEM files; absent: plaintext (behind a TLS-terminating gateway). */
   tls?: { certFile: string; keyFile: string }
   /** JWT verification: a key source (+ issuer/audience), or a ready verifier. */
   auth: JwtAuthOptions | { verifier: TokenVerifier }
-  /** Largest accepted request, default 64 KiB. */
+  /** Largest accepted request. */
   maxReceiveMessageBytes?: number
-  /** Graceful stop waits this long for running calls, then cuts them; default 5 s. */
+  /** Graceful stop waits this long for running calls, then cuts them. */
   shutdownTimeoutMs?: number
 }
 
@@ -79,15 +76,15 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
     const credentials = await credentialsOf(options.tls)
     const definition = loadDmManagerDefinition()
     const running = new Server({
-      'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
+      'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? GRPC_DEFAULTS.maxReceiveMessageBytes,
       // An HTTP/2 connection without a call for this long is closed (GOAWAY); grpc-js' default is never.
       'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
     })
     running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, profiles: deps.profiles ?? TENANT_PROFILES, log }, { verifier, log, metrics }))
     new ReflectionService(definition).addToServer(running)
     health.addToServer(running)
-    const host = options.host ?? '0.0.0.0'
-    const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_GRPC_PORT}`
+    const host = options.host ?? GRPC_DEFAULTS.host
+    const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? GRPC_DEFAULTS.port}`
     let bound: number
     try {
       bound = await new Promise<number>((resolve, reject) => running.bindAsync(address, credentials, (err, at) => (err ? reject(err) : resolve(at))))
@@ -111,7 +108,7 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
     stopping = (async () => {
       health.setStatus('', 'NOT_SERVING')
       health.setStatus(SERVICE_NAME, 'NOT_SERVING')
-      await shutdown(running, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS)
+      await shutdown(running, options.shutdownTimeoutMs ?? GRPC_DEFAULTS.shutdownTimeoutMs)
       port = null
       log.info('gRPC bridge stopped')
     })()

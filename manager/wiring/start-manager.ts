@@ -15,7 +15,6 @@ import type { ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { configSummary, type ManagerConfig } from '../config/config.ts'
 import { createDmtApi, powerDepsOf } from '../dmt/dmt-api.ts'
-import type { SweepOptions } from '../dmt/host-sweep.ts'
 import { createPowerSweep } from '../dmt/power-sweep.ts'
 import { createRegistrationSweep } from '../dmt/registration-sweep.ts'
 import type { Dmt } from '../dmt/create-dmt.ts'
@@ -132,7 +131,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       tokens,
       log: root,
       metrics: metrics.registry,
-      connectionLimits: config.api.limits,
+      limits: config.api.limits,
       passwords,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness,
@@ -142,9 +141,14 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'api', close: () => api.close() })
     if (dmt !== null && config.dmt !== null) {
       const { powerSweep, registrationSweep } = config.dmt
+      const power = powerDepsOf({ dmt, inventory, core, log: root })
+      const { registration } = dmt
       const sweeps = [
-        { name: 'power sweep', sweep: createPowerSweep({ power: powerDepsOf({ dmt, inventory, core, log: root }), inventory, options: sweepOptionsOf(powerSweep) }) },
-        { name: 'MPS registration sweep', sweep: createRegistrationSweep({ registration: dmt.registration, inventory, options: sweepOptionsOf(registrationSweep), log: root }) },
+        { name: 'power sweep', sweep: createPowerSweep({ power, inventory, options: powerSweep }) },
+        {
+          name: 'MPS registration sweep',
+          sweep: createRegistrationSweep({ registration, inventory, options: registrationSweep, log: root }),
+        },
       ]
       for (const { name, sweep } of sweeps) {
         sweep.start()
@@ -172,11 +176,6 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     throw err
   }
 }
-
-const sweepOptionsOf = ({ intervalSeconds, concurrency }: { intervalSeconds: number; concurrency: number }): SweepOptions => ({
-  intervalMs: intervalSeconds * 1000,
-  concurrency,
-})
 
 /**
  * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),

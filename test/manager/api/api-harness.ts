@@ -49,7 +49,7 @@ export interface HarnessOptions {
   /** Device accounts on an external broker (registration pushes to it). */
   brokerAccounts?: ApiContext['brokerAccounts']
   /** Timeouts and socket caps (config api.limits); default the production defaults. */
-  connectionLimits?: ApiConnectionLimits
+  limits?: ApiConnectionLimits
 }
 
 /**
@@ -74,7 +74,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
-    ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   })
   t.teardown(async () => {
     await app.close()

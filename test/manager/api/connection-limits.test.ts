@@ -17,14 +17,14 @@ async function metricValue(api: ApiHarness, line: string): Promise<number> {
 }
 
 test('an API socket that sends nothing is closed after idleTimeoutMs', async (t) => {
-  const api = await startApi(t, { connectionLimits: SHORT })
+  const api = await startApi(t, { limits: SHORT })
   const idle = await openSocket(t, portOf(api))
   const tookMs = await idle.closed(SOCKET_EVENT_MS)
   t.true(tookMs >= 500, `closed after ${tookMs} ms`)
 })
 
 test('API headers trickled slower than headersTimeoutMs are cut', async (t) => {
-  const api = await startApi(t, { connectionLimits: { ...SHORT, idleTimeoutMs: 60_000 } })
+  const api = await startApi(t, { limits: { ...SHORT, idleTimeoutMs: 60_000 } })
   const slow = await openSocket(t, portOf(api))
   // One header line every 300 ms keeps the socket active (no idle cut); the headers deadline must end it.
   await trickleUntilClosed(t, slow, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n')
@@ -32,7 +32,7 @@ test('API headers trickled slower than headersTimeoutMs are cut', async (t) => {
 })
 
 test('an authenticated request body trickled slower than requestTimeoutMs is cut', async (t) => {
-  const api = await startApi(t, { connectionLimits: { ...SHORT, idleTimeoutMs: 60_000 } })
+  const api = await startApi(t, { limits: { ...SHORT, idleTimeoutMs: 60_000 } })
   const token = await api.token('admin', '*')
   const slow = await openSocket(t, portOf(api))
   const headers = `POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`
@@ -41,7 +41,7 @@ test('an authenticated request body trickled slower than requestTimeoutMs is cut
 })
 
 test('the per-address cap refuses the N+1th API socket of an address, counts it, and admits again after one closes', async (t) => {
-  const api = await startApi(t, { connectionLimits: { ...DEFAULT_API_LIMITS, maxConnectionsPerAddress: 3 } })
+  const api = await startApi(t, { limits: { ...DEFAULT_API_LIMITS, maxConnectionsPerAddress: 3 } })
   const port = portOf(api)
   const held = [await openSocket(t, port, '127.0.0.7'), await openSocket(t, port, '127.0.0.7'), await openSocket(t, port, '127.0.0.7')]
   const refused = await openSocket(t, port, '127.0.0.7')
@@ -56,7 +56,7 @@ test('the per-address cap refuses the N+1th API socket of an address, counts it,
 })
 
 test('beyond maxIdleConnections a new API socket evicts the oldest idle one', async (t) => {
-  const api = await startApi(t, { connectionLimits: { ...DEFAULT_API_LIMITS, maxIdleConnections: 3 } })
+  const api = await startApi(t, { limits: { ...DEFAULT_API_LIMITS, maxIdleConnections: 3 } })
   const port = portOf(api)
   const oldest = await openSocket(t, port, '127.0.1.1')
   const others = [await openSocket(t, port, '127.0.1.2'), await openSocket(t, port, '127.0.1.3')]

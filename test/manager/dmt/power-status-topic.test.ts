@@ -37,7 +37,7 @@ test('a power action is published as pending, then done with the state read back
 test('the power sweep publishes a changed power state on status', async (t) => {
   const api = await startPowerApi(t)
   const power = powerDepsOf({ dmt: api.dmt, inventory: api.inventory, core: api.core, log: silentLogger() })
-  const sweep = createPowerSweep({ power, inventory: api.inventory, options: { intervalMs: 0, concurrency: 1 } })
+  const sweep = createPowerSweep({ power, inventory: api.inventory, options: { intervalSeconds: 0, concurrency: 1 } })
   await sweep.runOnce()
   t.like(api.outbound.last(api.key, 'status'), { powerState: 'off' })
   const device = api.mps.devices.get(api.guid)

@@ -58,7 +58,7 @@ async function fleet(t: ExecutionContext, extra = 0) {
 
 test('a sweep reads only PROVISIONED hosts MPS holds for us and reports connected, and stores state and time', async (t) => {
   const { inventory, rig, keyOf, power } = await fleet(t)
-  const sweep = createPowerSweep({ power, inventory, options: { intervalMs: 0, concurrency: 4 } })
+  const sweep = createPowerSweep({ power, inventory, options: { intervalSeconds: 0, concurrency: 4 } })
   const mark = rig.mps.server.requests.length
   const before = new Date().toISOString()
   t.deepEqual(await sweep.runOnce(), { read: 1, notRegistered: 2, notConnected: 1, failed: 0 })
@@ -73,7 +73,7 @@ test('a sweep reads only PROVISIONED hosts MPS holds for us and reports connecte
 
 test('a sweep reads at most `concurrency` hosts at once, and counts MPS failures without stopping', async (t) => {
   const { inventory, keyOf, inFlight, power, rig } = await fleet(t, 8)
-  const sweep = createPowerSweep({ power, inventory, options: { intervalMs: 0, concurrency: 2 } })
+  const sweep = createPowerSweep({ power, inventory, options: { intervalSeconds: 0, concurrency: 2 } })
   t.deepEqual(await sweep.runOnce(), { read: 9, notRegistered: 2, notConnected: 1, failed: 0 })
   t.is(inFlight.most, 2)
   t.like(await inventory.getHost(keyOf(12)), { currentPowerState: 'ON' })
@@ -86,7 +86,8 @@ test('a sweep reads at most `concurrency` hosts at once, and counts MPS failures
 test('started, the sweep runs every interval and picks up a changed power state; stop ends it', async (t) => {
   const { inventory, rig, keyOf, power } = await fleet(t)
   const rounds = counted<SweepResult>('sweeps', WAIT_MS)
-  const sweep = createPowerSweep({ power, inventory, options: { intervalMs: 1, concurrency: 2 }, onSweep: rounds.push })
+  const options = { intervalSeconds: 0.001, concurrency: 2 }
+  const sweep = createPowerSweep({ power, inventory, options, onSweep: rounds.push })
   t.teardown(() => sweep.stop())
   const { results, until: sweeps } = rounds
   sweep.start()

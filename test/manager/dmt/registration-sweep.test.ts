@@ -30,7 +30,8 @@ async function fleet(t: ExecutionContext, { lines }: { lines?: string[] } = {}) 
   }
   await rig.dmt.mps.registerDevice({ guid: hostUuid(2), hostname: 'edge-2', friendlyName: 'edge-2', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
   const log = lines ? capturingLogger(lines) : silentLogger()
-  const sweep = createRegistrationSweep({ registration: rig.dmt.registration, inventory, options: { intervalMs: 0, concurrency: 2 }, log })
+  const options = { intervalSeconds: 0, concurrency: 2 }
+  const sweep = createRegistrationSweep({ registration: rig.dmt.registration, inventory, options, log })
   return { core, inventory, rig, keyOf, sweep }
 }
 
@@ -113,12 +114,12 @@ test('a host whose agent reported an AMT UUID is registered under it (the GUID i
 })
 
 /** Starts a sweep with the interval; resolves `rounds(n)` once n rounds have ended. */
-function started(t: ExecutionContext, { inventory, rig }: Awaited<ReturnType<typeof fleet>>, intervalMs: number) {
+function started(t: ExecutionContext, { inventory, rig }: Awaited<ReturnType<typeof fleet>>, intervalSeconds: number) {
   const seen = counted<RegistrationSweepResult>('rounds', WAIT_MS)
   const sweep = createRegistrationSweep({
     registration: rig.dmt.registration,
     inventory,
-    options: { intervalMs, concurrency: 2 },
+    options: { intervalSeconds, concurrency: 2 },
     log: silentLogger(),
     onSweep: seen.push,
   })
@@ -129,7 +130,7 @@ function started(t: ExecutionContext, { inventory, rig }: Awaited<ReturnType<typ
 
 test('started, the first round runs at once, not an interval later', async (t) => {
   const setup = await fleet(t)
-  const { results, rounds } = started(t, setup, 3_600_000)
+  const { results, rounds } = started(t, setup, 3600)
   await rounds(1)
   t.like(results[0], { registered: 1 })
   t.true(setup.rig.mps.devices.has(hostUuid(1)))
@@ -137,7 +138,7 @@ test('started, the first round runs at once, not an interval later', async (t) =
 
 test('started, later rounds on the interval register a device MPS lost; stop ends them', async (t) => {
   const setup = await fleet(t)
-  const { sweep, results, rounds } = started(t, setup, 1)
+  const { sweep, results, rounds } = started(t, setup, 0.001)
   await rounds(1)
   setup.rig.mps.devices.delete(hostUuid(1)) // lost (e.g. MPS restored from an older backup)
   await rounds(results.length + 2)
