@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import { HostId, TenantId } from '../schemas/index.ts'
+import { RPC_DEFAULTS } from './amt/rpc-defaults.ts'
+import { SYSTEMD_DEFAULTS } from './services/systemd-defaults.ts'
 
 /**
  * The agent's YAML configuration. Strict at every level: an unknown key is a typo and is reported, never
  * silently ignored. Secrets are never read from this file's values: the broker password comes from
- * `broker.passwordFile` or AMT_AGENT_BROKER_PASSWORD, the RPS token from AMT_AGENT_RPS_TOKEN.
+ * `broker.passwordFile` or AMT_AGENT_BROKER_PASSWORD, the RPS token from AMT_AGENT_RPS_TOKEN. The defaults of
+ * `rpc` and `lms` are the adapters' own (RPC_DEFAULTS, SYSTEMD_DEFAULTS), written once there.
  */
 
 const ms = (min: number, max: number) => z.int().min(min).max(max)
@@ -36,12 +39,12 @@ const Broker = z
   .refine((b) => b.reconnectMinMs <= b.reconnectMaxMs, { message: 'must not exceed reconnectMaxMs', path: ['reconnectMinMs'] })
 
 const Rpc = z.strictObject({
-  path: path.default('/usr/bin/rpc'),
-  amtinfoTimeoutMs: ms(100, 3_600_000).default(60_000),
-  operationTimeoutMs: ms(100, 3_600_000).default(300_000),
-  killGraceMs: ms(0, 600_000).default(5_000),
-  skipCertCheck: z.boolean().default(false),
-  devDir: path.default('/dev').describe('where the ME interface devices mei0..mei3 are probed'),
+  path: path.default(RPC_DEFAULTS.path),
+  amtinfoTimeoutMs: ms(100, 3_600_000).default(RPC_DEFAULTS.amtinfoTimeoutMs),
+  operationTimeoutMs: ms(100, 3_600_000).default(RPC_DEFAULTS.operationTimeoutMs),
+  killGraceMs: ms(0, 600_000).default(RPC_DEFAULTS.killGraceMs),
+  skipCertCheck: z.boolean().default(RPC_DEFAULTS.skipCertCheck),
+  devDir: path.default(RPC_DEFAULTS.devDir).describe('where the ME interface devices mei0..mei3 are probed'),
 })
 
 const Rps = z.strictObject({
@@ -65,8 +68,11 @@ const Reconcile = z
 
 const Lms = z.strictObject({
   manage: z.boolean().default(true).describe('enable MEI + LMS once the node is classified capable'),
-  modprobe: z.array(z.string().min(1).max(256)).min(1).default(['modprobe', 'mei_me']),
-  systemctl: z.string().min(1).max(256).default('systemctl'),
+  modprobe: z
+    .array(z.string().min(1).max(256))
+    .min(1)
+    .default(() => [...SYSTEMD_DEFAULTS.modprobe]),
+  systemctl: z.string().min(1).max(256).default(SYSTEMD_DEFAULTS.systemctl),
 })
 
 const Identity = z.strictObject({
@@ -80,13 +86,13 @@ const Log = z.strictObject({
 export const AgentConfigFile = z.strictObject({
   tenantId: TenantId,
   hostId: HostId.optional().describe('default: the SMBIOS UUID read from identity.productUuidPath'),
-  identity: Identity.default({ productUuidPath: '/sys/class/dmi/id/product_uuid' }),
+  identity: Identity.prefault({}),
   broker: Broker,
   rpc: Rpc.default(Rpc.parse({})),
   rps: Rps.default({}),
   reconcile: Reconcile.default(Reconcile.parse({})),
   lms: Lms.default(Lms.parse({})),
-  log: Log.default({ level: 'info' }),
+  log: Log.prefault({}),
 })
 export type AgentConfigFile = z.infer<typeof AgentConfigFile>
 /** What a test or the YAML file may leave out. */

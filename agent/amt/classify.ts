@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AmtError, AmtInfo, CapabilityClass } from './port.ts'
+import { RPC_DEFAULTS } from './rpc-defaults.ts'
 
 /** SKU bits of AMT >= 5 (../shared/reference/rpc-go.md "Capability from SKU bits"). */
 export const SKU_BITS = { AMT_PRO: 0x08, ISM: 0x10, AT_P: 0x2000, CORPORATE: 0x4000 } as const
@@ -63,7 +64,7 @@ export function classifyCapability(input: CapabilityInput): CapabilityClass | nu
 }
 
 /** The first ME interface device present under `devDir` (injectable for tests), e.g. '/dev/mei0', or null. */
-export async function probeMeDevice(devDir = '/dev'): Promise<string | null> {
+export async function probeMeDevice(devDir: string = RPC_DEFAULTS.devDir): Promise<string | null> {
   for (const name of ME_DEVICE_NAMES) {
     const path = join(devDir, name)
     try {

@@ -2,24 +2,21 @@ import { execa } from 'execa'
 import type { Logger } from '../../lib/log.ts'
 import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
 import { probeMeDevice } from './classify.ts'
+import { RPC_DEFAULTS } from './rpc-defaults.ts'
 import { activateInvocation, amtinfoInvocation, childEnvironment, deactivateInvocation, redactArgv, versionInvocation, type RpcInvocation } from './rpc-argv.ts'
 import { exitFailure, meUnavailable, rpcBadOutput, rpcNotFound, rpcStopped, rpcTerminated, rpcTimeout, rpsError, sanitize } from './rpc-failure.ts'
 import { scanRpcLog } from './rpc-log.ts'
 import { HECI_UNAVAILABLE, parseAmtinfo, parseVersion } from './rpc-output.ts'
 import { createSerialQueue } from './serial-queue.ts'
 
+/** The optional settings default to RPC_DEFAULTS' (rpc-defaults.ts, where they are described). */
 export interface RpcCliOptions {
-  /** Path of the rpc binary, e.g. /usr/bin/rpc. */
+  /** Path of the rpc binary, e.g. /usr/bin/rpc (config `rpc.path`). */
   rpcPath: string
-  /** Timeout of `amtinfo` and `version` (default 60 000 ms). */
   amtinfoTimeoutMs?: number
-  /** Timeout of `activate` and `deactivate` (default 300 000 ms). */
   operationTimeoutMs?: number
-  /** Delay between SIGTERM and SIGKILL when a call times out or the adapter stops (default 5 000 ms). */
   killGraceMs?: number
-  /** Skip RPS certificate verification unless a request says otherwise (default false). */
   skipCertCheck?: boolean
-  /** Where to probe for /dev/mei0..3 (default '/dev'). */
   devDir?: string
   /** Base environment of rpc (default process.env); variables rpc reads as flag defaults are removed. */
   env?: NodeJS.ProcessEnv
@@ -44,7 +41,14 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024
  * gets SIGTERM and, after `killGraceMs`, SIGKILL. The rpc line (v2/v3) is detected once with `version --json`.
  */
 export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
-  const { rpcPath, amtinfoTimeoutMs = 60_000, operationTimeoutMs = 300_000, killGraceMs = 5_000, skipCertCheck = false } = options
+  const {
+    rpcPath,
+    amtinfoTimeoutMs = RPC_DEFAULTS.amtinfoTimeoutMs,
+    operationTimeoutMs = RPC_DEFAULTS.operationTimeoutMs,
+    killGraceMs = RPC_DEFAULTS.killGraceMs,
+    skipCertCheck = RPC_DEFAULTS.skipCertCheck,
+    devDir = RPC_DEFAULTS.devDir,
+  } = options
   const log = options.log.child({ module: 'amt-rpc' })
   const baseEnv = childEnvironment(options.env ?? process.env)
   const queue = createSerialQueue()
@@ -152,7 +156,7 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
   return {
     version,
     info,
-    probeDevice: () => probeMeDevice(options.devDir ?? '/dev'),
+    probeDevice: () => probeMeDevice(devDir),
     async activate(request: ActivateRequest) {
       const { line } = await version()
       await operate(activateInvocation(line, request, skipCertCheck))

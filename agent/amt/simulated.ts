@@ -4,6 +4,7 @@ import type { DeviceModel } from './device-model.ts'
 import { applyOperation, type DeviceOperation, type DeviceOutcome } from './device-operations.ts'
 import { exitFailure, meUnavailable, rpcBadOutput, rpcStopped, rpcTimeout, rpsError } from './rpc-failure.ts'
 import { decodeAmtinfo, decodeVersion, HECI_UNAVAILABLE } from './rpc-output.ts'
+import { RPC_DEFAULTS } from './rpc-defaults.ts'
 import { createSerialQueue } from './serial-queue.ts'
 
 export interface SimulatedAmtOptions {
@@ -43,7 +44,8 @@ function amtinfoDocument(outcome: DeviceOutcome): unknown {
 
 /** Cheap enough for thousands per process: one model object, closures, and a timer only while a call runs. */
 export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOptions = {}): SimulatedAmt {
-  const { amtinfoTimeoutMs = 60_000, operationTimeoutMs = 300_000 } = options
+  const { amtinfoTimeoutMs = RPC_DEFAULTS.amtinfoTimeoutMs, operationTimeoutMs = RPC_DEFAULTS.operationTimeoutMs } =
+    options
   const queue = createSerialQueue()
   const stopper = new AbortController()
   let current = initial

@@ -4,24 +4,18 @@ import type { Logger } from '../../lib/log.ts'
 import { ServiceControlError } from './errors.ts'
 import type { LmsState, ServiceControl } from './port.ts'
 import { runFixedCommand, runFixedCommandOrThrow, type RunCommandOptions } from './run-command.ts'
+import { MEI_MODULE, SYSTEMD_DEFAULTS } from './systemd-defaults.ts'
 
+/** Each option defaults to SYSTEMD_DEFAULTS' (systemd-defaults.ts, where they are described). */
 export interface SystemdServiceControlOptions {
-  /** Full argv that loads the MEI driver. Default `['modprobe', 'mei_me']`. */
   modprobe?: readonly string[]
-  /** The systemctl executable (name on PATH or absolute path). Default `systemctl`. */
   systemctl?: string
-  /** The LMS unit. Default `lms.service`. */
   lmsUnit?: string
-  /** Where loaded kernel modules appear. Default `/sys/module`. */
   sysModuleDir?: string
-  /** Where registered PCI drivers appear (also for a mei_me built into the kernel). Default `/sys/bus/pci/drivers`. */
   sysPciDriversDir?: string
-  /** Timeout of each command; the child is killed (SIGTERM, then SIGKILL) on expiry. Default 30 s. */
   commandTimeoutMs?: number
   log: Logger
 }
-
-const MEI_MODULE = 'mei_me'
 /** A plain unit name: cannot be mistaken for an option or carry a path. */
 const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.@-]*\.service$/
 /** `systemctl is-active` states that mean "the unit is not running (yet)". */
@@ -33,12 +27,12 @@ const NOT_RUNNING_STATES = new Set(['inactive', 'failed', 'activating', 'deactiv
  */
 export function createSystemdServiceControl(options: SystemdServiceControlOptions): ServiceControl {
   const {
-    modprobe = ['modprobe', MEI_MODULE],
-    systemctl = 'systemctl',
-    lmsUnit = 'lms.service',
-    sysModuleDir = '/sys/module',
-    sysPciDriversDir = '/sys/bus/pci/drivers',
-    commandTimeoutMs = 30_000,
+    modprobe = SYSTEMD_DEFAULTS.modprobe,
+    systemctl = SYSTEMD_DEFAULTS.systemctl,
+    lmsUnit = SYSTEMD_DEFAULTS.lmsUnit,
+    sysModuleDir = SYSTEMD_DEFAULTS.sysModuleDir,
+    sysPciDriversDir = SYSTEMD_DEFAULTS.sysPciDriversDir,
+    commandTimeoutMs = SYSTEMD_DEFAULTS.commandTimeoutMs,
   } = options
   assertCommand('modprobe', modprobe)
   assertCommand('systemctl', [systemctl])

@@ -99,7 +99,11 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const log = deps.log.child({ module: 'manager-core' })
   const { metrics, outbound } = deps
   const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
-  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines }
+  const deadlines: DeadlineOptions = {
+    activationMs: options.deadlines?.activationMs ?? DEFAULT_DEADLINES.activationMs,
+    checkIntervalMs: options.deadlines?.checkIntervalMs ?? DEFAULT_DEADLINES.checkIntervalMs,
+    deletionRetry: options.deadlines?.deletionRetry ?? DEFAULT_DEADLINES.deletionRetry,
+  }
   const { audit = {} } = options
   const profiles = deps.profiles ?? TENANT_PROFILES
   const published = {
