@@ -49,8 +49,8 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       throw new CliError(failure.success ? `${failure.data.code}: ${failure.data.message}` : `HTTP ${response.status}`)
     }
     const parsed = schema.safeParse(json)
-    if (!parsed.success) throw new CliError(`unexpected answer from ${method} ${path}: ${describeIssuesInline(parsed.error, { max: 1 })}`)
-    return parsed.data
+    if (parsed.success) return parsed.data
+    throw new CliError(`unexpected answer from ${method} ${path}: ${describeIssuesInline(parsed.error, { max: 1 })}`)
   }
 
   const seg = encodeURIComponent

@@ -32,11 +32,11 @@ export const unavailable = (service: DmtService, message: string, options?: { ca
 
 export const rejected = (service: DmtService, message: string, status: number): DmtError => new DmtError(`${service}_REJECTED`, `${service} rejected ${message}`, { status })
 
-/** An answer of another shape than expected is UNAVAILABLE (the server is not what we speak to), naming the first problem. */
+/** An answer of another shape than expected is UNAVAILABLE (not the server we speak to), naming its first problem. */
 export function parseAnswer<S extends z.ZodType>(service: DmtService, schema: S, body: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(body)
-  if (!result.success) throw unavailable(service, `${what}: unexpected answer (${describeIssuesInline(result.error, { max: 1 })})`)
-  return result.data
+  if (result.success) return result.data
+  throw unavailable(service, `${what}: unexpected answer (${describeIssuesInline(result.error, { max: 1 })})`)
 }
 
 /** True for an RPS answer "already exists" (a concurrent create, or another manager replica). */
