@@ -48,7 +48,8 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
       }
     }
     if (wildcards.length === 0) return Readable.from(exact)
-    return Readable.from(concat(exact, super.createRetainedStreamCombi(wildcards)))
+    const scanned = super.createRetainedStreamCombi(wildcards)
+    return exact.length === 0 ? scanned : Readable.from(concat(exact, scanned))
   }
 
   override createRetainedStream(pattern: string): Readable {
