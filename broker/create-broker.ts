@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { Aedes } from 'aedes'
 import type { Logger } from '../lib/log.ts'
+import { resolveBackends, type BrokerBackends } from './backends.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
 import { DeviceBudget } from './limits/device-budget.ts'
@@ -23,22 +24,12 @@ import { startTlsListener } from './listeners/tls.ts'
 import { startWsListener } from './listeners/ws.ts'
 import { createListenerProtection } from './listeners/protection.ts'
 import { BrokerRejection } from './rejection.ts'
-import { indexRetainedTopics } from './retained-index.ts'
 import { StatsCounters, type BrokerStats } from './stats.ts'
-
-/**
- * Where sessions, retained messages and routing live. In memory by default (aedes' own). The seam for a
- * clustered broker: a factory returning aedes-persistence-redis + mqemitter-redis instances.
- */
-export interface BrokerBackends {
-  persistence?: unknown
-  mq?: unknown
-  close?: () => Promise<void>
-}
 
 export interface BrokerDeps {
   log: Logger
   credentials: CredentialStore
+  /** Where sessions and retained messages live (broker/backends.ts); in memory, indexed by topic, by default. */
   backends?: () => Promise<BrokerBackends>
 }
 
@@ -68,7 +59,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const { limits } = config
   const stats = new StatsCounters()
   const registry = new ConnectionRegistry()
-  const backends = (await deps.backends?.()) ?? {}
+  const backends = await resolveBackends(deps.backends)
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
   const refusalLog = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }) })
   const publishRefusals = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }), messages: PUBLISH_REFUSAL_MESSAGES })
@@ -89,7 +80,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
 
   const authorizeHooks = createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels })
   const aedes = await Aedes.createBroker({
-    ...(backends.persistence === undefined ? {} : { persistence: backends.persistence }),
+    persistence: backends.persistence,
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
@@ -106,10 +97,6 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     ...authorizeHooks,
     authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, { registry, budget: deviceBudget, stats, refusals: publishRefusals }),
   })
-  // The in-memory store scans every retained message per SUBSCRIBE (O(fleet²) to connect a fleet): index exact topics.
-  if (backends.persistence === undefined && !indexRetainedTopics((aedes as unknown as { persistence: unknown }).persistence)) {
-    log.warn('retained messages not indexed: unknown persistence shape (connects cost a scan of the retained store)')
-  }
   aedes.on('clientReady', (client) => {
     registry.ready(client)
     const socket = guardedSockets.get(client.conn)

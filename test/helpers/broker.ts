@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../lib/log.ts'
 import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
 import type { PrincipalScope } from '../../broker/auth/principal.ts'
 import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from '../../broker/config.ts'
-import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
+import { createBroker, type BrokerDeps, type RunningBroker } from '../../broker/create-broker.ts'
 import { rememberTestDevice } from './client-ids.ts'
 
 export interface TestBrokerOptions {
@@ -18,6 +18,8 @@ export interface TestBrokerOptions {
   log?: Logger
   /** The credential store; default: an in-memory one with cheap hashes. */
   credentials?: MemoryCredentialStore
+  /** Where sessions and retained messages live; default: the broker's own (in memory). */
+  backends?: BrokerDeps['backends']
 }
 
 export interface TestCredential {
@@ -53,7 +55,8 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
   })
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)
   const credentials = options.credentials ?? new MemoryCredentialStore({ scryptParams: TEST_SCRYPT })
-  const broker = await createBroker(parsed.config, { log: options.log ?? silentLogger(), credentials })
+  const log = options.log ?? silentLogger()
+  const broker = await createBroker(parsed.config, { log, credentials, backends: options.backends })
   t.teardown(() => broker.close())
 
   const add = async (prefix: string, scope: PrincipalScope): Promise<TestCredential> => {

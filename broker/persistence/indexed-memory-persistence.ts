@@ -1,0 +1,63 @@
+import { Readable } from 'node:stream'
+import MemoryPersistence from 'aedes-persistence/asyncPersistence.js'
+
+/** What aedes stores as a retained message: a PUBLISH packet (aedes-packet's type covers every packet kind). */
+type StoredPacket = Parameters<MemoryPersistence['storeRetained']>[0]
+
+const isExactTopic = (filter: string): boolean => !filter.includes('+') && !filter.includes('#')
+
+async function* concat(first: readonly StoredPacket[], rest: Readable): AsyncGenerator<StoredPacket> {
+  yield* first
+  for await (const packet of rest) yield packet as StoredPacket
+}
+
+/**
+ * aedes' in-memory persistence with its retained messages also indexed by exact topic. The memory persistence
+ * answers every SUBSCRIBE by testing EVERY retained message against the filters (aedes-persistence
+ * `retainedMessagesByPattern`). A fleet keeps 5 retained topics per host and every agent subscribes to its own
+ * exact topics at every connect, so connecting N agents costs O(N²): at 10 000 hosts (50 000 retained messages)
+ * ~20 ms of broker CPU per SUBSCRIBE, minutes for a reconnecting fleet (docs/benchmarks.md, `bench:retained`).
+ * Here a filter without wildcards is one Map lookup; a filter with `+` or `#` (the manager, integrators) still
+ * goes to the memory persistence's scan, which sees the same messages.
+ *
+ * In memory and per process only: a persistence shared by several brokers (aedes-persistence-redis) must not be
+ * wrapped with a local index, as the other brokers' retained messages would never reach it.
+ */
+export class IndexedMemoryPersistence extends MemoryPersistence {
+  /** Shallow copies of the stored packets; the payload buffers are shared with the memory store. */
+  readonly #byTopic = new Map<string, StoredPacket>()
+
+  override storeRetained(packet: StoredPacket): Promise<void> {
+    if (packet.cmd === 'publish') {
+      // MQTT-3.3.1-10, -11: an empty retained payload clears the topic and is not stored.
+      if (packet.payload.length === 0) this.#byTopic.delete(packet.topic)
+      else this.#byTopic.set(packet.topic, { ...packet })
+    }
+    return super.storeRetained(packet)
+  }
+
+  /** Exact topics from the index (in the order given), then every wildcard filter's matches from the scan. */
+  override createRetainedStreamCombi(patterns: string[]): Readable {
+    const exact: StoredPacket[] = []
+    const wildcards: string[] = []
+    for (const pattern of patterns) {
+      if (!isExactTopic(pattern)) wildcards.push(pattern)
+      else {
+        const packet = this.#byTopic.get(pattern)
+        if (packet !== undefined) exact.push(packet)
+      }
+    }
+    if (wildcards.length === 0) return Readable.from(exact)
+    const scanned = super.createRetainedStreamCombi(wildcards)
+    return exact.length === 0 ? scanned : Readable.from(concat(exact, scanned))
+  }
+
+  override createRetainedStream(pattern: string): Readable {
+    return this.createRetainedStreamCombi([pattern])
+  }
+
+  override async destroy(): Promise<void> {
+    await super.destroy()
+    this.#byTopic.clear()
+  }
+}
