@@ -28,7 +28,7 @@ export interface AgentDependencies {
   random?: () => number
 }
 
-export interface AgentSnapshot {
+interface AgentSnapshot {
   identity: AgentIdentity
   bootId: string
   connection: BusConnection

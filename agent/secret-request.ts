@@ -5,7 +5,7 @@ import { SecretValue } from '../lib/secret-value.ts'
 import type { SecretResponse } from '../schemas/index.ts'
 import type { AgentMessage } from './messages.ts'
 
-export type SecretPurpose = 'deactivate' | 'activate'
+type SecretPurpose = 'deactivate' | 'activate'
 
 /**
  * The manager did not hand out the password: it refused, could not for now (`unavailable`, e.g. its secret store

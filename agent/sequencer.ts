@@ -1,6 +1,6 @@
 import { SCHEMA_VERSION } from '../schemas/index.ts'
 
-export interface AgentEnvelope {
+interface AgentEnvelope {
   v: typeof SCHEMA_VERSION
   ts: string
   hostId: string

@@ -32,7 +32,7 @@ export interface StatusReport {
  * arriving cannot tell "none published yet" from "granted but denied at delivery" (Mosquitto's acl_file grants
  * subscriptions it then filters), and the agent may publish nothing it could read back to probe with.
  */
-export interface SubscriptionReport {
+interface SubscriptionReport {
   filters: string[]
   refused: string[]
   delivers: 'yes' | 'no' | 'unknown'

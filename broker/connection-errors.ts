@@ -9,7 +9,7 @@ import type { StatsCounters } from './stats.ts'
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'])
 
 /** Stable reasons for the errors aedes raises when it closes a connection itself. */
-export function closeReasonOf(err: Error): string {
+function closeReasonOf(err: Error): string {
   if (err.message === 'connect did not arrive in time') return 'connect-timeout'
   if (err.message === 'drain timeout') return 'drain-timeout'
   if (err.message === 'keep alive timeout') return 'keepalive-timeout'

@@ -6,7 +6,7 @@ import type { BrokerStats, StatsCategory } from './stats.ts'
  * `/metrics`) or runs alone (`amt-broker`, config key `metrics`). Read from the broker at scrape time; reasons are
  * the ones broker/README.md lists under "Limits and counters".
  */
-export const BROKER_COUNTERS: Readonly<Record<StatsCategory, { name: string; help: string }>> = {
+const BROKER_COUNTERS: Readonly<Record<StatsCategory, { name: string; help: string }>> = {
   connectionsRefused: {
     name: 'amt_broker_connections_refused_total',
     help: 'MQTT connections refused before a session (authentication, login limits, rate limit, caps), by reason',
@@ -29,7 +29,7 @@ export const BROKER_COUNTERS: Readonly<Record<StatsCategory, { name: string; hel
   },
 }
 
-export const BROKER_CONNECTIONS = 'amt_broker_connections'
+const BROKER_CONNECTIONS = 'amt_broker_connections'
 
 /** What the metrics read from a running broker. */
 export interface BrokerMetricsSource {

@@ -18,9 +18,9 @@ export interface ConnectionGuardOptions {
   onRefused: (refusal: GuardRefusal) => void
 }
 
-export type GuardRefusalReason = 'per-address-cap' | 'waiting-evicted'
+type GuardRefusalReason = 'per-address-cap' | 'waiting-evicted'
 
-export interface GuardRefusal {
+interface GuardRefusal {
   reason: GuardRefusalReason
   remoteAddress: string
 }

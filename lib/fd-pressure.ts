@@ -24,7 +24,7 @@ export interface PressureLogOptions {
   now?: () => number
 }
 
-export const FD_PRESSURE_WINDOW_MS = 60_000
+const FD_PRESSURE_WINDOW_MS = 60_000
 
 /** One warning per listener and code in a window; the next after it carries the count of the ones in between. */
 export function pressureLog({ log, count, windowMs = FD_PRESSURE_WINDOW_MS, now = Date.now }: PressureLogOptions) {
@@ -66,7 +66,7 @@ export function openFilesLimit(): number | undefined {
 }
 
 /** Open descriptors of this process (Linux /proc), or undefined where unknown. */
-export function openFiles(): number | undefined {
+function openFiles(): number | undefined {
   try {
     return readdirSync('/proc/self/fd').length
   } catch {

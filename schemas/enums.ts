@@ -4,10 +4,10 @@ import { z } from 'zod'
  * Enums mirror the EMF Inventory (../shared/reference/inventory-and-dmt.md). On our wire they travel as names;
  * the numbers are kept for the gRPC bridge and for tools that speak EMF.
  */
-export const AMT_STATE_NUMBERS = { UNSPECIFIED: 0, PROVISIONED: 1, UNPROVISIONED: 2, DISCONNECTED: 3 } as const
-export const AMT_SKU_NUMBERS = { UNSPECIFIED: 0, AMT: 1, ISM: 2 } as const
-export const AMT_CONTROL_MODE_NUMBERS = { UNSPECIFIED: 0, ACM: 1, CCM: 2 } as const
-export const STATUS_INDICATION_NUMBERS = { UNSPECIFIED: 0, ERROR: 1, IN_PROGRESS: 2, IDLE: 3 } as const
+const AMT_STATE_NUMBERS = { UNSPECIFIED: 0, PROVISIONED: 1, UNPROVISIONED: 2, DISCONNECTED: 3 } as const
+const AMT_SKU_NUMBERS = { UNSPECIFIED: 0, AMT: 1, ISM: 2 } as const
+const AMT_CONTROL_MODE_NUMBERS = { UNSPECIFIED: 0, ACM: 1, CCM: 2 } as const
+const STATUS_INDICATION_NUMBERS = { UNSPECIFIED: 0, ERROR: 1, IN_PROGRESS: 2, IDLE: 3 } as const
 
 const names = <T extends Record<string, number>>(numbers: T) => Object.keys(numbers) as [keyof T & string, ...(keyof T & string)[]]
 

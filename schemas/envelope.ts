@@ -4,7 +4,7 @@ import { HostId } from './ids.ts'
 /** The only schema version this code speaks. A message with another `v` is rejected as unsupported. */
 export const SCHEMA_VERSION = 1
 
-export const BootId = z.uuid()
+const BootId = z.uuid()
 
 /** Fields every payload carries. */
 export const envelope = {

@@ -9,7 +9,7 @@
  *   (osquery/osquery#4374), seen on real boards.
  * Compared case-insensitively (SMBIOS UUIDs are often printed upper case).
  */
-export const PLACEHOLDER_HOST_IDS: readonly string[] = Object.freeze([
+const PLACEHOLDER_HOST_IDS: readonly string[] = Object.freeze([
   '00000000-0000-0000-0000-000000000000',
   'ffffffff-ffff-ffff-ffff-ffffffffffff',
   '03000200-0400-0500-0006-000700080009',

@@ -12,7 +12,7 @@ import { AGENT_LEAVES, TOPIC_ROOT, isLeaf, type Leaf } from './topics.ts'
  * schemas/ids.ts), so parseTopic rejects it and no device telemetry can collide with a probe. The broker's ACL
  * (broker/auth/acl.ts) lets only the manager principal publish and read it.
  */
-export const PROBE_SEGMENT = '_probe'
+const PROBE_SEGMENT = '_probe'
 
 /** The agent leaves the manager subscribes to: one probe per leaf, so a per-leaf ACL shows up per leaf. */
 export const PROBE_LEAVES: readonly Leaf[] = AGENT_LEAVES
@@ -49,12 +49,12 @@ export function isProbeSubtree(topic: string): boolean {
 }
 
 /** The probe's payload: a nonce (unguessable, one per probe round) and when it was sent. */
-export const ProbePayload = z.strictObject({
+const ProbePayload = z.strictObject({
   v: z.literal(1),
   nonce: z.string().regex(/^[A-Za-z0-9-]{8,80}$/),
   ts: z.iso.datetime(),
 })
-export type ProbePayload = z.infer<typeof ProbePayload>
+type ProbePayload = z.infer<typeof ProbePayload>
 
 export function encodeProbe(nonce: string, now: Date = new Date()): Buffer {
   return Buffer.from(JSON.stringify(ProbePayload.parse({ v: 1, nonce, ts: now.toISOString() })))

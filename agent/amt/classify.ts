@@ -4,10 +4,10 @@ import type { AmtError, AmtInfo, CapabilityClass } from './port.ts'
 import { RPC_DEFAULTS } from './rpc-defaults.ts'
 
 /** SKU bits of AMT >= 5 (../shared/reference/rpc-go.md "Capability from SKU bits"). */
-export const SKU_BITS = { AMT_PRO: 0x08, ISM: 0x10, AT_P: 0x2000, CORPORATE: 0x4000 } as const
+const SKU_BITS = { AMT_PRO: 0x08, ISM: 0x10, AT_P: 0x2000, CORPORATE: 0x4000 } as const
 
 /** The ME interface is not always at index 0 after a reboot: probe these, in order. */
-export const ME_DEVICE_NAMES = ['mei0', 'mei1', 'mei2', 'mei3'] as const
+const ME_DEVICE_NAMES = ['mei0', 'mei1', 'mei2', 'mei3'] as const
 
 /** Codes meaning "there is no usable ME / AMT here" (not capable), as opposed to a failure worth retrying. */
 const NO_ME_CODE_NAMES = new Set(['HECIDriverNotDetected', 'AmtNotDetected'])
@@ -24,7 +24,7 @@ export function classifySku(sku: number): CapabilityClass {
 }
 
 /** AMT is (being) provisioned: CCM/ACM, or a provisioning state past pre-provisioning (v3 prints it). */
-export function isProvisioned(info: Pick<AmtInfo, 'controlMode' | 'provisioningState'>): boolean {
+function isProvisioned(info: Pick<AmtInfo, 'controlMode' | 'provisioningState'>): boolean {
   if (info.controlMode === 'CCM' || info.controlMode === 'ACM') return true
   return info.provisioningState === 'in provisioning' || info.provisioningState === 'post-provisioning'
 }
@@ -34,14 +34,14 @@ export function isProvisioned(info: Pick<AmtInfo, 'controlMode' | 'provisioningS
  * supported"); otherwise the SKU bits decide. Null when they cannot: the SKU is unreadable (absent, empty, not a
  * number) and AMT is not provisioned.
  */
-export function classifyInfo(info: AmtInfo): CapabilityClass | null {
+function classifyInfo(info: AmtInfo): CapabilityClass | null {
   const bySku = info.sku === null ? null : classifySku(info.sku)
   if (isProvisioned(info)) return bySku?.capable ? bySku : { capable: true, sku: 'UNSPECIFIED' }
   return bySku
 }
 
 /** True when an rpc failure means the node has no usable ME (so: not capable, not "retry later"). */
-export function isNoMeError(error: AmtError): boolean {
+function isNoMeError(error: AmtError): boolean {
   return NO_ME_CODE_NAMES.has(error.codeName)
 }
 

@@ -21,12 +21,12 @@ export interface AmtSnapshot {
   omitted: readonly AmtinfoKey[]
 }
 
-export const V2_CONTROL_MODES: Readonly<Record<DeviceControlMode, string>> = {
+const V2_CONTROL_MODES: Readonly<Record<DeviceControlMode, string>> = {
   'pre-provisioning': 'pre-provisioning state',
   ccm: 'activated in client control mode',
   acm: 'activated in admin control mode',
 }
-export const V3_CONTROL_MODES: Readonly<Record<DeviceControlMode, string>> = {
+const V3_CONTROL_MODES: Readonly<Record<DeviceControlMode, string>> = {
   'pre-provisioning': 'not activated',
   ccm: 'client control mode',
   acm: 'admin control mode',

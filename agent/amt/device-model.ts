@@ -7,7 +7,7 @@ import type { RasRemoteStatus } from '../../schemas/index.ts'
  * Plain JSON only: no classes, no functions, no Dates.
  */
 export type RpcLine = 'v2' | 'v3'
-export type DeviceCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
+type DeviceCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
 export type DeviceControlMode = 'pre-provisioning' | 'ccm' | 'acm'
 
 /** Top-level keys of amtinfo's document that a device can leave out (faults.amtinfoOmits). */
@@ -61,7 +61,7 @@ export interface DeviceFaults {
   wrongPassword?: boolean
 }
 
-export interface DeviceCounters {
+interface DeviceCounters {
   /** Calls of amtinfo, activate and deactivate so far (`version` does not count; it is cached by adapters). */
   calls: number
   /** Successful activations so far. */
@@ -107,7 +107,7 @@ export type DeviceModelInit = Partial<Omit<DeviceModel, 'ras' | 'counters'>> & {
   counters?: Partial<DeviceCounters>
 }
 
-export const DEFAULT_RPC_VERSIONS: Readonly<Record<RpcLine, string>> = { v2: '2.52.6', v3: '3.0.0-beta.1' }
+const DEFAULT_RPC_VERSIONS: Readonly<Record<RpcLine, string>> = { v2: '2.52.6', v3: '3.0.0-beta.1' }
 
 export const PRE_PROVISIONING_RAS: Readonly<DeviceRas> = Object.freeze({
   networkStatus: 'outside enterprise',

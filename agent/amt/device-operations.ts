@@ -16,7 +16,7 @@ export interface DeviceLogLine {
   msg: string
 }
 
-export type DeviceResult =
+type DeviceResult =
   | { kind: 'version'; app: string; version: string; protocol: string }
   | { kind: 'amtinfo'; snapshot: AmtSnapshot }
   | { kind: 'garbage'; text: string }
@@ -31,8 +31,8 @@ export interface DeviceOutcome {
   model: DeviceModel
 }
 
-export const RPC_PROTOCOL_VERSION = '4.0.0'
-export const GARBAGE_STDOUT = 'panic: runtime error: invalid memory address\n\x00\x1b[31mAMT\x1b[0m: ??? {{{'
+const RPC_PROTOCOL_VERSION = '4.0.0'
+const GARBAGE_STDOUT = 'panic: runtime error: invalid memory address\n\x00\x1b[31mAMT\x1b[0m: ??? {{{'
 
 const done = (model: DeviceModel, logs: DeviceLogLine[], result?: DeviceResult): DeviceOutcome => ({ exitCode: 0, hang: false, logs, model, ...(result ? { result } : {}) })
 const info = (msg: string): DeviceLogLine => ({ level: 'info', msg })

@@ -108,13 +108,13 @@ export const EXIT_CODES: Readonly<Record<number, ExitCodeEntry>> = Object.freeze
  * They make 10 GenericFailure and 2 HECIDriverNotDetected ("open /dev/mei0: device or resource busy") transient;
  * a node whose ME device is merely busy must not be reported as not capable.
  */
-export const TRANSIENT_ME_PATTERNS: readonly RegExp[] = [/interrupted system call/i, /device or resource busy/i]
+const TRANSIENT_ME_PATTERNS: readonly RegExp[] = [/interrupted system call/i, /device or resource busy/i]
 
 /**
  * RPS unreachable: transient for 10 GenericFailure (RPS may be restarting; the agent's bounded retries turn a long
  * outage into FAILED anyway). Not applied to other codes: rpc logs "connection refused" before a 139 too.
  */
-export const TRANSIENT_RPS_PATTERNS: readonly RegExp[] = [/unable to connect to rps/i, /connection refused/i]
+const TRANSIENT_RPS_PATTERNS: readonly RegExp[] = [/unable to connect to rps/i, /connection refused/i]
 
 const TEXT_SENSITIVE: Readonly<Record<number, readonly RegExp[]>> = {
   2: TRANSIENT_ME_PATTERNS,

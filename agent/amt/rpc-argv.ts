@@ -7,7 +7,7 @@ import type { ActivateRequest, DeactivateRequest, RpcVersion } from './port.ts'
  * The profile name is not a secret: v2 reads it from env PROFILE (kept out of argv as the reference asks), v3
  * ignores PROFILE and needs `--profile`.
  */
-export type RpcCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
+type RpcCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
 export type RpcLineName = RpcVersion['line']
 
 export interface RpcInvocation {
@@ -26,7 +26,7 @@ export interface RpcInvocation {
  * agent's own environment reaches rpc unasked, and so is every RPC_* variable (v3's default env prefix) except
  * RPC_EMULATOR_*, the test emulator's own settings (test/fixtures/rpc-emulator), which real rpc ignores.
  */
-export const RPC_ENV_NAMES = [
+const RPC_ENV_NAMES = [
   'AMT_PASSWORD',
   'PROFILE',
   'DNS_SUFFIX',

@@ -15,7 +15,7 @@ import { classifyFailure } from './exit-codes.ts'
  * | RpsError      | by text   | rpc v2 exited 0 but logged an error (RPS reported a failure); code 0 |
  * | SkuUnreadable | transient | amtinfo had no readable SKU and AMT is not provisioned: capability is unknown |
  */
-export const MAX_MESSAGE_LENGTH = 512
+const MAX_MESSAGE_LENGTH = 512
 
 /** Replaces every occurrence of a secret by `[redacted]` and bounds the length. */
 export function sanitize(text: string, secrets: readonly string[]): string {

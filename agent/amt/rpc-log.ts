@@ -1,7 +1,7 @@
 import { RpcLogLineOutput } from './rpc-output.ts'
 
 /** One line rpc wrote to stderr: a logrus JSON or text line, or plain text (`level` 'text'). */
-export interface RpcLogLine {
+interface RpcLogLine {
   level: string
   msg: string
 }

@@ -13,7 +13,7 @@ import { rpcBadOutput } from './rpc-failure.ts'
 const SkuValue = z.union([z.string(), z.number()])
 const optionalText = () => z.string().optional().catch(undefined)
 
-export const RasOutput = z.object({
+const RasOutput = z.object({
   networkStatus: optionalText(),
   remoteStatus: optionalText(),
   remoteTrigger: optionalText(),
@@ -24,7 +24,7 @@ export const RasOutput = z.object({
  * amtinfo of either line. v2 (`-json`) keeps a field that fails to read with an empty value; v3 (`--json`) omits empty
  * fields and adds `provisioningState` and `heciAvailable` (false: no ME data at all).
  */
-export const AmtinfoOutput = z.object({
+const AmtinfoOutput = z.object({
   amt: optionalText(),
   buildNumber: optionalText(),
   sku: SkuValue.optional().catch(undefined),
@@ -37,11 +37,11 @@ export const AmtinfoOutput = z.object({
   ras: RasOutput.optional().catch(undefined),
   heciAvailable: z.boolean().optional().catch(undefined),
 })
-export type AmtinfoOutput = z.infer<typeof AmtinfoOutput>
+type AmtinfoOutput = z.infer<typeof AmtinfoOutput>
 
 /** `version -json` / `version --json`. */
-export const VersionOutput = z.object({ app: z.string(), version: z.string(), protocol: z.string() })
-export type VersionOutput = z.infer<typeof VersionOutput>
+const VersionOutput = z.object({ app: z.string(), version: z.string(), protocol: z.string() })
+type VersionOutput = z.infer<typeof VersionOutput>
 
 /** One logrus JSON line on stderr (`-json` / `--json`). */
 export const RpcLogLineOutput = z.object({ level: z.string(), msg: z.string(), time: z.string().optional() })
@@ -57,7 +57,7 @@ const CONTROL_MODES: Readonly<Record<string, ObservedControlMode>> = {
 const PROVISIONING_STATES = ['pre-provisioning', 'in provisioning', 'post-provisioning'] as const
 
 /** Maps both lines' control-mode strings; anything else (incl. "unknown state", "") is UNKNOWN. */
-export function controlModeOf(text: string | undefined): ObservedControlMode {
+function controlModeOf(text: string | undefined): ObservedControlMode {
   return CONTROL_MODES[(text ?? '').trim().toLowerCase()] ?? 'UNKNOWN'
 }
 
@@ -103,7 +103,7 @@ function missingFieldsOf(info: Omit<AmtInfo, 'missingFields'>): AmtinfoField[] {
 }
 
 /** Normalises a parsed amtinfo document into AmtInfo, bounded to the capability schema's lengths. */
-export function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
+function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
   const controlMode = controlModeOf(doc.controlMode)
   const info = {
     amtVersion: clamp(doc.amt, 32),
@@ -122,7 +122,7 @@ export function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
 }
 
 /** Parses stdout as one JSON document (tolerating text around it); throws RpcBadOutput. */
-export function parseJsonDocument(command: string, stdout: string): unknown {
+function parseJsonDocument(command: string, stdout: string): unknown {
   const text = stdout.trim()
   if (text === '') throw rpcBadOutput(command, 'empty stdout')
   try {

@@ -21,7 +21,7 @@ export interface Target {
   localDeactivation?: boolean
 }
 
-export interface DecideLimits {
+interface DecideLimits {
   maxAttempts: number
   maxRecoveries: number
   stuckConnectingMs: number

@@ -7,7 +7,7 @@ export function reportCapability(ctx: ReconcileContext, observation: Observation
   ctx.reporter.capability(capabilityBody(observation, lms, ctx.memory.rpcVersion))
 }
 
-export function capabilityBody(
+function capabilityBody(
   { meDevice, info, capability }: Observation,
   lms: CapabilityBody['lms'],
   rpc: CapabilityBody['rpc'],

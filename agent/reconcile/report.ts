@@ -19,7 +19,7 @@ export function reportPhase(ctx: ReconcileContext, report: PhaseReport): void {
   ctx.log.debug({ phase: report.phase, generation: report.generation }, 'state reported')
 }
 
-export function stateBody({ phase, generation, info, error, reason }: PhaseReport): StateBody {
+function stateBody({ phase, generation, info, error, reason }: PhaseReport): StateBody {
   return {
     phase,
     observedGeneration: generation,

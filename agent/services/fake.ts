@@ -2,7 +2,7 @@ import { ServiceControlError } from './errors.ts'
 import type { LmsState, ServiceControl } from './port.ts'
 
 /** One call the fake received, in order. */
-export type ServiceControlCall = 'lmsState' | 'ensureMei' | 'enableLms'
+type ServiceControlCall = 'lmsState' | 'ensureMei' | 'enableLms'
 
 export interface FakeServiceControlState {
   lms: LmsState

@@ -16,7 +16,7 @@ export interface RunCommandOptions {
 const STDERR_EXCERPT_CHARS = 400
 
 /** The trimmed start of a command's stderr, for error messages and logs. */
-export function stderrExcerpt(stderr: string): string {
+function stderrExcerpt(stderr: string): string {
   const trimmed = stderr.trim()
   return trimmed.length > STDERR_EXCERPT_CHARS ? `${trimmed.slice(0, STDERR_EXCERPT_CHARS)}…` : trimmed
 }

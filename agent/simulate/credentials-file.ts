@@ -22,7 +22,7 @@ export const HostCredentials = z.strictObject({
 })
 export type HostCredentials = z.infer<typeof HostCredentials>
 
-export const CredentialsDocument = z.preprocess(
+const CredentialsDocument = z.preprocess(
   (document) => (Array.isArray(document) ? { hosts: document } : document),
   z.strictObject({ hosts: z.array(HostCredentials).min(1) }).superRefine(({ hosts }, ctx) => {
     const seen = new Set<string>()

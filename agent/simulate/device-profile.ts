@@ -3,7 +3,7 @@ import type { LmsState } from '../services/port.ts'
 import type { HostPlan } from './plan.ts'
 
 /** SKUs as rpc reports them: AMT Pro Corporate (0x4008) and ISM Corporate (0x4010). */
-export const SKU = { amt: 0x4008, ism: 0x4010 } as const
+const SKU = { amt: 0x4008, ism: 0x4010 } as const
 
 /** The simulated firmware of a planned host, and whether LMS is installed on it. */
 export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } {

@@ -33,7 +33,7 @@ export type Assignment = z.infer<typeof Assignment>
  * are 0, unless none is given at all: then 70 AMT / 20 ISM / 10 not capable.
  */
 const DEFAULT_WEIGHTS = { amt: 70, ism: 20, notCapable: 10, noMe: 0 }
-export const Mix = z
+const Mix = z
   .strictObject({ amt: weight.optional(), ism: weight.optional(), notCapable: weight.optional(), noMe: weight.optional(), assign: z.array(Assignment).default([]) })
   .transform(({ assign, ...weights }) => {
     const given = Object.values(weights).some((w) => w !== undefined)
@@ -41,7 +41,7 @@ export const Mix = z
     return { amt, ism, notCapable, noMe, assign }
   })
   .refine((m) => m.amt + m.ism + m.notCapable + m.noMe > 0, { message: 'at least one weight must be positive' })
-export type Mix = z.infer<typeof Mix>
+type Mix = z.infer<typeof Mix>
 
 /**
  * Share of the capable hosts (AMT/ISM) given each failure class, disjoint:

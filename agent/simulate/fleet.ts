@@ -13,13 +13,13 @@ import { countProgress, type FleetProgress } from './progress.ts'
 import { mapLimited, rampUp } from './ramp.ts'
 import { createSimulatedHost, type HostShared, type HostView, type SimulatedHost } from './simulated-host.ts'
 
-export interface DeviceCredential {
+interface DeviceCredential {
   username: string
   password: string
 }
 
 /** A planned host handed to the credentials callback (e.g. to register it with the manager). */
-export type PlannedHost = Readonly<HostPlan>
+type PlannedHost = Readonly<HostPlan>
 
 export interface FleetOptions extends FleetSpecInput {
   /** Explicit hosts with their credentials (a credentials file). Excludes count/credentials. */

@@ -19,7 +19,7 @@ export interface FleetProgress {
   convergedMs: number | null
 }
 
-export function emptyPhases(): Record<HostPhase, number> {
+function emptyPhases(): Record<HostPhase, number> {
   return Object.fromEntries(HOST_PHASES.map((phase) => [phase, 0])) as Record<HostPhase, number>
 }
 

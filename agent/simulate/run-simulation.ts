@@ -30,7 +30,7 @@ export interface SimulateCommandOptions {
 }
 
 /** Exit codes of `amt-agent simulate`. */
-export const SIMULATE_EXIT = { OK: 0, BAD_OPTIONS: 1, FATAL: 2, TIMEOUT: 3 } as const
+const SIMULATE_EXIT = { OK: 0, BAD_OPTIONS: 1, FATAL: 2, TIMEOUT: 3 } as const
 
 export interface SimulationIo {
   stdout: NodeJS.WriteStream

@@ -67,7 +67,7 @@ export function summarize(input: { progress: FleetProgress; hosts: readonly Host
 }
 
 /** Counts by phase, zero phases left out: `PROVISIONED 150 · ACTIVATING 30`. */
-export function formatPhases(phases: FleetProgress['phases']): string {
+function formatPhases(phases: FleetProgress['phases']): string {
   return HOST_PHASES.filter((phase) => phases[phase] > 0)
     .map((phase) => `${phase} ${phases[phase]}`)
     .join(' · ')

@@ -15,7 +15,7 @@ import type { Principal } from './principal.ts'
  * The manager's delivery probe `amt/v1/_probe/{instance}/{leaf}` (schemas/probe.ts) may be published and read by
  * the manager only; it matches the manager's `amt/v1/+/+/<leaf>` filters, and no one else may read it through them.
  */
-export type DenyReason =
+type DenyReason =
   | 'reserved-topic'
   | 'outside-tree'
   | 'bad-topic'
@@ -71,7 +71,7 @@ function segmentInScope(segment: FilterSegment, scope: string | undefined): bool
   return scope === undefined || (segment.kind === 'exact' && segment.value === scope)
 }
 
-export function topicLevels(topic: string): number {
+function topicLevels(topic: string): number {
   return topic.split('/').length
 }
 

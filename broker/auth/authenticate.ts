@@ -33,7 +33,7 @@ const refuse = (reason: string, returnCode = CONNACK_NOT_AUTHORIZED): Authentica
  * (certificate-identity.ts); username/password are then ignored. Without a certificate, username + password
  * are checked against the credential store (scrypt, constant time, unknown users cost the same).
  */
-export async function authenticateConnection(
+async function authenticateConnection(
   credentials: CredentialStore,
   client: Client,
   username: string | undefined,

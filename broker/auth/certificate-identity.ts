@@ -9,7 +9,7 @@ import { isValidId } from '../../schemas/ids.ts'
  * for identity (it is free text for operators). A certificate without such a URI, or with more than one,
  * identifies nobody.
  */
-export const DEVICE_URI_PREFIX = 'urn:amt:'
+const DEVICE_URI_PREFIX = 'urn:amt:'
 
 export interface DeviceIdentity {
   tenantId: string

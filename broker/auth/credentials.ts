@@ -5,8 +5,8 @@ import { KdfLanes } from './kdf-lanes.ts'
 import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, type DecodedHash, type PasswordVerifier, type ScryptParams } from './password-hash.ts'
 import { PrincipalScope, principalOf, type Principal } from './principal.ts'
 
-export type { Principal, Role } from './principal.ts'
-export { hashPassword } from './password-hash.ts'
+export type { Principal,  } from './principal.ts'
+
 
 /**
  * The credential port: the broker asks it who a username/password or a client certificate is.

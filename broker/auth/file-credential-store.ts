@@ -26,7 +26,7 @@ const FileEntry = z.discriminatedUnion('role', [
   z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('integrator'), tenantId: TenantId.optional() }),
 ])
 
-export const CredentialFile = z
+const CredentialFile = z
   .strictObject({ principals: z.array(FileEntry) })
   .superRefine(({ principals }, ctx) => {
     const seen = new Set<string>()

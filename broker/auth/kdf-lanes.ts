@@ -28,7 +28,7 @@ export interface KdfLaneStats {
   busy: number
 }
 
-export const DEFAULT_CHEAP_MAX_COST = 2 ** 12 * 8
+const DEFAULT_CHEAP_MAX_COST = 2 ** 12 * 8
 
 /** Thrown when the expensive lane is full: nothing was computed; the caller refuses the attempt as busy. */
 export class KdfBusyError extends Error {

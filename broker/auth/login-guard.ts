@@ -42,7 +42,7 @@ interface Failures {
   lockedUntil: number
 }
 
-export const LOGIN_GUARD_DEFAULTS: Readonly<Required<Omit<LoginGuardOptions, 'log' | 'now'>>> = Object.freeze({
+const LOGIN_GUARD_DEFAULTS: Readonly<Required<Omit<LoginGuardOptions, 'log' | 'now'>>> = Object.freeze({
   maxFailures: 5,
   windowMs: 60_000,
   baseBackoffMs: 1_000,

@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 
-export const ROLES = ['device', 'manager', 'integrator'] as const
-export type Role = (typeof ROLES)[number]
+type Role = 'device' | 'manager' | 'integrator'
 
 /**
  * Who a connection is. device: bound to one tenant + host. manager: everything under amt/v1/.

@@ -9,7 +9,7 @@ export type FrameViolation = 'packet-too-large' | 'malformed-length'
 
 const MAX_LENGTH_BYTES = 4
 
-export class PacketSizeScanner {
+class PacketSizeScanner {
   readonly #maxBytes: number
   #state: 'type' | 'length' | 'body' = 'type'
   #length = 0

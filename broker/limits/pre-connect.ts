@@ -20,7 +20,7 @@ export interface PreConnectDeps {
 const UNKNOWN_ADDRESS = 'unknown'
 
 /** Checks run on CONNECT before any credential work (scrypt is deliberately expensive): protocol, then limits. */
-export function connectRejection(deps: PreConnectDeps, client: Client, packet: ConnectPacket): BrokerRejection | null {
+function connectRejection(deps: PreConnectDeps, client: Client, packet: ConnectPacket): BrokerRejection | null {
   const violation = connectViolation(packet)
   if (violation !== null) return protocolViolation(violation)
   if (!deps.rateLimiter.tryAcquire(remoteAddressOf(client) ?? UNKNOWN_ADDRESS)) {

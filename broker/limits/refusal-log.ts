@@ -43,7 +43,7 @@ interface Tally {
   refused: number
 }
 
-export const REFUSAL_LOG_WINDOW_MS = 60_000
+const REFUSAL_LOG_WINDOW_MS = 60_000
 
 export class RefusalLog {
   readonly #tallies = new Map<string, Tally>()

@@ -20,7 +20,7 @@ export function fullBucket(rate: TokenBucketRate, now: number): TokenBucket {
 }
 
 /** Adds the tokens earned since the last update, up to `burst`. A clock that steps back earns nothing. */
-export function refill(bucket: TokenBucket, rate: TokenBucketRate, now: number): void {
+function refill(bucket: TokenBucket, rate: TokenBucketRate, now: number): void {
   const elapsedMs = Math.max(0, now - bucket.updatedAt)
   bucket.tokens = Math.min(rate.burst, bucket.tokens + (elapsedMs * rate.perSecond) / 1000)
   bucket.updatedAt = Math.max(bucket.updatedAt, now)

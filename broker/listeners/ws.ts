@@ -46,6 +46,6 @@ export async function startWsListener({ host, port, path, maxPayload, accept, pr
 }
 
 /** How often Node checks header/request deadlines (default 30 s): a quarter of the deadline, at least 250 ms. */
-export function checkingIntervalFor(deadlineMs: number): number {
+function checkingIntervalFor(deadlineMs: number): number {
   return Math.max(250, Math.min(30_000, Math.floor(deadlineMs / 4)))
 }

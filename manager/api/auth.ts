@@ -13,7 +13,7 @@ import type { Role, TokenStore } from './tokens/token-store.ts'
  * tenant that does not exist, so a token learns nothing about other tenants) → role (403 FORBIDDEN).
  * A route without a declared level is treated as global-admin (deny by default).
  */
-export type Access = 'read' | 'write' | 'admin' | 'global-admin'
+type Access = 'read' | 'write' | 'admin' | 'global-admin'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,7 +28,7 @@ const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
 const NEEDED: Record<Access, Role> = { read: 'viewer', write: 'operator', admin: 'admin', 'global-admin': 'admin' }
 const BEARER = /^Bearer +(\S+) *$/i
 
-export function allows(principal: Principal, access: Access): boolean {
+function allows(principal: Principal, access: Access): boolean {
   if (access === 'global-admin' && !isGlobal(principal)) return false
   return ROLE_RANK[principal.role] >= ROLE_RANK[NEEDED[access]]
 }

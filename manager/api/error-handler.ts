@@ -34,7 +34,7 @@ export function toApiError(err: unknown): ApiError {
  * An answer the API gives by design: a client error (4xx) or a feature this manager has not configured (501). Logged
  * at info with its code, without a stack trace; every other 5xx is a failure, logged at error with its stack.
  */
-export function isExpectedAnswer(status: number): boolean {
+function isExpectedAnswer(status: number): boolean {
   return status < 500 || status === 501
 }
 

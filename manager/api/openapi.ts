@@ -3,7 +3,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 
 /** The OpenAPI document of the API, generated from the zod route schemas (docs/openapi.json is committed). */
 
-export const API_DOC_VERSION = '1.0.0'
+const API_DOC_VERSION = '1.0.0'
 
 const DESCRIPTION = `Northbound API of the AMT manager: tenants, hosts, desired AMT state, audit events, API tokens.
 Every /api/v1 route needs \`Authorization: Bearer <token>\`; /healthz, /readyz, /metrics and /openapi.json do not.

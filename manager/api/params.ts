@@ -7,7 +7,7 @@ import { HostId, TenantId } from '../../schemas/ids.ts'
 export const TenantParams = z.object({ tenantId: TenantId })
 export const HostParams = z.object({ tenantId: TenantId, hostId: HostId })
 
-export const API_DEFAULT_PAGE_SIZE = 100
+const API_DEFAULT_PAGE_SIZE = 100
 export const API_MAX_PAGE_SIZE = 1000
 
 export const Limit = z.coerce

@@ -9,7 +9,7 @@ export interface RequestLogView {
 }
 
 /** Stands for the path of a request that matched no route: the path may be anything a client typed, secrets too. */
-export const UNMATCHED_PATH = '[no route]'
+const UNMATCHED_PATH = '[no route]'
 
 /**
  * The request as logged: the matched route's template (`/api/v1/tenants/:tenantId`), not the path: a client may put

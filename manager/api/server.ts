@@ -24,7 +24,7 @@ import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { API_PREFIX } from './server-paths.ts'
 
-export type { ApiContext, ApiDomain } from './context.ts'
+export type { ApiContext,  } from './context.ts'
 export { API_PREFIX } from './server-paths.ts'
 
 export interface ApiServerDeps extends ApiContext {

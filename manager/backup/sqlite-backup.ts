@@ -17,7 +17,7 @@ import Database from 'better-sqlite3'
  */
 const ALL_PAGES = 0x7fffffff
 
-export class BackupError extends Error {
+class BackupError extends Error {
   override readonly name = 'BackupError'
 }
 

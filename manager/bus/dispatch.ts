@@ -5,7 +5,7 @@ import type { HostKey } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { reportOf } from './mqtt-report.ts'
 
-export type DispatchOutcome =
+type DispatchOutcome =
   | { outcome: 'accepted'; changed: boolean }
   | { outcome: 'rejected'; reason: string; detail?: string }
   /** An empty retained payload (the host's retained topics were cleared): nothing to do. */

@@ -30,7 +30,7 @@ export interface ManagerBusOptions {
   log: Logger
 }
 
-export interface ManagerBusHandlers {
+interface ManagerBusHandlers {
   /** Every message of the subscriptions; `retained` when replayed from the broker's retained store. */
   onMessage: (topic: string, payload: Buffer, retained: boolean) => void
   /** After every (re)connect, once the subscriptions are in place. */

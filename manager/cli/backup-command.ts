@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { CliError, runCommand, type CliIo } from './io.ts'
 
-export const DEFAULT_CONFIG_FILE = '/etc/amt-manager/config.yaml'
+const DEFAULT_CONFIG_FILE = '/etc/amt-manager/config.yaml'
 
 /**
  * `amt-manager backup --to FILE [--config FILE]`: an online backup, safe while the manager runs (docs/deployment.md,

@@ -6,7 +6,7 @@ import type { z } from 'zod'
 type Power = { [K in keyof typeof PowerFields]: z.infer<(typeof PowerFields)[K]> }
 
 /** "42s", "5m", "3h", "2d" since `iso` (0s for a time ahead of `now`). */
-export function ageText(iso: string, now: number): string {
+function ageText(iso: string, now: number): string {
   const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000))
   if (seconds < 60) return `${seconds}s`
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`

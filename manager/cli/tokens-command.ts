@@ -8,7 +8,7 @@ import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
 
 /** The default token file: $AMT_MANAGER_TOKENS_FILE, else ./data/api-tokens.json (next to the SQLite Inventory). */
-export function defaultTokensFile(env: CliIo['env']): string {
+function defaultTokensFile(env: CliIo['env']): string {
   return env.AMT_MANAGER_TOKENS_FILE ?? path.join('data', DEFAULT_TOKENS_FILE_NAME)
 }
 

@@ -9,9 +9,9 @@ import { describeIssues } from '../../schemas/issues.ts'
 /** The API token store's file in the data directory unless `tokensFile` names one. */
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
 
-export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
-export { ENV_MPS_CIRA_PASSWORD, ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'
-export type { DmtSettings, GrpcSettings, PasswordsSettings, SecretsSettings } from './resolve.ts'
+export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig,  } from './schema.ts'
+export {  ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'
+export type { DmtSettings, GrpcSettings,   } from './resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'

@@ -11,13 +11,13 @@ export const ENV_VAULT_TOKEN = 'AMT_MANAGER_VAULT_TOKEN'
 export const ENV_VAULT_SECRET_ID = 'AMT_MANAGER_VAULT_SECRET_ID'
 export const ENV_RPS_TOKEN = 'AMT_MANAGER_RPS_TOKEN'
 export const ENV_MPS_TOKEN = 'AMT_MANAGER_MPS_TOKEN'
-export const ENV_MPS_CIRA_PASSWORD = 'AMT_MANAGER_MPS_CIRA_PASSWORD'
+const ENV_MPS_CIRA_PASSWORD = 'AMT_MANAGER_MPS_CIRA_PASSWORD'
 /** The local store's current key-encryption key, and older ones (comma-separated) for rotation. */
 export const ENV_SECRETS_KEY = 'AMT_MANAGER_SECRETS_KEY'
 export const ENV_SECRETS_PREVIOUS_KEYS = 'AMT_MANAGER_SECRETS_PREVIOUS_KEYS'
 
 /** The local secret store's database file (in dataDir) when `secrets.file` is not given. */
-export const DEFAULT_SECRETS_FILE_NAME = 'secrets.db'
+const DEFAULT_SECRETS_FILE_NAME = 'secrets.db'
 
 type VaultSection = Extract<SecretsSection, { kind: 'vault' }>
 type VaultAuth =
@@ -169,7 +169,7 @@ function optionalPath(file: string | undefined, ctx: ResolveContext): string | u
 }
 
 /** RPS's profile password validator, beyond AMT's rules (RPS's amtProfileValidator). */
-export function rpsPasswordProblems(password: string): string[] {
+function rpsPasswordProblems(password: string): string[] {
   const problems: string[] = []
   if (!/[!@#$%^&*]/.test(password)) problems.push('needs one of ! @ # $ % ^ & * (RPS refuses profiles without)')
   if (!/^[a-zA-Z0-9$@!%*#?&-_~^]*$/.test(password)) problems.push('has a character RPS refuses (allowed: letters, digits, $ @ ! % * # ? & ~ ^ and & to _ in ASCII)')

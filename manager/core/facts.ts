@@ -30,10 +30,10 @@ export type ReportSource =
  * capable: the node has AMT or ISM and an ME device; reason: why not (shown to the user). `report` is the full
  * classified amtinfo when the transport has it (MQTT), stored as the host's capability; gRPC agents send none.
  */
-export type CapabilityFacts = Pick<BodyOf<'capability'>, 'capable' | 'sku' | 'reason'> & { report?: Capability }
+type CapabilityFacts = Pick<BodyOf<'capability'>, 'capable' | 'sku' | 'reason'> & { report?: Capability }
 
 /** An rpc failure as a state report carries it (gRPC agents know no error class). */
-export type StateError = Pick<RpcError, 'code' | 'name' | 'message'>
+type StateError = Pick<RpcError, 'code' | 'name' | 'message'>
 
 type StateBody = BodyOf<'state'>
 
@@ -63,7 +63,7 @@ export type FactsOf<K extends ReportKind> = K extends keyof OwnFacts ? OwnFacts[
  */
 export type Report<K extends ReportKind = ReportKind> = { [P in K]: { kind: P; facts: FactsOf<P> } }[K]
 
-export type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition' | 'rate-limited'
+type RejectReason = 'unknown-host' | 'stale' | 'duplicate' | 'invalid' | 'precondition' | 'rate-limited'
 
 /**
  * Options of one report. `precondition` runs against the host as stored (and as projected after earlier reports

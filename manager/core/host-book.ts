@@ -1,7 +1,7 @@
 import type { Host, HostKey, HostPatch, HostSelector, Inventory } from '../inventory/port.ts'
 import { SerialQueue } from './serial-queue.ts'
 
-export const DEFAULT_MAX_CACHED_HOSTS = 100_000
+const DEFAULT_MAX_CACHED_HOSTS = 100_000
 
 export const hostId = ({ tenantId, hostId }: HostKey): string => `${tenantId}/${hostId}`
 export const keyOf = ({ tenantId, hostId }: HostKey): HostKey => ({ tenantId, hostId })

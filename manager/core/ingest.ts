@@ -9,7 +9,7 @@ import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.
 import { hostId, type BookUpdate } from './host-book.ts'
 import type { HostWritePath } from './host-write-path.ts'
 
-export const DEFAULT_MAX_BATCH = 1000
+const DEFAULT_MAX_BATCH = 1000
 const MAX_ATTEMPTS = 3
 
 /** A host written by an ingest batch, with the effects its reports asked for (in report order). */

@@ -8,12 +8,12 @@ import type { Host, PowerState } from '../inventory/port.ts'
  */
 
 export const POWER_VIEW_STATES = PowerViewState.options
-export type { PowerViewState }
+
 
 export const POWER_ACTION_OUTCOMES = PowerActionOutcome.options
-export type { PowerActionOutcome }
 
-export interface PowerActionView {
+
+interface PowerActionView {
   /** The power state the action asked for (desiredPowerState). */
   requested: PowerState
   outcome: PowerActionOutcome

@@ -12,7 +12,7 @@ export const DEFAULT_DEMO_HOSTS = 20
 export const MAX_DEMO_HOSTS = 1000
 
 /** The rpc error the faulty host's activation ends with (exit 102 = ActivationFailed). */
-export const FAULTY_ACTIVATION_EXIT = 102
+const FAULTY_ACTIVATION_EXIT = 102
 
 /**
  * A host kept for ONE real agent process (`npm run demo:agent`, scripts/demo-agent.ts, the rpc emulator as its AMT):

@@ -15,7 +15,7 @@ export interface HostProgress {
  * Settled, as the manager knows it: NOT_SUPPORTED; or the agent reported on the requested generation (or a newer
  * one) and ended PROVISIONED or FAILED.
  */
-export function stageOf(host: Host, requestedGeneration: number): { stage: Stage; settled: boolean } {
+function stageOf(host: Host, requestedGeneration: number): { stage: Stage; settled: boolean } {
   if (host.phase === 'NOT_SUPPORTED') return { stage: 'NOT_SUPPORTED', settled: true }
   const current = host.observedGeneration >= requestedGeneration
   if (current && host.phase === 'PROVISIONED' && host.currentState === 'PROVISIONED') return { stage: 'PROVISIONED', settled: true }

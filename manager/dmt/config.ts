@@ -60,10 +60,10 @@ const sweepConfig = (intervalSeconds: number, off: string, what: string) =>
     .prefault({})
 
 /** The refresh of PROVISIONED hosts' power state from MPS (power-sweep.ts). */
-export const PowerSweepConfig = sweepConfig(300, 'no sweep (reads only after actions and GET .../power)', 'read from MPS')
+const PowerSweepConfig = sweepConfig(300, 'no sweep (reads only after actions and GET .../power)', 'read from MPS')
 
 /** The registration with MPS of PROVISIONED hosts it does not know (registration-sweep.ts; also at start). */
-export const RegistrationSweepConfig = sweepConfig(600, 'no sweep, not even at start', 'checked with MPS')
+const RegistrationSweepConfig = sweepConfig(600, 'no sweep, not even at start', 'checked with MPS')
 
 export const DmtConfig = z.strictObject({
   rps: RpsConfig,

@@ -43,7 +43,7 @@ export const otherTenant = ({ tenantId, hostId }: HostKey, guid: string): DmtErr
   )
 
 /** Our tags on an MPS device: which tenant and host it belongs to. */
-export const deviceTagsOf = ({ tenantId, hostId }: HostKey): string[] => [`tenant:${tenantId}`, `host:${hostId}`]
+const deviceTagsOf = ({ tenantId, hostId }: HostKey): string[] => [`tenant:${tenantId}`, `host:${hostId}`]
 
 export interface DeviceRegistrationDeps {
   mps: MpsPort

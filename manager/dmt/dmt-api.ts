@@ -12,7 +12,7 @@ import type { DomainRecord } from './rps-types.ts'
 import { removeTenantDomain, setTenantDomain, type DomainRequest, type DomainSetResult } from './tenant-domain.ts'
 
 /** The tenant's ACM domain as the API shows it: the certificate's expiry (RPS's `expirationDate`) and a warning. */
-export interface DomainView {
+interface DomainView {
   name: string
   domainSuffix: string
   /** The provisioning certificate's notAfter (ISO), null when RPS has none. */
@@ -22,7 +22,7 @@ export interface DomainView {
 }
 
 /** What the tenant's RPS holds right now, plus the last preparation outcome. */
-export interface ProvisioningView {
+interface ProvisioningView {
   ciraConfig: string | null
   profiles: string[]
   domain: DomainView | null

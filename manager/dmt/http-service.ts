@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/log.ts'
 import { secretsIn, summariseErrorBody } from './error-body.ts'
 import { DmtError, rejected, unavailable, type DmtService } from './errors.ts'
 
-export interface RetryPolicy {
+interface RetryPolicy {
   /** Tries per call, >= 1. */
   attempts: number
   /** First backoff delay in ms. */

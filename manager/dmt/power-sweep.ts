@@ -12,7 +12,7 @@ import { OTHER_TENANT } from './ports.ts'
  * age the view shows. The agent's MQTT link does not matter (AMT answers while the OS hangs).
  */
 
-export type PowerSweepOptions = SweepOptions
+type PowerSweepOptions = SweepOptions
 
 export interface SweepResult {
   read: number

@@ -5,7 +5,7 @@ import { provisionedHost, writePower, type PowerDeps } from './power-deps.ts'
 import { POWER_ACTION_CODES, type PowerAction } from './power-actions.ts'
 import { storeReading } from './power-state.ts'
 
-export { POWER_ACTION_CODES, POWER_ACTIONS, type PowerAction } from './power-actions.ts'
+export {   type PowerAction } from './power-actions.ts'
 
 /**
  * Power actions through MPS: the recovery path for a node whose OS is stuck (reset or power-cycle it without
@@ -14,7 +14,7 @@ export { POWER_ACTION_CODES, POWER_ACTIONS, type PowerAction } from './power-act
  */
 
 /** The EMF PowerState each action asks for (desiredPowerState; never written as the current state). */
-export const POWER_ACTION_STATES: Readonly<Record<PowerAction, PowerState>> = {
+const POWER_ACTION_STATES: Readonly<Record<PowerAction, PowerState>> = {
   on: 'ON',
   off: 'OFF',
   reset: 'RESET',

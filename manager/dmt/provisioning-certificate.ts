@@ -10,10 +10,10 @@ import forge from 'node-forge'
  * X509Certificate checks what is in it. Problems name certificates by CN, never the password.
  */
 
-export const AMT_ACTIVATION_EKU = '2.16.840.1.113741.1.2.3'
-export const MIN_KEY_BITS = 2048
+const AMT_ACTIVATION_EKU = '2.16.840.1.113741.1.2.3'
+const MIN_KEY_BITS = 2048
 /** A certificate expiring within this many days is accepted with a warning. */
-export const EXPIRY_WARNING_DAYS = 30
+const EXPIRY_WARNING_DAYS = 30
 const DAY_MS = 24 * 3600 * 1000
 const CANNOT_OPEN = 'the PFX cannot be opened: the password is wrong or it is not a PKCS#12 (.pfx) file'
 const NO_ROOT = 'the PFX holds no root certificate (self-signed CA): export it with the whole chain'

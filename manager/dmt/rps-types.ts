@@ -15,7 +15,7 @@ export type RpsVersion = z.infer<typeof RpsVersion>
 const version = RpsVersion.nullish()
 
 /** 201 = FQDN, 3 = IPv4, 4 = IPv6. */
-export type ServerAddressFormat = 3 | 4 | 201
+type ServerAddressFormat = 3 | 4 | 201
 
 export interface CiraConfigInput {
   configName: string
@@ -47,8 +47,8 @@ export const CiraConfigRecord = z.looseObject({
 })
 export type CiraConfigRecord = z.infer<typeof CiraConfigRecord>
 
-export type Activation = 'ccmactivate' | 'acmactivate'
-export type UserConsent = 'None' | 'KVM' | 'All'
+type Activation = 'ccmactivate' | 'acmactivate'
+type UserConsent = 'None' | 'KVM' | 'All'
 
 export interface ProfileInput {
   profileName: string

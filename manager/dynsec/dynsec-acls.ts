@@ -27,7 +27,7 @@ export interface DynsecAcl {
 
 export const MANAGER_ROLE = 'amt-manager'
 
-export const deviceRoleName = ({ tenantId, hostId }: HostIdentity): string => `amt-device:${tenantId}:${hostId}`
+const deviceRoleName = ({ tenantId, hostId }: HostIdentity): string => `amt-device:${tenantId}:${hostId}`
 
 export function deviceAcls(key: HostIdentity): DynsecAcl[] {
   const principal = principalOf(deviceUsername(key), { role: 'device', tenantId: key.tenantId, hostId: key.hostId })

@@ -7,7 +7,7 @@ import { fileDescriptorName, qualifyTypeNames, renameFileDescriptor } from './de
 export const PROTO_FILE = fileURLToPath(new URL('./dm-manager.proto', import.meta.url))
 /** The descriptor file name reflection shows (proto-loader would say `device_management.proto`). */
 export const DESCRIPTOR_FILE_NAME = 'dm-manager.proto'
-export const PACKAGE_NAME = 'device_management'
+const PACKAGE_NAME = 'device_management'
 export const SERVICE_NAME = `${PACKAGE_NAME}.DeviceManagement`
 
 export const RPC_NAMES = ['ReportAMTStatus', 'RetrieveActivationDetails', 'ReportActivationResults'] as const
@@ -17,7 +17,7 @@ export type RpcName = (typeof RPC_NAMES)[number]
  * How messages become JS objects, for the server and for test clients alike: field names as in the .proto,
  * enums as value names (an unknown number stays a number: requests.ts refuses it), every field present.
  */
-export const LOADER_OPTIONS: Options = { keepCase: true, enums: String, longs: String, defaults: true, oneofs: true }
+const LOADER_OPTIONS: Options = { keepCase: true, enums: String, longs: String, defaults: true, oneofs: true }
 
 /**
  * Loads the .proto (synchronously: one small file) into a package definition for grpc-js and reflection, as

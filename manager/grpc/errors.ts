@@ -48,8 +48,3 @@ export function asGrpcError(err: unknown): GrpcError {
 export function serviceErrorOf(err: GrpcError): Partial<ServiceError> {
   return { code: err.code, details: err.message, metadata: new Metadata() }
 }
-
-/** The name of a status code number, for logs and metrics. */
-export function statusName(code: Status): string {
-  return Status[code] ?? String(code)
-}

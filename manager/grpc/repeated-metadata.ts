@@ -10,7 +10,7 @@ import type { Server } from '@grpc/grpc-js'
  * grpc-go agents send metadata as is. This restores, for these keys only, every value as it was on the wire (from
  * the raw header list of the HTTP/2 stream) before grpc-js reads the headers, so auth.ts sees them all.
  */
-export const IDENTITY_METADATA = ['authorization', 'activeprojectid'] as const
+const IDENTITY_METADATA = ['authorization', 'activeprojectid'] as const
 
 type StreamListener = (stream: unknown, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void
 
@@ -37,7 +37,7 @@ export function keepRepeatedIdentityMetadata(server: Server): void {
 }
 
 /** Puts every wire value of a repeated identity key into the header object (as an array, as grpc-js expects). */
-export function restoreRepeated(headers: IncomingHttpHeaders, rawHeaders: readonly string[]): void {
+function restoreRepeated(headers: IncomingHttpHeaders, rawHeaders: readonly string[]): void {
   const writable = headers as Record<string, string | string[] | undefined>
   for (const name of IDENTITY_METADATA) {
     const values = valuesOf(rawHeaders, name)

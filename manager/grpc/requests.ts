@@ -8,15 +8,14 @@ import { invalidArgument, type GrpcError } from './errors.ts'
  * problem. Limits: host_id 1-64 characters of the Inventory id rule (it becomes an MQTT topic segment),
  * message at most 1 KiB (UTF-8), feature at most 64 characters.
  */
-export const HOST_ID_MAX = 64
-export const MESSAGE_MAX_BYTES = 1024
-export const FEATURE_MAX = 64
+const HOST_ID_MAX = 64
+const MESSAGE_MAX_BYTES = 1024
+const FEATURE_MAX = 64
 
 /** Wire enums (reference/southbound-grpc.md); only these names are accepted. */
-export const AMT_STATUS = ['UNKNOWN', 'ENABLED', 'DISABLED'] as const
-export const ACTIVATION_STATUS = ['UNSPECIFIED', 'ACTIVATING', 'ACTIVATED', 'ACTIVATION_FAILED'] as const
-export const OPERATION_TYPE = ['ACTIVATE', 'DEACTIVATE'] as const
-export type OperationType = (typeof OPERATION_TYPE)[number]
+const AMT_STATUS = ['UNKNOWN', 'ENABLED', 'DISABLED'] as const
+const ACTIVATION_STATUS = ['UNSPECIFIED', 'ACTIVATING', 'ACTIVATED', 'ACTIVATION_FAILED'] as const
+export type OperationType = 'ACTIVATE' | 'DEACTIVATE'
 
 const wireEnum = <T extends readonly [string, ...string[]]>(field: string, enumName: string, values: T) =>
   z.enum(values, { error: (issue) => `${field} ${describe(issue.input)} is not a known ${enumName} value` })

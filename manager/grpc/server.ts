@@ -20,7 +20,7 @@ import { ActivationRequest, ActivationResultRequest, AmtStatusRequest } from './
 import { withSafeDecoding } from './safe-service.ts'
 
 /** Agents make one call every few minutes at most; an idle connection costs a descriptor. */
-export const MAX_CONNECTION_IDLE_MS = 5 * 60_000
+const MAX_CONNECTION_IDLE_MS = 5 * 60_000
 
 /** Config `grpc` (manager/config/grpc.ts), which holds the defaults (GRPC_DEFAULTS) of what is left out. */
 export interface GrpcBridgeOptions {

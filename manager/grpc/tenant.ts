@@ -12,7 +12,7 @@
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 const UUID_ONLY = new RegExp(`^${UUID}$`, 'i')
 const AGENT_ROLE = new RegExp(`^(${UUID})_en-agent-rw$`, 'i')
-export const ALLOWED_ROLE_SUFFIXES = ['_en-agent-rw', '_en-ob'] as const
+const ALLOWED_ROLE_SUFFIXES = ['_en-agent-rw', '_en-ob'] as const
 
 export type TenantVerdict =
   | { ok: true; tenantId: string }

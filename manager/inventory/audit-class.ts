@@ -7,7 +7,7 @@ import type { AuditClass } from './port.ts'
  * never are: a device must not be able to grow the security class with its own messages (secret/req, the one device
  * message audited as security, has its own rate budget).
  */
-export const SECURITY_KINDS: readonly string[] = [
+const SECURITY_KINDS: readonly string[] = [
   'password.read', // the AMT password read through the API
   'password.requested', // a device's secret/req answered from the secret store
   'password.refused', // a device's secret/req refused: no operation needed it
@@ -19,7 +19,7 @@ export const SECURITY_KINDS: readonly string[] = [
   'power.action', // a user's power action through MPS
 ]
 
-export const SECURITY_KIND_PREFIXES: readonly string[] = ['credential.', 'token.', 'role.', 'tenant.', 'amt.domain.']
+const SECURITY_KIND_PREFIXES: readonly string[] = ['credential.', 'token.', 'role.', 'tenant.', 'amt.domain.']
 
 const exact = new Set(SECURITY_KINDS)
 

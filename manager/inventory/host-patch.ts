@@ -88,7 +88,7 @@ export function isDesiredWrite(patch: HostPatch): boolean {
   return DESIRED_FIELDS.some((field) => patch[field] !== undefined)
 }
 
-export function unixSeconds(now: Date): number {
+function unixSeconds(now: Date): number {
   return Math.floor(now.getTime() / 1000)
 }
 

@@ -43,12 +43,12 @@ export interface MetricsSource {
   countHosts(): Promise<StateCount[]>
 }
 
-export const ACTIVATION_RESULTS = ['provisioned', 'failed', 'not_supported', 'deadline_passed'] as const
+const ACTIVATION_RESULTS = ['provisioned', 'failed', 'not_supported', 'deadline_passed'] as const
 
 /** The `phase` label of a host that has not reported a state yet. */
-export const NO_PHASE = 'NONE'
+const NO_PHASE = 'NONE'
 
-export const ACTIVATION_BUCKETS_SECONDS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800]
+const ACTIVATION_BUCKETS_SECONDS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800]
 
 export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
   const registry = new Registry()

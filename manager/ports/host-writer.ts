@@ -1,7 +1,7 @@
 import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
 
 /** What a host write appends to the audit trail (after the commit; a failed append is logged, never fatal). */
-export interface HostWriteOptions {
+interface HostWriteOptions {
   audit?: readonly AppendAuditInput[]
 }
 

@@ -14,7 +14,7 @@ export interface AmtPasswordSource {
   getAmtPassword(key: HostKey, request: Pick<SecretRequest, 'purpose' | 'generation'>): Promise<PasswordAnswer>
 }
 
-export const NO_SECRET_STORE_ERROR = 'no secret store configured'
+const NO_SECRET_STORE_ERROR = 'no secret store configured'
 
 /** The placeholder until issue 5: every request is refused with a clear reason. */
 export const noSecretStore: AmtPasswordSource = {

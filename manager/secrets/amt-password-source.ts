@@ -8,7 +8,7 @@ import type { AmtSecret, SecretStore } from './port.ts'
 import { reveal, type SecretInput } from './vault-auth.ts'
 
 /** A static-policy password from config. */
-export interface StaticPasswordConfig {
+interface StaticPasswordConfig {
   amtPassword: SecretInput
   mebxPassword?: SecretInput
 }

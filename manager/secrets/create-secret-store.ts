@@ -10,7 +10,7 @@ import { reveal, type SecretInput, type VaultAuthConfig } from './vault-auth.ts'
 import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS, type VaultStoreOptions } from './vault.ts'
 import type { Schedule } from './vault-session.ts'
 
-export type { SecretInput, VaultAuthConfig } from './vault-auth.ts'
+
 
 /** What main() passes (parsed from the manager's config; secrets as strings or `SecretValue` holders). */
 export type SecretStoreConfig =
@@ -64,7 +64,7 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
 }
 
 /** The default key file's name, next to the database (in dataDir by default), when no key is configured. */
-export const GENERATED_KEY_FILE_NAME = 'secrets.key'
+const GENERATED_KEY_FILE_NAME = 'secrets.key'
 
 /** The configured KEKs, or the generated key file's (created 0600 when missing) with a warning. */
 function localKeyring(config: Extract<SecretStoreConfig, { kind: 'local' }>, log: Logger): Keyring {

@@ -51,7 +51,7 @@ export function kekById(ring: Keyring, id: string): Kek | undefined {
 }
 
 /** A new KEK text (`<id>:<base64>`) with a random id. */
-export function newKekText(): string {
+function newKekText(): string {
   return `local-${randomBytes(4).toString('hex')}:${randomBytes(KEY_BYTES).toString('base64')}`
 }
 

@@ -25,7 +25,7 @@ const SCHEMA: readonly string[] = [
   `,
 ]
 
-export const SECRET_SCHEMA_VERSION = SCHEMA.length
+const SECRET_SCHEMA_VERSION = SCHEMA.length
 
 /**
  * Opens (creating when needed) the secret database: the file is created 0600 before SQLite opens it, in a 0700

@@ -10,8 +10,8 @@ import { randomInt } from 'node:crypto'
  * quoting in XML (no `&`, `<`, `>`, quotes), and all are on the US keyboard layout the MEBx console uses, so an
  * admin can type a generated MEBx password at the node.
  */
-export const AMT_PASSWORD_MIN = 8
-export const AMT_PASSWORD_MAX = 32
+const AMT_PASSWORD_MIN = 8
+const AMT_PASSWORD_MAX = 32
 export const DEFAULT_PASSWORD_LENGTH = 16
 
 export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'

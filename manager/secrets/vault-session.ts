@@ -7,7 +7,7 @@ import { toSecretStoreError } from './vault-errors.ts'
 /** Runs `run` after `ms` unless cancelled (default: an unref'd setTimeout; tests pass a manual one). */
 export type Schedule = (run: () => void, ms: number) => { cancel(): void }
 
-export const defaultSchedule: Schedule = (run, ms) => {
+const defaultSchedule: Schedule = (run, ms) => {
   const timer = setTimeout(run, ms)
   timer.unref()
   return { cancel: () => clearTimeout(timer) }

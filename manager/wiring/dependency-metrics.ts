@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import type { SecretStore } from '../secrets/port.ts'
 
 /** The external systems the manager reports on (docs/operations.md, "Health and metrics"). */
-export type Dependency = 'vault' | 'rps' | 'mps'
+type Dependency = 'vault' | 'rps' | 'mps'
 
 /** Notes the outcome of a call to a dependency: reachable (it answered, even with a 4xx) or not. */
 export type ReachabilityObserver = (dependency: Dependency, reachable: boolean) => void

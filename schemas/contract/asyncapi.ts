@@ -6,7 +6,7 @@ import { payloadJsonSchema, type JsonObject } from './json-schemas.ts'
 import { LEAF_DOCS, leafSlug } from './leaf-docs.ts'
 
 /** AsyncAPI version of the generated document, and the version of the MQTT bindings it uses. */
-export const ASYNCAPI_VERSION = '3.0.0'
+const ASYNCAPI_VERSION = '3.0.0'
 export const MQTT_BINDING_VERSION = '0.2.0'
 
 /**

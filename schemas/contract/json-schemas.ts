@@ -6,7 +6,7 @@ import { LEAF_DOCS, leafSlug } from './leaf-docs.ts'
 export type JsonObject = { [key: string]: unknown }
 
 /** Identifier prefix of the published schemas (an identifier, not a download location). */
-export const SCHEMA_ID_PREFIX = 'urn:amt-fleet:schema:v1:'
+const SCHEMA_ID_PREFIX = 'urn:amt-fleet:schema:v1:'
 
 export const GENERATED_NOTE = 'Generated from schemas/ by `npm run contract:generate`. Do not edit by hand.'
 

@@ -20,7 +20,7 @@ export const EventKind = z.enum([
 export type EventKind = z.infer<typeof EventKind>
 
 /** The most facts an event carries (the agent sends at most 5). */
-export const MAX_EVENT_FACTS = 16
+const MAX_EVENT_FACTS = 16
 
 /** Progress and audit trail; not retained. */
 export const Event = z.strictObject({

@@ -12,13 +12,13 @@ import {
 import { TenantId } from '../ids.ts'
 
 /** A host's last power action, apart from its power state (an action is never a state). */
-export const PowerActionStatus = z.strictObject({
+const PowerActionStatus = z.strictObject({
   requested: PowerState.describe('the power state the action asked for'),
   outcome: PowerActionOutcome.describe('pending while MPS carries it out'),
   message: z.string().max(1024).describe('e.g. "Power action reset failed: <the reason>"'),
   at: z.iso.datetime({ offset: true }).describe('when the outcome was written'),
 })
-export type PowerActionStatus = z.infer<typeof PowerActionStatus>
+type PowerActionStatus = z.infer<typeof PowerActionStatus>
 
 /**
  * The power fields (with RPS/MPS configured: docs/dmt.md). Optional: absent in the status of a manager that predates

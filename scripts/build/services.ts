@@ -10,7 +10,7 @@ import path from 'node:path'
 import { build } from 'esbuild'
 import { COMMON_OPTIONS } from './common.ts'
 
-export const SERVICE_ENTRIES = { 'amt-manager': 'manager/cli.ts', 'amt-broker': 'broker/cli.ts' } as const
+const SERVICE_ENTRIES = { 'amt-manager': 'manager/cli.ts', 'amt-broker': 'broker/cli.ts' } as const
 
 /** Files a bundled module reads at run time from its own directory. */
 const RUNTIME_ASSETS = ['manager/grpc/dm-manager.proto'] as const

@@ -4,7 +4,7 @@ import { OTHER_TENANT, type MpsDeviceInput, type MpsPort } from '../../manager/d
 import { DNS_SUFFIXES } from '../fixtures/dns-names.ts'
 
 /** A fresh MPS behind the port, plus a way to bring a registered device's CIRA connection up (a real AMT does). */
-export interface MpsUnderTest {
+interface MpsUnderTest {
   mps: MpsPort
   /** The device opens its CIRA connection with this power state; false when MPS refuses it. */
   connect(guid: string, powerstate?: number): boolean

@@ -8,7 +8,7 @@ import { createPfxKit, type PfxVariant, type TestPfx } from '../helpers/pfx.ts'
 /** A fresh, empty RPS behind the port; the factory releases it in t.teardown. */
 export type RpsFactory = (t: ExecutionContext) => Promise<RpsPort>
 
-export const CONFORMANCE_PASSWORD = 'Conf0rm@nce-Pw'
+const CONFORMANCE_PASSWORD = 'Conf0rm@nce-Pw'
 const CERT = 'MIIBszCCAVmgAwIBAgIUQ29uZm9ybWFuY2U'
 const cira = (tenantId: string) => ciraConfigFor(tenantId, { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, CERT)
 /** A real provisioning certificate for `*.example.com` suffixes (RPS compares the CN's last two labels). */

@@ -4,11 +4,11 @@ import { named, type K8sObject } from './kubernetes-support.ts'
 
 /** The parts of the rendered manager objects that test/deploy/kubernetes.test.ts checks, typed. */
 
-export interface Port {
+interface Port {
   name?: string
   containerPort: number
 }
-export interface Probe {
+interface Probe {
   httpGet?: { path: string; port: string | number }
 }
 export interface Container {
@@ -22,7 +22,7 @@ export interface Container {
   volumeMounts?: Array<{ name: string; mountPath: string }>
   env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string } } }>
 }
-export interface Volume {
+interface Volume {
   name: string
   secret?: { secretName: string; items?: Array<{ path: string }> }
   configMap?: { name: string; items?: Array<{ path: string }> }
@@ -43,7 +43,7 @@ export interface PodSpec {
 export interface StatefulSet extends K8sObject {
   spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }
 }
-export interface ServicePort {
+interface ServicePort {
   name: string
   port: number
   targetPort: string | number

@@ -6,7 +6,7 @@ import type { ExecutionContext } from 'ava'
 import type { z } from 'zod'
 import type { DeviceModelJson } from '../../agent/amt/device-model-schema.ts'
 
-export const RPC_EMULATOR = fileURLToPath(new URL('../fixtures/bin/rpc', import.meta.url))
+const RPC_EMULATOR = fileURLToPath(new URL('../fixtures/bin/rpc', import.meta.url))
 
 export type DeviceInit = z.input<typeof DeviceModelJson>
 

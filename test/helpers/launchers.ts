@@ -25,7 +25,7 @@ export const AGENT_BUNDLE = path.join(DIST, 'amt-agent.mjs')
 const BUILD_INPUTS = ['agent', 'manager', 'broker', 'schemas', 'lib', 'scripts/build', 'scripts/build.ts', 'package.json']
 
 /** The newest input file and its modification time. */
-export function newestBuildInput(root = ROOT): { file: string; mtimeMs: number } {
+function newestBuildInput(root = ROOT): { file: string; mtimeMs: number } {
   let newest = { file: '', mtimeMs: 0 }
   const visit = (file: string): void => {
     const stat = statSync(file)
@@ -37,7 +37,7 @@ export function newestBuildInput(root = ROOT): { file: string; mtimeMs: number }
 }
 
 /** Why dist/ under `root` cannot be trusted to be the current code, or undefined when it can. */
-export function staleBuildReason(root = ROOT): string | undefined {
+function staleBuildReason(root = ROOT): string | undefined {
   const stamp = path.join(root, 'dist', BUILD_INFO_FILE)
   let built: number
   try {

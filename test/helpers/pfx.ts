@@ -12,8 +12,8 @@ import forge from 'node-forge'
  * t.teardown. Missing openssl fails the test with a clear message.
  */
 
-export const AMT_ACTIVATION_EKU = '2.16.840.1.113741.1.2.3'
-export const PFX_PASSWORD = 'Pfx-Secret-1'
+const AMT_ACTIVATION_EKU = '2.16.840.1.113741.1.2.3'
+const PFX_PASSWORD = 'Pfx-Secret-1'
 
 export type PfxVariant =
   | 'valid'

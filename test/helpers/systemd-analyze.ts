@@ -26,7 +26,7 @@ export async function verifiableCopy(t: ExecutionContext, unitText: string, unit
   return file
 }
 
-export async function systemdAnalyze(args: string[]) {
+async function systemdAnalyze(args: string[]) {
   const result = await execa('systemd-analyze', args, { reject: false, timeout: 30_000, env: { SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' } })
   if (result.exitCode === undefined && !result.timedOut) {
     throw new Error(

@@ -126,7 +126,7 @@ export function startFleet(t: ExecutionContext, manager: FleetManager, hosts: re
  * Bound of one wait on the fleet: 200 agents, the manager and its broker in one process need seconds on an idle
  * machine and can need a minute on a loaded 2-core one. It only turns a hang into a failure saying how far it got.
  */
-export const FLEET_STEP_MS = 120_000
+const FLEET_STEP_MS = 120_000
 /** t.timeout of a fleet test (a few waits; ava's 60 s would otherwise bound the whole file). */
 export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
 

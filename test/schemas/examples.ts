@@ -6,7 +6,7 @@ import type { PayloadOf } from '../../schemas/messages/index.ts'
 import { buildTopic, type Leaf } from '../../schemas/topics.ts'
 import { EXAMPLE_BOOT_ID, EXAMPLE_CORRELATION_ID, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLE_TS, EXAMPLES } from '../../schemas/contract/examples.ts'
 
-export { EXAMPLE_BOOT_ID, EXAMPLE_CORRELATION_ID, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLE_TS, EXAMPLES }
+export { EXAMPLE_BOOT_ID,  EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID,  EXAMPLES }
 
 /** A fresh deep copy of a leaf's canonical example, safe to mutate; `overrides` replace top-level fields. */
 export function example<L extends Leaf>(leaf: L, overrides: Partial<PayloadOf<L>> = {}): PayloadOf<L> {
@@ -19,7 +19,7 @@ export function exampleTopic(leaf: Leaf, hostId: string = EXAMPLE_HOST_ID, tenan
 }
 
 /** Further valid payloads: other branches of unions, optional fields, edge values. */
-export const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
+const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
   presence: [{ ...EXAMPLES.presence, seq: 1, online: false }],
   capability: [
     {

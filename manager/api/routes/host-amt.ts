@@ -12,7 +12,7 @@ import { HostView, hostView } from '../views.ts'
 
 /** Desired AMT state: one host (PATCH) or many (bulk), through the domain's setDesired (Inventory, then MQTT). */
 
-export const MAX_BULK_HOSTS = 10_000
+const MAX_BULK_HOSTS = 10_000
 
 const desiredFields = {
   desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']).describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),

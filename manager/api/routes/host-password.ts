@@ -8,7 +8,7 @@ import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
 import { HostParams } from '../params.ts'
 
-export const HostPasswordView = z
+const HostPasswordView = z
   .object({
     tenantId: TenantId,
     hostId: HostId,

@@ -17,7 +17,7 @@ import { PowerFields } from '../views.ts'
 
 const PowerState = z.enum(POWER_STATES)
 
-export const HostPowerView = z
+const HostPowerView = z
   .object({
     tenantId: TenantId,
     hostId: HostId,

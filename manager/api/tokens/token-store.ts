@@ -18,7 +18,7 @@ export const TenantScope = z
   .refine((value) => value === GLOBAL_SCOPE || ID_PATTERN.test(value), { message: `tenant scope must be "*" or ${ID_RULE}` })
   .describe('the tenant the token may see, or "*" for all tenants')
 
-export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/
+const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/
 export const TokenId = z.string().regex(TOKEN_ID_PATTERN, { message: 'token id must be 16 hex digits' }).describe('public id of a token (not secret)')
 export const TokenName = z
   .string()

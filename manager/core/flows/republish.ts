@@ -3,7 +3,7 @@ import { keyOf } from '../host-book.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import { amtKnownOff, completeDeletion } from './deletion.ts'
 
-export const DEFAULT_SWEEP_PAGE_SIZE = 1000
+const DEFAULT_SWEEP_PAGE_SIZE = 1000
 
 export interface SweepResult {
   hosts: number

@@ -105,7 +105,7 @@ async function reread(ctx: CoreContext, hosts: readonly Host[]): Promise<Host[]>
 }
 
 /** The hosts a selector names: explicit keys (every one must exist) or all matching a filter. */
-export async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Host[]> {
+async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Host[]> {
   if ('keys' in selector) {
     const hosts: Host[] = []
     const seen = new Set<string>()

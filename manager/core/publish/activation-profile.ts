@@ -5,7 +5,7 @@ import { profileNameOf } from '../../dmt/profile-names.ts'
 import { TenantPolicies, type TenantPoliciesDeps, type TenantPolicy } from './tenant-policies.ts'
 
 /** What naming needs of a host. */
-export type ProfileSubject = HostKey & { controlMode: AmtControlMode }
+type ProfileSubject = HostKey & { controlMode: AmtControlMode }
 
 /**
  * THE decision of which RPS profile a host activates with, for `desired.profileName` (MQTT) and the gRPC bridge's

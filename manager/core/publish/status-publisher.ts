@@ -5,7 +5,7 @@ import type { Host, HostKey } from '../../inventory/port.ts'
 import type { ManagerMetrics } from '../../metrics/metrics.ts'
 import { hostStatusOf } from './host-status.ts'
 
-export const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
+const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
 
 interface Published {
   fingerprint: string

@@ -35,9 +35,9 @@ export const NOT_ACTIVATED: StatusText = { status: 'AMT not activated', statusIn
 export const ACTIVATION_FAILED_PREFIX = 'AMT Activation Failed'
 export const DEACTIVATION_FAILED_PREFIX = 'AMT deactivation failed'
 export const ERROR_PREFIX = 'AMT error'
-export const NOT_SUPPORTED_PREFIX = 'AMT not supported'
-export const DEACTIVATION_PENDING_PREFIX = 'AMT deactivation pending'
-export const DELETION_PENDING_PREFIX = 'Host deletion pending'
+const NOT_SUPPORTED_PREFIX = 'AMT not supported'
+const DEACTIVATION_PENDING_PREFIX = 'AMT deactivation pending'
+const DELETION_PENDING_PREFIX = 'Host deletion pending'
 
 const withDetail = (prefix: string, detail: string | undefined): string => (detail ? `${prefix}: ${detail}` : prefix)
 

@@ -12,11 +12,11 @@ import { FakeRps } from './rps/fake-rps.ts'
  */
 
 /** Where simulated AMT devices "open" CIRA: RPS needs a lower-case FQDN with a TLD (docs/dmt.md). */
-export const SIMULATED_MPS_ADDRESS = 'mps.demo.invalid'
+const SIMULATED_MPS_ADDRESS = 'mps.demo.invalid'
 /** The activation endpoint sent in every desired (the simulated AMT does not dial it). */
-export const SIMULATED_ACTIVATION_URL = 'wss://rps.demo.invalid/activate'
+const SIMULATED_ACTIVATION_URL = 'wss://rps.demo.invalid/activate'
 /** The demo refreshes power states often, so a newcomer sees them soon after activation. */
-export const DEMO_POWER_SWEEP_SECONDS = 15
+const DEMO_POWER_SWEEP_SECONDS = 15
 
 export interface SimulatedDmt {
   rps: FakeRps

@@ -32,7 +32,7 @@ import { GRPC_SOURCE, storedHost, type BridgeContext } from './context.ts'
  * status/state-mapping.ts), and a passed activation deadline writes "AMT Activation Failed: …" too; every one of
  * these texts is "already failed".
  */
-export const FAILURE_NAME = 'ActivationFailed'
+const FAILURE_NAME = 'ActivationFailed'
 
 type Reported = Exclude<ActivationResultRequest['activation_status'], 'UNSPECIFIED'>
 
@@ -45,7 +45,7 @@ const GUARDS: Readonly<Record<Reported, (host: Host) => string | null>> = {
 const FAILURE_PREFIXES = [ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX] as const
 
 /** The stored status is a failure text: one of the prefixes, alone or followed by ": <detail>". */
-export function hasFailed({ status }: Pick<Host, 'status'>): boolean {
+function hasFailed({ status }: Pick<Host, 'status'>): boolean {
   return FAILURE_PREFIXES.some((prefix) => status === prefix || status.startsWith(`${prefix}: `))
 }
 

@@ -19,7 +19,7 @@ import { hostOf, type BridgeContext } from './context.ts'
  * The password comes from the AmtPasswordSource (the same port that answers MQTT secret/req); unavailable or
  * empty → INTERNAL. It is never logged.
  */
-export function operationOf(host: Pick<Host, 'desiredState' | 'currentState'>): OperationType | null {
+function operationOf(host: Pick<Host, 'desiredState' | 'currentState'>): OperationType | null {
   if (host.desiredState === 'PROVISIONED' && (host.currentState === 'UNPROVISIONED' || host.currentState === 'UNSPECIFIED')) return 'ACTIVATE'
   if (host.desiredState === 'UNPROVISIONED' && host.currentState === 'PROVISIONED') return 'DEACTIVATE'
   return null

@@ -1,7 +1,7 @@
 import { InventoryError } from '../errors.ts'
 
 /** The SQLite extended result code of a better-sqlite3 error (e.g. 'SQLITE_CONSTRAINT_UNIQUE'), else null. */
-export function sqliteCode(err: unknown): string | null {
+function sqliteCode(err: unknown): string | null {
   if (!(err instanceof Error) || !('code' in err)) return null
   const { code } = err
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : null

@@ -14,7 +14,7 @@ export interface HarnessOptions {
   killGraceMs?: number
 }
 
-export interface AmtHarness {
+interface AmtHarness {
   amt: Amt
   /** The device state now (device file or in-memory model). */
   model: () => Promise<DeviceModel>
@@ -22,7 +22,7 @@ export interface AmtHarness {
 
 export type CreateHarness = (t: ExecutionContext, device: DeviceModelInit, options?: HarnessOptions) => Promise<AmtHarness>
 
-export interface ConformanceSettings {
+interface ConformanceSettings {
   /**
    * The timeout given to a call that hangs. An adapter running real child processes needs one far above their cold
    * start (test/fixtures/rpc-emulator/timing.ts); the in-process adapter has no cold start.
@@ -53,7 +53,7 @@ function expectFailure(t: ExecutionContext, error: AmtError, expected: Partial<P
   t.like({ code: error.code, codeName: error.codeName, errorClass: error.errorClass }, expected)
 }
 
-export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   {
     title: 'v2 amtinfo: the reference values, normalised',
     device: {},

@@ -97,7 +97,7 @@ export function waitForStart(h: Pick<EmulatorHarness, 'calls'>, command: string)
 }
 
 /** Resolves with the first truthy value of `probe`, checked every 50 ms; rejects after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()

@@ -8,7 +8,7 @@ export interface InitialNodeState {
   meiLoaded: boolean
 }
 
-export interface ConformanceSubject {
+interface ConformanceSubject {
   control: ServiceControl
   /** Whether mei_me is loaded now, as the node would show it. */
   meiLoaded: () => Promise<boolean>

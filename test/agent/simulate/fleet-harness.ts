@@ -15,7 +15,7 @@ export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
  * time drops the connection) are generous instead: on a loaded machine a round trip through the in-process broker
  * can take seconds, and a short bound would turn slowness into a FAILED host or a reconnect storm.
  */
-export const TEST_TUNING = {
+const TEST_TUNING = {
   reconcileIntervalMs: 600_000,
   retryBaseMs: 20,
   retryMaxMs: 100,

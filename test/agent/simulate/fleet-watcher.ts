@@ -6,7 +6,7 @@ import { testClientId } from '../../helpers/client-ids.ts'
 type State = PayloadOf<'state'>
 type Event = PayloadOf<'events'>
 
-export interface HostKey {
+interface HostKey {
   tenantId: string
   hostId: string
 }

@@ -8,7 +8,7 @@ import { LEAVES, buildTopic, parseTopicFilter, type Leaf, type TopicAddress } fr
 export const ACTORS = ['device', 'manager', 'tenantIntegrator', 'globalIntegrator'] as const
 export type Actor = (typeof ACTORS)[number]
 
-export const RELATIONS = ['own', 'sibling', 'foreign'] as const
+const RELATIONS = ['own', 'sibling', 'foreign'] as const
 export type Relation = (typeof RELATIONS)[number]
 
 export const TARGETS: Record<Relation, { tenantId: string; hostId: string }> = {
@@ -84,8 +84,4 @@ export function filterMatches(filter: string, { tenantId, hostId, leaf }: TopicA
   if (parsed === null) return false
   const segment = (s: typeof parsed.tenant, value: string): boolean => s.kind !== 'exact' || s.value === value
   return segment(parsed.tenant, tenantId) && segment(parsed.host, hostId) && parsed.leaves.includes(leaf)
-}
-
-export function relationOf(topic: string): Cell | undefined {
-  return CELLS.find((cell) => cell.topic === topic)
 }

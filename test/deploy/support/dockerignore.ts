@@ -12,7 +12,7 @@ interface Rule {
   include: boolean
 }
 
-export function parseDockerignore(text: string): Rule[] {
+function parseDockerignore(text: string): Rule[] {
   return text
     .split('\n')
     .map((line) => line.trim())
@@ -21,7 +21,7 @@ export function parseDockerignore(text: string): Rule[] {
 }
 
 /** Whether `file` (a path relative to the context) is sent to the build. */
-export function isInContext(file: string, rules: readonly Rule[]): boolean {
+function isInContext(file: string, rules: readonly Rule[]): boolean {
   let included = true
   for (const rule of rules) if (rule.pattern.test(file)) included = rule.include
   return included

@@ -8,7 +8,7 @@ import type { ManagerConfigInput } from '../../../manager/config/config.ts'
 import { BIN, freePort, spawnNode, tempDir, until, type Child } from './processes.ts'
 
 /** Cheap scrypt for the principals tests write into credential files. */
-export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
+const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
 
 export interface Credential {
   username: string

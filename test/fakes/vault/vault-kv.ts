@@ -3,7 +3,7 @@
  * response bodies Vault gives (`data.data`, `data.metadata`, write → version metadata).
  */
 
-export interface KvVersion {
+interface KvVersion {
   data: Record<string, unknown>
   createdTime: string
   deletionTime: string

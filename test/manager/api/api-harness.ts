@@ -17,7 +17,7 @@ import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metr
 import { RecordingOutbound } from '../../helpers/manager-core.ts'
 
 /** Cheap scrypt for device passwords in tests. */
-export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
+const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
 
 export interface ApiHarness {
   app: ApiServer
@@ -34,7 +34,7 @@ export interface ApiHarness {
   request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer>
 }
 
-export interface Answer {
+interface Answer {
   status: number
   headers: Headers
   text: string

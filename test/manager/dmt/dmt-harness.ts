@@ -15,7 +15,7 @@ import { FakeRps } from '../../../manager/demo/simulated-dmt/rps/fake-rps.ts'
  * Retries without waiting long. The per-request timeout is generous: it bounds loopback round trips to the fakes,
  * which can take seconds on a loaded machine; a test of a slow fault passes its own short timeoutMs.
  */
-export const FAST = { timeoutMs: 10_000, retry: { attempts: 3, baseMs: 1, maxMs: 4 } }
+const FAST = { timeoutMs: 10_000, retry: { attempts: 3, baseMs: 1, maxMs: 4 } }
 
 export async function startFakeRps(t: ExecutionContext): Promise<FakeRps> {
   const fake = await FakeRps.start()

@@ -6,7 +6,7 @@
  * machine can stretch that to seconds), and well under ava's 60 s timeout, so DEADLINE_EXCEEDED is reported
  * with the test's own assertion instead of a timeout of the whole file.
  */
-export const CALL_DEADLINE_MS = 20_000
+const CALL_DEADLINE_MS = 20_000
 /** Waits for an event (a stream closed, a socket closed, a sweep): as generous as a call. */
 export const EVENT_WAIT_MS = 20_000
 

@@ -77,7 +77,7 @@ export class FakePasswords implements AmtPasswordSource {
 }
 
 /** Inventory methods to fail with INVENTORY_STORAGE_FAILED (an Inventory error that is not NOT_FOUND). */
-export class InventoryFaults {
+class InventoryFaults {
   readonly failing = new Set<string>()
 }
 

@@ -2,7 +2,7 @@ import { status as Status } from '@grpc/grpc-js'
 import { EVENT_WAIT_MS } from './bounded.ts'
 import type { CallResult, DmClient } from './harness.ts'
 
-export interface ActivationDetails {
+interface ActivationDetails {
   host_id: string
   operation: 'ACTIVATE' | 'DEACTIVATE'
   profile_name: string

@@ -47,7 +47,7 @@ export async function startFakeVault(t: ExecutionContext, options: FakeVaultOpti
 }
 
 /** Fast retries for tests (no real waiting to speak of). */
-export const TEST_BACKOFF = { baseMs: 1, maxMs: 2 }
+const TEST_BACKOFF = { baseMs: 1, maxMs: 2 }
 
 /** The real node-vault adapter against a fake Vault (token auth by default), closed in t.teardown. */
 export function vaultStore(t: ExecutionContext, vault: FakeVault, options: Partial<VaultStoreOptions> = {}) {

@@ -15,7 +15,7 @@ export interface FieldError {
  * hyphens (and non-ASCII letters), at most 63 characters, no hyphen at either end, no underscore, no empty label;
  * the last label not all digits. No length limit on the whole name, no TLD required.
  */
-export function isFqdnWithoutTld(value: string): boolean {
+function isFqdnWithoutTld(value: string): boolean {
   const labels = value.split('.')
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false
   return labels.every(

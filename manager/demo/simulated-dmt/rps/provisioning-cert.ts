@@ -10,7 +10,7 @@ import forge from 'node-forge'
  * stored domain's `expirationDate` is the leaf's notAfter. An independent model: shares no code with the manager.
  */
 
-export const AMT_ACTIVATION_OID = '2.16.840.1.113741.1.2.3'
+const AMT_ACTIVATION_OID = '2.16.840.1.113741.1.2.3'
 const MIN_KEY_BITS = 2048
 /** PKCS#12 bag types (RFC 7292). */
 const CERT_BAG = '1.2.840.113549.1.12.10.1.3'
