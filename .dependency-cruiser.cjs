@@ -23,7 +23,9 @@ const LAYERS = [
 
 const layerRules = LAYERS.flatMap((layer, index) =>
   layer.map((folder) => {
-    const above = LAYERS.slice(index).flat().filter((other) => other !== folder)
+    const above = LAYERS.slice(index)
+      .flat()
+      .filter((other) => other !== folder)
     return {
       name: `layer:${folder.replace(/\\/g, '')}`,
       comment: `${folder} imports only from lower layers (.dependency-cruiser.cjs LAYERS)`,

@@ -49,7 +49,16 @@ export interface Agent {
 }
 
 /** Builds the agent from its ports. Nothing happens until start(). */
-export function createAgent({ config, log: rootLog, amt, services, identity: givenIdentity, bus: givenBus, clock, random }: AgentDependencies): Agent {
+export function createAgent({
+  config,
+  log: rootLog,
+  amt,
+  services,
+  identity: givenIdentity,
+  bus: givenBus,
+  clock,
+  random,
+}: AgentDependencies): Agent {
   const log = rootLog.child({ module: 'agent' })
   const identity = givenIdentity ?? resolveIdentity(config)
   const now = () => (clock ? clock.now() : Date.now())
@@ -77,7 +86,12 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
     signal: abort.signal,
     ...(random ? { random } : {}),
   }
-  const loop = createReconcileLoop({ pass: (reason) => reconcilePass(ctx, reason), intervalMs: config.reconcile.intervalMs, now, log: rootLog })
+  const loop = createReconcileLoop({
+    pass: (reason) => reconcilePass(ctx, reason),
+    intervalMs: config.reconcile.intervalMs,
+    now,
+    log: rootLog,
+  })
   const desiredTopic = buildTopic({ ...identity, leaf: 'desired' })
   let accepting = false
 
@@ -85,14 +99,21 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
     const intake = intakeDesired(memory, desired)
     const { generation, state } = desired
     if (intake.verdict !== 'accepted') {
-      reporter.event('desired.ignored', `desired generation ${generation} is ${intake.verdict} (current ${intake.current})`, {
-        generation,
-        detail: { verdict: intake.verdict, current: intake.current },
-      })
+      reporter.event(
+        'desired.ignored',
+        `desired generation ${generation} is ${intake.verdict} (current ${intake.current})`,
+        {
+          generation,
+          detail: { verdict: intake.verdict, current: intake.current },
+        },
+      )
       log.info({ generation, verdict: intake.verdict, current: intake.current }, 'desired ignored')
       return
     }
-    reporter.event('desired.accepted', `desired ${state} generation ${generation} accepted`, { generation, detail: { state } })
+    reporter.event('desired.accepted', `desired ${state} generation ${generation} accepted`, {
+      generation,
+      detail: { state },
+    })
     log.info({ generation, state }, 'desired accepted')
     loop.trigger('desired')
   }
@@ -102,7 +123,9 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
     if (decoded.kind === 'rejected') {
       log.warn({ reason: decoded.reason, detail: decoded.detail, topic: decoded.topic }, 'inbound message rejected')
       if (decoded.topic === desiredTopic) {
-        reporter.event('desired.rejected', `desired rejected (${decoded.reason}): ${decoded.detail}`, { detail: { reason: decoded.reason } })
+        reporter.event('desired.rejected', `desired rejected (${decoded.reason}): ${decoded.detail}`, {
+          detail: { reason: decoded.reason },
+        })
       }
       return
     }
@@ -120,7 +143,10 @@ export function createAgent({ config, log: rootLog, amt, services, identity: giv
   return {
     start() {
       accepting = true
-      log.info({ tenantId: identity.tenantId, hostId: identity.hostId, bootId: bus.bootId, version: AGENT_VERSION }, 'agent starting')
+      log.info(
+        { tenantId: identity.tenantId, hostId: identity.hostId, bootId: bus.bootId, version: AGENT_VERSION },
+        'agent starting',
+      )
       bus.start()
       loop.trigger('start')
     },

@@ -4,7 +4,14 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
-import { agentClientId, buildTopic, decodeMessage, deviceUsername, encodePayload, LEAF_RULES } from '../schemas/index.ts'
+import {
+  agentClientId,
+  buildTopic,
+  decodeMessage,
+  deviceUsername,
+  encodePayload,
+  LEAF_RULES,
+} from '../schemas/index.ts'
 import type { Leaf, PayloadOf } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
 import type { AgentIdentity } from './identity.ts'
@@ -60,7 +67,15 @@ const GOODBYE_TIMEOUT_MS = 2_000
  * Sequence numbers: at each connect the birth takes seq n and the last will n+1 (the will is fixed at connect
  * time), so a will that fires orders after that connection's birth; everything else continues at n+2.
  */
-export function createMqttBus({ config, identity, log: parentLog, agentVersion, bootId = randomUUID(), now, random }: MqttBusOptions): Bus {
+export function createMqttBus({
+  config,
+  identity,
+  log: parentLog,
+  agentVersion,
+  bootId = randomUUID(),
+  now,
+  random,
+}: MqttBusOptions): Bus {
   const log = parentLog.child({ module: 'bus' })
   const sequencer = createSequencer({ hostId: identity.hostId, bootId, now })
   const outbox = createOutbox(config.broker.offlineQueueLimit)
@@ -118,7 +133,11 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
 
   const scheduleReconnect = (): void => {
     if (stopping || reconnectTimer || !client) return
-    const delay = backoffDelay(status.failedAttempts, { baseMs: config.broker.reconnectMinMs, maxMs: config.broker.reconnectMaxMs, random })
+    const delay = backoffDelay(status.failedAttempts, {
+      baseMs: config.broker.reconnectMinMs,
+      maxMs: config.broker.reconnectMaxMs,
+      random,
+    })
     status.failedAttempts += 1
     // One line per outage at info; every further attempt at debug (a site of 1,000 nodes must not flood its logs).
     const level = status.failedAttempts === 1 ? 'info' : 'debug'
@@ -160,7 +179,10 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
         const repeated = status.lastError !== null
         status.lastError = err.message
         // The first error of an outage is a warning; the same outage's further errors are debug (status keeps the last).
-        log[repeated ? 'debug' : 'warn']({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error')
+        log[repeated ? 'debug' : 'warn'](
+          { err: { message: err.message, code: (err as { code?: unknown }).code } },
+          'broker connection error',
+        )
       })
       client.on('message', onMessage)
     },
@@ -171,8 +193,13 @@ export function createMqttBus({ config, identity, log: parentLog, agentVersion, 
       const current = client
       if (!current) return
       if (ready) {
-        const goodbye = current.publishAsync(topic('presence'), presence(false, sequencer.reserve()), { qos: 1, retain: true })
-        await withTimeout(goodbye, GOODBYE_TIMEOUT_MS).catch((err: unknown) => log.warn({ err }, 'offline presence not confirmed'))
+        const goodbye = current.publishAsync(topic('presence'), presence(false, sequencer.reserve()), {
+          qos: 1,
+          retain: true,
+        })
+        await withTimeout(goodbye, GOODBYE_TIMEOUT_MS).catch((err: unknown) =>
+          log.warn({ err }, 'offline presence not confirmed'),
+        )
       }
       ready = false
       await withTimeout(current.endAsync(!status.connected), GOODBYE_TIMEOUT_MS).catch(() => current.end(true))

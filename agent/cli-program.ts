@@ -68,6 +68,7 @@ export function createAgentProgram(): Command {
 
 function parseMs(value: string): number {
   const ms = Number(value)
-  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new InvalidArgumentError('expected milliseconds between 1 and 600000')
+  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000)
+    throw new InvalidArgumentError('expected milliseconds between 1 and 600000')
   return ms
 }

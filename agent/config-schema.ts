@@ -16,12 +16,19 @@ const path = z.string().min(1).max(4096)
 const BrokerUrl = z
   .string()
   .max(2048)
-  .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), {
+    message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL',
+  })
 
 const Broker = z
   .strictObject({
     url: BrokerUrl,
-    username: z.string().min(1).max(256).optional().describe('default: <hostId>@<tenantId>, the username of the credential the manager issues'),
+    username: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('default: <hostId>@<tenantId>, the username of the credential the manager issues'),
     passwordFile: path.optional(),
     clientCertFile: path.optional(),
     clientKeyFile: path.optional(),
@@ -36,7 +43,10 @@ const Broker = z
     message: 'clientCertFile and clientKeyFile go together',
     path: ['clientCertFile'],
   })
-  .refine((b) => b.reconnectMinMs <= b.reconnectMaxMs, { message: 'must not exceed reconnectMaxMs', path: ['reconnectMinMs'] })
+  .refine((b) => b.reconnectMinMs <= b.reconnectMaxMs, {
+    message: 'must not exceed reconnectMaxMs',
+    path: ['reconnectMinMs'],
+  })
 
 const Rpc = z.strictObject({
   path: path.default(RPC_DEFAULTS.path),
@@ -48,7 +58,11 @@ const Rpc = z.strictObject({
 })
 
 const Rps = z.strictObject({
-  url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('default RPS URL; a desired rpsUrl wins'),
+  url: z
+    .url({ protocol: /^wss?$/ })
+    .max(512)
+    .optional()
+    .describe('default RPS URL; a desired rpsUrl wins'),
   tenant: z.string().min(1).max(128).optional(),
   profile: z.string().min(1).max(128).optional().describe('default profile; a desired profileName wins'),
 })

@@ -28,13 +28,22 @@ export function loadAgentConfig(file: string, sources: ConfigSources = {}): Conf
 }
 
 /** Validates an already parsed document, resolves secrets from files and the environment, freezes the result. */
-export function parseAgentConfig(document: unknown, { env = process.env, readFile = readUtf8 }: ConfigSources = {}): ConfigResult {
+export function parseAgentConfig(
+  document: unknown,
+  { env = process.env, readFile = readUtf8 }: ConfigSources = {},
+): ConfigResult {
   const parsed = AgentConfigFile.safeParse(document)
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const config = parsed.data
 
   const problems: string[] = []
-  const brokerPassword = readSecret(env[ENV_BROKER_PASSWORD], config.broker.passwordFile, 'broker.passwordFile', readFile, problems)
+  const brokerPassword = readSecret(
+    env[ENV_BROKER_PASSWORD],
+    config.broker.passwordFile,
+    'broker.passwordFile',
+    readFile,
+    problems,
+  )
   const rpsToken = readSecret(env[ENV_RPS_TOKEN], undefined, 'rps.token', readFile, problems)
   checkReadable(
     [

@@ -25,7 +25,8 @@ export function resolveIdentity(
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): AgentIdentity {
   if (config.hostId !== undefined) {
-    if (isPlaceholderId(config.hostId)) throw new IdentityError(`hostId in the config: ${placeholderIdReason(config.hostId)}`)
+    if (isPlaceholderId(config.hostId))
+      throw new IdentityError(`hostId in the config: ${placeholderIdReason(config.hostId)}`)
     return Object.freeze({ tenantId: config.tenantId, hostId: config.hostId })
   }
   const path = config.identity.productUuidPath
@@ -37,7 +38,8 @@ export function resolveIdentity(
     throw new IdentityError(`hostId is not configured and ${path} cannot be read (${code}); set hostId in the config`)
   }
   const hostId = raw.trim()
-  if (!isValidId(hostId)) throw new IdentityError(`${path} does not hold a usable hostId (must be ${ID_RULE}); set hostId in the config`)
+  if (!isValidId(hostId))
+    throw new IdentityError(`${path} does not hold a usable hostId (must be ${ID_RULE}); set hostId in the config`)
   if (isPlaceholderId(hostId)) throw new IdentityError(`${path}: ${placeholderIdReason(hostId)} in the config`)
   return Object.freeze({ tenantId: config.tenantId, hostId })
 }

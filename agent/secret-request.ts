@@ -55,7 +55,13 @@ interface Pending {
  * subscribed (it reconnected later, clean session) would otherwise go to nobody. The manager answers every copy
  * the same way; copies after the first answer are dropped here.
  */
-export function createSecretRequester({ send, timeoutMs, resendMs, log: parentLog, random }: SecretRequesterOptions): SecretRequester {
+export function createSecretRequester({
+  send,
+  timeoutMs,
+  resendMs,
+  log: parentLog,
+  random,
+}: SecretRequesterOptions): SecretRequester {
   const log = parentLog.child({ module: 'secret-request' })
   const pending = new Map<string, Pending>()
 
@@ -116,7 +122,9 @@ export function createSecretRequester({ send, timeoutMs, resendMs, log: parentLo
       }
       if (response.ok) waiter.resolve(new SecretValue(response.password))
       else if (response.retryable === true) {
-        waiter.reject(new SecretUnavailableError('unavailable', `the manager cannot give the password now: ${response.error}`))
+        waiter.reject(
+          new SecretUnavailableError('unavailable', `the manager cannot give the password now: ${response.error}`),
+        )
       } else waiter.reject(new SecretUnavailableError('refused', `the manager refused the password: ${response.error}`))
     },
     resendPending() {

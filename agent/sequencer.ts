@@ -17,7 +17,15 @@ export interface Sequencer {
 }
 
 /** One monotonic seq counter per boot (process start): receivers drop stale and duplicate messages by it. */
-export function createSequencer({ hostId, bootId, now = Date.now }: { hostId: string; bootId: string; now?: () => number }): Sequencer {
+export function createSequencer({
+  hostId,
+  bootId,
+  now = Date.now,
+}: {
+  hostId: string
+  bootId: string
+  now?: () => number
+}): Sequencer {
   let next = 0
   return {
     bootId,

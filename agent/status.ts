@@ -47,7 +47,14 @@ const NO_DESIRED = 'no desired received (none published yet, or denied)'
  * broker connect with its own client id, so it does not take over the running daemon's session. It runs rpc
  * itself: while the daemon runs an rpc operation the ME may answer busy.
  */
-export async function collectStatus({ config, amt, services, log, timeoutMs, desiredWaitMs }: {
+export async function collectStatus({
+  config,
+  amt,
+  services,
+  log,
+  timeoutMs,
+  desiredWaitMs,
+}: {
   config: AgentConfig
   amt: Amt
   services: ServiceControl
@@ -73,9 +80,10 @@ export async function collectStatus({ config, amt, services, log, timeoutMs, des
   }
   const lms = await services.lmsState().catch(() => 'unknown')
   const waitMs = desiredWaitMs ?? Math.min(timeoutMs, 2000)
-  const broker = 'error' in identity
-    ? { url: config.broker.url, reachable: false, error: 'no identity' }
-    : await probeBroker(config, identity, { timeoutMs, waitMs }, log)
+  const broker =
+    'error' in identity
+      ? { url: config.broker.url, reachable: false, error: 'no identity' }
+      : await probeBroker(config, identity, { timeoutMs, waitMs }, log)
   const phase = phaseOf(capability, controlMode)
   const subscriptionsOk = broker.subscriptions?.delivers !== 'no'
   const observed = !('error' in identity) && !('error' in rpc) && !('error' in capability)
@@ -115,7 +123,13 @@ async function probeBroker(
   } catch (err) {
     log.debug({ err }, 'subscription check failed')
     const detail = `subscribing failed: ${messageOf(err)}`
-    const subscriptions = { filters: [], refused: [], delivers: 'no' as const, desired: { received: false as const }, detail }
+    const subscriptions = {
+      filters: [],
+      refused: [],
+      delivers: 'no' as const,
+      desired: { received: false as const },
+      detail,
+    }
     return { url, reachable: true, subscriptions }
   } finally {
     await client.endAsync(true)
@@ -183,7 +197,8 @@ async function subscribeRefusals(client: MqttClient, filters: string[]): Promise
 
 /** Human-readable lines of a report (the --json form prints the object). */
 export function formatStatus(report: StatusReport): string[] {
-  const value = <T extends object>(v: T | { error: string }, show: (v: T) => string) => ('error' in v ? `error: ${v.error}` : show(v))
+  const value = <T extends object>(v: T | { error: string }, show: (v: T) => string) =>
+    'error' in v ? `error: ${v.error}` : show(v)
   return [
     `identity:    ${value(report.identity, (id) => `${id.tenantId}/${id.hostId}`)}`,
     `rpc:         ${value(report.rpc, (r) => `${r.version} (${r.line})`)}`,

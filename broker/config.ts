@@ -24,7 +24,11 @@ const TlsListener = z.strictObject({
   requestClientCert: z.boolean().default(false),
 })
 
-const WsListener = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080), path: z.string().startsWith('/').default('/mqtt') })
+const WsListener = z.strictObject({
+  host: Host.default('127.0.0.1'),
+  port: Port.default(8080),
+  path: z.string().startsWith('/').default('/mqtt'),
+})
 
 /**
  * A token bucket per source address (broker/limits/connect-rate-limiter.ts). A whole site behind one NAT address
@@ -47,7 +51,8 @@ const ConnectRateLimit = z.preprocess((value, ctx) => {
   if (typeof value !== 'object' || value === null) return value
   const entries = Object.entries(value)
   for (const [key] of entries) {
-    if (FORMER_CONNECT_RATE_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], input: value, message: FORMER_KEY_MESSAGE })
+    if (FORMER_CONNECT_RATE_KEYS.includes(key))
+      ctx.addIssue({ code: 'custom', path: [key], input: value, message: FORMER_KEY_MESSAGE })
   }
   return Object.fromEntries(entries.filter(([key]) => !FORMER_CONNECT_RATE_KEYS.includes(key)))
 }, ConnectRateLimitKeys)
@@ -61,13 +66,22 @@ const DevicePublishRateLimit = z.strictObject({
 
 const DeviceByteRateLimit = z.strictObject({
   /** Topic + payload bytes one device may publish within one window (default 1 MiB per 10 s: ~100 KiB/s). */
-  max: z.number().int().min(1).default(1024 * 1024),
+  max: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
   windowMs: z.number().int().min(1).default(10_000),
 })
 
 const Limits = z.strictObject({
   /** Whole MQTT packet (fixed header included); a bigger packet closes the connection. */
-  maxPacketBytes: z.number().int().min(64).max(256 * 1024 * 1024).default(64 * 1024),
+  maxPacketBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(256 * 1024 * 1024)
+    .default(64 * 1024),
   /** `/`-separated levels in a topic or filter; the v1 tree needs 6. aedes itself caps at 100. */
   maxTopicLevels: z.number().int().min(1).max(100).default(16),
   /** A subscriber whose socket does not drain within this time is disconnected. */
@@ -96,7 +110,9 @@ const MetricsEndpoint = z.strictObject({ host: Host.default('127.0.0.1'), port: 
 export const BrokerConfig = z.strictObject({
   listeners: z
     .strictObject({ tcp: TcpListener.optional(), tls: TlsListener.optional(), ws: WsListener.optional() })
-    .refine((l) => l.tcp !== undefined || l.tls !== undefined || l.ws !== undefined, { message: 'at least one listener (tcp, tls, ws) is required' }),
+    .refine((l) => l.tcp !== undefined || l.tls !== undefined || l.ws !== undefined, {
+      message: 'at least one listener (tcp, tls, ws) is required',
+    }),
   limits: Limits.prefault({}),
   /** YAML file of principals (see broker/README.md). */
   credentialsFile: z.string().min(1).optional(),
@@ -141,7 +157,12 @@ function resolvePaths(config: BrokerConfig, baseDir: string): BrokerConfig {
     ...config,
     listeners: {
       ...config.listeners,
-      tls: tls && { ...tls, certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), caFile: tls.caFile && resolve(tls.caFile) },
+      tls: tls && {
+        ...tls,
+        certFile: resolve(tls.certFile),
+        keyFile: resolve(tls.keyFile),
+        caFile: tls.caFile && resolve(tls.caFile),
+      },
     },
     credentialsFile: config.credentialsFile && resolve(config.credentialsFile),
   }

@@ -17,7 +17,10 @@ const CONNECT_RULES: readonly ConnectRule[] = [
   // [MQTT-3.1.2-14] Will QoS MUST NOT be 3.
   { reason: 'will-qos-invalid', violated: (packet) => packet.will !== undefined && (packet.will.qos ?? 0) > 2 },
   // [MQTT-3.1.2-22] no password without a username (MQTT 3.1 and 3.1.1).
-  { reason: 'password-without-username', violated: (packet) => packet.password !== undefined && packet.username === undefined },
+  {
+    reason: 'password-without-username',
+    violated: (packet) => packet.password !== undefined && packet.username === undefined,
+  },
   // [MQTT-3.1.2-1] the protocol name of level 4 is "MQTT"; "MQIsdp" belongs to MQTT 3.1 (level 3).
   {
     reason: 'protocol-name-mismatch',

@@ -23,7 +23,10 @@ function closeReasonOf(err: Error): string {
  * Rejections the broker raised itself (BrokerRejection, or any error on a connection it closed itself) were
  * logged and counted where they were raised.
  */
-export function watchConnectionErrors(aedes: Aedes, { log: parentLog, stats, registry }: { log: Logger; stats: StatsCounters; registry: ConnectionRegistry }): void {
+export function watchConnectionErrors(
+  aedes: Aedes,
+  { log: parentLog, stats, registry }: { log: Logger; stats: StatsCounters; registry: ConnectionRegistry },
+): void {
   const log = parentLog.child({ module: 'broker/connections' })
   const report = (client: Client, err: Error): void => {
     if (err instanceof BrokerRejection || registry.closedByBroker(client.conn)) return

@@ -10,9 +10,7 @@ export function remoteAddressOf(client: Client): string | undefined {
 }
 
 export type PeerCertificateState =
-  | { kind: 'none' }
-  | { kind: 'trusted'; certificate: PeerCertificate }
-  | { kind: 'untrusted'; detail: string }
+  { kind: 'none' } | { kind: 'trusted'; certificate: PeerCertificate } | { kind: 'untrusted'; detail: string }
 
 /** Whether the client presented a TLS certificate and whether it chains to the configured CA. */
 export function peerCertificateOf(client: Client): PeerCertificateState {

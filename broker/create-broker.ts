@@ -62,7 +62,10 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const backends = await resolveBackends(deps.backends)
   const rateLimiter = new ConnectRateLimiter(limits.connectRateLimit)
   const refusalLog = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }) })
-  const publishRefusals = new RefusalLog({ log: deps.log.child({ module: 'broker/limits' }), messages: PUBLISH_REFUSAL_MESSAGES })
+  const publishRefusals = new RefusalLog({
+    log: deps.log.child({ module: 'broker/limits' }),
+    messages: PUBLISH_REFUSAL_MESSAGES,
+  })
   const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
@@ -85,17 +88,30 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    preConnect: registry.noteClientIds(createPreConnect({
-      rateLimiter,
-      maxConnections: limits.maxConnections,
-      connectedClients: () => authenticatedConnections,
+    preConnect: registry.noteClientIds(
+      createPreConnect({
+        rateLimiter,
+        maxConnections: limits.maxConnections,
+        connectedClients: () => authenticatedConnections,
+        stats,
+        log: deps.log,
+        refusalLog,
+      }),
+    ),
+    authenticate: createAuthenticate({
+      credentials: new LoginGuard(deps.credentials, { log: deps.log }),
+      registry,
       stats,
       log: deps.log,
-      refusalLog,
-    })),
-    authenticate: createAuthenticate({ credentials: new LoginGuard(deps.credentials, { log: deps.log }), registry, stats, log: deps.log, maxConnectionsPerDevice: limits.maxConnectionsPerDevice }),
+      maxConnectionsPerDevice: limits.maxConnectionsPerDevice,
+    }),
     ...authorizeHooks,
-    authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, { registry, budget: deviceBudget, stats, refusals: publishRefusals }),
+    authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, {
+      registry,
+      budget: deviceBudget,
+      stats,
+      refusals: publishRefusals,
+    }),
   })
   aedes.on('clientReady', (client) => {
     registry.ready(client)
@@ -116,7 +132,15 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     const client = aedes.handle(stream, request)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)
-      log.warn({ reason: violation, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), limit: limits.maxPacketBytes }, 'connection closed')
+      log.warn(
+        {
+          reason: violation,
+          clientId: clientIdOf(client),
+          remoteAddress: remoteAddressOf(client),
+          limit: limits.maxPacketBytes,
+        },
+        'connection closed',
+      )
       registry.markClosedByBroker(stream)
       stream.destroy(new BrokerRejection(violation))
     })
@@ -138,27 +162,48 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     if (tls) {
       const onHandshakeError = (err: Error, socket: Socket): void => {
         stats.count('connectionsRefused', 'tls-handshake')
-        log.warn({ reason: 'tls-handshake', remoteAddress: socket.remoteAddress, detail: err.message.slice(0, 200) }, 'connection refused')
+        log.warn(
+          { reason: 'tls-handshake', remoteAddress: socket.remoteAddress, detail: err.message.slice(0, 200) },
+          'connection refused',
+        )
       }
-      listeners.push(await startTlsListener({ config: tls, protection, accept: (tlsSocket, socket) => accept(tlsSocket, socket), onHandshakeError }))
+      listeners.push(
+        await startTlsListener({
+          config: tls,
+          protection,
+          accept: (tlsSocket, socket) => accept(tlsSocket, socket),
+          onHandshakeError,
+        }),
+      )
     }
     if (ws) {
       const maxPayload = limits.maxPacketBytes * 4
-      listeners.push(await startWsListener({ ...ws, maxPayload, protection, accept: (stream, request) => accept(stream, request.socket, request) }))
+      listeners.push(
+        await startWsListener({
+          ...ws,
+          maxPayload,
+          protection,
+          accept: (stream, request) => accept(stream, request.socket, request),
+        }),
+      )
     }
   } catch (err) {
     await closeAll()
     throw err
   }
 
-  const portOf = (kind: Listener['kind']): number | undefined => listeners.find((listener) => listener.kind === kind)?.port
+  const portOf = (kind: Listener['kind']): number | undefined =>
+    listeners.find((listener) => listener.kind === kind)?.port
   for (const listener of listeners) log.info({ listener: listener.kind, port: listener.port }, 'listening')
 
   const disconnectDevice = async ({ tenantId, hostId }: { tenantId: string; hostId: string }): Promise<number> => {
-    const clients = registry.connectionsOf((principal) => principal.role === 'device' && principal.tenantId === tenantId && principal.hostId === hostId)
+    const clients = registry.connectionsOf(
+      (principal) => principal.role === 'device' && principal.tenantId === tenantId && principal.hostId === hostId,
+    )
     for (const client of clients) registry.revoke(client)
     await Promise.all(clients.map((client) => new Promise<void>((resolve) => client.close(() => resolve()))))
-    for (const client of clients) log.info({ clientId: clientIdOf(client), tenantId, hostId }, 'device disconnected: its host was deleted')
+    for (const client of clients)
+      log.info({ clientId: clientIdOf(client), tenantId, hostId }, 'device disconnected: its host was deleted')
     return clients.length
   }
 

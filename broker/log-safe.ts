@@ -41,7 +41,14 @@ function isAgentShaped(clientId: string): boolean {
   return isValidId(tenantId) && isValidId(hostId)
 }
 
-const TREE_WORDS = new Set<string>([...TOPIC_ROOT.split('/'), ...LEAVES.flatMap((leaf) => leaf.split('/')), '+', '#', '$SYS', '_probe'])
+const TREE_WORDS = new Set<string>([
+  ...TOPIC_ROOT.split('/'),
+  ...LEAVES.flatMap((leaf) => leaf.split('/')),
+  '+',
+  '#',
+  '$SYS',
+  '_probe',
+])
 
 /**
  * A topic or filter with every segment outside the tree's own words and the principal's own tenant and host

@@ -26,4 +26,5 @@ export class BrokerRejection extends Error {
  * A CONNECT that breaks the protocol (broker/connect-violations.ts): refused in preConnect, so the connection is
  * closed without CONNACK (§4.8); the reason is counted under `connectionsRefused`.
  */
-export const protocolViolation = (reason: string): BrokerRejection => new BrokerRejection(reason, CONNACK_SERVER_UNAVAILABLE)
+export const protocolViolation = (reason: string): BrokerRejection =>
+  new BrokerRejection(reason, CONNACK_SERVER_UNAVAILABLE)

@@ -60,7 +60,9 @@ async function startBroker({ config, credentials }: LoadedBroker, log: Logger): 
   const registry = new Registry()
   let metrics: MetricsServer | undefined
   try {
-    metrics = config.metrics && (await startMetricsServer({ ...config.metrics, registry, log: log.child({ module: 'metrics' }) }))
+    metrics =
+      config.metrics &&
+      (await startMetricsServer({ ...config.metrics, registry, log: log.child({ module: 'metrics' }) }))
   } catch (err) {
     await broker.close()
     throw err

@@ -13,7 +13,10 @@ export type ReadFile = (file: string) => string
 export const readUtf8: ReadFile = (file) => readFileSync(file, 'utf8')
 
 /** The parsed YAML document of `file` (an empty file is `{}`), or the one problem that stopped it. */
-export function readYamlFile(file: string, readFile: ReadFile = readUtf8): { ok: true; document: unknown } | { ok: false; problems: string[] } {
+export function readYamlFile(
+  file: string,
+  readFile: ReadFile = readUtf8,
+): { ok: true; document: unknown } | { ok: false; problems: string[] } {
   let text: string
   try {
     text = readFile(file)
@@ -23,7 +26,12 @@ export function readYamlFile(file: string, readFile: ReadFile = readUtf8): { ok:
   try {
     return { ok: true, document: parseYaml(text, { prettyErrors: true }) ?? {} }
   } catch (err) {
-    return { ok: false, problems: [`${file}: not valid YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'parse error'}`] }
+    return {
+      ok: false,
+      problems: [
+        `${file}: not valid YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'parse error'}`,
+      ],
+    }
   }
 }
 
@@ -31,7 +39,13 @@ export function readYamlFile(file: string, readFile: ReadFile = readUtf8): { ok:
  * A secret from the environment (wins when set and not empty) or from a file (trimmed); null when neither is
  * given. An unreadable or empty file is a problem under `key` (the file's path, never its content).
  */
-export function readSecret(fromEnv: string | undefined, file: string | undefined, key: string, readFile: ReadFile, problems: string[]): SecretValue | null {
+export function readSecret(
+  fromEnv: string | undefined,
+  file: string | undefined,
+  key: string,
+  readFile: ReadFile,
+  problems: string[],
+): SecretValue | null {
   if (fromEnv !== undefined && fromEnv !== '') return new SecretValue(fromEnv)
   if (file === undefined) return null
   try {
@@ -45,7 +59,11 @@ export function readSecret(fromEnv: string | undefined, file: string | undefined
 }
 
 /** One problem per referenced file (key, path) that cannot be read. */
-export function checkReadable(files: ReadonlyArray<readonly [string, string | undefined]>, readFile: ReadFile, problems: string[]): void {
+export function checkReadable(
+  files: ReadonlyArray<readonly [string, string | undefined]>,
+  readFile: ReadFile,
+  problems: string[],
+): void {
   for (const [key, file] of files) {
     if (file === undefined) continue
     try {

@@ -57,7 +57,9 @@ export function watchAcceptErrors(server: Server, listener: string, report: Pres
 /** The soft open-files limit of this process (Linux /proc), or undefined where unknown. */
 export function openFilesLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'))
     const soft = Number(line?.split(/\s{2,}/)[1])
     return Number.isInteger(soft) && soft > 0 ? soft : undefined
   } catch {
@@ -83,11 +85,17 @@ export interface FdSamplerOptions {
 }
 
 /** Samples open descriptors every interval; above the high-water mark reports `high-water`. Returns stop(). */
-export function sampleFdPressure({ report, intervalMs = 5000, highWater = 0.8, limit = openFilesLimit() }: FdSamplerOptions): () => void {
+export function sampleFdPressure({
+  report,
+  intervalMs = 5000,
+  highWater = 0.8,
+  limit = openFilesLimit(),
+}: FdSamplerOptions): () => void {
   if (limit === undefined) return () => {}
   const timer = setInterval(() => {
     const open = openFiles()
-    if (open !== undefined && open >= limit * highWater) report({ listener: 'process', code: 'high-water' }, { openFiles: open, limit })
+    if (open !== undefined && open >= limit * highWater)
+      report({ listener: 'process', code: 'high-water' }, { openFiles: open, limit })
   }, intervalMs)
   timer.unref()
   return () => clearInterval(timer)

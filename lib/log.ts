@@ -44,8 +44,12 @@ interface ReopenableFile {
 }
 
 const isReopenableFile = (stream: unknown): stream is ReopenableFile =>
-  typeof stream === 'object' && stream !== null && 'reopen' in stream && typeof stream.reopen === 'function' &&
-  'file' in stream && typeof stream.file === 'string'
+  typeof stream === 'object' &&
+  stream !== null &&
+  'reopen' in stream &&
+  typeof stream.reopen === 'function' &&
+  'file' in stream &&
+  typeof stream.file === 'string'
 
 /**
  * Reopens the log file of `log` in place (after logrotate moved it: SIGHUP). Returns false, doing nothing, when the

@@ -50,9 +50,7 @@ export interface ServiceOptions<C> {
 }
 
 type StopRequest =
-  | { kind: 'signal'; signal: string }
-  | { kind: 'fatal'; err: unknown }
-  | { kind: 'ended'; exitCode: number }
+  { kind: 'signal'; signal: string } | { kind: 'fatal'; err: unknown } | { kind: 'ended'; exitCode: number }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
 

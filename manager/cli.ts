@@ -31,18 +31,38 @@ program
 
 program
   .command('demo')
-  .description('start the manager with the embedded broker, simulated RPS/MPS and a simulated fleet, activate it, show progress, keep serving')
+  .description(
+    'start the manager with the embedded broker, simulated RPS/MPS and a simulated fleet, activate it, show progress, keep serving',
+  )
   .option('--hosts <n>', `simulated hosts (1-${MAX_DEMO_HOSTS})`, integer(1, MAX_DEMO_HOSTS), DEFAULT_DEMO_HOSTS)
   .option('--data-dir <dir>', 'Inventory, tokens and log (reused by a re-run)', 'data')
   .option('--api-port <port>', 'HTTP API port (0: any free port)', integer(0, 65535), 8080)
   .option('--mqtt-port <port>', 'MQTT (TCP) port of the embedded broker (0: any free port)', integer(0, 65535), 1883)
-  .option('--exit-when-settled', 'stop once every host settled (exit 0 when each ended as expected) instead of serving on')
-  .addOption(new Option('--settle-timeout <ms>', 'give up waiting for the hosts after this long').argParser(integer(1000, 3_600_000)).default(120_000))
-  .action(async (options: { hosts: number; dataDir: string; apiPort: number; mqttPort: number; exitWhenSettled?: boolean; settleTimeout: number }) => {
-    const { settleTimeout, exitWhenSettled, ...rest } = options
-    const { runDemo } = await import('./demo/run-demo.ts')
-    process.exit(await runDemo({ ...rest, exitWhenSettled: exitWhenSettled === true, settleTimeoutMs: settleTimeout }))
-  })
+  .option(
+    '--exit-when-settled',
+    'stop once every host settled (exit 0 when each ended as expected) instead of serving on',
+  )
+  .addOption(
+    new Option('--settle-timeout <ms>', 'give up waiting for the hosts after this long')
+      .argParser(integer(1000, 3_600_000))
+      .default(120_000),
+  )
+  .action(
+    async (options: {
+      hosts: number
+      dataDir: string
+      apiPort: number
+      mqttPort: number
+      exitWhenSettled?: boolean
+      settleTimeout: number
+    }) => {
+      const { settleTimeout, exitWhenSettled, ...rest } = options
+      const { runDemo } = await import('./demo/run-demo.ts')
+      process.exit(
+        await runDemo({ ...rest, exitWhenSettled: exitWhenSettled === true, settleTimeoutMs: settleTimeout }),
+      )
+    },
+  )
 
 program.addCommand(backupCommand(processIo))
 registerClientCommands(program)
@@ -50,7 +70,8 @@ registerClientCommands(program)
 function integer(min: number, max: number): (value: string) => number {
   return (value) => {
     const parsed = Number(value)
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected an integer between ${min} and ${max}`)
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(`expected an integer between ${min} and ${max}`)
     return parsed
   }
 }

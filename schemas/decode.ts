@@ -51,7 +51,9 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
   const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   if (payload.byteLength > max) return reject('too-large', `payload is ${payload.byteLength} bytes, limit ${max}`)
   if (payload.byteLength === 0) {
-    return LEAF_RULES[leaf].retained ? { kind: 'cleared', tenantId, hostId, leaf } : reject('bad-json', `empty payload on non-retained leaf ${leaf}`)
+    return LEAF_RULES[leaf].retained
+      ? { kind: 'cleared', tenantId, hostId, leaf }
+      : reject('bad-json', `empty payload on non-retained leaf ${leaf}`)
   }
 
   let text: string
@@ -66,15 +68,21 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
   } catch (err) {
     // The engine's message quotes the input: pass on only the position (the payload may be a mangled secret/res).
     const position = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined
-    return reject('bad-json', position === undefined ? 'payload is not valid JSON' : `payload is not valid JSON (at character ${position})`)
+    return reject(
+      'bad-json',
+      position === undefined ? 'payload is not valid JSON' : `payload is not valid JSON (at character ${position})`,
+    )
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('bad-json', 'payload is not a JSON object')
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return reject('bad-json', 'payload is not a JSON object')
   const version = (json as { v?: unknown }).v
-  if (version !== SCHEMA_VERSION) return reject('unsupported-version', `${describeVersion(version)}; this endpoint speaks v=${SCHEMA_VERSION}`)
+  if (version !== SCHEMA_VERSION)
+    return reject('unsupported-version', `${describeVersion(version)}; this endpoint speaks v=${SCHEMA_VERSION}`)
 
   const result = PAYLOADS[leaf].safeParse(json)
   if (!result.success) return reject('schema', describeIssuesInline(result.error, { max: 1 }))
-  if (result.data.hostId !== hostId) return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
+  if (result.data.hostId !== hostId)
+    return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
   if ('tenantId' in result.data && result.data.tenantId !== tenantId) {
     return reject('host-mismatch', `payload tenantId ${result.data.tenantId} differs from topic tenant ${tenantId}`)
   }
@@ -83,7 +91,9 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
 
 function describeVersion(version: unknown): string {
   if (version === undefined) return 'v is missing'
-  return typeof version === 'number' ? `v=${version}` : `v is a ${version === null ? 'null' : typeof version}, not a number`
+  return typeof version === 'number'
+    ? `v=${version}`
+    : `v is a ${version === null ? 'null' : typeof version}, not a number`
 }
 
 /** Serialises a payload for the wire (validated first: publishing an invalid message is a programming error). */

@@ -17,19 +17,30 @@ const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const DNS_SUFFIX_PATTERN = new RegExp(`^(?:(?=.{1,253}$)(?:${LABEL}\\.)*(?![0-9]+$)${LABEL})?$`)
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 
-const DNS_SUFFIX_RULE = 'empty or a DNS name: dot-separated labels of 1-63 letters, digits and hyphens (no hyphen at either end, no spaces, underscores or empty labels), the last not all digits, at most 253 characters'
+const DNS_SUFFIX_RULE =
+  'empty or a DNS name: dot-separated labels of 1-63 letters, digits and hyphens (no hyphen at either end, no spaces, underscores or empty labels), the last not all digits, at most 253 characters'
 
 export const isDnsSuffix = (value: string): boolean => DNS_SUFFIX_PATTERN.test(value)
 
 /** The rule as a zod string for API bodies; `field` names it in the message. */
-export const dnsSuffixOf = (field: string) => z.string().max(253).regex(DNS_SUFFIX_PATTERN, { message: `${field} must be a valid DNS suffix: ${DNS_SUFFIX_RULE}` })
+export const dnsSuffixOf = (field: string) =>
+  z
+    .string()
+    .max(253)
+    .regex(DNS_SUFFIX_PATTERN, { message: `${field} must be a valid DNS suffix: ${DNS_SUFFIX_RULE}` })
 
-export const MPS_ADDRESS_RULE = 'an IPv4 address, or a lower-case FQDN with a top-level domain of two or more letters (RPS refuses anything else)'
+export const MPS_ADDRESS_RULE =
+  'an IPv4 address, or a lower-case FQDN with a top-level domain of two or more letters (RPS refuses anything else)'
 
 const isIpv4 = (value: string): boolean => IPV4.test(value)
 
 export function isMpsAddress(value: string): boolean {
   if (isIpv4(value)) return true
   const labels = value.split('.')
-  return value === value.toLowerCase() && labels.length >= 2 && isDnsSuffix(value) && /^(?:[a-z]{2,}|xn--[a-z0-9-]+)$/.test(labels[labels.length - 1] ?? '')
+  return (
+    value === value.toLowerCase() &&
+    labels.length >= 2 &&
+    isDnsSuffix(value) &&
+    /^(?:[a-z]{2,}|xn--[a-z0-9-]+)$/.test(labels[labels.length - 1] ?? '')
+  )
 }

@@ -17,7 +17,11 @@ export const envelope = {
 export const agentEnvelope = {
   ...envelope,
   bootId: BootId.describe('Random id chosen at each agent start'),
-  seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Monotonic per bootId; receivers drop stale and duplicate messages'),
+  seq: z
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .describe('Monotonic per bootId; receivers drop stale and duplicate messages'),
 }
 
 /** The envelope's keys in an agent payload: what remains is the message's body (messages/index.ts BodyOf). */

@@ -15,7 +15,10 @@ export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value)
 }
 
-export const TenantId = z.string().regex(ID_PATTERN, { message: `tenantId must be ${ID_RULE}` }).describe(`Tenant id. Rule: ${ID_RULE}`)
+export const TenantId = z
+  .string()
+  .regex(ID_PATTERN, { message: `tenantId must be ${ID_RULE}` })
+  .describe(`Tenant id. Rule: ${ID_RULE}`)
 export const HostId = z
   .string()
   .regex(ID_PATTERN, { message: `hostId must be ${ID_RULE}` })

@@ -21,7 +21,10 @@ export function describeIssues(source: IssueSource, options: DescribeIssuesOptio
 }
 
 /** The first `max` issues (default: all) of describeIssues on one line, `; ` between them: for an error message. */
-export function describeIssuesInline(source: IssueSource, { max, ...options }: DescribeIssuesOptions & { max?: number } = {}): string {
+export function describeIssuesInline(
+  source: IssueSource,
+  { max, ...options }: DescribeIssuesOptions & { max?: number } = {},
+): string {
   return describeIssues(source, options).slice(0, max).join('; ')
 }
 

@@ -51,8 +51,7 @@ export interface TopicAddress {
 }
 
 export type TopicParse =
-  | { ok: true; address: TopicAddress }
-  | { ok: false; reason: 'bad-topic' | 'unknown-leaf'; detail: string }
+  { ok: true; address: TopicAddress } | { ok: false; reason: 'bad-topic' | 'unknown-leaf'; detail: string }
 
 export function isLeaf(value: string): value is Leaf {
   return Object.hasOwn(LEAF_RULES, value)
@@ -68,12 +67,14 @@ export function buildTopic({ tenantId, hostId, leaf }: TopicAddress): string {
 /** Parses a concrete (wildcard-free) topic of the v1 tree. Never throws. */
 export function parseTopic(topic: string): TopicParse {
   const parts = topic.split('/')
-  if (parts[0] !== 'amt' || parts[1] !== 'v1') return { ok: false, reason: 'bad-topic', detail: `topic is outside ${TOPIC_ROOT}/` }
+  if (parts[0] !== 'amt' || parts[1] !== 'v1')
+    return { ok: false, reason: 'bad-topic', detail: `topic is outside ${TOPIC_ROOT}/` }
   const [, , tenantId = '', hostId = '', ...rest] = parts
   if (!isValidId(tenantId)) return { ok: false, reason: 'bad-topic', detail: `tenant segment is not ${ID_RULE}` }
   if (!isValidId(hostId)) return { ok: false, reason: 'bad-topic', detail: `host segment is not ${ID_RULE}` }
   const leaf = rest.join('/')
-  if (!isLeaf(leaf)) return { ok: false, reason: 'unknown-leaf', detail: `unknown leaf ${JSON.stringify(leaf.slice(0, 64))}` }
+  if (!isLeaf(leaf))
+    return { ok: false, reason: 'unknown-leaf', detail: `unknown leaf ${JSON.stringify(leaf.slice(0, 64))}` }
   return { ok: true, address: { tenantId, hostId, leaf } }
 }
 
@@ -94,10 +95,15 @@ export interface ParsedFilter {
 
 export function parseTopicFilter(filter: string): ParsedFilter | null {
   const parts = filter.split('/')
-  if (parts.some((p, i) => (p.includes('#') && (p !== '#' || i !== parts.length - 1)) || (p.includes('+') && p !== '+'))) return null
+  if (
+    parts.some((p, i) => (p.includes('#') && (p !== '#' || i !== parts.length - 1)) || (p.includes('+') && p !== '+'))
+  )
+    return null
   // `#` alone (or `amt/#`, `+/#`) covers the whole v1 tree: every tenant, host and leaf.
   if (parts[0] === '#' || parts[1] === '#') {
-    return matchSegment(parts[0], 'amt') ? { tenant: { kind: 'multi' }, host: { kind: 'multi' }, leaves: [...LEAVES] } : null
+    return matchSegment(parts[0], 'amt')
+      ? { tenant: { kind: 'multi' }, host: { kind: 'multi' }, leaves: [...LEAVES] }
+      : null
   }
   if (!matchSegment(parts[0], 'amt') || !matchSegment(parts[1], 'v1')) return null
   const tenant = segment(parts[2])

@@ -49,7 +49,8 @@ try {
   await copyFile(process.execPath, OUTFILE)
   await chmod(OUTFILE, 0o755)
   const stripped = await execa('strip', ['--strip-all', OUTFILE], { reject: false })
-  if (stripped.failed) console.warn(`not stripped (${stripped.shortMessage ?? 'strip failed'}): the executable is larger`)
+  if (stripped.failed)
+    console.warn(`not stripped (${stripped.shortMessage ?? 'strip failed'}): the executable is larger`)
   // postject warns about ELF notes it does not know on every build; its output matters only when it fails.
   const injected = await execa('postject', [OUTFILE, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
     preferLocal: true,

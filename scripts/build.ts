@@ -26,6 +26,10 @@ const { commit, define } = await buildCommit()
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })
 await Promise.all([buildServices(outdir, define), buildAgent(path.join(outdir, AGENT_FILE), define)])
-const info: BuildInfo = { version: VERSION, ...(commit === undefined ? {} : { commit }), builtAt: new Date().toISOString() }
+const info: BuildInfo = {
+  version: VERSION,
+  ...(commit === undefined ? {} : { commit }),
+  builtAt: new Date().toISOString(),
+}
 await writeFile(path.join(outdir, BUILD_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`)
 console.log(`built ${outdir}/ (${VERSION}${commit === undefined ? '' : ` ${commit}`})`)

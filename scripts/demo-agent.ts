@@ -28,7 +28,11 @@ const passwordFile = join(dir, 'broker-password')
 await writeFile(passwordFile, brokerPrincipal ? `${brokerPrincipal}-demo` : REAL_AGENT_HOST.password, { mode: 0o600 })
 
 const rpcPath = join(dir, 'rpc')
-await writeFile(rpcPath, `#!/bin/sh\nRPC_EMULATOR_DEVICE='${deviceFile}' exec '${join(root, 'test/fixtures/bin/rpc')}' "$@"\n`, { mode: 0o755 })
+await writeFile(
+  rpcPath,
+  `#!/bin/sh\nRPC_EMULATOR_DEVICE='${deviceFile}' exec '${join(root, 'test/fixtures/bin/rpc')}' "$@"\n`,
+  { mode: 0o755 },
+)
 
 const configFile = join(dir, 'config.yaml')
 const config = {
@@ -43,7 +47,10 @@ const config = {
 }
 await writeFile(configFile, stringify(config))
 console.error(`emulated node ${hostId} in ${dir} (device file: ${deviceFile})`)
-const agent = execa(process.execPath, [join(root, 'bin/amt-agent.js'), 'run', '--config', configFile], { stdio: 'inherit', reject: false })
+const agent = execa(process.execPath, [join(root, 'bin/amt-agent.js'), 'run', '--config', configFile], {
+  stdio: 'inherit',
+  reject: false,
+})
 const forward = (signal: NodeJS.Signals) => agent.kill(signal)
 process.on('SIGINT', forward).on('SIGTERM', forward)
 const { exitCode } = await agent

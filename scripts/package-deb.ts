@@ -56,7 +56,12 @@ async function flavour(): Promise<Flavour> {
     architecture,
     agent: args.agent ?? join(ROOT, 'dist/amt-agent'),
     // The embedded runtime is the official/NodeSource node binary: glibc >= 2.28, libstdc++, libgcc (ldd).
-    fields: { Depends: 'libc6 (>= 2.28), libgcc-s1, libstdc++6', Provides: 'amt-agent', Conflicts: 'amt-agent', Replaces: 'amt-agent' },
+    fields: {
+      Depends: 'libc6 (>= 2.28), libgcc-s1, libstdc++6',
+      Provides: 'amt-agent',
+      Conflicts: 'amt-agent',
+      Replaces: 'amt-agent',
+    },
     summary: 'Intel AMT activation agent (MQTT), one executable with Node.js embedded',
   }
 }
@@ -82,12 +87,17 @@ function control(target: Flavour, installedKiB: number): string {
     Section: 'admin',
     Priority: 'optional',
     ...target.fields,
-    Description: `${target.summary}\n` +
+    Description:
+      `${target.summary}\n` +
       ' Detects Intel AMT on the node, enables LMS on capable nodes and activates or deactivates AMT through\n' +
       " Intel's rpc as the fleet manager asks over MQTT. The service is installed disabled: configure\n" +
       ' /etc/amt-agent/config.yaml and the broker password, then enable it.',
   }
-  return Object.entries(fields).map(([key, value]) => `${key}: ${value}`).join('\n') + '\n'
+  return (
+    Object.entries(fields)
+      .map(([key, value]) => `${key}: ${value}`)
+      .join('\n') + '\n'
+  )
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -102,11 +112,27 @@ async function stage(target: Flavour, root: string): Promise<void> {
     await copyFile(source, file)
     await chmod(file, mode)
   }
-  await writeFile(join(root, `usr/share/doc/${target.name}/copyright`), `amt-fleet ${pkg.version}\nLicense: ${pkg.license}\n` +
-    'Bundled third-party code: third-party-licenses.txt' + (args.static ? '; the embedded Node.js runtime: MIT and others (https://github.com/nodejs/node/blob/main/LICENSE)\n' : '\n'))
+  await writeFile(
+    join(root, `usr/share/doc/${target.name}/copyright`),
+    `amt-fleet ${pkg.version}\nLicense: ${pkg.license}\n` +
+      'Bundled third-party code: third-party-licenses.txt' +
+      (args.static
+        ? '; the embedded Node.js runtime: MIT and others (https://github.com/nodejs/node/blob/main/LICENSE)\n'
+        : '\n'),
+  )
   const files = await listFiles(root)
-  const sums = await Promise.all(files.map(async (file) => `${createHash('md5').update(await readFile(file)).digest('hex')}  ${relative(root, file)}`))
-  const bytes = (await Promise.all(files.map(async (file) => (await stat(file)).size))).reduce((sum, size) => sum + size, 0)
+  const sums = await Promise.all(
+    files.map(
+      async (file) =>
+        `${createHash('md5')
+          .update(await readFile(file))
+          .digest('hex')}  ${relative(root, file)}`,
+    ),
+  )
+  const bytes = (await Promise.all(files.map(async (file) => (await stat(file)).size))).reduce(
+    (sum, size) => sum + size,
+    0,
+  )
 
   const meta = join(root, 'DEBIAN')
   await mkdir(meta, { mode: 0o755 })

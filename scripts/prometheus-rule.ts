@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { parse, stringify } from 'yaml'
 
 export const ALERTS_FILE = fileURLToPath(new URL('../deploy/monitoring/alerts.yaml', import.meta.url))
-export const RULE_FILE = fileURLToPath(new URL('../deploy/kubernetes/components/monitoring/prometheus-rule.yaml', import.meta.url))
+export const RULE_FILE = fileURLToPath(
+  new URL('../deploy/kubernetes/components/monitoring/prometheus-rule.yaml', import.meta.url),
+)
 
 const HEADER = [
   '# Generated from deploy/monitoring/alerts.yaml by `npm run monitoring:generate`: edit that file, not this one.',
@@ -23,7 +25,10 @@ export function prometheusRuleYaml(alertsText: string): string {
   const rule = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
-    metadata: { name: 'amt-manager', labels: { 'app.kubernetes.io/name': 'amt-manager', 'app.kubernetes.io/part-of': 'amt-fleet' } },
+    metadata: {
+      name: 'amt-manager',
+      labels: { 'app.kubernetes.io/name': 'amt-manager', 'app.kubernetes.io/part-of': 'amt-fleet' },
+    },
     spec: { groups },
   }
   return `${HEADER.join('\n')}\n${stringify(rule, { lineWidth: 0 })}`

@@ -20,7 +20,11 @@ export function classifySku(sku: number): CapabilityClass {
   if ((sku & SKU_BITS.AMT_PRO) !== 0) return { capable: true, sku: 'AMT' }
   if ((sku & SKU_BITS.ISM) !== 0) return { capable: true, sku: 'ISM' }
   const hex = `0x${sku.toString(16)}`
-  return { capable: false, sku: 'UNSPECIFIED', reason: `SKU ${sku} (${hex}) has neither the AMT Pro (0x08) nor the ISM (0x10) bit` }
+  return {
+    capable: false,
+    sku: 'UNSPECIFIED',
+    reason: `SKU ${sku} (${hex}) has neither the AMT Pro (0x08) nor the ISM (0x10) bit`,
+  }
 }
 
 /** AMT is (being) provisioned: CCM/ACM, or a provisioning state past pre-provisioning (v3 prints it). */
@@ -54,7 +58,11 @@ export type CapabilityInput = { meDevice: string | null; info: AmtInfo } | { meD
  */
 export function classifyCapability(input: CapabilityInput): CapabilityClass | null {
   if (input.meDevice === null) {
-    return { capable: false, sku: 'UNSPECIFIED', reason: `no Intel ME interface device (/dev/${ME_DEVICE_NAMES.join(', /dev/')})` }
+    return {
+      capable: false,
+      sku: 'UNSPECIFIED',
+      reason: `no Intel ME interface device (/dev/${ME_DEVICE_NAMES.join(', /dev/')})`,
+    }
   }
   if ('error' in input) {
     if (!isNoMeError(input.error)) return null

@@ -74,14 +74,43 @@ export function snapshotOf(model: DeviceModel, ras: DeviceRas, heciAvailable: bo
   }
 }
 
-const without = (entries: [string, unknown][], omitted: readonly string[]) => entries.filter(([key]) => !omitted.includes(key))
+const without = (entries: [string, unknown][], omitted: readonly string[]) =>
+  entries.filter(([key]) => !omitted.includes(key))
 
 /** amtinfo sections of rpc v2 (`-ver`, `-bld`, ...); no flag besides -json selects all but certificates. */
-export type V2Section = 'ver' | 'bld' | 'sku' | 'uuid' | 'mode' | 'dns' | 'hostname' | 'ras' | 'lan' | 'operationalState' | 'cert'
-export const V2_ALL_SECTIONS: readonly V2Section[] = ['ver', 'bld', 'sku', 'uuid', 'mode', 'dns', 'hostname', 'ras', 'lan', 'operationalState']
+export type V2Section =
+  'ver' | 'bld' | 'sku' | 'uuid' | 'mode' | 'dns' | 'hostname' | 'ras' | 'lan' | 'operationalState' | 'cert'
+export const V2_ALL_SECTIONS: readonly V2Section[] = [
+  'ver',
+  'bld',
+  'sku',
+  'uuid',
+  'mode',
+  'dns',
+  'hostname',
+  'ras',
+  'lan',
+  'operationalState',
+]
 
-const WIRED = { isEnable: true, linkStatus: 'up', dhcpEnabled: true, dhcpMode: 'passive', ipAddress: '0.0.0.0', osIpAddress: '192.168.1.20', macAddress: 'a4:bb:6d:11:22:33' }
-const WIRELESS = { isEnable: false, linkStatus: 'down', dhcpEnabled: true, dhcpMode: 'passive', ipAddress: '0.0.0.0', osIpAddress: 'Not Found', macAddress: '00:00:00:00:00:00' }
+const WIRED = {
+  isEnable: true,
+  linkStatus: 'up',
+  dhcpEnabled: true,
+  dhcpMode: 'passive',
+  ipAddress: '0.0.0.0',
+  osIpAddress: '192.168.1.20',
+  macAddress: 'a4:bb:6d:11:22:33',
+}
+const WIRELESS = {
+  isEnable: false,
+  linkStatus: 'down',
+  dhcpEnabled: true,
+  dhcpMode: 'passive',
+  ipAddress: '0.0.0.0',
+  osIpAddress: 'Not Found',
+  macAddress: '00:00:00:00:00:00',
+}
 const CERT_HASHES = {
   'VeriSign Class 3 Primary CA-G5': {
     Hash: '9acfab7e43c8d880d06b262a94deeee4b4659989c3d0caf19baf6405e41ab7df',
@@ -110,7 +139,8 @@ export function amtinfoDocumentV2(s: AmtSnapshot, sections: ReadonlySet<V2Sectio
   return Object.fromEntries(without(Object.entries(doc), s.omitted).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
-const provisioningStateOf = (mode: DeviceControlMode) => (mode === 'pre-provisioning' ? 'pre-provisioning' : 'post-provisioning')
+const provisioningStateOf = (mode: DeviceControlMode) =>
+  mode === 'pre-provisioning' ? 'pre-provisioning' : 'post-provisioning'
 
 /** v3 `amtinfo --json`: a Go struct (fixed key order), empty fields omitted, heciAvailable always present. */
 export function amtinfoDocumentV3(s: AmtSnapshot): Record<string, unknown> {

@@ -54,7 +54,9 @@ export const DeviceModelJson = z.strictObject({
   profiles: z.record(z.string(), z.enum(['ccm', 'acm'])).optional(),
   latencyMs: Count.optional(),
   faults: Faults.optional(),
-  counters: z.strictObject({ calls: Count.optional(), activations: Count.optional(), connectingRemaining: Count.optional() }).optional(),
+  counters: z
+    .strictObject({ calls: Count.optional(), activations: Count.optional(), connectingRemaining: Count.optional() })
+    .optional(),
 })
 
 /** Parses a device file's JSON into a complete DeviceModel; throws an Error listing every problem. */
@@ -62,6 +64,11 @@ export function parseDeviceModel(json: unknown): DeviceModel {
   const parsed = DeviceModelJson.safeParse(json)
   if (!parsed.success) throw new Error(`invalid device model: ${describeIssuesInline(parsed.error)}`)
   const { ras, counters, ...rest } = parsed.data
-  const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
-  return createDeviceModel({ ...defined(rest), ...(ras ? { ras: defined(ras) } : {}), ...(counters ? { counters: defined(counters) } : {}) })
+  const defined = <T extends object>(value: T) =>
+    Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+  return createDeviceModel({
+    ...defined(rest),
+    ...(ras ? { ras: defined(ras) } : {}),
+    ...(counters ? { counters: defined(counters) } : {}),
+  })
 }

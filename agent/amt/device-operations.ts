@@ -1,6 +1,13 @@
 import { rpcErrorText } from './exit-codes.ts'
 import { snapshotOf, type AmtSnapshot } from './device-amtinfo.ts'
-import { amtMajor, PRE_PROVISIONING_RAS, profileMode, reportedSku, type DeviceModel, type DeviceRas } from './device-model.ts'
+import {
+  amtMajor,
+  PRE_PROVISIONING_RAS,
+  profileMode,
+  reportedSku,
+  type DeviceModel,
+  type DeviceRas,
+} from './device-model.ts'
 
 /** What a caller asks rpc to do, after argv/env parsing (emulator) or request mapping (simulated adapter). */
 export type DeviceOperation =
@@ -34,7 +41,13 @@ export interface DeviceOutcome {
 const RPC_PROTOCOL_VERSION = '4.0.0'
 const GARBAGE_STDOUT = 'panic: runtime error: invalid memory address\n\x00\x1b[31mAMT\x1b[0m: ??? {{{'
 
-const done = (model: DeviceModel, logs: DeviceLogLine[], result?: DeviceResult): DeviceOutcome => ({ exitCode: 0, hang: false, logs, model, ...(result ? { result } : {}) })
+const done = (model: DeviceModel, logs: DeviceLogLine[], result?: DeviceResult): DeviceOutcome => ({
+  exitCode: 0,
+  hang: false,
+  logs,
+  model,
+  ...(result ? { result } : {}),
+})
 const info = (msg: string): DeviceLogLine => ({ level: 'info', msg })
 const error = (msg: string): DeviceLogLine => ({ level: 'error', msg })
 
@@ -79,14 +92,25 @@ function activate(next: DeviceModel, op: Extract<DeviceOperation, { command: 'ac
   const mode = profileMode(next, op.profile)
   if (!mode) return rpsFailure(next, `profile ${op.profile} not found`)
   const rpsError = next.faults.v2RpsError
-  if (rpsError) return rpsFailure(next, typeof rpsError === 'string' ? rpsError : 'failed to activate device: RPS reported an error')
+  if (rpsError)
+    return rpsFailure(
+      next,
+      typeof rpsError === 'string' ? rpsError : 'failed to activate device: RPS reported an error',
+    )
 
   const { stuckConnecting = 0, stuckConnectingActivations } = next.faults
-  const stuck = stuckConnecting > 0 && (stuckConnectingActivations === undefined || next.counters.activations < stuckConnectingActivations)
+  const stuck =
+    stuckConnecting > 0 &&
+    (stuckConnectingActivations === undefined || next.counters.activations < stuckConnectingActivations)
   next.controlMode = mode
   next.password = op.password ?? null
   if (op.dnsSuffix) next.dnsSuffix = op.dnsSuffix
-  next.ras = { networkStatus: next.ras.networkStatus, remoteStatus: stuck ? 'connecting' : 'connected', remoteTrigger: 'periodic', mpsHostname: mpsHostnameOf(op.rpsUrl) }
+  next.ras = {
+    networkStatus: next.ras.networkStatus,
+    remoteStatus: stuck ? 'connecting' : 'connected',
+    remoteTrigger: 'periodic',
+    mpsHostname: mpsHostnameOf(op.rpsUrl),
+  }
   next.counters.activations += 1
   next.counters.connectingRemaining = stuck ? stuckConnecting : 0
   return done(next, [
@@ -105,12 +129,17 @@ function deactivate(next: DeviceModel, op: Extract<DeviceOperation, { command: '
   const logs: DeviceLogLine[] = []
   if (needsPassword) {
     if (!op.password) return fail(next, 23)
-    if (next.faults.wrongPassword || (next.password !== null && op.password !== next.password)) return fail(next, 23, 'AMT password is incorrect')
+    if (next.faults.wrongPassword || (next.password !== null && op.password !== next.password))
+      return fail(next, 23, 'AMT password is incorrect')
   } else if (op.password) {
     logs.push({ level: 'warning', msg: 'AMT password not required for CCM deactivation' })
   }
   const rpsError = next.faults.v2RpsError
-  if (remote && rpsError) return rpsFailure(next, typeof rpsError === 'string' ? rpsError : 'failed to deactivate device: RPS reported an error')
+  if (remote && rpsError)
+    return rpsFailure(
+      next,
+      typeof rpsError === 'string' ? rpsError : 'failed to deactivate device: RPS reported an error',
+    )
 
   next.controlMode = 'pre-provisioning'
   next.password = null

@@ -20,9 +20,14 @@ export interface ExitCodeEntry {
   details?: string
 }
 
-const permanent = (name: string, extra: Omit<ExitCodeEntry, 'name' | 'class'> = {}): ExitCodeEntry => ({ name, class: 'permanent', ...extra })
+const permanent = (name: string, extra: Omit<ExitCodeEntry, 'name' | 'class'> = {}): ExitCodeEntry => ({
+  name,
+  class: 'permanent',
+  ...extra,
+})
 const transient = (name: string): ExitCodeEntry => ({ name, class: 'transient' })
-const activationFailed = (name: string, details: string): ExitCodeEntry => permanent(name, { message: 'ActivationFailed', details })
+const activationFailed = (name: string, details: string): ExitCodeEntry =>
+  permanent(name, { message: 'ActivationFailed', details })
 
 export const EXIT_CODES: Readonly<Record<number, ExitCodeEntry>> = Object.freeze({
   0: permanent('Success'),
@@ -83,9 +88,15 @@ export const EXIT_CODES: Readonly<Record<number, ExitCodeEntry>> = Object.freeze
   125: activationFailed('ActivationFailedNoPrivKeys', 'no private keys found'),
   126: activationFailed('ActivationFailedNoRootCertFound', 'root certificate not found in the pfx'),
   127: activationFailed('ActivationFailedGetCertHash', 'failed to get certificate hashes'),
-  128: activationFailed('ActivationFailedProvCertNoMatch', 'the root of the provisioning certificate does not match any of the trusted roots in AMT'),
+  128: activationFailed(
+    'ActivationFailedProvCertNoMatch',
+    'the root of the provisioning certificate does not match any of the trusted roots in AMT',
+  ),
   129: activationFailed('ActivationFailedGeneralSettings', 'wsman message error, failed to get general settings'),
-  130: activationFailed('ActivationFailedSetupService', 'wsman message error, failed to get host based setup service response'),
+  130: activationFailed(
+    'ActivationFailedSetupService',
+    'wsman message error, failed to get host based setup service response',
+  ),
   131: activationFailed('ActivationFailedAddCert', 'wsman message error, failed to add certificate to AMT'),
   132: activationFailed('ActivationFailedGenerateNonce', 'failed to generate nonce'),
   133: activationFailed('ActivationFailedSignString', 'failed to create signed string'),

@@ -47,7 +47,8 @@ export function childEnvironment(base: NodeJS.ProcessEnv): Record<string, string
   const blocked = new Set<string>(RPC_ENV_NAMES)
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || blocked.has(name) || (name.startsWith('RPC_') && !name.startsWith('RPC_EMULATOR_'))) continue
+    if (value === undefined || blocked.has(name) || (name.startsWith('RPC_') && !name.startsWith('RPC_EMULATOR_')))
+      continue
     env[name] = value
   }
   return env
@@ -67,7 +68,11 @@ export function amtinfoInvocation(line: RpcLineName): RpcInvocation {
   return { command: 'amtinfo', argv: ['amtinfo', jsonFlag(line)], env: {}, secrets: [], timeout: 'query' }
 }
 
-export function activateInvocation(line: RpcLineName, request: ActivateRequest, skipCertCheckDefault = false): RpcInvocation {
+export function activateInvocation(
+  line: RpcLineName,
+  request: ActivateRequest,
+  skipCertCheckDefault = false,
+): RpcInvocation {
   const skip = request.skipCertCheck ?? skipCertCheckDefault
   const env: Record<string, string> = {}
   if (present(request.password)) env.AMT_PASSWORD = request.password
@@ -80,18 +85,40 @@ export function activateInvocation(line: RpcLineName, request: ActivateRequest, 
     return { command: 'activate', argv, env, secrets, timeout: 'operation' }
   }
   if (present(request.token)) env.AUTH_TOKEN = request.token
-  const argv = ['activate', '-u', request.rpsUrl, '--profile', request.profile, '--json', ...(skip ? ['--skip-cert-check'] : [])]
-  argv.push(...optional('--tenantid', request.tenant), ...optional('--dns', request.dnsSuffix), ...optional('--name', request.friendlyName))
+  const argv = [
+    'activate',
+    '-u',
+    request.rpsUrl,
+    '--profile',
+    request.profile,
+    '--json',
+    ...(skip ? ['--skip-cert-check'] : []),
+  ]
+  argv.push(
+    ...optional('--tenantid', request.tenant),
+    ...optional('--dns', request.dnsSuffix),
+    ...optional('--name', request.friendlyName),
+  )
   return { command: 'activate', argv, env, secrets, timeout: 'operation' }
 }
 
-export function deactivateInvocation(line: RpcLineName, request: DeactivateRequest, skipCertCheckDefault = false): RpcInvocation {
+export function deactivateInvocation(
+  line: RpcLineName,
+  request: DeactivateRequest,
+  skipCertCheckDefault = false,
+): RpcInvocation {
   const env: Record<string, string> = {}
   if (present(request.password)) env.AMT_PASSWORD = request.password
   const secrets = [request.password].filter(present)
   const skip = request.skipCertCheck ?? skipCertCheckDefault
   const argv = present(request.rpsUrl)
-    ? ['deactivate', '-u', request.rpsUrl, jsonFlag(line), ...(skip ? [line === 'v2' ? '-n' : '--skip-cert-check'] : [])]
+    ? [
+        'deactivate',
+        '-u',
+        request.rpsUrl,
+        jsonFlag(line),
+        ...(skip ? [line === 'v2' ? '-n' : '--skip-cert-check'] : []),
+      ]
     : ['deactivate', line === 'v2' ? '-local' : '--local', jsonFlag(line)]
   return { command: 'deactivate', argv, env, secrets, timeout: 'operation' }
 }

@@ -3,8 +3,26 @@ import type { Logger } from '../../lib/log.ts'
 import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
 import { probeMeDevice } from './classify.ts'
 import { RPC_DEFAULTS } from './rpc-defaults.ts'
-import { activateInvocation, amtinfoInvocation, childEnvironment, deactivateInvocation, redactArgv, versionInvocation, type RpcInvocation } from './rpc-argv.ts'
-import { exitFailure, meUnavailable, rpcBadOutput, rpcNotFound, rpcStopped, rpcTerminated, rpcTimeout, rpsError, sanitize } from './rpc-failure.ts'
+import {
+  activateInvocation,
+  amtinfoInvocation,
+  childEnvironment,
+  deactivateInvocation,
+  redactArgv,
+  versionInvocation,
+  type RpcInvocation,
+} from './rpc-argv.ts'
+import {
+  exitFailure,
+  meUnavailable,
+  rpcBadOutput,
+  rpcNotFound,
+  rpcStopped,
+  rpcTerminated,
+  rpcTimeout,
+  rpsError,
+  sanitize,
+} from './rpc-failure.ts'
 import { scanRpcLog } from './rpc-log.ts'
 import { HECI_UNAVAILABLE, parseAmtinfo, parseVersion } from './rpc-output.ts'
 import { createSerialQueue } from './serial-queue.ts'
@@ -93,7 +111,13 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
   function failureOf(invocation: RpcInvocation, run: RpcRun) {
     const scan = scanRpcLog(run.stderr)
     const fallbackText = scan.lastText ?? run.stdout.trim().split('\n').at(-1)
-    return exitFailure({ command: invocation.command, exitCode: run.exitCode, errorMessages: scan.errors, fallbackText, secrets: invocation.secrets })
+    return exitFailure({
+      command: invocation.command,
+      exitCode: run.exitCode,
+      errorMessages: scan.errors,
+      fallbackText,
+      secrets: invocation.secrets,
+    })
   }
 
   function run<T>(invocation: RpcInvocation, interpret: (run: RpcRun) => T): Promise<T> {
@@ -134,7 +158,11 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
         throw failureOf(invocation, result)
       }
       const { errors } = scanRpcLog(result.stderr)
-      if (errors.length > 0) log.warn({ command: 'amtinfo', errors: errors.map((text) => sanitize(text, [])) }, 'rpc amtinfo could not read every field')
+      if (errors.length > 0)
+        log.warn(
+          { command: 'amtinfo', errors: errors.map((text) => sanitize(text, [])) },
+          'rpc amtinfo could not read every field',
+        )
       const parsed = parseAmtinfo(line, result.stdout)
       if (parsed === HECI_UNAVAILABLE) throw meUnavailable('amtinfo', result.exitCode)
       const { missingFields } = parsed
@@ -148,7 +176,10 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
     await run(invocation, (result) => {
       if (result.exitCode !== 0) throw failureOf(invocation, result)
       const scan = scanRpcLog(result.stderr)
-      log.debug({ command: invocation.command, messages: scan.lines.map((line) => sanitize(line.msg, invocation.secrets)) }, 'rpc output')
+      log.debug(
+        { command: invocation.command, messages: scan.lines.map((line) => sanitize(line.msg, invocation.secrets)) },
+        'rpc output',
+      )
       if (scan.firstError !== undefined) throw rpsError(invocation.command, scan.firstError, invocation.secrets)
     })
   }

@@ -28,18 +28,27 @@ export interface SimulatedAmt extends Amt {
 }
 
 const ERROR_LEVELS = new Set(['error', 'fatal'])
-const errorsOf = (outcome: DeviceOutcome) => outcome.logs.filter((line) => ERROR_LEVELS.has(line.level)).map((line) => line.msg)
+const errorsOf = (outcome: DeviceOutcome) =>
+  outcome.logs.filter((line) => ERROR_LEVELS.has(line.level)).map((line) => line.msg)
 const present = (value: string | undefined): value is string => value !== undefined && value !== ''
 
 function failure(command: string, outcome: DeviceOutcome, secrets: readonly string[]) {
-  return exitFailure({ command, exitCode: outcome.exitCode, errorMessages: errorsOf(outcome), fallbackText: outcome.logs.at(-1)?.msg, secrets })
+  return exitFailure({
+    command,
+    exitCode: outcome.exitCode,
+    errorMessages: errorsOf(outcome),
+    fallbackText: outcome.logs.at(-1)?.msg,
+    secrets,
+  })
 }
 
 /** What the CLI adapter would parse from the emulator's stdout for this outcome. */
 function amtinfoDocument(outcome: DeviceOutcome): unknown {
   if (outcome.result?.kind !== 'amtinfo') throw rpcBadOutput('amtinfo', 'stdout is not JSON')
   const { snapshot } = outcome.result
-  return outcome.model.rpcLine === 'v2' ? amtinfoDocumentV2(snapshot, new Set(V2_ALL_SECTIONS)) : amtinfoDocumentV3(snapshot)
+  return outcome.model.rpcLine === 'v2'
+    ? amtinfoDocumentV2(snapshot, new Set(V2_ALL_SECTIONS))
+    : amtinfoDocumentV3(snapshot)
 }
 
 /** Cheap enough for thousands per process: one model object, closures, and a timer only while a call runs. */
@@ -55,7 +64,9 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
   function bounded<T>(command: string, timeoutMs: number, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (stopper.signal.aborted) return Promise.reject(rpcStopped(command))
     const controller = new AbortController()
-    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => controller.abort(rpcTimeout(command, timeoutMs)), timeoutMs) : undefined
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => controller.abort(rpcTimeout(command, timeoutMs)), timeoutMs)
+      : undefined
     const onStop = () => controller.abort(rpcStopped(command))
     stopper.signal.addEventListener('abort', onStop, { once: true })
     const aborted = new Promise<never>((_, reject) => {
@@ -122,12 +133,22 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
     probeDevice: () => Promise.resolve(current.meDevice),
     activate: (request: ActivateRequest) =>
       operate(
-        { command: 'activate', rpsUrl: request.rpsUrl, profile: request.profile, ...(present(request.password) ? { password: request.password } : {}), ...(present(request.dnsSuffix) ? { dnsSuffix: request.dnsSuffix } : {}) },
+        {
+          command: 'activate',
+          rpsUrl: request.rpsUrl,
+          profile: request.profile,
+          ...(present(request.password) ? { password: request.password } : {}),
+          ...(present(request.dnsSuffix) ? { dnsSuffix: request.dnsSuffix } : {}),
+        },
         [request.password, request.token].filter(present),
       ),
     deactivate: (request: DeactivateRequest) =>
       operate(
-        { command: 'deactivate', ...(present(request.rpsUrl) ? { rpsUrl: request.rpsUrl } : {}), ...(present(request.password) ? { password: request.password } : {}) },
+        {
+          command: 'deactivate',
+          ...(present(request.rpsUrl) ? { rpsUrl: request.rpsUrl } : {}),
+          ...(present(request.password) ? { password: request.password } : {}),
+        },
         [request.password].filter(present),
       ),
     model: () => current,
@@ -146,9 +167,13 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error)
     const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      reject(signal.reason as Error)
-    }, { once: true })
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(signal.reason as Error)
+      },
+      { once: true },
+    )
   })
 }

@@ -42,7 +42,9 @@ export async function deactivate(ctx: ReconcileContext, target: Target, observed
   reportPhase(ctx, { phase: 'DEACTIVATING', generation: target.generation, info: observed })
   const { rpsUrl, localDeactivation = false } = target
   if (rpsUrl === undefined && !localDeactivation) {
-    throw new NotPossibleError('no RPS URL to deactivate through (desired rpsUrl or rps.url); a local deactivation needs an operator\'s force')
+    throw new NotPossibleError(
+      "no RPS URL to deactivate through (desired rpsUrl or rps.url); a local deactivation needs an operator's force",
+    )
   }
   const mode = observed.controlMode
   const password = await obtainPassword(ctx, target, mode)
@@ -59,11 +61,20 @@ export async function deactivate(ctx: ReconcileContext, target: Target, observed
     }
   }
   if (remoteError !== null || rpsUrl === undefined || !password) {
-    const why = remoteError !== null ? `RPS deactivation failed (${toRpcError(remoteError).name})` : rpsUrl === undefined ? 'no RPS URL' : 'no AMT password'
-    ctx.reporter.event('deactivation.local', `${why}: deactivating locally as the operator forced; RPS/MPS records stay behind`, {
-      generation: target.generation,
-      detail: { controlMode: mode },
-    })
+    const why =
+      remoteError !== null
+        ? `RPS deactivation failed (${toRpcError(remoteError).name})`
+        : rpsUrl === undefined
+          ? 'no RPS URL'
+          : 'no AMT password'
+    ctx.reporter.event(
+      'deactivation.local',
+      `${why}: deactivating locally as the operator forced; RPS/MPS records stay behind`,
+      {
+        generation: target.generation,
+        detail: { controlMode: mode },
+      },
+    )
     ctx.log.warn({ why, generation: target.generation }, 'forced local deactivation')
     await runRpc(ctx, 'deactivate-local', target.generation, () => ctx.amt.deactivate({ skipCertCheck, ...secret }))
   }
@@ -72,7 +83,12 @@ export async function deactivate(ctx: ReconcileContext, target: Target, observed
 }
 
 /** Stuck `connecting`: deactivate, then activate again (bounded by reconcile.maxRecoveries per generation). */
-export async function recover(ctx: ReconcileContext, target: Target, observed: AmtInfo, reason: string): Promise<AmtInfo> {
+export async function recover(
+  ctx: ReconcileContext,
+  target: Target,
+  observed: AmtInfo,
+  reason: string,
+): Promise<AmtInfo> {
   ctx.memory.recoveries += 1
   ctx.reporter.event('recovery.started', `${reason}: deactivating and activating again`, {
     generation: target.generation,
@@ -88,7 +104,11 @@ export async function recover(ctx: ReconcileContext, target: Target, observed: A
  * with backoff until answered, refused, timed out, or the generation is superseded). Unavailable → the attempt
  * fails, except for a forced local deactivation of a CCM device, which needs no password.
  */
-async function obtainPassword(ctx: ReconcileContext, target: Target, mode: ObservedControlMode): Promise<SecretValue | null> {
+async function obtainPassword(
+  ctx: ReconcileContext,
+  target: Target,
+  mode: ObservedControlMode,
+): Promise<SecretValue | null> {
   const { generation } = target
   assertLatest(ctx.memory, generation)
   ctx.reporter.event('secret.requested', 'AMT password requested for deactivation', { generation })
@@ -105,7 +125,12 @@ async function obtainPassword(ctx: ReconcileContext, target: Target, mode: Obser
 }
 
 /** Runs one rpc operation (only for the latest desired generation) with rpc.started / rpc.finished / rpc.failed events around it. */
-async function runRpc(ctx: ReconcileContext, operation: string, generation: number, call: () => Promise<void>): Promise<void> {
+async function runRpc(
+  ctx: ReconcileContext,
+  operation: string,
+  generation: number,
+  call: () => Promise<void>,
+): Promise<void> {
   ctx.signal.throwIfAborted()
   assertLatest(ctx.memory, generation) // the latest generation wins at the moment of acting
   ctx.reporter.event('rpc.started', `rpc ${operation} started`, { generation, detail: { operation } })
@@ -115,7 +140,10 @@ async function runRpc(ctx: ReconcileContext, operation: string, generation: numb
   } catch (err) {
     if (ctx.signal.aborted) throw err
     const error = toRpcError(err)
-    ctx.reporter.event('rpc.failed', error.message, { generation, detail: { operation, code: error.code, name: error.name, class: error.class } })
+    ctx.reporter.event('rpc.failed', error.message, {
+      generation,
+      detail: { operation, code: error.code, name: error.name, class: error.class },
+    })
     ctx.log.warn({ operation, generation, error }, 'rpc failed')
     throw err
   }

@@ -14,7 +14,9 @@ export async function confirmActivated(ctx: ReconcileContext): Promise<AmtInfo> 
   const remote = info.ras?.remoteStatus ?? null
   const activated = info.controlMode === 'CCM' || info.controlMode === 'ACM'
   if (activated && (remote === 'connecting' || remote === 'connected')) return info
-  throw new NotConfirmedError(`rpc activate ended but amtinfo shows control mode ${info.controlMode}, remote status ${remote ?? 'none'}`)
+  throw new NotConfirmedError(
+    `rpc activate ended but amtinfo shows control mode ${info.controlMode}, remote status ${remote ?? 'none'}`,
+  )
 }
 
 /** Back in pre-provisioning. */

@@ -79,7 +79,8 @@ export function decide(input: DecideInput): Decision {
   const stuckAt = since + limits.stuckConnectingMs
   if (input.now < stuckAt) return { action: 'none', phase: 'PROVISIONED', recheckAt: stuckAt }
   const stuckFor = `AMT stuck connecting for ${Math.round((input.now - since) / 1000)} s`
-  if (input.recoveries >= limits.maxRecoveries) return { action: 'fail', reason: `${stuckFor} after ${input.recoveries} recoveries` }
+  if (input.recoveries >= limits.maxRecoveries)
+    return { action: 'fail', reason: `${stuckFor} after ${input.recoveries} recoveries` }
   if (exhausted) return giveUp
   if (missing) return { action: 'fail', reason: `${stuckFor}; cannot recover: ${missing}` }
   return { action: 'recover', reason: stuckFor }
@@ -87,7 +88,8 @@ export function decide(input: DecideInput): Decision {
 
 function observedPhase(observed: Observed): Decision {
   if (isActivated(observed.controlMode)) return { action: 'none', phase: 'PROVISIONED' }
-  if (observed.controlMode === 'UNKNOWN') return { action: 'none', phase: 'UNPROVISIONED', reason: 'AMT reports an unknown control mode' }
+  if (observed.controlMode === 'UNKNOWN')
+    return { action: 'none', phase: 'UNPROVISIONED', reason: 'AMT reports an unknown control mode' }
   return { action: 'none', phase: 'UNPROVISIONED' }
 }
 
@@ -109,6 +111,10 @@ export type FailureDecision = { action: 'retry'; delayMs: number } | { action: '
 /** After a failed attempt (attempts already counts it): transient errors retry with backoff until the bound. */
 export function decideAfterFailure(errorClass: ErrorClass, attempts: number, policy: RetryPolicy): FailureDecision {
   if (errorClass === 'permanent' || attempts >= policy.maxAttempts) return { action: 'fail' }
-  const delayMs = backoffDelay(attempts - 1, { baseMs: policy.retryBaseMs, maxMs: policy.retryMaxMs, random: policy.random })
+  const delayMs = backoffDelay(attempts - 1, {
+    baseMs: policy.retryBaseMs,
+    maxMs: policy.retryMaxMs,
+    random: policy.random,
+  })
   return { action: 'retry', delayMs }
 }

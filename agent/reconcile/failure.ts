@@ -20,17 +20,26 @@ export class NotPossibleError extends Error {
 
 /** Any failure of a step as it goes on the wire in `state.error`: code, name, message, class. */
 export function toRpcError(err: unknown): RpcError {
-  if (err instanceof AmtError) return bounded({ code: err.code, name: err.codeName, message: err.message, class: err.errorClass })
+  if (err instanceof AmtError)
+    return bounded({ code: err.code, name: err.codeName, message: err.message, class: err.errorClass })
   if (err instanceof SecretUnavailableError) {
-    return bounded({ code: null, name: 'SecretUnavailable', message: err.message, class: err.reason === 'refused' ? 'permanent' : 'transient' })
+    return bounded({
+      code: null,
+      name: 'SecretUnavailable',
+      message: err.message,
+      class: err.reason === 'refused' ? 'permanent' : 'transient',
+    })
   }
-  if (err instanceof NotPossibleError) return bounded({ code: null, name: 'NotPossible', message: err.message, class: 'permanent' })
-  if (err instanceof NotConfirmedError) return bounded({ code: null, name: 'NotConfirmed', message: err.message, class: 'permanent' })
+  if (err instanceof NotPossibleError)
+    return bounded({ code: null, name: 'NotPossible', message: err.message, class: 'permanent' })
+  if (err instanceof NotConfirmedError)
+    return bounded({ code: null, name: 'NotConfirmed', message: err.message, class: 'permanent' })
   const message = err instanceof Error ? err.message : String(err)
   return bounded({ code: null, name: 'InternalError', message, class: 'permanent' })
 }
 
 function bounded(error: RpcError): RpcError {
-  const code = error.code !== null && Number.isInteger(error.code) && error.code >= 0 && error.code <= 255 ? error.code : null
+  const code =
+    error.code !== null && Number.isInteger(error.code) && error.code >= 0 && error.code <= 255 ? error.code : null
   return { ...error, code, name: error.name.slice(0, 64), message: error.message.slice(0, 1024) }
 }

@@ -39,10 +39,13 @@ export function createReconcileLoop({
   const schedule = (wakeAt: number | undefined): void => {
     if (timer) clearTimeout(timer)
     const at = Math.min(wakeAt ?? Infinity, now() + intervalMs)
-    timer = setTimeout(() => {
-      timer = null
-      trigger(wakeAt !== undefined && at === wakeAt ? 'scheduled' : 'periodic')
-    }, Math.max(0, at - now()))
+    timer = setTimeout(
+      () => {
+        timer = null
+        trigger(wakeAt !== undefined && at === wakeAt ? 'scheduled' : 'periodic')
+      },
+      Math.max(0, at - now()),
+    )
   }
 
   const drain = async (): Promise<void> => {

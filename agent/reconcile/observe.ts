@@ -27,7 +27,8 @@ export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
   await learnRpcVersion(ctx)
   const meDevice = await ctx.amt.probeDevice()
   if (meDevice === null) {
-    const capability = classifyCapability({ meDevice, error: noDeviceError() }) ?? notCapable('no Intel ME interface device')
+    const capability =
+      classifyCapability({ meDevice, error: noDeviceError() }) ?? notCapable('no Intel ME interface device')
     return { ok: true, observation: { meDevice, info: null, capability, noMeError: null } }
   }
   ctx.signal.throwIfAborted()
@@ -60,4 +61,9 @@ async function learnRpcVersion(ctx: ReconcileContext): Promise<void> {
 const notCapable = (reason: string): CapabilityClass => ({ capable: false, sku: 'UNSPECIFIED', reason })
 
 const noDeviceError = () =>
-  new AmtError({ code: null, codeName: 'HECIDriverNotDetected', errorClass: 'permanent', message: 'no ME interface device found' })
+  new AmtError({
+    code: null,
+    codeName: 'HECIDriverNotDetected',
+    errorClass: 'permanent',
+    message: 'no ME interface device found',
+  })

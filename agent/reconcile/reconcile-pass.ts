@@ -54,7 +54,13 @@ async function carryOut(
       return decision.recheckAt !== undefined ? { wakeAt: decision.recheckAt } : {}
     }
     case 'not-supported':
-      reportPhase(ctx, { phase: 'NOT_SUPPORTED', generation, info, error: observation.noMeError, reason: decision.reason })
+      reportPhase(ctx, {
+        phase: 'NOT_SUPPORTED',
+        generation,
+        info,
+        error: observation.noMeError,
+        reason: decision.reason,
+      })
       return {}
     case 'fail':
       return settleFailed(ctx, generation, info, decision.reason)
@@ -95,10 +101,14 @@ async function operate(
 
 /** A newer generation arrived while acting for an older one: its plan is dropped; the next pass acts on the latest. */
 function superseded(ctx: ReconcileContext, err: SupersededError, action: string): PassOutcome {
-  ctx.reporter.event('plan.superseded', `${action} for generation ${err.generation} abandoned: generation ${err.latest} arrived`, {
-    generation: err.generation,
-    detail: { action, latest: err.latest },
-  })
+  ctx.reporter.event(
+    'plan.superseded',
+    `${action} for generation ${err.generation} abandoned: generation ${err.latest} arrived`,
+    {
+      generation: err.generation,
+      detail: { action, latest: err.latest },
+    },
+  )
   ctx.log.info({ action, generation: err.generation, latest: err.latest }, 'plan superseded')
   return {} // accepting the newer generation already triggered the next pass
 }
@@ -117,10 +127,19 @@ function operationFailed(
   memory.lastError = error
   const next = decideAfterFailure(error.class, memory.attempts, { ...config.reconcile, random: ctx.random })
   if (next.action === 'fail') return settleFailed(ctx, target.generation, observed, error.message)
-  ctx.reporter.event('retry.scheduled', `attempt ${memory.attempts} of ${config.reconcile.maxAttempts} failed (${error.name}); retrying`, {
-    generation: target.generation,
-    detail: { attempt: memory.attempts, maxAttempts: config.reconcile.maxAttempts, delayMs: next.delayMs, name: error.name },
-  })
+  ctx.reporter.event(
+    'retry.scheduled',
+    `attempt ${memory.attempts} of ${config.reconcile.maxAttempts} failed (${error.name}); retrying`,
+    {
+      generation: target.generation,
+      detail: {
+        attempt: memory.attempts,
+        maxAttempts: config.reconcile.maxAttempts,
+        delayMs: next.delayMs,
+        name: error.name,
+      },
+    },
+  )
   ctx.log.info({ error, attempt: memory.attempts, delayMs: next.delayMs }, 'retry scheduled')
   reportPhase(ctx, { phase, generation: target.generation, info: observed, error })
   return { wakeAt: ctx.now() + next.delayMs }
@@ -141,7 +160,10 @@ function observationFailed(ctx: ReconcileContext, err: unknown): PassOutcome {
   const { memory } = ctx
   memory.observeFailures += 1
   const generation = memory.desired?.generation ?? 0
-  ctx.reporter.event('rpc.failed', error.message, { generation, detail: { operation: 'amtinfo', code: error.code, name: error.name, class: error.class } })
+  ctx.reporter.event('rpc.failed', error.message, {
+    generation,
+    detail: { operation: 'amtinfo', code: error.code, name: error.name, class: error.class },
+  })
   ctx.log.warn({ error, failures: memory.observeFailures }, 'observation failed')
   const next = decideAfterFailure(error.class, memory.observeFailures, { ...ctx.config.reconcile, random: ctx.random })
   if (next.action === 'retry') return { wakeAt: ctx.now() + next.delayMs }

@@ -6,10 +6,7 @@
  * - LMS_NOT_ACTIVE: lms.service was enabled and started but is not active afterwards
  */
 export type ServiceControlErrorCode =
-  | 'SERVICE_COMMAND_FAILED'
-  | 'SERVICE_COMMAND_TIMEOUT'
-  | 'LMS_NOT_INSTALLED'
-  | 'LMS_NOT_ACTIVE'
+  'SERVICE_COMMAND_FAILED' | 'SERVICE_COMMAND_TIMEOUT' | 'LMS_NOT_INSTALLED' | 'LMS_NOT_ACTIVE'
 
 export interface ServiceControlErrorDetails {
   /** The fixed argv that ran (never contains secrets). */

@@ -54,7 +54,8 @@ export function createFakeServiceControl(initial: Partial<FakeServiceControlStat
       }),
     enableLms: () =>
       call('enableLms', () => {
-        if (state.lms === 'not-installed') throw new ServiceControlError('LMS_NOT_INSTALLED', 'lms.service is not installed on this node (fake)')
+        if (state.lms === 'not-installed')
+          throw new ServiceControlError('LMS_NOT_INSTALLED', 'lms.service is not installed on this node (fake)')
         if (state.lms === 'active') return
         state.lms = 'active'
         effects.lmsStarts += 1

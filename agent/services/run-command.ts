@@ -26,7 +26,10 @@ function stderrExcerpt(stderr: string): string {
  * interpret documented non-zero exits (`systemctl is-active` exits 3 for an inactive unit). Rejects with a
  * ServiceControlError when the command cannot be spawned, times out, or dies from a signal.
  */
-export async function runFixedCommand(argv: readonly string[], { timeoutMs, log }: RunCommandOptions): Promise<CommandResult> {
+export async function runFixedCommand(
+  argv: readonly string[],
+  { timeoutMs, log }: RunCommandOptions,
+): Promise<CommandResult> {
   const [file, ...args] = argv
   if (file === undefined) throw new ServiceControlError('SERVICE_COMMAND_FAILED', 'empty command')
   const shown = argv.join(' ')
@@ -41,30 +44,50 @@ export async function runFixedCommand(argv: readonly string[], { timeoutMs, log 
     stripFinalNewline: true,
   })
   const stderr = stderrExcerpt(result.stderr)
-  log.debug({ command: argv, exitCode: result.exitCode, durationMs: Math.round(result.durationMs), stderr }, 'command finished')
+  log.debug(
+    { command: argv, exitCode: result.exitCode, durationMs: Math.round(result.durationMs), stderr },
+    'command finished',
+  )
   if (result.timedOut) {
-    throw new ServiceControlError('SERVICE_COMMAND_TIMEOUT', `${shown} did not finish within ${timeoutMs} ms and was killed`, {
-      command: argv,
-      stderr,
-    })
+    throw new ServiceControlError(
+      'SERVICE_COMMAND_TIMEOUT',
+      `${shown} did not finish within ${timeoutMs} ms and was killed`,
+      {
+        command: argv,
+        stderr,
+      },
+    )
   }
   if (result.exitCode === undefined) {
-    const reason = result.signal ? `was killed by ${result.signal}` : `could not run: ${result.originalMessage ?? result.shortMessage ?? 'unknown error'}`
-    throw new ServiceControlError('SERVICE_COMMAND_FAILED', `${shown} ${reason}`, { command: argv, stderr, cause: result.cause })
+    const reason = result.signal
+      ? `was killed by ${result.signal}`
+      : `could not run: ${result.originalMessage ?? result.shortMessage ?? 'unknown error'}`
+    throw new ServiceControlError('SERVICE_COMMAND_FAILED', `${shown} ${reason}`, {
+      command: argv,
+      stderr,
+      cause: result.cause,
+    })
   }
   return { exitCode: result.exitCode, stdout: result.stdout, stderr }
 }
 
 /** Like runFixedCommand, but a non-zero exit is a ServiceControlError too. */
-export async function runFixedCommandOrThrow(argv: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
+export async function runFixedCommandOrThrow(
+  argv: readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandResult> {
   const result = await runFixedCommand(argv, options)
   if (result.exitCode !== 0) {
     const detail = result.stderr === '' ? '' : `: ${result.stderr}`
-    throw new ServiceControlError('SERVICE_COMMAND_FAILED', `${argv.join(' ')} exited with ${result.exitCode}${detail}`, {
-      command: argv,
-      exitCode: result.exitCode,
-      stderr: result.stderr,
-    })
+    throw new ServiceControlError(
+      'SERVICE_COMMAND_FAILED',
+      `${argv.join(' ')} exited with ${result.exitCode}${detail}`,
+      {
+        command: argv,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+      },
+    )
   }
   return result
 }

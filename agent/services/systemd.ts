@@ -36,7 +36,8 @@ export function createSystemdServiceControl(options: SystemdServiceControlOption
   } = options
   assertCommand('modprobe', modprobe)
   assertCommand('systemctl', [systemctl])
-  if (!UNIT_NAME.test(lmsUnit)) throw new Error(`invalid lmsUnit ${JSON.stringify(lmsUnit)}: expected a unit name like lms.service`)
+  if (!UNIT_NAME.test(lmsUnit))
+    throw new Error(`invalid lmsUnit ${JSON.stringify(lmsUnit)}: expected a unit name like lms.service`)
   const log = options.log.child({ module: 'services/systemd' })
   const run: RunCommandOptions = { timeoutMs: commandTimeoutMs, log }
 
@@ -47,11 +48,15 @@ export function createSystemdServiceControl(options: SystemdServiceControlOption
     if (listed) return true
     // systemd >= 248 exits 1 with empty output when no unit file matches; anything on stderr is a real failure.
     if (result.exitCode === 0 || result.stderr === '') return false
-    throw new ServiceControlError('SERVICE_COMMAND_FAILED', `${argv.join(' ')} exited with ${result.exitCode}: ${result.stderr}`, {
-      command: argv,
-      exitCode: result.exitCode,
-      stderr: result.stderr,
-    })
+    throw new ServiceControlError(
+      'SERVICE_COMMAND_FAILED',
+      `${argv.join(' ')} exited with ${result.exitCode}: ${result.stderr}`,
+      {
+        command: argv,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+      },
+    )
   }
 
   async function lmsState(): Promise<LmsState> {
@@ -61,11 +66,15 @@ export function createSystemdServiceControl(options: SystemdServiceControlOption
     if (result.exitCode === 0) return word === 'active' || word === 'reloading' ? 'active' : 'unknown'
     if (!NOT_RUNNING_STATES.has(word)) {
       const detail = result.stderr === '' ? `printed ${JSON.stringify(word)}` : result.stderr
-      throw new ServiceControlError('SERVICE_COMMAND_FAILED', `${argv.join(' ')} exited with ${result.exitCode}: ${detail}`, {
-        command: argv,
-        exitCode: result.exitCode,
-        stderr: result.stderr,
-      })
+      throw new ServiceControlError(
+        'SERVICE_COMMAND_FAILED',
+        `${argv.join(' ')} exited with ${result.exitCode}: ${detail}`,
+        {
+          command: argv,
+          exitCode: result.exitCode,
+          stderr: result.stderr,
+        },
+      )
     }
     // `is-active` says "inactive" for a unit that does not exist at all: tell the two apart.
     return (await isUnitInstalled()) ? 'inactive' : 'not-installed'
@@ -90,13 +99,19 @@ export function createSystemdServiceControl(options: SystemdServiceControlOption
       return
     }
     if (before === 'not-installed') {
-      throw new ServiceControlError('LMS_NOT_INSTALLED', `${lmsUnit} is not installed on this node (no unit file); install LMS in the OS image`)
+      throw new ServiceControlError(
+        'LMS_NOT_INSTALLED',
+        `${lmsUnit} is not installed on this node (no unit file); install LMS in the OS image`,
+      )
     }
     await runFixedCommandOrThrow([systemctl, 'unmask', lmsUnit], run)
     await runFixedCommandOrThrow([systemctl, 'enable', '--now', lmsUnit], run)
     const after = await lmsState()
     if (after !== 'active') {
-      throw new ServiceControlError('LMS_NOT_ACTIVE', `${lmsUnit} was enabled and started but is ${after}; see journalctl -u ${lmsUnit}`)
+      throw new ServiceControlError(
+        'LMS_NOT_ACTIVE',
+        `${lmsUnit} was enabled and started but is ${after}; see journalctl -u ${lmsUnit}`,
+      )
     }
     log.info({ unit: lmsUnit, before }, 'LMS enabled and started')
   }

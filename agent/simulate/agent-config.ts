@@ -42,7 +42,10 @@ export function templateConfig(brokerUrl: string, tuning: AgentTuning, logLevel:
 }
 
 /** One host's config: the shared (frozen) template with its own identity and broker credentials. */
-export function hostConfig(template: AgentConfig, host: { tenantId: string; hostId: string; username: string; password: string }): AgentConfig {
+export function hostConfig(
+  template: AgentConfig,
+  host: { tenantId: string; hostId: string; username: string; password: string },
+): AgentConfig {
   return Object.freeze({
     ...template,
     tenantId: host.tenantId,

@@ -21,12 +21,20 @@ const pairs = (value: string): Array<[string, string]> =>
 const number = (raw: string, what: string, { min = 0, max = Infinity, integer = false } = {}): number => {
   const value = Number(raw)
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(`${what}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(raw)}`)
+    throw new InvalidArgumentError(
+      `${what}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(raw)}`,
+    )
   }
   return value
 }
 
-const MIX_KEYS: Record<string, 'amt' | 'ism' | 'notCapable' | 'noMe'> = { amt: 'amt', ism: 'ism', 'not-capable': 'notCapable', none: 'notCapable', 'no-me': 'noMe' }
+const MIX_KEYS: Record<string, 'amt' | 'ism' | 'notCapable' | 'noMe'> = {
+  amt: 'amt',
+  ism: 'ism',
+  'not-capable': 'notCapable',
+  none: 'notCapable',
+  'no-me': 'noMe',
+}
 
 /** `amt=70,ism=20,not-capable=8,no-me=2` → weights. */
 export function parseMix(value: string): Partial<Record<'amt' | 'ism' | 'notCapable' | 'noMe', number>> {
@@ -67,7 +75,10 @@ export function parseFailRates(value: string): Partial<Failures> {
   const rates: Partial<Record<FailureClass, number>> = {}
   for (const [name, raw] of pairs(value)) {
     const failure = CLASS_NAMES[name]
-    if (!failure) throw new InvalidArgumentError(`unknown failure class ${JSON.stringify(name)} (transient, activation, lms, stuck)`)
+    if (!failure)
+      throw new InvalidArgumentError(
+        `unknown failure class ${JSON.stringify(name)} (transient, activation, lms, stuck)`,
+      )
     rates[failure] = number(raw, name, { max: 1 })
   }
   return rates
@@ -79,20 +90,30 @@ const KINDS = new Set<string>(['amt', 'ism', 'not-capable', 'no-me'])
 export function parseAssignment(value: string, previous: Assignment[] = []): Assignment[] {
   const at = value.lastIndexOf(':')
   const who = value.slice(0, at).trim()
-  const [what = '', code] = value.slice(at + 1).trim().split('=', 2)
-  if (at <= 0 || what === '') throw new InvalidArgumentError(`expected <index|hostId>:<kind or failure>, got ${JSON.stringify(value)}`)
+  const [what = '', code] = value
+    .slice(at + 1)
+    .trim()
+    .split('=', 2)
+  if (at <= 0 || what === '')
+    throw new InvalidArgumentError(`expected <index|hostId>:<kind or failure>, got ${JSON.stringify(value)}`)
   const target = /^\d+$/.test(who) ? { index: Number(who) } : { hostId: who }
   if (KINDS.has(what)) return [...previous, { ...target, kind: what as HostKind }]
   const failure = CLASS_NAMES[what]
   if (!failure) throw new InvalidArgumentError(`unknown kind or failure ${JSON.stringify(what)}`)
-  const faults: DeviceFaults = faultsOf(failure, code === undefined ? 102 : number(code, 'exit code', { min: 1, max: 255, integer: true }))
+  const faults: DeviceFaults = faultsOf(
+    failure,
+    code === undefined ? 102 : number(code, 'exit code', { min: 1, max: 255, integer: true }),
+  )
   return [...previous, { ...target, faults }] // no kind: lands on a capable host, the mix stays exact
 }
 
 /** `a,b,c` → tenant ids; `3` → a count. */
 export function parseTenants(value: string): number | string[] {
   if (/^\d+$/.test(value.trim())) return number(value, 'tenants', { min: 1, integer: true })
-  return value.split(',').map((tenant) => tenant.trim()).filter((tenant) => tenant !== '')
+  return value
+    .split(',')
+    .map((tenant) => tenant.trim())
+    .filter((tenant) => tenant !== '')
 }
 
 /** `retryBaseMs=100,stuckConnectingMs=1000,rpsUrl=wss://...` → agent tuning (checked by the fleet's schema). */

@@ -28,7 +28,8 @@ const CredentialsDocument = z.preprocess(
     const seen = new Set<string>()
     hosts.forEach(({ tenantId, hostId }, index) => {
       const key = `${tenantId}/${hostId}`
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['hosts', index, 'hostId'], message: `duplicate host ${key}` })
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['hosts', index, 'hostId'], message: `duplicate host ${key}` })
       seen.add(key)
     })
   }),
@@ -46,6 +47,7 @@ export async function readCredentialsFile(file: string): Promise<CredentialsLoad
     return { ok: false, problems: [`${file}: ${code ?? 'not valid YAML/JSON'}`] }
   }
   const parsed = CredentialsDocument.safeParse(document)
-  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error).map((problem) => `${file}: ${problem}`) }
+  if (!parsed.success)
+    return { ok: false, problems: describeIssues(parsed.error).map((problem) => `${file}: ${problem}`) }
   return { ok: true, hosts: parsed.data.hosts }
 }

@@ -24,8 +24,15 @@ const ms = z.int().min(0).max(86_400_000)
  * (faults without a kind land on a capable host). The kind counts of the mix stay exact (see plan.ts).
  */
 export const Assignment = z
-  .strictObject({ index: z.int().min(0).optional(), hostId: z.string().min(1).optional(), kind: HostKind.optional(), faults: DeviceFaultsJson.optional() })
-  .refine((a) => (a.index === undefined) !== (a.hostId === undefined), { message: 'give exactly one of index or hostId' })
+  .strictObject({
+    index: z.int().min(0).optional(),
+    hostId: z.string().min(1).optional(),
+    kind: HostKind.optional(),
+    faults: DeviceFaultsJson.optional(),
+  })
+  .refine((a) => (a.index === undefined) !== (a.hostId === undefined), {
+    message: 'give exactly one of index or hostId',
+  })
 export type Assignment = z.infer<typeof Assignment>
 
 /**
@@ -34,7 +41,13 @@ export type Assignment = z.infer<typeof Assignment>
  */
 const DEFAULT_WEIGHTS = { amt: 70, ism: 20, notCapable: 10, noMe: 0 }
 const Mix = z
-  .strictObject({ amt: weight.optional(), ism: weight.optional(), notCapable: weight.optional(), noMe: weight.optional(), assign: z.array(Assignment).default([]) })
+  .strictObject({
+    amt: weight.optional(),
+    ism: weight.optional(),
+    notCapable: weight.optional(),
+    noMe: weight.optional(),
+    assign: z.array(Assignment).default([]),
+  })
   .transform(({ assign, ...weights }) => {
     const given = Object.values(weights).some((w) => w !== undefined)
     const { amt = 0, ism = 0, notCapable = 0, noMe = 0 } = given ? weights : DEFAULT_WEIGHTS
@@ -58,16 +71,25 @@ export const Failures = z
     stuckConnecting: rate.default(0),
     activationFailCode: z.int().min(1).max(255).default(102),
   })
-  .refine((f) => f.transient + f.activationFails + f.lmsMissing + f.stuckConnecting <= 1, { message: 'failure rates must add up to at most 1' })
+  .refine((f) => f.transient + f.activationFails + f.lmsMissing + f.stuckConnecting <= 1, {
+    message: 'failure rates must add up to at most 1',
+  })
 export type Failures = z.infer<typeof Failures>
 export type FailureClass = 'transient' | 'activationFails' | 'lmsMissing' | 'stuckConnecting'
-export const FAILURE_CLASSES: readonly FailureClass[] = ['transient', 'activationFails', 'lmsMissing', 'stuckConnecting']
+export const FAILURE_CLASSES: readonly FailureClass[] = [
+  'transient',
+  'activationFails',
+  'lmsMissing',
+  'stuckConnecting',
+]
 
 /** Duration of every simulated rpc call. */
 export const Latency = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('zero') }),
   z.strictObject({ kind: z.literal('fixed'), ms }),
-  z.strictObject({ kind: z.literal('uniform'), minMs: ms, maxMs: ms }).refine((l) => l.minMs <= l.maxMs, { message: 'minMs must not exceed maxMs' }),
+  z
+    .strictObject({ kind: z.literal('uniform'), minMs: ms, maxMs: ms })
+    .refine((l) => l.minMs <= l.maxMs, { message: 'minMs must not exceed maxMs' }),
 ])
 export type Latency = z.infer<typeof Latency>
 

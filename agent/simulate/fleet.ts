@@ -74,7 +74,9 @@ export function createFleet(options: FleetOptions): Fleet {
   const parsed = FleetSpec.safeParse(specInput)
   const parsedHosts = givenInput === undefined ? undefined : z.array(HostCredentials).safeParse(givenInput)
   if (!parsed.success || parsedHosts?.success === false) {
-    const hostProblems = parsedHosts?.error ? describeIssues(parsedHosts.error).map((problem) => `hosts.${problem}`) : []
+    const hostProblems = parsedHosts?.error
+      ? describeIssues(parsedHosts.error).map((problem) => `hosts.${problem}`)
+      : []
     throw new FleetConfigError([...(parsed.error ? describeIssues(parsed.error) : []), ...hostProblems])
   }
   const spec = parsed.data
@@ -139,7 +141,12 @@ export function createFleet(options: FleetOptions): Fleet {
 
   const run = async (): Promise<void> => {
     startedAt = Date.now()
-    const prepared = await mapLimited(plan, CREDENTIAL_CONCURRENCY, async (host) => createSimulatedHost(host, await credentialOf(host), shared), stopper.signal)
+    const prepared = await mapLimited(
+      plan,
+      CREDENTIAL_CONCURRENCY,
+      async (host) => createSimulatedHost(host, await credentialOf(host), shared),
+      stopper.signal,
+    )
     if (stopper.signal.aborted) return
     hosts = prepared
     log.info({ hosts: hosts.length, rampPerSecond: spec.rampPerSecond }, 'fleet starting')
@@ -175,7 +182,11 @@ export function createFleet(options: FleetOptions): Fleet {
   }
 }
 
-function sourceProblems(spec: FleetSpec, given: FleetOptions['hosts'], credentials: FleetOptions['credentials']): string[] {
+function sourceProblems(
+  spec: FleetSpec,
+  given: FleetOptions['hosts'],
+  credentials: FleetOptions['credentials'],
+): string[] {
   if (given !== undefined) {
     const problems: string[] = []
     if (given.length === 0) problems.push('hosts: empty list')
@@ -193,7 +204,8 @@ function identityProblems(plan: readonly HostPlan[]): string[] {
   const problems: string[] = []
   const seen = new Set<string>()
   for (const { tenantId, hostId, index } of plan) {
-    if (!isValidId(hostId)) problems.push(`host ${index}: hostId ${JSON.stringify(hostId)} is not a valid id (check hostIdPattern)`)
+    if (!isValidId(hostId))
+      problems.push(`host ${index}: hostId ${JSON.stringify(hostId)} is not a valid id (check hostIdPattern)`)
     const key = `${tenantId}/${hostId}`
     if (seen.has(key)) problems.push(`host ${index}: duplicate host ${key} (hostIdPattern needs {n} or {index})`)
     seen.add(key)

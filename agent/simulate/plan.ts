@@ -52,7 +52,9 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
     random,
   )
   const byHostId = new Map(mix.assign.filter((a) => a.hostId !== undefined).map((a) => [a.hostId, a]))
-  const explicit = identities.map((identity, index) => mix.assign.find((a) => a.index === index) ?? byHostId.get(identity.hostId))
+  const explicit = identities.map(
+    (identity, index) => mix.assign.find((a) => a.index === index) ?? byHostId.get(identity.hostId),
+  )
   // Faults without a kind land on a capable host (a fault on a node that is never activated would show nothing).
   const fixedKinds = identities.map((identity, index) => {
     const kind = explicit[index]?.kind ?? identity.kind
@@ -63,7 +65,14 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
   const plans: HostPlan[] = identities.map((identity, index) => {
     const kind = fixedKinds[index] ?? kinds[index] ?? 'amt'
     const faults = explicit[index]?.faults ?? identity.faults
-    return { index, tenantId: identity.tenantId, hostId: identity.hostId, kind, faults: { ...faults }, failure: faults ? 'assigned' : null }
+    return {
+      index,
+      tenantId: identity.tenantId,
+      hostId: identity.hostId,
+      kind,
+      faults: { ...faults },
+      failure: faults ? 'assigned' : null,
+    }
   })
 
   const drawable = shuffle(
@@ -98,7 +107,8 @@ function keepCounts(kinds: HostKind[], fixed: ReadonlyArray<HostKind | undefined
 
 function generateIdentities(spec: FleetSpec): GivenHost[] {
   const count = spec.count ?? 0
-  const tenants = typeof spec.tenants === 'number' ? Array.from({ length: spec.tenants }, (_, i) => `tenant-${i + 1}`) : spec.tenants
+  const tenants =
+    typeof spec.tenants === 'number' ? Array.from({ length: spec.tenants }, (_, i) => `tenant-${i + 1}`) : spec.tenants
   const width = String(count).length
   return Array.from({ length: count }, (_, index) => {
     const tenantId = tenants[index % tenants.length] ?? 'tenant-1'
@@ -107,7 +117,10 @@ function generateIdentities(spec: FleetSpec): GivenHost[] {
 }
 
 /** Fills {n} (1-based, zero-padded to the fleet size), {index} (0-based), {tenantId} and {hostId}. */
-export function fillPattern(pattern: string, values: { index: number; width?: number; tenantId: string; hostId?: string }): string {
+export function fillPattern(
+  pattern: string,
+  values: { index: number; width?: number; tenantId: string; hostId?: string },
+): string {
   return pattern.replace(/\{(n|index|tenantId|hostId)\}/g, (_, name: string) => {
     if (name === 'n') return String(values.index + 1).padStart(values.width ?? 1, '0')
     if (name === 'index') return String(values.index)

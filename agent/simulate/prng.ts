@@ -44,7 +44,9 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   const exact = weights.map((w) => (w / sum) * total)
   const counts = exact.map(Math.floor)
   let left = total - counts.reduce((a, b) => a + b, 0)
-  const order = exact.map((value, index) => ({ index, remainder: value - Math.floor(value) })).sort((a, b) => b.remainder - a.remainder || a.index - b.index)
+  const order = exact
+    .map((value, index) => ({ index, remainder: value - Math.floor(value) }))
+    .sort((a, b) => b.remainder - a.remainder || a.index - b.index)
   for (const { index } of order) {
     if (left <= 0) break
     counts[index] = (counts[index] ?? 0) + 1

@@ -4,7 +4,11 @@ import { sleep } from '../../lib/backoff.ts'
  * Starts hosts at `perSecond` (0: all at once), spreading them evenly over time; stops early when aborted.
  * Never rejects.
  */
-export async function rampUp(hosts: ReadonlyArray<{ start(): void }>, perSecond: number, signal: AbortSignal): Promise<void> {
+export async function rampUp(
+  hosts: ReadonlyArray<{ start(): void }>,
+  perSecond: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (perSecond <= 0) {
     for (const host of hosts) if (!signal.aborted) host.start()
     return
@@ -22,7 +26,12 @@ export async function rampUp(hosts: ReadonlyArray<{ start(): void }>, perSecond:
 }
 
 /** Maps with at most `limit` calls in flight, keeping the order; skips the rest when aborted. Rejects on the first failure. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>, signal: AbortSignal): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+  signal: AbortSignal,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {

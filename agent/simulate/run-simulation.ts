@@ -45,9 +45,14 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
  * with --json so stdout holds only the summary), until every host settled (--until-settled), SIGINT/SIGTERM or
  * --timeout; then stops the agents and prints the summary. Returns the exit code.
  */
-export async function runSimulation(options: SimulateCommandOptions, io: SimulationIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runSimulation(
+  options: SimulateCommandOptions,
+  io: SimulationIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const problem = (lines: string[]) => {
-    io.stderr.write(`amt-agent simulate: ${lines.length > 1 ? '\n' : ''}${lines.map((line) => (lines.length > 1 ? `  ${line}` : line)).join('\n')}\n`)
+    io.stderr.write(
+      `amt-agent simulate: ${lines.length > 1 ? '\n' : ''}${lines.map((line) => (lines.length > 1 ? `  ${line}` : line)).join('\n')}\n`,
+    )
   }
   const built = await fleetOptions(options)
   if (!built.ok) {
@@ -76,7 +81,9 @@ export async function runSimulation(options: SimulateCommandOptions, io: Simulat
 
   let ended: SimulationSummary['ended'] | 'failed'
   try {
-    const settled = options.untilSettled ? fleet.settled().then(() => 'settled' as const) : new Promise<never>(() => undefined)
+    const settled = options.untilSettled
+      ? fleet.settled().then(() => 'settled' as const)
+      : new Promise<never>(() => undefined)
     settled.catch(() => undefined) // rejects when the fleet stops first: the race has moved on
     const started = fleet.start().then(() => new Promise<never>(() => undefined))
     ended = await Promise.race([settled, signalled, timedOut, started])
@@ -88,7 +95,13 @@ export async function runSimulation(options: SimulateCommandOptions, io: Simulat
     for (const name of STOP_SIGNALS) process.off(name, onSignal)
     printer.stop()
   }
-  const summary = summarize({ progress: fleet.progress(), hosts: fleet.hosts(), seed: built.seed, ended: ended === 'failed' ? 'signal' : ended, rssBefore })
+  const summary = summarize({
+    progress: fleet.progress(),
+    hosts: fleet.hosts(),
+    seed: built.seed,
+    ended: ended === 'failed' ? 'signal' : ended,
+    rssBefore,
+  })
   await fleet.stop()
   if (ended === 'failed') return SIMULATE_EXIT.FATAL
   io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary).join('\n')}\n`)
@@ -98,7 +111,8 @@ export async function runSimulation(options: SimulateCommandOptions, io: Simulat
 type Built = { ok: true; options: FleetOptions; seed: number | string } | { ok: false; problems: string[] }
 
 async function fleetOptions(options: SimulateCommandOptions): Promise<Built> {
-  if ((options.credentials === undefined) === (options.count === undefined)) return { ok: false, problems: ['give either --credentials <file> or --count <n>'] }
+  if ((options.credentials === undefined) === (options.count === undefined))
+    return { ok: false, problems: ['give either --credentials <file> or --count <n>'] }
   const seed = options.seed === undefined ? 1 : /^-?\d+$/.test(options.seed) ? Number(options.seed) : options.seed
   const common: FleetOptions = {
     brokerUrl: options.broker,
@@ -106,7 +120,10 @@ async function fleetOptions(options: SimulateCommandOptions): Promise<Built> {
     rampPerSecond: options.ramp,
     logLevel: options.logLevel as FleetOptions['logLevel'],
     mix: { ...options.mix, assign: options.assign ?? [] },
-    failures: { ...options.failRate, ...(options.activationFailCode !== undefined ? { activationFailCode: options.activationFailCode } : {}) },
+    failures: {
+      ...options.failRate,
+      ...(options.activationFailCode !== undefined ? { activationFailCode: options.activationFailCode } : {}),
+    },
     ...(options.latency ? { latency: options.latency } : {}),
     ...(options.tuning ? { agent: options.tuning } : {}),
     log: createLogger({ name: 'amt-simulate', level: options.logLevel, destination: pino.destination(2) }),
@@ -117,9 +134,11 @@ async function fleetOptions(options: SimulateCommandOptions): Promise<Built> {
     return { ok: true, seed, options: { ...common, hosts: loaded.hosts } }
   }
   const { passwordPattern, usernamePattern, count = 0 } = options
-  if (passwordPattern === undefined) return { ok: false, problems: ['--count needs --password-pattern (and optionally --username-pattern)'] }
+  if (passwordPattern === undefined)
+    return { ok: false, problems: ['--count needs --password-pattern (and optionally --username-pattern)'] }
   const width = String(count).length
-  const fill = (pattern: string, host: { index: number; tenantId: string; hostId: string }) => fillPattern(pattern, { ...host, width })
+  const fill = (pattern: string, host: { index: number; tenantId: string; hostId: string }) =>
+    fillPattern(pattern, { ...host, width })
   return {
     ok: true,
     seed,

@@ -3,7 +3,15 @@ import type { StateBody } from '../messages.ts'
 
 /** A host's phase as the simulator counts it: PENDING until its agent reported a state. */
 export type HostPhase = AgentPhase | 'PENDING'
-export const HOST_PHASES: readonly HostPhase[] = ['PENDING', 'UNPROVISIONED', 'ACTIVATING', 'PROVISIONED', 'DEACTIVATING', 'FAILED', 'NOT_SUPPORTED']
+export const HOST_PHASES: readonly HostPhase[] = [
+  'PENDING',
+  'UNPROVISIONED',
+  'ACTIVATING',
+  'PROVISIONED',
+  'DEACTIVATING',
+  'FAILED',
+  'NOT_SUPPORTED',
+]
 
 /**
  * Settled: nothing more will happen without a new desired. NOT_SUPPORTED always is; otherwise the agent must have

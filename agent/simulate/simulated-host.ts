@@ -64,7 +64,11 @@ interface Running {
 }
 
 /** One host: its plan and credentials until started, then one agent with its own MQTT connection. */
-export function createSimulatedHost(plan: HostPlan, credential: { username: string; password: string }, shared: HostShared): SimulatedHost {
+export function createSimulatedHost(
+  plan: HostPlan,
+  credential: { username: string; password: string },
+  shared: HostShared,
+): SimulatedHost {
   let running: Running | null = null
   let last = { phase: 'PENDING' as HostPhase, capable: null as boolean | null, settled: false }
   let settledAt: number | null = null
@@ -103,7 +107,9 @@ export function createSimulatedHost(plan: HostPlan, credential: { username: stri
         capable: snapshot?.capability?.capable ?? null,
         settled,
         settledAfterMs: settled && settledAt !== null ? settledAt - shared.startedAt() : null,
-        ...(state?.error ? { error: { code: state.error.code, name: state.error.name, message: state.error.message } } : {}),
+        ...(state?.error
+          ? { error: { code: state.error.code, name: state.error.name, message: state.error.message } }
+          : {}),
         ...(state?.reason ? { reason: state.reason } : {}),
       }
     },
@@ -112,7 +118,11 @@ export function createSimulatedHost(plan: HostPlan, credential: { username: stri
   const refresh = (): void => {
     if (!running) return
     const { state, capability, desiredGeneration } = running.agent.snapshot()
-    const now = { phase: state?.phase ?? ('PENDING' as HostPhase), capable: capability?.capable ?? null, settled: isSettled(state, desiredGeneration) }
+    const now = {
+      phase: state?.phase ?? ('PENDING' as HostPhase),
+      capable: capability?.capable ?? null,
+      settled: isSettled(state, desiredGeneration),
+    }
     if (now.settled && !last.settled) settledAt = Date.now()
     if (!now.settled) settledAt = null
     const differs = now.phase !== last.phase || now.capable !== last.capable || now.settled !== last.settled

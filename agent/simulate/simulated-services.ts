@@ -11,7 +11,10 @@ export function createSimulatedServices(initial: LmsState): ServiceControl {
     lmsState: () => Promise.resolve(lms),
     ensureMei: () => Promise.resolve(),
     enableLms() {
-      if (lms === 'not-installed') return Promise.reject(new ServiceControlError('LMS_NOT_INSTALLED', 'lms.service is not installed on this node (simulated)'))
+      if (lms === 'not-installed')
+        return Promise.reject(
+          new ServiceControlError('LMS_NOT_INSTALLED', 'lms.service is not installed on this node (simulated)'),
+        )
       lms = 'active'
       return Promise.resolve()
     },

@@ -33,11 +33,19 @@ const LIST_LIMIT = 50
 /** Below this many agents the RSS delta is mostly code warming up, not agents. */
 const PER_AGENT_MIN = 100
 
-export function summarize(input: { progress: FleetProgress; hosts: readonly HostView[]; seed: number | string; ended: SimulationSummary['ended']; rssBefore: number }): SimulationSummary {
+export function summarize(input: {
+  progress: FleetProgress
+  hosts: readonly HostView[]
+  seed: number | string
+  ended: SimulationSummary['ended']
+  rssBefore: number
+}): SimulationSummary {
   const { progress, hosts, seed, ended, rssBefore } = input
   const kinds: Record<string, number> = {}
   for (const host of hosts) kinds[host.kind] = (kinds[host.kind] ?? 0) + 1
-  const times = hosts.flatMap((host) => (host.settledAfterMs === null ? [] : [host.settledAfterMs])).sort((a, b) => a - b)
+  const times = hosts
+    .flatMap((host) => (host.settledAfterMs === null ? [] : [host.settledAfterMs]))
+    .sort((a, b) => a - b)
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0
   const rssBytes = process.memoryUsage.rss()
   return {
@@ -57,12 +65,20 @@ export function summarize(input: { progress: FleetProgress; hosts: readonly Host
     failed: hosts
       .filter((host) => host.phase === 'FAILED')
       .slice(0, LIST_LIMIT)
-      .map(({ tenantId, hostId, error }) => ({ tenantId, hostId, code: error?.code ?? null, name: error?.name ?? 'unknown' })),
+      .map(({ tenantId, hostId, error }) => ({
+        tenantId,
+        hostId,
+        code: error?.code ?? null,
+        name: error?.name ?? 'unknown',
+      })),
     unsettled: hosts
       .filter((host) => !host.settled)
       .slice(0, LIST_LIMIT)
       .map(({ tenantId, hostId, phase }) => ({ tenantId, hostId, phase })),
-    memory: { rssBytes, perAgentBytes: progress.started >= PER_AGENT_MIN ? Math.round((rssBytes - rssBefore) / progress.started) : null },
+    memory: {
+      rssBytes,
+      perAgentBytes: progress.started >= PER_AGENT_MIN ? Math.round((rssBytes - rssBefore) / progress.started) : null,
+    },
   }
 }
 
@@ -82,16 +98,27 @@ export function formatProgress(progress: FleetProgress): string {
 
 /** The human-readable summary. */
 export function formatSummary(summary: SimulationSummary): string[] {
-  const converged = summary.convergedMs === null ? `not converged (${summary.ended})` : `converged in ${(summary.convergedMs / 1000).toFixed(2)} s`
+  const converged =
+    summary.convergedMs === null
+      ? `not converged (${summary.ended})`
+      : `converged in ${(summary.convergedMs / 1000).toFixed(2)} s`
   const lines = [
     `${summary.hosts} hosts (seed ${summary.seed}): ${converged}; ${summary.settled}/${summary.hosts} settled`,
     `  phases: ${formatPhases(summary.phases)}`,
-    `  kinds: ${Object.entries(summary.kinds).map(([kind, count]) => `${kind} ${count}`).join(' · ')}; capable ${summary.capable}, not capable ${summary.notCapable}`,
+    `  kinds: ${Object.entries(summary.kinds)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(' · ')}; capable ${summary.capable}, not capable ${summary.notCapable}`,
   ]
-  if (summary.settleMs) lines.push(`  time to settle: p50 ${summary.settleMs.p50} ms · p90 ${summary.settleMs.p90} ms · max ${summary.settleMs.max} ms`)
-  for (const failed of summary.failed) lines.push(`  FAILED ${failed.tenantId}/${failed.hostId}: ${failed.code ?? '-'} ${failed.name}`)
-  for (const host of summary.unsettled.slice(0, 10)) lines.push(`  unsettled ${host.tenantId}/${host.hostId}: ${host.phase}`)
-  const perAgent = summary.memory.perAgentBytes === null ? '' : ` (~${Math.round(summary.memory.perAgentBytes / 1024)} KiB per agent)`
+  if (summary.settleMs)
+    lines.push(
+      `  time to settle: p50 ${summary.settleMs.p50} ms · p90 ${summary.settleMs.p90} ms · max ${summary.settleMs.max} ms`,
+    )
+  for (const failed of summary.failed)
+    lines.push(`  FAILED ${failed.tenantId}/${failed.hostId}: ${failed.code ?? '-'} ${failed.name}`)
+  for (const host of summary.unsettled.slice(0, 10))
+    lines.push(`  unsettled ${host.tenantId}/${host.hostId}: ${host.phase}`)
+  const perAgent =
+    summary.memory.perAgentBytes === null ? '' : ` (~${Math.round(summary.memory.perAgentBytes / 1024)} KiB per agent)`
   lines.push(`  memory: RSS ${Math.round(summary.memory.rssBytes / 1048576)} MiB${perAgent}`)
   return lines
 }

@@ -1,4 +1,13 @@
-import { LEAF_RULES, LEAVES, TOPIC_ROOT, parseTopic, parseTopicFilter, type FilterSegment, type Leaf, type TopicAddress } from '../../schemas/topics.ts'
+import {
+  LEAF_RULES,
+  LEAVES,
+  TOPIC_ROOT,
+  parseTopic,
+  parseTopicFilter,
+  type FilterSegment,
+  type Leaf,
+  type TopicAddress,
+} from '../../schemas/topics.ts'
 import { isProbeSubtree, parseProbeTopic } from '../../schemas/probe.ts'
 import type { Principal } from './principal.ts'
 
@@ -116,7 +125,8 @@ export function maySubscribe(principal: Principal, filter: string, maxTopicLevel
   if (topicLevels(filter) > maxTopicLevels) return deny('too-many-levels')
   const parsed = filter.startsWith(`${TOPIC_ROOT}/`) ? parseTopicFilter(filter) : null
   if (parsed === null) return deny(filter.startsWith(`${TOPIC_ROOT}/`) ? 'bad-topic' : 'outside-tree')
-  if (!segmentInScope(parsed.tenant, scopeTenant(principal)) || !segmentInScope(parsed.host, scopeHost(principal))) return deny('out-of-scope')
+  if (!segmentInScope(parsed.tenant, scopeTenant(principal)) || !segmentInScope(parsed.host, scopeHost(principal)))
+    return deny('out-of-scope')
   const readable = readableLeaves(principal)
   return parsed.leaves.some((leaf) => readable.includes(leaf)) ? ALLOW : deny('no-readable-leaf')
 }

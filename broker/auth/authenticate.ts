@@ -24,9 +24,13 @@ export interface AuthenticateDeps {
   maxConnectionsPerDevice?: number
 }
 
-type Authentication = { ok: true; principal: Principal; method: 'certificate' | 'password' } | { ok: false; rejection: BrokerRejection }
+type Authentication =
+  { ok: true; principal: Principal; method: 'certificate' | 'password' } | { ok: false; rejection: BrokerRejection }
 
-const refuse = (reason: string, returnCode = CONNACK_NOT_AUTHORIZED): Authentication => ({ ok: false, rejection: new BrokerRejection(reason, returnCode) })
+const refuse = (reason: string, returnCode = CONNACK_NOT_AUTHORIZED): Authentication => ({
+  ok: false,
+  rejection: new BrokerRejection(reason, returnCode),
+})
 
 /**
  * A client certificate, when presented, decides alone: it must chain to the configured CA and map to a device
@@ -49,7 +53,9 @@ async function authenticateConnection(
   // scrypt's HMAC pads short keys with zero bytes: "pw" and "pw\0" would derive the same key. No password holds NUL.
   if (password.includes(0)) return refuse('password-nul', CONNACK_BAD_USERNAME_OR_PASSWORD)
   const principal = await credentials.verifyPassword(username, password)
-  return principal === null ? refuse('bad-credentials', CONNACK_BAD_USERNAME_OR_PASSWORD) : { ok: true, principal, method: 'password' }
+  return principal === null
+    ? refuse('bad-credentials', CONNACK_BAD_USERNAME_OR_PASSWORD)
+    : { ok: true, principal, method: 'password' }
 }
 
 /**
@@ -65,7 +71,10 @@ function checkSession(deps: AuthenticateDeps, client: Client, authenticated: Aut
     return refuse(CLIENT_ID_NOT_ALLOWED, CONNACK_IDENTIFIER_REJECTED)
   }
   if (registry.clientIdHeldByOther(client.id, principal)) return refuse('client-id-in-use', CONNACK_IDENTIFIER_REJECTED)
-  const overCap = principal.role === 'device' && maxConnectionsPerDevice !== undefined && registry.deviceConnections(principal, client.id) >= maxConnectionsPerDevice
+  const overCap =
+    principal.role === 'device' &&
+    maxConnectionsPerDevice !== undefined &&
+    registry.deviceConnections(principal, client.id) >= maxConnectionsPerDevice
   return overCap ? refuse('device-connections', CONNACK_SERVER_UNAVAILABLE) : authenticated
 }
 
@@ -74,10 +83,23 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
   const { credentials, registry, stats, log: parentLog } = deps
   const log = parentLog.child({ module: 'broker/authenticate' })
   /** `principal`: the credentials were right (the session was refused), so the username is a known name, shown as it is. */
-  const refused = (client: Client, username: string | undefined, rejection: BrokerRejection, principal?: Principal): void => {
+  const refused = (
+    client: Client,
+    username: string | undefined,
+    rejection: BrokerRejection,
+    principal?: Principal,
+  ): void => {
     stats.count('connectionsRefused', rejection.reason)
     const shownUsername = principal === undefined ? loggableUsername(username) : principal.id
-    log.warn({ reason: rejection.reason, clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client), username: shownUsername }, 'connection refused')
+    log.warn(
+      {
+        reason: rejection.reason,
+        clientId: clientIdOf(client),
+        remoteAddress: remoteAddressOf(client),
+        username: shownUsername,
+      },
+      'connection refused',
+    )
   }
 
   return (client, username, password, done) => {
@@ -92,7 +114,15 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
         }
         registry.bind(client, checked.principal)
         markClientIdVetted(client)
-        log.debug({ clientId: clientIdOf(client), principal: checked.principal.id, role: checked.principal.role, method: checked.method }, 'client authenticated')
+        log.debug(
+          {
+            clientId: clientIdOf(client),
+            principal: checked.principal.id,
+            role: checked.principal.role,
+            method: checked.method,
+          },
+          'client authenticated',
+        )
         done(null, true)
       },
       (err: unknown) => {

@@ -19,7 +19,9 @@ export interface AuthorizeDeps {
   maxRetainedPayloadBytes?: number
 }
 
-export type AuthorizeHooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
+export type AuthorizeHooks = Required<
+  Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>
+>
 
 const NO_SESSION: Decision = { allowed: false, reason: 'no-session' }
 const INVALID_PAYLOAD = 'invalid-payload'
@@ -55,7 +57,8 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
   const log = parentLog.child({ module: 'broker/authorize' })
   const invalidPayloads = new RefusalLog({ log, messages: INVALID_PAYLOAD_MESSAGES })
   const principalOf = (client: Client | null) => registry.principalOf(client)
-  const fromClosedConnection = (client: Client | null) => client !== null && !client.closed && registry.closedByBroker(client.conn)
+  const fromClosedConnection = (client: Client | null) =>
+    client !== null && !client.closed && registry.closedByBroker(client.conn)
   const context = (client: Client | null): { clientId?: string | undefined; remoteAddress?: string | undefined } =>
     client === null ? {} : { clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client) }
 
@@ -75,7 +78,15 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     }
     if (decision.allowed) return done(null)
     stats.count('publishDenied', decision.reason)
-    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, topic: loggableTopic(packet.topic, principal) }, 'publish denied')
+    log.warn(
+      {
+        reason: decision.reason,
+        ...context(client),
+        principal: principal?.id,
+        topic: loggableTopic(packet.topic, principal),
+      },
+      'publish denied',
+    )
     done(new BrokerRejection(decision.reason))
   }
 
@@ -85,7 +96,15 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     const decision = principal === undefined ? NO_SESSION : maySubscribe(principal, subscription.topic, maxTopicLevels)
     if (decision.allowed) return done(null, subscription)
     stats.count('subscribeDenied', decision.reason)
-    log.warn({ reason: decision.reason, ...context(client), principal: principal?.id, filter: loggableTopic(subscription.topic, principal) }, 'subscribe denied')
+    log.warn(
+      {
+        reason: decision.reason,
+        ...context(client),
+        principal: principal?.id,
+        filter: loggableTopic(subscription.topic, principal),
+      },
+      'subscribe denied',
+    )
     done(null, null)
   }
 
@@ -94,7 +113,15 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
     const decision = principal === undefined ? NO_SESSION : mayRead(principal, packet.topic, maxTopicLevels)
     if (decision.allowed) return packet
     stats.count('forwardDropped', decision.reason)
-    log.debug({ reason: decision.reason, ...context(client), principal: principal?.id, topic: loggableTopic(packet.topic, principal) }, 'forward dropped')
+    log.debug(
+      {
+        reason: decision.reason,
+        ...context(client),
+        principal: principal?.id,
+        topic: loggableTopic(packet.topic, principal),
+      },
+      'forward dropped',
+    )
     return null
   }
 

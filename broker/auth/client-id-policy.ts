@@ -18,7 +18,12 @@ export const CLIENT_ID_NOT_ALLOWED = 'client-id-not-allowed'
 export function clientIdAllowed(principal: Principal, { clientId, serverAssigned }: ClientIdRequest): boolean {
   if (principal.role === 'device') {
     const { tenantId, hostId } = principal
-    return tenantId !== undefined && hostId !== undefined && !serverAssigned && isAgentClientIdOf({ tenantId, hostId }, clientId)
+    return (
+      tenantId !== undefined &&
+      hostId !== undefined &&
+      !serverAssigned &&
+      isAgentClientIdOf({ tenantId, hostId }, clientId)
+    )
   }
   if (serverAssigned) return true
   if (clientId.startsWith(AGENT_CLIENT_ID_PREFIX)) return false

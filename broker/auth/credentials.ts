@@ -2,11 +2,17 @@ import type { PeerCertificate } from 'node:tls'
 import { deviceIdentityFromCertificate, deviceUri } from './certificate-identity.ts'
 import { DecoyHashes } from './decoy-hashes.ts'
 import { KdfLanes } from './kdf-lanes.ts'
-import { DEFAULT_SCRYPT_PARAMS, decodeHash, hashPassword, type DecodedHash, type PasswordVerifier, type ScryptParams } from './password-hash.ts'
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  decodeHash,
+  hashPassword,
+  type DecodedHash,
+  type PasswordVerifier,
+  type ScryptParams,
+} from './password-hash.ts'
 import { PrincipalScope, principalOf, type Principal } from './principal.ts'
 
-export type { Principal,  } from './principal.ts'
-
+export type { Principal } from './principal.ts'
 
 /**
  * The credential port: the broker asks it who a username/password or a client certificate is.
@@ -60,7 +66,8 @@ export class MemoryCredentialStore implements CredentialStore {
     const encoded = passwordHash ?? (password === undefined ? undefined : await hashPassword(password, this.#params))
     if (encoded === undefined) throw new TypeError(`credential ${username} needs password or passwordHash`)
     const hash = decodeHash(encoded)
-    if (hash === null) throw new TypeError(`credential ${username}: passwordHash is not an scrypt hash from amt-broker hash-password`)
+    if (hash === null)
+      throw new TypeError(`credential ${username}: passwordHash is not an scrypt hash from amt-broker hash-password`)
     this.#entries.set(username, { hash, principal: principalOf(username, parsedScope) })
     this.#decoys.cover(username, hash.params)
   }

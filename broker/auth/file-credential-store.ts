@@ -18,23 +18,39 @@ import type { Principal } from './principal.ts'
  * Hashes come from `amt-broker hash-password`; plain passwords are not accepted in the file.
  */
 const Username = z.string().min(1).max(128)
-const PasswordHash = z.string().refine(isPasswordHash, { message: 'passwordHash must be an scrypt hash printed by `amt-broker hash-password`' })
+const PasswordHash = z
+  .string()
+  .refine(isPasswordHash, { message: 'passwordHash must be an scrypt hash printed by `amt-broker hash-password`' })
 
 const FileEntry = z.discriminatedUnion('role', [
-  z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('device'), tenantId: TenantId, hostId: HostId }),
+  z.strictObject({
+    username: Username,
+    passwordHash: PasswordHash,
+    role: z.literal('device'),
+    tenantId: TenantId,
+    hostId: HostId,
+  }),
   z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('manager') }),
-  z.strictObject({ username: Username, passwordHash: PasswordHash, role: z.literal('integrator'), tenantId: TenantId.optional() }),
+  z.strictObject({
+    username: Username,
+    passwordHash: PasswordHash,
+    role: z.literal('integrator'),
+    tenantId: TenantId.optional(),
+  }),
 ])
 
-const CredentialFile = z
-  .strictObject({ principals: z.array(FileEntry) })
-  .superRefine(({ principals }, ctx) => {
-    const seen = new Set<string>()
-    principals.forEach(({ username }, index) => {
-      if (seen.has(username)) ctx.addIssue({ code: 'custom', path: ['principals', index, 'username'], message: `duplicate username ${JSON.stringify(username)}` })
-      seen.add(username)
-    })
+const CredentialFile = z.strictObject({ principals: z.array(FileEntry) }).superRefine(({ principals }, ctx) => {
+  const seen = new Set<string>()
+  principals.forEach(({ username }, index) => {
+    if (seen.has(username))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['principals', index, 'username'],
+        message: `duplicate username ${JSON.stringify(username)}`,
+      })
+    seen.add(username)
   })
+})
 
 export type CredentialFileLoad = { ok: true; entries: CredentialEntry[] } | { ok: false; problems: string[] }
 
@@ -70,7 +86,10 @@ export class FileCredentialStore implements CredentialStore {
     this.#verify = verify
   }
 
-  static async load(file: string, options: FileCredentialStoreOptions = {}): Promise<{ ok: true; store: FileCredentialStore } | { ok: false; problems: string[] }> {
+  static async load(
+    file: string,
+    options: FileCredentialStoreOptions = {},
+  ): Promise<{ ok: true; store: FileCredentialStore } | { ok: false; problems: string[] }> {
     const verify = options.verify ?? new KdfLanes().verify
     const built = await buildStore(file, verify)
     return built.ok ? { ok: true, store: new FileCredentialStore(file, built.store, verify) } : built
@@ -93,7 +112,10 @@ export class FileCredentialStore implements CredentialStore {
   }
 }
 
-async function buildStore(file: string, verify: PasswordVerifier): Promise<{ ok: true; store: MemoryCredentialStore } | { ok: false; problems: string[] }> {
+async function buildStore(
+  file: string,
+  verify: PasswordVerifier,
+): Promise<{ ok: true; store: MemoryCredentialStore } | { ok: false; problems: string[] }> {
   const loaded = await readCredentialFile(file)
   if (!loaded.ok) return loaded
   // Unknown users are checked against a decoy hash as costly as the file's hashes of names of their kind.

@@ -106,9 +106,22 @@ export class LoginGuard implements CredentialStore {
     failures.lastFailureAt = now
     if (failures.count >= maxFailures) {
       const backoffMs = Math.min(baseBackoffMs * 2 ** failures.lockouts, maxBackoffMs)
-      Object.assign(failures, { count: 0, windowStartedAt: now, lockedUntil: now + backoffMs, lockouts: failures.lockouts + 1 })
-      const fields = { username: loggableUsername(username), failures: maxFailures, lockedForMs: backoffMs, lockoutsInARow: failures.lockouts }
-      this.#log.warn(fields, 'login failures for one username: further attempts refused without a check until the backoff ends')
+      Object.assign(failures, {
+        count: 0,
+        windowStartedAt: now,
+        lockedUntil: now + backoffMs,
+        lockouts: failures.lockouts + 1,
+      })
+      const fields = {
+        username: loggableUsername(username),
+        failures: maxFailures,
+        lockedForMs: backoffMs,
+        lockoutsInARow: failures.lockouts,
+      }
+      this.#log.warn(
+        fields,
+        'login failures for one username: further attempts refused without a check until the backoff ends',
+      )
     }
     this.#failures.set(username, failures)
     if (this.#failures.size > maxTrackedNames) {

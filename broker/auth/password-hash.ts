@@ -25,7 +25,10 @@ export interface DecodedHash {
   key: Buffer
 }
 
-export async function hashPassword(password: string | Buffer, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {
+export async function hashPassword(
+  password: string | Buffer,
+  params: ScryptParams = DEFAULT_SCRYPT_PARAMS,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
   const key = await derive(password, salt, params, KEY_BYTES)
   return [PREFIX, params.logN, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$')
@@ -69,7 +72,12 @@ export async function verifyPasswordHash(hash: DecodedHash, password: string | B
   return timingSafeEqual(key, hash.key)
 }
 
-function derive(password: string | Buffer, salt: Buffer, { logN, r, p }: ScryptParams, length: number): Promise<Buffer> {
+function derive(
+  password: string | Buffer,
+  salt: Buffer,
+  { logN, r, p }: ScryptParams,
+  length: number,
+): Promise<Buffer> {
   const N = 2 ** logN
   const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }
   return new Promise((resolve, reject) => {

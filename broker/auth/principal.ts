@@ -29,6 +29,8 @@ export function principalOf(id: string, scope: PrincipalScope): Principal {
     case 'manager':
       return { id, role: 'manager' }
     case 'integrator':
-      return scope.tenantId === undefined ? { id, role: 'integrator' } : { id, role: 'integrator', tenantId: scope.tenantId }
+      return scope.tenantId === undefined
+        ? { id, role: 'integrator' }
+        : { id, role: 'integrator', tenantId: scope.tenantId }
   }
 }

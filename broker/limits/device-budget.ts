@@ -71,7 +71,8 @@ export class DeviceBudget {
     const known = this.#devices.get(device)
     if (known !== undefined) return known
     const size = this.#devices.size
-    if (size >= this.#nextSweepAt || (size >= this.#sweepAbove && now - this.#lastSweepAt >= this.#longestWindowMs)) this.#sweep(now)
+    if (size >= this.#nextSweepAt || (size >= this.#sweepAbove && now - this.#lastSweepAt >= this.#longestWindowMs))
+      this.#sweep(now)
     const fresh = { messages: { startedAt: now, count: 0 }, bytes: { startedAt: now, count: 0 } }
     this.#devices.set(device, fresh)
     return fresh
@@ -79,14 +80,16 @@ export class DeviceBudget {
 
   #sweep(now: number): void {
     for (const [device, windows] of this.#devices) {
-      if (ended(windows.messages, this.#messages, now) && ended(windows.bytes, this.#bytes, now)) this.#devices.delete(device)
+      if (ended(windows.messages, this.#messages, now) && ended(windows.bytes, this.#bytes, now))
+        this.#devices.delete(device)
     }
     this.#nextSweepAt = Math.max(this.#sweepAbove, this.#devices.size * 2)
     this.#lastSweepAt = now
   }
 }
 
-const ended = (window: FixedWindow, limit: WindowLimit, now: number): boolean => now - window.startedAt >= limit.windowMs
+const ended = (window: FixedWindow, limit: WindowLimit, now: number): boolean =>
+  now - window.startedAt >= limit.windowMs
 
 /** Adds `amount` to the window (starting a new one when it has ended); the window's new total. */
 function add(window: FixedWindow, amount: number, limit: WindowLimit, now: number): number {

@@ -36,7 +36,10 @@ export function publishBytes(packet: Pick<PublishPacket, 'topic' | 'payload'>): 
  * backoff and resend what was unacknowledged): counted under `publishDenied` (`rate-limited`, `byte-rate-limited`)
  * and logged without flooding. A last will is published after its connection closed and is never charged.
  */
-export function limitDevicePublishes(authorizePublish: AuthorizePublish, deps: DevicePublishLimitDeps): AuthorizePublish {
+export function limitDevicePublishes(
+  authorizePublish: AuthorizePublish,
+  deps: DevicePublishLimitDeps,
+): AuthorizePublish {
   const { registry, budget, stats, refusals } = deps
   return (client, packet, done) => {
     authorizePublish(client, packet, (err) => {
@@ -49,7 +52,11 @@ export function limitDevicePublishes(authorizePublish: AuthorizePublish, deps: D
         return done(null)
       }
       stats.count('publishDenied', exceeded)
-      refusals.refused({ reason: exceeded, remoteAddress: remoteAddressOf(client) ?? 'unknown', clientId: clientIdOf(client) })
+      refusals.refused({
+        reason: exceeded,
+        remoteAddress: remoteAddressOf(client) ?? 'unknown',
+        clientId: clientIdOf(client),
+      })
       done(new BrokerRejection(exceeded))
     })
   }

@@ -3,4 +3,3 @@ export interface FixedWindow {
   startedAt: number
   count: number
 }
-

@@ -58,7 +58,11 @@ class PacketSizeScanner {
  * switching the stream to flowing mode. On a violation `onViolation` runs synchronously, so it can destroy
  * the stream before the chunk reaches the parser's consumers (the authorize hooks refuse destroyed streams).
  */
-export function guardPacketSize(stream: Duplex, maxBytes: number, onViolation: (violation: FrameViolation) => void): void {
+export function guardPacketSize(
+  stream: Duplex,
+  maxBytes: number,
+  onViolation: (violation: FrameViolation) => void,
+): void {
   const scanner = new PacketSizeScanner(maxBytes)
   const onData = (chunk: Buffer): void => {
     const violation = scanner.scan(chunk)

@@ -55,7 +55,13 @@ export class RefusalLog {
   /** Refusals of addresses beyond `maxAddresses`, counted together. */
   #untracked: { startedAt: number; refused: number } | undefined
 
-  constructor({ log, windowMs = REFUSAL_LOG_WINDOW_MS, maxAddresses = 10_000, now = Date.now, messages = CONNECTION_MESSAGES }: RefusalLogOptions) {
+  constructor({
+    log,
+    windowMs = REFUSAL_LOG_WINDOW_MS,
+    maxAddresses = 10_000,
+    now = Date.now,
+    messages = CONNECTION_MESSAGES,
+  }: RefusalLogOptions) {
     this.#log = log
     this.#messages = messages
     this.#windowMs = windowMs

@@ -44,12 +44,16 @@ const DEFAULT_POOL_FALLBACK = 2048
 export function createListenerProtection({ limits, stats, refusalLog, log }: ProtectionDeps): ListenerProtection {
   const guard = new ConnectionGuard({
     maxPerAddress: limits.maxUnauthenticatedPerAddress,
-    maxWaiting: limits.maxUnauthenticated ?? waitingPoolFor(openFilesLimit(), DEFAULT_POOL_SHARE, DEFAULT_POOL_FALLBACK),
+    maxWaiting:
+      limits.maxUnauthenticated ?? waitingPoolFor(openFilesLimit(), DEFAULT_POOL_SHARE, DEFAULT_POOL_FALLBACK),
     onRefused: ({ reason, remoteAddress }) => {
       stats.count('connectionsRefused', reason)
       refusalLog.refused({ reason, remoteAddress })
     },
   })
-  const pressure = pressureLog({ log: log.child({ module: 'broker/limits' }), count: ({ code }) => stats.count('connectionsRefused', `accept-${code}`) })
+  const pressure = pressureLog({
+    log: log.child({ module: 'broker/limits' }),
+    count: ({ code }) => stats.count('connectionsRefused', `accept-${code}`),
+  })
   return { guard, handshakeTimeoutMs: limits.connectTimeoutMs, pressure, log }
 }

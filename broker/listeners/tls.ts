@@ -20,7 +20,12 @@ export interface TlsListenerOptions {
  * reason, and clients without a certificate can still log in with a password. A handshake not done within
  * `protection.handshakeTimeoutMs` is cut (Node's default is 120 s).
  */
-export async function startTlsListener({ config, accept, onHandshakeError, protection }: TlsListenerOptions): Promise<Listener> {
+export async function startTlsListener({
+  config,
+  accept,
+  onHandshakeError,
+  protection,
+}: TlsListenerOptions): Promise<Listener> {
   const [cert, key, ca] = await Promise.all([
     readFile(config.certFile),
     readFile(config.keyFile),
@@ -29,7 +34,15 @@ export async function startTlsListener({ config, accept, onHandshakeError, prote
   /** TCP sockets in their handshake, by remote address and port (unique while both are open). */
   const handshaking = new Map<string, Socket>()
   const keyOf = (socket: Socket): string => `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`
-  const options = { cert, key, ca, requestCert: config.requestClientCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, handshakeTimeout: protection.handshakeTimeoutMs }
+  const options = {
+    cert,
+    key,
+    ca,
+    requestCert: config.requestClientCert,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2' as const,
+    handshakeTimeout: protection.handshakeTimeoutMs,
+  }
   const server = createServer(options, (tlsSocket) => {
     const socket = handshaking.get(keyOf(tlsSocket))
     handshaking.delete(keyOf(tlsSocket))

@@ -20,7 +20,14 @@ export interface WsListenerOptions {
  * cuts a socket idle for `handshakeTimeoutMs` and one whose upgrade request is not complete within it; after the
  * upgrade, ws turns the socket timeout off and aedes' connectTimeout bounds the CONNECT.
  */
-export async function startWsListener({ host, port, path, maxPayload, accept, protection }: WsListenerOptions): Promise<Listener> {
+export async function startWsListener({
+  host,
+  port,
+  path,
+  maxPayload,
+  accept,
+  protection,
+}: WsListenerOptions): Promise<Listener> {
   const deadline = protection.handshakeTimeoutMs
   const server = createServer(
     { headersTimeout: deadline, requestTimeout: deadline, connectionsCheckingInterval: checkingIntervalFor(deadline) },

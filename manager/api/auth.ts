@@ -65,6 +65,10 @@ export function createAuthHook(tokens: TokenStore) {
     request.principal = principal
     const { tenantId } = (request.params ?? {}) as { tenantId?: unknown }
     if (typeof tenantId === 'string') assertTenantVisible(principal, tenantId)
-    if (!allows(principal, access)) throw new ApiError('FORBIDDEN', `role ${principal.role}${isGlobal(principal) ? '' : ' (tenant-scoped)'} may not do this (needs ${access})`)
+    if (!allows(principal, access))
+      throw new ApiError(
+        'FORBIDDEN',
+        `role ${principal.role}${isGlobal(principal) ? '' : ' (tenant-scoped)'} may not do this (needs ${access})`,
+      )
   }
 }

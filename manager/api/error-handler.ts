@@ -15,12 +15,21 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'request'
-    const issues = err.validation.map((issue) => ({ in: where, path: issue.instancePath || '/', message: issue.message ?? 'invalid' }))
-    return new ApiError('VALIDATION_FAILED', `invalid ${where}: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, { issues })
+    const issues = err.validation.map((issue) => ({
+      in: where,
+      path: issue.instancePath || '/',
+      message: issue.message ?? 'invalid',
+    }))
+    return new ApiError(
+      'VALIDATION_FAILED',
+      `invalid ${where}: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`,
+      { issues },
+    )
   }
   if (err instanceof InventoryError) return fromInventory(err)
   if (err instanceof DomainError) return fromDomain(err)
-  if (err instanceof ProvisioningCertificateError) return new ApiError('VALIDATION_FAILED', err.message, { problems: err.problems })
+  if (err instanceof ProvisioningCertificateError)
+    return new ApiError('VALIDATION_FAILED', err.message, { problems: err.problems })
   if (err instanceof TokenNameTakenError) return new ApiError('TOKEN_NAME_TAKEN')
   if (isResponseSerializationError(err)) return new ApiError('INTERNAL', undefined, undefined, { cause: err })
   const code = FASTIFY_CODES[(err as Partial<FastifyError>).code ?? '']
@@ -48,7 +57,12 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
 }
 
 export function errorBody(error: ApiError, requestId: string): ErrorBody {
-  return { code: error.code, message: error.message, requestId, ...(error.details === undefined ? {} : { details: error.details }) }
+  return {
+    code: error.code,
+    message: error.message,
+    requestId,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  }
 }
 
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
@@ -60,10 +74,20 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
 
 function fromInventory(err: InventoryError): ApiError {
   const { entity, tenantId, hostId, index } = err.details
-  const where = { ...(tenantId === undefined ? {} : { tenantId }), ...(hostId === undefined ? {} : { hostId }), ...(index === undefined ? {} : { index }) }
+  const where = {
+    ...(tenantId === undefined ? {} : { tenantId }),
+    ...(hostId === undefined ? {} : { hostId }),
+    ...(index === undefined ? {} : { index }),
+  }
   const byCode: Record<InventoryErrorCode, () => ApiError> = {
-    INVENTORY_NOT_FOUND: () => new ApiError(entity === 'tenant' ? 'TENANT_NOT_FOUND' : 'HOST_NOT_FOUND', undefined, where),
-    INVENTORY_ALREADY_EXISTS: () => new ApiError(entity === 'tenant' ? 'TENANT_EXISTS' : entity === 'host' ? 'HOST_EXISTS' : 'CREDENTIAL_CONFLICT', undefined, where),
+    INVENTORY_NOT_FOUND: () =>
+      new ApiError(entity === 'tenant' ? 'TENANT_NOT_FOUND' : 'HOST_NOT_FOUND', undefined, where),
+    INVENTORY_ALREADY_EXISTS: () =>
+      new ApiError(
+        entity === 'tenant' ? 'TENANT_EXISTS' : entity === 'host' ? 'HOST_EXISTS' : 'CREDENTIAL_CONFLICT',
+        undefined,
+        where,
+      ),
     INVENTORY_VERSION_CONFLICT: () => new ApiError('HOST_CHANGED', undefined, where),
     INVENTORY_INVALID_INPUT: () => new ApiError('VALIDATION_FAILED', err.message),
     INVENTORY_TENANT_NOT_EMPTY: () => new ApiError('BAD_REQUEST', 'the tenant still has hosts'),

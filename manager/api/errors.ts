@@ -76,8 +76,13 @@ export function jsonResponse<S extends z.ZodType>(schema: S, description: string
 }
 
 /** The responses of the given error codes, keyed by status; the description lists the codes of each status. */
-export function errorResponses(...codes: ApiErrorCode[]): Record<number, ReturnType<typeof jsonResponse<typeof ErrorBody>>> {
+export function errorResponses(
+  ...codes: ApiErrorCode[]
+): Record<number, ReturnType<typeof jsonResponse<typeof ErrorBody>>> {
   const byStatus = new Map<number, ApiErrorCode[]>()
-  for (const code of codes) byStatus.set(API_ERRORS[code].status, [...(byStatus.get(API_ERRORS[code].status) ?? []), code])
-  return Object.fromEntries([...byStatus].map(([status, list]) => [status, jsonResponse(ErrorBody, `error: ${list.join(' | ')}`)]))
+  for (const code of codes)
+    byStatus.set(API_ERRORS[code].status, [...(byStatus.get(API_ERRORS[code].status) ?? []), code])
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [status, jsonResponse(ErrorBody, `error: ${list.join(' | ')}`)]),
+  )
 }

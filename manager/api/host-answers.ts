@@ -17,5 +17,12 @@ export const Registered = z.object({
     .describe("the device's MQTT credential for the embedded broker"),
 })
 
-export const HostPage = z.object({ hosts: z.array(HostView), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page') })
-export const Deleted = z.object({ outcome: z.enum(['deleted', 'pending']).describe('deleted: gone; pending: removed once the agent reports AMT deactivated') })
+export const HostPage = z.object({
+  hosts: z.array(HostView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+})
+export const Deleted = z.object({
+  outcome: z
+    .enum(['deleted', 'pending'])
+    .describe('deleted: gone; pending: removed once the agent reports AMT deactivated'),
+})

@@ -11,7 +11,12 @@ const DURATION = 'amt_manager_http_request_duration_seconds'
 export function httpMetricsHook(registry: Registry) {
   const requests =
     (registry.getSingleMetric(REQUESTS) as Counter<'method' | 'route' | 'status'> | undefined) ??
-    new Counter({ name: REQUESTS, help: 'HTTP requests to the manager API', labelNames: ['method', 'route', 'status'] as const, registers: [registry] })
+    new Counter({
+      name: REQUESTS,
+      help: 'HTTP requests to the manager API',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    })
   const duration =
     (registry.getSingleMetric(DURATION) as Histogram<'method' | 'route'> | undefined) ??
     new Histogram({

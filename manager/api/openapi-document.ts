@@ -9,7 +9,8 @@ import { MemoryTokenStore } from './tokens/token-store.ts'
 /** Where the committed OpenAPI document lives (generate-openapi.ts writes it; a test compares it). */
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url))
 
-const notWhileGenerating = (): Promise<never> => Promise.reject(new Error('the API is not serving: only its document is generated'))
+const notWhileGenerating = (): Promise<never> =>
+  Promise.reject(new Error('the API is not serving: only its document is generated'))
 const idleDomain: ApiDomain = {
   setDesired: notWhileGenerating,
   requestDeletion: notWhileGenerating,
@@ -20,7 +21,13 @@ const idleDomain: ApiDomain = {
 /** Builds the API (no listener, an empty in-memory Inventory) and returns its OpenAPI document. */
 export async function buildOpenApiDocument(): Promise<object> {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
-  const app = createApiServer({ inventory, domain: idleDomain, tokens: new MemoryTokenStore(), log: silentLogger(), metrics: new Registry() })
+  const app = createApiServer({
+    inventory,
+    domain: idleDomain,
+    tokens: new MemoryTokenStore(),
+    log: silentLogger(),
+    metrics: new Registry(),
+  })
   try {
     await app.ready()
     return openApiDocumentOf(app)

@@ -16,7 +16,11 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
       info: { title: 'AMT manager API', version: API_DOC_VERSION, description: DESCRIPTION },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API token `amt_<id>_<secret>` carrying a role and a tenant scope' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an API token `amt_<id>_<secret>` carrying a role and a tenant scope',
+          },
         },
       },
       security: [{ bearerAuth: [] }],
@@ -41,7 +45,10 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
  * schema with a `.meta({ id })` in zod's registry; only the used ones belong in the document).
  */
 export function pruneComponents<T extends object>(document: T): T {
-  const copy = JSON.parse(JSON.stringify(document)) as { components?: { schemas?: Record<string, Json> } } & Record<string, Json>
+  const copy = JSON.parse(JSON.stringify(document)) as { components?: { schemas?: Record<string, Json> } } & Record<
+    string,
+    Json
+  >
   const schemas = copy.components?.schemas
   if (schemas === undefined) return copy as T
   const { components, ...rest } = copy

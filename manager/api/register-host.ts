@@ -43,8 +43,11 @@ export interface RegisterHostDeps {
   log: Pick<Logger, 'info' | 'error'>
 }
 
-
-export async function registerHost(deps: RegisterHostDeps, input: RegisterHostInput, actor: string): Promise<{ host: Host; credential: DeviceCredentialOnce }> {
+export async function registerHost(
+  deps: RegisterHostDeps,
+  input: RegisterHostInput,
+  actor: string,
+): Promise<{ host: Host; credential: DeviceCredentialOnce }> {
   const { inventory, log } = deps
   const key = { tenantId: input.tenantId, hostId: input.hostId }
   const username = deviceUsername(key)
@@ -54,16 +57,27 @@ export async function registerHost(deps: RegisterHostDeps, input: RegisterHostIn
   try {
     await inventory.putCredential({ ...key, username, passwordHash })
   } catch (err) {
-    await inventory.deleteHost(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without credential could not be removed'))
+    await inventory
+      .deleteHost(key)
+      .catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without credential could not be removed'))
     throw err
   }
   if (deps.brokerAccounts) {
     try {
       await deps.brokerAccounts.putDevice(key, password)
     } catch (err) {
-      await inventory.deleteCredential(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'credential could not be removed'))
-      await inventory.deleteHost(key).catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without broker account could not be removed'))
-      throw new ApiError('BROKER_UNAVAILABLE', undefined, { reason: err instanceof Error ? err.message : String(err) }, { cause: err })
+      await inventory
+        .deleteCredential(key)
+        .catch((undo: unknown) => log.error({ err: undo, ...key }, 'credential could not be removed'))
+      await inventory
+        .deleteHost(key)
+        .catch((undo: unknown) => log.error({ err: undo, ...key }, 'host without broker account could not be removed'))
+      throw new ApiError(
+        'BROKER_UNAVAILABLE',
+        undefined,
+        { reason: err instanceof Error ? err.message : String(err) },
+        { cause: err },
+      )
     }
   }
   try {

@@ -24,7 +24,7 @@ import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { API_PREFIX } from './server-paths.ts'
 
-export type { ApiContext,  } from './context.ts'
+export type { ApiContext } from './context.ts'
 export { API_PREFIX } from './server-paths.ts'
 
 export interface ApiServerDeps extends ApiContext {
@@ -53,7 +53,12 @@ export function createApiServer(deps: ApiServerDeps) {
   )
   const context: ApiContext = { ...deps, log }
   const limits = deps.limits ?? DEFAULT_API_LIMITS
-  const app = Fastify({ loggerInstance: log, bodyLimit: deps.bodyLimit ?? 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, ...apiServerTimeouts(limits) })
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    ...apiServerTimeouts(limits),
+  })
   guardApiSockets(app.server, limits, { log, metrics: deps.metrics })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -71,7 +76,17 @@ export function createApiServer(deps: ApiServerDeps) {
   void app.register(
     async (api) => {
       api.addHook('onRequest', createAuthHook(deps.tokens))
-      for (const routes of [tenantRoutes, hostRoutes, hostAmtRoutes, hostPasswordRoutes, hostEventRoutes, tokenRoutes, hostPowerRoutes, tenantDmtRoutes]) await api.register(routes(context))
+      for (const routes of [
+        tenantRoutes,
+        hostRoutes,
+        hostAmtRoutes,
+        hostPasswordRoutes,
+        hostEventRoutes,
+        tokenRoutes,
+        hostPowerRoutes,
+        tenantDmtRoutes,
+      ])
+        await api.register(routes(context))
     },
     { prefix: API_PREFIX },
   )

@@ -45,7 +45,8 @@ export function guardApiSockets(server: Server, limits: ApiConnectionLimits, dep
   const refusals = new RefusalLog({ log })
   const guard = new ConnectionGuard({
     maxPerAddress: limits.maxConnectionsPerAddress,
-    maxWaiting: limits.maxIdleConnections ?? waitingPoolFor(openFilesLimit(), DEFAULT_IDLE_SHARE, DEFAULT_IDLE_FALLBACK),
+    maxWaiting:
+      limits.maxIdleConnections ?? waitingPoolFor(openFilesLimit(), DEFAULT_IDLE_SHARE, DEFAULT_IDLE_FALLBACK),
     onRefused: ({ reason, remoteAddress }) => {
       counters.refused.inc({ listener: 'api', reason })
       refusals.refused({ reason, remoteAddress })

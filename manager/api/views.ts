@@ -19,7 +19,9 @@ const isoTime = z.iso.datetime()
 export const PowerFields = {
   powerState: z
     .enum(POWER_VIEW_STATES)
-    .describe("the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); unknown when never read; never an action"),
+    .describe(
+      "the power state last read from MPS (MPS's codes 9 and 14 are power-cycle-pending and reset-pending); unknown when never read; never an action",
+    ),
   powerStateReadAt: isoTime.nullable().describe('when powerState was read from MPS (its age); null when never read'),
   powerAction: z
     .object({
@@ -51,9 +53,14 @@ export const HostView = z
     online: z.boolean(),
     lastSeen: isoTime.nullable(),
     agentKind: z.enum(['mqtt', 'grpc']),
-    activationRequestedAt: isoTime.nullable().describe('when activation was last requested (null when none is pending)'),
+    activationRequestedAt: isoTime
+      .nullable()
+      .describe('when activation was last requested (null when none is pending)'),
     deletion: z.enum(['none', 'pending']).describe('pending: deleted once the agent reports AMT deactivated'),
-    capability: z.record(z.string(), z.unknown()).nullable().describe("the agent's last capability report (see the AsyncAPI document)"),
+    capability: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe("the agent's last capability report (see the AsyncAPI document)"),
     identity: z
       .object({
         amtUuid: z.string().describe('the AMT UUID the agent reported (capability.amtUuid)'),
@@ -93,11 +100,18 @@ export const TenantView = z
   .meta({ id: 'Tenant', description: 'A tenant' })
 export type TenantView = z.infer<typeof TenantView>
 
-export const tenantView = ({ tenantId, name, passwordPolicy, createdAt }: Tenant): TenantView => ({ tenantId, name, passwordPolicy, createdAt })
+export const tenantView = ({ tenantId, name, passwordPolicy, createdAt }: Tenant): TenantView => ({
+  tenantId,
+  name,
+  passwordPolicy,
+  createdAt,
+})
 
 export const AuditClassView = z
   .enum(['security', 'activity'])
-  .describe('security: password reads and requests, credential, deletion, desired and power changes (kept apart, never evicted by device chatter); activity: agent events and state reports (pruned by retention)')
+  .describe(
+    'security: password reads and requests, credential, deletion, desired and power changes (kept apart, never evicted by device chatter); activity: agent events and state reports (pruned by retention)',
+  )
 
 export const AuditEventView = z
   .object({
@@ -113,7 +127,16 @@ export const AuditEventView = z
   .meta({ id: 'AuditEvent', description: 'An audit event' })
 export type AuditEventView = z.infer<typeof AuditEventView>
 
-export const auditEventView = ({ id, tenantId, hostId, ts, kind, actor, detail, class: auditClass }: AuditEvent): AuditEventView => ({
+export const auditEventView = ({
+  id,
+  tenantId,
+  hostId,
+  ts,
+  kind,
+  actor,
+  detail,
+  class: auditClass,
+}: AuditEvent): AuditEventView => ({
   id,
   tenantId,
   hostId,

@@ -9,7 +9,11 @@ import type { ManagerBus } from './mqtt-bus.ts'
  * republishes desired + status of every host from Inventory (then `afterSweep`). Starts the bus and the core's
  * deadline timer.
  */
-export function attachCore(bus: ManagerBus, core: ManagerCore, deps: { log: Logger; metrics: ManagerMetrics; afterSweep?: () => void }): void {
+export function attachCore(
+  bus: ManagerBus,
+  core: ManagerCore,
+  deps: { log: Logger; metrics: ManagerMetrics; afterSweep?: () => void },
+): void {
   const log = deps.log.child({ module: 'bus' })
   const dispatch = createDispatcher({ record: core.record, log: deps.log, metrics: deps.metrics })
   bus.start({

@@ -47,7 +47,11 @@ export async function createBrokerCredentials(options: BrokerCredentialsOptions)
   const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT, verify })
   const localNames = new Set<string>()
   if (options.manager) {
-    await local.add({ username: options.manager.username, passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT), role: 'manager' })
+    await local.add({
+      username: options.manager.username,
+      passwordHash: await hashPassword(options.manager.password, IN_PROCESS_SCRYPT),
+      role: 'manager',
+    })
     localNames.add(options.manager.username)
   }
   for (const entry of options.integrators ?? []) {
@@ -82,7 +86,8 @@ class InventoryCredentialStore implements CredentialStore {
     const hash = stored === null ? null : decodeHash(stored.passwordHash)
     // An unknown user (or an unreadable hash) costs the same scrypt work as a known one of the kind its name looks
     // like: a device (`<hostId>@<tenantId>`, cheap hashes) or an integrator (the local store's decoy, its cost).
-    if (hash === null && usernameKind(username) === 'other') return local.verifyPassword(username, password).then(() => null)
+    if (hash === null && usernameKind(username) === 'other')
+      return local.verifyPassword(username, password).then(() => null)
     const matches = await verify(hash ?? (await this.#deviceDecoys.forUsername(username)), password)
     if (stored === null || hash === null || !matches) return null
     return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
@@ -94,9 +99,11 @@ class InventoryCredentialStore implements CredentialStore {
 }
 
 function integratorProblem(entry: CredentialEntry, managerUsername: string): string | null {
-  if (entry.role !== 'integrator') return `${entry.username}: only integrator principals may be configured (devices come from Inventory)`
+  if (entry.role !== 'integrator')
+    return `${entry.username}: only integrator principals may be configured (devices come from Inventory)`
   if (entry.username === managerUsername) return `${entry.username}: reserved for the manager`
-  if (entry.username.includes('@')) return `${entry.username}: "@" is reserved for device usernames (<hostId>@<tenantId>)`
+  if (entry.username.includes('@'))
+    return `${entry.username}: "@" is reserved for device usernames (<hostId>@<tenantId>)`
   return null
 }
 

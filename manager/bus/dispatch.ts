@@ -43,7 +43,10 @@ export function createDispatcher({ record, log: parentLog, metrics, maxPayloadBy
     const routed = reportOf(decoded, retained)
     if (routed === null) {
       metrics.rejections.inc({ reason: 'not-agent-leaf' })
-      log.warn({ leaf: decoded.leaf, tenantId: decoded.tenantId, hostId: decoded.hostId }, 'message rejected: not an agent leaf')
+      log.warn(
+        { leaf: decoded.leaf, tenantId: decoded.tenantId, hostId: decoded.hostId },
+        'message rejected: not an agent leaf',
+      )
       return { outcome: 'rejected', reason: 'not-agent-leaf' }
     }
     try {
@@ -51,7 +54,11 @@ export function createDispatcher({ record, log: parentLog, metrics, maxPayloadBy
       return result.outcome === 'accepted' ? { outcome: 'accepted', changed: result.changed } : result
     } catch (err) {
       // Logged and counted by the ingest (an Inventory failure); the message is lost, a retained one returns.
-      return { outcome: 'rejected', reason: 'inventory-error', detail: err instanceof Error ? err.message : String(err) }
+      return {
+        outcome: 'rejected',
+        reason: 'inventory-error',
+        detail: err instanceof Error ? err.message : String(err),
+      }
     }
   }
 }

@@ -28,7 +28,14 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     open: () => started,
     log,
     send: ({ topic, payload, options: publishOptions }, done) => {
-      const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: publishOptions.qos, retain: publishOptions.retain, dup: false }
+      const packet: PublishPacket = {
+        cmd: 'publish',
+        topic,
+        payload,
+        qos: publishOptions.qos,
+        retain: publishOptions.retain,
+        dup: false,
+      }
       aedes.publish(packet, (err) => done(err ?? null))
     },
   })
@@ -77,7 +84,12 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       pump.close(force)
       const handler = deliver
       deliver = null
-      if (handler) await Promise.all(MANAGER_SUBSCRIPTIONS.map((filter) => new Promise<void>((resolve) => aedes.unsubscribe(filter, handler, () => resolve()))))
+      if (handler)
+        await Promise.all(
+          MANAGER_SUBSCRIPTIONS.map(
+            (filter) => new Promise<void>((resolve) => aedes.unsubscribe(filter, handler, () => resolve())),
+          ),
+        )
       log.info('detached from the embedded broker')
     },
   }

@@ -87,12 +87,14 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   const pump = new PublishPump({
     window: options.publishWindow ?? 500,
     open: () => client?.connected === true,
-    send: ({ topic, payload, options: publishOptions }, done) => client?.publish(topic, payload, publishOptions, (err) => done(err)),
+    send: ({ topic, payload, options: publishOptions }, done) =>
+      client?.publish(topic, payload, publishOptions, (err) => done(err)),
     log,
   })
 
   const random = randomBytes(6).toString('hex')
-  const clientId = options.clientId ?? (options.username === undefined ? `amt-manager-${random}` : `${options.username}:${random}`)
+  const clientId =
+    options.clientId ?? (options.username === undefined ? `amt-manager-${random}` : `${options.username}:${random}`)
   const probe = new DeliveryProbe({
     instanceId: clientId,
     ...options.probe,
@@ -143,7 +145,9 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         if (current.stream instanceof Socket) current.stream.setNoDelay(true)
         pump.reset()
         log.info({ url: withoutCredentials(options.url), clientId: connectOptions.clientId }, 'connected')
-        subscribe(current, handlers).catch((err: unknown) => log.warn({ err }, 'subscribe failed; waiting for the next connect'))
+        subscribe(current, handlers).catch((err: unknown) =>
+          log.warn({ err }, 'subscribe failed; waiting for the next connect'),
+        )
       })
       current.on('message', (topic, payload, packet) => {
         if (!probe.intercept(topic, payload)) handlers.onMessage(topic, payload, packet.retain)
@@ -152,7 +156,9 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         probe.stop()
         if (!pump.closed) log.warn('connection closed; reconnecting')
       })
-      current.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'))
+      current.on('error', (err) =>
+        log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'),
+      )
     },
     health: () => (client?.connected === true ? probe.health() : { ok: false, detail: 'not connected to the broker' }),
     publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),

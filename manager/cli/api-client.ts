@@ -19,7 +19,14 @@ export interface ClientOptions {
   fetch: typeof fetch
 }
 
-export type HostQuery = { tenantId?: string; desiredState?: string; currentState?: string; statusIndicator?: string; limit?: number; cursor?: string }
+export type HostQuery = {
+  tenantId?: string
+  desiredState?: string
+  currentState?: string
+  statusIndicator?: string
+  limit?: number
+  cursor?: string
+}
 export type DesiredInput = {
   desiredAmtState: 'PROVISIONED' | 'UNPROVISIONED'
   amtControlMode?: 'ACM' | 'CCM'
@@ -30,13 +37,23 @@ export type DesiredInput = {
 export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
   const root = `${baseUrl.replace(/\/+$/, '')}${API_PREFIX}`
 
-  async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
-    if (token === undefined || token === '') throw new CliError('no API token: set AMT_MANAGER_TOKEN or pass --token', 2)
+  async function call<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    if (token === undefined || token === '')
+      throw new CliError('no API token: set AMT_MANAGER_TOKEN or pass --token', 2)
     let response: Response
     try {
       response = await fetch(`${root}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
     } catch (err) {
@@ -58,20 +75,33 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
     listHosts(query: HostQuery) {
       const { tenantId, ...rest } = query
       const search = queryString(rest)
-      return call(HostPage, 'GET', tenantId === undefined ? `/hosts${search}` : `/tenants/${seg(tenantId)}/hosts${search}`)
+      return call(
+        HostPage,
+        'GET',
+        tenantId === undefined ? `/hosts${search}` : `/tenants/${seg(tenantId)}/hosts${search}`,
+      )
     },
-    getHost: (tenantId: string, hostId: string) => call(HostView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}`),
-    hostEvents: (tenantId: string, hostId: string, limit: number) => call(EventPage, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/events?limit=${limit}`),
+    getHost: (tenantId: string, hostId: string) =>
+      call(HostView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}`),
+    hostEvents: (tenantId: string, hostId: string, limit: number) =>
+      call(EventPage, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/events?limit=${limit}`),
     powerAction: (tenantId: string, hostId: string, action: string) =>
       call(PowerActionAnswer, 'POST', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`, { action }),
-    powerState: (tenantId: string, hostId: string) => call(PowerStateAnswer, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`),
-    registerHost: (tenantId: string, body: { hostId: string; name?: string; controlMode?: 'ACM' | 'CCM'; dnsSuffix?: string }) =>
-      call(Registered, 'POST', `/tenants/${seg(tenantId)}/hosts`, body),
-    deleteHost: (tenantId: string, hostId: string, force: boolean) => call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),
-    setDesiredBulk: (tenantId: string, body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> })) =>
-      call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
+    powerState: (tenantId: string, hostId: string) =>
+      call(PowerStateAnswer, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`),
+    registerHost: (
+      tenantId: string,
+      body: { hostId: string; name?: string; controlMode?: 'ACM' | 'CCM'; dnsSuffix?: string },
+    ) => call(Registered, 'POST', `/tenants/${seg(tenantId)}/hosts`, body),
+    deleteHost: (tenantId: string, hostId: string, force: boolean) =>
+      call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),
+    setDesiredBulk: (
+      tenantId: string,
+      body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> }),
+    ) => call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
     listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
-    createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) => call(TenantView, 'POST', '/tenants', body),
+    createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) =>
+      call(TenantView, 'POST', '/tenants', body),
   }
 }
 

@@ -11,13 +11,18 @@ const DEFAULT_CONFIG_FILE = '/etc/amt-manager/config.yaml'
  */
 export function backupCommand(io: CliIo): Command {
   return new Command('backup')
-    .description('consistent copies of the Inventory, the local secret store and the API tokens, safe while the manager runs')
+    .description(
+      'consistent copies of the Inventory, the local secret store and the API tokens, safe while the manager runs',
+    )
     .requiredOption('--to <file>', 'the Inventory copy; the others get .secrets.db and .api-tokens.json appended')
     .option('-c, --config <file>', 'the manager configuration (where the data is)', DEFAULT_CONFIG_FILE)
     .action((options: { to: string; config: string }) =>
       runCommand(io, async () => {
         // Loaded when the command runs: a client command's cold start stays free of the config and the database.
-        const [{ loadManagerConfig }, { planBackup }] = await Promise.all([import('../config/config.ts'), import('../backup/backup-plan.ts')])
+        const [{ loadManagerConfig }, { planBackup }] = await Promise.all([
+          import('../config/config.ts'),
+          import('../backup/backup-plan.ts'),
+        ])
         const loaded = loadManagerConfig(options.config)
         if (!loaded.ok) throw new CliError(`invalid configuration ${options.config}: ${loaded.problems.join('; ')}`)
         for (const step of planBackup(loaded.config, options.to)) {

@@ -13,5 +13,9 @@ export function withConnectionOptions(command: Command): Command {
 /** The client for a leaf command, from its own and its parents' options. */
 export function clientFor(command: Command, io: CliIo): ApiClient {
   const { url, token } = command.optsWithGlobals<{ url?: string; token?: string }>()
-  return createApiClient({ baseUrl: url ?? io.env.AMT_MANAGER_URL ?? DEFAULT_API_URL, token: (token ?? io.env.AMT_MANAGER_TOKEN)?.trim(), fetch: io.fetch })
+  return createApiClient({
+    baseUrl: url ?? io.env.AMT_MANAGER_URL ?? DEFAULT_API_URL,
+    token: (token ?? io.env.AMT_MANAGER_TOKEN)?.trim(),
+    fetch: io.fetch,
+  })
 }

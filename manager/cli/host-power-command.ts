@@ -15,7 +15,9 @@ const CHOICES = [...POWER_ACTIONS, 'state']
 export function addPowerCommand(hosts: Command, io: CliIo): void {
   hosts
     .command('power')
-    .description(`power action through MPS (${POWER_ACTIONS.map((action) => `${action} ${POWER_ACTION_CODES[action]}`).join(', ')}), or read the state`)
+    .description(
+      `power action through MPS (${POWER_ACTIONS.map((action) => `${action} ${POWER_ACTION_CODES[action]}`).join(', ')}), or read the state`,
+    )
     .argument('<tenantId>')
     .argument('<hostId>')
     .addArgument(new Argument('<action>', 'what to do').choices(CHOICES))
@@ -30,7 +32,9 @@ export function addPowerCommand(hosts: Command, io: CliIo): void {
         }
         const answer = await client.powerAction(tenantId, hostId, action)
         if (options.json) return printJson(io, answer)
-        io.out(`power action ${answer.action} done on ${tenantId}/${hostId}: AMT answered ${answer.returnValueStr || answer.returnValue}\n`)
+        io.out(
+          `power action ${answer.action} done on ${tenantId}/${hostId}: AMT answered ${answer.returnValueStr || answer.returnValue}\n`,
+        )
         io.out(formatFields(powerDetails(answer.power, Date.now())))
       }),
     )

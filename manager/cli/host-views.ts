@@ -39,7 +39,10 @@ export function hostDetails(host: HostView, now = Date.now()): string {
     ['online', host.online ? 'yes' : 'no'],
     ['last seen', host.lastSeen ?? 'never'],
     ['agent', host.agentKind],
-    ['amt version', typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-'],
+    [
+      'amt version',
+      typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-',
+    ],
     ['amt uuid', amtUuidText(host.identity)],
     ...powerDetails(host, now),
     ['deletion', host.deletion],
@@ -48,14 +51,20 @@ export function hostDetails(host: HostView, now = Date.now()): string {
 
 function amtUuidText(identity: HostView['identity']): string {
   if (identity === null) return '-'
-  return identity.matches ? `${identity.amtUuid} (matches the host id)` : `${identity.amtUuid} (MISMATCH: differs from the host id)`
+  return identity.matches
+    ? `${identity.amtUuid} (matches the host id)`
+    : `${identity.amtUuid} (MISMATCH: differs from the host id)`
 }
 
 const EVENT_COLUMNS: Column<AuditEventView>[] = [
   { header: 'TIME', value: (event) => event.ts },
   { header: 'KIND', value: (event) => event.kind },
   { header: 'ACTOR', value: (event) => event.actor },
-  { header: 'DETAIL', value: (event) => (event.detail === null || event.detail === undefined ? '' : JSON.stringify(event.detail)), maxWidth: 80 },
+  {
+    header: 'DETAIL',
+    value: (event) => (event.detail === null || event.detail === undefined ? '' : JSON.stringify(event.detail)),
+    maxWidth: 80,
+  },
 ]
 
 export const eventTable = (events: readonly AuditEventView[]): string => formatTable(EVENT_COLUMNS, events)

@@ -18,7 +18,13 @@ interface ListOptions {
   json?: boolean
 }
 
-type DesiredOptions = { all?: boolean; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; local?: boolean; json?: boolean }
+type DesiredOptions = {
+  all?: boolean
+  controlMode?: 'CCM' | 'ACM'
+  dnsSuffix?: string
+  local?: boolean
+  json?: boolean
+}
 
 /** `hosts list|show|register|activate|deactivate|delete|power`, talking to the API. */
 export function hostsCommand(io: CliIo): Command {
@@ -64,18 +70,29 @@ export function hostsCommand(io: CliIo): Command {
     .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
     .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
     .option('--json', 'print JSON')
-    .action((tenantId: string, hostId: string, options: { name?: string; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean }, command: Command) =>
-      runCommand(io, async () => {
-        const { json, ...fields } = options
-        const registered = await clientFor(command, io).registerHost(tenantId, { hostId, ...fields })
-        if (json) return printJson(io, registered)
-        const { username, password, url } = registered.mqtt
-        io.out(`registered ${tenantId}/${hostId}\nmqtt username: ${username}\nmqtt password: ${password}\n${url ? `mqtt url:      ${url}\n` : ''}`)
-        io.err('the password is shown only now: put it into the agent configuration\n')
-      }),
+    .action(
+      (
+        tenantId: string,
+        hostId: string,
+        options: { name?: string; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean },
+        command: Command,
+      ) =>
+        runCommand(io, async () => {
+          const { json, ...fields } = options
+          const registered = await clientFor(command, io).registerHost(tenantId, { hostId, ...fields })
+          if (json) return printJson(io, registered)
+          const { username, password, url } = registered.mqtt
+          io.out(
+            `registered ${tenantId}/${hostId}\nmqtt username: ${username}\nmqtt password: ${password}\n${url ? `mqtt url:      ${url}\n` : ''}`,
+          )
+          io.err('the password is shown only now: put it into the agent configuration\n')
+        }),
     )
 
-  for (const [name, state] of [['activate', 'PROVISIONED'], ['deactivate', 'UNPROVISIONED']] as const) {
+  for (const [name, state] of [
+    ['activate', 'PROVISIONED'],
+    ['deactivate', 'UNPROVISIONED'],
+  ] as const) {
     const command = hosts
       .command(`${name} <tenantId> [hostIds...]`)
       .description(`${name} AMT on the named hosts, or on every host of the tenant with --all`)
@@ -86,26 +103,25 @@ export function hostsCommand(io: CliIo): Command {
     if (state === 'UNPROVISIONED') {
       command.option('--local', 'admin: if RPS cannot deactivate, deactivate locally (RPS/MPS records stay behind)')
     }
-    command.action(
-      (tenantId: string, hostIds: string[], options: DesiredOptions, command: Command) =>
-        runCommand(io, async () => {
-          if ((hostIds.length === 0) === !options.all) throw new CliError('name hosts or pass --all (not both)', 2)
-          const selection = options.all ? { filter: {} } : { hostIds }
-          const desired = {
-            desiredAmtState: state,
-            ...(options.controlMode ? { amtControlMode: options.controlMode } : {}),
-            ...(options.dnsSuffix !== undefined ? { amtDnsSuffix: options.dnsSuffix } : {}),
-            ...(options.local === true ? { localDeactivation: true } : {}),
-          }
-          const result = await clientFor(command, io).setDesiredBulk(tenantId, { ...desired, ...selection })
-          if (options.json) return printJson(io, result)
-          io.out(`desired ${state} set on ${result.count} host(s) of ${tenantId}\n`)
-          const columns = [
-            { header: 'HOST', value: (row: (typeof result.hosts)[number]) => row.hostId },
-            { header: 'GENERATION', value: (row: (typeof result.hosts)[number]) => String(row.desiredGeneration) },
-          ]
-          if (result.count > 0) io.out(formatTable(columns, result.hosts))
-        }),
+    command.action((tenantId: string, hostIds: string[], options: DesiredOptions, command: Command) =>
+      runCommand(io, async () => {
+        if ((hostIds.length === 0) === !options.all) throw new CliError('name hosts or pass --all (not both)', 2)
+        const selection = options.all ? { filter: {} } : { hostIds }
+        const desired = {
+          desiredAmtState: state,
+          ...(options.controlMode ? { amtControlMode: options.controlMode } : {}),
+          ...(options.dnsSuffix !== undefined ? { amtDnsSuffix: options.dnsSuffix } : {}),
+          ...(options.local === true ? { localDeactivation: true } : {}),
+        }
+        const result = await clientFor(command, io).setDesiredBulk(tenantId, { ...desired, ...selection })
+        if (options.json) return printJson(io, result)
+        io.out(`desired ${state} set on ${result.count} host(s) of ${tenantId}\n`)
+        const columns = [
+          { header: 'HOST', value: (row: (typeof result.hosts)[number]) => row.hostId },
+          { header: 'GENERATION', value: (row: (typeof result.hosts)[number]) => String(row.desiredGeneration) },
+        ]
+        if (result.count > 0) io.out(formatTable(columns, result.hosts))
+      }),
     )
   }
 
@@ -116,7 +132,11 @@ export function hostsCommand(io: CliIo): Command {
     .action((tenantId: string, hostId: string, options: { force?: boolean }, command: Command) =>
       runCommand(io, async () => {
         const { outcome } = await clientFor(command, io).deleteHost(tenantId, hostId, options.force === true)
-        io.out(outcome === 'deleted' ? `deleted ${tenantId}/${hostId}\n` : `deactivation requested: ${tenantId}/${hostId} is removed once its agent reports AMT off\n`)
+        io.out(
+          outcome === 'deleted'
+            ? `deleted ${tenantId}/${hostId}\n`
+            : `deactivation requested: ${tenantId}/${hostId} is removed once its agent reports AMT off\n`,
+        )
       }),
     )
 
@@ -125,7 +145,10 @@ export function hostsCommand(io: CliIo): Command {
 }
 
 /** Every page (or one page of --limit). */
-async function listHosts(client: ApiClient, options: ListOptions): Promise<{ hosts: HostView[]; nextCursor: string | null }> {
+async function listHosts(
+  client: ApiClient,
+  options: ListOptions,
+): Promise<{ hosts: HostView[]; nextCursor: string | null }> {
   const query: HostQuery = {
     ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
     ...(options.state === undefined ? {} : { currentState: options.state }),
@@ -136,7 +159,11 @@ async function listHosts(client: ApiClient, options: ListOptions): Promise<{ hos
   const hosts: HostView[] = []
   let cursor: string | undefined
   do {
-    const page = await client.listHosts({ ...query, limit: API_MAX_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) })
+    const page = await client.listHosts({
+      ...query,
+      limit: API_MAX_PAGE_SIZE,
+      ...(cursor === undefined ? {} : { cursor }),
+    })
     hosts.push(...page.hosts)
     cursor = page.nextCursor ?? undefined
   } while (cursor !== undefined)

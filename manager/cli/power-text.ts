@@ -16,7 +16,10 @@ function ageText(iso: string, now: number): string {
 
 /** For `hosts list`: "on (5m ago)", "unknown", "off (2h ago), action pending". */
 export function powerCell(power: Power, now: number): string {
-  const state = power.powerStateReadAt === null ? power.powerState : `${power.powerState} (${ageText(power.powerStateReadAt, now)} ago)`
+  const state =
+    power.powerStateReadAt === null
+      ? power.powerState
+      : `${power.powerState} (${ageText(power.powerStateReadAt, now)} ago)`
   return power.powerAction?.outcome === 'pending' ? `${state}, action pending` : state
 }
 
@@ -26,7 +29,10 @@ export function powerDetails(power: Power, now: number): Array<[string, string]>
     power.powerStateReadAt === null
       ? `${power.powerState} (never read from MPS)`
       : `${power.powerState} (read ${ageText(power.powerStateReadAt, now)} ago, ${power.powerStateReadAt})`
-  const action = power.powerAction === null ? '-' : `${power.powerAction.outcome}: ${power.powerAction.message} (${power.powerAction.at})`
+  const action =
+    power.powerAction === null
+      ? '-'
+      : `${power.powerAction.outcome}: ${power.powerAction.message} (${power.powerAction.at})`
   return [
     ['power state', state],
     ['power action', action],

@@ -14,7 +14,9 @@ export interface Column<T> {
 export function formatTable<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
   const headers = columns.map((column) => escapeForTerminal(column.header))
   const cells = rows.map((row) => columns.map((column) => clip(column.value(row), column.maxWidth)))
-  const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((line) => (line[index] ?? '').length)))
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...cells.map((line) => (line[index] ?? '').length)),
+  )
   const render = (line: readonly string[]) =>
     line
       .map((cell, index) => (index === line.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))

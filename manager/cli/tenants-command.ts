@@ -29,15 +29,25 @@ export function tenantsCommand(io: CliIo): Command {
     .command('create <tenantId>')
     .description('create a tenant')
     .option('--name <name>', 'display name')
-    .addOption(new Option('--password-policy <policy>', 'AMT passwords: one per tenant or one per host').choices(['static', 'random']))
+    .addOption(
+      new Option('--password-policy <policy>', 'AMT passwords: one per tenant or one per host').choices([
+        'static',
+        'random',
+      ]),
+    )
     .option('--json', 'print JSON')
-    .action((tenantId: string, options: { name?: string; passwordPolicy?: 'static' | 'random'; json?: boolean }, command: Command) =>
-      runCommand(io, async () => {
-        const { json, ...fields } = options
-        const tenant = await clientFor(command, io).createTenant({ tenantId, ...fields })
-        if (json) return printJson(io, tenant)
-        io.out(`created tenant ${tenant.tenantId}\n`)
-      }),
+    .action(
+      (
+        tenantId: string,
+        options: { name?: string; passwordPolicy?: 'static' | 'random'; json?: boolean },
+        command: Command,
+      ) =>
+        runCommand(io, async () => {
+          const { json, ...fields } = options
+          const tenant = await clientFor(command, io).createTenant({ tenantId, ...fields })
+          if (json) return printJson(io, tenant)
+          io.out(`created tenant ${tenant.tenantId}\n`)
+        }),
     )
 
   return tenants

@@ -20,7 +20,8 @@ export function tokensCommand(io: CliIo): Command {
   const tokens = new Command('tokens')
     .description('API tokens (local: edits the token file)')
     .option('--file <path>', 'token file (env AMT_MANAGER_TOKENS_FILE, default ./data/api-tokens.json)')
-  const storeOf = (command: Command) => new FileTokenStore(command.optsWithGlobals<{ file?: string }>().file ?? defaultTokensFile(io.env))
+  const storeOf = (command: Command) =>
+    new FileTokenStore(command.optsWithGlobals<{ file?: string }>().file ?? defaultTokensFile(io.env))
 
   tokens
     .command('create')
@@ -30,18 +31,28 @@ export function tokensCommand(io: CliIo): Command {
     .option('--global', `same as --tenant "${GLOBAL_SCOPE}"`)
     .option('--name <name>', 'unique name (audit actor api:<name>); default <role>-<id>')
     .option('--json', 'print JSON')
-    .action((options: { role: Role; tenant?: string; global?: boolean; name?: string; json?: boolean }, command: Command) =>
-      runCommand(io, async () => {
-        const tenant = options.global ? GLOBAL_SCOPE : options.tenant
-        if (tenant === undefined || (options.global && options.tenant !== undefined)) throw new CliError('pass --tenant <tenantId> or --global', 2)
-        if (!TenantScope.safeParse(tenant).success) throw new CliError(`--tenant must be "${GLOBAL_SCOPE}" or a tenant id`, 2)
-        if (options.name !== undefined && !TokenName.safeParse(options.name).success) throw new CliError('--name must be 1-64 characters of [A-Za-z0-9._-]', 2)
-        const store = storeOf(command)
-        const { token, info } = await issueToken(store, { role: options.role, tenant, ...(options.name === undefined ? {} : { name: options.name }) })
-        if (options.json) return printJson(io, { ...info, token })
-        io.out(`${token}\n`)
-        io.err(`token ${info.name} (id ${info.id}, role ${info.role}, tenant ${info.tenant}) stored in ${store.file}; it is shown only now\n`)
-      }),
+    .action(
+      (options: { role: Role; tenant?: string; global?: boolean; name?: string; json?: boolean }, command: Command) =>
+        runCommand(io, async () => {
+          const tenant = options.global ? GLOBAL_SCOPE : options.tenant
+          if (tenant === undefined || (options.global && options.tenant !== undefined))
+            throw new CliError('pass --tenant <tenantId> or --global', 2)
+          if (!TenantScope.safeParse(tenant).success)
+            throw new CliError(`--tenant must be "${GLOBAL_SCOPE}" or a tenant id`, 2)
+          if (options.name !== undefined && !TokenName.safeParse(options.name).success)
+            throw new CliError('--name must be 1-64 characters of [A-Za-z0-9._-]', 2)
+          const store = storeOf(command)
+          const { token, info } = await issueToken(store, {
+            role: options.role,
+            tenant,
+            ...(options.name === undefined ? {} : { name: options.name }),
+          })
+          if (options.json) return printJson(io, { ...info, token })
+          io.out(`${token}\n`)
+          io.err(
+            `token ${info.name} (id ${info.id}, role ${info.role}, tenant ${info.tenant}) stored in ${store.file}; it is shown only now\n`,
+          )
+        }),
     )
 
   tokens
@@ -52,7 +63,10 @@ export function tokensCommand(io: CliIo): Command {
       runCommand(io, async () => {
         const found = (await storeOf(command).list()).map(tokenInfo)
         if (options.json) return printJson(io, found)
-        const columns = (['id', 'name', 'role', 'tenant', 'createdAt'] as const).map((key) => ({ header: key.toUpperCase(), value: (row: (typeof found)[number]) => row[key] }))
+        const columns = (['id', 'name', 'role', 'tenant', 'createdAt'] as const).map((key) => ({
+          header: key.toUpperCase(),
+          value: (row: (typeof found)[number]) => row[key],
+        }))
         io.out(found.length === 0 ? 'no tokens\n' : formatTable(columns, found))
       }),
     )

@@ -1,5 +1,14 @@
 import path from 'node:path'
-import { resolveDmt, resolveGrpc, resolvePasswords, resolveSecretsSection, type DmtSettings, type GrpcSettings, type PasswordsSettings, type SecretsSettings } from './resolve.ts'
+import {
+  resolveDmt,
+  resolveGrpc,
+  resolvePasswords,
+  resolveSecretsSection,
+  type DmtSettings,
+  type GrpcSettings,
+  type PasswordsSettings,
+  type SecretsSettings,
+} from './resolve.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
@@ -9,9 +18,9 @@ import { describeIssues } from '../../schemas/issues.ts'
 /** The API token store's file in the data directory unless `tokensFile` names one. */
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
 
-export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig,  } from './schema.ts'
-export {  ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'
-export type { DmtSettings, GrpcSettings,   } from './resolve.ts'
+export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig } from './schema.ts'
+export { ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'
+export type { DmtSettings, GrpcSettings } from './resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
@@ -51,7 +60,10 @@ export function loadManagerConfig(file: string, sources: ConfigSources = {}): Co
 }
 
 /** Validates an already parsed document, resolves paths and secrets, checks referenced files, freezes. */
-export function parseManagerConfig(document: unknown, { env = process.env, baseDir = process.cwd(), readFile = readUtf8 }: ConfigSources = {}): ConfigResult {
+export function parseManagerConfig(
+  document: unknown,
+  { env = process.env, baseDir = process.cwd(), readFile = readUtf8 }: ConfigSources = {},
+): ConfigResult {
   const parsed = ManagerConfigFile.safeParse(document)
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const resolve = (file: string): string => path.resolve(baseDir, file)
@@ -60,14 +72,38 @@ export function parseManagerConfig(document: unknown, { env = process.env, baseD
   const problems: string[] = []
   let brokerPassword: SecretValue | null = null
   if (broker.mode === 'external') {
-    brokerPassword = readSecret(env[ENV_BROKER_PASSWORD], broker.passwordFile, 'broker.external.passwordFile', readFile, problems)
+    brokerPassword = readSecret(
+      env[ENV_BROKER_PASSWORD],
+      broker.passwordFile,
+      'broker.external.passwordFile',
+      readFile,
+      problems,
+    )
     if (brokerPassword === null && broker.certFile === undefined && problems.length === 0) {
-      problems.push(`broker.external.passwordFile: required (or set ${ENV_BROKER_PASSWORD}) unless certFile and keyFile are given`)
+      problems.push(
+        `broker.external.passwordFile: required (or set ${ENV_BROKER_PASSWORD}) unless certFile and keyFile are given`,
+      )
     }
-    checkReadable([['broker.external.caFile', broker.caFile], ['broker.external.certFile', broker.certFile], ['broker.external.keyFile', broker.keyFile]], readFile, problems)
+    checkReadable(
+      [
+        ['broker.external.caFile', broker.caFile],
+        ['broker.external.certFile', broker.certFile],
+        ['broker.external.keyFile', broker.keyFile],
+      ],
+      readFile,
+      problems,
+    )
   } else {
     const tls = broker.tls
-    checkReadable([['broker.embedded.tls.certFile', tls?.certFile], ['broker.embedded.tls.keyFile', tls?.keyFile], ['broker.embedded.tls.caFile', tls?.caFile]], readFile, problems)
+    checkReadable(
+      [
+        ['broker.embedded.tls.certFile', tls?.certFile],
+        ['broker.embedded.tls.keyFile', tls?.keyFile],
+        ['broker.embedded.tls.caFile', tls?.caFile],
+      ],
+      readFile,
+      problems,
+    )
     checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
   }
   const ctx = { env, resolve, readFile, dataDir, problems }
@@ -76,16 +112,46 @@ export function parseManagerConfig(document: unknown, { env = process.env, baseD
   const dmt = resolveDmt(parsed.data.dmt, ctx)
   const grpc = resolveGrpc(parsed.data.grpc, ctx)
   if (problems.length > 0) return { ok: false, problems }
-  const tokensFile = parsed.data.tokensFile === undefined ? path.join(dataDir, DEFAULT_TOKENS_FILE_NAME) : resolve(parsed.data.tokensFile)
-  return { ok: true, config: deepFreeze({ ...parsed.data, dataDir, broker, tokensFile, secrets, passwords, dmt, grpc, credentials: { brokerPassword } }) }
+  const tokensFile =
+    parsed.data.tokensFile === undefined
+      ? path.join(dataDir, DEFAULT_TOKENS_FILE_NAME)
+      : resolve(parsed.data.tokensFile)
+  return {
+    ok: true,
+    config: deepFreeze({
+      ...parsed.data,
+      dataDir,
+      broker,
+      tokensFile,
+      secrets,
+      passwords,
+      dmt,
+      grpc,
+      credentials: { brokerPassword },
+    }),
+  }
 }
 
-function resolveBrokerPaths(broker: EmbeddedBrokerConfig | ExternalBrokerConfig, resolve: (file: string) => string): EmbeddedBrokerConfig | ExternalBrokerConfig {
+function resolveBrokerPaths(
+  broker: EmbeddedBrokerConfig | ExternalBrokerConfig,
+  resolve: (file: string) => string,
+): EmbeddedBrokerConfig | ExternalBrokerConfig {
   const optional = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolve(file))
   if (broker.mode === 'external') {
-    return { ...broker, passwordFile: optional(broker.passwordFile), caFile: optional(broker.caFile), certFile: optional(broker.certFile), keyFile: optional(broker.keyFile) }
+    return {
+      ...broker,
+      passwordFile: optional(broker.passwordFile),
+      caFile: optional(broker.caFile),
+      certFile: optional(broker.certFile),
+      keyFile: optional(broker.keyFile),
+    }
   }
-  const tls = broker.tls && { ...broker.tls, certFile: resolve(broker.tls.certFile), keyFile: resolve(broker.tls.keyFile), caFile: optional(broker.tls.caFile) }
+  const tls = broker.tls && {
+    ...broker.tls,
+    certFile: resolve(broker.tls.certFile),
+    keyFile: resolve(broker.tls.keyFile),
+    caFile: optional(broker.tls.caFile),
+  }
   return { ...broker, tls, integratorsFile: optional(broker.integratorsFile) }
 }
 
@@ -96,7 +162,13 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
     api: config.api,
     broker:
       broker.mode === 'embedded'
-        ? { mode: 'embedded', tcp: broker.tcp, ws: broker.ws && { host: broker.ws.host, port: broker.ws.port }, tls: broker.tls && { host: broker.tls.host, port: broker.tls.port }, integratorsFile: broker.integratorsFile }
+        ? {
+            mode: 'embedded',
+            tcp: broker.tcp,
+            ws: broker.ws && { host: broker.ws.host, port: broker.ws.port },
+            tls: broker.tls && { host: broker.tls.host, port: broker.tls.port },
+            integratorsFile: broker.integratorsFile,
+          }
         : {
             mode: 'external',
             url: withoutCredentials(broker.url),
@@ -105,11 +177,30 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             persistentSession: broker.persistentSession,
             mosquittoDynamicSecurity: broker.mosquittoDynamicSecurity,
           },
-    secrets: config.secrets.kind === 'local' ? { kind: 'local', file: config.secrets.file } : { kind: 'vault', address: withoutCredentials(config.secrets.address), mount: config.secrets.mount, pathPrefix: config.secrets.pathPrefix, auth: config.secrets.auth.method },
+    secrets:
+      config.secrets.kind === 'local'
+        ? { kind: 'local', file: config.secrets.file }
+        : {
+            kind: 'vault',
+            address: withoutCredentials(config.secrets.address),
+            mount: config.secrets.mount,
+            pathPrefix: config.secrets.pathPrefix,
+            auth: config.secrets.auth.method,
+          },
     staticPasswords: Object.keys(config.passwords.static),
-    dmt: config.dmt === null ? null : { rps: withoutCredentials(config.dmt.rps.url), mps: withoutCredentials(config.dmt.mps.url), mpsPublicAddress: config.dmt.mps.publicAddress },
+    dmt:
+      config.dmt === null
+        ? null
+        : {
+            rps: withoutCredentials(config.dmt.rps.url),
+            mps: withoutCredentials(config.dmt.mps.url),
+            mpsPublicAddress: config.dmt.mps.publicAddress,
+          },
     rpsActivationUrl: config.dmt?.rps.activationUrl ?? config.rps.url ?? null,
-    grpc: config.grpc === null ? null : { host: config.grpc.host, port: config.grpc.port, tls: config.grpc.tls !== undefined },
+    grpc:
+      config.grpc === null
+        ? null
+        : { host: config.grpc.host, port: config.grpc.port, tls: config.grpc.tls !== undefined },
     deadlines: config.deadlines,
     tokensFile: config.tokensFile,
   }

@@ -38,7 +38,11 @@ export const GrpcSection = z.strictObject({
       message: 'give exactly one of publicKeyFile and jwksFile',
       path: ['publicKeyFile'],
     }),
-  maxReceiveMessageBytes: z.int().min(1024).max(4 * 1024 * 1024).default(GRPC_DEFAULTS.maxReceiveMessageBytes),
+  maxReceiveMessageBytes: z
+    .int()
+    .min(1024)
+    .max(4 * 1024 * 1024)
+    .default(GRPC_DEFAULTS.maxReceiveMessageBytes),
   shutdownTimeoutMs: z.int().min(0).max(120_000).default(GRPC_DEFAULTS.shutdownTimeoutMs),
 })
 

@@ -52,7 +52,8 @@ export interface ResolveContext {
   problems: string[]
 }
 
-const optional = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value })
+const optional = <T>(key: string, value: T | null | undefined): Record<string, T> =>
+  value === null || value === undefined ? {} : { [key]: value }
 
 export function resolveSecretsSection(section: SecretsSection, ctx: ResolveContext): SecretsSettings {
   if (section.kind === 'local') return resolveLocalSecrets(section, ctx)
@@ -62,19 +63,42 @@ export function resolveSecretsSection(section: SecretsSection, ctx: ResolveConte
   const base = { ...rest, ...optional('caFile', caFile) }
   switch (auth.method) {
     case 'token': {
-      const token = readSecret(ctx.env[ENV_VAULT_TOKEN], optionalPath(auth.tokenFile, ctx), 'secrets.auth.tokenFile', ctx.readFile, ctx.problems)
+      const token = readSecret(
+        ctx.env[ENV_VAULT_TOKEN],
+        optionalPath(auth.tokenFile, ctx),
+        'secrets.auth.tokenFile',
+        ctx.readFile,
+        ctx.problems,
+      )
       if (token === null) ctx.problems.push(`secrets.auth.tokenFile: required (or set ${ENV_VAULT_TOKEN})`)
       // Without a token the configuration is refused; the empty stand-in only keeps the type.
       return { ...base, auth: { method: 'token', token: token ?? new SecretValue('') } }
     }
     case 'approle': {
-      const secretId = readSecret(ctx.env[ENV_VAULT_SECRET_ID], optionalPath(auth.secretIdFile, ctx), 'secrets.auth.secretIdFile', ctx.readFile, ctx.problems)
-      return { ...base, auth: { method: 'approle', roleId: auth.roleId, ...optional('secretId', secretId), ...optional('mountPoint', auth.mountPoint) } }
+      const secretId = readSecret(
+        ctx.env[ENV_VAULT_SECRET_ID],
+        optionalPath(auth.secretIdFile, ctx),
+        'secrets.auth.secretIdFile',
+        ctx.readFile,
+        ctx.problems,
+      )
+      return {
+        ...base,
+        auth: {
+          method: 'approle',
+          roleId: auth.roleId,
+          ...optional('secretId', secretId),
+          ...optional('mountPoint', auth.mountPoint),
+        },
+      }
     }
     case 'kubernetes': {
       const jwtFile = ctx.resolve(auth.jwtFile)
       checkReadable([['secrets.auth.jwtFile', jwtFile]], ctx.readFile, ctx.problems)
-      return { ...base, auth: { method: 'kubernetes', role: auth.role, jwtFile, ...optional('mountPoint', auth.mountPoint) } }
+      return {
+        ...base,
+        auth: { method: 'kubernetes', role: auth.role, jwtFile, ...optional('mountPoint', auth.mountPoint) },
+      }
     }
   }
 }
@@ -86,21 +110,21 @@ type LocalSection = Extract<SecretsSection, { kind: 'local' }>
  * createSecretStore generates one next to the database and warns (docs/secrets.md).
  */
 function resolveLocalSecrets(section: LocalSection, ctx: ResolveContext): SecretsSettings {
-  const file = section.file === undefined
-    ? path.join(ctx.dataDir, DEFAULT_SECRETS_FILE_NAME)
-    : ctx.resolve(section.file)
+  const file =
+    section.file === undefined ? path.join(ctx.dataDir, DEFAULT_SECRETS_FILE_NAME) : ctx.resolve(section.file)
   const keyFile = optionalPath(section.keyFile, ctx)
   const key = readSecret(ctx.env[ENV_SECRETS_KEY], keyFile, 'secrets.keyFile', ctx.readFile, ctx.problems)
   const fromEnv = (ctx.env[ENV_SECRETS_PREVIOUS_KEYS] ?? '')
     .split(',')
     .map((text) => text.trim())
     .filter((text) => text !== '')
-  const previous = fromEnv.length > 0
-    ? fromEnv.map((text) => new SecretValue(text))
-    : section.previousKeyFiles.flatMap((keyFile, index) => {
-        const where = `secrets.previousKeyFiles.${index}`
-        return readSecret(undefined, ctx.resolve(keyFile), where, ctx.readFile, ctx.problems) ?? []
-      })
+  const previous =
+    fromEnv.length > 0
+      ? fromEnv.map((text) => new SecretValue(text))
+      : section.previousKeyFiles.flatMap((keyFile, index) => {
+          const where = `secrets.previousKeyFiles.${index}`
+          return readSecret(undefined, ctx.resolve(keyFile), where, ctx.readFile, ctx.problems) ?? []
+        })
   return { kind: 'local', file, ...optional('key', key), ...(previous.length > 0 ? { previousKeys: previous } : {}) }
 }
 
@@ -108,18 +132,35 @@ function resolveLocalSecrets(section: LocalSection, ctx: ResolveContext): Secret
  * Static passwords from their files or environment variables, checked against AMT's rules, and against RPS's
  * profile validator when RPS is managed (it is stricter; the value is never echoed).
  */
-export function resolvePasswords(section: PasswordsSection, ctx: ResolveContext, { rpsManaged }: { rpsManaged: boolean }): PasswordsSettings {
+export function resolvePasswords(
+  section: PasswordsSection,
+  ctx: ResolveContext,
+  { rpsManaged }: { rpsManaged: boolean },
+): PasswordsSettings {
   const resolved: PasswordsSettings['static'] = {}
   for (const [tenant, entry] of Object.entries(section.static)) {
     const key = `passwords.static.${tenant}`
-    const read = (file: string | undefined, envName: string | undefined, name: 'amtPassword' | 'mebxPassword'): SecretValue | null => {
+    const read = (
+      file: string | undefined,
+      envName: string | undefined,
+      name: 'amtPassword' | 'mebxPassword',
+    ): SecretValue | null => {
       const where = envName === undefined ? `${key}.${name}File` : `${key}.${name}Env`
       if (envName !== undefined && (ctx.env[envName] ?? '') === '') {
         ctx.problems.push(`${where}: ${envName} is not set`)
         return null
       }
-      const secret = readSecret(envName === undefined ? undefined : ctx.env[envName], optionalPath(file, ctx), where, ctx.readFile, ctx.problems)
-      const problems = secret === null ? [] : [...amtPasswordProblems(secret.reveal()), ...(rpsManaged ? rpsPasswordProblems(secret.reveal()) : [])]
+      const secret = readSecret(
+        envName === undefined ? undefined : ctx.env[envName],
+        optionalPath(file, ctx),
+        where,
+        ctx.readFile,
+        ctx.problems,
+      )
+      const problems =
+        secret === null
+          ? []
+          : [...amtPasswordProblems(secret.reveal()), ...(rpsManaged ? rpsPasswordProblems(secret.reveal()) : [])]
       for (const problem of problems) ctx.problems.push(`${where}: the password ${problem}`)
       return secret
     }
@@ -134,9 +175,27 @@ export function resolveDmt(section: DmtSection | undefined, ctx: ResolveContext)
   if (section === undefined) return null
   const { tokenFile: rpsTokenFile, ...rps } = section.rps
   const { tokenFile: mpsTokenFile, ciraPasswordFile, ...mps } = section.mps
-  const rpsToken = readSecret(ctx.env[ENV_RPS_TOKEN], optionalPath(rpsTokenFile, ctx), 'dmt.rps.tokenFile', ctx.readFile, ctx.problems)
-  const mpsToken = readSecret(ctx.env[ENV_MPS_TOKEN], optionalPath(mpsTokenFile, ctx), 'dmt.mps.tokenFile', ctx.readFile, ctx.problems)
-  const ciraPassword = readSecret(ctx.env[ENV_MPS_CIRA_PASSWORD], optionalPath(ciraPasswordFile, ctx), 'dmt.mps.ciraPasswordFile', ctx.readFile, ctx.problems)
+  const rpsToken = readSecret(
+    ctx.env[ENV_RPS_TOKEN],
+    optionalPath(rpsTokenFile, ctx),
+    'dmt.rps.tokenFile',
+    ctx.readFile,
+    ctx.problems,
+  )
+  const mpsToken = readSecret(
+    ctx.env[ENV_MPS_TOKEN],
+    optionalPath(mpsTokenFile, ctx),
+    'dmt.mps.tokenFile',
+    ctx.readFile,
+    ctx.problems,
+  )
+  const ciraPassword = readSecret(
+    ctx.env[ENV_MPS_CIRA_PASSWORD],
+    optionalPath(ciraPasswordFile, ctx),
+    'dmt.mps.ciraPasswordFile',
+    ctx.readFile,
+    ctx.problems,
+  )
   if (ciraPassword !== null && !MpsConfig.shape.ciraPassword.safeParse(ciraPassword.reveal()).success) {
     ctx.problems.push('dmt.mps.ciraPasswordFile: the CIRA password must have 8-63 characters')
   }
@@ -150,7 +209,11 @@ export function resolveDmt(section: DmtSection | undefined, ctx: ResolveContext)
 export function resolveGrpc(section: GrpcSection | undefined, ctx: ResolveContext): GrpcSettings | null {
   if (section === undefined) return null
   const tls = section.tls && { certFile: ctx.resolve(section.tls.certFile), keyFile: ctx.resolve(section.tls.keyFile) }
-  const auth = { ...section.auth, ...optional('publicKeyFile', optionalPath(section.auth.publicKeyFile, ctx)), ...optional('jwksFile', optionalPath(section.auth.jwksFile, ctx)) }
+  const auth = {
+    ...section.auth,
+    ...optional('publicKeyFile', optionalPath(section.auth.publicKeyFile, ctx)),
+    ...optional('jwksFile', optionalPath(section.auth.jwksFile, ctx)),
+  }
   checkReadable(
     [
       ['grpc.tls.certFile', tls?.certFile],
@@ -172,6 +235,7 @@ function optionalPath(file: string | undefined, ctx: ResolveContext): string | u
 function rpsPasswordProblems(password: string): string[] {
   const problems: string[] = []
   if (!/[!@#$%^&*]/.test(password)) problems.push('needs one of ! @ # $ % ^ & * (RPS refuses profiles without)')
-  if (!/^[a-zA-Z0-9$@!%*#?&-_~^]*$/.test(password)) problems.push('has a character RPS refuses (allowed: letters, digits, $ @ ! % * # ? & ~ ^ and & to _ in ASCII)')
+  if (!/^[a-zA-Z0-9$@!%*#?&-_~^]*$/.test(password))
+    problems.push('has a character RPS refuses (allowed: letters, digits, $ @ ! % * # ? & ~ ^ and & to _ in ASCII)')
   return problems
 }

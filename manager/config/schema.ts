@@ -19,7 +19,9 @@ const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 const MqttUrl = z
   .string()
   .max(2048)
-  .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), { message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  .refine((value) => URL.canParse(value) && /^(mqtts?|wss?):\/\/[^/]/.test(value), {
+    message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL',
+  })
 
 /** Connection limits of the API listener (docs/operations.md, "Connection limits and hostile sockets"). */
 export const ApiConnectionLimits = z
@@ -37,10 +39,17 @@ export const ApiConnectionLimits = z
     /** Sockets without a request in flight, all addresses; one more evicts the oldest. Default: 1/8 of the open-files limit. */
     maxIdleConnections: z.int().min(1).max(10_000_000).optional(),
   })
-  .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
+  .refine((limits) => limits.headersTimeoutMs <= limits.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  })
 export type ApiConnectionLimits = z.infer<typeof ApiConnectionLimits>
 
-const Api = z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(8080), limits: ApiConnectionLimits.prefault({}) })
+const Api = z.strictObject({
+  host: Host.default('127.0.0.1'),
+  port: Port.default(8080),
+  limits: ApiConnectionLimits.prefault({}),
+})
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */
 const brokerListeners = BrokerConfig.shape.listeners.shape
@@ -71,31 +80,49 @@ const External = z
      * The manager's MQTT client id (fixed: a persistent session is found again by it; one per manager replica).
      * Default: the username. amt-broker accepts only the username or `<username>:<suffix>` (broker/README.md).
      */
-    clientId: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, { message: 'printable ASCII without spaces' }).optional(),
+    clientId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, { message: 'printable ASCII without spaces' })
+      .optional(),
     /** Clean session off: what devices publish while the manager is away is queued by the broker for it. */
     persistentSession: z.boolean().default(true),
     /** Mosquitto 2 with its dynamic-security plugin: the manager keeps device accounts and roles there. */
     mosquittoDynamicSecurity: z.boolean().default(false),
   })
-  .refine((b) => (b.certFile === undefined) === (b.keyFile === undefined), { message: 'certFile and keyFile go together', path: ['certFile'] })
+  .refine((b) => (b.certFile === undefined) === (b.keyFile === undefined), {
+    message: 'certFile and keyFile go together',
+    path: ['certFile'],
+  })
   .transform((b) => ({ ...b, clientId: b.clientId ?? b.username }))
 
 const Broker = z
   .strictObject({ embedded: Embedded.optional(), external: External.optional() })
   .refine((b) => b.embedded === undefined || b.external === undefined, { message: 'choose one: embedded or external' })
   .transform((b): EmbeddedBrokerConfig | ExternalBrokerConfig =>
-    b.external !== undefined ? { mode: 'external', ...b.external } : { mode: 'embedded', ...(b.embedded ?? Embedded.parse({})) },
+    b.external !== undefined
+      ? { mode: 'external', ...b.external }
+      : { mode: 'embedded', ...(b.embedded ?? Embedded.parse({})) },
   )
 
 /** Legacy (before `dmt`): only the activation URL sent in every desired, RPS not managed. With `dmt`, use dmt.rps.activationUrl. */
 const Rps = z.strictObject({
-  url: z.url({ protocol: /^wss?$/ }).max(512).optional().describe('RPS activation endpoint sent in every desired when `dmt` is absent'),
+  url: z
+    .url({ protocol: /^wss?$/ })
+    .max(512)
+    .optional()
+    .describe('RPS activation endpoint sent in every desired when `dmt` is absent'),
 })
 
 /** The core takes the section as it is (manager/core/flows/deadlines.ts owns the defaults). */
 const { deletionRetry: retryDefaults, ...deadlineDefaults } = DEFAULT_DEADLINES
 const Deadlines = z.strictObject({
-  activationMs: z.int().min(1000).max(7 * 86_400_000).default(deadlineDefaults.activationMs),
+  activationMs: z
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .default(deadlineDefaults.activationMs),
   checkIntervalMs: z.int().min(100).max(3_600_000).default(deadlineDefaults.checkIntervalMs),
   /** A deletion whose Vault/RPS/MPS cleanup failed is retried after firstMs, doubling (with jitter) up to maxMs. */
   deletionRetry: z
@@ -132,7 +159,11 @@ export const ManagerConfigFile = z
   })
   .superRefine((config, ctx) => {
     if (config.dmt !== undefined && config.rps.url !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['rps', 'url'], message: 'remove it: with dmt, the activation URL is dmt.rps.activationUrl' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rps', 'url'],
+        message: 'remove it: with dmt, the activation URL is dmt.rps.activationUrl',
+      })
     }
     // Two listeners on one port fail at start with EADDRINUSE; say which keys collide instead (0 = any free port).
     const ports: Array<[string, number]> = [['api.port', config.api.port]]
@@ -145,7 +176,8 @@ export const ManagerConfigFile = z
     }
     ports.forEach(([key, port], index) => {
       const earlier = ports.slice(0, index).find(([, other]) => port !== 0 && other === port)
-      if (earlier) ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${port} is taken by ${earlier[0]}` })
+      if (earlier)
+        ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${port} is taken by ${earlier[0]}` })
     })
   })
 

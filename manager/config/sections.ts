@@ -13,9 +13,16 @@ import { checkVaultPath, VAULT_DEFAULTS } from '../secrets/vault.ts'
  */
 
 const FilePath = z.string().min(1).max(4096)
-const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'must be an environment variable name ([A-Z_][A-Z0-9_]*)' })
+const EnvName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'must be an environment variable name ([A-Z_][A-Z0-9_]*)' })
 const VaultPath = (allowEmpty: boolean) =>
-  z.string().max(256).refine((value) => checkVaultPath(value, allowEmpty), { message: `must be ${allowEmpty ? 'empty or ' : ''}a path of [A-Za-z0-9_.-] segments` })
+  z
+    .string()
+    .max(256)
+    .refine((value) => checkVaultPath(value, allowEmpty), {
+      message: `must be ${allowEmpty ? 'empty or ' : ''}a path of [A-Za-z0-9_.-] segments`,
+    })
 
 const LocalStore = z.strictObject({
   kind: z.literal('local'),
@@ -25,7 +32,10 @@ const LocalStore = z.strictObject({
 })
 
 const VaultAuth = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('token'), tokenFile: FilePath.optional().describe('or env AMT_MANAGER_VAULT_TOKEN') }),
+  z.strictObject({
+    method: z.literal('token'),
+    tokenFile: FilePath.optional().describe('or env AMT_MANAGER_VAULT_TOKEN'),
+  }),
   z.strictObject({
     method: z.literal('approle'),
     roleId: z.string().min(1).max(256),
@@ -82,15 +92,21 @@ export const PasswordsSection = z
     static: z
       .record(z.union([TenantId, z.literal('*')]), StaticPassword)
       .default({})
-      .describe('static-policy passwords by tenant id (`*`: every static tenant without its own); absent: generated once'),
+      .describe(
+        'static-policy passwords by tenant id (`*`: every static tenant without its own); absent: generated once',
+      ),
   })
   .prefault({})
 
 export const DmtSection = z.strictObject({
-  rps: RpsConfig.omit({ token: true }).extend({ tokenFile: FilePath.optional().describe('bearer token for the RPS API; or env AMT_MANAGER_RPS_TOKEN') }),
+  rps: RpsConfig.omit({ token: true }).extend({
+    tokenFile: FilePath.optional().describe('bearer token for the RPS API; or env AMT_MANAGER_RPS_TOKEN'),
+  }),
   mps: MpsConfig.omit({ token: true, ciraPassword: true }).extend({
     tokenFile: FilePath.optional().describe('bearer token for the MPS API; or env AMT_MANAGER_MPS_TOKEN'),
-    ciraPasswordFile: FilePath.optional().describe('MPS password in the CIRA config; or env AMT_MANAGER_MPS_CIRA_PASSWORD; absent: RPS generates one per device'),
+    ciraPasswordFile: FilePath.optional().describe(
+      'MPS password in the CIRA config; or env AMT_MANAGER_MPS_CIRA_PASSWORD; absent: RPS generates one per device',
+    ),
   }),
   concurrency: DmtConfig.shape.concurrency,
   powerSweep: DmtConfig.shape.powerSweep,

@@ -16,7 +16,12 @@ export interface AuditRetentionPolicy {
   batchSize: number
 }
 
-export const DEFAULT_AUDIT_RETENTION: AuditRetentionPolicy = { maxAgeDays: 30, maxEventsPerHost: 1000, intervalMs: 300_000, batchSize: 500 }
+export const DEFAULT_AUDIT_RETENTION: AuditRetentionPolicy = {
+  maxAgeDays: 30,
+  maxEventsPerHost: 1000,
+  intervalMs: 300_000,
+  batchSize: 500,
+}
 
 const DAY_MS = 86_400_000
 
@@ -79,18 +84,28 @@ export class AuditRetention {
   async #pass(): Promise<AuditPruneResult | null> {
     const { inventory, policy, metrics, now } = this.#deps
     try {
-      const age = await this.#batches(() => inventory.pruneAuditOlderThan('activity', ago(now(), policy.maxAgeDays), policy.batchSize))
+      const age = await this.#batches(() =>
+        inventory.pruneAuditOlderThan('activity', ago(now(), policy.maxAgeDays), policy.batchSize),
+      )
       let count = 0
       let from: AuditPruneCursor | null | undefined
       while (from !== null && !this.#stopped) {
-        const step = await inventory.pruneAuditOverCount({ maxPerHost: policy.maxEventsPerHost, limit: policy.batchSize, ...(from ? { from } : {}) })
+        const step = await inventory.pruneAuditOverCount({
+          maxPerHost: policy.maxEventsPerHost,
+          limit: policy.batchSize,
+          ...(from ? { from } : {}),
+        })
         count += step.deleted
         from = step.next
         await turn()
       }
       const securityDays = policy.securityMaxAgeDays
       const securityAge =
-        securityDays === undefined ? 0 : await this.#batches(() => inventory.pruneAuditOlderThan('security', ago(now(), securityDays), policy.batchSize))
+        securityDays === undefined
+          ? 0
+          : await this.#batches(() =>
+              inventory.pruneAuditOlderThan('security', ago(now(), securityDays), policy.batchSize),
+            )
       metrics.auditPruned.inc({ reason: 'age' }, age)
       metrics.auditPruned.inc({ reason: 'count' }, count)
       metrics.auditPruned.inc({ reason: 'security-age' }, securityAge)

@@ -76,4 +76,5 @@ export interface RecordOptions {
 }
 
 /** What became of a report: accepted (stored; `changed` when a stored field moved) or rejected with a reason. */
-export type RecordResult = { outcome: 'accepted'; host: Host; changed: boolean } | { outcome: 'rejected'; reason: RejectReason; detail?: string }
+export type RecordResult =
+  { outcome: 'accepted'; host: Host; changed: boolean } | { outcome: 'rejected'; reason: RejectReason; detail?: string }

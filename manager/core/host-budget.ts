@@ -12,7 +12,8 @@ interface Bucket {
   reportedAt: number
 }
 
-export type BudgetVerdict = { ok: true } | { ok: false; /** Set once per key and window: the drops to log now. */ report?: number }
+export type BudgetVerdict =
+  { ok: true } | { ok: false; /** Set once per key and window: the drops to log now. */ report?: number }
 
 /** Buckets kept before full (idle) ones are swept. */
 const SWEEP_ABOVE = 10_000

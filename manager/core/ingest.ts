@@ -90,10 +90,12 @@ export class Ingest {
     setImmediate(() => {
       this.#scheduled = false
       const batch = this.#buffer.splice(0, this.#maxBatch)
-      this.#running = this.#deps.writes.book.serial(() => this.#flush(batch)).finally(() => {
-        this.#running = null
-        if (this.#buffer.length > 0) this.#schedule()
-      })
+      this.#running = this.#deps.writes.book
+        .serial(() => this.#flush(batch))
+        .finally(() => {
+          this.#running = null
+          if (this.#buffer.length > 0) this.#schedule()
+        })
     })
   }
 
@@ -113,7 +115,10 @@ export class Ingest {
           continue
         }
         metrics.ingestErrors.inc()
-        this.#log.error({ err, reports: batch.length }, 'ingest batch failed; its reports are lost (retained ones return on reconnect)')
+        this.#log.error(
+          { err, reports: batch.length },
+          'ingest batch failed; its reports are lost (retained ones return on reconnect)',
+        )
         const error = err instanceof Error ? err : new Error(String(err))
         for (const item of batch) item.fail(error)
         return
@@ -132,7 +137,8 @@ export class Ingest {
       let entry = work.get(id)
       if (entry === undefined) {
         const host = hosts.get(id)
-        if (host === undefined) return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
+        if (host === undefined)
+          return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
         entry = { read: host, projected: host, patch: {}, effects: [] }
         work.set(id, entry)
       }
@@ -142,7 +148,8 @@ export class Ingest {
     for (const entry of work.values()) {
       if (Object.keys(entry.patch).length === 0) continue
       // lastSeq: the projection holds the complete map for the (possibly new) boot.
-      const patch = entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
+      const patch =
+        entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
       updates.push({ host: entry.read, patch })
     }
     const written = await this.#deps.writes.commit(updates, { audit })
@@ -161,20 +168,39 @@ export class Ingest {
     if (!sequence.ok) return { outcome: 'rejected', reason: sequence.reason, detail: sequence.detail }
     const result = runHandler(host, report, { now, source })
     const agentKind = source.kind === 'grpc' ? 'grpc' : 'mqtt'
-    const patch: HostPatch = { ...sequence.patch, lastSeen: now.toISOString(), ...(host.agentKind === agentKind ? {} : { agentKind }), ...result.patch }
+    const patch: HostPatch = {
+      ...sequence.patch,
+      lastSeen: now.toISOString(),
+      ...(host.agentKind === agentKind ? {} : { agentKind }),
+      ...result.patch,
+    }
     try {
       entry.projected = applyHostPatch(host, patch, now)
     } catch (err) {
-      this.#log.error({ err, kind: report.kind, tenantId: host.tenantId, hostId: host.hostId }, 'handler produced an invalid patch')
+      this.#log.error(
+        { err, kind: report.kind, tenantId: host.tenantId, hostId: host.hostId },
+        'handler produced an invalid patch',
+      )
       return { outcome: 'rejected', reason: 'invalid', detail: 'the report could not be stored' }
     }
     Object.assign(entry.patch, patch)
     entry.effects.push(...result.effects)
     const actor = source.kind === 'mqtt' ? 'agent' : 'agent:grpc'
     for (const draft of result.audit) {
-      audit.push({ tenantId: host.tenantId, hostId: host.hostId, ts: now.toISOString(), kind: draft.kind, actor, detail: draft.detail })
+      audit.push({
+        tenantId: host.tenantId,
+        hostId: host.hostId,
+        ts: now.toISOString(),
+        kind: draft.kind,
+        actor,
+        detail: draft.detail,
+      })
     }
-    return { accepted: true, id: hostId(host), changed: Object.keys(result.patch).length > 0 || result.audit.length > 0 }
+    return {
+      accepted: true,
+      id: hostId(host),
+      changed: Object.keys(result.patch).length > 0 || result.audit.length > 0,
+    }
   }
 
   #settle(item: Pending, verdict: Verdict | undefined, stored: { byId: Map<string, Host> }): void {
@@ -183,7 +209,10 @@ export class Ingest {
     if ('outcome' in verdict) {
       metrics.rejections.inc({ reason: verdict.reason })
       const level = verdict.reason === 'unknown-host' || verdict.reason === 'invalid' ? 'warn' : 'debug'
-      this.#log[level]({ reason: verdict.reason, detail: verdict.detail, kind: item.report.kind, ...item.key }, 'report rejected')
+      this.#log[level](
+        { reason: verdict.reason, detail: verdict.detail, kind: item.report.kind, ...item.key },
+        'report rejected',
+      )
       return item.settle(verdict)
     }
     const host = stored.byId.get(verdict.id)

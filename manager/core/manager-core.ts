@@ -20,7 +20,12 @@ import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.
 import { HostBook, keyOf } from './host-book.ts'
 import { HostWritePath } from './host-write-path.ts'
 import { Ingest, type Committed } from './ingest.ts'
-import { noPreparation, noSecretStore, type AmtPasswordSource, type ProvisioningPreparer } from '../ports/provisioning.ts'
+import {
+  noPreparation,
+  noSecretStore,
+  type AmtPasswordSource,
+  type ProvisioningPreparer,
+} from '../ports/provisioning.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
 import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
@@ -98,7 +103,10 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const now = deps.now ?? (() => new Date())
   const log = deps.log.child({ module: 'manager-core' })
   const { metrics, outbound } = deps
-  const book = new HostBook(deps.inventory, options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts })
+  const book = new HostBook(
+    deps.inventory,
+    options.maxCachedHosts === undefined ? {} : { maxCached: options.maxCachedHosts },
+  )
   const deadlines: DeadlineOptions = {
     activationMs: options.deadlines?.activationMs ?? DEFAULT_DEADLINES.activationMs,
     checkIntervalMs: options.deadlines?.checkIntervalMs ?? DEFAULT_DEADLINES.checkIntervalMs,
@@ -116,7 +124,12 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       metrics,
       log,
     }),
-    status: new StatusPublisher(outbound, { now, metrics, log, ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}) }),
+    status: new StatusPublisher(outbound, {
+      now,
+      metrics,
+      log,
+      ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}),
+    }),
     deadlines: new DeadlineWatch({
       activationMs: deadlines.activationMs,
       checkIntervalMs: deadlines.checkIntervalMs,
@@ -154,23 +167,40 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
             metrics.activationDuration.observe(Math.max(0, now().getTime() - Date.parse(effect.requestedAt)) / 1000)
           }
         } else if (effect.kind === 'answer-secret') {
-          secretResponder.answer(key, effect.request).catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+          secretResponder
+            .answer(key, effect.request)
+            .catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'refuse-secret') {
           secretResponder.refuse(key, effect.request, effect.reason)
         } else if (effect.kind === 'identity-mismatch') {
           log.warn({ ...key, amtUuid: effect.amtUuid }, 'the AMT UUID reported by amtinfo differs from the host id')
         } else {
-          completeDeletion(ctx, key).catch((err: unknown) => log.error({ err, ...key }, 'deletion could not be completed'))
+          completeDeletion(ctx, key).catch((err: unknown) =>
+            log.error({ err, ...key }, 'deletion could not be completed'),
+          )
         }
       }
     }
   }
-  const ingest = new Ingest({ writes, log, metrics, now, afterCommit, ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}) })
+  const ingest = new Ingest({
+    writes,
+    log,
+    metrics,
+    now,
+    afterCommit,
+    ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+  })
   const policy = audit.retention ?? DEFAULT_AUDIT_RETENTION
   const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy })
   const admit = createReportBudgets(audit, { metrics, log })
-  const record = (key: HostKey, report: Report, source: ReportSource, recordOptions?: RecordOptions): Promise<RecordResult> => {
-    if (!admit(key, report.kind)) return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
+  const record = (
+    key: HostKey,
+    report: Report,
+    source: ReportSource,
+    recordOptions?: RecordOptions,
+  ): Promise<RecordResult> => {
+    if (!admit(key, report.kind))
+      return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
     return ingest.submit(keyOf(key), report, source, recordOptions)
   }
   let sweeps = 0
@@ -189,7 +219,10 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     ...tenantWrites(deps.inventory, profiles),
     republishAll: () => {
       const sweep = ++sweeps
-      return republishAll(ctx, { superseded: () => sweep !== sweeps, ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}) })
+      return republishAll(ctx, {
+        superseded: () => sweep !== sweeps,
+        ...(options.sweepPageSize ? { pageSize: options.sweepPageSize } : {}),
+      })
     },
     checkDeadlines: () => ctx.deadlines.check(),
     start: () => {

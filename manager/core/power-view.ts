@@ -9,9 +9,7 @@ import type { Host, PowerState } from '../inventory/port.ts'
 
 export const POWER_VIEW_STATES = PowerViewState.options
 
-
 export const POWER_ACTION_OUTCOMES = PowerActionOutcome.options
-
 
 interface PowerActionView {
   /** The power state the action asked for (desiredPowerState). */
@@ -42,7 +40,11 @@ const VIEW_STATES: Readonly<Record<PowerState, PowerViewState>> = {
   POWER_CYCLE: 'power-cycle-pending',
 }
 
-const OUTCOMES: Readonly<Partial<Record<Host['powerStatusIndicator'], PowerActionOutcome>>> = { IN_PROGRESS: 'pending', IDLE: 'done', ERROR: 'failed' }
+const OUTCOMES: Readonly<Partial<Record<Host['powerStatusIndicator'], PowerActionOutcome>>> = {
+  IN_PROGRESS: 'pending',
+  IDLE: 'done',
+  ERROR: 'failed',
+}
 
 export function powerViewOf(host: Host): PowerView {
   const outcome = OUTCOMES[host.powerStatusIndicator]
@@ -52,6 +54,11 @@ export function powerViewOf(host: Host): PowerView {
     powerAction:
       outcome === undefined
         ? null
-        : { requested: host.desiredPowerState, outcome, message: host.powerStatus, at: new Date(host.powerStatusTimestamp * 1000).toISOString() },
+        : {
+            requested: host.desiredPowerState,
+            outcome,
+            message: host.powerStatus,
+            at: new Date(host.powerStatusTimestamp * 1000).toISOString(),
+          },
   }
 }

@@ -44,7 +44,10 @@ export function createReportBudgets(
     deps.metrics.budgetDrops.inc({ leaf: kind })
     deps.metrics.rejections.inc({ reason: 'rate-limited' })
     if (verdict.report !== undefined) {
-      log.warn({ ...key, leaf: kind, dropped: verdict.report }, 'reports over the host budget dropped (logged once a minute per host)')
+      log.warn(
+        { ...key, leaf: kind, dropped: verdict.report },
+        'reports over the host budget dropped (logged once a minute per host)',
+      )
     }
     return false
   }

@@ -26,13 +26,26 @@ export interface SecretResponder {
  * Answers a stored secret/req on the host's secret/res (never retained, QoS 1; the broker's ACL lets only
  * that device read it). The password is never logged; a store failure becomes `ok: false` with a generic text.
  */
-export function createSecretResponder({ secrets, outbound, log: parentLog, metrics, now }: SecretResponderDeps): SecretResponder {
+export function createSecretResponder({
+  secrets,
+  outbound,
+  log: parentLog,
+  metrics,
+  now,
+}: SecretResponderDeps): SecretResponder {
   const log = parentLog.child({ module: 'secrets' })
 
   function publish(key: HostKey, request: SecretRequestFacts, answer: PasswordAnswer): SecretResponse {
-    const base = { v: SCHEMA_VERSION as typeof SCHEMA_VERSION, ts: now().toISOString(), hostId: key.hostId, correlationId: request.correlationId }
+    const base = {
+      v: SCHEMA_VERSION as typeof SCHEMA_VERSION,
+      ts: now().toISOString(),
+      hostId: key.hostId,
+      correlationId: request.correlationId,
+    }
     const ok = SecretResponse.safeParse({ ...base, ...answer })
-    const payload = ok.success ? ok.data : { ...base, ok: false as const, error: 'the stored AMT password is not usable (8-32 characters)' }
+    const payload = ok.success
+      ? ok.data
+      : { ...base, ok: false as const, error: 'the stored AMT password is not usable (8-32 characters)' }
     publishLeaf(outbound, key, 'secret/res', payload)
     metrics.published.inc({ leaf: 'secret/res' })
     return payload
@@ -51,12 +64,31 @@ export function createSecretResponder({ secrets, outbound, log: parentLog, metri
     async answer(key, request) {
       const payload = publish(key, request, await passwordFor(key, request))
       const refused = payload.ok ? undefined : payload.error
-      log.info({ ...key, correlationId: request.correlationId, purpose: request.purpose, generation: request.generation, ok: payload.ok, refused }, 'secret request answered')
+      log.info(
+        {
+          ...key,
+          correlationId: request.correlationId,
+          purpose: request.purpose,
+          generation: request.generation,
+          ok: payload.ok,
+          refused,
+        },
+        'secret request answered',
+      )
     },
     refuse(key, request, reason) {
       publish(key, request, { ok: false, error: reason })
       metrics.secretRefusals.inc()
-      log.warn({ ...key, correlationId: request.correlationId, purpose: request.purpose, generation: request.generation, reason }, 'secret request refused: no operation needs it')
+      log.warn(
+        {
+          ...key,
+          correlationId: request.correlationId,
+          purpose: request.purpose,
+          generation: request.generation,
+          reason,
+        },
+        'secret request refused: no operation needs it',
+      )
     },
   }
 }

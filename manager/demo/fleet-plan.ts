@@ -44,7 +44,12 @@ function kindAt(position: number): HostKind {
   return 'amt'
 }
 
-const LABELS: Record<HostKind, string> = { amt: 'AMT', ism: 'ISM', 'not-capable': 'no AMT/ISM SKU', 'no-me': 'no ME device' }
+const LABELS: Record<HostKind, string> = {
+  amt: 'AMT',
+  ism: 'ISM',
+  'not-capable': 'no AMT/ISM SKU',
+  'no-me': 'no ME device',
+}
 
 /**
  * `count` hosts sim-01..; the last one (with at least 2 hosts) is an AMT device whose activation fails. A host whose
@@ -57,7 +62,14 @@ export function demoHosts(count: number, knownIds: ReadonlyMap<string, string> =
     const name = `sim-${String(position).padStart(width, '0')}`
     const hostId = knownIds.get(name) ?? randomUUID()
     if (count >= 2 && position === count) {
-      return { name, hostId, kind: 'amt', faults: { activationFails: FAULTY_ACTIVATION_EXIT }, label: 'AMT, activation fails', expected: 'FAILED' }
+      return {
+        name,
+        hostId,
+        kind: 'amt',
+        faults: { activationFails: FAULTY_ACTIVATION_EXIT },
+        label: 'AMT, activation fails',
+        expected: 'FAILED',
+      }
     }
     const kind = kindAt(position)
     const capable = kind === 'amt' || kind === 'ism'

@@ -18,13 +18,18 @@ export interface HostProgress {
 function stageOf(host: Host, requestedGeneration: number): { stage: Stage; settled: boolean } {
   if (host.phase === 'NOT_SUPPORTED') return { stage: 'NOT_SUPPORTED', settled: true }
   const current = host.observedGeneration >= requestedGeneration
-  if (current && host.phase === 'PROVISIONED' && host.currentState === 'PROVISIONED') return { stage: 'PROVISIONED', settled: true }
+  if (current && host.phase === 'PROVISIONED' && host.currentState === 'PROVISIONED')
+    return { stage: 'PROVISIONED', settled: true }
   if (current && host.phase === 'FAILED') return { stage: 'FAILED', settled: true }
   return { stage: host.phase === 'ACTIVATING' ? 'activating' : 'waiting', settled: false }
 }
 
 /** Reads the demo's hosts from Inventory, in plan order. */
-export async function readProgress(inventory: Inventory, plan: readonly DemoHost[], requested: ReadonlyMap<string, number>): Promise<HostProgress[]> {
+export async function readProgress(
+  inventory: Inventory,
+  plan: readonly DemoHost[],
+  requested: ReadonlyMap<string, number>,
+): Promise<HostProgress[]> {
   return Promise.all(
     plan.map(async (demo) => {
       const host = await inventory.getHost({ tenantId: DEMO_TENANT, hostId: demo.hostId })
@@ -34,7 +39,13 @@ export async function readProgress(inventory: Inventory, plan: readonly DemoHost
 }
 
 const STAGE_ORDER: readonly Stage[] = ['waiting', 'activating', 'PROVISIONED', 'NOT_SUPPORTED', 'FAILED']
-const STAGE_WORDS: Record<Stage, string> = { waiting: 'waiting', activating: 'activating', PROVISIONED: 'provisioned', NOT_SUPPORTED: 'not supported', FAILED: 'failed' }
+const STAGE_WORDS: Record<Stage, string> = {
+  waiting: 'waiting',
+  activating: 'activating',
+  PROVISIONED: 'provisioned',
+  NOT_SUPPORTED: 'not supported',
+  FAILED: 'failed',
+}
 
 export function countStages(progress: readonly HostProgress[]): Record<Stage, number> {
   const counts = Object.fromEntries(STAGE_ORDER.map((stage) => [stage, 0])) as Record<Stage, number>
@@ -45,7 +56,9 @@ export function countStages(progress: readonly HostProgress[]): Record<Stage, nu
 /** `[ 3.1 s] 20 hosts: 2 waiting · 6 activating · 9 provisioned · 2 not supported · 1 failed` */
 export function progressLine(progress: readonly HostProgress[], elapsedMs: number): string {
   const counts = countStages(progress)
-  const parts = STAGE_ORDER.filter((stage) => counts[stage] > 0).map((stage) => `${counts[stage]} ${STAGE_WORDS[stage]}`)
+  const parts = STAGE_ORDER.filter((stage) => counts[stage] > 0).map(
+    (stage) => `${counts[stage]} ${STAGE_WORDS[stage]}`,
+  )
   return `[${(elapsedMs / 1000).toFixed(1).padStart(5)} s] ${progress.length} hosts: ${parts.join(' · ')}`
 }
 
@@ -62,7 +75,13 @@ export interface WatchOptions {
 export type WatchResult = { kind: 'settled' | 'timeout'; progress: HostProgress[] } | { kind: 'stopped' }
 
 /** Re-reads every `intervalMs` until every host settled, the timeout passed or `stopped` resolved. */
-export async function watchUntilSettled({ read, onReading, intervalMs, timeoutMs, stopped }: WatchOptions): Promise<WatchResult> {
+export async function watchUntilSettled({
+  read,
+  onReading,
+  intervalMs,
+  timeoutMs,
+  stopped,
+}: WatchOptions): Promise<WatchResult> {
   const started = Date.now()
   let stop = false
   void stopped.then(() => (stop = true))

@@ -17,10 +17,16 @@ const COLUMNS: Column<HostProgress>[] = [
 ]
 
 /** The final table, then one summary line (and which hosts did not end as expected). */
-export function finalReport(progress: readonly HostProgress[], elapsedMs: number, settled: boolean): { text: string; asExpected: boolean } {
+export function finalReport(
+  progress: readonly HostProgress[],
+  elapsedMs: number,
+  settled: boolean,
+): { text: string; asExpected: boolean } {
   const counts = countStages(progress)
   const unexpected = progress.filter(({ stage, demo }) => stage !== demo.expected)
-  const outcome = (['PROVISIONED', 'NOT_SUPPORTED', 'FAILED'] as const).map((stage) => `${counts[stage]} ${stage}`).join(' · ')
+  const outcome = (['PROVISIONED', 'NOT_SUPPORTED', 'FAILED'] as const)
+    .map((stage) => `${counts[stage]} ${stage}`)
+    .join(' · ')
   const head = settled
     ? `all ${progress.length} hosts settled in ${(elapsedMs / 1000).toFixed(1)} s: ${outcome}`
     : `not every host settled within ${(elapsedMs / 1000).toFixed(0)} s: ${outcome} · ${counts.waiting + counts.activating} unsettled`
@@ -28,7 +34,10 @@ export function finalReport(progress: readonly HostProgress[], elapsedMs: number
     unexpected.length === 0
       ? 'every host ended as its device predicts (capable → PROVISIONED, not capable → NOT_SUPPORTED, faulty → FAILED)'
       : `NOT as expected: ${unexpected.map(({ demo, stage }) => `${demo.name} (${demo.hostId}) is ${stage}, expected ${demo.expected}`).join('; ')}`
-  return { text: `\n${formatTable(COLUMNS, progress)}\n${head}\n${tail}\n`, asExpected: settled && unexpected.length === 0 }
+  return {
+    text: `\n${formatTable(COLUMNS, progress)}\n${head}\n${tail}\n`,
+    asExpected: settled && unexpected.length === 0,
+  }
 }
 
 export interface TryItInput {
@@ -63,7 +72,9 @@ export function tryIt(input: TryItInput): string {
     ...(input.apiUrl === DEFAULT_API_URL ? [] : [`  export AMT_MANAGER_URL=${input.apiUrl}`]),
     `  curl -s -H "Authorization: Bearer $AMT_MANAGER_TOKEN" '${input.apiUrl}/api/v1/tenants/${DEMO_TENANT}/hosts?limit=2'`,
     `  ${cli} hosts list --tenant ${DEMO_TENANT}`,
-    ...(input.faulty ? [`  ${cli} hosts show ${DEMO_TENANT} ${input.faulty.hostId}     # ${input.faulty.name}, the failed one`] : []),
+    ...(input.faulty
+      ? [`  ${cli} hosts show ${DEMO_TENANT} ${input.faulty.hostId}     # ${input.faulty.name}, the failed one`]
+      : []),
     ...(input.provisioned
       ? [
           `  ${cli} hosts power ${DEMO_TENANT} ${input.provisioned.hostId} cycle     # ${input.provisioned.name}, through the simulated MPS`,

@@ -24,7 +24,10 @@ export interface SeedResult {
  * does, or — on a re-run — kept with a NEW device password: credentials rotate every run), and the host slot for
  * one real agent process. Never logs a password.
  */
-export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; log: Logger }, plan: readonly DemoHost[]): Promise<SeedResult> {
+export async function seedDemo(
+  deps: { inventory: Inventory; core: ManagerCore; log: Logger },
+  plan: readonly DemoHost[],
+): Promise<SeedResult> {
   const { inventory, core } = deps
   const log = deps.log.child({ module: 'demo' })
   if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== DEMO_TENANT)) {
@@ -47,7 +50,10 @@ export async function seedDemo(deps: { inventory: Inventory; core: ManagerCore; 
     }),
   )
   await ensureRealAgentHost(inventory, core)
-  log.info({ tenantId: DEMO_TENANT, hosts: hosts.length, registered, rotated: hosts.length - registered }, 'demo hosts ready')
+  log.info(
+    { tenantId: DEMO_TENANT, hosts: hosts.length, registered, rotated: hosts.length - registered },
+    'demo hosts ready',
+  )
   return { hosts, registered, rotated: hosts.length - registered }
 }
 
@@ -59,8 +65,13 @@ export async function knownDemoHostIds(inventory: Inventory): Promise<Map<string
   const known = new Map<string, string>()
   let cursor: string | undefined
   do {
-    const page = await inventory.listHosts({ tenantId: DEMO_TENANT, limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) })
-    for (const host of page.hosts) if (host.name.startsWith('sim-') && UUID.test(host.hostId)) known.set(host.name, host.hostId)
+    const page = await inventory.listHosts({
+      tenantId: DEMO_TENANT,
+      limit: MAX_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    })
+    for (const host of page.hosts)
+      if (host.name.startsWith('sim-') && UUID.test(host.hostId)) known.set(host.name, host.hostId)
     cursor = page.nextCursor ?? undefined
   } while (cursor !== undefined)
   return known

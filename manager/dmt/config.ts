@@ -25,7 +25,10 @@ const httpUrl = z.url({ protocol: /^https?$/ }).max(512)
 
 export const RpsConfig = z.strictObject({
   url: httpUrl.describe('RPS REST base, e.g. http://rps:8081'),
-  activationUrl: z.url({ protocol: /^wss?$/ }).max(512).describe('RPS activation endpoint the agents use (sent in every desired), e.g. wss://rps.example/activate'),
+  activationUrl: z
+    .url({ protocol: /^wss?$/ })
+    .max(512)
+    .describe('RPS activation endpoint the agents use (sent in every desired), e.g. wss://rps.example/activate'),
   ...Service,
 })
 
@@ -36,14 +39,21 @@ export const MpsConfig = z.strictObject({
     .min(1)
     .max(253)
     .refine(isMpsAddress, { message: `publicAddress must be ${MPS_ADDRESS_RULE}` })
-    .describe('the address AMT devices open their CIRA connection to (lower-case FQDN with a TLD, or IPv4); also the certificate common name'),
+    .describe(
+      'the address AMT devices open their CIRA connection to (lower-case FQDN with a TLD, or IPv4); also the certificate common name',
+    ),
   port: z.int().min(1024).max(49151).default(4433).describe('MPS CIRA port'),
   username: z
     .string()
     .regex(/^[A-Za-z0-9]{5,16}$/, { message: 'username must be 5-16 letters or digits (AMT rule)' })
     .default('admin')
     .describe('CIRA username AMT presents to MPS'),
-  ciraPassword: z.string().min(8).max(63).optional().describe('MPS password in the CIRA config; absent: RPS generates one per device; secret'),
+  ciraPassword: z
+    .string()
+    .min(8)
+    .max(63)
+    .optional()
+    .describe('MPS password in the CIRA config; absent: RPS generates one per device; secret'),
   ...Service,
 })
 
@@ -54,7 +64,12 @@ export const DEFAULT_DMT_CONCURRENCY = 8
 const sweepConfig = (intervalSeconds: number, off: string, what: string) =>
   z
     .strictObject({
-      intervalSeconds: z.int().min(0).max(86_400).default(intervalSeconds).describe(`seconds between rounds; 0 = ${off}`),
+      intervalSeconds: z
+        .int()
+        .min(0)
+        .max(86_400)
+        .default(intervalSeconds)
+        .describe(`seconds between rounds; 0 = ${off}`),
       concurrency: z.int().min(1).max(32).default(4).describe(`hosts ${what} at once during a round`),
     })
     .prefault({})

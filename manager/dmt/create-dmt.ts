@@ -48,7 +48,9 @@ export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
       retry: settings.retry,
       log,
       ...(settings.token === undefined ? {} : { token: settings.token }),
-      ...(reachability === undefined ? {} : { onReachability: (reachable: boolean) => reachability(dependencyOf[name], reachable) }),
+      ...(reachability === undefined
+        ? {}
+        : { onReachability: (reachable: boolean) => reachability(dependencyOf[name], reachable) }),
     })
   const rps = new RpsClient(service('RPS', config.rps))
   const mps = new MpsClient(service('MPS', config.mps))
@@ -62,9 +64,18 @@ export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
     concurrency: config.concurrency,
   })
   const registration = new DeviceRegistration({ mps, mpsUsername: username, log, concurrency: config.concurrency })
-  const preparer = createDmtPreparer({ provisioning, registration, getTenant: (tenantId) => deps.getTenant(tenantId), log, ...(deps.now ? { now: deps.now } : {}) })
+  const preparer = createDmtPreparer({
+    provisioning,
+    registration,
+    getTenant: (tenantId) => deps.getTenant(tenantId),
+    log,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
   // Origins only: a URL's user info (if someone put credentials there) never reaches the log.
-  log.info({ rps: new URL(config.rps.url).origin, mps: new URL(config.mps.url).origin, mpsPublicAddress: publicAddress }, 'RPS/MPS configured: tenant profiles and MPS devices are managed')
+  log.info(
+    { rps: new URL(config.rps.url).origin, mps: new URL(config.mps.url).origin, mpsPublicAddress: publicAddress },
+    'RPS/MPS configured: tenant profiles and MPS devices are managed',
+  )
   return {
     config,
     rps,
@@ -75,7 +86,8 @@ export function createDmt(config: DmtConfig, deps: DmtDeps): Dmt {
     async removeHost(key) {
       const changes = await provisioning.removeHost(key)
       const host = await deps.findHost(key)
-      if (await registration.removeDevice({ ...key, capability: host?.capability ?? null })) changes.push('removed MPS device')
+      if (await registration.removeDevice({ ...key, capability: host?.capability ?? null }))
+        changes.push('removed MPS device')
       log.info({ ...key, changes }, 'host removed from RPS/MPS')
     },
     async removeTenant(tenantId) {

@@ -117,7 +117,10 @@ export class DeviceRegistration {
     const known = await this.#deps.mps.getDevice(guid)
     let removed = false
     if (known === OTHER_TENANT) {
-      this.#log.warn({ tenantId: host.tenantId, hostId: host.hostId, guid }, 'MPS holds the device under another MPS tenant: left as it is')
+      this.#log.warn(
+        { tenantId: host.tenantId, hostId: host.hostId, guid },
+        'MPS holds the device under another MPS tenant: left as it is',
+      )
     } else {
       await this.#deps.mps.deleteDevice(guid)
       removed = known !== null

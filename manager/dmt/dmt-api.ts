@@ -33,7 +33,11 @@ interface ProvisioningView {
 export interface DmtApi {
   requestPowerAction(key: HostKey, action: PowerAction, actor: string): Promise<PowerActionResult>
   readPowerState(key: HostKey): Promise<PowerReading>
-  setTenantDomain(tenantId: string, request: DomainRequest, actor: string): Promise<DomainSetResult & { expiryWarning: string | null }>
+  setTenantDomain(
+    tenantId: string,
+    request: DomainRequest,
+    actor: string,
+  ): Promise<DomainSetResult & { expiryWarning: string | null }>
   removeTenantDomain(tenantId: string, actor: string): Promise<boolean>
   provisioningOf(tenantId: string): Promise<ProvisioningView>
 }
@@ -70,7 +74,10 @@ export function createDmtApi(deps: DmtApiDeps): DmtApi {
     readPowerState: (key) => readPowerState(power, key),
     async setTenantDomain(tenantId, request, actor) {
       const result = await setTenantDomain(dmt.rps, tenantId, request)
-      await audit(tenantId, 'amt.domain.set', actor, { domainSuffix: request.domainSuffix, expiresAt: result.notAfter.toISOString() })
+      await audit(tenantId, 'amt.domain.set', actor, {
+        domainSuffix: request.domainSuffix,
+        expiresAt: result.notAfter.toISOString(),
+      })
       const expiryWarning = expiryWarningOf(result.notAfter)
       if (expiryWarning !== null) log.warn({ tenantId, expiresAt: result.notAfter.toISOString() }, expiryWarning)
       return { ...result, expiryWarning }

@@ -44,7 +44,10 @@ export async function ensureObject<R>(steps: EnsureSteps<R>): Promise<EnsureOutc
  * Replaces `current` (optimistic concurrency): null when it (or a fresher record) already matches, else the
  * record RPS stored. A record that keeps changing is RPS_REJECTED (409) after MAX_REPLACE_ATTEMPTS.
  */
-export async function replaceVersioned<R>(current: R, steps: Pick<EnsureSteps<R>, 'what' | 'matches' | 'replace'>): Promise<R | null> {
+export async function replaceVersioned<R>(
+  current: R,
+  steps: Pick<EnsureSteps<R>, 'what' | 'matches' | 'replace'>,
+): Promise<R | null> {
   let record = current
   for (let attempt = 0; attempt < MAX_REPLACE_ATTEMPTS; attempt++) {
     if (steps.matches(record)) return null
@@ -52,7 +55,11 @@ export async function replaceVersioned<R>(current: R, steps: Pick<EnsureSteps<R>
     if ('updated' in answer) return answer.updated
     record = answer.conflict
   }
-  throw rejected('RPS', `the replacement of ${steps.what}: changed by another writer on each of ${MAX_REPLACE_ATTEMPTS} attempts (409)`, 409)
+  throw rejected(
+    'RPS',
+    `the replacement of ${steps.what}: changed by another writer on each of ${MAX_REPLACE_ATTEMPTS} attempts (409)`,
+    409,
+  )
 }
 
 /** Runs `task` for every item with at most `limit` in flight; rejects with the first failure (after all settle). */

@@ -62,8 +62,11 @@ const looksLikeHtml = (body: string): boolean => /^\s*<(?:!doctype\s+html|html|h
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' }
 
 function htmlSummary(html: string): string {
-  const inner = /<pre[^>]*>([\s\S]*?)<\/pre>/i.exec(html)?.[1] ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? ''
+  const inner =
+    /<pre[^>]*>([\s\S]*?)<\/pre>/i.exec(html)?.[1] ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? ''
   const firstLine = inner.split(/<br\s*\/?>|\n/i)[0] ?? ''
-  const plain = firstLine.replace(/<[^>]*>/g, ' ').replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? ' ')
+  const plain = firstLine
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? ' ')
   return collapse(plain.replace(/"[^"]*"|'[^']*'/g, '"…"'))
 }

@@ -10,7 +10,14 @@ import { describeIssuesInline } from '../../schemas/issues.ts'
  * - DMT_INVALID: the request cannot be expressed in RPS/MPS terms (an id RPS does not accept, a missing password)
  * Messages never contain a password, token or request body.
  */
-export type DmtErrorCode = 'RPS_UNAVAILABLE' | 'RPS_REJECTED' | 'MPS_UNAVAILABLE' | 'MPS_REJECTED' | 'HOST_NOT_PROVISIONED' | 'POWER_ACTION_FAILED' | 'DMT_INVALID'
+export type DmtErrorCode =
+  | 'RPS_UNAVAILABLE'
+  | 'RPS_REJECTED'
+  | 'MPS_UNAVAILABLE'
+  | 'MPS_REJECTED'
+  | 'HOST_NOT_PROVISIONED'
+  | 'POWER_ACTION_FAILED'
+  | 'DMT_INVALID'
 
 export type DmtService = 'RPS' | 'MPS'
 
@@ -27,17 +34,27 @@ export class DmtError extends Error {
   }
 }
 
-export const unavailable = (service: DmtService, message: string, options?: { cause?: unknown; status?: number }): DmtError =>
-  new DmtError(`${service}_UNAVAILABLE`, `${service} unavailable: ${message}`, options)
+export const unavailable = (
+  service: DmtService,
+  message: string,
+  options?: { cause?: unknown; status?: number },
+): DmtError => new DmtError(`${service}_UNAVAILABLE`, `${service} unavailable: ${message}`, options)
 
-export const rejected = (service: DmtService, message: string, status: number): DmtError => new DmtError(`${service}_REJECTED`, `${service} rejected ${message}`, { status })
+export const rejected = (service: DmtService, message: string, status: number): DmtError =>
+  new DmtError(`${service}_REJECTED`, `${service} rejected ${message}`, { status })
 
 /** An answer of another shape than expected is UNAVAILABLE (not the server we speak to), naming its first problem. */
-export function parseAnswer<S extends z.ZodType>(service: DmtService, schema: S, body: unknown, what: string): z.infer<S> {
+export function parseAnswer<S extends z.ZodType>(
+  service: DmtService,
+  schema: S,
+  body: unknown,
+  what: string,
+): z.infer<S> {
   const result = schema.safeParse(body)
   if (result.success) return result.data
   throw unavailable(service, `${what}: unexpected answer (${describeIssuesInline(result.error, { max: 1 })})`)
 }
 
 /** True for an RPS answer "already exists" (a concurrent create, or another manager replica). */
-export const isRejected = (err: unknown, service: DmtService): err is DmtError => err instanceof DmtError && err.code === `${service}_REJECTED`
+export const isRejected = (err: unknown, service: DmtService): err is DmtError =>
+  err instanceof DmtError && err.code === `${service}_REJECTED`

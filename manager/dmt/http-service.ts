@@ -82,12 +82,18 @@ export class HttpService {
     const what = `${method} ${path}`
     let failure: Failure | undefined
     for (let attempt = 0; attempt < retry.attempts; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt - 1, { ...retry, ...(this.#options.random ? { random: this.#options.random } : {}) }))
+      if (attempt > 0)
+        await sleep(
+          backoffDelay(attempt - 1, { ...retry, ...(this.#options.random ? { random: this.#options.random } : {}) }),
+        )
       const outcome = await this.#attempt(method, path, options)
       if ('answer' in outcome) return outcome.answer
       failure = outcome.failure
       if (!failure.retriable) break
-      log.warn({ service, method, path, attempt: attempt + 1, attempts: retry.attempts, reason: failure.reason }, 'DMT request failed')
+      log.warn(
+        { service, method, path, attempt: attempt + 1, attempts: retry.attempts, reason: failure.reason },
+        'DMT request failed',
+      )
     }
     const last = failure ?? { reason: 'no attempt made', retriable: false }
     throw unavailable(service, `${what}: ${last.reason} (${retry.attempts > 1 ? 'retries exhausted' : 'no retries'})`, {
@@ -96,7 +102,11 @@ export class HttpService {
     })
   }
 
-  async #attempt(method: string, path: string, options: CallOptions): Promise<{ answer: Answer } | { failure: Failure }> {
+  async #attempt(
+    method: string,
+    path: string,
+    options: CallOptions,
+  ): Promise<{ answer: Answer } | { failure: Failure }> {
     const { service, token, timeoutMs } = this.#options
     const headers: Record<string, string> = { accept: options.read === 'text' ? 'text/plain, */*' : 'application/json' }
     if (options.body !== undefined) headers['content-type'] = 'application/json'
@@ -117,9 +127,21 @@ export class HttpService {
       const { reason, refused } = describeNetworkError(err, timeoutMs)
       return { failure: { reason, retriable: mayRetry || refused, cause: err } }
     }
-    if (options.ok.includes(status)) return { answer: { status, body: parseBody(service, `${method} ${path}`, text, options.read ?? 'json') } }
-    if (status >= 500) return { failure: { reason: `answered ${status}: ${summariseErrorBody(tryJson(text), secretsIn(options.body))}`, retriable: mayRetry, status } }
-    throw rejected(service, `${method} ${path} (${status}): ${summariseErrorBody(tryJson(text), secretsIn(options.body))}`, status)
+    if (options.ok.includes(status))
+      return { answer: { status, body: parseBody(service, `${method} ${path}`, text, options.read ?? 'json') } }
+    if (status >= 500)
+      return {
+        failure: {
+          reason: `answered ${status}: ${summariseErrorBody(tryJson(text), secretsIn(options.body))}`,
+          retriable: mayRetry,
+          status,
+        },
+      }
+    throw rejected(
+      service,
+      `${method} ${path} (${status}): ${summariseErrorBody(tryJson(text), secretsIn(options.body))}`,
+      status,
+    )
   }
 }
 
@@ -144,7 +166,8 @@ function tryJson(text: string): unknown {
 
 /** fetch failures: a timeout, or a TypeError whose cause carries the socket error code. */
 function describeNetworkError(err: unknown, timeoutMs: number): { reason: string; refused: boolean } {
-  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) return { reason: `no answer within ${timeoutMs} ms`, refused: false }
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return { reason: `no answer within ${timeoutMs} ms`, refused: false }
   const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined
   const code = typeof cause?.code === 'string' ? cause.code : undefined
   if (code === 'ECONNREFUSED') return { reason: 'connection refused', refused: true }

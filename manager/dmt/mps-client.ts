@@ -17,7 +17,9 @@ const Device = z.looseObject({
 })
 
 const PowerState = z.looseObject({ powerstate: z.number().int() })
-const PowerAction = z.looseObject({ Body: z.looseObject({ ReturnValue: z.number().int(), ReturnValueStr: z.string().nullish() }) })
+const PowerAction = z.looseObject({
+  Body: z.looseObject({ ReturnValue: z.number().int(), ReturnValueStr: z.string().nullish() }),
+})
 
 const seg = (guid: string): string => encodeURIComponent(guid)
 
@@ -55,7 +57,8 @@ export class MpsClient implements MpsPort {
     const path = `${API}/devices/${seg(guid)}?isSecretToBeDeleted=true`
     const { status } = await this.#http.call('DELETE', path, { ok: [204, 404], read: 'none' })
     // With the flag MPS answers 204 even for a device it does not hold; 404 only when Vault refused the deletion.
-    if (status === 404) throw unavailable('MPS', `DELETE ${path}: MPS could not delete the device's secrets from Vault (404)`, { status })
+    if (status === 404)
+      throw unavailable('MPS', `DELETE ${path}: MPS could not delete the device's secrets from Vault (404)`, { status })
   }
 
   async getPowerState(guid: string): Promise<number> {
@@ -66,13 +69,21 @@ export class MpsClient implements MpsPort {
 
   async powerAction(guid: string, action: number): Promise<PowerActionAnswer> {
     const path = `${API}/amt/power/action/${seg(guid)}`
-    const { body } = await this.#http.call('POST', path, { body: { action, useSOL: false }, ok: [200], retry: 'undelivered' })
+    const { body } = await this.#http.call('POST', path, {
+      body: { action, useSOL: false },
+      ok: [200],
+      retry: 'undelivered',
+    })
     const { Body } = parse(PowerAction, body, `POST ${path}`)
     return { returnValue: Body.ReturnValue, returnValueStr: Body.ReturnValueStr ?? '' }
   }
 
   async deactivate(guid: string): Promise<void> {
-    await this.#http.call('DELETE', `${API}/amt/deactivate/${seg(guid)}`, { ok: [200], read: 'none', retry: 'undelivered' })
+    await this.#http.call('DELETE', `${API}/amt/deactivate/${seg(guid)}`, {
+      ok: [200],
+      read: 'none',
+      retry: 'undelivered',
+    })
   }
 }
 
@@ -96,4 +107,5 @@ function deviceOf(raw: z.infer<typeof Device>): MpsDevice {
   }
 }
 
-const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => parseAnswer('MPS', schema, body, what)
+const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> =>
+  parseAnswer('MPS', schema, body, what)

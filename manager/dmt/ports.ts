@@ -1,5 +1,13 @@
 import type { HostKey } from '../inventory/port.ts'
-import type { CiraConfigInput, CiraConfigRecord, DomainInput, DomainRecord, ProfileInput, ProfileRecord, RpsVersion } from './rps-types.ts'
+import type {
+  CiraConfigInput,
+  CiraConfigRecord,
+  DomainInput,
+  DomainRecord,
+  ProfileInput,
+  ProfileRecord,
+  RpsVersion,
+} from './rps-types.ts'
 
 /**
  * The manager's view of the Device Management Toolkit servers. One real adapter each (rps-client.ts,

@@ -20,7 +20,10 @@ export async function provisionedHost(deps: PowerDeps, key: HostKey): Promise<Ho
   const host = await deps.core.getHost(key)
   if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
   if (host.currentState !== 'PROVISIONED') {
-    throw new DmtError('HOST_NOT_PROVISIONED', `host ${key.tenantId}/${key.hostId} is ${host.currentState}: power actions need AMT PROVISIONED`)
+    throw new DmtError(
+      'HOST_NOT_PROVISIONED',
+      `host ${key.tenantId}/${key.hostId} is ${host.currentState}: power actions need AMT PROVISIONED`,
+    )
   }
   return host
 }

@@ -39,6 +39,9 @@ export async function readPowerState(deps: PowerDeps, key: HostKey): Promise<Pow
 export async function storeReading(deps: PowerDeps, host: Host): Promise<PowerReading> {
   const mpsPowerState = await deps.mps.getPowerState(amtGuidOf(host))
   const powerState = powerStateOf(mpsPowerState)
-  const stored = await writePower(deps, host, { currentPowerState: powerState, powerStateReadAt: new Date(deps.now()).toISOString() })
+  const stored = await writePower(deps, host, {
+    currentPowerState: powerState,
+    powerStateReadAt: new Date(deps.now()).toISOString(),
+  })
   return { host: stored, powerState, mpsPowerState }
 }

@@ -5,7 +5,7 @@ import { provisionedHost, writePower, type PowerDeps } from './power-deps.ts'
 import { POWER_ACTION_CODES, type PowerAction } from './power-actions.ts'
 import { storeReading } from './power-state.ts'
 
-export {   type PowerAction } from './power-actions.ts'
+export { type PowerAction } from './power-actions.ts'
 
 /**
  * Power actions through MPS: the recovery path for a node whose OS is stuck (reset or power-cycle it without
@@ -39,17 +39,29 @@ export interface PowerActionResult {
  * back from MPS (a failed read is logged; the state then keeps its older reading and age). MPS failures are rethrown
  * as DmtErrors.
  */
-export async function requestPowerAction(deps: PowerDeps, key: HostKey, action: PowerAction, actor: string): Promise<PowerActionResult> {
+export async function requestPowerAction(
+  deps: PowerDeps,
+  key: HostKey,
+  action: PowerAction,
+  actor: string,
+): Promise<PowerActionResult> {
   const host = await provisionedHost(deps, key)
   const guid = amtGuidOf(host)
   const code = POWER_ACTION_CODES[action]
   const desiredPowerState = POWER_ACTION_STATES[action]
-  await writePower(deps, key, { desiredPowerState, powerStatus: `Power action ${action} in progress`, powerStatusIndicator: 'IN_PROGRESS' })
+  await writePower(deps, key, {
+    desiredPowerState,
+    powerStatus: `Power action ${action} in progress`,
+    powerStatusIndicator: 'IN_PROGRESS',
+  })
   let answer: { returnValue: number; returnValueStr: string }
   try {
     answer = await deps.mps.powerAction(guid, code)
     if (answer.returnValue !== 0) {
-      throw new DmtError('POWER_ACTION_FAILED', `AMT answered ${answer.returnValueStr || 'an error'} (${answer.returnValue}) to power action ${action}`)
+      throw new DmtError(
+        'POWER_ACTION_FAILED',
+        `AMT answered ${answer.returnValueStr || 'an error'} (${answer.returnValue}) to power action ${action}`,
+      )
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
@@ -70,7 +82,10 @@ async function readAfterAction(deps: PowerDeps, host: Host): Promise<Host> {
   try {
     return (await storeReading(deps, host)).host
   } catch (err) {
-    deps.log.warn({ tenantId: host.tenantId, hostId: host.hostId, reason: err instanceof Error ? err.message : String(err) }, 'power state not read after the action')
+    deps.log.warn(
+      { tenantId: host.tenantId, hostId: host.hostId, reason: err instanceof Error ? err.message : String(err) },
+      'power state not read after the action',
+    )
     return host
   }
 }

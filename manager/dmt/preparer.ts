@@ -58,7 +58,8 @@ export function createDmtPreparer(deps: DmtPreparerDeps): DmtPreparer {
   const prepareTenant = async (tenantId: string, hosts: readonly Host[]): Promise<string[]> => {
     const tenant = await deps.getTenant(tenantId)
     const { hasDomain, changes } = await deps.provisioning.ensureTenant(tenant)
-    if (tenant.passwordPolicy === 'random') changes.push(...(await deps.provisioning.ensureHostProfiles(tenant, hosts, hasDomain)))
+    if (tenant.passwordPolicy === 'random')
+      changes.push(...(await deps.provisioning.ensureHostProfiles(tenant, hosts, hasDomain)))
     changes.push(...(await deps.registration.ensureDevices(hosts)))
     return changes
   }
@@ -70,7 +71,12 @@ export function createDmtPreparer(deps: DmtPreparerDeps): DmtPreparer {
         try {
           const changes = await oneAtATime(tenantId, () => prepareTenant(tenantId, tenantHosts))
           statuses.set(tenantId, { ok: true, message: 'ready', at: now().toISOString() })
-          log.info({ tenantId, hosts: tenantHosts.length, changes }, changes.length > 0 ? 'provisioning prepared (RPS/MPS changed)' : 'provisioning prepared (nothing to change)')
+          log.info(
+            { tenantId, hosts: tenantHosts.length, changes },
+            changes.length > 0
+              ? 'provisioning prepared (RPS/MPS changed)'
+              : 'provisioning prepared (nothing to change)',
+          )
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err)
           statuses.set(tenantId, { ok: false, message, at: now().toISOString() })

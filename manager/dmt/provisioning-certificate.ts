@@ -80,7 +80,8 @@ export function expiryWarningOf(notAfter: Date, now = new Date()): string | null
   const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS)
   if (days >= EXPIRY_WARNING_DAYS) return null
   const date = notAfter.toISOString()
-  if (days < 0) return `the provisioning certificate expired on ${date}: ACM activations fail until a renewed one is uploaded`
+  if (days < 0)
+    return `the provisioning certificate expired on ${date}: ACM activations fail until a renewed one is uploaded`
   return `the provisioning certificate expires in ${days} days (${date}): upload a renewed one`
 }
 
@@ -88,7 +89,8 @@ function open(base64: string, password: string): Opened | null {
   try {
     const asn1 = forge.asn1.fromDer(forge.util.decode64(base64.replace(/\s+/g, '')))
     const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password)
-    const bagsOf = (type: string | undefined) => (type === undefined ? [] : (p12.getBags({ bagType: type })[type] ?? []))
+    const bagsOf = (type: string | undefined) =>
+      type === undefined ? [] : (p12.getBags({ bagType: type })[type] ?? [])
     const der = (asn1: forge.asn1.Asn1) => Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary')
     // forge keeps non-RSA certificates and keys as ASN.1 only (cert/key null): Node reads every kind.
     const certs = bagsOf(forge.pki.oids.certBag).flatMap((bag) => {
@@ -106,7 +108,10 @@ function open(base64: string, password: string): Opened | null {
 }
 
 const commonNameOf = (cert: X509Certificate): string | undefined =>
-  cert.subject.split('\n').find((part) => part.startsWith('CN='))?.slice(3)
+  cert.subject
+    .split('\n')
+    .find((part) => part.startsWith('CN='))
+    ?.slice(3)
 const nameOf = (cert: X509Certificate): string => `"${commonNameOf(cert) ?? cert.subject.replace(/\n/g, ', ')}"`
 const selfSigned = (cert: X509Certificate): boolean => cert.checkIssued(cert) && cert.verify(cert.publicKey)
 const issuerOf = (cert: X509Certificate, certs: X509Certificate[]): X509Certificate | undefined =>
@@ -137,9 +142,12 @@ function dateProblems(cert: X509Certificate, now: Date): string[] {
 function keyProblems(cert: X509Certificate): string[] {
   const { asymmetricKeyType, asymmetricKeyDetails } = cert.publicKey
   const name = nameOf(cert)
-  if (asymmetricKeyType !== 'rsa') return [`the certificate ${name} has a ${asymmetricKeyType ?? 'non-RSA'} key; AMT needs RSA keys`]
+  if (asymmetricKeyType !== 'rsa')
+    return [`the certificate ${name} has a ${asymmetricKeyType ?? 'non-RSA'} key; AMT needs RSA keys`]
   const bits = asymmetricKeyDetails?.modulusLength ?? 0
-  return bits < MIN_KEY_BITS ? [`the certificate ${name} has a ${bits}-bit key; AMT needs at least ${MIN_KEY_BITS} bits`] : []
+  return bits < MIN_KEY_BITS
+    ? [`the certificate ${name} has a ${bits}-bit key; AMT needs at least ${MIN_KEY_BITS} bits`]
+    : []
 }
 
 function privateKeyProblems(leaf: X509Certificate, keys: KeyObject[]): string[] {
@@ -151,11 +159,13 @@ function privateKeyProblems(leaf: X509Certificate, keys: KeyObject[]): string[] 
 /** Leaf → issuer → … → a self-signed root, each signature verified with the issuer's key. */
 function chainProblems(leaf: X509Certificate, certs: X509Certificate[]): string[] {
   const seen = new Set<X509Certificate>()
-  for (let cert = leaf; !selfSigned(cert); ) {
+  for (let cert = leaf; !selfSigned(cert);) {
     seen.add(cert)
     const issuer = issuerOf(cert, certs)
-    if (issuer === undefined || seen.has(issuer)) return [`the issuer of ${nameOf(cert)} is not in the PFX: no chain to a root`]
-    if (!cert.verify(issuer.publicKey)) return [`the signature of ${nameOf(cert)} does not verify with its issuer ${nameOf(issuer)}`]
+    if (issuer === undefined || seen.has(issuer))
+      return [`the issuer of ${nameOf(cert)} is not in the PFX: no chain to a root`]
+    if (!cert.verify(issuer.publicKey))
+      return [`the signature of ${nameOf(cert)} does not verify with its issuer ${nameOf(issuer)}`]
     cert = issuer
   }
   return []

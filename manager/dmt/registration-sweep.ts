@@ -84,7 +84,10 @@ export function createRegistrationSweep(deps: RegistrationSweepDeps): Registrati
   const end = (result: RegistrationSweepResult): void => {
     const { failures, ...counts } = result
     if (result.failed > 0 || result.otherTenant > 0) {
-      log.warn({ ...counts, failures }, 'MPS registration sweep: some hosts are not registered with MPS (retried next round)')
+      log.warn(
+        { ...counts, failures },
+        'MPS registration sweep: some hosts are not registered with MPS (retried next round)',
+      )
     } else if (result.registered > 0) {
       log.info({ ...counts }, 'MPS registration sweep: registered devices MPS did not know')
     } else log.debug({ ...counts }, 'MPS registration sweep done')

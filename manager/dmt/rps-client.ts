@@ -2,7 +2,15 @@ import { z } from 'zod'
 import { parseAnswer } from './errors.ts'
 import type { HttpService } from './http-service.ts'
 import type { Replaced, RpsPort } from './ports.ts'
-import { CiraConfigRecord, DomainRecord, ProfileRecord, type CiraConfigInput, type DomainInput, type ProfileInput, type RpsVersion } from './rps-types.ts'
+import {
+  CiraConfigRecord,
+  DomainRecord,
+  ProfileRecord,
+  type CiraConfigInput,
+  type DomainInput,
+  type ProfileInput,
+  type RpsVersion,
+} from './rps-types.ts'
 
 const ADMIN = '/api/v1/admin'
 /** RPS pages lists ($top default 25); we ask for this many per page. */
@@ -89,7 +97,11 @@ export class RpsClient implements RpsPort {
       const page = `${path}?$top=${PAGE}&$skip=${skip}`
       const { body } = await this.#http.call('GET', page, { ok: [200] })
       // RPS answers an array, or { data, totalCount } when $count=true was asked for.
-      const items = parse(z.union([z.array(schema), z.object({ data: z.array(schema) }).transform((paged) => paged.data)]), body, `GET ${page}`)
+      const items = parse(
+        z.union([z.array(schema), z.object({ data: z.array(schema) }).transform((paged) => paged.data)]),
+        body,
+        `GET ${page}`,
+      )
       all.push(...items)
       if (items.length < PAGE) return all
     }
@@ -101,7 +113,12 @@ export class RpsClient implements RpsPort {
   }
 
   /** PATCH with the record's version: 200 → updated; 409 → RPS's current record (its body). */
-  async #replace<S extends z.ZodType>(path: string, input: object, version: RpsVersion | null | undefined, schema: S): Promise<Replaced<z.infer<S>>> {
+  async #replace<S extends z.ZodType>(
+    path: string,
+    input: object,
+    version: RpsVersion | null | undefined,
+    schema: S,
+  ): Promise<Replaced<z.infer<S>>> {
     const body = version === null || version === undefined ? input : { ...input, version }
     const answer = await this.#http.call('PATCH', path, { body, ok: [200, 409] })
     const record = parse(schema, answer.body, `PATCH ${path}`)
@@ -114,4 +131,5 @@ export class RpsClient implements RpsPort {
   }
 }
 
-const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => parseAnswer('RPS', schema, body, what)
+const parse = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> =>
+  parseAnswer('RPS', schema, body, what)

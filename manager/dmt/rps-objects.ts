@@ -24,7 +24,8 @@ export const tenantProfileNameOf = (tenantId: string, mode: Mode): string => pro
  * Random policy: one profile per host carrying that host's password, `<hostId>@<tenantId>_ccm|_acm`. `@` never
  * occurs in ids (and is allowed by RPS), so the name is unique across tenants, like the device MQTT username.
  */
-export const hostProfileNameOf = ({ tenantId, hostId }: HostKey, mode: Mode): string => `${hostId}@${tenantId}_${mode === 'ACM' ? 'acm' : 'ccm'}`
+export const hostProfileNameOf = ({ tenantId, hostId }: HostKey, mode: Mode): string =>
+  `${hostId}@${tenantId}_${mode === 'ACM' ? 'acm' : 'ccm'}`
 
 /**
  * The profile a host activates with when RPS is managed: the tenant's (static policy) or its own (random policy).
@@ -36,12 +37,16 @@ export function activationProfileNameOf(policy: PasswordPolicy, key: HostKey, co
 }
 
 /** True for a per-host profile of the tenant (by name). */
-export const isHostProfileOf = (name: string, tenantId: string): boolean => MODES.some((mode) => name.endsWith(`@${tenantProfileNameOf(tenantId, mode)}`))
+export const isHostProfileOf = (name: string, tenantId: string): boolean =>
+  MODES.some((mode) => name.endsWith(`@${tenantProfileNameOf(tenantId, mode)}`))
 
 /** RPS accepts only [A-Za-z0-9_-] in CIRA config and domain names; our ids may contain dots. */
 export function assertRpsTenantId(tenantId: string): void {
   if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) {
-    throw new DmtError('DMT_INVALID', `tenant id ${tenantId} cannot name an RPS CIRA config (RPS allows letters, digits, _ and - only)`)
+    throw new DmtError(
+      'DMT_INVALID',
+      `tenant id ${tenantId} cannot name an RPS CIRA config (RPS allows letters, digits, _ and - only)`,
+    )
   }
 }
 
@@ -72,7 +77,12 @@ export function ciraConfigFor(tenantId: string, settings: CiraSettings, mpsRootC
 }
 
 /** CCM: userConsent All (RPS requires it); ACM: None. MEBx gets its own password when one is stored, else AMT's. */
-export function profileFor(profileName: string, mode: Mode, ciraConfigName: string, secret: ProfileSecret): ProfileInput {
+export function profileFor(
+  profileName: string,
+  mode: Mode,
+  ciraConfigName: string,
+  secret: ProfileSecret,
+): ProfileInput {
   return {
     profileName,
     activation: mode === 'ACM' ? 'acmactivate' : 'ccmactivate',
@@ -104,7 +114,20 @@ export function ciraConfigMatches(record: CiraConfigRecord, wanted: CiraConfigIn
 }
 
 /** The profile fields RPS keeps, normalised: absent = null = the default; no `tlsMode` keeps no TLS authority. */
-type ProfileFields = Pick<ProfileRecord, 'activation' | 'ciraConfigName' | 'dhcpEnabled' | 'ipSyncEnabled' | 'kvmEnabled' | 'solEnabled' | 'tlsMode' | 'tlsSigningAuthority' | 'userConsent' | 'generateRandomPassword' | 'generateRandomMEBxPassword'>
+type ProfileFields = Pick<
+  ProfileRecord,
+  | 'activation'
+  | 'ciraConfigName'
+  | 'dhcpEnabled'
+  | 'ipSyncEnabled'
+  | 'kvmEnabled'
+  | 'solEnabled'
+  | 'tlsMode'
+  | 'tlsSigningAuthority'
+  | 'userConsent'
+  | 'generateRandomPassword'
+  | 'generateRandomMEBxPassword'
+>
 
 function profileView(profile: ProfileFields): Record<string, unknown> {
   const tlsMode = profile.tlsMode ?? null

@@ -30,10 +30,18 @@ export interface DomainSetResult {
  * caller's request is the newest. The ACM profile follows at the next preparation (it exists only while the domain
  * does).
  */
-export async function setTenantDomain(rps: RpsPort, tenantId: string, request: DomainRequest): Promise<DomainSetResult> {
+export async function setTenantDomain(
+  rps: RpsPort,
+  tenantId: string,
+  request: DomainRequest,
+): Promise<DomainSetResult> {
   assertRpsTenantId(tenantId)
   const { notAfter } = assertProvisioningCertificate(request)
-  const input: DomainInput = { profileName: domainNameOf(tenantId), provisioningCertStorageFormat: 'string', ...request }
+  const input: DomainInput = {
+    profileName: domainNameOf(tenantId),
+    provisioningCertStorageFormat: 'string',
+    ...request,
+  }
   let existing = await rps.getDomain(input.profileName)
   if (existing === null) {
     try {
@@ -44,7 +52,11 @@ export async function setTenantDomain(rps: RpsPort, tenantId: string, request: D
     }
   }
   // The certificate is secret (RPS never returns it), so a stored domain never "matches": it is always replaced.
-  const record = await replaceVersioned(existing, { what: `domain ${input.profileName}`, matches: () => false, replace: (current) => rps.updateDomain(input, current.version) })
+  const record = await replaceVersioned(existing, {
+    what: `domain ${input.profileName}`,
+    matches: () => false,
+    replace: (current) => rps.updateDomain(input, current.version),
+  })
   return { record: record ?? existing, created: false, notAfter }
 }
 

@@ -65,7 +65,8 @@ export class TenantProvisioning {
       for (const mode of MODES) {
         const name = hostProfileNameOf(key, mode)
         if (mode === 'CCM' || hasDomain) {
-          const password = async () => (await passwords.getAmtPassword(key)) ?? missingPassword(`host ${key.tenantId}/${key.hostId}`)
+          const password = async () =>
+            (await passwords.getAmtPassword(key)) ?? missingPassword(`host ${key.tenantId}/${key.hostId}`)
           note(changes, `profile ${name}`, await this.#ensureProfile(name, mode, ciraConfigName, password))
         } else if (await this.#removeIfPresent(name)) changes.push(`removed profile ${name}`)
       }
@@ -80,10 +81,13 @@ export class TenantProvisioning {
     const ciraConfigName = ciraConfigNameOf(tenantId)
     const owned = (await rps.listProfiles()).filter(
       ({ profileName, ciraConfigName: cira }) =>
-        (cira ?? '').toLowerCase() === ciraConfigName.toLowerCase() || isHostProfileOf(profileName, tenantId) || MODES.some((mode) => profileName === tenantProfileNameOf(tenantId, mode)),
+        (cira ?? '').toLowerCase() === ciraConfigName.toLowerCase() ||
+        isHostProfileOf(profileName, tenantId) ||
+        MODES.some((mode) => profileName === tenantProfileNameOf(tenantId, mode)),
     )
     const changes: string[] = []
-    for (const { profileName } of owned) if (await rps.deleteProfile(profileName)) changes.push(`removed profile ${profileName}`)
+    for (const { profileName } of owned)
+      if (await rps.deleteProfile(profileName)) changes.push(`removed profile ${profileName}`)
     if (await rps.deleteDomain(domainNameOf(tenantId))) changes.push(`removed domain ${domainNameOf(tenantId)}`)
     if (await rps.deleteCiraConfig(ciraConfigName)) changes.push(`removed CIRA config ${ciraConfigName}`)
     this.#log.info({ tenantId, changes }, 'tenant removed from RPS')
@@ -118,7 +122,9 @@ export class TenantProvisioning {
     note(changes, `CIRA config ${ciraConfigName}`, ciraOutcome)
     const hasDomain = (await rps.getDomain(domainNameOf(tenantId))) !== null
     let tenantSecret: ProfileSecret | undefined
-    const password = async () => (tenantSecret ??= (await passwords.getTenantPassword(tenantId)) ?? missingPassword(`tenant ${tenantId} (static policy)`))
+    const password = async () =>
+      (tenantSecret ??=
+        (await passwords.getTenantPassword(tenantId)) ?? missingPassword(`tenant ${tenantId} (static policy)`))
     for (const mode of MODES) {
       const name = tenantProfileNameOf(tenantId, mode)
       if (tenant.passwordPolicy === 'static' && (mode === 'CCM' || hasDomain)) {
@@ -131,7 +137,12 @@ export class TenantProvisioning {
     return { hasDomain, changes }
   }
 
-  #ensureProfile(name: string, mode: Mode, ciraConfigName: string, password: () => Promise<ProfileSecret>): Promise<EnsureOutcome> {
+  #ensureProfile(
+    name: string,
+    mode: Mode,
+    ciraConfigName: string,
+    password: () => Promise<ProfileSecret>,
+  ): Promise<EnsureOutcome> {
     const { rps } = this.#deps
     const shape = profileFor(name, mode, ciraConfigName, { password: '' })
     return ensureObject({
@@ -139,7 +150,8 @@ export class TenantProvisioning {
       get: () => rps.getProfile(name),
       matches: (record) => profileMatches(record, shape),
       create: async () => rps.createProfile(profileFor(name, mode, ciraConfigName, await password())),
-      replace: async (current) => rps.updateProfile(profileFor(name, mode, ciraConfigName, await password()), current.version),
+      replace: async (current) =>
+        rps.updateProfile(profileFor(name, mode, ciraConfigName, await password()), current.version),
     })
   }
 

@@ -16,7 +16,11 @@ export interface SweepResult {
  * removed; a host without an account (registered before dynamic security was turned on) cannot get one without its
  * password, which only registration has: it is logged (warn) with the count, to be registered again.
  */
-export async function sweepAccounts(deps: { accounts: BrokerAccounts; inventory: Pick<Inventory, 'listHosts'>; log: Logger }): Promise<SweepResult> {
+export async function sweepAccounts(deps: {
+  accounts: BrokerAccounts
+  inventory: Pick<Inventory, 'listHosts'>
+  log: Logger
+}): Promise<SweepResult> {
   const log = deps.log.child({ module: 'broker-accounts' })
   const onBroker = await deps.accounts.listDevices()
   const inInventory = new Set<string>()
@@ -35,7 +39,10 @@ export async function sweepAccounts(deps: { accounts: BrokerAccounts; inventory:
   }
   const missing = [...inInventory].filter((username) => !accounts.has(username))
   if (missing.length > 0) {
-    log.warn({ missing: missing.length, first: missing.slice(0, 10) }, 'hosts without a broker account cannot connect: register them again')
+    log.warn(
+      { missing: missing.length, first: missing.slice(0, 10) },
+      'hosts without a broker account cannot connect: register them again',
+    )
   }
   log.info({ accounts: onBroker.length - removed, removed, missing: missing.length }, 'broker accounts swept')
   return { removed, missing: missing.length }

@@ -35,7 +35,10 @@ const TOLERATED: Readonly<Record<string, string>> = {
   deleteRole: 'Role not found',
 }
 
-export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logger; registry?: Registry }): BrokerAccounts & {
+export function createDynsecAccounts(
+  control: DynsecRequester,
+  deps: { log: Logger; registry?: Registry },
+): BrokerAccounts & {
   ensureManagerRole(managerUsername: string): Promise<void>
 } {
   const log = deps.log.child({ module: 'broker-accounts' })
@@ -46,11 +49,18 @@ export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logg
     registers: deps.registry ? [deps.registry] : [],
   })
 
-  const run = async (operation: Operation, fields: Record<string, string>, commands: DynsecCommand[]): Promise<DynsecResponse[]> => {
+  const run = async (
+    operation: Operation,
+    fields: Record<string, string>,
+    commands: DynsecCommand[],
+  ): Promise<DynsecResponse[]> => {
     try {
       const responses = await control.request(commands)
-      const refused = responses.filter((response) => response.error !== undefined && TOLERATED[response.command] !== response.error)
-      if (refused.length > 0) throw new Error(refused.map((response) => `${response.command}: ${response.error ?? ''}`).join('; '))
+      const refused = responses.filter(
+        (response) => response.error !== undefined && TOLERATED[response.command] !== response.error,
+      )
+      if (refused.length > 0)
+        throw new Error(refused.map((response) => `${response.command}: ${response.error ?? ''}`).join('; '))
       return responses
     } catch (err) {
       failures.inc({ operation })
@@ -101,9 +111,12 @@ export function createDynsecAccounts(control: DynsecRequester, deps: { log: Logg
       if (hasRole(client, MANAGER_ROLE)) return
       // Dynsec disconnects every connection of a client whose roles change, so this answer is often lost (and the
       // re-sent command answers "Internal error" once the role is there): the check below decides.
-      await control.request([{ command: 'addClientRole', username: managerUsername, rolename: MANAGER_ROLE }]).catch(() => undefined)
+      await control
+        .request([{ command: 'addClientRole', username: managerUsername, rolename: MANAGER_ROLE }])
+        .catch(() => undefined)
       const [again] = await run('manager-role', fields, [{ command: 'getClient', username: managerUsername }])
-      if (!hasRole(again, MANAGER_ROLE)) throw new Error(`the broker client ${managerUsername} did not get the role ${MANAGER_ROLE}`)
+      if (!hasRole(again, MANAGER_ROLE))
+        throw new Error(`the broker client ${managerUsername} did not get the role ${MANAGER_ROLE}`)
       log.info(fields, 'role added to the manager principal on the broker')
     },
     close: () => control.close(),

@@ -40,8 +40,13 @@ export function deviceAcls(key: HostIdentity): DynsecAcl[] {
 }
 
 export function managerAcls(): DynsecAcl[] {
-  const sends = writableLeaves(principalOf(MANAGER_ROLE, { role: 'manager' })).map((leaf) => allow('publishClientSend', allHostsFilter(leaf)))
-  const reads = MANAGER_SUBSCRIPTIONS.flatMap((filter) => [allow('subscribePattern', filter), allow('publishClientReceive', filter)])
+  const sends = writableLeaves(principalOf(MANAGER_ROLE, { role: 'manager' })).map((leaf) =>
+    allow('publishClientSend', allHostsFilter(leaf)),
+  )
+  const reads = MANAGER_SUBSCRIPTIONS.flatMap((filter) => [
+    allow('subscribePattern', filter),
+    allow('publishClientReceive', filter),
+  ])
   return [...sends, ...reads]
 }
 

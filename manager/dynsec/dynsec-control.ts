@@ -11,7 +11,12 @@ export type DynsecCommand = { command: string } & Record<string, unknown>
 
 const DynsecResponses = z.object({
   responses: z.array(
-    z.looseObject({ command: z.string(), error: z.string().optional(), correlationData: z.string().optional(), data: z.unknown().optional() }),
+    z.looseObject({
+      command: z.string(),
+      error: z.string().optional(),
+      correlationData: z.string().optional(),
+      data: z.unknown().optional(),
+    }),
   ),
 })
 export type DynsecResponse = z.infer<typeof DynsecResponses>['responses'][number]
@@ -67,7 +72,9 @@ export class DynsecControl {
     this.#client.on('connect', () => void this.#onConnect())
     this.#client.on('close', () => (this.#ready = false))
     this.#client.on('message', (topic, payload) => this.#onMessage(topic, payload))
-    this.#client.on('error', (err) => this.#log.warn({ err: { message: err.message } }, 'dynsec control connection error'))
+    this.#client.on('error', (err) =>
+      this.#log.warn({ err: { message: err.message } }, 'dynsec control connection error'),
+    )
   }
 
   request(commands: readonly DynsecCommand[]): Promise<DynsecResponse[]> {

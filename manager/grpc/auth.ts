@@ -55,9 +55,12 @@ export async function createJwtVerifier(options: JwtAuthOptions): Promise<TokenV
     ...(options.algorithms !== undefined ? { algorithms: options.algorithms } : {}),
   }
   const now = options.now ?? (() => new Date())
-  const verify = async (token: string): Promise<JWTPayload> => (await jwtVerify(token, key, { ...verifyOptions, currentDate: now() })).payload
+  const verify = async (token: string): Promise<JWTPayload> =>
+    (await jwtVerify(token, key, { ...verifyOptions, currentDate: now() })).payload
   const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE
-  return cacheSize > 0 ? cachedVerifier(verify, { size: cacheSize, toleranceSec: verifyOptions.clockTolerance, now }) : { verify }
+  return cacheSize > 0
+    ? cachedVerifier(verify, { size: cacheSize, toleranceSec: verifyOptions.clockTolerance, now })
+    : { verify }
 }
 
 const DEFAULT_CACHE_SIZE = 10_000
@@ -88,8 +91,11 @@ function cachedVerifier(
 }
 
 async function keyOf(options: JwtAuthOptions): Promise<KeyObject | JWTVerifyGetKey> {
-  const sources = [options.publicKeyPem, options.publicKeyFile, options.jwks, options.jwksFile].filter((source) => source !== undefined)
-  if (sources.length !== 1) throw new Error('gRPC auth: configure exactly one of publicKeyPem, publicKeyFile, jwks, jwksFile')
+  const sources = [options.publicKeyPem, options.publicKeyFile, options.jwks, options.jwksFile].filter(
+    (source) => source !== undefined,
+  )
+  if (sources.length !== 1)
+    throw new Error('gRPC auth: configure exactly one of publicKeyPem, publicKeyFile, jwks, jwksFile')
   if (options.publicKeyPem !== undefined) return createPublicKey(options.publicKeyPem)
   if (options.publicKeyFile !== undefined) return createPublicKey(await readFile(options.publicKeyFile, 'utf8'))
   const jwks = options.jwks ?? parseJwks(await readFile(options.jwksFile ?? '', 'utf8'), options.jwksFile ?? '')
@@ -118,7 +124,9 @@ export async function authenticate(metadata: Metadata, verifier: TokenVerifier):
     throw new GrpcError('UNAUTHENTICATED', `invalid token: ${reasonOf(err)}`)
   }
   const roles = RealmRoles.safeParse(claims)
-  const roleNames = roles.success ? roles.data.realm_access.roles.filter((role): role is string => typeof role === 'string') : []
+  const roleNames = roles.success
+    ? roles.data.realm_access.roles.filter((role): role is string => typeof role === 'string')
+    : []
   const projects = metadata.get('activeprojectid').filter((value): value is string => typeof value === 'string')
   if (projects.length > 1) throw new GrpcError('UNAUTHENTICATED', 'more than one activeprojectid metadata value')
   const verdict = tenantOf(roleNames, projects)

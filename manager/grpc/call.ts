@@ -56,8 +56,16 @@ export function unaryCall<Req, Res>(
       (err: unknown) => {
         const refusal = asGrpcError(err)
         deps.metrics.requests.inc({ rpc, code: refusal.status })
-        const fields = { rpc, ...context, code: refusal.status, reason: refusal.message, ms: elapsed(started), peer: call.getPeer() }
-        if (refusal.status === 'INTERNAL') deps.log.error({ ...fields, err: refusal.cause ?? refusal }, 'gRPC call failed')
+        const fields = {
+          rpc,
+          ...context,
+          code: refusal.status,
+          reason: refusal.message,
+          ms: elapsed(started),
+          peer: call.getPeer(),
+        }
+        if (refusal.status === 'INTERNAL')
+          deps.log.error({ ...fields, err: refusal.cause ?? refusal }, 'gRPC call failed')
         else deps.log[LEVEL[refusal.status]](fields, 'gRPC call refused')
         callback(serviceErrorOf(refusal), null)
       },

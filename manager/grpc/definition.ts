@@ -27,12 +27,20 @@ const LOADER_OPTIONS: Options = { keepCase: true, enums: String, longs: String, 
 export function loadDmManagerDefinition(): PackageDefinition {
   const definition = loadSync(PROTO_FILE, LOADER_OPTIONS)
   const fix = (bytes: Buffer): Buffer =>
-    fileDescriptorName(bytes) === `${PACKAGE_NAME}.proto` ? qualifyTypeNames(renameFileDescriptor(bytes, DESCRIPTOR_FILE_NAME), PACKAGE_NAME) : bytes
+    fileDescriptorName(bytes) === `${PACKAGE_NAME}.proto`
+      ? qualifyTypeNames(renameFileDescriptor(bytes, DESCRIPTOR_FILE_NAME), PACKAGE_NAME)
+      : bytes
   for (const entry of Object.values(definition)) {
     const protos: unknown = 'fileDescriptorProtos' in entry ? entry.fileDescriptorProtos : undefined
-    if (Array.isArray(protos)) Object.assign(entry, { fileDescriptorProtos: protos.map((bytes: unknown) => (Buffer.isBuffer(bytes) ? fix(bytes) : bytes)) })
+    if (Array.isArray(protos))
+      Object.assign(entry, {
+        fileDescriptorProtos: protos.map((bytes: unknown) => (Buffer.isBuffer(bytes) ? fix(bytes) : bytes)),
+      })
     const methods: unknown[] = 'format' in entry ? [] : Object.values(entry)
-    for (const described of [entry, ...methods.flatMap((method) => [field(method, 'requestType'), field(method, 'responseType')])]) {
+    for (const described of [
+      entry,
+      ...methods.flatMap((method) => [field(method, 'requestType'), field(method, 'responseType')]),
+    ]) {
       qualifyFieldTypeNames(field(described, 'type'))
     }
   }
@@ -57,6 +65,7 @@ const field = (value: unknown, name: string): unknown =>
 /** The DeviceManagement service of a loaded definition. */
 export function deviceManagementService(definition: PackageDefinition): ServiceDefinition {
   const service = definition[SERVICE_NAME]
-  if (service === undefined || !('ReportAMTStatus' in service)) throw new Error(`${SERVICE_NAME} is missing from ${PROTO_FILE}`)
+  if (service === undefined || !('ReportAMTStatus' in service))
+    throw new Error(`${SERVICE_NAME} is missing from ${PROTO_FILE}`)
   return service
 }

@@ -89,7 +89,11 @@ export function typeReferences(bytes: Buffer): Array<[string, string]> {
 
 /** The name (field 1) of a serialized FileDescriptorProto, or null. */
 export function fileDescriptorName(bytes: Buffer): string | null {
-  return fieldsOf(bytes).find((field) => field.number === NAME_FIELD)?.value?.toString('utf8') ?? null
+  return (
+    fieldsOf(bytes)
+      .find((field) => field.number === NAME_FIELD)
+      ?.value?.toString('utf8') ?? null
+  )
 }
 
 /** Replaces the values of length-delimited fields by number; every other byte kept, order kept. */

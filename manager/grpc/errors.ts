@@ -16,7 +16,14 @@ import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js'
  *   INTERNAL             Inventory failure (other than not found), password unavailable or empty, a bug
  *   RESOURCE_EXHAUSTED   a request larger than the receive limit (grpc-js itself)
  */
-export const BRIDGE_STATUSES = ['INVALID_ARGUMENT', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'NOT_FOUND', 'FAILED_PRECONDITION', 'INTERNAL'] as const
+export const BRIDGE_STATUSES = [
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'FAILED_PRECONDITION',
+  'INTERNAL',
+] as const
 export type BridgeStatus = (typeof BRIDGE_STATUSES)[number]
 
 /** A refusal with its status code; `message` goes to the caller and the log (never a secret). */

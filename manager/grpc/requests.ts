@@ -20,7 +20,8 @@ export type OperationType = 'ACTIVATE' | 'DEACTIVATE'
 const wireEnum = <T extends readonly [string, ...string[]]>(field: string, enumName: string, values: T) =>
   z.enum(values, { error: (issue) => `${field} ${describe(issue.input)} is not a known ${enumName} value` })
 
-const describe = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 32) ?? typeof value)
+const describe = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value)?.slice(0, 32) ?? typeof value)
 
 const hostId = z
   .string({ error: 'host_id must be a string' })
@@ -39,7 +40,9 @@ export const ActivationRequest = z.object({ host_id: hostId })
 export const ActivationResultRequest = z.object({
   host_id: hostId,
   activation_status: wireEnum('activation_status', 'ActivationStatus', ACTIVATION_STATUS),
-  message: z.string().refine((text) => Buffer.byteLength(text, 'utf8') <= MESSAGE_MAX_BYTES, { error: `message must be at most ${MESSAGE_MAX_BYTES} bytes` }),
+  message: z.string().refine((text) => Buffer.byteLength(text, 'utf8') <= MESSAGE_MAX_BYTES, {
+    error: `message must be at most ${MESSAGE_MAX_BYTES} bytes`,
+  }),
 })
 
 export type AmtStatusRequest = z.infer<typeof AmtStatusRequest>
@@ -62,7 +65,8 @@ export type Parsed<T> = { ok: true; request: T } | { ok: false; error: GrpcError
 
 /** Parses a decoded request; the first problem becomes an INVALID_ARGUMENT. */
 export function parseRequest<T>(schema: z.ZodType<T>, decoded: unknown): Parsed<T> {
-  if (decoded instanceof UndecodableRequest) return { ok: false, error: invalidArgument(`the request could not be decoded: ${decoded.reason}`) }
+  if (decoded instanceof UndecodableRequest)
+    return { ok: false, error: invalidArgument(`the request could not be decoded: ${decoded.reason}`) }
   const result = schema.safeParse(decoded)
   if (result.success) return { ok: true, request: result.data }
   return { ok: false, error: invalidArgument(result.error.issues[0]?.message ?? 'invalid request') }

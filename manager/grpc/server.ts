@@ -80,14 +80,22 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
       // An HTTP/2 connection without a call for this long is closed (GOAWAY); grpc-js' default is never.
       'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
     })
-    running.addService(withSafeDecoding(deviceManagementService(definition)), implementation({ core: deps.core, secrets: deps.secrets, profiles: deps.profiles ?? TENANT_PROFILES, log }, { verifier, log, metrics }))
+    running.addService(
+      withSafeDecoding(deviceManagementService(definition)),
+      implementation(
+        { core: deps.core, secrets: deps.secrets, profiles: deps.profiles ?? TENANT_PROFILES, log },
+        { verifier, log, metrics },
+      ),
+    )
     new ReflectionService(definition).addToServer(running)
     health.addToServer(running)
     const host = options.host ?? GRPC_DEFAULTS.host
     const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? GRPC_DEFAULTS.port}`
     let bound: number
     try {
-      bound = await new Promise<number>((resolve, reject) => running.bindAsync(address, credentials, (err, at) => (err ? reject(err) : resolve(at))))
+      bound = await new Promise<number>((resolve, reject) =>
+        running.bindAsync(address, credentials, (err, at) => (err ? reject(err) : resolve(at))),
+      )
       keepRepeatedIdentityMetadata(running)
     } catch (err) {
       running.forceShutdown()
@@ -126,7 +134,9 @@ export function createGrpcBridge(deps: GrpcBridgeDeps, options: GrpcBridgeOption
 
 function implementation(ctx: BridgeContext, deps: CallDeps): UntypedServiceImplementation {
   return {
-    ReportAMTStatus: unaryCall('ReportAMTStatus', AmtStatusRequest, deps, (caller, request) => reportAmtStatus(ctx, caller, request)),
+    ReportAMTStatus: unaryCall('ReportAMTStatus', AmtStatusRequest, deps, (caller, request) =>
+      reportAmtStatus(ctx, caller, request),
+    ),
     RetrieveActivationDetails: unaryCall('RetrieveActivationDetails', ActivationRequest, deps, (caller, request) =>
       retrieveActivationDetails(ctx, caller, request),
     ),

@@ -15,15 +15,20 @@ const AGENT_ROLE = new RegExp(`^(${UUID})_en-agent-rw$`, 'i')
 const ALLOWED_ROLE_SUFFIXES = ['_en-agent-rw', '_en-ob'] as const
 
 export type TenantVerdict =
-  | { ok: true; tenantId: string }
-  | { ok: false; status: 'UNAUTHENTICATED' | 'PERMISSION_DENIED'; reason: string }
+  { ok: true; tenantId: string } | { ok: false; status: 'UNAUTHENTICATED' | 'PERMISSION_DENIED'; reason: string }
 
 export function tenantOf(roles: readonly string[], activeProjectIds: readonly string[]): TenantVerdict {
   const projects = distinct(activeProjectIds.filter((id) => UUID_ONLY.test(id)))
   if (projects.length > 1) return { ok: false, status: 'UNAUTHENTICATED', reason: 'more than one activeprojectid' }
-  const candidates = projects.length === 1 ? projects : distinct(roles.flatMap((role) => AGENT_ROLE.exec(role)?.[1] ?? []))
+  const candidates =
+    projects.length === 1 ? projects : distinct(roles.flatMap((role) => AGENT_ROLE.exec(role)?.[1] ?? []))
   const [tenantId, ...others] = candidates
-  if (tenantId === undefined) return { ok: false, status: 'UNAUTHENTICATED', reason: 'no tenant: no UUID activeprojectid and no <uuid>_en-agent-rw role' }
+  if (tenantId === undefined)
+    return {
+      ok: false,
+      status: 'UNAUTHENTICATED',
+      reason: 'no tenant: no UUID activeprojectid and no <uuid>_en-agent-rw role',
+    }
   if (others.length > 0) return { ok: false, status: 'UNAUTHENTICATED', reason: 'the token names more than one tenant' }
   const granted = new Set(roles.map((role) => role.toLowerCase()))
   if (!ALLOWED_ROLE_SUFFIXES.some((suffix) => granted.has(`${tenantId}${suffix}`))) {

@@ -26,6 +26,7 @@ export function decodeCursor(cursor: string): HostKey {
 /** The page size asked for, validated; DEFAULT_PAGE_SIZE when absent. */
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidInput(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw invalidInput(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`)
   return limit
 }

@@ -28,13 +28,21 @@ const oneOf = (values: readonly string[]): Check => {
   const set = new Set(values)
   return (value) => typeof value === 'string' && set.has(value)
 }
-const nullable = (check: Check): Check => (value) => value === null || check(value)
+const nullable =
+  (check: Check): Check =>
+  (value) =>
+    value === null || check(value)
 const count: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0
-const text = (max: number): Check => (value) => typeof value === 'string' && value.length <= max
+const text =
+  (max: number): Check =>
+  (value) =>
+    typeof value === 'string' && value.length <= max
 const anyText: Check = (value) => typeof value === 'string'
 const isoTime: Check = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value))
 const lastSeq: Check = (value) =>
-  typeof value === 'object' && value !== null && Object.entries(value).every(([leaf, seq]) => oneOf(AGENT_LEAVES)(leaf) && count(seq))
+  typeof value === 'object' &&
+  value !== null &&
+  Object.entries(value).every(([leaf, seq]) => oneOf(AGENT_LEAVES)(leaf) && count(seq))
 
 const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   name: text(NAME_MAX),
@@ -111,7 +119,12 @@ export function truncateUtf8(value: string, maxBytes = STATUS_MAX_BYTES): string
 /** A new host with the documented defaults. */
 export function newHost(input: CreateHostInput, now: Date): Host {
   assertKey(input)
-  assertPatch({ name: input.name, controlMode: input.controlMode, dnsSuffix: input.dnsSuffix, agentKind: input.agentKind })
+  assertPatch({
+    name: input.name,
+    controlMode: input.controlMode,
+    dnsSuffix: input.dnsSuffix,
+    agentKind: input.agentKind,
+  })
   const iso = now.toISOString()
   const seconds = unixSeconds(now)
   return {
@@ -160,7 +173,8 @@ export function applyHostPatch(host: Host, patch: HostPatch, now: Date): Host {
     if (value !== undefined) fields[field] = value
   }
   const seconds = unixSeconds(now)
-  if (patch.status !== undefined || patch.statusIndicator !== undefined) next.statusTimestamp = patch.statusTimestamp ?? seconds
+  if (patch.status !== undefined || patch.statusIndicator !== undefined)
+    next.statusTimestamp = patch.statusTimestamp ?? seconds
   if (patch.powerStatus !== undefined || patch.powerStatusIndicator !== undefined) {
     next.powerStatusTimestamp = patch.powerStatusTimestamp ?? seconds
   }

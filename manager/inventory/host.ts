@@ -1,4 +1,11 @@
-import { PowerState, type AgentPhase, type AmtControlMode, type AmtSku, type AmtState, type StatusIndication } from '../../schemas/enums.ts'
+import {
+  PowerState,
+  type AgentPhase,
+  type AmtControlMode,
+  type AmtSku,
+  type AmtState,
+  type StatusIndication,
+} from '../../schemas/enums.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Leaf } from '../../schemas/topics.ts'
 
@@ -121,4 +128,3 @@ export interface HostPatch {
   powerStatusTimestamp?: number
   powerStateReadAt?: string | null
 }
-

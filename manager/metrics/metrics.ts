@@ -62,7 +62,11 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       const counts = await source.countHosts()
       this.reset()
       for (const row of counts) {
-        const labels = { desired_state: row.desiredState, current_state: row.currentState, status_indicator: row.statusIndicator }
+        const labels = {
+          desired_state: row.desiredState,
+          current_state: row.currentState,
+          status_indicator: row.statusIndicator,
+        }
         this.set({ ...labels, phase: row.phase ?? NO_PHASE }, row.count)
       }
     },
@@ -78,8 +82,18 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
     registry,
     hosts,
     activations,
-    messages: new Counter({ name: 'amt_manager_messages_total', help: 'MQTT messages received, by leaf', labelNames: ['leaf'] as const, registers }),
-    rejections: new Counter({ name: 'amt_manager_rejections_total', help: 'Messages rejected, by reason', labelNames: ['reason'] as const, registers }),
+    messages: new Counter({
+      name: 'amt_manager_messages_total',
+      help: 'MQTT messages received, by leaf',
+      labelNames: ['leaf'] as const,
+      registers,
+    }),
+    rejections: new Counter({
+      name: 'amt_manager_rejections_total',
+      help: 'Messages rejected, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     unchanged: new Counter({
       name: 'amt_manager_unchanged_reports_total',
       help: 'Accepted reports that changed nothing stored, by leaf',
@@ -98,7 +112,11 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2000],
       registers,
     }),
-    ingestErrors: new Counter({ name: 'amt_manager_ingest_errors_total', help: 'Ingest transactions that failed', registers }),
+    ingestErrors: new Counter({
+      name: 'amt_manager_ingest_errors_total',
+      help: 'Ingest transactions that failed',
+      registers,
+    }),
     budgetDrops: new Counter({
       name: 'amt_manager_report_budget_drops_total',
       help: "Reports dropped over their host's rate budget, by leaf",
@@ -116,7 +134,12 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       help: 'Secret requests refused: no operation of the host needs its AMT password',
       registers,
     }),
-    published: new Counter({ name: 'amt_manager_published_total', help: 'Messages published by the manager, by leaf', labelNames: ['leaf'] as const, registers }),
+    published: new Counter({
+      name: 'amt_manager_published_total',
+      help: 'Messages published by the manager, by leaf',
+      labelNames: ['leaf'] as const,
+      registers,
+    }),
   }
 }
 
@@ -135,9 +158,19 @@ const FD_PRESSURE = 'amt_manager_fd_pressure_total'
 export function connectionMetrics(registry: Registry): ConnectionMetrics {
   const refused =
     (registry.getSingleMetric(CONNECTIONS_REFUSED) as Counter<'listener' | 'reason'> | undefined) ??
-    new Counter({ name: CONNECTIONS_REFUSED, help: 'Sockets refused or evicted before a request or login, by listener and reason', labelNames: ['listener', 'reason'] as const, registers: [registry] })
+    new Counter({
+      name: CONNECTIONS_REFUSED,
+      help: 'Sockets refused or evicted before a request or login, by listener and reason',
+      labelNames: ['listener', 'reason'] as const,
+      registers: [registry],
+    })
   const fdPressure =
     (registry.getSingleMetric(FD_PRESSURE) as Counter<'listener' | 'code'> | undefined) ??
-    new Counter({ name: FD_PRESSURE, help: 'File-descriptor pressure events (accept errors, open files near the limit), by listener and code', labelNames: ['listener', 'code'] as const, registers: [registry] })
+    new Counter({
+      name: FD_PRESSURE,
+      help: 'File-descriptor pressure events (accept errors, open files near the limit), by listener and code',
+      labelNames: ['listener', 'code'] as const,
+      registers: [registry],
+    })
   return { refused, fdPressure }
 }

@@ -18,16 +18,29 @@ export interface Outbound {
 export type ManagerLeaf = 'desired' | 'status' | 'secret/res'
 
 /** Publishes a manager leaf of one host with the contract's retain flag and QoS (LEAF_RULES). */
-export function publishLeaf<L extends ManagerLeaf>(outbound: Outbound, key: HostKey, leaf: L, payload: PayloadOf<L>): void {
+export function publishLeaf<L extends ManagerLeaf>(
+  outbound: Outbound,
+  key: HostKey,
+  leaf: L,
+  payload: PayloadOf<L>,
+): void {
   const { qos, retained } = LEAF_RULES[leaf]
-  outbound.publish(buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf }), encodePayload(leaf, payload), { qos, retain: retained })
+  outbound.publish(buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf }), encodePayload(leaf, payload), {
+    qos,
+    retain: retained,
+  })
 }
 
 /** Clears retained leaves of a host (an empty retained payload; MQTT semantics). */
 export function clearRetained(outbound: Outbound, key: HostKey, leaves: readonly Leaf[] = RETAINED_LEAVES): void {
   for (const leaf of leaves) {
-    outbound.publish(buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf }), Buffer.alloc(0), { qos: 1, retain: true })
+    outbound.publish(buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf }), Buffer.alloc(0), {
+      qos: 1,
+      retain: true,
+    })
   }
 }
 
-export const RETAINED_LEAVES: readonly Leaf[] = (Object.keys(LEAF_RULES) as Leaf[]).filter((leaf) => LEAF_RULES[leaf].retained)
+export const RETAINED_LEAVES: readonly Leaf[] = (Object.keys(LEAF_RULES) as Leaf[]).filter(
+  (leaf) => LEAF_RULES[leaf].retained,
+)

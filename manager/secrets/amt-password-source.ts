@@ -51,11 +51,21 @@ const NONE_STORED = 'no AMT password is stored for this host'
  *   random) secret differs is given the tenant's, so the lookup answers what activation will set.
  *   A host already PROVISIONED keeps what it has. Any store failure aborts the preparation: nothing is written.
  */
-export function createAmtPasswordSource({ store, inventory, log: parentLog = silentLogger(), staticPasswords = {}, passwordLength = DEFAULT_PASSWORD_LENGTH, concurrency = 64 }: AmtPasswordSourceDeps): AmtPasswords {
+export function createAmtPasswordSource({
+  store,
+  inventory,
+  log: parentLog = silentLogger(),
+  staticPasswords = {},
+  passwordLength = DEFAULT_PASSWORD_LENGTH,
+  concurrency = 64,
+}: AmtPasswordSourceDeps): AmtPasswords {
   const log = parentLog.child({ module: 'passwords' })
   checkStaticPasswords(staticPasswords)
   generateAmtPassword(passwordLength) // validates the length once, at start
-  const newSecret = (): AmtSecret => ({ password: generateAmtPassword(passwordLength), mebxPassword: generateAmtPassword(passwordLength) })
+  const newSecret = (): AmtSecret => ({
+    password: generateAmtPassword(passwordLength),
+    mebxPassword: generateAmtPassword(passwordLength),
+  })
   const warnedMismatch = new Set<string>()
 
   async function lookup(key: HostKey): Promise<HostPassword | null> {
@@ -71,7 +81,10 @@ export function createAmtPasswordSource({ store, inventory, log: parentLog = sil
     if (stored) {
       if (configured && configured.password !== stored.password && !warnedMismatch.has(tenantId)) {
         warnedMismatch.add(tenantId)
-        log.warn({ tenantId }, 'the configured static AMT password differs from the stored one; the stored one is kept (hosts were activated with it)')
+        log.warn(
+          { tenantId },
+          'the configured static AMT password differs from the stored one; the stored one is kept (hosts were activated with it)',
+        )
       }
       return stored
     }
@@ -81,14 +94,22 @@ export function createAmtPasswordSource({ store, inventory, log: parentLog = sil
       return candidate
     }
     const winner = await store.getTenantPassword(tenantId)
-    if (!winner) throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'write', reason: 'the tenant password vanished while it was created', tenantId })
+    if (!winner)
+      throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+        operation: 'write',
+        reason: 'the tenant password vanished while it was created',
+        tenantId,
+      })
     return winner
   }
 
   function configuredFor(tenantId: string): AmtSecret | undefined {
     const entry = staticPasswords[tenantId] ?? staticPasswords['*']
     if (!entry) return undefined
-    return { password: reveal(entry.amtPassword), ...(entry.mebxPassword === undefined ? {} : { mebxPassword: reveal(entry.mebxPassword) }) }
+    return {
+      password: reveal(entry.amtPassword),
+      ...(entry.mebxPassword === undefined ? {} : { mebxPassword: reveal(entry.mebxPassword) }),
+    }
   }
 
   /** Random policy: the host's own password exists before activation is requested. */
@@ -125,13 +146,25 @@ export function createAmtPasswordSource({ store, inventory, log: parentLog = sil
     }
   }
 
-  async function getAmtPassword(key: HostKey, request: { purpose: string; generation: number }): Promise<PasswordAnswer> {
+  async function getAmtPassword(
+    key: HostKey,
+    request: { purpose: string; generation: number },
+  ): Promise<PasswordAnswer> {
     try {
       const found = await lookup(key)
       return found ? { ok: true, password: found.password } : { ok: false, error: NONE_STORED }
     } catch (err) {
       if (!isSecretStoreError(err)) throw err
-      log.warn({ ...key, purpose: request.purpose, generation: request.generation, code: err.code, reason: err.details.reason }, 'AMT password lookup failed')
+      log.warn(
+        {
+          ...key,
+          purpose: request.purpose,
+          generation: request.generation,
+          code: err.code,
+          reason: err.details.reason,
+        },
+        'AMT password lookup failed',
+      )
       return { ok: false, error: err.message, ...(err.retryable ? { retryable: true as const } : {}) }
     }
   }
@@ -141,8 +174,14 @@ export function createAmtPasswordSource({ store, inventory, log: parentLog = sil
 
 function checkStaticPasswords(configured: Readonly<Record<string, StaticPasswordConfig>>): void {
   const problems = Object.entries(configured).flatMap(([tenant, entry]) => [
-    ...amtPasswordProblems(reveal(entry.amtPassword)).map((problem) => `staticPasswords.${tenant}.amtPassword ${problem}`),
-    ...(entry.mebxPassword === undefined ? [] : amtPasswordProblems(reveal(entry.mebxPassword)).map((problem) => `staticPasswords.${tenant}.mebxPassword ${problem}`)),
+    ...amtPasswordProblems(reveal(entry.amtPassword)).map(
+      (problem) => `staticPasswords.${tenant}.amtPassword ${problem}`,
+    ),
+    ...(entry.mebxPassword === undefined
+      ? []
+      : amtPasswordProblems(reveal(entry.mebxPassword)).map(
+          (problem) => `staticPasswords.${tenant}.mebxPassword ${problem}`,
+        )),
   ])
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
 }

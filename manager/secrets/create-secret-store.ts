@@ -10,8 +10,6 @@ import { reveal, type SecretInput, type VaultAuthConfig } from './vault-auth.ts'
 import { checkVaultPath, createVaultSecretStore, VAULT_DEFAULTS, type VaultStoreOptions } from './vault.ts'
 import type { Schedule } from './vault-session.ts'
 
-
-
 /** What main() passes (parsed from the manager's config; secrets as strings or `SecretValue` holders). */
 export type SecretStoreConfig =
   | {
@@ -47,7 +45,12 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
     return store
   }
   const { address, mount = VAULT_DEFAULTS.mount, pathPrefix = VAULT_DEFAULTS.pathPrefix } = config
-  log.child({ module: 'secrets' }).info({ kind: 'vault', address: withoutCredentials(address), mount, pathPrefix, auth: config.auth.method }, 'secret store: Vault KV v2')
+  log
+    .child({ module: 'secrets' })
+    .info(
+      { kind: 'vault', address: withoutCredentials(address), mount, pathPrefix, auth: config.auth.method },
+      'secret store: Vault KV v2',
+    )
   return createVaultSecretStore({
     address,
     mount,
@@ -74,23 +77,30 @@ function localKeyring(config: Extract<SecretStoreConfig, { kind: 'local' }>, log
   if (config.key !== undefined) return keyringOf(parseKek(reveal(config.key), 'the current key'), previous)
   const file = path.join(path.dirname(config.file), GENERATED_KEY_FILE_NAME)
   const { kek, created } = loadOrCreateKeyFile(file)
-  log.child({ module: 'secrets' }).warn(
-    { file, kek: kek.id, created },
-    'no secrets key configured: the local store is encrypted with a key file NEXT TO THE DATA; in production set ' +
-      'secrets.keyFile (or AMT_MANAGER_SECRETS_KEY) to a key kept apart from the data (docs/secrets.md)',
-  )
+  log
+    .child({ module: 'secrets' })
+    .warn(
+      { file, kek: kek.id, created },
+      'no secrets key configured: the local store is encrypted with a key file NEXT TO THE DATA; in production set ' +
+        'secrets.keyFile (or AMT_MANAGER_SECRETS_KEY) to a key kept apart from the data (docs/secrets.md)',
+    )
   return keyringOf(kek, previous)
 }
 
 function problemsOf(config: SecretStoreConfig): string[] {
-  if (config.kind === 'local') return typeof config.file === 'string' && config.file.length > 0 ? [] : ['local: file is required']
+  if (config.kind === 'local')
+    return typeof config.file === 'string' && config.file.length > 0 ? [] : ['local: file is required']
   if (config.kind !== 'vault') return ['kind must be local or vault']
   const problems: string[] = []
   if (!isHttpUrl(config.address)) problems.push('vault: address must be an http(s) URL')
-  if (config.mount !== undefined && !checkVaultPath(config.mount, false)) problems.push('vault: mount must be a path of [A-Za-z0-9_.-] segments')
-  if (config.pathPrefix !== undefined && !checkVaultPath(config.pathPrefix, true)) problems.push('vault: pathPrefix must be empty or a path of [A-Za-z0-9_.-] segments')
-  if (config.timeoutMs !== undefined && !(Number.isInteger(config.timeoutMs) && config.timeoutMs > 0)) problems.push('vault: timeoutMs must be a positive integer')
-  if (config.retries !== undefined && !(Number.isInteger(config.retries) && config.retries >= 0)) problems.push('vault: retries must be an integer >= 0')
+  if (config.mount !== undefined && !checkVaultPath(config.mount, false))
+    problems.push('vault: mount must be a path of [A-Za-z0-9_.-] segments')
+  if (config.pathPrefix !== undefined && !checkVaultPath(config.pathPrefix, true))
+    problems.push('vault: pathPrefix must be empty or a path of [A-Za-z0-9_.-] segments')
+  if (config.timeoutMs !== undefined && !(Number.isInteger(config.timeoutMs) && config.timeoutMs > 0))
+    problems.push('vault: timeoutMs must be a positive integer')
+  if (config.retries !== undefined && !(Number.isInteger(config.retries) && config.retries >= 0))
+    problems.push('vault: retries must be an integer >= 0')
   problems.push(...authProblems(config.auth))
   return problems
 }
@@ -111,7 +121,8 @@ function authProblems(auth: VaultAuthConfig | undefined): string[] {
   }
 }
 
-const present = (secret: Parameters<typeof reveal>[0] | undefined): boolean => secret !== undefined && reveal(secret).length > 0
+const present = (secret: Parameters<typeof reveal>[0] | undefined): boolean =>
+  secret !== undefined && reveal(secret).length > 0
 
 function isHttpUrl(value: unknown): boolean {
   if (typeof value !== 'string') return false

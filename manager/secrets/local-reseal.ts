@@ -93,13 +93,17 @@ function clearRecord(text: string): string | null {
 function refuseUnopened(opened: Map<string, { ok: number; failed: number }>, ring: Keyring): void {
   const missing = [...opened.keys()].filter((id) => kekById(ring, id) === undefined)
   if (missing.length > 0) {
-    throw refused(`stored secrets are sealed under key id(s) ${quoted(missing)}, which no configured key has ` +
-      '(configure it as the current or a previous key)')
+    throw refused(
+      `stored secrets are sealed under key id(s) ${quoted(missing)}, which no configured key has ` +
+        '(configure it as the current or a previous key)',
+    )
   }
   const wrong = [...opened].filter(([, count]) => count.ok === 0 && count.failed > 0).map(([id]) => id)
   if (wrong.length > 0) {
-    throw refused(`the configured key(s) ${quoted(wrong)} open none of the secrets sealed under that id ` +
-      '(wrong key for this database)')
+    throw refused(
+      `the configured key(s) ${quoted(wrong)} open none of the secrets sealed under that id ` +
+        '(wrong key for this database)',
+    )
   }
 }
 

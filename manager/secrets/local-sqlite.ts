@@ -67,7 +67,11 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
     try {
       data = JSON.parse(text)
     } catch {
-      throw new SecretStoreError('SECRET_STORE_CORRUPT', { operation: 'read', reason: 'the record is not JSON', ...where })
+      throw new SecretStoreError('SECRET_STORE_CORRUPT', {
+        operation: 'read',
+        reason: 'the record is not JSON',
+        ...where,
+      })
     }
     return secretOf(data, where)
   }
@@ -89,7 +93,13 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
   }
 
   /** Replaces (true); with onlyIfAbsent inserts only when no row exists (true) or leaves the stored one (false). */
-  function write(table: SecretTable, keys: string[], secret: AmtSecret, options: PutOptions, where: SecretStoreErrorDetails): Promise<boolean> {
+  function write(
+    table: SecretTable,
+    keys: string[],
+    secret: AmtSecret,
+    options: PutOptions,
+    where: SecretStoreErrorDetails,
+  ): Promise<boolean> {
     assertOpen()
     const values = [...keys, JSON.stringify(seal(JSON.stringify(recordOf(secret)), pathOf(keys), keyring.current))]
     const onlyIfAbsent = options.onlyIfAbsent === true
@@ -124,7 +134,8 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
     putAmtPassword: async (key, secret, options = {}) => write(hosts, hostKeys(key), secret, options, idsOf(key)),
     deleteHostSecrets: async (key) => remove(hosts, hostKeys(key), idsOf(key)),
     getTenantPassword: (tenantId) => promised(() => read(tenants, tenantKeys(tenantId), { tenantId })),
-    putTenantPassword: async (tenantId, secret, options = {}) => write(tenants, tenantKeys(tenantId), secret, options, { tenantId }),
+    putTenantPassword: async (tenantId, secret, options = {}) =>
+      write(tenants, tenantKeys(tenantId), secret, options, { tenantId }),
     deleteTenantSecrets: async (tenantId) => remove(tenants, tenantKeys(tenantId), { tenantId }),
     health: () =>
       promised((): SecretStoreHealth => {
@@ -161,7 +172,9 @@ function secretTable(db: Database.Database, table: string, keyColumns: string[])
   const insert = `INSERT INTO ${table} (${keyColumns.join(', ')}, record) VALUES (${keyColumns.map(() => '?').join(', ')}, ?)`
   return {
     get: db.prepare<string[], { record: string }>(`SELECT record FROM ${table} WHERE ${match}`),
-    upsert: db.prepare<string[]>(`${insert} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET record = excluded.record`),
+    upsert: db.prepare<string[]>(
+      `${insert} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET record = excluded.record`,
+    ),
     create: db.prepare<string[]>(`${insert} ON CONFLICT DO NOTHING`),
     remove: db.prepare<string[]>(`DELETE FROM ${table} WHERE ${match}`),
   }

@@ -29,7 +29,10 @@ const FORBIDDEN = new Set(['"', ',', ':'])
  * with rejection sampling, so no modulo bias), the whole draw repeated until all four classes occur. Rejecting
  * whole passwords keeps the result uniform over all valid passwords of that length.
  */
-export function generateAmtPassword(length: number = DEFAULT_PASSWORD_LENGTH, pick: (max: number) => number = randomInt): string {
+export function generateAmtPassword(
+  length: number = DEFAULT_PASSWORD_LENGTH,
+  pick: (max: number) => number = randomInt,
+): string {
   if (!Number.isInteger(length) || length < AMT_PASSWORD_MIN || length > AMT_PASSWORD_MAX) {
     throw new RangeError(`an AMT password has ${AMT_PASSWORD_MIN}-${AMT_PASSWORD_MAX} characters`)
   }
@@ -43,7 +46,8 @@ export function generateAmtPassword(length: number = DEFAULT_PASSWORD_LENGTH, pi
 /** What makes a (configured) password unusable for AMT; empty when it is fine. Never echoes the password. */
 export function amtPasswordProblems(password: string): string[] {
   const problems: string[] = []
-  if (password.length < AMT_PASSWORD_MIN || password.length > AMT_PASSWORD_MAX) problems.push(`must have ${AMT_PASSWORD_MIN}-${AMT_PASSWORD_MAX} characters`)
+  if (password.length < AMT_PASSWORD_MIN || password.length > AMT_PASSWORD_MAX)
+    problems.push(`must have ${AMT_PASSWORD_MIN}-${AMT_PASSWORD_MAX} characters`)
   if (![...password].every((char) => char >= ' ' && char <= '~')) problems.push('must be printable 7-bit ASCII')
   if ([...password].some((char) => FORBIDDEN.has(char))) problems.push('must not contain " , or :')
   if (!/[A-Z]/.test(password)) problems.push('needs an upper-case letter')

@@ -20,7 +20,10 @@ export function hostSecretPath(key: HostKey): string[] {
 
 function checkId(id: string, where: { tenantId?: string; hostId?: string }): void {
   if (typeof id !== 'string' || !isValidId(id)) {
-    throw new SecretStoreError('SECRET_STORE_INVALID_KEY', { reason: 'ids must follow the tenant/host id rule', ...safeIds(where) })
+    throw new SecretStoreError('SECRET_STORE_INVALID_KEY', {
+      reason: 'ids must follow the tenant/host id rule',
+      ...safeIds(where),
+    })
   }
 }
 
@@ -48,9 +51,15 @@ export function recordOf(secret: AmtSecretRecord): AmtSecretRecord {
   if (typeof secret?.password !== 'string' || secret.password.length === 0) {
     throw new SecretStoreError('SECRET_STORE_REJECTED', { reason: 'a secret needs a non-empty password' })
   }
-  return secret.mebxPassword ? { password: secret.password, mebxPassword: secret.mebxPassword } : { password: secret.password }
+  return secret.mebxPassword
+    ? { password: secret.password, mebxPassword: secret.mebxPassword }
+    : { password: secret.password }
 }
 
 function corrupt(where: { tenantId?: string; hostId?: string }): SecretStoreError {
-  return new SecretStoreError('SECRET_STORE_CORRUPT', { operation: 'read', reason: 'no password in the stored record', ...safeIds(where) })
+  return new SecretStoreError('SECRET_STORE_CORRUPT', {
+    operation: 'read',
+    reason: 'no password in the stored record',
+    ...safeIds(where),
+  })
 }

@@ -30,9 +30,13 @@ export interface VaultLogin {
 
 /** Vault's answer to a login or renew-self: `auth.client_token`, `auth.lease_duration`, `auth.renewable`. */
 function leaseOf(response: unknown, method: string): TokenLease {
-  const auth = (response as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | null)?.auth
+  const auth = (response as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | null)
+    ?.auth
   if (typeof auth?.client_token !== 'string' || auth.client_token.length === 0) {
-    throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'login', reason: `${method} login answered no token` })
+    throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', {
+      operation: 'login',
+      reason: `${method} login answered no token`,
+    })
   }
   return {
     token: auth.client_token,
@@ -45,7 +49,11 @@ function leaseOf(response: unknown, method: string): TokenLease {
 function loginError(err: unknown, method: string): SecretStoreError {
   const failure = classifyVaultError(err)
   if (failure.kind === 'status' && (failure.status === 400 || failure.status === 401 || failure.status === 403)) {
-    return new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'login', status: failure.status, reason: `${method} login refused (HTTP ${failure.status})` })
+    return new SecretStoreError('SECRET_STORE_AUTH_FAILED', {
+      operation: 'login',
+      status: failure.status,
+      reason: `${method} login refused (HTTP ${failure.status})`,
+    })
   }
   return toSecretStoreError(err, { operation: 'login' })
 }
@@ -63,7 +71,11 @@ export function createVaultLogin(config: VaultAuthConfig): VaultLogin {
           try {
             const looked = (await client.tokenLookupSelf()) as { data?: { ttl?: unknown; renewable?: unknown } } | null
             const ttl = looked?.data?.ttl
-            return { token, leaseSeconds: typeof ttl === 'number' && ttl > 0 ? ttl : 0, renewable: looked?.data?.renewable === true }
+            return {
+              token,
+              leaseSeconds: typeof ttl === 'number' && ttl > 0 ? ttl : 0,
+              renewable: looked?.data?.renewable === true,
+            }
           } catch (err) {
             throw loginError(err, 'token')
           }
@@ -77,7 +89,11 @@ export function createVaultLogin(config: VaultAuthConfig): VaultLogin {
           client.token = ''
           try {
             const secretId = config.secretId === undefined ? {} : { secret_id: reveal(config.secretId) }
-            const response: unknown = await client.approleLogin({ role_id: config.roleId, ...secretId, ...mountOf(config.mountPoint) })
+            const response: unknown = await client.approleLogin({
+              role_id: config.roleId,
+              ...secretId,
+              ...mountOf(config.mountPoint),
+            })
             return leaseOf(response, 'approle')
           } catch (err) {
             throw err instanceof SecretStoreError ? err : loginError(err, 'approle')
@@ -96,11 +112,18 @@ export function createVaultLogin(config: VaultAuthConfig): VaultLogin {
             jwt = (await readFile(config.jwtFile, 'utf8')).trim()
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code ?? 'error'
-            throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'login', reason: `cannot read the service-account token file (${code})` })
+            throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', {
+              operation: 'login',
+              reason: `cannot read the service-account token file (${code})`,
+            })
           }
           try {
             // Always name the mount: node-vault 0.12 renders a missing one as `auth//login` (its kubernetesPath is unused).
-            const response: unknown = await client.kubernetesLogin({ role: config.role, jwt, mount_point: config.mountPoint ?? 'kubernetes' })
+            const response: unknown = await client.kubernetesLogin({
+              role: config.role,
+              jwt,
+              mount_point: config.mountPoint ?? 'kubernetes',
+            })
             return leaseOf(response, 'kubernetes')
           } catch (err) {
             throw err instanceof SecretStoreError ? err : loginError(err, 'kubernetes')

@@ -7,16 +7,18 @@ import { SecretStoreError, type SecretStoreErrorDetails } from './errors.ts'
  * cause, so only the fields below survive.
  */
 export type VaultFailure =
-  | { kind: 'status'; status: number; errors: string[] }
-  | { kind: 'network'; code: string }
-  | { kind: 'other' }
+  { kind: 'status'; status: number; errors: string[] } | { kind: 'network'; code: string } | { kind: 'other' }
 
 export function classifyVaultError(err: unknown): VaultFailure {
   if (err instanceof SecretStoreError) return { kind: 'other' }
   const response = (err as { response?: { statusCode?: unknown; body?: unknown } } | null)?.response
   if (response && typeof response.statusCode === 'number') {
     const errors = (response.body as { errors?: unknown } | null | undefined)?.errors
-    return { kind: 'status', status: response.statusCode, errors: Array.isArray(errors) ? errors.filter((e): e is string => typeof e === 'string') : [] }
+    return {
+      kind: 'status',
+      status: response.statusCode,
+      errors: Array.isArray(errors) ? errors.filter((e): e is string => typeof e === 'string') : [],
+    }
   }
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string' && code.length > 0) return { kind: 'network', code }
@@ -34,7 +36,9 @@ export function isPermissionDenied(failure: VaultFailure): boolean {
 
 /** A KV v2 check-and-set write refused because a version exists already. */
 export function isCasMismatch(failure: VaultFailure): boolean {
-  return failure.kind === 'status' && failure.status === 400 && failure.errors.some((text) => text.includes('check-and-set'))
+  return (
+    failure.kind === 'status' && failure.status === 400 && failure.errors.some((text) => text.includes('check-and-set'))
+  )
 }
 
 const NETWORK_REASONS: Record<string, string> = {
@@ -55,16 +59,31 @@ export function toSecretStoreError(err: unknown, where: SecretStoreErrorDetails)
   if (err instanceof SecretStoreError) return err
   const failure = classifyVaultError(err)
   if (failure.kind === 'network') {
-    return new SecretStoreError('SECRET_STORE_UNAVAILABLE', { ...where, reason: NETWORK_REASONS[failure.code] ?? 'network error' })
+    return new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+      ...where,
+      reason: NETWORK_REASONS[failure.code] ?? 'network error',
+    })
   }
-  if (failure.kind === 'other') return new SecretStoreError('SECRET_STORE_REJECTED', { ...where, reason: 'unexpected client failure' })
+  if (failure.kind === 'other')
+    return new SecretStoreError('SECRET_STORE_REJECTED', { ...where, reason: 'unexpected client failure' })
   const { status } = failure
   if (status === 503) {
     const sealed = failure.errors.some((text) => /sealed/i.test(text))
-    return new SecretStoreError('SECRET_STORE_UNAVAILABLE', { ...where, status, reason: sealed ? 'HTTP 503 sealed' : 'HTTP 503' })
+    return new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+      ...where,
+      status,
+      reason: sealed ? 'HTTP 503 sealed' : 'HTTP 503',
+    })
   }
-  if (status >= 500 || status === 429 || status === 412) return new SecretStoreError('SECRET_STORE_UNAVAILABLE', { ...where, status, reason: `HTTP ${status}` })
-  if (status === 401 || status === 403) return new SecretStoreError('SECRET_STORE_AUTH_FAILED', { ...where, status, reason: 'permission denied' })
-  if (status === 404) return new SecretStoreError('SECRET_STORE_REJECTED', { ...where, status, reason: 'no such route (is the mount a KV v2 engine?)' })
+  if (status >= 500 || status === 429 || status === 412)
+    return new SecretStoreError('SECRET_STORE_UNAVAILABLE', { ...where, status, reason: `HTTP ${status}` })
+  if (status === 401 || status === 403)
+    return new SecretStoreError('SECRET_STORE_AUTH_FAILED', { ...where, status, reason: 'permission denied' })
+  if (status === 404)
+    return new SecretStoreError('SECRET_STORE_REJECTED', {
+      ...where,
+      status,
+      reason: 'no such route (is the mount a KV v2 engine?)',
+    })
   return new SecretStoreError('SECRET_STORE_REJECTED', { ...where, status, reason: `HTTP ${status}` })
 }

@@ -88,15 +88,24 @@ export class VaultSession {
     try {
       const lease = await this.#renewSelf()
       this.#lease = lease
-      this.#log.info({ method: this.method, leaseSeconds: lease.leaseSeconds, renewable: lease.renewable }, 'vault token renewed')
+      this.#log.info(
+        { method: this.method, leaseSeconds: lease.leaseSeconds, renewable: lease.renewable },
+        'vault token renewed',
+      )
       this.#arm(lease)
     } catch (err) {
       const failure = toSecretStoreError(err, { operation: 'renew' })
       if (!this.canRelogin) {
-        this.#log.warn({ method: this.method, code: failure.code, reason: failure.details.reason }, 'vault token renewal failed; the configured token cannot be replaced')
+        this.#log.warn(
+          { method: this.method, code: failure.code, reason: failure.details.reason },
+          'vault token renewal failed; the configured token cannot be replaced',
+        )
         return
       }
-      this.#log.warn({ method: this.method, code: failure.code, reason: failure.details.reason }, 'vault token renewal failed; logging in again')
+      this.#log.warn(
+        { method: this.method, code: failure.code, reason: failure.details.reason },
+        'vault token renewal failed; logging in again',
+      )
       await this.#relogin()
     }
   }
@@ -114,7 +123,10 @@ export class VaultSession {
     this.#client.token = lease.token
     this.#lease = lease
     this.#logins += 1
-    this.#log.info({ method: this.method, leaseSeconds: lease.leaseSeconds, renewable: lease.renewable }, 'vault login succeeded')
+    this.#log.info(
+      { method: this.method, leaseSeconds: lease.leaseSeconds, renewable: lease.renewable },
+      'vault login succeeded',
+    )
     this.#arm(lease)
   }
 
@@ -124,17 +136,28 @@ export class VaultSession {
       await this.ready()
     } catch (err) {
       const failure = toSecretStoreError(err, { operation: 'login' })
-      this.#log.warn({ method: this.method, code: failure.code, reason: failure.details.reason }, 'vault login failed; the next operation retries')
+      this.#log.warn(
+        { method: this.method, code: failure.code, reason: failure.details.reason },
+        'vault login failed; the next operation retries',
+      )
     }
   }
 
   async #renewSelf(): Promise<TokenLease> {
-    if (!this.#lease?.renewable) throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'renew', reason: 'the token is not renewable' })
-    const response = (await this.#client.tokenRenewSelf()) as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | null
+    if (!this.#lease?.renewable)
+      throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', {
+        operation: 'renew',
+        reason: 'the token is not renewable',
+      })
+    const response = (await this.#client.tokenRenewSelf()) as {
+      auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown }
+    } | null
     const auth = response?.auth
     const leaseSeconds = typeof auth?.lease_duration === 'number' ? auth.lease_duration : 0
-    if (leaseSeconds <= 0) throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'renew', reason: 'renewal granted no lease' })
-    const token = typeof auth?.client_token === 'string' && auth.client_token.length > 0 ? auth.client_token : this.#lease.token
+    if (leaseSeconds <= 0)
+      throw new SecretStoreError('SECRET_STORE_AUTH_FAILED', { operation: 'renew', reason: 'renewal granted no lease' })
+    const token =
+      typeof auth?.client_token === 'string' && auth.client_token.length > 0 ? auth.client_token : this.#lease.token
     return { token, leaseSeconds, renewable: auth?.renewable === true }
   }
 

@@ -5,7 +5,13 @@ import type { SecretStoreErrorDetails } from './errors.ts'
 import type { AmtSecret, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
 import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
 import { createVaultLogin, type VaultAuthConfig } from './vault-auth.ts'
-import { classifyVaultError, isCasMismatch, isMissingSecret, isPermissionDenied, toSecretStoreError } from './vault-errors.ts'
+import {
+  classifyVaultError,
+  isCasMismatch,
+  isMissingSecret,
+  isPermissionDenied,
+  toSecretStoreError,
+} from './vault-errors.ts'
 import { VaultSession, type Schedule } from './vault-session.ts'
 
 export interface VaultStoreOptions {
@@ -30,7 +36,13 @@ export interface VaultStoreOptions {
   schedule?: Schedule
 }
 
-export const VAULT_DEFAULTS = { mount: 'secret', pathPrefix: 'amt', timeoutMs: 5000, retries: 3, backoff: { baseMs: 200, maxMs: 5000 } } as const
+export const VAULT_DEFAULTS = {
+  mount: 'secret',
+  pathPrefix: 'amt',
+  timeoutMs: 5000,
+  retries: 3,
+  backoff: { baseMs: 200, maxMs: 5000 },
+} as const
 
 /** The node-vault options it does not declare (it reads them all). */
 type ClientOptions = NodeVault.VaultOptions & { rpDefaults: { strictSSL: boolean } }
@@ -53,12 +65,21 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     apiVersion: 'v1',
     debug: () => undefined,
     rpDefaults: { strictSSL: true },
-    requestOptions: { timeout: options.timeoutMs ?? VAULT_DEFAULTS.timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) },
+    requestOptions: {
+      timeout: options.timeoutMs ?? VAULT_DEFAULTS.timeoutMs,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    },
   }
   const client = NodeVault(clientOptions)
   Object.assign(client, { token: '', pathPrefix: '', namespace: options.namespace })
-  const session = new VaultSession({ client, login: createVaultLogin(options.auth), log, ...(options.schedule ? { schedule: options.schedule } : {}) })
-  const pathOf = (segments: string[], area: 'data' | 'metadata') => [mount, area, ...(prefix ? [prefix] : []), ...segments].join('/')
+  const session = new VaultSession({
+    client,
+    login: createVaultLogin(options.auth),
+    log,
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+  })
+  const pathOf = (segments: string[], area: 'data' | 'metadata') =>
+    [mount, area, ...(prefix ? [prefix] : []), ...segments].join('/')
 
   /** One operation with re-login (once) and retries; every failure leaves as a SecretStoreError. */
   async function run<T>(where: SecretStoreErrorDetails, call: () => Promise<T>): Promise<T> {
@@ -80,10 +101,16 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
         }
         const error = toSecretStoreError(err, where)
         if (!error.retryable || attempt >= retries) {
-          log.warn({ ...where, code: error.code, reason: error.details.reason, attempts: attempt + 1 }, 'vault operation failed')
+          log.warn(
+            { ...where, code: error.code, reason: error.details.reason, attempts: attempt + 1 },
+            'vault operation failed',
+          )
           throw error
         }
-        log.debug({ ...where, code: error.code, reason: error.details.reason, attempt }, 'vault operation failed; retrying')
+        log.debug(
+          { ...where, code: error.code, reason: error.details.reason, attempt },
+          'vault operation failed; retrying',
+        )
         await sleep(backoffDelay(attempt, backoff))
       }
     }
@@ -101,7 +128,12 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     })
   }
 
-  async function write(segments: string[], secret: AmtSecret, { onlyIfAbsent = false }: PutOptions, where: SecretStoreErrorDetails): Promise<boolean> {
+  async function write(
+    segments: string[],
+    secret: AmtSecret,
+    { onlyIfAbsent = false }: PutOptions,
+    where: SecretStoreErrorDetails,
+  ): Promise<boolean> {
     const body = { data: recordOf(secret), ...(onlyIfAbsent ? { options: { cas: 0 } } : {}) }
     return run({ operation: 'write', ...where }, async () => {
       try {
@@ -129,7 +161,8 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     putAmtPassword: async (key, secret, putOptions = {}) => write(hostSecretPath(key), secret, putOptions, idsOf(key)),
     deleteHostSecrets: async (key) => remove(hostSecretPath(key), idsOf(key)),
     getTenantPassword: async (tenantId) => read(tenantSecretPath(tenantId), { tenantId }),
-    putTenantPassword: async (tenantId, secret, putOptions = {}) => write(tenantSecretPath(tenantId), secret, putOptions, { tenantId }),
+    putTenantPassword: async (tenantId, secret, putOptions = {}) =>
+      write(tenantSecretPath(tenantId), secret, putOptions, { tenantId }),
     deleteTenantSecrets: async (tenantId) => remove(tenantSecretPath(tenantId), { tenantId }),
     async health(): Promise<SecretStoreHealth> {
       try {
@@ -154,4 +187,3 @@ const idsOf = ({ tenantId, hostId }: HostKey): SecretStoreErrorDetails => ({ ten
 export function checkVaultPath(value: string, allowEmpty: boolean): boolean {
   return (allowEmpty && value === '') || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/.test(value)
 }
-

@@ -43,7 +43,11 @@ export async function startEmbeddedBroker(
     integrators.push(...loaded.entries)
   }
   const credentials = await createBrokerCredentials({ inventory, integrators })
-  const parsed = parseBrokerConfig({ listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls }, limits: settings.limits, logLevel: 'info' })
+  const parsed = parseBrokerConfig({
+    listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls },
+    limits: settings.limits,
+    logLevel: 'info',
+  })
   if (!parsed.ok) {
     throw new StartupError('invalid embedded broker settings', parsed.problems, SERVICE_EXIT.BAD_CONFIG)
   }
@@ -52,8 +56,14 @@ export async function startEmbeddedBroker(
     const port = broker.tcpPort ?? settings.tcp.port
     const wildcard = settings.tcp.host === '0.0.0.0' || settings.tcp.host === '::'
     const loopback = settings.tcp.host === '::' ? '::1' : wildcard ? '127.0.0.1' : settings.tcp.host
-    const deviceBrokerUrl = settings.deviceUrl ?? (wildcard ? undefined : `mqtt://${urlHost(settings.tcp.host)}:${port}`)
-    return { broker, deviceBrokerUrl, brokerUrl: `mqtt://${urlHost(loopback)}:${port}`, createBus: (log) => createEmbeddedBus(broker.aedes, { log }) }
+    const deviceBrokerUrl =
+      settings.deviceUrl ?? (wildcard ? undefined : `mqtt://${urlHost(settings.tcp.host)}:${port}`)
+    return {
+      broker,
+      deviceBrokerUrl,
+      brokerUrl: `mqtt://${urlHost(loopback)}:${port}`,
+      createBus: (log) => createEmbeddedBus(broker.aedes, { log }),
+    }
   } catch (err) {
     await broker.close()
     throw err
@@ -79,12 +89,21 @@ export async function externalBroker(config: ManagerConfig, deps: ExternalBroker
   const [ca, cert, key] = await Promise.all([read(broker.caFile), read(broker.certFile), read(broker.keyFile)])
   const tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }
   const password = config.credentials.brokerPassword?.reveal()
-  const login = { url: broker.url, username: broker.username, ...(password === undefined ? {} : { password }), ...(Object.keys(tls).length > 0 ? { tls } : {}) }
+  const login = {
+    url: broker.url,
+    username: broker.username,
+    ...(password === undefined ? {} : { password }),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  }
   const session = { clientId: broker.clientId, clean: !broker.persistentSession }
-  const accounts = broker.mosquittoDynamicSecurity ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps) : undefined
+  const accounts = broker.mosquittoDynamicSecurity
+    ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps)
+    : undefined
   const { inventory } = deps
   if (accounts && inventory) {
-    sweepAccounts({ accounts, inventory, log: deps.log }).catch((err: unknown) => deps.log.child({ module: 'broker-accounts' }).error({ err }, 'broker account sweep failed'))
+    sweepAccounts({ accounts, inventory, log: deps.log }).catch((err: unknown) =>
+      deps.log.child({ module: 'broker-accounts' }).error({ err }, 'broker account sweep failed'),
+    )
   }
   return {
     broker: null,
@@ -114,7 +133,9 @@ async function dynsecAccounts(
         continue
       }
       await accounts.close()
-      throw new StartupError(`the manager's role could not be put on the broker within ${timeoutMs} ms (startup.timeoutMs): ${err instanceof Error ? err.message : String(err)}`)
+      throw new StartupError(
+        `the manager's role could not be put on the broker within ${timeoutMs} ms (startup.timeoutMs): ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
 }

@@ -11,7 +11,11 @@ import { connectionMetrics } from '../metrics/metrics.ts'
  * embedded broker's counters and open connections exported as amt_broker_* (broker/metrics.ts, read from the broker
  * at scrape time). Returns stop().
  */
-export function watchConnectionPressure(deps: { registry: Registry; log: Logger; broker: RunningBroker | null }): () => void {
+export function watchConnectionPressure(deps: {
+  registry: Registry
+  log: Logger
+  broker: RunningBroker | null
+}): () => void {
   const counters = connectionMetrics(deps.registry)
   const count = ({ listener, code }: { listener: string; code: string }) => counters.fdPressure.inc({ listener, code })
   const report = pressureLog({ log: deps.log.child({ module: 'limits' }), count })

@@ -38,7 +38,10 @@ export function dependencyMetrics(registry: Registry, options: DependencyMetrics
     registers: [registry],
     async collect() {
       if (secretStore?.kind !== 'vault') return
-      const healthy = await withTimeout(secretStore.health().then((health) => health.ok), healthTimeoutMs)
+      const healthy = await withTimeout(
+        secretStore.health().then((health) => health.ok),
+        healthTimeoutMs,
+      )
       this.set({ dependency: 'vault' }, healthy ? 1 : 0)
       if (!healthy) failures.inc({ dependency: 'vault' })
     },

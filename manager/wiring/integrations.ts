@@ -41,14 +41,23 @@ export interface Integrations {
  * here: Vault logs in on first use (or at a scrape of /metrics), RPS/MPS are called when an activation is prepared.
  * An invalid store or static password is a configuration error (exit 1).
  */
-export function createIntegrations(config: ManagerConfig, deps: { inventory: Inventory; log: Logger; registry?: Registry }): Integrations {
+export function createIntegrations(
+  config: ManagerConfig,
+  deps: { inventory: Inventory; log: Logger; registry?: Registry },
+): Integrations {
   const { inventory, log } = deps
   const secretStore = configured(() => createSecretStore(config.secrets, { log }))
   const reachability = deps.registry && dependencyMetrics(deps.registry, { secretStore })
   let passwords: AmtPasswords
   try {
     passwords = configured(() =>
-      createAmtPasswordSource({ store: secretStore, inventory, log, staticPasswords: config.passwords.static, passwordLength: config.passwords.length }),
+      createAmtPasswordSource({
+        store: secretStore,
+        inventory,
+        log,
+        staticPasswords: config.passwords.static,
+        passwordLength: config.passwords.length,
+      }),
     )
   } catch (err) {
     void secretStore.close()
@@ -68,7 +77,13 @@ export function createIntegrations(config: ManagerConfig, deps: { inventory: Inv
     profiles: dmt === null ? TENANT_PROFILES : managedProfiles({ getTenant, listTenants, log: profilesLog }),
     rpsUrl: config.dmt?.rps.activationUrl ?? config.rps.url,
     removal: (broker, brokerAccounts) =>
-      createHostRemoval({ secrets: secretStore, ...(dmt === null ? {} : { dmt }), ...(broker === null ? {} : { broker }), ...(brokerAccounts ? { brokerAccounts } : {}), log }),
+      createHostRemoval({
+        secrets: secretStore,
+        ...(dmt === null ? {} : { dmt }),
+        ...(broker === null ? {} : { broker }),
+        ...(brokerAccounts ? { brokerAccounts } : {}),
+        log,
+      }),
     close: () => secretStore.close(),
   }
 }
@@ -80,7 +95,11 @@ export function dmtConfigOf(settings: DmtSettings): DmtConfig {
   return {
     ...settings,
     rps: { ...rps, ...(rpsToken === undefined ? {} : { token: rpsToken.reveal() }) },
-    mps: { ...mps, ...(mpsToken === undefined ? {} : { token: mpsToken.reveal() }), ...(ciraPassword === undefined ? {} : { ciraPassword: ciraPassword.reveal() }) },
+    mps: {
+      ...mps,
+      ...(mpsToken === undefined ? {} : { token: mpsToken.reveal() }),
+      ...(ciraPassword === undefined ? {} : { ciraPassword: ciraPassword.reveal() }),
+    },
   }
 }
 

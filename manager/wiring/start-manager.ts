@@ -78,7 +78,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
   const log = root.child({ module: 'main' })
   const closers: Array<{ name: string; close: () => Promise<void> }> = []
   const closeAll = async (): Promise<void> => {
-    for (const { name, close } of closers.reverse().splice(0)) await close().catch((err: unknown) => log.error({ err, component: name }, 'close failed'))
+    for (const { name, close } of closers.reverse().splice(0))
+      await close().catch((err: unknown) => log.error({ err, component: name }, 'close failed'))
   }
   try {
     log.info({ config: configSummary(config) }, 'starting')
@@ -94,7 +95,10 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
 
-    const link = config.broker.mode === 'embedded' ? await startEmbeddedBroker(config.broker, inventory, options) : await externalBroker(config, { log: root, registry: metrics.registry, inventory })
+    const link =
+      config.broker.mode === 'embedded'
+        ? await startEmbeddedBroker(config.broker, inventory, options)
+        : await externalBroker(config, { log: root, registry: metrics.registry, inventory })
     const { accounts } = link
     if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
     const { broker } = link
@@ -120,7 +124,9 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })
-    const firstSweep = new Promise<void>((resolve) => attachCore(bus, core, { log: root, metrics, afterSweep: resolve }))
+    const firstSweep = new Promise<void>((resolve) =>
+      attachCore(bus, core, { log: root, metrics, afterSweep: resolve }),
+    )
     await waitFor(`the broker at ${withoutCredentials(link.brokerUrl)}`, firstSweep, config.startup.timeoutMs, log)
 
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
@@ -158,9 +164,21 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     await api.listen({ host: config.api.host, port: config.api.port })
     const apiUrl = `http://${urlHost(config.api.host)}:${(api.server.address() as AddressInfo).port}`
 
-    const grpc = config.grpc === null ? null : await startGrpcBridge(config.grpc, { core, secrets: passwords, profiles, log: root, metrics: metrics.registry })
+    const grpc =
+      config.grpc === null
+        ? null
+        : await startGrpcBridge(config.grpc, {
+            core,
+            secrets: passwords,
+            profiles,
+            log: root,
+            metrics: metrics.registry,
+          })
     if (grpc) closers.push({ name: 'grpc', close: () => grpc.stop() })
-    log.info({ api: apiUrl, mqtt: link.deviceBrokerUrl ?? withoutCredentials(link.brokerUrl), grpcPort: grpc?.port ?? null }, 'manager ready')
+    log.info(
+      { api: apiUrl, mqtt: link.deviceBrokerUrl ?? withoutCredentials(link.brokerUrl), grpcPort: grpc?.port ?? null },
+      'manager ready',
+    )
 
     let closing: Promise<void> | undefined
     const close = (): Promise<void> =>
@@ -170,7 +188,21 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         log.info('stopped')
       })())
     const urls = { apiUrl, brokerUrl: link.brokerUrl, deviceBrokerUrl: link.deviceBrokerUrl }
-    return { config, inventory, secretStore, passwords, dmt, core, bus, broker, api, grpc, ...urls, adminTokenFile, close }
+    return {
+      config,
+      inventory,
+      secretStore,
+      passwords,
+      dmt,
+      core,
+      bus,
+      broker,
+      api,
+      grpc,
+      ...urls,
+      adminTokenFile,
+      close,
+    }
   } catch (err) {
     await closeAll()
     throw err
@@ -192,6 +224,9 @@ export async function ensureAdminToken(tokens: TokenStore, file: string, log: Lo
   await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'wx' })
   await chmod(temporary, 0o600)
   await rename(temporary, file)
-  log.info({ file, tokenId: info.id, tokenName: info.name }, 'no API token existed: created a global admin token; it is in the file (shown nowhere else)')
+  log.info(
+    { file, tokenId: info.id, tokenName: info.name },
+    'no API token existed: created a global admin token; it is in the file (shown nowhere else)',
+  )
   return true
 }

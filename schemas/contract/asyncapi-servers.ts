@@ -15,7 +15,8 @@ export const SERVERS: JsonObject = {
     protocol: 'secure-mqtt',
     protocolVersion: '3.1.1',
     title: 'MQTT over TLS',
-    description: 'TLS listener: the production path. Devices authenticate with a client certificate (mTLS) or username/password.',
+    description:
+      'TLS listener: the production path. Devices authenticate with a client certificate (mTLS) or username/password.',
     security: [{ $ref: '#/components/securitySchemes/userPassword' }, { $ref: '#/components/securitySchemes/X509' }],
   },
   ws: {
@@ -23,7 +24,8 @@ export const SERVERS: JsonObject = {
     pathname: '/mqtt',
     protocol: 'ws',
     title: 'MQTT over WebSocket',
-    description: 'Optional WebSocket listener (MQTT over WebSocket), e.g. for browser-based integrators; put it behind TLS (wss).',
+    description:
+      'Optional WebSocket listener (MQTT over WebSocket), e.g. for browser-based integrators; put it behind TLS (wss).',
     security: [{ $ref: '#/components/securitySchemes/userPassword' }],
   },
 }

@@ -74,7 +74,10 @@ it (the host was removed). Secrets travel only on \`secret/res\`, never retained
 The contract works on MQTT 3.1.1; MQTT 5 features are optional. Human guide: docs/topics.md.`
 
 const PARAMETERS: JsonObject = {
-  tenantId: { description: `Tenant id: ${ID_RULE}. Never contains \`+\`, \`#\`, \`/\` or NUL.`, examples: [EXAMPLE_TENANT_ID] },
+  tenantId: {
+    description: `Tenant id: ${ID_RULE}. Never contains \`+\`, \`#\`, \`/\` or NUL.`,
+    examples: [EXAMPLE_TENANT_ID],
+  },
   hostId: {
     description: `Host id, normally the SMBIOS UUID of the node: ${ID_RULE}. Never contains \`+\`, \`#\`, \`/\` or NUL. Every payload repeats it in \`hostId\`; a mismatch is rejected.`,
     examples: [EXAMPLE_HOST_ID],
@@ -131,7 +134,12 @@ function operation(leaf: Leaf): JsonObject {
 function message(leaf: Leaf): JsonObject {
   const { title, summary } = LEAF_DOCS[leaf]
   const correlation: JsonObject = leaf.startsWith('secret/')
-    ? { correlationId: { description: 'Pairs a secret response with its request.', location: '$message.payload#/correlationId' } }
+    ? {
+        correlationId: {
+          description: 'Pairs a secret response with its request.',
+          location: '$message.payload#/correlationId',
+        },
+      }
     : {}
   return {
     name: title,

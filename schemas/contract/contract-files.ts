@@ -24,7 +24,8 @@ export function readPackageInfo(root: URL = REPO_ROOT): z.infer<typeof PackageJs
  */
 export function generateContractFiles(info = readPackageInfo()): Record<string, string> {
   const files: Record<string, string> = {}
-  for (const leaf of LEAVES) files[schemaFilePath(leaf)] = `${JSON.stringify(payloadJsonSchema(leaf, 'draft-2020-12'), null, 2)}\n`
+  for (const leaf of LEAVES)
+    files[schemaFilePath(leaf)] = `${JSON.stringify(payloadJsonSchema(leaf, 'draft-2020-12'), null, 2)}\n`
   // YAML 1.1 rules for quoting: strings that 1.1 parsers (js-yaml, PyYAML) would read as timestamps or booleans get
   // quoted, so the document means the same to every parser. No aliases: each object is written out in full.
   const yaml = YAML.stringify(buildAsyncApi(info), {

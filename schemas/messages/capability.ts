@@ -15,36 +15,44 @@ export const AmtinfoField = z.enum(['amt', 'buildNumber', 'sku', 'uuid', 'contro
 export type AmtinfoField = z.infer<typeof AmtinfoField>
 
 /** Classified `rpc amtinfo` output. Retained. */
-export const Capability = z.strictObject({
-  ...agentEnvelope,
-  capable: z
-    .boolean()
-    .describe('true when an ME device is present and the SKU has the AMT Pro (0x08) or ISM (0x10) bit, or AMT is activated'),
-  sku: AmtSku,
-  reason: z.string().max(512).optional().describe('why the node is not capable'),
-  skuRaw: z.int().min(0).nullable().describe('numeric SKU from amtinfo'),
-  features: z.string().max(128),
-  amtVersion: z.string().max(32),
-  buildNumber: z.string().max(32),
-  controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
-  dnsSuffix: z.string().max(255),
-  amtUuid: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe("the AMT UUID amtinfo reports (`uuid`); absent when rpc could not read it. The manager compares it with the hostId"),
-  missingFields: z
-    .array(AmtinfoField)
-    .max(AmtinfoField.options.length)
-    .optional()
-    .describe('amtinfo fields rpc could not read (absent, empty or malformed); absent when every field was read'),
-  ras: Ras.nullable().describe('remote access (CIRA) status from amtinfo; null when unavailable'),
-  meiDevice: z.string().max(64).nullable().describe('the ME interface device found, e.g. /dev/mei0'),
-  lms: z.enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed']).describe('status of the Local Manageability Service'),
-  rpc: z
-    .strictObject({ line: z.enum(['v2', 'v3']), version: z.string().max(32) })
-    .nullable()
-    .describe('the rpc CLI found on the node (null when missing)'),
-}).describe('Classified `rpc amtinfo` output of a node. Retained.')
+export const Capability = z
+  .strictObject({
+    ...agentEnvelope,
+    capable: z
+      .boolean()
+      .describe(
+        'true when an ME device is present and the SKU has the AMT Pro (0x08) or ISM (0x10) bit, or AMT is activated',
+      ),
+    sku: AmtSku,
+    reason: z.string().max(512).optional().describe('why the node is not capable'),
+    skuRaw: z.int().min(0).nullable().describe('numeric SKU from amtinfo'),
+    features: z.string().max(128),
+    amtVersion: z.string().max(32),
+    buildNumber: z.string().max(32),
+    controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
+    dnsSuffix: z.string().max(255),
+    amtUuid: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'the AMT UUID amtinfo reports (`uuid`); absent when rpc could not read it. The manager compares it with the hostId',
+      ),
+    missingFields: z
+      .array(AmtinfoField)
+      .max(AmtinfoField.options.length)
+      .optional()
+      .describe('amtinfo fields rpc could not read (absent, empty or malformed); absent when every field was read'),
+    ras: Ras.nullable().describe('remote access (CIRA) status from amtinfo; null when unavailable'),
+    meiDevice: z.string().max(64).nullable().describe('the ME interface device found, e.g. /dev/mei0'),
+    lms: z
+      .enum(['active', 'inactive', 'not-installed', 'unknown', 'not-managed'])
+      .describe('status of the Local Manageability Service'),
+    rpc: z
+      .strictObject({ line: z.enum(['v2', 'v3']), version: z.string().max(32) })
+      .nullable()
+      .describe('the rpc CLI found on the node (null when missing)'),
+  })
+  .describe('Classified `rpc amtinfo` output of a node. Retained.')
 export type Capability = z.infer<typeof Capability>

@@ -23,15 +23,21 @@ export type EventKind = z.infer<typeof EventKind>
 const MAX_EVENT_FACTS = 16
 
 /** Progress and audit trail; not retained. */
-export const Event = z.strictObject({
-  ...agentEnvelope,
-  kind: EventKind,
-  message: z.string().max(1024),
-  generation: z.int().min(0).optional().describe('generation of the desired state this event belongs to'),
-  detail: z
-    .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-    .refine((facts) => Object.keys(facts).length <= MAX_EVENT_FACTS, { message: `at most ${MAX_EVENT_FACTS} entries` })
-    .optional()
-    .describe(`flat key/value facts (e.g. exit code, attempt, duration), at most ${MAX_EVENT_FACTS} entries; never secrets`),
-}).describe('Progress and audit trail of an agent. Not retained.')
+export const Event = z
+  .strictObject({
+    ...agentEnvelope,
+    kind: EventKind,
+    message: z.string().max(1024),
+    generation: z.int().min(0).optional().describe('generation of the desired state this event belongs to'),
+    detail: z
+      .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+      .refine((facts) => Object.keys(facts).length <= MAX_EVENT_FACTS, {
+        message: `at most ${MAX_EVENT_FACTS} entries`,
+      })
+      .optional()
+      .describe(
+        `flat key/value facts (e.g. exit code, attempt, duration), at most ${MAX_EVENT_FACTS} entries; never secrets`,
+      ),
+  })
+  .describe('Progress and audit trail of an agent. Not retained.')
 export type Event = z.infer<typeof Event>

@@ -9,7 +9,7 @@ import { SecretRequest, SecretResponse } from './secret.ts'
 import { State } from './state.ts'
 import { HostStatus } from './status.ts'
 
-export {  Desired,     SecretResponse,  }
+export { Desired, SecretResponse }
 export { Ras } from './capability.ts'
 export { RpcError } from './error.ts'
 export { EventKind } from './events.ts'

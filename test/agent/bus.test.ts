@@ -10,11 +10,24 @@ import { agentClientId } from '../../schemas/principals.ts'
 import { freePort } from '../helpers/free-port.ts'
 
 const TENANT = 'acme'
-const state: StateBody = { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: 'not connected' }
+const state: StateBody = {
+  phase: 'UNPROVISIONED',
+  observedGeneration: 0,
+  controlMode: 'PRE_PROVISIONING',
+  remoteStatus: 'not connected',
+}
 
-function busConfig(url: string, credential?: { username: string; password: string }, broker: Record<string, unknown> = {}): AgentConfig {
+function busConfig(
+  url: string,
+  credential?: { username: string; password: string },
+  broker: Record<string, unknown> = {},
+): AgentConfig {
   const parsed = parseAgentConfig(
-    { tenantId: TENANT, hostId: 'node-1', broker: { url, username: credential?.username, reconnectMinMs: 20, reconnectMaxMs: 200, ...broker } },
+    {
+      tenantId: TENANT,
+      hostId: 'node-1',
+      broker: { url, username: credential?.username, reconnectMinMs: 20, reconnectMaxMs: 200, ...broker },
+    },
     { env: credential ? { [ENV_BROKER_PASSWORD]: credential.password } : {} },
   )
   if (!parsed.ok) throw new Error(parsed.problems.join('; '))
@@ -44,7 +57,12 @@ function nextClient(broker: TestBroker, clientId: string): Promise<Client> {
 test('birth takes seq n, the last will n+1, other messages continue at n+2; the will orders after its birth', async (t) => {
   const broker = await startTestBroker(t)
   const hostId = 'node-seq'
-  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
   const bus = await startBus(t, broker, hostId)
   const firstConnection = nextClient(broker, agentClientId({ tenantId: TENANT, hostId }))
   bus.publish({ leaf: 'state', body: state }) // before connecting: kept and sent after the birth
@@ -64,7 +82,11 @@ test('birth takes seq n, the last will n+1, other messages continue at n+2; the 
   await reconnected
   const rebirth = await manager.waitFor('presence', (p) => p.online && p.seq > 1)
   t.is(rebirth.seq, 3, 'a new birth (3) with a new will reserved (4)')
-  t.like(await manager.waitFor('state', (s) => s.seq > 2), { seq: 5, phase: 'UNPROVISIONED' }, 'state republished after reconnect')
+  t.like(
+    await manager.waitFor('state', (s) => s.seq > 2),
+    { seq: 5, phase: 'UNPROVISIONED' },
+    'state republished after reconnect',
+  )
 })
 
 test('on connect the agent subscribes to desired and secret/res before it republishes state', async (t) => {
@@ -73,9 +95,15 @@ test('on connect the agent subscribes to desired and secret/res before it republ
   const clientId = agentClientId({ tenantId: TENANT, hostId })
   const seen: string[] = []
   broker.broker.aedes.on('subscribe', (subscriptions, client) => {
-    if (client.id === clientId) seen.push(`subscribe ${subscriptions.map((s) => s.topic.split('/').slice(4).join('/')).join(',')}`)
+    if (client.id === clientId)
+      seen.push(`subscribe ${subscriptions.map((s) => s.topic.split('/').slice(4).join('/')).join(',')}`)
   })
-  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
   const bus = await startBus(t, broker, hostId)
   bus.publish({ leaf: 'state', body: state })
   bus.start()
@@ -91,8 +119,18 @@ test('the same hostId in two tenants: both agents stay connected side by side, n
   const hostId = 'shared-node'
   const sessions = new Map<string, number>()
   broker.broker.aedes.on('clientReady', (client) => sessions.set(client.id, (sessions.get(client.id) ?? 0) + 1))
-  const managerA = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
-  const managerB = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: 'other', hostId })
+  const managerA = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
+  const managerB = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: 'other',
+    hostId,
+  })
   const busA = await startBus(t, broker, hostId)
   const busB = await startBus(t, broker, hostId, 'other')
   busA.start()
@@ -113,7 +151,12 @@ test('the same hostId in two tenants: both agents stay connected side by side, n
 test('a clean stop publishes presence offline and the will never fires', async (t) => {
   const broker = await startTestBroker(t)
   const hostId = 'node-bye'
-  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
   const bus = await startBus(t, broker, hostId)
   bus.start()
   await manager.waitFor('presence', (p) => p.online)
@@ -133,12 +176,19 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
     write(line: string) {
       const entry = JSON.parse(line) as { msg?: string; delayMs?: number; level: number }
       if (entry.msg !== undefined) (levels[entry.msg] ??= []).push(entry.level)
-      if (entry.msg === 'reconnect scheduled' && entry.delayMs !== undefined && delays.push(entry.delayMs) === 4) fourScheduled()
+      if (entry.msg === 'reconnect scheduled' && entry.delayMs !== undefined && delays.push(entry.delayMs) === 4)
+        fourScheduled()
     },
   }
   const log = createLogger({ name: 'bus-test', level: 'debug', destination })
   const config = busConfig(`mqtt://127.0.0.1:${port}`, undefined, { reconnectMinMs: 20, reconnectMaxMs: 80 })
-  const bus = createMqttBus({ config, identity: { tenantId: TENANT, hostId: 'node-backoff' }, log, agentVersion: '0', random: () => 1 })
+  const bus = createMqttBus({
+    config,
+    identity: { tenantId: TENANT, hostId: 'node-backoff' },
+    log,
+    agentVersion: '0',
+    random: () => 1,
+  })
   t.teardown(() => bus.stop())
   bus.start()
   await fourAttempts
@@ -149,4 +199,3 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
   t.is(loud('broker connection error'), 1, 'the first error of an outage is a warning, the rest debug')
   t.true(bus.connection().lastError !== null)
 })
-

@@ -14,7 +14,14 @@ test('a minimal config gets every default', (t) => {
   t.is(config.hostId, undefined)
   t.is(config.identity.productUuidPath, '/sys/class/dmi/id/product_uuid')
   t.like(config.broker, { keepaliveSeconds: 30, reconnectMinMs: 500, reconnectMaxMs: 60_000, offlineQueueLimit: 100 })
-  t.deepEqual(config.rpc, { path: '/usr/bin/rpc', amtinfoTimeoutMs: 60_000, operationTimeoutMs: 300_000, killGraceMs: 5_000, skipCertCheck: false, devDir: '/dev' })
+  t.deepEqual(config.rpc, {
+    path: '/usr/bin/rpc',
+    amtinfoTimeoutMs: 60_000,
+    operationTimeoutMs: 300_000,
+    killGraceMs: 5_000,
+    skipCertCheck: false,
+    devDir: '/dev',
+  })
   t.deepEqual(config.reconcile, {
     intervalMs: 300_000,
     maxAttempts: 3,
@@ -76,7 +83,9 @@ test('cross-field rules: certificate pairs and ordered bounds', (t) => {
     { env: {}, readFile: () => '' },
   )
   if (result.ok) return t.fail()
-  t.true(result.problems.some((p) => p.startsWith('broker.clientCertFile: clientCertFile and clientKeyFile go together')))
+  t.true(
+    result.problems.some((p) => p.startsWith('broker.clientCertFile: clientCertFile and clientKeyFile go together')),
+  )
   t.true(result.problems.some((p) => p.startsWith('broker.reconnectMinMs:')))
 })
 
@@ -87,7 +96,11 @@ test('the broker password comes from passwordFile, trimmed, and never prints', (
   )
   if (!result.ok) return t.fail(result.problems.join('\n'))
   t.is(result.config.secrets.brokerPassword?.reveal(), 's3cret-pass')
-  const printed = [JSON.stringify(result.config), inspect(result.config, { depth: 10 }), String(result.config.secrets.brokerPassword)].join('\n')
+  const printed = [
+    JSON.stringify(result.config),
+    inspect(result.config, { depth: 10 }),
+    String(result.config.secrets.brokerPassword),
+  ].join('\n')
   t.false(printed.includes('s3cret-pass'))
   t.true(printed.includes('[redacted]'))
 })
@@ -107,7 +120,10 @@ test('unreadable referenced files are problems, not crashes', (t) => {
     { ...minimal, broker: { ...minimal.broker, passwordFile: '/nope', caFile: '/ca.pem' } },
     { env: {}, readFile: noFiles },
   )
-  t.deepEqual(result, { ok: false, problems: ['broker.passwordFile: cannot read /nope (ENOENT)', 'broker.caFile: cannot read /ca.pem (ENOENT)'] })
+  t.deepEqual(result, {
+    ok: false,
+    problems: ['broker.passwordFile: cannot read /nope (ENOENT)', 'broker.caFile: cannot read /ca.pem (ENOENT)'],
+  })
 })
 
 test('loadAgentConfig reads YAML and reports unreadable or malformed files', (t) => {
@@ -122,5 +138,8 @@ test('loadAgentConfig reads YAML and reports unreadable or malformed files', (t)
   const bad = loadAgentConfig('/bad.yaml', { env: {}, readFile })
   t.false(bad.ok)
   if (!bad.ok) t.regex(bad.problems[0] ?? '', /^\/bad\.yaml: not valid YAML/)
-  t.deepEqual(loadAgentConfig('/none.yaml', { env: {}, readFile }), { ok: false, problems: ['/none.yaml: cannot read (ENOENT)'] })
+  t.deepEqual(loadAgentConfig('/none.yaml', { env: {}, readFile }), {
+    ok: false,
+    problems: ['/none.yaml: cannot read (ENOENT)'],
+  })
 })

@@ -10,8 +10,14 @@ test('a placeholder host id stops the agent at start with the bad-config exit co
   const dir = await mkdtemp(path.join(tmpdir(), 'agent-main-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'agent.yaml')
-  await writeFile(file, 'tenantId: acme\nhostId: 00000000-0000-0000-0000-000000000000\nbroker:\n  url: mqtt://127.0.0.1:1\n')
+  await writeFile(
+    file,
+    'tenantId: acme\nhostId: 00000000-0000-0000-0000-000000000000\nbroker:\n  url: mqtt://127.0.0.1:1\n',
+  )
   const lines: string[] = []
   t.is(await runAgent(file, (line) => lines.push(line)), SERVICE_EXIT.BAD_CONFIG)
-  t.regex(lines.join('\n'), /^amt-agent: hostId in the config: 00000000-0000-0000-0000-000000000000 is a firmware placeholder UUID/)
+  t.regex(
+    lines.join('\n'),
+    /^amt-agent: hostId in the config: 00000000-0000-0000-0000-000000000000 is a firmware placeholder UUID/,
+  )
 })

@@ -39,7 +39,10 @@ test('when full, the oldest event is dropped before anything else', (t) => {
 test('when full of non-events, the oldest message is dropped', (t) => {
   const outbox = createOutbox(1)
   outbox.put(secretRequest)
-  const newer: AgentMessage = { leaf: 'secret/req', body: { correlationId: '7f3b1c2e-1111-4222-8333-444455557777', purpose: 'deactivate', generation: 3 } }
+  const newer: AgentMessage = {
+    leaf: 'secret/req',
+    body: { correlationId: '7f3b1c2e-1111-4222-8333-444455557777', purpose: 'deactivate', generation: 3 },
+  }
   t.deepEqual(outbox.put(newer), secretRequest)
   t.deepEqual(outbox.drain(), [newer])
 })

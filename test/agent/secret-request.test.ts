@@ -30,7 +30,12 @@ test('publishes secret/req and resolves with the matching secret/res password, w
   const { secrets, sent, correlationOf } = requester()
   const pending = secrets.request({ purpose: 'deactivate', generation: 7 })
   t.like(sent[0], { leaf: 'secret/req', body: { purpose: 'deactivate', generation: 7 } })
-  secrets.handle({ ...envelope, correlationId: '00000000-0000-4000-8000-000000000000', ok: true, password: 'not-for-you' })
+  secrets.handle({
+    ...envelope,
+    correlationId: '00000000-0000-4000-8000-000000000000',
+    ok: true,
+    password: 'not-for-you',
+  })
   secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: true, password: 'Amt-Passw0rd!' })
   const password = await pending
   t.is(password.reveal(), 'Amt-Passw0rd!')
@@ -48,7 +53,9 @@ test('a refusal rejects with the manager reason', async (t) => {
 
 test('no answer within the timeout rejects; a late answer is dropped', async (t) => {
   const { secrets, correlationOf } = requester(20)
-  const err = await t.throwsAsync(secrets.request({ purpose: 'deactivate', generation: 1 }), { instanceOf: SecretUnavailableError })
+  const err = await t.throwsAsync(secrets.request({ purpose: 'deactivate', generation: 1 }), {
+    instanceOf: SecretUnavailableError,
+  })
   t.is(err?.reason, 'timeout')
   t.notThrows(() => secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: true, password: 'too-late-1' }))
 })
@@ -79,7 +86,10 @@ test('after a reconnect every pending request is sent again at once (the first c
   const second = secrets.request({ purpose: 'activate', generation: 1 })
   t.is(sent.length, 2)
   secrets.resendPending()
-  t.deepEqual(sent.slice(2).map((_, index) => correlationOf(index + 2)), [correlationOf(0), correlationOf(1)])
+  t.deepEqual(
+    sent.slice(2).map((_, index) => correlationOf(index + 2)),
+    [correlationOf(0), correlationOf(1)],
+  )
   secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: true, password: 'Amt-Passw0rd!' })
   secrets.handle({ ...envelope, correlationId: correlationOf(1), ok: false, error: 'refused' })
   await first
@@ -97,7 +107,13 @@ test('the timeout says how often it asked', async (t) => {
 test('a passing failure (retryable: the secret store is down) is "unavailable", not a refusal: the attempt is retried', async (t) => {
   const { secrets, correlationOf } = requester()
   const pending = secrets.request({ purpose: 'deactivate', generation: 3 })
-  secrets.handle({ ...envelope, correlationId: correlationOf(0), ok: false, error: 'the secret store is unavailable', retryable: true })
+  secrets.handle({
+    ...envelope,
+    correlationId: correlationOf(0),
+    ok: false,
+    error: 'the secret store is unavailable',
+    retryable: true,
+  })
   const err = await t.throwsAsync(pending, { instanceOf: SecretUnavailableError })
   t.is(err?.reason, 'unavailable')
   t.like(toRpcError(err), { name: 'SecretUnavailable', class: 'transient' })

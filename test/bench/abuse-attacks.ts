@@ -16,7 +16,8 @@ export interface Target {
 }
 
 /** Source addresses 127.0.0.2 … : all of 127/8 reaches lo on Linux, so per-address caps see many clients. */
-export const sourceAddress = (index: number, spread: number): string => `127.0.${Math.floor((index % spread) / 250)}.${2 + ((index % spread) % 250)}`
+export const sourceAddress = (index: number, spread: number): string =>
+  `127.0.${Math.floor((index % spread) / 250)}.${2 + ((index % spread) % 250)}`
 
 /** A connect the server never answers (its backlog full) would wait for the kernel's ~2 min. */
 const CONNECT_TIMEOUT_MS = 10_000
@@ -35,7 +36,11 @@ export interface IdleSockets {
  * Opens `count` TCP sockets to `target` (spread over `spread` source addresses, `parallel` at a time) that send
  * nothing — or, with `upgradeWs`, that complete a WebSocket upgrade and then send nothing.
  */
-export async function openIdleSockets(target: Target & { wsPath?: string }, count: number, options: { spread: number; parallel?: number }): Promise<IdleSockets> {
+export async function openIdleSockets(
+  target: Target & { wsPath?: string },
+  count: number,
+  options: { spread: number; parallel?: number },
+): Promise<IdleSockets> {
   const sockets: Array<Socket | WebSocket> = []
   let opened = 0
   let refused = 0
@@ -86,7 +91,11 @@ export interface LoginOutcome {
 }
 
 /** One MQTT login (CONNECT → CONNACK) and disconnect; never throws. */
-export async function login(url: string, credential: { username: string; password: string; clientId?: string }, timeoutMs = 30_000): Promise<LoginOutcome> {
+export async function login(
+  url: string,
+  credential: { username: string; password: string; clientId?: string },
+  timeoutMs = 30_000,
+): Promise<LoginOutcome> {
   const began = performance.now()
   const client = mqtt.connect(url, { ...credential, reconnectPeriod: 0, connectTimeout: timeoutMs, protocolVersion: 4 })
   client.on('error', () => undefined)
@@ -102,7 +111,10 @@ export async function login(url: string, credential: { username: string; passwor
 
 /** Ends a client without waiting for a server that may never answer. */
 async function endQuietly(client: mqtt.MqttClient): Promise<void> {
-  await Promise.race([client.endAsync(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
+  await Promise.race([
+    client.endAsync(true).catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+  ])
 }
 
 /** A legitimate device's login. */
@@ -131,7 +143,11 @@ export function wrongLogins(url: string, usernames: readonly string[], parallel:
 }
 
 /** One device publishing valid `events` messages as fast as `connections` connections allow, until `stop()`. */
-export async function eventsFlood(url: string, device: HostCredentials, connections: number): Promise<{ connected: number; stop(): Promise<{ sent: number; disconnects: number }> }> {
+export async function eventsFlood(
+  url: string,
+  device: HostCredentials,
+  connections: number,
+): Promise<{ connected: number; stop(): Promise<{ sent: number; disconnects: number }> }> {
   let running = true
   let sent = 0
   let disconnects = 0
@@ -139,14 +155,28 @@ export async function eventsFlood(url: string, device: HostCredentials, connecti
   const attempts = await Promise.all(
     Array.from({ length: connections }, (_, i) =>
       mqtt
-        .connectAsync(url, { username: device.username, password: device.password, clientId: agentClientId(device, `flood-${i}`), reconnectPeriod: 0 })
+        .connectAsync(url, {
+          username: device.username,
+          password: device.password,
+          clientId: agentClientId(device, `flood-${i}`),
+          reconnectPeriod: 0,
+        })
         .catch(() => undefined),
     ),
   )
   const clients = attempts.filter((client) => client !== undefined)
   for (const client of clients) client.on('close', () => (running ? disconnects++ : undefined))
   const message = (seq: number): string =>
-    JSON.stringify({ v: 1, ts: new Date().toISOString(), hostId: device.hostId, seq, bootId: '00000000-0000-4000-8000-000000000000', kind: 'rpc.finished', message: 'x'.repeat(1000), detail: { pad: 'y'.repeat(1000) } })
+    JSON.stringify({
+      v: 1,
+      ts: new Date().toISOString(),
+      hostId: device.hostId,
+      seq,
+      bootId: '00000000-0000-4000-8000-000000000000',
+      kind: 'rpc.finished',
+      message: 'x'.repeat(1000),
+      detail: { pad: 'y'.repeat(1000) },
+    })
   const pump = async (client: mqtt.MqttClient): Promise<void> => {
     // A publish on a connection the broker closed may never call back: stop at the close.
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))

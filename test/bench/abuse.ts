@@ -16,12 +16,22 @@ import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { DEFAULT_SCRYPT_PARAMS, hashPassword } from '../../broker/auth/password-hash.ts'
 import { deviceLogin, eventsFlood, openIdleSockets, wrongLogins, type IdleSockets } from './abuse-attacks.ts'
 import { delay, fixed, hardTimeLimit, memoryOf, percentileOf, printFooter, printHeader } from './fleet-env.ts'
-import { prepareManager, removeManagerDir, startManager, type ManagerProcess, type PreparedManager } from './fleet-manager.ts'
+import {
+  prepareManager,
+  removeManagerDir,
+  startManager,
+  type ManagerProcess,
+  type PreparedManager,
+} from './fleet-manager.ts'
 import { processCpuMs } from './machine.ts'
 import { freePort } from '../e2e/support/processes.ts'
 
 const { values: args } = parseArgs({
-  options: { sockets: { type: 'string', default: '6000' }, nofile: { type: 'string', default: '4096' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    sockets: { type: 'string', default: '6000' },
+    nofile: { type: 'string', default: '4096' },
+    seconds: { type: 'string', default: '10' },
+  },
 })
 const SOCKETS = Number(args.sockets)
 const NOFILE = Number(args.nofile)
@@ -38,7 +48,12 @@ interface Probe {
 }
 
 /** Device logins and /healthz calls one after the other for `ms`, plus RSS/CPU of the manager afterwards. */
-async function probe(manager: ManagerProcess, prepared: PreparedManager, device: HostCredentials, ms: number): Promise<Probe> {
+async function probe(
+  manager: ManagerProcess,
+  prepared: PreparedManager,
+  device: HostCredentials,
+  ms: number,
+): Promise<Probe> {
   const result: Probe = { loginsOk: 0, logins: [], healthOk: 0, health: [], rssMiB: Number.NaN, cpuSeconds: Number.NaN }
   const until = Date.now() + ms
   const cpuBefore = (await processCpuMs(manager.pid)) ?? Number.NaN
@@ -47,7 +62,10 @@ async function probe(manager: ManagerProcess, prepared: PreparedManager, device:
     result.logins.push(outcome.ms)
     if (outcome.ok) result.loginsOk++
     const began = performance.now()
-    const healthy = await fetch(`${prepared.apiUrl}/healthz`, { signal: AbortSignal.timeout(30_000) }).then((response) => response.ok, () => false)
+    const healthy = await fetch(`${prepared.apiUrl}/healthz`, { signal: AbortSignal.timeout(30_000) }).then(
+      (response) => response.ok,
+      () => false,
+    )
     result.health.push(performance.now() - began)
     if (healthy) result.healthOk++
   }
@@ -60,7 +78,8 @@ function row(name: string, sample: Probe, baseline: Probe | undefined, note: str
   const p50 = percentileOf(sample.logins, 50)
   const p95 = percentileOf(sample.logins, 95)
   const h95 = percentileOf(sample.health, 95)
-  const ratio = (value: number, base: number | undefined): string => (base === undefined ? '' : ` (${fixed(value / base, 1)}×)`)
+  const ratio = (value: number, base: number | undefined): string =>
+    base === undefined ? '' : ` (${fixed(value / base, 1)}×)`
   const cells = [
     name.padEnd(30),
     `${sample.loginsOk}/${sample.logins.length}`.padStart(7),
@@ -74,12 +93,20 @@ function row(name: string, sample: Probe, baseline: Probe | undefined, note: str
   return `${cells.join(' ')}  ${note}`
 }
 
-async function addListenersAndIntegrator(prepared: PreparedManager): Promise<{ wsPort: number; mqttPort: number; apiPort: number }> {
-  const config = parse(await readFile(prepared.configFile, 'utf8')) as Record<string, Record<string, Record<string, unknown>>>
+async function addListenersAndIntegrator(
+  prepared: PreparedManager,
+): Promise<{ wsPort: number; mqttPort: number; apiPort: number }> {
+  const config = parse(await readFile(prepared.configFile, 'utf8')) as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >
   const wsPort = await freePort()
   const integratorsFile = path.join(prepared.dir, 'integrators.yaml')
   const passwordHash = await hashPassword(INTEGRATOR.password, DEFAULT_SCRYPT_PARAMS)
-  await writeFile(integratorsFile, stringify({ principals: [{ username: INTEGRATOR.username, passwordHash, role: 'integrator', tenantId: 'abuse' }] }))
+  await writeFile(
+    integratorsFile,
+    stringify({ principals: [{ username: INTEGRATOR.username, passwordHash, role: 'integrator', tenantId: 'abuse' }] }),
+  )
   const embedded = config.broker?.embedded ?? {}
   Object.assign(embedded, { ws: { port: wsPort }, integratorsFile })
   await writeFile(prepared.configFile, stringify(config))
@@ -87,8 +114,16 @@ async function addListenersAndIntegrator(prepared: PreparedManager): Promise<{ w
 }
 
 const startedAt = Date.now()
-await printHeader(`bench:abuse — ${SOCKETS} hostile sockets per listener attack, manager open-files limit ${NOFILE}, ${ATTACK_MS / 1000} s per phase`)
-const prepared = await prepareManager({ hosts: 2, tenantId: 'abuse', hashParams: { logN: 10, r: 8, p: 1 }, logLevel: 'warn', launcher: ['prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--'] })
+await printHeader(
+  `bench:abuse — ${SOCKETS} hostile sockets per listener attack, manager open-files limit ${NOFILE}, ${ATTACK_MS / 1000} s per phase`,
+)
+const prepared = await prepareManager({
+  hosts: 2,
+  tenantId: 'abuse',
+  hashParams: { logN: 10, r: 8, p: 1 },
+  logLevel: 'warn',
+  launcher: ['prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--'],
+})
 const ports = await addListenersAndIntegrator(prepared)
 const manager = await startManager(prepared)
 const disarm = hardTimeLimit(10 * 60_000, async () => {
@@ -123,10 +158,20 @@ try {
   const names = ['acme-dashboard', 'nobody-here', 'admin', 'node-1@abuse']
   const burst = wrongLogins(prepared.brokerUrl, names, 32)
   const duringLogins = await probe(manager, prepared, device, ATTACK_MS)
-  report(row('wrong logins (32 in flight)', duringLogins, baseline, `${await burst.stop()} attempts (integrator, unknown, device names)`))
+  report(
+    row(
+      'wrong logins (32 in flight)',
+      duringLogins,
+      baseline,
+      `${await burst.stop()} attempts (integrator, unknown, device names)`,
+    ),
+  )
 
   const newestAuditId = async (): Promise<number> => {
-    const page = await manager.api<{ events?: Array<{ id: number }> }>('GET', `/api/v1/tenants/abuse/hosts/${flooder.hostId}/events?limit=1`)
+    const page = await manager.api<{ events?: Array<{ id: number }> }>(
+      'GET',
+      `/api/v1/tenants/abuse/hosts/${flooder.hostId}/events?limit=1`,
+    )
     return page.json.events?.[0]?.id ?? 0
   }
   const auditBefore = await newestAuditId()
@@ -134,10 +179,21 @@ try {
   const duringFlood = await probe(manager, prepared, device, ATTACK_MS)
   const { sent, disconnects } = await flood.stop()
   const stored = (await newestAuditId()) - auditBefore
-  report(row('events flood (25 connections)', duringFlood, baseline, `${flood.connected} of 25 connections accepted, ${sent} events sent (~2 KB each), ${disconnects} closed by the broker, audit ids +${stored}`))
+  report(
+    row(
+      'events flood (25 connections)',
+      duringFlood,
+      baseline,
+      `${flood.connected} of 25 connections accepted, ${sent} events sent (~2 KB each), ${disconnects} closed by the broker, audit ids +${stored}`,
+    ),
+  )
 
-  console.log('\nlogin = a registered device: CONNECT → CONNACK (then disconnect), one after the other with /healthz calls;')
-  console.log('ratios are to the quiet baseline of this run; RSS and CPU are the manager process (CPU used during the phase).')
+  console.log(
+    '\nlogin = a registered device: CONNECT → CONNACK (then disconnect), one after the other with /healthz calls;',
+  )
+  console.log(
+    'ratios are to the quiet baseline of this run; RSS and CPU are the manager process (CPU used during the phase).',
+  )
 } finally {
   console.log(`\n${header}\n${lines.join('\n')}`)
   disarm()

@@ -28,7 +28,16 @@ import { parseBrokerConfig } from '../../broker/config.ts'
 import { createBroker } from '../../broker/create-broker.ts'
 import { silentLogger } from '../../lib/log.ts'
 import { buildTopic, encodePayload } from '../../schemas/index.ts'
-import { delay, fixed, hardTimeLimit, median, printFooter, printHeader, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import {
+  delay,
+  fixed,
+  hardTimeLimit,
+  median,
+  printFooter,
+  printHeader,
+  sampleMemory,
+  type MemoryReading,
+} from './fleet-env.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -51,9 +60,15 @@ await printHeader('agent memory: one real agent process (amt-agent run + rpc emu
 function runsItself(entry: string): boolean {
   return entry.endsWith('dist/amt-agent.mjs') || path.extname(entry) === ''
 }
-const shownBundle = args['agent-entry'].endsWith('.mjs') ? ' (#!/usr/bin/env -S node --lite-mode)' : ' (single executable)'
-const shown = runsItself(args['agent-entry']) ? `${args['agent-entry']}${shownBundle}` : `node ${[...nodeOptions, args['agent-entry']].join(' ')}`
-console.log(`setup: ${shown} run; ${args.runs} runs, each a fresh process; idle ${IDLE_MS / 1000} s before sampling RSS (5 samples, 1 s apart, median)`)
+const shownBundle = args['agent-entry'].endsWith('.mjs')
+  ? ' (#!/usr/bin/env -S node --lite-mode)'
+  : ' (single executable)'
+const shown = runsItself(args['agent-entry'])
+  ? `${args['agent-entry']}${shownBundle}`
+  : `node ${[...nodeOptions, args['agent-entry']].join(' ')}`
+console.log(
+  `setup: ${shown} run; ${args.runs} runs, each a fresh process; idle ${IDLE_MS / 1000} s before sampling RSS (5 samples, 1 s apart, median)`,
+)
 
 const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, logLevel: 'silent' })
 if (!parsed.ok) throw new Error(parsed.problems.join('; '))
@@ -78,7 +93,11 @@ async function emulatedNode(): Promise<{ dir: string; configFile: string }> {
   const deviceFile = path.join(dir, 'device.json')
   await writeFile(deviceFile, JSON.stringify({}))
   const rpcPath = path.join(dir, 'rpc')
-  await writeFile(rpcPath, `#!/bin/sh\nRPC_EMULATOR_DEVICE='${deviceFile}' exec '${path.join(ROOT, 'test/fixtures/bin/rpc')}' "$@"\n`, { mode: 0o755 })
+  await writeFile(
+    rpcPath,
+    `#!/bin/sh\nRPC_EMULATOR_DEVICE='${deviceFile}' exec '${path.join(ROOT, 'test/fixtures/bin/rpc')}' "$@"\n`,
+    { mode: 0o755 },
+  )
   await writeFile(path.join(dir, 'broker-password'), devicePassword, { mode: 0o600 })
   const configFile = path.join(dir, 'agent.yaml')
   const config = {
@@ -107,9 +126,16 @@ function statePhase(watcher: MqttClient, phase: string): Promise<void> {
   })
 }
 
-async function oneRun(run: number): Promise<{ reported: MemoryReading | undefined; activated: MemoryReading | undefined }> {
+async function oneRun(
+  run: number,
+): Promise<{ reported: MemoryReading | undefined; activated: MemoryReading | undefined }> {
   const node = await emulatedNode()
-  const watcher = await mqtt.connectAsync(url, { username: 'bench-manager', password: managerPassword, clientId: 'bench-manager:watcher', reconnectPeriod: 0 })
+  const watcher = await mqtt.connectAsync(url, {
+    username: 'bench-manager',
+    password: managerPassword,
+    clientId: 'bench-manager:watcher',
+    reconnectPeriod: 0,
+  })
   try {
     await watcher.subscribeAsync(buildTopic({ ...KEY, leaf: 'state' }), { qos: 1 })
     const reported = statePhase(watcher, 'UNPROVISIONED')
@@ -123,7 +149,15 @@ async function oneRun(run: number): Promise<{ reported: MemoryReading | undefine
     await delay(IDLE_MS)
     const idle = await sampleMemory(pid)
     const provisioned = statePhase(watcher, 'PROVISIONED')
-    const desired = encodePayload('desired', { v: 1, ts: new Date().toISOString(), hostId: KEY.hostId, generation: run, state: 'PROVISIONED', controlMode: 'CCM', profileName: 'bench_ccm' })
+    const desired = encodePayload('desired', {
+      v: 1,
+      ts: new Date().toISOString(),
+      hostId: KEY.hostId,
+      generation: run,
+      state: 'PROVISIONED',
+      controlMode: 'CCM',
+      profileName: 'bench_ccm',
+    })
     await watcher.publishAsync(buildTopic({ ...KEY, leaf: 'desired' }), desired, { qos: 1, retain: true })
     await provisioned
     await delay(IDLE_MS)
@@ -143,11 +177,14 @@ const results: Array<Awaited<ReturnType<typeof oneRun>>> = []
 for (let run = 1; run <= Number(args.runs); run++) {
   const result = await oneRun(run)
   results.push(result)
-  console.log(`run ${run}: RSS idle after reporting ${fixed(result.reported?.rssMiB)} MiB, idle after activation ${fixed(result.activated?.rssMiB)} MiB (peak ${fixed(result.activated?.peakMiB)} MiB)`)
+  console.log(
+    `run ${run}: RSS idle after reporting ${fixed(result.reported?.rssMiB)} MiB, idle after activation ${fixed(result.activated?.rssMiB)} MiB (peak ${fixed(result.activated?.peakMiB)} MiB)`,
+  )
 }
 disarm()
 await broker.close()
-const med = (pick: (r: (typeof results)[number]) => number | undefined): string => fixed(median(results.map(pick).filter((v): v is number => v !== undefined)))
+const med = (pick: (r: (typeof results)[number]) => number | undefined): string =>
+  fixed(median(results.map(pick).filter((v): v is number => v !== undefined)))
 console.log(`\n| agent process | RSS MiB (median of ${results.length}) |\n|---|---:|`)
 console.log(`| idle, reported UNPROVISIONED | ${med((r) => r.reported?.rssMiB)} |`)
 console.log(`| idle, after activation (PROVISIONED) | ${med((r) => r.activated?.rssMiB)} |`)

@@ -53,8 +53,15 @@ async function startBareAedes(noDelay: boolean): Promise<{ port: number; close: 
 
 async function main(mode: string | undefined): Promise<void> {
   const started =
-    mode === 'ours' ? await startOurs() : mode === 'aedes' ? await startBareAedes(true) : mode === 'aedes-nagle' ? await startBareAedes(false) : undefined
-  if (started === undefined) throw new Error(`unknown mode ${JSON.stringify(mode)}: expected ours, aedes or aedes-nagle`)
+    mode === 'ours'
+      ? await startOurs()
+      : mode === 'aedes'
+        ? await startBareAedes(true)
+        : mode === 'aedes-nagle'
+          ? await startBareAedes(false)
+          : undefined
+  if (started === undefined)
+    throw new Error(`unknown mode ${JSON.stringify(mode)}: expected ours, aedes or aedes-nagle`)
   const stop = (): void => {
     started.close().then(
       () => process.exit(0),

@@ -40,7 +40,11 @@ interface Target {
 const TARGETS: readonly Target[] = [
   { name: 'ours (createBroker, noDelay)', start: (password) => startNodeBroker('ours', password), authenticated: true },
   { name: 'aedes bare, noDelay', start: (password) => startNodeBroker('aedes', password), authenticated: false },
-  { name: 'aedes bare, Nagle (defaults)', start: (password) => startNodeBroker('aedes-nagle', password), authenticated: false },
+  {
+    name: 'aedes bare, Nagle (defaults)',
+    start: (password) => startNodeBroker('aedes-nagle', password),
+    authenticated: false,
+  },
   { name: 'mosquitto (Debian defaults)', start: () => startMosquitto({ tcpNoDelay: false }), authenticated: false },
   { name: 'mosquitto set_tcp_nodelay', start: () => startMosquitto({ tcpNoDelay: true }), authenticated: false },
 ]
@@ -59,9 +63,23 @@ async function startTarget(target: Target): Promise<Running> {
     const clients = await connectClients({ port: broker.port, ...credentials }, TOPICS.pair)
     await clients.publisher.subscribeAsync(TOPICS.self, { qos: 1 })
     // Warm-up (JIT, buffers, TCP windows); not measured.
-    await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, { ...ROUND_TRIP, samples: 0 })
-    await measureThroughput(clients, TOPICS.pair, { messages: THROUGHPUT.warmupMessages, window: THROUGHPUT.window, capMs: THROUGHPUT.capMs })
-    const results: TargetResults = { name: target.name, roundTrips: [], selfRoundTrips: [], throughputs: [], brokerCpuMs: 0, clientCpuMs: 0 }
+    await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, {
+      ...ROUND_TRIP,
+      samples: 0,
+    })
+    await measureThroughput(clients, TOPICS.pair, {
+      messages: THROUGHPUT.warmupMessages,
+      window: THROUGHPUT.window,
+      capMs: THROUGHPUT.capMs,
+    })
+    const results: TargetResults = {
+      name: target.name,
+      roundTrips: [],
+      selfRoundTrips: [],
+      throughputs: [],
+      brokerCpuMs: 0,
+      clientCpuMs: 0,
+    }
     return { broker, clients, results }
   } catch (err) {
     await broker.stop()
@@ -71,8 +89,12 @@ async function startTarget(target: Target): Promise<Running> {
 
 async function measureRound({ broker, clients, results }: Running): Promise<void> {
   const noWarmup = { ...ROUND_TRIP, warmup: 0 }
-  results.roundTrips.push(await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, noWarmup))
-  results.selfRoundTrips.push(await measureRoundTrip({ publisher: clients.publisher, receiver: clients.publisher }, TOPICS.self, noWarmup))
+  results.roundTrips.push(
+    await measureRoundTrip({ publisher: clients.publisher, receiver: clients.subscriber }, TOPICS.pair, noWarmup),
+  )
+  results.selfRoundTrips.push(
+    await measureRoundTrip({ publisher: clients.publisher, receiver: clients.publisher }, TOPICS.self, noWarmup),
+  )
   const cpuBefore = await processCpuMs(broker.pid)
   const clientBefore = process.cpuUsage()
   results.throughputs.push(await measureThroughput(clients, TOPICS.pair, THROUGHPUT))
@@ -80,13 +102,18 @@ async function measureRound({ broker, clients, results }: Running): Promise<void
   const cpuAfter = await processCpuMs(broker.pid)
   results.clientCpuMs += (clientCpu.user + clientCpu.system) / 1000
   results.brokerCpuMs =
-    cpuBefore === undefined || cpuAfter === undefined || results.brokerCpuMs === undefined ? undefined : results.brokerCpuMs + cpuAfter - cpuBefore
+    cpuBefore === undefined || cpuAfter === undefined || results.brokerCpuMs === undefined
+      ? undefined
+      : results.brokerCpuMs + cpuAfter - cpuBefore
 }
 
 async function main(): Promise<void> {
   const started = performance.now()
   const out = (text: string): boolean => process.stdout.write(`${text}\n`)
-  const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ')
+  const load = (): string =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')
   out(await describeMachine())
   out(`load average (1/5/15 min) before: ${load()} — other work on the machine skews every figure`)
   out(
@@ -118,7 +145,8 @@ async function main(): Promise<void> {
   out(table(summaries))
   out('')
   const [ours, ...others] = summaries
-  if (ours) for (const other of others.filter((s) => s.name !== 'aedes bare, Nagle (defaults)')) out(ratios(ours, other))
+  if (ours)
+    for (const other of others.filter((s) => s.name !== 'aedes bare, Nagle (defaults)')) out(ratios(ours, other))
   out(`(total ${((performance.now() - started) / 1000).toFixed(1)} s, load average after: ${load()})`)
 }
 

@@ -21,7 +21,8 @@ import { LAUNCHER } from '../helpers/launchers.ts'
 const HOSTS_LIST_BUDGET_MS = 300
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '20' } } })
 const runs = Number(args.runs)
-if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new Error('--runs: expected an integer between 1 and 1000')
+if (!Number.isInteger(runs) || runs < 1 || runs > 1000)
+  throw new Error('--runs: expected an integer between 1 and 1000')
 const out = (text: string): boolean => process.stdout.write(`${text}\n`)
 
 interface Case {
@@ -33,14 +34,30 @@ async function startManager(dir: string): Promise<{ apiUrl: string; token: strin
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
   const dataDir = path.join(dir, 'data')
   const configFile = path.join(dir, 'manager.yaml')
-  await writeFile(configFile, stringify({ dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'warn' } }))
-  const child = spawn(process.execPath, [LAUNCHER.manager, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] })
+  await writeFile(
+    configFile,
+    stringify({
+      dataDir,
+      api: { port: apiPort },
+      broker: { embedded: { tcp: { port: mqttPort } } },
+      log: { level: 'warn' },
+    }),
+  )
+  const child = spawn(process.execPath, [LAUNCHER.manager, 'serve', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const exited = once(child, 'exit')
   const apiUrl = `http://127.0.0.1:${apiPort}`
   const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the manager exited with ${child.exitCode}`)
-    if (await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${apiUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     if (Date.now() > deadline) throw new Error('the manager was not ready within 60 s')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -53,7 +70,8 @@ function timeRun(argv: string[], env: NodeJS.ProcessEnv): number {
   const started = performance.now()
   const result = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
   const elapsed = performance.now() - started
-  if (result.status !== 0) throw new Error(`node ${argv.join(' ')} failed (${result.status}): ${result.stderr.toString()}`)
+  if (result.status !== 0)
+    throw new Error(`node ${argv.join(' ')} failed (${result.status}): ${result.stderr.toString()}`)
   return elapsed
 }
 
@@ -76,16 +94,33 @@ try {
   const samples = new Map(cases.map(({ name }) => [name, [] as number[]]))
   for (let run = 0; run < runs; run++) for (const { name, argv } of cases) samples.get(name)?.push(timeRun(argv, env))
 
-  out(`CLI cold start, ${runs} runs per case (interleaved); ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  const floor = percentile([...(samples.get('node -e 0') ?? [])].sort((a, b) => a - b), 50)
+  out(
+    `CLI cold start, ${runs} runs per case (interleaved); ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  )
+  const floor = percentile(
+    [...(samples.get('node -e 0') ?? [])].sort((a, b) => a - b),
+    50,
+  )
   for (const [name, values] of samples) {
     const sorted = [...values].sort((a, b) => a - b)
     const median = percentile(sorted, 50)
-    const cells = [name.padEnd(24), `median ${median.toFixed(0).padStart(4)} ms`, `p90 ${percentile(sorted, 90).toFixed(0).padStart(4)} ms`, `× ${(median / floor).toFixed(2)} node -e 0`]
+    const cells = [
+      name.padEnd(24),
+      `median ${median.toFixed(0).padStart(4)} ms`,
+      `p90 ${percentile(sorted, 90).toFixed(0).padStart(4)} ms`,
+      `× ${(median / floor).toFixed(2)} node -e 0`,
+    ]
     out(`  ${cells.join('   ')}`)
   }
-  const hostsList = percentile([...(samples.get('amt-manager hosts list') ?? [])].sort((a, b) => a - b), 50)
-  out(`hosts list median ${hostsList.toFixed(0)} ms: ${hostsList <= HOSTS_LIST_BUDGET_MS ? 'within' : 'OVER'} the ${HOSTS_LIST_BUDGET_MS} ms budget`)
+  const hostsList = percentile(
+    [...(samples.get('amt-manager hosts list') ?? [])].sort((a, b) => a - b),
+    50,
+  )
+  out(
+    `hosts list median ${hostsList.toFixed(0)} ms: ${hostsList <= HOSTS_LIST_BUDGET_MS ? 'within' : 'OVER'} the ${HOSTS_LIST_BUDGET_MS} ms budget`,
+  )
 } finally {
   await manager.stop()
   await rm(dir, { recursive: true, force: true })

@@ -3,7 +3,16 @@
  * simulated fleet up (this process), then memory, activation wave, desired latency, connection storm, as asked.
  */
 import { delay, pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import { listHosts, metricSum, prepareManager, removeManagerDir, startManager, type ManagerProcess, type ManagerSetup, type PreparedManager } from './fleet-manager.ts'
+import {
+  listHosts,
+  metricSum,
+  prepareManager,
+  removeManagerDir,
+  startManager,
+  type ManagerProcess,
+  type ManagerSetup,
+  type PreparedManager,
+} from './fleet-manager.ts'
 import { activationWave, desiredLatency, type LatencyFigures, type WaveFigures } from './fleet-scenarios.ts'
 import { createSimFleet, type SimFleet } from './fleet-sim.ts'
 import { connectionStorm, type StormFigures } from './fleet-storm.ts'
@@ -57,18 +66,27 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     const began = Date.now()
     await sim.fleet.start()
     const reportTimeout = (hosts / Math.max(1, options.rampPerSecond)) * 1000 + 180_000
-    await pollUntil(() => (sim.fleet.progress().phases.UNPROVISIONED === hosts ? true : undefined), 'every agent to report', reportTimeout, 500)
+    await pollUntil(
+      () => (sim.fleet.progress().phases.UNPROVISIONED === hosts ? true : undefined),
+      'every agent to report',
+      reportTimeout,
+      500,
+    )
     let missing: string[] = []
     await pollUntil(
       async () => {
-        missing = (await listHosts(manager, tenantId)).filter((host) => host.phase !== 'UNPROVISIONED').map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
+        missing = (await listHosts(manager, tenantId))
+          .filter((host) => host.phase !== 'UNPROVISIONED')
+          .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
         return missing.length === 0 ? true : undefined
       },
       'every first state in Inventory',
       60_000,
       500,
     ).catch((err: unknown) => {
-      throw new Error(`${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`)
+      throw new Error(
+        `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`,
+      )
     })
     const result: CycleResult = { hosts, connectMs: Date.now() - began, ...(baseMemory ? { baseMemory } : {}) }
     log(`  ${hosts} agents connected and reported in ${seconds(result.connectMs)} s (ramp ${options.rampPerSecond}/s)`)
@@ -90,12 +108,16 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
         `  wave: bulk call ${wave.apiMs} ms; desired at every agent ${seconds(wave.deliveredMs)} s; every agent PROVISIONED ${seconds(wave.agentsDoneMs)} s; ` +
           `every host PROVISIONED in Inventory ${seconds(wave.inventoryDoneMs)} s (${wave.perSecond.toFixed(0)} activations/s); lost ${wave.lost}; manager peak RSS ${wave.peakMiB?.toFixed(0) ?? '-'} MiB`,
       )
-      log(`  wave: per host the manager received ${JSON.stringify(wave.perHost.received)} and published ${JSON.stringify(wave.perHost.published)}`)
+      log(
+        `  wave: per host the manager received ${JSON.stringify(wave.perHost.received)} and published ${JSON.stringify(wave.perHost.published)}`,
+      )
     }
     if (options.scenarios.has('latency')) {
       const latency = await desiredLatency(manager, sim, prepared.devices, options.latencySamples)
       result.latency = latency
-      log(`  latency: desired publish → agent p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; API call → agent p50 ${latency.apiP50} ms, p99 ${latency.apiP99} ms (${latency.samples} samples)`)
+      log(
+        `  latency: desired publish → agent p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; API call → agent p50 ${latency.apiP50} ms, p99 ${latency.apiP99} ms (${latency.samples} samples)`,
+      )
     }
     if (options.scenarios.has('storm')) {
       const storm = await connectionStorm(manager, sim, prepared, hosts, (restarted) => {
@@ -133,5 +155,9 @@ export async function stopAll(running: Partial<Running>): Promise<void> {
 async function heapOf(manager: ManagerProcess): Promise<{ usedMiB: number; totalMiB: number; externalMiB: number }> {
   const samples = await manager.metrics()
   const mib = (name: string) => metricSum(samples, name) / 1024 / 1024
-  return { usedMiB: mib('nodejs_heap_size_used_bytes'), totalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes') }
+  return {
+    usedMiB: mib('nodejs_heap_size_used_bytes'),
+    totalMiB: mib('nodejs_heap_size_total_bytes'),
+    externalMiB: mib('nodejs_external_memory_bytes'),
+  }
 }

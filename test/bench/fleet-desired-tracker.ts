@@ -23,7 +23,12 @@ export class DesiredTracker {
   onInbound = (message: Decoded): void => {
     if (message.kind !== 'message' || message.leaf !== 'desired') return
     const receivedAt = Date.now()
-    const delivery = { hostId: message.hostId, generation: message.payload.generation, publishedAt: Date.parse(message.payload.ts), receivedAt }
+    const delivery = {
+      hostId: message.hostId,
+      generation: message.payload.generation,
+      publishedAt: Date.parse(message.payload.ts),
+      receivedAt,
+    }
     this.#last.set(delivery.hostId, delivery)
     if (receivedAt >= this.#since) this.#deliveredSince.set(delivery.hostId, delivery)
     const waiter = this.#waiters.get(delivery.hostId)
@@ -63,4 +68,3 @@ export class DesiredTracker {
     })
   }
 }
-

@@ -25,7 +25,9 @@ export async function printHeader(title: string): Promise<void> {
   console.log(await describeMachine())
   console.log(`command: ${commandLine()}`)
   const [oneMinute = 0] = loadavg()
-  console.log(`load average (1/5/15 min) before: ${loadAverage()}${oneMinute > 1 ? ' — other work on the machine skews the figures' : ''}`)
+  console.log(
+    `load average (1/5/15 min) before: ${loadAverage()}${oneMinute > 1 ? ' — other work on the machine skews the figures' : ''}`,
+  )
   console.log(`started: ${new Date().toISOString()}`)
 }
 
@@ -44,7 +46,8 @@ export interface MemoryReading {
 export async function memoryOf(pid: number): Promise<MemoryReading | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
-    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+    const kib = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
     const reading = { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
     return Number.isFinite(reading.rssMiB) ? reading : undefined
   } catch {
@@ -71,7 +74,9 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   if (sorted.length === 0) return Number.NaN
   const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
 
 /** p-th percentile (nearest rank) of unsorted samples. */
@@ -85,7 +90,12 @@ export function percentileOf(values: readonly number[], p: number): number {
  * Polls `probe` every `intervalMs` until it returns a value other than undefined; rejects with `what` after
  * `timeoutMs`. Returns the value and when it was first seen.
  */
-export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs: number, intervalMs = 100): Promise<{ value: T; at: number }> {
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<{ value: T; at: number }> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -111,4 +121,5 @@ export function hardTimeLimit(ms: number, cleanup: () => Promise<void>): () => v
   return () => clearTimeout(timer)
 }
 
-export const fixed = (value: number | undefined, digits = 1): string => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits))
+export const fixed = (value: number | undefined, digits = 1): string =>
+  value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits)

@@ -77,7 +77,8 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     for (let i = 0; i < devices.length; i += SEED_BATCH) {
       const batch = devices.slice(i, i + SEED_BATCH)
       await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
-      for (const { tenantId, hostId, username } of batch) await inventory.putCredential({ tenantId, hostId, username, passwordHash })
+      for (const { tenantId, hostId, username } of batch)
+        await inventory.putCredential({ tenantId, hostId, username, passwordHash })
     }
   } finally {
     await inventory.close()
@@ -90,8 +91,26 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     // The default (10 000) counts the manager's own connection too.
     maxConnections: setup.hosts + 100,
   }
-  await writeFile(configFile, stringify({ dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort }, limits } }, log: { level: setup.logLevel } }))
-  return { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log'), nodeOptions: setup.nodeOptions ?? [], launcher: setup.launcher ?? [], apiUrl: `http://127.0.0.1:${apiPort}`, brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, devices }
+  await writeFile(
+    configFile,
+    stringify({
+      dataDir,
+      api: { port: apiPort },
+      broker: { embedded: { tcp: { port: mqttPort }, limits } },
+      log: { level: setup.logLevel },
+    }),
+  )
+  return {
+    dir,
+    dataDir,
+    configFile,
+    logFile: path.join(dir, 'manager.log'),
+    nodeOptions: setup.nodeOptions ?? [],
+    launcher: setup.launcher ?? [],
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    devices,
+  }
 }
 
 export async function removeManagerDir(prepared: PreparedManager): Promise<void> {
@@ -118,7 +137,11 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
   let child: ChildProcess
   try {
     const [command = process.execPath, ...prefix] = [...prepared.launcher, process.execPath]
-    child = spawn(command, [...prefix, ...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile], { stdio: ['ignore', out, out] })
+    child = spawn(
+      command,
+      [...prefix, ...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile],
+      { stdio: ['ignore', out, out] },
+    )
   } finally {
     closeSync(out)
   }
@@ -133,7 +156,10 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
   const { at: readyAt } = await pollUntil(
     async () => {
       if (exited) throw new Error(`the manager exited; see ${prepared.logFile}`)
-      const ready = await fetch(`${prepared.apiUrl}/readyz`).then((response) => response.status === 200, () => false)
+      const ready = await fetch(`${prepared.apiUrl}/readyz`).then(
+        (response) => response.status === 200,
+        () => false,
+      )
       return ready ? true : undefined
     },
     'the manager to be ready',
@@ -162,10 +188,19 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
   }
 }
 
-async function callApi<T>(apiUrl: string, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {
+async function callApi<T>(
+  apiUrl: string,
+  token: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${apiUrl}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await response.text()
@@ -188,7 +223,10 @@ export async function listHosts(manager: Pick<ManagerProcess, 'api'>, tenantId: 
   let cursor: string | null = null
   do {
     const query: string = `limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
-    const page = await manager.api<{ hosts: HostRow[]; nextCursor: string | null }>('GET', `/api/v1/tenants/${tenantId}/hosts?${query}`)
+    const page = await manager.api<{ hosts: HostRow[]; nextCursor: string | null }>(
+      'GET',
+      `/api/v1/tenants/${tenantId}/hosts?${query}`,
+    )
     if (page.status !== 200) throw new Error(`list hosts: HTTP ${page.status}`)
     hosts.push(...page.json.hosts)
     cursor = page.json.nextCursor

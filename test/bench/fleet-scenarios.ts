@@ -32,7 +32,12 @@ export interface LatencyFigures {
 }
 
 /** Bulk PROVISIONED for every host; done when the Inventory counts every host PROVISIONED. */
-export async function activationWave(manager: ManagerProcess, sim: SimFleet, hosts: number, tenantId: string): Promise<WaveFigures> {
+export async function activationWave(
+  manager: ManagerProcess,
+  sim: SimFleet,
+  hosts: number,
+  tenantId: string,
+): Promise<WaveFigures> {
   const before = await manager.metrics()
   const began = Date.now()
   sim.tracker.mark(began)
@@ -41,9 +46,12 @@ export async function activationWave(manager: ManagerProcess, sim: SimFleet, hos
     () => (agentsDoneAt = Date.now()),
     () => undefined,
   )
-  const answer = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
+  const answer = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, {
+    desiredAmtState: 'PROVISIONED',
+  })
   const apiMs = Date.now() - began
-  if (answer.status !== 200 || answer.json.count !== hosts) throw new Error(`bulk: HTTP ${answer.status}, ${JSON.stringify(answer.json).slice(0, 300)}`)
+  if (answer.status !== 200 || answer.json.count !== hosts)
+    throw new Error(`bulk: HTTP ${answer.status}, ${JSON.stringify(answer.json).slice(0, 300)}`)
   let deliveredAt: number | undefined
   const { at: doneAt } = await pollUntil(
     async () => {
@@ -57,12 +65,19 @@ export async function activationWave(manager: ManagerProcess, sim: SimFleet, hos
   )
   const peakMiB = (await memoryOf(manager.pid))?.peakMiB
   const stored = await listHosts(manager, tenantId)
-  const lost = hosts - stored.filter((host) => host.currentState === 'PROVISIONED' && host.desiredGeneration === 1 && host.observedGeneration === 1).length
+  const lost =
+    hosts -
+    stored.filter(
+      (host) => host.currentState === 'PROVISIONED' && host.desiredGeneration === 1 && host.observedGeneration === 1,
+    ).length
   await pollUntil(() => agentsDoneAt, 'every agent settled', 60_000)
   const inventoryDoneMs = doneAt - began
   const after = await manager.metrics()
   return {
-    perHost: { received: perHostByLeaf(before, after, 'amt_manager_messages_total', hosts), published: perHostByLeaf(before, after, 'amt_manager_published_total', hosts) },
+    perHost: {
+      received: perHostByLeaf(before, after, 'amt_manager_messages_total', hosts),
+      published: perHostByLeaf(before, after, 'amt_manager_published_total', hosts),
+    },
     apiMs,
     deliveredMs: (deliveredAt ?? doneAt) - began,
     agentsDoneMs: (agentsDoneAt ?? doneAt) - began,
@@ -73,23 +88,42 @@ export async function activationWave(manager: ManagerProcess, sim: SimFleet, hos
   }
 }
 
-function perHostByLeaf(before: readonly MetricSample[], after: readonly MetricSample[], name: string, hosts: number): Record<string, number> {
+function perHostByLeaf(
+  before: readonly MetricSample[],
+  after: readonly MetricSample[],
+  name: string,
+  hosts: number,
+): Record<string, number> {
   const leaves = new Set(after.filter((sample) => sample.name === name).map((sample) => sample.labels.leaf ?? ''))
-  return Object.fromEntries([...leaves].map((leaf) => [leaf, Math.round(((metricSum(after, name, { leaf }) - metricSum(before, name, { leaf })) / hosts) * 100) / 100]))
+  return Object.fromEntries(
+    [...leaves].map((leaf) => [
+      leaf,
+      Math.round(((metricSum(after, name, { leaf }) - metricSum(before, name, { leaf })) / hosts) * 100) / 100,
+    ]),
+  )
 }
 
 /**
  * One host at a time (spread over the fleet): PATCH desired PROVISIONED, wait until its agent has the new
  * generation. Latency = receive time at the agent − the desired's `ts` (written by the manager when publishing).
  */
-export async function desiredLatency(manager: ManagerProcess, sim: SimFleet, devices: readonly HostCredentials[], samples: number): Promise<LatencyFigures> {
+export async function desiredLatency(
+  manager: ManagerProcess,
+  sim: SimFleet,
+  devices: readonly HostCredentials[],
+  samples: number,
+): Promise<LatencyFigures> {
   const publishToReceive: number[] = []
   const apiToReceive: number[] = []
   for (let i = 0; i < samples; i++) {
     const device = devices[Math.floor((i * devices.length) / samples) % devices.length]
     if (device === undefined) break
     const called = Date.now()
-    const answer = await manager.api<{ desiredGeneration: number }>('PATCH', `/api/v1/tenants/${device.tenantId}/hosts/${device.hostId}/amt`, { desiredAmtState: 'PROVISIONED' })
+    const answer = await manager.api<{ desiredGeneration: number }>(
+      'PATCH',
+      `/api/v1/tenants/${device.tenantId}/hosts/${device.hostId}/amt`,
+      { desiredAmtState: 'PROVISIONED' },
+    )
     if (answer.status !== 200) throw new Error(`PATCH: HTTP ${answer.status}`)
     const delivery = await sim.tracker.waitFor(device.hostId, answer.json.desiredGeneration, 30_000)
     publishToReceive.push(delivery.receivedAt - delivery.publishedAt)

@@ -16,7 +16,12 @@ export interface SimFleet {
  * Zero-latency simulated rpc, no injected failures. The agents reconnect after 200 ms growing to at most 5 s (the
  * simulator's defaults), and reconcile on their own every 10 min (so the periodic pass does not add load here).
  */
-export function createSimFleet(brokerUrl: string, hosts: readonly HostCredentials[], rampPerSecond: number, tuning: Partial<AgentTuning> = {}): SimFleet {
+export function createSimFleet(
+  brokerUrl: string,
+  hosts: readonly HostCredentials[],
+  rampPerSecond: number,
+  tuning: Partial<AgentTuning> = {},
+): SimFleet {
   const tracker = new DesiredTracker()
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
   const log = createLogger({ name: 'amt-simulate', level: 'error' })

@@ -4,7 +4,14 @@
  * its desired again from the manager's sweep.
  */
 import { pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import { listHosts, metricSum, startManager, type HostRow, type ManagerProcess, type PreparedManager } from './fleet-manager.ts'
+import {
+  listHosts,
+  metricSum,
+  startManager,
+  type HostRow,
+  type ManagerProcess,
+  type PreparedManager,
+} from './fleet-manager.ts'
 import type { SimFleet } from './fleet-sim.ts'
 
 export interface StormFigures {
@@ -28,10 +35,19 @@ export interface StormFigures {
 async function activateAll(manager: ManagerProcess, tenantId: string, hosts: number): Promise<void> {
   const answer = await manager.api('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
   if (answer.status !== 200) throw new Error(`bulk: HTTP ${answer.status}`)
-  await pollUntil(async () => (metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' }) >= hosts ? true : undefined), 'every host PROVISIONED before the storm', 300_000, 200)
+  await pollUntil(
+    async () =>
+      metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' }) >= hosts
+        ? true
+        : undefined,
+    'every host PROVISIONED before the storm',
+    300_000,
+    200,
+  )
 }
 
-const reportedSince = (rows: readonly HostRow[], since: number): number => rows.filter((host) => host.lastSeen !== null && Date.parse(host.lastSeen) >= since).length
+const reportedSince = (rows: readonly HostRow[], since: number): number =>
+  rows.filter((host) => host.lastSeen !== null && Date.parse(host.lastSeen) >= since).length
 
 export async function connectionStorm(
   previous: ManagerProcess,
@@ -41,14 +57,18 @@ export async function connectionStorm(
   onRestarted: (manager: ManagerProcess) => void,
 ): Promise<{ manager: ManagerProcess; figures: StormFigures }> {
   const tenantId = prepared.devices[0]?.tenantId ?? ''
-  if ((await listHosts(previous, tenantId)).some((host) => host.desiredGeneration === 0)) await activateAll(previous, tenantId, hosts)
+  if ((await listHosts(previous, tenantId)).some((host) => host.desiredGeneration === 0))
+    await activateAll(previous, tenantId, hosts)
   const expected = new Map((await listHosts(previous, tenantId)).map((host) => [host.hostId, host.desiredGeneration]))
   const stopMs = await previous.stop()
   const restartAt = Date.now()
   sim.tracker.mark(restartAt)
   const manager = await startManager(prepared)
   onRestarted(manager)
-  const redelivered = (): number => [...sim.tracker.deliveredSince().values()].filter((delivery) => delivery.generation === expected.get(delivery.hostId)).length
+  const redelivered = (): number =>
+    [...sim.tracker.deliveredSince().values()].filter(
+      (delivery) => delivery.generation === expected.get(delivery.hostId),
+    ).length
 
   // Deliveries as the agents saw them every 250 ms (in this process, free); the manager's count of state messages
   // (a new process: from 0) every 1 s: a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd
@@ -64,7 +84,12 @@ export async function connectionStorm(
       if (halfAt === undefined && count >= hosts / 2) halfAt = Date.now()
       if (ninetyAt === undefined && count >= hosts * 0.9) ninetyAt = Date.now()
       if (desiredAt === undefined && count >= hosts) desiredAt = Date.now()
-      if (statesAt === undefined && polls++ % 4 === 0 && metricSum(await manager.metrics(), 'amt_manager_messages_total', { leaf: 'state' }) >= hosts) statesAt = Date.now()
+      if (
+        statesAt === undefined &&
+        polls++ % 4 === 0 &&
+        metricSum(await manager.metrics(), 'amt_manager_messages_total', { leaf: 'state' }) >= hosts
+      )
+        statesAt = Date.now()
       return desiredAt !== undefined && statesAt !== undefined ? true : undefined
     },
     'every desired re-delivered and as many states as devices',
@@ -90,9 +115,15 @@ export async function connectionStorm(
   const memory = await sampleMemory(manager.pid)
   return {
     manager,
-    figures: { stopMs, readyMs: manager.readyAt - restartAt, desiredMs: (desiredAt ?? Date.now()) - restartAt,
+    figures: {
+      stopMs,
+      readyMs: manager.readyAt - restartAt,
+      desiredMs: (desiredAt ?? Date.now()) - restartAt,
       desiredHalfMs: (halfAt ?? Date.now()) - restartAt,
       desiredNinetyMs: (ninetyAt ?? Date.now()) - restartAt,
-      republishedMs: republishedAt - restartAt, lost, memory },
+      republishedMs: republishedAt - restartAt,
+      lost,
+      memory,
+    },
   }
 }

@@ -33,7 +33,9 @@ const { values: args } = parseArgs({
 })
 const sizes = args.sizes.split(',').map(Number)
 const runs = Number(args.runs)
-const scenarios = new Set(args.only.split(',').filter((name): name is Scenario => (SCENARIOS as readonly string[]).includes(name)))
+const scenarios = new Set(
+  args.only.split(',').filter((name): name is Scenario => (SCENARIOS as readonly string[]).includes(name)),
+)
 const startedAt = Date.now()
 
 await printHeader('fleet benchmark: manager + embedded broker in one process, simulated fleet in another, loopback')
@@ -72,16 +74,40 @@ const med = (list: readonly CycleResult[], pick: (result: CycleResult) => number
 const s = (ms: number | undefined): string => fixed(ms === undefined ? undefined : ms / 1000, 2)
 
 console.log(`\n## Figures (median of ${runs} run(s) per size)\n`)
-console.log('| devices | connect s | RSS idle MiB | wave: API ms | desired at all s | all PROVISIONED s | activations/s | lost | latency p50/p99/max ms | API→agent p50/p99 ms | storm: ready s | desired s | republished s | lost | RSS after MiB |')
+console.log(
+  '| devices | connect s | RSS idle MiB | wave: API ms | desired at all s | all PROVISIONED s | activations/s | lost | latency p50/p99/max ms | API→agent p50/p99 ms | storm: ready s | desired s | republished s | lost | RSS after MiB |',
+)
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|')
 for (const [hosts, list] of results) {
-  const latency = (pick: (l: NonNullable<CycleResult['latency']>) => number) => fixed(med(list, (r) => (r.latency ? pick(r.latency) : undefined)), 0)
+  const latency = (pick: (l: NonNullable<CycleResult['latency']>) => number) =>
+    fixed(
+      med(list, (r) => (r.latency ? pick(r.latency) : undefined)),
+      0,
+    )
   console.log(
-    `| ${hosts} | ${s(med(list, (r) => r.connectMs))} | ${fixed(med(list, (r) => r.idleMemory?.rssMiB), 0)} | ${fixed(med(list, (r) => r.wave?.apiMs), 0)} | ` +
-      `${s(med(list, (r) => r.wave?.deliveredMs))} | ${s(med(list, (r) => r.wave?.inventoryDoneMs))} | ${fixed(med(list, (r) => r.wave?.perSecond), 0)} | ${fixed(med(list, (r) => r.wave?.lost), 0)} | ` +
+    `| ${hosts} | ${s(med(list, (r) => r.connectMs))} | ${fixed(
+      med(list, (r) => r.idleMemory?.rssMiB),
+      0,
+    )} | ${fixed(
+      med(list, (r) => r.wave?.apiMs),
+      0,
+    )} | ` +
+      `${s(med(list, (r) => r.wave?.deliveredMs))} | ${s(med(list, (r) => r.wave?.inventoryDoneMs))} | ${fixed(
+        med(list, (r) => r.wave?.perSecond),
+        0,
+      )} | ${fixed(
+        med(list, (r) => r.wave?.lost),
+        0,
+      )} | ` +
       `${latency((l) => l.p50)}/${latency((l) => l.p99)}/${latency((l) => l.max)} | ${latency((l) => l.apiP50)}/${latency((l) => l.apiP99)} | ` +
-      `${s(med(list, (r) => r.storm?.readyMs))} | ${s(med(list, (r) => r.storm?.desiredMs))} | ${s(med(list, (r) => r.storm?.republishedMs))} | ${fixed(med(list, (r) => r.storm?.lost), 0)} | ` +
-      `${fixed(med(list, (r) => r.storm?.memory?.rssMiB), 0)} |`,
+      `${s(med(list, (r) => r.storm?.readyMs))} | ${s(med(list, (r) => r.storm?.desiredMs))} | ${s(med(list, (r) => r.storm?.republishedMs))} | ${fixed(
+        med(list, (r) => r.storm?.lost),
+        0,
+      )} | ` +
+      `${fixed(
+        med(list, (r) => r.storm?.memory?.rssMiB),
+        0,
+      )} |`,
   )
 }
 printFooter(startedAt)

@@ -31,8 +31,11 @@ const method = found
 const serialize = (value: object): Buffer => method.requestSerialize(value)
 const deserialize = (bytes: Buffer): unknown => method.responseDeserialize(bytes)
 
-const job = await new Promise<AgentsJob>((resolve) => process.once('message', (message) => resolve(message as AgentsJob)))
-const channelCredentials = job.ca === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(job.ca))
+const job = await new Promise<AgentsJob>((resolve) =>
+  process.once('message', (message) => resolve(message as AgentsJob)),
+)
+const channelCredentials =
+  job.ca === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(job.ca))
 // A local subchannel pool per client: one connection per agent, as a fleet of nodes has.
 const agents = job.agents.map(({ hostId, token }) => {
   const client = new Client(job.address, channelCredentials, { 'grpc.use_local_subchannel_pool': 1 })
@@ -41,13 +44,26 @@ const agents = job.agents.map(({ hostId, token }) => {
   return { client, hostId, metadata }
 })
 
-await Promise.all(agents.map(({ client }) => new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 60_000, (err) => (err ? reject(err) : resolve())))))
+await Promise.all(
+  agents.map(
+    ({ client }) =>
+      new Promise<void>((resolve, reject) =>
+        client.waitForReady(Date.now() + 60_000, (err) => (err ? reject(err) : resolve())),
+      ),
+  ),
+)
 process.send?.({ ready: agents.length })
 
 function call(agent: (typeof agents)[number]): Promise<Status> {
   return new Promise((resolve) => {
-    agent.client.makeUnaryRequest(method.path, serialize, deserialize, { host_id: agent.hostId }, agent.metadata, { deadline: Date.now() + 5000 }, (err: ServiceError | null) =>
-      resolve(err ? err.code : Status.OK),
+    agent.client.makeUnaryRequest(
+      method.path,
+      serialize,
+      deserialize,
+      { host_id: agent.hostId },
+      agent.metadata,
+      { deadline: Date.now() + 5000 },
+      (err: ServiceError | null) => resolve(err ? err.code : Status.OK),
     )
   })
 }
@@ -74,10 +90,19 @@ async function runPhase({ phase, warmupMs, durationMs, pollMs }: PhaseRequest): 
     }
   }
   // Paced agents start spread over one poll period, as a fleet's timers are.
-  await Promise.all(agents.map((agent, index) => agentLoop(agent, phase === 'paced' ? (index * pollMs) / agents.length : 0)))
+  await Promise.all(
+    agents.map((agent, index) => agentLoop(agent, phase === 'paced' ? (index * pollMs) / agents.length : 0)),
+  )
   latencies.sort((a, b) => a - b)
-  const at = (p: number): number => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] ?? Number.NaN
-  return { phase, calls: latencies.length, elapsedMs: durationMs, codes, latencyMs: { p50: at(50), p90: at(90), p99: at(99), max: latencies.at(-1) ?? Number.NaN } }
+  const at = (p: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] ?? Number.NaN
+  return {
+    phase,
+    calls: latencies.length,
+    elapsedMs: durationMs,
+    codes,
+    latencyMs: { p50: at(50), p90: at(90), p99: at(99), max: latencies.at(-1) ?? Number.NaN },
+  }
 }
 
 process.on('message', (message) => {

@@ -44,10 +44,13 @@ const POLL_MS = Number(args['poll-ms'])
 const TENANT = randomUUID()
 const log = silentLogger()
 
-const abort = setTimeout(() => {
-  console.error('benchmark took too long; aborting')
-  process.exit(2)
-}, 2 * (WARMUP_MS + MEASURE_MS) + 120_000)
+const abort = setTimeout(
+  () => {
+    console.error('benchmark took too long; aborting')
+    process.exit(2)
+  },
+  2 * (WARMUP_MS + MEASURE_MS) + 120_000,
+)
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-grpc-bench-'))
 const pki = await createTestPki()
@@ -58,19 +61,34 @@ await inventory.createTenant({ tenantId: TENANT })
 const hostIds = Array.from({ length: AGENTS }, () => randomUUID())
 await inventory.createHosts(hostIds.map((hostId) => ({ tenantId: TENANT, hostId })))
 await core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'bench')
-const passwords: AmtPasswordSource = { getAmtPassword: () => Promise.resolve({ ok: true, password: 'Bench-P@ssw0rd-123' }) }
+const passwords: AmtPasswordSource = {
+  getAmtPassword: () => Promise.resolve({ ok: true, password: 'Bench-P@ssw0rd-123' }),
+}
 
 const key = newSigningKey()
 const ca = await pki.createCa('bench-ca')
 const serverCert = await ca.issueServer()
 const bridge = createGrpcBridge(
   { core, secrets: passwords, log, metrics: metrics.registry },
-  { host: '127.0.0.1', port: 0, auth: { publicKeyPem: key.publicKeyPem }, ...(args.plaintext ? {} : { tls: { certFile: serverCert.certFile, keyFile: serverCert.keyFile } }) },
+  {
+    host: '127.0.0.1',
+    port: 0,
+    auth: { publicKeyPem: key.publicKeyPem },
+    ...(args.plaintext ? {} : { tls: { certFile: serverCert.certFile, keyFile: serverCert.keyFile } }),
+  },
 )
 const { port } = await bridge.start()
-const agents = await Promise.all(hostIds.map(async (hostId) => ({ hostId, token: await signToken(key, { roles: [agentRole(TENANT)], expiresIn: 3600 }) })))
+const agents = await Promise.all(
+  hostIds.map(async (hostId) => ({
+    hostId,
+    token: await signToken(key, { roles: [agentRole(TENANT)], expiresIn: 3600 }),
+  })),
+)
 
-const child = fork(fileURLToPath(new URL('./grpc-agents.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+const child = fork(fileURLToPath(new URL('./grpc-agents.ts', import.meta.url)), {
+  execArgv: ['--import', 'tsx'],
+  stdio: 'inherit',
+})
 const next = <T>(): Promise<T> =>
   new Promise((resolve, reject) => {
     child.once('message', (message) => {
@@ -79,7 +97,11 @@ const next = <T>(): Promise<T> =>
       else resolve(message as T)
     })
   })
-const job: AgentsJob = { address: `${args.plaintext ? '127.0.0.1' : 'localhost'}:${port}`, agents, ...(args.plaintext ? {} : { ca: ca.cert.toString() }) }
+const job: AgentsJob = {
+  address: `${args.plaintext ? '127.0.0.1' : 'localhost'}:${port}`,
+  agents,
+  ...(args.plaintext ? {} : { ca: ca.cert.toString() }),
+}
 const connected = next<{ ready: number }>()
 child.send(job)
 const { ready } = await connected
@@ -98,7 +120,11 @@ const paced = await phase('paced')
 child.send({ close: true })
 
 const version = async (name: string): Promise<string> =>
-  (JSON.parse(await readFile(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+  (
+    JSON.parse(await readFile(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string
+    }
+  ).version
 const line = (result: PhaseResult & { serverCpuPercent: number }): string => {
   const perSecond = Math.round(result.calls / (result.elapsedMs / 1000))
   const { p50, p90, p99, max } = result.latencyMs
@@ -106,7 +132,9 @@ const line = (result: PhaseResult & { serverCpuPercent: number }): string => {
 }
 console.log(
   [
-    `machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, load ${loadavg().map((value) => value.toFixed(1)).join(' ')}`,
+    `machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, load ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}`,
     `versions: node ${process.version}, @grpc/grpc-js ${await version('@grpc/grpc-js')}, jose ${await version('jose')}, better-sqlite3 ${await version('better-sqlite3')}`,
     `setup: ${ready} agents (one ${args.plaintext ? 'plaintext' : 'TLS'} connection + ES256 JWT each) in a child process; bridge + core + SQLite (WAL, file) in this one; every call ACTIVATE with a password`,
     `windows: ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured per phase; paced = every agent every ${POLL_MS} ms`,

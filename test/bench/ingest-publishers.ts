@@ -21,10 +21,17 @@ export interface PublisherJob {
 }
 
 /** The job (with the password) arrives over IPC, never in argv or the environment. */
-const job = await new Promise<PublisherJob>((resolve) => process.once('message', (message) => resolve(message as PublisherJob)))
+const job = await new Promise<PublisherJob>((resolve) =>
+  process.once('message', (message) => resolve(message as PublisherJob)),
+)
 
 async function publishSlice(hostIds: string[]): Promise<number> {
-  const client = await mqtt.connectAsync(job.url, { username: job.username, password: job.password, clientId: `${job.username}:bench-pub-${randomUUID()}`, reconnectPeriod: 0 })
+  const client = await mqtt.connectAsync(job.url, {
+    username: job.username,
+    password: job.password,
+    clientId: `${job.username}:bench-pub-${randomUUID()}`,
+    reconnectPeriod: 0,
+  })
   const boots = new Map(hostIds.map((hostId) => [hostId, randomUUID()]))
   let sent = 0
   let inFlight = 0
@@ -59,7 +66,9 @@ async function publishSlice(hostIds: string[]): Promise<number> {
   return sent
 }
 
-const slices = Array.from({ length: job.publishers }, (_, i) => job.hostIds.filter((_, index) => index % job.publishers === i))
+const slices = Array.from({ length: job.publishers }, (_, i) =>
+  job.hostIds.filter((_, index) => index % job.publishers === i),
+)
 const counts = await Promise.all(slices.map((slice) => publishSlice(slice)))
 process.send?.({ sent: counts.reduce((a, b) => a + b, 0) })
 process.disconnect?.()

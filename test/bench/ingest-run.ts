@@ -23,7 +23,11 @@ export interface BenchBroker {
 
 /** Our broker on an ephemeral loopback port with two manager principals: `bench-manager` (subscriber) and `bench-fleet` (publishers). */
 export async function startBenchBroker(): Promise<BenchBroker> {
-  const parsed = parseBrokerConfig({ listeners: { tcp: { host: '127.0.0.1', port: 0 } }, limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 } }, logLevel: 'silent' })
+  const parsed = parseBrokerConfig({
+    listeners: { tcp: { host: '127.0.0.1', port: 0 } },
+    limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 } },
+    logLevel: 'silent',
+  })
   if (!parsed.ok) throw new Error(parsed.problems.join('; '))
   const credentials = new MemoryCredentialStore({ scryptParams: { logN: 10, r: 8, p: 1 } })
   const password = randomBytes(12).toString('base64url')
@@ -35,7 +39,10 @@ export async function startBenchBroker(): Promise<BenchBroker> {
 
 /** Forks the publishers with `job` (over IPC: the password never reaches argv or the environment); resolves with the count sent. */
 export function runPublishers(job: PublisherJob): Promise<number> {
-  const child = fork(fileURLToPath(new URL('./ingest-publishers.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+  const child = fork(fileURLToPath(new URL('./ingest-publishers.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  })
   const sent = new Promise<number>((resolve, reject) => {
     child.once('message', (message: { sent: number }) => resolve(message.sent))
     child.once('error', reject)
@@ -55,8 +62,16 @@ export interface RawRun {
  * The raw broker QoS 1 rate: the publishers' job against `target`, one subscriber to every host's `state`
  * (QoS 1, acknowledging each message) that only counts. Timed from the fork until the subscriber has them all.
  */
-export async function rawRun(target: BenchBroker, job: Omit<PublisherJob, 'url' | 'username' | 'password'>): Promise<RawRun> {
-  const subscriber = await mqtt.connectAsync(target.url, { username: 'bench-manager', password: target.password, clientId: `bench-manager:bench-raw-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 })
+export async function rawRun(
+  target: BenchBroker,
+  job: Omit<PublisherJob, 'url' | 'username' | 'password'>,
+): Promise<RawRun> {
+  const subscriber = await mqtt.connectAsync(target.url, {
+    username: 'bench-manager',
+    password: target.password,
+    clientId: `bench-manager:bench-raw-${randomBytes(4).toString('hex')}`,
+    reconnectPeriod: 0,
+  })
   try {
     await subscriber.subscribeAsync(allHostsFilter('state'), { qos: 1 })
     const total = job.hostIds.length * job.messagesPerHost

@@ -49,7 +49,9 @@ const TENANT = 'bench'
 const log = silentLogger()
 const startedAt = Date.now()
 
-await printHeader('ingest benchmark: state messages correlated and persisted by the manager vs the raw broker QoS 1 rate')
+await printHeader(
+  'ingest benchmark: state messages correlated and persisted by the manager vs the raw broker QoS 1 rate',
+)
 console.log(
   `setup: ${HOSTS} hosts, ${MESSAGES_PER_HOST * HOSTS} messages per run (${MESSAGES_PER_HOST} per host, round-robin over hosts), ${args.publishers} publisher connections ` +
     `with ≤ ${args.window} unacknowledged each (child process); ${RUNS} rounds per mode; Inventory: ${args.memory ? 'SQLite in memory' : 'SQLite file (WAL)'}; ` +
@@ -72,12 +74,16 @@ const hostIds = Array.from({ length: HOSTS }, (_, i) => `host-${String(i).padSta
 await inventory.createHosts(hostIds.map((hostId) => ({ tenantId: TENANT, hostId })))
 const metrics = createManagerMetrics(inventory)
 // As `amt-manager serve` with its embedded broker: in process (embedded-bus.ts); --bus mqtt: over a loopback MQTT connection.
-const bus = args.bus === 'mqtt' ? createManagerBus({ url: managed.url, username: 'bench-manager', password: managed.password, log }) : createEmbeddedBus(managed.broker.aedes, { log })
+const bus =
+  args.bus === 'mqtt'
+    ? createManagerBus({ url: managed.url, username: 'bench-manager', password: managed.password, log })
+    : createEmbeddedBus(managed.broker.aedes, { log })
 const core = createManagerCore({ inventory, outbound: bus, log, metrics })
 await new Promise<void>((resolve) => attachCore(bus, core, { log, metrics, afterSweep: resolve }))
 
 const histogram = async (suffix: 'sum' | 'count'): Promise<number> =>
-  (await metrics.ingestBatchSize.get()).values.find((v) => v.metricName === `amt_manager_ingest_batch_size_${suffix}`)?.value ?? 0
+  (await metrics.ingestBatchSize.get()).values.find((v) => v.metricName === `amt_manager_ingest_batch_size_${suffix}`)
+    ?.value ?? 0
 
 interface IngestRun extends RawRun {
   avgBatch: number
@@ -90,16 +96,34 @@ async function ingestRun(steady: boolean): Promise<IngestRun> {
   const total = HOSTS * MESSAGES_PER_HOST
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
-  const sent = await runPublishers({ ...job(steady), url: managed.url, username: 'bench-fleet', password: managed.password })
+  const sent = await runPublishers({
+    ...job(steady),
+    url: managed.url,
+    username: 'bench-fleet',
+    password: managed.password,
+  })
   while ((await histogram('sum')) - handledBefore < total) await new Promise((resolve) => setTimeout(resolve, 5))
   await core.idle()
   const elapsedMs = performance.now() - started
   const cpu = process.cpuUsage(cpuBefore)
   const batches = (await histogram('count')) - batchesBefore
-  return { messages: sent, elapsedMs, perSecond: (sent / elapsedMs) * 1000, avgBatch: sent / Math.max(1, batches), managerThreadCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100 }
+  return {
+    messages: sent,
+    elapsedMs,
+    perSecond: (sent / elapsedMs) * 1000,
+    avgBatch: sent / Math.max(1, batches),
+    managerThreadCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+  }
 }
 
-const job = (steady: boolean) => ({ tenantId: TENANT, hostIds, publishers: Number(args.publishers), messagesPerHost: MESSAGES_PER_HOST, window: Number(args.window), steady })
+const job = (steady: boolean) => ({
+  tenantId: TENANT,
+  hostIds,
+  publishers: Number(args.publishers),
+  messagesPerHost: MESSAGES_PER_HOST,
+  window: Number(args.window),
+  steady,
+})
 
 const rows: string[] = []
 for (const mode of MODES) {
@@ -110,12 +134,17 @@ for (const mode of MODES) {
     raws.push(await rawRun(raw, job(steady)))
     ingests.push(await ingestRun(steady))
     const [r, i] = [raws.at(-1), ingests.at(-1)]
-    console.log(`${mode} round ${round}: raw ${fixed(r?.perSecond, 0)} msg/s, manager ${fixed(i?.perSecond, 0)} msg/s (batch ${fixed(i?.avgBatch, 0)}, main thread CPU ${fixed(i?.managerThreadCpuPct, 0)} %)`)
+    console.log(
+      `${mode} round ${round}: raw ${fixed(r?.perSecond, 0)} msg/s, manager ${fixed(i?.perSecond, 0)} msg/s (batch ${fixed(i?.avgBatch, 0)}, main thread CPU ${fixed(i?.managerThreadCpuPct, 0)} %)`,
+    )
   }
   const rawRate = median(raws.map((r) => r.perSecond))
   const ingestRate = median(ingests.map((r) => r.perSecond))
-  const range = (runs: readonly RawRun[]) => `${fixed(Math.min(...runs.map((r) => r.perSecond)), 0)}–${fixed(Math.max(...runs.map((r) => r.perSecond)), 0)}`
-  rows.push(`| ${mode} | ${fixed(rawRate, 0)} (${range(raws)}) | ${fixed(ingestRate, 0)} (${range(ingests)}) | ${fixed(ingestRate / rawRate, 2)} | ${fixed(median(ingests.map((r) => r.avgBatch)), 0)} |`)
+  const range = (runs: readonly RawRun[]) =>
+    `${fixed(Math.min(...runs.map((r) => r.perSecond)), 0)}–${fixed(Math.max(...runs.map((r) => r.perSecond)), 0)}`
+  rows.push(
+    `| ${mode} | ${fixed(rawRate, 0)} (${range(raws)}) | ${fixed(ingestRate, 0)} (${range(ingests)}) | ${fixed(ingestRate / rawRate, 2)} | ${fixed(median(ingests.map((r) => r.avgBatch)), 0)} |`,
+  )
 }
 disarm()
 
@@ -125,10 +154,14 @@ console.log('|---|---:|---:|---:|---:|')
 for (const row of rows) console.log(row)
 
 const sample = await inventory.getHost({ tenantId: TENANT, hostId: hostIds[0] ?? '' })
-console.log(`\ncheck: first host stored with state seq ${sample.lastSeq.state ?? '-'} (the last one sent: ${MESSAGES_PER_HOST - 1})`)
+console.log(
+  `\ncheck: first host stored with state seq ${sample.lastSeq.state ?? '-'} (the last one sent: ${MESSAGES_PER_HOST - 1})`,
+)
 const desiredStart = performance.now()
 const desired = await core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'bench')
-console.log(`bulk setDesired: ${desired.length} hosts in ${Math.round(performance.now() - desiredStart)} ms (Inventory write + desired/status queued for publication)`)
+console.log(
+  `bulk setDesired: ${desired.length} hosts in ${Math.round(performance.now() - desiredStart)} ms (Inventory write + desired/status queued for publication)`,
+)
 await bus.close()
 await core.stop()
 await cleanup()

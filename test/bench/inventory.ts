@@ -38,7 +38,8 @@ async function once(dir: string): Promise<Figures> {
   try {
     await inventory.createTenant({ tenantId: 'bulk' })
     await inventory.createTenant({ tenantId: 'single' })
-    const keys = (tenantId: string): HostKey[] => Array.from({ length: HOSTS }, (_, i) => ({ tenantId, hostId: `host-${String(i).padStart(6, '0')}` }))
+    const keys = (tenantId: string): HostKey[] =>
+      Array.from({ length: HOSTS }, (_, i) => ({ tenantId, hostId: `host-${String(i).padStart(6, '0')}` }))
     const bulk = keys('bulk')
     const single = keys('single')
 
@@ -49,9 +50,14 @@ async function once(dir: string): Promise<Figures> {
       for (let i = 0; i < HOSTS; i += BATCH) await inventory.createHosts(bulk.slice(i, i + BATCH))
     })
     await timed(figures, `setDesiredMany(filter: tenant) -> ${HOSTS} hosts`, HOSTS, () =>
-      inventory.setDesiredMany({ filter: { tenantId: 'bulk' } }, { desiredState: 'PROVISIONED', activationRequestedAt: new Date().toISOString() }),
+      inventory.setDesiredMany(
+        { filter: { tenantId: 'bulk' } },
+        { desiredState: 'PROVISIONED', activationRequestedAt: new Date().toISOString() },
+      ),
     )
-    await timed(figures, `setDesiredMany(keys) -> ${HOSTS} hosts`, HOSTS, () => inventory.setDesiredMany({ keys: single }, { desiredState: 'PROVISIONED' }))
+    await timed(figures, `setDesiredMany(keys) -> ${HOSTS} hosts`, HOSTS, () =>
+      inventory.setDesiredMany({ keys: single }, { desiredState: 'PROVISIONED' }),
+    )
     await timed(figures, `updateHost x${HOSTS} (one transaction each)`, HOSTS, async () => {
       for (const [i, key] of single.entries()) await inventory.updateHost(key, statePatch(i))
     })
@@ -76,7 +82,8 @@ async function once(dir: string): Promise<Figures> {
   return figures
 }
 
-const median = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? Number.NaN
+const median = (values: number[]): number =>
+  [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? Number.NaN
 
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'inventory-bench-'))
@@ -89,15 +96,26 @@ async function main(): Promise<void> {
   const probe = new Database(':memory:')
   const sqlite = (probe.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
   probe.close()
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`)
-  console.log(`node ${process.version}, SQLite ${sqlite}, hosts ${HOSTS}, median of ${RUNS} runs, file in ${os.tmpdir()}`)
-  console.log(`load average at the end (1/5/15 min): ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}`)
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+  )
+  console.log(
+    `node ${process.version}, SQLite ${sqlite}, hosts ${HOSTS}, median of ${RUNS} runs, file in ${os.tmpdir()}`,
+  )
+  console.log(
+    `load average at the end (1/5/15 min): ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' / ')}`,
+  )
   console.log('| operation | ms | ops/s |')
   console.log('|---|---:|---:|')
   for (const name of Object.keys(runs[0] ?? {})) {
     const ms = median(runs.map((figures) => figures[name]?.ms ?? Number.NaN))
     const ops = runs[0]?.[name]?.ops ?? 0
-    console.log(`| ${name} | ${ms.toFixed(1)} | ${ops > 1 ? Math.round((ops / ms) * 1000).toLocaleString('en-US') : '-'} |`)
+    console.log(
+      `| ${name} | ${ms.toFixed(1)} | ${ops > 1 ? Math.round((ops / ms) * 1000).toLocaleString('en-US') : '-'} |`,
+    )
   }
 }
 

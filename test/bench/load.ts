@@ -61,7 +61,8 @@ export async function connectClients(target: LoadTarget, topic: string): Promise
   const subscriber = await connectClient(target, `bench-sub-${suffix}`)
   const publisher = await connectClient(target, `bench-pub-${suffix}`)
   const granted = await subscriber.subscribeAsync(topic, { qos: 1 })
-  if (granted[0]?.qos !== 1) throw new Error(`subscription to ${topic} not granted at QoS 1: ${JSON.stringify(granted)}`)
+  if (granted[0]?.qos !== 1)
+    throw new Error(`subscription to ${topic} not granted at QoS 1: ${JSON.stringify(granted)}`)
   return {
     publisher,
     subscriber,
@@ -90,7 +91,11 @@ export interface RoundTripOptions {
  * QoS 1 round trip: publish one message, wait until the receiver has it (and the PUBACK is in), repeat.
  * Latency = publish call → receiver's message event.
  */
-export async function measureRoundTrip({ publisher, receiver }: RoundTripPair, topic: string, options: RoundTripOptions): Promise<RoundTripResult> {
+export async function measureRoundTrip(
+  { publisher, receiver }: RoundTripPair,
+  topic: string,
+  options: RoundTripOptions,
+): Promise<RoundTripResult> {
   let waiting: { seq: number; resolve: () => void } | undefined
   const onMessage = (_topic: string, payload: Buffer): void => {
     if (waiting !== undefined && payload.readUInt32BE(0) === waiting.seq) waiting.resolve()

@@ -17,7 +17,11 @@ async function mosquittoVersion(): Promise<string> {
 /** One paragraph describing where and with what the benchmark ran. */
 export async function describeMachine(): Promise<string> {
   const cores = cpus()
-  const [aedes, mqtt, mosquitto] = await Promise.all([packageVersion('aedes'), packageVersion('mqtt'), mosquittoVersion()])
+  const [aedes, mqtt, mosquitto] = await Promise.all([
+    packageVersion('aedes'),
+    packageVersion('mqtt'),
+    mosquittoVersion(),
+  ])
   return [
     `machine: ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`,
     `versions: node ${process.version}, aedes ${aedes}, mqtt.js ${mqtt}, mosquitto ${mosquitto}`,

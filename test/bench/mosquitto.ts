@@ -46,7 +46,12 @@ export async function startMosquitto({ tcpNoDelay }: MosquittoOptions): Promise<
       '',
     ].join('\n'),
   )
-  const child: ResultPromise = execa('mosquitto', ['-c', config], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' })
+  const child: ResultPromise = execa('mosquitto', ['-c', config], {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
   const stop = async (): Promise<void> => {
     child.kill('SIGTERM')
     await child
@@ -62,5 +67,7 @@ export async function startMosquitto({ tcpNoDelay }: MosquittoOptions): Promise<
   }
   await stop()
   const result = await child
-  throw new Error(`mosquitto did not start on port ${port}: ${result.shortMessage ?? `exit ${String(result.exitCode)}`}`)
+  throw new Error(
+    `mosquitto did not start on port ${port}: ${result.shortMessage ?? `exit ${String(result.exitCode)}`}`,
+  )
 }

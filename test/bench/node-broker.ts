@@ -9,7 +9,11 @@ const SERVER = fileURLToPath(new URL('./bench-server.ts', import.meta.url))
 export type NodeBrokerMode = 'ours' | 'aedes' | 'aedes-nagle'
 
 /** Starts bench-server.ts in a child node process and resolves with its port once it listens. */
-export async function startNodeBroker(mode: NodeBrokerMode, password: string, timeoutMs = 10_000): Promise<RunningProcessBroker> {
+export async function startNodeBroker(
+  mode: NodeBrokerMode,
+  password: string,
+  timeoutMs = 10_000,
+): Promise<RunningProcessBroker> {
   const child = execa(process.execPath, ['--import', 'tsx', SERVER, mode], {
     reject: false,
     stdin: 'ignore',

@@ -36,8 +36,16 @@ function microseconds(run: () => void, iterations: number): number {
 function measureCheck(): void {
   const cases: [string, string, Buffer][] = [
     ['state (valid)', topicOf('state'), Buffer.from(JSON.stringify(example('state', { hostId: HOST.hostId })))],
-    ['capability (valid)', topicOf('capability'), Buffer.from(JSON.stringify(example('capability', { hostId: HOST.hostId })))],
-    ['presence (valid)', topicOf('presence'), Buffer.from(JSON.stringify(example('presence', { hostId: HOST.hostId })))],
+    [
+      'capability (valid)',
+      topicOf('capability'),
+      Buffer.from(JSON.stringify(example('capability', { hostId: HOST.hostId }))),
+    ],
+    [
+      'presence (valid)',
+      topicOf('presence'),
+      Buffer.from(JSON.stringify(example('presence', { hostId: HOST.hostId }))),
+    ],
     ['state (garbage \\x00\\xff…)', topicOf('state'), Buffer.from([0, 0xff, 0x1b, 0x5b, 0x32, 0x4a])],
     ['events (not checked)', topicOf('events'), Buffer.from('{}')],
   ]
@@ -48,7 +56,10 @@ function measureCheck(): void {
   }
 }
 
-async function startBroker(device: { username: string; password: string }, manager: { username: string; password: string }) {
+async function startBroker(
+  device: { username: string; password: string },
+  manager: { username: string; password: string },
+) {
   const credentials = new MemoryCredentialStore({ scryptParams: { logN: 10, r: 8, p: 1 } })
   await credentials.add({ ...device, role: 'device', ...HOST })
   await credentials.add({ ...manager, role: 'manager' })
@@ -68,7 +79,12 @@ async function startBroker(device: { username: string; password: string }, manag
 }
 
 /** Publishes `count` messages with at most WINDOW unacknowledged; resolves when the subscriber has them all. */
-async function throughput(publisher: MqttClient, subscriber: MqttClient, topic: string, payload: Buffer): Promise<number> {
+async function throughput(
+  publisher: MqttClient,
+  subscriber: MqttClient,
+  topic: string,
+  payload: Buffer,
+): Promise<number> {
   let received = 0
   const all = new Promise<void>((resolve) => {
     const onMessage = (arrived: string): void => {
@@ -111,9 +127,13 @@ async function measureBroker(): Promise<void> {
       }
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
-    out(`\nthrough the broker: ${ROUNDS} rounds × ${MESSAGES} QoS 1 messages of ${payload.length} B, ≤ ${WINDOW} unacknowledged (median):`)
+    out(
+      `\nthrough the broker: ${ROUNDS} rounds × ${MESSAGES} QoS 1 messages of ${payload.length} B, ≤ ${WINDOW} unacknowledged (median):`,
+    )
     for (const leaf of ['events', 'state'] as const) {
-      out(`  ${`${leaf} (${leaf === 'state' ? 'checked' : 'not checked'})`.padEnd(22)} ${median(rates[leaf]).toFixed(0).padStart(7)} msg/s  (${rates[leaf].map((r) => r.toFixed(0)).join(', ')})`)
+      out(
+        `  ${`${leaf} (${leaf === 'state' ? 'checked' : 'not checked'})`.padEnd(22)} ${median(rates[leaf]).toFixed(0).padStart(7)} msg/s  (${rates[leaf].map((r) => r.toFixed(0)).join(', ')})`,
+      )
     }
     const perMessageUs = (1 / median(rates.state) - 1 / median(rates.events)) * 1e6
     out(`  difference per message: ${perMessageUs.toFixed(1)} µs (noise on a shared machine is of the same order)`)

@@ -37,7 +37,12 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 function latency(results: readonly RoundTripResult[]): LatencySummary {
   const pooled = results.flatMap((result) => result.latencies).sort((a, b) => a - b)
-  return { samples: pooled.length, p50: percentile(pooled, 50), p99: percentile(pooled, 99), capped: results.some((result) => result.capped) }
+  return {
+    samples: pooled.length,
+    p50: percentile(pooled, 50),
+    p99: percentile(pooled, 99),
+    capped: results.some((result) => result.capped),
+  }
 }
 
 export function summarize(results: TargetResults): Summary {
@@ -54,16 +59,29 @@ export function summarize(results: TargetResults): Summary {
       max: rates.at(-1) ?? Number.NaN,
       capped: results.throughputs.some((result) => result.capped),
     },
-    brokerCpuUsPerMessage: results.brokerCpuMs === undefined || messages === 0 ? undefined : (results.brokerCpuMs * 1000) / messages,
+    brokerCpuUsPerMessage:
+      results.brokerCpuMs === undefined || messages === 0 ? undefined : (results.brokerCpuMs * 1000) / messages,
     clientCpuPercent: (results.clientCpuMs / elapsedMs) * 100,
   }
 }
 
-const fixed = (value: number | undefined, digits: number): string => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits))
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits)
 
 /** A Markdown table, one row per broker. */
 export function table(summaries: readonly Summary[]): string {
-  const header = ['broker', 'RTT p50 ms', 'RTT p99 ms', 'n', '1-conn p50 ms', '1-conn p99 ms', 'n', 'msg/s median (min–max)', 'broker CPU µs/msg', 'client CPU %']
+  const header = [
+    'broker',
+    'RTT p50 ms',
+    'RTT p99 ms',
+    'n',
+    '1-conn p50 ms',
+    '1-conn p99 ms',
+    'n',
+    'msg/s median (min–max)',
+    'broker CPU µs/msg',
+    'client CPU %',
+  ]
   const n = (l: LatencySummary): string => `${l.samples}${l.capped ? ' (time cap)' : ''}`
   const rows = summaries.map((s) => [
     s.name,
@@ -78,7 +96,8 @@ export function table(summaries: readonly Summary[]): string {
     fixed(s.clientCpuPercent, 0),
   ])
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)))
-  const line = (cells: readonly string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')
 }
 

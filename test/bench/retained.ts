@@ -156,7 +156,11 @@ function report(results: readonly Result[], subscribes: number): string[] {
   }
   const [ours, bare] = results
   if (ours !== undefined && bare !== undefined) {
-    const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50)
+    const median = (values: readonly number[]): number =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      )
     lines.push(
       '',
       `ours / aedes bare: wildcard ${(ours.wildcardMs / bare.wildcardMs).toFixed(2)}×, ` +
@@ -176,11 +180,16 @@ async function main(): Promise<void> {
     throw new Error('--hosts and --subscribes take positive integers')
   }
   const out = (text: string): boolean => process.stdout.write(`${text}\n`)
-  const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ')
+  const load = (): string =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')
   out(await describeMachine())
   out(`load average (1/5/15 min) before: ${load()} — other work on the machine skews every figure`)
-  out(`workload: ${hosts} hosts × ${RETAINED_LEAVES.length} retained topics (${PAYLOAD.length}-byte payloads), ` +
-    `one wildcard SUBSCRIBE of every host's status, ${subscribes} sequential exact SUBSCRIBEs of one host's desired`)
+  out(
+    `workload: ${hosts} hosts × ${RETAINED_LEAVES.length} retained topics (${PAYLOAD.length}-byte payloads), ` +
+      `one wildcard SUBSCRIBE of every host's status, ${subscribes} sequential exact SUBSCRIBEs of one host's desired`,
+  )
   const results: Result[] = []
   for (const target of TARGETS) results.push(await measure(target, hosts, subscribes))
   out('')

@@ -1,7 +1,18 @@
 import test, { type ExecutionContext } from 'ava'
 import type { MqttClient } from 'mqtt'
 import { startTestBroker, type TestBroker, type TestCredential } from '../helpers/broker.ts'
-import { ACTORS, CELLS, FORBIDDEN_TOPICS, TARGETS, WILDCARDS, filterMatches, mayPublish, mayRead, type Actor, type Cell } from './support/acl-model.ts'
+import {
+  ACTORS,
+  CELLS,
+  FORBIDDEN_TOPICS,
+  TARGETS,
+  WILDCARDS,
+  filterMatches,
+  mayPublish,
+  mayRead,
+  type Actor,
+  type Cell,
+} from './support/acl-model.ts'
 import { ForwardDecisions } from './support/forward-decisions.ts'
 import { agentClientId } from '../../schemas/principals.ts'
 import { buildTopic } from '../../schemas/topics.ts'
@@ -26,7 +37,11 @@ test('publish: every actor × target × leaf, and topics nobody may publish to',
   t.deepEqual(await subscribeCodes(observer, ['amt/v1/#']), [1])
 
   const rows = ACTORS.flatMap((actor) => [
-    ...CELLS.map((cell) => ({ actor, topic: cell.topic, expected: mayPublish(actor, cell.relation, cell.leaf) ? 'delivered' : 'connection closed' })),
+    ...CELLS.map((cell) => ({
+      actor,
+      topic: cell.topic,
+      expected: mayPublish(actor, cell.relation, cell.leaf) ? 'delivered' : 'connection closed',
+    })),
     ...FORBIDDEN_TOPICS.map((topic) => ({ actor, topic, expected: 'connection closed' })),
   ])
   const actual: Record<string, string> = {}
@@ -36,7 +51,12 @@ test('publish: every actor × target × leaf, and topics nobody may publish to',
       let publisher = await connectClient(t, broker.url, credentials[actor])
       for (const row of rows.filter((r) => r.actor === actor)) {
         if (!publisher.connected) publisher = await connectClient(t, broker.url, credentials[actor])
-        actual[`${actor} → ${row.topic}`] = await publishOutcome(publisher, observer, row.topic, contractPayload(row.topic, `${actor} ${row.topic}`))
+        actual[`${actor} → ${row.topic}`] = await publishOutcome(
+          publisher,
+          observer,
+          row.topic,
+          contractPayload(row.topic, `${actor} ${row.topic}`),
+        )
       }
     }),
   )
@@ -57,7 +77,14 @@ interface DeliveryClient {
   actor: Actor
 }
 
-async function subscriber(t: ExecutionContext, broker: TestBroker, actor: Actor, credential: TestCredential, name: string, filters: string[]): Promise<{ codes: number[]; delivery: DeliveryClient }> {
+async function subscriber(
+  t: ExecutionContext,
+  broker: TestBroker,
+  actor: Actor,
+  credential: TestCredential,
+  name: string,
+  filters: string[],
+): Promise<{ codes: number[]; delivery: DeliveryClient }> {
   const clientId = testClientId(credential.username, name)
   const client = await connectClient(t, broker.url, credential, { clientId })
   const inbox = new Inbox(client)
@@ -67,14 +94,19 @@ async function subscriber(t: ExecutionContext, broker: TestBroker, actor: Actor,
 }
 
 /** Waits until every message matching the client's granted filters was decided (per phase), then until the allowed ones arrived. */
-async function settledInbox(forward: ForwardDecisions, { name, clientId, inbox, granted }: DeliveryClient, decisionsPerMessage: number): Promise<void> {
+async function settledInbox(
+  forward: ForwardDecisions,
+  { name, clientId, inbox, granted }: DeliveryClient,
+  decisionsPerMessage: number,
+): Promise<void> {
   const matching = CELLS.filter((cell) => granted.some((filter) => filterMatches(filter, cell.address))).length
   const decisions = await forward.until(clientId, matching * decisionsPerMessage)
   const allowed = decisions.filter((decision) => decision.allowed).length
   await inbox.until((messages) => messages.length >= allowed, `${allowed} deliveries to ${name}`)
 }
 
-const readableBy = (actor: Actor, granted: string[], cell: Cell): boolean => granted.some((filter) => filterMatches(filter, cell.address)) && mayRead(actor, cell.relation, cell.leaf)
+const readableBy = (actor: Actor, granted: string[], cell: Cell): boolean =>
+  granted.some((filter) => filterMatches(filter, cell.address)) && mayRead(actor, cell.relation, cell.leaf)
 
 test('subscribe and delivery: exact and wildcard filters, retained on subscribe and live', async (t) => {
   const broker = await startTestBroker(t)
@@ -92,17 +124,32 @@ test('subscribe and delivery: exact and wildcard filters, retained on subscribe 
   const expectedGrants: Record<string, number> = {}
   const deliveries: DeliveryClient[] = []
   for (const actor of ACTORS) {
-    const exact = await subscriber(t, broker, actor, credentials[actor], `${actor}-exact`, CELLS.map((cell) => cell.topic))
+    const exact = await subscriber(
+      t,
+      broker,
+      actor,
+      credentials[actor],
+      `${actor}-exact`,
+      CELLS.map((cell) => cell.topic),
+    )
     CELLS.forEach((cell, i) => {
       grants[`${actor} ⊂ ${cell.topic}`] = exact.codes[i] ?? -1
       expectedGrants[`${actor} ⊂ ${cell.topic}`] = mayRead(actor, cell.relation, cell.leaf) ? 1 : 128
     })
     deliveries.push(exact.delivery)
-    const probe = await subscriber(t, broker, actor, credentials[actor], `${actor}-probe`, WILDCARDS.map(([filter]) => filter))
+    const probe = await subscriber(
+      t,
+      broker,
+      actor,
+      credentials[actor],
+      `${actor}-probe`,
+      WILDCARDS.map(([filter]) => filter),
+    )
     for (const [i, [filter, granted]] of WILDCARDS.entries()) {
       grants[`${actor} ⊂ ${filter}`] = probe.codes[i] ?? -1
       expectedGrants[`${actor} ⊂ ${filter}`] = granted[actor] ? 1 : 128
-      if (granted[actor]) deliveries.push((await subscriber(t, broker, actor, credentials[actor], `${actor}-${i}`, [filter])).delivery)
+      if (granted[actor])
+        deliveries.push((await subscriber(t, broker, actor, credentials[actor], `${actor}-${i}`, [filter])).delivery)
     }
   }
   t.deepEqual(grants, expectedGrants)
@@ -110,9 +157,14 @@ test('subscribe and delivery: exact and wildcard filters, retained on subscribe 
   // Retained messages replayed on subscribe: exactly the readable ones arrive, flagged retained.
   await Promise.all(deliveries.map((delivery) => settledInbox(forward, delivery, 1)))
   const received = (delivery: DeliveryClient, kind: string) =>
-    delivery.inbox.messages.filter((m) => m.payload.startsWith(kind)).map((m) => `${m.topic}${m.retain ? ' (retained)' : ''}`).sort()
+    delivery.inbox.messages
+      .filter((m) => m.payload.startsWith(kind))
+      .map((m) => `${m.topic}${m.retain ? ' (retained)' : ''}`)
+      .sort()
   const expectedFor = (delivery: DeliveryClient, suffix: string) =>
-    CELLS.filter((cell) => readableBy(delivery.actor, delivery.granted, cell)).map((cell) => `${cell.topic}${suffix}`).sort()
+    CELLS.filter((cell) => readableBy(delivery.actor, delivery.granted, cell))
+      .map((cell) => `${cell.topic}${suffix}`)
+      .sort()
   const retainedSeen = Object.fromEntries(deliveries.map((d) => [d.name, received(d, 'retained')]))
   t.deepEqual(retainedSeen, Object.fromEntries(deliveries.map((d) => [d.name, expectedFor(d, ' (retained)')])))
 
@@ -128,7 +180,11 @@ test('connections without credentials, with a wrong password or as an unknown us
   const device = await broker.addDevice('t1', 'h1')
   t.is(await refusedConnect(broker.url, {}), 5, 'no credentials: not authorized')
   t.is(await refusedConnect(broker.url, { username: device.username }), 5, 'no password: not authorized')
-  t.is(await refusedConnect(broker.url, { username: device.username, password: `${device.password}x` }), 4, 'wrong password')
+  t.is(
+    await refusedConnect(broker.url, { username: device.username, password: `${device.password}x` }),
+    4,
+    'wrong password',
+  )
   t.is(await refusedConnect(broker.url, { username: 'nobody', password: device.password }), 4, 'unknown user')
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'missing-credentials': 2, 'bad-credentials': 2 })
   await t.notThrowsAsync(connectClient(t, broker.url, device))
@@ -143,15 +199,26 @@ test('last wills are judged like publishes: own presence is delivered, another h
   const device = await broker.addDevice('t1', 'h1')
   const dropWith = async (name: string, willTopic: string): Promise<void> => {
     const clientId = agentClientId({ tenantId: 't1', hostId: 'h1' }, name)
-    const client = await connectClient(t, broker.url, device, { clientId, will: { topic: willTopic, payload: Buffer.from(contractPayload(willTopic, name)), qos: 1, retain: true } })
+    const client = await connectClient(t, broker.url, device, {
+      clientId,
+      will: { topic: willTopic, payload: Buffer.from(contractPayload(willTopic, name)), qos: 1, retain: true },
+    })
     // The broker decides on the will before it announces the disconnect.
-    const gone = new Promise<void>((resolve) => broker.broker.aedes.on('clientDisconnect', (c) => c.id === clientId && resolve()))
+    const gone = new Promise<void>((resolve) =>
+      broker.broker.aedes.on('clientDisconnect', (c) => c.id === clientId && resolve()),
+    )
     client.stream.destroy()
     await within(gone, `the broker to drop ${clientId}`)
   }
   await dropWith('forger', presence('h2'))
   await dropWith('honest', presence('h1'))
-  await inbox.until((messages) => messages.some((m) => m.payload === contractPayload(presence('h1'), 'honest')), 'the honest will')
-  t.deepEqual(inbox.messages.map((m) => [m.topic, m.payload]), [[presence('h1'), contractPayload(presence('h1'), 'honest')]])
+  await inbox.until(
+    (messages) => messages.some((m) => m.payload === contractPayload(presence('h1'), 'honest')),
+    'the honest will',
+  )
+  t.deepEqual(
+    inbox.messages.map((m) => [m.topic, m.payload]),
+    [[presence('h1'), contractPayload(presence('h1'), 'honest')]],
+  )
   t.deepEqual(broker.broker.stats().publishDenied, { 'out-of-scope': 1 })
 })

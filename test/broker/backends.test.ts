@@ -34,11 +34,20 @@ test('the broker keeps retained messages in the persistence its backends give, a
   const manager = await connectClient(t, url, await testBroker.addManager())
   await manager.publishAsync(desired('h1'), 'published over MQTT', { qos: 1, retain: true })
   const stored = (await persistence.createRetainedStream(desired('h1')).toArray()) as { payload: Buffer }[]
-  t.deepEqual(stored.map((packet) => packet.payload.toString()), ['published over MQTT'])
+  t.deepEqual(
+    stored.map((packet) => packet.payload.toString()),
+    ['published over MQTT'],
+  )
 
   await persistence.storeRetained({
-    cmd: 'publish', topic: desired('h2'), payload: Buffer.from('stored in the persistence'),
-    qos: 1, dup: false, retain: true, brokerId: broker.aedes.id, brokerCounter: 1,
+    cmd: 'publish',
+    topic: desired('h2'),
+    payload: Buffer.from('stored in the persistence'),
+    qos: 1,
+    dup: false,
+    retain: true,
+    brokerId: broker.aedes.id,
+    brokerCounter: 1,
   })
   const device = await connectClient(t, url, await testBroker.addDevice('t1', 'h2'))
   const inbox = new Inbox(device)

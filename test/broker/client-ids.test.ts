@@ -19,10 +19,19 @@ interface Line {
   username?: string
 }
 
-async function brokerOnBothListeners(t: ExecutionContext): Promise<{ broker: TestBroker; urls: { tcp: string; ws: string }; lines: Line[] }> {
+async function brokerOnBothListeners(
+  t: ExecutionContext,
+): Promise<{ broker: TestBroker; urls: { tcp: string; ws: string }; lines: Line[] }> {
   const lines: Line[] = []
-  const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) } })
-  const broker = await startTestBroker(t, { log, listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0, path: '/mqtt' } } })
+  const log = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) },
+  })
+  const broker = await startTestBroker(t, {
+    log,
+    listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0, path: '/mqtt' } },
+  })
   return { broker, urls: { tcp: broker.url, ws: `ws://127.0.0.1:${broker.broker.wsPort ?? 0}/mqtt` }, lines }
 }
 
@@ -34,8 +43,16 @@ for (const transport of ['tcp', 'ws'] as const) {
     const otherTenant = await broker.addDevice('rival', VICTIM.hostId)
     const otherHost = await broker.addDevice(VICTIM.tenantId, 'h2')
     for (const squatter of [otherTenant, otherHost]) {
-      for (const clientId of [agentClientId(VICTIM), agentClientId(VICTIM, 'status-1a2b3c4d'), `amt-agent-${VICTIM.hostId}`]) {
-        t.is(await refusedConnect(url, squatter, { clientId }), CONNACK_IDENTIFIER_REJECTED, `${squatter.username} as ${clientId}`)
+      for (const clientId of [
+        agentClientId(VICTIM),
+        agentClientId(VICTIM, 'status-1a2b3c4d'),
+        `amt-agent-${VICTIM.hostId}`,
+      ]) {
+        t.is(
+          await refusedConnect(url, squatter, { clientId }),
+          CONNACK_IDENTIFIER_REJECTED,
+          `${squatter.username} as ${clientId}`,
+        )
       }
     }
     const agent = await connectClient(t, url, victim, { clientId: agentClientId(VICTIM) })
@@ -50,15 +67,31 @@ for (const transport of ['tcp', 'ws'] as const) {
   test(`${transport}: an integrator cannot take or block another integrator's or the manager's client id`, async (t) => {
     const { broker, urls } = await brokerOnBothListeners(t)
     const url = urls[transport]
-    const [manager, reader, intruder] = [await broker.addManager(), await broker.addIntegrator('acme'), await broker.addIntegrator()]
+    const [manager, reader, intruder] = [
+      await broker.addManager(),
+      await broker.addIntegrator('acme'),
+      await broker.addIntegrator(),
+    ]
     const taken = await connectClient(t, url, reader, { clientId: reader.username })
-    for (const clientId of [reader.username, `${reader.username}:dashboard`, manager.username, `${manager.username}:replica-1`, agentClientId(VICTIM)]) {
+    for (const clientId of [
+      reader.username,
+      `${reader.username}:dashboard`,
+      manager.username,
+      `${manager.username}:replica-1`,
+      agentClientId(VICTIM),
+    ]) {
       t.is(await refusedConnect(url, intruder, { clientId }), CONNACK_IDENTIFIER_REJECTED, clientId)
     }
     t.true(taken.connected, 'the integrator holding its id keeps its session')
-    t.true((await connectClient(t, url, manager, { clientId: manager.username })).connected, "the manager's id was not blocked")
+    t.true(
+      (await connectClient(t, url, manager, { clientId: manager.username })).connected,
+      "the manager's id was not blocked",
+    )
     t.true((await connectClient(t, url, reader, { clientId: `${reader.username}:dashboard` })).connected)
-    t.true((await connectClient(t, url, intruder, { clientId: `${intruder.username}:own` })).connected, 'its own namespace works')
+    t.true(
+      (await connectClient(t, url, intruder, { clientId: `${intruder.username}:own` })).connected,
+      'its own namespace works',
+    )
     t.deepEqual(broker.broker.stats().connectionsRefused, { 'client-id-not-allowed': 5 })
   })
 
@@ -68,7 +101,11 @@ for (const transport of ['tcp', 'ws'] as const) {
     const device = await broker.addDevice(VICTIM.tenantId, VICTIM.hostId)
     const manager = await broker.addManager()
     const reader = await broker.addIntegrator('acme')
-    for (const [credential, clientId] of [[device, agentClientId(VICTIM)], [manager, manager.username], [reader, `${reader.username}:1`]] as const) {
+    for (const [credential, clientId] of [
+      [device, agentClientId(VICTIM)],
+      [manager, manager.username],
+      [reader, `${reader.username}:1`],
+    ] as const) {
       const first = await connectClient(t, url, credential, { clientId })
       const closed = new Promise<void>((resolve) => first.once('close', () => resolve()))
       const second = await connectClient(t, url, credential, { clientId })
@@ -96,5 +133,9 @@ test('an id that only looks generated is no server-assigned id', async (t) => {
   const reader = await broker.addIntegrator('acme')
   const packet = connectPacket('aedes_0b8e3f0a-6a4e-4b7e-9b1e-2f6c1d7a9e10', reader.username, reader.password)
   t.is(await rawConnect(broker.port, packet), CONNACK_IDENTIFIER_REJECTED)
-  t.is(await rawConnect(broker.port, connectPacket('', reader.username, reader.password)), 0, 'an empty id (clean session) is')
+  t.is(
+    await rawConnect(broker.port, connectPacket('', reader.username, reader.password)),
+    0,
+    'an empty id (clean session) is',
+  )
 })

@@ -14,15 +14,33 @@ const WILL_RETAIN = 0x20
 test('CONNECT with will QoS 3 is a protocol error: closed without CONNACK, counted and logged', async (t) => {
   type Line = { msg: string; reason?: string }
   const lines: Line[] = []
-  const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) } })
+  const log = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) },
+  })
   const broker = await startTestBroker(t, { log })
   const device = await broker.addDevice('t1', 'h1')
   const will = { topic: buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' }), payload: 'offline' }
   const fields = { clientId: agentClientId(H1, 'will-qos-3'), will, ...device }
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, flags: flagsOf(fields) | WILL_QOS_3 })), 'closed')
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, clientId: agentClientId(H1, 'will-qos-1'), flags: flagsOf(fields) | 0x08 })), 0, 'QoS 1 is fine')
+  t.is(
+    await connectAnswer(t, broker.port, handBuiltConnect({ ...fields, flags: flagsOf(fields) | WILL_QOS_3 })),
+    'closed',
+  )
+  t.is(
+    await connectAnswer(
+      t,
+      broker.port,
+      handBuiltConnect({ ...fields, clientId: agentClientId(H1, 'will-qos-1'), flags: flagsOf(fields) | 0x08 }),
+    ),
+    0,
+    'QoS 1 is fine',
+  )
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'will-qos-invalid': 1 })
-  t.true(lines.some((line) => line.reason === 'will-qos-invalid'), 'the refusal is logged with its reason')
+  t.true(
+    lines.some((line) => line.reason === 'will-qos-invalid'),
+    'the refusal is logged with its reason',
+  )
 })
 
 test('CONNECT flags that contradict the fields close the connection without CONNACK', async (t) => {
@@ -42,7 +60,8 @@ test('CONNECT flags that contradict the fields close the connection without CONN
     ['will QoS without will flag', { ...base, flags: flagsOf(base) | 0x08 }],
     ['will retain without will flag', { ...base, flags: flagsOf(base) | WILL_RETAIN }],
   ]
-  for (const [name, fields] of cases) t.is(await connectAnswer(t, broker.port, handBuiltConnect(fields)), 'closed', name)
+  for (const [name, fields] of cases)
+    t.is(await connectAnswer(t, broker.port, handBuiltConnect(fields)), 'closed', name)
   t.deepEqual(broker.broker.stats().connectionsRefused, {
     'password-without-username': 1,
     'protocol-name-mismatch': 2,
@@ -61,11 +80,26 @@ test('a password followed by NUL bytes is refused (bad username or password), th
     ['one trailing NUL', withNul(Buffer.from([0]))],
     ['several trailing NULs', withNul(Buffer.alloc(8))],
   ] as const) {
-    t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password })), 4, name)
+    t.is(
+      await connectAnswer(
+        t,
+        broker.port,
+        handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password }),
+      ),
+      4,
+      name,
+    )
   }
   const inside = Buffer.from(device.password)
   inside[3] = 0
-  t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password: inside })), 4)
+  t.is(
+    await connectAnswer(
+      t,
+      broker.port,
+      handBuiltConnect({ clientId: agentClientId(H1, 'nul'), username: device.username, password: inside }),
+    ),
+    4,
+  )
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'password-nul': 3 })
   t.is(await connectAnswer(t, broker.port, handBuiltConnect({ clientId: agentClientId(H1, 'nul'), ...device })), 0)
 })

@@ -19,14 +19,20 @@ test('password hashes carry their parameters and a fresh salt, and verify only t
   t.true(await verifyPasswordHash(hash, 's3cret'))
   t.true(await verifyPasswordHash(hash, Buffer.from('s3cret')))
   t.false(await verifyPasswordHash(hash, 's3cret '))
-  for (const junk of ['', 'plain', 'scrypt$99$8$1$AAAA$AAAA', 'bcrypt$10$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5']) t.is(decodeHash(junk), null, junk)
+  for (const junk of ['', 'plain', 'scrypt$99$8$1$AAAA$AAAA', 'bcrypt$10$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5'])
+    t.is(decodeHash(junk), null, junk)
 })
 
 test('the memory store returns the principal for the right password, null for a wrong one or an unknown user', async (t) => {
   const store = new MemoryCredentialStore({ scryptParams: CHEAP })
   await store.add({ username: 'host-1', password: 'pw', role: 'device', tenantId: 't1', hostId: 'h1' })
   await store.add({ username: 'reader', passwordHash: await hashPassword('pw2', CHEAP), role: 'integrator' })
-  t.deepEqual(await store.verifyPassword('host-1', 'pw'), { id: 'host-1', role: 'device', tenantId: 't1', hostId: 'h1' })
+  t.deepEqual(await store.verifyPassword('host-1', 'pw'), {
+    id: 'host-1',
+    role: 'device',
+    tenantId: 't1',
+    hostId: 'h1',
+  })
   t.deepEqual(await store.verifyPassword('reader', Buffer.from('pw2')), { id: 'reader', role: 'integrator' })
   t.is(await store.verifyPassword('host-1', 'PW'), null)
   t.is(await store.verifyPassword('nobody', 'pw'), null)
@@ -46,7 +52,8 @@ test('the file store loads, reloads, and keeps the previous credentials when the
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-creds-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'creds.yaml')
-  const entry = async (username: string, password: string) => `  - { username: ${username}, role: manager, passwordHash: "${await hashPassword(password, CHEAP)}" }`
+  const entry = async (username: string, password: string) =>
+    `  - { username: ${username}, role: manager, passwordHash: "${await hashPassword(password, CHEAP)}" }`
   await writeFile(file, `principals:\n${await entry('alice', 'a')}\n`)
   const loaded = await FileCredentialStore.load(file)
   if (!loaded.ok) return t.fail(loaded.problems.join('\n'))
@@ -68,16 +75,27 @@ const cert = (subjectaltname?: string): PeerCertificate => ({ subjectaltname }) 
 
 test('a device certificate is identified by exactly one urn:amt:{tenant}:{host} SAN URI', (t) => {
   t.deepEqual(deviceIdentityFromCertificate(cert('URI:urn:amt:t1:h1')), { tenantId: 't1', hostId: 'h1' })
-  t.deepEqual(deviceIdentityFromCertificate(cert('DNS:h1.example, URI:urn:amt:acme:0A1B2C3D-0000-4000-8000-000000000001')), {
-    tenantId: 'acme',
-    hostId: '0A1B2C3D-0000-4000-8000-000000000001',
-  })
-  for (const san of [undefined, 'DNS:h1', 'URI:urn:amt:t1', 'URI:urn:amt:t1:h1:x', 'URI:urn:amt:t1:h+1', 'URI:urn:amt:t1:h1, URI:urn:amt:t1:h2', 'URI:https://urn:amt:t1:h1']) {
+  t.deepEqual(
+    deviceIdentityFromCertificate(cert('DNS:h1.example, URI:urn:amt:acme:0A1B2C3D-0000-4000-8000-000000000001')),
+    {
+      tenantId: 'acme',
+      hostId: '0A1B2C3D-0000-4000-8000-000000000001',
+    },
+  )
+  for (const san of [
+    undefined,
+    'DNS:h1',
+    'URI:urn:amt:t1',
+    'URI:urn:amt:t1:h1:x',
+    'URI:urn:amt:t1:h+1',
+    'URI:urn:amt:t1:h1, URI:urn:amt:t1:h2',
+    'URI:https://urn:amt:t1:h1',
+  ]) {
     t.is(deviceIdentityFromCertificate(cert(san)), null, String(san))
   }
 })
 
-test('the file store checks an unknown username as costly as the file\'s principals of its kind (device-shaped or not)', async (t) => {
+test("the file store checks an unknown username as costly as the file's principals of its kind (device-shaped or not)", async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-creds-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'creds.yaml')
@@ -92,6 +110,7 @@ test('the file store checks an unknown username as costly as the file\'s princip
   }
   const loaded = await FileCredentialStore.load(file, { verify })
   if (!loaded.ok) return t.fail(loaded.problems.join('\n'))
-  for (const username of ['reader', 'nobody', 'h1@t1', 'h9@t1']) t.is(await loaded.store.verifyPassword(username, 'wrong'), null, username)
+  for (const username of ['reader', 'nobody', 'h1@t1', 'h9@t1'])
+    t.is(await loaded.store.verifyPassword(username, 'wrong'), null, username)
   t.deepEqual(checks, [12, 12, 10, 10])
 })

@@ -8,7 +8,15 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { eventually } from '../helpers/manager-mqtt.ts'
 import { connectPacket, rawConnect } from './support/raw-connect.ts'
 import { contractPayload } from './support/contract-payloads.ts'
-import { Inbox, connectClient, type Credential, publishOutcome, refusedConnect, subscribeCodes, within } from './support/mqtt-clients.ts'
+import {
+  Inbox,
+  connectClient,
+  type Credential,
+  publishOutcome,
+  refusedConnect,
+  subscribeCodes,
+  within,
+} from './support/mqtt-clients.ts'
 
 const state = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'state' })
 
@@ -34,11 +42,20 @@ test('an oversized packet closes that connection; others keep being served', asy
   const broker = await startTestBroker(t, { limits: { maxPacketBytes: 1024 } })
   const { observer, device } = await publisherAndObserver(t, broker)
   const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
-  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true } })
+  const publisher = await connectClient(t, broker.url, device, {
+    will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true },
+  })
   const inbox = new Inbox(observer)
-  t.is(await publishOutcome(publisher, observer, state, contractPayload(state, 'x'.repeat(700))), 'delivered', 'under the limit')
+  t.is(
+    await publishOutcome(publisher, observer, state, contractPayload(state, 'x'.repeat(700))),
+    'delivered',
+    'under the limit',
+  )
   t.is(await publishOutcome(publisher, observer, state, 'x'.repeat(2000)), 'connection closed')
-  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')), 'the last will of the closed connection')
+  await inbox.until(
+    (messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')),
+    'the last will of the closed connection',
+  )
   const again = await connectClient(t, broker.url, device)
   t.is(await publishOutcome(again, observer, state, contractPayload(state, 'after')), 'delivered')
   t.deepEqual(broker.broker.stats().connectionsClosed, { 'packet-too-large': 1 })
@@ -72,11 +89,14 @@ test('too many topic levels: publish closes the connection, subscribe gets 0x80'
   t.is(await publishOutcome(await connectClient(t, broker.url, manager), observer, abyss, 'abyss'), 'connection closed')
   t.is(await publishOutcome(await connectClient(t, broker.url, manager), observer, state, 'normal'), 'delivered')
   const { publishDenied, subscribeDenied, connectionsClosed } = broker.broker.stats()
-  t.deepEqual({ publishDenied, subscribeDenied, connectionsClosed }, {
-    publishDenied: { 'too-many-levels': 1 },
-    subscribeDenied: { 'too-many-levels': 1 },
-    connectionsClosed: { 'too-many-levels': 1 },
-  })
+  t.deepEqual(
+    { publishDenied, subscribeDenied, connectionsClosed },
+    {
+      publishDenied: { 'too-many-levels': 1 },
+      subscribeDenied: { 'too-many-levels': 1 },
+      connectionsClosed: { 'too-many-levels': 1 },
+    },
+  )
 })
 
 test('connection rate limit per source address', async (t) => {
@@ -90,7 +110,11 @@ test('connection rate limit per source address', async (t) => {
 test('connection rate limit: one warning per address and window, every refusal counted', async (t) => {
   type Line = { msg: string; reason?: string; remoteAddress?: string }
   const lines: Line[] = []
-  const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) } })
+  const log = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (text: string) => void lines.push(JSON.parse(text) as Line) },
+  })
   const broker = await startTestBroker(t, { log, limits: { connectRateLimit: { burst: 2, perSecond: 0.001 } } })
   const manager = await broker.addManager()
   const packet = (i: number) => connectPacket(`${manager.username}:limited-${i}`, manager.username, manager.password)
@@ -111,7 +135,9 @@ test('the default connect rate limit admits 1,000 CONNECTs from one address (a s
   const answers: Array<number | 'closed'> = []
   for (let batch = 0; batch < 10; batch++) {
     const packets = Array.from({ length: 100 }, (_, i) =>
-      i % 10 === 0 ? connectPacket(`${manager.username}:site-${batch}-${i}`, manager.username, manager.password) : connectPacket(`site-${batch}-${i}`, '', ''),
+      i % 10 === 0
+        ? connectPacket(`${manager.username}:site-${batch}-${i}`, manager.username, manager.password)
+        : connectPacket(`site-${batch}-${i}`, '', ''),
     )
     answers.push(...(await Promise.all(packets.map((packet) => rawConnect(broker.port, packet)))))
   }
@@ -119,7 +145,9 @@ test('the default connect rate limit admits 1,000 CONNECTs from one address (a s
   t.is(answers.filter((answer) => answer === 5).length, 900, 'the others got past the connect limit to authentication')
   t.deepEqual(broker.broker.stats().connectionsRefused, { 'missing-credentials': 900 })
   // The burst is spent: one address now gets no more than the refill (20 a second) of the time that has passed.
-  const flood = await Promise.all(Array.from({ length: 300 }, (_, i) => rawConnect(broker.port, connectPacket(`flood-${i}`, '', ''))))
+  const flood = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => rawConnect(broker.port, connectPacket(`flood-${i}`, '', ''))),
+  )
   const admitted = flood.filter((answer) => answer !== 'closed').length
   const seconds = (Date.now() - began) / 1000
   t.true(admitted <= Math.ceil(20 * seconds) + 1, `${admitted} of 300 admitted in ${seconds} s`)
@@ -153,29 +181,49 @@ test('sockets that never sent CONNECT hold no connection slot (the unauthenticat
   const manager = await broker.addManager()
   await connectClient(t, broker.url, manager)
   await connectClient(t, broker.url, manager)
-  t.true(idle.every((socket) => !socket.destroyed), 'the idle sockets are still open')
-  t.is(await refusedConnect(broker.url, manager), 'connection closed', 'the third authenticated connection is over maxConnections')
+  t.true(
+    idle.every((socket) => !socket.destroyed),
+    'the idle sockets are still open',
+  )
+  t.is(
+    await refusedConnect(broker.url, manager),
+    'connection closed',
+    'the third authenticated connection is over maxConnections',
+  )
 })
 
 test('client id takeovers do not use up connection slots (reconnect storm)', async (t) => {
   const broker = await startTestBroker(t, { limits: { maxConnections: 3 } })
   const device = await broker.addDevice('t1', 'h1')
   const attempt = (credential: Credential, clientId?: string) =>
-    mqtt.connectAsync(broker.url, { ...credential, ...(clientId === undefined ? {} : { clientId }), protocolVersion: 4, reconnectPeriod: 0 }, false).catch(() => undefined)
-  const closeAll = (clients: ReadonlyArray<MqttClient | undefined>) => Promise.all(clients.filter((client) => client !== undefined).map((client) => client.endAsync(true)))
+    mqtt
+      .connectAsync(
+        broker.url,
+        { ...credential, ...(clientId === undefined ? {} : { clientId }), protocolVersion: 4, reconnectPeriod: 0 },
+        false,
+      )
+      .catch(() => undefined)
+  const closeAll = (clients: ReadonlyArray<MqttClient | undefined>) =>
+    Promise.all(clients.filter((client) => client !== undefined).map((client) => client.endAsync(true)))
   // One device reconnecting while its previous connections are still open or closing, many times over.
   for (let round = 0; round < 3; round++) {
-    const takeovers = await Promise.all(Array.from({ length: 30 }, () => attempt(device, agentClientId({ tenantId: 't1', hostId: 'h1' }))))
+    const takeovers = await Promise.all(
+      Array.from({ length: 30 }, () => attempt(device, agentClientId({ tenantId: 't1', hostId: 'h1' }))),
+    )
     await closeAll(takeovers)
   }
   // Once the closes have been processed, all three slots are free again (retried: the closes land asynchronously).
   const manager = await broker.addManager()
-  const slots = await eventually(async () => {
-    const clients = await Promise.all([1, 2, 3].map((slot) => attempt(manager, `${manager.username}:slot-${slot}`)))
-    if (clients.every((client) => client !== undefined)) return clients
-    await closeAll(clients)
-    return undefined
-  }, 'three free connection slots', 30_000)
+  const slots = await eventually(
+    async () => {
+      const clients = await Promise.all([1, 2, 3].map((slot) => attempt(manager, `${manager.username}:slot-${slot}`)))
+      if (clients.every((client) => client !== undefined)) return clients
+      await closeAll(clients)
+      return undefined
+    },
+    'three free connection slots',
+    30_000,
+  )
   t.is(slots.length, 3)
   await closeAll(slots)
 })
@@ -185,13 +233,27 @@ test('a device connection over its publish rate limit is closed; its last will s
   const { observer, device } = await publisherAndObserver(t, broker)
   const presence = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'presence' })
   const inbox = new Inbox(observer)
-  const publisher = await connectClient(t, broker.url, device, { will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true } })
-  for (let i = 1; i <= 3; i++) t.is(await publishOutcome(publisher, observer, state, contractPayload(state, `s${i}`)), 'delivered', `publish ${i} of 3`)
+  const publisher = await connectClient(t, broker.url, device, {
+    will: { topic: presence, payload: Buffer.from(contractPayload(presence, 'offline')), qos: 1, retain: true },
+  })
+  for (let i = 1; i <= 3; i++)
+    t.is(
+      await publishOutcome(publisher, observer, state, contractPayload(state, `s${i}`)),
+      'delivered',
+      `publish ${i} of 3`,
+    )
   t.is(await publishOutcome(publisher, observer, state, contractPayload(state, 's4')), 'connection closed')
-  await inbox.until((messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')), 'the last will of the limited connection')
+  await inbox.until(
+    (messages) => messages.some((m) => m.topic === presence && m.payload === contractPayload(presence, 'offline')),
+    'the last will of the limited connection',
+  )
   t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 1 })
   const again = await connectClient(t, broker.url, device)
-  t.is(await publishOutcome(again, observer, state, contractPayload(state, 'same window')), 'connection closed', 'the budget is the device\'s, not the connection\'s')
+  t.is(
+    await publishOutcome(again, observer, state, contractPayload(state, 'same window')),
+    'connection closed',
+    "the budget is the device's, not the connection's",
+  )
   t.deepEqual(broker.broker.stats().publishDenied, { 'rate-limited': 2 })
   const manager = await connectClient(t, broker.url, await broker.addManager())
   const desired = buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'desired' })

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto'
 import test from 'ava'
-import { fingerprint, loggableClientId, loggableTopic, loggableUsername, markClientIdVetted } from '../../broker/log-safe.ts'
+import {
+  fingerprint,
+  loggableClientId,
+  loggableTopic,
+  loggableUsername,
+  markClientIdVetted,
+} from '../../broker/log-safe.ts'
 
 const sha = (value: string): string => `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`
 

@@ -1,7 +1,13 @@
 import test from 'ava'
 import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
 import { KdfLanes } from '../../broker/auth/kdf-lanes.ts'
-import { hashPassword, verifyPasswordHash, type DecodedHash, type PasswordVerifier, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import {
+  hashPassword,
+  verifyPasswordHash,
+  type DecodedHash,
+  type PasswordVerifier,
+  type ScryptParams,
+} from '../../broker/auth/password-hash.ts'
 import { agentClientId } from '../../schemas/principals.ts'
 import { startTestBroker } from '../helpers/broker.ts'
 import { within } from './support/mqtt-clients.ts'
@@ -21,22 +27,43 @@ function recordingVerifier(next: PasswordVerifier = verifyPasswordHash) {
   return { checks, verify }
 }
 
-const clientIdFor = (username: string): string => (username.includes('@') ? agentClientId({ tenantId: 't1', hostId: username.split('@')[0] ?? '' }, 'x') : `${username}:x`)
-const connectAs = (port: number, username: string, password: string) => rawConnect(port, connectPacket(clientIdFor(username), username, password))
+const clientIdFor = (username: string): string =>
+  username.includes('@')
+    ? agentClientId({ tenantId: 't1', hostId: username.split('@')[0] ?? '' }, 'x')
+    : `${username}:x`
+const connectAs = (port: number, username: string, password: string) =>
+  rawConnect(port, connectPacket(clientIdFor(username), username, password))
 
 test('an unknown username costs the check of an existing principal of its kind, and gets the same CONNACK as a wrong password', async (t) => {
   // Three distinct costs, so the test sees which one each check paid: devices 2^10, integrators 2^12, the store's default 2^11.
   const recorder = recordingVerifier()
   const credentials = new MemoryCredentialStore({ scryptParams: params(11), verify: recorder.verify })
-  await credentials.add({ ...DEVICE, password: undefined, passwordHash: await hashPassword(DEVICE.password, params(10)) })
-  await credentials.add({ ...READER, password: undefined, passwordHash: await hashPassword(READER.password, params(12)) })
+  await credentials.add({
+    ...DEVICE,
+    password: undefined,
+    passwordHash: await hashPassword(DEVICE.password, params(10)),
+  })
+  await credentials.add({
+    ...READER,
+    password: undefined,
+    passwordHash: await hashPassword(READER.password, params(12)),
+  })
   const { port, broker } = await startTestBroker(t, { credentials })
 
-  const attempts = [['reader', 'wrong'], ['nobody', 'wrong'], ['h1@t1', 'wrong'], ['h9@t1', 'wrong']] as const
+  const attempts = [
+    ['reader', 'wrong'],
+    ['nobody', 'wrong'],
+    ['h1@t1', 'wrong'],
+    ['h9@t1', 'wrong'],
+  ] as const
   const answers: (number | string)[] = []
   for (const [username, password] of attempts) answers.push(await connectAs(port, username, password))
   t.deepEqual(answers, [4, 4, 4, 4], 'CONNACK 4 "bad username or password" for all')
-  t.deepEqual(recorder.checks.map((check) => check.logN), [12, 12, 10, 10], 'wrong password and unknown user: the same work per kind')
+  t.deepEqual(
+    recorder.checks.map((check) => check.logN),
+    [12, 12, 10, 10],
+    'wrong password and unknown user: the same work per kind',
+  )
   t.deepEqual(broker.stats().connectionsRefused, { 'bad-credentials': 4 })
 })
 
@@ -83,7 +110,11 @@ test('a burst of wrong integrator logins does not hold up a device login: the ex
     },
   })
   await credentials.add(DEVICE)
-  await credentials.add({ ...READER, password: undefined, passwordHash: await hashPassword(READER.password, EXPENSIVE) })
+  await credentials.add({
+    ...READER,
+    password: undefined,
+    passwordHash: await hashPassword(READER.password, EXPENSIVE),
+  })
   const { port, broker } = await startTestBroker(t, { credentials })
   t.is(await connectAs(port, 'warm-up', 'wrong'), 4, 'the decoy hash exists before the burst')
 
@@ -96,7 +127,11 @@ test('a burst of wrong integrator logins does not hold up a device login: the ex
   })
   const burst = Array.from({ length: BURST }, (_, i) => connectAs(port, `guess-${i}`, 'wrong'))
   await within(allEntered, 'every burst login to reach the password check', 30_000)
-  t.is(await connectAs(port, DEVICE.username, DEVICE.password), 0, 'the device got in while the expensive lane was full')
+  t.is(
+    await connectAs(port, DEVICE.username, DEVICE.password),
+    0,
+    'the device got in while the expensive lane was full',
+  )
   t.is(expensiveStarted, 2, 'two expensive checks at a time')
   release()
   const answers = await within(Promise.all(burst), 'the answers to the burst', 60_000)

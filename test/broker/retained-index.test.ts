@@ -9,14 +9,18 @@ const status = (hostId: string) => buildTopic({ tenantId: 't1', hostId, leaf: 's
 test('retained on subscribe: an exact topic gets its latest message (from the index), a wildcard filter every match, a cleared topic nothing', async (t) => {
   const broker = await startTestBroker(t)
   const manager = await connectClient(t, broker.url, await broker.addManager())
-  for (const hostId of ['h1', 'h2', 'h3']) await manager.publishAsync(desired(hostId), `first ${hostId}`, { qos: 1, retain: true })
+  for (const hostId of ['h1', 'h2', 'h3'])
+    await manager.publishAsync(desired(hostId), `first ${hostId}`, { qos: 1, retain: true })
   await manager.publishAsync(desired('h1'), 'second h1', { qos: 1, retain: true })
   await manager.publishAsync(desired('h3'), '', { qos: 1, retain: true }) // clears h3
   await manager.publishAsync(status('h1'), 'status h1', { qos: 1, retain: true })
 
   const device = await connectClient(t, broker.url, await broker.addDevice('t1', 'h1'))
   const deviceInbox = new Inbox(device)
-  t.deepEqual(await subscribeCodes(device, [desired('h1'), buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'secret/res' })]), [1, 1])
+  t.deepEqual(
+    await subscribeCodes(device, [desired('h1'), buildTopic({ tenantId: 't1', hostId: 'h1', leaf: 'secret/res' })]),
+    [1, 1],
+  )
   await deviceInbox.until((messages) => messages.length >= 1, 'the retained desired')
   t.deepEqual(deviceInbox.messages, [{ topic: desired('h1'), payload: 'second h1', retain: true }])
 

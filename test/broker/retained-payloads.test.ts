@@ -7,7 +7,13 @@ import { Inbox, connectClient, publishOutcome, subscribeCodes, within } from './
 
 const H1 = { tenantId: 't1', hostId: 'h1' }
 const topicOf = (leaf: 'presence' | 'capability' | 'state') => buildTopic({ ...H1, leaf })
-const GARBAGE = ['\u0000\u00ff\u001b[2J', '{"v":1', '[]', '{"v":2}', contractPayload(buildTopic({ ...H1, hostId: 'h2', leaf: 'capability' }), 'other host')]
+const GARBAGE = [
+  '\u0000\u00ff\u001b[2J',
+  '{"v":1',
+  '[]',
+  '{"v":2}',
+  contractPayload(buildTopic({ ...H1, hostId: 'h2', leaf: 'capability' }), 'other host'),
+]
 
 async function setup(t: Parameters<typeof startTestBroker>[0]) {
   const broker = await startTestBroker(t)
@@ -18,7 +24,8 @@ async function setup(t: Parameters<typeof startTestBroker>[0]) {
   t.deepEqual(await subscribeCodes(reader, ['amt/v1/t1/+/capability', 'amt/v1/t1/+/presence']), [1, 1])
   const observer = await connectClient(t, broker.url, await broker.addManager())
   t.deepEqual(await subscribeCodes(observer, ['amt/v1/#']), [1])
-  const connectDevice = (suffix: string, options = {}) => connectClient(t, broker.url, device, { clientId: agentClientId(H1, suffix), ...options })
+  const connectDevice = (suffix: string, options = {}) =>
+    connectClient(t, broker.url, device, { clientId: agentClientId(H1, suffix), ...options })
   return { broker, integrator, inbox, observer, connectDevice }
 }
 
@@ -35,20 +42,32 @@ test('a device payload against the contract on a retained leaf closes the connec
   const valid = contractPayload(topicOf('capability'), 'valid after garbage')
   await (await connectDevice('valid')).publishAsync(topicOf('capability'), valid, { qos: 1, retain: true })
   await inbox.until((messages) => messages.some((m) => m.payload === valid), 'the valid capability at the integrator')
-  t.deepEqual(inbox.messages.map((m) => m.payload), [valid], 'the integrator never saw the garbage')
+  t.deepEqual(
+    inbox.messages.map((m) => m.payload),
+    [valid],
+    'the integrator never saw the garbage',
+  )
 
   const late = await connectClient(t, broker.url, integrator, { clientId: `${integrator.username}:late` })
   const lateInbox = new Inbox(late)
   await late.subscribeAsync(topicOf('capability'), { qos: 1 })
   await lateInbox.until((messages) => messages.length > 0, 'the retained capability')
-  t.deepEqual(lateInbox.messages, [{ topic: topicOf('capability'), payload: valid, retain: true }], 'only the valid payload was retained')
+  t.deepEqual(
+    lateInbox.messages,
+    [{ topic: topicOf('capability'), payload: valid, retain: true }],
+    'only the valid payload was retained',
+  )
 })
 
 test('a last will against the contract is dropped; a valid one goes out; a clear (empty payload) passes', async (t) => {
   const { broker, inbox, observer, connectDevice } = await setup(t)
   const drop = async (suffix: string, payload: string): Promise<void> => {
-    const client = await connectDevice(suffix, { will: { topic: topicOf('presence'), payload: Buffer.from(payload), qos: 1, retain: true } })
-    const gone = new Promise<void>((resolve) => broker.broker.aedes.on('clientDisconnect', (c) => c.id === client.options.clientId && resolve()))
+    const client = await connectDevice(suffix, {
+      will: { topic: topicOf('presence'), payload: Buffer.from(payload), qos: 1, retain: true },
+    })
+    const gone = new Promise<void>((resolve) =>
+      broker.broker.aedes.on('clientDisconnect', (c) => c.id === client.options.clientId && resolve()),
+    )
     client.stream.destroy()
     await within(gone, `the broker to drop ${suffix}`)
   }
@@ -56,7 +75,14 @@ test('a last will against the contract is dropped; a valid one goes out; a clear
   await drop('forged-will', 'offline')
   await drop('honest-will', honest)
   await inbox.until((messages) => messages.some((m) => m.payload === honest), 'the honest will')
-  t.deepEqual(inbox.messages.map((m) => m.payload), [honest])
+  t.deepEqual(
+    inbox.messages.map((m) => m.payload),
+    [honest],
+  )
   t.deepEqual(broker.broker.stats().publishDenied, { 'invalid-payload': 1 })
-  t.is(await publishOutcome(await connectDevice('clear'), observer, topicOf('state'), ''), 'delivered', 'an empty payload clears a retained leaf')
+  t.is(
+    await publishOutcome(await connectDevice('clear'), observer, topicOf('state'), ''),
+    'delivered',
+    'an empty payload clears a retained leaf',
+  )
 })

@@ -45,13 +45,24 @@ async function tlsBroker(t: ExecutionContext<Pki>): Promise<{ broker: TestBroker
   const broker = await startTestBroker(t, {
     listeners: {
       tcp: { host: '127.0.0.1', port: 0 },
-      tls: { host: '127.0.0.1', port: 0, certFile: server.certFile, keyFile: server.keyFile, caFile: ca.certFile, requestClientCert: true },
+      tls: {
+        host: '127.0.0.1',
+        port: 0,
+        certFile: server.certFile,
+        keyFile: server.keyFile,
+        caFile: ca.certFile,
+        requestClientCert: true,
+      },
     },
   })
   return { broker, tlsUrl: `mqtts://127.0.0.1:${broker.broker.tlsPort ?? 0}` }
 }
 
-const clientTls = (ca: TestCa, identity?: KeyPair) => ({ ca: ca.cert, rejectUnauthorized: true, ...(identity && { cert: identity.cert, key: identity.key }) })
+const clientTls = (ca: TestCa, identity?: KeyPair) => ({
+  ca: ca.cert,
+  rejectUnauthorized: true,
+  ...(identity && { cert: identity.cert, key: identity.key }),
+})
 /** The client id of the certificate's device (t1/h1): a certificate login is that device's agent. */
 const H1_AGENT = { clientId: agentClientId({ tenantId: 't1', hostId: 'h1' }) }
 
@@ -80,7 +91,10 @@ test('mTLS: the certificate identifies a device, scoped to its own tenant and ho
 
 test('mTLS: a certificate wins over a username, even a manager one', async (t) => {
   const { broker, tlsUrl } = await tlsBroker(t)
-  const client = await connectClient(t, tlsUrl, await broker.addManager(), { ...clientTls(t.context.ca, t.context.device), ...H1_AGENT })
+  const client = await connectClient(t, tlsUrl, await broker.addManager(), {
+    ...clientTls(t.context.ca, t.context.device),
+    ...H1_AGENT,
+  })
   t.deepEqual(await subscribeCodes(client, ['amt/v1/#']), [128])
 })
 

@@ -20,5 +20,8 @@ test('MQTT over WebSocket: same authentication, ACL and packet-size limit as TCP
   t.deepEqual(await subscribeCodes(client, ['amt/v1/#']), [128])
   t.is(await publishOutcome(client, observer, state, 'x'.repeat(2000)), 'connection closed')
   t.is(await refusedConnect(wsUrl, { ...device, password: 'wrong' }), 4)
-  t.like(broker.broker.stats(), { connectionsClosed: { 'packet-too-large': 1 }, connectionsRefused: { 'bad-credentials': 1 } })
+  t.like(broker.broker.stats(), {
+    connectionsClosed: { 'packet-too-large': 1 },
+    connectionsRefused: { 'bad-credentials': 1 },
+  })
 })

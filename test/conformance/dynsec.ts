@@ -16,7 +16,10 @@ export function dynsecConformance(label: string, open: OpenDynsec): void {
     await accounts.putDevice(KEY, 'first-password-1')
     await accounts.putDevice(KEY, 'second-password-2')
     const [client] = await requester.request([{ command: 'getClient', username: 'node-1@acme' }])
-    t.like(client, { command: 'getClient', data: { client: { username: 'node-1@acme', roles: [{ rolename: 'amt-device:acme:node-1' }] } } })
+    t.like(client, {
+      command: 'getClient',
+      data: { client: { username: 'node-1@acme', roles: [{ rolename: 'amt-device:acme:node-1' }] } },
+    })
     t.deepEqual(await accounts.listDevices(), [KEY], 'only device usernames are listed')
     await accounts.removeDevice(KEY)
     await accounts.removeDevice(KEY)

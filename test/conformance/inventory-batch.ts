@@ -10,7 +10,10 @@ export function batchConformance({ label, open }: SuiteContext): void {
     await seed(inventory, ['a'], 1)
     const err = await rejectsWith(t, inventory.createHosts([a(5), a(6), a(0), a(7)]), 'INVENTORY_ALREADY_EXISTS')
     t.is(err.details.index, 2)
-    t.deepEqual((await inventory.listHosts()).hosts.map((host) => host.hostId), [hostName(0)])
+    t.deepEqual(
+      (await inventory.listHosts()).hosts.map((host) => host.hostId),
+      [hostName(0)],
+    )
     t.is((await inventory.createHosts([])).length, 0)
   })
 
@@ -22,8 +25,20 @@ export function batchConformance({ label, open }: SuiteContext): void {
       { key: a(1), patch: { online: true }, expectedVersion: 1 },
       { key: a(0), patch: { observedGeneration: 1 }, expectedVersion: 2 },
     ])
-    t.deepEqual(stored.map((host) => [host.hostId, host.version]), [[hostName(0), 2], [hostName(1), 2], [hostName(0), 3]])
-    t.like(await inventory.getHost(a(0)), { currentState: 'PROVISIONED', observedGeneration: 1, statusIndicator: 'IDLE', version: 3 })
+    t.deepEqual(
+      stored.map((host) => [host.hostId, host.version]),
+      [
+        [hostName(0), 2],
+        [hostName(1), 2],
+        [hostName(0), 3],
+      ],
+    )
+    t.like(await inventory.getHost(a(0)), {
+      currentState: 'PROVISIONED',
+      observedGeneration: 1,
+      statusIndicator: 'IDLE',
+      version: 3,
+    })
     t.like(await inventory.getHost(a(1)), { online: true, version: 2 })
     t.like(await inventory.getHost(a(2)), { version: 1 })
   })
@@ -31,7 +46,13 @@ export function batchConformance({ label, open }: SuiteContext): void {
   const failures: [string, HostPatch, { tenantId: string; hostId: string }, number | undefined, string][] = [
     ['a missing host', { online: true }, a(9), undefined, 'INVENTORY_NOT_FOUND'],
     ['a version conflict', { online: true }, a(2), 5, 'INVENTORY_VERSION_CONFLICT'],
-    ['an invalid patch', { currentState: 'BROKEN' } as unknown as HostPatch, a(2), undefined, 'INVENTORY_INVALID_INPUT'],
+    [
+      'an invalid patch',
+      { currentState: 'BROKEN' } as unknown as HostPatch,
+      a(2),
+      undefined,
+      'INVENTORY_INVALID_INPUT',
+    ],
   ]
   for (const [what, patch, key, expectedVersion, code] of failures) {
     test(`${label}: updateHosts: ${what} rolls back the whole batch`, async (t) => {
@@ -54,22 +75,41 @@ export function batchConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a'], 2)
     const read = await inventory.getHost(a(0))
-    const [first] = await inventory.updateHosts([{ key: a(0), patch: { phase: 'ACTIVATING' }, expectedVersion: read.version, current: read }])
+    const [first] = await inventory.updateHosts([
+      { key: a(0), patch: { phase: 'ACTIVATING' }, expectedVersion: read.version, current: read },
+    ])
     t.like(first, { phase: 'ACTIVATING', version: read.version + 1 })
     t.like(await inventory.getHost(a(0)), { phase: 'ACTIVATING', version: read.version + 1 })
     // The same (now stale) copy again: the version guard refuses it, and nothing of the batch is written.
-    const err = await rejectsWith(t, inventory.updateHosts([
-      { key: a(1), patch: { name: 'never' } },
-      { key: a(0), patch: { phase: 'PROVISIONED' }, expectedVersion: read.version, current: read },
-    ]), 'INVENTORY_VERSION_CONFLICT')
+    const err = await rejectsWith(
+      t,
+      inventory.updateHosts([
+        { key: a(1), patch: { name: 'never' } },
+        { key: a(0), patch: { phase: 'PROVISIONED' }, expectedVersion: read.version, current: read },
+      ]),
+      'INVENTORY_VERSION_CONFLICT',
+    )
     t.is(err.details.index, 1)
     t.like(await inventory.getHost(a(0)), { phase: 'ACTIVATING' })
     t.not((await inventory.getHost(a(1))).name, 'never')
     // A copy that does not match its key or version is not trusted: the stored row decides.
     const stored = await inventory.getHost(a(1))
-    const [other] = await inventory.updateHosts([{ key: a(1), patch: { online: true }, expectedVersion: stored.version, current: { ...read, version: stored.version } }])
+    const [other] = await inventory.updateHosts([
+      {
+        key: a(1),
+        patch: { online: true },
+        expectedVersion: stored.version,
+        current: { ...read, version: stored.version },
+      },
+    ])
     t.like(other, { hostId: hostName(1), online: true, version: stored.version + 1 })
-    await rejectsWith(t, inventory.updateHosts([{ key: a(0), patch: { online: true }, expectedVersion: 99, current: { ...read, version: 99 } }]), 'INVENTORY_VERSION_CONFLICT')
+    await rejectsWith(
+      t,
+      inventory.updateHosts([
+        { key: a(0), patch: { online: true }, expectedVersion: 99, current: { ...read, version: 99 } },
+      ]),
+      'INVENTORY_VERSION_CONFLICT',
+    )
   })
 
   test(`${label}: setDesiredMany by keys bumps each host's generation once and returns them`, async (t) => {
@@ -77,8 +117,17 @@ export function batchConformance({ label, open }: SuiteContext): void {
     await seed(inventory, ['a', 'b'], 3)
     await inventory.updateHost(a(1), { controlMode: 'ACM' })
     const requestedAt = '2025-03-04T05:06:07.000Z'
-    const updated = await inventory.setDesiredMany({ keys: [a(1), a(0), a(1)] }, { desiredState: 'PROVISIONED', activationRequestedAt: requestedAt })
-    t.deepEqual(updated.map((host) => [host.hostId, host.desiredGeneration, host.version]), [[hostName(1), 2, 3], [hostName(0), 1, 2]])
+    const updated = await inventory.setDesiredMany(
+      { keys: [a(1), a(0), a(1)] },
+      { desiredState: 'PROVISIONED', activationRequestedAt: requestedAt },
+    )
+    t.deepEqual(
+      updated.map((host) => [host.hostId, host.desiredGeneration, host.version]),
+      [
+        [hostName(1), 2, 3],
+        [hostName(0), 1, 2],
+      ],
+    )
     for (const host of updated) {
       t.like(host, { desiredState: 'PROVISIONED', activationRequestedAt: requestedAt })
       t.deepEqual(await inventory.getHost(keyOf(host)), host)
@@ -91,8 +140,14 @@ export function batchConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 4)
     await inventory.updateHost(a(3), { currentState: 'PROVISIONED' })
-    const updated = await inventory.setDesiredMany({ filter: { tenantId: 'a', currentState: 'UNSPECIFIED' } }, { desiredState: 'PROVISIONED' })
-    t.deepEqual(updated.map((host) => host.hostId), [hostName(0), hostName(1), hostName(2)])
+    const updated = await inventory.setDesiredMany(
+      { filter: { tenantId: 'a', currentState: 'UNSPECIFIED' } },
+      { desiredState: 'PROVISIONED' },
+    )
+    t.deepEqual(
+      updated.map((host) => host.hostId),
+      [hostName(0), hostName(1), hostName(2)],
+    )
     const listed = await inventory.listHosts({ desiredState: 'PROVISIONED' })
     t.deepEqual(listed.hosts, updated)
     t.like(await inventory.getHost(a(3)), { desiredState: 'UNSPECIFIED', desiredGeneration: 0 })
@@ -102,7 +157,11 @@ export function batchConformance({ label, open }: SuiteContext): void {
   test(`${label}: setDesiredMany is atomic and needs a desired field`, async (t) => {
     const inventory = await open(t)
     const before = await seed(inventory, ['a'], 3)
-    const err = await rejectsWith(t, inventory.setDesiredMany({ keys: [a(0), a(7), a(1)] }, { desiredState: 'PROVISIONED' }), 'INVENTORY_NOT_FOUND')
+    const err = await rejectsWith(
+      t,
+      inventory.setDesiredMany({ keys: [a(0), a(7), a(1)] }, { desiredState: 'PROVISIONED' }),
+      'INVENTORY_NOT_FOUND',
+    )
     t.is(err.details.index, 1)
     await rejectsWith(t, inventory.setDesiredMany({ filter: {} }, { status: 'x' }), 'INVENTORY_INVALID_INPUT')
     t.deepEqual((await inventory.listHosts()).hosts, before)
@@ -115,7 +174,13 @@ export function batchConformance({ label, open }: SuiteContext): void {
     t.is(updated.length, 2000)
     t.true(updated.every((host) => host.desiredGeneration === 1 && host.desiredState === 'PROVISIONED'))
     t.deepEqual(await inventory.countHosts({ tenantId: 'a' }), [
-      { desiredState: 'PROVISIONED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', phase: null, count: 2000 },
+      {
+        desiredState: 'PROVISIONED',
+        currentState: 'UNSPECIFIED',
+        statusIndicator: 'UNSPECIFIED',
+        phase: null,
+        count: 2000,
+      },
     ])
   })
 }

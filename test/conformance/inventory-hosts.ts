@@ -49,8 +49,19 @@ export function hostConformance({ label, open }: SuiteContext): void {
   test(`${label}: createHost keeps name, control mode, DNS suffix and agent kind`, async (t) => {
     const inventory = await open(t)
     await inventory.createTenant({ tenantId: 'acme' })
-    await inventory.createHost({ ...key, name: 'edge-1', controlMode: 'ACM', dnsSuffix: 'corp.example', agentKind: 'grpc' })
-    t.like(await inventory.getHost(key), { name: 'edge-1', controlMode: 'ACM', dnsSuffix: 'corp.example', agentKind: 'grpc' })
+    await inventory.createHost({
+      ...key,
+      name: 'edge-1',
+      controlMode: 'ACM',
+      dnsSuffix: 'corp.example',
+      agentKind: 'grpc',
+    })
+    t.like(await inventory.getHost(key), {
+      name: 'edge-1',
+      controlMode: 'ACM',
+      dnsSuffix: 'corp.example',
+      agentKind: 'grpc',
+    })
   })
 
   test(`${label}: createHost errors: unknown tenant, duplicate, invalid id`, async (t) => {
@@ -63,8 +74,12 @@ export function hostConformance({ label, open }: SuiteContext): void {
     t.like(duplicate.details, { entity: 'host', ...key })
     t.is((await inventory.getHost(key)).name, 'first')
     await rejectsWith(t, inventory.createHost({ tenantId: 'acme', hostId: 'a/b' }), 'INVENTORY_INVALID_INPUT')
-    // @ts-expect-error: an unknown control mode from an untyped caller
-    await rejectsWith(t, inventory.createHost({ tenantId: 'acme', hostId: 'h2', controlMode: 'XCM' }), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(
+      t,
+      // @ts-expect-error: an unknown control mode from an untyped caller
+      inventory.createHost({ tenantId: 'acme', hostId: 'h2', controlMode: 'XCM' }),
+      'INVENTORY_INVALID_INPUT',
+    )
   })
 
   test(`${label}: getHost of an unknown host is NOT_FOUND; findHost gives null`, async (t) => {
@@ -82,7 +97,11 @@ export function hostConformance({ label, open }: SuiteContext): void {
     await seed(inventory, ['a', 'b'], 1)
     const hostId = 'h-0000'
     await inventory.updateHost({ tenantId: 'a', hostId }, { currentState: 'PROVISIONED', name: 'in a' })
-    t.like(await inventory.getHost({ tenantId: 'b', hostId }), { currentState: 'UNSPECIFIED', name: hostId, version: 1 })
+    t.like(await inventory.getHost({ tenantId: 'b', hostId }), {
+      currentState: 'UNSPECIFIED',
+      name: hostId,
+      version: 1,
+    })
     await inventory.deleteHost({ tenantId: 'a', hostId })
     t.is(await inventory.findHost({ tenantId: 'a', hostId }), null)
     t.truthy(await inventory.findHost({ tenantId: 'b', hostId }))
@@ -93,8 +112,21 @@ export function hostConformance({ label, open }: SuiteContext): void {
   test(`${label}: updateHost stores the patch, bumps version and updatedAt, returns the stored host`, async (t) => {
     const inventory = await open(t)
     const [created] = await seed(inventory, ['acme'], 1)
-    const updated = await inventory.updateHost(keyOf(created!), { currentState: 'PROVISIONED', sku: 'AMT', online: true, phase: 'PROVISIONED', observedGeneration: 3 })
-    t.like(updated, { currentState: 'PROVISIONED', sku: 'AMT', online: true, phase: 'PROVISIONED', observedGeneration: 3, version: 2 })
+    const updated = await inventory.updateHost(keyOf(created!), {
+      currentState: 'PROVISIONED',
+      sku: 'AMT',
+      online: true,
+      phase: 'PROVISIONED',
+      observedGeneration: 3,
+    })
+    t.like(updated, {
+      currentState: 'PROVISIONED',
+      sku: 'AMT',
+      online: true,
+      phase: 'PROVISIONED',
+      observedGeneration: 3,
+      version: 2,
+    })
     t.true(updated.updatedAt >= created!.updatedAt)
     t.is(updated.createdAt, created!.createdAt)
     t.deepEqual(await inventory.getHost(keyOf(created!)), updated)
@@ -106,7 +138,11 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const hostKey = keyOf(created!)
     const v2 = await inventory.updateHost(hostKey, { name: 'v2' }, { expectedVersion: 1 })
     t.is(v2.version, 2)
-    const err = await rejectsWith(t, inventory.updateHost(hostKey, { name: 'stale' }, { expectedVersion: 1 }), 'INVENTORY_VERSION_CONFLICT')
+    const err = await rejectsWith(
+      t,
+      inventory.updateHost(hostKey, { name: 'stale' }, { expectedVersion: 1 }),
+      'INVENTORY_VERSION_CONFLICT',
+    )
     t.like(err.details, { ...hostKey, expectedVersion: 1, actualVersion: 2 })
     t.deepEqual(await inventory.getHost(hostKey), v2)
   })
@@ -115,7 +151,9 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     const [created] = await seed(inventory, ['acme'], 1)
     const results = await Promise.allSettled(
-      ['a', 'b', 'c'].map((name) => inventory.updateHost(keyOf(created!), { name }, { expectedVersion: created!.version })),
+      ['a', 'b', 'c'].map((name) =>
+        inventory.updateHost(keyOf(created!), { name }, { expectedVersion: created!.version }),
+      ),
     )
     t.is(results.filter((result) => result.status === 'fulfilled').length, 1)
     t.is((await inventory.getHost(keyOf(created!))).version, 2)
@@ -124,9 +162,23 @@ export function hostConformance({ label, open }: SuiteContext): void {
   test(`${label}: updateHost rejects unknown hosts, unknown fields and bad values`, async (t) => {
     const inventory = await open(t)
     const [created] = await seed(inventory, ['acme'], 1)
-    await rejectsWith(t, inventory.updateHost({ tenantId: 'acme', hostId: 'nope' }, { name: 'x' }), 'INVENTORY_NOT_FOUND')
-    const bad: unknown[] = [{ version: 9 }, { tenantId: 'other' }, { currentState: 'ON' }, { observedGeneration: -1 }, { statusTimestamp: 1.5 }, { lastSeen: 'yesterday' }, { lastSeq: { status: 1 } }, { name: 'x'.repeat(129) }]
-    for (const patch of bad) await rejectsWith(t, inventory.updateHost(keyOf(created!), patch as HostPatch), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(
+      t,
+      inventory.updateHost({ tenantId: 'acme', hostId: 'nope' }, { name: 'x' }),
+      'INVENTORY_NOT_FOUND',
+    )
+    const bad: unknown[] = [
+      { version: 9 },
+      { tenantId: 'other' },
+      { currentState: 'ON' },
+      { observedGeneration: -1 },
+      { statusTimestamp: 1.5 },
+      { lastSeen: 'yesterday' },
+      { lastSeq: { status: 1 } },
+      { name: 'x'.repeat(129) },
+    ]
+    for (const patch of bad)
+      await rejectsWith(t, inventory.updateHost(keyOf(created!), patch as HostPatch), 'INVENTORY_INVALID_INPUT')
     t.deepEqual(await inventory.getHost(keyOf(created!)), created)
   })
 
@@ -137,7 +189,11 @@ export function hostConformance({ label, open }: SuiteContext): void {
     t.is((await inventory.updateHost(hostKey, { status: 'old', statusTimestamp: 1000 })).statusTimestamp, 1000)
     t.is((await inventory.updateHost(hostKey, { online: true, currentState: 'PROVISIONED' })).statusTimestamp, 1000)
     let from = nowSeconds()
-    assertWrittenSince(t, (await inventory.updateHost(hostKey, { status: 'AMT Activation Done', statusIndicator: 'IDLE' })).statusTimestamp, from)
+    assertWrittenSince(
+      t,
+      (await inventory.updateHost(hostKey, { status: 'AMT Activation Done', statusIndicator: 'IDLE' })).statusTimestamp,
+      from,
+    )
     await inventory.updateHost(hostKey, { statusTimestamp: 1000 })
     from = nowSeconds()
     assertWrittenSince(t, (await inventory.updateHost(hostKey, { statusIndicator: 'ERROR' })).statusTimestamp, from)
@@ -153,11 +209,20 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const [created] = await seed(inventory, ['acme'], 1)
     const hostKey = keyOf(created!)
     await inventory.updateHost(hostKey, { powerStatus: 'Power On', powerStatusTimestamp: 1000 })
-    t.is((await inventory.updateHost(hostKey, { currentPowerState: 'ON', desiredPowerState: 'RESET' })).powerStatusTimestamp, 1000)
+    t.is(
+      (await inventory.updateHost(hostKey, { currentPowerState: 'ON', desiredPowerState: 'RESET' }))
+        .powerStatusTimestamp,
+      1000,
+    )
     const from = nowSeconds()
     const stored = await inventory.updateHost(hostKey, { powerStatusIndicator: 'IN_PROGRESS' })
     assertWrittenSince(t, stored.powerStatusTimestamp, from)
-    t.like(stored, { currentPowerState: 'ON', desiredPowerState: 'RESET', powerStatus: 'Power On', powerStatusIndicator: 'IN_PROGRESS' })
+    t.like(stored, {
+      currentPowerState: 'ON',
+      desiredPowerState: 'RESET',
+      powerStatus: 'Power On',
+      powerStatusIndicator: 'IN_PROGRESS',
+    })
   })
 
   test(`${label}: status texts are truncated to 1024 UTF-8 bytes without splitting a character`, async (t) => {
@@ -176,12 +241,25 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const [created] = await seed(inventory, ['acme'], 1)
     const hostKey = keyOf(created!)
     const generations: number[] = []
-    for (const patch of [{ desiredState: 'PROVISIONED' }, { desiredState: 'PROVISIONED' }, { controlMode: 'ACM' }, { dnsSuffix: 'x.example' }] as const) {
+    for (const patch of [
+      { desiredState: 'PROVISIONED' },
+      { desiredState: 'PROVISIONED' },
+      { controlMode: 'ACM' },
+      { dnsSuffix: 'x.example' },
+    ] as const) {
       generations.push((await inventory.updateHost(hostKey, patch)).desiredGeneration)
     }
     t.deepEqual(generations, [1, 2, 3, 4])
-    t.is((await inventory.updateHost(hostKey, { desiredState: 'UNPROVISIONED', controlMode: 'CCM', dnsSuffix: '' })).desiredGeneration, 5)
-    t.is((await inventory.updateHost(hostKey, { currentState: 'PROVISIONED', observedGeneration: 5, status: 'x' })).desiredGeneration, 5)
+    t.is(
+      (await inventory.updateHost(hostKey, { desiredState: 'UNPROVISIONED', controlMode: 'CCM', dnsSuffix: '' }))
+        .desiredGeneration,
+      5,
+    )
+    t.is(
+      (await inventory.updateHost(hostKey, { currentState: 'PROVISIONED', observedGeneration: 5, status: 'x' }))
+        .desiredGeneration,
+      5,
+    )
   })
 
   test(`${label}: lastSeq merges per leaf and restarts with a new bootId`, async (t) => {
@@ -192,7 +270,11 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const boot2 = '6d2a9f0e-3c4b-4f5a-9e8d-7c6b5a4f3e2d'
     await inventory.updateHost(hostKey, { bootId: boot1, lastSeq: { presence: 1 } })
     await inventory.updateHost(hostKey, { bootId: boot1, lastSeq: { state: 4 } })
-    t.deepEqual((await inventory.updateHost(hostKey, { lastSeq: { state: 5, capability: 2 } })).lastSeq, { presence: 1, state: 5, capability: 2 })
+    t.deepEqual((await inventory.updateHost(hostKey, { lastSeq: { state: 5, capability: 2 } })).lastSeq, {
+      presence: 1,
+      state: 5,
+      capability: 2,
+    })
     const rebooted = await inventory.updateHost(hostKey, { bootId: boot2, lastSeq: { presence: 0 } })
     t.like(rebooted, { bootId: boot2, lastSeq: { presence: 0 } })
     t.deepEqual(rebooted.lastSeq, { presence: 0 })
@@ -203,21 +285,51 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const [created] = await seed(inventory, ['acme'], 1)
     const hostKey = keyOf(created!)
     const capability = {
-      v: 1 as const, ts: '2025-01-02T03:04:05.000Z', hostId: hostKey.hostId, bootId: '0b7f3c1e-9a51-4a8e-8f31-0f1a2b3c4d5e', seq: 2,
-      capable: true, sku: 'AMT' as const, skuRaw: 8, features: 'AMT Pro Corporate', amtVersion: '16.1.27', buildNumber: '2225',
-      controlMode: 'PRE_PROVISIONING' as const, dnsSuffix: '', ras: null, meiDevice: '/dev/mei0', lms: 'active' as const,
+      v: 1 as const,
+      ts: '2025-01-02T03:04:05.000Z',
+      hostId: hostKey.hostId,
+      bootId: '0b7f3c1e-9a51-4a8e-8f31-0f1a2b3c4d5e',
+      seq: 2,
+      capable: true,
+      sku: 'AMT' as const,
+      skuRaw: 8,
+      features: 'AMT Pro Corporate',
+      amtVersion: '16.1.27',
+      buildNumber: '2225',
+      controlMode: 'PRE_PROVISIONING' as const,
+      dnsSuffix: '',
+      ras: null,
+      meiDevice: '/dev/mei0',
+      lms: 'active' as const,
       rpc: { line: 'v2' as const, version: '2.48.0' },
     }
     const stored = await inventory.updateHost(hostKey, {
-      capability, lastSeen: '2025-01-02T04:04:05+01:00', activationRequestedAt: '2025-01-02T03:04:05Z', deletion: 'pending', agentKind: 'grpc',
+      capability,
+      lastSeen: '2025-01-02T04:04:05+01:00',
+      activationRequestedAt: '2025-01-02T03:04:05Z',
+      deletion: 'pending',
+      agentKind: 'grpc',
     })
     t.deepEqual(stored.capability, capability)
     t.is(stored.lastSeen, '2025-01-02T03:04:05.000Z')
     t.is(stored.activationRequestedAt, '2025-01-02T03:04:05.000Z')
     t.deepEqual(await inventory.getHost(hostKey), stored)
-    t.like(await inventory.updateHost(hostKey, { capability: null, lastSeen: null, activationRequestedAt: null, phase: null }), {
-      capability: null, lastSeen: null, activationRequestedAt: null, phase: null, deletion: 'pending', agentKind: 'grpc',
-    })
+    t.like(
+      await inventory.updateHost(hostKey, {
+        capability: null,
+        lastSeen: null,
+        activationRequestedAt: null,
+        phase: null,
+      }),
+      {
+        capability: null,
+        lastSeen: null,
+        activationRequestedAt: null,
+        phase: null,
+        deletion: 'pending',
+        agentKind: 'grpc',
+      },
+    )
   })
 
   test(`${label}: deleteHost removes the host and its credential, keeps its audit events`, async (t) => {
@@ -225,13 +337,18 @@ export function hostConformance({ label, open }: SuiteContext): void {
     const [created] = await seed(inventory, ['acme'], 2)
     const hostKey = keyOf(created!)
     await inventory.putCredential({ ...hostKey, username: 'dev-0', passwordHash: 'scrypt$x' })
-    await inventory.appendAudit([{ ...hostKey, kind: 'desired.set', actor: 'api:admin', detail: { desiredState: 'PROVISIONED' } }])
+    await inventory.appendAudit([
+      { ...hostKey, kind: 'desired.set', actor: 'api:admin', detail: { desiredState: 'PROVISIONED' } },
+    ])
     await rejectsWith(t, inventory.deleteHost(hostKey, { expectedVersion: 7 }), 'INVENTORY_VERSION_CONFLICT')
     t.truthy(await inventory.findHost(hostKey))
     await inventory.deleteHost(hostKey, { expectedVersion: 1 })
     t.is(await inventory.findHost(hostKey), null)
     t.is(await inventory.getCredentialByUsername('dev-0'), null)
-    t.deepEqual((await inventory.listAudit('acme', { hostId: hostKey.hostId })).map((event) => event.kind), ['desired.set'])
+    t.deepEqual(
+      (await inventory.listAudit('acme', { hostId: hostKey.hostId })).map((event) => event.kind),
+      ['desired.set'],
+    )
     await rejectsWith(t, inventory.deleteHost(hostKey), 'INVENTORY_NOT_FOUND')
     t.is((await inventory.listHosts()).hosts.length, 1)
   })

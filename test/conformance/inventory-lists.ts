@@ -4,7 +4,10 @@ import { hostName, rejectsWith, seed, type SuiteContext } from './inventory-supp
 
 const ids = (hosts: readonly Host[]) => hosts.map((host) => `${host.tenantId}/${host.hostId}`)
 
-async function allPages(inventory: Inventory, request: HostPageRequest): Promise<{ pages: Host[][]; cursors: (string | null)[] }> {
+async function allPages(
+  inventory: Inventory,
+  request: HostPageRequest,
+): Promise<{ pages: Host[][]; cursors: (string | null)[] }> {
   const pages: Host[][] = []
   const cursors: (string | null)[] = []
   let cursor: string | undefined
@@ -22,7 +25,10 @@ export function listConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     for (const tenantId of ['t2', 't1']) await inventory.createTenant({ tenantId })
     await inventory.createHosts([
-      { tenantId: 't2', hostId: 'a' }, { tenantId: 't1', hostId: 'c' }, { tenantId: 't1', hostId: 'A' }, { tenantId: 't1', hostId: 'b' },
+      { tenantId: 't2', hostId: 'a' },
+      { tenantId: 't1', hostId: 'c' },
+      { tenantId: 't1', hostId: 'A' },
+      { tenantId: 't1', hostId: 'b' },
     ])
     const page = await inventory.listHosts()
     t.deepEqual(ids(page.hosts), ['t1/A', 't1/b', 't1/c', 't2/a'])
@@ -32,10 +38,22 @@ export function listConformance({ label, open }: SuiteContext): void {
   test(`${label}: listHosts filters by tenant, desired, current, indicator and deletion (ANDed)`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 4)
-    await inventory.updateHost({ tenantId: 'a', hostId: hostName(0) }, { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE' })
-    await inventory.updateHost({ tenantId: 'a', hostId: hostName(1) }, { desiredState: 'PROVISIONED', statusIndicator: 'IN_PROGRESS' })
-    await inventory.updateHost({ tenantId: 'b', hostId: hostName(1) }, { desiredState: 'PROVISIONED', statusIndicator: 'ERROR' })
-    await inventory.updateHost({ tenantId: 'b', hostId: hostName(2) }, { desiredState: 'UNPROVISIONED', deletion: 'pending' })
+    await inventory.updateHost(
+      { tenantId: 'a', hostId: hostName(0) },
+      { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE' },
+    )
+    await inventory.updateHost(
+      { tenantId: 'a', hostId: hostName(1) },
+      { desiredState: 'PROVISIONED', statusIndicator: 'IN_PROGRESS' },
+    )
+    await inventory.updateHost(
+      { tenantId: 'b', hostId: hostName(1) },
+      { desiredState: 'PROVISIONED', statusIndicator: 'ERROR' },
+    )
+    await inventory.updateHost(
+      { tenantId: 'b', hostId: hostName(2) },
+      { desiredState: 'UNPROVISIONED', deletion: 'pending' },
+    )
     const list = async (request: HostPageRequest) => ids((await inventory.listHosts(request)).hosts)
     t.deepEqual(await list({ tenantId: 'b' }), ['b/h-0000', 'b/h-0001', 'b/h-0002', 'b/h-0003'])
     t.deepEqual(await list({ desiredState: 'PROVISIONED' }), ['a/h-0000', 'a/h-0001', 'b/h-0001'])
@@ -52,7 +70,10 @@ export function listConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 5)
     const { pages, cursors } = await allPages(inventory, { limit: 3 })
-    t.deepEqual(pages.map((page) => page.length), [3, 3, 3, 1])
+    t.deepEqual(
+      pages.map((page) => page.length),
+      [3, 3, 3, 1],
+    )
     t.is(cursors.at(-1), null)
     const all = ids(pages.flat())
     t.deepEqual(all, ids((await inventory.listHosts({ limit: 100 })).hosts))
@@ -63,7 +84,10 @@ export function listConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a'], 4)
     const { pages, cursors } = await allPages(inventory, { tenantId: 'a', limit: 2 })
-    t.deepEqual(pages.map((page) => page.length), [2, 2])
+    t.deepEqual(
+      pages.map((page) => page.length),
+      [2, 2],
+    )
     t.is(cursors.at(-1), null)
   })
 
@@ -71,27 +95,48 @@ export function listConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a'], 6)
     const first = await inventory.listHosts({ tenantId: 'a', desiredState: 'UNSPECIFIED', limit: 3 })
-    t.deepEqual(first.hosts.map((host) => host.hostId), [hostName(0), hostName(1), hostName(2)])
+    t.deepEqual(
+      first.hosts.map((host) => host.hostId),
+      [hostName(0), hostName(1), hostName(2)],
+    )
     await inventory.createHost({ tenantId: 'a', hostId: 'h-0001a' }) // before the cursor: not seen
     await inventory.deleteHost({ tenantId: 'a', hostId: hostName(3) })
     await inventory.createHost({ tenantId: 'a', hostId: 'h-0004a' }) // after the cursor: seen
-    const second = await inventory.listHosts({ tenantId: 'a', desiredState: 'UNSPECIFIED', limit: 3, cursor: first.nextCursor ?? '' })
-    t.deepEqual(second.hosts.map((host) => host.hostId), [hostName(4), 'h-0004a', hostName(5)])
+    const second = await inventory.listHosts({
+      tenantId: 'a',
+      desiredState: 'UNSPECIFIED',
+      limit: 3,
+      cursor: first.nextCursor ?? '',
+    })
+    t.deepEqual(
+      second.hosts.map((host) => host.hostId),
+      [hostName(4), 'h-0004a', hostName(5)],
+    )
     t.is(second.nextCursor, null)
   })
 
   test(`${label}: listHosts rejects a bad cursor or limit with INVALID_INPUT`, async (t) => {
     const inventory = await open(t)
     await rejectsWith(t, inventory.listHosts({ cursor: 'not a cursor' }), 'INVENTORY_INVALID_INPUT')
-    await rejectsWith(t, inventory.listHosts({ cursor: Buffer.from('{"a":1}').toString('base64url') }), 'INVENTORY_INVALID_INPUT')
-    for (const limit of [0, -1, 1.5, 10_001]) await rejectsWith(t, inventory.listHosts({ limit }), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(
+      t,
+      inventory.listHosts({ cursor: Buffer.from('{"a":1}').toString('base64url') }),
+      'INVENTORY_INVALID_INPUT',
+    )
+    for (const limit of [0, -1, 1.5, 10_001])
+      await rejectsWith(t, inventory.listHosts({ limit }), 'INVENTORY_INVALID_INPUT')
     t.deepEqual((await inventory.listHosts({ limit: 10_000 })).hosts, [])
   })
 
   test(`${label}: countHosts groups by desired, current, indicator and phase, per tenant or all`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 3)
-    const provisioned = { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', statusIndicator: 'IDLE', phase: 'PROVISIONED' } as const
+    const provisioned = {
+      desiredState: 'PROVISIONED',
+      currentState: 'PROVISIONED',
+      statusIndicator: 'IDLE',
+      phase: 'PROVISIONED',
+    } as const
     await inventory.updateHost({ tenantId: 'a', hostId: hostName(0) }, provisioned)
     await inventory.updateHost({ tenantId: 'b', hostId: hostName(0) }, provisioned)
     const notSupported = { currentState: 'UNPROVISIONED', statusIndicator: 'ERROR', phase: 'NOT_SUPPORTED' } as const
@@ -101,9 +146,18 @@ export function listConformance({ label, open }: SuiteContext): void {
     t.deepEqual(sorted(await inventory.countHosts({ tenantId: 'a' })), [
       { ...provisioned, count: 1 },
       { desiredState: 'PROVISIONED', ...notSupported, count: 1 },
-      { desiredState: 'UNSPECIFIED', currentState: 'UNSPECIFIED', statusIndicator: 'UNSPECIFIED', phase: null, count: 1 },
+      {
+        desiredState: 'UNSPECIFIED',
+        currentState: 'UNSPECIFIED',
+        statusIndicator: 'UNSPECIFIED',
+        phase: null,
+        count: 1,
+      },
     ])
-    t.deepEqual(sorted(await inventory.countHosts()).map((row) => row.count), [2, 1, 3])
+    t.deepEqual(
+      sorted(await inventory.countHosts()).map((row) => row.count),
+      [2, 1, 3],
+    )
     t.deepEqual(await inventory.countHosts({ tenantId: 'nobody' }), [])
   })
 }

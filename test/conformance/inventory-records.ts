@@ -27,7 +27,11 @@ export function recordConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 1)
     await inventory.putCredential({ ...a(0), username: 'device', passwordHash: 'scrypt$a' })
-    const err = await rejectsWith(t, inventory.putCredential({ tenantId: 'b', hostId: hostName(0), username: 'device', passwordHash: 'scrypt$b' }), 'INVENTORY_ALREADY_EXISTS')
+    const err = await rejectsWith(
+      t,
+      inventory.putCredential({ tenantId: 'b', hostId: hostName(0), username: 'device', passwordHash: 'scrypt$b' }),
+      'INVENTORY_ALREADY_EXISTS',
+    )
     t.like(err.details, { entity: 'credential', username: 'device' })
     t.like(await inventory.getCredentialByUsername('device'), { tenantId: 'a', passwordHash: 'scrypt$a' })
   })
@@ -36,8 +40,16 @@ export function recordConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     await seed(inventory, ['a'], 1)
     await rejectsWith(t, inventory.putCredential({ ...a(5), username: 'x', passwordHash: 'h' }), 'INVENTORY_NOT_FOUND')
-    await rejectsWith(t, inventory.putCredential({ ...a(0), username: '', passwordHash: 'h' }), 'INVENTORY_INVALID_INPUT')
-    await rejectsWith(t, inventory.putCredential({ ...a(0), username: 'x', passwordHash: '' }), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(
+      t,
+      inventory.putCredential({ ...a(0), username: '', passwordHash: 'h' }),
+      'INVENTORY_INVALID_INPUT',
+    )
+    await rejectsWith(
+      t,
+      inventory.putCredential({ ...a(0), username: 'x', passwordHash: '' }),
+      'INVENTORY_INVALID_INPUT',
+    )
     await rejectsWith(t, inventory.deleteCredential(a(0)), 'INVENTORY_NOT_FOUND')
     await inventory.putCredential({ ...a(0), username: 'x', passwordHash: 'h' })
     await inventory.deleteCredential(a(0))
@@ -78,11 +90,18 @@ export function recordConformance({ label, open }: SuiteContext): void {
     const inventory = await open(t)
     const err = await rejectsWith(
       t,
-      inventory.appendAudit([{ tenantId: 'a', kind: 'ok', actor: 'x' }, { tenantId: 'a', kind: '', actor: 'x' }]),
+      inventory.appendAudit([
+        { tenantId: 'a', kind: 'ok', actor: 'x' },
+        { tenantId: 'a', kind: '', actor: 'x' },
+      ]),
       'INVENTORY_INVALID_INPUT',
     )
     t.is(err.details.index, 1)
-    await rejectsWith(t, inventory.appendAudit([{ tenantId: 'a', kind: 'k', actor: 'x', ts: 'not a time' }]), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(
+      t,
+      inventory.appendAudit([{ tenantId: 'a', kind: 'k', actor: 'x', ts: 'not a time' }]),
+      'INVENTORY_INVALID_INPUT',
+    )
     t.deepEqual(await inventory.listAudit('a'), [])
   })
 
@@ -93,6 +112,9 @@ export function recordConformance({ label, open }: SuiteContext): void {
     await inventory.deleteHost(a(0))
     await inventory.appendAudit([{ ...a(0), kind: 'host.deleted', actor: 'manager' }])
     await inventory.deleteTenant('a')
-    t.deepEqual((await inventory.listAudit('a', { hostId: hostName(0) })).map((event) => event.kind), ['host.deleted', 'host.registered'])
+    t.deepEqual(
+      (await inventory.listAudit('a', { hostId: hostName(0) })).map((event) => event.kind),
+      ['host.deleted', 'host.registered'],
+    )
   })
 }

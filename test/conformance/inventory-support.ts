@@ -23,10 +23,15 @@ export function suiteContext(label: string, create: InventoryFactory): SuiteCont
 }
 
 /** Asserts that the promise rejects with an InventoryError of this code; returns the error. */
-export async function rejectsWith(t: ExecutionContext, promise: Promise<unknown>, code: InventoryErrorCode): Promise<InventoryError> {
+export async function rejectsWith(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  code: InventoryErrorCode,
+): Promise<InventoryError> {
   const err = await t.throwsAsync(promise, { instanceOf: InventoryError })
   t.is(err?.code, code)
-  if (err === undefined || !(err instanceof InventoryError)) throw new Error('unreachable: throwsAsync failed the test already')
+  if (err === undefined || !(err instanceof InventoryError))
+    throw new Error('unreachable: throwsAsync failed the test already')
   return err
 }
 
@@ -38,9 +43,16 @@ export function assertWrittenSince(t: ExecutionContext, seconds: number, from: n
 }
 
 /** Creates the tenants and, in each, the hosts h-0 .. h-(count-1) in one batch. */
-export async function seed(inventory: Inventory, tenants: readonly string[], count: number, extra: Partial<CreateHostInput> = {}): Promise<Host[]> {
+export async function seed(
+  inventory: Inventory,
+  tenants: readonly string[],
+  count: number,
+  extra: Partial<CreateHostInput> = {},
+): Promise<Host[]> {
   for (const tenantId of tenants) await inventory.createTenant({ tenantId })
-  const inputs = tenants.flatMap((tenantId) => Array.from({ length: count }, (_, i) => ({ ...extra, tenantId, hostId: hostName(i) })))
+  const inputs = tenants.flatMap((tenantId) =>
+    Array.from({ length: count }, (_, i) => ({ ...extra, tenantId, hostId: hostName(i) })),
+  )
   return inventory.createHosts(inputs)
 }
 

@@ -19,7 +19,11 @@ export function tenantConformance({ label, open }: SuiteContext): void {
   test(`${label}: createTenant rejects a duplicate id with ALREADY_EXISTS and keeps the first`, async (t) => {
     const inventory = await open(t)
     await inventory.createTenant({ tenantId: 'acme', name: 'first' })
-    const err = await rejectsWith(t, inventory.createTenant({ tenantId: 'acme', name: 'second' }), 'INVENTORY_ALREADY_EXISTS')
+    const err = await rejectsWith(
+      t,
+      inventory.createTenant({ tenantId: 'acme', name: 'second' }),
+      'INVENTORY_ALREADY_EXISTS',
+    )
     t.like(err.details, { entity: 'tenant', tenantId: 'acme' })
     t.is((await inventory.getTenant('acme')).name, 'first')
   })
@@ -41,7 +45,10 @@ export function tenantConformance({ label, open }: SuiteContext): void {
   test(`${label}: listTenants is ordered by tenantId`, async (t) => {
     const inventory = await open(t)
     for (const tenantId of ['b', 'c', 'a']) await inventory.createTenant({ tenantId })
-    t.deepEqual((await inventory.listTenants()).map((tenant) => tenant.tenantId), ['a', 'b', 'c'])
+    t.deepEqual(
+      (await inventory.listTenants()).map((tenant) => tenant.tenantId),
+      ['a', 'b', 'c'],
+    )
   })
 
   test(`${label}: updateTenant changes name and policy only`, async (t) => {
@@ -69,7 +76,8 @@ export function tenantConformance({ label, open }: SuiteContext): void {
     await seed(inventory, ['acme'], 2)
     await rejectsWith(t, inventory.deleteTenant('acme'), 'INVENTORY_TENANT_NOT_EMPTY')
     t.is((await inventory.listHosts({ tenantId: 'acme' })).hosts.length, 2)
-    for (const { hostId } of (await inventory.listHosts()).hosts) await inventory.deleteHost({ tenantId: 'acme', hostId })
+    for (const { hostId } of (await inventory.listHosts()).hosts)
+      await inventory.deleteHost({ tenantId: 'acme', hostId })
     await inventory.deleteTenant('acme')
     t.deepEqual(await inventory.listTenants(), [])
   })

@@ -41,7 +41,12 @@ export function mpsConformance(label: string, create: MpsFactory): void {
   test(`${label}: devices: get null, register, register again (update), delete, delete again (done)`, async (t) => {
     const { mps } = await create(t)
     t.is(await mps.getDevice(GUID), null)
-    t.like(await mps.registerDevice(device()), { guid: GUID, hostname: 'edge-1', tags: ['tenant:acme'], connectionStatus: false })
+    t.like(await mps.registerDevice(device()), {
+      guid: GUID,
+      hostname: 'edge-1',
+      tags: ['tenant:acme'],
+      connectionStatus: false,
+    })
     t.like(await mps.registerDevice({ ...device(), friendlyName: 'renamed' }), { guid: GUID, friendlyName: 'renamed' })
     t.like(await mps.getDevice(GUID.toUpperCase()), { guid: GUID, friendlyName: 'renamed', mpsusername: 'admin' })
     await mps.deleteDevice(GUID)
@@ -61,7 +66,7 @@ export function mpsConformance(label: string, create: MpsFactory): void {
     await under.storeUnderOtherTenant(device(), 'other-tenant-id')
     t.is(await under.mps.getDevice(GUID), OTHER_TENANT)
     await under.mps.deleteDevice(GUID)
-    t.is(await under.mps.getDevice(GUID), OTHER_TENANT, 'another tenant\'s device stays')
+    t.is(await under.mps.getDevice(GUID), OTHER_TENANT, "another tenant's device stays")
   })
 
   test(`${label}: dnsSuffix is validated as MPS does (a DNS name, no TLD needed, empty allowed), with MPS's reason`, async (t) => {
@@ -80,7 +85,9 @@ export function mpsConformance(label: string, create: MpsFactory): void {
 
   test(`${label}: a hostname longer than 255 characters is MPS_REJECTED 400`, async (t) => {
     const { mps } = await create(t)
-    const error = await t.throwsAsync(mps.registerDevice({ ...device(), hostname: 'h'.repeat(256) }), { instanceOf: DmtError })
+    const error = await t.throwsAsync(mps.registerDevice({ ...device(), hostname: 'h'.repeat(256) }), {
+      instanceOf: DmtError,
+    })
     t.deepEqual([error.code, error.status], ['MPS_REJECTED', 400])
     t.regex(error.message, /\(400\): hostname: /)
     t.like(await mps.registerDevice({ ...device(), hostname: 'h'.repeat(255) }), { guid: GUID })
@@ -92,7 +99,10 @@ export function mpsConformance(label: string, create: MpsFactory): void {
     await under.mps.registerDevice(device())
     const offline = await t.throwsAsync(under.mps.getPowerState(GUID), { instanceOf: DmtError })
     t.deepEqual([offline.code, offline.status], ['MPS_REJECTED', 404])
-    t.true(offline.message.endsWith(`(404): Device not found/connected. Please connect again using CIRA. (guid : ${GUID})`), offline.message)
+    t.true(
+      offline.message.endsWith(`(404): Device not found/connected. Please connect again using CIRA. (guid : ${GUID})`),
+      offline.message,
+    )
     const action = await t.throwsAsync(under.mps.powerAction(GUID, 10), { instanceOf: DmtError })
     t.deepEqual([action.code, action.status], ['MPS_REJECTED', 404])
     t.true(under.connect(GUID, 8))

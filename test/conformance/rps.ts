@@ -10,16 +10,19 @@ export type RpsFactory = (t: ExecutionContext) => Promise<RpsPort>
 
 const CONFORMANCE_PASSWORD = 'Conf0rm@nce-Pw'
 const CERT = 'MIIBszCCAVmgAwIBAgIUQ29uZm9ybWFuY2U'
-const cira = (tenantId: string) => ciraConfigFor(tenantId, { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, CERT)
+const cira = (tenantId: string) =>
+  ciraConfigFor(tenantId, { publicAddress: 'mps.example.com', port: 4433, username: 'admin' }, CERT)
 /** A real provisioning certificate for `*.example.com` suffixes (RPS compares the CN's last two labels). */
 const examplePfx = async (t: ExecutionContext): Promise<TestPfx> => (await createPfxKit(t)).make('example.com')
-const domainOf = (pfx: TestPfx) => (name: string, suffix: string): DomainInput => ({
-  profileName: name,
-  domainSuffix: suffix,
-  provisioningCert: pfx.provisioningCert,
-  provisioningCertStorageFormat: 'string',
-  provisioningCertPassword: pfx.provisioningCertPassword,
-})
+const domainOf =
+  (pfx: TestPfx) =>
+  (name: string, suffix: string): DomainInput => ({
+    profileName: name,
+    domainSuffix: suffix,
+    provisioningCert: pfx.provisioningCert,
+    provisioningCertStorageFormat: 'string',
+    provisioningCertPassword: pfx.provisioningCertPassword,
+  })
 
 /** RPS's reason for each refused provisioning certificate (issue #13 fact 3). */
 const REFUSALS: Array<[PfxVariant, RegExp]> = [
@@ -44,9 +47,24 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     const rps = await create(t)
     t.is(await rps.getCiraConfig('acme'), null)
     const created = await rps.createCiraConfig(cira('acme'))
-    t.like(created, { configName: 'acme', mpsServerAddress: 'mps.example.com', mpsPort: 4433, serverAddressFormat: 201, authMethod: 2, mpsRootCertificate: CERT })
-    t.like(await rps.getCiraConfig('acme'), { configName: 'acme', commonName: 'mps.example.com', username: 'admin', proxyDetails: '' })
-    t.deepEqual((await rps.listCiraConfigs()).map(({ configName }) => configName), ['acme'])
+    t.like(created, {
+      configName: 'acme',
+      mpsServerAddress: 'mps.example.com',
+      mpsPort: 4433,
+      serverAddressFormat: 201,
+      authMethod: 2,
+      mpsRootCertificate: CERT,
+    })
+    t.like(await rps.getCiraConfig('acme'), {
+      configName: 'acme',
+      commonName: 'mps.example.com',
+      username: 'admin',
+      proxyDetails: '',
+    })
+    t.deepEqual(
+      (await rps.listCiraConfigs()).map(({ configName }) => configName),
+      ['acme'],
+    )
     t.true(await rps.deleteCiraConfig('acme'))
     t.false(await rps.deleteCiraConfig('acme'))
     t.is(await rps.getCiraConfig('acme'), null)
@@ -58,7 +76,13 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     const created = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
     t.like(created, { profileName: 'acme_ccm', activation: 'ccmactivate', ciraConfigName: 'acme', userConsent: 'All' })
     const read = await rps.getProfile('acme_ccm')
-    t.like(read, { profileName: 'acme_ccm', activation: 'ccmactivate', dhcpEnabled: true, kvmEnabled: true, solEnabled: true })
+    t.like(read, {
+      profileName: 'acme_ccm',
+      activation: 'ccmactivate',
+      dhcpEnabled: true,
+      kvmEnabled: true,
+      solEnabled: true,
+    })
     t.is(read?.tlsSigningAuthority, null, 'sent "SelfSigned" without tlsMode: RPS keeps no TLS authority')
     t.false(JSON.stringify(read).includes(CONFORMANCE_PASSWORD), 'RPS never returns a password')
     await rps.createProfile(profileFor('acme_acm', 'ACM', 'acme', { password: CONFORMANCE_PASSWORD }))
@@ -73,7 +97,8 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     const rps = await create(t)
     await rps.createCiraConfig(cira('acme'))
     const names = Array.from({ length: 105 }, (_, i) => `p${String(i).padStart(3, '0')}`)
-    for (const name of names) await rps.createProfile(profileFor(name, 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
+    for (const name of names)
+      await rps.createProfile(profileFor(name, 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
     t.deepEqual((await rps.listProfiles()).map(({ profileName }) => profileName).sort(), names)
   })
 
@@ -84,10 +109,15 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     t.is(duplicate.code, 'RPS_REJECTED')
     t.is(duplicate.status, 400, 'RPS answers a duplicate name 400, not 409')
     t.regex(duplicate.message, /Unique key violation/)
-    const dangling = await t.throwsAsync(rps.createProfile(profileFor('x_ccm', 'CCM', 'missing', { password: CONFORMANCE_PASSWORD })), { instanceOf: DmtError })
+    const dangling = await t.throwsAsync(
+      rps.createProfile(profileFor('x_ccm', 'CCM', 'missing', { password: CONFORMANCE_PASSWORD })),
+      { instanceOf: DmtError },
+    )
     t.is(dangling.code, 'RPS_REJECTED')
     const weak = 'weakpassword'
-    const invalid = await t.throwsAsync(rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: weak })), { instanceOf: DmtError })
+    const invalid = await t.throwsAsync(rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: weak })), {
+      instanceOf: DmtError,
+    })
     t.is(invalid.code, 'RPS_REJECTED')
     t.regex(invalid.message, /amtPassword/)
     t.false(invalid.message.includes(weak), 'the rejected value is not in the message')
@@ -104,14 +134,24 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     t.is(await rps.getDomain('acme'), null)
     const created = await rps.createDomain(domain('acme', 'acme.example.com'))
     t.like(created, { profileName: 'acme', domainSuffix: 'acme.example.com' })
-    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), { updated: { profileName: 'acme', domainSuffix: 'corp.example.com' } })
+    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), {
+      updated: { profileName: 'acme', domainSuffix: 'corp.example.com' },
+    })
     const read = await rps.getDomain('acme')
     t.like(read, { profileName: 'acme', domainSuffix: 'corp.example.com' })
-    t.false(JSON.stringify(read).includes(pfx.provisioningCertPassword) || JSON.stringify(read).includes(pfx.provisioningCert))
-    t.deepEqual((await rps.listDomains()).map(({ profileName }) => profileName), ['acme'])
+    t.false(
+      JSON.stringify(read).includes(pfx.provisioningCertPassword) ||
+        JSON.stringify(read).includes(pfx.provisioningCert),
+    )
+    t.deepEqual(
+      (await rps.listDomains()).map(({ profileName }) => profileName),
+      ['acme'],
+    )
     const clash = await t.throwsAsync(rps.createDomain(domain('other', 'corp.example.com')), { instanceOf: DmtError })
     t.is(clash.code, 'RPS_REJECTED', 'a DNS suffix belongs to one domain')
-    const missing = await t.throwsAsync(rps.updateDomain(domain('nobody', 'nobody.example.com'), '1'), { instanceOf: DmtError })
+    const missing = await t.throwsAsync(rps.updateDomain(domain('nobody', 'nobody.example.com'), '1'), {
+      instanceOf: DmtError,
+    })
     t.is(missing.status, 404)
     t.true(await rps.deleteDomain('acme'))
     t.false(await rps.deleteDomain('acme'))
@@ -122,21 +162,33 @@ export function rpsConformance(label: string, create: RpsFactory): void {
     const kit = await createPfxKit(t)
     for (const [variant, reason] of REFUSALS) {
       const pfx = await kit.make('example.com', variant)
-      const refused = await t.throwsAsync(rps.createDomain(domainOf(pfx)('acme', 'acme.example.com')), { instanceOf: DmtError }, variant)
+      const refused = await t.throwsAsync(
+        rps.createDomain(domainOf(pfx)('acme', 'acme.example.com')),
+        { instanceOf: DmtError },
+        variant,
+      )
       t.is(refused.code, 'RPS_REJECTED', variant)
       t.is(refused.status, 400, variant)
       t.regex(refused.message, reason, variant)
-      t.false(refused.message.includes(pfx.provisioningCertPassword) || refused.message.includes(pfx.provisioningCert.slice(0, 40)), variant)
+      t.false(
+        refused.message.includes(pfx.provisioningCertPassword) ||
+          refused.message.includes(pfx.provisioningCert.slice(0, 40)),
+        variant,
+      )
     }
     t.is(await rps.getDomain('acme'), null, 'nothing stored')
     const valid = await kit.make('example.com')
     const created = await rps.createDomain(domainOf(valid)('acme', 'acme.example.com'))
     t.is(created.expirationDate, valid.notAfter.toISOString(), "RPS stores the leaf's notAfter")
     const bad = await kit.make('example.com', 'expired')
-    const replace = await t.throwsAsync(rps.updateDomain(domainOf(bad)('acme', 'acme.example.com'), created.version), { instanceOf: DmtError })
+    const replace = await t.throwsAsync(rps.updateDomain(domainOf(bad)('acme', 'acme.example.com'), created.version), {
+      instanceOf: DmtError,
+    })
     t.regex(replace.message, /Uploaded certificate has expired/, 'a replacement is checked too')
     const renewal = await kit.make('example.com', 'expiring-soon')
-    t.like(await rps.updateDomain(domainOf(renewal)('acme', 'acme.example.com'), created.version), { updated: { expirationDate: renewal.notAfter.toISOString() } })
+    t.like(await rps.updateDomain(domainOf(renewal)('acme', 'acme.example.com'), created.version), {
+      updated: { expirationDate: renewal.notAfter.toISOString() },
+    })
   })
 }
 
@@ -164,8 +216,14 @@ export function rpsVersionConformance(label: string, create: RpsFactory): void {
     const created = await rps.createDomain(domain('acme', 'acme.example.com'))
     const current = { profileName: 'acme', domainSuffix: 'acme.example.com', version: created.version }
     t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), undefined), { conflict: current }, 'no version')
-    const { updated } = (await rps.updateDomain(domain('acme', 'new.example.com'), created.version)) as { updated: { version?: unknown } }
-    t.like(await rps.updateDomain(domain('acme', 'corp.example.com'), created.version), { conflict: { domainSuffix: 'new.example.com', version: updated.version } }, 'stale version')
+    const { updated } = (await rps.updateDomain(domain('acme', 'new.example.com'), created.version)) as {
+      updated: { version?: unknown }
+    }
+    t.like(
+      await rps.updateDomain(domain('acme', 'corp.example.com'), created.version),
+      { conflict: { domainSuffix: 'new.example.com', version: updated.version } },
+      'stale version',
+    )
     t.like(await rps.getDomain('acme'), { domainSuffix: 'new.example.com' })
   })
 
@@ -174,10 +232,22 @@ export function rpsVersionConformance(label: string, create: RpsFactory): void {
     const config = await rps.createCiraConfig(cira('acme'))
     const profile = await rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }))
     const changed = { ...profileFor('acme_ccm', 'CCM', 'acme', { password: CONFORMANCE_PASSWORD }), kvmEnabled: false }
-    t.like(await rps.updateProfile(changed, profile.version), { updated: { kvmEnabled: false, tlsSigningAuthority: null } })
-    t.like(await rps.updateProfile(changed, profile.version), { conflict: { profileName: 'acme_ccm', kvmEnabled: false } })
-    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4434 }, config.version), { updated: { mpsPort: 4434 } })
-    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4435 }, config.version), { conflict: { mpsPort: 4434 } })
-    t.deepEqual((await rps.listProfiles()).map(({ profileName }) => profileName), ['acme_ccm'], 'nothing was deleted')
+    t.like(await rps.updateProfile(changed, profile.version), {
+      updated: { kvmEnabled: false, tlsSigningAuthority: null },
+    })
+    t.like(await rps.updateProfile(changed, profile.version), {
+      conflict: { profileName: 'acme_ccm', kvmEnabled: false },
+    })
+    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4434 }, config.version), {
+      updated: { mpsPort: 4434 },
+    })
+    t.like(await rps.updateCiraConfig({ ...cira('acme'), mpsPort: 4435 }, config.version), {
+      conflict: { mpsPort: 4434 },
+    })
+    t.deepEqual(
+      (await rps.listProfiles()).map(({ profileName }) => profileName),
+      ['acme_ccm'],
+      'nothing was deleted',
+    )
   })
 }

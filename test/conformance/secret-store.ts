@@ -42,7 +42,9 @@ export function secretStoreConformance(label: string, create: SecretStoreFactory
   test(`${label}: concurrent create-only writes: exactly one wins and is what is read`, async (t) => {
     const store = await create(t)
     const candidates = Array.from({ length: 6 }, (_, i) => ({ password: `Cc${i}!cccccccc` }))
-    const results = await Promise.all(candidates.map((secret) => store.putAmtPassword(H1, secret, { onlyIfAbsent: true })))
+    const results = await Promise.all(
+      candidates.map((secret) => store.putAmtPassword(H1, secret, { onlyIfAbsent: true })),
+    )
     t.is(results.filter(Boolean).length, 1)
     t.deepEqual(await store.getAmtPassword(H1), candidates[results.indexOf(true)])
   })
@@ -84,13 +86,21 @@ export function secretStoreConformance(label: string, create: SecretStoreFactory
 
   test(`${label}: ids outside the id rule are refused without echoing them`, async (t) => {
     const store = await create(t)
-    for (const key of [{ tenantId: '../etc', hostId: 'h' }, { tenantId: 'acme', hostId: 'a/b' }, { tenantId: 'acme', hostId: '..' }, { tenantId: '', hostId: 'h' }]) {
+    for (const key of [
+      { tenantId: '../etc', hostId: 'h' },
+      { tenantId: 'acme', hostId: 'a/b' },
+      { tenantId: 'acme', hostId: '..' },
+      { tenantId: '', hostId: 'h' },
+    ]) {
       const err = await t.throwsAsync(store.putAmtPassword(key, A), { instanceOf: SecretStoreError })
       t.is(err?.code, 'SECRET_STORE_INVALID_KEY')
       t.false(err?.message.includes('..') ?? true)
       t.is((await t.throwsAsync(store.getAmtPassword(key)))?.message, err?.message)
     }
-    t.is((await t.throwsAsync(store.getTenantPassword('a/b'), { instanceOf: SecretStoreError }))?.code, 'SECRET_STORE_INVALID_KEY')
+    t.is(
+      (await t.throwsAsync(store.getTenantPassword('a/b'), { instanceOf: SecretStoreError }))?.code,
+      'SECRET_STORE_INVALID_KEY',
+    )
   })
 
   test(`${label}: a secret needs a password`, async (t) => {
@@ -105,7 +115,10 @@ export function secretStoreConformance(label: string, create: SecretStoreFactory
     t.like(await store.health(), { ok: true, kind: store.kind })
     await store.close()
     t.is((await t.throwsAsync(store.getAmtPassword(H1), { instanceOf: SecretStoreError }))?.code, 'SECRET_STORE_CLOSED')
-    t.is((await t.throwsAsync(store.putTenantPassword('acme', A), { instanceOf: SecretStoreError }))?.code, 'SECRET_STORE_CLOSED')
+    t.is(
+      (await t.throwsAsync(store.putTenantPassword('acme', A), { instanceOf: SecretStoreError }))?.code,
+      'SECRET_STORE_CLOSED',
+    )
     t.false((await store.health()).ok)
   })
 }

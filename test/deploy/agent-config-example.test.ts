@@ -45,5 +45,8 @@ test('the unit and the example config agree on the config path and the broker pa
   t.regex(unitText, /^ExecStart=\S+ run --config \/etc\/amt-agent\/config\.yaml$/m)
   const credential = /^LoadCredential=([^:\s]+):/m.exec(unitText)?.[1]
   t.is(credential, 'broker-password')
-  t.regex(exampleText, new RegExp(`^\\s*passwordFile: /run/credentials/amt-agent\\.service/${credential ?? 'none'}$`, 'm'))
+  t.regex(
+    exampleText,
+    new RegExp(`^\\s*passwordFile: /run/credentials/amt-agent\\.service/${credential ?? 'none'}$`, 'm'),
+  )
 })

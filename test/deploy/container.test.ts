@@ -44,7 +44,9 @@ test('the Dockerfile: a build stage on Node 20 Debian 12, a distroless runtime t
   const distroless = /^gcr\.io\/distroless\/nodejs20-debian12(:|@)/
   t.regex(runtime?.base ?? '', distroless, 'the last stage runs on distroless Node 20, Debian 12')
   if (runtime === undefined) return
-  const apt = instructionsOf(stageNamed(stages, 'toolchain'), 'RUN').map((run) => run.text).join(' ')
+  const apt = instructionsOf(stageNamed(stages, 'toolchain'), 'RUN')
+    .map((run) => run.text)
+    .join(' ')
   for (const tool of ['python3', 'make', 'g++']) {
     t.regex(apt, new RegExp(`install .*\\s${tool.replaceAll('+', '\\+')}(\\s|$)`), `${tool} for node-gyp`)
   }
@@ -114,7 +116,10 @@ test.serial(SERVES, async (t) => {
   t.deepEqual(await snapshot(root), before, 'nothing written outside the volume')
   const written = await readdir(mounts.volumeDir)
   const expected = ['inventory.sqlite', 'admin-token']
-  t.true(expected.every((file) => written.includes(file)), `the manager's data is in the volume: ${written.join(', ')}`)
+  t.true(
+    expected.every((file) => written.includes(file)),
+    `the manager's data is in the volume: ${written.join(', ')}`,
+  )
   for (const file of written) {
     t.is((await stat(path.join(mounts.volumeDir, file))).uid, 10001, `${file} belongs to 10001`)
   }

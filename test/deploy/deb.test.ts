@@ -39,7 +39,10 @@ async function mode(file: string): Promise<string> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return lstat(file).then(() => true, () => false)
+  return lstat(file).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** The amt-agent package of the built bundle (dist/, current: checked on import), in a temp dir (as `npm run package:deb`). */
@@ -59,7 +62,8 @@ test('amt-agent .deb: control fields, conffile, maintainer scripts, payload path
   t.deepEqual(await debContents(deb), expectedContents('amt-agent'))
 
   const { stdout: info } = await execa('dpkg-deb', ['--info', deb])
-  for (const script of ['postinst', 'prerm', 'postrm']) t.regex(info, new RegExp(`\\*\\s+${script}\\s+#!/bin/sh`), `${script} executable`)
+  for (const script of ['postinst', 'prerm', 'postrm'])
+    t.regex(info, new RegExp(`\\*\\s+${script}\\s+#!/bin/sh`), `${script} executable`)
   const control = await tempDir(t, 'amt-deb-control-')
   await execa('dpkg-deb', ['--control', deb, control])
   t.is(await readFile(path.join(control, 'conffiles'), 'utf8'), '/etc/amt-agent/config.example.yaml\n')
@@ -106,7 +110,15 @@ test('amt-agent-static .deb: the single executable, no nodejs dependency, takes 
   t.timeout(BUILD_TIMEOUT_MS * 2)
   const dir = await tempDir(t, 'amt-deb-static-')
   await runScript('scripts/build-agent-sea.ts', [path.join(dir, 'amt-agent')])
-  await runScript('scripts/package-deb.ts', ['--static', '--agent', path.join(dir, 'amt-agent'), '--out', dir, '--xz-level', '1'])
+  await runScript('scripts/package-deb.ts', [
+    '--static',
+    '--agent',
+    path.join(dir, 'amt-agent'),
+    '--out',
+    dir,
+    '--xz-level',
+    '1',
+  ])
   const { stdout: architecture } = await execa('dpkg', ['--print-architecture'])
   const deb = path.join(dir, `amt-agent-static_${version}_${architecture}.deb`)
   t.is(await debField(deb, 'Architecture'), architecture)
@@ -121,13 +133,24 @@ test('amt-agent-static .deb: the single executable, no nodejs dependency, takes 
   await execa('systemctl', [`--root=${root}`, 'enable', 'amt-agent.service'])
   await dpkg(root, ['-i', deb])
   // The package state (second letter of db:Status-Abbrev): amt-agent removed, its configuration left (c).
-  const { stdout: states } = await execa('dpkg-query', [`--root=${root}`, '-W', '-f', '${Package} ${db:Status-Abbrev}\n'])
-  const installed = states.split('\n').map((line) => line.trim().replace(/ .(.).*$/, ' $1')).sort()
+  const { stdout: states } = await execa('dpkg-query', [
+    `--root=${root}`,
+    '-W',
+    '-f',
+    '${Package} ${db:Status-Abbrev}\n',
+  ])
+  const installed = states
+    .split('\n')
+    .map((line) => line.trim().replace(/ .(.).*$/, ' $1'))
+    .sort()
   t.deepEqual(installed, ['amt-agent c', 'amt-agent-static i'])
   t.true(await exists(path.join(root, WANTS_LINK)), 'still enabled: the replaced package did not disable the unit')
   t.true(await exists(path.join(root, 'lib/systemd/system/amt-agent.service')))
   const noNode = await tempDir(t, 'amt-empty-path-')
-  const run = await execa(path.join(root, 'usr/bin/amt-agent'), ['version', '--json'], { env: { PATH: noNode }, extendEnv: false })
+  const run = await execa(path.join(root, 'usr/bin/amt-agent'), ['version', '--json'], {
+    env: { PATH: noNode },
+    extendEnv: false,
+  })
   t.like(JSON.parse(run.stdout), { app: 'amt-agent', version })
 
   // Purging what is left of amt-agent must not take the configuration the static package now uses.

@@ -85,7 +85,9 @@ export function mountedFiles(pod: PodSpec, container: Container): Set<string> {
 /** Secrets the pod refers to: Secret volumes and secretKeyRef variables. */
 export function secretsOf(pod: PodSpec, container: Container): string[] {
   const volumes = (pod.volumes ?? []).flatMap((volume) => (volume.secret ? [volume.secret.secretName] : []))
-  const env = (container.env ?? []).flatMap(({ valueFrom }) => (valueFrom?.secretKeyRef ? [valueFrom.secretKeyRef.name] : []))
+  const env = (container.env ?? []).flatMap(({ valueFrom }) =>
+    valueFrom?.secretKeyRef ? [valueFrom.secretKeyRef.name] : [],
+  )
   return [...volumes, ...env]
 }
 
@@ -98,5 +100,7 @@ export function configOf(objects: readonly K8sObject[]): unknown {
 }
 
 /** Whether every label of `selector` is on `labels`. */
-export const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean =>
-  selector !== undefined && Object.entries(selector).every(([key, value]) => labels?.[key] === value)
+export const selects = (
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean => selector !== undefined && Object.entries(selector).every(([key, value]) => labels?.[key] === value)

@@ -29,11 +29,18 @@ test('the single overlay config starts a manager that takes devices over TLS and
   await mkdir(path.join(secrets, 'secrets-key'), { recursive: true })
   await writeFile(path.join(secrets, 'mqtt-tls', 'tls.crt'), server.cert)
   await writeFile(path.join(secrets, 'mqtt-tls', 'tls.key'), server.key, { mode: 0o600 })
-  await writeFile(path.join(secrets, 'secrets-key', 'key'), `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  await writeFile(path.join(secrets, 'secrets-key', 'key'), `k1:${randomBytes(32).toString('base64')}\n`, {
+    mode: 0o600,
+  })
 
   const text = stringify(configOf(await render(path.join(KUSTOMIZE_ROOT, 'overlays', 'single'))))
-  const moved = text.replaceAll('/run/secrets/amt-manager/', `${secrets}/`).replaceAll('/var/lib/amt-manager', path.join(dir, 'data'))
-  const config = parseYaml(moved) as { api: { port: number }; broker: { embedded: { tcp: { port: number }; tls: { port: number } } } }
+  const moved = text
+    .replaceAll('/run/secrets/amt-manager/', `${secrets}/`)
+    .replaceAll('/var/lib/amt-manager', path.join(dir, 'data'))
+  const config = parseYaml(moved) as {
+    api: { port: number }
+    broker: { embedded: { tcp: { port: number }; tls: { port: number } } }
+  }
   const [apiPort, tcpPort, tlsPort] = [await freePort(), await freePort(), await freePort()]
   config.api.port = apiPort
   config.broker.embedded.tcp.port = tcpPort
@@ -44,13 +51,23 @@ test('the single overlay config starts a manager that takes devices over TLS and
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
   const credential = await registerHost(manager, 'acme', 'host-1')
   const clientId = agentClientId({ tenantId: 'acme', hostId: 'host-1' })
-  const options = { ...credential, clientId, ca: ca.cert, servername: 'localhost', reconnectPeriod: 0, connectTimeout: STEP_MS }
+  const options = {
+    ...credential,
+    clientId,
+    ca: ca.cert,
+    servername: 'localhost',
+    reconnectPeriod: 0,
+    connectTimeout: STEP_MS,
+  }
   const device = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, options, false)
   t.teardown(() => device.endAsync(true))
   t.true(device.connected, 'a registered device connects over TLS')
 
   const to = path.join(dir, 'data', 'backups', 'b.sqlite')
-  const backup = await execa(process.execPath, [BIN.manager, 'backup', '--config', configFile, '--to', to], { reject: false, timeout: 60_000 })
+  const backup = await execa(process.execPath, [BIN.manager, 'backup', '--config', configFile, '--to', to], {
+    reject: false,
+    timeout: 60_000,
+  })
   t.is(backup.exitCode, 0, backup.stderr)
   t.regex(backup.stdout, /^inventory: .* \(\d+ bytes, 1 hosts\)$/m)
   t.regex(backup.stdout, /^secret store: /m)

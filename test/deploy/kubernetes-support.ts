@@ -24,7 +24,9 @@ export interface K8sObject {
 export async function render(dir: string): Promise<K8sObject[]> {
   const result = await execa('kubectl', ['kustomize', dir], { reject: false, timeout: 60_000, stdin: 'ignore' })
   if ((result as { code?: string }).code === 'ENOENT') {
-    throw new Error('kubectl is not on PATH: install it (Debian package kubectl); the overlays are rendered with `kubectl kustomize`')
+    throw new Error(
+      'kubectl is not on PATH: install it (Debian package kubectl); the overlays are rendered with `kubectl kustomize`',
+    )
   }
   if (result.exitCode !== 0) throw new Error(`kubectl kustomize ${dir} failed (${result.exitCode}): ${result.stderr}`)
   return parseAllDocuments(result.stdout).map((document) => {
@@ -41,7 +43,11 @@ export async function renderWith(overlay: string, components: readonly string[])
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-kustomize-'))
   try {
     const relative = (name: string) => path.relative(dir, path.join(KUSTOMIZE_ROOT, name))
-    const lines = ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `resources: [${relative(overlay)}]`]
+    const lines = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${relative(overlay)}]`,
+    ]
     lines.push(`components: [${components.map(relative).join(', ')}]`)
     await writeFile(path.join(dir, 'kustomization.yaml'), `${lines.join('\n')}\n`)
     return await render(dir)
@@ -79,7 +85,12 @@ export async function schemaProblems(object: K8sObject): Promise<string[]> {
 }
 
 /** The object of this kind and name; `generated`: a configMapGenerator's, whose name ends with a content hash. */
-export function named<T extends K8sObject = K8sObject>(objects: readonly K8sObject[], kind: string, name: string, generated = false): T | undefined {
+export function named<T extends K8sObject = K8sObject>(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+  generated = false,
+): T | undefined {
   const matches = (found: string) => found === name || (generated && new RegExp(`^${name}-[a-z0-9]{10}$`).test(found))
   return objects.find((object) => object.kind === kind && matches(object.metadata.name)) as T | undefined
 }

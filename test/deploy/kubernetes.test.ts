@@ -4,7 +4,15 @@ import test from 'ava'
 import { parseManagerConfig, type ManagerConfigFile } from '../../manager/config/config.ts'
 import { configOf, managerOf, mountedFiles, portNumber, secretsOf, selects } from './kubernetes-pod.ts'
 import type { ConfigMap, Service } from './kubernetes-pod.ts'
-import { KUSTOMIZE_ROOT, leaves, named, render, renderWith, schemaProblems, type K8sObject } from './kubernetes-support.ts'
+import {
+  KUSTOMIZE_ROOT,
+  leaves,
+  named,
+  render,
+  renderWith,
+  schemaProblems,
+  type K8sObject,
+} from './kubernetes-support.ts'
 
 /**
  * deploy/kubernetes/ as kubectl renders it: every overlay (and each with the monitoring component) is valid against
@@ -43,8 +51,15 @@ const LOCKED_DOWN = {
 
 /** The Services of each overlay and the config's port each must reach. */
 const SERVICES: Record<Overlay, Array<[string, string]>> = {
-  single: [['amt-manager-api', 'api'], ['amt-manager-mqtt', 'mqtt'], ['amt-manager-mqtt', 'mqtts']],
-  external: [['amt-manager-api', 'api'], ['amt-manager-grpc', 'grpc']],
+  single: [
+    ['amt-manager-api', 'api'],
+    ['amt-manager-mqtt', 'mqtt'],
+    ['amt-manager-mqtt', 'mqtts'],
+  ],
+  external: [
+    ['amt-manager-api', 'api'],
+    ['amt-manager-grpc', 'grpc'],
+  ],
 }
 
 for (const overlay of OVERLAYS) {
@@ -53,7 +68,10 @@ for (const overlay of OVERLAYS) {
     t.deepEqual((await Promise.all(objects.map(schemaProblems))).flat(), [])
     const kinds = [...new Set(objects.map((object) => object.kind))].sort()
     t.deepEqual(kinds, ['ConfigMap', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet'])
-    t.true(objects.every((object) => object.metadata.namespace === 'amt'), 'every object in the namespace amt')
+    t.true(
+      objects.every((object) => object.metadata.namespace === 'amt'),
+      'every object in the namespace amt',
+    )
   })
 
   test(`${overlay}: the pod runs as 10001, read-only, without privileges, capabilities or host access`, async (t) => {
@@ -64,7 +82,10 @@ for (const overlay of OVERLAYS) {
     t.false(pod.automountServiceAccountToken ?? true, 'no API token mounted by default')
     t.is(pod.serviceAccountName, 'amt-manager')
     t.falsy(pod.hostNetwork ?? pod.hostPID ?? pod.hostIPC, 'no host namespaces')
-    t.true((pod.volumes ?? []).every((volume) => volume.hostPath === undefined), 'no hostPath volume')
+    t.true(
+      (pod.volumes ?? []).every((volume) => volume.hostPath === undefined),
+      'no hostPath volume',
+    )
     for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
       const context = container.securityContext ?? {}
       t.like(context, LOCKED_DOWN, container.name)
@@ -83,7 +104,11 @@ for (const overlay of OVERLAYS) {
     const { manager } = managerOf(objects)
     const { api } = portsOf(objects)
     t.is(api.host, '0.0.0.0', 'the kubelet probes the pod address')
-    const probes = [['livenessProbe', '/healthz'], ['startupProbe', '/healthz'], ['readinessProbe', '/readyz']] as const
+    const probes = [
+      ['livenessProbe', '/healthz'],
+      ['startupProbe', '/healthz'],
+      ['readinessProbe', '/readyz'],
+    ] as const
     for (const [probe, pathName] of probes) {
       const get = manager[probe]?.httpGet
       t.is(get?.path, pathName, probe)
@@ -97,7 +122,8 @@ for (const overlay of OVERLAYS) {
     const labels = set.spec.template.metadata.labels
     for (const service of objects.filter((object): object is Service => object.kind === 'Service')) {
       t.true(selects(service.spec.selector, labels), `${service.metadata.name} selects the pod`)
-      for (const port of service.spec.ports) t.truthy(portNumber(manager, port.targetPort), `${service.metadata.name} ${port.name}`)
+      for (const port of service.spec.ports)
+        t.truthy(portNumber(manager, port.targetPort), `${service.metadata.name} ${port.name}`)
     }
     const { ports } = portsOf(objects)
     for (const [name, listener] of SERVICES[overlay]) {
@@ -122,7 +148,11 @@ for (const overlay of OVERLAYS) {
     const result = parseManagerConfig(configOf(objects), { env: {}, readFile })
     t.true(result.ok, result.ok ? '' : result.problems.join('\n'))
     const mounted = mountedFiles(pod, manager)
-    t.deepEqual(read.filter((file) => !mounted.has(file)), [], 'files the config names that no volume provides')
+    t.deepEqual(
+      read.filter((file) => !mounted.has(file)),
+      [],
+      'files the config names that no volume provides',
+    )
     t.true(mounted.has('/etc/amt-manager/config.yaml'), "the image's default --config path")
     const data = manager.volumeMounts?.find((mount) => mount.name === 'data')?.mountPath
     t.is(result.ok ? result.config.dataDir : undefined, data, 'dataDir is the PersistentVolumeClaim')
@@ -132,7 +162,9 @@ for (const overlay of OVERLAYS) {
     const objects = await rendered(overlay)
     const secretKey = (key: string) => /password|token|secret|key|cert/i.test(key) && !/(File|Files|Env)$/.test(key)
     const lastKey = (dotted: string) => dotted.split('.').pop() ?? ''
-    const secretish = leaves(configOf(objects)).filter(([key, value]) => secretKey(lastKey(key)) && typeof value === 'string')
+    const secretish = leaves(configOf(objects)).filter(
+      ([key, value]) => secretKey(lastKey(key)) && typeof value === 'string',
+    )
     t.deepEqual(secretish, [], 'a secret-looking key with a value: use a ...File key and a Secret')
     const inline = /-----BEGIN|amt_[0-9a-f]{16}_|^\s*\w*(password|token|secretId):\s*[^\s#]/im
     for (const map of objects.filter((object) => object.kind === 'ConfigMap')) {
@@ -142,7 +174,11 @@ for (const overlay of OVERLAYS) {
     const { pod, manager } = managerOf(objects)
     const docs = await readFile(new URL('../../docs/deployment.md', import.meta.url), 'utf8')
     const inDocs = (name: string) => new RegExp(`(?<![\\w-])${name}(?![\\w-])`).test(docs)
-    t.deepEqual(secretsOf(pod, manager).filter((name) => !inDocs(name)), [], 'Secrets the docs do not tell to create')
+    t.deepEqual(
+      secretsOf(pod, manager).filter((name) => !inDocs(name)),
+      [],
+      'Secrets the docs do not tell to create',
+    )
   })
 
   test(`${overlay} with components/monitoring: a valid ServiceMonitor scraping /metrics of amt-manager-api only`, async (t) => {
@@ -152,8 +188,13 @@ for (const overlay of OVERLAYS) {
     type Monitor = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: Endpoint[] } }
     const monitor = named<Monitor>(objects, 'ServiceMonitor', 'amt-manager')
     const selector = monitor?.spec.selector.matchLabels
-    const selected = objects.filter((object): object is Service => object.kind === 'Service' && selects(selector, object.metadata.labels))
-    t.deepEqual(selected.map((service) => service.metadata.name), ['amt-manager-api'])
+    const selected = objects.filter(
+      (object): object is Service => object.kind === 'Service' && selects(selector, object.metadata.labels),
+    )
+    t.deepEqual(
+      selected.map((service) => service.metadata.name),
+      ['amt-manager-api'],
+    )
     const endpoints = monitor?.spec.endpoints.map(({ port, path: urlPath }) => ({ port, path: urlPath }))
     t.deepEqual(endpoints, [{ port: 'http', path: '/metrics' }])
     t.true(selected[0]?.spec.ports.some((port) => port.name === 'http'))
@@ -165,7 +206,9 @@ test('external: Vault logs in with a projected ServiceAccount token made for Vau
   const { pod, manager } = managerOf(objects)
   const config = configOf(objects) as { secrets: { auth: { method: string; jwtFile: string } } }
   t.is(config.secrets.auth.method, 'kubernetes')
-  const token = pod.volumes?.flatMap((volume) => volume.projected?.sources ?? []).find((source) => source.serviceAccountToken)
+  const token = pod.volumes
+    ?.flatMap((volume) => volume.projected?.sources ?? [])
+    .find((source) => source.serviceAccountToken)
   t.is(token?.serviceAccountToken?.audience, 'vault')
   t.true(mountedFiles(pod, manager).has(config.secrets.auth.jwtFile))
   t.truthy(named(objects, 'ServiceAccount', 'amt-manager'))

@@ -25,7 +25,10 @@ for (const [index, unit] of UNITS.entries()) {
   })
 
   test(`${unit.name} exposure (systemd-analyze security --offline) stays at or below ${MAX_EXPOSURE_TENTHS / 10}`, async (t) => {
-    const { score, exitCode, findings, output } = await unitExposure(await verifiableCopy(t, unitText, unit.name), MAX_EXPOSURE_TENTHS)
+    const { score, exitCode, findings, output } = await unitExposure(
+      await verifiableCopy(t, unitText, unit.name),
+      MAX_EXPOSURE_TENTHS,
+    )
     t.truthy(score, `no exposure score in:\n${output}`)
     t.log(`exposure ${score ?? '?'}`)
     t.is(exitCode, 0, findings)
@@ -49,11 +52,14 @@ for (const [index, unit] of UNITS.entries()) {
     ]) {
       t.true(lines.includes(expected), `missing ${expected}`)
     }
-    t.false(lines.some((line) => line.startsWith('MemoryDenyWriteExecute=')), 'MemoryDenyWriteExecute breaks Node')
+    t.false(
+      lines.some((line) => line.startsWith('MemoryDenyWriteExecute=')),
+      'MemoryDenyWriteExecute breaks Node',
+    )
   })
 }
 
-test('amt-manager.service keeps the Inventory in its state directory: the example configs\' dataDir', async (t) => {
+test("amt-manager.service keeps the Inventory in its state directory: the example configs' dataDir", async (t) => {
   const lines = directives(await readFile(deployFile('manager/amt-manager.service'), 'utf8'))
   t.true(lines.includes('StateDirectory=amt-manager'))
   for (const example of ['manager/config.example.yaml', 'manager/config.production.example.yaml']) {
@@ -62,10 +68,13 @@ test('amt-manager.service keeps the Inventory in its state directory: the exampl
   }
 })
 
-test('amt-broker.service runs as the system user of its sysusers.d file (the credentials file\'s group)', async (t) => {
+test("amt-broker.service runs as the system user of its sysusers.d file (the credentials file's group)", async (t) => {
   const lines = directives(await readFile(deployFile('broker/amt-broker.service'), 'utf8'))
   const sysusers = directives(await readFile(deployFile('broker/amt-broker.sysusers.conf'), 'utf8'))
-  t.deepEqual(sysusers.map((line) => line.split(/\s+/).slice(0, 2).join(' ')), ['u amt-broker'])
+  t.deepEqual(
+    sysusers.map((line) => line.split(/\s+/).slice(0, 2).join(' ')),
+    ['u amt-broker'],
+  )
   t.true(lines.includes('Group=amt-broker'))
   t.true(lines.includes('ExecReload=/bin/kill -HUP $MAINPID'), 'systemctl reload re-reads the credentials file')
 })

@@ -17,7 +17,10 @@ test('amt-agent.service passes systemd-analyze verify without any warning', asyn
 })
 
 test(`amt-agent.service exposure (systemd-analyze security --offline) stays at or below ${MAX_EXPOSURE_TENTHS / 10}`, async (t) => {
-  const { score, exitCode, findings, output } = await unitExposure(await verifiableCopy(t, unitText, UNIT_NAME), MAX_EXPOSURE_TENTHS)
+  const { score, exitCode, findings, output } = await unitExposure(
+    await verifiableCopy(t, unitText, UNIT_NAME),
+    MAX_EXPOSURE_TENTHS,
+  )
   t.truthy(score, `no exposure score in:\n${output}`)
   t.log(`exposure ${score ?? '?'}`)
   t.is(exitCode, 0, findings)
@@ -42,7 +45,13 @@ test('amt-agent.service keeps its documented privilege decisions', (t) => {
     t.true(lines.includes(expected), `missing ${expected}`)
   }
   // V8's JIT needs writable+executable pages: this would make Node abort at start.
-  t.false(lines.some((line) => line.startsWith('MemoryDenyWriteExecute=')), 'MemoryDenyWriteExecute breaks Node')
+  t.false(
+    lines.some((line) => line.startsWith('MemoryDenyWriteExecute=')),
+    'MemoryDenyWriteExecute breaks Node',
+  )
   // PrivateDevices would hide /dev/mei*, which rpc needs.
-  t.false(lines.some((line) => line.startsWith('PrivateDevices=')), 'PrivateDevices hides /dev/mei*')
+  t.false(
+    lines.some((line) => line.startsWith('PrivateDevices=')),
+    'PrivateDevices hides /dev/mei*',
+  )
 })

@@ -19,18 +19,37 @@ test('register → activate via the API → PROVISIONED in the API and on `statu
   const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...KEY, credential: device })
 
   await activate(manager, TENANT, KEY.hostId)
-  const status = await watcher.waitFor(KEY, 'status', (s) => s.currentState === 'PROVISIONED' && s.observedGeneration === 1, STEP_MS)
-  t.like(status, { desiredState: 'PROVISIONED', statusIndicator: 'IDLE', status: 'AMT Activation Done', sku: 'AMT', desiredGeneration: 1, online: true })
+  const status = await watcher.waitFor(
+    KEY,
+    'status',
+    (s) => s.currentState === 'PROVISIONED' && s.observedGeneration === 1,
+    STEP_MS,
+  )
+  t.like(status, {
+    desiredState: 'PROVISIONED',
+    statusIndicator: 'IDLE',
+    status: 'AMT Activation Done',
+    sku: 'AMT',
+    desiredGeneration: 1,
+    online: true,
+  })
   const host = await until(async () => {
     const found = await getHost(manager, TENANT, KEY.hostId)
     return found.currentState === 'PROVISIONED' && found
   }, 'PROVISIONED in the API')
-  t.like(host, { desiredState: 'PROVISIONED', statusIndicator: 'IDLE', status: 'AMT Activation Done', observedGeneration: 1, phase: 'PROVISIONED' })
+  t.like(host, {
+    desiredState: 'PROVISIONED',
+    statusIndicator: 'IDLE',
+    status: 'AMT Activation Done',
+    observedGeneration: 1,
+    phase: 'PROVISIONED',
+  })
   t.like(await agent.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
 
   manager.kill('SIGTERM')
   t.deepEqual(await manager.exited, { exitCode: 0, signal: null }, manager.output().slice(-2000))
   const printed = manager.output() + agent.output()
   t.true(printed.includes('"msg":"manager ready"'))
-  for (const secret of [manager.token, device.password, integrator.password]) t.false(printed.includes(secret), 'no token or password in any output')
+  for (const secret of [manager.token, device.password, integrator.password])
+    t.false(printed.includes(secret), 'no token or password in any output')
 })

@@ -14,13 +14,27 @@ test('the agent as shipped to nodes (dist/amt-agent.mjs from npm run build: one 
   t.regex(version.stdout, /^\d+\.\d+\.\d+/)
 
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: mqttPort } } },
+    log: { level: 'info' },
+  })
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
   const key = { tenantId: 'bundle', hostId: 'node-b1' }
   const device = await registerHost(manager, key.tenantId, key.hostId)
-  const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...key, credential: device, entry: AGENT_BUNDLE })
+  const agent = await startAgentProcess(t, {
+    brokerUrl: device.url ?? '',
+    ...key,
+    credential: device,
+    entry: AGENT_BUNDLE,
+  })
   await activate(manager, key.tenantId, key.hostId)
-  await until(async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED', 'PROVISIONED through the bundled agent', { dead: agent })
+  await until(
+    async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED',
+    'PROVISIONED through the bundled agent',
+    { dead: agent },
+  )
   t.like(await agent.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
   t.false(agent.output().includes(device.password), 'no password printed')
 })

@@ -21,13 +21,27 @@ test('the single executable (npm run build:agent-sea, Node.js embedded) runs wit
   t.regex(version.stdout, VERSION_LINE)
 
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, log: { level: 'info' } })
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: mqttPort } } },
+    log: { level: 'info' },
+  })
   const manager = await startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort })
   const key = { tenantId: 'sea', hostId: 'node-s1' }
   const device = await registerHost(manager, key.tenantId, key.hostId)
-  const agent = await startAgentProcess(t, { brokerUrl: device.url ?? '', ...key, credential: device, executable: { file: executable, env } })
+  const agent = await startAgentProcess(t, {
+    brokerUrl: device.url ?? '',
+    ...key,
+    credential: device,
+    executable: { file: executable, env },
+  })
   await activate(manager, key.tenantId, key.hostId)
-  await until(async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED', 'PROVISIONED through the single executable', { dead: agent })
+  await until(
+    async () => (await getHost(manager, key.tenantId, key.hostId)).currentState === 'PROVISIONED',
+    'PROVISIONED through the single executable',
+    { dead: agent },
+  )
   t.like(await agent.device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
   t.false(agent.output().includes(device.password), 'no password printed')
 

@@ -10,7 +10,12 @@ test('`amt-agent run`: SIGHUP is logged and ignored; the agent still activates a
   const broker = await startTestBroker(t)
   const hostId = `node-${randomBytes(4).toString('hex')}`
   const credential = await broker.addDevice(TENANT, hostId)
-  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
   const agent = await spawnAgent(t, { brokerUrl: broker.url, hostId, credential })
   const online = await manager.waitFor('presence', (p) => p.online, STEP_MS)
 
@@ -20,7 +25,11 @@ test('`amt-agent run`: SIGHUP is logged and ignored; the agent still activates a
   t.like(await manager.waitFor('state', (s) => s.phase === 'PROVISIONED', STEP_MS), { observedGeneration: 1 })
 
   sendSignal(agent, 'SIGTERM')
-  t.deepEqual(await within(agent.exited, 'the agent to exit'), { exitCode: 0, signal: null }, agent.output().slice(-2000))
+  t.deepEqual(
+    await within(agent.exited, 'the agent to exit'),
+    { exitCode: 0, signal: null },
+    agent.output().slice(-2000),
+  )
   t.true((await manager.waitFor('presence', (p) => !p.online && p.bootId === online.bootId, STEP_MS)).seq > online.seq)
 })
 
@@ -28,7 +37,12 @@ test('`amt-agent run`: a second SIGTERM while the stop waits for a hung rpc exit
   const broker = await startTestBroker(t)
   const hostId = `node-${randomBytes(4).toString('hex')}`
   const credential = await broker.addDevice(TENANT, hostId)
-  const manager = await connectTestManager(t, { url: broker.url, credential: await broker.addManager(), tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: await broker.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
   // activate hangs and ignores SIGTERM: the agent's stop waits killGraceMs (far beyond this test) before SIGKILL
   const agent = await spawnAgent(t, {
     brokerUrl: broker.url,
@@ -39,14 +53,20 @@ test('`amt-agent run`: a second SIGTERM while the stop waits for a hung rpc exit
   })
   await manager.waitFor('presence', (p) => p.online, STEP_MS)
   await manager.publishDesired(desiredProvisioned(1))
-  const hung = await until(async () => {
-    const starts = (await agent.device.calls()).map((line) => JSON.parse(line) as { event: string; pid: number; argv: string[] })
-    const counted = starts.filter((call) => call.event === 'start' && !call.argv.includes('version'))
-    const activate = counted.find((call) => call.argv.includes('activate'))
-    const saved = ((await agent.device.read()).counters as { calls?: number } | undefined)?.calls ?? 0
-    // the emulator ignores SIGTERM, saves the device, then hangs: once saved, a SIGTERM cannot end it
-    return activate !== undefined && saved === counted.length && activate
-  }, 'the activate rpc to hang', { dead: agent })
+  const hung = await until(
+    async () => {
+      const starts = (await agent.device.calls()).map(
+        (line) => JSON.parse(line) as { event: string; pid: number; argv: string[] },
+      )
+      const counted = starts.filter((call) => call.event === 'start' && !call.argv.includes('version'))
+      const activate = counted.find((call) => call.argv.includes('activate'))
+      const saved = ((await agent.device.read()).counters as { calls?: number } | undefined)?.calls ?? 0
+      // the emulator ignores SIGTERM, saves the device, then hangs: once saved, a SIGTERM cannot end it
+      return activate !== undefined && saved === counted.length && activate
+    },
+    'the activate rpc to hang',
+    { dead: agent },
+  )
   t.teardown(() => killQuietly(hung.pid))
 
   sendSignal(agent, 'SIGTERM')

@@ -51,10 +51,17 @@ test('`amt-broker serve` with `metrics`: /metrics counts auth failures and ACL d
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
   client.publish(buildTopic({ tenantId: 'acme', hostId: 'h2', leaf: 'events' }), '{}')
   await within(closed, 'the broker to close the denied publisher')
-  await until(async () => metricSum(await scrapeMetrics(metricsUrl), 'amt_broker_connections') === 0, 'the connection to be gone')
+  await until(
+    async () => metricSum(await scrapeMetrics(metricsUrl), 'amt_broker_connections') === 0,
+    'the connection to be gone',
+  )
   t.is(metricSum(await scrapeMetrics(metricsUrl), 'amt_broker_publish_denied_total', { reason: 'out-of-scope' }), 1)
 
   sendSignal(broker, 'SIGTERM')
-  t.deepEqual(await within(broker.exited, 'the broker to exit'), { exitCode: 0, signal: null }, broker.output().slice(-2000))
+  t.deepEqual(
+    await within(broker.exited, 'the broker to exit'),
+    { exitCode: 0, signal: null },
+    broker.output().slice(-2000),
+  )
   t.false(broker.output().includes(device.password), 'the password is never logged')
 })

@@ -10,7 +10,11 @@ import { within } from './support/signals.ts'
  * the parent closes its end of the stdout pipe at once, so every write of the child fails with EPIPE.
  */
 async function withClosedStdout(t: ExecutionContext, bin: string, args: readonly string[], input?: string) {
-  const child = execa(process.execPath, [bin, ...args], { cwd: ROOT, reject: false, ...(input === undefined ? {} : { input }) })
+  const child = execa(process.execPath, [bin, ...args], {
+    cwd: ROOT,
+    reject: false,
+    ...(input === undefined ? {} : { input }),
+  })
   t.teardown(() => child.kill('SIGKILL'))
   child.stdout.destroy()
   const result = await within(child, `${path.basename(bin)} ${args.join(' ')} to exit`, STEP_MS)

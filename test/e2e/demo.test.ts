@@ -16,7 +16,10 @@ test('`amt-manager demo` settles a small simulated fleet as each device predicts
   const first = spawnNode(t, BIN.manager, [...DEMO, '--data-dir', dataDir])
   t.deepEqual(await first.exited, { exitCode: 0, signal: null }, first.output())
   const output = first.output()
-  t.regex(output, /tenant demo: 6 simulated hosts \(3 AMT, 1 ISM, 1 not capable, 1 failing activation\); 6 registered, 0 kept/)
+  t.regex(
+    output,
+    /tenant demo: 6 simulated hosts \(3 AMT, 1 ISM, 1 not capable, 1 failing activation\); 6 registered, 0 kept/,
+  )
   t.regex(output, /all 6 hosts settled in [\d.]+ s: 4 PROVISIONED · 1 NOT_SUPPORTED · 1 FAILED/)
   t.regex(output, /sim-05 +[0-9a-f-]{36} .* UNPROVISIONED +ERROR +1\/1 +AMT not supported: /)
   t.regex(output, /sim-06 +[0-9a-f-]{36} .* UNPROVISIONED +ERROR +1\/1 +AMT Activation Failed: ActivationFailed: /)
@@ -26,14 +29,23 @@ test('`amt-manager demo` settles a small simulated fleet as each device predicts
   t.deepEqual(await second.exited, { exitCode: 0, signal: null }, second.output())
   t.regex(second.output(), /0 registered, 6 kept with new credentials/)
   t.regex(hostIdIn(output, 'sim-01'), UUID_V4)
-  t.is(hostIdIn(second.output(), 'sim-01'), hostIdIn(output, 'sim-01'), 'a re-run finds its hosts by name and keeps their ids')
+  t.is(
+    hostIdIn(second.output(), 'sim-01'),
+    hostIdIn(output, 'sim-01'),
+    'a re-run finds its hosts by name and keeps their ids',
+  )
   t.regex(second.output(), /sim-01 +[0-9a-f-]{36} +AMT +AMT +PROVISIONED +IDLE +2\/2 +AMT Activation Done/)
 })
 
 const SERVE = ['demo', '--hosts', '2', '--api-port', '0', '--mqtt-port', '0']
 
 /** `amt-manager hosts …` against the running demo, as a newcomer types it; resolves with its exit and output. */
-async function cli(t: ExecutionContext, dataDir: string, apiUrl: string, args: string[]): Promise<{ exitCode: number | null; output: string }> {
+async function cli(
+  t: ExecutionContext,
+  dataDir: string,
+  apiUrl: string,
+  args: string[],
+): Promise<{ exitCode: number | null; output: string }> {
   const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim()
   const child = spawnNode(t, BIN.manager, args, { AMT_MANAGER_TOKEN: token, AMT_MANAGER_URL: apiUrl })
   const { exitCode } = await child.exited
@@ -43,7 +55,11 @@ async function cli(t: ExecutionContext, dataDir: string, apiUrl: string, args: s
 test('the demo serves a simulated MPS: `hosts power … cycle` through the CLI reaches an activated host, and `hosts list` shows the state read back', async (t) => {
   const dataDir = path.join(await tempDir(t, 'amt-e2e-demo-power-'), 'data')
   const demo = spawnNode(t, BIN.manager, [...SERVE, '--data-dir', dataDir])
-  await until(() => Promise.resolve(demo.output().includes('The manager keeps serving')), 'the demo to settle and serve', { dead: demo, timeoutMs: 60_000 })
+  await until(
+    () => Promise.resolve(demo.output().includes('The manager keeps serving')),
+    'the demo to settle and serve',
+    { dead: demo, timeoutMs: 60_000 },
+  )
   const output = demo.output()
   t.regex(output, /RPS +http:\/\/127\.0\.0\.1:\d+ +MPS +http:\/\/127\.0\.0\.1:\d+ +\(simulated in this process\)/)
   const apiUrl = /export AMT_MANAGER_URL=(\S+)/.exec(output)?.[1] ?? ''

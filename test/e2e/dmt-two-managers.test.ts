@@ -15,14 +15,19 @@ async function startManager(t: ExecutionContext, fakes: Fakes, name: string): Pr
   const dir = await tempDir(t, `amt-e2e-two-managers-${name}-`)
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
   await writeFile(path.join(dir, 'static-password'), `${PASSWORD}\n`, { mode: 0o600 })
-  const config = integrationsConfig(fakes, { apiPort, mqttPort, passwords: { static: { [TENANT]: { amtPasswordFile: 'static-password' } } } })
+  const config = integrationsConfig(fakes, {
+    apiPort,
+    mqttPort,
+    passwords: { static: { [TENANT]: { amtPasswordFile: 'static-password' } } },
+  })
   const configFile = await writeManagerConfig(dir, config)
   return startManagerProcess(t, { configFile, dataDir: path.join(dir, 'data'), apiPort, env: vaultEnv(fakes) })
 }
 
 async function expect(pending: Promise<Answer>, status: number, what: string): Promise<Answer> {
   const answer = await pending
-  if (answer.status !== status) throw new Error(`${what}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`)
+  if (answer.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.json)}`)
   return answer
 }
 
@@ -53,12 +58,15 @@ test('two manager processes preparing one tenant at once on one RPS/MPS: both su
   const hostIds = [randomUUID(), randomUUID()]
   for (const manager of managers) {
     await expect(manager.api('POST', '/api/v1/tenants', { tenantId: TENANT, passwordPolicy: 'static' }), 201, 'tenant')
-    for (const hostId of hostIds) await expect(manager.api('POST', `/api/v1/tenants/${TENANT}/hosts`, { hostId }), 201, 'host')
+    for (const hostId of hostIds)
+      await expect(manager.api('POST', `/api/v1/tenants/${TENANT}/hosts`, { hostId }), 201, 'host')
   }
 
   const raced = meetAtCiraConfig(fakes, managers.length)
   const activations = managers.flatMap((manager) =>
-    hostIds.map((hostId) => manager.api('PATCH', `/api/v1/tenants/${TENANT}/hosts/${hostId}/amt`, { desiredAmtState: 'PROVISIONED' })),
+    hostIds.map((hostId) =>
+      manager.api('PATCH', `/api/v1/tenants/${TENANT}/hosts/${hostId}/amt`, { desiredAmtState: 'PROVISIONED' }),
+    ),
   )
   const answers = await Promise.all(activations)
   t.true(await raced, 'both managers read the absent CIRA config before either created it')
@@ -69,17 +77,35 @@ test('two manager processes preparing one tenant at once on one RPS/MPS: both su
   )
 
   const rps = fakes.rps.server
-  const created = rps.since(0, 'POST').filter(({ status }) => status === 201).map(({ path: urlPath }) => urlPath)
-  t.deepEqual(created.sort(), ['/api/v1/admin/ciraconfigs', '/api/v1/admin/profiles'], 'the CIRA config and the profile: each created once')
+  const created = rps
+    .since(0, 'POST')
+    .filter(({ status }) => status === 201)
+    .map(({ path: urlPath }) => urlPath)
+  t.deepEqual(
+    created.sort(),
+    ['/api/v1/admin/ciraconfigs', '/api/v1/admin/profiles'],
+    'the CIRA config and the profile: each created once',
+  )
   const refused = rps.since(0, 'POST').filter(({ status }) => status !== 201)
-  t.true(refused.length >= 1 && refused.every(({ status }) => status === 400), 'the loser of the race was refused ("Unique key violation") and accepted the winner\'s object')
-  t.deepEqual([...rps.since(0, 'DELETE'), ...fakes.mps.server.since(0, 'DELETE')], [], 'nobody deletes the other one\'s work')
+  t.true(
+    refused.length >= 1 && refused.every(({ status }) => status === 400),
+    'the loser of the race was refused ("Unique key violation") and accepted the winner\'s object',
+  )
+  t.deepEqual(
+    [...rps.since(0, 'DELETE'), ...fakes.mps.server.since(0, 'DELETE')],
+    [],
+    "nobody deletes the other one's work",
+  )
   t.deepEqual(rps.since(0, 'PATCH'), [], 'what the other created matches: nothing is replaced')
   t.deepEqual(fakes.rps.profileNames(), [`${TENANT}_ccm`])
   t.deepEqual(fakes.rps.ciraConfigs.keys(), [TENANT])
   t.deepEqual([...fakes.mps.devices.keys()].sort(), [...hostIds].sort(), 'each device registered with MPS')
   for (const manager of managers) {
-    const provisioning = await expect(manager.api('GET', `/api/v1/tenants/${TENANT}/amt/provisioning`), 200, 'provisioning')
+    const provisioning = await expect(
+      manager.api('GET', `/api/v1/tenants/${TENANT}/amt/provisioning`),
+      200,
+      'provisioning',
+    )
     t.like(provisioning.json, { lastPreparation: { ok: true } }, JSON.stringify(provisioning.json))
   }
 })

@@ -42,7 +42,11 @@ test('thousands of idle sockets from many addresses (1.8× the fd limit) leave /
     // the pools may bound what stays open.
     api: { port: apiPort, limits: { idleTimeoutMs: 600_000 } },
     broker: {
-      embedded: { tcp: { port: tcpPort }, ws: { port: wsPort }, limits: { connectTimeoutMs: 600_000, connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
+      embedded: {
+        tcp: { port: tcpPort },
+        ws: { port: wsPort },
+        limits: { connectTimeoutMs: 600_000, connectRateLimit: { burst: 100_000, perSecond: 100_000 } },
+      },
     },
   })
   const manager = await startManagerProcess(t, { configFile, dataDir: `${dir}/data`, apiPort, fdLimit: FD_LIMIT })
@@ -56,17 +60,35 @@ test('thousands of idle sockets from many addresses (1.8× the fd limit) leave /
   ]
   const health = await fetch(`${manager.apiUrl}/healthz`)
   t.is(health.status, 200)
-  const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { ...credential, clientId: agentClientId({ tenantId: 'acme', hostId: 'host-1' }), reconnectPeriod: 0, connectTimeout: STEP_MS }, false)
+  const device = await mqtt.connectAsync(
+    `mqtt://127.0.0.1:${tcpPort}`,
+    {
+      ...credential,
+      clientId: agentClientId({ tenantId: 'acme', hostId: 'host-1' }),
+      reconnectPeriod: 0,
+      connectTimeout: STEP_MS,
+    },
+    false,
+  )
   t.teardown(() => device.endAsync(true))
   t.true(device.connected, 'the device logged in over TCP during the flood')
   const openFiles = (await readdir(`/proc/${pid}/fd`)).length
   t.true(openFiles < FD_LIMIT * 0.8, `the manager holds ${openFiles} descriptors of ${FD_LIMIT}`)
-  t.true(hostile.some((socket) => socket.open()), 'the flood is still on')
+  t.true(
+    hostile.some((socket) => socket.open()),
+    'the flood is still on',
+  )
 
-  t.true((await metric(manager.apiUrl, 'amt_manager_connections_refused_total{listener="api",reason="waiting-evicted"}')) > 0)
+  t.true(
+    (await metric(manager.apiUrl, 'amt_manager_connections_refused_total{listener="api",reason="waiting-evicted"}')) >
+      0,
+  )
   t.true((await metric(manager.apiUrl, 'amt_broker_connections_refused_total{reason="waiting-evicted"}')) > 0)
   t.regex(manager.output(), /"reason":"waiting-evicted".*"msg":"connection refused; further refusals counted"/)
   if (manager.output().includes('file-descriptor pressure')) {
-    t.true((await metric(manager.apiUrl, 'amt_manager_fd_pressure_total')) > 0, 'fd pressure was logged, so it is counted')
+    t.true(
+      (await metric(manager.apiUrl, 'amt_manager_fd_pressure_total')) > 0,
+      'fd pressure was logged, so it is counted',
+    )
   }
 })

@@ -20,14 +20,23 @@ test("AMT stuck connecting: the agent's recovery gets its password from the mana
 
   await activate(manager, TENANT, KEY.hostId)
   await watcher.waitFor(KEY, 'events', (e) => e.kind === 'recovery.started', STEP_MS)
-  const finished = (operation: string) => (e: { kind: string; detail?: Record<string, unknown> }) => e.kind === 'rpc.finished' && e.detail?.operation === operation
-  t.like(await watcher.waitFor(KEY, 'events', finished('deactivate'), STEP_MS), { generation: 1 }, 'deactivated through RPS with the password')
-  const activations = async () => ((await agent.device.read()).counters as { activations?: number } | undefined)?.activations
+  const finished = (operation: string) => (e: { kind: string; detail?: Record<string, unknown> }) =>
+    e.kind === 'rpc.finished' && e.detail?.operation === operation
+  t.like(
+    await watcher.waitFor(KEY, 'events', finished('deactivate'), STEP_MS),
+    { generation: 1 },
+    'deactivated through RPS with the password',
+  )
+  const activations = async () =>
+    ((await agent.device.read()).counters as { activations?: number } | undefined)?.activations
   await until(async () => (await activations()) === 2, 'activated again')
   const host = await until(async () => {
     const found = await getHost(manager, TENANT, KEY.hostId)
     return found.currentState === 'PROVISIONED' && found.phase === 'PROVISIONED' && found
   }, 'PROVISIONED again in the API')
   t.like(host, { observedGeneration: 1, desiredState: 'PROVISIONED' })
-  t.false(watcher.received(KEY, 'events').some((e) => e.kind === 'secret.failed'), 'the password was given')
+  t.false(
+    watcher.received(KEY, 'events').some((e) => e.kind === 'secret.failed'),
+    'the password was given',
+  )
 })

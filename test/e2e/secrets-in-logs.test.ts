@@ -1,7 +1,12 @@
 import test, { type ExecutionContext } from 'ava'
 import mqtt from 'mqtt'
 import { agentClientId } from '../../schemas/principals.ts'
-import { registerHost, startManagerProcess, writeManagerConfig, type ManagerProcess } from './support/manager-process.ts'
+import {
+  registerHost,
+  startManagerProcess,
+  writeManagerConfig,
+  type ManagerProcess,
+} from './support/manager-process.ts'
 import { freePort, STEP_MS, tempDir } from './support/processes.ts'
 
 const CLIENT_ID = agentClientId({ tenantId: 'acme', hostId: 'host-1' })
@@ -18,10 +23,19 @@ async function setUp(t: ExecutionContext): Promise<Setup> {
   t.timeout(6 * STEP_MS)
   const dir = await tempDir(t, 'amt-e2e-secrets-')
   const [apiPort, tcpPort, wsPort] = [await freePort(), await freePort(), await freePort()]
-  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: tcpPort }, ws: { port: wsPort } } } })
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: tcpPort }, ws: { port: wsPort } } },
+  })
   const manager = await startManagerProcess(t, { configFile, dataDir: `${dir}/data`, apiPort })
   const device = await registerHost(manager, 'acme', 'host-1')
-  return { manager, device, mqttUrls: [`mqtt://127.0.0.1:${tcpPort}`, `ws://127.0.0.1:${wsPort}/mqtt`], secrets: { token: manager.token, password: device.password } }
+  return {
+    manager,
+    device,
+    mqttUrls: [`mqtt://127.0.0.1:${tcpPort}`, `ws://127.0.0.1:${wsPort}/mqtt`],
+    secrets: { token: manager.token, password: device.password },
+  }
 }
 
 /** Stops the manager (SIGTERM: every line flushed) and checks that no secret is anywhere in its stdout + stderr. */
@@ -46,11 +60,27 @@ function httpAttempts(apiUrl: string, secret: string): Array<{ url: string; init
     { url: `${apiUrl}/api/v1/tenants/${secret}/hosts/${secret}`, init: { method: 'DELETE' } },
     { url: `${apiUrl}/no-such-route/${secret}?q=${secret}`, init: {} },
     { url: `${apiUrl}/healthz?token=${secret}`, init: {} },
-    { url: `${apiUrl}/api/v1/tenants`, init: { headers: { 'x-api-key': secret, cookie: `session=${secret}`, 'x-token': secret } } },
-    { url: `${apiUrl}/api/v1/tenants`, init: { headers: { authorization: `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}` } } },
+    {
+      url: `${apiUrl}/api/v1/tenants`,
+      init: { headers: { 'x-api-key': secret, cookie: `session=${secret}`, 'x-token': secret } },
+    },
+    {
+      url: `${apiUrl}/api/v1/tenants`,
+      init: { headers: { authorization: `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}` } },
+    },
     { url: `${apiUrl}/api/v1/tenants`, init: { headers: { authorization: `Bearer ${secret}x` } } },
-    { url: `${apiUrl}/api/v1/tenants`, init: { method: 'POST', headers: json, body: JSON.stringify({ tenantId: secret, password: secret, token: secret }) } },
-    { url: `${apiUrl}/api/v1/tenants`, init: { method: 'POST', headers: { 'content-type': 'text/plain' }, body: secret } },
+    {
+      url: `${apiUrl}/api/v1/tenants`,
+      init: {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ tenantId: secret, password: secret, token: secret }),
+      },
+    },
+    {
+      url: `${apiUrl}/api/v1/tenants`,
+      init: { method: 'POST', headers: { 'content-type': 'text/plain' }, body: secret },
+    },
     { url: `${apiUrl}/api/v1/tenants`, init: { method: 'POST', headers: json, body: `{"broken": "${secret}` } },
   ]
 }
@@ -78,7 +108,10 @@ test('an API token and a device password sent in every HTTP place and as MQTT pa
       await mqttAttempt(url, { username: device.username, password: `${secret}x`, clientId: CLIENT_ID })
       await mqttAttempt(url, { username: 'nobody', password: secret, clientId: CLIENT_ID })
     }
-    await mqttAttempt(`${url}${url.startsWith('ws') ? '' : '/'}?token=${secrets.token}&password=${secrets.password}`, { ...device, clientId: CLIENT_ID })
+    await mqttAttempt(`${url}${url.startsWith('ws') ? '' : '/'}?token=${secrets.token}&password=${secrets.password}`, {
+      ...device,
+      clientId: CLIENT_ID,
+    })
   }
   await assertNothingPrinted(t, setup)
 })
@@ -89,10 +122,16 @@ test('a secret sent as MQTT username, client id or topic never reaches the outpu
   const setup = await setUp(t)
   const { device, secrets, mqttUrls } = setup
   for (const url of mqttUrls) {
-    const client = await mqtt.connectAsync(url, { ...device, clientId: CLIENT_ID, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: STEP_MS }, false)
+    const client = await mqtt.connectAsync(
+      url,
+      { ...device, clientId: CLIENT_ID, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: STEP_MS },
+      false,
+    )
     client.on('error', () => undefined)
-    for (const secret of Object.values(secrets)) await client.subscribeAsync(`amt/v1/${secret}/#`).catch(() => undefined)
-    for (const secret of Object.values(secrets)) await client.publishAsync(`amt/v1/acme/host-1/${secret}`, secret, { qos: 0 }).catch(() => undefined)
+    for (const secret of Object.values(secrets))
+      await client.subscribeAsync(`amt/v1/${secret}/#`).catch(() => undefined)
+    for (const secret of Object.values(secrets))
+      await client.publishAsync(`amt/v1/acme/host-1/${secret}`, secret, { qos: 0 }).catch(() => undefined)
     await client.endAsync(true)
   }
   // Failed logins last: they may put the username into a login backoff.

@@ -22,7 +22,14 @@ test('`amt-manager serve` with a bad configuration prints every problem and exit
   )
   const child = spawnNode(t, BIN.manager, ['serve', '--config', file])
   t.deepEqual(await child.exited, { exitCode: 1, signal: null })
-  for (const key of ['dataDir:', 'api.port:', 'broker.external.url:', 'rps.url:', 'deadlines.activationMs:', '(root): unknown key(s) logLevel']) {
+  for (const key of [
+    'dataDir:',
+    'api.port:',
+    'broker.external.url:',
+    'rps.url:',
+    'deadlines.activationMs:',
+    '(root): unknown key(s) logLevel',
+  ]) {
     t.true(child.output().includes(key), `${key} in:\n${child.output()}`)
   }
 })
@@ -34,7 +41,11 @@ test('`amt-manager serve` that cannot start (API port taken) says why and exits 
   t.teardown(() => taken.close())
   const apiPort = (taken.address() as { port: number }).port
   const mqttPort = await freePort()
-  const configFile = await writeManagerConfig(dir, { dataDir: 'data', api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } } })
+  const configFile = await writeManagerConfig(dir, {
+    dataDir: 'data',
+    api: { port: apiPort },
+    broker: { embedded: { tcp: { port: mqttPort } } },
+  })
   const child = spawnNode(t, BIN.manager, ['serve', '--config', configFile])
   t.deepEqual(await child.exited, { exitCode: 2, signal: null }, child.output())
   t.regex(child.output(), /amt-manager: cannot start: .*EADDRINUSE/)

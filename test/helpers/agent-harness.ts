@@ -4,7 +4,11 @@ import { createLogger, silentLogger, type Logger } from '../../lib/log.ts'
 import { createAgent, type Agent } from '../../agent/agent.ts'
 import { createRpcCliAmt, type RpcCliAmt } from '../../agent/amt/rpc-cli.ts'
 import { ENV_BROKER_PASSWORD, parseAgentConfig, type AgentConfig, type AgentConfigInput } from '../../agent/config.ts'
-import { createFakeServiceControl, type FakeServiceControl, type FakeServiceControlState } from '../../agent/services/fake.ts'
+import {
+  createFakeServiceControl,
+  type FakeServiceControl,
+  type FakeServiceControlState,
+} from '../../agent/services/fake.ts'
 import { startTestBroker, type TestBroker, type TestCredential } from './broker.ts'
 import { createEmulatedDevice, type DeviceInit, type EmulatedDevice } from './agent-device.ts'
 import { connectTestManager, type TestManager } from './agent-manager.ts'
@@ -22,8 +26,22 @@ export function testAgentConfig(input: {
   return {
     tenantId: TENANT,
     hostId,
-    broker: { url, keepaliveSeconds: 30, connectTimeoutMs: 30_000, reconnectMinMs: 50, reconnectMaxMs: 400, ...overrides.broker },
-    rpc: { path: device.rpcPath, devDir: device.devDir, amtinfoTimeoutMs: 30_000, operationTimeoutMs: 30_000, killGraceMs: 200, ...overrides.rpc },
+    broker: {
+      url,
+      keepaliveSeconds: 30,
+      connectTimeoutMs: 30_000,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 400,
+      ...overrides.broker,
+    },
+    rpc: {
+      path: device.rpcPath,
+      devDir: device.devDir,
+      amtinfoTimeoutMs: 30_000,
+      operationTimeoutMs: 30_000,
+      killGraceMs: 200,
+      ...overrides.rpc,
+    },
     rps: { url: 'wss://rps.example.com/activate', ...overrides.rps },
     reconcile: {
       intervalMs: 600_000,
@@ -75,7 +93,12 @@ export async function startAgentHarness(t: ExecutionContext, options: AgentHarne
   const hostId = `node-${randomBytes(4).toString('hex')}`
   const deviceCredential = await broker.addDevice(TENANT, hostId)
   const managerCredential = await broker.addManager()
-  const manager = await connectTestManager(t, { url: broker.url, credential: managerCredential, tenantId: TENANT, hostId })
+  const manager = await connectTestManager(t, {
+    url: broker.url,
+    credential: managerCredential,
+    tenantId: TENANT,
+    hostId,
+  })
   const device = await createEmulatedDevice(t, options.device)
   const document = testAgentConfig({ url: broker.url, hostId, device, overrides: options.overrides })
   const parsed = parseAgentConfig(
@@ -87,7 +110,11 @@ export async function startAgentHarness(t: ExecutionContext, options: AgentHarne
 
   const lines: string[] = []
   const log: Logger = options.captureLogs
-    ? createLogger({ name: 'amt-agent-test', level: 'debug', destination: { write: (line: string) => void lines.push(line) } })
+    ? createLogger({
+        name: 'amt-agent-test',
+        level: 'debug',
+        destination: { write: (line: string) => void lines.push(line) },
+      })
     : silentLogger()
   const amt = createRpcCliAmt({
     rpcPath: config.rpc.path,

@@ -12,7 +12,11 @@ export interface TestManager {
    * Resolves with the first message on `leaf` (already received or still to come) matching the predicate.
    * Rejects after `timeoutMs` with what was received, so a failing test says what it saw.
    */
-  waitFor<L extends Leaf>(leaf: L, predicate?: (payload: PayloadOf<L>) => boolean, timeoutMs?: number): Promise<PayloadOf<L>>
+  waitFor<L extends Leaf>(
+    leaf: L,
+    predicate?: (payload: PayloadOf<L>) => boolean,
+    timeoutMs?: number,
+  ): Promise<PayloadOf<L>>
   publishDesired(desired: Omit<PayloadOf<'desired'>, 'v' | 'ts' | 'hostId'>): Promise<void>
   publishRaw(leaf: Leaf, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>
   /** Answers every secret/req with this password (or a refusal when null). */
@@ -31,8 +35,15 @@ export interface ManagerOptions {
 const DEFAULT_WAIT_MS = 45_000
 
 /** A manager principal watching one host (amt/v1/{tenant}/{host}/#); closed in t.teardown. */
-export async function connectTestManager(t: ExecutionContext, { url, credential, tenantId, hostId }: ManagerOptions): Promise<TestManager> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username, 'test-manager'), reconnectPeriod: 0 }, false)
+export async function connectTestManager(
+  t: ExecutionContext,
+  { url, credential, tenantId, hostId }: ManagerOptions,
+): Promise<TestManager> {
+  const client = await mqtt.connectAsync(
+    url,
+    { ...credential, clientId: testClientId(credential.username, 'test-manager'), reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => client.endAsync(true))
   const messages: Array<{ leaf: Leaf; payload: unknown }> = []
   const waiters = new Set<() => void>()
@@ -74,7 +85,11 @@ export async function connectTestManager(t: ExecutionContext, { url, credential,
         }
         const timer = setTimeout(() => {
           cleanup()
-          reject(new Error(`no matching ${leaf} within ${timeoutMs} ms; received:\n${JSON.stringify(received(leaf), null, 1)}`))
+          reject(
+            new Error(
+              `no matching ${leaf} within ${timeoutMs} ms; received:\n${JSON.stringify(received(leaf), null, 1)}`,
+            ),
+          )
         }, timeoutMs)
         const cleanup = () => {
           clearTimeout(timer)

@@ -50,7 +50,11 @@ let serial = 0
 export async function startTestBroker(t: ExecutionContext, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const parsed = parseBrokerConfig({
     listeners: options.listeners ?? { tcp: { host: '127.0.0.1', port: 0 } },
-    limits: { connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, maxConnectionsPerDevice: 1000, ...options.limits },
+    limits: {
+      connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+      maxConnectionsPerDevice: 1000,
+      ...options.limits,
+    },
     logLevel: 'silent',
   })
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)
@@ -75,6 +79,10 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
     broker,
     addDevice: (tenantId, hostId) => add(`device-${hostId}`, { role: 'device', tenantId, hostId }),
     addManager: () => add('manager', { role: 'manager' }),
-    addIntegrator: (tenantId) => add(`integrator-${tenantId ?? 'global'}`, tenantId === undefined ? { role: 'integrator' } : { role: 'integrator', tenantId }),
+    addIntegrator: (tenantId) =>
+      add(
+        `integrator-${tenantId ?? 'global'}`,
+        tenantId === undefined ? { role: 'integrator' } : { role: 'integrator', tenantId },
+      ),
   }
 }

@@ -25,7 +25,8 @@ export interface TestCa extends KeyPair {
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   const result = await execa('openssl', args, { cwd, reject: false })
-  if ((result as { code?: string }).code === 'ENOENT') throw new Error('openssl is not installed: the TLS tests need the openssl CLI (apt-get install -y openssl)')
+  if ((result as { code?: string }).code === 'ENOENT')
+    throw new Error('openssl is not installed: the TLS tests need the openssl CLI (apt-get install -y openssl)')
   if (result.exitCode !== 0) throw new Error(`openssl ${args[0] ?? ''} failed: ${result.stderr}`)
 }
 
@@ -52,24 +53,71 @@ export async function createTestPki(): Promise<TestPki> {
 }
 
 async function createCa(dir: string, name: string): Promise<TestCa> {
-  await openssl(['req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '1', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir)
+  await openssl(
+    [
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  )
   const ca = await keyPair(dir, name)
 
   const issue = async (leafName: string, commonName: string, extensions: string[]): Promise<KeyPair> => {
     const extFile = `${leafName}.ext`
     await writeFile(path.join(dir, extFile), `${extensions.join('\n')}\n`)
-    await openssl(['req', ...EC_KEY, '-keyout', `${leafName}.key`, '-out', `${leafName}.csr`, '-subj', `/CN=${commonName}`], dir)
-    await openssl(['x509', '-req', '-in', `${leafName}.csr`, '-CA', `${name}.crt`, '-CAkey', `${name}.key`, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-      '-days', '1', '-out', `${leafName}.crt`, '-extfile', extFile], dir)
+    await openssl(
+      ['req', ...EC_KEY, '-keyout', `${leafName}.key`, '-out', `${leafName}.csr`, '-subj', `/CN=${commonName}`],
+      dir,
+    )
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${leafName}.csr`,
+        '-CA',
+        `${name}.crt`,
+        '-CAkey',
+        `${name}.key`,
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
+        '-days',
+        '1',
+        '-out',
+        `${leafName}.crt`,
+        '-extfile',
+        extFile,
+      ],
+      dir,
+    )
     return keyPair(dir, leafName)
   }
   let serial = 0
   return {
     ...ca,
     name,
-    issueServer: () => issue(`${name}-server-${++serial}`, 'localhost', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth']),
+    issueServer: () =>
+      issue(`${name}-server-${++serial}`, 'localhost', [
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        'extendedKeyUsage=serverAuth',
+      ]),
     issueClient: (commonName, uri) =>
-      issue(`${name}-client-${++serial}`, commonName, [...(uri === undefined ? [] : [`subjectAltName=URI:${uri}`]), 'extendedKeyUsage=clientAuth']),
+      issue(`${name}-client-${++serial}`, commonName, [
+        ...(uri === undefined ? [] : [`subjectAltName=URI:${uri}`]),
+        'extendedKeyUsage=clientAuth',
+      ]),
   }
 }

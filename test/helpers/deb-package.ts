@@ -30,7 +30,10 @@ export async function scratchRoot(t: ExecutionContext): Promise<string> {
  * with DPKG_ROOT set to the root: they must honour it. Dependencies (nodejs) are not in the scratch root's database.
  */
 export async function dpkg(root: string, args: readonly string[]) {
-  return execa('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', ...args], { all: true, timeout: 60_000 })
+  return execa('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', ...args], {
+    all: true,
+    timeout: 60_000,
+  })
 }
 
 /** `mode owner:group path` of every entry of `dpkg-deb --contents`, paths without the leading `.//`. */

@@ -5,5 +5,8 @@ test('freePort never hands out one port twice (listen(0) gave a just-released po
   const ports: number[] = []
   for (let i = 0; i < 1000; i += 1) ports.push(await freePort())
   t.is(new Set(ports).size, ports.length)
-  t.true(ports.every((port) => port >= 20_000 && port < 32_768), 'below the ephemeral range')
+  t.true(
+    ports.every((port) => port >= 20_000 && port < 32_768),
+    'below the ephemeral range',
+  )
 })

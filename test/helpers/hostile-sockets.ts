@@ -18,13 +18,19 @@ export interface HostileSocket {
  * `localAddress` (any 127.0.0.x routes to lo on Linux). Resolves once connected, or once the server closed it
  * right away. Destroyed in t.teardown.
  */
-export async function openSocket(t: ExecutionContext, port: number, localAddress = '127.0.0.1'): Promise<HostileSocket> {
+export async function openSocket(
+  t: ExecutionContext,
+  port: number,
+  localAddress = '127.0.0.1',
+): Promise<HostileSocket> {
   const socket = connect({ port, host: '127.0.0.1', localAddress })
   let isClosed = false
-  const closedAt = new Promise<number>((resolve) => socket.once('close', () => {
-    isClosed = true
-    resolve(Date.now())
-  }))
+  const closedAt = new Promise<number>((resolve) =>
+    socket.once('close', () => {
+      isClosed = true
+      resolve(Date.now())
+    }),
+  )
   socket.on('error', () => undefined)
   t.teardown(() => {
     socket.destroy()
@@ -52,7 +58,12 @@ export async function openSocket(t: ExecutionContext, port: number, localAddress
  * A slow client: writes `start`, then `chunk` every 300 ms (so no idle cut applies) until the server closes the
  * socket; resolves then, rejects after SOCKET_EVENT_MS.
  */
-export async function trickleUntilClosed(t: ExecutionContext, slow: HostileSocket, start: string, chunk: string): Promise<void> {
+export async function trickleUntilClosed(
+  t: ExecutionContext,
+  slow: HostileSocket,
+  start: string,
+  chunk: string,
+): Promise<void> {
   slow.socket.write(start)
   const trickle = setInterval(() => slow.socket.write(chunk), 300)
   t.teardown(() => clearInterval(trickle))

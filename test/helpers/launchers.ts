@@ -22,7 +22,16 @@ export const LAUNCHER = {
 export const AGENT_BUNDLE = path.join(DIST, 'amt-agent.mjs')
 
 /** What the build reads: every file under these (package.json for the version, scripts/build* for the how). */
-const BUILD_INPUTS = ['agent', 'manager', 'broker', 'schemas', 'lib', 'scripts/build', 'scripts/build.ts', 'package.json']
+const BUILD_INPUTS = [
+  'agent',
+  'manager',
+  'broker',
+  'schemas',
+  'lib',
+  'scripts/build',
+  'scripts/build.ts',
+  'package.json',
+]
 
 /** The newest input file and its modification time. */
 function newestBuildInput(root = ROOT): { file: string; mtimeMs: number } {
@@ -50,4 +59,5 @@ function staleBuildReason(root = ROOT): string | undefined {
 }
 
 const stale = staleBuildReason()
-if (stale !== undefined) throw new Error(`${stale}: run \`npm run build\` before tests that start the CLIs (npm test does)`)
+if (stale !== undefined)
+  throw new Error(`${stale}: run \`npm run build\` before tests that start the CLIs (npm test does)`)

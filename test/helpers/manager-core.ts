@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import { silentLogger } from '../../lib/log.ts'
 import type { Outbound, PublishOptions } from '../../manager/ports/outbound.ts'
-import { createManagerCore, type ManagerCore, type ManagerCoreDeps, type ManagerCoreOptions } from '../../manager/core/manager-core.ts'
+import {
+  createManagerCore,
+  type ManagerCore,
+  type ManagerCoreDeps,
+  type ManagerCoreOptions,
+} from '../../manager/core/manager-core.ts'
 import { createDispatcher, type Dispatch } from '../../manager/bus/dispatch.ts'
 import type { Host, HostKey, HostPatch, Inventory } from '../../manager/inventory/port.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
@@ -51,7 +56,13 @@ export const TENANT = 'acme'
 /** A core on a fresh in-memory SQLite Inventory (sharing the clock) with a recording outbound; released in t.teardown. */
 export async function startTestCore(
   t: ExecutionContext,
-  { options, now, secrets, preparer, log }: { options?: ManagerCoreOptions } & Partial<Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'log'>> = {},
+  {
+    options,
+    now,
+    secrets,
+    preparer,
+    log,
+  }: { options?: ManagerCoreOptions } & Partial<Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'log'>> = {},
 ): Promise<TestCore> {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY, ...(now ? { now } : {}) })
   t.teardown(() => inventory.close())
@@ -73,18 +84,29 @@ export async function startTestCore(
 }
 
 /** Creates the tenant (once) and a host, then applies the patches in order (each desired patch is a generation). */
-export async function seedHost(inventory: Inventory, hostId: string, patches: HostPatch[] = [], tenantId = TENANT): Promise<Host> {
-  if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== tenantId)) await inventory.createTenant({ tenantId })
+export async function seedHost(
+  inventory: Inventory,
+  hostId: string,
+  patches: HostPatch[] = [],
+  tenantId = TENANT,
+): Promise<Host> {
+  if ((await inventory.listTenants()).every((tenant) => tenant.tenantId !== tenantId))
+    await inventory.createTenant({ tenantId })
   let host = await inventory.createHost({ tenantId, hostId })
   for (const patch of patches) host = await inventory.updateHost({ tenantId, hostId }, patch)
   return host
 }
 
 /** The value of a counter (or gauge) for the labels, 0 when never set. */
-export async function metricValue(metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: object = {}): Promise<number> {
+export async function metricValue(
+  metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> },
+  labels: object = {},
+): Promise<number> {
   const { values } = await metric.get()
   const wanted = Object.entries(labels)
-  const found = values.find((value) => wanted.every(([name, expected]) => (value.labels as Record<string, unknown>)[name] === expected))
+  const found = values.find((value) =>
+    wanted.every(([name, expected]) => (value.labels as Record<string, unknown>)[name] === expected),
+  )
   return found?.value ?? 0
 }
 

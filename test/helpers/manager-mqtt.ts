@@ -6,7 +6,15 @@ import { createManagerBus, type ManagerBus } from '../../manager/bus/mqtt-bus.ts
 import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../manager/core/manager-core.ts'
 import type { HostKey, Inventory } from '../../manager/inventory/port.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../manager/metrics/metrics.ts'
-import { buildTopic, decodeMessage, LEAF_RULES, type AgentLeaf, type BodyOf, type Leaf, type PayloadOf } from '../../schemas/index.ts'
+import {
+  buildTopic,
+  decodeMessage,
+  LEAF_RULES,
+  type AgentLeaf,
+  type BodyOf,
+  type Leaf,
+  type PayloadOf,
+} from '../../schemas/index.ts'
 import type { TestBroker, TestCredential } from './broker.ts'
 import { AgentMessages } from './manager-core.ts'
 import { testClientId } from './client-ids.ts'
@@ -26,7 +34,12 @@ export interface RunningManager {
 /** A manager (bus + core) on the given Inventory, connected to the broker as the manager principal. Closed in t.teardown. */
 export function startManager(
   t: ExecutionContext,
-  { url, credential, inventory, options }: { url: string; credential: TestCredential; inventory: Inventory; options?: ManagerCoreOptions },
+  {
+    url,
+    credential,
+    inventory,
+    options,
+  }: { url: string; credential: TestCredential; inventory: Inventory; options?: ManagerCoreOptions },
 ): RunningManager {
   const log = silentLogger()
   const bus = createManagerBus({ url, ...credential, reconnectPeriodMs: 50, connectTimeoutMs: 30_000, log })
@@ -78,7 +91,11 @@ export function managerReady(manager: RunningManager): Promise<void> {
 }
 
 /** Resolves with the first truthy value of `probe`, polled until `timeoutMs` (waits for a stored effect). */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -110,7 +127,12 @@ export class TestClient {
   }
 
   /** The first message on the leaf of the host (received already or still to come) matching the predicate. */
-  waitFor<L extends Leaf>(key: HostKey, leaf: L, predicate: (payload: PayloadOf<L>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<PayloadOf<L>> {
+  waitFor<L extends Leaf>(
+    key: HostKey,
+    leaf: L,
+    predicate: (payload: PayloadOf<L>) => boolean = () => true,
+    timeoutMs = WAIT_MS,
+  ): Promise<PayloadOf<L>> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = this.received(key, leaf).find(predicate)
@@ -121,7 +143,11 @@ export class TestClient {
       }
       const timer = setTimeout(() => {
         cleanup()
-        reject(new Error(`no matching ${leaf} of ${key.hostId} within ${timeoutMs} ms; received ${JSON.stringify(this.received(key, leaf))}`))
+        reject(
+          new Error(
+            `no matching ${leaf} of ${key.hostId} within ${timeoutMs} ms; received ${JSON.stringify(this.received(key, leaf))}`,
+          ),
+        )
       }, timeoutMs)
       const wake = (): void => void check()
       const cleanup = (): void => {
@@ -133,14 +159,22 @@ export class TestClient {
   }
 }
 
-export async function connectClient(t: ExecutionContext, url: string, credential: TestCredential, subscriptions: string[]): Promise<TestClient> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0 }, false)
+export async function connectClient(
+  t: ExecutionContext,
+  url: string,
+  credential: TestCredential,
+  subscriptions: string[],
+): Promise<TestClient> {
+  const client = await mqtt.connectAsync(
+    url,
+    { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => client.endAsync(true))
   const wrapped = new TestClient(client)
   if (subscriptions.length > 0) await client.subscribeAsync(subscriptions, { qos: 1 })
   return wrapped
 }
-
 
 /** A device principal playing the agent of one host: publishes agent leaves, reads its desired and secret/res. */
 export class FakeAgent extends TestClient {
@@ -157,11 +191,22 @@ export class FakeAgent extends TestClient {
   }
 }
 
-export async function connectFakeAgent(t: ExecutionContext, broker: TestBroker, key: HostKey, credential?: TestCredential): Promise<FakeAgent> {
+export async function connectFakeAgent(
+  t: ExecutionContext,
+  broker: TestBroker,
+  key: HostKey,
+  credential?: TestCredential,
+): Promise<FakeAgent> {
   const device = credential ?? (await broker.addDevice(key.tenantId, key.hostId))
-  const client = await mqtt.connectAsync(broker.url, { ...device, clientId: testClientId(device.username, 'agent'), reconnectPeriod: 0 }, false)
+  const client = await mqtt.connectAsync(
+    broker.url,
+    { ...device, clientId: testClientId(device.username, 'agent'), reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => client.endAsync(true))
   const agent = new FakeAgent(client, key)
-  await client.subscribeAsync([buildTopic({ ...key, leaf: 'desired' }), buildTopic({ ...key, leaf: 'secret/res' })], { qos: 1 })
+  await client.subscribeAsync([buildTopic({ ...key, leaf: 'desired' }), buildTopic({ ...key, leaf: 'secret/res' })], {
+    qos: 1,
+  })
   return agent
 }

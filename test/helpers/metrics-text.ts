@@ -10,7 +10,9 @@ export function parseMetrics(text: string): MetricSample[] {
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line)
     if (!match) continue
-    const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1] ?? '', label[2] ?? '']))
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1] ?? '', label[2] ?? '']),
+    )
     samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) })
   }
   return samples
@@ -19,7 +21,9 @@ export function parseMetrics(text: string): MetricSample[] {
 /** Sum of the samples of `name` whose labels include `labels`. */
 export function metricSum(samples: readonly MetricSample[], name: string, labels: Record<string, string> = {}): number {
   return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .filter(
+      (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
     .reduce((sum, sample) => sum + sample.value, 0)
 }
 

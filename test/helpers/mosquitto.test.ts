@@ -3,10 +3,14 @@ import mqtt from 'mqtt'
 import { startMosquitto } from './mosquitto.ts'
 
 const user = { username: 'alice', password: 'secret-1' }
-const connect = (url: string) => mqtt.connectAsync(url, { ...user, clientId: `t-${Math.random()}`, reconnectPeriod: 0 }, false)
+const connect = (url: string) =>
+  mqtt.connectAsync(url, { ...user, clientId: `t-${Math.random()}`, reconnectPeriod: 0 }, false)
 
 test('mosquitto helper: password file and acl apply; a SIGKILL restart comes back on the same port', async (t) => {
-  const broker = await startMosquitto(t, { users: [user, { username: 'bob', password: 'b' }], acl: 'user alice\ntopic readwrite a/#\n' })
+  const broker = await startMosquitto(t, {
+    users: [user, { username: 'bob', password: 'b' }],
+    acl: 'user alice\ntopic readwrite a/#\n',
+  })
   t.not(broker.port, 1883)
   const client = await connect(broker.url)
   t.teardown(() => client.endAsync(true))
@@ -17,7 +21,9 @@ test('mosquitto helper: password file and acl apply; a SIGKILL restart comes bac
   t.is(await got, 'hello')
   await client.endAsync(true)
 
-  await t.throwsAsync(mqtt.connectAsync(broker.url, { username: 'alice', password: 'wrong', reconnectPeriod: 0 }, false))
+  await t.throwsAsync(
+    mqtt.connectAsync(broker.url, { username: 'alice', password: 'wrong', reconnectPeriod: 0 }, false),
+  )
   const port = broker.port
   await broker.restart('SIGKILL')
   t.is(broker.port, port)

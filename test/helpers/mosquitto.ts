@@ -53,7 +53,9 @@ export interface RunningMosquitto {
 }
 
 const BINARY = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'].find((file) => existsSync(file)) ?? 'mosquitto'
-const PASSWD_BINARY = ['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd'].find((file) => existsSync(file)) ?? 'mosquitto_passwd'
+const PASSWD_BINARY =
+  ['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd'].find((file) => existsSync(file)) ??
+  'mosquitto_passwd'
 const PORT_ATTEMPTS = 5
 
 /** Starts mosquitto on a free loopback port; resolves once it accepts TCP connections. Stopped in t.teardown. */
@@ -70,7 +72,8 @@ export async function startMosquitto(t: ExecutionContext, options: MosquittoOpti
     await rm(dir, { recursive: true, force: true })
   })
 
-  if (options.users !== undefined && options.users.length > 0) await writePasswords(path.join(dir, 'passwd'), options.users)
+  if (options.users !== undefined && options.users.length > 0)
+    await writePasswords(path.join(dir, 'passwd'), options.users)
   if (options.acl !== undefined) await writeFile(aclFile, options.acl)
 
   const kill = async (signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' = 'SIGTERM'): Promise<void> => {
@@ -82,7 +85,13 @@ export async function startMosquitto(t: ExecutionContext, options: MosquittoOpti
   }
 
   const spawn = (port: number): void => {
-    const current = execa(BINARY, ['-c', configFile], { reject: false, cleanup: true, buffer: false, stdin: 'ignore', all: false })
+    const current = execa(BINARY, ['-c', configFile], {
+      reject: false,
+      cleanup: true,
+      buffer: false,
+      stdin: 'ignore',
+      all: false,
+    })
     current.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
     current.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
     child = current
@@ -110,7 +119,9 @@ export async function startMosquitto(t: ExecutionContext, options: MosquittoOpti
       await pause(50)
     }
     if (child === current) await kill('SIGKILL')
-    throw new Error(`mosquitto did not accept connections on port ${port} within ${timeoutMs} ms:\n${output().slice(-3000)}`)
+    throw new Error(
+      `mosquitto did not accept connections on port ${port} within ${timeoutMs} ms:\n${output().slice(-3000)}`,
+    )
   }
 
   const output = (): string => chunks.join('')
@@ -174,7 +185,9 @@ function configText(port: number, dir: string, options: MosquittoOptions): strin
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     ...(withUsers ? [`password_file ${path.join(dir, 'passwd')}`] : []),
     ...(options.acl !== undefined ? [`acl_file ${path.join(dir, 'acl')}`] : []),
-    ...(options.persistence === true ? ['persistence true', `persistence_location ${dir}${path.sep}`] : ['persistence false']),
+    ...(options.persistence === true
+      ? ['persistence true', `persistence_location ${dir}${path.sep}`]
+      : ['persistence false']),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -187,9 +200,13 @@ function configText(port: number, dir: string, options: MosquittoOptions): strin
   return lines.join('\n')
 }
 
-async function writePasswords(file: string, users: ReadonlyArray<{ username: string; password: string }>): Promise<void> {
+async function writePasswords(
+  file: string,
+  users: ReadonlyArray<{ username: string; password: string }>,
+): Promise<void> {
   await writeFile(file, '', { mode: 0o600 })
-  for (const { username, password } of users) await execa(PASSWD_BINARY, ['-b', file, username, password], { stdin: 'ignore' })
+  for (const { username, password } of users)
+    await execa(PASSWD_BINARY, ['-b', file, username, password], { stdin: 'ignore' })
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -65,7 +65,8 @@ commonName = supplied
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   const result = await execa('openssl', args, { cwd, reject: false })
-  if ((result as { code?: string }).code === 'ENOENT') throw new Error('openssl is not installed: the PFX tests need the openssl CLI')
+  if ((result as { code?: string }).code === 'ENOENT')
+    throw new Error('openssl is not installed: the PFX tests need the openssl CLI')
   if (result.exitCode !== 0) throw new Error(`openssl ${args[0] ?? ''} failed: ${result.stderr}`)
 }
 
@@ -75,9 +76,33 @@ const caDate = (date: Date): string => `${date.toISOString().replace(/[-:T]/g, '
 export async function createPfxKit(t: ExecutionContext): Promise<PfxKit> {
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-pfx-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  await Promise.all([writeFile(path.join(dir, 'ca.cnf'), CA_CONFIG), writeFile(path.join(dir, 'index.txt'), ''), writeFile(path.join(dir, 'serial'), '1000\n')])
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-days', '3650', '-subj', '/CN=Test Provisioning Root',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir)
+  await Promise.all([
+    writeFile(path.join(dir, 'ca.cnf'), CA_CONFIG),
+    writeFile(path.join(dir, 'index.txt'), ''),
+    writeFile(path.join(dir, 'serial'), '1000\n'),
+  ])
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'root.key',
+      '-out',
+      'root.crt',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=Test Provisioning Root',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  )
   let count = 0
   let queue: Promise<unknown> = Promise.resolve()
   const make = async (domainSuffix: string, variant: PfxVariant): Promise<TestPfx> => {
@@ -87,14 +112,58 @@ export async function createPfxKit(t: ExecutionContext): Promise<PfxKit> {
     const cn = variant === 'wrong-suffix' ? 'host.other.test' : `host.${domainSuffix}`
     const eku = variant === 'missing-eku' ? 'serverAuth' : `serverAuth,${AMT_ACTIVATION_EKU}`
     await writeFile(path.join(dir, `${name}.ext`), `extendedKeyUsage=${eku}\nbasicConstraints=CA:FALSE\n`)
-    await openssl(['req', '-newkey', variant === 'short-key' ? 'rsa:1024' : 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir)
+    await openssl(
+      [
+        'req',
+        '-newkey',
+        variant === 'short-key' ? 'rsa:1024' : 'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${cn}`,
+      ],
+      dir,
+    )
     // openssl ca (not x509 -req): OpenSSL 3.0 sets explicit start and end dates only here, which `expired` needs.
-    await openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'root.crt', '-keyfile', 'root.key', '-in', `${name}.csr`, '-out', `${name}.crt`, '-notext',
-      '-startdate', caDate(new Date(notBefore)), '-enddate', caDate(new Date(notAfter)), '-extfile', `${name}.ext`], dir)
+    await openssl(
+      [
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-cert',
+        'root.crt',
+        '-keyfile',
+        'root.key',
+        '-in',
+        `${name}.csr`,
+        '-out',
+        `${name}.crt`,
+        '-notext',
+        '-startdate',
+        caDate(new Date(notBefore)),
+        '-enddate',
+        caDate(new Date(notAfter)),
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    )
     if (variant === 'broken-signature') await breakSignature(dir, `${name}.crt`)
-    const der = variant === 'key-mismatch' ? await mismatchedPfx(dir, name) : await exportPfx(dir, name, variant !== 'root-missing')
+    const der =
+      variant === 'key-mismatch'
+        ? await mismatchedPfx(dir, name)
+        : await exportPfx(dir, name, variant !== 'root-missing')
     const password = variant === 'wrong-password' ? 'Not-The-Pfx-Password-9' : PFX_PASSWORD
-    return { domainSuffix, provisioningCert: der.toString('base64'), provisioningCertPassword: password, notAfter: new Date(Math.floor(notAfter / 1000) * 1000) }
+    return {
+      domainSuffix,
+      provisioningCert: der.toString('base64'),
+      provisioningCertPassword: password,
+      notAfter: new Date(Math.floor(notAfter / 1000) * 1000),
+    }
   }
   return {
     // openssl ca keeps its database in the directory: one certificate at a time.
@@ -115,7 +184,22 @@ function validityOf(variant: PfxVariant, now: number): [number, number] {
 
 async function exportPfx(dir: string, name: string, withRoot: boolean): Promise<Buffer> {
   const root = withRoot ? ['-certfile', 'root.crt'] : []
-  await openssl(['pkcs12', '-export', '-in', `${name}.crt`, '-inkey', `${name}.key`, ...root, '-passout', `pass:${PFX_PASSWORD}`, '-out', `${name}.pfx`], dir)
+  await openssl(
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      `${name}.crt`,
+      '-inkey',
+      `${name}.key`,
+      ...root,
+      '-passout',
+      `pass:${PFX_PASSWORD}`,
+      '-out',
+      `${name}.pfx`,
+    ],
+    dir,
+  )
   return readFile(path.join(dir, `${name}.pfx`))
 }
 
@@ -133,12 +217,22 @@ async function mismatchedPfx(dir: string, name: string): Promise<Buffer> {
   await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}-other.key`], dir)
   const pem = async (file: string) => (await readFile(path.join(dir, file))).toString('utf8')
   const [leaf, root, otherKey] = await Promise.all([pem(`${name}.crt`), pem('root.crt'), pem(`${name}-other.key`)])
-  const asn1 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(otherKey), [forge.pki.certificateFromPem(leaf), forge.pki.certificateFromPem(root)], PFX_PASSWORD, { algorithm: 'aes256' })
+  const asn1 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(otherKey),
+    [forge.pki.certificateFromPem(leaf), forge.pki.certificateFromPem(root)],
+    PFX_PASSWORD,
+    { algorithm: 'aes256' },
+  )
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary')
 }
 
 /** The ACM domain request (API body, setTenantDomain) carrying a test PFX. */
-export const domainRequestOf = ({ domainSuffix, provisioningCert, provisioningCertPassword }: TestPfx) => ({ domainSuffix, provisioningCert, provisioningCertPassword })
+export const domainRequestOf = ({ domainSuffix, provisioningCert, provisioningCertPassword }: TestPfx) => ({
+  domainSuffix,
+  provisioningCert,
+  provisioningCertPassword,
+})
 
 /** A valid provisioning certificate for `suffix`, as a domain request. */
-export const validDomainRequest = async (t: ExecutionContext, suffix = 'acme.example.com') => domainRequestOf(await (await createPfxKit(t)).make(suffix))
+export const validDomainRequest = async (t: ExecutionContext, suffix = 'acme.example.com') =>
+  domainRequestOf(await (await createPfxKit(t)).make(suffix))

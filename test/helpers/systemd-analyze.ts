@@ -20,17 +20,24 @@ export function directives(text: string): string[] {
 export async function verifiableCopy(t: ExecutionContext, unitText: string, unitName: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'amt-unit-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const text = unitText.replace(/^(Exec[A-Za-z]*=[-+@:!]*)(\/\S+)/gm, (_match, prefix: string) => `${prefix}${process.execPath}`)
+  const text = unitText.replace(
+    /^(Exec[A-Za-z]*=[-+@:!]*)(\/\S+)/gm,
+    (_match, prefix: string) => `${prefix}${process.execPath}`,
+  )
   const file = join(dir, unitName)
   await writeFile(file, text)
   return file
 }
 
 async function systemdAnalyze(args: string[]) {
-  const result = await execa('systemd-analyze', args, { reject: false, timeout: 30_000, env: { SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' } })
+  const result = await execa('systemd-analyze', args, {
+    reject: false,
+    timeout: 30_000,
+    env: { SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' },
+  })
   if (result.exitCode === undefined && !result.timedOut) {
     throw new Error(
-      'systemd-analyze is required by this test and could not run (install Debian\'s systemd package: apt-get install -y systemd): ' +
+      "systemd-analyze is required by this test and could not run (install Debian's systemd package: apt-get install -y systemd): " +
         (result.originalMessage ?? result.shortMessage ?? 'unknown error'),
     )
   }
@@ -38,7 +45,9 @@ async function systemdAnalyze(args: string[]) {
 }
 
 /** `systemd-analyze verify` output lines about the unit (none when it is clean) and its exit code. */
-export async function verifyUnit(file: string): Promise<{ complaints: string[]; exitCode: number | undefined; output: string }> {
+export async function verifyUnit(
+  file: string,
+): Promise<{ complaints: string[]; exitCode: number | undefined; output: string }> {
   const result = await systemdAnalyze(['verify', file])
   const output = `${result.stdout}\n${result.stderr}`
   const name = basename(file).replace(/\.service$/, '')
@@ -50,6 +59,9 @@ export async function unitExposure(file: string, maxTenths: number) {
   const result = await systemdAnalyze(['security', '--offline=yes', '--no-pager', `--threshold=${maxTenths}`, file])
   const name = basename(file).replaceAll('.', '\\.')
   const score = new RegExp(`Overall exposure level for ${name}: (\\d+\\.\\d+)`).exec(result.stdout)?.[1]
-  const findings = result.stdout.split('\n').filter((line) => line.startsWith('✗')).join('\n')
+  const findings = result.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('✗'))
+    .join('\n')
   return { score, exitCode: result.exitCode, findings, output: `${result.stdout}\n${result.stderr}` }
 }

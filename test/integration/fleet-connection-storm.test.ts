@@ -1,6 +1,16 @@
 import test from 'ava'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
-import { describeMisses, FLEET_TEST_MS, kindOf, registerFleet, startFleet, startFleetManager, TENANT, until, within } from './fleet-harness.ts'
+import {
+  describeMisses,
+  FLEET_TEST_MS,
+  kindOf,
+  registerFleet,
+  startFleet,
+  startFleetManager,
+  TENANT,
+  until,
+  within,
+} from './fleet-harness.ts'
 
 /** Small-N version of the connection storm benchmark (docs/benchmarks.md): correctness only, no timing. */
 const COUNT = 200
@@ -14,7 +24,9 @@ test(`connection storm: ${COUNT} agents reconnect after a restart of the manager
   const { fleet, tracker } = startFleet(t, manager, hosts)
   await fleet.start()
   const capable = hosts.filter((_, index) => kindOf(index) !== 'not-capable').map((host) => host.hostId)
-  const activated = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${TENANT}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
+  const activated = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${TENANT}/amt/bulk`, {
+    desiredAmtState: 'PROVISIONED',
+  })
   t.is(activated.json.count, COUNT)
   await within(fleet.settled(), 'every agent settled before the restart')
 
@@ -25,7 +37,10 @@ test(`connection storm: ${COUNT} agents reconnect after a restart of the manager
   await manager.restart(async () => {
     const inventory = await openSqliteInventory({ dataDir: manager.dataDir })
     try {
-      t.is((await inventory.setDesiredMany({ keys: changed }, { desiredState: 'PROVISIONED' })).length, CHANGED_WHILE_DOWN)
+      t.is(
+        (await inventory.setDesiredMany({ keys: changed }, { desiredState: 'PROVISIONED' })).length,
+        CHANGED_WHILE_DOWN,
+      )
     } finally {
       await inventory.close()
     }
@@ -36,28 +51,49 @@ test(`connection storm: ${COUNT} agents reconnect after a restart of the manager
   const stored = new Map((await manager.hosts()).map((host) => [host.hostId, host]))
   t.is(stored.size, COUNT)
   await until(() => {
-    const missing = [...stored.values()].filter((host) => host.desiredGeneration >= 1 && tracker.deliveredSince().get(host.hostId)?.generation !== host.desiredGeneration)
-    return missing.length === 0 || `${missing.length} agents without their stored desired, e.g. ${missing[0]?.hostId ?? ''}`
+    const missing = [...stored.values()].filter(
+      (host) =>
+        host.desiredGeneration >= 1 && tracker.deliveredSince().get(host.hostId)?.generation !== host.desiredGeneration,
+    )
+    return (
+      missing.length === 0 || `${missing.length} agents without their stored desired, e.g. ${missing[0]?.hostId ?? ''}`
+    )
   }, 'every desired re-delivered to its agent')
   await until(async () => {
     const misses = (await manager.hosts()).filter((host) =>
       capable.includes(host.hostId)
-        ? !(host.currentState === 'PROVISIONED' && host.observedGeneration === host.desiredGeneration && republishedSince(host.lastSeen, restartedAt))
+        ? !(
+            host.currentState === 'PROVISIONED' &&
+            host.observedGeneration === host.desiredGeneration &&
+            republishedSince(host.lastSeen, restartedAt)
+          )
         : !(host.phase === 'NOT_SUPPORTED' && republishedSince(host.lastSeen, restartedAt)),
     )
     return misses.length === 0 || describeMisses(misses, COUNT)
   }, 'every device republished and converged in Inventory')
 
   const after = await manager.hosts()
-  t.is(after.filter((host) => republishedSince(host.lastSeen, restartedAt)).length, COUNT, 'a report from every device after the restart')
+  t.is(
+    after.filter((host) => republishedSince(host.lastSeen, restartedAt)).length,
+    COUNT,
+    'a report from every device after the restart',
+  )
   t.deepEqual(
-    after.filter((host) => host.desiredGeneration === 2).map((host) => host.hostId).sort(),
+    after
+      .filter((host) => host.desiredGeneration === 2)
+      .map((host) => host.hostId)
+      .sort(),
     changed.map((key) => key.hostId).sort(),
   )
-  t.true(after.filter((host) => capable.includes(host.hostId)).every((host) => host.currentState === 'PROVISIONED' && host.observedGeneration === host.desiredGeneration))
+  t.true(
+    after
+      .filter((host) => capable.includes(host.hostId))
+      .every((host) => host.currentState === 'PROVISIONED' && host.observedGeneration === host.desiredGeneration),
+  )
   t.is(tracker.deliveredSince().size, COUNT, 'every agent got its desired again')
   const progress = await within(fleet.settled(), 'every agent settled after the restart')
   t.like(progress.phases, { PROVISIONED: capable.length, NOT_SUPPORTED: COUNT - capable.length, FAILED: 0 })
 })
 
-const republishedSince = (lastSeen: string | null, since: number): boolean => lastSeen !== null && Date.parse(lastSeen) >= since
+const republishedSince = (lastSeen: string | null, since: number): boolean =>
+  lastSeen !== null && Date.parse(lastSeen) >= since

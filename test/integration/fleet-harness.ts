@@ -38,7 +38,9 @@ export async function startFleetManager(t: ExecutionContext): Promise<FleetManag
       dataDir,
       api: { port: 0 },
       // Loopback: every agent comes from 127.0.0.1, so the per-address connect rate limit must allow the fleet.
-      broker: { embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } } },
+      broker: {
+        embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
+      },
     },
     { env: {} },
   )
@@ -56,7 +58,10 @@ export async function startFleetManager(t: ExecutionContext): Promise<FleetManag
     async api<T>(method: string, urlPath: string, body?: unknown) {
       const response = await fetch(`${running.apiUrl}${urlPath}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       return { status: response.status, json: (await response.json()) as T }
@@ -65,7 +70,11 @@ export async function startFleetManager(t: ExecutionContext): Promise<FleetManag
       const hosts: Host[] = []
       let cursor: string | undefined
       do {
-        const page = await running.inventory.listHosts({ tenantId: TENANT, limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
+        const page = await running.inventory.listHosts({
+          tenantId: TENANT,
+          limit: 1000,
+          ...(cursor === undefined ? {} : { cursor }),
+        })
         hosts.push(...page.hosts)
         cursor = page.nextCursor ?? undefined
       } while (cursor !== undefined)
@@ -95,7 +104,11 @@ export async function registerFleet(manager: FleetManager, count: number): Promi
     while (next < count) {
       const index = next++
       const hostId = `node-${String(index + 1).padStart(3, '0')}`
-      const answer = await manager.api<{ mqtt: { username: string; password: string } }>('POST', `/api/v1/tenants/${TENANT}/hosts`, { hostId })
+      const answer = await manager.api<{ mqtt: { username: string; password: string } }>(
+        'POST',
+        `/api/v1/tenants/${TENANT}/hosts`,
+        { hostId },
+      )
       if (answer.status !== 201) throw new Error(`register ${hostId}: HTTP ${answer.status}`)
       const { username, password } = answer.json.mqtt
       hosts[index] = { tenantId: TENANT, hostId, username, password, kind: kindOf(index) }
@@ -106,7 +119,11 @@ export async function registerFleet(manager: FleetManager, count: number): Promi
 }
 
 /** The fleet (zero-latency rpc, short reconnect backoff), every inbound desired recorded; stopped in t.teardown. */
-export function startFleet(t: ExecutionContext, manager: FleetManager, hosts: readonly HostCredentials[]): { fleet: Fleet; tracker: DesiredTracker } {
+export function startFleet(
+  t: ExecutionContext,
+  manager: FleetManager,
+  hosts: readonly HostCredentials[],
+): { fleet: Fleet; tracker: DesiredTracker } {
   const tracker = new DesiredTracker()
   const fleet = createFleet({
     brokerUrl: manager.running.brokerUrl,
@@ -131,7 +148,11 @@ const FLEET_STEP_MS = 120_000
 export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
 
 /** Polls `probe` (an observable effect) until it returns true; fails with `what` and the last detail after `timeoutMs`. */
-export async function until(probe: () => Promise<true | string> | true | string, what: string, timeoutMs = FLEET_STEP_MS): Promise<void> {
+export async function until(
+  probe: () => Promise<true | string> | true | string,
+  what: string,
+  timeoutMs = FLEET_STEP_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (;;) {
@@ -146,7 +167,10 @@ export async function until(probe: () => Promise<true | string> | true | string,
 /** A Promise with a deadline. */
 export function within<T>(promise: Promise<T>, what: string, timeoutMs = FLEET_STEP_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)))
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)),
+  )
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
@@ -154,6 +178,9 @@ export function within<T>(promise: Promise<T>, what: string, timeoutMs = FLEET_S
 export function describeMisses(misses: readonly Host[], total: number): string {
   return `${misses.length} of ${total}: ${misses
     .slice(0, 5)
-    .map((host) => `${host.hostId} (${host.phase ?? 'no state'}, desired ${host.desiredGeneration}, observed ${host.observedGeneration})`)
+    .map(
+      (host) =>
+        `${host.hostId} (${host.phase ?? 'no state'}, desired ${host.desiredGeneration}, observed ${host.observedGeneration})`,
+    )
     .join(', ')}`
 }

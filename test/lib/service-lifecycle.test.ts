@@ -245,7 +245,10 @@ test('the lifecycle logs through the `main` child of the root logger the configu
   finishStop()
   t.is(await exitCode, SERVICE_EXIT.OK)
   t.is(rootGiven, log, 'start gets the root logger')
-  t.like(records.find((record) => record.msg === 'signal received: stopping'), { module: 'main', signal: 'SIGTERM' })
+  t.like(
+    records.find((record) => record.msg === 'signal received: stopping'),
+    { module: 'main', signal: 'SIGTERM' },
+  )
 })
 
 test('a service that ends by itself (`ended`) is stopped in order and the process exits with its code', async (t) => {
@@ -306,5 +309,8 @@ test('hangUp `stop` (a foreground program): SIGHUP stops it in order → 0; a se
   finishStop()
   t.is(await exitCode, SERVICE_EXIT.OK)
   t.deepEqual(reloads, [], 'SIGHUP reloads nothing')
-  t.false(messages().some((msg) => msg.startsWith('SIGHUP')), 'SIGHUP is a stop signal, not a reload')
+  t.false(
+    messages().some((msg) => msg.startsWith('SIGHUP')),
+    'SIGHUP is a stop signal, not a reload',
+  )
 })

@@ -16,7 +16,10 @@ import { capturedLogger } from './secrets/support.ts'
 test('the single-machine default: local secret store in <dataDir>/secrets.db, "RPS/MPS not configured" said once, passwords prepared; closes in order', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
-  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } } }, { env: {} })
+  const parsed = parseManagerConfig(
+    { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } } },
+    { env: {} },
+  )
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const { log, lines } = capturedLogger()
   const running = await startManager(parsed.config, { log })
@@ -37,15 +40,26 @@ test('the single-machine default: local secret store in <dataDir>/secrets.db, "R
   await running.close()
   const order = lines.map((line) => JSON.parse(line) as { msg: string }).map((line) => line.msg)
   t.true(order.indexOf('stopped') > order.indexOf('stopping'))
-  t.false(lines.some((line) => password !== null && line.includes(password.password)), 'the password is never logged')
+  t.false(
+    lines.some((line) => password !== null && line.includes(password.password)),
+    'the password is never logged',
+  )
 })
 
 test('with a grpc section the bridge is started after the API (key from the configured file) and stopped first', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-manager-main-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const publicKeyFile = path.join(dataDir, 'jwt.pem')
-  await writeFile(publicKeyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }))
-  const document = { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, grpc: { host: '127.0.0.1', port: 0, auth: { publicKeyFile } } }
+  await writeFile(
+    publicKeyFile,
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
+  )
+  const document = {
+    dataDir,
+    api: { port: 0 },
+    broker: { embedded: { tcp: { port: 0 } } },
+    grpc: { host: '127.0.0.1', port: 0, auth: { publicKeyFile } },
+  }
   const parsed = parseManagerConfig(document, { env: {} })
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const { log, lines } = capturedLogger()
@@ -68,7 +82,10 @@ test('with a dmt section main() starts the power sweep: on its interval a connec
     mps: { url: mps.url, publicAddress: 'mps.example.com' },
     powerSweep: { intervalSeconds: 1, concurrency: 2 },
   }
-  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt }, { env: {} })
+  const parsed = parseManagerConfig(
+    { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt },
+    { env: {} },
+  )
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   let swept = (): void => undefined
   /** Resolves at the next "power sweep done" log line (one sweep ended). */
@@ -86,14 +103,24 @@ test('with a dmt section main() starts the power sweep: on its interval a connec
       done()
     },
   })
-  const running = await startManager(parsed.config, { log: createLogger({ name: 'test', level: 'debug', destination }) })
+  const running = await startManager(parsed.config, {
+    log: createLogger({ name: 'test', level: 'debug', destination }),
+  })
   t.teardown(() => running.close())
   const key = { tenantId: 'acme', hostId: '4c4c4544-0000-4000-8000-0000000000aa' }
   await running.inventory.createTenant({ tenantId: key.tenantId })
   await running.inventory.createHost(key)
   await running.inventory.updateHost(key, { currentState: 'PROVISIONED' })
   await running.core.refreshHost(key)
-  await running.dmt?.mps.registerDevice({ guid: key.hostId, hostname: 'edge', friendlyName: 'edge', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
+  await running.dmt?.mps.registerDevice({
+    guid: key.hostId,
+    hostname: 'edge',
+    friendlyName: 'edge',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: '',
+    dnsSuffix: '',
+  })
   mps.connect(key.hostId, 7)
   // A sweep running while the host was being set up may have missed it: the one after surely reads it.
   await nextSweep()
@@ -115,8 +142,14 @@ test('with a dmt section main() registers with MPS, at start, a PROVISIONED host
   await before.createHost({ ...key, name: 'edge-bb' })
   await before.updateHost(key, { currentState: 'PROVISIONED' })
   await before.close()
-  const dmt = { rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate' }, mps: { url: mps.url, publicAddress: 'mps.example.com' } }
-  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt }, { env: {} })
+  const dmt = {
+    rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate' },
+    mps: { url: mps.url, publicAddress: 'mps.example.com' },
+  }
+  const parsed = parseManagerConfig(
+    { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 } } }, dmt },
+    { env: {} },
+  )
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   let registered = (): void => undefined
   const done = new Promise<void>((resolve, reject) => {

@@ -3,7 +3,13 @@ import test from 'ava'
 import YAML from 'yaml'
 import type { z } from 'zod'
 import { channelAddress, MQTT_BINDING_VERSION, operationAction, operationId } from '../../schemas/contract/asyncapi.ts'
-import { ASYNCAPI_PATH, generateContractFiles, readPackageInfo, REPO_ROOT, SCHEMAS_DIR } from '../../schemas/contract/contract-files.ts'
+import {
+  ASYNCAPI_PATH,
+  generateContractFiles,
+  readPackageInfo,
+  REPO_ROOT,
+  SCHEMAS_DIR,
+} from '../../schemas/contract/contract-files.ts'
 import { LEAF_DOCS, leafSlug, schemaFilePath } from '../../schemas/contract/leaf-docs.ts'
 import { PAYLOADS } from '../../schemas/messages/index.ts'
 import { LEAF_RULES, LEAVES } from '../../schemas/topics.ts'
@@ -25,7 +31,11 @@ test('committed contract docs are what the schemas generate', (t) => {
   for (const [path, content] of Object.entries(generated)) {
     const committed = readCommitted(path)
     t.not(committed, undefined, `${path} is missing: ${REGENERATE}`)
-    if (committed !== undefined) t.true(committed === content, `${path} differs from what schemas/ generates (${firstDifference(committed, content)}): ${REGENERATE}`)
+    if (committed !== undefined)
+      t.true(
+        committed === content,
+        `${path} differs from what schemas/ generates (${firstDifference(committed, content)}): ${REGENERATE}`,
+      )
   }
 })
 
@@ -87,7 +97,10 @@ test('asyncapi: header, servers and security schemes', (t) => {
   const schemes = (asyncapi.components as Json).securitySchemes as Record<string, Json>
   t.is(schemes.userPassword?.type, 'userPassword')
   t.is(schemes.X509?.type, 'X509')
-  t.deepEqual(servers.mqtts?.security, [{ $ref: '#/components/securitySchemes/userPassword' }, { $ref: '#/components/securitySchemes/X509' }])
+  t.deepEqual(servers.mqtts?.security, [
+    { $ref: '#/components/securitySchemes/userPassword' },
+    { $ref: '#/components/securitySchemes/X509' },
+  ])
 })
 
 test('asyncapi: every leaf has a channel, a message and an operation with bindings from LEAF_RULES', (t) => {
@@ -107,7 +120,9 @@ test('asyncapi: every leaf has a channel, a message and an operation with bindin
     t.is(operation.action, LEAF_RULES[leaf].from === 'agent' ? 'receive' : 'send', leaf)
     t.is(operation.action, operationAction(leaf))
     t.deepEqual(operation.channel, { $ref: `#/channels/${slug}` })
-    t.deepEqual(operation.bindings, { mqtt: { qos: LEAF_RULES[leaf].qos, retain: LEAF_RULES[leaf].retained, bindingVersion: MQTT_BINDING_VERSION } })
+    t.deepEqual(operation.bindings, {
+      mqtt: { qos: LEAF_RULES[leaf].qos, retain: LEAF_RULES[leaf].retained, bindingVersion: MQTT_BINDING_VERSION },
+    })
     const messages = operation.messages as { $ref: string }[]
     t.true(messages.length > 0 && messages.every((ref) => ref.$ref.startsWith(`#/channels/${slug}/messages/`)), leaf)
     const message = resolve(asyncapi, `#/components/messages/${slug}`)

@@ -1,5 +1,11 @@
 import test from 'ava'
-import { decodeMessage, DEFAULT_MAX_PAYLOAD_BYTES, encodePayload, REJECTION_REASONS, type Decoded } from '../../schemas/decode.ts'
+import {
+  decodeMessage,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  encodePayload,
+  REJECTION_REASONS,
+  type Decoded,
+} from '../../schemas/decode.ts'
 import { PAYLOADS, type PayloadOf } from '../../schemas/messages/index.ts'
 import { buildTopic, LEAF_RULES, LEAVES, type Leaf } from '../../schemas/topics.ts'
 import { example, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLES, exampleTopic, validPayloads } from './examples.ts'
@@ -15,7 +21,13 @@ for (const leaf of LEAVES) {
   test(`${leaf}: decodes to a typed message with its address`, (t) => {
     for (const payload of validPayloads(leaf)) {
       const decoded = decodeMessage(exampleTopic(leaf, payload.hostId), json(payload))
-      t.deepEqual(decoded, { kind: 'message', tenantId: EXAMPLE_TENANT_ID, hostId: payload.hostId, leaf, payload: JSON.parse(JSON.stringify(payload)) as unknown })
+      t.deepEqual(decoded, {
+        kind: 'message',
+        tenantId: EXAMPLE_TENANT_ID,
+        hostId: payload.hostId,
+        leaf,
+        payload: JSON.parse(JSON.stringify(payload)) as unknown,
+      })
     }
   })
 
@@ -26,7 +38,10 @@ for (const leaf of LEAVES) {
     const decoded = decodeMessage(exampleTopic(leaf), bytes)
     t.is(decoded.kind, 'message')
     if (decoded.kind === 'message') t.deepEqual(decoded.payload, payload)
-    t.deepEqual(encodePayload(leaf, decoded.kind === 'message' ? (decoded.payload as PayloadOf<typeof leaf>) : payload), bytes)
+    t.deepEqual(
+      encodePayload(leaf, decoded.kind === 'message' ? (decoded.payload as PayloadOf<typeof leaf>) : payload),
+      bytes,
+    )
   })
 }
 
@@ -117,14 +132,23 @@ test('unsupported-version: wrong, mistyped or missing v', (t) => {
 })
 
 test('schema: the detail names the zod path', (t) => {
-  const rejected = rejection(decodeMessage(exampleTopic('desired'), json({ ...example('desired'), rpsUrl: 'https://rps/activate' })))
+  const rejected = rejection(
+    decodeMessage(exampleTopic('desired'), json({ ...example('desired'), rpsUrl: 'https://rps/activate' })),
+  )
   t.is(rejected.reason, 'schema')
   t.true(rejected.detail.startsWith('rpsUrl: '), rejected.detail)
-  const root = rejection(decodeMessage(exampleTopic('desired'), json({ ...example('desired'), password: 'Hunter2-Hunter2' })))
+  const root = rejection(
+    decodeMessage(exampleTopic('desired'), json({ ...example('desired'), password: 'Hunter2-Hunter2' })),
+  )
   t.is(root.reason, 'schema')
   t.true(root.detail.startsWith('(root): '), root.detail)
   t.false(root.detail.includes('Hunter2'))
-  const nested = rejection(decodeMessage(exampleTopic('capability'), json({ ...example('capability'), ras: { ...EXAMPLES.capability.ras, remoteStatus: 'up' } })))
+  const nested = rejection(
+    decodeMessage(
+      exampleTopic('capability'),
+      json({ ...example('capability'), ras: { ...EXAMPLES.capability.ras, remoteStatus: 'up' } }),
+    ),
+  )
   t.true(nested.detail.startsWith('ras.remoteStatus: '), nested.detail)
 })
 
@@ -152,7 +176,8 @@ test('host-mismatch: a status payload must name the topic tenant', (t) => {
 test('an empty payload clears a retained leaf and is rejected on the others', (t) => {
   for (const leaf of LEAVES) {
     const decoded = decodeMessage(exampleTopic(leaf), new Uint8Array(0))
-    if (LEAF_RULES[leaf].retained) t.deepEqual(decoded, { kind: 'cleared', tenantId: EXAMPLE_TENANT_ID, hostId: EXAMPLE_HOST_ID, leaf })
+    if (LEAF_RULES[leaf].retained)
+      t.deepEqual(decoded, { kind: 'cleared', tenantId: EXAMPLE_TENANT_ID, hostId: EXAMPLE_HOST_ID, leaf })
     else t.like(decoded, { kind: 'rejected', reason: 'bad-json' }, leaf)
   }
 })
@@ -191,7 +216,23 @@ test('fuzz: decodeMessage never throws and always returns a well-formed result',
   const random = prng(0x5eed)
   const int = (n: number) => Math.floor(random() * n)
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  const segments = ['amt', 'v1', 'v2', EXAMPLE_TENANT_ID, EXAMPLE_HOST_ID, '+', '#', '', '.x', 'secret', 'req', 'res', '\0', 'ü', ...LEAVES]
+  const segments = [
+    'amt',
+    'v1',
+    'v2',
+    EXAMPLE_TENANT_ID,
+    EXAMPLE_HOST_ID,
+    '+',
+    '#',
+    '',
+    '.x',
+    'secret',
+    'req',
+    'res',
+    '\0',
+    'ü',
+    ...LEAVES,
+  ]
   const randomTopic = (): string => {
     if (random() < 0.5) return exampleTopic(pick(LEAVES))
     return Array.from({ length: 1 + int(8) }, () => pick(segments)).join('/')
@@ -232,7 +273,9 @@ test('fuzz: decodeMessage never throws and always returns a well-formed result',
     try {
       decoded = decodeMessage(topic, bytes, { maxPayloadBytes: 1 + int(2 * DEFAULT_MAX_PAYLOAD_BYTES) })
     } catch (err) {
-      return t.fail(`threw on case ${i}: ${String(err)} topic=${JSON.stringify(topic)} bytes=${Buffer.from(bytes).toString('hex')}`)
+      return t.fail(
+        `threw on case ${i}: ${String(err)} topic=${JSON.stringify(topic)} bytes=${Buffer.from(bytes).toString('hex')}`,
+      )
     }
     kinds.set(decoded.kind, (kinds.get(decoded.kind) ?? 0) + 1)
     if (decoded.kind === 'rejected') {

@@ -4,9 +4,16 @@
  */
 import type { PayloadOf } from '../../schemas/messages/index.ts'
 import { buildTopic, type Leaf } from '../../schemas/topics.ts'
-import { EXAMPLE_BOOT_ID, EXAMPLE_CORRELATION_ID, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLE_TS, EXAMPLES } from '../../schemas/contract/examples.ts'
+import {
+  EXAMPLE_BOOT_ID,
+  EXAMPLE_CORRELATION_ID,
+  EXAMPLE_HOST_ID,
+  EXAMPLE_TENANT_ID,
+  EXAMPLE_TS,
+  EXAMPLES,
+} from '../../schemas/contract/examples.ts'
 
-export { EXAMPLE_BOOT_ID,  EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID,  EXAMPLES }
+export { EXAMPLE_BOOT_ID, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLES }
 
 /** A fresh deep copy of a leaf's canonical example, safe to mutate; `overrides` replace top-level fields. */
 export function example<L extends Leaf>(leaf: L, overrides: Partial<PayloadOf<L>> = {}): PayloadOf<L> {
@@ -14,7 +21,11 @@ export function example<L extends Leaf>(leaf: L, overrides: Partial<PayloadOf<L>
 }
 
 /** The example address's topic for a leaf. */
-export function exampleTopic(leaf: Leaf, hostId: string = EXAMPLE_HOST_ID, tenantId: string = EXAMPLE_TENANT_ID): string {
+export function exampleTopic(
+  leaf: Leaf,
+  hostId: string = EXAMPLE_HOST_ID,
+  tenantId: string = EXAMPLE_TENANT_ID,
+): string {
   return buildTopic({ tenantId, hostId, leaf })
 }
 
@@ -42,23 +53,76 @@ const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
       phase: 'FAILED',
       controlMode: 'PRE_PROVISIONING',
       remoteStatus: null,
-      error: { code: 139, name: 'LMSConnectionFailed', message: 'Please install LMS for activation', class: 'permanent' },
+      error: {
+        code: 139,
+        name: 'LMSConnectionFailed',
+        message: 'Please install LMS for activation',
+        class: 'permanent',
+      },
       reason: 'rpc activate failed',
     },
-    { ...EXAMPLES.state, phase: 'FAILED', error: { code: null, name: 'Timeout', message: 'rpc killed after 300 s', class: 'transient' } },
-    { ...EXAMPLES.state, phase: 'NOT_SUPPORTED', observedGeneration: 0, controlMode: 'UNKNOWN', remoteStatus: null, reason: 'no ME device' },
+    {
+      ...EXAMPLES.state,
+      phase: 'FAILED',
+      error: { code: null, name: 'Timeout', message: 'rpc killed after 300 s', class: 'transient' },
+    },
+    {
+      ...EXAMPLES.state,
+      phase: 'NOT_SUPPORTED',
+      observedGeneration: 0,
+      controlMode: 'UNKNOWN',
+      remoteStatus: null,
+      reason: 'no ME device',
+    },
   ],
-  events: [{ v: 1, ts: EXAMPLE_TS, hostId: EXAMPLE_HOST_ID, bootId: EXAMPLE_BOOT_ID, seq: 2, kind: 'lms.enabled', message: 'LMS enabled' }],
+  events: [
+    {
+      v: 1,
+      ts: EXAMPLE_TS,
+      hostId: EXAMPLE_HOST_ID,
+      bootId: EXAMPLE_BOOT_ID,
+      seq: 2,
+      kind: 'lms.enabled',
+      message: 'LMS enabled',
+    },
+  ],
   desired: [
-    { ...EXAMPLES.desired, state: 'UNPROVISIONED', controlMode: 'ACM', dnsSuffix: 'corp.example.com', rpsUrl: 'ws://rps:8080/activate' },
-    { v: 1, ts: '2026-03-01T13:00:00+01:00', hostId: 'node-17.site_a', generation: Number.MAX_SAFE_INTEGER, state: 'PROVISIONED', controlMode: 'CCM' },
+    {
+      ...EXAMPLES.desired,
+      state: 'UNPROVISIONED',
+      controlMode: 'ACM',
+      dnsSuffix: 'corp.example.com',
+      rpsUrl: 'ws://rps:8080/activate',
+    },
+    {
+      v: 1,
+      ts: '2026-03-01T13:00:00+01:00',
+      hostId: 'node-17.site_a',
+      generation: Number.MAX_SAFE_INTEGER,
+      state: 'PROVISIONED',
+      controlMode: 'CCM',
+    },
   ],
   'secret/req': [{ ...EXAMPLES['secret/req'], purpose: 'activate' }],
   'secret/res': [
-    { v: 1, ts: EXAMPLE_TS, hostId: EXAMPLE_HOST_ID, correlationId: EXAMPLE_CORRELATION_ID, ok: false, error: 'no password stored for this host' },
+    {
+      v: 1,
+      ts: EXAMPLE_TS,
+      hostId: EXAMPLE_HOST_ID,
+      correlationId: EXAMPLE_CORRELATION_ID,
+      ok: false,
+      error: 'no password stored for this host',
+    },
   ],
   status: [
-    { ...EXAMPLES.status, currentState: 'UNSPECIFIED', statusIndicator: 'ERROR', status: 'AMT not supported', lastSeen: null, agentKind: 'grpc' },
+    {
+      ...EXAMPLES.status,
+      currentState: 'UNSPECIFIED',
+      statusIndicator: 'ERROR',
+      status: 'AMT not supported',
+      lastSeen: null,
+      agentKind: 'grpc',
+    },
     { ...EXAMPLES.status, powerState: 'unknown', powerStateReadAt: null, powerAction: null },
     statusWithoutPower(),
   ],

@@ -18,11 +18,18 @@ test('one line per issue: the dot-joined path, then the message; (root) for the 
   t.deepEqual(describeIssues(failureOf('yes')), ['(root): Invalid input: expected object, received string'])
 })
 
-test('unknown keys: zod\'s message, or listed in the config files\' wording', (t) => {
+test("unknown keys: zod's message, or listed in the config files' wording", (t) => {
   const error = failureOf({ port: 1, tls: { certFile: 'c', keyfile: 'k' }, extra: 1, more: 2 })
   t.deepEqual(describeIssues(error), ['tls: Unrecognized key: "keyfile"', '(root): Unrecognized keys: "extra", "more"'])
-  t.deepEqual(describeIssues(error, { listUnknownKeys: true }), ['tls: unknown key(s) keyfile', '(root): unknown key(s) extra, more'])
-  t.deepEqual(describeIssues(error.issues, { listUnknownKeys: true }), describeIssues(error, { listUnknownKeys: true }), 'the issues alone')
+  t.deepEqual(describeIssues(error, { listUnknownKeys: true }), [
+    'tls: unknown key(s) keyfile',
+    '(root): unknown key(s) extra, more',
+  ])
+  t.deepEqual(
+    describeIssues(error.issues, { listUnknownKeys: true }),
+    describeIssues(error, { listUnknownKeys: true }),
+    'the issues alone',
+  )
 })
 
 test('inline: the first max issues on one line', (t) => {

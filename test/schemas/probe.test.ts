@@ -8,8 +8,15 @@ const topic = buildProbeTopic({ instanceId: 'amt-manager', leaf: 'events' })
 
 test('probe topic: amt/v1/_probe/<instance>/<leaf>, parsed back; never a device topic', (t) => {
   t.is(topic, 'amt/v1/_probe/amt-manager/events')
-  t.deepEqual(parseProbeTopic(buildProbeTopic({ instanceId: 'm-1', leaf: 'secret/req' })), { instanceId: 'm-1', leaf: 'secret/req' })
-  t.like(parseTopic(topic), { ok: false, reason: 'bad-topic' }, '`_probe` is no tenant: ids start with a letter or digit')
+  t.deepEqual(parseProbeTopic(buildProbeTopic({ instanceId: 'm-1', leaf: 'secret/req' })), {
+    instanceId: 'm-1',
+    leaf: 'secret/req',
+  })
+  t.like(
+    parseTopic(topic),
+    { ok: false, reason: 'bad-topic' },
+    '`_probe` is no tenant: ids start with a letter or digit',
+  )
   t.is(parseProbeTopic('amt/v1/acme/amt-manager/events'), null)
   t.is(parseProbeTopic('amt/v1/_probe/amt-manager/unknown'), null)
   t.is(parseProbeTopic('amt/v1/_probe/+/events'), null)
@@ -42,8 +49,17 @@ test('ACL: only the manager may publish and read a probe; nobody may subscribe t
     const expected = principal.role === 'manager' ? { allowed: true } : { allowed: false, reason: 'manager-only' }
     t.deepEqual(mayPublish(principal, topic, 16), expected, `${principal.id} publishes`)
     t.deepEqual(mayRead(principal, topic, 16), expected, `${principal.id} reads`)
-    t.false(maySubscribe(principal, 'amt/v1/_probe/amt-manager/events', 16).allowed, `${principal.id} subscribes by name`)
+    t.false(
+      maySubscribe(principal, 'amt/v1/_probe/amt-manager/events', 16).allowed,
+      `${principal.id} subscribes by name`,
+    )
   }
-  t.deepEqual(mayPublish({ id: 'm', role: 'manager' }, 'amt/v1/_probe/amt-manager/unknown', 16), { allowed: false, reason: 'manager-only' })
-  t.deepEqual(mayPublish({ id: 'm', role: 'manager' }, 'amt/v1/_probe/a/b/c/d/e/f/events', 4), { allowed: false, reason: 'too-many-levels' })
+  t.deepEqual(mayPublish({ id: 'm', role: 'manager' }, 'amt/v1/_probe/amt-manager/unknown', 16), {
+    allowed: false,
+    reason: 'manager-only',
+  })
+  t.deepEqual(mayPublish({ id: 'm', role: 'manager' }, 'amt/v1/_probe/a/b/c/d/e/f/events', 4), {
+    allowed: false,
+    reason: 'too-many-levels',
+  })
 })

@@ -15,7 +15,12 @@ function tableAfter(heading: string): string[][] {
   const rows: string[][] = []
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()))
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    )
   }
   return rows
 }
@@ -31,7 +36,11 @@ test('docs/topics.md: the leaf table matches LEAF_RULES', (t) => {
   t.deepEqual(documented.map((row) => row.leaf).sort(), [...LEAVES].sort(), 'every leaf once, no other')
   for (const row of documented) {
     const rule = LEAF_RULES[row.leaf as keyof typeof LEAF_RULES]
-    t.deepEqual({ from: row.from, retained: row.retained, qos: row.qos }, { ...rule }, `row of ${row.leaf} in docs/topics.md`)
+    t.deepEqual(
+      { from: row.from, retained: row.retained, qos: row.qos },
+      { ...rule },
+      `row of ${row.leaf} in docs/topics.md`,
+    )
   }
 })
 

@@ -29,17 +29,25 @@ test('a production install (a release copy with dist/, npm ci --omit=dev) runs e
   const dataDir = path.join(dir, 'data')
   // the gRPC bridge too: it reads dm-manager.proto from dist/ at start
   const publicKeyFile = path.join(dir, 'jwt-public.pem')
-  await writeFile(publicKeyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }))
+  await writeFile(
+    publicKeyFile,
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
+  )
   const grpc = { host: '127.0.0.1', port: grpcPort, auth: { publicKeyFile } }
   const config = { dataDir, api: { port: apiPort }, broker: { embedded: { tcp: { port: mqttPort } } }, grpc }
   const configFile = await writeManagerConfig(dir, config)
   const manager = spawnNode(t, launcher('amt-manager'), ['serve', '--config', configFile])
   const apiUrl = `http://127.0.0.1:${apiPort}`
-  await until(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the installed manager to be ready', { dead: manager })
+  await until(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the installed manager to be ready', {
+    dead: manager,
+  })
 
   const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim()
   const env = { AMT_MANAGER_URL: apiUrl, AMT_MANAGER_TOKEN: token }
-  const listed = await execa(process.execPath, [launcher('amt-manager'), 'hosts', 'list', '--json'], { env, timeout: STEP_MS })
+  const listed = await execa(process.execPath, [launcher('amt-manager'), 'hosts', 'list', '--json'], {
+    env,
+    timeout: STEP_MS,
+  })
   t.like(JSON.parse(listed.stdout), { hosts: [] }, 'the client commands of the install talk to its manager')
 
   manager.kill('SIGTERM')

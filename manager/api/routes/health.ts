@@ -16,37 +16,54 @@ const PUBLIC = { tags: ['operations'], security: [] }
 
 export function healthRoutes({ readiness, metrics }: HealthDeps): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    app.get('/healthz', {
-      schema: { ...PUBLIC, operationId: 'health', summary: 'the process is up', response: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'up') } },
-    }, () => ({ status: 'ok' as const }))
-
-    app.get('/readyz', {
-      schema: {
-        ...PUBLIC,
-        operationId: 'ready',
-        summary: 'the manager can serve: Inventory reachable, MQTT bus connected and its subscriptions delivering',
-        description: 'Unready answers are the NOT_READY error with `details.checks`.',
-        response: {
-          200: jsonResponse(z.object({ status: z.literal('ready'), checks: z.array(Check) }), 'ready'),
-          503: jsonResponse(ErrorBody, 'error: NOT_READY (details.checks says which dependency)'),
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          ...PUBLIC,
+          operationId: 'health',
+          summary: 'the process is up',
+          response: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'up') },
         },
       },
-    }, async (request, reply) => {
-      const checks = await readiness()
-      if (checks.every((check) => check.ok)) return { status: 'ready' as const, checks }
-      return reply.code(503).send(errorBody(new ApiError('NOT_READY', undefined, { checks }), request.id))
-    })
+      () => ({ status: 'ok' as const }),
+    )
 
-    app.get('/metrics', {
-      schema: {
-        ...PUBLIC,
-        operationId: 'metrics',
-        summary: 'Prometheus metrics (text exposition format)',
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          ...PUBLIC,
+          operationId: 'ready',
+          summary: 'the manager can serve: Inventory reachable, MQTT bus connected and its subscriptions delivering',
+          description: 'Unready answers are the NOT_READY error with `details.checks`.',
+          response: {
+            200: jsonResponse(z.object({ status: z.literal('ready'), checks: z.array(Check) }), 'ready'),
+            503: jsonResponse(ErrorBody, 'error: NOT_READY (details.checks says which dependency)'),
+          },
+        },
       },
-    }, async (_request, reply) => {
-      const text = await metrics.metrics()
-      return reply.type(metrics.contentType).send(text)
-    })
+      async (request, reply) => {
+        const checks = await readiness()
+        if (checks.every((check) => check.ok)) return { status: 'ready' as const, checks }
+        return reply.code(503).send(errorBody(new ApiError('NOT_READY', undefined, { checks }), request.id))
+      },
+    )
+
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          ...PUBLIC,
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (text exposition format)',
+        },
+      },
+      async (_request, reply) => {
+        const text = await metrics.metrics()
+        return reply.type(metrics.contentType).send(text)
+      },
+    )
     done()
   }
 }

@@ -15,9 +15,13 @@ import { HostView, hostView } from '../views.ts'
 const MAX_BULK_HOSTS = 10_000
 
 const desiredFields = {
-  desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']).describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),
+  desiredAmtState: z
+    .enum(['PROVISIONED', 'UNPROVISIONED'])
+    .describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),
   amtControlMode: z.enum(['CCM', 'ACM']).optional().describe('control mode to activate in; unchanged when absent'),
-  amtDnsSuffix: dnsSuffixOf('amtDnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does; unchanged when absent'),
+  amtDnsSuffix: dnsSuffixOf('amtDnsSuffix')
+    .optional()
+    .describe('DNS suffix for ACM, validated as MPS does; unchanged when absent'),
   localDeactivation: z
     .boolean()
     .optional()
@@ -27,16 +31,26 @@ const desiredFields = {
     ),
 }
 
-const DesiredBody = z.strictObject(desiredFields).describe('Every accepted request is a new desired generation, also when nothing changed (the agent retries).')
+const DesiredBody = z
+  .strictObject(desiredFields)
+  .describe('Every accepted request is a new desired generation, also when nothing changed (the agent retries).')
 
 const BulkBody = z
   .strictObject({
     ...desiredFields,
     hostIds: z.array(HostId).min(1).max(MAX_BULK_HOSTS).optional().describe('these hosts (every one must exist)'),
-    filter: z.strictObject(HostFilterFields).optional().describe('every host of the tenant matching all given fields; {} or absent: every host'),
+    filter: z
+      .strictObject(HostFilterFields)
+      .optional()
+      .describe('every host of the tenant matching all given fields; {} or absent: every host'),
   })
-  .refine((body) => body.hostIds === undefined || body.filter === undefined, { message: 'give hostIds or filter, not both', path: ['filter'] })
-  .describe('Desired state for many hosts of a tenant, written in one transaction. Hosts being deleted are skipped by a filter.')
+  .refine((body) => body.hostIds === undefined || body.filter === undefined, {
+    message: 'give hostIds or filter, not both',
+    path: ['filter'],
+  })
+  .describe(
+    'Desired state for many hosts of a tenant, written in one transaction. Hosts being deleted are skipped by a filter.',
+  )
 
 export const BulkResult = z.object({
   count: z.int().min(0),
@@ -59,49 +73,84 @@ function requestOf(body: z.infer<typeof DesiredBody>, principal: ReturnType<type
 
 export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    app.patch('/tenants/:tenantId/hosts/:hostId/amt', {
-      config: { access: 'write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'setHostAmt',
-        summary: "set a host's desired AMT state (and control mode / DNS suffix)",
-        params: HostParams,
-        body: DesiredBody,
-        response: {
-          200: jsonResponse(HostView, 'the host as stored, with its new desired generation'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND', 'HOST_DELETING', 'PREPARATION_FAILED'),
+    app.patch(
+      '/tenants/:tenantId/hosts/:hostId/amt',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'setHostAmt',
+          summary: "set a host's desired AMT state (and control mode / DNS suffix)",
+          params: HostParams,
+          body: DesiredBody,
+          response: {
+            200: jsonResponse(HostView, 'the host as stored, with its new desired generation'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'HOST_DELETING',
+              'PREPARATION_FAILED',
+            ),
+          },
         },
       },
-    }, async (request) => {
-      const { tenantId, hostId } = request.params
-      const [host] = await domain.setDesired({ keys: [{ tenantId, hostId }] }, requestOf(request.body, principalOf(request)), actorOf(request))
-      return hostView(host ?? (await inventory.getHost({ tenantId, hostId })))
-    })
+      async (request) => {
+        const { tenantId, hostId } = request.params
+        const [host] = await domain.setDesired(
+          { keys: [{ tenantId, hostId }] },
+          requestOf(request.body, principalOf(request)),
+          actorOf(request),
+        )
+        return hostView(host ?? (await inventory.getHost({ tenantId, hostId })))
+      },
+    )
 
-    app.post('/tenants/:tenantId/amt/bulk', {
-      config: { access: 'write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'setTenantAmt',
-        summary: 'set the desired AMT state of many hosts of a tenant (a list, a filter, or all)',
-        params: TenantParams,
-        body: BulkBody,
-        response: {
-          200: jsonResponse(BulkResult, 'the hosts written (one new desired generation each)'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND', 'HOST_DELETING', 'PREPARATION_FAILED'),
+    app.post(
+      '/tenants/:tenantId/amt/bulk',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'setTenantAmt',
+          summary: 'set the desired AMT state of many hosts of a tenant (a list, a filter, or all)',
+          params: TenantParams,
+          body: BulkBody,
+          response: {
+            200: jsonResponse(BulkResult, 'the hosts written (one new desired generation each)'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'HOST_DELETING',
+              'PREPARATION_FAILED',
+            ),
+          },
         },
       },
-    }, async (request) => {
-      const { tenantId } = request.params
-      await inventory.getTenant(tenantId)
-      const { hostIds, filter } = request.body
-      const selector: HostSelector =
-        hostIds === undefined
-          ? { filter: { ...filterOf(filter ?? {}), tenantId, deletion: 'none' } }
-          : { keys: hostIds.map((hostId) => ({ tenantId, hostId })) }
-      const hosts = await domain.setDesired(selector, requestOf(request.body, principalOf(request)), actorOf(request))
-      return { count: hosts.length, hosts: hosts.map(({ hostId, desiredState, desiredGeneration }) => ({ hostId, desiredState, desiredGeneration })) }
-    })
+      async (request) => {
+        const { tenantId } = request.params
+        await inventory.getTenant(tenantId)
+        const { hostIds, filter } = request.body
+        const selector: HostSelector =
+          hostIds === undefined
+            ? { filter: { ...filterOf(filter ?? {}), tenantId, deletion: 'none' } }
+            : { keys: hostIds.map((hostId) => ({ tenantId, hostId })) }
+        const hosts = await domain.setDesired(selector, requestOf(request.body, principalOf(request)), actorOf(request))
+        return {
+          count: hosts.length,
+          hosts: hosts.map(({ hostId, desiredState, desiredGeneration }) => ({
+            hostId,
+            desiredState,
+            desiredGeneration,
+          })),
+        }
+      },
+    )
     done()
   }
 }

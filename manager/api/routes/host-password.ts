@@ -14,7 +14,9 @@ const HostPasswordView = z
     hostId: HostId,
     amtPassword: z.string().describe("the host's AMT password"),
     mebxPassword: z.string().nullable().describe('the MEBx password set with it (ACM), null when none is stored'),
-    origin: z.enum(['host', 'tenant']).describe("host: the host's own password (random policy); tenant: the tenant's static password"),
+    origin: z
+      .enum(['host', 'tenant'])
+      .describe("host: the host's own password (random policy); tenant: the tenant's static password"),
   })
   .meta({ id: 'HostAmtPassword', description: "A host's AMT password. Every read is audited (password.read)." })
 
@@ -25,34 +27,46 @@ const HostPasswordView = z
  */
 export function hostPasswordRoutes({ inventory, passwords }: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    app.get('/tenants/:tenantId/hosts/:hostId/amt-password', {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['amt'],
-        operationId: 'getHostAmtPassword',
-        summary: "read a host's AMT password (admins of its tenant; audited)",
-        params: HostParams,
-        response: {
-          200: jsonResponse(HostPasswordView, 'the password; the read is in the audit trail'),
-          ...errorResponses(
-            'VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND', 'PASSWORD_NOT_FOUND',
-            'SECRET_STORE_NOT_CONFIGURED', 'SECRET_STORE_UNAVAILABLE',
-          ),
+    app.get(
+      '/tenants/:tenantId/hosts/:hostId/amt-password',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['amt'],
+          operationId: 'getHostAmtPassword',
+          summary: "read a host's AMT password (admins of its tenant; audited)",
+          params: HostParams,
+          response: {
+            200: jsonResponse(HostPasswordView, 'the password; the read is in the audit trail'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'PASSWORD_NOT_FOUND',
+              'SECRET_STORE_NOT_CONFIGURED',
+              'SECRET_STORE_UNAVAILABLE',
+            ),
+          },
         },
       },
-    }, async (request, reply) => {
-      const { tenantId, hostId } = request.params
-      await inventory.getTenant(tenantId)
-      await inventory.getHost({ tenantId, hostId })
-      if (passwords === undefined) throw new ApiError('SECRET_STORE_NOT_CONFIGURED')
-      const found = await read(() => passwords.readHostPassword({ tenantId, hostId }))
-      if (found === null) throw new ApiError('PASSWORD_NOT_FOUND')
-      const actor = actorOf(request)
-      await inventory.appendAudit([{ tenantId, hostId, kind: 'password.read', actor, detail: { origin: found.origin } }])
-      request.log.info({ tenantId, hostId, actor, origin: found.origin }, 'AMT password read')
-      void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-      return { tenantId, hostId, amtPassword: found.password, mebxPassword: found.mebxPassword, origin: found.origin }
-    })
+      async (request, reply) => {
+        const { tenantId, hostId } = request.params
+        await inventory.getTenant(tenantId)
+        await inventory.getHost({ tenantId, hostId })
+        if (passwords === undefined) throw new ApiError('SECRET_STORE_NOT_CONFIGURED')
+        const found = await read(() => passwords.readHostPassword({ tenantId, hostId }))
+        if (found === null) throw new ApiError('PASSWORD_NOT_FOUND')
+        const actor = actorOf(request)
+        await inventory.appendAudit([
+          { tenantId, hostId, kind: 'password.read', actor, detail: { origin: found.origin } },
+        ])
+        request.log.info({ tenantId, hostId, actor, origin: found.origin }, 'AMT password read')
+        void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+        return { tenantId, hostId, amtPassword: found.password, mebxPassword: found.mebxPassword, origin: found.origin }
+      },
+    )
     done()
   }
 }

@@ -42,7 +42,11 @@ const hostPowerView = (host: Host): z.infer<typeof HostPowerView> => ({
 })
 
 const PowerBody = z.strictObject({
-  action: z.enum(POWER_ACTIONS).describe(`MPS action codes: ${POWER_ACTIONS.map((action) => `${action} ${POWER_ACTION_CODES[action]}`).join(', ')}`),
+  action: z
+    .enum(POWER_ACTIONS)
+    .describe(
+      `MPS action codes: ${POWER_ACTIONS.map((action) => `${action} ${POWER_ACTION_CODES[action]}`).join(', ')}`,
+    ),
 })
 
 export const PowerActionAnswer = z.object({
@@ -84,54 +88,87 @@ const TAGS = ['power']
 
 export function hostPowerRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    app.post('/tenants/:tenantId/hosts/:hostId/power', {
-      config: { access: 'write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'requestHostPowerAction',
-        summary: `power action through MPS (${POWER_ACTIONS.join(', ')}); the host must be PROVISIONED; the state is read back after it`,
-        params: HostParams,
-        body: PowerBody,
-        response: {
-          200: jsonResponse(PowerActionAnswer, "AMT carried the action out; the host's power fields, with the state read from MPS after it"),
-          ...errorResponses(
-            'VALIDATION_FAILED',
-            'BAD_REQUEST',
-            'UNAUTHENTICATED',
-            'FORBIDDEN',
-            'TENANT_NOT_FOUND',
-            'HOST_NOT_FOUND',
-            'HOST_NOT_PROVISIONED',
-            'DMT_NOT_CONFIGURED',
-            'MPS_REJECTED',
-            'POWER_ACTION_FAILED',
-            'MPS_UNAVAILABLE',
-          ),
+    app.post(
+      '/tenants/:tenantId/hosts/:hostId/power',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'requestHostPowerAction',
+          summary: `power action through MPS (${POWER_ACTIONS.join(', ')}); the host must be PROVISIONED; the state is read back after it`,
+          params: HostParams,
+          body: PowerBody,
+          response: {
+            200: jsonResponse(
+              PowerActionAnswer,
+              "AMT carried the action out; the host's power fields, with the state read from MPS after it",
+            ),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'BAD_REQUEST',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'HOST_NOT_PROVISIONED',
+              'DMT_NOT_CONFIGURED',
+              'MPS_REJECTED',
+              'POWER_ACTION_FAILED',
+              'MPS_UNAVAILABLE',
+            ),
+          },
         },
       },
-    }, async (request) => {
-      const { tenantId, hostId } = request.params
-      const result = await viaDmt(ctx, (dmt) => dmt.requestPowerAction({ tenantId, hostId }, request.body.action, actorOf(request)))
-      return { action: result.action, mpsAction: result.code, returnValue: result.returnValue, returnValueStr: result.returnValueStr, power: hostPowerView(result.host) }
-    })
+      async (request) => {
+        const { tenantId, hostId } = request.params
+        const result = await viaDmt(ctx, (dmt) =>
+          dmt.requestPowerAction({ tenantId, hostId }, request.body.action, actorOf(request)),
+        )
+        return {
+          action: result.action,
+          mpsAction: result.code,
+          returnValue: result.returnValue,
+          returnValueStr: result.returnValueStr,
+          power: hostPowerView(result.host),
+        }
+      },
+    )
 
-    app.get('/tenants/:tenantId/hosts/:hostId/power', {
-      config: { access: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getHostPowerState',
-        summary: "read the host's power state from MPS (stored as currentPowerState with the time read); the host must be PROVISIONED",
-        params: HostParams,
-        response: {
-          200: jsonResponse(PowerStateAnswer, 'the power state MPS reports'),
-          ...errorResponses('BAD_REQUEST', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND', 'HOST_NOT_PROVISIONED', 'DMT_NOT_CONFIGURED', 'MPS_REJECTED', 'MPS_UNAVAILABLE'),
+    app.get(
+      '/tenants/:tenantId/hosts/:hostId/power',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'getHostPowerState',
+          summary:
+            "read the host's power state from MPS (stored as currentPowerState with the time read); the host must be PROVISIONED",
+          params: HostParams,
+          response: {
+            200: jsonResponse(PowerStateAnswer, 'the power state MPS reports'),
+            ...errorResponses(
+              'BAD_REQUEST',
+              'UNAUTHENTICATED',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'HOST_NOT_PROVISIONED',
+              'DMT_NOT_CONFIGURED',
+              'MPS_REJECTED',
+              'MPS_UNAVAILABLE',
+            ),
+          },
         },
       },
-    }, async (request) => {
-      const { tenantId, hostId } = request.params
-      const reading = await viaDmt(ctx, (dmt) => dmt.readPowerState({ tenantId, hostId }))
-      return { powerState: reading.powerState, mpsPowerState: reading.mpsPowerState, power: hostPowerView(reading.host) }
-    })
+      async (request) => {
+        const { tenantId, hostId } = request.params
+        const reading = await viaDmt(ctx, (dmt) => dmt.readPowerState({ tenantId, hostId }))
+        return {
+          powerState: reading.powerState,
+          mpsPowerState: reading.mpsPowerState,
+          power: hostPowerView(reading.host),
+        }
+      },
+    )
     done()
   }
 }

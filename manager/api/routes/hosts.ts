@@ -21,12 +21,18 @@ const RegistrableHostId = HostId.superRefine((hostId, refinement) => {
 const RegisterBody = z.strictObject({
   hostId: RegistrableHostId,
   name: z.string().min(1).max(128).optional().describe('default: the hostId'),
-  controlMode: AmtControlMode.exclude(['UNSPECIFIED']).optional().describe('AMT control mode to activate in; default CCM'),
-  dnsSuffix: dnsSuffixOf('dnsSuffix').optional().describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),
+  controlMode: AmtControlMode.exclude(['UNSPECIFIED'])
+    .optional()
+    .describe('AMT control mode to activate in; default CCM'),
+  dnsSuffix: dnsSuffixOf('dnsSuffix')
+    .optional()
+    .describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),
 })
 
 const AllHostsQuery = HostListQuery.extend({ tenantId: TenantId.optional().describe('only this tenant') })
-const DeleteQuery = z.object({ force: z.stringbool().optional().describe('admin only: delete at once, without waiting for AMT deactivation') })
+const DeleteQuery = z.object({
+  force: z.stringbool().optional().describe('admin only: delete at once, without waiting for AMT deactivation'),
+})
 
 const TAGS = ['hosts']
 
@@ -34,100 +40,144 @@ const TAGS = ['hosts']
 export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
   const { inventory, domain } = ctx
   return (app, _options, done) => {
-    app.post('/tenants/:tenantId/hosts', {
-      config: { access: 'write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'registerHost',
-        summary: "register a host and create its device MQTT credential (the password is returned once)",
-        params: TenantParams,
-        body: RegisterBody,
-        response: {
-          201: jsonResponse(Registered, 'registered; the MQTT password is in this answer only'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_EXISTS', 'BROKER_UNAVAILABLE'),
+    app.post(
+      '/tenants/:tenantId/hosts',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'registerHost',
+          summary: 'register a host and create its device MQTT credential (the password is returned once)',
+          params: TenantParams,
+          body: RegisterBody,
+          response: {
+            201: jsonResponse(Registered, 'registered; the MQTT password is in this answer only'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_EXISTS',
+              'BROKER_UNAVAILABLE',
+            ),
+          },
         },
       },
-    }, async (request, reply) => {
-      const { tenantId } = request.params
-      const accounts = ctx.brokerAccounts === undefined ? {} : { brokerAccounts: ctx.brokerAccounts }
-      const deps = { inventory, log: request.log, hosts: domain, ...hashParams(ctx), ...accounts }
-      const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
-      const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
-      return reply.code(201).header('cache-control', 'no-store').send({ host: hostView(host), mqtt })
-    })
-
-    app.get('/tenants/:tenantId/hosts', {
-      config: { access: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listTenantHosts',
-        summary: "a page of the tenant's hosts, ordered by hostId",
-        params: TenantParams,
-        querystring: HostListQuery,
-        response: { 200: jsonResponse(HostPage, 'a page of hosts'), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND') },
+      async (request, reply) => {
+        const { tenantId } = request.params
+        const accounts = ctx.brokerAccounts === undefined ? {} : { brokerAccounts: ctx.brokerAccounts }
+        const deps = { inventory, log: request.log, hosts: domain, ...hashParams(ctx), ...accounts }
+        const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
+        const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ host: hostView(host), mqtt })
       },
-    }, async (request) => {
-      const { tenantId } = request.params
-      await inventory.getTenant(tenantId)
-      const { limit, cursor } = request.query
-      const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
-      return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
-    })
+    )
 
-    app.get('/hosts', {
-      config: { access: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'listHosts',
-        summary: 'a page of the hosts of every tenant the token can see, ordered by (tenantId, hostId)',
-        querystring: AllHostsQuery,
-        response: { 200: jsonResponse(HostPage, 'a page of hosts'), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND') },
-      },
-    }, async (request) => {
-      const principal = principalOf(request)
-      const { limit, cursor } = request.query
-      if (request.query.tenantId !== undefined) assertTenantVisible(principal, request.query.tenantId)
-      const tenantId = isGlobal(principal) ? request.query.tenantId : principal.tenant
-      const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
-      return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
-    })
-
-    app.get('/tenants/:tenantId/hosts/:hostId', {
-      config: { access: 'read' },
-      schema: {
-        tags: TAGS,
-        operationId: 'getHost',
-        params: HostParams,
-        response: {
-          200: jsonResponse(HostView, 'the host'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND'),
+    app.get(
+      '/tenants/:tenantId/hosts',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'listTenantHosts',
+          summary: "a page of the tenant's hosts, ordered by hostId",
+          params: TenantParams,
+          querystring: HostListQuery,
+          response: {
+            200: jsonResponse(HostPage, 'a page of hosts'),
+            ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND'),
+          },
         },
       },
-    }, async (request) => hostView(await inventory.getHost(request.params)))
+      async (request) => {
+        const { tenantId } = request.params
+        await inventory.getTenant(tenantId)
+        const { limit, cursor } = request.query
+        const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
+        return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+      },
+    )
 
-    app.delete('/tenants/:tenantId/hosts/:hostId', {
-      config: { access: 'write' },
-      schema: {
-        tags: TAGS,
-        operationId: 'deleteHost',
-        summary: 'delete a host: at once when AMT is known off, else after the agent deactivated AMT (202)',
-        params: HostParams,
-        querystring: DeleteQuery,
-        response: {
-          200: jsonResponse(Deleted, 'deleted'),
-          202: jsonResponse(Deleted, 'deletion pending: deactivation requested'),
-          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND'),
+    app.get(
+      '/hosts',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'listHosts',
+          summary: 'a page of the hosts of every tenant the token can see, ordered by (tenantId, hostId)',
+          querystring: AllHostsQuery,
+          response: {
+            200: jsonResponse(HostPage, 'a page of hosts'),
+            ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND'),
+          },
         },
       },
-    }, async (request, reply) => {
-      const force = request.query.force === true
-      if (force && !hasRole(principalOf(request), 'admin')) throw new ApiError('FORBIDDEN', 'only an admin may force a deletion')
-      const { tenantId, hostId } = request.params
-      const outcome = await domain.requestDeletion({ tenantId, hostId }, actorOf(request), { force })
-      return reply.code(outcome === 'deleted' ? 200 : 202).send({ outcome })
-    })
+      async (request) => {
+        const principal = principalOf(request)
+        const { limit, cursor } = request.query
+        if (request.query.tenantId !== undefined) assertTenantVisible(principal, request.query.tenantId)
+        const tenantId = isGlobal(principal) ? request.query.tenantId : principal.tenant
+        const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
+        return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+      },
+    )
+
+    app.get(
+      '/tenants/:tenantId/hosts/:hostId',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: TAGS,
+          operationId: 'getHost',
+          params: HostParams,
+          response: {
+            200: jsonResponse(HostView, 'the host'),
+            ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND', 'HOST_NOT_FOUND'),
+          },
+        },
+      },
+      async (request) => hostView(await inventory.getHost(request.params)),
+    )
+
+    app.delete(
+      '/tenants/:tenantId/hosts/:hostId',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'deleteHost',
+          summary: 'delete a host: at once when AMT is known off, else after the agent deactivated AMT (202)',
+          params: HostParams,
+          querystring: DeleteQuery,
+          response: {
+            200: jsonResponse(Deleted, 'deleted'),
+            202: jsonResponse(Deleted, 'deletion pending: deactivation requested'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+            ),
+          },
+        },
+      },
+      async (request, reply) => {
+        const force = request.query.force === true
+        if (force && !hasRole(principalOf(request), 'admin'))
+          throw new ApiError('FORBIDDEN', 'only an admin may force a deletion')
+        const { tenantId, hostId } = request.params
+        const outcome = await domain.requestDeletion({ tenantId, hostId }, actorOf(request), { force })
+        return reply.code(outcome === 'deleted' ? 200 : 202).send({ outcome })
+      },
+    )
     done()
   }
 }
 
-const hashParams = ({ credentialHashParams }: ApiContext) => (credentialHashParams === undefined ? {} : { hashParams: credentialHashParams })
+const hashParams = ({ credentialHashParams }: ApiContext) =>
+  credentialHashParams === undefined ? {} : { hashParams: credentialHashParams }

@@ -40,7 +40,14 @@ export function hashToken(token: string): string {
 export async function issueToken(store: TokenStore, input: IssueInput, now: Date = new Date()): Promise<IssuedToken> {
   const id = randomBytes(8).toString('hex')
   const token = `amt_${id}_${randomBytes(SECRET_BYTES).toString('base64url')}`
-  const stored: StoredToken = { id, name: input.name ?? `${input.role}-${id}`, role: input.role, tenant: input.tenant, hash: hashToken(token), createdAt: now.toISOString() }
+  const stored: StoredToken = {
+    id,
+    name: input.name ?? `${input.role}-${id}`,
+    role: input.role,
+    tenant: input.tenant,
+    hash: hashToken(token),
+    createdAt: now.toISOString(),
+  }
   await store.add(stored)
   return { token, info: tokenInfo(stored) }
 }
@@ -54,7 +61,9 @@ export async function verifyToken(store: TokenStore, token: string): Promise<Pri
   const stored = await store.get(id)
   const expected = stored === null ? DECOY : digestOf(stored.hash)
   const equal = expected.length === presented.length && timingSafeEqual(expected, presented)
-  return stored !== null && equal ? { tokenId: stored.id, name: stored.name, role: stored.role, tenant: stored.tenant } : null
+  return stored !== null && equal
+    ? { tokenId: stored.id, name: stored.name, role: stored.role, tenant: stored.tenant }
+    : null
 }
 
 export function tokenInfo({ hash: _hash, ...info }: StoredToken): TokenInfo {

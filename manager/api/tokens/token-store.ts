@@ -8,18 +8,27 @@ import { ID_PATTERN, ID_RULE } from '../../../schemas/ids.ts'
  */
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const
-export const Role = z.enum(ROLES).describe('viewer: read; operator: read + register, set desired, delete hosts; admin: operator + tokens (+ tenants when global)')
+export const Role = z
+  .enum(ROLES)
+  .describe(
+    'viewer: read; operator: read + register, set desired, delete hosts; admin: operator + tokens (+ tenants when global)',
+  )
 export type Role = z.infer<typeof Role>
 
 /** `*`: every tenant (a global token); otherwise one tenant id. */
 export const GLOBAL_SCOPE = '*'
 export const TenantScope = z
   .string()
-  .refine((value) => value === GLOBAL_SCOPE || ID_PATTERN.test(value), { message: `tenant scope must be "*" or ${ID_RULE}` })
+  .refine((value) => value === GLOBAL_SCOPE || ID_PATTERN.test(value), {
+    message: `tenant scope must be "*" or ${ID_RULE}`,
+  })
   .describe('the tenant the token may see, or "*" for all tenants')
 
 const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/
-export const TokenId = z.string().regex(TOKEN_ID_PATTERN, { message: 'token id must be 16 hex digits' }).describe('public id of a token (not secret)')
+export const TokenId = z
+  .string()
+  .regex(TOKEN_ID_PATTERN, { message: 'token id must be 16 hex digits' })
+  .describe('public id of a token (not secret)')
 export const TokenName = z
   .string()
   .regex(ID_PATTERN, { message: `token name must be ${ID_RULE}` })
@@ -71,7 +80,8 @@ export class MemoryTokenStore implements TokenStore {
 
   add(token: StoredToken): Promise<void> {
     const parsed = StoredToken.parse(token)
-    if ([...this.#tokens.values()].some((stored) => stored.name === parsed.name)) return Promise.reject(new TokenNameTakenError(parsed.name))
+    if ([...this.#tokens.values()].some((stored) => stored.name === parsed.name))
+      return Promise.reject(new TokenNameTakenError(parsed.name))
     this.#tokens.set(parsed.id, parsed)
     return Promise.resolve()
   }

@@ -47,7 +47,10 @@ export class CleanupRetry<Reason> {
     const id = hostId(key)
     const entry = this.#entries.get(id) ?? { key: keyOf(key), reason, attempt: 0, timer: null }
     if (entry.timer) clearTimeout(entry.timer)
-    const { deletionRetry: { firstMs, maxMs }, random } = this.#options
+    const {
+      deletionRetry: { firstMs, maxMs },
+      random,
+    } = this.#options
     const delayMs = backoffDelay(entry.attempt, { baseMs: firstMs, maxMs, ...(random ? { random } : {}) })
     entry.attempt += 1
     entry.timer = setTimeout(() => this.#run(id, entry), delayMs)

@@ -103,7 +103,10 @@ export class DeadlineWatch {
       try {
         await this.#options.expire(pending.key, pending.requestedAt)
       } catch (err) {
-        this.#options.log.error({ err, ...pending.key }, 'activation deadline could not be applied; retrying at the next check')
+        this.#options.log.error(
+          { err, ...pending.key },
+          'activation deadline could not be applied; retrying at the next check',
+        )
         if (!this.#pending.has(id)) this.#pending.set(id, pending)
       }
     }

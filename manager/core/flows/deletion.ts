@@ -25,7 +25,12 @@ export type DeletionOutcome = 'deleted' | 'pending'
  * retries with backoff (CleanupRetry); a repeated DELETE retries at once, and so does the start-up sweep. A forced deletion removes the host anyway, keeps its
  * AMT password (AMT may still be provisioned with it) and audits what was left behind.
  */
-export async function requestDeletion(ctx: CoreContext, key: HostKey, actor: string, { force = false }: { force?: boolean } = {}): Promise<DeletionOutcome> {
+export async function requestDeletion(
+  ctx: CoreContext,
+  key: HostKey,
+  actor: string,
+  { force = false }: { force?: boolean } = {},
+): Promise<DeletionOutcome> {
   const removal = await ctx.book.serial(async () => {
     const host = await ctx.book.get(key)
     if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
@@ -65,9 +70,17 @@ export function amtKnownOff(host: Host): boolean {
 
 /** Desired UNPROVISIONED (new generation), deletion pending, a status saying what it waits for; published. */
 async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): Promise<void> {
-  const waiting = host.online ? 'waiting for the agent to deactivate AMT' : 'the host is offline; it is deleted once its agent reports AMT deactivated'
+  const waiting = host.online
+    ? 'waiting for the agent to deactivate AMT'
+    : 'the host is offline; it is deleted once its agent reports AMT deactivated'
   const pending = deactivationPending(waiting)
-  const patch: HostPatch = { desiredState: 'UNPROVISIONED', deletion: 'pending', activationRequestedAt: null, status: pending.status, statusIndicator: pending.statusIndicator }
+  const patch: HostPatch = {
+    desiredState: 'UNPROVISIONED',
+    deletion: 'pending',
+    activationRequestedAt: null,
+    status: pending.status,
+    statusIndicator: pending.statusIndicator,
+  }
   const audit = (written: readonly Host[]) =>
     written.map(({ tenantId, hostId, desiredGeneration: generation, online }) => ({
       tenantId,
@@ -78,11 +91,19 @@ async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): 
     }))
   const [stored] = await ctx.writes.setDesired([keyOf(host)], patch, { audit })
   if (stored === undefined) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId })
-  ctx.log.info({ ...keyOf(stored), generation: stored.desiredGeneration, actor, online: stored.online }, 'deletion pending until the agent reports AMT deactivated')
+  ctx.log.info(
+    { ...keyOf(stored), generation: stored.desiredGeneration, actor, online: stored.online },
+    'deletion pending until the agent reports AMT deactivated',
+  )
 }
 
 /** Records elsewhere first (outside the write queue: they are network calls), then the Inventory record. */
-export async function removeHost(ctx: CoreContext, key: HostKey, actor: string, reason: RemovalReason): Promise<DeletionOutcome> {
+export async function removeHost(
+  ctx: CoreContext,
+  key: HostKey,
+  actor: string,
+  reason: RemovalReason,
+): Promise<DeletionOutcome> {
   if (!ctx.removal.external) {
     return ctx.book.serial(async () => {
       const host = await ctx.book.get(key)
@@ -122,19 +143,39 @@ async function markPending(ctx: CoreContext, host: Host): Promise<void> {
 
 async function keepPending(ctx: CoreContext, host: Host, failure: string, reason: RemovalReason): Promise<void> {
   const delayMs = ctx.cleanupRetry.failed(keyOf(host), reason) ?? 0
-  const text = deletionPending(`its records could not all be removed (${failure}); retrying in ${formatDuration(Math.ceil(delayMs / 1000) * 1000)}, or DELETE again`)
+  const text = deletionPending(
+    `its records could not all be removed (${failure}); retrying in ${formatDuration(Math.ceil(delayMs / 1000) * 1000)}, or DELETE again`,
+  )
   const { tenantId, hostId } = host
   const audit = [{ tenantId, hostId, kind: 'host.deletion-failed', actor: 'manager', detail: { reason: failure } }]
   await ctx.writes.commit([{ host, patch: { status: text.status, statusIndicator: text.statusIndicator } }], { audit })
-  ctx.log.warn({ ...keyOf(host), reason: failure, retryInMs: delayMs }, 'deletion stays pending: the host records elsewhere could not be removed')
+  ctx.log.warn(
+    { ...keyOf(host), reason: failure, retryInMs: delayMs },
+    'deletion stays pending: the host records elsewhere could not be removed',
+  )
 }
 
-async function deleteRecord(ctx: CoreContext, host: Host, actor: string, reason: RemovalReason, outcome: { changes: string[]; leftBehind?: string }): Promise<void> {
-  const detail = { reason, changes: outcome.changes, ...(outcome.leftBehind === undefined ? {} : { leftBehind: outcome.leftBehind }) }
+async function deleteRecord(
+  ctx: CoreContext,
+  host: Host,
+  actor: string,
+  reason: RemovalReason,
+  outcome: { changes: string[]; leftBehind?: string },
+): Promise<void> {
+  const detail = {
+    reason,
+    changes: outcome.changes,
+    ...(outcome.leftBehind === undefined ? {} : { leftBehind: outcome.leftBehind }),
+  }
   // The after-write hook closes the device's connection, then clears its retained topics (context.ts).
   const audit = [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deleted', actor, detail }]
   await ctx.writes.delete(host, { audit })
   ctx.cleanupRetry.succeeded(host)
-  if (outcome.leftBehind === undefined) ctx.log.info({ ...keyOf(host), actor, reason, changes: outcome.changes }, 'host deleted')
-  else ctx.log.warn({ ...keyOf(host), actor, reason, leftBehind: outcome.leftBehind }, 'host deleted (forced); some of its records elsewhere are left behind')
+  if (outcome.leftBehind === undefined)
+    ctx.log.info({ ...keyOf(host), actor, reason, changes: outcome.changes }, 'host deleted')
+  else
+    ctx.log.warn(
+      { ...keyOf(host), actor, reason, leftBehind: outcome.leftBehind },
+      'host deleted (forced); some of its records elsewhere are left behind',
+    )
 }

@@ -8,7 +8,12 @@ import { activationDeadlinePassed, formatDuration } from '../publish/status-text
  * closed, through the write path (commit → audit 'activation.deadline' → status). A later report from the agent
  * overwrites it as usual.
  */
-export async function expireActivation(ctx: CoreContext, key: HostKey, requestedAt: string, deadlineMs: number): Promise<void> {
+export async function expireActivation(
+  ctx: CoreContext,
+  key: HostKey,
+  requestedAt: string,
+  deadlineMs: number,
+): Promise<void> {
   const status = activationDeadlinePassed(deadlineMs)
   const detail = { requestedAt, deadline: formatDuration(deadlineMs) }
   const expire = (host: Host): HostPatch | null =>

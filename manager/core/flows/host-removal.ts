@@ -42,7 +42,13 @@ export interface HostRemovalDeps {
   log: Logger
 }
 
-export function createHostRemoval({ secrets, dmt, brokerAccounts, broker, log: parentLog }: HostRemovalDeps): HostRemoval {
+export function createHostRemoval({
+  secrets,
+  dmt,
+  brokerAccounts,
+  broker,
+  log: parentLog,
+}: HostRemovalDeps): HostRemoval {
   const log = parentLog.child({ module: 'host-removal' })
   const steps: Array<{ name: string; run: (key: HostKey, keepSecrets: boolean) => Promise<string | null> }> = []
   if (secrets) {

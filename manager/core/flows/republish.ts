@@ -32,7 +32,10 @@ export interface SweepOptions {
   superseded?: () => boolean
 }
 
-export async function republishAll(ctx: CoreContext, { pageSize = DEFAULT_SWEEP_PAGE_SIZE, superseded = () => false }: SweepOptions = {}): Promise<SweepResult> {
+export async function republishAll(
+  ctx: CoreContext,
+  { pageSize = DEFAULT_SWEEP_PAGE_SIZE, superseded = () => false }: SweepOptions = {},
+): Promise<SweepResult> {
   let hosts = 0
   let desired = 0
   let cursor: string | undefined
@@ -53,7 +56,10 @@ export async function republishAll(ctx: CoreContext, { pageSize = DEFAULT_SWEEP_
     if (cursor) await new Promise<void>((resolve) => setImmediate(resolve))
   } while (cursor)
   ctx.log.info({ hosts, desired }, 'desired and status republished from Inventory')
-  for (const key of deletable) completeDeletion(ctx, key).catch((err: unknown) => ctx.log.error({ err, ...key }, 'deletion could not be completed'))
+  for (const key of deletable)
+    completeDeletion(ctx, key).catch((err: unknown) =>
+      ctx.log.error({ err, ...key }, 'deletion could not be completed'),
+    )
   return { hosts, desired, completed: true }
 }
 

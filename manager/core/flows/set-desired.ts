@@ -34,7 +34,12 @@ export const DESIRED_CHUNK = 500
  * new generation ("AMT Activation In Progress" comes from its ACTIVATING), so the status never claims progress
  * nobody makes. The activation deadline starts now: no report within it → ERROR.
  */
-export async function setDesired(ctx: CoreContext, selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]> {
+export async function setDesired(
+  ctx: CoreContext,
+  selector: HostSelector,
+  request: DesiredRequest,
+  actor: string,
+): Promise<Host[]> {
   validate(request)
   const selected = await selectHosts(ctx, selector)
   if (selected.length === 0) return []
@@ -73,11 +78,13 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
 }
 
 function validate({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRequest): void {
-  if (state !== 'PROVISIONED' && state !== 'UNPROVISIONED') throw new DomainError('DESIRED_INVALID', 'state must be PROVISIONED or UNPROVISIONED')
+  if (state !== 'PROVISIONED' && state !== 'UNPROVISIONED')
+    throw new DomainError('DESIRED_INVALID', 'state must be PROVISIONED or UNPROVISIONED')
   if (localDeactivation === true && state !== 'UNPROVISIONED') {
     throw new DomainError('DESIRED_INVALID', 'localDeactivation goes with UNPROVISIONED only')
   }
-  if (controlMode !== undefined && controlMode !== 'ACM' && controlMode !== 'CCM') throw new DomainError('DESIRED_INVALID', 'controlMode must be ACM or CCM')
+  if (controlMode !== undefined && controlMode !== 'ACM' && controlMode !== 'CCM')
+    throw new DomainError('DESIRED_INVALID', 'controlMode must be ACM or CCM')
   if (dnsSuffix !== undefined && (typeof dnsSuffix !== 'string' || dnsSuffix.length > DNS_SUFFIX_MAX)) {
     throw new DomainError('DESIRED_INVALID', `dnsSuffix must be at most ${DNS_SUFFIX_MAX} characters`)
   }
@@ -110,7 +117,8 @@ async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Ho
     const hosts: Host[] = []
     const seen = new Set<string>()
     for (const [index, key] of selector.keys.entries()) {
-      if (!isValidId(key.tenantId) || !isValidId(key.hostId)) throw new DomainError('DESIRED_INVALID', `host key ${index} is not valid`)
+      if (!isValidId(key.tenantId) || !isValidId(key.hostId))
+        throw new DomainError('DESIRED_INVALID', `host key ${index} is not valid`)
       const host = await ctx.book.get(key)
       if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId }).at(index)
       const id = `${host.tenantId}/${host.hostId}`
@@ -122,7 +130,11 @@ async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Ho
   const hosts: Host[] = []
   let cursor: string | undefined
   do {
-    const page = await ctx.book.inventory.listHosts({ ...selector.filter, limit: MAX_PAGE_SIZE, ...(cursor ? { cursor } : {}) })
+    const page = await ctx.book.inventory.listHosts({
+      ...selector.filter,
+      limit: MAX_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    })
     hosts.push(...page.hosts)
     cursor = page.nextCursor ?? undefined
   } while (cursor)
@@ -133,16 +145,28 @@ function guardDeletions(hosts: readonly Host[], request: DesiredRequest): void {
   if (request.state !== 'PROVISIONED') return
   const deleting = hosts.find((host) => host.deletion === 'pending')
   if (deleting) {
-    throw new DomainError('DESIRED_HOST_DELETING', `host ${deleting.tenantId}/${deleting.hostId} is being deleted; it cannot be activated`)
+    throw new DomainError(
+      'DESIRED_HOST_DELETING',
+      `host ${deleting.tenantId}/${deleting.hostId} is being deleted; it cannot be activated`,
+    )
   }
 }
 
-async function prepare(ctx: CoreContext, hosts: readonly Host[], progress: { done: number; total: number }): Promise<void> {
+async function prepare(
+  ctx: CoreContext,
+  hosts: readonly Host[],
+  progress: { done: number; total: number },
+): Promise<void> {
   try {
     await ctx.preparer.prepare(hosts)
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
-    const partly = progress.done === 0 ? '' : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
-    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, { cause: err })
+    const partly =
+      progress.done === 0
+        ? ''
+        : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
+    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, {
+      cause: err,
+    })
   }
 }

@@ -69,7 +69,10 @@ export class DesiredPublisher {
     try {
       publishLeaf(this.#outbound, host, 'desired', desired)
     } catch (err) {
-      this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'desired not published: it does not match the Desired schema')
+      this.#log?.error(
+        { err, tenantId: host.tenantId, hostId: host.hostId },
+        'desired not published: it does not match the Desired schema',
+      )
       return false
     }
     this.#sent.set(hostId(host), { createdAt: host.createdAt, generation: host.desiredGeneration })

@@ -28,7 +28,10 @@ export class StatusPublisher {
   readonly #log: Logger | undefined
   readonly #published = new Map<string, Published>()
 
-  constructor(outbound: Outbound, options: { now?: () => Date; lastSeenResolutionMs?: number; metrics?: ManagerMetrics; log?: Logger } = {}) {
+  constructor(
+    outbound: Outbound,
+    options: { now?: () => Date; lastSeenResolutionMs?: number; metrics?: ManagerMetrics; log?: Logger } = {},
+  ) {
     this.#outbound = outbound
     this.#now = options.now ?? (() => new Date())
     this.#resolutionMs = options.lastSeenResolutionMs ?? DEFAULT_LAST_SEEN_RESOLUTION_MS
@@ -44,13 +47,19 @@ export class StatusPublisher {
     const lastSeenMs = lastSeen === null ? 0 : Date.parse(lastSeen)
     const id = hostId(host)
     const previous = this.#published.get(id)
-    const unchanged = previous !== undefined && previous.fingerprint === fingerprint && lastSeenMs - previous.lastSeenMs < this.#resolutionMs
+    const unchanged =
+      previous !== undefined &&
+      previous.fingerprint === fingerprint &&
+      lastSeenMs - previous.lastSeenMs < this.#resolutionMs
     if (unchanged && !force) return false
     try {
       publishLeaf(this.#outbound, host, 'status', view)
     } catch (err) {
       // A stored host that does not fit the contract is a bug; it must not stop the caller's other work.
-      this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'status not published: the view does not match the HostStatus schema')
+      this.#log?.error(
+        { err, tenantId: host.tenantId, hostId: host.hostId },
+        'status not published: the view does not match the HostStatus schema',
+      )
       return false
     }
     this.#published.set(id, { fingerprint, lastSeenMs })

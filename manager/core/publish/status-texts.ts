@@ -26,9 +26,15 @@ export interface StatusText {
   statusIndicator: StatusIndication
 }
 
-export const ACTIVATION_IN_PROGRESS: StatusText = { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS' }
+export const ACTIVATION_IN_PROGRESS: StatusText = {
+  status: 'AMT Activation In Progress',
+  statusIndicator: 'IN_PROGRESS',
+}
 export const ACTIVATION_DONE: StatusText = { status: 'AMT Activation Done', statusIndicator: 'IDLE' }
-export const DEACTIVATION_IN_PROGRESS: StatusText = { status: 'AMT Deactivation In Progress', statusIndicator: 'IN_PROGRESS' }
+export const DEACTIVATION_IN_PROGRESS: StatusText = {
+  status: 'AMT Deactivation In Progress',
+  statusIndicator: 'IN_PROGRESS',
+}
 export const DEACTIVATED: StatusText = { status: 'AMT deactivated', statusIndicator: 'IDLE' }
 export const NOT_ACTIVATED: StatusText = { status: 'AMT not activated', statusIndicator: 'IDLE' }
 
@@ -41,15 +47,30 @@ const DELETION_PENDING_PREFIX = 'Host deletion pending'
 
 const withDetail = (prefix: string, detail: string | undefined): string => (detail ? `${prefix}: ${detail}` : prefix)
 
-export const activationFailed = (detail?: string): StatusText => ({ status: withDetail(ACTIVATION_FAILED_PREFIX, detail), statusIndicator: 'ERROR' })
-export const deactivationFailed = (detail?: string): StatusText => ({ status: withDetail(DEACTIVATION_FAILED_PREFIX, detail), statusIndicator: 'ERROR' })
-export const amtError = (detail?: string): StatusText => ({ status: withDetail(ERROR_PREFIX, detail), statusIndicator: 'ERROR' })
-export const notSupported = (reason?: string): StatusText => ({ status: withDetail(NOT_SUPPORTED_PREFIX, reason), statusIndicator: 'ERROR' })
+export const activationFailed = (detail?: string): StatusText => ({
+  status: withDetail(ACTIVATION_FAILED_PREFIX, detail),
+  statusIndicator: 'ERROR',
+})
+export const deactivationFailed = (detail?: string): StatusText => ({
+  status: withDetail(DEACTIVATION_FAILED_PREFIX, detail),
+  statusIndicator: 'ERROR',
+})
+export const amtError = (detail?: string): StatusText => ({
+  status: withDetail(ERROR_PREFIX, detail),
+  statusIndicator: 'ERROR',
+})
+export const notSupported = (reason?: string): StatusText => ({
+  status: withDetail(NOT_SUPPORTED_PREFIX, reason),
+  statusIndicator: 'ERROR',
+})
 export const deactivationPending = (detail: string, statusIndicator: StatusIndication = 'IN_PROGRESS'): StatusText => ({
   status: withDetail(DEACTIVATION_PENDING_PREFIX, detail),
   statusIndicator,
 })
-export const deletionPending = (reason: string): StatusText => ({ status: withDetail(DELETION_PENDING_PREFIX, reason), statusIndicator: 'ERROR' })
+export const deletionPending = (reason: string): StatusText => ({
+  status: withDetail(DELETION_PENDING_PREFIX, reason),
+  statusIndicator: 'ERROR',
+})
 
 export function activationDeadlinePassed(deadlineMs: number): StatusText {
   return activationFailed(`no result from the agent within ${formatDuration(deadlineMs)}`)

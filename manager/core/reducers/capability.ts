@@ -31,7 +31,9 @@ export const handleCapability: Handler<'capability'> = (host, facts) => {
   }
   if (Object.keys(patch).length === 0 && effects.length === 0) return NO_CHANGE
   const capableChanged = patch.sku !== undefined || patch.status !== undefined
-  const audit = capableChanged ? [{ kind: 'capability', detail: { capable: facts.capable, sku, reason: facts.reason ?? null } }] : []
+  const audit = capableChanged
+    ? [{ kind: 'capability', detail: { capable: facts.capable, sku, reason: facts.reason ?? null } }]
+    : []
   return change(patch, audit, effects)
 }
 
@@ -47,6 +49,11 @@ function sameContent(stored: Capability | null, report: Capability): boolean {
   return isDeepStrictEqual(withoutEnvelope(stored), withoutEnvelope(report))
 }
 
-function withoutEnvelope({ ts: _ts, seq: _seq, bootId: _bootId, ...content }: Capability): Omit<Capability, 'ts' | 'seq' | 'bootId'> {
+function withoutEnvelope({
+  ts: _ts,
+  seq: _seq,
+  bootId: _bootId,
+  ...content
+}: Capability): Omit<Capability, 'ts' | 'seq' | 'bootId'> {
   return content
 }

@@ -7,7 +7,7 @@ import { handlePresence } from './presence.ts'
 import { handleSecretRequest } from './secret-req.ts'
 import { handleState } from './state.ts'
 
-export type {  Change, Effect, HandlerContext } from './change.ts'
+export type { Change, Effect, HandlerContext } from './change.ts'
 
 /**
  * The one handler of every report kind. ReportKind is the agent leaves of schemas/topics.ts LEAF_RULES, so a new

@@ -22,8 +22,11 @@ export function secretRefusal(host: Host, request: Pick<SecretRequestFacts, 'pur
   if (purpose === 'deactivate' && host.desiredState === 'UNPROVISIONED') {
     return doneAt('UNPROVISIONED') ? `the deactivation is done (${desired})` : null
   }
-  if (host.desiredState !== 'PROVISIONED' || generation !== host.desiredGeneration) return `no ${purpose} is asked for (${desired})`
+  if (host.desiredState !== 'PROVISIONED' || generation !== host.desiredGeneration)
+    return `no ${purpose} is asked for (${desired})`
   if (purpose === 'activate') return doneAt('PROVISIONED') ? `the activation is done (${desired})` : null
   const recovering = host.phase === 'DEACTIVATING' && host.observedGeneration === generation
-  return recovering ? null : `no deactivation is asked for and none is under way (${desired}, phase ${host.phase ?? 'unknown'})`
+  return recovering
+    ? null
+    : `no deactivation is asked for and none is under way (${desired}, phase ${host.phase ?? 'unknown'})`
 }

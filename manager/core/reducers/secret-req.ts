@@ -8,7 +8,12 @@ import { SECRET_NOT_NEEDED, secretRefusal } from './secret-need.ts'
 export const handleSecretRequest: Handler<'secret/req'> = (host, facts) => {
   const asked = { purpose: facts.purpose, generation: facts.generation }
   const refusal = secretRefusal(host, facts)
-  if (refusal === null) return change({}, [{ kind: 'password.requested', detail: asked }], [{ kind: 'answer-secret', request: facts }])
+  if (refusal === null)
+    return change({}, [{ kind: 'password.requested', detail: asked }], [{ kind: 'answer-secret', request: facts }])
   const reason = `${SECRET_NOT_NEEDED}: ${refusal}`
-  return change({}, [{ kind: 'password.refused', detail: { ...asked, reason } }], [{ kind: 'refuse-secret', request: facts, reason }])
+  return change(
+    {},
+    [{ kind: 'password.refused', detail: { ...asked, reason } }],
+    [{ kind: 'refuse-secret', request: facts, reason }],
+  )
 }

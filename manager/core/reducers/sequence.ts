@@ -1,7 +1,8 @@
 import type { ReportKind, ReportSource } from '../facts.ts'
 import type { Host, HostPatch } from '../../inventory/port.ts'
 
-export type SequenceVerdict = { ok: true; patch: HostPatch } | { ok: false; reason: 'stale' | 'duplicate'; detail: string }
+export type SequenceVerdict =
+  { ok: true; patch: HostPatch } | { ok: false; reason: 'stale' | 'duplicate'; detail: string }
 
 /**
  * Ordering of MQTT reports (docs/topics.md): per host and leaf, within the same bootId, a seq not greater than
@@ -13,7 +14,12 @@ export type SequenceVerdict = { ok: true; patch: HostPatch } | { ok: false; reas
  *
  * The verdict's patch records the accepted position (bootId, lastSeq[leaf]); gRPC reports carry none.
  */
-export function checkSequence(host: Pick<Host, 'bootId' | 'lastSeq'>, kind: ReportKind, source: ReportSource, online?: boolean): SequenceVerdict {
+export function checkSequence(
+  host: Pick<Host, 'bootId' | 'lastSeq'>,
+  kind: ReportKind,
+  source: ReportSource,
+  online?: boolean,
+): SequenceVerdict {
   if (source.kind !== 'mqtt') return { ok: true, patch: {} }
   const { bootId, seq } = source
   const accepted: SequenceVerdict = { ok: true, patch: { bootId, lastSeq: { [kind]: seq } } }

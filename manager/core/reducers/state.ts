@@ -43,7 +43,8 @@ export const handleState: Handler<'state'> = (host, facts) => {
 
 function statusOf(facts: StateFacts, host: Host, current: boolean): StatusText | null {
   // A host pending deletion whose deactivation failed stays pending: the status says so (an admin may force it).
-  if (current && host.deletion === 'pending' && facts.phase === 'FAILED') return deactivationPending(`deactivation failed: ${failureDetail(facts)}`, 'ERROR')
+  if (current && host.deletion === 'pending' && facts.phase === 'FAILED')
+    return deactivationPending(`deactivation failed: ${failureDetail(facts)}`, 'ERROR')
   if (current) return statusOfCurrentReport(facts, host.desiredState)
   return facts.phase === 'NOT_SUPPORTED' ? notSupported(facts.reason ?? facts.error?.message) : null
 }

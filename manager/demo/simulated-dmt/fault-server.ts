@@ -126,7 +126,10 @@ export class FaultServer {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const hold = this.holdBefore?.({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname })
+      const hold = this.holdBefore?.({
+        method: req.method ?? 'GET',
+        path: new URL(req.url ?? '/', 'http://fake').pathname,
+      })
       if (hold === undefined) this.#reply(req, res, Buffer.concat(chunks).toString('utf8'))
       else void hold.then(() => this.#reply(req, res, Buffer.concat(chunks).toString('utf8')))
     })
@@ -137,7 +140,10 @@ export class FaultServer {
     const send = () => {
       if (res.destroyed) return
       const payload = answer.text ?? (answer.json === undefined ? '' : JSON.stringify(answer.json))
-      const type = answer.text !== undefined ? `${answer.textType ?? 'text/plain'}; charset=utf-8` : 'application/json; charset=utf-8'
+      const type =
+        answer.text !== undefined
+          ? `${answer.textType ?? 'text/plain'}; charset=utf-8`
+          : 'application/json; charset=utf-8'
       res.writeHead(answer.status, payload === '' ? {} : { 'content-type': type }).end(payload)
     }
     if (this.slowMs <= 0) return send()
@@ -165,10 +171,17 @@ export class FaultServer {
       }
     }
     const failure = this.#failures.shift()
-    if (failure !== undefined) answer = { status: failure, json: { error: 'Internal Server Error', message: 'injected fault' } }
+    if (failure !== undefined)
+      answer = { status: failure, json: { error: 'Internal Server Error', message: 'injected fault' } }
     answer ??= this.#route(method, url, body)
     const authorization = req.headers.authorization
-    this.requests.push({ method, path: `${url.pathname}${url.search}`, body, status: answer.status, ...(authorization === undefined ? {} : { authorization }) })
+    this.requests.push({
+      method,
+      path: `${url.pathname}${url.search}`,
+      body,
+      status: answer.status,
+      ...(authorization === undefined ? {} : { authorization }),
+    })
     return answer
   }
 
@@ -202,7 +215,8 @@ export const validationFailed = (errors: Array<{ path: string; msg: string; valu
 export const notFound = (message: string): FakeAnswer => ({ status: 404, json: { error: 'Not Found', message } })
 
 /** The fields of a JSON body (an empty object for anything else). */
-export const fieldsOf = (body: unknown): Record<string, unknown> => (typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {})
+export const fieldsOf = (body: unknown): Record<string, unknown> =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
 
 /** $top / $skip paging as RPS does it (default $top 25). */
 export function page<T>(items: readonly T[], query: URLSearchParams): T[] {

@@ -38,8 +38,10 @@ type Reported = Exclude<ActivationResultRequest['activation_status'], 'UNSPECIFI
 
 const GUARDS: Readonly<Record<Reported, (host: Host) => string | null>> = {
   ACTIVATING: (host) => (host.status === ACTIVATION_IN_PROGRESS.status ? 'activation is already in progress' : null),
-  ACTIVATED: (host) => (host.status === ACTIVATION_DONE.status && host.currentState === 'PROVISIONED' ? 'activation is already done' : null),
-  ACTIVATION_FAILED: (host) => (hasFailed(host) && host.currentState === 'UNPROVISIONED' ? 'activation has already failed' : null),
+  ACTIVATED: (host) =>
+    host.status === ACTIVATION_DONE.status && host.currentState === 'PROVISIONED' ? 'activation is already done' : null,
+  ACTIVATION_FAILED: (host) =>
+    hasFailed(host) && host.currentState === 'UNPROVISIONED' ? 'activation has already failed' : null,
 }
 
 const FAILURE_PREFIXES = [ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX] as const
@@ -49,16 +51,26 @@ function hasFailed({ status }: Pick<Host, 'status'>): boolean {
   return FAILURE_PREFIXES.some((prefix) => status === prefix || status.startsWith(`${prefix}: `))
 }
 
-export async function reportActivationResults(ctx: BridgeContext, caller: Caller, request: ActivationResultRequest): Promise<Record<string, never>> {
+export async function reportActivationResults(
+  ctx: BridgeContext,
+  caller: Caller,
+  request: ActivationResultRequest,
+): Promise<Record<string, never>> {
   const reported = request.activation_status
-  if (reported === 'UNSPECIFIED') throw invalidArgument('activation_status must be ACTIVATING, ACTIVATED or ACTIVATION_FAILED')
+  if (reported === 'UNSPECIFIED')
+    throw invalidArgument('activation_status must be ACTIVATING, ACTIVATED or ACTIVATION_FAILED')
   const key: HostKey = { tenantId: caller.tenantId, hostId: request.host_id }
   const guard = GUARDS[reported]
   const precondition = (host: Host): string | null =>
-    host.desiredState === host.currentState ? `nothing to report: desired and current state are both ${host.currentState}` : guard(host)
+    host.desiredState === host.currentState
+      ? `nothing to report: desired and current state are both ${host.currentState}`
+      : guard(host)
   const report: Report<'state'> = { kind: 'state', facts: factsOf(reported, request.message) }
   const host = storedHost(await ctx.core.record(key, report, GRPC_SOURCE, { precondition }), key)
-  ctx.log.info({ ...key, reported, currentState: host.currentState, status: host.status }, 'gRPC agent reported activation progress')
+  ctx.log.info(
+    { ...key, reported, currentState: host.currentState, status: host.status },
+    'gRPC agent reported activation progress',
+  )
   return {}
 }
 

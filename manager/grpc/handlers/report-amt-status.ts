@@ -19,7 +19,11 @@ import { GRPC_SOURCE, hostOf, storedHost, type BridgeContext } from './context.t
  */
 export const DISABLED_REASON = 'AMT/ISM is not enabled on the host (reported DISABLED by the gRPC agent)'
 
-export async function reportAmtStatus(ctx: BridgeContext, caller: Caller, request: AmtStatusRequest): Promise<Record<string, never>> {
+export async function reportAmtStatus(
+  ctx: BridgeContext,
+  caller: Caller,
+  request: AmtStatusRequest,
+): Promise<Record<string, never>> {
   const key: HostKey = { tenantId: caller.tenantId, hostId: request.host_id }
   if (request.status === 'ENABLED') await enable(ctx, key, request.feature)
   else if (request.status === 'DISABLED') await disable(ctx, key)
@@ -27,7 +31,8 @@ export async function reportAmtStatus(ctx: BridgeContext, caller: Caller, reques
   return {}
 }
 
-const alreadyEnabled = (host: Host): string | null => (host.sku === 'UNSPECIFIED' ? null : `AMT is already enabled (sku ${host.sku})`)
+const alreadyEnabled = (host: Host): string | null =>
+  host.sku === 'UNSPECIFIED' ? null : `AMT is already enabled (sku ${host.sku})`
 const alreadyDisabled = (host: Host): string | null => (host.sku === 'UNSPECIFIED' ? 'AMT is already disabled' : null)
 
 async function enable(ctx: BridgeContext, key: HostKey, feature: string): Promise<void> {

@@ -20,18 +20,30 @@ import { hostOf, type BridgeContext } from './context.ts'
  * empty → INTERNAL. It is never logged.
  */
 function operationOf(host: Pick<Host, 'desiredState' | 'currentState'>): OperationType | null {
-  if (host.desiredState === 'PROVISIONED' && (host.currentState === 'UNPROVISIONED' || host.currentState === 'UNSPECIFIED')) return 'ACTIVATE'
+  if (
+    host.desiredState === 'PROVISIONED' &&
+    (host.currentState === 'UNPROVISIONED' || host.currentState === 'UNSPECIFIED')
+  )
+    return 'ACTIVATE'
   if (host.desiredState === 'UNPROVISIONED' && host.currentState === 'PROVISIONED') return 'DEACTIVATE'
   return null
 }
 
-export async function retrieveActivationDetails(ctx: BridgeContext, caller: Caller, request: ActivationRequest): Promise<ActivationDetailsResponse> {
+export async function retrieveActivationDetails(
+  ctx: BridgeContext,
+  caller: Caller,
+  request: ActivationRequest,
+): Promise<ActivationDetailsResponse> {
   const key: HostKey = { tenantId: caller.tenantId, hostId: request.host_id }
   const host = await hostOf(ctx, key)
   const operation = operationOf(host)
-  if (operation === null) throw failedPrecondition(`nothing to do: desired ${host.desiredState}, current ${host.currentState}`)
+  if (operation === null)
+    throw failedPrecondition(`nothing to do: desired ${host.desiredState}, current ${host.currentState}`)
   const password = await passwordOf(ctx, host, operation)
-  ctx.log.debug({ tenantId: key.tenantId, hostId: key.hostId, operation, generation: host.desiredGeneration }, 'activation details sent')
+  ctx.log.debug(
+    { tenantId: key.tenantId, hostId: key.hostId, operation, generation: host.desiredGeneration },
+    'activation details sent',
+  )
   const profileName = await ctx.profiles.resolve(host)
   return { host_id: request.host_id, operation, profile_name: profileName, action_password: password }
 }

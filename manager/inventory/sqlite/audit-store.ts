@@ -3,7 +3,14 @@ import { auditClassOf } from '../audit-class.ts'
 import { pageSize } from '../cursor.ts'
 import { InventoryError, invalidInput } from '../errors.ts'
 import { assertId, isoOf } from '../host-patch.ts'
-import type { AppendAuditInput, AuditClass, AuditCountPrune, AuditEvent, AuditPruneCursor, AuditQuery } from '../port.ts'
+import type {
+  AppendAuditInput,
+  AuditClass,
+  AuditCountPrune,
+  AuditEvent,
+  AuditPruneCursor,
+  AuditQuery,
+} from '../port.ts'
 import { auditFromRow, auditToRow, type AuditRow } from './rows.ts'
 
 const CLASSES = new Set<AuditClass>(['security', 'activity'])
@@ -37,8 +44,15 @@ export class AuditStore {
   list(tenantId: string, query: AuditQuery): AuditEvent[] {
     const before = query.before ?? Number.MAX_SAFE_INTEGER
     if (!Number.isSafeInteger(before)) throw invalidInput('before must be an audit event id')
-    if (query.class !== undefined && !CLASSES.has(query.class)) throw invalidInput("class must be 'security' or 'activity'")
-    const params = { tenant_id: tenantId, host_id: query.hostId ?? null, class: query.class ?? null, before, limit: pageSize(query.limit) }
+    if (query.class !== undefined && !CLASSES.has(query.class))
+      throw invalidInput("class must be 'security' or 'activity'")
+    const params = {
+      tenant_id: tenantId,
+      host_id: query.hostId ?? null,
+      class: query.class ?? null,
+      before,
+      limit: pageSize(query.limit),
+    }
     return (query.hostId === undefined ? this.#s.listTenant : this.#s.listHost).all(params).map(auditFromRow)
   }
 
@@ -48,13 +62,20 @@ export class AuditStore {
     return this.#s.deleteOlderThan.run({ class: auditClass, before: isoOf(before), limit }).changes
   }
 
-  pruneOverCount({ maxPerHost, limit, hosts = DEFAULT_PRUNE_HOSTS, from }: AuditCountPrune): { deleted: number; next: AuditPruneCursor | null } {
+  pruneOverCount({ maxPerHost, limit, hosts = DEFAULT_PRUNE_HOSTS, from }: AuditCountPrune): {
+    deleted: number
+    next: AuditPruneCursor | null
+  } {
     assertLimit(limit)
     if (!Number.isSafeInteger(maxPerHost) || maxPerHost < 0) throw invalidInput('maxPerHost must be an integer >= 0')
-    let host = from === undefined ? this.#s.firstHost.get() : this.#s.hostFrom.get({ tenant_id: from.tenantId, host_id: from.hostId })
+    let host =
+      from === undefined
+        ? this.#s.firstHost.get()
+        : this.#s.hostFrom.get({ tenant_id: from.tenantId, host_id: from.hostId })
     let deleted = 0
     for (let visited = 0; host !== undefined; visited++) {
-      if (visited === hosts || deleted === limit) return { deleted, next: { tenantId: host.tenant_id, hostId: host.host_id } }
+      if (visited === hosts || deleted === limit)
+        return { deleted, next: { tenantId: host.tenant_id, hostId: host.host_id } }
       const edge = this.#s.edgeOfHost.get({ ...host, max: maxPerHost })
       if (edge !== undefined) {
         deleted += this.#s.deleteOfHost.run({ ...host, edge: edge.id, limit: limit - deleted }).changes
@@ -85,7 +106,9 @@ function prepare(db: Database.Database) {
       'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE class = @class AND ts < @before ORDER BY class, ts LIMIT @limit)',
     ),
     // The hosts with activity events, one index seek each (audit_activity_by_host).
-    firstHost: db.prepare<unknown[], HostRow>(`SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} ORDER BY tenant_id, host_id LIMIT 1`),
+    firstHost: db.prepare<unknown[], HostRow>(
+      `SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} ORDER BY tenant_id, host_id LIMIT 1`,
+    ),
     hostFrom: db.prepare<unknown[], HostRow>(
       `SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} AND (tenant_id, host_id) >= (@tenant_id, @host_id) ORDER BY tenant_id, host_id LIMIT 1`,
     ),
@@ -104,17 +127,29 @@ function prepare(db: Database.Database) {
 }
 
 function assertLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000) throw invalidInput('limit must be an integer 1..100000')
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000)
+    throw invalidInput('limit must be an integer 1..100000')
 }
 
-const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
+const isText = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max
 
 function auditEventOf(input: AppendAuditInput, now: string): Omit<AuditEvent, 'id'> {
-  if (!isText(input.kind, 64) || !isText(input.actor, 128)) throw invalidInput('an audit event needs a kind (<= 64) and an actor (<= 128)')
+  if (!isText(input.kind, 64) || !isText(input.actor, 128))
+    throw invalidInput('an audit event needs a kind (<= 64) and an actor (<= 128)')
   assertId('tenantId', input.tenantId)
   if (input.hostId !== undefined && input.hostId !== null) assertId('hostId', input.hostId)
-  if (input.ts !== undefined && Number.isNaN(Date.parse(input.ts))) throw invalidInput('audit ts must be an ISO-8601 time')
+  if (input.ts !== undefined && Number.isNaN(Date.parse(input.ts)))
+    throw invalidInput('audit ts must be an ISO-8601 time')
   const ts = input.ts === undefined ? now : isoOf(input.ts)
   const detail = input.detail ?? null
-  return { tenantId: input.tenantId, hostId: input.hostId ?? null, ts, kind: input.kind, actor: input.actor, detail, class: auditClassOf(input.kind) }
+  return {
+    tenantId: input.tenantId,
+    hostId: input.hostId ?? null,
+    ts,
+    kind: input.kind,
+    actor: input.actor,
+    detail,
+    class: auditClassOf(input.kind),
+  }
 }

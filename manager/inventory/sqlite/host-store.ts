@@ -1,7 +1,17 @@
 import { decodeCursor, encodeCursor, pageSize } from '../cursor.ts'
 import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
-import type { CreateHostInput, Host, HostKey, HostPage, HostPageRequest, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
+import type {
+  CreateHostInput,
+  Host,
+  HostKey,
+  HostPage,
+  HostPageRequest,
+  HostPatch,
+  HostSelector,
+  HostUpdate,
+  StateCount,
+} from '../port.ts'
 import type { HostQuery } from './host-query.ts'
 import type { HostWriter } from './host-writer.ts'
 import { hostFromRow, hostToRow, type HostRow } from './rows.ts'
@@ -59,14 +69,20 @@ export class HostStore {
    * Saves one SELECT per report on the ingest path (~10 % of its CPU, docs/benchmarks.md).
    */
   update({ key, patch, expectedVersion, current }: HostUpdate, now = this.#now()): Host {
-    if (current !== undefined && current.version === expectedVersion && current.tenantId === key.tenantId && current.hostId === key.hostId) {
+    if (
+      current !== undefined &&
+      current.version === expectedVersion &&
+      current.tenantId === key.tenantId &&
+      current.hostId === key.hostId
+    ) {
       const next = this.#write(hostToRow(current), current, patch, now)
       if (next !== null) return next
     }
     const row = this.#checked(key, expectedVersion)
     const next = this.#write(row, hostFromRow(row), patch, now)
     // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
-    if (next === null) throw new VersionConflictError({ ...keyOf(key), expectedVersion: row.version, actualVersion: -1 })
+    if (next === null)
+      throw new VersionConflictError({ ...keyOf(key), expectedVersion: row.version, actualVersion: -1 })
     return next
   }
 
@@ -79,7 +95,8 @@ export class HostStore {
     assertPatch(patch)
     if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
     const now = this.#now()
-    if ('filter' in selector) return this.#query.select(selector.filter, null, -1).map((row) => this.#writeRead(row, patch, now))
+    if ('filter' in selector)
+      return this.#query.select(selector.filter, null, -1).map((row) => this.#writeRead(row, patch, now))
     const seen = new Set<string>()
     const hosts: Host[] = []
     selector.keys.forEach((key, index) => {
@@ -131,7 +148,12 @@ export class HostStore {
   #checked(key: HostKey, expectedVersion: number | undefined): HostRow {
     const row = this.#existing(key)
     if (expectedVersion !== undefined && row.version !== expectedVersion) {
-      throw new VersionConflictError({ tenantId: key.tenantId, hostId: key.hostId, expectedVersion, actualVersion: row.version })
+      throw new VersionConflictError({
+        tenantId: key.tenantId,
+        hostId: key.hostId,
+        expectedVersion,
+        actualVersion: row.version,
+      })
     }
     return row
   }
@@ -143,7 +165,8 @@ export class HostStore {
     try {
       changes = this.#writer.run(row, hostToRow(next))
     } catch (err) {
-      if (isCheckViolation(err)) throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
+      if (isCheckViolation(err))
+        throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
       throw err
     }
     return changes === 1 ? next : null
@@ -152,7 +175,13 @@ export class HostStore {
   /** A row read in this transaction: its version cannot have moved. */
   #writeRead(row: HostRow, patch: HostPatch, now: Date): Host {
     const next = this.#write(row, hostFromRow(row), patch, now)
-    if (next === null) throw new VersionConflictError({ tenantId: row.tenant_id, hostId: row.host_id, expectedVersion: row.version, actualVersion: -1 })
+    if (next === null)
+      throw new VersionConflictError({
+        tenantId: row.tenant_id,
+        hostId: row.host_id,
+        expectedVersion: row.version,
+        actualVersion: -1,
+      })
     return next
   }
 }

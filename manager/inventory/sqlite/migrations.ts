@@ -131,7 +131,8 @@ export function schemaVersion(db: Database.Database): number {
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const latest = migrations.at(-1)?.version ?? 0
   migrations.forEach((step, index) => {
-    if (step.version !== index + 1) throw new Error(`migration #${index} has version ${step.version}, expected ${index + 1}`)
+    if (step.version !== index + 1)
+      throw new Error(`migration #${index} has version ${step.version}, expected ${index + 1}`)
   })
   const apply = db.transaction((step: Migration) => {
     // Re-read inside the write lock: another process may have migrated meanwhile.
@@ -152,7 +153,11 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
       apply.immediate(step)
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err)
-      throw new InventoryError('INVENTORY_MIGRATION_FAILED', `inventory migration ${step.version} (${step.name}) failed: ${reason}`, { cause: err })
+      throw new InventoryError(
+        'INVENTORY_MIGRATION_FAILED',
+        `inventory migration ${step.version} (${step.name}) failed: ${reason}`,
+        { cause: err },
+      )
     }
   }
   return schemaVersion(db)

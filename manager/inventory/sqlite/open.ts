@@ -43,12 +43,16 @@ export async function openSqliteInventory(options: SqliteInventoryOptions): Prom
     db.pragma('foreign_keys = ON')
     const from = schemaVersion(db)
     const to = migrate(db)
-    options.log?.child({ module: 'inventory' }).info({ file, schemaVersion: to, migratedFrom: from === to ? undefined : from }, 'inventory opened')
+    options.log
+      ?.child({ module: 'inventory' })
+      .info({ file, schemaVersion: to, migratedFrom: from === to ? undefined : from }, 'inventory opened')
     return new SqliteInventory(db, options.now)
   } catch (err) {
     db?.close()
     if (err instanceof InventoryError) throw err
     const reason = err instanceof Error ? err.message : String(err)
-    throw new InventoryError('INVENTORY_STORAGE_FAILED', `cannot open the inventory at ${file}: ${reason}`, { cause: err })
+    throw new InventoryError('INVENTORY_STORAGE_FAILED', `cannot open the inventory at ${file}: ${reason}`, {
+      cause: err,
+    })
   }
 }

@@ -79,11 +79,38 @@ export interface AuditRow {
 
 /** Column list in table order, for INSERT and UPDATE statements. */
 export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
-  'tenant_id', 'host_id', 'name', 'desired_state', 'current_state', 'sku', 'status', 'status_indicator',
-  'status_timestamp', 'control_mode', 'dns_suffix', 'desired_generation', 'observed_generation', 'phase',
-  'capability', 'online', 'boot_id', 'last_seen', 'last_seq', 'agent_kind', 'activation_requested_at', 'deletion',
-  'desired_power_state', 'current_power_state', 'power_status', 'power_status_indicator', 'power_status_timestamp',
-  'version', 'created_at', 'updated_at', 'local_deactivation', 'power_state_read_at',
+  'tenant_id',
+  'host_id',
+  'name',
+  'desired_state',
+  'current_state',
+  'sku',
+  'status',
+  'status_indicator',
+  'status_timestamp',
+  'control_mode',
+  'dns_suffix',
+  'desired_generation',
+  'observed_generation',
+  'phase',
+  'capability',
+  'online',
+  'boot_id',
+  'last_seen',
+  'last_seq',
+  'agent_kind',
+  'activation_requested_at',
+  'deletion',
+  'desired_power_state',
+  'current_power_state',
+  'power_status',
+  'power_status_indicator',
+  'power_status_timestamp',
+  'version',
+  'created_at',
+  'updated_at',
+  'local_deactivation',
+  'power_state_read_at',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -162,15 +189,31 @@ export function hostToRow(host: Host): HostRow {
 }
 
 export function tenantFromRow(row: TenantRow): Tenant {
-  return { tenantId: row.tenant_id, name: row.name, passwordPolicy: row.password_policy as PasswordPolicy, createdAt: row.created_at }
+  return {
+    tenantId: row.tenant_id,
+    name: row.name,
+    passwordPolicy: row.password_policy as PasswordPolicy,
+    createdAt: row.created_at,
+  }
 }
 
 export function tenantToRow(tenant: Tenant): TenantRow {
-  return { tenant_id: tenant.tenantId, name: tenant.name, password_policy: tenant.passwordPolicy, created_at: tenant.createdAt }
+  return {
+    tenant_id: tenant.tenantId,
+    name: tenant.name,
+    password_policy: tenant.passwordPolicy,
+    created_at: tenant.createdAt,
+  }
 }
 
 export function credentialFromRow(row: CredentialRow): DeviceCredential {
-  return { tenantId: row.tenant_id, hostId: row.host_id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at }
+  return {
+    tenantId: row.tenant_id,
+    hostId: row.host_id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  }
 }
 
 export function credentialToRow(credential: DeviceCredential): CredentialRow {

@@ -98,7 +98,10 @@ export class SqliteInventory implements Inventory {
     return this.#write(() => {
       this.#tenant(tenantId)
       if (this.#s.tenantHasHosts.get(tenantId) !== undefined) {
-        throw new InventoryError('INVENTORY_TENANT_NOT_EMPTY', `tenant ${JSON.stringify(tenantId)} still has hosts`, { entity: 'tenant', tenantId })
+        throw new InventoryError('INVENTORY_TENANT_NOT_EMPTY', `tenant ${JSON.stringify(tenantId)} still has hosts`, {
+          entity: 'tenant',
+          tenantId,
+        })
       }
       this.#s.tenantDelete.run(tenantId)
     })
@@ -149,9 +152,16 @@ export class SqliteInventory implements Inventory {
       if (typeof input.username !== 'string' || input.username.length === 0 || input.username.length > 256) {
         throw invalidInput('username must be 1-256 characters')
       }
-      if (typeof input.passwordHash !== 'string' || input.passwordHash.length === 0) throw invalidInput('passwordHash must not be empty')
+      if (typeof input.passwordHash !== 'string' || input.passwordHash.length === 0)
+        throw invalidInput('passwordHash must not be empty')
       const { tenantId, hostId, username, passwordHash } = input
-      const credential: DeviceCredential = { tenantId, hostId, username, passwordHash, createdAt: this.#now().toISOString() }
+      const credential: DeviceCredential = {
+        tenantId,
+        hostId,
+        username,
+        passwordHash,
+        createdAt: this.#now().toISOString(),
+      }
       this.#hosts.get(credential)
       try {
         this.#s.credentialUpsert.run(credentialToRow(credential))
@@ -230,7 +240,8 @@ export class SqliteInventory implements Inventory {
 }
 
 function assertTenant(tenant: Tenant): void {
-  if (typeof tenant.name !== 'string' || tenant.name.length > 128) throw invalidInput('tenant name must be at most 128 characters')
+  if (typeof tenant.name !== 'string' || tenant.name.length > 128)
+    throw invalidInput('tenant name must be at most 128 characters')
   if (!POLICIES.has(tenant.passwordPolicy)) throw invalidInput("passwordPolicy must be 'static' or 'random'")
 }
 

@@ -17,17 +17,25 @@ const countColumns = 'desired_state, current_state, status_indicator, phase'
 
 export function prepareStatements(db: Database.Database) {
   return {
-    tenantInsert: db.prepare('INSERT INTO tenants (tenant_id, name, password_policy, created_at) VALUES (@tenant_id, @name, @password_policy, @created_at)'),
+    tenantInsert: db.prepare(
+      'INSERT INTO tenants (tenant_id, name, password_policy, created_at) VALUES (@tenant_id, @name, @password_policy, @created_at)',
+    ),
     tenantGet: db.prepare<unknown[], TenantRow>('SELECT * FROM tenants WHERE tenant_id = ?'),
     tenantList: db.prepare<unknown[], TenantRow>('SELECT * FROM tenants ORDER BY tenant_id'),
-    tenantUpdate: db.prepare('UPDATE tenants SET name = @name, password_policy = @password_policy WHERE tenant_id = @tenant_id'),
+    tenantUpdate: db.prepare(
+      'UPDATE tenants SET name = @name, password_policy = @password_policy WHERE tenant_id = @tenant_id',
+    ),
     tenantDelete: db.prepare('DELETE FROM tenants WHERE tenant_id = ?'),
-    tenantHasHosts: db.prepare<unknown[], { found: number }>('SELECT 1 AS found FROM hosts WHERE tenant_id = ? LIMIT 1'),
+    tenantHasHosts: db.prepare<unknown[], { found: number }>(
+      'SELECT 1 AS found FROM hosts WHERE tenant_id = ? LIMIT 1',
+    ),
 
     hostInsert: db.prepare(`INSERT INTO hosts (${HOST_COLUMNS.join(', ')}) VALUES (${hostValues})`),
     hostGet: db.prepare<unknown[], HostRow>('SELECT * FROM hosts WHERE tenant_id = ? AND host_id = ?'),
     hostDelete: db.prepare('DELETE FROM hosts WHERE tenant_id = ? AND host_id = ?'),
-    hostCountAll: db.prepare<unknown[], CountRow>(`SELECT ${countColumns}, count(*) AS count FROM hosts GROUP BY ${countColumns} ORDER BY ${countColumns}`),
+    hostCountAll: db.prepare<unknown[], CountRow>(
+      `SELECT ${countColumns}, count(*) AS count FROM hosts GROUP BY ${countColumns} ORDER BY ${countColumns}`,
+    ),
     hostCountTenant: db.prepare<unknown[], CountRow>(
       `SELECT ${countColumns}, count(*) AS count FROM hosts WHERE tenant_id = ? GROUP BY ${countColumns} ORDER BY ${countColumns}`,
     ),

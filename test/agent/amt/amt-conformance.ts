@@ -20,7 +20,11 @@ interface AmtHarness {
   model: () => Promise<DeviceModel>
 }
 
-export type CreateHarness = (t: ExecutionContext, device: DeviceModelInit, options?: HarnessOptions) => Promise<AmtHarness>
+export type CreateHarness = (
+  t: ExecutionContext,
+  device: DeviceModelInit,
+  options?: HarnessOptions,
+) => Promise<AmtHarness>
 
 interface ConformanceSettings {
   /**
@@ -49,7 +53,11 @@ async function rejection(t: ExecutionContext, promise: Promise<unknown>): Promis
   return error
 }
 
-function expectFailure(t: ExecutionContext, error: AmtError, expected: Partial<Pick<AmtError, 'code' | 'codeName' | 'errorClass'>>): void {
+function expectFailure(
+  t: ExecutionContext,
+  error: AmtError,
+  expected: Partial<Pick<AmtError, 'code' | 'codeName' | 'errorClass'>>,
+): void {
   t.like({ code: error.code, codeName: error.codeName, errorClass: error.errorClass }, expected)
 }
 
@@ -60,20 +68,42 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     async run(t, { amt }) {
       t.deepEqual(await amt.version(), { line: 'v2', version: '2.52.6' })
       t.deepEqual(await amt.info(), {
-        amtVersion: '18.0.5', buildNumber: '1913', sku: 16392, features: 'AMT Pro Corporate', uuid: '4c4c4544-005a-3510-8047-b4c04f564433',
-        controlMode: 'PRE_PROVISIONING', provisioningState: 'pre-provisioning', operationalState: 'enabled', dnsSuffix: '',
-        ras: { networkStatus: 'outside enterprise', remoteStatus: 'not connected', remoteTrigger: 'user initiated', mpsHostname: '' },
+        amtVersion: '18.0.5',
+        buildNumber: '1913',
+        sku: 16392,
+        features: 'AMT Pro Corporate',
+        uuid: '4c4c4544-005a-3510-8047-b4c04f564433',
+        controlMode: 'PRE_PROVISIONING',
+        provisioningState: 'pre-provisioning',
+        operationalState: 'enabled',
+        dnsSuffix: '',
+        ras: {
+          networkStatus: 'outside enterprise',
+          remoteStatus: 'not connected',
+          remoteTrigger: 'user initiated',
+          mpsHostname: '',
+        },
       })
       t.regex((await amt.probeDevice()) ?? '', /\/mei0$/)
     },
   },
   {
     title: 'v3 amtinfo: ACM, connected, v3 strings normalised',
-    device: { rpcLine: 'v3', controlMode: 'acm', dnsSuffix: 'vpro.example.com', ras: { remoteStatus: 'connected', remoteTrigger: 'periodic', mpsHostname: 'mps.example.com' } },
+    device: {
+      rpcLine: 'v3',
+      controlMode: 'acm',
+      dnsSuffix: 'vpro.example.com',
+      ras: { remoteStatus: 'connected', remoteTrigger: 'periodic', mpsHostname: 'mps.example.com' },
+    },
     async run(t, { amt }) {
       t.is((await amt.version()).line, 'v3')
       const info = await amt.info()
-      t.like(info, { controlMode: 'ACM', provisioningState: 'post-provisioning', dnsSuffix: 'vpro.example.com', ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' } })
+      t.like(info, {
+        controlMode: 'ACM',
+        provisioningState: 'post-provisioning',
+        dnsSuffix: 'vpro.example.com',
+        ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' },
+      })
     },
   },
   {
@@ -81,7 +111,11 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     device: {},
     async run(t, { amt, model }) {
       await amt.activate({ rpsUrl: RPS, profile: 'ccm-profile', password: PASSWORD, skipCertCheck: true })
-      t.like(await amt.info(), { controlMode: 'CCM', provisioningState: 'post-provisioning', ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' } })
+      t.like(await amt.info(), {
+        controlMode: 'CCM',
+        provisioningState: 'post-provisioning',
+        ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' },
+      })
       t.is((await model()).password, PASSWORD)
     },
   },
@@ -107,7 +141,11 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: 'v3 RPS error: exits 10, permanent',
     device: { rpcLine: 'v3', faults: { v2RpsError: true } },
     async run(t, { amt }) {
-      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 10, codeName: 'GenericFailure', errorClass: 'permanent' })
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), {
+        code: 10,
+        codeName: 'GenericFailure',
+        errorClass: 'permanent',
+      })
     },
   },
   {
@@ -123,7 +161,11 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: 'activation failure code: 102 ActivationFailed, permanent',
     device: { faults: { activationFails: 102 } },
     async run(t, { amt }) {
-      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 102, codeName: 'ActivationFailed', errorClass: 'permanent' })
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), {
+        code: 102,
+        codeName: 'ActivationFailed',
+        errorClass: 'permanent',
+      })
     },
   },
   {
@@ -149,7 +191,10 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const info = await amt.info()
       t.is(info.sku, 16384)
       t.like(classifyCapability({ meDevice: '/dev/mei0', info }), { capable: false })
-      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), { code: 111, codeName: 'UnableToActivate' })
+      expectFailure(t, await rejection(t, amt.activate({ rpsUrl: RPS, profile: 'p' })), {
+        code: 111,
+        codeName: 'UnableToActivate',
+      })
     },
   },
   {
@@ -195,7 +240,11 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: 'garbage on stdout: RpcBadOutput, permanent',
     device: { faults: { garbageStdout: true } },
     async run(t, { amt }) {
-      expectFailure(t, await rejection(t, amt.info()), { code: null, codeName: 'RpcBadOutput', errorClass: 'permanent' })
+      expectFailure(t, await rejection(t, amt.info()), {
+        code: null,
+        codeName: 'RpcBadOutput',
+        errorClass: 'permanent',
+      })
     },
   },
   {
@@ -240,7 +289,11 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     async run(t, { amt, model }) {
       await amt.deactivate({})
       t.is((await model()).controlMode, 'pre-provisioning')
-      expectFailure(t, await rejection(t, amt.deactivate({})), { code: 109, codeName: 'UnableToDeactivate', errorClass: 'permanent' })
+      expectFailure(t, await rejection(t, amt.deactivate({})), {
+        code: 109,
+        codeName: 'UnableToDeactivate',
+        errorClass: 'permanent',
+      })
     },
   },
 ]

@@ -25,14 +25,26 @@ for (const [sku, capable, klass] of SKUS) {
 }
 
 const info = (sku: number | null, features: string, more: Partial<AmtInfo> = {}): AmtInfo => ({
-  amtVersion: '', buildNumber: '', sku, features, uuid: '', controlMode: 'UNKNOWN', provisioningState: 'unknown', operationalState: '', dnsSuffix: '', ras: null,
+  amtVersion: '',
+  buildNumber: '',
+  sku,
+  features,
+  uuid: '',
+  controlMode: 'UNKNOWN',
+  provisioningState: 'unknown',
+  operationalState: '',
+  dnsSuffix: '',
+  ras: null,
   ...more,
 })
 
 test('capability never comes from the features text', (t) => {
   const noSku = info(null, 'AMT Pro Corporate', { controlMode: 'PRE_PROVISIONING' })
   t.is(classifyCapability({ meDevice: '/dev/mei0', info: noSku }), null, 'no SKU: undecided, whatever the text says')
-  t.like(classifyCapability({ meDevice: '/dev/mei0', info: info(0x4010, 'AMT Pro Corporate') }), { capable: true, sku: 'ISM' })
+  t.like(classifyCapability({ meDevice: '/dev/mei0', info: info(0x4010, 'AMT Pro Corporate') }), {
+    capable: true,
+    sku: 'ISM',
+  })
 })
 
 type Decisive = Pick<AmtInfo, 'sku' | 'controlMode' | 'provisioningState'>
@@ -68,7 +80,8 @@ test('no ME device, or an rpc failure saying so, is not capable; other failures 
   const noDevice = classifyCapability({ meDevice: null, info: info(16392, '') })
   t.like(noDevice, { capable: false, sku: 'UNSPECIFIED' })
   t.regex(noDevice?.reason ?? '', /no Intel ME interface device/)
-  const failure = (code: number, codeName: string, errorClass: 'transient' | 'permanent' = 'permanent') => new AmtError({ code, codeName, errorClass, message: 'x' })
+  const failure = (code: number, codeName: string, errorClass: 'transient' | 'permanent' = 'permanent') =>
+    new AmtError({ code, codeName, errorClass, message: 'x' })
   t.like(classifyCapability({ meDevice: '/dev/mei0', error: failure(2, 'HECIDriverNotDetected') }), { capable: false })
   t.like(classifyCapability({ meDevice: '/dev/mei0', error: failure(3, 'AmtNotDetected') }), { capable: false })
   t.is(classifyCapability({ meDevice: '/dev/mei0', error: failure(10, 'GenericFailure', 'transient') }), null)

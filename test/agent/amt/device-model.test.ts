@@ -34,7 +34,16 @@ test('applyOperation is pure and serialisable: the input is untouched, the outpu
 test('transientOnCall counts amtinfo/activate/deactivate across calls, not version', (t) => {
   const model = createDeviceModel({ faults: { transientOnCall: [2, 4] } })
   const amtinfo: DeviceOperation = { command: 'amtinfo' }
-  const { codes, model: after } = run(model, { command: 'version' }, amtinfo, amtinfo, amtinfo, { command: 'version' }, amtinfo, amtinfo)
+  const { codes, model: after } = run(
+    model,
+    { command: 'version' },
+    amtinfo,
+    amtinfo,
+    amtinfo,
+    { command: 'version' },
+    amtinfo,
+    amtinfo,
+  )
   t.deepEqual(codes, [0, 0, 10, 0, 0, 10, 0])
   t.is(after.counters.calls, 5)
 })
@@ -49,7 +58,10 @@ test('profiles: a known one picks the mode, an unknown one is an RPS error (v2: 
   t.is(applyOperation(model, { ...activate, profile: 'store-acm' }).model.controlMode, 'acm')
   const unknown = applyOperation(model, { ...activate, profile: 'nope' })
   t.is(unknown.exitCode, 0)
-  t.deepEqual(unknown.logs.filter((line) => line.level === 'error').map((line) => line.msg), ['profile nope not found'])
+  t.deepEqual(
+    unknown.logs.filter((line) => line.level === 'error').map((line) => line.msg),
+    ['profile nope not found'],
+  )
   t.is(unknown.model.controlMode, 'pre-provisioning')
 })
 
@@ -62,7 +74,12 @@ test('stuckConnectingActivations limits the fault to the first activations (reco
 })
 
 test('parseDeviceModel fills defaults and rejects unknown keys with their path', (t) => {
-  t.like(parseDeviceModel({ rpcLine: 'v3' }), { rpcLine: 'v3', rpcVersion: '3.0.0-beta.1', sku: 16392, amtVersion: '18.0.5' })
+  t.like(parseDeviceModel({ rpcLine: 'v3' }), {
+    rpcLine: 'v3',
+    rpcVersion: '3.0.0-beta.1',
+    sku: 16392,
+    amtVersion: '18.0.5',
+  })
   t.throws(() => parseDeviceModel({ faults: { noMEE: true } }), { message: /faults: Unrecognized key.*noMEE/ })
 })
 
@@ -75,7 +92,13 @@ test('features are decoded from version and SKU like rpc does', (t) => {
 
 test('without a profile table, ACM only when "acm" is a separate part of the profile name', (t) => {
   const model = createDeviceModel()
-  for (const [profile, mode] of [['acme_ccm', 'ccm'], ['acme_acm', 'acm'], ['acm-profile', 'acm'], ['acm', 'acm'], ['pharmacm_ccm', 'ccm']] as const) {
+  for (const [profile, mode] of [
+    ['acme_ccm', 'ccm'],
+    ['acme_acm', 'acm'],
+    ['acm-profile', 'acm'],
+    ['acm', 'acm'],
+    ['pharmacm_ccm', 'ccm'],
+  ] as const) {
     t.is(applyOperation(model, { ...activate, profile }).model.controlMode, mode, profile)
   }
 })

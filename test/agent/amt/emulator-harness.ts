@@ -28,7 +28,11 @@ export interface EmulatorHarness {
 }
 
 /** A temp device file + calls log + fake /dev with the ME node, and the real CLI adapter over the emulator. */
-export async function createEmulatorHarness(t: ExecutionContext, device: DeviceModelInit, options: HarnessOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<EmulatorHarness> {
+export async function createEmulatorHarness(
+  t: ExecutionContext,
+  device: DeviceModelInit,
+  options: HarnessOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<EmulatorHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'rpc-emulator-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const devicePath = join(dir, 'device.json')
@@ -40,7 +44,11 @@ export async function createEmulatorHarness(t: ExecutionContext, device: DeviceM
   if (model.meDevice !== null) await writeFile(join(devDir, basename(model.meDevice)), '')
 
   const lines: string[] = []
-  const log = createLogger({ name: 'test', level: 'debug', destination: { write: (line: string) => void lines.push(line) } })
+  const log = createLogger({
+    name: 'test',
+    level: 'debug',
+    destination: { write: (line: string) => void lines.push(line) },
+  })
   const env = { ...(options.env ?? process.env), RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: callsPath }
   const amt = createRpcCliAmt({
     rpcPath: RPC_EMULATOR,

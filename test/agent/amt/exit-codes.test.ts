@@ -16,7 +16,10 @@ test('every code of the chart has a name and a class, and the table has nothing 
 
 test('only 4 AmtNotReady and 71 AMTConnectionFailed are transient by code', (t) => {
   const transient = CHART.filter((code) => EXIT_CODES[code]?.class === 'transient')
-  t.deepEqual(transient.map((code) => `${code} ${EXIT_CODES[code]?.name}`), ['4 AmtNotReady', '71 AMTConnectionFailed'])
+  t.deepEqual(
+    transient.map((code) => `${code} ${EXIT_CODES[code]?.name}`),
+    ['4 AmtNotReady', '71 AMTConnectionFailed'],
+  )
 })
 
 const CASES: [number, string, string, 'transient' | 'permanent'][] = [
@@ -45,9 +48,15 @@ for (const [code, text, name, errorClass] of CASES) {
   })
 }
 
-test('rpcErrorText prints rpc\'s `Error <code>: <message> - Details: <details>`', (t) => {
-  t.is(rpcErrorText(139), 'Error 139: LMSConnectionFailed - Details: Failed to connect to LMS. Please install LMS for activation.')
+test("rpcErrorText prints rpc's `Error <code>: <message> - Details: <details>`", (t) => {
+  t.is(
+    rpcErrorText(139),
+    'Error 139: LMSConnectionFailed - Details: Failed to connect to LMS. Please install LMS for activation.',
+  )
   t.is(rpcErrorText(121), 'Error 121: ActivationFailed - Details: failed to decode the certificate from Base64 format')
-  t.is(rpcErrorText(23, 'AMT password is incorrect'), 'Error 23: MissingOrIncorrectPassword - Details: AMT password is incorrect')
+  t.is(
+    rpcErrorText(23, 'AMT password is incorrect'),
+    'Error 23: MissingOrIncorrectPassword - Details: AMT password is incorrect',
+  )
   t.is(exitCodeEntry(999).name, 'Unknown(999)')
 })

@@ -20,7 +20,14 @@ const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.jwt-for-rps.sig'
 
 test.serial('v2 activate: argv holds no secret; password and profile reach rpc through the environment', async (t) => {
   const h = await createEmulatorHarness(t, {}, { env: { ...process.env, AMT_PASSWORD: 'inherited-must-not-leak' } })
-  await h.amt.activate({ rpsUrl: RPS, profile: 'ccm-profile', password: PASSWORD, skipCertCheck: true, tenant: 'tenant-1', dnsSuffix: 'vpro.example.com' })
+  await h.amt.activate({
+    rpsUrl: RPS,
+    profile: 'ccm-profile',
+    password: PASSWORD,
+    skipCertCheck: true,
+    tenant: 'tenant-1',
+    dnsSuffix: 'vpro.example.com',
+  })
   const calls = await h.calls()
   t.deepEqual(startedArgv(calls), [
     ['version', '--json'],
@@ -29,7 +36,7 @@ test.serial('v2 activate: argv holds no secret; password and profile reach rpc t
   const activate = calls.find((call) => call.event === 'start' && call.argv[0] === 'activate')
   t.like(activate, { env: ['AMT_PASSWORD', 'PROFILE'] })
   const version = calls.find((call) => call.event === 'start' && call.argv[0] === 'version')
-  t.like(version, { env: [] }, 'the agent environment\'s AMT_PASSWORD is not inherited')
+  t.like(version, { env: [] }, "the agent environment's AMT_PASSWORD is not inherited")
   t.is((await h.model()).password, PASSWORD, 'the password rpc used came from env AMT_PASSWORD')
   t.false(h.logText().includes(PASSWORD))
   t.true(h.logs().some((line) => line.msg === 'rpc finished' && line.command === 'activate' && line.exitCode === 0))
@@ -38,16 +45,39 @@ test.serial('v2 activate: argv holds no secret; password and profile reach rpc t
 test.serial('v3 argv shapes: --json, --profile, --skip-cert-check; token and password via env only', async (t) => {
   const h = await createEmulatorHarness(t, { rpcLine: 'v3' })
   await h.amt.info()
-  await h.amt.activate({ rpsUrl: RPS, profile: 'acm-profile', password: PASSWORD, token: TOKEN, skipCertCheck: true, tenant: 't1', friendlyName: 'node 1' })
+  await h.amt.activate({
+    rpsUrl: RPS,
+    profile: 'acm-profile',
+    password: PASSWORD,
+    token: TOKEN,
+    skipCertCheck: true,
+    tenant: 't1',
+    friendlyName: 'node 1',
+  })
   await h.amt.deactivate({ rpsUrl: RPS, password: PASSWORD })
   const calls = await h.calls()
   t.deepEqual(startedArgv(calls), [
     ['version', '--json'],
     ['amtinfo', '--json'],
-    ['activate', '-u', RPS, '--profile', 'acm-profile', '--json', '--skip-cert-check', '--tenantid', 't1', '--name', 'node 1'],
+    [
+      'activate',
+      '-u',
+      RPS,
+      '--profile',
+      'acm-profile',
+      '--json',
+      '--skip-cert-check',
+      '--tenantid',
+      't1',
+      '--name',
+      'node 1',
+    ],
     ['deactivate', '-u', RPS, '--json'],
   ])
-  t.like(calls.find((call) => call.event === 'start' && call.argv[0] === 'activate'), { env: ['AMT_PASSWORD', 'AUTH_TOKEN'] })
+  t.like(
+    calls.find((call) => call.event === 'start' && call.argv[0] === 'activate'),
+    { env: ['AMT_PASSWORD', 'AUTH_TOKEN'] },
+  )
   const text = JSON.stringify(calls) + h.logText()
   t.false(text.includes(PASSWORD))
   t.false(text.includes(TOKEN))
@@ -82,7 +112,10 @@ test('hang: the rpc process is killed at the timeout, after it was up and hangin
   const killed = h.logs().find((line) => line.msg === 'rpc timed out and was killed')
   t.is(killed?.childPid, started.pid, 'the process killed is the emulator that was up and hanging')
   t.false(processExists(started.pid))
-  t.false((await h.calls()).some((call) => call.event === 'end' && call.pid === started.pid), 'it never finished')
+  t.false(
+    (await h.calls()).some((call) => call.event === 'end' && call.pid === started.pid),
+    'it never finished',
+  )
 })
 
 test('hang ignoring SIGTERM: SIGKILL after the grace period ends it', async (t) => {
@@ -116,10 +149,16 @@ test.serial('one rpc at a time: concurrent calls never overlap', async (t) => {
   t.is(calls.length, 10)
   const spans = calls
     .filter((call) => call.event === 'start')
-    .map((start) => ({ start: start.t, end: calls.find((call) => call.event === 'end' && call.pid === start.pid)?.t ?? Infinity }))
+    .map((start) => ({
+      start: start.t,
+      end: calls.find((call) => call.event === 'end' && call.pid === start.pid)?.t ?? Infinity,
+    }))
     .sort((a, b) => a.start - b.start)
   for (let index = 1; index < spans.length; index += 1) {
-    t.true((spans[index]?.start ?? 0) >= (spans[index - 1]?.end ?? Infinity), `call ${index} started after call ${index - 1} ended`)
+    t.true(
+      (spans[index]?.start ?? 0) >= (spans[index - 1]?.end ?? Infinity),
+      `call ${index} started after call ${index - 1} ended`,
+    )
   }
 })
 

@@ -14,7 +14,10 @@ async function emulator(t: ExecutionContext, device: DeviceModelInit | Record<st
   const logPath = join(dir, 'calls.jsonl')
   await writeFile(devicePath, JSON.stringify(device)) // a partial device file: the emulator fills in the defaults
   const run = (argv: string[], env: Record<string, string> = {}) =>
-    execa(RPC_EMULATOR, argv, { reject: false, env: { RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: logPath, ...env } })
+    execa(RPC_EMULATOR, argv, {
+      reject: false,
+      env: { RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: logPath, ...env },
+    })
   return { run, calls: () => readFile(logPath, 'utf8') }
 }
 
@@ -42,12 +45,18 @@ test('without -json, logs are logrus text; errors print `Error <code>: <message>
   const { run } = await emulator(t, { faults: { lmsMissing: true } })
   const result = await run(['activate', '-u', 'wss://rps.example.com/activate'], { PROFILE: 'p' })
   t.is(result.exitCode, 139)
-  t.regex(result.stderr, /^time="[^"]+" level=error msg="Error 139: LMSConnectionFailed - Details: Failed to connect to LMS\. Please install LMS for activation\."$/m)
+  t.regex(
+    result.stderr,
+    /^time="[^"]+" level=error msg="Error 139: LMSConnectionFailed - Details: Failed to connect to LMS\. Please install LMS for activation\."$/m,
+  )
 })
 
 test('the calls log records argv and the names, never the values, of secret env vars', async (t) => {
   const { run, calls } = await emulator(t, {})
-  const result = await run(['activate', '-u', 'wss://rps.example.com/activate', '-json'], { PROFILE: 'ccm', AMT_PASSWORD: 'Very-Secret-1' })
+  const result = await run(['activate', '-u', 'wss://rps.example.com/activate', '-json'], {
+    PROFILE: 'ccm',
+    AMT_PASSWORD: 'Very-Secret-1',
+  })
   t.is(result.exitCode, 0)
   t.regex(result.stderr, /"msg":"Status: Client control mode\."/)
   const text = await calls()
@@ -58,7 +67,10 @@ test('the calls log records argv and the names, never the values, of secret env 
 test('faults.amtinfoOmits leaves keys out of amtinfo in both lines', async (t) => {
   for (const rpcLine of ['v2', 'v3'] as const) {
     const { run } = await emulator(t, { rpcLine, faults: { amtinfoOmits: ['buildNumber', 'uuid', 'sku'] } })
-    const document = JSON.parse((await run(['amtinfo', rpcLine === 'v2' ? '-json' : '--json'])).stdout) as Record<string, unknown>
+    const document = JSON.parse((await run(['amtinfo', rpcLine === 'v2' ? '-json' : '--json'])).stdout) as Record<
+      string,
+      unknown
+    >
     t.like(document, { amt: '18.0.5', features: 'AMT Pro Corporate' }, rpcLine)
     for (const key of ['buildNumber', 'uuid', 'sku']) t.false(key in document, `${rpcLine}: ${key} left out`)
   }

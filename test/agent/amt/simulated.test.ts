@@ -4,14 +4,19 @@ import { AmtError } from '../../../agent/amt/port.ts'
 import { createSimulatedAmt } from '../../../agent/amt/simulated.ts'
 import { runConformance } from './amt-conformance.ts'
 
-runConformance(test, 'simulated', (t, device, options = {}) => {
-  const amt = createSimulatedAmt(createDeviceModel(device), {
-    ...(options.amtinfoTimeoutMs ? { amtinfoTimeoutMs: options.amtinfoTimeoutMs } : {}),
-    ...(options.operationTimeoutMs ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
-  })
-  t.teardown(() => amt.stop())
-  return Promise.resolve({ amt, model: () => Promise.resolve(amt.model()) })
-}, { hangTimeoutMs: 2_500 }) // in process: no child process, no cold start to outwait
+runConformance(
+  test,
+  'simulated',
+  (t, device, options = {}) => {
+    const amt = createSimulatedAmt(createDeviceModel(device), {
+      ...(options.amtinfoTimeoutMs ? { amtinfoTimeoutMs: options.amtinfoTimeoutMs } : {}),
+      ...(options.operationTimeoutMs ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
+    })
+    t.teardown(() => amt.stop())
+    return Promise.resolve({ amt, model: () => Promise.resolve(amt.model()) })
+  },
+  { hangTimeoutMs: 2_500 },
+) // in process: no child process, no cold start to outwait
 
 test('one call at a time: a queued call enters the device only after the previous one finished', async (t) => {
   const entered: number[] = []
@@ -30,7 +35,9 @@ test('one call at a time: a queued call enters the device only after the previou
 })
 
 test('a hang with an infinite timeout never settles until stop(), which rejects with RpcStopped', async (t) => {
-  const amt = createSimulatedAmt(createDeviceModel({ faults: { hang: ['activate'] } }), { operationTimeoutMs: Infinity })
+  const amt = createSimulatedAmt(createDeviceModel({ faults: { hang: ['activate'] } }), {
+    operationTimeoutMs: Infinity,
+  })
   await amt.version()
   const pending = amt.activate({ rpsUrl: 'wss://rps.example.com/activate', profile: 'p' })
   const queued = amt.info()
@@ -42,7 +49,9 @@ test('a hang with an infinite timeout never settles until stop(), which rejects 
 
 test('ten thousand simulated devices in one process are cheap', async (t) => {
   const started = performance.now()
-  const fleet = Array.from({ length: 10_000 }, (_, index) => createSimulatedAmt(createDeviceModel({ uuid: `uuid-${index}` })))
+  const fleet = Array.from({ length: 10_000 }, (_, index) =>
+    createSimulatedAmt(createDeviceModel({ uuid: `uuid-${index}` })),
+  )
   const infos = await Promise.all(fleet.map((amt) => amt.info()))
   t.is(infos.length, 10_000)
   t.true(infos.every((info) => info.controlMode === 'PRE_PROVISIONING'))

@@ -5,7 +5,14 @@ test('capable node: capability published, LMS enabled once, desired PROVISIONED 
   const { manager, services, device } = await startAgentHarness(t, { services: { lms: 'inactive' } })
 
   const capability = await manager.waitFor('capability', (c) => c.capable)
-  t.like(capability, { sku: 'AMT', skuRaw: 16392, amtVersion: '18.0.5', controlMode: 'PRE_PROVISIONING', lms: 'active', meiDevice: device.devDir + '/mei0' })
+  t.like(capability, {
+    sku: 'AMT',
+    skuRaw: 16392,
+    amtVersion: '18.0.5',
+    controlMode: 'PRE_PROVISIONING',
+    lms: 'active',
+    meiDevice: device.devDir + '/mei0',
+  })
   t.like(capability.rpc, { line: 'v2' })
   t.like(await manager.waitFor('presence', (p) => p.online), { online: true })
   await manager.waitFor('state', (s) => s.phase === 'UNPROVISIONED')
@@ -19,12 +26,17 @@ test('capable node: capability published, LMS enabled once, desired PROVISIONED 
   t.like(await manager.waitFor('capability', (c) => c.controlMode === 'CCM'), { ras: { remoteStatus: 'connected' } })
 
   const kinds = manager.received('events').map((e) => e.kind)
-  for (const kind of ['lms.enabled', 'desired.accepted', 'rpc.started', 'rpc.finished'] as const) t.true(kinds.includes(kind), `event ${kind}`)
+  for (const kind of ['lms.enabled', 'desired.accepted', 'rpc.started', 'rpc.finished'] as const)
+    t.true(kinds.includes(kind), `event ${kind}`)
 
   // A newer generation with the same wish changes nothing on the device and touches LMS no more.
   await manager.publishDesired(desiredProvisioned(2))
   await manager.waitFor('state', (s) => s.phase === 'PROVISIONED' && s.observedGeneration === 2)
-  t.deepEqual(services.calls.filter((c) => c === 'enableLms'), ['enableLms'], 'LMS enabled exactly once')
+  t.deepEqual(
+    services.calls.filter((c) => c === 'enableLms'),
+    ['enableLms'],
+    'LMS enabled exactly once',
+  )
   t.deepEqual(services.effects, { meiLoads: 1, lmsStarts: 1 })
   t.like(await device.read(), { controlMode: 'ccm', counters: { activations: 1 } })
 

@@ -10,7 +10,11 @@ const parseCalls = (lines: string[]) => lines.map((line) => JSON.parse(line) as 
 
 test('deactivation asks the manager for the AMT password on secret/req, passes it only through the environment, never logs it', async (t) => {
   const { manager, device, logs } = await startAgentHarness(t, {
-    device: { controlMode: 'acm', password: PASSWORD, ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' } },
+    device: {
+      controlMode: 'acm',
+      password: PASSWORD,
+      ras: { remoteStatus: 'connected', mpsHostname: 'mps.example.com' },
+    },
     captureLogs: true,
   })
   manager.answerSecrets(PASSWORD)
@@ -35,14 +39,19 @@ test('deactivation asks the manager for the AMT password on secret/req, passes i
 })
 
 test('CCM device: a refused password ends in FAILED; the agent never deactivates without RPS on its own', async (t) => {
-  const { manager, device } = await startAgentHarness(t, { device: { controlMode: 'ccm', ras: { remoteStatus: 'connected' } } })
+  const { manager, device } = await startAgentHarness(t, {
+    device: { controlMode: 'ccm', ras: { remoteStatus: 'connected' } },
+  })
   manager.answerSecrets(null)
   await manager.waitFor('state', (s) => s.phase === 'PROVISIONED')
   await manager.publishDesired(desiredUnprovisioned(1))
   const failed = await manager.waitFor('state', (s) => s.phase === 'FAILED' && s.observedGeneration === 1)
   t.like(failed, { controlMode: 'CCM', error: { name: 'SecretUnavailable', class: 'permanent' } })
   t.like(await device.read(), { controlMode: 'ccm' })
-  t.false(parseCalls(await device.calls()).some((c) => c.event === 'start' && c.argv?.[0] === 'deactivate'), 'no rpc deactivate at all')
+  t.false(
+    parseCalls(await device.calls()).some((c) => c.event === 'start' && c.argv?.[0] === 'deactivate'),
+    'no rpc deactivate at all',
+  )
 })
 
 test('CCM device with no RPS URL: FAILED with the reason, no local deactivation unless forced', async (t) => {
@@ -59,8 +68,10 @@ test('CCM device with no RPS URL: FAILED with the reason, no local deactivation 
   t.false(parseCalls(await device.calls()).some((c) => c.event === 'start' && c.argv?.[0] === 'deactivate'))
 })
 
-test("forced by the operator (desired.localDeactivation): a refused password on CCM deactivates locally, and says so", async (t) => {
-  const { manager, device } = await startAgentHarness(t, { device: { controlMode: 'ccm', ras: { remoteStatus: 'connected' } } })
+test('forced by the operator (desired.localDeactivation): a refused password on CCM deactivates locally, and says so', async (t) => {
+  const { manager, device } = await startAgentHarness(t, {
+    device: { controlMode: 'ccm', ras: { remoteStatus: 'connected' } },
+  })
   manager.answerSecrets(null)
   await manager.waitFor('state', (s) => s.phase === 'PROVISIONED')
   await manager.publishDesired(desiredUnprovisioned(1, { localDeactivation: true }))
@@ -110,7 +121,10 @@ test('the latest generation wins: PROVISIONED arriving during the password wait 
   manager.answerRequest(request.correlationId, PASSWORD) // the password for generation 2 arrives late
   t.like(await manager.waitFor('events', (e) => e.kind === 'plan.superseded'), { generation: 2, detail: { latest: 3 } })
   await manager.waitFor('state', (s) => s.phase === 'PROVISIONED' && s.observedGeneration === 3)
-  t.false(parseCalls(await device.calls()).some((c) => c.event === 'start' && c.argv?.[0] === 'deactivate'), 'no deactivation ran')
+  t.false(
+    parseCalls(await device.calls()).some((c) => c.event === 'start' && c.argv?.[0] === 'deactivate'),
+    'no deactivation ran',
+  )
   t.like(await device.read(), { controlMode: 'ccm' })
 })
 
@@ -119,6 +133,10 @@ test('ACM device: a refused password ends in FAILED with the reason', async (t) 
   manager.answerSecrets(null)
   await manager.publishDesired(desiredUnprovisioned(1))
   const failed = await manager.waitFor('state', (s) => s.phase === 'FAILED')
-  t.like(failed, { observedGeneration: 1, controlMode: 'ACM', error: { code: null, name: 'SecretUnavailable', class: 'permanent' } })
+  t.like(failed, {
+    observedGeneration: 1,
+    controlMode: 'ACM',
+    error: { code: null, name: 'SecretUnavailable', class: 'permanent' },
+  })
   t.regex(failed.error?.message ?? '', /refused/)
 })

@@ -15,7 +15,12 @@ test('broker restart: the agent reconnects with backoff, re-subscribes, republis
   await first.broker.close()
   const second = await startTestBroker(t, { listeners: { tcp: { host: '127.0.0.1', port: first.port } } })
   await second.credentials.add({ ...deviceCredential, role: 'device', tenantId: TENANT, hostId })
-  const again = await connectTestManager(t, { url: second.url, credential: await second.addManager(), tenantId: TENANT, hostId })
+  const again = await connectTestManager(t, {
+    url: second.url,
+    credential: await second.addManager(),
+    tenantId: TENANT,
+    hostId,
+  })
 
   // The new broker holds nothing retained: whatever arrives was republished by the agent.
   const presence = await again.waitFor('presence', (p) => p.online)
@@ -26,6 +31,9 @@ test('broker restart: the agent reconnects with backoff, re-subscribes, republis
 
   // The manager republishes desired from its inventory; the agent sees it again and, being settled, ignores it.
   await again.publishDesired(desiredProvisioned(1))
-  t.like(await again.waitFor('events', (e) => e.kind === 'desired.ignored'), { generation: 1, detail: { verdict: 'duplicate' } })
+  t.like(await again.waitFor('events', (e) => e.kind === 'desired.ignored'), {
+    generation: 1,
+    detail: { verdict: 'duplicate' },
+  })
   t.true(agent.snapshot().connection.connected)
 })

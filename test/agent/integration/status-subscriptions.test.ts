@@ -21,7 +21,12 @@ import { startMosquitto } from '../../helpers/mosquitto.ts'
 const HOST = 'node-status'
 const key = { tenantId: TENANT, hostId: HOST }
 
-async function status(t: ExecutionContext, url: string, credential: { username: string; password: string }, hostId = HOST) {
+async function status(
+  t: ExecutionContext,
+  url: string,
+  credential: { username: string; password: string },
+  hostId = HOST,
+) {
   const device = await createEmulatedDevice(t, { controlMode: 'ccm' })
   const document = testAgentConfig({ url, hostId, device })
   const input = { ...document, broker: { ...document.broker, username: credential.username } }
@@ -35,7 +40,14 @@ async function status(t: ExecutionContext, url: string, credential: { username: 
 }
 
 const desired = (generation: number) =>
-  JSON.stringify({ v: 1, ts: new Date().toISOString(), hostId: HOST, generation, state: 'PROVISIONED', controlMode: 'CCM' })
+  JSON.stringify({
+    v: 1,
+    ts: new Date().toISOString(),
+    hostId: HOST,
+    generation,
+    state: 'PROVISIONED',
+    controlMode: 'CCM',
+  })
 
 /**
  * A bare aedes broker that accepts any login and refuses every subscription (SUBACK 0x80). Ours can no longer be
@@ -56,8 +68,14 @@ async function refusingBroker(t: ExecutionContext): Promise<string> {
 test('status: subscriptions refused by the broker (SUBACK 0x80) → unhealthy, with the refused topics', async (t) => {
   const report = await status(t, await refusingBroker(t), { username: deviceUsername(key), password: 'any' })
   t.like(report, { broker: { reachable: true, subscriptions: { delivers: 'no' } }, healthy: false })
-  t.deepEqual(report.broker.subscriptions?.refused, [buildTopic({ ...key, leaf: 'desired' }), buildTopic({ ...key, leaf: 'secret/res' })])
-  t.regex(formatStatus(report).join('\n'), /subscriptions: the broker refused amt\/v1\/acme\/node-status\/desired, .* \(SUBACK 0x80\)/)
+  t.deepEqual(report.broker.subscriptions?.refused, [
+    buildTopic({ ...key, leaf: 'desired' }),
+    buildTopic({ ...key, leaf: 'secret/res' }),
+  ])
+  t.regex(
+    formatStatus(report).join('\n'),
+    /subscriptions: the broker refused amt\/v1\/acme\/node-status\/desired, .* \(SUBACK 0x80\)/,
+  )
 })
 
 for (const [readable, expected] of [
@@ -72,11 +90,17 @@ for (const [readable, expected] of [
       'topic readwrite amt/v1/#',
       `user ${agent.username}`,
       `topic write amt/v1/${TENANT}/${HOST}/#`,
-      ...(readable ? [`topic read amt/v1/${TENANT}/${HOST}/desired`, `topic read amt/v1/${TENANT}/${HOST}/secret/res`] : []),
+      ...(readable
+        ? [`topic read amt/v1/${TENANT}/${HOST}/desired`, `topic read amt/v1/${TENANT}/${HOST}/secret/res`]
+        : []),
       '',
     ].join('\n')
     const broker = await startMosquitto(t, { users: [agent, manager], acl })
-    const publisher = await mqtt.connectAsync(broker.url, { ...manager, clientId: 'amt-manager', reconnectPeriod: 0 }, false)
+    const publisher = await mqtt.connectAsync(
+      broker.url,
+      { ...manager, clientId: 'amt-manager', reconnectPeriod: 0 },
+      false,
+    )
     t.teardown(() => publisher.endAsync(true))
     await publisher.publishAsync(buildTopic({ ...key, leaf: 'desired' }), desired(7), { qos: 1, retain: true })
 

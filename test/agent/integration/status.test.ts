@@ -13,7 +13,10 @@ test('status: runs rpc once, classifies, derives the phase and checks the broker
   const credential = await broker.addDevice(TENANT, 'node-status')
   const device = await createEmulatedDevice(t, { controlMode: 'acm', ras: { remoteStatus: 'connected' } })
   const document = testAgentConfig({ url: broker.url, hostId: 'node-status', device })
-  const parsed = parseAgentConfig({ ...document, broker: { ...document.broker, username: credential.username } }, { env: { [ENV_BROKER_PASSWORD]: credential.password } })
+  const parsed = parseAgentConfig(
+    { ...document, broker: { ...document.broker, username: credential.username } },
+    { env: { [ENV_BROKER_PASSWORD]: credential.password } },
+  )
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const log = silentLogger()
   const amt = createRpcCliAmt({ rpcPath: device.rpcPath, devDir: device.devDir, log })
@@ -41,11 +44,24 @@ test('status: runs rpc once, classifies, derives the phase and checks the broker
 
 test('status: an unreachable broker makes the report unhealthy with the reason', async (t) => {
   const device = await createEmulatedDevice(t, { faults: { notCapable: true } })
-  const parsed = parseAgentConfig(testAgentConfig({ url: 'mqtt://127.0.0.1:1', hostId: 'node-off', device }), { env: {} })
+  const parsed = parseAgentConfig(testAgentConfig({ url: 'mqtt://127.0.0.1:1', hostId: 'node-off', device }), {
+    env: {},
+  })
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const log = silentLogger()
   const amt = createRpcCliAmt({ rpcPath: device.rpcPath, devDir: device.devDir, log })
   t.teardown(() => amt.stop())
-  const report = await collectStatus({ config: parsed.config, amt, services: createFakeServiceControl(), log, timeoutMs: 1000 })
-  t.like(report, { phase: 'NOT_SUPPORTED', capability: { capable: false }, broker: { reachable: false }, healthy: false })
+  const report = await collectStatus({
+    config: parsed.config,
+    amt,
+    services: createFakeServiceControl(),
+    log,
+    timeoutMs: 1000,
+  })
+  t.like(report, {
+    phase: 'NOT_SUPPORTED',
+    capability: { capable: false },
+    broker: { reachable: false },
+    healthy: false,
+  })
 })

@@ -1,5 +1,12 @@
 import test from 'ava'
-import { decide, decideAfterFailure, type Decision, type DecideInput, type Observed, type Target } from '../../../agent/reconcile/decide.ts'
+import {
+  decide,
+  decideAfterFailure,
+  type Decision,
+  type DecideInput,
+  type Observed,
+  type Target,
+} from '../../../agent/reconcile/decide.ts'
 
 const limits = { maxAttempts: 3, maxRecoveries: 2, stuckConnectingMs: 1000 }
 const NOW = 100_000
@@ -21,11 +28,27 @@ const input = (over: Partial<DecideInput>): DecideInput => ({
 })
 
 const table: Array<[title: string, over: Partial<DecideInput>, expected: Decision]> = [
-  ['not capable → not-supported with the reason', { observed: { ...pre, capable: false, reason: 'SKU 0 has no AMT' } }, { action: 'not-supported', reason: 'SKU 0 has no AMT' }],
-  ['not capable without a reason → a default reason', { observed: { ...pre, capable: false } }, { action: 'not-supported', reason: 'the node has no AMT or ISM' }],
+  [
+    'not capable → not-supported with the reason',
+    { observed: { ...pre, capable: false, reason: 'SKU 0 has no AMT' } },
+    { action: 'not-supported', reason: 'SKU 0 has no AMT' },
+  ],
+  [
+    'not capable without a reason → a default reason',
+    { observed: { ...pre, capable: false } },
+    { action: 'not-supported', reason: 'the node has no AMT or ISM' },
+  ],
   ['no desired, pre-provisioning → UNPROVISIONED', { target: null }, { action: 'none', phase: 'UNPROVISIONED' }],
-  ['no desired, activated → PROVISIONED', { target: null, observed: ccm('connected') }, { action: 'none', phase: 'PROVISIONED' }],
-  ['no desired, stuck connecting → nothing to recover with', { target: null, observed: ccm('connecting'), connectingSince: 0 }, { action: 'none', phase: 'PROVISIONED' }],
+  [
+    'no desired, activated → PROVISIONED',
+    { target: null, observed: ccm('connected') },
+    { action: 'none', phase: 'PROVISIONED' },
+  ],
+  [
+    'no desired, stuck connecting → nothing to recover with',
+    { target: null, observed: ccm('connecting'), connectingSince: 0 },
+    { action: 'none', phase: 'PROVISIONED' },
+  ],
   [
     'no desired, unknown control mode → UNPROVISIONED with a reason',
     { target: null, observed: { ...pre, controlMode: 'UNKNOWN' } },
@@ -33,10 +56,18 @@ const table: Array<[title: string, over: Partial<DecideInput>, expected: Decisio
   ],
   ['generation already FAILED → stays FAILED', { failedGeneration: 4 }, { action: 'none', phase: 'FAILED' }],
   ['an older generation FAILED → acts on the new one', { failedGeneration: 3 }, { action: 'activate' }],
-  ['unknown control mode with a desired → fail', { observed: { ...pre, controlMode: 'UNKNOWN' } }, { action: 'fail', reason: 'AMT reports an unknown control mode' }],
+  [
+    'unknown control mode with a desired → fail',
+    { observed: { ...pre, controlMode: 'UNKNOWN' } },
+    { action: 'fail', reason: 'AMT reports an unknown control mode' },
+  ],
   ['PROVISIONED wanted, pre-provisioning → activate', {}, { action: 'activate' }],
   ['PROVISIONED wanted, attempts left → activate', { attempts: 2 }, { action: 'activate' }],
-  ['PROVISIONED wanted, attempts exhausted → fail', { attempts: 3 }, { action: 'fail', reason: 'gave up after 3 failed attempts' }],
+  [
+    'PROVISIONED wanted, attempts exhausted → fail',
+    { attempts: 3 },
+    { action: 'fail', reason: 'gave up after 3 failed attempts' },
+  ],
   [
     'PROVISIONED wanted, no RPS URL → fail',
     { target: { generation: 4, state: 'PROVISIONED', profile: 'p' } },
@@ -48,7 +79,11 @@ const table: Array<[title: string, over: Partial<DecideInput>, expected: Decisio
     { action: 'fail', reason: 'no profile: set profileName in desired or rps.profile in the agent config' },
   ],
   ['PROVISIONED wanted, connected → none', { observed: ccm('connected') }, { action: 'none', phase: 'PROVISIONED' }],
-  ['PROVISIONED wanted, ACM not connected → none (activated)', { observed: { ...ccm('not connected'), controlMode: 'ACM' } }, { action: 'none', phase: 'PROVISIONED' }],
+  [
+    'PROVISIONED wanted, ACM not connected → none (activated)',
+    { observed: { ...ccm('not connected'), controlMode: 'ACM' } },
+    { action: 'none', phase: 'PROVISIONED' },
+  ],
   [
     'connecting, first seen now → recheck at the bound',
     { observed: ccm('connecting') },
@@ -59,8 +94,16 @@ const table: Array<[title: string, over: Partial<DecideInput>, expected: Decisio
     { observed: ccm('connecting'), connectingSince: NOW - 400 },
     { action: 'none', phase: 'PROVISIONED', recheckAt: NOW + 600 },
   ],
-  ['connecting past the bound → recover', { observed: ccm('connecting'), connectingSince: NOW - 2000 }, { action: 'recover', reason: 'AMT stuck connecting for 2 s' }],
-  ['connecting past the bound, one recovery done → recover again', { observed: ccm('connecting'), connectingSince: NOW - 2000, recoveries: 1 }, { action: 'recover', reason: 'AMT stuck connecting for 2 s' }],
+  [
+    'connecting past the bound → recover',
+    { observed: ccm('connecting'), connectingSince: NOW - 2000 },
+    { action: 'recover', reason: 'AMT stuck connecting for 2 s' },
+  ],
+  [
+    'connecting past the bound, one recovery done → recover again',
+    { observed: ccm('connecting'), connectingSince: NOW - 2000, recoveries: 1 },
+    { action: 'recover', reason: 'AMT stuck connecting for 2 s' },
+  ],
   [
     'connecting past the bound, recoveries exhausted → fail',
     { observed: ccm('connecting'), connectingSince: NOW - 2000, recoveries: 2 },
@@ -73,14 +116,42 @@ const table: Array<[title: string, over: Partial<DecideInput>, expected: Decisio
   ],
   [
     'connecting past the bound, no profile → fail',
-    { observed: ccm('connecting'), connectingSince: NOW - 2000, target: { generation: 4, state: 'PROVISIONED', rpsUrl: 'wss://r/activate' } },
-    { action: 'fail', reason: 'AMT stuck connecting for 2 s; cannot recover: no profile: set profileName in desired or rps.profile in the agent config' },
+    {
+      observed: ccm('connecting'),
+      connectingSince: NOW - 2000,
+      target: { generation: 4, state: 'PROVISIONED', rpsUrl: 'wss://r/activate' },
+    },
+    {
+      action: 'fail',
+      reason:
+        'AMT stuck connecting for 2 s; cannot recover: no profile: set profileName in desired or rps.profile in the agent config',
+    },
   ],
-  ['UNPROVISIONED wanted, pre-provisioning → none', { target: unprovision }, { action: 'none', phase: 'UNPROVISIONED' }],
-  ['UNPROVISIONED wanted, activated → deactivate', { target: unprovision, observed: ccm('connected') }, { action: 'deactivate' }],
-  ['UNPROVISIONED wanted, stuck connecting → deactivate (no recovery)', { target: unprovision, observed: ccm('connecting'), connectingSince: 0 }, { action: 'deactivate' }],
-  ['UNPROVISIONED wanted, attempts exhausted → fail', { target: unprovision, observed: ccm('connected'), attempts: 3 }, { action: 'fail', reason: 'gave up after 3 failed attempts' }],
-  ['UNPROVISIONED wanted, not capable → not-supported', { target: unprovision, observed: { ...pre, capable: false, reason: 'r' } }, { action: 'not-supported', reason: 'r' }],
+  [
+    'UNPROVISIONED wanted, pre-provisioning → none',
+    { target: unprovision },
+    { action: 'none', phase: 'UNPROVISIONED' },
+  ],
+  [
+    'UNPROVISIONED wanted, activated → deactivate',
+    { target: unprovision, observed: ccm('connected') },
+    { action: 'deactivate' },
+  ],
+  [
+    'UNPROVISIONED wanted, stuck connecting → deactivate (no recovery)',
+    { target: unprovision, observed: ccm('connecting'), connectingSince: 0 },
+    { action: 'deactivate' },
+  ],
+  [
+    'UNPROVISIONED wanted, attempts exhausted → fail',
+    { target: unprovision, observed: ccm('connected'), attempts: 3 },
+    { action: 'fail', reason: 'gave up after 3 failed attempts' },
+  ],
+  [
+    'UNPROVISIONED wanted, not capable → not-supported',
+    { target: unprovision, observed: { ...pre, capable: false, reason: 'r' } },
+    { action: 'not-supported', reason: 'r' },
+  ],
 ]
 
 for (const [title, over, expected] of table) {
@@ -101,7 +172,10 @@ test('decideAfterFailure: transient with attempts left → retry with exponentia
 })
 
 test('decideAfterFailure: backoff is capped by retryMaxMs and jittered above half the base', (t) => {
-  t.deepEqual(decideAfterFailure('transient', 2, { ...policy, maxAttempts: 20, retryMaxMs: 150 }), { action: 'retry', delayMs: 150 })
+  t.deepEqual(decideAfterFailure('transient', 2, { ...policy, maxAttempts: 20, retryMaxMs: 150 }), {
+    action: 'retry',
+    delayMs: 150,
+  })
   t.deepEqual(decideAfterFailure('transient', 1, { ...policy, random: () => 0 }), { action: 'retry', delayMs: 50 })
 })
 

@@ -21,7 +21,13 @@ function controlledPasses() {
       onStart()
     })
   const nextStart = () => new Promise<void>((resolve) => (onStart = resolve))
-  return { pass, started, finish: (i: number, outcome: PassOutcome = {}) => finishers[i]?.(outcome), nextStart, maxRunning: () => maxRunning }
+  return {
+    pass,
+    started,
+    finish: (i: number, outcome: PassOutcome = {}) => finishers[i]?.(outcome),
+    nextStart,
+    maxRunning: () => maxRunning,
+  }
 }
 
 test('passes never overlap; triggers during a pass coalesce into one pass right after it', async (t) => {

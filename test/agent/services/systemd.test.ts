@@ -66,7 +66,10 @@ function adapterFor(node: FakeNode, overrides: Partial<SystemdServiceControlOpti
   })
 }
 
-async function nodeFor(t: { teardown(fn: () => Promise<void>): void }, initial: InitialNodeState & { masked?: boolean }) {
+async function nodeFor(
+  t: { teardown(fn: () => Promise<void>): void },
+  initial: InitialNodeState & { masked?: boolean },
+) {
   const node = await createFakeNode(initial)
   t.teardown(() => node.remove())
   return node
@@ -76,10 +79,11 @@ serviceControlConformance('systemd adapter', async (initial) => {
   const node = await createFakeNode({ ...initial, masked: initial.lms === 'inactive' })
   return {
     control: adapterFor(node),
-    meiLoaded: () => stat(join(node.sysModuleDir, 'mei_me')).then(
-      (info) => info.isDirectory(),
-      () => false,
-    ),
+    meiLoaded: () =>
+      stat(join(node.sysModuleDir, 'mei_me')).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ),
     async effects() {
       const calls = await node.calls()
       return {
@@ -99,7 +103,11 @@ test('systemd adapter: an active LMS is only queried, never unmasked or enabled'
 
 test('systemd adapter: a masked, inactive LMS is unmasked, enabled with --now, then confirmed', async (t) => {
   const lines: string[] = []
-  const log = createLogger({ name: 'test', level: 'debug', destination: { write: (line: string) => void lines.push(line) } })
+  const log = createLogger({
+    name: 'test',
+    level: 'debug',
+    destination: { write: (line: string) => void lines.push(line) },
+  })
   const node = await nodeFor(t, { lms: 'inactive', meiLoaded: true, masked: true })
   await adapterFor(node, { log }).enableLms()
   t.deepEqual(await node.calls(), [
@@ -109,7 +117,9 @@ test('systemd adapter: a masked, inactive LMS is unmasked, enabled with --now, t
     'systemctl enable --now lms.service',
     'systemctl is-active lms.service',
   ])
-  const records = lines.map((line) => JSON.parse(line) as { msg: string; module?: string; unit?: string; before?: string })
+  const records = lines.map(
+    (line) => JSON.parse(line) as { msg: string; module?: string; unit?: string; before?: string },
+  )
   const enabled = records.find((record) => record.msg === 'LMS enabled and started')
   t.like(enabled, { module: 'services/systemd', unit: 'lms.service', before: 'inactive' })
 })
@@ -151,7 +161,7 @@ test('systemd adapter: a systemctl that cannot reach systemd gives a clear error
   t.regex(err?.message ?? '', /systemctl is-active lms\.service exited with 1: Failed to connect to bus/)
 })
 
-test('systemd adapter: a failing enable is reported with the command and systemctl\'s message', async (t) => {
+test("systemd adapter: a failing enable is reported with the command and systemctl's message", async (t) => {
   const node = await nodeFor(t, { lms: 'inactive', meiLoaded: true })
   await node.set('fail', 'enable')
   const err = await t.throwsAsync(adapterFor(node).enableLms(), { instanceOf: ServiceControlError })
@@ -178,7 +188,9 @@ test('systemd adapter: a hanging systemctl is killed at the timeout', async (t) 
   const node = await nodeFor(t, { lms: 'inactive', meiLoaded: true })
   await node.set('hang')
   const started = Date.now()
-  const err = await t.throwsAsync(adapterFor(node, { commandTimeoutMs: 300 }).lmsState(), { instanceOf: ServiceControlError })
+  const err = await t.throwsAsync(adapterFor(node, { commandTimeoutMs: 300 }).lmsState(), {
+    instanceOf: ServiceControlError,
+  })
   t.is(err?.code, 'SERVICE_COMMAND_TIMEOUT')
   t.regex(err?.message ?? '', /did not finish within 300 ms/)
   t.true(Date.now() - started < 30_000, 'killed at its timeout, not left hanging (bound generous for a loaded machine)')

@@ -32,7 +32,10 @@ test('a broker restart mid-run: every host reconnects and republishes, desired i
   })
   const { plan } = fleet
   const provisioned = () => plan.filter((host) => watcher.seen(host).state?.phase === 'PROVISIONED').length
-  await watcher.until(() => provisioned() >= 20, () => `${provisioned()} PROVISIONED`)
+  await watcher.until(
+    () => provisioned() >= 20,
+    () => `${provisioned()} PROVISIONED`,
+  )
 
   // Mid-run: the in-memory broker goes away with every session and retained message; a new one takes its port.
   await first.broker.close()
@@ -41,12 +44,23 @@ test('a broker restart mid-run: every host reconnects and republishes, desired i
   watcher.newEpoch()
   const second = await brokerOnPort(t, first.port)
   await second.credentials.add({ ...manager, role: 'manager' })
-  for (const { plan: host, credential } of devices) await second.credentials.add({ ...credential, role: 'device', tenantId: host.tenantId, hostId: host.hostId })
+  for (const { plan: host, credential } of devices)
+    await second.credentials.add({ ...credential, role: 'device', tenantId: host.tenantId, hostId: host.hostId })
 
   // Everything below comes from the new broker: fresh births, republished capability/state, desired handled again.
   await watcher.until(
-    () => plan.every((host) => reachedFinal(host, watcher.seen(host)) && watcher.seen(host).online && watcher.seen(host).capability),
-    () => missing(plan, watcher) + JSON.stringify(fleet.hosts().filter((h) => !reachedFinal(plan[h.index]!, watcher.seen(h))).slice(0, 3)),
+    () =>
+      plan.every(
+        (host) => reachedFinal(host, watcher.seen(host)) && watcher.seen(host).online && watcher.seen(host).capability,
+      ),
+    () =>
+      missing(plan, watcher) +
+      JSON.stringify(
+        fleet
+          .hosts()
+          .filter((h) => !reachedFinal(plan[h.index]!, watcher.seen(h)))
+          .slice(0, 3),
+      ),
   )
   // Counted per host, not per event kind: a host may answer desired twice after the restart, desired.accepted then
   // desired.ignored (duplicate), when the new broker delivers the same desired twice — retained on the agent's
@@ -63,12 +77,21 @@ test('a broker restart mid-run: every host reconnects and republishes, desired i
     () => plan.every(handled),
     () => {
       const late = plan.filter((host) => !handled(host))
-      const sample = late.slice(0, 5).map((host) => `${host.hostId}: ${JSON.stringify(watcher.seen(host).events.map(({ kind, seq, ts }) => ({ kind, seq, ts })))}`)
+      const sample = late
+        .slice(0, 5)
+        .map(
+          (host) =>
+            `${host.hostId}: ${JSON.stringify(watcher.seen(host).events.map(({ kind, seq, ts }) => ({ kind, seq, ts })))}`,
+        )
       return `desired handled after the restart by ${plan.length - late.length} of ${plan.length} hosts (${count('desired.ignored')} duplicate, ${count('desired.accepted')} new); not by ${sample.join('; ')}`
     },
   )
   t.true(hadDesired.length > 0, 'some hosts had taken in desired before the restart')
-  for (const host of hadDesired) t.true(handledAfter(host, 'desired.ignored'), `${host.hostId} had desired before the restart and got it again (a duplicate)`)
+  for (const host of hadDesired)
+    t.true(
+      handledAfter(host, 'desired.ignored'),
+      `${host.hostId} had desired before the restart and got it again (a duplicate)`,
+    )
   const progress = await fleet.settled()
   t.like(progress, { total: 200, settled: 200, connected: 200, allSettled: true })
   t.is(progress.phases.PENDING, 0)

@@ -83,6 +83,11 @@ export function reachedFinal(plan: HostPlan, seen: Seen): boolean {
 
 export function missing(plans: readonly HostPlan[], watcher: FleetWatcher): string {
   const late = plans.filter((plan) => !reachedFinal(plan, watcher.seen(plan)))
-  const sample = late.slice(0, 5).map((plan) => `${plan.hostId} (${plan.kind}, ${plan.failure ?? 'healthy'}): ${JSON.stringify(watcher.seen(plan).state ?? null)}`)
+  const sample = late
+    .slice(0, 5)
+    .map(
+      (plan) =>
+        `${plan.hostId} (${plan.kind}, ${plan.failure ?? 'healthy'}): ${JSON.stringify(watcher.seen(plan).state ?? null)}`,
+    )
   return `${late.length} of ${plans.length} hosts without their final state, e.g. ${sample.join('; ')}`
 }

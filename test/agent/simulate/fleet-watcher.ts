@@ -51,7 +51,11 @@ const newer = (current: State | undefined, next: State): State =>
 const key = ({ tenantId, hostId }: HostKey) => `${tenantId}/${hostId}`
 const LEAVES = ['state', 'presence', 'capability', 'events', 'secret/req'] as const
 
-export async function connectFleetWatcher(t: ExecutionContext, url: string, credential: { username: string; password: string }): Promise<FleetWatcher> {
+export async function connectFleetWatcher(
+  t: ExecutionContext,
+  url: string,
+  credential: { username: string; password: string },
+): Promise<FleetWatcher> {
   // resubscribe off: after a reconnect the watcher subscribes itself, before it republishes desired (below).
   const client = await mqtt.connectAsync(url, {
     ...credential,
@@ -76,7 +80,15 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
       hosts.map((host) =>
         client.publishAsync(
           buildTopic({ ...host, leaf: 'desired' }),
-          encodePayload('desired', { v: 1, ts: new Date().toISOString(), hostId: host.hostId, generation: 1, state: 'PROVISIONED', controlMode: 'CCM', profileName: 'ccm-profile' }),
+          encodePayload('desired', {
+            v: 1,
+            ts: new Date().toISOString(),
+            hostId: host.hostId,
+            generation: 1,
+            state: 'PROVISIONED',
+            controlMode: 'CCM',
+            profileName: 'ccm-profile',
+          }),
           { qos: 1, retain: true },
         ),
       ),
@@ -94,12 +106,20 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
     else if (decoded.leaf === 'capability') record.capability = true
     else if (decoded.leaf === 'events') record.events.push(decoded.payload)
     else if (decoded.leaf === 'secret/req') {
-      const response = { v: 1 as const, ts: new Date().toISOString(), hostId: host.hostId, correlationId: decoded.payload.correlationId, ok: true as const, password: 'Simulated-Amt-1!' }
+      const response = {
+        v: 1 as const,
+        ts: new Date().toISOString(),
+        hostId: host.hostId,
+        correlationId: decoded.payload.correlationId,
+        ok: true as const,
+        password: 'Simulated-Amt-1!',
+      }
       client.publish(buildTopic({ ...host, leaf: 'secret/res' }), encodePayload('secret/res', response), { qos: 1 })
     }
     for (const wake of wakers) wake()
   })
-  const subscribe = () => client.subscribeAsync(Object.fromEntries(LEAVES.map((leaf) => [`amt/v1/+/+/${leaf}`, { qos: 1 as const }])))
+  const subscribe = () =>
+    client.subscribeAsync(Object.fromEntries(LEAVES.map((leaf) => [`amt/v1/+/+/${leaf}`, { qos: 1 as const }])))
   // After a reconnect (a new broker lost every retained desired and every subscription): subscribe first, then
   // republish desired, as the manager does from Inventory. In this order every event an agent publishes in answer to
   // a republished desired finds the watcher subscribed (events are not retained: one published before the SUBACK
@@ -132,7 +152,10 @@ export async function connectFleetWatcher(t: ExecutionContext, url: string, cred
         const check = () => {
           if (done()) finish()
         }
-        const timer = setTimeout(() => finish(new Error(`not reached within ${timeoutMs} ms: ${describe()}`)), timeoutMs)
+        const timer = setTimeout(
+          () => finish(new Error(`not reached within ${timeoutMs} ms: ${describe()}`)),
+          timeoutMs,
+        )
         wakers.add(check)
         check()
       })

@@ -33,25 +33,65 @@ const port = await new Promise<number>((resolve) => {
 })
 const dir = await mkdtemp(join(tmpdir(), 'amt-memory-probe-'))
 const cheap = { logN: 10, r: 8, p: 1 }
-const hosts = Array.from({ length: count }, (_, i) => ({ tenantId: 'probe', hostId: `probe-${i}`, username: `probe-${i}`, password: `probe-${i}-password` }))
-const principals = [{ username: 'manager', role: 'manager', passwordHash: await hashPassword('manager-password', cheap) }]
-for (const host of hosts) principals.push({ username: host.username, role: 'device', tenantId: 'probe', hostId: host.hostId, passwordHash: await hashPassword(host.password, cheap) } as never)
+const hosts = Array.from({ length: count }, (_, i) => ({
+  tenantId: 'probe',
+  hostId: `probe-${i}`,
+  username: `probe-${i}`,
+  password: `probe-${i}-password`,
+}))
+const principals = [
+  { username: 'manager', role: 'manager', passwordHash: await hashPassword('manager-password', cheap) },
+]
+for (const host of hosts)
+  principals.push({
+    username: host.username,
+    role: 'device',
+    tenantId: 'probe',
+    hostId: host.hostId,
+    passwordHash: await hashPassword(host.password, cheap),
+  } as never)
 await writeFile(join(dir, 'credentials.yaml'), stringify({ principals }))
 const limits = { maxConnections: count + 100, connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 } }
-await writeFile(join(dir, 'broker.yaml'), stringify({ listeners: { tcp: { host: '127.0.0.1', port } }, limits, credentialsFile: 'credentials.yaml', logLevel: 'warn' }))
-const broker = execa('node', ['--import', 'tsx', join(root, 'broker/cli.ts'), 'serve', '--config', join(dir, 'broker.yaml')], { stdio: 'inherit', reject: false })
+await writeFile(
+  join(dir, 'broker.yaml'),
+  stringify({
+    listeners: { tcp: { host: '127.0.0.1', port } },
+    limits,
+    credentialsFile: 'credentials.yaml',
+    logLevel: 'warn',
+  }),
+)
+const broker = execa(
+  'node',
+  ['--import', 'tsx', join(root, 'broker/cli.ts'), 'serve', '--config', join(dir, 'broker.yaml')],
+  { stdio: 'inherit', reject: false },
+)
 
 const url = `mqtt://127.0.0.1:${port}`
 let manager: mqtt.MqttClient | undefined
 for (let attempt = 0; !manager; attempt += 1) {
-  manager = await mqtt.connectAsync(url, { username: 'manager', password: 'manager-password', clientId: 'manager:memory-probe', reconnectPeriod: 0 }).catch(async () => {
-    if (attempt > 100) throw new Error('broker did not start')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    return undefined
-  })
+  manager = await mqtt
+    .connectAsync(url, {
+      username: 'manager',
+      password: 'manager-password',
+      clientId: 'manager:memory-probe',
+      reconnectPeriod: 0,
+    })
+    .catch(async () => {
+      if (attempt > 100) throw new Error('broker did not start')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      return undefined
+    })
 }
 for (const host of hosts) {
-  const payload = encodePayload('desired', { v: 1, ts: new Date().toISOString(), hostId: host.hostId, generation: 1, state: 'PROVISIONED', controlMode: 'CCM' })
+  const payload = encodePayload('desired', {
+    v: 1,
+    ts: new Date().toISOString(),
+    hostId: host.hostId,
+    generation: 1,
+    state: 'PROVISIONED',
+    controlMode: 'CCM',
+  })
   await manager.publishAsync(buildTopic({ ...host, leaf: 'desired' }), payload, { qos: 1, retain: true })
 }
 
@@ -65,7 +105,9 @@ const report = () => {
   const { elapsedMs, started: up, connected, settled } = fleet.progress()
   const busy = performance.eventLoopUtilization(elu).utilization
   elu = performance.eventLoopUtilization()
-  console.log(JSON.stringify({ elapsedMs, started: up, connected, settled, eventLoopUtilization: Number(busy.toFixed(2)) }))
+  console.log(
+    JSON.stringify({ elapsedMs, started: up, connected, settled, eventLoopUtilization: Number(busy.toFixed(2)) }),
+  )
 }
 const ticker = process.env.MEMORY_PROBE_PROGRESS ? setInterval(report, 2000) : undefined
 await fleet.start()

@@ -3,8 +3,10 @@ import { FleetSpec, type FleetSpecInput } from '../../../agent/simulate/fleet-op
 import { planFleet } from '../../../agent/simulate/plan.ts'
 import { apportion, seededRandom } from '../../../agent/simulate/prng.ts'
 
-const spec = (input: Partial<FleetSpecInput> = {}) => FleetSpec.parse({ brokerUrl: 'mqtt://127.0.0.1:1883', count: 100, ...input })
-const summary = (plans: ReturnType<typeof planFleet>) => plans.map((p) => `${p.tenantId}/${p.hostId}:${p.kind}:${p.failure ?? '-'}`)
+const spec = (input: Partial<FleetSpecInput> = {}) =>
+  FleetSpec.parse({ brokerUrl: 'mqtt://127.0.0.1:1883', count: 100, ...input })
+const summary = (plans: ReturnType<typeof planFleet>) =>
+  plans.map((p) => `${p.tenantId}/${p.hostId}:${p.kind}:${p.failure ?? '-'}`)
 
 test('the same seed gives the same fleet; another seed another one', (t) => {
   const a = planFleet(spec({ failures: { transient: 0.1 } }), seededRandom(3))
@@ -15,7 +17,13 @@ test('the same seed gives the same fleet; another seed another one', (t) => {
 })
 
 test('kinds are apportioned exactly from the weights, failure classes over the capable hosts only', (t) => {
-  const plans = planFleet(spec({ mix: { amt: 7, ism: 2, notCapable: 1 }, failures: { activationFails: 0.1, lmsMissing: 0.05, activationFailCode: 107 } }), seededRandom(1))
+  const plans = planFleet(
+    spec({
+      mix: { amt: 7, ism: 2, notCapable: 1 },
+      failures: { activationFails: 0.1, lmsMissing: 0.05, activationFailCode: 107 },
+    }),
+    seededRandom(1),
+  )
   const kinds = (kind: string) => plans.filter((p) => p.kind === kind).length
   t.deepEqual([kinds('amt'), kinds('ism'), kinds('not-capable'), kinds('no-me')], [70, 20, 10, 0])
   const failing = plans.filter((p) => p.failure === 'activationFails')
@@ -32,18 +40,46 @@ test('identities: tenants round-robin, hostIdPattern, explicit assignments by in
       count: 12,
       tenants: ['north', 'south'],
       hostIdPattern: 'edge-{tenantId}-{n}',
-      mix: { amt: 0, ism: 1, assign: [{ index: 0, kind: 'amt', faults: { activationFails: 102 } }, { hostId: 'edge-south-02', kind: 'no-me' }] },
+      mix: {
+        amt: 0,
+        ism: 1,
+        assign: [
+          { index: 0, kind: 'amt', faults: { activationFails: 102 } },
+          { hostId: 'edge-south-02', kind: 'no-me' },
+        ],
+      },
     }),
     seededRandom(1),
   )
-  t.like(plans[0], { tenantId: 'north', hostId: 'edge-north-01', kind: 'amt', failure: 'assigned', faults: { activationFails: 102 } })
+  t.like(plans[0], {
+    tenantId: 'north',
+    hostId: 'edge-north-01',
+    kind: 'amt',
+    failure: 'assigned',
+    faults: { activationFails: 102 },
+  })
   t.like(plans[1], { tenantId: 'south', hostId: 'edge-south-02', kind: 'no-me' })
   t.true(plans.slice(2).every((p) => p.kind === 'ism' && p.failure === null))
 })
 
 test('an explicit kind swaps with a drawn host so the apportioned counts stay exact', (t) => {
   for (const seed of [1, 2, 3, 4, 5]) {
-    const plans = planFleet(spec({ count: 20, seed, mix: { amt: 70, ism: 20, notCapable: 10, assign: [{ index: 3, kind: 'not-capable' }, { index: 4, kind: 'ism' }] } }), seededRandom(seed))
+    const plans = planFleet(
+      spec({
+        count: 20,
+        seed,
+        mix: {
+          amt: 70,
+          ism: 20,
+          notCapable: 10,
+          assign: [
+            { index: 3, kind: 'not-capable' },
+            { index: 4, kind: 'ism' },
+          ],
+        },
+      }),
+      seededRandom(seed),
+    )
     const kinds = (kind: string) => plans.filter((p) => p.kind === kind).length
     t.deepEqual([kinds('amt'), kinds('ism'), kinds('not-capable')], [14, 4, 2])
     t.like(plans, { 3: { kind: 'not-capable' }, 4: { kind: 'ism' } })
@@ -52,7 +88,10 @@ test('an explicit kind swaps with a drawn host so the apportioned counts stay ex
 
 test('faults assigned without a kind land on a capable host', (t) => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    const plans = planFleet(spec({ count: 4, mix: { amt: 1, notCapable: 3, assign: [{ index: 0, faults: { activationFails: 102 } }] } }), seededRandom(seed))
+    const plans = planFleet(
+      spec({ count: 4, mix: { amt: 1, notCapable: 3, assign: [{ index: 0, faults: { activationFails: 102 } }] } }),
+      seededRandom(seed),
+    )
     t.like(plans[0], { kind: 'amt', failure: 'assigned' })
     t.is(plans.filter((p) => p.kind === 'not-capable').length, 3)
   }

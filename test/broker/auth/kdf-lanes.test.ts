@@ -32,9 +32,17 @@ test('expensive checks run at most `expensiveConcurrency` at a time; the queue i
   const held = heldChecks()
   const lanes = new KdfLanes({ expensiveConcurrency: 2, expensiveQueue: 3, verify: held.verify })
   const integrator = await hashWith(INTEGRATOR)
-  const outcomes = Array.from({ length: 8 }, () => lanes.verify(integrator, 'guess').then((ok) => ok, (err: unknown) => err))
+  const outcomes = Array.from({ length: 8 }, () =>
+    lanes.verify(integrator, 'guess').then(
+      (ok) => ok,
+      (err: unknown) => err,
+    ),
+  )
   const busy = await Promise.all(outcomes.slice(5))
-  t.true(busy.every((outcome) => outcome instanceof KdfBusyError), 'the 6th to 8th are refused without waiting')
+  t.true(
+    busy.every((outcome) => outcome instanceof KdfBusyError),
+    'the 6th to 8th are refused without waiting',
+  )
   await held.started(2)
   t.is(held.pending.length, 2, 'two checks started, three wait')
   t.deepEqual(lanes.stats(), { cheap: 0, expensive: 2, busy: 3 })
@@ -62,7 +70,11 @@ test('cheap (device) checks never wait behind expensive ones, even when the expe
   const burst = Array.from({ length: 30 }, () => lanes.verify(integrator, 'guess').catch((err: unknown) => err))
   const deviceCheck = lanes.verify(device, 'device password')
   await held.started(2)
-  t.deepEqual(held.pending.map((check) => check.params.logN).sort(), [10, 15], 'the device check started while 1 expensive runs and 1 waits')
+  t.deepEqual(
+    held.pending.map((check) => check.params.logN).sort(),
+    [10, 15],
+    'the device check started while 1 expensive runs and 1 waits',
+  )
   held.pending.find((check) => check.params.logN === 10)?.finish()
   t.false(await deviceCheck)
   t.deepEqual(lanes.stats(), { cheap: 1, expensive: 1, busy: 28 })

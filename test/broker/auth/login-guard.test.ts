@@ -33,7 +33,11 @@ class CountingStore implements CredentialStore {
 function guarded(passwords: Record<string, string>, options: Partial<LoginGuardOptions> = {}) {
   const clock = { now: 1_000_000 }
   const lines: { msg: string; username?: string; lockedForMs?: number }[] = []
-  const log = createLogger({ name: 'test', level: 'info', destination: { write: (text: string) => void lines.push(JSON.parse(text) as (typeof lines)[number]) } })
+  const log = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (text: string) => void lines.push(JSON.parse(text) as (typeof lines)[number]) },
+  })
   const store = new CountingStore(passwords)
   const guard = new LoginGuard(store, { log, now: () => clock.now, ...options })
   /** The outcome of one attempt: the principal's id, null (wrong), or the refusal's reason. */
@@ -55,7 +59,11 @@ test('after 5 failures a name is refused without any check for a backoff that do
   t.is(await attempt('reader', 'right'), 'login-locked', 'even the right password waits for the backoff')
   t.is(store.checks, 5, 'refused without a check')
   // the name may be a password typed into the wrong field: the log holds its fingerprint (broker/log-safe.ts)
-  t.deepEqual(lines.map((line) => [line.username, line.lockedForMs]), [[fingerprint('reader'), 1_000]], 'one line per lockout')
+  t.deepEqual(
+    lines.map((line) => [line.username, line.lockedForMs]),
+    [[fingerprint('reader'), 1_000]],
+    'one line per lockout',
+  )
 
   const backoffs: number[] = []
   for (let lockout = 0; lockout < 7; lockout++) {
@@ -76,7 +84,8 @@ test('a success resets the name; a quiet window forgets its failures', async (t)
   t.is(await attempt('reader', 'right'), 'reader')
   for (let i = 0; i < 4; i++) t.is(await attempt('reader', 'wrong'), null, 'counting starts again from zero')
   clock.now += 60_000
-  for (let i = 0; i < 4; i++) t.is(await attempt('reader', 'wrong'), null, 'a window without failures forgets the earlier ones')
+  for (let i = 0; i < 4; i++)
+    t.is(await attempt('reader', 'wrong'), null, 'a window without failures forgets the earlier ones')
   t.is(await attempt('reader', 'right'), 'reader')
 })
 

@@ -36,10 +36,18 @@ test('what a publish costs: topic and payload bytes (UTF-8)', (t) => {
 })
 
 test('memory stays bounded: devices whose windows ended are swept as new ones arrive', (t) => {
-  const { clock, budget, publishes } = budgetAt({ messages: { max: 10, windowMs: 1000 }, bytes: { max: 10_000, windowMs: 1000 }, sweepAbove: 100 })
+  const { clock, budget, publishes } = budgetAt({
+    messages: { max: 10, windowMs: 1000 },
+    bytes: { max: 10_000, windowMs: 1000 },
+    sweepAbove: 100,
+  })
   for (let i = 0; i < 5000; i++) publishes(`old-${i}`, 1)
   clock.ms += 1000
   for (let i = 0; i < 300; i++) publishes(`new-${i}`, 1)
   t.true(budget.trackedDevices <= 400, `${budget.trackedDevices} devices tracked`)
-  t.deepEqual(publishes('new-1', 10), [...Array.from({ length: 9 }, () => null), 'rate-limited'], 'live windows are kept')
+  t.deepEqual(
+    publishes('new-1', 10),
+    [...Array.from({ length: 9 }, () => null), 'rate-limited'],
+    'live windows are kept',
+  )
 })

@@ -11,7 +11,10 @@ import { connectPacket } from '../support/raw-connect.ts'
 const WS_AND_TCP = { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0, path: '/mqtt' } }
 
 /** Sends a CONNECT (default: a wrong password) on `socket`; resolves with the CONNACK code ('closed' if none came). */
-async function connackOn(hostile: HostileSocket, packet = connectPacket('probe', 'nobody', 'wrong')): Promise<number | 'closed'> {
+async function connackOn(
+  hostile: HostileSocket,
+  packet = connectPacket('probe', 'nobody', 'wrong'),
+): Promise<number | 'closed'> {
   const answer = new Promise<number | 'closed'>((resolve) => {
     hostile.socket.once('data', (chunk: Buffer) => resolve(chunk[0] === 0x20 ? (chunk[3] ?? -1) : -1))
     hostile.socket.once('close', () => resolve('closed'))
@@ -41,7 +44,10 @@ test('an upgraded WebSocket that never sends CONNECT is closed by the connect ti
   t.teardown(() => ws.terminate())
   await once(ws, 'open')
   const opened = Date.now()
-  await Promise.race([once(ws, 'close'), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('still open')), SOCKET_EVENT_MS))])
+  await Promise.race([
+    once(ws, 'close'),
+    new Promise((_resolve, reject) => setTimeout(() => reject(new Error('still open')), SOCKET_EVENT_MS)),
+  ])
   t.true(Date.now() - opened >= 500)
 })
 
@@ -49,17 +55,26 @@ test('the per-address cap refuses the N+1th unauthenticated socket (TCP and WS t
   const broker = await startTestBroker(t, { listeners: WS_AND_TCP, limits: { maxUnauthenticatedPerAddress: 3 } })
   const tcpPort = broker.port
   const wsPort = broker.broker.wsPort ?? 0
-  const held = [await openSocket(t, tcpPort, '127.0.0.9'), await openSocket(t, wsPort, '127.0.0.9'), await openSocket(t, tcpPort, '127.0.0.9')]
+  const held = [
+    await openSocket(t, tcpPort, '127.0.0.9'),
+    await openSocket(t, wsPort, '127.0.0.9'),
+    await openSocket(t, tcpPort, '127.0.0.9'),
+  ]
   const refused = await openSocket(t, tcpPort, '127.0.0.9')
   await refused.closed(SOCKET_EVENT_MS)
   t.true(held.every((socket) => socket.open()))
   t.is(broker.broker.stats().connectionsRefused['per-address-cap'], 1)
-  t.is(await connackOn(await openSocket(t, tcpPort, '127.0.0.10')), 4, 'another address is admitted (and refused only for its password)')
+  t.is(
+    await connackOn(await openSocket(t, tcpPort, '127.0.0.10')),
+    4,
+    'another address is admitted (and refused only for its password)',
+  )
 
   held[0]?.socket.destroy()
   await held[0]?.closed()
   let again: number | 'closed' = 'closed'
-  for (const deadline = Date.now() + SOCKET_EVENT_MS; again === 'closed' && Date.now() < deadline; ) again = await connackOn(await openSocket(t, tcpPort, '127.0.0.9'))
+  for (const deadline = Date.now() + SOCKET_EVENT_MS; again === 'closed' && Date.now() < deadline;)
+    again = await connackOn(await openSocket(t, tcpPort, '127.0.0.9'))
   t.is(again, 4)
 })
 
@@ -88,7 +103,10 @@ test('a TLS socket that never completes its handshake is cut within connectTimeo
   t.teardown(() => pki.remove())
   const server = await (await pki.createCa('hostile-ca')).issueServer()
   const broker = await startTestBroker(t, {
-    listeners: { tcp: { host: '127.0.0.1', port: 0 }, tls: { host: '127.0.0.1', port: 0, certFile: server.certFile, keyFile: server.keyFile } },
+    listeners: {
+      tcp: { host: '127.0.0.1', port: 0 },
+      tls: { host: '127.0.0.1', port: 0, certFile: server.certFile, keyFile: server.keyFile },
+    },
     limits: { connectTimeoutMs: 1000 },
   })
   const idle = await openSocket(t, broker.broker.tlsPort ?? 0)

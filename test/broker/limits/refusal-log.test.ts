@@ -80,10 +80,13 @@ test('addresses and reasons have their own windows', (t) => {
   t.like(lines[3], { reason: 'rate-limited', remoteAddress: '192.0.2.7', refused: 5 })
   clock.ms += 5_000
   refusals.flush()
-  t.deepEqual(lines.slice(4).map((line) => [line.reason, line.remoteAddress, line.refused]), [
-    ['rate-limited', '198.51.100.9', 3],
-    ['max-connections', '192.0.2.7', 2],
-  ])
+  t.deepEqual(
+    lines.slice(4).map((line) => [line.reason, line.remoteAddress, line.refused]),
+    [
+      ['rate-limited', '198.51.100.9', 3],
+      ['max-connections', '192.0.2.7', 2],
+    ],
+  )
 })
 
 test('memory stays bounded: beyond maxAddresses refusals are counted together and summarised once', (t) => {

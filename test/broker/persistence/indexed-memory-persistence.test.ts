@@ -51,7 +51,11 @@ test('an empty payload clears the topic for exact and wildcard filters (MQTT-3.3
 
 test('wildcard filters match as MQTT says, next to exact topics in one SUBSCRIBE', async (t) => {
   const persistence = new IndexedMemoryPersistence()
-  for (const [tenantId, hostId] of [['t1', 'h1'], ['t1', 'h2'], ['t2', 'h1']] as const) {
+  for (const [tenantId, hostId] of [
+    ['t1', 'h1'],
+    ['t1', 'h2'],
+    ['t2', 'h1'],
+  ] as const) {
     for (const leaf of ['desired', 'status'] as const) {
       await persistence.storeRetained(retained(topic(hostId, leaf, tenantId), `${tenantId}/${hostId}/${leaf}`))
     }
@@ -67,11 +71,14 @@ test('wildcard filters match as MQTT says, next to exact topics in one SUBSCRIBE
       `${topic('h1', 'status', 't2')}=t2/h1/status`,
     ].sort(),
   )
-  t.deepEqual(await read(persistence.createRetainedStream('amt/v1/+/+/status')), [
-    `${topic('h1', 'status')}=t1/h1/status`,
-    `${topic('h2', 'status')}=t1/h2/status`,
-    `${topic('h1', 'status', 't2')}=t2/h1/status`,
-  ].sort())
+  t.deepEqual(
+    await read(persistence.createRetainedStream('amt/v1/+/+/status')),
+    [
+      `${topic('h1', 'status')}=t1/h1/status`,
+      `${topic('h2', 'status')}=t1/h2/status`,
+      `${topic('h1', 'status', 't2')}=t2/h1/status`,
+    ].sort(),
+  )
 })
 
 test('a fleet: 10 000 hosts × 5 retained topics, each exact lookup answers its own host, half cleared', async (t) => {

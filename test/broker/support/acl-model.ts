@@ -41,8 +41,10 @@ function rights(actor: Actor, relation: Relation, leaf: Leaf): string {
   return RIGHTS[leaf][actor === 'tenantIntegrator' || actor === 'globalIntegrator' ? 'integrator' : actor]
 }
 
-export const mayPublish = (actor: Actor, relation: Relation, leaf: Leaf): boolean => rights(actor, relation, leaf).includes('P')
-export const mayRead = (actor: Actor, relation: Relation, leaf: Leaf): boolean => rights(actor, relation, leaf).includes('R')
+export const mayPublish = (actor: Actor, relation: Relation, leaf: Leaf): boolean =>
+  rights(actor, relation, leaf).includes('P')
+export const mayRead = (actor: Actor, relation: Relation, leaf: Leaf): boolean =>
+  rights(actor, relation, leaf).includes('R')
 
 export interface Cell {
   relation: Relation
@@ -60,7 +62,13 @@ export const CELLS: readonly Cell[] = RELATIONS.flatMap((relation) =>
 )
 
 /** Topics nobody may publish to: reserved, outside the tree, unknown leaf, too deep for the tree. */
-export const FORBIDDEN_TOPICS = ['$SYS/broker/injected', 'other/topic', 'amt/v2/t1/h1/state', 'amt/v1/t1/h1/unknown', 'amt/v1/t1/h1/state/extra']
+export const FORBIDDEN_TOPICS = [
+  '$SYS/broker/injected',
+  'other/topic',
+  'amt/v2/t1/h1/state',
+  'amt/v1/t1/h1/unknown',
+  'amt/v1/t1/h1/state/extra',
+]
 
 /** Wildcard subscriptions and who is granted them (SUBACK 0x80 otherwise). */
 export const WILDCARDS: ReadonlyArray<readonly [string, Record<Actor, boolean>]> = [

@@ -26,12 +26,20 @@ function field(value: string | Buffer): Buffer {
 
 /** The flags a well-formed CONNECT with these fields has (§3.1.2.3); will QoS 0, no retain. */
 export function flagsOf(fields: Omit<ConnectFields, 'flags'>): number {
-  return 0x02 | (fields.will ? 0x04 : 0) | (fields.password !== undefined ? 0x40 : 0) | (fields.username !== undefined ? 0x80 : 0)
+  return (
+    0x02 |
+    (fields.will ? 0x04 : 0) |
+    (fields.password !== undefined ? 0x40 : 0) |
+    (fields.username !== undefined ? 0x80 : 0)
+  )
 }
 
 /** A CONNECT (§3.1) built byte by byte, so flags and fields can disagree on purpose. Remaining length < 128. */
 export function handBuiltConnect(fields: ConnectFields): Buffer {
-  const header = [field(fields.protocolName ?? 'MQTT'), Buffer.from([fields.protocolLevel ?? 4, fields.flags ?? flagsOf(fields), 0, 60])]
+  const header = [
+    field(fields.protocolName ?? 'MQTT'),
+    Buffer.from([fields.protocolLevel ?? 4, fields.flags ?? flagsOf(fields), 0, 60]),
+  ]
   const payload = [
     field(fields.clientId),
     ...(fields.will ? [field(fields.will.topic), field(fields.will.payload)] : []),
@@ -60,5 +68,7 @@ export function connectAnswer(t: ExecutionContext, port: number, packet: Buffer)
     socket.once('close', () => resolve('closed'))
   })
   socket.write(packet)
-  return within(answer, `the broker's answer to a hand-built CONNECT`, ANSWER_TIMEOUT_MS).finally(() => socket.destroy())
+  return within(answer, `the broker's answer to a hand-built CONNECT`, ANSWER_TIMEOUT_MS).finally(() =>
+    socket.destroy(),
+  )
 }

@@ -13,11 +13,23 @@ export interface Credential {
 /** mqtt.js options: MQTT 3.1.1, no reconnect, a client id the principal may use (client-ids.ts) unless given. */
 function clientOptions(credential: Partial<Credential>, options: IClientOptions): IClientOptions {
   const clientId = testClientId(credential.username)
-  return { ...credential, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: EVENT_TIMEOUT_MS, ...options }
+  return {
+    ...credential,
+    clientId,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: EVENT_TIMEOUT_MS,
+    ...options,
+  }
 }
 
 /** Connects an mqtt.js client and ends it in t.teardown. Rejects on a refused CONNACK. */
-export async function connectClient(t: ExecutionContext, url: string, credential: Partial<Credential>, options: IClientOptions = {}): Promise<MqttClient> {
+export async function connectClient(
+  t: ExecutionContext,
+  url: string,
+  credential: Partial<Credential>,
+  options: IClientOptions = {},
+): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, clientOptions(credential, options))
   // A broker-closed connection may surface as an error event; the tests observe 'close' instead.
   client.on('error', () => undefined)
@@ -29,7 +41,11 @@ export async function connectClient(t: ExecutionContext, url: string, credential
  * Connects, expecting the broker to refuse: resolves with the CONNACK return code, `connection closed` when
  * the broker closed the socket without CONNACK, another error's message, or 0 if the connection was accepted.
  */
-export function refusedConnect(url: string, credential: Partial<Credential>, options: IClientOptions = {}): Promise<number | string> {
+export function refusedConnect(
+  url: string,
+  credential: Partial<Credential>,
+  options: IClientOptions = {},
+): Promise<number | string> {
   const client = mqtt.connect(url, clientOptions(credential, options))
   client.on('error', () => undefined)
   const outcome = new Promise<number | string>((resolve) => {
@@ -98,7 +114,12 @@ export class Inbox {
 export type PublishOutcome = 'delivered' | 'connection closed'
 
 /** Publishes (QoS 1) and waits for the first of: the observer receives the message, or the broker closes the publisher. */
-export function publishOutcome(publisher: MqttClient, observer: MqttClient, topic: string, payload: string): Promise<PublishOutcome> {
+export function publishOutcome(
+  publisher: MqttClient,
+  observer: MqttClient,
+  topic: string,
+  payload: string,
+): Promise<PublishOutcome> {
   const outcome = new Promise<PublishOutcome>((resolve) => {
     const onMessage = (_topic: string, received: Buffer): void => {
       if (received.toString('utf8') === payload) finish('delivered')

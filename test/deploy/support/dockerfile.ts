@@ -5,8 +5,8 @@
  * that is not a JSON array of strings) is an error, so the test never runs a step it does not understand.
  */
 const KEYWORDS = [
-  ...['FROM', 'ARG', 'WORKDIR', 'COPY', 'RUN'] as const,
-  ...['USER', 'VOLUME', 'EXPOSE', 'HEALTHCHECK', 'ENTRYPOINT', 'CMD'] as const,
+  ...(['FROM', 'ARG', 'WORKDIR', 'COPY', 'RUN'] as const),
+  ...(['USER', 'VOLUME', 'EXPOSE', 'HEALTHCHECK', 'ENTRYPOINT', 'CMD'] as const),
 ]
 export type Keyword = (typeof KEYWORDS)[number]
 const WITH_FLAGS: readonly Keyword[] = ['COPY', 'HEALTHCHECK']

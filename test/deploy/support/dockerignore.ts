@@ -42,5 +42,10 @@ function globRegExp(glob: string): RegExp {
     if (part === '?') return '[^/]'
     return part.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }
-  return new RegExp(`^${pattern.split(/(\*\*\/?|\*|\?)/).map(regExpOf).join('')}(/.*)?$`)
+  return new RegExp(
+    `^${pattern
+      .split(/(\*\*\/?|\*|\?)/)
+      .map(regExpOf)
+      .join('')}(/.*)?$`,
+  )
 }

@@ -39,13 +39,31 @@ export async function startAgentProcess(
   },
 ): Promise<AgentProcess> {
   const device = await createEmulatedDevice(t, { uuid: options.hostId, ...options.device })
-  const config = testAgentConfig({ url: options.brokerUrl, hostId: options.hostId, device, overrides: { lms: { manage: false } } })
+  const config = testAgentConfig({
+    url: options.brokerUrl,
+    hostId: options.hostId,
+    device,
+    overrides: { lms: { manage: false } },
+  })
   const configFile = path.join(device.dir, 'agent.yaml')
-  await writeFile(configFile, stringify({ ...config, tenantId: options.tenantId, broker: { ...config.broker, username: options.credential.username }, log: { level: 'info' } }))
+  await writeFile(
+    configFile,
+    stringify({
+      ...config,
+      tenantId: options.tenantId,
+      broker: { ...config.broker, username: options.credential.username },
+      log: { level: 'info' },
+    }),
+  )
   const secret = { [ENV_BROKER_PASSWORD]: options.credential.password }
   const { executable } = options
   const child = executable
-    ? spawnCommand(t, [executable.file, 'run', '--config', configFile], { ...executable.env, ...secret, LOG_LEVEL: 'info' }, { extendEnv: false })
+    ? spawnCommand(
+        t,
+        [executable.file, 'run', '--config', configFile],
+        { ...executable.env, ...secret, LOG_LEVEL: 'info' },
+        { extendEnv: false },
+      )
     : spawnNode(t, options.entry ?? BIN.agent, ['run', '--config', configFile], secret)
   return {
     ...child,

@@ -30,13 +30,28 @@ export async function startFakes(t: ExecutionContext): Promise<Fakes> {
 }
 
 /** A manager config using the fakes, with short retries; a service that is down refuses at once, a slow answer on a loaded machine still counts. */
-export function integrationsConfig(fakes: Fakes, options: { apiPort: number; mqttPort: number; integratorsFile?: string; passwords?: ManagerConfigInput['passwords'] }): ManagerConfigInput {
+export function integrationsConfig(
+  fakes: Fakes,
+  options: { apiPort: number; mqttPort: number; integratorsFile?: string; passwords?: ManagerConfigInput['passwords'] },
+): ManagerConfigInput {
   const retry = { attempts: 2, baseMs: 20, maxMs: 100 }
   return {
     dataDir: 'data',
     api: { port: options.apiPort },
-    broker: { embedded: { tcp: { port: options.mqttPort }, ...(options.integratorsFile ? { integratorsFile: options.integratorsFile } : {}) } },
-    secrets: { kind: 'vault', address: fakes.vault.url, timeoutMs: 5000, retries: 1, backoff: { baseMs: 20, maxMs: 100 }, auth: { method: 'token' } },
+    broker: {
+      embedded: {
+        tcp: { port: options.mqttPort },
+        ...(options.integratorsFile ? { integratorsFile: options.integratorsFile } : {}),
+      },
+    },
+    secrets: {
+      kind: 'vault',
+      address: fakes.vault.url,
+      timeoutMs: 5000,
+      retries: 1,
+      backoff: { baseMs: 20, maxMs: 100 },
+      auth: { method: 'token' },
+    },
     ...(options.passwords ? { passwords: options.passwords } : {}),
     dmt: {
       rps: { url: fakes.rps.url, activationUrl: ACTIVATION_URL, timeoutMs: 5000, retry },
@@ -53,25 +68,48 @@ export const vaultEnv = (fakes: Fakes): Record<string, string> => ({ [ENV_VAULT_
 export const hostSecretPath = (tenantId: string, hostId: string): string => `secret/amt/${tenantId}/hosts/${hostId}`
 
 /** A new API token with this role and tenant scope (made by the admin). */
-export async function createToken(manager: ManagerProcess, role: 'viewer' | 'operator' | 'admin', tenant: string): Promise<string> {
-  const answer = await manager.api('POST', '/api/v1/tokens', { role, tenant, name: `${role}-${randomUUID().slice(0, 8)}` })
+export async function createToken(
+  manager: ManagerProcess,
+  role: 'viewer' | 'operator' | 'admin',
+  tenant: string,
+): Promise<string> {
+  const answer = await manager.api('POST', '/api/v1/tokens', {
+    role,
+    tenant,
+    name: `${role}-${randomUUID().slice(0, 8)}`,
+  })
   if (answer.status !== 201) throw new Error(`token: ${answer.status} ${JSON.stringify(answer.json)}`)
   return String(answer.json.token)
 }
 
-export const apiAs = (manager: ManagerProcess, token: string) => (method: string, urlPath: string, body?: unknown): Promise<Answer> => callApi(manager.apiUrl, token, method, urlPath, body)
+export const apiAs =
+  (manager: ManagerProcess, token: string) =>
+  (method: string, urlPath: string, body?: unknown): Promise<Answer> =>
+    callApi(manager.apiUrl, token, method, urlPath, body)
 
 /** Waits until the API shows the host matching `predicate`. */
-export function hostWhere(manager: ManagerProcess, tenantId: string, hostId: string, predicate: (host: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>> {
-  return until(async () => {
-    const host = await getHost(manager, tenantId, hostId)
-    return predicate(host) && host
-  }, what, { dead: manager })
+export function hostWhere(
+  manager: ManagerProcess,
+  tenantId: string,
+  hostId: string,
+  predicate: (host: Record<string, unknown>) => boolean,
+  what: string,
+): Promise<Record<string, unknown>> {
+  return until(
+    async () => {
+      const host = await getHost(manager, tenantId, hostId)
+      return predicate(host) && host
+    },
+    what,
+    { dead: manager },
+  )
 }
 
 /** The emulator's call log: one entry per finished rpc call (argv and exit code). */
 export async function rpcCalls(agent: AgentProcess): Promise<Array<{ argv: string[]; exitCode: number }>> {
-  const events = (await agent.device.calls()).map((line) => JSON.parse(line) as { event: string; pid: number; argv?: string[]; exitCode?: number })
+  const events = (await agent.device.calls()).map(
+    (line) => JSON.parse(line) as { event: string; pid: number; argv?: string[]; exitCode?: number },
+  )
   return events.flatMap((start) => {
     if (start.event !== 'start') return []
     const end = events.find((event) => event.event === 'end' && event.pid === start.pid)
@@ -96,8 +134,18 @@ export async function applyRpsActivation(agent: AgentProcess, rps: FakeRps, prof
  * Which of `topics` still hold a retained message: subscribes to them, then to `marker` (a topic known to hold
  * one); the marker's retained copy comes after any of theirs, so no waiting on time is needed.
  */
-export async function retainedAmong(t: ExecutionContext, url: string, credential: Credential, topics: readonly string[], marker: string): Promise<string[]> {
-  const client = await mqtt.connectAsync(url, { ...credential, clientId: testClientId(credential.username, 'probe'), reconnectPeriod: 0 }, false)
+export async function retainedAmong(
+  t: ExecutionContext,
+  url: string,
+  credential: Credential,
+  topics: readonly string[],
+  marker: string,
+): Promise<string[]> {
+  const client = await mqtt.connectAsync(
+    url,
+    { ...credential, clientId: testClientId(credential.username, 'probe'), reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => client.endAsync(true))
   const held: string[] = []
   const markerSeen = new Promise<void>((resolve) => {
@@ -108,6 +156,11 @@ export async function retainedAmong(t: ExecutionContext, url: string, credential
   })
   await client.subscribeAsync([...topics], { qos: 1 })
   await client.subscribeAsync(marker, { qos: 1 })
-  await Promise.race([markerSeen, new Promise((_, reject) => setTimeout(() => reject(new Error(`no retained message on ${marker}`)), STEP_MS).unref())])
+  await Promise.race([
+    markerSeen,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`no retained message on ${marker}`)), STEP_MS).unref(),
+    ),
+  ])
   return held
 }

@@ -15,15 +15,30 @@ export interface Credential {
   password: string
 }
 
-export const newCredential = (username: string): Credential => ({ username, password: randomBytes(16).toString('base64url') })
+export const newCredential = (username: string): Credential => ({
+  username,
+  password: randomBytes(16).toString('base64url'),
+})
 
 /** Writes a broker credentials file (broker/README.md format) with hashed passwords. */
-export async function writeCredentialsFile(file: string, principals: ReadonlyArray<Credential & Record<string, string>>): Promise<void> {
-  const entries = await Promise.all(principals.map(async ({ password, ...rest }) => ({ ...rest, passwordHash: await hashPassword(password, TEST_SCRYPT) })))
+export async function writeCredentialsFile(
+  file: string,
+  principals: ReadonlyArray<Credential & Record<string, string>>,
+): Promise<void> {
+  const entries = await Promise.all(
+    principals.map(async ({ password, ...rest }) => ({
+      ...rest,
+      passwordHash: await hashPassword(password, TEST_SCRYPT),
+    })),
+  )
   await writeFile(file, stringify({ principals: entries }))
 }
 
-export async function writeManagerConfig(dir: string, config: ManagerConfigInput, name = 'manager.yaml'): Promise<string> {
+export async function writeManagerConfig(
+  dir: string,
+  config: ManagerConfigInput,
+  name = 'manager.yaml',
+): Promise<string> {
   const file = path.join(dir, name)
   await writeFile(file, stringify(config))
   return file
@@ -42,18 +57,36 @@ export interface ManagerProcess extends Child {
 }
 
 /** `amt-manager serve --config <file>` as a child process; resolves once /readyz answers 200. */
-export async function startManagerProcess(t: ExecutionContext, options: { configFile: string; dataDir: string; apiPort: number; env?: Record<string, string>; fdLimit?: number }): Promise<ManagerProcess> {
-  const child = spawnNode(t, BIN.manager, ['serve', '--config', options.configFile], options.env, options.fdLimit === undefined ? {} : { fdLimit: options.fdLimit })
+export async function startManagerProcess(
+  t: ExecutionContext,
+  options: { configFile: string; dataDir: string; apiPort: number; env?: Record<string, string>; fdLimit?: number },
+): Promise<ManagerProcess> {
+  const child = spawnNode(
+    t,
+    BIN.manager,
+    ['serve', '--config', options.configFile],
+    options.env,
+    options.fdLimit === undefined ? {} : { fdLimit: options.fdLimit },
+  )
   const apiUrl = `http://127.0.0.1:${options.apiPort}`
   await until(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the manager to be ready', { dead: child })
   const token = (await readFile(path.join(options.dataDir, 'admin-token'), 'utf8')).trim()
   return { ...child, apiUrl, token, api: (method, urlPath, body) => callApi(apiUrl, token, method, urlPath, body) }
 }
 
-export async function callApi(apiUrl: string, token: string, method: string, urlPath: string, body?: unknown): Promise<Answer> {
+export async function callApi(
+  apiUrl: string,
+  token: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<Answer> {
   const response = await fetch(`${apiUrl}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await response.text()
@@ -61,27 +94,43 @@ export async function callApi(apiUrl: string, token: string, method: string, url
 }
 
 /** GET one host through the API (the user's view). */
-export async function getHost(manager: Pick<ManagerProcess, 'api'>, tenantId: string, hostId: string): Promise<Record<string, unknown>> {
+export async function getHost(
+  manager: Pick<ManagerProcess, 'api'>,
+  tenantId: string,
+  hostId: string,
+): Promise<Record<string, unknown>> {
   const answer = await manager.api('GET', `/api/v1/tenants/${tenantId}/hosts/${hostId}`)
   if (answer.status !== 200) throw new Error(`GET host: ${answer.status} ${JSON.stringify(answer.json)}`)
   return answer.json
 }
 
 /** Creates the tenant and registers the host; returns the device credential the API answered with. */
-export async function registerHost(manager: Pick<ManagerProcess, 'api'>, tenantId: string, hostId: string): Promise<Credential & { url?: string }> {
+export async function registerHost(
+  manager: Pick<ManagerProcess, 'api'>,
+  tenantId: string,
+  hostId: string,
+): Promise<Credential & { url?: string }> {
   const tenants = await manager.api('GET', `/api/v1/tenants/${tenantId}`)
   if (tenants.status === 404) await expectStatus(manager.api('POST', '/api/v1/tenants', { tenantId }), 201)
   const registered = await expectStatus(manager.api('POST', `/api/v1/tenants/${tenantId}/hosts`, { hostId }), 201)
   return registered.json.mqtt as Credential & { url?: string }
 }
 
-export async function activate(manager: Pick<ManagerProcess, 'api'>, tenantId: string, hostId: string): Promise<Answer> {
-  return expectStatus(manager.api('PATCH', `/api/v1/tenants/${tenantId}/hosts/${hostId}/amt`, { desiredAmtState: 'PROVISIONED' }), 200)
+export async function activate(
+  manager: Pick<ManagerProcess, 'api'>,
+  tenantId: string,
+  hostId: string,
+): Promise<Answer> {
+  return expectStatus(
+    manager.api('PATCH', `/api/v1/tenants/${tenantId}/hosts/${hostId}/amt`, { desiredAmtState: 'PROVISIONED' }),
+    200,
+  )
 }
 
 async function expectStatus(pending: Promise<Answer>, status: number): Promise<Answer> {
   const answer = await pending
-  if (answer.status !== status) throw new Error(`expected HTTP ${status}, got ${answer.status}: ${JSON.stringify(answer.json)}`)
+  if (answer.status !== status)
+    throw new Error(`expected HTTP ${status}, got ${answer.status}: ${JSON.stringify(answer.json)}`)
   return answer
 }
 
@@ -94,7 +143,11 @@ export interface ManagerWithIntegrator {
 }
 
 /** A manager child (embedded broker on TCP, log level info) with one integrator of `tenantId`, in a temp dir. */
-export async function startManagerWithIntegrator(t: ExecutionContext, tenantId: string, prefix: string): Promise<ManagerWithIntegrator> {
+export async function startManagerWithIntegrator(
+  t: ExecutionContext,
+  tenantId: string,
+  prefix: string,
+): Promise<ManagerWithIntegrator> {
   const dir = await tempDir(t, prefix)
   const dataDir = path.join(dir, 'data')
   const [apiPort, mqttPort] = [await freePort(), await freePort()]

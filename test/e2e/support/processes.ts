@@ -27,8 +27,17 @@ export interface SpawnOptions {
   fdLimit?: number
 }
 
-export function spawnNode(t: ExecutionContext, script: string, args: readonly string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Child {
-  const command = options.fdLimit === undefined ? [process.execPath, script, ...args] : ['prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`, process.execPath, script, ...args]
+export function spawnNode(
+  t: ExecutionContext,
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: SpawnOptions = {},
+): Child {
+  const command =
+    options.fdLimit === undefined
+      ? [process.execPath, script, ...args]
+      : ['prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`, process.execPath, script, ...args]
   return spawnCommand(t, command, { ...env, LOG_LEVEL: 'info' })
 }
 
@@ -36,9 +45,21 @@ export function spawnNode(t: ExecutionContext, script: string, args: readonly st
  * Any command as a collected, killed-in-teardown child. `extendEnv: false`: `env` is the child's whole environment
  * (e.g. a PATH without node, for the single executable).
  */
-export function spawnCommand(t: ExecutionContext, command: readonly string[], env: Record<string, string>, options: { extendEnv?: boolean } = {}): Child {
+export function spawnCommand(
+  t: ExecutionContext,
+  command: readonly string[],
+  env: Record<string, string>,
+  options: { extendEnv?: boolean } = {},
+): Child {
   const [file = process.execPath, ...rest] = command
-  const child = execa(file, rest, { env, extendEnv: options.extendEnv ?? true, reject: false, cleanup: true, buffer: false, stdin: 'ignore' })
+  const child = execa(file, rest, {
+    env,
+    extendEnv: options.extendEnv ?? true,
+    reject: false,
+    cleanup: true,
+    buffer: false,
+    stdin: 'ignore',
+  })
   const chunks: string[] = []
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
@@ -63,7 +84,11 @@ export async function tempDir(t: ExecutionContext, prefix: string): Promise<stri
  * "not yet". Fails after `timeoutMs` with the last value or error seen, or at once when `dead` (the process
  * under test) exits.
  */
-export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, options: { timeoutMs?: number; intervalMs?: number; dead?: Child } = {}): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  options: { timeoutMs?: number; intervalMs?: number; dead?: Child } = {},
+): Promise<T> {
   const { timeoutMs = STEP_MS, intervalMs = 100, dead } = options
   const deadline = Date.now() + timeoutMs
   let exited = false
@@ -78,7 +103,8 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
       last = err instanceof Error ? err.message : String(err)
     }
     if (exited) throw new Error(`the process exited while waiting for ${what}:\n${dead?.output().slice(-3000) ?? ''}`)
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }

@@ -33,7 +33,13 @@ export interface AgentChild extends Child {
 /** `amt-agent run` as a child process (log level info) over the rpc emulator; killed in t.teardown. */
 export async function spawnAgent(
   t: ExecutionContext,
-  options: { brokerUrl: string; hostId: string; credential: TestCredential; device?: DeviceInit; rpc?: AgentConfigInput['rpc'] },
+  options: {
+    brokerUrl: string
+    hostId: string
+    credential: TestCredential
+    device?: DeviceInit
+    rpc?: AgentConfigInput['rpc']
+  },
 ): Promise<AgentChild> {
   const device = await createEmulatedDevice(t, options.device)
   const overrides = { lms: { manage: false }, ...(options.rpc ? { rpc: options.rpc } : {}) }
@@ -41,7 +47,9 @@ export async function spawnAgent(
   const configFile = path.join(device.dir, 'agent.yaml')
   const broker = { ...config.broker, username: options.credential.username }
   await writeFile(configFile, stringify({ ...config, tenantId: TENANT, broker, log: { level: 'info' } }))
-  const child = spawnNode(t, BIN.agent, ['run', '--config', configFile], { [ENV_BROKER_PASSWORD]: options.credential.password })
+  const child = spawnNode(t, BIN.agent, ['run', '--config', configFile], {
+    [ENV_BROKER_PASSWORD]: options.credential.password,
+  })
   return { ...child, device }
 }
 

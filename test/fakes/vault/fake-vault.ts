@@ -18,7 +18,12 @@ import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vau
  * reset (connections closed at once), slow (requests held until released), status (5xx for N requests), sealed.
  */
 
-export type Fault = { kind: 'down' } | { kind: 'reset' } | { kind: 'slow' } | { kind: 'sealed' } | { kind: 'status'; status: number; times?: number }
+export type Fault =
+  | { kind: 'down' }
+  | { kind: 'reset' }
+  | { kind: 'slow' }
+  | { kind: 'sealed' }
+  | { kind: 'status'; status: number; times?: number }
 
 export interface FakeVaultOptions {
   /** KV v2 mounts, default ['secret']. */
@@ -135,9 +140,15 @@ export class FakeVault {
     if (this.#fault?.kind === 'slow') await new Promise<void>((resolve) => this.#held.push(resolve))
     const health = (record.method === 'GET' || record.method === 'HEAD') && path === '/v1/sys/health'
     const sealed = this.#fault?.kind === 'sealed'
-    const answer = (health && sealed ? healthAnswer(url.searchParams, true, this.#startedAt) : undefined) ?? this.#faultAnswer() ?? (health ? healthAnswer(url.searchParams, false, this.#startedAt) : this.#route(record, text))
+    const answer =
+      (health && sealed ? healthAnswer(url.searchParams, true, this.#startedAt) : undefined) ??
+      this.#faultAnswer() ??
+      (health ? healthAnswer(url.searchParams, false, this.#startedAt) : this.#route(record, text))
     const body = answer.body === undefined ? '' : JSON.stringify(answer.body)
-    res.writeHead(answer.status, answer.body === undefined ? {} : { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    res.writeHead(
+      answer.status,
+      answer.body === undefined ? {} : { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    )
     res.end(body)
   }
 
@@ -159,14 +170,18 @@ export class FakeVault {
       }
     }
     const route = `${method} ${path}`
-    if (route === 'POST /v1/auth/approle/login' || route === 'PUT /v1/auth/approle/login') return this.auth.approleLogin(body, this.#options.approle)
-    if (route === 'POST /v1/auth/kubernetes/login' || route === 'PUT /v1/auth/kubernetes/login') return this.auth.kubernetesLogin(body, this.#options.kubernetes)
+    if (route === 'POST /v1/auth/approle/login' || route === 'PUT /v1/auth/approle/login')
+      return this.auth.approleLogin(body, this.#options.approle)
+    if (route === 'POST /v1/auth/kubernetes/login' || route === 'PUT /v1/auth/kubernetes/login')
+      return this.auth.kubernetesLogin(body, this.#options.kubernetes)
     if (route === 'GET /v1/auth/token/lookup-self') return this.auth.lookupSelf(token)
-    if (route === 'POST /v1/auth/token/renew-self' || route === 'PUT /v1/auth/token/renew-self') return this.auth.renewSelf(token, body)
+    if (route === 'POST /v1/auth/token/renew-self' || route === 'PUT /v1/auth/token/renew-self')
+      return this.auth.renewSelf(token, body)
     if (!this.auth.valid(token)) return { status: 403, body: errors('permission denied') }
     const kv = /^\/v1\/(.+?)\/(data|metadata)\/(.+)$/.exec(path)
     const [, mount = '', area, secretPath = ''] = kv ?? []
-    if (!kv || !this.#mounts.has(mount)) return { status: 404, body: errors(`no handler for route "${path.slice(4)}". route entry not found.`) }
+    if (!kv || !this.#mounts.has(mount))
+      return { status: 404, body: errors(`no handler for route "${path.slice(4)}". route entry not found.`) }
     const key = `${mount}/${secretPath}`
     if (area === 'data' && method === 'GET') return this.kv.read(key)
     if (area === 'data' && (method === 'POST' || method === 'PUT')) return this.kv.write(key, body)

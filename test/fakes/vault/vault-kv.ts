@@ -42,13 +42,19 @@ export class FakeKv {
   write(path: string, body: unknown): KvAnswer {
     if (typeof body !== 'object' || body === null) return { status: 400, body: errors('no data provided') }
     const { data, options } = body as { data?: unknown; options?: { cas?: unknown } }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return { status: 400, body: errors('no data provided') }
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      return { status: 400, body: errors('no data provided') }
     const entry = this.entries.get(path) ?? { currentVersion: 0, versions: new Map<number, KvVersion>() }
     const cas = options?.cas
     if (cas !== undefined && cas !== entry.currentVersion) {
       return { status: 400, body: errors('check-and-set parameter did not match the current version') }
     }
-    const version: KvVersion = { data: data as Record<string, unknown>, createdTime: new Date().toISOString(), deletionTime: '', destroyed: false }
+    const version: KvVersion = {
+      data: data as Record<string, unknown>,
+      createdTime: new Date().toISOString(),
+      deletionTime: '',
+      destroyed: false,
+    }
     entry.currentVersion += 1
     entry.versions.set(entry.currentVersion, version)
     this.entries.set(path, entry)
@@ -76,5 +82,14 @@ function metadataOf(version: number, { createdTime, deletionTime, destroyed }: K
 
 /** Vault's response envelope. */
 export function envelope(data: unknown, auth: unknown = null) {
-  return { request_id: crypto.randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth }
+  return {
+    request_id: crypto.randomUUID(),
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data,
+    wrap_info: null,
+    warnings: null,
+    auth,
+  }
 }

@@ -31,7 +31,11 @@ export interface ApiHarness {
   tokens: FileTokenStore
   /** Issues a token (stored in the harness's token file) and returns its text. */
   token(role: Role, tenant: string, name?: string): Promise<string>
-  request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer>
+  request(
+    method: string,
+    urlPath: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Answer>
 }
 
 interface Answer {
@@ -60,7 +64,9 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-api-'))
   const inventory = await openSqliteInventory({ dataDir: dir })
   const outbound = new RecordingOutbound()
-  const log = options.logDestination ? createLogger({ name: 'test', level: 'debug', destination: options.logDestination }) : silentLogger()
+  const log = options.logDestination
+    ? createLogger({ name: 'test', level: 'debug', destination: options.logDestination })
+    : silentLogger()
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics })
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
@@ -93,11 +99,22 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     outbound,
     metrics,
     tokens,
-    token: async (role, tenant, name) => (await issueToken(tokens, { role, tenant, name: name ?? `${role}-${tenant === '*' ? 'global' : tenant}-${++serial}` })).token,
+    token: async (role, tenant, name) =>
+      (
+        await issueToken(tokens, {
+          role,
+          tenant,
+          name: name ?? `${role}-${tenant === '*' ? 'global' : tenant}-${++serial}`,
+        })
+      ).token,
     request: async (method, urlPath, { token, body, headers = {} } = {}) => {
       const response = await fetch(`${url}${urlPath}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       })
       const text = await response.text()

@@ -13,7 +13,9 @@ test('no token, a malformed token, an unknown token and a wrong secret all answe
     t.is(answer.json.code, 'UNAUTHENTICATED')
     t.regex(answer.headers.get('www-authenticate') ?? '', /^Bearer/)
   }
-  const basic = await api.request('GET', '/api/v1/tenants', { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } })
+  const basic = await api.request('GET', '/api/v1/tenants', {
+    headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+  })
   t.is(basic.status, 401)
   t.is((await api.request('GET', '/api/v1/tenants/acme/hosts', { token: good })).status, 200)
 })
@@ -47,13 +49,26 @@ test('an operator sets desired state, registers and deletes hosts, but manages n
   const api = await startApi(t)
   await seed(api.inventory, { acme: ['h1'] })
   const operator = await api.token('operator', 'acme')
-  const patched = await api.request('PATCH', '/api/v1/tenants/acme/hosts/h1/amt', { token: operator, body: { desiredAmtState: 'PROVISIONED' } })
+  const patched = await api.request('PATCH', '/api/v1/tenants/acme/hosts/h1/amt', {
+    token: operator,
+    body: { desiredAmtState: 'PROVISIONED' },
+  })
   t.is(patched.status, 200)
   t.is(patched.json.desiredGeneration, 1)
-  t.is((await api.request('POST', '/api/v1/tenants/acme/hosts', { token: operator, body: { hostId: 'h2' } })).status, 201)
+  t.is(
+    (await api.request('POST', '/api/v1/tenants/acme/hosts', { token: operator, body: { hostId: 'h2' } })).status,
+    201,
+  )
   t.is((await api.request('DELETE', '/api/v1/tenants/acme/hosts/h2', { token: operator })).status, 200)
-  t.is((await api.request('POST', '/api/v1/tenants', { token: operator, body: { tenantId: 'new' } })).json.code, 'FORBIDDEN')
-  t.is((await api.request('POST', '/api/v1/tokens', { token: operator, body: { role: 'viewer', tenant: 'acme' } })).json.code, 'FORBIDDEN')
+  t.is(
+    (await api.request('POST', '/api/v1/tenants', { token: operator, body: { tenantId: 'new' } })).json.code,
+    'FORBIDDEN',
+  )
+  t.is(
+    (await api.request('POST', '/api/v1/tokens', { token: operator, body: { role: 'viewer', tenant: 'acme' } })).json
+      .code,
+    'FORBIDDEN',
+  )
   const forced = await api.request('DELETE', '/api/v1/tenants/acme/hosts/h1?force=true', { token: operator })
   t.is(forced.status, 403, 'forcing a deletion is for admins')
 })
@@ -64,19 +79,43 @@ test('tenants are created by global admins only; tenant admins manage only their
   const global = await api.token('admin', '*')
   const acmeAdmin = await api.token('admin', 'acme')
   t.is((await api.request('POST', '/api/v1/tenants', { token: acmeAdmin, body: { tenantId: 'gamma' } })).status, 403)
-  const created = await api.request('POST', '/api/v1/tenants', { token: global, body: { tenantId: 'gamma', passwordPolicy: 'static' } })
+  const created = await api.request('POST', '/api/v1/tenants', {
+    token: global,
+    body: { tenantId: 'gamma', passwordPolicy: 'static' },
+  })
   t.is(created.status, 201)
   t.like(created.json, { tenantId: 'gamma', name: 'gamma', passwordPolicy: 'static' })
-  t.is((await api.request('POST', '/api/v1/tenants', { token: global, body: { tenantId: 'gamma' } })).json.code, 'TENANT_EXISTS')
+  t.is(
+    (await api.request('POST', '/api/v1/tenants', { token: global, body: { tenantId: 'gamma' } })).json.code,
+    'TENANT_EXISTS',
+  )
 
-  t.is((await api.request('POST', '/api/v1/tokens', { token: acmeAdmin, body: { role: 'admin', tenant: '*' } })).json.code, 'FORBIDDEN')
-  t.is((await api.request('POST', '/api/v1/tokens', { token: acmeAdmin, body: { role: 'viewer', tenant: 'beta' } })).json.code, 'TENANT_NOT_FOUND')
-  const issued = await api.request('POST', '/api/v1/tokens', { token: acmeAdmin, body: { role: 'viewer', tenant: 'acme', name: 'acme-dashboard' } })
+  t.is(
+    (await api.request('POST', '/api/v1/tokens', { token: acmeAdmin, body: { role: 'admin', tenant: '*' } })).json.code,
+    'FORBIDDEN',
+  )
+  t.is(
+    (await api.request('POST', '/api/v1/tokens', { token: acmeAdmin, body: { role: 'viewer', tenant: 'beta' } })).json
+      .code,
+    'TENANT_NOT_FOUND',
+  )
+  const issued = await api.request('POST', '/api/v1/tokens', {
+    token: acmeAdmin,
+    body: { role: 'viewer', tenant: 'acme', name: 'acme-dashboard' },
+  })
   t.is(issued.status, 201)
   t.is(issued.headers.get('cache-control'), 'no-store')
   const text = String(issued.json.token)
   t.is((await api.request('GET', '/api/v1/tenants/acme/hosts', { token: text })).status, 200)
-  t.is((await api.request('POST', '/api/v1/tokens', { token: global, body: { role: 'viewer', tenant: 'acme', name: 'acme-dashboard' } })).json.code, 'TOKEN_NAME_TAKEN')
+  t.is(
+    (
+      await api.request('POST', '/api/v1/tokens', {
+        token: global,
+        body: { role: 'viewer', tenant: 'acme', name: 'acme-dashboard' },
+      })
+    ).json.code,
+    'TOKEN_NAME_TAKEN',
+  )
 
   const listed = await api.request('GET', '/api/v1/tokens', { token: acmeAdmin })
   const scopes = (listed.json.tokens as Array<{ tenant: string }>).map((token) => token.tenant)
@@ -99,7 +138,10 @@ test('probes and metrics need no token; /readyz reports a failing dependency as 
   const unready = await api.request('GET', '/readyz')
   t.is(unready.status, 503)
   t.is(unready.json.code, 'NOT_READY')
-  t.deepEqual((unready.json.details as { checks: unknown }).checks, [{ name: 'inventory', ok: true }, { name: 'mqtt', ok: false, detail: 'not connected' }])
+  t.deepEqual((unready.json.details as { checks: unknown }).checks, [
+    { name: 'inventory', ok: true },
+    { name: 'mqtt', ok: false, detail: 'not connected' },
+  ])
   busConnected = true
   t.is((await api.request('GET', '/readyz')).status, 200)
   const metrics = await api.request('GET', '/metrics')

@@ -6,7 +6,19 @@ test('tables pad columns to the widest cell and cut long values', (t) => {
     { a: 'x', b: 'long value here' },
     { a: 'wider', b: 'b' },
   ]
-  const text = formatTable([{ header: 'A', value: (row: (typeof rows)[number]) => row.a }, { header: 'B', value: (row) => row.b, maxWidth: 6 }], rows)
+  const text = formatTable(
+    [
+      { header: 'A', value: (row: (typeof rows)[number]) => row.a },
+      { header: 'B', value: (row) => row.b, maxWidth: 6 },
+    ],
+    rows,
+  )
   t.is(text, 'A      B\nx      long …\nwider  b\n')
-  t.is(formatFields([['k', 'v'], ['longer', 'w']]), 'k:      v\nlonger: w\n')
+  t.is(
+    formatFields([
+      ['k', 'v'],
+      ['longer', 'w'],
+    ]),
+    'k:      v\nlonger: w\n',
+  )
 })

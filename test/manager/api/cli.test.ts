@@ -13,7 +13,10 @@ const cli = (api: ApiHarness, args: string[], env: Record<string, string> = {}):
 async function fleet(t: Parameters<typeof startApi>[0]) {
   const api = await startApi(t)
   await seed(api.inventory, { acme: ['node-1', 'node-2'], beta: ['node-9'] })
-  await api.inventory.updateHost({ tenantId: 'acme', hostId: 'node-2' }, { status: 'AMT Activation Failed: ...', statusIndicator: 'ERROR', currentState: 'UNPROVISIONED' })
+  await api.inventory.updateHost(
+    { tenantId: 'acme', hostId: 'node-2' },
+    { status: 'AMT Activation Failed: ...', statusIndicator: 'ERROR', currentState: 'UNPROVISIONED' },
+  )
   return { api, token: await api.token('operator', '*', 'cli') }
 }
 
@@ -24,13 +27,22 @@ test('hosts list prints a table, and valid JSON with --json', async (t) => {
   const lines = table.stdout.trimEnd().split('\n')
   t.regex(lines[0] ?? '', /^TENANT\s+HOST\s+SKU\s+DESIRED\s+CURRENT\s+INDICATOR\s+GEN\s+ONLINE\s+POWER\s+STATUS$/)
   t.is(lines.length, 4)
-  t.regex(lines[2] ?? '', /^acme\s+node-2\s+UNSPECIFIED\s+UNSPECIFIED\s+UNPROVISIONED\s+ERROR\s+0\/0\s+no\s+unknown\s+AMT Activation Failed/)
+  t.regex(
+    lines[2] ?? '',
+    /^acme\s+node-2\s+UNSPECIFIED\s+UNSPECIFIED\s+UNPROVISIONED\s+ERROR\s+0\/0\s+no\s+unknown\s+AMT Activation Failed/,
+  )
   const columnOfHost = (lines[0] ?? '').indexOf('HOST')
-  t.true(lines.every((line) => line.charAt(columnOfHost - 1) === ' '), 'columns aligned')
+  t.true(
+    lines.every((line) => line.charAt(columnOfHost - 1) === ' '),
+    'columns aligned',
+  )
 
   const json = await cli(api, ['hosts', 'list', '--tenant', 'acme', '--indicator', 'ERROR', '--json', '--token', token])
   const parsed = JSON.parse(json.stdout) as { hosts: Array<{ hostId: string }>; nextCursor: null }
-  t.deepEqual(parsed.hosts.map((host) => host.hostId), ['node-2'])
+  t.deepEqual(
+    parsed.hosts.map((host) => host.hostId),
+    ['node-2'],
+  )
   t.is(parsed.nextCursor, null)
 })
 
@@ -43,13 +55,18 @@ test('hosts activate --all sets desired on every host of the tenant; show prints
   t.is((await api.inventory.getHost({ tenantId: 'beta', hostId: 'node-9' })).desiredGeneration, 0)
 
   const deactivate = await cli(api, ['hosts', 'deactivate', 'acme', 'node-1', '--json'], { AMT_MANAGER_TOKEN: token })
-  t.like(JSON.parse(deactivate.stdout), { count: 1, hosts: [{ hostId: 'node-1', desiredState: 'UNPROVISIONED', desiredGeneration: 2 }] })
+  t.like(JSON.parse(deactivate.stdout), {
+    count: 1,
+    hosts: [{ hostId: 'node-1', desiredState: 'UNPROVISIONED', desiredGeneration: 2 }],
+  })
 
   const show = await cli(api, ['hosts', 'show', 'acme', 'node-1'], { AMT_MANAGER_TOKEN: token })
   t.regex(show.stdout, /^desired state: +UNPROVISIONED$/m)
   t.regex(show.stdout, /^generation: +observed 0 of desired 2$/m)
   t.regex(show.stdout, /desired\.set\s+api:cli/)
-  const showJson = JSON.parse((await cli(api, ['hosts', 'show', 'acme', 'node-1', '--json'], { AMT_MANAGER_TOKEN: token })).stdout) as { host: { hostId: string }; events: unknown[] }
+  const showJson = JSON.parse(
+    (await cli(api, ['hosts', 'show', 'acme', 'node-1', '--json'], { AMT_MANAGER_TOKEN: token })).stdout,
+  ) as { host: { hostId: string }; events: unknown[] }
   t.is(showJson.host.hostId, 'node-1')
   t.is(showJson.events.length, 2)
 
@@ -66,7 +83,10 @@ test('tokens create writes the shared token file and the printed token works aga
   t.regex(token, /^amt_[0-9a-f]{16}_/)
   t.regex(created.stderr, /shown only now/)
   const listed = await cli(api, ['hosts', 'list', '--json'], { AMT_MANAGER_TOKEN: token })
-  t.deepEqual((JSON.parse(listed.stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId), ['node-9'])
+  t.deepEqual(
+    (JSON.parse(listed.stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId),
+    ['node-9'],
+  )
   const denied = await cli(api, ['hosts', 'activate', 'beta', 'node-9'], { AMT_MANAGER_TOKEN: token })
   t.is(denied.code, 1)
   t.regex(denied.stderr, /^error: FORBIDDEN: /)
@@ -87,7 +107,9 @@ test('API failures print the catalogue code and exit 1; a missing token is a usa
   const { api, token } = await fleet(t)
   const missing = await cli(api, ['hosts', 'show', 'acme', 'ghost'], { AMT_MANAGER_TOKEN: token })
   t.deepEqual([missing.code, missing.stderr], [1, 'error: HOST_NOT_FOUND: host not found\n'])
-  const bad = await cli(api, ['hosts', 'list'], { AMT_MANAGER_TOKEN: 'amt_0000000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' })
+  const bad = await cli(api, ['hosts', 'list'], {
+    AMT_MANAGER_TOKEN: 'amt_0000000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  })
   t.regex(bad.stderr, /^error: UNAUTHENTICATED: /)
   const none = await cli(api, ['hosts', 'list'])
   t.is(none.code, 2)
@@ -96,9 +118,16 @@ test('API failures print the catalogue code and exit 1; a missing token is a usa
 
 test('the amtctl entry runs as a process', async (t) => {
   const { api, token } = await fleet(t)
-  const { stdout } = await execa('node', ['--import', 'tsx', 'manager/cli/main.ts', 'hosts', 'list', '--json', '--tenant', 'acme'], {
-    cwd: ROOT,
-    env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token },
-  })
-  t.deepEqual((JSON.parse(stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId), ['node-1', 'node-2'])
+  const { stdout } = await execa(
+    'node',
+    ['--import', 'tsx', 'manager/cli/main.ts', 'hosts', 'list', '--json', '--tenant', 'acme'],
+    {
+      cwd: ROOT,
+      env: { AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token },
+    },
+  )
+  t.deepEqual(
+    (JSON.parse(stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId),
+    ['node-1', 'node-2'],
+  )
 })

@@ -6,7 +6,13 @@ import { openSocket, SOCKET_EVENT_MS, trickleUntilClosed } from '../../helpers/h
 import { startApi, type ApiHarness } from './api-harness.ts'
 
 /** Short deadlines so a cut is seen quickly; bounds on waiting stay generous (SOCKET_EVENT_MS). */
-const SHORT: ApiConnectionLimits = { ...DEFAULT_API_LIMITS, idleTimeoutMs: 1000, headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 1000 }
+const SHORT: ApiConnectionLimits = {
+  ...DEFAULT_API_LIMITS,
+  idleTimeoutMs: 1000,
+  headersTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+  keepAliveTimeoutMs: 1000,
+}
 
 const portOf = (api: ApiHarness): number => Number(new URL(api.url).port)
 
@@ -43,7 +49,11 @@ test('an authenticated request body trickled slower than requestTimeoutMs is cut
 test('the per-address cap refuses the N+1th API socket of an address, counts it, and admits again after one closes', async (t) => {
   const api = await startApi(t, { limits: { ...DEFAULT_API_LIMITS, maxConnectionsPerAddress: 3 } })
   const port = portOf(api)
-  const held = [await openSocket(t, port, '127.0.0.7'), await openSocket(t, port, '127.0.0.7'), await openSocket(t, port, '127.0.0.7')]
+  const held = [
+    await openSocket(t, port, '127.0.0.7'),
+    await openSocket(t, port, '127.0.0.7'),
+    await openSocket(t, port, '127.0.0.7'),
+  ]
   const refused = await openSocket(t, port, '127.0.0.7')
   await refused.closed(SOCKET_EVENT_MS)
   t.true(held.every((socket) => socket.open()))
@@ -63,16 +73,21 @@ test('beyond maxIdleConnections a new API socket evicts the oldest idle one', as
   t.is(await getHealth(port, '127.0.1.4'), 200)
   await oldest.closed(SOCKET_EVENT_MS)
   t.true(others.every((socket) => socket.open()))
-  t.true((await metricValue(api, 'amt_manager_connections_refused_total{listener="api",reason="waiting-evicted"}')) >= 1)
+  t.true(
+    (await metricValue(api, 'amt_manager_connections_refused_total{listener="api",reason="waiting-evicted"}')) >= 1,
+  )
 })
 
 /** GET /healthz over a fresh connection from `localAddress`: the status, or 0 when the connection was refused. */
 function getHealth(port: number, localAddress: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', localAddress, agent: false, timeout: SOCKET_EVENT_MS }, (res) => {
-      res.resume()
-      res.once('end', () => resolve(res.statusCode ?? 0))
-    })
+    const req = request(
+      { host: '127.0.0.1', port, path: '/healthz', localAddress, agent: false, timeout: SOCKET_EVENT_MS },
+      (res) => {
+        res.resume()
+        res.once('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
     req.once('error', () => resolve(0))
     req.once('timeout', () => req.destroy())
     req.end()

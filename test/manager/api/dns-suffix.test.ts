@@ -13,7 +13,8 @@ interface Issue {
   message: string
 }
 
-const issueOf = (json: Record<string, unknown>): Issue | undefined => (json.details as { issues?: Issue[] } | undefined)?.issues?.[0]
+const issueOf = (json: Record<string, unknown>): Issue | undefined =>
+  (json.details as { issues?: Issue[] } | undefined)?.issues?.[0]
 
 test('registration: dnsSuffix is accepted exactly when MPS would accept it; otherwise 400 naming the field and the rule', async (t) => {
   const api = await startApi(t)
@@ -21,7 +22,10 @@ test('registration: dnsSuffix is accepted exactly when MPS would accept it; othe
   const token = await api.token('operator', 'acme')
   for (const [index, { value, valid }] of DNS_SUFFIXES.entries()) {
     const hostId = `node-${index}`
-    const answer = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId, dnsSuffix: value } })
+    const answer = await api.request('POST', '/api/v1/tenants/acme/hosts', {
+      token,
+      body: { hostId, dnsSuffix: value },
+    })
     if (valid) {
       t.is(answer.status, 201, JSON.stringify(value))
       continue
@@ -41,12 +45,22 @@ test('desired state (one host, bulk): amtDnsSuffix is accepted exactly when MPS 
   for (const { value, valid } of DNS_SUFFIXES) {
     const body = { desiredAmtState: 'PROVISIONED', amtControlMode: 'ACM', amtDnsSuffix: value }
     const one = await api.request('PATCH', '/api/v1/tenants/acme/hosts/h1/amt', { token, body })
-    const bulk = await api.request('POST', '/api/v1/tenants/acme/amt/bulk', { token, body: { ...body, hostIds: ['h1'] } })
-    for (const [answer, okStatus] of [[one, 200], [bulk, 200]] as const) {
+    const bulk = await api.request('POST', '/api/v1/tenants/acme/amt/bulk', {
+      token,
+      body: { ...body, hostIds: ['h1'] },
+    })
+    for (const [answer, okStatus] of [
+      [one, 200],
+      [bulk, 200],
+    ] as const) {
       if (valid) t.is(answer.status, okStatus, JSON.stringify(value))
       else t.like(issueOf(answer.json), { in: 'body', path: '/amtDnsSuffix' }, JSON.stringify(value))
     }
     if (valid) generation += 2
   }
-  t.is((await api.inventory.getHost({ tenantId: 'acme', hostId: 'h1' })).desiredGeneration, generation, 'refused requests wrote nothing')
+  t.is(
+    (await api.inventory.getHost({ tenantId: 'acme', hostId: 'h1' })).desiredGeneration,
+    generation,
+    'refused requests wrote nothing',
+  )
 })

@@ -51,8 +51,14 @@ test('expected 4xx and 501 answers are logged once at info, without a stack trac
     const refused = mine.filter((line) => line.msg === 'request refused')
     t.is(refused.length, 1, `${code}: one 'request refused' line`)
     t.like(refused[0], { level: INFO, code })
-    t.false(mine.some((line) => line.level >= ERROR), `${code}: nothing at error level`)
-    t.false(mine.some((line) => JSON.stringify(line).includes('"stack"')), `${code}: no stack trace`)
+    t.false(
+      mine.some((line) => line.level >= ERROR),
+      `${code}: nothing at error level`,
+    )
+    t.false(
+      mine.some((line) => JSON.stringify(line).includes('"stack"')),
+      `${code}: no stack trace`,
+    )
   }
 })
 

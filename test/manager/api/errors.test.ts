@@ -39,7 +39,11 @@ test('Inventory and domain failures map to catalogue codes', (t) => {
     [new Error('boom'), 'INTERNAL'],
   ]
   for (const [err, code] of cases) t.is(toApiError(err).code, code)
-  t.is(toApiError(new Error('secret detail')).message, API_ERRORS.INTERNAL.message, 'internal errors answer a generic message')
+  t.is(
+    toApiError(new Error('secret detail')).message,
+    API_ERRORS.INTERNAL.message,
+    'internal errors answer a generic message',
+  )
 })
 
 test('transport-level failures are catalogue answers too', async (t) => {
@@ -47,9 +51,16 @@ test('transport-level failures are catalogue answers too', async (t) => {
   const token = await api.token('admin', '*')
   const unknownRoute = await api.request('GET', '/api/v2/nothing', { token })
   t.deepEqual([unknownRoute.status, unknownRoute.json.code], [404, 'ROUTE_NOT_FOUND'])
-  const text = await api.request('POST', '/api/v1/tenants', { token, body: '<tenant/>', headers: { 'content-type': 'application/xml' } })
+  const text = await api.request('POST', '/api/v1/tenants', {
+    token,
+    body: '<tenant/>',
+    headers: { 'content-type': 'application/xml' },
+  })
   t.deepEqual([text.status, text.json.code], [415, 'UNSUPPORTED_MEDIA_TYPE'])
-  const huge = await api.request('POST', '/api/v1/tenants', { token, body: { tenantId: 'x', name: 'n'.repeat(2 * 1024 * 1024) } })
+  const huge = await api.request('POST', '/api/v1/tenants', {
+    token,
+    body: { tenantId: 'x', name: 'n'.repeat(2 * 1024 * 1024) },
+  })
   t.deepEqual([huge.status, huge.json.code], [413, 'PAYLOAD_TOO_LARGE'])
   const broken = await api.request('POST', '/api/v1/tenants', { token, body: '{"tenantId":' })
   t.deepEqual([broken.status, broken.json.code], [400, 'MALFORMED_JSON'])

@@ -6,7 +6,10 @@ import { API_ERRORS } from '../../../manager/api/errors.ts'
 test('docs/openapi.json is up to date (regenerate: tsx manager/api/generate-openapi.ts)', async (t) => {
   const generated = renderOpenApi(await buildOpenApiDocument())
   const committed = await readFile(OPENAPI_FILE, 'utf8')
-  t.true(committed === generated, 'docs/openapi.json differs from the route schemas: run tsx manager/api/generate-openapi.ts')
+  t.true(
+    committed === generated,
+    'docs/openapi.json differs from the route schemas: run tsx manager/api/generate-openapi.ts',
+  )
 })
 
 test('the document describes bearer auth, the public probes and the error codes', async (t) => {
@@ -20,7 +23,12 @@ test('the document describes bearer auth, the public probes and the error codes'
   t.deepEqual(document.security, [{ bearerAuth: [] }])
   for (const probe of ['/healthz', '/readyz', '/metrics']) t.deepEqual(document.paths[probe]?.get?.security, [], probe)
   t.deepEqual(document.components.schemas.Error.properties.code.enum, Object.keys(API_ERRORS))
-  const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId))
-  t.true(operations.every((id) => typeof id === 'string'), 'every operation has an operationId')
+  const operations = Object.values(document.paths).flatMap((methods) =>
+    Object.values(methods).map((operation) => operation.operationId),
+  )
+  t.true(
+    operations.every((id) => typeof id === 'string'),
+    'every operation has an operationId',
+  )
   t.is(new Set(operations).size, operations.length)
 })

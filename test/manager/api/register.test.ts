@@ -22,11 +22,25 @@ test('registering a host returns its MQTT password once and stores only a scrypt
   const api = await startApi(t, { logDestination: logs.stream })
   await seed(api.inventory, { acme: [] })
   const token = await api.token('operator', 'acme')
-  const answer = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId: 'node-1', name: 'Node one', controlMode: 'ACM', dnsSuffix: 'corp.example' } })
+  const answer = await api.request('POST', '/api/v1/tenants/acme/hosts', {
+    token,
+    body: { hostId: 'node-1', name: 'Node one', controlMode: 'ACM', dnsSuffix: 'corp.example' },
+  })
   t.is(answer.status, 201)
   t.is(answer.headers.get('cache-control'), 'no-store')
-  const { host, mqtt } = answer.json as unknown as { host: Record<string, unknown>; mqtt: { username: string; password: string; url: string } }
-  t.like(host, { tenantId: 'acme', hostId: 'node-1', name: 'Node one', controlMode: 'ACM', dnsSuffix: 'corp.example', desiredState: 'UNSPECIFIED', desiredGeneration: 0 })
+  const { host, mqtt } = answer.json as unknown as {
+    host: Record<string, unknown>
+    mqtt: { username: string; password: string; url: string }
+  }
+  t.like(host, {
+    tenantId: 'acme',
+    hostId: 'node-1',
+    name: 'Node one',
+    controlMode: 'ACM',
+    dnsSuffix: 'corp.example',
+    desiredState: 'UNSPECIFIED',
+    desiredGeneration: 0,
+  })
   t.is(mqtt.username, 'node-1@acme')
   t.is(mqtt.url, 'mqtt://127.0.0.1:1883')
   t.true(mqtt.password.length >= 32)
@@ -74,7 +88,10 @@ test('the same host id in two tenants gets two distinct usernames', async (t) =>
   const inA = await api.request('POST', '/api/v1/tenants/a/hosts', { token, body: { hostId: 'same' } })
   const inB = await api.request('POST', '/api/v1/tenants/b/hosts', { token, body: { hostId: 'same' } })
   t.deepEqual([inA.status, inB.status], [201, 201])
-  t.deepEqual([(inA.json.mqtt as { username: string }).username, (inB.json.mqtt as { username: string }).username], ['same@a', 'same@b'])
+  t.deepEqual(
+    [(inA.json.mqtt as { username: string }).username, (inB.json.mqtt as { username: string }).username],
+    ['same@a', 'same@b'],
+  )
 })
 
 test('registering in a missing tenant answers 404 and creates nothing; a bad host id is a validation error', async (t) => {
@@ -94,14 +111,24 @@ test('a firmware placeholder UUID is refused as hostId with 400 and the reason, 
   const api = await startApi(t)
   await seed(api.inventory, { acme: [] })
   const token = await api.token('operator', 'acme')
-  for (const hostId of ['00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', '03000200-0400-0500-0006-000700080009']) {
+  for (const hostId of [
+    '00000000-0000-0000-0000-000000000000',
+    'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF',
+    '03000200-0400-0500-0006-000700080009',
+  ]) {
     const refused = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId } })
     t.is(refused.status, 400, hostId)
     t.is(refused.json.code, 'VALIDATION_FAILED')
-    t.regex(String(refused.json.message), new RegExp(`/hostId ${hostId} is a firmware placeholder UUID shared by many machines`))
+    t.regex(
+      String(refused.json.message),
+      new RegExp(`/hostId ${hostId} is a firmware placeholder UUID shared by many machines`),
+    )
     t.like((refused.json.details as { issues: unknown[] }).issues[0], { in: 'body', path: '/hostId' })
     t.is(await api.inventory.findHost({ tenantId: 'acme', hostId }), null)
   }
-  const real = await api.request('POST', '/api/v1/tenants/acme/hosts', { token, body: { hostId: '4C4C4544-005A-3510-8047-B4C04F564433' } })
+  const real = await api.request('POST', '/api/v1/tenants/acme/hosts', {
+    token,
+    body: { hostId: '4C4C4544-005A-3510-8047-B4C04F564433' },
+  })
   t.is(real.status, 201)
 })

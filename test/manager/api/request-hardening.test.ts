@@ -34,17 +34,24 @@ test('no token or password a client sends, wherever it puts it, reaches the requ
     await api.request('GET', `/api/v1/hosts?token=${secrets.query}&password=${secrets.queryPassword}`),
     await api.request('GET', '/api/v1/hosts', { headers: { 'x-token': secrets.header, 'x-api-key': secrets.header } }),
     await api.request('GET', '/api/v1/hosts', { headers: { authorization: `Basic ${basic}` } }),
-    await api.request('POST', '/api/v1/tenants', { token: admin, body: { tenantId: 'x', password: secrets.body, token: secrets.body, extra: 1 } }),
+    await api.request('POST', '/api/v1/tenants', {
+      token: admin,
+      body: { tenantId: 'x', password: secrets.body, token: secrets.body, extra: 1 },
+    }),
     await api.request('POST', '/api/v1/tenants', { token: admin, body: `{"password":"${secrets.body}",` }),
     await api.request('GET', `/api/v1/nothing/${secrets.path}`, { token }),
     await api.request('GET', `/api/v1/tenants/acme/hosts?token=${secrets.fragmentQuery}`, { token }),
   ]
-  t.deepEqual(answers.map((answer) => answer.status), [401, 401, 401, 400, 400, 404, 200])
+  t.deepEqual(
+    answers.map((answer) => answer.status),
+    [401, 401, 401, 400, 400, 404, 200],
+  )
   const text = logs.text()
   t.true(text.includes('"url":"/api/v1/hosts"'), 'requests are still logged, by path')
   t.true(text.includes('request refused'), 'refusals are still logged')
   t.true(text.includes('"url":"[no route]"'), 'an unknown route is logged without its path')
-  for (const [place, secret] of Object.entries(secrets)) t.false(text.includes(secret), `the ${place} secret is not logged`)
+  for (const [place, secret] of Object.entries(secrets))
+    t.false(text.includes(secret), `the ${place} secret is not logged`)
   t.false(text.includes(basic), 'the Basic credential is not logged')
   t.false(text.includes(token) || text.includes(admin), 'the bearer tokens are not logged')
 })
@@ -53,7 +60,11 @@ test('a text/plain or form body answers 415 UNSUPPORTED_MEDIA_TYPE, as the catal
   const api = await startApi(t)
   const token = await api.token('admin', '*')
   for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
-    const answer = await api.request('POST', '/api/v1/tenants', { token, body: 'tenantId=x', headers: { 'content-type': type } })
+    const answer = await api.request('POST', '/api/v1/tenants', {
+      token,
+      body: 'tenantId=x',
+      headers: { 'content-type': type },
+    })
     t.deepEqual([answer.status, answer.json.code], [415, 'UNSUPPORTED_MEDIA_TYPE'], type)
     t.is(typeof answer.json.requestId, 'string')
   }

@@ -25,13 +25,20 @@ for (const role of ['viewer', 'operator', 'admin'] as const satisfies readonly R
     for (const [method, path, body] of TENANT_ROUTES('b', role)) {
       const existing = await api.request(method, path, { token, body })
       const elsewhere = (text: string) => text.replace(/\bb\b/, 'nowhere')
-      const missing = await api.request(method, elsewhere(path), { token, body: body === undefined ? undefined : (JSON.parse(elsewhere(JSON.stringify(body))) as unknown) })
+      const missing = await api.request(method, elsewhere(path), {
+        token,
+        body: body === undefined ? undefined : (JSON.parse(elsewhere(JSON.stringify(body))) as unknown),
+      })
       t.is(existing.status, 404, `${method} ${path}`)
       t.is(existing.json.code, 'TENANT_NOT_FOUND', `${method} ${path}`)
-      t.deepEqual({ ...existing.json, requestId: '' }, { ...missing.json, requestId: '' }, `${method} ${path}: same answer as a tenant that does not exist`)
+      t.deepEqual(
+        { ...existing.json, requestId: '' },
+        { ...missing.json, requestId: '' },
+        `${method} ${path}: same answer as a tenant that does not exist`,
+      )
     }
     const hostB = await api.inventory.getHost({ tenantId: 'b', hostId: 'h1' })
-    t.is(hostB.desiredGeneration, 0, "nothing of tenant B changed")
+    t.is(hostB.desiredGeneration, 0, 'nothing of tenant B changed')
     t.is((await api.inventory.listHosts({ tenantId: 'b' })).hosts.length, 1)
   })
 }
@@ -42,17 +49,31 @@ test('listings of a tenant-scoped token show only its tenant (hosts, tenants, to
   const admin = await api.token('admin', 'a')
   await api.token('viewer', 'b')
   const hosts = await api.request('GET', '/api/v1/hosts', { token: admin })
-  t.deepEqual((hosts.json.hosts as Array<{ tenantId: string; hostId: string }>).map(({ tenantId, hostId }) => `${tenantId}/${hostId}`), ['a/h1', 'a/h2'])
+  t.deepEqual(
+    (hosts.json.hosts as Array<{ tenantId: string; hostId: string }>).map(
+      ({ tenantId, hostId }) => `${tenantId}/${hostId}`,
+    ),
+    ['a/h1', 'a/h2'],
+  )
   const tenants = await api.request('GET', '/api/v1/tenants', { token: admin })
-  t.deepEqual((tenants.json.tenants as Array<{ tenantId: string }>).map((tenant) => tenant.tenantId), ['a'])
+  t.deepEqual(
+    (tenants.json.tenants as Array<{ tenantId: string }>).map((tenant) => tenant.tenantId),
+    ['a'],
+  )
   const tokens = await api.request('GET', '/api/v1/tokens', { token: admin })
   t.true((tokens.json.tokens as Array<{ tenant: string }>).every((token) => token.tenant === 'a'))
   const foreign = (await api.tokens.list()).find((token) => token.tenant === 'b')
-  t.is((await api.request('DELETE', `/api/v1/tokens/${foreign?.id ?? ''}`, { token: admin })).json.code, 'TOKEN_NOT_FOUND')
+  t.is(
+    (await api.request('DELETE', `/api/v1/tokens/${foreign?.id ?? ''}`, { token: admin })).json.code,
+    'TOKEN_NOT_FOUND',
+  )
 
   const global = await api.token('viewer', '*')
   const all = await api.request('GET', '/api/v1/hosts', { token: global })
   t.is((all.json.hosts as unknown[]).length, 4)
   const onlyB = await api.request('GET', '/api/v1/hosts?tenantId=b', { token: global })
-  t.deepEqual((onlyB.json.hosts as Array<{ hostId: string }>).map((host) => host.hostId), ['h1', 'h3'])
+  t.deepEqual(
+    (onlyB.json.hosts as Array<{ hostId: string }>).map((host) => host.hostId),
+    ['h1', 'h3'],
+  )
 })

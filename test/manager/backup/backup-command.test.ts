@@ -73,7 +73,10 @@ test('a backup taken while the manager registers hosts is consistent and has eve
   t.teardown(() => secrets.close())
   t.is(secrets.pragma('quick_check', { simple: true }), 'ok')
   const sealed = secrets.prepare('SELECT host_id FROM host_secrets').all() as Array<{ host_id: string }>
-  t.true(sealed.some((row) => row.host_id === hostIdOf(1)), 'the activated host has its passwords in the copy')
+  t.true(
+    sealed.some((row) => row.host_id === hostIdOf(1)),
+    'the activated host has its passwords in the copy',
+  )
   const tokens = JSON.parse(await readFile(`${to}.api-tokens.json`, 'utf8')) as { tokens: Array<{ name: string }> }
   t.true(tokens.tokens.some((token) => token.name === 'bootstrap-admin'))
 })

@@ -2,37 +2,84 @@ import test from 'ava'
 import { buildTopic } from '../../../schemas/index.ts'
 import { AgentMessages, capable, metricValue, seedHost, startTestCore, TENANT } from '../../helpers/manager-core.ts'
 
-const stateBody = { phase: 'UNPROVISIONED' as const, observedGeneration: 0, controlMode: 'PRE_PROVISIONING' as const, remoteStatus: null }
+const stateBody = {
+  phase: 'UNPROVISIONED' as const,
+  observedGeneration: 0,
+  controlMode: 'PRE_PROVISIONING' as const,
+  remoteStatus: null,
+}
 
 /** Malformed input: rejected with its reason, counted, nothing stored changes, nothing published. */
-const MALFORMED: Record<string, { reason: string; message: (agent: AgentMessages) => { topic: string; payload: Buffer } }> = {
-  'not JSON': { reason: 'bad-json', message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from('{"v":1,') }) },
-  'not UTF-8': { reason: 'bad-json', message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from([0xff, 0xfe, 0x7b]) }) },
-  'a JSON array': { reason: 'bad-json', message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from('[1]') }) },
+const MALFORMED: Record<
+  string,
+  { reason: string; message: (agent: AgentMessages) => { topic: string; payload: Buffer } }
+> = {
+  'not JSON': {
+    reason: 'bad-json',
+    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from('{"v":1,') }),
+  },
+  'not UTF-8': {
+    reason: 'bad-json',
+    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from([0xff, 0xfe, 0x7b]) }),
+  },
+  'a JSON array': {
+    reason: 'bad-json',
+    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from('[1]') }),
+  },
   'an unknown schema version': {
     reason: 'unsupported-version',
-    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, v: 2 })) }),
+    message: (agent) => ({
+      topic: agent.topic('state'),
+      payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, v: 2 })),
+    }),
   },
   'a schema violation': {
     reason: 'schema',
-    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, phase: 'HAPPY' })) }),
+    message: (agent) => ({
+      topic: agent.topic('state'),
+      payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, phase: 'HAPPY' })),
+    }),
   },
   'an unknown key (e.g. a password)': {
     reason: 'schema',
-    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, password: 'P@ssw0rd!' })) }),
+    message: (agent) => ({
+      topic: agent.topic('state'),
+      payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, password: 'P@ssw0rd!' })),
+    }),
   },
   'a payload hostId other than the topic host': {
     reason: 'host-mismatch',
-    message: (agent) => ({ topic: agent.topic('state'), payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, hostId: 'h-2' })) }),
+    message: (agent) => ({
+      topic: agent.topic('state'),
+      payload: Buffer.from(JSON.stringify({ ...agent.envelope(), ...stateBody, hostId: 'h-2' })),
+    }),
   },
-  'a topic outside the tree': { reason: 'bad-topic', message: () => ({ topic: 'amt/v2/acme/h-1/state', payload: Buffer.from('{}') }) },
-  'an unknown leaf': { reason: 'unknown-leaf', message: () => ({ topic: 'amt/v1/acme/h-1/telemetry', payload: Buffer.from('{}') }) },
-  'an empty payload on a non-retained leaf': { reason: 'bad-json', message: (agent) => ({ topic: agent.topic('events'), payload: Buffer.alloc(0) }) },
+  'a topic outside the tree': {
+    reason: 'bad-topic',
+    message: () => ({ topic: 'amt/v2/acme/h-1/state', payload: Buffer.from('{}') }),
+  },
+  'an unknown leaf': {
+    reason: 'unknown-leaf',
+    message: () => ({ topic: 'amt/v1/acme/h-1/telemetry', payload: Buffer.from('{}') }),
+  },
+  'an empty payload on a non-retained leaf': {
+    reason: 'bad-json',
+    message: (agent) => ({ topic: agent.topic('events'), payload: Buffer.alloc(0) }),
+  },
   'a manager leaf': {
     reason: 'not-agent-leaf',
     message: (agent) => ({
       topic: agent.topic('desired'),
-      payload: Buffer.from(JSON.stringify({ v: 1, ts: new Date().toISOString(), hostId: 'h-1', generation: 1, state: 'PROVISIONED', controlMode: 'CCM' })),
+      payload: Buffer.from(
+        JSON.stringify({
+          v: 1,
+          ts: new Date().toISOString(),
+          hostId: 'h-1',
+          generation: 1,
+          state: 'PROVISIONED',
+          controlMode: 'CCM',
+        }),
+      ),
     }),
   },
 }
@@ -58,7 +105,10 @@ test('rejected: a message of a host unknown to Inventory (unknown-host)', async 
   const stranger = new AgentMessages({ tenantId: TENANT, hostId: 'h-404' })
   const { topic, payload } = stranger.encode('state', stateBody)
   t.like(await dispatch(topic, payload, false), { outcome: 'rejected', reason: 'unknown-host' })
-  const otherTenant = new AgentMessages({ tenantId: 'globex', hostId: 'h-1' }).encode('presence', { online: true, agentVersion: '1' })
+  const otherTenant = new AgentMessages({ tenantId: 'globex', hostId: 'h-1' }).encode('presence', {
+    online: true,
+    agentVersion: '1',
+  })
   t.like(await dispatch(otherTenant.topic, otherTenant.payload, false), { outcome: 'rejected', reason: 'unknown-host' })
   t.is(await metricValue(metrics.rejections, { reason: 'unknown-host' }), 2)
   t.is(outbound.published.length, 0)
@@ -124,7 +174,11 @@ test('messages are counted by leaf', async (t) => {
   const { dispatch, inventory, metrics } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1')
   const agent = new AgentMessages(host)
-  for (const { topic, payload } of [agent.encode('presence', { online: true, agentVersion: '1' }), agent.encode('state', stateBody), agent.encode('state', stateBody)]) {
+  for (const { topic, payload } of [
+    agent.encode('presence', { online: true, agentVersion: '1' }),
+    agent.encode('state', stateBody),
+    agent.encode('state', stateBody),
+  ]) {
     await dispatch(topic, payload, false)
   }
   await dispatch('amt/v2/x', Buffer.from('{}'), false)
@@ -133,5 +187,8 @@ test('messages are counted by leaf', async (t) => {
   t.is(await metricValue(metrics.messages, { leaf: 'unknown' }), 1)
   const exposition = await metrics.registry.metrics()
   t.regex(exposition, /amt_manager_rejections_total\{reason="bad-topic"\} 1/)
-  t.regex(exposition, /amt_manager_hosts\{desired_state="UNSPECIFIED",current_state="UNPROVISIONED",status_indicator="IDLE",phase="UNPROVISIONED"\} 1/)
+  t.regex(
+    exposition,
+    /amt_manager_hosts\{desired_state="UNSPECIFIED",current_state="UNPROVISIONED",status_indicator="IDLE",phase="UNPROVISIONED"\} 1/,
+  )
 })

@@ -41,11 +41,16 @@ test('hosts list and show carry the power state, its age, and the last action ap
   t.regex(never.stdout, new RegExp(`^acme\\s+${host}\\s.*\\sno\\s+unknown\\s`, 'm'), 'never read: unknown, with no age')
   t.regex((await cli('hosts', 'show', 'acme', host)).stdout, /^power state:\s+unknown \(never read from MPS\)$/m)
   t.is((await cli('hosts', 'power', 'acme', host, 'state')).code, 0)
-  t.regex((await cli('hosts', 'list', '--tenant', 'acme')).stdout, new RegExp(`^acme\\s+${host}\\s.*\\sno\\s+off \\(\\d+s ago\\)\\s`, 'm'))
+  t.regex(
+    (await cli('hosts', 'list', '--tenant', 'acme')).stdout,
+    new RegExp(`^acme\\s+${host}\\s.*\\sno\\s+off \\(\\d+s ago\\)\\s`, 'm'),
+  )
   const shown = (await cli('hosts', 'show', 'acme', host)).stdout
   t.regex(shown, /^power state:\s+off \(read \d+s ago, /m)
   t.regex(shown, /^power action:\s+-$/m)
-  const json = JSON.parse((await cli('hosts', 'show', 'acme', host, '--json')).stdout) as { host: Record<string, unknown> }
+  const json = JSON.parse((await cli('hosts', 'show', 'acme', host, '--json')).stdout) as {
+    host: Record<string, unknown>
+  }
   t.like(json.host, { powerState: 'off', powerAction: null })
 })
 
@@ -58,9 +63,17 @@ test('an action in flight is shown as pending, never as the state', async (t) =>
   await arrived
   const listed = (await cli('hosts', 'list', '--tenant', 'acme')).stdout
   t.regex(listed, new RegExp(`\\sno\\s+off \\(\\d+s ago\\), action pending\\s`), listed)
-  const json = JSON.parse((await cli('hosts', 'show', 'acme', host, '--json')).stdout) as { host: Record<string, unknown> }
-  t.like(json.host, { powerState: 'off', powerAction: { requested: 'POWER_CYCLE', outcome: 'pending', message: 'Power action cycle in progress' } })
-  t.regex((await cli('hosts', 'show', 'acme', host)).stdout, /^power action:\s+pending: Power action cycle in progress/m)
+  const json = JSON.parse((await cli('hosts', 'show', 'acme', host, '--json')).stdout) as {
+    host: Record<string, unknown>
+  }
+  t.like(json.host, {
+    powerState: 'off',
+    powerAction: { requested: 'POWER_CYCLE', outcome: 'pending', message: 'Power action cycle in progress' },
+  })
+  t.regex(
+    (await cli('hosts', 'show', 'acme', host)).stdout,
+    /^power action:\s+pending: Power action cycle in progress/m,
+  )
   await api.mps.server.down()
   const failed = await acting
   t.is(failed.code, 1)

@@ -11,7 +11,8 @@ const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028
 const HOSTILE = 'ok\u001b[2J\u001b]0;pwned\u0007\r\u009b31mfake\nline\u007f\u202e'
 
 /** `amtctl <args>` in process against the real API; stdout/stderr captured with their control characters. */
-const cli = (api: ApiHarness, token: string, args: string[]): Promise<CliRun> => runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token }, args)
+const cli = (api: ApiHarness, token: string, args: string[]): Promise<CliRun> =>
+  runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKEN: token }, args)
 
 async function hostileHost(t: Parameters<typeof startApi>[0]) {
   const api = await startApi(t)
@@ -26,7 +27,9 @@ async function hostileHost(t: Parameters<typeof startApi>[0]) {
       capability: { ...envelope, ...capable(), amtVersion: `16\u001b[2J\u009b` },
     },
   )
-  await api.inventory.appendAudit([{ tenantId: 'acme', hostId: 'node-1', kind: 'state', actor: 'agent', detail: { message: HOSTILE } }])
+  await api.inventory.appendAudit([
+    { tenantId: 'acme', hostId: 'node-1', kind: 'state', actor: 'agent', detail: { message: HOSTILE } },
+  ])
   return { api, token: await api.token('viewer', '*', 'cli') }
 }
 

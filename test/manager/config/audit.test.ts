@@ -21,7 +21,9 @@ test('deadlines: the defaults of the config are the core defaults', (t) => {
 })
 
 test('audit: set values pass through; bad ones are reported with their key paths', (t) => {
-  const result = parse({ audit: { retention: { maxAgeDays: 7, securityMaxAgeDays: 3650 }, events: { perMinute: 120 } } })
+  const result = parse({
+    audit: { retention: { maxAgeDays: 7, securityMaxAgeDays: 3650 }, events: { perMinute: 120 } },
+  })
   if (!result.ok) return t.fail(result.problems.join('\n'))
   t.like(result.config.audit, {
     retention: { maxAgeDays: 7, maxEventsPerHost: 1000, securityMaxAgeDays: 3650 },

@@ -13,7 +13,8 @@ async function coreWithLog(t: Parameters<typeof startTestCore>[0]) {
   const lines: Array<Record<string, unknown>> = []
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
       done()
     },
   })
@@ -21,7 +22,11 @@ async function coreWithLog(t: Parameters<typeof startTestCore>[0]) {
   const host = await seedHost(started.inventory, HOST_ID)
   const agent = new AgentMessages(host)
   const report = async (amtUuid: string | undefined, dnsSuffix = '') => {
-    const { topic, payload } = agent.encode('capability', { ...capable('AMT'), dnsSuffix, ...(amtUuid === undefined ? {} : { amtUuid }) })
+    const { topic, payload } = agent.encode('capability', {
+      ...capable('AMT'),
+      dnsSuffix,
+      ...(amtUuid === undefined ? {} : { amtUuid }),
+    })
     await started.dispatch(topic, payload, true)
     await started.core.idle()
     return hostView(await started.inventory.getHost(host))

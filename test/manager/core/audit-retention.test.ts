@@ -32,10 +32,16 @@ test('retention: activity events go by age and by count per host, in batches; se
   ])
   const { pruner, metrics } = retention(t, inventory)
   t.deepEqual(await pruner.prune(), { age: 7, count: 4, securityAge: 0 })
-  const left = async (hostId: string, auditClass: 'security' | 'activity') => (await inventory.listAudit(TENANT, { hostId, class: auditClass })).length
+  const left = async (hostId: string, auditClass: 'security' | 'activity') =>
+    (await inventory.listAudit(TENANT, { hostId, class: auditClass })).length
   t.is(await left('h-old', 'activity'), 0, 'older than maxAgeDays')
   t.is(await left('h-busy', 'activity'), 5, 'maxEventsPerHost kept')
-  t.deepEqual((await inventory.listAudit(TENANT, { hostId: 'h-busy', class: 'activity' })).map((e) => (e.detail as { n: number }).n), [8, 7, 6, 5, 4])
+  t.deepEqual(
+    (await inventory.listAudit(TENANT, { hostId: 'h-busy', class: 'activity' })).map(
+      (e) => (e.detail as { n: number }).n,
+    ),
+    [8, 7, 6, 5, 4],
+  )
   t.is(await left('h-few', 'activity'), 4)
   t.is(await left('h-old', 'security'), 2, 'security events are not evicted by age of chatter')
   t.is(await left('h-busy', 'security'), 1, 'nor by the count of chatter')
@@ -44,14 +50,20 @@ test('retention: activity events go by age and by count per host, in batches; se
   t.deepEqual(await pruner.prune(), { age: 0, count: 0, securityAge: 0 }, 'nothing more')
 
   const withSecurityLimit = retention(t, inventory, { ...POLICY, securityMaxAgeDays: 365 }).pruner
-  t.deepEqual(await withSecurityLimit.prune(), { age: 0, count: 0, securityAge: 2 }, 'securityMaxAgeDays, when set, is their only limit')
+  t.deepEqual(
+    await withSecurityLimit.prune(),
+    { age: 0, count: 0, securityAge: 2 },
+    'securityMaxAgeDays, when set, is their only limit',
+  )
 })
 
 test('retention: a password read survives a flood of events of its host', async (t) => {
   const options = { audit: { events: { perMinute: 60, burst: 10_000 } } }
   const { core, dispatch, inventory } = await startTestCore(t, { options })
   const host = await seedHost(inventory, 'h-1')
-  await inventory.appendAudit([{ tenantId: TENANT, hostId: 'h-1', kind: 'password.read', actor: 'api:ops', detail: { origin: 'store' } }])
+  await inventory.appendAudit([
+    { tenantId: TENANT, hostId: 'h-1', kind: 'password.read', actor: 'api:ops', detail: { origin: 'store' } },
+  ])
   const agent = new AgentMessages(host)
   await Promise.all(
     Array.from({ length: 300 }, (_, n) => {

@@ -105,12 +105,11 @@ test('every flow writes a host in one order: commit → audit → publish (desir
   let ms = Date.now()
   const { core, inventory, steps } = await start(t, { now: () => new Date(ms) })
   const host = await seedHost(inventory, 'h-1')
-  t.deepEqual(await steps(() => core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')), [
-    'commit',
-    'audit desired.set',
-    'publish desired',
-    'publish status',
-  ], 'set-desired')
+  t.deepEqual(
+    await steps(() => core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')),
+    ['commit', 'audit desired.set', 'publish desired', 'publish status'],
+    'set-desired',
+  )
   const activating = { phase: 'ACTIVATING', observedGeneration: 1, controlMode: 'PRE_PROVISIONING' } as const
   const ingested = await steps(() => core.record(host, { kind: 'state', facts: activating }, GRPC))
   t.deepEqual(ingested, ['commit', 'audit state', 'publish status'], 'ingest')
@@ -118,11 +117,11 @@ test('every flow writes a host in one order: commit → audit → publish (desir
   const expired = await steps(() => core.checkDeadlines())
   t.deepEqual(expired, ['commit', 'audit activation.deadline', 'publish status'], 'expire')
   const power = { audit: [{ tenantId: TENANT, hostId: 'h-1', kind: 'power.action', actor: 'api:ops' }] }
-  t.deepEqual(await steps(() => core.updateHost(host, POWER_DONE, power)), [
-    'commit',
-    'audit power.action',
-    'publish status',
-  ], 'HostWriter.updateHost (power fields)')
+  t.deepEqual(
+    await steps(() => core.updateHost(host, POWER_DONE, power)),
+    ['commit', 'audit power.action', 'publish status'],
+    'HostWriter.updateHost (power fields)',
+  )
   const created = await inventory.createHost({ tenantId: TENANT, hostId: 'h-2' })
   const registered = { audit: [{ tenantId: TENANT, hostId: 'h-2', kind: 'host.registered', actor: 'api:ops' }] }
   const announced = await steps(() => core.refreshHost(created, registered))
@@ -133,12 +132,11 @@ test('deletion writes through the same path: ask, failed cleanup, record removed
   const deletionRetry = { firstMs: 60_000, maxMs: 60_000 }
   const { core, inventory, removal, steps } = await start(t, { options: { deadlines: { deletionRetry } } })
   const host = await seedHost(inventory, 'h-1', PROVISIONED)
-  t.deepEqual(await steps(() => core.requestDeletion(host, 'api:alice')), [
-    'commit',
-    'audit host.deletion-requested',
-    'publish desired',
-    'publish status',
-  ], 'desired UNPROVISIONED, deletion pending')
+  t.deepEqual(
+    await steps(() => core.requestDeletion(host, 'api:alice')),
+    ['commit', 'audit host.deletion-requested', 'publish desired', 'publish status'],
+    'desired UNPROVISIONED, deletion pending',
+  )
   removal.failure = 'MPS unavailable'
   const off = { phase: 'UNPROVISIONED', observedGeneration: 2, controlMode: 'PRE_PROVISIONING' } as const
   await core.record(host, { kind: 'state', facts: off }, GRPC)

@@ -17,13 +17,20 @@ test('a host changed behind the cache (direct Inventory write) is re-read, and b
   await inventory.updateHost(host, { name: 'renamed' })
   const state = agent.encode('state', stateBody('PROVISIONED'))
   t.like(await dispatch(state.topic, state.payload, false), { outcome: 'accepted' })
-  t.like(await inventory.getHost(host), { name: 'renamed', online: true, phase: 'PROVISIONED', currentState: 'PROVISIONED' })
+  t.like(await inventory.getHost(host), {
+    name: 'renamed',
+    online: true,
+    phase: 'PROVISIONED',
+    currentState: 'PROVISIONED',
+  })
 })
 
 test('many hosts reporting at once are stored in few transactions, each host in order', async (t) => {
   const { dispatch, inventory, metrics, outbound } = await startTestCore(t, { options: { maxBatch: 500 } })
   await inventory.createTenant({ tenantId: TENANT })
-  const hosts = await inventory.createHosts(Array.from({ length: 200 }, (_, i) => ({ tenantId: TENANT, hostId: `h-${i}` })))
+  const hosts = await inventory.createHosts(
+    Array.from({ length: 200 }, (_, i) => ({ tenantId: TENANT, hostId: `h-${i}` })),
+  )
   const agents = hosts.map((host) => new AgentMessages(host))
   const messages = agents.flatMap((agent) => [
     agent.encode('presence', { online: true, agentVersion: '1' }),
@@ -34,10 +41,21 @@ test('many hosts reporting at once are stored in few transactions, each host in 
   const outcomes = await Promise.all(messages.map(({ topic, payload }) => dispatch(topic, payload, false)))
   t.true(outcomes.every((outcome) => outcome.outcome === 'accepted'))
   const { hosts: stored } = await inventory.listHosts({ tenantId: TENANT, limit: 1000 })
-  t.true(stored.every((host) => host.phase === 'PROVISIONED' && host.online && host.lastSeq.state === 3 && host.status === 'AMT Activation Done'))
+  t.true(
+    stored.every(
+      (host) =>
+        host.phase === 'PROVISIONED' &&
+        host.online &&
+        host.lastSeq.state === 3 &&
+        host.status === 'AMT Activation Done',
+    ),
+  )
   const { values } = await metrics.ingestBatchSize.get()
   const transactions = values.find((value) => value.metricName === 'amt_manager_ingest_batch_size_count')?.value ?? 0
-  t.true(transactions > 0 && transactions <= messages.length / 100, `${transactions} transactions for ${messages.length} reports`)
+  t.true(
+    transactions > 0 && transactions <= messages.length / 100,
+    `${transactions} transactions for ${messages.length} reports`,
+  )
   t.is(await metricValue(metrics.messages, { leaf: 'state' }), 600)
   t.true(hosts.every((host) => outbound.last(host, 'status')?.status === 'AMT Activation Done'))
 })

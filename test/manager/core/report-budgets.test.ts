@@ -7,7 +7,7 @@ import { metricValue } from '../../helpers/manager-core.ts'
 
 const HOST = { tenantId: 'acme', hostId: 'h-1' }
 
-test('budgets: a rate in config units (perMinute) refills the host\'s bucket at perMinute / 60 a second', async (t) => {
+test("budgets: a rate in config units (perMinute) refills the host's bucket at perMinute / 60 a second", async (t) => {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
   t.teardown(() => inventory.close())
   const metrics = createManagerMetrics(inventory)

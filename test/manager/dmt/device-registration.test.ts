@@ -4,19 +4,28 @@ import { amtGuidOf } from '../../../manager/dmt/device-registration.ts'
 import { DmtError } from '../../../manager/dmt/errors.ts'
 import { provisioningSetup } from './provisioning-setup.ts'
 
-
 /** A one-host setup whose device MPS already holds under another MPS tenant. */
 async function withForeignDevice(t: ExecutionContext) {
   const s = await provisioningSetup(t)
   const [key] = s.keys
   if (!key) throw new Error('no host')
   const guid = amtGuidOf(key)
-  const foreign = { guid, hostname: 'theirs', friendlyName: 'theirs', tags: [], mpsusername: 'admin', tenantId: 'other', dnsSuffix: '', connectionStatus: false, powerstate: 2 }
+  const foreign = {
+    guid,
+    hostname: 'theirs',
+    friendlyName: 'theirs',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: 'other',
+    dnsSuffix: '',
+    connectionStatus: false,
+    powerstate: 2,
+  }
   s.mps.devices.set(guid, foreign)
   return { s, key, guid, foreign }
 }
 
-test("a device MPS holds under another MPS tenant (204) refuses the activation with that reason and is left as it is", async (t) => {
+test('a device MPS holds under another MPS tenant (204) refuses the activation with that reason and is left as it is', async (t) => {
   const { s, key, guid, foreign } = await withForeignDevice(t)
   const mark = s.mps.server.requests.length
   const error = await t.throwsAsync(s.activate(), { instanceOf: DomainError })
@@ -38,7 +47,10 @@ test('removing a host deletes its MPS device and the passwords MPS keeps for it 
   const mark = s.mps.server.requests.length
   await s.dmt.removeHost(key)
   t.deepEqual([s.mps.devices.has(guid), s.mps.secrets.has(guid)], [false, false])
-  t.deepEqual(s.mps.server.writesSince(mark).map(({ method, path }) => `${method} ${path}`), [`DELETE /api/v1/devices/${guid}?isSecretToBeDeleted=true`])
+  t.deepEqual(
+    s.mps.server.writesSince(mark).map(({ method, path }) => `${method} ${path}`),
+    [`DELETE /api/v1/devices/${guid}?isSecretToBeDeleted=true`],
+  )
   // A device MPS no longer holds (deleted elsewhere without the flag): its stale secrets still go.
   s.mps.storeSecrets(amtGuidOf(unregistered), { AMT_PASSWORD: 'Amt-Pw-2!' })
   await s.dmt.removeHost(unregistered)

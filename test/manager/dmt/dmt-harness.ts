@@ -32,11 +32,17 @@ export async function startFakeMps(t: ExecutionContext): Promise<FakeMps> {
 const service = (name: 'RPS' | 'MPS', baseUrl: string, overrides: Partial<HttpServiceOptions>) =>
   new HttpService({ service: name, baseUrl, log: silentLogger(), ...FAST, ...overrides })
 
-export const rpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) => new RpsClient(service('RPS', url, overrides))
-export const mpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) => new MpsClient(service('MPS', url, overrides))
+export const rpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) =>
+  new RpsClient(service('RPS', url, overrides))
+export const mpsClientOf = (url: string, overrides: Partial<HttpServiceOptions> = {}) =>
+  new MpsClient(service('MPS', url, overrides))
 
 /** The `dmt` config section for the fakes (`rpsTimeoutMs`: a short one for a slow-RPS test, RPS only). */
-export function dmtConfigOf(rps: FakeRps, mps: FakeMps, { rpsTimeoutMs = FAST.timeoutMs }: { rpsTimeoutMs?: number } = {}): DmtConfig {
+export function dmtConfigOf(
+  rps: FakeRps,
+  mps: FakeMps,
+  { rpsTimeoutMs = FAST.timeoutMs }: { rpsTimeoutMs?: number } = {},
+): DmtConfig {
   const input: DmtConfigInput = {
     rps: { url: rps.url, activationUrl: 'wss://rps.example.com/activate', ...FAST, timeoutMs: rpsTimeoutMs },
     mps: { url: mps.url, publicAddress: 'mps.example.com', ...FAST },
@@ -72,10 +78,22 @@ export interface DmtRig {
 }
 
 /** Both fakes and a Dmt over them; `getTenant` and `findHost` read the given Inventory. */
-export async function startDmt(t: ExecutionContext, inventory: Pick<Inventory, 'getTenant' | 'findHost'>, options: { log?: Logger; rpsTimeoutMs?: number } = {}): Promise<DmtRig> {
+export async function startDmt(
+  t: ExecutionContext,
+  inventory: Pick<Inventory, 'getTenant' | 'findHost'>,
+  options: { log?: Logger; rpsTimeoutMs?: number } = {},
+): Promise<DmtRig> {
   const [rps, mps] = await Promise.all([startFakeRps(t), startFakeMps(t)])
   const passwords = new MemoryPasswords()
-  const dmt = createDmt(dmtConfigOf(rps, mps, options.rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs: options.rpsTimeoutMs }), { getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId), findHost: (key) => inventory.findHost(key), passwords, log: options.log ?? silentLogger() })
+  const dmt = createDmt(
+    dmtConfigOf(rps, mps, options.rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs: options.rpsTimeoutMs }),
+    {
+      getTenant: (tenantId): Promise<Tenant> => inventory.getTenant(tenantId),
+      findHost: (key) => inventory.findHost(key),
+      passwords,
+      log: options.log ?? silentLogger(),
+    },
+  )
   return { rps, mps, passwords, dmt }
 }
 

@@ -27,11 +27,22 @@ test('the CIRA certificate is the PEM body the fake serves', async (t) => {
 test('a power action is never resent after a 5xx or a timeout (a reset must not run twice)', async (t) => {
   const fake = await startFakeMps(t)
   const mps = mpsClientOf(fake.url)
-  await mps.registerDevice({ guid: GUID, hostname: 'h', friendlyName: 'h', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
+  await mps.registerDevice({
+    guid: GUID,
+    hostname: 'h',
+    friendlyName: 'h',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: '',
+    dnsSuffix: '',
+  })
   fake.connect(GUID)
   fake.server.failNext(1, 502)
   const mark = fake.server.requests.length
-  await t.throwsAsync(mps.powerAction(GUID, 10), { instanceOf: DmtError, message: /MPS unavailable: POST .* answered 502/ })
+  await t.throwsAsync(mps.powerAction(GUID, 10), {
+    instanceOf: DmtError,
+    message: /MPS unavailable: POST .* answered 502/,
+  })
   t.is(fake.server.since(mark, 'POST').length, 1)
   t.deepEqual(fake.powerActions, [])
 })

@@ -14,7 +14,11 @@ export interface PowerApi extends TestCore, DmtRig {
   /** The API's base URL. */
   url: string
   token(role: Role, tenant: string): Promise<string>
-  request(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; json: Record<string, unknown> & { code?: string; message?: string } }>
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown },
+  ): Promise<{ status: number; json: Record<string, unknown> & { code?: string; message?: string } }>
 }
 
 /**
@@ -22,7 +26,10 @@ export interface PowerApi extends TestCore, DmtRig {
  * (`dmt: false`: a manager without RPS/MPS; `log`: the API's and DMT functions' logger). Tenant `acme` with one
  * host whose AMT is PROVISIONED and whose device is registered with MPS and connected over CIRA (power state 8, off).
  */
-export async function startPowerApi(t: ExecutionContext, { dmt = true, log = silentLogger() }: { dmt?: boolean; log?: Logger } = {}): Promise<PowerApi> {
+export async function startPowerApi(
+  t: ExecutionContext,
+  { dmt = true, log = silentLogger() }: { dmt?: boolean; log?: Logger } = {},
+): Promise<PowerApi> {
   const core = await startTestCore(t)
   const rig = await startDmt(t, core.inventory)
   const tokens = new MemoryTokenStore()
@@ -44,7 +51,15 @@ export async function startPowerApi(t: ExecutionContext, { dmt = true, log = sil
   await core.inventory.updateHost(key, { currentState: 'PROVISIONED', desiredState: 'PROVISIONED' })
   await core.core.refreshHost(key)
   const guid = key.hostId
-  await rig.dmt.mps.registerDevice({ guid, hostname: 'edge-1', friendlyName: 'edge-1', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
+  await rig.dmt.mps.registerDevice({
+    guid,
+    hostname: 'edge-1',
+    friendlyName: 'edge-1',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: '',
+    dnsSuffix: '',
+  })
   rig.mps.connect(guid, 8)
 
   let serial = 0
@@ -58,7 +73,10 @@ export async function startPowerApi(t: ExecutionContext, { dmt = true, log = sil
     request: async (method, path, { token, body } = {}) => {
       const response = await fetch(`${url}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       const text = await response.text()

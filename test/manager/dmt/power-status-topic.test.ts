@@ -29,8 +29,14 @@ test('a power action is published as pending, then done with the state read back
   const before = api.outbound.payloads(api.key, 'status').length
   t.is((await api.request('POST', `${POWER}/${api.key.hostId}/power`, { token, body: { action: 'on' } })).status, 200)
   const published = api.outbound.payloads(api.key, 'status').slice(before)
-  t.like(published[0], { powerState: 'unknown', powerAction: { requested: 'ON', outcome: 'pending', message: 'Power action on in progress' } })
-  t.like(published.at(-1), { powerState: 'on', powerAction: { requested: 'ON', outcome: 'done', message: 'Power action on done' } })
+  t.like(published[0], {
+    powerState: 'unknown',
+    powerAction: { requested: 'ON', outcome: 'pending', message: 'Power action on in progress' },
+  })
+  t.like(published.at(-1), {
+    powerState: 'on',
+    powerAction: { requested: 'ON', outcome: 'done', message: 'Power action on done' },
+  })
   t.truthy(published.at(-1)?.powerStateReadAt)
 })
 

@@ -22,7 +22,15 @@ async function fleet(t: ExecutionContext, extra = 0) {
   const keyOf = (n: number): HostKey => ({ tenantId: 'acme', hostId: hostUuid(n) })
   const register = async (n: number, tenantId = '') => {
     rig.mps.callerTenant = tenantId
-    await rig.dmt.mps.registerDevice({ guid: hostUuid(n), hostname: `edge-${n}`, friendlyName: `edge-${n}`, tags: [], mpsusername: 'admin', tenantId, dnsSuffix: '' })
+    await rig.dmt.mps.registerDevice({
+      guid: hostUuid(n),
+      hostname: `edge-${n}`,
+      friendlyName: `edge-${n}`,
+      tags: [],
+      mpsusername: 'admin',
+      tenantId,
+      dnsSuffix: '',
+    })
     rig.mps.callerTenant = ''
   }
   for (const n of [1, 2, 3, 4, 5, ...Array.from({ length: extra }, (_, i) => 10 + i)]) {
@@ -66,8 +74,14 @@ test('a sweep reads only PROVISIONED hosts MPS holds for us and reports connecte
   t.true(((await inventory.getHost(keyOf(1))).powerStateReadAt ?? '') >= before)
   for (const n of [2, 3, 4, 5]) t.is((await inventory.getHost(keyOf(n))).powerStateReadAt, null, `host ${n} not read`)
   const stateReads = rig.mps.server.since(mark).filter(({ path }) => path.includes('/amt/power/state/'))
-  t.deepEqual(stateReads.map(({ path }) => path), [`/api/v1/amt/power/state/${hostUuid(1)}`])
-  t.false(rig.mps.server.since(mark).some(({ path }) => path.includes(hostUuid(5))), 'an UNPROVISIONED host is not asked about')
+  t.deepEqual(
+    stateReads.map(({ path }) => path),
+    [`/api/v1/amt/power/state/${hostUuid(1)}`],
+  )
+  t.false(
+    rig.mps.server.since(mark).some(({ path }) => path.includes(hostUuid(5))),
+    'an UNPROVISIONED host is not asked about',
+  )
   t.deepEqual(rig.mps.powerActions, [], 'a sweep never acts')
 })
 
@@ -80,7 +94,11 @@ test('a sweep reads at most `concurrency` hosts at once, and counts MPS failures
   await rig.mps.server.down()
   const failed = await sweep.runOnce()
   t.is(failed.failed, 12)
-  t.like(await inventory.getHost(keyOf(12)), { currentPowerState: 'ON' }, 'a failed read keeps the last reading (and its age)')
+  t.like(
+    await inventory.getHost(keyOf(12)),
+    { currentPowerState: 'ON' },
+    'a failed read keeps the last reading (and its age)',
+  )
 })
 
 test('started, the sweep runs every interval and picks up a changed power state; stop ends it', async (t) => {

@@ -36,7 +36,10 @@ test('RPS 5xx: retried within the request (converges); persistent 5xx refuses, a
   t.deepEqual(s.rps.profileNames(), ['acme_ccm'])
   s.rps.profiles.clear()
   s.rps.server.failNext(3, 500)
-  const error = await t.throwsAsync(s.activate(), { instanceOf: DomainError, message: /RPS unavailable: .* answered 500/ })
+  const error = await t.throwsAsync(s.activate(), {
+    instanceOf: DomainError,
+    message: /RPS unavailable: .* answered 500/,
+  })
   t.is(error.code, 'PREPARATION_FAILED')
   await s.activate()
   t.deepEqual(s.rps.profileNames(), ['acme_ccm'])
@@ -79,12 +82,19 @@ for (const policy of ['static', 'random'] as const) {
 
     const mark = s.rps.server.requests.length
     const hosts = await s.activate()
-    t.deepEqual(hosts.map((host) => host.desiredState), ['PROVISIONED', 'PROVISIONED'])
+    t.deepEqual(
+      hosts.map((host) => host.desiredState),
+      ['PROVISIONED', 'PROVISIONED'],
+    )
     t.deepEqual(s.rps.server.writesSince(mark), [], 'no create (no duplicate), no replace, no delete in RPS')
     const absent = s.rps.server.since(mark).filter(({ status }) => status !== 200)
     // Nothing refused: only reads of what the tenant has none of (its domain, ACM profiles, random: acme_ccm).
     t.true(absent.every(({ method, status }) => method === 'GET' && status === 404))
-    t.false(absent.some(({ path }) => profiles.some((name) => path.endsWith(`/profiles/${name}`)) || path.endsWith('/ciraconfigs/acme')))
+    t.false(
+      absent.some(
+        ({ path }) => profiles.some((name) => path.endsWith(`/profiles/${name}`)) || path.endsWith('/ciraconfigs/acme'),
+      ),
+    )
     t.deepEqual(s.rps.profileNames(), profiles)
     t.is(s.mps.devices.size, 2)
     t.like(s.dmt.preparer.statusOf('acme'), { ok: true, message: 'ready' })
@@ -97,7 +107,9 @@ test('a missing password or a host id that is no AMT GUID refuses the activation
 
   const named = await provisioningSetup(t, { tenantId: 'beta' })
   await named.inventory.createHost({ tenantId: 'beta', hostId: 'edge-node-7' })
-  const error = await t.throwsAsync(named.activate([{ tenantId: 'beta', hostId: 'edge-node-7' }]), { instanceOf: DomainError })
+  const error = await t.throwsAsync(named.activate([{ tenantId: 'beta', hostId: 'edge-node-7' }]), {
+    instanceOf: DomainError,
+  })
   t.regex(error.message, /host beta\/edge-node-7: the host id is not a UUID/)
 })
 
@@ -134,6 +146,8 @@ test('composePreparers runs in order and stops at the first failure', async (t) 
   await composePreparers(step('passwords'), step('rps')).prepare([])
   t.deepEqual(calls, ['passwords', 'rps'])
   calls.length = 0
-  await t.throwsAsync(composePreparers(step('passwords', true), step('rps')).prepare([]), { message: 'passwords failed' })
+  await t.throwsAsync(composePreparers(step('passwords', true), step('rps')).prepare([]), {
+    message: 'passwords failed',
+  })
   t.deepEqual(calls, ['passwords'])
 })

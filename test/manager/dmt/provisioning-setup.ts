@@ -18,15 +18,26 @@ export interface ProvisioningSetup extends TestCore, DmtRig {
  */
 export async function provisioningSetup(
   t: ExecutionContext,
-  { policy = 'static', hosts = 1, tenantId = 'acme', log, rpsTimeoutMs }: { policy?: PasswordPolicy; hosts?: number; tenantId?: string; log?: Logger; rpsTimeoutMs?: number } = {},
+  {
+    policy = 'static',
+    hosts = 1,
+    tenantId = 'acme',
+    log,
+    rpsTimeoutMs,
+  }: { policy?: PasswordPolicy; hosts?: number; tenantId?: string; log?: Logger; rpsTimeoutMs?: number } = {},
 ): Promise<ProvisioningSetup> {
   let preparer: ProvisioningPreparer = noPreparation
   const core = await startTestCore(t, { preparer: { prepare: (list) => preparer.prepare(list) } })
-  const rig = await startDmt(t, core.inventory, { ...(log ? { log } : {}), ...(rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs }) })
+  const rig = await startDmt(t, core.inventory, {
+    ...(log ? { log } : {}),
+    ...(rpsTimeoutMs === undefined ? {} : { rpsTimeoutMs }),
+  })
   preparer = rig.dmt.preparer
   await core.inventory.createTenant({ tenantId, passwordPolicy: policy })
   if (policy === 'static') rig.passwords.tenants.set(tenantId, { password: TENANT_PASSWORD })
-  const created = await core.inventory.createHosts(Array.from({ length: hosts }, (_, i) => ({ tenantId, hostId: hostUuid(i + 1) })))
+  const created = await core.inventory.createHosts(
+    Array.from({ length: hosts }, (_, i) => ({ tenantId, hostId: hostUuid(i + 1) })),
+  )
   const keys = created.map(({ hostId }) => ({ tenantId, hostId }))
   return {
     ...core,

@@ -28,7 +28,15 @@ async function fleet(t: ExecutionContext, { lines }: { lines?: string[] } = {}) 
     await inventory.updateHost(keyOf(n), patches[n] ?? { currentState: 'PROVISIONED' })
     await core.refreshHost(keyOf(n))
   }
-  await rig.dmt.mps.registerDevice({ guid: hostUuid(2), hostname: 'edge-2', friendlyName: 'edge-2', tags: [], mpsusername: 'admin', tenantId: '', dnsSuffix: '' })
+  await rig.dmt.mps.registerDevice({
+    guid: hostUuid(2),
+    hostname: 'edge-2',
+    friendlyName: 'edge-2',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: '',
+    dnsSuffix: '',
+  })
   const log = lines ? capturingLogger(lines) : silentLogger()
   const options = { intervalSeconds: 0, concurrency: 2 }
   const sweep = createRegistrationSweep({ registration: rig.dmt.registration, inventory, options, log })
@@ -42,7 +50,13 @@ test('a PROVISIONED host MPS does not know is registered; a second round writes 
   const { rig, sweep } = await fleet(t)
   const mark = rig.mps.server.requests.length
   t.deepEqual(counts(await sweep.runOnce()), { ...none, registered: 1, present: 1, skipped: 1 })
-  t.like(rig.mps.devices.get(hostUuid(1)), { hostname: 'edge-1', friendlyName: 'edge-1', tags: ['tenant:acme', `host:${hostUuid(1)}`], mpsusername: 'admin', tenantId: '' })
+  t.like(rig.mps.devices.get(hostUuid(1)), {
+    hostname: 'edge-1',
+    friendlyName: 'edge-1',
+    tags: ['tenant:acme', `host:${hostUuid(1)}`],
+    mpsusername: 'admin',
+    tenantId: '',
+  })
   t.deepEqual(
     rig.mps.server.writesSince(mark).map(({ method, path }) => `${method} ${path}`),
     ['POST /api/v1/devices'],
@@ -50,7 +64,10 @@ test('a PROVISIONED host MPS does not know is registered; a second round writes 
   )
   t.true(rig.mps.connect(hostUuid(1)), 'MPS now accepts its CIRA connection')
   for (const n of [3, 4]) {
-    t.false(rig.mps.server.since(mark).some(({ path }) => path.includes(hostUuid(n))), `host ${n} is not asked about`)
+    t.false(
+      rig.mps.server.since(mark).some(({ path }) => path.includes(hostUuid(n))),
+      `host ${n} is not asked about`,
+    )
     t.false(rig.mps.devices.has(hostUuid(n)))
   }
 
@@ -66,10 +83,17 @@ test('MPS down: the round is reported with the reason, the rest deferred, and th
   const failed = await sweep.runOnce()
   t.true(failed.mpsUnavailable)
   t.true(failed.failed >= 1)
-  t.is(failed.failed + failed.deferred + failed.skipped, 3, 'hosts 1, 2 and edge-5: none registered, none counted twice')
+  t.is(
+    failed.failed + failed.deferred + failed.skipped,
+    3,
+    'hosts 1, 2 and edge-5: none registered, none counted twice',
+  )
   t.regex(failed.failures[0]?.reason ?? '', /MPS unavailable/)
   const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.level === 40)
-  t.like(warning, { msg: 'MPS registration sweep: some hosts are not registered with MPS (retried next round)', mpsUnavailable: true })
+  t.like(warning, {
+    msg: 'MPS registration sweep: some hosts are not registered with MPS (retried next round)',
+    mpsUnavailable: true,
+  })
   t.regex(JSON.stringify(warning?.failures), /MPS unavailable/)
   t.false(rig.mps.devices.has(hostUuid(1)))
 
@@ -81,7 +105,15 @@ test('MPS down: the round is reported with the reason, the rest deferred, and th
 test('a device MPS holds under another MPS tenant is counted with the reason and left as it is', async (t) => {
   const { rig, sweep } = await fleet(t)
   rig.mps.callerTenant = 'someone-else'
-  const theirs = { guid: hostUuid(1), hostname: 'theirs', friendlyName: 'theirs', tags: [], mpsusername: 'admin', tenantId: 'someone-else', dnsSuffix: '' }
+  const theirs = {
+    guid: hostUuid(1),
+    hostname: 'theirs',
+    friendlyName: 'theirs',
+    tags: [],
+    mpsusername: 'admin',
+    tenantId: 'someone-else',
+    dnsSuffix: '',
+  }
   await rig.dmt.mps.registerDevice(theirs)
   rig.mps.callerTenant = ''
   const mark = rig.mps.server.requests.length
@@ -106,7 +138,9 @@ test('MPS refusing one host does not stop the round', async (t) => {
 test('a host whose agent reported an AMT UUID is registered under it (the GUID its CIRA connection comes with)', async (t) => {
   const { inventory, core, rig, keyOf, sweep } = await fleet(t)
   const amtUuid = '8a3c0f7e-1b2d-4e5f-9a6b-7c8d9e0f1a2b'
-  await inventory.updateHost(keyOf(1), { capability: { ...EXAMPLES.capability, hostId: keyOf(1).hostId, amtUuid: amtUuid.toUpperCase() } })
+  await inventory.updateHost(keyOf(1), {
+    capability: { ...EXAMPLES.capability, hostId: keyOf(1).hostId, amtUuid: amtUuid.toUpperCase() },
+  })
   await core.refreshHost(keyOf(1))
   await sweep.runOnce()
   t.like(rig.mps.devices.get(amtUuid), { tags: ['tenant:acme', `host:${hostUuid(1)}`] })

@@ -15,14 +15,19 @@ test('5xx answers are retried with backoff; the call converges once RPS recovers
   const rps = rpsClientOf(fake.url)
   fake.server.failNext(2, 503)
   t.like(await rps.createCiraConfig(cira), { configName: 'acme' })
-  t.deepEqual(fake.server.requests.map(({ method, status }) => `${method} ${status}`), ['POST 503', 'POST 503', 'POST 201'])
+  t.deepEqual(
+    fake.server.requests.map(({ method, status }) => `${method} ${status}`),
+    ['POST 503', 'POST 503', 'POST 201'],
+  )
 })
 
 test('5xx beyond the retries is RPS_UNAVAILABLE with the status, never echoing the body sent', async (t) => {
   const fake = await startFakeRps(t)
   const rps = rpsClientOf(fake.url)
   fake.server.failNext(3, 500)
-  const error = await t.throwsAsync(rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: SECRET })), { instanceOf: DmtError })
+  const error = await t.throwsAsync(rps.createProfile(profileFor('acme_ccm', 'CCM', 'acme', { password: SECRET })), {
+    instanceOf: DmtError,
+  })
   t.is(error.code, 'RPS_UNAVAILABLE')
   t.regex(error.message, /^RPS unavailable: POST \/api\/v1\/admin\/profiles: answered 500/)
   t.false(error.message.includes(SECRET))
@@ -56,7 +61,10 @@ test('a slow RPS times out per attempt (RPS_UNAVAILABLE), then answers when fast
 test('4xx is not retried', async (t) => {
   const fake = await startFakeRps(t)
   const rps = rpsClientOf(fake.url)
-  await t.throwsAsync(rps.createCiraConfig({ ...cira, mpsPort: 80 }), { instanceOf: DmtError, message: /RPS rejected POST .*\(400\): mpsPort: MPS Port/ })
+  await t.throwsAsync(rps.createCiraConfig({ ...cira, mpsPort: 80 }), {
+    instanceOf: DmtError,
+    message: /RPS rejected POST .*\(400\): mpsPort: MPS Port/,
+  })
   t.is(fake.server.requests.length, 1)
 })
 
@@ -64,5 +72,10 @@ test('the bearer token is sent, and names are path-encoded', async (t) => {
   const fake = await startFakeRps(t)
   const rps = rpsClientOf(fake.url, { token: 'jwt-token' })
   t.is(await rps.getProfile('h1@acme_ccm'), null)
-  t.like(fake.server.requests[0], { method: 'GET', path: '/api/v1/admin/profiles/h1%40acme_ccm', authorization: 'Bearer jwt-token', status: 404 })
+  t.like(fake.server.requests[0], {
+    method: 'GET',
+    path: '/api/v1/admin/profiles/h1%40acme_ccm',
+    authorization: 'Bearer jwt-token',
+    status: 404,
+  })
 })

@@ -8,11 +8,17 @@ import { dmtConfigOf } from './dmt-harness.ts'
 import { createPfxKit, domainRequestOf, validDomainRequest } from '../../helpers/pfx.ts'
 import { provisioningSetup, type ProvisioningSetup } from './provisioning-setup.ts'
 
-const writes = (s: ProvisioningSetup, mark: number) => s.rps.server.writesSince(mark).map(({ method, path, status }) => `${method} ${path} ${status}`)
+const writes = (s: ProvisioningSetup, mark: number) =>
+  s.rps.server.writesSince(mark).map(({ method, path, status }) => `${method} ${path} ${status}`)
 
 /** A second manager process on the same RPS/MPS and inventory: its own clients, its own single-flight state. */
 function secondManager(s: ProvisioningSetup) {
-  return createDmt(dmtConfigOf(s.rps, s.mps), { getTenant: (tenantId) => s.inventory.getTenant(tenantId), findHost: (key) => s.inventory.findHost(key), passwords: s.passwords, log: silentLogger() })
+  return createDmt(dmtConfigOf(s.rps, s.mps), {
+    getTenant: (tenantId) => s.inventory.getTenant(tenantId),
+    findHost: (key) => s.inventory.findHost(key),
+    passwords: s.passwords,
+    log: silentLogger(),
+  })
 }
 
 test('two manager processes preparing one tenant at once converge: no error, no deletion, one set of objects', async (t) => {
@@ -21,9 +27,13 @@ test('two manager processes preparing one tenant at once converge: no error, no 
   const other = secondManager(s)
   const mark = s.rps.server.requests.length
   await Promise.all([s.activate(), other.preparer.prepare(s.hosts), other.preparer.prepare(s.hosts)])
-  t.deepEqual(s.rps.server.since(mark, 'DELETE'), [], 'nobody deletes the other one\'s work')
+  t.deepEqual(s.rps.server.since(mark, 'DELETE'), [], "nobody deletes the other one's work")
   t.deepEqual(s.rps.profileNames(), ['acme_acm', 'acme_ccm'])
-  t.deepEqual(s.rps.server.since(mark, 'POST').filter(({ status }) => status === 201).length, 3, 'each object created once')
+  t.deepEqual(
+    s.rps.server.since(mark, 'POST').filter(({ status }) => status === 201).length,
+    3,
+    'each object created once',
+  )
   t.like(s.dmt.preparer.statusOf('acme'), { ok: true })
   t.like(other.preparer.statusOf('acme'), { ok: true })
   const again = s.rps.server.requests.length
@@ -36,7 +46,11 @@ test('concurrent preparations of one tenant in one process run one at a time: th
   for (const [i, key] of s.keys.entries()) s.passwords.setHost(key, { password: `Host-${i}-Pw1!` })
   const mark = s.rps.server.requests.length
   await Promise.all([s.dmt.preparer.prepare(s.hosts), s.dmt.preparer.prepare(s.hosts), s.activate()])
-  const created = ['POST /api/v1/admin/ciraconfigs 201', 'POST /api/v1/admin/profiles 201', 'POST /api/v1/admin/profiles 201']
+  const created = [
+    'POST /api/v1/admin/ciraconfigs 201',
+    'POST /api/v1/admin/profiles 201',
+    'POST /api/v1/admin/profiles 201',
+  ]
   t.deepEqual(writes(s, mark), created, 'no refused duplicate: nothing ran twice at once')
   t.is(s.mps.server.since(0, 'POST').length, 2, 'each device registered once')
 })
@@ -59,7 +73,7 @@ test('a renewed provisioning certificate replaces the domain with its version; a
   t.deepEqual(writes(s, mark), ['PATCH /api/v1/admin/domains 409', 'PATCH /api/v1/admin/domains 200'])
   const patches = s.rps.server.since(mark, 'PATCH').map(({ body }) => (body as { version?: unknown }).version)
   t.is(patches[0], before, 'the first PATCH sends the version read')
-  t.not(patches[1], before, 'the retry sends the fresh record\'s version')
+  t.not(patches[1], before, "the retry sends the fresh record's version")
   t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com', provisioningCert: renewed.provisioningCert })
   t.is(record.domainSuffix, 'corp.example.com')
 })

@@ -19,7 +19,10 @@ test('each provisioning certificate RPS would refuse is 400 VALIDATION_FAILED wi
     const { problems } = answer.json.details as { problems: string[] }
     t.is(problems.length, 1, variant)
     t.true(answer.json.message?.endsWith(problems[0] ?? '-'), variant)
-    t.false(JSON.stringify(answer.json).includes(upload.provisioningCertPassword), `${variant}: no password in the answer`)
+    t.false(
+      JSON.stringify(answer.json).includes(upload.provisioningCertPassword),
+      `${variant}: no password in the answer`,
+    )
   }
   t.deepEqual(api.rps.server.requests.slice(mark), [], 'nothing was sent to RPS')
   t.is(api.rps.domains.get('acme'), undefined)
@@ -31,7 +34,13 @@ test('a valid certificate is stored; its expiry is in the answer and the ACM vie
   const pfx = await (await createPfxKit(t)).make('acme.example.com')
   const answer = await api.request('PUT', PUT, { token: admin, body: domainRequestOf(pfx) })
   const expiresAt = pfx.notAfter.toISOString()
-  t.deepEqual(answer.json, { name: 'acme', domainSuffix: 'acme.example.com', created: true, expiresAt, expiryWarning: null })
+  t.deepEqual(answer.json, {
+    name: 'acme',
+    domainSuffix: 'acme.example.com',
+    created: true,
+    expiresAt,
+    expiryWarning: null,
+  })
   const view = await api.request('GET', VIEW, { token: await api.token('viewer', 'acme') })
   t.deepEqual(view.json.domain, { name: 'acme', domainSuffix: 'acme.example.com', expiresAt, expiryWarning: null })
 })
@@ -43,10 +52,24 @@ test('a certificate expiring within 30 days is accepted with a warning in the an
   const pfx = await (await createPfxKit(t)).make('acme.example.com', 'expiring-soon')
   const answer = await api.request('PUT', PUT, { token: admin, body: domainRequestOf(pfx) })
   t.is(answer.status, 200)
-  t.regex(String(answer.json.expiryWarning), /^the provisioning certificate expires in (9|10) days \(.+\): upload a renewed one$/)
+  t.regex(
+    String(answer.json.expiryWarning),
+    /^the provisioning certificate expires in (9|10) days \(.+\): upload a renewed one$/,
+  )
   const view = await api.request('GET', VIEW, { token: admin })
   t.like(view.json.domain, { expiresAt: pfx.notAfter.toISOString(), expiryWarning: answer.json.expiryWarning })
-  const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; tenantId?: string }).filter(({ level }) => level === 40)
-  t.true(warnings.length >= 2 && warnings.every(({ msg, tenantId }) => msg === answer.json.expiryWarning && tenantId === 'acme'), 'logged at upload and at the view')
-  t.false(lines.some((line) => line.includes(pfx.provisioningCertPassword) || line.includes(pfx.provisioningCert.slice(0, 40))), 'no secret in the log')
+  const warnings = lines
+    .map((line) => JSON.parse(line) as { level: number; msg: string; tenantId?: string })
+    .filter(({ level }) => level === 40)
+  t.true(
+    warnings.length >= 2 &&
+      warnings.every(({ msg, tenantId }) => msg === answer.json.expiryWarning && tenantId === 'acme'),
+    'logged at upload and at the view',
+  )
+  t.false(
+    lines.some(
+      (line) => line.includes(pfx.provisioningCertPassword) || line.includes(pfx.provisioningCert.slice(0, 40)),
+    ),
+    'no secret in the log',
+  )
 })

@@ -6,7 +6,6 @@ import { TENANT_PASSWORD } from './dmt-harness.ts'
 import { validDomainRequest } from '../../helpers/pfx.ts'
 import { provisioningSetup } from './provisioning-setup.ts'
 
-
 test('static tenant: the first activation creates the CIRA config and the CCM profile and registers the device; a repeat writes nothing', async (t) => {
   const s = await provisioningSetup(t)
   const [key] = s.keys
@@ -23,7 +22,13 @@ test('static tenant: the first activation creates the CIRA config and the CCM pr
     mpsRootCertificate: s.mps.certificateBody,
     proxyDetails: '',
   })
-  t.like(s.rps.profiles.get('acme_ccm'), { activation: 'ccmactivate', userConsent: 'All', ciraConfigName: 'acme', generateRandomPassword: false, dhcpEnabled: true })
+  t.like(s.rps.profiles.get('acme_ccm'), {
+    activation: 'ccmactivate',
+    userConsent: 'All',
+    ciraConfigName: 'acme',
+    generateRandomPassword: false,
+    dhcpEnabled: true,
+  })
   t.deepEqual(s.rps.activationSecretsOf('acme_ccm'), { amtPassword: TENANT_PASSWORD, mebxPassword: TENANT_PASSWORD })
   t.deepEqual(s.rps.profileNames(), ['acme_ccm'], 'no ACM profile without an ACM domain')
   t.like(s.mps.devices.get(amtGuidOf(key)), { tags: [`tenant:acme`, `host:${key.hostId}`], mpsusername: 'admin' })
@@ -46,14 +51,21 @@ test('a deleted profile is recreated, a changed one replaced, a rotated MPS cert
   s.rps.profiles.delete('acme_ccm')
   let mark = s.rps.server.requests.length
   await s.activate()
-  t.deepEqual(s.rps.server.writesSince(mark).map(({ method, path }) => `${method} ${path}`), ['POST /api/v1/admin/profiles'])
+  t.deepEqual(
+    s.rps.server.writesSince(mark).map(({ method, path }) => `${method} ${path}`),
+    ['POST /api/v1/admin/profiles'],
+  )
   t.deepEqual(s.rps.activationSecretsOf('acme_ccm')?.amtPassword, TENANT_PASSWORD)
 
   const stored = s.rps.profiles.get('acme_ccm')
   if (stored) stored.kvmEnabled = false
   mark = s.rps.server.requests.length
   await s.activate()
-  t.deepEqual(s.rps.server.writesSince(mark).map(({ method }) => method), ['PATCH'], 'replaced in place, never deleted')
+  t.deepEqual(
+    s.rps.server.writesSince(mark).map(({ method }) => method),
+    ['PATCH'],
+    'replaced in place, never deleted',
+  )
   t.like(s.rps.profiles.get('acme_ccm'), { kvmEnabled: true })
 
   s.mps.certificateBody = 'Um90YXRlZENlcnQ='
@@ -67,8 +79,15 @@ test('an ACM domain brings the <tenant>_acm profile (acmactivate, userConsent No
   const domain = await validDomainRequest(t)
   const { created } = await setTenantDomain(s.dmt.rps, 'acme', domain)
   t.true(created)
-  t.like(s.rps.domains.get('acme'), { profileName: 'acme', domainSuffix: 'acme.example.com', provisioningCertStorageFormat: 'string' })
-  t.false((await setTenantDomain(s.dmt.rps, 'acme', { ...domain, domainSuffix: 'corp.example.com' })).created, 'a second set replaces')
+  t.like(s.rps.domains.get('acme'), {
+    profileName: 'acme',
+    domainSuffix: 'acme.example.com',
+    provisioningCertStorageFormat: 'string',
+  })
+  t.false(
+    (await setTenantDomain(s.dmt.rps, 'acme', { ...domain, domainSuffix: 'corp.example.com' })).created,
+    'a second set replaces',
+  )
   t.like(s.rps.domains.get('acme'), { domainSuffix: 'corp.example.com' })
   await s.activate()
   const mark = s.rps.server.requests.length
@@ -90,8 +109,15 @@ test('random policy: one profile per host carrying that host password; no tenant
   s.passwords.setHost(second, { password: 'Host-Two-Pw2!' })
   await s.activate()
   t.deepEqual(s.rps.profileNames(), [`${first.hostId}@acme_ccm`, `${second.hostId}@acme_ccm`].sort())
-  t.deepEqual(s.rps.activationSecretsOf(`${first.hostId}@acme_ccm`), { amtPassword: 'Host-One-Pw1!', mebxPassword: 'Mebx-One-Pw1!' }, 'what the device gets is what the secret store holds')
-  t.deepEqual(s.rps.activationSecretsOf(`${second.hostId}@acme_ccm`), { amtPassword: 'Host-Two-Pw2!', mebxPassword: 'Host-Two-Pw2!' })
+  t.deepEqual(
+    s.rps.activationSecretsOf(`${first.hostId}@acme_ccm`),
+    { amtPassword: 'Host-One-Pw1!', mebxPassword: 'Mebx-One-Pw1!' },
+    'what the device gets is what the secret store holds',
+  )
+  t.deepEqual(s.rps.activationSecretsOf(`${second.hostId}@acme_ccm`), {
+    amtPassword: 'Host-Two-Pw2!',
+    mebxPassword: 'Host-Two-Pw2!',
+  })
   t.is(s.mps.devices.size, 2)
   const mark = s.rps.server.requests.length
   await s.activate()

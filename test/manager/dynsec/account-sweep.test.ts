@@ -10,7 +10,10 @@ const inventoryOf = (keys: Array<{ tenantId: string; hostId: string }>) => ({
   listHosts: (request?: HostPageRequest): Promise<HostPage> => {
     const index = request?.cursor === undefined ? 0 : Number(request.cursor)
     const host = keys[index]
-    return Promise.resolve({ hosts: host ? [host as Host] : [], nextCursor: index + 1 < keys.length ? String(index + 1) : null })
+    return Promise.resolve({
+      hosts: host ? [host as Host] : [],
+      nextCursor: index + 1 < keys.length ? String(index + 1) : null,
+    })
   },
 })
 
@@ -20,7 +23,11 @@ test('the sweep removes accounts of hosts not in Inventory, keeps the others and
   dynsec.clients.set('amt-manager', { password: 'x', clientid: undefined, roles: [{ rolename: 'admin' }] })
   await accounts.putDevice({ tenantId: 'acme', hostId: 'kept' }, 'p1')
   await accounts.putDevice({ tenantId: 'acme', hostId: 'gone' }, 'p2')
-  const inventory = inventoryOf([{ tenantId: 'acme', hostId: 'kept' }, { tenantId: 'acme', hostId: 'no-account' }, { tenantId: 'beta', hostId: 'no-account' }])
+  const inventory = inventoryOf([
+    { tenantId: 'acme', hostId: 'kept' },
+    { tenantId: 'acme', hostId: 'no-account' },
+    { tenantId: 'beta', hostId: 'no-account' },
+  ])
   t.deepEqual(await sweepAccounts({ accounts, inventory, log: silentLogger() }), { removed: 1, missing: 2 })
   t.deepEqual([...dynsec.clients.keys()].sort(), ['amt-manager', 'kept@acme'])
   t.false(dynsec.roles.has('amt-device:acme:gone'))

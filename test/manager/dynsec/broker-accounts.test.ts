@@ -18,16 +18,25 @@ function setup() {
     },
   })
   const registry = new Registry()
-  const accounts = createDynsecAccounts(dynsec, { log: createLogger({ name: 'test', level: 'info', destination }), registry })
+  const accounts = createDynsecAccounts(dynsec, {
+    log: createLogger({ name: 'test', level: 'info', destination }),
+    registry,
+  })
   const failures = async (operation: string) =>
-    (await registry.getSingleMetric('amt_manager_broker_account_failures_total')?.get())?.values.find((v) => v.labels.operation === operation)?.value ?? 0
+    (await registry.getSingleMetric('amt_manager_broker_account_failures_total')?.get())?.values.find(
+      (v) => v.labels.operation === operation,
+    )?.value ?? 0
   return { dynsec, accounts, log: () => lines.join(''), failures }
 }
 
 test('putDevice creates the client bound to its client id with its own role, and again updates the password', async (t) => {
   const { dynsec, accounts, log } = setup()
   await accounts.putDevice(KEY, 'first-secret')
-  t.like(dynsec.clients.get('node-1@acme'), { password: 'first-secret', clientid: 'amt-agent:acme:node-1', roles: [{ rolename: 'amt-device:acme:node-1' }] })
+  t.like(dynsec.clients.get('node-1@acme'), {
+    password: 'first-secret',
+    clientid: 'amt-agent:acme:node-1',
+    roles: [{ rolename: 'amt-device:acme:node-1' }],
+  })
   t.deepEqual(dynsec.roles.get('amt-device:acme:node-1'), deviceAcls(KEY))
   await accounts.putDevice(KEY, 'second-secret')
   t.like(dynsec.clients.get('node-1@acme'), { password: 'second-secret' })

@@ -35,15 +35,22 @@ test('a device role: publish and read exactly what acl.ts lets that device publi
     const subscribable = acls.some((acl) => acl.acltype === 'subscribeLiteral' && acl.topic === topic)
     t.is(subscribable, maySubscribe(device, topic, LEVELS).allowed, `subscribe ${topic}`)
   }
-  t.false(acls.some((acl) => acl.topic.includes('+') || acl.topic.includes('#')), 'no wildcard in a device role')
+  t.false(
+    acls.some((acl) => acl.topic.includes('+') || acl.topic.includes('#')),
+    'no wildcard in a device role',
+  )
 })
 
 test('the manager role: publishes every leaf of every host, reads its subscriptions', (t) => {
   const manager = principalOf('amt-manager', { role: 'manager' })
   const acls = managerAcls()
-  for (const topic of TOPICS) t.is(allows(acls, ['publishClientSend'], topic), mayPublish(manager, topic, LEVELS).allowed, `publish ${topic}`)
+  for (const topic of TOPICS)
+    t.is(allows(acls, ['publishClientSend'], topic), mayPublish(manager, topic, LEVELS).allowed, `publish ${topic}`)
   for (const filter of MANAGER_SUBSCRIPTIONS) {
-    t.true(acls.some((acl) => acl.acltype === 'subscribePattern' && acl.topic === filter), `subscribe ${filter}`)
+    t.true(
+      acls.some((acl) => acl.acltype === 'subscribePattern' && acl.topic === filter),
+      `subscribe ${filter}`,
+    )
     t.true(allows(acls, ['publishClientReceive'], filter), `receive ${filter}`)
   }
 })

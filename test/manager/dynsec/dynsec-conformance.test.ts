@@ -17,7 +17,13 @@ dynsecConformance('fake dynamic security', (t) => {
 dynsecConformance('Mosquitto 2 dynamic-security plugin', async (t) => {
   const admin = newCredential('amt-manager')
   const broker = await startDynsecMosquitto(t, admin)
-  const requester = new DynsecControl({ url: broker.url, ...admin, clientId: 'conformance:dynsec', reconnectPeriodMs: 100, log: silentLogger() })
+  const requester = new DynsecControl({
+    url: broker.url,
+    ...admin,
+    clientId: 'conformance:dynsec',
+    reconnectPeriodMs: 100,
+    log: silentLogger(),
+  })
   t.teardown(() => requester.close())
   return { requester, manager: admin.username }
 })

@@ -47,11 +47,19 @@ export class FakeDynsec {
         return this.roles.delete(rolename) ? {} : { error: 'Role not found' }
       case 'createClient':
         if (client) return { error: 'Client already exists' }
-        this.clients.set(username, { password: command.password, clientid: command.clientid, roles: command.roles as Client['roles'] })
+        this.clients.set(username, {
+          password: command.password,
+          clientid: command.clientid,
+          roles: command.roles as Client['roles'],
+        })
         return {}
       case 'modifyClient':
         if (!client) return { error: 'Client not found' }
-        this.clients.set(username, { password: command.password, clientid: command.clientid, roles: command.roles as Client['roles'] })
+        this.clients.set(username, {
+          password: command.password,
+          clientid: command.clientid,
+          roles: command.roles as Client['roles'],
+        })
         return {}
       case 'deleteClient':
         return this.clients.delete(username) ? {} : { error: 'Client not found' }

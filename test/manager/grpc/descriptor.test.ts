@@ -12,7 +12,12 @@ const PACKAGE = 'device_management'
 const SERVICE = 'DeviceManagement'
 
 const METHODS = [
-  { name: 'ReportAMTStatus', path: '/device_management.DeviceManagement/ReportAMTStatus', request: 'AMTStatusRequest', response: 'AMTStatusResponse' },
+  {
+    name: 'ReportAMTStatus',
+    path: '/device_management.DeviceManagement/ReportAMTStatus',
+    request: 'AMTStatusRequest',
+    response: 'AMTStatusResponse',
+  },
   {
     name: 'RetrieveActivationDetails',
     path: '/device_management.DeviceManagement/RetrieveActivationDetails',
@@ -73,7 +78,12 @@ const entry = (name: string): Record<string, unknown> => {
 }
 
 test('package, service and nothing else: exactly the reference messages, enums and one service', (t) => {
-  const expected = [SERVICE, ...Object.keys(ENUMS), ...new Set(FIELDS.map(([message]) => message)), ...EMPTY_MESSAGES].map((name) => `${PACKAGE}.${name}`)
+  const expected = [
+    SERVICE,
+    ...Object.keys(ENUMS),
+    ...new Set(FIELDS.map(([message]) => message)),
+    ...EMPTY_MESSAGES,
+  ].map((name) => `${PACKAGE}.${name}`)
   t.deepEqual(Object.keys(definition).sort(), expected.sort())
 })
 
@@ -92,16 +102,24 @@ test('every field: name, number, type (proto3 singular)', (t) => {
   for (const message of new Set(FIELDS.map(([name]) => name))) {
     const descriptor = entry(message) as { format: string; type: { field: FieldDescriptor[] } }
     t.is(descriptor.format, 'Protocol Buffer 3 DescriptorProto')
-    const expected = FIELDS.filter(([name]) => name === message).map(([, field, number, type]) => ({ field, number, type }))
+    const expected = FIELDS.filter(([name]) => name === message).map(([, field, number, type]) => ({
+      field,
+      number,
+      type,
+    }))
     const actual = descriptor.type.field.map((field) => ({
       field: field.name,
       number: field.number,
       type: field.type === 'TYPE_STRING' ? 'string' : field.type === 'TYPE_ENUM' ? field.typeName : field.type,
     }))
     t.deepEqual(actual, expected, message)
-    t.true(descriptor.type.field.every((field) => field.label === 'LABEL_OPTIONAL'), `${message}: no repeated fields`)
+    t.true(
+      descriptor.type.field.every((field) => field.label === 'LABEL_OPTIONAL'),
+      `${message}: no repeated fields`,
+    )
   }
-  for (const message of EMPTY_MESSAGES) t.deepEqual((entry(message) as { type: { field: unknown[] } }).type.field, [], `${message} has no fields`)
+  for (const message of EMPTY_MESSAGES)
+    t.deepEqual((entry(message) as { type: { field: unknown[] } }).type.field, [], `${message} has no fields`)
 })
 
 test('every enum value: name (not prefixed) and number, top level in the package', (t) => {
@@ -116,7 +134,10 @@ test('the served descriptor bytes: every type reference fully qualified, exactly
   const [file] = (entry('AMTStatusRequest') as { fileDescriptorProtos: Buffer[] }).fileDescriptorProtos
   if (file === undefined) throw new Error('no file descriptor')
   const expected = [
-    ...FIELDS.filter(([, , , type]) => type !== 'string').map(([message, field, , type]): [string, string] => [`${message}.${field}`, type]),
+    ...FIELDS.filter(([, , , type]) => type !== 'string').map(([message, field, , type]): [string, string] => [
+      `${message}.${field}`,
+      type,
+    ]),
     ...METHODS.flatMap((method): Array<[string, string]> => [
       [`${SERVICE}.${method.name} input`, `.${PACKAGE}.${method.request}`],
       [`${SERVICE}.${method.name} output`, `.${PACKAGE}.${method.response}`],

@@ -1,5 +1,12 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { Client, credentials as channelCredentials, Metadata, status as Status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js'
+import {
+  Client,
+  credentials as channelCredentials,
+  Metadata,
+  status as Status,
+  type ChannelCredentials,
+  type ServiceError,
+} from '@grpc/grpc-js'
 import type { ExecutionContext } from 'ava'
 import { SignJWT } from 'jose'
 import { silentLogger, type Logger } from '../../../lib/log.ts'
@@ -71,7 +78,8 @@ export class FakePasswords implements AmtPasswordSource {
     this.requests.push({ key, ...request })
     if (this.mode === 'throw') return Promise.reject(new Error('vault sealed'))
     const password = this.passwords.get(`${key.tenantId}/${key.hostId}`)
-    if (this.mode === 'refuse' || password === undefined) return Promise.resolve({ ok: false, error: 'no password for this host' })
+    if (this.mode === 'refuse' || password === undefined)
+      return Promise.resolve({ ok: false, error: 'no password for this host' })
     return Promise.resolve({ ok: true, password })
   }
 }
@@ -89,7 +97,9 @@ function withFaults(inventory: Inventory, faults: InventoryFaults): Inventory {
       const method = value as (...args: unknown[]) => unknown
       return (...args: unknown[]) =>
         typeof property === 'string' && faults.failing.has(property)
-          ? Promise.reject(new InventoryError('INVENTORY_STORAGE_FAILED', 'database disk image is malformed (injected)'))
+          ? Promise.reject(
+              new InventoryError('INVENTORY_STORAGE_FAILED', 'database disk image is malformed (injected)'),
+            )
           : method.apply(target, args)
     },
   })
@@ -110,11 +120,19 @@ export class DmClient {
   readonly client: Client
   readonly #service = deviceManagementService(loadDmManagerDefinition())
 
-  constructor(address: string, credentials: ChannelCredentials = channelCredentials.createInsecure(), options: Record<string, string | number> = {}) {
+  constructor(
+    address: string,
+    credentials: ChannelCredentials = channelCredentials.createInsecure(),
+    options: Record<string, string | number> = {},
+  ) {
     this.client = new Client(address, credentials, { 'grpc.use_local_subchannel_pool': 1, ...options })
   }
 
-  call<T = Record<string, unknown>>(rpc: RpcName, request: object, headers: Record<string, string | string[]> = {}): Promise<CallResult<T>> {
+  call<T = Record<string, unknown>>(
+    rpc: RpcName,
+    request: object,
+    headers: Record<string, string | string[]> = {},
+  ): Promise<CallResult<T>> {
     const method = this.#service[rpc]
     if (method === undefined) throw new Error(`no method ${rpc}`)
     const serialize = (value: object): Buffer => method.requestSerialize(value)
@@ -123,13 +141,31 @@ export class DmClient {
   }
 
   /** A call with any serializer (garbage frames) on any path. */
-  raw<Req, T>(path: string, request: Req, serialize: (value: Req) => Buffer, deserialize: (bytes: Buffer) => T, headers: Record<string, string | string[]> = {}): Promise<CallResult<T>> {
+  raw<Req, T>(
+    path: string,
+    request: Req,
+    serialize: (value: Req) => Buffer,
+    deserialize: (bytes: Buffer) => T,
+    headers: Record<string, string | string[]> = {},
+  ): Promise<CallResult<T>> {
     const metadata = new Metadata()
     for (const [name, values] of Object.entries(headers)) for (const value of [values].flat()) metadata.add(name, value)
     return new Promise((resolve) => {
-      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, { deadline: callDeadline() }, (err: ServiceError | null, response?: T) => {
-        resolve(err ? { code: err.code, details: err.details, response: undefined } : { code: Status.OK, details: '', response })
-      })
+      this.client.makeUnaryRequest(
+        path,
+        serialize,
+        deserialize,
+        request,
+        metadata,
+        { deadline: callDeadline() },
+        (err: ServiceError | null, response?: T) => {
+          resolve(
+            err
+              ? { code: err.code, details: err.details, response: undefined }
+              : { code: Status.OK, details: '', response },
+          )
+        },
+      )
     })
   }
 
@@ -184,7 +220,12 @@ export async function startBridge(t: ExecutionContext, options: HarnessOptions =
   const key = newSigningKey()
   const bridge = createGrpcBridge(
     { core, secrets: passwords, log, metrics: metrics.registry },
-    { host: '127.0.0.1', port: 0, auth: options.auth ?? { publicKeyPem: key.publicKeyPem }, ...(options.tls ? { tls: options.tls } : {}) },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      auth: options.auth ?? { publicKeyPem: key.publicKeyPem },
+      ...(options.tls ? { tls: options.tls } : {}),
+    },
   )
   const { port } = await bridge.start()
   t.teardown(() => bridge.stop())
@@ -202,7 +243,9 @@ export async function startBridge(t: ExecutionContext, options: HarnessOptions =
     faults,
     key,
     client,
-    auth: async (tenantId = TENANT_A) => ({ authorization: `Bearer ${await signToken(key, { roles: [agentRole(tenantId)] })}` }),
+    auth: async (tenantId = TENANT_A) => ({
+      authorization: `Bearer ${await signToken(key, { roles: [agentRole(tenantId)] })}`,
+    }),
     setClock: (at) => {
       clock = at
     },

@@ -42,13 +42,22 @@ async function startManagerWithBridge(t: ExecutionContext) {
   passwords.set(KEY, PASSWORD)
 
   const metrics = createManagerMetrics(inventory)
-  const bus = createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, connectTimeoutMs: 30_000, log })
+  const bus = createManagerBus({
+    url: broker.url,
+    ...(await broker.addManager()),
+    reconnectPeriodMs: 50,
+    connectTimeoutMs: 30_000,
+    log,
+  })
   const core = createManagerCore({ inventory, outbound: bus, log, metrics, secrets: passwords })
   t.teardown(async () => {
     await bus.close(true)
     await core.stop()
   })
-  await within(new Promise<void>((resolve) => attachCore(bus, core, { log, metrics, afterSweep: resolve })), 'the manager bus to connect and sweep')
+  await within(
+    new Promise<void>((resolve) => attachCore(bus, core, { log, metrics, afterSweep: resolve })),
+    'the manager bus to connect and sweep',
+  )
 
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
   const api = createApiServer({ inventory, domain: core, tokens, log, metrics: metrics.registry })
@@ -63,14 +72,23 @@ async function startManagerWithBridge(t: ExecutionContext) {
   const key = newSigningKey()
   const bridge = createGrpcBridge(
     { core, secrets: passwords, log, metrics: metrics.registry },
-    { host: '127.0.0.1', port: 0, tls: { certFile: server.certFile, keyFile: server.keyFile }, auth: { publicKeyPem: key.publicKeyPem } },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile: server.certFile, keyFile: server.keyFile },
+      auth: { publicKeyPem: key.publicKeyPem },
+    },
   )
   const { port } = await bridge.start()
   t.teardown(() => bridge.stop())
   const client = new DmClient(`localhost:${port}`, credentials.createSsl(ca.cert))
   t.teardown(() => client.close())
-  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT_A), [buildTopic({ ...KEY, leaf: 'status' })])
-  const agentToken = async () => ({ authorization: `Bearer ${await signToken(key, { roles: [agentRole(TENANT_A), `${TENANT_A}_en-ob`] })}` })
+  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT_A), [
+    buildTopic({ ...KEY, leaf: 'status' }),
+  ])
+  const agentToken = async () => ({
+    authorization: `Bearer ${await signToken(key, { roles: [agentRole(TENANT_A), `${TENANT_A}_en-ob`] })}`,
+  })
   return { inventory, apiUrl, operator, client, integrator, agentToken }
 }
 
@@ -80,8 +98,14 @@ test('legacy agent e2e: ENABLED/AMT → user activates via the API → ACTIVATE 
   t.teardown(() => agent.stop())
   await agent.start('AMT')
   t.like(agent.steps[0], { kind: 'reported-amt-status', code: Status.OK })
-  t.like(await integrator.waitFor(KEY, 'status', (view) => view.sku === 'AMT'), { agentKind: 'grpc', desiredState: 'UNSPECIFIED' })
-  await agent.waitFor((step) => step.kind === 'polled' && step.code === Status.FAILED_PRECONDITION, 'a "nothing to do" poll before activation')
+  t.like(await integrator.waitFor(KEY, 'status', (view) => view.sku === 'AMT'), {
+    agentKind: 'grpc',
+    desiredState: 'UNSPECIFIED',
+  })
+  await agent.waitFor(
+    (step) => step.kind === 'polled' && step.code === Status.FAILED_PRECONDITION,
+    'a "nothing to do" poll before activation',
+  )
 
   const response = await fetch(`${apiUrl}${API_PREFIX}/tenants/${TENANT_A}/hosts/${HOST}/amt`, {
     method: 'PATCH',
@@ -92,13 +116,36 @@ test('legacy agent e2e: ENABLED/AMT → user activates via the API → ACTIVATE 
   t.is(response.status, 200)
 
   const polled = await agent.waitFor((step) => step.kind === 'polled' && step.code === Status.OK, 'an ACTIVATE')
-  t.deepEqual(polled.kind === 'polled' ? polled.details : undefined, { host_id: HOST, operation: 'ACTIVATE', profile_name: `${TENANT_A}_ccm`, action_password: PASSWORD })
+  t.deepEqual(polled.kind === 'polled' ? polled.details : undefined, {
+    host_id: HOST,
+    operation: 'ACTIVATE',
+    profile_name: `${TENANT_A}_ccm`,
+    action_password: PASSWORD,
+  })
   const done = await integrator.waitFor(KEY, 'status', (view) => view.currentState === 'PROVISIONED')
-  t.like(done, { desiredState: 'PROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE', agentKind: 'grpc', sku: 'AMT' })
-  t.true(integrator.received(KEY, 'status').some((view) => view.status === 'AMT Activation In Progress' && view.statusIndicator === 'IN_PROGRESS'))
-  t.like(await inventory.getHost(KEY), { currentState: 'PROVISIONED', desiredState: 'PROVISIONED', phase: 'PROVISIONED', agentKind: 'grpc', status: 'AMT Activation Done' })
+  t.like(done, {
+    desiredState: 'PROVISIONED',
+    status: 'AMT Activation Done',
+    statusIndicator: 'IDLE',
+    agentKind: 'grpc',
+    sku: 'AMT',
+  })
+  t.true(
+    integrator
+      .received(KEY, 'status')
+      .some((view) => view.status === 'AMT Activation In Progress' && view.statusIndicator === 'IN_PROGRESS'),
+  )
+  t.like(await inventory.getHost(KEY), {
+    currentState: 'PROVISIONED',
+    desiredState: 'PROVISIONED',
+    phase: 'PROVISIONED',
+    agentKind: 'grpc',
+    status: 'AMT Activation Done',
+  })
   t.deepEqual(
-    agent.steps.filter((step) => step.kind === 'reported-result').map((step) => step.kind === 'reported-result' && [step.status, step.code]),
+    agent.steps
+      .filter((step) => step.kind === 'reported-result')
+      .map((step) => step.kind === 'reported-result' && [step.status, step.code]),
     [
       ['ACTIVATING', Status.OK],
       ['ACTIVATED', Status.OK],
@@ -107,5 +154,9 @@ test('legacy agent e2e: ENABLED/AMT → user activates via the API → ACTIVATE 
 
   // Afterwards the agent's polls are "nothing to do" again.
   const activatedAt = agent.steps.length
-  await agent.waitFor((step) => agent.steps.indexOf(step) >= activatedAt && step.kind === 'polled' && step.code === Status.FAILED_PRECONDITION, 'a poll after activation')
+  await agent.waitFor(
+    (step) =>
+      agent.steps.indexOf(step) >= activatedAt && step.kind === 'polled' && step.code === Status.FAILED_PRECONDITION,
+    'a poll after activation',
+  )
 })

@@ -32,7 +32,12 @@ export class LegacyAgent {
   #stopped = false
   #watchers = new Set<() => void>()
 
-  constructor(client: DmClient, hostId: string, metadata: () => Promise<Record<string, string>>, { pollMs = 10_000 }: { pollMs?: number } = {}) {
+  constructor(
+    client: DmClient,
+    hostId: string,
+    metadata: () => Promise<Record<string, string>>,
+    { pollMs = 10_000 }: { pollMs?: number } = {},
+  ) {
     this.#client = client
     this.#hostId = hostId
     this.#metadata = metadata
@@ -64,7 +69,9 @@ export class LegacyAgent {
       const wake = (): void => void check()
       const timer = setTimeout(() => {
         this.#watchers.delete(wake)
-        reject(new Error(`legacy agent: no ${what} within ${timeoutMs} ms; steps: ${JSON.stringify(this.steps.slice(-5))}`))
+        reject(
+          new Error(`legacy agent: no ${what} within ${timeoutMs} ms; steps: ${JSON.stringify(this.steps.slice(-5))}`),
+        )
       }, timeoutMs)
       if (!check()) this.#watchers.add(wake)
     })
@@ -91,11 +98,18 @@ export class LegacyAgent {
   }
 
   async #report(activationStatus: 'ACTIVATING' | 'ACTIVATED'): Promise<void> {
-    const result = await this.#call('ReportActivationResults', { host_id: this.#hostId, activation_status: activationStatus, message: '' })
+    const result = await this.#call('ReportActivationResults', {
+      host_id: this.#hostId,
+      activation_status: activationStatus,
+      message: '',
+    })
     this.#record({ kind: 'reported-result', status: activationStatus, code: result.code })
   }
 
-  async #call<T = Record<string, unknown>>(rpc: Parameters<DmClient['call']>[0], request: object): Promise<CallResult<T>> {
+  async #call<T = Record<string, unknown>>(
+    rpc: Parameters<DmClient['call']>[0],
+    request: object,
+  ): Promise<CallResult<T>> {
     return this.#client.call<T>(rpc, request, await this.#metadata())
   }
 

@@ -24,7 +24,10 @@ test('reports of one batch: each precondition sees the host as projected after t
     core.record(KEY, enabled('AMT'), GRPC, { precondition: skuUnset }),
     core.record(KEY, enabled('ISM'), GRPC, { precondition: skuUnset }),
   ])
-  t.deepEqual(results.map((result) => result.outcome), ['accepted', 'rejected'])
+  t.deepEqual(
+    results.map((result) => result.outcome),
+    ['accepted', 'rejected'],
+  )
   t.like(await inventory.getHost(KEY), { sku: 'AMT', agentKind: 'grpc' })
 })
 

@@ -57,7 +57,10 @@ test('activeprojectid sent twice (the same tenant, or another) → UNAUTHENTICAT
   const authorization = `Bearer ${await token()}`
   const retrieve = (headers: Record<string, string | string[]>) =>
     client.call('RetrieveActivationDetails', { host_id: HOST }, headers)
-  for (const projects of [[TENANT_A, TENANT_A], [TENANT_A, TENANT_B]]) {
+  for (const projects of [
+    [TENANT_A, TENANT_A],
+    [TENANT_A, TENANT_B],
+  ]) {
     const result = await retrieve({ authorization, activeprojectid: projects })
     t.is(result.code, Status.UNAUTHENTICATED, `${projects.join(', ')}: ${result.details}`)
     t.regex(result.details, /more than one activeprojectid/)

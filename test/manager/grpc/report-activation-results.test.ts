@@ -8,7 +8,10 @@ import { HOST, startBridge, TENANT_A } from './harness.ts'
 const KEY = { tenantId: TENANT_A, hostId: HOST }
 const CLOCK = new Date('2031-05-06T07:08:09.000Z')
 const CLOCK_SECONDS = Math.floor(CLOCK.getTime() / 1000)
-const ACTIVATION_ASKED: HostPatch[] = [{ sku: 'AMT', currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED', activationRequestedAt: '2030-01-01T00:00:00.000Z' }]
+const ACTIVATION_ASKED: HostPatch[] = [
+  { sku: 'AMT', currentState: 'UNPROVISIONED' },
+  { desiredState: 'PROVISIONED', activationRequestedAt: '2030-01-01T00:00:00.000Z' },
+]
 
 async function setup(t: ExecutionContext, patches: HostPatch[] = ACTIVATION_ASKED) {
   const harness = await startBridge(t)
@@ -40,7 +43,10 @@ test('ACTIVATING (not yet in progress) → "AMT Activation In Progress" IN_PROGR
 })
 
 test('ACTIVATING while the status is already "in progress" → FAILED_PRECONDITION, nothing stored', async (t) => {
-  const { report, unchanged } = await setup(t, [...ACTIVATION_ASKED, { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS' }])
+  const { report, unchanged } = await setup(t, [
+    ...ACTIVATION_ASKED,
+    { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS' },
+  ])
   const result = await report('ACTIVATING')
   t.is(result.code, Status.FAILED_PRECONDITION)
   t.regex(result.details, /already in progress/)
@@ -48,7 +54,10 @@ test('ACTIVATING while the status is already "in progress" → FAILED_PRECONDITI
 })
 
 test('ACTIVATED → current PROVISIONED, "AMT Activation Done" IDLE, timestamped, activation deadline cleared', async (t) => {
-  const { report, inventory, outbound } = await setup(t, [...ACTIVATION_ASKED, { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS' }])
+  const { report, inventory, outbound } = await setup(t, [
+    ...ACTIVATION_ASKED,
+    { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS' },
+  ])
   const result = await report('ACTIVATED', 'CCM, connected')
   t.is(result.code, Status.OK)
   t.like(await inventory.getHost(KEY), {
@@ -63,7 +72,10 @@ test('ACTIVATED → current PROVISIONED, "AMT Activation Done" IDLE, timestamped
 })
 
 test('ACTIVATED when already done and current PROVISIONED (desired still differs) → FAILED_PRECONDITION, nothing stored', async (t) => {
-  const { report, unchanged } = await setup(t, [{ currentState: 'PROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE' }, { desiredState: 'UNPROVISIONED' }])
+  const { report, unchanged } = await setup(t, [
+    { currentState: 'PROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE' },
+    { desiredState: 'UNPROVISIONED' },
+  ])
   const result = await report('ACTIVATED')
   t.is(result.code, Status.FAILED_PRECONDITION)
   t.regex(result.details, /already done/)
@@ -91,7 +103,10 @@ test('ACTIVATION_FAILED without a message → "AMT Activation Failed: Activation
 })
 
 test('ACTIVATION_FAILED when already failed and current UNPROVISIONED → FAILED_PRECONDITION, nothing stored', async (t) => {
-  const { report, unchanged } = await setup(t, [...ACTIVATION_ASKED, { status: 'AMT Activation Failed: ActivationFailed: x', statusIndicator: 'ERROR' }])
+  const { report, unchanged } = await setup(t, [
+    ...ACTIVATION_ASKED,
+    { status: 'AMT Activation Failed: ActivationFailed: x', statusIndicator: 'ERROR' },
+  ])
   const result = await report('ACTIVATION_FAILED', 'again')
   t.is(result.code, Status.FAILED_PRECONDITION)
   t.regex(result.details, /already failed/)
@@ -109,7 +124,10 @@ for (const activationStatus of ['UNSPECIFIED', 4, 9, 123456] as const) {
 const SETTLED: Array<[string, HostPatch[]]> = [
   ['nothing asked (UNSPECIFIED = UNSPECIFIED)', []],
   ['activated (PROVISIONED = PROVISIONED)', [{ currentState: 'PROVISIONED' }, { desiredState: 'PROVISIONED' }]],
-  ['deactivated (UNPROVISIONED = UNPROVISIONED)', [{ currentState: 'UNPROVISIONED' }, { desiredState: 'UNPROVISIONED' }]],
+  [
+    'deactivated (UNPROVISIONED = UNPROVISIONED)',
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'UNPROVISIONED' }],
+  ],
 ]
 for (const [name, patches] of SETTLED) {
   for (const activationStatus of ['ACTIVATING', 'ACTIVATED', 'ACTIVATION_FAILED']) {
@@ -137,7 +155,8 @@ test('message limits: 1024 UTF-8 bytes accepted, 1025 bytes (or 513 two-byte cha
 test('common rules: empty or oversized host_id → INVALID_ARGUMENT, unknown host → NOT_FOUND', async (t) => {
   const { client, auth } = await setup(t)
   const metadata = await auth()
-  const call = (host_id: string) => client.call('ReportActivationResults', { host_id, activation_status: 'ACTIVATING', message: '' }, metadata)
+  const call = (host_id: string) =>
+    client.call('ReportActivationResults', { host_id, activation_status: 'ACTIVATING', message: '' }, metadata)
   t.is((await call('')).code, Status.INVALID_ARGUMENT)
   const long = await call('h'.repeat(65))
   t.is(long.code, Status.INVALID_ARGUMENT)

@@ -14,7 +14,8 @@ async function setup(t: Parameters<typeof startBridge>[0], patches: HostPatch[] 
   const harness = await startBridge(t)
   const seeded = await seedHost(harness.inventory, HOST, patches, TENANT_A)
   harness.setClock(CLOCK)
-  const report = async (request: object) => harness.client.call('ReportAMTStatus', { host_id: HOST, ...request }, await harness.auth())
+  const report = async (request: object) =>
+    harness.client.call('ReportAMTStatus', { host_id: HOST, ...request }, await harness.auth())
   return { ...harness, seeded, report }
 }
 
@@ -25,7 +26,13 @@ for (const feature of ['AMT', 'ISM'] as const) {
     t.is(result.code, Status.OK)
     t.deepEqual(result.response, {})
     const host = await inventory.getHost(KEY)
-    t.like(host, { sku: feature, agentKind: 'grpc', lastSeen: CLOCK.toISOString(), updatedAt: CLOCK.toISOString(), status: 'Unknown' })
+    t.like(host, {
+      sku: feature,
+      agentKind: 'grpc',
+      lastSeen: CLOCK.toISOString(),
+      updatedAt: CLOCK.toISOString(),
+      status: 'Unknown',
+    })
     t.like(outbound.last(KEY, 'status'), { sku: feature, agentKind: 'grpc' })
   })
 }
@@ -96,8 +103,16 @@ test('common rules: empty host_id → INVALID_ARGUMENT, unknown host → NOT_FOU
   const empty = await client.call('ReportAMTStatus', { host_id: '', status: 'ENABLED', feature: 'AMT' }, metadata)
   t.is(empty.code, Status.INVALID_ARGUMENT)
   t.regex(empty.details, /host_id is required/)
-  const unknown = await client.call('ReportAMTStatus', { host_id: 'no-such-host', status: 'ENABLED', feature: 'AMT' }, metadata)
+  const unknown = await client.call(
+    'ReportAMTStatus',
+    { host_id: 'no-such-host', status: 'ENABLED', feature: 'AMT' },
+    metadata,
+  )
   t.is(unknown.code, Status.NOT_FOUND)
-  const unknownBadFeature = await client.call('ReportAMTStatus', { host_id: 'no-such-host', status: 'ENABLED', feature: 'x' }, metadata)
+  const unknownBadFeature = await client.call(
+    'ReportAMTStatus',
+    { host_id: 'no-such-host', status: 'ENABLED', feature: 'x' },
+    metadata,
+  )
   t.is(unknownBadFeature.code, Status.NOT_FOUND)
 })

@@ -17,9 +17,17 @@ async function setup(t: ExecutionContext, patches: HostPatch[]) {
 }
 
 const ACTIVATE_ROWS: Array<[string, HostPatch[], string]> = [
-  ['current UNPROVISIONED, CCM', [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }], `${TENANT_A}_ccm`],
+  [
+    'current UNPROVISIONED, CCM',
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }],
+    `${TENANT_A}_ccm`,
+  ],
   ['current UNSPECIFIED, CCM', [{ desiredState: 'PROVISIONED' }], `${TENANT_A}_ccm`],
-  ['current UNPROVISIONED, ACM', [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED', controlMode: 'ACM' }], `${TENANT_A}_acm`],
+  [
+    'current UNPROVISIONED, ACM',
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED', controlMode: 'ACM' }],
+    `${TENANT_A}_acm`,
+  ],
   ['current UNSPECIFIED, ACM', [{ desiredState: 'PROVISIONED', controlMode: 'ACM' }], `${TENANT_A}_acm`],
 ]
 for (const [name, patches, profile] of ACTIVATE_ROWS) {
@@ -27,17 +35,30 @@ for (const [name, patches, profile] of ACTIVATE_ROWS) {
     const { retrieve, unchanged, passwords, seeded } = await setup(t, patches)
     const result = await retrieve()
     t.is(result.code, Status.OK)
-    t.deepEqual(result.response, { host_id: HOST, operation: 'ACTIVATE', profile_name: profile, action_password: PASSWORD })
+    t.deepEqual(result.response, {
+      host_id: HOST,
+      operation: 'ACTIVATE',
+      profile_name: profile,
+      action_password: PASSWORD,
+    })
     t.deepEqual(passwords.requests, [{ key: KEY, purpose: 'activate', generation: seeded.desiredGeneration }])
     await unchanged()
   })
 }
 
 test('desired UNPROVISIONED, current PROVISIONED → DEACTIVATE with the password (the bridge MAY send it); nothing stored', async (t) => {
-  const { retrieve, unchanged, passwords } = await setup(t, [{ currentState: 'PROVISIONED' }, { desiredState: 'UNPROVISIONED' }])
+  const { retrieve, unchanged, passwords } = await setup(t, [
+    { currentState: 'PROVISIONED' },
+    { desiredState: 'UNPROVISIONED' },
+  ])
   const result = await retrieve()
   t.is(result.code, Status.OK)
-  t.deepEqual(result.response, { host_id: HOST, operation: 'DEACTIVATE', profile_name: `${TENANT_A}_ccm`, action_password: PASSWORD })
+  t.deepEqual(result.response, {
+    host_id: HOST,
+    operation: 'DEACTIVATE',
+    profile_name: `${TENANT_A}_ccm`,
+    action_password: PASSWORD,
+  })
   t.like(passwords.requests[0], { purpose: 'deactivate' })
   await unchanged()
 })
@@ -47,7 +68,10 @@ const NOTHING_TO_DO: Array<[string, HostPatch[]]> = [
   ['desired UNSPECIFIED, current PROVISIONED', [{ currentState: 'PROVISIONED' }]],
   ['desired PROVISIONED, current PROVISIONED', [{ currentState: 'PROVISIONED' }, { desiredState: 'PROVISIONED' }]],
   ['desired PROVISIONED, current DISCONNECTED', [{ currentState: 'DISCONNECTED' }, { desiredState: 'PROVISIONED' }]],
-  ['desired UNPROVISIONED, current UNPROVISIONED', [{ currentState: 'UNPROVISIONED' }, { desiredState: 'UNPROVISIONED' }]],
+  [
+    'desired UNPROVISIONED, current UNPROVISIONED',
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'UNPROVISIONED' }],
+  ],
   ['desired UNPROVISIONED, current UNSPECIFIED', [{ desiredState: 'UNPROVISIONED' }]],
 ]
 for (const [name, patches] of NOTHING_TO_DO) {

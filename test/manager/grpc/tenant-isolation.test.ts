@@ -8,21 +8,39 @@ const A = { tenantId: TENANT_A, hostId: HOST }
 const B = { tenantId: TENANT_B, hostId: HOST }
 const ACTIVATION_ASKED = [{ currentState: 'UNPROVISIONED' as const }, { desiredState: 'PROVISIONED' as const }]
 
-test('the same host_id in two tenants: each token reads and writes only its own tenant\'s host', async (t) => {
+test("the same host_id in two tenants: each token reads and writes only its own tenant's host", async (t) => {
   const { inventory, client, auth, passwords } = await startBridge(t)
   await seedHost(inventory, HOST, ACTIVATION_ASKED, TENANT_A)
-  await seedHost(inventory, HOST, [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED', controlMode: 'ACM' }], TENANT_B)
+  await seedHost(
+    inventory,
+    HOST,
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED', controlMode: 'ACM' }],
+    TENANT_B,
+  )
   passwords.set(A, 'password-of-tenant-a')
   passwords.set(B, 'password-of-tenant-b')
 
   const asA = await auth(TENANT_A)
   const asB = await auth(TENANT_B)
-  t.like((await client.call('RetrieveActivationDetails', { host_id: HOST }, asA)).response, { profile_name: `${TENANT_A}_ccm`, action_password: 'password-of-tenant-a' })
-  t.like((await client.call('RetrieveActivationDetails', { host_id: HOST }, asB)).response, { profile_name: `${TENANT_B}_acm`, action_password: 'password-of-tenant-b' })
+  t.like((await client.call('RetrieveActivationDetails', { host_id: HOST }, asA)).response, {
+    profile_name: `${TENANT_A}_ccm`,
+    action_password: 'password-of-tenant-a',
+  })
+  t.like((await client.call('RetrieveActivationDetails', { host_id: HOST }, asB)).response, {
+    profile_name: `${TENANT_B}_acm`,
+    action_password: 'password-of-tenant-b',
+  })
 
   const bBefore = await inventory.getHost(B)
-  t.is((await client.call('ReportAMTStatus', { host_id: HOST, status: 'ENABLED', feature: 'AMT' }, asA)).code, Status.OK)
-  t.is((await client.call('ReportActivationResults', { host_id: HOST, activation_status: 'ACTIVATING', message: '' }, asA)).code, Status.OK)
+  t.is(
+    (await client.call('ReportAMTStatus', { host_id: HOST, status: 'ENABLED', feature: 'AMT' }, asA)).code,
+    Status.OK,
+  )
+  t.is(
+    (await client.call('ReportActivationResults', { host_id: HOST, activation_status: 'ACTIVATING', message: '' }, asA))
+      .code,
+    Status.OK,
+  )
   t.like(await inventory.getHost(A), { sku: 'AMT', status: 'AMT Activation In Progress', agentKind: 'grpc' })
   t.deepEqual(await inventory.getHost(B), bBefore, 'tenant B untouched')
 })

@@ -19,16 +19,33 @@ const KEY = { tenantId: TENANT_A, hostId: HOST }
 const RETRIEVE = '/device_management.DeviceManagement/RetrieveActivationDetails'
 
 /** A unary call with the method definition of another service (health). */
-function unary<T>(client: Client, method: { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }, request: object) {
+function unary<T>(
+  client: Client,
+  method: {
+    path: string
+    requestSerialize: (value: object) => Buffer
+    responseDeserialize: (bytes: Buffer) => unknown
+  },
+  request: object,
+) {
   return new Promise<{ code: Status; response?: T }>((resolve) => {
-    client.makeUnaryRequest(method.path, method.requestSerialize, (bytes) => method.responseDeserialize(bytes) as T, request, new Metadata(), { deadline: callDeadline() }, (err: ServiceError | null, response?: T) =>
-      resolve(err ? { code: err.code } : { code: Status.OK, ...(response !== undefined ? { response } : {}) }),
+    client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      (bytes) => method.responseDeserialize(bytes) as T,
+      request,
+      new Metadata(),
+      { deadline: callDeadline() },
+      (err: ServiceError | null, response?: T) =>
+        resolve(err ? { code: err.code } : { code: Status.OK, ...(response !== undefined ? { response } : {}) }),
     )
   })
 }
 
 /** The HTTP status and grpc-status of a raw HTTP/2 stream, once the stream is closed. */
-function answerOf(stream: http2.ClientHttp2Stream): Promise<{ status: number | undefined; grpcStatus: string | undefined }> {
+function answerOf(
+  stream: http2.ClientHttp2Stream,
+): Promise<{ status: number | undefined; grpcStatus: string | undefined }> {
   return new Promise((resolve) => {
     let status: number | undefined
     let grpcStatus: string | undefined
@@ -46,7 +63,12 @@ function answerOf(stream: http2.ClientHttp2Stream): Promise<{ status: number | u
 }
 
 async function serving(harness: BridgeHarness): Promise<void> {
-  await seedHost(harness.inventory, HOST, [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }], TENANT_A)
+  await seedHost(
+    harness.inventory,
+    HOST,
+    [{ currentState: 'UNPROVISIONED' }, { desiredState: 'PROVISIONED' }],
+    TENANT_A,
+  )
   harness.passwords.set(KEY, 'still-serving-1')
 }
 
@@ -67,7 +89,15 @@ test('TLS: a client trusting the CA gets answers; a plaintext client cannot talk
   const plaintext = new Client(`127.0.0.1:${harness.port}`, credentials.createInsecure())
   t.teardown(() => plaintext.close())
   const refused = await new Promise<ServiceError | null>((resolve) =>
-    plaintext.makeUnaryRequest(RETRIEVE, (value: Buffer) => value, (bytes) => bytes, Buffer.alloc(0), new Metadata(), { deadline: callDeadline() }, (err) => resolve(err)),
+    plaintext.makeUnaryRequest(
+      RETRIEVE,
+      (value: Buffer) => value,
+      (bytes) => bytes,
+      Buffer.alloc(0),
+      new Metadata(),
+      { deadline: callDeadline() },
+      (err) => resolve(err),
+    ),
   )
   t.is(refused?.code, Status.UNAVAILABLE)
 })
@@ -75,15 +105,29 @@ test('TLS: a client trusting the CA gets answers; a plaintext client cannot talk
 test('reflection lists DeviceManagement and serves dm-manager.proto by file name', async (t) => {
   const harness = await startBridge(t)
   const require = createRequire(import.meta.url)
-  const reflectionProto = path.join(path.dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1/reflection.proto')
+  const reflectionProto = path.join(
+    path.dirname(require.resolve('@grpc/reflection')),
+    '../proto/grpc/reflection/v1/reflection.proto',
+  )
   const definition = loadSync(reflectionProto, { keepCase: true, defaults: true, oneofs: true })
-  const method = (definition['grpc.reflection.v1.ServerReflection'] as unknown as Record<string, { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }>).ServerReflectionInfo
+  const method = (
+    definition['grpc.reflection.v1.ServerReflection'] as unknown as Record<
+      string,
+      { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }
+    >
+  ).ServerReflectionInfo
   if (method === undefined) throw new Error('reflection method missing')
   const ask = (request: object) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
-      const stream = harness.client.client.makeBidiStreamRequest(method.path, method.requestSerialize, (bytes) => method.responseDeserialize(bytes) as Record<string, unknown>, new Metadata(), {
-        deadline: callDeadline(),
-      })
+      const stream = harness.client.client.makeBidiStreamRequest(
+        method.path,
+        method.requestSerialize,
+        (bytes) => method.responseDeserialize(bytes) as Record<string, unknown>,
+        new Metadata(),
+        {
+          deadline: callDeadline(),
+        },
+      )
       stream.on('data', (response: Record<string, unknown>) => {
         resolve(response)
         stream.end()
@@ -94,22 +138,41 @@ test('reflection lists DeviceManagement and serves dm-manager.proto by file name
     })
   const listed = (await ask({ list_services: '' })) as { list_services_response: { service: Array<{ name: string }> } }
   t.true(listed.list_services_response.service.some((service) => service.name === SERVICE_NAME))
-  const file = (await ask({ file_by_filename: DESCRIPTOR_FILE_NAME })) as { file_descriptor_response: { file_descriptor_proto: Buffer[] } }
+  const file = (await ask({ file_by_filename: DESCRIPTOR_FILE_NAME })) as {
+    file_descriptor_response: { file_descriptor_proto: Buffer[] }
+  }
   t.deepEqual(file.file_descriptor_response.file_descriptor_proto.map(fileDescriptorName), [DESCRIPTOR_FILE_NAME])
-  const bySymbol = (await ask({ file_containing_symbol: 'device_management.ActivationDetailsResponse' })) as { file_descriptor_response: { file_descriptor_proto: Buffer[] } }
+  const bySymbol = (await ask({ file_containing_symbol: 'device_management.ActivationDetailsResponse' })) as {
+    file_descriptor_response: { file_descriptor_proto: Buffer[] }
+  }
   t.deepEqual(bySymbol.file_descriptor_response.file_descriptor_proto.map(fileDescriptorName), [DESCRIPTOR_FILE_NAME])
   const references = new Map(bySymbol.file_descriptor_response.file_descriptor_proto.flatMap(typeReferences))
-  t.is(references.get('AMTStatusRequest.status'), '.device_management.AMTStatus', 'fully qualified, as protoc writes it')
+  t.is(
+    references.get('AMTStatusRequest.status'),
+    '.device_management.AMTStatus',
+    'fully qualified, as protoc writes it',
+  )
   t.is(references.get('ActivationResultRequest.activation_status'), '.device_management.ActivationStatus')
 })
 
 test('health: SERVING for the server and for device_management.DeviceManagement; unknown service NOT_FOUND', async (t) => {
   const harness = await startBridge(t)
   const definition = loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true })
-  const check = (definition['grpc.health.v1.Health'] as unknown as Record<string, { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }>).Check
+  const check = (
+    definition['grpc.health.v1.Health'] as unknown as Record<
+      string,
+      { path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown }
+    >
+  ).Check
   if (check === undefined) throw new Error('health Check missing')
-  t.like(await unary(harness.client.client, check, { service: '' }), { code: Status.OK, response: { status: 'SERVING' } })
-  t.like(await unary(harness.client.client, check, { service: SERVICE_NAME }), { code: Status.OK, response: { status: 'SERVING' } })
+  t.like(await unary(harness.client.client, check, { service: '' }), {
+    code: Status.OK,
+    response: { status: 'SERVING' },
+  })
+  t.like(await unary(harness.client.client, check, { service: SERVICE_NAME }), {
+    code: Status.OK,
+    response: { status: 'SERVING' },
+  })
   t.is((await unary(harness.client.client, check, { service: 'nope.Nope' })).code, Status.NOT_FOUND)
 })
 
@@ -117,23 +180,52 @@ test('garbage frames: undecodable protobuf → INVALID_ARGUMENT (after auth), un
   const harness = await startBridge(t)
   await serving(harness)
   const auth = await harness.auth()
-  const garbage = (bytes: number[]) => harness.client.raw(RETRIEVE, null, () => Buffer.from(bytes), (raw) => raw, auth)
+  const garbage = (bytes: number[]) =>
+    harness.client.raw(
+      RETRIEVE,
+      null,
+      () => Buffer.from(bytes),
+      (raw) => raw,
+      auth,
+    )
   for (const bytes of [[0x0c], [0x12, 0x05, 0x01]]) {
     const result = await garbage(bytes)
     t.is(result.code, Status.INVALID_ARGUMENT)
     t.regex(result.details, /could not be decoded/)
   }
   // protobufjs decodes these leniently; what comes out is not a valid host_id.
-  for (const bytes of [[0x0b, 0x0a, 0x01, 0x41, 0x0c], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]) {
+  for (const bytes of [
+    [0x0b, 0x0a, 0x01, 0x41, 0x0c],
+    [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+  ]) {
     t.is((await garbage(bytes)).code, Status.INVALID_ARGUMENT)
   }
-  const anonymous = await harness.client.raw(RETRIEVE, null, () => Buffer.from([0xff, 0xff, 0xff]), (raw) => raw)
+  const anonymous = await harness.client.raw(
+    RETRIEVE,
+    null,
+    () => Buffer.from([0xff, 0xff, 0xff]),
+    (raw) => raw,
+  )
   t.is(anonymous.code, Status.UNAUTHENTICATED, 'nothing is parsed before the caller is known')
-  const unknown = await harness.client.raw('/device_management.DeviceManagement/Nope', null, () => Buffer.alloc(0), (raw) => raw, auth)
+  const unknown = await harness.client.raw(
+    '/device_management.DeviceManagement/Nope',
+    null,
+    () => Buffer.alloc(0),
+    (raw) => raw,
+    auth,
+  )
   t.is(unknown.code, Status.UNIMPLEMENTED)
-  const oversized = await harness.client.raw(RETRIEVE, null, () => Buffer.alloc(100 * 1024, 0x41), (raw) => raw, auth)
+  const oversized = await harness.client.raw(
+    RETRIEVE,
+    null,
+    () => Buffer.alloc(100 * 1024, 0x41),
+    (raw) => raw,
+    auth,
+  )
   t.is(oversized.code, Status.RESOURCE_EXHAUSTED)
-  t.like((await harness.client.call('RetrieveActivationDetails', { host_id: HOST }, auth)).response, { operation: 'ACTIVATE' })
+  t.like((await harness.client.call('RetrieveActivationDetails', { host_id: HOST }, auth)).response, {
+    operation: 'ACTIVATE',
+  })
 })
 
 test('garbage at the HTTP/2 and TCP level: a broken gRPC frame, a non-gRPC request, bytes that are not HTTP/2; the server keeps serving', async (t) => {
@@ -156,8 +248,14 @@ test('garbage at the HTTP/2 and TCP level: a broken gRPC frame, a non-gRPC reque
   t.is(broken.status, 200)
   t.true(broken.grpcStatus !== undefined && broken.grpcStatus !== String(Status.OK), `grpc-status ${broken.grpcStatus}`)
   // Compressed flag set without a grpc-encoding.
-  const compressed = await exchange({ 'content-type': 'application/grpc', te: 'trailers', ...auth }, Buffer.from([1, 0, 0, 0, 2, 0x0a, 0x00]))
-  t.true(compressed.grpcStatus !== undefined && compressed.grpcStatus !== String(Status.OK), `grpc-status ${compressed.grpcStatus}`)
+  const compressed = await exchange(
+    { 'content-type': 'application/grpc', te: 'trailers', ...auth },
+    Buffer.from([1, 0, 0, 0, 2, 0x0a, 0x00]),
+  )
+  t.true(
+    compressed.grpcStatus !== undefined && compressed.grpcStatus !== String(Status.OK),
+    `grpc-status ${compressed.grpcStatus}`,
+  )
   const notGrpc = await exchange({ 'content-type': 'application/json' }, Buffer.from('{"host_id":"x"}'))
   t.is(notGrpc.status, 415)
 
@@ -168,12 +266,17 @@ test('garbage at the HTTP/2 and TCP level: a broken gRPC frame, a non-gRPC reque
   socket.resume()
   socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\x02garbage'))
   await within(closed, 'the server to close a connection that is not HTTP/2')
-  t.like((await harness.client.call('RetrieveActivationDetails', { host_id: HOST }, auth)).response, { operation: 'ACTIVATE' })
+  t.like((await harness.client.call('RetrieveActivationDetails', { host_id: HOST }, auth)).response, {
+    operation: 'ACTIVATE',
+  })
 })
 
 test('lifecycle: start reports a busy port as an error; stop is idempotent and frees the port', async (t) => {
   const first = await startBridge(t)
-  const second = createGrpcBridge({ core: first.core, secrets: first.passwords, log: silentLogger() }, { host: '127.0.0.1', port: first.port, auth: { publicKeyPem: first.key.publicKeyPem } })
+  const second = createGrpcBridge(
+    { core: first.core, secrets: first.passwords, log: silentLogger() },
+    { host: '127.0.0.1', port: first.port, auth: { publicKeyPem: first.key.publicKeyPem } },
+  )
   t.teardown(() => second.stop())
   await t.throwsAsync(second.start())
   t.is(second.port, null)

@@ -18,14 +18,21 @@ const DEVICE_ACL = 'user node-1@acme\ntopic write amt/v1/acme/node-1/#\ntopic re
 const WRITE_ONLY = `user amt-manager\ntopic write amt/v1/#\n\n${DEVICE_ACL}`
 const READ_WRITE = `user amt-manager\ntopic readwrite amt/v1/#\n\n${DEVICE_ACL}`
 
-async function startBus(t: ExecutionContext, broker: RunningMosquitto, probe: { intervalMs: number; timeoutMs: number }) {
+async function startBus(
+  t: ExecutionContext,
+  broker: RunningMosquitto,
+  probe: { intervalMs: number; timeoutMs: number },
+) {
   const { log, lines } = capturedLogger()
   const bus = createManagerBus({ url: broker.url, ...manager, reconnectPeriodMs: 200, probe, log })
   t.teardown(() => bus.close(true))
   const received: string[] = []
-  const subscribed = new Promise<void>((resolve) => bus.start({ onMessage: (topic) => received.push(topic), onReady: resolve }))
+  const subscribed = new Promise<void>((resolve) =>
+    bus.start({ onMessage: (topic) => received.push(topic), onReady: resolve }),
+  )
   await subscribed
-  const errors = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level >= 50)
+  const errors = () =>
+    lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level >= 50)
   return { bus, received, errors, lines }
 }
 
@@ -38,14 +45,25 @@ test('mosquitto: the ACL denies the manager read on amt/v1/#: granted SUBACK, no
   const broker = await startMosquitto(t, { users: [manager, device], acl: WRITE_ONLY })
   const { bus, received, errors } = await startBus(t, broker, { intervalMs: 500, timeoutMs: 3000 })
 
-  const health = await eventually(() => Promise.resolve(notReady(bus)), 'the bus to report not delivering', READY_WAIT_MS)
+  const health = await eventually(
+    () => Promise.resolve(notReady(bus)),
+    'the bus to report not delivering',
+    READY_WAIT_MS,
+  )
   t.regex(health.detail, /probe on amt\/v1\/_probe\/[^ ]+\/presence, .* not delivered within 3 s/)
-  t.regex(health.detail, /the broker accepted the subscription but its ACL may deny this account read access to amt\/v1\/\+\/\+\/presence/)
+  t.regex(
+    health.detail,
+    /the broker accepted the subscription but its ACL may deny this account read access to amt\/v1\/\+\/\+\/presence/,
+  )
   t.deepEqual(busCheck(bus)(), { name: 'bus', ok: false, detail: health.detail })
   t.true(bus.connected, 'connected all along: connection state alone said ready')
 
   // A device's telemetry, allowed to be published, never reaches the manager.
-  const agent = await mqtt.connectAsync(broker.url, { ...device, clientId: 'amt-agent:acme:node-1', reconnectPeriod: 0 }, false)
+  const agent = await mqtt.connectAsync(
+    broker.url,
+    { ...device, clientId: 'amt-agent:acme:node-1', reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => agent.endAsync(true))
   await agent.publishAsync(buildTopic({ tenantId: 'acme', hostId: 'node-1', leaf: 'events' }), '{}', { qos: 1 })
   t.deepEqual(received, [])
@@ -54,7 +72,10 @@ test('mosquitto: the ACL denies the manager read on amt/v1/#: granted SUBACK, no
   await eventually(() => Promise.resolve(errors().length > 0), 'the error line', READY_WAIT_MS)
   const logged = errors()
   t.is(logged.length, 1)
-  t.regex(logged[0]?.msg ?? '', /subscriptions deliver nothing: .*Fix: in the broker's ACL allow this account to read amt\/v1\/\+\/\+\/presence/)
+  t.regex(
+    logged[0]?.msg ?? '',
+    /subscriptions deliver nothing: .*Fix: in the broker's ACL allow this account to read amt\/v1\/\+\/\+\/presence/,
+  )
 })
 
 test('mosquitto: with read access the probe comes back → ready; probes never reach the ingest', async (t) => {
@@ -63,7 +84,11 @@ test('mosquitto: with read access the probe comes back → ready; probes never r
   await eventually(() => Promise.resolve(bus.health().ok), 'the bus to be ready', READY_WAIT_MS)
   t.deepEqual(busCheck(bus)(), { name: 'bus', ok: true })
 
-  const agent = await mqtt.connectAsync(broker.url, { ...device, clientId: 'amt-agent:acme:node-1', reconnectPeriod: 0 }, false)
+  const agent = await mqtt.connectAsync(
+    broker.url,
+    { ...device, clientId: 'amt-agent:acme:node-1', reconnectPeriod: 0 },
+    false,
+  )
   t.teardown(() => agent.endAsync(true))
   const events = buildTopic({ tenantId: 'acme', hostId: 'node-1', leaf: 'events' })
   await agent.publishAsync(events, '{}', { qos: 1 })
@@ -88,7 +113,11 @@ test('mosquitto killed (SIGKILL) and started again on the same port: not connect
   const { bus, errors } = await startBus(t, broker, { intervalMs: 30_000, timeoutMs: 10_000 })
   await eventually(() => Promise.resolve(bus.health().ok), 'the bus to be ready', READY_WAIT_MS)
   await broker.kill('SIGKILL')
-  const down = await eventually(() => Promise.resolve(!bus.health().ok && bus.health()), 'the bus to notice', READY_WAIT_MS)
+  const down = await eventually(
+    () => Promise.resolve(!bus.health().ok && bus.health()),
+    'the bus to notice',
+    READY_WAIT_MS,
+  )
   t.deepEqual(down, { ok: false, detail: 'not connected to the broker' })
   await broker.start()
   // A fresh round after the reconnect, not the next 30 s tick.

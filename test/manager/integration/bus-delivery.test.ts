@@ -18,7 +18,8 @@ const key = { tenantId: 'acme', hostId: 'node-1' }
 const BUSES = {
   mqtt: async (broker: TestBroker): Promise<ManagerBus> =>
     createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, log: silentLogger() }),
-  embedded: (broker: TestBroker): Promise<ManagerBus> => Promise.resolve(createEmbeddedBus(broker.broker.aedes, { log: silentLogger() })),
+  embedded: (broker: TestBroker): Promise<ManagerBus> =>
+    Promise.resolve(createEmbeddedBus(broker.broker.aedes, { log: silentLogger() })),
 }
 
 for (const [kind, createBus] of Object.entries(BUSES)) {
@@ -39,10 +40,20 @@ for (const [kind, createBus] of Object.entries(BUSES)) {
     const events = buildTopic({ ...key, leaf: 'events' })
     await device.publishAsync(events, '{}', { qos: 1 })
     await eventually(() => Promise.resolve(received.includes(events)), 'the device event at the manager', WAIT_MS)
-    await seenByIntegrator.until((messages) => messages.some((m) => m.topic === events), 'the device event at the integrator')
+    await seenByIntegrator.until(
+      (messages) => messages.some((m) => m.topic === events),
+      'the device event at the integrator',
+    )
     t.deepEqual(received, [events])
-    t.deepEqual(seenByIntegrator.messages.map((m) => m.topic), [events], 'no probe, through either filter')
-    t.true((broker.broker.stats().forwardDropped['manager-only'] ?? 0) > 0, 'the probes were dropped for the integrator')
+    t.deepEqual(
+      seenByIntegrator.messages.map((m) => m.topic),
+      [events],
+      'no probe, through either filter',
+    )
+    t.true(
+      (broker.broker.stats().forwardDropped['manager-only'] ?? 0) > 0,
+      'the probes were dropped for the integrator',
+    )
   })
 }
 
@@ -73,8 +84,11 @@ test('mqtt bus: a refused subscription (SUBACK 0x80) is not ready, with the refu
   t.true(bus.connected)
   const health = bus.health()
   t.false(health.ok)
-  if (!health.ok) t.regex(health.detail, /the broker refused the subscriptions amt\/v1\/\+\/\+\/presence, .*\(SUBACK 0x80\)/)
-  const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level >= 50)
+  if (!health.ok)
+    t.regex(health.detail, /the broker refused the subscriptions amt\/v1\/\+\/\+\/presence, .*\(SUBACK 0x80\)/)
+  const errors = lines
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((line) => line.level >= 50)
   t.is(errors.length, 1)
   t.regex(errors[0]?.msg ?? '', /refused subscriptions \(SUBACK 0x80\)/)
 })

@@ -24,8 +24,10 @@ test('outbox: a waiting retained publication is replaced in place by a newer one
 
 /** Both buses: an MQTT connection (external broker) and in process (the manager's embedded broker). */
 const BUSES = {
-  mqtt: async (broker: TestBroker): Promise<ManagerBus> => createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, log: silentLogger() }),
-  embedded: (broker: TestBroker): Promise<ManagerBus> => Promise.resolve(createEmbeddedBus(broker.broker.aedes, { log: silentLogger() })),
+  mqtt: async (broker: TestBroker): Promise<ManagerBus> =>
+    createManagerBus({ url: broker.url, ...(await broker.addManager()), reconnectPeriodMs: 50, log: silentLogger() }),
+  embedded: (broker: TestBroker): Promise<ManagerBus> =>
+    Promise.resolve(createEmbeddedBus(broker.broker.aedes, { log: silentLogger() })),
 }
 
 for (const [kind, createBus] of Object.entries(BUSES)) {
@@ -35,14 +37,27 @@ for (const [kind, createBus] of Object.entries(BUSES)) {
     const bus = await createBus(broker)
     t.teardown(() => bus.close(true))
     const desired = (generation: number) =>
-      Buffer.from(JSON.stringify({ v: 1, ts: new Date().toISOString(), hostId: 'h-1', generation, state: 'PROVISIONED', controlMode: 'CCM' }))
-    for (let generation = 1; generation <= 5; generation++) bus.publish(buildTopic({ ...key, leaf: 'desired' }), desired(generation), retained)
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          ts: new Date().toISOString(),
+          hostId: 'h-1',
+          generation,
+          state: 'PROVISIONED',
+          controlMode: 'CCM',
+        }),
+      )
+    for (let generation = 1; generation <= 5; generation++)
+      bus.publish(buildTopic({ ...key, leaf: 'desired' }), desired(generation), retained)
     const ready = new Promise<void>((resolve) => bus.start({ onMessage: () => undefined, onReady: resolve }))
     await ready
     const agent = await connectFakeAgent(t, broker, key)
     const received = await agent.waitFor(key, 'desired')
     t.is(received.generation, 5)
-    t.deepEqual(agent.received(key, 'desired').map((d) => d.generation), [5])
+    t.deepEqual(
+      agent.received(key, 'desired').map((d) => d.generation),
+      [5],
+    )
   })
 
   test(`${kind} bus: receives every agent leaf of every tenant, and no manager leaf`, async (t) => {
@@ -65,7 +80,12 @@ for (const [kind, createBus] of Object.entries(BUSES)) {
     const other = await connectClient(t, broker.url, await broker.addManager(), [])
     await agent.send('presence', { online: true, agentVersion: '1' })
     await agent.send('capability', capable())
-    await agent.send('state', { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: null })
+    await agent.send('state', {
+      phase: 'UNPROVISIONED',
+      observedGeneration: 0,
+      controlMode: 'PRE_PROVISIONING',
+      remoteStatus: null,
+    })
     await agent.send('events', { kind: 'rpc.started', message: 'x' })
     await other.client.publishAsync(buildTopic({ ...key, leaf: 'status' }), Buffer.from('{}'), { qos: 1 })
     await agent.send('secret/req', { correlationId: crypto.randomUUID(), purpose: 'deactivate', generation: 1 })
@@ -89,13 +109,25 @@ test('embedded bus: a retained publication reaches later subscribers; after clos
   await new Promise<void>((resolve) => bus.start({ onMessage: (topic) => seen.push(topic), onReady: resolve }))
   t.true(bus.connected)
   const key = { tenantId: TENANT, hostId: 'h-2' }
-  const desired = { v: 1, ts: new Date().toISOString(), hostId: 'h-2', generation: 3, state: 'PROVISIONED', controlMode: 'CCM' }
+  const desired = {
+    v: 1,
+    ts: new Date().toISOString(),
+    hostId: 'h-2',
+    generation: 3,
+    state: 'PROVISIONED',
+    controlMode: 'CCM',
+  }
   bus.publish(buildTopic({ ...key, leaf: 'desired' }), Buffer.from(JSON.stringify(desired)), retained)
   const agent = await connectFakeAgent(t, broker, key)
   t.is((await agent.waitFor(key, 'desired')).generation, 3, 'stored as retained by the broker, replayed on subscribe')
   await bus.close()
   t.false(bus.connected)
-  await agent.send('state', { phase: 'UNPROVISIONED', observedGeneration: 0, controlMode: 'PRE_PROVISIONING', remoteStatus: null })
+  await agent.send('state', {
+    phase: 'UNPROVISIONED',
+    observedGeneration: 0,
+    controlMode: 'PRE_PROVISIONING',
+    remoteStatus: null,
+  })
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.deepEqual(seen, [], 'unsubscribed')
 })

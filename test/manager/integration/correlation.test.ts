@@ -14,7 +14,9 @@ async function setup(t: ExecutionContext) {
   await inventory.createTenant({ tenantId: TENANT })
   await inventory.createHost(KEY)
   const manager = startManager(t, { url: broker.url, credential: await broker.addManager(), inventory })
-  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [buildTopic({ ...KEY, leaf: 'status' })])
+  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [
+    buildTopic({ ...KEY, leaf: 'status' }),
+  ])
   await managerReady(manager)
   return { broker, inventory, manager, integrator }
 }
@@ -24,14 +26,35 @@ test('capability + state from an agent over the broker land in Inventory and on 
   const agent = await connectFakeAgent(t, broker, KEY)
   await agent.send('presence', { online: true, agentVersion: '0.1.0' })
   await agent.send('capability', capable('AMT'))
-  await agent.send('state', { phase: 'PROVISIONED', observedGeneration: 0, controlMode: 'CCM', remoteStatus: 'connected' })
+  await agent.send('state', {
+    phase: 'PROVISIONED',
+    observedGeneration: 0,
+    controlMode: 'CCM',
+    remoteStatus: 'connected',
+  })
 
-  const status = await integrator.waitFor(KEY, 'status', (s) => s.currentState === 'PROVISIONED' && s.online && s.sku === 'AMT')
+  const status = await integrator.waitFor(
+    KEY,
+    'status',
+    (s) => s.currentState === 'PROVISIONED' && s.online && s.sku === 'AMT',
+  )
   t.like(status, { status: 'AMT Activation Done', statusIndicator: 'IDLE', agentKind: 'mqtt', tenantId: TENANT })
-  t.like(await inventory.getHost(KEY), { sku: 'AMT', currentState: 'PROVISIONED', online: true, bootId: agent.messages.bootId, lastSeq: { presence: 0, capability: 1, state: 2 } })
+  t.like(await inventory.getHost(KEY), {
+    sku: 'AMT',
+    currentState: 'PROVISIONED',
+    online: true,
+    bootId: agent.messages.bootId,
+    lastSeq: { presence: 0, capability: 1, state: 2 },
+  })
 
-  const late = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [buildTopic({ ...KEY, leaf: 'status' })])
-  t.like(await late.waitFor(KEY, 'status', (s) => s.currentState === 'PROVISIONED'), { status: 'AMT Activation Done' }, 'status is retained')
+  const late = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [
+    buildTopic({ ...KEY, leaf: 'status' }),
+  ])
+  t.like(
+    await late.waitFor(KEY, 'status', (s) => s.currentState === 'PROVISIONED'),
+    { status: 'AMT Activation Done' },
+    'status is retained',
+  )
 })
 
 test('rejections over the wire are counted and change nothing', async (t) => {
@@ -47,10 +70,19 @@ test('rejections over the wire are counted and change nothing', async (t) => {
 
 test('setDesired publishes a retained desired that the device receives, even when it subscribes later', async (t) => {
   const { broker, manager } = await setup(t)
-  await manager.core.setDesired({ keys: [KEY] }, { state: 'PROVISIONED', controlMode: 'ACM', dnsSuffix: 'corp.example.com' }, 'api:alice')
+  await manager.core.setDesired(
+    { keys: [KEY] },
+    { state: 'PROVISIONED', controlMode: 'ACM', dnsSuffix: 'corp.example.com' },
+    'api:alice',
+  )
   const agent = await connectFakeAgent(t, broker, KEY)
   const desired = await agent.waitFor(KEY, 'desired', (d) => d.generation === 1)
-  t.like(desired, { state: 'PROVISIONED', controlMode: 'ACM', profileName: `${TENANT}_acm`, dnsSuffix: 'corp.example.com' })
+  t.like(desired, {
+    state: 'PROVISIONED',
+    controlMode: 'ACM',
+    profileName: `${TENANT}_acm`,
+    dnsSuffix: 'corp.example.com',
+  })
 })
 
 test('secret/req over the wire is answered on the device secret/res (no store: ok false)', async (t) => {
@@ -59,5 +91,8 @@ test('secret/req over the wire is answered on the device secret/res (no store: o
   const agent = await connectFakeAgent(t, broker, KEY)
   const correlationId = crypto.randomUUID()
   await agent.send('secret/req', { correlationId, purpose: 'deactivate', generation: 1 })
-  t.like(await agent.waitFor(KEY, 'secret/res', (r) => r.correlationId === correlationId), { ok: false, error: 'no secret store configured' })
+  t.like(await agent.waitFor(KEY, 'secret/res', (r) => r.correlationId === correlationId), {
+    ok: false,
+    error: 'no secret store configured',
+  })
 })

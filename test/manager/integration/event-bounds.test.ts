@@ -31,9 +31,14 @@ test('events of one host over three connections are bounded by one per-host budg
   const device = await broker.addDevice(FLOODED.tenantId, FLOODED.hostId)
   const connections = await Promise.all([1, 2, 3].map(() => connectFakeAgent(t, broker, FLOODED, device)))
   const quiet = await connectFakeAgent(t, broker, QUIET)
-  const sent = connections.flatMap((agent, c) => Array.from({ length: 20 }, (_, i) => agent.send('events', event(c * 100 + i))))
+  const sent = connections.flatMap((agent, c) =>
+    Array.from({ length: 20 }, (_, i) => agent.send('events', event(c * 100 + i))),
+  )
   await Promise.all([...sent, ...[1, 2, 3].map((n) => quiet.send('events', event(n)))])
-  await eventually(async () => (await metricValue(manager.metrics.messages, { leaf: 'events' })) >= 63, 'every event at the manager')
+  await eventually(
+    async () => (await metricValue(manager.metrics.messages, { leaf: 'events' })) >= 63,
+    'every event at the manager',
+  )
   await manager.core.idle()
 
   const stored = await inventory.listAudit(TENANT, { hostId: FLOODED.hostId, limit: 1000 })
@@ -46,20 +51,36 @@ test('events of one host over three connections are bounded by one per-host budg
 test('an oversize event is stored compact and bounded; one with too many facts is rejected by the schema', async (t) => {
   const { broker, inventory, manager } = await setup(t)
   const agent = await connectFakeAgent(t, broker, FLOODED)
-  const big = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(62, '0')}`, 'x'.repeat(1024)]))
+  const big = Object.fromEntries(
+    Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(62, '0')}`, 'x'.repeat(1024)]),
+  )
   await agent.send('events', { kind: 'rpc.failed', message: 'm'.repeat(1024), generation: 1, detail: big })
   // The encoder refuses it: published raw, as a hostile device would.
-  const envelope = { v: SCHEMA_VERSION, ts: new Date().toISOString(), hostId: FLOODED.hostId, bootId: agent.messages.bootId, seq: 1000 }
+  const envelope = {
+    v: SCHEMA_VERSION,
+    ts: new Date().toISOString(),
+    hostId: FLOODED.hostId,
+    bootId: agent.messages.bootId,
+    seq: 1000,
+  }
   const tooMany = { ...envelope, kind: 'rpc.failed', message: 'too many', detail: { ...big, k: 1 } }
   await agent.client.publishAsync(buildTopic({ ...FLOODED, leaf: 'events' }), JSON.stringify(tooMany), { qos: 1 })
   await agent.send('events', { kind: 'rpc.finished', message: 'small', generation: 1, detail: { code: 0 } })
-  await eventually(async () => (await metricValue(manager.metrics.messages, { leaf: 'events' })) >= 3, 'every event at the manager')
+  await eventually(
+    async () => (await metricValue(manager.metrics.messages, { leaf: 'events' })) >= 3,
+    'every event at the manager',
+  )
   await manager.core.idle()
 
   const [small, bounded, ...rest] = await inventory.listAudit(TENANT, { hostId: FLOODED.hostId })
   t.is(rest.length, 0)
   t.is(await metricValue(manager.metrics.rejections, { reason: 'schema' }), 1)
-  t.deepEqual(small?.detail, { message: 'small', generation: 1, agentTs: (small?.detail as { agentTs: string }).agentTs, detail: { code: 0 } })
+  t.deepEqual(small?.detail, {
+    message: 'small',
+    generation: 1,
+    agentTs: (small?.detail as { agentTs: string }).agentTs,
+    detail: { code: 0 },
+  })
   t.like(small, { kind: 'agent.rpc.finished', class: 'activity' })
   const text = JSON.stringify(bounded?.detail)
   t.true(text.length <= MAX_EVENT_DETAIL_CHARS, `${text.length} characters stored`)

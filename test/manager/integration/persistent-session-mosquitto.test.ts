@@ -17,7 +17,12 @@ async function startBus(t: ExecutionContext, url: string, options: { clientId: s
   const bus = createManagerBus({ url, ...options, reconnectPeriodMs: 200, log: silentLogger() })
   t.teardown(() => bus.close(true))
   const received: Array<{ topic: string; payload: string }> = []
-  await new Promise<void>((resolve) => bus.start({ onMessage: (topic, payload) => received.push({ topic, payload: payload.toString() }), onReady: resolve }))
+  await new Promise<void>((resolve) =>
+    bus.start({
+      onMessage: (topic, payload) => received.push({ topic, payload: payload.toString() }),
+      onReady: resolve,
+    }),
+  )
   return { bus, received }
 }
 
@@ -32,7 +37,11 @@ test('persistent session: a secret request published while the manager is away r
   await device.publishAsync(request, '{"id":"while-away"}', { qos: 1 })
 
   const again = await startBus(t, broker.url, { clientId: 'amt-manager-test', clean: false })
-  const delivered = await eventually(() => Promise.resolve(again.received.find((message) => message.topic === request)), 'the queued request', WAIT_MS)
+  const delivered = await eventually(
+    () => Promise.resolve(again.received.find((message) => message.topic === request)),
+    'the queued request',
+    WAIT_MS,
+  )
   t.is(delivered.payload, '{"id":"while-away"}')
 })
 
@@ -47,6 +56,13 @@ test('clean session: the same request is not kept for a manager that was away', 
   // A marker published after the manager is back arrives; the request published before it never does (in order).
   const again = await startBus(t, broker.url, { clientId: 'amt-manager-clean', clean: true })
   await device.publishAsync(request, '{"id":"marker"}', { qos: 1 })
-  await eventually(() => Promise.resolve(again.received.some((message) => message.payload === '{"id":"marker"}')), 'the marker', WAIT_MS)
-  t.deepEqual(again.received.filter((message) => message.topic === request).map((message) => message.payload), ['{"id":"marker"}'])
+  await eventually(
+    () => Promise.resolve(again.received.some((message) => message.payload === '{"id":"marker"}')),
+    'the marker',
+    WAIT_MS,
+  )
+  t.deepEqual(
+    again.received.filter((message) => message.topic === request).map((message) => message.payload),
+    ['{"id":"marker"}'],
+  )
 })

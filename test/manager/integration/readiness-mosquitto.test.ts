@@ -44,7 +44,11 @@ test('/readyz: an external Mosquitto that grants the subscriptions but denies re
   const answer = await eventually(
     async () => {
       const current = await readyz()
-      return current.checks.some((check) => check.name === 'bus' && check.detail?.startsWith('subscriptions deliver nothing')) && current
+      return (
+        current.checks.some(
+          (check) => check.name === 'bus' && check.detail?.startsWith('subscriptions deliver nothing'),
+        ) && current
+      )
     },
     '/readyz to report the bus',
     WAIT_MS,
@@ -52,19 +56,28 @@ test('/readyz: an external Mosquitto that grants the subscriptions but denies re
   t.is(answer.status, 503)
   const bus = answer.checks.find((check) => check.name === 'bus')
   t.false(bus?.ok)
-  t.regex(bus?.detail ?? '', /probe on amt\/v1\/_probe\/amt-manager\/presence, .* not delivered within 10 s; the broker accepted/)
+  t.regex(
+    bus?.detail ?? '',
+    /probe on amt\/v1\/_probe\/amt-manager\/presence, .* not delivered within 10 s; the broker accepted/,
+  )
   t.regex(bus?.detail ?? '', /its ACL may deny this account read access to amt\/v1\/\+\/\+\/presence, /)
-  const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level >= 50)
+  const errors = lines
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((line) => line.level >= 50)
   t.is(errors.length, 1)
   t.regex(errors[0]?.msg ?? '', /^subscriptions deliver nothing: .*Fix: in the broker's ACL allow this account to read/)
 })
 
 test('/readyz: an external Mosquitto whose ACL lets the manager read → 200', async (t) => {
   const { readyz, lines } = await startExternalManager(t, `user ${manager.username}\ntopic readwrite amt/v1/#\n`)
-  const answer = await eventually(async () => {
-    const current = await readyz()
-    return current.status === 200 && current
-  }, '/readyz to answer 200', WAIT_MS)
+  const answer = await eventually(
+    async () => {
+      const current = await readyz()
+      return current.status === 200 && current
+    },
+    '/readyz to answer 200',
+    WAIT_MS,
+  )
   t.is(answer.status, 200)
   t.false(lines.some((line) => line.includes('deliver nothing')))
 })

@@ -24,7 +24,12 @@ test('a new manager (the old one killed) republishes desired from Inventory, and
   await first.core.setDesired({ keys: [KEY] }, { state: 'PROVISIONED' }, 'api:alice')
   const agent = await connectFakeAgent(t, broker, KEY)
   await agent.waitFor(KEY, 'desired', (d) => d.generation === 1)
-  await agent.send('state', { phase: 'ACTIVATING', observedGeneration: 1, controlMode: 'PRE_PROVISIONING', remoteStatus: null })
+  await agent.send('state', {
+    phase: 'ACTIVATING',
+    observedGeneration: 1,
+    controlMode: 'PRE_PROVISIONING',
+    remoteStatus: null,
+  })
   await eventually(async () => (await inventory.getHost(KEY)).phase === 'ACTIVATING', 'ACTIVATING stored')
 
   await first.bus.close(true)
@@ -36,13 +41,32 @@ test('a new manager (the old one killed) republishes desired from Inventory, and
 
   const second = startManager(t, { url: broker.url, credential, inventory })
   await managerReady(second)
-  const republished = await agent.waitFor(KEY, 'desired', (d) => d.generation === 1 && agent.received(KEY, 'desired').length >= 2)
+  const republished = await agent.waitFor(
+    KEY,
+    'desired',
+    (d) => d.generation === 1 && agent.received(KEY, 'desired').length >= 2,
+  )
   t.like(republished, { state: 'PROVISIONED', generation: 1 })
-  await eventually(async () => (await metricValue(second.metrics.rejections, { reason: 'duplicate' })) === 1, 'the retained state replay dropped as a duplicate')
-  t.like(await inventory.getHost(KEY), { version: stored.version, phase: 'ACTIVATING', status: 'AMT Activation In Progress' })
+  await eventually(
+    async () => (await metricValue(second.metrics.rejections, { reason: 'duplicate' })) === 1,
+    'the retained state replay dropped as a duplicate',
+  )
+  t.like(await inventory.getHost(KEY), {
+    version: stored.version,
+    phase: 'ACTIVATING',
+    status: 'AMT Activation In Progress',
+  })
 
-  await agent.send('state', { phase: 'PROVISIONED', observedGeneration: 1, controlMode: 'CCM', remoteStatus: 'connected' })
-  await eventually(async () => (await inventory.getHost(KEY)).status === 'AMT Activation Done', 'the new manager correlates')
+  await agent.send('state', {
+    phase: 'PROVISIONED',
+    observedGeneration: 1,
+    controlMode: 'CCM',
+    remoteStatus: 'connected',
+  })
+  await eventually(
+    async () => (await inventory.getHost(KEY)).status === 'AMT Activation Done',
+    'the new manager correlates',
+  )
 })
 
 test('after a broker restart (retained store lost) the manager reconnects and republishes desired and status', async (t) => {
@@ -61,7 +85,9 @@ test('after a broker restart (retained store lost) the manager reconnects and re
 
   const agent = await connectFakeAgent(t, second, KEY)
   t.like(await agent.waitFor(KEY, 'desired'), { state: 'UNPROVISIONED', generation: 1 })
-  const integrator = await connectClient(t, second.url, await second.addIntegrator(TENANT), [buildTopic({ ...KEY, leaf: 'status' })])
+  const integrator = await connectClient(t, second.url, await second.addIntegrator(TENANT), [
+    buildTopic({ ...KEY, leaf: 'status' }),
+  ])
   t.like(await integrator.waitFor(KEY, 'status'), { desiredState: 'UNPROVISIONED', desiredGeneration: 1 })
 })
 
@@ -74,7 +100,9 @@ test('an activation without a result within the deadline shows ERROR on the stat
     inventory,
     options: { deadlines: { activationMs: 300, checkIntervalMs: 50 } },
   })
-  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [buildTopic({ ...KEY, leaf: 'status' })])
+  const integrator = await connectClient(t, broker.url, await broker.addIntegrator(TENANT), [
+    buildTopic({ ...KEY, leaf: 'status' }),
+  ])
   await managerReady(manager)
   await manager.core.setDesired({ keys: [KEY] }, { state: 'PROVISIONED' }, 'api:alice')
   const status = await integrator.waitFor(KEY, 'status', (s) => s.statusIndicator === 'ERROR')

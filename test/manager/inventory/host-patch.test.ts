@@ -18,7 +18,13 @@ test('applyHostPatch does not mutate the stored host and stamps version, updated
   const frozen = structuredClone(host)
   const next = applyHostPatch(host, { statusIndicator: 'IN_PROGRESS', desiredState: 'PROVISIONED' }, t1)
   t.deepEqual(host, frozen)
-  t.like(next, { version: 2, updatedAt: t1.toISOString(), statusTimestamp: t1.getTime() / 1000, desiredGeneration: 1, createdAt: t0.toISOString() })
+  t.like(next, {
+    version: 2,
+    updatedAt: t1.toISOString(),
+    statusTimestamp: t1.getTime() / 1000,
+    desiredGeneration: 1,
+    createdAt: t0.toISOString(),
+  })
 })
 
 test('applyHostPatch ignores undefined fields', (t) => {

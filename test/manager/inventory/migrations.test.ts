@@ -5,7 +5,11 @@ import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../man
 
 const one: Migration = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }
 const two: Migration = { version: 2, name: 'b', sql: 'CREATE TABLE b (y INTEGER) STRICT; INSERT INTO a VALUES (1);' }
-const broken: Migration = { version: 2, name: 'broken', sql: 'CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);' }
+const broken: Migration = {
+  version: 2,
+  name: 'broken',
+  sql: 'CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);',
+}
 
 function memoryDb(t: { teardown(fn: () => void): void }): Database.Database {
   const db = new Database(':memory:')
@@ -14,11 +18,16 @@ function memoryDb(t: { teardown(fn: () => void): void }): Database.Database {
 }
 
 const tables = (db: Database.Database) =>
-  db.prepare<unknown[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((row) => row.name)
-
+  db
+    .prepare<unknown[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => row.name)
 
 /** Tenant `acme` and a PROVISIONED host `h1` written with the columns every schema version has. */
-function insertOldHost(db: Database.Database, host: { desiredState: string; power: [desired: string, current: string, indicator: string]; version: number }): void {
+function insertOldHost(
+  db: Database.Database,
+  host: { desiredState: string; power: [desired: string, current: string, indicator: string]; version: number },
+): void {
   const now = new Date().toISOString()
   db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)').run('acme', 'Acme', now)
   db.prepare(
@@ -62,7 +71,10 @@ test('migration numbers must be 1..n without gaps', (t) => {
 })
 
 test('the shipped migrations are numbered 1..n and build the expected tables', (t) => {
-  t.deepEqual(MIGRATIONS.map((step) => step.version), MIGRATIONS.map((_, i) => i + 1))
+  t.deepEqual(
+    MIGRATIONS.map((step) => step.version),
+    MIGRATIONS.map((_, i) => i + 1),
+  )
   const db = memoryDb(t)
   migrate(db)
   t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'hosts', 'sqlite_sequence', 'tenants'])
@@ -73,24 +85,59 @@ test('migration 2 keeps every host of a version-1 database and adds local_deacti
   migrate(db, MIGRATIONS.slice(0, 1))
   insertOldHost(db, { desiredState: 'UNPROVISIONED', power: ['UNSPECIFIED', 'UNSPECIFIED', 'UNSPECIFIED'], version: 3 })
   t.is(migrate(db), MIGRATIONS.length)
-  t.deepEqual(db.prepare('SELECT host_id, version, local_deactivation FROM hosts').all(), [{ host_id: 'h1', version: 3, local_deactivation: 0 }])
-  t.throws(() => db.prepare("UPDATE hosts SET local_deactivation = 2 WHERE host_id = 'h1'").run(), { any: true, code: 'SQLITE_CONSTRAINT_CHECK' })
+  t.deepEqual(db.prepare('SELECT host_id, version, local_deactivation FROM hosts').all(), [
+    { host_id: 'h1', version: 3, local_deactivation: 0 },
+  ])
+  t.throws(() => db.prepare("UPDATE hosts SET local_deactivation = 2 WHERE host_id = 'h1'").run(), {
+    any: true,
+    code: 'SQLITE_CONSTRAINT_CHECK',
+  })
 })
 
 test('migration 3 classes the audit events stored before it; retention queries use its indexes', (t) => {
   const db = memoryDb(t)
   migrate(db, MIGRATIONS.slice(0, 2))
-  const insert = db.prepare("INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor) VALUES ('a', 'h', '2025-01-01T00:00:00.000Z', ?, 'x')")
-  for (const kind of ['password.read', 'agent.rpc.started', 'credential.rotated', 'state', 'host.deleted', 'amt.domain.set']) insert.run(kind)
+  const insert = db.prepare(
+    "INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor) VALUES ('a', 'h', '2025-01-01T00:00:00.000Z', ?, 'x')",
+  )
+  for (const kind of [
+    'password.read',
+    'agent.rpc.started',
+    'credential.rotated',
+    'state',
+    'host.deleted',
+    'amt.domain.set',
+  ])
+    insert.run(kind)
   migrate(db)
-  const classes = db.prepare<unknown[], { kind: string; class: string }>('SELECT kind, class FROM audit_events ORDER BY id').all()
-  t.deepEqual(classes.map((row) => row.class), ['security', 'activity', 'security', 'activity', 'security', 'security'])
-  const plan = (sql: string) => db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all().map((row) => row.detail).join('; ')
-  t.regex(plan("SELECT id FROM audit_events WHERE class = 'activity' AND ts < 'x' ORDER BY class, ts LIMIT 5"), /USING (COVERING )?INDEX audit_by_class_ts/)
+  const classes = db
+    .prepare<unknown[], { kind: string; class: string }>('SELECT kind, class FROM audit_events ORDER BY id')
+    .all()
+  t.deepEqual(
+    classes.map((row) => row.class),
+    ['security', 'activity', 'security', 'activity', 'security', 'security'],
+  )
+  const plan = (sql: string) =>
+    db
+      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all()
+      .map((row) => row.detail)
+      .join('; ')
+  t.regex(
+    plan("SELECT id FROM audit_events WHERE class = 'activity' AND ts < 'x' ORDER BY class, ts LIMIT 5"),
+    /USING (COVERING )?INDEX audit_by_class_ts/,
+  )
   const activity = "class = 'activity' AND host_id IS NOT NULL"
   // The statements of manager/inventory/sqlite/audit-store.ts name the index (the planner alone sorts every row).
-  t.regex(plan(`SELECT id FROM audit_events WHERE ${activity} AND tenant_id = 'a' AND host_id = 'h' ORDER BY id DESC LIMIT 1 OFFSET 9`), /audit_activity_by_host/)
-  const next = plan(`SELECT tenant_id, host_id FROM audit_events INDEXED BY audit_activity_by_host WHERE ${activity} AND (tenant_id, host_id) > ('a', 'h') ORDER BY tenant_id, host_id LIMIT 1`)
+  t.regex(
+    plan(
+      `SELECT id FROM audit_events WHERE ${activity} AND tenant_id = 'a' AND host_id = 'h' ORDER BY id DESC LIMIT 1 OFFSET 9`,
+    ),
+    /audit_activity_by_host/,
+  )
+  const next = plan(
+    `SELECT tenant_id, host_id FROM audit_events INDEXED BY audit_activity_by_host WHERE ${activity} AND (tenant_id, host_id) > ('a', 'h') ORDER BY tenant_id, host_id LIMIT 1`,
+  )
   t.regex(next, /SEARCH audit_events USING (COVERING )?INDEX audit_activity_by_host \(/)
   t.notRegex(next, /TEMP B-TREE/)
 })
@@ -100,5 +147,7 @@ test('migration 4 keeps a host read by the old code (an action stored as its sta
   migrate(db, MIGRATIONS.slice(0, 3))
   insertOldHost(db, { desiredState: 'PROVISIONED', power: ['RESET', 'RESET', 'IDLE'], version: 5 })
   t.is(migrate(db), 4)
-  t.deepEqual(db.prepare('SELECT current_power_state, power_state_read_at FROM hosts').all(), [{ current_power_state: 'RESET', power_state_read_at: null }])
+  t.deepEqual(db.prepare('SELECT current_power_state, power_state_read_at FROM hosts').all(), [
+    { current_power_state: 'RESET', power_state_read_at: null },
+  ])
 })

@@ -45,7 +45,9 @@ test('sqlite: reopening the file keeps the data and re-running migrations change
   const dataDir = freshDir()
   const first = await openSqliteInventory({ dataDir })
   await first.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
-  const host = await first.updateHost((await first.createHost({ tenantId: 'acme', hostId: 'h1' })), { desiredState: 'PROVISIONED' })
+  const host = await first.updateHost(await first.createHost({ tenantId: 'acme', hostId: 'h1' }), {
+    desiredState: 'PROVISIONED',
+  })
   await first.putCredential({ tenantId: 'acme', hostId: 'h1', username: 'dev-h1', passwordHash: 'scrypt$x' })
   await first.appendAudit([{ tenantId: 'acme', hostId: 'h1', kind: 'desired.set', actor: 'test' }])
   await first.close()
@@ -86,7 +88,9 @@ test('sqlite: two connections on one file see each other and keep version checks
   await one.createTenant({ tenantId: 'acme' })
   const host = await two.createHost({ tenantId: 'acme', hostId: 'h1' })
   await one.updateHost(host, { name: 'by one' }, { expectedVersion: 1 })
-  const err = await t.throwsAsync(two.updateHost(host, { name: 'by two' }, { expectedVersion: 1 }), { instanceOf: InventoryError })
+  const err = await t.throwsAsync(two.updateHost(host, { name: 'by two' }, { expectedVersion: 1 }), {
+    instanceOf: InventoryError,
+  })
   t.is(err?.code, 'INVENTORY_VERSION_CONFLICT')
   t.is((await two.getHost(host)).name, 'by one')
 })
@@ -122,6 +126,12 @@ test('sqlite: the injected clock stamps times', async (t) => {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY, now: () => now })
   t.teardown(() => inventory.close())
   await inventory.createTenant({ tenantId: 'acme' })
-  const host = await inventory.updateHost(await inventory.createHost({ tenantId: 'acme', hostId: 'h1' }), { status: 'x' })
-  t.like(host, { createdAt: now.toISOString(), updatedAt: now.toISOString(), statusTimestamp: Math.floor(now.getTime() / 1000) })
+  const host = await inventory.updateHost(await inventory.createHost({ tenantId: 'acme', hostId: 'h1' }), {
+    status: 'x',
+  })
+  t.like(host, {
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    statusTimestamp: Math.floor(now.getTime() / 1000),
+  })
 })

@@ -21,7 +21,10 @@ async function startEmbedded(t: ExecutionContext): Promise<RunningManager> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'amt-metrics-broker-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const limits = { maxPacketBytes: MAX_PACKET_BYTES, devicePublishRateLimit: { max: 3, windowMs: 600_000 } }
-  const parsed = parseManagerConfig({ dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 }, limits } } }, { env: {} })
+  const parsed = parseManagerConfig(
+    { dataDir, api: { port: 0 }, broker: { embedded: { tcp: { port: 0 }, limits } } },
+    { env: {} },
+  )
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'))
   const running = await startManager(parsed.config, { log: silentLogger() })
   t.teardown(() => running.close())
@@ -69,7 +72,9 @@ test('the embedded broker counts auth failures, ACL denials, rate limits, oversi
   const device = connect(t, url, PASSWORD, 'acl')
   await once(device, 'connect')
   t.is(await sample(running, 'amt_broker_connections'), 1, 'one device connection open')
-  const refused = await device.subscribeAsync(buildTopic({ tenantId: 'other', hostId: 'h9', leaf: 'desired' })).catch((err: unknown) => err)
+  const refused = await device
+    .subscribeAsync(buildTopic({ tenantId: 'other', hostId: 'h9', leaf: 'desired' }))
+    .catch((err: unknown) => err)
   t.regex(String(refused), /Subscribe error/, 'SUBACK 0x80 for another tenant')
   t.is(await sample(running, 'amt_broker_subscribe_denied_total', { reason: 'out-of-scope' }), 1)
   const gone = closed(device)
@@ -83,7 +88,10 @@ test('the embedded broker counts auth failures, ACL denials, rate limits, oversi
   const events = buildTopic({ ...DEVICE, leaf: 'events' })
   for (let index = 0; index < 4; index++) chatty.publish(events, `{"n":${index}}`)
   await cut
-  t.true((await sample(running, 'amt_broker_publish_denied_total', { reason: 'rate-limited' })) >= 1, 'over the device budget')
+  t.true(
+    (await sample(running, 'amt_broker_publish_denied_total', { reason: 'rate-limited' })) >= 1,
+    'over the device budget',
+  )
 
   const big = connect(t, url, PASSWORD, 'big')
   await once(big, 'connect')

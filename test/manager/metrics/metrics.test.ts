@@ -6,11 +6,19 @@ import { AgentMessages, notCapable, seedHost, startTestCore, type TestCore } fro
 
 type StateBody = Omit<PayloadOf<'state'>, 'v' | 'ts' | 'hostId' | 'bootId' | 'seq'>
 
-const ASKED: HostPatch[] = [{ desiredState: 'PROVISIONED', activationRequestedAt: new Date(Date.now() - 5_000).toISOString() }]
+const ASKED: HostPatch[] = [
+  { desiredState: 'PROVISIONED', activationRequestedAt: new Date(Date.now() - 5_000).toISOString() },
+]
 const rpcError = { code: 1, name: 'ActivationFailed', message: 'profile not found', class: 'permanent' as const }
 const REPORTS: Record<string, StateBody> = {
   provisioned: { phase: 'PROVISIONED', observedGeneration: 1, controlMode: 'CCM', remoteStatus: null },
-  failed: { phase: 'FAILED', observedGeneration: 1, controlMode: 'PRE_PROVISIONING', remoteStatus: null, error: rpcError },
+  failed: {
+    phase: 'FAILED',
+    observedGeneration: 1,
+    controlMode: 'PRE_PROVISIONING',
+    remoteStatus: null,
+    error: rpcError,
+  },
   notSupported: {
     phase: 'NOT_SUPPORTED',
     observedGeneration: 1,
@@ -33,7 +41,10 @@ test('activation results: NOT_SUPPORTED is its own result and series, never coun
   const { dispatch, inventory, metrics } = await startTestCore(t)
   const before = await exposition(metrics)
   for (const result of ['provisioned', 'failed', 'not_supported', 'deadline_passed']) {
-    t.true(before.some((sample) => sample.name === 'amt_manager_activations_total' && sample.labels.result === result), `${result} starts at 0`)
+    t.true(
+      before.some((sample) => sample.name === 'amt_manager_activations_total' && sample.labels.result === result),
+      `${result} starts at 0`,
+    )
   }
   for (const [hostId, body] of Object.entries(REPORTS)) {
     const agent = new AgentMessages(await seedHost(inventory, hostId, ASKED))
@@ -47,7 +58,11 @@ test('activation results: NOT_SUPPORTED is its own result and series, never coun
   const after = await exposition(metrics)
   const activations = (result: string) => metricSum(after, 'amt_manager_activations_total', { result })
   t.deepEqual(
-    { provisioned: activations('provisioned'), failed: activations('failed'), notSupported: activations('not_supported') },
+    {
+      provisioned: activations('provisioned'),
+      failed: activations('failed'),
+      notSupported: activations('not_supported'),
+    },
     { provisioned: 1, failed: 1, notSupported: 2 },
   )
   const hosts = (labels: Record<string, string>) => metricSum(after, 'amt_manager_hosts', labels)

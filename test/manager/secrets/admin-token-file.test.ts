@@ -21,6 +21,9 @@ test('bootstrap admin token file: the token line only, mode 0600 even over a sta
   const text = await readFile(file, 'utf8')
   t.regex(text, /^amt_[0-9a-f]{16}_[A-Za-z0-9_-]+\n$/, 'the token and a newline, nothing else')
   t.like(await verifyToken(tokens, text.trim()), { role: 'admin', name: 'bootstrap-admin' })
-  t.false(lines.some((line) => line.includes(text.trim())), 'the token is never logged')
+  t.false(
+    lines.some((line) => line.includes(text.trim())),
+    'the token is never logged',
+  )
   t.false(await ensureAdminToken(tokens, file, log), 'written on the first start only')
 })

@@ -24,7 +24,18 @@ test('kind vault: mount, prefix and auth from the config; the start log names no
   const token = vault.issueToken()
   const { log, lines } = capturedLogger()
   const secret = { reveal: () => token }
-  const store = createSecretStore({ kind: 'vault', address: `${vault.url}/`, mount: 'kv', pathPrefix: 'edge', auth: { method: 'token', token: secret }, timeoutMs: 10_000, retries: 0 }, { log })
+  const store = createSecretStore(
+    {
+      kind: 'vault',
+      address: `${vault.url}/`,
+      mount: 'kv',
+      pathPrefix: 'edge',
+      auth: { method: 'token', token: secret },
+      timeoutMs: 10_000,
+      retries: 0,
+    },
+    { log },
+  )
   t.teardown(() => store.close())
   await store.putTenantPassword('acme', { password: 'Aa1!aaaaaaaa' })
   t.deepEqual(vault.kv.latest('kv/edge/acme/tenant'), { password: 'Aa1!aaaaaaaa' })
@@ -37,15 +48,40 @@ test('an invalid config lists every problem, never a value', (t) => {
   const err = t.throws(
     () =>
       createSecretStore(
-        { kind: 'vault', address: 'ftp://vault', mount: '../sys', pathPrefix: 'a//b', timeoutMs: -1, retries: 1.5, auth: { method: 'approle', roleId: '', secretId: 'hunter2-secret' } },
+        {
+          kind: 'vault',
+          address: 'ftp://vault',
+          mount: '../sys',
+          pathPrefix: 'a//b',
+          timeoutMs: -1,
+          retries: 1.5,
+          auth: { method: 'approle', roleId: '', secretId: 'hunter2-secret' },
+        },
         { log },
       ),
     { instanceOf: SecretStoreError },
   )
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')
-  for (const field of ['address', 'mount', 'pathPrefix', 'timeoutMs', 'retries', 'auth.roleId']) t.true(err?.message.includes(field), field)
+  for (const field of ['address', 'mount', 'pathPrefix', 'timeoutMs', 'retries', 'auth.roleId'])
+    t.true(err?.message.includes(field), field)
   t.false(err?.message.includes('hunter2') ?? true)
-  t.like(t.throws(() => createSecretStore({ kind: 'vault', address: 'http://v', auth: { method: 'kubernetes', role: '', jwtFile: '' } }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
-  t.like(t.throws(() => createSecretStore({ kind: 'vault', address: 'http://v', auth: { method: 'token', token: '' } }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
-  t.like(t.throws(() => createSecretStore({ kind: 'local', file: '' }, { log })), { code: 'SECRET_STORE_CONFIG_INVALID' })
+  t.like(
+    t.throws(() =>
+      createSecretStore(
+        { kind: 'vault', address: 'http://v', auth: { method: 'kubernetes', role: '', jwtFile: '' } },
+        { log },
+      ),
+    ),
+    { code: 'SECRET_STORE_CONFIG_INVALID' },
+  )
+  t.like(
+    t.throws(() =>
+      createSecretStore({ kind: 'vault', address: 'http://v', auth: { method: 'token', token: '' } }, { log }),
+    ),
+    { code: 'SECRET_STORE_CONFIG_INVALID' },
+  )
+  t.like(
+    t.throws(() => createSecretStore({ kind: 'local', file: '' }, { log })),
+    { code: 'SECRET_STORE_CONFIG_INVALID' },
+  )
 })

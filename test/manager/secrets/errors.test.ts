@@ -18,7 +18,11 @@ test('docs/secrets.md documents exactly the secret store catalogue, with the sam
 })
 
 test('a SecretStoreError carries its catalogue message, the reason and its retryability', (t) => {
-  const err = new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'read', reason: 'HTTP 503 sealed', tenantId: 'acme' })
+  const err = new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+    operation: 'read',
+    reason: 'HTTP 503 sealed',
+    tenantId: 'acme',
+  })
   t.is(err.message, 'the secret store is unavailable: HTTP 503 sealed')
   t.true(err.retryable)
   t.is(err.name, 'SecretStoreError')

@@ -3,8 +3,17 @@ import { startFakeVault } from './support.ts'
 
 /** The stand-in answers as Vault does (raw HTTP, no client library): shapes, codes and error bodies. */
 
-async function call(url: string, method: string, path: string, { token, body }: { token?: string; body?: unknown } = {}) {
-  const response = await fetch(`${url}${path}`, { method, headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  { token, body }: { token?: string; body?: unknown } = {},
+) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(token ? { 'x-vault-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  })
   const text = await response.text()
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined }
 }
@@ -23,7 +32,10 @@ test('KV v2: write answers version metadata, read answers data.data + data.metad
     status: 400,
     body: { errors: ['check-and-set parameter did not match the current version'] },
   })
-  t.deepEqual(await call(vault.url, 'POST', path, { token, body: { password: 'no-data-wrapper' } }), { status: 400, body: { errors: ['no data provided'] } })
+  t.deepEqual(await call(vault.url, 'POST', path, { token, body: { password: 'no-data-wrapper' } }), {
+    status: 400,
+    body: { errors: ['no data provided'] },
+  })
   t.deepEqual(await call(vault.url, 'DELETE', path, { token }), { status: 204, body: undefined })
   const deleted = await call(vault.url, 'GET', path, { token })
   t.is(deleted.status, 404)
@@ -42,30 +54,66 @@ test('auth: 403 permission denied without, with an unknown or an expired token; 
   vault.auth.expireAll()
   t.deepEqual(await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token }), denied)
   const live = vault.issueToken()
-  t.deepEqual(await call(vault.url, 'GET', '/v1/other/data/x', { token: live }), { status: 404, body: { errors: ['no handler for route "other/data/x". route entry not found.'] } })
+  t.deepEqual(await call(vault.url, 'GET', '/v1/other/data/x', { token: live }), {
+    status: 404,
+    body: { errors: ['no handler for route "other/data/x". route entry not found.'] },
+  })
 })
 
 test('logins answer auth.client_token / lease_duration / renewable; renew-self and lookup-self as Vault', async (t) => {
-  const vault = await startFakeVault(t, { approle: { roleId: 'r', secretId: 's', ttlSeconds: 120 }, kubernetes: { role: 'k', jwt: 'j' } })
-  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/approle/login', { body: { secret_id: 's' } }), { status: 400, body: { errors: ['missing role_id'] } })
-  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/approle/login', { body: { role_id: 'r', secret_id: 'bad' } }), { status: 400, body: { errors: ['invalid role or secret ID'] } })
-  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'nope', jwt: 'j' } }), { status: 400, body: { errors: ['invalid role name "nope"'] } })
-  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'k', jwt: 'stolen' } }), { status: 403, body: { errors: ['permission denied'] } })
+  const vault = await startFakeVault(t, {
+    approle: { roleId: 'r', secretId: 's', ttlSeconds: 120 },
+    kubernetes: { role: 'k', jwt: 'j' },
+  })
+  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/approle/login', { body: { secret_id: 's' } }), {
+    status: 400,
+    body: { errors: ['missing role_id'] },
+  })
+  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/approle/login', { body: { role_id: 'r', secret_id: 'bad' } }), {
+    status: 400,
+    body: { errors: ['invalid role or secret ID'] },
+  })
+  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'nope', jwt: 'j' } }), {
+    status: 400,
+    body: { errors: ['invalid role name "nope"'] },
+  })
+  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'k', jwt: 'stolen' } }), {
+    status: 403,
+    body: { errors: ['permission denied'] },
+  })
   const login = await call(vault.url, 'POST', '/v1/auth/approle/login', { body: { role_id: 'r', secret_id: 's' } })
-  t.like(login, { status: 200, body: { data: null, auth: { lease_duration: 120, renewable: true, token_type: 'service' } } })
+  t.like(login, {
+    status: 200,
+    body: { data: null, auth: { lease_duration: 120, renewable: true, token_type: 'service' } },
+  })
   const token = (login.body?.auth as { client_token: string }).client_token
-  t.like(await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token }), { status: 200, body: { data: { id: token, ttl: 120, renewable: true, path: 'auth/approle/login' } } })
-  t.like(await call(vault.url, 'POST', '/v1/auth/token/renew-self', { token, body: { increment: 300 } }), { status: 200, body: { auth: { client_token: token, lease_duration: 300 } } })
+  t.like(await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token }), {
+    status: 200,
+    body: { data: { id: token, ttl: 120, renewable: true, path: 'auth/approle/login' } },
+  })
+  t.like(await call(vault.url, 'POST', '/v1/auth/token/renew-self', { token, body: { increment: 300 } }), {
+    status: 200,
+    body: { auth: { client_token: token, lease_duration: 300 } },
+  })
   const root = vault.issueToken()
-  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/token/renew-self', { token: root }), { status: 400, body: { errors: ['lease is not renewable'] } })
-  t.like(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'k', jwt: 'j' } }), { status: 200, body: { auth: { renewable: true } } })
+  t.deepEqual(await call(vault.url, 'POST', '/v1/auth/token/renew-self', { token: root }), {
+    status: 400,
+    body: { errors: ['lease is not renewable'] },
+  })
+  t.like(await call(vault.url, 'POST', '/v1/auth/kubernetes/login', { body: { role: 'k', jwt: 'j' } }), {
+    status: 200,
+    body: { auth: { renewable: true } },
+  })
 })
 
 test('faults: sealed is 503 "Vault is sealed"; status faults count down; down drops and refuses connections', async (t) => {
   const vault = await startFakeVault(t)
   const token = vault.issueToken()
   await vault.setFault({ kind: 'sealed' })
-  t.deepEqual(await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token }), { status: 503, body: { errors: ['Vault is sealed'] } })
+  t.deepEqual(await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token }), {
+    status: 503,
+    body: { errors: ['Vault is sealed'] },
+  })
   await vault.setFault({ kind: 'status', status: 502, times: 1 })
   t.is((await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token })).status, 502)
   t.is((await call(vault.url, 'GET', '/v1/auth/token/lookup-self', { token })).status, 200)
@@ -83,6 +131,9 @@ test('sys/health?standbyok=true answers without a token as RPS and MPS poll it: 
   t.is(typeof healthy.body?.version, 'string')
   t.is((await fetch(`${vault.url}/v1/sys/health?standbyok=true`, { method: 'HEAD' })).status, 200)
   await vault.setFault({ kind: 'sealed' })
-  t.like(await call(vault.url, 'GET', '/v1/sys/health?standbyok=true'), { status: 503, body: { initialized: true, sealed: true } })
+  t.like(await call(vault.url, 'GET', '/v1/sys/health?standbyok=true'), {
+    status: 503,
+    body: { initialized: true, sealed: true },
+  })
   t.is((await call(vault.url, 'GET', '/v1/sys/health?standbyok=true&sealedcode=200')).status, 200)
 })

@@ -108,7 +108,10 @@ test('rotation: records of a previous key are re-sealed under the current one at
   t.true(lines.some((line) => line.includes('re-sealed secrets under the current key') && line.includes('"records":2')))
   await rotating.close()
   const rows = connection(t, file).prepare<[], { record: string }>(ALL_RECORDS).all()
-  t.deepEqual(rows.map(({ record }) => (JSON.parse(record) as { kek: string }).kek), ['k2', 'k2'])
+  t.deepEqual(
+    rows.map(({ record }) => (JSON.parse(record) as { kek: string }).kek),
+    ['k2', 'k2'],
+  )
   const { store } = open(t, file, keyringOf(k2))
   t.deepEqual(await store.getAmtPassword(H1), A, 'the previous key is no longer needed')
   t.deepEqual(await store.getTenantPassword('acme'), B)

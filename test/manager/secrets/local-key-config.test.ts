@@ -29,7 +29,10 @@ test('no key configured: a key file is generated next to the database, 0600, war
   const text = await readFile(keyFile, 'utf8')
   t.regex(text, /^local-[0-9a-f]{8}:[A-Za-z0-9+/]{43}=\n$/)
   t.true(lines.some((line) => line.includes('"level":40') && line.includes('NEXT TO THE DATA')))
-  t.false(lines.some((line) => line.includes(text.trim().split(':')[1] ?? '-')), 'the key is never logged')
+  t.false(
+    lines.some((line) => line.includes(text.trim().split(':')[1] ?? '-')),
+    'the key is never logged',
+  )
   const again = createSecretStore({ kind: 'local', file }, { log })
   t.teardown(() => again.close())
   t.deepEqual(await again.getAmtPassword(KEY), A)
@@ -69,12 +72,18 @@ test('config: secrets.keyFile / previousKeyFiles or the environment give the key
   const settings = fromFiles.config.secrets
   if (settings.kind !== 'local') return t.fail('not local')
   t.is(settings.key?.reveal(), 'k2:KEY-TWO')
-  t.deepEqual(settings.previousKeys?.map((key) => key.reveal()), ['k1:KEY-ONE'])
+  t.deepEqual(
+    settings.previousKeys?.map((key) => key.reveal()),
+    ['k1:KEY-ONE'],
+  )
   t.false(inspect(fromFiles.config, { depth: 20 }).includes('KEY-TWO'))
   const fromEnv = parse({ kind: 'local' }, { [ENV_SECRETS_KEY]: 'k9:ENV', [ENV_SECRETS_PREVIOUS_KEYS]: 'k8:A, k7:B' })
   if (!fromEnv.ok || fromEnv.config.secrets.kind !== 'local') return t.fail('env config refused')
   t.is(fromEnv.config.secrets.key?.reveal(), 'k9:ENV')
-  t.deepEqual(fromEnv.config.secrets.previousKeys?.map((key) => key.reveal()), ['k8:A', 'k7:B'])
+  t.deepEqual(
+    fromEnv.config.secrets.previousKeys?.map((key) => key.reveal()),
+    ['k8:A', 'k7:B'],
+  )
   const missing = parse({ kind: 'local', keyFile: 'nope' })
   t.false(missing.ok)
   if (!missing.ok) t.true(missing.problems.some((problem) => problem.startsWith('secrets.keyFile: cannot read')))

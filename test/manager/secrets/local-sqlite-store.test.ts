@@ -43,7 +43,9 @@ test('local store: one row per secret holding its envelope (key id, sealed data 
   await store.putAmtPassword(KEY, A)
   await store.putTenantPassword('acme', B)
   const db = otherConnection(t, store.file)
-  const rows = db.prepare<[], { record: string }>('SELECT record FROM host_secrets UNION ALL SELECT record FROM tenant_secrets').all()
+  const rows = db
+    .prepare<[], { record: string }>('SELECT record FROM host_secrets UNION ALL SELECT record FROM tenant_secrets')
+    .all()
   t.is(rows.length, 2)
   for (const { record } of rows) {
     const envelope = JSON.parse(record) as Record<string, unknown>
@@ -58,8 +60,13 @@ test('local store: writes of one event-loop turn are committed in ONE transactio
   const commits: number[] = []
   const store = await localStore(t, { onCommit: (writes) => commits.push(writes) })
   const keys = Array.from({ length: 64 }, (_, i) => ({ tenantId: 'acme', hostId: `h-${i}` }))
-  const results = await Promise.all(keys.map((key, i) => store.putAmtPassword(key, { password: `Aa1!aaaa${i}` }, { onlyIfAbsent: true })))
-  t.deepEqual(results, keys.map(() => true))
+  const results = await Promise.all(
+    keys.map((key, i) => store.putAmtPassword(key, { password: `Aa1!aaaa${i}` }, { onlyIfAbsent: true })),
+  )
+  t.deepEqual(
+    results,
+    keys.map(() => true),
+  )
   t.deepEqual(commits, [64])
   t.deepEqual(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-63' }), { password: 'Aa1!aaaa63' })
   await store.deleteHostSecrets(KEY)
@@ -72,13 +79,18 @@ test('local store: a failed commit rejects every caller of its batch with SQLITE
   const store = await localStore(t, { busyTimeoutMs: 0, onCommit: (writes) => commits.push(writes) })
   const other = otherConnection(t, store.file)
   other.exec('BEGIN IMMEDIATE') // holds the write lock: the store's transaction fails with SQLITE_BUSY
-  const outcomes = await Promise.allSettled([store.putAmtPassword(KEY, A), store.putTenantPassword('acme', B), store.deleteHostSecrets({ tenantId: 'acme', hostId: 'h-2' })])
+  const outcomes = await Promise.allSettled([
+    store.putAmtPassword(KEY, A),
+    store.putTenantPassword('acme', B),
+    store.deleteHostSecrets({ tenantId: 'acme', hostId: 'h-2' }),
+  ])
   for (const outcome of outcomes) {
     t.is(outcome.status, 'rejected')
     const err = (outcome as PromiseRejectedResult).reason as SecretStoreError
     t.true(err instanceof SecretStoreError)
     t.like(err, { code: 'SECRET_STORE_UNAVAILABLE', retryable: true, details: { reason: 'SQLITE_BUSY' } })
-    for (const leak of [store.file, A.password, B.password, B.mebxPassword, 'database is locked']) t.false(err.message.includes(leak), leak)
+    for (const leak of [store.file, A.password, B.password, B.mebxPassword, 'database is locked'])
+      t.false(err.message.includes(leak), leak)
   }
   t.deepEqual(commits, [])
   t.deepEqual(await store.getAmtPassword(KEY), null, 'reads go on while another connection writes (WAL)')
@@ -106,7 +118,9 @@ test('local store: a database of a newer release is refused (SECRET_STORE_CONFIG
   await store.close()
   const db = otherConnection(t, store.file)
   db.pragma('user_version = 2')
-  const err = t.throws(() => createLocalSecretStore({ file: store.file, keyring: TEST_KEYRING }), { instanceOf: SecretStoreError })
+  const err = t.throws(() => createLocalSecretStore({ file: store.file, keyring: TEST_KEYRING }), {
+    instanceOf: SecretStoreError,
+  })
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')
   t.regex(err?.message ?? '', /schema version 2, newer than this release knows \(1\)/)
   t.is(db.pragma('user_version', { simple: true }), 2)
@@ -115,7 +129,11 @@ test('local store: a database of a newer release is refused (SECRET_STORE_CONFIG
 test('local store: a damaged or clear-text record written behind its back is SECRET_STORE_CORRUPT (not echoed)', async (t) => {
   const store = await localStore(t)
   const db = otherConnection(t, store.file)
-  db.prepare('INSERT INTO host_secrets (tenant_id, host_id, record) VALUES (?, ?, ?)').run('acme', 'h-1', '{"password":"Aa1!aaa')
+  db.prepare('INSERT INTO host_secrets (tenant_id, host_id, record) VALUES (?, ?, ?)').run(
+    'acme',
+    'h-1',
+    '{"password":"Aa1!aaa',
+  )
   db.prepare('INSERT INTO tenant_secrets (tenant_id, record) VALUES (?, ?)').run('acme', '{"password":"Mm1!mmmmmmmm"}')
   const broken = await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError })
   t.is(broken?.code, 'SECRET_STORE_CORRUPT')
@@ -128,7 +146,10 @@ test('local store: a damaged or clear-text record written behind its back is SEC
 test('local store: a file that cannot be opened is SECRET_STORE_UNAVAILABLE naming the errno only', async (t) => {
   const blocker = path.join(await tempDir(t), 'not-a-dir')
   await writeFile(blocker, '')
-  const err = t.throws(() => createLocalSecretStore({ file: path.join(blocker, 'secrets.db'), keyring: TEST_KEYRING }), { instanceOf: SecretStoreError })
+  const err = t.throws(
+    () => createLocalSecretStore({ file: path.join(blocker, 'secrets.db'), keyring: TEST_KEYRING }),
+    { instanceOf: SecretStoreError },
+  )
   t.like(err, { code: 'SECRET_STORE_UNAVAILABLE', details: { operation: 'open' } })
   t.regex(err?.details.reason ?? '', /^E[A-Z]+$/)
   t.false(err?.message.includes(blocker) ?? true)

@@ -33,27 +33,50 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
   const vault = await startFakeVault(t, { approle: { ...APPROLE, ttlSeconds: 60 } })
   const timers = new ManualSchedule()
   const store = createSecretStore(
-    { kind: 'vault', address: vault.url, auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId }, retries: 1, backoff: { baseMs: 1, maxMs: 2 }, timeoutMs: 10_000 },
+    {
+      kind: 'vault',
+      address: vault.url,
+      auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId },
+      retries: 1,
+      backoff: { baseMs: 1, maxMs: 2 },
+      timeoutMs: 10_000,
+    },
     { log, schedule: timers.schedule },
   )
   t.teardown(() => store.close())
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
   t.teardown(() => inventory.close())
-  const passwords = createAmtPasswordSource({ store, inventory, log, staticPasswords: { beta: { amtPassword: STATIC_PASSWORD } } })
+  const passwords = createAmtPasswordSource({
+    store,
+    inventory,
+    log,
+    staticPasswords: { beta: { amtPassword: STATIC_PASSWORD } },
+  })
   const outbound = new RecordingOutbound()
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound, log, metrics, secrets: passwords, preparer: passwords })
   const dispatch = createDispatcher({ record: core.record, log, metrics })
   t.teardown(() => core.stop())
   const tokens = new MemoryTokenStore()
-  const app = createApiServer({ inventory, domain: core, tokens, log, metrics: createManagerMetrics(inventory).registry, passwords })
+  const app = createApiServer({
+    inventory,
+    domain: core,
+    tokens,
+    log,
+    metrics: createManagerMetrics(inventory).registry,
+    passwords,
+  })
   t.teardown(() => app.close())
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   const adminToken = (await issueToken(tokens, { role: 'admin', tenant: '*', name: 'root' })).token
   const bodies: string[] = []
   const errors: string[] = []
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
     const text = await response.text()
     if (!path.endsWith('/amt-password') || response.status !== 200) bodies.push(text)
     return response.status
@@ -66,7 +89,10 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
   t.is(await call('PATCH', '/api/v1/tenants/acme/hosts/h-1/amt', { desiredAmtState: 'PROVISIONED' }), 200)
   t.is(await call('PATCH', '/api/v1/tenants/beta/hosts/h-2/amt', { desiredAmtState: 'PROVISIONED' }), 200)
   t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: true })
-  t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'beta', hostId: 'h-2' }), { ok: true, password: STATIC_PASSWORD })
+  t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'beta', hostId: 'h-2' }), {
+    ok: true,
+    password: STATIC_PASSWORD,
+  })
   t.is(await call('GET', '/api/v1/tenants/acme/hosts/h-1/amt-password'), 200)
   t.is(await call('GET', '/api/v1/tenants/beta/hosts/h-2/amt-password'), 200)
 
@@ -82,27 +108,64 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
     t.is(await call('GET', '/api/v1/tenants/acme/hosts/h-1/amt-password'), 503)
     t.is(await call('PATCH', '/api/v1/tenants/acme/hosts/h-1/amt', { desiredAmtState: 'PROVISIONED' }), 502)
     t.like(await askAsAgent({ core, dispatch, outbound }, { tenantId: 'acme', hostId: 'h-1' }), { ok: false })
-    await passwords.prepare([await inventory.getHost({ tenantId: 'acme', hostId: 'h-1' })]).catch((err: Error) => errors.push(err.message, JSON.stringify(err)))
+    await passwords
+      .prepare([await inventory.getHost({ tenantId: 'acme', hostId: 'h-1' })])
+      .catch((err: Error) => errors.push(err.message, JSON.stringify(err)))
     errors.push((await store.health()).detail ?? '')
     await vault.setFault(null)
   }
-  const refused = createSecretStore({ kind: 'vault', address: vault.url, auth: { method: 'approle', roleId: APPROLE.roleId, secretId: 'wrong-secret-id-77' }, retries: 0 }, { log })
+  const refused = createSecretStore(
+    {
+      kind: 'vault',
+      address: vault.url,
+      auth: { method: 'approle', roleId: APPROLE.roleId, secretId: 'wrong-secret-id-77' },
+      retries: 0,
+    },
+    { log },
+  )
   t.teardown(() => refused.close())
-  await refused.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }).catch((err: Error) => errors.push(err.message, JSON.stringify(err)))
+  await refused
+    .getAmtPassword({ tenantId: 'acme', hostId: 'h-1' })
+    .catch((err: Error) => errors.push(err.message, JSON.stringify(err)))
   await core.idle()
 
   const hostSecret = await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' })
-  const secrets = [hostSecret?.password, hostSecret?.mebxPassword, STATIC_PASSWORD, APPROLE.secretId, 'wrong-secret-id-77', adminToken, ...vault.auth.tokens.keys()]
+  const secrets = [
+    hostSecret?.password,
+    hostSecret?.mebxPassword,
+    STATIC_PASSWORD,
+    APPROLE.secretId,
+    'wrong-secret-id-77',
+    adminToken,
+    ...vault.auth.tokens.keys(),
+  ]
   t.true(secrets.every((secret) => typeof secret === 'string' && secret.length >= 8))
   t.true(vault.auth.tokens.size >= 2, 'a login and a re-login after expiry')
   t.true(lines.length > 20)
-  t.true(lines.some((line) => line.includes('vault token renewed')) && lines.some((line) => line.includes('AMT password read')))
-  const retained = outbound.published.filter((message) => message.options.retain).map((message) => message.payload.toString())
-  t.false(outbound.published.some((message) => message.topic.endsWith('/secret/res') && message.options.retain), 'secret/res is never retained')
+  t.true(
+    lines.some((line) => line.includes('vault token renewed')) &&
+      lines.some((line) => line.includes('AMT password read')),
+  )
+  const retained = outbound.published
+    .filter((message) => message.options.retain)
+    .map((message) => message.payload.toString())
+  t.false(
+    outbound.published.some((message) => message.topic.endsWith('/secret/res') && message.options.retain),
+    'secret/res is never retained',
+  )
   for (const [index, secret] of (secrets as string[]).entries()) {
-    for (const [where, texts] of [['log line', lines], ['error', errors], ['API answer', bodies], ['retained message', retained]] as const) {
+    for (const [where, texts] of [
+      ['log line', lines],
+      ['error', errors],
+      ['API answer', bodies],
+      ['retained message', retained],
+    ] as const) {
       // The failure names where the secret is, never the secret itself.
-      t.is(texts.findIndex((text) => text.includes(secret)), -1, `secret #${index} found in ${where} (index shown)`)
+      t.is(
+        texts.findIndex((text) => text.includes(secret)),
+        -1,
+        `secret #${index} found in ${where} (index shown)`,
+      )
     }
   }
 })
@@ -111,10 +174,12 @@ test("node-vault's own debug output stays silent even with DEBUG=node-vault (it 
   // node-vault logs through the `debug` package; enabling its namespace at run time reaches the existing logger.
   const debug = createRequire(import.meta.url)('debug') as { enable(namespaces: string): void; disable(): string }
   const vault = await startFakeVault(t, { approle: APPROLE })
-  const store = vaultStore(t, vault, { auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId } })
+  const store = vaultStore(t, vault, {
+    auth: { method: 'approle', roleId: APPROLE.roleId, secretId: APPROLE.secretId },
+  })
   const written: string[] = []
   const write = process.stderr.write.bind(process.stderr)
-  process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0)
+  process.stderr.write = (chunk: string | Uint8Array) => written.push(String(chunk)) > 0
   debug.enable('node-vault')
   try {
     await store.putAmtPassword({ tenantId: 'acme', hostId: 'h-1' }, { password: 'Debug!Passw0rd' })
@@ -123,5 +188,11 @@ test("node-vault's own debug output stays silent even with DEBUG=node-vault (it 
     debug.disable()
     process.stderr.write = write
   }
-  t.is(written.filter((text) => text.includes('node-vault') || text.includes('Debug!Passw0rd') || text.includes(APPROLE.secretId)).length, 0, 'debug lines on stderr (not shown: they may hold secrets)')
+  t.is(
+    written.filter(
+      (text) => text.includes('node-vault') || text.includes('Debug!Passw0rd') || text.includes(APPROLE.secretId),
+    ).length,
+    0,
+    'debug lines on stderr (not shown: they may hold secrets)',
+  )
 })

@@ -13,18 +13,31 @@ const STATIC = { amtPassword: 'Tenant!Passw0rd', mebxPassword: 'Mebx!Passw0rd1' 
 /** The real manager core on SQLite with the password source as its secret source and preparer. */
 async function startCore(t: ExecutionContext, store: SecretStore, options: Partial<AmtPasswordSourceDeps> = {}) {
   // The source reads tenants from the core's Inventory, which exists once the core does (called later, lazily).
-  const passwords = createAmtPasswordSource({ store, inventory: { getTenant: (id) => core.inventory.getTenant(id) }, log: silentLogger(), ...options })
+  const passwords = createAmtPasswordSource({
+    store,
+    inventory: { getTenant: (id) => core.inventory.getTenant(id) },
+    log: silentLogger(),
+    ...options,
+  })
   const core: TestCore = await startTestCore(t, { secrets: passwords, preparer: passwords })
   return { ...core, passwords }
 }
 
 async function activate(core: TestCore, tenantId: string, hostIds: string[]) {
-  return core.core.setDesired({ keys: hostIds.map((hostId) => ({ tenantId, hostId })) }, { state: 'PROVISIONED' }, 'api:test')
+  return core.core.setDesired(
+    { keys: hostIds.map((hostId) => ({ tenantId, hostId })) },
+    { state: 'PROVISIONED' },
+    'api:test',
+  )
 }
 
 /** The password is given to a device only while an operation needs it (a deactivation here). */
 async function deactivate(core: TestCore, tenantId: string, hostIds: string[]) {
-  return core.core.setDesired({ keys: hostIds.map((hostId) => ({ tenantId, hostId })) }, { state: 'UNPROVISIONED' }, 'api:test')
+  return core.core.setDesired(
+    { keys: hostIds.map((hostId) => ({ tenantId, hostId })) },
+    { state: 'UNPROVISIONED' },
+    'api:test',
+  )
 }
 
 test('random policy: each host gets its own valid password, stored before desired is published', async (t) => {
@@ -41,13 +54,20 @@ test('random policy: each host gets its own valid password, stored before desire
   await activate(core, 'acme', ['h-1', 'h-2', 'h-3'])
   t.deepEqual(published, [0, 0, 0], 'every password was stored before anything was published')
   t.is(core.outbound.payloads({ tenantId: 'acme', hostId: 'h-1' }, 'desired').length, 1)
-  const secrets = await Promise.all(['h-1', 'h-2', 'h-3'].map((hostId) => store.getAmtPassword({ tenantId: 'acme', hostId })))
+  const secrets = await Promise.all(
+    ['h-1', 'h-2', 'h-3'].map((hostId) => store.getAmtPassword({ tenantId: 'acme', hostId })),
+  )
   t.is(new Set(secrets.map((s) => s?.password)).size, 3)
-  for (const secret of secrets) t.true(isValidAmtPassword(secret?.password ?? '') && isValidAmtPassword(secret?.mebxPassword ?? ''))
+  for (const secret of secrets)
+    t.true(isValidAmtPassword(secret?.password ?? '') && isValidAmtPassword(secret?.mebxPassword ?? ''))
   t.is(await store.getTenantPassword('acme'), null)
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-2' }), { ok: true, password: secrets[1]?.password })
   await activate(core, 'acme', ['h-1'])
-  t.deepEqual(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }), secrets[0], 'a repeated request keeps the password')
+  t.deepEqual(
+    await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }),
+    secrets[0],
+    'a repeated request keeps the password',
+  )
 })
 
 test('static policy from config: the tenant password is stored once and answered for every host', async (t) => {
@@ -56,10 +76,18 @@ test('static policy from config: the tenant password is stored once and answered
   await core.inventory.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
   for (const hostId of ['h-1', 'h-2']) await seedHost(core.inventory, hostId)
   await activate(core, 'acme', ['h-1', 'h-2'])
-  t.deepEqual(await store.getTenantPassword('acme'), { password: STATIC.amtPassword, mebxPassword: STATIC.mebxPassword })
+  t.deepEqual(await store.getTenantPassword('acme'), {
+    password: STATIC.amtPassword,
+    mebxPassword: STATIC.mebxPassword,
+  })
   t.is(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }), null, 'no per-host copy')
-  for (const hostId of ['h-1', 'h-2']) t.like(await askAsAgent(core, { tenantId: 'acme', hostId }), { ok: true, password: STATIC.amtPassword })
-  t.like(await core.passwords.readHostPassword({ tenantId: 'acme', hostId: 'h-1' }), { origin: 'tenant', password: STATIC.amtPassword, mebxPassword: STATIC.mebxPassword })
+  for (const hostId of ['h-1', 'h-2'])
+    t.like(await askAsAgent(core, { tenantId: 'acme', hostId }), { ok: true, password: STATIC.amtPassword })
+  t.like(await core.passwords.readHostPassword({ tenantId: 'acme', hostId: 'h-1' }), {
+    origin: 'tenant',
+    password: STATIC.amtPassword,
+    mebxPassword: STATIC.mebxPassword,
+  })
 })
 
 test('static policy without config: generated once, kept across requests and manager instances', async (t) => {
@@ -101,7 +129,10 @@ test('policy change: a not yet provisioned host with an older random secret gets
   await activate(core, 'acme', ['fresh', 'active'])
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'fresh' }), { ok: true, password: STATIC.amtPassword })
   await deactivate(core, 'acme', ['active'])
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'active' }, 'deactivate'), { ok: true, password: active?.password })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'active' }, 'deactivate'), {
+    ok: true,
+    password: active?.password,
+  })
 })
 
 test('random policy: a host provisioned under the tenant password is not given a new one it does not have', async (t) => {
@@ -112,7 +143,10 @@ test('random policy: a host provisioned under the tenant password is not given a
   await activate(core, 'acme', ['h-1'])
   t.is(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-1' }), null)
   await deactivate(core, 'acme', ['h-1'])
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), { ok: true, password: STATIC.amtPassword })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), {
+    ok: true,
+    password: STATIC.amtPassword,
+  })
 })
 
 test('two manager replicas preparing the same host at once end with one password', async (t) => {
@@ -120,7 +154,10 @@ test('two manager replicas preparing the same host at once end with one password
   const store = vaultStore(t, vault)
   const core = await startCore(t, store)
   const host = await seedHost(core.inventory, 'h-1')
-  const replicas = [core.passwords, createAmtPasswordSource({ store: vaultStore(t, vault), inventory: core.inventory, log: silentLogger() })]
+  const replicas = [
+    core.passwords,
+    createAmtPasswordSource({ store: vaultStore(t, vault), inventory: core.inventory, log: silentLogger() }),
+  ]
   await Promise.all(replicas.map((replica) => replica.prepare([host])))
   const [a, b] = await Promise.all(replicas.map((replica) => replica.readHostPassword(host)))
   t.truthy(a)
@@ -143,19 +180,32 @@ test('Vault down while preparing: PREPARATION_FAILED, nothing written or publish
   t.is(host?.desiredGeneration, 1)
   t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: true })
   await vault.setFault({ kind: 'sealed' })
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), { ok: false, error: 'the secret store is unavailable: HTTP 503 sealed', retryable: true })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }), {
+    ok: false,
+    error: 'the secret store is unavailable: HTTP 503 sealed',
+    retryable: true,
+  })
 })
 
 test('no password stored: secret/req is refused with a clear reason', async (t) => {
   const core = await startCore(t, await localStore(t))
   await seedHost(core.inventory, 'h-1', [{ desiredState: 'UNPROVISIONED' }])
-  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), { ok: false, error: 'no AMT password is stored for this host' })
+  t.like(await askAsAgent(core, { tenantId: 'acme', hostId: 'h-1' }, 'deactivate'), {
+    ok: false,
+    error: 'no AMT password is stored for this host',
+  })
 })
 
 test('an invalid configured static password stops the start with every problem, never the value', async (t) => {
   const store = await localStore(t)
   const err = t.throws(
-    () => createAmtPasswordSource({ store, inventory: { getTenant: () => Promise.reject(new Error('unused')) }, log: silentLogger(), staticPasswords: { acme: { amtPassword: 'weakpass' } } }),
+    () =>
+      createAmtPasswordSource({
+        store,
+        inventory: { getTenant: () => Promise.reject(new Error('unused')) },
+        log: silentLogger(),
+        staticPasswords: { acme: { amtPassword: 'weakpass' } },
+      }),
     { instanceOf: SecretStoreError },
   )
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')

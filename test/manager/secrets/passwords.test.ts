@@ -18,7 +18,8 @@ test('the alphabet: 26 + 26 + 10 + the documented specials, no duplicates, none 
   t.is(GENERATED_SPECIALS, '!#$%*@^', 'each one of the specials RPS requires in a profile password')
   t.is(new Set(GENERATOR_ALPHABET).size, GENERATOR_ALPHABET.length)
   t.is(GENERATOR_ALPHABET.length, 26 + 26 + 10 + GENERATED_SPECIALS.length)
-  for (const forbidden of ['"', ',', ':', '&', '<', '>', "'", ' ', '\\', '`']) t.false(GENERATOR_ALPHABET.includes(forbidden), forbidden)
+  for (const forbidden of ['"', ',', ':', '&', '<', '>', "'", ' ', '\\', '`'])
+    t.false(GENERATOR_ALPHABET.includes(forbidden), forbidden)
 })
 
 test(`${SAMPLES} generated passwords: right length, every class present, only alphabet characters, AMT-valid`, (t) => {
@@ -26,7 +27,8 @@ test(`${SAMPLES} generated passwords: right length, every class present, only al
     const length = 8 + (i % 25)
     const password = generateAmtPassword(length)
     if (password.length !== length) t.fail(`length ${password.length} != ${length}`)
-    for (const [name, chars] of Object.entries(CLASSES)) if (![...password].some((c) => chars.includes(c))) t.fail(`no ${name} in a password`)
+    for (const [name, chars] of Object.entries(CLASSES))
+      if (![...password].some((c) => chars.includes(c))) t.fail(`no ${name} in a password`)
     if (![...password].every((c) => GENERATOR_ALPHABET.includes(c))) t.fail('a character outside the alphabet')
     if (!isValidAmtPassword(password)) t.fail('not AMT-valid')
   }
@@ -50,7 +52,8 @@ test(`distribution sanity over ${SAMPLES} passwords: characters of a class equal
   for (const [name, chars] of Object.entries(CLASSES)) {
     const values = [...chars].map((c) => counts.get(c) ?? 0)
     const mean = values.reduce((sum, value) => sum + value, 0) / values.length
-    for (const [index, value] of values.entries()) t.true(Math.abs(value - mean) < mean * 0.15, `${name} ${chars[index]}: ${value} vs mean ${mean}`)
+    for (const [index, value] of values.entries())
+      t.true(Math.abs(value - mean) < mean * 0.15, `${name} ${chars[index]}: ${value} vs mean ${mean}`)
   }
   const total = [...counts.values()].reduce((sum, value) => sum + value, 0)
   t.is(total, SAMPLES * 16)
@@ -70,7 +73,8 @@ test('selection goes through the injected CSPRNG pick (crypto.randomInt by defau
 })
 
 test('lengths outside 8-32 are refused', (t) => {
-  for (const length of [0, 7, 33, 8.5, Number.NaN]) t.throws(() => generateAmtPassword(length), { instanceOf: RangeError })
+  for (const length of [0, 7, 33, 8.5, Number.NaN])
+    t.throws(() => generateAmtPassword(length), { instanceOf: RangeError })
 })
 
 test('configured passwords are checked against the AMT rules without echoing them', (t) => {

@@ -24,10 +24,16 @@ test('manager start, wrong secrets key: one clear line naming the key id, exit 2
   const { log, lines } = capturedLogger()
   const err = await t.throwsAsync(startManager(parsed.config, { log }))
   const printed: string[] = []
-  t.is(reportStartFailure('amt-manager', err, log, (line) => printed.push(line)), 2)
+  t.is(
+    reportStartFailure('amt-manager', err, log, (line) => printed.push(line)),
+    2,
+  )
   t.regex(printed[0] ?? '', /^amt-manager: cannot start: the key-encryption key does not open the stored secrets: /)
   t.regex(printed[0] ?? '', /the configured key\(s\) 'k1' open none of the secrets sealed under that id/)
   for (const leak of [wrong.key.toString('base64'), right.key.toString('base64'), 'Zq8!NeverPrinted']) {
-    t.false([...printed, ...lines].some((line) => line.includes(leak)), 'neither key nor password is printed or logged')
+    t.false(
+      [...printed, ...lines].some((line) => line.includes(leak)),
+      'neither key nor password is printed or logged',
+    )
   }
 })

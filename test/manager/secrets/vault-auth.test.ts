@@ -11,7 +11,11 @@ const APPROLE = { roleId: 'role-1', secretId: 'secret-id-value-1' }
 test('token auth: the configured token is looked up once, then used for every call', async (t) => {
   const vault = await startFakeVault(t)
   const store = vaultStore(t, vault, { auth: { method: 'token', token: vault.issueToken() } })
-  await Promise.all([store.putAmtPassword(KEY, SECRET), store.getTenantPassword('acme'), store.getAmtPassword({ ...KEY, hostId: 'h-2' })])
+  await Promise.all([
+    store.putAmtPassword(KEY, SECRET),
+    store.getTenantPassword('acme'),
+    store.getAmtPassword({ ...KEY, hostId: 'h-2' }),
+  ])
   t.is(vault.count('GET', '/v1/auth/token/lookup-self'), 1)
   t.deepEqual(await store.getAmtPassword(KEY), SECRET)
 })
@@ -31,29 +35,45 @@ test('token auth: a renewable token is renewed with renew-self at 2/3 of its TTL
   const token = vault.issueToken({ ttlSeconds: 90, renewable: true })
   const store = vaultStore(t, vault, { auth: { method: 'token', token }, schedule: timers.schedule })
   await store.getAmtPassword(KEY)
-  t.deepEqual(timers.live().map((entry) => entry.ms), [60_000])
+  t.deepEqual(
+    timers.live().map((entry) => entry.ms),
+    [60_000],
+  )
   timers.fire()
   await vault.nextRequest((request) => request.path === '/v1/auth/token/renew-self')
   await store.session.renew() // a second renewal, awaited, so the first has surely finished too
   t.is(vault.auth.tokens.get(token)?.renewals, 2)
-  t.deepEqual(timers.live().map((entry) => entry.ms), [60_000])
+  t.deepEqual(
+    timers.live().map((entry) => entry.ms),
+    [60_000],
+  )
 })
 
 test('token auth: an expired configured token cannot be replaced: AUTH_FAILED, the renewal only warns', async (t) => {
   const vault = await startFakeVault(t)
   const timers = new ManualSchedule()
-  const store = vaultStore(t, vault, { auth: { method: 'token', token: vault.issueToken({ ttlSeconds: 30 }) }, schedule: timers.schedule })
+  const store = vaultStore(t, vault, {
+    auth: { method: 'token', token: vault.issueToken({ ttlSeconds: 30 }) },
+    schedule: timers.schedule,
+  })
   await store.getAmtPassword(KEY)
   vault.auth.expireAll()
   await store.session.renew()
-  t.is((await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError }))?.code, 'SECRET_STORE_AUTH_FAILED')
+  t.is(
+    (await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError }))?.code,
+    'SECRET_STORE_AUTH_FAILED',
+  )
   t.is(vault.auth.logins.length, 0)
 })
 
 test('AppRole: logs in on first use (one login for concurrent calls) and uses the granted token', async (t) => {
   const vault = await startFakeVault(t, { approle: APPROLE })
   const store = vaultStore(t, vault, { auth: { method: 'approle', ...APPROLE } })
-  await Promise.all([store.putAmtPassword(KEY, SECRET), store.getTenantPassword('acme'), store.getTenantPassword('beta')])
+  await Promise.all([
+    store.putAmtPassword(KEY, SECRET),
+    store.getTenantPassword('acme'),
+    store.getTenantPassword('beta'),
+  ])
   t.deepEqual(vault.auth.logins, ['approle'])
   const kvTokens = new Set(vault.requests.filter((r) => r.path.startsWith('/v1/secret/')).map((r) => r.token))
   t.is(kvTokens.size, 1)
@@ -62,7 +82,9 @@ test('AppRole: logs in on first use (one login for concurrent calls) and uses th
 
 test('AppRole: a wrong secret id is SECRET_STORE_AUTH_FAILED without the secret id in the error', async (t) => {
   const vault = await startFakeVault(t, { approle: APPROLE })
-  const store = vaultStore(t, vault, { auth: { method: 'approle', roleId: APPROLE.roleId, secretId: 'wrong-secret-id' } })
+  const store = vaultStore(t, vault, {
+    auth: { method: 'approle', roleId: APPROLE.roleId, secretId: 'wrong-secret-id' },
+  })
   const err = await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError })
   t.like(err, { code: 'SECRET_STORE_AUTH_FAILED', details: { operation: 'login', status: 400 } })
   t.false(JSON.stringify({ message: err?.message, details: err?.details }).includes('wrong-secret-id'))
@@ -73,7 +95,10 @@ test('AppRole: renewal at 2/3 of the lease; a failed renewal (expired token) log
   const timers = new ManualSchedule()
   const store = vaultStore(t, vault, { auth: { method: 'approle', ...APPROLE }, schedule: timers.schedule })
   await store.getAmtPassword(KEY)
-  t.deepEqual(timers.live().map((entry) => entry.ms), [40_000])
+  t.deepEqual(
+    timers.live().map((entry) => entry.ms),
+    [40_000],
+  )
   await store.session.renew()
   t.is(vault.count('POST', '/v1/auth/token/renew-self'), 1)
   vault.auth.expireAll()
@@ -112,7 +137,10 @@ test('AppRole: a non-renewable token is replaced by a new login at 2/3 of its le
   const timers = new ManualSchedule()
   const store = vaultStore(t, vault, { auth: { method: 'approle', ...APPROLE }, schedule: timers.schedule })
   await store.getAmtPassword(KEY)
-  t.deepEqual(timers.live().map((entry) => entry.ms), [20_000])
+  t.deepEqual(
+    timers.live().map((entry) => entry.ms),
+    [20_000],
+  )
   timers.fire()
   await vault.nextRequest((request) => request.path === '/v1/auth/approle/login')
   await store.getAmtPassword(KEY)

@@ -23,7 +23,11 @@ for (const [name, fault, reason] of faults) {
     await store.putAmtPassword(KEY, SECRET)
     await vault.setFault(fault)
     const err = await t.throwsAsync(store.getAmtPassword(KEY), { instanceOf: SecretStoreError })
-    t.like(err, { code: 'SECRET_STORE_UNAVAILABLE', retryable: true, details: { operation: 'read', reason, tenantId: 'acme', hostId: 'h-1' } })
+    t.like(err, {
+      code: 'SECRET_STORE_UNAVAILABLE',
+      retryable: true,
+      details: { operation: 'read', reason, tenantId: 'acme', hostId: 'h-1' },
+    })
     t.false(JSON.stringify({ message: err?.message, details: err?.details }).includes(token))
     t.like(await store.health(), { ok: false, kind: 'vault' })
     await vault.setFault(null)
@@ -77,7 +81,10 @@ test('Vault down at the first login (AppRole): the login is retried by the next 
   const vault = await startFakeVault(t, { approle })
   const store = vaultStore(t, vault, { auth: { method: 'approle', ...approle }, retries: 1 })
   await vault.setFault({ kind: 'down' })
-  t.like(await t.throwsAsync(store.putAmtPassword(KEY, SECRET)), { code: 'SECRET_STORE_UNAVAILABLE', details: { operation: 'login', reason: 'connection refused' } })
+  t.like(await t.throwsAsync(store.putAmtPassword(KEY, SECRET)), {
+    code: 'SECRET_STORE_UNAVAILABLE',
+    details: { operation: 'login', reason: 'connection refused' },
+  })
   await vault.setFault(null)
   t.true(await store.putAmtPassword(KEY, SECRET))
   t.deepEqual(vault.auth.logins, ['approle'])

@@ -2,7 +2,9 @@ import test from 'ava'
 import { secretStoreConformance } from '../../conformance/secret-store.ts'
 import { startFakeVault, vaultStore } from './support.ts'
 
-secretStoreConformance('vault store (node-vault against the fake Vault)', async (t) => vaultStore(t, await startFakeVault(t)))
+secretStoreConformance('vault store (node-vault against the fake Vault)', async (t) =>
+  vaultStore(t, await startFakeVault(t)),
+)
 
 const KEY = { tenantId: 'acme', hostId: 'h-1' }
 
@@ -11,7 +13,10 @@ test('vault store: KV v2 paths under the configured mount and prefix, key `passw
   const store = vaultStore(t, vault, { mount: 'kv', pathPrefix: 'fleet/amt' })
   await store.putAmtPassword(KEY, { password: 'Aa1!aaaaaaaa', mebxPassword: 'Mm1!mmmmmmmm' })
   await store.putTenantPassword('acme', { password: 'Bb2#bbbbbbbb' })
-  t.deepEqual(vault.kv.latest('kv/fleet/amt/acme/hosts/h-1'), { password: 'Aa1!aaaaaaaa', mebxPassword: 'Mm1!mmmmmmmm' })
+  t.deepEqual(vault.kv.latest('kv/fleet/amt/acme/hosts/h-1'), {
+    password: 'Aa1!aaaaaaaa',
+    mebxPassword: 'Mm1!mmmmmmmm',
+  })
   t.deepEqual(vault.kv.latest('kv/fleet/amt/acme/tenant'), { password: 'Bb2#bbbbbbbb' })
   t.is(vault.count('POST', '/v1/kv/data/fleet/amt/acme/hosts/h-1'), 1)
 })

@@ -22,7 +22,7 @@ test('Vault is probed at every scrape: up while it answers, 0 and a failure coun
   t.is(await scrape(registry, 'amt_manager_dependency_up', 'vault'), 0)
   await vault.setFault({ kind: 'down' })
   t.is(await scrape(registry, 'amt_manager_dependency_up', 'vault'), 0)
-  t.true((await scrape(registry, 'amt_manager_dependency_failures_total', 'vault') ?? 0) >= 2)
+  t.true(((await scrape(registry, 'amt_manager_dependency_failures_total', 'vault')) ?? 0) >= 2)
   await vault.setFault(null)
   t.is(await scrape(registry, 'amt_manager_dependency_up', 'vault'), 1, 'up again once it answers')
 })
@@ -39,7 +39,13 @@ test('RPS and MPS: the outcome of the latest call (a 4xx answer is reachable; re
   const reachability = dependencyMetrics(registry)
   const getTenant = () => Promise.reject(new Error('not used'))
   const findHost = () => Promise.reject(new Error('not used'))
-  const dmt = createDmt(dmtConfigOf(rps, mps), { getTenant, findHost, passwords: new MemoryPasswords(), log: silentLogger(), reachability })
+  const dmt = createDmt(dmtConfigOf(rps, mps), {
+    getTenant,
+    findHost,
+    passwords: new MemoryPasswords(),
+    log: silentLogger(),
+    reachability,
+  })
   t.is(await scrape(registry, 'amt_manager_dependency_up', 'rps'), undefined, 'no series before the first call')
 
   await dmt.rps.listProfiles()

@@ -47,7 +47,10 @@ const ACTIONS = new Map<number, number>([
 ])
 
 const NOT_CONNECTED = 'Device not found/connected. Please connect again using CIRA.'
-const notConnected = (guid = ''): FakeAnswer => ({ status: 404, json: { error: NOT_CONNECTED, errorDescription: `guid : ${guid}` } })
+const notConnected = (guid = ''): FakeAnswer => ({
+  status: 404,
+  json: { error: NOT_CONNECTED, errorDescription: `guid : ${guid}` },
+})
 
 export class FakeMps {
   readonly server: FaultServer
@@ -120,7 +123,11 @@ function routes(fake: () => FakeMps): Route[] {
   const mine = (device: FakeDevice): boolean => device.tenantId === fake().callerTenant
   const view = ({ powerstate: _powerstate, ...device }: FakeDevice) => device
   return [
-    { method: 'GET', pattern: `${api}/ciracert`, handle: () => ({ status: 200, text: fake().certificatePem, textType: 'text/html' }) },
+    {
+      method: 'GET',
+      pattern: `${api}/ciracert`,
+      handle: () => ({ status: 200, text: fake().certificatePem, textType: 'text/html' }),
+    },
     {
       method: 'GET',
       pattern: `${api}/devices`,
@@ -142,7 +149,8 @@ function routes(fake: () => FakeMps): Route[] {
     {
       method: 'DELETE',
       pattern: `${api}/devices/:guid`,
-      handle: ({ params, query }) => deleteDevice(fake(), params.guid ?? '', query.get('isSecretToBeDeleted') === 'true'),
+      handle: ({ params, query }) =>
+        deleteDevice(fake(), params.guid ?? '', query.get('isSecretToBeDeleted') === 'true'),
     },
     {
       method: 'GET',
@@ -157,8 +165,10 @@ function routes(fake: () => FakeMps): Route[] {
       pattern: `${api}/amt/power/action/:guid`,
       handle: ({ params, body }) => {
         const { action, useSOL } = fieldsOf(body)
-        if (typeof action !== 'number' || !ACTIONS.has(action)) return validationFailed([{ path: 'action', msg: 'Power action is not supported', value: action }])
-        if (typeof useSOL !== 'boolean') return validationFailed([{ path: 'useSOL', msg: 'useSOL must be a boolean', value: useSOL }])
+        if (typeof action !== 'number' || !ACTIONS.has(action))
+          return validationFailed([{ path: 'action', msg: 'Power action is not supported', value: action }])
+        if (typeof useSOL !== 'boolean')
+          return validationFailed([{ path: 'useSOL', msg: 'useSOL must be a boolean', value: useSOL }])
         const device = connected(params.guid)
         if (!device) return notConnected(params.guid)
         fake().powerActions.push({ guid: device.guid, action })
@@ -190,7 +200,9 @@ function registerDevice(fake: FakeMps, fields: Record<string, unknown>): FakeAns
     guid: guid.toLowerCase(),
     hostname: text(fields.hostname, existing?.hostname ?? ''),
     friendlyName: text(fields.friendlyName, existing?.friendlyName ?? ''),
-    tags: Array.isArray(fields.tags) ? fields.tags.filter((tag): tag is string => typeof tag === 'string') : (existing?.tags ?? []),
+    tags: Array.isArray(fields.tags)
+      ? fields.tags.filter((tag): tag is string => typeof tag === 'string')
+      : (existing?.tags ?? []),
     mpsusername: text(fields.mpsusername, existing?.mpsusername ?? ''),
     tenantId: text(fields.tenantId, existing?.tenantId ?? ''),
     dnsSuffix: text(fields.dnsSuffix, existing?.dnsSuffix ?? ''),

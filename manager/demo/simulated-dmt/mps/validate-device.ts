@@ -19,7 +19,11 @@ function isFqdnWithoutTld(value: string): boolean {
   const labels = value.split('.')
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false
   return labels.every(
-    (label) => label.length <= 63 && /^[a-z\u00a1-\uffff0-9-]+$/i.test(label) && !/[\uff01-\uff5e]/.test(label) && !/^-|-$/.test(label),
+    (label) =>
+      label.length <= 63 &&
+      /^[a-z\u00a1-\uffff0-9-]+$/i.test(label) &&
+      !/[\uff01-\uff5e]/.test(label) &&
+      !/^-|-$/.test(label),
   )
 }
 
@@ -36,14 +40,19 @@ export function deviceErrors(fields: Record<string, unknown>): FieldError[] {
     errors.push({ path: 'guid', msg: 'GUID must be a UUID', value: guid })
   }
   errors.push(...optionalString(fields, 'hostname', 'hostname must be a string'))
-  if (typeof hostname === 'string' && hostname.length > 255) errors.push({ path: 'hostname', msg: 'hostname must be at most 255 characters', value: hostname })
+  if (typeof hostname === 'string' && hostname.length > 255)
+    errors.push({ path: 'hostname', msg: 'hostname must be at most 255 characters', value: hostname })
   errors.push(...optionalString(fields, 'friendlyName', 'friendlyName must be a string'))
   if (tags !== undefined && tags !== null && (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))) {
     errors.push({ path: 'tags', msg: 'tags must be an array of strings', value: tags })
   }
   errors.push(...optionalString(fields, 'mpsusername', 'mpsusername must be a string'))
   errors.push(...optionalString(fields, 'tenantId', 'tenantId must be a string'))
-  if (dnsSuffix !== undefined && dnsSuffix !== null && (typeof dnsSuffix !== 'string' || (dnsSuffix !== '' && !isFqdnWithoutTld(dnsSuffix)))) {
+  if (
+    dnsSuffix !== undefined &&
+    dnsSuffix !== null &&
+    (typeof dnsSuffix !== 'string' || (dnsSuffix !== '' && !isFqdnWithoutTld(dnsSuffix)))
+  ) {
     errors.push({ path: 'dnsSuffix', msg: 'dnsSuffix must be a valid DNS suffix', value: dnsSuffix })
   }
   return errors

@@ -1,4 +1,13 @@
-import { FaultServer, fieldsOf, notFound, page, validationFailed, type FakeAnswer, type FakeRequest, type Route } from '../fault-server.ts'
+import {
+  FaultServer,
+  fieldsOf,
+  notFound,
+  page,
+  validationFailed,
+  type FakeAnswer,
+  type FakeRequest,
+  type Route,
+} from '../fault-server.ts'
 import { duplicate, keyOf, publicView, RecordStore, type Stored } from './records.ts'
 import { checkProvisioningCert } from './provisioning-cert.ts'
 import { validateCiraConfig, validateDomain, validateProfile, type FieldError } from './validate.ts'
@@ -62,20 +71,44 @@ function routes(fake: () => FakeRps): Route[] {
   const admin = '/api/v1/admin'
   return [
     { method: 'GET', pattern: `${admin}/ciraconfigs`, handle: ({ query }) => list(fake().ciraConfigs, query) },
-    { method: 'GET', pattern: `${admin}/ciraconfigs/:name`, handle: ({ params }) => get(fake().ciraConfigs, params.name, 'CIRA') },
+    {
+      method: 'GET',
+      pattern: `${admin}/ciraconfigs/:name`,
+      handle: ({ params }) => get(fake().ciraConfigs, params.name, 'CIRA'),
+    },
     { method: 'POST', pattern: `${admin}/ciraconfigs`, handle: (request) => createCiraConfig(fake(), request) },
     { method: 'PATCH', pattern: `${admin}/ciraconfigs`, handle: (request) => updateCiraConfig(fake(), request) },
-    { method: 'DELETE', pattern: `${admin}/ciraconfigs/:name`, handle: ({ params }) => deleteCiraConfig(fake(), params.name ?? '') },
+    {
+      method: 'DELETE',
+      pattern: `${admin}/ciraconfigs/:name`,
+      handle: ({ params }) => deleteCiraConfig(fake(), params.name ?? ''),
+    },
     { method: 'GET', pattern: `${admin}/profiles`, handle: ({ query }) => list(fake().profiles, query) },
-    { method: 'GET', pattern: `${admin}/profiles/:name`, handle: ({ params }) => get(fake().profiles, params.name, 'AMT') },
+    {
+      method: 'GET',
+      pattern: `${admin}/profiles/:name`,
+      handle: ({ params }) => get(fake().profiles, params.name, 'AMT'),
+    },
     { method: 'POST', pattern: `${admin}/profiles`, handle: (request) => createProfile(fake(), request) },
     { method: 'PATCH', pattern: `${admin}/profiles`, handle: (request) => updateProfile(fake(), request) },
-    { method: 'DELETE', pattern: `${admin}/profiles/:name`, handle: ({ params }) => remove(fake().profiles, params.name, 'AMT') },
+    {
+      method: 'DELETE',
+      pattern: `${admin}/profiles/:name`,
+      handle: ({ params }) => remove(fake().profiles, params.name, 'AMT'),
+    },
     { method: 'GET', pattern: `${admin}/domains`, handle: ({ query }) => list(fake().domains, query) },
-    { method: 'GET', pattern: `${admin}/domains/:name`, handle: ({ params }) => get(fake().domains, params.name, 'Domain') },
+    {
+      method: 'GET',
+      pattern: `${admin}/domains/:name`,
+      handle: ({ params }) => get(fake().domains, params.name, 'Domain'),
+    },
     { method: 'POST', pattern: `${admin}/domains`, handle: (request) => createDomain(fake(), request) },
     { method: 'PATCH', pattern: `${admin}/domains`, handle: (request) => updateDomain(fake(), request) },
-    { method: 'DELETE', pattern: `${admin}/domains/:name`, handle: ({ params }) => remove(fake().domains, params.name, 'Domain') },
+    {
+      method: 'DELETE',
+      pattern: `${admin}/domains/:name`,
+      handle: ({ params }) => remove(fake().domains, params.name, 'Domain'),
+    },
   ]
 }
 
@@ -112,7 +145,9 @@ function updateCiraConfig(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
 
 function deleteCiraConfig(fake: FakeRps, name: string): FakeAnswer {
   if (!fake.ciraConfigs.has(name)) return notFound(`CIRA profile ${name} Not Found`)
-  const used = fake.profiles.values().some((profile) => typeof profile.ciraConfigName === 'string' && keyOf(profile.ciraConfigName) === keyOf(name))
+  const used = fake.profiles
+    .values()
+    .some((profile) => typeof profile.ciraConfigName === 'string' && keyOf(profile.ciraConfigName) === keyOf(name))
   if (used) return constraint(`CIRA Config: ${name} is associated with an AMT profile`)
   fake.ciraConfigs.delete(name)
   return { status: 204 }
@@ -125,7 +160,8 @@ function createProfile(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const name = String(fields.profileName)
   if (fake.profiles.has(name)) return duplicate(`AMT profile ${name} already exists`)
   const cira = fields.ciraConfigName
-  if (typeof cira === 'string' && cira !== '' && !fake.ciraConfigs.has(cira)) return constraint(`Referenced config ${cira} doesn't exist`)
+  if (typeof cira === 'string' && cira !== '' && !fake.ciraConfigs.has(cira))
+    return constraint(`Referenced config ${cira} doesn't exist`)
   const stored = fake.profiles.insert(name, asRpsKeepsProfile({ ...fields, tenantId: '', tags: [] }))
   return { status: 201, json: publicView(stored) }
 }
@@ -134,11 +170,20 @@ function createDomain(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const fields = fieldsOf(body)
   const errors = validateDomain(fields)
   if (errors.length > 0) return validationFailed(errors)
-  const verdict = checkProvisioningCert(String(fields.provisioningCert), String(fields.provisioningCertPassword), String(fields.domainSuffix))
+  const verdict = checkProvisioningCert(
+    String(fields.provisioningCert),
+    String(fields.provisioningCertPassword),
+    String(fields.domainSuffix),
+  )
   if (!verdict.ok) return validationFailed([certError(fields, verdict.reason)])
   const name = String(fields.profileName)
   const suffix = String(fields.domainSuffix).toLowerCase()
-  const clash = fake.domains.values().some((domain) => keyOf(String(domain.profileName)) === keyOf(name) || String(domain.domainSuffix).toLowerCase() === suffix)
+  const clash = fake.domains
+    .values()
+    .some(
+      (domain) =>
+        keyOf(String(domain.profileName)) === keyOf(name) || String(domain.domainSuffix).toLowerCase() === suffix,
+    )
   if (clash) return duplicate(`Domain ${name} ID or Suffix already exists`)
   const stored = fake.domains.insert(name, { ...fields, tenantId: '', expirationDate: verdict.expirationDate })
   return { status: 201, json: publicView(stored) }
@@ -149,14 +194,27 @@ function updateDomain(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const fields = fieldsOf(body)
   const errors = validateDomain(fields)
   if (errors.length > 0) return validationFailed(errors)
-  const verdict = checkProvisioningCert(String(fields.provisioningCert), String(fields.provisioningCertPassword), String(fields.domainSuffix))
+  const verdict = checkProvisioningCert(
+    String(fields.provisioningCert),
+    String(fields.provisioningCertPassword),
+    String(fields.domainSuffix),
+  )
   if (!verdict.ok) return validationFailed([certError(fields, verdict.reason)])
   const { version, ...sent } = fields
-  return fake.domains.update(String(fields.profileName), version, (old) => ({ ...old, ...sent, expirationDate: verdict.expirationDate }), 'Domain profile')
+  return fake.domains.update(
+    String(fields.profileName),
+    version,
+    (old) => ({ ...old, ...sent, expirationDate: verdict.expirationDate }),
+    'Domain profile',
+  )
 }
 
 /** A failed certificate check: express-validator's error for the custom validator of `provisioningCert`. */
-const certError = (fields: Record<string, unknown>, reason: string): FieldError => ({ path: 'provisioningCert', msg: reason, value: fields.provisioningCert })
+const certError = (fields: Record<string, unknown>, reason: string): FieldError => ({
+  path: 'provisioningCert',
+  msg: reason,
+  value: fields.provisioningCert,
+})
 
 function updateProfile(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const { version, ...sent } = fieldsOf(body)
@@ -165,8 +223,14 @@ function updateProfile(fake: FakeRps, { body }: FakeRequest): FakeAnswer {
   const errors = old ? validateProfile({ ...old, ...sent }) : []
   if (errors.length > 0) return validationFailed(errors)
   const cira = sent.ciraConfigName
-  if (typeof cira === 'string' && cira !== '' && !fake.ciraConfigs.has(cira)) return constraint(`Referenced config ${cira} doesn't exist`)
-  return fake.profiles.update(name, version, (current) => asRpsKeepsProfile({ ...current, ...sent, tlsMode: sent.tlsMode ?? null }), 'AMT profile')
+  if (typeof cira === 'string' && cira !== '' && !fake.ciraConfigs.has(cira))
+    return constraint(`Referenced config ${cira} doesn't exist`)
+  return fake.profiles.update(
+    name,
+    version,
+    (current) => asRpsKeepsProfile({ ...current, ...sent, tlsMode: sent.tlsMode ?? null }),
+    'AMT profile',
+  )
 }
 
 /** Without a `tlsMode`, RPS stores no TLS signing authority (null), whatever was sent. */

@@ -15,7 +15,8 @@ const MIN_KEY_BITS = 2048
 /** PKCS#12 bag types (RFC 7292). */
 const CERT_BAG = '1.2.840.113549.1.12.10.1.3'
 const KEY_BAGS = ['1.2.840.113549.1.12.10.1.1', '1.2.840.113549.1.12.10.1.2']
-const DECRYPT_FAILED = 'Unable to decrypt provisioning certificate. Please check that the password is correct, and that the certificate is a valid certificate.'
+const DECRYPT_FAILED =
+  'Unable to decrypt provisioning certificate. Please check that the password is correct, and that the certificate is a valid certificate.'
 
 export type CertVerdict = { ok: true; expirationDate: string } | { ok: false; reason: string }
 
@@ -26,7 +27,12 @@ interface Opened {
 
 class Refused extends Error {}
 
-export function checkProvisioningCert(base64: string, password: string, domainSuffix: string, now = new Date()): CertVerdict {
+export function checkProvisioningCert(
+  base64: string,
+  password: string,
+  domainSuffix: string,
+  now = new Date(),
+): CertVerdict {
   try {
     const pfx = open(base64, password)
     const leaf = pfx.certs[0]
@@ -62,13 +68,18 @@ const lastTwoLabels = (name: string): string => name.split('.').slice(-2).join('
 
 function checkSuffix(leaf: forge.pki.Certificate, domainSuffix: string): void {
   const cn = (leaf.subject.getField('CN') as { value?: unknown } | null)?.value
-  if (typeof cn !== 'string') throw new Refused('Provisioning certificate does not contain a Common Name (CN) in the subject')
-  if (lastTwoLabels(cn) !== lastTwoLabels(domainSuffix)) throw new Refused('FQDN not associated with provisioning certificate')
+  if (typeof cn !== 'string')
+    throw new Refused('Provisioning certificate does not contain a Common Name (CN) in the subject')
+  if (lastTwoLabels(cn) !== lastTwoLabels(domainSuffix))
+    throw new Refused('FQDN not associated with provisioning certificate')
 }
 
 function checkDates(certs: forge.pki.Certificate[], now: Date): void {
   for (const cert of certs) {
-    if (cert.validity.notBefore > now) throw new Refused(`Uploaded certificate is not yet valid: notBefore date ${cert.validity.notBefore.toISOString()} is in the future`)
+    if (cert.validity.notBefore > now)
+      throw new Refused(
+        `Uploaded certificate is not yet valid: notBefore date ${cert.validity.notBefore.toISOString()} is in the future`,
+      )
     if (cert.validity.notAfter < now) throw new Refused('Uploaded certificate has expired')
   }
 }
@@ -78,14 +89,16 @@ const selfIssued = (cert: forge.pki.Certificate): boolean => cert.subject.hash =
 function checkKeySizes(certs: forge.pki.Certificate[]): void {
   for (const cert of certs) {
     const bits = (cert.publicKey as forge.pki.rsa.PublicKey).n.bitLength()
-    if (bits < MIN_KEY_BITS) throw new Refused(`Certificate key size ${bits} bits is below the minimum required ${MIN_KEY_BITS} bits for AMT`)
+    if (bits < MIN_KEY_BITS)
+      throw new Refused(`Certificate key size ${bits} bits is below the minimum required ${MIN_KEY_BITS} bits for AMT`)
   }
 }
 
 function checkPrivateKey(leaf: forge.pki.Certificate, keys: forge.pki.rsa.PrivateKey[]): void {
   const key = keys[0]
   if (key === undefined) throw new Refused('Provisioning certificate does not contain a private key')
-  if (!(leaf.publicKey as forge.pki.rsa.PublicKey).n.equals(key.n)) throw new Refused('Private key in the PFX does not match the leaf certificate public key')
+  if (!(leaf.publicKey as forge.pki.rsa.PublicKey).n.equals(key.n))
+    throw new Refused('Private key in the PFX does not match the leaf certificate public key')
 }
 
 /** Leaf → issuers (by subject) → the root; every link's signature verified. */
@@ -95,19 +108,22 @@ function checkChain(leaf: forge.pki.Certificate, certs: forge.pki.Certificate[])
   let current = leaf
   while (!selfIssued(current)) {
     const issuer = certs.find((cert) => !chain.includes(cert) && cert.subject.hash === current.issuer.hash)
-    if (issuer === undefined) throw new Refused('Certificate chain is broken: cannot find issuer for a certificate in the chain')
+    if (issuer === undefined)
+      throw new Refused('Certificate chain is broken: cannot find issuer for a certificate in the chain')
     chain.push(issuer)
     current = issuer
   }
   try {
     forge.pki.verifyCertificateChain(forge.pki.createCaStore([current]), chain)
   } catch (err) {
-    const message = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : 'invalid signature'
+    const message =
+      typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : 'invalid signature'
     throw new Refused(`Certificate chain signature verification failed: ${message}`)
   }
 }
 
 function checkEku(leaf: forge.pki.Certificate): void {
   const eku = leaf.getExtension('extKeyUsage') as Record<string, unknown> | undefined
-  if (eku?.[AMT_ACTIVATION_OID] !== true) throw new Refused(`Leaf certificate is missing the Intel AMT Activation EKU OID (${AMT_ACTIVATION_OID})`)
+  if (eku?.[AMT_ACTIVATION_OID] !== true)
+    throw new Refused(`Leaf certificate is missing the Intel AMT Activation EKU OID (${AMT_ACTIVATION_OID})`)
 }

@@ -11,11 +11,15 @@ import { notFound, type FakeAnswer } from '../fault-server.ts'
 export type Stored = Record<string, unknown>
 
 const SECRET_FIELDS = ['password', 'amtPassword', 'mebxPassword', 'provisioningCert', 'provisioningCertPassword']
-export const publicView = (stored: Stored): Stored => Object.fromEntries(Object.entries(stored).filter(([key]) => !SECRET_FIELDS.includes(key)))
+export const publicView = (stored: Stored): Stored =>
+  Object.fromEntries(Object.entries(stored).filter(([key]) => !SECRET_FIELDS.includes(key)))
 export const keyOf = (name: string): string => name.toLowerCase()
 
 /** RPS's answer to a POST of an existing name (a PostgreSQL unique_violation): 400, not 409. */
-export const duplicate = (message: string): FakeAnswer => ({ status: 400, json: { error: 'Unique key violation', message } })
+export const duplicate = (message: string): FakeAnswer => ({
+  status: 400,
+  json: { error: 'Unique key violation', message },
+})
 
 export class RecordStore {
   readonly #rows = new Map<string, Stored>()

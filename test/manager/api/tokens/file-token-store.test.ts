@@ -42,7 +42,9 @@ test('names are unique; a corrupt file is an error, not an empty store', async (
   const file = await tempFile(t)
   const store = new FileTokenStore(file)
   await issueToken(store, { role: 'viewer', tenant: 'acme', name: 'dash' })
-  await t.throwsAsync(issueToken(store, { role: 'viewer', tenant: 'beta', name: 'dash' }), { instanceOf: TokenNameTakenError })
+  await t.throwsAsync(issueToken(store, { role: 'viewer', tenant: 'beta', name: 'dash' }), {
+    instanceOf: TokenNameTakenError,
+  })
   t.is((await store.list()).length, 1)
   await writeFile(file, '{"version":1,"tokens":[{"id":"zz"}]}')
   await t.throwsAsync(store.list(), { instanceOf: TokenFileError })

@@ -31,7 +31,10 @@ function retrier(outcome: (attempt: number) => 'fail' | 'done' | 'throw') {
   })
   const called = (count: number) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${calls.length} of ${count} retries within ${RETRIES_DUE_MS} ms`)), RETRIES_DUE_MS)
+      const timer = setTimeout(
+        () => reject(new Error(`${calls.length} of ${count} retries within ${RETRIES_DUE_MS} ms`)),
+        RETRIES_DUE_MS,
+      )
       const check = () => {
         if (calls.length < count) return
         clearTimeout(timer)

@@ -41,15 +41,32 @@ test('an activation stuck ACTIVATING past the deadline becomes ERROR too; a late
   const host = await seedHost(inventory, 'h-1')
   const [asked] = await core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')
   const agent = new AgentMessages(host)
-  const activating = agent.encode('state', { phase: 'ACTIVATING', observedGeneration: asked?.desiredGeneration ?? 1, controlMode: 'PRE_PROVISIONING', remoteStatus: null })
+  const activating = agent.encode('state', {
+    phase: 'ACTIVATING',
+    observedGeneration: asked?.desiredGeneration ?? 1,
+    controlMode: 'PRE_PROVISIONING',
+    remoteStatus: null,
+  })
   await dispatch(activating.topic, activating.payload, false)
   clock.advance(5 * MIN)
   t.is(await core.checkDeadlines(), 1)
-  t.like(await inventory.getHost(host), { status: 'AMT Activation Failed: no result from the agent within 5 min', statusIndicator: 'ERROR' })
+  t.like(await inventory.getHost(host), {
+    status: 'AMT Activation Failed: no result from the agent within 5 min',
+    statusIndicator: 'ERROR',
+  })
 
-  const done = agent.encode('state', { phase: 'PROVISIONED', observedGeneration: 1, controlMode: 'CCM', remoteStatus: 'connected' })
+  const done = agent.encode('state', {
+    phase: 'PROVISIONED',
+    observedGeneration: 1,
+    controlMode: 'CCM',
+    remoteStatus: 'connected',
+  })
   await dispatch(done.topic, done.payload, false)
-  t.like(await inventory.getHost(host), { status: 'AMT Activation Done', statusIndicator: 'IDLE', currentState: 'PROVISIONED' })
+  t.like(await inventory.getHost(host), {
+    status: 'AMT Activation Done',
+    statusIndicator: 'IDLE',
+    currentState: 'PROVISIONED',
+  })
 })
 
 test('a result before the deadline, a deactivation request or not-capable stop the deadline', async (t) => {
@@ -59,7 +76,12 @@ test('a result before the deadline, a deactivation request or not-capable stop t
   const cancelled = await seedHost(inventory, 'h-2')
   const unsupported = await seedHost(inventory, 'h-3')
   await core.setDesired({ keys: [done, cancelled, unsupported] }, { state: 'PROVISIONED' }, 'api:alice')
-  const provisioned = new AgentMessages(done).encode('state', { phase: 'PROVISIONED', observedGeneration: 1, controlMode: 'CCM', remoteStatus: null })
+  const provisioned = new AgentMessages(done).encode('state', {
+    phase: 'PROVISIONED',
+    observedGeneration: 1,
+    controlMode: 'CCM',
+    remoteStatus: null,
+  })
   await dispatch(provisioned.topic, provisioned.payload, false)
   await core.setDesired({ keys: [cancelled] }, { state: 'UNPROVISIONED' }, 'api:alice')
   const notCapable = { capable: false, sku: 'UNSPECIFIED', reason: 'no ME' } as const
@@ -73,7 +95,9 @@ test('a result before the deadline, a deactivation request or not-capable stop t
 test('after a restart, pending activations are found again by the sweep and expire', async (t) => {
   const clock = manualClock()
   const first = await startTestCore(t, { now: clock.now })
-  const host = await seedHost(first.inventory, 'h-1', [{ desiredState: 'PROVISIONED', activationRequestedAt: clock.now().toISOString() }])
+  const host = await seedHost(first.inventory, 'h-1', [
+    { desiredState: 'PROVISIONED', activationRequestedAt: clock.now().toISOString() },
+  ])
   clock.advance(20 * MIN)
   t.is(await first.core.checkDeadlines(), 0, 'nothing known before the sweep')
   await first.core.republishAll()

@@ -15,14 +15,20 @@ test('removeRecords deletes the host secrets and its RPS/MPS records; every step
   let mpsDown = true
   const removal = createHostRemoval({
     secrets: { deleteHostSecrets: (key) => Promise.resolve(void done.push(`secrets ${key.hostId}`)) },
-    dmt: { removeHost: (key) => (mpsDown ? Promise.reject(new Error('MPS unavailable')) : Promise.resolve(void done.push(`dmt ${key.hostId}`))) },
+    dmt: {
+      removeHost: (key) =>
+        mpsDown ? Promise.reject(new Error('MPS unavailable')) : Promise.resolve(void done.push(`dmt ${key.hostId}`)),
+    },
     log: silentLogger(),
   })
   t.true(removal.external)
   await t.throwsAsync(removal.removeRecords(KEY, { keepSecrets: false }), { message: 'RPS/MPS: MPS unavailable' })
   t.deepEqual(done, ['secrets h-1'], 'the secrets went although MPS failed')
   mpsDown = false
-  t.deepEqual(await removal.removeRecords(KEY, { keepSecrets: true }), ['kept host secrets', 'removed RPS profiles and MPS device'])
+  t.deepEqual(await removal.removeRecords(KEY, { keepSecrets: true }), [
+    'kept host secrets',
+    'removed RPS profiles and MPS device',
+  ])
   t.deepEqual(done, ['secrets h-1', 'dmt h-1'], 'kept secrets are not deleted')
   t.false(createHostRemoval({ log: silentLogger() }).external)
 })
@@ -31,11 +37,18 @@ test('with external broker accounts, removeRecords removes the device account to
   let brokerDown = true
   const removed: string[] = []
   const removal = createHostRemoval({
-    brokerAccounts: { removeDevice: (key) => (brokerDown ? Promise.reject(new Error('broker account (dynamic security): no answer')) : Promise.resolve(void removed.push(key.hostId))) },
+    brokerAccounts: {
+      removeDevice: (key) =>
+        brokerDown
+          ? Promise.reject(new Error('broker account (dynamic security): no answer'))
+          : Promise.resolve(void removed.push(key.hostId)),
+    },
     log: silentLogger(),
   })
   t.true(removal.external, 'a failure keeps the host pending and is retried')
-  await t.throwsAsync(removal.removeRecords(KEY, { keepSecrets: false }), { message: 'broker account: broker account (dynamic security): no answer' })
+  await t.throwsAsync(removal.removeRecords(KEY, { keepSecrets: false }), {
+    message: 'broker account: broker account (dynamic security): no answer',
+  })
   brokerDown = false
   t.deepEqual(await removal.removeRecords(KEY, { keepSecrets: false }), ['removed broker account'])
   t.deepEqual(removed, ['h-1'])
@@ -44,13 +57,23 @@ test('with external broker accounts, removeRecords removes the device account to
 test('disconnect closes the device connections of that host only, and their last will is not published', async (t) => {
   const broker = await startTestBroker(t)
   const connect = async (credential: { username: string; password: string }, will?: mqtt.IClientOptions['will']) => {
-    const client = await mqtt.connectAsync(broker.url, { ...credential, clientId: testClientId(credential.username), reconnectPeriod: 0, ...(will ? { will } : {}) })
+    const client = await mqtt.connectAsync(broker.url, {
+      ...credential,
+      clientId: testClientId(credential.username),
+      reconnectPeriod: 0,
+      ...(will ? { will } : {}),
+    })
     client.on('error', () => undefined)
     t.teardown(() => client.endAsync(true))
     return client
   }
   const presence = buildTopic({ ...KEY, leaf: 'presence' })
-  const device = await connect(await broker.addDevice(KEY.tenantId, KEY.hostId), { topic: presence, payload: Buffer.from(contractPayload(presence, 'will')), qos: 1, retain: true })
+  const device = await connect(await broker.addDevice(KEY.tenantId, KEY.hostId), {
+    topic: presence,
+    payload: Buffer.from(contractPayload(presence, 'will')),
+    qos: 1,
+    retain: true,
+  })
   const neighbour = await connect(await broker.addDevice(KEY.tenantId, 'h-2'))
   const watcher = await connect(await broker.addManager())
   const seen: string[] = []

@@ -12,7 +12,11 @@ test('republishAll publishes desired of every host with a desired state and stat
   t.deepEqual(result, { hosts: 31, desired: 30, completed: true })
   t.is(outbound.published.filter((p) => p.topic.endsWith('/desired')).length, 30)
   t.is(outbound.published.filter((p) => p.topic.endsWith('/status')).length, 31)
-  t.like(outbound.last({ tenantId: TENANT, hostId: 'h-3' }, 'desired'), { generation: 1, state: 'PROVISIONED', profileName: `${TENANT}_ccm` })
+  t.like(outbound.last({ tenantId: TENANT, hostId: 'h-3' }, 'desired'), {
+    generation: 1,
+    state: 'PROVISIONED',
+    profileName: `${TENANT}_ccm`,
+  })
 
   outbound.clear()
   await core.republishAll()
@@ -28,5 +32,8 @@ test('a sweep never publishes an older generation after a newer one', async (t) 
   t.true(publisher.publish(newer))
   t.false(publisher.publish(host), 'generation 1 after 2 is dropped')
   t.true(publisher.publish(newer), 'the same generation again is fine (retained, idempotent)')
-  t.deepEqual(outbound.payloads(host, 'desired').map((d) => d.generation), [2, 2])
+  t.deepEqual(
+    outbound.payloads(host, 'desired').map((d) => d.generation),
+    [2, 2],
+  )
 })

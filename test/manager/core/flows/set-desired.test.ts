@@ -6,7 +6,9 @@ import { InventoryError } from '../../../../manager/inventory/errors.ts'
 import { seedHost, startTestCore, TENANT } from '../../../helpers/manager-core.ts'
 
 test('setDesired PROVISIONED: Inventory first (generation + 1, request time), audit, then retained desired and status', async (t) => {
-  const { core, inventory, outbound } = await startTestCore(t, { options: { rpsUrl: 'wss://rps.example.com/activate' } })
+  const { core, inventory, outbound } = await startTestCore(t, {
+    options: { rpsUrl: 'wss://rps.example.com/activate' },
+  })
   const host = await seedHost(inventory, 'h-1')
   const [stored] = await core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')
   t.like(stored, { desiredState: 'PROVISIONED', desiredGeneration: 1, status: 'Unknown' })
@@ -25,15 +27,28 @@ test('setDesired PROVISIONED: Inventory first (generation + 1, request time), au
   t.false(sent?.payload.toString().includes('password'))
   t.like(outbound.last(host, 'status'), { desiredState: 'PROVISIONED', desiredGeneration: 1, status: 'Unknown' })
   const [audit] = await inventory.listAudit(TENANT, { hostId: 'h-1' })
-  t.like(audit, { kind: 'desired.set', actor: 'api:alice', detail: { state: 'PROVISIONED', generation: 1, controlMode: 'CCM' } })
+  t.like(audit, {
+    kind: 'desired.set',
+    actor: 'api:alice',
+    detail: { state: 'PROVISIONED', generation: 1, controlMode: 'CCM' },
+  })
 })
 
 test('setDesired ACM with a DNS suffix selects the tenant ACM profile; no rpsUrl unless configured', async (t) => {
   const { core, inventory, outbound } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1')
-  await core.setDesired({ keys: [host] }, { state: 'PROVISIONED', controlMode: 'ACM', dnsSuffix: 'corp.example.com' }, 'api:alice')
+  await core.setDesired(
+    { keys: [host] },
+    { state: 'PROVISIONED', controlMode: 'ACM', dnsSuffix: 'corp.example.com' },
+    'api:alice',
+  )
   t.like(await inventory.getHost(host), { controlMode: 'ACM', dnsSuffix: 'corp.example.com' })
-  t.like(outbound.last(host, 'desired'), { controlMode: 'ACM', profileName: `${TENANT}_acm`, dnsSuffix: 'corp.example.com', rpsUrl: undefined })
+  t.like(outbound.last(host, 'desired'), {
+    controlMode: 'ACM',
+    profileName: `${TENANT}_acm`,
+    dnsSuffix: 'corp.example.com',
+    rpsUrl: undefined,
+  })
 })
 
 test('setDesired UNPROVISIONED closes a pending activation; a repeated request is a new generation', async (t) => {
@@ -42,12 +57,19 @@ test('setDesired UNPROVISIONED closes a pending activation; a repeated request i
   await core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')
   await core.setDesired({ keys: [host] }, { state: 'UNPROVISIONED' }, 'api:alice')
   await core.setDesired({ keys: [host] }, { state: 'UNPROVISIONED' }, 'api:alice')
-  t.like(await inventory.getHost(host), { desiredState: 'UNPROVISIONED', desiredGeneration: 3, activationRequestedAt: null })
-  t.deepEqual(outbound.payloads(host, 'desired').map((d) => [d.generation, d.state]), [
-    [1, 'PROVISIONED'],
-    [2, 'UNPROVISIONED'],
-    [3, 'UNPROVISIONED'],
-  ])
+  t.like(await inventory.getHost(host), {
+    desiredState: 'UNPROVISIONED',
+    desiredGeneration: 3,
+    activationRequestedAt: null,
+  })
+  t.deepEqual(
+    outbound.payloads(host, 'desired').map((d) => [d.generation, d.state]),
+    [
+      [1, 'PROVISIONED'],
+      [2, 'UNPROVISIONED'],
+      [3, 'UNPROVISIONED'],
+    ],
+  )
 })
 
 test('setDesired in bulk by filter: every host of the tenant, none of another', async (t) => {
@@ -60,7 +82,10 @@ test('setDesired in bulk by filter: every host of the tenant, none of another', 
   t.is(stored.length, 1000)
   t.true(stored.every((host) => host.desiredState === 'PROVISIONED' && host.desiredGeneration === 1))
   t.is(outbound.published.filter((p) => p.topic.endsWith('/desired')).length, 1000)
-  t.like(await inventory.getHost({ tenantId: 'globex', hostId: 'g-1' }), { desiredState: 'UNSPECIFIED', desiredGeneration: 0 })
+  t.like(await inventory.getHost({ tenantId: 'globex', hostId: 'g-1' }), {
+    desiredState: 'UNSPECIFIED',
+    desiredGeneration: 0,
+  })
   t.is((await inventory.listAudit(TENANT, { limit: 2000 })).length, 1000)
 })
 
@@ -83,7 +108,9 @@ test('setDesired PROVISIONED asks the provisioning preparer first; its failure w
   fail = true
   outbound.clear()
   const before = await inventory.getHost(host)
-  const err = await t.throwsAsync(core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'), { instanceOf: DomainError })
+  const err = await t.throwsAsync(core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'), {
+    instanceOf: DomainError,
+  })
   t.is(err?.code, 'PREPARATION_FAILED')
   t.regex(err?.message ?? '', /RPS unreachable/)
   t.deepEqual(await inventory.getHost(host), before)
@@ -103,29 +130,50 @@ test('a bulk request is prepared, written and published in chunks; a failure sto
   const { core, inventory, outbound } = await startTestCore(t, { preparer })
   await inventory.createTenant({ tenantId: TENANT })
   const total = DESIRED_CHUNK * 2 + 10
-  await inventory.createHosts(Array.from({ length: total }, (_, i) => ({ tenantId: TENANT, hostId: `h-${String(i).padStart(4, '0')}` })))
-  const err = await t.throwsAsync(core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'api:ops'), { instanceOf: DomainError })
+  await inventory.createHosts(
+    Array.from({ length: total }, (_, i) => ({ tenantId: TENANT, hostId: `h-${String(i).padStart(4, '0')}` })),
+  )
+  const err = await t.throwsAsync(
+    core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'api:ops'),
+    { instanceOf: DomainError },
+  )
   t.is(err?.code, 'PREPARATION_FAILED')
   t.regex(err?.message ?? '', new RegExp(`MPS unavailable; desired was set for ${DESIRED_CHUNK * 2} of ${total} hosts`))
   t.deepEqual(prepared, [DESIRED_CHUNK, DESIRED_CHUNK, 10])
-  t.deepEqual(publishedBefore, [0, DESIRED_CHUNK, DESIRED_CHUNK * 2], 'each chunk is published before the next is prepared')
+  t.deepEqual(
+    publishedBefore,
+    [0, DESIRED_CHUNK, DESIRED_CHUNK * 2],
+    'each chunk is published before the next is prepared',
+  )
   const { hosts } = await inventory.listHosts({ tenantId: TENANT, limit: 2000 })
   t.is(hosts.filter((host) => host.desiredGeneration === 1).length, DESIRED_CHUNK * 2)
-  t.true(hosts.slice(DESIRED_CHUNK * 2).every((host) => host.desiredGeneration === 0), 'nothing of the failed chunk is written')
+  t.true(
+    hosts.slice(DESIRED_CHUNK * 2).every((host) => host.desiredGeneration === 0),
+    'nothing of the failed chunk is written',
+  )
 })
 
 test('setDesired rejects bad requests and unknown hosts without writing anything', async (t) => {
   const { core, inventory, outbound } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1')
-  const bad = [{ state: 'ON' }, { state: 'PROVISIONED', controlMode: 'XYZ' }, { state: 'PROVISIONED', dnsSuffix: 'x'.repeat(256) }] as const
+  const bad = [
+    { state: 'ON' },
+    { state: 'PROVISIONED', controlMode: 'XYZ' },
+    { state: 'PROVISIONED', dnsSuffix: 'x'.repeat(256) },
+  ] as const
   for (const request of bad) {
     // @ts-expect-error: what an unvalidated caller could send
-    const err = await t.throwsAsync(core.setDesired({ keys: [host] }, request, 'api:alice'), { instanceOf: DomainError })
+    const err = await t.throwsAsync(core.setDesired({ keys: [host] }, request, 'api:alice'), {
+      instanceOf: DomainError,
+    })
     t.is(err?.code, 'DESIRED_INVALID')
   }
-  const missing = await t.throwsAsync(core.setDesired({ keys: [host, { tenantId: TENANT, hostId: 'h-404' }] }, { state: 'PROVISIONED' }, 'api:alice'), {
-    instanceOf: InventoryError,
-  })
+  const missing = await t.throwsAsync(
+    core.setDesired({ keys: [host, { tenantId: TENANT, hostId: 'h-404' }] }, { state: 'PROVISIONED' }, 'api:alice'),
+    {
+      instanceOf: InventoryError,
+    },
+  )
   t.is(missing?.code, 'INVENTORY_NOT_FOUND')
   t.is(missing?.details.index, 1)
   t.deepEqual(await inventory.getHost(host), host)
@@ -136,26 +184,39 @@ test('a host pending deletion cannot be activated', async (t) => {
   const { core, inventory } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1', [{ desiredState: 'PROVISIONED' }])
   t.is(await core.requestDeletion(host, 'api:alice'), 'pending')
-  const err = await t.throwsAsync(core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'), { instanceOf: DomainError })
+  const err = await t.throwsAsync(core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'), {
+    instanceOf: DomainError,
+  })
   t.is(err?.code, 'DESIRED_HOST_DELETING')
 })
 
 test('deletion: a host never asked to activate, or forced, is removed at once', async (t) => {
   const { core, inventory, outbound } = await startTestCore(t)
   const fresh = await seedHost(inventory, 'h-1')
-  const provisioned = await seedHost(inventory, 'h-2', [{ desiredState: 'PROVISIONED', currentState: 'PROVISIONED', phase: 'PROVISIONED' }])
+  const provisioned = await seedHost(inventory, 'h-2', [
+    { desiredState: 'PROVISIONED', currentState: 'PROVISIONED', phase: 'PROVISIONED' },
+  ])
   t.is(await core.requestDeletion(fresh, 'api:alice'), 'deleted')
   t.is(await core.requestDeletion(provisioned, 'api:alice', { force: true }), 'deleted')
   t.deepEqual((await inventory.listHosts()).hosts, [])
-  t.true(outbound.published.some((p) => p.topic === `amt/v1/${TENANT}/h-2/desired` && p.payload.length === 0 && p.options.retain))
+  t.true(
+    outbound.published.some(
+      (p) => p.topic === `amt/v1/${TENANT}/h-2/desired` && p.payload.length === 0 && p.options.retain,
+    ),
+  )
   const audit = await inventory.listAudit(TENANT)
-  t.deepEqual(audit.map((event) => [event.hostId, event.kind, (event.detail as { reason: string }).reason]), [
-    ['h-2', 'host.deleted', 'forced'],
-    ['h-1', 'host.deleted', 'amt-off'],
-  ])
+  t.deepEqual(
+    audit.map((event) => [event.hostId, event.kind, (event.detail as { reason: string }).reason]),
+    [
+      ['h-2', 'host.deleted', 'forced'],
+      ['h-1', 'host.deleted', 'amt-off'],
+    ],
+  )
 })
 
 test('an rps URL the desired schema refuses is a configuration error at start', async (t) => {
-  const error = await t.throwsAsync(startTestCore(t, { options: { rpsUrl: 'https://rps.example.com' } }), { instanceOf: TypeError })
+  const error = await t.throwsAsync(startTestCore(t, { options: { rpsUrl: 'https://rps.example.com' } }), {
+    instanceOf: TypeError,
+  })
   t.regex(error?.message ?? '', /ws:\/\/ or wss:\/\//)
 })

@@ -7,7 +7,11 @@ import { IN_MEMORY, openSqliteInventory } from '../../../../manager/inventory/sq
 import { createManagerMetrics } from '../../../../manager/metrics/metrics.ts'
 import { RecordingOutbound } from '../../../helpers/manager-core.ts'
 
-const host = (tenantId: string, hostId: string, controlMode: 'CCM' | 'ACM' = 'CCM') => ({ tenantId, hostId, controlMode })
+const host = (tenantId: string, hostId: string, controlMode: 'CCM' | 'ACM' = 'CCM') => ({
+  tenantId,
+  hostId,
+  controlMode,
+})
 
 test('RPS not managed: every host activates with its tenant profile, whatever the policy', async (t) => {
   t.is(TENANT_PROFILES.nameOf(host('acme', 'h-1')), 'acme_ccm')
@@ -55,7 +59,13 @@ test('desired.profileName (MQTT) and the gRPC profile_name come from the same de
       getTenant: (tenantId) => inventory.getTenant(tenantId),
       listTenants: () => inventory.listTenants(),
     })
-    const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics: createManagerMetrics(inventory), profiles })
+    const core = createManagerCore({
+      inventory,
+      outbound,
+      log: silentLogger(),
+      metrics: createManagerMetrics(inventory),
+      profiles,
+    })
     t.teardown(() => core.stop())
     return { core, outbound, profiles }
   }
@@ -66,11 +76,23 @@ test('desired.profileName (MQTT) and the gRPC profile_name come from the same de
 
   const second = start() // a restart: nothing cached; the sweep reads the policies
   await second.core.republishAll()
-  t.deepEqual(hosts.map((h) => second.outbound.last(h, 'desired')?.profileName ?? ''), names)
+  t.deepEqual(
+    hosts.map((h) => second.outbound.last(h, 'desired')?.profileName ?? ''),
+    names,
+  )
 
-  const ctx = { core: second.core, secrets: { getAmtPassword: () => Promise.resolve({ ok: true as const, password: 'Pa55word!' }) }, profiles: second.profiles, log: silentLogger() }
+  const ctx = {
+    core: second.core,
+    secrets: { getAmtPassword: () => Promise.resolve({ ok: true as const, password: 'Pa55word!' }) },
+    profiles: second.profiles,
+    log: silentLogger(),
+  }
   for (const [index, h] of hosts.entries()) {
-    const answer = await retrieveActivationDetails(ctx, { tenantId: h.tenantId, subject: undefined }, { host_id: h.hostId })
+    const answer = await retrieveActivationDetails(
+      ctx,
+      { tenantId: h.tenantId, subject: undefined },
+      { host_id: h.hostId },
+    )
     t.is(answer.profile_name, names[index] ?? '', `gRPC and MQTT agree for ${h.hostId}`)
   }
 })

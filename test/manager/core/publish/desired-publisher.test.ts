@@ -54,7 +54,10 @@ test('a host of a tenant not seen yet: its desired waits for the tenant read, ne
   t.deepEqual(tenant.reads, ['acme'], 'one read for the tenant')
   tenant.open()
   await eventually(() => Promise.resolve(outbound.payloads(second, 'desired').length > 0), 'the waiting desired')
-  t.deepEqual(outbound.payloads(second, 'desired').map((d) => [d.generation, d.profileName]), [[2, 'h-1@acme_ccm']])
+  t.deepEqual(
+    outbound.payloads(second, 'desired').map((d) => [d.generation, d.profileName]),
+    [[2, 'h-1@acme_ccm']],
+  )
   t.deepEqual(outbound.payloads(other, 'desired'), [], 'a forgotten (deleted) host is not published')
   t.true(publisher.publish(third), 'named from memory from now on')
   t.false(publisher.publish(second), 'and never backwards')

@@ -12,12 +12,24 @@ interface Row {
 
 /** The correlation table: host state × capability report → stored fields. */
 const TABLE: Record<string, Row> = {
-  'fresh host, AMT': { before: [], report: capable('AMT'), expect: { sku: 'AMT', status: 'Unknown', statusIndicator: 'UNSPECIFIED' } },
-  'fresh host, ISM': { before: [], report: capable('ISM'), expect: { sku: 'ISM', status: 'Unknown', statusIndicator: 'UNSPECIFIED' } },
+  'fresh host, AMT': {
+    before: [],
+    report: capable('AMT'),
+    expect: { sku: 'AMT', status: 'Unknown', statusIndicator: 'UNSPECIFIED' },
+  },
+  'fresh host, ISM': {
+    before: [],
+    report: capable('ISM'),
+    expect: { sku: 'ISM', status: 'Unknown', statusIndicator: 'UNSPECIFIED' },
+  },
   'fresh host, not capable: an error with the reason': {
     before: [],
     report: notCapable('no AMT Pro or ISM bit in the SKU (0x2)'),
-    expect: { sku: 'UNSPECIFIED', status: 'AMT not supported: no AMT Pro or ISM bit in the SKU (0x2)', statusIndicator: 'ERROR' },
+    expect: {
+      sku: 'UNSPECIFIED',
+      status: 'AMT not supported: no AMT Pro or ISM bit in the SKU (0x2)',
+      statusIndicator: 'ERROR',
+    },
   },
   'activation asked, not capable: the deadline is dropped': {
     before: [{ desiredState: 'PROVISIONED', activationRequestedAt: REQUESTED_AT }],
@@ -78,5 +90,9 @@ test('capability from a gRPC agent (ReportAMTStatus ENABLED ISM) sets the sku on
   t.like(await inventory.getHost(host), { sku: 'ISM', capability: null, agentKind: 'grpc', status: 'Unknown' })
   const disabled = { capable: false, sku: 'UNSPECIFIED', reason: 'reported DISABLED by the agent' } as const
   await core.record(host, { kind: 'capability', facts: disabled }, { kind: 'grpc' })
-  t.like(await inventory.getHost(host), { sku: 'UNSPECIFIED', status: 'AMT not supported: reported DISABLED by the agent', statusIndicator: 'ERROR' })
+  t.like(await inventory.getHost(host), {
+    sku: 'UNSPECIFIED',
+    status: 'AMT not supported: reported DISABLED by the agent',
+    statusIndicator: 'ERROR',
+  })
 })

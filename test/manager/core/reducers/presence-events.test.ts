@@ -57,12 +57,24 @@ test('events: appended to the audit trail in order, one transaction per batch, h
   const { dispatch, inventory, outbound } = await startTestCore(t)
   const host = await seedHost(inventory, 'h-1')
   const agent = new AgentMessages(host)
-  const kinds = ['desired.accepted', 'rpc.started', 'rpc.failed', 'retry.scheduled', 'rpc.started', 'rpc.finished'] as const
-  const messages = kinds.map((kind, i) => agent.encode('events', { kind, message: `step ${i}`, generation: 1, detail: { attempt: i } }))
+  const kinds = [
+    'desired.accepted',
+    'rpc.started',
+    'rpc.failed',
+    'retry.scheduled',
+    'rpc.started',
+    'rpc.finished',
+  ] as const
+  const messages = kinds.map((kind, i) =>
+    agent.encode('events', { kind, message: `step ${i}`, generation: 1, detail: { attempt: i } }),
+  )
   const outcomes = await Promise.all(messages.map(({ topic, payload }) => dispatch(topic, payload, false)))
   t.true(outcomes.every((outcome) => outcome.outcome === 'accepted'))
   const audit = (await inventory.listAudit(TENANT, { hostId: 'h-1' })).reverse()
-  t.deepEqual(audit.map((event) => event.kind), kinds.map((kind) => `agent.${kind}`))
+  t.deepEqual(
+    audit.map((event) => event.kind),
+    kinds.map((kind) => `agent.${kind}`),
+  )
   t.like(audit[2], { actor: 'agent', detail: { message: 'step 2', generation: 1, detail: { attempt: 2 } } })
   const stored = await inventory.getHost(host)
   t.like(stored, { status: 'Unknown', online: false, lastSeq: { events: 5 } })

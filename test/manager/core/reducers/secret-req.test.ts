@@ -8,9 +8,20 @@ import { createManagerCore } from '../../../../manager/core/manager-core.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics } from '../../../../manager/metrics/metrics.ts'
 import type { Host } from '../../../../manager/inventory/port.ts'
-import { AgentMessages, metricValue, RecordingOutbound, seedHost, startTestCore, TENANT } from '../../../helpers/manager-core.ts'
+import {
+  AgentMessages,
+  metricValue,
+  RecordingOutbound,
+  seedHost,
+  startTestCore,
+  TENANT,
+} from '../../../helpers/manager-core.ts'
 
-const request = (purpose: 'deactivate' | 'activate' = 'deactivate', generation = 2) => ({ correlationId: randomUUID(), purpose, generation })
+const request = (purpose: 'deactivate' | 'activate' = 'deactivate', generation = 2) => ({
+  correlationId: randomUUID(),
+  purpose,
+  generation,
+})
 
 /** A host whose desired asks for a deactivation at generation 2: the password is needed. */
 const UNPROVISIONED_TWICE = [{ desiredState: 'UNPROVISIONED' as const }, { desiredState: 'UNPROVISIONED' as const }]
@@ -22,7 +33,11 @@ test('secret/req without a secret store is answered ok:false, not retained, with
   const { topic, payload } = new AgentMessages(host).encode('secret/req', body)
   t.like(await dispatch(topic, payload, false), { outcome: 'accepted' })
   await core.idle()
-  t.like(outbound.last(host, 'secret/res'), { ok: false, error: 'no secret store configured', correlationId: body.correlationId })
+  t.like(outbound.last(host, 'secret/res'), {
+    ok: false,
+    error: 'no secret store configured',
+    correlationId: body.correlationId,
+  })
   const sent = outbound.published.find((p) => p.topic.endsWith('/secret/res'))
   t.deepEqual(sent?.options, { qos: 1, retain: false })
   const audit = await inventory.listAudit(TENANT, { hostId: 'h-1' })
@@ -67,8 +82,11 @@ test('secret/req with a secret store is answered with the password, which never 
 })
 
 test('secret/req: a failing store and an unusable password are refused with a generic text', async (t) => {
-  let answer: () => Promise<{ ok: true; password: string }> = () => Promise.reject(new Error('vault down: token s.abcdef'))
-  const { core, dispatch, inventory, outbound } = await startTestCore(t, { secrets: { getAmtPassword: () => answer() } })
+  let answer: () => Promise<{ ok: true; password: string }> = () =>
+    Promise.reject(new Error('vault down: token s.abcdef'))
+  const { core, dispatch, inventory, outbound } = await startTestCore(t, {
+    secrets: { getAmtPassword: () => answer() },
+  })
   const host = await seedHost(inventory, 'h-1', UNPROVISIONED_TWICE)
   const agent = new AgentMessages(host)
   const first = agent.encode('secret/req', request())
@@ -79,7 +97,10 @@ test('secret/req: a failing store and an unusable password are refused with a ge
   const second = agent.encode('secret/req', request())
   await dispatch(second.topic, second.payload, false)
   await core.idle()
-  t.like(outbound.last(host, 'secret/res'), { ok: false, error: 'the stored AMT password is not usable (8-32 characters)' })
+  t.like(outbound.last(host, 'secret/res'), {
+    ok: false,
+    error: 'the stored AMT password is not usable (8-32 characters)',
+  })
 })
 
 test('secret/req of an unknown host or a replayed one is not answered', async (t) => {
@@ -114,7 +135,10 @@ async function gatedCore(t: ExecutionContext) {
   return { ...started, asked, ask }
 }
 
-const PROVISIONED_DONE = [{ desiredState: 'PROVISIONED' as const }, { observedGeneration: 1, phase: 'PROVISIONED' as const, currentState: 'PROVISIONED' as const }]
+const PROVISIONED_DONE = [
+  { desiredState: 'PROVISIONED' as const },
+  { observedGeneration: 1, phase: 'PROVISIONED' as const, currentState: 'PROVISIONED' as const },
+]
 
 test('secret/req while no operation of the host needs the password: refused (not retryable), counted, audited as security', async (t) => {
   const { inventory, outbound, metrics, asked, ask } = await gatedCore(t)
@@ -143,7 +167,11 @@ test('secret/req is answered while desired asks for a deactivation, and refused 
   const host = await seedHost(inventory, 'h-1', [{ desiredState: 'PROVISIONED' }, { desiredState: 'UNPROVISIONED' }])
   const agent = new AgentMessages(host)
   t.like(await ask(host, agent, request('deactivate', 2)), { ok: true })
-  t.like(await ask(host, agent, request('deactivate', 1)), { ok: true }, 'an earlier generation: the deactivation is still wanted')
+  t.like(
+    await ask(host, agent, request('deactivate', 1)),
+    { ok: true },
+    'an earlier generation: the deactivation is still wanted',
+  )
   await inventory.updateHost(host, { phase: 'UNPROVISIONED', currentState: 'UNPROVISIONED', observedGeneration: 2 })
   await core.refreshHost(host)
   t.like(await ask(host, agent, request('deactivate', 2)), { ok: false }, 'done: no password any more')
@@ -156,11 +184,20 @@ test("secret/req for the agent's recovery (desired PROVISIONED): answered only a
   const agent = new AgentMessages(host)
   t.like(await ask(host, agent, request('deactivate', 1)), { ok: false }, 'provisioned and nothing under way')
   // As the agent sends them (agent/reconcile/act.ts): the DEACTIVATING state, then the request; one ingest batch here.
-  const state = agent.encode('state', { phase: 'DEACTIVATING', observedGeneration: 1, controlMode: 'CCM', remoteStatus: 'connecting' })
+  const state = agent.encode('state', {
+    phase: 'DEACTIVATING',
+    observedGeneration: 1,
+    controlMode: 'CCM',
+    remoteStatus: 'connecting',
+  })
   const body = request('deactivate', 1)
   const asked = agent.encode('secret/req', body)
   await Promise.all([dispatch(state.topic, state.payload, true), dispatch(asked.topic, asked.payload, false)])
   await core.idle()
   t.like(outbound.last(host, 'secret/res'), { ok: true, correlationId: body.correlationId })
-  t.like(await ask(host, agent, request('activate', 1)), { ok: true }, 'activate: not provisioned at the generation any more')
+  t.like(
+    await ask(host, agent, request('activate', 1)),
+    { ok: true },
+    'activate: not provisioned at the generation any more',
+  )
 })

@@ -11,11 +11,20 @@ const REQUESTED_AT = new Date(Date.now() - 5_000).toISOString()
 const BEFORE: Record<string, HostPatch[]> = {
   fresh: [],
   'activation asked (gen 1)': [{ desiredState: 'PROVISIONED', activationRequestedAt: REQUESTED_AT }],
-  'deactivation asked (gen 2)': [{ desiredState: 'PROVISIONED' }, { desiredState: 'UNPROVISIONED', currentState: 'PROVISIONED', phase: 'PROVISIONED' }],
+  'deactivation asked (gen 2)': [
+    { desiredState: 'PROVISIONED' },
+    { desiredState: 'UNPROVISIONED', currentState: 'PROVISIONED', phase: 'PROVISIONED' },
+  ],
   'activating (gen 2)': [
     { desiredState: 'PROVISIONED' },
     { desiredState: 'PROVISIONED', activationRequestedAt: REQUESTED_AT },
-    { status: 'AMT Activation In Progress', statusIndicator: 'IN_PROGRESS', phase: 'ACTIVATING', observedGeneration: 2, currentState: 'UNPROVISIONED' },
+    {
+      status: 'AMT Activation In Progress',
+      statusIndicator: 'IN_PROGRESS',
+      phase: 'ACTIVATING',
+      observedGeneration: 2,
+      currentState: 'UNPROVISIONED',
+    },
   ],
 }
 
@@ -27,7 +36,12 @@ const state = (phase: StateBody['phase'], observedGeneration: number, extra: Par
   ...extra,
 })
 
-const rpcError = { code: 1, name: 'ActivationFailed', message: 'activation failed: profile not found', class: 'permanent' as const }
+const rpcError = {
+  code: 1,
+  name: 'ActivationFailed',
+  message: 'activation failed: profile not found',
+  class: 'permanent' as const,
+}
 
 interface Row {
   before: keyof typeof BEFORE
@@ -47,22 +61,49 @@ const TABLE: Record<string, Row> = {
   'never asked, reports UNPROVISIONED': {
     before: 'fresh',
     report: state('UNPROVISIONED', 0),
-    expect: { phase: 'UNPROVISIONED', currentState: 'UNPROVISIONED', status: 'AMT not activated', statusIndicator: 'IDLE', observedGeneration: 0 },
+    expect: {
+      phase: 'UNPROVISIONED',
+      currentState: 'UNPROVISIONED',
+      status: 'AMT not activated',
+      statusIndicator: 'IDLE',
+      observedGeneration: 0,
+    },
   },
   'never asked, reports PROVISIONED': {
     before: 'fresh',
     report: state('PROVISIONED', 0),
-    expect: { phase: 'PROVISIONED', currentState: 'PROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE', observedGeneration: 0 },
+    expect: {
+      phase: 'PROVISIONED',
+      currentState: 'PROVISIONED',
+      status: 'AMT Activation Done',
+      statusIndicator: 'IDLE',
+      observedGeneration: 0,
+    },
   },
   'never asked, amtinfo failed': {
     before: 'fresh',
-    report: state('FAILED', 0, { controlMode: 'UNKNOWN', error: { code: 10, name: 'AmtInfoFailed', message: 'interrupted', class: 'transient' } }),
-    expect: { phase: 'FAILED', currentState: 'UNSPECIFIED', status: 'AMT error: AmtInfoFailed: interrupted', statusIndicator: 'ERROR', observedGeneration: 0 },
+    report: state('FAILED', 0, {
+      controlMode: 'UNKNOWN',
+      error: { code: 10, name: 'AmtInfoFailed', message: 'interrupted', class: 'transient' },
+    }),
+    expect: {
+      phase: 'FAILED',
+      currentState: 'UNSPECIFIED',
+      status: 'AMT error: AmtInfoFailed: interrupted',
+      statusIndicator: 'ERROR',
+      observedGeneration: 0,
+    },
   },
   'never asked, NOT_SUPPORTED': {
     before: 'fresh',
     report: state('NOT_SUPPORTED', 0, { controlMode: 'UNKNOWN', reason: 'no ME device' }),
-    expect: { phase: 'NOT_SUPPORTED', currentState: 'UNPROVISIONED', status: 'AMT not supported: no ME device', statusIndicator: 'ERROR', observedGeneration: 0 },
+    expect: {
+      phase: 'NOT_SUPPORTED',
+      currentState: 'UNPROVISIONED',
+      status: 'AMT not supported: no ME device',
+      statusIndicator: 'ERROR',
+      observedGeneration: 0,
+    },
   },
   'activation asked, ACTIVATING': {
     before: 'activation asked (gen 1)',
@@ -78,7 +119,9 @@ const TABLE: Record<string, Row> = {
   },
   'activation asked, ACTIVATING after a transient failure (retry)': {
     before: 'activation asked (gen 1)',
-    report: state('ACTIVATING', 1, { error: { code: 10, name: 'InterruptedSystemCall', message: 'retrying', class: 'transient' } }),
+    report: state('ACTIVATING', 1, {
+      error: { code: 10, name: 'InterruptedSystemCall', message: 'retrying', class: 'transient' },
+    }),
     expect: {
       phase: 'ACTIVATING',
       currentState: 'UNPROVISIONED',
@@ -103,7 +146,13 @@ const TABLE: Record<string, Row> = {
   'activation asked, PROVISIONED': {
     before: 'activation asked (gen 1)',
     report: state('PROVISIONED', 1),
-    expect: { phase: 'PROVISIONED', currentState: 'PROVISIONED', status: 'AMT Activation Done', statusIndicator: 'IDLE', observedGeneration: 1 },
+    expect: {
+      phase: 'PROVISIONED',
+      currentState: 'PROVISIONED',
+      status: 'AMT Activation Done',
+      statusIndicator: 'IDLE',
+      observedGeneration: 1,
+    },
   },
   'activation asked, FAILED with an rpc error': {
     before: 'activation asked (gen 1)',
@@ -130,16 +179,31 @@ const TABLE: Record<string, Row> = {
   'deactivation asked, DEACTIVATING': {
     before: 'deactivation asked (gen 2)',
     report: state('DEACTIVATING', 2, { controlMode: 'CCM' }),
-    expect: { phase: 'DEACTIVATING', currentState: 'PROVISIONED', status: 'AMT Deactivation In Progress', statusIndicator: 'IN_PROGRESS', observedGeneration: 2 },
+    expect: {
+      phase: 'DEACTIVATING',
+      currentState: 'PROVISIONED',
+      status: 'AMT Deactivation In Progress',
+      statusIndicator: 'IN_PROGRESS',
+      observedGeneration: 2,
+    },
   },
   'deactivation asked, UNPROVISIONED': {
     before: 'deactivation asked (gen 2)',
     report: state('UNPROVISIONED', 2),
-    expect: { phase: 'UNPROVISIONED', currentState: 'UNPROVISIONED', status: 'AMT deactivated', statusIndicator: 'IDLE', observedGeneration: 2 },
+    expect: {
+      phase: 'UNPROVISIONED',
+      currentState: 'UNPROVISIONED',
+      status: 'AMT deactivated',
+      statusIndicator: 'IDLE',
+      observedGeneration: 2,
+    },
   },
   'deactivation asked, FAILED (AMT still on)': {
     before: 'deactivation asked (gen 2)',
-    report: state('FAILED', 2, { controlMode: 'ACM', error: { code: 2, name: 'MissingPassword', message: 'no password', class: 'permanent' } }),
+    report: state('FAILED', 2, {
+      controlMode: 'ACM',
+      error: { code: 2, name: 'MissingPassword', message: 'no password', class: 'permanent' },
+    }),
     expect: {
       phase: 'FAILED',
       currentState: 'PROVISIONED',
@@ -175,7 +239,13 @@ const TABLE: Record<string, Row> = {
   'activating gen 2, NOT_SUPPORTED of gen 1: an error whatever the generation': {
     before: 'activating (gen 2)',
     report: state('NOT_SUPPORTED', 1, { controlMode: 'UNKNOWN', reason: 'ME disabled in BIOS' }),
-    expect: { phase: 'NOT_SUPPORTED', currentState: 'UNPROVISIONED', status: 'AMT not supported: ME disabled in BIOS', statusIndicator: 'ERROR', observedGeneration: 1 },
+    expect: {
+      phase: 'NOT_SUPPORTED',
+      currentState: 'UNPROVISIONED',
+      status: 'AMT not supported: ME disabled in BIOS',
+      statusIndicator: 'ERROR',
+      observedGeneration: 1,
+    },
   },
 }
 
@@ -194,7 +264,12 @@ for (const [name, row] of Object.entries(TABLE)) {
     t.is(stored.lastSeq.state, 0)
     t.is(stored.bootId, agent.bootId)
     if (stored.status !== before.status) t.true(stored.statusTimestamp >= before.statusTimestamp)
-    t.like(outbound.last(before, 'status'), { ...fields, phase: undefined, statusTimestamp: stored.statusTimestamp, desiredGeneration: stored.desiredGeneration })
+    t.like(outbound.last(before, 'status'), {
+      ...fields,
+      phase: undefined,
+      statusTimestamp: stored.statusTimestamp,
+      desiredGeneration: stored.desiredGeneration,
+    })
   })
 }
 
@@ -220,7 +295,12 @@ test('state: the same report again changes nothing and publishes nothing', async
   const again = agent.encode('state', state('PROVISIONED', 1))
   t.like(await dispatch(again.topic, again.payload, false), { outcome: 'accepted', changed: false })
   const afterAgain = await inventory.getHost(host)
-  t.like(afterAgain, { status: afterFirst.status, statusTimestamp: afterFirst.statusTimestamp, phase: 'PROVISIONED', lastSeq: { state: 1 } })
+  t.like(afterAgain, {
+    status: afterFirst.status,
+    statusTimestamp: afterFirst.statusTimestamp,
+    phase: 'PROVISIONED',
+    lastSeq: { state: 1 },
+  })
   t.is(outbound.payloads(host, 'status').length, published)
   t.is(await metricValue(metrics.unchanged, { leaf: 'state' }), 1)
 })
@@ -231,8 +311,16 @@ test('state: reports of one host in one batch are applied in order', async (t) =
   const agent = new AgentMessages(host)
   const reports = [state('ACTIVATING', 1), state('PROVISIONED', 1)].map((body) => agent.encode('state', body))
   const outcomes = await Promise.all(reports.map(({ topic, payload }) => dispatch(topic, payload, false)))
-  t.deepEqual(outcomes.map((o) => o.outcome), ['accepted', 'accepted'])
-  t.like(await inventory.getHost(host), { phase: 'PROVISIONED', status: 'AMT Activation Done', lastSeq: { state: 1 }, activationRequestedAt: null })
+  t.deepEqual(
+    outcomes.map((o) => o.outcome),
+    ['accepted', 'accepted'],
+  )
+  t.like(await inventory.getHost(host), {
+    phase: 'PROVISIONED',
+    status: 'AMT Activation Done',
+    lastSeq: { state: 1 },
+    activationRequestedAt: null,
+  })
   t.like(outbound.last(host, 'status'), { status: 'AMT Activation Done' })
 })
 
@@ -243,7 +331,12 @@ test('state from a gRPC agent (no generation) is about the current request', asy
   const result = await core.record(host, { kind: 'state', facts: { phase: 'FAILED', error } }, { kind: 'grpc' })
   t.is(result.outcome, 'accepted')
   const stored = await inventory.getHost(host)
-  t.like(stored, { agentKind: 'grpc', observedGeneration: 2, status: 'AMT Activation Failed: ActivationFailed: rpc exited 1', statusIndicator: 'ERROR' })
+  t.like(stored, {
+    agentKind: 'grpc',
+    observedGeneration: 2,
+    status: 'AMT Activation Failed: ActivationFailed: rpc exited 1',
+    statusIndicator: 'ERROR',
+  })
   t.like(outbound.last(host, 'status'), { agentKind: 'grpc', statusIndicator: 'ERROR' })
   t.is(stored.lastSeq.state, undefined)
 })
@@ -260,7 +353,9 @@ test('state of a host pending deletion that reports AMT off removes the host and
   await dispatch(topic, payload, false)
   await core.idle()
   t.is(await inventory.findHost(host), null)
-  const cleared = outbound.published.filter((p) => p.topic.startsWith(`amt/v1/${TENANT}/h-1/`) && p.payload.length === 0).map((p) => p.topic.split('/').slice(4).join('/'))
+  const cleared = outbound.published
+    .filter((p) => p.topic.startsWith(`amt/v1/${TENANT}/h-1/`) && p.payload.length === 0)
+    .map((p) => p.topic.split('/').slice(4).join('/'))
   t.deepEqual(cleared.sort(), ['capability', 'desired', 'presence', 'state', 'status'])
   const audit = await inventory.listAudit(TENANT, { hostId: 'h-1' })
   t.true(audit.some((event) => event.kind === 'host.deleted'))

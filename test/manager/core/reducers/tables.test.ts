@@ -5,7 +5,13 @@ import { HANDLERS } from '../../../../manager/core/reducers/index.ts'
 import { decodeMessage, encodePayload, type DecodedMessage } from '../../../../schemas/index.ts'
 import { AGENT_LEAVES, LEAVES, MANAGER_LEAVES, type AgentLeaf, type Leaf } from '../../../../schemas/topics.ts'
 import { seedHost, startTestCore } from '../../../helpers/manager-core.ts'
-import { EXAMPLE_BOOT_ID, EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLES, exampleTopic } from '../../../schemas/examples.ts'
+import {
+  EXAMPLE_BOOT_ID,
+  EXAMPLE_HOST_ID,
+  EXAMPLE_TENANT_ID,
+  EXAMPLES,
+  exampleTopic,
+} from '../../../schemas/examples.ts'
 
 /**
  * A new leaf is its schema, its topic rule and one handler entry (manager/core/README.md "Adding a leaf"): the
@@ -42,9 +48,16 @@ test('every agent leaf of LEAF_RULES has one handler and one MQTT mapping; no ot
 test('an agent leaf becomes a report of its kind with the MQTT envelope as source and no envelope in its facts', (t) => {
   for (const leaf of AGENT_LEAVES) {
     const routed = reportOf(decodedExample(leaf), true)
-    t.like(routed, { report: { kind: leaf }, source: { kind: 'mqtt', bootId: EXAMPLE_BOOT_ID, seq: EXAMPLES[leaf].seq, retained: true } })
+    t.like(routed, {
+      report: { kind: leaf },
+      source: { kind: 'mqtt', bootId: EXAMPLE_BOOT_ID, seq: EXAMPLES[leaf].seq, retained: true },
+    })
     const facts = routed?.report.facts ?? {}
-    t.deepEqual(ENVELOPE_KEYS.filter((key) => Object.hasOwn(facts, key)), [], `facts of ${leaf}`)
+    t.deepEqual(
+      ENVELOPE_KEYS.filter((key) => Object.hasOwn(facts, key)),
+      [],
+      `facts of ${leaf}`,
+    )
   }
 })
 
