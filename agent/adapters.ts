@@ -6,15 +6,7 @@ import { createSystemdServiceControl } from './services/systemd.ts'
 
 /** The real adapters behind the agent's ports, configured from the agent config. */
 export function createRealAdapters(config: AgentConfig, log: Logger): { amt: RpcCliAmt; services: ServiceControl } {
-  const amt = createRpcCliAmt({
-    rpcPath: config.rpc.path,
-    amtinfoTimeoutMs: config.rpc.amtinfoTimeoutMs,
-    operationTimeoutMs: config.rpc.operationTimeoutMs,
-    killGraceMs: config.rpc.killGraceMs,
-    skipCertCheck: config.rpc.skipCertCheck,
-    devDir: config.rpc.devDir,
-    log,
-  })
+  const amt = createRpcCliAmt({ ...config.rpc, log })
   const services = createSystemdServiceControl({ modprobe: config.lms.modprobe, systemctl: config.lms.systemctl, log })
   return { amt, services }
 }

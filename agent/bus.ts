@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
-import {
-  agentClientId,
-  buildTopic,
-  decodeMessage,
-  deviceUsername,
-  encodePayload,
-  LEAF_RULES,
-} from '../schemas/index.ts'
+import { withTimeout } from '../lib/with-timeout.ts'
+import { buildTopic, decodeMessage, encodePayload, LEAF_RULES } from '../schemas/index.ts'
 import type { Leaf, PayloadOf } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
+import { connectOptions } from './connect-options.ts'
 import type { AgentIdentity } from './identity.ts'
 import type { AgentMessage, InboundListener, MessageLeaf } from './messages.ts'
 import { createOutbox } from './outbox.ts'
@@ -229,44 +223,4 @@ export function createMqttBus({
 function encodeAgentMessage<L extends MessageLeaf>(message: AgentMessage<L>, sequencer: Sequencer): Buffer {
   const payload = { ...sequencer.envelope(sequencer.reserve()), ...message.body }
   return encodePayload(message.leaf, payload as PayloadOf<L>)
-}
-
-/**
- * mqtt.js options from the config: our own reconnect loop, a client id bound to (tenant, host), the username the
- * manager issues (`<hostId>@<tenantId>`) unless the config names another, TLS material read once.
- */
-export function connectOptions(config: AgentConfig, identity: AgentIdentity): IClientOptions {
-  const { broker } = config
-  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file))
-  return {
-    clientId: agentClientId(identity),
-    clean: true,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    resubscribe: false,
-    keepalive: broker.keepaliveSeconds,
-    connectTimeout: broker.connectTimeoutMs,
-    username: broker.username ?? deviceUsername(identity),
-    password: config.secrets.brokerPassword?.reveal(),
-    ca: read(broker.caFile),
-    cert: read(broker.clientCertFile),
-    key: read(broker.clientKeyFile),
-    queueQoSZero: false,
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (err: unknown) => {
-        clearTimeout(timer)
-        reject(err instanceof Error ? err : new Error(String(err)))
-      },
-    )
-  })
 }

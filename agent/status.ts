@@ -6,7 +6,8 @@ import { buildTopic } from '../schemas/topics.ts'
 import type { Logger } from '../lib/log.ts'
 import { classifyCapability } from './amt/classify.ts'
 import { AmtError, type Amt, type CapabilityClass } from './amt/port.ts'
-import { connectOptions } from './bus.ts'
+import { withTimeout } from '../lib/with-timeout.ts'
+import { connectOptions } from './connect-options.ts'
 import type { AgentConfig } from './config.ts'
 import { resolveIdentity, type AgentIdentity } from './identity.ts'
 import type { ServiceControl } from './services/port.ts'
@@ -118,7 +119,11 @@ async function probeBroker(
     return { url, reachable: false, error: messageOf(err) }
   }
   try {
-    const subscriptions = await withTimeout(checkSubscriptions(client, identity, waitMs), timeoutMs + waitMs)
+    const subscriptions = await withTimeout(
+      checkSubscriptions(client, identity, waitMs),
+      timeoutMs + waitMs,
+      `no answer within ${timeoutMs + waitMs} ms`,
+    )
     return { url, reachable: true, subscriptions }
   } catch (err) {
     log.debug({ err }, 'subscription check failed')
@@ -134,14 +139,6 @@ async function probeBroker(
   } finally {
     await client.endAsync(true)
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))

@@ -27,10 +27,13 @@ import { scanRpcLog } from './rpc-log.ts'
 import { HECI_UNAVAILABLE, parseAmtinfo, parseVersion } from './rpc-output.ts'
 import { createSerialQueue } from './serial-queue.ts'
 
-/** The optional settings default to RPC_DEFAULTS' (rpc-defaults.ts, where they are described). */
+/**
+ * The agent config's `rpc` section as the YAML names it, plus the logger. The optional settings default to
+ * RPC_DEFAULTS' (rpc-defaults.ts, where they are described).
+ */
 export interface RpcCliOptions {
-  /** Path of the rpc binary, e.g. /usr/bin/rpc (config `rpc.path`). */
-  rpcPath: string
+  /** Path of the rpc binary, e.g. /usr/bin/rpc. */
+  path: string
   amtinfoTimeoutMs?: number
   operationTimeoutMs?: number
   killGraceMs?: number
@@ -60,7 +63,7 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024
  */
 export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
   const {
-    rpcPath,
+    path: rpcPath,
     amtinfoTimeoutMs = RPC_DEFAULTS.amtinfoTimeoutMs,
     operationTimeoutMs = RPC_DEFAULTS.operationTimeoutMs,
     killGraceMs = RPC_DEFAULTS.killGraceMs,

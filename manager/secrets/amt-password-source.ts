@@ -18,10 +18,11 @@ export interface AmtPasswordSourceDeps {
   inventory: Pick<Inventory, 'getTenant'>
   /** Default: silent (pass the manager's logger). */
   log?: Logger
-  /** Static-policy passwords by tenant id; `*` for every static tenant without its own. Absent: generated once. */
-  staticPasswords?: Readonly<Record<string, StaticPasswordConfig>>
-  /** Length of generated passwords, 8-32, default 16. */
-  passwordLength?: number
+  /**
+   * The `passwords` config section as the YAML names it: `static` — static-policy passwords by tenant id, `*` for
+   * every static tenant without its own (absent: generated once); `length` — of generated passwords, 8-32.
+   */
+  passwords?: { static?: Readonly<Record<string, StaticPasswordConfig>>; length?: number }
   /** Hosts prepared at once, default 64 (the local store commits the writes of one turn together; Vault gets parallel requests). */
   concurrency?: number
 }
@@ -55,8 +56,7 @@ export function createAmtPasswordSource({
   store,
   inventory,
   log: parentLog = silentLogger(),
-  staticPasswords = {},
-  passwordLength = DEFAULT_PASSWORD_LENGTH,
+  passwords: { static: staticPasswords = {}, length: passwordLength = DEFAULT_PASSWORD_LENGTH } = {},
   concurrency = 64,
 }: AmtPasswordSourceDeps): AmtPasswords {
   const log = parentLog.child({ module: 'passwords' })
@@ -175,12 +175,12 @@ export function createAmtPasswordSource({
 function checkStaticPasswords(configured: Readonly<Record<string, StaticPasswordConfig>>): void {
   const problems = Object.entries(configured).flatMap(([tenant, entry]) => [
     ...amtPasswordProblems(reveal(entry.amtPassword)).map(
-      (problem) => `staticPasswords.${tenant}.amtPassword ${problem}`,
+      (problem) => `passwords.static.${tenant}.amtPassword ${problem}`,
     ),
     ...(entry.mebxPassword === undefined
       ? []
       : amtPasswordProblems(reveal(entry.mebxPassword)).map(
-          (problem) => `staticPasswords.${tenant}.mebxPassword ${problem}`,
+          (problem) => `passwords.static.${tenant}.mebxPassword ${problem}`,
         )),
   ])
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })

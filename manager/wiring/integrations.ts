@@ -55,8 +55,7 @@ export function createIntegrations(
         store: secretStore,
         inventory,
         log,
-        staticPasswords: config.passwords.static,
-        passwordLength: config.passwords.length,
+        passwords: config.passwords,
       }),
     )
   } catch (err) {

@@ -117,12 +117,7 @@ export async function startAgentHarness(t: ExecutionContext, options: AgentHarne
       })
     : silentLogger()
   const amt = createRpcCliAmt({
-    rpcPath: config.rpc.path,
-    devDir: config.rpc.devDir,
-    amtinfoTimeoutMs: config.rpc.amtinfoTimeoutMs,
-    operationTimeoutMs: config.rpc.operationTimeoutMs,
-    killGraceMs: config.rpc.killGraceMs,
-    skipCertCheck: config.rpc.skipCertCheck,
+    ...config.rpc,
     log,
   })
   const services = createFakeServiceControl(options.services)

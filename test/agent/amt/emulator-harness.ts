@@ -51,7 +51,7 @@ export async function createEmulatorHarness(
   })
   const env = { ...(options.env ?? process.env), RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: callsPath }
   const amt = createRpcCliAmt({
-    rpcPath: RPC_EMULATOR,
+    path: RPC_EMULATOR,
     devDir,
     env,
     log,

@@ -163,13 +163,13 @@ test.serial('one rpc at a time: concurrent calls never overlap', async (t) => {
 })
 
 test('rpc binary missing: RpcNotFound, permanent', async (t) => {
-  const amt = createRpcCliAmt({ rpcPath: '/nonexistent/rpc', log: silentLogger() })
+  const amt = createRpcCliAmt({ path: '/nonexistent/rpc', log: silentLogger() })
   const error = await t.throwsAsync(amt.version(), { instanceOf: AmtError })
   t.like(error, { code: null, codeName: 'RpcNotFound', errorClass: 'permanent' })
 })
 
 test('stop: queued calls fail with RpcStopped without starting rpc', async (t) => {
-  const amt = createRpcCliAmt({ rpcPath: '/nonexistent/rpc', log: silentLogger() })
+  const amt = createRpcCliAmt({ path: '/nonexistent/rpc', log: silentLogger() })
   await amt.stop()
   await t.throwsAsync(amt.info(), { instanceOf: AmtError, message: /stopped/ })
 })

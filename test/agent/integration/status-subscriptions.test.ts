@@ -33,7 +33,7 @@ async function status(
   const parsed = parseAgentConfig(input, { env: { [ENV_BROKER_PASSWORD]: credential.password } })
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'))
   const log = silentLogger()
-  const amt = createRpcCliAmt({ rpcPath: device.rpcPath, devDir: device.devDir, log })
+  const amt = createRpcCliAmt({ path: device.rpcPath, devDir: device.devDir, log })
   t.teardown(() => amt.stop())
   const services = createFakeServiceControl({ lms: 'active' })
   return collectStatus({ config: parsed.config, amt, services, log, timeoutMs: 5000, desiredWaitMs: 2000 })

@@ -19,7 +19,7 @@ test('status: runs rpc once, classifies, derives the phase and checks the broker
   )
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const log = silentLogger()
-  const amt = createRpcCliAmt({ rpcPath: device.rpcPath, devDir: device.devDir, log })
+  const amt = createRpcCliAmt({ path: device.rpcPath, devDir: device.devDir, log })
   t.teardown(() => amt.stop())
   const services = createFakeServiceControl({ lms: 'active' })
 
@@ -49,7 +49,7 @@ test('status: an unreachable broker makes the report unhealthy with the reason',
   })
   if (!parsed.ok) return t.fail(parsed.problems.join('\n'))
   const log = silentLogger()
-  const amt = createRpcCliAmt({ rpcPath: device.rpcPath, devDir: device.devDir, log })
+  const amt = createRpcCliAmt({ path: device.rpcPath, devDir: device.devDir, log })
   t.teardown(() => amt.stop())
   const report = await collectStatus({
     config: parsed.config,

@@ -64,7 +64,7 @@ test('admins of the tenant read the password an activation prepared; viewers, op
 
 test('static policy through the API: the tenant password, origin tenant', async (t) => {
   const api = await startPasswordApi(t, await localStore(t), {
-    staticPasswords: { acme: { amtPassword: 'Tenant!Passw0rd' } },
+    passwords: { static: { acme: { amtPassword: 'Tenant!Passw0rd' } } },
   })
   await api.inventory.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
   await seedHost(api.inventory, 'h-1')

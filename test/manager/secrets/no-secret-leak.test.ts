@@ -50,7 +50,7 @@ test('passwords, Vault tokens and credentials never reach a log line, an error t
     store,
     inventory,
     log,
-    staticPasswords: { beta: { amtPassword: STATIC_PASSWORD } },
+    passwords: { static: { beta: { amtPassword: STATIC_PASSWORD } } },
   })
   const outbound = new RecordingOutbound()
   const metrics = createManagerMetrics(inventory)

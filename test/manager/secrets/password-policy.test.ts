@@ -72,7 +72,7 @@ test('random policy: each host gets its own valid password, stored before desire
 
 test('static policy from config: the tenant password is stored once and answered for every host', async (t) => {
   const store = await localStore(t)
-  const core = await startCore(t, store, { staticPasswords: { acme: STATIC } })
+  const core = await startCore(t, store, { passwords: { static: { acme: STATIC } } })
   await core.inventory.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
   for (const hostId of ['h-1', 'h-2']) await seedHost(core.inventory, hostId)
   await activate(core, 'acme', ['h-1', 'h-2'])
@@ -92,7 +92,7 @@ test('static policy from config: the tenant password is stored once and answered
 
 test('static policy without config: generated once, kept across requests and manager instances', async (t) => {
   const store = await localStore(t)
-  const core = await startCore(t, store, { staticPasswords: { other: STATIC } })
+  const core = await startCore(t, store, { passwords: { static: { other: STATIC } } })
   await core.inventory.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
   await seedHost(core.inventory, 'h-1')
   await activate(core, 'acme', ['h-1'])
@@ -108,7 +108,7 @@ test('static policy without config: generated once, kept across requests and man
 
 test('a `*` static password applies to every static tenant without its own', async (t) => {
   const store = await localStore(t)
-  const core = await startCore(t, store, { staticPasswords: { '*': STATIC } })
+  const core = await startCore(t, store, { passwords: { static: { '*': STATIC } } })
   await core.inventory.createTenant({ tenantId: 'beta', passwordPolicy: 'static' })
   await seedHost(core.inventory, 'h-1', [], 'beta')
   await activate(core, 'beta', ['h-1'])
@@ -117,7 +117,7 @@ test('a `*` static password applies to every static tenant without its own', asy
 
 test('policy change: a not yet provisioned host with an older random secret gets the static one; a provisioned host keeps its own', async (t) => {
   const store = await localStore(t)
-  const core = await startCore(t, store, { staticPasswords: { acme: STATIC } })
+  const core = await startCore(t, store, { passwords: { static: { acme: STATIC } } })
   await core.inventory.createTenant({ tenantId: 'acme', passwordPolicy: 'random' })
   await seedHost(core.inventory, 'fresh')
   await seedHost(core.inventory, 'active')
@@ -204,11 +204,11 @@ test('an invalid configured static password stops the start with every problem, 
         store,
         inventory: { getTenant: () => Promise.reject(new Error('unused')) },
         log: silentLogger(),
-        staticPasswords: { acme: { amtPassword: 'weakpass' } },
+        passwords: { static: { acme: { amtPassword: 'weakpass' } } },
       }),
     { instanceOf: SecretStoreError },
   )
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')
-  t.regex(err?.message ?? '', /staticPasswords\.acme\.amtPassword needs an upper-case letter/)
+  t.regex(err?.message ?? '', /passwords\.static\.acme\.amtPassword needs an upper-case letter/)
   t.false(err?.message.includes('weakpass') ?? true)
 })

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs'
+import type { IClientOptions } from 'mqtt'
+import { agentClientId, deviceUsername } from '../schemas/index.ts'
+import type { AgentConfig } from './config.ts'
+import type { AgentIdentity } from './identity.ts'
+
+/**
+ * mqtt.js options from the config: our own reconnect loop, a client id bound to (tenant, host), the username the
+ * manager issues (`<hostId>@<tenantId>`) unless the config names another, TLS material read once.
+ */
+export function connectOptions(config: AgentConfig, identity: AgentIdentity): IClientOptions {
+  const { broker } = config
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file))
+  return {
+    clientId: agentClientId(identity),
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    resubscribe: false,
+    keepalive: broker.keepaliveSeconds,
+    connectTimeout: broker.connectTimeoutMs,
+    username: broker.username ?? deviceUsername(identity),
+    password: config.secrets.brokerPassword?.reveal(),
+    ca: read(broker.caFile),
+    cert: read(broker.clientCertFile),
+    key: read(broker.clientKeyFile),
+    queueQoSZero: false,
+  }
+}
