@@ -58,10 +58,6 @@ export class HostWritePath {
     this.#log = deps.log.child({ module: 'host-write' })
   }
 
-  get book(): HostBook {
-    return this.#deps.book
-  }
-
   /** Versioned patches of hosts as read, in one transaction. */
   async commit(updates: readonly BookUpdate[], options: WriteOptions = {}): Promise<Host[]> {
     const stored = await this.#deps.book.commit(updates)

@@ -6,7 +6,7 @@ import { runHandler, type Effect } from './reducers/index.ts'
 import { checkSequence } from './reducers/sequence.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
-import { hostId, type BookUpdate } from './host-book.ts'
+import { hostId, type BookUpdate, type HostBook } from './host-book.ts'
 import type { HostWritePath } from './host-write-path.ts'
 
 const DEFAULT_MAX_BATCH = 1000
@@ -19,6 +19,8 @@ export interface Committed {
 }
 
 export interface IngestDeps {
+  /** Where a batch reads its hosts (cache over Inventory) and queues behind the other host writes. */
+  book: HostBook
   /** The write path: a batch is one commit → audit → after-write (status, deadlines) of the hosts it changed. */
   writes: HostWritePath
   log: Logger
@@ -90,7 +92,7 @@ export class Ingest {
     setImmediate(() => {
       this.#scheduled = false
       const batch = this.#buffer.splice(0, this.#maxBatch)
-      this.#running = this.#deps.writes.book
+      this.#running = this.#deps.book
         .serial(() => this.#flush(batch))
         .finally(() => {
           this.#running = null
@@ -100,7 +102,7 @@ export class Ingest {
   }
 
   async #flush(batch: Pending[]): Promise<void> {
-    const { writes, metrics } = this.#deps
+    const { book, metrics } = this.#deps
     for (let attempt = 1; ; attempt++) {
       try {
         const { verdicts, stored } = await this.#apply(batch)
@@ -111,7 +113,7 @@ export class Ingest {
       } catch (err) {
         if (err instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
           this.#log.debug({ attempt, err }, 'hosts changed behind the cache; re-reading')
-          for (const item of batch) writes.book.forget(item.key)
+          for (const item of batch) book.forget(item.key)
           continue
         }
         metrics.ingestErrors.inc()
@@ -129,7 +131,7 @@ export class Ingest {
   /** Handles the batch against projected hosts and writes the merged patches (one transaction) with their audit. */
   async #apply(batch: readonly Pending[]) {
     const now = this.#deps.now()
-    const hosts = await this.#deps.writes.book.getMany(batch.map((item) => item.key))
+    const hosts = await this.#deps.book.getMany(batch.map((item) => item.key))
     const work = new Map<string, HostWork>()
     const audit: AppendAuditInput[] = []
     const verdicts = batch.map((item): Verdict => {

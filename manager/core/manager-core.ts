@@ -183,6 +183,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     }
   }
   const ingest = new Ingest({
+    book,
     writes,
     log,
     metrics,
