@@ -66,7 +66,10 @@ export class HostWritePath {
     return stored
   }
 
-  /** A desired write (generation + 1 each) to these hosts in one transaction; their `desired` is published. */
+  /**
+   * A desired write (generation + 1 each) to these hosts in one transaction; their `desired` is published. `keys`
+   * may be hosts: their keys are taken here, once.
+   */
   async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
     await this.#deps.readTenants(keys.map((key) => key.tenantId))
     const stored = await this.#deps.book.setDesiredMany({ keys: keys.map(keyOf) }, patch)

@@ -1,7 +1,6 @@
 import { isValidId } from '../../../schemas/ids.ts'
 import type { CoreContext } from '../context.ts'
 import { DomainError } from '../errors.ts'
-import { keyOf } from '../host-book.ts'
 import { NotFoundError } from '../../inventory/errors.ts'
 import { MAX_PAGE_SIZE, type Host, type HostPatch, type HostSelector } from '../../inventory/port.ts'
 
@@ -73,7 +72,7 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
           ...(host.localDeactivation ? { localDeactivation: true } : {}),
         },
       }))
-    return ctx.writes.setDesired(chunk.map(keyOf), patchOf(request, ctx.now()), { audit })
+    return ctx.writes.setDesired(chunk, patchOf(request, ctx.now()), { audit })
   })
 }
 
