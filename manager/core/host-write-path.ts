@@ -2,6 +2,7 @@ import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
 import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
 import { keyOf, type BookUpdate, type HostBook } from './host-book.ts'
+import type { ActivationProfiles } from './publish/activation-profile.ts'
 
 /** A write's audit events, or a function of the hosts as stored (their new generation, say). */
 export type AuditOf = readonly AppendAuditInput[] | ((stored: readonly Host[]) => readonly AppendAuditInput[])
@@ -29,10 +30,11 @@ export interface HostWritePathDeps {
   book: HostBook
   log: Logger
   /**
-   * Before a desired write: reads the password policies of tenants this process has not seen, so the profile names
-   * are known when `desired` is published right after the commit (a failure fails the write before anything is stored).
+   * Before a desired write, `readMissing` reads the password policies of tenants this process has not seen, so the
+   * profile names are known when `desired` is published right after the commit (a failure fails the write before
+   * anything is stored).
    */
-  readTenants: (tenantIds: Iterable<string>) => Promise<void>
+  profiles: Pick<ActivationProfiles, 'readMissing'>
   after: AfterWrite
 }
 
@@ -71,7 +73,7 @@ export class HostWritePath {
    * may be hosts: their keys are taken here, once.
    */
   async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
-    await this.#deps.readTenants(keys.map((key) => key.tenantId))
+    await this.#deps.profiles.readMissing(keys.map((key) => key.tenantId))
     const stored = await this.#deps.book.setDesiredMany({ keys: keys.map(keyOf) }, patch)
     await this.#audit(options.audit, stored)
     this.#after(stored, true)

@@ -138,8 +138,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlines.activationMs),
     }),
   }
-  const readTenants = (tenantIds: Iterable<string>) => profiles.readMissing(tenantIds)
-  const writes = new HostWritePath({ book, log, readTenants, after: afterWriteOf(published) })
+  const writes = new HostWritePath({ book, log, profiles, after: afterWriteOf(published) })
   const ctx: CoreContext = {
     ...published,
     book,

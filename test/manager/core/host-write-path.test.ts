@@ -184,7 +184,7 @@ test('a write that conflicts (the host changed behind the cache) is neither audi
   const writes = new HostWritePath({
     book,
     log: createLogger({ name: 'test', level: 'silent' }),
-    readTenants: () => Promise.resolve(),
+    profiles: { readMissing: () => Promise.resolve() },
     after: { stored: (host) => void stored.push(host.hostId), deleted: () => Promise.resolve() },
   })
   const host = await seedHost(inventory, 'h-1')
