@@ -1,5 +1,4 @@
 import type { Host, HostKey, HostPatch, HostSelector, Inventory } from '../inventory/port.ts'
-import { SerialQueue } from './serial-queue.ts'
 
 const DEFAULT_MAX_CACHED_HOSTS = 100_000
 
@@ -14,7 +13,7 @@ export interface BookUpdate {
 
 /**
  * The manager's write path to hosts: a write-through cache in front of Inventory (the truth) plus one serial
- * queue, so host writes of this process never interleave (ingest batches, desired writes, deadlines,
+ * queue (`serial`), so host writes of this process never interleave (ingest batches, desired writes, deadlines,
  * deletions each run as one job). Writes carry the cached version (optimistic concurrency): a host changed
  * behind the cache (another process, a direct Inventory write) fails with VersionConflictError; the caller
  * forgets the host and retries with a fresh read. Least recently used hosts are evicted beyond `maxCached`.
@@ -23,7 +22,8 @@ export class HostBook {
   readonly #inventory: Inventory
   readonly #cache = new Map<string, Host>()
   readonly #maxCached: number
-  readonly #queue = new SerialQueue()
+  /** The last job of the write queue, its failure swallowed (a failing job does not stop the ones after it). */
+  #tail: Promise<unknown> = Promise.resolve()
 
   constructor(inventory: Inventory, { maxCached = DEFAULT_MAX_CACHED_HOSTS }: { maxCached?: number } = {}) {
     this.#inventory = inventory
@@ -34,13 +34,16 @@ export class HostBook {
     return this.#inventory
   }
 
-  /** Runs a job that writes hosts, after every job queued before it. */
+  /** Runs a job that writes hosts, after every job queued before it (in submission order). */
   serial<T>(job: () => Promise<T>): Promise<T> {
-    return this.#queue.run(job)
+    const result = this.#tail.then(job)
+    this.#tail = result.catch(() => undefined)
+    return result
   }
 
-  idle(): Promise<void> {
-    return this.#queue.idle()
+  /** Resolves when every job queued so far has finished. */
+  async idle(): Promise<void> {
+    await this.#tail
   }
 
   /** The host from the cache, else from Inventory; null when it does not exist. */
