@@ -17,6 +17,7 @@ import { describeMachine, processCpuMs } from './machine.ts'
 import { startMosquitto, type RunningProcessBroker } from './mosquitto.ts'
 import { startNodeBroker } from './node-broker.ts'
 import { ratios, summarize, table, type TargetResults } from './report.ts'
+import { runBench } from './run-bench.ts'
 
 const ROUNDS = 5
 const ROUND_TRIP = { warmup: 200, warmupCapMs: 1_000, samples: 400, capMs: 2_000 }
@@ -150,16 +151,4 @@ async function main(): Promise<void> {
   out(`(total ${((performance.now() - started) / 1000).toFixed(1)} s, load average after: ${load()})`)
 }
 
-const deadline = setTimeout(() => {
-  log.fatal({ deadlineMs: OVERALL_DEADLINE_MS }, 'benchmark exceeded its deadline')
-  process.exit(1)
-}, OVERALL_DEADLINE_MS)
-deadline.unref()
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log.fatal({ err }, 'benchmark failed')
-    process.exit(1)
-  },
-)
+runBench(main, log, OVERALL_DEADLINE_MS)

@@ -21,6 +21,7 @@ import { describeMachine, processCpuMs } from './machine.ts'
 import type { RunningProcessBroker } from './mosquitto.ts'
 import { startNodeBroker, type NodeBrokerMode } from './node-broker.ts'
 import { percentile } from './report.ts'
+import { runBench } from './run-bench.ts'
 
 const RETAINED_LEAVES: readonly Leaf[] = ['desired', 'status', 'presence', 'capability', 'state']
 const PAYLOAD = Buffer.alloc(200, 0x2e)
@@ -197,16 +198,4 @@ async function main(): Promise<void> {
   out(`(load average after: ${load()})`)
 }
 
-const deadline = setTimeout(() => {
-  log.fatal({ deadlineMs: OVERALL_DEADLINE_MS }, 'benchmark exceeded its deadline')
-  process.exit(1)
-}, OVERALL_DEADLINE_MS)
-deadline.unref()
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log.fatal({ err }, 'benchmark failed')
-    process.exit(1)
-  },
-)
+runBench(main, log, OVERALL_DEADLINE_MS)
