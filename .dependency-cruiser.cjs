@@ -14,6 +14,7 @@ const LAYERS = [
   ['manager/config'],
   ['manager/bus'],
   ['manager/dynsec', 'manager/grpc', 'manager/api', 'manager/backup'],
+  ['manager/console'],
   ['manager/cli'],
   ['manager/wiring'],
   ['manager/demo'],

@@ -3,6 +3,7 @@
  *   dist/amt-manager.mjs, dist/amt-broker.mjs, dist/chunk-*.mjs   the services and their CLIs (node_modules needed)
  *   dist/amt-agent.mjs                                            the agent as one file for nodes (no node_modules)
  *   dist/dm-manager.proto                                         the gRPC bridge's descriptor (read at run time)
+ *   dist/console-assets/app.js, app.css                           the web console's browser bundle (read at start)
  *   dist/build-info.json                                          version and commit; written last (the stamp)
  * Source maps sit next to each file. The commit comes from AMT_BUILD_COMMIT, else from git (with `-dirty` when the
  * work tree differs), else none (a copy without .git): `--version` prints it when known.
@@ -16,6 +17,7 @@ import { VERSION } from '../lib/build-info.ts'
 import { AGENT_FILE, buildAgent } from './build/agent.ts'
 import { BUILD_INFO_FILE, type BuildInfo } from './build/build-info-file.ts'
 import { buildCommit } from './build/commit.ts'
+import { buildConsole } from './build/console.ts'
 import { buildServices } from './build/services.ts'
 
 const { values: args } = parseArgs({ options: { 'out-dir': { type: 'string', default: 'dist' } } })
@@ -25,7 +27,11 @@ const { commit, define } = await buildCommit()
 
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })
-await Promise.all([buildServices(outdir, define), buildAgent(path.join(outdir, AGENT_FILE), define)])
+await Promise.all([
+  buildServices(outdir, define),
+  buildAgent(path.join(outdir, AGENT_FILE), define),
+  buildConsole(outdir),
+])
 const info: BuildInfo = {
   version: VERSION,
   ...(commit === undefined ? {} : { commit }),

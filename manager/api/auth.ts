@@ -55,12 +55,17 @@ export function principalOf(request: FastifyRequest): Principal {
 /** The audit actor of the caller: `api:<token name>`. */
 export const actorOf = (request: FastifyRequest): string => `api:${principalOf(request).name}`
 
+/** Who sent the request: the principal of its bearer token, or null (no token, or not a valid one). */
+export async function identify(tokens: TokenStore, request: FastifyRequest): Promise<Principal | null> {
+  const match = BEARER.exec(request.headers.authorization ?? '')
+  return match?.[1] === undefined ? null : await verifyToken(tokens, match[1])
+}
+
 /** The onRequest hook of the /api/v1 scope: authenticates, then checks tenant scope, then role. */
 export function createAuthHook(tokens: TokenStore) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const access = request.routeOptions.config.access ?? 'global-admin'
-    const match = BEARER.exec(request.headers.authorization ?? '')
-    const principal = match?.[1] === undefined ? null : await verifyToken(tokens, match[1])
+    const principal = await identify(tokens, request)
     if (principal === null) throw new ApiError('UNAUTHENTICATED')
     request.principal = principal
     const { tenantId } = (request.params ?? {}) as { tenantId?: unknown }

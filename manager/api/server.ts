@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { serializerCompiler, validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import type { Registry } from 'prom-client'
 import { REDACT_PATHS, type Logger } from '../../lib/log.ts'
@@ -36,6 +36,8 @@ export interface ApiServerDeps extends ApiContext {
   bodyLimit?: number
   /** Config `api.limits`: timeouts and socket caps; default DEFAULT_API_LIMITS. */
   limits?: ApiConnectionLimits
+  /** More routes on the same server, registered after the API's (wiring adds the web console, manager/console). */
+  extensions?: readonly FastifyPluginAsync[]
 }
 
 /** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
@@ -90,6 +92,7 @@ export function createApiServer(deps: ApiServerDeps) {
     },
     { prefix: API_PREFIX },
   )
+  for (const extension of deps.extensions ?? []) void app.register(extension)
   return app
 }
 

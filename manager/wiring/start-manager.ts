@@ -19,6 +19,8 @@ import { createPowerSweep } from '../dmt/power-sweep.ts'
 import { createRegistrationSweep } from '../dmt/registration-sweep.ts'
 import type { Dmt } from '../dmt/create-dmt.ts'
 import { createManagerCore, type ManagerCore } from '../core/manager-core.ts'
+import { loadConsoleAssets } from '../console/assets/load-assets.ts'
+import { consolePlugin } from '../console/plugin.ts'
 import type { GrpcBridge } from '../grpc/server.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { openSqliteInventory } from '../inventory/sqlite/open.ts'
@@ -131,11 +133,13 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
+    const consoleContext = { inventory, tokens, log: root, assets: await loadConsoleAssets() }
     const api = createApiServer({
       inventory,
       domain: core,
       tokens,
       log: root,
+      extensions: [consolePlugin(consoleContext)],
       metrics: metrics.registry,
       limits: config.api.limits,
       passwords,

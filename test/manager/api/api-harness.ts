@@ -10,6 +10,8 @@ import type { ApiConnectionLimits } from '../../../manager/config/schema.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
+import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
+import { consolePlugin } from '../../../manager/console/plugin.ts'
 import { createManagerCore, type ManagerCore } from '../../../manager/core/manager-core.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
@@ -54,6 +56,8 @@ export interface HarnessOptions {
   brokerAccounts?: ApiContext['brokerAccounts']
   /** Timeouts and socket caps (config api.limits); default the production defaults. */
   limits?: ApiConnectionLimits
+  /** Serve the web console (manager/console) too, as the manager does. */
+  console?: boolean
 }
 
 /**
@@ -70,6 +74,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics })
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const consoleContext = options.console === true ? { inventory, tokens, log, assets: await loadConsoleAssets() } : null
   const app = createApiServer({
     inventory,
     domain: core,
@@ -81,6 +86,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(consoleContext === null ? {} : { extensions: [consolePlugin(consoleContext)] }),
   })
   t.teardown(async () => {
     await app.close()
