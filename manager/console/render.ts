@@ -10,3 +10,8 @@ export function sendPage(reply: FastifyReply, page: VNode, status = 200): Fastif
     .header('cache-control', 'no-store')
     .send(`<!doctype html>${render(page)}`)
 }
+
+/** Sends a fragment the page script swaps in (a table row, a count panel): not a whole page. */
+export function sendFragment(reply: FastifyReply, fragment: VNode): FastifyReply {
+  return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(render(fragment))
+}

@@ -1,0 +1,23 @@
+/**
+ * Live host changes of one tenant: a Server-Sent Events stream from the manager (GET
+ * /api/v1/tenants/{tenantId}/hosts/changes), fed by the same correlation that publishes the `status` topic. The
+ * browser's EventSource reconnects by itself and sends Last-Event-ID, so the server resumes where the stream broke;
+ * when it cannot (too far behind, or the manager restarted) it sends `resync` and the page reloads what it shows.
+ */
+export interface HostChangeHandlers {
+  /** A host was written: `hostId` and its view (the API's Host object). */
+  onHost(hostId: string, host: unknown): void
+  /** Changes may have been missed: reload what the page shows. */
+  onResync(): void
+}
+
+export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandlers): () => void {
+  const source = new EventSource(`/api/v1/tenants/${encodeURIComponent(tenantId)}/hosts/changes`)
+  source.addEventListener('host', (event) => {
+    const host: unknown = JSON.parse((event as MessageEvent<string>).data)
+    if (typeof host === 'object' && host !== null && 'hostId' in host && typeof host.hostId === 'string')
+      handlers.onHost(host.hostId, host)
+  })
+  source.addEventListener('resync', () => handlers.onResync())
+  return () => source.close()
+}
