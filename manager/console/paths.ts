@@ -12,5 +12,12 @@ export const consolePaths = {
   overview: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}`,
   hosts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts`,
   host: (tenantId: string, hostId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}`,
+  /** Fragments the page scripts re-fetch after live changes: the overview's numbers, the wave, a table row. */
+  counts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/counts`,
+  progress: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/progress`,
+  hostRow: (tenantId: string, hostId: string) =>
+    `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/row`,
+  /** The JSON API call the hosts page's bulk activation makes. */
+  bulkApi: (tenantId: string) => `/api/v1/tenants/${segment(tenantId)}/amt/bulk`,
   apiDocs: '/docs',
 } as const

@@ -5,12 +5,13 @@ import { isGlobal } from '../api/tokens/api-token.ts'
 import type { ConsoleContext } from './context.ts'
 import { pageFrame } from './page-frame.ts'
 import { MessagePage } from './pages/message-page.tsx'
-import { OverviewPage } from './pages/overview-page.tsx'
 import { TenantsPage } from './pages/tenants-page.tsx'
 import { CONSOLE_PREFIX, consolePaths } from './paths.ts'
 import { sendPage } from './render.ts'
 import { assetRoutes } from './routes/assets.ts'
 import { signInRoutes } from './routes/sign-in.ts'
+import { hostsTableRoutes } from './routes/hosts-table.ts'
+import { overviewRoutes } from './routes/overview.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,13 +64,8 @@ export function consolePlugin(ctx: ConsoleContext): FastifyPluginAsync {
       if (!isGlobal(frame.principal)) return reply.redirect(consolePaths.overview(frame.principal.tenant), 303)
       return sendPage(reply, TenantsPage({ frame, tenants: await ctx.inventory.listTenants() }))
     })
-
-    app.get<{ Params: { tenantId: string } }>('/tenants/:tenantId', async (request, reply) => {
-      const { tenantId } = request.params
-      await ctx.inventory.getTenant(tenantId)
-      const counts = await ctx.inventory.countHosts({ tenantId })
-      return sendPage(reply, OverviewPage({ frame: pageFrame(request, ctx.assets), tenantId, counts }))
-    })
+    await app.register(overviewRoutes(ctx))
+    await app.register(hostsTableRoutes(ctx))
   }
   return async (app) => void (await app.register(plugin, { prefix: CONSOLE_PREFIX }))
 }

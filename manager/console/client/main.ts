@@ -2,11 +2,27 @@
  * The console's browser code, bundled by esbuild (manager/console/assets/client-bundle.ts) and served by the
  * manager as /console/assets/app-<hash>.js. The server renders every page; this only enhances it: what a page
  * needs is declared with data-* attributes and wired here, so no inline script is needed (CSP: script-src 'self').
+ *
+ *   data-live-counts="<fragment url>"   the overview's numbers, re-fetched on live host changes
+ *   data-live-rows="<tenantId>"         the hosts table: a changed host's row re-fetched and swapped in
+ *   data-bulk-activate="<api url>"      the bulk activation form (operators, admins)
  */
+import { wireBulkActivate } from './bulk-activate.ts'
 import { csrfToken } from './csrf.ts'
+import { keepCountsLive } from './live-counts.ts'
+import { keepRowsLive } from './live-rows.ts'
 
 function start(): void {
   document.documentElement.dataset['consoleReady'] = csrfToken() === null ? 'anonymous' : 'signed-in'
+  for (const counts of document.querySelectorAll<HTMLElement>('[data-live-counts]')) {
+    const url = counts.dataset['liveCounts']
+    if (url !== undefined) keepCountsLive(counts, url)
+  }
+  for (const table of document.querySelectorAll<HTMLTableElement>('table[data-live-rows]')) {
+    const tenantId = table.dataset['liveRows']
+    if (tenantId !== undefined) keepRowsLive(table, tenantId)
+  }
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-bulk-activate]')) wireBulkActivate(form)
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)

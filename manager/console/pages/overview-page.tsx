@@ -1,36 +1,31 @@
-import type { StateCount } from '../../inventory/port.ts'
+import type { FleetSummary } from '../data/fleet-summary.ts'
 import type { PageFrame } from '../page-frame.ts'
 import { consolePaths } from '../paths.ts'
+import { FleetCounts } from './fleet-counts.tsx'
 import { Layout } from './layout.tsx'
+import type { WaveProgressProps } from './wave-progress.tsx'
 
-/** A tenant at a glance: how many hosts are in each AMT state. */
+/**
+ * A tenant at a glance: hosts by capability, by AMT state, online / offline, and the activation progress. The
+ * page script keeps the numbers live (data-live-counts: the fragment to re-fetch after host changes).
+ */
 export function OverviewPage({
   frame,
   tenantId,
-  counts,
+  summary,
+  progress,
 }: {
   frame: PageFrame
   tenantId: string
-  counts: StateCount[]
+  summary: FleetSummary
+  progress: WaveProgressProps
 }) {
-  const byState = new Map<string, number>()
-  for (const { currentState, count } of counts) byState.set(currentState, (byState.get(currentState) ?? 0) + count)
-  const total = counts.reduce((sum, { count }) => sum + count, 0)
   return (
     <Layout title={`Overview of ${tenantId}`} tenantId={tenantId} {...frame}>
       <h1>{`Overview of ${tenantId}`}</h1>
-      <section class="cards" aria-label="Hosts by AMT state">
-        <div class="card" data-testid="count-total">
-          <div class="count">{total}</div>
-          <div>hosts</div>
-        </div>
-        {[...byState].map(([state, count]) => (
-          <div class="card" key={state} data-testid={`count-${state}`}>
-            <div class="count">{count}</div>
-            <div>{state}</div>
-          </div>
-        ))}
-      </section>
+      <div data-live-counts={consolePaths.counts(tenantId)} data-tenant-id={tenantId}>
+        <FleetCounts tenantId={tenantId} summary={summary} progress={progress} />
+      </div>
       <p>
         <a href={consolePaths.hosts(tenantId)}>All hosts</a>
       </p>

@@ -1,0 +1,80 @@
+import { callApi } from './api-call.ts'
+import { fetchFragment } from './fragments.ts'
+import { keepCountsLive } from './live-counts.ts'
+
+/** The API's bulk answer (manager/api/routes/host-amt.ts BulkResult): how many hosts got a new desired state. */
+const countOf = (body: unknown): number | null =>
+  typeof body === 'object' && body !== null && 'count' in body && typeof body.count === 'number' ? body.count : null
+
+/**
+ * The hosts page's bulk activation (pages/bulk-activate-panel.tsx): the page's checkboxes (and "select all on
+ * this page"), or every host matching the table's filter; POST …/amt/bulk through callApi, so the API's role
+ * check, validation and audit apply. The answer goes to the live region; then the wave's progress is shown and
+ * kept live.
+ */
+export function wireBulkActivate(form: HTMLFormElement): void {
+  const url = form.dataset['bulkActivate']
+  const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')
+  const message = form.querySelector<HTMLElement>('[data-bulk-message]')
+  const counter = form.querySelector<HTMLElement>('[data-bulk-count]')
+  const pageBox = document.querySelector<HTMLInputElement>('input[data-bulk-page]')
+  if (url === undefined || button === null || message === null) return
+  const boxes = () => [...document.querySelectorAll<HTMLInputElement>('input[data-bulk-host]')]
+  const selected = () => boxes().filter((box) => box.checked)
+  const showCount = () => {
+    if (counter !== null) counter.textContent = String(selected().length)
+  }
+  document.addEventListener('change', (event) => {
+    const target = event.target
+    if (!(target instanceof HTMLInputElement)) return
+    if (target === pageBox) for (const box of boxes()) box.checked = target.checked
+    if (target === pageBox || target.dataset['bulkHost'] !== undefined) showCount()
+  })
+  button.disabled = false
+  showCount()
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    void activate()
+  })
+
+  async function activate(): Promise<void> {
+    if (url === undefined || button === null || message === null) return
+    const data = new FormData(form)
+    const scope = data.get('scope')
+    const hostIds = selected().map((box) => box.value)
+    if (scope !== 'filter' && hostIds.length === 0) {
+      message.textContent = 'Select hosts first, or choose all hosts matching the filter.'
+      return
+    }
+    const target =
+      scope === 'filter' ? { filter: JSON.parse(form.dataset['bulkFilter'] ?? '{}') as unknown } : { hostIds }
+    button.disabled = true
+    message.textContent = 'Requesting activation…'
+    const answer = await callApi('POST', url, {
+      desiredAmtState: 'PROVISIONED',
+      amtControlMode: data.get('controlMode') === 'ACM' ? 'ACM' : 'CCM',
+      ...target,
+    })
+    button.disabled = false
+    const count = countOf(answer.body)
+    message.textContent =
+      answer.ok && count !== null
+        ? `Activation requested for ${count} ${count === 1 ? 'host' : 'hosts'}.`
+        : `Activation was not requested: ${answer.message}`
+    message.dataset['outcome'] = answer.ok ? 'ok' : 'error'
+    if (answer.ok) await showProgress()
+  }
+}
+
+let stopProgress: (() => void) | null = null
+
+/** The wave's progress below the form, live from now on (once per page). */
+async function showProgress(): Promise<void> {
+  const container = document.querySelector<HTMLElement>('[data-bulk-progress]')
+  const url = container?.dataset['bulkProgress']
+  if (container === null || url === undefined) return
+  const html = await fetchFragment(url)
+  if (html !== null) container.innerHTML = html
+  container.hidden = false
+  stopProgress ??= keepCountsLive(container, url)
+}

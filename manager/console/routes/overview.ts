@@ -1,0 +1,46 @@
+import type { FastifyPluginCallback } from 'fastify'
+import type { ConsoleContext } from '../context.ts'
+import { fleetCounts, type FleetCounts } from '../data/fleet-summary.ts'
+import { WaveHistory } from '../data/wave-history.ts'
+import { pageFrame } from '../page-frame.ts'
+import { FleetCounts as FleetCountsFragment } from '../pages/fleet-counts.tsx'
+import { OverviewPage } from '../pages/overview-page.tsx'
+import type { WaveProgressProps } from '../pages/wave-progress.tsx'
+import { WaveProgress } from '../pages/wave-progress.tsx'
+import { sendFragment, sendPage } from '../render.ts'
+
+type TenantRequest = { Params: { tenantId: string } }
+
+/**
+ * The overview (GET /console/tenants/{tenantId}) and its two live fragments: the numbers (…/counts) and the
+ * activation progress alone (…/progress, for the hosts page after a bulk activation). Every count also records the
+ * wave's numbers in the tenant's in-memory history, which the chart draws (data/wave-history.ts).
+ */
+export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now): FastifyPluginCallback {
+  const history = new WaveHistory()
+  const count = async (tenantId: string): Promise<FleetCounts & { progress: WaveProgressProps }> => {
+    await ctx.inventory.getTenant(tenantId)
+    const counts = await fleetCounts(ctx.inventory, tenantId)
+    const at = now()
+    history.record(tenantId, counts.wave, at)
+    const samples = history.samples(tenantId, at)
+    return { ...counts, progress: { wave: counts.wave, samples, now: at, windowMs: history.windowMs } }
+  }
+  return (app, _options, done) => {
+    app.get<TenantRequest>('/tenants/:tenantId', async (request, reply) => {
+      const { tenantId } = request.params
+      const { summary, progress } = await count(tenantId)
+      return sendPage(reply, OverviewPage({ frame: pageFrame(request, ctx.assets), tenantId, summary, progress }))
+    })
+    app.get<TenantRequest>('/tenants/:tenantId/counts', async (request, reply) => {
+      const { tenantId } = request.params
+      const { summary, progress } = await count(tenantId)
+      return sendFragment(reply, FleetCountsFragment({ tenantId, summary, progress }))
+    })
+    app.get<TenantRequest>('/tenants/:tenantId/progress', async (request, reply) => {
+      const { progress } = await count(request.params.tenantId)
+      return sendFragment(reply, WaveProgress(progress))
+    })
+    done()
+  }
+}
