@@ -1,5 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify'
 import type { ConsoleContext } from '../context.ts'
+import { coalesced } from '../data/coalesced.ts'
 import { fleetCounts, type FleetCounts } from '../data/fleet-summary.ts'
 import { WaveHistory } from '../data/wave-history.ts'
 import { pageFrame } from '../page-frame.ts'
@@ -18,9 +19,11 @@ type TenantRequest = { Params: { tenantId: string } }
  */
 export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now): FastifyPluginCallback {
   const history = new WaveHistory()
+  /** Pages re-fetching the counts at the same time (live updates of many viewers) share runs. */
+  const shared = coalesced((tenantId) => fleetCounts(ctx.inventory, tenantId))
   const count = async (tenantId: string): Promise<FleetCounts & { progress: WaveProgressProps }> => {
     await ctx.inventory.getTenant(tenantId)
-    const counts = await fleetCounts(ctx.inventory, tenantId)
+    const counts = await shared(tenantId)
     const at = now()
     history.record(tenantId, counts.wave, at)
     const samples = history.samples(tenantId, at)
