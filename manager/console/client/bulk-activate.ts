@@ -1,5 +1,5 @@
 import { callApi } from './api-call.ts'
-import { fetchFragment } from './fragments.ts'
+import { fetchFragment } from './live-fragments.ts'
 import { keepCountsLive } from './live-counts.ts'
 
 /** The API's bulk answer (manager/api/routes/host-amt.ts BulkResult): how many hosts got a new desired state. */

@@ -1,4 +1,4 @@
-import { fetchFragment, throttled } from './fragments.ts'
+import { fetchFragment, throttled } from './live-fragments.ts'
 import { subscribeHostChanges } from './live.ts'
 
 /** At most this many re-fetches of the numbers per second, however many hosts change. */

@@ -1,4 +1,4 @@
-import { elementOf, fetchFragment, throttled } from './fragments.ts'
+import { elementOf, fetchFragment, throttled } from './live-fragments.ts'
 import { subscribeHostChanges } from './live.ts'
 
 const RESYNC_INTERVAL_MS = 1000
