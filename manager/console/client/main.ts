@@ -4,8 +4,11 @@
  * needs is declared with data-* attributes and wired here, so no inline script is needed (CSP: script-src 'self').
  */
 import { csrfToken } from './csrf.ts'
+import { startHostPage } from './host-page.ts'
 
 function start(): void {
+  const hostPage = document.querySelector<HTMLElement>('[data-host-page]')
+  if (hostPage !== null) startHostPage(hostPage)
   document.documentElement.dataset['consoleReady'] = csrfToken() === null ? 'anonymous' : 'signed-in'
 }
 
