@@ -5,9 +5,9 @@ import { createDispatcher } from './dispatch.ts'
 import type { ManagerBus } from './mqtt-bus.ts'
 
 /**
- * Connects the core to the bus: every message goes to the dispatcher (decode, count, `core.record`); after every (re)connect the sweep
- * republishes desired + status of every host from Inventory (then `afterSweep`). Starts the bus and the core's
- * deadline timer.
+ * Connects the core to the bus: every message goes straight to the dispatcher (decode, count, `core.record`);
+ * after every (re)connect the sweep republishes desired + status of every host from Inventory (then `afterSweep`).
+ * Starts the bus and the core's deadline timer.
  */
 export function attachCore(
   bus: ManagerBus,
@@ -15,11 +15,8 @@ export function attachCore(
   deps: { log: Logger; metrics: ManagerMetrics; afterSweep?: () => void },
 ): void {
   const log = deps.log.child({ module: 'bus' })
-  const dispatch = createDispatcher({ record: core.record, log: deps.log, metrics: deps.metrics })
   bus.start({
-    onMessage: (topic, payload, retained) => {
-      dispatch(topic, payload, retained).catch((err: unknown) => log.error({ err }, 'dispatch failed'))
-    },
+    onMessage: createDispatcher({ record: core.record, log: deps.log, metrics: deps.metrics }),
     onReady: () => {
       core
         .republishAll()

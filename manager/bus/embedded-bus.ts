@@ -61,7 +61,11 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       if (started || pump.closed) return
       deliver = (packet, callback) => {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-        if (!probe.intercept(packet.topic, payload)) handlers.onMessage(packet.topic, payload, false)
+        if (!probe.intercept(packet.topic, payload)) {
+          Promise.resolve(handlers.onMessage(packet.topic, payload, false)).catch((err: unknown) =>
+            log.error({ err }, 'dispatch failed'),
+          )
+        }
         callback()
       }
       Promise.all(MANAGER_SUBSCRIPTIONS.map(subscribe))
@@ -78,7 +82,7 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       if (!started || pump.closed) return { ok: false, detail: 'not attached to the embedded broker' }
       return probe.health()
     },
-    publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
+    publish: pump.push,
     async close(force = false) {
       probe.stop()
       pump.close(force)

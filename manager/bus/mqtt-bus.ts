@@ -31,8 +31,11 @@ export interface ManagerBusOptions {
 }
 
 interface ManagerBusHandlers {
-  /** Every message of the subscriptions; `retained` when replayed from the broker's retained store. */
-  onMessage: (topic: string, payload: Buffer, retained: boolean) => void
+  /**
+   * Every message of the subscriptions; `retained` when replayed from the broker's retained store. The manager
+   * passes its dispatcher (dispatch.ts); a rejection of what it returns is logged.
+   */
+  onMessage: (topic: string, payload: Buffer, retained: boolean) => unknown
   /** After every (re)connect, once the subscriptions are in place. */
   onReady: () => void
 }
@@ -150,7 +153,10 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
         )
       })
       current.on('message', (topic, payload, packet) => {
-        if (!probe.intercept(topic, payload)) handlers.onMessage(topic, payload, packet.retain)
+        if (probe.intercept(topic, payload)) return
+        Promise.resolve(handlers.onMessage(topic, payload, packet.retain)).catch((err: unknown) =>
+          log.error({ err }, 'dispatch failed'),
+        )
       })
       current.on('close', () => {
         probe.stop()
@@ -161,7 +167,7 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       )
     },
     health: () => (client?.connected === true ? probe.health() : { ok: false, detail: 'not connected to the broker' }),
-    publish: (topic, payload, publishOptions) => pump.push(topic, payload, publishOptions),
+    publish: pump.push,
     async close(force = false) {
       probe.stop()
       pump.close(force)

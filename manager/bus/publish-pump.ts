@@ -32,7 +32,8 @@ export class PublishPump {
     return this.#closed
   }
 
-  push(topic: string, payload: Buffer, options: PublishOptions): void {
+  /** Queues a publication and sends what the window allows. Bound: the buses hand it out as their `publish`. */
+  readonly push = (topic: string, payload: Buffer, options: PublishOptions): void => {
     if (this.#closed) {
       this.#log.warn({ topic }, 'publish dropped: the bus is closing')
       return

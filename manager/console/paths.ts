@@ -12,6 +12,9 @@ export const consolePaths = {
   overview: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}`,
   hosts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts`,
   host: (tenantId: string, hostId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}`,
+  /** The host page's fragments (fields panel, first page of the audit trail), re-fetched on a live change. */
+  hostFragment: (tenantId: string, hostId: string, name: 'fields' | 'audit') =>
+    `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/fragments/${name}`,
   /** Fragments the page scripts re-fetch after live changes: the overview's numbers, the wave, a table row. */
   counts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/counts`,
   progress: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/progress`,

@@ -9,6 +9,7 @@ import { TenantsPage } from './pages/tenants-page.tsx'
 import { CONSOLE_PREFIX, consolePaths } from './paths.ts'
 import { sendPage } from './render.ts'
 import { assetRoutes } from './routes/assets.ts'
+import { hostPageRoutes } from './routes/host-page.ts'
 import { signInRoutes } from './routes/sign-in.ts'
 import { hostsTableRoutes } from './routes/hosts-table.ts'
 import { overviewRoutes } from './routes/overview.ts'
@@ -53,6 +54,7 @@ export function consolePlugin(ctx: ConsoleContext): FastifyPluginAsync {
 
     await app.register(assetRoutes(ctx.assets))
     await app.register(signInRoutes(ctx))
+    await app.register(hostPageRoutes(ctx))
 
     app.get('/', async (request, reply) => {
       const principal = pageFrame(request, ctx.assets).principal

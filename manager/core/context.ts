@@ -1,13 +1,13 @@
 import type { Logger } from '../../lib/log.ts'
-import { clearRetained, type Outbound } from '../ports/outbound.ts'
+import type { Outbound } from '../ports/outbound.ts'
 import type { CleanupRetry } from './flows/cleanup-retry.ts'
 import type { DeadlineWatch } from './flows/deadlines.ts'
 import type { DesiredPublisher } from './publish/desired-publisher.ts'
 import type { HostRemoval, RemovalReason } from './flows/host-removal.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { StatusPublisher } from './publish/status-publisher.ts'
-import { keyOf, type HostBook } from './host-book.ts'
-import type { AfterWrite, HostWritePath } from './host-write-path.ts'
+import type { HostBook } from './host-book.ts'
+import type { HostWritePath } from './host-write-path.ts'
 import type { ActivationProfiles } from './publish/activation-profile.ts'
 import type { ProvisioningPreparer } from '../ports/provisioning.ts'
 
@@ -30,30 +30,4 @@ export interface CoreContext {
   removal: HostRemoval
   /** Pending deletions whose records elsewhere could not be removed, retried with backoff. */
   cleanupRetry: CleanupRetry<RemovalReason>
-}
-
-export type AfterWriteDeps = Pick<CoreContext, 'outbound' | 'desired' | 'status' | 'deadlines' | 'removal'>
-
-/**
- * The core's after-write hook (host-write-path.ts), in this order:
- * - a stored host: its `desired` when the write set it, its `status` view (when visible), its activation deadline;
- * - a deleted host: the device's broker connection closed (the credential went with the record, so it cannot come
- *   back) and its last will dropped BEFORE its retained topics are cleared, so nothing re-creates one after the
- *   clear; then the publishers and the deadline forget it.
- */
-export function afterWriteOf({ outbound, desired, status, deadlines, removal }: AfterWriteDeps): AfterWrite {
-  return {
-    stored(host, change) {
-      if (change.desired) desired.publish(host)
-      status.publish(host)
-      deadlines.track(host)
-    },
-    async deleted(host) {
-      await removal.disconnect(keyOf(host))
-      clearRetained(outbound, host)
-      desired.forget(host)
-      status.forget(host)
-      deadlines.forget(host)
-    },
-  }
 }

@@ -1,22 +1,17 @@
-import type { Host, HostKey, HostPatch, HostSelector, Inventory } from '../inventory/port.ts'
+import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 
 const DEFAULT_MAX_CACHED_HOSTS = 100_000
 
 export const hostId = ({ tenantId, hostId }: HostKey): string => `${tenantId}/${hostId}`
 export const keyOf = ({ tenantId, hostId }: HostKey): HostKey => ({ tenantId, hostId })
 
-export interface BookUpdate {
-  /** The host as read (its version is the expected version of the write). */
-  host: Host
-  patch: HostPatch
-}
-
 /**
- * The manager's write path to hosts: a write-through cache in front of Inventory (the truth) plus one serial
+ * The hosts as this process knows them: a write-through cache in front of Inventory (the truth) plus one serial
  * queue (`serial`), so host writes of this process never interleave (ingest batches, desired writes, deadlines,
- * deletions each run as one job). Writes carry the cached version (optimistic concurrency): a host changed
- * behind the cache (another process, a direct Inventory write) fails with VersionConflictError; the caller
- * forgets the host and retries with a fresh read. Least recently used hosts are evicted beyond `maxCached`.
+ * deletions each run as one job). The write path (host-write-path.ts) stores what it wrote here (`remember`).
+ * Writes carry the cached version (optimistic concurrency): a host changed behind the cache (another process, a
+ * direct Inventory write) fails with VersionConflictError; the caller forgets the host and retries with a fresh
+ * read. Least recently used hosts are evicted beyond `maxCached`.
  */
 export class HostBook {
   readonly #inventory: Inventory
@@ -89,31 +84,6 @@ export class HostBook {
 
   forget(key: HostKey): void {
     this.#cache.delete(hostId(key))
-  }
-
-  /** Writes the updates in one transaction (expected versions from the hosts as read); caches the results. */
-  async commit(updates: readonly BookUpdate[]): Promise<Host[]> {
-    if (updates.length === 0) return []
-    const stored = await this.#inventory.updateHosts(
-      updates.map(({ host, patch }) => ({ key: keyOf(host), patch, expectedVersion: host.version, current: host })),
-    )
-    for (const host of stored) this.remember(host)
-    return stored
-  }
-
-  /** A desired write to many hosts in one transaction; caches the results. */
-  async setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]> {
-    const stored = await this.#inventory.setDesiredMany(selector, patch)
-    for (const host of stored) this.remember(host)
-    return stored
-  }
-
-  async delete(host: Host): Promise<void> {
-    try {
-      await this.#inventory.deleteHost(keyOf(host), { expectedVersion: host.version })
-    } finally {
-      this.forget(host)
-    }
   }
 
   #touch(id: string): Host | undefined {

@@ -1,8 +1,19 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
-import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
-import { keyOf, type BookUpdate, type HostBook } from './host-book.ts'
+import type { AppendAuditInput, Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
+import { clearRetained, type Outbound } from '../ports/outbound.ts'
+import type { DeadlineWatch } from './flows/deadlines.ts'
+import type { HostRemoval } from './flows/host-removal.ts'
+import { keyOf, type HostBook } from './host-book.ts'
 import type { ActivationProfiles } from './publish/activation-profile.ts'
+import type { DesiredPublisher } from './publish/desired-publisher.ts'
+import type { StatusPublisher } from './publish/status-publisher.ts'
+
+export interface BookUpdate {
+  /** The host as read (its version is the expected version of the write). */
+  host: Host
+  patch: HostPatch
+}
 
 /** A write's audit events, or a function of the hosts as stored (their new generation, say). */
 export type AuditOf = readonly AppendAuditInput[] | ((stored: readonly Host[]) => readonly AppendAuditInput[])
@@ -14,20 +25,10 @@ export interface WriteOptions {
   audit?: AuditOf
 }
 
-/**
- * The one typed after-write hook (context.ts builds the core's): what follows a stored, audited host change.
- * `stored` runs for every host a write stored (or re-read), in write order; `desired` says the write set the host's
- * desired state (publish it). `deleted` runs once a host's record is gone.
- */
-export interface AfterWrite {
-  /** Must not throw (a throw is logged: the change is stored). */
-  stored(host: Host, change: { desired: boolean }): void
-  /** Never rejects. */
-  deleted(host: Host): Promise<void>
-}
-
 export interface HostWritePathDeps {
+  /** The cache the written hosts are remembered in (and the write queue the callers run in). */
   book: HostBook
+  inventory: Inventory
   log: Logger
   /**
    * Before a desired write, `readMissing` reads the password policies of tenants this process has not seen, so the
@@ -35,7 +36,13 @@ export interface HostWritePathDeps {
    * anything is stored).
    */
   profiles: Pick<ActivationProfiles, 'readMissing'>
-  after: AfterWrite
+  /** What follows a stored host: its desired (when written), its status, its activation deadline. */
+  desired: Pick<DesiredPublisher, 'publish' | 'forget'>
+  status: Pick<StatusPublisher, 'publish' | 'forget'>
+  deadlines: Pick<DeadlineWatch, 'track' | 'forget'>
+  /** What follows a deleted host: its broker connection closed, its retained topics cleared. */
+  removal: Pick<HostRemoval, 'disconnect'>
+  outbound: Outbound
 }
 
 /** Tries of `update` when the host changed behind the cache (another process, a direct Inventory write). */
@@ -45,10 +52,14 @@ const MAX_ATTEMPTS = 3
  * THE write path to hosts: every host change of this process — the flows (set-desired, deletion, expire-activation),
  * the ingest's batches, and the writes of the layers below the core through the HostWriter port — is stored in this
  * fixed order:
- *   1. commit  one Inventory transaction through the HostBook (expected versions; a conflict throws, nothing follows)
+ *   1. commit  one Inventory transaction (expected versions; a conflict throws, nothing follows); the stored hosts
+ *              are remembered in the HostBook
  *   2. audit   the write's audit events; a failed append is logged, never fatal (the change itself is stored)
- *   3. after   the after-write hook (AfterWrite): desired (when written), status, activation deadline; or, for a
- *              deleted host, its connection closed and its retained topics cleared
+ *   3. after   for every stored host, in write order: its `desired` when the write set it, its `status` view (when
+ *              visible), its activation deadline (a throw is logged: the change is stored); for a deleted host:
+ *              its broker connection closed and its last will dropped BEFORE its retained topics are cleared (the
+ *              credential went with the record, so nothing re-creates one after the clear), then the publishers
+ *              and the deadline forget it
  * The caller runs it inside `book.serial` (a flow or an ingest batch is one job of the write queue).
  */
 export class HostWritePath {
@@ -62,7 +73,13 @@ export class HostWritePath {
 
   /** Versioned patches of hosts as read, in one transaction. */
   async commit(updates: readonly BookUpdate[], options: WriteOptions = {}): Promise<Host[]> {
-    const stored = await this.#deps.book.commit(updates)
+    const { inventory, book } = this.#deps
+    const versioned = updates.map(({ host, patch }) => {
+      const key = { tenantId: host.tenantId, hostId: host.hostId }
+      return { key, patch, expectedVersion: host.version, current: host }
+    })
+    const stored = versioned.length === 0 ? [] : await inventory.updateHosts(versioned)
+    for (const host of stored) book.remember(host)
     await this.#audit(options.audit, stored)
     this.#after(stored, false)
     return stored
@@ -73,8 +90,10 @@ export class HostWritePath {
    * may be hosts: their keys are taken here, once.
    */
   async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
-    await this.#deps.profiles.readMissing(keys.map((key) => key.tenantId))
-    const stored = await this.#deps.book.setDesiredMany({ keys: keys.map(keyOf) }, patch)
+    const { inventory, book, profiles } = this.#deps
+    await profiles.readMissing(keys.map((key) => key.tenantId))
+    const stored = await inventory.setDesiredMany({ keys: keys.map(keyOf) }, patch)
+    for (const host of stored) book.remember(host)
     await this.#audit(options.audit, stored)
     this.#after(stored, true)
     return stored
@@ -101,14 +120,23 @@ export class HostWritePath {
     }
   }
 
-  /** Removes the host's record (expected version: the one read), audits, then the `deleted` hook. */
+  /** Removes the host's record (expected version: the one read), audits, then closes and clears what it left. */
   async delete(host: Host, options: WriteOptions = {}): Promise<void> {
-    await this.#deps.book.delete(host)
+    const { inventory, book, removal, outbound, desired, status, deadlines } = this.#deps
+    try {
+      await inventory.deleteHost(keyOf(host), { expectedVersion: host.version })
+    } finally {
+      book.forget(host)
+    }
     await this.#audit(options.audit, [host])
-    await this.#deps.after.deleted(host)
+    await removal.disconnect(keyOf(host))
+    clearRetained(outbound, host)
+    desired.forget(host)
+    status.forget(host)
+    deadlines.forget(host)
   }
 
-  /** A host written outside this path (a host just created): re-read, audited, then the `stored` hook. */
+  /** A host written outside this path (a host just created): re-read, audited, then its status and deadline. */
   async refresh(key: HostKey, options: WriteOptions = {}): Promise<Host | null> {
     const { book } = this.#deps
     book.forget(key)
@@ -124,16 +152,19 @@ export class HostWritePath {
     let events: readonly AppendAuditInput[] = []
     try {
       events = typeof audit === 'function' ? audit(stored) : audit
-      if (events.length > 0) await this.#deps.book.inventory.appendAudit(events)
+      if (events.length > 0) await this.#deps.inventory.appendAudit(events)
     } catch (err) {
       this.#log.error({ err, events: events.length }, 'audit append failed')
     }
   }
 
-  #after(stored: readonly Host[], desired: boolean): void {
+  #after(stored: readonly Host[], desiredWritten: boolean): void {
+    const { desired, status, deadlines } = this.#deps
     for (const host of stored) {
       try {
-        this.#deps.after.stored(host, { desired })
+        if (desiredWritten) desired.publish(host)
+        status.publish(host)
+        deadlines.track(host)
       } catch (err) {
         const { tenantId, hostId } = host
         this.#log.error({ err, tenantId, hostId }, 'after-write step failed (the change is stored)')

@@ -6,8 +6,9 @@ import { runHandler, type Effect } from './reducers/index.ts'
 import { checkSequence } from './reducers/sequence.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
-import { hostId, type BookUpdate, type HostBook } from './host-book.ts'
-import type { HostWritePath } from './host-write-path.ts'
+import { hostId, type HostBook } from './host-book.ts'
+import type { BookUpdate, HostWritePath } from './host-write-path.ts'
+import type { AdmitReport } from './report-budgets.ts'
 
 const DEFAULT_MAX_BATCH = 1000
 const MAX_ATTEMPTS = 3
@@ -26,7 +27,9 @@ export interface IngestDeps {
   log: Logger
   metrics: ManagerMetrics
   now: () => Date
-  /** Runs after each stored batch, after the write path's after-write hook: the reports' effects. Must not throw. */
+  /** The per-host report budgets (report-budgets.ts): a report over its host's budget is rejected, not buffered. */
+  admit: AdmitReport
+  /** Runs after each stored batch, after the write path's publications: the reports' effects. Must not throw. */
   afterCommit: (committed: readonly Committed[]) => void
   maxBatch?: number
 }
@@ -72,9 +75,28 @@ export class Ingest {
     this.#maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH
   }
 
-  submit(key: HostKey, report: Report, source: ReportSource, options: RecordOptions = {}): Promise<RecordResult> {
+  /**
+   * Records one report (the core's `record`; bound, so the core hands it out as it is): rejected at once when over
+   * its host's budget, else buffered for the next batch; resolves once it is stored or rejected.
+   */
+  readonly submit = (
+    key: HostKey,
+    report: Report,
+    source: ReportSource,
+    options: RecordOptions = {},
+  ): Promise<RecordResult> => {
+    if (!this.#deps.admit(key, report.kind))
+      return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
     return new Promise((settle, fail) => {
-      this.#buffer.push({ key, report, source, precondition: options.precondition, settle, fail })
+      const { precondition } = options
+      this.#buffer.push({
+        key: { tenantId: key.tenantId, hostId: key.hostId },
+        report,
+        source,
+        precondition,
+        settle,
+        fail,
+      })
       this.#schedule()
     })
   }
@@ -144,7 +166,7 @@ export class Ingest {
         entry = { read: host, projected: host, patch: {}, effects: [] }
         work.set(id, entry)
       }
-      return this.#handle(entry, item, now, audit)
+      return this.#handle(id, entry, item, now, audit)
     })
     const updates: BookUpdate[] = []
     for (const entry of work.values()) {
@@ -160,7 +182,7 @@ export class Ingest {
     return { verdicts, stored: { byId, committed } }
   }
 
-  #handle(entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
+  #handle(id: string, entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
     const { report, source } = item
     const host = entry.projected
     const refused = item.precondition?.(host) ?? null
@@ -200,7 +222,7 @@ export class Ingest {
     }
     return {
       accepted: true,
-      id: hostId(host),
+      id,
       changed: Object.keys(result.patch).length > 0 || result.audit.length > 0,
     }
   }

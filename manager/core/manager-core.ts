@@ -15,7 +15,7 @@ import type { HostWriter } from '../ports/host-writer.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
-import { afterWriteOf, type CoreContext } from './context.ts'
+import type { CoreContext } from './context.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
 import { HostBook, keyOf } from './host-book.ts'
 import { HostWritePath } from './host-write-path.ts'
@@ -138,7 +138,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlines.activationMs),
     }),
   }
-  const writes = new HostWritePath({ book, log, profiles, after: afterWriteOf(published) })
+  const writes = new HostWritePath({ ...published, book, inventory: deps.inventory, log, profiles })
   const ctx: CoreContext = {
     ...published,
     book,
@@ -187,27 +187,18 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     log,
     metrics,
     now,
+    admit: createReportBudgets(audit, { metrics, log }),
     afterCommit,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
   })
   const policy = audit.retention ?? DEFAULT_AUDIT_RETENTION
   const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy })
-  const admit = createReportBudgets(audit, { metrics, log })
-  const record = (
-    key: HostKey,
-    report: Report,
-    source: ReportSource,
-    recordOptions?: RecordOptions,
-  ): Promise<RecordResult> => {
-    if (!admit(key, report.kind))
-      return Promise.resolve({ outcome: 'rejected', reason: 'rate-limited', detail: 'over the host budget' })
-    return ingest.submit(keyOf(key), report, source, recordOptions)
-  }
   let sweeps = 0
 
   return {
-    record,
-    setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
+    // The ingest's submit and the set-desired flow themselves (bound), not wrappers around them.
+    record: ingest.submit,
+    setDesired: setDesired.bind(null, ctx),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
     getHost: (key) => book.get(key),
     updateHost: async (key, patch, writeOptions) => {

@@ -1,11 +1,15 @@
 import type { Logger } from '../../lib/log.ts'
 import { SCHEMA_VERSION } from '../../schemas/envelope.ts'
 import { SecretResponse } from '../../schemas/messages/secret.ts'
-import { publishLeaf, type Outbound } from '../ports/outbound.ts'
+import { buildTopic, encodePayload, LEAF_RULES } from '../../schemas/index.ts'
+import type { Outbound, PublishOptions } from '../ports/outbound.ts'
 import type { HostKey } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { SecretRequestFacts } from './facts.ts'
 import type { AmtPasswordSource, PasswordAnswer } from '../ports/provisioning.ts'
+
+/** The contract's retain flag and QoS of `secret/res` (LEAF_RULES). */
+const SECRET_RES: PublishOptions = { qos: LEAF_RULES['secret/res'].qos, retain: LEAF_RULES['secret/res'].retained }
 
 export interface SecretResponderDeps {
   secrets: AmtPasswordSource
@@ -46,7 +50,8 @@ export function createSecretResponder({
     const payload = ok.success
       ? ok.data
       : { ...base, ok: false as const, error: 'the stored AMT password is not usable (8-32 characters)' }
-    publishLeaf(outbound, key, 'secret/res', payload)
+    const topic = buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf: 'secret/res' })
+    outbound.publish(topic, encodePayload('secret/res', payload), SECRET_RES)
     metrics.published.inc({ leaf: 'secret/res' })
     return payload
   }

@@ -1,4 +1,4 @@
-import { buildTopic, encodePayload, LEAF_RULES, type Leaf, type PayloadOf } from '../../schemas/index.ts'
+import { buildTopic, LEAF_RULES, type Leaf } from '../../schemas/index.ts'
 import type { HostKey } from '../inventory/port.ts'
 
 export interface PublishOptions {
@@ -7,28 +7,13 @@ export interface PublishOptions {
 }
 
 /**
- * What the manager core needs of the bus: publish, in call order. `publish` only queues (mqtt.js sends in
+ * What the manager core needs of the bus: publish, in call order. Each publisher encodes its own leaf (buildTopic,
+ * encodePayload) and publishes it with the contract's retain flag and QoS (LEAF_RULES). `publish` only queues (mqtt.js sends in
  * order and keeps QoS 1 messages across reconnects); failures are the bus's to log. Inventory is the truth,
  * and every (re)connect republishes desired and status from it, so no caller waits for a PUBACK.
  */
 export interface Outbound {
   publish(topic: string, payload: Buffer, options: PublishOptions): void
-}
-
-export type ManagerLeaf = 'desired' | 'status' | 'secret/res'
-
-/** Publishes a manager leaf of one host with the contract's retain flag and QoS (LEAF_RULES). */
-export function publishLeaf<L extends ManagerLeaf>(
-  outbound: Outbound,
-  key: HostKey,
-  leaf: L,
-  payload: PayloadOf<L>,
-): void {
-  const { qos, retained } = LEAF_RULES[leaf]
-  outbound.publish(buildTopic({ tenantId: key.tenantId, hostId: key.hostId, leaf }), encodePayload(leaf, payload), {
-    qos,
-    retain: retained,
-  })
 }
 
 /** Clears retained leaves of a host (an empty retained payload; MQTT semantics). */

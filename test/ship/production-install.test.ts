@@ -50,6 +50,13 @@ test('a production install (a release copy with dist/, npm ci --omit=dev) runs e
   })
   t.like(JSON.parse(listed.stdout), { hosts: [] }, 'the client commands of the install talk to its manager')
 
+  const signIn = await fetch(`${apiUrl}/console/sign-in`)
+  const page = await signIn.text()
+  t.is(signIn.status, 200, 'the web console is served')
+  const assets = [...page.matchAll(/\/console\/assets\/[\w.-]+/g)].map(([asset]) => asset)
+  t.is(assets.length, 2, 'its script and stylesheet, built into dist/console-assets/')
+  for (const asset of assets) t.is((await fetch(`${apiUrl}${asset}`)).status, 200, asset)
+
   manager.kill('SIGTERM')
   t.like(await manager.exited, { exitCode: 0 }, 'stops cleanly on SIGTERM')
 })

@@ -11,8 +11,11 @@ import { wireBulkActivate } from './bulk-activate.ts'
 import { csrfToken } from './csrf.ts'
 import { keepCountsLive } from './live-counts.ts'
 import { keepRowsLive } from './live-rows.ts'
+import { startHostPage } from './host-page.ts'
 
 function start(): void {
+  const hostPage = document.querySelector<HTMLElement>('[data-host-page]')
+  if (hostPage !== null) startHostPage(hostPage)
   document.documentElement.dataset['consoleReady'] = csrfToken() === null ? 'anonymous' : 'signed-in'
   for (const counts of document.querySelectorAll<HTMLElement>('[data-live-counts]')) {
     const url = counts.dataset['liveCounts']

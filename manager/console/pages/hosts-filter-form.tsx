@@ -42,7 +42,13 @@ function Select({ name, label, value, options, any = true }: SelectProps) {
 export function HostsFilterForm({ tenantId, query }: { tenantId: string; query: HostTableQuery }) {
   const value = (key: keyof HostTableQuery) => (query[key] === undefined ? '' : String(query[key]))
   return (
-    <form class="filters" method="get" action={consolePaths.hosts(tenantId)} role="search" aria-label="Filter hosts">
+    <form
+      class="host-filters"
+      method="get"
+      action={consolePaths.hosts(tenantId)}
+      role="search"
+      aria-label="Filter hosts"
+    >
       <p class="field">
         <label for="filter-search">Search id or name</label>
         <input id="filter-search" name="search" type="search" value={query.search ?? ''} maxLength={128} />

@@ -38,7 +38,7 @@ export function HostsPage({ frame, tenantId, query, page, canAct }: HostsPagePro
         caption={`Hosts of ${tenantId}: ${range}`}
         selectable={canAct}
       />
-      <nav class="pager" aria-label="Pages">
+      <nav class="table-pager" aria-label="Pages">
         {previous === null ? null : (
           <a href={hostsUrl(tenantId, previous)} rel="prev" data-testid="page-previous">
             Previous

@@ -167,7 +167,7 @@ async function deleteRecord(
     changes: outcome.changes,
     ...(outcome.leftBehind === undefined ? {} : { leftBehind: outcome.leftBehind }),
   }
-  // The after-write hook closes the device's connection, then clears its retained topics (context.ts).
+  // The write path closes the device's connection, then clears its retained topics (host-write-path.ts).
   const audit = [{ tenantId: host.tenantId, hostId: host.hostId, kind: 'host.deleted', actor, detail }]
   await ctx.writes.delete(host, { audit })
   ctx.cleanupRetry.succeeded(host)

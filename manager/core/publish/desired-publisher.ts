@@ -1,12 +1,15 @@
 import type { Logger } from '../../../lib/log.ts'
+import { buildTopic, encodePayload, LEAF_RULES } from '../../../schemas/index.ts'
 import { Desired } from '../../../schemas/messages/desired.ts'
-import { publishLeaf, type Outbound } from '../../ports/outbound.ts'
+import type { Outbound, PublishOptions } from '../../ports/outbound.ts'
 import { hostId } from '../host-book.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import type { ManagerMetrics } from '../../metrics/metrics.ts'
 import { TENANT_PROFILES, type ActivationProfiles } from './activation-profile.ts'
 import { desiredOf, hasDesired, type DesiredOptions } from './desired-payload.ts'
 
+/** The contract's retain flag and QoS of `desired` (LEAF_RULES). */
+const DESIRED: PublishOptions = { qos: LEAF_RULES.desired.qos, retain: LEAF_RULES.desired.retained }
 const NOT_NAMED = 'desired not published: the tenant password policy could not be read (the next sweep publishes it)'
 
 export interface DesiredPublisherOptions extends DesiredOptions {
@@ -67,7 +70,8 @@ export class DesiredPublisher {
     const desired = desiredOf(host, { ...this.#options, profileName }, this.#now())
     if (desired === null) return false
     try {
-      publishLeaf(this.#outbound, host, 'desired', desired)
+      const topic = buildTopic({ tenantId: host.tenantId, hostId: host.hostId, leaf: 'desired' })
+      this.#outbound.publish(topic, encodePayload('desired', desired), DESIRED)
     } catch (err) {
       this.#log?.error(
         { err, tenantId: host.tenantId, hostId: host.hostId },

@@ -1,4 +1,5 @@
-import { publishLeaf, type Outbound } from '../../ports/outbound.ts'
+import { buildTopic, encodePayload, LEAF_RULES } from '../../../schemas/index.ts'
+import type { Outbound, PublishOptions } from '../../ports/outbound.ts'
 import { hostId } from '../host-book.ts'
 import type { Logger } from '../../../lib/log.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
@@ -6,6 +7,8 @@ import type { ManagerMetrics } from '../../metrics/metrics.ts'
 import { hostStatusOf } from './host-status.ts'
 
 const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
+/** The contract's retain flag and QoS of `status` (LEAF_RULES). */
+const STATUS: PublishOptions = { qos: LEAF_RULES.status.qos, retain: LEAF_RULES.status.retained }
 
 interface Published {
   fingerprint: string
@@ -53,7 +56,8 @@ export class StatusPublisher {
       lastSeenMs - previous.lastSeenMs < this.#resolutionMs
     if (unchanged && !force) return false
     try {
-      publishLeaf(this.#outbound, host, 'status', view)
+      const topic = buildTopic({ tenantId: host.tenantId, hostId: host.hostId, leaf: 'status' })
+      this.#outbound.publish(topic, encodePayload('status', view), STATUS)
     } catch (err) {
       // A stored host that does not fit the contract is a bug; it must not stop the caller's other work.
       this.#log?.error(

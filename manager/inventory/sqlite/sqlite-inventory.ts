@@ -28,7 +28,6 @@ import type {
 import { AuditStore } from './audit-store.ts'
 import { HostQuery } from './host-query.ts'
 import { HostStore } from './host-store.ts'
-import { HostWriter } from './host-writer.ts'
 import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from './rows.ts'
 import { asInventoryError, isUniqueViolation } from './sqlite-error.ts'
 import { prepareStatements, type Statements } from './statements.ts'
@@ -52,7 +51,7 @@ export class SqliteInventory implements Inventory {
     this.#db = db
     this.#now = now
     this.#s = prepareStatements(db)
-    this.#hosts = new HostStore(this.#s, new HostQuery(db), new HostWriter(db), now)
+    this.#hosts = new HostStore(db, this.#s, new HostQuery(db), now)
     this.#audit = new AuditStore(db)
     this.#transaction = db.transaction((run: () => unknown) => run())
   }

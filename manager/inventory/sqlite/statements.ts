@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { HOST_COLUMNS, type CredentialRow, type HostRow, type TenantRow } from './rows.ts'
 
-/** Every fixed statement, prepared once per connection. Dynamic host SELECTs and UPDATEs: host-query.ts, host-writer.ts; audit: audit-store.ts. */
+/** Every fixed statement, prepared once per connection. Dynamic host SELECTs and UPDATEs: host-query.ts, host-store.ts; audit: audit-store.ts. */
 export type Statements = ReturnType<typeof prepareStatements>
 
 interface CountRow {

@@ -39,7 +39,7 @@ test('the table lists every host by id; filters as the API names them narrow the
   t.regex(none, /data-testid="no-hosts">No host matches\./)
   t.is(rangeOf(none), '0 of 0')
   const form = await get('?condition=FAILED&search=f&online=false')
-  t.regex(form, /<form class="filters" method="get" action="\/console\/tenants\/acme\/hosts" role="search"/)
+  t.regex(form, /<form class="host-filters" method="get" action="\/console\/tenants\/acme\/hosts" role="search"/)
   t.regex(form, /<label for="filter-condition">AMT state<\/label><select id="filter-condition" name="condition"/)
   t.regex(form, /<option value="FAILED" selected>Failed<\/option>/)
   t.regex(form, /<option value="false" selected>offline<\/option>/)

@@ -180,12 +180,17 @@ test('a write that conflicts (the host changed behind the cache) is neither audi
   t.teardown(() => inventory.close())
   const trace = new Trace()
   const stored: string[] = []
-  const book = new HostBook(traced(inventory, trace))
+  const book = new HostBook(inventory)
   const writes = new HostWritePath({
     book,
+    inventory: traced(inventory, trace),
     log: createLogger({ name: 'test', level: 'silent' }),
     profiles: { readMissing: () => Promise.resolve() },
-    after: { stored: (host) => void stored.push(host.hostId), deleted: () => Promise.resolve() },
+    desired: { publish: () => false, forget: () => undefined },
+    status: { publish: (host) => stored.push(host.hostId) > 0, forget: () => undefined },
+    deadlines: { track: () => undefined, forget: () => undefined },
+    removal: { disconnect: () => Promise.resolve() },
+    outbound: new TracedOutbound(trace),
   })
   const host = await seedHost(inventory, 'h-1')
   await inventory.updateHost(host, { name: 'changed elsewhere' })

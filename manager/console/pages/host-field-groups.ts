@@ -1,0 +1,73 @@
+import type { HostView } from '../../api/views.ts'
+
+/** The host page's field groups: every field of the API's host view, under the API's names, with a label. */
+export interface FieldGroup {
+  id: string
+  title: string
+  fields: readonly (keyof HostView)[]
+}
+
+export const FIELD_GROUPS: readonly FieldGroup[] = [
+  { id: 'identity', title: 'Identity', fields: ['hostId', 'tenantId', 'name', 'version', 'createdAt', 'updatedAt'] },
+  {
+    id: 'amt',
+    title: 'AMT',
+    fields: [
+      'desiredState',
+      'currentState',
+      'controlMode',
+      'dnsSuffix',
+      'status',
+      'statusIndicator',
+      'statusTimestamp',
+      'phase',
+      'desiredGeneration',
+      'observedGeneration',
+      'activationRequestedAt',
+      'deletion',
+    ],
+  },
+  { id: 'connectivity', title: 'Connectivity', fields: ['online', 'lastSeen', 'agentKind'] },
+  { id: 'capability', title: 'Capability', fields: ['sku', 'capability'] },
+  { id: 'power', title: 'Power', fields: ['powerState', 'powerStateReadAt', 'powerAction'] },
+  { id: 'identity-check', title: 'Identity check', fields: ['identity'] },
+]
+
+const LABELS: Partial<Record<string, string>> = {
+  hostId: 'Host id',
+  tenantId: 'Tenant',
+  name: 'Name',
+  version: 'Record version',
+  createdAt: 'Registered',
+  updatedAt: 'Last written',
+  desiredState: 'Desired state',
+  currentState: 'Current state',
+  controlMode: 'Control mode',
+  dnsSuffix: 'DNS suffix',
+  status: 'Status',
+  statusIndicator: 'Status indicator',
+  statusTimestamp: 'Status written',
+  phase: 'Agent phase',
+  desiredGeneration: 'Desired generation',
+  observedGeneration: 'Observed generation',
+  activationRequestedAt: 'Activation requested',
+  deletion: 'Deletion',
+  online: 'Online',
+  lastSeen: 'Last seen',
+  agentKind: 'Agent kind',
+  sku: 'SKU',
+  capability: 'Last capability report',
+  powerState: 'Power state',
+  powerStateReadAt: 'Power state read',
+  powerAction: 'Last power action',
+  identity: 'AMT UUID',
+}
+
+/** "Desired state" for desiredState; a field the page does not know yet reads under its API name. */
+export const labelOf = (field: string): string => LABELS[field] ?? field
+
+/** The fields no group names (added to the API later): shown under "Other fields", so none is ever left out. */
+export function ungroupedFields(view: HostView): string[] {
+  const grouped = new Set<string>(FIELD_GROUPS.flatMap((group) => group.fields))
+  return Object.keys(view).filter((field) => !grouped.has(field))
+}
