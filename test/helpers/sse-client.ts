@@ -34,12 +34,16 @@ export class SseClient {
   readonly ended: Promise<void>
   readonly #abort: AbortController
   readonly #waiters = new Set<Waiter>()
+  readonly #checks = new Set<() => void>()
 
   constructor(body: ReadableStream<Uint8Array>, abort: AbortController) {
     this.#abort = abort
     const parser = createParser({
       onEvent: (event) => this.#received(event),
-      onComment: (comment) => this.comments.push(comment),
+      onComment: (comment) => {
+        this.comments.push(comment)
+        for (const check of [...this.#checks]) check()
+      },
       onRetry: (retry) => (this.retry = retry),
     })
     this.ended = (async () => {
@@ -91,6 +95,24 @@ export class SseClient {
     })
   }
 
+  /** Resolves once `check()` holds, tested after every event and comment received. */
+  until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    if (check()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        if (!check()) return
+        this.#checks.delete(done)
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.#checks.delete(done)
+        reject(new Error(`${what}: not within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.#checks.add(done)
+    })
+  }
+
   /** The next event named `name` from index `from`. */
   named(name: string, from = 0): Promise<SseEvent> {
     return this.next((event) => event.event === name, { from })
@@ -102,6 +124,7 @@ export class SseClient {
 
   #received(event: SseEvent): void {
     this.events.push(event)
+    for (const check of [...this.#checks]) check()
     const index = this.events.length - 1
     for (const waiter of [...this.#waiters])
       if (index >= waiter.from && waiter.match(event)) {
@@ -111,7 +134,8 @@ export class SseClient {
   }
 
   #summary(): string {
-    return this.events.map((event) => `${event.event ?? 'message'}#${event.id ?? ''}`).join(', ') || 'nothing'
+    const last = this.events.slice(-5).map((event) => `${event.event ?? 'message'}#${event.id ?? ''}`)
+    return `${this.events.length} events${last.length > 0 ? `, the last: ${last.join(', ')}` : ''}`
   }
 }
 
