@@ -50,9 +50,9 @@ export class HostChangeStreams {
   open(reply: FastifyReply, { tokenId, tenantId, lastEventId }: StreamRequest): void {
     const { feed, limits, metrics } = this.#deps
     const held = this.#perToken.get(tokenId) ?? 0
-    if (held >= limits.maxStreamsPerToken) {
+    if (held >= limits.maxTokenStreams) {
       metrics.refused.inc({ reason: 'per-token' })
-      throw new ApiError('TOO_MANY_STREAMS', undefined, { max: limits.maxStreamsPerToken })
+      throw new ApiError('TOO_MANY_STREAMS', undefined, { max: limits.maxTokenStreams })
     }
     if (this.#open.size >= limits.maxStreams) {
       metrics.refused.inc({ reason: 'total' })

@@ -52,7 +52,7 @@ export const HostChangeStreamLimits = z.strictObject({
   /** Open streams, all tokens; one more is 503 STREAMS_UNAVAILABLE. */
   maxStreams: z.int().min(1).max(100_000).default(1000),
   /** Open streams of one token (or of the sessions made from it); one more is 429 TOO_MANY_STREAMS. */
-  maxStreamsPerToken: z.int().min(1).max(100_000).default(16),
+  maxTokenStreams: z.int().min(1).max(100_000).default(16),
   /** A stream whose unsent bytes grow past this (a slow reader) is closed; it resumes by Last-Event-ID. */
   maxBufferedBytes: z
     .int()

@@ -44,7 +44,7 @@ async function stalledReader(t: Parameters<typeof SseClient.open>[0], api: ApiHa
 }
 
 test('streams over the per-token cap get 429 TOO_MANY_STREAMS, over the total 503 STREAMS_UNAVAILABLE', async (t) => {
-  const api = await startApi(t, { hostChanges: { maxStreams: 3, maxStreamsPerToken: 2 } })
+  const api = await startApi(t, { hostChanges: { maxStreams: 3, maxTokenStreams: 2 } })
   await seed(api.inventory, { acme: [] })
   const [first, second] = [await api.token('viewer', 'acme'), await api.token('viewer', 'acme')]
   await open(t, api, first)
