@@ -8,7 +8,10 @@ import type { BrokerAccountWriter } from './register-host.ts'
 import type { TokenStore } from './tokens/token-store.ts'
 
 /** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
-export type ApiDomain = Pick<ManagerCore, 'setDesired' | 'requestDeletion' | 'refreshHost' | 'createTenant'>
+export type ApiDomain = Pick<
+  ManagerCore,
+  'setDesired' | 'requestDeletion' | 'refreshHost' | 'createTenant' | 'hostChanges'
+>
 
 /** What every router gets. */
 export interface ApiContext {

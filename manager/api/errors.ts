@@ -25,6 +25,7 @@ export const API_ERRORS = {
   HOST_NOT_PROVISIONED: { status: 409, message: "the host's AMT is not PROVISIONED" },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'the request body must be application/json' },
+  TOO_MANY_STREAMS: { status: 429, message: 'this token has the most live streams open that it may; close one' },
   INTERNAL: { status: 500, message: 'internal error' },
   PREPARATION_FAILED: { status: 502, message: 'provisioning could not be prepared (RPS profiles or AMT passwords)' },
   RPS_REJECTED: { status: 502, message: 'RPS refused the request' },
@@ -38,6 +39,7 @@ export const API_ERRORS = {
   SECRET_STORE_UNAVAILABLE: { status: 503, message: 'the secret store is unavailable' },
   BROKER_UNAVAILABLE: { status: 503, message: "the device's account could not be put on the external broker" },
   NOT_READY: { status: 503, message: 'the manager is not ready' },
+  STREAMS_UNAVAILABLE: { status: 503, message: 'the manager serves the most live streams it allows; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ApiErrorCode = keyof typeof API_ERRORS

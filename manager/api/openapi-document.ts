@@ -3,6 +3,7 @@ import { Registry } from 'prom-client'
 import { silentLogger } from '../../lib/log.ts'
 import { IN_MEMORY, openSqliteInventory } from '../inventory/sqlite/open.ts'
 import type { ApiDomain } from './context.ts'
+import { HostChangeFeed } from '../core/publish/host-change-feed.ts'
 import { createApiServer, openApiDocumentOf } from './server.ts'
 import { MemoryTokenStore } from './tokens/token-store.ts'
 
@@ -16,6 +17,7 @@ const idleDomain: ApiDomain = {
   requestDeletion: notWhileGenerating,
   refreshHost: notWhileGenerating,
   createTenant: notWhileGenerating,
+  hostChanges: new HostChangeFeed({ capacity: 1 }),
 }
 
 /** Builds the API (no listener, an empty in-memory Inventory) and returns its OpenAPI document. */

@@ -11,11 +11,14 @@ import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
 import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
-import type { ApiConnectionLimits } from '../config/schema.ts'
+import { HostChangeStreamLimits, type ApiConnectionLimits } from '../config/schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
 import { hostEventRoutes } from './routes/host-events.ts'
+import { hostChangeRoutes } from './routes/host-changes.ts'
+import { HostChangeStreams } from './host-change-streams.ts'
+import { streamMetrics } from '../metrics/stream-metrics.ts'
 import { hostPasswordRoutes } from './routes/host-password.ts'
 import { hostPowerRoutes } from './routes/host-power.ts'
 import { hostRoutes } from './routes/hosts.ts'
@@ -36,6 +39,8 @@ export interface ApiServerDeps extends ApiContext {
   bodyLimit?: number
   /** Config `api.limits`: timeouts and socket caps; default DEFAULT_API_LIMITS. */
   limits?: ApiConnectionLimits
+  /** Config `api.hostChanges`: caps, buffer bound, heartbeat of the live streams; default the config's defaults. */
+  hostChangeStreams?: HostChangeStreamLimits
   /** More routes on the same server, registered after the API's (wiring adds the web console, manager/console). */
   extensions?: readonly FastifyPluginAsync[]
 }
@@ -70,6 +75,18 @@ export function createApiServer(deps: ApiServerDeps) {
   app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((request, reply) => handleError(new ApiError('ROUTE_NOT_FOUND'), request, reply))
   app.addHook('onResponse', httpMetricsHook(deps.metrics))
+  const streams = new HostChangeStreams({
+    feed: deps.domain.hostChanges,
+    limits: deps.hostChangeStreams ?? HostChangeStreamLimits.parse({}),
+    idleTimeoutMs: limits.idleTimeoutMs,
+    metrics: streamMetrics(deps.metrics),
+    log,
+  })
+  // Open streams would keep close() waiting for their requests to end.
+  app.addHook('preClose', (done) => {
+    streams.closeAll()
+    done()
+  })
 
   void app.register(swagger, swaggerOptions())
   const readiness = deps.readiness ?? combineChecks(inventoryCheck(deps.inventory))
@@ -89,6 +106,7 @@ export function createApiServer(deps: ApiServerDeps) {
         tenantDmtRoutes,
       ])
         await api.register(routes(context))
+      await api.register(hostChangeRoutes(context, streams))
     },
     { prefix: API_PREFIX },
   )

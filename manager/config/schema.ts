@@ -45,10 +45,32 @@ export const ApiConnectionLimits = z
   })
 export type ApiConnectionLimits = z.infer<typeof ApiConnectionLimits>
 
+/** Live host-change streams (GET /api/v1/tenants/{tenantId}/hosts/changes; docs/api.md "Live host changes"). */
+export const HostChangeStreamLimits = z.strictObject({
+  /** Recent changes kept so a reconnecting stream resumes by Last-Event-ID (older: `resync`). */
+  replayBuffer: z.int().min(1).max(1_000_000).default(10_000),
+  /** Open streams, all tokens; one more is 503 STREAMS_UNAVAILABLE. */
+  maxStreams: z.int().min(1).max(100_000).default(1000),
+  /** Open streams of one token (or of the sessions made from it); one more is 429 TOO_MANY_STREAMS. */
+  maxTokenStreams: z.int().min(1).max(100_000).default(16),
+  /** A stream whose unsent bytes grow past this (a slow reader) is closed; it resumes by Last-Event-ID. */
+  maxBufferedBytes: z
+    .int()
+    .min(1024)
+    .max(1024 ** 3)
+    .default(4 * 1024 * 1024),
+  /** A comment line this often keeps proxies and the idle timeout from closing a quiet stream (≤ idleTimeoutMs / 2). */
+  heartbeatMs: z.int().min(100).max(3_600_000).default(25_000),
+  /** The `retry:` hint: how long a browser waits before it reconnects. */
+  retryMs: z.int().min(100).max(3_600_000).default(3000),
+})
+export type HostChangeStreamLimits = z.infer<typeof HostChangeStreamLimits>
+
 const Api = z.strictObject({
   host: Host.default('127.0.0.1'),
   port: Port.default(8080),
   limits: ApiConnectionLimits.prefault({}),
+  hostChanges: HostChangeStreamLimits.prefault({}),
 })
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */

@@ -14,6 +14,7 @@ import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
+import { HostChangeFeed, type HostChanges } from './publish/host-change-feed.ts'
 import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
 import type { CoreContext } from './context.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
@@ -50,6 +51,8 @@ export interface ManagerCoreOptions {
   lastSeenResolutionMs?: number
   /** Hosts per Inventory page in the reconnect sweep, default 1000. */
   sweepPageSize?: number
+  /** Config `api.hostChanges.replayBuffer`: recent host changes kept for live streams to resume, default 10 000. */
+  hostChangeBuffer?: number
 }
 
 export interface ManagerCoreDeps {
@@ -95,6 +98,8 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   stop(): Promise<void>
   /** Resolves when every report and write submitted so far is done (tests, shutdown). */
   idle(): Promise<void>
+  /** Live host changes, fed with every `status` publication and deletion (the API's …/hosts/changes streams). */
+  readonly hostChanges: HostChanges
 }
 
 /** Builds the core; nothing starts (call start(), or attachCore). Throws a TypeError for invalid options. */
@@ -114,6 +119,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   }
   const { audit = {} } = options
   const profiles = deps.profiles ?? TENANT_PROFILES
+  const hostChanges = new HostChangeFeed(
+    options.hostChangeBuffer === undefined ? {} : { capacity: options.hostChangeBuffer },
+  )
   const published = {
     outbound,
     removal: deps.removal ?? INVENTORY_ONLY,
@@ -128,6 +136,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       now,
       metrics,
       log,
+      changes: hostChanges,
       ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}),
     }),
     deadlines: new DeadlineWatch({
@@ -226,10 +235,12 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       await ctx.deadlines.stop()
       await ingest.idle()
       await book.idle()
+      hostChanges.close()
     },
     idle: async () => {
       await ingest.idle()
       await book.idle()
     },
+    hostChanges,
   }
 }

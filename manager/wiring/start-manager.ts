@@ -123,6 +123,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }),
         deadlines: config.deadlines,
         audit: config.audit,
+        hostChangeBuffer: config.api.hostChanges.replayBuffer,
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })
@@ -142,6 +143,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       extensions: [consolePlugin(consoleContext)],
       metrics: metrics.registry,
       limits: config.api.limits,
+      hostChangeStreams: config.api.hostChanges,
       passwords,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness,

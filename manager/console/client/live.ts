@@ -9,6 +9,8 @@ export interface HostChangeHandlers {
   onHost(hostId: string, host: unknown): void
   /** Changes may have been missed: reload what the page shows. */
   onResync(): void
+  /** A host was deleted (optional: without it the page gets `onResync`). */
+  onDeleted?(hostId: string): void
 }
 
 export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandlers): () => void {
@@ -17,6 +19,13 @@ export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandl
     const host: unknown = JSON.parse((event as MessageEvent<string>).data)
     if (typeof host === 'object' && host !== null && 'hostId' in host && typeof host.hostId === 'string')
       handlers.onHost(host.hostId, host)
+  })
+  source.addEventListener('deleted', (event) => {
+    const deleted: unknown = JSON.parse((event as MessageEvent<string>).data)
+    const hostId = typeof deleted === 'object' && deleted !== null && 'hostId' in deleted ? deleted.hostId : null
+    if (typeof hostId !== 'string') return
+    if (handlers.onDeleted) handlers.onDeleted(hostId)
+    else handlers.onResync()
   })
   source.addEventListener('resync', () => handlers.onResync())
   return () => source.close()

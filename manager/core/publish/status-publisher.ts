@@ -4,6 +4,7 @@ import { hostId } from '../host-book.ts'
 import type { Logger } from '../../../lib/log.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import type { ManagerMetrics } from '../../metrics/metrics.ts'
+import type { HostChangeSink } from './host-change-feed.ts'
 import { hostStatusOf } from './host-status.ts'
 
 const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
@@ -22,6 +23,8 @@ interface Published {
  * traffic of a busy fleet for nothing). `powerStateReadAt` alone never publishes: the power sweep re-reads every
  * PROVISIONED host's state on a schedule, and the status follows changes of the state, not each reading. `force`
  * publishes anyway (after a (re)connect: the broker's retained store may be empty).
+ * `changes` (the live feed, host-change-feed.ts) hears of every publication a write caused (not of a forced
+ * republication that changes nothing, nor of the start-up sweep's first one) and of every deleted host.
  */
 export class StatusPublisher {
   readonly #outbound: Outbound
@@ -29,17 +32,25 @@ export class StatusPublisher {
   readonly #resolutionMs: number
   readonly #metrics: ManagerMetrics | undefined
   readonly #log: Logger | undefined
+  readonly #changes: HostChangeSink | undefined
   readonly #published = new Map<string, Published>()
 
   constructor(
     outbound: Outbound,
-    options: { now?: () => Date; lastSeenResolutionMs?: number; metrics?: ManagerMetrics; log?: Logger } = {},
+    options: {
+      now?: () => Date
+      lastSeenResolutionMs?: number
+      metrics?: ManagerMetrics
+      log?: Logger
+      changes?: HostChangeSink
+    } = {},
   ) {
     this.#outbound = outbound
     this.#now = options.now ?? (() => new Date())
     this.#resolutionMs = options.lastSeenResolutionMs ?? DEFAULT_LAST_SEEN_RESOLUTION_MS
     this.#metrics = options.metrics
     this.#log = options.log
+    this.#changes = options.changes
   }
 
   /** Returns whether it published. */
@@ -68,10 +79,13 @@ export class StatusPublisher {
     }
     this.#published.set(id, { fingerprint, lastSeenMs })
     this.#metrics?.published.inc({ leaf: 'status' })
+    if (!force || (previous !== undefined && !unchanged)) this.#changes?.changed(host)
     return true
   }
 
+  /** The host is deleted. */
   forget(key: HostKey): void {
     this.#published.delete(hostId(key))
+    this.#changes?.deleted(key)
   }
 }

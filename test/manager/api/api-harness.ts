@@ -6,13 +6,13 @@ import type { DestinationStream } from 'pino'
 import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
 import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
-import type { ApiConnectionLimits } from '../../../manager/config/schema.ts'
+import { HostChangeStreamLimits, type ApiConnectionLimits } from '../../../manager/config/schema.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
-import { createManagerCore, type ManagerCore } from '../../../manager/core/manager-core.ts'
+import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../../manager/core/manager-core.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
@@ -58,6 +58,8 @@ export interface HarnessOptions {
   limits?: ApiConnectionLimits
   /** Serve the web console (manager/console) too, as the manager does. */
   console?: boolean
+  /** Config `api.hostChanges` (live streams) over its defaults. */
+  hostChanges?: Partial<HostChangeStreamLimits>
 }
 
 /**
@@ -72,7 +74,9 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     ? createLogger({ name: 'test', level: 'debug', destination: options.logDestination })
     : silentLogger()
   const metrics = createManagerMetrics(inventory)
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics })
+  const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
+  const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
+  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
   const consoleContext = options.console === true ? { inventory, tokens, log, assets: await loadConsoleAssets() } : null
   const app = createApiServer({
@@ -83,6 +87,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     metrics: metrics.registry,
     credentialHashParams: TEST_SCRYPT,
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
+    hostChangeStreams: hostChanges,
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),

@@ -1,0 +1,79 @@
+import test, { type ExecutionContext } from 'ava'
+import { HostChangeFeed, type HostChange } from '../../../../manager/core/publish/host-change-feed.ts'
+import { StatusPublisher } from '../../../../manager/core/publish/status-publisher.ts'
+import { RecordingOutbound, seedHost } from '../../../helpers/manager-core.ts'
+import { IN_MEMORY, openSqliteInventory } from '../../../../manager/inventory/sqlite/open.ts'
+
+const key = (hostId: string, tenantId = 'acme') => ({ tenantId, hostId })
+const summary = (changes: readonly HostChange[]) =>
+  changes.map((change) => `${change.kind}:${change.kind === 'host' ? change.host.hostId : change.hostId}`)
+
+async function hosts(t: ExecutionContext) {
+  const inventory = await openSqliteInventory({ dataDir: IN_MEMORY })
+  t.teardown(() => inventory.close())
+  return { inventory, h1: await seedHost(inventory, 'h1'), o1: await seedHost(inventory, 'o1', [], 'other') }
+}
+
+test('ids carry the boot and increase; subscribers get only their tenant, in order', async (t) => {
+  const { h1, o1 } = await hosts(t)
+  const feed = new HostChangeFeed({ bootId: 'abcdef01' })
+  t.is(feed.headId(), 'abcdef01-0')
+  const got: HostChange[] = []
+  const unsubscribe = feed.subscribe('acme', { change: (change) => got.push(change), closed: () => undefined })
+  feed.changed(h1)
+  feed.changed(o1)
+  feed.deleted(key('h1'))
+  t.deepEqual(summary(got), ['host:h1', 'deleted:h1'])
+  t.deepEqual(
+    got.map((change) => change.id),
+    ['abcdef01-1', 'abcdef01-3'],
+  )
+  unsubscribe()
+  feed.changed(h1)
+  t.is(got.length, 2, 'nothing after unsubscribe')
+  t.is(feed.headId(), 'abcdef01-4')
+})
+
+test('missedSince replays what the buffer holds after the id, else resync', async (t) => {
+  const { h1, o1 } = await hosts(t)
+  const feed = new HostChangeFeed({ capacity: 3, bootId: '00000001' })
+  feed.changed(h1) // 1
+  feed.changed(o1) // 2
+  feed.changed(h1) // 3
+  const replay = feed.missedSince('acme', '00000001-1')
+  t.is(replay.kind, 'replay')
+  t.deepEqual(replay.kind === 'replay' ? replay.changes.map((change) => change.seq) : [], [3])
+  feed.changed(h1) // 4: seq 1 leaves the buffer
+  t.is(feed.missedSince('acme', '00000001-1').kind, 'replay', 'seq 2 to 4 are held: the oldest id still resumes')
+  t.is(feed.missedSince('acme', '00000001-0').kind, 'resync', 'older than the buffer')
+  t.is(feed.missedSince('acme', '00000002-3').kind, 'resync', 'another boot')
+  t.is(feed.missedSince('acme', '00000001-5').kind, 'resync', 'never issued')
+  t.is(feed.missedSince('acme', 'garbage').kind, 'resync')
+  t.deepEqual(summary((feed.missedSince('acme', '00000001-4') as { changes: HostChange[] }).changes), [])
+})
+
+test('close ends every subscription and answers later subscribers at once', (t) => {
+  const feed = new HostChangeFeed()
+  let closed = 0
+  feed.subscribe('acme', { change: () => undefined, closed: () => closed++ })
+  feed.close()
+  feed.subscribe('acme', { change: () => undefined, closed: () => closed++ })
+  t.is(closed, 2)
+})
+
+test('the status publisher feeds a change when a write publishes status, not for a republish or the start-up sweep', async (t) => {
+  const { inventory, h1 } = await hosts(t)
+  const feed = new HostChangeFeed()
+  const got: HostChange[] = []
+  feed.subscribe('acme', { change: (change) => got.push(change), closed: () => undefined })
+  const status = new StatusPublisher(new RecordingOutbound(), { changes: feed })
+  t.true(status.publish(h1, { force: true }), 'the start-up sweep publishes')
+  t.is(got.length, 0, 'but is no change')
+  const failed = await inventory.updateHost(key('h1'), { status: 'failed', statusIndicator: 'ERROR' })
+  t.true(status.publish(failed))
+  t.true(status.publish(failed, { force: true }), 'a reconnect republishes')
+  t.false(status.publish(failed), 'nothing visible changed')
+  status.forget(key('h1'))
+  t.deepEqual(summary(got), ['host:h1', 'deleted:h1'])
+  t.is(got[0]?.kind === 'host' ? got[0].host.status : null, 'failed')
+})
