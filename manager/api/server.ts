@@ -18,6 +18,7 @@ import { hostAmtRoutes } from './routes/host-amt.ts'
 import { hostEventRoutes } from './routes/host-events.ts'
 import { hostPasswordRoutes } from './routes/host-password.ts'
 import { hostPowerRoutes } from './routes/host-power.ts'
+import { hostSummaryRoutes } from './routes/host-summary.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
@@ -81,6 +82,7 @@ export function createApiServer(deps: ApiServerDeps) {
       for (const routes of [
         tenantRoutes,
         hostRoutes,
+        hostSummaryRoutes,
         hostAmtRoutes,
         hostPasswordRoutes,
         hostEventRoutes,
