@@ -43,7 +43,7 @@ export class HostQuery {
     const after = cursor === undefined ? null : decodeCursor(cursor, sort)
     const rows = this.#rows(filter, order, after, size + 1)
     const last = rows.length > size ? rows[size - 1] : undefined
-    const position = last?.sort_value === undefined ? undefined : { sort, value: last.sort_value }
+    const position = sort === DEFAULT_HOST_SORT ? undefined : { sort, value: last?.sort_value ?? '' }
     return {
       hosts: rows.slice(0, size).map(hostFromRow),
       nextCursor:
