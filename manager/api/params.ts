@@ -51,7 +51,7 @@ export const HostFilterBodyFields = hostFilterFields(z.boolean().optional())
 type ApiFilterKey = keyof typeof HostFilterFields & keyof HostFilter
 const FILTER_KEYS = Object.keys(HostFilterFields) as ApiFilterKey[]
 
-export const HostSortParam = z
+const HostSortParam = z
   .enum([...HOST_SORT_KEYS, ...HOST_SORT_KEYS.map((key) => `-${key}` as const)])
   .default('hostId')
   .describe('the order: a key, ascending; with a leading "-", descending; ties by (tenantId, hostId)')

@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     await fill(inventory, TENANT, hosts)
     await fill(inventory, 'neighbour', Math.ceil(hosts / 10))
     out(
-      `${hosts} hosts (+${Math.ceil(hosts / 10)} in another tenant), filled in ${(performance.now() - filled).toFixed(0)} ms`,
+      `${hosts} hosts (+${Math.ceil(hosts / 10)} in another tenant), ` +
+        `filled in ${(performance.now() - filled).toFixed(0)} ms`,
     )
     out(`first page: limit ${PAGE} with the total; ${runs} runs each; budget ${BUDGET_MS} ms\n`)
     out('| query | matches | median ms | p95 ms | within budget |')

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, pageSize, type HostCursor } from '../cursor
 import { DEFAULT_HOST_SORT, type HostFilter, type HostKey, type HostPage, type HostPageRequest } from '../port.ts'
 import type { HostSummary } from '../port.ts'
 import { CAPABILITY_SQL, CONDITION_SQL } from './host-condition-sql.ts'
-import { filterClauses } from './host-filter-sql.ts'
+import { filterClauses, type Clause } from './host-filter-sql.ts'
 import { sortSql, type SortSql } from './host-sort-sql.ts'
 import { summaryOf, type SummaryRow } from './host-summary.ts'
 import { hostFromRow, type HostRow } from './rows.ts'
@@ -56,10 +56,7 @@ export class HostQuery {
   count(filter: HostFilter): number {
     const clauses = filterClauses(filter)
     const sql = `SELECT count(*) AS count FROM hosts${whereOf(clauses.map((clause) => clause.sql))}`
-    const row = this.#statement(sql).get(Object.assign({}, ...clauses.map((clause) => clause.params))) as {
-      count: number
-    }
-    return row.count
+    return (this.#statement(sql).get(paramsOf(clauses)) as { count: number }).count
   }
 
   /** One grouped query over the tenant's rows. */
@@ -72,7 +69,7 @@ export class HostQuery {
   #rows(filter: HostFilter, order: SortSql, after: HostCursor | null, limit: number): SortedRow[] {
     const clauses = filterClauses(filter)
     const where = clauses.map((clause) => clause.sql)
-    const params: Params = Object.assign({ limit }, ...clauses.map((clause) => clause.params))
+    const params: Params = { limit, ...paramsOf(clauses) }
     if (after !== null) where.push(keysetClause(order, after, after.tenantId === filter.tenantId, params))
     const { expression, descending } = order
     const direction = descending ? ' DESC' : ''
@@ -92,6 +89,9 @@ export class HostQuery {
     return statement
   }
 }
+
+const paramsOf = (clauses: readonly Clause[]): Params =>
+  clauses.reduce<Params>((params, clause) => ({ ...params, ...clause.params }), {})
 
 const whereOf = (conditions: readonly string[]): string =>
   conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`

@@ -163,7 +163,8 @@ test('migration 5: the console sorts by name and filters by sku and presence alo
       .join('; ')
   // The statements manager/inventory/sqlite/host-query.ts builds for these (first page, next page, total).
   const byName = plan(
-    "SELECT *, name AS sort_value FROM hosts WHERE tenant_id = 'a' AND (name, host_id) < ('n', 'h') ORDER BY sort_value DESC, tenant_id DESC, host_id DESC LIMIT 51",
+    "SELECT *, name AS sort_value FROM hosts WHERE tenant_id = 'a' AND (name, host_id) < ('n', 'h') " +
+      'ORDER BY sort_value DESC, tenant_id DESC, host_id DESC LIMIT 51',
   )
   t.regex(byName, /USING INDEX hosts_by_tenant_name \(tenant_id=\? AND \(name,host_id\)<\(\?,\?\)\)/)
   t.notRegex(byName, /TEMP B-TREE/)
