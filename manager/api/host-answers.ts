@@ -20,6 +20,7 @@ export const Registered = z.object({
 export const HostPage = z.object({
   hosts: z.array(HostView),
   nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  total: z.int().min(0).describe('how many hosts match the filter (on every page)'),
 })
 export const Deleted = z.object({
   outcome: z

@@ -21,6 +21,7 @@ import { HostChangeStreams } from './host-change-streams.ts'
 import { streamMetrics } from '../metrics/stream-metrics.ts'
 import { hostPasswordRoutes } from './routes/host-password.ts'
 import { hostPowerRoutes } from './routes/host-power.ts'
+import { hostSummaryRoutes } from './routes/host-summary.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
@@ -98,6 +99,7 @@ export function createApiServer(deps: ApiServerDeps) {
       for (const routes of [
         tenantRoutes,
         hostRoutes,
+        hostSummaryRoutes,
         hostAmtRoutes,
         hostPasswordRoutes,
         hostEventRoutes,

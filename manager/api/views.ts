@@ -2,8 +2,9 @@ import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import { amtIdentityOf } from '../core/amt-identity.ts'
+import { hostCapability, hostCondition } from '../core/host-condition.ts'
 import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES } from '../core/power-view.ts'
-import { POWER_STATES } from '../inventory/port.ts'
+import { HOST_CAPABILITIES, HOST_CONDITIONS, POWER_STATES } from '../inventory/port.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../core/publish/host-status.ts'
 
@@ -57,6 +58,12 @@ export const HostView = z
       .nullable()
       .describe('when activation was last requested (null when none is pending)'),
     deletion: z.enum(['none', 'pending']).describe('pending: deleted once the agent reports AMT deactivated'),
+    condition: z
+      .enum(HOST_CONDITIONS)
+      .describe("the host's one-word AMT state, derived from the fields above (docs/api.md); a list filter"),
+    capabilityClass: z
+      .enum(HOST_CAPABILITIES)
+      .describe('AMT / ISM by the SKU; NONE: reported not capable; UNKNOWN: no capability report yet'),
     capability: z
       .record(z.string(), z.unknown())
       .nullable()
@@ -82,6 +89,8 @@ export function hostView(host: Host): HostView {
     phase: host.phase,
     activationRequestedAt: host.activationRequestedAt,
     deletion: host.deletion,
+    condition: hostCondition(host),
+    capabilityClass: hostCapability(host),
     capability: host.capability,
     identity: amtIdentityOf(host.hostId, host.capability),
     version: host.version,

@@ -24,6 +24,14 @@ export type HostQuery = {
   desiredState?: string
   currentState?: string
   statusIndicator?: string
+  sku?: string
+  controlMode?: string
+  online?: string
+  phase?: string
+  capability?: string
+  condition?: string
+  search?: string
+  sort?: string
   limit?: number
   cursor?: string
 }

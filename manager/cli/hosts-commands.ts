@@ -1,22 +1,10 @@
 import { Command, Option } from 'commander'
-import { AmtState, StatusIndication } from '../../schemas/enums.ts'
-import { API_MAX_PAGE_SIZE } from '../api/params.ts'
-import type { HostView } from '../api/views.ts'
-import type { ApiClient, HostQuery } from './api-client.ts'
 import { clientFor, withConnectionOptions } from './connection.ts'
 import { addPowerCommand } from './host-power-command.ts'
-import { eventTable, hostDetails, hostTable } from './host-views.ts'
+import { addListCommand, positiveInt } from './hosts-list-command.ts'
+import { eventTable, hostDetails } from './host-views.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
-
-interface ListOptions {
-  tenant?: string
-  state?: string
-  desired?: string
-  indicator?: string
-  limit?: string
-  json?: boolean
-}
 
 type DesiredOptions = {
   all?: boolean
@@ -30,22 +18,7 @@ type DesiredOptions = {
 export function hostsCommand(io: CliIo): Command {
   const hosts = withConnectionOptions(new Command('hosts').description('hosts and their AMT state'))
 
-  hosts
-    .command('list')
-    .description('list hosts (every page; --limit for one page)')
-    .option('--tenant <tenantId>', 'only this tenant')
-    .addOption(new Option('--state <state>', 'only this current AMT state').choices(AmtState.options))
-    .addOption(new Option('--desired <state>', 'only this desired AMT state').choices(AmtState.options))
-    .addOption(new Option('--indicator <indicator>', 'only this status indicator').choices(StatusIndication.options))
-    .option('--limit <n>', `one page of at most n hosts (1-${API_MAX_PAGE_SIZE})`)
-    .option('--json', 'print JSON')
-    .action((options: ListOptions, command: Command) =>
-      runCommand(io, async () => {
-        const found = await listHosts(clientFor(command, io), options)
-        if (options.json) printJson(io, found)
-        else io.out(found.hosts.length === 0 ? 'no hosts\n' : hostTable(found.hosts))
-      }),
-    )
+  addListCommand(hosts, io)
 
   hosts
     .command('show <tenantId> <hostId>')
@@ -142,36 +115,4 @@ export function hostsCommand(io: CliIo): Command {
 
   addPowerCommand(hosts, io)
   return hosts
-}
-
-/** Every page (or one page of --limit). */
-async function listHosts(
-  client: ApiClient,
-  options: ListOptions,
-): Promise<{ hosts: HostView[]; nextCursor: string | null }> {
-  const query: HostQuery = {
-    ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
-    ...(options.state === undefined ? {} : { currentState: options.state }),
-    ...(options.desired === undefined ? {} : { desiredState: options.desired }),
-    ...(options.indicator === undefined ? {} : { statusIndicator: options.indicator }),
-  }
-  if (options.limit !== undefined) return client.listHosts({ ...query, limit: positiveInt(options.limit, '--limit') })
-  const hosts: HostView[] = []
-  let cursor: string | undefined
-  do {
-    const page = await client.listHosts({
-      ...query,
-      limit: API_MAX_PAGE_SIZE,
-      ...(cursor === undefined ? {} : { cursor }),
-    })
-    hosts.push(...page.hosts)
-    cursor = page.nextCursor ?? undefined
-  } while (cursor !== undefined)
-  return { hosts, nextCursor: null }
-}
-
-function positiveInt(text: string, flag: string): number {
-  const value = Number(text)
-  if (!Number.isSafeInteger(value) || value < 1) throw new CliError(`${flag} must be a positive integer`, 2)
-  return value
 }

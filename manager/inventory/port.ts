@@ -1,5 +1,6 @@
 import type { AgentPhase, AmtState, StatusIndication } from '../../schemas/enums.ts'
-import type { CreateHostInput, Deletion, Host, HostKey, HostPatch } from './host.ts'
+import type { HostFilter, HostPage, HostPageRequest, HostSummary } from './host-filter.ts'
+import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
 /**
  * The Inventory port: the manager's source of truth for tenants, hosts, device credentials and audit events.
@@ -12,6 +13,7 @@ import type { CreateHostInput, Deletion, Host, HostKey, HostPatch } from './host
  */
 
 export * from './host.ts'
+export * from './host-filter.ts'
 
 export type PasswordPolicy = 'static' | 'random'
 
@@ -44,30 +46,8 @@ export interface HostUpdate extends WriteOptions {
   current?: Host
 }
 
-/** Equality filters, combined with AND. */
-export interface HostFilter {
-  tenantId?: string
-  desiredState?: AmtState
-  currentState?: AmtState
-  statusIndicator?: StatusIndication
-  deletion?: Deletion
-}
-
-export interface HostPageRequest extends HostFilter {
-  /** 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
-  limit?: number
-  /** `nextCursor` of the previous page. */
-  cursor?: string
-}
-
 export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 10_000
-
-/** Hosts ordered by (tenantId, hostId); `nextCursor` is null on the last page. */
-export interface HostPage {
-  hosts: Host[]
-  nextCursor: string | null
-}
 
 /** Which hosts a bulk desired write touches: explicit keys (all must exist) or every host matching a filter. */
 export type HostSelector = { keys: readonly HostKey[] } | { filter: HostFilter }
@@ -179,6 +159,8 @@ export interface Inventory {
   deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
   /** Host counts grouped by (desiredState, currentState, statusIndicator, phase), for metrics. */
   countHosts(filter?: { tenantId?: string }): Promise<StateCount[]>
+  /** The tenant's hosts counted by capability, by condition and by presence (an empty summary for no hosts). */
+  summarizeHosts(tenantId: string): Promise<HostSummary>
 
   /** Creates or replaces the host's credential; AlreadyExists when another host has the username. */
   putCredential(input: PutCredentialInput): Promise<DeviceCredential>

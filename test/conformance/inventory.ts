@@ -2,6 +2,7 @@ import { auditConformance } from './inventory-audit.ts'
 import { batchConformance } from './inventory-batch.ts'
 import { hostConformance } from './inventory-hosts.ts'
 import { listConformance } from './inventory-lists.ts'
+import { queryConformance } from './inventory-queries.ts'
 import { recordConformance } from './inventory-records.ts'
 import { suiteContext, type InventoryFactory } from './inventory-support.ts'
 import { tenantConformance } from './inventory-tenants.ts'
@@ -17,6 +18,7 @@ export function inventoryConformance(label: string, create: InventoryFactory): v
   tenantConformance(context)
   hostConformance(context)
   listConformance(context)
+  queryConformance(context)
   batchConformance(context)
   recordConformance(context)
   auditConformance(context)

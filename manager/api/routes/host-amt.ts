@@ -7,7 +7,7 @@ import type { HostSelector } from '../../inventory/port.ts'
 import { actorOf, hasRole, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
-import { filterOf, HostFilterFields, HostParams, TenantParams } from '../params.ts'
+import { filterOf, HostFilterBodyFields, HostParams, TenantParams } from '../params.ts'
 import { HostView, hostView } from '../views.ts'
 
 /** Desired AMT state: one host (PATCH) or many (bulk), through the domain's setDesired (Inventory, then MQTT). */
@@ -40,7 +40,7 @@ const BulkBody = z
     ...desiredFields,
     hostIds: z.array(HostId).min(1).max(MAX_BULK_HOSTS).optional().describe('these hosts (every one must exist)'),
     filter: z
-      .strictObject(HostFilterFields)
+      .strictObject(HostFilterBodyFields)
       .optional()
       .describe('every host of the tenant matching all given fields; {} or absent: every host'),
   })

@@ -9,6 +9,7 @@ import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
 import { Deleted, HostPage, Registered } from '../host-answers.ts'
 import { filterOf, HostListQuery, HostParams, TenantParams } from '../params.ts'
+import type { HostPage as InventoryPage, HostPageRequest } from '../../inventory/port.ts'
 import { registerHost } from '../register-host.ts'
 import { isGlobal } from '../tokens/api-token.ts'
 import { HostView, hostView } from '../views.ts'
@@ -83,7 +84,7 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         schema: {
           tags: TAGS,
           operationId: 'listTenantHosts',
-          summary: "a page of the tenant's hosts, ordered by hostId",
+          summary: "a page of the tenant's hosts matching the filters, sorted (default: by hostId), with their total",
           params: TenantParams,
           querystring: HostListQuery,
           response: {
@@ -95,9 +96,7 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       async (request) => {
         const { tenantId } = request.params
         await inventory.getTenant(tenantId)
-        const { limit, cursor } = request.query
-        const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
-        return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+        return pageAnswer(await inventory.listHosts({ ...pageRequestOf(request.query), tenantId }))
       },
     )
 
@@ -108,7 +107,7 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         schema: {
           tags: TAGS,
           operationId: 'listHosts',
-          summary: 'a page of the hosts of every tenant the token can see, ordered by (tenantId, hostId)',
+          summary: 'a page of the hosts of every tenant the token can see, sorted (default: by (tenantId, hostId))',
           querystring: AllHostsQuery,
           response: {
             200: jsonResponse(HostPage, 'a page of hosts'),
@@ -118,11 +117,9 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const principal = principalOf(request)
-        const { limit, cursor } = request.query
         if (request.query.tenantId !== undefined) assertTenantVisible(principal, request.query.tenantId)
         const tenantId = isGlobal(principal) ? request.query.tenantId : principal.tenant
-        const page = await inventory.listHosts({ ...filterOf(request.query), tenantId, limit, cursor })
-        return { hosts: page.hosts.map(hostView), nextCursor: page.nextCursor }
+        return pageAnswer(await inventory.listHosts({ ...pageRequestOf(request.query), tenantId }))
       },
     )
 
@@ -178,6 +175,21 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
     done()
   }
 }
+
+/** The Inventory request of a list query: its filters, sort and page, with the total. */
+const pageRequestOf = (query: HostListQuery): HostPageRequest => ({
+  ...filterOf(query),
+  sort: query.sort,
+  limit: query.limit,
+  cursor: query.cursor,
+  withTotal: true,
+})
+
+const pageAnswer = (page: InventoryPage) => ({
+  hosts: page.hosts.map(hostView),
+  nextCursor: page.nextCursor,
+  total: page.total ?? 0,
+})
 
 const hashParams = ({ credentialHashParams }: ApiContext) =>
   credentialHashParams === undefined ? {} : { hashParams: credentialHashParams }

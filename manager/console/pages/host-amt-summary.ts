@@ -1,5 +1,4 @@
 import type { HostView } from '../../api/views.ts'
-import { isNotSupportedStatus } from '../../core/publish/status-texts.ts'
 
 /** How the host page sums up a host's AMT state in one word, with the reason and the rpc error when known. */
 export interface AmtSummary {
@@ -19,8 +18,8 @@ export interface RpcErrorSummary {
   message: string
 }
 
-type Condition =
-  'PENDING_DELETION' | 'NOT_SUPPORTED' | 'FAILED' | 'ACTIVATING' | 'DEACTIVATING' | 'PROVISIONED' | 'UNPROVISIONED'
+/** The host view's `condition` (manager/core/host-condition.ts). */
+type Condition = HostView['condition']
 
 const LABELS: Record<Condition, [string, AmtSummary['tone']]> = {
   PENDING_DELETION: ['Deletion pending', 'warn'],
@@ -32,26 +31,9 @@ const LABELS: Record<Condition, [string, AmtSummary['tone']]> = {
   UNPROVISIONED: ['Not activated', 'na'],
 }
 
-/**
- * ADAPTER (switch over when the query branch lands): the API's host view gets `condition` (manager/core/
- * host-condition.ts, the same rules as here, in this order). Until then the console decides it from the view's
- * fields; afterwards this function returns `view.condition`.
- */
-function conditionOf(view: HostView): Condition {
-  if (view.deletion === 'pending') return 'PENDING_DELETION'
-  const capable = view.capability?.['capable']
-  if (view.sku === 'UNSPECIFIED' && (capable === false || isNotSupportedStatus(view.status))) return 'NOT_SUPPORTED'
-  if (view.statusIndicator === 'ERROR') return 'FAILED'
-  if (view.desiredState === 'PROVISIONED' && (view.currentState !== 'PROVISIONED' || view.phase === 'ACTIVATING'))
-    return 'ACTIVATING'
-  if (view.desiredState === 'UNPROVISIONED' && (view.currentState === 'PROVISIONED' || view.phase === 'DEACTIVATING'))
-    return 'DEACTIVATING'
-  return view.currentState === 'PROVISIONED' ? 'PROVISIONED' : 'UNPROVISIONED'
-}
-
 /** The host's summary; `rpcError` comes from its last `state` audit event (the view does not carry it). */
 export function amtSummaryOf(view: HostView, rpcError: RpcErrorSummary | null): AmtSummary {
-  const condition = conditionOf(view)
+  const condition = view.condition
   const [label, tone] = LABELS[condition]
   return { condition, label, tone, reason: reasonOf(view, condition), rpcError: withError(condition, rpcError) }
 }

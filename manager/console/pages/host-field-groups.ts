@@ -13,6 +13,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     id: 'amt',
     title: 'AMT',
     fields: [
+      'condition',
       'desiredState',
       'currentState',
       'controlMode',
@@ -28,7 +29,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     ],
   },
   { id: 'connectivity', title: 'Connectivity', fields: ['online', 'lastSeen', 'agentKind'] },
-  { id: 'capability', title: 'Capability', fields: ['sku', 'capability'] },
+  { id: 'capability', title: 'Capability', fields: ['capabilityClass', 'sku', 'capability'] },
   { id: 'power', title: 'Power', fields: ['powerState', 'powerStateReadAt', 'powerAction'] },
   { id: 'identity-check', title: 'Identity check', fields: ['identity'] },
 ]
@@ -40,6 +41,7 @@ const LABELS: Partial<Record<string, string>> = {
   version: 'Record version',
   createdAt: 'Registered',
   updatedAt: 'Last written',
+  condition: 'Condition',
   desiredState: 'Desired state',
   currentState: 'Current state',
   controlMode: 'Control mode',
@@ -55,6 +57,7 @@ const LABELS: Partial<Record<string, string>> = {
   online: 'Online',
   lastSeen: 'Last seen',
   agentKind: 'Agent kind',
+  capabilityClass: 'Capability',
   sku: 'SKU',
   capability: 'Last capability report',
   powerState: 'Power state',

@@ -1,18 +1,7 @@
 import type Database from 'better-sqlite3'
-import { decodeCursor, encodeCursor, pageSize } from '../cursor.ts'
 import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
-import type {
-  CreateHostInput,
-  Host,
-  HostKey,
-  HostPage,
-  HostPageRequest,
-  HostPatch,
-  HostSelector,
-  HostUpdate,
-  StateCount,
-} from '../port.ts'
+import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
 import type { HostQuery } from './host-query.ts'
 import { HOST_COLUMNS, hostFromRow, hostToRow, type HostRow } from './rows.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './sqlite-error.ts'
@@ -124,16 +113,6 @@ export class HostStore {
   delete(key: HostKey, expectedVersion?: number): void {
     this.#checked(key, expectedVersion)
     this.#s.hostDelete.run(key.tenantId, key.hostId)
-  }
-
-  list(request: HostPageRequest = {}): HostPage {
-    const { limit, cursor, ...filter } = request
-    const size = pageSize(limit)
-    const after = cursor === undefined ? null : decodeCursor(cursor)
-    const rows = this.#query.select(filter, after, size + 1)
-    const hosts = rows.slice(0, size).map(hostFromRow)
-    const last = hosts.at(-1)
-    return { hosts, nextCursor: rows.length > size && last !== undefined ? encodeCursor(last) : null }
   }
 
   count(tenantId?: string): StateCount[] {

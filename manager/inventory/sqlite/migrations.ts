@@ -118,6 +118,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'hosts: when the power state was last read from MPS',
     sql: `ALTER TABLE hosts ADD COLUMN power_state_read_at TEXT;`,
   },
+  {
+    version: 5,
+    name: 'hosts: indexes for the list filters and sorts of the console (sku, online, name)',
+    sql: `
+      -- Only columns the ingest path seldom writes (not last_seen, status or phase: every report would pay for them).
+      CREATE INDEX hosts_by_sku ON hosts (sku, tenant_id, host_id);
+      CREATE INDEX hosts_by_online ON hosts (online, tenant_id, host_id);
+      CREATE INDEX hosts_by_tenant_name ON hosts (tenant_id, name, host_id);
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

@@ -17,6 +17,7 @@ import type {
   HostPageRequest,
   HostPatch,
   HostSelector,
+  HostSummary,
   HostUpdate,
   Inventory,
   PutCredentialInput,
@@ -43,6 +44,7 @@ export class SqliteInventory implements Inventory {
   readonly #db: Database.Database
   readonly #s: Statements
   readonly #hosts: HostStore
+  readonly #query: HostQuery
   readonly #audit: AuditStore
   readonly #now: () => Date
   readonly #transaction: Database.Transaction<(run: () => unknown) => unknown>
@@ -51,7 +53,8 @@ export class SqliteInventory implements Inventory {
     this.#db = db
     this.#now = now
     this.#s = prepareStatements(db)
-    this.#hosts = new HostStore(db, this.#s, new HostQuery(db), now)
+    this.#query = new HostQuery(db)
+    this.#hosts = new HostStore(db, this.#s, this.#query, now)
     this.#audit = new AuditStore(db)
     this.#transaction = db.transaction((run: () => unknown) => run())
   }
@@ -123,7 +126,7 @@ export class SqliteInventory implements Inventory {
   }
 
   listHosts(request?: HostPageRequest): Promise<HostPage> {
-    return this.#read(() => this.#hosts.list(request))
+    return this.#read(() => this.#query.page(request ?? {}))
   }
 
   updateHost(key: HostKey, patch: HostPatch, options: WriteOptions = {}): Promise<Host> {
@@ -144,6 +147,13 @@ export class SqliteInventory implements Inventory {
 
   countHosts(filter: { tenantId?: string } = {}): Promise<StateCount[]> {
     return this.#read(() => this.#hosts.count(filter.tenantId))
+  }
+
+  summarizeHosts(tenantId: string): Promise<HostSummary> {
+    return this.#read(() => {
+      assertId('tenantId', tenantId)
+      return this.#query.summary(tenantId)
+    })
   }
 
   putCredential(input: PutCredentialInput): Promise<DeviceCredential> {

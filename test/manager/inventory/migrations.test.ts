@@ -146,8 +146,38 @@ test('migration 4 keeps a host read by the old code (an action stored as its sta
   const db = memoryDb(t)
   migrate(db, MIGRATIONS.slice(0, 3))
   insertOldHost(db, { desiredState: 'PROVISIONED', power: ['RESET', 'RESET', 'IDLE'], version: 5 })
-  t.is(migrate(db), 4)
+  t.is(migrate(db, MIGRATIONS.slice(0, 4)), 4)
   t.deepEqual(db.prepare('SELECT current_power_state, power_state_read_at FROM hosts').all(), [
     { current_power_state: 'RESET', power_state_read_at: null },
   ])
+})
+
+test('migration 5: the console sorts by name and filters by sku and presence along an index, counting in it', (t) => {
+  const db = memoryDb(t)
+  t.is(migrate(db), 5)
+  const plan = (sql: string) =>
+    db
+      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all()
+      .map((row) => row.detail)
+      .join('; ')
+  // The statements manager/inventory/sqlite/host-query.ts builds for these (first page, next page, total).
+  const byName = plan(
+    "SELECT *, name AS sort_value FROM hosts WHERE tenant_id = 'a' AND (name, host_id) < ('n', 'h') " +
+      'ORDER BY sort_value DESC, tenant_id DESC, host_id DESC LIMIT 51',
+  )
+  t.regex(byName, /USING INDEX hosts_by_tenant_name \(tenant_id=\? AND \(name,host_id\)<\(\?,\?\)\)/)
+  t.notRegex(byName, /TEMP B-TREE/)
+  for (const [filter, index] of [
+    ["sku = 'ISM'", 'hosts_by_sku'],
+    ['online = 0', 'hosts_by_online'],
+  ]) {
+    const page = plan(`SELECT * FROM hosts WHERE tenant_id = 'a' AND ${filter} ORDER BY tenant_id, host_id LIMIT 51`)
+    t.regex(page, new RegExp(`USING INDEX ${index}`))
+    t.notRegex(page, /TEMP B-TREE/)
+    t.regex(
+      plan(`SELECT count(*) FROM hosts WHERE tenant_id = 'a' AND ${filter}`),
+      new RegExp(`COVERING INDEX ${index}`),
+    )
+  }
 })

@@ -1,0 +1,54 @@
+import type { HostFilter } from '../port.ts'
+import { CAPABILITY_SQL, CONDITION_SQL } from './host-condition-sql.ts'
+
+/** A WHERE condition with its named parameters. */
+export interface Clause {
+  sql: string
+  params: Record<string, string | number>
+}
+
+type FilterSql = { [K in keyof HostFilter]-?: (value: NonNullable<HostFilter[K]>) => Clause }
+
+const equals =
+  (expression: string, param: string) =>
+  (value: string): Clause => ({ sql: `${expression} = @${param}`, params: { [param]: value } })
+
+/** `%` `_` `\` match themselves in a LIKE pattern with ESCAPE '\'. */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`)
+
+/**
+ * Each filter field → its SQL condition; the host list ANDs them in this table's order (one prepared statement
+ * per combination). Constant values are inlined where an index needs to see them: `deletion = 'pending'` (a
+ * partial index) and `online`.
+ */
+const FILTER_SQL: FilterSql = {
+  tenantId: equals('tenant_id', 'tenantId'),
+  desiredState: equals('desired_state', 'desiredState'),
+  currentState: equals('current_state', 'currentState'),
+  statusIndicator: equals('status_indicator', 'statusIndicator'),
+  deletion: (value) =>
+    value === 'pending' ? { sql: `deletion = 'pending'`, params: {} } : equals('deletion', 'deletion')(value),
+  sku: equals('sku', 'sku'),
+  controlMode: equals('control_mode', 'controlMode'),
+  online: (value) => ({ sql: `online = ${value ? 1 : 0}`, params: {} }),
+  phase: equals('phase', 'phase'),
+  capability: equals(CAPABILITY_SQL, 'capability'),
+  condition: equals(CONDITION_SQL, 'condition'),
+  search: (value) => ({
+    sql: `(host_id LIKE @search ESCAPE '\\' OR name LIKE @search ESCAPE '\\')`,
+    params: { search: `%${likeLiteral(value)}%` },
+  }),
+}
+
+const FIELDS = Object.keys(FILTER_SQL) as (keyof HostFilter)[]
+
+/** The filter's conditions, in table order; fields that are absent add none. */
+export function filterClauses(filter: HostFilter): Clause[] {
+  const clauses: Clause[] = []
+  for (const field of FIELDS) {
+    const value = filter[field]
+    if (value === undefined) continue
+    clauses.push((FILTER_SQL[field] as (value: unknown) => Clause)(value))
+  }
+  return clauses
+}
