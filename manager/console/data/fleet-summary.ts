@@ -1,13 +1,5 @@
 import type { Inventory } from '../../inventory/port.ts'
-import {
-  HOST_CAPABILITIES,
-  HOST_CONDITIONS,
-  hostCapability,
-  hostCondition,
-  type HostCapability,
-  type HostCondition,
-} from './host-condition.ts'
-import { tenantHostsScan } from './tenant-hosts-scan.ts'
+import type { HostCapability, HostCondition, HostFilter } from '../../inventory/host-filter.ts'
 
 /** A tenant at a glance: how many hosts in each capability class and condition, online and offline. */
 export interface FleetSummary {
@@ -30,30 +22,25 @@ export interface FleetCounts {
   wave: WaveCounts
 }
 
-const zeros = <K extends string>(keys: readonly K[]): Record<K, number> =>
-  Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>
+/** How many hosts of the tenant match a filter (a one-row page that asks for the total). */
+async function countOf(inventory: Inventory, tenantId: string, filter: HostFilter): Promise<number> {
+  const page = await inventory.listHosts({ ...filter, tenantId, limit: 1, withTotal: true })
+  return page.total ?? 0
+}
 
-/** The overview's numbers, all from one read. provisional until the query helper merges: a scan of the tenant. */
+/** The overview's numbers: the Inventory's summary and the wave's three counts, all counted in SQL. */
 export async function fleetCounts(inventory: Inventory, tenantId: string): Promise<FleetCounts> {
-  const hosts = await tenantHostsScan(inventory, tenantId)
-  const summary: FleetSummary = {
-    total: hosts.length,
-    capability: zeros(HOST_CAPABILITIES),
-    condition: zeros(HOST_CONDITIONS),
-    online: 0,
-    offline: 0,
+  const targeted: HostFilter = { desiredState: 'PROVISIONED', deletion: 'none' }
+  const [counts, wanted, done, failed, notSupported] = await Promise.all([
+    inventory.summarizeHosts(tenantId),
+    countOf(inventory, tenantId, targeted),
+    countOf(inventory, tenantId, { ...targeted, condition: 'PROVISIONED' }),
+    countOf(inventory, tenantId, { ...targeted, condition: 'FAILED' }),
+    countOf(inventory, tenantId, { ...targeted, condition: 'NOT_SUPPORTED' }),
+  ])
+  const { total, online, offline, byCapability, byCondition } = counts
+  return {
+    summary: { total, online, offline, capability: byCapability, condition: byCondition },
+    wave: { targeted: wanted, done, failed: failed + notSupported },
   }
-  const wave: WaveCounts = { targeted: 0, done: 0, failed: 0 }
-  for (const host of hosts) {
-    const condition = hostCondition(host)
-    summary.capability[hostCapability(host)] += 1
-    summary.condition[condition] += 1
-    if (host.online) summary.online += 1
-    else summary.offline += 1
-    if (host.desiredState !== 'PROVISIONED' || host.deletion !== 'none') continue
-    wave.targeted += 1
-    if (condition === 'PROVISIONED') wave.done += 1
-    else if (condition === 'FAILED' || condition === 'NOT_SUPPORTED') wave.failed += 1
-  }
-  return { summary, wave }
 }

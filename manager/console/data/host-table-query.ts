@@ -3,22 +3,10 @@ import { AgentPhase, AmtControlMode, AmtSku } from '../../../schemas/enums.ts'
 import { ApiError } from '../../api/errors.ts'
 import { API_MAX_PAGE_SIZE } from '../../api/params.ts'
 import { consolePaths } from '../paths.ts'
-import { HOST_CAPABILITIES, HOST_CONDITIONS } from './host-condition.ts'
+import { HOST_CAPABILITIES, HOST_CONDITIONS, HOST_SORT_KEYS, type HostSort } from '../../inventory/host-filter.ts'
 
 /** The hosts table's query string: the API's filters and sort, a page size, and where the page is in the list. */
 
-export const HOST_SORT_KEYS = [
-  'hostId',
-  'name',
-  'condition',
-  'capability',
-  'currentState',
-  'online',
-  'lastSeen',
-  'statusTimestamp',
-] as const
-export type HostSortKey = (typeof HOST_SORT_KEYS)[number]
-type HostSort = HostSortKey | `-${HostSortKey}`
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const
 const DEFAULT_PAGE_SIZE = 50
@@ -51,7 +39,7 @@ const TableQuery = z.object({
 })
 export type HostTableQuery = z.output<typeof TableQuery>
 
-export const FILTER_KEYS = ['capability', 'condition', 'sku', 'controlMode', 'online', 'phase', 'search'] as const
+const FILTER_KEYS = ['capability', 'condition', 'sku', 'controlMode', 'online', 'phase', 'search'] as const
 export type HostTableFilter = Partial<Pick<HostTableQuery, (typeof FILTER_KEYS)[number]>>
 
 /** A link's query: any part of a table query. */

@@ -1,4 +1,4 @@
-import { HOST_CAPABILITIES, HOST_CONDITIONS } from '../data/host-condition.ts'
+import { HOST_CAPABILITIES, HOST_CONDITIONS } from '../../inventory/host-filter.ts'
 import type { FleetSummary } from '../data/fleet-summary.ts'
 import { hostsUrl } from '../data/host-table-query.ts'
 import { CAPABILITY_LABELS, CONDITION_CLASSES, CONDITION_LABELS } from './host-labels.ts'

@@ -1,4 +1,4 @@
-import type { HostCapability, HostCondition } from '../data/host-condition.ts'
+import type { HostCapability, HostCondition } from '../../inventory/host-filter.ts'
 
 /** How the console names and marks conditions and capabilities: words first, colour only as an extra cue. */
 

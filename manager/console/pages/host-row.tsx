@@ -1,6 +1,6 @@
 import { powerViewOf } from '../../core/power-view.ts'
 import type { Host } from '../../inventory/port.ts'
-import { hostCapability, hostCondition } from '../data/host-condition.ts'
+import { hostCapability, hostCondition } from '../../core/host-condition.ts'
 import { statusReasonOf } from '../data/status-reason.ts'
 import { consolePaths } from '../paths.ts'
 import { CAPABILITY_LABELS, CONDITION_CLASSES, CONDITION_LABELS, formatTime } from './host-labels.ts'

@@ -1,5 +1,5 @@
 import { AgentPhase, AmtControlMode, AmtSku } from '../../../schemas/enums.ts'
-import { HOST_CAPABILITIES, HOST_CONDITIONS } from '../data/host-condition.ts'
+import { HOST_CAPABILITIES, HOST_CONDITIONS } from '../../inventory/host-filter.ts'
 import { PAGE_SIZES, type HostTableQuery } from '../data/host-table-query.ts'
 import { consolePaths } from '../paths.ts'
 import { CAPABILITY_LABELS, CONDITION_LABELS } from './host-labels.ts'

@@ -1,5 +1,6 @@
 import type { Host } from '../../inventory/port.ts'
-import { firstPageOf, hostsUrl, type HostSortKey, type HostTableQuery } from '../data/host-table-query.ts'
+import type { HostSortKey } from '../../inventory/host-filter.ts'
+import { firstPageOf, hostsUrl, type HostTableQuery } from '../data/host-table-query.ts'
 import { HostRow } from './host-row.tsx'
 
 const COLUMNS: readonly { label: string; sort?: HostSortKey }[] = [
