@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { serializerCompiler, validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
@@ -10,6 +11,7 @@ import { handleError } from './error-handler.ts'
 import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
+import { SessionStore } from './sessions/session-store.ts'
 import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
 import type { ApiConnectionLimits } from '../config/schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
@@ -36,9 +38,17 @@ export interface ApiServerDeps extends ApiContext {
   bodyLimit?: number
   /** Config `api.limits`: timeouts and socket caps; default DEFAULT_API_LIMITS. */
   limits?: ApiConnectionLimits
+  /**
+   * The web console's sign-in sessions (the console opens them, the API accepts their cookie); default: an empty
+   * store (only Bearer tokens authenticate). Pass the same store to the console (manager/console/context.ts).
+   */
+  sessions?: SessionStore
   /** More routes on the same server, registered after the API's (wiring adds the web console, manager/console). */
   extensions?: readonly FastifyPluginAsync[]
 }
+
+/** The store of a server without the console: nothing opens a session in it. */
+const NO_SESSIONS = { idleMs: 0, maxAgeMs: 0, maxSessions: 1, secureCookie: true }
 
 /** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
 const API_REDACT_PATHS = [...REDACT_PATHS, 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization']
@@ -65,19 +75,23 @@ export function createApiServer(deps: ApiServerDeps) {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorateRequest('principal', null)
+  app.decorateRequest('consoleSession', null)
   app.setErrorHandler(handleError)
   // Only JSON bodies: without fastify's default text/plain parser a text body is 415, not a 400 from the schema.
   app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((request, reply) => handleError(new ApiError('ROUTE_NOT_FOUND'), request, reply))
   app.addHook('onResponse', httpMetricsHook(deps.metrics))
 
+  // Cookies are parsed first (the auth hooks read the session cookie).
+  void app.register(cookie)
   void app.register(swagger, swaggerOptions())
+  const callers = { tokens: deps.tokens, sessions: deps.sessions ?? new SessionStore(NO_SESSIONS) }
   const readiness = deps.readiness ?? combineChecks(inventoryCheck(deps.inventory))
   void app.register(healthRoutes({ readiness, metrics: deps.metrics }))
   void app.register(openApiRoute())
   void app.register(
     async (api) => {
-      api.addHook('onRequest', createAuthHook(deps.tokens))
+      api.addHook('onRequest', createAuthHook(callers))
       for (const routes of [
         tenantRoutes,
         hostRoutes,
