@@ -1,16 +1,20 @@
 import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { serializerCompiler, validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import type { Registry } from 'prom-client'
 import { REDACT_PATHS, type Logger } from '../../lib/log.ts'
 import { createAuthHook } from './auth.ts'
 import type { ApiContext } from './context.ts'
+import { docsUiOptions } from './docs-ui.ts'
 import { ApiError } from './errors.ts'
 import { handleError } from './error-handler.ts'
 import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
+import { securityHeaderOptions } from './security-headers.ts'
 import { SessionStore } from './sessions/session-store.ts'
 import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
 import type { ApiConnectionLimits } from '../config/schema.ts'
@@ -82,9 +86,11 @@ export function createApiServer(deps: ApiServerDeps) {
   app.setNotFoundHandler((request, reply) => handleError(new ApiError('ROUTE_NOT_FOUND'), request, reply))
   app.addHook('onResponse', httpMetricsHook(deps.metrics))
 
-  // Cookies are parsed first (the auth hooks read the session cookie).
+  // Cookies are parsed first (the auth hooks read the session cookie); security headers on every answer.
   void app.register(cookie)
+  void app.register(helmet, securityHeaderOptions())
   void app.register(swagger, swaggerOptions())
+  void app.register(swaggerUi, docsUiOptions())
   const callers = { tokens: deps.tokens, sessions: deps.sessions ?? new SessionStore(NO_SESSIONS) }
   const readiness = deps.readiness ?? combineChecks(inventoryCheck(deps.inventory))
   void app.register(healthRoutes({ readiness, metrics: deps.metrics }))

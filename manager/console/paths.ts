@@ -1,3 +1,5 @@
+import { DOCS_PREFIX } from '../api/docs-ui.ts'
+
 /** The console's URLs, built in one place (pages link with them, routes register their patterns). */
 export const CONSOLE_PREFIX = '/console'
 
@@ -12,5 +14,5 @@ export const consolePaths = {
   overview: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}`,
   hosts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts`,
   host: (tenantId: string, hostId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}`,
-  apiDocs: '/docs',
+  apiDocs: DOCS_PREFIX,
 } as const
