@@ -46,9 +46,15 @@ export function signInRoutes(ctx: ConsoleContext): FastifyPluginCallback {
   }
 }
 
-/** No Origin header (an older browser, a script) or one naming this very host. */
+/**
+ * The form was posted by a page of this origin. A browser says so in Sec-Fetch-Site (`same-origin`; `none`: typed
+ * or bookmarked); one that does not send it is judged by Origin (absent or `null` — the console's Referrer-Policy
+ * no-referrer makes browsers send `null` — is let through: it names no other site).
+ */
 function sameOrigin(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site']
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none'
   const origin = request.headers.origin
-  if (origin === undefined) return true
+  if (origin === undefined || origin === 'null') return true
   return URL.canParse(origin) && new URL(origin).host === request.headers.host
 }
