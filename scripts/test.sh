@@ -5,11 +5,12 @@
 #   openssl: test CAs and certificates for TLS / mTLS tests
 #   systemd: systemd-analyze verify for the unit files
 #   prometheus: promtool check rules / test rules for deploy/monitoring/alerts.yaml
+#   chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium headless)
 # Needs root (or sudo) only when a package is missing. The tests start every service they use themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mosquitto mosquitto-clients openssl systemd prometheus)
+packages=(mosquitto mosquitto-clients openssl systemd prometheus chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './errors.ts'
+import { assertCsrf } from './sessions/csrf.ts'
+import { sessionIdOf } from './sessions/session-cookie.ts'
+import type { ActiveSession, SessionStore } from './sessions/session-store.ts'
 import { isGlobal, verifyToken, type Principal } from './tokens/api-token.ts'
 import type { Role, TokenStore } from './tokens/token-store.ts'
 
@@ -9,7 +12,9 @@ import type { Role, TokenStore } from './tokens/token-store.ts'
  *   write         operator or admin of the route's tenant
  *   admin         admin of the route's tenant (tenant-scoped admins manage their tenant's tokens)
  *   global-admin  admin with tenant scope `*` (tenants)
- * Order of checks: token (401 UNAUTHENTICATED) → tenant scope (404 TENANT_NOT_FOUND, the same answer as for a
+ * A caller is identified by a Bearer token or, without one, by the web console's session cookie (sessions/).
+ * Order of checks: token or session (401 UNAUTHENTICATED) → a session's CSRF token on a state-changing call (403
+ * CSRF_REJECTED) → tenant scope (404 TENANT_NOT_FOUND, the same answer as for a
  * tenant that does not exist, so a token learns nothing about other tenants) → role (403 FORBIDDEN).
  * A route without a declared level is treated as global-admin (deny by default).
  */
@@ -21,6 +26,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null
+    /** The console session that authenticated the request; null for a Bearer token or an anonymous caller. */
+    consoleSession: ActiveSession | null
   }
 }
 
@@ -55,19 +62,49 @@ export function principalOf(request: FastifyRequest): Principal {
 /** The audit actor of the caller: `api:<token name>`. */
 export const actorOf = (request: FastifyRequest): string => `api:${principalOf(request).name}`
 
-/** Who sent the request: the principal of its bearer token, or null (no token, or not a valid one). */
-export async function identify(tokens: TokenStore, request: FastifyRequest): Promise<Principal | null> {
-  const match = BEARER.exec(request.headers.authorization ?? '')
-  return match?.[1] === undefined ? null : await verifyToken(tokens, match[1])
+/** Where callers are looked up: API tokens, and the console's sessions (each opened with a token). */
+export interface Callers {
+  tokens: TokenStore
+  sessions: SessionStore
 }
 
-/** The onRequest hook of the /api/v1 scope: authenticates, then checks tenant scope, then role. */
-export function createAuthHook(tokens: TokenStore) {
+/** The authenticated caller: the principal, and the session when the cookie (not a Bearer token) said who. */
+export interface Caller {
+  principal: Principal
+  session: ActiveSession | null
+}
+
+/**
+ * Who sent the request: the principal of its Bearer token (which wins when a session cookie comes too), else of
+ * its live session whose token still exists; null when neither. A session whose token was revoked is ended here.
+ */
+export async function identify(callers: Callers, request: FastifyRequest): Promise<Caller | null> {
+  const match = BEARER.exec(request.headers.authorization ?? '')
+  if (match?.[1] !== undefined) {
+    const principal = await verifyToken(callers.tokens, match[1])
+    return principal === null ? null : { principal, session: null }
+  }
+  const id = sessionIdOf(request)
+  const session = id === undefined ? null : callers.sessions.use(id)
+  if (id === undefined || session === null) return null
+  const token = await callers.tokens.get(session.tokenId)
+  if (token === null) {
+    callers.sessions.end(id)
+    return null
+  }
+  return { principal: { tokenId: token.id, name: token.name, role: token.role, tenant: token.tenant }, session }
+}
+
+/** The onRequest hook of the /api/v1 scope: authenticates, checks a session's CSRF token, tenant scope, role. */
+export function createAuthHook(callers: Callers) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const access = request.routeOptions.config.access ?? 'global-admin'
-    const principal = await identify(tokens, request)
-    if (principal === null) throw new ApiError('UNAUTHENTICATED')
+    const caller = await identify(callers, request)
+    if (caller === null) throw new ApiError('UNAUTHENTICATED')
+    const { principal } = caller
     request.principal = principal
+    request.consoleSession = caller.session
+    assertCsrf(request)
     const { tenantId } = (request.params ?? {}) as { tenantId?: unknown }
     if (typeof tenantId === 'string') assertTenantVisible(principal, tenantId)
     if (!allows(principal, access))

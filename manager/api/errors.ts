@@ -8,6 +8,10 @@ import { z } from 'zod'
 export const API_ERRORS = {
   UNAUTHENTICATED: { status: 401, message: 'a valid API token is required (Authorization: Bearer <token>)' },
   FORBIDDEN: { status: 403, message: "the token's role does not allow this operation" },
+  CSRF_REJECTED: {
+    status: 403,
+    message: 'a state-changing call of a console session needs its CSRF token (x-csrf-token header)',
+  },
   VALIDATION_FAILED: { status: 400, message: 'the request does not match the schema' },
   MALFORMED_JSON: { status: 400, message: 'the request body is not valid JSON' },
   BAD_REQUEST: { status: 400, message: 'the request cannot be processed' },

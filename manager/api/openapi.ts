@@ -6,7 +6,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 const API_DOC_VERSION = '1.0.0'
 
 const DESCRIPTION = `Northbound API of the AMT manager: tenants, hosts, desired AMT state, audit events, API tokens.
-Every /api/v1 route needs \`Authorization: Bearer <token>\`; /healthz, /readyz, /metrics and /openapi.json do not.
+Every /api/v1 route needs \`Authorization: Bearer <token>\` (the web console's pages send their session cookie
+instead, and \`x-csrf-token\` on state-changing calls); /healthz, /readyz, /metrics, /openapi.json and /docs do not.
 Failures answer the Error schema with a stable \`code\` (catalogue: docs/api.md).`
 
 export function swaggerOptions(): FastifyDynamicSwaggerOptions {

@@ -1,15 +1,21 @@
+import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { serializerCompiler, validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import type { Registry } from 'prom-client'
 import { REDACT_PATHS, type Logger } from '../../lib/log.ts'
 import { createAuthHook } from './auth.ts'
 import type { ApiContext } from './context.ts'
+import { docsUiOptions } from './docs-ui.ts'
 import { ApiError } from './errors.ts'
 import { handleError } from './error-handler.ts'
 import { httpMetricsHook } from './http-metrics.ts'
 import { pruneComponents, swaggerOptions } from './openapi.ts'
 import { requestLogView } from './request-log.ts'
+import { securityHeaderOptions } from './security-headers.ts'
+import { SessionStore } from './sessions/session-store.ts'
 import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket-limits.ts'
 import { HostChangeStreamLimits, type ApiConnectionLimits } from '../config/schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
@@ -42,9 +48,17 @@ export interface ApiServerDeps extends ApiContext {
   limits?: ApiConnectionLimits
   /** Config `api.hostChanges`: caps, buffer bound, heartbeat of the live streams; default the config's defaults. */
   hostChangeStreams?: HostChangeStreamLimits
+  /**
+   * The web console's sign-in sessions (the console opens them, the API accepts their cookie); default: an empty
+   * store (only Bearer tokens authenticate). Pass the same store to the console (manager/console/context.ts).
+   */
+  sessions?: SessionStore
   /** More routes on the same server, registered after the API's (wiring adds the web console, manager/console). */
   extensions?: readonly FastifyPluginAsync[]
 }
+
+/** The store of a server without the console: nothing opens a session in it. */
+const NO_SESSIONS = { idleMs: 0, maxAgeMs: 0, maxSessions: 1, secureCookie: true }
 
 /** Header values that must never reach a log line (on top of lib/log.ts's REDACT_PATHS). */
 const API_REDACT_PATHS = [...REDACT_PATHS, 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization']
@@ -71,6 +85,7 @@ export function createApiServer(deps: ApiServerDeps) {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorateRequest('principal', null)
+  app.decorateRequest('consoleSession', null)
   app.setErrorHandler(handleError)
   // Only JSON bodies: without fastify's default text/plain parser a text body is 415, not a 400 from the schema.
   app.removeContentTypeParser('text/plain')
@@ -89,13 +104,18 @@ export function createApiServer(deps: ApiServerDeps) {
     done()
   })
 
+  // Cookies are parsed first (the auth hooks read the session cookie); security headers on every answer.
+  void app.register(cookie)
+  void app.register(helmet, securityHeaderOptions())
   void app.register(swagger, swaggerOptions())
+  void app.register(swaggerUi, docsUiOptions())
+  const callers = { tokens: deps.tokens, sessions: deps.sessions ?? new SessionStore(NO_SESSIONS) }
   const readiness = deps.readiness ?? combineChecks(inventoryCheck(deps.inventory))
   void app.register(healthRoutes({ readiness, metrics: deps.metrics }))
   void app.register(openApiRoute())
   void app.register(
     async (api) => {
-      api.addHook('onRequest', createAuthHook(deps.tokens))
+      api.addHook('onRequest', createAuthHook(callers))
       for (const routes of [
         tenantRoutes,
         hostRoutes,

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
+import { ConsoleSection } from './console.ts'
 import { GrpcSection } from './grpc.ts'
 import { DmtSection, PasswordsSection, SecretsSection } from './sections.ts'
 
@@ -71,6 +72,8 @@ const Api = z.strictObject({
   port: Port.default(8080),
   limits: ApiConnectionLimits.prefault({}),
   hostChanges: HostChangeStreamLimits.prefault({}),
+  /** The web console's sessions (console.ts). */
+  console: ConsoleSection,
 })
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */

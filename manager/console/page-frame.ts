@@ -13,5 +13,6 @@ export interface PageFrame {
 export function pageFrame(request: FastifyRequest, assets: ConsoleAssets): PageFrame {
   const { principal } = request
   if (principal === null) throw new Error('console page rendered without a principal (the auth hook did not run)')
-  return { assets, principal }
+  const csrfToken = request.consoleSession?.csrfToken
+  return { assets, principal, ...(csrfToken === undefined ? {} : { csrfToken }) }
 }

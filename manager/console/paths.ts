@@ -1,3 +1,5 @@
+import { DOCS_PREFIX } from '../api/docs-ui.ts'
+
 /** The console's URLs, built in one place (pages link with them, routes register their patterns). */
 export const CONSOLE_PREFIX = '/console'
 
@@ -22,5 +24,5 @@ export const consolePaths = {
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/row`,
   /** The JSON API call the hosts page's bulk activation makes. */
   bulkApi: (tenantId: string) => `/api/v1/tenants/${segment(tenantId)}/amt/bulk`,
-  apiDocs: '/docs',
+  apiDocs: DOCS_PREFIX,
 } as const

@@ -54,7 +54,7 @@ export interface TryItInput {
   provisioned: DemoHost | undefined
 }
 
-/** How to query the running demo: curl, the CLI, mosquitto_sub, and one real agent process. */
+/** How to use the running demo: the web console, curl, the CLI, mosquitto_sub, and one real agent process. */
 export function tryIt(input: TryItInput): string {
   const shown = (file: string): string => {
     const relative = path.relative(process.cwd(), file)
@@ -65,7 +65,13 @@ export function tryIt(input: TryItInput): string {
   const token = existsSync(input.adminTokenFile)
     ? `export AMT_MANAGER_TOKEN="$(cat ${shown(input.adminTokenFile)})"`
     : `export AMT_MANAGER_TOKEN="$(${cli} tokens create --role admin --global --file ${shown(input.tokensFile)})"`
+  const signInWith = existsSync(input.adminTokenFile)
+    ? `the admin API token in ${shown(input.adminTokenFile)} (cat ${shown(input.adminTokenFile)}, paste it into the form)`
+    : `an admin API token: ${cli} tokens create --role admin --global --file ${shown(input.tokensFile)}`
   const lines = [
+    `Web console: ${input.apiUrl}/console     API docs: ${input.apiUrl}/docs`,
+    `  sign in with ${signInWith}`,
+    '',
     'The manager keeps serving the API and the broker (Ctrl-C stops it). In another terminal:',
     '',
     `  ${token}`,

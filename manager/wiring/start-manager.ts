@@ -6,6 +6,7 @@ import type { RunningBroker } from '../../broker/create-broker.ts'
 import type { Logger } from '../../lib/log.ts'
 import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from '../api/readiness.ts'
 import { createApiServer, type ApiServer } from '../api/server.ts'
+import { createSessionStore } from '../api/sessions/session-store.ts'
 import { issueToken } from '../api/tokens/api-token.ts'
 import { FileTokenStore } from '../api/tokens/file-token-store.ts'
 import { GLOBAL_SCOPE, type TokenStore } from '../api/tokens/token-store.ts'
@@ -134,11 +135,13 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
-    const consoleContext = { inventory, tokens, log: root, assets: await loadConsoleAssets() }
+    const sessions = createSessionStore(config.api.console)
+    const consoleContext = { inventory, tokens, sessions, log: root, assets: await loadConsoleAssets() }
     const api = createApiServer({
       inventory,
       domain: core,
       tokens,
+      sessions,
       log: root,
       extensions: [consolePlugin(consoleContext)],
       metrics: metrics.registry,

@@ -12,6 +12,8 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { createLogger, silentLogger } from '../../lib/log.ts'
+import { createSessionStore } from '../../manager/api/sessions/session-store.ts'
+import { ConsoleSection } from '../../manager/config/console.ts'
 import { createApiServer } from '../../manager/api/server.ts'
 import { issueToken } from '../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../manager/api/tokens/file-token-store.ts'
@@ -113,13 +115,15 @@ async function main(): Promise<void> {
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound: new RecordingOutbound(), log, metrics })
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const sessions = createSessionStore(ConsoleSection.parse({}))
   const app = createApiServer({
     inventory,
     domain: core,
     tokens,
+    sessions,
     log,
     metrics: metrics.registry,
-    extensions: [consolePlugin({ inventory, tokens, log, assets: await loadConsoleAssets() })],
+    extensions: [consolePlugin({ inventory, tokens, sessions, log, assets: await loadConsoleAssets() })],
   })
   try {
     const filled = performance.now()

@@ -68,6 +68,18 @@ test('the demo serves a simulated MPS: `hosts power … cycle` through the CLI r
   for (const hostId of [provisioned, failed]) t.regex(hostId, UUID_V4, 'demo host ids are random UUIDs')
   t.true(output.includes(`hosts power demo ${provisioned} cycle`), 'the demo says how to try it')
 
+  const consoleUrl = /^Web console: (\S+)/m.exec(output)?.[1] ?? ''
+  t.is(consoleUrl, `${apiUrl}/console`)
+  const tokenFile = /^ {2}sign in with the admin API token in (\S+) /m.exec(output)?.[1] ?? ''
+  t.is(path.resolve(tokenFile), path.join(dataDir, 'admin-token'), 'the printed file holds the admin token')
+  const signIn = await fetch(`${apiUrl}/console/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: await readFile(tokenFile, 'utf8') }).toString(),
+  })
+  t.deepEqual([signIn.status, signIn.headers.get('location')], [303, '/console'], 'signing in as printed works')
+
   const cycle = await cli(t, dataDir, apiUrl, ['hosts', 'power', 'demo', provisioned, 'cycle'])
   t.is(cycle.exitCode, 0, cycle.output)
   t.regex(cycle.output, /power action cycle done on demo\/\S+: AMT answered SUCCESS/)

@@ -25,6 +25,7 @@ export function Layout({ title, assets, principal, csrfToken, tenantId, children
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · AMT fleet console`}</title>
         {csrfToken === undefined ? null : <meta name="csrf-token" content={csrfToken} />}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={consolePaths.asset(assets.style.name)} />
         <script type="module" src={consolePaths.asset(assets.script.name)} />
       </head>

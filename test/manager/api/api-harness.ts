@@ -7,6 +7,8 @@ import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
 import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
 import { HostChangeStreamLimits, type ApiConnectionLimits } from '../../../manager/config/schema.ts'
+import { ConsoleSection } from '../../../manager/config/console.ts'
+import { createSessionStore, type SessionStore } from '../../../manager/api/sessions/session-store.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
 import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
@@ -17,6 +19,8 @@ import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
 import { RecordingOutbound } from '../../helpers/manager-core.ts'
+
+const CONSOLE_DEFAULTS = ConsoleSection.parse({})
 
 /** Cheap scrypt for device passwords in tests. */
 const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
@@ -31,6 +35,8 @@ export interface ApiHarness {
   outbound: RecordingOutbound
   metrics: ManagerMetrics
   tokens: FileTokenStore
+  /** The console's sign-in sessions (shared by the API and the console, as in the manager). */
+  sessions: SessionStore
   /** Issues a token (stored in the harness's token file) and returns its text. */
   token(role: Role, tenant: string, name?: string): Promise<string>
   request(
@@ -60,6 +66,8 @@ export interface HarnessOptions {
   console?: boolean
   /** Config `api.hostChanges` (live streams) over its defaults. */
   hostChanges?: Partial<HostChangeStreamLimits>
+  /** The sessions store; default the `api.console` defaults on the real clock. */
+  sessions?: SessionStore
 }
 
 /**
@@ -78,11 +86,14 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
   const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
-  const consoleContext = options.console === true ? { inventory, tokens, log, assets: await loadConsoleAssets() } : null
+  const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
+  const consoleContext =
+    options.console === true ? { inventory, tokens, sessions, log, assets: await loadConsoleAssets() } : null
   const app = createApiServer({
     inventory,
     domain: core,
     tokens,
+    sessions,
     log,
     metrics: metrics.registry,
     credentialHashParams: TEST_SCRYPT,
@@ -110,6 +121,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     outbound,
     metrics,
     tokens,
+    sessions,
     token: async (role, tenant, name) =>
       (
         await issueToken(tokens, {
