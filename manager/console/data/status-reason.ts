@@ -1,4 +1,4 @@
-import type { Host } from '../../inventory/port.ts'
+import type { Capability } from '../../../schemas/messages/capability.ts'
 
 const RPC_ERROR_NAME = /^([A-Za-z][A-Za-z0-9_]*): /
 
@@ -12,7 +12,10 @@ export interface StatusReason {
 }
 
 /** Splits a host's status text (`<summary>: <reason>`) so a page can show the reason and the rpc error apart. */
-export function statusReasonOf(host: Pick<Host, 'status' | 'capability'>): StatusReason {
+export function statusReasonOf(host: {
+  status: string
+  capability: Pick<Capability, 'capable' | 'reason'> | null
+}): StatusReason {
   const split = host.status.indexOf(': ')
   const summary = split < 0 ? host.status : host.status.slice(0, split)
   const detail = split < 0 ? '' : host.status.slice(split + 2)
