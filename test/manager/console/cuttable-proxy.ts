@@ -1,9 +1,14 @@
 import { connect, createServer, type Socket } from 'node:net'
 import type { ExecutionContext } from 'ava'
 
-/** A request for the live stream the browser sent through the proxy: its Last-Event-ID header, if any. */
+/** A request for the live stream the browser sent through the proxy. */
 interface StreamRequest {
+  /** Its Last-Event-ID header (no other header is kept). */
   lastEventId: string | null
+  /** Its `ready` event came back: the stream is live. */
+  ready: boolean
+  /** Its connection is still open. */
+  open: boolean
 }
 
 export interface CuttableProxy {
@@ -16,10 +21,8 @@ export interface CuttableProxy {
   cut(): void
   /** Forwards the held connections and every new one again. */
   resume(): void
-  /** The live-stream requests seen so far, in order (only the Last-Event-ID header is kept, no other header). */
+  /** The live-stream requests seen so far, in order. */
   readonly streamRequests: readonly StreamRequest[]
-  /** How many `ready` events of a live stream came back through the proxy. */
-  readonly readyEvents: number
 }
 
 const STREAM_REQUEST = /^GET \/api\/v1\/tenants\/[^/\s]+\/hosts\/changes[?\s]/m
@@ -34,7 +37,6 @@ export async function startCuttableProxy(t: ExecutionContext, target: string): P
   const open = new Set<Socket>()
   const held: Socket[] = []
   const streamRequests: StreamRequest[] = []
-  let readyEvents = 0
   let cut = false
 
   const forward = (client: Socket): void => {
@@ -45,12 +47,18 @@ export async function startCuttableProxy(t: ExecutionContext, target: string): P
     client.on('error', () => upstream.destroy())
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
+    let stream: StreamRequest | undefined
     client.on('data', (chunk: Buffer) => {
       const head = chunk.toString('latin1')
-      if (STREAM_REQUEST.test(head)) streamRequests.push({ lastEventId: LAST_EVENT_ID.exec(head)?.[1] ?? null })
+      if (!STREAM_REQUEST.test(head)) return
+      stream = { lastEventId: LAST_EVENT_ID.exec(head)?.[1] ?? null, ready: false, open: true }
+      streamRequests.push(stream)
     })
     upstream.on('data', (chunk: Buffer) => {
-      readyEvents += chunk.toString('utf8').match(/^event: ready$/gm)?.length ?? 0
+      if (stream !== undefined && /^event: ready$/m.test(chunk.toString('utf8'))) stream.ready = true
+    })
+    client.on('close', () => {
+      if (stream !== undefined) stream.open = false
     })
     client.pipe(upstream)
     upstream.pipe(client)
@@ -81,8 +89,5 @@ export async function startCuttableProxy(t: ExecutionContext, target: string): P
       for (const client of held.splice(0)) if (!client.destroyed) forward(client)
     },
     streamRequests,
-    get readyEvents() {
-      return readyEvents
-    },
   }
 }
