@@ -1,4 +1,5 @@
-import { fetchFragment, throttled } from './live-fragments.ts'
+import { fetchFragment } from './live-fragments.ts'
+import { throttled } from './throttled.ts'
 import { subscribeHostChanges } from './live.ts'
 
 /** At most this many re-fetches of the numbers per second, however many hosts change. */

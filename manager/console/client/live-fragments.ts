@@ -19,39 +19,3 @@ export function elementOf(html: string): Element | null {
   template.innerHTML = html.trim()
   return template.content.firstElementChild
 }
-
-/**
- * Runs `task` at most once per `intervalMs`: a call during the wait schedules one more run at its end (calls in
- * between merge into it), and a run never overlaps the previous one.
- */
-export function throttled(task: () => Promise<void>, intervalMs: number): () => void {
-  let running = false
-  let again = false
-  let last = 0
-  const run = async (): Promise<void> => {
-    running = true
-    again = false
-    last = Date.now()
-    try {
-      await task()
-    } finally {
-      running = false
-      if (again) schedule()
-    }
-  }
-  const schedule = (): void => {
-    if (running) {
-      again = true
-      return
-    }
-    const wait = last + intervalMs - Date.now()
-    if (wait <= 0) void run()
-    else if (!again) {
-      again = true
-      setTimeout(() => {
-        if (!running) void run()
-      }, wait)
-    }
-  }
-  return schedule
-}

@@ -1,4 +1,5 @@
-import { elementOf, fetchFragment, throttled } from './live-fragments.ts'
+import { elementOf, fetchFragment } from './live-fragments.ts'
+import { throttled } from './throttled.ts'
 import { subscribeHostChanges } from './live.ts'
 
 const RESYNC_INTERVAL_MS = 1000
