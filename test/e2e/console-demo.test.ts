@@ -128,6 +128,18 @@ test('the README’s demo in a browser: sign in as printed, the overview counts 
   const notCapableLooks = await looksOf(page, `${row(notCapable)} .condition`)
   t.deepEqual([failedLooks.sign, notCapableLooks.sign], ['"✖ "', '"⊘ "'], 'a sign as well as a colour')
   t.not(failedLooks.color, notCapableLooks.color, 'not supported is never painted as a failure')
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get('sort') === 'condition'),
+    page.getByTestId('sort-condition').click(),
+  ])
+  t.deepEqual(
+    (await page.getByTestId('host-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-host-id')))).slice(
+      0,
+      2,
+    ),
+    [failed, notCapable],
+    'sorted by AMT state (FAILED, NOT_SUPPORTED, PROVISIONED, …)',
+  )
   await saveScreenshot(page, 'console-hosts', { fullPage: false })
 
   await page.getByLabel('AMT state').selectOption('NOT_SUPPORTED')
@@ -149,7 +161,8 @@ test('the README’s demo in a browser: sign in as printed, the overview counts 
     page.getByRole('link', { name: provisioned }).click(),
   ])
   await page.getByTestId('live-state').filter({ hasText: /^on / }).waitFor()
-  t.is(await page.getByTestId('field-powerState').textContent(), 'unknown', 'never read from MPS yet')
+  // the demo reads every provisioned host's power state from MPS every 15 s: not read yet, or on
+  t.regex((await page.getByTestId('field-powerState').textContent()) ?? '', /^(unknown|on)$/)
   const powerCalls: string[] = []
   page.on('request', (request) => {
     if (request.url().endsWith(`/hosts/${provisioned}/power`)) powerCalls.push(request.method())
@@ -165,7 +178,7 @@ test('the README’s demo in a browser: sign in as printed, the overview counts 
   await dialog.waitFor({ state: 'hidden' })
   t.deepEqual(powerCalls, [], 'Cancel sends nothing')
   t.is(await page.getByTestId('action-message').textContent(), '')
-  t.like(await api(`/tenants/demo/hosts/${provisioned}`), { powerAction: null, powerState: 'unknown' })
+  t.like(await api(`/tenants/demo/hosts/${provisioned}`), { powerAction: null }, 'no action recorded')
 
   await page.getByTestId('action-power').click()
   await dialog.waitFor()
@@ -179,7 +192,16 @@ test('the README’s demo in a browser: sign in as printed, the overview counts 
   t.regex((await page.getByTestId('field-powerAction').textContent()) ?? '', /^OFF: done · /)
   t.like(await api(`/tenants/demo/hosts/${provisioned}`), { powerState: 'off' }, 'read back from the MPS')
   t.deepEqual(navigations.slice(navigationsBefore), [], 'no reload: the page updated itself')
-  await page.getByTestId('live-events').locator('li').first().waitFor()
+  const events = page.getByTestId('live-events').locator('li')
+  await events.filter({ hasText: / · power off · power action OFF done$/ }).waitFor()
+  t.true(
+    (await events.allTextContents()).some((event) => / · power (unknown|on) · power action OFF pending$/.test(event)),
+    'the live events tell the action’s steps apart',
+  )
+  await saveScreenshot(page, 'console-host-full')
+  // for docs/img: the top of the page, down to the power fields the action changed
+  await page.setViewportSize({ width: 1280, height: 1040 })
+  await page.evaluate(() => window.scrollTo(0, 0))
   await saveScreenshot(page, 'console-host', { fullPage: false })
 
   // 5. the whole journey under the strict CSP without a console error
