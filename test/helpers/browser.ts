@@ -85,11 +85,14 @@ export async function openBrowser(t: ExecutionContext): Promise<TestPage> {
   return { page, context, problems }
 }
 
-/** Saves a PNG of the page under .tmp/artifacts/<name>.png; returns its path. */
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a PNG of the page under .tmp/artifacts/<name>.png; returns its path. The whole page, or with
+ * `fullPage: false` only what the viewport shows (the size of the screenshots in docs/).
+ */
+export async function saveScreenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true })
   const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true })
   return file
 }
 

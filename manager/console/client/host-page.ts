@@ -37,6 +37,12 @@ export function startHostPage(root: HTMLElement): void {
     root.querySelector<HTMLElement>('[data-slot="live-events-empty"]')?.setAttribute('hidden', '')
   }
 
+  const liveState = root.querySelector<HTMLElement>('[data-slot="live-state"]')
+  const say = (text: string): void => {
+    if (liveState !== null) liveState.textContent = text
+  }
+  let opened = false
+  say('connecting…')
   subscribeHostChanges(tenantId, {
     onHost(changed, host) {
       if (changed !== hostId) return
@@ -47,24 +53,40 @@ export function startHostPage(root: HTMLElement): void {
       note('resync: the page reloaded what it shows')
       refresh()
     },
+    onConnection(state) {
+      if (state === 'open') say('on (changes of this host appear without a reload)')
+      else say(state === 'reconnecting' ? 'reconnecting…' : 'off (the live stream ended: reload the page)')
+      // a first stream starts at the manager's newest change: what changed since the page was rendered, read again
+      if (state === 'open' && !opened) refresh()
+      if (state === 'open') opened = true
+    },
   })
-  const liveState = root.querySelector<HTMLElement>('[data-slot="live-state"]')
-  if (liveState !== null) liveState.textContent = 'on (changes of this host appear without a reload)'
 }
 
-/** "PROVISIONED · phase PROVISIONED · AMT Activation Done · online" from the API's host view. */
+/**
+ * "PROVISIONED · phase PROVISIONED · AMT Activation Done · online · power off · power action OFF done" from the API's
+ * host view: the power fields too, so the changes a power action makes read apart in the list.
+ */
 function describe(host: unknown): string {
-  const view = typeof host === 'object' && host !== null ? (host as Record<string, unknown>) : {}
+  const view = recordOf(host)
   const text = (name: string) => (typeof view[name] === 'string' ? String(view[name]) : null)
+  const action = recordOf(view['powerAction'])
   const parts = [
     text('currentState'),
     text('phase') === null ? null : `phase ${text('phase')}`,
     text('status'),
     typeof view['online'] === 'boolean' ? (view['online'] ? 'online' : 'offline') : null,
     text('deletion') === 'pending' ? 'deletion pending' : null,
+    text('powerState') === null ? null : `power ${text('powerState')}`,
+    typeof action['requested'] === 'string' && typeof action['outcome'] === 'string'
+      ? `power action ${action['requested']} ${action['outcome']}`
+      : null,
   ]
   return parts.filter((part) => part !== null).join(' · ')
 }
+
+const recordOf = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 
 /** Runs `task` now, or once more after the running one when asked meanwhile: never two at once, none lost. */
 function coalesced(task: () => Promise<void>): () => void {

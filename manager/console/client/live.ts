@@ -11,6 +11,11 @@ export interface HostChangeHandlers {
   onResync(): void
   /** A host was deleted (optional: without it the page gets `onResync`). */
   onDeleted?(hostId: string): void
+  /**
+   * The stream's connection (optional): `open` once the manager answered (changes from then on arrive), then
+   * `reconnecting` while the browser retries after a break, `closed` when it gave up.
+   */
+  onConnection?(state: 'open' | 'reconnecting' | 'closed'): void
 }
 
 export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandlers): () => void {
@@ -28,5 +33,9 @@ export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandl
     else handlers.onResync()
   })
   source.addEventListener('resync', () => handlers.onResync())
+  source.addEventListener('open', () => handlers.onConnection?.('open'))
+  source.addEventListener('error', () =>
+    handlers.onConnection?.(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),
+  )
   return () => source.close()
 }

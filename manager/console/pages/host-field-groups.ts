@@ -5,6 +5,8 @@ export interface FieldGroup {
   id: string
   title: string
   fields: readonly (keyof HostView)[]
+  /** Spans the panel's whole width (a group with nested values, e.g. the capability report). */
+  wide?: boolean
 }
 
 export const FIELD_GROUPS: readonly FieldGroup[] = [
@@ -29,9 +31,9 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     ],
   },
   { id: 'connectivity', title: 'Connectivity', fields: ['online', 'lastSeen', 'agentKind'] },
-  { id: 'capability', title: 'Capability', fields: ['capabilityClass', 'sku', 'capability'] },
   { id: 'power', title: 'Power', fields: ['powerState', 'powerStateReadAt', 'powerAction'] },
   { id: 'identity-check', title: 'Identity check', fields: ['identity'] },
+  { id: 'capability', title: 'Capability', fields: ['capabilityClass', 'sku', 'capability'], wide: true },
 ]
 
 const LABELS: Partial<Record<string, string>> = {

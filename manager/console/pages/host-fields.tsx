@@ -12,7 +12,9 @@ const FIELDS_PANEL_ID = 'host-fields'
 export function HostFieldsPanel({ view, summary, now }: { view: HostView; summary: AmtSummary; now: Date }) {
   const other = ungroupedFields(view)
   const groups =
-    other.length === 0 ? FIELD_GROUPS : [...FIELD_GROUPS, { id: 'other', title: 'Other fields', fields: other }]
+    other.length === 0
+      ? FIELD_GROUPS
+      : [...FIELD_GROUPS, { id: 'other', title: 'Other fields', fields: other, wide: false }]
   return (
     <section
       id={FIELDS_PANEL_ID}
@@ -24,7 +26,11 @@ export function HostFieldsPanel({ view, summary, now }: { view: HostView; summar
       <AmtSummaryBox summary={summary} />
       <div class="field-groups">
         {groups.map((group) => (
-          <section key={group.id} class="field-group" aria-labelledby={`group-${group.id}`}>
+          <section
+            key={group.id}
+            class={group.wide === true ? 'field-group wide' : 'field-group'}
+            aria-labelledby={`group-${group.id}`}
+          >
             <h2 id={`group-${group.id}`}>{group.title}</h2>
             <dl class="fields">
               {group.fields.map((field) => (

@@ -16,6 +16,7 @@ test('the host page shows every field of the API’s host view, grouped, with th
   for (const field of Object.keys(view)) t.not(byTestId(answer.text, `field-${field}`), undefined, field)
   for (const group of ['Identity', 'AMT', 'Connectivity', 'Capability', 'Power', 'Identity check'])
     t.regex(answer.text, new RegExp(`<h2 id="group-[\\w-]+">${group}</h2>`))
+  t.regex(answer.text, /<section class="field-group wide" aria-labelledby="group-capability">/, 'the report spans')
   t.is(textOf(byTestId(answer.text, 'field-name')), 'h1-name')
   t.is(textOf(byTestId(answer.text, 'field-sku')), 'AMT')
   t.is(textOf(byTestId(answer.text, 'capability-amtVersion')), '16.1.27')
