@@ -13,12 +13,18 @@ export interface FleetBrowser extends TestPage {
 }
 
 /**
- * The console over the fleet fixture (one host per condition, tenant acme) and a browser signed in with the role
+ * The console over the fleet fixture (one host per condition, tenant acme; f1's audit trail has an activation
+ * request in ACM) and a browser signed in with the role
  * (tenant acme; '*' for a global admin). Everything is released in t.teardown.
  */
 export async function fleetBrowser(t: ExecutionContext, role: Role, tenant = TENANT): Promise<FleetBrowser> {
   const api = await startApi(t, { console: true })
   await seedFleet(api.inventory)
+  const asked = await api.request('PATCH', `/api/v1/tenants/${TENANT}/hosts/f1/amt`, {
+    token: await api.token('admin', TENANT, 'ada'),
+    body: { desiredAmtState: 'PROVISIONED', amtControlMode: 'ACM', amtDnsSuffix: 'corp.example.com' },
+  })
+  if (asked.status !== 200) throw new Error(`the fixture's activation request was refused: ${asked.status}`)
   const opened = await openBrowser(t)
   await signIn(opened.page, api.url, await api.token(role, tenant))
   const open = async (path: string): Promise<void> => {
