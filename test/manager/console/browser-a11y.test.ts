@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core'
 import { axeViolations } from '../../helpers/axe.ts'
 import { openBrowser } from '../../helpers/browser.ts'
 import { startApi } from '../api/api-harness.ts'
-import { fleetBrowser, hostPath, hostsPath, TENANT } from './browser-fleet.ts'
+import { fleetBrowser, hostPath, hostsPath, TENANT } from './signed-in-fleet.ts'
 
 /**
  * axe-core's WCAG 2.1 A/AA rules on every console page (not /docs: Swagger UI is not ours), rendered with the fleet

@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { Page } from 'playwright-core'
-import { fleetBrowser, hostPath, hostsPath } from './browser-fleet.ts'
+import { fleetBrowser, hostPath, hostsPath } from './signed-in-fleet.ts'
 
 /** Regions of the page, first match wins: where the focus is, when not on a sort link, a row's checkbox or link. */
 const REGIONS: ReadonlyArray<readonly [selector: string, name: string]> = [

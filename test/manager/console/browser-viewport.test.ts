@@ -1,7 +1,7 @@
 import test from 'ava'
 import type { Page } from 'playwright-core'
 import { saveScreenshot } from '../../helpers/browser.ts'
-import { fleetBrowser, hostPath, hostsPath, TENANT } from './browser-fleet.ts'
+import { fleetBrowser, hostPath, hostsPath, TENANT } from './signed-in-fleet.ts'
 
 const SIZES = [
   { name: 'tablet', width: 768, height: 1024 },
