@@ -41,7 +41,10 @@ function SortHeader({
   )
 }
 
-/** The hosts of one page: sortable column headers (links), one row per host, a checkbox column for bulk actions. */
+/**
+ * The hosts of one page: sortable column headers (links), one row per host, a checkbox column for bulk actions. In a
+ * container of its own that scrolls sideways when the window is narrower than the table (a tablet), not the page.
+ */
 export function HostsTable(props: {
   tenantId: string
   query: HostTableQuery
@@ -51,42 +54,44 @@ export function HostsTable(props: {
 }) {
   const { tenantId, query, hosts, caption, selectable } = props
   return (
-    <table data-testid="hosts-table" data-live-rows={tenantId}>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          {selectable ? (
-            <th scope="col">
-              <input
-                type="checkbox"
-                aria-label="Select all hosts on this page"
-                data-bulk-page
-                data-testid="select-page"
-              />
-            </th>
-          ) : null}
-          {COLUMNS.map(({ label, sort }) =>
-            sort === undefined ? (
-              <th scope="col" key={label}>
-                {label}
-              </th>
-            ) : (
-              <SortHeader key={label} tenantId={tenantId} query={query} label={label} sort={sort} />
-            ),
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {hosts.length === 0 ? (
+    <div class="table-scroll">
+      <table data-testid="hosts-table" data-live-rows={tenantId}>
+        <caption>{caption}</caption>
+        <thead>
           <tr>
-            <td colSpan={COLUMNS.length + (selectable ? 1 : 0)} data-testid="no-hosts">
-              No host matches.
-            </td>
+            {selectable ? (
+              <th scope="col">
+                <input
+                  type="checkbox"
+                  aria-label="Select all hosts on this page"
+                  data-bulk-page
+                  data-testid="select-page"
+                />
+              </th>
+            ) : null}
+            {COLUMNS.map(({ label, sort }) =>
+              sort === undefined ? (
+                <th scope="col" key={label}>
+                  {label}
+                </th>
+              ) : (
+                <SortHeader key={label} tenantId={tenantId} query={query} label={label} sort={sort} />
+              ),
+            )}
           </tr>
-        ) : (
-          hosts.map((host) => <HostRow key={host.hostId} host={host} selectable={selectable} />)
-        )}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {hosts.length === 0 ? (
+            <tr>
+              <td colSpan={COLUMNS.length + (selectable ? 1 : 0)} data-testid="no-hosts">
+                No host matches.
+              </td>
+            </tr>
+          ) : (
+            hosts.map((host) => <HostRow key={host.hostId} host={host} selectable={selectable} />)
+          )}
+        </tbody>
+      </table>
+    </div>
   )
 }
