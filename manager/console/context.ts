@@ -1,12 +1,18 @@
 import type { Logger } from '../../lib/log.ts'
 import type { ApiContext } from '../api/context.ts'
+import type { HostChanges } from '../core/publish/host-change-feed.ts'
 import type { SessionStore } from '../api/sessions/session-store.ts'
 import type { ConsoleAssets } from './assets/load-assets.ts'
 
-/** What every console route gets: the API's Inventory, tokens and sessions, a logger, the browser assets. */
+/**
+ * What every console route gets: the API's Inventory, tokens and sessions, the core's host changes (the overview's
+ * wave history follows them), a logger, the browser assets.
+ */
 export interface ConsoleContext extends Pick<ApiContext, 'inventory' | 'tokens'> {
   /** The same store the API server was given (createApiServer's `sessions`). */
   sessions: SessionStore
+  /** The core's feed (ManagerCore.hostChanges). */
+  hostChanges: Pick<HostChanges, 'subscribeAll'>
   log: Logger
   assets: ConsoleAssets
 }

@@ -136,7 +136,14 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
     const sessions = createSessionStore(config.api.console)
-    const consoleContext = { inventory, tokens, sessions, log: root, assets: await loadConsoleAssets() }
+    const consoleContext = {
+      inventory,
+      tokens,
+      sessions,
+      hostChanges: core.hostChanges,
+      log: root,
+      assets: await loadConsoleAssets(),
+    }
     const api = createApiServer({
       inventory,
       domain: core,

@@ -123,7 +123,16 @@ async function main(): Promise<void> {
     sessions,
     log,
     metrics: metrics.registry,
-    extensions: [consolePlugin({ inventory, tokens, sessions, log, assets: await loadConsoleAssets() })],
+    extensions: [
+      consolePlugin({
+        inventory,
+        tokens,
+        sessions,
+        hostChanges: core.hostChanges,
+        log,
+        assets: await loadConsoleAssets(),
+      }),
+    ],
   })
   try {
     const filled = performance.now()

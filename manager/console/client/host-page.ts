@@ -1,6 +1,6 @@
 import { disableHostActions, wireHostActions } from './host-actions.ts'
 import { swapFragment } from './fragments.ts'
-import { subscribeHostChanges } from './live.ts'
+import { refreshOnFirstOpen, subscribeHostChanges } from './live.ts'
 
 /** Live events kept in the page's list (newest first). */
 const MAX_LIVE_EVENTS = 50
@@ -41,7 +41,7 @@ export function startHostPage(root: HTMLElement): void {
   const say = (text: string): void => {
     if (liveState !== null) liveState.textContent = text
   }
-  let opened = false
+  const refreshOnce = refreshOnFirstOpen(refresh)
   say('connecting…')
   subscribeHostChanges(tenantId, {
     onHost(changed, host) {
@@ -56,9 +56,7 @@ export function startHostPage(root: HTMLElement): void {
     onConnection(state) {
       if (state === 'open') say('on (changes of this host appear without a reload)')
       else say(state === 'reconnecting' ? 'reconnecting…' : 'off (the live stream ended: reload the page)')
-      // a first stream starts at the manager's newest change: what changed since the page was rendered, read again
-      if (state === 'open' && !opened) refresh()
-      if (state === 'open') opened = true
+      refreshOnce(state)
     },
   })
 }

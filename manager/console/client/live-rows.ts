@@ -1,13 +1,14 @@
 import { elementOf, fetchFragment } from './live-fragments.ts'
 import { throttled } from './throttled.ts'
-import { subscribeHostChanges } from './live.ts'
+import { refreshOnFirstOpen, subscribeHostChanges } from './live.ts'
 
 const RESYNC_INTERVAL_MS = 1000
 
 /**
  * The hosts table's live rows: for a change of a host shown on the page, re-fetch its row (the row's
  * data-row-url) and swap it in, keeping its checkbox as the user left it; one fetch at a time per host, the
- * newest change last. A resync re-fetches every row shown.
+ * newest change last. A resync re-fetches every row shown, and so does the stream's first opening (what changed
+ * since the page was rendered).
  */
 export function keepRowsLive(table: HTMLTableElement, tenantId: string): () => void {
   const refreshRow = async (hostId: string): Promise<void> => {
@@ -41,5 +42,6 @@ export function keepRowsLive(table: HTMLTableElement, tenantId: string): () => v
       if (table.querySelector(`tr[data-host-id="${CSS.escape(hostId)}"]`) !== null) refresh(hostId)
     },
     onResync: refreshAll,
+    onConnection: refreshOnFirstOpen(refreshAll),
   })
 }

@@ -39,3 +39,17 @@ export function subscribeHostChanges(tenantId: string, handlers: HostChangeHandl
   )
   return () => source.close()
 }
+
+/**
+ * An `onConnection` handler that runs `refresh` when the stream first opens: a first stream starts at the manager's
+ * newest change, so what changed between the page's render and that moment is read again (a reconnect resumes by
+ * Last-Event-ID or resyncs, so it needs nothing).
+ */
+export function refreshOnFirstOpen(refresh: () => void): NonNullable<HostChangeHandlers['onConnection']> {
+  let opened = false
+  return (state) => {
+    if (state !== 'open' || opened) return
+    opened = true
+    refresh()
+  }
+}

@@ -5,6 +5,8 @@ const HEIGHT = 160
 const LEFT = 44
 const BOTTOM = 22
 const TOP = 8
+/** A lone sample's line reaches back at least this far from `now` (about 5 s of the chart's shortest, 1 min, span). */
+const MIN_FLAT_PX = 46
 const SERIES = [
   { key: 'targeted', label: 'targeted' },
   { key: 'done', label: 'done' },
@@ -14,7 +16,8 @@ const SERIES = [
 /**
  * The wave's numbers over time as an inline SVG (no style attributes: the CSP allows no inline styles; the lines'
  * colours come from classes in console.css). Step lines, as the numbers hold until the next sample; the last
- * sample is drawn on to `now`. Screen readers get the latest numbers in the label; the legend says them as text.
+ * sample is drawn on to `now`, a lone sample as a flat line at least MIN_FLAT_PX long (one taken as the page was
+ * rendered is at `now` itself). Screen readers get the latest numbers in the label; the legend says them as text.
  */
 export function WaveChart({
   samples,
@@ -78,9 +81,11 @@ function stepPoints(
 ): string {
   const points: string[] = []
   let previous: number | undefined
+  const alone = samples.length === 1
   for (const sample of samples) {
-    if (previous !== undefined) points.push(`${x(sample.at).toFixed(1)},${y(previous).toFixed(1)}`)
-    points.push(`${x(sample.at).toFixed(1)},${y(sample[key]).toFixed(1)}`)
+    const at = alone ? Math.max(LEFT, Math.min(x(sample.at), x(now) - MIN_FLAT_PX)) : x(sample.at)
+    if (previous !== undefined) points.push(`${at.toFixed(1)},${y(previous).toFixed(1)}`)
+    points.push(`${at.toFixed(1)},${y(sample[key]).toFixed(1)}`)
     previous = sample[key]
   }
   if (previous !== undefined) points.push(`${x(now).toFixed(1)},${y(previous).toFixed(1)}`)

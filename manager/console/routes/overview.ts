@@ -3,6 +3,7 @@ import type { ConsoleContext } from '../context.ts'
 import { coalesced } from '../data/coalesced.ts'
 import { fleetCounts, type FleetCounts } from '../data/fleet-summary.ts'
 import { WaveHistory } from '../data/wave-history.ts'
+import { recordWaves } from '../data/wave-recorder.ts'
 import { pageFrame } from '../page-frame.ts'
 import { FleetCounts as FleetCountsFragment } from '../pages/fleet-counts.tsx'
 import { OverviewPage } from '../pages/overview-page.tsx'
@@ -15,7 +16,8 @@ type TenantRequest = { Params: { tenantId: string } }
 /**
  * The overview (GET /console/tenants/{tenantId}) and its two live fragments: the numbers (…/counts) and the
  * activation progress alone (…/progress, for the hosts page after a bulk activation). Every count also records the
- * wave's numbers in the tenant's in-memory history, which the chart draws (data/wave-history.ts).
+ * wave's numbers in the tenant's in-memory history, which the chart draws (data/wave-history.ts); so do the host
+ * changes of every tenant, whether or not a page is open (data/wave-recorder.ts, stopped when the server closes).
  */
 export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now): FastifyPluginCallback {
   const history = new WaveHistory()
@@ -30,6 +32,9 @@ export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now
     return { ...counts, progress: { wave: counts.wave, samples, now: at, windowMs: history.windowMs } }
   }
   return (app, _options, done) => {
+    const countWave = async (tenantId: string) => (await shared(tenantId)).wave
+    const stopRecording = recordWaves({ changes: ctx.hostChanges, history, countWave, now, log: ctx.log })
+    app.addHook('onClose', stopRecording)
     app.get<TenantRequest>('/tenants/:tenantId', async (request, reply) => {
       const { tenantId } = request.params
       const { summary, progress } = await count(tenantId)

@@ -23,7 +23,7 @@ export interface HostChangeListener {
 export type MissedChanges = { kind: 'replay'; changes: HostChange[] } | { kind: 'resync' }
 
 /** The read side the API uses. */
-export type HostChanges = Pick<HostChangeFeed, 'subscribe' | 'missedSince' | 'headId'>
+export type HostChanges = Pick<HostChangeFeed, 'subscribe' | 'subscribeAll' | 'missedSince' | 'headId'>
 
 const DEFAULT_HOST_CHANGE_BUFFER = 10_000
 const ID = /^([0-9a-f]{8})-(\d{1,15})$/
@@ -44,6 +44,7 @@ export class HostChangeFeed implements HostChangeSink {
   #size = 0
   #closed = false
   readonly #listeners = new Map<string, Set<HostChangeListener>>()
+  readonly #everyTenant = new Set<HostChangeListener>()
 
   constructor({ capacity = DEFAULT_HOST_CHANGE_BUFFER, bootId }: { capacity?: number; bootId?: string } = {}) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('capacity must be a positive integer')
@@ -80,6 +81,16 @@ export class HostChangeFeed implements HostChangeSink {
     }
   }
 
+  /** Delivers every tenant's changes to `listener` from now on (the console's wave history); returns the unsubscribe. */
+  subscribeAll(listener: HostChangeListener): () => void {
+    if (this.#closed) {
+      listener.closed()
+      return () => undefined
+    }
+    this.#everyTenant.add(listener)
+    return () => void this.#everyTenant.delete(listener)
+  }
+
   missedSince(tenantId: string, lastEventId: string): MissedChanges {
     const match = ID.exec(lastEventId)
     const seen = Number(match?.[2])
@@ -97,8 +108,9 @@ export class HostChangeFeed implements HostChangeSink {
   /** Ends every subscription (the manager stops); later subscribers are told at once. */
   close(): void {
     this.#closed = true
-    const listeners = [...this.#listeners.values()].flatMap((set) => [...set])
+    const listeners = [...this.#listeners.values(), this.#everyTenant].flatMap((set) => [...set])
     this.#listeners.clear()
+    this.#everyTenant.clear()
     for (const listener of listeners) safely(() => listener.closed())
   }
 
@@ -108,6 +120,7 @@ export class HostChangeFeed implements HostChangeSink {
     this.#ring[seq % this.#capacity] = stored
     this.#size = Math.min(this.#size + 1, this.#capacity)
     for (const listener of this.#listeners.get(stored.tenantId) ?? []) safely(() => listener.change(stored))
+    for (const listener of this.#everyTenant) safely(() => listener.change(stored))
   }
 }
 

@@ -88,7 +88,9 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const consoleContext =
-    options.console === true ? { inventory, tokens, sessions, log, assets: await loadConsoleAssets() } : null
+    options.console === true
+      ? { inventory, tokens, sessions, hostChanges: core.hostChanges, log, assets: await loadConsoleAssets() }
+      : null
   const app = createApiServer({
     inventory,
     domain: core,

@@ -52,6 +52,28 @@ test('missedSince replays what the buffer holds after the id, else resync', asyn
   t.deepEqual(summary((feed.missedSince('acme', '00000001-4') as { changes: HostChange[] }).changes), [])
 })
 
+test('subscribeAll gets the changes of every tenant in order until it unsubscribes; close ends it', async (t) => {
+  const { h1, o1 } = await hosts(t)
+  const feed = new HostChangeFeed()
+  const got: string[] = []
+  let closed = 0
+  const unsubscribe = feed.subscribeAll({
+    change: (change) => got.push(`${change.tenantId}/${summary([change]).join('')}`),
+    closed: () => closed++,
+  })
+  feed.changed(h1)
+  feed.changed(o1)
+  feed.deleted(key('h1'))
+  t.deepEqual(got, ['acme/host:h1', 'other/host:o1', 'acme/deleted:h1'])
+  unsubscribe()
+  feed.changed(h1)
+  t.is(got.length, 3, 'nothing after unsubscribe')
+  feed.subscribeAll({ change: () => undefined, closed: () => closed++ })
+  feed.close()
+  feed.subscribeAll({ change: () => undefined, closed: () => closed++ })
+  t.is(closed, 2, 'the one subscribed when the feed closed, and the one after')
+})
+
 test('close ends every subscription and answers later subscribers at once', (t) => {
   const feed = new HostChangeFeed()
   let closed = 0
