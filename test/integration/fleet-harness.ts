@@ -14,6 +14,7 @@ import type { Host } from '../../manager/inventory/port.ts'
 import { startManager, type RunningManager } from '../../manager/wiring/start-manager.ts'
 import { DesiredTracker } from '../bench/fleet-desired-tracker.ts'
 import { freePort, tempDir } from '../e2e/support/processes.ts'
+import { pollUntil, type PollProbe } from '../helpers/poll-until.ts'
 
 export const TENANT = 'fleet'
 const REGISTRATION_CONCURRENCY = 8
@@ -147,22 +148,9 @@ const FLEET_STEP_MS = 120_000
 /** t.timeout of a fleet test (a few waits; ava's 60 s would otherwise bound the whole file). */
 export const FLEET_TEST_MS = 4 * FLEET_STEP_MS
 
-/** Polls `probe` (an observable effect) until it returns true; fails with `what` and the last detail after `timeoutMs`. */
-export async function until(
-  probe: () => Promise<true | string> | true | string,
-  what: string,
-  timeoutMs = FLEET_STEP_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  for (;;) {
-    const outcome = await probe()
-    if (outcome === true) return
-    last = outcome
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+/** Polls `probe` (an observable effect) until it returns true; fails with `what` and the last detail. */
+export const until = (probe: PollProbe, what: string, timeoutMs = FLEET_STEP_MS): Promise<void> =>
+  pollUntil(probe, what, timeoutMs)
 
 /** A Promise with a deadline. */
 export function within<T>(promise: Promise<T>, what: string, timeoutMs = FLEET_STEP_MS): Promise<T> {

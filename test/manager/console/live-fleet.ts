@@ -14,6 +14,7 @@ import { parseManagerConfig } from '../../../manager/config/config.ts'
 import type { Host } from '../../../manager/inventory/port.ts'
 import { startManager, type RunningManager } from '../../../manager/wiring/start-manager.ts'
 import { freePort } from '../../helpers/free-port.ts'
+import { pollUntil, type PollProbe } from '../../helpers/poll-until.ts'
 
 export const TENANT = 'fleet'
 
@@ -108,21 +109,8 @@ async function startLiveManager(t: ExecutionContext): Promise<RunningManager> {
 }
 
 /** Polls `probe` (an observable effect) until it returns true; fails with `what` and the last detail. */
-export async function until(
-  probe: () => Promise<true | string> | true | string,
-  what: string,
-  timeoutMs = STEP_TIMEOUT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  for (;;) {
-    const outcome = await probe()
-    if (outcome === true) return
-    last = outcome
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+export const until = (probe: PollProbe, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> =>
+  pollUntil(probe, what, timeoutMs)
 
 /** A JSON API call with a Bearer token (not through any page). */
 export async function callWithToken(
