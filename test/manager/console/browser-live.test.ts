@@ -86,10 +86,12 @@ test.serial(
     await page.goto(hostUrl(proxy.url, 'amt-1'))
     await page.waitForSelector('html[data-console-ready="signed-in"]')
     await hostPageShows(page, 'UNPROVISIONED')
-    // The overview's stream (where signing in landed) closed, the host page's is live.
+    // The host page's stream is live, and it is the only open one: the overview's (where signing in landed) is
+    // closed with its page — if its request left the browser at all before the navigation cancelled it.
+    await page.getByTestId('live-state').filter({ hasText: /^on/ }).waitFor()
     const live = () => proxy.streamRequests.filter((stream) => stream.open)
     await until(
-      () => (proxy.streamRequests.length >= 2 && live().length === 1 && live()[0]?.ready) || 'not live yet',
+      () => (live().length === 1 && live()[0]?.ready) || `${live().length} open streams, not one ready yet`,
       'the host page’s stream to be the one live stream',
     )
     await markDocument(page)

@@ -54,8 +54,11 @@ export async function startCuttableProxy(t: ExecutionContext, target: string): P
       stream = { lastEventId: LAST_EVENT_ID.exec(head)?.[1] ?? null, ready: false, open: true }
       streamRequests.push(stream)
     })
+    let tail = '' // the end of the previous chunk: `event: ready` may arrive split across two
     upstream.on('data', (chunk: Buffer) => {
-      if (stream !== undefined && /^event: ready$/m.test(chunk.toString('utf8'))) stream.ready = true
+      const text = tail + chunk.toString('latin1')
+      if (stream !== undefined && /^event: ready$/m.test(text)) stream.ready = true
+      tail = text.slice(-32)
     })
     client.on('close', () => {
       if (stream !== undefined) stream.open = false
