@@ -6,11 +6,12 @@
 #   systemd: systemd-analyze verify for the unit files
 #   prometheus: promtool check rules / test rules for deploy/monitoring/alerts.yaml
 #   chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium headless)
+#   postgresql: the PostgreSQL Inventory and stores (tests start private servers from its binaries, as user postgres)
 # Needs root (or sudo) only when a package is missing. The tests start every service they use themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mosquitto mosquitto-clients openssl systemd prometheus chromium)
+packages=(mosquitto mosquitto-clients openssl systemd prometheus chromium postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
