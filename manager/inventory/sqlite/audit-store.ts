@@ -11,7 +11,7 @@ import type {
   AuditPruneCursor,
   AuditQuery,
 } from '../port.ts'
-import { auditFromRow, auditToRow, type AuditRow } from './rows.ts'
+import { auditFromRow, auditToRow, type AuditRow } from '../sql/rows.ts'
 
 const CLASSES = new Set<AuditClass>(['security', 'activity'])
 const DEFAULT_PRUNE_HOSTS = 100

@@ -3,7 +3,7 @@ import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
 import type { HostQuery } from './host-query.ts'
-import { HOST_COLUMNS, hostFromRow, hostToRow, type HostRow } from './rows.ts'
+import { HOST_COLUMNS, hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './sqlite-error.ts'
 import type { Statements } from './statements.ts'
 
@@ -98,7 +98,7 @@ export class HostStore {
     if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
     const now = this.#now()
     if ('filter' in selector)
-      return this.#query.select(selector.filter, null, -1).map((row) => this.#writeRead(row, patch, now))
+      return this.#query.select(selector.filter, null).map((row) => this.#writeRead(row, patch, now))
     const seen = new Set<string>()
     const hosts: Host[] = []
     selector.keys.forEach((key, index) => {

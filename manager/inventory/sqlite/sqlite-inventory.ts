@@ -29,7 +29,7 @@ import type {
 import { AuditStore } from './audit-store.ts'
 import { HostQuery } from './host-query.ts'
 import { HostStore } from './host-store.ts'
-import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from './rows.ts'
+import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from '../sql/rows.ts'
 import { asInventoryError, isUniqueViolation } from './sqlite-error.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 

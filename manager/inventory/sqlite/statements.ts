@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { HOST_COLUMNS, type CredentialRow, type HostRow, type TenantRow } from './rows.ts'
+import { HOST_COLUMNS, type CredentialRow, type HostRow, type TenantRow } from '../sql/rows.ts'
 
 /** Every fixed statement, prepared once per connection. Dynamic host SELECTs and UPDATEs: host-query.ts, host-store.ts; audit: audit-store.ts. */
 export type Statements = ReturnType<typeof prepareStatements>

@@ -1,5 +1,5 @@
 import type { HostFilter } from '../port.ts'
-import { CAPABILITY_SQL, CONDITION_SQL } from './host-condition-sql.ts'
+import type { HostDialect } from './host-condition-sql.ts'
 
 /** A WHERE condition with its named parameters. */
 export interface Clause {
@@ -7,7 +7,7 @@ export interface Clause {
   params: Record<string, string | number>
 }
 
-type FilterSql = { [K in keyof HostFilter]-?: (value: NonNullable<HostFilter[K]>) => Clause }
+type FilterSql = { [K in keyof HostFilter]-?: (value: NonNullable<HostFilter[K]>, sql: HostDialect) => Clause }
 
 const equals =
   (expression: string, param: string) =>
@@ -19,7 +19,8 @@ const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => 
 /**
  * Each filter field → its SQL condition; the host list ANDs them in this table's order (one prepared statement
  * per combination). Constant values are inlined where an index needs to see them: `deletion = 'pending'` (a
- * partial index) and `online`.
+ * partial index) and `online` (TRUE / FALSE: 1 / 0 in SQLite, a boolean in PostgreSQL). A search ignores the
+ * case of ASCII letters only (SQLite's LIKE; PostgreSQL's ILIKE on columns of the "C" collation).
  */
 const FILTER_SQL: FilterSql = {
   tenantId: equals('tenant_id', 'tenantId'),
@@ -30,12 +31,12 @@ const FILTER_SQL: FilterSql = {
     value === 'pending' ? { sql: `deletion = 'pending'`, params: {} } : equals('deletion', 'deletion')(value),
   sku: equals('sku', 'sku'),
   controlMode: equals('control_mode', 'controlMode'),
-  online: (value) => ({ sql: `online = ${value ? 1 : 0}`, params: {} }),
+  online: (value) => ({ sql: `online = ${value ? 'TRUE' : 'FALSE'}`, params: {} }),
   phase: equals('phase', 'phase'),
-  capability: equals(CAPABILITY_SQL, 'capability'),
-  condition: equals(CONDITION_SQL, 'condition'),
-  search: (value) => ({
-    sql: `(host_id LIKE @search ESCAPE '\\' OR name LIKE @search ESCAPE '\\')`,
+  capability: (value, sql) => equals(sql.capability, 'capability')(value),
+  condition: (value, sql) => equals(sql.condition, 'condition')(value),
+  search: (value, { like }) => ({
+    sql: `(host_id ${like} @search ESCAPE '\\' OR name ${like} @search ESCAPE '\\')`,
     params: { search: `%${likeLiteral(value)}%` },
   }),
 }
@@ -43,12 +44,12 @@ const FILTER_SQL: FilterSql = {
 const FIELDS = Object.keys(FILTER_SQL) as (keyof HostFilter)[]
 
 /** The filter's conditions, in table order; fields that are absent add none. */
-export function filterClauses(filter: HostFilter): Clause[] {
+export function filterClauses(filter: HostFilter, sql: HostDialect): Clause[] {
   const clauses: Clause[] = []
   for (const field of FIELDS) {
     const value = filter[field]
     if (value === undefined) continue
-    clauses.push((FILTER_SQL[field] as (value: unknown) => Clause)(value))
+    clauses.push((FILTER_SQL[field] as (value: unknown, sql: HostDialect) => Clause)(value, sql))
   }
   return clauses
 }
