@@ -7,7 +7,7 @@ import type { ResolveContext } from './resolve.ts'
 /** The database password when it is not in `passwordFile` (never in the URL, never in the YAML). */
 export const ENV_DATABASE_PASSWORD = 'AMT_MANAGER_DATABASE_PASSWORD'
 
-export const DATABASE_DEFAULTS = {
+const DATABASE_DEFAULTS = {
   poolSize: 10,
   connectTimeoutMs: 10_000,
   statementTimeoutMs: 30_000,
