@@ -6,6 +6,7 @@ const LAYERS = [
   ['lib', 'schemas'],
   ['broker'],
   ['agent'],
+  ['manager/database'],
   ['manager/inventory'],
   ['manager/metrics'],
   ['manager/ports'],

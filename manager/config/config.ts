@@ -9,9 +9,11 @@ import {
   type PasswordsSettings,
   type SecretsSettings,
 } from './resolve.ts'
+import { resolveDatabase, type DatabaseSettings } from './database.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
+import { describeUrl } from '../database/postgres-pool.ts'
 import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
@@ -30,7 +32,8 @@ export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
  * environment), deeply frozen. `secrets` is the secret store, `credentials` the manager's own login secrets.
  */
 export type ManagerConfig = Readonly<
-  Omit<ManagerConfigFile, 'tokensFile' | 'broker' | 'secrets' | 'passwords' | 'dmt' | 'grpc'> & {
+  Omit<ManagerConfigFile, 'tokensFile' | 'broker' | 'database' | 'secrets' | 'passwords' | 'dmt' | 'grpc'> & {
+    database: Readonly<DatabaseSettings>
     broker: Readonly<EmbeddedBrokerConfig> | Readonly<ExternalBrokerConfig>
     tokensFile: string
     secrets: Readonly<SecretsSettings>
@@ -107,6 +110,7 @@ export function parseManagerConfig(
     checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
   }
   const ctx = { env, resolve, readFile, dataDir, problems }
+  const database = resolveDatabase(parsed.data.database, ctx)
   const secrets = resolveSecretsSection(parsed.data.secrets, ctx)
   const passwords = resolvePasswords(parsed.data.passwords, ctx, { rpsManaged: parsed.data.dmt !== undefined })
   const dmt = resolveDmt(parsed.data.dmt, ctx)
@@ -122,6 +126,7 @@ export function parseManagerConfig(
       ...parsed.data,
       dataDir,
       broker,
+      database,
       tokensFile,
       secrets,
       passwords,
@@ -159,6 +164,16 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
   const { broker } = config
   return {
     dataDir: config.dataDir,
+    database:
+      config.database.engine === 'sqlite'
+        ? { engine: 'sqlite' }
+        : {
+            engine: 'postgres',
+            url: describeUrl(config.database.postgres.url),
+            password: config.database.postgres.password !== undefined,
+            tls: config.database.postgres.ca !== undefined,
+            poolSize: config.database.postgres.poolSize,
+          },
     api: config.api,
     broker:
       broker.mode === 'embedded'

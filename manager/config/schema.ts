@@ -1,3 +1,4 @@
+import { DatabaseSection } from './database.ts'
 import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
@@ -167,6 +168,8 @@ const Startup = z.strictObject({
 export const ManagerConfigFile = z
   .strictObject({
     dataDir: FilePath.default('./data'),
+    /** sqlite (default, one process) or postgres (shared: replicas); database.ts. */
+    database: DatabaseSection,
     api: Api.prefault({}),
     broker: Broker.prefault({ embedded: {} }),
     rps: Rps.prefault({}),
