@@ -1,14 +1,22 @@
 import type Database from 'better-sqlite3'
-import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
+import { AlreadyExistsError, NotFoundError, invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
 import type { HostQuery } from './host-query.ts'
-import { HOST_COLUMNS, hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
+import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './sqlite-error.ts'
 import type { Statements } from './statements.ts'
+import {
+  VALUE_COLUMNS,
+  atIndex,
+  changedColumns,
+  checkedRow,
+  keyOf,
+  movedUnderUs,
+  updateSql,
+} from '../sql/host-write-sql.ts'
+import { stateCountOf } from '../sql/records.ts'
 
-const KEY_COLUMNS = new Set<keyof HostRow>(['tenant_id', 'host_id'])
-const VALUE_COLUMNS = HOST_COLUMNS.filter((column) => !KEY_COLUMNS.has(column))
 /** Distinct column sets seen in practice are few (one per kind of patch); past this, write whole rows. */
 const MAX_UPDATES = 256
 
@@ -53,7 +61,7 @@ export class HostStore {
 
   insertMany(inputs: readonly CreateHostInput[]): Host[] {
     const now = this.#now()
-    return inputs.map((input, index) => atIndex(index, () => this.insert(input, now)))
+    return inputs.map((input, index) => atItem(index, () => this.insert(input, now)))
   }
 
   find(key: HostKey): Host | null {
@@ -83,14 +91,13 @@ export class HostStore {
     const row = this.#checked(key, expectedVersion)
     const next = this.#write(row, hostFromRow(row), patch, now)
     // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
-    if (next === null)
-      throw new VersionConflictError({ ...keyOf(key), expectedVersion: row.version, actualVersion: -1 })
+    if (next === null) throw movedUnderUs(row)
     return next
   }
 
   updateMany(updates: readonly HostUpdate[]): Host[] {
     const now = this.#now()
-    return updates.map((update, index) => atIndex(index, () => this.update(update, now)))
+    return updates.map((update, index) => atItem(index, () => this.update(update, now)))
   }
 
   setDesiredMany(selector: HostSelector, patch: HostPatch): Host[] {
@@ -105,7 +112,7 @@ export class HostStore {
       const id = `${key.tenantId}/${key.hostId}`
       if (seen.has(id)) return
       seen.add(id)
-      hosts.push(atIndex(index, () => this.#writeRead(this.#existing(key), patch, now)))
+      hosts.push(atItem(index, () => this.#writeRead(this.#existing(key), patch, now)))
     })
     return hosts
   }
@@ -117,13 +124,7 @@ export class HostStore {
 
   count(tenantId?: string): StateCount[] {
     const rows = tenantId === undefined ? this.#s.hostCountAll.all() : this.#s.hostCountTenant.all(tenantId)
-    return rows.map((row) => ({
-      desiredState: row.desired_state as StateCount['desiredState'],
-      currentState: row.current_state as StateCount['currentState'],
-      statusIndicator: row.status_indicator as StateCount['statusIndicator'],
-      phase: row.phase as StateCount['phase'],
-      count: row.count,
-    }))
+    return rows.map(stateCountOf)
   }
 
   #row(key: HostKey): HostRow | undefined {
@@ -132,22 +133,11 @@ export class HostStore {
   }
 
   #existing(key: HostKey): HostRow {
-    const row = this.#row(key)
-    if (row === undefined) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
-    return row
+    return checkedRow(key, this.#row(key), undefined)
   }
 
   #checked(key: HostKey, expectedVersion: number | undefined): HostRow {
-    const row = this.#existing(key)
-    if (expectedVersion !== undefined && row.version !== expectedVersion) {
-      throw new VersionConflictError({
-        tenantId: key.tenantId,
-        hostId: key.hostId,
-        expectedVersion,
-        actualVersion: row.version,
-      })
-    }
-    return row
+    return checkedRow(key, this.#row(key), expectedVersion)
   }
 
   /** Writes `host` (stored as `row`) patched; null when the stored version is no longer the host's. */
@@ -156,7 +146,7 @@ export class HostStore {
     const after = hostToRow(next)
     let changes: number
     try {
-      changes = this.#update(VALUE_COLUMNS.filter((column) => row[column] !== after[column])).run(after).changes
+      changes = this.#update(changedColumns(row, after)).run(after).changes
     } catch (err) {
       if (isCheckViolation(err))
         throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
@@ -180,29 +170,16 @@ export class HostStore {
   /** A row read in this transaction: its version cannot have moved. */
   #writeRead(row: HostRow, patch: HostPatch, now: Date): Host {
     const next = this.#write(row, hostFromRow(row), patch, now)
-    if (next === null)
-      throw new VersionConflictError({
-        tenantId: row.tenant_id,
-        hostId: row.host_id,
-        expectedVersion: row.version,
-        actualVersion: -1,
-      })
+    if (next === null) throw movedUnderUs(row)
     return next
   }
 }
 
-function updateSql(columns: readonly (keyof HostRow)[]): string {
-  const assignments = columns.map((column) => `${column} = @${column}`).join(', ')
-  return `UPDATE hosts SET ${assignments} WHERE tenant_id = @tenant_id AND host_id = @host_id AND version = @version - 1`
-}
-
-const keyOf = ({ tenantId, hostId }: HostKey): HostKey => ({ tenantId, hostId })
-
 /** Runs one item of a batch; an InventoryError is annotated with the item's position. */
-function atIndex<T>(index: number, run: () => T): T {
+function atItem<T>(index: number, run: () => T): T {
   try {
     return run()
   } catch (err) {
-    throw err instanceof InventoryError ? err.at(index) : err
+    throw atIndex(index, err)
   }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { AlreadyExistsError, InventoryError, NotFoundError, invalidInput } from '../errors.ts'
+import { AlreadyExistsError, InventoryError, NotFoundError } from '../errors.ts'
 import { assertId, assertKey } from '../host-patch.ts'
 import type {
   AppendAuditInput,
@@ -29,11 +29,10 @@ import type {
 import { AuditStore } from './audit-store.ts'
 import { HostQuery } from './host-query.ts'
 import { HostStore } from './host-store.ts'
+import { newCredential, newTenant, patchedTenant, tenantNotEmpty } from '../sql/records.ts'
 import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow } from '../sql/rows.ts'
 import { asInventoryError, isUniqueViolation } from './sqlite-error.ts'
 import { prepareStatements, type Statements } from './statements.ts'
-
-const POLICIES = new Set(['static', 'random'])
 
 /**
  * The Inventory on one better-sqlite3 connection. Calls run synchronously inside the returned promise; every
@@ -61,14 +60,7 @@ export class SqliteInventory implements Inventory {
 
   createTenant(input: CreateTenantInput): Promise<Tenant> {
     return this.#write(() => {
-      assertId('tenantId', input.tenantId)
-      const tenant: Tenant = {
-        tenantId: input.tenantId,
-        name: input.name ?? input.tenantId,
-        passwordPolicy: input.passwordPolicy ?? 'random',
-        createdAt: this.#now().toISOString(),
-      }
-      assertTenant(tenant)
+      const tenant = newTenant(input, this.#now())
       try {
         this.#s.tenantInsert.run(tenantToRow(tenant))
       } catch (err) {
@@ -89,8 +81,7 @@ export class SqliteInventory implements Inventory {
 
   updateTenant(tenantId: string, patch: TenantPatch): Promise<Tenant> {
     return this.#write(() => {
-      const tenant = { ...this.#tenant(tenantId), ...definedOf(patch) }
-      assertTenant(tenant)
+      const tenant = patchedTenant(this.#tenant(tenantId), patch)
       this.#s.tenantUpdate.run(tenantToRow(tenant))
       return tenant
     })
@@ -99,12 +90,7 @@ export class SqliteInventory implements Inventory {
   deleteTenant(tenantId: string): Promise<void> {
     return this.#write(() => {
       this.#tenant(tenantId)
-      if (this.#s.tenantHasHosts.get(tenantId) !== undefined) {
-        throw new InventoryError('INVENTORY_TENANT_NOT_EMPTY', `tenant ${JSON.stringify(tenantId)} still has hosts`, {
-          entity: 'tenant',
-          tenantId,
-        })
-      }
+      if (this.#s.tenantHasHosts.get(tenantId) !== undefined) throw tenantNotEmpty(tenantId)
       this.#s.tenantDelete.run(tenantId)
     })
   }
@@ -158,19 +144,7 @@ export class SqliteInventory implements Inventory {
 
   putCredential(input: PutCredentialInput): Promise<DeviceCredential> {
     return this.#write(() => {
-      if (typeof input.username !== 'string' || input.username.length === 0 || input.username.length > 256) {
-        throw invalidInput('username must be 1-256 characters')
-      }
-      if (typeof input.passwordHash !== 'string' || input.passwordHash.length === 0)
-        throw invalidInput('passwordHash must not be empty')
-      const { tenantId, hostId, username, passwordHash } = input
-      const credential: DeviceCredential = {
-        tenantId,
-        hostId,
-        username,
-        passwordHash,
-        createdAt: this.#now().toISOString(),
-      }
+      const credential = newCredential(input, this.#now())
       this.#hosts.get(credential)
       try {
         this.#s.credentialUpsert.run(credentialToRow(credential))
@@ -246,14 +220,4 @@ export class SqliteInventory implements Inventory {
   #write<T>(run: () => T): Promise<T> {
     return this.#read(() => this.#transaction.immediate(run) as T)
   }
-}
-
-function assertTenant(tenant: Tenant): void {
-  if (typeof tenant.name !== 'string' || tenant.name.length > 128)
-    throw invalidInput('tenant name must be at most 128 characters')
-  if (!POLICIES.has(tenant.passwordPolicy)) throw invalidInput("passwordPolicy must be 'static' or 'random'")
-}
-
-function definedOf<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>
 }
