@@ -21,8 +21,8 @@ export function auditSql(byHost: string) {
     insert:
       'INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, detail, class) VALUES (@tenant_id, @host_id, @ts, @kind, @actor, @detail, @class)',
     listTenant:
-      'SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND (@class IS NULL OR class = @class) AND id < @before ORDER BY id DESC LIMIT @limit',
-    listHost: `SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND host_id = @host_id AND (@class IS NULL OR class = @class) AND id < @before
+      'SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND (class = @class OR @class IS NULL) AND id < @before ORDER BY id DESC LIMIT @limit',
+    listHost: `SELECT * FROM audit_events WHERE tenant_id = @tenant_id AND host_id = @host_id AND (class = @class OR @class IS NULL) AND id < @before
        ORDER BY id DESC LIMIT @limit`,
     deleteOlderThan:
       'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE class = @class AND ts < @before ORDER BY class, ts LIMIT @limit)',

@@ -1,0 +1,124 @@
+import { AlreadyExistsError, NotFoundError, invalidInput } from '../errors.ts'
+import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
+import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate } from '../port.ts'
+import { atIndex, changedColumns, checkedRow, keyOf, movedUnderUs, updateSql } from '../sql/host-write-sql.ts'
+import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
+import { STATEMENT_SQL } from '../sql/statements-sql.ts'
+import { selectForUpdate } from './host-query.ts'
+import { isForeignKeyViolation, isRejectedValue, isUniqueViolation } from './pg-error.ts'
+import type { Sql } from './sql.ts'
+
+const LOCKED_HOST = `${STATEMENT_SQL.hostGet} FOR UPDATE`
+
+/**
+ * Host writes on PostgreSQL, each inside the caller's transaction (PostgresInventory). READ COMMITTED, so a row
+ * to be written is read FOR UPDATE: concurrent writers of one host (on any replica) queue on its row lock, and
+ * each applies its patch to the row the previous one committed. Every UPDATE is guarded by the version the row was
+ * read at; with `current` (the host as the caller read it) the row is not read first: the guarded UPDATE writes
+ * nothing when the host moved, and only then is the row read, for the error (or a write without expectedVersion).
+ */
+export class HostStore {
+  readonly #now: () => Date
+
+  constructor(now: () => Date) {
+    this.#now = now
+  }
+
+  async insert(sql: Sql, input: CreateHostInput, now = this.#now()): Promise<Host> {
+    const host = newHost(input, now)
+    try {
+      await sql.run(STATEMENT_SQL.hostInsert, hostToRow(host))
+    } catch (err) {
+      const key = { tenantId: input.tenantId, hostId: input.hostId }
+      if (isUniqueViolation(err)) throw new AlreadyExistsError('host', key)
+      if (isForeignKeyViolation(err)) throw new NotFoundError('tenant', { tenantId: input.tenantId })
+      if (isRejectedValue(err)) throw invalidInput('host values rejected by the database', { ...key, cause: err })
+      throw err
+    }
+    return host
+  }
+
+  async insertMany(sql: Sql, inputs: readonly CreateHostInput[]): Promise<Host[]> {
+    const now = this.#now()
+    return eachInOrder(inputs, (input) => this.insert(sql, input, now))
+  }
+
+  async find(sql: Sql, key: HostKey): Promise<Host | null> {
+    assertKey(key)
+    const row = await sql.row<HostRow>(STATEMENT_SQL.hostGet, [key.tenantId, key.hostId])
+    return row === undefined ? null : hostFromRow(row)
+  }
+
+  async update(sql: Sql, { key, patch, expectedVersion, current }: HostUpdate, now = this.#now()): Promise<Host> {
+    if (
+      current !== undefined &&
+      current.version === expectedVersion &&
+      current.tenantId === key.tenantId &&
+      current.hostId === key.hostId
+    ) {
+      const next = await this.#write(sql, hostToRow(current), current, patch, now)
+      if (next !== null) return next
+    }
+    const row = await this.#locked(sql, key, expectedVersion)
+    const next = await this.#write(sql, row, hostFromRow(row), patch, now)
+    if (next === null) throw movedUnderUs(row)
+    return next
+  }
+
+  async updateMany(sql: Sql, updates: readonly HostUpdate[]): Promise<Host[]> {
+    const now = this.#now()
+    return eachInOrder(updates, (update) => this.update(sql, update, now))
+  }
+
+  async setDesiredMany(sql: Sql, selector: HostSelector, patch: HostPatch): Promise<Host[]> {
+    assertPatch(patch)
+    if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
+    const now = this.#now()
+    const rows =
+      'filter' in selector
+        ? await selectForUpdate(sql, selector.filter)
+        : await eachInOrder(selector.keys, (key) => this.#locked(sql, key, undefined))
+    const unique = new Map(rows.map((row) => [`${row.tenant_id}/${row.host_id}`, row]))
+    return eachInOrder([...unique.values()], async (row) => {
+      const next = await this.#write(sql, row, hostFromRow(row), patch, now)
+      if (next === null) throw movedUnderUs(row)
+      return next
+    })
+  }
+
+  async delete(sql: Sql, key: HostKey, expectedVersion?: number): Promise<void> {
+    await this.#locked(sql, key, expectedVersion)
+    await sql.run(STATEMENT_SQL.hostDelete, [key.tenantId, key.hostId])
+  }
+
+  async #locked(sql: Sql, key: HostKey, expectedVersion: number | undefined): Promise<HostRow> {
+    assertKey(key)
+    return checkedRow(key, await sql.row<HostRow>(LOCKED_HOST, [key.tenantId, key.hostId]), expectedVersion)
+  }
+
+  /** Writes `host` (stored as `row`) patched, only the changed columns; null when the version moved. */
+  async #write(sql: Sql, row: HostRow, host: Host, patch: HostPatch, now: Date): Promise<Host | null> {
+    const next = applyHostPatch(host, patch, now)
+    const after = hostToRow(next)
+    try {
+      return (await sql.run(updateSql(changedColumns(row, after)), after)) === 1 ? next : null
+    } catch (err) {
+      if (isRejectedValue(err))
+        throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
+      throw err
+    }
+  }
+}
+
+/** Runs the items one after the other (one connection); an InventoryError names the failing item's position. */
+async function eachInOrder<I, O>(items: readonly I[], run: (item: I) => Promise<O>): Promise<O[]> {
+  const results: O[] = []
+  for (const [index, item] of items.entries()) {
+    try {
+      results.push(await run(item))
+    } catch (err) {
+      throw atIndex(index, err)
+    }
+  }
+  return results
+}

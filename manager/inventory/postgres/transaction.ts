@@ -1,0 +1,39 @@
+import type pg from 'pg'
+import { connectionFailure, sqlOn, type Sql } from './sql.ts'
+
+/**
+ * Runs `work` in one transaction (READ COMMITTED; rows to be written are read FOR UPDATE) on one client of the
+ * pool: COMMIT when it resolves, ROLLBACK when it throws. The client always goes back to the pool, or is closed
+ * when its connection failed or the ROLLBACK did (its state is then unknown).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient
+  try {
+    client = await pool.connect()
+  } catch (err) {
+    throw connectionFailure(err) ?? err
+  }
+  const sql = sqlOn(client)
+  let broken: Error | undefined
+  try {
+    await sql.run('BEGIN')
+    const result = await work(sql)
+    await sql.run('COMMIT')
+    return result
+  } catch (err) {
+    broken = await rollback(sql)
+    throw err
+  } finally {
+    client.release(broken ?? false)
+  }
+}
+
+/** Undefined when rolled back; the failure when the connection could not even do that. */
+async function rollback(sql: Sql): Promise<Error | undefined> {
+  try {
+    await sql.run('ROLLBACK')
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err))
+  }
+}
