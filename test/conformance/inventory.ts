@@ -5,15 +5,21 @@ import { listConformance } from './inventory-lists.ts'
 import { queryConformance } from './inventory-queries.ts'
 import { recordConformance } from './inventory-records.ts'
 import { suiteContext, type InventoryFactory } from './inventory-support.ts'
+import { sharingConformance, type SharedInventories } from './inventory-sharing.ts'
 import { tenantConformance } from './inventory-tenants.ts'
 
 export type { InventoryFactory }
 
 /**
  * The Inventory contract (manager/inventory/port.ts), run against every adapter: each test gets a fresh, empty
- * Inventory from `create` and closes it in its teardown.
+ * Inventory from `create` and closes it in its teardown. An adapter whose store several processes can share gives
+ * `openShared` too (two Inventories on one fresh store): the concurrency of replicas is then tested as well.
  */
-export function inventoryConformance(label: string, create: InventoryFactory): void {
+export function inventoryConformance(
+  label: string,
+  create: InventoryFactory,
+  options: { openShared?: SharedInventories } = {},
+): void {
   const context = suiteContext(label, create)
   tenantConformance(context)
   hostConformance(context)
@@ -22,4 +28,5 @@ export function inventoryConformance(label: string, create: InventoryFactory): v
   batchConformance(context)
   recordConformance(context)
   auditConformance(context)
+  if (options.openShared) sharingConformance(context, options.openShared)
 }

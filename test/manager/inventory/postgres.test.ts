@@ -24,5 +24,9 @@ async function openOwning(url: string): Promise<Inventory> {
   })
 }
 
-inventoryConformance('postgres', async () => openOwning(await freshDatabase('inventory')))
-
+inventoryConformance('postgres', async () => openOwning(await freshDatabase('inventory')), {
+  openShared: async () => {
+    const url = await freshDatabase('shared')
+    return [await openOwning(url), await openOwning(url)]
+  },
+})

@@ -14,7 +14,12 @@ test.after.always(() => rmSync(root, { recursive: true, force: true }))
 let made = 0
 const freshDir = () => path.join(root, `db-${++made}`)
 
-inventoryConformance('sqlite file', () => openSqliteInventory({ dataDir: freshDir() }))
+inventoryConformance('sqlite file', () => openSqliteInventory({ dataDir: freshDir() }), {
+  openShared: async () => {
+    const dataDir = freshDir()
+    return [await openSqliteInventory({ dataDir }), await openSqliteInventory({ dataDir })]
+  },
+})
 inventoryConformance('sqlite memory', () => openSqliteInventory({ dataDir: IN_MEMORY }))
 
 const latest = MIGRATIONS.length
