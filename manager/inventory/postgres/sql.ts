@@ -2,7 +2,7 @@ import pg from 'pg'
 import { InventoryError } from '../errors.ts'
 
 /** Named (`@name`) or positional (`?`) parameters, as the shared statements take them (manager/inventory/sql/). */
-export type Params = object | readonly unknown[]
+type Params = object | readonly unknown[]
 
 /** Runs shared SQL on PostgreSQL: on the pool (one statement) or on a transaction's client. */
 export interface Sql {

@@ -15,15 +15,21 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promis
   }
   const sql = sqlOn(client)
   let broken: Error | undefined
+  // A checked-out client has no listener of its own: a connection lost mid-transaction would crash the process.
+  const lost = (err: Error) => {
+    broken = err
+  }
+  client.on('error', lost)
   try {
     await sql.run('BEGIN')
     const result = await work(sql)
     await sql.run('COMMIT')
     return result
   } catch (err) {
-    broken = await rollback(sql)
+    broken ??= await rollback(sql)
     throw err
   } finally {
+    client.off('error', lost)
     client.release(broken ?? false)
   }
 }

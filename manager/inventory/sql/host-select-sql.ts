@@ -5,7 +5,7 @@ import { filterClauses, type Clause } from './host-filter-sql.ts'
 import { sortSql, type SortSql } from './host-sort-sql.ts'
 import { hostFromRow, type HostRow } from './rows.ts'
 
-export type Params = Record<string, string | number>
+type Params = Record<string, string | number>
 /** SQL with named parameters (`@name`): SQLite binds them as they are, PostgreSQL numbers them. */
 export interface Statement {
   sql: string

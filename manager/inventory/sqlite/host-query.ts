@@ -7,7 +7,7 @@ import { summaryOf, type SummaryRow } from '../sql/host-summary.ts'
 import type { HostRow } from '../sql/rows.ts'
 
 /** SQLite's side of the shared host queries (manager/inventory/sql/). */
-export const SQLITE_HOSTS = hostDialect({ capableFalse: "json_extract(capability, '$.capable') = 0", like: 'LIKE' })
+const SQLITE_HOSTS = hostDialect({ capableFalse: "json_extract(capability, '$.capable') = 0", like: 'LIKE' })
 
 /**
  * The host SELECTs of manager/inventory/sql/host-select-sql.ts on one connection: one prepared statement per

@@ -1,7 +1,13 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
+import pg from 'pg'
+import { SecretValue } from '../../../lib/secret-value.ts'
 import { openPostgresPool } from '../../../manager/database/postgres-pool.ts'
+import { InventoryError } from '../../../manager/inventory/errors.ts'
+import { INVENTORY_MIGRATIONS } from '../../../manager/inventory/postgres/migrations.ts'
 import { openPostgresInventory } from '../../../manager/inventory/postgres/open.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
+import { conditionTwinTests } from '../../helpers/condition-twin.ts'
+import { pollUntil } from '../../helpers/poll-until.ts'
 import { usePostgres } from '../../helpers/postgres-server.ts'
 import { inventoryConformance } from '../../conformance/inventory.ts'
 
@@ -29,4 +35,134 @@ inventoryConformance('postgres', async () => openOwning(await freshDatabase('inv
     const url = await freshDatabase('shared')
     return [await openOwning(url), await openOwning(url)]
   },
+})
+
+conditionTwinTests(test, 'postgres', async () => openOwning(await freshDatabase('grid')))
+
+/** A pool of the test's (ended in its teardown), for looking at the database beside the Inventory. */
+function adminPool(t: ExecutionContext, url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  t.teardown(() => pool.end())
+  return pool
+}
+
+const inventoryVersion = async (pool: pg.Pool): Promise<number | undefined> =>
+  (await pool.query<{ version: number }>("SELECT version FROM schema_migrations WHERE component = 'inventory'")).rows[0]
+    ?.version
+
+test('postgres: reopening keeps the data and re-running the migrations changes nothing', async (t) => {
+  const url = await freshDatabase('reopen')
+  const first = await openOwning(url)
+  await first.createTenant({ tenantId: 'acme', passwordPolicy: 'static' })
+  const host = await first.updateHost(await first.createHost({ tenantId: 'acme', hostId: 'h1' }), {
+    desiredState: 'PROVISIONED',
+    capability: null,
+    lastSeen: '2030-01-02T03:04:05.678Z',
+  })
+  await first.putCredential({ tenantId: 'acme', hostId: 'h1', username: 'dev-h1', passwordHash: 'scrypt$x' })
+  await first.appendAudit([{ tenantId: 'acme', hostId: 'h1', kind: 'desired.set', actor: 'test', detail: { a: [1] } }])
+  await first.close()
+  for (let i = 0; i < 2; i++) {
+    const again = await openOwning(url)
+    t.deepEqual(await again.getHost({ tenantId: 'acme', hostId: 'h1' }), host)
+    t.like(await again.getTenant('acme'), { passwordPolicy: 'static' })
+    t.truthy(await again.getCredentialByUsername('dev-h1'))
+    t.like(await again.listAudit('acme'), [{ kind: 'desired.set', detail: { a: [1] } }])
+    await again.close()
+  }
+  t.is(await inventoryVersion(adminPool(t, url)), INVENTORY_MIGRATIONS.length)
+})
+
+test('postgres: a database from a newer release is refused with SCHEMA_TOO_NEW and left untouched', async (t) => {
+  const url = await freshDatabase('newer')
+  const inventory = await openOwning(url)
+  await inventory.createTenant({ tenantId: 'acme' })
+  await inventory.close()
+  const admin = adminPool(t, url)
+  const newer = INVENTORY_MIGRATIONS.length + 1
+  await admin.query("UPDATE schema_migrations SET version = $1 WHERE component = 'inventory'", [newer])
+  const err = await t.throwsAsync(openOwning(url), { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_SCHEMA_TOO_NEW')
+  t.regex(err?.message ?? '', new RegExp(`version ${newer} is newer .*\\(${newer - 1}\\)`))
+  t.is(await inventoryVersion(admin), newer)
+  t.deepEqual((await admin.query('SELECT tenant_id FROM tenants')).rows, [{ tenant_id: 'acme' }])
+})
+
+test('postgres: a failing migration step is rolled back whole: MIGRATION_FAILED, no version recorded', async (t) => {
+  const url = await freshDatabase('clash')
+  const admin = adminPool(t, url)
+  await admin.query('CREATE TABLE hosts (x int)')
+  const err = await t.throwsAsync(openOwning(url), { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_MIGRATION_FAILED')
+  t.regex(err?.message ?? '', /relation "hosts" already exists/)
+  t.is(await inventoryVersion(admin), undefined)
+  t.deepEqual((await admin.query("SELECT to_regclass('tenants') AS found")).rows, [{ found: null }])
+})
+
+test('postgres: a connection killed mid-write gives STORAGE_FAILED without the password, and the next call works', async (t) => {
+  const url = await freshDatabase('killed')
+  const password = new SecretValue('pg-secret-4711')
+  const pool = await openPostgresPool({ url, password, poolSize: 2, applicationName: 'inventory-under-test' })
+  t.teardown(() => pool.end())
+  const inventory = await openPostgresInventory({ pool })
+  const admin = adminPool(t, url)
+  const locker = await admin.connect()
+  t.teardown(() => locker.release())
+  await locker.query('BEGIN; LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE')
+  const blocked = inventory.createTenant({ tenantId: 'acme' })
+  let pid: number | undefined
+  await pollUntil(
+    async () => {
+      const waiting = await admin.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'inventory-under-test' AND wait_event_type = 'Lock'",
+      )
+      pid = waiting.rows[0]?.pid
+      return pid !== undefined || 'no connection of the inventory waits on the lock yet'
+    },
+    "the inventory's write waiting on the table lock",
+    30_000,
+  )
+  await admin.query('SELECT pg_terminate_backend($1)', [pid])
+  const err = await t.throwsAsync(blocked, { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_STORAGE_FAILED')
+  t.regex(err?.message ?? '', /terminat/i)
+  t.false(err?.message.includes('pg-secret-4711'))
+  await locker.query('ROLLBACK')
+  await inventory.createTenant({ tenantId: 'acme' })
+  t.deepEqual(
+    (await inventory.listTenants()).map((tenant) => tenant.tenantId),
+    ['acme'],
+  )
+})
+
+test('postgres: an unreachable server is STORAGE_FAILED, naming no password', async (t) => {
+  const pool = new pg.Pool({
+    connectionString: 'postgresql://amt@/nowhere?host=/nonexistent-socket-dir',
+    password: 'pg-secret-0815',
+    connectionTimeoutMillis: 5000,
+  })
+  t.teardown(() => pool.end())
+  const err = await t.throwsAsync(openPostgresInventory({ pool }), { instanceOf: InventoryError })
+  t.is(err?.code, 'INVENTORY_STORAGE_FAILED')
+  t.false(err?.message.includes('pg-secret-0815'))
+})
+
+test('postgres: times round-trip exactly, the injected clock stamps them, close does not end the pool', async (t) => {
+  const now = new Date('2030-01-02T03:04:05.678Z')
+  const pool = await openPostgresPool({ url: await freshDatabase('clock') })
+  t.teardown(() => pool.end())
+  const inventory = await openPostgresInventory({ pool, now: () => now })
+  await inventory.createTenant({ tenantId: 'acme' })
+  const host = await inventory.updateHost(await inventory.createHost({ tenantId: 'acme', hostId: 'h1' }), {
+    status: 'x',
+    lastSeen: '2031-05-06T07:08:09.010Z',
+  })
+  t.like(await inventory.getHost(host), {
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    lastSeen: '2031-05-06T07:08:09.010Z',
+    statusTimestamp: Math.floor(now.getTime() / 1000),
+  })
+  await inventory.close()
+  t.deepEqual((await pool.query('SELECT count(*)::int AS hosts FROM hosts')).rows, [{ hosts: 1 }])
 })
