@@ -1,11 +1,19 @@
-import { AlreadyExistsError, NotFoundError, invalidInput } from '../errors.ts'
+import { invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate } from '../port.ts'
-import { atIndex, changedColumns, checkedRow, keyOf, movedUnderUs, updateSql } from '../sql/host-write-sql.ts'
+import {
+  atIndex,
+  hostInsertError,
+  changedColumns,
+  checkedRow,
+  keyOf,
+  movedUnderUs,
+  updateSql,
+} from '../sql/host-write-sql.ts'
 import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
 import { STATEMENT_SQL } from '../sql/statements-sql.ts'
 import { selectForUpdate } from './host-query.ts'
-import { isForeignKeyViolation, isRejectedValue, isUniqueViolation } from './pg-error.ts'
+import { isRejectedValue, violationOf } from './pg-error.ts'
 import type { Sql } from './sql.ts'
 
 const LOCKED_HOST = `${STATEMENT_SQL.hostGet} FOR UPDATE`
@@ -29,11 +37,7 @@ export class HostStore {
     try {
       await sql.run(STATEMENT_SQL.hostInsert, hostToRow(host))
     } catch (err) {
-      const key = { tenantId: input.tenantId, hostId: input.hostId }
-      if (isUniqueViolation(err)) throw new AlreadyExistsError('host', key)
-      if (isForeignKeyViolation(err)) throw new NotFoundError('tenant', { tenantId: input.tenantId })
-      if (isRejectedValue(err)) throw invalidInput('host values rejected by the database', { ...key, cause: err })
-      throw err
+      throw hostInsertError(input, violationOf(err), err)
     }
     return host
   }

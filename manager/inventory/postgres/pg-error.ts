@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { InventoryError, invalidInput } from '../errors.ts'
+import type { Violation } from '../sql/host-write-sql.ts'
 import { connectionFailure } from './sql.ts'
 
 /** The SQLSTATE of a statement's failure (e.g. '23505'), else null. */
@@ -13,6 +14,12 @@ export const isForeignKeyViolation = (err: unknown): boolean => sqlState(err) ==
 /** A value the database cannot hold: a CHECK, a NUL character in text or JSON, a malformed value. */
 export const isRejectedValue = (err: unknown): boolean =>
   ['23514', '22021', '22P05', '22P02'].includes(sqlState(err) ?? '')
+
+export function violationOf(err: unknown): Violation | null {
+  if (isUniqueViolation(err)) return 'unique'
+  if (isForeignKeyViolation(err)) return 'foreign-key'
+  return isRejectedValue(err) ? 'rejected-value' : null
+}
 
 /**
  * Driver failures become InventoryErrors: values the database rejects → INVALID_INPUT, everything else

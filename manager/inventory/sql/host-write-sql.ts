@@ -1,4 +1,4 @@
-import { InventoryError, NotFoundError, VersionConflictError } from '../errors.ts'
+import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
 import type { HostKey } from '../port.ts'
 import { HOST_COLUMNS, type HostRow } from './rows.ts'
 
@@ -44,3 +44,15 @@ export const movedUnderUs = (row: HostRow): VersionConflictError =>
 export const atIndex = (index: number, err: unknown): unknown => (err instanceof InventoryError ? err.at(index) : err)
 
 export const keyOf = ({ tenantId, hostId }: HostKey): HostKey => ({ tenantId, hostId })
+
+/** What a failed statement violated, as the engine classifies its error. */
+export type Violation = 'unique' | 'foreign-key' | 'rejected-value'
+
+/** The failure of a host's INSERT: the host exists, its tenant does not, or a value the database refuses. */
+export function hostInsertError(key: HostKey, violation: Violation | null, err: unknown): unknown {
+  if (violation === 'unique') return new AlreadyExistsError('host', keyOf(key))
+  if (violation === 'foreign-key') return new NotFoundError('tenant', { tenantId: key.tenantId })
+  if (violation === 'rejected-value')
+    return invalidInput('host values rejected by the database', { ...keyOf(key), cause: err })
+  return err
+}

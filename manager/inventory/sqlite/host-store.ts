@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3'
-import { AlreadyExistsError, NotFoundError, invalidInput } from '../errors.ts'
+import { invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
 import type { HostQuery } from './host-query.ts'
 import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
-import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from './sqlite-error.ts'
+import { isCheckViolation, violationOf } from './sqlite-error.ts'
 import type { Statements } from './statements.ts'
 import {
   VALUE_COLUMNS,
+  hostInsertError,
   atIndex,
   changedColumns,
   checkedRow,
@@ -50,11 +51,7 @@ export class HostStore {
     try {
       this.#s.hostInsert.run(hostToRow(host))
     } catch (err) {
-      const key = { tenantId: input.tenantId, hostId: input.hostId }
-      if (isUniqueViolation(err)) throw new AlreadyExistsError('host', key)
-      if (isForeignKeyViolation(err)) throw new NotFoundError('tenant', { tenantId: input.tenantId })
-      if (isCheckViolation(err)) throw invalidInput('host values rejected by the database', { ...key, cause: err })
-      throw err
+      throw hostInsertError(input, violationOf(err), err)
     }
     return host
   }

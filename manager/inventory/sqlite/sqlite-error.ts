@@ -1,3 +1,4 @@
+import type { Violation } from '../sql/host-write-sql.ts'
 import { InventoryError } from '../errors.ts'
 
 /** The SQLite extended result code of a better-sqlite3 error (e.g. 'SQLITE_CONSTRAINT_UNIQUE'), else null. */
@@ -18,6 +19,12 @@ export function isForeignKeyViolation(err: unknown): boolean {
 
 export function isCheckViolation(err: unknown): boolean {
   return sqliteCode(err) === 'SQLITE_CONSTRAINT_CHECK'
+}
+
+export function violationOf(err: unknown): Violation | null {
+  if (isUniqueViolation(err)) return 'unique'
+  if (isForeignKeyViolation(err)) return 'foreign-key'
+  return isCheckViolation(err) ? 'rejected-value' : null
 }
 
 /** Driver failures become INVENTORY_STORAGE_FAILED; InventoryErrors and programming errors pass unchanged. */
