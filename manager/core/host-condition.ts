@@ -3,8 +3,8 @@ import { isNotSupportedStatus } from './publish/status-texts.ts'
 
 /**
  * A host's capability and condition (manager/inventory/host-filter.ts), decided from its stored fields. The SQL
- * twin the Inventory filters, sorts and counts with is manager/inventory/sqlite/host-condition-sql.ts; a test
- * checks both agree on a grid of hosts (test/manager/core/host-condition.test.ts).
+ * twin the Inventory filters, sorts and counts with is manager/inventory/sql/host-condition-sql.ts; a test
+ * checks both agree on a grid of hosts, on each engine (test/helpers/condition-twin.ts).
  *
  * Not capable: the agent's capability report says so, or the status is the manager's "AMT not supported" text
  * (written for a report that is not capable, an agent's NOT_SUPPORTED and a gRPC agent's DISABLED; cleared when

@@ -4,7 +4,8 @@ import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
 /**
  * The Inventory port: the manager's source of truth for tenants, hosts, device credentials and audit events.
- * Domain code sees only these types; SQL lives in the adapters (manager/inventory/sqlite/, later PostgreSQL).
+ * Domain code sees only these types; SQL lives in the adapters (manager/inventory/sqlite/, manager/inventory/postgres/,
+ * sharing manager/inventory/sql/).
  * Every adapter passes test/conformance/inventory.ts. Failures are InventoryErrors (./errors.ts).
  *
  * Times: `createdAt`, `updatedAt`, `lastSeen`, `activationRequestedAt` and audit `ts` are ISO-8601 UTC strings
