@@ -5,7 +5,8 @@ import { openPostgresPool } from '../../../manager/database/postgres-pool.ts'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
 import { INVENTORY_MIGRATIONS } from '../../../manager/inventory/postgres/migrations.ts'
 import { openPostgresInventory } from '../../../manager/inventory/postgres/open.ts'
-import type { Inventory } from '../../../manager/inventory/port.ts'
+import type { Host, Inventory } from '../../../manager/inventory/port.ts'
+import { keyOf } from '../../conformance/inventory-support.ts'
 import { conditionTwinTests } from '../../helpers/condition-twin.ts'
 import { pollUntil } from '../../helpers/poll-until.ts'
 import { usePostgres } from '../../helpers/postgres-server.ts'
@@ -165,4 +166,58 @@ test('postgres: times round-trip exactly, the injected clock stamps them, close 
   })
   await inventory.close()
   t.deepEqual((await pool.query('SELECT count(*)::int AS hosts FROM hosts')).rows, [{ hosts: 1 }])
+})
+
+test('postgres: two stores locking hosts in opposite orders deadlock; the victim runs again and both writes land', async (t) => {
+  const url = await freshDatabase('deadlock')
+  const store = async (applicationName: string) => {
+    const pool = await openPostgresPool({ url, applicationName })
+    t.teardown(() => pool.end())
+    return openPostgresInventory({ pool })
+  }
+  const [one, two] = [await store('store-one'), await store('store-two')]
+  await one.createTenant({ tenantId: 'acme' })
+  const [h1, h2] = await one.createHosts([
+    { tenantId: 'acme', hostId: 'h1' },
+    { tenantId: 'acme', hostId: 'h2' },
+  ])
+  const admin = adminPool(t, url)
+  const waiting = (applicationName: string) => () =>
+    admin
+      .query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
+        applicationName,
+      ])
+      .then((result) => result.rowCount === 1 || `${applicationName} does not wait on a lock yet`)
+  const locker = await admin.connect()
+  t.teardown(() => locker.release())
+  await locker.query("BEGIN; SELECT 1 FROM hosts WHERE host_id = 'h1' FOR UPDATE")
+  const write = (inventory: Inventory, name: string, order: readonly Host[]) =>
+    inventory.updateHosts(order.map((host) => ({ key: keyOf(host), patch: { name } })))
+  const first = write(one, 'one', [h1!, h2!])
+  await pollUntil(waiting('store-one'), 'store one waiting on h1', 30_000)
+  const second = write(two, 'two', [h2!, h1!])
+  await pollUntil(waiting('store-two'), 'store two holding h2 and waiting on h1', 30_000)
+  await locker.query('ROLLBACK')
+  const results = await Promise.allSettled([first, second])
+  t.deepEqual(
+    results.map((result) => result.status),
+    ['fulfilled', 'fulfilled'],
+  )
+  const stored = [await one.getHost(keyOf(h1!)), await one.getHost(keyOf(h2!))]
+  t.deepEqual(
+    stored.map((host) => host.version),
+    [3, 3],
+    'both writes on both hosts',
+  )
+  t.is(stored[0]!.name, stored[1]!.name, 'the victim, run again after the other committed, wrote last on both')
+  await pollUntil(
+    async () => {
+      const { rows } = await admin.query<{ deadlocks: number }>(
+        'SELECT deadlocks::int AS deadlocks FROM pg_stat_database WHERE datname = current_database()',
+      )
+      return (rows[0]?.deadlocks ?? 0) > 0 || 'no deadlock counted yet'
+    },
+    'the server to count the deadlock',
+    30_000,
+  )
 })
