@@ -8,7 +8,6 @@ import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from '../ap
 import { createApiServer, type ApiServer } from '../api/server.ts'
 import { createSessionStore } from '../api/sessions/session-store.ts'
 import { issueToken } from '../api/tokens/api-token.ts'
-import { FileTokenStore } from '../api/tokens/file-token-store.ts'
 import { GLOBAL_SCOPE, type TokenStore } from '../api/tokens/token-store.ts'
 import { collectDefaultMetrics } from 'prom-client'
 import { attachCore } from '../bus/attach.ts'
@@ -24,7 +23,6 @@ import { loadConsoleAssets } from '../console/assets/load-assets.ts'
 import { consolePlugin } from '../console/plugin.ts'
 import type { GrpcBridge } from '../grpc/server.ts'
 import type { Inventory } from '../inventory/port.ts'
-import { openSqliteInventory } from '../inventory/sqlite/open.ts'
 import { createManagerMetrics } from '../metrics/metrics.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { SecretStore } from '../secrets/port.ts'
@@ -32,6 +30,7 @@ import { externalBroker, startEmbeddedBroker, urlHost } from './broker-link.ts'
 import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
+import { openStores } from './stores.ts'
 import { waitFor } from './wait-for.ts'
 
 export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
@@ -86,9 +85,9 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
   }
   try {
     log.info({ config: configSummary(config) }, 'starting')
-    const inventory = await openSqliteInventory({ dataDir: config.dataDir, log: root })
-    closers.push({ name: 'inventory', close: () => inventory.close() })
-    const tokens = new FileTokenStore(config.tokensFile)
+    const stores = await openStores(config, root)
+    closers.push({ name: 'stores', close: () => stores.close() })
+    const { inventory, tokens } = stores
     const adminTokenFile = path.join(config.dataDir, ADMIN_TOKEN_FILE_NAME)
     await ensureAdminToken(tokens, adminTokenFile, log)
     const metrics = createManagerMetrics(inventory)
