@@ -190,6 +190,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             username: broker.username,
             clientId: broker.clientId,
             persistentSession: broker.persistentSession,
+            sharedGroup: broker.sharedGroup,
             mosquittoDynamicSecurity: broker.mosquittoDynamicSecurity,
           },
     secrets:

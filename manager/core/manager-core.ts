@@ -209,7 +209,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     record: ingest.submit,
     setDesired: setDesired.bind(null, ctx),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
-    getHost: (key) => book.get(key),
+    getHost: (key) => book.fresh(key),
     updateHost: async (key, patch, writeOptions) => {
       const stored = await book.serial(() => writes.update(key, () => patch, writeOptions))
       if (stored === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })

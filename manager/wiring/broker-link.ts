@@ -62,7 +62,7 @@ export async function startEmbeddedBroker(
       broker,
       deviceBrokerUrl,
       brokerUrl: `mqtt://${urlHost(loopback)}:${port}`,
-      createBus: (log) => createEmbeddedBus(broker.aedes, { log }),
+      createBus: (log) => createEmbeddedBus(broker.aedes, { log, clustered: broker.clustered }),
     }
   } catch (err) {
     await broker.close()
@@ -95,7 +95,11 @@ export async function externalBroker(config: ManagerConfig, deps: ExternalBroker
     ...(password === undefined ? {} : { password }),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   }
-  const session = { clientId: broker.clientId, clean: !broker.persistentSession }
+  const session = {
+    clientId: broker.clientId,
+    clean: !broker.persistentSession,
+    ...(broker.sharedGroup === undefined ? {} : { sharedGroup: broker.sharedGroup }),
+  }
   const accounts = broker.mosquittoDynamicSecurity
     ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps)
     : undefined

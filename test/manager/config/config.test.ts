@@ -119,6 +119,21 @@ test('external broker: the client id defaults to the username (amt-broker accept
   t.like(external({ username: 'manager-eu', clientId: 'manager-eu:replica-2' }), { clientId: 'manager-eu:replica-2' })
 })
 
+test('external broker: replicas share the agent leaves through sharedGroup, on clean sessions', (t) => {
+  const external = (fields: object) =>
+    parse({ broker: { external: { url: 'mqtt://b', passwordFile: 'mqtt-password', ...fields } } })
+  t.like(ok(external({})).broker, { persistentSession: true })
+  t.like(ok(external({ sharedGroup: 'managers' })).broker, { sharedGroup: 'managers', persistentSession: false })
+  t.deepEqual(external({ sharedGroup: 'managers', persistentSession: true }), {
+    ok: false,
+    problems: [
+      'broker.external.persistentSession: a persistent session with sharedGroup: the broker would keep queueing the share of ' +
+        'a replica that is gone',
+    ],
+  })
+  t.false(external({ sharedGroup: 'a/b' }).ok, 'a share name has no topic separators or wildcards')
+})
+
 test('external broker: the password comes from the environment or passwordFile, never printed', (t) => {
   const fromFile = ok(
     parse({ broker: { external: { url: 'mqtts://b:8883', passwordFile: 'mqtt-password', caFile: 'ca.crt' } } }),
