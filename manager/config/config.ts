@@ -26,6 +26,9 @@ export type { DmtSettings, GrpcSettings } from './resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
+/** A replica's name (Kubernetes: the pod name), appended to the MQTT client id of an external broker's session. */
+export const ENV_INSTANCE = 'AMT_MANAGER_INSTANCE'
+const INSTANCE_PATTERN = /^[A-Za-z0-9._-]{1,63}$/
 
 /**
  * The parsed configuration: paths absolute, defaults applied, secrets resolved into `SecretValue`s (files or the
@@ -71,8 +74,8 @@ export function parseManagerConfig(
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const resolve = (file: string): string => path.resolve(baseDir, file)
   const dataDir = resolve(parsed.data.dataDir)
-  const broker = resolveBrokerPaths(parsed.data.broker, resolve)
   const problems: string[] = []
+  const broker = withInstance(resolveBrokerPaths(parsed.data.broker, resolve), env[ENV_INSTANCE], problems)
   let brokerPassword: SecretValue | null = null
   if (broker.mode === 'external') {
     brokerPassword = readSecret(
@@ -135,6 +138,20 @@ export function parseManagerConfig(
       credentials: { brokerPassword },
     }),
   }
+}
+
+/** Replicas on one broker need distinct client ids: `<clientId>:<instance>` when the instance is named. */
+function withInstance(
+  broker: EmbeddedBrokerConfig | ExternalBrokerConfig,
+  instance: string | undefined,
+  problems: string[],
+): EmbeddedBrokerConfig | ExternalBrokerConfig {
+  if (broker.mode !== 'external' || instance === undefined || instance === '') return broker
+  if (!INSTANCE_PATTERN.test(instance)) {
+    problems.push(`${ENV_INSTANCE}: must be 1 to 63 of letters, digits, '.', '_' and '-'`)
+    return broker
+  }
+  return { ...broker, clientId: `${broker.clientId}:${instance}` }
 }
 
 function resolveBrokerPaths(
