@@ -190,6 +190,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             password: config.database.postgres.password !== undefined,
             tls: config.database.postgres.ca !== undefined,
             poolSize: config.database.postgres.poolSize,
+            lease: config.database.postgres.lease,
           },
     api: config.api,
     broker:

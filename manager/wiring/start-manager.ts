@@ -31,6 +31,8 @@ import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
 import { openStores } from './stores.ts'
+import { openClusterLease } from './lease.ts'
+import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
 
 export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
@@ -68,12 +70,13 @@ export interface RunningManager {
 }
 
 /**
- * Builds the object graph in dependency order: Inventory → tokens (first admin token) → secret store → passwords
- * → RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus
- * → core (passwords for secret/req, preparer, profile names, host removal) → attachCore (connects; the sweep
+ * Builds the object graph in dependency order: Inventory → tokens (first admin token) → the lease of
+ * once-cluster-wide work (lease.ts) → secret store → passwords → RPS/MPS (or "not configured", said once) → embedded
+ * broker (device credentials from Inventory) → manager bus → core (passwords for secret/req, preparer, profile names,
+ * host removal; deadline checks and audit pruning while the lease is held) → attachCore (connects; the sweep
  * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → RPS/MPS sweeps (power
- * state; MPS registration, its first round at once) → API listen → gRPC bridge. A failure closes what was opened;
- * close() goes in reverse order.
+ * state; MPS registration, its first round at once; both while the lease is held) → API listen → gRPC bridge. A
+ * failure closes what was opened; close() goes in reverse order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
   const { log: root } = options
@@ -93,6 +96,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const metrics = createManagerMetrics(inventory)
     // The process itself (RSS, heap, GC, event-loop lag, handles): what an operator watches next to the fleet.
     collectDefaultMetrics({ register: metrics.registry })
+    const lease = await openClusterLease(config, { pool: stores.pool, log: root, metrics })
+    closers.push({ name: 'lease', close: () => lease.stop() })
     const integrations = createIntegrations(config, { inventory, log: root, registry: metrics.registry })
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
@@ -119,6 +124,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),
+      lease,
       options: {
         ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }),
         deadlines: config.deadlines,
@@ -172,8 +178,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         },
       ]
       for (const { name, sweep } of sweeps) {
-        sweep.start()
-        closers.push({ name, close: () => sweep.stop() })
+        const failed = (err: unknown) => log.error({ err, sweep: name }, 'the sweep did not stop cleanly')
+        closers.push({ name, close: whileHeld(lease, sweep, failed) })
       }
     }
     await api.listen({ host: config.api.host, port: config.api.port })
