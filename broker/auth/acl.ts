@@ -33,6 +33,8 @@ type DenyReason =
   | 'leaf-not-allowed'
   | 'out-of-scope'
   | 'no-readable-leaf'
+  /** Only for brokers without a check at delivery (maySubscribeUnfiltered): the filter can match an unreadable leaf. */
+  | 'unreadable-leaf'
   /** The manager's delivery probe topic (amt/v1/_probe/...), published or read by another role, or malformed. */
   | 'manager-only'
   /** The connection has no authenticated principal (or was already closed by the broker). */
@@ -129,4 +131,18 @@ export function maySubscribe(principal: Principal, filter: string, maxTopicLevel
     return deny('out-of-scope')
   const readable = readableLeaves(principal)
   return parsed.leaves.some((leaf) => readable.includes(leaf)) ? ALLOW : deny('no-readable-leaf')
+}
+
+/**
+ * maySubscribe for a broker that judges only the SUBSCRIBE and never a delivery (EMQX and VerneMQ through their HTTP
+ * hooks, docs/external-brokers.md): there, a granted filter delivers every message it matches, retained ones included.
+ * So a filter is granted only when EVERY leaf it can match is readable: `amt/v1/acme/+/status` for an integrator,
+ * never `amt/v1/acme/#` (it would deliver `desired` and `secret/res`).
+ */
+export function maySubscribeUnfiltered(principal: Principal, filter: string, maxTopicLevels: number): Decision {
+  const decision = maySubscribe(principal, filter, maxTopicLevels)
+  const parsed = decision.allowed ? parseTopicFilter(filter) : null
+  if (parsed === null) return decision
+  const readable = readableLeaves(principal)
+  return parsed.leaves.every((leaf) => readable.includes(leaf)) ? ALLOW : deny('unreadable-leaf')
 }

@@ -11,6 +11,7 @@ import {
 } from './resolve.ts'
 import { resolveDatabase, type DatabaseSettings } from './database.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
+import { resolveBrokerAuth, type BrokerAuthSettings } from './broker-auth.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { describeUrl } from '../database/postgres-pool.ts'
@@ -45,6 +46,8 @@ export type ManagerConfig = Readonly<
     dmt: Readonly<DmtSettings> | null
     /** The gRPC bridge; null when not configured. */
     grpc: Readonly<GrpcSettings> | null
+    /** The HTTP auth endpoints for external brokers (api.brokerAuth); null when off. */
+    brokerAuth: Readonly<BrokerAuthSettings> | null
     credentials: Readonly<{ brokerPassword: SecretValue | null }>
   }
 >
@@ -118,6 +121,7 @@ export function parseManagerConfig(
   const passwords = resolvePasswords(parsed.data.passwords, ctx, { rpsManaged: parsed.data.dmt !== undefined })
   const dmt = resolveDmt(parsed.data.dmt, ctx)
   const grpc = resolveGrpc(parsed.data.grpc, ctx)
+  const brokerAuth = resolveBrokerAuth(parsed.data.api.brokerAuth, ctx, broker.mode)
   if (problems.length > 0) return { ok: false, problems }
   const tokensFile =
     parsed.data.tokensFile === undefined
@@ -135,6 +139,7 @@ export function parseManagerConfig(
       passwords,
       dmt,
       grpc,
+      brokerAuth,
       credentials: { brokerPassword },
     }),
   }

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
+import { BrokerAuthSection } from './broker-auth.ts'
 import { ConsoleSection } from './console.ts'
 import { GrpcSection } from './grpc.ts'
 import { DmtSection, PasswordsSection, SecretsSection } from './sections.ts'
@@ -75,6 +76,8 @@ const Api = z.strictObject({
   hostChanges: HostChangeStreamLimits.prefault({}),
   /** The web console's sessions (console.ts). */
   console: ConsoleSection,
+  /** HTTP authentication + authorization for external brokers (broker-auth.ts). */
+  brokerAuth: BrokerAuthSection,
 })
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */

@@ -26,6 +26,7 @@ import type { Inventory } from '../inventory/port.ts'
 import { createManagerMetrics } from '../metrics/metrics.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { SecretStore } from '../secrets/port.ts'
+import { brokerAuthEndpoint } from './broker-auth.ts'
 import { externalBroker, startEmbeddedBroker, urlHost } from './broker-link.ts'
 import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
@@ -141,6 +142,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
     const sessions = createSessionStore(config.api.console)
+    const brokerAuth = await brokerAuthEndpoint(config, link, { inventory, log: root })
     const consoleContext = {
       inventory,
       tokens,
@@ -164,6 +166,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       readiness,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
       ...(accounts ? { brokerAccounts: accounts } : {}),
+      ...(brokerAuth ? { brokerAuth } : {}),
     })
     closers.push({ name: 'api', close: () => api.close() })
     if (dmt !== null && config.dmt !== null) {

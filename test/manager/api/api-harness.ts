@@ -5,6 +5,7 @@ import type { ExecutionContext } from 'ava'
 import type { DestinationStream } from 'pino'
 import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
+import type { BrokerAuthEndpoint } from '../../../manager/api/broker-auth/plugin.ts'
 import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
 import { HostChangeStreamLimits, type ApiConnectionLimits } from '../../../manager/config/schema.ts'
 import { ConsoleSection } from '../../../manager/config/console.ts'
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   hostChanges?: Partial<HostChangeStreamLimits>
   /** The sessions store; default the `api.console` defaults on the real clock. */
   sessions?: SessionStore
+  /** Serves the broker-auth endpoints, built over the harness's Inventory (config `api.brokerAuth`). */
+  brokerAuth?: (inventory: Inventory) => Promise<BrokerAuthEndpoint>
 }
 
 /**
@@ -91,6 +94,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     options.console === true
       ? { inventory, tokens, sessions, hostChanges: core.hostChanges, log, assets: await loadConsoleAssets() }
       : null
+  const brokerAuth = options.brokerAuth === undefined ? undefined : await options.brokerAuth(inventory)
   const app = createApiServer({
     inventory,
     domain: core,
@@ -104,6 +108,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(brokerAuth === undefined ? {} : { brokerAuth }),
     ...(consoleContext === null ? {} : { extensions: [consolePlugin(consoleContext)] }),
   })
   t.teardown(async () => {
