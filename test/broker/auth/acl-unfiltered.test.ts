@@ -2,6 +2,7 @@ import test from 'ava'
 import { maySubscribe, maySubscribeUnfiltered } from '../../../broker/auth/acl.ts'
 import type { Principal } from '../../../broker/auth/principal.ts'
 import { ACTORS, CELLS, WILDCARDS, filterMatches, mayRead, type Actor } from '../support/acl-model.ts'
+import { buildProbeTopic } from '../../../schemas/probe.ts'
 
 /** The actors of the ACL model (test/broker/support/acl-model.ts) as principals. */
 const PRINCIPALS: Record<Actor, Principal> = {
@@ -35,4 +36,24 @@ test('the difference from the broker with its delivery check: wide filters that 
     t.deepEqual(maySubscribeUnfiltered(PRINCIPALS[actor], filter, 16), { allowed: false, reason: 'unreadable-leaf' })
   }
   t.true(maySubscribeUnfiltered(PRINCIPALS.manager, 'amt/v1/#', 16).allowed)
+})
+
+test("a shared subscription is judged by its filter; the probe topic is the manager's alone", (t) => {
+  const { manager, tenantIntegrator, device } = PRINCIPALS
+  t.true(maySubscribeUnfiltered(manager, '$share/amt/amt/v1/+/+/state', 16).allowed)
+  t.true(maySubscribeUnfiltered(tenantIntegrator, '$share/dash/amt/v1/t1/+/status', 16).allowed)
+  t.deepEqual(maySubscribeUnfiltered(tenantIntegrator, '$share/dash/amt/v1/t1/#', 16), {
+    allowed: false,
+    reason: 'unreadable-leaf',
+  })
+  t.deepEqual(maySubscribeUnfiltered(device, '$share/g/#', 16), { allowed: false, reason: 'outside-tree' })
+  t.deepEqual(maySubscribeUnfiltered(device, '$share//amt/v1/t1/h1/desired', 16), {
+    allowed: false,
+    reason: 'reserved-topic',
+  })
+  const probe = buildProbeTopic({ instanceId: 'replica-1', leaf: 'state' })
+  t.true(maySubscribeUnfiltered(manager, `$share/amt-probe-replica-1/${probe}`, 16).allowed)
+  t.true(maySubscribeUnfiltered(manager, probe, 16).allowed)
+  for (const actor of [tenantIntegrator, device, PRINCIPALS.globalIntegrator])
+    t.deepEqual(maySubscribeUnfiltered(actor, probe, 16), { allowed: false, reason: 'manager-only' })
 })

@@ -1,5 +1,6 @@
 import test from 'ava'
 import { agentClientId } from '../../../schemas/principals.ts'
+import { subscriptionPlan } from '../../../manager/bus/subscription-plan.ts'
 import { brokerFixture, fillTemplate, startBrokerAuthApi } from './broker-auth-harness.ts'
 
 /** The EMQX 5 HTTP authenticator and authorizer contract: requests filled from the documented body templates. */
@@ -107,6 +108,17 @@ test("the manager's own login to the broker is allowed as the manager", async (t
   t.deepEqual(subscribe.json, emqx.authzAllowed)
   const publish = await h.call('/emqx/authz', authz('amt-manager', 'publish', 'amt/v1/acme/node-1/desired'))
   t.deepEqual(publish.json, emqx.authzAllowed)
+  // Every subscription of a single manager and of a replica in a shared group (broker.external.sharedGroup).
+  const single = subscriptionPlan({ probeInstance: 'amt-manager' })
+  const replica = subscriptionPlan({ sharedGroup: 'amt-managers', probeInstance: 'replica-1' })
+  const filters = [single, replica].flatMap((plan) => [
+    ...[...plan.live, ...plan.probe].map(({ filter }) => filter),
+    ...plan.catchUp,
+  ])
+  for (const filter of filters) {
+    const answer = await h.call('/emqx/authz', authz('amt-manager', 'subscribe', filter))
+    t.deepEqual(answer.json, emqx.authzAllowed, filter)
+  }
 })
 
 test('a malformed request is a 400 that denies, naming what is wrong and never echoing a value', async (t) => {
