@@ -31,7 +31,7 @@ const UNIQUE_VIOLATION = '23505'
  * the UNIQUE constraint lets exactly one win, the other gets TokenNameTakenError. The pool is the caller's.
  */
 export class PostgresTokenStore implements TokenStore {
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {}
 
   /** Brings the `tokens` schema up to date (under migratePostgres's advisory lock), then the store. */
   static async open(pool: pg.Pool, log?: Logger): Promise<PostgresTokenStore> {
