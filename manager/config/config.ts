@@ -18,8 +18,10 @@ import { describeUrl } from '../database/postgres-pool.ts'
 import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
-/** The API token store's file in the data directory unless `tokensFile` names one. */
+/** The legacy JSON token file (imported once into the token store) in the data directory; config `tokensFile`. */
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
+/** The SQLite API token database in the data directory (database.engine sqlite). */
+export const TOKEN_DATABASE_FILE_NAME = 'api-tokens.sqlite'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig } from './schema.ts'
 export { ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'

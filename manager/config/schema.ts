@@ -203,7 +203,7 @@ export const ManagerConfigFile = z
     deadlines: Deadlines.prefault({}),
     /** Audit retention and the per-host budgets of events and secret/req (audit.ts). */
     audit: AuditSection,
-    /** Default <dataDir>/api-tokens.json. */
+    /** The legacy JSON token file, imported once (docs/operations.md); default <dataDir>/api-tokens.json. */
     tokensFile: FilePath.optional(),
     startup: Startup.prefault({}),
     log: z.strictObject({ level: LogLevel.default('info') }).prefault({}),

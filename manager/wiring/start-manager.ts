@@ -1,4 +1,3 @@
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
@@ -7,10 +6,9 @@ import type { Logger } from '../../lib/log.ts'
 import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from '../api/readiness.ts'
 import { createApiServer, type ApiServer } from '../api/server.ts'
 import { createSessionStore } from '../api/sessions/session-store.ts'
-import { issueToken } from '../api/tokens/api-token.ts'
-import { GLOBAL_SCOPE, type TokenStore } from '../api/tokens/token-store.ts'
 import { collectDefaultMetrics } from 'prom-client'
 import { attachCore } from '../bus/attach.ts'
+import { ADMIN_TOKEN_FILE_NAME, ensureAdminToken } from './admin-token.ts'
 import type { ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { configSummary, type ManagerConfig } from '../config/config.ts'
@@ -35,8 +33,6 @@ import { openStores } from './stores.ts'
 import { openClusterLease } from './lease.ts'
 import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
-
-export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
 
 export interface StartOptions {
   /** The root logger (components take children with their own `module`). */
@@ -231,26 +227,4 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     await closeAll()
     throw err
   }
-}
-
-/**
- * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),
- * so the operator can use the API at once. The file holds the token line only (the token store keeps its hash);
- * it is written to a fresh temporary file (a stale one of a crash is removed first, so its mode cannot carry
- * over), set 0600 whatever the umask, then renamed. Only the file's path is logged, never the token.
- */
-export async function ensureAdminToken(tokens: TokenStore, file: string, log: Logger): Promise<boolean> {
-  if ((await tokens.list()).length > 0) return false
-  const { token, info } = await issueToken(tokens, { role: 'admin', tenant: GLOBAL_SCOPE, name: 'bootstrap-admin' })
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-  const temporary = `${file}.${process.pid}.tmp`
-  await rm(temporary, { force: true })
-  await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'wx' })
-  await chmod(temporary, 0o600)
-  await rename(temporary, file)
-  log.info(
-    { file, tokenId: info.id, tokenName: info.name },
-    'no API token existed: created a global admin token; it is in the file (shown nowhere else)',
-  )
-  return true
 }

@@ -1,8 +1,9 @@
+import path from 'node:path'
 import type pg from 'pg'
 import type { Logger } from '../../lib/log.ts'
-import { FileTokenStore } from '../api/tokens/file-token-store.ts'
+import { logLegacyImport, openTokenStore } from '../api/tokens/open-token-store.ts'
 import type { TokenStore } from '../api/tokens/token-store.ts'
-import type { ManagerConfig } from '../config/config.ts'
+import { TOKEN_DATABASE_FILE_NAME, type ManagerConfig } from '../config/config.ts'
 import { openPostgresPool } from '../database/postgres-pool.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { openSqliteInventory } from '../inventory/sqlite/open.ts'
@@ -14,21 +15,38 @@ export interface Stores {
   tokens: TokenStore
   /** The shared database's pool (leases); null on SQLite (one process). */
   pool: pg.Pool | null
-  /** Closes the Inventory, then the pool. */
+  /** Closes the token store and the Inventory, then the pool. */
   close(): Promise<void>
 }
 
 export async function openStores(config: ManagerConfig, log: Logger): Promise<Stores> {
   if (config.database.engine === 'sqlite') {
     const inventory = await openSqliteInventory({ dataDir: config.dataDir, log })
-    return {
-      inventory,
-      tokens: new FileTokenStore(config.tokensFile),
-      pool: null,
-      close: () => inventory.close(),
+    try {
+      const file = path.join(config.dataDir, TOKEN_DATABASE_FILE_NAME)
+      const tokens = await openTokenStore({ engine: 'sqlite', file }, config.tokensFile, log)
+      logLegacyImport(tokens.legacy, log)
+      return {
+        inventory,
+        tokens: tokens.tokens,
+        pool: null,
+        close: async () => {
+          await tokens.close()
+          await inventory.close()
+        },
+      }
+    } catch (err) {
+      await inventory.close()
+      throw err
     }
   }
   const pool = await openPostgresPool({ ...config.database.postgres, log })
-  await pool.end()
-  throw new StartupError('database.engine postgres: the PostgreSQL Inventory is not wired yet')
+  try {
+    const tokens = await openTokenStore({ engine: 'postgres', pool }, config.tokensFile, log)
+    logLegacyImport(tokens.legacy, log)
+    throw new StartupError('database.engine postgres: the PostgreSQL Inventory is not wired yet')
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
 }

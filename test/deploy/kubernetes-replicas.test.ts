@@ -39,8 +39,8 @@ test('single: a StatefulSet of one pod on SQLite, its data on a PersistentVolume
   t.is(dataVolume(set), undefined, 'data is the claim, not a pod volume')
   const config = configOf(objects) as { database?: { engine: string } }
   t.is(config.database?.engine ?? 'sqlite', 'sqlite')
-  const tokensFile = manager.env?.find((variable) => variable.name === 'AMT_MANAGER_TOKENS_FILE')?.value
-  t.is(tokensFile, '/var/lib/amt-manager/api-tokens.json', '`tokens` exec’d in the pod edit the file on the claim')
+  const configFile = manager.env?.find((variable) => variable.name === 'AMT_MANAGER_CONFIG')?.value
+  t.is(configFile, '/etc/amt-manager/config.yaml', '`tokens` exec’d in the pod open the configured store on the claim')
   t.is(disruptionsAllowed(budgetOf(objects), 1), 1, 'a drain restarts the one pod, it never waits')
 })
 
@@ -59,6 +59,10 @@ test('external: a Deployment of replicas rolled one at a time, with no Persisten
   t.false(
     (manager.env ?? []).some((variable) => variable.name === 'AMT_MANAGER_TOKENS_FILE'),
     'API tokens are in the database, not in a file',
+  )
+  t.true(
+    (manager.env ?? []).some((variable) => variable.name === 'AMT_MANAGER_CONFIG'),
+    '`tokens` exec’d in a pod open the database of its configuration',
   )
 })
 
