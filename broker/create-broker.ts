@@ -35,6 +35,8 @@ export interface BrokerDeps {
 
 export interface RunningBroker {
   aedes: Aedes
+  /** One instance of a cluster: its routing (`backends.mq`) is shared with other instances. */
+  clustered: boolean
   tcpPort?: number
   tlsPort?: number
   wsPort?: number
@@ -210,6 +212,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   let closing: Promise<void> | undefined
   return {
     aedes,
+    clustered: backends.mq !== undefined,
     tcpPort: portOf('tcp'),
     tlsPort: portOf('tls'),
     wsPort: portOf('ws'),

@@ -9,8 +9,8 @@ import { DEFAULT_DEMO_HOSTS, MAX_DEMO_HOSTS } from './demo/fleet-plan.ts'
  * The `amt-manager` command line. This module is the entry point: it acts on import.
  *   serve --config <file>     the manager service (exit 0 on SIGTERM/SIGINT, 1 bad config, 2 start-up failure)
  *   demo [--hosts N] ...      the one-command demo (embedded broker, SQLite, simulated RPS/MPS and fleet), then serves on
- *   backup --to <file>        online backup of the Inventory, the local secret store and the token file
- *   hosts | tenants | tokens  client commands (the API, or the local token file), as `amtctl`
+ *   backup --to <file>        online backup of the Inventory, the local secret store and the token database
+ *   hosts | tenants | tokens  client commands (the API, or the local token store), as `amtctl`
  *   --version                 the package version (and the commit, for a build that knows it)
  * The service and the demo are imported when their command runs: a client command loads neither fastify, aedes,
  * grpc nor the database (its cold start: `npm run bench:cli`).

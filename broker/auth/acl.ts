@@ -33,6 +33,8 @@ type DenyReason =
   | 'leaf-not-allowed'
   | 'out-of-scope'
   | 'no-readable-leaf'
+  /** Only for brokers without a check at delivery (maySubscribeUnfiltered): the filter can match an unreadable leaf. */
+  | 'unreadable-leaf'
   /** The manager's delivery probe topic (amt/v1/_probe/...), published or read by another role, or malformed. */
   | 'manager-only'
   /** The connection has no authenticated principal (or was already closed by the broker). */
@@ -129,4 +131,26 @@ export function maySubscribe(principal: Principal, filter: string, maxTopicLevel
     return deny('out-of-scope')
   const readable = readableLeaves(principal)
   return parsed.leaves.some((leaf) => readable.includes(leaf)) ? ALLOW : deny('no-readable-leaf')
+}
+
+/** MQTT 5 shared subscription (spec 4.8.2): `$share/<ShareName>/<filter>`, the name without `/`, `+`, `#`. */
+const SHARED_SUBSCRIPTION = /^\$share\/([^/+#]+)\/(.+)$/
+
+/**
+ * maySubscribe for a broker that judges only the SUBSCRIBE and never a delivery (EMQX and VerneMQ through their HTTP
+ * hooks, docs/external-brokers.md): there, a granted filter delivers every message it matches, retained ones included.
+ * So a filter is granted only when EVERY leaf it can match is readable: `amt/v1/acme/+/status` for an integrator,
+ * never `amt/v1/acme/#` (it would deliver `desired` and `secret/res`).
+ * Such brokers have shared subscriptions, which the manager's replicas use (broker.external.sharedGroup): a
+ * `$share/<group>/<filter>` is judged by its filter (the group changes which member gets a message, not which
+ * messages), and the replicas' own probe subscription (an exact probe topic, schemas/probe.ts) is the manager's.
+ */
+export function maySubscribeUnfiltered(principal: Principal, filter: string, maxTopicLevels: number): Decision {
+  const inner = SHARED_SUBSCRIPTION.exec(filter)?.[2] ?? filter
+  if (isProbeSubtree(inner) && topicLevels(inner) <= maxTopicLevels) return probeDecision(principal, inner)
+  const decision = maySubscribe(principal, inner, maxTopicLevels)
+  const parsed = decision.allowed ? parseTopicFilter(inner) : null
+  if (parsed === null) return decision
+  const readable = readableLeaves(principal)
+  return parsed.leaves.every((leaf) => readable.includes(leaf)) ? ALLOW : deny('unreadable-leaf')
 }

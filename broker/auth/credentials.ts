@@ -80,6 +80,12 @@ export class MemoryCredentialStore implements CredentialStore {
     return this.#entries.size
   }
 
+  /** The principal of a stored username, without a password check (for brokers that authorize a known name). */
+  principalByUsername(username: string): Principal | null {
+    const stored = this.#entries.get(username)
+    return stored === undefined ? null : { ...stored.principal }
+  }
+
   async verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
     const stored = this.#entries.get(username)
     const hash = stored?.hash ?? (await this.#decoys.forUsername(username))

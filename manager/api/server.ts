@@ -33,6 +33,7 @@ import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { API_PREFIX } from './server-paths.ts'
+import { BROKER_AUTH_PREFIX, brokerAuthPlugin, type BrokerAuthEndpoint } from './broker-auth/plugin.ts'
 
 export type { ApiContext } from './context.ts'
 export { API_PREFIX } from './server-paths.ts'
@@ -55,6 +56,8 @@ export interface ApiServerDeps extends ApiContext {
   sessions?: SessionStore
   /** More routes on the same server, registered after the API's (wiring adds the web console, manager/console). */
   extensions?: readonly FastifyPluginAsync[]
+  /** HTTP authentication + authorization for external brokers (config `api.brokerAuth`); absent: no such routes. */
+  brokerAuth?: BrokerAuthEndpoint
 }
 
 /** The store of a server without the console: nothing opens a session in it. */
@@ -132,6 +135,7 @@ export function createApiServer(deps: ApiServerDeps) {
     },
     { prefix: API_PREFIX },
   )
+  if (deps.brokerAuth) void app.register(brokerAuthPlugin(deps.brokerAuth), { prefix: BROKER_AUTH_PREFIX })
   for (const extension of deps.extensions ?? []) void app.register(extension)
   return app
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type Database from 'better-sqlite3'
-import type { ManagerConfig } from '../config/config.ts'
+import { TOKEN_DATABASE_FILE_NAME, type ManagerConfig } from '../config/config.ts'
 import { DEFAULT_FILE_NAME } from '../inventory/sqlite/open.ts'
-import { backupPlainFile, backupSqliteDatabase, type SqliteCopy } from './sqlite-backup.ts'
+import { backupSqliteDatabase, type SqliteCopy } from './sqlite-backup.ts'
 
 /** One file of a backup: what it is, where it is, where its copy goes, and how it is copied. */
 export interface BackupStep {
@@ -15,9 +15,9 @@ export interface BackupStep {
 
 /**
  * What `amt-manager backup --to FILE` copies, from the manager's configuration: the SQLite Inventory to FILE; the
- * local secret store (secrets.kind local) to FILE.secrets.db; the API token file to FILE.api-tokens.json. A file
- * that does not exist yet (no host ever needed a password, no token yet) is left out; the Inventory must exist.
- * Never the secret store's key: it is kept apart from the data (docs/secrets.md).
+ * local secret store (secrets.kind local) to FILE.secrets.db; the SQLite API token database to FILE.api-tokens.sqlite.
+ * A file that does not exist yet (no host ever needed a password, no token yet) is left out; the Inventory must
+ * exist. Never the secret store's key: it is kept apart from the data (docs/secrets.md).
  */
 export function planBackup(config: ManagerConfig, to: string): BackupStep[] {
   const target = path.resolve(to)
@@ -25,14 +25,15 @@ export function planBackup(config: ManagerConfig, to: string): BackupStep[] {
   const steps: BackupStep[] = [
     { what: 'inventory', from: inventory, to: target, run: () => backupSqliteDatabase(inventory, target, countHosts) },
   ]
-  const { secrets, tokensFile } = config
+  const { secrets } = config
   if (secrets.kind === 'local' && existsSync(secrets.file)) {
     const to = `${target}.secrets.db`
     steps.push({ what: 'secret store', from: secrets.file, to, run: () => backupSqliteDatabase(secrets.file, to) })
   }
-  if (existsSync(tokensFile)) {
-    const to = `${target}.api-tokens.json`
-    steps.push({ what: 'API tokens', from: tokensFile, to, run: () => backupPlainFile(tokensFile, to) })
+  const tokens = path.join(config.dataDir, TOKEN_DATABASE_FILE_NAME)
+  if (existsSync(tokens)) {
+    const to = `${target}.api-tokens.sqlite`
+    steps.push({ what: 'API tokens', from: tokens, to, run: () => backupSqliteDatabase(tokens, to, countTokens) })
   }
   return steps
 }
@@ -40,4 +41,9 @@ export function planBackup(config: ManagerConfig, to: string): BackupStep[] {
 function countHosts(db: Database.Database): string {
   const row = db.prepare('SELECT count(*) AS hosts FROM hosts').get() as { hosts: number }
   return `${row.hosts} hosts`
+}
+
+function countTokens(db: Database.Database): string {
+  const row = db.prepare('SELECT count(*) AS tokens FROM api_tokens').get() as { tokens: number }
+  return `${row.tokens} tokens`
 }

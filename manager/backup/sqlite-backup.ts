@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 
@@ -50,14 +50,6 @@ export async function backupSqliteDatabase(
   } finally {
     source.close()
   }
-}
-
-/** A plain file (the API token file: always replaced by rename, so one read is one version of it). */
-export async function backupPlainFile(from: string, to: string): Promise<SqliteCopy> {
-  return writeThenRename(to, async (partial) => {
-    await copyFile(from, partial)
-    return ''
-  })
 }
 
 function openSource(file: string): Database.Database {

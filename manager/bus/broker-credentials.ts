@@ -41,8 +41,17 @@ export interface BrokerCredentialsOptions {
   verify?: PasswordVerifier
 }
 
+/**
+ * The credential store, and who a username is without its password: a broker that authenticated the connection
+ * itself asks only for the principal when it authorizes (the manager's HTTP endpoint for external brokers,
+ * manager/api/broker-auth/). Null for a name that is neither a registered device nor a local principal.
+ */
+export interface BrokerPrincipals extends CredentialStore {
+  principalByUsername(username: string): Promise<Principal | null>
+}
+
 /** Builds the embedded broker's credential store. Throws a TypeError for an invalid integrator entry. */
-export async function createBrokerCredentials(options: BrokerCredentialsOptions): Promise<CredentialStore> {
+export async function createBrokerCredentials(options: BrokerCredentialsOptions): Promise<BrokerPrincipals> {
   const verify = options.verify ?? new KdfLanes().verify
   const local = new MemoryCredentialStore({ scryptParams: IN_PROCESS_SCRYPT, verify })
   const localNames = new Set<string>()
@@ -70,7 +79,7 @@ interface InventoryCredentialStoreParts {
   verify: PasswordVerifier
 }
 
-class InventoryCredentialStore implements CredentialStore {
+class InventoryCredentialStore implements BrokerPrincipals {
   readonly #parts: InventoryCredentialStoreParts
   /** Only device-shaped unknown names use it; other unknown names get the local store's decoy (integrator cost). */
   readonly #deviceDecoys = new DecoyHashes({ device: DEVICE_SCRYPT_PARAMS, other: DEVICE_SCRYPT_PARAMS })
@@ -95,6 +104,14 @@ class InventoryCredentialStore implements CredentialStore {
 
   principalForCertificate(cert: PeerCertificate): Principal | null {
     return this.#parts.local.principalForCertificate(cert)
+  }
+
+  async principalByUsername(username: string): Promise<Principal | null> {
+    const { inventory, local, localNames } = this.#parts
+    if (localNames.has(username)) return local.principalByUsername(username)
+    const stored = await inventory.getCredentialByUsername(username)
+    if (stored === null) return null
+    return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
   }
 }
 

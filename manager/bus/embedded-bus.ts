@@ -1,7 +1,9 @@
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes'
 import type { Logger } from '../../lib/log.ts'
+import { BrokerRoster } from './broker-roster.ts'
 import { DeliveryProbe } from './delivery-probe.ts'
-import { MANAGER_SUBSCRIPTIONS, type ManagerBus } from './mqtt-bus.ts'
+import type { ManagerBus } from './mqtt-bus.ts'
+import { MANAGER_SUBSCRIPTIONS } from './subscription-plan.ts'
 import { PublishPump } from './publish-pump.ts'
 
 export interface EmbeddedBusOptions {
@@ -10,7 +12,18 @@ export interface EmbeddedBusOptions {
   publishWindow?: number
   /** The delivery probe through aedes' own routing (delivery-probe.ts). */
   probe?: { intervalMs?: number; timeoutMs?: number }
+  /**
+   * The broker is one instance of a cluster (shared routing): only the messages of devices connected to this
+   * instance are dispatched here (broker-roster.ts, docs/replicas.md). Off: every message is dispatched.
+   */
+  clustered?: boolean
+  /** Clustered: aedes' heartbeat period, default its own default (broker-roster.ts). */
+  heartbeatMs?: number
+  /** Milliseconds since the epoch; default Date.now. */
+  now?: () => number
 }
+
+const HEARTBEATS = '$SYS/+/heartbeat'
 
 /**
  * The manager's bus when the broker runs in the same process: the manager subscribes to and publishes through
@@ -40,6 +53,14 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     },
   })
   let deliver: ((packet: AedesPublishPacket, callback: () => void) => void) | null = null
+  const now = options.now ?? Date.now
+  const roster = options.clustered
+    ? new BrokerRoster(aedes.id, options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs })
+    : null
+  const hearHeartbeat = (packet: AedesPublishPacket, callback: () => void): void => {
+    roster?.heard(packet.payload.toString(), now())
+    callback()
+  }
   const probe = new DeliveryProbe({
     ...options.probe,
     log,
@@ -60,6 +81,7 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     start(handlers) {
       if (started || pump.closed) return
       deliver = (packet, callback) => {
+        if (roster !== null && !roster.dispatchesHere(packet.brokerId, now())) return callback()
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
         if (!probe.intercept(packet.topic, payload)) {
           Promise.resolve(handlers.onMessage(packet.topic, payload, false)).catch((err: unknown) =>
@@ -68,7 +90,11 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
         }
         callback()
       }
-      Promise.all(MANAGER_SUBSCRIPTIONS.map(subscribe))
+      const heartbeats =
+        roster === null
+          ? []
+          : [new Promise<void>((resolve) => aedes.subscribe(HEARTBEATS, hearHeartbeat, () => resolve()))]
+      Promise.all([...heartbeats, ...MANAGER_SUBSCRIPTIONS.map(subscribe)])
         .then(() => {
           started = true
           log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length }, 'subscribed to the embedded broker')
@@ -88,6 +114,8 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       pump.close(force)
       const handler = deliver
       deliver = null
+      if (roster !== null)
+        await new Promise<void>((resolve) => aedes.unsubscribe(HEARTBEATS, hearHeartbeat, () => resolve()))
       if (handler)
         await Promise.all(
           MANAGER_SUBSCRIPTIONS.map(

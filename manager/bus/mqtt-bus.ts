@@ -3,10 +3,10 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { withoutCredentials } from '../../lib/url.ts'
-import { AGENT_LEAVES, allHostsFilter } from '../../schemas/topics.ts'
 import { DeliveryProbe, type BusHealth } from './delivery-probe.ts'
 import type { Outbound } from '../ports/outbound.ts'
 import { PublishPump } from './publish-pump.ts'
+import { subscriptionPlan, type PlannedSubscription, type SubscriptionPlan } from './subscription-plan.ts'
 
 export interface ManagerBusOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
@@ -17,6 +17,11 @@ export interface ManagerBusOptions {
   clientId?: string
   /** Default true. False: a persistent session (fixed clientId): the broker queues QoS 1 messages while away. */
   clean?: boolean
+  /**
+   * Manager replicas: the agent leaves as MQTT 5 shared subscriptions of this group, each message to one replica
+   * (subscription-plan.ts, docs/replicas.md). Absent: plain subscriptions, MQTT 3.1.1.
+   */
+  sharedGroup?: string
   /** Delay between reconnect attempts, default 1000 ms. */
   reconnectPeriodMs?: number
   connectTimeoutMs?: number
@@ -50,24 +55,31 @@ export interface ManagerBus extends Outbound {
   close(force?: boolean): Promise<void>
 }
 
-/** The manager subscribes to every agent leaf of every tenant, QoS 1 (schemas' allHostsFilter). */
-export const MANAGER_SUBSCRIPTIONS: readonly string[] = AGENT_LEAVES.map((leaf) => allHostsFilter(leaf))
-
 /**
- * Subscribes to MANAGER_SUBSCRIPTIONS and returns the filters the broker refused (SUBACK 0x80). mqtt.js rejects a
- * SUBACK carrying any failure code, with the packet: its return codes follow the filters' order.
+ * Subscribes and returns the filters the broker refused (SUBACK 0x80 and up). mqtt.js rejects a SUBACK carrying any
+ * failure code, with the packet: its return codes follow the filters' order.
  */
-async function refusedFilters(current: MqttClient): Promise<string[]> {
+async function refusedFilters(current: MqttClient, planned: readonly PlannedSubscription[]): Promise<string[]> {
   try {
-    const subscriptions = Object.fromEntries(MANAGER_SUBSCRIPTIONS.map((filter) => [filter, { qos: 1 as const }]))
+    const subscriptions = Object.fromEntries(planned.map(({ filter, ...options }) => [filter, options]))
     const grants = await current.subscribeAsync(subscriptions)
     return grants.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
   } catch (err) {
     const granted = (err as { packet?: { granted?: unknown } }).packet?.granted
-    if (!Array.isArray(granted) || granted.length !== MANAGER_SUBSCRIPTIONS.length) throw err
+    if (!Array.isArray(granted) || granted.length !== planned.length) throw err
     const failed = (code: unknown): boolean => typeof code === 'number' && code >= 0x80
-    return MANAGER_SUBSCRIPTIONS.filter((_filter, index) => failed(granted[index]))
+    return planned.filter((_filter, index) => failed(granted[index])).map(({ filter }) => filter)
   }
+}
+
+/**
+ * Replicas: the retained agent leaves subscribed and unsubscribed at once (subscription-plan.ts). The broker queues
+ * the replay of a SUBSCRIBE before it reads the UNSUBSCRIBE behind it (Mosquitto 2: measured, docs/replicas.md).
+ */
+async function catchUp(current: MqttClient, plan: SubscriptionPlan): Promise<void> {
+  if (plan.catchUp.length === 0) return
+  const replay = current.subscribeAsync(Object.fromEntries(plan.catchUp.map((filter) => [filter, { qos: 1 as const }])))
+  await Promise.all([replay, current.unsubscribeAsync([...plan.catchUp])])
 }
 
 /**
@@ -109,10 +121,12 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       })
     },
   })
+  const plan = subscriptionPlan({ sharedGroup: options.sharedGroup, probeInstance: probe.instanceId })
   const connectOptions: IClientOptions = {
     clientId,
     clean: options.clean ?? true,
-    protocolVersion: 4,
+    // $share with retain handling needs MQTT 5 (Mosquitto 2 shares for 3.1.1 too, but replays retained to each).
+    protocolVersion: options.sharedGroup === undefined ? 4 : 5,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     keepalive: options.keepaliveSeconds ?? 30,
@@ -124,12 +138,15 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
   }
 
   const subscribe = async (current: MqttClient, handlers: ManagerBusHandlers): Promise<void> => {
-    const refused = await refusedFilters(current)
+    const subscriptions = [...plan.live, ...plan.probe]
+    const refused = await refusedFilters(current, subscriptions)
+    if (!current.connected || pump.closed) return
+    await catchUp(current, plan).catch((err: unknown) => log.warn({ err }, 'retained catch-up failed'))
     if (!current.connected || pump.closed) return
     // Refusals (0x80) are logged once and make the bus unhealthy; a granted but filtered subscription shows up
     // only as probes that never come back.
     probe.connected(refused)
-    log.info({ subscriptions: MANAGER_SUBSCRIPTIONS.length - refused.length }, 'subscribed')
+    log.info({ subscriptions: subscriptions.length - refused.length, sharedGroup: options.sharedGroup }, 'subscribed')
     handlers.onReady()
     pump.pump()
   }

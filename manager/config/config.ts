@@ -11,14 +11,17 @@ import {
 } from './resolve.ts'
 import { resolveDatabase, type DatabaseSettings } from './database.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
+import { resolveBrokerAuth, type BrokerAuthSettings } from './broker-auth.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { describeUrl } from '../database/postgres-pool.ts'
 import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
-/** The API token store's file in the data directory unless `tokensFile` names one. */
+/** The legacy JSON token file (imported once into the token store) in the data directory; config `tokensFile`. */
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
+/** The SQLite API token database in the data directory (database.engine sqlite). */
+export const TOKEN_DATABASE_FILE_NAME = 'api-tokens.sqlite'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig } from './schema.ts'
 export { ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'
@@ -26,6 +29,9 @@ export type { DmtSettings, GrpcSettings } from './resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
+/** A replica's name (Kubernetes: the pod name), appended to the MQTT client id of an external broker's session. */
+export const ENV_INSTANCE = 'AMT_MANAGER_INSTANCE'
+const INSTANCE_PATTERN = /^[A-Za-z0-9._-]{1,63}$/
 
 /**
  * The parsed configuration: paths absolute, defaults applied, secrets resolved into `SecretValue`s (files or the
@@ -42,6 +48,8 @@ export type ManagerConfig = Readonly<
     dmt: Readonly<DmtSettings> | null
     /** The gRPC bridge; null when not configured. */
     grpc: Readonly<GrpcSettings> | null
+    /** The HTTP auth endpoints for external brokers (api.brokerAuth); null when off. */
+    brokerAuth: Readonly<BrokerAuthSettings> | null
     credentials: Readonly<{ brokerPassword: SecretValue | null }>
   }
 >
@@ -71,8 +79,8 @@ export function parseManagerConfig(
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, { listUnknownKeys: true }) }
   const resolve = (file: string): string => path.resolve(baseDir, file)
   const dataDir = resolve(parsed.data.dataDir)
-  const broker = resolveBrokerPaths(parsed.data.broker, resolve)
   const problems: string[] = []
+  const broker = withInstance(resolveBrokerPaths(parsed.data.broker, resolve), env[ENV_INSTANCE], problems)
   let brokerPassword: SecretValue | null = null
   if (broker.mode === 'external') {
     brokerPassword = readSecret(
@@ -115,6 +123,7 @@ export function parseManagerConfig(
   const passwords = resolvePasswords(parsed.data.passwords, ctx, { rpsManaged: parsed.data.dmt !== undefined })
   const dmt = resolveDmt(parsed.data.dmt, ctx)
   const grpc = resolveGrpc(parsed.data.grpc, ctx)
+  const brokerAuth = resolveBrokerAuth(parsed.data.api.brokerAuth, ctx, broker.mode)
   if (problems.length > 0) return { ok: false, problems }
   const tokensFile =
     parsed.data.tokensFile === undefined
@@ -132,9 +141,24 @@ export function parseManagerConfig(
       passwords,
       dmt,
       grpc,
+      brokerAuth,
       credentials: { brokerPassword },
     }),
   }
+}
+
+/** Replicas on one broker need distinct client ids: `<clientId>:<instance>` when the instance is named. */
+function withInstance(
+  broker: EmbeddedBrokerConfig | ExternalBrokerConfig,
+  instance: string | undefined,
+  problems: string[],
+): EmbeddedBrokerConfig | ExternalBrokerConfig {
+  if (broker.mode !== 'external' || instance === undefined || instance === '') return broker
+  if (!INSTANCE_PATTERN.test(instance)) {
+    problems.push(`${ENV_INSTANCE}: must be 1 to 63 of letters, digits, '.', '_' and '-'`)
+    return broker
+  }
+  return { ...broker, clientId: `${broker.clientId}:${instance}` }
 }
 
 function resolveBrokerPaths(
@@ -173,6 +197,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             password: config.database.postgres.password !== undefined,
             tls: config.database.postgres.ca !== undefined,
             poolSize: config.database.postgres.poolSize,
+            lease: config.database.postgres.lease,
           },
     api: config.api,
     broker:
@@ -190,6 +215,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             username: broker.username,
             clientId: broker.clientId,
             persistentSession: broker.persistentSession,
+            sharedGroup: broker.sharedGroup,
             mosquittoDynamicSecurity: broker.mosquittoDynamicSecurity,
           },
     secrets:

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { readSecret } from '../../lib/config-file.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
+import { DEFAULT_LEASE_TIMINGS } from '../database/postgres-lease.ts'
 import { urlHasPassword } from '../database/postgres-pool.ts'
 import type { ResolveContext } from './resolve.ts'
 
@@ -14,6 +15,20 @@ const DATABASE_DEFAULTS = {
 } as const
 
 const FilePath = z.string().min(1).max(4096)
+
+const lease = DEFAULT_LEASE_TIMINGS
+
+/** Timing of the lease under which once-cluster-wide work runs (docs/architecture.md "Leases"). */
+const Lease = z
+  .strictObject({
+    ttlMs: z.int().min(1000).max(600_000).default(lease.ttlMs).describe('a dead holder is replaced within ~ttlMs'),
+    renewMs: z.int().min(100).max(200_000).default(lease.renewMs).describe('at most ttlMs / 3'),
+  })
+  .refine((timings) => timings.renewMs * 3 <= timings.ttlMs, {
+    message: 'renewMs must be at most ttlMs / 3',
+    path: ['renewMs'],
+  })
+  .prefault({})
 
 const Postgres = z.strictObject({
   url: z
@@ -29,6 +44,7 @@ const Postgres = z.strictObject({
   poolSize: z.int().min(1).max(200).default(DATABASE_DEFAULTS.poolSize),
   connectTimeoutMs: z.int().min(100).max(120_000).default(DATABASE_DEFAULTS.connectTimeoutMs),
   statementTimeoutMs: z.int().min(100).max(600_000).default(DATABASE_DEFAULTS.statementTimeoutMs),
+  lease: Lease,
 })
 
 /**

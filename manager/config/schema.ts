@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
+import { BrokerAuthSection } from './broker-auth.ts'
 import { ConsoleSection } from './console.ts'
 import { GrpcSection } from './grpc.ts'
 import { DmtSection, PasswordsSection, SecretsSection } from './sections.ts'
@@ -75,6 +76,8 @@ const Api = z.strictObject({
   hostChanges: HostChangeStreamLimits.prefault({}),
   /** The web console's sessions (console.ts). */
   console: ConsoleSection,
+  /** HTTP authentication + authorization for external brokers (broker-auth.ts). */
+  brokerAuth: BrokerAuthSection,
 })
 
 /** The embedded broker's listeners and limits reuse the broker's own schemas (broker/config.ts). */
@@ -112,8 +115,19 @@ const External = z
       .max(128)
       .regex(/^[\x21-\x7e]+$/, { message: 'printable ASCII without spaces' })
       .optional(),
-    /** Clean session off: what devices publish while the manager is away is queued by the broker for it. */
-    persistentSession: z.boolean().default(true),
+    /**
+     * Clean session off: what devices publish while the manager is away is queued by the broker for it. Default:
+     * true, false with `sharedGroup` (a replica that is gone for good must not keep its share of the messages).
+     */
+    persistentSession: z.boolean().optional(),
+    /**
+     * Manager replicas on one broker: the agent leaves are subscribed as the MQTT shared subscription
+     * `$share/<sharedGroup>/amt/v1/+/+/<leaf>` (MQTT 5), so each message goes to one replica (docs/replicas.md).
+     */
+    sharedGroup: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and -, at most 64' })
+      .optional(),
     /** Mosquitto 2 with its dynamic-security plugin: the manager keeps device accounts and roles there. */
     mosquittoDynamicSecurity: z.boolean().default(false),
   })
@@ -121,7 +135,16 @@ const External = z
     message: 'certFile and keyFile go together',
     path: ['certFile'],
   })
-  .transform((b) => ({ ...b, clientId: b.clientId ?? b.username }))
+  .refine((b) => b.sharedGroup === undefined || b.persistentSession !== true, {
+    message:
+      'a persistent session with sharedGroup: the broker would keep queueing the share of a replica that is gone',
+    path: ['persistentSession'],
+  })
+  .transform((b) => ({
+    ...b,
+    clientId: b.clientId ?? b.username,
+    persistentSession: b.persistentSession ?? b.sharedGroup === undefined,
+  }))
 
 const Broker = z
   .strictObject({ embedded: Embedded.optional(), external: External.optional() })
@@ -180,7 +203,7 @@ export const ManagerConfigFile = z
     deadlines: Deadlines.prefault({}),
     /** Audit retention and the per-host budgets of events and secret/req (audit.ts). */
     audit: AuditSection,
-    /** Default <dataDir>/api-tokens.json. */
+    /** The legacy JSON token file, imported once (docs/operations.md); default <dataDir>/api-tokens.json. */
     tokensFile: FilePath.optional(),
     startup: Startup.prefault({}),
     log: z.strictObject({ level: LogLevel.default('info') }).prefault({}),

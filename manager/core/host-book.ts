@@ -50,6 +50,18 @@ export class HostBook {
     return host
   }
 
+  /**
+   * The host as Inventory holds it now, for a decision outside the ingest (an API call, a deletion, the gRPC bridge):
+   * another manager replica may have written it since it was cached (docs/replicas.md). The cache takes it when
+   * newer; a host gone from Inventory leaves the cache. Null when it does not exist.
+   */
+  async fresh(key: HostKey): Promise<Host | null> {
+    const host = await this.#inventory.findHost(keyOf(key))
+    if (host === null) this.forget(key)
+    else this.offer(host)
+    return host
+  }
+
   /** The cached host, without reading Inventory. */
   peek(key: HostKey): Host | undefined {
     return this.#cache.get(hostId(key))

@@ -46,7 +46,7 @@ export interface HostWritePathDeps {
 }
 
 /** Tries of `update` when the host changed behind the cache (another process, a direct Inventory write). */
-const MAX_ATTEMPTS = 3
+const MAX_ATTEMPTS = 5
 
 /**
  * THE write path to hosts: every host change of this process — the flows (set-desired, deletion, expire-activation),

@@ -11,7 +11,7 @@ import type { BookUpdate, HostWritePath } from './host-write-path.ts'
 import type { AdmitReport } from './report-budgets.ts'
 
 const DEFAULT_MAX_BATCH = 1000
-const MAX_ATTEMPTS = 3
+const MAX_ATTEMPTS = 5
 
 /** A host written by an ingest batch, with the effects its reports asked for (in report order). */
 export interface Committed {

@@ -12,6 +12,8 @@ import { setDesired, type DesiredRequest } from './flows/set-desired.ts'
 import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
+import { singleProcessLease, whileHeld, type Lease } from '../ports/lease.ts'
+import { followPendingActivations } from './flows/pending-activations.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import { HostChangeFeed, type HostChanges } from './publish/host-change-feed.ts'
@@ -68,6 +70,11 @@ export interface ManagerCoreDeps {
   profiles?: ActivationProfiles
   /** Host records outside Inventory removed with a deleted host; default: none. */
   removal?: HostRemoval
+  /**
+   * The lease of once-cluster-wide work: the deadline checks and audit pruning run only while it is held; default:
+   * this process alone (always held).
+   */
+  lease?: Lease
   now?: () => Date
   options?: ManagerCoreOptions
 }
@@ -92,7 +99,7 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   republishAll(): Promise<SweepResult>
   /** Expires overdue activations now (the timer does it every deadlines.checkIntervalMs). */
   checkDeadlines(): Promise<number>
-  /** Starts the deadline timer. */
+  /** Starts the deadline timer and audit pruning, each while the lease is held. */
   start(): void
   /** Stops the timer and waits for queued work. */
   stop(): Promise<void>
@@ -119,6 +126,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   }
   const { audit = {} } = options
   const profiles = deps.profiles ?? TENANT_PROFILES
+  const lease = deps.lease ?? singleProcessLease('core')
   const hostChanges = new HostChangeFeed(
     options.hostChangeBuffer === undefined ? {} : { capacity: options.hostChangeBuffer },
   )
@@ -145,6 +153,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       now,
       log,
       expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlines.activationMs),
+      ...(lease.shared ? { follow: () => followPendingActivations(ctx) } : {}),
     }),
   }
   const writes = new HostWritePath({ ...published, book, inventory: deps.inventory, log, profiles })
@@ -203,13 +212,14 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const policy = audit.retention ?? DEFAULT_AUDIT_RETENTION
   const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy })
   let sweeps = 0
+  const leased: Array<() => Promise<void>> = []
 
   return {
     // The ingest's submit and the set-desired flow themselves (bound), not wrappers around them.
     record: ingest.submit,
     setDesired: setDesired.bind(null, ctx),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
-    getHost: (key) => book.get(key),
+    getHost: (key) => book.fresh(key),
     updateHost: async (key, patch, writeOptions) => {
       const stored = await book.serial(() => writes.update(key, () => patch, writeOptions))
       if (stored === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
@@ -226,11 +236,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     },
     checkDeadlines: () => ctx.deadlines.check(),
     start: () => {
-      ctx.deadlines.start()
-      retention.start()
+      if (leased.length > 0) return
+      const failed = (err: unknown) => log.error({ err }, 'leased work did not stop cleanly')
+      leased.push(whileHeld(lease, ctx.deadlines, failed), whileHeld(lease, retention, failed))
     },
     stop: async () => {
       ctx.cleanupRetry.stop()
+      for (const stop of leased.splice(0)) await stop()
       await retention.stop()
       await ctx.deadlines.stop()
       await ingest.idle()

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
 import type { Logger } from '../../lib/log.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
@@ -35,15 +36,35 @@ export const urlHasPassword = (url: string): boolean => URL_PASSWORD.test(url)
 export const describeUrl = (url: string): string => url.replace(URL_PASSWORD, '$1:***@')
 
 /**
+ * With a CA: TLS verified against it. pg lets the URL's `ssl*` parameters replace the `ssl` option (a CA given next
+ * to `sslmode=verify-full` would be dropped), so they are taken out of the URL; `sslmode=verify-ca` keeps its meaning
+ * (the chain is verified, the host name is not).
+ */
+function tlsOf(url: string, ca: string | undefined): { url: string; ssl?: ConnectionOptions } {
+  if (ca === undefined) return { url }
+  const at = url.indexOf('?')
+  const query = new URLSearchParams(at < 0 ? '' : url.slice(at + 1))
+  const verifyHost = query.get('sslmode') !== 'verify-ca'
+  for (const key of [...query.keys()]) if (key.startsWith('ssl')) query.delete(key)
+  const rest = query.toString()
+  const base = at < 0 ? url : url.slice(0, at)
+  return {
+    url: rest === '' ? base : `${base}?${rest}`,
+    ssl: { ca, rejectUnauthorized: true, ...(verifyHost ? {} : { checkServerIdentity: () => undefined }) },
+  }
+}
+
+/**
  * A pg connection pool checked with one round trip. A broken idle connection (the server restarted, a proxy cut
  * it) is logged and dropped by the pool instead of crashing the process ('error' events); the next query opens a
  * new one. Rejects with DatabaseError naming the server (never the password) when the first round trip fails.
  */
 export async function openPostgresPool(options: PostgresOptions): Promise<pg.Pool> {
+  const { url, ssl } = tlsOf(options.url, options.ca)
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     ...(options.password ? { password: options.password.reveal() } : {}),
-    ...(options.ca ? { ssl: { ca: options.ca, rejectUnauthorized: true } } : {}),
+    ...(ssl ? { ssl } : {}),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,

@@ -46,7 +46,6 @@ export interface TryItInput {
   mqttPort: number
   dataDir: string
   adminTokenFile: string
-  tokensFile: string
   integratorUsername: string
   integratorPasswordFile: string
   faulty: DemoHost | undefined
@@ -64,10 +63,10 @@ export function tryIt(input: TryItInput): string {
   const cli = `node ${shown(process.argv[1] ?? 'bin/amt-manager.js')}`
   const token = existsSync(input.adminTokenFile)
     ? `export AMT_MANAGER_TOKEN="$(cat ${shown(input.adminTokenFile)})"`
-    : `export AMT_MANAGER_TOKEN="$(${cli} tokens create --role admin --global --file ${shown(input.tokensFile)})"`
+    : `export AMT_MANAGER_TOKEN="$(${cli} tokens create --role admin --global --data-dir ${shown(input.dataDir)})"`
   const signInWith = existsSync(input.adminTokenFile)
     ? `the admin API token in ${shown(input.adminTokenFile)} (cat ${shown(input.adminTokenFile)}, paste it into the form)`
-    : `an admin API token: ${cli} tokens create --role admin --global --file ${shown(input.tokensFile)}`
+    : `an admin API token: ${cli} tokens create --role admin --global --data-dir ${shown(input.dataDir)}`
   const lines = [
     `Web console: ${input.apiUrl}/console     API docs: ${input.apiUrl}/docs`,
     `  sign in with ${signInWith}`,

@@ -2,7 +2,7 @@ import { readableLeaves, writableLeaves } from '../../broker/auth/acl.ts'
 import { principalOf } from '../../broker/auth/principal.ts'
 import { agentClientId, deviceUsername, type HostIdentity } from '../../schemas/principals.ts'
 import { allHostsFilter, buildTopic } from '../../schemas/topics.ts'
-import { MANAGER_SUBSCRIPTIONS } from '../bus/mqtt-bus.ts'
+import { MANAGER_SUBSCRIPTIONS } from '../bus/subscription-plan.ts'
 
 /**
  * The rules of broker/auth/acl.ts expressed as Mosquitto dynamic-security roles, built only from the schemas'

@@ -37,6 +37,10 @@ export interface ManagerMetrics {
    * at scrape time. NOT_SUPPORTED hosts are shown ERROR to users; the phase label keeps them apart from failures.
    */
   hosts: Gauge<'desired_state' | 'current_state' | 'status_indicator' | 'phase'>
+  /** 1 while this process holds the lease of that name (once-cluster-wide work runs here), else 0. */
+  leaseHeld: Gauge<'name'>
+  /** Every change of a lease's holding here, by name and to (gained, lost). */
+  leaseTransitions: Counter<'name' | 'to'>
 }
 
 export interface MetricsSource {
@@ -138,6 +142,18 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       name: 'amt_manager_published_total',
       help: 'Messages published by the manager, by leaf',
       labelNames: ['leaf'] as const,
+      registers,
+    }),
+    leaseHeld: new Gauge({
+      name: 'amt_manager_lease_held',
+      help: 'Whether this process holds the lease (1) of once-cluster-wide work, by lease name',
+      labelNames: ['name'] as const,
+      registers,
+    }),
+    leaseTransitions: new Counter({
+      name: 'amt_manager_lease_transitions_total',
+      help: 'Lease holding changes of this process, by lease name and to (gained, lost)',
+      labelNames: ['name', 'to'] as const,
       registers,
     }),
   }

@@ -3,7 +3,7 @@ import type { CredentialEntry } from '../../broker/auth/credentials.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
 import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
 import type { Logger } from '../../lib/log.ts'
-import { createBrokerCredentials, loadIntegratorsFile } from '../bus/broker-credentials.ts'
+import { createBrokerCredentials, loadIntegratorsFile, type BrokerPrincipals } from '../bus/broker-credentials.ts'
 import { createEmbeddedBus } from '../bus/embedded-bus.ts'
 import { createManagerBus, type ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials } from '../../lib/url.ts'
@@ -25,6 +25,8 @@ export interface BrokerLink {
   deviceBrokerUrl: string | undefined
   /** Device accounts kept on the external broker (Mosquitto dynamic security); absent otherwise. Close it last. */
   accounts?: BrokerAccounts
+  /** The embedded broker's principals and topic-level limit (the broker-auth endpoints share them); absent otherwise. */
+  embedded?: { credentials: BrokerPrincipals; maxTopicLevels: number }
 }
 
 /** The embedded broker: the broker's own code with credentials from Inventory; the manager attaches in process. */
@@ -62,7 +64,8 @@ export async function startEmbeddedBroker(
       broker,
       deviceBrokerUrl,
       brokerUrl: `mqtt://${urlHost(loopback)}:${port}`,
-      createBus: (log) => createEmbeddedBus(broker.aedes, { log }),
+      createBus: (log) => createEmbeddedBus(broker.aedes, { log, clustered: broker.clustered }),
+      embedded: { credentials, maxTopicLevels: parsed.config.limits.maxTopicLevels },
     }
   } catch (err) {
     await broker.close()
@@ -95,7 +98,11 @@ export async function externalBroker(config: ManagerConfig, deps: ExternalBroker
     ...(password === undefined ? {} : { password }),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   }
-  const session = { clientId: broker.clientId, clean: !broker.persistentSession }
+  const session = {
+    clientId: broker.clientId,
+    clean: !broker.persistentSession,
+    ...(broker.sharedGroup === undefined ? {} : { sharedGroup: broker.sharedGroup }),
+  }
   const accounts = broker.mosquittoDynamicSecurity
     ? await dynsecAccounts(login, broker.clientId, config.startup.timeoutMs, deps)
     : undefined

@@ -1,4 +1,3 @@
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
@@ -7,11 +6,9 @@ import type { Logger } from '../../lib/log.ts'
 import { busCheck, combineChecks, inventoryCheck, readinessMetrics } from '../api/readiness.ts'
 import { createApiServer, type ApiServer } from '../api/server.ts'
 import { createSessionStore } from '../api/sessions/session-store.ts'
-import { issueToken } from '../api/tokens/api-token.ts'
-import { FileTokenStore } from '../api/tokens/file-token-store.ts'
-import { GLOBAL_SCOPE, type TokenStore } from '../api/tokens/token-store.ts'
 import { collectDefaultMetrics } from 'prom-client'
 import { attachCore } from '../bus/attach.ts'
+import { ADMIN_TOKEN_FILE_NAME, ensureAdminToken } from './admin-token.ts'
 import type { ManagerBus } from '../bus/mqtt-bus.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { configSummary, type ManagerConfig } from '../config/config.ts'
@@ -24,17 +21,18 @@ import { loadConsoleAssets } from '../console/assets/load-assets.ts'
 import { consolePlugin } from '../console/plugin.ts'
 import type { GrpcBridge } from '../grpc/server.ts'
 import type { Inventory } from '../inventory/port.ts'
-import { openSqliteInventory } from '../inventory/sqlite/open.ts'
 import { createManagerMetrics } from '../metrics/metrics.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { SecretStore } from '../secrets/port.ts'
+import { brokerAuthEndpoint } from './broker-auth.ts'
 import { externalBroker, startEmbeddedBroker, urlHost } from './broker-link.ts'
 import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
+import { openStores } from './stores.ts'
+import { openClusterLease } from './lease.ts'
+import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
-
-export const ADMIN_TOKEN_FILE_NAME = 'admin-token'
 
 export interface StartOptions {
   /** The root logger (components take children with their own `module`). */
@@ -69,12 +67,13 @@ export interface RunningManager {
 }
 
 /**
- * Builds the object graph in dependency order: Inventory → tokens (first admin token) → secret store → passwords
- * → RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus
- * → core (passwords for secret/req, preparer, profile names, host removal) → attachCore (connects; the sweep
+ * Builds the object graph in dependency order: Inventory → tokens (first admin token) → the lease of
+ * once-cluster-wide work (lease.ts) → secret store → passwords → RPS/MPS (or "not configured", said once) → embedded
+ * broker (device credentials from Inventory) → manager bus → core (passwords for secret/req, preparer, profile names,
+ * host removal; deadline checks and audit pruning while the lease is held) → attachCore (connects; the sweep
  * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → RPS/MPS sweeps (power
- * state; MPS registration, its first round at once) → API listen → gRPC bridge. A failure closes what was opened;
- * close() goes in reverse order.
+ * state; MPS registration, its first round at once; both while the lease is held) → API listen → gRPC bridge. A
+ * failure closes what was opened; close() goes in reverse order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
   const { log: root } = options
@@ -86,14 +85,16 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
   }
   try {
     log.info({ config: configSummary(config) }, 'starting')
-    const inventory = await openSqliteInventory({ dataDir: config.dataDir, log: root })
-    closers.push({ name: 'inventory', close: () => inventory.close() })
-    const tokens = new FileTokenStore(config.tokensFile)
+    const stores = await openStores(config, root)
+    closers.push({ name: 'stores', close: () => stores.close() })
+    const { inventory, tokens } = stores
     const adminTokenFile = path.join(config.dataDir, ADMIN_TOKEN_FILE_NAME)
     await ensureAdminToken(tokens, adminTokenFile, log)
     const metrics = createManagerMetrics(inventory)
     // The process itself (RSS, heap, GC, event-loop lag, handles): what an operator watches next to the fleet.
     collectDefaultMetrics({ register: metrics.registry })
+    const lease = await openClusterLease(config, { pool: stores.pool, log: root, metrics })
+    closers.push({ name: 'lease', close: () => lease.stop() })
     const integrations = createIntegrations(config, { inventory, log: root, registry: metrics.registry })
     closers.push({ name: 'secrets', close: () => integrations.close() })
     const { secretStore, passwords, dmt, profiles } = integrations
@@ -120,6 +121,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),
+      lease,
       options: {
         ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }),
         deadlines: config.deadlines,
@@ -136,6 +138,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
     const sessions = createSessionStore(config.api.console)
+    const brokerAuth = await brokerAuthEndpoint(config, link, { inventory, log: root })
     const consoleContext = {
       inventory,
       tokens,
@@ -159,6 +162,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       readiness,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
       ...(accounts ? { brokerAccounts: accounts } : {}),
+      ...(brokerAuth ? { brokerAuth } : {}),
     })
     closers.push({ name: 'api', close: () => api.close() })
     if (dmt !== null && config.dmt !== null) {
@@ -173,8 +177,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         },
       ]
       for (const { name, sweep } of sweeps) {
-        sweep.start()
-        closers.push({ name, close: () => sweep.stop() })
+        const failed = (err: unknown) => log.error({ err, sweep: name }, 'the sweep did not stop cleanly')
+        closers.push({ name, close: whileHeld(lease, sweep, failed) })
       }
     }
     await api.listen({ host: config.api.host, port: config.api.port })
@@ -223,26 +227,4 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     await closeAll()
     throw err
   }
-}
-
-/**
- * On the first start (no API token at all) creates a global admin token and writes it to `file` (mode 0600),
- * so the operator can use the API at once. The file holds the token line only (the token store keeps its hash);
- * it is written to a fresh temporary file (a stale one of a crash is removed first, so its mode cannot carry
- * over), set 0600 whatever the umask, then renamed. Only the file's path is logged, never the token.
- */
-export async function ensureAdminToken(tokens: TokenStore, file: string, log: Logger): Promise<boolean> {
-  if ((await tokens.list()).length > 0) return false
-  const { token, info } = await issueToken(tokens, { role: 'admin', tenant: GLOBAL_SCOPE, name: 'bootstrap-admin' })
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-  const temporary = `${file}.${process.pid}.tmp`
-  await rm(temporary, { force: true })
-  await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'wx' })
-  await chmod(temporary, 0o600)
-  await rename(temporary, file)
-  log.info(
-    { file, tokenId: info.id, tokenName: info.name },
-    'no API token existed: created a global admin token; it is in the file (shown nowhere else)',
-  )
-  return true
 }

@@ -16,7 +16,7 @@ import { createSessionStore } from '../../manager/api/sessions/session-store.ts'
 import { ConsoleSection } from '../../manager/config/console.ts'
 import { createApiServer } from '../../manager/api/server.ts'
 import { issueToken } from '../../manager/api/tokens/api-token.ts'
-import { FileTokenStore } from '../../manager/api/tokens/file-token-store.ts'
+import { MemoryTokenStore } from '../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../manager/console/assets/load-assets.ts'
 import { consolePlugin } from '../../manager/console/plugin.ts'
 import { createManagerCore } from '../../manager/core/manager-core.ts'
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const log = silentLogger()
   const metrics = createManagerMetrics(inventory)
   const core = createManagerCore({ inventory, outbound: new RecordingOutbound(), log, metrics })
-  const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const tokens = new MemoryTokenStore()
   const sessions = createSessionStore(ConsoleSection.parse({}))
   const app = createApiServer({
     inventory,

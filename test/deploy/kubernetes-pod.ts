@@ -20,15 +20,21 @@ export interface Container {
   readinessProbe?: Probe
   startupProbe?: Probe
   volumeMounts?: Array<{ name: string; mountPath: string }>
-  env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string } } }>
+  env?: Array<{
+    name: string
+    value?: string
+    valueFrom?: { secretKeyRef?: { name: string }; fieldRef?: { fieldPath: string } }
+  }>
 }
 interface Volume {
   name: string
-  secret?: { secretName: string; items?: Array<{ path: string }> }
+  secret?: { secretName: string; defaultMode?: number; items?: Array<{ path: string }> }
   configMap?: { name: string; items?: Array<{ path: string }> }
   projected?: { sources: Array<{ serviceAccountToken?: { path: string; audience?: string } }> }
+  emptyDir?: { medium?: string; sizeLimit?: string }
   hostPath?: unknown
 }
+type LabelSelector = { matchLabels?: Record<string, string> }
 export interface PodSpec {
   securityContext?: Record<string, unknown>
   containers: Container[]
@@ -39,9 +45,30 @@ export interface PodSpec {
   hostNetwork?: boolean
   hostPID?: boolean
   hostIPC?: boolean
+  affinity?: {
+    podAntiAffinity?: {
+      preferredDuringSchedulingIgnoredDuringExecution?: Array<{
+        weight: number
+        podAffinityTerm: { topologyKey: string; labelSelector?: LabelSelector }
+      }>
+    }
+  }
+  topologySpreadConstraints?: Array<{
+    topologyKey: string
+    whenUnsatisfiable: string
+    maxSkew: number
+    labelSelector?: LabelSelector
+  }>
 }
-export interface StatefulSet extends K8sObject {
-  spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }
+/** The manager's workload: overlays/single's StatefulSet or overlays/external's Deployment. */
+export interface Workload extends K8sObject {
+  kind: 'StatefulSet' | 'Deployment'
+  spec: {
+    replicas: number
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec }
+    volumeClaimTemplates?: Array<{ metadata: { name: string } }>
+    strategy?: { type: string; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } }
+  }
 }
 interface ServicePort {
   name: string
@@ -56,10 +83,11 @@ export interface ConfigMap extends K8sObject {
   data?: Record<string, string>
 }
 
-/** The StatefulSet amt-manager, its pod spec and its container `manager`. */
-export function managerOf(objects: readonly K8sObject[]): { set: StatefulSet; pod: PodSpec; manager: Container } {
-  const set = named<StatefulSet>(objects, 'StatefulSet', 'amt-manager')
-  if (set === undefined) throw new Error('no StatefulSet amt-manager')
+/** The workload amt-manager (StatefulSet or Deployment), its pod spec and its container `manager`. */
+export function managerOf(objects: readonly K8sObject[]): { set: Workload; pod: PodSpec; manager: Container } {
+  const sets = ['StatefulSet', 'Deployment'].flatMap((kind) => named<Workload>(objects, kind, 'amt-manager') ?? [])
+  const [set] = sets
+  if (set === undefined || sets.length > 1) throw new Error(`not one workload amt-manager: ${sets.length}`)
   const manager = set.spec.template.spec.containers.find((container) => container.name === 'manager')
   if (manager === undefined) throw new Error('no container "manager"')
   return { set, pod: set.spec.template.spec, manager }

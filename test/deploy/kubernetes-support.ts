@@ -35,6 +35,19 @@ export async function render(dir: string): Promise<K8sObject[]> {
   })
 }
 
+/** The overlays of deploy/kubernetes/overlays. */
+export const OVERLAYS = ['single', 'external'] as const
+export type Overlay = (typeof OVERLAYS)[number]
+
+const renderedOverlays = new Map<Overlay, Promise<K8sObject[]>>()
+
+/** An overlay as `kubectl kustomize` renders it, rendered once per test file. */
+export function rendered(overlay: Overlay): Promise<K8sObject[]> {
+  const found = renderedOverlays.get(overlay) ?? render(path.join(KUSTOMIZE_ROOT, 'overlays', overlay))
+  renderedOverlays.set(overlay, found)
+  return found
+}
+
 /**
  * Renders an overlay with extra components, as an operator's own kustomization would (resources: [overlay],
  * components: [...]): in a temporary directory, with paths relative to it (kustomize refuses absolute ones).

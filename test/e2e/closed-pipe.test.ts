@@ -36,7 +36,7 @@ test('`amt-manager hosts activate` into a closed pipe ends quietly with 0 (the d
 
 test('`amt-manager tokens list` into a closed pipe ends quietly with 0', async (t) => {
   const dir = await tempDir(t, 'amt-e2e-pipe-')
-  const result = await withClosedStdout(t, BIN.manager, ['tokens', 'list', '--file', path.join(dir, 'tokens.json')])
+  const result = await withClosedStdout(t, BIN.manager, ['tokens', 'list', '--data-dir', dir])
   t.like(result, { exitCode: 0, signal: null })
   t.true(quiet(result.stderr), result.stderr)
 })

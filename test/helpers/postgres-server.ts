@@ -1,10 +1,11 @@
 import { execa, type ResultPromise } from 'execa'
-import { chown, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { appendFile, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestFn } from 'ava'
 import pg from 'pg'
+import { freePort } from './free-port.ts'
 
 /**
  * A real PostgreSQL server for tests (Debian's postgresql-15 binaries): its own cluster in a temp dir, listening
@@ -12,9 +13,18 @@ import pg from 'pg'
  * and removed when the test file ends. Each test takes its own database (`createDatabase`). Run as root (CI), the
  * server runs as the `postgres` user, as PostgreSQL refuses root. Missing binaries fail loudly, never skip.
  */
+export interface PostgresServerOptions {
+  /** Also listen on 127.0.0.1 (a free port) with TLS only, this certificate and key (PEM). */
+  tls?: { cert: Buffer | string; key: Buffer | string }
+}
+
 export interface RunningPostgres {
   /** The directory of the server's unix socket (libpq's `host` for a socket). */
   readonly socketDir: string
+  /** With `tls`: the TCP port on 127.0.0.1 (its URLs: `tcpUrl`). */
+  readonly port: number | undefined
+  /** With `tls`: a URL of the database over TCP, e.g. `postgresql://postgres@localhost:<port>/<db>`. */
+  tcpUrl(databaseUrl: string): string
   /** A new empty database; returns its connection URL (`postgresql://postgres@/<name>?host=<socketDir>`). */
   createDatabase(prefix?: string): Promise<string>
   /** Everything the server wrote to stderr. */
@@ -49,7 +59,27 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   return { uid: Number(uid), gid: Number(gid) }
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** Writes the server's certificate and key into its directory (the key owner-only: PostgreSQL insists). */
+async function tlsSettings(
+  dir: string,
+  tls: NonNullable<PostgresServerOptions['tls']>,
+  user: { uid: number; gid: number } | undefined,
+): Promise<string[][]> {
+  const [certFile, keyFile] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')]
+  await writeFile(certFile, tls.cert, { mode: 0o644 })
+  await writeFile(keyFile, tls.key, { mode: 0o600 })
+  if (user) for (const file of [certFile, keyFile]) await chown(file, user.uid, user.gid)
+  const port = await freePort()
+  return [
+    ['-c', 'listen_addresses=127.0.0.1'],
+    ['-p', String(port)],
+    ['-c', 'ssl=on'],
+    ['-c', `ssl_cert_file=${certFile}`],
+    ['-c', `ssl_key_file=${keyFile}`],
+  ]
+}
+
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<RunningPostgres> {
   const bin = await binDir()
   const user = await serverUser()
   const dir = await mkdtemp(path.join(tmpdir(), 'pg-test-'))
@@ -62,13 +92,16 @@ export async function startPostgres(): Promise<RunningPostgres> {
     ...asServerUser,
     env: { LC_ALL: 'C.UTF-8' },
   })
+  const listen = options.tls ? await tlsSettings(dir, options.tls, user) : [['-c', 'listen_addresses=']]
+  if (options.tls) await appendFile(path.join(dataDir, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 trust\n')
+  const port = options.tls ? Number(listen[1]?.[1]) : undefined
   let stderr = ''
   const server: ResultPromise = execa(
     path.join(bin, 'postgres'),
     [
       ['-D', dataDir],
       ['-k', socketDir],
-      ['-c', 'listen_addresses='],
+      ...listen,
       ['-c', 'fsync=off'],
       ['-c', 'synchronous_commit=off'],
       ['-c', 'full_page_writes=off'],
@@ -104,10 +137,19 @@ export async function startPostgres(): Promise<RunningPostgres> {
     throw err
   }
 
-  const url = (database: string) => `postgresql://${SUPERUSER}@/${database}?host=${encodeURIComponent(socketDir)}`
+  // The socket's name carries the port (.s.PGSQL.<port>): name it when it is not the default.
+  const socketPort = port === undefined ? '' : `&port=${port}`
+  const url = (database: string) =>
+    `postgresql://${SUPERUSER}@/${database}?host=${encodeURIComponent(socketDir)}${socketPort}`
   let made = 0
   return {
     socketDir,
+    port,
+    tcpUrl(databaseUrl) {
+      if (port === undefined) throw new Error('started without tls: no TCP listener')
+      const name = databaseUrl.slice(databaseUrl.indexOf('@/') + 2, databaseUrl.indexOf('?'))
+      return `postgresql://${SUPERUSER}@localhost:${port}/${name}`
+    },
     output: () => stderr,
     async createDatabase(prefix = 'test') {
       const name = `${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${process.pid}_${++made}`

@@ -3,8 +3,10 @@ import { ID_PATTERN, ID_RULE } from '../../../schemas/ids.ts'
 
 /**
  * API tokens: who may call the northbound API. A token carries a role and a tenant scope; only its hash is
- * stored (api-token.ts). The Inventory has no token table, so tokens live behind this small port; the default
- * adapter is a JSON file (file-token-store.ts), shared by the server and the local `tokens create` command.
+ * stored (api-token.ts). Tokens live behind this small port, in the database of the configured engine
+ * (open-token-store.ts): SQLite (sqlite-token-store.ts, its own file in the data directory) or PostgreSQL
+ * (postgres-token-store.ts). The server and the local `tokens` commands open the same store, so a change made by
+ * one is seen by the other at once.
  */
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const
@@ -58,9 +60,9 @@ export class TokenNameTakenError extends Error {
 export interface TokenStore {
   /** Null when no token has this id. */
   get(id: string): Promise<StoredToken | null>
-  /** Ordered by creation time. */
+  /** Ordered by `createdAt`, then by the order they were added. */
   list(): Promise<StoredToken[]>
-  /** TokenNameTakenError when the name is used. */
+  /** TokenNameTakenError when the name is used (also when another process took it a moment ago). */
   add(token: StoredToken): Promise<void>
   /** False when no token had this id. */
   remove(id: string): Promise<boolean>
@@ -75,14 +77,16 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   list(): Promise<StoredToken[]> {
-    return Promise.resolve([...this.#tokens.values()])
+    // A stable sort: tokens of one instant keep the order they were added in.
+    return Promise.resolve([...this.#tokens.values()].sort((a, b) => compareText(a.createdAt, b.createdAt)))
   }
 
   add(token: StoredToken): Promise<void> {
-    const parsed = StoredToken.parse(token)
-    if ([...this.#tokens.values()].some((stored) => stored.name === parsed.name))
-      return Promise.reject(new TokenNameTakenError(parsed.name))
-    this.#tokens.set(parsed.id, parsed)
+    const parsed = StoredToken.safeParse(token)
+    if (!parsed.success) return Promise.reject(parsed.error)
+    if ([...this.#tokens.values()].some((stored) => stored.name === parsed.data.name))
+      return Promise.reject(new TokenNameTakenError(parsed.data.name))
+    this.#tokens.set(parsed.data.id, parsed.data)
     return Promise.resolve()
   }
 
@@ -90,3 +94,5 @@ export class MemoryTokenStore implements TokenStore {
     return Promise.resolve(this.#tokens.delete(id))
   }
 }
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -23,6 +23,8 @@ export interface DeadlineWatchOptions extends Omit<DeadlineOptions, 'deletionRet
   log: Logger
   /** Turns the host's pending activation (requested at `requestedAt`) into an error, if it is still pending. */
   expire: (key: HostKey, requestedAt: string) => Promise<void>
+  /** Before each check: learn pending activations this process did not write (replicas; pending-activations.ts). */
+  follow?: () => Promise<unknown>
 }
 
 interface Pending {
@@ -96,6 +98,11 @@ export class DeadlineWatch {
   }
 
   async #expireOverdue(): Promise<number> {
+    try {
+      await this.#options.follow?.()
+    } catch (err) {
+      this.#options.log.error({ err }, 'pending activations could not be read; checking those known here')
+    }
     const nowMs = this.#options.now().getTime()
     const overdue = [...this.#pending.entries()].filter(([, pending]) => pending.dueMs <= nowMs)
     for (const [id, pending] of overdue) {

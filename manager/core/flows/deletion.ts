@@ -32,7 +32,7 @@ export async function requestDeletion(
   { force = false }: { force?: boolean } = {},
 ): Promise<DeletionOutcome> {
   const removal = await ctx.book.serial(async () => {
-    const host = await ctx.book.get(key)
+    const host = await ctx.book.fresh(key)
     if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
     const off = amtKnownOff(host)
     if (!force && !off) {
@@ -106,7 +106,7 @@ export async function removeHost(
 ): Promise<DeletionOutcome> {
   if (!ctx.removal.external) {
     return ctx.book.serial(async () => {
-      const host = await ctx.book.get(key)
+      const host = await ctx.book.fresh(key)
       if (host === null) return 'deleted'
       if (host.deletion !== 'pending') return 'pending' // never removes a host that is not being deleted
       await deleteRecord(ctx, host, actor, reason, { changes: [] })
@@ -121,7 +121,7 @@ export async function removeHost(
     failure = err instanceof Error ? err.message : String(err)
   }
   return ctx.book.serial(async () => {
-    const host = await ctx.book.get(key)
+    const host = await ctx.book.fresh(key)
     if (host === null || host.deletion !== 'pending') {
       ctx.cleanupRetry.succeeded(key) // gone, or not being deleted any more (never removes such a host)
       return host === null ? 'deleted' : 'pending'

@@ -103,7 +103,7 @@ function patchOf({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRe
 async function reread(ctx: CoreContext, hosts: readonly Host[]): Promise<Host[]> {
   const current: Host[] = []
   for (const [index, host] of hosts.entries()) {
-    const now = await ctx.book.get(host)
+    const now = await ctx.book.fresh(host)
     if (now === null) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId }).at(index)
     current.push(now)
   }
@@ -118,7 +118,7 @@ async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Ho
     for (const [index, key] of selector.keys.entries()) {
       if (!isValidId(key.tenantId) || !isValidId(key.hostId))
         throw new DomainError('DESIRED_INVALID', `host key ${index} is not valid`)
-      const host = await ctx.book.get(key)
+      const host = await ctx.book.fresh(key)
       if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId }).at(index)
       const id = `${host.tenantId}/${host.hostId}`
       if (!seen.has(id)) hosts.push(host)

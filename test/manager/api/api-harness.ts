@@ -5,12 +5,14 @@ import type { ExecutionContext } from 'ava'
 import type { DestinationStream } from 'pino'
 import { createLogger, silentLogger } from '../../../lib/log.ts'
 import type { Readiness } from '../../../manager/api/readiness.ts'
+import type { BrokerAuthEndpoint } from '../../../manager/api/broker-auth/plugin.ts'
 import { createApiServer, type ApiContext, type ApiServer } from '../../../manager/api/server.ts'
 import { HostChangeStreamLimits, type ApiConnectionLimits } from '../../../manager/config/schema.ts'
 import { ConsoleSection } from '../../../manager/config/console.ts'
 import { createSessionStore, type SessionStore } from '../../../manager/api/sessions/session-store.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
-import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
+import { SqliteTokenStore } from '../../../manager/api/tokens/sqlite-token-store.ts'
+import { TOKEN_DATABASE_FILE_NAME } from '../../../manager/config/config.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
@@ -34,10 +36,11 @@ export interface ApiHarness {
   core: ManagerCore
   outbound: RecordingOutbound
   metrics: ManagerMetrics
-  tokens: FileTokenStore
+  /** The SQLite token store in `dir`, as the manager keeps it (the local `tokens` commands open it there). */
+  tokens: SqliteTokenStore
   /** The console's sign-in sessions (shared by the API and the console, as in the manager). */
   sessions: SessionStore
-  /** Issues a token (stored in the harness's token file) and returns its text. */
+  /** Issues a token (stored in the harness's token store) and returns its text. */
   token(role: Role, tenant: string, name?: string): Promise<string>
   request(
     method: string,
@@ -68,11 +71,13 @@ export interface HarnessOptions {
   hostChanges?: Partial<HostChangeStreamLimits>
   /** The sessions store; default the `api.console` defaults on the real clock. */
   sessions?: SessionStore
+  /** Serves the broker-auth endpoints, built over the harness's Inventory (config `api.brokerAuth`). */
+  brokerAuth?: (inventory: Inventory) => Promise<BrokerAuthEndpoint>
 }
 
 /**
  * The real API on 127.0.0.1:0 over a SQLite Inventory in a temp dir, the real manager core with a recording
- * outbound (what the domain publishes), and a token file. Everything is released in t.teardown.
+ * outbound (what the domain publishes), and the SQLite token store. Everything is released in t.teardown.
  */
 export async function startApi(t: ExecutionContext, options: HarnessOptions = {}): Promise<ApiHarness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-api-'))
@@ -85,12 +90,13 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
   const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
-  const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const tokens = await SqliteTokenStore.open(path.join(dir, TOKEN_DATABASE_FILE_NAME))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const consoleContext =
     options.console === true
       ? { inventory, tokens, sessions, hostChanges: core.hostChanges, log, assets: await loadConsoleAssets() }
       : null
+  const brokerAuth = options.brokerAuth === undefined ? undefined : await options.brokerAuth(inventory)
   const app = createApiServer({
     inventory,
     domain: core,
@@ -104,11 +110,13 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(brokerAuth === undefined ? {} : { brokerAuth }),
     ...(consoleContext === null ? {} : { extensions: [consolePlugin(consoleContext)] }),
   })
   t.teardown(async () => {
     await app.close()
     await core.stop()
+    await tokens.close()
     await inventory.close()
     await rm(dir, { recursive: true, force: true })
   })

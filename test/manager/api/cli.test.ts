@@ -8,7 +8,7 @@ const ROOT = path.resolve(import.meta.dirname, '../../..')
 
 /** `amtctl <args>` against the harness's API. */
 const cli = (api: ApiHarness, args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_TOKENS_FILE: api.tokens.file, ...env }, args)
+  runCli({ AMT_MANAGER_URL: api.url, AMT_MANAGER_DATA_DIR: api.dir, ...env }, args)
 
 async function fleet(t: Parameters<typeof startApi>[0]) {
   const api = await startApi(t)
@@ -75,7 +75,7 @@ test('hosts activate --all sets desired on every host of the tenant; show prints
   t.regex(usage.stderr, /name hosts or pass --all/)
 })
 
-test('tokens create writes the shared token file and the printed token works against the running API', async (t) => {
+test('tokens create writes the shared token store and the printed token works against the running API', async (t) => {
   const { api } = await fleet(t)
   const created = await cli(api, ['tokens', 'create', '--role', 'viewer', '--tenant', 'beta', '--name', 'beta-view'])
   t.is(created.code, 0, created.stderr)

@@ -56,8 +56,11 @@ test('a backup taken while the manager registers hosts is consistent and has eve
   t.is(await modeOf(path.dirname(to)), 0o700, 'the backup directory is created owner-only')
   t.regex(result.stdout, /^inventory: .*inventory\.sqlite -> .*backup\.sqlite \(\d+ bytes, \d+ hosts\)$/m)
   t.regex(result.stdout, /^secret store: .*secrets\.db -> .*backup\.sqlite\.secrets\.db/m)
-  t.regex(result.stdout, /^API tokens: .*api-tokens\.json -> .*backup\.sqlite\.api-tokens\.json/m)
-  for (const file of [to, `${to}.secrets.db`, `${to}.api-tokens.json`]) t.is(await modeOf(file), 0o600, file)
+  t.regex(
+    result.stdout,
+    /^API tokens: .*api-tokens\.sqlite -> .*backup\.sqlite\.api-tokens\.sqlite \(\d+ bytes, 1 tokens\)$/m,
+  )
+  for (const file of [to, `${to}.secrets.db`, `${to}.api-tokens.sqlite`]) t.is(await modeOf(file), 0o600, file)
 
   const copy = openCopy(to)
   t.teardown(() => copy.close())
@@ -77,8 +80,10 @@ test('a backup taken while the manager registers hosts is consistent and has eve
     sealed.some((row) => row.host_id === hostIdOf(1)),
     'the activated host has its passwords in the copy',
   )
-  const tokens = JSON.parse(await readFile(`${to}.api-tokens.json`, 'utf8')) as { tokens: Array<{ name: string }> }
-  t.true(tokens.tokens.some((token) => token.name === 'bootstrap-admin'))
+  const tokens = openCopy(`${to}.api-tokens.sqlite`)
+  t.teardown(() => tokens.close())
+  t.is(tokens.pragma('journal_mode', { simple: true }), 'delete')
+  t.deepEqual(tokens.prepare('SELECT name FROM api_tokens').all(), [{ name: 'bootstrap-admin' }])
 })
 
 test('a backup never overwrites, and a bad configuration or a missing Inventory is one clear line', async (t) => {

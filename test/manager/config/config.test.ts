@@ -2,6 +2,7 @@ import { inspect } from 'node:util'
 import test from 'ava'
 import {
   ENV_BROKER_PASSWORD,
+  ENV_INSTANCE,
   loadManagerConfig,
   parseManagerConfig,
   type ManagerConfig,
@@ -117,6 +118,34 @@ test('external broker: the client id defaults to the username (amt-broker accept
   t.like(external({}), { username: 'amt-manager', clientId: 'amt-manager' })
   t.like(external({ username: 'manager-eu' }), { clientId: 'manager-eu' })
   t.like(external({ username: 'manager-eu', clientId: 'manager-eu:replica-2' }), { clientId: 'manager-eu:replica-2' })
+})
+
+test('external broker: a named replica (AMT_MANAGER_INSTANCE, the pod name) appends itself to the client id', (t) => {
+  const document = { broker: { external: { url: 'mqtt://b', passwordFile: 'mqtt-password' } } }
+  const withEnv = (instance: string) => parse(document, { [ENV_INSTANCE]: instance })
+  t.like(ok(withEnv('amt-manager-7d9c5-x2x4q')).broker, { clientId: 'amt-manager:amt-manager-7d9c5-x2x4q' })
+  t.like(ok(withEnv('')).broker, { clientId: 'amt-manager' }, 'empty: not named')
+  const embedded = parse({}, { [ENV_INSTANCE]: 'pod-0' })
+  t.true(embedded.ok, 'the embedded broker has no client id to extend')
+  t.deepEqual(withEnv('bad name/1'), {
+    ok: false,
+    problems: [`${ENV_INSTANCE}: must be 1 to 63 of letters, digits, '.', '_' and '-'`],
+  })
+})
+
+test('external broker: replicas share the agent leaves through sharedGroup, on clean sessions', (t) => {
+  const external = (fields: object) =>
+    parse({ broker: { external: { url: 'mqtt://b', passwordFile: 'mqtt-password', ...fields } } })
+  t.like(ok(external({})).broker, { persistentSession: true })
+  t.like(ok(external({ sharedGroup: 'managers' })).broker, { sharedGroup: 'managers', persistentSession: false })
+  t.deepEqual(external({ sharedGroup: 'managers', persistentSession: true }), {
+    ok: false,
+    problems: [
+      'broker.external.persistentSession: a persistent session with sharedGroup: the broker would keep queueing the share of ' +
+        'a replica that is gone',
+    ],
+  })
+  t.false(external({ sharedGroup: 'a/b' }).ok, 'a share name has no topic separators or wildcards')
 })
 
 test('external broker: the password comes from the environment or passwordFile, never printed', (t) => {

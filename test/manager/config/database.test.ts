@@ -51,3 +51,15 @@ test('database: clear problems for a password in the URL, a bad scheme, unreadab
   t.regex(problems({ engine: 'mysql' }).join('\n'), /database\.engine/)
   t.regex(problems({ engine: 'sqlite', postgres: { url: URL_OK } }).join('\n'), /postgres/)
 })
+
+test('database.postgres.lease: ttl 10 s and renewal every 3 s by default; renewMs over ttlMs / 3 is refused', (t) => {
+  const defaults = ok(parse({ engine: 'postgres', postgres: { url: URL_OK } }))
+  if (defaults.database.engine !== 'postgres') return t.fail()
+  t.deepEqual(defaults.database.postgres.lease, { ttlMs: 10_000, renewMs: 3_000 })
+  const short = ok(parse({ engine: 'postgres', postgres: { url: URL_OK, lease: { ttlMs: 3000, renewMs: 1000 } } }))
+  if (short.database.engine !== 'postgres') return t.fail()
+  t.deepEqual(short.database.postgres.lease, { ttlMs: 3000, renewMs: 1000 })
+  t.deepEqual(problems({ engine: 'postgres', postgres: { url: URL_OK, lease: { ttlMs: 6000, renewMs: 2500 } } }), [
+    'database.postgres.lease.renewMs: renewMs must be at most ttlMs / 3',
+  ])
+})

@@ -3,7 +3,8 @@ import pg from 'pg'
 import { migratePostgres, SchemaTooNewError } from '../../../manager/database/postgres-migrations.ts'
 import { DatabaseError, describeUrl, openPostgresPool } from '../../../manager/database/postgres-pool.ts'
 import { SecretValue } from '../../../lib/secret-value.ts'
-import { usePostgres } from '../../helpers/postgres-server.ts'
+import { createTestPki } from '../../helpers/certs.ts'
+import { startPostgres, usePostgres } from '../../helpers/postgres-server.ts'
 
 const freshDatabase = usePostgres(test)
 
@@ -82,4 +83,22 @@ test('a pool can be used by plain pg clients too (the URL is libpq syntax)', asy
   await client.connect()
   t.teardown(() => client.end())
   t.deepEqual((await client.query('SELECT 2 AS two')).rows, [{ two: 2 }])
+})
+
+test('TLS: a CA next to sslmode=verify-full in the URL verifies the server; another CA is refused', async (t) => {
+  const pki = await createTestPki()
+  t.teardown(() => pki.remove())
+  const [ca, other] = [await pki.createCa('pg-ca'), await pki.createCa('other-ca')]
+  const server = await startPostgres({ tls: await ca.issueServer() })
+  t.teardown(() => server.stop())
+  const url = `${server.tcpUrl(await server.createDatabase('tls'))}?sslmode=verify-full&application_name=tls-test`
+  const pool = await openPostgresPool({ url, ca: ca.cert.toString() })
+  t.teardown(() => pool.end())
+  const row = await pool.query<{ ssl: boolean; app: string }>(
+    'SELECT ssl, current_setting($1) AS app FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    ['application_name'],
+  )
+  t.deepEqual(row.rows, [{ ssl: true, app: 'tls-test' }], 'TLS in use, the URL parameters not ssl* kept')
+  const err = await t.throwsAsync(openPostgresPool({ url, ca: other.cert.toString() }), { instanceOf: DatabaseError })
+  t.regex(err?.message ?? '', /certificate/i)
 })

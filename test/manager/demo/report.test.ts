@@ -13,7 +13,6 @@ async function input(t: { teardown(fn: () => Promise<void>): void }): Promise<Tr
     mqttPort: 1883,
     dataDir,
     adminTokenFile: path.join(dataDir, 'admin-token'),
-    tokensFile: path.join(dataDir, 'api-tokens.json'),
     integratorUsername: 'demo-integrator',
     integratorPasswordFile: path.join(dataDir, 'demo-integrator-password'),
     faulty: undefined,
@@ -35,6 +34,9 @@ test('the demo prints the web console’s URL and signing in with the admin toke
 test('without the admin token file (removed after the first start), it says how to create a token', async (t) => {
   const demo = await input(t)
   const [, signIn] = tryIt(demo).split('\n')
-  t.regex(signIn ?? '', /^ {2}sign in with an admin API token: node \S+ tokens create --role admin --global --file /)
-  t.true(signIn?.endsWith(demo.tokensFile))
+  t.regex(
+    signIn ?? '',
+    /^ {2}sign in with an admin API token: node \S+ tokens create --role admin --global --data-dir /,
+  )
+  t.true(signIn?.endsWith(demo.dataDir))
 })

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { mayPublish, mayRead, maySubscribe } from '../../../broker/auth/acl.ts'
 import { principalOf } from '../../../broker/auth/principal.ts'
-import { MANAGER_SUBSCRIPTIONS } from '../../../manager/bus/mqtt-bus.ts'
+import { MANAGER_SUBSCRIPTIONS } from '../../../manager/bus/subscription-plan.ts'
 import { deviceAcls, managerAcls, type DynsecAcl, type DynsecAclType } from '../../../manager/dynsec/dynsec-acls.ts'
 import { buildTopic, LEAVES } from '../../../schemas/topics.ts'
 

@@ -7,7 +7,7 @@ import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { API_PREFIX, createApiServer } from '../../../manager/api/server.ts'
 import { issueToken } from '../../../manager/api/tokens/api-token.ts'
-import { FileTokenStore } from '../../../manager/api/tokens/file-token-store.ts'
+import { MemoryTokenStore } from '../../../manager/api/tokens/token-store.ts'
 import { attachCore } from '../../../manager/bus/attach.ts'
 import { createManagerBus } from '../../../manager/bus/mqtt-bus.ts'
 import { createManagerCore } from '../../../manager/core/manager-core.ts'
@@ -59,7 +59,7 @@ async function startManagerWithBridge(t: ExecutionContext) {
     'the manager bus to connect and sweep',
   )
 
-  const tokens = new FileTokenStore(path.join(dir, 'api-tokens.json'))
+  const tokens = new MemoryTokenStore()
   const api = createApiServer({ inventory, domain: core, tokens, log, metrics: metrics.registry })
   t.teardown(() => api.close())
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })

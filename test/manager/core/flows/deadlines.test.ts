@@ -1,5 +1,9 @@
 import test from 'ava'
-import { AgentMessages, seedHost, startTestCore, TENANT } from '../../../helpers/manager-core.ts'
+import { silentLogger } from '../../../../lib/log.ts'
+import { createManagerCore } from '../../../../manager/core/manager-core.ts'
+import { createManagerMetrics } from '../../../../manager/metrics/metrics.ts'
+import type { Lease } from '../../../../manager/ports/lease.ts'
+import { AgentMessages, RecordingOutbound, seedHost, startTestCore, TENANT } from '../../../helpers/manager-core.ts'
 
 /** A clock the test moves by hand (no waiting on real time). */
 function manualClock(start = Date.now()) {
@@ -103,4 +107,27 @@ test('after a restart, pending activations are found again by the sweep and expi
   await first.core.republishAll()
   t.is(await first.core.checkDeadlines(), 1)
   t.is((await first.inventory.getHost(host)).statusIndicator, 'ERROR')
+})
+
+test('with replicas (a shared lease) the holder expires an activation requested through another replica', async (t) => {
+  const clock = manualClock()
+  const requester = await startTestCore(t, { now: clock.now })
+  const { inventory } = requester
+  const host = await seedHost(inventory, 'h-1')
+  await requester.core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice')
+  const shared: Lease = {
+    name: 'cluster-work',
+    held: true,
+    shared: true,
+    onChange: () => () => undefined,
+    stop: () => Promise.resolve(),
+  }
+  const outbound = new RecordingOutbound()
+  const metrics = createManagerMetrics(inventory)
+  const holder = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, now: clock.now, lease: shared })
+  t.teardown(() => holder.stop())
+  clock.advance(15 * MIN)
+  t.is(await holder.checkDeadlines(), 1, 'found in Inventory, not in its own memory')
+  t.like(await inventory.getHost(host), { statusIndicator: 'ERROR', activationRequestedAt: null })
+  t.like(outbound.last(host, 'status'), { statusIndicator: 'ERROR' })
 })
