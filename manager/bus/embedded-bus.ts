@@ -108,6 +108,8 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
       if (!started || pump.closed) return { ok: false, detail: 'not attached to the embedded broker' }
       return probe.health()
     },
+    // Every embedded broker's devices are this replica's or another live one's (broker-roster.ts): nothing to replay.
+    catchUp: () => Promise.resolve(),
     publish: pump.push,
     async close(force = false) {
       probe.stop()

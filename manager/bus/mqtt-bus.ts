@@ -51,6 +51,11 @@ export interface ManagerBus extends Outbound {
   readonly connected: boolean
   /** Connected, subscriptions granted, and the latest delivery probe came back (else why not, and what to fix). */
   health(): BusHealth
+  /**
+   * Replays the retained agent leaves to this manager once more (shared subscriptions only; a no-op otherwise):
+   * what a replica that died may have taken with it (docs/replicas.md). Resolves when asked; no-op while offline.
+   */
+  catchUp(): Promise<void>
   /** Stops reconnecting and disconnects (unless `force`, publications handed to mqtt.js are finished first). */
   close(force?: boolean): Promise<void>
 }
@@ -184,6 +189,11 @@ export function createManagerBus(options: ManagerBusOptions): ManagerBus {
       )
     },
     health: () => (client?.connected === true ? probe.health() : { ok: false, detail: 'not connected to the broker' }),
+    async catchUp() {
+      if (client?.connected !== true) return
+      await catchUp(client, plan)
+      log.info({ filters: plan.catchUp.length }, 'retained agent leaves replayed')
+    },
     publish: pump.push,
     async close(force = false) {
       probe.stop()

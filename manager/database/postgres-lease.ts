@@ -165,9 +165,12 @@ export class PostgresLease {
   }
 }
 
+/** The `leases` table (leases, and the replicas' presence rows of postgres-roster.ts). */
+export const migrateLeases = (pool: pg.Pool, log?: Logger) => migratePostgres(pool, 'leases', STEPS, log)
+
 /** Migrates the `leases` component, then starts the lease (its first try answered). */
 export async function openPostgresLease(options: PostgresLeaseOptions): Promise<PostgresLease> {
-  await migratePostgres(options.pool, 'leases', STEPS, options.log)
+  await migrateLeases(options.pool, options.log)
   const lease = new PostgresLease(options)
   await lease.start()
   return lease

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type pg from 'pg'
 import type { Logger } from '../../lib/log.ts'
-import type { ManagerConfig } from '../config/config.ts'
+import { ENV_INSTANCE, type ManagerConfig } from '../config/config.ts'
 import { openPostgresLease } from '../database/postgres-lease.ts'
+import { openReplicaRoster } from '../database/postgres-roster.ts'
+import type { ManagerBus } from '../bus/mqtt-bus.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { singleProcessLease, type Lease } from '../ports/lease.ts'
 
@@ -27,7 +29,7 @@ export async function openClusterLease(
       : await openPostgresLease({
           pool: deps.pool,
           name,
-          holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+          holder: instanceId(),
           ...config.database.postgres.lease,
           log: deps.log,
         })
@@ -38,4 +40,29 @@ export async function openClusterLease(
     metrics.leaseTransitions.inc({ name, to: held ? 'gained' : 'lost' })
   })
   return lease
+}
+
+/** This start of this process among the replicas (not a secret; shown in the lease rows). */
+const instanceId = (): string => `${process.env[ENV_INSTANCE] || hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+
+/**
+ * Replicas on PostgreSQL watch each other's presence (postgres-roster.ts): when one dies without leaving, one
+ * survivor replays the retained agent leaves (bus.catchUp), so what the dead one took from a shared subscription
+ * is processed by a survivor. Null on SQLite (one process).
+ */
+export async function watchReplicas(
+  config: ManagerConfig,
+  deps: { pool: pg.Pool | null; bus: Pick<ManagerBus, 'catchUp'>; log: Logger },
+): Promise<{ stop(): Promise<void> } | null> {
+  if (deps.pool === null || config.database.engine !== 'postgres') return null
+  const { log } = deps
+  return openReplicaRoster({
+    pool: deps.pool,
+    instance: instanceId(),
+    ...config.database.postgres.lease,
+    log,
+    onDeparted: () => {
+      deps.bus.catchUp().catch((err: unknown) => log.warn({ err }, 'catch-up after a departed replica failed'))
+    },
+  })
 }

@@ -30,7 +30,7 @@ import { startGrpcBridge } from './grpc.ts'
 import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
 import { openStores } from './stores.ts'
-import { openClusterLease } from './lease.ts'
+import { openClusterLease, watchReplicas } from './lease.ts'
 import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -111,6 +111,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'fd sampler', close: () => Promise.resolve(stopPressure()) })
     const bus = link.createBus(root)
     closers.push({ name: 'bus', close: () => bus.close() })
+    const replicas = await watchReplicas(config, { pool: stores.pool, bus, log: root })
+    if (replicas) closers.push({ name: 'replica presence', close: () => replicas.stop() })
 
     const core = createManagerCore({
       inventory,

@@ -6,8 +6,8 @@ import type { TokenStore } from '../api/tokens/token-store.ts'
 import { TOKEN_DATABASE_FILE_NAME, type ManagerConfig } from '../config/config.ts'
 import { openPostgresPool } from '../database/postgres-pool.ts'
 import type { Inventory } from '../inventory/port.ts'
+import { openPostgresInventory } from '../inventory/postgres/open.ts'
 import { openSqliteInventory } from '../inventory/sqlite/open.ts'
-import { StartupError } from '../../lib/service-exit.ts'
 
 /** Where the manager keeps its state, by `database.engine` (docs/operations.md). */
 export interface Stores {
@@ -42,9 +42,19 @@ export async function openStores(config: ManagerConfig, log: Logger): Promise<St
   }
   const pool = await openPostgresPool({ ...config.database.postgres, log })
   try {
+    const inventory = await openPostgresInventory({ pool, log })
     const tokens = await openTokenStore({ engine: 'postgres', pool }, config.tokensFile, log)
     logLegacyImport(tokens.legacy, log)
-    throw new StartupError('database.engine postgres: the PostgreSQL Inventory is not wired yet')
+    return {
+      inventory,
+      tokens: tokens.tokens,
+      pool,
+      close: async () => {
+        await tokens.close()
+        await inventory.close()
+        await pool.end()
+      },
+    }
   } catch (err) {
     await pool.end()
     throw err
