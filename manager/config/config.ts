@@ -12,6 +12,7 @@ import {
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
+import { readRedisPassword, resolveClusterPaths } from '../../broker/cluster/redis-config.ts'
 import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
@@ -24,6 +25,8 @@ export type { DmtSettings, GrpcSettings } from './resolve.ts'
 
 /** Environment variables that override secrets (never put secrets in the YAML file itself). */
 export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
+/** The password of broker.embedded.cluster.redis. */
+const ENV_REDIS_PASSWORD = 'AMT_MANAGER_REDIS_PASSWORD'
 
 /**
  * The parsed configuration: paths absolute, defaults applied, secrets resolved into `SecretValue`s (files or the
@@ -39,7 +42,8 @@ export type ManagerConfig = Readonly<
     dmt: Readonly<DmtSettings> | null
     /** The gRPC bridge; null when not configured. */
     grpc: Readonly<GrpcSettings> | null
-    credentials: Readonly<{ brokerPassword: SecretValue | null }>
+    /** The external broker's password; the embedded broker's cluster Redis password. */
+    credentials: Readonly<{ brokerPassword: SecretValue | null; redisPassword: SecretValue | null }>
   }
 >
 
@@ -71,6 +75,7 @@ export function parseManagerConfig(
   const broker = resolveBrokerPaths(parsed.data.broker, resolve)
   const problems: string[] = []
   let brokerPassword: SecretValue | null = null
+  let redisPassword: SecretValue | null = null
   if (broker.mode === 'external') {
     brokerPassword = readSecret(
       env[ENV_BROKER_PASSWORD],
@@ -105,6 +110,14 @@ export function parseManagerConfig(
       problems,
     )
     checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
+    const fromEnv = env[ENV_REDIS_PASSWORD]
+    if (broker.cluster)
+      redisPassword = readRedisPassword(broker.cluster, {
+        fromEnv,
+        key: 'broker.embedded.cluster.redis',
+        problems,
+        readFile,
+      })
   }
   const ctx = { env, resolve, readFile, dataDir, problems }
   const secrets = resolveSecretsSection(parsed.data.secrets, ctx)
@@ -127,7 +140,7 @@ export function parseManagerConfig(
       passwords,
       dmt,
       grpc,
-      credentials: { brokerPassword },
+      credentials: { brokerPassword, redisPassword },
     }),
   }
 }
@@ -152,7 +165,8 @@ function resolveBrokerPaths(
     keyFile: resolve(broker.tls.keyFile),
     caFile: optional(broker.tls.caFile),
   }
-  return { ...broker, tls, integratorsFile: optional(broker.integratorsFile) }
+  const cluster = broker.cluster && resolveClusterPaths(broker.cluster, resolve)
+  return { ...broker, tls, integratorsFile: optional(broker.integratorsFile), cluster }
 }
 
 export function configSummary(config: ManagerConfig): Record<string, unknown> {
@@ -168,6 +182,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             ws: broker.ws && { host: broker.ws.host, port: broker.ws.port },
             tls: broker.tls && { host: broker.tls.host, port: broker.tls.port },
             integratorsFile: broker.integratorsFile,
+            cluster: broker.cluster,
           }
         : {
             mode: 'external',
