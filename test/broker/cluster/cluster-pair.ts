@@ -42,8 +42,11 @@ export async function startClusterPair(
 }
 
 /** Clients connected to the server now, besides the one asking. */
-export async function otherClients(redis: RunningRedis): Promise<number> {
-  const probe = new Redis({ path: redis.socketPath, lazyConnect: true })
+export async function otherClients(redis: RunningRedis, password?: string): Promise<number> {
+  const auth = password === undefined ? {} : { password }
+  // One attempt, no reconnecting: a probe that failed must not outlive the test.
+  const probe = new Redis({ path: redis.socketPath, lazyConnect: true, retryStrategy: () => null, ...auth })
+  probe.on('error', () => undefined)
   await probe.connect()
   try {
     const list = await probe.client('LIST')
