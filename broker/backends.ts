@@ -1,13 +1,16 @@
+import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { IndexedMemoryPersistence } from './persistence/indexed-memory-persistence.ts'
 
 /**
  * Where sessions, retained messages and routing live, handed to aedes as its `persistence` and `mq`. In memory by
- * default (below). The seam for a clustered broker: a factory returning aedes-persistence-redis + mqemitter-redis
- * instances (not implemented yet).
+ * default (below); for a cluster, aedes-persistence-redis + mqemitter-redis on a shared Redis
+ * (broker/cluster/redis-backends.ts).
  */
 export interface BrokerBackends {
   persistence?: unknown
   mq?: unknown
+  /** The shared state's connection (a cluster's Redis), for the metrics; absent in memory. */
+  health?: () => SharedStateHealth
   /** Called after aedes and the listeners have closed. */
   close?: () => Promise<void>
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { describeIssues } from '../schemas/issues.ts'
+import { ClusterConfig, resolveClusterPaths } from './cluster/redis-config.ts'
 
 /**
  * The broker's configuration: parsed once at start from a YAML file with zod, frozen, passed down.
@@ -117,6 +118,14 @@ export const BrokerConfig = z.strictObject({
   /** YAML file of principals (see broker/README.md). */
   credentialsFile: z.string().min(1).optional(),
   metrics: MetricsEndpoint.optional(),
+  /** Several instances sharing sessions, retained messages and routing through Redis (broker/README.md). */
+  cluster: ClusterConfig.optional(),
+  startup: z
+    .strictObject({
+      /** How long start-up waits for the cluster's Redis before giving up (exit 2). */
+      timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
+    })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 export type BrokerConfig = z.infer<typeof BrokerConfig>
@@ -165,5 +174,6 @@ function resolvePaths(config: BrokerConfig, baseDir: string): BrokerConfig {
       },
     },
     credentialsFile: config.credentialsFile && resolve(config.credentialsFile),
+    cluster: config.cluster && resolveClusterPaths(config.cluster, resolve),
   }
 }

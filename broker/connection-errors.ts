@@ -15,6 +15,8 @@ function closeReasonOf(err: Error): string {
   if (err.message === 'keep alive timeout') return 'keepalive-timeout'
   if (err.message === 'unacceptable protocol version') return 'unsupported-protocol'
   if (/too many levels/.test(err.message)) return 'too-many-levels'
+  // ioredis gave up on a command while a cluster's Redis was away (broker/cluster/redis-link.ts)
+  if (err.name === 'MaxRetriesPerRequestError') return 'shared-state-unavailable'
   return 'protocol-error'
 }
 

@@ -1,9 +1,11 @@
+import type { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { Aedes } from 'aedes'
 import type { Logger } from '../lib/log.ts'
 import { resolveBackends, type BrokerBackends } from './backends.ts'
+import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
 import { DeviceBudget } from './limits/device-budget.ts'
@@ -29,7 +31,10 @@ import { StatsCounters, type BrokerStats } from './stats.ts'
 export interface BrokerDeps {
   log: Logger
   credentials: CredentialStore
-  /** Where sessions and retained messages live (broker/backends.ts); in memory, indexed by topic, by default. */
+  /**
+   * Where sessions and retained messages live (broker/backends.ts); in memory, indexed by topic, by default; a
+   * cluster's Redis with `redisBackends` (broker/cluster/redis-backends.ts).
+   */
   backends?: () => Promise<BrokerBackends>
 }
 
@@ -44,6 +49,8 @@ export interface RunningBroker {
   stats(): BrokerStats
   /** MQTT connections open now, past CONNECT (broker/metrics.ts exports it). */
   connections(): number
+  /** The cluster's Redis connection (broker/metrics.ts exports it); undefined for a broker in memory. */
+  sharedState(): SharedStateHealth | undefined
   /**
    * Closes every live connection of this device (its host was deleted and its credential with it); their last
    * wills are dropped, so nothing re-creates the retained topics the manager clears. Resolves with the count.
@@ -114,6 +121,9 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
       stats,
       refusals: publishRefusals,
     }),
+  }).catch(async (err: unknown) => {
+    await backends.close?.() // a shared store's connections are open: aedes' setup failed on them
+    throw err
   })
   aedes.on('clientReady', (client) => {
     registry.ready(client)
@@ -125,6 +135,10 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     socket.once('close', () => authenticatedConnections--)
   })
   aedes.on('clientDisconnect', (client) => registry.disconnected(client))
+  // aedes emits a failed store operation outside any client (queueing for offline sessions, clearing stale wills):
+  // with a cluster's Redis away (broker/cluster/). Unhandled, the 'error' event would end the process.
+  const events: EventEmitter = aedes // its types list no 'error' event
+  events.on('error', (err: Error) => log.error({ reason: err.message.slice(0, 200) }, 'broker store operation failed'))
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
 
   /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
@@ -218,6 +232,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     wsPort: portOf('ws'),
     stats: () => stats.snapshot(),
     connections: () => authenticatedConnections,
+    sharedState: () => backends.health?.(),
     disconnectDevice,
     close: () => (closing ??= closeAll()),
   }

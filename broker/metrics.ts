@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
+import type { SharedStateHealth } from './cluster/redis-link.ts'
 import type { BrokerStats, StatsCategory } from './stats.ts'
 
 /**
@@ -36,9 +37,11 @@ export interface BrokerMetricsSource {
   stats(): BrokerStats
   /** MQTT connections open now, past CONNECT. */
   connections(): number
+  /** A cluster's Redis connection; undefined for a broker in memory (its metrics are then not registered). */
+  sharedState(): SharedStateHealth | undefined
 }
 
-/** Registers the broker's counters and its open-connections gauge on `registry`. */
+/** Registers the broker's counters, its open-connections gauge and, in a cluster, its Redis link's on `registry`. */
 export function registerBrokerMetrics(registry: Registry, broker: BrokerMetricsSource): void {
   const registers = [registry]
   const categories = Object.keys(BROKER_COUNTERS) as StatsCategory[]
@@ -61,6 +64,27 @@ export function registerBrokerMetrics(registry: Registry, broker: BrokerMetricsS
     registers,
     collect() {
       this.set(broker.connections())
+    },
+  })
+  if (broker.sharedState() !== undefined) registerSharedStateMetrics(registers, broker)
+}
+
+function registerSharedStateMetrics(registers: Registry[], broker: BrokerMetricsSource): void {
+  new Gauge({
+    name: 'amt_broker_redis_connected',
+    help: "1 while every connection to the cluster's Redis is ready, 0 while one reconnects",
+    registers,
+    collect() {
+      this.set(broker.sharedState()?.connected === true ? 1 : 0)
+    },
+  })
+  new Counter({
+    name: 'amt_broker_redis_disconnects_total',
+    help: "Connections to the cluster's Redis lost since start (each reconnects by itself)",
+    registers,
+    collect() {
+      this.reset()
+      this.inc(broker.sharedState()?.disconnects ?? 0)
     },
   })
 }

@@ -5,6 +5,8 @@ import { loadedFrom, type Loaded, type PrintLine } from '../lib/service-exit.ts'
 import { runService, type ProcessEvents, type RunningService } from '../lib/service-lifecycle.ts'
 import { MemoryCredentialStore } from './auth/credentials.ts'
 import { FileCredentialStore } from './auth/file-credential-store.ts'
+import { redisBackends } from './cluster/redis-backends.ts'
+import { readRedisPassword, redisSettings, type RedisSettings } from './cluster/redis-config.ts'
 import { loadBrokerConfig, type BrokerConfig } from './config.ts'
 import { createBroker, type RunningBroker } from './create-broker.ts'
 import { registerBrokerMetrics } from './metrics.ts'
@@ -17,11 +19,16 @@ export interface ServeIo {
   process?: ProcessEvents
 }
 
+/** The Redis password of `cluster.redis`, instead of its passwordFile. */
+const ENV_REDIS_PASSWORD = 'AMT_BROKER_REDIS_PASSWORD'
+
 /** The broker's configuration and the credentials file it names, both read and checked before anything starts. */
 interface LoadedBroker {
   config: BrokerConfig
   /** undefined: no credentialsFile configured. */
   credentials: FileCredentialStore | undefined
+  /** The cluster's Redis (its password read); undefined: a broker on its own, in memory. */
+  redis: RedisSettings | undefined
 }
 
 /**
@@ -45,18 +52,28 @@ export function serve(configFile: string, io: ServeIo): Promise<number> {
 async function loadBroker(configFile: string): Promise<Loaded<LoadedBroker>> {
   const loaded = loadedFrom(configFile, await loadBrokerConfig(configFile))
   if (!loaded.ok) return loaded
-  const { credentialsFile } = loaded.config
-  if (credentialsFile === undefined) return { ok: true, config: { config: loaded.config, credentials: undefined } }
+  const { credentialsFile, cluster } = loaded.config
+  const problems: string[] = []
+  const fromEnv = process.env[ENV_REDIS_PASSWORD]
+  const redis =
+    cluster && redisSettings(cluster, readRedisPassword(cluster, { fromEnv, key: 'cluster.redis', problems }))
+  if (problems.length > 0) return { ok: false, heading: `invalid configuration ${configFile}:`, problems }
+  if (credentialsFile === undefined)
+    return { ok: true, config: { config: loaded.config, credentials: undefined, redis } }
   const credentials = await FileCredentialStore.load(credentialsFile)
   if (!credentials.ok) {
     return { ok: false, heading: `invalid credentials file ${credentialsFile}:`, problems: credentials.problems }
   }
-  return { ok: true, config: { config: loaded.config, credentials: credentials.store } }
+  return { ok: true, config: { config: loaded.config, credentials: credentials.store, redis } }
 }
 
-async function startBroker({ config, credentials }: LoadedBroker, log: Logger): Promise<RunningService> {
+async function startBroker({ config, credentials, redis }: LoadedBroker, log: Logger): Promise<RunningService> {
   if (credentials === undefined) log.warn('no credentialsFile configured: every password login is refused')
-  const broker = await createBroker(config, { log, credentials: credentials ?? new MemoryCredentialStore() })
+  const broker = await createBroker(config, {
+    log,
+    credentials: credentials ?? new MemoryCredentialStore(),
+    ...(redis ? { backends: redisBackends(redis, { log, startupTimeoutMs: config.startup.timeoutMs }) } : {}),
+  })
   const registry = new Registry()
   let metrics: MetricsServer | undefined
   try {

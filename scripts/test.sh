@@ -7,11 +7,12 @@
 #   prometheus: promtool check rules / test rules for deploy/monitoring/alerts.yaml
 #   chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium headless)
 #   postgresql: the PostgreSQL Inventory and stores (tests start private servers from its binaries, as user postgres)
+#   redis-server: the broker as a cluster (tests start a private redis-server per test, unix socket, no persistence)
 # Needs root (or sudo) only when a package is missing. The tests start every service they use themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mosquitto mosquitto-clients openssl systemd prometheus chromium postgresql)
+packages=(mosquitto mosquitto-clients openssl systemd prometheus chromium postgresql redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

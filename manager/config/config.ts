@@ -15,6 +15,7 @@ import { resolveBrokerAuth, type BrokerAuthSettings } from './broker-auth.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { withoutCredentials } from '../../lib/url.ts'
 import { describeUrl } from '../database/postgres-pool.ts'
+import { readRedisPassword, resolveClusterPaths } from '../../broker/cluster/redis-config.ts'
 import { checkReadable, deepFreeze, readSecret, readUtf8, readYamlFile, type ReadFile } from '../../lib/config-file.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
@@ -32,6 +33,8 @@ export const ENV_BROKER_PASSWORD = 'AMT_MANAGER_BROKER_PASSWORD'
 /** A replica's name (Kubernetes: the pod name), appended to the MQTT client id of an external broker's session. */
 export const ENV_INSTANCE = 'AMT_MANAGER_INSTANCE'
 const INSTANCE_PATTERN = /^[A-Za-z0-9._-]{1,63}$/
+/** The password of broker.embedded.cluster.redis. */
+const ENV_REDIS_PASSWORD = 'AMT_MANAGER_REDIS_PASSWORD'
 
 /**
  * The parsed configuration: paths absolute, defaults applied, secrets resolved into `SecretValue`s (files or the
@@ -50,7 +53,8 @@ export type ManagerConfig = Readonly<
     grpc: Readonly<GrpcSettings> | null
     /** The HTTP auth endpoints for external brokers (api.brokerAuth); null when off. */
     brokerAuth: Readonly<BrokerAuthSettings> | null
-    credentials: Readonly<{ brokerPassword: SecretValue | null }>
+    /** The external broker's password; the embedded broker's cluster Redis password. */
+    credentials: Readonly<{ brokerPassword: SecretValue | null; redisPassword: SecretValue | null }>
   }
 >
 
@@ -82,6 +86,7 @@ export function parseManagerConfig(
   const problems: string[] = []
   const broker = withInstance(resolveBrokerPaths(parsed.data.broker, resolve), env[ENV_INSTANCE], problems)
   let brokerPassword: SecretValue | null = null
+  let redisPassword: SecretValue | null = null
   if (broker.mode === 'external') {
     brokerPassword = readSecret(
       env[ENV_BROKER_PASSWORD],
@@ -116,6 +121,14 @@ export function parseManagerConfig(
       problems,
     )
     checkReadable([['broker.embedded.integratorsFile', broker.integratorsFile]], readFile, problems)
+    const fromEnv = env[ENV_REDIS_PASSWORD]
+    if (broker.cluster)
+      redisPassword = readRedisPassword(broker.cluster, {
+        fromEnv,
+        key: 'broker.embedded.cluster.redis',
+        problems,
+        readFile,
+      })
   }
   const ctx = { env, resolve, readFile, dataDir, problems }
   const database = resolveDatabase(parsed.data.database, ctx)
@@ -142,7 +155,7 @@ export function parseManagerConfig(
       dmt,
       grpc,
       brokerAuth,
-      credentials: { brokerPassword },
+      credentials: { brokerPassword, redisPassword },
     }),
   }
 }
@@ -181,7 +194,8 @@ function resolveBrokerPaths(
     keyFile: resolve(broker.tls.keyFile),
     caFile: optional(broker.tls.caFile),
   }
-  return { ...broker, tls, integratorsFile: optional(broker.integratorsFile) }
+  const cluster = broker.cluster && resolveClusterPaths(broker.cluster, resolve)
+  return { ...broker, tls, integratorsFile: optional(broker.integratorsFile), cluster }
 }
 
 export function configSummary(config: ManagerConfig): Record<string, unknown> {
@@ -208,6 +222,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             ws: broker.ws && { host: broker.ws.host, port: broker.ws.port },
             tls: broker.tls && { host: broker.tls.host, port: broker.tls.port },
             integratorsFile: broker.integratorsFile,
+            cluster: broker.cluster,
           }
         : {
             mode: 'external',

@@ -1,5 +1,6 @@
 import { DatabaseSection } from './database.ts'
 import { z } from 'zod'
+import { ClusterConfig } from '../../broker/cluster/redis-config.ts'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AuditSection } from './audit.ts'
@@ -93,6 +94,8 @@ const Embedded = z.strictObject({
   integratorsFile: FilePath.optional(),
   /** The URL told to devices with a new credential; default mqtt://<tcp.host>:<tcp.port> (unless a wildcard host). */
   deviceUrl: MqttUrl.optional(),
+  /** Brokers of several managers sharing sessions, retained messages and routing through Redis (broker/README.md). */
+  cluster: ClusterConfig.optional(),
 })
 
 const External = z

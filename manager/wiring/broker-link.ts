@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
 import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
+import { redisBackends } from '../../broker/cluster/redis-backends.ts'
+import { redisSettings } from '../../broker/cluster/redis-config.ts'
+import type { SecretValue } from '../../lib/secret-value.ts'
 import type { Logger } from '../../lib/log.ts'
 import { createBrokerCredentials, loadIntegratorsFile, type BrokerPrincipals } from '../bus/broker-credentials.ts'
 import { createEmbeddedBus } from '../bus/embedded-bus.ts'
@@ -29,11 +32,20 @@ export interface BrokerLink {
   embedded?: { credentials: BrokerPrincipals; maxTopicLevels: number }
 }
 
-/** The embedded broker: the broker's own code with credentials from Inventory; the manager attaches in process. */
+/**
+ * The embedded broker: the broker's own code with credentials from Inventory; the manager attaches in process.
+ * With `cluster`, its sessions, retained messages and routing live on the Redis it shares with the other managers'
+ * brokers, waited for up to `startupTimeoutMs`.
+ */
 export async function startEmbeddedBroker(
   settings: EmbeddedBrokerConfig,
   inventory: Inventory,
-  options: { log: Logger; integrators?: readonly CredentialEntry[] },
+  options: {
+    log: Logger
+    integrators?: readonly CredentialEntry[]
+    /** For `settings.cluster`: the Redis password (config credentials) and startup.timeoutMs. */
+    cluster: { password: SecretValue | null; startupTimeoutMs: number }
+  },
 ): Promise<BrokerLink> {
   const integrators: CredentialEntry[] = [...(options.integrators ?? [])]
   if (settings.integratorsFile !== undefined) {
@@ -53,7 +65,14 @@ export async function startEmbeddedBroker(
   if (!parsed.ok) {
     throw new StartupError('invalid embedded broker settings', parsed.problems, SERVICE_EXIT.BAD_CONFIG)
   }
-  const broker = await createBroker(parsed.config, { log: options.log, credentials })
+  const { cluster } = settings
+  const shared = cluster && {
+    backends: redisBackends(redisSettings(cluster, options.cluster.password), {
+      log: options.log,
+      startupTimeoutMs: options.cluster.startupTimeoutMs,
+    }),
+  }
+  const broker = await createBroker(parsed.config, { log: options.log, credentials, ...shared })
   try {
     const port = broker.tcpPort ?? settings.tcp.port
     const wildcard = settings.tcp.host === '0.0.0.0' || settings.tcp.host === '::'

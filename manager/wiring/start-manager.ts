@@ -101,7 +101,10 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
     const link =
       config.broker.mode === 'embedded'
-        ? await startEmbeddedBroker(config.broker, inventory, options)
+        ? await startEmbeddedBroker(config.broker, inventory, {
+            ...options,
+            cluster: { password: config.credentials.redisPassword, startupTimeoutMs: config.startup.timeoutMs },
+          })
         : await externalBroker(config, { log: root, registry: metrics.registry, inventory })
     const { accounts } = link
     if (accounts) closers.push({ name: 'broker accounts', close: () => accounts.close() })
