@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import test from 'ava'
 import { verifyToken } from '../../../manager/api/tokens/api-token.ts'
-import type { TokenStore } from '../../../manager/api/tokens/token-store.ts'
 import { ADMIN_TOKEN_FILE_NAME, ensureAdminToken } from '../../../manager/wiring/admin-token.ts'
 import { usePostgres } from '../../helpers/postgres-server.ts'
 import { openPostgresTokens, openSqliteTokens } from '../api/tokens/support.ts'
 import { capturedLogger, tempDir } from '../secrets/support.ts'
+import { listingTogether } from '../../helpers/listing-together.ts'
 
 const database = usePostgres(test)
 
@@ -37,20 +37,7 @@ test('two replicas starting at once on one PostgreSQL database: one creates boot
   const url = await database('admin_token')
   // Both find the store empty before either adds (as replicas starting at the same moment may): list() answers
   // once both have looked.
-  let looked = 0
-  let bothLooked: () => void = () => undefined
-  const together = new Promise<void>((resolve) => (bothLooked = resolve))
-  const lookingTogether = (tokens: TokenStore): TokenStore => ({
-    get: (id) => tokens.get(id),
-    add: (token) => tokens.add(token),
-    remove: (id) => tokens.remove(id),
-    list: async () => {
-      const found = await tokens.list()
-      if (++looked === 2) bothLooked()
-      await together
-      return found
-    },
-  })
+  const lookingTogether = listingTogether(2)
   const replicas = await Promise.all(
     ['a', 'b'].map(async (name) => {
       const dir = await tempDir(t, `amt-admin-token-${name}-`)

@@ -5,12 +5,13 @@ import test from 'ava'
 import { issueToken, verifyToken } from '../../../../manager/api/tokens/api-token.ts'
 import { importLegacyTokens, LegacyTokenFileError } from '../../../../manager/api/tokens/legacy-token-file.ts'
 import { logLegacyImport, openTokenStore } from '../../../../manager/api/tokens/open-token-store.ts'
-import { MemoryTokenStore, type TokenStore } from '../../../../manager/api/tokens/token-store.ts'
+import { MemoryTokenStore } from '../../../../manager/api/tokens/token-store.ts'
 import { TOKEN_DATABASE_FILE_NAME } from '../../../../manager/config/config.ts'
 import { openPostgresPool } from '../../../../manager/database/postgres-pool.ts'
 import { usePostgres } from '../../../helpers/postgres-server.ts'
 import { capturedLogger } from '../../secrets/support.ts'
 import { openPostgresTokens, tempDir } from './support.ts'
+import { listingTogether } from '../../../helpers/listing-together.ts'
 
 const database = usePostgres(test)
 
@@ -112,21 +113,7 @@ test('PostgreSQL: the first open imports the legacy file; the pool stays open fo
 
 test('two replicas importing copies of one legacy file at the same moment store each token once', async (t) => {
   const url = await database('legacy_race')
-  let looked = 0
-  let bothLooked: () => void = () => undefined
-  const together = new Promise<void>((resolve) => (bothLooked = resolve))
-  // list() answers once both have looked: both find the store empty, as replicas starting together may.
-  const lookingTogether = (tokens: TokenStore): TokenStore => ({
-    get: (id) => tokens.get(id),
-    add: (token) => tokens.add(token),
-    remove: (id) => tokens.remove(id),
-    list: async () => {
-      const found = await tokens.list()
-      if (++looked === 2) bothLooked()
-      await together
-      return found
-    },
-  })
+  const lookingTogether = listingTogether(2)
   const source = path.join(await tempDir(t), 'api-tokens.json')
   await writeLegacyFile(source, ['one', 'two', 'three'])
   const replicas = await Promise.all(
