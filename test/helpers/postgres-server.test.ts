@@ -27,3 +27,21 @@ test('a private PostgreSQL server: one database per call, isolated; stop removes
   await server.stop()
   t.false(existsSync(server.socketDir))
 })
+
+test('fsync and synchronous commit: off by default (tests), on with durable (benchmarks)', async (t) => {
+  const settings = async (durable: boolean) => {
+    const server = await startPostgres({ durable })
+    t.teardown(() => server.stop())
+    const client = new pg.Client({ connectionString: await server.createDatabase('settings') })
+    await client.connect()
+    t.teardown(() => client.end())
+    const show = async (name: string) => (await client.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name]
+    return {
+      fsync: await show('fsync'),
+      synchronous_commit: await show('synchronous_commit'),
+      full_page_writes: await show('full_page_writes'),
+    }
+  }
+  t.deepEqual(await settings(false), { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' })
+  t.deepEqual(await settings(true), { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' })
+})

@@ -9,16 +9,21 @@ import { freePort } from './free-port.ts'
 
 /**
  * A real PostgreSQL server for tests (Debian's postgresql-15 binaries): its own cluster in a temp dir, listening
- * only on a unix socket in that dir (no TCP port, so no port race), fsync off (tests need no durability), stopped
- * and removed when the test file ends. Each test takes its own database (`createDatabase`). Run as root (CI), the
- * server runs as the `postgres` user, as PostgreSQL refuses root. Missing binaries fail loudly, never skip.
+ * only on a unix socket in that dir (no TCP port, so no port race), fsync off unless `durable` (tests need no
+ * durability), stopped and removed when the test file ends. Each test takes its own database (`createDatabase`).
+ * Run as root (CI), the server runs as the `postgres` user, as PostgreSQL refuses root. Missing binaries fail
+ * loudly, never skip.
  */
 export interface PostgresServerOptions {
   /** Also listen on 127.0.0.1 (a free port) with TLS only, this certificate and key (PEM). */
   tls?: { cert: Buffer | string; key: Buffer | string }
+  /** fsync, synchronous commit and full page writes on, as in production (benchmarks); default off (tests). */
+  durable?: boolean
 }
 
 export interface RunningPostgres {
+  /** The postmaster's process id (its backends are its children). */
+  readonly pid: number | undefined
   /** The directory of the server's unix socket (libpq's `host` for a socket). */
   readonly socketDir: string
   /** With `tls`: the TCP port on 127.0.0.1 (its URLs: `tcpUrl`). */
@@ -102,9 +107,13 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       ['-D', dataDir],
       ['-k', socketDir],
       ...listen,
-      ['-c', 'fsync=off'],
-      ['-c', 'synchronous_commit=off'],
-      ['-c', 'full_page_writes=off'],
+      ...(options.durable
+        ? []
+        : [
+            ['-c', 'fsync=off'],
+            ['-c', 'synchronous_commit=off'],
+            ['-c', 'full_page_writes=off'],
+          ]),
       ['-c', 'max_connections=300'],
       ['-c', 'logging_collector=off'],
     ].flat(),
@@ -143,6 +152,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     `postgresql://${SUPERUSER}@/${database}?host=${encodeURIComponent(socketDir)}${socketPort}`
   let made = 0
   return {
+    pid: server.pid,
     socketDir,
     port,
     tcpUrl(databaseUrl) {
