@@ -42,6 +42,13 @@ const PORT_ATTEMPTS = 5
 
 /** Starts a redis-server; resolves once it answers PING on its socket. Stopped in t.teardown. */
 export async function startRedis(t: ExecutionContext, options: RedisServerOptions = {}): Promise<RunningRedis> {
+  const redis = await startRedisServer(options)
+  t.teardown(() => redis.stop())
+  return redis
+}
+
+/** Starts a redis-server for a script (a benchmark): the caller stops it (`stop()`). */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
   if (BINARY === undefined)
     throw new Error('redis-server not found in /usr/bin or /usr/local/bin: apt-get install redis-server')
   const binary = BINARY
@@ -64,7 +71,6 @@ export async function startRedis(t: ExecutionContext, options: RedisServerOption
     await kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })
   }
-  t.teardown(stop)
 
   const args = (): string[] =>
     [
@@ -105,10 +111,15 @@ export async function startRedis(t: ExecutionContext, options: RedisServerOption
     throw new Error(`redis-server did not answer PING within ${timeoutMs} ms:\n${chunks.join('').slice(-3000)}`)
   }
 
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort()
-    if ((await launch()) === 'ok') break
-    if (attempt >= PORT_ATTEMPTS) throw new Error(`redis-server: no free port after ${PORT_ATTEMPTS} attempts`)
+  try {
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort()
+      if ((await launch()) === 'ok') break
+      if (attempt >= PORT_ATTEMPTS) throw new Error(`redis-server: no free port after ${PORT_ATTEMPTS} attempts`)
+    }
+  } catch (error) {
+    await stop()
+    throw error
   }
 
   const start = async (): Promise<void> => {
