@@ -85,11 +85,11 @@ export async function identify(callers: Callers, request: FastifyRequest): Promi
     return principal === null ? null : { principal, session: null }
   }
   const id = sessionIdOf(request)
-  const session = id === undefined ? null : callers.sessions.use(id)
+  const session = id === undefined ? null : await callers.sessions.use(id)
   if (id === undefined || session === null) return null
   const token = await callers.tokens.get(session.tokenId)
   if (token === null) {
-    callers.sessions.end(id)
+    await callers.sessions.end(id)
     return null
   }
   return { principal: { tokenId: token.id, name: token.name, role: token.role, tenant: token.tenant }, session }

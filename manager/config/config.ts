@@ -23,6 +23,10 @@ import { describeIssues } from '../../schemas/issues.ts'
 export const DEFAULT_TOKENS_FILE_NAME = 'api-tokens.json'
 /** The SQLite API token database in the data directory (database.engine sqlite). */
 export const TOKEN_DATABASE_FILE_NAME = 'api-tokens.sqlite'
+/** The SQLite database of the web console's sessions in the data directory (database.engine sqlite). */
+export const SESSION_DATABASE_FILE_NAME = 'console-sessions.sqlite'
+/** The SQLite database of the web console's activation-wave history in the data directory (engine sqlite). */
+export const WAVE_DATABASE_FILE_NAME = 'console-waves.sqlite'
 
 export { ManagerConfigFile, type ManagerConfigInput, type EmbeddedBrokerConfig } from './schema.ts'
 export { ENV_MPS_TOKEN, ENV_RPS_TOKEN, ENV_VAULT_SECRET_ID, ENV_VAULT_TOKEN } from './resolve.ts'

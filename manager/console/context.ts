@@ -3,6 +3,7 @@ import type { ApiContext } from '../api/context.ts'
 import type { HostChanges } from '../core/publish/host-change-feed.ts'
 import type { SessionStore } from '../api/sessions/session-store.ts'
 import type { ConsoleAssets } from './assets/load-assets.ts'
+import type { WaveHistory } from './data/wave-history.ts'
 
 /**
  * What every console route gets: the API's Inventory, tokens and sessions, the core's host changes (the overview's
@@ -11,6 +12,8 @@ import type { ConsoleAssets } from './assets/load-assets.ts'
 export interface ConsoleContext extends Pick<ApiContext, 'inventory' | 'tokens'> {
   /** The same store the API server was given (createApiServer's `sessions`). */
   sessions: SessionStore
+  /** The activation waves' history the overview's chart draws; default one in this process's memory. */
+  waves?: WaveHistory
   /** The core's feed (ManagerCore.hostChanges). */
   hostChanges: Pick<HostChanges, 'subscribeAll'>
   log: Logger

@@ -142,12 +142,13 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
 
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)
-    const sessions = createSessionStore(config.api.console)
+    const sessions = createSessionStore(config.api.console, stores.sessions)
     const brokerAuth = await brokerAuthEndpoint(config, link, { inventory, log: root })
     const consoleContext = {
       inventory,
       tokens,
       sessions,
+      waves: stores.waves,
       hostChanges: core.hostChanges,
       log: root,
       assets: await loadConsoleAssets(),

@@ -1,9 +1,20 @@
 import path from 'node:path'
 import type pg from 'pg'
 import type { Logger } from '../../lib/log.ts'
+import { PostgresSessionRecords } from '../api/sessions/postgres-session-records.ts'
+import type { SessionRecords } from '../api/sessions/session-records.ts'
+import { SqliteSessionRecords } from '../api/sessions/sqlite-session-records.ts'
 import { logLegacyImport, openTokenStore } from '../api/tokens/open-token-store.ts'
 import type { TokenStore } from '../api/tokens/token-store.ts'
-import { TOKEN_DATABASE_FILE_NAME, type ManagerConfig } from '../config/config.ts'
+import {
+  SESSION_DATABASE_FILE_NAME,
+  TOKEN_DATABASE_FILE_NAME,
+  WAVE_DATABASE_FILE_NAME,
+  type ManagerConfig,
+} from '../config/config.ts'
+import { openPostgresWaveHistory } from '../console/data/postgres-wave-history.ts'
+import { openSqliteWaveHistory } from '../console/data/sqlite-wave-history.ts'
+import type { WaveHistory } from '../console/data/wave-history.ts'
 import { openPostgresPool } from '../database/postgres-pool.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { openPostgresInventory } from '../inventory/postgres/open.ts'
@@ -13,50 +24,60 @@ import { openSqliteInventory } from '../inventory/sqlite/open.ts'
 export interface Stores {
   inventory: Inventory
   tokens: TokenStore
+  /** The web console's sessions (every replica's, on PostgreSQL). */
+  sessions: SessionRecords
+  /** The console's activation-wave history (every replica's, on PostgreSQL). */
+  waves: WaveHistory
   /** The shared database's pool (leases); null on SQLite (one process). */
   pool: pg.Pool | null
-  /** Closes the token store and the Inventory, then the pool. */
+  /** Closes the console's stores, the token store and the Inventory, then the pool. */
   close(): Promise<void>
 }
 
+type Closer = () => Promise<void>
+
+/** Closes in reverse order of opening; every closer runs even when one fails (the first failure is thrown). */
+async function closeAll(closers: readonly Closer[]): Promise<void> {
+  const failures: unknown[] = []
+  for (const close of [...closers].reverse()) await close().catch((err: unknown) => failures.push(err))
+  if (failures.length > 0) throw failures[0]
+}
+
 export async function openStores(config: ManagerConfig, log: Logger): Promise<Stores> {
-  if (config.database.engine === 'sqlite') {
-    const inventory = await openSqliteInventory({ dataDir: config.dataDir, log })
-    try {
-      const file = path.join(config.dataDir, TOKEN_DATABASE_FILE_NAME)
-      const tokens = await openTokenStore({ engine: 'sqlite', file }, config.tokensFile, log)
-      logLegacyImport(tokens.legacy, log)
-      return {
-        inventory,
-        tokens: tokens.tokens,
-        pool: null,
-        close: async () => {
-          await tokens.close()
-          await inventory.close()
-        },
-      }
-    } catch (err) {
-      await inventory.close()
-      throw err
-    }
-  }
-  const pool = await openPostgresPool({ ...config.database.postgres, log })
+  const closers: Closer[] = []
   try {
-    const inventory = await openPostgresInventory({ pool, log })
-    const tokens = await openTokenStore({ engine: 'postgres', pool }, config.tokensFile, log)
+    const pool =
+      config.database.engine === 'sqlite' ? null : await openPostgresPool({ ...config.database.postgres, log })
+    if (pool !== null) closers.push(() => pool.end())
+    const inventory =
+      pool === null
+        ? await openSqliteInventory({ dataDir: config.dataDir, log })
+        : await openPostgresInventory({ pool, log })
+    closers.push(() => inventory.close())
+    const tokens = await openTokenStore(
+      pool === null
+        ? { engine: 'sqlite', file: path.join(config.dataDir, TOKEN_DATABASE_FILE_NAME) }
+        : { engine: 'postgres', pool },
+      config.tokensFile,
+      log,
+    )
+    closers.push(() => tokens.close())
     logLegacyImport(tokens.legacy, log)
-    return {
-      inventory,
-      tokens: tokens.tokens,
-      pool,
-      close: async () => {
-        await tokens.close()
-        await inventory.close()
-        await pool.end()
-      },
-    }
+    const { sessions, waves } = await openConsoleStores(config.dataDir, pool, closers, log)
+    return { inventory, tokens: tokens.tokens, sessions, waves, pool, close: () => closeAll(closers) }
   } catch (err) {
-    await pool.end()
+    await closeAll(closers)
     throw err
   }
+}
+
+/** The console's sessions and wave history: files next to the token database, or tables of the shared database. */
+async function openConsoleStores(dataDir: string, pool: pg.Pool | null, closers: Closer[], log: Logger) {
+  if (pool !== null)
+    return { sessions: await PostgresSessionRecords.open(pool, log), waves: await openPostgresWaveHistory(pool, log) }
+  const sessions = await SqliteSessionRecords.open(path.join(dataDir, SESSION_DATABASE_FILE_NAME))
+  closers.push(() => sessions.close())
+  const waves = await openSqliteWaveHistory(path.join(dataDir, WAVE_DATABASE_FILE_NAME))
+  closers.push(waves.close)
+  return { sessions, waves: waves.history }
 }

@@ -7,7 +7,22 @@ export interface WaveSample {
   failed: number
 }
 
-type WaveNumbers = Omit<WaveSample, 'at'>
+export type WaveNumbers = Omit<WaveSample, 'at'>
+
+/**
+ * The activation progress of each tenant over the last hour: a sample whenever the counts change (the console
+ * records them each time it counts a tenant); changes closer than the resolution to the last sample replace its
+ * numbers (keeping its time). Implementations: MemoryWaveHistory (one process), SqliteWaveHistory
+ * (<dataDir>/console-waves.sqlite) and PostgresWaveHistory (the shared database: every replica records into and
+ * draws from one history, so a chart shows the waves every replica saw).
+ */
+export interface WaveHistory {
+  /** How far back the chart reaches. */
+  readonly windowMs: number
+  record(tenantId: string, counts: WaveNumbers, now: number): Promise<void>
+  /** The samples of the window, oldest first (the last one before the window kept as the chart's start). */
+  samples(tenantId: string, now: number): Promise<readonly WaveSample[]>
+}
 
 export interface WaveHistoryOptions {
   /** How far back the chart reaches; default one hour. */
@@ -18,14 +33,11 @@ export interface WaveHistoryOptions {
   maxTenants?: number
 }
 
-const sameCounts = (a: WaveNumbers, b: WaveNumbers): boolean =>
+export const sameCounts = (a: WaveNumbers, b: WaveNumbers): boolean =>
   a.targeted === b.targeted && a.done === b.done && a.failed === b.failed
 
-/**
- * The activation progress of each tenant over the last hour, in memory: a sample whenever the counts change (the
- * console records them each time it counts a tenant). Bounded in time, in resolution and in tenants.
- */
-export class WaveHistory {
+/** The history in this process's memory. Bounded in time, in resolution and in tenants. */
+export class MemoryWaveHistory implements WaveHistory {
   readonly windowMs: number
   readonly #resolutionMs: number
   readonly #maxTenants: number
@@ -37,7 +49,7 @@ export class WaveHistory {
     this.#maxTenants = maxTenants
   }
 
-  record(tenantId: string, counts: WaveNumbers, now: number): void {
+  record(tenantId: string, counts: WaveNumbers, now: number): Promise<void> {
     const samples = this.#byTenant.get(tenantId) ?? []
     this.#byTenant.delete(tenantId)
     this.#byTenant.set(tenantId, samples)
@@ -52,13 +64,13 @@ export class WaveHistory {
       if (this.#byTenant.size <= this.#maxTenants) break
       this.#byTenant.delete(oldest)
     }
+    return Promise.resolve()
   }
 
-  /** The samples of the window, oldest first (the last one before the window kept as the chart's start). */
-  samples(tenantId: string, now: number): readonly WaveSample[] {
+  samples(tenantId: string, now: number): Promise<readonly WaveSample[]> {
     const samples = this.#byTenant.get(tenantId) ?? []
     this.#prune(samples, now)
-    return samples
+    return Promise.resolve([...samples])
   }
 
   #prune(samples: WaveSample[], now: number): void {

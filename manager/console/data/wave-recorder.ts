@@ -51,7 +51,7 @@ export function recordWaves(deps: WaveRecorderDeps): () => Promise<void> {
 
   const count = async (tenantId: string): Promise<void> => {
     try {
-      history.record(tenantId, await countWave(tenantId), now())
+      await history.record(tenantId, await countWave(tenantId), now())
     } catch (err) {
       log.warn({ err, tenantId }, 'counting the activation wave failed')
     }

@@ -2,7 +2,7 @@ import type { FastifyPluginCallback } from 'fastify'
 import type { ConsoleContext } from '../context.ts'
 import { coalesced } from '../data/coalesced.ts'
 import { fleetCounts, type FleetCounts } from '../data/fleet-summary.ts'
-import { WaveHistory } from '../data/wave-history.ts'
+import { MemoryWaveHistory } from '../data/wave-history.ts'
 import { recordWaves } from '../data/wave-recorder.ts'
 import { pageFrame } from '../page-frame.ts'
 import { FleetCounts as FleetCountsFragment } from '../pages/fleet-counts.tsx'
@@ -16,19 +16,20 @@ type TenantRequest = { Params: { tenantId: string } }
 /**
  * The overview (GET /console/tenants/{tenantId}) and its two live fragments: the numbers (…/counts) and the
  * activation progress alone (…/progress, for the hosts page after a bulk activation). Every count also records the
- * wave's numbers in the tenant's in-memory history, which the chart draws (data/wave-history.ts); so do the host
- * changes of every tenant, whether or not a page is open (data/wave-recorder.ts, stopped when the server closes).
+ * wave's numbers in the tenant's history (ctx.waves, in the database; data/wave-history.ts), which the chart draws;
+ * so do the host changes of every tenant, whether or not a page is open (data/wave-recorder.ts, stopped when the
+ * server closes).
  */
 export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now): FastifyPluginCallback {
-  const history = new WaveHistory()
+  const history = ctx.waves ?? new MemoryWaveHistory()
   /** Pages re-fetching the counts at the same time (live updates of many viewers) share runs. */
   const shared = coalesced((tenantId) => fleetCounts(ctx.inventory, tenantId))
   const count = async (tenantId: string): Promise<FleetCounts & { progress: WaveProgressProps }> => {
     await ctx.inventory.getTenant(tenantId)
     const counts = await shared(tenantId)
     const at = now()
-    history.record(tenantId, counts.wave, at)
-    const samples = history.samples(tenantId, at)
+    await history.record(tenantId, counts.wave, at)
+    const samples = await history.samples(tenantId, at)
     return { ...counts, progress: { wave: counts.wave, samples, now: at, windowMs: history.windowMs } }
   }
   return (app, _options, done) => {

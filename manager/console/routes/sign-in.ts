@@ -35,8 +35,8 @@ export function signInRoutes(ctx: ConsoleContext): FastifyPluginCallback {
         return sendPage(reply, SignInPage({ assets: ctx.assets, error: REFUSED }), 401)
       }
       const previous = sessionIdOf(request)
-      if (previous !== undefined) ctx.sessions.end(previous)
-      const session = ctx.sessions.create(principal.tokenId)
+      if (previous !== undefined) await ctx.sessions.end(previous)
+      const session = await ctx.sessions.create(principal.tokenId)
       request.log.info({ tokenName: principal.name, role: principal.role }, 'console sign-in')
       return setSessionCookie(reply, ctx.sessions, session.id)
         .header('cache-control', 'no-store')

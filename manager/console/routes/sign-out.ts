@@ -11,7 +11,7 @@ export function signOutRoutes(ctx: ConsoleContext): FastifyPluginCallback {
   return (app, _options, done) => {
     app.post('/sign-out', async (request, reply) => {
       const id = sessionIdOf(request)
-      if (id !== undefined) ctx.sessions.end(id)
+      if (id !== undefined) await ctx.sessions.end(id)
       request.log.info({ tokenName: request.principal?.name }, 'console sign-out')
       return clearSessionCookie(reply, ctx.sessions)
         .header('cache-control', 'no-store')

@@ -15,6 +15,7 @@ import { SqliteTokenStore } from '../../../manager/api/tokens/sqlite-token-store
 import { TOKEN_DATABASE_FILE_NAME } from '../../../manager/config/config.ts'
 import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
+import type { WaveHistory } from '../../../manager/console/data/wave-history.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
 import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../../manager/core/manager-core.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
@@ -71,6 +72,13 @@ export interface HarnessOptions {
   hostChanges?: Partial<HostChangeStreamLimits>
   /** The sessions store; default the `api.console` defaults on the real clock. */
   sessions?: SessionStore
+  /** The console's wave history; default one in memory. */
+  waves?: WaveHistory
+  /**
+   * The data directory (SQLite Inventory, token database) of another harness: a second replica on the same files.
+   * Default a fresh temp dir, removed in t.teardown.
+   */
+  dir?: string
   /** Serves the broker-auth endpoints, built over the harness's Inventory (config `api.brokerAuth`). */
   brokerAuth?: (inventory: Inventory) => Promise<BrokerAuthEndpoint>
 }
@@ -80,7 +88,7 @@ export interface HarnessOptions {
  * outbound (what the domain publishes), and the SQLite token store. Everything is released in t.teardown.
  */
 export async function startApi(t: ExecutionContext, options: HarnessOptions = {}): Promise<ApiHarness> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'amt-api-'))
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'amt-api-')))
   const inventory = await openSqliteInventory({ dataDir: dir })
   const outbound = new RecordingOutbound()
   const log = options.logDestination
@@ -94,7 +102,15 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const consoleContext =
     options.console === true
-      ? { inventory, tokens, sessions, hostChanges: core.hostChanges, log, assets: await loadConsoleAssets() }
+      ? {
+          inventory,
+          tokens,
+          sessions,
+          ...(options.waves ? { waves: options.waves } : {}),
+          hostChanges: core.hostChanges,
+          log,
+          assets: await loadConsoleAssets(),
+        }
       : null
   const brokerAuth = options.brokerAuth === undefined ? undefined : await options.brokerAuth(inventory)
   const app = createApiServer({
@@ -118,7 +134,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     await core.stop()
     await tokens.close()
     await inventory.close()
-    await rm(dir, { recursive: true, force: true })
+    if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
   })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   let serial = 0

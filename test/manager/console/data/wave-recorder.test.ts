@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava'
 import { silentLogger } from '../../../../lib/log.ts'
 import { fleetCounts, type WaveCounts } from '../../../../manager/console/data/fleet-summary.ts'
-import { WaveHistory } from '../../../../manager/console/data/wave-history.ts'
+import { MemoryWaveHistory } from '../../../../manager/console/data/wave-history.ts'
 import { recordWaves } from '../../../../manager/console/data/wave-recorder.ts'
 import { seed, startApi, type ApiHarness } from '../../api/api-harness.ts'
 import { seedFleet, TENANT } from '../fleet-fixture.ts'
@@ -93,7 +93,7 @@ async function world(t: ExecutionContext) {
   await seed(api.inventory, { other: ['o1'] })
   const clock = manualClock()
   const counts = heldCounts(api)
-  const history = new WaveHistory()
+  const history = new MemoryWaveHistory()
   const stop = recordWaves({
     changes: api.core.hostChanges,
     history,
@@ -119,18 +119,18 @@ async function world(t: ExecutionContext) {
   return { api, clock, counts, history, stop, desire }
 }
 
-const numbers = (history: WaveHistory, tenantId: string, now: number) =>
-  history.samples(tenantId, now).map(({ at, targeted, done, failed }) => ({ at, targeted, done, failed }))
+const numbers = async (history: MemoryWaveHistory, tenantId: string, now: number) =>
+  (await history.samples(tenantId, now)).map(({ at, targeted, done, failed }) => ({ at, targeted, done, failed }))
 
 test('a change nobody watches is counted at once and recorded with the overview’s numbers', async (t) => {
   const { clock, counts, history, desire } = await world(t)
-  t.deepEqual(history.samples(TENANT, clock.now()), [], 'nothing recorded before a change')
+  t.deepEqual(await history.samples(TENANT, clock.now()), [], 'nothing recorded before a change')
   await desire(TENANT, 'i1', 'PROVISIONED')
   await counts.started$(1)
   t.deepEqual(counts.started, [TENANT])
   counts.release()
   await counts.finished$(1)
-  t.deepEqual(numbers(history, TENANT, clock.now()), [{ at: clock.now(), targeted: 4, done: 1, failed: 1 }])
+  t.deepEqual(await numbers(history, TENANT, clock.now()), [{ at: clock.now(), targeted: 4, done: 1, failed: 1 }])
   t.deepEqual(clock.pending(), [], 'no count owed')
 })
 
@@ -160,11 +160,11 @@ test('a burst: never two counts of a tenant at once, one more after the interval
   await counts.finished$(3)
   t.is(counts.mostAtOnce(), 2, 'one per tenant at most')
   t.deepEqual(clock.pending(), [], 'nothing more owed after the burst')
-  t.deepEqual(numbers(history, TENANT, clock.now()), [
+  t.deepEqual(await numbers(history, TENANT, clock.now()), [
     { at: start, targeted: 4, done: 1, failed: 1 },
     { at: start + INTERVAL_MS, targeted: 3, done: 1, failed: 1 },
   ])
-  t.deepEqual(numbers(history, 'other', clock.now()), [{ at: start, targeted: 1, done: 0, failed: 0 }])
+  t.deepEqual(await numbers(history, 'other', clock.now()), [{ at: start, targeted: 1, done: 0, failed: 0 }])
 })
 
 test('stop: the count under way ends, owed counts are dropped, later changes are not counted', async (t) => {
