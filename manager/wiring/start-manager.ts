@@ -67,13 +67,14 @@ export interface RunningManager {
 }
 
 /**
- * Builds the object graph in dependency order: Inventory → tokens (first admin token) → the lease of
- * once-cluster-wide work (lease.ts) → secret store → passwords → RPS/MPS (or "not configured", said once) → embedded
- * broker (device credentials from Inventory) → manager bus → core (passwords for secret/req, preparer, profile names,
- * host removal; deadline checks and audit pruning while the lease is held) → attachCore (connects; the sweep
- * republishes desired from Inventory) → wait for the broker (bounded by startup.timeoutMs) → RPS/MPS sweeps (power
- * state; MPS registration, its first round at once; both while the lease is held) → API listen → gRPC bridge. A
- * failure closes what was opened; close() goes in reverse order.
+ * Builds the object graph in dependency order: Inventory → tokens → the console's sessions and wave history
+ * (stores.ts) → first admin token → the lease of once-cluster-wide work (lease.ts) → secret store → passwords →
+ * RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus →
+ * core (passwords for secret/req, preparer, profile names, host removal; deadline checks and audit pruning while
+ * the lease is held) → attachCore (connects; the sweep republishes desired from Inventory) → wait for the broker
+ * (bounded by startup.timeoutMs) → RPS/MPS sweeps (power state; MPS registration, its first round at once; both
+ * while the lease is held) → API listen → gRPC bridge. A failure closes what was opened; close() goes in reverse
+ * order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
   const { log: root } = options

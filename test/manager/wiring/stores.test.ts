@@ -6,7 +6,10 @@ import { issueToken, verifyToken } from '../../../manager/api/tokens/api-token.t
 import { MemoryTokenStore } from '../../../manager/api/tokens/token-store.ts'
 import { parseManagerConfig, type ManagerConfig } from '../../../manager/config/config.ts'
 import { openStores } from '../../../manager/wiring/stores.ts'
+import { usePostgres } from '../../helpers/postgres-server.ts'
 import { capturedLogger, tempDir } from '../secrets/support.ts'
+
+const database = usePostgres(test)
 
 function configOf(dataDir: string): ManagerConfig {
   const parsed = parseManagerConfig({ dataDir }, { env: {} })
@@ -38,4 +41,45 @@ test('sqlite: the token store is <dataDir>/api-tokens.sqlite (0600); the legacy 
     ['ops-admin'],
     'kept, not imported twice',
   )
+})
+
+const record = (idHash: string) => ({ idHash, tokenId: '0123456789abcdef', csrfHash: 'c', createdAt: 1, lastUsedAt: 1 })
+const NEVER_EXPIRED = { createdBefore: 0, usedBefore: 0 }
+
+test('sqlite: the console sessions and wave history are files next to the tokens (0600), kept across a restart', async (t) => {
+  const dataDir = await tempDir(t, 'amt-stores-')
+  const stores = await openStores(configOf(dataDir), capturedLogger().log)
+  t.teardown(() => stores.close())
+  await stores.sessions.insert(record('kept'), NEVER_EXPIRED, 10)
+  await stores.waves.record('acme', { targeted: 3, done: 1, failed: 0 }, 1_000)
+  for (const file of ['console-sessions.sqlite', 'console-waves.sqlite'])
+    t.is((await stat(path.join(dataDir, file))).mode & 0o777, 0o600, file)
+  await stores.close()
+
+  const again = await openStores(configOf(dataDir), capturedLogger().log)
+  t.teardown(() => again.close())
+  t.like(await again.sessions.get('kept'), { tokenId: '0123456789abcdef' })
+  t.deepEqual(await again.waves.samples('acme', 2_000), [{ at: 1_000, targeted: 3, done: 1, failed: 0 }])
+})
+
+test('postgres: two managers on one database share the console sessions and the wave history', async (t) => {
+  const url = await database('stores')
+  const config = (dataDir: string) => {
+    const parsed = parseManagerConfig({ dataDir, database: { engine: 'postgres', postgres: { url } } }, { env: {} })
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '))
+    return parsed.config
+  }
+  const [first, second] = await Promise.all(
+    ['a', 'b'].map(async (name) => {
+      const stores = await openStores(config(await tempDir(t, `amt-stores-${name}-`)), capturedLogger().log)
+      t.teardown(() => stores.close())
+      return stores
+    }),
+  )
+  await first?.sessions.insert(record('shared'), NEVER_EXPIRED, 10)
+  t.like(await second?.sessions.get('shared'), { tokenId: '0123456789abcdef' })
+  await second?.sessions.remove('shared')
+  t.is(await first?.sessions.get('shared'), null)
+  await first?.waves.record('acme', { targeted: 2, done: 2, failed: 0 }, 5_000)
+  t.deepEqual(await second?.waves.samples('acme', 6_000), [{ at: 5_000, targeted: 2, done: 2, failed: 0 }])
 })
