@@ -31,7 +31,8 @@ export interface StreamRequest {
  *   retry: <retryMs>
  *   the missed changes (a resume by Last-Event-ID), or `resync` when they cannot be given: the id is of another
  *   boot, older than the buffer, unknown, or what was missed is more than `maxBufferedBytes`
- *   `ready` (id: the feed's head), then `host` / `deleted` as they happen, a heartbeat comment in between
+ *   `ready` (id: the feed's head), then `host` / `deleted` as they happen, a heartbeat comment in between, and
+ *   `resync` when the feed lost changes of other replicas (its relay was cut off)
  */
 export class HostChangeStreams {
   readonly #deps: HostChangeStreamsDeps
@@ -84,6 +85,7 @@ export class HostChangeStreams {
       lastEventId === undefined ? { kind: 'replay', changes: [] } : feed.missedSince(tenantId, lastEventId)
     unsubscribe = feed.subscribe(tenantId, {
       change: (change) => stream.write(this.#frameOf(change)),
+      resync: () => stream.write(resyncFrame(feed.headId())),
       closed: () => stream.end(),
     })
     this.#start(stream, missed)
@@ -98,7 +100,7 @@ export class HostChangeStreams {
     const head = this.#deps.feed.headId()
     let replay = missed.kind === 'replay' ? missed.changes.map((change) => this.#frameOf(change)) : null
     if (replay !== null && byteLength(replay) > this.#deps.limits.maxBufferedBytes) replay = null
-    if (replay === null) stream.write(`id: ${head}\nevent: resync\ndata: {}\n\n`)
+    if (replay === null) stream.write(resyncFrame(head))
     else for (const frame of replay) stream.write(frame)
     stream.write(`id: ${head}\nevent: ready\ndata: {}\n\n`)
   }
@@ -115,6 +117,8 @@ export class HostChangeStreams {
     return frame
   }
 }
+
+const resyncFrame = (head: string): string => `id: ${head}\nevent: resync\ndata: {}\n\n`
 
 function byteLength(frames: readonly string[]): number {
   return frames.reduce((sum, frame) => sum + Buffer.byteLength(frame), 0)

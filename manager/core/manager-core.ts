@@ -16,7 +16,12 @@ import { singleProcessLease, whileHeld, type Lease } from '../ports/lease.ts'
 import { followPendingActivations } from './flows/pending-activations.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
-import { HostChangeFeed, type HostChanges } from './publish/host-change-feed.ts'
+import {
+  HostChangeFeed,
+  type HostChanges,
+  type HostChangeSink,
+  type PeerHostChanges,
+} from './publish/host-change-feed.ts'
 import { AuditRetention, DEFAULT_AUDIT_RETENTION, type AuditRetentionPolicy } from './audit-retention.ts'
 import type { CoreContext } from './context.ts'
 import type { RecordOptions, RecordResult, Report, ReportSource } from './facts.ts'
@@ -75,6 +80,8 @@ export interface ManagerCoreDeps {
    * this process alone (always held).
    */
   lease?: Lease
+  /** Hears of this process's host changes (after their commit) to pass them to the other replicas; default none. */
+  hostChangeRelay?: HostChangeSink
   now?: () => Date
   options?: ManagerCoreOptions
 }
@@ -107,6 +114,8 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   idle(): Promise<void>
   /** Live host changes, fed with every `status` publication and deletion (the API's …/hosts/changes streams). */
   readonly hostChanges: HostChanges
+  /** Where the relay between replicas feeds the other replicas' changes into `hostChanges`. */
+  readonly peerChanges: PeerHostChanges
 }
 
 /** Builds the core; nothing starts (call start(), or attachCore). Throws a TypeError for invalid options. */
@@ -127,9 +136,10 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   const { audit = {} } = options
   const profiles = deps.profiles ?? TENANT_PROFILES
   const lease = deps.lease ?? singleProcessLease('core')
-  const hostChanges = new HostChangeFeed(
-    options.hostChangeBuffer === undefined ? {} : { capacity: options.hostChangeBuffer },
-  )
+  const hostChanges = new HostChangeFeed({
+    ...(options.hostChangeBuffer === undefined ? {} : { capacity: options.hostChangeBuffer }),
+    ...(deps.hostChangeRelay === undefined ? {} : { relay: deps.hostChangeRelay }),
+  })
   const published = {
     outbound,
     removal: deps.removal ?? INVENTORY_ONLY,
@@ -254,5 +264,6 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       await book.idle()
     },
     hostChanges,
+    peerChanges: hostChanges,
   }
 }

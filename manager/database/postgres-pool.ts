@@ -54,23 +54,26 @@ function tlsOf(url: string, ca: string | undefined): { url: string; ssl?: Connec
   }
 }
 
+/** The settings of one connection (the pool's, or a dedicated one: postgres-listener.ts). */
+export function postgresConnection(options: Omit<PostgresOptions, 'poolSize' | 'log'>): pg.ClientConfig {
+  const { url, ssl } = tlsOf(options.url, options.ca)
+  return {
+    connectionString: url,
+    ...(options.password ? { password: options.password.reveal() } : {}),
+    ...(ssl ? { ssl } : {}),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? 'amt-manager',
+  }
+}
+
 /**
  * A pg connection pool checked with one round trip. A broken idle connection (the server restarted, a proxy cut
  * it) is logged and dropped by the pool instead of crashing the process ('error' events); the next query opens a
  * new one. Rejects with DatabaseError naming the server (never the password) when the first round trip fails.
  */
 export async function openPostgresPool(options: PostgresOptions): Promise<pg.Pool> {
-  const { url, ssl } = tlsOf(options.url, options.ca)
-  const pool = new pg.Pool({
-    connectionString: url,
-    ...(options.password ? { password: options.password.reveal() } : {}),
-    ...(ssl ? { ssl } : {}),
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
-    application_name: options.applicationName ?? 'amt-manager',
-    idleTimeoutMillis: 30_000,
-  })
+  const pool = new pg.Pool({ ...postgresConnection(options), max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 })
   const log = options.log?.child({ module: 'database' })
   pool.on('error', (err) => log?.warn({ err: err.message }, 'an idle database connection failed; it is replaced'))
   try {

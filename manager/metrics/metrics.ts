@@ -41,6 +41,10 @@ export interface ManagerMetrics {
   leaseHeld: Gauge<'name'>
   /** Every change of a lease's holding here, by name and to (gained, lost). */
   leaseTransitions: Counter<'name' | 'to'>
+  /** Replicas (PostgreSQL): 1 while the LISTEN connection of the live host-change feed is up, else 0. */
+  changeFeedListening: Gauge
+  /** Replicas: the live streams were told to resync, by reason (reconnected: LISTEN was lost; skipped). */
+  changeFeedResyncs: Counter<'reason'>
 }
 
 export interface MetricsSource {
@@ -154,6 +158,17 @@ export function createManagerMetrics(source: MetricsSource): ManagerMetrics {
       name: 'amt_manager_lease_transitions_total',
       help: 'Lease holding changes of this process, by lease name and to (gained, lost)',
       labelNames: ['name', 'to'] as const,
+      registers,
+    }),
+    changeFeedListening: new Gauge({
+      name: 'amt_manager_change_feed_listen_connected',
+      help: "Whether the LISTEN connection of the replicas' live host-change feed is up (1) (PostgreSQL only)",
+      registers,
+    }),
+    changeFeedResyncs: new Counter({
+      name: 'amt_manager_change_feed_resyncs_total',
+      help: "Live streams told to resync because other replicas' changes were lost, by reason",
+      labelNames: ['reason'] as const,
       registers,
     }),
   }

@@ -43,7 +43,8 @@ export async function openClusterLease(
 }
 
 /** This start of this process among the replicas (not a secret; shown in the lease rows). */
-const instanceId = (): string => `${process.env[ENV_INSTANCE] || hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+export const instanceId = (): string =>
+  `${process.env[ENV_INSTANCE] || hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
 /**
  * Replicas on PostgreSQL watch each other's presence (postgres-roster.ts): when one dies without leaving, one

@@ -31,6 +31,7 @@ import { watchConnectionPressure } from './connection-pressure.ts'
 import { createIntegrations } from './integrations.ts'
 import { openStores } from './stores.ts'
 import { openClusterLease, watchReplicas } from './lease.ts'
+import { openHostChangeRelay } from './host-change-relay.ts'
 import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -70,11 +71,12 @@ export interface RunningManager {
  * Builds the object graph in dependency order: Inventory → tokens → the console's sessions and wave history
  * (stores.ts) → first admin token → the lease of once-cluster-wide work (lease.ts) → secret store → passwords →
  * RPS/MPS (or "not configured", said once) → embedded broker (device credentials from Inventory) → manager bus →
- * core (passwords for secret/req, preparer, profile names, host removal; deadline checks and audit pruning while
- * the lease is held) → attachCore (connects; the sweep republishes desired from Inventory) → wait for the broker
- * (bounded by startup.timeoutMs) → RPS/MPS sweeps (power state; MPS registration, its first round at once; both
- * while the lease is held) → API listen → gRPC bridge. A failure closes what was opened; close() goes in reverse
- * order.
+ * (PostgreSQL) replica presence, the host-change relay → core (passwords for secret/req, preparer, profile names,
+ * host removal; deadline checks and audit pruning while the lease is held; its live host changes NOTIFYed to the
+ * other replicas, theirs LISTENed to) → attachCore (connects; the sweep republishes desired from Inventory) → wait
+ * for the broker and LISTEN (bounded by startup.timeoutMs) → RPS/MPS sweeps (power state; MPS registration, its
+ * first round at once; both while the lease is held) → API listen → gRPC bridge. A failure closes what was opened;
+ * close() goes in reverse order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
   const { log: root } = options
@@ -117,6 +119,9 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     closers.push({ name: 'bus', close: () => bus.close() })
     const replicas = await watchReplicas(config, { pool: stores.pool, bus, log: root })
     if (replicas) closers.push({ name: 'replica presence', close: () => replicas.stop() })
+    // Stopped after the core (closers run in reverse): the core's last changes are still sent.
+    const relay = openHostChangeRelay(config, { pool: stores.pool, inventory, metrics, log: root })
+    if (relay) closers.push({ name: 'host-change relay', close: () => relay.stop() })
 
     const core = createManagerCore({
       inventory,
@@ -128,6 +133,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       profiles,
       removal: integrations.removal(broker, accounts),
       lease,
+      ...(relay ? { hostChangeRelay: relay.sink } : {}),
       options: {
         ...(integrations.rpsUrl === undefined ? {} : { rpsUrl: integrations.rpsUrl }),
         deadlines: config.deadlines,
@@ -136,10 +142,13 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })
+    relay?.listen(core.peerChanges)
     const firstSweep = new Promise<void>((resolve) =>
       attachCore(bus, core, { log: root, metrics, afterSweep: resolve }),
     )
     await waitFor(`the broker at ${withoutCredentials(link.brokerUrl)}`, firstSweep, config.startup.timeoutMs, log)
+    // Before the API serves live streams: they carry the other replicas' changes from the start.
+    if (relay) await waitFor('LISTEN on PostgreSQL', relay.listening(), config.startup.timeoutMs, log)
 
     const readiness = combineChecks(inventoryCheck(inventory), busCheck(bus))
     readinessMetrics(metrics.registry, readiness)

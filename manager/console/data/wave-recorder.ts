@@ -92,6 +92,10 @@ export function recordWaves(deps: WaveRecorderDeps): () => Promise<void> {
   }
   unsubscribe = changes.subscribeAll({
     change: (change) => changed(change.tenantId),
+    // Changes of other replicas were lost: count every tenant seen again.
+    resync: () => {
+      for (const tenantId of tenants.keys()) changed(tenantId)
+    },
     closed: () => void stop(),
   })
   return stop

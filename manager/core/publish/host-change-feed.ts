@@ -12,9 +12,14 @@ export interface HostChangeSink {
   deleted(key: HostKey): void
 }
 
+/** A change another replica made (the feed's relay, manager/wiring/host-change-relay.ts, brings it). */
+export type PeerHostChange = { kind: 'host'; host: Host } | { kind: 'deleted'; key: HostKey }
+
 /** A subscriber of one tenant's changes. Its methods must not throw (a throw is swallowed). */
 export interface HostChangeListener {
   change(change: HostChange): void
+  /** Changes may have been missed (the replicas' relay was cut off): read again what you show. */
+  resync?(): void
   /** The feed closed (the manager stops): end the stream. */
   closed(): void
 }
@@ -25,6 +30,9 @@ export type MissedChanges = { kind: 'replay'; changes: HostChange[] } | { kind: 
 /** The read side the API uses. */
 export type HostChanges = Pick<HostChangeFeed, 'subscribe' | 'subscribeAll' | 'missedSince' | 'headId'>
 
+/** The side the relay between replicas feeds: other replicas' changes, and `resync` when some were lost. */
+export type PeerHostChanges = Pick<HostChangeFeed, 'received' | 'resync'>
+
 const DEFAULT_HOST_CHANGE_BUFFER = 10_000
 const ID = /^([0-9a-f]{8})-(\d{1,15})$/
 
@@ -34,6 +42,10 @@ const ID = /^([0-9a-f]{8})-(\d{1,15})$/
  * change of any tenant, `bootId` is random per process. The last `capacity` changes stay in a ring buffer: a
  * subscriber that reconnects with the id it saw last gets exactly what it missed, or `resync` when it cannot (an id
  * of another boot, one older than the buffer, or one never issued).
+ *
+ * With replicas (docs/replicas.md) the feed also carries the other replicas' changes (`received`), and `relay` hears
+ * of this process's own (`changed`, `deleted`) to pass them on. When the relay lost some, `resync` tells every live
+ * subscriber and takes a seq of its own: a resume from an id before it answers `resync` too.
  */
 export class HostChangeFeed implements HostChangeSink {
   readonly bootId: string
@@ -42,13 +54,25 @@ export class HostChangeFeed implements HostChangeSink {
   /** The seq of the last change; the buffer holds seqs (#last - size, #last]. */
   #last = 0
   #size = 0
+  /** Ids up to this seq may miss other replicas' changes (the last `resync`). */
+  #resyncedAt = 0
   #closed = false
+  readonly #relay: HostChangeSink | undefined
   readonly #listeners = new Map<string, Set<HostChangeListener>>()
   readonly #everyTenant = new Set<HostChangeListener>()
 
-  constructor({ capacity = DEFAULT_HOST_CHANGE_BUFFER, bootId }: { capacity?: number; bootId?: string } = {}) {
+  constructor(
+    options: {
+      capacity?: number
+      bootId?: string
+      /** Hears of this process's changes (not of `received` ones); must not throw. */
+      relay?: HostChangeSink
+    } = {},
+  ) {
+    const { capacity = DEFAULT_HOST_CHANGE_BUFFER, bootId } = options
     if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('capacity must be a positive integer')
     this.#capacity = capacity
+    this.#relay = options.relay
     this.#ring = new Array<HostChange | undefined>(capacity)
     this.bootId = bootId ?? randomBytes(4).toString('hex')
   }
@@ -60,10 +84,37 @@ export class HostChangeFeed implements HostChangeSink {
 
   changed(host: Host): void {
     this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id }))
+    this.#relay?.changed(host)
   }
 
-  deleted({ tenantId, hostId }: HostKey): void {
+  deleted(key: HostKey): void {
+    const { tenantId, hostId } = key
     this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id }))
+    this.#relay?.deleted(key)
+  }
+
+  /** Another replica's change: delivered like this process's own, not relayed again. */
+  received(change: PeerHostChange): void {
+    if (change.kind === 'host') {
+      const { host } = change
+      this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id }))
+    } else {
+      const { tenantId, hostId } = change.key
+      this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id }))
+    }
+  }
+
+  /**
+   * Changes of other replicas were lost: every live subscriber is told to read again, and a resume from an id up to
+   * now answers `resync`. It takes a seq (no change has it), so the head id after it is where a reader resumes.
+   */
+  resync(): void {
+    const seq = ++this.#last
+    this.#ring[seq % this.#capacity] = undefined
+    this.#size = Math.min(this.#size + 1, this.#capacity)
+    this.#resyncedAt = seq
+    const listeners = [...this.#listeners.values(), this.#everyTenant].flatMap((set) => [...set])
+    for (const listener of listeners) safely(() => listener.resync?.())
   }
 
   /** Delivers the tenant's changes to `listener` from now on; returns the unsubscribe function. */
@@ -95,7 +146,8 @@ export class HostChangeFeed implements HostChangeSink {
     const match = ID.exec(lastEventId)
     const seen = Number(match?.[2])
     const oldest = this.#last - this.#size
-    if (match?.[1] !== this.bootId || !Number.isSafeInteger(seen) || seen > this.#last || seen < oldest)
+    const stale = seen < oldest || seen < this.#resyncedAt
+    if (match?.[1] !== this.bootId || !Number.isSafeInteger(seen) || seen > this.#last || stale)
       return { kind: 'resync' }
     const changes: HostChange[] = []
     for (let seq = seen + 1; seq <= this.#last; seq++) {

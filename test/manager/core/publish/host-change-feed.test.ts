@@ -99,3 +99,43 @@ test('the status publisher feeds a change when a write publishes status, not for
   t.deepEqual(summary(got), ['host:h1', 'deleted:h1'])
   t.is(got[0]?.kind === 'host' ? got[0].host.status : null, 'failed')
 })
+
+test("the relay hears this process's changes only; other replicas' changes are delivered like its own", async (t) => {
+  const { h1, o1 } = await hosts(t)
+  const relayed: string[] = []
+  const relay = {
+    changed: (host: { hostId: string }) => void relayed.push(`host:${host.hostId}`),
+    deleted: (deleted: { hostId: string }) => void relayed.push(`deleted:${deleted.hostId}`),
+  }
+  const feed = new HostChangeFeed({ bootId: '0000000a', relay })
+  const got: HostChange[] = []
+  feed.subscribe('acme', { change: (change) => got.push(change), closed: () => undefined })
+  feed.changed(h1)
+  feed.received({ kind: 'host', host: h1 })
+  feed.received({ kind: 'host', host: o1 })
+  feed.received({ kind: 'deleted', key: key('h1') })
+  feed.deleted(key('h1'))
+  t.deepEqual(summary(got), ['host:h1', 'host:h1', 'deleted:h1', 'deleted:h1'])
+  t.deepEqual(
+    got.map((change) => change.id),
+    ['0000000a-1', '0000000a-2', '0000000a-4', '0000000a-5'],
+  )
+  t.deepEqual(relayed, ['host:h1', 'deleted:h1'], 'received changes are not relayed back')
+})
+
+test('resync tells every live subscriber, takes a seq, and a resume from before it answers resync', async (t) => {
+  const { h1 } = await hosts(t)
+  const feed = new HostChangeFeed({ bootId: '0000000b' })
+  const told: string[] = []
+  feed.subscribe('acme', { change: () => undefined, resync: () => void told.push('acme'), closed: () => undefined })
+  feed.subscribeAll({ change: () => undefined, resync: () => void told.push('all'), closed: () => undefined })
+  feed.subscribe('other', { change: () => undefined, closed: () => undefined }) // resync is optional
+  feed.changed(h1) // 1
+  feed.resync() // 2
+  t.deepEqual(told.sort(), ['acme', 'all'])
+  t.is(feed.headId(), '0000000b-2')
+  t.is(feed.missedSince('acme', '0000000b-1').kind, 'resync', 'it may have missed what the relay lost')
+  feed.changed(h1) // 3
+  const after = feed.missedSince('acme', '0000000b-2')
+  t.deepEqual(after.kind === 'replay' ? after.changes.map((change) => change.seq) : after.kind, [3])
+})
