@@ -41,8 +41,8 @@ const NOTIFY_MANY = 'SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH 
  * (notify-envelope.ts), several envelopes per statement, one statement at a time (so in order). Each statement
  * commits on its own: a NOTIFY is delivered once it committed. `listen` starts LISTEN on a dedicated connection
  * (postgres-listener.ts) and hands over the other replicas' envelopes; a lost connection or a skipped envelope
- * number is reported as a gap. A failed send is logged and its envelopes are lost: their numbers are skipped, so
- * the receivers learn of it with the sender's next envelope.
+ * number is reported as a gap. A failed send is logged and its envelopes are lost, with the rest of that flush:
+ * their numbers are skipped, so the receivers learn of it with the sender's next envelope.
  */
 export class PostgresBroadcast {
   readonly #options: PostgresBroadcastOptions
@@ -127,10 +127,12 @@ export class PostgresBroadcast {
           if (batch) await pool.query(NOTIFY_MANY, [channel, part])
           else await pool.query('SELECT pg_notify($1, $2)', [channel, part[0]])
         } catch (err) {
+          // The rest of this flush would wait for the same database: dropped too (their numbers are skipped).
           this.#log?.warn(
-            { err: err instanceof Error ? err.message : String(err), envelopes: part.length },
+            { err: err instanceof Error ? err.message : String(err), envelopes: envelopes.length - at },
             'NOTIFY failed; the other replicas will resync',
           )
+          break
         }
       }
     }

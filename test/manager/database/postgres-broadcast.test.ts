@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
+import pg from 'pg'
 import { MAX_PAYLOAD_BYTES } from '../../../manager/database/notify-envelope.ts'
 import { PostgresBroadcast, type BroadcastGap } from '../../../manager/database/postgres-broadcast.ts'
 import { openPostgresPool, postgresConnection } from '../../../manager/database/postgres-pool.ts'
@@ -10,7 +11,7 @@ const CHANNEL = 'test_broadcast'
 
 /** One replica's broadcast: what it received (envelopes, in order) and the gaps it was told of. */
 async function member(t: ExecutionContext, url: string, instance: string, batch = true) {
-  const pool = await openPostgresPool({ url })
+  const pool = await openPostgresPool({ url, applicationName: `pool-${instance}` })
   const broadcast = new PostgresBroadcast({
     pool,
     connection: postgresConnection({ url }),
@@ -97,6 +98,30 @@ test('a message larger than an envelope goes as its fallback; a skipped envelope
   await notify(4)
   await b.until(() => b.messages().length === 4, 'the next one')
   t.deepEqual(b.gaps, ['skipped'], 'an envelope of another version is ignored')
+})
+
+test('a NOTIFY that failed (the database refused connections) is a gap at the sender’s next one', async (t) => {
+  const url = await freshDatabase('broadcast')
+  const [a, b] = [await member(t, url, 'a'), await member(t, url, 'b')]
+  a.broadcast.publish({ n: 1 }, () => null)
+  await b.until(() => b.messages().length === 1, 'the first')
+  // The admin session is on another database: it stays when this one refuses connections.
+  const admin = new pg.Client({ connectionString: url.replace(/@\/[^?]+/, '@/postgres') })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  const name = (await a.pool.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name
+  await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`)
+  await admin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+    [name, 'pool-a'],
+  )
+  a.broadcast.publish({ n: 2 }, () => null) // its pool cannot connect: logged, lost
+  await a.broadcast.idle()
+  await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`)
+  a.broadcast.publish({ n: 3 }, () => null)
+  await b.until(() => b.messages().length === 2, 'the third')
+  t.deepEqual(b.messages(), [{ n: 1 }, { n: 3 }])
+  t.deepEqual(b.gaps, ['skipped'], 'b knows it missed something')
 })
 
 test('2000 host-sized messages: batched NOTIFY against one NOTIFY per message, measured (printed)', async (t) => {
