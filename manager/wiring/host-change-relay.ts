@@ -147,6 +147,7 @@ export function openHostChangeRelay(
 ): HostChangeRelay | null {
   const { pool } = deps
   if (pool === null || config.database.engine !== 'postgres') return null
-  const connection = postgresConnection(config.database.postgres)
+  // Named apart from the pool's connections in pg_stat_activity.
+  const connection = { ...postgresConnection(config.database.postgres), application_name: 'amt-manager-listen' }
   return createHostChangeRelay({ ...deps, pool, connection, instance: instanceId() })
 }
