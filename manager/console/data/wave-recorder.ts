@@ -91,10 +91,9 @@ export function recordWaves(deps: WaveRecorderDeps): () => Promise<void> {
     await Promise.all(running)
   }
   unsubscribe = changes.subscribeAll({
-    change: (change) => changed(change.tenantId),
-    // Changes of other replicas were lost: count every tenant seen again.
-    resync: () => {
-      for (const tenantId of tenants.keys()) changed(tenantId)
+    // What this replica wrote: another replica's changes are counted by that replica's recorder (one shared history).
+    change: (change) => {
+      if (change.origin === 'local') changed(change.tenantId)
     },
     closed: () => void stop(),
   })

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Host, HostKey } from '../../inventory/port.ts'
 
-/** One change of a host, as live streams (the API's GET …/hosts/changes) deliver it. */
-export type HostChange = { id: string; seq: number; tenantId: string } & (
+/**
+ * One change of a host, as live streams (the API's GET …/hosts/changes) deliver it. `origin`: written by this
+ * process (`local`) or by another replica (`peer`, brought by the relay).
+ */
+export type HostChange = { id: string; seq: number; tenantId: string; origin: 'local' | 'peer' } & (
   { kind: 'host'; host: Host } | { kind: 'deleted'; hostId: string }
 )
 
@@ -83,13 +86,13 @@ export class HostChangeFeed implements HostChangeSink {
   }
 
   changed(host: Host): void {
-    this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id }))
+    this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id, origin: 'local' }))
     this.#relay?.changed(host)
   }
 
   deleted(key: HostKey): void {
     const { tenantId, hostId } = key
-    this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id }))
+    this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id, origin: 'local' }))
     this.#relay?.deleted(key)
   }
 
@@ -97,10 +100,10 @@ export class HostChangeFeed implements HostChangeSink {
   received(change: PeerHostChange): void {
     if (change.kind === 'host') {
       const { host } = change
-      this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id }))
+      this.#append((seq, id) => ({ kind: 'host', tenantId: host.tenantId, host, seq, id, origin: 'peer' }))
     } else {
       const { tenantId, hostId } = change.key
-      this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id }))
+      this.#append((seq, id) => ({ kind: 'deleted', tenantId, hostId, seq, id, origin: 'peer' }))
     }
   }
 

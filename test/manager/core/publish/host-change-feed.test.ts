@@ -121,6 +121,10 @@ test("the relay hears this process's changes only; other replicas' changes are d
     ['0000000a-1', '0000000a-2', '0000000a-4', '0000000a-5'],
   )
   t.deepEqual(relayed, ['host:h1', 'deleted:h1'], 'received changes are not relayed back')
+  t.deepEqual(
+    got.map((change) => change.origin),
+    ['local', 'peer', 'peer', 'local'],
+  )
 })
 
 test('resync tells every live subscriber, takes a seq, and a resume from before it answers resync', async (t) => {
