@@ -27,7 +27,7 @@ type VaultAuth =
 
 /** The secret store settings as createSecretStore takes them (paths absolute, secrets resolved). */
 export type SecretsSettings =
-  | { kind: 'local'; file: string; key?: SecretValue; previousKeys?: SecretValue[] }
+  | { kind: 'local'; file: string; key?: SecretValue; previousKeys?: SecretValue[]; maxVersions?: number }
   | (Omit<VaultSection, 'auth'> & { auth: VaultAuth })
 
 export interface PasswordsSettings {
@@ -125,7 +125,13 @@ function resolveLocalSecrets(section: LocalSection, ctx: ResolveContext): Secret
           const where = `secrets.previousKeyFiles.${index}`
           return readSecret(undefined, ctx.resolve(keyFile), where, ctx.readFile, ctx.problems) ?? []
         })
-  return { kind: 'local', file, ...optional('key', key), ...(previous.length > 0 ? { previousKeys: previous } : {}) }
+  return {
+    kind: 'local',
+    file,
+    ...optional('key', key),
+    ...(previous.length > 0 ? { previousKeys: previous } : {}),
+    ...optional('maxVersions', section.maxVersions),
+  }
 }
 
 /**

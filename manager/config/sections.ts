@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { TenantId } from '../../schemas/ids.ts'
 import { MpsConfig, RpsConfig, DmtConfig } from '../dmt/config.ts'
 import { DEFAULT_PASSWORD_LENGTH } from '../secrets/passwords.ts'
+import { LOCAL_MAX_VERSIONS } from '../secrets/local-host-versions.ts'
 import { checkVaultPath, VAULT_DEFAULTS } from '../secrets/vault.ts'
 
 /**
@@ -29,6 +30,12 @@ const LocalStore = z.strictObject({
   file: FilePath.optional().describe('SQLite database file; default <dataDir>/secrets.db; single machine only'),
   keyFile: FilePath.optional().describe('current key-encryption key <id>:<base64>; or env AMT_MANAGER_SECRETS_KEY'),
   previousKeyFiles: z.array(FilePath).max(8).default([]).describe('older keys, to re-seal records at start (rotation)'),
+  maxVersions: z
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(`versions of each host's password kept, the current one included; default ${LOCAL_MAX_VERSIONS}`),
 })
 
 const VaultAuth = z.discriminatedUnion('method', [

@@ -19,6 +19,8 @@ export type SecretStoreConfig =
       key?: SecretInput
       /** Older KEKs (same form), only to open and re-seal records sealed under them (rotation). */
       previousKeys?: readonly SecretInput[]
+      /** Versions of each host's secret kept, the current one included (local-host-versions.ts); default 10. */
+      maxVersions?: number
     }
   /** Vault's options as the store takes them, with the CA as a PEM file path (read here) instead of its text. */
   | ({ kind: 'vault'; caFile?: string } & Omit<VaultStoreOptions, 'ca' | 'log' | 'schedule'>)
@@ -39,7 +41,8 @@ export function createSecretStore(config: SecretStoreConfig, { log, schedule }: 
   if (problems.length > 0) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: problems.join('; ') })
   if (config.kind === 'local') {
     const keyring = localKeyring(config, log)
-    const store = createLocalSecretStore({ file: config.file, keyring, log })
+    const versions = config.maxVersions === undefined ? {} : { maxVersions: config.maxVersions }
+    const store = createLocalSecretStore({ file: config.file, keyring, log, ...versions })
     const fields = { kind: 'local', file: config.file, kek: keyring.current.id }
     log.child({ module: 'secrets' }).info(fields, 'secret store: local SQLite file (single machine only), encrypted')
     return store

@@ -13,9 +13,11 @@ export interface ResealReport {
 }
 
 interface Row {
-  table: 'host_secrets' | 'tenant_secrets'
+  table: 'host_secrets' | 'tenant_secrets' | 'host_secret_history'
   tenant_id: string
   host_id: string | null
+  /** host_secret_history only: the version's number. */
+  version: number | null
   record: string
 }
 
@@ -25,7 +27,7 @@ export function recordPath(tenantId: string, hostId: string | null): string {
 }
 
 /**
- * The start-up pass over every row, in ONE transaction (a failure leaves the file as it was):
+ * The start-up pass over every row (host versions kept as history included), in ONE transaction (a failure leaves the file as it was):
  * clear-text records of an older release are encrypted under the current KEK, records sealed under a previous
  * KEK are re-sealed under the current one (rotation). Refuses to start (SECRET_STORE_KEK_REFUSED, naming the
  * key id) when records are sealed under a key id that is not configured, or when a configured key opens none of
@@ -34,11 +36,15 @@ export function recordPath(tenantId: string, hostId: string | null): string {
  */
 export function resealAtStart(db: Database.Database, ring: Keyring): ResealReport {
   const rows = db.prepare<[], Row>(
-    `SELECT 'host_secrets' AS "table", tenant_id, host_id, record FROM host_secrets
-     UNION ALL SELECT 'tenant_secrets', tenant_id, NULL, record FROM tenant_secrets`,
+    `SELECT 'host_secrets' AS "table", tenant_id, host_id, NULL AS version, record FROM host_secrets
+     UNION ALL SELECT 'tenant_secrets', tenant_id, NULL, NULL, record FROM tenant_secrets
+     UNION ALL SELECT 'host_secret_history', tenant_id, host_id, version, record FROM host_secret_history`,
   )
   const updateHost = db.prepare('UPDATE host_secrets SET record = ? WHERE tenant_id = ? AND host_id = ?')
   const updateTenant = db.prepare('UPDATE tenant_secrets SET record = ? WHERE tenant_id = ?')
+  const updateHistory = db.prepare(
+    'UPDATE host_secret_history SET record = ? WHERE tenant_id = ? AND host_id = ? AND version = ?',
+  )
   const pass = db.transaction((): ResealReport => {
     const report: ResealReport = { migrated: 0, rotated: 0, unreadable: 0 }
     const opened = new Map<string, { ok: number; failed: number }>()
@@ -46,8 +52,9 @@ export function resealAtStart(db: Database.Database, ring: Keyring): ResealRepor
       const where = recordPath(row.tenant_id, row.host_id)
       const store = (envelope: Envelope): void => {
         const text = JSON.stringify(envelope)
-        if (row.host_id === null) updateTenant.run(text, row.tenant_id)
-        else updateHost.run(text, row.tenant_id, row.host_id)
+        if (row.table === 'tenant_secrets') updateTenant.run(text, row.tenant_id)
+        else if (row.table === 'host_secrets') updateHost.run(text, row.tenant_id, row.host_id)
+        else updateHistory.run(text, row.tenant_id, row.host_id, row.version)
       }
       const envelope = envelopeOf(row.record)
       if (envelope === null) {

@@ -23,6 +23,21 @@ const SCHEMA: readonly string[] = [
     record TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // Versions of a host's secret: the current row numbers its version and says when it was written (NULL: by an
+  // older release); the previous versions move, sealed as they were, into host_secret_history (local-sqlite.ts).
+  `
+  ALTER TABLE host_secrets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE host_secrets ADD COLUMN written_at TEXT;
+
+  CREATE TABLE host_secret_history (
+    tenant_id TEXT NOT NULL,
+    host_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    written_at TEXT,
+    record TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, host_id, version)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ]
 
 const SECRET_SCHEMA_VERSION = SCHEMA.length

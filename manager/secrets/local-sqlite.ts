@@ -7,7 +7,8 @@ import { createGroupCommit } from './group-commit.ts'
 import { isKekId, kekById, type Keyring } from './local-keys.ts'
 import { recordPath, resealAtStart, type ResealReport } from './local-reseal.ts'
 import { openSecretDatabase, storageReason } from './local-sqlite-db.ts'
-import type { AmtSecret, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
+import { hostVersions, LOCAL_MAX_VERSIONS, type HostVersions } from './local-host-versions.ts'
+import type { AmtSecret, AmtSecretVersion, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
 import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
 
 export interface LocalSecretStoreOptions {
@@ -19,6 +20,8 @@ export interface LocalSecretStoreOptions {
   log?: Logger
   /** How long a write waits for another connection's lock before failing with SQLITE_BUSY; default 5000 ms. */
   busyTimeoutMs?: number
+  /** Versions kept per host, the current one included (local-host-versions.ts); default 10. */
+  maxVersions?: number
   /** Test seam: called with the number of writes of each committed transaction (group commit). */
   onCommit?: (writes: number) => void
 }
@@ -35,9 +38,12 @@ export interface LocalSecretStoreOptions {
  * openSecretDatabase, resealAtStart), so a bad file or a wrong key stops the start.
  */
 export function createLocalSecretStore(options: LocalSecretStoreOptions): SecretStore {
-  const { file, keyring, busyTimeoutMs = 5000, onCommit, log } = options
+  const { file, keyring, busyTimeoutMs = 5000, onCommit, log, maxVersions = LOCAL_MAX_VERSIONS } = options
   const db = openSecretDatabase(path.resolve(file), busyTimeoutMs)
+  let versions: HostVersions
   try {
+    versions = hostVersions(db, maxVersions)
+    versions.pruneAll()
     const report = resealAtStart(db, keyring)
     // The WAL still holds the pages as they were (clear text, old sealed keys) until overwritten: truncate it.
     if (report.migrated > 0 || report.rotated > 0) db.pragma('wal_checkpoint(TRUNCATE)')
@@ -45,6 +51,7 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
   } catch (err) {
     db.close()
     if (err instanceof SecretStoreError) throw err
+    if (err instanceof RangeError) throw new SecretStoreError('SECRET_STORE_CONFIG_INVALID', { reason: err.message })
     throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', { operation: 'open', reason: storageReason(err) })
   }
   const commits = createGroupCommit(db, onCommit)
@@ -54,15 +61,35 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
   let closed = false
 
   function read(table: SecretTable, keys: string[], where: SecretStoreErrorDetails): AmtSecret | null {
+    const record = query(where, () => table.get.get(...keys)?.record)
+    return record === undefined ? null : secretIn(record, keys, where)
+  }
+
+  /** The host's versions, newest first (current included), each opened like a read. */
+  function history(key: HostKey, limit: number): AmtSecretVersion[] {
+    const keys = hostKeys(key)
+    const where = idsOf(key)
+    const rows = query(where, () => versions.list([key.tenantId, key.hostId], limit))
+    return rows.map((row) => ({
+      version: row.version,
+      writtenAt: row.written_at,
+      secret: secretIn(row.record, keys, where),
+    }))
+  }
+
+  /** A synchronous query; a storage failure is SECRET_STORE_UNAVAILABLE. */
+  function query<T>(where: SecretStoreErrorDetails, run: () => T): T {
     assertOpen()
-    let row: { record: string } | undefined
     try {
-      row = table.get.get(...keys)
+      return run()
     } catch (err) {
       throw unavailable('read', err, where)
     }
-    if (row === undefined) return null
-    const text = decrypt(row.record, keys, where)
+  }
+
+  /** The secret in a sealed record of the row `keys`. */
+  function secretIn(record: string, keys: string[], where: SecretStoreErrorDetails): AmtSecret {
+    const text = decrypt(record, keys, where)
     let data: unknown
     try {
       data = JSON.parse(text)
@@ -101,9 +128,12 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
     where: SecretStoreErrorDetails,
   ): Promise<boolean> {
     assertOpen()
-    const values = [...keys, JSON.stringify(seal(JSON.stringify(recordOf(secret)), pathOf(keys), keyring.current))]
+    const sealed = JSON.stringify(seal(JSON.stringify(recordOf(secret)), pathOf(keys), keyring.current))
+    const values = [...keys, sealed]
     const onlyIfAbsent = options.onlyIfAbsent === true
     return committed('write', where, () => {
+      if (table === hosts)
+        return versions.write([keys[0] ?? '', keys[1] ?? ''], sealed, new Date().toISOString(), onlyIfAbsent)
       if (onlyIfAbsent) return table.create.run(...values).changes === 1
       table.upsert.run(...values)
       return true
@@ -112,7 +142,9 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
 
   async function remove(table: SecretTable, keys: string[], where: SecretStoreErrorDetails): Promise<void> {
     assertOpen()
-    await committed('delete', where, () => table.remove.run(...keys))
+    await committed('delete', where, () =>
+      table === hosts ? versions.remove([keys[0] ?? '', keys[1] ?? '']) : table.remove.run(...keys),
+    )
   }
 
   /** Runs `change` in the next group commit; a failed commit rejects every caller of its batch alike. */
@@ -131,6 +163,7 @@ export function createLocalSecretStore(options: LocalSecretStoreOptions): Secret
   return {
     kind: 'local',
     getAmtPassword: (key) => promised(() => read(hosts, hostKeys(key), idsOf(key))),
+    getAmtPasswordHistory: (key, { limit = Number.POSITIVE_INFINITY } = {}) => promised(() => history(key, limit)),
     putAmtPassword: async (key, secret, options = {}) => write(hosts, hostKeys(key), secret, options, idsOf(key)),
     deleteHostSecrets: async (key) => remove(hosts, hostKeys(key), idsOf(key)),
     getTenantPassword: (tenantId) => promised(() => read(tenants, tenantKeys(tenantId), { tenantId })),

@@ -21,8 +21,25 @@ export interface AmtSecret {
   mebxPassword?: string
 }
 
+/** One stored version of a host's secret (history). */
+export interface AmtSecretVersion {
+  /** 1, 2, ... per host, as Vault KV v2 numbers them; a deleted host starts again at 1. */
+  version: number
+  /** ISO time the version was written; null when unknown (a local record written before versions were kept). */
+  writtenAt: string | null
+  secret: AmtSecret
+}
+
+interface HistoryOptions {
+  /** At most this many versions, newest first; default: every version the store keeps. */
+  limit?: number
+}
+
 export interface PutOptions {
-  /** Write only when nothing is stored yet (Vault: check-and-set version 0). Default false: replace. */
+  /**
+   * Write only when no readable secret is stored (Vault: check-and-set on the current version, 0 when there is
+   * none, so of two concurrent writers exactly one wins). Default false: replace (a new version).
+   */
   onlyIfAbsent?: boolean
 }
 
@@ -37,7 +54,16 @@ export interface SecretStore {
   readonly kind: 'vault' | 'local'
   /** The host's own secret, or null. */
   getAmtPassword(key: HostKey): Promise<AmtSecret | null>
-  /** Stores the host's secret. Resolves true when written, false when `onlyIfAbsent` found one stored. */
+  /**
+   * The host's readable versions, newest first: the current one (when readable) and the previous ones the store
+   * keeps (Vault: the KV v2 versions within the secret's max_versions, deleted and destroyed ones skipped; local:
+   * the last `maxVersions`). Empty when nothing is stored. Errors as for reads; they never carry a secret.
+   */
+  getAmtPasswordHistory(key: HostKey, options?: HistoryOptions): Promise<AmtSecretVersion[]>
+  /**
+   * Stores the host's secret as a new version (the previous one is kept as history). Resolves true when written,
+   * false when `onlyIfAbsent` found a readable one stored.
+   */
   putAmtPassword(key: HostKey, secret: AmtSecret, options?: PutOptions): Promise<boolean>
   /** Removes every version of the host's secret (idempotent). */
   deleteHostSecrets(key: HostKey): Promise<void>

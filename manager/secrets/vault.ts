@@ -2,7 +2,7 @@ import NodeVault from 'node-vault'
 import { backoffDelay, sleep, type BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { SecretStoreErrorDetails } from './errors.ts'
-import type { AmtSecret, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
+import type { AmtSecret, AmtSecretVersion, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
 import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
 import { createVaultLogin, type VaultAuthConfig } from './vault-auth.ts'
 import {
@@ -12,6 +12,7 @@ import {
   isPermissionDenied,
   toSecretStoreError,
 } from './vault-errors.ts'
+import { isLive, liveVersions, metadataOf, type KvMetadata } from './vault-kv-metadata.ts'
 import { VaultSession, type Schedule } from './vault-session.ts'
 
 export interface VaultStoreOptions {
@@ -128,21 +129,73 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     })
   }
 
+  /**
+   * A new version. onlyIfAbsent: check-and-set on the current version — 0 for a path without one; when the
+   * current version is deleted or destroyed (nothing readable is stored) its number, so exactly one of several
+   * concurrent writers wins either way; false when a readable version is stored.
+   */
   async function write(
     segments: string[],
     secret: AmtSecret,
     { onlyIfAbsent = false }: PutOptions,
     where: SecretStoreErrorDetails,
   ): Promise<boolean> {
-    const body = { data: recordOf(secret), ...(onlyIfAbsent ? { options: { cas: 0 } } : {}) }
-    return run({ operation: 'write', ...where }, async () => {
+    const data = recordOf(secret)
+    const path = pathOf(segments, 'data')
+    const casWrite = async (cas: number): Promise<boolean> => {
       try {
-        await client.write(pathOf(segments, 'data'), body)
+        await client.write(path, { data, options: { cas } })
         return true
       } catch (err) {
-        if (onlyIfAbsent && isCasMismatch(classifyVaultError(err))) return false
+        if (isCasMismatch(classifyVaultError(err))) return false
         throw err
       }
+    }
+    return run({ operation: 'write', ...where }, async () => {
+      if (!onlyIfAbsent) {
+        await client.write(path, { data })
+        return true
+      }
+      if (await casWrite(0)) return true
+      const metadata = await readMetadata(segments)
+      if (metadata === null) return casWrite(0)
+      const latest = metadata.versions[String(metadata.current_version)]
+      return latest !== undefined && !isLive(latest) && casWrite(metadata.current_version)
+    })
+  }
+
+  /** KV v2 metadata of a path, null when there is none (404). Throws the raw failure (inside `run`). */
+  async function readMetadata(segments: string[]): Promise<KvMetadata | null> {
+    try {
+      const response = (await client.read(pathOf(segments, 'metadata'))) as { data?: unknown } | null
+      return metadataOf(response?.data)
+    } catch (err) {
+      if (isMissingSecret(classifyVaultError(err))) return null
+      throw err
+    }
+  }
+
+  /**
+   * The readable versions, newest first: the metadata names them (Vault keeps at most the secret's, else the
+   * mount's `max_versions`), deleted and destroyed ones are skipped, then each is read with `?version=N` (one
+   * deleted meanwhile is skipped too).
+   */
+  async function history(segments: string[], limit: number, where: SecretStoreErrorDetails) {
+    return run({ operation: 'history', ...where }, async () => {
+      const metadata = await readMetadata(segments)
+      if (metadata === null) return []
+      const found: AmtSecretVersion[] = []
+      for (const { version, writtenAt } of liveVersions(metadata)) {
+        if (found.length >= limit) break
+        try {
+          const path = `${pathOf(segments, 'data')}?version=${version}`
+          const response = (await client.read(path)) as { data?: { data?: unknown } } | null
+          found.push({ version, writtenAt, secret: secretOf(response?.data?.data, where) })
+        } catch (err) {
+          if (!isMissingSecret(classifyVaultError(err))) throw err
+        }
+      }
+      return found
     })
   }
 
@@ -158,6 +211,8 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     kind: 'vault',
     session,
     getAmtPassword: async (key: HostKey) => read(hostSecretPath(key), idsOf(key)),
+    getAmtPasswordHistory: async (key, { limit = Number.POSITIVE_INFINITY } = {}) =>
+      history(hostSecretPath(key), limit, idsOf(key)),
     putAmtPassword: async (key, secret, putOptions = {}) => write(hostSecretPath(key), secret, putOptions, idsOf(key)),
     deleteHostSecrets: async (key) => remove(hostSecretPath(key), idsOf(key)),
     getTenantPassword: async (tenantId) => read(tenantSecretPath(tenantId), { tenantId }),

@@ -10,6 +10,9 @@ const H2 = { tenantId: 'acme', hostId: 'h-2' }
 const OTHER = { tenantId: 'beta', hostId: H1.hostId }
 const A = { password: 'Aa1!aaaaaaaa', mebxPassword: 'Mm1!mmmmmmmm' }
 const B = { password: 'Bb2#bbbbbbbb' }
+const C = { password: 'Cc3$cccccccc', mebxPassword: 'Nn3$nnnnnnnn' }
+/** Versions kept per host by default: Vault KV v2's default max_versions, and the local store's. */
+const KEPT = 10
 
 /** The SecretStore contract (manager/secrets/port.ts), run against every adapter. */
 export function secretStoreConformance(label: string, create: SecretStoreFactory): void {
@@ -108,6 +111,74 @@ export function secretStoreConformance(label: string, create: SecretStoreFactory
     const err = await t.throwsAsync(store.putAmtPassword(H1, { password: '' }), { instanceOf: SecretStoreError })
     t.is(err?.code, 'SECRET_STORE_REJECTED')
     t.is(await store.getAmtPassword(H1), null)
+  })
+
+  test(`${label}: versions: every write is a new version, newest first, with when it was written`, async (t) => {
+    const store = await create(t)
+    t.deepEqual(await store.getAmtPasswordHistory(H1), [])
+    const before = Date.now()
+    t.true(await store.putAmtPassword(H1, A, { onlyIfAbsent: true }))
+    t.false(await store.putAmtPassword(H1, B, { onlyIfAbsent: true }), 'a refused create-only write is no version')
+    t.true(await store.putAmtPassword(H1, B))
+    t.true(await store.putAmtPassword(H1, C))
+    const history = await store.getAmtPasswordHistory(H1)
+    t.deepEqual(
+      history.map(({ version, secret }) => ({ version, secret })),
+      [
+        { version: 3, secret: C },
+        { version: 2, secret: B },
+        { version: 1, secret: A },
+      ],
+    )
+    for (const { writtenAt } of history) {
+      t.true(writtenAt !== null && Date.parse(writtenAt) >= before - 1000 && Date.parse(writtenAt) <= Date.now())
+    }
+    t.deepEqual(await store.getAmtPassword(H1), C, 'the current secret is the newest version')
+    t.deepEqual(
+      (await store.getAmtPasswordHistory(H1, { limit: 2 })).map(({ secret }) => secret),
+      [C, B],
+    )
+    t.deepEqual(await store.getAmtPasswordHistory(H2), [], "another host's history is its own")
+    t.deepEqual(await store.getAmtPasswordHistory(OTHER), [])
+  })
+
+  test(`${label}: versions: at most the last ${KEPT} are kept, the oldest go first`, async (t) => {
+    const store = await create(t)
+    for (let i = 1; i <= KEPT + 2; i++) await store.putAmtPassword(H1, { password: `Vv${i}!vvvvvvvv` })
+    const history = await store.getAmtPasswordHistory(H1)
+    t.deepEqual(
+      history.map(({ version }) => version),
+      Array.from({ length: KEPT }, (_, i) => KEPT + 2 - i),
+    )
+    t.deepEqual(history.at(-1)?.secret, { password: 'Vv3!vvvvvvvv' })
+  })
+
+  test(`${label}: versions: deleting a host's secrets removes every version; a new one is version 1`, async (t) => {
+    const store = await create(t)
+    await store.putAmtPassword(H1, A)
+    await store.putAmtPassword(H1, B)
+    await store.putAmtPassword(H2, C)
+    await store.deleteHostSecrets(H1)
+    t.deepEqual(await store.getAmtPasswordHistory(H1), [])
+    t.is((await store.getAmtPasswordHistory(H2)).length, 1)
+    t.true(await store.putAmtPassword(H1, C, { onlyIfAbsent: true }))
+    t.deepEqual(
+      (await store.getAmtPasswordHistory(H1)).map(({ version, secret }) => ({ version, secret })),
+      [{ version: 1, secret: C }],
+    )
+  })
+
+  test(`${label}: versions: ids outside the id rule are refused; a closed store says so`, async (t) => {
+    const store = await create(t)
+    const err = await t.throwsAsync(store.getAmtPasswordHistory({ tenantId: 'acme', hostId: '..' }), {
+      instanceOf: SecretStoreError,
+    })
+    t.is(err?.code, 'SECRET_STORE_INVALID_KEY')
+    await store.close()
+    t.is(
+      (await t.throwsAsync(store.getAmtPasswordHistory(H1), { instanceOf: SecretStoreError }))?.code,
+      'SECRET_STORE_CLOSED',
+    )
   })
 
   test(`${label}: health is ok while open; after close every call is SECRET_STORE_CLOSED`, async (t) => {

@@ -8,8 +8,9 @@ import { FakeTokens, type AppRoleConfig, type KubernetesRoleConfig } from './vau
 /**
  * A stand-in for HashiCorp Vault on 127.0.0.1, implementing exactly the endpoints the manager's node-vault
  * adapter calls, with Vault's paths, headers (X-Vault-Token), bodies and status codes:
- *   GET|POST|PUT|DELETE /v1/<mount>/data/<path>   KV v2 read / write (options.cas) / soft delete
- *   DELETE /v1/<mount>/metadata/<path>            KV v2 delete of every version
+ *   GET|POST|PUT|DELETE /v1/<mount>/data/<path>   KV v2 read (?version=N) / write (options.cas) / soft delete
+ *   GET|POST|DELETE /v1/<mount>/metadata/<path>   KV v2 versions and max_versions / delete of every version
+ *   POST /v1/<mount>/delete|undelete|destroy/<path>, POST /v1/<mount>/config (max_versions): vault-kv.ts
  *   POST /v1/auth/approle/login, POST /v1/auth/kubernetes/login
  *   GET /v1/auth/token/lookup-self, POST /v1/auth/token/renew-self
  *   GET|HEAD /v1/sys/health[?standbyok=true]      unauthenticated health, as RPS and MPS poll it (vault-health.ts)
@@ -37,6 +38,8 @@ export interface RecordedRequest {
   path: string
   /** The X-Vault-Token header as sent (tests compare it with issued tokens). */
   token: string | undefined
+  /** The query string as sent ('' or e.g. '?version=2'). */
+  query: string
 }
 
 const errors = (...texts: string[]) => ({ errors: texts })
@@ -130,7 +133,7 @@ export class FakeVault {
     const url = new URL(req.url ?? '/', 'http://vault')
     const path = url.pathname
     const token = headerOf(req, 'x-vault-token')
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, token }
+    const record: RecordedRequest = { method: req.method ?? 'GET', path, token, query: url.search }
     this.requests.push(record)
     for (const waiter of this.#waiters.splice(0)) {
       if (waiter.match(record)) waiter.resolve(record)
@@ -143,7 +146,7 @@ export class FakeVault {
     const answer =
       (health && sealed ? healthAnswer(url.searchParams, true, this.#startedAt) : undefined) ??
       this.#faultAnswer() ??
-      (health ? healthAnswer(url.searchParams, false, this.#startedAt) : this.#route(record, text))
+      (health ? healthAnswer(url.searchParams, false, this.#startedAt) : this.#route(record, url.searchParams, text))
     const body = answer.body === undefined ? '' : JSON.stringify(answer.body)
     res.writeHead(
       answer.status,
@@ -160,7 +163,7 @@ export class FakeVault {
     return { status: fault.status, body: errors('internal error') }
   }
 
-  #route({ method, path, token }: RecordedRequest, text: string): KvAnswer {
+  #route({ method, path, token }: RecordedRequest, query: URLSearchParams, text: string): KvAnswer {
     let body: unknown = null
     if (text.length > 0) {
       try {
@@ -178,15 +181,24 @@ export class FakeVault {
     if (route === 'POST /v1/auth/token/renew-self' || route === 'PUT /v1/auth/token/renew-self')
       return this.auth.renewSelf(token, body)
     if (!this.auth.valid(token)) return { status: 403, body: errors('permission denied') }
-    const kv = /^\/v1\/(.+?)\/(data|metadata)\/(.+)$/.exec(path)
+    const config = /^\/v1\/(.+?)\/config$/.exec(path)
+    if (config && this.#mounts.has(config[1] ?? '') && (method === 'POST' || method === 'PUT'))
+      return this.kv.writeConfig(config[1] ?? '', body)
+    const kv = /^\/v1\/(.+?)\/(data|metadata|delete|undelete|destroy)\/(.+)$/.exec(path)
     const [, mount = '', area, secretPath = ''] = kv ?? []
     if (!kv || !this.#mounts.has(mount))
       return { status: 404, body: errors(`no handler for route "${path.slice(4)}". route entry not found.`) }
     const key = `${mount}/${secretPath}`
-    if (area === 'data' && method === 'GET') return this.kv.read(key)
-    if (area === 'data' && (method === 'POST' || method === 'PUT')) return this.kv.write(key, body)
+    const write = method === 'POST' || method === 'PUT'
+    if (area === 'data' && method === 'GET') return this.kv.read(key, query)
+    if (area === 'data' && write) return this.kv.write(key, body)
     if (area === 'data' && method === 'DELETE') return this.kv.softDelete(key)
+    if (area === 'metadata' && method === 'GET') return this.kv.readMetadata(key)
+    if (area === 'metadata' && write) return this.kv.writeMetadata(key, body)
     if (area === 'metadata' && method === 'DELETE') return this.kv.deleteMetadata(key)
+    if (area === 'delete' && write) return this.kv.deleteVersions(key, body)
+    if (area === 'undelete' && write) return this.kv.undeleteVersions(key, body)
+    if (area === 'destroy' && write) return this.kv.destroyVersions(key, body)
     return { status: 405, body: errors('unsupported operation') }
   }
 }

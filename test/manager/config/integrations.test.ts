@@ -71,6 +71,16 @@ test('local secret store: `file` relative to the config file; the old `dir` is r
   t.true(problems({ secrets: { kind: 'local', dir: 'secrets' } }).some((problem) => problem.includes('dir')))
 })
 
+test('local secret store: `maxVersions` (1-100) of each host password; absent: the store default', (t) => {
+  t.like(ok(parse({ secrets: { kind: 'local', maxVersions: 25 } })).secrets, { kind: 'local', maxVersions: 25 })
+  for (const maxVersions of [0, 101, 2.5]) {
+    t.true(
+      problems({ secrets: { kind: 'local', maxVersions } }).some((problem) => problem.includes('secrets.maxVersions')),
+      String(maxVersions),
+    )
+  }
+})
+
 test('Vault: the token from the environment or a file, AppRole secret id, Kubernetes JWT file; never printed', (t) => {
   const vault = (auth: object) => ({ secrets: { kind: 'vault', address: 'https://vault:8200', auth } })
   const fromFile = ok(parse(vault({ method: 'token', tokenFile: 'vault-token' })))

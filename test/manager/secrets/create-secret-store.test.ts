@@ -19,6 +19,18 @@ test('kind local: a local SQLite store in the given file, opened at once', async
   t.false(lines.some((line) => line.includes('Aa1!aaaaaaaa')))
 })
 
+test('kind local: maxVersions is passed to the store', async (t) => {
+  const { log } = capturedLogger()
+  const file = path.join(await tempDir(t), 'secrets.db')
+  const store = createSecretStore({ kind: 'local', file, maxVersions: 2 }, { log })
+  t.teardown(() => store.close())
+  for (const password of ['Aa1!aaaaaaaa', 'Bb2#bbbbbbbb', 'Cc3$cccccccc']) await store.putAmtPassword(KEY, { password })
+  t.deepEqual(
+    (await store.getAmtPasswordHistory(KEY)).map(({ version }) => version),
+    [3, 2],
+  )
+})
+
 test('kind vault: mount, prefix and auth from the config; the start log names no secret', async (t) => {
   const vault = await startFakeVault(t, { mounts: ['kv'] })
   const token = vault.issueToken()

@@ -44,6 +44,48 @@ test('KV v2: write answers version metadata, read answers data.data + data.metad
   t.deepEqual(await call(vault.url, 'GET', path, { token }), { status: 404, body: { errors: [] } })
 })
 
+test('KV v2 versions: metadata, ?version=N, delete/undelete/destroy of versions, max_versions of mount and path', async (t) => {
+  const vault = await startFakeVault(t)
+  const token = vault.issueToken()
+  const data = '/v1/secret/data/amt/acme/hosts/h-1'
+  const metadata = '/v1/secret/metadata/amt/acme/hosts/h-1'
+  t.deepEqual(await call(vault.url, 'GET', metadata, { token }), { status: 404, body: { errors: [] } })
+  for (const n of [1, 2, 3]) await call(vault.url, 'POST', data, { token, body: { data: { password: `p${n}` } } })
+  const meta = await call(vault.url, 'GET', metadata, { token })
+  t.like(meta.body, { data: { current_version: 3, oldest_version: 1, max_versions: 0, cas_required: false } })
+  const versions = (meta.body?.data as { versions: Record<string, unknown> }).versions
+  t.deepEqual(Object.keys(versions), ['1', '2', '3'])
+  t.like(versions['2'], { deletion_time: '', destroyed: false })
+  t.like(await call(vault.url, 'GET', `${data}?version=2`, { token }), {
+    status: 200,
+    body: { data: { data: { password: 'p2' }, metadata: { version: 2 } } },
+  })
+  const versionsBody = { versions: [2] }
+  t.is(
+    (await call(vault.url, 'POST', '/v1/secret/delete/amt/acme/hosts/h-1', { token, body: versionsBody })).status,
+    204,
+  )
+  t.like(await call(vault.url, 'GET', `${data}?version=2`, { token }), { status: 404, body: { data: { data: null } } })
+  await call(vault.url, 'POST', '/v1/secret/undelete/amt/acme/hosts/h-1', { token, body: versionsBody })
+  t.is((await call(vault.url, 'GET', `${data}?version=2`, { token })).status, 200)
+  t.is(
+    (await call(vault.url, 'PUT', '/v1/secret/destroy/amt/acme/hosts/h-1', { token, body: { versions: [1] } })).status,
+    204,
+  )
+  t.like(await call(vault.url, 'GET', `${data}?version=1`, { token }), {
+    status: 404,
+    body: { data: { data: null, metadata: { destroyed: true } } },
+  })
+  t.deepEqual(await call(vault.url, 'GET', `${data}?version=9`, { token }), { status: 404, body: { errors: [] } })
+  t.is((await call(vault.url, 'POST', '/v1/secret/config', { token, body: { max_versions: 2 } })).status, 204)
+  await call(vault.url, 'POST', data, { token, body: { data: { password: 'p4' } } })
+  t.like((await call(vault.url, 'GET', metadata, { token })).body, { data: { current_version: 4, oldest_version: 3 } })
+  t.is((await call(vault.url, 'POST', metadata, { token, body: { max_versions: 1 } })).status, 204)
+  const cut = await call(vault.url, 'GET', metadata, { token })
+  t.like(cut.body, { data: { current_version: 4, oldest_version: 4, max_versions: 1 } })
+  t.deepEqual(Object.keys((cut.body?.data as { versions: object }).versions), ['4'])
+})
+
 test('auth: 403 permission denied without, with an unknown or an expired token; unknown routes 404 with a reason', async (t) => {
   const vault = await startFakeVault(t)
   const path = '/v1/secret/data/amt/acme/tenant'

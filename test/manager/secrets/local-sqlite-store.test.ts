@@ -38,7 +38,7 @@ test('local store: the database and its -wal/-shm are 0600 and a created directo
   for (const name of [file, `${file}-wal`, `${file}-shm`]) t.is(await modeOf(name), 0o600, name)
 })
 
-test('local store: one row per secret holding its envelope (key id, sealed data key, data); WAL; schema version 1', async (t) => {
+test('local store: one row per secret holding its envelope (key id, sealed data key, data); WAL; schema version 2', async (t) => {
   const store = await localStore(t)
   await store.putAmtPassword(KEY, A)
   await store.putTenantPassword('acme', B)
@@ -53,7 +53,7 @@ test('local store: one row per secret holding its envelope (key id, sealed data 
     t.like(envelope, { v: 1, kek: 'test-kek' })
   }
   t.is(db.pragma('journal_mode', { simple: true }), 'wal')
-  t.is(db.pragma('user_version', { simple: true }), 1)
+  t.is(db.pragma('user_version', { simple: true }), 2)
 })
 
 test('local store: writes of one event-loop turn are committed in ONE transaction; later turns in their own', async (t) => {
@@ -117,13 +117,13 @@ test('local store: a database of a newer release is refused (SECRET_STORE_CONFIG
   const store = await localStore(t)
   await store.close()
   const db = otherConnection(t, store.file)
-  db.pragma('user_version = 2')
+  db.pragma('user_version = 3')
   const err = t.throws(() => createLocalSecretStore({ file: store.file, keyring: TEST_KEYRING }), {
     instanceOf: SecretStoreError,
   })
   t.is(err?.code, 'SECRET_STORE_CONFIG_INVALID')
-  t.regex(err?.message ?? '', /schema version 2, newer than this release knows \(1\)/)
-  t.is(db.pragma('user_version', { simple: true }), 2)
+  t.regex(err?.message ?? '', /schema version 3, newer than this release knows \(2\)/)
+  t.is(db.pragma('user_version', { simple: true }), 3)
 })
 
 test('local store: a damaged or clear-text record written behind its back is SECRET_STORE_CORRUPT (not echoed)', async (t) => {
