@@ -3,6 +3,7 @@ import { groupByTenant } from '../inventory/group-by-tenant.ts'
 import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../ports/provisioning.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import { SecretStoreError, isSecretStoreError } from './errors.ts'
+import { passwordCandidates, type PasswordCandidate } from './password-candidates.ts'
 import { amtPasswordProblems, DEFAULT_PASSWORD_LENGTH, generateAmtPassword } from './passwords.ts'
 import type { AmtSecret, SecretStore } from './port.ts'
 import { reveal, type SecretInput } from './vault-auth.ts'
@@ -39,6 +40,11 @@ export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer {
   readHostPassword(key: HostKey): Promise<HostPassword | null>
   /** The tenant's static password, stored first when missing (config or generated). For RPS profiles. */
   ensureTenantPassword(tenantId: string): Promise<AmtSecret>
+  /**
+   * The passwords to try after AMT refused one (password-candidates.ts): the host's versions newest first, then
+   * the tenant's; `limit` host versions at most. Throws SecretStoreError.
+   */
+  candidatesFor(key: HostKey, options?: { limit?: number }): Promise<PasswordCandidate[]>
 }
 
 const NONE_STORED = 'no AMT password is stored for this host'
@@ -169,7 +175,15 @@ export function createAmtPasswordSource({
     }
   }
 
-  return { getAmtPassword, prepare, readHostPassword: lookup, ensureTenantPassword }
+  async function candidatesFor(key: HostKey, options: { limit?: number } = {}): Promise<PasswordCandidate[]> {
+    const [history, tenant] = await Promise.all([
+      store.getAmtPasswordHistory(key, options),
+      store.getTenantPassword(key.tenantId),
+    ])
+    return passwordCandidates(history, tenant)
+  }
+
+  return { getAmtPassword, prepare, readHostPassword: lookup, ensureTenantPassword, candidatesFor }
 }
 
 function checkStaticPasswords(configured: Readonly<Record<string, StaticPasswordConfig>>): void {

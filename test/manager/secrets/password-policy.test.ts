@@ -1,35 +1,13 @@
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import { silentLogger } from '../../../lib/log.ts'
 import { DomainError } from '../../../manager/core/errors.ts'
-import { createAmtPasswordSource, type AmtPasswordSourceDeps } from '../../../manager/secrets/amt-password-source.ts'
+import { createAmtPasswordSource } from '../../../manager/secrets/amt-password-source.ts'
 import { SecretStoreError } from '../../../manager/secrets/errors.ts'
 import { isValidAmtPassword } from '../../../manager/secrets/passwords.ts'
-import type { SecretStore } from '../../../manager/secrets/port.ts'
-import { seedHost, startTestCore, type TestCore } from '../../helpers/manager-core.ts'
-import { askAsAgent, localStore, startFakeVault, vaultStore } from './support.ts'
+import { seedHost, type TestCore } from '../../helpers/manager-core.ts'
+import { activate, askAsAgent, localStore, startCore, startFakeVault, vaultStore } from './support.ts'
 
 const STATIC = { amtPassword: 'Tenant!Passw0rd', mebxPassword: 'Mebx!Passw0rd1' }
-
-/** The real manager core on SQLite with the password source as its secret source and preparer. */
-async function startCore(t: ExecutionContext, store: SecretStore, options: Partial<AmtPasswordSourceDeps> = {}) {
-  // The source reads tenants from the core's Inventory, which exists once the core does (called later, lazily).
-  const passwords = createAmtPasswordSource({
-    store,
-    inventory: { getTenant: (id) => core.inventory.getTenant(id) },
-    log: silentLogger(),
-    ...options,
-  })
-  const core: TestCore = await startTestCore(t, { secrets: passwords, preparer: passwords })
-  return { ...core, passwords }
-}
-
-async function activate(core: TestCore, tenantId: string, hostIds: string[]) {
-  return core.core.setDesired(
-    { keys: hostIds.map((hostId) => ({ tenantId, hostId })) },
-    { state: 'PROVISIONED' },
-    'api:test',
-  )
-}
 
 /** The password is given to a device only while an operation needs it (a deactivation here). */
 async function deactivate(core: TestCore, tenantId: string, hostIds: string[]) {

@@ -14,7 +14,13 @@ import type { ManagerCore } from '../../../manager/core/manager-core.ts'
 import type { HostKey } from '../../../manager/inventory/port.ts'
 import { buildTopic, type PayloadOf } from '../../../schemas/index.ts'
 import { FakeVault, type FakeVaultOptions } from '../../fakes/vault/fake-vault.ts'
-import { AgentMessages, type RecordingOutbound } from '../../helpers/manager-core.ts'
+import {
+  createAmtPasswordSource,
+  type AmtPasswords,
+  type AmtPasswordSourceDeps,
+} from '../../../manager/secrets/amt-password-source.ts'
+import type { SecretStore } from '../../../manager/secrets/port.ts'
+import { AgentMessages, startTestCore, type RecordingOutbound, type TestCore } from '../../helpers/manager-core.ts'
 
 /** A temp directory removed in t.teardown. */
 export async function tempDir(t: ExecutionContext, prefix = 'amt-secrets-'): Promise<string> {
@@ -124,4 +130,30 @@ export async function askAsAgent(
   const result = await dispatch(request.topic, request.payload, false)
   if (result.outcome !== 'accepted') return undefined
   return answered
+}
+
+/** The real manager core on SQLite with the password source as its secret source and preparer. */
+export async function startCore(
+  t: ExecutionContext,
+  store: SecretStore,
+  options: Partial<AmtPasswordSourceDeps> = {},
+): Promise<TestCore & { passwords: AmtPasswords }> {
+  // The source reads tenants from the core's Inventory, which exists once the core does (called later, lazily).
+  const passwords = createAmtPasswordSource({
+    store,
+    inventory: { getTenant: (id) => core.inventory.getTenant(id) },
+    log: silentLogger(),
+    ...options,
+  })
+  const core: TestCore = await startTestCore(t, { secrets: passwords, preparer: passwords })
+  return { ...core, passwords }
+}
+
+/** Asks for desired PROVISIONED as the API does. */
+export async function activate(core: TestCore, tenantId: string, hostIds: string[]) {
+  return core.core.setDesired(
+    { keys: hostIds.map((hostId) => ({ tenantId, hostId })) },
+    { state: 'PROVISIONED' },
+    'api:test',
+  )
 }
