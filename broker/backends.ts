@@ -1,3 +1,4 @@
+import type { Aedes } from 'aedes'
 import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { IndexedMemoryPersistence } from './persistence/indexed-memory-persistence.ts'
 
@@ -11,6 +12,10 @@ export interface BrokerBackends {
   mq?: unknown
   /** The shared state's connection (a cluster's Redis), for the metrics; absent in memory. */
   health?: () => SharedStateHealth
+  /** A cluster's heartbeat period (aedes' `heartbeatInterval`); undefined: aedes' default. */
+  heartbeatMs?: number
+  /** Called once with the broker built on these backends, before any listener opens. */
+  attach?: (aedes: Aedes) => void
   /** Called after aedes and the listeners have closed. */
   close?: () => Promise<void>
 }

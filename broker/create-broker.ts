@@ -42,6 +42,8 @@ export interface RunningBroker {
   aedes: Aedes
   /** One instance of a cluster: its routing (`backends.mq`) is shared with other instances. */
   clustered: boolean
+  /** The cluster's heartbeat period (`cluster.heartbeatMs`); undefined: aedes' default. */
+  heartbeatMs?: number
   tcpPort?: number
   tlsPort?: number
   wsPort?: number
@@ -94,6 +96,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const aedes = await Aedes.createBroker({
     persistence: backends.persistence,
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
+    ...(backends.heartbeatMs === undefined ? {} : { heartbeatInterval: backends.heartbeatMs }),
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
@@ -140,6 +143,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const events: EventEmitter = aedes // its types list no 'error' event
   events.on('error', (err: Error) => log.error({ reason: err.message.slice(0, 200) }, 'broker store operation failed'))
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
+  backends.attach?.(aedes)
 
   /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
@@ -227,6 +231,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   return {
     aedes,
     clustered: backends.mq !== undefined,
+    ...(backends.heartbeatMs === undefined ? {} : { heartbeatMs: backends.heartbeatMs }),
     tcpPort: portOf('tcp'),
     tlsPort: portOf('tls'),
     wsPort: portOf('ws'),

@@ -9,6 +9,7 @@ import { RefusalLog } from '../limits/refusal-log.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../schemas/decode.ts'
 import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
 import { checkDevicePayload } from './device-payload-check.ts'
+import { orphanWillPrincipal } from './orphan-will.ts'
 
 export interface AuthorizeDeps {
   registry: ConnectionRegistry
@@ -50,7 +51,8 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * Packets still parsed from a connection the broker closed itself (packet-size guard) are refused silently.
  * Its last will is not such a packet: aedes publishes it after marking the client closed, and it is judged
  * like any publish of that principal — except for a connection closed because its principal was removed
- * (`disconnectDevice`): it publishes nothing more, its last will included.
+ * (`disconnectDevice`): it publishes nothing more, its last will included. A dead cluster instance's stored will
+ * (no client) is judged as the device its agent client id names (orphan-will.ts).
  */
 export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
   const { registry, stats, log: parentLog, maxTopicLevels, maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
@@ -65,7 +67,7 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
   const authorizePublish: AuthorizeHooks['authorizePublish'] = (client, packet, done) => {
     if (fromClosedConnection(client)) return done(CONNECTION_CLOSED)
     if (client !== null && registry.revoked(client)) return done(PRINCIPAL_REVOKED)
-    const principal = principalOf(client)
+    const principal = principalOf(client) ?? orphanWillPrincipal(client, packet)
     const decision = principal === undefined ? NO_SESSION : mayPublish(principal, packet.topic, maxTopicLevels)
     if (decision.allowed && principal?.role === 'device') {
       const payload = checkDevicePayload(packet.topic, packet.payload, maxRetainedPayloadBytes)

@@ -6,8 +6,11 @@
  */
 declare module 'aedes-persistence-redis' {
   import type { Redis } from 'ioredis'
-  /** What aedes calls on it is aedes' business: the broker only hands it over (broker/backends.ts). */
-  type RedisPersistence = object
+  /**
+   * What aedes calls on it is aedes' business: the broker hands it over (broker/backends.ts), and removes the will
+   * another instance stored for a client that moved (moved-client-wills.ts).
+   */
+  type RedisPersistence = { delWill(client: { id: string; brokerId: string }): Promise<unknown> }
   /** `conn`: the connection it uses (it opens one from ioredis options otherwise). */
   export default function aedesPersistenceRedis(options: { conn: Redis; maxSessionDelivery?: number }): RedisPersistence
 }

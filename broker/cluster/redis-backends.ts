@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis'
 import mqemitterRedis from 'mqemitter-redis'
 import type { Logger } from '../../lib/log.ts'
 import type { BrokerBackends } from '../backends.ts'
+import { dropMovedClientsWills } from './moved-client-wills.ts'
 import type { RedisSettings } from './redis-config.ts'
 import { RedisLink } from './redis-link.ts'
 
@@ -62,9 +63,12 @@ export function redisBackends(
     mq.state.on('error', () => {})
     closeThroughLink(mq, link)
     const persistence = aedesPersistenceRedis({ conn })
+    const attach = dropMovedClientsWills(mq, { keys: conn, store: persistence, log: options.log })
     return {
       persistence,
       mq,
+      ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
+      attach,
       health: () => link.health(),
       // The persistence's own destroy() unsubscribes through the emitter first, which waits for ever with Redis away.
       close: () => link.close(),

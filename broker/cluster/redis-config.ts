@@ -51,7 +51,14 @@ const RedisSection = z
     path: ['port'],
   })
 
-export const ClusterConfig = z.strictObject({ redis: RedisSection })
+export const ClusterConfig = z.strictObject({
+  redis: RedisSection,
+  /**
+   * How often each instance announces itself to the others (aedes' heartbeat, default 60 s). An instance silent for
+   * three beats is dead: its clients' last wills are published by a live instance within four more beats.
+   */
+  heartbeatMs: z.int().min(500).max(3_600_000).optional(),
+})
 export type ClusterConfig = z.infer<typeof ClusterConfig>
 
 /** What the Redis backends connect with: ioredis options (no password: see `password`), a printable address. */
@@ -62,12 +69,15 @@ export interface RedisSettings {
   connection: RedisOptions
   password: SecretValue | null
   keyPrefix: string | undefined
+  /** `cluster.heartbeatMs`; undefined: aedes' default. */
+  heartbeatMs?: number
 }
 
 /** Relative paths (password file, unix socket) resolved against the config file's directory by `resolve`. */
 export function resolveClusterPaths(cluster: ClusterConfig, resolve: (file: string) => string): ClusterConfig {
   const { passwordFile, path: socket } = cluster.redis
   return {
+    ...cluster,
     redis: {
       ...cluster.redis,
       ...(passwordFile === undefined ? {} : { passwordFile: resolve(passwordFile) }),
@@ -90,11 +100,13 @@ export function redisSettings(cluster: ClusterConfig, password: SecretValue | nu
   const { redis } = cluster
   const account = { db: redis.db, ...(redis.username === undefined ? {} : { username: redis.username }) }
   const keyPrefix = redis.keyPrefix
+  const beat = cluster.heartbeatMs === undefined ? {} : { heartbeatMs: cluster.heartbeatMs }
   if (redis.path !== undefined)
-    return { where: redis.path, connection: { path: redis.path, ...account }, password, keyPrefix }
+    return { where: redis.path, connection: { path: redis.path, ...account }, password, keyPrefix, ...beat }
   if (redis.host !== undefined) {
     const port = redis.port ?? 6379
-    return { where: `${redis.host}:${port}`, connection: { host: redis.host, port, ...account }, password, keyPrefix }
+    const connection = { host: redis.host, port, ...account }
+    return { where: `${redis.host}:${port}`, connection, password, keyPrefix, ...beat }
   }
   const url = new URL(redis.url ?? '')
   const connection: RedisOptions = {
@@ -103,5 +115,5 @@ export function redisSettings(cluster: ClusterConfig, password: SecretValue | nu
     ...account,
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   }
-  return { where: `${url.protocol}//${url.host}`, connection, password, keyPrefix }
+  return { where: `${url.protocol}//${url.host}`, connection, password, keyPrefix, ...beat }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
-import type { AppendAuditInput, Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
+import type { AppendAuditInput, AuditOfStored, Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
 import { clearRetained, type Outbound } from '../ports/outbound.ts'
 import type { DeadlineWatch } from './flows/deadlines.ts'
 import type { HostRemoval } from './flows/host-removal.ts'
@@ -17,6 +17,10 @@ export interface BookUpdate {
 
 /** A write's audit events, or a function of the hosts as stored (their new generation, say). */
 export type AuditOf = readonly AppendAuditInput[] | ((stored: readonly Host[]) => readonly AppendAuditInput[])
+
+/** The write's audit as the Inventory appends it in the write's transaction. */
+const auditInTransaction = (audit: AuditOf | undefined): AuditOfStored | undefined =>
+  audit === undefined ? undefined : typeof audit === 'function' ? audit : () => audit
 
 /** What to write to the host as read; null: nothing (the host moved on). */
 export type PatchOf = (host: Host) => HostPatch | null
@@ -52,9 +56,12 @@ const MAX_ATTEMPTS = 5
  * THE write path to hosts: every host change of this process — the flows (set-desired, deletion, expire-activation),
  * the ingest's batches, and the writes of the layers below the core through the HostWriter port — is stored in this
  * fixed order:
- *   1. commit  one Inventory transaction (expected versions; a conflict throws, nothing follows); the stored hosts
- *              are remembered in the HostBook
- *   2. audit   the write's audit events; a failed append is logged, never fatal (the change itself is stored)
+ *   1. commit  one Inventory transaction (expected versions; a conflict throws, nothing follows) holding the change
+ *              AND its audit events (a process killed right after the commit leaves no change unaudited: the
+ *              device's re-sent report is then a duplicate, never audited again); the stored hosts are remembered in
+ *              the HostBook
+ *   2. audit   only for a deletion or a host written outside this path: the events after the change; a failed
+ *              append is logged, never fatal (the change itself is stored)
  *   3. after   for every stored host, in write order: its `desired` when the write set it, its `status` view (when
  *              visible), its activation deadline (a throw is logged: the change is stored); for a deleted host:
  *              its broker connection closed and its last will dropped BEFORE its retained topics are cleared (the
@@ -78,9 +85,9 @@ export class HostWritePath {
       const key = { tenantId: host.tenantId, hostId: host.hostId }
       return { key, patch, expectedVersion: host.version, current: host }
     })
-    const stored = versioned.length === 0 ? [] : await inventory.updateHosts(versioned)
+    const stored =
+      versioned.length === 0 ? [] : await inventory.updateHosts(versioned, auditInTransaction(options.audit))
     for (const host of stored) book.remember(host)
-    await this.#audit(options.audit, stored)
     this.#after(stored, false)
     return stored
   }
@@ -92,9 +99,8 @@ export class HostWritePath {
   async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
     const { inventory, book, profiles } = this.#deps
     await profiles.readMissing(keys.map((key) => key.tenantId))
-    const stored = await inventory.setDesiredMany({ keys: keys.map(keyOf) }, patch)
+    const stored = await inventory.setDesiredMany({ keys: keys.map(keyOf) }, patch, auditInTransaction(options.audit))
     for (const host of stored) book.remember(host)
-    await this.#audit(options.audit, stored)
     this.#after(stored, true)
     return stored
   }

@@ -133,6 +133,9 @@ export interface AuditCountPrune {
   from?: AuditPruneCursor
 }
 
+/** The audit events of a write, from the hosts as stored (their new version or generation, say). */
+export type AuditOfStored = (stored: readonly Host[]) => readonly AppendAuditInput[]
+
 export interface Inventory {
   createTenant(input: CreateTenantInput): Promise<Tenant>
   getTenant(tenantId: string): Promise<Tenant>
@@ -152,10 +155,16 @@ export interface Inventory {
   listHosts(request?: HostPageRequest): Promise<HostPage>
   /** Applies the patch (HostPatch rules), version + 1; returns the stored host. */
   updateHost(key: HostKey, patch: HostPatch, options?: WriteOptions): Promise<Host>
-  /** Applies every update in order in ONE transaction; any failure rolls back all (error.details.index). */
-  updateHosts(updates: readonly HostUpdate[]): Promise<Host[]>
-  /** A desired write (the patch must contain desiredState, controlMode or dnsSuffix) to many hosts, atomically. */
-  setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]>
+  /**
+   * Applies every update in order in ONE transaction; any failure rolls back all (error.details.index). `audit`:
+   * the events of the stored hosts, appended in the same transaction (a write is never stored without them).
+   */
+  updateHosts(updates: readonly HostUpdate[], audit?: AuditOfStored): Promise<Host[]>
+  /**
+   * A desired write (the patch must contain desiredState, controlMode or dnsSuffix) to many hosts, atomically, with
+   * `audit`'s events of the stored hosts in the same transaction.
+   */
+  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]>
   /** Removes the host and its credential; its audit events stay. */
   deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
   /** Host counts grouped by (desiredState, currentState, statusIndicator, phase), for metrics. */

@@ -83,7 +83,12 @@ export async function startEmbeddedBroker(
       broker,
       deviceBrokerUrl,
       brokerUrl: `mqtt://${urlHost(loopback)}:${port}`,
-      createBus: (log) => createEmbeddedBus(broker.aedes, { log, clustered: broker.clustered }),
+      createBus: (log) =>
+        createEmbeddedBus(broker.aedes, {
+          log,
+          clustered: broker.clustered,
+          ...(broker.heartbeatMs === undefined ? {} : { heartbeatMs: broker.heartbeatMs }),
+        }),
       embedded: { credentials, maxTopicLevels: parsed.config.limits.maxTopicLevels },
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 import test from 'ava'
-import type { HostPatch } from '../../manager/inventory/port.ts'
+import type { Host, HostPatch } from '../../manager/inventory/port.ts'
 import { hostName, keyOf, rejectsWith, seed, type SuiteContext } from './inventory-support.ts'
 
 const a = (i: number) => ({ tenantId: 'a', hostId: hostName(i) })
@@ -165,6 +165,31 @@ export function batchConformance({ label, open }: SuiteContext): void {
     t.is(err.details.index, 1)
     await rejectsWith(t, inventory.setDesiredMany({ filter: {} }, { status: 'x' }), 'INVENTORY_INVALID_INPUT')
     t.deepEqual((await inventory.listHosts()).hosts, before)
+  })
+
+  test(`${label}: a write's audit is appended in its transaction, from the hosts as stored; a failed write appends none`, async (t) => {
+    const inventory = await open(t)
+    await seed(inventory, ['a'], 2)
+    const eventsOf = (kind: string) => (stored: readonly Host[]) =>
+      stored.map((host) => ({ ...keyOf(host), kind, actor: 'test', detail: { version: host.version } }))
+    await inventory.updateHosts([{ key: a(0), patch: { online: true } }], eventsOf('state'))
+    await inventory.setDesiredMany({ keys: [a(0), a(1)] }, { desiredState: 'PROVISIONED' }, eventsOf('desired.set'))
+    const conflict = [{ key: a(1), patch: { online: true }, expectedVersion: 9 }]
+    await rejectsWith(t, inventory.updateHosts(conflict, eventsOf('never')), 'INVENTORY_VERSION_CONFLICT')
+    // An audit that cannot be made fails the write (each engine reports it its own way).
+    await t.throwsAsync(
+      inventory.updateHosts([{ key: a(1), patch: { online: true } }], () => {
+        throw new Error('no audit')
+      }),
+    )
+    t.like(await inventory.getHost(a(1)), { online: false, version: 2 }, 'the write whose audit failed is not stored')
+    const audit = async (i: number) =>
+      (await inventory.listAudit('a', { hostId: hostName(i) })).map((event) => [event.kind, event.detail])
+    t.deepEqual(await audit(0), [
+      ['desired.set', { version: 3 }],
+      ['state', { version: 2 }],
+    ])
+    t.deepEqual(await audit(1), [['desired.set', { version: 2 }]])
   })
 
   test(`${label}: bulk activation of 2000 hosts in one call`, async (t) => {

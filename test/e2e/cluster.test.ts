@@ -1,10 +1,18 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
-import { createFleet, type HostCredentials, type HostKind } from '../../agent/simulate/index.ts'
+import { createFleet } from '../../agent/simulate/index.ts'
 import { startMosquitto } from '../helpers/mosquitto.ts'
 import { usePostgres } from '../helpers/postgres-server.ts'
 import { startReplica, withToken, type Replica, type ReplicaSetup } from './support/cluster.ts'
+import {
+  assertConverged,
+  everyFirstReport,
+  leaseHolders,
+  printLogsOnFailure,
+  provisionedCount,
+  registerThroughAll,
+} from './support/cluster-wave.ts'
 import { tempDir, until } from './support/processes.ts'
 
 /**
@@ -22,22 +30,6 @@ const CLUSTER_TEST_MS = 15 * 60_000
 /** One wait on the cluster: replicas, broker and fleet share two loaded cores. */
 const STEP_MS = 180_000
 const AMT_PASSWORD = 'Cluster-Pa55word!'
-
-type HostRow = {
-  hostId: string
-  currentState: string
-  phase: string | null
-  desiredGeneration: number
-  observedGeneration: number
-}
-
-const kindOf = (index: number): HostKind => (index % 10 === 9 ? 'not-capable' : index % 10 === 3 ? 'ism' : 'amt')
-
-async function listHosts(replica: Replica): Promise<HostRow[]> {
-  const answer = await replica.api('GET', `/api/v1/tenants/${TENANT}/hosts?limit=1000`)
-  if (answer.status !== 200) throw new Error(`list hosts on ${replica.name}: HTTP ${answer.status}`)
-  return answer.json.hosts as HostRow[]
-}
 
 test(`cluster: 3 replicas on PostgreSQL + Mosquitto shared subscriptions; ${COUNT} hosts converge through kills of a replica, the lease holder and the broker`, async (t) => {
   t.timeout(CLUSTER_TEST_MS)
@@ -71,16 +63,7 @@ test(`cluster: 3 replicas on PostgreSQL + Mosquitto shared subscriptions; ${COUN
   )
 
   // Registration spread over the replicas: any replica serves any call.
-  t.is((await one.api('POST', '/api/v1/tenants', { tenantId: TENANT, passwordPolicy: 'static' })).status, 201)
-  const hosts: HostCredentials[] = []
-  for (let index = 0; index < COUNT; index++) {
-    const hostId = `node-${String(index + 1).padStart(3, '0')}`
-    const replica = replicas[index % replicas.length] as Replica
-    const answer = await replica.api('POST', `/api/v1/tenants/${TENANT}/hosts`, { hostId })
-    if (answer.status !== 201) throw new Error(`register ${hostId} on ${replica.name}: HTTP ${answer.status}`)
-    const { username, password } = answer.json.mqtt as { username: string; password: string }
-    hosts.push({ tenantId: TENANT, hostId, username, password, kind: kindOf(index) })
-  }
+  const hosts = await registerThroughAll(t, replicas, TENANT, COUNT)
   const fleet = createFleet({
     brokerUrl: broker.url,
     hosts,
@@ -90,27 +73,15 @@ test(`cluster: 3 replicas on PostgreSQL + Mosquitto shared subscriptions; ${COUN
     logLevel: 'silent',
   })
   t.teardown(() => fleet.stop())
-  t.teardown(() => {
-    if (t.passed) return
-    for (const replica of replicas) console.error(`--- ${replica.name}:\n${replica.child.output().slice(-4000)}`)
-  })
+  printLogsOnFailure(t, () => replicas)
   await fleet.start()
-  await until(
-    async () => {
-      const waiting = (await listHosts(two)).filter((host) => host.phase === null)
-      if (waiting.length > 0) throw new Error(`${waiting.length} hosts without a state report`)
-      return true
-    },
-    'every first state report, read through replica-2',
-    { timeoutMs: STEP_MS },
-  )
+  await everyFirstReport(two, TENANT, STEP_MS)
 
   // The wave through replica-1; progress read through replica-2.
   const wave = await one.api('POST', `/api/v1/tenants/${TENANT}/amt/bulk`, { desiredAmtState: 'PROVISIONED' })
   t.is(wave.status, 200)
   const capable = new Set(hosts.filter((host) => host.kind !== 'not-capable').map((host) => host.hostId))
-  const provisioned = async (replica: Replica) =>
-    (await listHosts(replica)).filter((host) => host.currentState === 'PROVISIONED').length
+  const provisioned = (replica: Replica) => provisionedCount(replica, TENANT)
   const killAt = async (share: number, victim: Replica, survivors: Replica[]) => {
     await until(
       async () => (await provisioned(survivors[0] as Replica)) >= Math.ceil(capable.size * share),
@@ -121,10 +92,7 @@ test(`cluster: 3 replicas on PostgreSQL + Mosquitto shared subscriptions; ${COUN
     await victim.child.exited
     t.log(`${victim.name} killed at ${await provisioned(survivors[0] as Replica)} of ${capable.size} provisioned`)
   }
-  const holders = async () => {
-    const held = await Promise.all(replicas.map(async (replica) => ((await replica.holdsLease()) ? replica : null)))
-    return held.filter((replica): replica is Replica => replica !== null)
-  }
+  const holders = () => leaseHolders(replicas)
   // 1) A replica that does not hold the lease.
   const [holder] = await holders()
   const plain = replicas.find((replica) => replica !== holder && replica !== one) as Replica
@@ -154,37 +122,6 @@ test(`cluster: 3 replicas on PostgreSQL + Mosquitto shared subscriptions; ${COUN
   )
   await broker.restart('SIGKILL')
 
-  await until(
-    async () => {
-      const rows = await listHosts(survivor)
-      const misses = rows.filter((host) =>
-        capable.has(host.hostId)
-          ? !(host.currentState === 'PROVISIONED' && host.observedGeneration === 1)
-          : host.phase !== 'NOT_SUPPORTED',
-      )
-      if (misses.length > 0)
-        throw new Error(`${misses.length} not converged, e.g. ${JSON.stringify(misses.slice(0, 3))}`)
-      return true
-    },
-    'every host converged, read through the survivor',
-    { timeoutMs: STEP_MS },
-  )
-  const rows = await listHosts(survivor)
-  t.is(rows.length, COUNT)
-  t.true(
-    rows.every((host) => host.desiredGeneration === 1),
-    'one desired generation per host',
-  )
-
-  // The audit: the desired write and the PROVISIONED transition of each host, each once.
-  for (const host of rows) {
-    const answer = await survivor.api('GET', `/api/v1/tenants/${TENANT}/hosts/${host.hostId}/events?limit=1000`)
-    const events = answer.json.events as Array<{ kind: string; detail: { phase?: string; from?: string } | null }>
-    t.is(events.filter((event) => event.kind === 'desired.set').length, 1, `${host.hostId}: desired.set once`)
-    const expected = capable.has(host.hostId) ? 'PROVISIONED' : 'NOT_SUPPORTED'
-    const transitions = events.filter(
-      (event) => event.kind === 'state' && event.detail?.phase === expected && event.detail.from !== expected,
-    )
-    t.is(transitions.length, 1, `${host.hostId}: the ${expected} transition once: ${JSON.stringify(events)}`)
-  }
+  // The audit: the desired write and the final transition of each host, each once.
+  await assertConverged(t, survivor, hosts, STEP_MS)
 })

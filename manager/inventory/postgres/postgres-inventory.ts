@@ -6,6 +6,7 @@ import type {
   AuditClass,
   AuditCountPrune,
   AuditEvent,
+  AuditOfStored,
   AuditPruneCursor,
   AuditQuery,
   CreateHostInput,
@@ -124,12 +125,19 @@ export class PostgresInventory implements Inventory {
     return this.#write((sql) => this.#hosts.update(sql, { key, patch, expectedVersion: options.expectedVersion }))
   }
 
-  updateHosts(updates: readonly HostUpdate[]): Promise<Host[]> {
-    return this.#write((sql) => this.#hosts.updateMany(sql, updates))
+  updateHosts(updates: readonly HostUpdate[], audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(async (sql) => this.#audited(sql, await this.#hosts.updateMany(sql, updates), audit))
   }
 
-  setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]> {
-    return this.#write((sql) => this.#hosts.setDesiredMany(sql, selector, patch))
+  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(async (sql) => this.#audited(sql, await this.#hosts.setDesiredMany(sql, selector, patch), audit))
+  }
+
+  /** Appends the write's audit events in its transaction. */
+  async #audited(sql: Sql, stored: Host[], audit: AuditOfStored | undefined): Promise<Host[]> {
+    const events = audit?.(stored) ?? []
+    if (events.length > 0) await appendAudit(sql, events, this.#now().toISOString())
+    return stored
   }
 
   deleteHost(key: HostKey, options: WriteOptions = {}): Promise<void> {

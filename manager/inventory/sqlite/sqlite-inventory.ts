@@ -6,6 +6,7 @@ import type {
   AuditClass,
   AuditCountPrune,
   AuditEvent,
+  AuditOfStored,
   AuditPruneCursor,
   AuditQuery,
   CreateHostInput,
@@ -119,12 +120,19 @@ export class SqliteInventory implements Inventory {
     return this.#write(() => this.#hosts.update({ key, patch, expectedVersion: options.expectedVersion }))
   }
 
-  updateHosts(updates: readonly HostUpdate[]): Promise<Host[]> {
-    return this.#write(() => this.#hosts.updateMany(updates))
+  updateHosts(updates: readonly HostUpdate[], audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(() => this.#audited(this.#hosts.updateMany(updates), audit))
   }
 
-  setDesiredMany(selector: HostSelector, patch: HostPatch): Promise<Host[]> {
-    return this.#write(() => this.#hosts.setDesiredMany(selector, patch))
+  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(() => this.#audited(this.#hosts.setDesiredMany(selector, patch), audit))
+  }
+
+  /** Appends the write's audit events in its transaction. */
+  #audited(stored: Host[], audit: AuditOfStored | undefined): Host[] {
+    const events = audit?.(stored) ?? []
+    if (events.length > 0) this.#audit.append(events, this.#now().toISOString())
+    return stored
   }
 
   deleteHost(key: HostKey, options: WriteOptions = {}): Promise<void> {

@@ -26,18 +26,29 @@ export interface ReplicaSetup {
   env: Record<string, string>
 }
 
-/** Starts one replica and waits until /readyz answers 200 (a cold start under load: up to STEP_MS × 4). */
+/** What one replica has of its own: its API port (default a free one) and its broker section (default the shared). */
+export interface ReplicaOwn {
+  apiPort?: number
+  broker?: ManagerConfigInput['broker']
+}
+
+/**
+ * Starts one replica and waits until /readyz answers 200 (a cold start under load: up to 120 s). Started again with
+ * the same name and `own`, it finds its data directory and ports again.
+ */
 export async function startReplica(
   t: ExecutionContext,
   setup: ReplicaSetup,
   name: string,
+  own: ReplicaOwn = {},
 ): Promise<Omit<Replica, 'api'>> {
   const dataDir = path.join(setup.dir, name)
   await mkdir(dataDir, { recursive: true })
-  const port = await freePort()
+  const port = own.apiPort ?? (await freePort())
+  const broker = own.broker ?? setup.config.broker
   const configFile = await writeManagerConfig(
     dataDir,
-    { ...setup.config, dataDir, api: { host: '127.0.0.1', port } },
+    { ...setup.config, ...(broker === undefined ? {} : { broker }), dataDir, api: { host: '127.0.0.1', port } },
     'manager.yaml',
   )
   const child = spawnNode(t, BIN.manager, ['serve', '--config', configFile], {

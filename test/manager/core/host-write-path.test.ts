@@ -36,8 +36,18 @@ function traced(inventory: Inventory, trace: Trace): Inventory {
       }
       if (typeof name === 'string' && COMMITS.has(name)) {
         return async (...args: unknown[]) => {
+          // A write's audit goes into its transaction (the last argument): traced as the step right after it.
+          const audit = args.at(-1)
+          let kinds = ''
+          if (typeof audit === 'function')
+            args[args.length - 1] = (stored: unknown) => {
+              const events = (audit as (stored: unknown) => readonly AppendAuditInput[])(stored)
+              kinds = events.map((event) => event.kind).join(',')
+              if (trace.failAudit) throw new Error('audit store unavailable')
+              return events
+            }
           const result = await method.apply(target, args)
-          trace.steps.push('commit')
+          trace.steps.push('commit', ...(kinds === '' ? [] : [`audit ${kinds}`]))
           return result
         }
       }
@@ -158,20 +168,21 @@ test('deletion writes through the same path: ask, failed cleanup, record removed
   t.deepEqual(failed.slice(-3), ['commit', 'audit host.deletion-failed', 'publish status'], 'audit, then status')
 })
 
-test('a failing audit append is logged and the write still stands and is published', async (t) => {
-  const { core, inventory, outbound, trace, lines, steps } = await start(t)
+test('a failing audit fails the write with it (one transaction): nothing stored, nothing published', async (t) => {
+  const { core, inventory, outbound, trace, steps } = await start(t)
   const host = await seedHost(inventory, 'h-1')
   trace.failAudit = true
-  const written = await steps(() => core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'))
-  t.deepEqual(written, ['commit', 'audit desired.set', 'publish desired', 'publish status'])
-  t.like(await inventory.getHost(host), { desiredState: 'PROVISIONED', desiredGeneration: 1 })
-  t.like(outbound.last(host, 'desired'), { generation: 1, state: 'PROVISIONED' })
-  t.like(outbound.last(host, 'status'), { desiredState: 'PROVISIONED', desiredGeneration: 1 })
+  const written = await steps(async () => {
+    await t.throwsAsync(core.setDesired({ keys: [host] }, { state: 'PROVISIONED' }, 'api:alice'), {
+      message: 'audit store unavailable',
+    })
+  })
+  t.deepEqual(written, [])
+  t.like(await inventory.getHost(host), { desiredState: 'UNSPECIFIED', desiredGeneration: 0, version: 1 })
+  t.is(outbound.last(host, 'desired'), undefined)
   const power = { audit: [{ tenantId: TENANT, hostId: 'h-1', kind: 'power.action', actor: 'api:ops' }] }
-  t.like(await core.updateHost(host, POWER_DONE, power), { powerStatus: 'Power action on done' })
-  t.like(outbound.last(host, 'status'), { powerAction: { outcome: 'done', message: 'Power action on done' } })
-  const logged = lines.map((line) => (JSON.parse(line) as { msg: string }).msg)
-  t.deepEqual(logged, ['audit append failed', 'audit append failed'], 'each failed append is logged')
+  await t.throwsAsync(core.updateHost(host, POWER_DONE, power), { message: 'audit store unavailable' })
+  t.like(await inventory.getHost(host), { version: 1 })
   t.deepEqual(await inventory.listAudit(TENANT, { hostId: 'h-1' }), [])
 })
 
