@@ -59,6 +59,7 @@ export class RedisLink {
       this.#disconnects++
       this.#log.warn({ role }, 'redis connection lost: reconnecting (shared sessions and routing wait for it)')
     })
+    handleEveryReply(connection, (reason) => this.#log.debug({ role, reason }, 'a redis command failed'))
     this.#connections.set(role, connection)
     return connection
   }
@@ -102,5 +103,21 @@ export class RedisLink {
         await connection.quit().catch(() => connection.disconnect())
       }),
     )
+  }
+}
+
+/**
+ * aedes-persistence-redis sends some commands without awaiting them (putWill's and delWill's LREM and RPUSH, a
+ * stale key's LREM): with Redis away, or the connection closed, their rejection would be unhandled, and an unhandled
+ * rejection stops the service (lib/service-lifecycle.ts). So every command's reply gets a handler here; a caller that
+ * awaits it still sees the rejection.
+ */
+function handleEveryReply(connection: Redis, failed: (reason: string) => void): void {
+  const send = connection.sendCommand.bind(connection)
+  connection.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    const reply = send(...args)
+    if (reply instanceof Promise)
+      reply.catch((err: unknown) => failed(err instanceof Error ? err.message : String(err)))
+    return reply
   }
 }
