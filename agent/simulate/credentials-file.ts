@@ -9,8 +9,8 @@ import { describeIssues } from '../../schemas/issues.ts'
  * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
  *   hosts:
  *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
- * A bare list is accepted too. kind and faults are optional (default: drawn from the mix). Passwords are plain
- * (the simulator must present them); never log the entries.
+ * A bare list is accepted too. kind, faults and amtUuid are optional (default: drawn from the mix; the AMT UUID
+ * amtinfo reports, device-profile.ts). Passwords are plain (the simulator must present them); never log the entries.
  */
 export const HostCredentials = z.strictObject({
   tenantId: TenantId,
@@ -19,6 +19,8 @@ export const HostCredentials = z.strictObject({
   password: z.string().min(1).max(1024),
   kind: HostKind.optional(),
   faults: DeviceFaultsJson.optional(),
+  /** The AMT UUID the host's amtinfo reports; keeps UUIDs unique when one fleet is split over several createFleet. */
+  amtUuid: z.uuid().optional(),
 })
 export type HostCredentials = z.infer<typeof HostCredentials>
 

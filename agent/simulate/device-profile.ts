@@ -21,10 +21,12 @@ export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
- * The AMT UUID amtinfo reports: the host id when it is a UUID (a real host's id is its SMBIOS UUID, which AMT
- * reports too: the manager then sees no identity mismatch), else a stable, valid UUID per host index.
+ * The AMT UUID amtinfo reports: the one given for the host, else the host id when it is a UUID (a real host's id is
+ * its SMBIOS UUID, which AMT reports too: the manager then sees no identity mismatch), else a stable, valid UUID per
+ * host index (unique within one fleet only).
  */
 function uuidOf(plan: HostPlan): string {
+  if (plan.amtUuid !== undefined) return plan.amtUuid.toLowerCase()
   if (UUID.test(plan.hostId)) return plan.hostId.toLowerCase()
   return `5a5a0000-0000-4000-8000-${plan.index.toString(16).padStart(12, '0')}`
 }

@@ -11,6 +11,8 @@ export interface HostPlan {
   faults: DeviceFaults
   /** The failure class drawn for this host; 'assigned' for explicit faults; null for a healthy host. */
   failure: FailureClass | 'assigned' | null
+  /** The AMT UUID given for it (a credentials entry); absent: device-profile.ts derives one. */
+  amtUuid?: string
 }
 
 /** A host named by a credentials list, possibly with its own kind and faults. */
@@ -19,6 +21,7 @@ export interface GivenHost {
   hostId: string
   kind?: HostKind
   faults?: DeviceFaults
+  amtUuid?: string
 }
 
 const KINDS: readonly HostKind[] = ['amt', 'ism', 'not-capable', 'no-me']
@@ -72,6 +75,7 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
       kind,
       faults: { ...faults },
       failure: faults ? 'assigned' : null,
+      ...(identity.amtUuid === undefined ? {} : { amtUuid: identity.amtUuid }),
     }
   })
 

@@ -1,5 +1,6 @@
 import test from 'ava'
 import { FleetSpec, type FleetSpecInput } from '../../../agent/simulate/fleet-options.ts'
+import { deviceOf } from '../../../agent/simulate/device-profile.ts'
 import { planFleet } from '../../../agent/simulate/plan.ts'
 import { apportion, seededRandom } from '../../../agent/simulate/prng.ts'
 
@@ -107,4 +108,21 @@ test('given hosts keep their identity, kind and faults', (t) => {
     { hostId: 'a', kind: 'ism', failure: null },
     { hostId: 'b', kind: 'amt', failure: 'assigned', faults: { lmsMissing: true } },
   ])
+})
+
+test('the AMT UUID a host reports: the given one, else a UUID host id, else one from its index', (t) => {
+  const given = [
+    { tenantId: 'demo', hostId: 'a', amtUuid: '5A5A0000-0000-4000-8000-0000000186A0' },
+    { tenantId: 'demo', hostId: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0' },
+    { tenantId: 'demo', hostId: 'c' },
+  ]
+  const plans = planFleet(spec({ count: undefined, mix: { amt: 1 } }), seededRandom(1), given)
+  t.deepEqual(
+    plans.map((plan) => deviceOf(plan).model.uuid),
+    [
+      '5a5a0000-0000-4000-8000-0000000186a0',
+      '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
+      '5a5a0000-0000-4000-8000-000000000002',
+    ],
+  )
 })
