@@ -1,6 +1,7 @@
 /**
- * One measurement cycle of the fleet benchmark at one fleet size: seed, start the manager (child process), ramp the
- * simulated fleet up (this process), then memory, activation wave, desired latency, connection storm, as asked.
+ * One measurement cycle of the fleet benchmark at one fleet size: seed, start the brokers of a cluster (when the
+ * topology has them) and the manager (child processes), ramp the simulated fleet up (this process, or simulator
+ * child processes), then memory, activation wave, desired latency, connection storm, as asked.
  */
 import { delay, pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
 import {
@@ -14,13 +15,21 @@ import {
   type PreparedManager,
 } from './fleet-manager.ts'
 import { activationWave, desiredLatency, type LatencyFigures, type WaveFigures } from './fleet-scenarios.ts'
-import { createSimFleet, type SimFleet } from './fleet-sim.ts'
-import { connectionStorm, type StormFigures } from './fleet-storm.ts'
+import { createSimFleet, localFleet, simGroups } from './fleet-sim.ts'
+import { startSimProcesses } from './fleet-sim-processes.ts'
+import { connectionStorm, type StormFigures, type StormRestart } from './fleet-storm.ts'
+import type { FleetUnderTest } from './fleet-under-test.ts'
+import { embeddedTopology, type Topology } from './fleet-topology.ts'
 
 export type Scenario = 'memory' | 'wave' | 'latency' | 'storm'
 export const SCENARIOS: readonly Scenario[] = ['memory', 'wave', 'latency', 'storm']
 
-export interface CycleOptions extends ManagerSetup {
+export interface CycleOptions extends Omit<ManagerSetup, 'externalBroker'> {
+  /** Brokers besides the manager (a cluster); undefined: the manager's embedded broker. */
+  topology?: Topology
+  /** Simulator child processes; 0: the fleet runs in this process. */
+  simProcesses: number
+  /** Agents started per second, the whole fleet. */
   rampPerSecond: number
   scenarios: ReadonlySet<Scenario>
   latencySamples: number
@@ -36,15 +45,24 @@ export interface CycleResult {
   /** The manager with every host in Inventory and no device connected yet. */
   baseMemory?: MemoryReading
   idleMemory?: MemoryReading
+  /** With every device connected and idle: the topology's other processes (brokers, Redis), and the simulators. */
+  othersIdle?: ProcessMemory[]
+  simulatorsIdle?: ProcessMemory[]
   wave?: WaveFigures
   latency?: LatencyFigures
   storm?: StormFigures
 }
 
+export interface ProcessMemory {
+  name: string
+  memory: MemoryReading | undefined
+}
+
 export interface Running {
   prepared: PreparedManager
   manager: ManagerProcess
-  sim: SimFleet
+  sim: FleetUnderTest
+  topology: Topology
 }
 
 /** Everything started so far, for the hard time limit's cleanup. */
@@ -54,52 +72,50 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(2)
 
 export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   const { hosts, tenantId, log } = options
-  const prepared = await prepareManager(options)
-  live.running = { prepared }
+  const topology = options.topology ?? embeddedTopology()
+  const prepared = await prepareManager({ ...options, ...topology.managerSetup })
+  live.running = { prepared, topology }
+  await topology.start(prepared)
   let manager = await startManager(prepared)
-  live.running = { prepared, manager }
+  live.running = { prepared, topology, manager }
   const baseMemory = options.scenarios.has('memory') ? await sampleMemory(manager.pid, 3) : undefined
-  const sim = createSimFleet(prepared.brokerUrl, prepared.devices, options.rampPerSecond)
-  live.running = { prepared, manager, sim }
+  const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
+  const sim =
+    options.simProcesses > 0
+      ? startSimProcesses(prepared.devices, urlOf, options.simProcesses, options.rampPerSecond)
+      : localFleet(createSimFleet(simGroups(prepared.devices, urlOf), options.rampPerSecond))
+  live.running = { prepared, topology, manager, sim }
   let failed = false
   try {
     const began = Date.now()
-    await sim.fleet.start()
+    await sim.start()
     const reportTimeout = (hosts / Math.max(1, options.rampPerSecond)) * 1000 + 180_000
     await pollUntil(
-      () => (sim.fleet.progress().phases.UNPROVISIONED === hosts ? true : undefined),
+      async () => ((await sim.reported()) === hosts ? true : undefined),
       'every agent to report',
       reportTimeout,
       500,
     )
-    let missing: string[] = []
-    await pollUntil(
-      async () => {
-        missing = (await listHosts(manager, tenantId))
-          .filter((host) => host.phase !== 'UNPROVISIONED')
-          .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
-        return missing.length === 0 ? true : undefined
-      },
-      'every first state in Inventory',
-      60_000,
-      500,
-    ).catch((err: unknown) => {
-      throw new Error(
-        `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`,
-      )
-    })
+    await everyFirstState(manager, prepared, tenantId)
     const result: CycleResult = { hosts, connectMs: Date.now() - began, ...(baseMemory ? { baseMemory } : {}) }
     log(`  ${hosts} agents connected and reported in ${seconds(result.connectMs)} s (ramp ${options.rampPerSecond}/s)`)
 
     if (options.scenarios.has('memory')) {
       await delay(options.idleMs)
       result.idleMemory = await sampleMemory(manager.pid)
+      result.othersIdle = await sampleEach(topology.processes())
+      result.simulatorsIdle = await sampleEach(sim.processes?.() ?? [])
       const heap = await heapOf(manager)
       log(
         `  memory: manager RSS ${baseMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} hosts and no device connected; ` +
           `${result.idleMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} connected, idle for ${options.idleMs / 1000} s (peak so far ${result.idleMemory?.peakMiB.toFixed(0) ?? '-'} MiB); ` +
           `V8 heap used ${heap.usedMiB.toFixed(0)} of ${heap.totalMiB.toFixed(0)} MiB, external ${heap.externalMiB.toFixed(0)} MiB`,
       )
+      for (const [what, list] of [
+        ['others', result.othersIdle],
+        ['simulators', result.simulatorsIdle],
+      ] as const)
+        if (list.length > 0) log(`  memory, ${what}: ${describeMemory(list)}`)
     }
     if (options.scenarios.has('wave')) {
       const wave = await activationWave(manager, sim, hosts, tenantId)
@@ -120,16 +136,21 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
       )
     }
     if (options.scenarios.has('storm')) {
-      const storm = await connectionStorm(manager, sim, prepared, hosts, (restarted) => {
-        manager = restarted
-        live.running = { prepared, manager, sim }
-      })
+      const restart: StormRestart = topology.restart?.(manager) ?? {
+        stop: () => manager.stop(),
+        start: async () => {
+          manager = await startManager(prepared)
+          live.running = { prepared, topology, manager, sim }
+          return { manager, readyAt: manager.readyAt }
+        },
+      }
+      const storm = await connectionStorm(manager, sim, tenantId, hosts, restart)
       manager = storm.manager
-      live.running = { prepared, manager, sim }
+      live.running = { prepared, topology, manager, sim }
       const figures = storm.figures
       result.storm = figures
       log(
-        `  storm: old manager stopped in ${seconds(figures.stopMs)} s; after the restart: ready ${seconds(figures.readyMs)} s, desired re-delivered to 50 % ${seconds(figures.desiredHalfMs)} s, ` +
+        `  storm: ${topology.restarted} stopped in ${seconds(figures.stopMs)} s; after the restart: ready ${seconds(figures.readyMs)} s, desired re-delivered to 50 % ${seconds(figures.desiredHalfMs)} s, ` +
           `90 % ${seconds(figures.desiredNinetyMs)} s, all ${seconds(figures.desiredMs)} s, ` +
           `every device republished ${seconds(figures.republishedMs)} s; lost ${figures.lost}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
       )
@@ -140,13 +161,46 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     console.error(`cycle failed; its files are kept in ${prepared.dir}`)
     throw err
   } finally {
-    await stopAll({ ...(failed ? {} : { prepared }), manager, sim })
+    await stopAll({ ...(failed ? {} : { prepared }), topology, manager, sim })
   }
 }
 
+/** Every host's first state (UNPROVISIONED) in Inventory, through the API. */
+async function everyFirstState(manager: ManagerProcess, prepared: PreparedManager, tenantId: string): Promise<void> {
+  let missing: string[] = []
+  await pollUntil(
+    async () => {
+      missing = (await listHosts(manager, tenantId))
+        .filter((host) => host.phase !== 'UNPROVISIONED')
+        .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
+      return missing.length === 0 ? true : undefined
+    },
+    'every first state in Inventory',
+    60_000,
+    500,
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`,
+    )
+  })
+}
+
+async function sampleEach(processes: ReadonlyArray<{ name: string; pid: number }>): Promise<ProcessMemory[]> {
+  return Promise.all(processes.map(async ({ name, pid }) => ({ name, memory: await sampleMemory(pid) })))
+}
+
+const describeMemory = (list: readonly ProcessMemory[]): string =>
+  list
+    .map(
+      ({ name, memory }) =>
+        `${name} ${memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${memory?.peakMiB.toFixed(0) ?? '-'})`,
+    )
+    .join(', ')
+
 export async function stopAll(running: Partial<Running>): Promise<void> {
-  await running.sim?.fleet.stop()
+  await running.sim?.stop()
   await running.manager?.stop()
+  await running.topology?.close()
   if (running.prepared) await removeManagerDir(running.prepared)
   live.running = undefined
 }

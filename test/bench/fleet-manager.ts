@@ -1,11 +1,9 @@
 /**
  * The manager of the fleet benchmarks as a child process (`node bin/amt-manager.js serve --config <temp>`, embedded
- * broker, SQLite Inventory in a temp dir), its Inventory seeded beforehand, and the HTTP calls the benchmarks make.
+ * broker or an external one, SQLite Inventory in a temp dir), its Inventory seeded beforehand, and the HTTP calls
+ * the benchmarks make.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -14,19 +12,13 @@ import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
-import { pollUntil } from './fleet-env.ts'
+import { answers200, startService, type ServiceProcess } from './fleet-process.ts'
 import { freePort } from '../e2e/support/processes.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
 import { parseMetrics, type MetricSample } from '../helpers/metrics-text.ts'
 
 const MANAGER_BIN = LAUNCHER.manager
 const SEED_BATCH = 1000
-
-/** Every manager process spawned here dies with this process, whatever way it ends (hard time limit included). */
-const spawned = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of spawned) child.kill('SIGKILL')
-})
 
 export interface ManagerSetup {
   hosts: number
@@ -38,6 +30,8 @@ export interface ManagerSetup {
   nodeOptions?: readonly string[]
   /** A command the manager runs under (e.g. `prlimit --nofile=4096:4096 --`). */
   launcher?: readonly string[]
+  /** An external broker (`broker.external`) instead of the embedded one; the password goes into a file. */
+  externalBroker?: { url: string; username: string; password: string; persistentSession: boolean }
 }
 
 export interface PreparedManager {
@@ -51,6 +45,8 @@ export interface PreparedManager {
   brokerUrl: string
   /** Every host with its device credential, in hostId order. 4 of 5 are AMT, 1 of 5 ISM: all capable. */
   devices: HostCredentials[]
+  /** The scrypt hash of the devices' shared password (for an external broker's credentials file). */
+  devicePasswordHash: string
 }
 
 /**
@@ -67,13 +63,15 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
   const devices: HostCredentials[] = Array.from({ length: setup.hosts }, (_, index) => {
     const hostId = `node-${String(index + 1).padStart(width, '0')}`
     const key = { tenantId: setup.tenantId, hostId }
-    return { ...key, username: deviceUsername(key), password, kind: index % 5 === 4 ? 'ism' : 'amt' }
+    // The AMT UUID from the fleet-wide index: unique also when the fleet is split over several createFleet.
+    const amtUuid = `5a5a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+    return { ...key, username: deviceUsername(key), password, kind: index % 5 === 4 ? 'ism' : 'amt', amtUuid }
   })
 
+  const passwordHash = await hashPassword(password, setup.hashParams)
   const inventory = await openSqliteInventory({ dataDir })
   try {
     await inventory.createTenant({ tenantId: setup.tenantId })
-    const passwordHash = await hashPassword(password, setup.hashParams)
     for (let i = 0; i < devices.length; i += SEED_BATCH) {
       const batch = devices.slice(i, i + SEED_BATCH)
       await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
@@ -91,12 +89,17 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     // The default (10 000) counts the manager's own connection too.
     maxConnections: setup.hosts + 100,
   }
+  const { password: brokerPassword, ...external } = setup.externalBroker ?? {}
+  const passwordFile = path.join(dir, 'broker-password')
+  if (brokerPassword !== undefined) await writeFile(passwordFile, brokerPassword, { mode: 0o600 })
   await writeFile(
     configFile,
     stringify({
       dataDir,
       api: { port: apiPort },
-      broker: { embedded: { tcp: { port: mqttPort }, limits } },
+      broker: setup.externalBroker
+        ? { external: { ...external, passwordFile } }
+        : { embedded: { tcp: { port: mqttPort }, limits } },
       log: { level: setup.logLevel },
     }),
   )
@@ -108,8 +111,9 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     nodeOptions: setup.nodeOptions ?? [],
     launcher: setup.launcher ?? [],
     apiUrl: `http://127.0.0.1:${apiPort}`,
-    brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    brokerUrl: setup.externalBroker?.url ?? `mqtt://127.0.0.1:${mqttPort}`,
     devices,
+    devicePasswordHash: passwordHash,
   }
 }
 
@@ -117,74 +121,35 @@ export async function removeManagerDir(prepared: PreparedManager): Promise<void>
   await rm(prepared.dir, { recursive: true, force: true })
 }
 
-export interface ManagerProcess {
-  pid: number
-  /** When spawn was called (ms since the epoch). */
-  spawnedAt: number
-  /** When /readyz first answered 200. */
-  readyAt: number
+/** readyAt: when /readyz first answered 200. */
+export interface ManagerProcess extends ServiceProcess {
   api<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }>
   metrics(): Promise<MetricSample[]>
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the time the exit took. */
-  stop(graceMs?: number): Promise<number>
-  readonly exited: boolean
 }
 
 /** Spawns the manager (output appended to the log file) and waits until /readyz answers 200. */
 export async function startManager(prepared: PreparedManager, timeoutMs = 120_000): Promise<ManagerProcess> {
-  const spawnedAt = Date.now()
-  const out = openSync(prepared.logFile, 'a')
-  let child: ChildProcess
-  try {
-    const [command = process.execPath, ...prefix] = [...prepared.launcher, process.execPath]
-    child = spawn(
-      command,
-      [...prefix, ...prepared.nodeOptions, MANAGER_BIN, 'serve', '--config', prepared.configFile],
-      { stdio: ['ignore', out, out] },
-    )
-  } finally {
-    closeSync(out)
-  }
-  spawned.add(child)
-  let exited = false
-  const exit = once(child, 'exit').then(() => {
-    spawned.delete(child)
-    exited = true
-  })
-  const pid = child.pid
-  if (pid === undefined) throw new Error('the manager did not start')
-  const { at: readyAt } = await pollUntil(
-    async () => {
-      if (exited) throw new Error(`the manager exited; see ${prepared.logFile}`)
-      const ready = await fetch(`${prepared.apiUrl}/readyz`).then(
-        (response) => response.status === 200,
-        () => false,
-      )
-      return ready ? true : undefined
-    },
-    'the manager to be ready',
+  const service = await startService({
+    name: 'manager',
+    bin: MANAGER_BIN,
+    configFile: prepared.configFile,
+    logFile: prepared.logFile,
+    nodeOptions: prepared.nodeOptions,
+    launcher: prepared.launcher,
+    ready: () => answers200(`${prepared.apiUrl}/readyz`),
     timeoutMs,
-    50,
-  )
+  })
   const token = (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
   return {
-    pid,
-    spawnedAt,
-    readyAt,
+    pid: service.pid,
+    spawnedAt: service.spawnedAt,
+    readyAt: service.readyAt,
     get exited() {
-      return exited
+      return service.exited
     },
     api: (method, urlPath, body) => callApi(prepared.apiUrl, token, method, urlPath, body),
     metrics: async () => parseMetrics(await (await fetch(`${prepared.apiUrl}/metrics`)).text()),
-    async stop(graceMs = 30_000) {
-      const began = Date.now()
-      if (exited) return 0
-      child.kill('SIGTERM')
-      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-      await exit
-      clearTimeout(killer)
-      return Date.now() - began
-    },
+    stop: (graceMs) => service.stop(graceMs),
   }
 }
 

@@ -2,7 +2,7 @@
 import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { delay, memoryOf, percentileOf, pollUntil } from './fleet-env.ts'
 import { listHosts, metricSum, type ManagerProcess, type MetricSample } from './fleet-manager.ts'
-import type { SimFleet } from './fleet-sim.ts'
+import type { FleetUnderTest } from './fleet-under-test.ts'
 
 export interface WaveFigures {
   /** The bulk call's answer time (Inventory write of every host). */
@@ -34,16 +34,16 @@ export interface LatencyFigures {
 /** Bulk PROVISIONED for every host; done when the Inventory counts every host PROVISIONED. */
 export async function activationWave(
   manager: ManagerProcess,
-  sim: SimFleet,
+  fleet: FleetUnderTest,
   hosts: number,
   tenantId: string,
 ): Promise<WaveFigures> {
   const before = await manager.metrics()
   const began = Date.now()
-  sim.tracker.mark(began)
+  await fleet.mark(began)
   let agentsDoneAt: number | undefined
-  sim.fleet.settled().then(
-    () => (agentsDoneAt = Date.now()),
+  fleet.settled().then(
+    (at) => (agentsDoneAt = at),
     () => undefined,
   )
   const answer = await manager.api<{ count: number }>('POST', `/api/v1/tenants/${tenantId}/amt/bulk`, {
@@ -55,7 +55,7 @@ export async function activationWave(
   let deliveredAt: number | undefined
   const { at: doneAt } = await pollUntil(
     async () => {
-      if (deliveredAt === undefined && sim.tracker.deliveredSince().size >= hosts) deliveredAt = Date.now()
+      if (deliveredAt === undefined && (await fleet.deliveries()).hosts >= hosts) deliveredAt = Date.now()
       const provisioned = metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' })
       return provisioned >= hosts ? provisioned : undefined
     },
@@ -109,7 +109,7 @@ function perHostByLeaf(
  */
 export async function desiredLatency(
   manager: ManagerProcess,
-  sim: SimFleet,
+  fleet: FleetUnderTest,
   devices: readonly HostCredentials[],
   samples: number,
 ): Promise<LatencyFigures> {
@@ -125,7 +125,7 @@ export async function desiredLatency(
       { desiredAmtState: 'PROVISIONED' },
     )
     if (answer.status !== 200) throw new Error(`PATCH: HTTP ${answer.status}`)
-    const delivery = await sim.tracker.waitFor(device.hostId, answer.json.desiredGeneration, 30_000)
+    const delivery = await fleet.waitFor(device.hostId, answer.json.desiredGeneration, 30_000)
     publishToReceive.push(delivery.receivedAt - delivery.publishedAt)
     apiToReceive.push(delivery.receivedAt - called)
     await delay(5) // separate requests, not a burst: each sample sees an idle pipeline

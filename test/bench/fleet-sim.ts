@@ -1,39 +1,98 @@
 /**
- * The simulated fleet of the fleet benchmarks, in the benchmark's own process (the manager runs in another):
- * createFleet with every host's credential, and a tracker that times each `desired` an agent receives against
- * the `ts` the manager wrote into it when publishing (same machine, same wall clock: Date.now() in both).
+ * The simulated fleet of the fleet benchmarks, in the process that runs it (the benchmark's own, or one of its
+ * simulator children, fleet-sim-child.ts): one createFleet per broker the hosts connect to, and a tracker that times
+ * each `desired` an agent receives against the `ts` the manager wrote into it when publishing (same machine, same
+ * wall clock: Date.now() in every process).
  */
 import { createFleet, type Fleet, type HostCredentials, type AgentTuning } from '../../agent/simulate/index.ts'
 import { createLogger } from '../../lib/log.ts'
 import { DesiredTracker } from './fleet-desired-tracker.ts'
+import type { FleetUnderTest } from './fleet-under-test.ts'
+
+/** Hosts that connect to one broker. */
+export interface SimGroup {
+  brokerUrl: string
+  hosts: readonly HostCredentials[]
+}
 
 export interface SimFleet {
-  fleet: Fleet
+  fleets: Fleet[]
   tracker: DesiredTracker
 }
 
 /**
  * Zero-latency simulated rpc, no injected failures. The agents reconnect after 200 ms growing to at most 5 s (the
  * simulator's defaults), and reconcile on their own every 10 min (so the periodic pass does not add load here).
+ * `rampPerSecond` is the whole process's rate, shared by its groups.
  */
 export function createSimFleet(
-  brokerUrl: string,
-  hosts: readonly HostCredentials[],
+  groups: readonly SimGroup[],
   rampPerSecond: number,
   tuning: Partial<AgentTuning> = {},
 ): SimFleet {
   const tracker = new DesiredTracker()
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
   const log = createLogger({ name: 'amt-simulate', level: 'error' })
-  const fleet = createFleet({
-    brokerUrl,
-    hosts,
-    seed: 1,
-    latency: { kind: 'zero' },
-    rampPerSecond,
-    agent: { reconcileIntervalMs: 600_000, ...tuning },
-    log,
-    onInbound: (_host, message) => tracker.onInbound(message),
-  })
-  return { fleet, tracker }
+  const fleets = groups.map(({ brokerUrl, hosts }) =>
+    createFleet({
+      brokerUrl,
+      hosts,
+      seed: 1,
+      latency: { kind: 'zero' },
+      rampPerSecond: rampPerSecond / groups.length,
+      agent: { reconcileIntervalMs: 600_000, ...tuning },
+      log,
+      onInbound: (_host, message) => tracker.onInbound(message),
+    }),
+  )
+  return { fleets, tracker }
+}
+
+/** The fleet as the scenarios see it (FleetUnderTest), in this process. */
+export function localFleet(sim: SimFleet): FleetUnderTest {
+  let expected: ReadonlyMap<string, number> = new Map()
+  const sum = (count: (fleet: Fleet) => number): number => sim.fleets.reduce((total, fleet) => total + count(fleet), 0)
+  return {
+    start: async () => {
+      await Promise.all(sim.fleets.map((fleet) => fleet.start()))
+    },
+    reported: () => Promise.resolve(sum((fleet) => fleet.progress().phases.UNPROVISIONED)),
+    mark: (at, generations) => {
+      sim.tracker.mark(at)
+      expected = generations ?? new Map()
+      return Promise.resolve()
+    },
+    deliveries: () => {
+      const delivered = [...sim.tracker.deliveredSince().values()]
+      const matching = delivered.filter((delivery) => delivery.generation === expected.get(delivery.hostId)).length
+      return Promise.resolve({ hosts: delivered.length, expected: matching })
+    },
+    waitFor: (hostId, generation, timeoutMs) => sim.tracker.waitFor(hostId, generation, timeoutMs),
+    settled: async () => {
+      await Promise.all(sim.fleets.map((fleet) => fleet.settled()))
+      return Date.now()
+    },
+    stop: async () => {
+      await Promise.all(sim.fleets.map((fleet) => fleet.stop()))
+    },
+  }
+}
+
+/** The hosts of devices[from, to) grouped by the broker each connects to (`brokerUrlOf` its index in devices). */
+export function simGroups(
+  devices: readonly HostCredentials[],
+  brokerUrlOf: (index: number) => string,
+  from = 0,
+  to = devices.length,
+): SimGroup[] {
+  const groups = new Map<string, HostCredentials[]>()
+  for (let index = from; index < to; index++) {
+    const device = devices[index]
+    if (device === undefined) continue
+    const url = brokerUrlOf(index)
+    const group = groups.get(url)
+    if (group) group.push(device)
+    else groups.set(url, [device])
+  }
+  return [...groups].map(([brokerUrl, hosts]) => ({ brokerUrl, hosts }))
 }

@@ -1,23 +1,27 @@
 /**
- * The connection storm of the fleet benchmark: SIGTERM the manager (its embedded broker and retained store go with
- * it), start it again on the same ports and data; every agent reconnects (its own backoff), republishes, and gets
- * its desired again from the manager's sweep.
+ * The connection storm of the fleet benchmark: SIGTERM what the devices connect to, start it again on the same ports
+ * and data, while the simulated fleet keeps running; every agent reconnects (its own backoff), republishes, and gets
+ * its desired again. With the embedded broker that is the manager (its broker and retained store go with it; the
+ * desired come again from the manager's sweep); with a broker cluster, every broker instance (Redis kept: the
+ * retained desired and the manager's session stay there).
  */
 import { pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import {
-  listHosts,
-  metricSum,
-  startManager,
-  type HostRow,
-  type ManagerProcess,
-  type PreparedManager,
-} from './fleet-manager.ts'
-import type { SimFleet } from './fleet-sim.ts'
+import { listHosts, metricSum, type HostRow, type ManagerProcess } from './fleet-manager.ts'
+import type { FleetUnderTest } from './fleet-under-test.ts'
+
+/** What the storm stops and starts again. */
+export interface StormRestart {
+  /** SIGTERM; resolves with the time the exit took. */
+  stop(): Promise<number>
+  /** Starts it again; resolves with the manager to ask from now on and when everything answered ready. */
+  start(): Promise<{ manager: ManagerProcess; readyAt: number }>
+}
 
 export interface StormFigures {
-  /** SIGTERM → the old manager exited. */
+  /** SIGTERM → the old manager (or every broker) exited. */
   stopMs: number
-  /** Restart (spawn) → /readyz 200 (Inventory open, broker listening, first sweep done). */
+  /** Restart (spawn) → ready: the manager's /readyz 200 (Inventory open, broker listening, first sweep done), or
+   * every broker's /healthz 200. */
   readyMs: number
   /** Restart → every agent received the desired generation Inventory holds. */
   desiredMs: number
@@ -51,27 +55,25 @@ const reportedSince = (rows: readonly HostRow[], since: number): number =>
 
 export async function connectionStorm(
   previous: ManagerProcess,
-  sim: SimFleet,
-  prepared: PreparedManager,
+  fleet: FleetUnderTest,
+  tenantId: string,
   hosts: number,
-  onRestarted: (manager: ManagerProcess) => void,
+  restart: StormRestart,
 ): Promise<{ manager: ManagerProcess; figures: StormFigures }> {
-  const tenantId = prepared.devices[0]?.tenantId ?? ''
   if ((await listHosts(previous, tenantId)).some((host) => host.desiredGeneration === 0))
     await activateAll(previous, tenantId, hosts)
   const expected = new Map((await listHosts(previous, tenantId)).map((host) => [host.hostId, host.desiredGeneration]))
-  const stopMs = await previous.stop()
+  const statesBefore = metricSum(await previous.metrics(), 'amt_manager_messages_total', { leaf: 'state' })
+  const stopMs = await restart.stop()
   const restartAt = Date.now()
-  sim.tracker.mark(restartAt)
-  const manager = await startManager(prepared)
-  onRestarted(manager)
-  const redelivered = (): number =>
-    [...sim.tracker.deliveredSince().values()].filter(
-      (delivery) => delivery.generation === expected.get(delivery.hostId),
-    ).length
+  await fleet.mark(restartAt, expected)
+  const { manager, readyAt } = await restart.start()
+  // A manager that kept running (a broker storm) has counted states before: count from what it had.
+  const statesBaseline = manager.pid === previous.pid ? statesBefore : 0
+  const redelivered = async (): Promise<number> => (await fleet.deliveries()).expected
 
-  // Deliveries as the agents saw them every 250 ms (in this process, free); the manager's count of state messages
-  // (a new process: from 0) every 1 s: a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd
+  // Deliveries as the agents saw them every 250 ms (from the simulator, cheap); the manager's count of state
+  // messages (since the restart) every 1 s: a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd
   // (10 000 sockets), which at 4 per second cost the manager ~7 % of its CPU during the storm.
   let desiredAt: number | undefined
   let halfAt: number | undefined
@@ -80,14 +82,14 @@ export async function connectionStorm(
   let polls = 0
   await pollUntil(
     async () => {
-      const count = redelivered()
+      const count = await redelivered()
       if (halfAt === undefined && count >= hosts / 2) halfAt = Date.now()
       if (ninetyAt === undefined && count >= hosts * 0.9) ninetyAt = Date.now()
       if (desiredAt === undefined && count >= hosts) desiredAt = Date.now()
       if (
         statesAt === undefined &&
         polls++ % 4 === 0 &&
-        metricSum(await manager.metrics(), 'amt_manager_messages_total', { leaf: 'state' }) >= hosts
+        metricSum(await manager.metrics(), 'amt_manager_messages_total', { leaf: 'state' }) - statesBaseline >= hosts
       )
         statesAt = Date.now()
       return desiredAt !== undefined && statesAt !== undefined ? true : undefined
@@ -111,13 +113,13 @@ export async function connectionStorm(
   ).catch(() => undefined)
   const rows = verified?.value ?? (await listHosts(manager, tenantId))
   const republishedAt = verified === undefined ? Date.now() : attempts === 1 ? (statesAt ?? verified.at) : verified.at
-  const lost = hosts - Math.min(reportedSince(rows, restartAt), redelivered())
+  const lost = hosts - Math.min(reportedSince(rows, restartAt), await redelivered())
   const memory = await sampleMemory(manager.pid)
   return {
     manager,
     figures: {
       stopMs,
-      readyMs: manager.readyAt - restartAt,
+      readyMs: readyAt - restartAt,
       desiredMs: (desiredAt ?? Date.now()) - restartAt,
       desiredHalfMs: (halfAt ?? Date.now()) - restartAt,
       desiredNinetyMs: (ninetyAt ?? Date.now()) - restartAt,

@@ -7,14 +7,21 @@
  *   wave    — POST …/amt/bulk PROVISIONED for every host → every host PROVISIONED in Inventory;
  *   latency — PATCH one host at a time; the desired's `ts` (manager, at publication) → receipt at the agent;
  *   storm   — SIGTERM + restart of the manager (= the broker) → every desired re-delivered, every device republished.
+ * --brokers K: the manager on an external broker instead, K `amt-broker serve` clustered on one Redis
+ * (fleet-broker-cluster.ts); the storm restarts every broker, the manager stays. --sim-processes S: the fleet in S
+ * child processes (fleet-sim-processes.ts). One process holds at most RLIMIT_NOFILE sockets: keep every broker and
+ * simulator under it (docs/benchmarks.md, "100,000 nodes").
  *
  *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
- *                               [--hash-logn 10] [--log-level info] [--time-limit 2400]
+ *                               [--hash-logn 10] [--log-level info] [--time-limit 2400] [--brokers 0]
+ *                               [--sim-processes 0]
  */
 import { parseArgs } from 'node:util'
 import { DEVICE_SCRYPT_PARAMS } from '../../manager/bus/broker-credentials.ts'
 import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } from './fleet-env.ts'
 import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
+import { brokerClusterTopology } from './fleet-broker-cluster.ts'
+import { openFilesLimit, printMemoryTable } from './fleet-memory.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +36,10 @@ const { values: args } = parseArgs({
     'time-limit': { type: 'string', default: '2400' },
     /** Extra node options for the manager process, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
     'manager-node-options': { type: 'string', default: '' },
+    /** amt-broker instances on one Redis, the manager on the first (broker.external); 0: the embedded broker. */
+    brokers: { type: 'string', default: '0' },
+    /** Child processes the simulated fleet runs in; 0: this process. */
+    'sim-processes': { type: 'string', default: '0' },
   },
 })
 const sizes = args.sizes.split(',').map(Number)
@@ -36,12 +47,18 @@ const runs = Number(args.runs)
 const scenarios = new Set(
   args.only.split(',').filter((name): name is Scenario => (SCENARIOS as readonly string[]).includes(name)),
 )
+const brokers = Number(args.brokers)
+const simProcesses = Number(args['sim-processes'])
+const hashParams = { ...DEVICE_SCRYPT_PARAMS, logN: Number(args['hash-logn']) }
 const startedAt = Date.now()
 
-await printHeader('fleet benchmark: manager + embedded broker in one process, simulated fleet in another, loopback')
+await printHeader(
+  `fleet benchmark: manager + ${brokers > 0 ? `${brokers} amt-broker instances on one Redis` : 'embedded broker in one process'}, ` +
+    `simulated fleet in ${simProcesses > 0 ? `${simProcesses} processes` : 'another'}, loopback`,
+)
 console.log(
   `setup: scenarios ${[...scenarios].join(', ')}; ${runs} run(s) per size; ramp ${args.ramp} agents/s; device hashes scrypt 2^${args['hash-logn']}; ` +
-    `manager log level ${args['log-level']} (to a file); 4/5 AMT + 1/5 ISM hosts, zero-latency rpc`,
+    `manager log level ${args['log-level']} (to a file); 4/5 AMT + 1/5 ISM hosts, zero-latency rpc; open files per process ${openFilesLimit()}`,
 )
 const disarm = hardTimeLimit(Number(args['time-limit']) * 1000, () => stopAll(live.running ?? {}))
 
@@ -52,7 +69,9 @@ for (const hosts of sizes) {
     const result = await runCycle({
       hosts,
       tenantId: 'bench',
-      hashParams: { ...DEVICE_SCRYPT_PARAMS, logN: Number(args['hash-logn']) },
+      hashParams,
+      ...(brokers > 0 ? { topology: await brokerClusterTopology(brokers, hashParams) } : {}),
+      simProcesses,
       logLevel: args['log-level'],
       nodeOptions: args['manager-node-options'].split(' ').filter((option) => option !== ''),
       rampPerSecond: Number(args.ramp),
@@ -110,4 +129,5 @@ for (const [hosts, list] of results) {
       )} |`,
   )
 }
+printMemoryTable(results)
 printFooter(startedAt)

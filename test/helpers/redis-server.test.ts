@@ -18,8 +18,12 @@ test('a private redis-server: unix socket and TCP, nothing persisted across a re
   overSocket.disconnect()
   overTcp.disconnect()
 
+  const firstPid = server.pid
+  t.true(firstPid !== undefined && existsSync(`/proc/${firstPid}`))
   await server.kill('SIGKILL')
+  t.is(server.pid, undefined)
   await server.start()
+  t.not(server.pid, firstPid)
   const again = new Redis({ path: server.socketPath, lazyConnect: true, maxRetriesPerRequest: 0 })
   t.teardown(() => again.disconnect())
   await again.connect()

@@ -1,0 +1,137 @@
+/**
+ * The broker cluster of the fleet benchmark (`--brokers K`): K `amt-broker serve` processes sharing sessions,
+ * retained messages and routing through one Redis (`cluster.redis`, a private redis-server without persistence),
+ * each listening on its own loopback address (127.0.0.(10+i)), so that no source/destination address pair needs
+ * more than one broker's share of the ~28k ephemeral ports. One credentials file for all: every device (the
+ * manager's shared hash) and the manager principal. The manager connects to the first instance (`broker.external`;
+ * aedes has no shared subscriptions, so one manager connection, with a clean session: see below); device i connects
+ * to instance i mod K.
+ */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { stringify } from 'yaml'
+import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { startRedisServer, type RunningRedis } from '../helpers/redis-server.ts'
+import { freePort } from '../helpers/free-port.ts'
+import { LAUNCHER } from '../helpers/launchers.ts'
+import { BENCH_MANAGER } from './bench-principal.ts'
+import type { PreparedManager } from './fleet-manager.ts'
+import { answers200, startService, type ServiceProcess } from './fleet-process.ts'
+import type { Topology } from './fleet-topology.ts'
+
+const BROKER_TIMEOUT_MS = 300_000
+
+interface Instance {
+  address: string
+  port: number
+  metricsPort: number
+  configFile: string
+  logFile: string
+  process?: ServiceProcess
+}
+
+/** K broker instances (not started yet: start() writes their files and starts Redis and them). */
+export async function brokerClusterTopology(count: number, hashParams: ScryptParams): Promise<Topology> {
+  const managerPassword = randomBytes(24).toString('base64url')
+  const instances: Instance[] = []
+  for (let i = 0; i < count; i++)
+    instances.push({
+      address: `127.0.0.${10 + i}`,
+      port: await freePort(),
+      metricsPort: await freePort(),
+      configFile: '',
+      logFile: '',
+    })
+  const url = (instance: Instance): string => `mqtt://${instance.address}:${instance.port}`
+  let redis: RunningRedis | undefined
+
+  const startAll = async (): Promise<number> => {
+    await Promise.all(
+      instances.map(async (instance, i) => {
+        instance.process = await startService({
+          name: `broker ${i + 1}`,
+          bin: LAUNCHER.broker,
+          configFile: instance.configFile,
+          logFile: instance.logFile,
+          ready: () => answers200(`http://127.0.0.1:${instance.metricsPort}/healthz`),
+          timeoutMs: BROKER_TIMEOUT_MS,
+        })
+      }),
+    )
+    return Math.max(...instances.map((instance) => instance.process?.readyAt ?? 0))
+  }
+  const stopAll = async (): Promise<number> =>
+    Math.max(0, ...(await Promise.all(instances.map(async (instance) => (await instance.process?.stop()) ?? 0))))
+
+  return {
+    managerSetup: {
+      externalBroker: {
+        url: url(instances[0] as Instance),
+        username: BENCH_MANAGER,
+        password: managerPassword,
+        // A clean session: aedes 1.2 on aedes-persistence-redis 12 never answers a persistent session's SUBSCRIBE of
+        // several filters (the manager's five; one filter is answered), so the manager would never be ready. The
+        // manager's sweep after every connect republishes what a persistent session would have kept.
+        persistentSession: false,
+      },
+    },
+    restarted: `every broker (${count})`,
+    brokerUrl: (index) => url(instances[index % count] as Instance),
+    async start(prepared: PreparedManager) {
+      const credentialsFile = path.join(prepared.dir, 'broker-credentials.yaml')
+      await writeCredentials(credentialsFile, prepared, await hashPassword(managerPassword, hashParams))
+      redis = await startRedisServer()
+      const perInstance = Math.ceil(prepared.devices.length / count)
+      for (const [i, instance] of instances.entries()) {
+        instance.configFile = path.join(prepared.dir, `broker-${i + 1}.yaml`)
+        instance.logFile = path.join(prepared.dir, `broker-${i + 1}.log`)
+        await writeFile(instance.configFile, stringify(brokerConfig(instance, redis, credentialsFile, perInstance)))
+      }
+      await startAll()
+    },
+    processes: () => [
+      ...instances.map((instance, i) => ({ name: `broker ${i + 1}`, pid: instance.process?.pid ?? 0 })),
+      ...(redis?.pid === undefined ? [] : [{ name: 'redis-server', pid: redis.pid }]),
+    ],
+    restart: (manager) => ({
+      stop: stopAll,
+      start: async () => ({ manager, readyAt: await startAll() }),
+    }),
+    async close() {
+      await stopAll()
+      await redis?.stop()
+    },
+  }
+}
+
+/** Loopback only: the per-address limits raised (every device comes from 127.0.0.1), the rest as shipped. */
+function brokerConfig(instance: Instance, redis: RunningRedis, credentialsFile: string, devices: number): unknown {
+  return {
+    listeners: { tcp: { host: instance.address, port: instance.port } },
+    limits: {
+      connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+      maxUnauthenticatedPerAddress: 1_000_000,
+      maxConnections: Math.max(20_000, devices + 100),
+    },
+    credentialsFile,
+    metrics: { host: '127.0.0.1', port: instance.metricsPort },
+    cluster: { redis: { path: redis.socketPath } },
+    logLevel: 'warn',
+  }
+}
+
+/** JSON (a YAML subset: written fast): the manager principal and every device with the shared hash. */
+async function writeCredentials(file: string, prepared: PreparedManager, managerHash: string): Promise<void> {
+  const principals = [
+    { username: BENCH_MANAGER, role: 'manager', passwordHash: managerHash },
+    ...prepared.devices.map(({ username, tenantId, hostId }) => ({
+      username,
+      role: 'device',
+      tenantId,
+      hostId,
+      passwordHash: prepared.devicePasswordHash,
+    })),
+  ]
+  await writeFile(file, JSON.stringify({ principals }), { mode: 0o600 })
+}
