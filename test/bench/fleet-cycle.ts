@@ -75,8 +75,14 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   const topology = options.topology ?? embeddedTopology()
   const prepared = await prepareManager({ ...options, ...topology.managerSetup })
   live.running = { prepared, topology }
-  await topology.start(prepared)
-  let manager = await startManager(prepared)
+  let manager = await topology
+    .start(prepared)
+    .then(() => startManager(prepared))
+    .catch(async (err: unknown) => {
+      await topology.close() // the brokers and Redis; the files stay for a look
+      console.error(`cycle failed; its files are kept in ${prepared.dir}`)
+      throw err
+    })
   live.running = { prepared, topology, manager }
   const baseMemory = options.scenarios.has('memory') ? await sampleMemory(manager.pid, 3) : undefined
   const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
