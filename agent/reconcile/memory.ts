@@ -1,5 +1,6 @@
 import type { Desired, RpcError } from '../../schemas/index.ts'
 import type { RpcVersion } from '../amt/port.ts'
+import type { RootHashesMemory } from './root-hashes.ts'
 
 /** What the reconciler remembers between passes (in memory only: a restart starts afresh from observation). */
 export interface ReconcileMemory {
@@ -19,6 +20,8 @@ export interface ReconcileMemory {
   /** Consecutive failed observations (amtinfo), independent of generations. */
   observeFailures: number
   rpcVersion: RpcVersion | null
+  /** AMT's trusted root hashes, read once per firmware (root-hashes.ts). */
+  rootHashes: RootHashesMemory | null
   /** Aborted (with a SupersededError) when a newer generation is accepted: ends waits planned for the old one. */
   generation: AbortController
 }
@@ -47,6 +50,7 @@ export function createMemory(): ReconcileMemory {
     connectingSince: null,
     observeFailures: 0,
     rpcVersion: null,
+    rootHashes: null,
     generation: new AbortController(),
   }
 }
