@@ -1,6 +1,12 @@
-import type { Desired, RpcError } from '../../schemas/index.ts'
+import type { Desired, RpcError, TrustedRootHash } from '../../schemas/index.ts'
 import type { RpcVersion } from '../amt/port.ts'
-import type { RootHashesMemory } from './root-hashes.ts'
+
+/** What the agent knows of AMT's trusted root hashes for one firmware (amtVersion + buildNumber; root-hashes.ts). */
+interface RootHashesMemory {
+  firmware: string
+  hashes: TrustedRootHash[] | null
+  failures: number
+}
 
 /** What the reconciler remembers between passes (in memory only: a restart starts afresh from observation). */
 export interface ReconcileMemory {

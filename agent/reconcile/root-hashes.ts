@@ -6,13 +6,6 @@ import { toRpcError } from './failure.ts'
 /** Attempts per firmware before the agent stops asking (until the firmware or the agent process changes). */
 const MAX_ATTEMPTS = 3
 
-/** What the agent knows of AMT's trusted root hashes for one firmware (amtVersion + buildNumber). */
-export interface RootHashesMemory {
-  firmware: string
-  hashes: TrustedRootHash[] | null
-  failures: number
-}
-
 /**
  * AMT's trusted root certificate hashes for the capability report (ACM eligibility, docs/policy.md). `amtinfo
  * -cert` costs one ME call per hash, so it runs once per firmware, not every pass; a failure (rpc error, garbage

@@ -21,10 +21,10 @@ export const ACM_INELIGIBLE_REASONS = [
   'CERTIFICATE_NOT_YET_VALID',
   'CERTIFICATE_EXPIRED',
 ] as const
-export type AcmIneligibleReason = (typeof ACM_INELIGIBLE_REASONS)[number]
+type AcmIneligibleReason = (typeof ACM_INELIGIBLE_REASONS)[number]
 
 /** An eligible host is warned (still eligible) when the certificate expires within this many days. */
-export const EXPIRES_SOON_DAYS = 30
+const EXPIRES_SOON_DAYS = 30
 const DAY_MS = 24 * 3600 * 1000
 
 export type AcmEligibility =

@@ -33,10 +33,7 @@ function suffixOfCommonName(commonName: string): string {
 }
 
 /** Facts of a chain (leaf: the certificate that issued none of the others); null for an empty chain. */
-export function factsOfChain(
-  certs: readonly X509Certificate[],
-  domainSuffix?: string,
-): ProvisioningCertificateFacts | null {
+function factsOfChain(certs: readonly X509Certificate[], domainSuffix?: string): ProvisioningCertificateFacts | null {
   const issuesAnother = (cert: X509Certificate) => certs.some((other) => other !== cert && other.checkIssued(cert))
   const leaf = certs.find((cert) => !selfSigned(cert) && !issuesAnother(cert)) ?? certs[0]
   if (leaf === undefined) return null

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import type { AcmEligibility } from '../../manager/core/acm-eligibility.ts'
@@ -8,6 +8,7 @@ import { DEFAULT_CERTIFICATE_HASHES } from '../../agent/amt/device-root-hashes.t
 import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { tempDir } from '../e2e/support/processes.ts'
 import { createPfxKit } from '../helpers/pfx.ts'
+import { runCli } from '../manager/cli/run-cli.ts'
 import { FLEET_TEST_MS, registerFleet, startFleet, startFleetManager, TENANT, until } from './fleet-harness.ts'
 
 // ACM eligibility end to end: simulated hosts (real agent code, per-host DNS suffix and root hashes) report through
@@ -76,6 +77,17 @@ test('the capability report carries the suffixes and root hashes into Inventory;
     message: 'no provisioning certificate for suffix other.test',
   })
   t.like(await verdict('node-004'), { eligible: false, reason: 'NO_ROOT_HASHES' })
+
+  const token = (await readFile(manager.running.adminTokenFile, 'utf8')).trim()
+  const env = { AMT_MANAGER_URL: manager.running.apiUrl, AMT_MANAGER_TOKEN: token }
+  const shown = await runCli(env, ['hosts', 'show', TENANT, 'node-003'])
+  t.is(shown.code, 0, shown.stderr)
+  t.regex(
+    shown.stdout,
+    /^acm eligibility:\s+no — NO_CERTIFICATE_FOR_SUFFIX: no provisioning certificate for suffix other\.test$/m,
+  )
+  const eligible = await runCli(env, ['hosts', 'show', TENANT, 'node-001', '--json'])
+  t.like(JSON.parse(eligible.stdout), { acmEligibility: { eligible: true, via: { suffix: SUFFIX } } })
   const missing = await manager.api('GET', `/api/v1/tenants/${TENANT}/hosts/node-404/acm-eligibility`)
   t.is(missing.status, 404)
 })

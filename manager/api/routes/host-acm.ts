@@ -6,7 +6,7 @@ import { errorResponses, jsonResponse } from '../errors.ts'
 import { HostParams } from '../params.ts'
 
 /** ACM eligibility of one host with its reason (docs/policy.md "ACM eligibility"). */
-const AcmEligibilityView = z
+export const AcmEligibilityView = z
   .object({
     eligible: z.boolean(),
     via: z
@@ -26,6 +26,7 @@ const AcmEligibilityView = z
     message: z.string().optional().describe('when not eligible: the reason in words'),
   })
   .meta({ id: 'AcmEligibility', description: 'Whether a host can be activated in ACM, and why (not)' })
+export type AcmEligibilityView = z.infer<typeof AcmEligibilityView>
 
 export function hostAcmRoutes({ inventory, acmCertificates }: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
