@@ -12,7 +12,10 @@ const MAX_ATTEMPTS = 3
  * output) is logged and retried on the next passes, at most MAX_ATTEMPTS times. Null: not read (the report leaves
  * the field out).
  */
-export async function trustedRootHashes(ctx: ReconcileContext, info: AmtInfo): Promise<TrustedRootHash[] | null> {
+export async function trustedRootHashes(
+  ctx: Pick<ReconcileContext, 'amt' | 'memory' | 'log'>,
+  info: AmtInfo,
+): Promise<TrustedRootHash[] | null> {
   const firmware = `${info.amtVersion}+${info.buildNumber}`
   let known = ctx.memory.rootHashes
   if (known?.firmware !== firmware) {
