@@ -2,14 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/index.ts'
-import { DeviceFaultsJson, HostKind } from './fleet-options.ts'
+import { DeviceFaultsJson, DeviceFirmwareJson, HostKind } from './fleet-options.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
 /**
  * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
  *   hosts:
  *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
- * A bare list is accepted too. kind and faults are optional (default: drawn from the mix). Passwords are plain
+ * A bare list is accepted too. kind, faults and firmware (dnsSuffix, dnsSuffixOS, amtVersion, buildNumber,
+ * certificateHashes) are optional (default: drawn from the mix). Passwords are plain
  * (the simulator must present them); never log the entries.
  */
 export const HostCredentials = z.strictObject({
@@ -19,6 +20,7 @@ export const HostCredentials = z.strictObject({
   password: z.string().min(1).max(1024),
   kind: HostKind.optional(),
   faults: DeviceFaultsJson.optional(),
+  firmware: DeviceFirmwareJson.optional(),
 })
 export type HostCredentials = z.infer<typeof HostCredentials>
 
