@@ -51,11 +51,18 @@ export async function firstReports(wait: {
     500,
   )
   let missing: string[] = []
+  let failure = ''
   await pollUntil(
     async () => {
-      missing = (await listHosts(wait.reader, wait.tenantId))
-        .filter((host) => host.phase !== 'UNPROVISIONED')
-        .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
+      try {
+        missing = (await listHosts(wait.reader, wait.tenantId))
+          .filter((host) => host.phase !== 'UNPROVISIONED')
+          .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
+      } catch (err) {
+        // A listing that failed (a loaded machine): the next round asks again; the last failure is reported.
+        failure = `; last listing failed: ${String(err)} (${String((err as { cause?: unknown }).cause)})`
+        return undefined
+      }
       return missing.length === 0 ? true : undefined
     },
     'every first state in Inventory',
@@ -63,7 +70,8 @@ export async function firstReports(wait: {
     500,
   ).catch((err: unknown) => {
     throw new Error(
-      `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${wait.logFile}`,
+      `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}${failure}; ` +
+        `manager log kept in ${wait.logFile}`,
     )
   })
 }
