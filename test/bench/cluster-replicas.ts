@@ -19,7 +19,7 @@ import {
   type ManagerSetup,
   type PreparedManager,
 } from './fleet-manager.ts'
-import { benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
+import { API_LIMITS, benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
 
 export interface ClusterSetup extends ManagerSetup {
   replicas: number
@@ -58,7 +58,7 @@ export async function prepareReplicas(setup: ClusterSetup): Promise<PreparedMana
       configFile,
       stringify({
         dataDir,
-        api: { port: apiPort },
+        api: { port: apiPort, limits: API_LIMITS },
         database: { engine: 'postgres', postgres: { url: setup.databaseUrl } },
         broker: { embedded },
         log: { level: setup.logLevel },

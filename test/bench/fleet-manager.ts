@@ -13,7 +13,7 @@ import type { HostCredentials } from '../../agent/simulate/index.ts'
 import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { pollUntil } from './fleet-env.ts'
-import { benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
+import { API_LIMITS, benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
 import { freePort } from '../e2e/support/processes.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
 import { parseMetrics, type MetricSample } from '../helpers/metrics-text.ts'
@@ -74,7 +74,7 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     configFile,
     stringify({
       dataDir,
-      api: { port: apiPort },
+      api: { port: apiPort, limits: API_LIMITS },
       broker: { embedded: { tcp: { port: mqttPort }, limits: embeddedLimits(setup.hosts) } },
       log: { level: setup.logLevel },
     }),
