@@ -46,8 +46,6 @@ export async function seedInventory(
 export const embeddedLimits = (hosts: number) => ({
   // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
   connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
-  // The same: handshakes pending from that one address pile up while the fleet's process is busy ramping up.
-  maxUnauthenticatedPerAddress: hosts + 100,
   // The default (10 000) counts the manager's own connection too.
   maxConnections: hosts + 100,
 })
