@@ -43,7 +43,7 @@ export async function firstReports(wait: {
   rampPerSecond: number
   logFile: string
 }): Promise<void> {
-  const reportTimeout = (wait.hosts / Math.max(1, wait.rampPerSecond)) * 1000 + 180_000
+  const reportTimeout = (wait.hosts / Math.max(1, wait.rampPerSecond)) * 1000 + 600_000
   await pollUntil(
     () => (wait.reported() === wait.hosts ? true : undefined),
     'every agent to report',
@@ -112,7 +112,7 @@ export async function activationWave(
       return provisioned >= hosts ? provisioned : undefined
     },
     'every host PROVISIONED in Inventory',
-    300_000,
+    600_000, // an upper bound: a wave on PostgreSQL on a busy machine
     250, // a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd: not more often than this
   )
   const peakMiB = (await memoryOf(manager.pid))?.peakMiB
