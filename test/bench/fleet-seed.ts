@@ -51,7 +51,8 @@ export const embeddedLimits = (hosts: number) => ({
 })
 
 /**
- * The API's limits for such a fleet: a bulk call over 10 000 hosts outlasts the default request and socket idle
- * timeouts (30 s) on a busy machine (45.7 s measured on PostgreSQL: the connection was closed, the write completed).
+ * The API's limits for such a fleet on a busy machine: a bulk call over 10 000 hosts outlasts the socket idle timeout
+ * (30 s; 45.7 s measured on PostgreSQL: the connection was closed, the write completed), and an idle keep-alive
+ * socket closed by the server just as the client reused it failed a listing: the client closes first (undici: 4 s).
  */
-export const API_LIMITS = { requestTimeoutMs: 600_000, idleTimeoutMs: 600_000 }
+export const API_LIMITS = { requestTimeoutMs: 600_000, idleTimeoutMs: 600_000, keepAliveTimeoutMs: 600_000 }
