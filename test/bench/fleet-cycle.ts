@@ -2,9 +2,8 @@
  * One measurement cycle of the fleet benchmark at one fleet size: seed, start the manager (child process), ramp the
  * simulated fleet up (this process), then memory, activation wave, desired latency, connection storm, as asked.
  */
-import { delay, pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import { delay, sampleMemory, type MemoryReading } from './fleet-env.ts'
 import {
-  listHosts,
   metricSum,
   prepareManager,
   removeManagerDir,
@@ -13,7 +12,13 @@ import {
   type ManagerSetup,
   type PreparedManager,
 } from './fleet-manager.ts'
-import { activationWave, desiredLatency, type LatencyFigures, type WaveFigures } from './fleet-scenarios.ts'
+import {
+  activationWave,
+  desiredLatency,
+  firstReports,
+  type LatencyFigures,
+  type WaveFigures,
+} from './fleet-scenarios.ts'
 import { createSimFleet, type SimFleet } from './fleet-sim.ts'
 import { connectionStorm, type StormFigures } from './fleet-storm.ts'
 
@@ -65,28 +70,13 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   try {
     const began = Date.now()
     await sim.fleet.start()
-    const reportTimeout = (hosts / Math.max(1, options.rampPerSecond)) * 1000 + 180_000
-    await pollUntil(
-      () => (sim.fleet.progress().phases.UNPROVISIONED === hosts ? true : undefined),
-      'every agent to report',
-      reportTimeout,
-      500,
-    )
-    let missing: string[] = []
-    await pollUntil(
-      async () => {
-        missing = (await listHosts(manager, tenantId))
-          .filter((host) => host.phase !== 'UNPROVISIONED')
-          .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
-        return missing.length === 0 ? true : undefined
-      },
-      'every first state in Inventory',
-      60_000,
-      500,
-    ).catch((err: unknown) => {
-      throw new Error(
-        `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`,
-      )
+    await firstReports({
+      reader: manager,
+      reported: () => sim.fleet.progress().phases.UNPROVISIONED,
+      hosts,
+      tenantId,
+      rampPerSecond: options.rampPerSecond,
+      logFile: prepared.logFile,
     })
     const result: CycleResult = { hosts, connectMs: Date.now() - began, ...(baseMemory ? { baseMemory } : {}) }
     log(`  ${hosts} agents connected and reported in ${seconds(result.connectMs)} s (ramp ${options.rampPerSecond}/s)`)

@@ -3,7 +3,6 @@
  * broker, SQLite Inventory in a temp dir), its Inventory seeded beforehand, and the HTTP calls the benchmarks make.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -11,16 +10,15 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
-import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
-import { deviceUsername } from '../../schemas/principals.ts'
+import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { pollUntil } from './fleet-env.ts'
+import { API_LIMITS, benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
 import { freePort } from '../e2e/support/processes.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
 import { parseMetrics, type MetricSample } from '../helpers/metrics-text.ts'
 
 const MANAGER_BIN = LAUNCHER.manager
-const SEED_BATCH = 1000
 
 /** Every manager process spawned here dies with this process, whatever way it ends (hard time limit included). */
 const spawned = new Set<ChildProcess>()
@@ -51,60 +49,55 @@ export interface PreparedManager {
   brokerUrl: string
   /** Every host with its device credential, in hostId order. 4 of 5 are AMT, 1 of 5 ISM: all capable. */
   devices: HostCredentials[]
+  /** The admin token, when this manager's data dir has none (a replica after the first: tokens are shared). */
+  adminToken?: string
 }
 
 /**
  * A temp dir with a manager config (ports fixed now, so a restart reuses them) and an Inventory holding the
- * tenant and `hosts` hosts with their device credentials — written straight into SQLite, as N registrations
- * through the API would (one shared random password, hashed once: each CONNECT still pays one verification).
+ * tenant and `hosts` hosts with their device credentials (seedInventory, into SQLite).
  */
 export async function prepareManager(setup: ManagerSetup): Promise<PreparedManager> {
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-fleet-bench-'))
   const dataDir = path.join(dir, 'data')
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const password = randomBytes(24).toString('base64url')
-  const width = String(setup.hosts).length
-  const devices: HostCredentials[] = Array.from({ length: setup.hosts }, (_, index) => {
-    const hostId = `node-${String(index + 1).padStart(width, '0')}`
-    const key = { tenantId: setup.tenantId, hostId }
-    return { ...key, username: deviceUsername(key), password, kind: index % 5 === 4 ? 'ism' : 'amt' }
-  })
-
+  const devices = benchDevices(setup.hosts, setup.tenantId)
   const inventory = await openSqliteInventory({ dataDir })
   try {
-    await inventory.createTenant({ tenantId: setup.tenantId })
-    const passwordHash = await hashPassword(password, setup.hashParams)
-    for (let i = 0; i < devices.length; i += SEED_BATCH) {
-      const batch = devices.slice(i, i + SEED_BATCH)
-      await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
-      for (const { tenantId, hostId, username } of batch)
-        await inventory.putCredential({ tenantId, hostId, username, passwordHash })
-    }
+    await seedInventory(inventory, devices, setup.hashParams)
   } finally {
     await inventory.close()
   }
 
   const configFile = path.join(dir, 'manager.yaml')
-  const limits = {
-    // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
-    connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
-    // The default (10 000) counts the manager's own connection too.
-    maxConnections: setup.hosts + 100,
-  }
   await writeFile(
     configFile,
     stringify({
       dataDir,
-      api: { port: apiPort },
-      broker: { embedded: { tcp: { port: mqttPort }, limits } },
+      api: { port: apiPort, limits: API_LIMITS },
+      broker: { embedded: { tcp: { port: mqttPort }, limits: embeddedLimits(setup.hosts) } },
       log: { level: setup.logLevel },
     }),
   )
+  return preparedManager(
+    setup,
+    { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log') },
+    apiPort,
+    mqttPort,
+    devices,
+  )
+}
+
+/** A manager's PreparedManager: its files, its ports on loopback, the devices that connect to its broker. */
+export function preparedManager(
+  setup: Pick<ManagerSetup, 'nodeOptions' | 'launcher'>,
+  files: Pick<PreparedManager, 'dir' | 'dataDir' | 'configFile' | 'logFile'>,
+  apiPort: number,
+  mqttPort: number,
+  devices: HostCredentials[],
+): PreparedManager {
   return {
-    dir,
-    dataDir,
-    configFile,
-    logFile: path.join(dir, 'manager.log'),
+    ...files,
     nodeOptions: setup.nodeOptions ?? [],
     launcher: setup.launcher ?? [],
     apiUrl: `http://127.0.0.1:${apiPort}`,
@@ -166,7 +159,7 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
     timeoutMs,
     50,
   )
-  const token = (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
+  const token = prepared.adminToken ?? (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
   return {
     pid,
     spawnedAt,

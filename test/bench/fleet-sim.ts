@@ -21,8 +21,9 @@ export function createSimFleet(
   hosts: readonly HostCredentials[],
   rampPerSecond: number,
   tuning: Partial<AgentTuning> = {},
+  /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
+  tracker = new DesiredTracker(),
 ): SimFleet {
-  const tracker = new DesiredTracker()
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
   const log = createLogger({ name: 'amt-simulate', level: 'error' })
   const fleet = createFleet({

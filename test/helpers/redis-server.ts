@@ -27,6 +27,8 @@ export interface RunningRedis {
   readonly port: number
   /** redis://127.0.0.1:<port> */
   readonly url: string
+  /** The running server's process id (its CPU time, for benchmarks); undefined while it is stopped. */
+  readonly pid: number | undefined
   /** Everything the server wrote to stdout and stderr, across restarts. */
   output(): string
   /** Stops the process (default SIGTERM) and waits for it to exit; a no-op when stopped. */
@@ -131,7 +133,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
   }
 
-  return { socketPath, port, url: `redis://127.0.0.1:${port}`, output: () => chunks.join(''), kill, start, stop }
+  return {
+    socketPath,
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid
+    },
+    output: () => chunks.join(''),
+    kill,
+    start,
+    stop,
+  }
 }
 
 /** One PING over the socket: `+PONG`, or `-NOAUTH` from a server with a password, both mean it is up. */
