@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
-import pg from 'pg'
+import type pg from 'pg'
 import { openPostgresPool } from '../../../manager/database/postgres-pool.ts'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
 import { openPostgresInventory } from '../../../manager/inventory/postgres/open.ts'
@@ -11,17 +11,18 @@ import { usePostgres } from '../../helpers/postgres-server.ts'
 /** Bulk desired writes on PostgreSQL: a few statements per thousand hosts, their rows locked in key order. */
 const freshDatabase = usePostgres(test)
 
-async function store(t: ExecutionContext, url: string, applicationName: string): Promise<Inventory> {
-  const pool = await openPostgresPool({ url, applicationName })
-  t.teardown(() => pool.end())
-  return openPostgresInventory({ pool })
-}
-
-function adminPool(t: ExecutionContext, url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 3 })
+/**
+ * A pool of the test's, ended in its teardown. openPostgresPool listens for errors of idle connections: one the
+ * pool is closing may still hear the server's shutdown (57P01) after the test, and an unheard one would throw.
+ */
+async function poolOf(t: ExecutionContext, url: string, applicationName: string): Promise<pg.Pool> {
+  const pool = await openPostgresPool({ url, applicationName, poolSize: 3 })
   t.teardown(() => pool.end())
   return pool
 }
+
+const store = async (t: ExecutionContext, url: string, applicationName: string): Promise<Inventory> =>
+  openPostgresInventory({ pool: await poolOf(t, url, applicationName) })
 
 test('postgres: bulk desired writes lock their hosts in key order: one waiting for h1 holds no later host, none deadlocks', async (t) => {
   const url = await freshDatabase('bulk-order')
@@ -29,7 +30,7 @@ test('postgres: bulk desired writes lock their hosts in key order: one waiting f
   await one.createTenant({ tenantId: 'acme' })
   const hosts = await one.createHosts(['h1', 'h2', 'h3'].map((hostId) => ({ tenantId: 'acme', hostId })))
   const [h1, h2, h3] = hosts.map(keyOf) as [Host, Host, Host]
-  const admin = adminPool(t, url)
+  const admin = await poolOf(t, url, 'bulk-admin')
   const waiting = (applicationName: string) => () =>
     admin
       .query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
