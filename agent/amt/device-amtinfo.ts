@@ -1,5 +1,6 @@
 import type { AmtinfoKey, DeviceControlMode, DeviceModel, DeviceRas } from './device-model.ts'
 import { amtMajor, reportedSku } from './device-model.ts'
+import { certificateHashesDocument, type DeviceCertificateHash } from './device-root-hashes.ts'
 
 /** What one amtinfo call reads from the (modelled) firmware, before rpc formats it for its line. */
 export interface AmtSnapshot {
@@ -17,6 +18,7 @@ export interface AmtSnapshot {
   dnsSuffixOS: string
   hostnameOS: string
   ras: DeviceRas
+  certificateHashes: DeviceCertificateHash[]
   /** Keys the document leaves out (faults.amtinfoOmits). */
   omitted: readonly AmtinfoKey[]
 }
@@ -70,6 +72,7 @@ export function snapshotOf(model: DeviceModel, ras: DeviceRas, heciAvailable: bo
     dnsSuffixOS: model.dnsSuffixOS,
     hostnameOS: model.hostnameOS,
     ras: { ...ras },
+    certificateHashes: model.certificateHashes.map((hash) => ({ ...hash })),
     omitted: [...(model.faults.amtinfoOmits ?? [])],
   }
 }
@@ -111,16 +114,6 @@ const WIRELESS = {
   osIpAddress: 'Not Found',
   macAddress: '00:00:00:00:00:00',
 }
-const CERT_HASHES = {
-  'VeriSign Class 3 Primary CA-G5': {
-    Hash: '9acfab7e43c8d880d06b262a94deeee4b4659989c3d0caf19baf6405e41ab7df',
-    Name: 'VeriSign Class 3 Primary CA-G5',
-    Algorithm: 'SHA256',
-    IsActive: true,
-    IsDefault: true,
-  },
-}
-
 /** v2 `amtinfo -json`: a Go map, so keys come out sorted; selected sections only; empty values kept. */
 export function amtinfoDocumentV2(s: AmtSnapshot, sections: ReadonlySet<V2Section>): Record<string, unknown> {
   const doc: Record<string, unknown> = {}
@@ -135,15 +128,18 @@ export function amtinfoDocumentV2(s: AmtSnapshot, sections: ReadonlySet<V2Sectio
   if (sections.has('hostname')) doc.hostnameOS = s.hostnameOS
   if (sections.has('ras')) doc.ras = { ...s.ras }
   if (sections.has('lan')) Object.assign(doc, { wiredAdapter: WIRED, wirelessAdapter: WIRELESS })
-  if (sections.has('cert')) doc.certificateHashes = CERT_HASHES
+  if (sections.has('cert')) doc.certificateHashes = certificateHashesDocument(s.certificateHashes)
   return Object.fromEntries(without(Object.entries(doc), s.omitted).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 const provisioningStateOf = (mode: DeviceControlMode) =>
   mode === 'pre-provisioning' ? 'pre-provisioning' : 'post-provisioning'
 
-/** v3 `amtinfo --json`: a Go struct (fixed key order), empty fields omitted, heciAvailable always present. */
-export function amtinfoDocumentV3(s: AmtSnapshot): Record<string, unknown> {
+/**
+ * v3 `amtinfo --json`: a Go struct (fixed key order), empty fields omitted, heciAvailable always present; with
+ * `--cert` the certificate hashes too (keyed by name, as v2).
+ */
+export function amtinfoDocumentV3(s: AmtSnapshot, certificates = false): Record<string, unknown> {
   const ras = { ...s.ras, ...(s.ras.mpsHostname ? { mpsPort: 4433 } : {}) }
   const entries: [string, unknown][] = s.heciAvailable
     ? [
@@ -161,6 +157,9 @@ export function amtinfoDocumentV3(s: AmtSnapshot): Record<string, unknown> {
         ['ras', Object.fromEntries(Object.entries(ras).filter(([, value]) => value !== ''))],
         ['wiredAdapter', WIRED],
         ['wirelessAdapter', WIRELESS],
+        ...(certificates
+          ? [['certificateHashes', certificateHashesDocument(s.certificateHashes)] as [string, unknown]]
+          : []),
       ]
     : [
         ['dnsSuffixOS', s.dnsSuffixOS],

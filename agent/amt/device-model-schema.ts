@@ -22,6 +22,7 @@ const Faults = z.strictObject({
   stuckConnecting: Count.optional(),
   stuckConnectingActivations: Count.optional(),
   garbageStdout: z.boolean().optional(),
+  garbageCertificates: z.boolean().optional(),
   amtinfoOmits: z.array(z.enum(AMTINFO_KEYS)).optional(),
   activationFails: z.int().min(1).max(255).optional(),
   wrongPassword: z.boolean().optional(),
@@ -48,6 +49,17 @@ export const DeviceModelJson = z.strictObject({
   dnsSuffixOS: z.string().optional(),
   hostnameOS: z.string().optional(),
   operationalState: z.string().optional(),
+  certificateHashes: z
+    .array(
+      z.strictObject({
+        Name: z.string(),
+        Hash: z.string(),
+        Algorithm: z.string(),
+        IsActive: z.boolean(),
+        IsDefault: z.boolean(),
+      }),
+    )
+    .optional(),
   meDevice: z.string().nullable().optional(),
   lmsInstalled: z.boolean().optional(),
   password: z.string().nullable().optional(),

@@ -1,4 +1,5 @@
 import type { RasRemoteStatus } from '../../schemas/index.ts'
+import { DEFAULT_CERTIFICATE_HASHES, type DeviceCertificateHash } from './device-root-hashes.ts'
 
 /**
  * A pure, serialisable model of one node's AMT firmware as rpc sees it, with fault injection. It backs both the rpc
@@ -53,6 +54,8 @@ export interface DeviceFaults {
   stuckConnectingActivations?: number
   /** amtinfo prints garbage instead of JSON (exit 0). */
   garbageStdout?: boolean
+  /** Only `amtinfo -cert` prints garbage (exit 0): the hashes are unreadable, the rest is fine. */
+  garbageCertificates?: boolean
   /** amtinfo leaves these keys out of its document (both lines), as some rpc builds and firmware do. */
   amtinfoOmits?: AmtinfoKey[]
   /** activate exits with this code (e.g. 102 ActivationFailed); nothing changes. */
@@ -62,7 +65,10 @@ export interface DeviceFaults {
 }
 
 interface DeviceCounters {
-  /** Calls of amtinfo, activate and deactivate so far (`version` does not count; it is cached by adapters). */
+  /**
+   * Calls of amtinfo, activate and deactivate so far. `version` and a certificates-only amtinfo (`-cert`) do not
+   * count: adapters read them once (per firmware) and cache them.
+   */
   calls: number
   /** Successful activations so far. */
   activations: number
@@ -87,6 +93,8 @@ export interface DeviceModel {
   dnsSuffixOS: string
   hostnameOS: string
   operationalState: string
+  /** AMT's trusted root certificate hashes (`amtinfo -cert`). */
+  certificateHashes: DeviceCertificateHash[]
   /** The ME interface device node, e.g. '/dev/mei0'; null: none (every rpc command exits 2). */
   meDevice: string | null
   /** LMS installed and running. Without it activation exits 139 on AMT >= 19 and hangs on older AMT. */
@@ -133,6 +141,7 @@ export function createDeviceModel(init: DeviceModelInit = {}): DeviceModel {
     dnsSuffixOS: init.dnsSuffixOS ?? 'example.com',
     hostnameOS: init.hostnameOS ?? 'edge-node-1',
     operationalState: init.operationalState ?? 'enabled',
+    certificateHashes: (init.certificateHashes ?? DEFAULT_CERTIFICATE_HASHES).map((hash) => ({ ...hash })),
     meDevice: init.meDevice === undefined ? '/dev/mei0' : init.meDevice,
     lmsInstalled: init.lmsInstalled ?? true,
     password: init.password ?? null,

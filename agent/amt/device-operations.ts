@@ -12,7 +12,8 @@ import {
 /** What a caller asks rpc to do, after argv/env parsing (emulator) or request mapping (simulated adapter). */
 export type DeviceOperation =
   | { command: 'version' }
-  | { command: 'amtinfo' }
+  /** certificates: only the certificate hashes (`amtinfo -cert`), which does not count as a call. */
+  | { command: 'amtinfo'; certificates?: boolean }
   | { command: 'activate'; rpsUrl: string; profile: string; password?: string; dnsSuffix?: string }
   /** No rpsUrl: local deactivation. */
   | { command: 'deactivate'; rpsUrl?: string; password?: string }
@@ -66,9 +67,13 @@ const isTransientCall = (model: DeviceModel): boolean => {
   return on !== undefined && (Array.isArray(on) ? on : [on]).includes(model.counters.calls)
 }
 
-function amtinfo(next: DeviceModel): DeviceOutcome {
+function amtinfo(next: DeviceModel, certificates: boolean): DeviceOutcome {
   if (next.faults.garbageStdout) return done(next, [], { kind: 'garbage', text: GARBAGE_STDOUT })
+  if (certificates && next.faults.garbageCertificates === true)
+    return done(next, [], { kind: 'garbage', text: GARBAGE_STDOUT })
   const shown: DeviceRas = { ...next.ras }
+  // A certificates-only read shows no RAS: it does not advance a stuck connection.
+  if (certificates) return done(next, [], { kind: 'amtinfo', snapshot: snapshotOf(next, shown, true) })
   if (next.ras.remoteStatus === 'connecting' && next.counters.connectingRemaining > 0) {
     next.counters.connectingRemaining -= 1
     if (next.counters.connectingRemaining === 0) next.ras.remoteStatus = 'connected'
@@ -149,12 +154,13 @@ function deactivate(next: DeviceModel, op: Extract<DeviceOperation, { command: '
 }
 
 /**
- * Applies one rpc call to the device: pure, `model` is not modified. Order: count the call (not `version`), hang,
+ * Applies one rpc call to the device: pure, `model` is not modified. Order: count the call (not `version`, not `amtinfo -cert`), hang,
  * ME present, transient fault on this call number, then the command's own rules.
  */
 export function applyOperation(model: DeviceModel, op: DeviceOperation): DeviceOutcome {
   const next = structuredClone(model)
-  if (op.command !== 'version') next.counters.calls += 1
+  const counted = op.command !== 'version' && !(op.command === 'amtinfo' && op.certificates === true)
+  if (counted) next.counters.calls += 1
   if (next.faults.hang?.includes(op.command)) return { exitCode: 0, hang: true, logs: [], model: next }
 
   const noMe = next.faults.noMe === true || next.meDevice === null
@@ -168,14 +174,14 @@ export function applyOperation(model: DeviceModel, op: DeviceOperation): DeviceO
     }
     return fail(next, 2, undefined, [error(`open ${next.meDevice ?? '/dev/mei0'}: no such file or directory`)])
   }
-  if (op.command !== 'version' && isTransientCall(next)) {
+  if (counted && isTransientCall(next)) {
     return fail(next, 10, undefined, [error(`ioctl on ${next.meDevice ?? '/dev/mei0'}: interrupted system call`)])
   }
   switch (op.command) {
     case 'version':
       return versionOf(next)
     case 'amtinfo':
-      return amtinfo(next)
+      return amtinfo(next, op.certificates === true)
     case 'activate':
       return activate(next, op)
     case 'deactivate':

@@ -1,5 +1,5 @@
 import type { AmtSku, ErrorClass, ObservedControlMode } from '../../schemas/index.ts'
-import type { Ras } from '../../schemas/index.ts'
+import type { Ras, TrustedRootHash } from '../../schemas/index.ts'
 import type { AmtinfoField } from '../../schemas/messages/capability.ts'
 
 /** The rpc line in use: flags and output differ between v2 (Go flag) and v3 (Kong). */
@@ -21,6 +21,8 @@ export interface AmtInfo {
   provisioningState: 'pre-provisioning' | 'in provisioning' | 'post-provisioning' | 'unknown'
   operationalState: string
   dnsSuffix: string
+  /** The operating system's DNS suffix ('' when rpc did not print it). */
+  dnsSuffixOS: string
   ras: Ras | null
   /** Expected fields rpc could not read (absent, empty or malformed); absent when every one was read. */
   missingFields?: readonly AmtinfoField[]
@@ -82,6 +84,8 @@ export interface Amt {
   /** The ME interface device present (/dev/mei0..3), or null. */
   probeDevice(): Promise<string | null>
   info(): Promise<AmtInfo>
+  /** AMT's trusted root certificate hashes (`amtinfo -cert`): slower than info(), read once per firmware. */
+  certificateHashes(): Promise<TrustedRootHash[]>
   /** Resolves when rpc reports no error; callers still confirm with info() (rpc v2 exits 0 on RPS errors). */
   activate(request: ActivateRequest): Promise<void>
   deactivate(request: DeactivateRequest): Promise<void>

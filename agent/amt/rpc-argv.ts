@@ -68,6 +68,16 @@ export function amtinfoInvocation(line: RpcLineName): RpcInvocation {
   return { command: 'amtinfo', argv: ['amtinfo', jsonFlag(line)], env: {}, secrets: [], timeout: 'query' }
 }
 
+/**
+ * Only AMT's trusted root certificate hashes: `amtinfo -json -cert` (v2: any flag besides -json selects just the
+ * sections named) / `amtinfo --json --cert` (v3). Slower than plain amtinfo (one ME call per hash), so the agent
+ * reads it once per firmware; no secret is involved.
+ */
+export function amtinfoCertificatesInvocation(line: RpcLineName): RpcInvocation {
+  const argv = line === 'v2' ? ['amtinfo', '-json', '-cert'] : ['amtinfo', '--json', '--cert']
+  return { command: 'amtinfo', argv, env: {}, secrets: [], timeout: 'query' }
+}
+
 export function activateInvocation(
   line: RpcLineName,
   request: ActivateRequest,

@@ -1,10 +1,12 @@
 import { execa } from 'execa'
 import type { Logger } from '../../lib/log.ts'
+import type { TrustedRootHash } from '../../schemas/index.ts'
 import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
 import { probeMeDevice } from './classify.ts'
 import { RPC_DEFAULTS } from './rpc-defaults.ts'
 import {
   activateInvocation,
+  amtinfoCertificatesInvocation,
   amtinfoInvocation,
   childEnvironment,
   deactivateInvocation,
@@ -23,6 +25,7 @@ import {
   rpsError,
   sanitize,
 } from './rpc-failure.ts'
+import { parseCertificateHashes } from './rpc-certificate-hashes.ts'
 import { scanRpcLog } from './rpc-log.ts'
 import { HECI_UNAVAILABLE, parseAmtinfo, parseVersion } from './rpc-output.ts'
 import { createSerialQueue } from './serial-queue.ts'
@@ -174,6 +177,17 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
     })
   }
 
+  async function certificateHashes(): Promise<TrustedRootHash[]> {
+    const { line } = await version()
+    const invocation = amtinfoCertificatesInvocation(line)
+    return run(invocation, (result) => {
+      if (result.exitCode !== 0) throw failureOf(invocation, result)
+      const { hashes, skipped } = parseCertificateHashes(result.stdout)
+      if (skipped > 0) log.warn({ command: 'amtinfo', skipped }, 'rpc amtinfo -cert: malformed hashes left out')
+      return hashes
+    })
+  }
+
   /** activate/deactivate: success only when rpc exits 0 AND logged no error (v2 exits 0 on RPS errors). */
   async function operate(invocation: RpcInvocation): Promise<void> {
     await run(invocation, (result) => {
@@ -190,6 +204,7 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
   return {
     version,
     info,
+    certificateHashes,
     probeDevice: () => probeMeDevice(devDir),
     async activate(request: ActivateRequest) {
       const { line } = await version()

@@ -34,6 +34,7 @@ const AmtinfoOutput = z.object({
   provisioningState: optionalText(),
   operationalState: optionalText(),
   dnsSuffix: optionalText(),
+  dnsSuffixOS: optionalText(),
   ras: RasOutput.optional().catch(undefined),
   heciAvailable: z.boolean().optional().catch(undefined),
 })
@@ -115,6 +116,7 @@ function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
     provisioningState: provisioningStateOf(doc.provisioningState, controlMode),
     operationalState: clamp(doc.operationalState, 32),
     dnsSuffix: clamp(doc.dnsSuffix, 255),
+    dnsSuffixOS: clamp(doc.dnsSuffixOS, 255),
     ras: rasOf(doc.ras),
   }
   const missingFields = missingFieldsOf(info)
@@ -122,7 +124,7 @@ function normaliseAmtInfo(doc: AmtinfoOutput): AmtInfo {
 }
 
 /** Parses stdout as one JSON document (tolerating text around it); throws RpcBadOutput. */
-function parseJsonDocument(command: string, stdout: string): unknown {
+export function parseJsonDocument(command: string, stdout: string): unknown {
   const text = stdout.trim()
   if (text === '') throw rpcBadOutput(command, 'empty stdout')
   try {

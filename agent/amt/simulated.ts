@@ -4,6 +4,8 @@ import type { DeviceModel } from './device-model.ts'
 import { applyOperation, type DeviceOperation, type DeviceOutcome } from './device-operations.ts'
 import { exitFailure, meUnavailable, rpcBadOutput, rpcStopped, rpcTimeout, rpsError } from './rpc-failure.ts'
 import { decodeAmtinfo, decodeVersion, HECI_UNAVAILABLE } from './rpc-output.ts'
+import { decodeCertificateHashes } from './rpc-certificate-hashes.ts'
+import type { TrustedRootHash } from '../../schemas/index.ts'
 import { RPC_DEFAULTS } from './rpc-defaults.ts'
 import { createSerialQueue } from './serial-queue.ts'
 
@@ -119,6 +121,16 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
     return parsed
   }
 
+  async function certificateHashes(): Promise<TrustedRootHash[]> {
+    const { line } = await version()
+    const outcome = await call({ command: 'amtinfo', certificates: true }, amtinfoTimeoutMs)
+    if (outcome.exitCode !== 0) throw failure('amtinfo', outcome, [])
+    if (outcome.result?.kind !== 'amtinfo') throw rpcBadOutput('amtinfo', 'stdout is not JSON')
+    const { snapshot } = outcome.result
+    const document = line === 'v2' ? amtinfoDocumentV2(snapshot, new Set(['cert'])) : amtinfoDocumentV3(snapshot, true)
+    return decodeCertificateHashes(document).hashes
+  }
+
   async function operate(op: DeviceOperation, secrets: string[]): Promise<void> {
     await version()
     const outcome = await call(op, operationTimeoutMs)
@@ -130,6 +142,7 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
   return {
     version,
     info,
+    certificateHashes,
     probeDevice: () => Promise.resolve(current.meDevice),
     activate: (request: ActivateRequest) =>
       operate(

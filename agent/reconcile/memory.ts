@@ -1,5 +1,12 @@
-import type { Desired, RpcError } from '../../schemas/index.ts'
+import type { Desired, RpcError, TrustedRootHash } from '../../schemas/index.ts'
 import type { RpcVersion } from '../amt/port.ts'
+
+/** What the agent knows of AMT's trusted root hashes for one firmware (amtVersion + buildNumber; root-hashes.ts). */
+interface RootHashesMemory {
+  firmware: string
+  hashes: TrustedRootHash[] | null
+  failures: number
+}
 
 /** What the reconciler remembers between passes (in memory only: a restart starts afresh from observation). */
 export interface ReconcileMemory {
@@ -19,6 +26,8 @@ export interface ReconcileMemory {
   /** Consecutive failed observations (amtinfo), independent of generations. */
   observeFailures: number
   rpcVersion: RpcVersion | null
+  /** AMT's trusted root hashes, read once per firmware (root-hashes.ts). */
+  rootHashes: RootHashesMemory | null
   /** Aborted (with a SupersededError) when a newer generation is accepted: ends waits planned for the old one. */
   generation: AbortController
 }
@@ -47,6 +56,7 @@ export function createMemory(): ReconcileMemory {
     connectingSince: null,
     observeFailures: 0,
     rpcVersion: null,
+    rootHashes: null,
     generation: new AbortController(),
   }
 }

@@ -4,6 +4,8 @@ import { skuUnreadable } from '../amt/rpc-failure.ts'
 import type { RpcError } from '../../schemas/index.ts'
 import type { ReconcileContext } from './context.ts'
 import { toRpcError } from './failure.ts'
+import { trustedRootHashes } from './root-hashes.ts'
+import type { TrustedRootHash } from '../../schemas/index.ts'
 
 /** What the observe step saw. */
 export interface Observation {
@@ -11,6 +13,8 @@ export interface Observation {
   /** Null when the node has no usable ME. */
   info: AmtInfo | null
   capability: CapabilityClass
+  /** AMT's trusted root hashes; null when not read (not capable, rpc failed). */
+  trustedRootHashes: TrustedRootHash[] | null
   /** The rpc failure that showed the node is not capable (e.g. 2 HECIDriverNotDetected), if any. */
   noMeError: RpcError | null
 }
@@ -29,7 +33,7 @@ export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
   if (meDevice === null) {
     const capability =
       classifyCapability({ meDevice, error: noDeviceError() }) ?? notCapable('no Intel ME interface device')
-    return { ok: true, observation: { meDevice, info: null, capability, noMeError: null } }
+    return { ok: true, observation: { meDevice, info: null, capability, trustedRootHashes: null, noMeError: null } }
   }
   ctx.signal.throwIfAborted()
   try {
@@ -37,12 +41,14 @@ export async function observe(ctx: ReconcileContext): Promise<ObserveResult> {
     const capability = classifyCapability({ meDevice, info })
     // No readable SKU on an unprovisioned AMT: capability unknown, so a failed observation, never NOT_SUPPORTED.
     if (capability === null) return { ok: false, error: skuUnreadable() }
-    return { ok: true, observation: { meDevice, info, capability, noMeError: null } }
+    const hashes = capability.capable ? await trustedRootHashes(ctx, info) : null
+    return { ok: true, observation: { meDevice, info, capability, trustedRootHashes: hashes, noMeError: null } }
   } catch (err) {
     if (!(err instanceof AmtError)) throw err
     const capability = classifyCapability({ meDevice, error: err })
     if (capability === null) return { ok: false, error: err }
-    return { ok: true, observation: { meDevice, info: null, capability, noMeError: toRpcError(err) } }
+    const noMeError = toRpcError(err)
+    return { ok: true, observation: { meDevice, info: null, capability, trustedRootHashes: null, noMeError } }
   }
 }
 

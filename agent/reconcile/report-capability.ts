@@ -8,7 +8,7 @@ export function reportCapability(ctx: ReconcileContext, observation: Observation
 }
 
 function capabilityBody(
-  { meDevice, info, capability }: Observation,
+  { meDevice, info, capability, trustedRootHashes }: Observation,
   lms: CapabilityBody['lms'],
   rpc: CapabilityBody['rpc'],
 ): CapabilityBody {
@@ -22,6 +22,8 @@ function capabilityBody(
     buildNumber: info?.buildNumber ?? '',
     controlMode: info?.controlMode ?? 'UNKNOWN',
     dnsSuffix: info?.dnsSuffix ?? '',
+    ...(info !== null ? { dnsSuffixOS: info.dnsSuffixOS } : {}),
+    ...(trustedRootHashes !== null ? { trustedRootHashes } : {}),
     ...(info !== null && info.uuid !== '' ? { amtUuid: info.uuid } : {}),
     ...(info?.missingFields ? { missingFields: [...info.missingFields] } : {}),
     ras: info?.ras ?? null,

@@ -2,15 +2,16 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/index.ts'
-import { DeviceFaultsJson, HostKind } from './fleet-options.ts'
+import { DeviceFaultsJson, DeviceFirmwareJson, HostKind } from './fleet-options.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
 /**
  * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
  *   hosts:
  *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
- * A bare list is accepted too. kind, faults and amtUuid are optional (default: drawn from the mix; the AMT UUID
- * amtinfo reports, device-profile.ts). Passwords are plain (the simulator must present them); never log the entries.
+ * A bare list is accepted too. kind, faults, firmware (dnsSuffix, dnsSuffixOS, amtVersion, buildNumber,
+ * certificateHashes) and amtUuid are optional (default: drawn from the mix; the AMT UUID amtinfo reports,
+ * device-profile.ts). Passwords are plain (the simulator must present them); never log the entries.
  */
 export const HostCredentials = z.strictObject({
   tenantId: TenantId,
@@ -19,6 +20,7 @@ export const HostCredentials = z.strictObject({
   password: z.string().min(1).max(1024),
   kind: HostKind.optional(),
   faults: DeviceFaultsJson.optional(),
+  firmware: DeviceFirmwareJson.optional(),
   /** The AMT UUID the host's amtinfo reports; keeps UUIDs unique when one fleet is split over several createFleet. */
   amtUuid: z.uuid().optional(),
 })

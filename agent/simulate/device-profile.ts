@@ -1,4 +1,4 @@
-import { createDeviceModel, type DeviceModel } from '../amt/device-model.ts'
+import { createDeviceModel, type DeviceModel, type DeviceModelInit } from '../amt/device-model.ts'
 import type { LmsState } from '../services/port.ts'
 import type { HostPlan } from './plan.ts'
 
@@ -7,8 +7,10 @@ const SKU = { amt: 0x4008, ism: 0x4010 } as const
 
 /** The simulated firmware of a planned host, and whether LMS is installed on it. */
 export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } {
-  const { kind, faults } = plan
+  const { kind, faults, firmware } = plan
+  const defined = Object.entries(firmware ?? {}).filter(([, value]) => value !== undefined)
   const model = createDeviceModel({
+    ...(Object.fromEntries(defined) as DeviceModelInit),
     sku: kind === 'ism' ? SKU.ism : SKU.amt,
     uuid: uuidOf(plan),
     hostnameOS: plan.hostId.toLowerCase(),

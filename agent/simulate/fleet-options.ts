@@ -15,6 +15,16 @@ export type HostKind = z.infer<typeof HostKind>
 export const DeviceFaultsJson = DeviceModelJson.shape.faults.unwrap()
 export type DeviceFaultsJson = z.infer<typeof DeviceFaultsJson>
 
+/** Per-host firmware facts ACM eligibility reads (docs/policy.md): DNS suffixes, firmware version, root hashes. */
+export const DeviceFirmwareJson = DeviceModelJson.pick({
+  dnsSuffix: true,
+  dnsSuffixOS: true,
+  amtVersion: true,
+  buildNumber: true,
+  certificateHashes: true,
+})
+export type DeviceFirmwareJson = z.infer<typeof DeviceFirmwareJson>
+
 const weight = z.number().min(0).max(1_000_000)
 const rate = z.number().min(0).max(1)
 const ms = z.int().min(0).max(86_400_000)

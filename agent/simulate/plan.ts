@@ -1,5 +1,11 @@
 import type { DeviceFaults } from '../amt/device-model.ts'
-import { FAILURE_CLASSES, type FailureClass, type FleetSpec, type HostKind } from './fleet-options.ts'
+import {
+  FAILURE_CLASSES,
+  type DeviceFirmwareJson,
+  type FailureClass,
+  type FleetSpec,
+  type HostKind,
+} from './fleet-options.ts'
 import { apportion, shuffle, type Random } from './prng.ts'
 
 /** One simulated host as planned: who it is, what device it has, which fault it carries. No credentials. */
@@ -9,6 +15,8 @@ export interface HostPlan {
   hostId: string
   kind: HostKind
   faults: DeviceFaults
+  /** Firmware facts of this host (suffixes, version, root hashes); absent: the device model's defaults. */
+  firmware?: DeviceFirmwareJson
   /** The failure class drawn for this host; 'assigned' for explicit faults; null for a healthy host. */
   failure: FailureClass | 'assigned' | null
   /** The AMT UUID given for it (a credentials entry); absent: device-profile.ts derives one. */
@@ -21,6 +29,7 @@ export interface GivenHost {
   hostId: string
   kind?: HostKind
   faults?: DeviceFaults
+  firmware?: DeviceFirmwareJson
   amtUuid?: string
 }
 
@@ -74,6 +83,7 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
       hostId: identity.hostId,
       kind,
       faults: { ...faults },
+      ...(identity.firmware ? { firmware: identity.firmware } : {}),
       failure: faults ? 'assigned' : null,
       ...(identity.amtUuid === undefined ? {} : { amtUuid: identity.amtUuid }),
     }

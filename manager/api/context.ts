@@ -1,6 +1,7 @@
 import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { DmtApi } from '../dmt/dmt-api.ts'
+import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
 import type { ManagerCore } from '../core/manager-core.ts'
 import type { Inventory } from '../inventory/port.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
@@ -29,4 +30,6 @@ export interface ApiContext {
   brokerAccounts?: BrokerAccountWriter
   /** RPS/MPS (power actions, ACM domain); absent when not configured: those routes answer DMT_NOT_CONFIGURED. */
   dmt?: DmtApi
+  /** The tenant's ACM provisioning certificates (config `acm`); absent: none, every host is NO_CERTIFICATE_FOR_SUFFIX. */
+  acmCertificates?: (tenantId: string) => readonly ProvisioningCertificateFacts[]
 }

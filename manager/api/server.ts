@@ -20,6 +20,7 @@ import { apiServerTimeouts, DEFAULT_API_LIMITS, guardApiSockets } from './socket
 import { HostChangeStreamLimits, type ApiConnectionLimits } from '../config/schema.ts'
 import { combineChecks, inventoryCheck, type Readiness } from './readiness.ts'
 import { healthRoutes } from './routes/health.ts'
+import { hostAcmRoutes } from './routes/host-acm.ts'
 import { hostAmtRoutes } from './routes/host-amt.ts'
 import { hostEventRoutes } from './routes/host-events.ts'
 import { hostChangeRoutes } from './routes/host-changes.ts'
@@ -124,6 +125,7 @@ export function createApiServer(deps: ApiServerDeps) {
         hostRoutes,
         hostSummaryRoutes,
         hostAmtRoutes,
+        hostAcmRoutes,
         hostPasswordRoutes,
         hostEventRoutes,
         tokenRoutes,

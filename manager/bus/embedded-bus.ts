@@ -59,7 +59,7 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     : null
   const hearHeartbeat = (packet: AedesPublishPacket, callback: () => void): void => {
     roster?.heard(packet.payload.toString(), now())
-    callback()
+    queueMicrotask(callback)
   }
   const probe = new DeliveryProbe({
     ...options.probe,
@@ -81,14 +81,16 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
     start(handlers) {
       if (started || pump.closed) return
       deliver = (packet, callback) => {
-        if (roster !== null && !roster.dispatchesHere(packet.brokerId, now())) return callback()
+        // Never call back synchronously: aedes' emitter then starts the next queued message inside this call, and
+        // a backlog of thousands (a wave on a busy machine) overflowed the stack. A microtask unwinds it first.
+        queueMicrotask(callback)
+        if (roster !== null && !roster.dispatchesHere(packet.brokerId, now())) return
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
         if (!probe.intercept(packet.topic, payload)) {
           Promise.resolve(handlers.onMessage(packet.topic, payload, false)).catch((err: unknown) =>
             log.error({ err }, 'dispatch failed'),
           )
         }
-        callback()
       }
       const heartbeats =
         roster === null

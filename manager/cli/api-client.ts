@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ErrorBody } from '../api/errors.ts'
 import { BulkResult } from '../api/routes/host-amt.ts'
+import { AcmEligibilityView } from '../api/routes/host-acm.ts'
 import { EventPage } from '../api/routes/host-events.ts'
 import { PowerActionAnswer, PowerStateAnswer } from '../api/routes/host-power.ts'
 import { Deleted, HostPage, Registered } from '../api/host-answers.ts'
@@ -91,6 +92,8 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
     },
     getHost: (tenantId: string, hostId: string) =>
       call(HostView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}`),
+    acmEligibility: (tenantId: string, hostId: string) =>
+      call(AcmEligibilityView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/acm-eligibility`),
     hostEvents: (tenantId: string, hostId: string, limit: number) =>
       call(EventPage, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/events?limit=${limit}`),
     powerAction: (tenantId: string, hostId: string, action: string) =>

@@ -1,3 +1,4 @@
+import type { AcmEligibilityView } from '../api/routes/host-acm.ts'
 import type { AuditEventView, HostView } from '../api/views.ts'
 import { powerCell, powerDetails } from './power-text.ts'
 import { formatFields, formatTable, type Column } from './table.ts'
@@ -20,7 +21,8 @@ const hostColumns = (now: number): Column<HostView>[] => [
 /** `now`: for the age of each power state reading. */
 export const hostTable = (hosts: readonly HostView[], now = Date.now()): string => formatTable(hostColumns(now), hosts)
 
-export function hostDetails(host: HostView, now = Date.now()): string {
+/** `acm`: the host's ACM eligibility (GET …/acm-eligibility), shown when given. */
+export function hostDetails(host: HostView, now = Date.now(), acm?: AcmEligibilityView): string {
   const capability = host.capability
   return formatFields([
     ['tenant', host.tenantId],
@@ -44,9 +46,18 @@ export function hostDetails(host: HostView, now = Date.now()): string {
       typeof capability?.amtVersion === 'string' && capability.amtVersion !== '' ? capability.amtVersion : '-',
     ],
     ['amt uuid', amtUuidText(host.identity)],
+    ...(acm ? [['acm eligibility', acmText(acm)] as [string, string]] : []),
     ...powerDetails(host, now),
     ['deletion', host.deletion],
   ])
+}
+
+function acmText(acm: AcmEligibilityView): string {
+  if (!acm.eligible) return `no — ${acm.reason ?? 'unknown'}: ${acm.message ?? ''}`
+  const via = acm.via
+    ? ` (suffix ${acm.via.suffix} from ${acm.via.suffixSource}, certificate ${acm.via.certificate})`
+    : ''
+  return `yes${via}${acm.warning ? `; warning: ${acm.warning.message}` : ''}`
 }
 
 function amtUuidText(identity: HostView['identity']): string {

@@ -29,9 +29,10 @@ export function hostsCommand(io: CliIo): Command {
       runCommand(io, async () => {
         const client = clientFor(command, io)
         const host = await client.getHost(tenantId, hostId)
+        const acmEligibility = await client.acmEligibility(tenantId, hostId)
         const { events } = await client.hostEvents(tenantId, hostId, positiveInt(options.events, '--events'))
-        if (options.json) return printJson(io, { host, events })
-        io.out(hostDetails(host))
+        if (options.json) return printJson(io, { host, acmEligibility, events })
+        io.out(hostDetails(host, Date.now(), acmEligibility))
         if (events.length > 0) io.out(`\n${eventTable(events)}`)
       }),
     )

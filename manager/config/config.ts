@@ -10,6 +10,7 @@ import {
   type SecretsSettings,
 } from './resolve.ts'
 import { resolveDatabase, type DatabaseSettings } from './database.ts'
+import { resolveAcm, type AcmSettings } from './acm.ts'
 import { ManagerConfigFile, type EmbeddedBrokerConfig, type ExternalBrokerConfig } from './schema.ts'
 import { resolveBrokerAuth, type BrokerAuthSettings } from './broker-auth.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
@@ -45,7 +46,7 @@ const ENV_REDIS_PASSWORD = 'AMT_MANAGER_REDIS_PASSWORD'
  * environment), deeply frozen. `secrets` is the secret store, `credentials` the manager's own login secrets.
  */
 export type ManagerConfig = Readonly<
-  Omit<ManagerConfigFile, 'tokensFile' | 'broker' | 'database' | 'secrets' | 'passwords' | 'dmt' | 'grpc'> & {
+  Omit<ManagerConfigFile, 'tokensFile' | 'broker' | 'database' | 'secrets' | 'passwords' | 'dmt' | 'grpc' | 'acm'> & {
     database: Readonly<DatabaseSettings>
     broker: Readonly<EmbeddedBrokerConfig> | Readonly<ExternalBrokerConfig>
     tokensFile: string
@@ -55,6 +56,8 @@ export type ManagerConfig = Readonly<
     dmt: Readonly<DmtSettings> | null
     /** The gRPC bridge; null when not configured. */
     grpc: Readonly<GrpcSettings> | null
+    /** The tenants' ACM provisioning certificate facts (acm.ts). */
+    acm: Readonly<AcmSettings>
     /** The HTTP auth endpoints for external brokers (api.brokerAuth); null when off. */
     brokerAuth: Readonly<BrokerAuthSettings> | null
     /** The external broker's password; the embedded broker's cluster Redis password. */
@@ -141,6 +144,7 @@ export function parseManagerConfig(
   const dmt = resolveDmt(parsed.data.dmt, ctx)
   const grpc = resolveGrpc(parsed.data.grpc, ctx)
   const brokerAuth = resolveBrokerAuth(parsed.data.api.brokerAuth, ctx, broker.mode)
+  const acm = resolveAcm(parsed.data.acm, ctx)
   if (problems.length > 0) return { ok: false, problems }
   const tokensFile =
     parsed.data.tokensFile === undefined
@@ -159,6 +163,7 @@ export function parseManagerConfig(
       dmt,
       grpc,
       brokerAuth,
+      acm,
       credentials: { brokerPassword, redisPassword },
     }),
   }

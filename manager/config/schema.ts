@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ClusterConfig } from '../../broker/cluster/redis-config.ts'
 import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
+import { AcmSection } from './acm.ts'
 import { AuditSection } from './audit.ts'
 import { BrokerAuthSection } from './broker-auth.ts'
 import { ConsoleSection } from './console.ts'
@@ -206,6 +207,8 @@ export const ManagerConfigFile = z
     deadlines: Deadlines.prefault({}),
     /** Audit retention and the per-host budgets of events and secret/req (audit.ts). */
     audit: AuditSection,
+    /** The tenants' ACM provisioning certificate chains, for ACM eligibility (acm.ts). */
+    acm: AcmSection,
     /** The legacy JSON token file, imported once (docs/operations.md); default <dataDir>/api-tokens.json. */
     tokensFile: FilePath.optional(),
     startup: Startup.prefault({}),

@@ -62,6 +62,17 @@ export class HostBook {
     return host
   }
 
+  /** `fresh` of many hosts in one Inventory call: a host or null per key, in the keys' order. */
+  async freshMany(keys: readonly HostKey[]): Promise<(Host | null)[]> {
+    const hosts = await this.#inventory.findHosts(keys.map(keyOf))
+    for (const [index, key] of keys.entries()) {
+      const host = hosts[index] ?? null
+      if (host === null) this.forget(key)
+      else this.offer(host)
+    }
+    return hosts
+  }
+
   /** The cached host, without reading Inventory. */
   peek(key: HostKey): Host | undefined {
     return this.#cache.get(hostId(key))

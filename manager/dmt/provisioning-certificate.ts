@@ -85,6 +85,11 @@ export function expiryWarningOf(notAfter: Date, now = new Date()): string | null
   return `the provisioning certificate expires in ${days} days (${date}): upload a renewed one`
 }
 
+/** The certificates of a PFX (base64), or null when it cannot be opened with the password. */
+export function pfxCertificates(base64: string, password: string): X509Certificate[] | null {
+  return open(base64, password)?.certs ?? null
+}
+
 function open(base64: string, password: string): Opened | null {
   try {
     const asn1 = forge.asn1.fromDer(forge.util.decode64(base64.replace(/\s+/g, '')))

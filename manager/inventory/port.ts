@@ -152,6 +152,8 @@ export interface Inventory {
   getHost(key: HostKey): Promise<Host>
   /** Like getHost, but null instead of NotFound. */
   findHost(key: HostKey): Promise<Host | null>
+  /** findHost of many keys in one call: a host or null per key, in the keys' order (an invalid key names its index). */
+  findHosts(keys: readonly HostKey[]): Promise<(Host | null)[]>
   listHosts(request?: HostPageRequest): Promise<HostPage>
   /** Applies the patch (HostPatch rules), version + 1; returns the stored host. */
   updateHost(key: HostKey, patch: HostPatch, options?: WriteOptions): Promise<Host>

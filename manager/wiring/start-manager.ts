@@ -174,6 +174,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       limits: config.api.limits,
       hostChangeStreams: config.api.hostChanges,
       passwords,
+      acmCertificates: (tenantId: string) => config.acm.certificates[tenantId] ?? [],
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),

@@ -27,6 +27,16 @@ export const EXAMPLES: { readonly [L in Leaf]: PayloadOf<L> } = {
     buildNumber: '1913',
     controlMode: 'PRE_PROVISIONING',
     dnsSuffix: 'corp.example.com',
+    dnsSuffixOS: 'corp.example.com',
+    trustedRootHashes: [
+      {
+        name: 'DigiCert Global Root G2',
+        algorithm: 'SHA256',
+        hash: 'cb3ccbb76031e5e0138f8dd39a23f9de47ffc35e43c1144cea27d46a5ab1cb5f',
+        active: true,
+        default: true,
+      },
+    ],
     amtUuid: '4c4c4544-005a-3510-8047-b4c04f564433',
     ras: {
       networkStatus: 'outside enterprise',

@@ -14,6 +14,25 @@ export type Ras = z.infer<typeof Ras>
 export const AmtinfoField = z.enum(['amt', 'buildNumber', 'sku', 'uuid', 'controlMode', 'ras'])
 export type AmtinfoField = z.infer<typeof AmtinfoField>
 
+/** Most root hashes one capability report may carry (AMT 18 ships about 20; a hostile device may claim more). */
+const MAX_TRUSTED_ROOT_HASHES = 64
+
+/**
+ * One of AMT's trusted root certificate hashes (`rpc amtinfo -cert`: certificateHashes, keyed by name). ACM needs the
+ * provisioning certificate's root among the active ones.
+ */
+export const TrustedRootHash = z.strictObject({
+  name: z.string().max(128),
+  algorithm: z.enum(['SHA256', 'SHA384', 'SHA512', 'SHA1']),
+  hash: z
+    .string()
+    .regex(/^[0-9a-f]{40,128}$/)
+    .describe('lowercase hex of the hash'),
+  active: z.boolean(),
+  default: z.boolean().describe('a hash the firmware shipped with (not added in MEBx)'),
+})
+export type TrustedRootHash = z.infer<typeof TrustedRootHash>
+
 /** Classified `rpc amtinfo` output. Retained. */
 export const Capability = z
   .strictObject({
@@ -30,7 +49,19 @@ export const Capability = z
     amtVersion: z.string().max(32),
     buildNumber: z.string().max(32),
     controlMode: ObservedControlMode.describe('activation state reported by the firmware'),
-    dnsSuffix: z.string().max(255),
+    dnsSuffix: z.string().max(255).describe("AMT's DNS suffix (MEBx, or DHCP option 15); '' when unset"),
+    dnsSuffixOS: z
+      .string()
+      .max(255)
+      .optional()
+      .describe("the operating system's DNS suffix (amtinfo `dnsSuffixOS`); absent from older agents"),
+    trustedRootHashes: z
+      .array(TrustedRootHash)
+      .max(MAX_TRUSTED_ROOT_HASHES)
+      .optional()
+      .describe(
+        "AMT's trusted root certificate hashes (`rpc amtinfo -cert`); absent when not read (older agents, rpc failed)",
+      ),
     amtUuid: z
       .string()
       .min(1)

@@ -10,7 +10,7 @@ import { State } from './state.ts'
 import { HostStatus } from './status.ts'
 
 export { Desired, SecretResponse }
-export { Ras } from './capability.ts'
+export { Ras, TrustedRootHash } from './capability.ts'
 export { RpcError } from './error.ts'
 export { EventKind } from './events.ts'
 

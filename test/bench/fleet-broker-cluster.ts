@@ -2,8 +2,8 @@
  * The broker cluster of the fleet benchmark (`--brokers K`): K `amt-broker serve` processes sharing sessions,
  * retained messages and routing through one Redis (`cluster.redis`, a private redis-server without persistence),
  * each listening on its own loopback address (127.0.0.(10+i)), so that no source/destination address pair needs
- * more than one broker's share of the ~28k ephemeral ports. One credentials file for all: every device (the
- * manager's shared hash) and the manager principal. The manager connects to the first instance (`broker.external`;
+ * more than one broker's share of the ~28k ephemeral ports. One credentials file for all: every device (one hash of
+ * their shared password) and the manager principal. The manager connects to the first instance (`broker.external`;
  * aedes has no shared subscriptions, so one manager connection, with a clean session: see below); device i connects
  * to instance i mod K.
  */
@@ -80,7 +80,12 @@ export async function brokerClusterTopology(count: number, hashParams: ScryptPar
     brokerUrl: (index) => url(instances[index % count] as Instance),
     async start(prepared: PreparedManager) {
       const credentialsFile = path.join(prepared.dir, 'broker-credentials.yaml')
-      await writeCredentials(credentialsFile, prepared, await hashPassword(managerPassword, hashParams))
+      const hashes = {
+        manager: await hashPassword(managerPassword, hashParams),
+        // The devices share one password (benchDevices): one hash for all, as in the manager's Inventory.
+        device: await hashPassword(prepared.devices[0]?.password ?? '', hashParams),
+      }
+      await writeCredentials(credentialsFile, prepared, hashes)
       redis = await startRedisServer()
       const perInstance = Math.ceil(prepared.devices.length / count)
       for (const [i, instance] of instances.entries()) {
@@ -122,15 +127,19 @@ function brokerConfig(instance: Instance, redis: RunningRedis, credentialsFile: 
 }
 
 /** JSON (a YAML subset: written fast): the manager principal and every device with the shared hash. */
-async function writeCredentials(file: string, prepared: PreparedManager, managerHash: string): Promise<void> {
+async function writeCredentials(
+  file: string,
+  prepared: PreparedManager,
+  hashes: { manager: string; device: string },
+): Promise<void> {
   const principals = [
-    { username: BENCH_MANAGER, role: 'manager', passwordHash: managerHash },
+    { username: BENCH_MANAGER, role: 'manager', passwordHash: hashes.manager },
     ...prepared.devices.map(({ username, tenantId, hostId }) => ({
       username,
       role: 'device',
       tenantId,
       hostId,
-      passwordHash: prepared.devicePasswordHash,
+      passwordHash: hashes.device,
     })),
   ]
   await writeFile(file, JSON.stringify({ principals }), { mode: 0o600 })

@@ -3,9 +3,8 @@
  * topology has them) and the manager (child processes), ramp the simulated fleet up (this process, or simulator
  * child processes), then memory, activation wave, desired latency, connection storm, as asked.
  */
-import { delay, pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import { delay, sampleMemory, type MemoryReading } from './fleet-env.ts'
 import {
-  listHosts,
   metricSum,
   prepareManager,
   removeManagerDir,
@@ -14,7 +13,13 @@ import {
   type ManagerSetup,
   type PreparedManager,
 } from './fleet-manager.ts'
-import { activationWave, desiredLatency, type LatencyFigures, type WaveFigures } from './fleet-scenarios.ts'
+import {
+  activationWave,
+  desiredLatency,
+  firstReports,
+  type LatencyFigures,
+  type WaveFigures,
+} from './fleet-scenarios.ts'
 import { createSimFleet, localFleet, simGroups } from './fleet-sim.ts'
 import { startSimProcesses } from './fleet-sim-processes.ts'
 import { connectionStorm, type StormFigures, type StormRestart } from './fleet-storm.ts'
@@ -95,14 +100,14 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   try {
     const began = Date.now()
     await sim.start()
-    const reportTimeout = (hosts / Math.max(1, options.rampPerSecond)) * 1000 + 180_000
-    await pollUntil(
-      async () => ((await sim.reported()) === hosts ? true : undefined),
-      'every agent to report',
-      reportTimeout,
-      500,
-    )
-    await everyFirstState(manager, prepared, tenantId)
+    await firstReports({
+      reader: manager,
+      fleet: sim,
+      hosts,
+      tenantId,
+      rampPerSecond: options.rampPerSecond,
+      logFile: prepared.logFile,
+    })
     const result: CycleResult = { hosts, connectMs: Date.now() - began, ...(baseMemory ? { baseMemory } : {}) }
     log(`  ${hosts} agents connected and reported in ${seconds(result.connectMs)} s (ramp ${options.rampPerSecond}/s)`)
 
@@ -169,26 +174,6 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   } finally {
     await stopAll({ ...(failed ? {} : { prepared }), topology, manager, sim })
   }
-}
-
-/** Every host's first state (UNPROVISIONED) in Inventory, through the API. */
-async function everyFirstState(manager: ManagerProcess, prepared: PreparedManager, tenantId: string): Promise<void> {
-  let missing: string[] = []
-  await pollUntil(
-    async () => {
-      missing = (await listHosts(manager, tenantId))
-        .filter((host) => host.phase !== 'UNPROVISIONED')
-        .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
-      return missing.length === 0 ? true : undefined
-    },
-    'every first state in Inventory',
-    60_000,
-    500,
-  ).catch((err: unknown) => {
-    throw new Error(
-      `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}; manager log kept in ${prepared.logFile}`,
-    )
-  })
 }
 
 async function sampleEach(processes: ReadonlyArray<{ name: string; pid: number }>): Promise<ProcessMemory[]> {

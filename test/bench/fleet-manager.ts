@@ -3,22 +3,20 @@
  * broker or an external one, SQLite Inventory in a temp dir), its Inventory seeded beforehand, and the HTTP calls
  * the benchmarks make.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
-import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
-import { deviceUsername } from '../../schemas/principals.ts'
+import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
+import { API_LIMITS, benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
 import { answers200, startService, type ServiceProcess } from './fleet-process.ts'
 import { freePort } from '../e2e/support/processes.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
 import { parseMetrics, type MetricSample } from '../helpers/metrics-text.ts'
 
 const MANAGER_BIN = LAUNCHER.manager
-const SEED_BATCH = 1000
 
 export interface ManagerSetup {
   hosts: number
@@ -45,50 +43,27 @@ export interface PreparedManager {
   brokerUrl: string
   /** Every host with its device credential, in hostId order. 4 of 5 are AMT, 1 of 5 ISM: all capable. */
   devices: HostCredentials[]
-  /** The scrypt hash of the devices' shared password (for an external broker's credentials file). */
-  devicePasswordHash: string
+  /** The admin token, when this manager's data dir has none (a replica after the first: tokens are shared). */
+  adminToken?: string
 }
 
 /**
  * A temp dir with a manager config (ports fixed now, so a restart reuses them) and an Inventory holding the
- * tenant and `hosts` hosts with their device credentials — written straight into SQLite, as N registrations
- * through the API would (one shared random password, hashed once: each CONNECT still pays one verification).
+ * tenant and `hosts` hosts with their device credentials (seedInventory, into SQLite).
  */
 export async function prepareManager(setup: ManagerSetup): Promise<PreparedManager> {
   const dir = await mkdtemp(path.join(tmpdir(), 'amt-fleet-bench-'))
   const dataDir = path.join(dir, 'data')
   const [apiPort, mqttPort] = [await freePort(), await freePort()]
-  const password = randomBytes(24).toString('base64url')
-  const width = String(setup.hosts).length
-  const devices: HostCredentials[] = Array.from({ length: setup.hosts }, (_, index) => {
-    const hostId = `node-${String(index + 1).padStart(width, '0')}`
-    const key = { tenantId: setup.tenantId, hostId }
-    // The AMT UUID from the fleet-wide index: unique also when the fleet is split over several createFleet.
-    const amtUuid = `5a5a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
-    return { ...key, username: deviceUsername(key), password, kind: index % 5 === 4 ? 'ism' : 'amt', amtUuid }
-  })
-
-  const passwordHash = await hashPassword(password, setup.hashParams)
+  const devices = benchDevices(setup.hosts, setup.tenantId)
   const inventory = await openSqliteInventory({ dataDir })
   try {
-    await inventory.createTenant({ tenantId: setup.tenantId })
-    for (let i = 0; i < devices.length; i += SEED_BATCH) {
-      const batch = devices.slice(i, i + SEED_BATCH)
-      await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
-      for (const { tenantId, hostId, username } of batch)
-        await inventory.putCredential({ tenantId, hostId, username, passwordHash })
-    }
+    await seedInventory(inventory, devices, setup.hashParams)
   } finally {
     await inventory.close()
   }
 
   const configFile = path.join(dir, 'manager.yaml')
-  const limits = {
-    // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
-    connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
-    // The default (10 000) counts the manager's own connection too.
-    maxConnections: setup.hosts + 100,
-  }
   const { password: brokerPassword, ...external } = setup.externalBroker ?? {}
   const passwordFile = path.join(dir, 'broker-password')
   if (brokerPassword !== undefined) await writeFile(passwordFile, brokerPassword, { mode: 0o600 })
@@ -96,24 +71,37 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
     configFile,
     stringify({
       dataDir,
-      api: { port: apiPort },
+      api: { port: apiPort, limits: API_LIMITS },
       broker: setup.externalBroker
         ? { external: { ...external, passwordFile } }
-        : { embedded: { tcp: { port: mqttPort }, limits } },
+        : { embedded: { tcp: { port: mqttPort }, limits: embeddedLimits(setup.hosts) } },
       log: { level: setup.logLevel },
     }),
   )
+  return preparedManager(
+    setup,
+    { dir, dataDir, configFile, logFile: path.join(dir, 'manager.log') },
+    apiPort,
+    mqttPort,
+    devices,
+  )
+}
+
+/** A manager's PreparedManager: its files, its ports on loopback, the devices that connect to its broker. */
+export function preparedManager(
+  setup: Pick<ManagerSetup, 'nodeOptions' | 'launcher' | 'externalBroker'>,
+  files: Pick<PreparedManager, 'dir' | 'dataDir' | 'configFile' | 'logFile'>,
+  apiPort: number,
+  mqttPort: number,
+  devices: HostCredentials[],
+): PreparedManager {
   return {
-    dir,
-    dataDir,
-    configFile,
-    logFile: path.join(dir, 'manager.log'),
+    ...files,
     nodeOptions: setup.nodeOptions ?? [],
     launcher: setup.launcher ?? [],
     apiUrl: `http://127.0.0.1:${apiPort}`,
     brokerUrl: setup.externalBroker?.url ?? `mqtt://127.0.0.1:${mqttPort}`,
     devices,
-    devicePasswordHash: passwordHash,
   }
 }
 
@@ -139,7 +127,7 @@ export async function startManager(prepared: PreparedManager, timeoutMs = 120_00
     ready: () => answers200(`${prepared.apiUrl}/readyz`),
     timeoutMs,
   })
-  const token = (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
+  const token = prepared.adminToken ?? (await readFile(path.join(prepared.dataDir, 'admin-token'), 'utf8')).trim()
   return {
     pid: service.pid,
     spawnedAt: service.spawnedAt,

@@ -17,7 +17,7 @@ export interface WaveFigures {
   /** Hosts not PROVISIONED on generation 1 in Inventory at the end. */
   lost: number
   peakMiB: number | undefined
-  /** MQTT messages the manager received (by leaf) and published (by leaf) per host during the wave. */
+  /** MQTT messages the manager (the reader) received (by leaf) and published (by leaf) per host during the wave. */
   perHost: { received: Record<string, number>; published: Record<string, number> }
 }
 
@@ -31,14 +31,63 @@ export interface LatencyFigures {
   apiP99: number
 }
 
-/** Bulk PROVISIONED for every host; done when the Inventory counts every host PROVISIONED. */
+/**
+ * Every agent of `fleet` reported its first state (its `reported()`) and every host has its first
+ * state in Inventory (read through `reader`); throws with the hosts missing and where the manager's log is.
+ */
+export async function firstReports(wait: {
+  reader: Pick<ManagerProcess, 'api'>
+  fleet: Pick<FleetUnderTest, 'reported'>
+  hosts: number
+  tenantId: string
+  rampPerSecond: number
+  logFile: string
+}): Promise<void> {
+  const reportTimeout = (wait.hosts / Math.max(1, wait.rampPerSecond)) * 1000 + 600_000
+  await pollUntil(
+    async () => ((await wait.fleet.reported()) === wait.hosts ? true : undefined),
+    'every agent to report',
+    reportTimeout,
+    500,
+  )
+  let missing: string[] = []
+  let failure = ''
+  await pollUntil(
+    async () => {
+      try {
+        missing = (await listHosts(wait.reader, wait.tenantId))
+          .filter((host) => host.phase !== 'UNPROVISIONED')
+          .map((host) => `${host.hostId}:${host.phase ?? 'none'}`)
+      } catch (err) {
+        // A listing that failed (a loaded machine): the next round asks again; the last failure is reported.
+        failure = `; last listing failed: ${String(err)} (${String((err as { cause?: unknown }).cause)})`
+        return undefined
+      }
+      return missing.length === 0 ? true : undefined
+    },
+    'every first state in Inventory',
+    reportTimeout, // an agent counts as reported once it published; its connection may still be on the way
+    500,
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${String(err)}; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(' ')}${failure}; ` +
+        `manager log kept in ${wait.logFile}`,
+    )
+  })
+}
+
+/**
+ * Bulk PROVISIONED for every host through `manager`; done when the Inventory counts every host PROVISIONED, as read
+ * through `reader` (another replica of a cluster; by default the same manager).
+ */
 export async function activationWave(
   manager: ManagerProcess,
   fleet: FleetUnderTest,
   hosts: number,
   tenantId: string,
+  reader: ManagerProcess = manager,
 ): Promise<WaveFigures> {
-  const before = await manager.metrics()
+  const before = await reader.metrics()
   const began = Date.now()
   await fleet.mark(began)
   let agentsDoneAt: number | undefined
@@ -56,15 +105,15 @@ export async function activationWave(
   const { at: doneAt } = await pollUntil(
     async () => {
       if (deliveredAt === undefined && (await fleet.deliveries()).hosts >= hosts) deliveredAt = Date.now()
-      const provisioned = metricSum(await manager.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' })
+      const provisioned = metricSum(await reader.metrics(), 'amt_manager_hosts', { current_state: 'PROVISIONED' })
       return provisioned >= hosts ? provisioned : undefined
     },
     'every host PROVISIONED in Inventory',
-    300_000,
+    600_000, // an upper bound: a wave on PostgreSQL on a busy machine
     250, // a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd: not more often than this
   )
   const peakMiB = (await memoryOf(manager.pid))?.peakMiB
-  const stored = await listHosts(manager, tenantId)
+  const stored = await listHosts(reader, tenantId)
   const lost =
     hosts -
     stored.filter(
@@ -72,7 +121,7 @@ export async function activationWave(
     ).length
   await pollUntil(() => agentsDoneAt, 'every agent settled', 60_000)
   const inventoryDoneMs = doneAt - began
-  const after = await manager.metrics()
+  const after = await reader.metrics()
   return {
     perHost: {
       received: perHostByLeaf(before, after, 'amt_manager_messages_total', hosts),

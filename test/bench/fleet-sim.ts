@@ -29,8 +29,9 @@ export function createSimFleet(
   groups: readonly SimGroup[],
   rampPerSecond: number,
   tuning: Partial<AgentTuning> = {},
+  /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
+  tracker = new DesiredTracker(),
 ): SimFleet {
-  const tracker = new DesiredTracker()
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
   const log = createLogger({ name: 'amt-simulate', level: 'error' })
   const fleets = groups.map(({ brokerUrl, hosts }) =>

@@ -5,7 +5,7 @@
  * Inventory. The server's CPU (postmaster + backends, from /proc) is the database's share of a message's cost.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openPostgresPool } from '../../manager/database/postgres-pool.ts'
@@ -13,6 +13,7 @@ import type { Inventory } from '../../manager/inventory/port.ts'
 import { openPostgresInventory } from '../../manager/inventory/postgres/open.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { startPostgres } from '../helpers/postgres-server.ts'
+import { processTreeCpuMs } from './machine.ts'
 
 export type EngineName = 'sqlite' | 'postgres'
 
@@ -79,28 +80,4 @@ async function openPostgres(): Promise<BenchEngine> {
     serverCpuMs: () => (pid === undefined ? Promise.resolve(undefined) : processTreeCpuMs(pid)),
     close: () => server.stop(),
   }
-}
-
-const TICK_MS = 10 // /proc reports clock ticks (USER_HZ = 100)
-
-/** utime + stime of `pid` and its live children, plus what its exited (waited-for) children used: ms. */
-async function processTreeCpuMs(pid: number): Promise<number | undefined> {
-  const stat = async (id: string): Promise<string[] | undefined> => {
-    try {
-      const text = await readFile(`/proc/${id}/stat`, 'utf8')
-      return text.slice(text.lastIndexOf(')') + 2).split(' ')
-    } catch {
-      return undefined // gone meanwhile
-    }
-  }
-  const own = await stat(String(pid))
-  if (own === undefined) return undefined
-  // After the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const fields = await stat(entry)
-    if (fields?.[1] === String(pid)) ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks * TICK_MS
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { cpus, release, totalmem } from 'node:os'
 
 async function packageVersion(name: string): Promise<string> {
@@ -39,4 +39,28 @@ export async function processCpuMs(pid: number): Promise<number | undefined> {
   } catch {
     return undefined
   }
+}
+
+const TICK_MS = 10 // /proc reports clock ticks (USER_HZ = 100)
+
+/** utime + stime of `pid` and its live children, plus what its exited (waited-for) children used: ms. */
+export async function processTreeCpuMs(pid: number): Promise<number | undefined> {
+  const stat = async (id: string): Promise<string[] | undefined> => {
+    try {
+      const text = await readFile(`/proc/${id}/stat`, 'utf8')
+      return text.slice(text.lastIndexOf(')') + 2).split(' ')
+    } catch {
+      return undefined // gone meanwhile
+    }
+  }
+  const own = await stat(String(pid))
+  if (own === undefined) return undefined
+  // After the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const fields = await stat(entry)
+    if (fields?.[1] === String(pid)) ticks += Number(fields[11]) + Number(fields[12])
+  }
+  return ticks * TICK_MS
 }

@@ -1,5 +1,6 @@
 import { auditConformance } from './inventory-audit.ts'
 import { batchConformance } from './inventory-batch.ts'
+import { bulkConformance } from './inventory-bulk.ts'
 import { hostConformance } from './inventory-hosts.ts'
 import { listConformance } from './inventory-lists.ts'
 import { queryConformance } from './inventory-queries.ts'
@@ -26,6 +27,7 @@ export function inventoryConformance(
   listConformance(context)
   queryConformance(context)
   batchConformance(context)
+  bulkConformance(context)
   recordConformance(context)
   auditConformance(context)
   if (options.openShared) sharingConformance(context, options.openShared)

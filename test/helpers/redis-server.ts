@@ -27,7 +27,7 @@ export interface RunningRedis {
   readonly port: number
   /** redis://127.0.0.1:<port> */
   readonly url: string
-  /** The running server's process id (undefined while stopped): a benchmark reads its memory. */
+  /** The running server's process id (its memory and CPU time, for benchmarks); undefined while it is stopped. */
   readonly pid: number | undefined
   /** Everything the server wrote to stdout and stderr, across restarts. */
   output(): string

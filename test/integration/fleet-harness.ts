@@ -29,8 +29,11 @@ export interface FleetManager {
   readonly dataDir: string
 }
 
-/** The manager with its embedded broker, in this process. */
-export async function startFleetManager(t: ExecutionContext): Promise<FleetManager> {
+/** The manager with its embedded broker, in this process; `more` adds config sections (e.g. `acm`). */
+export async function startFleetManager(
+  t: ExecutionContext,
+  more: Record<string, unknown> = {},
+): Promise<FleetManager> {
   const dir = await tempDir(t, 'amt-fleet-it-')
   const dataDir = path.join(dir, 'data')
   const mqttPort = await freePort()
@@ -42,6 +45,7 @@ export async function startFleetManager(t: ExecutionContext): Promise<FleetManag
       broker: {
         embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
       },
+      ...more,
     },
     { env: {} },
   )

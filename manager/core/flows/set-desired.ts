@@ -2,7 +2,7 @@ import { isValidId } from '../../../schemas/ids.ts'
 import type { CoreContext } from '../context.ts'
 import { DomainError } from '../errors.ts'
 import { NotFoundError } from '../../inventory/errors.ts'
-import { MAX_PAGE_SIZE, type Host, type HostPatch, type HostSelector } from '../../inventory/port.ts'
+import { MAX_PAGE_SIZE, type Host, type HostKey, type HostPatch, type HostSelector } from '../../inventory/port.ts'
 
 /** What a user asks for: the AMT state, and optionally the control mode and DNS suffix (ACM). */
 export interface DesiredRequest {
@@ -19,9 +19,10 @@ const DNS_SUFFIX_MAX = 255
 export const DESIRED_CHUNK = 500
 
 /**
- * setDesired as named steps: validate → select hosts → guard deletions, then per chunk of DESIRED_CHUNK hosts:
- * prepare provisioning (passwords, RPS profiles, MPS devices; outside the write queue) → in the write queue:
- * re-check → the write path (host-write-path.ts): write Inventory (desired generation + 1 per host, one
+ * setDesired as named steps: validate → select hosts (explicit keys: one Inventory read) → guard deletions, then
+ * per chunk of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write
+ * queue) → in the write queue: re-check (one fresh read of the chunk: a deletion requested meanwhile, here or on
+ * another replica) → the write path (host-write-path.ts): write Inventory (desired generation + 1 per host, one
  * transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
  * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
@@ -101,30 +102,27 @@ function patchOf({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRe
 
 /** The selected hosts as they are now (a deletion may have been requested while preparing). */
 async function reread(ctx: CoreContext, hosts: readonly Host[]): Promise<Host[]> {
-  const current: Host[] = []
-  for (const [index, host] of hosts.entries()) {
-    const now = await ctx.book.fresh(host)
-    if (now === null) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId }).at(index)
-    current.push(now)
-  }
-  return current
+  return existing(hosts, await ctx.book.freshMany(hosts))
+}
+
+/** The hosts read for these keys (one Inventory call); NotFound names the position of the first missing one. */
+function existing(keys: readonly HostKey[], found: readonly (Host | null)[]): Host[] {
+  return keys.map((key, index) => {
+    const host = found[index] ?? null
+    if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId }).at(index)
+    return host
+  })
 }
 
 /** The hosts a selector names: explicit keys (every one must exist) or all matching a filter. */
 async function selectHosts(ctx: CoreContext, selector: HostSelector): Promise<Host[]> {
   if ('keys' in selector) {
-    const hosts: Host[] = []
-    const seen = new Set<string>()
-    for (const [index, key] of selector.keys.entries()) {
-      if (!isValidId(key.tenantId) || !isValidId(key.hostId))
-        throw new DomainError('DESIRED_INVALID', `host key ${index} is not valid`)
-      const host = await ctx.book.fresh(key)
-      if (host === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId }).at(index)
-      const id = `${host.tenantId}/${host.hostId}`
-      if (!seen.has(id)) hosts.push(host)
-      seen.add(id)
-    }
-    return hosts
+    // The keys before the first invalid one are looked up first: a missing host before it is the error.
+    const invalid = selector.keys.findIndex((key) => !isValidId(key.tenantId) || !isValidId(key.hostId))
+    const valid = invalid === -1 ? selector.keys : selector.keys.slice(0, invalid)
+    const found = existing(valid, await ctx.book.freshMany(valid))
+    if (invalid !== -1) throw new DomainError('DESIRED_INVALID', `host key ${invalid} is not valid`)
+    return [...new Map(found.map((host) => [`${host.tenantId}/${host.hostId}`, host])).values()]
   }
   const hosts: Host[] = []
   let cursor: string | undefined

@@ -22,7 +22,15 @@ import { auditFromRow, auditToRow, type AuditRow } from '../sql/rows.ts'
 import type { Sql } from './sql.ts'
 
 const SQL = auditSql('audit_events')
-const INSERT = `${SQL.insert} RETURNING id`
+/** Events appended per INSERT. */
+const APPEND_ROWS = 1000
+// One statement for many events: their columns as arrays, inserted in input order (the identity follows it).
+const INSERT_MANY = `INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, detail, class)
+  SELECT tenant_id, host_id, ts, kind, actor, detail, class
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
+    WITH ORDINALITY AS e(tenant_id, host_id, ts, kind, actor, detail, class, i)
+  ORDER BY i
+  RETURNING id`
 
 /**
  * The audit events on PostgreSQL: the statements and rules of manager/inventory/sql/audit-sql.ts, each method in
@@ -30,15 +38,29 @@ const INSERT = `${SQL.insert} RETURNING id`
  * writer; appends of concurrent transactions interleave, and a page boundary may see a later commit's lower id).
  */
 export async function appendAudit(sql: Sql, events: readonly AppendAuditInput[], now: string): Promise<AuditEvent[]> {
-  const appended: AuditEvent[] = []
-  for (const [index, input] of events.entries()) {
+  const checked = events.map((input, index) => {
     try {
-      const event = auditEventOf(input, now)
-      const row = await sql.row<{ id: number }>(INSERT, auditToRow(event))
-      appended.push({ id: row?.id ?? 0, ...event })
+      return auditEventOf(input, now)
     } catch (err) {
       throw atIndex(index, err)
     }
+  })
+  const appended: AuditEvent[] = []
+  for (let start = 0; start < checked.length; start += APPEND_ROWS) {
+    const part = checked.slice(start, start + APPEND_ROWS)
+    const rows = part.map(auditToRow)
+    const columns = [
+      rows.map((row) => row.tenant_id),
+      rows.map((row) => row.host_id),
+      rows.map((row) => row.ts),
+      rows.map((row) => row.kind),
+      rows.map((row) => row.actor),
+      rows.map((row) => row.detail),
+      rows.map((row) => row.class),
+    ]
+    // The ids were drawn in input order; ascending, they pair with the events whatever order RETURNING gives.
+    const ids = (await sql.rows<{ id: number }>(INSERT_MANY, columns)).map((row) => row.id).sort((a, b) => a - b)
+    part.forEach((event, index) => appended.push({ id: ids[index] ?? 0, ...event }))
   }
   return appended
 }

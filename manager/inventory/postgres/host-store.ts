@@ -12,6 +12,7 @@ import {
 } from '../sql/host-write-sql.ts'
 import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
 import { STATEMENT_SQL } from '../sql/statements-sql.ts'
+import { lockByKeys, readByKeys, writeAll } from './host-batch.ts'
 import { selectForUpdate } from './host-query.ts'
 import { isRejectedValue, violationOf } from './pg-error.ts'
 import type { Sql } from './sql.ts'
@@ -24,6 +25,7 @@ const LOCKED_HOST = `${STATEMENT_SQL.hostGet} FOR UPDATE`
  * each applies its patch to the row the previous one committed. Every UPDATE is guarded by the version the row was
  * read at; with `current` (the host as the caller read it) the row is not read first: the guarded UPDATE writes
  * nothing when the host moved, and only then is the row read, for the error (or a write without expectedVersion).
+ * A bulk desired write locks and writes its hosts a thousand per statement, in key order (host-batch.ts).
  */
 export class HostStore {
   readonly #now: () => Date
@@ -53,6 +55,18 @@ export class HostStore {
     return row === undefined ? null : hostFromRow(row)
   }
 
+  async findMany(sql: Sql, keys: readonly HostKey[]): Promise<(Host | null)[]> {
+    for (const [index, key] of keys.entries()) {
+      try {
+        assertKey(key)
+      } catch (err) {
+        throw atIndex(index, err)
+      }
+    }
+    const found = await readByKeys(sql, keys)
+    return keys.map((key) => found.get(`${key.tenantId}/${key.hostId}`) ?? null)
+  }
+
   async update(sql: Sql, { key, patch, expectedVersion, current }: HostUpdate, now = this.#now()): Promise<Host> {
     if (
       current !== undefined &&
@@ -80,14 +94,9 @@ export class HostStore {
     const now = this.#now()
     const rows =
       'filter' in selector
-        ? await selectForUpdate(sql, selector.filter)
-        : await eachInOrder(selector.keys, (key) => this.#locked(sql, key, undefined))
-    const unique = new Map(rows.map((row) => [`${row.tenant_id}/${row.host_id}`, row]))
-    return eachInOrder([...unique.values()], async (row) => {
-      const next = await this.#write(sql, row, hostFromRow(row), patch, now)
-      if (next === null) throw movedUnderUs(row)
-      return next
-    })
+        ? (await selectForUpdate(sql, selector.filter)).map((row, index) => ({ row, index }))
+        : await lockByKeys(sql, selector.keys)
+    return writeAll(sql, rows, patch, now)
   }
 
   async delete(sql: Sql, key: HostKey, expectedVersion?: number): Promise<void> {

@@ -117,6 +117,10 @@ export class PostgresInventory implements Inventory {
     return this.#read((sql) => this.#hosts.find(sql, key))
   }
 
+  findHosts(keys: readonly HostKey[]): Promise<(Host | null)[]> {
+    return this.#read((sql) => this.#hosts.findMany(sql, keys))
+  }
+
   listHosts(request?: HostPageRequest): Promise<HostPage> {
     return this.#read((sql) => hostPage(sql, request ?? {}))
   }

@@ -66,6 +66,10 @@ export class HostStore {
     return row === undefined ? null : hostFromRow(row)
   }
 
+  findMany(keys: readonly HostKey[]): (Host | null)[] {
+    return keys.map((key, index) => atItem(index, () => this.find(key)))
+  }
+
   get(key: HostKey): Host {
     return hostFromRow(this.#existing(key))
   }

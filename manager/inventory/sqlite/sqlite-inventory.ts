@@ -112,6 +112,10 @@ export class SqliteInventory implements Inventory {
     return this.#read(() => this.#hosts.find(key))
   }
 
+  findHosts(keys: readonly HostKey[]): Promise<(Host | null)[]> {
+    return this.#read(() => this.#hosts.findMany(keys))
+  }
+
   listHosts(request?: HostPageRequest): Promise<HostPage> {
     return this.#read(() => this.#query.page(request ?? {}))
   }

@@ -77,6 +77,7 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         provisioningState: 'pre-provisioning',
         operationalState: 'enabled',
         dnsSuffix: '',
+        dnsSuffixOS: 'example.com',
         ras: {
           networkStatus: 'outside enterprise',
           remoteStatus: 'not connected',
@@ -85,6 +86,34 @@ const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         },
       })
       t.regex((await amt.probeDevice()) ?? '', /\/mei0$/)
+    },
+  },
+  ...(['v2', 'v3'] as const).map((rpcLine): ConformanceCase => ({
+    title: `${rpcLine} amtinfo -cert: the device's trusted root hashes, normalised; not counted as a call`,
+    device: {
+      rpcLine,
+      dnsSuffix: 'corp.example.com',
+      certificateHashes: [
+        { Name: 'Root A', Hash: 'AB'.repeat(32), Algorithm: 'SHA256', IsActive: true, IsDefault: true },
+        { Name: 'Root B', Hash: 'cd'.repeat(48), Algorithm: 'SHA384', IsActive: false, IsDefault: false },
+        { Name: 'Broken', Hash: 'not-hex', Algorithm: 'SHA256', IsActive: true, IsDefault: true },
+      ],
+    },
+    async run(t, { amt, model }) {
+      t.deepEqual(await amt.certificateHashes(), [
+        { name: 'Root A', algorithm: 'SHA256', hash: 'ab'.repeat(32), active: true, default: true },
+        { name: 'Root B', algorithm: 'SHA384', hash: 'cd'.repeat(48), active: false, default: false },
+      ])
+      t.is((await model()).counters.calls, 0, 'amtinfo -cert is not counted (transientOnCall numbers stay)')
+      t.like(await amt.info(), { dnsSuffix: 'corp.example.com', dnsSuffixOS: 'example.com' })
+    },
+  })),
+  {
+    title: 'amtinfo -cert printing garbage: RpcBadOutput; plain amtinfo still works',
+    device: { faults: { garbageCertificates: true } },
+    async run(t, { amt }) {
+      expectFailure(t, await rejection(t, amt.certificateHashes()), { code: null, codeName: 'RpcBadOutput' })
+      t.like(await amt.info(), { sku: 16392 })
     },
   },
   {

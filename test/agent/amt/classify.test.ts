@@ -34,6 +34,7 @@ const info = (sku: number | null, features: string, more: Partial<AmtInfo> = {})
   provisioningState: 'unknown',
   operationalState: '',
   dnsSuffix: '',
+  dnsSuffixOS: '',
   ras: null,
   ...more,
 })

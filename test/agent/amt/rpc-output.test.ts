@@ -17,6 +17,7 @@ test('v2 real-world amtinfo (AMT 18.0.5, rpc 2.52.6) normalises to AmtInfo', asy
     provisioningState: 'pre-provisioning',
     operationalState: 'enabled',
     dnsSuffix: '',
+    dnsSuffixOS: 'lab.example.com',
     ras: {
       networkStatus: 'outside enterprise',
       remoteStatus: 'not connected',

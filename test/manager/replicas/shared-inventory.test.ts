@@ -33,6 +33,16 @@ test('desired set through replica A is what replica B reads, though B had the ho
   t.is((await b.inventory.getHost(key)).desiredGeneration, 1)
 })
 
+test('a deletion requested through replica A stops an activation through B, though B had the host cached', async (t) => {
+  const { a, b } = await pair(t)
+  await a.core.setDesired({ keys: [key] }, { state: 'PROVISIONED' }, 'admin')
+  t.is((await b.core.getHost(key))?.deletion, 'none') // B caches the host
+  t.is(await a.core.requestDeletion(key, 'admin'), 'pending')
+  const err = await t.throwsAsync(b.core.setDesired({ keys: [key] }, { state: 'PROVISIONED' }, 'admin'))
+  t.like(err, { code: 'DESIRED_HOST_DELETING' })
+  t.like(await b.inventory.getHost(key), { desiredState: 'UNPROVISIONED', deletion: 'pending' })
+})
+
 test('a state report B processes after A wrote desired keeps A desired fields (B re-reads and re-applies)', async (t) => {
   const { a, b } = await pair(t)
   const agent = new AgentMessages(key)

@@ -117,6 +117,26 @@ test('setDesired PROVISIONED asks the provisioning preparer first; its failure w
   t.is(outbound.published.length, 0)
 })
 
+test('what changes while a chunk is prepared is re-read before the write: a deletion requested, a host gone', async (t) => {
+  let meanwhile: () => Promise<void> = () => Promise.resolve()
+  const { core, inventory, outbound } = await startTestCore(t, { preparer: { prepare: () => meanwhile() } })
+  const hosts = [await seedHost(inventory, 'h-1'), await seedHost(inventory, 'h-2'), await seedHost(inventory, 'h-3')]
+  // Another replica's writes, between this one's selection and its write.
+  meanwhile = async () => void (await inventory.updateHost(hosts[1]!, { deletion: 'pending' }))
+  const deleting = await t.throwsAsync(core.setDesired({ keys: hosts }, { state: 'PROVISIONED' }, 'api:alice'))
+  t.like(deleting, {
+    code: 'DESIRED_HOST_DELETING',
+    message: `host ${TENANT}/h-2 is being deleted; it cannot be activated`,
+  })
+  meanwhile = () => inventory.deleteHost(hosts[2]!)
+  const gone = await t.throwsAsync(
+    core.setDesired({ keys: [hosts[0]!, hosts[2]!] }, { state: 'PROVISIONED' }, 'api:alice'),
+  )
+  t.like(gone, { code: 'INVENTORY_NOT_FOUND', details: { hostId: 'h-3', index: 1 } })
+  t.deepEqual(await inventory.getHost(hosts[0]!), hosts[0])
+  t.is(outbound.published.length, 0)
+})
+
 test('a bulk request is prepared, written and published in chunks; a failure stops at its chunk and says how far it got', async (t) => {
   const prepared: number[] = []
   const publishedBefore: number[] = []
