@@ -61,19 +61,25 @@ export interface ManagerBus extends Outbound {
 }
 
 /**
- * Subscribes and returns the filters the broker refused (SUBACK 0x80 and up). mqtt.js rejects a SUBACK carrying any
- * failure code, with the packet: its return codes follow the filters' order.
+ * Subscribes one filter per SUBSCRIBE packet, all at once, and returns the filters the broker refused (SUBACK 0x80
+ * and up). One per packet: aedes on aedes-persistence-redis (an amt-broker cluster) never answers a persistent
+ * session's SUBSCRIBE of several filters (one filter is answered), and the manager would never be ready.
  */
 async function refusedFilters(current: MqttClient, planned: readonly PlannedSubscription[]): Promise<string[]> {
+  const refused = await Promise.all(planned.map(async (one) => ((await isRefused(current, one)) ? [one.filter] : [])))
+  return refused.flat()
+}
+
+/** mqtt.js rejects a SUBACK carrying a failure code, with the packet. */
+async function isRefused(current: MqttClient, { filter, ...options }: PlannedSubscription): Promise<boolean> {
+  const failed = (code: unknown): boolean => typeof code === 'number' && code >= 0x80
   try {
-    const subscriptions = Object.fromEntries(planned.map(({ filter, ...options }) => [filter, options]))
-    const grants = await current.subscribeAsync(subscriptions)
-    return grants.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
+    const grants = await current.subscribeAsync({ [filter]: options })
+    return grants.some((grant) => failed(grant.qos))
   } catch (err) {
     const granted = (err as { packet?: { granted?: unknown } }).packet?.granted
-    if (!Array.isArray(granted) || granted.length !== planned.length) throw err
-    const failed = (code: unknown): boolean => typeof code === 'number' && code >= 0x80
-    return planned.filter((_filter, index) => failed(granted[index])).map(({ filter }) => filter)
+    if (!Array.isArray(granted) || granted.length !== 1) throw err
+    return failed(granted[0])
   }
 }
 
@@ -83,8 +89,9 @@ async function refusedFilters(current: MqttClient, planned: readonly PlannedSubs
  */
 async function catchUp(current: MqttClient, plan: SubscriptionPlan): Promise<void> {
   if (plan.catchUp.length === 0) return
-  const replay = current.subscribeAsync(Object.fromEntries(plan.catchUp.map((filter) => [filter, { qos: 1 as const }])))
-  await Promise.all([replay, current.unsubscribeAsync([...plan.catchUp])])
+  // One filter per SUBSCRIBE, as refusedFilters; the UNSUBSCRIBE goes out behind all of them.
+  const replay = plan.catchUp.map((filter) => current.subscribeAsync(filter, { qos: 1 }))
+  await Promise.all([...replay, current.unsubscribeAsync([...plan.catchUp])])
 }
 
 /**

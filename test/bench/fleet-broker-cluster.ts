@@ -4,7 +4,7 @@
  * each listening on its own loopback address (127.0.0.(10+i)), so that no source/destination address pair needs
  * more than one broker's share of the ~28k ephemeral ports. One credentials file for all: every device (one hash of
  * their shared password) and the manager principal. The manager connects to the first instance (`broker.external`;
- * aedes has no shared subscriptions, so one manager connection, with a clean session: see below); device i connects
+ * aedes has no shared subscriptions, so one manager connection, with its persistent session); device i connects
  * to instance i mod K.
  */
 import { randomBytes } from 'node:crypto'
@@ -70,10 +70,9 @@ export async function brokerClusterTopology(count: number, hashParams: ScryptPar
         url: url(instances[0] as Instance),
         username: BENCH_MANAGER,
         password: managerPassword,
-        // A clean session: aedes 1.2 on aedes-persistence-redis 12 never answers a persistent session's SUBSCRIBE of
-        // several filters (the manager's five; one filter is answered), so the manager would never be ready. The
-        // manager's sweep after every connect republishes what a persistent session would have kept.
-        persistentSession: false,
+        // The product's default: the manager subscribes one filter per SUBSCRIBE (aedes on aedes-persistence-redis
+        // never answers a persistent session's SUBSCRIBE of several filters; manager/bus/mqtt-bus.ts).
+        persistentSession: true,
       },
     },
     restarted: `every broker (${count})`,
