@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { Aedes } from 'aedes'
 import type { Logger } from '../lib/log.ts'
 import { resolveBackends, type BrokerBackends } from './backends.ts'
-import { stampCounterAtEmission } from './emission-counter.ts'
+import { stampCounterWhenStored } from './emission-counter.ts'
 import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
@@ -129,7 +129,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     await backends.close?.() // a shared store's connections are open: aedes' setup failed on them
     throw err
   })
-  stampCounterAtEmission(aedes)
+  stampCounterWhenStored(aedes)
   aedes.on('clientReady', (client) => {
     registry.ready(client)
     const socket = guardedSockets.get(client.conn)
