@@ -70,9 +70,11 @@ export async function brokerClusterTopology(count: number, hashParams: ScryptPar
         url: url(instances[0] as Instance),
         username: BENCH_MANAGER,
         password: managerPassword,
-        // The product's default: the manager subscribes one filter per SUBSCRIBE (aedes on aedes-persistence-redis
-        // never answers a persistent session's SUBSCRIBE of several filters; manager/bus/mqtt-bus.ts).
-        persistentSession: true,
+        // A clean session: with a persistent one, aedes first queues each retained report for it (a Redis write)
+        // and a plain message emitted meanwhile makes the live subscribers drop the report (broker/README.md,
+        // "Order of deliveries": 171 of 300 hosts without a first state). The sweep after every connect
+        // republishes from Inventory, so the manager loses nothing it needs by it.
+        persistentSession: false,
       },
     },
     restarted: `every broker (${count})`,
