@@ -7,6 +7,7 @@ import type { Host, Inventory } from '../../../manager/inventory/port.ts'
 import { keyOf } from '../../conformance/inventory-support.ts'
 import { pollUntil } from '../../helpers/poll-until.ts'
 import { usePostgres } from '../../helpers/postgres-server.ts'
+import { waitsOnLock } from '../../helpers/postgres-locks.ts'
 
 /** Bulk desired writes on PostgreSQL: a few statements per thousand hosts, their rows locked in key order. */
 const freshDatabase = usePostgres(test)
@@ -31,12 +32,7 @@ test('postgres: bulk desired writes lock their hosts in key order: one waiting f
   const hosts = await one.createHosts(['h1', 'h2', 'h3'].map((hostId) => ({ tenantId: 'acme', hostId })))
   const [h1, h2, h3] = hosts.map(keyOf) as [Host, Host, Host]
   const admin = await poolOf(t, url, 'bulk-admin')
-  const waiting = (applicationName: string) => () =>
-    admin
-      .query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
-        applicationName,
-      ])
-      .then((result) => result.rowCount === 1 || `${applicationName} does not wait on a lock yet`)
+  const waiting = (applicationName: string) => waitsOnLock(admin, applicationName)
   const locker = await admin.connect()
   t.teardown(() => locker.release())
   await locker.query("BEGIN; SELECT 1 FROM hosts WHERE host_id = 'h2' FOR UPDATE")

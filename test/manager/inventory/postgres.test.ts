@@ -11,6 +11,7 @@ import { conditionTwinTests } from '../../helpers/condition-twin.ts'
 import { pollUntil } from '../../helpers/poll-until.ts'
 import { usePostgres } from '../../helpers/postgres-server.ts'
 import { inventoryConformance } from '../../conformance/inventory.ts'
+import { waitsOnLock } from '../../helpers/postgres-locks.ts'
 
 const freshDatabase = usePostgres(test)
 
@@ -184,12 +185,7 @@ test('postgres: two stores locking hosts in opposite orders deadlock; the victim
     { tenantId: 'acme', hostId: 'h2' },
   ])
   const admin = adminPool(t, url)
-  const waiting = (applicationName: string) => () =>
-    admin
-      .query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
-        applicationName,
-      ])
-      .then((result) => result.rowCount === 1 || `${applicationName} does not wait on a lock yet`)
+  const waiting = (applicationName: string) => waitsOnLock(admin, applicationName)
   const locker = await admin.connect()
   t.teardown(() => locker.release())
   await locker.query("BEGIN; SELECT 1 FROM hosts WHERE host_id = 'h1' FOR UPDATE")
