@@ -30,9 +30,17 @@ export function watchConnectionErrors(
   { log: parentLog, stats, registry }: { log: Logger; stats: StatsCounters; registry: ConnectionRegistry },
 ): void {
   const log = parentLog.child({ module: 'broker/connections' })
+  // aedes raises an error for every operation that fails on a client, and a client can have several in flight
+  // (e.g. each Redis command of a cluster's outage): the connection is closed, and counted, once.
+  const counted = new WeakSet<object>()
   const report = (client: Client, err: Error): void => {
     if (err instanceof BrokerRejection || registry.closedByBroker(client.conn)) return
     const fields = { clientId: clientIdOf(client), remoteAddress: remoteAddressOf(client) }
+    if (counted.has(client.conn)) {
+      log.debug({ ...fields, detail: err.message.slice(0, 200) }, 'further error on a closed connection')
+      return
+    }
+    counted.add(client.conn)
     const code = (err as NodeJS.ErrnoException).code
     if (code !== undefined && PEER_GONE.has(code)) {
       log.debug({ ...fields, code }, 'connection lost')

@@ -1,4 +1,5 @@
 import test from 'ava'
+import type { Client } from 'aedes'
 import mqtt from 'mqtt'
 import { Registry } from 'prom-client'
 import { redisBackends } from '../../../broker/cluster/redis-backends.ts'
@@ -148,6 +149,25 @@ test('a failed store operation outside any client (clearing stale wills) is logg
   broker.aedes.emit('error', new Error('Reached the max retries per request limit (which is 20).'))
   await until('broker store operation failed', 1)
   t.pass()
+})
+
+test('several failed store operations of one client close and count that connection once', async (t) => {
+  const { log, until } = capturedLog()
+  const broker = await startTestBroker(t, { log })
+  const ready = new Promise<Client>((resolve) => broker.broker.aedes.once('clientReady', resolve))
+  const client = await connectClient(t, broker.url, await broker.addDevice('t1', 'h1'))
+  const closed = new Promise((resolve) => client.once('close', () => resolve(undefined)))
+  const held = await within(ready, 'aedes to hold the client', OUTAGE_MS)
+  // What ioredis raises for each command in flight once it gives up (broker/cluster/redis-link.ts).
+  const gaveUp = () =>
+    Object.assign(new Error('Reached the max retries per request limit (which is 20).'), {
+      name: 'MaxRetriesPerRequestError',
+    })
+  held.emit('error', gaveUp())
+  held.emit('error', gaveUp())
+  await within(closed, 'the client to be closed', OUTAGE_MS)
+  await until('connection closed', 1)
+  t.deepEqual(broker.broker.stats().connectionsClosed, { 'shared-state-unavailable': 1 })
 })
 
 test('a broker whose Redis is away still closes: it stops reconnecting and waits for nothing', async (t) => {
