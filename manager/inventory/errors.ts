@@ -23,7 +23,7 @@ export const INVENTORY_ERROR_CODES = [
 ] as const
 export type InventoryErrorCode = (typeof INVENTORY_ERROR_CODES)[number]
 
-export type InventoryEntity = 'tenant' | 'host' | 'credential'
+export type InventoryEntity = 'tenant' | 'host' | 'credential' | 'group'
 
 /** What went wrong, for logs and API answers. Never contains a secret. */
 export interface InventoryErrorDetails {
@@ -31,6 +31,8 @@ export interface InventoryErrorDetails {
   tenantId?: string
   hostId?: string
   username?: string
+  /** A host group's name. */
+  group?: string
   expectedVersion?: number
   actualVersion?: number
   /** Position of the failing item in a batch (updateHosts, createHosts, setDesiredMany by keys). */
@@ -86,9 +88,18 @@ export function invalidInput(message: string, details: InventoryErrorDetails = {
   return new InventoryError('INVENTORY_INVALID_INPUT', message, details)
 }
 
-function describe({ tenantId, hostId, username }: InventoryErrorDetails): string {
+/** A group's stored version differs from the one the caller read. */
+export const groupVersionConflict = (tenantId: string, group: string, expected: number, actual: number) =>
+  new InventoryError(
+    'INVENTORY_VERSION_CONFLICT',
+    `group changed concurrently${describe({ tenantId, group })}: expected version ${expected}, found ${actual}`,
+    { entity: 'group', tenantId, group, expectedVersion: expected, actualVersion: actual },
+  )
+
+function describe({ tenantId, hostId, username, group }: InventoryErrorDetails): string {
   const parts = [
     tenantId === undefined ? '' : `tenant ${quote(tenantId)}`,
+    group === undefined ? '' : `group ${quote(group)}`,
     hostId === undefined ? '' : `host ${quote(hostId)}`,
     username === undefined ? '' : `username ${quote(username)}`,
   ].filter(Boolean)

@@ -1,5 +1,6 @@
 import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import type { Deletion, Host } from './host.ts'
+import type { LabelCondition } from './labels.ts'
 
 /** How hosts are filtered, sorted, paged and summarised: the query side of the Inventory port (./port.ts). */
 
@@ -38,6 +39,8 @@ export interface HostFilter {
   condition?: HostCondition
   /** A substring of the hostId or the name, case-insensitive (ASCII letters). */
   search?: string
+  /** Every condition holds: the label has the value, or (no value given) the host has the label. */
+  labels?: readonly LabelCondition[]
 }
 
 /** The keys a host list can be sorted by; ties are broken by (tenantId, hostId), in the same direction. */

@@ -1,7 +1,9 @@
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { isValidId, ID_RULE } from '../../schemas/ids.ts'
 import { AGENT_LEAVES } from '../../schemas/topics.ts'
+import { policyProblem } from './amt-policy.ts'
 import { invalidInput } from './errors.ts'
+import { labelsProblem, sortedLabels } from './labels.ts'
 import {
   POWER_STATES,
   STATUS_MAX_BYTES,
@@ -71,6 +73,8 @@ const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   powerStatusIndicator: oneOf(StatusIndication.options),
   powerStatusTimestamp: count,
   powerStateReadAt: nullable(isoTime),
+  labels: (value) => labelsProblem(value) === null,
+  policyOverride: (value) => value === null || policyProblem(value) === null,
 }
 
 export function assertKey({ tenantId, hostId }: HostKey): void {
@@ -88,8 +92,14 @@ export function assertPatch(patch: HostPatch): void {
     if (value === undefined) continue
     const check = (PATCH_CHECKS as Record<string, Check | undefined>)[field]
     if (check === undefined) throw invalidInput(`unknown host field ${JSON.stringify(field.slice(0, 64))}`)
-    if (!check(value)) throw invalidInput(`invalid value for host field ${field}`)
+    if (!check(value)) throw invalidInput(`invalid value for host field ${field}${problemOf(field, value)}`)
   }
+}
+
+/** The words of a labels or policy problem (the other fields' checks are plain). */
+function problemOf(field: string, value: unknown): string {
+  const problem = field === 'labels' ? labelsProblem(value) : field === 'policyOverride' ? policyProblem(value) : null
+  return problem === null ? '' : `: ${problem}`
 }
 
 export function isDesiredWrite(patch: HostPatch): boolean {
@@ -124,6 +134,7 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     controlMode: input.controlMode,
     dnsSuffix: input.dnsSuffix,
     agentKind: input.agentKind,
+    labels: input.labels,
   })
   const iso = now.toISOString()
   const seconds = unixSeconds(now)
@@ -157,6 +168,8 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     powerStatusIndicator: 'UNSPECIFIED',
     powerStatusTimestamp: seconds,
     powerStateReadAt: null,
+    labels: sortedLabels(input.labels ?? {}),
+    policyOverride: null,
     version: 1,
     createdAt: iso,
     updatedAt: iso,
@@ -180,6 +193,7 @@ export function applyHostPatch(host: Host, patch: HostPatch, now: Date): Host {
   }
   // Stored texts are already within the limit: only a patched one needs the check.
   if (patch.status !== undefined) next.status = truncateUtf8(next.status)
+  if (patch.labels !== undefined) next.labels = sortedLabels(patch.labels)
   if (patch.powerStatus !== undefined) next.powerStatus = truncateUtf8(next.powerStatus)
   if (isDesiredWrite(patch)) next.desiredGeneration = host.desiredGeneration + 1
   if (patch.lastSeen) next.lastSeen = isoOf(patch.lastSeen)

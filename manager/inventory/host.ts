@@ -8,6 +8,8 @@ import {
 } from '../../schemas/enums.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Leaf } from '../../schemas/topics.ts'
+import type { AmtPolicy } from './amt-policy.ts'
+import type { Labels } from './labels.ts'
 
 /** The host record of the Inventory and its write rules (applied by host-patch.ts in every adapter). */
 
@@ -75,6 +77,10 @@ export interface Host extends HostKey {
    * reading sets currentPowerState: a power action never does (it is not a state).
    */
   powerStateReadAt: string | null
+  /** The operator's key/value labels (labels.ts), keys sorted; groups select hosts by them. */
+  labels: Labels
+  /** An AMT policy for this host alone; it wins over its groups' (manager/core/effective-policy.ts). */
+  policyOverride: AmtPolicy | null
   /** Optimistic concurrency: 1 on create, +1 on every write. */
   version: number
   createdAt: string
@@ -89,6 +95,8 @@ export interface CreateHostInput extends HostKey {
   dnsSuffix?: string
   /** Defaults to 'mqtt'. */
   agentKind?: AgentKind
+  /** Defaults to none. */
+  labels?: Labels
 }
 
 /**
@@ -127,4 +135,7 @@ export interface HostPatch {
   powerStatusIndicator?: StatusIndication
   powerStatusTimestamp?: number
   powerStateReadAt?: string | null
+  /** Replaces the whole map (stored with its keys sorted). */
+  labels?: Labels
+  policyOverride?: AmtPolicy | null
 }

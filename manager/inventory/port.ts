@@ -1,5 +1,6 @@
 import type { AgentPhase, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import type { HostFilter, HostPage, HostPageRequest, HostSummary } from './host-filter.ts'
+import type { HostGroup, PutGroupInput } from './amt-policy.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
 /**
@@ -15,6 +16,8 @@ import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
 export * from './host.ts'
 export * from './host-filter.ts'
+export * from './amt-policy.ts'
+export * from './labels.ts'
 
 export type PasswordPolicy = 'static' | 'random'
 
@@ -190,6 +193,18 @@ export interface Inventory {
    * limit), bounded per call; `next` is null when the pass reached the last host.
    */
   pruneAuditOverCount(request: AuditCountPrune): Promise<{ deleted: number; next: AuditPruneCursor | null }>
+
+  /**
+   * Creates or replaces the tenant's group `input.name` (version + 1); with `expectedVersion`, only the group of that
+   * version (NotFound when there is none). NotFound (tenant) when the tenant does not exist.
+   */
+  putGroup(input: PutGroupInput, options?: WriteOptions): Promise<HostGroup>
+  /** NotFound (entity 'group') when there is none. */
+  getGroup(tenantId: string, name: string): Promise<HostGroup>
+  /** The tenant's groups by (priority, name): the order in which they decide a host's policy. */
+  listGroups(tenantId: string): Promise<HostGroup[]>
+  /** NotFound when there is none. Deleting a tenant deletes its groups. */
+  deleteGroup(tenantId: string, name: string): Promise<void>
 
   close(): Promise<void>
 }

@@ -38,6 +38,8 @@ export function hostConformance({ label, open }: SuiteContext): void {
       powerStatus: 'Unknown',
       powerStatusIndicator: 'UNSPECIFIED',
       powerStateReadAt: null,
+      labels: {},
+      policyOverride: null,
       version: 1,
     })
     assertWrittenSince(t, statusTimestamp, from)

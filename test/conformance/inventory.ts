@@ -1,6 +1,7 @@
 import { auditConformance } from './inventory-audit.ts'
 import { batchConformance } from './inventory-batch.ts'
 import { bulkConformance } from './inventory-bulk.ts'
+import { groupConformance } from './inventory-groups.ts'
 import { hostConformance } from './inventory-hosts.ts'
 import { listConformance } from './inventory-lists.ts'
 import { queryConformance } from './inventory-queries.ts'
@@ -30,5 +31,6 @@ export function inventoryConformance(
   bulkConformance(context)
   recordConformance(context)
   auditConformance(context)
+  groupConformance(context)
   if (options.openShared) sharingConformance(context, options.openShared)
 }

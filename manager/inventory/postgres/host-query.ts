@@ -6,7 +6,11 @@ import type { HostRow } from '../sql/rows.ts'
 import type { Sql } from './sql.ts'
 
 /** PostgreSQL's side of the shared host queries (manager/inventory/sql/). */
-const POSTGRES_HOSTS = hostDialect({ capableFalse: `capability -> 'capable' = 'false'::jsonb`, like: 'ILIKE' })
+const POSTGRES_HOSTS = hostDialect({
+  capableFalse: `capability -> 'capable' = 'false'::jsonb`,
+  like: 'ILIKE',
+  label: (param) => `(labels ->> @${param}::text)`,
+})
 const hostSql = new HostSelectSql(POSTGRES_HOSTS)
 
 /** Every host matching the filter, by (tenantId, hostId), locked for this transaction's writes. */

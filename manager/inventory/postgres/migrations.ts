@@ -99,4 +99,19 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_activity_by_host ON audit_events (tenant_id, host_id, id)
     WHERE class = 'activity' AND host_id IS NOT NULL;
   `,
+  `
+  ALTER TABLE hosts ADD COLUMN labels jsonb NOT NULL DEFAULT '{}';
+  ALTER TABLE hosts ADD COLUMN policy_override jsonb;
+  CREATE TABLE host_groups (
+    tenant_id ${KEY} REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    name ${KEY},
+    selector jsonb NOT NULL,
+    priority bigint NOT NULL,
+    policy jsonb NOT NULL,
+    version bigint NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  );
+  `,
 ]

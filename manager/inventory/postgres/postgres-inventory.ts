@@ -27,6 +27,16 @@ import type {
   TenantPatch,
   WriteOptions,
 } from '../port.ts'
+import type { HostGroup, PutGroupInput } from '../amt-policy.ts'
+import {
+  GROUP_SQL,
+  assertGroupKey,
+  groupFromRow,
+  groupNotFound,
+  groupToRow,
+  nextGroup,
+  type GroupRow,
+} from '../sql/group-sql.ts'
 import { newCredential, newTenant, patchedTenant, stateCountOf, tenantNotEmpty } from '../sql/records.ts'
 import { credentialFromRow, credentialToRow, tenantFromRow, tenantToRow, type TenantRow } from '../sql/rows.ts'
 import { STATEMENT_SQL as S, type CountRow } from '../sql/statements-sql.ts'
@@ -214,6 +224,38 @@ export class PostgresInventory implements Inventory {
     return this.#write((sql) => pruneAuditOverCount(sql, request))
   }
 
+  putGroup(input: PutGroupInput, options: WriteOptions = {}): Promise<HostGroup> {
+    return this.#write(async (sql) => {
+      await tenantOf(sql, input.tenantId, ' FOR SHARE')
+      const stored = await groupOf(sql, input.tenantId, input.name, ' FOR UPDATE')
+      const group = nextGroup(stored, input, options.expectedVersion, this.#now())
+      await sql.run(GROUP_SQL.upsert, groupToRow(group))
+      return group
+    })
+  }
+
+  getGroup(tenantId: string, name: string): Promise<HostGroup> {
+    return this.#read(async (sql) => {
+      const group = await groupOf(sql, tenantId, name)
+      if (group === undefined) throw groupNotFound(tenantId, name)
+      return group
+    })
+  }
+
+  listGroups(tenantId: string): Promise<HostGroup[]> {
+    return this.#read(async (sql) => {
+      assertId('tenantId', tenantId)
+      return (await sql.rows<GroupRow>(GROUP_SQL.list, [tenantId])).map(groupFromRow)
+    })
+  }
+
+  deleteGroup(tenantId: string, name: string): Promise<void> {
+    return this.#write(async (sql) => {
+      assertGroupKey(tenantId, name)
+      if ((await sql.run(GROUP_SQL.delete, [tenantId, name])) === 0) throw groupNotFound(tenantId, name)
+    })
+  }
+
   /** Idempotent; later calls reject with INVENTORY_CLOSED. The pool stays open: it is the caller's. */
   close(): Promise<void> {
     this.#closed = true
@@ -241,4 +283,10 @@ async function tenantOf(sql: Sql, tenantId: string, lock = ''): Promise<Tenant> 
   const row = await sql.row<TenantRow>(`${S.tenantGet}${lock}`, [tenantId])
   if (row === undefined) throw new NotFoundError('tenant', { tenantId })
   return tenantFromRow(row)
+}
+
+async function groupOf(sql: Sql, tenantId: string, name: string, lock = ''): Promise<HostGroup | undefined> {
+  assertGroupKey(tenantId, name)
+  const row = await sql.row<GroupRow>(`${GROUP_SQL.get}${lock}`, [tenantId, name])
+  return row === undefined ? undefined : groupFromRow(row)
 }

@@ -6,6 +6,8 @@ export interface SqlEngine {
   capableFalse: string
   /** The LIKE that ignores the case of ASCII letters only. */
   like: string
+  /** The value (text) of the label named by the parameter `@<param>` (the label key), NULL when absent. */
+  label: (param: string) => string
 }
 
 /** The engine's expressions for the host queries: a host row's capability and condition, the search's LIKE. */
@@ -13,6 +15,7 @@ export interface HostDialect {
   capability: string
   condition: string
   like: string
+  label: (param: string) => string
 }
 
 /**
@@ -21,7 +24,7 @@ export interface HostDialect {
  * (manager/core/publish/status-texts.ts). Engine-neutral SQL but for the engine's `capableFalse`. A NULL phase
  * compares unknown, which a WHEN takes as false.
  */
-export function hostDialect({ capableFalse, like }: SqlEngine): HostDialect {
+export function hostDialect({ capableFalse, like, label }: SqlEngine): HostDialect {
   const notCapable = `(sku = 'UNSPECIFIED' AND (${capableFalse}
   OR status = 'AMT not supported' OR substr(status, 1, 18) = 'AMT not supported:'))`
   const rules: readonly (readonly [HostCondition, string])[] = [
@@ -37,5 +40,6 @@ export function hostDialect({ capableFalse, like }: SqlEngine): HostDialect {
     capability: `(CASE WHEN sku IN ('AMT', 'ISM') THEN sku WHEN ${notCapable} THEN 'NONE' ELSE 'UNKNOWN' END)`,
     condition: `(CASE ${whens.join(' ')} ELSE 'UNPROVISIONED' END)`,
     like,
+    label,
   }
 }

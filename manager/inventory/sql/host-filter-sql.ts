@@ -1,3 +1,5 @@
+import { invalidInput } from '../errors.ts'
+import { labelKeyProblem, labelValueProblem, type LabelCondition } from '../labels.ts'
 import type { HostFilter } from '../port.ts'
 import type { HostDialect } from './host-condition-sql.ts'
 
@@ -39,6 +41,24 @@ const FILTER_SQL: FilterSql = {
     sql: `(host_id ${like} @search ESCAPE '\\' OR name ${like} @search ESCAPE '\\')`,
     params: { search: `%${likeLiteral(value)}%` },
   }),
+  labels: (conditions, { label }) => labelClause(conditions, label),
+}
+
+/** Each label condition: its value equals, or (no value) it is present; keys and values checked (labels.ts). */
+function labelClause(conditions: readonly LabelCondition[], label: (param: string) => string): Clause {
+  const parts: string[] = []
+  const params: Record<string, string> = {}
+  conditions.forEach(({ key, value }, index) => {
+    const problem = labelKeyProblem(key) ?? (value === undefined ? null : labelValueProblem(key, value))
+    if (problem !== null) throw invalidInput(problem)
+    params[`label${index}`] = key
+    if (value === undefined) parts.push(`${label(`label${index}`)} IS NOT NULL`)
+    else {
+      parts.push(`${label(`label${index}`)} = @labelValue${index}`)
+      params[`labelValue${index}`] = value
+    }
+  })
+  return { sql: parts.length === 0 ? 'TRUE' : `(${parts.join(' AND ')})`, params }
 }
 
 const FIELDS = Object.keys(FILTER_SQL) as (keyof HostFilter)[]

@@ -13,6 +13,8 @@ import type {
   PowerState,
   Tenant,
 } from '../port.ts'
+import type { AmtPolicy } from '../amt-policy.ts'
+import { sortedLabels, type Labels } from '../labels.ts'
 
 /** Row <-> domain mapping, the only place that knows column names and encodings (JSON text, 0/1 booleans). */
 
@@ -56,6 +58,8 @@ export interface HostRow {
   updated_at: string
   local_deactivation: number
   power_state_read_at: string | null
+  labels: string
+  policy_override: string | null
 }
 
 export interface CredentialRow {
@@ -111,6 +115,8 @@ export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
   'updated_at',
   'local_deactivation',
   'power_state_read_at',
+  'labels',
+  'policy_override',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -145,6 +151,9 @@ export function hostFromRow(row: HostRow): Host {
     powerStatusIndicator: row.power_status_indicator as StatusIndication,
     powerStatusTimestamp: row.power_status_timestamp,
     powerStateReadAt: row.power_state_read_at,
+    // Sorted again: jsonb keeps its keys ordered by length first.
+    labels: sortedLabels(JSON.parse(row.labels) as Labels),
+    policyOverride: row.policy_override === null ? null : (JSON.parse(row.policy_override) as AmtPolicy),
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -182,6 +191,8 @@ export function hostToRow(host: Host): HostRow {
     power_status_indicator: host.powerStatusIndicator,
     power_status_timestamp: host.powerStatusTimestamp,
     power_state_read_at: host.powerStateReadAt,
+    labels: JSON.stringify(host.labels),
+    policy_override: host.policyOverride === null ? null : JSON.stringify(host.policyOverride),
     version: host.version,
     created_at: host.createdAt,
     updated_at: host.updatedAt,

@@ -128,6 +128,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX hosts_by_tenant_name ON hosts (tenant_id, name, host_id);
     `,
   },
+  {
+    version: 6,
+    name: "hosts: the operator's labels and a per-host AMT policy override; host groups with their AMT policy",
+    sql: `
+      ALTER TABLE hosts ADD COLUMN labels TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels));
+      ALTER TABLE hosts ADD COLUMN policy_override TEXT CHECK (policy_override IS NULL OR json_valid(policy_override));
+      CREATE TABLE host_groups (
+        tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        selector TEXT NOT NULL CHECK (json_valid(selector)),
+        priority INTEGER NOT NULL,
+        policy TEXT NOT NULL CHECK (json_valid(policy)),
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      ) STRICT;
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

@@ -27,6 +27,16 @@ import type {
   TenantPatch,
   WriteOptions,
 } from '../port.ts'
+import type { HostGroup, PutGroupInput } from '../amt-policy.ts'
+import {
+  GROUP_SQL,
+  assertGroupKey,
+  groupFromRow,
+  groupNotFound,
+  groupToRow,
+  nextGroup,
+  type GroupRow,
+} from '../sql/group-sql.ts'
 import { AuditStore } from './audit-store.ts'
 import { HostQuery } from './host-query.ts'
 import { HostStore } from './host-store.ts'
@@ -199,6 +209,39 @@ export class SqliteInventory implements Inventory {
     return this.#write(() => this.#audit.pruneOverCount(request))
   }
 
+  putGroup(input: PutGroupInput, options: WriteOptions = {}): Promise<HostGroup> {
+    return this.#write(() => {
+      this.#tenant(input.tenantId)
+      const group = nextGroup(this.#group(input.tenantId, input.name), input, options.expectedVersion, this.#now())
+      this.#db.prepare(GROUP_SQL.upsert).run(groupToRow(group))
+      return group
+    })
+  }
+
+  getGroup(tenantId: string, name: string): Promise<HostGroup> {
+    return this.#read(() => this.#group(tenantId, name) ?? throwIt(groupNotFound(tenantId, name)))
+  }
+
+  listGroups(tenantId: string): Promise<HostGroup[]> {
+    return this.#read(() => {
+      assertId('tenantId', tenantId)
+      return this.#db.prepare<unknown[], GroupRow>(GROUP_SQL.list).all(tenantId).map(groupFromRow)
+    })
+  }
+
+  deleteGroup(tenantId: string, name: string): Promise<void> {
+    return this.#write(() => {
+      assertGroupKey(tenantId, name)
+      if (this.#db.prepare(GROUP_SQL.delete).run(tenantId, name).changes === 0) throw groupNotFound(tenantId, name)
+    })
+  }
+
+  #group(tenantId: string, name: string): HostGroup | undefined {
+    assertGroupKey(tenantId, name)
+    const row = this.#db.prepare<unknown[], GroupRow>(GROUP_SQL.get).get(tenantId, name)
+    return row === undefined ? undefined : groupFromRow(row)
+  }
+
   /** Idempotent. */
   close(): Promise<void> {
     if (!this.#db.open) return Promise.resolve()
@@ -232,4 +275,8 @@ export class SqliteInventory implements Inventory {
   #write<T>(run: () => T): Promise<T> {
     return this.#read(() => this.#transaction.immediate(run) as T)
   }
+}
+
+const throwIt = (err: Error): never => {
+  throw err
 }

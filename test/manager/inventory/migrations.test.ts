@@ -77,7 +77,7 @@ test('the shipped migrations are numbered 1..n and build the expected tables', (
   )
   const db = memoryDb(t)
   migrate(db)
-  t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'hosts', 'sqlite_sequence', 'tenants'])
+  t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'host_groups', 'hosts', 'sqlite_sequence', 'tenants'])
 })
 
 test('migration 2 keeps every host of a version-1 database and adds local_deactivation = 0 (only through RPS)', (t) => {
@@ -154,7 +154,7 @@ test('migration 4 keeps a host read by the old code (an action stored as its sta
 
 test('migration 5: the console sorts by name and filters by sku and presence along an index, counting in it', (t) => {
   const db = memoryDb(t)
-  t.is(migrate(db), 5)
+  t.is(migrate(db), MIGRATIONS.length)
   const plan = (sql: string) =>
     db
       .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
@@ -180,4 +180,12 @@ test('migration 5: the console sorts by name and filters by sku and presence alo
       new RegExp(`COVERING INDEX ${index}`),
     )
   }
+})
+
+test('migration 6 gives a host of the older schema no labels and no policy override', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 5))
+  insertOldHost(db, { desiredState: 'PROVISIONED', power: ['ON', 'ON', 'IDLE'], version: 2 })
+  t.is(migrate(db, MIGRATIONS.slice(0, 6)), 6)
+  t.deepEqual(db.prepare('SELECT labels, policy_override FROM hosts').all(), [{ labels: '{}', policy_override: null }])
 })
