@@ -9,7 +9,9 @@ import { expireActivation } from './flows/expire-activation.ts'
 import { INVENTORY_ONLY, type HostRemoval } from './flows/host-removal.ts'
 import { republishAll, type SweepResult } from './flows/republish.ts'
 import { setDesired, type DesiredRequest } from './flows/set-desired.ts'
-import type { Host, HostKey, HostSelector, Inventory } from '../inventory/port.ts'
+import type { AuditOfStored, Host, HostKey, HostPatch, HostSelector, Inventory } from '../inventory/port.ts'
+import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
+import { PolicyReevaluation } from './flows/policy-reevaluation.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
 import { singleProcessLease, whileHeld, type Lease } from '../ports/lease.ts'
@@ -82,6 +84,8 @@ export interface ManagerCoreDeps {
   lease?: Lease
   /** Hears of this process's host changes (after their commit) to pass them to the other replicas; default none. */
   hostChangeRelay?: HostChangeSink
+  /** The tenant's ACM provisioning certificates (config `acm`), for the effective policy; default none. */
+  acmCertificates?: (tenantId: string) => readonly ProvisioningCertificateFacts[]
   now?: () => Date
   options?: ManagerCoreOptions
 }
@@ -102,6 +106,15 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
   /** The host as this process knows it (write-through cache over Inventory). */
   getHost(key: HostKey): Promise<Host | null>
+  /**
+   * A write computed from the host as stored (`edit` → patch; null: nothing), through the write path, with its
+   * audit in the same transaction; a version conflict re-reads and asks `edit` again. Null when there is no host.
+   */
+  editHost(
+    key: HostKey,
+    edit: (host: Host) => HostPatch | null,
+    options?: { audit?: AuditOfStored },
+  ): Promise<Host | null>
   /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
   republishAll(): Promise<SweepResult>
   /** Expires overdue activations now (the timer does it every deadlines.checkIntervalMs). */
@@ -182,6 +195,14 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       retry: (key, reason) => removeHost(ctx, key, 'manager', reason),
     }),
   }
+  const policy = new PolicyReevaluation({
+    inventory: deps.inventory,
+    fresh: (key) => book.fresh(key),
+    setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
+    certificates: deps.acmCertificates ?? (() => []),
+    now,
+    log,
+  })
   const secretResponder = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
 
   const afterCommit = (committed: readonly Committed[]): void => {
@@ -201,6 +222,8 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
           secretResponder.refuse(key, effect.request, effect.reason)
         } else if (effect.kind === 'identity-mismatch') {
           log.warn({ ...key, amtUuid: effect.amtUuid }, 'the AMT UUID reported by amtinfo differs from the host id')
+        } else if (effect.kind === 'policy-facts-changed') {
+          policy.trigger(key)
         } else {
           completeDeletion(ctx, key).catch((err: unknown) =>
             log.error({ err, ...key }, 'deletion could not be completed'),
@@ -219,8 +242,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     afterCommit,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
   })
-  const policy = audit.retention ?? DEFAULT_AUDIT_RETENTION
-  const retention = new AuditRetention({ inventory: deps.inventory, log, metrics, now, policy })
+  const retention = new AuditRetention({
+    inventory: deps.inventory,
+    log,
+    metrics,
+    now,
+    policy: audit.retention ?? DEFAULT_AUDIT_RETENTION,
+  })
   let sweeps = 0
   const leased: Array<() => Promise<void>> = []
 
@@ -235,6 +263,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       if (stored === null) throw new NotFoundError('host', { tenantId: key.tenantId, hostId: key.hostId })
       return stored
     },
+    editHost: (key, edit, editOptions) => book.serial(() => writes.update(key, edit, editOptions)),
     refreshHost: (key, writeOptions) => book.serial(() => writes.refresh(key, writeOptions)),
     ...tenantWrites(deps.inventory, profiles),
     republishAll: () => {
@@ -256,11 +285,13 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       await retention.stop()
       await ctx.deadlines.stop()
       await ingest.idle()
+      await policy.idle()
       await book.idle()
       hostChanges.close()
     },
     idle: async () => {
       await ingest.idle()
+      await policy.idle()
       await book.idle()
     },
     hostChanges,

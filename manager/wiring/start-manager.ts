@@ -123,8 +123,10 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const relay = openHostChangeRelay(config, { pool: stores.pool, inventory, metrics, log: root })
     if (relay) closers.push({ name: 'host-change relay', close: () => relay.stop() })
 
+    const acmCertificates = (tenantId: string) => config.acm.certificates[tenantId] ?? []
     const core = createManagerCore({
       inventory,
+      acmCertificates,
       outbound: bus,
       log: root,
       metrics,
@@ -174,7 +176,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       limits: config.api.limits,
       hostChangeStreams: config.api.hostChanges,
       passwords,
-      acmCertificates: (tenantId: string) => config.acm.certificates[tenantId] ?? [],
+      acmCertificates,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),

@@ -11,6 +11,9 @@ import { change, NO_CHANGE, statusPatch, type Effect, type Handler } from './cha
  * Not capable → status "AMT not supported: <reason>" ERROR (a product requirement: surfaced as an error), and a
  * pending activation deadline is dropped (it can never be met). Capable again after "not supported" → the
  * status returns to "Unknown" until the agent's next state says more.
+ * The facts the AMT policy reads (policyFacts) differ from the stored ones, or come first → a policy-facts-changed
+ * effect: the manager re-evaluates the host's policy (flows/policy-reevaluation.ts); the same facts again (a
+ * reconnect, a re-sent report, AMT's control mode moving after an activation) → none, so nothing loops.
  * A new AMT UUID (capability.amtUuid) that differs from the hostId → an identity-mismatch effect (a warning in the
  * log), once per change of the reported UUID, not on every report.
  */
@@ -29,6 +32,8 @@ export const handleCapability: Handler<'capability'> = (host, facts) => {
   } else if (isNotSupportedStatus(host.status)) {
     Object.assign(patch, statusPatch(host, { status: UNKNOWN_STATUS, statusIndicator: 'UNSPECIFIED' }))
   }
+  if (patch.sku !== undefined || !samePolicyFacts(host.capability, facts.report))
+    effects.push({ kind: 'policy-facts-changed' })
   if (Object.keys(patch).length === 0 && effects.length === 0) return NO_CHANGE
   const capableChanged = patch.sku !== undefined || patch.status !== undefined
   const audit = capableChanged
@@ -41,6 +46,24 @@ function identityEffects(host: Host, report: Capability | undefined): Effect[] {
   const identity = amtIdentityOf(host.hostId, report ?? null)
   if (identity === null || identity.matches || identity.amtUuid === host.capability?.amtUuid) return []
   return [{ kind: 'identity-mismatch', amtUuid: identity.amtUuid }]
+}
+
+/**
+ * The facts a policy decides by (effective-policy.ts, acm-eligibility.ts): not the volatile ones (control mode, RAS,
+ * LMS), which change with every activation. A report-less capability (the gRPC bridge) compares by SKU alone.
+ */
+const policyFacts = (report: Capability) => ({
+  capable: report.capable,
+  sku: report.sku,
+  amtVersion: report.amtVersion,
+  dnsSuffix: report.dnsSuffix,
+  dnsSuffixOS: report.dnsSuffixOS ?? null,
+  trustedRootHashes: report.trustedRootHashes ?? null,
+})
+
+function samePolicyFacts(stored: Capability | null, report: Capability | undefined): boolean {
+  if (report === undefined) return true
+  return stored !== null && isDeepStrictEqual(policyFacts(stored), policyFacts(report))
 }
 
 /** The same classified amtinfo, ignoring the envelope (ts, seq, bootId change with every message). */

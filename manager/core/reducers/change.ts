@@ -22,6 +22,8 @@ export type Effect =
   | { kind: 'deletion-ready' }
   /** The reported AMT UUID changed and differs from the hostId (logged as a warning, once per change). */
   | { kind: 'identity-mismatch'; amtUuid: string }
+  /** The facts a policy reads (capable, SKU, AMT version, DNS suffixes, root hashes) changed, or came first. */
+  | { kind: 'policy-facts-changed' }
 
 /** A handler's verdict on one report: the host fields to write, audit events, effects. Pure data. */
 export interface Change {
