@@ -81,14 +81,19 @@ function fromInventory(err: InventoryError): ApiError {
   }
   const byCode: Record<InventoryErrorCode, () => ApiError> = {
     INVENTORY_NOT_FOUND: () =>
-      new ApiError(entity === 'tenant' ? 'TENANT_NOT_FOUND' : 'HOST_NOT_FOUND', undefined, where),
+      new ApiError(
+        entity === 'tenant' ? 'TENANT_NOT_FOUND' : entity === 'group' ? 'GROUP_NOT_FOUND' : 'HOST_NOT_FOUND',
+        undefined,
+        where,
+      ),
     INVENTORY_ALREADY_EXISTS: () =>
       new ApiError(
         entity === 'tenant' ? 'TENANT_EXISTS' : entity === 'host' ? 'HOST_EXISTS' : 'CREDENTIAL_CONFLICT',
         undefined,
         where,
       ),
-    INVENTORY_VERSION_CONFLICT: () => new ApiError('HOST_CHANGED', undefined, where),
+    INVENTORY_VERSION_CONFLICT: () =>
+      new ApiError(entity === 'group' ? 'GROUP_CHANGED' : 'HOST_CHANGED', undefined, where),
     INVENTORY_INVALID_INPUT: () => new ApiError('VALIDATION_FAILED', err.message),
     INVENTORY_TENANT_NOT_EMPTY: () => new ApiError('BAD_REQUEST', 'the tenant still has hosts'),
     INVENTORY_STORAGE_FAILED: () => new ApiError('STORAGE_UNAVAILABLE', undefined, undefined, { cause: err }),

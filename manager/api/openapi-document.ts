@@ -16,6 +16,7 @@ const idleDomain: ApiDomain = {
   setDesired: notWhileGenerating,
   requestDeletion: notWhileGenerating,
   refreshHost: notWhileGenerating,
+  editHost: notWhileGenerating,
   createTenant: notWhileGenerating,
   hostChanges: new HostChangeFeed({ capacity: 1 }),
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod'
 import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
-import { HOST_CAPABILITIES, HOST_CONDITIONS, HOST_SORT_KEYS, type HostFilter } from '../inventory/port.ts'
+import {
+  HOST_CAPABILITIES,
+  HOST_CONDITIONS,
+  HOST_SORT_KEYS,
+  parseLabelCondition,
+  type HostFilter,
+  type LabelCondition,
+} from '../inventory/port.ts'
 
 /** Path and query schemas shared by several routes. */
 
@@ -56,9 +63,24 @@ const HostSortParam = z
   .default('hostId')
   .describe('the order: a key, ascending; with a leading "-", descending; ties by (tenantId, hostId)')
 
+/** `label=site=berlin` (the value), `label=site` (present); repeatable, ANDed. */
+const LabelConditions = z
+  .union([z.string(), z.array(z.string()).max(16)])
+  .transform((given, ctx): LabelCondition[] =>
+    (Array.isArray(given) ? given : [given]).flatMap((text) => {
+      const condition = parseLabelCondition(text)
+      if (typeof condition !== 'string') return [condition]
+      ctx.addIssue({ code: 'custom', message: condition })
+      return []
+    }),
+  )
+  .optional()
+  .describe('only hosts with this label: `key=value`, or `key` (any value); repeatable, every one must hold')
+
 /** Unknown query parameters are VALIDATION_FAILED (a misspelt filter must not answer every host). */
 export const HostListQuery = z.strictObject({
   ...HostFilterFields,
+  label: LabelConditions,
   sort: HostSortParam,
   limit: Limit,
   cursor: z.string().max(512).optional().describe('nextCursor of the previous page (of the same sort)'),
@@ -66,6 +88,9 @@ export const HostListQuery = z.strictObject({
 export type HostListQuery = z.infer<typeof HostListQuery>
 
 /** The Inventory filter of a query or body (absent fields stay absent: no condition). */
-export function filterOf(query: Pick<HostFilter, ApiFilterKey>): HostFilter {
-  return Object.fromEntries(FILTER_KEYS.filter((key) => query[key] !== undefined).map((key) => [key, query[key]]))
+export function filterOf(query: Pick<HostFilter, ApiFilterKey> & { label?: LabelCondition[] }): HostFilter {
+  const filter: HostFilter = Object.fromEntries(
+    FILTER_KEYS.filter((key) => query[key] !== undefined).map((key) => [key, query[key]]),
+  )
+  return query.label === undefined || query.label.length === 0 ? filter : { ...filter, labels: query.label }
 }

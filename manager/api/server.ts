@@ -29,6 +29,8 @@ import { streamMetrics } from '../metrics/stream-metrics.ts'
 import { hostPasswordRoutes } from './routes/host-password.ts'
 import { hostPowerRoutes } from './routes/host-power.ts'
 import { hostSummaryRoutes } from './routes/host-summary.ts'
+import { hostPolicyRoutes } from './routes/host-policy.ts'
+import { groupRoutes } from './routes/groups.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
@@ -131,6 +133,8 @@ export function createApiServer(deps: ApiServerDeps) {
         tokenRoutes,
         hostPowerRoutes,
         tenantDmtRoutes,
+        hostPolicyRoutes,
+        groupRoutes,
       ])
         await api.register(routes(context))
       await api.register(hostChangeRoutes(context, streams))

@@ -7,6 +7,7 @@ import { POWER_ACTION_OUTCOMES, POWER_VIEW_STATES } from '../core/power-view.ts'
 import { HOST_CAPABILITIES, HOST_CONDITIONS, POWER_STATES } from '../inventory/port.ts'
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../core/publish/host-status.ts'
+import { AmtPolicyView } from './policy-views.ts'
 
 /**
  * What the API answers about hosts, tenants and audit events. The host view uses the field names of the
@@ -75,6 +76,8 @@ export const HostView = z
       })
       .nullable()
       .describe('the AMT UUID against the hostId; null until the agent reports an AMT UUID'),
+    labels: z.record(z.string(), z.string()).describe("the operator's labels (docs/policy.md); groups select by them"),
+    policyOverride: AmtPolicyView.nullable().describe("the host's own AMT policy, which wins over its groups'"),
     ...PowerFields,
     version: z.int().min(1),
     createdAt: isoTime,
@@ -93,6 +96,8 @@ export function hostView(host: Host): HostView {
     capabilityClass: hostCapability(host),
     capability: host.capability,
     identity: amtIdentityOf(host.hostId, host.capability),
+    labels: host.labels,
+    policyOverride: host.policyOverride,
     version: host.version,
     createdAt: host.createdAt,
     updatedAt: host.updatedAt,

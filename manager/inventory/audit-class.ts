@@ -17,9 +17,11 @@ const SECURITY_KINDS: readonly string[] = [
   'host.deleted',
   'desired.set', // a user's desired-state change
   'power.action', // a user's power action through MPS
+  'host.labels', // labels decide which group's AMT policy a host follows
+  'host.policy-override',
 ]
 
-const SECURITY_KIND_PREFIXES: readonly string[] = ['credential.', 'token.', 'role.', 'tenant.', 'amt.domain.']
+const SECURITY_KIND_PREFIXES: readonly string[] = ['credential.', 'token.', 'role.', 'tenant.', 'amt.domain.', 'group.']
 
 const exact = new Set(SECURITY_KINDS)
 

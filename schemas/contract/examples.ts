@@ -91,6 +91,7 @@ export const EXAMPLES: { readonly [L in Leaf]: PayloadOf<L> } = {
     online: true,
     lastSeen: EXAMPLE_TS,
     agentKind: 'mqtt',
+    labels: { site: 'berlin', model: 'nuc-13' },
     powerState: 'on',
     powerStateReadAt: EXAMPLE_TS,
     powerAction: {

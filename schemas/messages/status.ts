@@ -58,6 +58,11 @@ export const HostStatus = z
     agentKind: z
       .enum(['mqtt', 'grpc'])
       .describe('how the host talks to the manager: this MQTT contract or the legacy gRPC API'),
+    labels: z
+      .record(z.string().max(317), z.string().max(63))
+      .refine((labels) => Object.keys(labels).length <= 64, 'at most 64 labels')
+      .optional()
+      .describe("the operator's labels of the host (`site: berlin`); absent from a manager that predates them"),
     ...power,
   })
   .describe("The manager's correlated view of a host, as stored in Inventory. Retained, for integrators.")

@@ -22,6 +22,7 @@ export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> & Pow
     online: host.online,
     lastSeen: host.lastSeen,
     agentKind: host.agentKind,
+    labels: host.labels,
     ...powerViewOf(host),
   }
 }
