@@ -29,7 +29,7 @@ const checkedBy =
     if (found !== null) ctx.addIssue({ code: 'custom', message: found })
   }
 
-export const LabelsSchema = z
+const LabelsSchema = z
   .record(z.string(), z.string())
   .superRefine(checkedBy(labelsProblem))
   .describe('key/value labels: keys like Kubernetes label keys ([prefix/]name), values empty or a name; at most 64')
@@ -47,7 +47,7 @@ export const AmtPolicyView = z
   .superRefine(checkedBy(policyProblem))
   .meta({ id: 'AmtPolicy', description: "An AMT policy: a group's, or one host's override" })
 
-export const GroupSelectorView = z
+const GroupSelectorView = z
   .strictObject({
     labels: z.record(z.string(), z.string()).optional().describe('every label must match (exact values)'),
     facts: z
@@ -74,6 +74,8 @@ export const GroupView = z
     updatedAt: isoTime,
   })
   .meta({ id: 'HostGroup', description: 'A host group with its AMT policy' })
+
+export type GroupView = z.infer<typeof GroupView>
 
 export const groupView = (group: HostGroup): z.infer<typeof GroupView> => ({ ...group })
 
@@ -128,6 +130,8 @@ export const EffectivePolicyView = z
     drift: z.boolean().describe("the host's desired differs from the target (a rollout would change it)"),
   })
   .meta({ id: 'EffectivePolicy', description: "A host's effective AMT policy, where it came from, what it implies" })
+
+export type EffectivePolicyView = z.infer<typeof EffectivePolicyView>
 
 export const effectivePolicyView = (
   key: { tenantId: string; hostId: string },

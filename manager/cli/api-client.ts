@@ -7,6 +7,8 @@ import { PowerActionAnswer, PowerStateAnswer } from '../api/routes/host-power.ts
 import { Deleted, HostPage, Registered } from '../api/host-answers.ts'
 import { API_PREFIX } from '../api/server-paths.ts'
 import { HostView, TenantView } from '../api/views.ts'
+import { DriftPage, EffectivePolicyView, GroupView } from '../api/policy-views.ts'
+import type { AmtPolicy, GroupSelector } from '../inventory/port.ts'
 import { CliError } from './io.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
 
@@ -32,6 +34,8 @@ export type HostQuery = {
   capability?: string
   condition?: string
   search?: string
+  /** `key=value` or `key`, every one must hold. */
+  label?: string[]
   sort?: string
   limit?: number
   cursor?: string
@@ -110,6 +114,25 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       tenantId: string,
       body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> }),
     ) => call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
+    editLabels: (tenantId: string, hostId: string, body: { set: Record<string, string>; remove: string[] }) =>
+      call(HostView, 'PATCH', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/labels`, body),
+    setPolicyOverride: (tenantId: string, hostId: string, policy: AmtPolicy | null) =>
+      call(HostView, 'PUT', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/policy-override`, { policy }),
+    hostPolicy: (tenantId: string, hostId: string) =>
+      call(EffectivePolicyView, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/policy`),
+    listGroups: (tenantId: string) =>
+      call(z.object({ groups: z.array(GroupView) }), 'GET', `/tenants/${seg(tenantId)}/groups`),
+    getGroup: (tenantId: string, name: string) =>
+      call(GroupView, 'GET', `/tenants/${seg(tenantId)}/groups/${seg(name)}`),
+    putGroup: (
+      tenantId: string,
+      name: string,
+      body: { selector: GroupSelector; priority: number; policy: AmtPolicy },
+    ) => call(GroupView, 'PUT', `/tenants/${seg(tenantId)}/groups/${seg(name)}`, body),
+    deleteGroup: (tenantId: string, name: string) =>
+      call(z.object({ deleted: z.literal(true) }), 'DELETE', `/tenants/${seg(tenantId)}/groups/${seg(name)}`),
+    groupDrift: (tenantId: string, name: string, limit: number) =>
+      call(DriftPage, 'GET', `/tenants/${seg(tenantId)}/groups/${seg(name)}/drift?limit=${limit}`),
     listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
     createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) =>
       call(TenantView, 'POST', '/tenants', body),
@@ -126,9 +149,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-function queryString(query: Record<string, string | number | undefined>): string {
+function queryString(query: Record<string, string | number | string[] | undefined>): string {
   const params = new URLSearchParams()
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value))
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) for (const item of value) params.append(name, item)
+    else if (value !== undefined) params.set(name, String(value))
+  }
   const text = params.toString()
   return text === '' ? '' : `?${text}`
 }

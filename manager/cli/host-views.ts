@@ -1,4 +1,5 @@
 import type { AcmEligibilityView } from '../api/routes/host-acm.ts'
+import type { EffectivePolicyView } from '../api/policy-views.ts'
 import type { AuditEventView, HostView } from '../api/views.ts'
 import { powerCell, powerDetails } from './power-text.ts'
 import { formatFields, formatTable, type Column } from './table.ts'
@@ -22,7 +23,12 @@ const hostColumns = (now: number): Column<HostView>[] => [
 export const hostTable = (hosts: readonly HostView[], now = Date.now()): string => formatTable(hostColumns(now), hosts)
 
 /** `acm`: the host's ACM eligibility (GET …/acm-eligibility), shown when given. */
-export function hostDetails(host: HostView, now = Date.now(), acm?: AcmEligibilityView): string {
+export function hostDetails(
+  host: HostView,
+  now = Date.now(),
+  acm?: AcmEligibilityView,
+  policy?: EffectivePolicyView,
+): string {
   const capability = host.capability
   return formatFields([
     ['tenant', host.tenantId],
@@ -47,6 +53,8 @@ export function hostDetails(host: HostView, now = Date.now(), acm?: AcmEligibili
     ],
     ['amt uuid', amtUuidText(host.identity)],
     ...(acm ? [['acm eligibility', acmText(acm)] as [string, string]] : []),
+    ['labels', labelsText(host.labels)],
+    ...(policy ? [['policy', policyText(policy)] as [string, string]] : []),
     ...powerDetails(host, now),
     ['deletion', host.deletion],
   ])
@@ -58,6 +66,26 @@ function acmText(acm: AcmEligibilityView): string {
     ? ` (suffix ${acm.via.suffix} from ${acm.via.suffixSource}, certificate ${acm.via.certificate})`
     : ''
   return `yes${via}${acm.warning ? `; warning: ${acm.warning.message}` : ''}`
+}
+
+export const labelsText = (labels: Record<string, string>): string =>
+  Object.keys(labels).length === 0
+    ? '-'
+    : Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ')
+
+export const amtPolicyText = (policy: { amt: string; acmFallback?: string }): string =>
+  policy.acmFallback === undefined ? policy.amt : `${policy.amt} (fallback ${policy.acmFallback})`
+
+/** `ccm from group:berlin → PROVISIONED CCM` (with the drift), or `none — NOT_MANAGED: <why>`. */
+function policyText(effective: EffectivePolicyView): string {
+  const policy = effective.policy === null ? 'none' : amtPolicyText(effective.policy)
+  const head = `${policy} from ${effective.source}`
+  const reason = effective.reason ? ` — ${effective.reason.code}: ${effective.reason.message}` : ''
+  if (effective.target === null) return `${head}: nothing to apply${reason}`
+  const target = [effective.target.state, effective.target.controlMode].filter(Boolean).join(' ')
+  return `${head} → ${target}${effective.drift ? ' (drift: desired differs)' : ''}${reason}`
 }
 
 function amtUuidText(identity: HostView['identity']): string {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { clientFor, withConnectionOptions } from './connection.ts'
 import { addPowerCommand } from './host-power-command.ts'
+import { addHostPolicyCommands } from './host-policy-commands.ts'
 import { addListCommand, positiveInt } from './hosts-list-command.ts'
 import { eventTable, hostDetails } from './host-views.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
@@ -30,9 +31,10 @@ export function hostsCommand(io: CliIo): Command {
         const client = clientFor(command, io)
         const host = await client.getHost(tenantId, hostId)
         const acmEligibility = await client.acmEligibility(tenantId, hostId)
+        const policy = await client.hostPolicy(tenantId, hostId)
         const { events } = await client.hostEvents(tenantId, hostId, positiveInt(options.events, '--events'))
-        if (options.json) return printJson(io, { host, acmEligibility, events })
-        io.out(hostDetails(host, Date.now(), acmEligibility))
+        if (options.json) return printJson(io, { host, acmEligibility, policy, events })
+        io.out(hostDetails(host, Date.now(), acmEligibility, policy))
         if (events.length > 0) io.out(`\n${eventTable(events)}`)
       }),
     )
@@ -115,5 +117,6 @@ export function hostsCommand(io: CliIo): Command {
     )
 
   addPowerCommand(hosts, io)
+  addHostPolicyCommands(hosts, io)
   return hosts
 }

@@ -21,6 +21,7 @@ interface ListOptions {
   capability?: string
   condition?: string
   search?: string
+  label?: string[]
   sort?: string
   limit?: string
   json?: boolean
@@ -60,6 +61,7 @@ export function addListCommand(hosts: Command, io: CliIo): void {
     .addOption(new Option('--capability <class>', 'only this capability').choices(HOST_CAPABILITIES))
     .addOption(new Option('--condition <condition>', 'only this condition').choices(HOST_CONDITIONS))
     .option('--search <text>', 'only hosts whose id or name contains the text')
+    .option('--label <key=value>', 'only hosts with this label (key=value, or key: any value); repeatable', collect, [])
     .addOption(new Option('--sort <key>', 'order by this key; -key: descending').choices(SORTS))
     .option('--limit <n>', `one page of at most n hosts (1-${API_MAX_PAGE_SIZE})`)
     .option('--json', 'print JSON')
@@ -81,6 +83,7 @@ async function listHosts(
     const value = options[option]
     if (value !== undefined) Object.assign(query, { [parameter]: value })
   }
+  if (options.label !== undefined && options.label.length > 0) query.label = options.label
   if (options.online === true && options.offline === true) throw new CliError('--online or --offline, not both', 2)
   if (options.online === true || options.offline === true) query.online = String(options.online === true)
   if (options.limit !== undefined) return client.listHosts({ ...query, limit: positiveInt(options.limit, '--limit') })
@@ -105,3 +108,6 @@ export function positiveInt(text: string, flag: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new CliError(`${flag} must be a positive integer`, 2)
   return value
 }
+
+/** Commander's collector of a repeatable option. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value]

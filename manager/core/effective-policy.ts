@@ -20,7 +20,7 @@ export interface PolicyTarget {
 }
 
 export const NO_TARGET_REASONS = ['NOT_MANAGED', 'NO_CAPABILITY_FACTS', 'AMT_NOT_CAPABLE', 'ACM_NOT_ELIGIBLE'] as const
-export type NoTargetReason = (typeof NO_TARGET_REASONS)[number]
+type NoTargetReason = (typeof NO_TARGET_REASONS)[number]
 
 export interface EffectivePolicy {
   /** null: no group holds the host and it has no override. */

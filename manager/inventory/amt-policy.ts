@@ -9,10 +9,10 @@ import { labelsProblem, type Labels } from './labels.ts'
 
 /** none: not managed; deactivate: AMT off; ccm / acm: activate in that mode; auto: ACM when eligible, else CCM. */
 export const AMT_POLICY_MODES = ['none', 'deactivate', 'ccm', 'acm', 'auto'] as const
-export type AmtPolicyMode = (typeof AMT_POLICY_MODES)[number]
+type AmtPolicyMode = (typeof AMT_POLICY_MODES)[number]
 /** With `acm`: what a host that is not ACM-eligible gets (default `none`: nothing, with the reason). */
 export const ACM_FALLBACKS = ['ccm', 'none'] as const
-export type AcmFallback = (typeof ACM_FALLBACKS)[number]
+type AcmFallback = (typeof ACM_FALLBACKS)[number]
 
 export interface AmtPolicy {
   amt: AmtPolicyMode
@@ -20,7 +20,7 @@ export interface AmtPolicy {
 }
 
 /** Facts a group may select hosts by (AND): the capability class, the start of the AMT version, the SKU. */
-export interface FactSelector {
+interface FactSelector {
   capability?: HostCapability
   /** e.g. `16.` or `16.1`: a prefix of the reported `amtVersion`. */
   amtVersionPrefix?: string

@@ -5,7 +5,7 @@
  */
 export type Labels = Readonly<Record<string, string>>
 
-export const MAX_LABELS = 64
+const MAX_LABELS = 64
 const NAME_MAX = 63
 const PREFIX_MAX = 253
 /** 1-63 letters, digits, `-`, `_`, `.`; begins and ends with a letter or digit. */
@@ -80,6 +80,3 @@ export function parseLabelCondition(text: string): LabelCondition | string {
   const value = text.slice(equals + 1)
   return labelValueProblem(key, value) ?? { key, value }
 }
-
-export const conditionsMatch = (labels: Labels, conditions: readonly LabelCondition[]): boolean =>
-  conditions.every(({ key, value }) => (value === undefined ? key in labels : labels[key] === value))
