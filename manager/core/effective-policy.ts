@@ -92,14 +92,17 @@ export function effectivePolicy(
 
 /**
  * Whether the host's desired differs from the target: another state, or (PROVISIONED) another control mode. A host
- * whose desired was never set and a target UNPROVISIONED: AMT is off unless the agent reports it on.
+ * whose desired was never set and a target UNPROVISIONED: AMT is off unless the agent reports it on (its state, or
+ * its capability report's control mode: a node activated elsewhere reports that before any state).
  */
 export function differsFromTarget(host: Host, target: PolicyTarget | null): boolean {
   if (target === null) return false
   if (target.state === 'UNPROVISIONED')
-    return (
-      host.desiredState !== 'UNPROVISIONED' &&
-      !(host.desiredState === 'UNSPECIFIED' && host.currentState !== 'PROVISIONED')
-    )
+    return host.desiredState !== 'UNPROVISIONED' && !(host.desiredState === 'UNSPECIFIED' && !reportedOn(host))
   return host.desiredState !== 'PROVISIONED' || host.controlMode !== target.controlMode
 }
+
+const reportedOn = (host: Host): boolean =>
+  host.currentState === 'PROVISIONED' ||
+  host.capability?.controlMode === 'CCM' ||
+  host.capability?.controlMode === 'ACM'

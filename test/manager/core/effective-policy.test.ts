@@ -135,6 +135,7 @@ test('a desired differs from the target in state or, when PROVISIONED, control m
   const off = { state: 'UNPROVISIONED' } as const
   t.false(differsFromTarget(host(), off), 'never asked for and not reported on: nothing to deactivate')
   t.true(differsFromTarget(host({ currentState: 'PROVISIONED' }), off))
+  t.true(differsFromTarget(host({}, { controlMode: 'ACM' }), off), 'activated elsewhere: the capability report says so')
   t.true(differsFromTarget(host({ desiredState: 'PROVISIONED' }), off))
   t.false(differsFromTarget(host({ desiredState: 'UNPROVISIONED', controlMode: 'ACM' }), off))
   t.false(differsFromTarget(host(), null))
