@@ -127,10 +127,13 @@ test('candidate-worked is ignored when no operation needs the password, and for 
     await core.dispatch(worked.topic, worked.payload, false)
   }
   // The last report is the one that restores: once it is audited, every earlier one has been handled.
-  const last = candidateWorked(agent, { candidate: 1, origin: 'host', version: 1 })
+  const last = candidateWorked(agent, { candidate: 3, origin: 'host', version: 1 })
   await core.dispatch(last.topic, last.payload, false)
   await eventually(async () => (await auditOf(core, 'password.restored')).length > 0, 'password.restored')
-  t.is((await auditOf(core, 'password.restored')).length, 1)
+  const restored = await auditOf(core, 'password.restored')
+  t.is(restored.length, 1)
+  t.like(restored[0]?.detail, { candidate: 3 }, 'restored by the report made while the deactivation needs it')
+  t.is((await auditOf(core, 'password.restore-skipped')).length, 0)
   t.is((await auditOf(core, 'agent.secret.candidate-worked')).length, 6)
   t.deepEqual(
     (await store.getAmtPasswordHistory(KEY)).map(({ version }) => version),
