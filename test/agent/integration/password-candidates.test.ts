@@ -83,3 +83,20 @@ test('the current password works: no candidate asked, no candidate event', async
   t.false(manager.received('events').some((e) => e.kind === 'secret.candidate-worked'))
   t.is(deactivations(await device.calls()).length, 1)
 })
+
+test('bounded: a manager announcing ever more candidates gets at most 10 tries, then FAILED', async (t) => {
+  t.timeout(240_000) // ten rpc child processes on a loaded machine
+  const { manager, device } = await startAgentHarness(t, {
+    device: { controlMode: 'ccm', password: 'Unknown!Pass0', ras: { remoteStatus: 'connected' } },
+  })
+  manager.answerCandidates(Array.from({ length: 12 }, (_, n) => `Wrong!Pass${String(n).padStart(2, '0')}`))
+  await manager.waitFor('state', (s) => s.phase === 'PROVISIONED')
+  await manager.publishDesired({ ...desiredUnprovisioned(1), rpsUrl: RPS })
+  const failed = await manager.waitFor('state', (s) => s.phase === 'FAILED' && s.observedGeneration === 1, 200_000)
+  t.regex(failed.error?.message ?? '', /AMT refused every known password \(10 tried/)
+  t.is(deactivations(await device.calls()).length, 10)
+  t.deepEqual(
+    manager.received('secret/req').map((r) => r.candidate),
+    [undefined, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  )
+})
