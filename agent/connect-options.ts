@@ -25,5 +25,8 @@ export function connectOptions(config: AgentConfig, identity: AgentIdentity): IC
     cert: read(broker.clientCertFile),
     key: read(broker.clientKeyFile),
     queueQoSZero: false,
+    // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65 536 packet ids at the first write: 6 MiB
+    // of heap (65 536 Buffer objects) in an agent that sends a few packets a minute (docs/benchmarks.md).
+    writeCache: false,
   }
 }

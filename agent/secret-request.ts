@@ -21,13 +21,30 @@ export class SecretUnavailableError extends Error {
   }
 }
 
+/** A password the manager gave, and which known password it is (docs/credentials.md). */
+export interface SecretAnswer {
+  secret: SecretValue
+  /** A further candidate exists (ask with candidate + 1); false from managers that announce none. */
+  more: boolean
+  origin?: 'host' | 'tenant'
+  version?: number
+}
+
+interface RequestInput {
+  purpose: SecretPurpose
+  generation: number
+  signal?: AbortSignal
+}
+
 export interface SecretRequester {
   /**
    * Asks the manager on secret/req and waits for the matching secret/res. The request is re-sent (same correlation
    * id) after every reconnect and with backoff until answered, refused, aborted or `timeoutMs` is over. The value is
    * never stored here.
    */
-  request(input: { purpose: SecretPurpose; generation: number; signal?: AbortSignal }): Promise<SecretValue>
+  request(input: RequestInput): Promise<SecretValue>
+  /** As request, for candidate `candidate` (0: the current password), with what the manager says of it. */
+  requestCandidate(input: RequestInput & { candidate: number }): Promise<SecretAnswer>
   /** Feeds a decoded secret/res (from the bus). Responses nobody waits for are dropped. */
   handle(response: SecretResponse): void
   /** Re-sends every pending request now: the bus calls it after every (re)connect, once subscribed to secret/res. */
@@ -46,7 +63,7 @@ export interface SecretRequesterOptions {
 
 interface Pending {
   message: Extract<AgentMessage, { leaf: 'secret/req' }>
-  resolve(value: SecretValue): void
+  resolve(value: SecretAnswer): void
   reject(err: Error): void
 }
 
@@ -65,63 +82,75 @@ export function createSecretRequester({
   const log = parentLog.child({ module: 'secret-request' })
   const pending = new Map<string, Pending>()
 
-  return {
-    request({ purpose, generation, signal }) {
-      const correlationId = randomUUID()
-      const message = { leaf: 'secret/req', body: { correlationId, purpose, generation } } as const
-      return new Promise<SecretValue>((resolve, reject) => {
-        let sent = 1
-        let resendTimer: NodeJS.Timeout | undefined
-        const done = () => {
-          clearTimeout(timer)
-          clearTimeout(resendTimer)
-          signal?.removeEventListener('abort', onAbort)
-          pending.delete(correlationId)
-        }
-        const timer = setTimeout(() => {
+  function ask({ purpose, generation, signal, candidate }: RequestInput & { candidate: number }) {
+    const correlationId = randomUUID()
+    // Candidate 0 is sent as before (absent): a manager that announces no candidates never sees the field.
+    const body = { correlationId, purpose, generation, ...(candidate > 0 ? { candidate } : {}) }
+    const message = { leaf: 'secret/req', body } as const
+    return new Promise<SecretAnswer>((resolve, reject) => {
+      let sent = 1
+      let resendTimer: NodeJS.Timeout | undefined
+      const done = () => {
+        clearTimeout(timer)
+        clearTimeout(resendTimer)
+        signal?.removeEventListener('abort', onAbort)
+        pending.delete(correlationId)
+      }
+      const timer = setTimeout(() => {
+        done()
+        const text = `no answer on secret/res within ${timeoutMs} ms after ${sent} requests (${purpose}, generation ${generation})`
+        reject(new SecretUnavailableError('timeout', text))
+      }, timeoutMs)
+      const scheduleResend = () => {
+        const delay = backoffDelay(sent - 1, { baseMs: resendMs, maxMs: resendMs * 8, random })
+        resendTimer = setTimeout(() => {
+          sent += 1
+          log.info({ correlationId, purpose, generation, sent }, 'password request re-sent: no answer yet')
+          send(message)
+          scheduleResend()
+        }, delay)
+      }
+      const onAbort = () => {
+        done()
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
+      }
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      pending.set(correlationId, {
+        message,
+        resolve: (value) => {
           done()
-          const text = `no answer on secret/res within ${timeoutMs} ms after ${sent} requests (${purpose}, generation ${generation})`
-          reject(new SecretUnavailableError('timeout', text))
-        }, timeoutMs)
-        const scheduleResend = () => {
-          const delay = backoffDelay(sent - 1, { baseMs: resendMs, maxMs: resendMs * 8, random })
-          resendTimer = setTimeout(() => {
-            sent += 1
-            log.info({ correlationId, purpose, generation, sent }, 'password request re-sent: no answer yet')
-            send(message)
-            scheduleResend()
-          }, delay)
-        }
-        const onAbort = () => {
+          resolve(value)
+        },
+        reject: (err) => {
           done()
-          reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
-        }
-        if (signal?.aborted) return onAbort()
-        signal?.addEventListener('abort', onAbort, { once: true })
-        pending.set(correlationId, {
-          message,
-          resolve: (value) => {
-            done()
-            resolve(value)
-          },
-          reject: (err) => {
-            done()
-            reject(err)
-          },
-        })
-        log.info({ correlationId, purpose, generation }, 'password requested')
-        send(message)
-        scheduleResend()
+          reject(err)
+        },
       })
-    },
+      log.info({ correlationId, purpose, generation, candidate }, 'password requested')
+      send(message)
+      scheduleResend()
+    })
+  }
+
+  return {
+    request: (input) => ask({ ...input, candidate: 0 }).then(({ secret }) => secret),
+    requestCandidate: ask,
     handle(response) {
       const waiter = pending.get(response.correlationId)
       if (!waiter) {
         log.debug({ correlationId: response.correlationId }, 'secret response for no pending request dropped')
         return
       }
-      if (response.ok) waiter.resolve(new SecretValue(response.password))
-      else if (response.retryable === true) {
+      if (response.ok) {
+        const { origin, version, more = false } = response
+        waiter.resolve({
+          secret: new SecretValue(response.password),
+          more,
+          ...(origin === undefined ? {} : { origin }),
+          ...(version === undefined ? {} : { version }),
+        })
+      } else if (response.retryable === true) {
         waiter.reject(
           new SecretUnavailableError('unavailable', `the manager cannot give the password now: ${response.error}`),
         )

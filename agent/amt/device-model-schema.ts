@@ -25,6 +25,7 @@ const Faults = z.strictObject({
   garbageCertificates: z.boolean().optional(),
   amtinfoOmits: z.array(z.enum(AMTINFO_KEYS)).optional(),
   activationFails: z.int().min(1).max(255).optional(),
+  activationFailDelayMs: z.int().min(0).max(86_400_000).optional(),
   wrongPassword: z.boolean().optional(),
 })
 

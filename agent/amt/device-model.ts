@@ -60,6 +60,8 @@ export interface DeviceFaults {
   amtinfoOmits?: AmtinfoKey[]
   /** activate exits with this code (e.g. 102 ActivationFailed); nothing changes. */
   activationFails?: number
+  /** Simulated device only: an activate that fails (activationFails) takes this long first, as RPS timeouts do. */
+  activationFailDelayMs?: number
   /** deactivate rejects any password: exit 23 MissingOrIncorrectPassword. */
   wrongPassword?: boolean
 }

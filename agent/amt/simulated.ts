@@ -86,6 +86,9 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
       bounded(op.command, timeoutMs, async (signal) => {
         const latency = options.latencyMs?.() ?? 0
         if (latency > 0) await delay(latency, signal)
+        const { activationFails, activationFailDelayMs = 0 } = current.faults
+        if (op.command === 'activate' && activationFails !== undefined && activationFailDelayMs > 0)
+          await delay(activationFailDelayMs, signal)
         signal.throwIfAborted()
         const outcome = applyOperation(current, op)
         current = outcome.model

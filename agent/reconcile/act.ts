@@ -1,11 +1,12 @@
 import type { ObservedControlMode } from '../../schemas/index.ts'
 import type { AmtInfo } from '../amt/port.ts'
-import type { SecretValue } from '../../lib/secret-value.ts'
+import type { SecretAnswer } from '../secret-request.ts'
 import { confirmActivated, confirmDeactivated } from './confirm.ts'
 import type { ReconcileContext } from './context.ts'
 import type { Target } from './decide.ts'
 import { NotPossibleError, toRpcError } from './failure.ts'
 import { assertLatest, SupersededError } from './memory.ts'
+import { withPasswordCandidates } from './password-candidates.ts'
 import { reportPhase } from './report.ts'
 
 /**
@@ -47,20 +48,22 @@ export async function deactivate(ctx: ReconcileContext, target: Target, observed
     )
   }
   const mode = observed.controlMode
-  const password = await obtainPassword(ctx, target, mode)
+  const first = await obtainPassword(ctx, target, mode)
   assertLatest(ctx.memory, target.generation) // the wait may have outlived the plan
+  const { generation } = target
   const skipCertCheck = ctx.config.rpc.skipCertCheck
-  const secret = password ? { password: password.reveal() } : {}
   let remoteError: unknown = null
-  if (rpsUrl !== undefined && password) {
+  if (rpsUrl !== undefined && first) {
     try {
-      await runRpc(ctx, 'deactivate', target.generation, () => ctx.amt.deactivate({ rpsUrl, skipCertCheck, ...secret }))
+      await withPasswordCandidates(ctx, { generation, first }, (password) =>
+        runRpc(ctx, 'deactivate', generation, () => ctx.amt.deactivate({ rpsUrl, skipCertCheck, password })),
+      )
     } catch (err) {
       if (!localDeactivation || err instanceof SupersededError) throw err
       remoteError = err
     }
   }
-  if (remoteError !== null || rpsUrl === undefined || !password) {
+  if (remoteError !== null || rpsUrl === undefined || !first) {
     const why =
       remoteError !== null
         ? `RPS deactivation failed (${toRpcError(remoteError).name})`
@@ -71,12 +74,17 @@ export async function deactivate(ctx: ReconcileContext, target: Target, observed
       'deactivation.local',
       `${why}: deactivating locally as the operator forced; RPS/MPS records stay behind`,
       {
-        generation: target.generation,
+        generation,
         detail: { controlMode: mode },
       },
     )
-    ctx.log.warn({ why, generation: target.generation }, 'forced local deactivation')
-    await runRpc(ctx, 'deactivate-local', target.generation, () => ctx.amt.deactivate({ skipCertCheck, ...secret }))
+    ctx.log.warn({ why, generation }, 'forced local deactivation')
+    const local = (password?: string) =>
+      runRpc(ctx, 'deactivate-local', generation, () =>
+        ctx.amt.deactivate({ skipCertCheck, ...(password === undefined ? {} : { password }) }),
+      )
+    if (first) await withPasswordCandidates(ctx, { generation, first }, local)
+    else await local()
   }
   ctx.memory.connectingSince = null
   return confirmDeactivated(ctx)
@@ -100,7 +108,7 @@ export async function recover(
 }
 
 /**
- * The AMT password for a deactivation, from the manager (secret/req → secret/res; re-sent on every reconnect and
+ * The AMT password for a deactivation (candidate 0, the current one), from the manager (secret/req → secret/res; re-sent on every reconnect and
  * with backoff until answered, refused, timed out, or the generation is superseded). Unavailable → the attempt
  * fails, except for a forced local deactivation of a CCM device, which needs no password.
  */
@@ -108,13 +116,13 @@ async function obtainPassword(
   ctx: ReconcileContext,
   target: Target,
   mode: ObservedControlMode,
-): Promise<SecretValue | null> {
+): Promise<SecretAnswer | null> {
   const { generation } = target
   assertLatest(ctx.memory, generation)
   ctx.reporter.event('secret.requested', 'AMT password requested for deactivation', { generation })
   const signal = AbortSignal.any([ctx.signal, ctx.memory.generation.signal])
   try {
-    return await ctx.secrets.request({ purpose: 'deactivate', generation, signal })
+    return await ctx.secrets.requestCandidate({ purpose: 'deactivate', generation, signal, candidate: 0 })
   } catch (err) {
     if (ctx.signal.aborted || err instanceof SupersededError) throw err
     const error = toRpcError(err)

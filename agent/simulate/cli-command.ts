@@ -54,6 +54,7 @@ export function registerSimulateCommand(program: Command): void {
       'rpc exit code of failing activations (default 102 ActivationFailed)',
       integer,
     )
+    .option('--activation-fail-delay <ms>', 'failing activations exit only after this long (default 0)', integer)
     .option('--ramp <perSecond>', 'connections started per second (0: all at once)', parsePositive, 200)
     .option('--seed <seed>', 'seed of the mix, faults and latencies (same seed, same fleet)')
     .option(

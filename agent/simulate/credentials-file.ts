@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { HostId, TenantId } from '../../schemas/index.ts'
-import { DeviceFaultsJson, DeviceFirmwareJson, HostKind } from './fleet-options.ts'
+import { ActivatedAmt, DeviceFaultsJson, DeviceFirmwareJson, HostKind } from './fleet-options.ts'
 import { describeIssues } from '../../schemas/issues.ts'
 
 /**
@@ -10,7 +10,7 @@ import { describeIssues } from '../../schemas/issues.ts'
  *   hosts:
  *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
  * A bare list is accepted too. kind, faults, firmware (dnsSuffix, dnsSuffixOS, amtVersion, buildNumber,
- * certificateHashes) and amtUuid are optional (default: drawn from the mix; the AMT UUID amtinfo reports,
+ * certificateHashes), amtUuid and activated ({ controlMode: ccm|acm, password }: AMT activated already) are optional (default: drawn from the mix; the AMT UUID amtinfo reports,
  * device-profile.ts). Passwords are plain (the simulator must present them); never log the entries.
  */
 export const HostCredentials = z.strictObject({
@@ -23,6 +23,8 @@ export const HostCredentials = z.strictObject({
   firmware: DeviceFirmwareJson.optional(),
   /** The AMT UUID the host's amtinfo reports; keeps UUIDs unique when one fleet is split over several createFleet. */
   amtUuid: z.uuid().optional(),
+  /** AMT activated already, with this control mode and password (e.g. an older version: password candidates). */
+  activated: ActivatedAmt.optional(),
 })
 export type HostCredentials = z.infer<typeof HostCredentials>
 

@@ -16,6 +16,13 @@ export function deviceOf(plan: HostPlan): { model: DeviceModel; lms: LmsState } 
     hostnameOS: plan.hostId.toLowerCase(),
     ...(kind === 'no-me' ? { meDevice: null } : {}),
     faults: { ...faults, ...(kind === 'not-capable' ? { notCapable: true } : {}) },
+    ...(plan.activated === undefined
+      ? {}
+      : {
+          controlMode: plan.activated.controlMode,
+          password: plan.activated.password,
+          ras: { remoteStatus: 'connected' as const },
+        }),
   })
   return { model, lms: faults.lmsMissing ? 'not-installed' : 'inactive' }
 }

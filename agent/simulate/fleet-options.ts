@@ -25,6 +25,16 @@ export const DeviceFirmwareJson = DeviceModelJson.pick({
 })
 export type DeviceFirmwareJson = z.infer<typeof DeviceFirmwareJson>
 
+/**
+ * AMT already activated on a host, with the password AMT has (for password candidates: one of the host's older
+ * stored versions, docs/credentials.md). Plain text: the simulator must present it; never log it.
+ */
+export const ActivatedAmt = z.strictObject({
+  controlMode: z.enum(['ccm', 'acm']),
+  password: z.string().min(8).max(32),
+})
+export type ActivatedAmt = z.infer<typeof ActivatedAmt>
+
 const weight = z.number().min(0).max(1_000_000)
 const rate = z.number().min(0).max(1)
 const ms = z.int().min(0).max(86_400_000)
@@ -69,7 +79,8 @@ type Mix = z.infer<typeof Mix>
 /**
  * Share of the capable hosts (AMT/ISM) given each failure class, disjoint:
  * transient: exit 10 "interrupted system call" on an early call, retried → PROVISIONED;
- * activationFails: activate exits `activationFailCode` (default 102 ActivationFailed) → FAILED;
+ * activationFails: activate exits `activationFailCode` (default 102 ActivationFailed) after `activationFailDelayMs`
+ *   (default 0) → FAILED;
  * lmsMissing: LMS not installed, activate exits 139 → FAILED;
  * stuckConnecting: the first activation stays CIRA "connecting" → recovered (deactivate + activate) → PROVISIONED.
  */
@@ -80,6 +91,7 @@ export const Failures = z
     lmsMissing: rate.default(0),
     stuckConnecting: rate.default(0),
     activationFailCode: z.int().min(1).max(255).default(102),
+    activationFailDelayMs: ms.default(0),
   })
   .refine((f) => f.transient + f.activationFails + f.lmsMissing + f.stuckConnecting <= 1, {
     message: 'failure rates must add up to at most 1',

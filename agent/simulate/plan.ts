@@ -1,6 +1,7 @@
 import type { DeviceFaults } from '../amt/device-model.ts'
 import {
   FAILURE_CLASSES,
+  type ActivatedAmt,
   type DeviceFirmwareJson,
   type FailureClass,
   type FleetSpec,
@@ -21,6 +22,8 @@ export interface HostPlan {
   failure: FailureClass | 'assigned' | null
   /** The AMT UUID given for it (a credentials entry); absent: device-profile.ts derives one. */
   amtUuid?: string
+  /** AMT already activated with this password (a credentials entry); absent: pre-provisioning. */
+  activated?: ActivatedAmt
 }
 
 /** A host named by a credentials list, possibly with its own kind and faults. */
@@ -31,18 +34,19 @@ export interface GivenHost {
   faults?: DeviceFaults
   firmware?: DeviceFirmwareJson
   amtUuid?: string
+  activated?: ActivatedAmt
 }
 
 const KINDS: readonly HostKind[] = ['amt', 'ism', 'not-capable', 'no-me']
 const capable = (kind: HostKind) => kind === 'amt' || kind === 'ism'
 
 /** The device faults standing for each failure class. */
-export function faultsOf(failure: FailureClass, activationFailCode: number): DeviceFaults {
+export function faultsOf(failure: FailureClass, activationFailCode: number, activationFailDelayMs = 0): DeviceFaults {
   switch (failure) {
     case 'transient':
       return { transientOnCall: [2, 3] }
     case 'activationFails':
-      return { activationFails: activationFailCode }
+      return { activationFails: activationFailCode, ...(activationFailDelayMs > 0 ? { activationFailDelayMs } : {}) }
     case 'lmsMissing':
       return { lmsMissing: true }
     case 'stuckConnecting':
@@ -86,6 +90,7 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
       ...(identity.firmware ? { firmware: identity.firmware } : {}),
       failure: faults ? 'assigned' : null,
       ...(identity.amtUuid === undefined ? {} : { amtUuid: identity.amtUuid }),
+      ...(identity.activated === undefined ? {} : { activated: identity.activated }),
     }
   })
 
@@ -100,7 +105,7 @@ export function planFleet(spec: FleetSpec, random: Random, given?: readonly Give
       const plan = drawable[next++]
       if (!plan) break
       plan.failure = failure
-      plan.faults = faultsOf(failure, failures.activationFailCode)
+      plan.faults = faultsOf(failure, failures.activationFailCode, failures.activationFailDelayMs)
     }
   })
   return plans

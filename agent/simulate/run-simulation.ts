@@ -20,6 +20,7 @@ export interface SimulateCommandOptions {
   latency?: Latency
   failRate?: Partial<Failures>
   activationFailCode?: number
+  activationFailDelay?: number
   ramp: number
   seed?: string
   tuning?: Record<string, number | string>
@@ -123,6 +124,7 @@ async function fleetOptions(options: SimulateCommandOptions): Promise<Built> {
     failures: {
       ...options.failRate,
       ...(options.activationFailCode !== undefined ? { activationFailCode: options.activationFailCode } : {}),
+      ...(options.activationFailDelay !== undefined ? { activationFailDelayMs: options.activationFailDelay } : {}),
     },
     ...(options.latency ? { latency: options.latency } : {}),
     ...(options.tuning ? { agent: options.tuning } : {}),

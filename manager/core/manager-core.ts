@@ -31,11 +31,14 @@ import { HostBook, keyOf } from './host-book.ts'
 import { HostWritePath } from './host-write-path.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import {
+  noPasswordRestorer,
   noPreparation,
   noSecretStore,
   type AmtPasswordSource,
+  type PasswordRestorer,
   type ProvisioningPreparer,
 } from '../ports/provisioning.ts'
+import { restorePassword } from './password-restore.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
 import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
@@ -71,6 +74,8 @@ export interface ManagerCoreDeps {
   metrics: ManagerMetrics
   /** Default: refuses every request ("no secret store configured"); issue 5 plugs Vault in. */
   secrets?: AmtPasswordSource
+  /** Makes a password candidate AMT accepted current again; default: none (no secret store). */
+  restorer?: PasswordRestorer
   /** Default: nothing to prepare; issue 5 ensures RPS profiles and passwords. */
   preparer?: ProvisioningPreparer
   /** Which RPS profile `desired` names; default: the tenant's `<tenant>_ccm|_acm` (RPS not managed). */
@@ -218,6 +223,11 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
           secretResponder
             .answer(key, effect.request)
             .catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
+        } else if (effect.kind === 'restore-password') {
+          const restoreDeps = { restorer: deps.restorer ?? noPasswordRestorer, inventory: deps.inventory, log }
+          restorePassword(restoreDeps, key, effect).catch((err: unknown) =>
+            log.error({ err, ...key }, 'password candidate not restored'),
+          )
         } else if (effect.kind === 'refuse-secret') {
           secretResponder.refuse(key, effect.request, effect.reason)
         } else if (effect.kind === 'identity-mismatch') {

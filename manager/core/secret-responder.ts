@@ -58,7 +58,12 @@ export function createSecretResponder({
 
   async function passwordFor(key: HostKey, request: SecretRequestFacts): Promise<PasswordAnswer> {
     try {
-      return await secrets.getAmtPassword(key, { purpose: request.purpose, generation: request.generation })
+      const { purpose, generation, candidate } = request
+      return await secrets.getAmtPassword(key, {
+        purpose,
+        generation,
+        ...(candidate === undefined ? {} : { candidate }),
+      })
     } catch (err) {
       log.error({ ...key, errName: err instanceof Error ? err.name : typeof err }, 'secret store failed')
       return { ok: false, error: 'the secret store is unavailable', retryable: true }
@@ -69,12 +74,15 @@ export function createSecretResponder({
     async answer(key, request) {
       const payload = publish(key, request, await passwordFor(key, request))
       const refused = payload.ok ? undefined : payload.error
+      const which = payload.ok ? { origin: payload.origin, version: payload.version, more: payload.more } : {}
       log.info(
         {
           ...key,
           correlationId: request.correlationId,
           purpose: request.purpose,
           generation: request.generation,
+          candidate: request.candidate,
+          ...which,
           ok: payload.ok,
           refused,
         },

@@ -11,6 +11,7 @@ const SECURITY_KINDS: readonly string[] = [
   'password.read', // the AMT password read through the API
   'password.requested', // a device's secret/req answered from the secret store
   'password.refused', // a device's secret/req refused: no operation needed it
+  'password.restored', // a password candidate AMT accepted made current again (docs/credentials.md)
   'host.registered', // a device credential issued
   'host.deletion-requested',
   'host.deletion-failed',

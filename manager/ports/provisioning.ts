@@ -1,17 +1,48 @@
 import type { Host, HostKey } from '../inventory/port.ts'
 import type { SecretRequest } from '../../schemas/messages/secret.ts'
 
+const NO_SECRET_STORE_RESTORE = 'no secret store configured'
+
 /**
  * Seams for issue 5 (Vault, RPS, MPS). The defaults here keep the manager runnable without them; issue 5
  * replaces them with real adapters in main().
  */
 
-/** `retryable`: a passing failure (the store unavailable), as opposed to a refusal. */
-export type PasswordAnswer = { ok: true; password: string } | { ok: false; error: string; retryable?: true }
+/** Which known password a candidate is (docs/credentials.md): one of the host's versions, or the tenant's. */
+export interface CandidateOrigin {
+  origin: 'host' | 'tenant'
+  /** The host secret's version (origin host). */
+  version?: number
+}
+
+/**
+ * `retryable`: a passing failure (the store unavailable), as opposed to a refusal. `more`, `origin`, `version`:
+ * the candidate answered (secret/req `candidate`) and whether a further one exists; absent from sources that know
+ * no candidates.
+ */
+export type PasswordAnswer =
+  | ({ ok: true; password: string; more?: boolean } & Partial<CandidateOrigin>)
+  | { ok: false; error: string; retryable?: true }
 
 /** Where the manager gets a host's AMT password when its agent asks (secret/req). */
 export interface AmtPasswordSource {
-  getAmtPassword(key: HostKey, request: Pick<SecretRequest, 'purpose' | 'generation'>): Promise<PasswordAnswer>
+  getAmtPassword(
+    key: HostKey,
+    request: Pick<SecretRequest, 'purpose' | 'generation' | 'candidate'>,
+  ): Promise<PasswordAnswer>
+}
+
+/** How making a candidate current again ended: `version` the host secret's new current version. */
+export type RestoreOutcome = { restored: true; version: number | null } | { restored: false; reason: string }
+
+/** Makes a candidate that AMT accepted the host's current password again (a new version, durably stored first). */
+export interface PasswordRestorer {
+  restoreCandidate(key: HostKey, candidate: CandidateOrigin): Promise<RestoreOutcome>
+}
+
+/** The default without a secret store: nothing to restore. */
+export const noPasswordRestorer: PasswordRestorer = {
+  restoreCandidate: () => Promise.resolve({ restored: false, reason: NO_SECRET_STORE_RESTORE }),
 }
 
 const NO_SECRET_STORE_ERROR = 'no secret store configured'

@@ -1,6 +1,12 @@
 import { silentLogger, type Logger } from '../../lib/log.ts'
 import { groupByTenant } from '../inventory/group-by-tenant.ts'
-import type { AmtPasswordSource, PasswordAnswer, ProvisioningPreparer } from '../ports/provisioning.ts'
+import type {
+  AmtPasswordSource,
+  PasswordAnswer,
+  PasswordRestorer,
+  ProvisioningPreparer,
+} from '../ports/provisioning.ts'
+import { candidateAnswer, listCandidates, restoreCandidate } from './candidate-answers.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import { SecretStoreError, isSecretStoreError } from './errors.ts'
 import { passwordCandidates, type PasswordCandidate } from './password-candidates.ts'
@@ -35,7 +41,7 @@ export interface HostPassword {
   mebxPassword: string | null
 }
 
-export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer {
+export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer, PasswordRestorer {
   /** The password the host has (or will get); null when none is stored. Throws SecretStoreError. */
   readHostPassword(key: HostKey): Promise<HostPassword | null>
   /** The tenant's static password, stored first when missing (config or generated). For RPS profiles. */
@@ -47,11 +53,10 @@ export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer {
   candidatesFor(key: HostKey, options?: { limit?: number }): Promise<PasswordCandidate[]>
 }
 
-const NONE_STORED = 'no AMT password is stored for this host'
-
 /**
  * The manager's password logic over a SecretStore (docs/secrets.md):
  * - lookup: the host's own secret, else its tenant's; secret/req (MQTT), the gRPC bridge and the API use it.
+ *   secret/req answers name the candidate (candidate-answers.ts): 0 is the lookup's, 1.. the other known passwords.
  * - prepare (before desired PROVISIONED is written): `random` tenants get a CSPRNG password per host, stored
  *   create-only (a repeated request keeps it; a concurrent replica's write wins once); `static` tenants get their
  *   tenant password stored once (config, else generated), and a host not yet provisioned whose own (older,
@@ -154,11 +159,10 @@ export function createAmtPasswordSource({
 
   async function getAmtPassword(
     key: HostKey,
-    request: { purpose: string; generation: number },
+    request: { purpose: string; generation: number; candidate?: number },
   ): Promise<PasswordAnswer> {
     try {
-      const found = await lookup(key)
-      return found ? { ok: true, password: found.password } : { ok: false, error: NONE_STORED }
+      return candidateAnswer(await listCandidates(store, key, await lookup(key)), request.candidate ?? 0)
     } catch (err) {
       if (!isSecretStoreError(err)) throw err
       log.warn(
@@ -183,7 +187,14 @@ export function createAmtPasswordSource({
     return passwordCandidates(history, tenant)
   }
 
-  return { getAmtPassword, prepare, readHostPassword: lookup, ensureTenantPassword, candidatesFor }
+  return {
+    getAmtPassword,
+    prepare,
+    readHostPassword: lookup,
+    ensureTenantPassword,
+    candidatesFor,
+    restoreCandidate: (key, candidate) => restoreCandidate(store, key, candidate),
+  }
 }
 
 function checkStaticPasswords(configured: Readonly<Record<string, StaticPasswordConfig>>): void {

@@ -131,6 +131,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       log: root,
       metrics,
       secrets: passwords,
+      restorer: passwords,
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),

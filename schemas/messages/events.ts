@@ -14,6 +14,7 @@ export const EventKind = z.enum([
   'desired.rejected',
   'secret.requested',
   'secret.failed',
+  'secret.candidate-worked',
   'deactivation.local',
   'plan.superseded',
 ])

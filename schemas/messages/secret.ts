@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { agentEnvelope, envelope } from '../envelope.ts'
 
+/**
+ * The most password candidates a host has: the current one (0), previous versions, the tenant's static password
+ * (docs/credentials.md). The agent never asks beyond this bound.
+ */
+export const MAX_PASSWORD_CANDIDATES = 10
+
 /** Agent asks for the AMT password it needs for one operation. Not retained. */
 export const SecretRequest = z
   .strictObject({
@@ -8,6 +14,15 @@ export const SecretRequest = z
     correlationId: z.uuid().describe('chosen by the agent; echoed by the response'),
     purpose: z.enum(['deactivate', 'activate']),
     generation: z.int().min(1).describe('generation of the desired state the secret is needed for'),
+    candidate: z
+      .int()
+      .min(0)
+      .max(MAX_PASSWORD_CANDIDATES - 1)
+      .optional()
+      .describe(
+        "which known password: 0 (or absent) the current one; 1.. the previous versions, then the tenant's static " +
+          'password. Asked after AMT refused the one before (docs/credentials.md); an older agent never sends it',
+      ),
   })
   .describe('The agent asks for the AMT password it needs for one operation. Never retained.')
 export type SecretRequest = z.infer<typeof SecretRequest>
@@ -20,6 +35,15 @@ export const SecretResponse = z
       correlationId: z.uuid(),
       ok: z.literal(true),
       password: z.string().min(8).max(32).describe('the AMT password'),
+      more: z
+        .boolean()
+        .optional()
+        .describe('whether a further candidate exists (ask with candidate + 1); absent: an older manager, none'),
+      origin: z
+        .enum(['host', 'tenant'])
+        .optional()
+        .describe("the candidate's origin: one of the host's versions, or the tenant's static password"),
+      version: z.int().min(1).optional().describe("the host secret's version the candidate is (origin host)"),
     }),
     z.strictObject({
       ...envelope,

@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from 'ava'
 import type { Client } from 'aedes'
 import { createLogger, silentLogger } from '../../lib/log.ts'
 import { createMqttBus, type Bus } from '../../agent/bus.ts'
+import { connectOptions } from '../../agent/connect-options.ts'
 import { ENV_BROKER_PASSWORD, parseAgentConfig, type AgentConfig } from '../../agent/config.ts'
 import type { StateBody } from '../../agent/messages.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
@@ -198,4 +199,9 @@ test('reconnects use exponential backoff with jitter from reconnectMinMs to reco
   t.is(loud('reconnect scheduled'), 1, 'one line per outage at info, the other attempts at debug')
   t.is(loud('broker connection error'), 1, 'the first error of an outage is a warning, the rest debug')
   t.true(bus.connection().lastError !== null)
+})
+
+test('the agent asks mqtt.js for no packet-id Buffer cache (6 MiB of an idle agent, docs/benchmarks.md)', (t) => {
+  const options = connectOptions(busConfig('mqtt://127.0.0.1:1883'), { tenantId: TENANT, hostId: 'node-1' })
+  t.false(options.writeCache)
 })

@@ -21,6 +21,11 @@ export interface TestManager {
   publishRaw(leaf: Leaf, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>
   /** Answers every secret/req with this password (or a refusal when null). */
   answerSecrets(password: string | null): void
+  /**
+   * Answers every secret/req as a manager that knows these candidates (docs/credentials.md): candidate n gets
+   * passwords[n] with `more`, origin host and version (length - n); one beyond the last is refused.
+   */
+  answerCandidates(passwords: readonly string[]): void
   /** Answers one request (already received) now. */
   answerRequest(correlationId: string, password: string | null): void
 }
@@ -49,12 +54,14 @@ export async function connectTestManager(
   const waiters = new Set<() => void>()
   const topic = (leaf: Leaf) => buildTopic({ tenantId, hostId, leaf })
   let secretPassword: string | null | undefined
+  let candidates: readonly string[] | undefined
 
   client.on('message', (name, bytes) => {
     const decoded = decodeMessage(name, bytes)
     if (decoded.kind !== 'message') return
     messages.push({ leaf: decoded.leaf, payload: decoded.payload })
-    if (decoded.leaf === 'secret/req' && secretPassword !== undefined) answer(decoded.payload.correlationId)
+    if (decoded.leaf === 'secret/req' && candidates !== undefined) answerCandidate(decoded.payload)
+    else if (decoded.leaf === 'secret/req' && secretPassword !== undefined) answer(decoded.payload.correlationId)
     for (const wake of waiters) wake()
   })
   await client.subscribeAsync(`amt/v1/${tenantId}/${hostId}/#`, { qos: 1 })
@@ -65,6 +72,28 @@ export async function connectTestManager(
       password === null || password === undefined
         ? encodePayload('secret/res', { ...base, ok: false, error: 'no password stored' })
         : encodePayload('secret/res', { ...base, ok: true, password })
+    client.publish(topic('secret/res'), payload, { qos: 1 })
+  }
+
+  const answerCandidate = ({ correlationId, candidate = 0 }: PayloadOf<'secret/req'>): void => {
+    const known = candidates ?? []
+    const base = { v: 1 as const, ts: new Date().toISOString(), hostId, correlationId }
+    const password = known[candidate]
+    const payload =
+      password === undefined
+        ? encodePayload('secret/res', {
+            ...base,
+            ok: false,
+            error: `NO_SUCH_CANDIDATE: no password candidate ${candidate}`,
+          })
+        : encodePayload('secret/res', {
+            ...base,
+            ok: true,
+            password,
+            more: candidate + 1 < known.length,
+            origin: 'host',
+            version: known.length - candidate,
+          })
     client.publish(topic('secret/res'), payload, { qos: 1 })
   }
 
@@ -108,6 +137,9 @@ export async function connectTestManager(
     },
     answerSecrets(password) {
       secretPassword = password
+    },
+    answerCandidates(passwords) {
+      candidates = passwords
     },
     answerRequest(correlationId, password) {
       answer(correlationId, password)

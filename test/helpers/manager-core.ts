@@ -61,8 +61,11 @@ export async function startTestCore(
     now,
     secrets,
     preparer,
+    restorer,
     log,
-  }: { options?: ManagerCoreOptions } & Partial<Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'log'>> = {},
+  }: { options?: ManagerCoreOptions } & Partial<
+    Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'restorer' | 'log'>
+  > = {},
 ): Promise<TestCore> {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY, ...(now ? { now } : {}) })
   t.teardown(() => inventory.close())
@@ -77,6 +80,7 @@ export async function startTestCore(
     ...(now ? { now } : {}),
     ...(secrets ? { secrets } : {}),
     ...(preparer ? { preparer } : {}),
+    ...(restorer ? { restorer } : {}),
   })
   t.teardown(() => core.stop())
   const dispatch = createDispatcher({ record: core.record, log: log ?? silentLogger(), metrics })

@@ -30,6 +30,15 @@ export function exampleTopic(
 }
 
 /** Further valid payloads: other branches of unions, optional fields, edge values. */
+const EXAMPLE_OK = {
+  v: 1,
+  ts: EXAMPLE_TS,
+  hostId: EXAMPLE_HOST_ID,
+  correlationId: EXAMPLE_CORRELATION_ID,
+  ok: true,
+  password: 'Older-Passw0rd',
+} as const
+
 const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
   presence: [{ ...EXAMPLES.presence, seq: 1, online: false }],
   capability: [
@@ -103,8 +112,14 @@ const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
       controlMode: 'CCM',
     },
   ],
-  'secret/req': [{ ...EXAMPLES['secret/req'], purpose: 'activate' }],
+  'secret/req': [
+    { ...EXAMPLES['secret/req'], purpose: 'activate' },
+    { ...EXAMPLES['secret/req'], candidate: 0 },
+    { ...EXAMPLES['secret/req'], candidate: 9 },
+  ],
   'secret/res': [
+    EXAMPLE_OK,
+    { ...EXAMPLE_OK, more: false, origin: 'tenant' },
     {
       v: 1,
       ts: EXAMPLE_TS,

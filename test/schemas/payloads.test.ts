@@ -260,6 +260,12 @@ const BAD: BadCase[] = [
   },
   { leaf: 'secret/req', name: 'bad purpose', mutate: set('purpose', 'audit'), path: 'purpose', code: 'invalid_value' },
   { leaf: 'secret/req', name: 'generation 0', mutate: set('generation', 0), path: 'generation', code: 'too_small' },
+  { leaf: 'secret/req', name: 'candidate -1', mutate: set('candidate', -1), path: 'candidate', code: 'too_small' },
+  { leaf: 'secret/req', name: 'candidate 10', mutate: set('candidate', 10), path: 'candidate', code: 'too_big' },
+  { leaf: 'secret/req', name: 'candidate 1.5', mutate: set('candidate', 1.5), path: 'candidate', code: 'invalid_type' },
+  { leaf: 'secret/res', name: 'version 0', mutate: set('version', 0), path: 'version', code: 'too_small' },
+  { leaf: 'secret/res', name: 'bad origin', mutate: set('origin', 'vault'), path: 'origin', code: 'invalid_value' },
+  { leaf: 'secret/res', name: 'more a string', mutate: set('more', 'yes'), path: 'more', code: 'invalid_type' },
   { leaf: 'secret/res', name: 'ok missing', mutate: remove('ok'), path: 'ok', code: 'invalid_union' },
   {
     leaf: 'secret/res',

@@ -1,5 +1,6 @@
 import type { Host, HostPatch, JsonValue } from '../../inventory/port.ts'
 import type { FactsOf, ReportKind, ReportSource, SecretRequestFacts } from '../facts.ts'
+import type { CandidateOrigin } from '../../ports/provisioning.ts'
 
 /** An audit event a handler wants appended for its host (tenant, host and time are added by the ingest). */
 export interface AuditDraft {
@@ -18,6 +19,8 @@ export type Effect =
   | { kind: 'answer-secret'; request: SecretRequestFacts }
   /** The agent asks for the AMT password while no operation of its host needs it: refused with `reason`. */
   | { kind: 'refuse-secret'; request: SecretRequestFacts; reason: string }
+  /** AMT accepted an older password candidate: it becomes the host's current password again (docs/credentials.md). */
+  | { kind: 'restore-password'; candidate: CandidateOrigin & { candidate: number }; generation: number }
   /** A host pending deletion reported that AMT is off: it may now be removed. */
   | { kind: 'deletion-ready' }
   /** The reported AMT UUID changed and differs from the hostId (logged as a warning, once per change). */

@@ -1,8 +1,32 @@
-import { change, type Handler } from './change.ts'
+import type { CandidateOrigin } from '../../ports/provisioning.ts'
+import type { EventFacts } from '../facts.ts'
+import { change, type Effect, type Handler } from './change.ts'
 import { eventDetail } from './event-detail.ts'
+import { secretRefusal } from './secret-need.ts'
 
-/** events → one audit event each (appended in batches by the ingest), its detail bounded; nothing on the host changes. */
-export const handleEvent: Handler<'events'> = (_host, facts, { source }) =>
-  change({}, [
+/**
+ * events → one audit event each (appended in batches by the ingest), its detail bounded; nothing on the host changes.
+ * `secret.candidate-worked` (AMT accepted an older password) also makes that one current again (restore-password),
+ * but only while an operation of the host needs the password, as for secret/req (secret-need.ts).
+ */
+export const handleEvent: Handler<'events'> = (host, facts, { source }) => {
+  const audit = [
     { kind: `agent.${facts.kind}`, detail: eventDetail(facts, source.kind === 'mqtt' ? source.ts : undefined) },
-  ])
+  ]
+  const restore = facts.kind === 'secret.candidate-worked' ? workedCandidate(facts) : null
+  if (restore === null || facts.generation === undefined) return change({}, audit)
+  if (secretRefusal(host, { purpose: 'deactivate', generation: facts.generation }) !== null) return change({}, audit)
+  const effect: Effect = { kind: 'restore-password', candidate: restore, generation: facts.generation }
+  return change({}, audit, [effect])
+}
+
+/** The candidate a `secret.candidate-worked` event names (detail candidate ≥ 1, origin, version); null if none. */
+function workedCandidate({ detail }: EventFacts): (CandidateOrigin & { candidate: number }) | null {
+  const candidate = detail?.candidate
+  const origin = detail?.origin
+  const version = detail?.version
+  if (typeof candidate !== 'number' || !Number.isInteger(candidate) || candidate < 1) return null
+  if (origin === 'tenant') return { candidate, origin }
+  if (origin !== 'host' || typeof version !== 'number' || !Number.isInteger(version) || version < 1) return null
+  return { candidate, origin, version }
+}

@@ -66,3 +66,13 @@ test('setModel injects a fault mid-run; onChange sees every device change', asyn
   await t.throwsAsync(amt.info(), { instanceOf: AmtError, message: /unexpected output/ })
   t.deepEqual(changes, ['ccm', 'ccm'])
 })
+
+test('activationFailDelayMs: a failing activation exits with its code only after the delay', async (t) => {
+  const amt = createSimulatedAmt(createDeviceModel({ faults: { activationFails: 102, activationFailDelayMs: 300 } }))
+  t.teardown(() => amt.stop())
+  const started = performance.now()
+  const err = await t.throwsAsync(amt.activate({ rpsUrl: 'wss://rps.example.com/activate', profile: 'p' }))
+  t.true(err instanceof AmtError && err.code === 102)
+  t.true(performance.now() - started >= 290, 'not before the delay')
+  t.like(amt.model(), { controlMode: 'pre-provisioning' })
+})

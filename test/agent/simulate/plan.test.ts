@@ -126,3 +126,25 @@ test('the AMT UUID a host reports: the given one, else a UUID host id, else one 
     ],
   )
 })
+
+test('activationFails with activationFailDelayMs: the failing share carries the code and the delay', (t) => {
+  const failures = { activationFails: 0.25, activationFailCode: 71, activationFailDelayMs: 1500 }
+  const plans = planFleet(spec({ count: 40, mix: { amt: 1 }, failures }), seededRandom(3))
+  const failing = plans.filter((plan) => plan.failure === 'activationFails')
+  t.is(failing.length, 10)
+  for (const plan of failing) t.deepEqual(plan.faults, { activationFails: 71, activationFailDelayMs: 1500 })
+  const noDelay = planFleet(spec({ count: 4, mix: { amt: 1 }, failures: { activationFails: 1 } }), seededRandom(3))
+  for (const plan of noDelay) t.deepEqual(plan.faults, { activationFails: 102 })
+})
+
+test('a given host activated already: its device starts in that control mode with that AMT password', (t) => {
+  const given = [
+    { tenantId: 'demo', hostId: 'a', activated: { controlMode: 'acm' as const, password: 'Older!Pass1' } },
+    { tenantId: 'demo', hostId: 'b' },
+  ]
+  const [activated, fresh] = planFleet(spec({ count: undefined, mix: { amt: 1 } }), seededRandom(1), given).map(
+    (plan) => deviceOf(plan).model,
+  )
+  t.like(activated, { controlMode: 'acm', password: 'Older!Pass1', ras: { remoteStatus: 'connected' } })
+  t.like(fresh, { controlMode: 'pre-provisioning', password: null })
+})

@@ -113,6 +113,7 @@ export async function askAsAgent(
   { core, dispatch, outbound }: { core: ManagerCore; dispatch: Dispatch; outbound: RecordingOutbound },
   key: HostKey,
   purpose: 'activate' | 'deactivate' = 'activate',
+  candidate?: number,
 ): Promise<PayloadOf<'secret/res'> | undefined> {
   const topic = buildTopic({ ...key, leaf: 'secret/res' })
   const answered = new Promise<PayloadOf<'secret/res'> | undefined>((resolve) => {
@@ -126,7 +127,8 @@ export async function askAsAgent(
   })
   // As the agent asks: for the host's desired generation (the manager answers only while an operation needs it).
   const generation = Math.max(1, (await core.getHost(key))?.desiredGeneration ?? 1)
-  const request = new AgentMessages(key).encode('secret/req', { correlationId: randomUUID(), purpose, generation })
+  const asked = { correlationId: randomUUID(), purpose, generation, ...(candidate === undefined ? {} : { candidate }) }
+  const request = new AgentMessages(key).encode('secret/req', asked)
   const result = await dispatch(request.topic, request.payload, false)
   if (result.outcome !== 'accepted') return undefined
   return answered
@@ -145,7 +147,7 @@ export async function startCore(
     log: silentLogger(),
     ...options,
   })
-  const core: TestCore = await startTestCore(t, { secrets: passwords, preparer: passwords })
+  const core: TestCore = await startTestCore(t, { secrets: passwords, preparer: passwords, restorer: passwords })
   return { ...core, passwords }
 }
 
