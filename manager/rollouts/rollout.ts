@@ -19,7 +19,7 @@ export type RolloutState = (typeof ROLLOUT_STATES)[number]
 /** States the engine works on (starts hosts, follows outcomes, decides transitions). */
 export const ACTIVE_STATES: readonly RolloutState[] = ['canary', 'awaiting-approval', 'running']
 /** States nothing leaves. */
-export const FINAL_STATES: readonly RolloutState[] = ['aborted', 'cancelled', 'completed']
+const FINAL_STATES: readonly RolloutState[] = ['aborted', 'cancelled', 'completed']
 
 export const isFinalState = (state: RolloutState): boolean => FINAL_STATES.includes(state)
 
@@ -33,7 +33,7 @@ export interface RolloutAction {
 /** Hosts named explicitly, or every host of the tenant matching a filter when the rollout is created. */
 export type RolloutTarget = { hostIds: readonly string[] } | { filter: HostFilter }
 
-export type CanaryApproval = 'manual' | { successPercent: number }
+type CanaryApproval = 'manual' | { successPercent: number }
 
 export interface RolloutControls {
   /** Members in progress (desired set, no outcome yet) at most. */
@@ -84,9 +84,6 @@ export interface Rollout {
 
 export const MEMBER_STATUSES = ['pending', 'in-progress', 'succeeded', 'failed', 'not-supported', 'skipped'] as const
 export type MemberStatus = (typeof MEMBER_STATUSES)[number]
-
-/** Statuses a member never leaves. */
-export const MEMBER_OUTCOMES: readonly MemberStatus[] = ['succeeded', 'failed', 'not-supported', 'skipped']
 
 /** One targeted host of a rollout, in the rollout's order (`position` from 0). */
 export interface RolloutMember {

@@ -70,6 +70,16 @@ export const conflict = (id: string, expected: number, actual: number): RolloutS
     `rollout ${id} changed meanwhile (version ${actual}, expected ${expected}); read it again`,
   )
 
+/** The RolloutProgress field counting each member status. */
+export const PROGRESS_FIELD = {
+  pending: 'pending',
+  'in-progress': 'inProgress',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  'not-supported': 'notSupported',
+  skipped: 'skipped',
+} as const satisfies Record<MemberStatus, keyof RolloutProgress>
+
 /** Progress from member rows (status, canary, errorName) as every store counts them. */
 export function progressOf(
   rows: Iterable<{ status: MemberStatus; canary: boolean; errorName: string | null; count: number }>,
@@ -85,17 +95,9 @@ export function progressOf(
     skipped: 0,
     canary: { targeted: 0, finished: 0 },
   }
-  const field = {
-    pending: 'pending',
-    'in-progress': 'inProgress',
-    succeeded: 'succeeded',
-    failed: 'failed',
-    'not-supported': 'notSupported',
-    skipped: 'skipped',
-  } as const
   for (const { status, canary, errorName, count } of rows) {
     progress.targeted += count
-    progress[field[status]] += count
+    progress[PROGRESS_FIELD[status]] += count
     if (status === 'failed') {
       const name = errorName ?? 'Unknown'
       progress.failedByError[name] = (progress.failedByError[name] ?? 0) + count
