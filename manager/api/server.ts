@@ -30,6 +30,7 @@ import { hostPasswordRoutes } from './routes/host-password.ts'
 import { hostPowerRoutes } from './routes/host-power.ts'
 import { hostSummaryRoutes } from './routes/host-summary.ts'
 import { hostRoutes } from './routes/hosts.ts'
+import { rolloutRoutes } from './routes/rollouts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -131,6 +132,7 @@ export function createApiServer(deps: ApiServerDeps) {
         tokenRoutes,
         hostPowerRoutes,
         tenantDmtRoutes,
+        rolloutRoutes,
       ])
         await api.register(routes(context))
       await api.register(hostChangeRoutes(context, streams))

@@ -9,7 +9,7 @@ import { outcomeOf, turnOf } from './member-outcome.ts'
 import { planTick } from './rollout-plan.ts'
 import { TokenBucket } from './token-bucket.ts'
 
-export const DEFAULT_TICK_MS = 1000
+const DEFAULT_TICK_MS = 1000
 /** Members in progress when their rollout stopped (aborted, cancelled) are followed to their outcome this long. */
 const FOLLOW_AFTER_FINISH_MS = 60 * 60_000
 /** Pending members looked at per round of a tick (skipped ones do not use a start). */
@@ -28,7 +28,7 @@ export interface RolloutEngineDeps {
   tickMs?: number
 }
 
-export const rolloutActor = (id: string): string => `rollout:${id}`
+const rolloutActor = (id: string): string => `rollout:${id}`
 
 /**
  * Runs the active rollouts: a LeasedJob (only the lease holder among replicas runs it). Every tick, for each active
@@ -39,7 +39,7 @@ export const rolloutActor = (id: string): string => `rollout:${id}`
  * A periodic tick, not the state reducer's events: with replicas, a host's state report lands on whichever replica
  * took it from the shared subscription, while one replica runs the rollouts; the Inventory and the rollout store are
  * what every replica shares, so the holder reads both at each tick. A new holder (lease takeover, restart) continues
- * from the store; only the token bucket is in memory (it starts with one token). Members in progress when a rollout
+ * from the store; only the token bucket is in memory (it starts with one tick's worth). Members in progress when a rollout
  * was paused, aborted or cancelled are still followed to their outcome (for an hour after a final state).
  */
 export class RolloutEngine implements LeasedJob {

@@ -5,11 +5,13 @@ import {
   isFinalState,
   type Rollout,
   type RolloutAction,
+  type RolloutMember,
+  type RolloutProgress,
   type RolloutControls,
   type RolloutState,
   type RolloutTarget,
 } from '../../rollouts/rollout.ts'
-import { RolloutStoreError, type RolloutPatch, type RolloutStore } from '../../rollouts/store.ts'
+import { RolloutStoreError, type MemberQuery, type RolloutPatch, type RolloutStore } from '../../rollouts/store.ts'
 import { windowProblem } from './maintenance-window.ts'
 import { canaryCountOf, initialState } from './rollout-plan.ts'
 
@@ -71,6 +73,22 @@ export class RolloutService {
       hostIds,
       canaryCount: canaryCountOf(request, hostIds.length),
     })
+  }
+
+  get(tenantId: string, id: string): Promise<Rollout> {
+    return this.deps.store.get(tenantId, id)
+  }
+
+  list(tenantId: string): Promise<Rollout[]> {
+    return this.deps.store.list({ tenantId })
+  }
+
+  progress(rollout: Rollout): Promise<RolloutProgress> {
+    return this.deps.store.progress(rollout.id)
+  }
+
+  members(rollout: Rollout, query: MemberQuery): Promise<RolloutMember[]> {
+    return this.deps.store.members(rollout.id, query)
   }
 
   /** Approve (awaiting-approval → running), pause, resume (to the state paused), cancel (any state not final). */

@@ -2,7 +2,7 @@
  * Starts per minute as a token bucket: tokens accrue continuously at the rate and are capped at what one tick of the
  * engine can use (`burstMs` of rate) plus one (the fraction a tick leaves must carry over, or a rate of 0.67 per tick
  * would give one start every other tick), so starts never burst above the rate after an idle spell (a pause, a
- * closed window, a full concurrency budget). Time is given by the caller (a fake clock in tests).
+ * closed window, a full concurrency budget). It starts with one tick's worth (at least one token). Time is given by the caller (a fake clock in tests).
  */
 export class TokenBucket {
   #rate: number
@@ -15,7 +15,7 @@ export class TokenBucket {
     readonly burstMs: number,
   ) {
     this.#rate = ratePerMinute
-    this.#tokens = Math.min(1, this.#capacity())
+    this.#tokens = Math.max(1, (ratePerMinute * burstMs) / 60_000)
     this.#at = nowMs
   }
 
