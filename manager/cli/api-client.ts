@@ -7,6 +7,7 @@ import { PowerActionAnswer, PowerStateAnswer } from '../api/routes/host-power.ts
 import { Deleted, HostPage, Registered } from '../api/host-answers.ts'
 import { API_PREFIX } from '../api/server-paths.ts'
 import { HostView, TenantView } from '../api/views.ts'
+import { RolloutView } from '../api/rollout-schemas.ts'
 import { CliError } from './io.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
 
@@ -110,6 +111,14 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       tenantId: string,
       body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> }),
     ) => call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
+    createRollout: (tenantId: string, body: object) =>
+      call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts`, body),
+    listRollouts: (tenantId: string) =>
+      call(z.object({ rollouts: z.array(RolloutView) }), 'GET', `/tenants/${seg(tenantId)}/rollouts`),
+    getRollout: (tenantId: string, id: string) =>
+      call(RolloutView, 'GET', `/tenants/${seg(tenantId)}/rollouts/${seg(id)}`),
+    rolloutStep: (tenantId: string, id: string, step: string) =>
+      call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts/${seg(id)}/${seg(step)}`),
     listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
     createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) =>
       call(TenantView, 'POST', '/tenants', body),
