@@ -33,7 +33,8 @@ function abortOf(rollout: Rollout, progress: RolloutProgress): Transition | null
   return {
     state: 'aborted',
     reason:
-      `abort rule: ${progress.failed} of ${finished} finished hosts failed (${percent(progress.failed, finished)} > ` +
+      `abort rule: ${progress.failed} of ${finished} finished hosts failed ` +
+      `(${((progress.failed / finished) * 100).toFixed(2)} % > ` +
       `${rule.failurePercent} %); ${progress.pending} hosts left untouched`,
   }
 }

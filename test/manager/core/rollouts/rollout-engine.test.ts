@@ -132,7 +132,7 @@ test('the abort rule stops at the threshold after minFinished; the hosts not sta
   t.true(finished >= 20 && finished <= 30, `aborted after ${finished} finished (10 starts/s, minFinished 20)`)
   t.regex(
     stopped.reason ?? '',
-    /^abort rule: \d+ of \d+ finished hosts failed \(\d+(\.\d)? % > 15 %\); \d+ hosts left untouched$/,
+    /^abort rule: \d+ of \d+ finished hosts failed \(\d+\.\d\d % > 15 %\); \d+ hosts left untouched$/,
   )
   const startsAtAbort = f.starts.length
   await f.run(10)
