@@ -8,6 +8,7 @@ const LAYERS = [
   ['agent'],
   ['manager/database'],
   ['manager/inventory'],
+  ['manager/rollouts'],
   ['manager/metrics'],
   ['manager/ports'],
   ['manager/secrets', 'manager/dmt'],

@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/log.ts'
 import type { DmtApi } from '../dmt/dmt-api.ts'
 import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
 import type { ManagerCore } from '../core/manager-core.ts'
+import type { RolloutService } from '../core/rollouts/rollout-service.ts'
 import type { Inventory } from '../inventory/port.ts'
 import type { AmtPasswords } from '../secrets/amt-password-source.ts'
 import type { BrokerAccountWriter } from './register-host.ts'
@@ -32,4 +33,6 @@ export interface ApiContext {
   dmt?: DmtApi
   /** The tenant's ACM provisioning certificates (config `acm`); absent: none, every host is NO_CERTIFICATE_FOR_SUFFIX. */
   acmCertificates?: (tenantId: string) => readonly ProvisioningCertificateFacts[]
+  /** Rollouts (docs/rollouts.md); absent: no rollout routes (and a bulk request's `rollout` is refused). */
+  rollouts?: RolloutService
 }

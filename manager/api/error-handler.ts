@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { ProvisioningCertificateError } from '../dmt/provisioning-certificate.ts'
 import { DomainError } from '../core/errors.ts'
 import { InventoryError, type InventoryErrorCode } from '../inventory/errors.ts'
+import { RolloutStoreError } from '../rollouts/store.ts'
 import { ApiError, type ApiErrorCode, type ErrorBody } from './errors.ts'
 import { TokenNameTakenError } from './tokens/token-store.ts'
 
@@ -28,6 +29,8 @@ export function toApiError(err: unknown): ApiError {
   }
   if (err instanceof InventoryError) return fromInventory(err)
   if (err instanceof DomainError) return fromDomain(err)
+  if (err instanceof RolloutStoreError)
+    return new ApiError(err.code === 'ROLLOUT_NOT_FOUND' ? 'ROLLOUT_NOT_FOUND' : 'ROLLOUT_STATE_CONFLICT', err.message)
   if (err instanceof ProvisioningCertificateError)
     return new ApiError('VALIDATION_FAILED', err.message, { problems: err.problems })
   if (err instanceof TokenNameTakenError) return new ApiError('TOKEN_NAME_TAKEN')
@@ -112,5 +115,9 @@ function fromDomain(err: DomainError): ApiError {
       return new ApiError('HOST_DELETING', err.message)
     case 'PREPARATION_FAILED':
       return new ApiError('PREPARATION_FAILED', err.message, undefined, { cause: err })
+    case 'ROLLOUT_INVALID':
+      return new ApiError('VALIDATION_FAILED', err.message)
+    case 'ROLLOUT_STATE_CONFLICT':
+      return new ApiError('ROLLOUT_STATE_CONFLICT', err.message)
   }
 }

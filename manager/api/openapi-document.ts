@@ -6,6 +6,8 @@ import type { ApiDomain } from './context.ts'
 import { HostChangeFeed } from '../core/publish/host-change-feed.ts'
 import { createApiServer, openApiDocumentOf } from './server.ts'
 import { MemoryTokenStore } from './tokens/token-store.ts'
+import { RolloutService } from '../core/rollouts/rollout-service.ts'
+import { MemoryRolloutStore } from '../rollouts/memory-rollout-store.ts'
 
 /** Where the committed OpenAPI document lives (generate-openapi.ts writes it; a test compares it). */
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url))
@@ -30,6 +32,7 @@ export async function buildOpenApiDocument(): Promise<object> {
     tokens: new MemoryTokenStore(),
     log: silentLogger(),
     metrics: new Registry(),
+    rollouts: new RolloutService({ store: new MemoryRolloutStore(), inventory, now: () => new Date() }),
   })
   try {
     await app.ready()

@@ -32,6 +32,7 @@ import { hostSummaryRoutes } from './routes/host-summary.ts'
 import { hostPolicyRoutes } from './routes/host-policy.ts'
 import { groupRoutes } from './routes/groups.ts'
 import { hostRoutes } from './routes/hosts.ts'
+import { rolloutRoutes } from './routes/rollouts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -135,6 +136,7 @@ export function createApiServer(deps: ApiServerDeps) {
         tenantDmtRoutes,
         hostPolicyRoutes,
         groupRoutes,
+        rolloutRoutes,
       ])
         await api.register(routes(context))
       await api.register(hostChangeRoutes(context, streams))

@@ -9,6 +9,7 @@ import { API_PREFIX } from '../api/server-paths.ts'
 import { HostView, TenantView } from '../api/views.ts'
 import { DriftPage, EffectivePolicyView, GroupView } from '../api/policy-views.ts'
 import type { AmtPolicy, GroupSelector } from '../inventory/port.ts'
+import { RolloutView } from '../api/rollout-schemas.ts'
 import { CliError } from './io.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
 
@@ -133,6 +134,14 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       call(z.object({ deleted: z.literal(true) }), 'DELETE', `/tenants/${seg(tenantId)}/groups/${seg(name)}`),
     groupDrift: (tenantId: string, name: string, limit: number) =>
       call(DriftPage, 'GET', `/tenants/${seg(tenantId)}/groups/${seg(name)}/drift?limit=${limit}`),
+    createRollout: (tenantId: string, body: object) =>
+      call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts`, body),
+    listRollouts: (tenantId: string) =>
+      call(z.object({ rollouts: z.array(RolloutView) }), 'GET', `/tenants/${seg(tenantId)}/rollouts`),
+    getRollout: (tenantId: string, id: string) =>
+      call(RolloutView, 'GET', `/tenants/${seg(tenantId)}/rollouts/${seg(id)}`),
+    rolloutStep: (tenantId: string, id: string, step: string) =>
+      call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts/${seg(id)}/${seg(step)}`),
     listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
     createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) =>
       call(TenantView, 'POST', '/tenants', body),

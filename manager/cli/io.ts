@@ -8,6 +8,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>
   fetch: typeof fetch
   setExitCode(code: number): void
+  /** stdout is a terminal (live progress bars); absent: not. */
+  isTTY?: boolean
 }
 
 /** The process's streams; a reader that went away (`| head -1`) ends the command quietly (lib/closed-pipe.ts). */
@@ -21,6 +23,7 @@ export const processIo: CliIo = {
     process.stderr.write(text)
   },
   env: process.env,
+  isTTY: process.stdout.isTTY === true,
   fetch: (input, init) => fetch(input, init),
   setExitCode: (code) => {
     process.exitCode = code

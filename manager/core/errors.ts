@@ -3,8 +3,11 @@
  * - DESIRED_INVALID: the desired request is malformed (state, control mode, DNS suffix)
  * - DESIRED_HOST_DELETING: activation was asked for a host that is being deleted
  * - PREPARATION_FAILED: the provisioning preparer (RPS profiles, passwords) failed; nothing was written
+ * - ROLLOUT_INVALID: a rollout's controls are inconsistent, or its target names no host
+ * - ROLLOUT_STATE_CONFLICT: the rollout's state does not allow the operation (approve, pause, resume, cancel)
  */
-export type DomainErrorCode = 'DESIRED_INVALID' | 'DESIRED_HOST_DELETING' | 'PREPARATION_FAILED'
+export type DomainErrorCode =
+  'DESIRED_INVALID' | 'DESIRED_HOST_DELETING' | 'PREPARATION_FAILED' | 'ROLLOUT_INVALID' | 'ROLLOUT_STATE_CONFLICT'
 
 export class DomainError extends Error {
   override readonly name = 'DomainError'

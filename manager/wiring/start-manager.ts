@@ -34,6 +34,9 @@ import { openClusterLease, watchReplicas } from './lease.ts'
 import { openHostChangeRelay } from './host-change-relay.ts'
 import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
+import { RolloutEngine } from '../core/rollouts/rollout-engine.ts'
+import { RolloutService } from '../core/rollouts/rollout-service.ts'
+import { createRolloutMetrics } from '../metrics/rollout-metrics.ts'
 
 export interface StartOptions {
   /** The root logger (components take children with their own `module`). */
@@ -75,7 +78,8 @@ export interface RunningManager {
  * host removal; deadline checks and audit pruning while the lease is held; its live host changes NOTIFYed to the
  * other replicas, theirs LISTENed to) → attachCore (connects; the sweep republishes desired from Inventory) → wait
  * for the broker and LISTEN (bounded by startup.timeoutMs) → RPS/MPS sweeps (power state; MPS registration, its
- * first round at once; both while the lease is held) → API listen → gRPC bridge. A failure closes what was opened;
+ * first round at once; both while the lease is held) → the rollout engine (while the lease is held) → API listen →
+ * gRPC bridge. A failure closes what was opened;
  * close() goes in reverse order.
  */
 export async function startManager(config: ManagerConfig, options: StartOptions): Promise<RunningManager> {
@@ -145,6 +149,15 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })
+    const rollouts = new RolloutService({ store: stores.rollouts, inventory, now: () => new Date() })
+    const rolloutEngine = new RolloutEngine({
+      store: stores.rollouts,
+      findHosts: (keys) => inventory.findHosts(keys),
+      setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+      now: () => new Date(),
+      log: root,
+      metrics: createRolloutMetrics(metrics.registry, stores.rollouts),
+    })
     relay?.listen(core.peerChanges)
     const firstSweep = new Promise<void>((resolve) =>
       attachCore(bus, core, { log: root, metrics, afterSweep: resolve }),
@@ -180,11 +193,15 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       acmCertificates,
       ...(dmt === null ? {} : { dmt: createDmtApi({ dmt, inventory, core, log: root }) }),
       readiness,
+      rollouts,
       ...(link.deviceBrokerUrl ? { deviceBrokerUrl: link.deviceBrokerUrl } : {}),
       ...(accounts ? { brokerAccounts: accounts } : {}),
       ...(brokerAuth ? { brokerAuth } : {}),
     })
     closers.push({ name: 'api', close: () => api.close() })
+    // Stopped before the API and the core (closers run in reverse): no start after them.
+    const failedStop = (err: unknown) => log.error({ err }, 'the rollout engine did not stop cleanly')
+    closers.push({ name: 'rollouts', close: whileHeld(lease, rolloutEngine, failedStop) })
     if (dmt !== null && config.dmt !== null) {
       const { powerSweep, registrationSweep } = config.dmt
       const power = powerDepsOf({ dmt, inventory, core, log: root })

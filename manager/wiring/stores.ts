@@ -19,6 +19,9 @@ import { openPostgresPool } from '../database/postgres-pool.ts'
 import type { Inventory } from '../inventory/port.ts'
 import { openPostgresInventory } from '../inventory/postgres/open.ts'
 import { openSqliteInventory } from '../inventory/sqlite/open.ts'
+import { PostgresRolloutStore } from '../rollouts/postgres-rollout-store.ts'
+import { ROLLOUT_DATABASE_FILE_NAME, SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.ts'
+import type { RolloutStore } from '../rollouts/store.ts'
 
 /** Where the manager keeps its state, by `database.engine` (docs/operations.md). */
 export interface Stores {
@@ -28,6 +31,8 @@ export interface Stores {
   sessions: SessionRecords
   /** The console's activation-wave history (every replica's, on PostgreSQL). */
   waves: WaveHistory
+  /** Rollouts and their members (docs/rollouts.md): <dataDir>/rollouts.sqlite, or tables of the shared database. */
+  rollouts: RolloutStore
   /** The shared database's pool (leases); null on SQLite (one process). */
   pool: pg.Pool | null
   /** Closes the console's stores, the token store and the Inventory, then the pool. */
@@ -64,7 +69,8 @@ export async function openStores(config: ManagerConfig, log: Logger): Promise<St
     closers.push(() => tokens.close())
     logLegacyImport(tokens.legacy, log)
     const { sessions, waves } = await openConsoleStores(config.dataDir, pool, closers, log)
-    return { inventory, tokens: tokens.tokens, sessions, waves, pool, close: () => closeAll(closers) }
+    const rollouts = await openRolloutStore(config.dataDir, pool, closers, log)
+    return { inventory, tokens: tokens.tokens, sessions, waves, rollouts, pool, close: () => closeAll(closers) }
   } catch (err) {
     await closeAll(closers)
     throw err
@@ -80,4 +86,11 @@ async function openConsoleStores(dataDir: string, pool: pg.Pool | null, closers:
   const waves = await openSqliteWaveHistory(path.join(dataDir, WAVE_DATABASE_FILE_NAME))
   closers.push(waves.close)
   return { sessions, waves: waves.history }
+}
+
+async function openRolloutStore(dataDir: string, pool: pg.Pool | null, closers: Closer[], log: Logger) {
+  if (pool !== null) return PostgresRolloutStore.open(pool, log)
+  const store = await SqliteRolloutStore.open(path.join(dataDir, ROLLOUT_DATABASE_FILE_NAME))
+  closers.push(() => store.close())
+  return store
 }

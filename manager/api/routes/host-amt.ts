@@ -1,35 +1,17 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { dnsSuffixOf } from '../../../schemas/dns-names.ts'
 import { HostId } from '../../../schemas/ids.ts'
-import type { DesiredRequest } from '../../core/flows/set-desired.ts'
 import type { HostSelector } from '../../inventory/port.ts'
-import { actorOf, hasRole, principalOf } from '../auth.ts'
+import { actorOf, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
-import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
-import { filterOf, HostFilterBodyFields, HostParams, TenantParams } from '../params.ts'
+import { errorResponses, jsonResponse } from '../errors.ts'
+import { filterOf, HostParams, TenantParams } from '../params.ts'
 import { HostView, hostView } from '../views.ts'
+import { RolloutControlsBody, RolloutView } from '../rollout-schemas.ts'
+import { callerOf, createRollout } from './rollouts.ts'
+import { bulkTargetFields, desiredFields, requestOf } from '../desired-body.ts'
 
 /** Desired AMT state: one host (PATCH) or many (bulk), through the domain's setDesired (Inventory, then MQTT). */
-
-const MAX_BULK_HOSTS = 10_000
-
-const desiredFields = {
-  desiredAmtState: z
-    .enum(['PROVISIONED', 'UNPROVISIONED'])
-    .describe('PROVISIONED activates AMT, UNPROVISIONED deactivates it'),
-  amtControlMode: z.enum(['CCM', 'ACM']).optional().describe('control mode to activate in; unchanged when absent'),
-  amtDnsSuffix: dnsSuffixOf('amtDnsSuffix')
-    .optional()
-    .describe('DNS suffix for ACM, validated as MPS does; unchanged when absent'),
-  localDeactivation: z
-    .boolean()
-    .optional()
-    .describe(
-      'admin only, with UNPROVISIONED: if RPS cannot deactivate (RPS or the password unavailable), the agent ' +
-        'deactivates locally (rpc deactivate -local), leaving RPS/MPS records behind. Default false: only through RPS',
-    ),
-}
 
 const DesiredBody = z
   .strictObject(desiredFields)
@@ -38,18 +20,18 @@ const DesiredBody = z
 const BulkBody = z
   .strictObject({
     ...desiredFields,
-    hostIds: z.array(HostId).min(1).max(MAX_BULK_HOSTS).optional().describe('these hosts (every one must exist)'),
-    filter: z
-      .strictObject(HostFilterBodyFields)
-      .optional()
-      .describe('every host of the tenant matching all given fields; {} or absent: every host'),
+    ...bulkTargetFields,
+    rollout: RolloutControlsBody.optional().describe(
+      'with controls: the request becomes a rollout (answered 202 with it) instead of one write to every host',
+    ),
   })
   .refine((body) => body.hostIds === undefined || body.filter === undefined, {
     message: 'give hostIds or filter, not both',
     path: ['filter'],
   })
   .describe(
-    'Desired state for many hosts of a tenant, written in one transaction. Hosts being deleted are skipped by a filter.',
+    'Desired state for many hosts of a tenant, written in one transaction (hosts being deleted are skipped by a ' +
+      'filter); with `rollout`, a rollout of the same change under those controls (docs/rollouts.md).',
   )
 
 export const BulkResult = z.object({
@@ -59,19 +41,8 @@ export const BulkResult = z.object({
 
 const TAGS = ['amt']
 
-function requestOf(body: z.infer<typeof DesiredBody>, principal: ReturnType<typeof principalOf>): DesiredRequest {
-  if (body.localDeactivation === true && !hasRole(principal, 'admin')) {
-    throw new ApiError('FORBIDDEN', 'only an admin may force a local deactivation')
-  }
-  return {
-    state: body.desiredAmtState,
-    ...(body.localDeactivation === true ? { localDeactivation: true } : {}),
-    ...(body.amtControlMode === undefined ? {} : { controlMode: body.amtControlMode }),
-    ...(body.amtDnsSuffix === undefined ? {} : { dnsSuffix: body.amtDnsSuffix }),
-  }
-}
-
-export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginCallbackZod {
+export function hostAmtRoutes(context: ApiContext): FastifyPluginCallbackZod {
+  const { inventory, domain } = context
   return (app, _options, done) => {
     app.patch(
       '/tenants/:tenantId/hosts/:hostId/amt',
@@ -120,6 +91,7 @@ export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginC
           body: BulkBody,
           response: {
             200: jsonResponse(BulkResult, 'the hosts written (one new desired generation each)'),
+            202: jsonResponse(RolloutView, 'with `rollout`: the rollout created (its members pending)'),
             ...errorResponses(
               'VALIDATION_FAILED',
               'UNAUTHENTICATED',
@@ -132,8 +104,15 @@ export function hostAmtRoutes({ inventory, domain }: ApiContext): FastifyPluginC
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { tenantId } = request.params
+        if (request.body.rollout !== undefined) {
+          const created = await createRollout(context, callerOf(request), {
+            ...request.body,
+            controls: request.body.rollout,
+          })
+          return reply.code(202).send(created)
+        }
         await inventory.getTenant(tenantId)
         const { hostIds, filter } = request.body
         const selector: HostSelector =

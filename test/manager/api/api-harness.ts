@@ -22,6 +22,9 @@ import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
 import { RecordingOutbound } from '../../helpers/manager-core.ts'
+import { RolloutEngine } from '../../../manager/core/rollouts/rollout-engine.ts'
+import { RolloutService } from '../../../manager/core/rollouts/rollout-service.ts'
+import { ROLLOUT_DATABASE_FILE_NAME, SqliteRolloutStore } from '../../../manager/rollouts/sqlite-rollout-store.ts'
 
 const CONSOLE_DEFAULTS = ConsoleSection.parse({})
 
@@ -41,6 +44,8 @@ export interface ApiHarness {
   tokens: SqliteTokenStore
   /** The console's sign-in sessions (shared by the API and the console, as in the manager). */
   sessions: SessionStore
+  /** The rollout engine over the real core (not started: a test calls tick()). */
+  rollouts: RolloutEngine
   /** Issues a token (stored in the harness's token store) and returns its text. */
   token(role: Role, tenant: string, name?: string): Promise<string>
   request(
@@ -112,6 +117,14 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
           assets: await loadConsoleAssets(),
         }
       : null
+  const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
+  const rollouts = new RolloutEngine({
+    store: rolloutStore,
+    findHosts: (keys) => inventory.findHosts(keys),
+    setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+    now: () => new Date(),
+    log: silentLogger(),
+  })
   const brokerAuth = options.brokerAuth === undefined ? undefined : await options.brokerAuth(inventory)
   const app = createApiServer({
     inventory,
@@ -123,6 +136,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     credentialHashParams: TEST_SCRYPT,
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     hostChangeStreams: hostChanges,
+    rollouts: new RolloutService({ store: rolloutStore, inventory, now: () => new Date() }),
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
@@ -131,7 +145,9 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   })
   t.teardown(async () => {
     await app.close()
+    await rollouts.stop()
     await core.stop()
+    await rolloutStore.close()
     await tokens.close()
     await inventory.close()
     if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
@@ -148,6 +164,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     metrics,
     tokens,
     sessions,
+    rollouts,
     token: async (role, tenant, name) =>
       (
         await issueToken(tokens, {

@@ -1,3 +1,4 @@
+import { newRollout } from '../../conformance/rollout-store.ts'
 import { existsSync } from 'node:fs'
 import { stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -46,13 +47,14 @@ test('sqlite: the token store is <dataDir>/api-tokens.sqlite (0600); the legacy 
 const record = (idHash: string) => ({ idHash, tokenId: '0123456789abcdef', csrfHash: 'c', createdAt: 1, lastUsedAt: 1 })
 const NEVER_EXPIRED = { createdBefore: 0, usedBefore: 0 }
 
-test('sqlite: the console sessions and wave history are files next to the tokens (0600), kept across a restart', async (t) => {
+test('sqlite: the console sessions, wave history and rollouts are files next to the tokens (0600), kept across a restart', async (t) => {
   const dataDir = await tempDir(t, 'amt-stores-')
   const stores = await openStores(configOf(dataDir), capturedLogger().log)
   t.teardown(() => stores.close())
   await stores.sessions.insert(record('kept'), NEVER_EXPIRED, 10)
   await stores.waves.record('acme', { targeted: 3, done: 1, failed: 0 }, 1_000)
-  for (const file of ['console-sessions.sqlite', 'console-waves.sqlite'])
+  await stores.rollouts.create(newRollout('r1', ['h1']))
+  for (const file of ['console-sessions.sqlite', 'console-waves.sqlite', 'rollouts.sqlite'])
     t.is((await stat(path.join(dataDir, file))).mode & 0o777, 0o600, file)
   await stores.close()
 
@@ -60,6 +62,7 @@ test('sqlite: the console sessions and wave history are files next to the tokens
   t.teardown(() => again.close())
   t.like(await again.sessions.get('kept'), { tokenId: '0123456789abcdef' })
   t.deepEqual(await again.waves.samples('acme', 2_000), [{ at: 1_000, targeted: 3, done: 1, failed: 0 }])
+  t.like(await again.rollouts.get('acme', 'r1'), { state: 'canary' })
 })
 
 test('postgres: two managers on one database share the console sessions and the wave history', async (t) => {

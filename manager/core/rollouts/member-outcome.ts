@@ -1,0 +1,76 @@
+import { hostCapability } from '../host-condition.ts'
+import { ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX } from '../publish/status-texts.ts'
+import type { Host } from '../../inventory/port.ts'
+import type { RolloutAction } from '../../rollouts/rollout.ts'
+
+/** A member's outcome as the host record shows it. */
+export type Outcome =
+  | { status: 'succeeded' }
+  | { status: 'failed'; errorName: string }
+  | { status: 'not-supported' }
+  | { status: 'skipped' }
+
+/** What to do with a pending member whose turn came. */
+export type Turn = Outcome | { status: 'start' } | { status: 'adopt'; generation: number }
+
+const FAILURE_PREFIXES = [ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX]
+const RPC_NAME = /^([A-Za-z][A-Za-z0-9_]*)(?::|$)/
+
+/**
+ * The rpc error name of a failed host's status ("AMT Activation Failed: ActivationFailed: …" → ActivationFailed,
+ * as the state reducer writes it); `fallback` when the status carries none (a passed deadline, an agent's reason).
+ */
+export function errorNameOf(status: string, fallback: string): string {
+  for (const prefix of FAILURE_PREFIXES) {
+    if (!status.startsWith(`${prefix}: `)) continue
+    const name = RPC_NAME.exec(status.slice(prefix.length + 2))?.[1]
+    if (name !== undefined) return name
+  }
+  return fallback
+}
+
+const inTarget = (host: Host, action: RolloutAction): boolean =>
+  host.currentState === action.state &&
+  host.statusIndicator !== 'ERROR' &&
+  (action.state === 'UNPROVISIONED' || action.controlMode === undefined || host.controlMode === action.controlMode)
+
+const busy = (host: Host): boolean => host.phase === 'ACTIVATING' || host.phase === 'DEACTIVATING'
+
+/**
+ * The outcome of a member the rollout started at desired `generation`, or null while it is in progress:
+ * - the host is gone: failed (HostDeleted);
+ * - the node cannot do AMT: not supported (whatever the generation: a property of the device);
+ * - the agent reported on the generation (observedGeneration >= it): the target state → succeeded; an error
+ *   (FAILED, ERROR) → failed with the rpc error name from the status;
+ * - no report, but the activation deadline closed the request with an error: failed (DeadlinePassed).
+ */
+export function outcomeOf(host: Host | null, generation: number, action: RolloutAction): Outcome | null {
+  if (host === null) return { status: 'failed', errorName: 'HostDeleted' }
+  if (hostCapability(host) === 'NONE') return { status: 'not-supported' }
+  if (host.observedGeneration >= generation) {
+    if (host.phase === 'FAILED' || host.statusIndicator === 'ERROR')
+      return { status: 'failed', errorName: errorNameOf(host.status, 'Failed') }
+    if (!busy(host) && inTarget(host, action)) return { status: 'succeeded' }
+    return null
+  }
+  if (host.statusIndicator === 'ERROR' && host.activationRequestedAt === null && action.state === 'PROVISIONED')
+    return { status: 'failed', errorName: errorNameOf(host.status, 'DeadlinePassed') }
+  return null
+}
+
+/**
+ * A pending member's turn: gone → failed (HostDeleted); being deleted → failed (HostDeleting); not capable →
+ * not supported; already in the target state (nothing asked since) → skipped, never started; the same desired
+ * already under way (a start whose record a restart lost, or a request made before) → adopted at its generation;
+ * otherwise started.
+ */
+export function turnOf(host: Host | null, action: RolloutAction): Turn {
+  if (host === null) return { status: 'failed', errorName: 'HostDeleted' }
+  if (host.deletion === 'pending') return { status: 'failed', errorName: 'HostDeleting' }
+  if (hostCapability(host) === 'NONE') return { status: 'not-supported' }
+  const settled = host.observedGeneration >= host.desiredGeneration
+  if (host.desiredState === action.state && !settled && host.statusIndicator !== 'ERROR')
+    return { status: 'adopt', generation: host.desiredGeneration }
+  if (settled && !busy(host) && inTarget(host, action)) return { status: 'skipped' }
+  return { status: 'start' }
+}

@@ -1,0 +1,237 @@
+import type { Logger } from '../../../lib/log.ts'
+import type { Host, HostKey, HostSelector } from '../../inventory/port.ts'
+import type { LeasedJob } from '../../ports/lease.ts'
+import type { RolloutMetrics } from '../../metrics/rollout-metrics.ts'
+import { ACTIVE_STATES, isFinalState, type Rollout, type RolloutMember } from '../../rollouts/rollout.ts'
+import type { MemberUpdate, RolloutPatch, RolloutStore } from '../../rollouts/store.ts'
+import type { DesiredRequest } from '../flows/set-desired.ts'
+import { outcomeOf, turnOf } from './member-outcome.ts'
+import { planTick } from './rollout-plan.ts'
+import { TokenBucket } from './token-bucket.ts'
+
+const DEFAULT_TICK_MS = 1000
+/** Members in progress when their rollout stopped (aborted, cancelled) are followed to their outcome this long. */
+const FOLLOW_AFTER_FINISH_MS = 60 * 60_000
+/** Pending members looked at per round of a tick (skipped ones do not use a start). */
+const ROUNDS_PER_TICK = 20
+
+export interface RolloutEngineDeps {
+  store: RolloutStore
+  /** Fresh host records (Inventory: the state reports of every replica are there). */
+  findHosts: (keys: readonly HostKey[]) => Promise<(Host | null)[]>
+  /** The normal desired path (ManagerCore.setDesired): Inventory, audit, retained desired. */
+  setDesired: (selector: HostSelector, request: DesiredRequest, actor: string) => Promise<Host[]>
+  now: () => Date
+  log: Logger
+  metrics?: RolloutMetrics
+  /** How often the engine looks at its rollouts; >= 1000 ms in production (config), less in tests. */
+  tickMs?: number
+}
+
+const rolloutActor = (id: string): string => `rollout:${id}`
+
+/**
+ * Runs the active rollouts: a LeasedJob (only the lease holder among replicas runs it). Every tick, for each active
+ * rollout: follow its members in progress (outcomes from the host records) → the plan (rollout-plan.ts: abort,
+ * completion, canary verdict, slots by concurrency and window, the ramp) → start members within the token bucket of
+ * the current rate, through setDesired (actor rollout:<id>).
+ *
+ * A periodic tick, not the state reducer's events: with replicas, a host's state report lands on whichever replica
+ * took it from the shared subscription, while one replica runs the rollouts; the Inventory and the rollout store are
+ * what every replica shares, so the holder reads both at each tick. A new holder (lease takeover, restart) continues
+ * from the store; only the token bucket is in memory (it starts with one tick's worth). Members in progress when a rollout
+ * was paused, aborted or cancelled are still followed to their outcome (for an hour after a final state).
+ */
+export class RolloutEngine implements LeasedJob {
+  readonly #deps: RolloutEngineDeps
+  readonly #log: Logger
+  readonly #buckets = new Map<string, TokenBucket>()
+  #timer: NodeJS.Timeout | null = null
+  #running: Promise<void> | null = null
+  #stopped = true
+
+  constructor(deps: RolloutEngineDeps) {
+    this.#deps = deps
+    this.#log = deps.log.child({ module: 'rollouts' })
+  }
+
+  get tickMs(): number {
+    return this.#deps.tickMs ?? DEFAULT_TICK_MS
+  }
+
+  start(): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    this.#buckets.clear()
+    this.#schedule()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    await this.#running
+  }
+
+  /** One pass over every active rollout (the timer's; tests call it with a fake clock). */
+  tick(): Promise<void> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = null
+    })
+    return this.#running
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return
+    this.#timer = setTimeout(() => {
+      this.tick()
+        .catch((err: unknown) => this.#log.error({ err }, 'rollout tick failed'))
+        .finally(() => this.#schedule())
+    }, this.tickMs)
+    this.#timer.unref()
+  }
+
+  async #pass(): Promise<void> {
+    const active = await this.#deps.store.list({ states: ACTIVE_STATES })
+    for (const id of this.#buckets.keys()) if (!active.some((rollout) => rollout.id === id)) this.#buckets.delete(id)
+    for (const rollout of active) await this.#guarded(rollout, () => this.#advance(rollout))
+    const since = this.#deps.now().getTime() - FOLLOW_AFTER_FINISH_MS
+    const stopped = await this.#deps.store.list({ states: ['paused', 'aborted', 'cancelled'] })
+    for (const rollout of stopped) {
+      if (rollout.finishedAt === null || Date.parse(rollout.finishedAt) >= since)
+        await this.#guarded(rollout, () => this.#follow(rollout))
+    }
+  }
+
+  async #guarded(rollout: Rollout, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step()
+    } catch (err) {
+      this.#log.error({ err, rolloutId: rollout.id, tenantId: rollout.tenantId }, 'rollout step failed; next tick')
+    }
+  }
+
+  async #advance(read: Rollout): Promise<void> {
+    const { store, now } = this.#deps
+    await this.#follow(read)
+    const progress = await store.progress(read.id)
+    const plan = planTick(read, progress, now())
+    if (plan.transition !== null) {
+      const { state, reason } = plan.transition
+      await this.#update(read, { state, reason, ...(isFinalState(state) ? { finishedAt: now().toISOString() } : {}) })
+      this.#deps.metrics?.transitions.inc({ to: state })
+      this.#log.info({ rolloutId: read.id, tenantId: read.tenantId, state, reason, progress }, 'rollout state changed')
+      return
+    }
+    let rollout = plan.schedule === null ? read : await this.#update(read, { schedule: plan.schedule })
+    const bucket = this.#bucketOf(rollout)
+    const budget = Math.min(plan.slots, bucket.available(now().getTime()))
+    if (budget <= 0) return
+    const started = await this.#startMembers(rollout, budget, plan.canaryOnly)
+    bucket.take(started)
+    if (started > 0 && rollout.controls.ramp !== undefined && rollout.schedule.intervalStartedAt === null) {
+      const schedule = {
+        ...rollout.schedule,
+        intervalStartedAt: now().toISOString(),
+        failedAtIntervalStart: progress.failed,
+      }
+      rollout = await this.#update(rollout, { schedule })
+    }
+  }
+
+  /** The outcomes of the members in progress, from their hosts as stored now. */
+  async #follow(rollout: Rollout): Promise<void> {
+    const { store } = this.#deps
+    const members = await store.members(rollout.id, { statuses: ['in-progress'] })
+    if (members.length === 0) return
+    const hosts = await this.#hostsOf(rollout, members)
+    const finishedAt = this.#deps.now().toISOString()
+    const updates: MemberUpdate[] = []
+    members.forEach((member, index) => {
+      const outcome = outcomeOf(hosts[index] ?? null, member.generation ?? 0, rollout.action)
+      if (outcome === null) return
+      const errorName = outcome.status === 'failed' ? outcome.errorName : null
+      updates.push({ ...member, status: outcome.status, errorName, finishedAt })
+    })
+    await store.updateMembers(rollout.id, updates)
+  }
+
+  /**
+   * Gives up to `budget` pending members their turn, in order: the ones already in the target state are skipped
+   * (no start used), the others started with one setDesired call per round. Returns how many were started or
+   * adopted. The rollout is read again first: a pause or cancel through any replica stops further starts.
+   */
+  async #startMembers(rollout: Rollout, budget: number, canaryOnly: boolean): Promise<number> {
+    const { store, now } = this.#deps
+    const fresh = await store.get(rollout.tenantId, rollout.id)
+    if (fresh.state !== rollout.state) return 0
+    let used = 0
+    let after: number | undefined
+    for (let round = 0; round < ROUNDS_PER_TICK && used < budget; round++) {
+      const members = await store.members(rollout.id, {
+        statuses: ['pending'],
+        limit: budget - used,
+        ...(canaryOnly ? { canary: true } : {}),
+        ...(after === undefined ? {} : { after }),
+      })
+      if (members.length === 0) break
+      after = members.at(-1)?.position
+      const hosts = await this.#hostsOf(rollout, members)
+      const at = now().toISOString()
+      const updates: MemberUpdate[] = []
+      const toStart: RolloutMember[] = []
+      members.forEach((member, index) => {
+        const turn = turnOf(hosts[index] ?? null, rollout.action)
+        if (turn.status === 'start') toStart.push(member)
+        else if (turn.status === 'adopt')
+          updates.push({ ...member, status: 'in-progress', generation: turn.generation, startedAt: at })
+        else
+          updates.push({
+            ...member,
+            status: turn.status,
+            errorName: turn.status === 'failed' ? turn.errorName : null,
+            finishedAt: at,
+          })
+      })
+      used += updates.filter((update) => update.status === 'in-progress').length
+      updates.push(...(await this.#start(rollout, toStart, at)))
+      used += toStart.length
+      await store.updateMembers(rollout.id, updates)
+    }
+    return used
+  }
+
+  /** setDesired for the members (one call); their updates to in-progress at the generation it gave each. */
+  async #start(rollout: Rollout, members: readonly RolloutMember[], at: string): Promise<MemberUpdate[]> {
+    if (members.length === 0) return []
+    const { tenantId } = rollout
+    const keys = members.map(({ hostId }) => ({ tenantId, hostId }))
+    const stored = await this.#deps.setDesired({ keys }, rollout.action, rolloutActor(rollout.id))
+    const generations = new Map(stored.map((host) => [host.hostId, host.desiredGeneration]))
+    this.#deps.metrics?.starts.inc({ tenant_id: tenantId }, members.length)
+    return members.map((member) => ({
+      ...member,
+      status: 'in-progress',
+      generation: generations.get(member.hostId) ?? null,
+      startedAt: at,
+    }))
+  }
+
+  #hostsOf(rollout: Rollout, members: readonly RolloutMember[]): Promise<(Host | null)[]> {
+    return this.#deps.findHosts(members.map(({ hostId }) => ({ tenantId: rollout.tenantId, hostId })))
+  }
+
+  #update(rollout: Rollout, patch: RolloutPatch): Promise<Rollout> {
+    return this.#deps.store.update(rollout.tenantId, rollout.id, patch, rollout.version, this.#deps.now().toISOString())
+  }
+
+  #bucketOf(rollout: Rollout): TokenBucket {
+    const nowMs = this.#deps.now().getTime()
+    let bucket = this.#buckets.get(rollout.id)
+    if (bucket === undefined) {
+      bucket = new TokenBucket(rollout.schedule.rate, nowMs, this.tickMs)
+      this.#buckets.set(rollout.id, bucket)
+    } else if (bucket.rate !== rollout.schedule.rate) bucket.setRate(rollout.schedule.rate, nowMs)
+    return bucket
+  }
+}

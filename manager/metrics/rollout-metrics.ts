@@ -1,0 +1,63 @@
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { MEMBER_STATUSES, ROLLOUT_STATES, isFinalState } from '../rollouts/rollout.ts'
+import { PROGRESS_FIELD, type RolloutStore } from '../rollouts/store.ts'
+
+/** The rollout figures on /metrics (docs/rollouts.md "Metrics"). */
+export interface RolloutMetrics {
+  /** Hosts a rollout started (desired set), by tenant. Counted by the replica holding the lease. */
+  starts: Counter<'tenant_id'>
+  /** Rollouts that changed state, by the state reached. */
+  transitions: Counter<'to'>
+}
+
+/**
+ * Registers the rollout metrics. Read from the store at scrape time (every replica shows the same): rollouts by
+ * state (amt_manager_rollouts{state}), and the members of every rollout not yet final by status
+ * (amt_manager_rollout_hosts{tenant_id,rollout_id,status}; a final rollout leaves the series, which keeps their
+ * number bounded by the rollouts under way).
+ */
+export function createRolloutMetrics(
+  registry: Registry,
+  store: Pick<RolloutStore, 'list' | 'progress'>,
+): RolloutMetrics {
+  new Gauge({
+    name: 'amt_manager_rollouts',
+    help: 'Rollouts by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const rollouts = await store.list({})
+      for (const state of ROLLOUT_STATES) this.set({ state }, rollouts.filter((r) => r.state === state).length)
+    },
+  })
+  new Gauge({
+    name: 'amt_manager_rollout_hosts',
+    help: 'Members of the rollouts not yet final, by status',
+    labelNames: ['tenant_id', 'rollout_id', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const open = (await store.list({})).filter((rollout) => !isFinalState(rollout.state))
+      for (const rollout of open) {
+        const progress = await store.progress(rollout.id)
+        for (const status of MEMBER_STATUSES)
+          this.set({ tenant_id: rollout.tenantId, rollout_id: rollout.id, status }, progress[PROGRESS_FIELD[status]])
+      }
+    },
+  })
+  return {
+    starts: new Counter({
+      name: 'amt_manager_rollout_starts_total',
+      help: 'Hosts started by rollouts (desired set through the normal path), by tenant',
+      labelNames: ['tenant_id'],
+      registers: [registry],
+    }),
+    transitions: new Counter({
+      name: 'amt_manager_rollout_transitions_total',
+      help: 'Rollout state changes, by the state reached',
+      labelNames: ['to'],
+      registers: [registry],
+    }),
+  }
+}
