@@ -1,5 +1,5 @@
 import type { AmtSku } from '../../schemas/enums.ts'
-import { HOST_CAPABILITIES, type HostCapability } from './host-filter.ts'
+import { HOST_CAPABILITIES, type HostCapability } from './host-capability.ts'
 import { labelsProblem, type Labels } from './labels.ts'
 
 /**

@@ -1,16 +1,11 @@
 import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import type { Deletion, Host } from './host.ts'
+import type { HostCapability } from './host-capability.ts'
 import type { LabelCondition } from './labels.ts'
 
-/** How hosts are filtered, sorted, paged and summarised: the query side of the Inventory port (./port.ts). */
+export { HOST_CAPABILITIES, type HostCapability } from './host-capability.ts'
 
-/**
- * What a host's AMT can do, in one word: AMT / ISM by its SKU; NONE: the agent reported that the node cannot do
- * AMT (not capable; the host's condition is then NOT_SUPPORTED); UNKNOWN: no capability report yet (or a capable
- * report whose SKU could not be read). The rule: manager/core/host-condition.ts.
- */
-export const HOST_CAPABILITIES = ['AMT', 'ISM', 'NONE', 'UNKNOWN'] as const
-export type HostCapability = (typeof HOST_CAPABILITIES)[number]
+/** How hosts are filtered, sorted, paged and summarised: the query side of the Inventory port (./port.ts). */
 
 /** The operator's one-word AMT state of a host, exactly one per host. The rule: manager/core/host-condition.ts. */
 export const HOST_CONDITIONS = [
