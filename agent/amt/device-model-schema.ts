@@ -7,7 +7,7 @@ import { AMTINFO_KEYS, createDeviceModel, type DeviceModel } from './device-mode
  * The JSON form of a DeviceModel (the rpc emulator's device file, fleet-simulator specs). Every field is optional
  * and defaults as createDeviceModel does; unknown keys are rejected so a typo in a fault name is not silently ignored.
  */
-const Command = z.enum(['version', 'amtinfo', 'activate', 'deactivate'])
+const Command = z.enum(['version', 'amtinfo', 'activate', 'deactivate', 'changePassword'])
 const ControlMode = z.enum(['pre-provisioning', 'ccm', 'acm'])
 const Count = z.int().min(0)
 
@@ -27,6 +27,7 @@ const Faults = z.strictObject({
   activationFails: z.int().min(1).max(255).optional(),
   activationFailDelayMs: z.int().min(0).max(86_400_000).optional(),
   wrongPassword: z.boolean().optional(),
+  changePasswordFails: z.boolean().optional(),
 })
 
 export const DeviceModelJson = z.strictObject({

@@ -8,7 +8,7 @@ import { DEFAULT_CERTIFICATE_HASHES, type DeviceCertificateHash } from './device
  * Plain JSON only: no classes, no functions, no Dates.
  */
 export type RpcLine = 'v2' | 'v3'
-type DeviceCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
+type DeviceCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate' | 'changePassword'
 export type DeviceControlMode = 'pre-provisioning' | 'ccm' | 'acm'
 
 /** Top-level keys of amtinfo's document that a device can leave out (faults.amtinfoOmits). */
@@ -62,8 +62,10 @@ export interface DeviceFaults {
   activationFails?: number
   /** Simulated device only: an activate that fails (activationFails) takes this long first, as RPS timeouts do. */
   activationFailDelayMs?: number
-  /** deactivate rejects any password: exit 23 MissingOrIncorrectPassword. */
+  /** deactivate rejects any password: exit 23 MissingOrIncorrectPassword (changePassword: exit 10, WS-MAN 401). */
   wrongPassword?: boolean
+  /** changePassword: AMT refuses the update (exit 10); the password stays. */
+  changePasswordFails?: boolean
 }
 
 interface DeviceCounters {

@@ -17,6 +17,8 @@ export type DeviceOperation =
   | { command: 'activate'; rpsUrl: string; profile: string; password?: string; dnsSuffix?: string }
   /** No rpsUrl: local deactivation. */
   | { command: 'deactivate'; rpsUrl?: string; password?: string }
+  /** rpc v3 `configure amtpassword`: a local (WS-MAN) change from `password` to `newPassword`. */
+  | { command: 'changePassword'; password?: string; newPassword: string }
 
 /** A log line rpc writes to stderr (logrus levels). */
 export interface DeviceLogLine {
@@ -186,7 +188,20 @@ export function applyOperation(model: DeviceModel, op: DeviceOperation): DeviceO
       return activate(next, op)
     case 'deactivate':
       return deactivate(next, op)
+    case 'changePassword':
+      return changePassword(next, op)
   }
+}
+
+/** Like rpc v3: a refused current password is the WS-MAN 401 of the first call, a plain error (exit 10). */
+function changePassword(next: DeviceModel, op: Extract<DeviceOperation, { command: 'changePassword' }>): DeviceOutcome {
+  if (next.controlMode === 'pre-provisioning') return fail(next, 115)
+  if (!op.password) return fail(next, 23)
+  if (next.faults.wrongPassword || (next.password !== null && op.password !== next.password))
+    return fail(next, 10, 'failed to get AMT general settings: Received 401 unauthorized')
+  if (next.faults.changePasswordFails) return fail(next, 10, 'failed to update AMT password: AMT answered an error')
+  next.password = op.newPassword
+  return done(next, [info('Changing AMT password...'), info('Successfully updated AMT Password.')])
 }
 
 function versionOf(next: DeviceModel): DeviceOutcome {

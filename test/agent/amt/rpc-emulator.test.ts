@@ -13,12 +13,13 @@ async function emulator(t: ExecutionContext, device: DeviceModelInit | Record<st
   const devicePath = join(dir, 'device.json')
   const logPath = join(dir, 'calls.jsonl')
   await writeFile(devicePath, JSON.stringify(device)) // a partial device file: the emulator fills in the defaults
-  const run = (argv: string[], env: Record<string, string> = {}) =>
+  const run = (argv: string[], env: Record<string, string> = {}, input = '') =>
     execa(RPC_EMULATOR, argv, {
       reject: false,
+      input,
       env: { RPC_EMULATOR_DEVICE: devicePath, RPC_EMULATOR_LOG: logPath, ...env },
     })
-  return { run, calls: () => readFile(logPath, 'utf8') }
+  return { run, devicePath, calls: () => readFile(logPath, 'utf8') }
 }
 
 test('v2 `amtinfo -json -n` selects nothing, exactly like real v2 (sections are chosen by counting args)', async (t) => {
@@ -81,4 +82,60 @@ test('an invalid device file is refused with the problem, exit 1', async (t) => 
   const result = await run(['amtinfo', '-json'])
   t.is(result.exitCode, 1)
   t.regex(result.stderr, /faults: Unrecognized key.*hangs/)
+})
+
+/** The device file after a call: what the emulated AMT now holds. */
+async function storedPassword(t: ExecutionContext, device: { devicePath: string }): Promise<unknown> {
+  const saved = JSON.parse(await readFile(device.devicePath, 'utf8')) as { password?: unknown }
+  t.truthy(saved)
+  return saved.password
+}
+
+test('v3 `configure amtpassword` takes the new password from RPC_NEWAMTPASSWORD (Kong DefaultEnvars), never argv', async (t) => {
+  const device = await emulator(t, { rpcLine: 'v3', controlMode: 'ccm', password: 'Old-Pass-1' })
+  const result = await device.run(['configure', 'amtpassword', '--json'], {
+    AMT_PASSWORD: 'Old-Pass-1',
+    RPC_NEWAMTPASSWORD: 'New-Pass-2',
+  })
+  t.is(result.exitCode, 0, result.stderr)
+  t.regex(result.stderr, /"msg":"Successfully updated AMT Password\."/)
+  t.is(await storedPassword(t, device), 'New-Pass-2')
+  const text = await device.calls()
+  t.regex(text, /"argv":\["configure","amtpassword","--json"\],"env":\["AMT_PASSWORD","RPC_NEWAMTPASSWORD"\]/)
+  t.false(text.includes('New-Pass-2') || text.includes('Old-Pass-1'))
+})
+
+test('v3 `configure amtpassword`: a refused current password is exit 10 with the WS-MAN 401, the password stays', async (t) => {
+  const device = await emulator(t, { rpcLine: 'v3', controlMode: 'acm', password: 'Old-Pass-1' })
+  const env = { AMT_PASSWORD: 'Older-Pass-0', RPC_NEWAMTPASSWORD: 'New-Pass-2' }
+  const refused = await device.run(['configure', 'amtpassword', '--json'], env)
+  t.is(refused.exitCode, 10)
+  t.regex(refused.stderr, /failed to get AMT general settings: Received 401 unauthorized/)
+  t.is(await storedPassword(t, device), 'Old-Pass-1')
+})
+
+test('v3 `configure amtpassword`: faults.changePasswordFails exits 10; not activated exits 115', async (t) => {
+  const failing = await emulator(t, {
+    rpcLine: 'v3',
+    controlMode: 'ccm',
+    password: 'Old-Pass-1',
+    faults: { changePasswordFails: true },
+  })
+  const env = { AMT_PASSWORD: 'Old-Pass-1', RPC_NEWAMTPASSWORD: 'New-Pass-2' }
+  t.is((await failing.run(['configure', 'amtpassword', '--json'], env)).exitCode, 10)
+  t.is(await storedPassword(t, failing), 'Old-Pass-1')
+  const fresh = await emulator(t, { rpcLine: 'v3' })
+  t.is((await fresh.run(['configure', 'amtpassword', '--json'], env)).exitCode, 115)
+})
+
+test('v3 `configure amtpassword` without the variable prompts and, like rpc on a pipe, keeps the newline', async (t) => {
+  const device = await emulator(t, { rpcLine: 'v3', controlMode: 'ccm', password: 'Old-Pass-1' })
+  const piped = await device.run(['configure', 'amtpassword', '--json'], { AMT_PASSWORD: 'Old-Pass-1' }, 'New-Pass-2\n')
+  t.is(piped.exitCode, 0, piped.stderr)
+  t.is(piped.stdout, 'New AMT Password: ')
+  t.is(await storedPassword(t, device), 'New-Pass-2\n')
+  const unterminated = await device.run(['configure', 'amtpassword'], { AMT_PASSWORD: 'New-Pass-2\n' }, 'Next-3')
+  t.is(unterminated.exitCode, 10)
+  t.regex(unterminated.stderr, /failed to read new AMT password: EOF/)
+  t.is(await storedPassword(t, device), 'New-Pass-2\n')
 })
