@@ -176,6 +176,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       sessions,
       waves: stores.waves,
       hostChanges: core.hostChanges,
+      rollouts,
       log: root,
       assets: await loadConsoleAssets(),
     }
