@@ -10,7 +10,7 @@ import type { WaveHistory } from './data/wave-history.ts'
  * What every console route gets: the API's Inventory, tokens and sessions, the core's host changes (the overview's
  * wave history follows them), a logger, the browser assets.
  */
-export interface ConsoleContext extends Pick<ApiContext, 'inventory' | 'tokens'> {
+export interface ConsoleContext extends Pick<ApiContext, 'inventory' | 'tokens' | 'acmCertificates'> {
   /** The same store the API server was given (createApiServer's `sessions`). */
   sessions: SessionStore
   /** The activation waves' history the overview's chart draws; default one in this process's memory. */

@@ -22,6 +22,7 @@ export const consolePaths = {
   progress: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/progress`,
   hostRow: (tenantId: string, hostId: string) =>
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/row`,
+  groups: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/groups`,
   rollouts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts`,
   rollout: (tenantId: string, rolloutId: string) =>
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}`,

@@ -177,6 +177,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       waves: stores.waves,
       hostChanges: core.hostChanges,
       rollouts,
+      acmCertificates,
       log: root,
       assets: await loadConsoleAssets(),
     }

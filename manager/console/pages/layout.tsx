@@ -62,6 +62,9 @@ function Navigation({ principal, tenantId }: { principal: Principal; tenantId: s
               <a href={consolePaths.hosts(tenantId)}>Hosts</a>
             </li>
             <li>
+              <a href={consolePaths.groups(tenantId)}>Groups</a>
+            </li>
+            <li>
               <a href={consolePaths.rollouts(tenantId)}>Rollouts</a>
             </li>
           </>

@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava'
 import type { Page } from 'playwright-core'
+import { axeViolations } from '../../helpers/axe.ts'
 import { openBrowser, saveScreenshot, signIn } from '../../helpers/browser.ts'
 import { seed, startApi, type ApiHarness } from '../api/api-harness.ts'
 
@@ -43,6 +44,7 @@ test('a rollout’s page follows its progress live, and its pause button pauses 
   const { api, page, problems, id, operator } = await rolloutPage(t)
   await shows(page, 'pending', 6)
   t.is(await page.getByTestId('rollout-state').textContent(), 'running')
+  t.deepEqual(await axeViolations(page), [], 'the rollout page: no WCAG 2.1 AA violation')
   await page.evaluate(() => ((window as unknown as { mark?: string }).mark = 'kept'))
 
   await api.rollouts.tick()
@@ -72,6 +74,8 @@ test('a rollout’s page follows its progress live, and its pause button pauses 
   t.like(read.json, { state: 'paused', progress: { succeeded: 2, inProgress: 0, pending: 4 } })
   t.is(api.outbound.last({ tenantId: 'acme', hostId: 'h2' }, 'desired'), undefined, 'h2 never got a desired state')
   await saveScreenshot(page, 'console-rollout-paused')
+  await page.goto(`${api.url}/console/tenants/acme/rollouts`)
+  t.deepEqual(await axeViolations(page), [], 'the rollouts list: no WCAG 2.1 AA violation')
   t.deepEqual(problems, [])
 })
 
