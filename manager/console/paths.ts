@@ -22,6 +22,16 @@ export const consolePaths = {
   progress: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/progress`,
   hostRow: (tenantId: string, hostId: string) =>
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/row`,
+  groups: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/groups`,
+  rollouts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts`,
+  rollout: (tenantId: string, rolloutId: string) =>
+    `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}`,
+  /** The rollout page's live part (state, reason, counts, its operator's buttons), re-fetched on host changes. */
+  rolloutProgress: (tenantId: string, rolloutId: string) =>
+    `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}/progress`,
+  /** The JSON API a rollout's buttons call (…/approve, …/pause, …/resume, …/cancel appended). */
+  rolloutApi: (tenantId: string, rolloutId: string) =>
+    `/api/v1/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}`,
   /** The JSON API call the hosts page's bulk activation makes. */
   bulkApi: (tenantId: string) => `/api/v1/tenants/${segment(tenantId)}/amt/bulk`,
   apiDocs: DOCS_PREFIX,

@@ -13,6 +13,8 @@ import { sendPage } from './render.ts'
 import { assetRoutes } from './routes/assets.ts'
 import { hostPageRoutes } from './routes/host-page.ts'
 import { signInRoutes } from './routes/sign-in.ts'
+import { groupRoutes } from './routes/groups.ts'
+import { rolloutRoutes } from './routes/rollouts.ts'
 import { hostsTableRoutes } from './routes/hosts-table.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { signOutRoutes } from './routes/sign-out.ts'
@@ -82,6 +84,8 @@ export function consolePlugin(ctx: ConsoleContext): FastifyPluginAsync {
     })
     await app.register(overviewRoutes(ctx))
     await app.register(hostsTableRoutes(ctx))
+    await app.register(rolloutRoutes(ctx))
+    await app.register(groupRoutes(ctx))
   }
   return async (app) => void (await app.register(plugin, { prefix: CONSOLE_PREFIX }))
 }

@@ -176,6 +176,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       sessions,
       waves: stores.waves,
       hostChanges: core.hostChanges,
+      rollouts,
+      acmCertificates,
       log: root,
       assets: await loadConsoleAssets(),
     }

@@ -6,16 +6,20 @@
  *   data-live-counts="<fragment url>"   the overview's numbers, re-fetched on live host changes
  *   data-live-rows="<tenantId>"         the hosts table: a changed host's row re-fetched and swapped in
  *   data-bulk-activate="<api url>"      the bulk activation form (operators, admins)
+ *   data-rollout-api="<api url>"        a rollout's page: live progress, its operator's buttons
  */
 import { wireBulkActivate } from './bulk-activate.ts'
 import { csrfToken } from './csrf.ts'
 import { keepCountsLive } from './live-counts.ts'
 import { keepRowsLive } from './live-rows.ts'
 import { startHostPage } from './host-page.ts'
+import { startRolloutPage } from './rollout-page.ts'
 
 function start(): void {
   const hostPage = document.querySelector<HTMLElement>('[data-host-page]')
   if (hostPage !== null) startHostPage(hostPage)
+  const rolloutPage = document.querySelector<HTMLElement>('[data-rollout-api]')
+  if (rolloutPage !== null) startRolloutPage(rolloutPage)
   document.documentElement.dataset['consoleReady'] = csrfToken() === null ? 'anonymous' : 'signed-in'
   for (const counts of document.querySelectorAll<HTMLElement>('[data-live-counts]')) {
     const url = counts.dataset['liveCounts']

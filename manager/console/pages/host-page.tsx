@@ -7,6 +7,7 @@ import type { AmtSummary } from './host-amt-summary.ts'
 import { HostAuditPanel, type AuditPage, type AuditQuery } from './host-audit.tsx'
 import { DeletedHostPanel, HostFieldsPanel } from './host-fields.tsx'
 import { Layout } from './layout.tsx'
+import { HostPolicyPanel, type HostPolicy } from './host-policy.tsx'
 
 export interface HostPageProps {
   frame: PageFrame
@@ -14,6 +15,8 @@ export interface HostPageProps {
   hostId: string
   /** The host and its summary; null when it was deleted (its audit trail is still shown). */
   host: { view: HostView; summary: AmtSummary } | null
+  /** Its labels and effective policy; null when it was deleted. */
+  policy: HostPolicy | null
   audit: { query: AuditQuery; page: AuditPage }
   now: Date
 }
@@ -23,7 +26,7 @@ export interface HostPageProps {
  * page script (client/host-page.ts) finds it by data-host-page, follows the tenant's host changes and re-fetches the
  * fields panel and the first audit page from the fragment URLs given here.
  */
-export function HostPage({ frame, tenantId, hostId, host, audit, now }: HostPageProps) {
+export function HostPage({ frame, tenantId, hostId, host, policy, audit, now }: HostPageProps) {
   const canAct = host !== null && hasRole(frame.principal, 'operator')
   const auditFragment = consolePaths.hostFragment(tenantId, hostId, 'audit')
   const auditClass = audit.query.class === undefined ? '' : `?class=${audit.query.class}`
@@ -58,6 +61,7 @@ export function HostPage({ frame, tenantId, hostId, host, audit, now }: HostPage
         ) : (
           <HostFieldsPanel view={host.view} summary={host.summary} now={now} />
         )}
+        {policy === null ? null : <HostPolicyPanel tenantId={tenantId} policy={policy} />}
         {canAct ? <HostActions hostId={hostId} admin={hasRole(frame.principal, 'admin')} /> : null}
         <section aria-labelledby="live-events-title" data-testid="live-events-panel">
           <h2 id="live-events-title">Live events</h2>

@@ -61,6 +61,12 @@ function Navigation({ principal, tenantId }: { principal: Principal; tenantId: s
             <li>
               <a href={consolePaths.hosts(tenantId)}>Hosts</a>
             </li>
+            <li>
+              <a href={consolePaths.groups(tenantId)}>Groups</a>
+            </li>
+            <li>
+              <a href={consolePaths.rollouts(tenantId)}>Rollouts</a>
+            </li>
           </>
         )}
         <li>

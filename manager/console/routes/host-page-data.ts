@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { ApiError } from '../../api/errors.ts'
 import { auditEventView, hostView } from '../../api/views.ts'
 import type { HostKey, Inventory } from '../../inventory/port.ts'
+import { differsFromTarget, effectivePolicy } from '../../core/effective-policy.ts'
+import type { ProvisioningCertificateFacts } from '../../dmt/provisioning-certificate-facts.ts'
+import type { HostPolicy } from '../pages/host-policy.tsx'
 import { amtSummaryOf, type RpcErrorSummary } from '../pages/host-amt-summary.ts'
 import type { AuditPage, AuditQuery } from '../pages/host-audit.tsx'
 
@@ -32,6 +35,18 @@ export async function loadHost(inventory: Inventory, key: HostKey) {
   if (host === null) return null
   const view = hostView(host)
   return { view, summary: amtSummaryOf(view, await lastRpcError(inventory, key)) }
+}
+
+/** The host's labels and effective policy, as GET …/hosts/{h}/policy computes it; null when the host is gone. */
+export async function loadPolicy(
+  inventory: Inventory,
+  key: HostKey,
+  certificates: readonly ProvisioningCertificateFacts[],
+): Promise<HostPolicy | null> {
+  const [host, groups] = await Promise.all([inventory.findHost(key), inventory.listGroups(key.tenantId)])
+  if (host === null) return null
+  const effective = effectivePolicy(host, groups, certificates, new Date())
+  return { labels: host.labels, effective, drift: differsFromTarget(host, effective.target) }
 }
 
 /** A page of the host's audit trail, newest first; `nextBefore` as the API's events route answers it. */

@@ -5,7 +5,7 @@ import { HostAuditPanel } from '../pages/host-audit.tsx'
 import { DeletedHostPanel, HostFieldsPanel } from '../pages/host-fields.tsx'
 import { HostPage } from '../pages/host-page.tsx'
 import { sendFragment, sendPage } from '../render.ts'
-import { auditQueryOf, loadAudit, loadHost } from './host-page-data.ts'
+import { auditQueryOf, loadAudit, loadHost, loadPolicy } from './host-page-data.ts'
 
 interface HostRoute {
   Params: { tenantId: string; hostId: string }
@@ -28,10 +28,15 @@ export function hostPageRoutes(ctx: ConsoleContext): FastifyPluginCallback {
       const key = request.params
       const query = auditQueryOf(request.query)
       await inventory.getTenant(key.tenantId)
-      const [host, page] = await Promise.all([loadHost(inventory, key), loadAudit(inventory, key, query)])
+      const certificates = ctx.acmCertificates?.(key.tenantId) ?? []
+      const [host, page, policy] = await Promise.all([
+        loadHost(inventory, key),
+        loadAudit(inventory, key, query),
+        loadPolicy(inventory, key, certificates),
+      ])
       if (host === null && page.events.length === 0 && query.before === undefined) return reply.callNotFound()
       const frame = pageFrame(request, ctx.assets)
-      const props = { frame, ...key, host, audit: { query, page }, now: new Date() }
+      const props = { frame, ...key, host, policy, audit: { query, page }, now: new Date() }
       return sendPage(reply, HostPage(props))
     })
 

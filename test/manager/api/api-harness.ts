@@ -105,6 +105,8 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
   const tokens = await SqliteTokenStore.open(path.join(dir, TOKEN_DATABASE_FILE_NAME))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
+  const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
+  const rolloutService = new RolloutService({ store: rolloutStore, inventory, now: () => new Date() })
   const consoleContext =
     options.console === true
       ? {
@@ -113,11 +115,11 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
           sessions,
           ...(options.waves ? { waves: options.waves } : {}),
           hostChanges: core.hostChanges,
+          rollouts: rolloutService,
           log,
           assets: await loadConsoleAssets(),
         }
       : null
-  const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
   const rollouts = new RolloutEngine({
     store: rolloutStore,
     findHosts: (keys) => inventory.findHosts(keys),
@@ -136,7 +138,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     credentialHashParams: TEST_SCRYPT,
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     hostChangeStreams: hostChanges,
-    rollouts: new RolloutService({ store: rolloutStore, inventory, now: () => new Date() }),
+    rollouts: rolloutService,
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
