@@ -152,10 +152,11 @@ export function mayRead(principal: Principal, topic: string, maxTopicLevels: num
 export function maySubscribe(principal: Principal, filter: string, maxTopicLevels: number): Decision {
   if (filter.startsWith('$')) return deny('reserved-topic')
   if (topicLevels(filter) > maxTopicLevels) return deny('too-many-levels')
-  const rollouts = rolloutFilterScope(filter)
+  const inTree = filter.startsWith(`${TOPIC_ROOT}/`)
+  const rollouts = inTree ? rolloutFilterScope(filter) : null
   if (rollouts !== null && readsRollouts(principal, rollouts)) return ALLOW
-  const parsed = filter.startsWith(`${TOPIC_ROOT}/`) ? parseTopicFilter(filter) : null
-  if (parsed === null) return deny(filter.startsWith(`${TOPIC_ROOT}/`) ? 'bad-topic' : 'outside-tree')
+  const parsed = inTree ? parseTopicFilter(filter) : null
+  if (parsed === null) return deny(inTree ? 'bad-topic' : 'outside-tree')
   if (!segmentInScope(parsed.tenant, scopeTenant(principal)) || !segmentInScope(parsed.host, scopeHost(principal)))
     return deny('out-of-scope')
   const readable = readableLeaves(principal)

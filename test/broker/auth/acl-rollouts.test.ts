@@ -43,6 +43,9 @@ const SUBSCRIPTIONS: Array<[Principal, string, boolean, boolean]> = [
   [INTEGRATOR, OTHER, false, false],
   [GLOBAL, 'amt/v1/+/_rollouts/+/progress', true, true],
   [GLOBAL, 'amt/v1/#', true, false],
+  // Outside amt/v1/ nothing is granted, even where the filter would match progress topics.
+  [GLOBAL, '#', false, false],
+  [MANAGER, '+/+/+/+/+/+', false, false],
   [MANAGER, 'amt/v1/+/_rollouts/+/progress', true, true],
   [DEVICE, 'amt/v1/t1/_rollouts/+/progress', false, false],
   [DEVICE, OWN, false, false],
