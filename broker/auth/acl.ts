@@ -9,6 +9,12 @@ import {
   type TopicAddress,
 } from '../../schemas/topics.ts'
 import { isProbeSubtree, parseProbeTopic } from '../../schemas/probe.ts'
+import {
+  isRolloutSubtree,
+  parseRolloutProgressTopic,
+  rolloutFilterScope,
+  type RolloutFilterScope,
+} from '../../schemas/rollout-progress.ts'
 import type { Principal } from './principal.ts'
 
 /**
@@ -100,8 +106,27 @@ function concreteAddress(topic: string, maxTopicLevels: number): { address: Topi
   return { address: parsed.address }
 }
 
+/** Whether a principal may read the rollout progress of the tenants a filter (or a topic) reaches. */
+function readsRollouts(principal: Principal, scope: RolloutFilterScope): boolean {
+  if (principal.role === 'manager') return true
+  if (principal.role !== 'integrator') return false
+  const tenant = scopeTenant(principal)
+  return tenant === undefined || (scope.tenant !== 'any' && scope.tenant === tenant)
+}
+
+/** The rollout subtree: a well-formed progress topic, published by the manager, read as readsRollouts says. */
+function rolloutDecision(principal: Principal, topic: string, action: 'publish' | 'read'): Decision {
+  const address = parseRolloutProgressTopic(topic)
+  if (address === null) return deny('bad-topic')
+  if (action === 'publish') return principal.role === 'manager' ? ALLOW : deny('leaf-not-allowed')
+  if (readsRollouts(principal, { tenant: address.tenantId })) return ALLOW
+  return deny(principal.role === 'integrator' ? 'out-of-scope' : 'leaf-not-allowed')
+}
+
 export function mayPublish(principal: Principal, topic: string, maxTopicLevels: number): Decision {
   if (isProbeSubtree(topic) && topicLevels(topic) <= maxTopicLevels) return probeDecision(principal, topic)
+  if (isRolloutSubtree(topic) && topicLevels(topic) <= maxTopicLevels)
+    return rolloutDecision(principal, topic, 'publish')
   const parsed = concreteAddress(topic, maxTopicLevels)
   if ('denied' in parsed) return parsed.denied
   if (!writableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')
@@ -111,6 +136,7 @@ export function mayPublish(principal: Principal, topic: string, maxTopicLevels: 
 /** Whether a message on a concrete topic may be delivered to the principal (authorizeForward). */
 export function mayRead(principal: Principal, topic: string, maxTopicLevels: number): Decision {
   if (isProbeSubtree(topic) && topicLevels(topic) <= maxTopicLevels) return probeDecision(principal, topic)
+  if (isRolloutSubtree(topic) && topicLevels(topic) <= maxTopicLevels) return rolloutDecision(principal, topic, 'read')
   const parsed = concreteAddress(topic, maxTopicLevels)
   if ('denied' in parsed) return parsed.denied
   if (!readableLeaves(principal).includes(parsed.address.leaf)) return deny('leaf-not-allowed')
@@ -119,14 +145,18 @@ export function mayRead(principal: Principal, topic: string, maxTopicLevels: num
 
 /**
  * A filter is granted when it lies within the principal's scope (its tenant and host segments are no wider
- * than the principal's) and can match at least one leaf the principal may read. Forwarding still checks each
- * message, so a granted wide filter (`amt/v1/#` for an integrator) never delivers an unreadable leaf.
+ * than the principal's) and can match at least one leaf the principal may read, or when it can match the rollout
+ * progress of tenants the principal may read. Forwarding still checks each message, so a granted wide filter
+ * (`amt/v1/#` for an integrator) never delivers an unreadable leaf nor another tenant's rollout.
  */
 export function maySubscribe(principal: Principal, filter: string, maxTopicLevels: number): Decision {
   if (filter.startsWith('$')) return deny('reserved-topic')
   if (topicLevels(filter) > maxTopicLevels) return deny('too-many-levels')
-  const parsed = filter.startsWith(`${TOPIC_ROOT}/`) ? parseTopicFilter(filter) : null
-  if (parsed === null) return deny(filter.startsWith(`${TOPIC_ROOT}/`) ? 'bad-topic' : 'outside-tree')
+  const inTree = filter.startsWith(`${TOPIC_ROOT}/`)
+  const rollouts = inTree ? rolloutFilterScope(filter) : null
+  if (rollouts !== null && readsRollouts(principal, rollouts)) return ALLOW
+  const parsed = inTree ? parseTopicFilter(filter) : null
+  if (parsed === null) return deny(inTree ? 'bad-topic' : 'outside-tree')
   if (!segmentInScope(parsed.tenant, scopeTenant(principal)) || !segmentInScope(parsed.host, scopeHost(principal)))
     return deny('out-of-scope')
   const readable = readableLeaves(principal)
@@ -144,12 +174,17 @@ const SHARED_SUBSCRIPTION = /^\$share\/([^/+#]+)\/(.+)$/
  * Such brokers have shared subscriptions, which the manager's replicas use (broker.external.sharedGroup): a
  * `$share/<group>/<filter>` is judged by its filter (the group changes which member gets a message, not which
  * messages), and the replicas' own probe subscription (an exact probe topic, schemas/probe.ts) is the manager's.
+ * A filter that can match rollout progress is granted only to a principal reading the progress of every tenant it
+ * reaches: an integrator of acme gets `amt/v1/acme/_rollouts/+/progress`, never `amt/v1/+/_rollouts/+/progress`.
  */
 export function maySubscribeUnfiltered(principal: Principal, filter: string, maxTopicLevels: number): Decision {
   const inner = SHARED_SUBSCRIPTION.exec(filter)?.[2] ?? filter
   if (isProbeSubtree(inner) && topicLevels(inner) <= maxTopicLevels) return probeDecision(principal, inner)
   const decision = maySubscribe(principal, inner, maxTopicLevels)
-  const parsed = decision.allowed ? parseTopicFilter(inner) : null
+  if (!decision.allowed) return decision
+  const rollouts = rolloutFilterScope(inner)
+  if (rollouts !== null && !readsRollouts(principal, rollouts)) return deny('unreadable-leaf')
+  const parsed = parseTopicFilter(inner)
   if (parsed === null) return decision
   const readable = readableLeaves(principal)
   return parsed.leaves.every((leaf) => readable.includes(leaf)) ? ALLOW : deny('unreadable-leaf')

@@ -1,5 +1,6 @@
 import { readableLeaves, writableLeaves } from '../../broker/auth/acl.ts'
 import { principalOf } from '../../broker/auth/principal.ts'
+import { ALL_ROLLOUTS_FILTER } from '../../schemas/rollout-progress.ts'
 import { agentClientId, deviceUsername, type HostIdentity } from '../../schemas/principals.ts'
 import { allHostsFilter, buildTopic } from '../../schemas/topics.ts'
 import { MANAGER_SUBSCRIPTIONS } from '../bus/subscription-plan.ts'
@@ -14,7 +15,10 @@ import { MANAGER_SUBSCRIPTIONS } from '../bus/subscription-plan.ts'
  *   amt-manager                     every leaf of every host (desired,  every agent leaf of every host (its
  *                                   status, secret/res; empty retained  subscriptions, as patterns)
  *                                   messages clear agent leaves of a
- *                                   deleted host)
+ *                                   deleted host); every rollout's progress
+ *                                   (amt/v1/+/_rollouts/+/progress)
+ * No device role reaches `_rollouts` (its topics are its own host's); integrators on Mosquitto are the operator's own
+ * roles (docs/external-brokers.md: `amt/v1/<tenant>/_rollouts/+/progress` to read a tenant's rollouts).
  * The dynsec admin role (mosquitto_ctrl dynsec init) gives the manager's principal the $CONTROL API on top.
  */
 export type DynsecAclType = 'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern'
@@ -40,9 +44,9 @@ export function deviceAcls(key: HostIdentity): DynsecAcl[] {
 }
 
 export function managerAcls(): DynsecAcl[] {
-  const sends = writableLeaves(principalOf(MANAGER_ROLE, { role: 'manager' })).map((leaf) =>
-    allow('publishClientSend', allHostsFilter(leaf)),
-  )
+  const sends = writableLeaves(principalOf(MANAGER_ROLE, { role: 'manager' }))
+    .map((leaf) => allow('publishClientSend', allHostsFilter(leaf)))
+    .concat(allow('publishClientSend', ALL_ROLLOUTS_FILTER))
   const reads = MANAGER_SUBSCRIPTIONS.flatMap((filter) => [
     allow('subscribePattern', filter),
     allow('publishClientReceive', filter),

@@ -154,6 +154,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       store: stores.rollouts,
       findHosts: (keys) => inventory.findHosts(keys),
       setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+      outbound: bus,
       now: () => new Date(),
       log: root,
       metrics: createRolloutMetrics(metrics.registry, stores.rollouts),

@@ -4,6 +4,16 @@ import { SECURITY_SCHEMES, SERVERS } from './asyncapi-servers.ts'
 import { EXAMPLE_HOST_ID, EXAMPLE_TENANT_ID, EXAMPLES } from './examples.ts'
 import { payloadJsonSchema, type JsonObject } from './json-schemas.ts'
 import { LEAF_DOCS, leafSlug } from './leaf-docs.ts'
+import {
+  ROLLOUT_ID_PARAMETER,
+  ROLLOUT_PROGRESS_BINDING,
+  ROLLOUT_PROGRESS_CHANNEL,
+  ROLLOUT_PROGRESS_MESSAGE,
+  ROLLOUT_PROGRESS_OPERATION,
+  ROLLOUT_PROGRESS_SCHEMA_NAME,
+  ROLLOUT_PROGRESS_SLUG,
+  rolloutProgressJsonSchema,
+} from './rollout-contract.ts'
 
 /** AsyncAPI version of the generated document, and the version of the MQTT bindings it uses. */
 const ASYNCAPI_VERSION = '3.0.0'
@@ -44,15 +54,33 @@ export function buildAsyncApi({ version, license }: AsyncApiInput): JsonObject {
     },
     defaultContentType: 'application/json',
     servers: SERVERS,
-    channels: Object.fromEntries(LEAVES.map((leaf) => [leafSlug(leaf), channel(leaf)])),
-    operations: Object.fromEntries(LEAVES.map((leaf) => [operationId(leaf), operation(leaf)])),
+    channels: {
+      ...Object.fromEntries(LEAVES.map((leaf) => [leafSlug(leaf), channel(leaf)])),
+      [ROLLOUT_PROGRESS_SLUG]: ROLLOUT_PROGRESS_CHANNEL,
+    },
+    operations: {
+      ...Object.fromEntries(LEAVES.map((leaf) => [operationId(leaf), operation(leaf)])),
+      [rolloutOperationId]: { ...rolloutOperation, bindings: { mqtt: mqttBinding(ROLLOUT_PROGRESS_BINDING) } },
+    },
     components: {
-      schemas: Object.fromEntries(LEAVES.map((leaf) => [LEAF_DOCS[leaf].title, payloadJsonSchema(leaf, 'draft-7')])),
-      messages: Object.fromEntries(LEAVES.map((leaf) => [leafSlug(leaf), message(leaf)])),
-      parameters: PARAMETERS,
+      schemas: {
+        ...Object.fromEntries(LEAVES.map((leaf) => [LEAF_DOCS[leaf].title, payloadJsonSchema(leaf, 'draft-7')])),
+        [ROLLOUT_PROGRESS_SCHEMA_NAME]: rolloutProgressJsonSchema('draft-7'),
+      },
+      messages: {
+        ...Object.fromEntries(LEAVES.map((leaf) => [leafSlug(leaf), message(leaf)])),
+        [ROLLOUT_PROGRESS_SLUG]: ROLLOUT_PROGRESS_MESSAGE,
+      },
+      parameters: { ...PARAMETERS, rolloutId: ROLLOUT_ID_PARAMETER },
       securitySchemes: SECURITY_SCHEMES,
     },
   }
+}
+
+const [rolloutOperationId, rolloutOperation] = ROLLOUT_PROGRESS_OPERATION
+
+function mqttBinding({ qos, retain }: { qos: 0 | 1; retain: boolean }): JsonObject {
+  return { qos, retain, bindingVersion: MQTT_BINDING_VERSION }
 }
 
 const INFO_DESCRIPTION = `Intel AMT activation across edge fleets: the MQTT contract between the agent on each edge node and the manager.
@@ -60,7 +88,8 @@ const INFO_DESCRIPTION = `Intel AMT activation across edge fleets: the MQTT cont
 **Point of view.** This document describes the manager side (the manager and its broker). Leaves published by
 agents (\`presence\`, \`capability\`, \`state\`, \`events\`, \`secret/req\`) are \`receive\` operations; leaves published
 by the manager (\`desired\`, \`secret/res\`, \`status\`) are \`send\` operations. An agent does the opposite.
-Integrators have read-only access to \`status\`, \`capability\`, \`presence\` and \`events\`.
+Integrators have read-only access to \`status\`, \`capability\`, \`presence\` and \`events\`, and to the progress of
+their tenant's rollouts (\`${TOPIC_ROOT}/{tenantId}/_rollouts/{rolloutId}/progress\`, a \`send\` operation too).
 
 **Topics.** \`${TOPIC_ROOT}/{tenantId}/{hostId}/{leaf}\`. A device may publish only under its own prefix and subscribe
 only to its own \`desired\` and \`secret/res\`. QoS and the retain flag of each leaf are in the operation's \`mqtt\` binding.
@@ -126,7 +155,7 @@ function operation(leaf: Leaf): JsonObject {
     title: `${action === 'send' ? 'Send' : 'Receive'} ${LEAF_DOCS[leaf].title}`,
     summary: LEAF_DOCS[leaf].summary,
     messages: [{ $ref: `#/channels/${slug}/messages/${slug}` }],
-    bindings: { mqtt: { qos, retain: retained, bindingVersion: MQTT_BINDING_VERSION } },
+    bindings: { mqtt: mqttBinding({ qos, retain: retained }) },
     ...reply,
   }
 }

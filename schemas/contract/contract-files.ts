@@ -5,6 +5,7 @@ import { LEAVES } from '../topics.ts'
 import { buildAsyncApi } from './asyncapi.ts'
 import { GENERATED_NOTE, payloadJsonSchema } from './json-schemas.ts'
 import { schemaFilePath } from './leaf-docs.ts'
+import { ROLLOUT_PROGRESS_SCHEMA_PATH, rolloutProgressJsonSchema } from './rollout-contract.ts'
 
 export const ASYNCAPI_PATH = 'docs/asyncapi.yaml'
 export const SCHEMAS_DIR = 'docs/schemas'
@@ -26,6 +27,7 @@ export function generateContractFiles(info = readPackageInfo()): Record<string, 
   const files: Record<string, string> = {}
   for (const leaf of LEAVES)
     files[schemaFilePath(leaf)] = `${JSON.stringify(payloadJsonSchema(leaf, 'draft-2020-12'), null, 2)}\n`
+  files[ROLLOUT_PROGRESS_SCHEMA_PATH] = `${JSON.stringify(rolloutProgressJsonSchema('draft-2020-12'), null, 2)}\n`
   // YAML 1.1 rules for quoting: strings that 1.1 parsers (js-yaml, PyYAML) would read as timestamps or booleans get
   // quoted, so the document means the same to every parser. No aliases: each object is written out in full.
   const yaml = YAML.stringify(buildAsyncApi(info), {

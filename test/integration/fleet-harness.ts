@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { createFleet, type Fleet, type HostCredentials, type HostKind } from '../../agent/simulate/index.ts'
+import type { CredentialEntry } from '../../broker/auth/credentials.ts'
 import { silentLogger } from '../../lib/log.ts'
 import { parseManagerConfig } from '../../manager/config/config.ts'
 import type { Host } from '../../manager/inventory/port.ts'
@@ -29,10 +30,14 @@ export interface FleetManager {
   readonly dataDir: string
 }
 
-/** The manager with its embedded broker, in this process; `more` adds config sections (e.g. `acm`). */
+/**
+ * The manager with its embedded broker, in this process; `more` adds config sections (e.g. `acm`), `integrators`
+ * read-only principals of the embedded broker.
+ */
 export async function startFleetManager(
   t: ExecutionContext,
   more: Record<string, unknown> = {},
+  integrators: readonly CredentialEntry[] = [],
 ): Promise<FleetManager> {
   const dir = await tempDir(t, 'amt-fleet-it-')
   const dataDir = path.join(dir, 'data')
@@ -52,7 +57,7 @@ export async function startFleetManager(
   if (!loaded.ok) throw new Error(loaded.problems.join('; '))
   const config = loaded.config
   const log = silentLogger()
-  let running = await startManager(config, { log })
+  let running = await startManager(config, { log, integrators })
   t.teardown(() => running.close())
   const token = (await readFile(running.adminTokenFile, 'utf8')).trim()
   return {
@@ -88,7 +93,7 @@ export async function startFleetManager(
     async restart(between) {
       await running.close()
       await between?.()
-      running = await startManager(config, { log })
+      running = await startManager(config, { log, integrators })
     },
   }
 }

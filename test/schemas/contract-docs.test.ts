@@ -11,7 +11,9 @@ import {
   SCHEMAS_DIR,
 } from '../../schemas/contract/contract-files.ts'
 import { LEAF_DOCS, leafSlug, schemaFilePath } from '../../schemas/contract/leaf-docs.ts'
+import { ROLLOUT_PROGRESS_SCHEMA_PATH } from '../../schemas/contract/rollout-contract.ts'
 import { PAYLOADS } from '../../schemas/messages/index.ts'
+import { RolloutProgressPayload } from '../../schemas/rollout-progress.ts'
 import { LEAF_RULES, LEAVES } from '../../schemas/topics.ts'
 
 type Json = { [key: string]: unknown }
@@ -49,7 +51,7 @@ function firstDifference(committed: string, generated: string): string {
 
 test('docs/schemas holds no stale schema files', (t) => {
   const onDisk = readdirSync(new URL(`${SCHEMAS_DIR}/`, REPO_ROOT)).map((name) => `${SCHEMAS_DIR}/${name}`)
-  t.deepEqual(onDisk.sort(), LEAVES.map(schemaFilePath).sort(), REGENERATE)
+  t.deepEqual(onDisk.sort(), [...LEAVES.map(schemaFilePath), ROLLOUT_PROGRESS_SCHEMA_PATH].sort(), REGENERATE)
 })
 
 test('generation is deterministic', (t) => {
@@ -106,8 +108,8 @@ test('asyncapi: header, servers and security schemes', (t) => {
 test('asyncapi: every leaf has a channel, a message and an operation with bindings from LEAF_RULES', (t) => {
   const channels = asyncapi.channels as Record<string, Json>
   const operations = asyncapi.operations as Record<string, Json>
-  t.is(Object.keys(channels).length, LEAVES.length)
-  t.is(Object.keys(operations).length, LEAVES.length)
+  t.is(Object.keys(channels).length, LEAVES.length + 1, 'the leaves and the rollout progress')
+  t.is(Object.keys(operations).length, LEAVES.length + 1)
   for (const leaf of LEAVES) {
     const slug = leafSlug(leaf)
     const channel = channels[slug]
@@ -129,6 +131,23 @@ test('asyncapi: every leaf has a channel, a message and an operation with bindin
     t.is(message.contentType, 'application/json')
     t.deepEqual(message.payload, { $ref: `#/components/schemas/${LEAF_DOCS[leaf].title}` })
   }
+})
+
+test('asyncapi: the rollout progress channel (tenant level, not a host leaf), sent retained at QoS 1', (t) => {
+  const channel = (asyncapi.channels as Record<string, Json>)['rollout-progress']
+  if (!channel) return t.fail('no rollout-progress channel')
+  t.is(channel.address, 'amt/v1/{tenantId}/_rollouts/{rolloutId}/progress')
+  t.deepEqual(Object.keys(channel.parameters as Json), ['tenantId', 'rolloutId'])
+  const operation = (asyncapi.operations as Record<string, Json>).sendRolloutProgress
+  t.like(operation, { action: 'send', channel: { $ref: '#/channels/rollout-progress' } })
+  t.deepEqual(operation?.bindings, { mqtt: { qos: 1, retain: true, bindingVersion: MQTT_BINDING_VERSION } })
+  const message = resolve(asyncapi, '#/components/messages/rollout-progress') as { examples: { payload: unknown }[] }
+  t.true(message.examples.length > 0)
+  for (const { payload } of message.examples) t.true(RolloutProgressPayload.safeParse(payload).success)
+  const schema = JSON.parse(generated[ROLLOUT_PROGRESS_SCHEMA_PATH] ?? '{}') as Json
+  t.is(schema.$id, 'urn:amt-fleet:schema:v1:rollout-progress')
+  t.is(schema.additionalProperties, false)
+  t.deepEqual(Object.keys(schema.properties as Json), Object.keys(RolloutProgressPayload.shape))
 })
 
 test('asyncapi: message examples are valid payloads', (t) => {

@@ -6,6 +6,8 @@ import { ACTIVE_STATES, isFinalState, type Rollout, type RolloutMember } from '.
 import type { MemberUpdate, RolloutPatch, RolloutStore } from '../../rollouts/store.ts'
 import type { DesiredRequest } from '../flows/set-desired.ts'
 import { outcomeOf, turnOf } from './member-outcome.ts'
+import type { Outbound } from '../../ports/outbound.ts'
+import { ProgressPublisher } from './progress-publisher.ts'
 import { planTick } from './rollout-plan.ts'
 import { TokenBucket } from './token-bucket.ts'
 
@@ -24,6 +26,8 @@ export interface RolloutEngineDeps {
   now: () => Date
   log: Logger
   metrics?: RolloutMetrics
+  /** Where each rollout's progress goes (retained, amt/v1/{tenant}/_rollouts/{id}/progress); none: not published. */
+  outbound?: Outbound
   /** How often the engine looks at its rollouts; >= 1000 ms in production (config), less in tests. */
   tickMs?: number
 }
@@ -41,11 +45,14 @@ const rolloutActor = (id: string): string => `rollout:${id}`
  * what every replica shares, so the holder reads both at each tick. A new holder (lease takeover, restart) continues
  * from the store; only the token bucket is in memory (it starts with one tick's worth). Members in progress when a rollout
  * was paused, aborted or cancelled are still followed to their outcome (for an hour after a final state).
+ * After each rollout's step its progress goes to the bus when it changed (progress-publisher.ts): at most one message
+ * per tick and rollout, the last one when it reaches its final state (or its last member in progress its outcome).
  */
 export class RolloutEngine implements LeasedJob {
   readonly #deps: RolloutEngineDeps
   readonly #log: Logger
   readonly #buckets = new Map<string, TokenBucket>()
+  readonly #progress: ProgressPublisher | null
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #stopped = true
@@ -53,6 +60,7 @@ export class RolloutEngine implements LeasedJob {
   constructor(deps: RolloutEngineDeps) {
     this.#deps = deps
     this.#log = deps.log.child({ module: 'rollouts' })
+    this.#progress = deps.outbound === undefined ? null : new ProgressPublisher(deps.outbound)
   }
 
   get tickMs(): number {
@@ -63,6 +71,7 @@ export class RolloutEngine implements LeasedJob {
     if (!this.#stopped) return
     this.#stopped = false
     this.#buckets.clear()
+    this.#progress?.reset()
     this.#schedule()
   }
 
@@ -97,15 +106,15 @@ export class RolloutEngine implements LeasedJob {
     for (const rollout of active) await this.#guarded(rollout, () => this.#advance(rollout))
     const since = this.#deps.now().getTime() - FOLLOW_AFTER_FINISH_MS
     const stopped = await this.#deps.store.list({ states: ['paused', 'aborted', 'cancelled'] })
-    for (const rollout of stopped) {
-      if (rollout.finishedAt === null || Date.parse(rollout.finishedAt) >= since)
-        await this.#guarded(rollout, () => this.#follow(rollout))
-    }
+    const followed = stopped.filter(({ finishedAt }) => finishedAt === null || Date.parse(finishedAt) >= since)
+    for (const rollout of followed) await this.#guarded(rollout, () => this.#follow(rollout))
+    this.#progress?.retainOnly(new Set([...active, ...followed].map(({ id }) => id)))
   }
 
   async #guarded(rollout: Rollout, step: () => Promise<unknown>): Promise<void> {
     try {
       await step()
+      await this.#publishProgress(rollout)
     } catch (err) {
       this.#log.error({ err, rolloutId: rollout.id, tenantId: rollout.tenantId }, 'rollout step failed; next tick')
     }
@@ -137,6 +146,14 @@ export class RolloutEngine implements LeasedJob {
       }
       rollout = await this.#update(rollout, { schedule })
     }
+  }
+
+  /** The rollout's progress as stored after its step, to the bus when it changed. */
+  async #publishProgress(read: Rollout): Promise<void> {
+    if (this.#progress === null) return
+    const { store, now } = this.#deps
+    const rollout = await store.get(read.tenantId, read.id)
+    this.#progress.publish(rollout, await store.progress(read.id), now().toISOString())
   }
 
   /** The outcomes of the members in progress, from their hosts as stored now. */

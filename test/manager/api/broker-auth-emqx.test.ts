@@ -88,6 +88,11 @@ test('authz: an integrator reads its tenant with filters of readable leaves and 
     ['subscribe', 'amt/v1/acme/+/desired', emqx.authzDenied],
     ['subscribe', 'amt/v1/other/+/status', emqx.authzDenied],
     ['publish', 'amt/v1/acme/node-1/status', emqx.authzDenied],
+    // Rollout progress (tenant level): its own tenant's by name, never another's, never published.
+    ['subscribe', 'amt/v1/acme/_rollouts/+/progress', emqx.authzAllowed],
+    ['subscribe', 'amt/v1/other/_rollouts/+/progress', emqx.authzDenied],
+    ['subscribe', 'amt/v1/+/_rollouts/+/progress', emqx.authzDenied],
+    ['publish', 'amt/v1/acme/_rollouts/r-1/progress', emqx.authzDenied],
   ]
   for (const [action, topic, expected] of cases) {
     const answer = await h.call('/emqx/authz', authz('dash', action, topic))
@@ -107,6 +112,8 @@ test("the manager's own login to the broker is allowed as the manager", async (t
   const subscribe = await h.call('/emqx/authz', authz('amt-manager', 'subscribe', 'amt/v1/+/+/state'))
   t.deepEqual(subscribe.json, emqx.authzAllowed)
   const publish = await h.call('/emqx/authz', authz('amt-manager', 'publish', 'amt/v1/acme/node-1/desired'))
+  const progress = await h.call('/emqx/authz', authz('amt-manager', 'publish', 'amt/v1/acme/_rollouts/r-1/progress'))
+  t.deepEqual(progress.json, emqx.authzAllowed, 'the manager publishes rollout progress')
   t.deepEqual(publish.json, emqx.authzAllowed)
   // Every subscription of a single manager and of a replica in a shared group (broker.external.sharedGroup).
   const single = subscriptionPlan({ probeInstance: 'amt-manager' })

@@ -101,6 +101,32 @@ test('auth_on_subscribe_m5: refused filters come back as 135 (not authorized) in
   })
 })
 
+test('rollout progress: the tenant integrator subscribes to its own, a device neither subscribes nor publishes', async (t) => {
+  const h = await startBrokerAuthApi(t, {
+    integrators: [{ username: 'dash', password: 'dash-password-1', role: 'integrator', tenantId: 'acme' }],
+  })
+  const { username } = await h.register('acme', 'node-1')
+  const subscribe = (user: string, client: string, topics: Array<{ topic: string; qos: number }>) =>
+    h.call(
+      '/vernemq/auth_on_subscribe',
+      { ...verne.auth_on_subscribe, username: user, client_id: client, topics },
+      hookHeader(h.secret, 'auth_on_subscribe'),
+    )
+  const own = { topic: 'amt/v1/acme/_rollouts/+/progress', qos: 1 }
+  const other = { topic: 'amt/v1/other/_rollouts/+/progress', qos: 1 }
+  t.deepEqual((await subscribe('dash', 'dash', [own, other])).json, {
+    result: 'ok',
+    topics: [own, { ...other, qos: 128 }],
+  })
+  t.deepEqual((await subscribe(username, CLIENT, [own])).json, { result: 'ok', topics: [{ ...own, qos: 128 }] })
+  const publish = await h.call(
+    '/vernemq/auth_on_publish',
+    { ...verne.auth_on_publish, username, client_id: CLIENT, topic: 'amt/v1/acme/_rollouts/r-1/progress' },
+    hookHeader(h.secret, 'auth_on_publish'),
+  )
+  t.deepEqual(publish.json, verne.notAllowed)
+})
+
 test('a hook at the wrong endpoint or a body VerneMQ never sends is a 400 not_allowed', async (t) => {
   const h = await startBrokerAuthApi(t)
   const misrouted = await h.call(

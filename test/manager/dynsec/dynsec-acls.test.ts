@@ -3,14 +3,16 @@ import { mayPublish, mayRead, maySubscribe } from '../../../broker/auth/acl.ts'
 import { principalOf } from '../../../broker/auth/principal.ts'
 import { MANAGER_SUBSCRIPTIONS } from '../../../manager/bus/subscription-plan.ts'
 import { deviceAcls, managerAcls, type DynsecAcl, type DynsecAclType } from '../../../manager/dynsec/dynsec-acls.ts'
+import { buildRolloutProgressTopic } from '../../../schemas/rollout-progress.ts'
 import { buildTopic, LEAVES } from '../../../schemas/topics.ts'
 
 // The dynsec roles must allow exactly what the embedded broker's ACL (broker/auth/acl.ts) allows.
 const LEVELS = 16
 const KEY = { tenantId: 'acme', hostId: 'node-1' }
-const TOPICS = [KEY, { tenantId: 'acme', hostId: 'node-2' }, { tenantId: 'other', hostId: 'node-1' }].flatMap((key) =>
-  LEAVES.map((leaf) => buildTopic({ ...key, leaf })),
-)
+const TOPICS = [KEY, { tenantId: 'acme', hostId: 'node-2' }, { tenantId: 'other', hostId: 'node-1' }]
+  .flatMap((key) => LEAVES.map((leaf) => buildTopic({ ...key, leaf })))
+  // A rollout's progress (tenant level): the manager publishes it; no device role may publish or read it.
+  .concat(['acme', 'other'].map((tenantId) => buildRolloutProgressTopic({ tenantId, rolloutId: 'r-1' })))
 
 /** MQTT topic matching (`+` one level, `#` the rest), as Mosquitto matches ACL topics against a topic. */
 function matches(filter: string, topic: string): boolean {
@@ -41,9 +43,10 @@ test('a device role: publish and read exactly what acl.ts lets that device publi
   )
 })
 
-test('the manager role: publishes every leaf of every host, reads its subscriptions', (t) => {
+test('the manager role: publishes every leaf of every host and rollout progress, reads its subscriptions', (t) => {
   const manager = principalOf('amt-manager', { role: 'manager' })
   const acls = managerAcls()
+  t.true(allows(acls, ['publishClientSend'], buildRolloutProgressTopic({ tenantId: 'acme', rolloutId: 'r-1' })))
   for (const topic of TOPICS)
     t.is(allows(acls, ['publishClientSend'], topic), mayPublish(manager, topic, LEVELS).allowed, `publish ${topic}`)
   for (const filter of MANAGER_SUBSCRIPTIONS) {

@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'ava'
 import { silentLogger } from '../../../../lib/log.ts'
 import { RolloutEngine } from '../../../../manager/core/rollouts/rollout-engine.ts'
 import { RolloutService } from '../../../../manager/core/rollouts/rollout-service.ts'
+import type { PublishOptions } from '../../../../manager/ports/outbound.ts'
 import type { Host, HostPatch, Inventory } from '../../../../manager/inventory/port.ts'
 import { IN_MEMORY, openSqliteInventory } from '../../../../manager/inventory/sqlite/open.ts'
 import { MemoryRolloutStore } from '../../../../manager/rollouts/memory-rollout-store.ts'
@@ -50,6 +51,8 @@ export async function rolloutFixture(
   }
   const store = options.store ?? new MemoryRolloutStore()
   const starts: Array<{ ms: number; hostId: string }> = []
+  /** What the engine published (rollout progress), with the fake clock's time. */
+  const published: Array<{ ms: number; topic: string; payload: Buffer; options: PublishOptions }> = []
   const fleet = inventory
   const engine = new RolloutEngine({
     store,
@@ -63,6 +66,7 @@ export async function rolloutFixture(
       for (const host of stored) starts.push({ ms: clock.ms, hostId: host.hostId })
       return stored
     },
+    outbound: { publish: (topic, payload, options) => published.push({ ms: clock.ms, topic, payload, options }) },
     now,
     log: silentLogger(),
     tickMs: 1000,
@@ -108,6 +112,7 @@ export async function rolloutFixture(
     engine,
     service,
     starts,
+    published,
     step,
     run,
     create,
