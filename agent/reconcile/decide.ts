@@ -14,6 +14,8 @@ export interface Observed {
 export interface Target {
   generation: number
   state: 'PROVISIONED' | 'UNPROVISIONED'
+  /** The mode to activate in (desired.controlMode); ACM on a node in CCM is an upgrade: deactivate, then activate. */
+  controlMode?: 'ACM' | 'CCM'
   rpsUrl?: string
   profile?: string
   dnsSuffix?: string
@@ -73,6 +75,7 @@ export function decide(input: DecideInput): Decision {
     if (exhausted) return giveUp
     return missing ? { action: 'fail', reason: missing } : { action: 'activate' }
   }
+  if (target.controlMode === 'ACM' && observed.controlMode === 'CCM') return upgrade(input, missing)
   if (observed.remoteStatus !== 'connecting') return { action: 'none', phase: 'PROVISIONED' }
 
   const since = input.connectingSince ?? input.now
@@ -84,6 +87,19 @@ export function decide(input: DecideInput): Decision {
   if (exhausted) return giveUp
   if (missing) return { action: 'fail', reason: `${stuckFor}; cannot recover: ${missing}` }
   return { action: 'recover', reason: stuckFor }
+}
+
+/**
+ * Desired ACM on a node provisioned in CCM (a policy's CCM fallback that became ACM-eligible): the upgrade is a
+ * deactivation then an ACM activation — the recover operation, bounded by reconcile.maxRecoveries like it. Never the
+ * other way: a node in ACM asked for CCM stays in ACM (a downgrade is an operator's deactivation).
+ */
+function upgrade(input: DecideInput, missing: string | undefined): Decision {
+  const reason = 'AMT is in CCM, desired ACM: deactivating to activate in ACM'
+  if (missing) return { action: 'fail', reason: `${reason}; cannot: ${missing}` }
+  if (input.recoveries >= input.limits.maxRecoveries)
+    return { action: 'fail', reason: `still in CCM after ${input.recoveries} upgrades to ACM` }
+  return { action: 'recover', reason }
 }
 
 function observedPhase(observed: Observed): Decision {

@@ -205,6 +205,7 @@ function currentTarget(ctx: ReconcileContext): Target | null {
   return {
     generation: desired.generation,
     state: desired.state,
+    controlMode: desired.controlMode,
     ...(rpsUrl !== undefined ? { rpsUrl } : {}),
     ...(profile !== undefined ? { profile } : {}),
     ...(desired.dnsSuffix !== undefined ? { dnsSuffix: desired.dnsSuffix } : {}),

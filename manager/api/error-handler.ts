@@ -119,5 +119,7 @@ function fromDomain(err: DomainError): ApiError {
       return new ApiError('VALIDATION_FAILED', err.message)
     case 'ROLLOUT_STATE_CONFLICT':
       return new ApiError('ROLLOUT_STATE_CONFLICT', err.message)
+    case 'ROLLOUT_HOSTS_BUSY':
+      return new ApiError('ROLLOUT_HOSTS_BUSY', err.message)
   }
 }

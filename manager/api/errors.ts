@@ -31,6 +31,7 @@ export const API_ERRORS = {
   HOST_DELETING: { status: 409, message: 'the host is being deleted' },
   HOST_NOT_PROVISIONED: { status: 409, message: "the host's AMT is not PROVISIONED" },
   ROLLOUT_STATE_CONFLICT: { status: 409, message: "the rollout's state does not allow this operation" },
+  ROLLOUT_HOSTS_BUSY: { status: 409, message: 'hosts of the rollout are already in a rollout under way' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'the request body must be application/json' },
   TOO_MANY_STREAMS: { status: 429, message: 'this token has the most live streams open that it may; close one' },

@@ -144,6 +144,7 @@ const DriftedHostView = z.object({
   hostId: HostId,
   source: z.string(),
   target: PolicyTargetView,
+  dnsSuffix: z.string().optional().describe('with an ACM target: the DNS suffix the activation uses'),
   desired: z.object({ state: z.string(), controlMode: z.string() }).describe("the host's desired now"),
 })
 

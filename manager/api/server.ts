@@ -33,6 +33,7 @@ import { hostPolicyRoutes } from './routes/host-policy.ts'
 import { groupRoutes } from './routes/groups.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { rolloutRoutes } from './routes/rollouts.ts'
+import { policyRolloutRoutes } from './routes/policy-rollouts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -137,6 +138,7 @@ export function createApiServer(deps: ApiServerDeps) {
         hostPolicyRoutes,
         groupRoutes,
         rolloutRoutes,
+        policyRolloutRoutes,
       ])
         await api.register(routes(context))
       await api.register(hostChangeRoutes(context, streams))

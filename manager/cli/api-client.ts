@@ -10,6 +10,7 @@ import { HostView, TenantView } from '../api/views.ts'
 import { DriftPage, EffectivePolicyView, GroupView } from '../api/policy-views.ts'
 import type { AmtPolicy, GroupSelector } from '../inventory/port.ts'
 import { RolloutView } from '../api/rollout-schemas.ts'
+import { ApplyView } from '../api/routes/policy-rollouts.ts'
 import { CliError } from './io.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
 
@@ -136,6 +137,8 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       call(DriftPage, 'GET', `/tenants/${seg(tenantId)}/groups/${seg(name)}/drift?limit=${limit}`),
     createRollout: (tenantId: string, body: object) =>
       call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts`, body),
+    applyGroupPolicy: (tenantId: string, group: string, body: object) =>
+      call(ApplyView, 'POST', `/tenants/${seg(tenantId)}/groups/${seg(group)}/rollout`, body),
     listRollouts: (tenantId: string) =>
       call(z.object({ rollouts: z.array(RolloutView) }), 'GET', `/tenants/${seg(tenantId)}/rollouts`),
     getRollout: (tenantId: string, id: string) =>

@@ -6,15 +6,18 @@ const DEFAULT_CONFIG_FILE = '/etc/amt-manager/config.yaml'
 /**
  * `amt-manager backup --to FILE [--config FILE]`: an online backup, safe while the manager runs (docs/deployment.md,
  * docs/operations.md "Data directory"). Reads the manager's configuration to find its files; writes FILE (the
- * Inventory), FILE.secrets.db (the local secret store) and FILE.api-tokens.sqlite, each 0600; prints one line per file.
+ * Inventory), FILE.secrets.db (the local secret store), FILE.api-tokens.sqlite and FILE.rollouts.sqlite, each 0600; prints one line per file.
  * Restore: stop the manager, copy the files back under their names in dataDir, start it.
  */
 export function backupCommand(io: CliIo): Command {
   return new Command('backup')
     .description(
-      'consistent copies of the Inventory, the local secret store and the API tokens, safe while the manager runs',
+      'consistent copies of the Inventory, the local secret store, the API tokens and the rollouts, safe while it runs',
     )
-    .requiredOption('--to <file>', 'the Inventory copy; the others get .secrets.db and .api-tokens.sqlite appended')
+    .requiredOption(
+      '--to <file>',
+      'the Inventory copy; the others get .secrets.db, .api-tokens.sqlite, .rollouts.sqlite appended',
+    )
     .option('-c, --config <file>', 'the manager configuration (where the data is)', DEFAULT_CONFIG_FILE)
     .action((options: { to: string; config: string }) =>
       runCommand(io, async () => {

@@ -7,6 +7,8 @@ import { amtPolicyText, labelsText } from './host-views.ts'
 import { collect, positiveInt } from './hosts-list-command.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { formatFields, formatTable } from './table.ts'
+import { applyGroup, withControlOptions } from './policy-apply-command.ts'
+import type { ControlOptions } from './rollout-text.ts'
 
 type Group = GroupView
 
@@ -122,6 +124,16 @@ export function groupsCommand(io: CliIo): Command {
         if (options.json) return printJson(io, group)
         io.out(`group ${tenantId}/${group.name} stored (version ${group.version}); its drift: groups show\n`)
       }),
+    )
+
+  withControlOptions(
+    groups
+      .command('apply <tenantId> <name>')
+      .description("apply the group's policy: its hosts in drift become rollouts (one per action) under the controls"),
+  )
+    .option('--json', 'print JSON')
+    .action((tenantId: string, name: string, options: ControlOptions & { json?: boolean }, command: Command) =>
+      applyGroup(io, command, tenantId, name, options),
     )
 
   groups

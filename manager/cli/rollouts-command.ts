@@ -4,6 +4,7 @@ import { clientFor, withConnectionOptions } from './connection.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { controlsOf, countsOf, progressLine, rolloutText, type ControlOptions } from './rollout-text.ts'
 import { formatTable } from './table.ts'
+import { applyGroup, withControlOptions } from './policy-apply-command.ts'
 
 const FINAL = ['aborted', 'cancelled', 'completed']
 const STEPS = ['approve', 'pause', 'resume', 'cancel'] as const
@@ -12,6 +13,7 @@ interface CreateOptions extends ControlOptions {
   activate?: boolean
   deactivate?: boolean
   all?: boolean
+  group?: string
   controlMode?: 'CCM' | 'ACM'
   json?: boolean
 }
@@ -20,23 +22,20 @@ interface CreateOptions extends ControlOptions {
 export function rolloutsCommand(io: CliIo): Command {
   const rollouts = withConnectionOptions(new Command('rollouts').description('rollouts: many hosts, under controls'))
 
-  rollouts
-    .command('create <tenantId> [hostIds...]')
-    .description('create a rollout of the given hosts (or --all) ')
-    .option('--activate', 'desired PROVISIONED')
-    .option('--deactivate', 'desired UNPROVISIONED')
-    .option('--all', 'every host of the tenant')
-    .addOption(new Option('--control-mode <mode>', 'activate in this mode').choices(['CCM', 'ACM']))
-    .requiredOption('--max-concurrent <n>', 'members in progress at most')
-    .requiredOption('--rate <n>', 'starts per minute at most')
-    .option('--ramp <initial,factor>', 'start at initial/min, multiply by factor after each clean minute')
-    .option('--canary <n|n%>', 'the first n hosts (or n %) go first')
-    .option('--approve-at <percent>', 'approve the canary automatically at this success share (default: manual)')
-    .option('--abort-at <percent,minFinished>', 'abort when more than percent failed after minFinished finished')
-    .option('--window <spec>', "starts only in 'TIMEZONE DAYS HH:MM-HH:MM' (days 0 Sunday … 6, e.g. 1-5)")
+  withControlOptions(
+    rollouts
+      .command('create <tenantId> [hostIds...]')
+      .description("create a rollout of the given hosts (or --all), or apply a group's policy (--group)")
+      .option('--activate', 'desired PROVISIONED')
+      .option('--deactivate', 'desired UNPROVISIONED')
+      .option('--all', 'every host of the tenant')
+      .option('--group <name>', "the group's hosts in drift, one rollout per action their policy implies")
+      .addOption(new Option('--control-mode <mode>', 'activate in this mode').choices(['CCM', 'ACM'])),
+  )
     .option('--json', 'print JSON')
-    .action((tenantId: string, hostIds: string[], options: CreateOptions, command: Command) =>
-      runCommand(io, async () => {
+    .action((tenantId: string, hostIds: string[], options: CreateOptions, command: Command) => {
+      if (options.group !== undefined) return applyGroup(io, command, tenantId, options.group, options)
+      return runCommand(io, async () => {
         if (options.activate === options.deactivate) throw new CliError('give --activate or --deactivate', 2)
         if (hostIds.length > 0 === (options.all === true)) throw new CliError('give host ids or --all', 2)
         const rollout = await clientFor(command, io).createRollout(tenantId, {
@@ -47,8 +46,8 @@ export function rolloutsCommand(io: CliIo): Command {
         })
         if (options.json) return printJson(io, rollout)
         io.out(`created rollout ${rollout.rolloutId}: ${rollout.progress.targeted} hosts, ${rollout.state}\n`)
-      }),
-    )
+      })
+    })
 
   rollouts
     .command('list <tenantId>')

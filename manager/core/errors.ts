@@ -5,9 +5,15 @@
  * - PREPARATION_FAILED: the provisioning preparer (RPS profiles, passwords) failed; nothing was written
  * - ROLLOUT_INVALID: a rollout's controls are inconsistent, or its target names no host
  * - ROLLOUT_STATE_CONFLICT: the rollout's state does not allow the operation (approve, pause, resume, cancel)
+ * - ROLLOUT_HOSTS_BUSY: hosts of a new rollout are members (pending or in progress) of a rollout not yet final
  */
 export type DomainErrorCode =
-  'DESIRED_INVALID' | 'DESIRED_HOST_DELETING' | 'PREPARATION_FAILED' | 'ROLLOUT_INVALID' | 'ROLLOUT_STATE_CONFLICT'
+  | 'DESIRED_INVALID'
+  | 'DESIRED_HOST_DELETING'
+  | 'PREPARATION_FAILED'
+  | 'ROLLOUT_INVALID'
+  | 'ROLLOUT_STATE_CONFLICT'
+  | 'ROLLOUT_HOSTS_BUSY'
 
 export class DomainError extends Error {
   override readonly name = 'DomainError'

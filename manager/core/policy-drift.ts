@@ -7,6 +7,8 @@ export interface DriftedHost extends HostKey {
   source: PolicySource
   /** What the policy asks. */
   target: PolicyTarget
+  /** With an ACM target: the DNS suffix its eligibility was found for (the activation's). */
+  dnsSuffix?: string
   /** What the host has now. */
   desired: { state: Host['desiredState']; controlMode: Host['controlMode'] }
 }
@@ -41,11 +43,19 @@ export async function listPolicyDrift(
       ...(cursor === undefined ? {} : { cursor }),
     })
     for (const host of page.hosts) {
-      const { source, target } = effectivePolicy(host, groups, deps.certificates, deps.now)
+      const { source, target, acmEligibility } = effectivePolicy(host, groups, deps.certificates, deps.now)
       if (query.group !== undefined && source !== `group:${query.group}`) continue
       if (target === null || !differsFromTarget(host, target)) continue
       const { hostId, desiredState, controlMode } = host
-      drifted.push({ tenantId, hostId, source, target, desired: { state: desiredState, controlMode } })
+      const suffix = target.controlMode === 'ACM' && acmEligibility?.eligible ? acmEligibility.via.suffix : undefined
+      drifted.push({
+        tenantId,
+        hostId,
+        source,
+        target,
+        ...(suffix === undefined ? {} : { dnsSuffix: suffix }),
+        desired: { state: desiredState, controlMode },
+      })
     }
     cursor = page.nextCursor ?? undefined
   } while (cursor !== undefined)

@@ -8,6 +8,8 @@ export interface RolloutMetrics {
   starts: Counter<'tenant_id'>
   /** Rollouts that changed state, by the state reached. */
   transitions: Counter<'to'>
+  /** Start rounds whose desired write (setDesired) failed, by tenant: the rollout holds its starts with a backoff. */
+  startFailures: Counter<'tenant_id'>
 }
 
 /**
@@ -57,6 +59,12 @@ export function createRolloutMetrics(
       name: 'amt_manager_rollout_transitions_total',
       help: 'Rollout state changes, by the state reached',
       labelNames: ['to'],
+      registers: [registry],
+    }),
+    startFailures: new Counter({
+      name: 'amt_manager_rollout_start_failures_total',
+      help: 'Rollout start rounds whose desired write failed (e.g. RPS down), by tenant; starts back off',
+      labelNames: ['tenant_id'],
       registers: [registry],
     }),
   }

@@ -133,11 +133,13 @@ export function startFleet(
   t: ExecutionContext,
   manager: FleetManager,
   hosts: readonly HostCredentials[],
+  failures?: Parameters<typeof createFleet>[0]['failures'],
 ): { fleet: Fleet; tracker: DesiredTracker } {
   const tracker = new DesiredTracker()
   const fleet = createFleet({
     brokerUrl: manager.running.brokerUrl,
     hosts,
+    ...(failures === undefined ? {} : { failures }),
     latency: { kind: 'zero' },
     // A CONNACK can take seconds for 200 agents connecting at once on a loaded machine: a short bound would drop
     // connections the broker is still authenticating and turn slowness into a reconnect storm.

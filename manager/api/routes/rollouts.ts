@@ -107,7 +107,13 @@ export function rolloutRoutes(context: ApiContext): FastifyPluginCallbackZod {
           body: CreateBody,
           response: {
             201: jsonResponse(RolloutView, 'the rollout, its members pending'),
-            ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND'),
+            ...errorResponses(
+              'VALIDATION_FAILED',
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'ROLLOUT_HOSTS_BUSY',
+            ),
           },
         },
       },

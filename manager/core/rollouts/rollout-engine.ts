@@ -16,6 +16,16 @@ const DEFAULT_TICK_MS = 1000
 const FOLLOW_AFTER_FINISH_MS = 60 * 60_000
 /** Pending members looked at per round of a tick (skipped ones do not use a start). */
 const ROUNDS_PER_TICK = 20
+/** After a failed desired write, starts wait tickMs · 2^(failures-1), at most this long. */
+const START_BACKOFF_MAX_MS = 5 * 60_000
+/** The reason a rollout carries while its starts are held after a failed desired write. */
+const HELD_PREFIX = 'starts held: '
+
+/** A rollout's failed desired writes in a row and when its starts may be tried again. */
+interface StartBackoff {
+  failures: number
+  untilMs: number
+}
 
 export interface RolloutEngineDeps {
   store: RolloutStore
@@ -53,6 +63,7 @@ export class RolloutEngine implements LeasedJob {
   readonly #log: Logger
   readonly #buckets = new Map<string, TokenBucket>()
   readonly #progress: ProgressPublisher | null
+  readonly #backoffs = new Map<string, StartBackoff>()
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #stopped = true
@@ -103,6 +114,7 @@ export class RolloutEngine implements LeasedJob {
   async #pass(): Promise<void> {
     const active = await this.#deps.store.list({ states: ACTIVE_STATES })
     for (const id of this.#buckets.keys()) if (!active.some((rollout) => rollout.id === id)) this.#buckets.delete(id)
+    for (const id of this.#backoffs.keys()) if (!active.some((rollout) => rollout.id === id)) this.#backoffs.delete(id)
     for (const rollout of active) await this.#guarded(rollout, () => this.#advance(rollout))
     const since = this.#deps.now().getTime() - FOLLOW_AFTER_FINISH_MS
     const stopped = await this.#deps.store.list({ states: ['paused', 'aborted', 'cancelled'] })
@@ -135,9 +147,11 @@ export class RolloutEngine implements LeasedJob {
     let rollout = plan.schedule === null ? read : await this.#update(read, { schedule: plan.schedule })
     const bucket = this.#bucketOf(rollout)
     const budget = Math.min(plan.slots, bucket.available(now().getTime()))
-    if (budget <= 0) return
-    const started = await this.#startMembers(rollout, budget, plan.canaryOnly)
+    if (budget <= 0 || (this.#backoffs.get(rollout.id)?.untilMs ?? 0) > now().getTime()) return
+    const { used: started, failure } = await this.#startMembers(rollout, budget, plan.canaryOnly)
     bucket.take(started)
+    if (failure !== undefined) return this.#startFailed(rollout, failure)
+    rollout = await this.#startsWorked(rollout)
     if (started > 0 && rollout.controls.ramp !== undefined && rollout.schedule.intervalStartedAt === null) {
       const schedule = {
         ...rollout.schedule,
@@ -178,10 +192,14 @@ export class RolloutEngine implements LeasedJob {
    * (no start used), the others started with one setDesired call per round. Returns how many were started or
    * adopted. The rollout is read again first: a pause or cancel through any replica stops further starts.
    */
-  async #startMembers(rollout: Rollout, budget: number, canaryOnly: boolean): Promise<number> {
+  async #startMembers(
+    rollout: Rollout,
+    budget: number,
+    canaryOnly: boolean,
+  ): Promise<{ used: number; failure?: unknown }> {
     const { store, now } = this.#deps
     const fresh = await store.get(rollout.tenantId, rollout.id)
-    if (fresh.state !== rollout.state) return 0
+    if (fresh.state !== rollout.state) return { used: 0 }
     let used = 0
     let after: number | undefined
     for (let round = 0; round < ROUNDS_PER_TICK && used < budget; round++) {
@@ -211,11 +229,47 @@ export class RolloutEngine implements LeasedJob {
           })
       })
       used += updates.filter((update) => update.status === 'in-progress').length
-      updates.push(...(await this.#start(rollout, toStart, at)))
+      try {
+        updates.push(...(await this.#start(rollout, toStart, at)))
+      } catch (failure) {
+        await store.updateMembers(rollout.id, updates)
+        return { used, failure }
+      }
       used += toStart.length
       await store.updateMembers(rollout.id, updates)
     }
-    return used
+    return { used }
+  }
+
+  /**
+   * A desired write failed (RPS down, the secret store unreachable, …): its members stay pending, the failure is
+   * counted and logged, and the rollout's reason says it (`starts held: …`) while its starts back off
+   * (tickMs · 2^(n-1), at most START_BACKOFF_MAX_MS). The backoff is in memory: a new lease holder tries at once.
+   */
+  async #startFailed(rollout: Rollout, failure: unknown): Promise<void> {
+    const nowMs = this.#deps.now().getTime()
+    const failures = (this.#backoffs.get(rollout.id)?.failures ?? 0) + 1
+    const delayMs = Math.min(START_BACKOFF_MAX_MS, this.tickMs * 2 ** Math.min(failures - 1, 20))
+    this.#backoffs.set(rollout.id, { failures, untilMs: nowMs + delayMs })
+    this.#deps.metrics?.startFailures.inc({ tenant_id: rollout.tenantId })
+    const message = (failure instanceof Error ? failure.message : String(failure)).slice(0, 300)
+    const { tenantId, id: rolloutId } = rollout
+    this.#log.warn({ err: failure, rolloutId, tenantId, failures, delayMs }, 'rollout start failed; backing off')
+    const reason =
+      `${HELD_PREFIX}setting the desired state failed ${failures} time(s) in a row: ${message}; ` +
+      `next attempt in ${Math.round(delayMs / 1000)} s`
+    const fresh = await this.#deps.store.get(tenantId, rolloutId)
+    if (fresh.state === rollout.state) await this.#update(fresh, { reason })
+  }
+
+  /** Starts went through: a backoff ends, and a reason saying the starts were held is replaced. */
+  async #startsWorked(rollout: Rollout): Promise<Rollout> {
+    const backoff = this.#backoffs.get(rollout.id)
+    this.#backoffs.delete(rollout.id)
+    if (backoff === undefined || !(rollout.reason ?? '').startsWith(HELD_PREFIX)) return rollout
+    const fresh = await this.#deps.store.get(rollout.tenantId, rollout.id)
+    if (fresh.state !== rollout.state || !(fresh.reason ?? '').startsWith(HELD_PREFIX)) return fresh
+    return this.#update(fresh, { reason: `starts resumed after ${backoff.failures} failed attempt(s)` })
   }
 
   /** setDesired for the members (one call); their updates to in-progress at the generation it gave each. */

@@ -12,7 +12,9 @@ import {
   type RolloutTarget,
 } from '../../rollouts/rollout.ts'
 import { RolloutStoreError, type MemberQuery, type RolloutPatch, type RolloutStore } from '../../rollouts/store.ts'
+import type { DriftedHost } from '../policy-drift.ts'
 import { windowProblem } from './maintenance-window.ts'
+import { batchesOf } from './policy-apply.ts'
 import { canaryCountOf, initialState } from './rollout-plan.ts'
 
 export interface NewRolloutRequest {
@@ -24,6 +26,24 @@ export interface NewRolloutRequest {
 }
 
 export type RolloutOperation = 'approve' | 'pause' | 'resume' | 'cancel'
+
+/** A policy applied as rollouts: the drifted hosts, the controls of every rollout it creates. */
+export interface PolicyApplyRequest {
+  tenantId: string
+  drifted: readonly DriftedHost[]
+  controls: RolloutControls
+  createdBy: string
+}
+
+/** A drifted host left out of an apply: it is a member of a rollout under way. */
+export interface BusyHost {
+  hostId: string
+  rolloutId: string
+}
+
+/** Rollouts whose pending and in-progress members are taken (a paused rollout still holds its members). */
+const HOLDING_STATES: readonly RolloutState[] = ['canary', 'awaiting-approval', 'running', 'paused']
+const TAKEN: MemberQuery['statuses'] = ['pending', 'in-progress']
 
 /** Attempts of an operation racing the engine's own writes (optimistic concurrency on the rollout's version). */
 const ATTEMPTS = 5
@@ -59,6 +79,16 @@ export class RolloutService {
     await this.deps.inventory.getTenant(request.tenantId)
     const hostIds = await this.#resolve(request.tenantId, request.target)
     if (hostIds.length === 0) throw new DomainError('ROLLOUT_INVALID', 'the target names no host')
+    const held = await this.#held(request.tenantId)
+    const busy = hostIds.filter((hostId) => held.has(hostId))
+    if (busy.length > 0) {
+      const [first] = busy
+      throw new DomainError(
+        'ROLLOUT_HOSTS_BUSY',
+        `${busy.length} hosts are members of a rollout under way, e.g. ${first} in ${held.get(first ?? '')}: ` +
+          'wait for it, cancel it, or leave them out',
+      )
+    }
     const { state, schedule } = initialState(request)
     return this.deps.store.create({
       rollout: {
@@ -73,6 +103,28 @@ export class RolloutService {
       hostIds,
       canaryCount: canaryCountOf(request, hostIds.length),
     })
+  }
+
+  /**
+   * A policy's drift as rollouts: one per action (policy-apply.ts), each with the controls. Hosts already members of
+   * a rollout under way are skipped and returned with that rollout's id (a later apply takes them). Nothing drifts,
+   * or every drifted host is busy: no rollout.
+   */
+  async applyPolicy(request: PolicyApplyRequest): Promise<{ rollouts: Rollout[]; skipped: BusyHost[] }> {
+    const problem = controlsProblem(request.controls)
+    if (problem !== null) throw new DomainError('ROLLOUT_INVALID', problem)
+    const { tenantId, controls, createdBy } = request
+    const held = await this.#held(tenantId)
+    const skipped: BusyHost[] = []
+    const free = request.drifted.filter(({ hostId }) => {
+      const rolloutId = held.get(hostId)
+      if (rolloutId !== undefined) skipped.push({ hostId, rolloutId })
+      return rolloutId === undefined
+    })
+    const rollouts: Rollout[] = []
+    for (const { action, hostIds } of batchesOf(free))
+      rollouts.push(await this.create({ tenantId, target: { hostIds }, action, controls, createdBy }))
+    return { rollouts, skipped }
   }
 
   get(tenantId: string, id: string): Promise<Rollout> {
@@ -103,6 +155,15 @@ export class RolloutService {
           throw err
       }
     }
+  }
+
+  /** The tenant's hosts taken by a rollout under way: host id → rollout id. */
+  async #held(tenantId: string): Promise<Map<string, string>> {
+    const held = new Map<string, string>()
+    for (const rollout of await this.deps.store.list({ tenantId, states: HOLDING_STATES }))
+      for (const { hostId } of await this.deps.store.members(rollout.id, { statuses: TAKEN }))
+        held.set(hostId, rollout.id)
+    return held
   }
 
   /** Explicit ids: every one must exist (in the given order, duplicates dropped); a filter: every match by host id. */

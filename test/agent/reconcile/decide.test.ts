@@ -152,6 +152,36 @@ const table: Array<[title: string, over: Partial<DecideInput>, expected: Decisio
     { target: unprovision, observed: { ...pre, capable: false, reason: 'r' } },
     { action: 'not-supported', reason: 'r' },
   ],
+  [
+    'desired ACM on a node in CCM → the upgrade: recover (deactivate, then activate in ACM)',
+    { target: { ...provision, controlMode: 'ACM' }, observed: ccm('connected') },
+    { action: 'recover', reason: 'AMT is in CCM, desired ACM: deactivating to activate in ACM' },
+  ],
+  [
+    'the upgrade is bounded by maxRecoveries',
+    { target: { ...provision, controlMode: 'ACM' }, observed: ccm('connected'), recoveries: 2 },
+    { action: 'fail', reason: 'still in CCM after 2 upgrades to ACM' },
+  ],
+  [
+    'the upgrade without an RPS URL fails before deactivating',
+    { target: { generation: 4, state: 'PROVISIONED', profile: 'acm', controlMode: 'ACM' }, observed: ccm('connected') },
+    {
+      action: 'fail',
+      reason:
+        'AMT is in CCM, desired ACM: deactivating to activate in ACM; cannot: no RPS URL: set rpsUrl in desired or ' +
+        'rps.url in the agent config',
+    },
+  ],
+  [
+    'desired CCM on a node in ACM → no downgrade',
+    { target: { ...provision, controlMode: 'CCM' }, observed: { ...ccm('connected'), controlMode: 'ACM' } },
+    { action: 'none', phase: 'PROVISIONED' },
+  ],
+  [
+    'desired ACM on a node in ACM → nothing to do',
+    { target: { ...provision, controlMode: 'ACM' }, observed: { ...ccm('connected'), controlMode: 'ACM' } },
+    { action: 'none', phase: 'PROVISIONED' },
+  ],
 ]
 
 for (const [title, over, expected] of table) {

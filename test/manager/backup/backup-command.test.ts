@@ -39,6 +39,12 @@ test('a backup taken while the manager registers hosts is consistent and has eve
   const { dir, configFile, manager } = await startManager(t)
   for (let n = 1; n <= 5; n++) await registerHost(manager, 'acme', hostIdOf(n))
   await activate(manager, 'acme', hostIdOf(1))
+  const rollout = await manager.api('POST', '/api/v1/tenants/acme/rollouts', {
+    desiredAmtState: 'PROVISIONED',
+    hostIds: [hostIdOf(2), hostIdOf(3)],
+    controls: { maxConcurrent: 1, maxStartsPerMinute: 1 },
+  })
+  t.is(rollout.status, 201, JSON.stringify(rollout.json))
 
   // Writes go on during the whole backup: one registration after the other, through the manager's API.
   let writing = true
@@ -60,7 +66,12 @@ test('a backup taken while the manager registers hosts is consistent and has eve
     result.stdout,
     /^API tokens: .*api-tokens\.sqlite -> .*backup\.sqlite\.api-tokens\.sqlite \(\d+ bytes, 1 tokens\)$/m,
   )
-  for (const file of [to, `${to}.secrets.db`, `${to}.api-tokens.sqlite`]) t.is(await modeOf(file), 0o600, file)
+  t.regex(
+    result.stdout,
+    /^rollouts: .*rollouts\.sqlite -> .*backup\.sqlite\.rollouts\.sqlite \(\d+ bytes, 1 rollouts\)$/m,
+  )
+  const files = [to, `${to}.secrets.db`, `${to}.api-tokens.sqlite`, `${to}.rollouts.sqlite`]
+  for (const file of files) t.is(await modeOf(file), 0o600, file)
 
   const copy = openCopy(to)
   t.teardown(() => copy.close())
@@ -84,6 +95,13 @@ test('a backup taken while the manager registers hosts is consistent and has eve
   t.teardown(() => tokens.close())
   t.is(tokens.pragma('journal_mode', { simple: true }), 'delete')
   t.deepEqual(tokens.prepare('SELECT name FROM api_tokens').all(), [{ name: 'bootstrap-admin' }])
+  const rollouts = openCopy(`${to}.rollouts.sqlite`)
+  t.teardown(() => rollouts.close())
+  t.is(rollouts.pragma('journal_mode', { simple: true }), 'delete')
+  t.deepEqual(rollouts.prepare('SELECT host_id FROM rollout_members ORDER BY position').all(), [
+    { host_id: hostIdOf(2) },
+    { host_id: hostIdOf(3) },
+  ])
 })
 
 test('a backup never overwrites, and a bad configuration or a missing Inventory is one clear line', async (t) => {

@@ -8,6 +8,7 @@ import { IN_MEMORY, openSqliteInventory } from '../../../../manager/inventory/sq
 import { MemoryRolloutStore } from '../../../../manager/rollouts/memory-rollout-store.ts'
 import type { Rollout, RolloutControls } from '../../../../manager/rollouts/rollout.ts'
 import type { RolloutStore } from '../../../../manager/rollouts/store.ts'
+import type { RolloutMetrics } from '../../../../manager/metrics/rollout-metrics.ts'
 
 export const TENANT = 'acme'
 export const hostName = (index: number): string => `h-${String(index).padStart(4, '0')}`
@@ -33,7 +34,7 @@ export const FAILED: HostPatch = {
 export async function rolloutFixture(
   t: ExecutionContext,
   hosts: number,
-  options: { store?: RolloutStore; inventory?: Inventory; startMs?: number } = {},
+  options: { store?: RolloutStore; inventory?: Inventory; startMs?: number; metrics?: RolloutMetrics } = {},
 ) {
   const clock = { ms: options.startMs ?? Date.parse('2026-12-07T09:00:00.000Z') }
   const now = () => new Date(clock.ms)
@@ -54,10 +55,12 @@ export async function rolloutFixture(
   /** What the engine published (rollout progress), with the fake clock's time. */
   const published: Array<{ ms: number; topic: string; payload: Buffer; options: PublishOptions }> = []
   const fleet = inventory
+  let fault: Error | null = null
   const engine = new RolloutEngine({
     store,
     findHosts: (keys) => fleet.findHosts(keys),
     setDesired: async (selector, request, actor) => {
+      if (fault !== null) throw fault
       const stored = await fleet.setDesiredMany(selector, {
         desiredState: request.state,
         ...(request.controlMode === undefined ? {} : { controlMode: request.controlMode }),
@@ -70,6 +73,7 @@ export async function rolloutFixture(
     now,
     log: silentLogger(),
     tickMs: 1000,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   })
   const service = new RolloutService({ store, inventory, now })
   let answer: (host: Host) => HostPatch | null = () => SUCCEEDED
@@ -116,6 +120,10 @@ export async function rolloutFixture(
     step,
     run,
     create,
+    /** setDesired throws this from now on (null: works again), as when RPS is down. */
+    failDesiredWith: (error: Error | null) => {
+      fault = error
+    },
     answerWith: (decide: (host: Host) => HostPatch | null) => {
       answer = decide
     },
