@@ -81,7 +81,8 @@ function scopeOf(tenantPart: string | undefined): RolloutFilterScope {
 }
 
 const Count = z.int().min(0).max(Number.MAX_SAFE_INTEGER)
-const ROLLOUT_STATES = [
+/** A rollout's states (manager/rollouts/rollout.ts, docs/rollouts.md). */
+export const ROLLOUT_STATES = [
   'canary',
   'awaiting-approval',
   'running',

@@ -1,19 +1,12 @@
 import type { HostFilter } from '../inventory/host-filter.ts'
+import { ROLLOUT_STATES } from '../../schemas/rollout-progress.ts'
 
 /**
  * A rollout: one change to many hosts of a tenant (docs/rollouts.md), started host by host under controls. The
  * target is resolved to its members when the rollout is created: the membership (in its order) is fixed and visible.
  */
 
-export const ROLLOUT_STATES = [
-  'canary',
-  'awaiting-approval',
-  'running',
-  'paused',
-  'aborted',
-  'cancelled',
-  'completed',
-] as const
+export { ROLLOUT_STATES }
 export type RolloutState = (typeof ROLLOUT_STATES)[number]
 
 /** States the engine works on (starts hosts, follows outcomes, decides transitions). */
