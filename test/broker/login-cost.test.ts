@@ -31,8 +31,8 @@ const clientIdFor = (username: string): string =>
   username.includes('@')
     ? agentClientId({ tenantId: 't1', hostId: username.split('@')[0] ?? '' }, 'x')
     : `${username}:x`
-const connectAs = (port: number, username: string, password: string) =>
-  rawConnect(port, connectPacket(clientIdFor(username), username, password))
+const connectAs = (port: number, username: string, password: string, timeoutMs?: number) =>
+  rawConnect(port, connectPacket(clientIdFor(username), username, password), timeoutMs)
 
 test('an unknown username costs the check of an existing principal of its kind, and gets the same CONNACK as a wrong password', async (t) => {
   // Three distinct costs, so the test sees which one each check paid: devices 2^10, integrators 2^12, the store's default 2^11.
@@ -125,7 +125,8 @@ test('a burst of wrong integrator logins does not hold up a device login: the ex
   const allEntered = new Promise<void>((resolve) => {
     onEnter = () => entered >= BURST + 1 && resolve()
   })
-  const burst = Array.from({ length: BURST }, (_, i) => connectAs(port, `guess-${i}`, 'wrong'))
+  // Their answers wait for the gate: bounded by the waits below (30 s + the device login + 60 s), not 10 s each.
+  const burst = Array.from({ length: BURST }, (_, i) => connectAs(port, `guess-${i}`, 'wrong', 120_000))
   await within(allEntered, 'every burst login to reach the password check', 30_000)
   t.is(
     await connectAs(port, DEVICE.username, DEVICE.password),

@@ -33,8 +33,9 @@ export function connectPacket(clientId: string, username: string, password: stri
 /**
  * One CONNECT over a bare socket, much lighter than an mqtt.js client: resolves with the CONNACK return code
  * (§3.2.2.3), or `closed` when the broker closed the socket without a CONNACK. The socket is destroyed either way.
+ * `timeoutMs` counts from the call: a test that holds the broker's answer on purpose passes a bound above its hold.
  */
-export function rawConnect(port: number, packet: Buffer): Promise<number | 'closed'> {
+export function rawConnect(port: number, packet: Buffer, timeoutMs?: number): Promise<number | 'closed'> {
   const socket = connect(port, '127.0.0.1')
   socket.on('error', () => undefined)
   const answer = new Promise<number | 'closed'>((resolve) => {
@@ -46,5 +47,7 @@ export function rawConnect(port: number, packet: Buffer): Promise<number | 'clos
     socket.once('close', () => resolve('closed'))
   })
   socket.write(packet)
-  return within(answer, `the broker's answer to a raw CONNECT on port ${port}`).finally(() => socket.destroy())
+  return within(answer, `the broker's answer to a raw CONNECT on port ${port}`, timeoutMs).finally(() =>
+    socket.destroy(),
+  )
 }
