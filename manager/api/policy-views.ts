@@ -29,7 +29,7 @@ const checkedBy =
     if (found !== null) ctx.addIssue({ code: 'custom', message: found })
   }
 
-const LabelsSchema = z
+export const LabelsSchema = z
   .record(z.string(), z.string())
   .superRefine(checkedBy(labelsProblem))
   .describe('key/value labels: keys like Kubernetes label keys ([prefix/]name), values empty or a name; at most 64')

@@ -4,7 +4,7 @@ import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash
 import { DEVICE_SCRYPT_PARAMS } from '../bus/broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
-import type { Host, HostKey, Inventory } from '../inventory/port.ts'
+import type { Host, HostKey, Inventory, Labels } from '../inventory/port.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
 import { ApiError } from './errors.ts'
 
@@ -21,6 +21,8 @@ export interface RegisterHostInput extends HostKey {
   name?: string
   controlMode?: AmtControlMode
   dnsSuffix?: string
+  /** Stored in the host's create write (the Inventory validates them as every labels write). */
+  labels?: Labels
 }
 
 export interface DeviceCredentialOnce {
@@ -81,7 +83,8 @@ export async function registerHost(
     }
   }
   try {
-    await deps.hosts.refreshHost(key, { audit: [{ ...key, kind: 'host.registered', actor, detail: { username } }] })
+    const detail = { username, ...(Object.keys(host.labels).length > 0 ? { labels: { ...host.labels } } : {}) }
+    await deps.hosts.refreshHost(key, { audit: [{ ...key, kind: 'host.registered', actor, detail }] })
   } catch (err) {
     log.error({ err, ...key }, 'host registered; audit or status publication failed')
   }

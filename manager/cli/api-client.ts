@@ -108,7 +108,13 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       call(PowerStateAnswer, 'GET', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/power`),
     registerHost: (
       tenantId: string,
-      body: { hostId: string; name?: string; controlMode?: 'ACM' | 'CCM'; dnsSuffix?: string },
+      body: {
+        hostId: string
+        name?: string
+        controlMode?: 'ACM' | 'CCM'
+        dnsSuffix?: string
+        labels?: Record<string, string>
+      },
     ) => call(Registered, 'POST', `/tenants/${seg(tenantId)}/hosts`, body),
     deleteHost: (tenantId: string, hostId: string, force: boolean) =>
       call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander'
 import { ACM_FALLBACKS, AMT_POLICY_MODES, HOST_CAPABILITIES, type GroupSelector } from '../inventory/port.ts'
 import type { GroupView } from '../api/policy-views.ts'
 import { clientFor, withConnectionOptions } from './connection.ts'
-import { labelEdits, policyOf } from './host-policy-commands.ts'
+import { labelsToSet, policyOf } from './host-policy-commands.ts'
 import { amtPolicyText, labelsText } from './host-views.ts'
 import { collect, positiveInt } from './hosts-list-command.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
@@ -40,8 +40,7 @@ interface SetOptions {
 }
 
 function selectorOf(options: SetOptions): GroupSelector {
-  const { set, remove } = labelEdits(options.label)
-  if (remove.length > 0) throw new CliError('--label takes key=value', 2)
+  const set = labelsToSet(options.label)
   const facts = {
     ...(options.capability ? { capability: options.capability as 'AMT' } : {}),
     ...(options.amtVersionPrefix ? { amtVersionPrefix: options.amtVersionPrefix } : {}),

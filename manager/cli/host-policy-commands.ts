@@ -5,7 +5,7 @@ import { labelsText } from './host-views.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 
 /** `key=value` → set, `key-` → remove (kubectl's way); anything else is a usage error. */
-export function labelEdits(items: readonly string[]): { set: Record<string, string>; remove: string[] } {
+function labelEdits(items: readonly string[]): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {}
   const remove: string[] = []
   for (const item of items) {
@@ -19,6 +19,13 @@ export function labelEdits(items: readonly string[]): { set: Record<string, stri
     set[condition.key] = condition.value
   }
   return { set, remove }
+}
+
+/** Repeated `--label key=value` options as a label map (a `key-` removal is a usage error here). */
+export function labelsToSet(items: readonly string[]): Record<string, string> {
+  const { set, remove } = labelEdits(items)
+  if (remove.length > 0) throw new CliError('--label takes key=value', 2)
+  return set
 }
 
 /** The AMT policy of the options: `--policy`/the mode and `--acm-fallback`. */

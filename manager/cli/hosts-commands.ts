@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander'
 import { clientFor, withConnectionOptions } from './connection.ts'
 import { addPowerCommand } from './host-power-command.ts'
-import { addHostPolicyCommands } from './host-policy-commands.ts'
-import { addListCommand, positiveInt } from './hosts-list-command.ts'
+import { addHostPolicyCommands, labelsToSet } from './host-policy-commands.ts'
+import { addListCommand, collect, positiveInt } from './hosts-list-command.ts'
 import { eventTable, hostDetails } from './host-views.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
@@ -12,6 +12,14 @@ type DesiredOptions = {
   controlMode?: 'CCM' | 'ACM'
   dnsSuffix?: string
   local?: boolean
+  json?: boolean
+}
+
+type RegisterOptions = {
+  name?: string
+  controlMode?: 'CCM' | 'ACM'
+  dnsSuffix?: string
+  label: string[]
   json?: boolean
 }
 
@@ -45,24 +53,21 @@ export function hostsCommand(io: CliIo): Command {
     .option('--name <name>', 'display name')
     .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
     .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
+    .option('--label <key=value>', 'a label of the host (docs/policy.md); repeatable', collect, [])
     .option('--json', 'print JSON')
-    .action(
-      (
-        tenantId: string,
-        hostId: string,
-        options: { name?: string; controlMode?: 'CCM' | 'ACM'; dnsSuffix?: string; json?: boolean },
-        command: Command,
-      ) =>
-        runCommand(io, async () => {
-          const { json, ...fields } = options
-          const registered = await clientFor(command, io).registerHost(tenantId, { hostId, ...fields })
-          if (json) return printJson(io, registered)
-          const { username, password, url } = registered.mqtt
-          io.out(
-            `registered ${tenantId}/${hostId}\nmqtt username: ${username}\nmqtt password: ${password}\n${url ? `mqtt url:      ${url}\n` : ''}`,
-          )
-          io.err('the password is shown only now: put it into the agent configuration\n')
-        }),
+    .action((tenantId: string, hostId: string, options: RegisterOptions, command: Command) =>
+      runCommand(io, async () => {
+        const { json, label, ...fields } = options
+        const labels = labelsToSet(label)
+        const body = { hostId, ...fields, ...(Object.keys(labels).length > 0 ? { labels } : {}) }
+        const registered = await clientFor(command, io).registerHost(tenantId, body)
+        if (json) return printJson(io, registered)
+        const { username, password, url } = registered.mqtt
+        io.out(
+          `registered ${tenantId}/${hostId}\nmqtt username: ${username}\nmqtt password: ${password}\n${url ? `mqtt url:      ${url}\n` : ''}`,
+        )
+        io.err('the password is shown only now: put it into the agent configuration\n')
+      }),
     )
 
   for (const [name, state] of [

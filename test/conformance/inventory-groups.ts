@@ -40,6 +40,40 @@ export function groupConformance({ label, open }: SuiteContext): void {
     t.deepEqual((await inventory.getHost(key)).labels, stored.labels, 'a refused write changes nothing')
   })
 
+  test(`${label}: labels given to a create are validated with it: a refused label creates nothing`, async (t) => {
+    const inventory = await open(t)
+    await inventory.createTenant({ tenantId: 't' })
+    const bad = await rejectsWith(
+      t,
+      inventory.createHost({ tenantId: 't', hostId: 'h', labels: { site: 'no spaces' } }),
+      'INVENTORY_INVALID_INPUT',
+    )
+    t.regex(bad.message, /label "site": the value must be empty or/)
+    t.is(await inventory.findHost({ tenantId: 't', hostId: 'h' }), null)
+    await rejectsWith(
+      t,
+      inventory.createHosts([
+        { tenantId: 't', hostId: 'a', labels: { site: 'berlin' } },
+        { tenantId: 't', hostId: 'b', labels: { 'Bad Key': '' } },
+      ]),
+      'INVENTORY_INVALID_INPUT',
+    )
+    t.deepEqual((await inventory.listHosts({ tenantId: 't' })).hosts, [], 'all or nothing')
+    const created = await inventory.createHosts([
+      { tenantId: 't', hostId: 'a', labels: { site: 'berlin', rack: '7' } },
+      { tenantId: 't', hostId: 'b' },
+    ])
+    t.deepEqual(
+      created.map((host) => [host.labels, host.version]),
+      [
+        [{ rack: '7', site: 'berlin' }, 1],
+        [{}, 1],
+      ],
+    )
+    const listed = await inventory.listHosts({ tenantId: 't', labels: [{ key: 'site', value: 'berlin' }] })
+    t.deepEqual(ids(listed.hosts), ['a'], 'stored by the create itself, and found by the label filter')
+  })
+
   test(`${label}: listHosts filters by labels (key=value ANDed, or the key present)`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['t', 'u'], 4)

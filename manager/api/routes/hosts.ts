@@ -8,6 +8,7 @@ import { actorOf, assertTenantVisible, hasRole, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
 import { Deleted, HostPage, Registered } from '../host-answers.ts'
+import { LabelsSchema } from '../policy-views.ts'
 import { filterOf, HostListQuery, HostParams, TenantParams } from '../params.ts'
 import type { HostPage as InventoryPage, HostPageRequest } from '../../inventory/port.ts'
 import { registerHost } from '../register-host.ts'
@@ -28,6 +29,9 @@ const RegisterBody = z.strictObject({
   dnsSuffix: dnsSuffixOf('dnsSuffix')
     .optional()
     .describe('DNS suffix for ACM, validated as MPS does (a DNS name; no TLD needed; empty allowed)'),
+  labels: LabelsSchema.optional().describe(
+    'labels stored with the host (the rules of PATCH …/labels); its groups, so its policy, apply at its first report',
+  ),
 })
 
 const AllHostsQuery = HostListQuery.extend({ tenantId: TenantId.optional().describe('only this tenant') })

@@ -117,3 +117,27 @@ test('groups set|list|show|delete, the drift in show, and the per-host override 
   t.is(gone.code, 1)
   t.regex(gone.stderr, /GROUP_NOT_FOUND/)
 })
+
+test('hosts register --label (repeatable) stores the labels with the host; a bad label is a usage error', async (t) => {
+  const { api, cli } = await setUp(t)
+  const out = ok(t, await cli(['hosts', 'register', 'acme', 'node-9', '--label', 'site=berlin', '--label', 'rack=7']))
+  t.regex(out, /^registered acme\/node-9$/m)
+  const stored = await api.inventory.getHost({ tenantId: 'acme', hostId: 'node-9' })
+  t.deepEqual(stored.labels, { rack: '7', site: 'berlin' })
+  const json = JSON.parse(
+    ok(t, await cli(['hosts', 'register', 'acme', 'node-8', '--label', 'site=rome', '--json'])),
+  ) as {
+    host: { labels: object }
+  }
+  t.deepEqual(json.host.labels, { site: 'rome' })
+  for (const [label, message] of [
+    ['Bad Key=x', /label key "Bad Key": the name must be/],
+    ['site-', /--label takes key=value/],
+    ['site', /"site": write key=value/],
+  ] as const) {
+    const usage = await cli(['hosts', 'register', 'acme', 'node-7', '--label', label])
+    t.is(usage.code, 2, label)
+    t.regex(usage.stderr, message)
+  }
+  t.is(await api.inventory.findHost({ tenantId: 'acme', hostId: 'node-7' }), null, 'nothing registered')
+})
