@@ -139,6 +139,14 @@ export interface AuditCountPrune {
 /** The audit events of a write, from the hosts as stored (their new version or generation, say). */
 export type AuditOfStored = (stored: readonly Host[]) => readonly AppendAuditInput[]
 
+/** The audit events of a group write, from the group as stored (a put) or as it was (a delete). */
+export type AuditOfGroup = (group: HostGroup) => readonly AppendAuditInput[]
+
+export interface GroupWriteOptions extends WriteOptions {
+  /** Appended in the write's transaction: the change and its events are stored together or not at all. */
+  audit?: AuditOfGroup
+}
+
 export interface Inventory {
   createTenant(input: CreateTenantInput): Promise<Tenant>
   getTenant(tenantId: string): Promise<Tenant>
@@ -198,13 +206,16 @@ export interface Inventory {
    * Creates or replaces the tenant's group `input.name` (version + 1); with `expectedVersion`, only the group of that
    * version (NotFound when there is none). NotFound (tenant) when the tenant does not exist.
    */
-  putGroup(input: PutGroupInput, options?: WriteOptions): Promise<HostGroup>
+  putGroup(input: PutGroupInput, options?: GroupWriteOptions): Promise<HostGroup>
   /** NotFound (entity 'group') when there is none. */
   getGroup(tenantId: string, name: string): Promise<HostGroup>
   /** The tenant's groups by (priority, name): the order in which they decide a host's policy. */
   listGroups(tenantId: string): Promise<HostGroup[]>
-  /** NotFound when there is none. Deleting a tenant deletes its groups. */
-  deleteGroup(tenantId: string, name: string): Promise<void>
+  /**
+   * NotFound when there is none. `audit`: of the group as it was, in the delete's transaction. Deleting a tenant
+   * deletes its groups.
+   */
+  deleteGroup(tenantId: string, name: string, options?: Pick<GroupWriteOptions, 'audit'>): Promise<void>
 
   close(): Promise<void>
 }

@@ -1,5 +1,5 @@
 import test from 'ava'
-import type { Host, HostPageRequest, PutGroupInput } from '../../manager/inventory/port.ts'
+import type { Host, HostGroup, HostPageRequest, PutGroupInput } from '../../manager/inventory/port.ts'
 import { hostName, rejectsWith, seed, type SuiteContext } from './inventory-support.ts'
 
 const ids = (hosts: readonly Host[]) => hosts.map((host) => host.hostId)
@@ -169,6 +169,45 @@ export function groupConformance({ label, open }: SuiteContext): void {
       (await inventory.listGroups('u')).map((stored) => stored.name),
       ['other'],
     )
+  })
+
+  test(`${label}: a group write and its audit events are one transaction: both are stored, or neither`, async (t) => {
+    const inventory = await open(t)
+    await inventory.createTenant({ tenantId: 't' })
+    const event = (kind: string) => (stored: HostGroup) => [
+      { tenantId: 't', kind, actor: 'api:x', detail: { group: stored.name, version: stored.version } },
+    ]
+    const first = await inventory.putGroup(group('berlin'), { audit: event('group.set') })
+    t.is(first.version, 1)
+    const groupEvents = async () =>
+      (await inventory.listAudit('t')).filter((e) => e.kind.startsWith('group.')).map((e) => [e.kind, e.detail])
+    t.deepEqual(await groupEvents(), [['group.set', { group: 'berlin', version: 1 }]])
+
+    // The second event is refused by the Inventory (no kind) after the group row and the first event were written.
+    const failing = (stored: HostGroup) => [...event('group.set')(stored), { tenantId: 't', kind: '', actor: 'api:x' }]
+    await rejectsWith(
+      t,
+      inventory.putGroup(group('berlin', { priority: 99 }), { audit: failing }),
+      'INVENTORY_INVALID_INPUT',
+    )
+    await rejectsWith(t, inventory.putGroup(group('rome'), { audit: failing }), 'INVENTORY_INVALID_INPUT')
+    await rejectsWith(t, inventory.deleteGroup('t', 'berlin', { audit: failing }), 'INVENTORY_INVALID_INPUT')
+    t.like(await inventory.getGroup('t', 'berlin'), { version: 1, priority: 10 }, 'no replace, no delete')
+    t.deepEqual(
+      (await inventory.listGroups('t')).map((g) => g.name),
+      ['berlin'],
+      'no create',
+    )
+    t.is((await groupEvents()).length, 1, 'no event of a write that was not stored')
+
+    await inventory.putGroup(group('berlin', { priority: 5 }), { audit: event('group.set') })
+    await inventory.deleteGroup('t', 'berlin', { audit: event('group.deleted') })
+    await rejectsWith(t, inventory.deleteGroup('t', 'berlin', { audit: event('group.deleted') }), 'INVENTORY_NOT_FOUND')
+    t.deepEqual(await groupEvents(), [
+      ['group.deleted', { group: 'berlin', version: 2 }],
+      ['group.set', { group: 'berlin', version: 2 }],
+      ['group.set', { group: 'berlin', version: 1 }],
+    ])
   })
 
   test(`${label}: a group is validated, needs its tenant, and goes with the tenant`, async (t) => {

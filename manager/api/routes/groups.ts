@@ -1,7 +1,7 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { listPolicyDrift } from '../../core/policy-drift.ts'
-import type { JsonValue } from '../../inventory/port.ts'
+import type { HostGroup, JsonValue } from '../../inventory/port.ts'
 import { actorOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { errorResponses, jsonResponse } from '../errors.ts'
@@ -12,9 +12,9 @@ const TAGS = ['policy']
 const READ_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'TENANT_NOT_FOUND', 'GROUP_NOT_FOUND'] as const
 
 /**
- * Host groups with their AMT policy (docs/policy.md). A change of a group is audited and applies to NEW policy
- * facts at once (a node's first report, a changed one); the hosts it would change now are its drift, which a
- * rollout applies — never the write itself.
+ * Host groups with their AMT policy (docs/policy.md). A change of a group is audited in its transaction and applies
+ * to NEW policy facts at once (a node's first report, a changed one); the hosts it would change now are its drift,
+ * which a rollout applies — never the write itself.
  */
 export function groupRoutes({ inventory, acmCertificates }: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
@@ -72,21 +72,18 @@ export function groupRoutes({ inventory, acmCertificates }: ApiContext): Fastify
       async (request) => {
         const { tenantId, name } = request.params
         const { version, ...body } = request.body
-        const group = await inventory.putGroup(
-          { tenantId, name, ...body },
-          version === undefined ? {} : { expectedVersion: version },
-        )
-        const { selector, priority, policy } = group
-        await inventory.appendAudit([
+        const actor = actorOf(request)
+        const audit = ({ selector, priority, policy, version: stored }: HostGroup) => [
           {
             tenantId,
             kind: 'group.set',
-            actor: actorOf(request),
+            actor,
             // Plain JSON values (validated shapes of strings and numbers).
-            detail: { group: name, version: group.version, selector, priority, policy } as unknown as JsonValue,
+            detail: { group: name, version: stored, selector, priority, policy } as unknown as JsonValue,
           },
-        ])
-        return groupView(group)
+        ]
+        const expected = version === undefined ? {} : { expectedVersion: version }
+        return groupView(await inventory.putGroup({ tenantId, name, ...body }, { ...expected, audit }))
       },
     )
 
@@ -107,10 +104,12 @@ export function groupRoutes({ inventory, acmCertificates }: ApiContext): Fastify
       },
       async (request) => {
         const { tenantId, name } = request.params
-        await inventory.deleteGroup(tenantId, name)
-        await inventory.appendAudit([
-          { tenantId, kind: 'group.deleted', actor: actorOf(request), detail: { group: name } },
-        ])
+        const actor = actorOf(request)
+        await inventory.deleteGroup(tenantId, name, {
+          audit: (group) => [
+            { tenantId, kind: 'group.deleted', actor, detail: { group: name, version: group.version } },
+          ],
+        })
         return { deleted: true as const }
       },
     )

@@ -6,12 +6,14 @@ import type {
   AuditClass,
   AuditCountPrune,
   AuditEvent,
+  AuditOfGroup,
   AuditOfStored,
   AuditPruneCursor,
   AuditQuery,
   CreateHostInput,
   CreateTenantInput,
   DeviceCredential,
+  GroupWriteOptions,
   Host,
   HostKey,
   HostPage,
@@ -224,12 +226,13 @@ export class PostgresInventory implements Inventory {
     return this.#write((sql) => pruneAuditOverCount(sql, request))
   }
 
-  putGroup(input: PutGroupInput, options: WriteOptions = {}): Promise<HostGroup> {
+  putGroup(input: PutGroupInput, options: GroupWriteOptions = {}): Promise<HostGroup> {
     return this.#write(async (sql) => {
       await tenantOf(sql, input.tenantId, ' FOR SHARE')
       const stored = await groupOf(sql, input.tenantId, input.name, ' FOR UPDATE')
       const group = nextGroup(stored, input, options.expectedVersion, this.#now())
       await sql.run(GROUP_SQL.upsert, groupToRow(group))
+      await this.#groupAudited(sql, group, options.audit)
       return group
     })
   }
@@ -249,11 +252,19 @@ export class PostgresInventory implements Inventory {
     })
   }
 
-  deleteGroup(tenantId: string, name: string): Promise<void> {
+  deleteGroup(tenantId: string, name: string, options: Pick<GroupWriteOptions, 'audit'> = {}): Promise<void> {
     return this.#write(async (sql) => {
-      assertGroupKey(tenantId, name)
-      if ((await sql.run(GROUP_SQL.delete, [tenantId, name])) === 0) throw groupNotFound(tenantId, name)
+      const group = await groupOf(sql, tenantId, name, ' FOR UPDATE')
+      if (group === undefined) throw groupNotFound(tenantId, name)
+      await sql.run(GROUP_SQL.delete, [tenantId, name])
+      await this.#groupAudited(sql, group, options.audit)
     })
+  }
+
+  /** Appends a group write's audit events in its transaction. */
+  async #groupAudited(sql: Sql, group: HostGroup, audit: AuditOfGroup | undefined): Promise<void> {
+    const events = audit?.(group) ?? []
+    if (events.length > 0) await appendAudit(sql, events, this.#now().toISOString())
   }
 
   /** Idempotent; later calls reject with INVENTORY_CLOSED. The pool stays open: it is the caller's. */

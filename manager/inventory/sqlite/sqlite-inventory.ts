@@ -6,12 +6,14 @@ import type {
   AuditClass,
   AuditCountPrune,
   AuditEvent,
+  AuditOfGroup,
   AuditOfStored,
   AuditPruneCursor,
   AuditQuery,
   CreateHostInput,
   CreateTenantInput,
   DeviceCredential,
+  GroupWriteOptions,
   Host,
   HostKey,
   HostPage,
@@ -209,11 +211,12 @@ export class SqliteInventory implements Inventory {
     return this.#write(() => this.#audit.pruneOverCount(request))
   }
 
-  putGroup(input: PutGroupInput, options: WriteOptions = {}): Promise<HostGroup> {
+  putGroup(input: PutGroupInput, options: GroupWriteOptions = {}): Promise<HostGroup> {
     return this.#write(() => {
       this.#tenant(input.tenantId)
       const group = nextGroup(this.#group(input.tenantId, input.name), input, options.expectedVersion, this.#now())
       this.#db.prepare(GROUP_SQL.upsert).run(groupToRow(group))
+      this.#groupAudited(group, options.audit)
       return group
     })
   }
@@ -229,11 +232,18 @@ export class SqliteInventory implements Inventory {
     })
   }
 
-  deleteGroup(tenantId: string, name: string): Promise<void> {
+  deleteGroup(tenantId: string, name: string, options: Pick<GroupWriteOptions, 'audit'> = {}): Promise<void> {
     return this.#write(() => {
-      assertGroupKey(tenantId, name)
-      if (this.#db.prepare(GROUP_SQL.delete).run(tenantId, name).changes === 0) throw groupNotFound(tenantId, name)
+      const group = this.#group(tenantId, name) ?? throwIt(groupNotFound(tenantId, name))
+      this.#db.prepare(GROUP_SQL.delete).run(tenantId, name)
+      this.#groupAudited(group, options.audit)
     })
+  }
+
+  /** Appends a group write's audit events in its transaction. */
+  #groupAudited(group: HostGroup, audit: AuditOfGroup | undefined): void {
+    const events = audit?.(group) ?? []
+    if (events.length > 0) this.#audit.append(events, this.#now().toISOString())
   }
 
   #group(tenantId: string, name: string): HostGroup | undefined {

@@ -152,4 +152,8 @@ test('groups: CRUD with versions and audit, the effective policy of a host, the 
       .map((event) => event.kind),
     ['group.deleted', 'host.policy-override', 'host.policy-override', 'group.set', 'group.set'],
   )
+  const deleted = audit.find((event) => event.kind === 'group.deleted')
+  t.like(deleted, { actor: 'api:operator-acme-1', hostId: null, detail: { group: 'berlin' } })
+  const lastSet = audit.find((event) => event.kind === 'group.set')
+  t.is((deleted?.detail as { version: number }).version, (lastSet?.detail as { version: number }).version)
 })
