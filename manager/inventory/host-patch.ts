@@ -1,4 +1,11 @@
-import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
+import {
+  AgentPhase,
+  AmtControlMode,
+  AmtSku,
+  AmtState,
+  ObservedControlMode,
+  StatusIndication,
+} from '../../schemas/enums.ts'
 import { isValidId, ID_RULE } from '../../schemas/ids.ts'
 import { AGENT_LEAVES } from '../../schemas/topics.ts'
 import { policyProblem } from './amt-policy.ts'
@@ -58,6 +65,7 @@ const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   statusTimestamp: count,
   observedGeneration: count,
   phase: nullable(oneOf(AgentPhase.options)),
+  reportedControlMode: nullable(oneOf(ObservedControlMode.options)),
   capability: (value) => value === null || (typeof value === 'object' && !Array.isArray(value)),
   online: (value) => typeof value === 'boolean',
   bootId: nullable(text(64)),
@@ -153,6 +161,7 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     desiredGeneration: 0,
     observedGeneration: 0,
     phase: null,
+    reportedControlMode: null,
     capability: null,
     online: false,
     bootId: null,

@@ -4,6 +4,7 @@ import {
   type AmtControlMode,
   type AmtSku,
   type AmtState,
+  type ObservedControlMode,
   type StatusIndication,
 } from '../../schemas/enums.ts'
 import type { Capability } from '../../schemas/messages/capability.ts'
@@ -51,6 +52,11 @@ export interface Host extends HostKey {
   observedGeneration: number
   /** The agent's last reported phase; null before the first `state`. */
   phase: AgentPhase | null
+  /**
+   * The control mode AMT is in as the agent last reported it in a `state` (its confirming amtinfo); null before
+   * the first such report (and for gRPC agents, which report none). `controlMode` is the desired one.
+   */
+  reportedControlMode: ObservedControlMode | null
   /** The last `capability` payload; null before the first one. */
   capability: Capability | null
   online: boolean
@@ -120,6 +126,7 @@ export interface HostPatch {
   statusTimestamp?: number
   observedGeneration?: number
   phase?: AgentPhase | null
+  reportedControlMode?: ObservedControlMode | null
   capability?: Capability | null
   online?: boolean
   bootId?: string | null

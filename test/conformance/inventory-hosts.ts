@@ -24,6 +24,7 @@ export function hostConformance({ label, open }: SuiteContext): void {
       desiredGeneration: 0,
       observedGeneration: 0,
       phase: null,
+      reportedControlMode: null,
       capability: null,
       online: false,
       bootId: null,
@@ -46,6 +47,21 @@ export function hostConformance({ label, open }: SuiteContext): void {
     assertWrittenSince(t, powerStatusTimestamp, from)
     t.is(createdAt, updatedAt)
     t.deepEqual(await inventory.getHost(key), host)
+  })
+
+  test(`${label}: reportedControlMode (what the agent reports) is stored apart from the desired controlMode`, async (t) => {
+    const inventory = await open(t)
+    await inventory.createTenant({ tenantId: 'acme' })
+    await inventory.createHost({ ...key, controlMode: 'ACM' })
+    const stored = await inventory.updateHost(key, { reportedControlMode: 'CCM', currentState: 'PROVISIONED' })
+    t.like(stored, { controlMode: 'ACM', reportedControlMode: 'CCM', desiredGeneration: 0 }, 'not a desired write')
+    t.like(await inventory.getHost(key), { reportedControlMode: 'CCM' })
+    await rejectsWith(
+      t,
+      inventory.updateHost(key, { reportedControlMode: 'FULL' as unknown as 'ACM' }),
+      'INVENTORY_INVALID_INPUT',
+    )
+    t.like(await inventory.updateHost(key, { reportedControlMode: null }), { reportedControlMode: null })
   })
 
   test(`${label}: createHost keeps name, control mode, DNS suffix and agent kind`, async (t) => {

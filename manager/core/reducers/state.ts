@@ -6,8 +6,8 @@ import { deactivationPending, notSupported } from '../publish/status-texts.ts'
 import { change, NO_CHANGE, statusPatch, type ActivationResult, type Effect, type Handler } from './change.ts'
 
 /**
- * state → phase, current state, observed generation, status text + indicator (status/state-mapping.ts),
- * activation deadline bookkeeping and the activation duration.
+ * state → phase, current state, reported control mode, observed generation, status text + indicator
+ * (status/state-mapping.ts), activation deadline bookkeeping and the activation duration.
  *
  * Generations: a report whose observedGeneration is behind the host's desired generation speaks about an
  * earlier request (the agent has not taken the new desired yet: it just restarted and reports what it sees
@@ -25,6 +25,9 @@ export const handleState: Handler<'state'> = (host, facts) => {
   if (host.observedGeneration !== observedGeneration) patch.observedGeneration = observedGeneration
   const currentState = currentStateOf(facts, host.currentState)
   if (host.currentState !== currentState) patch.currentState = currentState
+  // What AMT is in, as the agent's confirming amtinfo saw it (gRPC agents say nothing: the stored value stays).
+  if (facts.controlMode !== undefined && host.reportedControlMode !== facts.controlMode)
+    patch.reportedControlMode = facts.controlMode
 
   const status = statusOf(facts, host, current)
   if (status) Object.assign(patch, statusPatch(host, status))

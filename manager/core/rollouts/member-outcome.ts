@@ -29,10 +29,22 @@ export function errorNameOf(status: string, fallback: string): string {
   return fallback
 }
 
+/** Failed members whose agent finished on the generation in the asked state but in the other control mode. */
+const CONTROL_MODE_MISMATCH = 'ControlModeMismatch'
+
+/**
+ * The control mode AMT is in: what the agent last reported (its confirming amtinfo) when it said CCM or ACM; the
+ * desired one when it said nothing usable (a gRPC agent, UNKNOWN, or no report yet), as nothing better is known.
+ */
+const controlModeOf = (host: Host): string =>
+  host.reportedControlMode === 'CCM' || host.reportedControlMode === 'ACM' ? host.reportedControlMode : host.controlMode
+
+/** The action asks a control mode, and the host (in the asked state) is in another one. */
+const otherControlMode = (host: Host, action: RolloutAction): boolean =>
+  action.state === 'PROVISIONED' && action.controlMode !== undefined && controlModeOf(host) !== action.controlMode
+
 const inTarget = (host: Host, action: RolloutAction): boolean =>
-  host.currentState === action.state &&
-  host.statusIndicator !== 'ERROR' &&
-  (action.state === 'UNPROVISIONED' || action.controlMode === undefined || host.controlMode === action.controlMode)
+  host.currentState === action.state && host.statusIndicator !== 'ERROR' && !otherControlMode(host, action)
 
 const busy = (host: Host): boolean => host.phase === 'ACTIVATING' || host.phase === 'DEACTIVATING'
 
@@ -40,8 +52,10 @@ const busy = (host: Host): boolean => host.phase === 'ACTIVATING' || host.phase 
  * The outcome of a member the rollout started at desired `generation`, or null while it is in progress:
  * - the host is gone: failed (HostDeleted);
  * - the node cannot do AMT: not supported (whatever the generation: a property of the device);
- * - the agent reported on the generation (observedGeneration >= it): the target state → succeeded; an error
- *   (FAILED, ERROR) → failed with the rpc error name from the status;
+ * - the agent reported on the generation (observedGeneration >= it): the target state (and control mode, as the
+ *   agent reports it) → succeeded; an error (FAILED, ERROR) → failed with the rpc error name from the status; the
+ *   operation over (not ACTIVATING/DEACTIVATING) with AMT in the target state but in the other control mode →
+ *   failed (ControlModeMismatch): an agent that cannot upgrade CCM to ACM, or that gave up, never gets there;
  * - no report, but the activation deadline closed the request with an error: failed (DeadlinePassed).
  */
 export function outcomeOf(host: Host | null, generation: number, action: RolloutAction): Outcome | null {
@@ -50,7 +64,10 @@ export function outcomeOf(host: Host | null, generation: number, action: Rollout
   if (host.observedGeneration >= generation) {
     if (host.phase === 'FAILED' || host.statusIndicator === 'ERROR')
       return { status: 'failed', errorName: errorNameOf(host.status, 'Failed') }
-    if (!busy(host) && inTarget(host, action)) return { status: 'succeeded' }
+    if (busy(host)) return null
+    if (inTarget(host, action)) return { status: 'succeeded' }
+    if (host.currentState === action.state && otherControlMode(host, action))
+      return { status: 'failed', errorName: CONTROL_MODE_MISMATCH }
     return null
   }
   if (host.statusIndicator === 'ERROR' && host.activationRequestedAt === null && action.state === 'PROVISIONED')

@@ -114,4 +114,8 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, name)
   );
   `,
+  `
+  ALTER TABLE hosts ADD COLUMN reported_control_mode text
+    CHECK (reported_control_mode IS NULL OR reported_control_mode IN ('PRE_PROVISIONING','CCM','ACM','UNKNOWN'));
+  `,
 ]

@@ -1,4 +1,11 @@
-import type { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../../schemas/enums.ts'
+import type {
+  AgentPhase,
+  AmtControlMode,
+  AmtSku,
+  AmtState,
+  ObservedControlMode,
+  StatusIndication,
+} from '../../../schemas/enums.ts'
 import type { Capability } from '../../../schemas/messages/capability.ts'
 import type {
   AgentKind,
@@ -60,6 +67,7 @@ export interface HostRow {
   power_state_read_at: string | null
   labels: string
   policy_override: string | null
+  reported_control_mode: string | null
 }
 
 export interface CredentialRow {
@@ -117,6 +125,7 @@ export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
   'power_state_read_at',
   'labels',
   'policy_override',
+  'reported_control_mode',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -136,6 +145,7 @@ export function hostFromRow(row: HostRow): Host {
     desiredGeneration: row.desired_generation,
     observedGeneration: row.observed_generation,
     phase: row.phase as AgentPhase | null,
+    reportedControlMode: row.reported_control_mode as ObservedControlMode | null,
     capability: row.capability === null ? null : (JSON.parse(row.capability) as Capability),
     online: row.online === 1,
     bootId: row.boot_id,
@@ -176,6 +186,7 @@ export function hostToRow(host: Host): HostRow {
     desired_generation: host.desiredGeneration,
     observed_generation: host.observedGeneration,
     phase: host.phase,
+    reported_control_mode: host.reportedControlMode,
     capability: host.capability === null ? null : JSON.stringify(host.capability),
     online: host.online ? 1 : 0,
     boot_id: host.bootId,

@@ -147,6 +147,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'hosts: the control mode the agent last reported in its state (rollouts judge success on it)',
+    sql: `ALTER TABLE hosts ADD COLUMN reported_control_mode TEXT
+      CHECK (reported_control_mode IS NULL OR reported_control_mode IN ('PRE_PROVISIONING','CCM','ACM','UNKNOWN'));`,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

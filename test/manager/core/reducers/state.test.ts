@@ -360,3 +360,24 @@ test('state of a host pending deletion that reports AMT off removes the host and
   const audit = await inventory.listAudit(TENANT, { hostId: 'h-1' })
   t.true(audit.some((event) => event.kind === 'host.deleted'))
 })
+
+test('state: the control mode the agent reports is stored as reportedControlMode; a gRPC report keeps it', async (t) => {
+  const { core, dispatch, inventory } = await startTestCore(t)
+  const host = await seedHost(inventory, 'h-1', [{ desiredState: 'PROVISIONED', controlMode: 'ACM' }])
+  t.is(host.reportedControlMode, null, 'nothing reported yet')
+  const agent = new AgentMessages(host)
+  const report = async (body: StateBody) => {
+    const { topic, payload } = agent.encode('state', body)
+    t.like(await dispatch(topic, payload, true), { outcome: 'accepted' })
+    await core.idle()
+    return inventory.getHost(host)
+  }
+  t.like(await report(state('PROVISIONED', 1, { controlMode: 'CCM' })), {
+    controlMode: 'ACM',
+    reportedControlMode: 'CCM',
+    currentState: 'PROVISIONED',
+  })
+  t.like(await report(state('PROVISIONED', 1, { controlMode: 'ACM' })), { reportedControlMode: 'ACM' })
+  await core.record(host, { kind: 'state', facts: { phase: 'PROVISIONED' } }, { kind: 'grpc' })
+  t.like(await inventory.getHost(host), { reportedControlMode: 'ACM' }, 'a gRPC agent says nothing about it')
+})
