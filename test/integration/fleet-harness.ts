@@ -25,8 +25,11 @@ export interface FleetManager {
   api<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }>
   /** Every host of the tenant as stored in Inventory. */
   hosts(): Promise<Host[]>
-  /** Closes the manager (its embedded broker and retained store go with it), then starts it again on the same data and ports. */
-  restart(between?: () => Promise<void>): Promise<void>
+  /**
+   * Closes the manager (its embedded broker and retained store go with it), then starts it again on the same data and
+   * ports; `more` replaces config sections for the new start (e.g. the tenant's `acm` certificates).
+   */
+  restart(between?: () => Promise<void>, more?: Record<string, unknown>): Promise<void>
   readonly dataDir: string
 }
 
@@ -42,20 +45,23 @@ export async function startFleetManager(
   const dir = await tempDir(t, 'amt-fleet-it-')
   const dataDir = path.join(dir, 'data')
   const mqttPort = await freePort()
-  const loaded = parseManagerConfig(
-    {
-      dataDir,
-      api: { port: 0 },
-      // Loopback: every agent comes from 127.0.0.1, so the per-address connect rate limit must allow the fleet.
-      broker: {
-        embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
+  const configOf = (sections: Record<string, unknown>) => {
+    const loaded = parseManagerConfig(
+      {
+        dataDir,
+        api: { port: 0 },
+        // Loopback: every agent comes from 127.0.0.1, so the per-address connect rate limit must allow the fleet.
+        broker: {
+          embedded: { tcp: { port: mqttPort }, limits: { connectRateLimit: { burst: 100_000, perSecond: 100_000 } } },
+        },
+        ...sections,
       },
-      ...more,
-    },
-    { env: {} },
-  )
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '))
-  const config = loaded.config
+      { env: {} },
+    )
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '))
+    return loaded.config
+  }
+  let config = configOf(more)
   const log = silentLogger()
   let running = await startManager(config, { log, integrators })
   t.teardown(() => running.close())
@@ -90,9 +96,10 @@ export async function startFleetManager(
       } while (cursor !== undefined)
       return hosts
     },
-    async restart(between) {
+    async restart(between, changed) {
       await running.close()
       await between?.()
+      if (changed !== undefined) config = configOf({ ...more, ...changed })
       running = await startManager(config, { log, integrators })
     },
   }
@@ -104,8 +111,15 @@ export function kindOf(index: number): HostKind {
   return position === 9 ? 'not-capable' : position === 3 || position === 6 ? 'ism' : 'amt'
 }
 
-/** Registers `count` hosts through the API (POST …/hosts); returns each with the device credential it answered. */
-export async function registerFleet(manager: FleetManager, count: number): Promise<HostCredentials[]> {
+/**
+ * Registers `count` hosts through the API (POST …/hosts, with `labels` when given); returns each with the device
+ * credential it answered.
+ */
+export async function registerFleet(
+  manager: FleetManager,
+  count: number,
+  labels?: Record<string, string>,
+): Promise<HostCredentials[]> {
   const created = await manager.api('POST', '/api/v1/tenants', { tenantId: TENANT })
   if (created.status !== 201) throw new Error(`create tenant: HTTP ${created.status}`)
   const hosts: HostCredentials[] = new Array<HostCredentials>(count)
@@ -117,7 +131,7 @@ export async function registerFleet(manager: FleetManager, count: number): Promi
       const answer = await manager.api<{ mqtt: { username: string; password: string } }>(
         'POST',
         `/api/v1/tenants/${TENANT}/hosts`,
-        { hostId },
+        labels === undefined ? { hostId } : { hostId, labels },
       )
       if (answer.status !== 201) throw new Error(`register ${hostId}: HTTP ${answer.status}`)
       const { username, password } = answer.json.mqtt
