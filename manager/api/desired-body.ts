@@ -4,7 +4,7 @@ import { HostId } from '../../schemas/ids.ts'
 import type { DesiredRequest } from '../core/flows/set-desired.ts'
 import { hasRole, type principalOf } from './auth.ts'
 import { ApiError } from './errors.ts'
-import { HostFilterBodyFields } from './params.ts'
+import { HostFilterBodyFields, LabelConditions } from './params.ts'
 
 /** The desired-state fields of a request body (one host, bulk, rollout) and the request they make. */
 
@@ -35,13 +35,16 @@ export type DesiredFields = {
   localDeactivation?: boolean | undefined
 }
 
+/** A host filter in a body: the host list's filters, `label` as its `?label=` (`["site=berlin", "rack"]`). */
+const HostFilterBody = z.strictObject({ ...HostFilterBodyFields, label: LabelConditions })
+export type HostFilterBody = z.output<typeof HostFilterBody>
+
 /** The hosts of a bulk request or a rollout: a list, or every host of the tenant matching a filter. */
 export const bulkTargetFields = {
   hostIds: z.array(HostId).min(1).max(MAX_BULK_HOSTS).optional().describe('these hosts (every one must exist)'),
-  filter: z
-    .strictObject(HostFilterBodyFields)
-    .optional()
-    .describe('every host of the tenant matching all given fields; {} or absent: every host'),
+  filter: HostFilterBody.optional().describe(
+    'every host of the tenant matching all given fields; {} or absent: every host',
+  ),
 }
 
 export function requestOf(body: DesiredFields, principal: ReturnType<typeof principalOf>): DesiredRequest {

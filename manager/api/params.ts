@@ -63,8 +63,8 @@ const HostSortParam = z
   .default('hostId')
   .describe('the order: a key, ascending; with a leading "-", descending; ties by (tenantId, hostId)')
 
-/** `label=site=berlin` (the value), `label=site` (present); repeatable, ANDed. */
-const LabelConditions = z
+/** `label=site=berlin` (the value), `label=site` (present); repeatable, ANDed. In a body: a string or an array. */
+export const LabelConditions = z
   .union([z.string(), z.array(z.string()).max(16)])
   .transform((given, ctx): LabelCondition[] =>
     (Array.isArray(given) ? given : [given]).flatMap((text) => {

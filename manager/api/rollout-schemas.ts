@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { HostId } from '../../schemas/ids.ts'
+import { labelConditionText } from '../inventory/labels.ts'
 import {
   MEMBER_STATUSES,
   ROLLOUT_STATES,
@@ -104,8 +105,7 @@ export function rolloutView(rollout: Rollout, progress: RolloutProgress): z.infe
     tenantId: rollout.tenantId,
     state: rollout.state,
     reason: rollout.reason,
-    target:
-      'hostIds' in rollout.target ? { hostIds: [...rollout.target.hostIds] } : { filter: { ...rollout.target.filter } },
+    target: 'hostIds' in rollout.target ? { hostIds: [...rollout.target.hostIds] } : { filter: filterBodyOf(rollout) },
     desiredAmtState: rollout.action.state,
     ...(rollout.action.controlMode === undefined ? {} : { amtControlMode: rollout.action.controlMode }),
     ...(rollout.action.dnsSuffix === undefined ? {} : { amtDnsSuffix: rollout.action.dnsSuffix }),
@@ -117,6 +117,13 @@ export function rolloutView(rollout: Rollout, progress: RolloutProgress): z.infe
     finishedAt: rollout.finishedAt,
     progress,
   }
+}
+
+/** A filter target as the body gave it: labels as their `label` texts. */
+function filterBodyOf(rollout: Rollout): Record<string, unknown> {
+  if (!('filter' in rollout.target)) return {}
+  const { labels, ...rest } = rollout.target.filter
+  return labels === undefined ? rest : { ...rest, label: labels.map(labelConditionText) }
 }
 
 export const memberView = (member: RolloutMember): z.infer<typeof MemberView> => ({

@@ -120,7 +120,7 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       call(Deleted, 'DELETE', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}${force ? '?force=true' : ''}`),
     setDesiredBulk: (
       tenantId: string,
-      body: DesiredInput & ({ hostIds: string[] } | { filter: Record<string, never> }),
+      body: DesiredInput & ({ hostIds: string[] } | { filter: { label?: string[] } }),
     ) => call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
     editLabels: (tenantId: string, hostId: string, body: { set: Record<string, string>; remove: string[] }) =>
       call(HostView, 'PATCH', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/labels`, body),

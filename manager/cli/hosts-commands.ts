@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander'
 import { clientFor, withConnectionOptions } from './connection.ts'
+import { bulkTargetOf, withBulkTargetOptions, type BulkTargetOptions } from './bulk-target.ts'
 import { addPowerCommand } from './host-power-command.ts'
 import { addHostPolicyCommands, labelsToSet } from './host-policy-commands.ts'
 import { addListCommand, collect, positiveInt } from './hosts-list-command.ts'
 import { eventTable, hostDetails } from './host-views.ts'
-import { CliError, printJson, runCommand, type CliIo } from './io.ts'
+import { printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
 
-type DesiredOptions = {
-  all?: boolean
+type DesiredOptions = BulkTargetOptions & {
   controlMode?: 'CCM' | 'ACM'
   dnsSuffix?: string
   local?: boolean
@@ -74,10 +74,11 @@ export function hostsCommand(io: CliIo): Command {
     ['activate', 'PROVISIONED'],
     ['deactivate', 'UNPROVISIONED'],
   ] as const) {
-    const command = hosts
-      .command(`${name} <tenantId> [hostIds...]`)
-      .description(`${name} AMT on the named hosts, or on every host of the tenant with --all`)
-      .option('--all', 'every host of the tenant')
+    const command = withBulkTargetOptions(
+      hosts
+        .command(`${name} <tenantId> [hostIds...]`)
+        .description(`${name} AMT on the named hosts, or on every host of the tenant (--all) or with labels (--label)`),
+    )
       .addOption(new Option('--control-mode <mode>', 'AMT control mode').choices(['CCM', 'ACM']))
       .option('--dns-suffix <suffix>', 'DNS suffix (ACM)')
       .option('--json', 'print JSON')
@@ -86,8 +87,7 @@ export function hostsCommand(io: CliIo): Command {
     }
     command.action((tenantId: string, hostIds: string[], options: DesiredOptions, command: Command) =>
       runCommand(io, async () => {
-        if ((hostIds.length === 0) === !options.all) throw new CliError('name hosts or pass --all (not both)', 2)
-        const selection = options.all ? { filter: {} } : { hostIds }
+        const selection = bulkTargetOf(hostIds, options)
         const desired = {
           desiredAmtState: state,
           ...(options.controlMode ? { amtControlMode: options.controlMode } : {}),

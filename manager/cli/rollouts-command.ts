@@ -4,15 +4,15 @@ import { clientFor, withConnectionOptions } from './connection.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
 import { controlsOf, countsOf, progressLine, rolloutText, type ControlOptions } from './rollout-text.ts'
 import { formatTable } from './table.ts'
+import { bulkTargetOf, withBulkTargetOptions, type BulkTargetOptions } from './bulk-target.ts'
 import { applyGroup, withControlOptions } from './policy-apply-command.ts'
 
 const FINAL = ['aborted', 'cancelled', 'completed']
 const STEPS = ['approve', 'pause', 'resume', 'cancel'] as const
 
-interface CreateOptions extends ControlOptions {
+interface CreateOptions extends ControlOptions, BulkTargetOptions {
   activate?: boolean
   deactivate?: boolean
-  all?: boolean
   group?: string
   controlMode?: 'CCM' | 'ACM'
   json?: boolean
@@ -23,12 +23,13 @@ export function rolloutsCommand(io: CliIo): Command {
   const rollouts = withConnectionOptions(new Command('rollouts').description('rollouts: many hosts, under controls'))
 
   withControlOptions(
-    rollouts
-      .command('create <tenantId> [hostIds...]')
-      .description("create a rollout of the given hosts (or --all), or apply a group's policy (--group)")
+    withBulkTargetOptions(
+      rollouts
+        .command('create <tenantId> [hostIds...]')
+        .description("create a rollout of the given hosts (or --all, --label), or apply a group's policy (--group)"),
+    )
       .option('--activate', 'desired PROVISIONED')
       .option('--deactivate', 'desired UNPROVISIONED')
-      .option('--all', 'every host of the tenant')
       .option('--group <name>', "the group's hosts in drift, one rollout per action their policy implies")
       .addOption(new Option('--control-mode <mode>', 'activate in this mode').choices(['CCM', 'ACM'])),
   )
@@ -37,11 +38,11 @@ export function rolloutsCommand(io: CliIo): Command {
       if (options.group !== undefined) return applyGroup(io, command, tenantId, options.group, options)
       return runCommand(io, async () => {
         if (options.activate === options.deactivate) throw new CliError('give --activate or --deactivate', 2)
-        if (hostIds.length > 0 === (options.all === true)) throw new CliError('give host ids or --all', 2)
+        const target = bulkTargetOf(hostIds, options)
         const rollout = await clientFor(command, io).createRollout(tenantId, {
           desiredAmtState: options.activate ? 'PROVISIONED' : 'UNPROVISIONED',
           ...(options.controlMode === undefined ? {} : { amtControlMode: options.controlMode }),
-          ...(hostIds.length > 0 ? { hostIds } : { filter: {} }),
+          ...target,
           controls: controlsOf(options),
         })
         if (options.json) return printJson(io, rollout)

@@ -80,3 +80,7 @@ export function parseLabelCondition(text: string): LabelCondition | string {
   const value = text.slice(equals + 1)
   return labelValueProblem(key, value) ?? { key, value }
 }
+
+/** The text of a condition, as parseLabelCondition reads it: `site=berlin`, or `site`. */
+export const labelConditionText = ({ key, value }: LabelCondition): string =>
+  value === undefined ? key : `${key}=${value}`

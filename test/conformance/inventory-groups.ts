@@ -108,6 +108,41 @@ export function groupConformance({ label, open }: SuiteContext): void {
     await rejectsWith(t, inventory.listHosts({ labels: [{ key: "x'y" }] }), 'INVENTORY_INVALID_INPUT')
   })
 
+  test(`${label}: setDesiredMany by a label filter writes exactly the hosts the same listHosts filter gives`, async (t) => {
+    const inventory = await open(t)
+    await seed(inventory, ['t', 'u'], 4)
+    await inventory.updateHost({ tenantId: 't', hostId: hostName(0) }, { labels: { site: 'berlin', rack: '7' } })
+    await inventory.updateHost({ tenantId: 't', hostId: hostName(2) }, { labels: { site: 'berlin' } })
+    await inventory.updateHost({ tenantId: 't', hostId: hostName(3) }, { labels: { site: 'paris', rack: '7' } })
+    await inventory.updateHost({ tenantId: 'u', hostId: hostName(1) }, { labels: { site: 'berlin' } })
+    const written = async (labels: HostPageRequest['labels']) => {
+      const filter = { tenantId: 't', labels }
+      const listed = ids((await inventory.listHosts(filter)).hosts)
+      const updated = ids(await inventory.setDesiredMany({ filter }, { desiredState: 'PROVISIONED' }))
+      t.deepEqual(updated, listed)
+      return updated
+    }
+    t.deepEqual(await written([{ key: 'site', value: 'berlin' }]), [hostName(0), hostName(2)])
+    t.deepEqual(await written([{ key: 'rack' }]), [hostName(0), hostName(3)])
+    t.deepEqual(await written([{ key: 'rack' }, { key: 'site', value: 'paris' }]), [hostName(3)])
+    t.deepEqual(await written([{ key: 'site', value: 'rome' }]), [])
+    const generations = (await inventory.listHosts({})).hosts.map((host) => [
+      host.tenantId,
+      host.hostId,
+      host.desiredGeneration,
+    ])
+    t.deepEqual(generations, [
+      ['t', hostName(0), 2],
+      ['t', hostName(1), 0],
+      ['t', hostName(2), 1],
+      ['t', hostName(3), 2],
+      ['u', hostName(0), 0],
+      ['u', hostName(1), 0],
+      ['u', hostName(2), 0],
+      ['u', hostName(3), 0],
+    ])
+  })
+
   test(`${label}: a policy override is stored, validated and cleared`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['t'], 1)

@@ -8,9 +8,9 @@ import { MEMBER_STATUSES } from '../../rollouts/rollout.ts'
 import { actorOf, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
-import { filterOf, TenantParams, type HostFilterBodyFields } from '../params.ts'
+import { filterOf, TenantParams } from '../params.ts'
 import { memberView, MemberView, RolloutControlsBody, rolloutView, RolloutView } from '../rollout-schemas.ts'
-import { bulkTargetFields, desiredFields, requestOf } from '../desired-body.ts'
+import { bulkTargetFields, desiredFields, requestOf, type HostFilterBody } from '../desired-body.ts'
 
 /** Rollouts of a tenant (docs/rollouts.md): create, list, read with progress and members, and the operator's steps. */
 
@@ -31,7 +31,7 @@ type CreateInput = {
   amtControlMode?: 'CCM' | 'ACM' | undefined
   amtDnsSuffix?: string | undefined
   hostIds?: string[] | undefined
-  filter?: z.infer<z.ZodObject<typeof HostFilterBodyFields>> | undefined
+  filter?: HostFilterBody | undefined
   controls: z.infer<typeof RolloutControlsBody>
 }
 

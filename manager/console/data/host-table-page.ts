@@ -12,9 +12,11 @@ export async function hostTablePage(
   tenantId: string,
   query: HostTableQuery,
 ): Promise<HostTablePage> {
-  const { limit, sort, cursor } = query
+  const { limit, sort, cursor, label } = query
+  const { label: _texts, ...fields } = filterOfQuery(query)
   const page = await inventory.listHosts({
-    ...filterOfQuery(query),
+    ...fields,
+    ...(label === undefined ? {} : { labels: label }),
     tenantId,
     limit,
     sort,

@@ -1,6 +1,6 @@
 import { AgentPhase, AmtControlMode, AmtSku } from '../../../schemas/enums.ts'
 import { HOST_CAPABILITIES, HOST_CONDITIONS } from '../../inventory/host-filter.ts'
-import { PAGE_SIZES, type HostTableQuery } from '../data/host-table-query.ts'
+import { labelFieldOf, PAGE_SIZES, type HostTableQuery } from '../data/host-table-query.ts'
 import { consolePaths } from '../paths.ts'
 import { CAPABILITY_LABELS, CONDITION_LABELS } from './host-labels.ts'
 
@@ -40,7 +40,8 @@ function Select({ name, label, value, options, any = true }: SelectProps) {
 
 /** The table's filters as a plain GET form: works without the script; the names are the API's query parameters. */
 export function HostsFilterForm({ tenantId, query }: { tenantId: string; query: HostTableQuery }) {
-  const value = (key: keyof HostTableQuery) => (query[key] === undefined ? '' : String(query[key]))
+  const value = (key: 'capability' | 'condition' | 'sku' | 'controlMode' | 'online' | 'phase') =>
+    query[key] === undefined ? '' : String(query[key])
   return (
     <form
       class="host-filters"
@@ -52,6 +53,21 @@ export function HostsFilterForm({ tenantId, query }: { tenantId: string; query: 
       <p class="field">
         <label for="filter-search">Search id or name</label>
         <input id="filter-search" name="search" type="search" value={query.search ?? ''} maxLength={128} />
+      </p>
+      <p class="field">
+        <label for="filter-label">Labels</label>
+        <input
+          id="filter-label"
+          name="label"
+          type="text"
+          value={labelFieldOf(query)}
+          placeholder="site=berlin rack"
+          aria-describedby="filter-label-hint"
+          autocomplete="off"
+          spellcheck={false}
+          data-testid="filter-label"
+        />
+        <small id="filter-label-hint">key=value or key, separated by spaces; every one must hold</small>
       </p>
       <Select
         name="capability"

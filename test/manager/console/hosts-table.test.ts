@@ -169,3 +169,43 @@ test('the bulk call the page makes activates the selection, and the progress fra
   t.deepEqual(rowIds(rows), ['a1', 'i1', 'u1'])
   t.regex(rowOf(rows, 'i1'), /<td>ACM<div class="muted">firmware: PRE_PROVISIONING<\/div><\/td>/)
 })
+
+test('the label filter: conditions as the API reads them (one field, spaces), kept in links; the bulk filter sends them', async (t) => {
+  const api = await fleetApi(t)
+  const labels: [string, Record<string, string>][] = [
+    ['a1', { site: 'berlin' }],
+    ['p1', { site: 'berlin', rack: '7' }],
+    ['f1', { site: 'paris', rack: '7' }],
+  ]
+  for (const [hostId, set] of labels) await api.inventory.updateHost({ tenantId: TENANT, hostId }, { labels: set })
+  const operator = await api.token('operator', TENANT)
+  const get = async (query: string) =>
+    (await api.request('GET', `/console/tenants/${TENANT}/hosts${query}`, { token: operator })).text
+  t.deepEqual(rowIds(await get('?label=site=berlin')), ['a1', 'p1'])
+  t.deepEqual(rowIds(await get('?label=rack')), ['f1', 'p1'])
+  t.deepEqual(rowIds(await get('?label=site%3Dberlin&label=rack')), ['p1'], 'repeated, as the API')
+  t.deepEqual(rowIds(await get('?label=site%3Dberlin+rack')), ['p1'], "the form's one field, space-separated")
+  t.deepEqual(rowIds(await get('?label=site%3Dberlin%2Crack')), ['p1'], 'or comma-separated')
+  t.deepEqual(rowIds(await get('?label=')), ['a1', 'd1', 'f1', 'i1', 'n1', 'p1', 'u1'], 'empty: no filter')
+  const page = await get('?label=site%3Dberlin+rack&online=true&limit=25')
+  t.regex(page, /<input id="filter-label" name="label" type="text" value="site=berlin rack"/)
+  t.regex(
+    page,
+    /data-bulk-filter="{&quot;online&quot;:true,&quot;label&quot;:\[&quot;site=berlin&quot;,&quot;rack&quot;\]}"/,
+  )
+  t.regex(page, /all 1 hosts matching the filter/)
+  t.regex(
+    page,
+    /\?online=true&amp;label=site%3Dberlin&amp;label=rack&amp;sort=-hostId&amp;limit=25" data-testid="sort-hostId"/,
+  )
+  const bad = await api.request('GET', `/console/tenants/${TENANT}/hosts?label=site%3Dbad%21`, { token: operator })
+  t.is(bad.status, 400)
+  t.regex(bad.text, /invalid hosts query: label: label &quot;site&quot;: the value must be/)
+
+  const body = { desiredAmtState: 'PROVISIONED', filter: { label: ['site=berlin', 'rack'] } }
+  const answer = await api.request('POST', `/api/v1/tenants/${TENANT}/amt/bulk`, { token: operator, body })
+  t.deepEqual(
+    (answer.json.hosts as { hostId: string }[]).map((host) => host.hostId),
+    ['p1'],
+  )
+})
