@@ -65,6 +65,9 @@ export async function seedInventory(
 export const embeddedLimits = (hosts: number) => ({
   // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
   connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+  // Likewise the cap of sockets per address before CONNECT (500): a storm of the fleet would hit it, a real fleet
+  // comes from many addresses.
+  maxUnauthenticatedPerAddress: 1_000_000,
   // The default (10 000) counts the manager's own connection too.
   maxConnections: hosts + 100,
 })
