@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { backoffDelay } from '../lib/backoff.ts'
 import type { Logger } from '../lib/log.ts'
 import { withTimeout } from '../lib/with-timeout.ts'
 import { buildTopic, decodeMessage, encodePayload, LEAF_RULES } from '../schemas/index.ts'
@@ -11,6 +10,7 @@ import { connectOptions } from './connect-options.ts'
 import type { AgentIdentity } from './identity.ts'
 import type { AgentMessage, InboundListener, MessageLeaf } from './messages.ts'
 import { createOutbox } from './outbox.ts'
+import { reconnectDelay, type ReconnectCause } from './reconnect-policy.ts'
 import { createSequencer, type Sequencer } from './sequencer.ts'
 
 /** The agent's view of the broker: one connection, typed messages in and out. */
@@ -51,8 +51,9 @@ export interface MqttBusOptions {
 const GOODBYE_TIMEOUT_MS = 2_000
 
 /**
- * mqtt.js with our own reconnect loop (reconnectPeriod 0 + exponential backoff with jitter), so a fleet that
- * lost its broker does not come back in lock step every second.
+ * mqtt.js with our own reconnect loop (reconnectPeriod 0 + reconnect-policy.ts: jitter within a window while the
+ * broker is unreachable, wider windows while it answers busy), so a fleet that lost its broker comes back soon
+ * and spread out, never in lock step.
  *
  * Clean session: the agent re-subscribes after every connect and `desired` is retained, so the broker re-delivers
  * the latest desired on subscribe; secret responses only matter to a request in flight, which times out and is
@@ -82,6 +83,9 @@ export function createMqttBus({
   let stopping = false
   let reconnectTimer: NodeJS.Timeout | null = null
   let birthSeq = 0
+  /** Why the current attempt failed, as far as known: an error or CONNACK of this attempt (reset at each attempt). */
+  let attemptCause: ReconnectCause | undefined
+  let busyStreak = 0
 
   const presence = (online: boolean, seq: number) =>
     encodePayload('presence', { ...sequencer.envelope(seq), online, agentVersion })
@@ -113,6 +117,7 @@ export function createMqttBus({
     const attemptsBefore = status.failedAttempts
     status.connected = true
     status.failedAttempts = 0
+    busyStreak = 0
     status.lastError = null
     log.info({ birthSeq, failedAttempts: attemptsBefore }, 'connected')
     client.publish(topic('presence'), presence(true, birthSeq), { qos: 1, retain: true })
@@ -127,18 +132,25 @@ export function createMqttBus({
 
   const scheduleReconnect = (): void => {
     if (stopping || reconnectTimer || !client) return
-    const delay = backoffDelay(status.failedAttempts, {
-      baseMs: config.broker.reconnectMinMs,
-      maxMs: config.broker.reconnectMaxMs,
+    // No error before the close: the broker took the TCP connection but closed it without CONNACK (refused before a
+    // session, or our connect timeout): as busy as a CONNACK 3.
+    const cause = attemptCause ?? 'busy'
+    busyStreak = cause === 'busy' ? busyStreak + 1 : 0
+    const { reconnectMinMs: minMs, reconnectWindowMs: windowMs, reconnectMaxMs: maxMs } = config.broker
+    const delay = reconnectDelay(
+      cause,
+      { attempts: status.failedAttempts, busy: busyStreak },
+      { minMs, windowMs, maxMs },
       random,
-    })
+    )
     status.failedAttempts += 1
     // One line per outage at info; every further attempt at debug (a site of 1,000 nodes must not flood its logs).
     const level = status.failedAttempts === 1 ? 'info' : 'debug'
-    log[level]({ delayMs: delay, attempt: status.failedAttempts }, 'reconnect scheduled')
+    log[level]({ delayMs: delay, attempt: status.failedAttempts, cause }, 'reconnect scheduled')
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null
       if (stopping || !client) return
+      attemptCause = undefined
       client.options.will = reserveBirthAndWill()
       client.reconnect()
     }, delay)
@@ -164,12 +176,16 @@ export function createMqttBus({
         })
       })
       client.on('close', () => {
+        if (status.connected) attemptCause = 'unreachable' // a lost connection: try again soon, within the window
         if (status.connected && !stopping) log.warn('connection lost')
         status.connected = false
         ready = false
         scheduleReconnect()
       })
       client.on('error', (err) => {
+        // A CONNACK refusal has a numeric code (3: shedding load; 2, 4, 5: credentials, which no quick retry fixes
+        // either); socket errors have names (ECONNREFUSED...).
+        attemptCause = typeof (err as { code?: unknown }).code === 'number' ? 'busy' : 'unreachable'
         const repeated = status.lastError !== null
         status.lastError = err.message
         // The first error of an outage is a warning; the same outage's further errors are debug (status keeps the last).

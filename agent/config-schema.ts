@@ -20,6 +20,13 @@ const BrokerUrl = z
     message: 'must be an mqtt://, mqtts://, ws:// or wss:// URL',
   })
 
+/** The agent's reconnect policy by default (agent/reconnect-policy.ts; the fleet benchmark's agents use it too). */
+export const RECONNECT_DEFAULTS = Object.freeze({
+  reconnectMinMs: 500,
+  reconnectWindowMs: 5_000,
+  reconnectMaxMs: 60_000,
+})
+
 const Broker = z
   .strictObject({
     url: BrokerUrl,
@@ -35,8 +42,13 @@ const Broker = z
     caFile: path.optional(),
     keepaliveSeconds: z.int().min(5).max(3600).default(30),
     connectTimeoutMs: ms(500, 120_000).default(10_000),
-    reconnectMinMs: ms(10, 600_000).default(500),
-    reconnectMaxMs: ms(10, 3_600_000).default(60_000),
+    reconnectMinMs: ms(10, 600_000).default(RECONNECT_DEFAULTS.reconnectMinMs),
+    reconnectWindowMs: ms(10, 3_600_000)
+      .default(RECONNECT_DEFAULTS.reconnectWindowMs)
+      .describe(
+        'while the broker is unreachable, attempts are at most this far apart (jittered); busy answers widen it up to reconnectMaxMs',
+      ),
+    reconnectMaxMs: ms(10, 3_600_000).default(RECONNECT_DEFAULTS.reconnectMaxMs),
     offlineQueueLimit: z.int().min(1).max(100_000).default(100),
   })
   .refine((b) => (b.clientCertFile === undefined) === (b.clientKeyFile === undefined), {

@@ -94,6 +94,11 @@ const Limits = z.strictObject({
   deviceByteRateLimit: DeviceByteRateLimit.prefault({}),
   /** Live connections of one device at once: its agent, a status side connection, and room for two more. */
   maxConnectionsPerDevice: z.int().min(1).max(1000).default(4),
+  /**
+   * Event-loop lag (ms) above which device CONNECTs are answered CONNACK 3 "server unavailable" (reason `busy`)
+   * instead of admitted (limits/load-shedder.ts); 0: never shed.
+   */
+  shedConnectsAboveLagMs: z.int().min(0).max(600_000).default(2_000),
   /** Time allowed between TCP accept and the CONNECT packet; also the TLS handshake and WebSocket upgrade deadline. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),
   /** Sockets of one address not yet past CONNECT (TCP, TLS and WS together); one more is refused. */

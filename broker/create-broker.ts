@@ -19,6 +19,7 @@ import { watchConnectionErrors } from './connection-errors.ts'
 import { ConnectionRegistry } from './connection-registry.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
+import { LoadShedder, type ConnectShedder } from './limits/load-shedder.ts'
 import { createPreConnect } from './limits/pre-connect.ts'
 import { RefusalLog } from './limits/refusal-log.ts'
 import type { Listener } from './listeners/listener.ts'
@@ -37,6 +38,8 @@ export interface BrokerDeps {
    * cluster's Redis with `redisBackends` (broker/cluster/redis-backends.ts).
    */
   backends?: () => Promise<BrokerBackends>
+  /** Decides when device CONNECTs are shed; default: a LoadShedder on `limits.shedConnectsAboveLagMs`. */
+  shedder?: ConnectShedder
 }
 
 export interface RunningBroker {
@@ -80,6 +83,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   })
   const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
+  const shedder = deps.shedder ?? new LoadShedder({ maxLagMs: limits.shedConnectsAboveLagMs })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
   const guardedSockets = new WeakMap<Duplex, Socket>()
   const authenticated = new WeakSet<Socket>()
@@ -117,6 +121,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
       stats,
       log: deps.log,
       maxConnectionsPerDevice: limits.maxConnectionsPerDevice,
+      busy: () => shedder.shed(),
     }),
     ...authorizeHooks,
     authorizePublish: limitDevicePublishes(authorizeHooks.authorizePublish, {
@@ -170,6 +175,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
 
   const listeners: Listener[] = []
   const closeAll = async (): Promise<void> => {
+    shedder.stop()
     for (const listener of listeners) listener.stopAccepting()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     refusalLog.flush(Infinity) // the last window's summaries: no later connection attempt will write them
@@ -217,6 +223,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const portOf = (kind: Listener['kind']): number | undefined =>
     listeners.find((listener) => listener.kind === kind)?.port
   for (const listener of listeners) log.info({ listener: listener.kind, port: listener.port }, 'listening')
+  shedder.start()
 
   const disconnectDevice = async ({ tenantId, hostId }: { tenantId: string; hostId: string }): Promise<number> => {
     const clients = registry.connectionsOf(

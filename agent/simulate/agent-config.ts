@@ -20,6 +20,7 @@ export function templateConfig(brokerUrl: string, tuning: AgentTuning, logLevel:
         keepaliveSeconds: tuning.keepaliveSeconds,
         connectTimeoutMs: tuning.connectTimeoutMs,
         reconnectMinMs: tuning.reconnectMinMs,
+        reconnectWindowMs: tuning.reconnectWindowMs,
         reconnectMaxMs: tuning.reconnectMaxMs,
         offlineQueueLimit: tuning.offlineQueueLimit,
       },

@@ -127,6 +127,7 @@ export const AgentTuning = z.strictObject({
   keepaliveSeconds: z.int().min(5).default(60),
   connectTimeoutMs: ms.default(10_000),
   reconnectMinMs: ms.default(200),
+  reconnectWindowMs: ms.default(5_000),
   reconnectMaxMs: ms.default(5_000),
   offlineQueueLimit: z.int().min(1).default(20),
   amtinfoTimeoutMs: ms.default(10_000),

@@ -22,6 +22,8 @@ export interface AuthenticateDeps {
   log: Logger
   /** Live connections one device may hold at once (main + side connections); absent: unlimited. */
   maxConnectionsPerDevice?: number
+  /** True when the broker is too busy to admit a device now (limits/load-shedder.ts): CONNACK 3 `busy`. */
+  busy?: () => boolean
 }
 
 type Authentication =
@@ -61,7 +63,8 @@ async function authenticateConnection(
 /**
  * After the credentials, the session: the client id must be one the principal may use (client-id-policy.ts), no
  * live connection of another owner may hold it (defence in depth: owners' ids do not overlap), and a device may
- * not exceed its connection cap (a takeover of one of its own ids replaces a connection and is not counted).
+ * not exceed its connection cap (a takeover of one of its own ids replaces a connection and is not counted), and a
+ * device is not admitted while the broker sheds load (its credentials were checked first: a cheap digest).
  */
 function checkSession(deps: AuthenticateDeps, client: Client, authenticated: Authentication): Authentication {
   if (!authenticated.ok) return authenticated
@@ -71,6 +74,8 @@ function checkSession(deps: AuthenticateDeps, client: Client, authenticated: Aut
     return refuse(CLIENT_ID_NOT_ALLOWED, CONNACK_IDENTIFIER_REJECTED)
   }
   if (registry.clientIdHeldByOther(client.id, principal)) return refuse('client-id-in-use', CONNACK_IDENTIFIER_REJECTED)
+  // Devices only: the manager and integrators are few, and the manager is what works the load off.
+  if (principal.role === 'device' && deps.busy?.() === true) return refuse('busy', CONNACK_SERVER_UNAVAILABLE)
   const overCap =
     principal.role === 'device' &&
     maxConnectionsPerDevice !== undefined &&
@@ -91,7 +96,8 @@ export function createAuthenticate(deps: AuthenticateDeps): NonNullable<AedesOpt
   ): void => {
     stats.count('connectionsRefused', rejection.reason)
     const shownUsername = principal === undefined ? loggableUsername(username) : principal.id
-    log.warn(
+    // Shedding answers thousands of devices in a storm: counted (reason busy), logged only at debug.
+    log[rejection.reason === 'busy' ? 'debug' : 'warn'](
       {
         reason: rejection.reason,
         clientId: clientIdOf(client),

@@ -7,6 +7,7 @@ import {
   decodeHash,
   hashPassword,
   type DecodedHash,
+  schemeOf,
   type PasswordVerifier,
   type ScryptParams,
 } from './password-hash.ts'
@@ -54,7 +55,8 @@ export class MemoryCredentialStore implements CredentialStore {
 
   constructor(options: MemoryCredentialStoreOptions = {}) {
     this.#params = options.scryptParams ?? DEFAULT_SCRYPT_PARAMS
-    this.#decoys = new DecoyHashes({ device: this.#params, other: this.#params })
+    const scheme = { scheme: 'scrypt', params: this.#params } as const
+    this.#decoys = new DecoyHashes({ device: scheme, other: scheme })
     this.#verify = options.verify ?? new KdfLanes().verify
   }
 
@@ -67,9 +69,9 @@ export class MemoryCredentialStore implements CredentialStore {
     if (encoded === undefined) throw new TypeError(`credential ${username} needs password or passwordHash`)
     const hash = decodeHash(encoded)
     if (hash === null)
-      throw new TypeError(`credential ${username}: passwordHash is not an scrypt hash from amt-broker hash-password`)
+      throw new TypeError(`credential ${username}: passwordHash is not a hash from amt-broker hash-password`)
     this.#entries.set(username, { hash, principal: principalOf(username, parsedScope) })
-    this.#decoys.cover(username, hash.params)
+    this.#decoys.cover(username, schemeOf(hash))
   }
 
   remove(username: string): boolean {

@@ -1,11 +1,11 @@
-import { hashCost, verifyPasswordHash, type PasswordVerifier } from './password-hash.ts'
+import { hashCost, schemeOf, verifyPasswordHash, type PasswordVerifier } from './password-hash.ts'
 
 /**
  * Two lanes for password checks, so a burst of expensive checks cannot delay cheap ones. Node's async scrypt runs
  * on libuv's thread pool (4 threads by default, shared with file and DNS work) and never on the event loop; but
  * the pool is first come, first served: 29 wrong integrator logins (scrypt 2^15, ~100 ms each) queued ahead of a
  * device (2^10, ~1 ms) delayed its login by seconds.
- * - cheap lane (cost ≤ `cheapMaxCost`, device hashes): checked at once;
+ * - cheap lane (cost ≤ `cheapMaxCost`, device hashes: the keyed digest, or scrypt 2^10): checked at once;
  * - expensive lane (integrators, the OWASP default 2^15): at most `expensiveConcurrency` at a time, so pool threads
  *   stay free for cheap checks; up to `expensiveQueue` more wait their turn (first come, first served); beyond
  *   that a check is refused at once with KdfBusyError (the broker answers CONNACK 3 "server unavailable").
@@ -56,7 +56,7 @@ export class KdfLanes {
 
   /** A PasswordVerifier for the credential stores; rejects with KdfBusyError when the expensive lane is full. */
   readonly verify: PasswordVerifier = async (hash, password) => {
-    if (hashCost(hash.params) <= this.#cheapMaxCost) {
+    if (hashCost(schemeOf(hash)) <= this.#cheapMaxCost) {
       this.#stats.cheap += 1
       return this.#check(hash, password)
     }

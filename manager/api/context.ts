@@ -1,4 +1,3 @@
-import type { ScryptParams } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { DmtApi } from '../dmt/dmt-api.ts'
 import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
@@ -21,8 +20,6 @@ export interface ApiContext {
   domain: ApiDomain
   tokens: TokenStore
   log: Logger
-  /** Cost of the device password hashes (default: the broker's scrypt default). */
-  credentialHashParams?: ScryptParams
   /** The MQTT URL agents connect to, returned with a new device credential (when known). */
   deviceBrokerUrl?: string
   /** Host AMT passwords (manager/secrets); absent: the password route answers SECRET_STORE_NOT_CONFIGURED. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../lib/log.ts'
-import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
-import { DEVICE_SCRYPT_PARAMS } from '../bus/broker-credentials.ts'
+import { hashWith, type HashScheme } from '../../broker/auth/password-hash.ts'
+import { DEVICE_HASH_SCHEME } from '../bus/broker-credentials.ts'
 import type { AmtControlMode } from '../../schemas/enums.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 import type { Host, HostKey, Inventory, Labels } from '../inventory/port.ts'
@@ -13,7 +13,7 @@ import { ApiError } from './errors.ts'
  * (A thin adapter in the API: the domain core has no registration function yet.) The record is created directly in
  * Inventory — a creation, undone on a failure before the host is announced: there is no row yet to version, cache or
  * publish — and then announced through the core's write path (`refreshHost`: audit 'host.registered', status).
- * The password is 192 random bits, returned once; only its scrypt hash is stored (DEVICE_SCRYPT_PARAMS: cheap, as
+ * The password is 192 random bits, returned once; only its hash is stored (DEVICE_HASH_SCHEME: a keyed digest, as
  * a random secret of that size needs no key stretching).
  * The username is `<hostId>@<tenantId>`: `@` cannot occur in ids, so it is unique across tenants by construction.
  */
@@ -41,7 +41,7 @@ export interface RegisterHostDeps {
   brokerAccounts?: BrokerAccountWriter
   /** The core's write path: the created host read into it, audited, its `status` published. */
   hosts: Pick<HostWriter, 'refreshHost'>
-  hashParams?: ScryptParams
+  hashScheme?: HashScheme
   log: Pick<Logger, 'info' | 'error'>
 }
 
@@ -54,7 +54,7 @@ export async function registerHost(
   const key = { tenantId: input.tenantId, hostId: input.hostId }
   const username = deviceUsername(key)
   const password = randomBytes(24).toString('base64url')
-  const passwordHash = await hashPassword(password, deps.hashParams ?? DEVICE_SCRYPT_PARAMS)
+  const passwordHash = await hashWith(password, deps.hashScheme ?? DEVICE_HASH_SCHEME)
   const host = await inventory.createHost(input)
   try {
     await inventory.putCredential({ ...key, username, passwordHash })

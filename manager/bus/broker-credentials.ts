@@ -3,8 +3,17 @@ import { MemoryCredentialStore, type CredentialEntry, type CredentialStore } fro
 import { DecoyHashes, usernameKind } from '../../broker/auth/decoy-hashes.ts'
 import { readCredentialFile } from '../../broker/auth/file-credential-store.ts'
 import { KdfLanes } from '../../broker/auth/kdf-lanes.ts'
-import { decodeHash, hashPassword, type PasswordVerifier, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import {
+  decodeHash,
+  hashPassword,
+  hashRandomSecret,
+  RANDOM_SECRET_SCHEME,
+  type HashScheme,
+  type PasswordVerifier,
+  type ScryptParams,
+} from '../../broker/auth/password-hash.ts'
 import { principalOf, type Principal } from '../../broker/auth/principal.ts'
+import type { Logger } from '../../lib/log.ts'
 import type { Inventory } from '../inventory/port.ts'
 
 /**
@@ -22,23 +31,27 @@ export const MANAGER_USERNAME = 'amt-manager'
 const IN_PROCESS_SCRYPT: ScryptParams = { logN: 10, r: 8, p: 1 }
 
 /**
- * Cost of device password hashes (registration, rotation, and the decoy check of unknown usernames). Device
- * passwords are 192 random bits made by the manager, never chosen by a person: key stretching adds nothing
- * against guessing them (as for API tokens, api-token.ts), while the broker pays the hash on EVERY connect. At
- * scrypt's OWASP default (2^15, ~40 ms of CPU here) 10 000 devices reconnecting after a restart cost ~6 min of
- * CPU; at 2^10 (the lowest the hash format accepts) ~1 ms each (docs/benchmarks.md, connection storm).
- * Hashes stored with other parameters keep working: each hash carries its own.
+ * How device password hashes are made (registration, and the decoy check of unknown device usernames): the keyed
+ * digest (HMAC-SHA-256, password-hash.ts). Device passwords are 192 random bits made by the manager, never chosen by
+ * a person: key stretching adds nothing against guessing them (as for API tokens, api-token.ts), while the broker
+ * pays the hash on EVERY connect — scrypt 2^10 cost ~1 ms of CPU on libuv's pool per login, ~10 s of CPU when 10 000
+ * devices reconnect after a restart, on the cores the broker needs (docs/benchmarks.md, connection storm).
+ * Hashes stored before (scrypt 2^10 or any other parameters) keep working: each hash carries its scheme; a device
+ * whose scrypt hash matched is upgraded to the digest at once (compare-and-set, so a credential rewritten meanwhile
+ * is left alone).
  */
-export const DEVICE_SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ logN: 10, r: 8, p: 1 })
+export const DEVICE_HASH_SCHEME: HashScheme = RANDOM_SECRET_SCHEME
 
 export interface BrokerCredentialsOptions {
-  inventory: Pick<Inventory, 'getCredentialByUsername'>
+  inventory: Pick<Inventory, 'getCredentialByUsername' | 'replaceCredentialHash'>
   /** Absent: no MQTT principal for the manager (its name stays reserved). */
   manager?: { username: string; password: string }
   /** Read-only principals (role integrator). */
   integrators?: readonly CredentialEntry[]
   /** How hashes are checked; default: one KdfLanes for every principal (broker/auth/kdf-lanes.ts). */
   verify?: PasswordVerifier
+  /** Where a failed hash upgrade is reported (the login itself succeeded). */
+  log?: Pick<Logger, 'warn'>
 }
 
 /**
@@ -69,7 +82,7 @@ export async function createBrokerCredentials(options: BrokerCredentialsOptions)
     await local.add(entry)
     localNames.add(entry.username)
   }
-  return new InventoryCredentialStore({ inventory: options.inventory, local, localNames, verify })
+  return new InventoryCredentialStore({ inventory: options.inventory, local, localNames, verify, log: options.log })
 }
 
 interface InventoryCredentialStoreParts {
@@ -77,12 +90,13 @@ interface InventoryCredentialStoreParts {
   local: MemoryCredentialStore
   localNames: ReadonlySet<string>
   verify: PasswordVerifier
+  log: Pick<Logger, 'warn'> | undefined
 }
 
 class InventoryCredentialStore implements BrokerPrincipals {
   readonly #parts: InventoryCredentialStoreParts
   /** Only device-shaped unknown names use it; other unknown names get the local store's decoy (integrator cost). */
-  readonly #deviceDecoys = new DecoyHashes({ device: DEVICE_SCRYPT_PARAMS, other: DEVICE_SCRYPT_PARAMS })
+  readonly #deviceDecoys = new DecoyHashes({ device: DEVICE_HASH_SCHEME, other: DEVICE_HASH_SCHEME })
 
   constructor(parts: InventoryCredentialStoreParts) {
     this.#parts = parts
@@ -99,7 +113,16 @@ class InventoryCredentialStore implements BrokerPrincipals {
       return local.verifyPassword(username, password).then(() => null)
     const matches = await verify(hash ?? (await this.#deviceDecoys.forUsername(username)), password)
     if (stored === null || hash === null || !matches) return null
+    if (hash.scheme !== DEVICE_HASH_SCHEME.scheme) this.#upgrade(username, stored.passwordHash, password)
     return principalOf(username, { role: 'device', tenantId: stored.tenantId, hostId: stored.hostId })
+  }
+
+  /** Rewrites a matched older hash as the digest (in the background: the login does not wait for the write). */
+  #upgrade(username: string, storedHash: string, password: Buffer | string): void {
+    const { inventory, log } = this.#parts
+    inventory.replaceCredentialHash(username, storedHash, hashRandomSecret(password)).catch((err: unknown) => {
+      log?.warn({ err, username }, 'device password hash not upgraded (the next login tries again)')
+    })
   }
 
   principalForCertificate(cert: PeerCertificate): Principal | null {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { HostCredentials } from '../../agent/simulate/credentials-file.ts'
-import { hashPassword } from '../../broker/auth/password-hash.ts'
+import { hashPassword, hashRandomSecret } from '../../broker/auth/password-hash.ts'
 import type { Logger } from '../../lib/log.ts'
 import { registerHost } from '../api/register-host.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
-import { DEVICE_SCRYPT_PARAMS } from '../bus/broker-credentials.ts'
 import type { ManagerCore } from '../core/manager-core.ts'
 import { MAX_PAGE_SIZE, type HostKey, type Inventory } from '../inventory/port.ts'
 import { UUID } from '../dmt/device-registration.ts'
@@ -81,7 +80,7 @@ export async function knownDemoHostIds(inventory: Inventory): Promise<Map<string
 async function rotateCredential(inventory: Inventory, key: HostKey): Promise<{ username: string; password: string }> {
   const username = deviceUsername(key)
   const password = randomBytes(24).toString('base64url')
-  await inventory.putCredential({ ...key, username, passwordHash: await hashPassword(password, DEVICE_SCRYPT_PARAMS) })
+  await inventory.putCredential({ ...key, username, passwordHash: hashRandomSecret(password) })
   await inventory.appendAudit([{ ...key, kind: 'credential.rotated', actor: ACTOR, detail: { username } }])
   return { username, password }
 }

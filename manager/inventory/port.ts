@@ -188,6 +188,11 @@ export interface Inventory {
   /** Creates or replaces the host's credential; AlreadyExists when another host has the username. */
   putCredential(input: PutCredentialInput): Promise<DeviceCredential>
   getCredentialByUsername(username: string): Promise<DeviceCredential | null>
+  /**
+   * Compare-and-set of a credential's hash (a stored hash upgraded to another scheme after a successful login):
+   * false, and nothing written, when the username's hash is no longer `expectedHash` (rewritten or deleted meanwhile).
+   */
+  replaceCredentialHash(username: string, expectedHash: string, passwordHash: string): Promise<boolean>
   deleteCredential(key: HostKey): Promise<void>
 
   /** Appends in one transaction, in order; returns the stored events. */

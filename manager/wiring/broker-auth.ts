@@ -22,7 +22,7 @@ export async function brokerAuthEndpoint(
   const settings = config.brokerAuth
   if (settings === null) return undefined
   const { credentials, maxTopicLevels } = link.embedded ?? {
-    credentials: await externalPrincipals(config, settings.integratorsFile, deps.inventory),
+    credentials: await externalPrincipals(config, settings.integratorsFile, deps),
     maxTopicLevels: BrokerConfig.shape.limits.parse(undefined).maxTopicLevels,
   }
   const decisions = createBrokerAuthDecisions({ credentials, log: deps.log, maxTopicLevels })
@@ -32,7 +32,7 @@ export async function brokerAuthEndpoint(
 async function externalPrincipals(
   config: ManagerConfig,
   integratorsFile: string | undefined,
-  inventory: Inventory,
+  { inventory, log }: { inventory: Inventory; log: Logger },
 ): Promise<BrokerPrincipals> {
   const { broker } = config
   const password = config.credentials.brokerPassword?.reveal()
@@ -44,6 +44,7 @@ async function externalPrincipals(
   }
   return createBrokerCredentials({
     inventory,
+    log,
     integrators: loaded?.entries ?? [],
     ...(username === undefined || password === undefined ? {} : { manager: { username, password } }),
   })

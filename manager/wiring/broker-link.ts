@@ -56,7 +56,7 @@ export async function startEmbeddedBroker(
     }
     integrators.push(...loaded.entries)
   }
-  const credentials = await createBrokerCredentials({ inventory, integrators })
+  const credentials = await createBrokerCredentials({ inventory, integrators, log: options.log })
   const parsed = parseBrokerConfig({
     listeners: { tcp: settings.tcp, ws: settings.ws, tls: settings.tls },
     limits: settings.limits,

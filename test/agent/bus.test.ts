@@ -205,3 +205,76 @@ test('the agent asks mqtt.js for no packet-id Buffer cache (6 MiB of an idle age
   const options = connectOptions(busConfig('mqtt://127.0.0.1:1883'), { tenantId: TENANT, hostId: 'node-1' })
   t.false(options.writeCache)
 })
+
+test('a broker that sheds load (CONNACK 3) gets the busy delay, [window/2, window]; the agent connects once it admits', async (t) => {
+  const shedder = { on: true, start: () => undefined, stop: () => undefined, shed: () => shedder.on }
+  const broker = await startTestBroker(t, { shedder })
+  const hostId = 'node-busy'
+  const credential = await broker.addDevice(TENANT, hostId)
+  const scheduled: Array<{ delayMs: number; cause: string }> = []
+  let firstScheduled = (): void => undefined
+  const busyAnswered = new Promise<void>((resolve) => (firstScheduled = resolve))
+  const destination = {
+    write(line: string) {
+      const entry = JSON.parse(line) as { msg?: string; delayMs?: number; cause?: string }
+      if (entry.msg !== 'reconnect scheduled' || entry.delayMs === undefined || entry.cause === undefined) return
+      scheduled.push({ delayMs: entry.delayMs, cause: entry.cause })
+      shedder.on = false // the next attempt is admitted
+      firstScheduled()
+    },
+  }
+  const config = busConfig(broker.url, credential, {
+    reconnectMinMs: 20,
+    reconnectWindowMs: 200,
+    reconnectMaxMs: 2_000,
+  })
+  const bus = createMqttBus({
+    config,
+    identity: { tenantId: TENANT, hostId },
+    log: createLogger({ name: 'bus-test', level: 'debug', destination }),
+    agentVersion: '0',
+  })
+  t.teardown(() => bus.stop())
+  const ready = new Promise<void>((resolve) => bus.onReady(resolve))
+  bus.start()
+  await busyAnswered
+  const [first] = scheduled
+  t.is(first?.cause, 'busy')
+  t.true(first !== undefined && first.delayMs >= 100 && first.delayMs <= 200, JSON.stringify(first))
+  await ready
+  t.true(bus.connection().connected)
+  t.is(broker.broker.stats().connectionsRefused.busy, 1)
+})
+
+test('a broker that is down (connection refused) gets the unreachable delay: within the window, never the 60 s cap', async (t) => {
+  const port = await freePort()
+  const scheduled: Array<{ delayMs: number; cause: string }> = []
+  let sixScheduled = (): void => undefined
+  const six = new Promise<void>((resolve) => (sixScheduled = resolve))
+  const destination = {
+    write(line: string) {
+      const entry = JSON.parse(line) as { msg?: string; delayMs?: number; cause?: string }
+      if (entry.msg !== 'reconnect scheduled' || entry.delayMs === undefined || entry.cause === undefined) return
+      if (scheduled.push({ delayMs: entry.delayMs, cause: entry.cause }) === 6) sixScheduled()
+    },
+  }
+  const config = busConfig(`mqtt://127.0.0.1:${port}`, undefined, {
+    reconnectMinMs: 10,
+    reconnectWindowMs: 80,
+    reconnectMaxMs: 60_000,
+  })
+  const bus = createMqttBus({
+    config,
+    identity: { tenantId: TENANT, hostId: 'node-down' },
+    log: createLogger({ name: 'bus-test', level: 'debug', destination }),
+    agentVersion: '0',
+    random: () => 1,
+  })
+  t.teardown(() => bus.stop())
+  bus.start()
+  await six
+  t.deepEqual(
+    scheduled.slice(0, 6),
+    [10, 20, 40, 80, 80, 80].map((delayMs) => ({ delayMs, cause: 'unreachable' })),
+  )
+})

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { parse, stringify } from 'yaml'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { DEFAULT_SCRYPT_PARAMS, hashPassword } from '../../broker/auth/password-hash.ts'
+import { DEVICE_HASH_SCHEME } from '../../manager/bus/broker-credentials.ts'
 import { deviceLogin, eventsFlood, openIdleSockets, wrongLogins, type IdleSockets } from './abuse-attacks.ts'
 import { delay, fixed, hardTimeLimit, memoryOf, percentileOf, printFooter, printHeader } from './fleet-env.ts'
 import {
@@ -120,7 +121,7 @@ await printHeader(
 const prepared = await prepareManager({
   hosts: 2,
   tenantId: 'abuse',
-  hashParams: { logN: 10, r: 8, p: 1 },
+  hashScheme: DEVICE_HASH_SCHEME,
   logLevel: 'warn',
   launcher: ['prlimit', `--nofile=${NOFILE}:${NOFILE}`, '--'],
 })

@@ -36,7 +36,7 @@ export async function prepareReplicas(setup: ClusterSetup): Promise<PreparedMana
   try {
     const inventory = await openPostgresInventory({ pool })
     try {
-      await seedInventory(inventory, devices, setup.hashParams)
+      await seedInventory(inventory, devices, setup.hashScheme)
     } finally {
       await inventory.close()
     }

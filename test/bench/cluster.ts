@@ -8,13 +8,13 @@
  * through the last), CPU per message of each process, desired → agent latency; then ratios against sqlite×1.
  *
  *   npx tsx test/bench/cluster.ts [--hosts 10000] [--configs sqlite1,postgres1,postgres2,postgres3] [--ramp 400]
- *                                 [--samples 200] [--hash-logn 10] [--log-level info] [--time-limit 3600]
+ *                                 [--samples 200] [--device-hash digest|scrypt:10] [--log-level info] [--time-limit 3600]
  */
 import { parseArgs } from 'node:util'
-import { DEVICE_SCRYPT_PARAMS } from '../../manager/bus/broker-credentials.ts'
 import { startPostgres, type RunningPostgres } from '../helpers/postgres-server.ts'
 import { live, runConfiguration, stopConfiguration, type Configuration } from './cluster-cycle.ts'
 import { printClusterFigures } from './cluster-report.ts'
+import { describeHash, parseDeviceHash } from './fleet-seed.ts'
 import { hardTimeLimit, loadAverage, printFooter, printHeader } from './fleet-env.ts'
 
 const CONFIGURATIONS: readonly Configuration[] = [
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     configs: { type: 'string', default: 'sqlite1,postgres1,postgres2,postgres3' },
     ramp: { type: 'string', default: '400' },
     samples: { type: 'string', default: '200' },
-    'hash-logn': { type: 'string', default: String(DEVICE_SCRYPT_PARAMS.logN) },
+    'device-hash': { type: 'string', default: 'digest' },
     'log-level': { type: 'string', default: 'info' },
     'time-limit': { type: 'string', default: '3600' },
   },
@@ -43,7 +43,7 @@ const startedAt = Date.now()
 await printHeader('cluster benchmark: manager replicas as processes, PostgreSQL, embedded brokers clustered on Redis')
 console.log(
   `setup: ${hosts} simulated devices (4/5 AMT, 1/5 ISM, zero-latency rpc) in this process, round-robin over the ` +
-    `replicas' brokers, ramp ${args.ramp} agents/s in all; device hashes scrypt 2^${args['hash-logn']}; manager log ` +
+    `replicas' brokers, ramp ${args.ramp} agents/s in all; device hashes ${describeHash(parseDeviceHash(args['device-hash']))}; manager log ` +
     `level ${args['log-level']} (to a file); PostgreSQL 15 private server on a unix socket, fsync + synchronous_commit ` +
     `ON; one private redis-server per configuration; lease, pool and timeouts as shipped; configurations: ` +
     configurations.map((c) => c.label).join(', '),
@@ -65,7 +65,7 @@ try {
         postgres,
         hosts,
         tenantId: 'bench',
-        hashParams: { ...DEVICE_SCRYPT_PARAMS, logN: Number(args['hash-logn']) },
+        hashScheme: parseDeviceHash(args['device-hash']),
         logLevel: args['log-level'],
         rampPerSecond: Number(args.ramp),
         latencySamples: Number(args.samples),

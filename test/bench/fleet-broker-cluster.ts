@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stringify } from 'yaml'
-import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { hashWith, type HashScheme } from '../../broker/auth/password-hash.ts'
 import { startRedisServer, type RunningRedis } from '../helpers/redis-server.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
@@ -32,7 +32,7 @@ interface Instance {
 }
 
 /** K broker instances (not started yet: start() writes their files and starts Redis and them). */
-export async function brokerClusterTopology(count: number, hashParams: ScryptParams): Promise<Topology> {
+export async function brokerClusterTopology(count: number, hashScheme: HashScheme): Promise<Topology> {
   const managerPassword = randomBytes(24).toString('base64url')
   const instances: Instance[] = []
   for (let i = 0; i < count; i++)
@@ -82,9 +82,9 @@ export async function brokerClusterTopology(count: number, hashParams: ScryptPar
     async start(prepared: PreparedManager) {
       const credentialsFile = path.join(prepared.dir, 'broker-credentials.yaml')
       const hashes = {
-        manager: await hashPassword(managerPassword, hashParams),
+        manager: await hashWith(managerPassword, hashScheme),
         // The devices share one password (benchDevices): one hash for all, as in the manager's Inventory.
-        device: await hashPassword(prepared.devices[0]?.password ?? '', hashParams),
+        device: await hashWith(prepared.devices[0]?.password ?? '', hashScheme),
       }
       await writeCredentials(credentialsFile, prepared, hashes)
       redis = await startRedisServer()

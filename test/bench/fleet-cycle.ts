@@ -163,7 +163,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
       log(
         `  storm: ${topology.restarted} stopped in ${seconds(figures.stopMs)} s; after the restart: ready ${seconds(figures.readyMs)} s, desired re-delivered to 50 % ${seconds(figures.desiredHalfMs)} s, ` +
           `90 % ${seconds(figures.desiredNinetyMs)} s, all ${seconds(figures.desiredMs)} s, ` +
-          `every device republished ${seconds(figures.republishedMs)} s; lost ${figures.lost}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
+          `every device republished ${seconds(figures.republishedMs)} s (goal ≤ 10 s, zero lost); lost ${figures.lost}; ` +
+          `refused before a session: ${describeRefusals(figures.refused)}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
       )
     }
     return result
@@ -175,6 +176,11 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     await stopAll({ ...(failed ? {} : { prepared }), topology, manager, sim })
   }
 }
+
+const describeRefusals = (refused: Readonly<Record<string, number>>): string =>
+  Object.entries(refused)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ') || 'none'
 
 async function sampleEach(processes: ReadonlyArray<{ name: string; pid: number }>): Promise<ProcessMemory[]> {
   return Promise.all(processes.map(async ({ name, pid }) => ({ name, memory: await sampleMemory(pid) })))

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
-import type { ScryptParams } from '../../broker/auth/password-hash.ts'
+import type { HashScheme } from '../../broker/auth/password-hash.ts'
 import { openSqliteInventory } from '../../manager/inventory/sqlite/open.ts'
 import { API_LIMITS, benchDevices, embeddedLimits, seedInventory } from './fleet-seed.ts'
 import { answers200, startService, type ServiceProcess } from './fleet-process.ts'
@@ -22,7 +22,7 @@ export interface ManagerSetup {
   hosts: number
   tenantId: string
   /** Cost of the seeded device password hashes (the broker verifies one per CONNECT). */
-  hashParams: ScryptParams
+  hashScheme: HashScheme
   logLevel: string
   /** Extra node options for the manager process (e.g. --cpu-prof). */
   nodeOptions?: readonly string[]
@@ -58,7 +58,7 @@ export async function prepareManager(setup: ManagerSetup): Promise<PreparedManag
   const devices = benchDevices(setup.hosts, setup.tenantId)
   const inventory = await openSqliteInventory({ dataDir })
   try {
-    await seedInventory(inventory, devices, setup.hashParams)
+    await seedInventory(inventory, devices, setup.hashScheme)
   } finally {
     await inventory.close()
   }

@@ -4,11 +4,25 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { HostCredentials } from '../../agent/simulate/index.ts'
-import { hashPassword, type ScryptParams } from '../../broker/auth/password-hash.ts'
+import { hashWith, type HashScheme } from '../../broker/auth/password-hash.ts'
 import type { Inventory } from '../../manager/inventory/port.ts'
 import { deviceUsername } from '../../schemas/principals.ts'
 
 const SEED_BATCH = 1000
+
+/**
+ * `--device-hash` of the fleet benchmarks: `digest` (the keyed digest the manager makes since issue 19) or
+ * `scrypt:<log2 N>` (hashes stored before it: the broker upgrades each to the digest at its first login).
+ */
+export function parseDeviceHash(text: string): HashScheme {
+  if (text === 'digest') return { scheme: 'hmac-sha256' }
+  const match = /^scrypt:(\d{2})$/.exec(text)
+  if (match === null) throw new Error(`--device-hash: "digest" or "scrypt:<log2 N>", not "${text}"`)
+  return { scheme: 'scrypt', params: { logN: Number(match[1]), r: 8, p: 1 } }
+}
+
+export const describeHash = (scheme: HashScheme): string =>
+  scheme.scheme === 'scrypt' ? `scrypt 2^${scheme.params.logN}` : 'HMAC-SHA-256 digest'
 
 /**
  * `hosts` devices of the tenant, in hostId order, sharing one random password; 4 of 5 are AMT, 1 of 5 ISM; each with
@@ -33,12 +47,12 @@ export function benchDevices(hosts: number, tenantId: string): HostCredentials[]
 export async function seedInventory(
   inventory: Inventory,
   devices: readonly HostCredentials[],
-  hashParams: ScryptParams,
+  hashScheme: HashScheme,
 ): Promise<void> {
   const [first] = devices
   if (first === undefined) return
   await inventory.createTenant({ tenantId: first.tenantId })
-  const passwordHash = await hashPassword(first.password, hashParams)
+  const passwordHash = await hashWith(first.password, hashScheme)
   for (let i = 0; i < devices.length; i += SEED_BATCH) {
     const batch = devices.slice(i, i + SEED_BATCH)
     await inventory.createHosts(batch.map(({ tenantId, hostId }) => ({ tenantId, hostId })))
@@ -51,6 +65,9 @@ export async function seedInventory(
 export const embeddedLimits = (hosts: number) => ({
   // Loopback: every device comes from 127.0.0.1, so the per-address rate limit would refuse the fleet.
   connectRateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+  // Likewise the cap of sockets per address before CONNECT (500): a storm of the fleet would hit it, a real fleet
+  // comes from many addresses.
+  maxUnauthenticatedPerAddress: 1_000_000,
   // The default (10 000) counts the manager's own connection too.
   maxConnections: hosts + 100,
 })

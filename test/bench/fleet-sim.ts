@@ -5,6 +5,7 @@
  * wall clock: Date.now() in every process).
  */
 import { createFleet, type Fleet, type HostCredentials, type AgentTuning } from '../../agent/simulate/index.ts'
+import { RECONNECT_DEFAULTS } from '../../agent/config-schema.ts'
 import { createLogger } from '../../lib/log.ts'
 import { DesiredTracker } from './fleet-desired-tracker.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
@@ -21,8 +22,8 @@ export interface SimFleet {
 }
 
 /**
- * Zero-latency simulated rpc, no injected failures. The agents reconnect after 200 ms growing to at most 5 s (the
- * simulator's defaults), and reconcile on their own every 10 min (so the periodic pass does not add load here).
+ * Zero-latency simulated rpc, no injected failures. The agents reconnect as a node's agent does by default
+ * (RECONNECT_DEFAULTS: from 0.5 s, within a 5 s window while the broker is unreachable, wider when it is busy), and reconcile on their own every 10 min (so the periodic pass does not add load here).
  * `rampPerSecond` is the whole process's rate, shared by its groups.
  */
 export function createSimFleet(
@@ -41,7 +42,7 @@ export function createSimFleet(
       seed: 1,
       latency: { kind: 'zero' },
       rampPerSecond: rampPerSecond / groups.length,
-      agent: { reconcileIntervalMs: 600_000, ...tuning },
+      agent: { reconcileIntervalMs: 600_000, ...RECONNECT_DEFAULTS, ...tuning },
       log,
       onInbound: (_host, message) => tracker.onInbound(message),
     }),

@@ -6,7 +6,7 @@
  * retained desired and the manager's session stay there).
  */
 import { pollUntil, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import { listHosts, metricSum, type HostRow, type ManagerProcess } from './fleet-manager.ts'
+import { listHosts, metricSum, type HostRow, type ManagerProcess, type MetricSample } from './fleet-manager.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
 
 /** What the storm stops and starts again. */
@@ -33,6 +33,8 @@ export interface StormFigures {
   /** Hosts that did not get their desired again, or whose report did not reach Inventory, within the time limit. */
   lost: number
   memory: MemoryReading | undefined
+  /** CONNECTs the restarted broker refused (or sockets it evicted) before a session, by reason (its counters). */
+  refused: Record<string, number>
 }
 
 /** Without a wave before (--only storm): every host gets a desired first, so that there is one to re-deliver. */
@@ -48,6 +50,14 @@ async function activateAll(manager: ManagerProcess, tenantId: string, hosts: num
     300_000,
     200,
   )
+}
+
+const refusalsByReason = (samples: readonly MetricSample[]): Record<string, number> => {
+  const counts: Record<string, number> = {}
+  for (const { name, labels, value } of samples)
+    if (name === 'amt_broker_connections_refused_total' && value > 0)
+      counts[labels.reason ?? '?'] = (counts[labels.reason ?? '?'] ?? 0) + value
+  return counts
 }
 
 const reportedSince = (rows: readonly HostRow[], since: number): number =>
@@ -115,6 +125,7 @@ export async function connectionStorm(
   const republishedAt = verified === undefined ? Date.now() : attempts === 1 ? (statesAt ?? verified.at) : verified.at
   const lost = hosts - Math.min(reportedSince(rows, restartAt), await redelivered())
   const memory = await sampleMemory(manager.pid)
+  const refused = refusalsByReason(await manager.metrics())
   return {
     manager,
     figures: {
@@ -126,6 +137,7 @@ export async function connectionStorm(
       republishedMs: republishedAt - restartAt,
       lost,
       memory,
+      refused,
     },
   }
 }

@@ -13,11 +13,11 @@
  * simulator under it (docs/benchmarks.md, "100,000 nodes").
  *
  *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
- *                               [--hash-logn 10] [--log-level info] [--time-limit 2400] [--brokers 0]
+ *                               [--device-hash digest|scrypt:10] [--log-level info] [--time-limit 2400] [--brokers 0]
  *                               [--sim-processes 0]
  */
 import { parseArgs } from 'node:util'
-import { DEVICE_SCRYPT_PARAMS } from '../../manager/bus/broker-credentials.ts'
+import { describeHash, parseDeviceHash } from './fleet-seed.ts'
 import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } from './fleet-env.ts'
 import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
 import { brokerClusterTopology } from './fleet-broker-cluster.ts'
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     ramp: { type: 'string', default: '400' },
     samples: { type: 'string', default: '300' },
     'idle-seconds': { type: 'string', default: '30' },
-    'hash-logn': { type: 'string', default: String(DEVICE_SCRYPT_PARAMS.logN) },
+    'device-hash': { type: 'string', default: 'digest' },
     'log-level': { type: 'string', default: 'info' },
     'time-limit': { type: 'string', default: '2400' },
     /** Extra node options for the manager process, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
@@ -49,7 +49,7 @@ const scenarios = new Set(
 )
 const brokers = Number(args.brokers)
 const simProcesses = Number(args['sim-processes'])
-const hashParams = { ...DEVICE_SCRYPT_PARAMS, logN: Number(args['hash-logn']) }
+const hashScheme = parseDeviceHash(args['device-hash'])
 const startedAt = Date.now()
 
 await printHeader(
@@ -57,7 +57,7 @@ await printHeader(
     `simulated fleet in ${simProcesses > 0 ? `${simProcesses} processes` : 'another'}, loopback`,
 )
 console.log(
-  `setup: scenarios ${[...scenarios].join(', ')}; ${runs} run(s) per size; ramp ${args.ramp} agents/s; device hashes scrypt 2^${args['hash-logn']}; ` +
+  `setup: scenarios ${[...scenarios].join(', ')}; ${runs} run(s) per size; ramp ${args.ramp} agents/s; device hashes ${describeHash(hashScheme)}; ` +
     `manager log level ${args['log-level']} (to a file); 4/5 AMT + 1/5 ISM hosts, zero-latency rpc; open files per process ${openFilesLimit()}`,
 )
 const disarm = hardTimeLimit(Number(args['time-limit']) * 1000, () => stopAll(live.running ?? {}))
@@ -69,8 +69,8 @@ for (const hosts of sizes) {
     const result = await runCycle({
       hosts,
       tenantId: 'bench',
-      hashParams,
-      ...(brokers > 0 ? { topology: await brokerClusterTopology(brokers, hashParams) } : {}),
+      hashScheme,
+      ...(brokers > 0 ? { topology: await brokerClusterTopology(brokers, hashScheme) } : {}),
       simProcesses,
       logLevel: args['log-level'],
       nodeOptions: args['manager-node-options'].split(' ').filter((option) => option !== ''),

@@ -6,7 +6,13 @@ import test from 'ava'
 import { deviceIdentityFromCertificate } from '../../broker/auth/certificate-identity.ts'
 import { MemoryCredentialStore } from '../../broker/auth/credentials.ts'
 import { FileCredentialStore } from '../../broker/auth/file-credential-store.ts'
-import { decodeHash, hashPassword, verifyPasswordHash, type DecodedHash } from '../../broker/auth/password-hash.ts'
+import {
+  decodeHash,
+  hashPassword,
+  hashRandomSecret,
+  verifyPasswordHash,
+  type DecodedHash,
+} from '../../broker/auth/password-hash.ts'
 
 const CHEAP = { logN: 10, r: 8, p: 1 }
 
@@ -21,6 +27,31 @@ test('password hashes carry their parameters and a fresh salt, and verify only t
   t.false(await verifyPasswordHash(hash, 's3cret '))
   for (const junk of ['', 'plain', 'scrypt$99$8$1$AAAA$AAAA', 'bcrypt$10$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5'])
     t.is(decodeHash(junk), null, junk)
+})
+
+test('random-secret hashes (HMAC-SHA-256 with a fresh salt) verify only the right secret, beside scrypt hashes', async (t) => {
+  const secret = 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4'
+  const [first, second] = [hashRandomSecret(secret), hashRandomSecret(secret)]
+  t.regex(first, /^hmac-sha256\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/)
+  t.not(first, second, 'a fresh salt each time')
+  const hash = decodeHash(first)
+  if (hash === null) return t.fail('own hash does not decode')
+  t.is(hash.scheme, 'hmac-sha256')
+  t.true(await verifyPasswordHash(hash, secret))
+  t.true(await verifyPasswordHash(hash, Buffer.from(secret)))
+  for (const wrong of ['', `${secret} `, secret.slice(1), `${secret}\u0000`])
+    t.false(await verifyPasswordHash(hash, wrong), JSON.stringify(wrong))
+  // The other salt's digest, a truncated digest, a foreign scheme name: not a hash of this module.
+  const [, salt = '', mac = ''] = first.split('$')
+  t.false(await verifyPasswordHash({ ...hash, salt: Buffer.from(second.split('$')[1] ?? '', 'base64') }, secret))
+  for (const junk of [`hmac-sha256$${salt}$${mac.slice(0, 20)}`, `hmac-sha1$${salt}$${mac}`, `hmac-sha256$$${mac}`])
+    t.is(decodeHash(junk), null, junk)
+  // An scrypt hash of the same secret verifies as before: both schemes live in one store.
+  const old = decodeHash(await hashPassword(secret, CHEAP))
+  if (old === null) return t.fail('scrypt hash does not decode')
+  t.is(old.scheme, 'scrypt')
+  t.true(await verifyPasswordHash(old, secret))
+  t.false(await verifyPasswordHash(old, `${secret}x`))
 })
 
 test('the memory store returns the principal for the right password, null for a wrong one or an unknown user', async (t) => {
@@ -105,7 +136,7 @@ test("the file store checks an unknown username as costly as the file's principa
   await writeFile(file, `principals:\n${device}\n${reader}\n`)
   const checks: number[] = []
   const verify = (hash: DecodedHash, password: string | Buffer) => {
-    checks.push(hash.params.logN)
+    checks.push(hash.scheme === 'scrypt' ? hash.params.logN : 0)
     return verifyPasswordHash(hash, password)
   }
   const loaded = await FileCredentialStore.load(file, { verify })

@@ -23,6 +23,21 @@ export function recordConformance({ label, open }: SuiteContext): void {
     t.like(await inventory.getCredentialByUsername('new'), { ...a(0), passwordHash: 'scrypt$2' })
   })
 
+  test(`${label}: replaceCredentialHash writes only over the expected hash (compare-and-set)`, async (t) => {
+    const inventory = await open(t)
+    await seed(inventory, ['a'], 2)
+    const stored = await inventory.putCredential({ ...a(0), username: 'dev-a-0', passwordHash: 'scrypt$old' })
+    await inventory.putCredential({ ...a(1), username: 'dev-a-1', passwordHash: 'scrypt$old' })
+    t.true(await inventory.replaceCredentialHash('dev-a-0', 'scrypt$old', 'hmac-sha256$new'))
+    t.deepEqual(await inventory.getCredentialByUsername('dev-a-0'), { ...stored, passwordHash: 'hmac-sha256$new' })
+    t.like(await inventory.getCredentialByUsername('dev-a-1'), { passwordHash: 'scrypt$old' }, 'another host untouched')
+    // Rewritten meanwhile (a rotation), or gone: nothing is written.
+    t.false(await inventory.replaceCredentialHash('dev-a-0', 'scrypt$old', 'hmac-sha256$stale'))
+    t.like(await inventory.getCredentialByUsername('dev-a-0'), { passwordHash: 'hmac-sha256$new' })
+    t.false(await inventory.replaceCredentialHash('nobody', 'scrypt$old', 'hmac-sha256$x'))
+    t.is(await inventory.getCredentialByUsername('nobody'), null)
+  })
+
   test(`${label}: usernames are unique across hosts and tenants`, async (t) => {
     const inventory = await open(t)
     await seed(inventory, ['a', 'b'], 1)

@@ -20,6 +20,8 @@ export interface TestBrokerOptions {
   credentials?: MemoryCredentialStore
   /** Where sessions and retained messages live; default: the broker's own (in memory). */
   backends?: BrokerDeps['backends']
+  /** When device CONNECTs are shed (CONNACK 3 busy); default: the broker's own event-loop lag measure. */
+  shedder?: BrokerDeps['shedder']
 }
 
 export interface TestCredential {
@@ -60,7 +62,12 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
   if (!parsed.ok) throw new Error(`test broker config: ${parsed.problems.join('; ')}`)
   const credentials = options.credentials ?? new MemoryCredentialStore({ scryptParams: TEST_SCRYPT })
   const log = options.log ?? silentLogger()
-  const broker = await createBroker(parsed.config, { log, credentials, backends: options.backends })
+  const broker = await createBroker(parsed.config, {
+    log,
+    credentials,
+    backends: options.backends,
+    ...(options.shedder === undefined ? {} : { shedder: options.shedder }),
+  })
   t.teardown(() => broker.close())
 
   const add = async (prefix: string, scope: PrincipalScope): Promise<TestCredential> => {

@@ -71,7 +71,7 @@ export function hostRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       async (request, reply) => {
         const { tenantId } = request.params
         const accounts = ctx.brokerAccounts === undefined ? {} : { brokerAccounts: ctx.brokerAccounts }
-        const deps = { inventory, log: request.log, hosts: domain, ...hashParams(ctx), ...accounts }
+        const deps = { inventory, log: request.log, hosts: domain, ...accounts }
         const { host, credential } = await registerHost(deps, { ...request.body, tenantId }, actorOf(request))
         const mqtt = { ...credential, ...(ctx.deviceBrokerUrl === undefined ? {} : { url: ctx.deviceBrokerUrl }) }
         return reply
@@ -194,6 +194,3 @@ const pageAnswer = (page: InventoryPage) => ({
   nextCursor: page.nextCursor,
   total: page.total ?? 0,
 })
-
-const hashParams = ({ credentialHashParams }: ApiContext) =>
-  credentialHashParams === undefined ? {} : { hashParams: credentialHashParams }

@@ -202,6 +202,10 @@ export class PostgresInventory implements Inventory {
     })
   }
 
+  replaceCredentialHash(username: string, expectedHash: string, passwordHash: string): Promise<boolean> {
+    return this.#write(async (sql) => (await sql.run(S.credentialRehash, [passwordHash, username, expectedHash])) === 1)
+  }
+
   deleteCredential(key: HostKey): Promise<void> {
     return this.#write(async (sql) => {
       assertKey(key)

@@ -28,6 +28,7 @@ export const STATEMENT_SQL = {
        ON CONFLICT (tenant_id, host_id) DO UPDATE SET
          username = excluded.username, password_hash = excluded.password_hash, created_at = excluded.created_at`,
   credentialByUsername: 'SELECT * FROM device_credentials WHERE username = ?',
+  credentialRehash: 'UPDATE device_credentials SET password_hash = ? WHERE username = ? AND password_hash = ?',
   credentialDelete: 'DELETE FROM device_credentials WHERE tenant_id = ? AND host_id = ?',
 } as const
 

@@ -187,6 +187,10 @@ export class SqliteInventory implements Inventory {
     })
   }
 
+  replaceCredentialHash(username: string, expectedHash: string, passwordHash: string): Promise<boolean> {
+    return this.#write(() => this.#s.credentialRehash.run(passwordHash, username, expectedHash).changes === 1)
+  }
+
   deleteCredential(key: HostKey): Promise<void> {
     return this.#write(() => {
       assertKey(key)

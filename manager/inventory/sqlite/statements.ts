@@ -22,6 +22,7 @@ export function prepareStatements(db: Database.Database) {
 
     credentialUpsert: db.prepare(SQL.credentialUpsert),
     credentialByUsername: db.prepare<unknown[], CredentialRow>(SQL.credentialByUsername),
+    credentialRehash: db.prepare(SQL.credentialRehash),
     credentialDelete: db.prepare(SQL.credentialDelete),
   }
 }

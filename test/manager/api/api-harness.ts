@@ -28,9 +28,6 @@ import { ROLLOUT_DATABASE_FILE_NAME, SqliteRolloutStore } from '../../../manager
 
 const CONSOLE_DEFAULTS = ConsoleSection.parse({})
 
-/** Cheap scrypt for device passwords in tests. */
-const TEST_SCRYPT = { logN: 10, r: 8, p: 1 }
-
 export interface ApiHarness {
   app: ApiServer
   /** http://127.0.0.1:<port> */
@@ -135,7 +132,6 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     sessions,
     log,
     metrics: metrics.registry,
-    credentialHashParams: TEST_SCRYPT,
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     hostChangeStreams: hostChanges,
     rollouts: rolloutService,

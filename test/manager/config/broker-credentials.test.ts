@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { stringify } from 'yaml'
-import { hashPassword, verifyPasswordHash } from '../../../broker/auth/password-hash.ts'
+import { decodeHash, hashPassword, hashRandomSecret, verifyPasswordHash } from '../../../broker/auth/password-hash.ts'
 import {
   createBrokerCredentials,
   loadIntegratorsFile,
@@ -102,7 +102,7 @@ test('an unknown username costs the check of an existing principal of its kind: 
     tenantId: 't1',
     hostId: 'h1',
     username: 'h1@t1',
-    passwordHash: await hashPassword('device-secret', CHEAP),
+    passwordHash: hashRandomSecret('device-secret'),
   })
   const checks: number[] = []
   const store = await createBrokerCredentials({
@@ -117,11 +117,92 @@ test('an unknown username costs the check of an existing principal of its kind: 
       },
     ],
     verify: (hash, password) => {
-      checks.push(hash.params.logN)
+      checks.push(hash.scheme === 'scrypt' ? hash.params.logN : 0)
       return verifyPasswordHash(hash, password)
     },
   })
   for (const username of ['reader', 'nobody', 'h1@t1', 'h9@t1'])
     t.is(await store.verifyPassword(username, 'wrong'), null, username)
-  t.deepEqual(checks, [12, 12, 10, 10])
+  // A device check is a digest (0 here), known name or not.
+  t.deepEqual(checks, [12, 12, 0, 0])
+})
+
+/** Polls Inventory until the credential's hash satisfies `done` (the upgrade is written after the login answered). */
+async function storedHashUntil(
+  inventory: Awaited<ReturnType<typeof setup>>['inventory'],
+  done: (hash: string) => boolean,
+): Promise<string> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const hash = (await inventory.getCredentialByUsername('h1@t1'))?.passwordHash ?? ''
+    if (done(hash) || Date.now() > deadline) return hash
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+}
+
+test('a device whose stored scrypt hash matched is upgraded to the keyed digest; a wrong password upgrades nothing', async (t) => {
+  const { inventory, store } = await setup(t)
+  const before = (await inventory.getCredentialByUsername('h1@t1'))?.passwordHash ?? ''
+  t.is(await store.verifyPassword('h1@t1', 'wrong-secret'), null)
+  t.is((await inventory.getCredentialByUsername('h1@t1'))?.passwordHash, before, 'a failed login writes nothing')
+
+  t.like(await store.verifyPassword('h1@t1', 'device-secret'), { id: 'h1@t1', role: 'device' })
+  const upgraded = await storedHashUntil(inventory, (hash) => hash !== before)
+  t.is(decodeHash(upgraded)?.scheme, 'hmac-sha256')
+  // The upgraded hash takes the same password, and only it.
+  t.like(await store.verifyPassword('h1@t1', 'device-secret'), { id: 'h1@t1', role: 'device' })
+  t.is(await store.verifyPassword('h1@t1', 'wrong-secret'), null)
+  t.is((await inventory.getCredentialByUsername('h1@t1'))?.passwordHash, upgraded, 'a digest is not rewritten')
+})
+
+test('the upgrade never overwrites a credential rewritten while the login was checked (compare-and-set)', async (t) => {
+  const { inventory } = await setup(t)
+  const rotated = hashRandomSecret('new-device-secret')
+  // The rotation lands between the broker's read of the old hash and its upgrade write.
+  const racing = {
+    getCredentialByUsername: async (username: string) => {
+      const read = await inventory.getCredentialByUsername(username)
+      await inventory.putCredential({ tenantId: 't1', hostId: 'h1', username: 'h1@t1', passwordHash: rotated })
+      return read
+    },
+    replaceCredentialHash: inventory.replaceCredentialHash.bind(inventory),
+  }
+  let upgrades = 0
+  const counted = {
+    ...racing,
+    replaceCredentialHash: async (...args: Parameters<typeof inventory.replaceCredentialHash>) => {
+      const written = await racing.replaceCredentialHash(...args)
+      upgrades += 1
+      t.false(written, 'the rotated credential is left alone')
+      return written
+    },
+  }
+  const store = await createBrokerCredentials({ inventory: counted })
+  t.like(await store.verifyPassword('h1@t1', 'device-secret'), { id: 'h1@t1' }, 'the login read the old hash')
+  await storedHashUntil(inventory, () => upgrades > 0)
+  t.is(upgrades, 1)
+  t.is((await inventory.getCredentialByUsername('h1@t1'))?.passwordHash, rotated)
+})
+
+test('new device credentials are keyed digests: no scrypt work at a device login', async (t) => {
+  const { inventory } = await setup(t)
+  await inventory.createHost({ tenantId: 't1', hostId: 'h2' })
+  await inventory.putCredential({
+    tenantId: 't1',
+    hostId: 'h2',
+    username: 'h2@t1',
+    passwordHash: hashRandomSecret('second-secret'),
+  })
+  const schemes: string[] = []
+  const store = await createBrokerCredentials({
+    inventory,
+    verify: (hash, password) => {
+      schemes.push(hash.scheme)
+      return verifyPasswordHash(hash, password)
+    },
+  })
+  t.like(await store.verifyPassword('h2@t1', 'second-secret'), { id: 'h2@t1' })
+  t.is(await store.verifyPassword('h2@t1', 'wrong'), null)
+  t.is(await store.verifyPassword('h7@t1', 'second-secret'), null, 'an unknown device name')
+  t.deepEqual(schemes, ['hmac-sha256', 'hmac-sha256', 'hmac-sha256'])
 })
