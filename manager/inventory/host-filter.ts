@@ -81,3 +81,6 @@ export interface HostSummary {
   byCapability: Record<HostCapability, number>
   byCondition: Record<HostCondition, number>
 }
+
+/** Which of a tenant's hosts a summary counts (the tenant is the summary's own argument). */
+export type HostSummaryFilter = Omit<HostFilter, 'tenantId'>

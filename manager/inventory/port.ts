@@ -1,5 +1,5 @@
 import type { AgentPhase, AmtState, StatusIndication } from '../../schemas/enums.ts'
-import type { HostFilter, HostPage, HostPageRequest, HostSummary } from './host-filter.ts'
+import type { HostFilter, HostPage, HostPageRequest, HostSummary, HostSummaryFilter } from './host-filter.ts'
 import type { HostGroup, PutGroupInput } from './amt-policy.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
@@ -182,8 +182,11 @@ export interface Inventory {
   deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
   /** Host counts grouped by (desiredState, currentState, statusIndicator, phase), for metrics. */
   countHosts(filter?: { tenantId?: string }): Promise<StateCount[]>
-  /** The tenant's hosts counted by capability, by condition and by presence (an empty summary for no hosts). */
-  summarizeHosts(tenantId: string): Promise<HostSummary>
+  /**
+   * The tenant's hosts (those matching `filter`, default all) counted by capability, by condition and by presence
+   * (an empty summary for no hosts): one grouped query.
+   */
+  summarizeHosts(tenantId: string, filter?: HostSummaryFilter): Promise<HostSummary>
 
   /** Creates or replaces the host's credential; AlreadyExists when another host has the username. */
   putCredential(input: PutCredentialInput): Promise<DeviceCredential>

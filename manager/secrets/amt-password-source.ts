@@ -30,7 +30,11 @@ export interface AmtPasswordSourceDeps {
    * every static tenant without its own (absent: generated once); `length` — of generated passwords, 8-32.
    */
   passwords?: { static?: Readonly<Record<string, StaticPasswordConfig>>; length?: number }
-  /** Hosts prepared at once, default 64 (the local store commits the writes of one turn together; Vault gets parallel requests). */
+  /**
+   * Hosts prepared at once. Default: Vault 64 parallel requests; the local store every host of the call at once — it
+   * commits the writes of one event-loop turn together (one fsync), so a chunk of 500 hosts costs one turn and one
+   * fsync instead of eight, each waiting behind the ingest's batch of that turn during a wave.
+   */
   concurrency?: number
 }
 
@@ -53,6 +57,9 @@ export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer, P
   candidatesFor(key: HostKey, options?: { limit?: number }): Promise<PasswordCandidate[]>
 }
 
+/** Parallel Vault requests while preparing many hosts. */
+const VAULT_CONCURRENCY = 64
+
 /**
  * The manager's password logic over a SecretStore (docs/secrets.md):
  * - lookup: the host's own secret, else its tenant's; secret/req (MQTT), the gRPC bridge and the API use it.
@@ -68,7 +75,7 @@ export function createAmtPasswordSource({
   inventory,
   log: parentLog = silentLogger(),
   passwords: { static: staticPasswords = {}, length: passwordLength = DEFAULT_PASSWORD_LENGTH } = {},
-  concurrency = 64,
+  concurrency = store.kind === 'local' ? Number.POSITIVE_INFINITY : VAULT_CONCURRENCY,
 }: AmtPasswordSourceDeps): AmtPasswords {
   const log = parentLog.child({ module: 'passwords' })
   checkStaticPasswords(staticPasswords)

@@ -133,7 +133,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
       result.wave = wave
       log(
         `  wave: bulk call ${wave.apiMs} ms; desired at every agent ${seconds(wave.deliveredMs)} s; every agent PROVISIONED ${seconds(wave.agentsDoneMs)} s; ` +
-          `every host PROVISIONED in Inventory ${seconds(wave.inventoryDoneMs)} s (${wave.perSecond.toFixed(0)} activations/s); lost ${wave.lost}; manager peak RSS ${wave.peakMiB?.toFixed(0) ?? '-'} MiB`,
+          `every host PROVISIONED in Inventory ${seconds(wave.inventoryDoneMs)} s (${wave.perSecond.toFixed(0)} activations/s); lost ${wave.lost}; manager peak RSS ${wave.peakMiB?.toFixed(0) ?? '-'} MiB; ` +
+          `manager CPU ${wave.managerCpuMs === undefined ? '-' : seconds(wave.managerCpuMs)} s (${wave.managerCpuMs === undefined ? '-' : ((wave.managerCpuMs * 1000) / hosts).toFixed(0)} µs per host)`,
       )
       log(
         `  wave: per host the manager received ${JSON.stringify(wave.perHost.received)} and published ${JSON.stringify(wave.perHost.published)}`,

@@ -3,6 +3,7 @@ import type { HostCredentials } from '../../agent/simulate/index.ts'
 import { delay, memoryOf, percentileOf, pollUntil } from './fleet-env.ts'
 import { listHosts, metricSum, type ManagerProcess, type MetricSample } from './fleet-manager.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
+import { processCpuMs } from './machine.ts'
 
 export interface WaveFigures {
   /** The bulk call's answer time (Inventory write of every host). */
@@ -17,6 +18,11 @@ export interface WaveFigures {
   /** Hosts not PROVISIONED on generation 1 in Inventory at the end. */
   lost: number
   peakMiB: number | undefined
+  /**
+   * The manager process's CPU (utime + stime) from the bulk call to every host PROVISIONED, ms: what the wave cost
+   * it, much less moved by other work on the machine than the wave's wall time.
+   */
+  managerCpuMs: number | undefined
   /** MQTT messages the manager (the reader) received (by leaf) and published (by leaf) per host during the wave. */
   perHost: { received: Record<string, number>; published: Record<string, number> }
 }
@@ -91,6 +97,7 @@ export async function activationWave(
   reader: ManagerProcess = manager,
 ): Promise<WaveFigures> {
   const before = await reader.metrics()
+  const cpuBefore = await processCpuMs(manager.pid)
   const began = Date.now()
   await fleet.mark(began)
   let agentsDoneAt: number | undefined
@@ -115,6 +122,7 @@ export async function activationWave(
     600_000, // an upper bound: a wave on PostgreSQL on a busy machine
     250, // a /metrics scrape counts the hosts in SQLite and reads /proc/self/fd: not more often than this
   )
+  const cpuAfter = await processCpuMs(manager.pid)
   const peakMiB = (await memoryOf(manager.pid))?.peakMiB
   const stored = await listHosts(reader, tenantId)
   const lost =
@@ -137,6 +145,7 @@ export async function activationWave(
     perSecond: hosts / (inventoryDoneMs / 1000),
     lost,
     peakMiB,
+    managerCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
   }
 }
 

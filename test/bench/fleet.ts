@@ -22,6 +22,7 @@ import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } f
 import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
 import { brokerClusterTopology } from './fleet-broker-cluster.ts'
 import { openFilesLimit, printMemoryTable } from './fleet-memory.ts'
+import { GOALS, goalLine } from './goals.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -128,6 +129,10 @@ for (const [hosts, list] of results) {
         0,
       )} |`,
   )
+}
+for (const [hosts, list] of results) {
+  const waveMs = med(list, (r) => r.wave?.inventoryDoneMs)
+  if (hosts === 10_000 && waveMs !== undefined) console.log(goalLine(GOALS.wave10k, waveMs / 1000))
 }
 printMemoryTable(results)
 printFooter(startedAt)

@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util'
 import { fixed, hardTimeLimit, median, printFooter, printHeader } from './fleet-env.ts'
 import { openEngine, postgresInstalled, type BenchEngine, type EngineName } from './ingest-engine.ts'
 import { startBenchManager, type BenchManager } from './ingest-manager.ts'
+import { GOALS, goalLine } from './goals.ts'
 import { ingestRun, type IngestRun } from './ingest-measure.ts'
 import { rawRun, startBenchBroker, type RawRun } from './ingest-run.ts'
 
@@ -113,6 +114,8 @@ const job = (steady: boolean) => ({
 
 const rows: string[] = []
 const rates = new Map<string, number>()
+/** Per mode and setup: its median rate / the raw broker's median rate (same rounds). */
+const ratios = new Map<string, number>()
 const range = (runs: readonly RawRun[]) =>
   `${fixed(Math.min(...runs.map((r) => r.perSecond)), 0)}–${fixed(Math.max(...runs.map((r) => r.perSecond)), 0)}`
 for (const mode of MODES) {
@@ -139,6 +142,7 @@ for (const mode of MODES) {
     const runs = ingests.get(setup) ?? []
     const rate = median(runs.map((r) => r.perSecond))
     rates.set(`${mode}/${setup.label}`, rate)
+    ratios.set(`${mode}/${setup.label}`, rate / rawRate)
     const database = runs.map((r) => r.databaseCpuUs).filter((us) => us !== undefined)
     rows.push(
       `| ${mode} | ${setup.label} | ${fixed(rawRate, 0)} (${range(raws)}) | ${fixed(rate, 0)} (${range(runs)}) | ` +
@@ -157,6 +161,10 @@ console.log(
 )
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|')
 for (const row of rows) console.log(row)
+for (const mode of MODES) {
+  const sqlite = ratios.get(`${mode}/sqlite`)
+  if (sqlite !== undefined) console.log(goalLine(mode === 'worst' ? GOALS.ingestWorst : GOALS.ingestSteady, sqlite))
+}
 for (const mode of MODES) {
   const [sqlite, postgres, replicas] = ['sqlite', 'postgres', `postgres ×${REPLICAS}`].map((l) =>
     rates.get(`${mode}/${l}`),

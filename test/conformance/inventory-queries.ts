@@ -184,4 +184,22 @@ export function queryConformance({ label, open }: SuiteContext): void {
       },
     })
   })
+
+  test(`${label}: summarizeHosts with a filter counts only the tenant's matching hosts, as listHosts does`, async (t) => {
+    const inventory = await open(t)
+    const hosts = await varied(inventory)
+    const inA = hosts.filter((host) => host.tenantId === 'a')
+    await inventory.setDesiredMany({ keys: inA.slice(0, 7) }, { desiredState: 'PROVISIONED' })
+    await inventory.updateHost({ tenantId: 'a', hostId: inA[0]?.hostId ?? '' }, { deletion: 'pending' })
+    const filter = { desiredState: 'PROVISIONED', deletion: 'none' } as const
+    const summary = await inventory.summarizeHosts('a', filter)
+    t.is(summary.total, 6)
+    t.is(summary.online + summary.offline, 6)
+    for (const condition of ['PROVISIONED', 'FAILED', 'UNPROVISIONED', 'PENDING_DELETION'] as const) {
+      const listed = await inventory.listHosts({ ...filter, tenantId: 'a', condition, withTotal: true, limit: 1 })
+      t.is(summary.byCondition[condition], listed.total ?? -1, condition)
+    }
+    t.is((await inventory.summarizeHosts('b', filter)).total, 0)
+    t.is((await inventory.summarizeHosts('a', {})).total, 12)
+  })
 }

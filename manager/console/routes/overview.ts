@@ -1,7 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify'
 import type { ConsoleContext } from '../context.ts'
 import { coalesced } from '../data/coalesced.ts'
-import { fleetCounts, type FleetCounts } from '../data/fleet-summary.ts'
+import { fleetCounts, waveCounts, type FleetCounts } from '../data/fleet-summary.ts'
 import { MemoryWaveHistory } from '../data/wave-history.ts'
 import { recordWaves } from '../data/wave-recorder.ts'
 import { pageFrame } from '../page-frame.ts'
@@ -33,7 +33,8 @@ export function overviewRoutes(ctx: ConsoleContext, now: () => number = Date.now
     return { ...counts, progress: { wave: counts.wave, samples, now: at, windowMs: history.windowMs } }
   }
   return (app, _options, done) => {
-    const countWave = async (tenantId: string) => (await shared(tenantId)).wave
+    // The recorder counts only the wave (one query), whether or not a page is open.
+    const countWave = coalesced((tenantId) => waveCounts(ctx.inventory, tenantId))
     const stopRecording = recordWaves({ changes: ctx.hostChanges, history, countWave, now, log: ctx.log })
     app.addHook('onClose', stopRecording)
     app.get<TenantRequest>('/tenants/:tenantId', async (request, reply) => {

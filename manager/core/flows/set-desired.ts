@@ -26,9 +26,11 @@ export const DESIRED_CHUNK = 500
  * transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
  * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
- * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired).
- * A preparation failure stops at that chunk: nothing of it or later chunks is written; the error says how many
- * hosts got their desired before it (a repeat of the request converges; a repeat is only a new generation).
+ * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired), and chunk
+ * k + 1 is prepared while chunk k waits for the write queue and is written.
+ * A preparation failure stops at that chunk: nothing of it or later chunks is written (the chunk before it is);
+ * the error says how many hosts got their desired before it (a repeat of the request converges; a repeat is only
+ * a new generation). A write that fails leaves the next chunk prepared, never written.
  *
  * The status text is NOT changed here: it stays what the agent last reported until the agent reports on the
  * new generation ("AMT Activation In Progress" comes from its ACTIVATING), so the status never claims progress
@@ -44,11 +46,19 @@ export async function setDesired(
   const selected = await selectHosts(ctx, selector)
   if (selected.length === 0) return []
   guardDeletions(selected, request)
+  const chunks: Host[][] = []
+  for (let start = 0; start < selected.length; start += DESIRED_CHUNK)
+    chunks.push(selected.slice(start, start + DESIRED_CHUNK))
+  // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest. The
+  // next chunk is prepared while this one waits for the queue and is written.
+  const prepared = (chunk: Host[] | undefined): Promise<unknown> =>
+    request.state !== 'PROVISIONED' || chunk === undefined ? Promise.resolve(null) : prepareSettled(ctx, chunk)
   const stored: Host[] = []
-  for (let start = 0; start < selected.length; start += DESIRED_CHUNK) {
-    const chunk = selected.slice(start, start + DESIRED_CHUNK)
-    // Outside the serial queue: preparation may call RPS and the secret store, and must not stall the ingest.
-    if (request.state === 'PROVISIONED') await prepare(ctx, chunk, { done: stored.length, total: selected.length })
+  let preparing = prepared(chunks[0])
+  for (const [index, chunk] of chunks.entries()) {
+    const failure = await preparing
+    if (failure !== null) throw preparationFailed(failure, { done: stored.length, total: selected.length })
+    preparing = prepared(chunks[index + 1])
     stored.push(...(await writeChunk(ctx, chunk, request, actor)))
   }
   ctx.log.info({ state: request.state, hosts: stored.length, actor }, 'desired state set')
@@ -149,21 +159,21 @@ function guardDeletions(hosts: readonly Host[], request: DesiredRequest): void {
   }
 }
 
-async function prepare(
-  ctx: CoreContext,
-  hosts: readonly Host[],
-  progress: { done: number; total: number },
-): Promise<void> {
-  try {
-    await ctx.preparer.prepare(hosts)
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err)
-    const partly =
-      progress.done === 0
-        ? ''
-        : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
-    throw new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, {
-      cause: err,
-    })
-  }
+/** The chunk's preparation: resolves null when done, or with what it failed with (never rejects: it runs ahead). */
+function prepareSettled(ctx: CoreContext, hosts: readonly Host[]): Promise<unknown> {
+  return ctx.preparer.prepare(hosts).then(
+    () => null,
+    (err: unknown) => err ?? new Error('preparation failed'),
+  )
+}
+
+function preparationFailed(err: unknown, progress: { done: number; total: number }): DomainError {
+  const reason = err instanceof Error ? err.message : String(err)
+  const partly =
+    progress.done === 0
+      ? ''
+      : `; desired was set for ${progress.done} of ${progress.total} hosts before this failure (repeat the request for the rest)`
+  return new DomainError('PREPARATION_FAILED', `provisioning could not be prepared: ${reason}${partly}`, {
+    cause: err,
+  })
 }

@@ -1,4 +1,4 @@
-import type { HostFilter, HostPage, HostPageRequest, HostSummary } from '../port.ts'
+import type { HostFilter, HostPage, HostPageRequest, HostSummary, HostSummaryFilter } from '../port.ts'
 import { hostDialect } from '../sql/host-condition-sql.ts'
 import { BY_KEY, HostSelectSql, pageOf, type SortedRow } from '../sql/host-select-sql.ts'
 import { summaryOf, type SummaryRow } from '../sql/host-summary.ts'
@@ -28,7 +28,7 @@ export async function hostPage(sql: Sql, request: HostPageRequest): Promise<Host
   return pageOf(plan, rows, total?.count ?? 0)
 }
 
-export async function hostSummary(sql: Sql, tenantId: string): Promise<HostSummary> {
-  const { sql: text, params } = hostSql.summary(tenantId)
+export async function hostSummary(sql: Sql, tenantId: string, filter?: HostSummaryFilter): Promise<HostSummary> {
+  const { sql: text, params } = hostSql.summary(tenantId, filter)
   return summaryOf(await sql.rows<SummaryRow>(text, params))
 }

@@ -21,6 +21,7 @@ import type {
   HostPatch,
   HostSelector,
   HostSummary,
+  HostSummaryFilter,
   HostUpdate,
   Inventory,
   PutCredentialInput,
@@ -170,10 +171,10 @@ export class PostgresInventory implements Inventory {
     })
   }
 
-  summarizeHosts(tenantId: string): Promise<HostSummary> {
+  summarizeHosts(tenantId: string, filter?: HostSummaryFilter): Promise<HostSummary> {
     return this.#read((sql) => {
       assertId('tenantId', tenantId)
-      return hostSummary(sql, tenantId)
+      return hostSummary(sql, tenantId, filter)
     })
   }
 

@@ -1,5 +1,11 @@
 import { decodeCursor, encodeCursor, pageSize, type HostCursor } from '../cursor.ts'
-import { DEFAULT_HOST_SORT, type HostFilter, type HostPage, type HostPageRequest } from '../port.ts'
+import {
+  DEFAULT_HOST_SORT,
+  type HostFilter,
+  type HostPage,
+  type HostPageRequest,
+  type HostSummaryFilter,
+} from '../port.ts'
 import type { HostDialect } from './host-condition-sql.ts'
 import { filterClauses, type Clause } from './host-filter-sql.ts'
 import { sortSql, type SortSql } from './host-sort-sql.ts'
@@ -71,12 +77,13 @@ export class HostSelectSql {
     return { sql, params: paramsOf(clauses) }
   }
 
-  /** One grouped query over the tenant's rows (SummaryRow, host-summary.ts). */
-  summary(tenantId: string): Statement {
+  /** One grouped query over the tenant's rows matching the filter (SummaryRow, host-summary.ts). */
+  summary(tenantId: string, filter: HostSummaryFilter = {}): Statement {
     const { capability, condition } = this.#dialect
+    const clauses = filterClauses({ ...filter, tenantId }, this.#dialect)
     const sql = `SELECT ${capability} AS capability, ${condition} AS condition, online, count(*) AS count
-      FROM hosts WHERE tenant_id = @tenantId GROUP BY 1, 2, 3`
-    return { sql, params: { tenantId } }
+      FROM hosts${whereOf(clauses.map((clause) => clause.sql))} GROUP BY 1, 2, 3`
+    return { sql, params: paramsOf(clauses) }
   }
 }
 

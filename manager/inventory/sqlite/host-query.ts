@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { HostCursor } from '../cursor.ts'
-import type { HostFilter, HostPage, HostPageRequest, HostSummary } from '../port.ts'
+import type { HostFilter, HostPage, HostPageRequest, HostSummary, HostSummaryFilter } from '../port.ts'
 import { hostDialect } from '../sql/host-condition-sql.ts'
 import { BY_KEY, HostSelectSql, pageOf, type SortedRow, type Statement } from '../sql/host-select-sql.ts'
 import { summaryOf, type SummaryRow } from '../sql/host-summary.ts'
@@ -44,8 +44,8 @@ export class HostQuery {
     return (this.#statement(sql).get(params) as { count: number }).count
   }
 
-  summary(tenantId: string): HostSummary {
-    return summaryOf(this.#all(this.#sql.summary(tenantId)) as SummaryRow[])
+  summary(tenantId: string, filter?: HostSummaryFilter): HostSummary {
+    return summaryOf(this.#all(this.#sql.summary(tenantId, filter)) as SummaryRow[])
   }
 
   #all({ sql, params }: Statement): unknown[] {

@@ -21,6 +21,7 @@ import type {
   HostPatch,
   HostSelector,
   HostSummary,
+  HostSummaryFilter,
   HostUpdate,
   Inventory,
   PutCredentialInput,
@@ -159,10 +160,10 @@ export class SqliteInventory implements Inventory {
     return this.#read(() => this.#hosts.count(filter.tenantId))
   }
 
-  summarizeHosts(tenantId: string): Promise<HostSummary> {
+  summarizeHosts(tenantId: string, filter?: HostSummaryFilter): Promise<HostSummary> {
     return this.#read(() => {
       assertId('tenantId', tenantId)
-      return this.#query.summary(tenantId)
+      return this.#query.summary(tenantId, filter)
     })
   }
 

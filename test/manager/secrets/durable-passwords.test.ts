@@ -93,3 +93,15 @@ test("static policy replacing a host's older own password keeps that one as a pr
     { origin: 'host', version: 1, password: own?.password },
   ])
 })
+
+test('local store: the passwords of a bulk chunk are stored in one commit (one fsync), each readable after', async (t) => {
+  const commits: number[] = []
+  const store = await localStore(t, { onCommit: (writes) => commits.push(writes) })
+  const core = await startCore(t, store)
+  const hostIds = Array.from({ length: 300 }, (_, i) => `h-${i}`)
+  for (const hostId of hostIds) await seedHost(core.inventory, hostId)
+  commits.length = 0
+  await activate(core, 'acme', hostIds)
+  t.deepEqual(commits, [300])
+  t.truthy(await store.getAmtPassword({ tenantId: 'acme', hostId: 'h-299' }))
+})
