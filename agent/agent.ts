@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/log.ts'
-import { buildTopic, type Decoded, type Desired } from '../schemas/index.ts'
+import type { Decoded, Desired } from '../schemas/index.ts'
+import { buildTopic } from '../schemas/topics.ts'
 import type { Amt } from './amt/port.ts'
 import { createMqttBus, type Bus, type BusConnection } from './bus.ts'
 import type { AgentConfig } from './config.ts'

@@ -3,7 +3,8 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../lib/log.ts'
 import { withTimeout } from '../lib/with-timeout.ts'
-import { buildTopic, decodeMessage, encodePayload, LEAF_RULES } from '../schemas/index.ts'
+import { decodeAgentMessage, encodeAgentPayload } from '../schemas/mini/agent-wire.ts'
+import { buildTopic, LEAF_RULES } from '../schemas/topics.ts'
 import type { Leaf, PayloadOf } from '../schemas/index.ts'
 import type { AgentConfig } from './config.ts'
 import { connectOptions } from './connect-options.ts'
@@ -88,7 +89,7 @@ export function createMqttBus({
   let busyStreak = 0
 
   const presence = (online: boolean, seq: number) =>
-    encodePayload('presence', { ...sequencer.envelope(seq), online, agentVersion })
+    encodeAgentPayload('presence', { ...sequencer.envelope(seq), online, agentVersion })
 
   /** Reserves the birth's seq and the will's right after it, and returns the will for the CONNECT packet. */
   const reserveBirthAndWill = (): NonNullable<IClientOptions['will']> => {
@@ -157,7 +158,7 @@ export function createMqttBus({
   }
 
   const onMessage = (topicName: string, payload: Buffer): void => {
-    const decoded = decodeMessage(topicName, payload)
+    const decoded = decodeAgentMessage(topicName, payload)
     for (const listener of listeners) listener(decoded)
   }
 
@@ -233,10 +234,10 @@ export function createMqttBus({
 }
 
 /**
- * The message with the next envelope of this boot. The spread cannot be typed per leaf, so it is cast; encodePayload
+ * The message with the next envelope of this boot. The spread cannot be typed per leaf, so it is cast; encodeAgentPayload
  * validates it against the leaf's schema and throws on a mismatch (send logs it as a bug and drops the message).
  */
 function encodeAgentMessage<L extends MessageLeaf>(message: AgentMessage<L>, sequencer: Sequencer): Buffer {
   const payload = { ...sequencer.envelope(sequencer.reserve()), ...message.body }
-  return encodePayload(message.leaf, payload as PayloadOf<L>)
+  return encodeAgentPayload(message.leaf, payload as PayloadOf<L>)
 }

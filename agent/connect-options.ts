@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { IClientOptions } from 'mqtt'
-import { agentClientId, deviceUsername } from '../schemas/index.ts'
+import { agentClientId, deviceUsername } from '../schemas/principals.ts'
 import type { AgentConfig } from './config.ts'
 import type { AgentIdentity } from './identity.ts'
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { ID_RULE, isPlaceholderId, isValidId, placeholderIdReason } from '../schemas/index.ts'
+import { ID_RULE, isValidId } from '../schemas/id-rule.ts'
+import { isPlaceholderId, placeholderIdReason } from '../schemas/placeholder-ids.ts'
 import type { AgentConfig } from './config.ts'
 
 /** Who this agent is on the bus: the topic prefix amt/v1/{tenantId}/{hostId}/. */

@@ -1,4 +1,4 @@
-import { LEAF_RULES } from '../schemas/index.ts'
+import { LEAF_RULES } from '../schemas/topics.ts'
 import type { AgentMessage, MessageLeaf } from './messages.ts'
 
 /**

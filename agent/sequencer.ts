@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION } from '../schemas/index.ts'
+import { SCHEMA_VERSION } from '../schemas/wire-rules.ts'
 
 interface AgentEnvelope {
   v: typeof SCHEMA_VERSION

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import mqtt, { type MqttClient } from 'mqtt'
-import { decodeMessage } from '../schemas/decode.ts'
+import { decodeAgentMessage } from '../schemas/mini/agent-wire.ts'
 import { agentClientId } from '../schemas/principals.ts'
 import { buildTopic } from '../schemas/topics.ts'
 import type { Logger } from '../lib/log.ts'
@@ -158,7 +158,7 @@ async function checkSubscriptions(
   const arrived = new Promise<{ generation: number; state: string }>((resolve) => (onDesired = resolve))
   client.on('message', (topic, payload) => {
     if (topic !== desiredTopic) return
-    const decoded = decodeMessage(topic, payload)
+    const decoded = decodeAgentMessage(topic, payload)
     if (decoded.kind === 'message' && decoded.leaf === 'desired') onDesired(decoded.payload)
   })
   const refused = await subscribeRefusals(client, filters)

@@ -1,103 +1,22 @@
-import { SCHEMA_VERSION } from './envelope.ts'
-import { describeIssuesInline } from './issues.ts'
 import { PAYLOADS, type PayloadOf } from './messages/index.ts'
-import { LEAF_RULES, parseTopic, type Leaf } from './topics.ts'
+import type { Leaf } from './topics.ts'
+import { decodeWith, encodeWith, type DecodeOptions, type Decoded } from './decode-core.ts'
 
-export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024
-
-/** Rejection details end up in logs: keep them short, and never echo payload bytes (a payload may hold a secret). */
-const MAX_DETAIL_CHARS = 300
-
-export const REJECTION_REASONS = [
-  'bad-topic',
-  'unknown-leaf',
-  'too-large',
-  'bad-json',
-  'unsupported-version',
-  'schema',
-  'host-mismatch',
-] as const
-export type RejectionReason = (typeof REJECTION_REASONS)[number]
-
-/** A valid message of one of the leaves `L` (default: any), its payload typed by its leaf. */
-export type DecodedMessage<L extends Leaf = Leaf> = {
-  [P in L]: { kind: 'message'; tenantId: string; hostId: string; leaf: P; payload: PayloadOf<P> }
-}[L]
-
-export type Decoded =
-  | DecodedMessage
-  /**
-   * An empty payload on a retained leaf clears it (MQTT semantics): the host's record was removed.
-   * An empty payload on a non-retained leaf means nothing and is rejected as `bad-json`.
-   */
-  | { kind: 'cleared'; tenantId: string; hostId: string; leaf: Leaf }
-  | { kind: 'rejected'; reason: RejectionReason; detail: string; topic: string }
-
-export interface DecodeOptions {
-  maxPayloadBytes?: number
-}
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  REJECTION_REASONS,
+  type DecodeOptions,
+  type Decoded,
+  type DecodedMessage,
+  type RejectionReason,
+} from './decode-core.ts'
 
 /** Decodes a raw MQTT message into a typed message, a clear, or a typed rejection. Never throws on input. */
 export function decodeMessage(topic: string, payload: Uint8Array, options: DecodeOptions = {}): Decoded {
-  const reject = (reason: RejectionReason, detail: string): Decoded => ({
-    kind: 'rejected',
-    reason,
-    detail: detail.slice(0, MAX_DETAIL_CHARS),
-    topic: topic.slice(0, 256),
-  })
-  const parsed = parseTopic(topic)
-  if (!parsed.ok) return reject(parsed.reason, parsed.detail)
-  const { tenantId, hostId, leaf } = parsed.address
-  const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
-  if (payload.byteLength > max) return reject('too-large', `payload is ${payload.byteLength} bytes, limit ${max}`)
-  if (payload.byteLength === 0) {
-    return LEAF_RULES[leaf].retained
-      ? { kind: 'cleared', tenantId, hostId, leaf }
-      : reject('bad-json', `empty payload on non-retained leaf ${leaf}`)
-  }
-
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload)
-  } catch {
-    return reject('bad-json', 'payload is not valid UTF-8')
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    // The engine's message quotes the input: pass on only the position (the payload may be a mangled secret/res).
-    const position = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined
-    return reject(
-      'bad-json',
-      position === undefined ? 'payload is not valid JSON' : `payload is not valid JSON (at character ${position})`,
-    )
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    return reject('bad-json', 'payload is not a JSON object')
-  const version = (json as { v?: unknown }).v
-  if (version !== SCHEMA_VERSION)
-    return reject('unsupported-version', `${describeVersion(version)}; this endpoint speaks v=${SCHEMA_VERSION}`)
-
-  const result = PAYLOADS[leaf].safeParse(json)
-  if (!result.success) return reject('schema', describeIssuesInline(result.error, { max: 1 }))
-  if (result.data.hostId !== hostId)
-    return reject('host-mismatch', `payload hostId ${result.data.hostId} differs from topic host ${hostId}`)
-  if ('tenantId' in result.data && result.data.tenantId !== tenantId) {
-    return reject('host-mismatch', `payload tenantId ${result.data.tenantId} differs from topic tenant ${tenantId}`)
-  }
-  return { kind: 'message', tenantId, hostId, leaf, payload: result.data } as DecodedMessage
-}
-
-function describeVersion(version: unknown): string {
-  if (version === undefined) return 'v is missing'
-  return typeof version === 'number'
-    ? `v=${version}`
-    : `v is a ${version === null ? 'null' : typeof version}, not a number`
+  return decodeWith(PAYLOADS, topic, payload, options)
 }
 
 /** Serialises a payload for the wire (validated first: publishing an invalid message is a programming error). */
 export function encodePayload<L extends Leaf>(leaf: L, payload: PayloadOf<L>): Buffer {
-  const checked: unknown = PAYLOADS[leaf].parse(payload)
-  return Buffer.from(JSON.stringify(checked))
+  return encodeWith(PAYLOADS, leaf, payload)
 }

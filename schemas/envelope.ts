@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { HostId } from './ids.ts'
+import { SCHEMA_VERSION } from './wire-rules.ts'
 
-/** The only schema version this code speaks. A message with another `v` is rejected as unsupported. */
-export const SCHEMA_VERSION = 1
+export { SCHEMA_VERSION } from './wire-rules.ts'
 
 const BootId = z.uuid()
 

@@ -6,8 +6,8 @@ import type { z } from 'zod'
  * value itself, so an operator finds the key at once. Here, in schemas/, because every layer may import it.
  */
 
-/** A failed parse: the ZodError or its issues. */
-export type IssueSource = z.ZodError | readonly z.core.$ZodIssue[]
+/** A failed parse: the ZodError (classic or zod/mini) or its issues. */
+export type IssueSource = z.core.$ZodError | readonly z.core.$ZodIssue[]
 
 export interface DescribeIssuesOptions {
   /** An unknown key reads `unknown key(s) a, b` (the wording of the config files) instead of zod's message. */

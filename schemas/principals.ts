@@ -1,4 +1,4 @@
-import { isValidId } from './ids.ts'
+import { isValidId } from './id-rule.ts'
 import type { TopicAddress } from './topics.ts'
 
 /** A host's identity on the bus: tenant and host together (the same hostId may exist in two tenants). */

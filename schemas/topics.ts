@@ -1,4 +1,4 @@
-import { isValidId, ID_RULE } from './ids.ts'
+import { isValidId, ID_RULE } from './id-rule.ts'
 
 /** Root of the v1 topic tree: amt/v1/{tenantId}/{hostId}/{leaf} */
 export const TOPIC_ROOT = 'amt/v1'

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import type { TrustedRootHash } from '../../schemas/index.ts'
+import * as z from 'zod/mini'
 import { rpcBadOutput } from './rpc-failure.ts'
 import { parseJsonDocument } from './rpc-output.ts'
 
@@ -19,10 +19,10 @@ const HEX_LENGTHS: Readonly<Record<TrustedRootHash['algorithm'], number>> = {
 
 const Entry = z.object({
   Hash: z.string(),
-  Name: z.string().optional().catch(undefined),
+  Name: z.catch(z.optional(z.string()), undefined),
   Algorithm: z.string(),
-  IsActive: z.boolean().optional().catch(undefined),
-  IsDefault: z.boolean().optional().catch(undefined),
+  IsActive: z.catch(z.optional(z.boolean()), undefined),
+  IsDefault: z.catch(z.optional(z.boolean()), undefined),
 })
 const Document = z.object({ certificateHashes: z.record(z.string(), z.unknown()) })
 

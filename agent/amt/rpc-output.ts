@@ -1,17 +1,21 @@
-import { z } from 'zod'
-import { RasRemoteStatus, type ObservedControlMode } from '../../schemas/index.ts'
-import { AmtinfoField } from '../../schemas/messages/capability.ts'
+import type { ObservedControlMode } from '../../schemas/enums.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
+import { AmtinfoField, RasRemoteStatus } from '../../schemas/mini/payloads.ts'
+import * as z from 'zod/mini'
 import type { AmtInfo, RpcVersion } from './port.ts'
 import { rpcBadOutput } from './rpc-failure.ts'
 
 /**
- * What rpc prints, parsed with zod (../shared/reference/rpc-go.md). Unknown keys are ignored. amtinfo is parsed
+ * What rpc prints, parsed with zod/mini (../shared/reference/rpc-go.md). Unknown keys are ignored. amtinfo is parsed
  * field by field: a field that is absent, empty or of the wrong type is unread and reported (missingFields) instead
  * of refusing the whole document; capability and state are decided from the decisive fields alone (classify.ts).
  */
+type AmtinfoField = z.infer<typeof AmtinfoField>
+
 const SkuValue = z.union([z.string(), z.number()])
-const optionalText = () => z.string().optional().catch(undefined)
+/** A field read if it has the type, else unread (undefined). */
+const unreadOtherwise = <T extends z.core.SomeType>(schema: T) => z.catch(z.optional(schema), undefined)
+const optionalText = () => unreadOtherwise(z.string())
 
 const RasOutput = z.object({
   networkStatus: optionalText(),
@@ -27,7 +31,7 @@ const RasOutput = z.object({
 const AmtinfoOutput = z.object({
   amt: optionalText(),
   buildNumber: optionalText(),
-  sku: SkuValue.optional().catch(undefined),
+  sku: unreadOtherwise(SkuValue),
   features: optionalText(),
   uuid: optionalText(),
   controlMode: optionalText(),
@@ -35,8 +39,8 @@ const AmtinfoOutput = z.object({
   operationalState: optionalText(),
   dnsSuffix: optionalText(),
   dnsSuffixOS: optionalText(),
-  ras: RasOutput.optional().catch(undefined),
-  heciAvailable: z.boolean().optional().catch(undefined),
+  ras: unreadOtherwise(RasOutput),
+  heciAvailable: unreadOtherwise(z.boolean()),
 })
 type AmtinfoOutput = z.infer<typeof AmtinfoOutput>
 
@@ -45,7 +49,7 @@ const VersionOutput = z.object({ app: z.string(), version: z.string(), protocol:
 type VersionOutput = z.infer<typeof VersionOutput>
 
 /** One logrus JSON line on stderr (`-json` / `--json`). */
-export const RpcLogLineOutput = z.object({ level: z.string(), msg: z.string(), time: z.string().optional() })
+export const RpcLogLineOutput = z.object({ level: z.string(), msg: z.string(), time: z.optional(z.string()) })
 
 const CONTROL_MODES: Readonly<Record<string, ObservedControlMode>> = {
   'pre-provisioning state': 'PRE_PROVISIONING', // v2

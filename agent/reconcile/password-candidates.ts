@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { MAX_PASSWORD_CANDIDATES } from '../../schemas/messages/secret.ts'
+import { MAX_PASSWORD_CANDIDATES } from '../../schemas/wire-rules.ts'
 import { AmtError } from '../amt/port.ts'
 import type { SecretAnswer } from '../secret-request.ts'
 import type { ReconcileContext } from './context.ts'

@@ -8,7 +8,7 @@ import {
   parseTenants,
   parseTuning,
 } from './cli-options.ts'
-import { runSimulation, type SimulateCommandOptions } from './run-simulation.ts'
+import type { SimulateCommandOptions } from './run-simulation.ts'
 
 const integer = (value: string): number => {
   const n = Number(value)
@@ -67,6 +67,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--timeout <seconds>', 'give up after this long (exit 3)', parsePositive)
     .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)')
     .action(async (options: SimulateCommandOptions) => {
+      // Loaded when asked for: an agent on a node never simulates, and the fleet's code is not in its memory.
+      const { runSimulation } = await import('./run-simulation.ts')
       process.exit(await runSimulation(options))
     })
 }

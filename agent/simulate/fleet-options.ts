@@ -97,13 +97,7 @@ export const Failures = z
     message: 'failure rates must add up to at most 1',
   })
 export type Failures = z.infer<typeof Failures>
-export type FailureClass = 'transient' | 'activationFails' | 'lmsMissing' | 'stuckConnecting'
-export const FAILURE_CLASSES: readonly FailureClass[] = [
-  'transient',
-  'activationFails',
-  'lmsMissing',
-  'stuckConnecting',
-]
+export type { FailureClass } from './failure-classes.ts'
 
 /** Duration of every simulated rpc call. */
 export const Latency = z.discriminatedUnion('kind', [

@@ -1,12 +1,6 @@
 import type { DeviceFaults } from '../amt/device-model.ts'
-import {
-  FAILURE_CLASSES,
-  type ActivatedAmt,
-  type DeviceFirmwareJson,
-  type FailureClass,
-  type FleetSpec,
-  type HostKind,
-} from './fleet-options.ts'
+import { FAILURE_CLASSES, type FailureClass } from './failure-classes.ts'
+import type { ActivatedAmt, DeviceFirmwareJson, FleetSpec, HostKind } from './fleet-options.ts'
 import { apportion, shuffle, type Random } from './prng.ts'
 
 /** One simulated host as planned: who it is, what device it has, which fault it carries. No credentials. */

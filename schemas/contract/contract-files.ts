@@ -4,6 +4,7 @@ import YAML from 'yaml'
 import { LEAVES } from '../topics.ts'
 import { buildAsyncApi } from './asyncapi.ts'
 import { GENERATED_NOTE, payloadJsonSchema } from './json-schemas.ts'
+import { generateMiniPayloads, MINI_PAYLOADS_PATH } from './mini-payloads.ts'
 import { schemaFilePath } from './leaf-docs.ts'
 import { ROLLOUT_PROGRESS_SCHEMA_PATH, rolloutProgressJsonSchema } from './rollout-contract.ts'
 
@@ -38,5 +39,6 @@ export function generateContractFiles(info = readPackageInfo()): Record<string, 
     sortMapEntries: false,
   })
   files[ASYNCAPI_PATH] = `# ${GENERATED_NOTE}\n${yaml}`
+  files[MINI_PAYLOADS_PATH] = generateMiniPayloads()
   return files
 }

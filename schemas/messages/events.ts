@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { agentEnvelope } from '../envelope.ts'
+import { MAX_EVENT_FACTS, withinEventFacts } from '../wire-rules.ts'
 
 export const EventKind = z.enum([
   'rpc.started',
@@ -20,9 +21,6 @@ export const EventKind = z.enum([
 ])
 export type EventKind = z.infer<typeof EventKind>
 
-/** The most facts an event carries (the agent sends at most 5). */
-const MAX_EVENT_FACTS = 16
-
 /** Progress and audit trail; not retained. */
 export const Event = z
   .strictObject({
@@ -32,7 +30,7 @@ export const Event = z
     generation: z.int().min(0).optional().describe('generation of the desired state this event belongs to'),
     detail: z
       .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-      .refine((facts) => Object.keys(facts).length <= MAX_EVENT_FACTS, {
+      .refine(withinEventFacts, {
         message: `at most ${MAX_EVENT_FACTS} entries`,
       })
       .optional()

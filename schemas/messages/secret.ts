@@ -1,11 +1,8 @@
 import { z } from 'zod'
 import { agentEnvelope, envelope } from '../envelope.ts'
+import { MAX_PASSWORD_CANDIDATES } from '../wire-rules.ts'
 
-/**
- * The most password candidates a host has: the current one (0), previous versions, the tenant's static password
- * (docs/credentials.md). The agent never asks beyond this bound.
- */
-export const MAX_PASSWORD_CANDIDATES = 10
+export { MAX_PASSWORD_CANDIDATES } from '../wire-rules.ts'
 
 /** Agent asks for the AMT password it needs for one operation. Not retained. */
 export const SecretRequest = z
