@@ -5,7 +5,7 @@ import { SecretValue } from '../lib/secret-value.ts'
 import type { SecretResponse } from '../schemas/index.ts'
 import type { AgentMessage } from './messages.ts'
 
-type SecretPurpose = 'deactivate' | 'activate'
+export type SecretPurpose = 'deactivate' | 'activate' | 'rotate'
 
 /**
  * The manager did not hand out the password: it refused, could not for now (`unavailable`, e.g. its secret store
@@ -28,6 +28,8 @@ export interface SecretAnswer {
   more: boolean
   origin?: 'host' | 'tenant'
   version?: number
+  /** purpose rotate: the password AMT is to be changed to. */
+  newSecret?: SecretValue
 }
 
 interface RequestInput {
@@ -143,10 +145,11 @@ export function createSecretRequester({
         return
       }
       if (response.ok) {
-        const { origin, version, more = false } = response
+        const { origin, version, more = false, newPassword } = response
         waiter.resolve({
           secret: new SecretValue(response.password),
           more,
+          ...(newPassword === undefined ? {} : { newSecret: new SecretValue(newPassword) }),
           ...(origin === undefined ? {} : { origin }),
           ...(version === undefined ? {} : { version }),
         })

@@ -1,6 +1,7 @@
 import type { AmtSku, ErrorClass, ObservedControlMode } from '../../schemas/index.ts'
 import type { Ras, TrustedRootHash } from '../../schemas/index.ts'
 import type { AmtinfoField } from '../../schemas/messages/capability.ts'
+import { ROTATION_UNSUPPORTED, ROTATION_UNSUPPORTED_TEXT } from '../../schemas/messages/desired.ts'
 
 /** The rpc line in use: flags and output differ between v2 (Go flag) and v3 (Kong). */
 export interface RpcVersion {
@@ -48,6 +49,14 @@ export interface DeactivateRequest {
   skipCertCheck?: boolean
 }
 
+/** rpc v3 `configure amtpassword`: a local change of AMT's password. Both passwords only in rpc's environment. */
+export interface ChangePasswordRequest {
+  /** The current password (AMT_PASSWORD). */
+  password: string
+  /** The new password (RPC_NEWAMTPASSWORD). */
+  newPassword: string
+}
+
 /** Classified capability of the node. */
 export interface CapabilityClass {
   capable: boolean
@@ -89,4 +98,19 @@ export interface Amt {
   /** Resolves when rpc reports no error; callers still confirm with info() (rpc v2 exits 0 on RPS errors). */
   activate(request: ActivateRequest): Promise<void>
   deactivate(request: DeactivateRequest): Promise<void>
+  /**
+   * Changes AMT's password locally (rpc v3 `configure amtpassword`); rejects with a permanent AmtError
+   * (ROTATION_UNSUPPORTED) on rpc v2, which takes the new password only in argv.
+   */
+  changePassword(request: ChangePasswordRequest): Promise<void>
+}
+
+/** The refusal of a password change on rpc v2 (no exit code: rpc is not run). */
+export function rotationUnsupported(): AmtError {
+  return new AmtError({
+    code: null,
+    codeName: ROTATION_UNSUPPORTED,
+    errorClass: 'permanent',
+    message: ROTATION_UNSUPPORTED_TEXT,
+  })
 }

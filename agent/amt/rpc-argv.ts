@@ -1,4 +1,4 @@
-import type { ActivateRequest, DeactivateRequest, RpcVersion } from './port.ts'
+import type { ActivateRequest, ChangePasswordRequest, DeactivateRequest, RpcVersion } from './port.ts'
 
 /**
  * argv and environment of each rpc call, per line (../shared/reference/rpc-go.md). Secrets travel only in the
@@ -7,7 +7,7 @@ import type { ActivateRequest, DeactivateRequest, RpcVersion } from './port.ts'
  * The profile name is not a secret: v2 reads it from env PROFILE (kept out of argv as the reference asks), v3
  * ignores PROFILE and needs `--profile`.
  */
-type RpcCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate'
+type RpcCommand = 'version' | 'amtinfo' | 'activate' | 'deactivate' | 'configure amtpassword'
 export type RpcLineName = RpcVersion['line']
 
 export interface RpcInvocation {
@@ -131,6 +131,21 @@ export function deactivateInvocation(
       ]
     : ['deactivate', line === 'v2' ? '-local' : '--local', jsonFlag(line)]
   return { command: 'deactivate', argv, env, secrets, timeout: 'operation' }
+}
+
+/**
+ * rpc v3 `configure amtpassword --json`: the current password in AMT_PASSWORD, the new one in RPC_NEWAMTPASSWORD
+ * (Kong's default `RPC_<FLAG>` variable of `--newamtpassword`); nothing on argv or stdin (docs/credentials.md). v3
+ * only: rpc v2 reads the new password only from argv.
+ */
+export function changePasswordInvocation(request: ChangePasswordRequest): RpcInvocation {
+  return {
+    command: 'configure amtpassword',
+    argv: ['configure', 'amtpassword', '--json'],
+    env: { AMT_PASSWORD: request.password, RPC_NEWAMTPASSWORD: request.newPassword },
+    secrets: [request.password, request.newPassword],
+    timeout: 'operation',
+  }
 }
 
 /** argv for logs: any element equal to a secret is replaced. */

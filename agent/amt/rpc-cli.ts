@@ -1,12 +1,21 @@
 import { execa } from 'execa'
 import type { Logger } from '../../lib/log.ts'
 import type { TrustedRootHash } from '../../schemas/index.ts'
-import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
+import {
+  rotationUnsupported,
+  type ActivateRequest,
+  type Amt,
+  type AmtInfo,
+  type ChangePasswordRequest,
+  type DeactivateRequest,
+  type RpcVersion,
+} from './port.ts'
 import { probeMeDevice } from './classify.ts'
 import { RPC_DEFAULTS } from './rpc-defaults.ts'
 import {
   activateInvocation,
   amtinfoCertificatesInvocation,
+  changePasswordInvocation,
   amtinfoInvocation,
   childEnvironment,
   deactivateInvocation,
@@ -213,6 +222,11 @@ export function createRpcCliAmt(options: RpcCliOptions): RpcCliAmt {
     async deactivate(request: DeactivateRequest) {
       const { line } = await version()
       await operate(deactivateInvocation(line, request, skipCertCheck))
+    },
+    async changePassword(request: ChangePasswordRequest) {
+      const { line } = await version()
+      if (line === 'v2') throw rotationUnsupported()
+      await operate(changePasswordInvocation(request))
     },
     async stop() {
       stopper.abort(new Error('amt adapter stopped'))

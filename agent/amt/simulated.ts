@@ -1,4 +1,12 @@
-import type { ActivateRequest, Amt, AmtInfo, DeactivateRequest, RpcVersion } from './port.ts'
+import {
+  rotationUnsupported,
+  type ActivateRequest,
+  type Amt,
+  type AmtInfo,
+  type ChangePasswordRequest,
+  type DeactivateRequest,
+  type RpcVersion,
+} from './port.ts'
 import { amtinfoDocumentV2, amtinfoDocumentV3, V2_ALL_SECTIONS } from './device-amtinfo.ts'
 import type { DeviceModel } from './device-model.ts'
 import { applyOperation, type DeviceOperation, type DeviceOutcome } from './device-operations.ts'
@@ -167,6 +175,14 @@ export function createSimulatedAmt(initial: DeviceModel, options: SimulatedAmtOp
         },
         [request.password].filter(present),
       ),
+    async changePassword(request: ChangePasswordRequest) {
+      const { line } = await version()
+      if (line === 'v2') throw rotationUnsupported()
+      await operate({ command: 'changePassword', password: request.password, newPassword: request.newPassword }, [
+        request.password,
+        request.newPassword,
+      ])
+    },
     model: () => current,
     setModel(model: DeviceModel) {
       current = model

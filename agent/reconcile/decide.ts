@@ -21,6 +21,8 @@ export interface Target {
   dnsSuffix?: string
   /** The operator forces a local deactivation when RPS cannot do it (desired.localDeactivation). */
   localDeactivation?: boolean
+  /** A password rotation asked for at this generation (desired.rotationId), run once the node is PROVISIONED. */
+  rotationId?: string
 }
 
 interface DecideLimits {

@@ -26,6 +26,8 @@ export interface ReconcileMemory {
   /** Consecutive failed observations (amtinfo), independent of generations. */
   observeFailures: number
   rpcVersion: RpcVersion | null
+  /** The generation whose password rotation (desired rotationId) ran: once per generation. */
+  rotatedGeneration: number | null
   /** AMT's trusted root hashes, read once per firmware (root-hashes.ts). */
   rootHashes: RootHashesMemory | null
   /** Aborted (with a SupersededError) when a newer generation is accepted: ends waits planned for the old one. */
@@ -56,6 +58,7 @@ export function createMemory(): ReconcileMemory {
     connectingSince: null,
     observeFailures: 0,
     rpcVersion: null,
+    rotatedGeneration: null,
     rootHashes: null,
     generation: new AbortController(),
   }

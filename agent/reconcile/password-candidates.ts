@@ -1,19 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MAX_PASSWORD_CANDIDATES } from '../../schemas/wire-rules.ts'
 import { AmtError } from '../amt/port.ts'
-import type { SecretAnswer } from '../secret-request.ts'
+import type { SecretAnswer, SecretPurpose } from '../secret-request.ts'
 import type { ReconcileContext } from './context.ts'
 import { assertLatest } from './memory.ts'
 
 /** rpc exit codes that say AMT refused the password: 23 MissingOrIncorrectPassword, 100 AMTAuthenticationFailed. */
 const AUTH_FAILURES: ReadonlySet<number> = new Set([23, 100])
 
+/**
+ * rpc v3 `configure amtpassword` passes AMT's refusal of the current password up as a plain error, exit 10 with the
+ * WS-MAN 401 text (docs/credentials.md "Rotation"): the only exit-10 failure that is a refused password.
+ */
+const REFUSED_401 = /\b401 unauthorized\b/i
+
 const isAuthFailure = (err: unknown): boolean =>
-  err instanceof AmtError && err.code !== null && AUTH_FAILURES.has(err.code)
+  err instanceof AmtError &&
+  err.code !== null &&
+  (AUTH_FAILURES.has(err.code) || (err.code === 10 && REFUSED_401.test(err.message)))
 
 /**
  * Runs an operation that needs the AMT password, with the known candidates (docs/credentials.md): first with the
- * password of `first`; when AMT refuses it (an authentication failure, which changed nothing on AMT) and the manager
+ * password of `first`; when AMT refuses it (an authentication failure — rpc exit 23/100, or v3's exit 10 with the
+ * WS-MAN 401 text — which changed nothing on AMT) and the manager
  * announced a further candidate, it waits `reconcile.retryBaseMs`, asks for the next one and runs the operation again,
  * at most MAX_PASSWORD_CANDIDATES times in all. Any other failure ends it at once (never retried blindly here).
  * Resolves with the answer AMT accepted; when that was not the first, reports `secret.candidate-worked` (which
@@ -22,7 +31,7 @@ const isAuthFailure = (err: unknown): boolean =>
  */
 export async function withPasswordCandidates(
   ctx: ReconcileContext,
-  { generation, first }: { generation: number; first: SecretAnswer },
+  { generation, first, purpose = 'deactivate' }: { generation: number; first: SecretAnswer; purpose?: SecretPurpose },
   operation: (password: string) => Promise<void>,
 ): Promise<SecretAnswer> {
   const signal = AbortSignal.any([ctx.signal, ctx.memory.generation.signal])
@@ -46,7 +55,7 @@ export async function withPasswordCandidates(
       throw signal.aborted ? signal.reason : err // a SupersededError when a newer generation arrived
     })
     assertLatest(ctx.memory, generation)
-    answer = await ctx.secrets.requestCandidate({ purpose: 'deactivate', generation, candidate, signal })
+    answer = await ctx.secrets.requestCandidate({ purpose, generation, candidate, signal })
   }
   if (candidate > 0) {
     const { origin = 'host', version } = answer

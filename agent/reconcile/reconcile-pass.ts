@@ -10,6 +10,7 @@ import { SupersededError } from './memory.ts'
 import { observe, type Observation } from './observe.ts'
 import { reportCapability } from './report-capability.ts'
 import { reportPhase } from './report.ts'
+import { rotatePassword } from './rotate.ts'
 
 /**
  * One reconcile pass, as named steps:
@@ -43,6 +44,7 @@ async function carryOut(
   const { info } = observation
   switch (decision.action) {
     case 'none': {
+      if (decision.phase === 'PROVISIONED' && !(await rotateOnce(ctx, target))) return {}
       const failed = decision.phase === 'FAILED'
       reportPhase(ctx, {
         phase: decision.phase,
@@ -96,6 +98,22 @@ async function operate(
     if (ctx.signal.aborted) throw err
     if (err instanceof SupersededError) return superseded(ctx, err, decision.action)
     return operationFailed(ctx, decision.action === 'deactivate' ? 'DEACTIVATING' : 'ACTIVATING', target, observed, err)
+  }
+}
+
+/**
+ * A password rotation the target asks for, once per generation (rotate.ts). False when a newer generation
+ * superseded it: nothing is reported for the old one, the next pass acts on the latest.
+ */
+async function rotateOnce(ctx: ReconcileContext, target: Target | null): Promise<boolean> {
+  if (target?.rotationId === undefined || ctx.memory.rotatedGeneration === target.generation) return true
+  try {
+    await rotatePassword(ctx, { ...target, rotationId: target.rotationId })
+    return true
+  } catch (err) {
+    if (!(err instanceof SupersededError)) throw err
+    superseded(ctx, err, 'rotate')
+    return false
   }
 }
 
@@ -210,5 +228,6 @@ function currentTarget(ctx: ReconcileContext): Target | null {
     ...(profile !== undefined ? { profile } : {}),
     ...(desired.dnsSuffix !== undefined ? { dnsSuffix: desired.dnsSuffix } : {}),
     ...(desired.localDeactivation === true ? { localDeactivation: true } : {}),
+    ...(desired.rotationId !== undefined ? { rotationId: desired.rotationId } : {}),
   }
 }

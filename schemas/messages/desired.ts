@@ -2,6 +2,10 @@ import { z } from 'zod'
 import { envelope } from '../envelope.ts'
 import { AmtControlMode } from '../enums.ts'
 
+/** Why a node with rpc v2 cannot rotate its AMT password (docs/credentials.md "Rotation"): code, then reason. */
+export const ROTATION_UNSUPPORTED = 'ROTATION_UNSUPPORTED'
+export const ROTATION_UNSUPPORTED_TEXT = `${ROTATION_UNSUPPORTED}: rpc v2 takes the new AMT password only on its command line`
+
 /**
  * What the manager wants for a host. Retained, QoS 1. Strict: a password (or any unknown key) is rejected,
  * so a secret can never ride in a retained message.
@@ -32,6 +36,14 @@ export const Desired = z
       .describe(
         "an operator's force: when AMT cannot be deactivated through RPS (RPS or the password unavailable), deactivate " +
           'locally (rpc deactivate -local), leaving RPS/MPS records behind. Absent: only through RPS, else FAILED',
+      ),
+    rotationId: z
+      .uuid()
+      .optional()
+      .describe(
+        'an AMT password rotation asked for at this generation (docs/credentials.md "Rotation"): the agent asks ' +
+          'secret/req purpose rotate for the current and the new password, changes it, confirms it and reports ' +
+          'rotation.confirmed or rotation.failed with this id. Only with state PROVISIONED; never a password',
       ),
   })
   .describe('What the manager wants for a host. Retained, QoS 1. Never carries a password: unknown keys are rejected.')

@@ -18,6 +18,8 @@ export const EventKind = z.enum([
   'secret.candidate-worked',
   'deactivation.local',
   'plan.superseded',
+  'rotation.confirmed',
+  'rotation.failed',
 ])
 export type EventKind = z.infer<typeof EventKind>
 

@@ -9,7 +9,9 @@ export const SecretRequest = z
   .strictObject({
     ...agentEnvelope,
     correlationId: z.uuid().describe('chosen by the agent; echoed by the response'),
-    purpose: z.enum(['deactivate', 'activate']),
+    purpose: z
+      .enum(['deactivate', 'activate', 'rotate'])
+      .describe('rotate: a password rotation (desired rotationId); the answer carries the new password too'),
     generation: z.int().min(1).describe('generation of the desired state the secret is needed for'),
     candidate: z
       .int()
@@ -41,6 +43,12 @@ export const SecretResponse = z
         .optional()
         .describe("the candidate's origin: one of the host's versions, or the tenant's static password"),
       version: z.int().min(1).optional().describe("the host secret's version the candidate is (origin host)"),
+      newPassword: z
+        .string()
+        .min(8)
+        .max(32)
+        .optional()
+        .describe('purpose rotate only: the password AMT is to be changed to (stored by the manager before it asked)'),
     }),
     z.strictObject({
       ...envelope,

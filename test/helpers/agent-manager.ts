@@ -23,9 +23,10 @@ export interface TestManager {
   answerSecrets(password: string | null): void
   /**
    * Answers every secret/req as a manager that knows these candidates (docs/credentials.md): candidate n gets
-   * passwords[n] with `more`, origin host and version (length - n); one beyond the last is refused.
+   * passwords[n] with `more`, origin host and version (length - n); one beyond the last is refused. With
+   * `newPassword`, a request of purpose rotate gets it too (docs/credentials.md "Rotation").
    */
-  answerCandidates(passwords: readonly string[]): void
+  answerCandidates(passwords: readonly string[], options?: { newPassword?: string }): void
   /** Answers one request (already received) now. */
   answerRequest(correlationId: string, password: string | null): void
 }
@@ -55,6 +56,7 @@ export async function connectTestManager(
   const topic = (leaf: Leaf) => buildTopic({ tenantId, hostId, leaf })
   let secretPassword: string | null | undefined
   let candidates: readonly string[] | undefined
+  let rotationPassword: string | undefined
 
   client.on('message', (name, bytes) => {
     const decoded = decodeMessage(name, bytes)
@@ -75,7 +77,7 @@ export async function connectTestManager(
     client.publish(topic('secret/res'), payload, { qos: 1 })
   }
 
-  const answerCandidate = ({ correlationId, candidate = 0 }: PayloadOf<'secret/req'>): void => {
+  const answerCandidate = ({ correlationId, candidate = 0, purpose }: PayloadOf<'secret/req'>): void => {
     const known = candidates ?? []
     const base = { v: 1 as const, ts: new Date().toISOString(), hostId, correlationId }
     const password = known[candidate]
@@ -93,6 +95,7 @@ export async function connectTestManager(
             more: candidate + 1 < known.length,
             origin: 'host',
             version: known.length - candidate,
+            ...(purpose === 'rotate' && rotationPassword !== undefined ? { newPassword: rotationPassword } : {}),
           })
     client.publish(topic('secret/res'), payload, { qos: 1 })
   }
@@ -138,7 +141,8 @@ export async function connectTestManager(
     answerSecrets(password) {
       secretPassword = password
     },
-    answerCandidates(passwords) {
+    answerCandidates(passwords, options = {}) {
+      rotationPassword = options.newPassword
       candidates = passwords
     },
     answerRequest(correlationId, password) {

@@ -111,15 +111,18 @@ const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
       state: 'PROVISIONED',
       controlMode: 'CCM',
     },
+    { ...EXAMPLES.desired, rotationId: '2b0e6f4c-93a5-4c39-9d55-0c6a1f3f7e11' },
   ],
   'secret/req': [
     { ...EXAMPLES['secret/req'], purpose: 'activate' },
     { ...EXAMPLES['secret/req'], candidate: 0 },
     { ...EXAMPLES['secret/req'], candidate: 9 },
+    { ...EXAMPLES['secret/req'], purpose: 'rotate', candidate: 1 },
   ],
   'secret/res': [
     EXAMPLE_OK,
     { ...EXAMPLE_OK, more: false, origin: 'tenant' },
+    { ...EXAMPLE_OK, newPassword: 'New!Password2' },
     {
       v: 1,
       ts: EXAMPLE_TS,
