@@ -23,6 +23,10 @@ export const consolePaths = {
   hostRow: (tenantId: string, hostId: string) =>
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/hosts/${segment(hostId)}/row`,
   groups: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/groups`,
+  group: (tenantId: string, name: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/groups/${segment(name)}`,
+  /** The JSON API call a group page's "roll out this group's policy" makes. */
+  groupRolloutApi: (tenantId: string, name: string) =>
+    `/api/v1/tenants/${segment(tenantId)}/groups/${segment(name)}/rollout`,
   rollouts: (tenantId: string) => `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts`,
   rollout: (tenantId: string, rolloutId: string) =>
     `${CONSOLE_PREFIX}/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}`,

@@ -1,16 +1,18 @@
 import { callApi } from './api-call.ts'
 import { fetchFragment } from './live-fragments.ts'
 import { keepCountsLive } from './live-counts.ts'
+import { openRollout, rolloutIdOf } from './open-rollout.ts'
+import { rolloutControlsOf } from './rollout-controls.ts'
 
 /** The API's bulk answer (manager/api/routes/host-amt.ts BulkResult): how many hosts got a new desired state. */
 const countOf = (body: unknown): number | null =>
   typeof body === 'object' && body !== null && 'count' in body && typeof body.count === 'number' ? body.count : null
 
 /**
- * The hosts page's bulk activation (pages/bulk-activate-panel.tsx): the page's checkboxes (and "select all on
- * this page"), or every host matching the table's filter; POST …/amt/bulk through callApi, so the API's role
- * check, validation and audit apply. The answer goes to the live region; then the wave's progress is shown and
- * kept live.
+ * The hosts page's bulk activation or deactivation (pages/bulk-activate-panel.tsx): the page's checkboxes (and
+ * "select all on this page"), or every host matching the table's filter; POST …/amt/bulk through callApi, so the
+ * API's role check, validation and audit apply. The answer goes to the live region; then the wave's progress is
+ * shown and kept live. "As a rollout": the controls go along, and the rollout's page opens.
  */
 export function wireBulkActivate(form: HTMLFormElement): void {
   const url = form.dataset['bulkActivate']
@@ -48,19 +50,31 @@ export function wireBulkActivate(form: HTMLFormElement): void {
     }
     const target =
       scope === 'filter' ? { filter: JSON.parse(form.dataset['bulkFilter'] ?? '{}') as unknown } : { hostIds }
+    const activate = data.get('action') !== 'UNPROVISIONED'
+    const asRollout = data.get('asRollout') !== null
+    const what = `${activate ? 'Activation' : 'Deactivation'}${asRollout ? ' rollout' : ''}`
     button.disabled = true
-    message.textContent = 'Requesting activation…'
+    message.textContent = `Requesting the ${what.toLowerCase()}…`
+    message.dataset['outcome'] = 'pending'
     const answer = await callApi('POST', url, {
-      desiredAmtState: 'PROVISIONED',
-      amtControlMode: data.get('controlMode') === 'ACM' ? 'ACM' : 'CCM',
+      desiredAmtState: activate ? 'PROVISIONED' : 'UNPROVISIONED',
+      ...(activate ? { amtControlMode: data.get('controlMode') === 'ACM' ? 'ACM' : 'CCM' } : {}),
       ...target,
+      ...(asRollout ? { rollout: rolloutControlsOf(form) } : {}),
     })
     button.disabled = false
     const count = countOf(answer.body)
+    const rolloutId = rolloutIdOf(answer.body)
+    const pages = form.dataset['rolloutPages']
+    if (answer.ok && asRollout && rolloutId !== null && pages !== undefined) {
+      message.textContent = `Rollout ${rolloutId} created; opening its page…`
+      message.dataset['outcome'] = 'ok'
+      return openRollout(pages, rolloutId)
+    }
     message.textContent =
       answer.ok && count !== null
-        ? `Activation requested for ${count} ${count === 1 ? 'host' : 'hosts'}.`
-        : `Activation was not requested: ${answer.message}`
+        ? `${what} requested for ${count} ${count === 1 ? 'host' : 'hosts'}.`
+        : `${what} was not requested: ${answer.message}`
     message.dataset['outcome'] = answer.ok ? 'ok' : 'error'
     if (answer.ok) await showProgress()
   }

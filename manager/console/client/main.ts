@@ -7,6 +7,7 @@
  *   data-live-rows="<tenantId>"         the hosts table: a changed host's row re-fetched and swapped in
  *   data-bulk-activate="<api url>"      the bulk activation form (operators, admins)
  *   data-rollout-api="<api url>"        a rollout's page: live progress, its operator's buttons
+ *   data-group-rollout="<api url>"      a group page's "roll out this group's policy" form (operators, admins)
  */
 import { wireBulkActivate } from './bulk-activate.ts'
 import { csrfToken } from './csrf.ts'
@@ -14,6 +15,7 @@ import { keepCountsLive } from './live-counts.ts'
 import { keepRowsLive } from './live-rows.ts'
 import { startHostPage } from './host-page.ts'
 import { startRolloutPage } from './rollout-page.ts'
+import { wireGroupRollout } from './group-rollout.ts'
 
 function start(): void {
   const hostPage = document.querySelector<HTMLElement>('[data-host-page]')
@@ -30,6 +32,7 @@ function start(): void {
     if (tenantId !== undefined) keepRowsLive(table, tenantId)
   }
   for (const form of document.querySelectorAll<HTMLFormElement>('form[data-bulk-activate]')) wireBulkActivate(form)
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-group-rollout]')) wireGroupRollout(form)
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)

@@ -1,11 +1,14 @@
 import type { HostTableFilter } from '../data/host-table-query.ts'
 import { consolePaths } from '../paths.ts'
+import { RolloutControlsFields } from './rollout-controls-fields.tsx'
 
 /**
- * Bulk activation, for operators and admins only (a viewer's page does not render it). The page script
- * (client/bulk-activate.ts) sends POST /api/v1/tenants/{tenantId}/amt/bulk with the checked rows' hostIds or the
- * table's filter (data-bulk-filter: the API's filter body), says the answer in the live region, then shows the
- * wave's progress (data-progress-url) and keeps it live. The button stays disabled until the script runs.
+ * Bulk activation or deactivation, for operators and admins only (a viewer's page does not render it). The page
+ * script (client/bulk-activate.ts) sends POST /api/v1/tenants/{tenantId}/amt/bulk with the checked rows' hostIds or
+ * the table's filter (data-bulk-filter: the API's filter body, labels included), says the answer in the live region,
+ * then shows the wave's progress (data-progress-url) and keeps it live. "As a rollout" adds the controls (`rollout`):
+ * the API answers with the rollout, whose page (data-rollout-pages + its id) the browser then opens. The button stays
+ * disabled until the script runs.
  */
 export function BulkActivatePanel({
   tenantId,
@@ -21,12 +24,14 @@ export function BulkActivatePanel({
       <form
         id="bulk-form"
         class="bulk"
+        noValidate
         aria-labelledby="bulk-heading"
         data-bulk-activate={consolePaths.bulkApi(tenantId)}
         data-bulk-filter={JSON.stringify(filter)}
+        data-rollout-pages={consolePaths.rollouts(tenantId)}
         data-testid="bulk-form"
       >
-        <h2 id="bulk-heading">Activate AMT</h2>
+        <h2 id="bulk-heading">Activate or deactivate AMT</h2>
         <fieldset>
           <legend>Hosts</legend>
           <label>
@@ -38,16 +43,35 @@ export function BulkActivatePanel({
             {` all ${total} hosts matching the filter`}
           </label>
         </fieldset>
-        <p class="field">
-          <label for="bulk-control-mode">Control mode</label>
-          <select id="bulk-control-mode" name="controlMode" data-testid="bulk-control-mode">
-            <option value="CCM">CCM (client control mode)</option>
-            <option value="ACM">ACM (admin control mode)</option>
-          </select>
+        <div class="field-row">
+          <p class="field">
+            <label for="bulk-action">Action</label>
+            <select id="bulk-action" name="action" data-testid="bulk-action">
+              <option value="PROVISIONED">activate</option>
+              <option value="UNPROVISIONED">deactivate</option>
+            </select>
+          </p>
+          <p class="field">
+            <label for="bulk-control-mode">Control mode (activation)</label>
+            <select id="bulk-control-mode" name="controlMode" data-testid="bulk-control-mode">
+              <option value="CCM">CCM (client control mode)</option>
+              <option value="ACM">ACM (admin control mode)</option>
+            </select>
+          </p>
+        </div>
+        <p>
+          <label>
+            <input type="checkbox" name="asRollout" value="yes" data-testid="bulk-as-rollout" /> as a rollout, under the
+            controls below (then its page opens)
+          </label>
         </p>
+        <details>
+          <summary>Rollout controls</summary>
+          <RolloutControlsFields legend="Controls of the rollout" />
+        </details>
         <p>
           <button type="submit" class="primary" disabled data-testid="bulk-activate">
-            Activate
+            Request
           </button>
         </p>
         <p role="status" aria-live="polite" data-bulk-message data-testid="bulk-message" />

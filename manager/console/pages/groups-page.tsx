@@ -2,6 +2,7 @@ import type { GroupSelector, HostGroup } from '../../inventory/amt-policy.ts'
 import type { PageFrame } from '../page-frame.ts'
 import { Layout } from './layout.tsx'
 import { policyText } from './host-policy.tsx'
+import { consolePaths } from '../paths.ts'
 
 export interface GroupRow {
   group: HostGroup
@@ -9,7 +10,7 @@ export interface GroupRow {
   drift: number
 }
 
-const selectorText = ({ labels, facts }: GroupSelector): string => {
+export const selectorText = ({ labels, facts }: GroupSelector): string => {
   const parts = [
     ...Object.entries(labels ?? {}).map(([key, value]) => `${key}=${value}`),
     ...Object.entries(facts ?? {}).map(([key, value]) => `${key}: ${String(value)}`),
@@ -18,8 +19,9 @@ const selectorText = ({ labels, facts }: GroupSelector): string => {
 }
 
 /**
- * A tenant's host groups in the order they decide (priority, then name): selector, policy, drift. Read-only: groups
- * are edited through the API (PUT …/groups/{name}) or `amt-manager groups set` (docs/policy.md).
+ * A tenant's host groups in the order they decide (priority, then name): selector, policy, drift; each name links to
+ * the group's page (its drift and, for operators, "roll out this group's policy"). Groups are edited through the API
+ * (PUT …/groups/{name}) or `amt-manager groups set` (docs/policy.md).
  */
 export function GroupsPage({ frame, tenantId, rows }: { frame: PageFrame; tenantId: string; rows: GroupRow[] }) {
   return (
@@ -44,7 +46,9 @@ export function GroupsPage({ frame, tenantId, rows }: { frame: PageFrame; tenant
           <tbody>
             {rows.map(({ group, drift }) => (
               <tr key={group.name} id={`group-${group.name}`} data-testid={`group-${group.name}`}>
-                <th scope="row">{group.name}</th>
+                <th scope="row">
+                  <a href={consolePaths.group(tenantId, group.name)}>{group.name}</a>
+                </th>
                 <td>{String(group.priority)}</td>
                 <td>{selectorText(group.selector)}</td>
                 <td>{policyText(group.policy)}</td>

@@ -60,7 +60,7 @@ test('the groups page lists the groups in deciding order with selector, policy a
   t.deepEqual(rows, ['berlin', 'lab'])
   t.regex(
     page.text,
-    /data-testid="group-berlin"><th scope="row">berlin<\/th><td>10<\/td><td>site=berlin<\/td><td>deactivate<\/td><td data-testid="drift-berlin">1 hosts differ</,
+    /data-testid="group-berlin"><th scope="row"><a href="\/console\/tenants\/acme\/groups\/berlin">berlin<\/a><\/th><td>10<\/td><td>site=berlin<\/td><td>deactivate<\/td><td data-testid="drift-berlin">1 hosts differ</,
   )
   t.regex(page.text, /<td>rack=7, sku: AMT<\/td><td>ccm<\/td><td data-testid="drift-lab">0</)
   t.notRegex(page.text, /style=|<script(?![^>]*src=)/)
@@ -69,4 +69,27 @@ test('the groups page lists the groups in deciding order with selector, policy a
   const empty = await api.request('GET', '/console/tenants/empty/groups', { token: await api.token('admin', '*') })
   t.regex(empty.text, /data-testid="no-groups"/)
   t.is((await api.request('GET', '/console/tenants/empty/groups', { token })).status, 404, 'not its tenant')
+})
+
+test("a group's page: selector, policy, its drifted hosts; the rollout form for an operator only; unknown: 404", async (t) => {
+  const api = await startApi(t, { console: true })
+  const viewer = await policyFleet(api)
+  const path = `/console/tenants/${TENANT}/groups/berlin`
+  const seen = await api.request('GET', path, { token: viewer })
+  t.is(seen.status, 200)
+  t.regex(seen.text, /<h1>Group berlin<\/h1>/)
+  t.regex(seen.text, /<dt>selector<\/dt><dd>site=berlin<\/dd>/)
+  t.regex(seen.text, /data-testid="group-policy">deactivate</)
+  t.regex(seen.text, /data-testid="group-drift">1 host differs from the policy\.</)
+  t.regex(seen.text, /<li><a href="\/console\/tenants\/acme\/hosts\/p1">p1<\/a><\/li>/)
+  t.notRegex(seen.text, /data-group-rollout|<form(?! class="sign-out")/)
+  const acting = await api.request('GET', path, { token: await api.token('operator', TENANT) })
+  t.regex(
+    acting.text,
+    /<form class="bulk" aria-labelledby="group-rollout-heading" novalidate data-group-rollout="\/api\/v1\/tenants\/acme\/groups\/berlin\/rollout" data-rollout-pages="\/console\/tenants\/acme\/rollouts"/,
+  )
+  t.regex(acting.text, /<input id="rollout-max-concurrent" name="rollout-max-concurrent" type="number" min="1"/)
+  const lab = await api.request('GET', `/console/tenants/${TENANT}/groups/lab`, { token: viewer })
+  t.regex(lab.text, /data-testid="group-drift">Every host of this group has the desired state its policy asks\.</)
+  t.is((await api.request('GET', `/console/tenants/${TENANT}/groups/nope`, { token: viewer })).status, 404)
 })
