@@ -48,11 +48,7 @@ export function HostPolicyPanel({ tenantId, policy }: { tenantId: string; policy
         <div>
           <dt>From</dt>
           <dd data-testid="policy-source">
-            {group === null ? (
-              effective.source
-            ) : (
-              <a href={`${consolePaths.groups(tenantId)}#group-${group}`}>{effective.source}</a>
-            )}
+            {group === null ? effective.source : <a href={consolePaths.group(tenantId, group)}>{effective.source}</a>}
           </dd>
         </div>
         <div>
