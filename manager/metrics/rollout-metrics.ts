@@ -2,6 +2,9 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import { MEMBER_STATUSES, ROLLOUT_STATES, isFinalState } from '../rollouts/rollout.ts'
 import { PROGRESS_FIELD, type RolloutStore } from '../rollouts/store.ts'
 
+/** The rollouts whose members are series: those not yet final (read with the store's state filter). */
+const OPEN_STATES = ROLLOUT_STATES.filter((state) => !isFinalState(state))
+
 /** The rollout figures on /metrics (docs/rollouts.md "Metrics"). */
 export interface RolloutMetrics {
   /** Hosts a rollout started (desired set), by tenant. Counted by the replica holding the lease. */
@@ -14,13 +17,13 @@ export interface RolloutMetrics {
 
 /**
  * Registers the rollout metrics. Read from the store at scrape time (every replica shows the same): rollouts by
- * state (amt_manager_rollouts{state}), and the members of every rollout not yet final by status
+ * state (amt_manager_rollouts{state}: one count query, however many rollouts the store keeps), and the members of every rollout not yet final by status
  * (amt_manager_rollout_hosts{tenant_id,rollout_id,status}; a final rollout leaves the series, which keeps their
  * number bounded by the rollouts under way).
  */
 export function createRolloutMetrics(
   registry: Registry,
-  store: Pick<RolloutStore, 'list' | 'progress'>,
+  store: Pick<RolloutStore, 'list' | 'progress' | 'countByState'>,
 ): RolloutMetrics {
   new Gauge({
     name: 'amt_manager_rollouts',
@@ -29,8 +32,8 @@ export function createRolloutMetrics(
     registers: [registry],
     async collect() {
       this.reset()
-      const rollouts = await store.list({})
-      for (const state of ROLLOUT_STATES) this.set({ state }, rollouts.filter((r) => r.state === state).length)
+      const counts = await store.countByState()
+      for (const state of ROLLOUT_STATES) this.set({ state }, counts[state])
     },
   })
   new Gauge({
@@ -40,8 +43,7 @@ export function createRolloutMetrics(
     registers: [registry],
     async collect() {
       this.reset()
-      const open = (await store.list({})).filter((rollout) => !isFinalState(rollout.state))
-      for (const rollout of open) {
+      for (const rollout of await store.list({ states: OPEN_STATES })) {
         const progress = await store.progress(rollout.id)
         for (const status of MEMBER_STATUSES)
           this.set({ tenant_id: rollout.tenantId, rollout_id: rollout.id, status }, progress[PROGRESS_FIELD[status]])

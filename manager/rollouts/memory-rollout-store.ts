@@ -4,6 +4,7 @@ import {
   notFound,
   progressOf,
   RolloutStoreError,
+  stateCounts,
   type MemberQuery,
   type MemberUpdate,
   type NewRollout,
@@ -83,6 +84,10 @@ export class MemoryRolloutStore implements RolloutStore {
       if (member !== undefined) Object.assign(member, copy(update))
     }
     return Promise.resolve()
+  }
+
+  countByState(): Promise<Record<RolloutState, number>> {
+    return Promise.resolve(stateCounts([...this.#rollouts.values()].map(({ state }) => ({ state, count: 1 }))))
   }
 
   progress(id: string): Promise<RolloutProgress> {

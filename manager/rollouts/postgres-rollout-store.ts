@@ -19,6 +19,7 @@ import {
   conflict,
   notFound,
   progressOf,
+  stateCounts,
   RolloutStoreError,
   type MemberQuery,
   type MemberUpdate,
@@ -152,6 +153,14 @@ export class PostgresRolloutStore implements RolloutStore {
          AS u (status, generation, error_name, started_at, finished_at, position)
        WHERE m.rollout_id = $1 AND m.position = u.position`,
       [id, ...[0, 1, 2, 3, 4, 5].map((index) => columns.map((values) => values[index]))],
+    )
+  }
+
+  async countByState(): Promise<Record<RolloutState, number>> {
+    return stateCounts(
+      await this.#sql.rows<{ state: string; count: string }>(
+        'SELECT state, count(*) AS count FROM rollouts GROUP BY state',
+      ),
     )
   }
 

@@ -17,6 +17,7 @@ import {
   conflict,
   notFound,
   progressOf,
+  stateCounts,
   RolloutStoreError,
   type MemberQuery,
   type MemberUpdate,
@@ -171,6 +172,16 @@ export class SqliteRolloutStore implements RolloutStore {
         })
         .immediate()
     })
+  }
+
+  countByState(): Promise<Record<RolloutState, number>> {
+    return attempt(() =>
+      stateCounts(
+        this.#db
+          .prepare<[], { state: string; count: number }>('SELECT state, count(*) AS count FROM rollouts GROUP BY state')
+          .all(),
+      ),
+    )
   }
 
   progress(id: string): Promise<RolloutProgress> {

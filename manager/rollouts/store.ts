@@ -1,4 +1,11 @@
-import type { MemberStatus, Rollout, RolloutMember, RolloutProgress, RolloutState } from './rollout.ts'
+import {
+  ROLLOUT_STATES,
+  type MemberStatus,
+  type Rollout,
+  type RolloutMember,
+  type RolloutProgress,
+  type RolloutState,
+} from './rollout.ts'
 
 /**
  * Where rollouts and their members are kept: MemoryRolloutStore (tests), SqliteRolloutStore
@@ -59,6 +66,8 @@ export interface RolloutStore {
   updateMembers(id: string, updates: readonly MemberUpdate[]): Promise<void>
   /** The counts of the members by status (and failed ones by error name). */
   progress(id: string): Promise<RolloutProgress>
+  /** How many rollouts (of every tenant) are in each state: one count query, no rollout read (the metrics). */
+  countByState(): Promise<Record<RolloutState, number>>
 }
 
 export const notFound = (tenantId: string, id: string): RolloutStoreError =>
@@ -79,6 +88,14 @@ export const PROGRESS_FIELD = {
   'not-supported': 'notSupported',
   skipped: 'skipped',
 } as const satisfies Record<MemberStatus, keyof RolloutProgress>
+
+/** Counts by state from (state, count) rows, every state present (0 when none). */
+export function stateCounts(rows: Iterable<{ state: string; count: number | string }>): Record<RolloutState, number> {
+  const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, 0])) as Record<RolloutState, number>
+  for (const { state, count } of rows)
+    if ((ROLLOUT_STATES as readonly string[]).includes(state)) counts[state as RolloutState] += Number(count)
+  return counts
+}
 
 /** Progress from member rows (status, canary, errorName) as every store counts them. */
 export function progressOf(

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
-import type { Rollout } from '../../manager/rollouts/rollout.ts'
+import { ROLLOUT_STATES, type Rollout } from '../../manager/rollouts/rollout.ts'
 import { RolloutStoreError, type NewRollout, type RolloutStore } from '../../manager/rollouts/store.ts'
 
 /** A fresh, empty store and a way to open another on the same database (a replica, or a restart). */
@@ -99,6 +99,24 @@ export function rolloutStoreConformance(label: string, create: RolloutStoreFacto
       ['r3', 'r1'],
     )
     t.deepEqual(await store.list({ states: [] }), [])
+  })
+
+  test(`${label}: countByState counts the rollouts of every tenant in each state, every state present`, async (t) => {
+    const { store, another } = await create(t)
+    const empty = await store.countByState()
+    t.deepEqual(Object.keys(empty).sort(), [...ROLLOUT_STATES].sort())
+    t.true(Object.values(empty).every((count) => count === 0))
+    await store.create(newRollout('r1', ['h-a']))
+    await store.create(newRollout('r2', ['h-a'], { state: 'running' }))
+    await store.create(newRollout('r3', ['h-a'], { tenantId: 'other', state: 'running' }))
+    const r4 = await store.create(newRollout('r4', ['h-b'], { state: 'running' }))
+    await store.update('acme', 'r4', { state: 'completed', finishedAt: T0 }, r4.version, T0)
+    const counts = await (await another()).countByState()
+    t.like(counts, { canary: 1, running: 2, completed: 1, aborted: 0, paused: 0 })
+    t.is(
+      Object.values(counts).reduce((sum, count) => sum + count, 0),
+      (await store.list({})).length,
+    )
   })
 
   test(`${label}: member statuses are written together, queried by status, canary and position, and counted`, async (t) => {

@@ -25,3 +25,25 @@ test('rollouts by state, and the members of rollouts not yet final by status, re
   t.false(text.includes('rollout_id="done"'), 'a final rollout leaves the series')
   t.regex(text, /^amt_manager_rollout_starts_total\{tenant_id="acme"\} 2$/m)
 })
+
+test('a scrape reads no ended rollout: the states are one count, the members only those of rollouts not yet final', async (t) => {
+  const store = new MemoryRolloutStore()
+  for (let i = 0; i < 50; i++) await store.create(newRollout(`done-${i}`, ['h1'], { state: 'completed' }))
+  await store.create(newRollout('open', ['h1']))
+  const read: string[] = []
+  const counted = {
+    countByState: () => store.countByState(),
+    list: async (query: Parameters<MemoryRolloutStore['list']>[0]) => {
+      const found = await store.list(query)
+      read.push(...found.map((rollout) => rollout.id))
+      return found
+    },
+    progress: (id: string) => store.progress(id),
+  }
+  const registry = new Registry()
+  createRolloutMetrics(registry, counted)
+  const text = await registry.metrics()
+  t.regex(text, /^amt_manager_rollouts\{state="completed"\} 50$/m)
+  t.regex(text, /^amt_manager_rollouts\{state="canary"\} 1$/m)
+  t.deepEqual(read, ['open'], 'only the rollout under way was read')
+})
