@@ -95,7 +95,7 @@ const s = (ms: number | undefined): string => fixed(ms === undefined ? undefined
 
 console.log(`\n## Figures (median of ${runs} run(s) per size)\n`)
 console.log(
-  '| devices | connect s | RSS idle MiB | wave: API ms | desired at all s | all PROVISIONED s | activations/s | lost | latency p50/p99/max ms | API→agent p50/p99 ms | storm: ready s | desired s | republished s | lost | RSS after MiB |',
+  '| devices | connect s | RSS idle MiB | wave: API ms | desired at all s | all PROVISIONED s | activations/s | lost | latency p50/p99/max ms | API→agent p50/p99 ms | storm: ready s | desired s (goal at 10k ≤ 10 s) | republished s | lost (goal 0) | RSS after MiB |',
 )
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|')
 for (const [hosts, list] of results) {
