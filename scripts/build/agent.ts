@@ -11,6 +11,7 @@
 import { chmod } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { COMMON_OPTIONS } from './common.ts'
+import { mqttLazyTransports } from './mqtt-lazy-transports.ts'
 
 export const AGENT_FILE = 'amt-agent.mjs'
 
@@ -23,6 +24,7 @@ export async function buildAgent(outfile: string, define: Record<string, string>
     bundle: true,
     minify: true,
     legalComments: 'linked',
+    plugins: [mqttLazyTransports],
     banner: {
       // `env -S` passes the V8 flag (NODE_OPTIONS does not accept it); bundled CommonJS dependencies need `require`.
       js: [
