@@ -5,7 +5,8 @@
  * Why a bundle and lite mode (docs/benchmarks.md, agent memory): run through the tsx launcher the idle agent
  * held ~97 MiB (the loader's own thread and transform caches); bundled ~68 MiB; with V8's lite mode (no
  * optimizing compiler: the agent spends its life waiting for MQTT and rpc) ~62 MiB; without mqtt-packet's
- * packet-id Buffer cache (agent/connect-options.ts) ~54.5 MiB. A node then needs Node.js
+ * packet-id Buffer cache (agent/connect-options.ts) ~54.5 MiB; parsing with zod/mini (schemas/mini/) and mqtt.js'
+ * ws/SOCKS transports required on use (mqtt-lazy-transports.ts) ~53.1 MiB. A node then needs Node.js
  * and this one file, no node_modules (docs/agent-deployment.md).
  */
 import { chmod } from 'node:fs/promises'
