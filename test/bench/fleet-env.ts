@@ -40,6 +40,9 @@ export interface MemoryReading {
   rssMiB: number
   /** Peak resident set size of the process so far (VmHWM), MiB. */
   peakMiB: number
+  /** Anonymous (heap, stacks) and file-backed (the node binary's pages, mapped files) parts of the RSS, MiB. */
+  anonMiB: number
+  fileMiB: number
 }
 
 /** RSS and peak RSS of a process from /proc/<pid>/status (Linux); undefined when unreadable. */
@@ -48,7 +51,12 @@ export async function memoryOf(pid: number): Promise<MemoryReading | undefined> 
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
     const kib = (field: string): number =>
       Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
-    const reading = { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
+    const reading = {
+      rssMiB: kib('VmRSS') / 1024,
+      peakMiB: kib('VmHWM') / 1024,
+      anonMiB: kib('RssAnon') / 1024,
+      fileMiB: kib('RssFile') / 1024,
+    }
     return Number.isFinite(reading.rssMiB) ? reading : undefined
   } catch {
     return undefined
@@ -65,7 +73,13 @@ export async function sampleMemory(pid: number, samples = 5, intervalMs = 1000):
   }
   const last = readings.at(-1)
   if (last === undefined) return undefined
-  return { rssMiB: median(readings.map((reading) => reading.rssMiB)), peakMiB: last.peakMiB }
+  const mid = (pick: (reading: MemoryReading) => number): number => median(readings.map(pick))
+  return {
+    rssMiB: mid((r) => r.rssMiB),
+    peakMiB: last.peakMiB,
+    anonMiB: mid((r) => r.anonMiB),
+    fileMiB: mid((r) => r.fileMiB),
+  }
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
