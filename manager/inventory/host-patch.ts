@@ -4,6 +4,7 @@ import { AGENT_LEAVES } from '../../schemas/topics.ts'
 import { policyProblem } from './amt-policy.ts'
 import { invalidInput } from './errors.ts'
 import { labelsProblem, sortedLabels } from './labels.ts'
+import { rotationProblem } from './password-rotation.ts'
 import {
   POWER_STATES,
   STATUS_MAX_BYTES,
@@ -75,6 +76,7 @@ const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   powerStateReadAt: nullable(isoTime),
   labels: (value) => labelsProblem(value) === null,
   policyOverride: (value) => value === null || policyProblem(value) === null,
+  rotation: (value) => value === null || rotationProblem(value) === null,
 }
 
 export function assertKey({ tenantId, hostId }: HostKey): void {
@@ -170,6 +172,7 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     powerStateReadAt: null,
     labels: sortedLabels(input.labels ?? {}),
     policyOverride: null,
+    rotation: null,
     version: 1,
     createdAt: iso,
     updatedAt: iso,

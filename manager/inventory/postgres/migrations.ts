@@ -114,4 +114,7 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, name)
   );
   `,
+  `
+  ALTER TABLE hosts ADD COLUMN rotation jsonb;
+  `,
 ]

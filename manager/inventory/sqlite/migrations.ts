@@ -147,6 +147,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: "hosts: the last AMT password rotation (pending until the agent's outcome)",
+    sql: `
+      ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {
