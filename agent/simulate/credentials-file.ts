@@ -9,7 +9,7 @@ import { describeIssues } from '../../schemas/issues.ts'
  * The hosts of a simulated fleet with their broker credentials (YAML or JSON):
  *   hosts:
  *     - { tenantId: demo, hostId: demo-host-1, username: demo-host-1, password: "...", kind: amt, faults: { activationFails: 102 } }
- * A bare list is accepted too. kind, faults, firmware (dnsSuffix, dnsSuffixOS, amtVersion, buildNumber,
+ * A bare list is accepted too. kind, faults, firmware (rpcLine, dnsSuffix, dnsSuffixOS, amtVersion, buildNumber,
  * certificateHashes), amtUuid and activated ({ controlMode: ccm|acm, password }: AMT activated already) are optional (default: drawn from the mix; the AMT UUID amtinfo reports,
  * device-profile.ts). Passwords are plain (the simulator must present them); never log the entries.
  */

@@ -15,8 +15,12 @@ export type HostKind = z.infer<typeof HostKind>
 export const DeviceFaultsJson = DeviceModelJson.shape.faults.unwrap()
 export type DeviceFaultsJson = z.infer<typeof DeviceFaultsJson>
 
-/** Per-host firmware facts ACM eligibility reads (docs/policy.md): DNS suffixes, firmware version, root hashes. */
+/**
+ * Per-host firmware facts ACM eligibility reads (docs/policy.md): DNS suffixes, firmware version, root hashes; and
+ * the rpc line installed (v2 by default; password rotation needs v3, docs/credentials.md).
+ */
 export const DeviceFirmwareJson = DeviceModelJson.pick({
+  rpcLine: true,
   dnsSuffix: true,
   dnsSuffixOS: true,
   amtVersion: true,

@@ -11,7 +11,7 @@ import type { TokenStore } from './tokens/token-store.ts'
 /** The domain functions the API calls (the manager core implements them; tests may pass the real core). */
 export type ApiDomain = Pick<
   ManagerCore,
-  'setDesired' | 'requestDeletion' | 'refreshHost' | 'createTenant' | 'hostChanges' | 'editHost'
+  'setDesired' | 'requestDeletion' | 'refreshHost' | 'createTenant' | 'hostChanges' | 'editHost' | 'rotatePassword'
 >
 
 /** What every router gets. */

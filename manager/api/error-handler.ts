@@ -121,5 +121,9 @@ function fromDomain(err: DomainError): ApiError {
       return new ApiError('ROLLOUT_STATE_CONFLICT', err.message)
     case 'ROLLOUT_HOSTS_BUSY':
       return new ApiError('ROLLOUT_HOSTS_BUSY', err.message)
+    case 'ROTATION_UNSUPPORTED':
+    case 'ROTATION_MPS_COPY_UNCONFIGURED':
+    case 'ROTATION_NOT_POSSIBLE':
+      return new ApiError(err.code, err.message)
   }
 }

@@ -32,6 +32,18 @@ export const API_ERRORS = {
   HOST_NOT_PROVISIONED: { status: 409, message: "the host's AMT is not PROVISIONED" },
   ROLLOUT_STATE_CONFLICT: { status: 409, message: "the rollout's state does not allow this operation" },
   ROLLOUT_HOSTS_BUSY: { status: 409, message: 'hosts of the rollout are already in a rollout under way' },
+  ROTATION_UNSUPPORTED: {
+    status: 409,
+    message: 'rpc v2 takes the new AMT password only on its command line: rotation needs rpc v3 on the host',
+  },
+  ROTATION_MPS_COPY_UNCONFIGURED: {
+    status: 409,
+    message: 'an MPS is configured: set rotation.mpsPasswordCopy (vault or none) before rotating AMT passwords',
+  },
+  ROTATION_NOT_POSSIBLE: {
+    status: 409,
+    message: 'the host cannot rotate its AMT password now (not provisioned, rotating, or no password stored)',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'the request body must be application/json' },
   TOO_MANY_STREAMS: { status: 429, message: 'this token has the most live streams open that it may; close one' },

@@ -19,6 +19,7 @@ const idleDomain: ApiDomain = {
   requestDeletion: notWhileGenerating,
   refreshHost: notWhileGenerating,
   editHost: notWhileGenerating,
+  rotatePassword: notWhileGenerating,
   createTenant: notWhileGenerating,
   hostChanges: new HostChangeFeed({ capacity: 1 }),
 }

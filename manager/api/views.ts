@@ -8,6 +8,7 @@ import { HOST_CAPABILITIES, HOST_CONDITIONS, POWER_STATES } from '../inventory/p
 import type { AuditEvent, Host, Tenant } from '../inventory/port.ts'
 import { correlatedFields } from '../core/publish/host-status.ts'
 import { AmtPolicyView } from './policy-views.ts'
+import { RotationView, rotationView } from './rotation-views.ts'
 
 /**
  * What the API answers about hosts, tenants and audit events. The host view uses the field names of the
@@ -78,6 +79,7 @@ export const HostView = z
       .describe('the AMT UUID against the hostId; null until the agent reports an AMT UUID'),
     labels: z.record(z.string(), z.string()).describe("the operator's labels (docs/policy.md); groups select by them"),
     policyOverride: AmtPolicyView.nullable().describe("the host's own AMT policy, which wins over its groups'"),
+    rotation: RotationView.nullable().describe('the last AMT password rotation (docs/credentials.md); null: never'),
     ...PowerFields,
     version: z.int().min(1),
     createdAt: isoTime,
@@ -98,6 +100,7 @@ export function hostView(host: Host): HostView {
     identity: amtIdentityOf(host.hostId, host.capability),
     labels: host.labels,
     policyOverride: host.policyOverride,
+    rotation: host.rotation === null ? null : rotationView(host.rotation),
     version: host.version,
     createdAt: host.createdAt,
     updatedAt: host.updatedAt,

@@ -122,6 +122,12 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       tenantId: string,
       body: DesiredInput & ({ hostIds: string[] } | { filter: { label?: string[] } }),
     ) => call(BulkResult, 'POST', `/tenants/${seg(tenantId)}/amt/bulk`, body),
+    rotatePassword: (tenantId: string, hostId: string) =>
+      call(
+        z.object({ rotationId: z.string(), host: HostView }),
+        'POST',
+        `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/amt/rotate-password`,
+      ),
     editLabels: (tenantId: string, hostId: string, body: { set: Record<string, string>; remove: string[] }) =>
       call(HostView, 'PATCH', `/tenants/${seg(tenantId)}/hosts/${seg(hostId)}/labels`, body),
     setPolicyOverride: (tenantId: string, hostId: string, policy: AmtPolicy | null) =>

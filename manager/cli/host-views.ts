@@ -56,8 +56,23 @@ export function hostDetails(
     ['labels', labelsText(host.labels)],
     ...(policy ? [['policy', policyText(policy)] as [string, string]] : []),
     ...powerDetails(host, now),
+    ['password rotation', rotationText(host.rotation)],
     ['deletion', host.deletion],
   ])
+}
+
+/** The last AMT password rotation in one line (never a password). */
+function rotationText(rotation: HostView['rotation']): string {
+  if (rotation === null) return '-'
+  const when = rotation.settledAt ?? rotation.requestedAt
+  const copy =
+    rotation.state === 'confirmed' && rotation.mpsCopy === 'pending'
+      ? ', MPS copy pending'
+      : rotation.mpsCopy === null
+        ? ''
+        : `, MPS copy ${rotation.mpsCopy}`
+  const reason = rotation.state === 'failed' && rotation.reason ? ` — ${rotation.reason}` : ''
+  return `${rotation.state} at ${when} (version ${rotation.newVersion}${copy})${reason}`
 }
 
 function acmText(acm: AcmEligibilityView): string {

@@ -23,7 +23,7 @@ type RegisterOptions = {
   json?: boolean
 }
 
-/** `hosts list|show|register|activate|deactivate|delete|power`, talking to the API. */
+/** `hosts list|show|register|activate|deactivate|rotate-password|delete|power`, talking to the API. */
 export function hostsCommand(io: CliIo): Command {
   const hosts = withConnectionOptions(new Command('hosts').description('hosts and their AMT state'))
 
@@ -105,6 +105,21 @@ export function hostsCommand(io: CliIo): Command {
       }),
     )
   }
+
+  hosts
+    .command('rotate-password <tenantId> <hostId>')
+    .description("rotate the host's AMT password (rpc v3 agents; see `hosts show` for the outcome)")
+    .option('--json', 'print JSON')
+    .action((tenantId: string, hostId: string, options: { json?: boolean }, command: Command) =>
+      runCommand(io, async () => {
+        const answer = await clientFor(command, io).rotatePassword(tenantId, hostId)
+        if (options.json) return printJson(io, answer)
+        io.out(
+          `password rotation ${answer.rotationId} asked for ${tenantId}/${hostId} ` +
+            `(generation ${answer.host.desiredGeneration}): the agent changes it and reports\n`,
+        )
+      }),
+    )
 
   hosts
     .command('delete <tenantId> <hostId>')

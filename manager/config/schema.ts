@@ -187,6 +187,30 @@ const Deadlines = z.strictObject({
     .prefault({}),
 })
 
+/**
+ * AMT password rotation (docs/credentials.md "Rotation"). `mpsPasswordCopy`: how MPS's copy of a rotated password
+ * (RPS's Vault device secret `<rpsVault.mount>/<rpsVault.devicesPath>/<guid>`, key AMT_PASSWORD) follows: `vault`
+ * writes it there with check-and-set (needs secrets.kind vault: the same Vault), `none` states that MPS does not
+ * use these devices. Absent while dmt (an MPS) is configured: rotation is refused (ROTATION_MPS_COPY_UNCONFIGURED).
+ */
+const Rotation = z.strictObject({
+  mpsPasswordCopy: z.enum(['vault', 'none']).optional(),
+  rpsVault: z
+    .strictObject({
+      mount: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)
+        .max(256)
+        .default('secret'),
+      devicesPath: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)
+        .max(256)
+        .default('devices'),
+    })
+    .prefault({}),
+})
+
 const Startup = z.strictObject({
   /** How long start-up waits for its dependencies (Inventory lock, external broker) before giving up. */
   timeoutMs: z.int().min(100).max(3_600_000).default(60_000),
@@ -205,6 +229,7 @@ export const ManagerConfigFile = z
     dmt: DmtSection.optional(),
     grpc: GrpcSection.optional(),
     deadlines: Deadlines.prefault({}),
+    rotation: Rotation.prefault({}),
     /** Audit retention and the per-host budgets of events and secret/req (audit.ts). */
     audit: AuditSection,
     /** The tenants' ACM provisioning certificate chains, for ACM eligibility (acm.ts). */
@@ -220,6 +245,13 @@ export const ManagerConfigFile = z
         code: 'custom',
         path: ['rps', 'url'],
         message: 'remove it: with dmt, the activation URL is dmt.rps.activationUrl',
+      })
+    }
+    if (config.rotation.mpsPasswordCopy === 'vault' && config.secrets.kind !== 'vault') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rotation', 'mpsPasswordCopy'],
+        message: "vault needs secrets.kind vault: RPS's device secrets are written through the manager's Vault",
       })
     }
     // Two listeners on one port fail at start with EADDRINUSE; say which keys collide instead (0 = any free port).

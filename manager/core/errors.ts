@@ -6,6 +6,9 @@
  * - ROLLOUT_INVALID: a rollout's controls are inconsistent, or its target names no host
  * - ROLLOUT_STATE_CONFLICT: the rollout's state does not allow the operation (approve, pause, resume, cancel)
  * - ROLLOUT_HOSTS_BUSY: hosts of a new rollout are members (pending or in progress) of a rollout not yet final
+ * - ROTATION_UNSUPPORTED: a password rotation for a host whose agent reports rpc v2 (or no rpc line)
+ * - ROTATION_MPS_COPY_UNCONFIGURED: a rotation while an MPS is configured and rotation.mpsPasswordCopy is not
+ * - ROTATION_NOT_POSSIBLE: a rotation for a host not provisioned, already rotating, or without a stored password
  */
 export type DomainErrorCode =
   | 'DESIRED_INVALID'
@@ -14,6 +17,9 @@ export type DomainErrorCode =
   | 'ROLLOUT_INVALID'
   | 'ROLLOUT_STATE_CONFLICT'
   | 'ROLLOUT_HOSTS_BUSY'
+  | 'ROTATION_UNSUPPORTED'
+  | 'ROTATION_MPS_COPY_UNCONFIGURED'
+  | 'ROTATION_NOT_POSSIBLE'
 
 export class DomainError extends Error {
   override readonly name = 'DomainError'

@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
+import { isDesiredWrite } from '../inventory/host-patch.ts'
 import type { AppendAuditInput, AuditOfStored, Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
 import { clearRetained, type Outbound } from '../ports/outbound.ts'
 import type { DeadlineWatch } from './flows/deadlines.ts'
@@ -88,7 +89,11 @@ export class HostWritePath {
     const stored =
       versioned.length === 0 ? [] : await inventory.updateHosts(versioned, auditInTransaction(options.audit))
     for (const host of stored) book.remember(host)
-    this.#after(stored, false)
+    // A patch with a desired field (a rotation asked for or settled) is a new desired generation: published too.
+    const desiredOf = new Set(
+      updates.filter(({ patch }) => isDesiredWrite(patch)).map(({ host }) => `${host.tenantId}/${host.hostId}`),
+    )
+    this.#after(stored, (host) => desiredOf.has(`${host.tenantId}/${host.hostId}`))
     return stored
   }
 
@@ -101,7 +106,7 @@ export class HostWritePath {
     await profiles.readMissing(keys.map((key) => key.tenantId))
     const stored = await inventory.setDesiredMany({ keys: keys.map(keyOf) }, patch, auditInTransaction(options.audit))
     for (const host of stored) book.remember(host)
-    this.#after(stored, true)
+    this.#after(stored, () => true)
     return stored
   }
 
@@ -149,7 +154,7 @@ export class HostWritePath {
     const host = await book.get(key)
     if (host === null) return null
     await this.#audit(options.audit, [host])
-    this.#after([host], false)
+    this.#after([host], () => false)
     return host
   }
 
@@ -164,11 +169,11 @@ export class HostWritePath {
     }
   }
 
-  #after(stored: readonly Host[], desiredWritten: boolean): void {
+  #after(stored: readonly Host[], desiredWritten: (host: Host) => boolean): void {
     const { desired, status, deadlines } = this.#deps
     for (const host of stored) {
       try {
-        if (desiredWritten) desired.publish(host)
+        if (desiredWritten(host)) desired.publish(host)
         status.publish(host)
         deadlines.track(host)
       } catch (err) {

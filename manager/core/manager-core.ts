@@ -9,7 +9,15 @@ import { expireActivation } from './flows/expire-activation.ts'
 import { INVENTORY_ONLY, type HostRemoval } from './flows/host-removal.ts'
 import { republishAll, type SweepResult } from './flows/republish.ts'
 import { setDesired, type DesiredRequest } from './flows/set-desired.ts'
-import type { AuditOfStored, Host, HostKey, HostPatch, HostSelector, Inventory } from '../inventory/port.ts'
+import type {
+  AuditOfStored,
+  Host,
+  HostKey,
+  HostPatch,
+  HostSelector,
+  Inventory,
+  PasswordRotation,
+} from '../inventory/port.ts'
 import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
 import { PolicyReevaluation } from './flows/policy-reevaluation.ts'
 import { NotFoundError } from '../inventory/errors.ts'
@@ -31,13 +39,18 @@ import { HostBook, keyOf } from './host-book.ts'
 import { HostWritePath } from './host-write-path.ts'
 import { Ingest, type Committed } from './ingest.ts'
 import {
+  noMpsPasswordCopy,
   noPasswordRestorer,
   noPreparation,
   noSecretStore,
   type AmtPasswordSource,
+  type MpsPasswordCopy,
   type PasswordRestorer,
+  type PasswordRotator,
   type ProvisioningPreparer,
 } from '../ports/provisioning.ts'
+import { rotatePassword } from './flows/rotate-password.ts'
+import { settleRotation } from './rotation-settle.ts'
 import { restorePassword } from './password-restore.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
@@ -76,6 +89,10 @@ export interface ManagerCoreDeps {
   secrets?: AmtPasswordSource
   /** Makes a password candidate AMT accepted current again; default: none (no secret store). */
   restorer?: PasswordRestorer
+  /** Stages and reverts AMT password rotations; default: none (rotation refused: no secret store). */
+  rotator?: PasswordRotator
+  /** MPS's copy of a rotated password (config rotation.mpsPasswordCopy); default: no MPS, nothing to copy. */
+  mpsCopy?: MpsPasswordCopy
   /** Default: nothing to prepare; issue 5 ensures RPS profiles and passwords. */
   preparer?: ProvisioningPreparer
   /** Which RPS profile `desired` names; default: the tenant's `<tenant>_ccm|_acm` (RPS not managed). */
@@ -106,6 +123,11 @@ export interface ManagerCore extends HostWriter, TenantWrites {
    * once it is stored or rejected (README.md "API").
    */
   record: (key: HostKey, report: Report, source: ReportSource, options?: RecordOptions) => Promise<RecordResult>
+  /**
+   * Rotates one host's AMT password (docs/credentials.md "Rotation"): the new one stored first, the rotation
+   * recorded as pending with a new desired generation carrying its id; the agent's outcome settles it.
+   */
+  rotatePassword(key: HostKey, actor: string): Promise<{ host: Host; rotation: PasswordRotation }>
   /** Writes desired for the selected hosts (generation + 1 each), then publishes it. Returns the stored hosts. */
   setDesired(selector: HostSelector, request: DesiredRequest, actor: string): Promise<Host[]>
   requestDeletion(key: HostKey, actor: string, options?: { force?: boolean }): Promise<DeletionOutcome>
@@ -134,6 +156,12 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   readonly hostChanges: HostChanges
   /** Where the relay between replicas feeds the other replicas' changes into `hostChanges`. */
   readonly peerChanges: PeerHostChanges
+}
+
+/** Without a secret store there is nothing to rotate. */
+const noRotator: PasswordRotator = {
+  stage: () => Promise.resolve(null),
+  revert: () => Promise.resolve({ restored: false, reason: 'no secret store configured' }),
 }
 
 /** Builds the core; nothing starts (call start(), or attachCore). Throws a TypeError for invalid options. */
@@ -208,6 +236,18 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     now,
     log,
   })
+  const stopping = new AbortController()
+  const rotation = {
+    rotator: deps.rotator ?? noRotator,
+    mpsCopy: deps.mpsCopy ?? noMpsPasswordCopy,
+  }
+  const settleDeps = {
+    ...rotation,
+    inventory: deps.inventory,
+    log,
+    signal: stopping.signal,
+    edit: (key: HostKey, edit: (host: Host) => HostPatch | null) => book.serial(() => writes.update(key, edit)),
+  }
   const secretResponder = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
 
   const afterCommit = (committed: readonly Committed[]): void => {
@@ -221,12 +261,16 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
           }
         } else if (effect.kind === 'answer-secret') {
           secretResponder
-            .answer(key, effect.request)
+            .answer(key, effect.request, effect.rotation)
             .catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'restore-password') {
           const restoreDeps = { restorer: deps.restorer ?? noPasswordRestorer, inventory: deps.inventory, log }
           restorePassword(restoreDeps, key, effect).catch((err: unknown) =>
             log.error({ err, ...key }, 'password candidate not restored'),
+          )
+        } else if (effect.kind === 'rotation-settled') {
+          settleRotation(settleDeps, key, effect.rotation).catch((err: unknown) =>
+            log.error({ err, ...key }, 'password rotation not settled'),
           )
         } else if (effect.kind === 'refuse-secret') {
           secretResponder.refuse(key, effect.request, effect.reason)
@@ -266,6 +310,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     // The ingest's submit and the set-desired flow themselves (bound), not wrappers around them.
     record: ingest.submit,
     setDesired: setDesired.bind(null, ctx),
+    rotatePassword: (key, actor) => rotatePassword(ctx, rotation, key, actor),
     requestDeletion: (key, actor, deletionOptions) => requestDeletion(ctx, key, actor, deletionOptions),
     getHost: (key) => book.fresh(key),
     updateHost: async (key, patch, writeOptions) => {
@@ -290,6 +335,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       leased.push(whileHeld(lease, ctx.deadlines, failed), whileHeld(lease, retention, failed))
     },
     stop: async () => {
+      stopping.abort()
       ctx.cleanupRetry.stop()
       for (const stop of leased.splice(0)) await stop()
       await retention.stop()

@@ -6,7 +6,7 @@ import type { Outbound, PublishOptions } from '../ports/outbound.ts'
 import type { HostKey } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import type { SecretRequestFacts } from './facts.ts'
-import type { AmtPasswordSource, PasswordAnswer } from '../ports/provisioning.ts'
+import type { AmtPasswordSource, PasswordAnswer, RotationAsk } from '../ports/provisioning.ts'
 
 /** The contract's retain flag and QoS of `secret/res` (LEAF_RULES). */
 const SECRET_RES: PublishOptions = { qos: LEAF_RULES['secret/res'].qos, retain: LEAF_RULES['secret/res'].retained }
@@ -21,7 +21,7 @@ export interface SecretResponderDeps {
 
 export interface SecretResponder {
   /** Answers a request an operation of the host needs (handlers/secret-need.ts) from the secret store. */
-  answer(key: HostKey, request: SecretRequestFacts): Promise<void>
+  answer(key: HostKey, request: SecretRequestFacts, rotation?: RotationAsk): Promise<void>
   /** Refuses a request no operation needs: ok false without `retryable`, counted; the store is not asked. */
   refuse(key: HostKey, request: SecretRequestFacts, reason: string): void
 }
@@ -56,13 +56,18 @@ export function createSecretResponder({
     return payload
   }
 
-  async function passwordFor(key: HostKey, request: SecretRequestFacts): Promise<PasswordAnswer> {
+  async function passwordFor(
+    key: HostKey,
+    request: SecretRequestFacts,
+    rotation?: RotationAsk,
+  ): Promise<PasswordAnswer> {
     try {
       const { purpose, generation, candidate } = request
       return await secrets.getAmtPassword(key, {
         purpose,
         generation,
         ...(candidate === undefined ? {} : { candidate }),
+        ...(rotation?.newVersion === undefined ? {} : { newVersion: rotation.newVersion }),
       })
     } catch (err) {
       log.error({ ...key, errName: err instanceof Error ? err.name : typeof err }, 'secret store failed')
@@ -71,8 +76,8 @@ export function createSecretResponder({
   }
 
   return {
-    async answer(key, request) {
-      const payload = publish(key, request, await passwordFor(key, request))
+    async answer(key, request, rotation) {
+      const payload = publish(key, request, await passwordFor(key, request, rotation))
       const refused = payload.ok ? undefined : payload.error
       const which = payload.ok ? { origin: payload.origin, version: payload.version, more: payload.more } : {}
       log.info(

@@ -12,6 +12,10 @@ const SECURITY_KINDS: readonly string[] = [
   'password.requested', // a device's secret/req answered from the secret store
   'password.refused', // a device's secret/req refused: no operation needed it
   'password.restored', // a password candidate AMT accepted made current again (docs/credentials.md)
+  'password.rotation-requested', // an AMT password rotation asked for (docs/credentials.md "Rotation")
+  'password.rotated', // the agent confirmed it: the new password is current
+  'password.rotation-failed', // the agent reported a failure: the previous password is made current again
+  'password.rotation-reverted',
   'host.registered', // a device credential issued
   'host.deletion-requested',
   'host.deletion-failed',

@@ -11,6 +11,7 @@ import { AGENT_LEAVES } from '../../schemas/topics.ts'
 import { policyProblem } from './amt-policy.ts'
 import { invalidInput } from './errors.ts'
 import { labelsProblem, sortedLabels } from './labels.ts'
+import { rotationProblem } from './password-rotation.ts'
 import {
   POWER_STATES,
   STATUS_MAX_BYTES,
@@ -83,6 +84,7 @@ const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   powerStateReadAt: nullable(isoTime),
   labels: (value) => labelsProblem(value) === null,
   policyOverride: (value) => value === null || policyProblem(value) === null,
+  rotation: (value) => value === null || rotationProblem(value) === null,
 }
 
 export function assertKey({ tenantId, hostId }: HostKey): void {
@@ -179,6 +181,7 @@ export function newHost(input: CreateHostInput, now: Date): Host {
     powerStateReadAt: null,
     labels: sortedLabels(input.labels ?? {}),
     policyOverride: null,
+    rotation: null,
     version: 1,
     createdAt: iso,
     updatedAt: iso,

@@ -11,6 +11,7 @@ import type { Capability } from '../../schemas/messages/capability.ts'
 import type { Leaf } from '../../schemas/topics.ts'
 import type { AmtPolicy } from './amt-policy.ts'
 import type { Labels } from './labels.ts'
+import type { PasswordRotation } from './password-rotation.ts'
 
 /** The host record of the Inventory and its write rules (applied by host-patch.ts in every adapter). */
 
@@ -87,6 +88,8 @@ export interface Host extends HostKey {
   labels: Labels
   /** An AMT policy for this host alone; it wins over its groups' (manager/core/effective-policy.ts). */
   policyOverride: AmtPolicy | null
+  /** The last AMT password rotation (pending until the agent's outcome); null: never rotated. */
+  rotation: PasswordRotation | null
   /** Optimistic concurrency: 1 on create, +1 on every write. */
   version: number
   createdAt: string
@@ -145,4 +148,5 @@ export interface HostPatch {
   /** Replaces the whole map (stored with its keys sorted). */
   labels?: Labels
   policyOverride?: AmtPolicy | null
+  rotation?: PasswordRotation | null
 }

@@ -18,6 +18,7 @@ export * from './host.ts'
 export * from './host-filter.ts'
 export * from './amt-policy.ts'
 export * from './labels.ts'
+export * from './password-rotation.ts'
 
 export type PasswordPolicy = 'static' | 'random'
 

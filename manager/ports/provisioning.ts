@@ -21,15 +21,54 @@ export interface CandidateOrigin {
  * no candidates.
  */
 export type PasswordAnswer =
-  | ({ ok: true; password: string; more?: boolean } & Partial<CandidateOrigin>)
+  | ({ ok: true; password: string; more?: boolean; newPassword?: string } & Partial<CandidateOrigin>)
   | { ok: false; error: string; retryable?: true }
 
 /** Where the manager gets a host's AMT password when its agent asks (secret/req). */
 export interface AmtPasswordSource {
   getAmtPassword(
     key: HostKey,
-    request: Pick<SecretRequest, 'purpose' | 'generation' | 'candidate'>,
+    request: Pick<SecretRequest, 'purpose' | 'generation' | 'candidate'> & RotationAsk,
   ): Promise<PasswordAnswer>
+}
+
+/** Purpose rotate: the host version that holds the new password (the answer carries it as `newPassword`). */
+export interface RotationAsk {
+  newVersion?: number
+}
+
+/** What staging a rotation stored: the new password's version and where the one AMT has came from. */
+export interface StagedRotation {
+  newVersion: number
+  previous: CandidateOrigin
+}
+
+/**
+ * The store side of a password rotation (docs/credentials.md "Rotation"): `stage` writes a new password as the host's
+ * newest version (durably, before it resolves; the MEBx password kept); `revert` writes the previous one back as
+ * the newest version after a failed rotation. Throw SecretStoreError; never a password in errors.
+ */
+export interface PasswordRotator {
+  /** Null when no password is stored for the host (nothing to rotate). */
+  stage(key: HostKey): Promise<StagedRotation | null>
+  revert(key: HostKey, previous: CandidateOrigin): Promise<RestoreOutcome>
+}
+
+/**
+ * MPS's copy of a host's password (RPS's Vault device secret, config rotation.mpsPasswordCopy): `mode` none when
+ * the operator said MPS does not use these devices or no MPS is configured, unconfigured when an MPS is configured
+ * and the setting is absent (rotation refused). `copy` writes the host version `newVersion` there: `absent` when RPS
+ * holds no secret for the device. Throws on a failure (retried by the caller).
+ */
+export interface MpsPasswordCopy {
+  readonly mode: 'vault' | 'none' | 'unconfigured'
+  copy(key: HostKey, newVersion: number): Promise<'written' | 'absent'>
+}
+
+/** The default: no MPS configured, nothing to copy. */
+export const noMpsPasswordCopy: MpsPasswordCopy = {
+  mode: 'none',
+  copy: () => Promise.resolve('absent'),
 }
 
 /** How making a candidate current again ended: `version` the host secret's new current version. */

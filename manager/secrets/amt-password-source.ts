@@ -4,9 +4,12 @@ import type {
   AmtPasswordSource,
   PasswordAnswer,
   PasswordRestorer,
+  PasswordRotator,
   ProvisioningPreparer,
+  RotationAsk,
+  StagedRotation,
 } from '../ports/provisioning.ts'
-import { candidateAnswer, listCandidates, restoreCandidate } from './candidate-answers.ts'
+import { candidateAnswer, listCandidates, restoreCandidate, rotationCandidates } from './candidate-answers.ts'
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
 import { SecretStoreError, isSecretStoreError } from './errors.ts'
 import { passwordCandidates, type PasswordCandidate } from './password-candidates.ts'
@@ -45,7 +48,7 @@ export interface HostPassword {
   mebxPassword: string | null
 }
 
-export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer, PasswordRestorer {
+export interface AmtPasswords extends AmtPasswordSource, ProvisioningPreparer, PasswordRestorer, PasswordRotator {
   /** The password the host has (or will get); null when none is stored. Throws SecretStoreError. */
   readHostPassword(key: HostKey): Promise<HostPassword | null>
   /** The tenant's static password, stored first when missing (config or generated). For RPS profiles. */
@@ -164,11 +167,20 @@ export function createAmtPasswordSource({
     }
   }
 
+  /** purpose rotate: candidate n of the rotation's candidates, with the new password. */
+  async function rotationAnswer(key: HostKey, newVersion: number | undefined, n: number): Promise<PasswordAnswer> {
+    const found = newVersion === undefined ? null : await rotationCandidates(store, key, newVersion)
+    if (found === null) return { ok: false, error: "the rotation's new AMT password is no longer stored" }
+    const answer = candidateAnswer(found.candidates, n)
+    return answer.ok ? { ...answer, newPassword: found.newPassword } : answer
+  }
+
   async function getAmtPassword(
     key: HostKey,
-    request: { purpose: string; generation: number; candidate?: number },
+    request: { purpose: string; generation: number; candidate?: number } & RotationAsk,
   ): Promise<PasswordAnswer> {
     try {
+      if (request.purpose === 'rotate') return await rotationAnswer(key, request.newVersion, request.candidate ?? 0)
       return candidateAnswer(await listCandidates(store, key, await lookup(key)), request.candidate ?? 0)
     } catch (err) {
       if (!isSecretStoreError(err)) throw err
@@ -194,8 +206,35 @@ export function createAmtPasswordSource({
     return passwordCandidates(history, tenant)
   }
 
+  /** A new password as the host's newest version; the MEBx password of the current one is kept. Null: none stored. */
+  async function stage(key: HostKey): Promise<StagedRotation | null> {
+    const [[newest], current] = await Promise.all([store.getAmtPasswordHistory(key, { limit: 1 }), lookup(key)])
+    if (current === null) return null
+    const previous =
+      current.origin === 'host' && newest !== undefined
+        ? { origin: 'host' as const, version: newest.version }
+        : { origin: 'tenant' as const }
+    const password = generateAmtPassword(passwordLength)
+    await store.putAmtPassword(key, {
+      password,
+      ...(current.mebxPassword === null ? {} : { mebxPassword: current.mebxPassword }),
+    })
+    const [written] = await store.getAmtPasswordHistory(key, { limit: 1 })
+    if (written?.secret.password !== password) {
+      throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+        operation: 'write',
+        reason: 'the new AMT password is not the newest version after it was written (a concurrent write?)',
+        ...key,
+      })
+    }
+    log.info({ ...key, newVersion: written.version, previous }, 'AMT password staged for a rotation')
+    return { newVersion: written.version, previous }
+  }
+
   return {
     getAmtPassword,
+    stage,
+    revert: (key, previous) => restoreCandidate(store, key, previous),
     prepare,
     readHostPassword: lookup,
     ensureTenantPassword,

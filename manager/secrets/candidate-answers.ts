@@ -44,6 +44,22 @@ export function candidateAnswer(candidates: readonly PasswordCandidate[], n: num
 }
 
 /**
+ * The candidates of a rotation (purpose rotate) with the password to set: the host's other known passwords in the
+ * usual order (candidate 0 the version the rotation replaced, as it was current when staged), the new one last (AMT
+ * holds it when an earlier change's confirmation was lost: changing it to itself then confirms it).
+ */
+export async function rotationCandidates(
+  store: SecretStore,
+  key: HostKey,
+  newVersion: number,
+): Promise<{ candidates: PasswordCandidate[]; newPassword: string } | null> {
+  const known = await listCandidates(store, key, null)
+  const target = known.find((candidate) => candidate.origin === 'host' && candidate.version === newVersion)
+  if (target === undefined) return null
+  return { candidates: [...known.filter((candidate) => candidate !== target), target], newPassword: target.password }
+}
+
+/**
  * Makes the candidate AMT accepted the host's current password again: the host version (or the tenant's secret)
  * is written as the host's newest version, durably, before this resolves. Nothing is written when it is current
  * already, or when the store no longer holds it. Throws SecretStoreError.

@@ -72,6 +72,16 @@ export interface SecretStore {
   putTenantPassword(tenantId: string, secret: AmtSecret, options?: PutOptions): Promise<boolean>
   /** Removes every version of the tenant's own secret (idempotent). Host secrets are removed with their hosts. */
   deleteTenantSecrets(tenantId: string): Promise<void>
+  /**
+   * Vault only (absent on the local store): sets one key of a KV v2 secret OUTSIDE this layout — RPS's device secret,
+   * MPS's copy of a rotated password (docs/credentials.md "Rotation") — with check-and-set on the version read, the
+   * other keys kept. `absent` when no such secret is stored. `path` is below the mount, without `data/`.
+   */
+  setForeignSecretKey?(
+    location: { mount: string; path: string },
+    key: string,
+    value: string,
+  ): Promise<'written' | 'absent'>
   /** Reachable, authenticated, unsealed (Vault) / database usable (local). Never throws. */
   health(): Promise<SecretStoreHealth>
   /** Stops timers (token renewal); later calls fail with SECRET_STORE_CLOSED. */

@@ -1,7 +1,7 @@
 import NodeVault from 'node-vault'
 import { backoffDelay, sleep, type BackoffOptions } from '../../lib/backoff.ts'
 import type { Logger } from '../../lib/log.ts'
-import type { SecretStoreErrorDetails } from './errors.ts'
+import { SecretStoreError, type SecretStoreErrorDetails } from './errors.ts'
 import type { AmtSecret, AmtSecretVersion, HostKey, PutOptions, SecretStore, SecretStoreHealth } from './port.ts'
 import { hostSecretPath, recordOf, secretOf, tenantSecretPath } from './secret-paths.ts'
 import { createVaultLogin, type VaultAuthConfig } from './vault-auth.ts'
@@ -199,6 +199,39 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     })
   }
 
+  /** A key of another component's KV v2 secret (port.ts), check-and-set on the version read; a race reads again. */
+  async function setForeignSecretKey(
+    location: { mount: string; path: string },
+    field: string,
+    value: string,
+  ): Promise<'written' | 'absent'> {
+    const dataPath = `${location.mount}/data/${location.path}`
+    return run({ operation: 'write', reason: 'foreign secret' }, async () => {
+      for (let race = 0; race < 5; race++) {
+        let response: { data?: { data?: Record<string, unknown>; metadata?: { version?: number } } } | null
+        try {
+          response = (await client.read(dataPath)) as typeof response
+        } catch (err) {
+          if (isMissingSecret(classifyVaultError(err))) return 'absent'
+          throw err
+        }
+        const data = response?.data?.data
+        const version = response?.data?.metadata?.version
+        if (data === undefined || data === null || typeof version !== 'number') return 'absent'
+        try {
+          await client.write(dataPath, { data: { ...data, [field]: value }, options: { cas: version } })
+          return 'written'
+        } catch (err) {
+          if (!isCasMismatch(classifyVaultError(err))) throw err
+        }
+      }
+      throw new SecretStoreError('SECRET_STORE_UNAVAILABLE', {
+        operation: 'write',
+        reason: 'the secret kept changing while it was written (check-and-set)',
+      })
+    })
+  }
+
   /** Soft-deletes the latest version (unreadable at once), then the metadata: every version is gone. */
   async function remove(segments: string[], where: SecretStoreErrorDetails): Promise<void> {
     await run({ operation: 'delete', ...where }, async () => {
@@ -219,6 +252,7 @@ export function createVaultSecretStore(options: VaultStoreOptions): SecretStore 
     putTenantPassword: async (tenantId, secret, putOptions = {}) =>
       write(tenantSecretPath(tenantId), secret, putOptions, { tenantId }),
     deleteTenantSecrets: async (tenantId) => remove(tenantSecretPath(tenantId), { tenantId }),
+    setForeignSecretKey,
     async health(): Promise<SecretStoreHealth> {
       try {
         await session.ready()

@@ -16,6 +16,7 @@ import { createDmtApi, powerDepsOf } from '../dmt/dmt-api.ts'
 import { createPowerSweep } from '../dmt/power-sweep.ts'
 import { createRegistrationSweep } from '../dmt/registration-sweep.ts'
 import type { Dmt } from '../dmt/create-dmt.ts'
+import { createMpsPasswordCopy } from './mps-password-copy.ts'
 import { createManagerCore, type ManagerCore } from '../core/manager-core.ts'
 import { loadConsoleAssets } from '../console/assets/load-assets.ts'
 import { consolePlugin } from '../console/plugin.ts'
@@ -136,6 +137,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       metrics,
       secrets: passwords,
       restorer: passwords,
+      rotator: passwords,
+      mpsCopy: createMpsPasswordCopy(config, { store: secretStore, inventory }),
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),

@@ -41,6 +41,7 @@ export function hostConformance({ label, open }: SuiteContext): void {
       powerStateReadAt: null,
       labels: {},
       policyOverride: null,
+      rotation: null,
       version: 1,
     })
     assertWrittenSince(t, statusTimestamp, from)

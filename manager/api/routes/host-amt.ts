@@ -41,6 +41,11 @@ export const BulkResult = z.object({
 
 const TAGS = ['amt']
 
+const RotationAccepted = z.object({
+  rotationId: z.uuid().describe('the rotation id: the host view`s `rotation.id`, the agent events'),
+  host: HostView,
+})
+
 export function hostAmtRoutes(context: ApiContext): FastifyPluginCallbackZod {
   const { inventory, domain } = context
   return (app, _options, done) => {
@@ -76,6 +81,42 @@ export function hostAmtRoutes(context: ApiContext): FastifyPluginCallbackZod {
           actorOf(request),
         )
         return hostView(host ?? (await inventory.getHost({ tenantId, hostId })))
+      },
+    )
+
+    app.post(
+      '/tenants/:tenantId/hosts/:hostId/amt/rotate-password',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: TAGS,
+          operationId: 'rotateHostPassword',
+          summary: 'rotate a host\'s AMT password (rpc v3 agents; docs/credentials.md "Rotation")',
+          description:
+            "The new password is stored as the host's newest version first, the rotation recorded as pending with a " +
+            'new desired generation carrying its id; the agent changes the password and reports. Follow `rotation` on ' +
+            'the host: confirmed (the new password is current), failed (the previous one is current again).',
+          params: HostParams,
+          response: {
+            202: jsonResponse(RotationAccepted, 'the rotation asked for (pending)'),
+            ...errorResponses(
+              'UNAUTHENTICATED',
+              'FORBIDDEN',
+              'TENANT_NOT_FOUND',
+              'HOST_NOT_FOUND',
+              'HOST_DELETING',
+              'ROTATION_UNSUPPORTED',
+              'ROTATION_MPS_COPY_UNCONFIGURED',
+              'ROTATION_NOT_POSSIBLE',
+              'SECRET_STORE_UNAVAILABLE',
+            ),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId, hostId } = request.params
+        const { host, rotation } = await domain.rotatePassword({ tenantId, hostId }, actorOf(request))
+        return reply.code(202).send({ rotationId: rotation.id, host: hostView(host) })
       },
     )
 

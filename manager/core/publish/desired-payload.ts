@@ -27,5 +27,17 @@ export function desiredOf(host: Host, options: DesiredOptions & { profileName: s
     ...(options.rpsUrl !== undefined ? { rpsUrl: options.rpsUrl } : {}),
     ...(host.dnsSuffix !== '' ? { dnsSuffix: host.dnsSuffix } : {}),
     ...(host.desiredState === 'UNPROVISIONED' && host.localDeactivation ? { localDeactivation: true as const } : {}),
+    ...(pendingRotation(host) ? { rotationId: host.rotation.id } : {}),
   }
+}
+
+/** A rotation asked for at the host's desired generation and not settled yet (desired carries its id). */
+export function pendingRotation(host: Host): host is Host & { rotation: NonNullable<Host['rotation']> } {
+  const { rotation } = host
+  return (
+    rotation !== null &&
+    rotation.state === 'pending' &&
+    rotation.generation === host.desiredGeneration &&
+    host.desiredState === 'PROVISIONED'
+  )
 }

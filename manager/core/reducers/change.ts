@@ -1,4 +1,4 @@
-import type { Host, HostPatch, JsonValue } from '../../inventory/port.ts'
+import type { Host, HostPatch, JsonValue, PasswordRotation } from '../../inventory/port.ts'
 import type { FactsOf, ReportKind, ReportSource, SecretRequestFacts } from '../facts.ts'
 import type { CandidateOrigin } from '../../ports/provisioning.ts'
 
@@ -15,12 +15,14 @@ export type ActivationResult = 'provisioned' | 'failed' | 'not_supported'
 export type Effect =
   /** An activation requested at `requestedAt` was answered: PROVISIONED, FAILED, or AMT not supported. */
   | { kind: 'activation-settled'; requestedAt: string; result: ActivationResult }
-  /** The agent asks for the AMT password. */
-  | { kind: 'answer-secret'; request: SecretRequestFacts }
+  /** The agent asks for the AMT password; for a rotation, with the host version holding the new one. */
+  | { kind: 'answer-secret'; request: SecretRequestFacts; rotation?: { newVersion: number } }
   /** The agent asks for the AMT password while no operation of its host needs it: refused with `reason`. */
   | { kind: 'refuse-secret'; request: SecretRequestFacts; reason: string }
   /** AMT accepted an older password candidate: it becomes the host's current password again (docs/credentials.md). */
   | { kind: 'restore-password'; candidate: CandidateOrigin & { candidate: number }; generation: number }
+  /** The agent reported the outcome of the pending password rotation (stored already): revert or copy to MPS. */
+  | { kind: 'rotation-settled'; rotation: PasswordRotation }
   /** A host pending deletion reported that AMT is off: it may now be removed. */
   | { kind: 'deletion-ready' }
   /** The reported AMT UUID changed and differs from the hostId (logged as a warning, once per change). */

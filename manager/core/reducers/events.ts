@@ -1,6 +1,8 @@
 import type { CandidateOrigin } from '../../ports/provisioning.ts'
 import type { EventFacts } from '../facts.ts'
-import { change, type Effect, type Handler } from './change.ts'
+import type { Host, PasswordRotation } from '../../inventory/port.ts'
+import { pendingRotation } from '../publish/desired-payload.ts'
+import { change, type AuditDraft, type Change, type Effect, type Handler } from './change.ts'
 import { eventDetail } from './event-detail.ts'
 import { secretRefusal } from './secret-need.ts'
 
@@ -9,15 +11,49 @@ import { secretRefusal } from './secret-need.ts'
  * `secret.candidate-worked` (AMT accepted an older password) also makes that one current again (restore-password),
  * but only while an operation of the host needs the password, as for secret/req (secret-need.ts).
  */
-export const handleEvent: Handler<'events'> = (host, facts, { source }) => {
+export const handleEvent: Handler<'events'> = (host, facts, { source, now }) => {
   const audit = [
     { kind: `agent.${facts.kind}`, detail: eventDetail(facts, source.kind === 'mqtt' ? source.ts : undefined) },
   ]
+  if (facts.kind === 'rotation.confirmed' || facts.kind === 'rotation.failed')
+    return settleRotation(host, facts, audit, now)
   const restore = facts.kind === 'secret.candidate-worked' ? workedCandidate(facts) : null
   if (restore === null || facts.generation === undefined) return change({}, audit)
   if (secretRefusal(host, { purpose: 'deactivate', generation: facts.generation }) !== null) return change({}, audit)
   const effect: Effect = { kind: 'restore-password', candidate: restore, generation: facts.generation }
   return change({}, audit, [effect])
+}
+
+/**
+ * `rotation.confirmed` / `rotation.failed` for the host's pending rotation (same id and generation; anything else is
+ * only audited): the rotation settles, with a new desired generation that no longer carries it, audited
+ * `password.rotated` or `password.rotation-failed` (security class, no secret); the effect then copies the new
+ * password to MPS (confirmed) or writes the previous one back as the newest version (failed).
+ */
+function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now: Date): Change {
+  const rotation = host.rotation
+  const rotationId = facts.detail?.rotationId
+  if (!pendingRotation(host) || rotation === null || rotation.id !== rotationId) return change({}, audit)
+  if (facts.generation !== rotation.generation) return change({}, audit)
+  const confirmed = facts.kind === 'rotation.confirmed'
+  const settled: PasswordRotation = {
+    ...rotation,
+    state: confirmed ? 'confirmed' : 'failed',
+    settledAt: now.toISOString(),
+    reason: confirmed ? null : facts.message,
+    mpsCopy: null,
+  }
+  const detail = {
+    rotationId: rotation.id,
+    generation: rotation.generation,
+    newVersion: rotation.newVersion,
+    ...(confirmed ? {} : { reason: facts.message.slice(0, 512) }),
+  }
+  return change(
+    { desiredState: host.desiredState, rotation: settled },
+    [...audit, { kind: confirmed ? 'password.rotated' : 'password.rotation-failed', detail }],
+    [{ kind: 'rotation-settled', rotation: settled }],
+  )
 }
 
 /** The candidate a `secret.candidate-worked` event names (detail candidate ≥ 1, origin, version); null if none. */

@@ -13,8 +13,11 @@ export const handleSecretRequest: Handler<'secret/req'> = (host, facts) => {
     ...(facts.candidate === undefined ? {} : { candidate: facts.candidate }),
   }
   const refusal = secretRefusal(host, facts)
-  if (refusal === null)
-    return change({}, [{ kind: 'password.requested', detail: asked }], [{ kind: 'answer-secret', request: facts }])
+  if (refusal === null) {
+    const rotation = facts.purpose === 'rotate' && host.rotation ? { newVersion: host.rotation.newVersion } : undefined
+    const effect = { kind: 'answer-secret' as const, request: facts, ...(rotation ? { rotation } : {}) }
+    return change({}, [{ kind: 'password.requested', detail: asked }], [effect])
+  }
   const reason = `${SECRET_NOT_NEEDED}: ${refusal}`
   return change(
     {},

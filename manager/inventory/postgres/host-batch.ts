@@ -25,7 +25,7 @@ const BY_KEYS =
 // writes over the same hosts queue on the first common one and never hold a row the other waits for.
 const LOCK_BY_KEYS = `${BY_KEYS} ORDER BY h.tenant_id, h.host_id FOR UPDATE OF h`
 
-const JSONB_COLUMNS = new Set<keyof HostRow>(['capability', 'last_seq', 'labels', 'policy_override'])
+const JSONB_COLUMNS = new Set<keyof HostRow>(['capability', 'last_seq', 'labels', 'policy_override', 'rotation'])
 
 /**
  * The hosts of `keys` locked for this transaction, once each, in the order of their first appearance; the first

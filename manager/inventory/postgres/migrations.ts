@@ -118,4 +118,7 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   ALTER TABLE hosts ADD COLUMN reported_control_mode text
     CHECK (reported_control_mode IS NULL OR reported_control_mode IN ('PRE_PROVISIONING','CCM','ACM','UNKNOWN'));
   `,
+  `
+  ALTER TABLE hosts ADD COLUMN rotation jsonb;
+  `,
 ]

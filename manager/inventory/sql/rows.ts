@@ -21,6 +21,7 @@ import type {
   Tenant,
 } from '../port.ts'
 import type { AmtPolicy } from '../amt-policy.ts'
+import type { PasswordRotation } from '../password-rotation.ts'
 import { sortedLabels, type Labels } from '../labels.ts'
 
 /** Row <-> domain mapping, the only place that knows column names and encodings (JSON text, 0/1 booleans). */
@@ -68,6 +69,7 @@ export interface HostRow {
   labels: string
   policy_override: string | null
   reported_control_mode: string | null
+  rotation: string | null
 }
 
 export interface CredentialRow {
@@ -126,6 +128,7 @@ export const HOST_COLUMNS: readonly (keyof HostRow)[] = [
   'labels',
   'policy_override',
   'reported_control_mode',
+  'rotation',
 ]
 
 // The database CHECKs the enum columns, so reading them back as their domain types is sound.
@@ -164,6 +167,7 @@ export function hostFromRow(row: HostRow): Host {
     // Sorted again: jsonb keeps its keys ordered by length first.
     labels: sortedLabels(JSON.parse(row.labels) as Labels),
     policyOverride: row.policy_override === null ? null : (JSON.parse(row.policy_override) as AmtPolicy),
+    rotation: row.rotation === null ? null : (JSON.parse(row.rotation) as PasswordRotation),
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -204,6 +208,7 @@ export function hostToRow(host: Host): HostRow {
     power_state_read_at: host.powerStateReadAt,
     labels: JSON.stringify(host.labels),
     policy_override: host.policyOverride === null ? null : JSON.stringify(host.policyOverride),
+    rotation: host.rotation === null ? null : JSON.stringify(host.rotation),
     version: host.version,
     created_at: host.createdAt,
     updated_at: host.updatedAt,

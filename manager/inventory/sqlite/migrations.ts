@@ -153,6 +153,13 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE hosts ADD COLUMN reported_control_mode TEXT
       CHECK (reported_control_mode IS NULL OR reported_control_mode IN ('PRE_PROVISIONING','CCM','ACM','UNKNOWN'));`,
   },
+  {
+    version: 8,
+    name: "hosts: the last AMT password rotation (pending until the agent's outcome)",
+    sql: `
+      ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {
