@@ -72,7 +72,7 @@ test('hosts activate --all sets desired on every host of the tenant; show prints
 
   const usage = await cli(api, ['hosts', 'activate', 'acme'], { AMT_MANAGER_TOKEN: token })
   t.is(usage.code, 2)
-  t.regex(usage.stderr, /name hosts or pass --all/)
+  t.regex(usage.stderr, /name hosts, or pass --all or --label/)
 })
 
 test('tokens create writes the shared token store and the printed token works against the running API', async (t) => {
