@@ -39,8 +39,12 @@ export function parseRolloutProgressTopic(topic: string): RolloutTopicAddress | 
 
 /** Whether a topic lies in some tenant's rollout subtree at all (valid or not): `amt/v1/{any}/_rollouts/...`. */
 export function isRolloutSubtree(topic: string): boolean {
-  const parts = topic.split('/')
-  return parts.length >= 4 && `${parts[0]}/${parts[1]}` === TOPIC_ROOT && parts[3] === ROLLOUTS_SEGMENT
+  return isRolloutSubtreeLevels(topic.split('/'))
+}
+
+/** isRolloutSubtree on a topic already split at `/`. */
+export function isRolloutSubtreeLevels(parts: readonly string[]): boolean {
+  return parts.length >= 4 && parts[3] === ROLLOUTS_SEGMENT && `${parts[0]}/${parts[1]}` === TOPIC_ROOT
 }
 
 /** Filter of every rollout's progress of one tenant (what integrators subscribe to). */

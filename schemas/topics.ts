@@ -66,13 +66,19 @@ export function buildTopic({ tenantId, hostId, leaf }: TopicAddress): string {
 
 /** Parses a concrete (wildcard-free) topic of the v1 tree. Never throws. */
 export function parseTopic(topic: string): TopicParse {
-  const parts = topic.split('/')
+  return parseTopicLevels(topic.split('/'))
+}
+
+/** parseTopic on a topic already split at `/` (the broker's ACL splits each topic once). Never throws. */
+export function parseTopicLevels(parts: readonly string[]): TopicParse {
   if (parts[0] !== 'amt' || parts[1] !== 'v1')
     return { ok: false, reason: 'bad-topic', detail: `topic is outside ${TOPIC_ROOT}/` }
-  const [, , tenantId = '', hostId = '', ...rest] = parts
+  const tenantId = parts[2] ?? ''
+  const hostId = parts[3] ?? ''
   if (!isValidId(tenantId)) return { ok: false, reason: 'bad-topic', detail: `tenant segment is not ${ID_RULE}` }
   if (!isValidId(hostId)) return { ok: false, reason: 'bad-topic', detail: `host segment is not ${ID_RULE}` }
-  const leaf = rest.join('/')
+  // Every leaf but `secret/req` and `secret/res` is one level: no join (a new string) for those.
+  const leaf = parts.length === 5 ? (parts[4] ?? '') : parts.slice(4).join('/')
   if (!isLeaf(leaf))
     return { ok: false, reason: 'unknown-leaf', detail: `unknown leaf ${JSON.stringify(leaf.slice(0, 64))}` }
   return { ok: true, address: { tenantId, hostId, leaf } }

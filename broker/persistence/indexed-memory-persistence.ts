@@ -1,30 +1,29 @@
 import { Readable } from 'node:stream'
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js'
+import { topicMatchesFilter } from './topic-filter.ts'
 
 /** What aedes stores as a retained message: a PUBLISH packet (aedes-packet's type covers every packet kind). */
 type StoredPacket = Parameters<MemoryPersistence['storeRetained']>[0]
 
 const isExactTopic = (filter: string): boolean => !filter.includes('+') && !filter.includes('#')
 
-async function* concat(first: readonly StoredPacket[], rest: Readable): AsyncGenerator<StoredPacket> {
-  yield* first
-  for await (const packet of rest) yield packet as StoredPacket
-}
-
 /**
- * aedes' in-memory persistence with its retained messages also indexed by exact topic. The memory persistence
+ * aedes' in-memory persistence with its retained messages held in one Map by exact topic. The memory persistence
  * answers every SUBSCRIBE by testing EVERY retained message against the filters (aedes-persistence
  * `retainedMessagesByPattern`). A fleet keeps 5 retained topics per host and every agent subscribes to its own
  * exact topics at every connect, so connecting N agents costs O(N²): at 10 000 hosts (50 000 retained messages)
  * ~20 ms of broker CPU per SUBSCRIBE, minutes for a reconnecting fleet (docs/benchmarks.md, `bench:retained`).
- * Here a filter without wildcards is one Map lookup; a filter with `+` or `#` (the manager, integrators) still
- * goes to the memory persistence's scan, which sees the same messages.
+ * Here a filter without wildcards is one Map lookup; a filter with `+` or `#` (the manager, integrators) scans the
+ * Map, in the order the topics were first retained, as the memory persistence does.
+ * Retained messages live only here (the memory persistence's own store is never written): one copy per topic, not
+ * two (docs/benchmarks.md, "Memory per connected node"). Sessions, subscriptions, queues and wills stay the memory
+ * persistence's.
  *
  * In memory and per process only: a persistence shared by several brokers (aedes-persistence-redis) must not be
  * wrapped with a local index, as the other brokers' retained messages would never reach it.
  */
 export class IndexedMemoryPersistence extends MemoryPersistence {
-  /** Shallow copies of the stored packets; the payload buffers are shared with the memory store. */
+  /** Shallow copies of the stored packets (the memory persistence copies too); payload buffers are shared. */
   readonly #byTopic = new Map<string, StoredPacket>()
 
   override storeRetained(packet: StoredPacket): Promise<void> {
@@ -33,10 +32,10 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
       if (packet.payload.length === 0) this.#byTopic.delete(packet.topic)
       else this.#byTopic.set(packet.topic, { ...packet })
     }
-    return super.storeRetained(packet)
+    return Promise.resolve()
   }
 
-  /** Exact topics from the index (in the order given), then every wildcard filter's matches from the scan. */
+  /** Exact topics from the index (in the order given), then every wildcard filter's matches from a scan. */
   override createRetainedStreamCombi(patterns: string[]): Readable {
     const exact: StoredPacket[] = []
     const wildcards: string[] = []
@@ -48,8 +47,7 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
       }
     }
     if (wildcards.length === 0) return Readable.from(exact)
-    const scanned = super.createRetainedStreamCombi(wildcards)
-    return exact.length === 0 ? scanned : Readable.from(concat(exact, scanned))
+    return Readable.from(this.#withMatches(exact, wildcards))
   }
 
   override createRetainedStream(pattern: string): Readable {
@@ -59,5 +57,12 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
   override async destroy(): Promise<void> {
     await super.destroy()
     this.#byTopic.clear()
+  }
+
+  /** `first`, then for each filter every retained message it matches (a message matched by two filters twice). */
+  *#withMatches(first: readonly StoredPacket[], filters: readonly string[]): Generator<StoredPacket> {
+    yield* first
+    for (const filter of filters)
+      for (const [topic, packet] of this.#byTopic) if (topicMatchesFilter(topic, filter)) yield packet
   }
 }

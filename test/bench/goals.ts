@@ -15,6 +15,8 @@ export const GOALS = {
   wave10k: { what: 'activation wave, 10000 hosts', unit: 's', kind: 'at-most', limit: 5, source: 'issue 19' },
   ingestWorst: { what: 'ingest worst case / raw aedes', unit: '×', kind: 'at-least', limit: 0.5, source: 'issue 19' },
   ingestSteady: { what: 'ingest steady / raw aedes', unit: '×', kind: 'at-least', limit: 0.8, source: 'issue 19' },
+  brokerRtt: { what: 'broker RTT p50', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
+  brokerCpu: { what: 'broker CPU per message', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
 } as const satisfies Record<string, Goal>
 
 /** "goal (issue 19): activation wave, 10000 hosts 7.90 s, goal ≤ 5 s: missed by 58 %" — or "met". */

@@ -8,13 +8,16 @@ const SERVER = fileURLToPath(new URL('./bench-server.ts', import.meta.url))
 
 export type NodeBrokerMode = 'ours' | 'aedes' | 'aedes-nagle'
 
-/** Starts bench-server.ts in a child node process and resolves with its port once it listens. */
+/**
+ * Starts bench-server.ts in a child node process and resolves with its port once it listens. `nodeOptions`: extra
+ * node flags for the child (e.g. `--cpu-prof`, which NODE_OPTIONS does not take).
+ */
 export async function startNodeBroker(
   mode: NodeBrokerMode,
   password: string,
-  timeoutMs = 10_000,
+  { nodeOptions = [], timeoutMs = 10_000 }: { nodeOptions?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<RunningProcessBroker> {
-  const child = execa(process.execPath, ['--import', 'tsx', SERVER, mode], {
+  const child = execa(process.execPath, [...nodeOptions, '--import', 'tsx', SERVER, mode], {
     reject: false,
     stdin: 'ignore',
     stdout: 'pipe',
