@@ -1,9 +1,10 @@
 import test, { type ExecutionContext } from 'ava'
 import * as z from 'zod/mini'
 import { silentLogger } from '../../../../lib/log.ts'
-import { createManagerCore, type ManagerCore } from '../../../../manager/core/manager-core.ts'
+import { createManagerCore, type ManagerCore, type ManagerCoreDeps } from '../../../../manager/core/manager-core.ts'
 import type { HostKey, HostPatch, Inventory } from '../../../../manager/inventory/port.ts'
 import { createManagerMetrics } from '../../../../manager/metrics/metrics.ts'
+import type { Lease } from '../../../../manager/ports/lease.ts'
 import type { MpsPasswordCopy, PasswordRotator } from '../../../../manager/ports/provisioning.ts'
 import { createAmtPasswordSource, type AmtPasswords } from '../../../../manager/secrets/amt-password-source.ts'
 import type { SecretStore } from '../../../../manager/secrets/port.ts'
@@ -74,7 +75,7 @@ function restartedCore(
   t: ExecutionContext,
   inventory: Inventory,
   clock: Clock,
-  deps: { rotator: PasswordRotator; mpsCopy?: MpsPasswordCopy },
+  deps: Pick<ManagerCoreDeps, 'rotator'> & Partial<Pick<ManagerCoreDeps, 'mpsCopy' | 'lease' | 'options'>>,
 ): { core: ManagerCore; outbound: RecordingOutbound } {
   const outbound = new RecordingOutbound()
   const metrics = createManagerMetrics(inventory)
@@ -250,4 +251,33 @@ test("MPS's copy cut short by a restart is finished by the restarted core, once"
   clock.advance(1 * MIN)
   t.is(await restarted.core.checkDeadlines(), 0)
   t.deepEqual(copied, [rotation.newVersion], 'copied once')
+})
+
+const leaseOf = (held: boolean): Lease => ({
+  name: 'cluster-work',
+  held,
+  shared: true,
+  onChange: () => () => undefined,
+  stop: () => Promise.resolve(),
+})
+
+test('with replicas only the lease holder applies the rotation deadline', async (t) => {
+  const clock = manualClock()
+  const started = await rotationCore(t, clock)
+  const { inventory, passwords } = started
+  await started.core.stop()
+  const options = { deadlines: { checkIntervalMs: 20 } }
+  const other = restartedCore(t, inventory, clock, { rotator: passwords, lease: leaseOf(false), options })
+  const holder = restartedCore(t, inventory, clock, { rotator: passwords, lease: leaseOf(true), options })
+  const { rotation } = await other.core.rotatePassword(KEY, 'api:alice') // asked through the replica without the lease
+  await holder.core.republishAll() // the holder learns it (its start sweep)
+  other.core.start()
+  holder.core.start()
+  clock.advance(15 * MIN)
+  await eventually(async () => (await inventory.getHost(KEY)).rotation?.reverted === true, 'failed and reverted')
+  t.like((await inventory.getHost(KEY)).rotation, { id: rotation.id, state: 'failed' })
+  // The replica without the lease never checked: its deadline is still tracked (a check now finds it settled).
+  t.is(await other.core.checkDeadlines(), 1)
+  t.is((await auditKinds(inventory, 'password.rotation-failed')).length, 1)
+  t.is((await started.store.getAmtPasswordHistory(KEY)).length, 3)
 })
