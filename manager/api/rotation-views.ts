@@ -24,9 +24,10 @@ export const RotationView = z
   })
   .meta({ id: 'PasswordRotation', description: 'An AMT password rotation (never a password)' })
 
-/** The rotation as the API shows it: without the previous password's origin (an internal detail). */
+/** The rotation as the API shows it: without the previous password's origin and the revert marker (internal). */
 export function rotationView(rotation: PasswordRotation): z.infer<typeof RotationView> {
-  const { previous, ...shown } = rotation
+  const { previous, reverted, ...shown } = rotation
   void previous
+  void reverted
   return shown
 }

@@ -176,6 +176,12 @@ const Deadlines = z.strictObject({
     .min(1000)
     .max(7 * 86_400_000)
     .default(deadlineDefaults.activationMs),
+  /** A password rotation without the agent's outcome for this long fails (docs/credentials.md "Rotation"). */
+  rotationMs: z
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .default(deadlineDefaults.rotationMs),
   checkIntervalMs: z.int().min(100).max(3_600_000).default(deadlineDefaults.checkIntervalMs),
   /** A deletion whose Vault/RPS/MPS cleanup failed is retried after firstMs, doubling (with jitter) up to maxMs. */
   deletionRetry: z

@@ -1,7 +1,7 @@
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../ports/outbound.ts'
 import { TENANT_PROFILES, type ActivationProfiles } from './publish/activation-profile.ts'
-import { DeadlineWatch, DEFAULT_DEADLINES, type DeadlineOptions } from './flows/deadlines.ts'
+import { activationDeadline, DeadlineWatch, DEFAULT_DEADLINES, type DeadlineOptions } from './flows/deadlines.ts'
 import { CleanupRetry } from './flows/cleanup-retry.ts'
 import { completeDeletion, removeHost, requestDeletion, type DeletionOutcome } from './flows/deletion.ts'
 import { DesiredPublisher } from './publish/desired-publisher.ts'
@@ -50,7 +50,8 @@ import {
   type ProvisioningPreparer,
 } from '../ports/provisioning.ts'
 import { rotatePassword } from './flows/rotate-password.ts'
-import { settleRotation } from './rotation-settle.ts'
+import { RotationFinisher } from './rotation-settle.ts'
+import { rotationDeadline, rotationResume } from './flows/rotation-deadline.ts'
 import { restorePassword } from './password-restore.ts'
 import { createReportBudgets, type ReportBudgetOptions } from './report-budgets.ts'
 import { createSecretResponder } from './secret-responder.ts'
@@ -64,7 +65,7 @@ import { tenantWrites, type TenantWrites } from './tenant-writes.ts'
 export interface ManagerCoreOptions {
   /** RPS activation endpoint put into every desired (ws:// or wss://); absent: agents use their own config. */
   rpsUrl?: string
-  /** Config `deadlines`: activation deadline and its check, retry of a failed deletion cleanup. */
+  /** Config `deadlines`: activation and rotation deadlines and their check, retry of a failed deletion cleanup. */
   deadlines?: Partial<DeadlineOptions>
   /** Config `audit`: retention (pruning from start() on) and the per-host budgets of events and secret/req. */
   audit?: { retention?: AuditRetentionPolicy } & ReportBudgetOptions
@@ -144,7 +145,10 @@ export interface ManagerCore extends HostWriter, TenantWrites {
   ): Promise<Host | null>
   /** Republishes desired + status of every host from Inventory (the bus calls it after every (re)connect). */
   republishAll(): Promise<SweepResult>
-  /** Expires overdue activations now (the timer does it every deadlines.checkIntervalMs). */
+  /**
+   * Applies overdue deadlines now (activations, rotations, unfinished work after a settled rotation); the timer does
+   * it every deadlines.checkIntervalMs on the lease holder. Returns how many were overdue.
+   */
   checkDeadlines(): Promise<number>
   /** Starts the deadline timer and audit pruning, each while the lease is held. */
   start(): void
@@ -176,6 +180,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
   )
   const deadlines: DeadlineOptions = {
     activationMs: options.deadlines?.activationMs ?? DEFAULT_DEADLINES.activationMs,
+    rotationMs: options.deadlines?.rotationMs ?? DEFAULT_DEADLINES.rotationMs,
     checkIntervalMs: options.deadlines?.checkIntervalMs ?? DEFAULT_DEADLINES.checkIntervalMs,
     deletionRetry: options.deadlines?.deletionRetry ?? DEFAULT_DEADLINES.deletionRetry,
   }
@@ -186,6 +191,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     ...(options.hostChangeBuffer === undefined ? {} : { capacity: options.hostChangeBuffer }),
     ...(deps.hostChangeRelay === undefined ? {} : { relay: deps.hostChangeRelay }),
   })
+  const rotationCore = () => ({ ctx, finisher: rotationFinisher })
   const published = {
     outbound,
     removal: deps.removal ?? INVENTORY_ONLY,
@@ -204,11 +210,16 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
       ...(options.lastSeenResolutionMs !== undefined ? { lastSeenResolutionMs: options.lastSeenResolutionMs } : {}),
     }),
     deadlines: new DeadlineWatch({
-      activationMs: deadlines.activationMs,
       checkIntervalMs: deadlines.checkIntervalMs,
       now,
       log,
-      expire: (key, requestedAt) => expireActivation(ctx, key, requestedAt, deadlines.activationMs),
+      kinds: [
+        activationDeadline(deadlines.activationMs, (key, requestedAt) =>
+          expireActivation(ctx, key, requestedAt, deadlines.activationMs),
+        ),
+        rotationDeadline(rotationCore, deadlines.rotationMs),
+        rotationResume(rotationCore, deadlines.checkIntervalMs),
+      ],
       ...(lease.shared ? { follow: () => followPendingActivations(ctx) } : {}),
     }),
   }
@@ -248,6 +259,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     signal: stopping.signal,
     edit: (key: HostKey, edit: (host: Host) => HostPatch | null) => book.serial(() => writes.update(key, edit)),
   }
+  const rotationFinisher: RotationFinisher = new RotationFinisher(settleDeps)
   const secretResponder = createSecretResponder({ secrets: deps.secrets ?? noSecretStore, outbound, log, metrics, now })
 
   const afterCommit = (committed: readonly Committed[]): void => {
@@ -269,9 +281,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
             log.error({ err, ...key }, 'password candidate not restored'),
           )
         } else if (effect.kind === 'rotation-settled') {
-          settleRotation(settleDeps, key, effect.rotation).catch((err: unknown) =>
-            log.error({ err, ...key }, 'password rotation not settled'),
-          )
+          rotationFinisher
+            .finish(key, effect.rotation)
+            .catch((err: unknown) => log.error({ err, ...key }, 'password rotation not settled'))
         } else if (effect.kind === 'refuse-secret') {
           secretResponder.refuse(key, effect.request, effect.reason)
         } else if (effect.kind === 'identity-mismatch') {

@@ -19,16 +19,35 @@ export interface RotationSettleDeps {
 const COPY_RETRY = { baseMs: 1000, maxMs: 300_000 }
 
 /**
- * After a rotation settled (stored): failed → the previous password is written back as the host's newest version
- * (AMT kept it), audited `password.rotation-reverted`; confirmed → MPS's copy (config rotation.mpsPasswordCopy):
- * `vault` writes it, retried with backoff while it fails (the host shows `mpsCopy: pending`), then `written` or
- * `absent`; `none` records `none`. No password in logs or audit.
+ * The work after a rotation settled (stored), once per rotation in this process at a time: whoever asks while it
+ * runs (the settlement's effect, the resume of unfinished rotations: rotation-deadline.ts) gets the running one.
+ * Resolves true when it is done and recorded on the host, false when the revert failed (to be resumed).
  */
-export async function settleRotation(
-  deps: RotationSettleDeps,
-  key: HostKey,
-  rotation: PasswordRotation,
-): Promise<void> {
+export class RotationFinisher {
+  readonly #deps: RotationSettleDeps
+  readonly #running = new Map<string, Promise<boolean>>()
+
+  constructor(deps: RotationSettleDeps) {
+    this.#deps = deps
+  }
+
+  finish(key: HostKey, rotation: PasswordRotation): Promise<boolean> {
+    const running = this.#running.get(rotation.id)
+    if (running) return running
+    const work = settleRotation(this.#deps, key, rotation).finally(() => this.#running.delete(rotation.id))
+    this.#running.set(rotation.id, work)
+    return work
+  }
+}
+
+/**
+ * failed → the previous password is written back as the host's newest version (AMT kept it; nothing is written when
+ * it is current already, so a resumed revert adds no second version), audited `password.rotation-reverted`, and the
+ * rotation marked `reverted`; confirmed → MPS's copy (config rotation.mpsPasswordCopy): `vault` writes it, retried
+ * with backoff while it fails (the host shows `mpsCopy: pending`), then `written` or `absent`; `none` records
+ * `none`. No password in logs or audit.
+ */
+async function settleRotation(deps: RotationSettleDeps, key: HostKey, rotation: PasswordRotation): Promise<boolean> {
   const { log } = deps
   const which = { ...key, rotationId: rotation.id }
   if (rotation.state === 'failed') {
@@ -43,11 +62,17 @@ export async function settleRotation(
     await deps.inventory.appendAudit([
       { ...key, kind: 'password.rotation-reverted', actor: 'manager', detail: { rotationId: rotation.id, ...detail } },
     ])
-    return
+    if ('failed' in detail) return false
+    await deps.edit(key, (host) =>
+      host.rotation?.id === rotation.id && host.rotation.reverted === false
+        ? { rotation: { ...host.rotation, reverted: true } }
+        : null,
+    )
+    return true
   }
   if (deps.mpsCopy.mode !== 'vault') {
     await markCopy(deps, key, rotation.id, 'none')
-    return
+    return true
   }
   await markCopy(deps, key, rotation.id, 'pending')
   const backoff = deps.retry ?? COPY_RETRY
@@ -56,13 +81,14 @@ export async function settleRotation(
       const outcome = await deps.mpsCopy.copy(key, rotation.newVersion)
       log.info({ ...which, outcome }, "the rotated password is in MPS's copy")
       await markCopy(deps, key, rotation.id, outcome)
-      return
+      return true
     } catch (err) {
       const delayMs = backoffDelay(attempt, backoff)
       log.warn({ ...which, attempt, delayMs, reason: err instanceof Error ? err.message : 'failed' }, 'MPS copy failed')
       await sleep(delayMs, deps.signal).catch(() => undefined)
     }
   }
+  return false
 }
 
 /** Records MPS's copy on the host's rotation, when that rotation is still the host's last one. */

@@ -24,6 +24,11 @@ export interface PasswordRotation {
    * rotation is not confirmed.
    */
   mpsCopy: 'pending' | 'written' | 'absent' | 'none' | null
+  /**
+   * Failed rotations: false until the previous password was written back as the newest version, then true (a
+   * restarted manager finishes a revert it cut short); absent on other states and on records older than it.
+   */
+  reverted?: boolean
 }
 
 const STATES: ReadonlySet<string> = new Set(['pending', 'confirmed', 'failed'])
@@ -46,5 +51,6 @@ export function rotationProblem(value: unknown): string | null {
   if (typeof rotation.actor !== 'string' || typeof rotation.requestedAt !== 'string') return 'actor and requestedAt'
   if (!nullableText(rotation.settledAt) || !nullableText(rotation.reason)) return 'settledAt and reason'
   if (!COPIES.has(rotation.mpsCopy)) return 'mpsCopy must be pending, written, absent, none or null'
+  if (rotation.reverted !== undefined && typeof rotation.reverted !== 'boolean') return 'reverted must be a boolean'
   return null
 }

@@ -351,6 +351,32 @@ export function hostConformance({ label, open }: SuiteContext): void {
     )
   })
 
+  test(`${label}: a rotation record round-trips, its revert marker too; a malformed one is rejected`, async (t) => {
+    const inventory = await open(t)
+    const [host] = await seed(inventory, ['acme'], 1)
+    if (host === undefined) throw new Error('one host seeded')
+    const rotation = {
+      id: '0b7e3f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      state: 'failed' as const,
+      generation: 2,
+      previous: { origin: 'host' as const, version: 1 },
+      newVersion: 2,
+      actor: 'api:alice',
+      requestedAt: '2026-12-07T10:00:00.000Z',
+      settledAt: '2026-12-07T10:15:00.000Z',
+      reason: 'ROTATION_TIMED_OUT: no outcome from the agent within 15 min',
+      mpsCopy: null,
+      reverted: false,
+    }
+    t.deepEqual((await inventory.updateHost(keyOf(host), { rotation })).rotation, rotation)
+    t.deepEqual((await inventory.getHost(keyOf(host))).rotation, rotation)
+    const reverted = { ...rotation, reverted: true }
+    await inventory.updateHost(keyOf(host), { rotation: reverted })
+    t.deepEqual((await inventory.getHost(keyOf(host))).rotation, reverted)
+    const malformed = { ...rotation, reverted: 'yes' } as unknown as HostPatch['rotation']
+    await rejectsWith(t, inventory.updateHost(keyOf(host), { rotation: malformed }), 'INVENTORY_INVALID_INPUT')
+  })
+
   test(`${label}: deleteHost removes the host and its credential, keeps its audit events`, async (t) => {
     const inventory = await open(t)
     const [created] = await seed(inventory, ['acme'], 2)

@@ -170,3 +170,30 @@ test('a manager restart between storing the new password and the confirmation: t
   const [newest] = await manager.running.secretStore.getAmtPasswordHistory(key, { limit: 1 })
   t.like(newest, { version: 2 })
 })
+
+test('an agent that never answers: the deadline fails the rotation, and the agent back follows the next desired', async (t) => {
+  t.timeout(FLEET_TEST_MS)
+  // The deadline's timer runs under the manager's lease (SQLite: this process); 1 s is the shortest rotationMs.
+  const manager = await startFleetManager(t, { deadlines: { rotationMs: 1000, checkIntervalMs: 100 } })
+  const { host, key, fleet, entry } = await provisionedHost(t, manager, { rpcLine: 'v3' })
+  await fleet.stop() // as an agent older than rotation: desired with rotationId is never acted on
+  const asked = await rotate(manager, host.hostId)
+  t.is(asked.status, 202)
+  const stored = await settled(manager, key, asked.json.rotationId)
+  t.like(stored.rotation, { state: 'failed' })
+  t.regex(stored.rotation?.reason ?? '', /^ROTATION_TIMED_OUT: no outcome from the agent within 1 s$/)
+  await until(async () => {
+    const [newest] = await manager.running.secretStore.getAmtPasswordHistory(key, { limit: 1 })
+    return newest?.secret.password === V1.password || `newest version ${newest?.version ?? 0}`
+  }, 'the old password written back')
+
+  const { fleet: back } = startFleet(t, manager, [entry])
+  await back.start()
+  await until(async () => {
+    const { observedGeneration, desiredGeneration } = await manager.running.inventory.getHost(key)
+    return observedGeneration === desiredGeneration || `generation ${observedGeneration} of ${desiredGeneration}`
+  }, 'the agent follows the desired published after the deadline')
+  t.is((await manager.running.inventory.getHost(key)).desiredGeneration, stored.desiredGeneration)
+  const failed = (await auditOf(manager, host.hostId)).filter((event) => event.kind === 'password.rotation-failed')
+  t.is(failed.length, 1)
+})

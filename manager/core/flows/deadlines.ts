@@ -7,37 +7,54 @@ import { DEFAULT_DELETION_RETRY, type DeletionRetryOptions } from './cleanup-ret
 export interface DeadlineOptions {
   /** A pending activation without a result for this long becomes an error. */
   activationMs: number
-  /** How often overdue activations are looked for. */
+  /** A pending password rotation without an outcome for this long fails (docs/credentials.md "Rotation"). */
+  rotationMs: number
+  /** How often overdue deadlines are looked for. */
   checkIntervalMs: number
   deletionRetry: DeletionRetryOptions
 }
 
 export const DEFAULT_DEADLINES: Readonly<DeadlineOptions> = {
   activationMs: 15 * 60_000,
+  rotationMs: 15 * 60_000,
   checkIntervalMs: 30_000,
   deletionRetry: DEFAULT_DELETION_RETRY,
 }
 
-export interface DeadlineWatchOptions extends Omit<DeadlineOptions, 'deletionRetry'> {
+/** What a host may be awaited for: one open deadline of this kind per host at a time. */
+export interface DeadlineKind {
+  /** Names the kind in logs. */
+  name: string
+  /**
+   * The host's open deadline of this kind as just written or read: `token` names what is awaited (a request time,
+   * a rotation id: the expiry re-checks it on the stored host), `dueMs` when it is overdue; null when none is open.
+   */
+  dueOf(host: Host): { token: string; dueMs: number } | null
+  /** Applies the deadline, if the stored host still awaits `token`. A throw retries it at the next check. */
+  expire(key: HostKey, token: string): Promise<void>
+}
+
+export interface DeadlineWatchOptions {
+  checkIntervalMs: number
   now: () => Date
   log: Logger
-  /** Turns the host's pending activation (requested at `requestedAt`) into an error, if it is still pending. */
-  expire: (key: HostKey, requestedAt: string) => Promise<void>
+  kinds: readonly DeadlineKind[]
   /** Before each check: learn pending activations this process did not write (replicas; pending-activations.ts). */
   follow?: () => Promise<unknown>
 }
 
 interface Pending {
+  kind: DeadlineKind
   key: HostKey
-  requestedAt: string
+  token: string
   dueMs: number
 }
 
 /**
- * The activation deadline: every host with a pending activation (Host.activationRequestedAt set) is tracked in
- * memory (fed by every host write of this process and by the start/reconnect sweep, which reads every host);
- * a timer checks every `checkIntervalMs` and expires the overdue ones. The expiry re-checks the stored host, so
- * a result that arrived meanwhile wins.
+ * The deadlines of hosts (an activation, a password rotation, ...: one DeadlineKind each): every host with an open
+ * one is tracked in memory (fed by every host write of this process and by the start/reconnect sweep, which reads
+ * every host); a timer checks every `checkIntervalMs` and expires the overdue ones. The expiry re-checks the stored
+ * host, so a result that arrived meanwhile wins. Runs only on the lease holder (manager-core.ts, whileHeld).
  */
 export class DeadlineWatch {
   readonly #options: DeadlineWatchOptions
@@ -49,25 +66,21 @@ export class DeadlineWatch {
     this.#options = options
   }
 
-  get activationMs(): number {
-    return this.#options.activationMs
-  }
-
   /** Follows a host as just written or read. */
   track(host: Host): void {
     const id = hostId(host)
-    const requestedAt = host.activationRequestedAt
-    if (requestedAt === null || host.deletion === 'pending') {
-      this.#pending.delete(id)
-      return
+    for (const kind of this.#options.kinds) {
+      const entry = `${kind.name}\u0000${id}`
+      const due = host.deletion === 'pending' ? null : kind.dueOf(host)
+      if (due === null) this.#pending.delete(entry)
+      else if (this.#pending.get(entry)?.token !== due.token)
+        this.#pending.set(entry, { kind, key: keyOf(host), ...due })
     }
-    if (this.#pending.get(id)?.requestedAt === requestedAt) return
-    const dueMs = Date.parse(requestedAt) + this.#options.activationMs
-    this.#pending.set(id, { key: keyOf(host), requestedAt, dueMs })
   }
 
   forget(key: HostKey): void {
-    this.#pending.delete(hostId(key))
+    const id = hostId(key)
+    for (const kind of this.#options.kinds) this.#pending.delete(`${kind.name}\u0000${id}`)
   }
 
   get size(): number {
@@ -89,7 +102,7 @@ export class DeadlineWatch {
     await this.#checking
   }
 
-  /** Expires every overdue activation now; returns how many were overdue. */
+  /** Expires every overdue deadline now; returns how many were overdue. */
   check(): Promise<number> {
     this.#checking ??= this.#expireOverdue().finally(() => {
       this.#checking = null
@@ -105,18 +118,31 @@ export class DeadlineWatch {
     }
     const nowMs = this.#options.now().getTime()
     const overdue = [...this.#pending.entries()].filter(([, pending]) => pending.dueMs <= nowMs)
-    for (const [id, pending] of overdue) {
-      if (this.#pending.get(id) === pending) this.#pending.delete(id)
+    for (const [entry, pending] of overdue) {
+      if (this.#pending.get(entry) === pending) this.#pending.delete(entry)
       try {
-        await this.#options.expire(pending.key, pending.requestedAt)
+        await pending.kind.expire(pending.key, pending.token)
       } catch (err) {
-        this.#options.log.error(
-          { err, ...pending.key },
-          'activation deadline could not be applied; retrying at the next check',
-        )
-        if (!this.#pending.has(id)) this.#pending.set(id, pending)
+        const which = { err, ...pending.key, deadline: pending.kind.name }
+        this.#options.log.error(which, 'deadline could not be applied; retrying at the next check')
+        if (!this.#pending.has(entry)) this.#pending.set(entry, pending)
       }
     }
     return overdue.length
+  }
+}
+
+/** The activation deadline: a host whose activation was requested (activationRequestedAt) and is unanswered. */
+export function activationDeadline(
+  activationMs: number,
+  expire: (key: HostKey, requestedAt: string) => Promise<void>,
+): DeadlineKind {
+  return {
+    name: 'activation',
+    dueOf: ({ activationRequestedAt }) =>
+      activationRequestedAt === null
+        ? null
+        : { token: activationRequestedAt, dueMs: Date.parse(activationRequestedAt) + activationMs },
+    expire,
   }
 }

@@ -1,7 +1,8 @@
 import type { CandidateOrigin } from '../../ports/provisioning.ts'
 import type { EventFacts } from '../facts.ts'
-import type { Host, PasswordRotation } from '../../inventory/port.ts'
+import type { Host } from '../../inventory/port.ts'
 import { pendingRotation } from '../publish/desired-payload.ts'
+import { rotationSettlement } from '../rotation-settlement.ts'
 import { change, type AuditDraft, type Change, type Effect, type Handler } from './change.ts'
 import { eventDetail } from './event-detail.ts'
 import { secretRefusal } from './secret-need.ts'
@@ -26,9 +27,9 @@ export const handleEvent: Handler<'events'> = (host, facts, { source, now }) => 
 
 /**
  * `rotation.confirmed` / `rotation.failed` for the host's pending rotation (same id and generation; anything else is
- * only audited): the rotation settles, with a new desired generation that no longer carries it, audited
- * `password.rotated` or `password.rotation-failed` (security class, no secret); the effect then copies the new
- * password to MPS (confirmed) or writes the previous one back as the newest version (failed).
+ * only audited: a late outcome of a rotation the deadline failed does not un-fail it): it settles as
+ * rotation-settlement.ts says; the effect then copies the new password to MPS (confirmed) or writes the previous
+ * one back as the newest version (failed).
  */
 function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now: Date): Change {
   const rotation = host.rotation
@@ -36,24 +37,8 @@ function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now:
   if (!pendingRotation(host) || rotation === null || rotation.id !== rotationId) return change({}, audit)
   if (facts.generation !== rotation.generation) return change({}, audit)
   const confirmed = facts.kind === 'rotation.confirmed'
-  const settled: PasswordRotation = {
-    ...rotation,
-    state: confirmed ? 'confirmed' : 'failed',
-    settledAt: now.toISOString(),
-    reason: confirmed ? null : facts.message,
-    mpsCopy: null,
-  }
-  const detail = {
-    rotationId: rotation.id,
-    generation: rotation.generation,
-    newVersion: rotation.newVersion,
-    ...(confirmed ? {} : { reason: facts.message.slice(0, 512) }),
-  }
-  return change(
-    { desiredState: host.desiredState, rotation: settled },
-    [...audit, { kind: confirmed ? 'password.rotated' : 'password.rotation-failed', detail }],
-    [{ kind: 'rotation-settled', rotation: settled }],
-  )
+  const settled = rotationSettlement({ ...host, rotation }, { confirmed, reason: facts.message }, now)
+  return change(settled.patch, [...audit, settled.audit], [{ kind: 'rotation-settled', rotation: settled.rotation }])
 }
 
 /** The candidate a `secret.candidate-worked` event names (detail candidate ≥ 1, origin, version); null if none. */
