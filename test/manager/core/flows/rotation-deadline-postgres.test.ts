@@ -47,7 +47,7 @@ test('on PostgreSQL only the replica holding the lease fails an unanswered rotat
   const replica = async () => {
     const pool = await openPostgresPool({ url })
     const parsed = parseManagerConfig(
-      { database: { engine: 'postgres', postgres: { url, lease: { ttlMs: 10_000, renewMs: 3000 } } } },
+      { database: { engine: 'postgres', postgres: { url, lease: { ttlMs: 120_000, renewMs: 3000 } } } },
       { env: {}, baseDir: '/tmp' },
     )
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'))
