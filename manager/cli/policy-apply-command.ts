@@ -3,7 +3,7 @@ import type { z } from 'zod'
 import type { ApplyView } from '../api/routes/policy-rollouts.ts'
 import { clientFor } from './connection.ts'
 import { printJson, runCommand, type CliIo } from './io.ts'
-import { controlsOf, type ControlOptions } from './rollout-text.ts'
+import { actionOf, controlsOf, type ControlOptions } from './rollout-text.ts'
 
 /**
  * `groups apply <tenantId> <group>` and `rollouts create <tenantId> --group <group>` (docs/policy.md "Applying a
@@ -27,7 +27,7 @@ function applyText(result: z.infer<typeof ApplyView>): string {
   const created = result.rollouts.map(
     (r) =>
       `created rollout ${r.rolloutId}: ${r.progress.targeted} hosts, ` +
-      `${r.desiredAmtState}${r.amtControlMode === undefined ? '' : ` ${r.amtControlMode}`}` +
+      `${actionOf(r)}${r.amtControlMode === undefined ? '' : ` ${r.amtControlMode}`}` +
       `${r.amtDnsSuffix === undefined ? '' : ` ${r.amtDnsSuffix}`}, ${r.state}\n`,
   )
   const skipped = result.skipped.map(({ hostId, rolloutId }) => `skipped ${hostId}: in rollout ${rolloutId}\n`)

@@ -62,9 +62,11 @@ export async function startTestCore(
     secrets,
     preparer,
     restorer,
+    rotator,
+    mpsCopy,
     log,
   }: { options?: ManagerCoreOptions } & Partial<
-    Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'restorer' | 'log'>
+    Pick<ManagerCoreDeps, 'now' | 'secrets' | 'preparer' | 'restorer' | 'rotator' | 'mpsCopy' | 'log'>
   > = {},
 ): Promise<TestCore> {
   const inventory = await openSqliteInventory({ dataDir: IN_MEMORY, ...(now ? { now } : {}) })
@@ -81,6 +83,8 @@ export async function startTestCore(
     ...(secrets ? { secrets } : {}),
     ...(preparer ? { preparer } : {}),
     ...(restorer ? { restorer } : {}),
+    ...(rotator ? { rotator } : {}),
+    ...(mpsCopy ? { mpsCopy } : {}),
   })
   t.teardown(() => core.stop())
   const dispatch = createDispatcher({ record: core.record, log: log ?? silentLogger(), metrics })

@@ -41,6 +41,7 @@ function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now:
     state: confirmed ? 'confirmed' : 'failed',
     settledAt: now.toISOString(),
     reason: confirmed ? null : facts.message,
+    ...(confirmed ? {} : rpcNameOf(facts)),
     mpsCopy: null,
   }
   const detail = {
@@ -54,6 +55,12 @@ function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now:
     [...audit, { kind: confirmed ? 'password.rotated' : 'password.rotation-failed', detail }],
     [{ kind: 'rotation-settled', rotation: settled }],
   )
+}
+
+/** The rpc error name a `rotation.failed` event gives (detail name), bounded; nothing when it gives none. */
+function rpcNameOf({ detail }: EventFacts): { errorName?: string } {
+  const name = detail?.name
+  return typeof name === 'string' && name !== '' ? { errorName: name.slice(0, 128) } : {}
 }
 
 /** The candidate a `secret.candidate-worked` event names (detail candidate ≥ 1, origin, version); null if none. */
