@@ -17,7 +17,12 @@ import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import type { WaveHistory } from '../../../manager/console/data/wave-history.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
-import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../../manager/core/manager-core.ts'
+import {
+  createManagerCore,
+  type ManagerCore,
+  type ManagerCoreDeps,
+  type ManagerCoreOptions,
+} from '../../../manager/core/manager-core.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
@@ -83,6 +88,8 @@ export interface HarnessOptions {
   dir?: string
   /** Serves the broker-auth endpoints, built over the harness's Inventory (config `api.brokerAuth`). */
   brokerAuth?: (inventory: Inventory) => Promise<BrokerAuthEndpoint>
+  /** The core's password rotation store side and MPS copy (default: none, nothing to rotate). */
+  rotation?: Pick<ManagerCoreDeps, 'rotator' | 'mpsCopy'>
 }
 
 /**
@@ -99,11 +106,23 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const metrics = createManagerMetrics(inventory)
   const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
+  const core = createManagerCore({
+    inventory,
+    outbound,
+    log: silentLogger(),
+    metrics,
+    options: coreOptions,
+    ...options.rotation,
+  })
   const tokens = await SqliteTokenStore.open(path.join(dir, TOKEN_DATABASE_FILE_NAME))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
-  const rolloutService = new RolloutService({ store: rolloutStore, inventory, now: () => new Date() })
+  const rolloutService = new RolloutService({
+    store: rolloutStore,
+    inventory,
+    now: () => new Date(),
+    ...(options.rotation?.mpsCopy === undefined ? {} : { mpsCopy: options.rotation.mpsCopy }),
+  })
   const consoleContext =
     options.console === true
       ? {
@@ -121,6 +140,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     store: rolloutStore,
     findHosts: (keys) => inventory.findHosts(keys),
     setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+    rotatePassword: (key, actor) => core.rotatePassword(key, actor),
     now: () => new Date(),
     log: silentLogger(),
   })
