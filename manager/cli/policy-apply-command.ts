@@ -11,10 +11,12 @@ import { actionOf, controlsOf, type ControlOptions } from './rollout-text.ts'
  */
 
 /** The controls' options of `rollouts create`, `groups apply`. */
-export function withControlOptions(command: Command): Command {
+export function withControlOptions(command: Command, { required = true }: { required?: boolean } = {}): Command {
+  const needed = (flags: string, description: string) =>
+    required ? command.requiredOption(flags, description) : command.option(flags, description)
+  needed('--max-concurrent <n>', 'members in progress at most')
+  needed('--rate <n>', 'starts per minute at most')
   return command
-    .requiredOption('--max-concurrent <n>', 'members in progress at most')
-    .requiredOption('--rate <n>', 'starts per minute at most')
     .option('--ramp <initial,factor>', 'start at initial/min, multiply by factor after each clean minute')
     .option('--canary <n|n%>', 'the first n hosts (or n %) go first')
     .option('--approve-at <percent>', 'approve the canary automatically at this success share (default: manual)')

@@ -23,10 +23,11 @@ import {
   type ManagerCoreDeps,
   type ManagerCoreOptions,
 } from '../../../manager/core/manager-core.ts'
-import type { Inventory } from '../../../manager/inventory/port.ts'
+import type { HostPatch, Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
-import { RecordingOutbound } from '../../helpers/manager-core.ts'
+import { AgentMessages, capable, RecordingOutbound } from '../../helpers/manager-core.ts'
+import type { PasswordRotator } from '../../../manager/ports/provisioning.ts'
 import { RolloutEngine } from '../../../manager/core/rollouts/rollout-engine.ts'
 import { RolloutService } from '../../../manager/core/rollouts/rollout-service.ts'
 import { ROLLOUT_DATABASE_FILE_NAME, SqliteRolloutStore } from '../../../manager/rollouts/sqlite-rollout-store.ts'
@@ -218,5 +219,32 @@ export async function seed(inventory: Inventory, tenants: Record<string, string[
   for (const [tenantId, hostIds] of Object.entries(tenants)) {
     await inventory.createTenant({ tenantId })
     if (hostIds.length > 0) await inventory.createHosts(hostIds.map((hostId) => ({ tenantId, hostId })))
+  }
+}
+
+/** Stages version 2 over version 1 (no store), reverts nothing: a rotation's store side for API tests. */
+export const stagingRotator: PasswordRotator = {
+  stage: () => Promise.resolve({ newVersion: 2, previous: { origin: 'host', version: 1 } }),
+  revert: () => Promise.resolve({ restored: true, version: null }),
+}
+
+/** Activated hosts of tenant acme: `line` the rpc line of each agent, `site` its label. */
+export async function activated(inventory: Inventory, hosts: Record<string, { line: 'v2' | 'v3'; site: string }>) {
+  await seed(inventory, { acme: Object.keys(hosts) })
+  for (const [hostId, { line, site }] of Object.entries(hosts)) {
+    const patch: HostPatch = {
+      sku: 'AMT',
+      capability: {
+        ...new AgentMessages({ tenantId: 'acme', hostId }).envelope(),
+        ...capable(),
+        rpc: { line, version: line === 'v3' ? '3.0.0' : '2.48.0' },
+      },
+      desiredState: 'PROVISIONED',
+      currentState: 'PROVISIONED',
+      phase: 'PROVISIONED',
+      observedGeneration: 1,
+      labels: { site },
+    }
+    await inventory.updateHost({ tenantId: 'acme', hostId }, patch)
   }
 }

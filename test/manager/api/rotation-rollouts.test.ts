@@ -1,37 +1,10 @@
 import test from 'ava'
-import type { HostPatch, Inventory } from '../../../manager/inventory/port.ts'
-import type { MpsPasswordCopy, PasswordRotator } from '../../../manager/ports/provisioning.ts'
-import { AgentMessages, capable } from '../../helpers/manager-core.ts'
-import { seed, startApi } from './api-harness.ts'
+import type { MpsPasswordCopy } from '../../../manager/ports/provisioning.ts'
+import { activated, startApi, stagingRotator as rotator } from './api-harness.ts'
 
 // POST /api/v1/tenants/{t}/amt/rotate-password: the rotation of many hosts as a rollout (docs/credentials.md).
 
-const rotator: PasswordRotator = {
-  stage: () => Promise.resolve({ newVersion: 2, previous: { origin: 'host', version: 1 } }),
-  revert: () => Promise.resolve({ restored: true, version: null }),
-}
 const controls = { maxConcurrent: 10, maxStartsPerMinute: 6000 }
-
-/** Activated hosts: `line` the rpc line of each agent, `labels` its labels. */
-async function activated(inventory: Inventory, hosts: Record<string, { line: 'v2' | 'v3'; site: string }>) {
-  await seed(inventory, { acme: Object.keys(hosts) })
-  for (const [hostId, { line, site }] of Object.entries(hosts)) {
-    const patch: HostPatch = {
-      sku: 'AMT',
-      capability: {
-        ...new AgentMessages({ tenantId: 'acme', hostId }).envelope(),
-        ...capable(),
-        rpc: { line, version: line === 'v3' ? '3.0.0' : '2.48.0' },
-      },
-      desiredState: 'PROVISIONED',
-      currentState: 'PROVISIONED',
-      phase: 'PROVISIONED',
-      observedGeneration: 1,
-      labels: { site },
-    }
-    await inventory.updateHost({ tenantId: 'acme', hostId }, patch)
-  }
-}
 
 test('a label filter becomes a rotation rollout: 202 with its view, members rotated by the engine, rpc v2 not supported', async (t) => {
   const api = await startApi(t, { rotation: { rotator } })
