@@ -108,10 +108,19 @@ export const RolloutProgressPayload = z
       .describe(`Rollout id; must equal the topic's rollout segment. Rule: ${ID_RULE}`),
     state: z.enum(ROLLOUT_STATES).describe('aborted, cancelled and completed are final: no further message follows'),
     reason: z.string().max(1024).nullable().describe('Why the rollout is in its state (an abort rule and figures)'),
-    action: z.strictObject({
-      state: z.enum(['PROVISIONED', 'UNPROVISIONED']),
-      controlMode: z.enum(['ACM', 'CCM']).optional(),
-    }),
+    action: z
+      .union([
+        z
+          .strictObject({
+            state: z.enum(['PROVISIONED', 'UNPROVISIONED']),
+            controlMode: z.enum(['ACM', 'CCM']).optional(),
+          })
+          .describe('A desired AMT state for every member (the form since the first version)'),
+        z
+          .strictObject({ kind: z.literal('rotate-password') })
+          .describe("An AMT password rotation of every member (docs/credentials.md 'Rotation')"),
+      ])
+      .describe('What the rollout does to each member: a desired state, or (with `kind`) another action'),
     controls: z
       .strictObject({
         maxConcurrent: Count,

@@ -2,9 +2,11 @@ import { z } from 'zod'
 import { HostId } from '../../schemas/ids.ts'
 import { labelConditionText } from '../inventory/labels.ts'
 import {
+  isRotation,
   MEMBER_STATUSES,
   ROLLOUT_STATES,
   type Rollout,
+  type RolloutAction,
   type RolloutMember,
   type RolloutProgress,
 } from '../rollouts/rollout.ts'
@@ -75,7 +77,12 @@ export const RolloutView = z
     state: z.enum(ROLLOUT_STATES),
     reason: z.string().nullable().describe('why it is in its state (an abort names its rule and figures)'),
     target: z.union([z.object({ hostIds: z.array(HostId) }), z.object({ filter: z.record(z.string(), z.unknown()) })]),
-    desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']),
+    action: z
+      .enum(['desired-state', 'rotate-password'])
+      .describe(
+        'desired-state: desiredAmtState (and mode) for every member; rotate-password: an AMT password rotation',
+      ),
+    desiredAmtState: z.enum(['PROVISIONED', 'UNPROVISIONED']).optional().describe('the desired-state action only'),
     amtControlMode: z.enum(['CCM', 'ACM']).optional(),
     amtDnsSuffix: z.string().optional().describe('ACM: the DNS suffix of the activation'),
     controls: RolloutControlsBody,
@@ -106,9 +113,7 @@ export function rolloutView(rollout: Rollout, progress: RolloutProgress): z.infe
     state: rollout.state,
     reason: rollout.reason,
     target: 'hostIds' in rollout.target ? { hostIds: [...rollout.target.hostIds] } : { filter: filterBodyOf(rollout) },
-    desiredAmtState: rollout.action.state,
-    ...(rollout.action.controlMode === undefined ? {} : { amtControlMode: rollout.action.controlMode }),
-    ...(rollout.action.dnsSuffix === undefined ? {} : { amtDnsSuffix: rollout.action.dnsSuffix }),
+    ...actionFields(rollout.action),
     controls: rollout.controls as z.infer<typeof RolloutControlsBody>,
     startsPerMinute: rollout.schedule.rate,
     createdBy: rollout.createdBy,
@@ -116,6 +121,16 @@ export function rolloutView(rollout: Rollout, progress: RolloutProgress): z.infe
     updatedAt: rollout.updatedAt,
     finishedAt: rollout.finishedAt,
     progress,
+  }
+}
+
+function actionFields(action: RolloutAction) {
+  if (isRotation(action)) return { action: 'rotate-password' as const }
+  return {
+    action: 'desired-state' as const,
+    desiredAmtState: action.state,
+    ...(action.controlMode === undefined ? {} : { amtControlMode: action.controlMode }),
+    ...(action.dnsSuffix === undefined ? {} : { amtDnsSuffix: action.dnsSuffix }),
   }
 }
 

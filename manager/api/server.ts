@@ -33,6 +33,7 @@ import { hostPolicyRoutes } from './routes/host-policy.ts'
 import { groupRoutes } from './routes/groups.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { rolloutRoutes } from './routes/rollouts.ts'
+import { rotationRolloutRoutes } from './routes/rotation-rollout.ts'
 import { policyRolloutRoutes } from './routes/policy-rollouts.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
@@ -138,6 +139,7 @@ export function createApiServer(deps: ApiServerDeps) {
         hostPolicyRoutes,
         groupRoutes,
         rolloutRoutes,
+        rotationRolloutRoutes,
         policyRolloutRoutes,
       ])
         await api.register(routes(context))

@@ -149,6 +149,8 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
       call(DriftPage, 'GET', `/tenants/${seg(tenantId)}/groups/${seg(name)}/drift?limit=${limit}`),
     createRollout: (tenantId: string, body: object) =>
       call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/rollouts`, body),
+    rotatePasswords: (tenantId: string, body: object) =>
+      call(RolloutView, 'POST', `/tenants/${seg(tenantId)}/amt/rotate-password`, body),
     applyGroupPolicy: (tenantId: string, group: string, body: object) =>
       call(ApplyView, 'POST', `/tenants/${seg(tenantId)}/groups/${seg(group)}/rollout`, body),
     listRollouts: (tenantId: string) =>

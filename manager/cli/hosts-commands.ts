@@ -5,7 +5,9 @@ import { addPowerCommand } from './host-power-command.ts'
 import { addHostPolicyCommands, labelsToSet } from './host-policy-commands.ts'
 import { addListCommand, collect, positiveInt } from './hosts-list-command.ts'
 import { eventTable, hostDetails } from './host-views.ts'
-import { printJson, runCommand, type CliIo } from './io.ts'
+import { CliError, printJson, runCommand, type CliIo } from './io.ts'
+import { withControlOptions } from './policy-apply-command.ts'
+import { controlsOf, type ControlOptions } from './rollout-text.ts'
 import { formatTable } from './table.ts'
 
 type DesiredOptions = BulkTargetOptions & {
@@ -14,6 +16,22 @@ type DesiredOptions = BulkTargetOptions & {
   local?: boolean
   json?: boolean
 }
+
+type RotateOptions = BulkTargetOptions & Partial<ControlOptions> & { json?: boolean }
+
+/** A rotation asked as a rollout: a bulk target or a rollout control given (one named host alone: the host's). */
+const rolloutAsked = (options: RotateOptions): boolean =>
+  options.all === true ||
+  (options.label ?? []).length > 0 ||
+  [
+    options.maxConcurrent,
+    options.rate,
+    options.ramp,
+    options.canary,
+    options.approveAt,
+    options.abortAt,
+    options.window,
+  ].some((value) => value !== undefined)
 
 type RegisterOptions = {
   name?: string
@@ -106,17 +124,38 @@ export function hostsCommand(io: CliIo): Command {
     )
   }
 
-  hosts
-    .command('rotate-password <tenantId> <hostId>')
-    .description("rotate the host's AMT password (rpc v3 agents; see `hosts show` for the outcome)")
+  withControlOptions(
+    withBulkTargetOptions(
+      hosts
+        .command('rotate-password <tenantId> [hostIds...]')
+        .description(
+          'rotate the AMT password of one host (rpc v3 agents; see `hosts show` for the outcome), or of many ' +
+            '(several hosts, --all or --label) as a rollout under the controls (--max-concurrent and --rate needed)',
+        ),
+    ),
+    { required: false },
+  )
     .option('--json', 'print JSON')
-    .action((tenantId: string, hostId: string, options: { json?: boolean }, command: Command) =>
+    .action((tenantId: string, hostIds: string[], options: RotateOptions, command: Command) =>
       runCommand(io, async () => {
-        const answer = await clientFor(command, io).rotatePassword(tenantId, hostId)
-        if (options.json) return printJson(io, answer)
+        const [hostId] = hostIds
+        if (hostId !== undefined && hostIds.length === 1 && !rolloutAsked(options)) {
+          const answer = await clientFor(command, io).rotatePassword(tenantId, hostId)
+          if (options.json) return printJson(io, answer)
+          return io.out(
+            `password rotation ${answer.rotationId} asked for ${tenantId}/${hostId} ` +
+              `(generation ${answer.host.desiredGeneration}): the agent changes it and reports\n`,
+          )
+        }
+        const target = bulkTargetOf(hostIds, options)
+        if (options.maxConcurrent === undefined || options.rate === undefined)
+          throw new CliError('a rotation of many hosts is a rollout: give --max-concurrent and --rate', 2)
+        const controls = controlsOf({ ...options, maxConcurrent: options.maxConcurrent, rate: options.rate })
+        const rollout = await clientFor(command, io).rotatePasswords(tenantId, { ...target, controls })
+        if (options.json) return printJson(io, rollout)
         io.out(
-          `password rotation ${answer.rotationId} asked for ${tenantId}/${hostId} ` +
-            `(generation ${answer.host.desiredGeneration}): the agent changes it and reports\n`,
+          `created rollout ${rollout.rolloutId} (rotate-password): ${rollout.progress.targeted} hosts, ` +
+            `${rollout.state}; follow it with \`rollouts show ${tenantId} ${rollout.rolloutId} --watch\`\n`,
         )
       }),
     )

@@ -3,7 +3,7 @@ import type { z } from 'zod'
 import type { ApplyView } from '../api/routes/policy-rollouts.ts'
 import { clientFor } from './connection.ts'
 import { printJson, runCommand, type CliIo } from './io.ts'
-import { controlsOf, type ControlOptions } from './rollout-text.ts'
+import { actionOf, controlsOf, type ControlOptions } from './rollout-text.ts'
 
 /**
  * `groups apply <tenantId> <group>` and `rollouts create <tenantId> --group <group>` (docs/policy.md "Applying a
@@ -11,10 +11,12 @@ import { controlsOf, type ControlOptions } from './rollout-text.ts'
  */
 
 /** The controls' options of `rollouts create`, `groups apply`. */
-export function withControlOptions(command: Command): Command {
+export function withControlOptions(command: Command, { required = true }: { required?: boolean } = {}): Command {
+  const needed = (flags: string, description: string) =>
+    required ? command.requiredOption(flags, description) : command.option(flags, description)
+  needed('--max-concurrent <n>', 'members in progress at most')
+  needed('--rate <n>', 'starts per minute at most')
   return command
-    .requiredOption('--max-concurrent <n>', 'members in progress at most')
-    .requiredOption('--rate <n>', 'starts per minute at most')
     .option('--ramp <initial,factor>', 'start at initial/min, multiply by factor after each clean minute')
     .option('--canary <n|n%>', 'the first n hosts (or n %) go first')
     .option('--approve-at <percent>', 'approve the canary automatically at this success share (default: manual)')
@@ -27,7 +29,7 @@ function applyText(result: z.infer<typeof ApplyView>): string {
   const created = result.rollouts.map(
     (r) =>
       `created rollout ${r.rolloutId}: ${r.progress.targeted} hosts, ` +
-      `${r.desiredAmtState}${r.amtControlMode === undefined ? '' : ` ${r.amtControlMode}`}` +
+      `${actionOf(r)}${r.amtControlMode === undefined ? '' : ` ${r.amtControlMode}`}` +
       `${r.amtDnsSuffix === undefined ? '' : ` ${r.amtDnsSuffix}`}, ${r.state}\n`,
   )
   const skipped = result.skipped.map(({ hostId, rolloutId }) => `skipped ${hostId}: in rollout ${rolloutId}\n`)

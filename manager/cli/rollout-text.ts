@@ -7,6 +7,9 @@ type Rollout = z.infer<typeof RolloutView>
 
 const BAR_WIDTH = 30
 
+/** The action's word: the desired state (PROVISIONED, UNPROVISIONED), or rotate-password. */
+export const actionOf = (rollout: Rollout): string => rollout.desiredAmtState ?? rollout.action
+
 /** `[#####+++.......]  12/100 ok 10 failed 2 …`: done (#) and in progress (+) of the targeted. */
 export function progressLine(rollout: Rollout): string {
   const p = rollout.progress
@@ -36,7 +39,7 @@ export function rolloutText(rollout: Rollout): string {
   return (
     `rollout:   ${rollout.rolloutId} (tenant ${rollout.tenantId})\n` +
     `state:     ${rollout.state}${rollout.reason === null ? '' : ` (${rollout.reason})`}\n` +
-    `action:    ${rollout.desiredAmtState}${rollout.amtControlMode === undefined ? '' : ` ${rollout.amtControlMode}`}\n` +
+    `action:    ${actionOf(rollout)}${rollout.amtControlMode === undefined ? '' : ` ${rollout.amtControlMode}`}\n` +
     `controls:  ${JSON.stringify(rollout.controls)}\n` +
     `rate:      ${rollout.startsPerMinute} starts/min now\n` +
     `created:   ${rollout.createdAt} by ${rollout.createdBy}\n` +

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, Option } from 'commander'
 import { clientFor, withConnectionOptions } from './connection.ts'
 import { CliError, printJson, runCommand, type CliIo } from './io.ts'
-import { controlsOf, countsOf, progressLine, rolloutText, type ControlOptions } from './rollout-text.ts'
+import { actionOf, controlsOf, countsOf, progressLine, rolloutText, type ControlOptions } from './rollout-text.ts'
 import { formatTable } from './table.ts'
 import { bulkTargetOf, withBulkTargetOptions, type BulkTargetOptions } from './bulk-target.ts'
 import { applyGroup, withControlOptions } from './policy-apply-command.ts'
@@ -62,7 +62,7 @@ export function rolloutsCommand(io: CliIo): Command {
         const columns = [
           { header: 'ROLLOUT', value: (r: Row) => r.rolloutId },
           { header: 'STATE', value: (r: Row) => r.state },
-          { header: 'ACTION', value: (r: Row) => r.desiredAmtState },
+          { header: 'ACTION', value: (r: Row) => actionOf(r) },
           { header: 'HOSTS', value: (r: Row) => String(r.progress.targeted) },
           { header: 'PROGRESS', value: (r: Row) => countsOf(r) },
           { header: 'CREATED', value: (r: Row) => r.createdAt },

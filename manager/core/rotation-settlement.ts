@@ -9,6 +9,8 @@ export interface RotationOutcome {
   confirmed: boolean
   /** Why it failed (rpc's text, the agent's refusal, the deadline); ignored when confirmed. */
   reason: string
+  /** The rpc error name the agent gave (a failed rotation's `detail.name`), bounded; absent when none. */
+  errorName?: string
 }
 
 /**
@@ -19,7 +21,7 @@ export interface RotationOutcome {
  */
 export function rotationSettlement(
   host: Host & { rotation: PasswordRotation },
-  { confirmed, reason }: RotationOutcome,
+  { confirmed, reason, errorName }: RotationOutcome,
   now: Date,
 ): { patch: HostPatch; audit: AuditDraft; rotation: PasswordRotation } {
   const { rotation } = host
@@ -30,6 +32,7 @@ export function rotationSettlement(
     reason: confirmed ? null : reason,
     mpsCopy: null,
     ...(confirmed ? {} : { reverted: false }),
+    ...(confirmed || errorName === undefined ? {} : { errorName }),
   }
   const detail = {
     rotationId: rotation.id,

@@ -18,6 +18,8 @@ export interface PasswordRotation {
   settledAt: string | null
   /** Why it failed (rpc's text, the agent's refusal); null otherwise. */
   reason: string | null
+  /** A failure's rpc error name as the agent reported it (e.g. AMTAuthenticationFailed); absent when none. */
+  errorName?: string
   /**
    * MPS's copy of the password (RPS's Vault device secret): `pending` until written (retried), `written`, `absent`
    * (RPS holds no secret for the device), `none` (config rotation.mpsPasswordCopy none, or no MPS); null while the
@@ -50,6 +52,7 @@ export function rotationProblem(value: unknown): string | null {
   if (previous.version !== undefined && !positive(previous.version)) return 'previous.version must be ≥ 1'
   if (typeof rotation.actor !== 'string' || typeof rotation.requestedAt !== 'string') return 'actor and requestedAt'
   if (!nullableText(rotation.settledAt) || !nullableText(rotation.reason)) return 'settledAt and reason'
+  if (rotation.errorName !== undefined && typeof rotation.errorName !== 'string') return 'errorName must be a string'
   if (!COPIES.has(rotation.mpsCopy)) return 'mpsCopy must be pending, written, absent, none or null'
   if (rotation.reverted !== undefined && typeof rotation.reverted !== 'boolean') return 'reverted must be a boolean'
   return null

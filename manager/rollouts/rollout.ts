@@ -16,12 +16,31 @@ const FINAL_STATES: readonly RolloutState[] = ['aborted', 'cancelled', 'complete
 
 export const isFinalState = (state: RolloutState): boolean => FINAL_STATES.includes(state)
 
-/** What each member gets: the desired request of setDesired (manager/core/flows/set-desired.ts). */
-export interface RolloutAction {
+/**
+ * A desired-state action: what each member gets is the desired request of setDesired
+ * (manager/core/flows/set-desired.ts). Stored rollouts from before rotation rollouts have no `kind`: desired state.
+ */
+export interface DesiredStateAction {
+  kind?: 'desired-state'
   state: 'PROVISIONED' | 'UNPROVISIONED'
   controlMode?: 'ACM' | 'CCM'
   dnsSuffix?: string
 }
+
+/** An AMT password rotation of each member (manager/core/flows/rotate-password.ts, docs/credentials.md "Rotation"). */
+export interface RotationAction {
+  kind: 'rotate-password'
+}
+
+export type RolloutAction = DesiredStateAction | RotationAction
+
+export const isRotation = (action: RolloutAction): action is RotationAction => action.kind === 'rotate-password'
+
+/** The action in words (console, CLI): `rotate-password`, or the desired state with its mode and DNS suffix. */
+export const actionText = (action: RolloutAction): string =>
+  isRotation(action)
+    ? 'rotate-password'
+    : [action.state, action.controlMode, action.dnsSuffix].filter((part) => part !== undefined).join(' ')
 
 /** Hosts named explicitly, or every host of the tenant matching a filter when the rollout is created. */
 export type RolloutTarget = { hostIds: readonly string[] } | { filter: HostFilter }
@@ -84,7 +103,10 @@ export interface RolloutMember {
   hostId: string
   canary: boolean
   status: MemberStatus
-  /** The desired generation the rollout's start gave the host (its outcome is judged on it); null before. */
+  /**
+   * The desired generation the rollout's start gave the host (its outcome is judged on it); null before. A rotation
+   * is identified by it too: the host's rotation record carries the generation that asked for it.
+   */
   generation: number | null
   /** Failed: the rpc error name (or the manager's reason); null otherwise. */
   errorName: string | null

@@ -129,6 +129,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     if (relay) closers.push({ name: 'host-change relay', close: () => relay.stop() })
 
     const acmCertificates = (tenantId: string) => config.acm.certificates[tenantId] ?? []
+    const mpsCopy = createMpsPasswordCopy(config, { store: secretStore, inventory })
     const core = createManagerCore({
       inventory,
       acmCertificates,
@@ -138,7 +139,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       secrets: passwords,
       restorer: passwords,
       rotator: passwords,
-      mpsCopy: createMpsPasswordCopy(config, { store: secretStore, inventory }),
+      mpsCopy,
       preparer: integrations.preparer,
       profiles,
       removal: integrations.removal(broker, accounts),
@@ -152,11 +153,12 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })
-    const rollouts = new RolloutService({ store: stores.rollouts, inventory, now: () => new Date() })
+    const rollouts = new RolloutService({ store: stores.rollouts, inventory, now: () => new Date(), mpsCopy })
     const rolloutEngine = new RolloutEngine({
       store: stores.rollouts,
       findHosts: (keys) => inventory.findHosts(keys),
       setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+      rotatePassword: (key, actor) => core.rotatePassword(key, actor),
       outbound: bus,
       now: () => new Date(),
       log: root,

@@ -73,3 +73,18 @@ test('the payload: encoded, decoded, strict', (t) => {
   const negative = { ...ROLLOUT_PROGRESS_EXAMPLE, counts: { ...ROLLOUT_PROGRESS_EXAMPLE.counts, failed: -1 } }
   t.throws(() => encodeRolloutProgress(negative))
 })
+
+test('the action: a desired state (the first form, unchanged) or a rotation by `kind`; nothing mixed', (t) => {
+  const rotation = { ...ROLLOUT_PROGRESS_EXAMPLE, action: { kind: 'rotate-password' as const } }
+  t.deepEqual(decodeRolloutProgress(encodeRolloutProgress(rotation)), rotation)
+  const desired = { ...ROLLOUT_PROGRESS_EXAMPLE, action: { state: 'UNPROVISIONED' as const } }
+  t.deepEqual(decodeRolloutProgress(encodeRolloutProgress(desired)), desired)
+  const invalid = [
+    { kind: 'rotate-password', state: 'PROVISIONED' },
+    { kind: 'reboot' },
+    { kind: 'desired-state', state: 'PROVISIONED' },
+    {},
+  ]
+  for (const action of invalid)
+    t.is(decodeRolloutProgress(Buffer.from(JSON.stringify({ ...ROLLOUT_PROGRESS_EXAMPLE, action }))), null)
+})

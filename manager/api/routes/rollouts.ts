@@ -4,7 +4,7 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { TenantId } from '../../../schemas/ids.ts'
 import type { RolloutOperation } from '../../core/rollouts/rollout-service.ts'
-import { MEMBER_STATUSES } from '../../rollouts/rollout.ts'
+import { MEMBER_STATUSES, type RolloutAction } from '../../rollouts/rollout.ts'
 import { actorOf, principalOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError, errorResponses, jsonResponse } from '../errors.ts'
@@ -46,13 +46,22 @@ export async function createRollout(
   caller: { tenantId: string; principal: Principal; actor: string },
   body: CreateInput,
 ) {
-  const service = rolloutsOf(context)
-  const { tenantId } = caller
   const desired = requestOf({ desiredAmtState: body.desiredAmtState, ...pick(body) }, caller.principal)
+  return createActionRollout(context, caller, body, desired)
+}
+
+/** Creates a rollout of any action for the target of a body (hostIds, or filter: {} or absent is every host). */
+export async function createActionRollout(
+  context: ApiContext,
+  caller: { tenantId: string; actor: string },
+  body: Pick<CreateInput, 'hostIds' | 'filter' | 'controls'>,
+  action: RolloutAction,
+) {
+  const service = rolloutsOf(context)
   const rollout = await service.create({
-    tenantId,
+    tenantId: caller.tenantId,
     target: body.hostIds === undefined ? { filter: filterOf(body.filter ?? {}) } : { hostIds: body.hostIds },
-    action: desired,
+    action,
     controls: body.controls,
     createdBy: caller.actor,
   })

@@ -1,4 +1,11 @@
-import { MEMBER_STATUSES, type MemberStatus, type Rollout, type RolloutMember } from '../../rollouts/rollout.ts'
+import {
+  actionText,
+  isRotation,
+  MEMBER_STATUSES,
+  type MemberStatus,
+  type Rollout,
+  type RolloutMember,
+} from '../../rollouts/rollout.ts'
 import type { RolloutProgress } from '../../rollouts/rollout.ts'
 import type { PageFrame } from '../page-frame.ts'
 import { consolePaths } from '../paths.ts'
@@ -47,7 +54,7 @@ export function RolloutPage({ frame, rollout, progress, canAct, page }: RolloutP
 }
 
 const describeAction = ({ action }: Rollout): string =>
-  ['desired', action.state, action.controlMode, action.dnsSuffix].filter((part) => part !== undefined).join(' ')
+  isRotation(action) ? actionText(action) : `desired ${actionText(action)}`
 
 function Controls({ rollout }: { rollout: Rollout }) {
   const { controls, schedule } = rollout

@@ -1,4 +1,4 @@
-import type { Rollout, RolloutProgress } from '../../rollouts/rollout.ts'
+import { actionText, type Rollout, type RolloutProgress } from '../../rollouts/rollout.ts'
 import type { PageFrame } from '../page-frame.ts'
 import { consolePaths } from '../paths.ts'
 import { Layout } from './layout.tsx'
@@ -37,7 +37,7 @@ export function RolloutsPage({ frame, tenantId, rows }: { frame: PageFrame; tena
                   <a href={consolePaths.rollout(tenantId, rollout.id)}>{rollout.id}</a>
                 </td>
                 <td>{rollout.state}</td>
-                <td>{rollout.action.state + (rollout.action.controlMode ? ` ${rollout.action.controlMode}` : '')}</td>
+                <td>{actionText(rollout.action)}</td>
                 <td>
                   <RolloutBar progress={progress} label={`rollout ${rollout.id}: members finished`} />
                 </td>

@@ -69,13 +69,17 @@ function check(host: Host, mpsCopy: MpsPasswordCopy): void {
     const seen = line === undefined ? 'its agent reports no rpc line' : 'its agent reports rpc v2'
     throw new DomainError('ROTATION_UNSUPPORTED', `${ROTATION_UNSUPPORTED_TEXT} (${which}: ${seen}; see ${DOC})`)
   }
-  if (mpsCopy.mode === 'unconfigured') {
-    throw new DomainError(
-      'ROTATION_MPS_COPY_UNCONFIGURED',
-      'an MPS is configured: set rotation.mpsPasswordCopy to vault (the manager writes the new password into ' +
-        "RPS's Vault device secret, which MPS reads) or none (MPS does not use these devices) before rotating",
-    )
-  }
+  assertMpsCopyConfigured(mpsCopy)
+}
+
+/** ROTATION_MPS_COPY_UNCONFIGURED when an MPS is configured and rotation.mpsPasswordCopy is not (any rotation). */
+export function assertMpsCopyConfigured(mpsCopy: Pick<MpsPasswordCopy, 'mode'>): void {
+  if (mpsCopy.mode !== 'unconfigured') return
+  throw new DomainError(
+    'ROTATION_MPS_COPY_UNCONFIGURED',
+    'an MPS is configured: set rotation.mpsPasswordCopy to vault (the manager writes the new password into ' +
+      "RPS's Vault device secret, which MPS reads) or none (MPS does not use these devices) before rotating",
+  )
 }
 
 function record(ctx: CoreContext, id: string, host: Host, staged: StagedRotation, actor: string): PasswordRotation {

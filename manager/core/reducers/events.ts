@@ -37,8 +37,18 @@ function settleRotation(host: Host, facts: EventFacts, audit: AuditDraft[], now:
   if (!pendingRotation(host) || rotation === null || rotation.id !== rotationId) return change({}, audit)
   if (facts.generation !== rotation.generation) return change({}, audit)
   const confirmed = facts.kind === 'rotation.confirmed'
-  const settled = rotationSettlement({ ...host, rotation }, { confirmed, reason: facts.message }, now)
+  const settled = rotationSettlement(
+    { ...host, rotation },
+    { confirmed, reason: facts.message, ...rpcNameOf(facts) },
+    now,
+  )
   return change(settled.patch, [...audit, settled.audit], [{ kind: 'rotation-settled', rotation: settled.rotation }])
+}
+
+/** The rpc error name a `rotation.failed` event gives (detail name), bounded; nothing when it gives none. */
+function rpcNameOf({ detail }: EventFacts): { errorName?: string } {
+  const name = detail?.name
+  return typeof name === 'string' && name !== '' ? { errorName: name.slice(0, 128) } : {}
 }
 
 /** The candidate a `secret.candidate-worked` event names (detail candidate ≥ 1, origin, version); null if none. */

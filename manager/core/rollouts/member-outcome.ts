@@ -1,7 +1,7 @@
 import { hostCapability } from '../host-condition.ts'
 import { ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX } from '../publish/status-texts.ts'
 import type { Host } from '../../inventory/port.ts'
-import type { RolloutAction } from '../../rollouts/rollout.ts'
+import type { DesiredStateAction } from '../../rollouts/rollout.ts'
 
 /** A member's outcome as the host record shows it. */
 export type Outcome =
@@ -14,7 +14,7 @@ export type Outcome =
 export type Turn = Outcome | { status: 'start' } | { status: 'adopt'; generation: number }
 
 const FAILURE_PREFIXES = [ACTIVATION_FAILED_PREFIX, DEACTIVATION_FAILED_PREFIX, ERROR_PREFIX]
-const RPC_NAME = /^([A-Za-z][A-Za-z0-9_]*)(?::|$)/
+export const RPC_NAME = /^([A-Za-z][A-Za-z0-9_]*)(?::|$)/
 
 /**
  * The rpc error name of a failed host's status ("AMT Activation Failed: ActivationFailed: …" → ActivationFailed,
@@ -40,10 +40,10 @@ const controlModeOf = (host: Host): string =>
   host.reportedControlMode === 'CCM' || host.reportedControlMode === 'ACM' ? host.reportedControlMode : host.controlMode
 
 /** The action asks a control mode, and the host (in the asked state) is in another one. */
-const otherControlMode = (host: Host, action: RolloutAction): boolean =>
+const otherControlMode = (host: Host, action: DesiredStateAction): boolean =>
   action.state === 'PROVISIONED' && action.controlMode !== undefined && controlModeOf(host) !== action.controlMode
 
-const inTarget = (host: Host, action: RolloutAction): boolean =>
+const inTarget = (host: Host, action: DesiredStateAction): boolean =>
   host.currentState === action.state && host.statusIndicator !== 'ERROR' && !otherControlMode(host, action)
 
 const busy = (host: Host): boolean => host.phase === 'ACTIVATING' || host.phase === 'DEACTIVATING'
@@ -58,7 +58,7 @@ const busy = (host: Host): boolean => host.phase === 'ACTIVATING' || host.phase 
  *   failed (ControlModeMismatch): an agent that cannot upgrade CCM to ACM, or that gave up, never gets there;
  * - no report, but the activation deadline closed the request with an error: failed (DeadlinePassed).
  */
-export function outcomeOf(host: Host | null, generation: number, action: RolloutAction): Outcome | null {
+export function outcomeOf(host: Host | null, generation: number, action: DesiredStateAction): Outcome | null {
   if (host === null) return { status: 'failed', errorName: 'HostDeleted' }
   if (hostCapability(host) === 'NONE') return { status: 'not-supported' }
   if (host.observedGeneration >= generation) {
@@ -81,7 +81,7 @@ export function outcomeOf(host: Host | null, generation: number, action: Rollout
  * already under way (a start whose record a restart lost, or a request made before) → adopted at its generation;
  * otherwise started.
  */
-export function turnOf(host: Host | null, action: RolloutAction): Turn {
+export function turnOf(host: Host | null, action: DesiredStateAction): Turn {
   if (host === null) return { status: 'failed', errorName: 'HostDeleted' }
   if (host.deletion === 'pending') return { status: 'failed', errorName: 'HostDeleting' }
   if (hostCapability(host) === 'NONE') return { status: 'not-supported' }

@@ -1,13 +1,13 @@
 import type { DriftedHost } from '../policy-drift.ts'
-import type { RolloutAction } from '../../rollouts/rollout.ts'
+import type { DesiredStateAction } from '../../rollouts/rollout.ts'
 
 /** The drifted hosts that need one action (one rollout of a policy's apply). */
 export interface ActionBatch {
-  action: RolloutAction
+  action: DesiredStateAction
   hostIds: string[]
 }
 
-const keyOf = ({ state, controlMode, dnsSuffix }: RolloutAction): string =>
+const keyOf = ({ state, controlMode, dnsSuffix }: DesiredStateAction): string =>
   `${state}|${controlMode ?? ''}|${dnsSuffix ?? ''}`
 
 /**
@@ -18,7 +18,7 @@ const keyOf = ({ state, controlMode, dnsSuffix }: RolloutAction): string =>
 export function batchesOf(drifted: readonly DriftedHost[]): ActionBatch[] {
   const batches = new Map<string, ActionBatch>()
   for (const host of drifted) {
-    const action: RolloutAction = {
+    const action: DesiredStateAction = {
       state: host.target.state,
       ...(host.target.controlMode === undefined ? {} : { controlMode: host.target.controlMode }),
       ...(host.dnsSuffix === undefined ? {} : { dnsSuffix: host.dnsSuffix }),

@@ -5,7 +5,7 @@ import {
   type RolloutProgressPayload,
 } from '../../../schemas/rollout-progress.ts'
 import type { Outbound } from '../../ports/outbound.ts'
-import type { Rollout, RolloutProgress } from '../../rollouts/rollout.ts'
+import { isRotation, type Rollout, type RolloutProgress } from '../../rollouts/rollout.ts'
 
 const PUBLISH_OPTIONS = { qos: ROLLOUT_PROGRESS_RULE.qos, retain: ROLLOUT_PROGRESS_RULE.retained }
 
@@ -19,7 +19,9 @@ function progressPayload(rollout: Rollout, progress: RolloutProgress, at: string
     rolloutId: rollout.id,
     state: rollout.state,
     reason: rollout.reason,
-    action: { state: action.state, ...(action.controlMode === undefined ? {} : { controlMode: action.controlMode }) },
+    action: isRotation(action)
+      ? { kind: 'rotate-password' }
+      : { state: action.state, ...(action.controlMode === undefined ? {} : { controlMode: action.controlMode }) },
     controls: {
       maxConcurrent: controls.maxConcurrent,
       maxStartsPerMinute: controls.maxStartsPerMinute,

@@ -1,14 +1,15 @@
 import type { Logger } from '../../../lib/log.ts'
-import type { Host, HostKey, HostSelector } from '../../inventory/port.ts'
+import type { Host, HostKey, HostSelector, PasswordRotation } from '../../inventory/port.ts'
 import type { LeasedJob } from '../../ports/lease.ts'
 import type { RolloutMetrics } from '../../metrics/rollout-metrics.ts'
-import { ACTIVE_STATES, isFinalState, type Rollout, type RolloutMember } from '../../rollouts/rollout.ts'
+import { ACTIVE_STATES, isFinalState, isRotation, type Rollout, type RolloutMember } from '../../rollouts/rollout.ts'
 import type { MemberUpdate, RolloutPatch, RolloutStore } from '../../rollouts/store.ts'
 import type { DesiredRequest } from '../flows/set-desired.ts'
-import { outcomeOf, turnOf } from './member-outcome.ts'
+import { outcomeOf, turnOf, type Outcome, type Turn } from './member-outcome.ts'
 import type { Outbound } from '../../ports/outbound.ts'
 import { ProgressPublisher } from './progress-publisher.ts'
 import { planTick } from './rollout-plan.ts'
+import { rotationOutcomeOf, rotationRefusalOf, rotationTurnOf } from './rotation-outcome.ts'
 import { TokenBucket } from './token-bucket.ts'
 
 const DEFAULT_TICK_MS = 1000
@@ -33,6 +34,8 @@ export interface RolloutEngineDeps {
   findHosts: (keys: readonly HostKey[]) => Promise<(Host | null)[]>
   /** The normal desired path (ManagerCore.setDesired): Inventory, audit, retained desired. */
   setDesired: (selector: HostSelector, request: DesiredRequest, actor: string) => Promise<Host[]>
+  /** The one-host rotation (ManagerCore.rotatePassword) for rotation rollouts; none: their starts fail (held). */
+  rotatePassword?: (key: HostKey, actor: string) => Promise<{ host: Host; rotation: PasswordRotation }>
   now: () => Date
   log: Logger
   metrics?: RolloutMetrics
@@ -44,11 +47,19 @@ export interface RolloutEngineDeps {
 
 const rolloutActor = (id: string): string => `rollout:${id}`
 
+/** A member's outcome by the rollout's action: the host's desired state, or its rotation. */
+const outcomeOfMember = (rollout: Rollout, host: Host | null, generation: number): Outcome | null =>
+  isRotation(rollout.action) ? rotationOutcomeOf(host, generation) : outcomeOf(host, generation, rollout.action)
+
+const turnOfMember = (rollout: Rollout, host: Host | null): Turn =>
+  isRotation(rollout.action) ? rotationTurnOf(host, rolloutActor(rollout.id)) : turnOf(host, rollout.action)
+
 /**
  * Runs the active rollouts: a LeasedJob (only the lease holder among replicas runs it). Every tick, for each active
  * rollout: follow its members in progress (outcomes from the host records) → the plan (rollout-plan.ts: abort,
  * completion, canary verdict, slots by concurrency and window, the ramp) → start members within the token bucket of
- * the current rate, through setDesired (actor rollout:<id>).
+ * the current rate, through setDesired (actor rollout:<id>), or rotatePassword one host at a time for a rotation
+ * rollout (rotation-outcome.ts).
  *
  * A periodic tick, not the state reducer's events: with replicas, a host's state report lands on whichever replica
  * took it from the shared subscription, while one replica runs the rollouts; the Inventory and the rollout store are
@@ -179,7 +190,7 @@ export class RolloutEngine implements LeasedJob {
     const finishedAt = this.#deps.now().toISOString()
     const updates: MemberUpdate[] = []
     members.forEach((member, index) => {
-      const outcome = outcomeOf(hosts[index] ?? null, member.generation ?? 0, rollout.action)
+      const outcome = outcomeOfMember(rollout, hosts[index] ?? null, member.generation ?? 0)
       if (outcome === null) return
       const errorName = outcome.status === 'failed' ? outcome.errorName : null
       updates.push({ ...member, status: outcome.status, errorName, finishedAt })
@@ -216,7 +227,7 @@ export class RolloutEngine implements LeasedJob {
       const updates: MemberUpdate[] = []
       const toStart: RolloutMember[] = []
       members.forEach((member, index) => {
-        const turn = turnOf(hosts[index] ?? null, rollout.action)
+        const turn = turnOfMember(rollout, hosts[index] ?? null)
         if (turn.status === 'start') toStart.push(member)
         else if (turn.status === 'adopt')
           updates.push({ ...member, status: 'in-progress', generation: turn.generation, startedAt: at })
@@ -228,15 +239,11 @@ export class RolloutEngine implements LeasedJob {
             finishedAt: at,
           })
       })
+      const started = await this.#start(rollout, toStart, at)
+      updates.push(...started.updates)
       used += updates.filter((update) => update.status === 'in-progress').length
-      try {
-        updates.push(...(await this.#start(rollout, toStart, at)))
-      } catch (failure) {
-        await store.updateMembers(rollout.id, updates)
-        return { used, failure }
-      }
-      used += toStart.length
       await store.updateMembers(rollout.id, updates)
+      if ('failure' in started) return { used, failure: started.failure }
     }
     return { used }
   }
@@ -272,20 +279,61 @@ export class RolloutEngine implements LeasedJob {
     return this.#update(fresh, { reason: `starts resumed after ${backoff.failures} failed attempt(s)` })
   }
 
-  /** setDesired for the members (one call); their updates to in-progress at the generation it gave each. */
-  async #start(rollout: Rollout, members: readonly RolloutMember[], at: string): Promise<MemberUpdate[]> {
-    if (members.length === 0) return []
+  /**
+   * Starts the members: their updates (in progress at the generation each start gave, or a rotation's refusal as
+   * the outcome), and the failure that stopped the starts (the members not reached stay pending).
+   */
+  async #start(
+    rollout: Rollout,
+    members: readonly RolloutMember[],
+    at: string,
+  ): Promise<{ updates: MemberUpdate[]; failure?: unknown }> {
+    if (members.length === 0) return { updates: [] }
     const { tenantId } = rollout
-    const keys = members.map(({ hostId }) => ({ tenantId, hostId }))
-    const stored = await this.#deps.setDesired({ keys }, rollout.action, rolloutActor(rollout.id))
-    const generations = new Map(stored.map((host) => [host.hostId, host.desiredGeneration]))
-    this.#deps.metrics?.starts.inc({ tenant_id: tenantId }, members.length)
-    return members.map((member) => ({
+    const inProgress = (member: RolloutMember, generation: number | null): MemberUpdate => ({
       ...member,
       status: 'in-progress',
-      generation: generations.get(member.hostId) ?? null,
+      generation,
       startedAt: at,
-    }))
+    })
+    if (isRotation(rollout.action)) return this.#rotate(rollout, members, at, inProgress)
+    const keys = members.map(({ hostId }) => ({ tenantId, hostId }))
+    try {
+      const stored = await this.#deps.setDesired({ keys }, rollout.action, rolloutActor(rollout.id))
+      const generations = new Map(stored.map((host) => [host.hostId, host.desiredGeneration]))
+      this.#deps.metrics?.starts.inc({ tenant_id: tenantId }, members.length)
+      return { updates: members.map((member) => inProgress(member, generations.get(member.hostId) ?? null)) }
+    } catch (failure) {
+      return { updates: [], failure }
+    }
+  }
+
+  /** One rotatePassword per member, in order: a refusal is the member's outcome; any other error stops the starts. */
+  async #rotate(
+    rollout: Rollout,
+    members: readonly RolloutMember[],
+    at: string,
+    inProgress: (member: RolloutMember, generation: number | null) => MemberUpdate,
+  ): Promise<{ updates: MemberUpdate[]; failure?: unknown }> {
+    const { tenantId } = rollout
+    const updates: MemberUpdate[] = []
+    for (const member of members) {
+      try {
+        if (this.#deps.rotatePassword === undefined) throw new Error('password rotation is not wired')
+        const { rotation } = await this.#deps.rotatePassword(
+          { tenantId, hostId: member.hostId },
+          rolloutActor(rollout.id),
+        )
+        this.#deps.metrics?.starts.inc({ tenant_id: tenantId })
+        updates.push(inProgress(member, rotation.generation))
+      } catch (failure) {
+        const outcome = rotationRefusalOf(failure)
+        if (outcome === null) return { updates, failure }
+        const errorName = outcome.status === 'failed' ? outcome.errorName : null
+        updates.push({ ...member, status: outcome.status, errorName, finishedAt: at })
+      }
+    }
+    return { updates }
   }
 
   #hostsOf(rollout: Rollout, members: readonly RolloutMember[]): Promise<(Host | null)[]> {

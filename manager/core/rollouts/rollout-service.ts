@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { DomainError } from '../errors.ts'
 import { MAX_PAGE_SIZE, type Host, type HostKey, type Inventory } from '../../inventory/port.ts'
+import type { MpsPasswordCopy } from '../../ports/provisioning.ts'
+import { assertMpsCopyConfigured } from '../flows/rotate-password.ts'
 import {
   isFinalState,
+  isRotation,
   type Rollout,
   type RolloutAction,
   type RolloutMember,
@@ -70,12 +73,15 @@ export class RolloutService {
       store: RolloutStore
       inventory: Pick<Inventory, 'getTenant' | 'findHosts' | 'listHosts'>
       now: () => Date
+      /** MPS's copy of rotated passwords: a rotation rollout is refused while it is unconfigured. Default none. */
+      mpsCopy?: Pick<MpsPasswordCopy, 'mode'>
     },
   ) {}
 
   async create(request: NewRolloutRequest): Promise<Rollout> {
     const problem = controlsProblem(request.controls)
     if (problem !== null) throw new DomainError('ROLLOUT_INVALID', problem)
+    if (isRotation(request.action)) assertMpsCopyConfigured(this.deps.mpsCopy ?? { mode: 'none' })
     await this.deps.inventory.getTenant(request.tenantId)
     const hostIds = await this.#resolve(request.tenantId, request.target)
     if (hostIds.length === 0) throw new DomainError('ROLLOUT_INVALID', 'the target names no host')

@@ -17,11 +17,17 @@ import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import type { WaveHistory } from '../../../manager/console/data/wave-history.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
-import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../../manager/core/manager-core.ts'
-import type { Inventory } from '../../../manager/inventory/port.ts'
+import {
+  createManagerCore,
+  type ManagerCore,
+  type ManagerCoreDeps,
+  type ManagerCoreOptions,
+} from '../../../manager/core/manager-core.ts'
+import type { HostPatch, Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
 import { createManagerMetrics, type ManagerMetrics } from '../../../manager/metrics/metrics.ts'
-import { RecordingOutbound } from '../../helpers/manager-core.ts'
+import { AgentMessages, capable, RecordingOutbound } from '../../helpers/manager-core.ts'
+import type { PasswordRotator } from '../../../manager/ports/provisioning.ts'
 import { RolloutEngine } from '../../../manager/core/rollouts/rollout-engine.ts'
 import { RolloutService } from '../../../manager/core/rollouts/rollout-service.ts'
 import { ROLLOUT_DATABASE_FILE_NAME, SqliteRolloutStore } from '../../../manager/rollouts/sqlite-rollout-store.ts'
@@ -83,6 +89,8 @@ export interface HarnessOptions {
   dir?: string
   /** Serves the broker-auth endpoints, built over the harness's Inventory (config `api.brokerAuth`). */
   brokerAuth?: (inventory: Inventory) => Promise<BrokerAuthEndpoint>
+  /** The core's password rotation store side and MPS copy (default: none, nothing to rotate). */
+  rotation?: Pick<ManagerCoreDeps, 'rotator' | 'mpsCopy'>
 }
 
 /**
@@ -99,11 +107,23 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const metrics = createManagerMetrics(inventory)
   const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
+  const core = createManagerCore({
+    inventory,
+    outbound,
+    log: silentLogger(),
+    metrics,
+    options: coreOptions,
+    ...options.rotation,
+  })
   const tokens = await SqliteTokenStore.open(path.join(dir, TOKEN_DATABASE_FILE_NAME))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
-  const rolloutService = new RolloutService({ store: rolloutStore, inventory, now: () => new Date() })
+  const rolloutService = new RolloutService({
+    store: rolloutStore,
+    inventory,
+    now: () => new Date(),
+    ...(options.rotation?.mpsCopy === undefined ? {} : { mpsCopy: options.rotation.mpsCopy }),
+  })
   const consoleContext =
     options.console === true
       ? {
@@ -121,6 +141,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     store: rolloutStore,
     findHosts: (keys) => inventory.findHosts(keys),
     setDesired: (selector, request, actor) => core.setDesired(selector, request, actor),
+    rotatePassword: (key, actor) => core.rotatePassword(key, actor),
     now: () => new Date(),
     log: silentLogger(),
   })
@@ -198,5 +219,32 @@ export async function seed(inventory: Inventory, tenants: Record<string, string[
   for (const [tenantId, hostIds] of Object.entries(tenants)) {
     await inventory.createTenant({ tenantId })
     if (hostIds.length > 0) await inventory.createHosts(hostIds.map((hostId) => ({ tenantId, hostId })))
+  }
+}
+
+/** Stages version 2 over version 1 (no store), reverts nothing: a rotation's store side for API tests. */
+export const stagingRotator: PasswordRotator = {
+  stage: () => Promise.resolve({ newVersion: 2, previous: { origin: 'host', version: 1 } }),
+  revert: () => Promise.resolve({ restored: true, version: null }),
+}
+
+/** Activated hosts of tenant acme: `line` the rpc line of each agent, `site` its label. */
+export async function activated(inventory: Inventory, hosts: Record<string, { line: 'v2' | 'v3'; site: string }>) {
+  await seed(inventory, { acme: Object.keys(hosts) })
+  for (const [hostId, { line, site }] of Object.entries(hosts)) {
+    const patch: HostPatch = {
+      sku: 'AMT',
+      capability: {
+        ...new AgentMessages({ tenantId: 'acme', hostId }).envelope(),
+        ...capable(),
+        rpc: { line, version: line === 'v3' ? '3.0.0' : '2.48.0' },
+      },
+      desiredState: 'PROVISIONED',
+      currentState: 'PROVISIONED',
+      phase: 'PROVISIONED',
+      observedGeneration: 1,
+      labels: { site },
+    }
+    await inventory.updateHost({ tenantId: 'acme', hostId }, patch)
   }
 }

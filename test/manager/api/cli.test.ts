@@ -2,7 +2,7 @@ import path from 'node:path'
 import test from 'ava'
 import { execa } from 'execa'
 import { runCli, type CliRun } from '../cli/run-cli.ts'
-import { seed, startApi, type ApiHarness } from './api-harness.ts'
+import { activated, seed, stagingRotator, startApi, type ApiHarness } from './api-harness.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 
@@ -130,4 +130,32 @@ test('the amtctl entry runs as a process', async (t) => {
     (JSON.parse(stdout) as { hosts: Array<{ hostId: string }> }).hosts.map((host) => host.hostId),
     ['node-1', 'node-2'],
   )
+})
+
+test('hosts rotate-password: several hosts (or --all, --label) are a rotation rollout; rollouts show names the action', async (t) => {
+  const api = await startApi(t, { rotation: { rotator: stagingRotator } })
+  await activated(api.inventory, { r0: { line: 'v3', site: 'berlin' }, r1: { line: 'v3', site: 'paris' } })
+  const env = { AMT_MANAGER_TOKEN: await api.token('operator', 'acme', 'cli') }
+  const missing = await cli(api, ['hosts', 'rotate-password', 'acme', '--all'], env)
+  t.is(missing.code, 2)
+  t.regex(missing.stderr, /a rotation of many hosts is a rollout: give --max-concurrent and --rate/)
+  const bulk = await cli(
+    api,
+    ['hosts', 'rotate-password', 'acme', '--label', 'site=berlin', '--max-concurrent', '2', '--rate', '60'],
+    env,
+  )
+  t.is(bulk.code, 0, bulk.stderr)
+  const id = /^created rollout (\S+) \(rotate-password\): 1 hosts, running;/.exec(bulk.stdout)?.[1]
+  t.truthy(id, bulk.stdout)
+  const show = await cli(api, ['rollouts', 'show', 'acme', id ?? ''], env)
+  t.regex(show.stdout, /^action: +rotate-password$/m)
+  const list = await cli(api, ['rollouts', 'list', 'acme'], env)
+  t.regex(list.stdout, new RegExp(`${id}\\s+running\\s+rotate-password\\s+1\\s`))
+  await api.rollouts.tick()
+  t.like(await api.inventory.getHost({ tenantId: 'acme', hostId: 'r0' }), { rotation: { state: 'pending' } })
+
+  const one = await cli(api, ['hosts', 'rotate-password', 'acme', 'r1'], env)
+  t.regex(one.stdout, /^password rotation \S+ asked for acme\/r1 \(generation \d+\)/, 'one host alone: no rollout')
+  const rollouts = JSON.parse((await cli(api, ['rollouts', 'list', 'acme', '--json'], env)).stdout) as unknown[]
+  t.is(rollouts.length, 1)
 })

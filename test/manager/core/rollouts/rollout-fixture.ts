@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava'
 import { silentLogger } from '../../../../lib/log.ts'
-import { RolloutEngine } from '../../../../manager/core/rollouts/rollout-engine.ts'
+import { RolloutEngine, type RolloutEngineDeps } from '../../../../manager/core/rollouts/rollout-engine.ts'
 import { RolloutService } from '../../../../manager/core/rollouts/rollout-service.ts'
 import type { PublishOptions } from '../../../../manager/ports/outbound.ts'
 import type { Host, HostPatch, Inventory } from '../../../../manager/inventory/port.ts'
@@ -34,7 +34,13 @@ export const FAILED: HostPatch = {
 export async function rolloutFixture(
   t: ExecutionContext,
   hosts: number,
-  options: { store?: RolloutStore; inventory?: Inventory; startMs?: number; metrics?: RolloutMetrics } = {},
+  options: {
+    store?: RolloutStore
+    inventory?: Inventory
+    startMs?: number
+    metrics?: RolloutMetrics
+    rotatePassword?: RolloutEngineDeps['rotatePassword']
+  } = {},
 ) {
   const clock = { ms: options.startMs ?? Date.parse('2026-12-07T09:00:00.000Z') }
   const now = () => new Date(clock.ms)
@@ -74,6 +80,7 @@ export async function rolloutFixture(
     log: silentLogger(),
     tickMs: 1000,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.rotatePassword === undefined ? {} : { rotatePassword: options.rotatePassword }),
   })
   const service = new RolloutService({ store, inventory, now })
   let answer: (host: Host) => HostPatch | null = () => SUCCEEDED
