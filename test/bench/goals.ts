@@ -15,6 +15,15 @@ export const GOALS = {
   wave10k: { what: 'activation wave, 10000 hosts', unit: 's', kind: 'at-most', limit: 5, source: 'issue 19' },
   ingestWorst: { what: 'ingest worst case / raw aedes', unit: '×', kind: 'at-least', limit: 0.5, source: 'issue 19' },
   ingestSteady: { what: 'ingest steady / raw aedes', unit: '×', kind: 'at-least', limit: 0.8, source: 'issue 19' },
+  rolloutRate: { what: 'rollout rate off the asked rate', unit: '%', kind: 'at-most', limit: 5, source: 'issue 18' },
+  /** The limit is one rate interval's starts (rate / 60 for the engine's tick of 1 s): set by the caller. */
+  rolloutAbort: {
+    what: 'starts between the abort threshold crossing and the abort',
+    unit: 'starts',
+    kind: 'at-most',
+    limit: 0,
+    source: 'issue 18',
+  },
 } as const satisfies Record<string, Goal>
 
 /** "goal (issue 19): activation wave, 10000 hosts 7.90 s, goal ≤ 5 s: missed by 58 %" — or "met". */
