@@ -71,6 +71,7 @@ async function run(spec: RunSpec): Promise<void> {
     await fleet.stop()
     await manager?.stop()
   })
+  let failed = false
   try {
     manager = await startManager(prepared)
     await fleet.start()
@@ -126,11 +127,15 @@ async function run(spec: RunSpec): Promise<void> {
         console.log(goalLine(GOALS.rolloutRate, Math.abs(figures.deviationPercent)))
     }
     if (spec.abort) printAbort(watch, rollout, members)
+  } catch (err) {
+    failed = true
+    console.error(`run failed; its files are kept in ${prepared.dir}`)
+    throw err
   } finally {
     disarm()
     await fleet.stop()
     await manager?.stop()
-    await removeManagerDir(prepared)
+    if (!failed) await removeManagerDir(prepared)
   }
 }
 
