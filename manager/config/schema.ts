@@ -5,6 +5,7 @@ import { BrokerConfig } from '../../broker/config.ts'
 import { DEFAULT_DEADLINES } from '../core/flows/deadlines.ts'
 import { AcmSection } from './acm.ts'
 import { AuditSection } from './audit.ts'
+import { RolloutsSection } from './rollouts.ts'
 import { BrokerAuthSection } from './broker-auth.ts'
 import { ConsoleSection } from './console.ts'
 import { GrpcSection } from './grpc.ts'
@@ -238,6 +239,8 @@ export const ManagerConfigFile = z
     rotation: Rotation.prefault({}),
     /** Audit retention and the per-host budgets of events and secret/req (audit.ts). */
     audit: AuditSection,
+    /** Retention of final rollouts (rollouts.ts). */
+    rollouts: RolloutsSection,
     /** The tenants' ACM provisioning certificate chains, for ACM eligibility (acm.ts). */
     acm: AcmSection,
     /** The legacy JSON token file, imported once (docs/operations.md); default <dataDir>/api-tokens.json. */

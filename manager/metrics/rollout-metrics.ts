@@ -13,6 +13,8 @@ export interface RolloutMetrics {
   transitions: Counter<'to'>
   /** Start rounds whose desired write (setDesired) failed, by tenant: the rollout holds its starts with a backoff. */
   startFailures: Counter<'tenant_id'>
+  /** Final rollouts deleted by the retention sweep (rollout-retention.ts), with their members. */
+  deleted: Counter
 }
 
 /**
@@ -67,6 +69,11 @@ export function createRolloutMetrics(
       name: 'amt_manager_rollout_start_failures_total',
       help: 'Rollout start rounds whose desired write failed (e.g. RPS down), by tenant; starts back off',
       labelNames: ['tenant_id'],
+      registers: [registry],
+    }),
+    deleted: new Counter({
+      name: 'amt_manager_rollouts_deleted_total',
+      help: 'Final rollouts deleted with their members by the retention sweep (rollouts.retention)',
       registers: [registry],
     }),
   }

@@ -1,4 +1,4 @@
-import type { Rollout, RolloutMember, RolloutProgress, RolloutState } from './rollout.ts'
+import { isFinalState, type Rollout, type RolloutMember, type RolloutProgress, type RolloutState } from './rollout.ts'
 import {
   conflict,
   notFound,
@@ -8,6 +8,7 @@ import {
   type MemberQuery,
   type MemberUpdate,
   type NewRollout,
+  type PruneBatch,
   type RolloutPatch,
   type RolloutStore,
 } from './store.ts'
@@ -88,6 +89,27 @@ export class MemoryRolloutStore implements RolloutStore {
 
   countByState(): Promise<Record<RolloutState, number>> {
     return Promise.resolve(stateCounts([...this.#rollouts.values()].map(({ state }) => ({ state, count: 1 }))))
+  }
+
+  pruneFinished(before: string, limit: number): Promise<PruneBatch> {
+    const prunable = [...this.#rollouts.values()].filter(
+      ({ state, finishedAt }) => isFinalState(state) && finishedAt !== null && finishedAt < before,
+    )
+    const batch: PruneBatch = { rollouts: 0, members: 0 }
+    for (const { id } of prunable) {
+      const members = this.#members.get(id) ?? []
+      const taken = members.splice(0, limit - batch.members).length
+      batch.members += taken
+    }
+    if (batch.members >= limit) return Promise.resolve(batch)
+    for (const { id } of prunable) {
+      if ((this.#members.get(id) ?? []).length > 0 || batch.rollouts >= limit) continue
+      this.#rollouts.delete(id)
+      this.#members.delete(id)
+      this.#order = this.#order.filter((other) => other !== id)
+      batch.rollouts += 1
+    }
+    return Promise.resolve(batch)
   }
 
   progress(id: string): Promise<RolloutProgress> {

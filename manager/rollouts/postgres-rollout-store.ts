@@ -3,7 +3,14 @@ import type { Logger } from '../../lib/log.ts'
 import { migratePostgres } from '../database/postgres-migrations.ts'
 import { sqlOn, type Sql } from '../inventory/postgres/sql.ts'
 import { inTransaction } from '../inventory/postgres/transaction.ts'
-import type { MemberStatus, Rollout, RolloutMember, RolloutProgress, RolloutState } from './rollout.ts'
+import {
+  FINAL_STATES,
+  type MemberStatus,
+  type Rollout,
+  type RolloutMember,
+  type RolloutProgress,
+  type RolloutState,
+} from './rollout.ts'
 import {
   docOf,
   MEMBER_COLUMNS,
@@ -24,6 +31,7 @@ import {
   type MemberQuery,
   type MemberUpdate,
   type NewRollout,
+  type PruneBatch,
   type RolloutPatch,
   type RolloutStore,
 } from './store.ts'
@@ -53,7 +61,14 @@ const STEPS: readonly string[] = [
      PRIMARY KEY (rollout_id, position)
    );
    CREATE INDEX rollout_members_by_status ON rollout_members (rollout_id, status, position);`,
+  // 2: finishedAt as a column (the retention sweep's query), filled from the document of every rollout kept.
+  `ALTER TABLE rollouts ADD COLUMN finished_at text COLLATE "C";
+   UPDATE rollouts SET finished_at = doc::jsonb ->> 'finishedAt';
+   CREATE INDEX rollouts_by_finished ON rollouts (finished_at) WHERE finished_at IS NOT NULL;`,
 ]
+
+/** Final rollouts finished before $1, as the retention sweep selects them ($2: the final states). */
+const PRUNABLE = 'r.finished_at < $1 AND r.state = ANY($2::text[])'
 
 const at = (n: number): string => `$${n}`
 const flag = (value: boolean): boolean => value
@@ -123,10 +138,11 @@ export class PostgresRolloutStore implements RolloutStore {
       const current = rolloutOfRow(row)
       if (current.version !== expected) throw conflict(id, expected, current.version)
       const stored: Rollout = { ...current, ...patch, version: current.version + 1, updatedAt: now }
-      await sql.run('UPDATE rollouts SET state = $2, version = $3, doc = $4 WHERE id = $1', [
+      await sql.run('UPDATE rollouts SET state = $2, version = $3, finished_at = $4, doc = $5 WHERE id = $1', [
         id,
         stored.state,
         stored.version,
+        stored.finishedAt,
         docOf(stored),
       ])
       return stored
@@ -162,6 +178,27 @@ export class PostgresRolloutStore implements RolloutStore {
         'SELECT state, count(*) AS count FROM rollouts GROUP BY state',
       ),
     )
+  }
+
+  async pruneFinished(before: string, limit: number): Promise<PruneBatch> {
+    const values = [before, FINAL_STATES, limit]
+    return inTransaction(this.pool, async (sql) => {
+      const members = await sql.run(
+        `DELETE FROM rollout_members AS d USING (
+           SELECT m.rollout_id, m.position FROM rollouts r JOIN rollout_members m ON m.rollout_id = r.id
+           WHERE ${PRUNABLE} LIMIT $3) AS s
+         WHERE d.rollout_id = s.rollout_id AND d.position = s.position`,
+        values,
+      )
+      if (members >= limit) return { members, rollouts: 0 }
+      const rollouts = await sql.run(
+        `DELETE FROM rollouts WHERE id IN (
+           SELECT r.id FROM rollouts r WHERE ${PRUNABLE}
+             AND NOT EXISTS (SELECT 1 FROM rollout_members m WHERE m.rollout_id = r.id) LIMIT $3)`,
+        values,
+      )
+      return { members, rollouts }
+    })
   }
 
   async progress(id: string): Promise<RolloutProgress> {

@@ -12,7 +12,7 @@ export type RolloutState = (typeof ROLLOUT_STATES)[number]
 /** States the engine works on (starts hosts, follows outcomes, decides transitions). */
 export const ACTIVE_STATES: readonly RolloutState[] = ['canary', 'awaiting-approval', 'running']
 /** States nothing leaves. */
-const FINAL_STATES: readonly RolloutState[] = ['aborted', 'cancelled', 'completed']
+export const FINAL_STATES: readonly RolloutState[] = ['aborted', 'cancelled', 'completed']
 
 export const isFinalState = (state: RolloutState): boolean => FINAL_STATES.includes(state)
 

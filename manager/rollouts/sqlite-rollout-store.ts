@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type Database from 'better-sqlite3'
 import { attempt, openSqliteFile } from '../database/sqlite-file.ts'
-import type { Rollout, RolloutMember, RolloutProgress, RolloutState } from './rollout.ts'
+import { FINAL_STATES, type Rollout, type RolloutMember, type RolloutProgress, type RolloutState } from './rollout.ts'
 import {
   docOf,
   MEMBER_COLUMNS,
@@ -22,6 +22,7 @@ import {
   type MemberQuery,
   type MemberUpdate,
   type NewRollout,
+  type PruneBatch,
   type RolloutPatch,
   type RolloutStore,
 } from './store.ts'
@@ -52,7 +53,14 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (rollout_id, position)
    ) STRICT;
    CREATE INDEX rollout_members_by_status ON rollout_members (rollout_id, status, position);`,
+  // 2: finishedAt as a column (the retention sweep's query), filled from the document of every rollout kept.
+  `ALTER TABLE rollouts ADD COLUMN finished_at TEXT;
+   UPDATE rollouts SET finished_at = json_extract(doc, '$.finishedAt');
+   CREATE INDEX rollouts_by_finished ON rollouts (finished_at) WHERE finished_at IS NOT NULL;`,
 ]
+
+/** Final rollouts finished before @before, as the retention sweep selects them. */
+const PRUNABLE = `r.finished_at < @before AND r.state IN (${FINAL_STATES.map((state) => `'${state}'`).join(', ')})`
 
 export const ROLLOUT_DATABASE_FILE_NAME = 'rollouts.sqlite'
 
@@ -139,8 +147,8 @@ export class SqliteRolloutStore implements RolloutStore {
           if (found.version !== expectedVersion) throw conflict(id, expectedVersion, found.version)
           const stored: Rollout = { ...found, ...patch, version: found.version + 1, updatedAt: now }
           this.#db
-            .prepare('UPDATE rollouts SET state = ?, version = ?, doc = ? WHERE id = ?')
-            .run(stored.state, stored.version, docOf(stored), id)
+            .prepare('UPDATE rollouts SET state = ?, version = ?, finished_at = ?, doc = ? WHERE id = ?')
+            .run(stored.state, stored.version, stored.finishedAt, docOf(stored), id)
           return stored
         })
         .immediate(),
@@ -200,6 +208,26 @@ export class SqliteRolloutStore implements RolloutStore {
             count: row.count,
           })),
       ),
+    )
+  }
+
+  pruneFinished(before: string, limit: number): Promise<PruneBatch> {
+    const members = this.#db.prepare(
+      `DELETE FROM rollout_members WHERE rowid IN (
+         SELECT m.rowid FROM rollouts r JOIN rollout_members m ON m.rollout_id = r.id WHERE ${PRUNABLE} LIMIT @limit)`,
+    )
+    const rollouts = this.#db.prepare(
+      `DELETE FROM rollouts WHERE id IN (
+         SELECT r.id FROM rollouts r WHERE ${PRUNABLE}
+           AND NOT EXISTS (SELECT 1 FROM rollout_members m WHERE m.rollout_id = r.id) LIMIT @limit)`,
+    )
+    return attempt(() =>
+      this.#db
+        .transaction(() => {
+          const deleted = members.run({ before, limit }).changes
+          return { members: deleted, rollouts: deleted < limit ? rollouts.run({ before, limit }).changes : 0 }
+        })
+        .immediate(),
     )
   }
 

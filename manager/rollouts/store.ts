@@ -41,6 +41,12 @@ export interface MemberQuery {
   limit?: number
 }
 
+/** What one batch of pruneFinished deleted. */
+export interface PruneBatch {
+  rollouts: number
+  members: number
+}
+
 export class RolloutStoreError extends Error {
   override readonly name = 'RolloutStoreError'
   constructor(
@@ -68,6 +74,13 @@ export interface RolloutStore {
   progress(id: string): Promise<RolloutProgress>
   /** How many rollouts (of every tenant) are in each state: one count query, no rollout read (the metrics). */
   countByState(): Promise<Record<RolloutState, number>>
+  /**
+   * One short batch of the retention sweep (manager/core/rollouts/rollout-retention.ts): deletes at most `limit`
+   * members of final rollouts (aborted, cancelled, completed) whose finishedAt is before `before`, then, when fewer
+   * were left, at most `limit` of those rollouts that have no member left. Never a rollout not yet final. Called
+   * again until it deletes nothing.
+   */
+  pruneFinished(before: string, limit: number): Promise<PruneBatch>
 }
 
 export const notFound = (tenantId: string, id: string): RolloutStoreError =>

@@ -36,6 +36,7 @@ import { openHostChangeRelay } from './host-change-relay.ts'
 import { whileHeld } from '../ports/lease.ts'
 import { waitFor } from './wait-for.ts'
 import { RolloutEngine } from '../core/rollouts/rollout-engine.ts'
+import { RolloutRetention } from '../core/rollouts/rollout-retention.ts'
 import { RolloutService } from '../core/rollouts/rollout-service.ts'
 import { createRolloutMetrics } from '../metrics/rollout-metrics.ts'
 
@@ -154,6 +155,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     })
     closers.push({ name: 'core', close: () => core.stop() })
     const rollouts = new RolloutService({ store: stores.rollouts, inventory, now: () => new Date(), mpsCopy })
+    const rolloutMetrics = createRolloutMetrics(metrics.registry, stores.rollouts)
     const rolloutEngine = new RolloutEngine({
       store: stores.rollouts,
       findHosts: (keys) => inventory.findHosts(keys),
@@ -162,7 +164,14 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
       outbound: bus,
       now: () => new Date(),
       log: root,
-      metrics: createRolloutMetrics(metrics.registry, stores.rollouts),
+      metrics: rolloutMetrics,
+    })
+    const rolloutRetention = new RolloutRetention({
+      store: stores.rollouts,
+      log: root,
+      deleted: rolloutMetrics.deleted,
+      now: () => new Date(),
+      policy: config.rollouts.retention,
     })
     relay?.listen(core.peerChanges)
     const firstSweep = new Promise<void>((resolve) =>
@@ -210,6 +219,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     // Stopped before the API and the core (closers run in reverse): no start after them.
     const failedStop = (err: unknown) => log.error({ err }, 'the rollout engine did not stop cleanly')
     closers.push({ name: 'rollouts', close: whileHeld(lease, rolloutEngine, failedStop) })
+    const failedRetention = (err: unknown) => log.error({ err }, 'the rollout retention did not stop cleanly')
+    closers.push({ name: 'rollout retention', close: whileHeld(lease, rolloutRetention, failedRetention) })
     if (dmt !== null && config.dmt !== null) {
       const { powerSweep, registrationSweep } = config.dmt
       const power = powerDepsOf({ dmt, inventory, core, log: root })

@@ -4,7 +4,13 @@
  * each `desired` an agent receives against the `ts` the manager wrote into it when publishing (same machine, same
  * wall clock: Date.now() in every process).
  */
-import { createFleet, type Fleet, type HostCredentials, type AgentTuning } from '../../agent/simulate/index.ts'
+import {
+  createFleet,
+  type Fleet,
+  type FleetOptions,
+  type HostCredentials,
+  type AgentTuning,
+} from '../../agent/simulate/index.ts'
 import { RECONNECT_DEFAULTS } from '../../agent/config-schema.ts'
 import { createLogger } from '../../lib/log.ts'
 import { DesiredTracker } from './fleet-desired-tracker.ts'
@@ -21,17 +27,23 @@ export interface SimFleet {
   tracker: DesiredTracker
 }
 
+export interface SimFleetOptions {
+  tuning?: Partial<AgentTuning>
+  /** Injected failures (the simulator's `failures`); default none. */
+  failures?: FleetOptions['failures']
+  /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
+  tracker?: DesiredTracker
+}
+
 /**
- * Zero-latency simulated rpc, no injected failures. The agents reconnect as a node's agent does by default
+ * Zero-latency simulated rpc, no injected failures unless asked. The agents reconnect as a node's agent does by default
  * (RECONNECT_DEFAULTS: from 0.5 s, within a 5 s window while the broker is unreachable, wider when it is busy), and reconcile on their own every 10 min (so the periodic pass does not add load here).
  * `rampPerSecond` is the whole process's rate, shared by its groups.
  */
 export function createSimFleet(
   groups: readonly SimGroup[],
   rampPerSecond: number,
-  tuning: Partial<AgentTuning> = {},
-  /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
-  tracker = new DesiredTracker(),
+  { tuning = {}, failures, tracker = new DesiredTracker() }: SimFleetOptions = {},
 ): SimFleet {
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
   const log = createLogger({ name: 'amt-simulate', level: 'error' })
@@ -41,6 +53,7 @@ export function createSimFleet(
       hosts,
       seed: 1,
       latency: { kind: 'zero' },
+      ...(failures === undefined ? {} : { failures }),
       rampPerSecond: rampPerSecond / groups.length,
       agent: { reconcileIntervalMs: 600_000, ...RECONNECT_DEFAULTS, ...tuning },
       log,

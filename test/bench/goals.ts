@@ -17,6 +17,15 @@ export const GOALS = {
   ingestSteady: { what: 'ingest steady / raw aedes', unit: '×', kind: 'at-least', limit: 0.8, source: 'issue 19' },
   brokerRtt: { what: 'broker RTT p50', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
   brokerCpu: { what: 'broker CPU per message', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
+  rolloutRate: { what: 'rollout rate off the asked rate', unit: '%', kind: 'at-most', limit: 5, source: 'issue 18' },
+  /** The limit is one rate interval's starts (rate / 60 for the engine's tick of 1 s): set by the caller. */
+  rolloutAbort: {
+    what: 'starts between the abort threshold crossing and the abort',
+    unit: 'starts',
+    kind: 'at-most',
+    limit: 0,
+    source: 'issue 18',
+  },
 } as const satisfies Record<string, Goal>
 
 /** "goal (issue 19): activation wave, 10000 hosts 7.90 s, goal ≤ 5 s: missed by 58 %" — or "met". */

@@ -190,4 +190,64 @@ export function rolloutStoreConformance(label: string, create: RolloutStoreFacto
     t.like(await store.progress('big'), { targeted: 12_000, pending: 12_000, canary: { targeted: 120, finished: 0 } })
     t.is((await store.members('big', { after: 11_998 }))[0]?.hostId, 'host-11999')
   })
+
+  test(`${label}: pruneFinished deletes final rollouts finished before the limit with their members, in batches`, async (t) => {
+    const { store, another } = await create(t)
+    const old = '2026-11-01T00:00:00.000Z'
+    const recent = '2026-12-07T08:00:00.000Z'
+    const cutoff = '2026-12-01T00:00:00.000Z'
+    await seedFinished(store, 'r-completed', 5, { state: 'completed', finishedAt: old })
+    await seedFinished(store, 'r-aborted', 3, { state: 'aborted', finishedAt: old })
+    await seedFinished(store, 'r-cancelled', 1, { state: 'cancelled', finishedAt: old })
+    await seedFinished(store, 'r-recent', 2, { state: 'completed', finishedAt: recent })
+    await seedFinished(store, 'r-running', 2, { state: 'running' })
+    // Not final, whatever its finishedAt says: never deleted.
+    await seedFinished(store, 'r-paused', 2, { state: 'paused', finishedAt: old })
+    const batches = []
+    for (let batch = await store.pruneFinished(cutoff, 4); batch.members + batch.rollouts > 0;) {
+      batches.push(batch)
+      t.true(
+        batch.members <= 4 && batch.rollouts <= 4,
+        `a batch deletes at most 4 rows of each: ${JSON.stringify(batch)}`,
+      )
+      if (batches.length > 10) break
+      batch = await store.pruneFinished(cutoff, 4)
+    }
+    t.is(
+      batches.reduce((sum, { members }) => sum + members, 0),
+      9,
+    )
+    t.is(
+      batches.reduce((sum, { rollouts }) => sum + rollouts, 0),
+      3,
+    )
+    t.true(batches.length >= 3, 'nine members in batches of four take three batches at least')
+    const reopened = await another()
+    t.deepEqual((await reopened.list({})).map(({ id }) => id).sort(), ['r-paused', 'r-recent', 'r-running'])
+    for (const id of ['r-completed', 'r-aborted', 'r-cancelled']) {
+      t.deepEqual(await reopened.members(id), [], `${id} has no member left`)
+      const error = await t.throwsAsync(reopened.get('acme', id), { instanceOf: RolloutStoreError })
+      t.is(error?.code, 'ROLLOUT_NOT_FOUND')
+    }
+    for (const [id, count] of [
+      ['r-recent', 2],
+      ['r-running', 2],
+      ['r-paused', 2],
+    ] as const)
+      t.is((await reopened.members(id)).length, count, `${id} keeps its members`)
+    t.like(await reopened.countByState(), { completed: 1, running: 1, paused: 1, aborted: 0, cancelled: 0 })
+    t.deepEqual(await reopened.pruneFinished(cutoff, 4), { members: 0, rollouts: 0 })
+  })
+}
+
+/** A rollout of `members` hosts brought by one update to `patch` (a final state with its finishedAt, say). */
+export async function seedFinished(
+  store: RolloutStore,
+  id: string,
+  members: number,
+  patch: Pick<Rollout, 'state'> & Partial<Pick<Rollout, 'finishedAt'>>,
+): Promise<void> {
+  const hostIds = Array.from({ length: members }, (_, i) => `${id}-h${i}`)
+  const created = await store.create(newRollout(id, hostIds, { state: 'running' }))
+  await store.update('acme', id, patch, created.version, T0)
 }
