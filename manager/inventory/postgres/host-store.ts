@@ -4,7 +4,7 @@ import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdat
 import {
   atIndex,
   hostInsertError,
-  changedColumns,
+  hostWriteOf,
   checkedRow,
   keyOf,
   movedUnderUs,
@@ -74,11 +74,11 @@ export class HostStore {
       current.tenantId === key.tenantId &&
       current.hostId === key.hostId
     ) {
-      const next = await this.#write(sql, hostToRow(current), current, patch, now)
+      const next = await this.#write(sql, current, patch, now)
       if (next !== null) return next
     }
     const row = await this.#locked(sql, key, expectedVersion)
-    const next = await this.#write(sql, row, hostFromRow(row), patch, now)
+    const next = await this.#write(sql, hostFromRow(row), patch, now)
     if (next === null) throw movedUnderUs(row)
     return next
   }
@@ -109,12 +109,12 @@ export class HostStore {
     return checkedRow(key, await sql.row<HostRow>(LOCKED_HOST, [key.tenantId, key.hostId]), expectedVersion)
   }
 
-  /** Writes `host` (stored as `row`) patched, only the changed columns; null when the version moved. */
-  async #write(sql: Sql, row: HostRow, host: Host, patch: HostPatch, now: Date): Promise<Host | null> {
+  /** Writes `host` patched, only the changed columns; null when the version moved. */
+  async #write(sql: Sql, host: Host, patch: HostPatch, now: Date): Promise<Host | null> {
     const next = applyHostPatch(host, patch, now)
-    const after = hostToRow(next)
+    const { columns, params } = hostWriteOf(host, next, patch)
     try {
-      return (await sql.run(updateSql(changedColumns(row, after)), after)) === 1 ? next : null
+      return (await sql.run(updateSql(columns), params)) === 1 ? next : null
     } catch (err) {
       if (isRejectedValue(err))
         throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })

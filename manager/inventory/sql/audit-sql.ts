@@ -12,8 +12,9 @@ export const DEFAULT_PRUNE_HOSTS = 100
 export type AuditHostRow = { tenant_id: string; host_id: string }
 
 /**
- * The statements; `byHost` is how the engine reads audit_events along the index audit_activity_by_host (SQLite's
- * planner prefers audit_by_class_ts and sorts every activity row unless told: one seek per host is the point).
+ * The statements; `byHost` is how the engine reads audit_events along the index audit_of_host (tenant_id, host_id,
+ * id, class): SQLite's planner prefers audit_by_class_ts or audit_by_class and sorts or scans every activity row of
+ * the tenant unless told; one seek per host, reading the index alone (the class is in it), is the point.
  */
 export function auditSql(byHost: string) {
   const activity = "class = 'activity' AND host_id IS NOT NULL"
@@ -26,13 +27,13 @@ export function auditSql(byHost: string) {
        ORDER BY id DESC LIMIT @limit`,
     deleteOlderThan:
       'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE class = @class AND ts < @before ORDER BY class, ts LIMIT @limit)',
-    // The hosts with activity events, one index seek each (audit_activity_by_host).
+    // The hosts with activity events, one index seek each (audit_of_host).
     firstHost: `SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} ORDER BY tenant_id, host_id LIMIT 1`,
     hostFrom: `SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} AND (tenant_id, host_id) >= (@tenant_id, @host_id) ORDER BY tenant_id, host_id LIMIT 1`,
     hostAfter: `SELECT tenant_id, host_id FROM ${byHost} WHERE ${activity} AND (tenant_id, host_id) > (@tenant_id, @host_id) ORDER BY tenant_id, host_id LIMIT 1`,
     // The newest event beyond the ones kept: it and everything older go.
     edgeOfHost: `SELECT id FROM ${byHost} WHERE ${activity} AND tenant_id = @tenant_id AND host_id = @host_id ORDER BY id DESC LIMIT 1 OFFSET @max`,
-    deleteOfHost: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
+    deleteOfHost: `DELETE FROM audit_events WHERE id IN (SELECT id FROM ${byHost}
        WHERE ${activity} AND tenant_id = @tenant_id AND host_id = @host_id AND id <= @edge ORDER BY id LIMIT @limit)`,
   }
 }

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, InventoryError, NotFoundError, VersionConflictError, invalidInput } from '../errors.ts'
-import type { HostKey } from '../port.ts'
-import { HOST_COLUMNS, type HostRow } from './rows.ts'
+import type { Host, HostKey, HostPatch } from '../port.ts'
+import { HOST_COLUMNS, HOST_FIELD_COLUMNS, storedValue, type HostRow } from './rows.ts'
 
 /** The parts of a host write every SQL adapter shares: version-guarded UPDATEs of the changed columns, checks. */
 
@@ -13,9 +13,39 @@ export function updateSql(columns: readonly (keyof HostRow)[]): string {
   return `UPDATE hosts SET ${assignments} WHERE tenant_id = @tenant_id AND host_id = @host_id AND version = @version - 1`
 }
 
-/** The value columns whose stored value (`row`) differs from the written one (`after`). */
-export const changedColumns = (row: HostRow, after: HostRow): (keyof HostRow)[] =>
-  VALUE_COLUMNS.filter((column) => row[column] !== after[column])
+/** What applyHostPatch may move besides the patch's own fields. */
+const DERIVED_FIELDS: readonly (keyof Host)[] = [
+  'statusTimestamp',
+  'powerStatusTimestamp',
+  'desiredGeneration',
+  'lastSeq',
+  'version',
+  'updatedAt',
+]
+
+/** The UPDATE of a host: the columns it writes and the statement's parameters (the key, the version, the values). */
+export interface HostWrite {
+  columns: (keyof HostRow)[]
+  params: Record<string, string | number | null>
+}
+
+/**
+ * The columns `next` (= applyHostPatch(current, patch, now)) changes: only the patch's fields and the derived ones
+ * are compared (a JSON field changes when it is a new value), and only the changed ones are encoded — no full rows.
+ */
+export function hostWriteOf(current: Host, next: Host, patch: HostPatch): HostWrite {
+  const params: HostWrite['params'] = { tenant_id: next.tenantId, host_id: next.hostId, version: next.version }
+  const columns: (keyof HostRow)[] = []
+  const consider = (field: keyof Host): void => {
+    const column = HOST_FIELD_COLUMNS[field]
+    if (current[field] === next[field] || columns.includes(column)) return
+    columns.push(column)
+    params[column] = storedValue(next, field)
+  }
+  for (const field in patch) consider(field as keyof HostPatch)
+  for (const field of DERIVED_FIELDS) consider(field)
+  return { columns, params }
+}
 
 /** The stored row, when it exists and has the expected version (if any); else NotFound or VersionConflict. */
 export function checkedRow(key: HostKey, row: HostRow | undefined, expectedVersion: number | undefined): HostRow {

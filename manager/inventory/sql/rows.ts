@@ -174,45 +174,74 @@ export function hostFromRow(row: HostRow): Host {
   }
 }
 
+const asJson = (value: unknown): string => JSON.stringify(value)
+const asJsonOrNull = (value: unknown): string | null => (value === null ? null : JSON.stringify(value))
+const asFlag = (value: unknown): number => (value === true ? 1 : 0)
+
+/** Each Host field's column. */
+export const HOST_FIELD_COLUMNS = {
+  tenantId: 'tenant_id',
+  hostId: 'host_id',
+  name: 'name',
+  desiredState: 'desired_state',
+  currentState: 'current_state',
+  sku: 'sku',
+  status: 'status',
+  statusIndicator: 'status_indicator',
+  statusTimestamp: 'status_timestamp',
+  controlMode: 'control_mode',
+  dnsSuffix: 'dns_suffix',
+  desiredGeneration: 'desired_generation',
+  observedGeneration: 'observed_generation',
+  phase: 'phase',
+  reportedControlMode: 'reported_control_mode',
+  capability: 'capability',
+  online: 'online',
+  bootId: 'boot_id',
+  lastSeen: 'last_seen',
+  lastSeq: 'last_seq',
+  agentKind: 'agent_kind',
+  activationRequestedAt: 'activation_requested_at',
+  localDeactivation: 'local_deactivation',
+  deletion: 'deletion',
+  desiredPowerState: 'desired_power_state',
+  currentPowerState: 'current_power_state',
+  powerStatus: 'power_status',
+  powerStatusIndicator: 'power_status_indicator',
+  powerStatusTimestamp: 'power_status_timestamp',
+  powerStateReadAt: 'power_state_read_at',
+  labels: 'labels',
+  policyOverride: 'policy_override',
+  rotation: 'rotation',
+  version: 'version',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const satisfies { readonly [F in keyof Host]: keyof HostRow }
+
+/** The fields stored as something else than their value (JSON text, 0/1); the others are stored as they are. */
+const ENCODED: Partial<Record<keyof Host, (value: unknown) => string | number | null>> = {
+  capability: asJsonOrNull,
+  online: asFlag,
+  lastSeq: asJson,
+  localDeactivation: asFlag,
+  labels: asJson,
+  policyOverride: asJsonOrNull,
+  rotation: asJsonOrNull,
+}
+
+const HOST_FIELDS = Object.keys(HOST_FIELD_COLUMNS) as (keyof Host)[]
+
+/** A field of the host as its column stores it. */
+export function storedValue(host: Host, field: keyof Host): string | number | null {
+  const value = host[field]
+  const encode = ENCODED[field]
+  return encode === undefined ? (value as string | number | null) : encode(value)
+}
+
 export function hostToRow(host: Host): HostRow {
-  return {
-    tenant_id: host.tenantId,
-    host_id: host.hostId,
-    name: host.name,
-    desired_state: host.desiredState,
-    current_state: host.currentState,
-    sku: host.sku,
-    status: host.status,
-    status_indicator: host.statusIndicator,
-    status_timestamp: host.statusTimestamp,
-    control_mode: host.controlMode,
-    dns_suffix: host.dnsSuffix,
-    desired_generation: host.desiredGeneration,
-    observed_generation: host.observedGeneration,
-    phase: host.phase,
-    reported_control_mode: host.reportedControlMode,
-    capability: host.capability === null ? null : JSON.stringify(host.capability),
-    online: host.online ? 1 : 0,
-    boot_id: host.bootId,
-    last_seen: host.lastSeen,
-    last_seq: JSON.stringify(host.lastSeq),
-    agent_kind: host.agentKind,
-    activation_requested_at: host.activationRequestedAt,
-    local_deactivation: host.localDeactivation ? 1 : 0,
-    deletion: host.deletion,
-    desired_power_state: host.desiredPowerState,
-    current_power_state: host.currentPowerState,
-    power_status: host.powerStatus,
-    power_status_indicator: host.powerStatusIndicator,
-    power_status_timestamp: host.powerStatusTimestamp,
-    power_state_read_at: host.powerStateReadAt,
-    labels: JSON.stringify(host.labels),
-    policy_override: host.policyOverride === null ? null : JSON.stringify(host.policyOverride),
-    rotation: host.rotation === null ? null : JSON.stringify(host.rotation),
-    version: host.version,
-    created_at: host.createdAt,
-    updated_at: host.updatedAt,
-  }
+  const row: Record<string, string | number | null> = {}
+  for (const field of HOST_FIELDS) row[HOST_FIELD_COLUMNS[field]] = storedValue(host, field)
+  return row as unknown as HostRow
 }
 
 export function tenantFromRow(row: TenantRow): Tenant {

@@ -23,7 +23,7 @@ import { auditFromRow, auditToRow, type AuditRow } from '../sql/rows.ts'
 
 /**
  * The audit events of the SQLite Inventory: append, list (by tenant, host, class) and retention. Every method runs
- * inside the caller's transaction (SqliteInventory). Pruning deletes through the retention indexes (migration 3),
+ * inside the caller's transaction (SqliteInventory). Pruning deletes through the retention indexes (migrations 3, 11),
  * at most `limit` rows per call, so a write transaction stays short however large the table is.
  */
 export class AuditStore {
@@ -81,7 +81,7 @@ export class AuditStore {
 }
 
 function prepare(db: Database.Database) {
-  const sql = auditSql('audit_events INDEXED BY audit_activity_by_host')
+  const sql = auditSql('audit_events INDEXED BY audit_of_host')
   return {
     insert: db.prepare(sql.insert),
     listTenant: db.prepare<unknown[], AuditRow>(sql.listTenant),

@@ -10,7 +10,7 @@ import {
   VALUE_COLUMNS,
   hostInsertError,
   atIndex,
-  changedColumns,
+  hostWriteOf,
   checkedRow,
   keyOf,
   movedUnderUs,
@@ -86,11 +86,11 @@ export class HostStore {
       current.tenantId === key.tenantId &&
       current.hostId === key.hostId
     ) {
-      const next = this.#write(hostToRow(current), current, patch, now)
+      const next = this.#write(current, patch, now)
       if (next !== null) return next
     }
     const row = this.#checked(key, expectedVersion)
-    const next = this.#write(row, hostFromRow(row), patch, now)
+    const next = this.#write(hostFromRow(row), patch, now)
     // Unreachable inside the write transaction; kept as the guard a non-transactional caller would need.
     if (next === null) throw movedUnderUs(row)
     return next
@@ -141,13 +141,13 @@ export class HostStore {
     return checkedRow(key, this.#row(key), expectedVersion)
   }
 
-  /** Writes `host` (stored as `row`) patched; null when the stored version is no longer the host's. */
-  #write(row: HostRow, host: Host, patch: HostPatch, now: Date): Host | null {
+  /** Writes `host` patched (the changed columns); null when the stored version is no longer the host's. */
+  #write(host: Host, patch: HostPatch, now: Date): Host | null {
     const next = applyHostPatch(host, patch, now)
-    const after = hostToRow(next)
+    const { columns, params } = hostWriteOf(host, next, patch)
     let changes: number
     try {
-      changes = this.#update(changedColumns(row, after)).run(after).changes
+      changes = this.#update(columns).run(params).changes
     } catch (err) {
       if (isCheckViolation(err))
         throw invalidInput('host values rejected by the database', { ...keyOf(host), cause: err })
@@ -170,7 +170,7 @@ export class HostStore {
 
   /** A row read in this transaction: its version cannot have moved. */
   #writeRead(row: HostRow, patch: HostPatch, now: Date): Host {
-    const next = this.#write(row, hostFromRow(row), patch, now)
+    const next = this.#write(hostFromRow(row), patch, now)
     if (next === null) throw movedUnderUs(row)
     return next
   }

@@ -160,6 +160,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
     `,
   },
+  // 9 and 10: numbers held for steps of branches merged beside this one (the lead puts theirs here at the merge).
+  { version: 9, name: 'reserved (no change)', sql: '' },
+  { version: 10, name: 'reserved (no change)', sql: '' },
+  {
+    version: 11,
+    name: "audit events: one per-host index (tenant_id, host_id, id, class) for the host's trail and retention",
+    sql: `
+      -- audit_activity_by_host was audit_by_host again for activity rows: every device report's audit row updated
+      -- both, at two random places each. The class in the key lets retention walk activity rows index-only.
+      DROP INDEX audit_activity_by_host;
+      DROP INDEX audit_by_host;
+      CREATE INDEX audit_of_host ON audit_events (tenant_id, host_id, id, class);
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

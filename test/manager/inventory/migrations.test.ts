@@ -1,6 +1,7 @@
 import test from 'ava'
 import Database from 'better-sqlite3'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
+import { auditSql } from '../../../manager/inventory/sql/audit-sql.ts'
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../manager/inventory/sqlite/migrations.ts'
 
 const one: Migration = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }
@@ -16,6 +17,14 @@ function memoryDb(t: { teardown(fn: () => void): void }): Database.Database {
   t.teardown(() => db.close())
   return db
 }
+
+/** SQLite's query plan of a statement, its steps joined. */
+const planOf = (db: Database.Database, sql: string, params: object = {}): string =>
+  db
+    .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+    .all(params)
+    .map((row) => row.detail)
+    .join('; ')
 
 const tables = (db: Database.Database) =>
   db
@@ -109,7 +118,7 @@ test('migration 3 classes the audit events stored before it; retention queries u
     'amt.domain.set',
   ])
     insert.run(kind)
-  migrate(db)
+  migrate(db, MIGRATIONS.slice(0, 3))
   const classes = db
     .prepare<unknown[], { kind: string; class: string }>('SELECT kind, class FROM audit_events ORDER BY id')
     .all()
@@ -117,12 +126,7 @@ test('migration 3 classes the audit events stored before it; retention queries u
     classes.map((row) => row.class),
     ['security', 'activity', 'security', 'activity', 'security', 'security'],
   )
-  const plan = (sql: string) =>
-    db
-      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-      .all()
-      .map((row) => row.detail)
-      .join('; ')
+  const plan = (sql: string) => planOf(db, sql)
   t.regex(
     plan("SELECT id FROM audit_events WHERE class = 'activity' AND ts < 'x' ORDER BY class, ts LIMIT 5"),
     /USING (COVERING )?INDEX audit_by_class_ts/,
@@ -155,12 +159,7 @@ test('migration 4 keeps a host read by the old code (an action stored as its sta
 test('migration 5: the console sorts by name and filters by sku and presence along an index, counting in it', (t) => {
   const db = memoryDb(t)
   t.is(migrate(db), MIGRATIONS.length)
-  const plan = (sql: string) =>
-    db
-      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-      .all()
-      .map((row) => row.detail)
-      .join('; ')
+  const plan = (sql: string) => planOf(db, sql)
   // The statements manager/inventory/sqlite/host-query.ts builds for these (first page, next page, total).
   const byName = plan(
     "SELECT *, name AS sort_value FROM hosts WHERE tenant_id = 'a' AND (name, host_id) < ('n', 'h') " +
@@ -188,4 +187,47 @@ test('migration 6 gives a host of the older schema no labels and no policy overr
   insertOldHost(db, { desiredState: 'PROVISIONED', power: ['ON', 'ON', 'IDLE'], version: 2 })
   t.is(migrate(db, MIGRATIONS.slice(0, 6)), 6)
   t.deepEqual(db.prepare('SELECT labels, policy_override FROM hosts').all(), [{ labels: '{}', policy_override: null }])
+})
+
+test('migration 11: one per-host audit index; the trail and retention read along it, retention from the index alone', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 10))
+  const insert = db.prepare(
+    "INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, class) VALUES ('a', ?, '2026-01-01T00:00:00.000Z', ?, 'x', ?)",
+  )
+  for (let i = 0; i < 40; i++) insert.run(`h${i % 4}`, i % 5 ? 'state' : 'desired.set', i % 5 ? 'activity' : 'security')
+  const indexes = () =>
+    db
+      .prepare<unknown[], { name: string }>(
+        "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL ORDER BY name",
+      )
+      .all()
+      .map((row) => row.name)
+  t.deepEqual(indexes(), [
+    'audit_activity_by_host',
+    'audit_by_class',
+    'audit_by_class_ts',
+    'audit_by_host',
+    'audit_by_tenant',
+  ])
+  t.is(migrate(db, MIGRATIONS.slice(0, 11)), 11)
+  t.deepEqual(indexes(), ['audit_by_class', 'audit_by_class_ts', 'audit_by_tenant', 'audit_of_host'])
+  t.is(db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM audit_events').get()?.n, 40)
+  // The statements of manager/inventory/sqlite/audit-store.ts (INDEXED BY fails to prepare if the index cannot serve).
+  const sql = auditSql('audit_events INDEXED BY audit_of_host')
+  const params = { tenant_id: 'a', host_id: 'h1', class: null, before: 1e9, limit: 5, max: 3, edge: 9 }
+  const plans = Object.fromEntries(
+    Object.entries(sql)
+      .filter(([name]) => name !== 'insert')
+      .map(([name, text]) => [name, planOf(db, text, params)]),
+  )
+  t.regex(
+    plans['listHost'] ?? '',
+    /SEARCH audit_events USING INDEX audit_of_host \(tenant_id=\? AND host_id=\? AND id<\?\)/,
+  )
+  for (const name of ['firstHost', 'hostFrom', 'hostAfter', 'edgeOfHost', 'deleteOfHost'])
+    t.regex(plans[name] ?? '', /USING COVERING INDEX audit_of_host/, name)
+  t.regex(plans['deleteOlderThan'] ?? '', /COVERING INDEX audit_by_class_ts/)
+  t.regex(plans['listTenant'] ?? '', /SEARCH audit_events USING (INTEGER PRIMARY KEY|INDEX audit_by_tenant)/)
+  for (const [name, plan] of Object.entries(plans)) t.notRegex(plan, /TEMP B-TREE|^SCAN audit_events$/, name)
 })

@@ -4,6 +4,7 @@ import { SecretValue } from '../../../lib/secret-value.ts'
 import { openPostgresPool } from '../../../manager/database/postgres-pool.ts'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
 import { INVENTORY_MIGRATIONS } from '../../../manager/inventory/postgres/migrations.ts'
+import { auditSql } from '../../../manager/inventory/sql/audit-sql.ts'
 import { openPostgresInventory } from '../../../manager/inventory/postgres/open.ts'
 import type { Host, Inventory } from '../../../manager/inventory/port.ts'
 import { keyOf } from '../../conformance/inventory-support.ts'
@@ -217,5 +218,60 @@ test('postgres: two stores locking hosts in opposite orders deadlock; the victim
     },
     'the server to count the deadlock',
     30_000,
+  )
+})
+
+test('postgres: step 7 leaves one per-host audit index; the trail and retention read along it', async (t) => {
+  const url = await freshDatabase('audit_plans')
+  await (await openOwning(url)).close()
+  const admin = adminPool(t, url)
+  const { rows: indexes } = await admin.query<{ name: string }>(
+    "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'audit_events' ORDER BY indexname",
+  )
+  t.deepEqual(
+    indexes.map((index) => index.name),
+    ['audit_by_class', 'audit_by_class_ts', 'audit_by_tenant', 'audit_events_pkey', 'audit_of_host'],
+  )
+  // 100 hosts of three tenants (~330 events each), every eleventh event a security one, every 97th without a host.
+  await admin.query(`INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, class)
+    SELECT 't' || (g % 3), CASE WHEN g % 97 = 0 THEN NULL ELSE 'h' || (g % 100) END,
+           to_char(timestamp '2026-01-01' + g * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           CASE WHEN g % 11 = 0 THEN 'desired.set' ELSE 'state' END, 'x',
+           CASE WHEN g % 11 = 0 THEN 'security' ELSE 'activity' END
+    FROM generate_series(1, 100000) g`)
+  await admin.query('VACUUM ANALYZE audit_events')
+  const params: Record<string, string | number> = {
+    tenant_id: 't1',
+    host_id: 'h3',
+    before: 1e12,
+    limit: 50,
+    max: 20,
+    edge: 5000,
+  }
+  // The statements of manager/inventory/postgres/audit-store.ts with their parameters as literals (a custom plan).
+  const plan = async (statement: string, values: Record<string, string | number | null>) => {
+    const text = statement.replace(/@(\w+)/g, (_, name: string) => {
+      const value = values[name] ?? null
+      return value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value}'`
+    })
+    const { rows } = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`)
+    return rows.map((row) => row['QUERY PLAN']).join('\n')
+  }
+  const sql = auditSql('audit_events')
+  // Along the index, whatever the planner makes of the rows (a few: through a bitmap; many: an index-only scan).
+  const alongIt = /(Index|Index Only|Bitmap Index) Scan( Backward)? (using|on) audit_of_host/
+  for (const auditClass of [null, 'activity', 'security']) {
+    const listHost = await plan(sql.listHost, { ...params, class: auditClass })
+    t.regex(listHost, alongIt, `listHost, class ${auditClass}`)
+    t.notRegex(listHost, /Seq Scan/)
+  }
+  for (const name of ['firstHost', 'hostFrom', 'hostAfter', 'edgeOfHost', 'deleteOfHost'] as const) {
+    const retention = await plan(sql[name], params)
+    t.regex(retention, alongIt, name)
+    t.notRegex(retention, /Seq Scan|audit_by_class /, name)
+  }
+  t.regex(
+    await plan(sql.deleteOlderThan, { class: 'activity', before: '2026-01-01T01:00:00.000Z', limit: 500 }),
+    /Index Scan using audit_by_class_ts/,
   )
 })
