@@ -121,10 +121,9 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE hosts ADD COLUMN rotation jsonb;
   `,
-  // Steps 5 and 6: numbers held for steps of branches merged beside this one (the lead puts theirs here at the merge).
+  // Step 5: held for a step of a branch merged beside this one (its step replaces this one at the merge).
   'SELECT 1',
-  'SELECT 1',
-  // Step 7 (SQLite migration 11): one per-host audit index; audit_activity_by_host was audit_by_host again for
+  // Step 6 (SQLite migration 10): one per-host audit index; audit_activity_by_host was audit_by_host again for
   // activity rows (two random index writes per device report); the class in the key keeps retention index-only.
   `
   DROP INDEX audit_activity_by_host;

@@ -160,11 +160,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
     `,
   },
-  // 9 and 10: numbers held for steps of branches merged beside this one (the lead puts theirs here at the merge).
+  // 9: held for a step of a branch merged beside this one (its step replaces this one at the merge).
   { version: 9, name: 'reserved (no change)', sql: '' },
-  { version: 10, name: 'reserved (no change)', sql: '' },
   {
-    version: 11,
+    version: 10,
     name: "audit events: one per-host index (tenant_id, host_id, id, class) for the host's trail and retention",
     sql: `
       -- audit_activity_by_host was audit_by_host again for activity rows: every device report's audit row updated

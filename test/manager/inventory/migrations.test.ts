@@ -189,9 +189,9 @@ test('migration 6 gives a host of the older schema no labels and no policy overr
   t.deepEqual(db.prepare('SELECT labels, policy_override FROM hosts').all(), [{ labels: '{}', policy_override: null }])
 })
 
-test('migration 11: one per-host audit index; the trail and retention read along it, retention from the index alone', (t) => {
+test('migration 10: one per-host audit index; the trail and retention read along it, retention from the index alone', (t) => {
   const db = memoryDb(t)
-  migrate(db, MIGRATIONS.slice(0, 10))
+  migrate(db, MIGRATIONS.slice(0, 9))
   const insert = db.prepare(
     "INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, class) VALUES ('a', ?, '2026-01-01T00:00:00.000Z', ?, 'x', ?)",
   )
@@ -210,7 +210,7 @@ test('migration 11: one per-host audit index; the trail and retention read along
     'audit_by_host',
     'audit_by_tenant',
   ])
-  t.is(migrate(db, MIGRATIONS.slice(0, 11)), 11)
+  t.is(migrate(db, MIGRATIONS.slice(0, 10)), 10)
   t.deepEqual(indexes(), ['audit_by_class', 'audit_by_class_ts', 'audit_by_tenant', 'audit_of_host'])
   t.is(db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM audit_events').get()?.n, 40)
   // The statements of manager/inventory/sqlite/audit-store.ts (INDEXED BY fails to prepare if the index cannot serve).

@@ -221,7 +221,7 @@ test('postgres: two stores locking hosts in opposite orders deadlock; the victim
   )
 })
 
-test('postgres: step 7 leaves one per-host audit index; the trail and retention read along it', async (t) => {
+test('postgres: step 6 leaves one per-host audit index; the trail and retention read along it', async (t) => {
   const url = await freshDatabase('audit_plans')
   await (await openOwning(url)).close()
   const admin = adminPool(t, url)
