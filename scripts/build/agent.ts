@@ -19,7 +19,7 @@ import { COMMON_OPTIONS } from './common.ts'
 import { mqttLazyTransports } from './mqtt-lazy-transports.ts'
 
 export const AGENT_FILE = 'amt-agent.mjs'
-export const AGENT_SIMULATOR_FILE = 'amt-agent-simulate.mjs'
+const AGENT_SIMULATOR_FILE = 'amt-agent-simulate.mjs'
 
 /** The one import of the simulator (agent/simulate/cli-command.ts), and the file it becomes in the bundle. */
 const SIMULATOR_SOURCE = { importer: path.join('agent', 'simulate', 'cli-command.ts'), path: './run-simulation.ts' }
