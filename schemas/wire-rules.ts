@@ -12,6 +12,13 @@ export const SCHEMA_VERSION = 1
  */
 export const MAX_PASSWORD_CANDIDATES = 10
 
+/**
+ * Why a node with rpc v2 cannot rotate its AMT password (docs/credentials.md "Rotation"): code, then reason. Here,
+ * not in messages/desired.ts, so that the agent can name it without loading classic zod.
+ */
+export const ROTATION_UNSUPPORTED = 'ROTATION_UNSUPPORTED'
+export const ROTATION_UNSUPPORTED_TEXT = `${ROTATION_UNSUPPORTED}: rpc v2 takes the new AMT password only on its command line`
+
 /** The most facts an event carries (the agent sends at most 5). */
 export const MAX_EVENT_FACTS = 16
 

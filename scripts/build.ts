@@ -2,6 +2,7 @@
  * `npm run build`: everything that ships, into dist/ (docs/architecture.md "Build and launchers").
  *   dist/amt-manager.mjs, dist/amt-broker.mjs, dist/chunk-*.mjs   the services and their CLIs (node_modules needed)
  *   dist/amt-agent.mjs                                            the agent as one file for nodes (no node_modules)
+ *   dist/amt-agent-simulate.mjs                                   its fleet simulator (`amt-agent simulate` imports it)
  *   dist/dm-manager.proto                                         the gRPC bridge's descriptor (read at run time)
  *   dist/console-assets/app.js, app.css                           the web console's browser bundle (read at start)
  *   dist/build-info.json                                          version and commit; written last (the stamp)

@@ -1,7 +1,7 @@
 import type { AmtSku, ErrorClass, ObservedControlMode } from '../../schemas/index.ts'
 import type { Ras, TrustedRootHash } from '../../schemas/index.ts'
 import type { AmtinfoField } from '../../schemas/messages/capability.ts'
-import { ROTATION_UNSUPPORTED, ROTATION_UNSUPPORTED_TEXT } from '../../schemas/messages/desired.ts'
+import { ROTATION_UNSUPPORTED, ROTATION_UNSUPPORTED_TEXT } from '../../schemas/wire-rules.ts'
 
 /** The rpc line in use: flags and output differ between v2 (Go flag) and v3 (Kong). */
 export interface RpcVersion {

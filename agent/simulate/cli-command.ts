@@ -67,8 +67,20 @@ export function registerSimulateCommand(program: Command): void {
     .option('--timeout <seconds>', 'give up after this long (exit 3)', parsePositive)
     .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)')
     .action(async (options: SimulateCommandOptions) => {
-      // Loaded when asked for: an agent on a node never simulates, and the fleet's code is not in its memory.
-      const { runSimulation } = await import('./run-simulation.ts')
-      process.exit(await runSimulation(options))
+      // Loaded when asked for: an agent on a node never simulates, and the fleet's code is not in its memory. The
+      // build makes it a file of its own next to the agent's bundle (scripts/build/agent.ts), which a node may lack.
+      const simulator = await import('./run-simulation.ts').catch(notInstalled)
+      process.exit(simulator === undefined ? 1 : await simulator.runSimulation(options))
     })
+}
+
+/** The simulator's own file is not next to the agent (a node's install ships the agent alone): said, exit 1. */
+function notInstalled(err: unknown): undefined {
+  const missing = err instanceof Error && 'code' in err && err.code === 'ERR_MODULE_NOT_FOUND'
+  if (!missing || !err.message.includes('amt-agent-simulate.mjs')) throw err
+  process.stderr.write(
+    'amt-agent simulate: the fleet simulator is not installed with this agent (amt-agent-simulate.mjs is built ' +
+      'next to it by npm run build; the single executable carries it)\n',
+  )
+  return undefined
 }

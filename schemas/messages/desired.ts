@@ -2,10 +2,6 @@ import { z } from 'zod'
 import { envelope } from '../envelope.ts'
 import { AmtControlMode } from '../enums.ts'
 
-/** Why a node with rpc v2 cannot rotate its AMT password (docs/credentials.md "Rotation"): code, then reason. */
-export const ROTATION_UNSUPPORTED = 'ROTATION_UNSUPPORTED'
-export const ROTATION_UNSUPPORTED_TEXT = `${ROTATION_UNSUPPORTED}: rpc v2 takes the new AMT password only on its command line`
-
 /**
  * What the manager wants for a host. Retained, QoS 1. Strict: a password (or any unknown key) is rejected,
  * so a secret can never ride in a retained message.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ROTATION_UNSUPPORTED_TEXT } from '../../../schemas/messages/desired.ts'
+import { ROTATION_UNSUPPORTED_TEXT } from '../../../schemas/wire-rules.ts'
 import { NotFoundError } from '../../inventory/errors.ts'
 import type { Host, HostKey, PasswordRotation } from '../../inventory/port.ts'
 import type { MpsPasswordCopy, PasswordRotator, StagedRotation } from '../../ports/provisioning.ts'
