@@ -121,4 +121,14 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE hosts ADD COLUMN rotation jsonb;
   `,
+  `
+  CREATE TABLE tenant_acm_certificates (
+    tenant_id ${KEY} REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    source text NOT NULL CHECK (source IN ('api','rps-domain')),
+    facts jsonb NOT NULL,
+    actor text NOT NULL,
+    updated_at text NOT NULL,
+    PRIMARY KEY (tenant_id, source)
+  );
+  `,
 ]

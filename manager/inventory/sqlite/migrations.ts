@@ -160,6 +160,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
     `,
   },
+  {
+    version: 9,
+    name: "tenant_acm_certificates: a tenant's ACM provisioning certificate facts set through the API (public only)",
+    sql: `
+      CREATE TABLE tenant_acm_certificates (
+        tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        source TEXT NOT NULL CHECK (source IN ('api','rps-domain')),
+        facts TEXT NOT NULL CHECK (json_valid(facts)),
+        actor TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, source)
+      ) STRICT;
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {
