@@ -17,6 +17,7 @@ import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import type { WaveHistory } from '../../../manager/console/data/wave-history.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
+import { acmCertificateReader, type AcmCertificates } from '../../../manager/core/acm-certificates.ts'
 import { createManagerCore, type ManagerCore, type ManagerCoreOptions } from '../../../manager/core/manager-core.ts'
 import type { Inventory } from '../../../manager/inventory/port.ts'
 import { openSqliteInventory } from '../../../manager/inventory/sqlite/open.ts'
@@ -35,6 +36,8 @@ export interface ApiHarness {
   dir: string
   inventory: Inventory
   core: ManagerCore
+  /** The tenant's ACM certificates as eligibility reads them (none configured; the stored ones). */
+  acmCertificates: AcmCertificates
   outbound: RecordingOutbound
   metrics: ManagerMetrics
   /** The SQLite token store in `dir`, as the manager keeps it (the local `tokens` commands open it there). */
@@ -99,7 +102,15 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const metrics = createManagerMetrics(inventory)
   const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
-  const core = createManagerCore({ inventory, outbound, log: silentLogger(), metrics, options: coreOptions })
+  const acmCertificates = acmCertificateReader({}, inventory)
+  const core = createManagerCore({
+    inventory,
+    acmCertificates,
+    outbound,
+    log: silentLogger(),
+    metrics,
+    options: coreOptions,
+  })
   const tokens = await SqliteTokenStore.open(path.join(dir, TOKEN_DATABASE_FILE_NAME))
   const sessions = options.sessions ?? createSessionStore(CONSOLE_DEFAULTS)
   const rolloutStore = await SqliteRolloutStore.open(path.join(dir, ROLLOUT_DATABASE_FILE_NAME))
@@ -113,6 +124,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
           ...(options.waves ? { waves: options.waves } : {}),
           hostChanges: core.hostChanges,
           rollouts: rolloutService,
+          acmCertificates,
           log,
           assets: await loadConsoleAssets(),
         }
@@ -135,6 +147,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     hostChangeStreams: hostChanges,
     rollouts: rolloutService,
+    acmCertificates,
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
@@ -158,6 +171,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     dir,
     inventory,
     core,
+    acmCertificates,
     outbound,
     metrics,
     tokens,
