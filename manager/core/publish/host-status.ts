@@ -4,9 +4,7 @@ import { powerViewOf, type PowerView } from '../power-view.ts'
 import type { Host } from '../../inventory/port.ts'
 
 /** The correlated fields of a host shared by the `status` topic and the API's host view (same names on both). */
-export function correlatedFields(
-  host: Host,
-): Omit<HostStatus, 'v' | 'ts' | 'reportedControlMode'> & {
+export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts' | 'reportedControlMode'> & {
   reportedControlMode: Host['reportedControlMode']
 } & PowerView {
   return {
