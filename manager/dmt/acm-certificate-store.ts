@@ -12,7 +12,7 @@ import type { ProvisioningCertificateFacts } from './provisioning-certificate-fa
  */
 
 /** The facts as the Inventory stores them (times as ISO strings). */
-export const recordOfFacts = (facts: ProvisioningCertificateFacts): AcmCertificateFactsRecord => ({
+const recordOfFacts = (facts: ProvisioningCertificateFacts): AcmCertificateFactsRecord => ({
   domainSuffix: facts.domainSuffix,
   commonName: facts.commonName,
   notBefore: facts.notBefore.toISOString(),
