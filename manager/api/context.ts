@@ -1,6 +1,6 @@
+import type { AcmCertificates } from '../core/acm-certificates.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { DmtApi } from '../dmt/dmt-api.ts'
-import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
 import type { ManagerCore } from '../core/manager-core.ts'
 import type { RolloutService } from '../core/rollouts/rollout-service.ts'
 import type { Inventory } from '../inventory/port.ts'
@@ -29,7 +29,7 @@ export interface ApiContext {
   /** RPS/MPS (power actions, ACM domain); absent when not configured: those routes answer DMT_NOT_CONFIGURED. */
   dmt?: DmtApi
   /** The tenant's ACM provisioning certificates (config `acm`); absent: none, every host is NO_CERTIFICATE_FOR_SUFFIX. */
-  acmCertificates?: (tenantId: string) => readonly ProvisioningCertificateFacts[]
+  acmCertificates?: AcmCertificates
   /** Rollouts (docs/rollouts.md); absent: no rollout routes (and a bulk request's `rollout` is refused). */
   rollouts?: RolloutService
 }

@@ -35,6 +35,7 @@ import { hostRoutes } from './routes/hosts.ts'
 import { rolloutRoutes } from './routes/rollouts.ts'
 import { rotationRolloutRoutes } from './routes/rotation-rollout.ts'
 import { policyRolloutRoutes } from './routes/policy-rollouts.ts'
+import { tenantAcmCertificateRoutes } from './routes/tenant-acm-certificate.ts'
 import { tenantDmtRoutes } from './routes/tenant-dmt.ts'
 import { tenantRoutes } from './routes/tenants.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -136,6 +137,7 @@ export function createApiServer(deps: ApiServerDeps) {
         tokenRoutes,
         hostPowerRoutes,
         tenantDmtRoutes,
+        tenantAcmCertificateRoutes,
         hostPolicyRoutes,
         groupRoutes,
         rolloutRoutes,

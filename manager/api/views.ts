@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { AgentPhase, AmtControlMode, AmtSku, AmtState, StatusIndication } from '../../schemas/enums.ts'
+import {
+  AgentPhase,
+  AmtControlMode,
+  AmtSku,
+  AmtState,
+  ObservedControlMode,
+  StatusIndication,
+} from '../../schemas/enums.ts'
 import { HostId, TenantId } from '../../schemas/ids.ts'
 import { amtIdentityOf } from '../core/amt-identity.ts'
 import { hostCapability, hostCondition } from '../core/host-condition.ts'
@@ -48,7 +55,11 @@ export const HostView = z
     status: z.string().describe('human status text (amt_status), e.g. "AMT Activation Done"'),
     statusIndicator: StatusIndication,
     statusTimestamp: z.int().min(0).describe('unix seconds of the last status write'),
-    controlMode: AmtControlMode,
+    controlMode: AmtControlMode.describe('the control mode asked for (desired)'),
+    reportedControlMode: ObservedControlMode.nullable().describe(
+      "the control mode AMT reports (the agent's last state); null before its first report. Differs from " +
+        'controlMode when AMT is in another mode than asked',
+    ),
     dnsSuffix: z.string(),
     desiredGeneration: z.int().min(0).describe('incremented by every desired write'),
     observedGeneration: z.int().min(0).describe('the desired generation the agent last reported on'),

@@ -1,6 +1,7 @@
 import type { AcmEligibilityView } from '../api/routes/host-acm.ts'
 import type { EffectivePolicyView } from '../api/policy-views.ts'
 import type { AuditEventView, HostView } from '../api/views.ts'
+import { controlModeText } from '../api/control-mode-text.ts'
 import { powerCell, powerDetails } from './power-text.ts'
 import { formatFields, formatTable, type Column } from './table.ts'
 
@@ -40,7 +41,7 @@ export function hostDetails(
     ['status', host.status],
     ['indicator', host.statusIndicator],
     ['status time', new Date(host.statusTimestamp * 1000).toISOString()],
-    ['control mode', host.controlMode],
+    ['control mode', controlModeLine(host)],
     ['dns suffix', host.dnsSuffix || '-'],
     ['generation', `observed ${host.observedGeneration} of desired ${host.desiredGeneration}`],
     ['agent phase', host.phase ?? '-'],
@@ -59,6 +60,12 @@ export function hostDetails(
     ['password rotation', rotationText(host.rotation)],
     ['deletion', host.deletion],
   ])
+}
+
+/** "asked ACM, AMT reports CCM (differs: …)" when AMT is in the other mode than asked. */
+function controlModeLine(host: HostView): string {
+  const { text, differs } = controlModeText(host.controlMode, host.reportedControlMode)
+  return differs ? `${text} (differs)` : text
 }
 
 /** The last AMT password rotation in one line (never a password). */

@@ -1,3 +1,4 @@
+import type { AcmCertificates } from './acm-certificates.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Outbound } from '../ports/outbound.ts'
 import { TENANT_PROFILES, type ActivationProfiles } from './publish/activation-profile.ts'
@@ -18,7 +19,6 @@ import type {
   Inventory,
   PasswordRotation,
 } from '../inventory/port.ts'
-import type { ProvisioningCertificateFacts } from '../dmt/provisioning-certificate-facts.ts'
 import { PolicyReevaluation } from './flows/policy-reevaluation.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
@@ -108,7 +108,7 @@ export interface ManagerCoreDeps {
   /** Hears of this process's host changes (after their commit) to pass them to the other replicas; default none. */
   hostChangeRelay?: HostChangeSink
   /** The tenant's ACM provisioning certificates (config `acm`), for the effective policy; default none. */
-  acmCertificates?: (tenantId: string) => readonly ProvisioningCertificateFacts[]
+  acmCertificates?: AcmCertificates
   now?: () => Date
   options?: ManagerCoreOptions
 }
@@ -243,7 +243,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     inventory: deps.inventory,
     fresh: (key) => book.fresh(key),
     setDesired: (selector, request, actor) => setDesired(ctx, selector, request, actor),
-    certificates: deps.acmCertificates ?? (() => []),
+    certificates: deps.acmCertificates ?? (() => Promise.resolve([])),
     now,
     log,
   })

@@ -7,7 +7,9 @@ import type { PowerDeps } from './power-deps.ts'
 import { readPowerState, type PowerReading } from './power-state.ts'
 import type { PreparationStatus } from './preparer.ts'
 import { ciraConfigNameOf, domainNameOf, MODES, tenantProfileNameOf } from './rps-objects.ts'
+import { removeAcmCertificate, storeAcmCertificate } from './acm-certificate-store.ts'
 import { expiryWarningOf } from './provisioning-certificate.ts'
+import { factsOfPfx } from './provisioning-certificate-facts.ts'
 import type { DomainRecord } from './rps-types.ts'
 import { removeTenantDomain, setTenantDomain, type DomainRequest, type DomainSetResult } from './tenant-domain.ts'
 
@@ -45,7 +47,7 @@ export interface DmtApi {
 export interface DmtApiDeps {
   dmt: Pick<Dmt, 'rps' | 'mps' | 'preparer'>
   /** Tenant-wide audit events (ACM domain set / removed; no host row changes). */
-  inventory: Pick<Inventory, 'appendAudit'>
+  inventory: Pick<Inventory, 'appendAudit' | 'putAcmCertificate' | 'deleteAcmCertificate'>
   /** The manager core: host reads and the one host-write path (power fields). */
   core: Pick<HostWriter, 'getHost' | 'updateHost'>
   log: Logger
@@ -69,11 +71,22 @@ export function createDmtApi(deps: DmtApiDeps): DmtApi {
       log.error({ err, tenantId }, 'audit append failed')
     }
   }
+  /** The PFX's public chain facts, stored for ACM eligibility (the key and the password never are). */
+  const storeDomainCertificate = async (tenantId: string, request: DomainRequest, actor: string) => {
+    const facts = factsOfPfx(request)
+    if (facts === null) return
+    try {
+      await storeAcmCertificate(inventory, { tenantId, source: 'rps-domain', facts, actor })
+    } catch (err) {
+      log.error({ err, tenantId }, "the RPS domain's certificate facts could not be stored")
+    }
+  }
   return {
     requestPowerAction: (key, action, actor) => requestPowerAction(power, key, action, actor),
     readPowerState: (key) => readPowerState(power, key),
     async setTenantDomain(tenantId, request, actor) {
       const result = await setTenantDomain(dmt.rps, tenantId, request)
+      await storeDomainCertificate(tenantId, request, actor)
       await audit(tenantId, 'amt.domain.set', actor, {
         domainSuffix: request.domainSuffix,
         expiresAt: result.notAfter.toISOString(),
@@ -85,6 +98,9 @@ export function createDmtApi(deps: DmtApiDeps): DmtApi {
     async removeTenantDomain(tenantId, actor) {
       const removed = await removeTenantDomain(dmt.rps, tenantId)
       if (removed) await audit(tenantId, 'amt.domain.removed', actor, {})
+      await removeAcmCertificate(inventory, { tenantId, source: 'rps-domain', actor }).catch((err: unknown) => {
+        log.error({ err, tenantId }, "the RPS domain's certificate facts could not be removed")
+      })
       return removed
     },
     async provisioningOf(tenantId) {

@@ -1,6 +1,7 @@
 import type { AgentPhase, AmtState, StatusIndication } from '../../schemas/enums.ts'
 import type { HostFilter, HostPage, HostPageRequest, HostSummary, HostSummaryFilter } from './host-filter.ts'
 import type { HostGroup, PutGroupInput } from './amt-policy.ts'
+import type { AcmCertificateSource, PutAcmCertificateInput, StoredAcmCertificate } from './acm-certificate.ts'
 import type { CreateHostInput, Host, HostKey, HostPatch } from './host.ts'
 
 /**
@@ -225,6 +226,23 @@ export interface Inventory {
    * deletes its groups.
    */
   deleteGroup(tenantId: string, name: string, options?: Pick<GroupWriteOptions, 'audit'>): Promise<void>
+
+  /**
+   * Creates or replaces the tenant's ACM provisioning certificate facts of `input.source` (public facts only).
+   * NotFound (tenant) when the tenant does not exist. `audit`: appended in the write's transaction.
+   */
+  putAcmCertificate(
+    input: PutAcmCertificateInput,
+    options?: { audit?: readonly AppendAuditInput[] },
+  ): Promise<StoredAcmCertificate>
+  /** The tenant's stored ACM provisioning certificates by source (none: empty). One read. */
+  listAcmCertificates(tenantId: string): Promise<StoredAcmCertificate[]>
+  /** Whether one was deleted. Deleting a tenant deletes them. `audit`: appended in the delete's transaction. */
+  deleteAcmCertificate(
+    tenantId: string,
+    source: AcmCertificateSource,
+    options?: { audit?: readonly AppendAuditInput[] },
+  ): Promise<boolean>
 
   close(): Promise<void>
 }

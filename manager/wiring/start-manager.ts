@@ -1,3 +1,4 @@
+import { acmCertificateReader } from '../core/acm-certificates.ts'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
@@ -129,7 +130,7 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
     const relay = openHostChangeRelay(config, { pool: stores.pool, inventory, metrics, log: root })
     if (relay) closers.push({ name: 'host-change relay', close: () => relay.stop() })
 
-    const acmCertificates = (tenantId: string) => config.acm.certificates[tenantId] ?? []
+    const acmCertificates = acmCertificateReader(config.acm.certificates, inventory)
     const mpsCopy = createMpsPasswordCopy(config, { store: secretStore, inventory })
     const core = createManagerCore({
       inventory,

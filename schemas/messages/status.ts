@@ -4,6 +4,7 @@ import {
   AmtControlMode,
   AmtSku,
   AmtState,
+  ObservedControlMode,
   PowerActionOutcome,
   PowerState,
   PowerViewState,
@@ -49,7 +50,13 @@ export const HostStatus = z
     status: z.string().max(1024).describe('human status text, e.g. "AMT Activation Done"'),
     statusIndicator: StatusIndication,
     statusTimestamp: z.int().min(0).describe('unix seconds of the last status write'),
-    controlMode: AmtControlMode,
+    controlMode: AmtControlMode.describe('the control mode asked for (desired)'),
+    reportedControlMode: ObservedControlMode.nullable()
+      .optional()
+      .describe(
+        "the control mode AMT reports (the agent's last state); null before its first report; absent from a manager " +
+          'that predates it. It differs from controlMode when AMT is in another mode than asked (e.g. CCM, asked ACM)',
+      ),
     dnsSuffix: z.string().max(255),
     desiredGeneration: z.int().min(0),
     observedGeneration: z.int().min(0),

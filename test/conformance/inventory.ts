@@ -1,3 +1,4 @@
+import { acmCertificateConformance } from './inventory-acm-certificates.ts'
 import { auditConformance } from './inventory-audit.ts'
 import { batchConformance } from './inventory-batch.ts'
 import { bulkConformance } from './inventory-bulk.ts'
@@ -32,5 +33,6 @@ export function inventoryConformance(
   recordConformance(context)
   auditConformance(context)
   groupConformance(context)
+  acmCertificateConformance(context, options.openShared)
   if (options.openShared) sharingConformance(context, options.openShared)
 }

@@ -140,15 +140,23 @@ const VARIANTS: { readonly [L in Leaf]: readonly PayloadOf<L>[] } = {
       status: 'AMT not supported',
       lastSeen: null,
       agentKind: 'grpc',
+      reportedControlMode: null,
     },
+    { ...EXAMPLES.status, controlMode: 'CCM', reportedControlMode: 'CCM', dnsSuffix: '' },
     { ...EXAMPLES.status, powerState: 'unknown', powerStateReadAt: null, powerAction: null },
     statusWithoutPower(),
   ],
 }
 
-/** A status as a manager before the power fields published it (they are optional). */
+/** A status as a manager before the power fields and reportedControlMode published it (they are optional). */
 function statusWithoutPower(): PayloadOf<'status'> {
-  const { powerState: _state, powerStateReadAt: _readAt, powerAction: _action, ...older } = EXAMPLES.status
+  const {
+    powerState: _state,
+    powerStateReadAt: _readAt,
+    powerAction: _action,
+    reportedControlMode: _reported,
+    ...older
+  } = EXAMPLES.status
   return older
 }
 

@@ -130,7 +130,7 @@ export function groupRoutes({ inventory, acmCertificates }: ApiContext): Fastify
       async (request) => {
         const { tenantId, name } = request.params
         await inventory.getGroup(tenantId, name)
-        const certificates = acmCertificates?.(tenantId) ?? []
+        const certificates = (await acmCertificates?.(tenantId)) ?? []
         const drifted = await listPolicyDrift({ inventory, certificates, now: new Date() }, tenantId, { group: name })
         return driftPage(drifted, request.query.limit)
       },

@@ -48,7 +48,7 @@ export function hostAcmRoutes({ inventory, acmCertificates }: ApiContext): Fasti
       },
       async (request) => {
         const host = await inventory.getHost(request.params)
-        return acmEligibility(host.capability, acmCertificates?.(host.tenantId) ?? [], new Date())
+        return acmEligibility(host.capability, (await acmCertificates?.(host.tenantId)) ?? [], new Date())
       },
     )
     done()

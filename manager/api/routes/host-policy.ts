@@ -107,7 +107,7 @@ export function hostPolicyRoutes({ inventory, domain, acmCertificates }: ApiCont
       async (request) => {
         const host = await inventory.getHost(request.params)
         const groups = await inventory.listGroups(host.tenantId)
-        const effective = effectivePolicy(host, groups, acmCertificates?.(host.tenantId) ?? [], new Date())
+        const effective = effectivePolicy(host, groups, (await acmCertificates?.(host.tenantId)) ?? [], new Date())
         return effectivePolicyView(request.params, effective, differsFromTarget(host, effective.target))
       },
     )

@@ -36,7 +36,7 @@ export function policyRolloutRoutes(context: ApiContext): FastifyPluginCallbackZ
       controls: z.infer<typeof RolloutControlsBody>,
       actor: string,
     ) => {
-      const certificates = acmCertificates?.(tenantId) ?? []
+      const certificates = (await acmCertificates?.(tenantId)) ?? []
       const drifted = await listPolicyDrift({ inventory, certificates, now: new Date() }, tenantId, query)
       const result = await service.applyPolicy({ tenantId, drifted, controls, createdBy: actor })
       const rollouts = await Promise.all(result.rollouts.map(async (r) => rolloutView(r, await service.progress(r))))

@@ -75,6 +75,17 @@ export function wireHostActions(section: HTMLElement, apiHost: string, refresh: 
     ),
   )
 
+  onClick(section, 'rotate', async () => {
+    const ask = dialog('rotate')
+    if (ask === null || !(await confirmDialog(ask))) return
+    await run(
+      'Password rotation',
+      () => callApi('POST', `${apiHost}/amt/rotate-password`),
+      (answer) =>
+        `Password rotation requested (rotation ${field(answer.body, 'rotationId')}): pending until AMT confirms.`,
+    )
+  })
+
   onClick(section, 'delete', async () => {
     const ask = dialog('delete')
     if (ask === null || !(await confirmDialog(ask))) return

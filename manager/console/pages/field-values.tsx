@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact'
+import { controlModeText } from '../../api/control-mode-text.ts'
 import type { HostView } from '../../api/views.ts'
 
 /** How the host page shows values: times with their age, yes/no, JSON for structures; "none" for null. */
@@ -60,6 +61,10 @@ export function FieldValue({ field, view, now }: { field: string; view: HostView
       return <span class={view.online ? 'state-ok' : 'state-na'}>{view.online ? 'online' : 'offline'}</span>
     case 'powerAction':
       return <PowerAction view={view} now={now} />
+    case 'reportedControlMode':
+      return <ReportedControlMode view={view} />
+    case 'rotation':
+      return <Rotation view={view} now={now} />
     case 'identity':
       return <Identity view={view} />
     case 'capability':
@@ -82,6 +87,66 @@ function PowerAction({ view, now }: { view: HostView; now: Date }) {
       {` · ${action.message} · `}
       <Time iso={action.at} now={now} />
     </>
+  )
+}
+
+/** What AMT reports beside what was asked, a difference in words (never colour alone). */
+function ReportedControlMode({ view }: { view: HostView }) {
+  const { text, differs } = controlModeText(view.controlMode, view.reportedControlMode)
+  return (
+    <>
+      {view.reportedControlMode ?? <span class="muted">not reported yet</span>}{' '}
+      <span class={differs ? 'state-warn' : 'muted'} data-testid="control-mode-comparison">
+        {differs ? `(differs: ${text})` : `(${text})`}
+      </span>
+    </>
+  )
+}
+
+const ROTATION_TONES = { pending: 'state-warn', confirmed: 'state-ok', failed: 'state-bad' } as const
+
+/** The last password rotation as the API shows it (rotation-views.ts): never a password, only its version number. */
+function Rotation({ view, now }: { view: HostView; now: Date }) {
+  const rotation = view.rotation
+  if (rotation === null) return <span class="muted">never rotated</span>
+  return (
+    <dl class="fields nested" data-testid="rotation">
+      <div>
+        <dt>State</dt>
+        <dd class={ROTATION_TONES[rotation.state]} data-testid="rotation-state">
+          {rotation.state}
+        </dd>
+      </div>
+      <div>
+        <dt>Requested</dt>
+        <dd>
+          <Time iso={rotation.requestedAt} now={now} />
+          {` by ${rotation.actor}`}
+        </dd>
+      </div>
+      <div>
+        <dt>Settled</dt>
+        <dd>
+          <Time iso={rotation.settledAt} now={now} />
+        </dd>
+      </div>
+      {rotation.reason === null ? null : (
+        <div>
+          <dt>Reason</dt>
+          <dd data-testid="rotation-reason">{rotation.reason}</dd>
+        </div>
+      )}
+      <div>
+        <dt>New password</dt>
+        <dd>{`version ${rotation.newVersion} of the host's secret`}</dd>
+      </div>
+      <div>
+        <dt>MPS copy</dt>
+        <dd data-testid="rotation-mps-copy">
+          {rotation.mpsCopy ?? <span class="muted">not yet (until confirmed)</span>}
+        </dd>
+      </div>
+    </dl>
   )
 }
 

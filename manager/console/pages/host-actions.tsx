@@ -6,7 +6,8 @@ import { ConfirmDialog, PasswordDialog } from './host-dialogs.tsx'
  * anyway). Each is a call to the JSON API by the page script (client/host-actions.ts), which shows the answer, or
  * the catalogue error's message, in the live region `action-message`. Destructive ones ask first in a <dialog>.
  */
-export function HostActions({ hostId, admin }: { hostId: string; admin: boolean }) {
+export function HostActions(props: { hostId: string; admin: boolean; provisioned: boolean }) {
+  const { hostId, admin, provisioned } = props
   return (
     <section id="host-actions" data-testid="host-actions" aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
@@ -61,6 +62,13 @@ export function HostActions({ hostId, admin }: { hostId: string; admin: boolean 
           </button>
         </fieldset>
       </form>
+      {provisioned ? (
+        <div class="action-row">
+          <button type="button" data-host-action="rotate" data-testid="action-rotate">
+            Rotate AMT password…
+          </button>
+        </div>
+      ) : null}
       <div class="action-row">
         <button type="button" class="danger" data-host-action="delete" data-testid="action-delete">
           Delete host…
@@ -80,6 +88,12 @@ export function HostActions({ hostId, admin }: { hostId: string; admin: boolean 
       <ConfirmDialog name="deactivate" title="Deactivate AMT?" confirm="Deactivate">
         {`The agent of ${hostId} will deactivate AMT: remote management through AMT stops until it is activated again.`}
       </ConfirmDialog>
+      {provisioned ? (
+        <ConfirmDialog name="rotate" title="Rotate the AMT password?" confirm="Rotate">
+          {`A new AMT password is stored for ${hostId} and its agent changes it in AMT; the host's page shows when AMT ` +
+            'has confirmed it. Nobody is shown either password.'}
+        </ConfirmDialog>
+      ) : null}
       <ConfirmDialog name="power" title="Send a power action?" confirm="Send">
         {'Send the power action '}
         <strong data-slot="power-action" />

@@ -62,7 +62,13 @@ export function HostPage({ frame, tenantId, hostId, host, policy, audit, now }: 
           <HostFieldsPanel view={host.view} summary={host.summary} now={now} />
         )}
         {policy === null ? null : <HostPolicyPanel tenantId={tenantId} policy={policy} />}
-        {canAct ? <HostActions hostId={hostId} admin={hasRole(frame.principal, 'admin')} /> : null}
+        {canAct ? (
+          <HostActions
+            hostId={hostId}
+            admin={hasRole(frame.principal, 'admin')}
+            provisioned={host.view.currentState === 'PROVISIONED'}
+          />
+        ) : null}
         <section aria-labelledby="live-events-title" data-testid="live-events-panel">
           <h2 id="live-events-title">Live events</h2>
           <p class="muted" data-slot="live-events-empty">

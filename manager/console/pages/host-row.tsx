@@ -1,9 +1,18 @@
+import { controlModeText } from '../../api/control-mode-text.ts'
 import { powerViewOf } from '../../core/power-view.ts'
 import type { Host } from '../../inventory/port.ts'
 import { hostCapability, hostCondition } from '../../core/host-condition.ts'
 import { statusReasonOf } from '../data/status-reason.ts'
 import { consolePaths } from '../paths.ts'
 import { CAPABILITY_LABELS, CONDITION_CLASSES, CONDITION_LABELS, formatTime } from './host-labels.ts'
+
+/** What AMT reports under the asked mode: the agent's last state, else its last capability report. */
+function ReportedMode({ host }: { host: Host }) {
+  const reported = host.reportedControlMode ?? host.capability?.controlMode ?? null
+  if (reported === null) return null
+  const { differs } = controlModeText(host.controlMode, reported)
+  return <div class={differs ? 'state-warn' : 'muted'}>{`AMT reports ${reported}${differs ? ' (differs)' : ''}`}</div>
+}
 
 /**
  * One host in the hosts table. Also a fragment of its own (GET …/hosts/{hostId}/row): the table script swaps it in
@@ -46,7 +55,7 @@ export function HostRow({ host, selectable }: { host: Host; selectable: boolean 
       </td>
       <td>
         {host.controlMode}
-        {report === null ? null : <div class="muted">{`firmware: ${report.controlMode}`}</div>}
+        <ReportedMode host={host} />
       </td>
       <td data-testid="amt-state">
         <span class={`condition ${CONDITION_CLASSES[condition]}`}>{CONDITION_LABELS[condition]}</span>

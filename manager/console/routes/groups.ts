@@ -17,7 +17,7 @@ export function groupRoutes(ctx: ConsoleContext): FastifyPluginCallback {
     app.get<{ Params: { tenantId: string } }>('/tenants/:tenantId/groups', async (request, reply) => {
       const { tenantId } = request.params
       await ctx.inventory.getTenant(tenantId)
-      const certificates = ctx.acmCertificates?.(tenantId) ?? []
+      const certificates = (await ctx.acmCertificates?.(tenantId)) ?? []
       const [groups, drifted] = await Promise.all([
         ctx.inventory.listGroups(tenantId),
         listPolicyDrift({ inventory: ctx.inventory, certificates, now: new Date() }, tenantId),
@@ -33,7 +33,7 @@ export function groupRoutes(ctx: ConsoleContext): FastifyPluginCallback {
       async (request, reply) => {
         const { tenantId, name } = request.params
         const group = await ctx.inventory.getGroup(tenantId, name)
-        const certificates = ctx.acmCertificates?.(tenantId) ?? []
+        const certificates = (await ctx.acmCertificates?.(tenantId)) ?? []
         const drifted = await listPolicyDrift({ inventory: ctx.inventory, certificates, now: new Date() }, tenantId, {
           group: name,
         })

@@ -28,7 +28,7 @@ export function hostPageRoutes(ctx: ConsoleContext): FastifyPluginCallback {
       const key = request.params
       const query = auditQueryOf(request.query)
       await inventory.getTenant(key.tenantId)
-      const certificates = ctx.acmCertificates?.(key.tenantId) ?? []
+      const certificates = (await ctx.acmCertificates?.(key.tenantId)) ?? []
       const [host, page, policy] = await Promise.all([
         loadHost(inventory, key),
         loadAudit(inventory, key, query),

@@ -1,5 +1,5 @@
+import type { AcmCertificates } from '../acm-certificates.ts'
 import type { Logger } from '../../../lib/log.ts'
-import type { ProvisioningCertificateFacts } from '../../dmt/provisioning-certificate-facts.ts'
 import type { Host, HostKey, HostSelector, Inventory } from '../../inventory/port.ts'
 import { differsFromTarget, effectivePolicy } from '../effective-policy.ts'
 import { hostCondition } from '../host-condition.ts'
@@ -11,7 +11,7 @@ export interface PolicyReevaluationDeps {
   fresh: (key: HostKey) => Promise<Host | null>
   /** The one set-desired flow (a new generation, audited, published). */
   setDesired: (selector: HostSelector, request: DesiredRequest, actor: string) => Promise<Host[]>
-  certificates: (tenantId: string) => readonly ProvisioningCertificateFacts[]
+  certificates: AcmCertificates
   now: () => Date
   log: Logger
 }
@@ -67,7 +67,7 @@ export class PolicyReevaluation {
     if (condition === 'PENDING_DELETION') return 'deleting'
     if (condition === 'ACTIVATING' || condition === 'DEACTIVATING') return 'in-flight'
     const groups = await inventory.listGroups(key.tenantId)
-    const { source, target } = effectivePolicy(host, groups, certificates(key.tenantId), now())
+    const { source, target } = effectivePolicy(host, groups, await certificates(key.tenantId), now())
     if (target === null) return 'no-target'
     const differs = differsFromTarget(host, target)
     if (!differs && condition !== 'FAILED') return 'in-sync'

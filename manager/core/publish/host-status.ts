@@ -4,7 +4,9 @@ import { powerViewOf, type PowerView } from '../power-view.ts'
 import type { Host } from '../../inventory/port.ts'
 
 /** The correlated fields of a host shared by the `status` topic and the API's host view (same names on both). */
-export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> & PowerView {
+export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts' | 'reportedControlMode'> & {
+  reportedControlMode: Host['reportedControlMode']
+} & PowerView {
   return {
     hostId: host.hostId,
     tenantId: host.tenantId,
@@ -16,6 +18,7 @@ export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts'> & Pow
     statusIndicator: host.statusIndicator,
     statusTimestamp: host.statusTimestamp,
     controlMode: host.controlMode,
+    reportedControlMode: host.reportedControlMode,
     dnsSuffix: host.dnsSuffix,
     desiredGeneration: host.desiredGeneration,
     observedGeneration: host.observedGeneration,

@@ -121,8 +121,16 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE hosts ADD COLUMN rotation jsonb;
   `,
-  // Step 5: held for a step of a branch merged beside this one (its step replaces this one at the merge).
-  'SELECT 1',
+  `
+  CREATE TABLE tenant_acm_certificates (
+    tenant_id ${KEY} REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    source text NOT NULL CHECK (source IN ('api','rps-domain')),
+    facts jsonb NOT NULL,
+    actor text NOT NULL,
+    updated_at text NOT NULL,
+    PRIMARY KEY (tenant_id, source)
+  );
+  `,
   // Step 6 (SQLite migration 10): one per-host audit index; audit_activity_by_host was audit_by_host again for
   // activity rows (two random index writes per device report); the class in the key keeps retention index-only.
   `

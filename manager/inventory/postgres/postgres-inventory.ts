@@ -1,3 +1,11 @@
+import type { AcmCertificateSource, PutAcmCertificateInput, StoredAcmCertificate } from '../acm-certificate.ts'
+import {
+  ACM_CERTIFICATE_SQL,
+  acmCertificateFromRow,
+  acmCertificateRow,
+  assertAcmSource,
+  type AcmCertificateRow,
+} from '../sql/acm-certificate-sql.ts'
 import type pg from 'pg'
 import { AlreadyExistsError, InventoryError, NotFoundError } from '../errors.ts'
 import { assertId, assertKey } from '../host-patch.ts'
@@ -263,6 +271,41 @@ export class PostgresInventory implements Inventory {
       if (group === undefined) throw groupNotFound(tenantId, name)
       await sql.run(GROUP_SQL.delete, [tenantId, name])
       await this.#groupAudited(sql, group, options.audit)
+    })
+  }
+
+  putAcmCertificate(
+    input: PutAcmCertificateInput,
+    options: { audit?: readonly AppendAuditInput[] } = {},
+  ): Promise<StoredAcmCertificate> {
+    return this.#write(async (sql) => {
+      await tenantOf(sql, input.tenantId, ' FOR SHARE')
+      const row = acmCertificateRow(input, this.#now())
+      await sql.run(ACM_CERTIFICATE_SQL.upsert, row)
+      if (options.audit && options.audit.length > 0) await appendAudit(sql, options.audit, row.updated_at)
+      return acmCertificateFromRow(row)
+    })
+  }
+
+  listAcmCertificates(tenantId: string): Promise<StoredAcmCertificate[]> {
+    return this.#read(async (sql) => {
+      assertId('tenantId', tenantId)
+      return (await sql.rows<AcmCertificateRow>(ACM_CERTIFICATE_SQL.list, [tenantId])).map(acmCertificateFromRow)
+    })
+  }
+
+  deleteAcmCertificate(
+    tenantId: string,
+    source: AcmCertificateSource,
+    options: { audit?: readonly AppendAuditInput[] } = {},
+  ): Promise<boolean> {
+    return this.#write(async (sql) => {
+      assertId('tenantId', tenantId)
+      assertAcmSource(source)
+      const deleted = (await sql.run(ACM_CERTIFICATE_SQL.delete, [tenantId, source])) > 0
+      if (deleted && options.audit && options.audit.length > 0)
+        await appendAudit(sql, options.audit, this.#now().toISOString())
+      return deleted
     })
   }
 

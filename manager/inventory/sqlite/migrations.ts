@@ -160,8 +160,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hosts ADD COLUMN rotation TEXT CHECK (rotation IS NULL OR json_valid(rotation));
     `,
   },
-  // 9: held for a step of a branch merged beside this one (its step replaces this one at the merge).
-  { version: 9, name: 'reserved (no change)', sql: '' },
+  {
+    version: 9,
+    name: "tenant_acm_certificates: a tenant's ACM provisioning certificate facts set through the API (public only)",
+    sql: `
+      CREATE TABLE tenant_acm_certificates (
+        tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        source TEXT NOT NULL CHECK (source IN ('api','rps-domain')),
+        facts TEXT NOT NULL CHECK (json_valid(facts)),
+        actor TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, source)
+      ) STRICT;
+    `,
+  },
   {
     version: 10,
     name: "audit events: one per-host index (tenant_id, host_id, id, class) for the host's trail and retention",

@@ -1,3 +1,11 @@
+import type { AcmCertificateSource, PutAcmCertificateInput, StoredAcmCertificate } from '../acm-certificate.ts'
+import {
+  ACM_CERTIFICATE_SQL,
+  acmCertificateFromRow,
+  acmCertificateRow,
+  assertAcmSource,
+  type AcmCertificateRow,
+} from '../sql/acm-certificate-sql.ts'
 import type Database from 'better-sqlite3'
 import { AlreadyExistsError, InventoryError, NotFoundError } from '../errors.ts'
 import { assertId, assertKey } from '../host-patch.ts'
@@ -242,6 +250,42 @@ export class SqliteInventory implements Inventory {
       const group = this.#group(tenantId, name) ?? throwIt(groupNotFound(tenantId, name))
       this.#db.prepare(GROUP_SQL.delete).run(tenantId, name)
       this.#groupAudited(group, options.audit)
+    })
+  }
+
+  putAcmCertificate(
+    input: PutAcmCertificateInput,
+    options: { audit?: readonly AppendAuditInput[] } = {},
+  ): Promise<StoredAcmCertificate> {
+    return this.#write(() => {
+      this.#tenant(input.tenantId)
+      const row = acmCertificateRow(input, this.#now())
+      this.#db.prepare(ACM_CERTIFICATE_SQL.upsert).run(row)
+      if (options.audit && options.audit.length > 0) this.#audit.append(options.audit, row.updated_at)
+      return acmCertificateFromRow(row)
+    })
+  }
+
+  listAcmCertificates(tenantId: string): Promise<StoredAcmCertificate[]> {
+    return this.#read(() => {
+      assertId('tenantId', tenantId)
+      const rows = this.#db.prepare<unknown[], AcmCertificateRow>(ACM_CERTIFICATE_SQL.list).all(tenantId)
+      return rows.map(acmCertificateFromRow)
+    })
+  }
+
+  deleteAcmCertificate(
+    tenantId: string,
+    source: AcmCertificateSource,
+    options: { audit?: readonly AppendAuditInput[] } = {},
+  ): Promise<boolean> {
+    return this.#write(() => {
+      assertId('tenantId', tenantId)
+      assertAcmSource(source)
+      const deleted = this.#db.prepare(ACM_CERTIFICATE_SQL.delete).run(tenantId, source).changes > 0
+      if (deleted && options.audit && options.audit.length > 0)
+        this.#audit.append(options.audit, this.#now().toISOString())
+      return deleted
     })
   }
 

@@ -17,6 +17,7 @@ import type { Role } from '../../../manager/api/tokens/token-store.ts'
 import { loadConsoleAssets } from '../../../manager/console/assets/load-assets.ts'
 import type { WaveHistory } from '../../../manager/console/data/wave-history.ts'
 import { consolePlugin } from '../../../manager/console/plugin.ts'
+import { acmCertificateReader, type AcmCertificates } from '../../../manager/core/acm-certificates.ts'
 import {
   createManagerCore,
   type ManagerCore,
@@ -41,6 +42,8 @@ export interface ApiHarness {
   dir: string
   inventory: Inventory
   core: ManagerCore
+  /** The tenant's ACM certificates as eligibility reads them (none configured; the stored ones). */
+  acmCertificates: AcmCertificates
   outbound: RecordingOutbound
   metrics: ManagerMetrics
   /** The SQLite token store in `dir`, as the manager keeps it (the local `tokens` commands open it there). */
@@ -107,8 +110,10 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
   const metrics = createManagerMetrics(inventory)
   const hostChanges = HostChangeStreamLimits.parse(options.hostChanges ?? {})
   const coreOptions: ManagerCoreOptions = { hostChangeBuffer: hostChanges.replayBuffer }
+  const acmCertificates = acmCertificateReader({}, inventory)
   const core = createManagerCore({
     inventory,
+    acmCertificates,
     outbound,
     log: silentLogger(),
     metrics,
@@ -133,6 +138,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
           ...(options.waves ? { waves: options.waves } : {}),
           hostChanges: core.hostChanges,
           rollouts: rolloutService,
+          acmCertificates,
           log,
           assets: await loadConsoleAssets(),
         }
@@ -156,6 +162,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     deviceBrokerUrl: 'mqtt://127.0.0.1:1883',
     hostChangeStreams: hostChanges,
     rollouts: rolloutService,
+    acmCertificates,
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.brokerAccounts ? { brokerAccounts: options.brokerAccounts } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
@@ -179,6 +186,7 @@ export async function startApi(t: ExecutionContext, options: HarnessOptions = {}
     dir,
     inventory,
     core,
+    acmCertificates,
     outbound,
     metrics,
     tokens,

@@ -167,7 +167,7 @@ test('the bulk call the page makes activates the selection, and the progress fra
   const rows = (await api.request('GET', `/console/tenants/${TENANT}/hosts?condition=ACTIVATING`, { token: operator }))
     .text
   t.deepEqual(rowIds(rows), ['a1', 'i1', 'u1'])
-  t.regex(rowOf(rows, 'i1'), /<td>ACM<div class="muted">firmware: PRE_PROVISIONING<\/div><\/td>/)
+  t.regex(rowOf(rows, 'i1'), /<td>ACM<div class="muted">AMT reports PRE_PROVISIONING<\/div><\/td>/)
 })
 
 test('the label filter: conditions as the API reads them (one field, spaces), kept in links; the bulk filter sends them', async (t) => {

@@ -39,6 +39,7 @@ test('capability + state from an agent over the broker land in Inventory and on 
     (s) => s.currentState === 'PROVISIONED' && s.online && s.sku === 'AMT',
   )
   t.like(status, { status: 'AMT Activation Done', statusIndicator: 'IDLE', agentKind: 'mqtt', tenantId: TENANT })
+  t.is(status.reportedControlMode, 'CCM', 'the control mode AMT reports is on the status topic')
   t.like(await inventory.getHost(KEY), {
     sku: 'AMT',
     currentState: 'PROVISIONED',

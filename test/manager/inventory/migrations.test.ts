@@ -86,7 +86,15 @@ test('the shipped migrations are numbered 1..n and build the expected tables', (
   )
   const db = memoryDb(t)
   migrate(db)
-  t.deepEqual(tables(db), ['audit_events', 'device_credentials', 'host_groups', 'hosts', 'sqlite_sequence', 'tenants'])
+  t.deepEqual(tables(db), [
+    'audit_events',
+    'device_credentials',
+    'host_groups',
+    'hosts',
+    'sqlite_sequence',
+    'tenant_acm_certificates',
+    'tenants',
+  ])
 })
 
 test('migration 2 keeps every host of a version-1 database and adds local_deactivation = 0 (only through RPS)', (t) => {
