@@ -1,8 +1,14 @@
+/** A tick later than its interval (a busy event loop, a slow pass) may use the tokens of up to this many intervals. */
+const LATE_TICKS = 2
+
 /**
- * Starts per minute as a token bucket: tokens accrue continuously at the rate and are capped at what one tick of the
- * engine can use (`burstMs` of rate) plus one (the fraction a tick leaves must carry over, or a rate of 0.67 per tick
- * would give one start every other tick), so starts never burst above the rate after an idle spell (a pause, a
- * closed window, a full concurrency budget). It starts with one tick's worth (at least one token). Time is given by the caller (a fake clock in tests).
+ * Starts per minute as a token bucket: tokens accrue continuously at the rate and are capped at what the time since
+ * the last refill gave, at least one tick of the engine (`burstMs` of rate) and at most LATE_TICKS of them, plus one
+ * (the fraction a tick leaves must carry over, or a rate of 0.67 per tick would give one start every other tick).
+ * So a tick that comes late (ticks are `burstMs` apart after the previous pass ends, and a pass takes time) loses
+ * nothing — with a cap of one tick, a pass of 0.3 s every 1 s tick cost 23 % of the rate — while starts never burst
+ * above two ticks' worth after an idle spell (a pause, a closed window, a full concurrency budget). It starts with
+ * one tick's worth (at least one token). Time is given by the caller (a fake clock in tests).
  */
 export class TokenBucket {
   #rate: number
@@ -41,13 +47,14 @@ export class TokenBucket {
     this.#tokens = Math.max(0, this.#tokens - count)
   }
 
-  #capacity(): number {
-    return (this.#rate * this.burstMs) / 60_000 + 1
+  #capacity(elapsedMs = this.burstMs): number {
+    const spanMs = Math.min(Math.max(elapsedMs, this.burstMs), LATE_TICKS * this.burstMs)
+    return (this.#rate * spanMs) / 60_000 + 1
   }
 
   #refill(nowMs: number): void {
     const elapsed = Math.max(0, nowMs - this.#at)
     this.#at = Math.max(this.#at, nowMs)
-    this.#tokens = Math.min(this.#capacity(), this.#tokens + (elapsed * this.#rate) / 60_000)
+    this.#tokens = Math.min(this.#capacity(elapsed), this.#tokens + (elapsed * this.#rate) / 60_000)
   }
 }
