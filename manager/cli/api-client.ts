@@ -11,6 +11,7 @@ import { DriftPage, EffectivePolicyView, GroupView } from '../api/policy-views.t
 import type { AmtPolicy, GroupSelector } from '../inventory/port.ts'
 import { RolloutView } from '../api/rollout-schemas.ts'
 import { ApplyView } from '../api/routes/policy-rollouts.ts'
+import { CertificatesAnswer, RemovedAnswer, StoredCertificateView } from '../api/routes/tenant-acm-certificate.ts'
 import { CliError } from './io.ts'
 import { describeIssuesInline } from '../../schemas/issues.ts'
 
@@ -162,6 +163,12 @@ export function createApiClient({ baseUrl, token, fetch }: ClientOptions) {
     listTenants: () => call(z.object({ tenants: z.array(TenantView) }), 'GET', '/tenants'),
     createTenant: (body: { tenantId: string; name?: string; passwordPolicy?: 'static' | 'random' }) =>
       call(TenantView, 'POST', '/tenants', body),
+    setAcmCertificate: (tenantId: string, body: { chain: string; domainSuffix?: string }) =>
+      call(StoredCertificateView, 'PUT', `/tenants/${seg(tenantId)}/acm/provisioning-certificate`, body),
+    acmCertificates: (tenantId: string) =>
+      call(CertificatesAnswer, 'GET', `/tenants/${seg(tenantId)}/acm/provisioning-certificate`),
+    removeAcmCertificate: (tenantId: string) =>
+      call(RemovedAnswer, 'DELETE', `/tenants/${seg(tenantId)}/acm/provisioning-certificate`),
   }
 }
 

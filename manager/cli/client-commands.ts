@@ -11,7 +11,7 @@ import { tokensCommand } from './tokens-command.ts'
  *   hosts   list | show | register | activate | deactivate | delete   (HTTP API; --url/--token or AMT_MANAGER_URL/AMT_MANAGER_TOKEN)
  *   groups  list | show | set | delete                               (HTTP API)
  *   rollouts create | list | show [--watch] | approve | pause | resume | cancel   (HTTP API)
- *   tenants list | create                                            (HTTP API)
+ *   tenants list | create | acm-certificate set|show|remove           (HTTP API)
  *   tokens  create | list | revoke                                   (local token file)
  * Failures print one `error: ...` line on stderr and set a non-zero exit code (1; 2 for usage errors).
  */

@@ -2,8 +2,9 @@ import { Command, Option } from 'commander'
 import { clientFor, withConnectionOptions } from './connection.ts'
 import { printJson, runCommand, type CliIo } from './io.ts'
 import { formatTable } from './table.ts'
+import { acmCertificateCommand } from './tenant-acm-command.ts'
 
-/** `tenants list|create`, talking to the API (create: global admin token). */
+/** `tenants list|create|acm-certificate`, talking to the API (create: global admin token). */
 export function tenantsCommand(io: CliIo): Command {
   const tenants = withConnectionOptions(new Command('tenants').description('tenants'))
 
@@ -49,6 +50,8 @@ export function tenantsCommand(io: CliIo): Command {
           io.out(`created tenant ${tenant.tenantId}\n`)
         }),
     )
+
+  tenants.addCommand(acmCertificateCommand(io))
 
   return tenants
 }

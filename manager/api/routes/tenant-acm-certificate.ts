@@ -34,7 +34,7 @@ const CertificateBody = z.strictObject({
 
 const isoTime = z.iso.datetime()
 
-const StoredCertificateView = z
+export const StoredCertificateView = z
   .object({
     source: z
       .enum(['config', 'api', 'rps-domain'])
@@ -50,11 +50,13 @@ const StoredCertificateView = z
   .meta({ id: 'AcmProvisioningCertificate', description: "A tenant's ACM provisioning certificate (public facts)" })
 type StoredCertificateView = z.infer<typeof StoredCertificateView>
 
-const CertificatesAnswer = z.object({
+export const CertificatesAnswer = z.object({
   certificates: z
     .array(StoredCertificateView)
     .describe('every certificate ACM eligibility uses for the tenant: the config file first, then the stored ones'),
 })
+
+export const RemovedAnswer = z.object({ removed: z.boolean().describe('false: none was set') })
 
 const TAGS = ['amt']
 
@@ -158,7 +160,7 @@ export function tenantAcmCertificateRoutes(ctx: ApiContext): FastifyPluginCallba
             "remove the certificate set through this API (not the config file's, nor the RPS domain's: DELETE …/amt/domain)",
           params: TenantParams,
           response: {
-            200: jsonResponse(z.object({ removed: z.boolean().describe('false: none was set') }), 'done'),
+            200: jsonResponse(RemovedAnswer, 'done'),
             ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND'),
           },
         },
