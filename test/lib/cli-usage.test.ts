@@ -4,8 +4,9 @@ import { LAUNCHER } from '../helpers/launchers.ts'
 
 /**
  * Commander's usage errors exit 2 in every command of the three built CLIs (lib/cli-usage.ts), also in commands
- * built apart and added with `addCommand` (`backup`, `hosts`, `tenants acm-certificate set`); help and --version
- * exit 0. The launchers in bin/ run dist/ as users do (`npm run build` first).
+ * built apart and added with `addCommand` (`backup`, `hosts`, `tenants acm-certificate set`), except the service
+ * commands (`serve`, `run`), which exit 1 like a bad configuration so that their units do not restart in a loop;
+ * help and --version exit 0. The launchers in bin/ run dist/ as users do (`npm run build` first).
  */
 type Bin = keyof typeof LAUNCHER
 
@@ -25,7 +26,7 @@ const cases: ReadonlyArray<{ bin: Bin; args: string[]; code: number; stderr?: Re
     stderr: /^Usage: amt-manager tenants acm-certificate/m,
   },
   { bin: 'manager', args: ['backup'], code: 2, stderr: /^error: required option .*--to/m },
-  { bin: 'manager', args: ['serve'], code: 2, stderr: /^error: required option '-c, --config <file>' not specified$/m },
+  { bin: 'manager', args: ['serve'], code: 1, stderr: /^error: required option '-c, --config <file>' not specified$/m },
   { bin: 'manager', args: ['bogus'], code: 2, stderr: /^error: unknown command 'bogus'$/m },
   {
     bin: 'manager',
@@ -34,7 +35,7 @@ const cases: ReadonlyArray<{ bin: Bin; args: string[]; code: number; stderr?: Re
     stdout: /^Usage: amt-manager tenants acm-certificate set \[options\] <tenantId>$/m,
   },
   { bin: 'manager', args: ['--version'], code: 0, stdout: /^\d+\.\d+\.\d+/ },
-  { bin: 'agent', args: ['run'], code: 2, stderr: /^error: required option '-c, --config <file>' not specified$/m },
+  { bin: 'agent', args: ['run'], code: 1, stderr: /^error: required option '-c, --config <file>' not specified$/m },
   { bin: 'agent', args: ['version', '--bogus'], code: 2, stderr: /^error: unknown option '--bogus'$/m },
   {
     bin: 'agent',
@@ -43,7 +44,7 @@ const cases: ReadonlyArray<{ bin: Bin; args: string[]; code: number; stderr?: Re
     stderr: /^error: option '-n, --count <n>' argument 'many' is invalid\. expected a positive integer$/m,
   },
   { bin: 'agent', args: ['simulate', '--help'], code: 0, stdout: /^Usage: amt-agent simulate \[options\]$/m },
-  { bin: 'broker', args: ['serve'], code: 2, stderr: /^error: required option '-c, --config <file>' not specified$/m },
+  { bin: 'broker', args: ['serve'], code: 1, stderr: /^error: required option '-c, --config <file>' not specified$/m },
   { bin: 'broker', args: ['hash-password', '--bogus'], code: 2, stderr: /^error: unknown option '--bogus'$/m },
   { bin: 'broker', args: ['serve', '--help'], code: 0, stdout: /^Usage: amt-broker serve \[options\]$/m },
 ]
