@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
+import { exitOnUsageErrors } from '../lib/cli-usage.ts'
 import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
 import { createLogger } from '../lib/log.ts'
 import { loadedFrom, printLoadFailure, printToStderr, SERVICE_EXIT } from '../lib/service-exit.ts'
@@ -63,7 +64,7 @@ export function createAgentProgram(): Command {
       process.stdout.write(`${text}\n`)
     })
 
-  return program
+  return exitOnUsageErrors(program)
 }
 
 function parseMs(value: string): number {

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { exitOnUsageErrors } from '../lib/cli-usage.ts'
 import { endQuietlyOnClosedPipe } from '../lib/closed-pipe.ts'
 import { versionText } from '../lib/build-info.ts'
 
@@ -54,4 +55,4 @@ program
     process.stdout.write(`${await hashPassword(password)}\n`)
   })
 
-await program.parseAsync(process.argv)
+await exitOnUsageErrors(program).parseAsync(process.argv)

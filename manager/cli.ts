@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { versionText } from '../lib/build-info.ts'
+import { exitOnUsageErrors } from '../lib/cli-usage.ts'
 import { backupCommand } from './cli/backup-command.ts'
 import { registerClientCommands } from './cli/client-commands.ts'
 import { processIo } from './cli/io.ts'
@@ -76,4 +77,4 @@ function integer(min: number, max: number): (value: string) => number {
   }
 }
 
-await program.parseAsync(process.argv)
+await exitOnUsageErrors(program).parseAsync(process.argv)

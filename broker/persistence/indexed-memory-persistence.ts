@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js'
-import { topicMatchesFilter } from './topic-filter.ts'
+import { topicFilterTest } from './topic-filter.ts'
 
 /** What aedes stores as a retained message: a PUBLISH packet (aedes-packet's type covers every packet kind). */
 type StoredPacket = Parameters<MemoryPersistence['storeRetained']>[0]
@@ -62,7 +62,9 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
   /** `first`, then for each filter every retained message it matches (a message matched by two filters twice). */
   *#withMatches(first: readonly StoredPacket[], filters: readonly string[]): Generator<StoredPacket> {
     yield* first
-    for (const filter of filters)
-      for (const [topic, packet] of this.#byTopic) if (topicMatchesFilter(topic, filter)) yield packet
+    for (const filter of filters) {
+      const matches = topicFilterTest(filter)
+      for (const [topic, packet] of this.#byTopic) if (matches(topic)) yield packet
+    }
   }
 }

@@ -1,22 +1,19 @@
 import type { Logger } from '../../../lib/log.ts'
-import type { Host, HostKey, HostSelector, PasswordRotation } from '../../inventory/port.ts'
+import type { Host } from '../../inventory/port.ts'
 import type { LeasedJob } from '../../ports/lease.ts'
-import type { RolloutMetrics } from '../../metrics/rollout-metrics.ts'
-import { ACTIVE_STATES, isFinalState, isRotation, type Rollout, type RolloutMember } from '../../rollouts/rollout.ts'
-import type { MemberUpdate, RolloutPatch, RolloutStore } from '../../rollouts/store.ts'
-import type { DesiredRequest } from '../flows/set-desired.ts'
-import { outcomeOf, turnOf, type Outcome, type Turn } from './member-outcome.ts'
+import { ACTIVE_STATES, isFinalState, isRotation, type Rollout } from '../../rollouts/rollout.ts'
+import type { MemberUpdate, RolloutPatch } from '../../rollouts/store.ts'
+import { outcomeOf, type Outcome } from './member-outcome.ts'
+import { hostsOf, startMembers, type MemberStartDeps } from './member-starts.ts'
 import type { Outbound } from '../../ports/outbound.ts'
 import { ProgressPublisher } from './progress-publisher.ts'
 import { planTick } from './rollout-plan.ts'
-import { rotationOutcomeOf, rotationRefusalOf, rotationTurnOf } from './rotation-outcome.ts'
+import { rotationOutcomeOf } from './rotation-outcome.ts'
 import { TokenBucket } from './token-bucket.ts'
 
 const DEFAULT_TICK_MS = 1000
 /** Members in progress when their rollout stopped (aborted, cancelled) are followed to their outcome this long. */
 const FOLLOW_AFTER_FINISH_MS = 60 * 60_000
-/** Pending members looked at per round of a tick (skipped ones do not use a start). */
-const ROUNDS_PER_TICK = 20
 /** After a failed desired write, starts wait tickMs · 2^(failures-1), at most this long. */
 const START_BACKOFF_MAX_MS = 5 * 60_000
 /** The reason a rollout carries while its starts are held after a failed desired write. */
@@ -28,38 +25,25 @@ interface StartBackoff {
   untilMs: number
 }
 
-export interface RolloutEngineDeps {
-  store: RolloutStore
-  /** Fresh host records (Inventory: the state reports of every replica are there). */
-  findHosts: (keys: readonly HostKey[]) => Promise<(Host | null)[]>
-  /** The normal desired path (ManagerCore.setDesired): Inventory, audit, retained desired. */
-  setDesired: (selector: HostSelector, request: DesiredRequest, actor: string) => Promise<Host[]>
-  /** The one-host rotation (ManagerCore.rotatePassword) for rotation rollouts; none: their starts fail (held). */
-  rotatePassword?: (key: HostKey, actor: string) => Promise<{ host: Host; rotation: PasswordRotation }>
-  now: () => Date
+/** The store, host records and write paths (member-starts.ts), and what the engine itself uses. */
+export interface RolloutEngineDeps extends MemberStartDeps {
   log: Logger
-  metrics?: RolloutMetrics
   /** Where each rollout's progress goes (retained, amt/v1/{tenant}/_rollouts/{id}/progress); none: not published. */
   outbound?: Outbound
   /** How often the engine looks at its rollouts; >= 1000 ms in production (config), less in tests. */
   tickMs?: number
 }
 
-const rolloutActor = (id: string): string => `rollout:${id}`
-
 /** A member's outcome by the rollout's action: the host's desired state, or its rotation. */
 const outcomeOfMember = (rollout: Rollout, host: Host | null, generation: number): Outcome | null =>
   isRotation(rollout.action) ? rotationOutcomeOf(host, generation) : outcomeOf(host, generation, rollout.action)
-
-const turnOfMember = (rollout: Rollout, host: Host | null): Turn =>
-  isRotation(rollout.action) ? rotationTurnOf(host, rolloutActor(rollout.id)) : turnOf(host, rollout.action)
 
 /**
  * Runs the active rollouts: a LeasedJob (only the lease holder among replicas runs it). Every tick, for each active
  * rollout: follow its members in progress (outcomes from the host records) → the plan (rollout-plan.ts: abort,
  * completion, canary verdict, slots by concurrency and window, the ramp) → start members within the token bucket of
- * the current rate, through setDesired (actor rollout:<id>), or rotatePassword one host at a time for a rotation
- * rollout (rotation-outcome.ts).
+ * the current rate (member-starts.ts), through setDesired (actor rollout:<id>), or rotatePassword one host at a time
+ * for a rotation rollout (rotation-starts.ts, rotation-outcome.ts).
  *
  * A periodic tick, not the state reducer's events: with replicas, a host's state report lands on whichever replica
  * took it from the shared subscription, while one replica runs the rollouts; the Inventory and the rollout store are
@@ -159,7 +143,7 @@ export class RolloutEngine implements LeasedJob {
     const bucket = this.#bucketOf(rollout)
     const budget = Math.min(plan.slots, bucket.available(now().getTime()))
     if (budget <= 0 || (this.#backoffs.get(rollout.id)?.untilMs ?? 0) > now().getTime()) return
-    const { used: started, failure } = await this.#startMembers(rollout, budget, plan.canaryOnly)
+    const { used: started, failure } = await startMembers(this.#deps, rollout, budget, plan.canaryOnly)
     bucket.take(started)
     if (failure !== undefined) return this.#startFailed(rollout, failure)
     rollout = await this.#startsWorked(rollout)
@@ -186,7 +170,7 @@ export class RolloutEngine implements LeasedJob {
     const { store } = this.#deps
     const members = await store.members(rollout.id, { statuses: ['in-progress'] })
     if (members.length === 0) return
-    const hosts = await this.#hostsOf(rollout, members)
+    const hosts = await hostsOf(this.#deps.findHosts, rollout, members)
     const finishedAt = this.#deps.now().toISOString()
     const updates: MemberUpdate[] = []
     members.forEach((member, index) => {
@@ -196,56 +180,6 @@ export class RolloutEngine implements LeasedJob {
       updates.push({ ...member, status: outcome.status, errorName, finishedAt })
     })
     await store.updateMembers(rollout.id, updates)
-  }
-
-  /**
-   * Gives up to `budget` pending members their turn, in order: the ones already in the target state are skipped
-   * (no start used), the others started with one setDesired call per round. Returns how many were started or
-   * adopted. The rollout is read again first: a pause or cancel through any replica stops further starts.
-   */
-  async #startMembers(
-    rollout: Rollout,
-    budget: number,
-    canaryOnly: boolean,
-  ): Promise<{ used: number; failure?: unknown }> {
-    const { store, now } = this.#deps
-    const fresh = await store.get(rollout.tenantId, rollout.id)
-    if (fresh.state !== rollout.state) return { used: 0 }
-    let used = 0
-    let after: number | undefined
-    for (let round = 0; round < ROUNDS_PER_TICK && used < budget; round++) {
-      const members = await store.members(rollout.id, {
-        statuses: ['pending'],
-        limit: budget - used,
-        ...(canaryOnly ? { canary: true } : {}),
-        ...(after === undefined ? {} : { after }),
-      })
-      if (members.length === 0) break
-      after = members.at(-1)?.position
-      const hosts = await this.#hostsOf(rollout, members)
-      const at = now().toISOString()
-      const updates: MemberUpdate[] = []
-      const toStart: RolloutMember[] = []
-      members.forEach((member, index) => {
-        const turn = turnOfMember(rollout, hosts[index] ?? null)
-        if (turn.status === 'start') toStart.push(member)
-        else if (turn.status === 'adopt')
-          updates.push({ ...member, status: 'in-progress', generation: turn.generation, startedAt: at })
-        else
-          updates.push({
-            ...member,
-            status: turn.status,
-            errorName: turn.status === 'failed' ? turn.errorName : null,
-            finishedAt: at,
-          })
-      })
-      const started = await this.#start(rollout, toStart, at)
-      updates.push(...started.updates)
-      used += updates.filter((update) => update.status === 'in-progress').length
-      await store.updateMembers(rollout.id, updates)
-      if ('failure' in started) return { used, failure: started.failure }
-    }
-    return { used }
   }
 
   /**
@@ -277,67 +211,6 @@ export class RolloutEngine implements LeasedJob {
     const fresh = await this.#deps.store.get(rollout.tenantId, rollout.id)
     if (fresh.state !== rollout.state || !(fresh.reason ?? '').startsWith(HELD_PREFIX)) return fresh
     return this.#update(fresh, { reason: `starts resumed after ${backoff.failures} failed attempt(s)` })
-  }
-
-  /**
-   * Starts the members: their updates (in progress at the generation each start gave, or a rotation's refusal as
-   * the outcome), and the failure that stopped the starts (the members not reached stay pending).
-   */
-  async #start(
-    rollout: Rollout,
-    members: readonly RolloutMember[],
-    at: string,
-  ): Promise<{ updates: MemberUpdate[]; failure?: unknown }> {
-    if (members.length === 0) return { updates: [] }
-    const { tenantId } = rollout
-    const inProgress = (member: RolloutMember, generation: number | null): MemberUpdate => ({
-      ...member,
-      status: 'in-progress',
-      generation,
-      startedAt: at,
-    })
-    if (isRotation(rollout.action)) return this.#rotate(rollout, members, at, inProgress)
-    const keys = members.map(({ hostId }) => ({ tenantId, hostId }))
-    try {
-      const stored = await this.#deps.setDesired({ keys }, rollout.action, rolloutActor(rollout.id))
-      const generations = new Map(stored.map((host) => [host.hostId, host.desiredGeneration]))
-      this.#deps.metrics?.starts.inc({ tenant_id: tenantId }, members.length)
-      return { updates: members.map((member) => inProgress(member, generations.get(member.hostId) ?? null)) }
-    } catch (failure) {
-      return { updates: [], failure }
-    }
-  }
-
-  /** One rotatePassword per member, in order: a refusal is the member's outcome; any other error stops the starts. */
-  async #rotate(
-    rollout: Rollout,
-    members: readonly RolloutMember[],
-    at: string,
-    inProgress: (member: RolloutMember, generation: number | null) => MemberUpdate,
-  ): Promise<{ updates: MemberUpdate[]; failure?: unknown }> {
-    const { tenantId } = rollout
-    const updates: MemberUpdate[] = []
-    for (const member of members) {
-      try {
-        if (this.#deps.rotatePassword === undefined) throw new Error('password rotation is not wired')
-        const { rotation } = await this.#deps.rotatePassword(
-          { tenantId, hostId: member.hostId },
-          rolloutActor(rollout.id),
-        )
-        this.#deps.metrics?.starts.inc({ tenant_id: tenantId })
-        updates.push(inProgress(member, rotation.generation))
-      } catch (failure) {
-        const outcome = rotationRefusalOf(failure)
-        if (outcome === null) return { updates, failure }
-        const errorName = outcome.status === 'failed' ? outcome.errorName : null
-        updates.push({ ...member, status: outcome.status, errorName, finishedAt: at })
-      }
-    }
-    return { updates }
-  }
-
-  #hostsOf(rollout: Rollout, members: readonly RolloutMember[]): Promise<(Host | null)[]> {
-    return this.#deps.findHosts(members.map(({ hostId }) => ({ tenantId: rollout.tenantId, hostId })))
   }
 
   #update(rollout: Rollout, patch: RolloutPatch): Promise<Rollout> {

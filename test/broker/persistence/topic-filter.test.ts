@@ -1,5 +1,5 @@
 import test from 'ava'
-import { topicMatchesFilter } from '../../../broker/persistence/topic-filter.ts'
+import { topicFilterTest } from '../../../broker/persistence/topic-filter.ts'
 
 const cases: ReadonlyArray<[topic: string, filter: string, matches: boolean]> = [
   ['amt/v1/t1/h1/desired', 'amt/v1/t1/h1/desired', true],
@@ -22,5 +22,5 @@ const cases: ReadonlyArray<[topic: string, filter: string, matches: boolean]> = 
 
 for (const [topic, filter, matches] of cases)
   test(`${filter} ${matches ? 'matches' : 'does not match'} ${topic}`, (t) => {
-    t.is(topicMatchesFilter(topic, filter), matches)
+    t.is(topicFilterTest(filter)(topic), matches)
   })
