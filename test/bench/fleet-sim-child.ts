@@ -7,6 +7,7 @@
 import type { Delivery } from './fleet-desired-tracker.ts'
 import { createSimFleet, localFleet, type SimGroup } from './fleet-sim.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
+import type { SimHealth } from './fleet-sim-health.ts'
 
 export interface SimJob {
   groups: SimGroup[]
@@ -22,6 +23,7 @@ export interface SimOperations {
   waitFor: { args: { hostId: string; generation: number; timeoutMs: number }; value: Delivery }
   settled: { args: Record<string, never>; value: number }
   stop: { args: Record<string, never>; value: null }
+  health: { args: Record<string, never>; value: SimHealth[] }
 }
 export type SimOperation = keyof SimOperations
 
@@ -53,6 +55,7 @@ function handlers(fleet: FleetUnderTest): Handlers {
       await fleet.stop()
       return null
     },
+    health: () => fleet.health(),
   }
 }
 

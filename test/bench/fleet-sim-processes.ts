@@ -103,6 +103,7 @@ export function startSimProcesses(
         clearTimeout(killer)
       })
     },
+    health: async () => (await each((simulator) => simulator.call('health', {}))).flat(),
     processes: () => simulators.map(({ child }, i) => ({ name: `simulator ${i + 1}`, pid: child.pid ?? 0 })),
   }
 }

@@ -14,6 +14,7 @@ import {
 import { RECONNECT_DEFAULTS } from '../../agent/config-schema.ts'
 import { createLogger } from '../../lib/log.ts'
 import { DesiredTracker } from './fleet-desired-tracker.ts'
+import { watchSimHealth } from './fleet-sim-health.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
 
 /** Hosts that connect to one broker. */
@@ -46,7 +47,7 @@ export function createSimFleet(
   { tuning = {}, failures, tracker = new DesiredTracker() }: SimFleetOptions = {},
 ): SimFleet {
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
-  const log = createLogger({ name: 'amt-simulate', level: 'error' })
+  const log = createLogger({ name: 'amt-simulate', level: process.env.FLEET_SIM_LOG_LEVEL ?? 'error' })
   const fleets = groups.map(({ brokerUrl, hosts }) =>
     createFleet({
       brokerUrl,
@@ -66,6 +67,7 @@ export function createSimFleet(
 /** The fleet as the scenarios see it (FleetUnderTest), in this process. */
 export function localFleet(sim: SimFleet): FleetUnderTest {
   let expected: ReadonlyMap<string, number> = new Map()
+  const health = watchSimHealth()
   const sum = (count: (fleet: Fleet) => number): number => sim.fleets.reduce((total, fleet) => total + count(fleet), 0)
   return {
     start: async () => {
@@ -90,6 +92,7 @@ export function localFleet(sim: SimFleet): FleetUnderTest {
     stop: async () => {
       await Promise.all(sim.fleets.map((fleet) => fleet.stop()))
     },
+    health: () => Promise.resolve([health()]),
   }
 }
 
