@@ -38,6 +38,8 @@ export interface CycleOptions extends Omit<ManagerSetup, 'externalBroker'> {
   simProcesses: number
   /** Agents started per second, the whole fleet. */
   rampPerSecond: number
+  /** The simulated agents' log level (fleet-sim.ts). */
+  simLogLevel: string
   scenarios: ReadonlySet<Scenario>
   latencySamples: number
   /** Idle time before the idle memory is sampled (V8 shrinks its heap only some seconds after the work stopped). */
@@ -95,8 +97,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
   const sim =
     options.simProcesses > 0
-      ? startSimProcesses(prepared.devices, urlOf, options.simProcesses, options.rampPerSecond)
-      : localFleet(createSimFleet(simGroups(prepared.devices, urlOf), options.rampPerSecond))
+      ? startSimProcesses(prepared.devices, urlOf, options.simProcesses, options.rampPerSecond, options.simLogLevel)
+      : localFleet(
+          createSimFleet(simGroups(prepared.devices, urlOf), options.rampPerSecond, { logLevel: options.simLogLevel }),
+        )
   live.running = { prepared, topology, manager, sim }
   let failed = false
   try {

@@ -12,6 +12,7 @@ import type { SimHealth } from './fleet-sim-health.ts'
 export interface SimJob {
   groups: SimGroup[]
   rampPerSecond: number
+  logLevel: string
 }
 
 /** The requests, by operation: their arguments and what the answer carries. */
@@ -68,7 +69,7 @@ let table: Handlers | undefined
 process.on('message', (message: SimJob | SimRequest) => {
   if (table === undefined) {
     const job = message as SimJob
-    table = handlers(localFleet(createSimFleet(job.groups, job.rampPerSecond)))
+    table = handlers(localFleet(createSimFleet(job.groups, job.rampPerSecond, { logLevel: job.logLevel })))
     return
   }
   const request = message as SimRequest

@@ -34,6 +34,8 @@ export interface SimFleetOptions {
   failures?: FleetOptions['failures']
   /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
   tracker?: DesiredTracker
+  /** The agents' log level, to stderr; default error (`warn` shows each agent's connection trouble). */
+  logLevel?: string
 }
 
 /**
@@ -44,10 +46,10 @@ export interface SimFleetOptions {
 export function createSimFleet(
   groups: readonly SimGroup[],
   rampPerSecond: number,
-  { tuning = {}, failures, tracker = new DesiredTracker() }: SimFleetOptions = {},
+  { tuning = {}, failures, tracker = new DesiredTracker(), logLevel = 'error' }: SimFleetOptions = {},
 ): SimFleet {
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
-  const log = createLogger({ name: 'amt-simulate', level: process.env.FLEET_SIM_LOG_LEVEL ?? 'error' })
+  const log = createLogger({ name: 'amt-simulate', level: logLevel })
   const fleets = groups.map(({ brokerUrl, hosts }) =>
     createFleet({
       brokerUrl,

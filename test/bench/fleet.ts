@@ -13,8 +13,9 @@
  * simulator under it (docs/benchmarks.md, "100,000 nodes").
  *
  *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
- *                               [--device-hash digest|scrypt:10] [--log-level info] [--time-limit 2400] [--brokers 0]
- *                               [--sim-processes 0] [--manager-node-options ""] [--broker-node-options ""]
+ *                               [--device-hash digest|scrypt:10] [--log-level info] [--sim-log-level error]
+ *                               [--time-limit 2400] [--brokers 0] [--sim-processes 0]
+ *                               [--manager-node-options ""] [--broker-node-options ""]
  */
 import { parseArgs } from 'node:util'
 import { describeHash, parseDeviceHash } from './fleet-seed.ts'
@@ -34,6 +35,8 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '30' },
     'device-hash': { type: 'string', default: 'digest' },
     'log-level': { type: 'string', default: 'info' },
+    /** The simulated agents' log level (stderr): warn shows their connection trouble. */
+    'sim-log-level': { type: 'string', default: 'error' },
     'time-limit': { type: 'string', default: '2400' },
     /** Extra node options for the manager process, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
     'manager-node-options': { type: 'string', default: '' },
@@ -78,6 +81,7 @@ for (const hosts of sizes) {
         ? { topology: await brokerClusterTopology(brokers, hashScheme, splitOptions(args['broker-node-options'])) }
         : {}),
       simProcesses,
+      simLogLevel: args['sim-log-level'],
       logLevel: args['log-level'],
       nodeOptions: splitOptions(args['manager-node-options']),
       rampPerSecond: Number(args.ramp),
