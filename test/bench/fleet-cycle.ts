@@ -180,6 +180,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
           `every device republished ${seconds(figures.republishedMs)} s (goal at 10 000 devices: ≤ 10 s, zero lost); lost ${figures.lost}; ` +
           `refused before a session: ${describeRefusals(figures.refused)}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
       )
+      log(
+        `  storm: CPU used since start (a restarted process: since its restart): ${await cpuOfEach(manager, sim, topology)}`,
+      )
     }
     return result
   } catch (err) {
