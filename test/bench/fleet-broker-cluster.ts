@@ -14,6 +14,7 @@ import { stringify } from 'yaml'
 import { hashWith, type HashScheme } from '../../broker/auth/password-hash.ts'
 import { startRedisServer, type RunningRedis } from '../helpers/redis-server.ts'
 import { freePort } from '../helpers/free-port.ts'
+import { scrapeMetrics } from '../helpers/metrics-text.ts'
 import { LAUNCHER } from '../helpers/launchers.ts'
 import { BENCH_MANAGER } from './bench-principal.ts'
 import type { PreparedManager } from './fleet-manager.ts'
@@ -32,7 +33,11 @@ interface Instance {
 }
 
 /** K broker instances (not started yet: start() writes their files and starts Redis and them). */
-export async function brokerClusterTopology(count: number, hashScheme: HashScheme): Promise<Topology> {
+export async function brokerClusterTopology(
+  count: number,
+  hashScheme: HashScheme,
+  nodeOptions: readonly string[] = [],
+): Promise<Topology> {
   const managerPassword = randomBytes(24).toString('base64url')
   const instances: Instance[] = []
   for (let i = 0; i < count; i++)
@@ -52,6 +57,7 @@ export async function brokerClusterTopology(count: number, hashScheme: HashSchem
         instance.process = await startService({
           name: `broker ${i + 1}`,
           bin: LAUNCHER.broker,
+          nodeOptions,
           configFile: instance.configFile,
           logFile: instance.logFile,
           ready: () => answers200(`http://127.0.0.1:${instance.metricsPort}/healthz`),
@@ -100,6 +106,12 @@ export async function brokerClusterTopology(count: number, hashScheme: HashSchem
       ...instances.map((instance, i) => ({ name: `broker ${i + 1}`, pid: instance.process?.pid ?? 0 })),
       ...(redis?.pid === undefined ? [] : [{ name: 'redis-server', pid: redis.pid }]),
     ],
+    brokerMetrics: async () =>
+      (
+        await Promise.all(
+          instances.map((instance) => scrapeMetrics(`http://127.0.0.1:${instance.metricsPort}`).catch(() => [])),
+        )
+      ).flat(),
     restart: (manager) => ({
       stop: stopAll,
       start: async () => ({ manager, readyAt: await startAll() }),

@@ -3,7 +3,9 @@
  * topology has them) and the manager (child processes), ramp the simulated fleet up (this process, or simulator
  * child processes), then memory, activation wave, desired latency, connection storm, as asked.
  */
-import { delay, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import { delay, everyHalfMinute, sampleMemory, type MemoryReading } from './fleet-env.ts'
+import { describeBrokerCloses, describeSimHealth } from './fleet-sim-health.ts'
+import { processCpuMs } from './machine.ts'
 import {
   metricSum,
   prepareManager,
@@ -36,6 +38,8 @@ export interface CycleOptions extends Omit<ManagerSetup, 'externalBroker'> {
   simProcesses: number
   /** Agents started per second, the whole fleet. */
   rampPerSecond: number
+  /** The simulated agents' log level (fleet-sim.ts). */
+  simLogLevel: string
   scenarios: ReadonlySet<Scenario>
   latencySamples: number
   /** Idle time before the idle memory is sampled (V8 shrinks its heap only some seconds after the work stopped). */
@@ -93,23 +97,32 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
   const sim =
     options.simProcesses > 0
-      ? startSimProcesses(prepared.devices, urlOf, options.simProcesses, options.rampPerSecond)
-      : localFleet(createSimFleet(simGroups(prepared.devices, urlOf), options.rampPerSecond))
+      ? startSimProcesses(prepared.devices, urlOf, options.simProcesses, options.rampPerSecond, options.simLogLevel)
+      : localFleet(
+          createSimFleet(simGroups(prepared.devices, urlOf), options.rampPerSecond, { logLevel: options.simLogLevel }),
+        )
   live.running = { prepared, topology, manager, sim }
   let failed = false
   try {
     const began = Date.now()
-    await sim.start()
-    await firstReports({
-      reader: manager,
-      fleet: sim,
-      hosts,
-      tenantId,
-      rampPerSecond: options.rampPerSecond,
-      logFile: prepared.logFile,
-    })
+    const stopTicker = everyHalfMinute('connect', () => connectProgress(manager, sim, topology))
+    try {
+      await sim.start()
+      await firstReports({
+        reader: manager,
+        fleet: sim,
+        hosts,
+        tenantId,
+        rampPerSecond: options.rampPerSecond,
+        logFile: prepared.logFile,
+      })
+    } finally {
+      stopTicker()
+    }
     const result: CycleResult = { hosts, connectMs: Date.now() - began, ...(baseMemory ? { baseMemory } : {}) }
     log(`  ${hosts} agents connected and reported in ${seconds(result.connectMs)} s (ramp ${options.rampPerSecond}/s)`)
+    log(`  connect: ${await connectProgress(manager, sim, topology)}`)
+    log(`  connect: CPU used since start: ${await cpuOfEach(manager, sim, topology)}`)
 
     if (options.scenarios.has('memory')) {
       await delay(options.idleMs)
@@ -167,6 +180,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
           `every device republished ${seconds(figures.republishedMs)} s (goal at 10 000 devices: ≤ 10 s, zero lost); lost ${figures.lost}; ` +
           `refused before a session: ${describeRefusals(figures.refused)}; manager RSS ${figures.memory?.rssMiB.toFixed(0) ?? '-'} MiB (peak ${figures.memory?.peakMiB.toFixed(0) ?? '-'} MiB)`,
       )
+      log(
+        `  storm: CPU used since start (a restarted process: since its restart): ${await cpuOfEach(manager, sim, topology)}`,
+      )
     }
     return result
   } catch (err) {
@@ -212,4 +228,30 @@ async function heapOf(manager: ManagerProcess): Promise<{ usedMiB: number; total
     totalMiB: mib('nodejs_heap_size_total_bytes'),
     externalMiB: mib('nodejs_external_memory_bytes'),
   }
+}
+
+/** Agents reported, in Inventory, the simulators' health and what the brokers refused or closed, in one line. */
+async function connectProgress(manager: ManagerProcess, sim: FleetUnderTest, topology: Topology): Promise<string> {
+  const [reported, managerSamples, brokerSamples, health] = await Promise.all([
+    sim.reported(),
+    manager.metrics(),
+    topology.brokerMetrics?.(),
+    sim.health(),
+  ])
+  const inInventory = metricSum(managerSamples, 'amt_manager_hosts', { phase: 'UNPROVISIONED' })
+  return (
+    `${reported} agents reported, ${inInventory} hosts with a first state in Inventory; ` +
+    `${describeSimHealth(health)}; ${describeBrokerCloses(brokerSamples ?? managerSamples)}`
+  )
+}
+
+/** utime + stime of every process of the benchmark since it started, s: where the connect's CPU went. */
+async function cpuOfEach(manager: ManagerProcess, sim: FleetUnderTest, topology: Topology): Promise<string> {
+  const processes = [
+    { name: 'manager', pid: manager.pid },
+    ...topology.processes(),
+    ...(sim.processes?.() ?? [{ name: 'simulator (this process)', pid: process.pid }]),
+  ]
+  const cpu = await Promise.all(processes.map(async ({ name, pid }) => ({ name, ms: await processCpuMs(pid) })))
+  return cpu.map(({ name, ms }) => `${name} ${ms === undefined ? '-' : (ms / 1000).toFixed(0)}`).join(', ')
 }

@@ -120,20 +120,42 @@ export async function pollUntil<T>(
 }
 
 /**
- * The benchmark's hard time limit: after `ms`, `cleanup` runs (bounded to 10 s) and the process exits 3, whatever
- * is still running. Returns a function that disarms it.
+ * The benchmark's hard time limit: after `ms`, or on SIGINT/SIGTERM, `cleanup` runs (bounded to 10 s) and the
+ * process exits (3 for the limit, 130 for a signal), whatever is still running: the brokers, managers and simulators
+ * it started are stopped, not left behind. Returns a function that disarms both.
  */
 export function hardTimeLimit(ms: number, cleanup: () => Promise<void>): () => void {
-  const timer = setTimeout(() => {
-    console.error(`hard time limit of ${Math.round(ms / 1000)} s reached: stopping`)
-    const forced = setTimeout(() => process.exit(3), 10_000)
+  const stop = (why: string, code: number): void => {
+    console.error(`${why}: stopping`)
+    const forced = setTimeout(() => process.exit(code), 10_000)
     forced.unref()
     cleanup()
       .catch((err: unknown) => console.error('cleanup failed', err))
-      .finally(() => process.exit(3))
-  }, ms)
-  return () => clearTimeout(timer)
+      .finally(() => process.exit(code))
+  }
+  const timer = setTimeout(() => stop(`hard time limit of ${Math.round(ms / 1000)} s reached`, 3), ms)
+  const onSignal = (signal: NodeJS.Signals): void => stop(signal, 130)
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return () => {
+    clearTimeout(timer)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
 }
 
 export const fixed = (value: number | undefined, digits = 1): string =>
   value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits)
+
+/** Logs `line()` every 30 s, prefixed with `what` and the time since the call, until the returned function is called. */
+export function everyHalfMinute(what: string, line: () => Promise<string>): () => void {
+  const began = Date.now()
+  const timer = setInterval(() => {
+    const at = `${what} +${Math.round((Date.now() - began) / 1000)} s`
+    line().then(
+      (text) => console.log(`  ${at}: ${text}`),
+      (err: unknown) => console.log(`  ${at}: not read (${String(err)})`),
+    )
+  }, 30_000)
+  return () => clearInterval(timer)
+}

@@ -7,10 +7,12 @@
 import type { Delivery } from './fleet-desired-tracker.ts'
 import { createSimFleet, localFleet, type SimGroup } from './fleet-sim.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
+import type { SimHealth } from './fleet-sim-health.ts'
 
 export interface SimJob {
   groups: SimGroup[]
   rampPerSecond: number
+  logLevel: string
 }
 
 /** The requests, by operation: their arguments and what the answer carries. */
@@ -22,6 +24,7 @@ export interface SimOperations {
   waitFor: { args: { hostId: string; generation: number; timeoutMs: number }; value: Delivery }
   settled: { args: Record<string, never>; value: number }
   stop: { args: Record<string, never>; value: null }
+  health: { args: Record<string, never>; value: SimHealth[] }
 }
 export type SimOperation = keyof SimOperations
 
@@ -53,6 +56,7 @@ function handlers(fleet: FleetUnderTest): Handlers {
       await fleet.stop()
       return null
     },
+    health: () => fleet.health(),
   }
 }
 
@@ -65,7 +69,7 @@ let table: Handlers | undefined
 process.on('message', (message: SimJob | SimRequest) => {
   if (table === undefined) {
     const job = message as SimJob
-    table = handlers(localFleet(createSimFleet(job.groups, job.rampPerSecond)))
+    table = handlers(localFleet(createSimFleet(job.groups, job.rampPerSecond, { logLevel: job.logLevel })))
     return
   }
   const request = message as SimRequest

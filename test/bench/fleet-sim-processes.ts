@@ -52,6 +52,7 @@ export function startSimProcesses(
   brokerUrlOf: (index: number) => string,
   count: number,
   rampPerSecond: number,
+  logLevel: string,
 ): FleetUnderTest {
   const owner = new Map<string, Simulator>()
   const simulators: Simulator[] = []
@@ -61,6 +62,7 @@ export function startSimProcesses(
     const simulator = forkSimulator({
       groups: simGroups(devices, brokerUrlOf, from, to),
       rampPerSecond: rampPerSecond / count,
+      logLevel,
     })
     simulators.push(simulator)
     for (const device of devices.slice(from, to)) owner.set(device.hostId, simulator)
@@ -103,6 +105,7 @@ export function startSimProcesses(
         clearTimeout(killer)
       })
     },
+    health: async () => (await each((simulator) => simulator.call('health', {}))).flat(),
     processes: () => simulators.map(({ child }, i) => ({ name: `simulator ${i + 1}`, pid: child.pid ?? 0 })),
   }
 }

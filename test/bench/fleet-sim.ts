@@ -14,6 +14,7 @@ import {
 import { RECONNECT_DEFAULTS } from '../../agent/config-schema.ts'
 import { createLogger } from '../../lib/log.ts'
 import { DesiredTracker } from './fleet-desired-tracker.ts'
+import { watchSimHealth } from './fleet-sim-health.ts'
 import type { FleetUnderTest } from './fleet-under-test.ts'
 
 /** Hosts that connect to one broker. */
@@ -33,6 +34,8 @@ export interface SimFleetOptions {
   failures?: FleetOptions['failures']
   /** Shared by the fleets of one benchmark that connect to different brokers (a cluster's replicas). */
   tracker?: DesiredTracker
+  /** The agents' log level, to stderr; default error (`warn` shows each agent's connection trouble). */
+  logLevel?: string
 }
 
 /**
@@ -43,10 +46,10 @@ export interface SimFleetOptions {
 export function createSimFleet(
   groups: readonly SimGroup[],
   rampPerSecond: number,
-  { tuning = {}, failures, tracker = new DesiredTracker() }: SimFleetOptions = {},
+  { tuning = {}, failures, tracker = new DesiredTracker(), logLevel = 'error' }: SimFleetOptions = {},
 ): SimFleet {
   // error, not warn: during the storm every agent would log its refused reconnects (measurement noise here).
-  const log = createLogger({ name: 'amt-simulate', level: 'error' })
+  const log = createLogger({ name: 'amt-simulate', level: logLevel })
   const fleets = groups.map(({ brokerUrl, hosts }) =>
     createFleet({
       brokerUrl,
@@ -66,6 +69,7 @@ export function createSimFleet(
 /** The fleet as the scenarios see it (FleetUnderTest), in this process. */
 export function localFleet(sim: SimFleet): FleetUnderTest {
   let expected: ReadonlyMap<string, number> = new Map()
+  const health = watchSimHealth()
   const sum = (count: (fleet: Fleet) => number): number => sim.fleets.reduce((total, fleet) => total + count(fleet), 0)
   return {
     start: async () => {
@@ -90,6 +94,7 @@ export function localFleet(sim: SimFleet): FleetUnderTest {
     stop: async () => {
       await Promise.all(sim.fleets.map((fleet) => fleet.stop()))
     },
+    health: () => Promise.resolve([health()]),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ManagerProcess, ManagerSetup, PreparedManager } from './fleet-manager.ts'
 import type { StormRestart } from './fleet-storm.ts'
+import type { MetricSample } from '../helpers/metrics-text.ts'
 
 /**
  * Where the devices of the fleet benchmark connect, and what runs besides the manager: its embedded broker (the
@@ -18,6 +19,8 @@ export interface Topology {
   processes(): Array<{ name: string; pid: number }>
   /** The storm's restart; undefined: the manager's (stop it, start a new one). */
   restart?(manager: ManagerProcess): StormRestart
+  /** The brokers' /metrics, all instances' samples together; undefined: the manager's own (its embedded broker). */
+  brokerMetrics?(): Promise<MetricSample[]>
   close(): Promise<void>
 }
 

@@ -1,4 +1,5 @@
 import type { Delivery } from './fleet-desired-tracker.ts'
+import type { SimHealth } from './fleet-sim-health.ts'
 
 /**
  * What the fleet benchmark's scenarios see of the simulated fleet: in the benchmark's own process (fleet-sim.ts,
@@ -19,6 +20,8 @@ export interface FleetUnderTest {
   /** Resolves, with when, once every agent has settled; rejects when the fleet stops first. */
   settled(): Promise<number>
   stop(): Promise<void>
+  /** Each simulator process's event-loop delay and GC since it started (fleet-sim-health.ts). */
+  health(): Promise<SimHealth[]>
   /** The simulator processes (for their memory); absent when the fleet runs in the benchmark's process. */
   processes?(): Array<{ name: string; pid: number }>
 }

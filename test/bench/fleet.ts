@@ -13,8 +13,9 @@
  * simulator under it (docs/benchmarks.md, "100,000 nodes").
  *
  *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
- *                               [--device-hash digest|scrypt:10] [--log-level info] [--time-limit 2400] [--brokers 0]
- *                               [--sim-processes 0]
+ *                               [--device-hash digest|scrypt:10] [--log-level info] [--sim-log-level error]
+ *                               [--time-limit 2400] [--brokers 0] [--sim-processes 0]
+ *                               [--manager-node-options ""] [--broker-node-options ""]
  */
 import { parseArgs } from 'node:util'
 import { describeHash, parseDeviceHash } from './fleet-seed.ts'
@@ -34,9 +35,13 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '30' },
     'device-hash': { type: 'string', default: 'digest' },
     'log-level': { type: 'string', default: 'info' },
+    /** The simulated agents' log level (stderr): warn shows their connection trouble. */
+    'sim-log-level': { type: 'string', default: 'error' },
     'time-limit': { type: 'string', default: '2400' },
     /** Extra node options for the manager process, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
     'manager-node-options': { type: 'string', default: '' },
+    /** Extra node options for each amt-broker instance of --brokers K (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+    'broker-node-options': { type: 'string', default: '' },
     /** amt-broker instances on one Redis, the manager on the first (broker.external); 0: the embedded broker. */
     brokers: { type: 'string', default: '0' },
     /** Child processes the simulated fleet runs in; 0: this process. */
@@ -52,6 +57,7 @@ const brokers = Number(args.brokers)
 const simProcesses = Number(args['sim-processes'])
 const hashScheme = parseDeviceHash(args['device-hash'])
 const startedAt = Date.now()
+const splitOptions = (text: string): string[] => text.split(' ').filter((option) => option !== '')
 
 await printHeader(
   `fleet benchmark: manager + ${brokers > 0 ? `${brokers} amt-broker instances on one Redis` : 'embedded broker in one process'}, ` +
@@ -71,10 +77,13 @@ for (const hosts of sizes) {
       hosts,
       tenantId: 'bench',
       hashScheme,
-      ...(brokers > 0 ? { topology: await brokerClusterTopology(brokers, hashScheme) } : {}),
+      ...(brokers > 0
+        ? { topology: await brokerClusterTopology(brokers, hashScheme, splitOptions(args['broker-node-options'])) }
+        : {}),
       simProcesses,
+      simLogLevel: args['sim-log-level'],
       logLevel: args['log-level'],
-      nodeOptions: args['manager-node-options'].split(' ').filter((option) => option !== ''),
+      nodeOptions: splitOptions(args['manager-node-options']),
       rampPerSecond: Number(args.ramp),
       scenarios,
       latencySamples: Number(args.samples),
