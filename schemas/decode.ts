@@ -20,12 +20,3 @@ export function decodeMessage(topic: string, payload: Uint8Array, options: Decod
 export function encodePayload<L extends Leaf>(leaf: L, payload: PayloadOf<L>): Buffer {
   return encodeWith(PAYLOADS, leaf, payload)
 }
-
-/**
- * Serialises a payload the manager built from typed values it validated when they were stored (the `status` view
- * of a host) without parsing it again: a hot path (every changed host). What makes it sound is a test, not this
- * function: every view the builder can make parses against its schema unchanged (test/manager/core/publish).
- */
-export function encodeBuilt<L extends Leaf>(_leaf: L, payload: PayloadOf<L>): Buffer {
-  return Buffer.from(JSON.stringify(payload))
-}

@@ -213,7 +213,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
     dataDir: config.dataDir,
     database:
       config.database.engine === 'sqlite'
-        ? { engine: 'sqlite' }
+        ? { engine: 'sqlite', sqlite: config.database.sqlite }
         : {
             engine: 'postgres',
             url: describeUrl(config.database.postgres.url),

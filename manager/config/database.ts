@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { readSecret } from '../../lib/config-file.ts'
 import type { SecretValue } from '../../lib/secret-value.ts'
 import { DEFAULT_LEASE_TIMINGS } from '../database/postgres-lease.ts'
+import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from '../inventory/sqlite/open.ts'
 import { urlHasPassword } from '../database/postgres-pool.ts'
 import type { ResolveContext } from './resolve.ts'
 
@@ -47,6 +48,17 @@ const Postgres = z.strictObject({
   lease: Lease,
 })
 
+const Sqlite = z
+  .strictObject({
+    walAutocheckpointPages: z
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(DEFAULT_WAL_AUTOCHECKPOINT_PAGES)
+      .describe("the Inventory's WAL is checkpointed once it holds this many 4 KiB pages (docs/inventory.md)"),
+  })
+  .prefault({})
+
 /**
  * The `database` section (docs/operations.md): where the Inventory, the API tokens and the cluster's leases live.
  * `sqlite` (the default): files in the data directory, one manager process. `postgres`: a shared database, what
@@ -54,15 +66,15 @@ const Postgres = z.strictObject({
  */
 export const DatabaseSection = z
   .discriminatedUnion('engine', [
-    z.strictObject({ engine: z.literal('sqlite') }),
+    z.strictObject({ engine: z.literal('sqlite'), sqlite: Sqlite }),
     z.strictObject({ engine: z.literal('postgres'), postgres: Postgres }),
   ])
-  .default({ engine: 'sqlite' })
+  .prefault({ engine: 'sqlite' })
 
 export type DatabaseSection = z.infer<typeof DatabaseSection>
 
 export type DatabaseSettings =
-  | { engine: 'sqlite' }
+  | { engine: 'sqlite'; sqlite: z.infer<typeof Sqlite> }
   | {
       engine: 'postgres'
       postgres: Omit<z.infer<typeof Postgres>, 'passwordFile' | 'caFile'> & { password?: SecretValue; ca?: string }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
-import { applyHostPatch } from '../inventory/host-patch.ts'
+import { applyHostPatch, assertPatch } from '../inventory/host-patch.ts'
 import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
 import { runHandler, type Effect } from './reducers/index.ts'
 import { checkSequence } from './reducers/sequence.ts'
@@ -43,11 +43,18 @@ interface Pending {
   fail: (err: Error) => void
 }
 
-/** Per host within one batch: the host as read, as projected after each report, and the merged patch. */
+/**
+ * Per host within one batch: the host as read, the merged patch of its accepted reports, and the host as projected
+ * after them — lazily: `projected` stands before `pending`, the last accepted report's patch, which is applied only
+ * when another report of the host follows in the batch (most hosts have one report per batch, and the Inventory
+ * applies the patch to the host as read anyway).
+ */
 interface HostWork {
   read: Host
   projected: Host
-  patch: HostPatch
+  pending: HostPatch | null
+  /** Null until a report is accepted; the first report's own patch, then a merged copy. */
+  patch: HostPatch | null
   effects: Effect[]
 }
 
@@ -153,6 +160,7 @@ export class Ingest {
   /** Handles the batch against projected hosts and writes the merged patches (one transaction) with their audit. */
   async #apply(batch: readonly Pending[]) {
     const now = this.#deps.now()
+    const nowIso = now.toISOString()
     const hosts = await this.#deps.book.getMany(batch.map((item) => item.key))
     const work = new Map<string, HostWork>()
     const audit: AppendAuditInput[] = []
@@ -163,18 +171,22 @@ export class Ingest {
         const host = hosts.get(id)
         if (host === undefined)
           return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
-        entry = { read: host, projected: host, patch: {}, effects: [] }
+        entry = { read: host, projected: host, pending: null, patch: null, effects: [] }
         work.set(id, entry)
       }
-      return this.#handle(id, entry, item, now, audit)
+      return this.#handle(id, entry, item, now, nowIso, audit)
     })
     const updates: BookUpdate[] = []
     for (const entry of work.values()) {
-      if (Object.keys(entry.patch).length === 0) continue
-      // lastSeq: the projection holds the complete map for the (possibly new) boot.
-      const patch =
-        entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
-      updates.push({ host: entry.read, patch })
+      const { patch } = entry
+      if (patch === null) continue
+      // One accepted report: its patch, applied to the host as read by the Inventory, is the projection. More: the
+      // merged patch's lastSeq is the last report's; the projection holds the map of every report of the boot.
+      const single = entry.projected === entry.read
+      updates.push({
+        host: entry.read,
+        patch: single || patch.lastSeq === undefined ? patch : { ...patch, lastSeq: projected(entry, now).lastSeq },
+      })
     }
     const written = await this.#deps.writes.commit(updates, { audit })
     const byId = new Map(written.map((host) => [hostId(host), host]))
@@ -182,9 +194,9 @@ export class Ingest {
     return { verdicts, stored: { byId, committed } }
   }
 
-  #handle(id: string, entry: HostWork, item: Pending, now: Date, audit: AppendAuditInput[]): Verdict {
+  #handle(id: string, entry: HostWork, item: Pending, now: Date, nowIso: string, audit: AppendAuditInput[]): Verdict {
     const { report, source } = item
-    const host = entry.projected
+    const host = projected(entry, now)
     const refused = item.precondition?.(host) ?? null
     if (refused !== null) return { outcome: 'rejected', reason: 'precondition', detail: refused }
     const online = report.kind === 'presence' ? report.facts.online : undefined
@@ -194,12 +206,12 @@ export class Ingest {
     const agentKind = source.kind === 'grpc' ? 'grpc' : 'mqtt'
     const patch: HostPatch = {
       ...sequence.patch,
-      lastSeen: now.toISOString(),
+      lastSeen: nowIso,
       ...(host.agentKind === agentKind ? {} : { agentKind }),
       ...result.patch,
     }
     try {
-      entry.projected = applyHostPatch(host, patch, now)
+      assertPatch(patch)
     } catch (err) {
       this.#log.error(
         { err, kind: report.kind, tenantId: host.tenantId, hostId: host.hostId },
@@ -207,14 +219,15 @@ export class Ingest {
       )
       return { outcome: 'rejected', reason: 'invalid', detail: 'the report could not be stored' }
     }
-    Object.assign(entry.patch, patch)
+    entry.pending = patch
+    entry.patch = entry.patch === null ? patch : { ...entry.patch, ...patch }
     entry.effects.push(...result.effects)
     const actor = source.kind === 'mqtt' ? 'agent' : 'agent:grpc'
     for (const draft of result.audit) {
       audit.push({
         tenantId: host.tenantId,
         hostId: host.hostId,
-        ts: now.toISOString(),
+        ts: nowIso,
         kind: draft.kind,
         actor,
         detail: draft.detail,
@@ -244,4 +257,13 @@ export class Ingest {
     if (!verdict.changed) metrics.unchanged.inc({ leaf: item.report.kind })
     item.settle({ outcome: 'accepted', host, changed: verdict.changed })
   }
+}
+
+/** The host as projected after every accepted report of the batch so far (applies the pending patch). */
+function projected(entry: HostWork, now: Date): Host {
+  if (entry.pending !== null) {
+    entry.projected = applyHostPatch(entry.projected, entry.pending, now)
+    entry.pending = null
+  }
+  return entry.projected
 }

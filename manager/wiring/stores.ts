@@ -51,12 +51,13 @@ async function closeAll(closers: readonly Closer[]): Promise<void> {
 export async function openStores(config: ManagerConfig, log: Logger): Promise<Stores> {
   const closers: Closer[] = []
   try {
-    const pool =
-      config.database.engine === 'sqlite' ? null : await openPostgresPool({ ...config.database.postgres, log })
+    const { database } = config
+    const sqlite = database.engine === 'sqlite' ? database.sqlite : null
+    const pool = database.engine === 'sqlite' ? null : await openPostgresPool({ ...database.postgres, log })
     if (pool !== null) closers.push(() => pool.end())
     const inventory =
       pool === null
-        ? await openSqliteInventory({ dataDir: config.dataDir, log })
+        ? await openSqliteInventory({ ...sqlite, dataDir: config.dataDir, log })
         : await openPostgresInventory({ pool, log })
     closers.push(() => inventory.close())
     const tokens = await openTokenStore(

@@ -34,3 +34,25 @@ export function correlatedFields(host: Host): Omit<HostStatus, 'v' | 'ts' | 'rep
 export function hostStatusOf(host: Host, now: Date): HostStatus {
   return { v: SCHEMA_VERSION, ts: now.toISOString(), ...correlatedFields(host) }
 }
+
+/**
+ * The status view's fields that may move without a visible change (status-publisher.ts), in JSON: every field of
+ * hostStatusOf but `v`, `ts`, `lastSeen` and `powerStateReadAt`. Serialised once per publication: it is what a change
+ * is judged on and, with those four put in front (statusPayloadOf), the payload.
+ */
+export function statusFieldsJson(host: Host): string {
+  const { lastSeen: _lastSeen, powerStateReadAt: _readAt, ...fields } = correlatedFields(host)
+  return JSON.stringify(fields)
+}
+
+/**
+ * The `status` payload: hostStatusOf(host, now) as JSON, built from statusFieldsJson(host) without serialising the
+ * view again (test/manager/core/publish/host-status.test.ts proves both are the same object).
+ */
+export function statusPayloadOf(host: Host, now: Date, fieldsJson: string): string {
+  const head =
+    `{"v":${JSON.stringify(SCHEMA_VERSION)},"ts":${JSON.stringify(now.toISOString())},` +
+    `"lastSeen":${JSON.stringify(host.lastSeen)},"powerStateReadAt":${JSON.stringify(host.powerStateReadAt)}`
+  // fieldsJson is never `{}` (it holds the ids): its members follow the head's after a comma.
+  return `${head},${fieldsJson.slice(1)}`
+}

@@ -1,11 +1,11 @@
-import { buildTopic, encodeBuilt, LEAF_RULES } from '../../../schemas/index.ts'
+import { buildTopic, LEAF_RULES } from '../../../schemas/index.ts'
 import type { Outbound, PublishOptions } from '../../ports/outbound.ts'
 import { hostId } from '../host-book.ts'
 import type { Logger } from '../../../lib/log.ts'
 import type { Host, HostKey } from '../../inventory/port.ts'
 import type { ManagerMetrics } from '../../metrics/metrics.ts'
 import type { HostChangeSink } from './host-change-feed.ts'
-import { hostStatusOf } from './host-status.ts'
+import { statusFieldsJson, statusPayloadOf } from './host-status.ts'
 
 const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
 /** The contract's retain flag and QoS of `status` (LEAF_RULES). */
@@ -55,10 +55,8 @@ export class StatusPublisher {
 
   /** Returns whether it published. */
   publish(host: Host, { force = false }: { force?: boolean } = {}): boolean {
-    const view = hostStatusOf(host, this.#now())
-    const { ts: _ts, lastSeen, powerStateReadAt: _readAt, ...visible } = view
-    const fingerprint = JSON.stringify(visible)
-    const lastSeenMs = lastSeen === null ? 0 : Date.parse(lastSeen)
+    const fingerprint = statusFieldsJson(host)
+    const lastSeenMs = host.lastSeen === null ? 0 : Date.parse(host.lastSeen)
     const id = hostId(host)
     const previous = this.#published.get(id)
     const unchanged =
@@ -68,8 +66,9 @@ export class StatusPublisher {
     if (unchanged && !force) return false
     try {
       const topic = buildTopic({ tenantId: host.tenantId, hostId: host.hostId, leaf: 'status' })
-      // Not parsed again: built from the stored host (test/manager/core/publish/host-status.test.ts keeps it valid).
-      this.#outbound.publish(topic, encodeBuilt('status', view), STATUS)
+      // Not parsed again: built from the stored host (test/manager/core/publish/host-status.test.ts keeps it valid),
+      // and not serialised again: the fingerprint is the view's JSON but for the fields it leaves out.
+      this.#outbound.publish(topic, Buffer.from(statusPayloadOf(host, this.#now(), fingerprint)), STATUS)
     } catch (err) {
       // A stored host whose ids make no topic is a bug; it must not stop the caller's other work.
       this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'status not published')

@@ -23,7 +23,7 @@ import { auditFromRow, auditToRow, type AuditRow } from '../sql/rows.ts'
 
 /**
  * The audit events of the SQLite Inventory: append, list (by tenant, host, class) and retention. Every method runs
- * inside the caller's transaction (SqliteInventory). Pruning deletes through the retention indexes (migrations 3, 11),
+ * inside the caller's transaction (SqliteInventory). Pruning deletes through the retention indexes (migrations 3, 10),
  * at most `limit` rows per call, so a write transaction stays short however large the table is.
  */
 export class AuditStore {

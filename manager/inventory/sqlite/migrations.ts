@@ -185,6 +185,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_of_host ON audit_events (tenant_id, host_id, id, class);
     `,
   },
+  {
+    version: 11,
+    name: 'audit events: without audit_by_class, which no statement of this engine reads',
+    sql: `
+      -- The list by class is "tenant_id = ? AND (class = ? OR ? IS NULL) ... ORDER BY id DESC": SQLite plans it once
+      -- for any class, along audit_by_tenant or the primary key, never this index; every audit row still updated it.
+      -- (PostgreSQL plans with the values and reads its copy for a class's list: kept there.)
+      DROP INDEX audit_by_class;
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

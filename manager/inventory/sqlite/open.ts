@@ -8,6 +8,13 @@ import { SqliteInventory } from './sqlite-inventory.ts'
 
 export const IN_MEMORY = ':memory:'
 export const DEFAULT_FILE_NAME = 'inventory.sqlite'
+/**
+ * Pages (4 KiB) the WAL may hold before a commit checkpoints it into the database file; SQLite's own default is 1000.
+ * The ingest rewrites the same hot pages (hosts, index leaves) batch after batch: a checkpoint copies each page once
+ * however often it was written since the last one, so fewer checkpoints write less (docs/inventory.md, "SQLite
+ * settings"). The WAL file then stays at about this size (~40 MiB), and a restart after a crash reads it back.
+ */
+export const DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 export interface SqliteInventoryOptions {
   /** Directory of the database file (created when missing), or IN_MEMORY for a private in-memory database. */
@@ -16,16 +23,19 @@ export interface SqliteInventoryOptions {
   fileName?: string
   /** How long a write waits for another connection's write lock; default 5000 ms. */
   busyTimeoutMs?: number
+  /** `PRAGMA wal_autocheckpoint` of the connection; default DEFAULT_WAL_AUTOCHECKPOINT_PAGES. */
+  walAutocheckpointPages?: number
   /** The clock (tests). */
   now?: () => Date
   log?: Logger
 }
 
 /**
- * Opens (creating when needed, mode 0600 in a 0700 directory) and migrates the SQLite inventory: WAL journal (readers never block the writer),
- * synchronous=NORMAL (durable across process crashes; a power loss may lose the last transactions, never
- * corrupts), foreign keys on, busy timeout. Rejects with INVENTORY_SCHEMA_TOO_NEW on a database of a newer
- * release, INVENTORY_MIGRATION_FAILED, or INVENTORY_STORAGE_FAILED when the file cannot be opened.
+ * Opens (creating when needed, mode 0600 in a 0700 directory) and migrates the SQLite inventory: WAL journal
+ * (readers never block the writer) checkpointed every `walAutocheckpointPages`, synchronous=NORMAL (durable across
+ * process crashes; a power loss may lose the last transactions, never corrupts), foreign keys on, busy timeout.
+ * Rejects with INVENTORY_SCHEMA_TOO_NEW on a database of a newer release, INVENTORY_MIGRATION_FAILED, or
+ * INVENTORY_STORAGE_FAILED when the file cannot be opened.
  */
 export async function openSqliteInventory(options: SqliteInventoryOptions): Promise<SqliteInventory> {
   const memory = options.dataDir === IN_MEMORY
@@ -39,6 +49,7 @@ export async function openSqliteInventory(options: SqliteInventoryOptions): Prom
     }
     db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 })
     if (!memory) db.pragma('journal_mode = WAL')
+    db.pragma(`wal_autocheckpoint = ${walAutocheckpointPagesOf(options)}`)
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     const from = schemaVersion(db)
@@ -55,4 +66,10 @@ export async function openSqliteInventory(options: SqliteInventoryOptions): Prom
       cause: err,
     })
   }
+}
+
+function walAutocheckpointPagesOf({ walAutocheckpointPages: pages }: SqliteInventoryOptions): number {
+  if (pages === undefined) return DEFAULT_WAL_AUTOCHECKPOINT_PAGES
+  if (!Number.isSafeInteger(pages) || pages < 1) throw new Error('walAutocheckpointPages must be an integer >= 1')
+  return pages
 }

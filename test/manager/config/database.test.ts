@@ -2,6 +2,7 @@ import { inspect } from 'node:util'
 import test from 'ava'
 import { configSummary, parseManagerConfig, type ManagerConfig } from '../../../manager/config/config.ts'
 import { ENV_DATABASE_PASSWORD } from '../../../manager/config/database.ts'
+import { DEFAULT_WAL_AUTOCHECKPOINT_PAGES } from '../../../manager/inventory/sqlite/open.ts'
 
 const files: Record<string, string> = { '/etc/amt/pg-password': 'pg-Secret-7\n', '/etc/amt/pg-ca.pem': 'PEM' }
 const readFile = (file: string): string => {
@@ -22,7 +23,9 @@ const problems = (database: unknown): string[] => {
 const URL_OK = 'postgresql://amt@db.example:5432/amt?sslmode=verify-full'
 
 test('database: sqlite by default; postgres with its defaults, the password from a file or the environment', (t) => {
-  t.deepEqual(ok(parse(undefined)).database, { engine: 'sqlite' })
+  const sqliteDefault = { engine: 'sqlite', sqlite: { walAutocheckpointPages: DEFAULT_WAL_AUTOCHECKPOINT_PAGES } }
+  t.deepEqual(ok(parse(undefined)).database, sqliteDefault)
+  t.deepEqual(ok(parse({ engine: 'sqlite' })).database, sqliteDefault)
   const fromFile = ok(
     parse({ engine: 'postgres', postgres: { url: URL_OK, passwordFile: 'pg-password', caFile: 'pg-ca.pem' } }),
   )
@@ -36,6 +39,20 @@ test('database: sqlite by default; postgres with its defaults, the password from
   t.false(summary.includes('pg-Secret-7'))
   t.regex(summary, /engine: 'postgres'/)
   t.false(inspect(fromFile, { depth: 8 }).includes('pg-Secret-7'), 'the password prints [redacted]')
+})
+
+test("database.sqlite.walAutocheckpointPages: 10 000 by default (not SQLite's 1000); 100 to 1 000 000", (t) => {
+  t.is(DEFAULT_WAL_AUTOCHECKPOINT_PAGES, 10_000)
+  const set = ok(parse({ engine: 'sqlite', sqlite: { walAutocheckpointPages: 2000 } }))
+  t.deepEqual(set.database, { engine: 'sqlite', sqlite: { walAutocheckpointPages: 2000 } })
+  t.regex(inspect(configSummary(set), { depth: 5 }), /walAutocheckpointPages: 2000/)
+  for (const pages of [99, 1_000_001, 1.5, '2000'])
+    t.regex(
+      problems({ engine: 'sqlite', sqlite: { walAutocheckpointPages: pages } }).join('\n'),
+      /^database\.sqlite\.walAutocheckpointPages: /,
+      String(pages),
+    )
+  t.regex(problems({ engine: 'sqlite', sqlite: { pages: 1 } }).join('\n'), /database\.sqlite/)
 })
 
 test('database: clear problems for a password in the URL, a bad scheme, unreadable files and unknown keys', (t) => {

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { AgentMessages, metricValue, seedHost, startTestCore, TENANT } from '../../helpers/manager-core.ts'
+import { AgentMessages, capable, metricValue, seedHost, startTestCore, TENANT } from '../../helpers/manager-core.ts'
 
 const stateBody = (phase: 'UNPROVISIONED' | 'ACTIVATING' | 'PROVISIONED') => ({
   phase,
@@ -58,4 +58,49 @@ test('many hosts reporting at once are stored in few transactions, each host in 
   )
   t.is(await metricValue(metrics.messages, { leaf: 'state' }), 600)
   t.true(hosts.every((host) => outbound.last(host, 'status')?.status === 'AMT Activation Done'))
+})
+
+test('one batch: per host in order, a duplicate dropped, a new boot resets lastSeq, one patch per host', async (t) => {
+  const { dispatch, inventory, metrics } = await startTestCore(t)
+  const [one, two] = [await seedHost(inventory, 'h-1'), await seedHost(inventory, 'h-2')]
+  const [first, second] = [new AgentMessages(one), new AgentMessages(two)]
+  const before = second.encode('presence', { online: true, agentVersion: '1' }, 3)
+  await dispatch(before.topic, before.payload, false)
+  const batches = async () =>
+    (await metrics.ingestBatchSize.get()).values.find((v) => v.metricName === 'amt_manager_ingest_batch_size_count')
+      ?.value ?? 0
+  const batchesBefore = await batches()
+  const messages = [
+    first.encode('presence', { online: true, agentVersion: '1' }, 5),
+    first.encode('capability', capable(), 6),
+    first.encode('state', stateBody('ACTIVATING'), 7),
+    first.encode('state', stateBody('ACTIVATING'), 7),
+    second.encode('state', stateBody('UNPROVISIONED'), 4),
+  ]
+  first.reboot()
+  messages.push(
+    first.encode('presence', { online: true, agentVersion: '2' }, 0),
+    first.encode('state', stateBody('PROVISIONED'), 1),
+  )
+  const outcomes = await Promise.all(messages.map(({ topic, payload }) => dispatch(topic, payload, false)))
+  t.is((await batches()) - batchesBefore, 1, 'all in one batch')
+  t.deepEqual(
+    outcomes.map((outcome) => (outcome.outcome === 'rejected' ? outcome.reason : outcome.outcome)),
+    ['accepted', 'accepted', 'accepted', 'duplicate', 'accepted', 'accepted', 'accepted'],
+  )
+  t.like(await inventory.getHost(one), {
+    bootId: first.bootId,
+    lastSeq: { presence: 0, state: 1 },
+    phase: 'PROVISIONED',
+    sku: 'AMT',
+    online: true,
+  })
+  t.deepEqual((await inventory.getHost(one)).lastSeq, { presence: 0, state: 1 }, "the earlier boot's seqs are gone")
+  t.deepEqual((await inventory.getHost(two)).lastSeq, { presence: 3, state: 4 }, 'one report: merged with the stored')
+  const trail = await inventory.listAudit(TENANT, { hostId: 'h-1' })
+  t.deepEqual(
+    trail.map((event) => event.kind).sort(),
+    ['agent.online', 'capability', 'state', 'state'],
+    'every change audited once: online, the capability, ACTIVATING, PROVISIONED (not the duplicate)',
+  )
 })

@@ -239,3 +239,60 @@ test('migration 10: one per-host audit index; the trail and retention read along
   t.regex(plans['listTenant'] ?? '', /SEARCH audit_events USING (INTEGER PRIMARY KEY|INDEX audit_by_tenant)/)
   for (const [name, plan] of Object.entries(plans)) t.notRegex(plan, /TEMP B-TREE|^SCAN audit_events$/, name)
 })
+
+test('migration 11: audit_by_class goes; no audit statement read it, the tenant list still reads along an index', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 10))
+  const insert = db.prepare(
+    "INSERT INTO audit_events (tenant_id, host_id, ts, kind, actor, class) VALUES (?, ?, '2026-01-01T00:00:00.000Z', ?, 'x', ?)",
+  )
+  // A large tenant, a small one and a tiny one; one event in 50 a security one, one in 97 without a host.
+  db.transaction(() => {
+    for (let i = 0; i < 6000; i++) {
+      const tenant = i % 3000 === 7 ? 'tiny' : i % 33 === 0 ? 'small' : 'big'
+      const security = i % 50 === 0
+      insert.run(
+        tenant,
+        i % 97 ? `h${i % 200}` : null,
+        security ? 'desired.set' : 'state',
+        security ? 'security' : 'activity',
+      )
+    }
+  })()
+  const sql = auditSql('audit_events INDEXED BY audit_of_host')
+  const plans = (statements: readonly (keyof typeof sql)[]) =>
+    statements.flatMap((name) =>
+      ['big', 'small', 'tiny'].flatMap((tenant) =>
+        [null, 'security', 'activity'].map((auditClass) => {
+          const params = {
+            tenant_id: tenant,
+            host_id: 'h3',
+            class: auditClass,
+            before: 1e9,
+            limit: 50,
+            max: 3,
+            edge: 9,
+          }
+          return { name: `${name} ${tenant} ${auditClass}`, plan: planOf(db, sql[name], params) }
+        }),
+      ),
+    )
+  const reads = (Object.keys(sql) as (keyof typeof sql)[]).filter((name) => name !== 'insert')
+  for (const analyzed of [false, true]) {
+    if (analyzed) db.exec('ANALYZE')
+    for (const { name, plan } of plans(reads)) t.notRegex(plan, /audit_by_class\b/, `${name}, analyzed ${analyzed}`)
+  }
+  t.is(migrate(db), MIGRATIONS.length)
+  const indexes = db
+    .prepare<unknown[], { name: string }>(
+      "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL ORDER BY name",
+    )
+    .all()
+    .map((row) => row.name)
+  t.deepEqual(indexes, ['audit_by_class_ts', 'audit_by_tenant', 'audit_of_host'])
+  for (const { name, plan } of plans(['listTenant'])) {
+    t.regex(plan, /^SEARCH audit_events USING (INTEGER PRIMARY KEY|INDEX audit_by_tenant)/, name)
+    t.notRegex(plan, /TEMP B-TREE/, name)
+  }
+  t.is(db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM audit_events').get()?.n, 6000)
+})

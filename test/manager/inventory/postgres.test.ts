@@ -221,7 +221,7 @@ test('postgres: two stores locking hosts in opposite orders deadlock; the victim
   )
 })
 
-test('postgres: step 6 leaves one per-host audit index; the trail and retention read along it', async (t) => {
+test('postgres: step 6 leaves one per-host audit index; the trail, retention and the lists read along indexes', async (t) => {
   const url = await freshDatabase('audit_plans')
   await (await openOwning(url)).close()
   const admin = adminPool(t, url)
@@ -274,4 +274,15 @@ test('postgres: step 6 leaves one per-host audit index; the trail and retention 
     await plan(sql.deleteOlderThan, { class: 'activity', before: '2026-01-01T01:00:00.000Z', limit: 500 }),
     /Index Scan using audit_by_class_ts/,
   )
+  // A tenant's list: newest first along an index, never a sort. With a class, PostgreSQL plans with the value and may
+  // read audit_by_class (a rare class, docs/inventory.md), which SQLite never reads (its migration 11 drops it).
+  for (const auditClass of [null, 'activity', 'security']) {
+    const listTenant = await plan(sql.listTenant, { ...params, class: auditClass })
+    t.regex(
+      listTenant,
+      /Index Scan Backward using (audit_events_pkey|audit_by_tenant|audit_by_class) /,
+      `${auditClass}`,
+    )
+    t.notRegex(listTenant, /Seq Scan|Sort/, `${auditClass}`)
+  }
 })

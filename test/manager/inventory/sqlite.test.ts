@@ -116,6 +116,32 @@ test('sqlite: a write lock held past the busy timeout gives STORAGE_FAILED, and 
   t.is((await inventory.listTenants()).length, 1)
 })
 
+test('sqlite: the WAL is checkpointed at walAutocheckpointPages (default 10 000 pages, not 1000 as SQLite)', async (t) => {
+  const PAGE = 4096
+  /** The -wal file's size in pages after `writes` transactions of one host update each, the inventory still open. */
+  const walPagesAfter = async (writes: number, walAutocheckpointPages?: number): Promise<number> => {
+    const dataDir = freshDir()
+    const inventory = await openSqliteInventory({ dataDir, walAutocheckpointPages })
+    try {
+      await inventory.createTenant({ tenantId: 'acme' })
+      let host = await inventory.createHost({ tenantId: 'acme', hostId: 'h1' })
+      for (let i = 0; i < writes; i++) host = await inventory.updateHost(host, { name: `n${i}` })
+      return statSync(path.join(dataDir, `${DEFAULT_FILE_NAME}-wal`)).size / PAGE
+    } finally {
+      await inventory.close()
+    }
+  }
+  // Each write appends at least its table page and its index page (hosts_by_tenant_name) to the WAL.
+  const byDefault = await walPagesAfter(1500)
+  t.true(byDefault > 2000, `default: ${byDefault} pages, past SQLite's 1000 without a checkpoint`)
+  t.true(byDefault < 10_000, `default: ${byDefault} pages`)
+  const small = await walPagesAfter(1500, 100)
+  t.true(small < 200, `100 pages: ${small} pages, checkpointed and started over`)
+  await t.throwsAsync(openSqliteInventory({ dataDir: freshDir(), walAutocheckpointPages: 0 }), {
+    message: /walAutocheckpointPages must be an integer >= 1/,
+  })
+})
+
 test('sqlite: an unusable data directory is a clear STORAGE_FAILED', async (t) => {
   const dataDir = freshDir()
   const inventory = await openSqliteInventory({ dataDir, fileName: 'x.sqlite' })
