@@ -90,6 +90,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     })
   live.running = { prepared, topology, manager }
   const baseMemory = options.scenarios.has('memory') ? await sampleMemory(manager.pid, 3) : undefined
+  const baseHeap = options.scenarios.has('memory') ? await heapOf(manager) : undefined
   const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
   const sim =
     options.simProcesses > 0
@@ -121,7 +122,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
         `  memory: manager RSS ${baseMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} hosts and no device connected; ` +
           `${result.idleMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} connected, idle for ${options.idleMs / 1000} s (peak so far ${result.idleMemory?.peakMiB.toFixed(0) ?? '-'} MiB); ` +
           `V8 heap used ${heap.usedMiB.toFixed(0)} of ${heap.totalMiB.toFixed(0)} MiB, external ${heap.externalMiB.toFixed(0)} MiB; ` +
-          `per connected node over the base ${perNodeKB(result)?.toFixed(1) ?? '-'} kB`,
+          `per connected node over the base ${perNodeKB(result)?.toFixed(1) ?? '-'} kB; ` +
+          `V8 heap used at the base ${baseHeap?.usedMiB.toFixed(0) ?? '-'} MiB, per node over it ${
+            baseHeap === undefined ? '-' : (((heap.usedMiB - baseHeap.usedMiB) * 1024 * 1024) / hosts / 1000).toFixed(1)
+          } kB (RSS follows the heap V8 keeps, heap used what lives; a loaded machine delays the GC that shrinks both)`,
       )
       for (const [what, list] of [
         ['others', result.othersIdle],
