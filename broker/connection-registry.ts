@@ -13,8 +13,11 @@ export class ConnectionRegistry {
   readonly #principals = new WeakMap<Client, Principal>()
   readonly #byClientId = new Map<string, Client>()
   readonly #serverAssigned = new WeakSet<Client>()
-  /** Authenticated connections of each device (clientIdOwner), from `bind` until closed. */
-  readonly #byDevice = new Map<string, Set<Client>>()
+  /**
+   * Authenticated connections of each device (clientIdOwner), from `bind` until closed: the client itself while it is
+   * the only one (nearly always: one agent per device), a Set beyond (a Set per device was ~300 bytes per node).
+   */
+  readonly #byDevice = new Map<string, Client | Set<Client>>()
   readonly #closedByBroker = new WeakSet<object>()
   readonly #revoked = new WeakSet<Client>()
 
@@ -38,9 +41,10 @@ export class ConnectionRegistry {
     this.#principals.set(client, principal)
     if (principal.role !== 'device') return
     const owner = clientIdOwner(principal)
-    const connections = this.#byDevice.get(owner) ?? new Set<Client>()
-    connections.add(client)
-    this.#byDevice.set(owner, connections)
+    const held = this.#byDevice.get(owner)
+    if (held === undefined || held === client) this.#byDevice.set(owner, client)
+    else if (held instanceof Set) held.add(client)
+    else this.#byDevice.set(owner, new Set([held, client]))
   }
 
   /**
@@ -49,14 +53,20 @@ export class ConnectionRegistry {
    */
   deviceConnections(principal: Principal, clientId: string): number {
     const owner = clientIdOwner(principal)
-    const connections = this.#byDevice.get(owner)
-    if (connections === undefined) return 0
+    const held = this.#byDevice.get(owner)
+    if (held === undefined) return 0
+    if (!(held instanceof Set)) {
+      if (held.closed) this.#byDevice.delete(owner)
+      return held.closed || held.id === clientId ? 0 : 1
+    }
     let live = 0
-    for (const client of connections) {
-      if (client.closed) connections.delete(client)
+    for (const client of held) {
+      if (client.closed) held.delete(client)
       else if (client.id !== clientId) live += 1
     }
-    if (connections.size === 0) this.#byDevice.delete(owner)
+    const [only] = held
+    if (only === undefined) this.#byDevice.delete(owner)
+    else if (held.size === 1) this.#byDevice.set(owner, only)
     return live
   }
 

@@ -17,6 +17,7 @@ import type { BrokerConfig } from './config.ts'
 import { clientIdOf, remoteAddressOf } from './connection-info.ts'
 import { watchConnectionErrors } from './connection-errors.ts'
 import { ConnectionRegistry } from './connection-registry.ts'
+import { releaseConnectPacket } from './connect-packet-release.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
 import { LoadShedder, type ConnectShedder } from './limits/load-shedder.ts'
@@ -136,6 +137,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   })
   stampCounterWhenStored(aedes)
   aedes.on('clientReady', (client) => {
+    releaseConnectPacket(client)
     registry.ready(client)
     const socket = guardedSockets.get(client.conn)
     if (socket === undefined || authenticated.has(socket)) return

@@ -7,6 +7,24 @@ type StoredPacket = Parameters<MemoryPersistence['storeRetained']>[0]
 
 const isExactTopic = (filter: string): boolean => !filter.includes('+') && !filter.includes('#')
 
+/** Below this a payload's memory is not looked at: a small buffer pins little whatever shares it. */
+const SHARED_MEMORY_WORTH_COPYING = 4096
+
+/**
+ * The payload itself, or a copy in memory of its own when it is a small view of a much larger allocation: Node's
+ * 8 KiB allocation pool (the manager's `status` payloads come from Buffer.from) or a socket read that carried many
+ * packets. A retained message lives until it is replaced, and a view pins the whole allocation for that long
+ * (at 10 000 hosts, 8 KiB pool slabs held by status payloads were ~1.3 KB per host for ~0.65 KB of payload).
+ */
+function ownMemory<P extends Buffer | string>(payload: P): P | Buffer {
+  if (typeof payload === 'string') return payload
+  const shared = payload.buffer.byteLength
+  if (shared < SHARED_MEMORY_WORTH_COPYING || payload.byteLength * 4 > shared) return payload
+  const copy = Buffer.allocUnsafeSlow(payload.byteLength)
+  payload.copy(copy)
+  return copy
+}
+
 /**
  * aedes' in-memory persistence with its retained messages held in one Map by exact topic. The memory persistence
  * answers every SUBSCRIBE by testing EVERY retained message against the filters (aedes-persistence
@@ -23,14 +41,17 @@ const isExactTopic = (filter: string): boolean => !filter.includes('+') && !filt
  * wrapped with a local index, as the other brokers' retained messages would never reach it.
  */
 export class IndexedMemoryPersistence extends MemoryPersistence {
-  /** Shallow copies of the stored packets (the memory persistence copies too); payload buffers are shared. */
+  /**
+   * Shallow copies of the stored packets (the memory persistence copies too); payload buffers are shared unless they
+   * are small views of large allocations (`ownMemory`).
+   */
   readonly #byTopic = new Map<string, StoredPacket>()
 
   override storeRetained(packet: StoredPacket): Promise<void> {
     if (packet.cmd === 'publish') {
       // MQTT-3.3.1-10, -11: an empty retained payload clears the topic and is not stored.
       if (packet.payload.length === 0) this.#byTopic.delete(packet.topic)
-      else this.#byTopic.set(packet.topic, { ...packet })
+      else this.#byTopic.set(packet.topic, { ...packet, payload: ownMemory(packet.payload) })
     }
     return Promise.resolve()
   }

@@ -94,6 +94,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     })
   live.running = { prepared, topology, manager }
   const baseMemory = options.scenarios.has('memory') ? await sampleMemory(manager.pid, 3) : undefined
+  const baseHeap = options.scenarios.has('memory') ? await heapOf(manager) : undefined
   const urlOf = (index: number): string => topology.brokerUrl(index) ?? prepared.brokerUrl
   const sim =
     options.simProcesses > 0
@@ -133,7 +134,11 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
       log(
         `  memory: manager RSS ${baseMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} hosts and no device connected; ` +
           `${result.idleMemory?.rssMiB.toFixed(0) ?? '-'} MiB with ${hosts} connected, idle for ${options.idleMs / 1000} s (peak so far ${result.idleMemory?.peakMiB.toFixed(0) ?? '-'} MiB); ` +
-          `V8 heap used ${heap.usedMiB.toFixed(0)} of ${heap.totalMiB.toFixed(0)} MiB, external ${heap.externalMiB.toFixed(0)} MiB`,
+          `V8 heap used ${heap.usedMiB.toFixed(0)} of ${heap.totalMiB.toFixed(0)} MiB, external ${heap.externalMiB.toFixed(0)} MiB; ` +
+          `per connected node over the base ${perNodeKB(result)?.toFixed(1) ?? '-'} kB; ` +
+          `V8 heap used at the base ${baseHeap?.usedMiB.toFixed(0) ?? '-'} MiB, per node over it ${
+            baseHeap === undefined ? '-' : (((heap.usedMiB - baseHeap.usedMiB) * 1024 * 1024) / hosts / 1000).toFixed(1)
+          } kB (RSS follows the heap V8 keeps, heap used what lives; a loaded machine delays the GC that shrinks both)`,
       )
       for (const [what, list] of [
         ['others', result.othersIdle],
@@ -192,6 +197,13 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
   } finally {
     await stopAll({ ...(failed ? {} : { prepared }), topology, manager, sim })
   }
+}
+
+/** (idle RSS with every node connected − RSS before any connected) per node, kB (1000 bytes); see GOALS.memoryPerNode. */
+export function perNodeKB(result: CycleResult): number | undefined {
+  const { baseMemory, idleMemory, hosts } = result
+  if (baseMemory === undefined || idleMemory === undefined) return undefined
+  return ((idleMemory.rssMiB - baseMemory.rssMiB) * 1024 * 1024) / hosts / 1000
 }
 
 const describeRefusals = (refused: Readonly<Record<string, number>>): string =>

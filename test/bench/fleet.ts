@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util'
 import { describeHash, parseDeviceHash } from './fleet-seed.ts'
 import { fixed, hardTimeLimit, loadAverage, median, printFooter, printHeader } from './fleet-env.ts'
-import { live, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
+import { live, perNodeKB, runCycle, SCENARIOS, stopAll, type CycleResult, type Scenario } from './fleet-cycle.ts'
 import { brokerClusterTopology } from './fleet-broker-cluster.ts'
 import { openFilesLimit, printMemoryTable } from './fleet-memory.ts'
 import { GOALS, goalLine } from './goals.ts'
@@ -142,6 +142,17 @@ for (const [hosts, list] of results) {
 for (const [hosts, list] of results) {
   const waveMs = med(list, (r) => r.wave?.inventoryDoneMs)
   if (hosts === 10_000 && waveMs !== undefined) console.log(goalLine(GOALS.wave10k, waveMs / 1000))
+  const base = med(list, (r) => r.baseMemory?.rssMiB)
+  const perNode = med(list, perNodeKB)
+  if (perNode === undefined || base === undefined) continue
+  const runs = list.map(perNodeKB).filter((value) => value !== undefined)
+  console.log(
+    `memory at ${hosts}: base ${fixed(base, 0)} MiB (hosts in Inventory, none connected), idle ${fixed(
+      med(list, (r) => r.idleMemory?.rssMiB),
+      0,
+    )} MiB; ` + `per node over the base ${runs.map((value) => value.toFixed(1)).join(', ')} kB`,
+  )
+  if (hosts === 10_000) console.log(goalLine(GOALS.memoryPerNode, perNode, 1))
 }
 printMemoryTable(results)
 printFooter(startedAt)

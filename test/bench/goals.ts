@@ -17,6 +17,14 @@ export const GOALS = {
   ingestSteady: { what: 'ingest steady / raw aedes', unit: '×', kind: 'at-least', limit: 0.8, source: 'issue 19' },
   brokerRtt: { what: 'broker RTT p50', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
   brokerCpu: { what: 'broker CPU per message', unit: '×', kind: 'at-most', limit: 1, source: 'issue 19' },
+  /** kB = 1000 bytes: (RSS idle with every node connected − RSS with the hosts in Inventory, none connected) / nodes. */
+  memoryPerNode: {
+    what: 'manager + broker RSS per connected node over the base, 10000 nodes idle',
+    unit: 'kB',
+    kind: 'at-most',
+    limit: 10,
+    source: 'issue 19',
+  },
   rolloutRate: { what: 'rollout rate off the asked rate', unit: '%', kind: 'at-most', limit: 5, source: 'issue 18' },
   /** The limit is one rate interval's starts (rate / 60 for the engine's tick of 1 s): set by the caller. */
   rolloutAbort: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { buildTopic, LEAF_RULES } from '../../../schemas/index.ts'
 import type { Outbound, PublishOptions } from '../../ports/outbound.ts'
 import { hostId } from '../host-book.ts'
@@ -12,9 +13,13 @@ const DEFAULT_LAST_SEEN_RESOLUTION_MS = 60_000
 const STATUS: PublishOptions = { qos: LEAF_RULES.status.qos, retain: LEAF_RULES.status.retained }
 
 interface Published {
+  /** A digest of the visible fields' JSON, not the JSON itself: one per host for the process's lifetime. */
   fingerprint: string
   lastSeenMs: number
 }
+
+/** SHA-256 of the visible fields' JSON, base64: 44 characters instead of a copy of the whole view (~600) per host. */
+const digestOf = (json: string): string => createHash('sha256').update(json).digest('base64')
 
 /**
  * Publishes a host's correlated view on its `status` leaf (retained, QoS 1) only when something visible
@@ -55,7 +60,8 @@ export class StatusPublisher {
 
   /** Returns whether it published. */
   publish(host: Host, { force = false }: { force?: boolean } = {}): boolean {
-    const fingerprint = statusFieldsJson(host)
+    const fields = statusFieldsJson(host)
+    const fingerprint = digestOf(fields)
     const lastSeenMs = host.lastSeen === null ? 0 : Date.parse(host.lastSeen)
     const id = hostId(host)
     const previous = this.#published.get(id)
@@ -67,8 +73,8 @@ export class StatusPublisher {
     try {
       const topic = buildTopic({ tenantId: host.tenantId, hostId: host.hostId, leaf: 'status' })
       // Not parsed again: built from the stored host (test/manager/core/publish/host-status.test.ts keeps it valid),
-      // and not serialised again: the fingerprint is the view's JSON but for the fields it leaves out.
-      this.#outbound.publish(topic, Buffer.from(statusPayloadOf(host, this.#now(), fingerprint)), STATUS)
+      // and not serialised again: the fingerprint's JSON is the view's but for the fields it leaves out.
+      this.#outbound.publish(topic, Buffer.from(statusPayloadOf(host, this.#now(), fields)), STATUS)
     } catch (err) {
       // A stored host whose ids make no topic is a bug; it must not stop the caller's other work.
       this.#log?.error({ err, tenantId: host.tenantId, hostId: host.hostId }, 'status not published')

@@ -107,3 +107,39 @@ test('a fleet: 10 000 hosts × 5 retained topics, each exact lookup answers its 
   t.is((await read(persistence.createRetainedStream('amt/v1/t1/+/status'))).length, hosts)
   t.is((await read(persistence.createRetainedStream('#'))).length, hosts * leaves.length - hosts / 2)
 })
+
+test('a payload that is a small view of a large allocation is stored in memory of its own, others as they are', async (t) => {
+  const persistence = new IndexedMemoryPersistence()
+  const stored = async (hostId: string, payload: Buffer): Promise<Buffer> => {
+    const topicName = topic(hostId, 'status')
+    const packet: StoredPacket = {
+      cmd: 'publish',
+      topic: topicName,
+      payload,
+      qos: 1,
+      dup: false,
+      retain: true,
+      brokerId: 'broker-1',
+      brokerCounter: 1,
+    }
+    await persistence.storeRetained(packet)
+    const [read] = (await persistence.createRetainedStream(topicName).toArray()) as StoredPacket[]
+    if (read?.cmd !== 'publish' || !Buffer.isBuffer(read.payload)) throw new Error('no payload stored')
+    return read.payload
+  }
+  // A status payload as Buffer.from makes it: 200 bytes of an 8 KiB pool slab that other buffers share.
+  const slab = Buffer.alloc(8192, 'a')
+  const view = slab.subarray(1000, 1200)
+  const copied = await stored('h1', view)
+  t.is(copied.buffer.byteLength, 200, 'it pins 200 bytes, not the slab')
+  slab.fill('b')
+  t.is(copied.toString(), 'a'.repeat(200), 'a copy: writes to the slab do not reach it')
+
+  const own = Buffer.allocUnsafeSlow(300).fill('c')
+  t.is(await stored('h2', own), own, 'a payload with memory of its own is kept as it is')
+  const read = Buffer.alloc(4096, 'd')
+  const most = read.subarray(0, 3000)
+  t.is(await stored('h3', most), most, 'so is a view of most of its allocation')
+  const small = Buffer.alloc(1000, 'e').subarray(0, 10)
+  t.is(await stored('h4', small), small, 'and one of a small allocation')
+})
