@@ -32,6 +32,12 @@ export interface IngestDeps {
   /** Runs after each stored batch, after the write path's publications: the reports' effects. Must not throw. */
   afterCommit: (committed: readonly Committed[]) => void
   maxBatch?: number
+  /**
+   * Only when this process is the Inventory's only writer (SQLite): a quiet host's `lastSeen` is stored once it moved
+   * by this much (see Ingest). Absent: every accepted report is written (replicas: a write checks the cached version,
+   * so a host another replica changed is re-read; a skipped write would check nothing).
+   */
+  lastSeenResolutionMs?: number
 }
 
 interface Pending {
@@ -49,6 +55,8 @@ interface HostWork {
   projected: Host
   patch: HostPatch
   effects: Effect[]
+  /** Every accepted report of the batch for this host is a quiet one (see Ingest). */
+  quiet: boolean
 }
 
 type Verdict = { accepted: true; id: string; changed: boolean } | Extract<RecordResult, { outcome: 'rejected' }>
@@ -60,11 +68,19 @@ type Verdict = { accepted: true; id: string; changed: boolean } | Extract<Record
  * arrival order against the host as projected after the previous one (so ordering checks and handlers see
  * every earlier report of the same batch), and one merged patch per host is written with the version read
  * (a conflict re-reads and re-runs the batch). Effects run only after the commit, its audit and its publications.
+ *
+ * When this process is the Inventory's only writer (SQLite), a host whose reports in the batch are all quiet — an MQTT capability or state report of the same boot
+ * that changes nothing (no field, audit or effect: the retained reports every agent sends again at each reconnect)
+ * — is not written while its stored `lastSeen` is younger than `lastSeenResolutionMs`: its accepted seqs go into the
+ * cached host only (its stored version unchanged), and the next write of the host stores them. A presence report is
+ * never quiet: every (re)connection is stored, with its `lastSeen`. A seq that is accepted again after the cache lost
+ * it (a restart, an eviction, another replica) is one of these quiet reports, which changes nothing again.
  */
 export class Ingest {
   readonly #deps: IngestDeps
   readonly #log: Logger
   readonly #maxBatch: number
+  readonly #lastSeenResolutionMs: number | undefined
   #buffer: Pending[] = []
   #scheduled = false
   #running: Promise<void> | null = null
@@ -73,6 +89,7 @@ export class Ingest {
     this.#deps = deps
     this.#log = deps.log.child({ module: 'ingest' })
     this.#maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH
+    this.#lastSeenResolutionMs = deps.lastSeenResolutionMs
   }
 
   /**
@@ -163,21 +180,27 @@ export class Ingest {
         const host = hosts.get(id)
         if (host === undefined)
           return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
-        entry = { read: host, projected: host, patch: {}, effects: [] }
+        entry = { read: host, projected: host, patch: {}, effects: [], quiet: true }
         work.set(id, entry)
       }
       return this.#handle(id, entry, item, now, audit)
     })
     const updates: BookUpdate[] = []
+    const quiet: Host[] = []
     for (const entry of work.values()) {
       if (Object.keys(entry.patch).length === 0) continue
+      if (entry.quiet && this.#seenLately(entry.read, now)) {
+        quiet.push({ ...entry.read, lastSeq: entry.projected.lastSeq })
+        continue
+      }
       // lastSeq: the projection holds the complete map for the (possibly new) boot.
       const patch =
         entry.patch.lastSeq === undefined ? entry.patch : { ...entry.patch, lastSeq: entry.projected.lastSeq }
       updates.push({ host: entry.read, patch })
     }
     const written = await this.#deps.writes.commit(updates, { audit })
-    const byId = new Map(written.map((host) => [hostId(host), host]))
+    for (const host of quiet) this.#deps.book.remember(host)
+    const byId = new Map([...written, ...quiet].map((host) => [hostId(host), host]))
     const committed = written.map((host) => ({ host, effects: work.get(hostId(host))?.effects ?? [] }))
     return { verdicts, stored: { byId, committed } }
   }
@@ -209,6 +232,14 @@ export class Ingest {
     }
     Object.assign(entry.patch, patch)
     entry.effects.push(...result.effects)
+    entry.quiet &&=
+      source.kind === 'mqtt' &&
+      report.kind !== 'presence' &&
+      source.bootId === host.bootId &&
+      host.agentKind === agentKind &&
+      Object.keys(result.patch).length === 0 &&
+      result.audit.length === 0 &&
+      result.effects.length === 0
     const actor = source.kind === 'mqtt' ? 'agent' : 'agent:grpc'
     for (const draft of result.audit) {
       audit.push({
@@ -225,6 +256,13 @@ export class Ingest {
       id,
       changed: Object.keys(result.patch).length > 0 || result.audit.length > 0,
     }
+  }
+
+  /** Its stored lastSeen is younger than the resolution (never without one). */
+  #seenLately(host: Host, now: Date): boolean {
+    const resolutionMs = this.#lastSeenResolutionMs
+    if (resolutionMs === undefined || host.lastSeen === null) return false
+    return now.getTime() - Date.parse(host.lastSeen) < resolutionMs
   }
 
   #settle(item: Pending, verdict: Verdict | undefined, stored: { byId: Map<string, Host> }): void {
