@@ -69,12 +69,13 @@ type Verdict = { accepted: true; id: string; changed: boolean } | Extract<Record
  * every earlier report of the same batch), and one merged patch per host is written with the version read
  * (a conflict re-reads and re-runs the batch). Effects run only after the commit, its audit and its publications.
  *
- * When this process is the Inventory's only writer (SQLite), a host whose reports in the batch are all quiet — an MQTT capability or state report of the same boot
- * that changes nothing (no field, audit or effect: the retained reports every agent sends again at each reconnect)
- * — is not written while its stored `lastSeen` is younger than `lastSeenResolutionMs`: its accepted seqs go into the
- * cached host only (its stored version unchanged), and the next write of the host stores them. A presence report is
- * never quiet: every (re)connection is stored, with its `lastSeen`. A seq that is accepted again after the cache lost
- * it (a restart, an eviction, another replica) is one of these quiet reports, which changes nothing again.
+ * When this process is the Inventory's only writer (SQLite), a host whose reports in the batch are all quiet — an
+ * MQTT capability or state report of the same boot that changes nothing (no field, audit or effect: the retained
+ * reports every agent sends again at each reconnect) — is not written while its stored `lastSeen` is younger than
+ * `lastSeenResolutionMs`: its accepted seqs go into the cached host only (its stored version unchanged), and the next
+ * write of the host stores them. A presence report is never quiet: every (re)connection is stored, with its
+ * `lastSeen`. Per host and leaf, the seqs between the stored and the cached one are all quiet reports: one of them
+ * accepted again after the cache lost it (a restart, an eviction) changes nothing again.
  */
 export class Ingest {
   readonly #deps: IngestDeps

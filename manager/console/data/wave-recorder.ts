@@ -48,9 +48,10 @@ const defaultSchedule: Schedule = (run, ms) => {
 /**
  * Records every tenant's activation wave in the history as its hosts change, whether or not a console page is
  * open: on a change of a tenant (the core's host-change feed) it counts the tenant's wave, at most once per
- * interval (longer when a count takes more than `maxShare` of it) and never twice at once per tenant; changes during a
- * count or within the interval owe one more count, made as soon as both allow (so the history ends on the newest numbers). Returns `stop`: no count starts after
- * it, and it resolves once the counts under way are done (the Inventory may close then).
+ * interval (longer when a count takes more than `maxShare` of it) and never twice at once per tenant; changes
+ * during a count or within the interval owe one more count, made as soon as both allow (so the history ends on the
+ * newest numbers). Returns `stop`: no count starts after it, and it resolves once the counts under way are done (the
+ * Inventory may close then).
  */
 export function recordWaves(deps: WaveRecorderDeps): () => Promise<void> {
   const { changes, history, countWave, intervalMs = 2_000, maxShare = 0.02, now = Date.now } = deps

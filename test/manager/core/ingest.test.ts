@@ -60,7 +60,7 @@ test('many hosts reporting at once are stored in few transactions, each host in 
   t.true(hosts.every((host) => outbound.last(host, 'status')?.status === 'AMT Activation Done'))
 })
 
-test('sole writer: a republished report that changes nothing is not written within a minute of the stored lastSeen', async (t) => {
+test('sole writer: a report that changes nothing is not written within a minute of the stored lastSeen', async (t) => {
   let at = Date.parse('2026-12-07T12:00:00.000Z')
   const { dispatch, inventory } = await startTestCore(t, { now: () => new Date(at), options: { soleWriter: true } })
   const host = await seedHost(inventory, 'h-1')
