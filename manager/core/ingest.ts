@@ -32,6 +32,12 @@ export interface IngestDeps {
   /** Runs after each stored batch, after the write path's publications: the reports' effects. Must not throw. */
   afterCommit: (committed: readonly Committed[]) => void
   maxBatch?: number
+  /**
+   * Only when this process is the Inventory's only writer (SQLite): a quiet host's `lastSeen` is stored once it moved
+   * by this much (see Ingest). Absent: every accepted report is written (replicas: a write checks the cached version,
+   * so a host another replica changed is re-read; a skipped write would check nothing).
+   */
+  lastSeenResolutionMs?: number
 }
 
 interface Pending {
@@ -56,6 +62,8 @@ interface HostWork {
   /** Null until a report is accepted; the first report's own patch, then a merged copy. */
   patch: HostPatch | null
   effects: Effect[]
+  /** Every accepted report of the batch for this host is a quiet one (see Ingest). */
+  quiet: boolean
 }
 
 type Verdict = { accepted: true; id: string; changed: boolean } | Extract<RecordResult, { outcome: 'rejected' }>
@@ -67,11 +75,20 @@ type Verdict = { accepted: true; id: string; changed: boolean } | Extract<Record
  * arrival order against the host as projected after the previous one (so ordering checks and handlers see
  * every earlier report of the same batch), and one merged patch per host is written with the version read
  * (a conflict re-reads and re-runs the batch). Effects run only after the commit, its audit and its publications.
+ *
+ * When this process is the Inventory's only writer (SQLite), a host whose reports in the batch are all quiet — an
+ * MQTT capability or state report of the same boot that changes nothing (no field, audit or effect: the retained
+ * reports every agent sends again at each reconnect) — is not written while its stored `lastSeen` is younger than
+ * `lastSeenResolutionMs`: its accepted seqs go into the cached host only (its stored version unchanged), and the next
+ * write of the host stores them. A presence report is never quiet: every (re)connection is stored, with its
+ * `lastSeen`. Per host and leaf, the seqs between the stored and the cached one are all quiet reports: one of them
+ * accepted again after the cache lost it (a restart, an eviction) changes nothing again.
  */
 export class Ingest {
   readonly #deps: IngestDeps
   readonly #log: Logger
   readonly #maxBatch: number
+  readonly #lastSeenResolutionMs: number | undefined
   #buffer: Pending[] = []
   #scheduled = false
   #running: Promise<void> | null = null
@@ -80,6 +97,7 @@ export class Ingest {
     this.#deps = deps
     this.#log = deps.log.child({ module: 'ingest' })
     this.#maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH
+    this.#lastSeenResolutionMs = deps.lastSeenResolutionMs
   }
 
   /**
@@ -171,15 +189,20 @@ export class Ingest {
         const host = hosts.get(id)
         if (host === undefined)
           return { outcome: 'rejected', reason: 'unknown-host', detail: `no host ${id} in Inventory` }
-        entry = { read: host, projected: host, pending: null, patch: null, effects: [] }
+        entry = { read: host, projected: host, pending: null, patch: null, effects: [], quiet: true }
         work.set(id, entry)
       }
       return this.#handle(id, entry, item, now, nowIso, audit)
     })
     const updates: BookUpdate[] = []
+    const quiet: Host[] = []
     for (const entry of work.values()) {
       const { patch } = entry
       if (patch === null) continue
+      if (entry.quiet && this.#seenLately(entry.read, now)) {
+        quiet.push({ ...entry.read, lastSeq: projected(entry, now).lastSeq })
+        continue
+      }
       // One accepted report: its patch, applied to the host as read by the Inventory, is the projection. More: the
       // merged patch's lastSeq is the last report's; the projection holds the map of every report of the boot.
       const single = entry.projected === entry.read
@@ -189,7 +212,8 @@ export class Ingest {
       })
     }
     const written = await this.#deps.writes.commit(updates, { audit })
-    const byId = new Map(written.map((host) => [hostId(host), host]))
+    for (const host of quiet) this.#deps.book.remember(host)
+    const byId = new Map([...written, ...quiet].map((host) => [hostId(host), host]))
     const committed = written.map((host) => ({ host, effects: work.get(hostId(host))?.effects ?? [] }))
     return { verdicts, stored: { byId, committed } }
   }
@@ -222,6 +246,14 @@ export class Ingest {
     entry.pending = patch
     entry.patch = entry.patch === null ? patch : { ...entry.patch, ...patch }
     entry.effects.push(...result.effects)
+    entry.quiet &&=
+      source.kind === 'mqtt' &&
+      report.kind !== 'presence' &&
+      source.bootId === host.bootId &&
+      host.agentKind === agentKind &&
+      Object.keys(result.patch).length === 0 &&
+      result.audit.length === 0 &&
+      result.effects.length === 0
     const actor = source.kind === 'mqtt' ? 'agent' : 'agent:grpc'
     for (const draft of result.audit) {
       audit.push({
@@ -238,6 +270,13 @@ export class Ingest {
       id,
       changed: Object.keys(result.patch).length > 0 || result.audit.length > 0,
     }
+  }
+
+  /** Its stored lastSeen is younger than the resolution (never without one). */
+  #seenLately(host: Host, now: Date): boolean {
+    const resolutionMs = this.#lastSeenResolutionMs
+    if (resolutionMs === undefined || host.lastSeen === null) return false
+    return now.getTime() - Date.parse(host.lastSeen) < resolutionMs
   }
 
   #settle(item: Pending, verdict: Verdict | undefined, stored: { byId: Map<string, Host> }): void {

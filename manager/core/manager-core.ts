@@ -73,8 +73,13 @@ export interface ManagerCoreOptions {
   maxBatch?: number
   /** Hosts kept in the write-through cache, default 100 000. */
   maxCachedHosts?: number
-  /** Republish `status` for a moved lastSeen only after this long, default 60 s. */
+  /** Republish `status` for a moved lastSeen, and store that of quiet reports (ingest.ts), after this long; 60 s. */
   lastSeenResolutionMs?: number
+  /**
+   * This process is the Inventory's only writer (SQLite): MQTT reports that change nothing are not written within
+   * lastSeenResolutionMs of the stored lastSeen (ingest.ts). Default false: every accepted report is written.
+   */
+  soleWriter?: boolean
   /** Hosts per Inventory page in the reconnect sweep, default 1000. */
   sweepPageSize?: number
   /** Config `api.hostChanges.replayBuffer`: recent host changes kept for live streams to resume, default 10 000. */
@@ -307,6 +312,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     admit: createReportBudgets(audit, { metrics, log }),
     afterCommit,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+    ...(options.soleWriter === true ? { lastSeenResolutionMs: options.lastSeenResolutionMs ?? 60_000 } : {}),
   })
   const retention = new AuditRetention({
     inventory: deps.inventory,

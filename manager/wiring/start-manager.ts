@@ -152,6 +152,8 @@ export async function startManager(config: ManagerConfig, options: StartOptions)
         deadlines: config.deadlines,
         audit: config.audit,
         hostChangeBuffer: config.api.hostChanges.replayBuffer,
+        // SQLite: one process writes the Inventory; PostgreSQL: replicas may (docs/replicas.md).
+        soleWriter: stores.pool === null,
       },
     })
     closers.push({ name: 'core', close: () => core.stop() })

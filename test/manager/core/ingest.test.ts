@@ -104,3 +104,50 @@ test('one batch: per host in order, a duplicate dropped, a new boot resets lastS
     'every change audited once: online, the capability, ACTIVATING, PROVISIONED (not the duplicate)',
   )
 })
+
+test('sole writer: a report that changes nothing is not written within a minute of the stored lastSeen', async (t) => {
+  let at = Date.parse('2026-12-07T12:00:00.000Z')
+  const { dispatch, inventory } = await startTestCore(t, { now: () => new Date(at), options: { soleWriter: true } })
+  const host = await seedHost(inventory, 'h-1')
+  const agent = new AgentMessages(host)
+  const send = (message: { topic: string; payload: Buffer }) => dispatch(message.topic, message.payload, false)
+  await send(agent.encode('presence', { online: true, agentVersion: '1' }))
+  await send(agent.encode('state', stateBody('PROVISIONED')))
+  const written = await inventory.getHost(host)
+
+  at += 10_000
+  const again = agent.encode('state', stateBody('PROVISIONED'))
+  t.like(await send(again), { outcome: 'accepted', changed: false })
+  t.like(await inventory.getHost(host), { version: written.version, lastSeen: written.lastSeen }, 'not written')
+  t.like(await send(again), { outcome: 'rejected', reason: 'duplicate' }, 'its seq counts all the same')
+
+  at += 10_000
+  await send(agent.encode('presence', { online: true, agentVersion: '1' }))
+  t.like(
+    await inventory.getHost(host),
+    { version: written.version + 1, lastSeen: new Date(at).toISOString(), lastSeq: { state: agent.seq - 2 } },
+    'a presence (a reconnection) is always written, with the seqs of the quiet reports before it',
+  )
+
+  at += 60_000
+  await send(agent.encode('state', stateBody('PROVISIONED')))
+  t.like(
+    await inventory.getHost(host),
+    { version: written.version + 2, lastSeen: new Date(at).toISOString() },
+    'a minute later the lastSeen is written',
+  )
+  agent.reboot()
+  await send(agent.encode('state', stateBody('PROVISIONED')))
+  t.like(await inventory.getHost(host), { version: written.version + 3, bootId: agent.bootId }, 'a new boot: written')
+})
+
+test('not the sole writer (replicas): every accepted report is written', async (t) => {
+  const { dispatch, inventory } = await startTestCore(t)
+  const host = await seedHost(inventory, 'h-1')
+  const agent = new AgentMessages(host)
+  const send = (message: { topic: string; payload: Buffer }) => dispatch(message.topic, message.payload, false)
+  await send(agent.encode('state', stateBody('PROVISIONED')))
+  const written = await inventory.getHost(host)
+  t.like(await send(agent.encode('state', stateBody('PROVISIONED'))), { outcome: 'accepted', changed: false })
+  t.like(await inventory.getHost(host), { version: written.version + 1, lastSeq: { state: 1 } })
+})
