@@ -102,6 +102,38 @@ test('the file store loads, reloads, and keeps the previous credentials when the
   t.like(await store.verifyPassword('bob', 'b'), { id: 'bob' }, 'previous credentials stay in force')
 })
 
+test('a JSON credentials file is read as the YAML it is a subset of; a flow mapping that is not JSON is YAML', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'amt-creds-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const hash = await hashPassword('a', CHEAP)
+  const load = async (name: string, text: string) => {
+    const file = path.join(dir, name)
+    await writeFile(file, text)
+    return FileCredentialStore.load(file)
+  }
+  const principals = [
+    { username: 'alice', role: 'manager', passwordHash: hash },
+    { username: 'node-1', role: 'device', tenantId: 'acme', hostId: 'node-1', passwordHash: hash },
+  ]
+  const json = await load('creds.json', `\n ${JSON.stringify({ principals }, null, 1)}\n`)
+  if (!json.ok) return t.fail(json.problems.join('\n'))
+  t.like(await json.store.verifyPassword('alice', 'a'), { id: 'alice', role: 'manager' })
+  t.like(await json.store.verifyPassword('node-1', 'a'), { role: 'device', tenantId: 'acme', hostId: 'node-1' })
+
+  const flow = await load(
+    'flow.yaml',
+    `{ principals: [ { username: bob, role: manager, passwordHash: "${hash}" } ] }\n`,
+  )
+  if (!flow.ok) return t.fail(flow.problems.join('\n'))
+  t.like(await flow.store.verifyPassword('bob', 'a'), { id: 'bob' })
+
+  const duplicate = await load('dup.json', JSON.stringify({ principals: [principals[0], principals[0]] }))
+  t.false(duplicate.ok)
+  if (!duplicate.ok) t.regex(duplicate.problems.join('\n'), /duplicate username "alice"/)
+  const broken = await load('broken.json', '{ "principals": [ ')
+  t.false(broken.ok, 'neither JSON nor YAML: refused with a problem')
+})
+
 const cert = (subjectaltname?: string): PeerCertificate => ({ subjectaltname }) as PeerCertificate
 
 test('a device certificate is identified by exactly one urn:amt:{tenant}:{host} SAN URI', (t) => {
