@@ -4,8 +4,7 @@
  * child processes), then memory, activation wave, desired latency, connection storm, as asked.
  */
 import { delay, everyHalfMinute, sampleMemory, type MemoryReading } from './fleet-env.ts'
-import { describeBrokerCloses, describeSimHealth } from './fleet-sim-health.ts'
-import { processCpuMs } from './machine.ts'
+import { connectProgress, cpuOfEach, waveProgress } from './fleet-progress.ts'
 import {
   metricSum,
   prepareManager,
@@ -147,7 +146,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
         if (list.length > 0) log(`  memory, ${what}: ${describeMemory(list)}`)
     }
     if (options.scenarios.has('wave')) {
-      const wave = await activationWave(manager, sim, hosts, tenantId)
+      const stopWaveTicker = everyHalfMinute('wave', () => waveProgress(manager, sim, topology))
+      const wave = await activationWave(manager, sim, hosts, tenantId).finally(stopWaveTicker)
       result.wave = wave
       log(
         `  wave: bulk call ${wave.apiMs} ms; desired at every agent ${seconds(wave.deliveredMs)} s; every agent PROVISIONED ${seconds(wave.agentsDoneMs)} s; ` +
@@ -240,30 +240,4 @@ async function heapOf(manager: ManagerProcess): Promise<{ usedMiB: number; total
     totalMiB: mib('nodejs_heap_size_total_bytes'),
     externalMiB: mib('nodejs_external_memory_bytes'),
   }
-}
-
-/** Agents reported, in Inventory, the simulators' health and what the brokers refused or closed, in one line. */
-async function connectProgress(manager: ManagerProcess, sim: FleetUnderTest, topology: Topology): Promise<string> {
-  const [reported, managerSamples, brokerSamples, health] = await Promise.all([
-    sim.reported(),
-    manager.metrics(),
-    topology.brokerMetrics?.(),
-    sim.health(),
-  ])
-  const inInventory = metricSum(managerSamples, 'amt_manager_hosts', { phase: 'UNPROVISIONED' })
-  return (
-    `${reported} agents reported, ${inInventory} hosts with a first state in Inventory; ` +
-    `${describeSimHealth(health)}; ${describeBrokerCloses(brokerSamples ?? managerSamples)}`
-  )
-}
-
-/** utime + stime of every process of the benchmark since it started, s: where the connect's CPU went. */
-async function cpuOfEach(manager: ManagerProcess, sim: FleetUnderTest, topology: Topology): Promise<string> {
-  const processes = [
-    { name: 'manager', pid: manager.pid },
-    ...topology.processes(),
-    ...(sim.processes?.() ?? [{ name: 'simulator (this process)', pid: process.pid }]),
-  ]
-  const cpu = await Promise.all(processes.map(async ({ name, pid }) => ({ name, ms: await processCpuMs(pid) })))
-  return cpu.map(({ name, ms }) => `${name} ${ms === undefined ? '-' : (ms / 1000).toFixed(0)}`).join(', ')
 }
