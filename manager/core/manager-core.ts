@@ -23,7 +23,7 @@ import { PolicyReevaluation } from './flows/policy-reevaluation.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
 import { singleProcessLease, whileHeld, type Lease } from '../ports/lease.ts'
-import { followPendingActivations } from './flows/pending-activations.ts'
+import { followPendingDeadlines } from './flows/pending-deadlines.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import {
@@ -225,7 +225,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
         rotationDeadline(rotationCore, deadlines.rotationMs),
         rotationResume(rotationCore, deadlines.checkIntervalMs),
       ],
-      ...(lease.shared ? { follow: () => followPendingActivations(ctx) } : {}),
+      ...(lease.shared ? { follow: () => followPendingDeadlines(ctx) } : {}),
     }),
   }
   const writes = new HostWritePath({ ...published, book, inventory: deps.inventory, log, profiles })
