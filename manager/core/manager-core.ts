@@ -261,6 +261,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     ...rotation,
     inventory: deps.inventory,
     log,
+    now,
     signal: stopping.signal,
     edit: (key: HostKey, edit: (host: Host) => HostPatch | null) => book.serial(() => writes.update(key, edit)),
   }
@@ -282,9 +283,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
             .catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'restore-password') {
           const restoreDeps = { restorer: deps.restorer ?? noPasswordRestorer, inventory: deps.inventory, log }
-          restorePassword(restoreDeps, key, effect).catch((err: unknown) =>
-            log.error({ err, ...key }, 'password candidate not restored'),
-          )
+          restorePassword(restoreDeps, key, effect)
+            .then((restored) => restored && rotationFinisher.restored(key, effect.candidate))
+            .catch((err: unknown) => log.error({ err, ...key }, 'password candidate not restored'))
         } else if (effect.kind === 'rotation-settled') {
           rotationFinisher
             .finish(key, effect.rotation)
