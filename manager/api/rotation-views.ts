@@ -19,7 +19,14 @@ export const RotationView = z
       .enum(['pending', 'written', 'absent', 'none'])
       .nullable()
       .describe(
-        "MPS's copy (RPS's Vault device secret): pending (retried), written, absent, none; null until confirmed",
+        "MPS's copy (RPS's Vault device secret): pending (retried), written, absent, none; null until confirmed " +
+          '(a failed rotation: until its new password is restored)',
+      ),
+    restoredAt: isoTime
+      .optional()
+      .describe(
+        'a failed rotation whose new password AMT had taken after all: when a password candidate made it current ' +
+          "again; MPS's copy then follows as for a confirmed one",
       ),
   })
   .meta({ id: 'PasswordRotation', description: 'An AMT password rotation (never a password)' })

@@ -79,7 +79,9 @@ function rotationText(rotation: HostView['rotation']): string {
         ? ''
         : `, MPS copy ${rotation.mpsCopy}`
   const reason = rotation.state === 'failed' && rotation.reason ? ` — ${rotation.reason}` : ''
-  return `${rotation.state} at ${when} (version ${rotation.newVersion}${copy})${reason}`
+  const restored =
+    rotation.restoredAt === undefined ? '' : `; AMT had taken it: current again since ${rotation.restoredAt}`
+  return `${rotation.state} at ${when} (version ${rotation.newVersion}${copy}${restored})${reason}`
 }
 
 function acmText(acm: AcmEligibilityView): string {

@@ -38,5 +38,7 @@ export const consolePaths = {
     `/api/v1/tenants/${segment(tenantId)}/rollouts/${segment(rolloutId)}`,
   /** The JSON API call the hosts page's bulk activation makes. */
   bulkApi: (tenantId: string) => `/api/v1/tenants/${segment(tenantId)}/amt/bulk`,
+  /** The JSON API call the hosts page's "rotate the AMT password" makes (always a rollout). */
+  rotateApi: (tenantId: string) => `/api/v1/tenants/${segment(tenantId)}/amt/rotate-password`,
   apiDocs: DOCS_PREFIX,
 } as const

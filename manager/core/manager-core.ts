@@ -23,7 +23,7 @@ import { PolicyReevaluation } from './flows/policy-reevaluation.ts'
 import { NotFoundError } from '../inventory/errors.ts'
 import type { HostWriter } from '../ports/host-writer.ts'
 import { singleProcessLease, whileHeld, type Lease } from '../ports/lease.ts'
-import { followPendingActivations } from './flows/pending-activations.ts'
+import { followPendingDeadlines } from './flows/pending-deadlines.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
 import { StatusPublisher } from './publish/status-publisher.ts'
 import {
@@ -225,7 +225,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
         rotationDeadline(rotationCore, deadlines.rotationMs),
         rotationResume(rotationCore, deadlines.checkIntervalMs),
       ],
-      ...(lease.shared ? { follow: () => followPendingActivations(ctx) } : {}),
+      ...(lease.shared ? { follow: () => followPendingDeadlines(ctx) } : {}),
     }),
   }
   const writes = new HostWritePath({ ...published, book, inventory: deps.inventory, log, profiles })
@@ -261,6 +261,7 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
     ...rotation,
     inventory: deps.inventory,
     log,
+    now,
     signal: stopping.signal,
     edit: (key: HostKey, edit: (host: Host) => HostPatch | null) => book.serial(() => writes.update(key, edit)),
   }
@@ -282,9 +283,9 @@ export function createManagerCore(deps: ManagerCoreDeps): ManagerCore {
             .catch((err: unknown) => log.error({ err, ...key }, 'secret request not answered'))
         } else if (effect.kind === 'restore-password') {
           const restoreDeps = { restorer: deps.restorer ?? noPasswordRestorer, inventory: deps.inventory, log }
-          restorePassword(restoreDeps, key, effect).catch((err: unknown) =>
-            log.error({ err, ...key }, 'password candidate not restored'),
-          )
+          restorePassword(restoreDeps, key, effect)
+            .then((restored) => restored && rotationFinisher.restored(key, effect.candidate))
+            .catch((err: unknown) => log.error({ err, ...key }, 'password candidate not restored'))
         } else if (effect.kind === 'rotation-settled') {
           rotationFinisher
             .finish(key, effect.rotation)

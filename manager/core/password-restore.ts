@@ -11,13 +11,14 @@ export interface PasswordRestoreDeps {
 /**
  * Carries out a restore-password effect: the candidate AMT accepted becomes the host's current password again
  * through the durable store, then the outcome is audited (`password.restored`, security class; `password.restore-
- * skipped` when nothing had to be written or could be). No password in the log or the audit.
+ * skipped` when nothing had to be written or could be). No password in the log or the audit. Resolves true when
+ * the candidate was made current (the caller then looks whether it was a timed-out rotation's: rotation-settle.ts).
  */
 export async function restorePassword(
   { restorer, inventory, log }: PasswordRestoreDeps,
   key: HostKey,
   effect: { candidate: CandidateOrigin & { candidate: number }; generation: number },
-): Promise<void> {
+): Promise<boolean> {
   const { candidate, origin, version } = effect.candidate
   const which = { candidate, origin, ...(version === undefined ? {} : { version }), generation: effect.generation }
   let outcome
@@ -32,10 +33,11 @@ export async function restorePassword(
     await inventory.appendAudit([
       { ...key, kind: 'password.restored', actor: 'manager', detail: { ...which, newVersion: outcome.version } },
     ])
-    return
+    return true
   }
   log.warn({ ...key, ...which, reason: outcome.reason }, 'password candidate not made current')
   await inventory.appendAudit([
     { ...key, kind: 'password.restore-skipped', actor: 'manager', detail: { ...which, reason: outcome.reason } },
   ])
+  return false
 }

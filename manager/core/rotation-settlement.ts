@@ -49,12 +49,19 @@ export function rotationSettlement(
 }
 
 /**
- * A settled rotation whose after-work is not done (a manager restart cut it short): failed and not yet reverted
- * (`reverted: false`; records older than the marker have none and are left alone), or confirmed with MPS's copy not
- * yet recorded (`mpsCopy` null or pending).
+ * The work a settled rotation still needs (rotation-settle.ts), null when none: `revert` — failed and not yet
+ * reverted (`reverted: false`; records older than the marker have none and are left alone); `mps-copy` — MPS's copy
+ * not yet recorded (`mpsCopy` null or pending) of a confirmed rotation, or of a failed one whose new password was
+ * restored since (`restoredAt`: AMT had taken it).
  */
+export function afterWorkOf(rotation: PasswordRotation | null): 'revert' | 'mps-copy' | null {
+  if (rotation === null || rotation.settledAt === null || rotation.state === 'pending') return null
+  const copyDue = rotation.mpsCopy === null || rotation.mpsCopy === 'pending'
+  if (rotation.state === 'confirmed' || rotation.restoredAt !== undefined) return copyDue ? 'mps-copy' : null
+  return rotation.reverted === false ? 'revert' : null
+}
+
+/** A settled rotation whose after-work is not done (a manager restart cut it short): afterWorkOf says which. */
 export function unfinishedRotation(rotation: PasswordRotation | null): rotation is PasswordRotation {
-  if (rotation === null || rotation.settledAt === null) return false
-  if (rotation.state === 'failed') return rotation.reverted === false
-  return rotation.state === 'confirmed' && (rotation.mpsCopy === null || rotation.mpsCopy === 'pending')
+  return afterWorkOf(rotation) !== null
 }

@@ -16,6 +16,7 @@ const SECURITY_KINDS: readonly string[] = [
   'password.rotated', // the agent confirmed it: the new password is current
   'password.rotation-failed', // the agent reported a failure: the previous password is made current again
   'password.rotation-reverted',
+  'password.mps-copied', // a rotated (or restored) password written into MPS's copy (RPS's Vault device secret)
   'host.registered', // a device credential issued
   'host.deletion-requested',
   'host.deletion-failed',

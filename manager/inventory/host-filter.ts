@@ -36,6 +36,11 @@ export interface HostFilter {
   search?: string
   /** Every condition holds: the label has the value, or (no value given) the host has the label. */
   labels?: readonly LabelCondition[]
+  /**
+   * true: the host's last AMT password rotation is pending (recorded, no outcome yet: password-rotation.ts); false:
+   * it has none pending. The lease holder follows these before each deadline check (replicas).
+   */
+  rotationPending?: boolean
 }
 
 /** The keys a host list can be sorted by; ties are broken by (tenantId, hostId), in the same direction. */

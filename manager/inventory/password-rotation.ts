@@ -23,9 +23,15 @@ export interface PasswordRotation {
   /**
    * MPS's copy of the password (RPS's Vault device secret): `pending` until written (retried), `written`, `absent`
    * (RPS holds no secret for the device), `none` (config rotation.mpsPasswordCopy none, or no MPS); null while the
-   * rotation is not confirmed.
+   * rotation is not confirmed (a failed one: until its new password is restored, `restoredAt`).
    */
   mpsCopy: 'pending' | 'written' | 'absent' | 'none' | null
+  /**
+   * Failed rotations whose new password AMT had taken after all (the deadline failed it, its confirmation lost): when
+   * a password candidate made that password current again (`secret.candidate-worked`, password.restored); MPS's copy
+   * then follows as for a confirmed rotation. Absent otherwise.
+   */
+  restoredAt?: string
   /**
    * Failed rotations: false until the previous password was written back as the newest version, then true (a
    * restarted manager finishes a revert it cut short); absent on other states and on records older than it.
@@ -55,5 +61,6 @@ export function rotationProblem(value: unknown): string | null {
   if (rotation.errorName !== undefined && typeof rotation.errorName !== 'string') return 'errorName must be a string'
   if (!COPIES.has(rotation.mpsCopy)) return 'mpsCopy must be pending, written, absent, none or null'
   if (rotation.reverted !== undefined && typeof rotation.reverted !== 'boolean') return 'reverted must be a boolean'
+  if (rotation.restoredAt !== undefined && typeof rotation.restoredAt !== 'string') return 'restoredAt must be a string'
   return null
 }

@@ -5,6 +5,7 @@ import {
   type HostPageRequest,
   type HostSort,
   type Inventory,
+  type PasswordRotation,
 } from '../../manager/inventory/port.ts'
 import { hostName, rejectsWith, seed, type SuiteContext } from './inventory-support.ts'
 
@@ -53,6 +54,20 @@ const SORT_VALUE: Record<(typeof HOST_SORT_KEYS)[number], ((host: Host) => strin
 }
 
 const compare = (x: string | number, y: string | number) => (x < y ? -1 : x > y ? 1 : 0)
+
+/** A host's rotation record in the state given (the fields as manager/core/flows/rotate-password.ts writes them). */
+const rotationIn = (state: PasswordRotation['state'], n: number): PasswordRotation => ({
+  id: `0b7e3f4e-1c2d-4e5f-8a9b-0c1d2e3f4a${String(n).padStart(2, '0')}`,
+  state,
+  generation: 2,
+  previous: { origin: 'host', version: 1 },
+  newVersion: 2,
+  actor: 'api:alice',
+  requestedAt: '2026-12-07T10:00:00.000Z',
+  settledAt: state === 'pending' ? null : '2026-12-07T10:01:00.000Z',
+  reason: state === 'failed' ? 'AMTAuthenticationFailed' : null,
+  mpsCopy: state === 'confirmed' ? 'none' : null,
+})
 
 export function queryConformance({ label, open }: SuiteContext): void {
   test(`${label}: listHosts filters by sku, controlMode, online and phase (ANDed)`, async (t) => {
@@ -138,6 +153,44 @@ export function queryConformance({ label, open }: SuiteContext): void {
       'INVENTORY_INVALID_INPUT',
     )
     await rejectsWith(t, inventory.listHosts({ sort: 'size' as HostSort }), 'INVENTORY_INVALID_INPUT')
+  })
+
+  test(`${label}: rotationPending lists the hosts whose rotation is pending (true) or not (false), paged`, async (t) => {
+    const inventory = await open(t)
+    const hosts = await seed(inventory, ['a', 'b'], 5)
+    const states: Record<string, PasswordRotation['state']> = {
+      [`a/${hostName(0)}`]: 'pending',
+      [`a/${hostName(2)}`]: 'confirmed',
+      [`a/${hostName(4)}`]: 'pending',
+      [`b/${hostName(1)}`]: 'pending',
+      [`b/${hostName(3)}`]: 'failed',
+    }
+    await inventory.updateHosts(
+      hosts.flatMap((host, n) => {
+        const state = states[`${host.tenantId}/${host.hostId}`]
+        return state === undefined ? [] : [{ key: host, patch: { rotation: rotationIn(state, n) } }]
+      }),
+    )
+    const list = async (request: HostPageRequest) => ids((await inventory.listHosts(request)).hosts)
+    const pending = [`a/${hostName(0)}`, `a/${hostName(4)}`, `b/${hostName(1)}`]
+    t.deepEqual(await list({ rotationPending: true }), pending)
+    t.deepEqual(await list({ rotationPending: true, tenantId: 'b' }), [`b/${hostName(1)}`])
+    t.deepEqual(
+      await list({ rotationPending: false }),
+      ids(hosts).filter((id) => !pending.includes(id)),
+      'no rotation, or a settled one',
+    )
+    t.deepEqual(
+      (await allPages(inventory, { rotationPending: true, limit: 1 })).flat().map((host) => host.hostId),
+      [hostName(0), hostName(4), hostName(1)],
+    )
+    t.is((await inventory.listHosts({ rotationPending: true, tenantId: 'a', withTotal: true })).total, 2)
+    t.is((await inventory.summarizeHosts('a', { rotationPending: true })).total, 2)
+
+    const settled = { ...rotationIn('confirmed', 0), settledAt: '2026-12-07T10:02:00.000Z' }
+    await inventory.updateHost({ tenantId: 'a', hostId: hostName(0) }, { rotation: settled })
+    await inventory.updateHost({ tenantId: 'b', hostId: hostName(1) }, { rotation: null })
+    t.deepEqual(await list({ rotationPending: true }), [`a/${hostName(4)}`], 'settled or cleared: no longer listed')
   })
 
   test(`${label}: total counts every matching host on every page, only when asked`, async (t) => {

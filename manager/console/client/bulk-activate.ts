@@ -8,11 +8,15 @@ import { rolloutControlsOf } from './rollout-controls.ts'
 const countOf = (body: unknown): number | null =>
   typeof body === 'object' && body !== null && 'count' in body && typeof body.count === 'number' ? body.count : null
 
+/** The action value of a password rotation (pages/bulk-activate-panel.tsx). */
+const ROTATE = 'rotate-password'
+
 /**
  * The hosts page's bulk activation or deactivation (pages/bulk-activate-panel.tsx): the page's checkboxes (and
  * "select all on this page"), or every host matching the table's filter; POST …/amt/bulk through callApi, so the
  * API's role check, validation and audit apply. The answer goes to the live region; then the wave's progress is
- * shown and kept live. "As a rollout": the controls go along, and the rollout's page opens.
+ * shown and kept live. "As a rollout": the controls go along, and the rollout's page opens. A password rotation is
+ * always a rollout: POST …/amt/rotate-password with the same hosts and the controls (docs/rollouts.md).
  */
 export function wireBulkActivate(form: HTMLFormElement): void {
   const url = form.dataset['bulkActivate']
@@ -34,6 +38,7 @@ export function wireBulkActivate(form: HTMLFormElement): void {
   })
   button.disabled = false
   showCount()
+  wireRotationChoice(form)
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     void activate()
@@ -50,18 +55,23 @@ export function wireBulkActivate(form: HTMLFormElement): void {
     }
     const target =
       scope === 'filter' ? { filter: JSON.parse(form.dataset['bulkFilter'] ?? '{}') as unknown } : { hostIds }
-    const activate = data.get('action') !== 'UNPROVISIONED'
-    const asRollout = data.get('asRollout') !== null
-    const what = `${activate ? 'Activation' : 'Deactivation'}${asRollout ? ' rollout' : ''}`
+    const rotate = data.get('action') === ROTATE
+    const activate = data.get('action') === 'PROVISIONED'
+    const asRollout = rotate || data.get('asRollout') !== null
+    const what = rotate
+      ? 'Password rotation rollout'
+      : `${activate ? 'Activation' : 'Deactivation'}${asRollout ? ' rollout' : ''}`
     button.disabled = true
     message.textContent = `Requesting the ${what.toLowerCase()}…`
     message.dataset['outcome'] = 'pending'
-    const answer = await callApi('POST', url, {
-      desiredAmtState: activate ? 'PROVISIONED' : 'UNPROVISIONED',
-      ...(activate ? { amtControlMode: data.get('controlMode') === 'ACM' ? 'ACM' : 'CCM' } : {}),
-      ...target,
-      ...(asRollout ? { rollout: rolloutControlsOf(form) } : {}),
-    })
+    const answer = rotate
+      ? await callApi('POST', form.dataset['rotateApi'] ?? '', { ...target, controls: rolloutControlsOf(form) })
+      : await callApi('POST', url, {
+          desiredAmtState: activate ? 'PROVISIONED' : 'UNPROVISIONED',
+          ...(activate ? { amtControlMode: data.get('controlMode') === 'ACM' ? 'ACM' : 'CCM' } : {}),
+          ...target,
+          ...(asRollout ? { rollout: rolloutControlsOf(form) } : {}),
+        })
     button.disabled = false
     const count = countOf(answer.body)
     const rolloutId = rolloutIdOf(answer.body)
@@ -78,6 +88,31 @@ export function wireBulkActivate(form: HTMLFormElement): void {
     message.dataset['outcome'] = answer.ok ? 'ok' : 'error'
     if (answer.ok) await showProgress()
   }
+}
+
+/**
+ * A rotation is always a rollout: choosing it checks "as a rollout" and locks it, disables the control mode (an
+ * activation's) and shows why; another action gives both back.
+ */
+function wireRotationChoice(form: HTMLFormElement): void {
+  const action = form.querySelector<HTMLSelectElement>('select[name="action"]')
+  const asRollout = form.querySelector<HTMLInputElement>('input[name="asRollout"]')
+  const controlMode = form.querySelector<HTMLSelectElement>('select[name="controlMode"]')
+  const note = form.querySelector<HTMLElement>('[data-rotation-note]')
+  if (action === null || asRollout === null) return
+  let chosenBefore = asRollout.checked
+  action.addEventListener('change', () => {
+    const rotate = action.value === ROTATE
+    const locked = asRollout.disabled
+    if (rotate && !locked) {
+      chosenBefore = asRollout.checked
+      asRollout.checked = true
+    }
+    if (!rotate && locked) asRollout.checked = chosenBefore
+    asRollout.disabled = rotate
+    if (controlMode !== null) controlMode.disabled = rotate
+    if (note !== null) note.hidden = !rotate
+  })
 }
 
 let stopProgress: (() => void) | null = null

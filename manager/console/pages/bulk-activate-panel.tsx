@@ -3,12 +3,13 @@ import { consolePaths } from '../paths.ts'
 import { RolloutControlsFields } from './rollout-controls-fields.tsx'
 
 /**
- * Bulk activation or deactivation, for operators and admins only (a viewer's page does not render it). The page
- * script (client/bulk-activate.ts) sends POST /api/v1/tenants/{tenantId}/amt/bulk with the checked rows' hostIds or
- * the table's filter (data-bulk-filter: the API's filter body, labels included), says the answer in the live region,
- * then shows the wave's progress (data-progress-url) and keeps it live. "As a rollout" adds the controls (`rollout`):
- * the API answers with the rollout, whose page (data-rollout-pages + its id) the browser then opens. The button stays
- * disabled until the script runs.
+ * Bulk activation, deactivation or AMT password rotation, for operators and admins only (a viewer's page does not
+ * render it). The page script (client/bulk-activate.ts) sends POST /api/v1/tenants/{tenantId}/amt/bulk with the
+ * checked rows' hostIds or the table's filter (data-bulk-filter: the API's filter body, labels included), says the
+ * answer in the live region, then shows the wave's progress (data-progress-url) and keeps it live. "As a rollout" adds
+ * the controls (`rollout`): the API answers with the rollout, whose page (data-rollout-pages + its id) the browser then
+ * opens. A rotation is always a rollout (POST …/amt/rotate-password, data-rotate-api, with the same hosts and
+ * controls). The button stays disabled until the script runs.
  */
 export function BulkActivatePanel({
   tenantId,
@@ -28,10 +29,11 @@ export function BulkActivatePanel({
         aria-labelledby="bulk-heading"
         data-bulk-activate={consolePaths.bulkApi(tenantId)}
         data-bulk-filter={JSON.stringify(filter)}
+        data-rotate-api={consolePaths.rotateApi(tenantId)}
         data-rollout-pages={consolePaths.rollouts(tenantId)}
         data-testid="bulk-form"
       >
-        <h2 id="bulk-heading">Activate or deactivate AMT</h2>
+        <h2 id="bulk-heading">Activate or deactivate AMT, or rotate its password</h2>
         <fieldset>
           <legend>Hosts</legend>
           <label>
@@ -49,6 +51,7 @@ export function BulkActivatePanel({
             <select id="bulk-action" name="action" data-testid="bulk-action">
               <option value="PROVISIONED">activate</option>
               <option value="UNPROVISIONED">deactivate</option>
+              <option value="rotate-password">rotate the AMT password (a rollout; rpc v3 agents)</option>
             </select>
           </p>
           <p class="field">
@@ -63,7 +66,11 @@ export function BulkActivatePanel({
           <label>
             <input type="checkbox" name="asRollout" value="yes" data-testid="bulk-as-rollout" /> as a rollout, under the
             controls below (then its page opens)
-          </label>
+          </label>{' '}
+          <span class="muted" data-rotation-note hidden>
+            A password rotation is always a rollout; a host not PROVISIONED ends as failed, one on rpc v2 as not
+            supported.
+          </span>
         </p>
         <details>
           <summary>Rollout controls</summary>

@@ -140,6 +140,15 @@ function Rotation({ view, now }: { view: HostView; now: Date }) {
         <dt>New password</dt>
         <dd>{`version ${rotation.newVersion} of the host's secret`}</dd>
       </div>
+      {rotation.restoredAt === undefined ? null : (
+        <div>
+          <dt>Restored</dt>
+          <dd data-testid="rotation-restored">
+            <Time iso={rotation.restoredAt} now={now} />
+            {' (AMT had taken the new password: current again)'}
+          </dd>
+        </div>
+      )}
       <div>
         <dt>MPS copy</dt>
         <dd data-testid="rotation-mps-copy">

@@ -39,7 +39,7 @@ export interface DeadlineWatchOptions {
   now: () => Date
   log: Logger
   kinds: readonly DeadlineKind[]
-  /** Before each check: learn pending activations this process did not write (replicas; pending-activations.ts). */
+  /** Before each check: learn pending activations and rotations this process did not write (pending-deadlines.ts). */
   follow?: () => Promise<unknown>
 }
 
@@ -114,7 +114,7 @@ export class DeadlineWatch {
     try {
       await this.#options.follow?.()
     } catch (err) {
-      this.#options.log.error({ err }, 'pending activations could not be read; checking those known here')
+      this.#options.log.error({ err }, 'pending activations and rotations could not be read; checking those known here')
     }
     const nowMs = this.#options.now().getTime()
     const overdue = [...this.#pending.entries()].filter(([, pending]) => pending.dueMs <= nowMs)

@@ -1,7 +1,7 @@
 import type { Host, HostKey, PasswordRotation } from '../../inventory/port.ts'
 import type { CoreContext } from '../context.ts'
 import { formatDuration } from '../publish/status-texts.ts'
-import { ROTATION_TIMED_OUT, rotationSettlement, unfinishedRotation } from '../rotation-settlement.ts'
+import { afterWorkOf, ROTATION_TIMED_OUT, rotationSettlement, unfinishedRotation } from '../rotation-settlement.ts'
 import type { RotationFinisher } from '../rotation-settle.ts'
 import type { DeadlineKind } from './deadlines.ts'
 
@@ -59,12 +59,13 @@ async function expireRotation(
 
 /**
  * Work after a settled rotation cut short by a restart (or a failed revert): a rotation that is failed and not
- * reverted, or confirmed with MPS's copy not recorded, is finished by the lease holder (fed like every deadline:
- * by the host writes and the start/reconnect sweep), once `graceMs` after it settled (the process that settled it
- * is on it meanwhile). A revert that fails again is retried at the next check; the MPS copy retries on its own.
+ * reverted, or confirmed (or failed, its new password restored since) with MPS's copy not recorded, is finished by
+ * the lease holder (fed like every deadline: by the host writes and the start/reconnect sweep), once `graceMs` after
+ * it settled (the process that settled it is on it meanwhile). A revert that fails again is retried at the next
+ * check; the MPS copy retries on its own.
  */
 export function rotationResume(core: RotationCore, graceMs: number): DeadlineKind {
-  const tokenOf = (rotation: PasswordRotation) => `${rotation.id}:${rotation.state}`
+  const tokenOf = (rotation: PasswordRotation) => `${rotation.id}:${rotation.state}:${afterWorkOf(rotation)}`
   return {
     name: 'rotation-finish',
     dueOf: ({ rotation }) =>
@@ -77,7 +78,7 @@ export function rotationResume(core: RotationCore, graceMs: number): DeadlineKin
       if (!unfinishedRotation(rotation) || tokenOf(rotation) !== token) return
       ctx.log.info({ ...key, rotationId: rotation.id, state: rotation.state }, 'finishing a settled password rotation')
       const work = finisher.finish(key, rotation)
-      if (rotation.state !== 'failed') {
+      if (afterWorkOf(rotation) !== 'revert') {
         work.catch((err: unknown) => ctx.log.error({ err, ...key }, 'password rotation not finished'))
         return
       }

@@ -6,10 +6,11 @@ import type { HostRow } from '../sql/rows.ts'
 import type { Sql } from './sql.ts'
 
 /** PostgreSQL's side of the shared host queries (manager/inventory/sql/). */
-const POSTGRES_HOSTS = hostDialect({
+export const POSTGRES_HOSTS = hostDialect({
   capableFalse: `capability -> 'capable' = 'false'::jsonb`,
   like: 'ILIKE',
   label: (param) => `(labels ->> @${param}::text)`,
+  rotationState: "(rotation ->> 'state')",
 })
 const hostSql = new HostSelectSql(POSTGRES_HOSTS)
 

@@ -138,4 +138,10 @@ export const INVENTORY_MIGRATIONS: readonly string[] = [
   DROP INDEX audit_by_host;
   CREATE INDEX audit_of_host ON audit_events (tenant_id, host_id, id, class);
   `,
+  // Step 7 (SQLite migration 12): the hosts whose AMT password rotation is pending, which the lease holder lists
+  // before each deadline check; partial, so only a rotation's own writes touch it (host-filter-sql.ts states the
+  // predicate exactly so).
+  `
+  CREATE INDEX hosts_rotation_pending ON hosts (tenant_id, host_id) WHERE (rotation ->> 'state') = 'pending';
+  `,
 ]

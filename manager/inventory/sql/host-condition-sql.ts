@@ -8,6 +8,11 @@ export interface SqlEngine {
   like: string
   /** The value (text) of the label named by the parameter `@<param>` (the label key), NULL when absent. */
   label: (param: string) => string
+  /**
+   * The state (text) of the host's rotation JSON, NULL without one; `<it> = 'pending'` is the predicate of the
+   * partial index hosts_rotation_pending (SQLite migration 12, PostgreSQL step 7), so it must be written as there.
+   */
+  rotationState: string
 }
 
 /** The engine's expressions for the host queries: a host row's capability and condition, the search's LIKE. */
@@ -16,6 +21,7 @@ export interface HostDialect {
   condition: string
   like: string
   label: (param: string) => string
+  rotationState: string
 }
 
 /**
@@ -24,7 +30,7 @@ export interface HostDialect {
  * (manager/core/publish/status-texts.ts). Engine-neutral SQL but for the engine's `capableFalse`. A NULL phase
  * compares unknown, which a WHEN takes as false.
  */
-export function hostDialect({ capableFalse, like, label }: SqlEngine): HostDialect {
+export function hostDialect({ capableFalse, like, label, rotationState }: SqlEngine): HostDialect {
   const notCapable = `(sku = 'UNSPECIFIED' AND (${capableFalse}
   OR status = 'AMT not supported' OR substr(status, 1, 18) = 'AMT not supported:'))`
   const rules: readonly (readonly [HostCondition, string])[] = [
@@ -41,5 +47,6 @@ export function hostDialect({ capableFalse, like, label }: SqlEngine): HostDiale
     condition: `(CASE ${whens.join(' ')} ELSE 'UNPROVISIONED' END)`,
     like,
     label,
+    rotationState,
   }
 }

@@ -21,8 +21,9 @@ const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => 
 /**
  * Each filter field → its SQL condition; the host list ANDs them in this table's order (one prepared statement
  * per combination). Constant values are inlined where an index needs to see them: `deletion = 'pending'` (a
- * partial index) and `online` (TRUE / FALSE: 1 / 0 in SQLite, a boolean in PostgreSQL). A search ignores the
- * case of ASCII letters only (SQLite's LIKE; PostgreSQL's ILIKE on columns of the "C" collation).
+ * partial index), a pending rotation (another one) and `online` (TRUE / FALSE: 1 / 0 in SQLite, a boolean in
+ * PostgreSQL). A search ignores the case of ASCII letters only (SQLite's LIKE; PostgreSQL's ILIKE on columns of the
+ * "C" collation).
  */
 const FILTER_SQL: FilterSql = {
   tenantId: equals('tenant_id', 'tenantId'),
@@ -42,6 +43,11 @@ const FILTER_SQL: FilterSql = {
     params: { search: `%${likeLiteral(value)}%` },
   }),
   labels: (conditions, { label }) => labelClause(conditions, label),
+  // Inlined as the partial index hosts_rotation_pending states it (its only reader is the `true` form).
+  rotationPending: (pending, { rotationState }) => ({
+    sql: pending ? `${rotationState} = 'pending'` : `(rotation IS NULL OR ${rotationState} <> 'pending')`,
+    params: {},
+  }),
 }
 
 /** Each label condition: its value equals, or (no value) it is present; keys and values checked (labels.ts). */

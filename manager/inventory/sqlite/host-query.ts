@@ -7,11 +7,12 @@ import { summaryOf, type SummaryRow } from '../sql/host-summary.ts'
 import type { HostRow } from '../sql/rows.ts'
 
 /** SQLite's side of the shared host queries (manager/inventory/sql/). */
-const SQLITE_HOSTS = hostDialect({
+export const SQLITE_HOSTS = hostDialect({
   capableFalse: "json_extract(capability, '$.capable') = 0",
   like: 'LIKE',
   // A quoted member name: label keys hold dots and slashes (never a quote: labels.ts).
   label: (param) => `json_extract(labels, '$."' || @${param} || '"')`,
+  rotationState: "json_extract(rotation, '$.state')",
 })
 
 /**

@@ -195,6 +195,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX audit_by_class;
     `,
   },
+  {
+    version: 12,
+    name: 'hosts: an index of the hosts whose AMT password rotation is pending (the deadline check of replicas)',
+    sql: `
+      -- Partial: a host is in it only while its rotation is pending (seconds to minutes), so no other write touches
+      -- it. The host list's filter rotationPending writes this predicate as it is here (host-filter-sql.ts).
+      CREATE INDEX hosts_rotation_pending ON hosts (tenant_id, host_id)
+        WHERE json_extract(rotation, '$.state') = 'pending';
+    `,
+  },
 ]
 
 export function schemaVersion(db: Database.Database): number {

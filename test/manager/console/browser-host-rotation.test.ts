@@ -58,11 +58,20 @@ test('an operator sees the last rotation and AMT’s reported mode, and asks a r
   )
 })
 
-test('a viewer sees no rotate action, and its forged call is refused 403', async (t) => {
-  const { page, problems, open } = await fleetBrowser(t, 'viewer')
+test('a viewer sees a restored rotation (MPS copy written) but no rotate action; its forged call is refused 403', async (t) => {
+  const { page, problems, open, api } = await fleetBrowser(t, 'viewer')
+  // A timed-out rotation whose new password AMT had taken: restored, MPS's copy written (docs/credentials.md).
+  const restored = { ...ROTATION, restoredAt: '2026-01-02T11:00:00.000Z', mpsCopy: 'written' } as const
+  await api.inventory.updateHost({ tenantId: TENANT, hostId: 'p1' }, { rotation: restored })
   await open(hostPath('p1'))
   await page.getByTestId('host-fields').waitFor()
   t.is(await page.getByTestId('action-rotate').count(), 0)
+  t.regex(
+    (await page.getByTestId('rotation-restored').textContent()) ?? '',
+    /^2026-01-02T11:00:00\.000Z .*current again/,
+  )
+  t.is(await page.getByTestId('rotation-mps-copy').textContent(), 'written')
+  t.deepEqual(await axeViolations(page), [], 'host page with a restored rotation')
   const status = await page.evaluate(async (path) => {
     const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? ''
     const response = await fetch(path, {

@@ -4,7 +4,8 @@ import type { HostPatch } from '../../../manager/inventory/port.ts'
 import { axeViolations } from '../../helpers/axe.ts'
 import { openBrowser, saveScreenshot, signIn } from '../../helpers/browser.ts'
 import { capable } from '../../helpers/manager-core.ts'
-import { seed, startApi, type ApiHarness } from '../api/api-harness.ts'
+import type { MpsPasswordCopy } from '../../../manager/ports/provisioning.ts'
+import { seed, stagingRotator, startApi, type ApiHarness, type HarnessOptions } from '../api/api-harness.ts'
 
 /** A navigation, a fetch and the page script on a loaded machine. */
 const PAGE_TIMEOUT_MS = 30_000
@@ -25,8 +26,8 @@ const LABELS: Record<string, Record<string, string>> = {
 }
 
 /** acme's six AMT hosts, four labelled; group berlin (site=berlin, ccm); a browser signed in with the role. */
-async function world(t: ExecutionContext, role: 'operator' | 'viewer') {
-  const api = await startApi(t, { console: true })
+async function world(t: ExecutionContext, role: 'operator' | 'viewer', rotation?: HarnessOptions['rotation']) {
+  const api = await startApi(t, { console: true, ...(rotation === undefined ? {} : { rotation }) })
   await seed(api.inventory, { acme: HOSTS })
   for (const hostId of HOSTS) await api.inventory.updateHost({ tenantId: 'acme', hostId }, AMT)
   for (const [hostId, labels] of Object.entries(LABELS))
@@ -183,6 +184,7 @@ test('a viewer gets neither form, and the API refuses the viewer’s session a r
   const calls: [string, unknown][] = [
     ['/api/v1/tenants/acme/groups/berlin/rollout', { controls }],
     ['/api/v1/tenants/acme/amt/bulk', { desiredAmtState: 'PROVISIONED', rollout: controls }],
+    ['/api/v1/tenants/acme/amt/rotate-password', { hostIds: ['h1'], controls }],
   ]
   // No named function inside: the page gets the function's source as tsx compiled it.
   const forged = await page.evaluate(async (list) => {
@@ -198,7 +200,91 @@ test('a viewer gets neither form, and the API refuses the viewer’s session a r
   t.deepEqual(forged, [
     [403, 'FORBIDDEN'],
     [403, 'FORBIDDEN'],
+    [403, 'FORBIDDEN'],
   ])
   const rollouts = await api.request('GET', '/api/v1/tenants/acme/rollouts', { token: admin })
   t.deepEqual(rollouts.json.rollouts, [])
+})
+
+test('a password rotation from the hosts table is always a rollout: its hosts and controls on the rollout’s page', async (t) => {
+  const { api, page, problems, open, admin } = await world(t, 'operator', { rotator: stagingRotator })
+  await open('/console/tenants/acme/hosts?label=site%3Dberlin')
+  t.deepEqual(await rowIds(page), ['h1', 'h2', 'h4'])
+  t.false(await page.getByTestId('bulk-as-rollout').isChecked())
+  await page.getByTestId('bulk-action').selectOption('rotate-password')
+  t.true(await page.getByTestId('bulk-as-rollout').isChecked(), 'a rotation is always a rollout')
+  t.true(await page.getByTestId('bulk-as-rollout').isDisabled())
+  t.true(await page.getByTestId('bulk-control-mode').isDisabled())
+  await page.locator('details summary', { hasText: 'Rollout controls' }).click()
+  t.deepEqual(await axeViolations(page), [], 'the hosts page with a rotation chosen')
+  await page.getByTestId('scope-filter').check()
+  await page.getByTestId('rollout-max-concurrent').fill('2')
+  await page.getByTestId('rollout-rate').fill('12')
+  await page.getByTestId('rollout-canary').fill('1')
+  await page.getByTestId('rollout-abort-percent').fill('50')
+  await page.getByTestId('rollout-abort-min').fill('2')
+  await page.getByTestId('bulk-activate').click()
+  const id = await rolloutOpened(page)
+
+  t.regex(await page.locator('main').innerText(), /rotate-password · created .* by api:otto/)
+  const controls = await page.getByTestId('rollout-controls').innerText()
+  for (const shown of [
+    /at most in progress\s+2\b/,
+    /starts per minute\s+12 now, at most 12/,
+    /canary\s+1 hosts, approved by an operator/,
+    /abort\s+above 50 % failed, once 2 finished/,
+  ])
+    t.regex(controls, shown)
+  t.is(await page.getByTestId('rollout-pending').textContent(), '3')
+  t.deepEqual(await axeViolations(page), [], 'the rotation rollout page')
+  const stored = await api.request('GET', `/api/v1/tenants/acme/rollouts/${id}`, { token: admin })
+  t.like(stored.json, {
+    action: 'rotate-password',
+    createdBy: 'api:otto',
+    target: { filter: { label: ['site=berlin'] } },
+    controls: { maxConcurrent: 2, maxStartsPerMinute: 12, canary: { hosts: 1, approval: 'manual' } },
+    progress: { targeted: 3, pending: 3 },
+  })
+  t.false('desiredAmtState' in stored.json)
+  const members = await api.request('GET', `/api/v1/tenants/acme/rollouts/${id}/hosts`, { token: admin })
+  t.deepEqual(
+    (members.json.hosts as { hostId: string }[]).map((member) => member.hostId),
+    ['h1', 'h2', 'h4'],
+  )
+  const rotations = (await api.inventory.listHosts({ tenantId: 'acme' })).hosts.map((host) => host.rotation)
+  t.deepEqual(rotations, Array<null>(HOSTS.length).fill(null), 'nothing rotated at once: the engine starts members')
+
+  // Another action gives "as a rollout" back as it was chosen.
+  await open('/console/tenants/acme/hosts')
+  for (const asRollout of [true, false]) {
+    await page.getByTestId('bulk-as-rollout').setChecked(asRollout)
+    await page.getByTestId('bulk-action').selectOption('rotate-password')
+    await page.getByTestId('bulk-action').selectOption('UNPROVISIONED')
+    t.is(await page.getByTestId('bulk-as-rollout').isChecked(), asRollout)
+    t.true(await page.getByTestId('bulk-as-rollout').isEnabled())
+    t.true(await page.getByTestId('bulk-control-mode').isEnabled())
+  }
+  t.deepEqual(problems, [])
+})
+
+test('a rotation the API refuses (an MPS configured, its copy not) says why; nothing is created', async (t) => {
+  const mpsCopy: MpsPasswordCopy = { mode: 'unconfigured', copy: () => Promise.resolve('absent') }
+  const { api, page, problems, open, admin } = await world(t, 'operator', { rotator: stagingRotator, mpsCopy })
+  await open('/console/tenants/acme/hosts')
+  await page.locator('input[data-bulk-host][value="h3"]').check()
+  await page.getByTestId('bulk-action').selectOption('rotate-password')
+  await page.locator('details summary', { hasText: 'Rollout controls' }).click()
+  await page.getByTestId('rollout-max-concurrent').fill('1')
+  await page.getByTestId('rollout-rate').fill('6')
+  await page.getByTestId('bulk-activate').click()
+  await page.waitForSelector('[data-testid="bulk-message"][data-outcome="error"]', { timeout: PAGE_TIMEOUT_MS })
+  t.regex(
+    (await page.getByTestId('bulk-message').textContent()) ?? '',
+    /^Password rotation rollout was not requested: an MPS is configured: set rotation\.mpsPasswordCopy to vault /,
+  )
+  t.true(new URL(page.url()).pathname.endsWith('/hosts'), 'no rollout page opened')
+  t.true(await page.getByTestId('bulk-activate').isEnabled())
+  const rollouts = await api.request('GET', '/api/v1/tenants/acme/rollouts', { token: admin })
+  t.deepEqual(rollouts.json.rollouts, [])
+  t.true(problems.length > 0 && problems.every((problem) => /409 \(Conflict\)/.test(problem)), problems.join('\n'))
 })

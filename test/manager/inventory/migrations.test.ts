@@ -2,6 +2,8 @@ import test from 'ava'
 import Database from 'better-sqlite3'
 import { InventoryError } from '../../../manager/inventory/errors.ts'
 import { auditSql } from '../../../manager/inventory/sql/audit-sql.ts'
+import { HostSelectSql } from '../../../manager/inventory/sql/host-select-sql.ts'
+import { SQLITE_HOSTS } from '../../../manager/inventory/sqlite/host-query.ts'
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../manager/inventory/sqlite/migrations.ts'
 
 const one: Migration = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }
@@ -295,4 +297,43 @@ test('migration 11: audit_by_class goes; no audit statement read it, the tenant 
     t.notRegex(plan, /TEMP B-TREE/, name)
   }
   t.is(db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM audit_events').get()?.n, 6000)
+})
+
+test('migration 12: the hosts whose rotation is pending are listed along its partial index, in key order', (t) => {
+  const db = memoryDb(t)
+  migrate(db, MIGRATIONS.slice(0, 11))
+  const now = new Date().toISOString()
+  db.prepare("INSERT INTO tenants (tenant_id, name, created_at) VALUES ('a', 'a', ?), ('b', 'b', ?)").run(now, now)
+  // 6000 hosts of two tenants; one in 1000 with a pending rotation, one in 10 with a settled one.
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5999)
+     INSERT INTO hosts (tenant_id, host_id, name, desired_state, current_state, sku, status_indicator, status_timestamp,
+       desired_power_state, current_power_state, power_status_indicator, power_status_timestamp, version, created_at,
+       updated_at, rotation)
+     SELECT CASE WHEN i % 3 = 0 THEN 'b' ELSE 'a' END, printf('h%05d', i), printf('h%05d', i), 'PROVISIONED',
+       'PROVISIONED', 'AMT', 'IDLE', 0, 'ON', 'ON', 'IDLE', 0, 1, ?, ?,
+       CASE WHEN i % 1000 = 7 THEN '{"state":"pending"}' WHEN i % 10 = 0 THEN '{"state":"confirmed"}' END
+     FROM n`,
+  ).run(now, now)
+  t.is(migrate(db), MIGRATIONS.length)
+  const hostSql = new HostSelectSql(SQLITE_HOSTS)
+  const statements = {
+    all: hostSql.page({ rotationPending: true, limit: 1000 }).statement,
+    tenant: hostSql.page({ rotationPending: true, tenantId: 'a', limit: 1000 }).statement,
+    count: hostSql.count({ rotationPending: true, tenantId: 'a' }),
+  }
+  for (const analyzed of [false, true]) {
+    if (analyzed) db.exec('ANALYZE')
+    for (const [name, { sql, params }] of Object.entries(statements)) {
+      const plan = planOf(db, sql, params)
+      t.regex(plan, /USING (COVERING )?INDEX hosts_rotation_pending\b/, `${name}, analyzed ${analyzed}: ${plan}`)
+      t.notRegex(plan, /TEMP B-TREE/, `${name}, analyzed ${analyzed}`)
+    }
+  }
+  const listed = db.prepare(statements.all.sql).all(statements.all.params) as { host_id: string }[]
+  // By (tenant_id, host_id): a's four (i % 3 ≠ 0), then b's two.
+  t.deepEqual(
+    listed.map((row) => row.host_id),
+    ['h00007', 'h01007', 'h03007', 'h04007', 'h02007', 'h05007'],
+  )
 })
