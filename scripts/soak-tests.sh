@@ -3,7 +3,9 @@
 # green every time. The last PAIRED runs execute beside a second full run of the suite in another clean clone (the
 # load a busy CI machine sees); both runs count.
 #   scripts/soak-tests.sh [RUNS] [PAIRED]     defaults: 10 runs, of which 3 paired
-# Logs stay in $SOAK_DIR (default: a new temp dir), one file per run; failed tests are printed with their run.
+# Logs stay in $SOAK_DIR (default: a new temp dir), one file per run; failed tests are printed with their run. Each
+# run records every test file's wall and CPU time (TEST_TIMINGS_DIR, docs/testing.md) in $SOAK_DIR/timings/<run>/
+# and prints their summary after it.
 set -uo pipefail
 runs=${1:-10}
 paired=${2:-3}
@@ -31,19 +33,25 @@ record() { # run-label log-file exit-code seconds
     grep -E '✘|Timed out|timed out' "$2" | head -20 | sed 's/^/    /'
   fi
 }
+timings() { # run-label
+  local run="$dir/timings/$1"
+  [ -s "$run/timings.jsonl" ] || return 0
+  echo "timings of run $1:"
+  (cd "$dir/a" && npx tsx scripts/test-timings.ts "$run" --top 10) 2>&1 | sed 's/^/    /'
+}
 
 for ((i = 1; i <= runs; i++)); do
   log="$dir/logs/run-$i.log"
   start=$(date +%s)
   if ((i == 1)); then
-    (cd "$dir/a" && bash scripts/test.sh) >"$log" 2>&1 &
+    (cd "$dir/a" && TEST_TIMINGS_DIR="$dir/timings/$i" bash scripts/test.sh) >"$log" 2>&1 &
   else
-    (cd "$dir/a" && npm test) >"$log" 2>&1 &
+    (cd "$dir/a" && TEST_TIMINGS_DIR="$dir/timings/$i" npm test) >"$log" 2>&1 &
   fi
   main=$!
   beside=""
   if ((i > runs - paired)); then
-    (cd "$dir/b" && npm test) >"$dir/logs/run-$i-beside.log" 2>&1 &
+    (cd "$dir/b" && TEST_TIMINGS_DIR="$dir/timings/$i-beside" npm test) >"$dir/logs/run-$i-beside.log" 2>&1 &
     beside=$!
   fi
   wait "$main"; code=$?
@@ -52,6 +60,8 @@ for ((i = 1; i <= runs; i++)); do
     wait "$beside"; code=$?
     record "$i (beside)" "$dir/logs/run-$i-beside.log" "$code" $(($(date +%s) - start))
   fi
+  timings "$i"
+  [ -z "$beside" ] || timings "$i-beside"
 done
 
 echo "soak: $passed passed, $failed failed"

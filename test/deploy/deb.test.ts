@@ -1,6 +1,7 @@
-import { lstat, readFile, stat, writeFile, chmod } from 'node:fs/promises'
+import { lstat, mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import { execa } from 'execa'
 import { tempDir } from '../e2e/support/processes.ts'
 import { AGENT_BUNDLE } from '../helpers/launchers.ts'
@@ -45,16 +46,22 @@ async function exists(file: string): Promise<boolean> {
   )
 }
 
-/** The amt-agent package of the built bundle (dist/, current: checked on import), in a temp dir (as `npm run package:deb`). */
-async function buildNodePackage(t: ExecutionContext): Promise<string> {
-  const dir = await tempDir(t, 'amt-deb-build-')
-  await runScript('scripts/package-deb.ts', ['--agent', AGENT_BUNDLE, '--out', dir])
-  return path.join(dir, `amt-agent_${version}_all.deb`)
+/** The node package is built once for the tests of this file (they only read it), in a directory removed after them. */
+const packageDir = await mkdtemp(path.join(tmpdir(), 'amt-deb-build-'))
+test.after.always(() => rm(packageDir, { recursive: true, force: true }))
+let nodePackage: Promise<string> | undefined
+
+/** The amt-agent package of the built bundle (dist/, current: checked on import), as `npm run package:deb` makes it. */
+function buildNodePackage(): Promise<string> {
+  nodePackage ??= runScript('scripts/package-deb.ts', ['--agent', AGENT_BUNDLE, '--out', packageDir]).then(() =>
+    path.join(packageDir, `amt-agent_${version}_all.deb`),
+  )
+  return nodePackage
 }
 
 test('amt-agent .deb: control fields, conffile, maintainer scripts, payload paths, modes and owners', async (t) => {
   t.timeout(BUILD_TIMEOUT_MS)
-  const deb = await buildNodePackage(t)
+  const deb = await buildNodePackage()
   t.is(await debField(deb, 'Package'), 'amt-agent')
   t.is(await debField(deb, 'Version'), version)
   t.is(await debField(deb, 'Architecture'), 'all')
@@ -71,7 +78,7 @@ test('amt-agent .deb: control fields, conffile, maintainer scripts, payload path
 
 test('amt-agent .deb installs into a scratch root disabled and unconfigured, runs, and is removed and purged cleanly', async (t) => {
   t.timeout(BUILD_TIMEOUT_MS)
-  const deb = await buildNodePackage(t)
+  const deb = await buildNodePackage()
   const root = await scratchRoot(t)
   const installed = await dpkg(root, ['-i', deb])
   t.regex(installed.all, /Setting up amt-agent/)
@@ -128,7 +135,7 @@ test('amt-agent-static .deb: the single executable, no nodejs dependency, takes 
 
   // A configured, enabled node switches from the bundle to the single executable.
   const root = await scratchRoot(t)
-  await dpkg(root, ['-i', await buildNodePackage(t)])
+  await dpkg(root, ['-i', await buildNodePackage()])
   await writeFile(path.join(root, 'etc/amt-agent/config.yaml'), 'tenantId: acme\n', { mode: 0o640 })
   await execa('systemctl', [`--root=${root}`, 'enable', 'amt-agent.service'])
   await dpkg(root, ['-i', deb])

@@ -6,11 +6,12 @@ import path from 'node:path'
 import type { TestFn } from 'ava'
 import pg from 'pg'
 import { freePort } from './free-port.ts'
+import { initCluster } from './postgres-initdb.ts'
 
 /**
- * A real PostgreSQL server for tests (Debian's postgresql-15 binaries): its own cluster in a temp dir, listening
- * only on a unix socket in that dir (no TCP port, so no port race), fsync off unless `durable` (tests need no
- * durability), stopped and removed when the test file ends. Each test takes its own database (`createDatabase`).
+ * A real PostgreSQL server for tests (Debian's postgresql-15 binaries): its own cluster in a temp dir (a copy of
+ * initdb's, made once: postgres-initdb.ts), listening only on a unix socket in that dir (no TCP port, so no port
+ * race), fsync off unless `durable` (tests need no durability), stopped and removed when the test file ends. Each test takes its own database (`createDatabase`).
  * Run as root (CI), the server runs as the `postgres` user, as PostgreSQL refuses root. Missing binaries fail
  * loudly, never skip.
  */
@@ -93,10 +94,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   await mkdir(socketDir)
   if (user) for (const owned of [dir, socketDir]) await chown(owned, user.uid, user.gid)
   const asServerUser = user ? { uid: user.uid, gid: user.gid } : {}
-  await execa(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
-    ...asServerUser,
-    env: { LC_ALL: 'C.UTF-8' },
-  })
+  await initCluster(bin, dataDir, user)
   const listen = options.tls ? await tlsSettings(dir, options.tls, user) : [['-c', 'listen_addresses=']]
   if (options.tls) await appendFile(path.join(dataDir, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 trust\n')
   const port = options.tls ? Number(listen[1]?.[1]) : undefined
