@@ -18,6 +18,7 @@ import { clientIdOf, remoteAddressOf } from './connection-info.ts'
 import { watchConnectionErrors } from './connection-errors.ts'
 import { ConnectionRegistry } from './connection-registry.ts'
 import { releaseConnectPacket } from './connect-packet-release.ts'
+import { lightenClientParser } from './parser-byte-list.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
 import { LoadShedder, type ConnectShedder } from './limits/load-shedder.ts'
@@ -154,11 +155,15 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
   backends.attach?.(aedes)
 
-  /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
+  /**
+   * Every accepted connection: no Nagle delay, then aedes (its parser with a plain byte list), then the packet-size
+   * guard on its bytes.
+   */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
     guardedSockets.set(stream, socket)
     const client = aedes.handle(stream, request)
+    lightenClientParser(client)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)
       log.warn(
