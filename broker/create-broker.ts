@@ -83,7 +83,11 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     log: deps.log.child({ module: 'broker/limits' }),
     messages: PUBLISH_REFUSAL_MESSAGES,
   })
-  const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
+  const deviceBudget = new DeviceBudget({
+    messages: limits.devicePublishRateLimit,
+    bytes: limits.deviceByteRateLimit,
+    sweepEveryMs: Math.max(1000, limits.devicePublishRateLimit.windowMs, limits.deviceByteRateLimit.windowMs),
+  })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   const shedder = deps.shedder ?? new LoadShedder({ maxLagMs: limits.shedConnectsAboveLagMs })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
@@ -183,6 +187,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const listeners: Listener[] = []
   const closeAll = async (): Promise<void> => {
     shedder.stop()
+    deviceBudget.stop()
     for (const listener of listeners) listener.stopAccepting()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     refusalLog.flush(Infinity) // the last window's summaries: no later connection attempt will write them
