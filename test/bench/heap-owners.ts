@@ -46,7 +46,11 @@ const owners = new Set(args.owners.split(','))
 const started = Date.now()
 const graph = await readHeapSnapshot(file)
 const { count, order, idom, root } = graph
-const label = (node: number): string => `${graph.typeOf(node)}:${graph.nameOf(node).slice(0, 60)}`
+/** A class: type and constructor name (strings by type alone, their text is not a class). */
+const label = (node: number): string => {
+  const type = graph.typeOf(node)
+  return type.endsWith('string') ? type : `${type}:${graph.nameOf(node).slice(0, 60)}`
+}
 const perHost = (bytes: number): string => (bytes / hosts).toFixed(0).padStart(7)
 const MiB = (bytes: number): string => (bytes / 1048576).toFixed(1).padStart(7)
 
