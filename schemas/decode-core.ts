@@ -18,6 +18,12 @@ export type PayloadParsers = Partial<Record<Leaf, PayloadParser>>
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024
 
+/**
+ * One strict UTF-8 decoder for every message: `decode` without `{ stream: true }` starts afresh each call, and a
+ * decoder per message cost a construction per MQTT message on the broker's and the manager's hot paths.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 /** Rejection details end up in logs: keep them short, and never echo payload bytes (a payload may hold a secret). */
 const MAX_DETAIL_CHARS = 300
 
@@ -79,7 +85,7 @@ export function decodeWith(
 
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload)
+    text = UTF8.decode(payload)
   } catch {
     return reject('bad-json', 'payload is not valid UTF-8')
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
-import { applyHostPatch, assertPatch } from '../inventory/host-patch.ts'
+import { applyCheckedPatch, assertPatch } from '../inventory/host-patch.ts'
 import type { AppendAuditInput, Host, HostKey, HostPatch } from '../inventory/port.ts'
 import { runHandler, type Effect } from './reducers/index.ts'
 import { checkSequence } from './reducers/sequence.ts'
@@ -298,10 +298,13 @@ export class Ingest {
   }
 }
 
-/** The host as projected after every accepted report of the batch so far (applies the pending patch). */
+/**
+ * The host as projected after every accepted report of the batch so far (applies the pending patch, which #handle
+ * checked with assertPatch before it became pending).
+ */
 function projected(entry: HostWork, now: Date): Host {
   if (entry.pending !== null) {
-    entry.projected = applyHostPatch(entry.projected, entry.pending, now)
+    entry.projected = applyCheckedPatch(entry.projected, entry.pending, now)
     entry.pending = null
   }
   return entry.projected

@@ -49,10 +49,11 @@ const text =
     typeof value === 'string' && value.length <= max
 const anyText: Check = (value) => typeof value === 'string'
 const isoTime: Check = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value))
+const agentLeaf = oneOf(AGENT_LEAVES)
 const lastSeq: Check = (value) =>
   typeof value === 'object' &&
   value !== null &&
-  Object.entries(value).every(([leaf, seq]) => oneOf(AGENT_LEAVES)(leaf) && count(seq))
+  Object.entries(value).every(([leaf, seq]) => agentLeaf(leaf) && count(seq))
 
 const PATCH_CHECKS: Record<keyof HostPatch, Check> = {
   name: text(NAME_MAX),
@@ -191,6 +192,14 @@ export function newHost(input: CreateHostInput, now: Date): Host {
 /** The host after the patch (see HostPatch for the rules). Validates the patch; does not mutate `host`. */
 export function applyHostPatch(host: Host, patch: HostPatch, now: Date): Host {
   assertPatch(patch)
+  return applyCheckedPatch(host, patch, now)
+}
+
+/**
+ * applyHostPatch of a patch its caller validated already (assertPatch): the ingest's projection of a batch applies
+ * each report's patch, checked when the report was handled, once per following report of the same host.
+ */
+export function applyCheckedPatch(host: Host, patch: HostPatch, now: Date): Host {
   const next: Host = { ...host }
   const fields = next as unknown as Record<string, unknown>
   for (const field in patch) {

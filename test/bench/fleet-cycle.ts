@@ -155,7 +155,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
           `manager CPU ${wave.managerCpuMs === undefined ? '-' : seconds(wave.managerCpuMs)} s (${wave.managerCpuMs === undefined ? '-' : ((wave.managerCpuMs * 1000) / hosts).toFixed(0)} µs per host)`,
       )
       log(
-        `  wave: per host the manager received ${JSON.stringify(wave.perHost.received)} and published ${JSON.stringify(wave.perHost.published)}`,
+        `  wave: per host the manager received ${JSON.stringify(wave.perHost.received)} and published ${JSON.stringify(wave.perHost.published)}; ` +
+          `${wave.ingestBatches.count} ingest transactions of ${wave.ingestBatches.meanSize.toFixed(1)} reports on average; ${wave.scrapes} /metrics scrapes by the benchmark`,
       )
     }
     if (options.scenarios.has('latency')) {

@@ -104,6 +104,19 @@ test('bad-json: not UTF-8, not JSON, not an object', (t) => {
   }
 })
 
+test('a truncated UTF-8 sequence leaves nothing behind for the next message (one decoder serves every message)', (t) => {
+  const valid = validPayloads('state')[0]
+  if (valid === undefined) throw new Error('no valid state example')
+  const text = JSON.stringify(valid)
+  for (const broken of [Uint8Array.from([0x22, 0xe2, 0x82]), Uint8Array.from([0x7b, 0xf0, 0x9f])]) {
+    t.is(rejection(decodeMessage(exampleTopic('state'), broken)).reason, 'bad-json')
+    // A decoder that kept the broken sequence's bytes would read them in front of this one's `{`.
+    const decoded = decodeMessage(exampleTopic('state', valid.hostId), Buffer.from(text))
+    t.is(decoded.kind, 'message')
+    t.deepEqual(decoded.kind === 'message' ? decoded.payload : null, JSON.parse(text))
+  }
+})
+
 test('bad-json never echoes the payload (it may be a mangled secret)', (t) => {
   for (const text of ['{"ok":true,"password":"Hunter2-Hunter2"', 'Hunter2-Hunter2', '{"password": Hunter2-Hunter2}']) {
     const rejected = rejection(decodeMessage(exampleTopic('secret/res'), Buffer.from(text)))

@@ -21,9 +21,10 @@ export const DESIRED_CHUNK = 500
 /**
  * setDesired as named steps: validate → select hosts (explicit keys: one Inventory read) → guard deletions, then
  * per chunk of DESIRED_CHUNK hosts: prepare provisioning (passwords, RPS profiles, MPS devices; outside the write
- * queue) → in the write queue: re-check (one fresh read of the chunk: a deletion requested meanwhile, here or on
- * another replica) → the write path (host-write-path.ts): write Inventory (desired generation + 1 per host, one
- * transaction; activationRequestedAt = now for PROVISIONED) → audit → publish desired (retained, QoS 1) and status.
+ * queue) → in the write queue, the write path (host-write-path.ts): write Inventory (desired generation + 1 per host,
+ * one transaction; activationRequestedAt = now for PROVISIONED) with its audit and, in the same transaction, the
+ * re-check of the hosts as written (a deletion requested meanwhile, here or on another replica, rolls the chunk
+ * back) → publish desired (retained, QoS 1) and status.
  * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
  * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired), and chunk
@@ -65,12 +66,16 @@ export async function setDesired(
   return stored
 }
 
-/** In the write queue: re-check, then the write path: one transaction, audit, every desired and status published. */
+/**
+ * In the write queue, the write path: one transaction, audit, every desired and status published. The re-check is
+ * part of the transaction: the deletion guard runs on the hosts as the transaction read and wrote them (a throw
+ * there rolls the chunk back), and a host gone is the Inventory's NotFound — no separate read of the chunk first.
+ */
 function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRequest, actor: string): Promise<Host[]> {
   return ctx.book.serial(async () => {
-    guardDeletions(await reread(ctx, chunk), request)
-    const audit = (stored: readonly Host[]) =>
-      stored.map((host) => ({
+    const audit = (stored: readonly Host[]) => {
+      guardDeletions(stored, request)
+      return stored.map((host) => ({
         tenantId: host.tenantId,
         hostId: host.hostId,
         kind: 'desired.set',
@@ -83,7 +88,14 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
           ...(host.localDeactivation ? { localDeactivation: true } : {}),
         },
       }))
-    return ctx.writes.setDesired(chunk, patchOf(request, ctx.now()), { audit })
+    }
+    return ctx.writes.setDesired(chunk, patchOf(request, ctx.now()), { audit }).catch((err: unknown) => {
+      // A host gone meanwhile (another replica deleted it) leaves the cache too, as a fresh read would have.
+      const index = err instanceof NotFoundError ? err.details.index : undefined
+      const gone = typeof index === 'number' ? chunk[index] : undefined
+      if (gone !== undefined) ctx.book.forget(gone)
+      throw err
+    })
   })
 }
 
@@ -108,11 +120,6 @@ function patchOf({ state, controlMode, dnsSuffix, localDeactivation }: DesiredRe
     ...(dnsSuffix !== undefined ? { dnsSuffix } : {}),
     activationRequestedAt: state === 'PROVISIONED' ? now.toISOString() : null,
   }
-}
-
-/** The selected hosts as they are now (a deletion may have been requested while preparing). */
-async function reread(ctx: CoreContext, hosts: readonly Host[]): Promise<Host[]> {
-  return existing(hosts, await ctx.book.freshMany(hosts))
 }
 
 /** The hosts read for these keys (one Inventory call); NotFound names the position of the first missing one. */
