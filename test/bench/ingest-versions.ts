@@ -16,11 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type * as LogModule from '../../lib/log.ts'
-import type * as DispatchModule from '../../manager/bus/dispatch.ts'
-import type * as CoreModule from '../../manager/core/manager-core.ts'
-import type * as SqliteModule from '../../manager/inventory/sqlite/open.ts'
-import type * as MetricsModule from '../../manager/metrics/metrics.ts'
+import { managerModulesOf } from './checkout-modules.ts'
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,15 +40,8 @@ interface Version {
   samples: number[]
 }
 
-/** This checkout's module at `file`, typed as this checkout's (the versions compared share these interfaces). */
-const load = <T>(dir: string, file: string): Promise<T> => import(path.resolve(dir, file)) as Promise<T>
-
 async function start(dir: string): Promise<Version> {
-  const { silentLogger } = await load<typeof LogModule>(dir, 'lib/log.ts')
-  const core = await load<typeof CoreModule>(dir, 'manager/core/manager-core.ts')
-  const bus = await load<typeof DispatchModule>(dir, 'manager/bus/dispatch.ts')
-  const sqlite = await load<typeof SqliteModule>(dir, 'manager/inventory/sqlite/open.ts')
-  const metricsModule = await load<typeof MetricsModule>(dir, 'manager/metrics/metrics.ts')
+  const { silentLogger, core, bus, sqlite, metricsModule } = await managerModulesOf(dir)
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ingest-versions-'))
   const inventory = await sqlite.openSqliteInventory({ dataDir })
   await inventory.createTenant({ tenantId: TENANT })

@@ -21,11 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type * as LogModule from '../../lib/log.ts'
-import type * as DispatchModule from '../../manager/bus/dispatch.ts'
-import type * as CoreModule from '../../manager/core/manager-core.ts'
-import type * as SqliteModule from '../../manager/inventory/sqlite/open.ts'
-import type * as MetricsModule from '../../manager/metrics/metrics.ts'
+import { loadFrom, managerModulesOf } from './checkout-modules.ts'
 import type * as PasswordsModule from '../../manager/secrets/amt-password-source.ts'
 import type * as SecretStoreModule from '../../manager/secrets/create-secret-store.ts'
 
@@ -56,16 +52,10 @@ interface Version {
   reportsUs: number[]
 }
 
-const load = <T>(dir: string, file: string): Promise<T> => import(path.resolve(dir, file)) as Promise<T>
-
 async function start(dir: string): Promise<Version> {
-  const { silentLogger } = await load<typeof LogModule>(dir, 'lib/log.ts')
-  const core = await load<typeof CoreModule>(dir, 'manager/core/manager-core.ts')
-  const bus = await load<typeof DispatchModule>(dir, 'manager/bus/dispatch.ts')
-  const sqlite = await load<typeof SqliteModule>(dir, 'manager/inventory/sqlite/open.ts')
-  const metricsModule = await load<typeof MetricsModule>(dir, 'manager/metrics/metrics.ts')
-  const secretStores = await load<typeof SecretStoreModule>(dir, 'manager/secrets/create-secret-store.ts')
-  const passwordSources = await load<typeof PasswordsModule>(dir, 'manager/secrets/amt-password-source.ts')
+  const { silentLogger, core, bus, sqlite, metricsModule } = await managerModulesOf(dir)
+  const secretStores = await loadFrom<typeof SecretStoreModule>(dir, 'manager/secrets/create-secret-store.ts')
+  const passwordSources = await loadFrom<typeof PasswordsModule>(dir, 'manager/secrets/amt-password-source.ts')
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wave-versions-'))
   const inventory = await sqlite.openSqliteInventory({ dataDir })
   const log = silentLogger()
