@@ -18,7 +18,6 @@ import { clientIdOf, remoteAddressOf } from './connection-info.ts'
 import { watchConnectionErrors } from './connection-errors.ts'
 import { ConnectionRegistry } from './connection-registry.ts'
 import { releaseConnectPacket } from './connect-packet-release.ts'
-import { lightenClientParser } from './parser-byte-list.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
 import { LoadShedder, type ConnectShedder } from './limits/load-shedder.ts'
@@ -83,11 +82,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
     log: deps.log.child({ module: 'broker/limits' }),
     messages: PUBLISH_REFUSAL_MESSAGES,
   })
-  const deviceBudget = new DeviceBudget({
-    messages: limits.devicePublishRateLimit,
-    bytes: limits.deviceByteRateLimit,
-    sweepEveryMs: Math.max(1000, limits.devicePublishRateLimit.windowMs, limits.deviceByteRateLimit.windowMs),
-  })
+  const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   const shedder = deps.shedder ?? new LoadShedder({ maxLagMs: limits.shedConnectsAboveLagMs })
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
@@ -159,15 +154,11 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
   backends.attach?.(aedes)
 
-  /**
-   * Every accepted connection: no Nagle delay, then aedes (its parser with a plain byte list), then the packet-size
-   * guard on its bytes.
-   */
+  /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
     guardedSockets.set(stream, socket)
     const client = aedes.handle(stream, request)
-    lightenClientParser(client)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)
       log.warn(
@@ -187,7 +178,6 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const listeners: Listener[] = []
   const closeAll = async (): Promise<void> => {
     shedder.stop()
-    deviceBudget.stop()
     for (const listener of listeners) listener.stopAccepting()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     refusalLog.flush(Infinity) // the last window's summaries: no later connection attempt will write them

@@ -1,4 +1,3 @@
-import { IdleSweep } from '../../lib/idle-sweep.ts'
 import type { FixedWindow } from './fixed-window.ts'
 
 /**
@@ -9,9 +8,7 @@ import type { FixedWindow } from './fixed-window.ts'
  *
  * Memory stays bounded by the devices that published within the last window: when a new device finds the table past
  * `sweepAbove` and either doubled since the last sweep or not swept for a window, devices whose windows have ended
- * are dropped (a new window starts empty anyway). With `sweepEveryMs` the same sweep also runs on a timer while any
- * device is tracked: a fleet at rest holds no entries once its windows have ended (at 10 000 connected devices the
- * table held ~260 B per device for as long as they stayed connected).
+ * are dropped (a new window starts empty anyway).
  */
 export interface WindowLimit {
   max: number
@@ -23,8 +20,6 @@ export interface DeviceBudgetOptions {
   bytes: WindowLimit
   now?: () => number
   sweepAbove?: number
-  /** Sweeps ended windows this often while any device is tracked (unref'd timer; `stop()` clears it). */
-  sweepEveryMs?: number
 }
 
 export type BudgetExceeded = 'rate-limited' | 'byte-rate-limited'
@@ -43,9 +38,8 @@ export class DeviceBudget {
   readonly #longestWindowMs: number
   #nextSweepAt: number
   #lastSweepAt: number
-  readonly #idleSweep: IdleSweep | undefined
 
-  constructor({ messages, bytes, now = Date.now, sweepAbove = 10_000, sweepEveryMs }: DeviceBudgetOptions) {
+  constructor({ messages, bytes, now = Date.now, sweepAbove = 10_000 }: DeviceBudgetOptions) {
     this.#messages = messages
     this.#bytes = bytes
     this.#now = now
@@ -53,18 +47,6 @@ export class DeviceBudget {
     this.#longestWindowMs = Math.max(messages.windowMs, bytes.windowMs)
     this.#nextSweepAt = sweepAbove
     this.#lastSweepAt = this.#now()
-    this.#idleSweep =
-      sweepEveryMs === undefined
-        ? undefined
-        : new IdleSweep(sweepEveryMs, () => {
-            this.#sweep(this.#now())
-            return this.#devices.size
-          })
-  }
-
-  /** Clears the sweep timer (the broker closes). */
-  stop(): void {
-    this.#idleSweep?.stop()
   }
 
   /**
@@ -93,7 +75,6 @@ export class DeviceBudget {
       this.#sweep(now)
     const fresh = { messages: { startedAt: now, count: 0 }, bytes: { startedAt: now, count: 0 } }
     this.#devices.set(device, fresh)
-    this.#idleSweep?.arm()
     return fresh
   }
 

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer'
 import { Readable } from 'node:stream'
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js'
 import { topicFilterTest } from './topic-filter.ts'
@@ -10,34 +9,20 @@ const isExactTopic = (filter: string): boolean => !filter.includes('+') && !filt
 
 /** Below this a payload's memory is not looked at: a small buffer pins little whatever shares it. */
 const SHARED_MEMORY_WORTH_COPYING = 4096
-/** ASCII payloads up to this size are held as text. */
-const MAX_TEXT_PAYLOAD_BYTES = 64 * 1024
 
 /**
- * How a retained payload is held until it is replaced. An ASCII payload (every JSON payload of the contract in
- * practice) becomes a one-byte string: its bytes and a 16-byte header, where a Buffer costs a view, an ArrayBuffer
- * and a native backing store (~0.2 kB more per payload, measured), and a view also pins the whole allocation it shares —
- * the agent's presence, capability and state were slices of 0.3–2 KiB socket reads, the manager's `status` payloads
- * slices of 8 KiB pool slabs. Other payloads stay Buffers, copied into memory of their own when they are a small view
- * (≤ ¼) of an allocation of 4 KiB or more. `delivered` turns a held text back into the same bytes.
+ * The payload itself, or a copy in memory of its own when it is a small view of a much larger allocation: Node's
+ * 8 KiB allocation pool (the manager's `status` payloads come from Buffer.from) or a socket read that carried many
+ * packets. A retained message lives until it is replaced, and a view pins the whole allocation for that long
+ * (at 10 000 hosts, 8 KiB pool slabs held by status payloads were ~1.3 KB per host for ~0.65 KB of payload).
  */
-function held(payload: Buffer | string): Buffer | string {
+function ownMemory<P extends Buffer | string>(payload: P): P | Buffer {
   if (typeof payload === 'string') return payload
-  if (payload.byteLength <= MAX_TEXT_PAYLOAD_BYTES && isAscii(payload)) return payload.toString('latin1')
   const shared = payload.buffer.byteLength
   if (shared < SHARED_MEMORY_WORTH_COPYING || payload.byteLength * 4 > shared) return payload
   const copy = Buffer.allocUnsafeSlow(payload.byteLength)
   payload.copy(copy)
   return copy
-}
-
-/**
- * The stored packet as a retained stream gives it: its payload a Buffer (a held text as its UTF-8 bytes, which are
- * its ASCII bytes, or a publisher's own string payload as mqtt-packet would write it).
- */
-function delivered(packet: StoredPacket): StoredPacket {
-  if (packet.cmd !== 'publish' || typeof packet.payload !== 'string') return packet
-  return { ...packet, payload: Buffer.from(packet.payload, 'utf8') }
 }
 
 /**
@@ -56,14 +41,17 @@ function delivered(packet: StoredPacket): StoredPacket {
  * wrapped with a local index, as the other brokers' retained messages would never reach it.
  */
 export class IndexedMemoryPersistence extends MemoryPersistence {
-  /** Shallow copies of the stored packets (the memory persistence copies too), their payloads as `held` keeps them. */
+  /**
+   * Shallow copies of the stored packets (the memory persistence copies too); payload buffers are shared unless they
+   * are small views of large allocations (`ownMemory`).
+   */
   readonly #byTopic = new Map<string, StoredPacket>()
 
   override storeRetained(packet: StoredPacket): Promise<void> {
     if (packet.cmd === 'publish') {
       // MQTT-3.3.1-10, -11: an empty retained payload clears the topic and is not stored.
       if (packet.payload.length === 0) this.#byTopic.delete(packet.topic)
-      else this.#byTopic.set(packet.topic, { ...packet, payload: held(packet.payload) })
+      else this.#byTopic.set(packet.topic, { ...packet, payload: ownMemory(packet.payload) })
     }
     return Promise.resolve()
   }
@@ -76,7 +64,7 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
       if (!isExactTopic(pattern)) wildcards.push(pattern)
       else {
         const packet = this.#byTopic.get(pattern)
-        if (packet !== undefined) exact.push(delivered(packet))
+        if (packet !== undefined) exact.push(packet)
       }
     }
     if (wildcards.length === 0) return Readable.from(exact)
@@ -97,7 +85,7 @@ export class IndexedMemoryPersistence extends MemoryPersistence {
     yield* first
     for (const filter of filters) {
       const matches = topicFilterTest(filter)
-      for (const [topic, packet] of this.#byTopic) if (matches(topic)) yield delivered(packet)
+      for (const [topic, packet] of this.#byTopic) if (matches(topic)) yield packet
     }
   }
 }

@@ -1,5 +1,4 @@
 import type { Host, HostKey, Inventory } from '../inventory/port.ts'
-import { internHostTexts, TextPool } from './host-texts.ts'
 
 const DEFAULT_MAX_CACHED_HOSTS = 100_000
 
@@ -18,17 +17,12 @@ export class HostBook {
   readonly #inventory: Inventory
   readonly #cache = new Map<string, Host>()
   readonly #maxCached: number
-  readonly #texts: TextPool
   /** The last job of the write queue, its failure swallowed (a failing job does not stop the ones after it). */
   #tail: Promise<unknown> = Promise.resolve()
 
-  constructor(
-    inventory: Inventory,
-    { maxCached = DEFAULT_MAX_CACHED_HOSTS, texts = new TextPool() }: { maxCached?: number; texts?: TextPool } = {},
-  ) {
+  constructor(inventory: Inventory, { maxCached = DEFAULT_MAX_CACHED_HOSTS }: { maxCached?: number } = {}) {
     this.#inventory = inventory
     this.#maxCached = maxCached
-    this.#texts = texts
   }
 
   get inventory(): Inventory {
@@ -94,10 +88,9 @@ export class HostBook {
     return found
   }
 
-  /** Stores a host just written (or read) in the cache, its shared texts replaced by the pool's copies. */
+  /** Stores a host just written (or read) in the cache. */
   remember(host: Host): void {
     const id = hostId(host)
-    internHostTexts(host, this.#texts, this.#cache.get(id))
     this.#cache.delete(id)
     this.#cache.set(id, host)
     if (this.#cache.size > this.#maxCached) {

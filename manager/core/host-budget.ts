@@ -1,5 +1,3 @@
-import { IdleSweep } from '../../lib/idle-sweep.ts'
-
 /** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
 export interface BudgetRate {
   perSecond: number
@@ -23,40 +21,18 @@ const SWEEP_ABOVE = 10_000
 /**
  * Per-key token buckets (one key per host: every connection of a host draws from the same bucket). A drop is
  * reported at most once per key and `reportWindowMs` (the caller logs it), with the count dropped meanwhile.
- * Buckets that are full again (and owe no report) are forgotten when the table grows past SWEEP_ABOVE and, with
- * `sweepEveryMs`, on a timer while any is held: a fleet at rest holds none (at 10 000 connected hosts the table
- * held ~220 B per host for as long as the manager ran). A forgotten bucket is the new one its host would get.
  */
 export class HostBudget {
   readonly #rate: BudgetRate
   readonly #reportWindowMs: number
   readonly #now: () => number
   readonly #buckets = new Map<string, Bucket>()
-  readonly #idleSweep: IdleSweep | undefined
 
-  constructor(rate: BudgetRate, options: { reportWindowMs?: number; now?: () => number; sweepEveryMs?: number } = {}) {
+  constructor(rate: BudgetRate, options: { reportWindowMs?: number; now?: () => number } = {}) {
     if (!(rate.perSecond > 0) || !(rate.burst >= 1)) throw new TypeError('a budget needs perSecond > 0 and burst >= 1')
     this.#rate = rate
     this.#reportWindowMs = options.reportWindowMs ?? 60_000
     this.#now = options.now ?? Date.now
-    const { sweepEveryMs } = options
-    this.#idleSweep =
-      sweepEveryMs === undefined
-        ? undefined
-        : new IdleSweep(sweepEveryMs, () => {
-            this.#sweep(this.#now())
-            return this.#buckets.size
-          })
-  }
-
-  /** Buckets held now. */
-  get size(): number {
-    return this.#buckets.size
-  }
-
-  /** Clears the sweep timer. */
-  stop(): void {
-    this.#idleSweep?.stop()
   }
 
   take(key: string): BudgetVerdict {
@@ -80,7 +56,6 @@ export class HostBudget {
       if (this.#buckets.size >= SWEEP_ABOVE) this.#sweep(now)
       bucket = { tokens: this.#rate.burst, at: now, dropped: 0, reportedAt: -Infinity }
       this.#buckets.set(key, bucket)
-      this.#idleSweep?.arm()
       return bucket
     }
     const elapsed = Math.max(0, now - bucket.at) / 1000

@@ -23,12 +23,6 @@ export const DEFAULT_EVENT_BUDGET: Readonly<ReportRate> = { perMinute: 60, burst
 /** 1 per 15 s on average, bursts of 20. */
 export const DEFAULT_SECRET_REQUEST_BUDGET: Readonly<ReportRate> = { perMinute: 4, burst: 20 }
 
-/**
- * How often full buckets are forgotten while any is held (manager/core/host-budget.ts). The timer ends itself once
- * every bucket is full again and forgotten, and never keeps the process alive: the budgets need no stop.
- */
-const SWEEP_EVERY_MS = 10_000
-
 /** Decides whether a report of a host is within its budget; a drop is counted, and logged once per host and minute. */
 export type AdmitReport = (key: HostKey, kind: ReportKind) => boolean
 
@@ -39,8 +33,7 @@ export function createReportBudgets(
 ): AdmitReport {
   const log = deps.log.child({ module: 'report-budget' })
   const clock = deps.now ? { now: deps.now } : {}
-  const budget = ({ perMinute, burst }: ReportRate) =>
-    new HostBudget({ perSecond: perMinute / 60, burst }, { ...clock, sweepEveryMs: SWEEP_EVERY_MS })
+  const budget = ({ perMinute, burst }: ReportRate) => new HostBudget({ perSecond: perMinute / 60, burst }, clock)
   const budgets: Partial<Record<ReportKind, HostBudget>> = {
     events: budget(options.events ?? DEFAULT_EVENT_BUDGET),
     'secret/req': budget(options.secretRequests ?? DEFAULT_SECRET_REQUEST_BUDGET),
