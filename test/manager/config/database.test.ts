@@ -41,8 +41,8 @@ test('database: sqlite by default; postgres with its defaults, the password from
   t.false(inspect(fromFile, { depth: 8 }).includes('pg-Secret-7'), 'the password prints [redacted]')
 })
 
-test("database.sqlite.walAutocheckpointPages: 10 000 by default (not SQLite's 1000); 100 to 1 000 000", (t) => {
-  t.is(DEFAULT_WAL_AUTOCHECKPOINT_PAGES, 10_000)
+test("database.sqlite.walAutocheckpointPages: 1000 by default (SQLite's); 100 to 1 000 000", (t) => {
+  t.is(DEFAULT_WAL_AUTOCHECKPOINT_PAGES, 1000)
   const set = ok(parse({ engine: 'sqlite', sqlite: { walAutocheckpointPages: 2000 } }))
   t.deepEqual(set.database, { engine: 'sqlite', sqlite: { walAutocheckpointPages: 2000 } })
   t.regex(inspect(configSummary(set), { depth: 5 }), /walAutocheckpointPages: 2000/)
