@@ -32,6 +32,9 @@ export async function openSocket(
     }),
   )
   socket.on('error', () => undefined)
+  // Read (and drop) whatever the server answers: a paused socket with unread bytes never emits 'end', so a server
+  // that replies before it closes (Node's 408 on the headers deadline) would look like one that never closed.
+  socket.resume()
   t.teardown(() => {
     socket.destroy()
   })

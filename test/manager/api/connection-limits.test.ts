@@ -29,6 +29,14 @@ test('an API socket that sends nothing is closed after idleTimeoutMs', async (t)
   t.true(tookMs >= 500, `closed after ${tookMs} ms`)
 })
 
+test('an API socket that sends nothing is closed by the headers deadline when the idle timeout is longer', async (t) => {
+  const api = await startApi(t, { limits: { ...SHORT, idleTimeoutMs: 60_000 } })
+  const idle = await openSocket(t, portOf(api))
+  // Node answers 408 before closing here: the client must see the close although bytes came first.
+  const tookMs = await idle.closed(SOCKET_EVENT_MS)
+  t.true(tookMs >= 500, `closed after ${tookMs} ms`)
+})
+
 test('API headers trickled slower than headersTimeoutMs are cut', async (t) => {
   const api = await startApi(t, { limits: { ...SHORT, idleTimeoutMs: 60_000 } })
   const slow = await openSocket(t, portOf(api))
