@@ -34,6 +34,7 @@ async function rawBytesClosed(t: ExecutionContext, port: number, bytes: Uint8Arr
   t.teardown(() => socket.destroy())
   socket.on('error', () => undefined)
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  socket.resume() // unread bytes (a reply before the close) would hold back 'end' and so 'close'
   socket.write(bytes)
   await within(closed, 'the broker to close the raw socket')
 }
