@@ -5,7 +5,9 @@
  * more than one broker's share of the ~28k ephemeral ports. One credentials file for all: every device (one hash of
  * their shared password) and the manager principal. The manager connects to the first instance (`broker.external`;
  * aedes has no shared subscriptions, so one manager connection, with its persistent session); device i connects
- * to instance i mod K.
+ * to instance i mod K. With `managerOnly`, one more instance carries the manager alone (no device connects to it):
+ * at 100 000 nodes the instance that carries the manager also receives every report of the fleet (its `+` filters
+ * are Redis pattern subscriptions) and persists every desired and status; devices on it would share its event loop.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -36,11 +38,14 @@ interface Instance {
 export async function brokerClusterTopology(
   count: number,
   hashScheme: HashScheme,
-  nodeOptions: readonly string[] = [],
+  options: { nodeOptions?: readonly string[]; managerOnly?: boolean } = {},
 ): Promise<Topology> {
+  const nodeOptions = options.nodeOptions ?? []
   const managerPassword = randomBytes(24).toString('base64url')
   const instances: Instance[] = []
-  for (let i = 0; i < count; i++)
+  /** The first instance that devices connect to (1 when instance 0 carries the manager alone). */
+  const firstDeviceInstance = options.managerOnly === true ? 1 : 0
+  for (let i = 0; i < count + firstDeviceInstance; i++)
     instances.push({
       address: `127.0.0.${10 + i}`,
       port: await freePort(),
@@ -83,8 +88,8 @@ export async function brokerClusterTopology(
         persistentSession: false,
       },
     },
-    restarted: `every broker (${count})`,
-    brokerUrl: (index) => url(instances[index % count] as Instance),
+    restarted: `every broker (${instances.length})`,
+    brokerUrl: (index) => url(instances[firstDeviceInstance + (index % count)] as Instance),
     async start(prepared: PreparedManager) {
       const credentialsFile = path.join(prepared.dir, 'broker-credentials.yaml')
       const hashes = {

@@ -140,7 +140,8 @@ export async function activationWave(
   const lost =
     hosts -
     stored.filter(
-      (host) => host.currentState === 'PROVISIONED' && host.desiredGeneration === 1 && host.observedGeneration === 1,
+      // The wave's generation: the first, or the second on hosts the latency scenario set before it.
+      (host) => host.currentState === 'PROVISIONED' && host.observedGeneration === host.desiredGeneration,
     ).length
   await pollUntil(() => agentsDoneAt, 'every agent settled', 60_000)
   const inventoryDoneMs = doneAt - began
@@ -192,6 +193,8 @@ export async function desiredLatency(
   fleet: FleetUnderTest,
   devices: readonly HostCredentials[],
   samples: number,
+  /** The desired state each PATCH sets: the one the hosts are in, so that no agent has work beyond receiving it. */
+  state: 'PROVISIONED' | 'UNPROVISIONED' = 'PROVISIONED',
 ): Promise<LatencyFigures> {
   const publishToReceive: number[] = []
   const apiToReceive: number[] = []
@@ -202,7 +205,7 @@ export async function desiredLatency(
     const answer = await manager.api<{ desiredGeneration: number }>(
       'PATCH',
       `/api/v1/tenants/${device.tenantId}/hosts/${device.hostId}/amt`,
-      { desiredAmtState: 'PROVISIONED' },
+      { desiredAmtState: state },
     )
     if (answer.status !== 200) throw new Error(`PATCH: HTTP ${answer.status}`)
     const delivery = await fleet.waitFor(device.hostId, answer.json.desiredGeneration, 30_000)

@@ -4,18 +4,20 @@
  * agent code, simulated AMT with zero-latency rpc) runs in THIS process; all on loopback. Per fleet size and run:
  * ramp the fleet up, then
  *   memory  — the manager's RSS with every device connected and idle;
+ *   latency — PATCH one host at a time (desired UNPROVISIONED, the state it is in); the desired's `ts` (manager, at
+ *             publication) → receipt at the agent;
  *   wave    — POST …/amt/bulk PROVISIONED for every host → every host PROVISIONED in Inventory;
- *   latency — PATCH one host at a time; the desired's `ts` (manager, at publication) → receipt at the agent;
  *   storm   — SIGTERM + restart of the manager (= the broker) → every desired re-delivered, every device republished.
  * --brokers K: the manager on an external broker instead, K `amt-broker serve` clustered on one Redis
- * (fleet-broker-cluster.ts); the storm restarts every broker, the manager stays. --sim-processes S: the fleet in S
+ * (fleet-broker-cluster.ts); the storm restarts every broker, the manager stays; --manager-broker: one more instance
+ * that carries the manager alone. --sim-processes S: the fleet in S
  * child processes (fleet-sim-processes.ts). One process holds at most RLIMIT_NOFILE sockets: keep every broker and
  * simulator under it (docs/benchmarks.md, "100,000 nodes").
  *
  *   npx tsx test/bench/fleet.ts [--sizes 1000,10000] [--runs 1] [--only wave,latency] [--ramp 400] [--samples 300]
  *                               [--device-hash digest|scrypt:10] [--log-level info] [--sim-log-level error]
  *                               [--time-limit 2400] [--brokers 0] [--sim-processes 0]
- *                               [--manager-node-options ""] [--broker-node-options ""]
+ *                               [--manager-node-options ""] [--broker-node-options ""] [--manager-broker]
  */
 import { parseArgs } from 'node:util'
 import { describeHash, parseDeviceHash } from './fleet-seed.ts'
@@ -44,6 +46,8 @@ const { values: args } = parseArgs({
     'broker-node-options': { type: 'string', default: '' },
     /** amt-broker instances on one Redis, the manager on the first (broker.external); 0: the embedded broker. */
     brokers: { type: 'string', default: '0' },
+    /** With --brokers K: one more instance for the manager alone (the devices on the K others). */
+    'manager-broker': { type: 'boolean', default: false },
     /** Child processes the simulated fleet runs in; 0: this process. */
     'sim-processes': { type: 'string', default: '0' },
   },
@@ -60,7 +64,7 @@ const startedAt = Date.now()
 const splitOptions = (text: string): string[] => text.split(' ').filter((option) => option !== '')
 
 await printHeader(
-  `fleet benchmark: manager + ${brokers > 0 ? `${brokers} amt-broker instances on one Redis` : 'embedded broker in one process'}, ` +
+  `fleet benchmark: manager + ${brokers > 0 ? `${brokers} amt-broker instances on one Redis${args['manager-broker'] ? ' (+1 for the manager alone)' : ''}` : 'embedded broker in one process'}, ` +
     `simulated fleet in ${simProcesses > 0 ? `${simProcesses} processes` : 'another'}, loopback`,
 )
 console.log(
@@ -78,7 +82,12 @@ for (const hosts of sizes) {
       tenantId: 'bench',
       hashScheme,
       ...(brokers > 0
-        ? { topology: await brokerClusterTopology(brokers, hashScheme, splitOptions(args['broker-node-options'])) }
+        ? {
+            topology: await brokerClusterTopology(brokers, hashScheme, {
+              nodeOptions: splitOptions(args['broker-node-options']),
+              managerOnly: args['manager-broker'],
+            }),
+          }
         : {}),
       simProcesses,
       simLogLevel: args['sim-log-level'],
