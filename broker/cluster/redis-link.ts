@@ -14,6 +14,15 @@ export interface SharedStateHealth {
 type Role = 'persistence' | 'publish' | 'subscribe'
 
 /**
+ * Redis closes a pub/sub connection whose unread output passes `client-output-buffer-limit pubsub` (32 MB, or 8 MB
+ * for 60 s, by default): an instance that falls behind the fleet's messages loses its subscription that way, and what
+ * Redis routed meanwhile is lost to it (pub/sub keeps nothing). Seen in the 100 000-node benchmark.
+ */
+const SUBSCRIBER_CLOSED_HINT =
+  'messages routed while it is down are lost to this instance; if Redis closed it for falling behind, raise ' +
+  'client-output-buffer-limit pubsub (docs/deployment.md, "Broker cluster")'
+
+/**
  * The broker's connections to Redis (one per role: aedes-persistence-redis, mqemitter-redis's publish and
  * subscribe), opened with one set of options and watched: a lost connection is logged once (warn) and counted, its
  * return logged (info); ioredis reconnects by itself (backoff up to 2 s) and re-subscribes. The password is given
@@ -57,7 +66,10 @@ export class RedisLink {
       if (this.#closing || !wasReady || this.#lost.has(role)) return
       this.#lost.add(role)
       this.#disconnects++
-      this.#log.warn({ role }, 'redis connection lost: reconnecting (shared sessions and routing wait for it)')
+      this.#log.warn(
+        role === 'subscribe' ? { role, hint: SUBSCRIBER_CLOSED_HINT } : { role },
+        'redis connection lost: reconnecting (shared sessions and routing wait for it)',
+      )
     })
     handleEveryReply(connection, (reason) => this.#log.debug({ role, reason }, 'a redis command failed'))
     this.#connections.set(role, connection)

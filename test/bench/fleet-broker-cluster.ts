@@ -24,6 +24,9 @@ import { answers200, startService, type ServiceProcess } from './fleet-process.t
 import type { Topology } from './fleet-topology.ts'
 
 const BROKER_TIMEOUT_MS = 300_000
+const PUBSUB_OUTPUT_LIMIT = '512mb 256mb 120'
+/** What redis-server logs when it closes a client for its output buffer (a subscriber that fell behind). */
+const OUTPUT_LIMIT_CLOSE = /overcoming of output buffer limits/g
 
 interface Instance {
   address: string
@@ -98,7 +101,8 @@ export async function brokerClusterTopology(
         device: await hashWith(prepared.devices[0]?.password ?? '', hashScheme),
       }
       await writeCredentials(credentialsFile, prepared, hashes)
-      redis = await startRedisServer()
+      // A manager's instance that falls behind must not lose its subscription (docs/deployment.md, "Broker cluster").
+      redis = await startRedisServer({ pubsubOutputLimit: PUBSUB_OUTPUT_LIMIT })
       const perInstance = Math.ceil(prepared.devices.length / count)
       for (const [i, instance] of instances.entries()) {
         instance.configFile = path.join(prepared.dir, `broker-${i + 1}.yaml`)
@@ -123,6 +127,9 @@ export async function brokerClusterTopology(
     }),
     async close() {
       await stopAll()
+      const closedForOutput = redis?.output().match(OUTPUT_LIMIT_CLOSE)?.length ?? 0
+      if (closedForOutput > 0)
+        console.log(`  redis-server closed ${closedForOutput} client(s) for their output buffer (a subscriber behind)`)
       await redis?.stop()
     },
   }

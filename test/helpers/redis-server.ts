@@ -19,6 +19,8 @@ export interface RedisServerOptions {
   password?: string
   /** How long to wait for the server to answer PING; default 30 s (a cold start on a loaded machine). */
   startTimeoutMs?: number
+  /** `client-output-buffer-limit` for pub/sub clients ("hard soft seconds"); default Redis' own (32mb 8mb 60). */
+  pubsubOutputLimit?: string
 }
 
 export interface RunningRedis {
@@ -86,6 +88,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       ['--daemonize', 'no'],
       ['--logfile', ''],
       ...(options.password === undefined ? [] : [['--requirepass', options.password]]),
+      ...(options.pubsubOutputLimit === undefined
+        ? []
+        : [['--client-output-buffer-limit', `pubsub ${options.pubsubOutputLimit}`]]),
     ].flat()
 
   /** Spawns and waits for PING; 'in-use' when it exited because the port was taken. */

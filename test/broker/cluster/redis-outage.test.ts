@@ -86,7 +86,7 @@ test('a wrong Redis password: a StartupError that says so, never the password', 
 test('Redis lost while running: logged and counted, idle clients stay, waiting ones are closed, it recovers', async (t) => {
   t.timeout(4 * OUTAGE_MS)
   const redis = await startRedis(t)
-  const { log, until, count } = capturedLog()
+  const { log, until, count, lines } = capturedLog()
   const [one, two] = await startClusterPair(t, socketSettings(redis), { log })
   const registry = new Registry()
   registerBrokerMetrics(registry, one.broker)
@@ -108,6 +108,15 @@ test('Redis lost while running: logged and counted, idle clients stay, waiting o
   await until('redis connection lost: reconnecting (shared sessions and routing wait for it)', 6)
   t.is(await metric('amt_broker_redis_connected'), 0)
   t.is(await metric('amt_broker_redis_disconnects_total'), 3, 'persistence, publish and subscribe connections')
+  const lost = lines.filter((line) => line.msg?.startsWith('redis connection lost') === true)
+  const hints = lost.map((line) => [line.role, line.hint])
+  t.true(
+    hints.every(([role, hint]) =>
+      role === 'subscribe' ? String(hint).includes('client-output-buffer-limit pubsub') : hint === undefined,
+    ),
+    'the subscriber warning says what is lost and the Redis limit that closes a subscriber behind',
+  )
+  t.true(hints.some(([role]) => role === 'subscribe'))
 
   // aedes acknowledges a QoS 1 PUBLISH before routing it: the device gets its PUBACK at once. Queueing it for the
   // away session waits for Redis; ioredis gives up after 20 retries (~10 s) and aedes closes the publisher.
