@@ -102,13 +102,12 @@ export function localFleet(sim: SimFleet): FleetUnderTest {
 export function simGroups(
   devices: readonly HostCredentials[],
   brokerUrlOf: (index: number) => string,
-  from = 0,
-  to = devices.length,
+  includes: (index: number) => boolean = () => true,
 ): SimGroup[] {
   const groups = new Map<string, HostCredentials[]>()
-  for (let index = from; index < to; index++) {
+  for (let index = 0; index < devices.length; index++) {
     const device = devices[index]
-    if (device === undefined) continue
+    if (device === undefined || !includes(index)) continue
     const url = brokerUrlOf(index)
     const group = groups.get(url)
     if (group) group.push(device)
