@@ -20,6 +20,7 @@ import { ConnectionRegistry } from './connection-registry.ts'
 import { releaseConnectPacket } from './connect-packet-release.ts'
 import { ConnectRateLimiter } from './limits/connect-rate-limiter.ts'
 import { guardPacketSize } from './limits/packet-size-guard.ts'
+import { deferKeepaliveWhileBehind } from './keepalive-deferral.ts'
 import { LoadShedder, type ConnectShedder } from './limits/load-shedder.ts'
 import { createPreConnect } from './limits/pre-connect.ts'
 import { RefusalLog } from './limits/refusal-log.ts'
@@ -154,11 +155,15 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
   backends.attach?.(aedes)
 
-  /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
+  /**
+   * Every accepted connection: no Nagle delay, then aedes, its keepalive counting what was received and not yet
+   * handled, then the packet-size guard on its bytes.
+   */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
     guardedSockets.set(stream, socket)
     const client = aedes.handle(stream, request)
+    deferKeepaliveWhileBehind(client, stats)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
       stats.count('connectionsClosed', violation)
       log.warn(

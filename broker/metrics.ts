@@ -28,6 +28,10 @@ const BROKER_COUNTERS: Readonly<Record<StatsCategory, { name: string; help: stri
     name: 'amt_broker_forward_dropped_total',
     help: 'Messages not delivered to a subscriber whose ACL may not read them, by reason',
   },
+  keepaliveDeferred: {
+    name: 'amt_broker_keepalive_deferred_total',
+    help: 'Keepalive expiries re-armed because the broker had not yet handled what the client sent, by reason',
+  },
 }
 
 const BROKER_CONNECTIONS = 'amt_broker_connections'

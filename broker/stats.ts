@@ -11,6 +11,8 @@ export interface BrokerStats {
   publishDenied: Record<string, number>
   subscribeDenied: Record<string, number>
   forwardDropped: Record<string, number>
+  /** Keepalive expiries re-armed because the broker held what the client had sent (broker/keepalive-deferral.ts). */
+  keepaliveDeferred: Record<string, number>
 }
 
 export type StatsCategory = keyof BrokerStats
@@ -22,6 +24,7 @@ export class StatsCounters {
     publishDenied: {},
     subscribeDenied: {},
     forwardDropped: {},
+    keepaliveDeferred: {},
   }
 
   count(category: StatsCategory, reason: string): void {
@@ -37,6 +40,7 @@ export class StatsCounters {
       publishDenied: { ...this.#counts.publishDenied },
       subscribeDenied: { ...this.#counts.subscribeDenied },
       forwardDropped: { ...this.#counts.forwardDropped },
+      keepaliveDeferred: { ...this.#counts.keepaliveDeferred },
     }
   }
 }

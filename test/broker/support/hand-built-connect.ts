@@ -14,14 +14,21 @@ export interface ConnectFields {
   will?: { topic: string; payload: string }
   username?: string
   password?: Buffer | string
+  /** The keep alive in seconds (§3.1.2.10); default 60. */
+  keepAliveSeconds?: number
 }
 
 /** An MQTT string or binary field: two-byte length, then the bytes (§1.5.3). */
-function field(value: string | Buffer): Buffer {
+export function field(value: string | Buffer): Buffer {
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
-  const length = Buffer.alloc(2)
-  length.writeUInt16BE(bytes.length)
-  return Buffer.concat([length, bytes])
+  return Buffer.concat([twoBytes(bytes.length), bytes])
+}
+
+/** A two-byte big-endian integer (§1.5.2). */
+export function twoBytes(value: number): Buffer {
+  const bytes = Buffer.alloc(2)
+  bytes.writeUInt16BE(value)
+  return bytes
 }
 
 /** The flags a well-formed CONNECT with these fields has (§3.1.2.3); will QoS 0, no retain. */
@@ -38,7 +45,8 @@ export function flagsOf(fields: Omit<ConnectFields, 'flags'>): number {
 export function handBuiltConnect(fields: ConnectFields): Buffer {
   const header = [
     field(fields.protocolName ?? 'MQTT'),
-    Buffer.from([fields.protocolLevel ?? 4, fields.flags ?? flagsOf(fields), 0, 60]),
+    Buffer.from([fields.protocolLevel ?? 4, fields.flags ?? flagsOf(fields)]),
+    twoBytes(fields.keepAliveSeconds ?? 60),
   ]
   const payload = [
     field(fields.clientId),

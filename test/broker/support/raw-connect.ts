@@ -10,7 +10,7 @@ function field(text: string): Buffer {
 }
 
 /** The variable-length "remaining length" (§2.2.3). */
-function remainingLength(length: number): Buffer {
+export function remainingLength(length: number): Buffer {
   const bytes: number[] = []
   let left = length
   do {
