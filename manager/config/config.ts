@@ -241,6 +241,7 @@ export function configSummary(config: ManagerConfig): Record<string, unknown> {
             persistentSession: broker.persistentSession,
             sharedGroup: broker.sharedGroup,
             mosquittoDynamicSecurity: broker.mosquittoDynamicSecurity,
+            keepaliveSeconds: broker.keepaliveSeconds,
           },
     secrets:
       config.secrets.kind === 'local'

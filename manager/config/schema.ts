@@ -135,6 +135,12 @@ const External = z
       .optional(),
     /** Mosquitto 2 with its dynamic-security plugin: the manager keeps device accounts and roles there. */
     mosquittoDynamicSecurity: z.boolean().default(false),
+    /**
+     * The manager's MQTT keep alive. Its client drops the connection itself when no acknowledgement or PINGRESP came
+     * for 1.5 × this; a broker cluster behind Redis in a large wave can answer later than the default allows, and a
+     * reconnect then costs a replay of every retained report. The delivery probe checks the path every 30 s anyway.
+     */
+    keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
   })
   .refine((b) => (b.certFile === undefined) === (b.keyFile === undefined), {
     message: 'certFile and keyFile go together',

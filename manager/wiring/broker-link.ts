@@ -125,6 +125,7 @@ export async function externalBroker(config: ManagerConfig, deps: ExternalBroker
   const session = {
     clientId: broker.clientId,
     clean: !broker.persistentSession,
+    keepaliveSeconds: broker.keepaliveSeconds,
     ...(broker.sharedGroup === undefined ? {} : { sharedGroup: broker.sharedGroup }),
   }
   const accounts = broker.mosquittoDynamicSecurity
