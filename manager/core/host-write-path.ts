@@ -1,7 +1,15 @@
 import type { Logger } from '../../lib/log.ts'
 import { VersionConflictError } from '../inventory/errors.ts'
 import { isDesiredWrite } from '../inventory/host-patch.ts'
-import type { AppendAuditInput, AuditOfStored, Host, HostKey, HostPatch, Inventory } from '../inventory/port.ts'
+import type {
+  AppendAuditInput,
+  AuditOfStored,
+  DesiredTargets,
+  Host,
+  HostKey,
+  HostPatch,
+  Inventory,
+} from '../inventory/port.ts'
 import { clearRetained, type Outbound } from '../ports/outbound.ts'
 import type { DeadlineWatch } from './flows/deadlines.ts'
 import type { HostRemoval } from './flows/host-removal.ts'
@@ -22,6 +30,9 @@ export type AuditOf = readonly AppendAuditInput[] | ((stored: readonly Host[]) =
 /** The write's audit as the Inventory appends it in the write's transaction. */
 const auditInTransaction = (audit: AuditOf | undefined): AuditOfStored | undefined =>
   audit === undefined ? undefined : typeof audit === 'function' ? audit : () => audit
+
+/** The hosts of a desired write: by key, or as the caller read them. */
+export type DesiredWriteTargets = Exclude<DesiredTargets, { filter: unknown }>
 
 /** What to write to the host as read; null: nothing (the host moved on). */
 export type PatchOf = (host: Host) => HostPatch | null
@@ -98,13 +109,16 @@ export class HostWritePath {
   }
 
   /**
-   * A desired write (generation + 1 each) to these hosts in one transaction; their `desired` is published. `keys`
-   * may be hosts: their keys are taken here, once.
+   * A desired write (generation + 1 each) to these hosts in one transaction; their `desired` is published. By keys
+   * (each host read in the write), or hosts as the caller read them (the Inventory's `hosts`: a host is read again
+   * only when it moved since).
    */
-  async setDesired(keys: readonly HostKey[], patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
+  async setDesired(targets: DesiredWriteTargets, patch: HostPatch, options: WriteOptions = {}): Promise<Host[]> {
     const { inventory, book, profiles } = this.#deps
-    await profiles.readMissing(keys.map((key) => key.tenantId))
-    const stored = await inventory.setDesiredMany({ keys: keys.map(keyOf) }, patch, auditInTransaction(options.audit))
+    const hosts: readonly HostKey[] = 'hosts' in targets ? targets.hosts : targets.keys
+    await profiles.readMissing(hosts.map((key) => key.tenantId))
+    const selector = 'hosts' in targets ? targets : { keys: targets.keys.map(keyOf) }
+    const stored = await inventory.setDesiredMany(selector, patch, auditInTransaction(options.audit))
     for (const host of stored) book.remember(host)
     this.#after(stored, () => true)
     return stored

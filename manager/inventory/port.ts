@@ -58,6 +58,14 @@ export const MAX_PAGE_SIZE = 10_000
 /** Which hosts a bulk desired write touches: explicit keys (all must exist) or every host matching a filter. */
 export type HostSelector = { keys: readonly HostKey[] } | { filter: HostFilter }
 
+/**
+ * A desired write's hosts: a selector, or the hosts as the caller read them (`hosts`: each must still exist, once
+ * each) — then a store may skip reading a host again: the write is guarded by the version it was read at, and only
+ * a host that moved since is read again in the write's transaction and written as it is then (the result is the
+ * same as by its key).
+ */
+export type DesiredTargets = HostSelector | { hosts: readonly Host[] }
+
 export interface StateCount {
   desiredState: AmtState
   currentState: AmtState
@@ -179,7 +187,7 @@ export interface Inventory {
    * A desired write (the patch must contain desiredState, controlMode or dnsSuffix) to many hosts, atomically, with
    * `audit`'s events of the stored hosts in the same transaction.
    */
-  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]>
+  setDesiredMany(targets: DesiredTargets, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]>
   /** Removes the host and its credential; its audit events stay. */
   deleteHost(key: HostKey, options?: WriteOptions): Promise<void>
   /** Host counts grouped by (desiredState, currentState, statusIndicator, phase), for metrics. */

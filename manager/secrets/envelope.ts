@@ -17,20 +17,27 @@ export interface Envelope {
 
 const IV_BYTES = 12
 const TAG_BYTES = 16
+const DEK_BYTES = 32
 const ALGORITHM = 'aes-256-gcm'
 
-/** Seals `plaintext` for the record at `recordPath` under `kek`. */
+/**
+ * Seals `plaintext` for the record at `recordPath` under `kek`. The record's random material — its DEK and the two
+ * IVs — comes from ONE CSPRNG draw, zeroed after use: each `randomBytes` call costs ~5 µs whatever its size (a
+ * crypto job per call), three a record were the largest part of a bulk activation's password preparation
+ * (docs/benchmarks.md).
+ */
 export function seal(plaintext: string, recordPath: string, kek: Kek): Envelope {
-  const dek = randomBytes(32)
+  const random = randomBytes(DEK_BYTES + 2 * IV_BYTES)
+  const dek = random.subarray(0, DEK_BYTES)
   try {
     return {
       v: 1,
       kek: kek.id,
-      dek: gcmSeal(kek.key, dek, dekAad(kek.id, recordPath)),
-      data: gcmSeal(dek, Buffer.from(plaintext, 'utf8'), dataAad(recordPath)),
+      dek: gcmSeal(kek.key, dek, dekAad(kek.id, recordPath), random.subarray(DEK_BYTES, DEK_BYTES + IV_BYTES)),
+      data: gcmSeal(dek, Buffer.from(plaintext, 'utf8'), dataAad(recordPath), random.subarray(DEK_BYTES + IV_BYTES)),
     }
   } finally {
-    dek.fill(0)
+    random.fill(0)
   }
 }
 
@@ -48,7 +55,7 @@ export function open(envelope: Envelope, recordPath: string, kek: Kek): string {
 export function reseal(envelope: Envelope, recordPath: string, from: Kek, to: Kek): Envelope {
   const dek = unsealDek(envelope, recordPath, from)
   try {
-    return { ...envelope, kek: to.id, dek: gcmSeal(to.key, dek, dekAad(to.id, recordPath)) }
+    return { ...envelope, kek: to.id, dek: gcmSeal(to.key, dek, dekAad(to.id, recordPath), randomBytes(IV_BYTES)) }
   } finally {
     dek.fill(0)
   }
@@ -76,8 +83,8 @@ const dataAad = (recordPath: string): Buffer => Buffer.from(`amt-fleet:secret:v1
 const dekAad = (kekId: string, recordPath: string): Buffer =>
   Buffer.from(`amt-fleet:dek:v1:${kekId}:${recordPath}`, 'utf8')
 
-function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): string {
-  const iv = randomBytes(IV_BYTES)
+/** `iv`: 12 random bytes, never used twice under one key. */
+function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer, iv: Buffer): string {
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES })
   cipher.setAAD(aad)
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()])

@@ -11,7 +11,7 @@
  * sockets: what it measures is the manager's own CPU per host (process.cpuUsage: every thread), without the broker's
  * share of the wave. Rounds rotate the order of the versions, with a full GC before each wave, so whatever else the
  * machine runs falls on all of them alike; it prints each version's CPU µs per host (bulk call and reports apart) and
- * its ratio to the first version's wave of the same round.
+ * its ratio to the first version's wave of the same round (and of its bulk call alone).
  *
  *   node --expose-gc --import tsx test/bench/wave-versions.ts [--rounds 6] [--hosts 2000] [--group 200] DIR [DIR ...]
  *   e.g. DIRs /work/wt-x-base /work/wt-x (each a checkout with node_modules)
@@ -236,18 +236,24 @@ for (const dir of positionals) versions.push(await start(dir))
 // A warm-up wave per version: JIT, statement caches.
 for (const version of versions) await wave(version, 0, false)
 const ratios = versions.map((): number[] => [])
+const bulkRatios = versions.map((): number[] => [])
 for (let round = 1; round <= ROUNDS; round++) {
   for (let k = 0; k < versions.length; k++) await wave(versions[(k + round) % versions.length]!, round, true)
   const total = (version: Version) => version.bulkUs.at(-1)! + version.reportsUs.at(-1)!
   const first = total(versions[0]!)
-  versions.forEach((version, i) => ratios[i]!.push(total(version) / first))
+  const firstBulk = versions[0]!.bulkUs.at(-1)!
+  versions.forEach((version, i) => {
+    ratios[i]!.push(total(version) / first)
+    bulkRatios[i]!.push(version.bulkUs.at(-1)! / firstBulk)
+  })
 }
 console.log(`${ROUNDS} waves per version, ${HOSTS} hosts, groups of ${GROUP}; manager CPU µs per host:`)
 versions.forEach((version, i) => {
   const totals = version.bulkUs.map((bulk, k) => bulk + version.reportsUs[k]!)
   console.log(
     `${version.dir}: ${spread(totals, 1)} µs (bulk call ${spread(version.bulkUs, 1)}, reports ${spread(version.reportsUs, 1)}); ` +
-      `ratio to the first, paired by round: ${spread(ratios[i]!, 3)}; publications ${version.published}`,
+      `ratio to the first, paired by round: ${spread(ratios[i]!, 3)} (bulk call ${spread(bulkRatios[i]!, 3)}); ` +
+      `publications ${version.published}`,
   )
 })
 for (const version of versions) await version.close()

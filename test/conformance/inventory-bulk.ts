@@ -89,6 +89,42 @@ export function bulkConformance({ label, open }: SuiteContext): void {
     ])
   })
 
+  test(`${label}: setDesiredMany of hosts as read: those changed since are written as they are now, each once`, async (t) => {
+    const inventory = await open(t)
+    const read = await seed(inventory, ['a'], MANY)
+    // Written by others after the read: another desired write (a generation), and a field the desired write keeps.
+    await inventory.setDesiredMany({ keys: [a(7)] }, { desiredState: 'UNPROVISIONED' })
+    await inventory.updateHost(a(MANY - 1), { status: 'reported since' })
+    const hosts = [...read.slice().reverse(), read[7]!]
+    const stored = await inventory.setDesiredMany({ hosts }, { desiredState: 'PROVISIONED' })
+    t.deepEqual(
+      stored.map((host) => host.hostId),
+      read.map((host) => host.hostId).reverse(),
+      'in input order, each host once',
+    )
+    t.like(stored[MANY - 1 - 7], { desiredState: 'PROVISIONED', desiredGeneration: 2, version: 3 })
+    t.like(stored[0], { hostId: hostName(MANY - 1), desiredGeneration: 1, version: 3, status: 'reported since' })
+    t.true(stored.slice(1).every((host) => host.hostId === hostName(7) || host.version === 2))
+    t.deepEqual(await inventory.findHosts(stored.map(keyOf)), stored, 'what was returned is what is stored')
+  })
+
+  test(`${label}: setDesiredMany of hosts as read, one deleted since: NOT_FOUND at its position, nothing written`, async (t) => {
+    const inventory = await open(t)
+    const read = await seed(inventory, ['a'], MANY)
+    await inventory.deleteHost(a(MANY - 50))
+    const err = await rejectsWith(
+      t,
+      inventory.setDesiredMany({ hosts: read }, { desiredState: 'PROVISIONED' }),
+      'INVENTORY_NOT_FOUND',
+    )
+    t.like(err.details, { index: MANY - 50, ...a(MANY - 50) })
+    t.deepEqual(
+      await inventory.findHosts(read.slice(0, 3).map(keyOf)),
+      read.slice(0, 3),
+      'the hosts before it are as they were',
+    )
+  })
+
   test(`${label}: appendAudit of ${MANY} events: ids increasing in input order, an invalid one rolls back all`, async (t) => {
     const inventory = await open(t)
     const events: AppendAuditInput[] = Array.from({ length: MANY }, (_, n) => ({

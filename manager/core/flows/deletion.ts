@@ -89,7 +89,7 @@ async function askForDeactivation(ctx: CoreContext, host: Host, actor: string): 
       actor,
       detail: { generation, online },
     }))
-  const [stored] = await ctx.writes.setDesired([keyOf(host)], patch, { audit })
+  const [stored] = await ctx.writes.setDesired({ keys: [keyOf(host)] }, patch, { audit })
   if (stored === undefined) throw new NotFoundError('host', { tenantId: host.tenantId, hostId: host.hostId })
   ctx.log.info(
     { ...keyOf(stored), generation: stored.desiredGeneration, actor, online: stored.online },

@@ -24,7 +24,8 @@ export const DESIRED_CHUNK = 500
  * queue) → in the write queue, the write path (host-write-path.ts): write Inventory (desired generation + 1 per host,
  * one transaction; activationRequestedAt = now for PROVISIONED) with its audit and, in the same transaction, the
  * re-check of the hosts as written (a deletion requested meanwhile, here or on another replica, rolls the chunk
- * back) → publish desired (retained, QoS 1) and status.
+ * back) → publish desired (retained, QoS 1) and status. The hosts are written as selected, each guarded by the
+ * version it was read at: only a host changed since (or gone) is read again in the write's transaction.
  * The profile names `desired` carries are known without a step here (activation-profile.ts).
  * Chunks pipeline a large bulk request: agents of the first chunk activate while the next is prepared (a
  * 10 000-host wave would otherwise wait seconds for 10 000 password writes before the first desired), and chunk
@@ -68,8 +69,9 @@ export async function setDesired(
 
 /**
  * In the write queue, the write path: one transaction, audit, every desired and status published. The re-check is
- * part of the transaction: the deletion guard runs on the hosts as the transaction read and wrote them (a throw
- * there rolls the chunk back), and a host gone is the Inventory's NotFound — no separate read of the chunk first.
+ * part of the transaction: the chunk's hosts are written as selected, guarded by their versions (a host changed
+ * since is read again there), the deletion guard runs on the hosts as written (a throw there rolls the chunk back),
+ * and a host gone is the Inventory's NotFound — no separate read of the chunk first.
  */
 function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRequest, actor: string): Promise<Host[]> {
   return ctx.book.serial(async () => {
@@ -89,7 +91,7 @@ function writeChunk(ctx: CoreContext, chunk: readonly Host[], request: DesiredRe
         },
       }))
     }
-    return ctx.writes.setDesired(chunk, patchOf(request, ctx.now()), { audit }).catch((err: unknown) => {
+    return ctx.writes.setDesired({ hosts: chunk }, patchOf(request, ctx.now()), { audit }).catch((err: unknown) => {
       // A host gone meanwhile (another replica deleted it) leaves the cache too, as a fresh read would have.
       const index = err instanceof NotFoundError ? err.details.index : undefined
       const gone = typeof index === 'number' ? chunk[index] : undefined

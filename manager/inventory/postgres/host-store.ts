@@ -1,6 +1,6 @@
 import { invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
-import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate } from '../port.ts'
+import type { CreateHostInput, DesiredTargets, Host, HostKey, HostPatch, HostUpdate } from '../port.ts'
 import {
   atIndex,
   hostInsertError,
@@ -88,14 +88,19 @@ export class HostStore {
     return eachInOrder(updates, (update) => this.update(sql, update, now))
   }
 
-  async setDesiredMany(sql: Sql, selector: HostSelector, patch: HostPatch): Promise<Host[]> {
+  /**
+   * Hosts as the caller read them are locked and read again like keys: the row locks, taken in key order, are what
+   * orders concurrent bulk writers here (version-guarded UPDATEs alone would lock in no fixed order and could
+   * deadlock).
+   */
+  async setDesiredMany(sql: Sql, targets: DesiredTargets, patch: HostPatch): Promise<Host[]> {
     assertPatch(patch)
     if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
     const now = this.#now()
     const rows =
-      'filter' in selector
-        ? (await selectForUpdate(sql, selector.filter)).map((row, index) => ({ row, index }))
-        : await lockByKeys(sql, selector.keys)
+      'filter' in targets
+        ? (await selectForUpdate(sql, targets.filter)).map((row, index) => ({ row, index }))
+        : await lockByKeys(sql, 'hosts' in targets ? targets.hosts : targets.keys)
     return writeAll(sql, rows, patch, now)
   }
 

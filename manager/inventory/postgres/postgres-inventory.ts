@@ -27,7 +27,7 @@ import type {
   HostPage,
   HostPageRequest,
   HostPatch,
-  HostSelector,
+  DesiredTargets,
   HostSummary,
   HostSummaryFilter,
   HostUpdate,
@@ -154,8 +154,8 @@ export class PostgresInventory implements Inventory {
     return this.#write(async (sql) => this.#audited(sql, await this.#hosts.updateMany(sql, updates), audit))
   }
 
-  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
-    return this.#write(async (sql) => this.#audited(sql, await this.#hosts.setDesiredMany(sql, selector, patch), audit))
+  setDesiredMany(targets: DesiredTargets, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(async (sql) => this.#audited(sql, await this.#hosts.setDesiredMany(sql, targets, patch), audit))
   }
 
   /** Appends the write's audit events in its transaction. */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { invalidInput } from '../errors.ts'
 import { applyHostPatch, assertKey, assertPatch, isDesiredWrite, newHost } from '../host-patch.ts'
-import type { CreateHostInput, Host, HostKey, HostPatch, HostSelector, HostUpdate, StateCount } from '../port.ts'
+import type { CreateHostInput, DesiredTargets, Host, HostKey, HostPatch, HostUpdate, StateCount } from '../port.ts'
 import type { HostQuery } from './host-query.ts'
 import { hostFromRow, hostToRow, type HostRow } from '../sql/rows.ts'
 import { isCheckViolation, violationOf } from './sqlite-error.ts'
@@ -101,21 +101,19 @@ export class HostStore {
     return updates.map((update, index) => atItem(index, () => this.update(update, now)))
   }
 
-  setDesiredMany(selector: HostSelector, patch: HostPatch): Host[] {
+  /**
+   * By filter: the matching rows, read here. By keys: each row read here. By hosts as the caller read them: each
+   * written as read, guarded by its version (no read); only a host that moved since (or is gone) is read here.
+   */
+  setDesiredMany(targets: DesiredTargets, patch: HostPatch): Host[] {
     assertPatch(patch)
     if (!isDesiredWrite(patch)) throw invalidInput('a desired write must set desiredState, controlMode or dnsSuffix')
     const now = this.#now()
-    if ('filter' in selector)
-      return this.#query.select(selector.filter, null).map((row) => this.#writeRead(row, patch, now))
-    const seen = new Set<string>()
-    const hosts: Host[] = []
-    selector.keys.forEach((key, index) => {
-      const id = `${key.tenantId}/${key.hostId}`
-      if (seen.has(id)) return
-      seen.add(id)
-      hosts.push(atItem(index, () => this.#writeRead(this.#existing(key), patch, now)))
-    })
-    return hosts
+    if ('filter' in targets)
+      return this.#query.select(targets.filter, null).map((row) => this.#writeRead(row, patch, now))
+    if ('hosts' in targets)
+      return eachOnce(targets.hosts, (host) => this.#write(host, patch, now) ?? this.#writeExisting(host, patch, now))
+    return eachOnce(targets.keys, (key) => this.#writeExisting(key, patch, now))
   }
 
   delete(key: HostKey, expectedVersion?: number): void {
@@ -168,12 +166,30 @@ export class HostStore {
     return statement
   }
 
+  /** The stored row of `key` (NotFound when gone), read and written in this transaction. */
+  #writeExisting(key: HostKey, patch: HostPatch, now: Date): Host {
+    return this.#writeRead(this.#existing(key), patch, now)
+  }
+
   /** A row read in this transaction: its version cannot have moved. */
   #writeRead(row: HostRow, patch: HostPatch, now: Date): Host {
     const next = this.#write(hostFromRow(row), patch, now)
     if (next === null) throw movedUnderUs(row)
     return next
   }
+}
+
+/** Writes each host once, in the order of its first appearance; a failure names that item's position. */
+function eachOnce<T extends HostKey>(items: readonly T[], write: (item: T) => Host): Host[] {
+  const seen = new Set<string>()
+  const hosts: Host[] = []
+  items.forEach((item, index) => {
+    const id = `${item.tenantId}/${item.hostId}`
+    if (seen.has(id)) return
+    seen.add(id)
+    hosts.push(atItem(index, () => write(item)))
+  })
+  return hosts
 }
 
 /** Runs one item of a batch; an InventoryError is annotated with the item's position. */

@@ -27,7 +27,7 @@ import type {
   HostPage,
   HostPageRequest,
   HostPatch,
-  HostSelector,
+  DesiredTargets,
   HostSummary,
   HostSummaryFilter,
   HostUpdate,
@@ -149,8 +149,8 @@ export class SqliteInventory implements Inventory {
     return this.#write(() => this.#audited(this.#hosts.updateMany(updates), audit))
   }
 
-  setDesiredMany(selector: HostSelector, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
-    return this.#write(() => this.#audited(this.#hosts.setDesiredMany(selector, patch), audit))
+  setDesiredMany(targets: DesiredTargets, patch: HostPatch, audit?: AuditOfStored): Promise<Host[]> {
+    return this.#write(() => this.#audited(this.#hosts.setDesiredMany(targets, patch), audit))
   }
 
   /** Appends the write's audit events in its transaction. */

@@ -137,6 +137,31 @@ test('what changes while a chunk is prepared is re-read before the write: a dele
   t.is(outbound.published.length, 0)
 })
 
+test('a host written by another writer while its chunk is prepared gets the desired as it is now: its generation counts on, the other write stays', async (t) => {
+  let meanwhile: () => Promise<void> = () => Promise.resolve()
+  const { core, inventory, outbound } = await startTestCore(t, { preparer: { prepare: () => meanwhile() } })
+  const hosts = [await seedHost(inventory, 'h-1'), await seedHost(inventory, 'h-2'), await seedHost(inventory, 'h-3')]
+  // Another replica's desired write and an agent's report, between this one's selection and its write.
+  meanwhile = async () => {
+    await inventory.setDesiredMany({ keys: [hosts[1]!] }, { desiredState: 'UNPROVISIONED' })
+    await inventory.updateHost(hosts[2]!, { status: 'reported meanwhile' })
+  }
+  const stored = await core.setDesired({ filter: { tenantId: TENANT } }, { state: 'PROVISIONED' }, 'api:alice')
+  t.deepEqual(
+    stored.map((host) => [host.hostId, host.desiredState, host.desiredGeneration, host.status]),
+    [
+      ['h-1', 'PROVISIONED', 1, 'Unknown'],
+      ['h-2', 'PROVISIONED', 2, 'Unknown'],
+      ['h-3', 'PROVISIONED', 1, 'reported meanwhile'],
+    ],
+  )
+  t.deepEqual(await inventory.findHosts(hosts), stored)
+  t.deepEqual(
+    hosts.map((host) => outbound.last(host, 'desired')?.generation),
+    [1, 2, 1],
+  )
+})
+
 test('a bulk request is prepared, written and published in chunks, the next prepared during a write; a failure stops at its chunk and says how far it got', async (t) => {
   const prepared: number[] = []
   const publishedBefore: number[] = []
