@@ -1,17 +1,10 @@
 import type { PeerCertificate } from 'node:tls'
 import { deviceIdentityFromCertificate, deviceUri } from './certificate-identity.ts'
+import { CredentialTable } from './credential-table.ts'
 import { DecoyHashes } from './decoy-hashes.ts'
 import { KdfLanes } from './kdf-lanes.ts'
-import {
-  DEFAULT_SCRYPT_PARAMS,
-  decodeHash,
-  hashPassword,
-  type DecodedHash,
-  schemeOf,
-  type PasswordVerifier,
-  type ScryptParams,
-} from './password-hash.ts'
-import { PrincipalScope, principalOf, type Principal } from './principal.ts'
+import { DEFAULT_SCRYPT_PARAMS, hashPassword, type PasswordVerifier, type ScryptParams } from './password-hash.ts'
+import { PrincipalScope, type Principal } from './principal.ts'
 
 export type { Principal } from './principal.ts'
 
@@ -32,11 +25,6 @@ export interface CredentialStore {
 
 export type CredentialEntry = { username: string; password?: string; passwordHash?: string } & PrincipalScope
 
-interface StoredCredential {
-  hash: DecodedHash
-  principal: Principal
-}
-
 export interface MemoryCredentialStoreOptions {
   /**
    * Cost of hashes made by `add({ password })`, and of the decoy check of unknown usernames of a kind (device-shaped
@@ -48,7 +36,7 @@ export interface MemoryCredentialStoreOptions {
 }
 
 export class MemoryCredentialStore implements CredentialStore {
-  readonly #entries = new Map<string, StoredCredential>()
+  readonly #table = new CredentialTable()
   readonly #params: ScryptParams
   readonly #decoys: DecoyHashes
   readonly #verify: PasswordVerifier
@@ -67,32 +55,49 @@ export class MemoryCredentialStore implements CredentialStore {
     const parsedScope = PrincipalScope.parse(scope)
     const encoded = passwordHash ?? (password === undefined ? undefined : await hashPassword(password, this.#params))
     if (encoded === undefined) throw new TypeError(`credential ${username} needs password or passwordHash`)
-    const hash = decodeHash(encoded)
-    if (hash === null)
+    if (!this.addHash(username, parsedScope, encoded))
       throw new TypeError(`credential ${username}: passwordHash is not a hash from amt-broker hash-password`)
-    this.#entries.set(username, { hash, principal: principalOf(username, parsedScope) })
-    this.#decoys.cover(username, schemeOf(hash))
+  }
+
+  /**
+   * Adds or replaces a principal whose username and scope are already validated (a credentials file); false, and
+   * nothing stored, when `passwordHash` is not a hash from `amt-broker hash-password`.
+   */
+  addHash(username: string, scope: PrincipalScope, passwordHash: string): boolean {
+    const scheme = this.#table.set(username, scope, passwordHash)
+    if (scheme === null) return false
+    this.#decoys.cover(username, scheme)
+    return true
+  }
+
+  has(username: string): boolean {
+    return this.#table.slotOf(username) !== undefined
   }
 
   remove(username: string): boolean {
-    return this.#entries.delete(username)
+    return this.#table.delete(username)
   }
 
   get size(): number {
-    return this.#entries.size
+    return this.#table.size
+  }
+
+  /** Gives back memory reserved for more principals (after a bulk load). */
+  trim(): void {
+    this.#table.trim()
   }
 
   /** The principal of a stored username, without a password check (for brokers that authorize a known name). */
   principalByUsername(username: string): Principal | null {
-    const stored = this.#entries.get(username)
-    return stored === undefined ? null : { ...stored.principal }
+    const slot = this.#table.slotOf(username)
+    return slot === undefined ? null : this.#table.principalAt(slot, username)
   }
 
   async verifyPassword(username: string, password: Buffer | string): Promise<Principal | null> {
-    const stored = this.#entries.get(username)
-    const hash = stored?.hash ?? (await this.#decoys.forUsername(username))
+    const slot = this.#table.slotOf(username)
+    const hash = slot === undefined ? await this.#decoys.forUsername(username) : this.#table.hashAt(slot)
     const matches = await this.#verify(hash, password)
-    return stored !== undefined && matches ? { ...stored.principal } : null
+    return slot !== undefined && matches ? this.#table.principalAt(slot, username) : null
   }
 
   principalForCertificate(cert: PeerCertificate): Principal | null {

@@ -59,28 +59,54 @@ export function hashWith(password: string | Buffer, scheme: HashScheme): Promise
 
 /** Null when the text is not a hash this module wrote (a config error, reported by the stores). */
 export function decodeHash(encoded: string): DecodedHash | null {
+  const fields = splitHash(encoded)
+  if (fields === null) return null
+  const salt = Buffer.from(fields.salt, 'base64')
+  const key = Buffer.from(fields.key, 'base64')
+  if (!lengthsFit(fields.scheme, salt.length, key.length)) return null
+  return fields.scheme.scheme === 'scrypt'
+    ? { scheme: 'scrypt', params: fields.scheme.params, salt, key }
+    : { scheme: 'hmac-sha256', salt, key }
+}
+
+/** Where decodeHashInto put a hash: its salt at the offset given, its key right after it. */
+export interface PackedHash {
+  scheme: HashScheme
+  saltLength: number
+  keyLength: number
+}
+
+/**
+ * decodeHash without a Buffer of its own: the salt and then the key are written into `target` at `offset`, for
+ * stores that pack many hashes into one buffer (credential-table.ts). `target` must have `encoded.length` bytes
+ * free from `offset` (base64 decodes to less). Null, and the bytes written meaningless, when decodeHash gives null.
+ */
+export function decodeHashInto(encoded: string, target: Buffer, offset: number): PackedHash | null {
+  const fields = splitHash(encoded)
+  if (fields === null) return null
+  const saltLength = target.write(fields.salt, offset, 'base64')
+  const keyLength = target.write(fields.key, offset + saltLength, 'base64')
+  return lengthsFit(fields.scheme, saltLength, keyLength) ? { scheme: fields.scheme, saltLength, keyLength } : null
+}
+
+/** An encoded hash's scheme and its base64 salt and key, the format and parameters checked; null otherwise. */
+function splitHash(encoded: string): { scheme: HashScheme; salt: string; key: string } | null {
   const digestMatch = DIGEST_FORMAT.exec(encoded)
   if (digestMatch) {
     const [, salt = '', key = ''] = digestMatch
-    const decoded = {
-      scheme: 'hmac-sha256' as const,
-      salt: Buffer.from(salt, 'base64'),
-      key: Buffer.from(key, 'base64'),
-    }
-    return decoded.salt.length >= 16 && decoded.key.length === KEY_BYTES ? decoded : null
+    return { scheme: RANDOM_SECRET_SCHEME, salt, key }
   }
   const match = SCRYPT_FORMAT.exec(encoded)
   if (!match) return null
   const [, logN = '', r = '', p = '', salt = '', key = ''] = match
   const params = { logN: Number(logN), r: Number(r), p: Number(p) }
   if (params.logN < 10 || params.logN > 22 || params.r < 1 || params.p < 1) return null
-  const decoded = {
-    scheme: 'scrypt' as const,
-    params,
-    salt: Buffer.from(salt, 'base64'),
-    key: Buffer.from(key, 'base64'),
-  }
-  return decoded.salt.length >= 8 && decoded.key.length >= 16 ? decoded : null
+  return { scheme: { scheme: 'scrypt', params }, salt, key }
+}
+
+/** The decoded salt and key are long enough for the scheme. */
+function lengthsFit(scheme: HashScheme, saltLength: number, keyLength: number): boolean {
+  return scheme.scheme === 'scrypt' ? saltLength >= 8 && keyLength >= 16 : saltLength >= 16 && keyLength === KEY_BYTES
 }
 
 /** The scheme (and parameters) a hash was made with. */
