@@ -89,6 +89,8 @@ export async function brokerClusterTopology(
         // "Order of deliveries": 171 of 300 hosts without a first state). The sweep after every connect
         // republishes from Inventory, so the manager loses nothing it needs by it.
         persistentSession: false,
+        // As docs/operations.md advises on a cluster of this size: an instance behind Redis in a wave answers late.
+        keepaliveSeconds: 120,
       },
     },
     restarted: `every broker (${instances.length})`,

@@ -29,7 +29,14 @@ export interface ManagerSetup {
   /** A command the manager runs under (e.g. `prlimit --nofile=4096:4096 --`). */
   launcher?: readonly string[]
   /** An external broker (`broker.external`) instead of the embedded one; the password goes into a file. */
-  externalBroker?: { url: string; username: string; password: string; persistentSession: boolean }
+  externalBroker?: {
+    url: string
+    username: string
+    password: string
+    persistentSession: boolean
+    /** `broker.external.keepaliveSeconds`; default the manager's (30). */
+    keepaliveSeconds?: number
+  }
 }
 
 export interface PreparedManager {
