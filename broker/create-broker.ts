@@ -30,6 +30,7 @@ import { startWsListener } from './listeners/ws.ts'
 import { createListenerProtection } from './listeners/protection.ts'
 import { BrokerRejection } from './rejection.ts'
 import { StatsCounters, type BrokerStats } from './stats.ts'
+import { WriteCoalescer } from './write-coalescer.ts'
 
 export interface BrokerDeps {
   log: Logger
@@ -85,6 +86,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   const shedder = deps.shedder ?? new LoadShedder({ maxLagMs: limits.shedConnectsAboveLagMs })
+  const writes = new WriteCoalescer()
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
   const guardedSockets = new WeakMap<Duplex, Socket>()
   const authenticated = new WeakSet<Socket>()
@@ -154,9 +156,13 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   watchConnectionErrors(aedes, { log: deps.log, stats, registry })
   backends.attach?.(aedes)
 
-  /** Every accepted connection: no Nagle delay, then aedes, then the packet-size guard on its bytes. */
+  /**
+   * Every accepted connection: no Nagle delay, the packets of a turn in one write (write-coalescer.ts), then aedes,
+   * then the packet-size guard on its bytes.
+   */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
+    writes.attach(stream)
     guardedSockets.set(stream, socket)
     const client = aedes.handle(stream, request)
     guardPacketSize(stream, limits.maxPacketBytes, (violation) => {
