@@ -9,6 +9,7 @@ import { stampCounterWhenStored } from './emission-counter.ts'
 import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
+import type { DecodedHandoff } from './auth/decoded-handoff.ts'
 import { DeviceBudget } from './limits/device-budget.ts'
 import { limitDevicePublishes, PUBLISH_REFUSAL_MESSAGES } from './limits/device-publish-limit.ts'
 import type { CredentialStore } from './auth/credentials.ts'
@@ -42,6 +43,8 @@ export interface BrokerDeps {
   backends?: () => Promise<BrokerBackends>
   /** Decides when device CONNECTs are shed; default: a LoadShedder on `limits.shedConnectsAboveLagMs`. */
   shedder?: ConnectShedder
+  /** Receives what the payload check decoded, for a consumer in this process (auth/decoded-handoff.ts). */
+  handoff?: DecodedHandoff
 }
 
 export interface RunningBroker {
@@ -100,7 +103,13 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
    */
   let authenticatedConnections = 0
 
-  const authorizeHooks = createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels })
+  const authorizeHooks = createAuthorizeHooks({
+    registry,
+    stats,
+    log: deps.log,
+    maxTopicLevels: limits.maxTopicLevels,
+    handoff: deps.handoff,
+  })
   const aedes = await Aedes.createBroker({
     persistence: backends.persistence,
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
