@@ -9,6 +9,7 @@ import { stampCounterWhenStored } from './emission-counter.ts'
 import type { SharedStateHealth } from './cluster/redis-link.ts'
 import { createAuthenticate } from './auth/authenticate.ts'
 import { createAuthorizeHooks } from './auth/authorize.ts'
+import type { DecodedHandoff } from './auth/decoded-handoff.ts'
 import { DeviceBudget } from './limits/device-budget.ts'
 import { limitDevicePublishes, PUBLISH_REFUSAL_MESSAGES } from './limits/device-publish-limit.ts'
 import type { CredentialStore } from './auth/credentials.ts'
@@ -31,6 +32,7 @@ import { startWsListener } from './listeners/ws.ts'
 import { createListenerProtection } from './listeners/protection.ts'
 import { BrokerRejection } from './rejection.ts'
 import { StatsCounters, type BrokerStats } from './stats.ts'
+import { WriteCoalescer } from './write-coalescer.ts'
 
 export interface BrokerDeps {
   log: Logger
@@ -42,6 +44,8 @@ export interface BrokerDeps {
   backends?: () => Promise<BrokerBackends>
   /** Decides when device CONNECTs are shed; default: a LoadShedder on `limits.shedConnectsAboveLagMs`. */
   shedder?: ConnectShedder
+  /** Receives what the payload check decoded, for a consumer in this process (auth/decoded-handoff.ts). */
+  handoff?: DecodedHandoff
 }
 
 export interface RunningBroker {
@@ -86,6 +90,7 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   const deviceBudget = new DeviceBudget({ messages: limits.devicePublishRateLimit, bytes: limits.deviceByteRateLimit })
   const protection = createListenerProtection({ limits, stats, refusalLog, log })
   const shedder = deps.shedder ?? new LoadShedder({ maxLagMs: limits.shedConnectsAboveLagMs })
+  const writes = new WriteCoalescer()
   /** The socket the guard counts, by the stream aedes reads (the TLS or WebSocket stream on top of it). */
   const guardedSockets = new WeakMap<Duplex, Socket>()
   const authenticated = new WeakSet<Socket>()
@@ -99,7 +104,13 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
    */
   let authenticatedConnections = 0
 
-  const authorizeHooks = createAuthorizeHooks({ registry, stats, log: deps.log, maxTopicLevels: limits.maxTopicLevels })
+  const authorizeHooks = createAuthorizeHooks({
+    registry,
+    stats,
+    log: deps.log,
+    maxTopicLevels: limits.maxTopicLevels,
+    handoff: deps.handoff,
+  })
   const aedes = await Aedes.createBroker({
     persistence: backends.persistence,
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
@@ -156,11 +167,12 @@ export async function createBroker(config: Readonly<BrokerConfig>, deps: BrokerD
   backends.attach?.(aedes)
 
   /**
-   * Every accepted connection: no Nagle delay, then aedes, its keepalive counting what was received and not yet
-   * handled, then the packet-size guard on its bytes.
+   * Every accepted connection: no Nagle delay, the packets of a turn in one write (write-coalescer.ts), then aedes,
+   * its keepalive counting what was received and not yet handled, then the packet-size guard on its bytes.
    */
   const accept = (stream: Duplex, socket: Socket, request?: IncomingMessage): void => {
     socket.setNoDelay(true)
+    writes.attach(stream)
     guardedSockets.set(stream, socket)
     const client = aedes.handle(stream, request)
     deferKeepaliveWhileBehind(client, stats)

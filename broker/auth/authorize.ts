@@ -8,6 +8,7 @@ import type { StatsCounters } from '../stats.ts'
 import { RefusalLog } from '../limits/refusal-log.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../schemas/decode.ts'
 import { mayPublish, mayRead, maySubscribe, type Decision } from './acl.ts'
+import type { DecodedHandoff } from './decoded-handoff.ts'
 import { checkDevicePayload } from './device-payload-check.ts'
 import { orphanWillPrincipal } from './orphan-will.ts'
 
@@ -18,6 +19,8 @@ export interface AuthorizeDeps {
   maxTopicLevels: number
   /** Largest payload a device may retain (device-payload-check.ts); default: the contract's 64 KiB. */
   maxRetainedPayloadBytes?: number
+  /** Where the payload check leaves what it decoded for a consumer in this process (the manager's embedded bus). */
+  handoff?: DecodedHandoff
 }
 
 export type AuthorizeHooks = Required<
@@ -55,7 +58,8 @@ const PRINCIPAL_REVOKED = new BrokerRejection('principal-revoked')
  * (no client) is judged as the device its agent client id names (orphan-will.ts).
  */
 export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
-  const { registry, stats, log: parentLog, maxTopicLevels, maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
+  const { registry, stats, log: parentLog, maxTopicLevels, handoff } = deps
+  const { maxRetainedPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES } = deps
   const log = parentLog.child({ module: 'broker/authorize' })
   const invalidPayloads = new RefusalLog({ log, messages: INVALID_PAYLOAD_MESSAGES })
   const principalOf = (client: Client | null) => registry.principalOf(client)
@@ -77,6 +81,8 @@ export function createAuthorizeHooks(deps: AuthorizeDeps): AuthorizeHooks {
         invalidPayloads.refused({ reason: `${INVALID_PAYLOAD}:${payload.reason}`, remoteAddress, clientId })
         return done(new BrokerRejection(INVALID_PAYLOAD))
       }
+      if (payload.message !== undefined && typeof packet.payload !== 'string')
+        handoff?.remember(packet.topic, packet.payload, payload.message)
     }
     if (decision.allowed) return done(null)
     stats.count('publishDenied', decision.reason)

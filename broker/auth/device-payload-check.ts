@@ -1,4 +1,4 @@
-import { decodeMessage, type RejectionReason } from '../../schemas/decode.ts'
+import { decodeMessage, type DecodedMessage, type RejectionReason } from '../../schemas/decode.ts'
 import { AGENT_LEAVES, LEAF_RULES, type Leaf } from '../../schemas/topics.ts'
 
 /**
@@ -11,7 +11,9 @@ import { AGENT_LEAVES, LEAF_RULES, type Leaf } from '../../schemas/topics.ts'
  */
 const CHECKED_LEAVES: ReadonlySet<string> = new Set<Leaf>(AGENT_LEAVES.filter((leaf) => LEAF_RULES[leaf].retained))
 
-export type PayloadCheck = { ok: true } | { ok: false; reason: RejectionReason; detail: string }
+/** `message`: what was decoded (a checked leaf with a payload; decoded-handoff.ts hands it on). */
+export type PayloadCheck =
+  { ok: true; message?: DecodedMessage } | { ok: false; reason: RejectionReason; detail: string }
 
 const OK: PayloadCheck = { ok: true }
 
@@ -20,5 +22,6 @@ export function checkDevicePayload(topic: string, payload: Buffer | string, maxP
   if (!CHECKED_LEAVES.has(topic.slice(topic.lastIndexOf('/') + 1))) return OK
   const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload
   const decoded = decodeMessage(topic, bytes, { maxPayloadBytes })
-  return decoded.kind === 'rejected' ? { ok: false, reason: decoded.reason, detail: decoded.detail } : OK
+  if (decoded.kind === 'rejected') return { ok: false, reason: decoded.reason, detail: decoded.detail }
+  return decoded.kind === 'message' ? { ok: true, message: decoded } : OK
 }

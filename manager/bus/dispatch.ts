@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log.ts'
-import { decodeMessage, parseTopic } from '../../schemas/index.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodeMessage, parseTopic, type DecodedMessage } from '../../schemas/index.ts'
 import type { RecordResult, Report, ReportSource } from '../core/facts.ts'
 import type { HostKey } from '../inventory/port.ts'
 import type { ManagerMetrics } from '../metrics/metrics.ts'
@@ -18,7 +18,16 @@ export interface DispatcherDeps {
   maxPayloadBytes?: number
 }
 
-export type Dispatch = (topic: string, payload: Uint8Array, retained: boolean) => Promise<DispatchOutcome>
+/**
+ * `decoded`: what the embedded broker's payload check decoded from exactly this payload (broker/auth/decoded-handoff.ts),
+ * used instead of decoding again.
+ */
+export type Dispatch = (
+  topic: string,
+  payload: Uint8Array,
+  retained: boolean,
+  decoded?: DecodedMessage,
+) => Promise<DispatchOutcome>
 
 /**
  * The one dispatcher of MQTT messages: decode (schemas/decode.ts) → count → route the report to its handler
@@ -27,8 +36,11 @@ export type Dispatch = (topic: string, payload: Uint8Array, retained: boolean) =
  */
 export function createDispatcher({ record, log: parentLog, metrics, maxPayloadBytes }: DispatcherDeps): Dispatch {
   const log = parentLog.child({ module: 'dispatch' })
-  return async (topic, payload, retained) => {
-    const decoded = decodeMessage(topic, payload, maxPayloadBytes === undefined ? {} : { maxPayloadBytes })
+  const options = maxPayloadBytes === undefined ? {} : { maxPayloadBytes }
+  const maxBytes = maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  return async (topic, payload, retained, handed) => {
+    const decoded =
+      handed !== undefined && payload.byteLength <= maxBytes ? handed : decodeMessage(topic, payload, options)
     if (decoded.kind === 'rejected') {
       metrics.messages.inc({ leaf: leafOf(topic) })
       metrics.rejections.inc({ reason: decoded.reason })

@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes'
 import type { Logger } from '../../lib/log.ts'
+import type { DecodedHandoff } from '../../broker/auth/decoded-handoff.ts'
 import { BrokerRoster } from './broker-roster.ts'
 import { DeliveryProbe } from './delivery-probe.ts'
 import type { ManagerBus } from './mqtt-bus.ts'
@@ -21,6 +22,11 @@ export interface EmbeddedBusOptions {
   heartbeatMs?: number
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number
+  /**
+   * What the broker's payload check decoded (the same `DecodedHandoff` given to createBroker): handed to the
+   * dispatcher with the message, which then does not decode it again.
+   */
+  handoff?: DecodedHandoff
 }
 
 const HEARTBEATS = '$SYS/+/heartbeat'
@@ -87,7 +93,8 @@ export function createEmbeddedBus(aedes: Aedes, options: EmbeddedBusOptions): Ma
         if (roster !== null && !roster.dispatchesHere(packet.brokerId, now())) return
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
         if (!probe.intercept(packet.topic, payload)) {
-          Promise.resolve(handlers.onMessage(packet.topic, payload, false)).catch((err: unknown) =>
+          const decoded = options.handoff?.take(packet.topic, payload)
+          Promise.resolve(handlers.onMessage(packet.topic, payload, false, decoded)).catch((err: unknown) =>
             log.error({ err }, 'dispatch failed'),
           )
         }

@@ -3,6 +3,7 @@ import { Socket } from 'node:net'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '../../lib/log.ts'
 import { withoutCredentials } from '../../lib/url.ts'
+import type { DecodedMessage } from '../../schemas/decode.ts'
 import { DeliveryProbe, type BusHealth } from './delivery-probe.ts'
 import type { Outbound } from '../ports/outbound.ts'
 import { PublishPump } from './publish-pump.ts'
@@ -37,10 +38,11 @@ export interface ManagerBusOptions {
 
 interface ManagerBusHandlers {
   /**
-   * Every message of the subscriptions; `retained` when replayed from the broker's retained store. The manager
-   * passes its dispatcher (dispatch.ts); a rejection of what it returns is logged.
+   * Every message of the subscriptions; `retained` when replayed from the broker's retained store; `decoded` when
+   * the embedded broker already decoded this payload (embedded-bus.ts). The manager passes its dispatcher
+   * (dispatch.ts); a rejection of what it returns is logged.
    */
-  onMessage: (topic: string, payload: Buffer, retained: boolean) => unknown
+  onMessage: (topic: string, payload: Buffer, retained: boolean, decoded?: DecodedMessage) => unknown
   /** After every (re)connect, once the subscriptions are in place. */
   onReady: () => void
 }

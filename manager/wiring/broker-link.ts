@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { CredentialEntry } from '../../broker/auth/credentials.ts'
+import { DecodedHandoff } from '../../broker/auth/decoded-handoff.ts'
 import { parseBrokerConfig } from '../../broker/config.ts'
 import { createBroker, type RunningBroker } from '../../broker/create-broker.ts'
 import { redisBackends } from '../../broker/cluster/redis-backends.ts'
@@ -72,7 +73,10 @@ export async function startEmbeddedBroker(
       startupTimeoutMs: options.cluster.startupTimeoutMs,
     }),
   }
-  const broker = await createBroker(parsed.config, { log: options.log, credentials, ...shared })
+  // In memory, aedes hands the manager's subscriptions the very payload its payload check decoded; a cluster's
+  // routing goes through Redis (copies), so there is nothing to hand over there.
+  const handoff = shared ? undefined : new DecodedHandoff()
+  const broker = await createBroker(parsed.config, { log: options.log, credentials, handoff, ...shared })
   try {
     const port = broker.tcpPort ?? settings.tcp.port
     const wildcard = settings.tcp.host === '0.0.0.0' || settings.tcp.host === '::'
@@ -87,6 +91,7 @@ export async function startEmbeddedBroker(
         createEmbeddedBus(broker.aedes, {
           log,
           clustered: broker.clustered,
+          handoff,
           ...(broker.heartbeatMs === undefined ? {} : { heartbeatMs: broker.heartbeatMs }),
         }),
       embedded: { credentials, maxTopicLevels: parsed.config.limits.maxTopicLevels },

@@ -22,6 +22,8 @@ export interface TestBrokerOptions {
   backends?: BrokerDeps['backends']
   /** When device CONNECTs are shed (CONNACK 3 busy); default: the broker's own event-loop lag measure. */
   shedder?: BrokerDeps['shedder']
+  /** Receives what the payload check decoded (broker/auth/decoded-handoff.ts); default none. */
+  handoff?: BrokerDeps['handoff']
 }
 
 export interface TestCredential {
@@ -66,6 +68,7 @@ export async function startTestBroker(t: ExecutionContext, options: TestBrokerOp
     log,
     credentials,
     backends: options.backends,
+    handoff: options.handoff,
     ...(options.shedder === undefined ? {} : { shedder: options.shedder }),
   })
   t.teardown(() => broker.close())

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { within } from './mqtt-clients.ts'
 
 /** An MQTT 3.1.1 string or binary field: two-byte length, then the bytes (§1.5.3). */
-function field(text: string): Buffer {
+export function field(text: string): Buffer {
   const bytes = Buffer.from(text, 'utf8')
   const length = Buffer.alloc(2)
   length.writeUInt16BE(bytes.length)
