@@ -1,6 +1,7 @@
 import type { ExecutionContext } from 'ava'
 import { buildTopic } from '../../../schemas/topics.ts'
 import type { TestBroker } from '../../helpers/broker.ts'
+import { pollUntil } from '../../helpers/poll-until.ts'
 import { PINGREQ, RawMqttClient, publishPacket } from './raw-mqtt-client.ts'
 
 /** How long a test waits for a close or a deferral: generous, the machine may be loaded. */
@@ -43,3 +44,23 @@ export function keepPinging(t: ExecutionContext, client: RawMqttClient, everyMs:
 /** Keepalive expiries the broker deferred for `reason` (broker/keepalive-deferral.ts). */
 export const deferred = (broker: TestBroker, reason: string): number =>
   broker.broker.stats().keepaliveDeferred[reason] ?? 0
+
+/**
+ * `window` retained statuses in one write (aedes reads the client again only once all are handled), then a PINGREQ
+ * every 500 ms: resolves once the broker deferred two expiries on the unread PINGREQs, the client still open.
+ */
+export async function pingingBehindBacklog(
+  t: ExecutionContext,
+  broker: TestBroker,
+  client: RawMqttClient,
+  window: number,
+): Promise<void> {
+  client.send(...retainedStatuses(window))
+  keepPinging(t, client, 500)
+  await pollUntil(
+    () => deferred(broker, 'unread-bytes') >= 2 || client.closed || `deferred ${deferred(broker, 'unread-bytes')}`,
+    'two keepalive periods deferred on unread PINGREQs',
+    CLOSE_BOUND_MS,
+  )
+  t.false(client.closed, 'kept through two expired keepalive periods')
+}
