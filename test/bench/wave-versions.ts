@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { EXAMPLES } from '../../schemas/contract/examples.ts'
 import { loadFrom, managerModulesOf } from './checkout-modules.ts'
 import type * as PasswordsModule from '../../manager/secrets/amt-password-source.ts'
 import type * as SecretStoreModule from '../../manager/secrets/create-secret-store.ts'
@@ -150,35 +151,13 @@ function waveReports(envelope: Envelope): [Message[], Message[]] {
   ]
 }
 
+/** The contract's example capability (without its envelope and AMT UUID: each host would share it) in `controlMode`. */
 function capability(envelope: Envelope, controlMode: string): Message {
+  const { v: _v, ts: _ts, hostId: _hostId, bootId: _bootId, seq: _seq, amtUuid: _uuid, ...body } = EXAMPLES.capability
   return envelope('capability', {
-    capable: true,
-    sku: 'AMT',
-    skuRaw: 16392,
-    features: 'AMT Pro Corporate',
-    amtVersion: '18.0.5',
-    buildNumber: '1913',
+    ...body,
     controlMode,
-    dnsSuffix: 'corp.example.com',
-    dnsSuffixOS: 'corp.example.com',
-    trustedRootHashes: [
-      {
-        name: 'DigiCert Global Root G2',
-        algorithm: 'SHA256',
-        hash: 'cb3ccbb76031e5e0138f8dd39a23f9de47ffc35e43c1144cea27d46a5ab1cb5f',
-        active: true,
-        default: true,
-      },
-    ],
-    ras: {
-      networkStatus: 'outside enterprise',
-      remoteStatus: controlMode === 'CCM' ? 'connecting' : 'not connected',
-      remoteTrigger: 'user initiated',
-      mpsHostname: '',
-    },
-    meiDevice: '/dev/mei0',
-    lms: 'active',
-    rpc: { line: 'v2', version: '2.52.6' },
+    ras: { ...body.ras, remoteStatus: controlMode === 'CCM' ? 'connecting' : 'not connected' },
   })
 }
 
